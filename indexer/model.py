@@ -1,0 +1,117 @@
+"""The records that flow through the indexer, from file to store.
+
+Every stage takes and returns these plain dataclasses, so each stage can be
+tested alone with hand-made values.  Offsets (``char_start``/``char_end``)
+always point into ``SourceText.text``: the decoded original file, before any
+cleaning, so that a passage can be shown in its context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["SourceText", "Span", "Section", "Chunk", "Reference", "DocumentMeta", "ParsedDocument"]
+
+
+@dataclass
+class SourceText:
+    """A file decoded to text, exactly as printed (not yet normalised)."""
+
+    path: Path
+    text: str
+    encoding: str
+    format: str
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open range ``[start, end)`` of ``SourceText.text``."""
+
+    start: int
+    end: int
+
+
+@dataclass
+class Section:
+    """A run of body text under one heading path, found by the structure pass.
+
+    ``paragraphs`` are spans of the original text, one per paragraph, debris and
+    garbled text already excluded.  ``issuer`` is the body that signed the
+    article this section belongs to (bulletins), or ``None``.
+    """
+
+    heading_path: list[str]
+    paragraphs: list[Span]
+    issuer: str | None = None
+    kind: str = "body"  # "body", "header" (the document's header block), "closing" (recipients, signature)
+
+
+@dataclass
+class Chunk:
+    """One passage to index and return."""
+
+    text: str  # display text: NFC, debris removed, original tone marks kept
+    heading_path: list[str]
+    char_start: int
+    char_end: int
+    issuer: str | None = None
+    kind: str = "body"  # "body" or "card" (the document card, see metadata.document_card)
+    references: list["Reference"] = field(default_factory=list)
+
+    @property
+    def section(self) -> str:
+        return " › ".join(self.heading_path)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A cited document, reduced to a key that matches every spelling of it.
+
+    ``key`` is ``TYPE:NUMBER`` (``CT:05``), and ``full_key`` adds the issuer
+    code when the citation gives one (``CT:05:TW``).  A query naming ``Chỉ thị
+    05`` matches on ``key``; ``05-CT/TW`` matches on ``full_key`` as well.
+    """
+
+    doc_type: str  # code, e.g. "CT", "NQ", "KH", "HD", "CĐ"
+    number: str  # as a canonical string: "05", "131", "1300"
+    issuer_code: str | None  # "TW", "TU", "TTg", "BTGTW", ... or None
+    text: str  # as printed in the document
+    year: str | None = None  # "2020" in 30/2020/NĐ-CP; not part of the key
+    char_start: int = -1
+    char_end: int = -1
+
+    @property
+    def key(self) -> str:
+        return f"{self.doc_type}:{self.number}"
+
+    @property
+    def full_key(self) -> str:
+        return f"{self.key}:{self.issuer_code}" if self.issuer_code else self.key
+
+
+@dataclass
+class DocumentMeta:
+    """What a document is, read from its own text."""
+
+    title: str | None = None
+    doc_type: str | None = None  # full Vietnamese name: "Kế hoạch", "Chỉ thị", ...
+    number: str | None = None  # canonical symbol: "131-KH/TU", "1300/CĐ-TTg"
+    issuer: str | None = None  # e.g. "Ban Thường vụ Đảng ủy Khối các cơ quan tỉnh"
+    issuer_parent: str | None = None
+    signer: str | None = None
+    signer_position: str | None = None
+    place: str | None = None
+    date: str | None = None  # ISO 8601: "2020-03-17", or "2020-12" when only the month is given
+    subject: str | None = None  # trích yếu / V/v line
+
+
+@dataclass
+class ParsedDocument:
+    """Everything the indexer learned from one file, ready for the store."""
+
+    source: SourceText
+    meta: DocumentMeta
+    chunks: list[Chunk]
+    references: list[Reference]
+    garbled_chars: int = 0  # characters kept out of the index as garbled

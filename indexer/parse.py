@@ -1,0 +1,38 @@
+"""From decoded text to a ``ParsedDocument``: structure, chunks, metadata, references, card.
+
+This is the indexer's only composition step; each stage it calls is a pure
+function tested on its own.
+"""
+
+from __future__ import annotations
+
+from .chunk import chunk_sections
+from .garbled import find_garbled
+from .metadata import document_card, extract_metadata
+from .model import Chunk, DocumentMeta, ParsedDocument, SourceText
+from .references import extract_references
+from .structure import parse_sections
+
+__all__ = ["parse_document", "CARD_SECTION"]
+
+CARD_SECTION = "Thông tin văn bản"
+
+
+def _card(meta: DocumentMeta) -> Chunk:
+    """The document card: metadata in words, so "ai ký…" or "ban hành ngày nào" can find it."""
+    own = extract_references(meta.number) if meta.number else []
+    return Chunk(text=document_card(meta), heading_path=[CARD_SECTION], char_start=0, char_end=0,
+                 issuer=meta.issuer, kind="card", references=own[:1])
+
+
+def parse_document(source: SourceText) -> ParsedDocument:
+    text = source.text
+    meta = extract_metadata(text)
+    chunks = chunk_sections(text, parse_sections(text))
+    for chunk in chunks:
+        chunk.issuer = chunk.issuer or meta.issuer
+        chunk.references = extract_references(chunk.text)
+    chunks.append(_card(meta))
+    references = [ref for chunk in chunks if chunk.kind == "body" for ref in chunk.references]
+    garbled = sum(span.end - span.start for span in find_garbled(text))
+    return ParsedDocument(source=source, meta=meta, chunks=chunks, references=references, garbled_chars=garbled)

@@ -1,0 +1,282 @@
+"""Citations of other documents, reduced to keys that match every spelling.
+
+Staff cite the same document as ``Chỉ thị số 05-CT/TW``, ``Chỉ thị 05``,
+``CT 05`` or ``chi thi 05``; a state document as ``30/2020/NĐ-CP`` or
+``Nghị định số 30/2020/ND-CP``.  All of them must meet on one key (``CT:5``,
+``NĐ:30``), in documents and in queries alike.
+
+The patterns run on a folded copy of the text (no diacritics, lower case), so
+one pattern serves accented and unaccented spellings; each folded character
+remembers where it came from, so spans point into the caller's own string even
+when it is not NFC.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from indexer.codes import issuer_code, issuers, law_type_code, type_by_name, type_by_symbol, doc_types
+from indexer.model import Reference
+from indexer.normalize import fold, fold_char_map, nfc
+
+__all__ = ["extract_references", "canonical_symbol"]
+
+_DASH = "[-\u2010-\u2015\u2212]"  # hyphen and the Unicode dashes word processors substitute for it
+_CODE = "[a-z][a-z0-9]*"  # a code inside a number, folded: "cd", "ttg", "qh14", "bcdqg1237"
+
+# State style, Nghị định 30/2020/NĐ-CP: number [/ year] / type - issuer[-unit...].
+# A công văn puts the issuer where the type goes (11654/VPCP-CN).
+_STATE = (
+    rf"(?P<s_num>\d{{1,6}})(?:\s?/\s?(?P<s_year>(?:19|20)\d\d))?\s?/\s?(?P<s_kind>{_CODE})"
+    rf"\s?{_DASH}\s?(?P<s_rest>{_CODE}(?:{_DASH}{_CODE})*)"
+)
+# Laws and ordinances carry no type code: 68/2020/QH14, 02/2022/UBTVQH15.
+_LAW = rf"(?P<l_num>\d{{1,6}})\s?/\s?(?P<l_year>(?:19|20)\d\d)\s?/\s?(?P<l_issuer>[a-z]+\d+)"
+# Party style, number-type/issuer: 05-CT/TW, 131-KH/TU, 108-HD/BTGTW.
+_PARTY = rf"(?P<p_num>\d{{1,6}})\s?{_DASH}\s?(?P<p_kind>[a-z]+)\s?/\s?(?P<p_issuer>{_CODE})"
+# A whole number-and-symbol; not glued to a longer token (dates, "46.761/47.661").
+_SYMBOL = rf"(?<![\w/.,])(?:{_STATE}|{_LAW}|{_PARTY})(?!\w)"
+# "số" / "số:" between a type word and its number.
+_SO = r"(?:so\b\s?:?\s?)?"
+# A bare number must stand on the type word's line: "Luật\n1. ..." is a list item.
+_SAME_LINE = r"[^\S\n]"
+# What may follow a bare cited number without it being a document number:
+# a symbol the patterns could not read, a decimal, or a unit ("kế hoạch 5 năm").
+_NOT_A_DOCUMENT_NUMBER = (
+    rf"\s?{_DASH}\s?\w|\s?/\s?\w|[.,]\w|\s?%"
+    r"|\s(?:nam|thang|quy|tuan|gio|phut|lan|nguoi|trieu|nghin|ty|dong|cap|buoc|dot|ca|can bo|don vi|tap the"
+    r"|ca nhan|truong hop|thu tuc|ho so|van ban|diem)\b"
+)
+# "... của Bộ Chính trị" after a bare citation names its issuer; a date may stand between.
+_DATE_BETWEEN = (
+    r"(?:,?\s?ngay\s?\d{1,2}\s?[/.-]\s?\d{1,2}\s?[/.-]\s?\d{4}"
+    r"|,?\s?ngay\s\d{1,2}\sthang\s\d{1,2}\snam\s\d{4})?"
+)
+
+
+@dataclass(frozen=True)
+class _Folded:
+    """Folded text plus, for each folded character, its index in the original."""
+
+    text: str
+    origin: tuple[int, ...]
+
+
+@lru_cache(maxsize=4096)
+def _fold_one(char: str) -> str:
+    return "d" if char in "ðÐ" else fold_char_map(char)
+
+
+def _fold_with_origin(text: str) -> _Folded:
+    """Fold one character at a time; combining marks (non-NFC input) fold to nothing."""
+    chars: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        if unicodedata.combining(char):
+            continue
+        chars.append(_fold_one(char))
+        origin.append(index)
+    return _Folded("".join(chars), tuple(origin))
+
+
+def _original_span(text: str, folded: _Folded, start: int, end: int) -> tuple[int, int]:
+    """Map a folded span back, keeping the combining marks of its last letter."""
+    first = folded.origin[start]
+    last = folded.origin[end - 1] + 1
+    while last < len(text) and unicodedata.combining(text[last]):
+        last += 1
+    return first, last
+
+
+def _alternation(phrases: list[str]) -> str:
+    """Regex alternation of folded phrases, longest first, any spacing between words."""
+    folded = sorted({fold(p) for p in phrases if p}, key=len, reverse=True)
+    return "|".join(r"\s+".join(map(re.escape, p.split())) for p in folded)
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern[str]]:
+    """Compiled once, from the codes data, since the type words come from there."""
+    names = _alternation([phrase for t in doc_types() for phrase in t.spoken])
+    abbreviations = _alternation([a for t in doc_types() for a in t.abbreviations])
+    # A type named in words or by its abbreviation ("Chỉ thị", "CT"), word-bounded.
+    type_word = rf"(?<!\w)(?:(?P<word>{names})\s*|(?P<abbr>{abbreviations})\s{{0,2}})"
+    type_word_same_line = rf"(?<!\w)(?:(?P<word>{names}){_SAME_LINE}*|(?P<abbr>{abbreviations}){_SAME_LINE}{{0,2}})"
+    authors = _alternation([name for issuer in issuers() for name in issuer.names])
+    return {
+        "symbol": re.compile(_SYMBOL),
+        "cited_symbol": re.compile(rf"{type_word}{_SO}{_SYMBOL}"),
+        "cited_number": re.compile(
+            rf"{type_word_same_line}(?P<so>(?:so\b{_SAME_LINE}?:?{_SAME_LINE}?)?)(?P<b_num>\d{{1,6}})(?!\w)(?!{_NOT_A_DOCUMENT_NUMBER})"
+        ),
+        "author": re.compile(rf"{_DATE_BETWEEN},?\s(?:cua|do)\s(?:ban thuong vu\s)?(?P<author>{authors})(?!\w)"),
+    }
+
+
+def _number(printed: str) -> str:
+    """Canonical number: leading zeros dropped, so "05" and "5" meet."""
+    return str(int(printed))
+
+
+def _issuer(printed: str) -> str:
+    return issuer_code(printed) or (printed if any(c.isupper() for c in printed) else printed.upper())
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """What a symbol says, before the type named in words is taken into account."""
+
+    number: str
+    type_code: str | None
+    issuer: str | None
+    year: str | None
+
+
+def _group_text(text: str, folded: _Folded, match: re.Match[str], name: str) -> str:
+    """The original spelling of one code group: case and Đ matter for codes."""
+    printed = nfc(_slice(text, folded, match.start(name), match.end(name)))
+    return re.sub(_DASH, "-", re.sub(r"\s", "", printed))
+
+
+def _is_cong_van(kind: str, after_kind: str) -> bool:
+    """Whether a state-style number is a công văn (issuer-unit, no type code).
+
+    ``11654/VPCP-CN`` has no type code at all.  ``5402/CT-CS`` looks like a
+    Chỉ thị but is a công văn of Cục Thuế (issuer code CT, unit CS): when the
+    first code is also an issuer and what follows is no known issuer, the
+    issuer-unit reading wins (a Chỉ thị is ``05/CT-TTg``, ``12/CT-UBND``).
+    """
+    if type_by_symbol(kind) is None:
+        return True
+    return issuer_code(kind) is not None and issuer_code(after_kind) is None
+
+
+def _symbol_parts(text: str, folded: _Folded, match: re.Match[str]) -> _Parts | None:
+    """Read a symbol match (on ``folded``) into number, type, issuer and year."""
+    group = match.group
+    if group("s_num"):
+        printed_kind = _group_text(text, folded, match, "s_kind")
+        after_kind = _group_text(text, folded, match, "s_rest").split("-")[0]
+        if _is_cong_van(printed_kind, after_kind):
+            return _Parts(group("s_num"), "CV", _issuer(printed_kind), group("s_year"))
+        kind = type_by_symbol(printed_kind)
+        return _Parts(group("s_num"), kind.code if kind else "CV", _issuer(after_kind), group("s_year"))
+    if group("l_num"):
+        issuer = _group_text(text, folded, match, "l_issuer")
+        return _Parts(group("l_num"), law_type_code(issuer), _issuer(issuer), group("l_year"))
+    kind = type_by_symbol(_group_text(text, folded, match, "p_kind"))
+    if kind is None:
+        return None
+    return _Parts(group("p_num"), kind.code, _issuer(_group_text(text, folded, match, "p_issuer")), None)
+
+
+def _word_type(match: re.Match[str]) -> str | None:
+    """Type code named in words before a number ("Quy định số 47-QĐ/TW" is a Quy định)."""
+    word = match.group("word") or match.group("abbr")
+    if not word:
+        return None
+    found = type_by_name(word) or type_by_symbol(word)
+    return found.code if found else None
+
+
+def _author(folded: str, end: int) -> str | None:
+    """Issuer code named right after a bare citation: "Chỉ thị 05 của Bộ Chính trị" → TW."""
+    match = _patterns()["author"].match(folded, end)
+    if not match:
+        return None
+    author = fold(match.group("author"))
+    return next((i.code for i in issuers() for name in i.names if fold(name) == author), None)
+
+
+def _candidates(text: str, folded: _Folded) -> list[tuple[int, int, _Parts]]:
+    """Every citation found, in priority order: a type word with a symbol, a bare
+    symbol, a type word with a bare number.  Earlier ones win overlaps."""
+    patterns = _patterns()
+    found: list[tuple[int, int, _Parts]] = []
+    for name in ("cited_symbol", "symbol"):
+        for match in patterns[name].finditer(folded.text):
+            symbol_start = _symbol_start(match)
+            sub = patterns["symbol"].fullmatch(folded.text, symbol_start, match.end())
+            parts = _symbol_parts(text, folded, sub) if sub else None
+            word_type = _word_type(match) if name == "cited_symbol" else None
+            if parts and (word_type or parts.type_code):
+                parts = _Parts(parts.number, word_type or parts.type_code, parts.issuer, parts.year)
+                found.append((match.start(), match.end(), parts))
+    for match in patterns["cited_number"].finditer(folded.text):
+        printed_number = match.group("b_num")
+        if not match.group("so").strip() and re.fullmatch(r"(?:19|20)\d\d", printed_number):
+            continue  # "Kế hoạch 2021" is a year's plan, not plan number 2021
+        type_code = _word_type(match)
+        if type_code:
+            parts = _Parts(printed_number, type_code, _author(folded.text, match.end()), None)
+            found.append((match.start(), match.end(), parts))
+    return found
+
+
+def _symbol_start(match: re.Match[str]) -> int:
+    return next(match.start(name) for name in ("s_num", "l_num", "p_num") if match.group(name) is not None)
+
+
+def _slice(text: str, folded: _Folded, start: int, end: int) -> str:
+    first, last = _original_span(text, folded, start, end)
+    return text[first:last]
+
+
+def extract_references(text: str) -> list[Reference]:
+    """Every document cited in ``text``, in order, with spans into ``text``.
+
+    The same document cited at two places gives two references: a caller that
+    wants one per document dedupes by ``key`` or ``full_key``.
+    """
+    folded = _fold_with_origin(text)
+    taken: list[tuple[int, int]] = []
+    references: list[Reference] = []
+    for start, end, parts in _candidates(text, folded):
+        if any(start < t_end and t_start < end for t_start, t_end in taken):
+            continue
+        taken.append((start, end))
+        first, last = _original_span(text, folded, start, end)
+        references.append(
+            Reference(
+                doc_type=parts.type_code or "",
+                number=_number(parts.number),
+                issuer_code=parts.issuer,
+                text=text[first:last],
+                year=parts.year,
+                char_start=first,
+                char_end=last,
+            )
+        )
+    return sorted(references, key=lambda r: r.char_start)
+
+
+def canonical_symbol(printed: str) -> str | None:
+    """One spelling of the first number-and-symbol in ``printed``, or None.
+
+    ``05 - ct/tw`` → ``05-CT/TW``; ``1300/CD-TTG`` → ``1300/CĐ-TTg``;
+    ``30/2020/nd-cp`` → ``30/2020/NĐ-CP``.  The number keeps its printed
+    zeros (it is how the document is filed); codes take their canonical case
+    and letters; unknown codes keep what was printed.
+    """
+    text = nfc(printed)
+    folded = _fold_with_origin(text)
+    match = _patterns()["symbol"].search(folded.text)
+    if not match:
+        return None
+    if match.group("s_num"):
+        printed_kind = _group_text(text, folded, match, "s_kind")
+        kind = type_by_symbol(printed_kind)
+        head = kind.code if kind and kind.code else _issuer(printed_kind)
+        rest = "-".join(_issuer(part) for part in _group_text(text, folded, match, "s_rest").split("-"))
+        year = f"/{match.group('s_year')}" if match.group("s_year") else ""
+        return f"{match.group('s_num')}{year}/{head}-{rest}"
+    if match.group("l_num"):
+        issuer = _issuer(_group_text(text, folded, match, "l_issuer"))
+        return f"{match.group('l_num')}/{match.group('l_year')}/{issuer}"
+    kind = type_by_symbol(_group_text(text, folded, match, "p_kind"))
+    if kind is None or kind.code is None:
+        return None
+    return f"{match.group('p_num')}-{kind.code}/{_issuer(_group_text(text, folded, match, 'p_issuer'))}"

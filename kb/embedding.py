@@ -1,0 +1,207 @@
+"""Turn text into vectors: the one place that decides the model, its prompts and text normalisation.
+
+kb runs offline, so the hub is switched off before sentence-transformers is imported; the
+default model is built locally by :mod:`kb.model_convert`.  Importing sentence-transformers
+takes seconds, so that happens only when a model is actually loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from indexer.normalize import nfc
+from kb.errors import ModelError
+from kb.model_convert import DEFAULT_MODEL_NAME, ensure_default_model
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+__all__ = ["Embedder", "load_embedder", "model_fingerprint"]
+
+# Set before huggingface_hub reads them at import time; nothing kb does may download.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+QUERY_CACHE_SIZE = 1024
+
+# Files that decide what a model computes; READMEs and caches do not.
+_WEIGHT_SUFFIXES = {".json", ".safetensors", ".bin", ".model", ".txt", ".pt", ".pth"}
+_DIGEST_CACHE = ".kb-digests.json"
+_CACHE_ABOVE_BYTES = 1 << 20  # re-hashing small files is cheaper than keeping them in the cache
+
+
+class Embedder:
+    """Wraps a SentenceTransformer; texts are NFC-normalised first (the tokenizer loses tone marks on NFD)."""
+
+    def __init__(self, model: SentenceTransformer, name: str, fingerprint: str) -> None:
+        self._model = model
+        self.name = name
+        self.fingerprint = fingerprint
+        self.dimension = int(model.get_embedding_dimension())
+        self.max_seq_length = int(model.max_seq_length)
+        prompts = model.prompts or {}
+        # e5 calls documents "passage"; sentence-transformers 6 models call them "document".
+        self._passage_prompt = prompts.get("passage", prompts.get("document"))
+        self._query_prompt = prompts.get("query")
+        self._cached_query = lru_cache(maxsize=QUERY_CACHE_SIZE)(self._embed_query)
+
+    def encode_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Embed documents; batches hold texts of similar token length so little is spent on padding."""
+        if not texts:
+            return np.empty((0, self.dimension), dtype=np.float32)
+        normalised = [nfc(text) for text in texts]
+        order = self._longest_first(normalised)
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            vectors[batch] = self._encode([normalised[i] for i in batch], self._passage_prompt)
+        return vectors
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """Embed a search query; repeated queries (paging, the service) come from a bounded cache."""
+        return self._cached_query(nfc(text)).copy()
+
+    def _embed_query(self, text: str) -> np.ndarray:
+        return self._encode([text], self._query_prompt)[0]
+
+    def _longest_first(self, texts: list[str]) -> np.ndarray:
+        """Order by token count, not characters: Vietnamese words vary a lot in tokens per letter."""
+        encoded = self._model.tokenizer(
+            texts, add_special_tokens=False, truncation=True, max_length=self.max_seq_length
+        )
+        lengths = np.fromiter((len(ids) for ids in encoded["input_ids"]), dtype=np.int64, count=len(texts))
+        return np.argsort(-lengths, kind="stable")
+
+    def _encode(self, texts: list[str], prompt: str | None) -> np.ndarray:
+        vectors = self._model.encode(
+            texts,
+            prompt=prompt,
+            batch_size=len(texts),
+            convert_to_numpy=True,
+            normalize_embeddings=True,  # models without a Normalize module still give unit vectors
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def load_embedder(model: str | None, models_dir: Path) -> Embedder:
+    """Load the default model (``None``) or a sentence-transformers name or folder, offline."""
+    if model is None:
+        folder, name = ensure_default_model(Path(models_dir)), DEFAULT_MODEL_NAME
+    else:
+        folder, name = _local_folder(model), model
+    sentence_model = _load_sentence_transformer(folder, name)
+    return Embedder(sentence_model, name, model_fingerprint(folder))
+
+
+def _local_folder(model: str) -> Path:
+    """A folder as given, or the locally cached snapshot of a hub name; never a download."""
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return path.resolve()
+    looks_like_repo_id = model.count("/") <= 1 and not model.startswith((".", "~", "/"))
+    if path.exists():
+        raise ModelError(f"embedding model path {model!r} is not a folder")
+    if not looks_like_repo_id:
+        raise ModelError(f"embedding model folder {model!r} does not exist")
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(snapshot_download(repo_id=model, local_files_only=True))
+    except Exception as exc:  # the hub client raises several unrelated types for "not cached"
+        raise ModelError(
+            f"embedding model {model!r} is neither a folder nor in the local Hugging Face cache "
+            "(kb never downloads models)"
+        ) from exc
+
+
+def _load_sentence_transformer(folder: Path, name: str) -> SentenceTransformer:
+    try:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # "Loading weights" bars would clutter CLI output
+        return SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+    except Exception as exc:  # a broken folder fails in many ways; all mean "cannot load"
+        raise ModelError(f"cannot load embedding model {name!r} from {folder}: {exc}") from exc
+
+
+def model_fingerprint(folder: Path) -> str:
+    """Identify what a model computes, so an index can tell whether its vectors still match.
+
+    Hashes every weight/config file of the model and of its sentence-transformers modules;
+    large files' digests are cached beside the model keyed by size and mtime, which keeps
+    this to a few milliseconds on every open.
+    """
+    folder = Path(folder)
+    cache = _read_digest_cache(folder)
+    stale = False
+    overall = hashlib.sha256()
+    for path in _model_files(folder):
+        relative = path.relative_to(folder).as_posix()
+        stat = path.stat()
+        if stat.st_size <= _CACHE_ABOVE_BYTES:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            entry = cache.get(relative)
+            if not isinstance(entry, list) or entry[:2] != [stat.st_size, stat.st_mtime_ns]:
+                entry = cache[relative] = [stat.st_size, stat.st_mtime_ns, _sha256_file(path)]
+                stale = True
+            digest = entry[2]
+        overall.update(f"{relative}\0{digest}\n".encode())
+    if stale:
+        _write_digest_cache(folder, cache)
+    return overall.hexdigest()
+
+
+def _model_files(folder: Path) -> list[Path]:
+    """The root folder plus the module folders modules.json names (e.g. 1_Pooling, 2_Dense)."""
+    folders = [folder]
+    modules = folder / "modules.json"
+    if modules.is_file():
+        try:
+            entries = json.loads(modules.read_text(encoding="utf-8"))
+            folders += [folder / entry["path"] for entry in entries if entry.get("path")]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ModelError(f"{modules} is not a valid sentence-transformers modules file: {exc}") from exc
+    files = {
+        path
+        for directory in folders
+        if directory.is_dir()
+        for path in directory.iterdir()
+        if path.is_file() and path.suffix in _WEIGHT_SUFFIXES and not path.name.startswith(".")
+    }
+    return sorted(files)
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_digest_cache(folder: Path) -> dict[str, list]:
+    try:
+        data = json.loads((folder / _DIGEST_CACHE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_digest_cache(folder: Path, digests: dict[str, list]) -> None:
+    """Best effort: a read-only model folder only costs re-hashing on the next open."""
+    temporary = folder / f"{_DIGEST_CACHE}.{os.getpid()}.tmp"
+    try:
+        temporary.write_text(json.dumps(digests, indent=1), encoding="utf-8")
+        os.replace(temporary, folder / _DIGEST_CACHE)
+    except OSError:
+        temporary.unlink(missing_ok=True)

@@ -1,0 +1,162 @@
+"""Indexing files into a knowledge base: walk, read, parse, embed, write — and report.
+
+A broken file never stops a run: it is recorded in the report with its
+reason and the run goes on.  Per file, the SQLite transaction (old version out,
+new version in) commits before the vectors change; the vector file is saved
+every ``SAVE_EVERY`` files and at the end.  An interrupted run therefore leaves
+committed chunks without vectors at worst, which the next open mends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from indexer.parse import parse_document
+from indexer.read import read_file, unsupported_reason, walk_files
+
+from .errors import KbError, NotFoundError
+from .knowledge_base import KnowledgeBase
+from .store import matching_text
+
+__all__ = ["FileOutcome", "IndexReport", "index_paths", "remove_document", "report_dict"]
+
+SAVE_EVERY = 25
+STAGES = ("reading", "chunking", "embedding", "writing")
+
+
+@dataclass
+class FileOutcome:
+    source: str
+    status: str  # "indexed", "unchanged", "skipped" (unsupported type), "error"
+    chunks: int = 0
+    garbled_chars: int = 0
+    reason: str | None = None
+    document_id: int | None = None
+
+
+@dataclass
+class IndexReport:
+    files: list[FileOutcome] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def chunks(self) -> int:
+        return sum(f.chunks for f in self.files)
+
+    @property
+    def garbled_chars(self) -> int:
+        return sum(f.garbled_chars for f in self.files)
+
+    @property
+    def errors(self) -> list[FileOutcome]:
+        return [f for f in self.files if f.status in ("error", "skipped")]
+
+    def summary(self) -> dict:
+        return {
+            "files": len(self.files), "indexed": self.count("indexed"), "unchanged": self.count("unchanged"),
+            "skipped": self.count("skipped"), "errors": self.count("error"), "chunks": self.chunks,
+            "garbled_chars_dropped": self.garbled_chars,
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+            "problems": [{"source": f.source, "status": f.status, "reason": f.reason} for f in self.errors],
+        }
+
+
+class _Timer:
+    def __init__(self, report: IndexReport, stage: str) -> None:
+        self.report, self.stage = report, stage
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.report.seconds[self.stage] += time.perf_counter() - self.start
+
+
+def _files(paths: Iterable[Path]) -> list[tuple[Path, str]]:
+    """Every file to consider, with its path relative to the folder it was found in."""
+    found = []
+    for root in paths:
+        if not root.exists():
+            raise NotFoundError(f"No such file or folder: {root}")
+        base = root.parent if root.is_file() else root
+        found += [(path, path.relative_to(base).as_posix()) for path in walk_files(root)]
+    return found
+
+
+def _index_file(kb: KnowledgeBase, path: Path, source: str, report: IndexReport) -> FileOutcome:
+    with _Timer(report, "reading"):
+        document = read_file(path, max_bytes=kb.settings.limits.max_file_bytes)
+        content_hash = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
+        key = str(path.resolve())
+        previous = kb.store.document_hash(key)
+    if previous and previous[1] == content_hash:
+        return FileOutcome(source, "unchanged", document_id=previous[0])
+    with _Timer(report, "chunking"):
+        parsed = parse_document(document)
+    with _Timer(report, "embedding"):
+        vectors = kb.embedder.encode_passages([matching_text(c.section, c.text) for c in parsed.chunks])
+    with _Timer(report, "writing"):
+        with kb.store.transaction():
+            old_ids = kb.store.delete_document(previous[0]) if previous else []
+            doc_id, chunk_ids = kb.store.add_document(parsed, path=key, source=source, content_hash=content_hash)
+        kb.vectors.remove(old_ids)
+        kb.vectors.add(chunk_ids, vectors)
+    body = sum(1 for c in parsed.chunks if c.kind == "body")
+    return FileOutcome(source, "indexed", chunks=body, garbled_chars=parsed.garbled_chars, document_id=doc_id)
+
+
+def index_paths(
+    kb: KnowledgeBase, paths: Iterable[Path], *, on_file: Callable[[FileOutcome, int, int], None] | None = None
+) -> IndexReport:
+    """Index every supported file under ``paths``; ``on_file(outcome, done, total)`` reports progress."""
+    report = IndexReport()
+    files = _files(paths)
+    with kb.writing():
+        kb.vectors  # noqa: B018 - open (and mend) the vector file before writing to it
+        for done, (path, source) in enumerate(files, start=1):
+            outcome = _process(kb, path, source, report)
+            report.files.append(outcome)
+            if kb.vectors.dirty and done % SAVE_EVERY == 0:
+                kb.save_vectors()
+            if on_file:
+                on_file(outcome, done, len(files))
+        if kb.vectors.dirty:
+            with _Timer(report, "writing"):
+                kb.save_vectors()
+        kb.store.set_meta("last_run", json.dumps(report.summary(), ensure_ascii=False))
+    return report
+
+
+def _process(kb: KnowledgeBase, path: Path, source: str, report: IndexReport) -> FileOutcome:
+    reason = unsupported_reason(path)
+    if reason:
+        return FileOutcome(source, "skipped", reason=reason)
+    try:
+        return _index_file(kb, path, source, report)
+    except KbError as exc:
+        return FileOutcome(source, "error", reason=str(exc))
+    except Exception as exc:  # a bug on one odd file must not lose the run: report it by name
+        return FileOutcome(source, "error", reason=f"internal error: {type(exc).__name__}: {exc}")
+
+
+def remove_document(kb: KnowledgeBase, doc_id: int) -> dict:
+    """Delete a document and its vectors; return what it was."""
+    with kb.writing():
+        document = kb.store.document(doc_id)
+        with kb.store.transaction():
+            chunk_ids = kb.store.delete_document(doc_id)
+        kb.vectors.remove(chunk_ids)
+        kb.save_vectors()
+    return document
+
+
+def report_dict(report: IndexReport) -> dict:
+    return {"summary": report.summary(), "files": [asdict(f) for f in report.files]}

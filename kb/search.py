@@ -1,0 +1,71 @@
+"""Hybrid search: lexical (FTS5 BM25) + dense (FAISS) + reference legs, fused, filtered.
+
+The result is a plain dict in the shape of the HTTP API's response, so the
+CLI's ``--json``, the API and the web page all show the same object.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import InvalidQueryError
+from .fusion import weighted_sum
+from .knowledge_base import KnowledgeBase
+from .query import Query, understand
+from .store import DocumentFilters
+
+__all__ = ["search", "validate_filters", "SearchResponse"]
+
+SearchResponse = dict
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def validate_filters(filters: DocumentFilters) -> None:
+    for name in ("since", "until"):
+        value = getattr(filters, name)
+        if value and not _DATE.match(value):
+            raise InvalidQueryError(f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
+
+
+def _legs(kb: KnowledgeBase, query: Query, allowed: set[int] | None) -> dict[str, list[tuple[int, float]]]:
+    n = kb.settings.weights.candidates
+    keep = (lambda hits: hits) if allowed is None else (lambda hits: [h for h in hits if h[0] in allowed])
+    match = query.fts_match()
+    # With filters, FTS5 cannot restrict to the allowed ids itself: fetch deeper, then keep.
+    lexical = keep(kb.store.lexical(match, n if allowed is None else n * 20)) if match else []
+    dense = kb.vectors.search(kb.embedder.encode_query(query.normalized), n, allowed)
+    references = keep(kb.store.reference_hits(query.keys, query.full_keys))
+    return {"lexical": lexical[:n], "dense": dense, "reference": references}
+
+
+def _result(rank: int, score: float, hit: dict) -> dict:
+    document = {f: hit[f"doc_{f}"] for f in ("id", "title", "doc_type", "number", "issuer", "date", "source")}
+    return {
+        "rank": rank, "score": round(score, 4), "text": hit["text"], "section": hit["section"],
+        "issuer": hit["issuer"] or document["issuer"], "kind": hit["kind"],
+        "char_start": hit["char_start"], "char_end": hit["char_end"], "document": document,
+    }
+
+
+def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters | None = None) -> SearchResponse:
+    """Answer a query with up to ``k`` passages, each with its document and issuing body."""
+    text = text.strip()
+    limits = kb.settings.limits
+    if not text:
+        raise InvalidQueryError("The query is empty.")
+    if len(text) > limits.max_query_chars:
+        raise InvalidQueryError(f"The query is {len(text)} characters long; the limit is {limits.max_query_chars}.")
+    if not 1 <= k <= limits.max_k:
+        raise InvalidQueryError(f"k must be between 1 and {limits.max_k}.")
+    filters = filters or DocumentFilters()
+    validate_filters(filters)
+    query = understand(text)
+    allowed = kb.store.filtered_chunk_ids(filters) if filters else None
+    weights = kb.settings.weights
+    fused = weighted_sum(_legs(kb, query, allowed),
+                         {"lexical": weights.lexical, "dense": weights.dense, "reference": weights.reference})
+    top = fused[: k * 2]
+    hits = kb.store.hits([chunk_id for chunk_id, _ in top])
+    ranked = [(chunk_id, score) for chunk_id, score in top if chunk_id in hits][:k]
+    return {"query": text, "results": [_result(rank, score, hits[cid]) for rank, (cid, score) in enumerate(ranked, 1)]}

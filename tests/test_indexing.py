@@ -1,0 +1,101 @@
+"""Indexing keeps SQLite and FAISS in step: re-index, skip, replace, remove, broken files, repair."""
+
+import json
+import shutil
+
+import pytest
+
+from conftest import BULLETIN, CORPUS, PLAN, open_kb
+from kb.errors import IndexBusyError, ModelMismatchError, NotFoundError
+from kb.indexing import index_paths, remove_document
+
+
+@pytest.fixture
+def folder(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(CORPUS / PLAN, docs / PLAN)
+    return docs
+
+
+@pytest.fixture
+def kb(tmp_path, model_path):
+    return open_kb(tmp_path / "home", model_path)
+
+
+def _in_step(kb) -> bool:
+    return kb.vectors.ids() == kb.store.all_chunk_ids() and len(kb.vectors) > 0
+
+
+def test_reindex_skips_unchanged_and_replaces_changed(kb, folder):
+    first = index_paths(kb, [folder])
+    assert first.count("indexed") == 1 and first.chunks > 5 and _in_step(kb)
+    old_ids = kb.store.all_chunk_ids()
+    assert index_paths(kb, [folder]).count("unchanged") == 1
+    assert kb.store.all_chunk_ids() == old_ids
+    (folder / PLAN).write_text((folder / PLAN).read_text() + "\n\n## VI. BỔ SUNG\n\nNội dung mới về tuyên truyền.\n")
+    again = index_paths(kb, [folder])
+    assert again.count("indexed") == 1
+    assert not kb.store.all_chunk_ids() & old_ids and _in_step(kb)
+    assert len(kb.store.documents()) == 1
+
+
+def test_remove_deletes_rows_and_vectors(kb, folder):
+    report = index_paths(kb, [folder])
+    doc_id = report.files[0].document_id
+    remove_document(kb, doc_id)
+    assert kb.store.all_chunk_ids() == set() and len(kb.vectors) == 0
+    with pytest.raises(NotFoundError):
+        remove_document(kb, doc_id)
+
+
+def test_broken_files_are_reported_by_name_and_the_run_goes_on(kb, folder):
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 10)
+    (folder / "latin1.txt").write_bytes("Quy\xe9t \xf0inh".encode("latin-1"))
+    (folder / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    (folder / "Kế hoạch mới số 2.txt").write_text("KẾ HOẠCH\nTuyên truyền về chuyển đổi số trong cơ quan.\n")
+    report = index_paths(kb, [folder])
+    problems = {f.source: f.reason for f in report.errors}
+    assert set(problems) == {"empty.txt", "binary.txt", "latin1.txt", "old.doc"}
+    assert "LibreOffice" in problems["old.doc"] and "empty" in problems["empty.txt"]
+    assert report.count("indexed") == 2 and _in_step(kb)
+    assert json.loads(kb.store.get_meta("last_run"))["errors"] == 3
+
+
+def test_missing_vector_file_is_rebuilt_on_open(kb, folder, tmp_path, model_path):
+    index_paths(kb, [folder])
+    ids = kb.store.all_chunk_ids()
+    kb.vectors_path.unlink()
+    reopened = open_kb(tmp_path / "home", model_path)
+    assert reopened.vectors.ids() == ids and reopened.vectors_path.exists()
+
+
+def test_stale_vectors_are_dropped_on_open(kb, folder, tmp_path, model_path):
+    index_paths(kb, [folder])
+    with kb.store.transaction():
+        kb.store.db.execute("DELETE FROM chunks WHERE id = (SELECT max(id) FROM chunks)")
+    reopened = open_kb(tmp_path / "home", model_path)
+    assert reopened.vectors.ids() == reopened.store.all_chunk_ids()
+
+
+def test_other_model_is_refused_with_instructions(kb, folder, tmp_path, model_path):
+    index_paths(kb, [folder])
+    other = tmp_path / "other-model"
+    shutil.copytree(model_path, other)
+    config = json.loads((other / "config.json").read_text())
+    config["layer_norm_eps"] = 1e-6
+    (other / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelMismatchError, match="re-index"):
+        open_kb(tmp_path / "home", other).embedder
+
+
+def test_one_writer_at_a_time(kb, folder):
+    with kb.writing():
+        with pytest.raises(IndexBusyError):
+            index_paths(kb, [folder])
+
+
+def test_missing_path_is_an_error(kb, tmp_path):
+    with pytest.raises(NotFoundError):
+        index_paths(kb, [tmp_path / "nowhere"])

@@ -1,0 +1,84 @@
+from pathlib import Path
+
+import pytest
+
+from indexer.model import Chunk, DocumentMeta, ParsedDocument, Reference, SourceText
+from kb.errors import NotFoundError
+from kb.query import understand
+from kb.store import DocumentFilters, Store
+
+
+def _parsed(text: str, meta: DocumentMeta, chunks: list[Chunk]) -> ParsedDocument:
+    return ParsedDocument(SourceText(Path("x.txt"), text, "utf-8", "text"), meta, chunks, [])
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store(tmp_path / "kb.sqlite")
+    plan = _parsed("...", DocumentMeta(title="Kế hoạch tuyên truyền", doc_type="Kế hoạch", number="131-KH/TU",
+                                       issuer="Ban Thường vụ Tỉnh ủy", date="2020-03-17"), [
+        Chunk("Tuyên truyền khẩu hiệu đại hội trên pa nô, áp phích", ["IV- HOẠT ĐỘNG", "3. Cổ động trực quan"], 0, 50),
+        Chunk("Thực hiện Chỉ thị số 05-CT/TW của Bộ Chính trị", ["V. TỔ CHỨC"], 60, 100,
+              references=[Reference("CT", "5", "TW", "Chỉ thị số 05-CT/TW")]),
+        Chunk("Kế hoạch số 131-KH/TU", ["Thông tin văn bản"], 0, 0, kind="card",
+              references=[Reference("KH", "131", "TU", "131-KH/TU")]),
+    ])
+    bulletin = _parsed("...", DocumentMeta(title="Thông tin sinh hoạt nội bộ", doc_type="Thông tin sinh hoạt nội bộ",
+                                           issuer="Ban Tuyên giáo", date="2020-12"), [
+        Chunk("Thực hiện Kế hoạch 131 về tuyên truyền", ["I. NỘI DUNG"], 0, 40, issuer="Ban Tuyên giáo Tỉnh ủy",
+              references=[Reference("KH", "131", None, "Kế hoạch 131")]),
+    ])
+    with store.transaction():
+        store.add_document(plan, path="/a/plan.md", source="plan.md", content_hash="h1")
+        store.add_document(bulletin, path="/a/b.txt", source="b.txt", content_hash="h2")
+    return store
+
+
+def _lexical(store: Store, query: str) -> list[int]:
+    return [chunk_id for chunk_id, _ in store.lexical(understand(query).fts_match(), 10)]
+
+
+def test_lexical_finds_unaccented_query(store):
+    assert _lexical(store, "co dong truc quan")[0] == 1
+
+
+def test_lexical_sees_the_heading_path(store):
+    assert 1 in _lexical(store, "HOẠT ĐỘNG")
+
+
+def test_lexical_query_syntax_is_never_fts_syntax(store):
+    assert _lexical(store, 'NEAR( "AND OR * ^') == []
+
+
+def test_accented_query_prefers_accented_match(store):
+    scores = dict(store.lexical(understand("pa nô").fts_match(), 10))
+    assert 1 in scores
+
+
+def test_reference_hits_exact_key_first(store):
+    hits = store.reference_hits(["KH:131"], ["KH:131:TU"])
+    assert [chunk_id for chunk_id, _ in hits] == [3, 4]
+
+
+def test_filters_by_type_issuer_and_date(store):
+    assert store.filtered_chunk_ids(DocumentFilters(doc_type="ke hoach")) == {1, 2, 3}
+    assert store.filtered_chunk_ids(DocumentFilters(issuer="tinh uy")) == {1, 2, 3, 4}
+    assert store.filtered_chunk_ids(DocumentFilters(issuer="Ban Tuyên giáo Tỉnh ủy")) == {4}
+    assert store.filtered_chunk_ids(DocumentFilters(since="2020-04")) == {4}
+    assert store.filtered_chunk_ids(DocumentFilters(until="2020-03")) == {1, 2, 3}
+    assert store.filtered_chunk_ids(DocumentFilters(number="131-KH")) == {1, 2, 3}
+
+
+def test_delete_document_removes_chunks_refs_and_fulltext(store):
+    assert store.delete_document(1) == [1, 2, 3]
+    assert store.all_chunk_ids() == {4}
+    assert _lexical(store, "pa nô") == []
+    assert store.reference_hits(["KH:131"], []) == [(4, 0.8)]
+    with pytest.raises(NotFoundError):
+        store.document(1)
+
+
+def test_references_and_citations(store):
+    assert [r["full_key"] for r in store.references_of(1)] == ["CT:5:TW"]
+    assert store.documents_by_key(["KH:131"]) == {"KH:131": 1, "KH:131:TU": 1}
+    assert [d["id"] for d in store.citing_documents(1)] == [2]

@@ -1,0 +1,178 @@
+"""Sections, heading paths, kinds and per-article issuers, on the real samples and small strings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.clean import display_text, find_debris
+from indexer.model import Section
+from indexer.structure import article_key, heading_level, parse_sections
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+BULLETIN = "thong-tin-sinh-hoat-noi-bo-2020-12.txt"
+PLAN = "ke-hoach-tuyen-truyen-dai-hoi-2020-2025.md"
+
+PART_I = "I. NỘI DUNG ĐỊNH HƯỚNG SINH HOẠT CHI BỘ"
+PART_II = "II. THÔNG TIN THAM KHẢO"
+BULLETIN_ARTICLES = {
+    (PART_I, "1. Một số kết quả chủ yếu của Đại hội các đảng bộ trực thuộc Trung ương"): "Ban Tuyên giáo Trung ương",
+    (
+        PART_I,
+        "2. Tiếp tục nêu cao tinh thần trách nhiệm, tinh thần cảnh giác, tuyệt đối không lơ là, "
+        "chủ quan đối với dịch bệnh Covid - 19",
+    ): "Ban Tuyên giáo Trung ương",
+    (
+        PART_I,
+        "3. Kết quả 01 năm thực hiện chuyên đề năm 2020 về học tập và làm theo tư tưởng, đạo đức, "
+        "phong cách Hồ Chí Minh",
+    ): "Ban Tuyên giáo Tỉnh ủy",
+    (
+        PART_I,
+        "4. Một số giải pháp đấu tranh phản bác các luận điệu chống phá của các thế lực thù địch "
+        "trước thềm Đại hội đại biểu toàn quốc lần thứ XIII của Đảng",
+    ): "Ban Tuyên giáo Trung ương",
+    (PART_I, "5. “Dân chủ, kỷ cương, đoàn kết, nêu gương, hiệu quả”"): "Ban Tuyên giáo Đảng ủy Khối",
+    (PART_II, "1. Một số tác động của dịch Covid-19 đến thị trường lao động Việt Nam"): "Ban Tuyên giáo Trung ương",
+    (PART_II, "2. Một số đánh giá bước đầu về cuộc bầu cử Tổng thống Mỹ năm 2020"): "Ban Tuyên giáo Trung ương",
+}
+
+
+def _parse(name: str) -> tuple[str, list[Section]]:
+    text = (CORPUS / name).read_text(encoding="utf-8")
+    return text, parse_sections(text)
+
+
+def _shown(text: str, section: Section) -> str:
+    return display_text(text, section.paragraphs, find_debris(text))
+
+
+def _paths(sections: list[Section]) -> list[str]:
+    return [" › ".join(s.heading_path) for s in sections if s.kind == "body"]
+
+
+def test_bulletin_parts_and_articles_with_exact_headings() -> None:
+    _, sections = _parse(BULLETIN)
+    articles = {tuple(s.heading_path[:2]) for s in sections if s.kind == "body"}
+    assert articles == set(BULLETIN_ARTICLES)
+
+
+def test_bulletin_unnumbered_subheadings_sit_under_their_article() -> None:
+    _, sections = _parse(BULLETIN)
+    subheadings = {s.heading_path[2] for s in sections if len(s.heading_path) == 3}
+    assert subheadings == {
+        "Một số kinh nghiệm rút ra:",
+        "Công tác tuyên truyền sau Đại hội",
+        "Đạt và vượt chỉ tiêu NQ Đại hội nhiệm kỳ 2015 - 2020",
+        "Quyết tâm nhiệm kỳ 2020 - 2025",
+    }
+
+
+def test_bulletin_issuer_per_article() -> None:
+    _, sections = _parse(BULLETIN)
+    for section in (s for s in sections if s.kind == "body"):
+        assert section.issuer == BULLETIN_ARTICLES[tuple(section.heading_path[:2])], section.heading_path
+
+
+def test_bulletin_signature_lines_are_in_no_section() -> None:
+    text, sections = _parse(BULLETIN)
+    for section in sections:
+        lines = _shown(text, section).split("\n")
+        assert not any(line.startswith(("Ban Tuyên giáo", "Kim Ngân")) for line in lines)
+
+
+def test_bulletin_header_and_enumerations_stay_body() -> None:
+    text, sections = _parse(BULLETIN)
+    assert sections[0].kind == "header"
+    assert "THÔNG TIN SINH HOẠT NỘI BỘ" in _shown(text, sections[0])
+    assert "(Phục vụ sinh hoạt chi bộ tháng 12/2020)" in _shown(text, sections[0])
+    openers = ("Một là", "Hai là", "Ba là", "Bốn là", "Thứ nhất", "Thứ hai")
+    assert not any(h.startswith(openers) for s in sections for h in s.heading_path)
+    assert not any(s.kind == "closing" for s in sections)
+
+
+def test_bulletin_garbled_tail_is_in_no_section() -> None:
+    text, sections = _parse(BULLETIN)
+    assert all(" ? " not in _shown(text, s) for s in sections)
+
+
+def test_plan_header_and_closing() -> None:
+    text, sections = _parse(PLAN)
+    header = [_shown(text, s) for s in sections if s.kind == "header"]
+    closing = [_shown(text, s) for s in sections if s.kind == "closing"]
+    assert header == ["KẾ HOẠCH\ntuyên truyền đại hội đảng bộ các cấp nhiệm kỳ 2020-2025\n"
+                      "và Đại hội đại biểu toàn quốc lần thứ XIII của Đảng"]
+    assert len(closing) == 1 and closing[0].startswith("Nơi nhận:")
+    assert "T/M BAN THƯỜNG VỤ" in closing[0] and closing[0].endswith("Lê Thanh Giang")
+    body = "\n".join(_shown(text, s) for s in sections if s.kind == "body")
+    assert "Nơi nhận" not in body and "Lê Thanh Giang" not in body and "**" not in body
+
+
+def test_plan_preamble_is_body_without_heading() -> None:
+    text, sections = _parse(PLAN)
+    preamble = next(s for s in sections if s.kind == "body")
+    assert preamble.heading_path == [] and preamble.issuer is None
+    assert _shown(text, preamble).startswith("Thực hiện Kế hoạch số 131-KH/TU, ngày 17/03/2020")
+
+
+def test_plan_heading_paths_by_numbering_not_hashes() -> None:
+    _, sections = _parse(PLAN)
+    paths = _paths(sections)
+    assert "I- MỤC ĐÍCH, YÊU CẦU › 1. Mục đích" in paths
+    assert "III- CÁC ĐỢT TUYEN TRUYỀN › 2. Đợt 2: Từ sau khi kết thúc Đại hội đại biểu Đảng bộ tỉnh lần thứ XVI " \
+        "đến Đại hội XIII của Đảng." in paths
+    assert "III- CÁC ĐỢT TUYEN TRUYỀN › 3. Đợt 3: Sau khi bế mạc Đại hội XIII của Đảng, tập trung tuyên truyền:" in paths
+    assert "IV- CÁC HOẠT ĐỘNG TUYEN TRUYỀN CHỦ YẾU › 3. Tuyên truyền cổ động trực quan" in paths
+    assert "V. TỔ CHỨC THỰC HIỆN › 2. Ban Tuyên giáo Đảng ủy Khối" in paths
+    assert all(len(s.heading_path) <= 2 for s in sections)
+    assert all(s.issuer is None for s in sections)
+
+
+def test_plan_numbered_items_under_part_ii_are_body() -> None:
+    text, sections = _parse(PLAN)
+    part_ii = [s for s in sections if s.heading_path and s.heading_path[0] == "II- NỘI DUNG TUYẾN TRUYỀN"]
+    assert [s.heading_path for s in part_ii] == [["II- NỘI DUNG TUYẾN TRUYỀN"]]
+    lines = _shown(text, part_ii[0]).split("\n")
+    assert [line[:2] for line in lines[1:]] == ["1.", "2.", "3.", "4.", "5.", "6.", "7."]
+
+
+def test_plan_paragraph_split_mid_sentence_is_rejoined() -> None:
+    text, sections = _parse(PLAN)
+    body = "\n".join(_shown(text, s) for s in sections if s.kind == "body")
+    assert "thời kỳ quá độ lên chủ nghĩa xã hội, 10 năm" in body
+    assert "phong trào thi đua yêu nước, cũng như" in body
+
+
+def test_list_of_short_numbered_lines_is_not_headings() -> None:
+    text = (
+        "I. NHIỆM VỤ\n"
+        "Các chi bộ thực hiện những việc sau đây trong quý I năm 2021:\n"
+        "1. Hội nghị quán triệt\n2. Tọa đàm chuyên đề\n3. Sinh hoạt chi bộ\n"
+    )
+    sections = parse_sections(text)
+    assert [s.heading_path for s in sections] == [["I. NHIỆM VỤ"]]
+    assert len(sections[0].paragraphs) == 4
+
+
+def test_heading_levels_come_from_numbering() -> None:
+    assert heading_level("II- NỘI DUNG") < heading_level("2. Yêu cầu") < heading_level("b) Điểm")
+    assert heading_level("b) Điểm") < heading_level("Quyết tâm nhiệm kỳ 2020 - 2025")
+    assert article_key(["I. A", "2. B", "Tiểu mục"]) == ("I. A", "2. B")
+
+
+@pytest.mark.parametrize(
+    ("signature", "issuer"),
+    [
+        ("                     Ban Tuyên giáo Trung ương", "Ban Tuyên giáo Trung ương"),
+        ("Kim Ngân – Ban Tuyên giáo Tỉnh ủy", "Ban Tuyên giáo Tỉnh ủy"),
+        ("Minh Anh - Sở Văn hóa, Thể thao và Du lịch", None),  # a comma: a sentence, not a signature
+        ("Ban Tuyên giáo Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh", "Ban Tuyên giáo Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh"),
+    ],
+)
+def test_signature_line_sets_article_issuer(signature: str, issuer: str | None) -> None:
+    body = "Đảng bộ Khối đã lãnh đạo thực hiện thắng lợi các chỉ tiêu nghị quyết đại hội nhiệm kỳ 2015 - 2020."
+    text = f"I. PHẦN MỘT\n1. Bài thứ nhất\n{body}\n{signature}\n2. Bài thứ hai\n{body}\n"
+    first, second = parse_sections(text)
+    assert first.issuer == issuer and second.issuer is None
+    assert len(first.paragraphs) == (1 if issuer else 2)
