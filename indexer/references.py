@@ -18,11 +18,11 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from indexer.codes import issuer_code, issuers, law_type_code, type_by_name, type_by_symbol, doc_types
+from indexer.codes import doc_types, issuer_code, issuers, law_type_code, type_by_code, type_by_name, type_by_symbol
 from indexer.model import Reference
 from indexer.normalize import fold, fold_char_map, nfc
 
-__all__ = ["extract_references", "canonical_symbol"]
+__all__ = ["extract_references", "canonical_symbol", "citation_forms", "mask_citations"]
 
 _DASH = "[-\u2010-\u2015\u2212]"  # hyphen and the Unicode dashes word processors substitute for it
 _CODE = "[a-z][a-z0-9]*"  # a code inside a number, folded: "cd", "ttg", "qh14", "bcdqg1237"
@@ -34,7 +34,7 @@ _STATE = (
     rf"\s?{_DASH}\s?(?P<s_rest>{_CODE}(?:{_DASH}{_CODE})*)"
 )
 # Laws and ordinances carry no type code: 68/2020/QH14, 02/2022/UBTVQH15.
-_LAW = rf"(?P<l_num>\d{{1,6}})\s?/\s?(?P<l_year>(?:19|20)\d\d)\s?/\s?(?P<l_issuer>[a-z]+\d+)"
+_LAW = rf"(?P<l_num>\d{{1,6}})\s?/\s?(?P<l_year>(?:19|20)\d\d)\s?/\s?(?P<l_issuer>[a-z]+\s?\d+)"
 # Party style, number-type/issuer: 05-CT/TW, 131-KH/TU, 108-HD/BTGTW.
 _PARTY = rf"(?P<p_num>\d{{1,6}})\s?{_DASH}\s?(?P<p_kind>[a-z]+)\s?/\s?(?P<p_issuer>{_CODE})"
 # A whole number-and-symbol; not glued to a longer token (dates, "46.761/47.661").
@@ -50,11 +50,9 @@ _NOT_A_DOCUMENT_NUMBER = (
     r"|\s(?:nam|thang|quy|tuan|gio|phut|lan|nguoi|trieu|nghin|ty|dong|cap|buoc|dot|ca|can bo|don vi|tap the"
     r"|ca nhan|truong hop|thu tuc|ho so|van ban|diem)\b"
 )
-# "... của Bộ Chính trị" after a bare citation names its issuer; a date may stand between.
-_DATE_BETWEEN = (
-    r"(?:,?\s?ngay\s?\d{1,2}\s?[/.-]\s?\d{1,2}\s?[/.-]\s?\d{4}"
-    r"|,?\s?ngay\s\d{1,2}\sthang\s\d{1,2}\snam\s\d{4})?"
-)
+# The date printed right after a citation, which belongs to the cited document:
+# ", ngày 17/03/2020", " ngày 27 tháng 7 năm 2013" (folded).
+_CITED_DATE = r"[\s,]*ngay\s?\d{1,2}\s?(?:[/.-]\s?\d{1,2}\s?[/.-]|thang\s?\d{1,2}\s?nam)\s?\d{4}"
 
 
 @dataclass(frozen=True)
@@ -110,9 +108,12 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "symbol": re.compile(_SYMBOL),
         "cited_symbol": re.compile(rf"{type_word}{_SO}{_SYMBOL}"),
         "cited_number": re.compile(
-            rf"{type_word_same_line}(?P<so>(?:so\b{_SAME_LINE}?:?{_SAME_LINE}?)?)(?P<b_num>\d{{1,6}})(?!\w)(?!{_NOT_A_DOCUMENT_NUMBER})"
+            rf"{type_word_same_line}(?P<so>(?:so\b{_SAME_LINE}?:?{_SAME_LINE}?)?)"
+            rf"(?P<b_num>\d{{1,6}})(?!\w)(?!{_NOT_A_DOCUMENT_NUMBER})"
         ),
-        "author": re.compile(rf"{_DATE_BETWEEN},?\s(?:cua|do)\s(?:ban thuong vu\s)?(?P<author>{authors})(?!\w)"),
+        # "... của Bộ Chính trị" after a bare citation names its issuer; its date may stand between.
+        "author": re.compile(rf"(?:{_CITED_DATE})?,?\s(?:cua|do)\s(?:ban thuong vu\s)?(?P<author>{authors})(?!\w)"),
+        "cited_date": re.compile(_CITED_DATE),
     }
 
 
@@ -133,6 +134,15 @@ class _Parts:
     type_code: str | None
     issuer: str | None
     year: str | None
+
+
+def _symbol_start(match: re.Match[str]) -> int:
+    return next(match.start(name) for name in ("s_num", "l_num", "p_num") if match.group(name) is not None)
+
+
+def _slice(text: str, folded: _Folded, start: int, end: int) -> str:
+    first, last = _original_span(text, folded, start, end)
+    return text[first:last]
 
 
 def _group_text(text: str, folded: _Folded, match: re.Match[str], name: str) -> str:
@@ -193,7 +203,9 @@ def _author(folded: str, end: int) -> str | None:
 
 def _candidates(text: str, folded: _Folded) -> list[tuple[int, int, _Parts]]:
     """Every citation found, in priority order: a type word with a symbol, a bare
-    symbol, a type word with a bare number.  Earlier ones win overlaps."""
+    symbol, a type word with a bare number.  Earlier ones win overlaps.  Each
+    has a type: a number whose type is known neither from a word nor from its
+    symbol is no citation."""
     patterns = _patterns()
     found: list[tuple[int, int, _Parts]] = []
     for name in ("cited_symbol", "symbol"):
@@ -216,15 +228,6 @@ def _candidates(text: str, folded: _Folded) -> list[tuple[int, int, _Parts]]:
     return found
 
 
-def _symbol_start(match: re.Match[str]) -> int:
-    return next(match.start(name) for name in ("s_num", "l_num", "p_num") if match.group(name) is not None)
-
-
-def _slice(text: str, folded: _Folded, start: int, end: int) -> str:
-    first, last = _original_span(text, folded, start, end)
-    return text[first:last]
-
-
 def extract_references(text: str) -> list[Reference]:
     """Every document cited in ``text``, in order, with spans into ``text``.
 
@@ -241,7 +244,7 @@ def extract_references(text: str) -> list[Reference]:
         first, last = _original_span(text, folded, start, end)
         references.append(
             Reference(
-                doc_type=parts.type_code or "",
+                doc_type=str(parts.type_code),
                 number=_number(parts.number),
                 issuer_code=parts.issuer,
                 text=text[first:last],
@@ -280,3 +283,30 @@ def canonical_symbol(printed: str) -> str | None:
     if kind is None or kind.code is None:
         return None
     return f"{match.group('p_num')}-{kind.code}/{_issuer(_group_text(text, folded, match, 'p_issuer'))}"
+
+
+def citation_forms(symbol: str, type_name: str | None = None) -> list[str]:
+    """The ways staff cite the document numbered ``symbol``: for ``05-CT/TW``
+    "Chỉ thị số 05", "Chỉ thị 05", "Chỉ thị số 5", "Chỉ thị 5", "CT 5".
+    ``type_name`` is the type read from the title (a ``QĐ`` may be a Quy định)."""
+    refs = extract_references(symbol)
+    if not refs:
+        return []
+    ref = refs[0]
+    name = type_name or getattr(type_by_code(ref.doc_type), "name", ref.doc_type)
+    printed = re.search(r"\d+", ref.text)
+    numbers = dict.fromkeys(n for n in (printed.group() if printed else None, ref.number) if n)
+    return [form for n in numbers for form in (f"{name} số {n}", f"{name} {n}")] + [f"{ref.doc_type} {ref.number}"]
+
+
+def mask_citations(text: str) -> str:
+    """``text`` with every citation, and the date printed right after it, blanked
+    out, so that what remains can be searched for the document's own date
+    ("KẾ HOẠCH TRIỂN KHAI QUYẾT ĐỊNH SỐ 1237/QĐ-TTG NGÀY 27/7/2013 …")."""
+    text = nfc(text)
+    folded = fold_char_map(text)
+    for ref in extract_references(text):
+        date = _patterns()["cited_date"].match(folded, ref.char_end)
+        end = date.end() if date else ref.char_end
+        text = text[: ref.char_start] + " " * (end - ref.char_start) + text[end:]
+    return text

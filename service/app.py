@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -54,8 +56,19 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(500, "Internal error; the server log has the details.")
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Load the model and the vectors before the first request, not during it."""
+    kb = app.state.kb
+    kb.embedder.encode_query("khởi động")
+    kb.vectors  # noqa: B018 - opens and checks the vector file
+    yield
+    kb.close()
+
+
 def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan,
         title="kb",
         summary="Search Vietnamese directives, resolutions, plans and bulletins; every passage with its "
                 "document, number, date and issuing body.",

@@ -49,6 +49,6 @@ def test_errors_are_one_line_without_traceback(corpus_kb, model_path):
 def test_index_prints_a_summary(tmp_path, model_path):
     done = subprocess.run([sys.executable, "-m", "kb", "index", str(CORPUS), "--home", str(tmp_path)],
                           capture_output=True, text=True, timeout=600,
-                          env=os.environ | {"KB_MODEL": str(model_path)})
+                          env=os.environ | {"KB_MODEL": str(model_path), "COLUMNS": "200"})
     assert done.returncode == 0, done.stderr
     assert "2 files: 2 indexed" in done.stdout and "garbled characters dropped" in done.stdout

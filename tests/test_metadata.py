@@ -1,0 +1,183 @@
+"""A document's own identity, read from its header and closing block, and its card."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.codes import complete_body, proper_case
+from indexer.metadata import document_card, extract_metadata, parse_date
+from indexer.model import DocumentMeta
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+@pytest.fixture(scope="module")
+def bulletin() -> DocumentMeta:
+    return extract_metadata((CORPUS / "thong-tin-sinh-hoat-noi-bo-2020-12.txt").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def plan() -> DocumentMeta:
+    return extract_metadata((CORPUS / "ke-hoach-tuyen-truyen-dai-hoi-2020-2025.md").read_text(encoding="utf-8"))
+
+
+def test_bulletin(bulletin: DocumentMeta) -> None:
+    assert bulletin.doc_type == "Thông tin sinh hoạt nội bộ"
+    assert bulletin.title == "Thông tin sinh hoạt nội bộ (Phục vụ sinh hoạt chi bộ tháng 12/2020)"
+    assert bulletin.issuer == "Ban Tuyên giáo"
+    assert bulletin.issuer_parent == "Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh"
+    assert bulletin.date == "2020-12"
+    assert bulletin.number is None
+    assert bulletin.signer is None  # its articles carry bylines, the bulletin itself is unsigned
+
+
+def test_plan(plan: DocumentMeta) -> None:
+    assert plan.doc_type == "Kế hoạch"
+    assert plan.title == (
+        "Kế hoạch tuyên truyền đại hội đảng bộ các cấp nhiệm kỳ 2020-2025"
+        " và Đại hội đại biểu toàn quốc lần thứ XIII của Đảng"
+    )
+    assert plan.subject == (
+        "tuyên truyền đại hội đảng bộ các cấp nhiệm kỳ 2020-2025 và Đại hội đại biểu toàn quốc lần thứ XIII của Đảng"
+    )
+    assert plan.issuer == "Ban Thường vụ Đảng ủy Khối các cơ quan tỉnh"
+    assert plan.signer == "Lê Thanh Giang"
+    assert plan.signer_position == "Phó Bí thư"
+
+
+def test_plan_takes_no_number_or_date_from_the_plan_it_implements(plan: DocumentMeta) -> None:
+    # "Thực hiện Kế hoạch số 131-KH/TU, ngày 17/03/2020" cites another document.
+    assert plan.number is None
+    assert plan.date is None
+
+
+STATE_LETTER = """\
+| **BỘ TÀI CHÍNH**
+**CỤC THUẾ**
+------- | **CỘNG
+HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM**
+Độc lập - Tự do - Hạnh phúc
+--------------- |
+| Số:
+5485/CT-CS
+*V/v chính sách thuế giá trị gia tăng* | *Hà Nội, ngày 25 tháng 11 năm 2025* |
+**Kính gửi:** Thuế tỉnh Vĩnh Long.
+Căn cứ Nghị định số 49/2022/NĐ-CP ngày 29/7/2022 của Chính phủ …
+| Nơi nhận:
+- Như trên;
+- Lưu: VT, CS.
+| **TL. CỤC TRƯỞNG**
+KT. TRƯỞNG BAN CHÍNH SÁCH, THUẾ QUỐC TẾ
+PHÓ TRƯỞNG BAN
+Phạm Thị Minh Hiền |
+"""
+
+
+def test_state_letter() -> None:
+    meta = extract_metadata(STATE_LETTER)
+    assert meta.doc_type == "Công văn"  # no title line; the symbol's "CT" is Cục Thuế, not a Chỉ thị
+    assert meta.number == "5485/CT-CS"
+    assert (meta.issuer, meta.issuer_parent) == ("Cục Thuế", "Bộ Tài chính")
+    assert (meta.place, meta.date) == ("Hà Nội", "2025-11-25")
+    assert meta.subject == "chính sách thuế giá trị gia tăng"
+    assert (meta.signer, meta.signer_position) == ("Phạm Thị Minh Hiền", "Phó Trưởng ban")
+
+
+PARTY_RULE = """\
+BAN CHẤP HÀNH TRUNG ƯƠNG
+*
+Số 47-QĐ/TW
+ĐẢNG CỘNG SẢN VIỆT NAM
+Hà Nội, ngày 01 tháng 11 năm 2011
+QUY ĐỊNH
+VỀ NHỮNG ĐIỀU ĐẢNG VIÊN KHÔNG ĐƯỢC LÀM
+Căn cứ Điều lệ Đảng …
+T/M BAN CHẤP HÀNH TRUNG ƯƠNG
+TỔNG BÍ THƯ
+Nguyễn Phú Trọng
+"""
+
+
+def test_type_is_read_from_the_title_not_the_symbol() -> None:
+    meta = extract_metadata(PARTY_RULE)
+    assert meta.doc_type == "Quy định"  # the symbol says QĐ, an old Party Quy định
+    assert meta.number == "47-QĐ/TW"
+    assert meta.title == "Quy định về những điều đảng viên không được làm"
+    assert meta.issuer == "Ban Chấp hành Trung ương"
+    assert (meta.signer, meta.signer_position) == ("Nguyễn Phú Trọng", "Tổng Bí thư")
+    assert (meta.place, meta.date) == ("Hà Nội", "2011-11-01")
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("Bạc Liêu, ngày 17 tháng 3 năm 2020", "2020-03-17"),
+        ("ngày 17/03/2020", "2020-03-17"),
+        ("ngày 17-3-2020", "2020-03-17"),
+        ("(Phục vụ sinh hoạt chi bộ tháng 12/2020)", "2020-12"),
+        ("tháng 12 năm 2020", "2020-12"),
+        ("Hà Nội, ngày 24 tháng11 năm 2025", "2025-11-24"),
+        ("ngày 45 tháng 13 năm 2020", None),
+        ("nhiệm kỳ 2020 - 2025", None),
+    ],
+)
+def test_parse_date(text: str, iso: str | None) -> None:
+    assert parse_date(text) == iso
+
+
+@pytest.mark.parametrize(
+    ("printed", "cased"),
+    [
+        ("ĐẢNG ỦY KHỐI CƠ QUAN - DOANH NGHIỆP TỈNH", "Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh"),
+        ("ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH", "Ủy ban nhân dân tỉnh Hà Tĩnh"),
+        ("BỘ TÀI CHÍNH", "Bộ Tài chính"),
+        ("PHÓ BÍ THƯ", "Phó Bí thư"),
+        ("BAN THƯỜNG VỤ", "Ban Thường vụ"),
+        ("VĂN PHÒNG UBND TỈNH", "Văn phòng UBND tỉnh"),
+        ("Đảng ủy Khối các cơ quan tỉnh", "Đảng ủy Khối các cơ quan tỉnh"),
+    ],
+)
+def test_proper_case(printed: str, cased: str) -> None:
+    assert proper_case(printed) == cased
+
+
+def test_a_standing_committee_is_completed_by_the_committee_the_text_speaks_for() -> None:
+    text = (
+        "Thực hiện Kế hoạch số 131-KH/TU của Ban Thường vụ Tỉnh ủy, Ban Thường vụ Đảng ủy Khối các cơ quan tỉnh "
+        "xây dựng kế hoạch.\nChỉ thị 06-CT/TU của Ban Thường vụ Tỉnh ủy.\nTham mưu cho Ban Thường vụ Đảng ủy Khối."
+    )
+    assert complete_body("Ban Thường vụ", text) == "Ban Thường vụ Đảng ủy Khối các cơ quan tỉnh"
+    assert complete_body("Bộ Chính trị", text) == "Bộ Chính trị"
+
+
+def test_card_of_the_plan(plan: DocumentMeta) -> None:
+    card = document_card(plan)
+    assert card.startswith("Kế hoạch tuyên truyền đại hội")
+    assert "Loại văn bản: Kế hoạch." in card
+    assert "Người ký: Lê Thanh Giang, Phó Bí thư" in card and "ai ký" in card
+    assert "Cơ quan ban hành: Ban Thường vụ Đảng ủy Khối các cơ quan tỉnh" in card
+    assert "Số, ký hiệu" not in card and "Ngày ban hành" not in card  # missing fields are left out
+
+
+def test_card_speaks_the_number_and_the_date() -> None:
+    meta = DocumentMeta(
+        title="Kế hoạch tuyên truyền đại hội",
+        doc_type="Kế hoạch",
+        number="131-KH/TU",
+        issuer="Ban Thường vụ Tỉnh ủy",
+        date="2020-03-17",
+        signer="Nguyễn Văn A",
+        signer_position="Phó Bí thư",
+    )
+    card = document_card(meta)
+    for phrase in ("Kế hoạch số 131", "Kế hoạch 131", "131-KH/TU", "ban hành ngày 17 tháng 3 năm 2020", "17/03/2020"):
+        assert phrase in card
+    assert "Nguyễn Văn A, Phó Bí thư" in card
+
+
+def test_card_of_the_bulletin(bulletin: DocumentMeta) -> None:
+    card = document_card(bulletin)
+    assert "Loại văn bản: Thông tin sinh hoạt nội bộ." in card
+    assert "tháng 12 năm 2020" in card and "Người ký" not in card

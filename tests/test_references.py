@@ -1,0 +1,165 @@
+"""Citations in documents and in queries meet on one key, whatever the spelling."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from indexer.normalize import nfc
+from indexer.references import canonical_symbol, citation_forms, extract_references, mask_citations
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def _keys(text: str) -> list[str]:
+    return [r.full_key for r in extract_references(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "full_keys"),
+    [
+        ("Chỉ thị số 05-CT/TW của Bộ Chính trị", ["CT:5:TW"]),
+        ("Chỉ thị 05", ["CT:5"]),
+        ("Chỉ thị 5", ["CT:5"]),
+        ("CT 05", ["CT:5"]),
+        ("chi thi 05", ["CT:5"]),
+        ("CHỈ THỊ 05", ["CT:5"]),
+        ("05-CT/TW", ["CT:5:TW"]),
+        ("ct05", ["CT:5"]),
+        ("Chỉ thị 35, Chỉ thị 45, Kết luận 75", ["CT:35", "CT:45", "KL:75"]),
+        ("NQ số 18-NQ/TW", ["NQ:18:TW"]),
+        ("Nghị quyết 18", ["NQ:18"]),
+        ("nghi quyet 18", ["NQ:18"]),
+        ("Hướng dẫn số 108-HD/BTGTW", ["HD:108:BTGTW"]),
+        ("Công điện số 1300/CĐ-TTg", ["CĐ:1300:TTg"]),
+        ("1300/CĐ-TTg", ["CĐ:1300:TTg"]),
+        ("cong dien 1300/CD-TTG", ["CĐ:1300:TTg"]),
+        ("Kế hoạch số 131-KH/TU, ngày 17/03/2020", ["KH:131:TU"]),
+        ("Kế hoạch 131", ["KH:131"]),
+        ("kh 131", ["KH:131"]),
+        ("ke hoach 131", ["KH:131"]),
+        ("30/2020/NĐ-CP", ["NĐ:30:CP"]),
+        ("30/2020/ND-CP", ["NĐ:30:CP"]),
+        ("Nghị định số 30/2020/NĐ-CP", ["NĐ:30:CP"]),
+        ("Luật số 68/2020/QH14", ["L:68:QH14"]),
+        ("Chỉ thị 06-CT/TU", ["CT:6:TU"]),
+        ("Chỉ thị 35 - CT/TW", ["CT:35:TW"]),
+        ("Quy định số 47-QĐ/TW", ["QĐi:47:TW"]),
+        ("Số: 11654/VPCP-CN", ["CV:11654:VPCP"]),
+        ("Công văn 5402/CT-CS", ["CV:5402:CT"]),
+        ("5402/CT-CS", ["CV:5402:CT"]),
+        ("Chỉ thị số 33/CT-TTg", ["CT:33:TTg"]),
+        ("Kế hoạch số 32 của Ban Thường vụ Tỉnh ủy", ["KH:32:TU"]),
+    ],
+)
+def test_citation_spellings(text: str, full_keys: list[str]) -> None:
+    assert _keys(text) == full_keys
+
+
+def test_issuer_of_a_bare_citation_is_read_after_it() -> None:
+    (ref,) = extract_references("Chỉ thị số 05 của Bộ Chính trị khóa XII")
+    assert (ref.key, ref.issuer_code, ref.text) == ("CT:5", "TW", "Chỉ thị số 05")
+
+
+def test_state_numbers_carry_their_year() -> None:
+    (decree,) = extract_references("Nghị định số 30/2020/NĐ-CP")
+    (law,) = extract_references("Luật số 68/2020/QH14")
+    assert (decree.doc_type, decree.number, decree.issuer_code, decree.year) == ("NĐ", "30", "CP", "2020")
+    assert (law.doc_type, law.number, law.issuer_code, law.year) == ("L", "68", "QH14", "2020")
+
+
+def test_debris_inside_a_citation_does_not_become_its_number() -> None:
+    text = 'Thủ tướng Chính phủ tại Công điện số &mode=detail&document_id=201052"1300/CĐ-TTg, ngày 24/9/2020'
+    (ref,) = extract_references(text)
+    assert ref.full_key == "CĐ:1300:TTg"
+    assert text[ref.char_start : ref.char_end] == ref.text == "1300/CĐ-TTg"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NQ Đại hội nhiệm kỳ 2015 - 2020",
+        "Theo Tổng cục Thống kê, trong quý III/2020, lực lượng lao động",
+        "đến ngày 29/10/2020, 67/67 (100%) đảng bộ",
+        "Đại hội XIII của Đảng",
+        "có 1.235 đại biểu, 46.761/47.661 cán bộ",
+        "Thông điệp 5K",
+        "kế hoạch 5 năm 2016-2020",
+        "Kế hoạch 2021",
+        "Nghị quyết Trung ương 4 khóa XII",
+        "Luật\n1. Văn bản quy phạm pháp luật",
+        "tuyến đường bộ cao tốc CT.08",
+    ],
+)
+def test_not_citations(text: str) -> None:
+    assert extract_references(text) == []
+
+
+@pytest.mark.parametrize("query", ["chi thi 05 yeu cau gi", "CT 05", "05-CT/TW", "Chỉ thị 05 yêu cầu gì?"])
+def test_queries_meet_the_document_key(query: str) -> None:
+    assert [r.key for r in extract_references(query)] == ["CT:5"]
+
+
+def test_same_document_cited_twice_gives_two_references() -> None:
+    refs = extract_references("Chỉ thị 05 ... và tiếp tục Chỉ thị 05.")
+    assert [r.key for r in refs] == ["CT:5", "CT:5"]
+    assert refs[0].char_start < refs[1].char_start
+
+
+def test_spans_point_into_text_that_is_not_nfc() -> None:
+    text = unicodedata.normalize("NFD", "Thực hiện Chỉ thị số 05-CT/TW của Bộ Chính trị")
+    (ref,) = extract_references(text)
+    assert ref.full_key == "CT:5:TW"
+    assert nfc(text[ref.char_start : ref.char_end]) == "Chỉ thị số 05-CT/TW"
+
+
+def test_bulletin_references() -> None:
+    text = nfc((CORPUS / "thong-tin-sinh-hoat-noi-bo-2020-12.txt").read_text(encoding="utf-8"))
+    refs = extract_references(text)
+    assert all(text[r.char_start : r.char_end] == r.text for r in refs)
+    keys = {r.full_key for r in refs}
+    assert {"CT:35:TW", "CT:35", "CT:45", "KL:75", "CĐ:1300:TTg", "CT:5:TW", "CT:5", "HD:108:BTGTW"} <= keys
+    assert {"KH:32:TU", "NQ:18:TW"} <= keys
+    assert not any(r.number == "201052" for r in refs)
+
+
+def test_plan_references() -> None:
+    text = (CORPUS / "ke-hoach-tuyen-truyen-dai-hoi-2020-2025.md").read_text(encoding="utf-8")
+    assert _keys(text) == ["KH:131:TU", "CT:5:TW", "CT:6:TU", "CT:12:TU", "CT:5:TW", "CT:6:TU"]
+
+
+@pytest.mark.parametrize(
+    ("printed", "canonical"),
+    [
+        ("05-CT/TW", "05-CT/TW"),
+        ("05 - ct/tw", "05-CT/TW"),
+        ("05–CT/TƯ", "05-CT/TW"),
+        ("1300/CĐ-TTg", "1300/CĐ-TTg"),
+        ("1300/CD-TTG", "1300/CĐ-TTg"),
+        ("1300 / cd - ttg", "1300/CĐ-TTg"),
+        ("30/2020/NĐ-CP", "30/2020/NĐ-CP"),
+        ("30/2020/nd-cp", "30/2020/NĐ-CP"),
+        ("131-KH/TU", "131-KH/TU"),
+        ("131 – kh/tu", "131-KH/TU"),
+        ("68/2020/QH14", "68/2020/QH14"),
+        ("68/2020/qh14", "68/2020/QH14"),
+        ("Số: 2873/QĐ-UBND", "2873/QĐ-UBND"),
+        ("276/QNI-KTr", "276/QNI-KTr"),
+        ("không có số", None),
+    ],
+)
+def test_canonical_symbol(printed: str, canonical: str | None) -> None:
+    assert canonical_symbol(printed) == canonical
+
+
+def test_citation_forms_for_the_card() -> None:
+    forms = citation_forms("131-KH/TU", "Kế hoạch")
+    assert {"Kế hoạch số 131", "Kế hoạch 131", "KH 131"} <= set(forms)
+    assert {"Chỉ thị số 05", "Chỉ thị 5"} <= set(citation_forms("05-CT/TW"))
+
+
+def test_mask_citations_blanks_the_cited_date() -> None:
+    masked = mask_citations("KẾ HOẠCH TRIỂN KHAI QUYẾT ĐỊNH SỐ 1237/QĐ-TTG NGÀY 27 THÁNG 7 NĂM 2013 CỦA THỦ TƯỚNG")
+    assert "1237" not in masked and "2013" not in masked and masked.endswith("CỦA THỦ TƯỚNG")
