@@ -39,26 +39,42 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+def _check_text(text: str, encoding: str) -> tuple[str, str]:
+    """Refuse decoded "text" full of control characters: binary data that happened to decode."""
+    sample = text[:8192]
+    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\n\r\f")
+    if controls > len(sample) * 0.01:
+        raise UnreadableFileError("binary data, not text")
+    return text, encoding
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode bytes as UTF-8 or UTF-16 (with or without BOM); return ``(text, encoding)``."""
     if not data.strip():
         raise UnreadableFileError("the file is empty")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data.decode(encoding), encoding
+            return _check_text(_decode(data, encoding), encoding)
     utf16 = _utf16_without_bom(data)
     if utf16:
-        return data.decode(utf16), utf16
+        return _check_text(_decode(data, utf16), utf16)
     if b"\x00" in data[:8192]:
         raise UnreadableFileError("binary data, not text")
     try:
-        return data.decode("utf-8"), "utf-8"
+        return _check_text(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError as exc:
         raise UnreadableFileError(
             f"not UTF-8 or UTF-16 text (invalid byte at offset {exc.start}); "
             "legacy Vietnamese encodings (TCVN3, VNI, VISCII, Windows-1258) are not read yet: "
             "save the file as UTF-8"
         ) from exc
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError(f"invalid {encoding} text at byte {exc.start}") from exc
 
 
 def _read_plain(path: Path) -> SourceText:
