@@ -5,16 +5,40 @@ import shutil
 
 import pytest
 
-from conftest import BULLETIN, CORPUS, PLAN, open_kb
+from conftest import open_kb
 from kb.errors import IndexBusyError, ModelMismatchError, NotFoundError
 from kb.indexing import index_paths, remove_document
 
 
+PLAN = "ke-hoach.md"
+PLAN_TEXT = """**KẾ HOẠCH**
+**tuyên truyền chuyển đổi số năm 2021**
+
+Thực hiện Chỉ thị số 05-CT/TW của Bộ Chính trị và Kế hoạch số 131-KH/TU, ngày 17/03/2020 của Ban Thường vụ Tỉnh ủy.
+
+**I- MỤC ĐÍCH, YÊU CẦU**
+
+- Tuyên truyền sâu rộng để cán bộ, đảng viên hiểu rõ chủ trương chuyển đổi số của Đảng và Nhà nước.
+
+**II- NỘI DUNG**
+
+1. Tuyên truyền kết quả chuyển đổi số trong các cơ quan, đơn vị; những mô hình hay, cách làm sáng tạo.
+
+2. Tuyên truyền trên pa nô, áp phích, băng rôn tại trụ sở làm việc của các cơ quan.
+
+**T/M BAN THƯỜNG VỤ**
+**PHÓ BÍ THƯ**
+
+**Lê Thanh Giang**
+"""
+
+
 @pytest.fixture
 def folder(tmp_path):
+    """A small plan, so that each test embeds a handful of passages, not a whole document."""
     docs = tmp_path / "docs"
     docs.mkdir()
-    shutil.copy(CORPUS / PLAN, docs / PLAN)
+    (docs / PLAN).write_text(PLAN_TEXT)
     return docs
 
 
@@ -29,7 +53,7 @@ def _in_step(kb) -> bool:
 
 def test_reindex_skips_unchanged_and_replaces_changed(kb, folder):
     first = index_paths(kb, [folder])
-    assert first.count("indexed") == 1 and first.chunks > 5 and _in_step(kb)
+    assert first.count("indexed") == 1 and first.chunks >= 1 and _in_step(kb)
     old_ids = kb.store.all_chunk_ids()
     assert index_paths(kb, [folder]).count("unchanged") == 1
     assert kb.store.all_chunk_ids() == old_ids
