@@ -17,16 +17,24 @@ __all__ = ["Weights", "Limits", "Settings", "default_home", "load_settings"]
 
 @dataclass(frozen=True)
 class Weights:
-    """Fusion weights of the retrieval legs.
+    """How the retrieval legs are fused.
 
-    Chosen by measurement on ``../shared/eval/dev.jsonl`` with ``kb eval``
-    (see README, "Ranking"): a weighted sum of per-leg scores scaled to [0, 1].
+    Chosen by measurement with ``bench/tune_fusion.py`` on ``../shared/eval/dev.jsonl``,
+    questions as typed and with accents stripped (README, "Ranking"): weighted
+    reciprocal-rank fusion matched the best weighted sums on typed questions and
+    beat them on unaccented ones, where the dense leg's scores are unreliable.
     """
 
-    dense: float = 0.5
-    lexical: float = 0.5
-    reference: float = 0.6
+    method: str = "rrf"  # "rrf" (reciprocal rank) or "sum" (weighted sum of min-max scaled scores)
+    dense: float = 1.0
+    lexical: float = 1.0
+    reference: float = 2.0
+    rrf_k: int = 60
     candidates: int = 50  # how many hits each leg contributes before fusion
+
+    def __post_init__(self) -> None:
+        if self.method not in ("rrf", "sum"):
+            raise ValueError(f"Unknown fusion method {self.method!r} in settings: use 'rrf' or 'sum'.")
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .config import Weights
 from .errors import InvalidQueryError
-from .fusion import weighted_sum
+from .fusion import reciprocal_rank, weighted_sum
 from .knowledge_base import KnowledgeBase
 from .query import Query, understand
 from .store import DocumentFilters
 
-__all__ = ["search", "validate_filters", "SearchResponse"]
+__all__ = ["search", "legs", "validate_filters", "SearchResponse"]
 
 SearchResponse = dict
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -28,7 +29,7 @@ def validate_filters(filters: DocumentFilters) -> None:
             raise InvalidQueryError(f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
 
 
-def _legs(kb: KnowledgeBase, query: Query, allowed: set[int] | None) -> dict[str, list[tuple[int, float]]]:
+def legs(kb: KnowledgeBase, query: Query, allowed: set[int] | None) -> dict[str, list[tuple[int, float]]]:
     n = kb.settings.weights.candidates
     keep = (lambda hits: hits) if allowed is None else (lambda hits: [h for h in hits if h[0] in allowed])
     match = query.fts_match()
@@ -37,6 +38,13 @@ def _legs(kb: KnowledgeBase, query: Query, allowed: set[int] | None) -> dict[str
     dense = kb.vectors.search(kb.embedder.encode_query(query.normalized), n, allowed)
     references = keep(kb.store.reference_hits(query.keys, query.full_keys))
     return {"lexical": lexical[:n], "dense": dense, "reference": references}
+
+
+def _fuse(found: dict[str, list[tuple[int, float]]], weights: Weights) -> list[tuple[int, float]]:
+    per_leg = {"lexical": weights.lexical, "dense": weights.dense, "reference": weights.reference}
+    if weights.method == "rrf":
+        return reciprocal_rank(found, per_leg, k=weights.rrf_k)
+    return weighted_sum(found, per_leg)
 
 
 def _result(rank: int, score: float, hit: dict) -> dict:
@@ -62,9 +70,7 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     validate_filters(filters)
     query = understand(text)
     allowed = kb.store.filtered_chunk_ids(filters) if filters else None
-    weights = kb.settings.weights
-    fused = weighted_sum(_legs(kb, query, allowed),
-                         {"lexical": weights.lexical, "dense": weights.dense, "reference": weights.reference})
+    fused = _fuse(legs(kb, query, allowed), kb.settings.weights)
     top = fused[: k * 2]
     hits = kb.store.hits([chunk_id for chunk_id, _ in top])
     ranked = [(chunk_id, score) for chunk_id, score in top if chunk_id in hits][:k]

@@ -288,13 +288,27 @@ class Store:
         return [(r[0], r[1]) for r in rows]
 
     def reference_hits(self, keys: list[str], full_keys: list[str]) -> list[tuple[int, float]]:
-        """Chunks that cite (or, for cards, are) the named documents; an exact full key scores higher."""
-        if not keys:
+        """Chunks that cite (or, for cards, are) the named documents.
+
+        A query that names the issuer (``05-CT/TW``) accepts citations with that
+        issuer or none, not another issuer's ``05-CT/TU``.  An exact issuer match,
+        being the document itself (its card), and sitting in a section that cites
+        the document again and again (an article about it) score higher.
+        """
+        named = [k for k in full_keys if k.count(":") == 2]
+        bare = [k for k in keys if not any(n.startswith(k + ":") for n in named)]
+        accepted = named + [n.rsplit(":", 1)[0] for n in named]
+        if not bare and not accepted:
             return []
         rows = self.db.execute(
-            f"SELECT chunk_id, max(CASE WHEN full_key IN ({_marks(full_keys)}) THEN 1.0 ELSE 0.8 END + is_self * 0.2) "
-            f"FROM chunk_refs WHERE key IN ({_marks(keys)}) GROUP BY chunk_id", [*full_keys, *keys])
-        return sorted(((r[0], r[1]) for r in rows), key=lambda h: -h[1])
+            "WITH matched AS (SELECT r.chunk_id, r.full_key, r.is_self, c.document_id, c.section "
+            "FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id "
+            f"WHERE r.key IN ({_marks(bare)}) OR r.full_key IN ({_marks(accepted)})) "
+            f"SELECT chunk_id, 0.8 + 0.2 * coalesce(max(full_key IN ({_marks(named)})), 0) + 0.2 * max(is_self) "
+            "+ 0.05 * min((SELECT count(*) FROM matched o WHERE o.document_id = m.document_id "
+            "AND o.section = m.section) - 1, 4) FROM matched m GROUP BY chunk_id",
+            [*bare, *accepted, *named])
+        return sorted(((r[0], r[1]) for r in rows), key=lambda h: (-h[1], h[0]))
 
     def stats(self) -> dict:
         one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731

@@ -1,20 +1,22 @@
-from kb.fusion import reciprocal_rank, scaled, weighted_sum
+import pytest
+
+from kb.fusion import min_max, reciprocal_rank, weighted_sum
 
 
-def test_scaled_divides_by_best():
-    assert scaled([(1, 10.0), (2, 5.0)]) == {1: 1.0, 2: 0.5}
+def test_min_max_spreads_a_narrow_band():
+    assert min_max([(1, 0.89), (2, 0.85), (3, 0.81)]) == {1: 1.0, 2: pytest.approx(0.5), 3: 0.0}
 
 
-def test_scaled_empty_and_non_positive():
-    assert scaled([]) == {}
-    assert scaled([(1, 0.0), (2, -1.0)]) == {1: 0.0, 2: 0.0}
+def test_min_max_empty_and_flat():
+    assert min_max([]) == {}
+    assert min_max([(1, 0.5), (2, 0.5)]) == {1: 1.0, 2: 1.0}
 
 
 def test_weighted_sum_adds_legs_and_never_repeats_an_id():
-    fused = weighted_sum({"lexical": [(1, 8.0), (2, 4.0)], "dense": [(2, 0.9), (3, 0.45)]},
+    fused = weighted_sum({"lexical": [(1, 8.0), (2, 4.0), (4, 0.0)], "dense": [(2, 0.9), (3, 0.5), (5, 0.1)]},
                          {"lexical": 1.0, "dense": 1.0})
-    assert [doc for doc, _ in fused] == [2, 1, 3]
-    assert dict(fused) == {2: 1.5, 1: 1.0, 3: 0.5}
+    assert [doc for doc, _ in fused] == [2, 1, 3, 4, 5]
+    assert dict(fused) == {2: 1.5, 1: 1.0, 3: 0.5, 4: 0.0, 5: 0.0}
 
 
 def test_weighted_sum_ignores_unweighted_legs():
