@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from .errors import ConfigError
+
 __all__ = ["Weights", "Limits", "Settings", "default_home", "load_settings"]
 
 
@@ -34,7 +36,7 @@ class Weights:
 
     def __post_init__(self) -> None:
         if self.method not in ("rrf", "sum"):
-            raise ValueError(f"Unknown fusion method {self.method!r} in settings: use 'rrf' or 'sum'.")
+            raise ConfigError(f"Unknown fusion method {self.method!r} in settings: use 'rrf' or 'sum'.")
 
 
 @dataclass(frozen=True)
@@ -69,14 +71,17 @@ def default_home() -> Path:
 def _from_file(path: Path) -> dict:
     if not path.exists():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"Cannot read the settings file {path}: {exc}") from exc
 
 
 def _section(cls: type, values: dict) -> object:
     known = {f.name for f in fields(cls)}
     unknown = set(values) - known
     if unknown:
-        raise ValueError(f"Unknown setting(s) {sorted(unknown)} for {cls.__name__}; known: {sorted(known)}")
+        raise ConfigError(f"Unknown setting(s) {sorted(unknown)} for {cls.__name__}; known: {sorted(known)}")
     return cls(**values)
 
 

@@ -11,6 +11,7 @@ __all__ = [
     "InvalidQueryError",
     "IndexInconsistentError",
     "IndexBusyError",
+    "ConfigError",
 ]
 
 
@@ -44,3 +45,7 @@ class IndexInconsistentError(KbError):
 
 class IndexBusyError(KbError):
     """Another process holds the index folder's write lock."""
+
+
+class ConfigError(KbError, ValueError):
+    """A settings file that names an unknown setting or an impossible value."""

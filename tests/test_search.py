@@ -21,6 +21,11 @@ def test_chi_thi_05_question_with_or_without_accents(corpus_kb, query):
     assert first["issuer"] == "Ban Tuyên giáo Tỉnh ủy"
 
 
+def test_english_question_names_the_document(corpus_kb):
+    results = search(corpus_kb, "what does Directive 05 require", 3)["results"]
+    assert all(re.search(r"Chỉ thị (số )?05", r["text"]) for r in results)
+
+
 @pytest.mark.parametrize("query", ["CT 05", "05-CT/TW", "Chỉ thị số 05-CT/TW", "chỉ thị 5", "ct05"])
 def test_document_number_in_any_spelling_finds_the_citing_passages(corpus_kb, query):
     results = search(corpus_kb, query, 3)["results"]
