@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from itertools import accumulate
 
-from indexer.codes import SIGNED_MARK, complete_body, doc_types, mostly_capitals, person_name
-from indexer.codes import proper_case, starts_with, type_by_code
+from indexer.codes import doc_types, type_by_code
+from indexer.names import SIGNED_MARK, complete_body, mostly_capitals, person_name, proper_case, starts_with
 from indexer.model import DocumentMeta
 from indexer.normalize import fold, fold_char_map, nfc, normalize
 from indexer.references import canonical_symbol, citation_forms, extract_references, mask_citations

@@ -34,7 +34,7 @@ _STATE = (
     rf"\s?{_DASH}\s?(?P<s_rest>{_CODE}(?:{_DASH}{_CODE})*)"
 )
 # Laws and ordinances carry no type code: 68/2020/QH14, 02/2022/UBTVQH15.
-_LAW = rf"(?P<l_num>\d{{1,6}})\s?/\s?(?P<l_year>(?:19|20)\d\d)\s?/\s?(?P<l_issuer>[a-z]+\s?\d+)"
+_LAW = r"(?P<l_num>\d{1,6})\s?/\s?(?P<l_year>(?:19|20)\d\d)\s?/\s?(?P<l_issuer>[a-z]+\s?\d+)"
 # Party style, number-type/issuer: 05-CT/TW, 131-KH/TU, 108-HD/BTGTW.
 _PARTY = rf"(?P<p_num>\d{{1,6}})\s?{_DASH}\s?(?P<p_kind>[a-z]+)\s?/\s?(?P<p_issuer>{_CODE})"
 # A whole number-and-symbol; not glued to a longer token (dates, "46.761/47.661").

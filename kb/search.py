@@ -7,7 +7,6 @@ CLI's ``--json``, the API and the web page all show the same object.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .config import Weights
 from .errors import InvalidQueryError

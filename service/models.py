@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-__all__ = ["DocumentRef", "SearchResult", "SearchResponse", "DocumentSummary", "Reference", "ChunkOut", "CitingDocument",
+__all__ = ["DocumentRef", "DocumentMetadata", "SearchResult", "SearchResponse", "DocumentSummary", "Reference", "ChunkOut", "CitingDocument",
            "DocumentDetail", "ErrorResponse", "Health"]
 
 
@@ -35,12 +35,15 @@ class SearchResponse(BaseModel):
     results: list[SearchResult]
 
 
-class DocumentSummary(DocumentRef):
-    issuer_parent: str | None = None
+class DocumentMetadata(DocumentRef):
+    issuer_parent: str | None = Field(None, description="The issuer's parent body, e.g. Tỉnh ủy Bạc Liêu")
     signer: str | None = None
-    signer_position: str | None = None
+    signer_position: str | None = Field(None, description="e.g. Phó Bí thư")
     place: str | None = None
-    subject: str | None = None
+    subject: str | None = Field(None, description="Subject line (trích yếu)")
+
+
+class DocumentSummary(DocumentMetadata):
     chunks: int = Field(description="Number of passages")
 
 
@@ -71,12 +74,7 @@ class CitingDocument(BaseModel):
     date: str | None
 
 
-class DocumentDetail(DocumentRef):
-    issuer_parent: str | None = None
-    signer: str | None = None
-    signer_position: str | None = None
-    place: str | None = None
-    subject: str | None = None
+class DocumentDetail(DocumentMetadata):
     format: str | None = None
     encoding: str | None = None
     garbled_chars: int = 0
