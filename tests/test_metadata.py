@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.codes import complete_body, proper_case
+from indexer.names import complete_body, proper_case
 from indexer.metadata import document_card, extract_metadata, parse_date
 from indexer.model import DocumentMeta
 
