@@ -22,6 +22,13 @@ class SourceText:
     text: str
     encoding: str
     format: str
+    pages: list[int] | None = None  # paged formats (PDF): offset in ``text`` where each page starts
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page number holding ``offset``, or ``None`` for formats without pages."""
+        if not self.pages:
+            return None
+        return sum(1 for start in self.pages if start <= offset) or 1
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class Chunk:
     issuer: str | None = None
     kind: str = "body"  # "body" or "card" (the document card, see metadata.document_card)
     references: list["Reference"] = field(default_factory=list)
+    page: int | None = None  # page of char_start, for paged formats
 
     @property
     def section(self) -> str:

@@ -32,6 +32,7 @@ def parse_document(source: SourceText) -> ParsedDocument:
     for chunk in chunks:
         chunk.issuer = chunk.issuer or meta.issuer
         chunk.references = extract_references(chunk.text)
+        chunk.page = source.page_at(chunk.char_start)
     chunks.append(_card(meta))
     references = [ref for chunk in chunks if chunk.kind == "body" for ref in chunk.references]
     garbled = sum(span.end - span.start for span in find_garbled(text))

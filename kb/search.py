@@ -51,7 +51,7 @@ def _result(rank: int, score: float, hit: dict) -> dict:
     return {
         "rank": rank, "score": round(score, 4), "text": hit["text"], "section": hit["section"],
         "issuer": hit["issuer"] or document["issuer"], "kind": hit["kind"],
-        "char_start": hit["char_start"], "char_end": hit["char_end"], "document": document,
+        "char_start": hit["char_start"], "char_end": hit["char_end"], "page": hit["page"], "document": document,
     }
 
 

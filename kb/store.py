@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     issuer TEXT,
     char_start INTEGER NOT NULL,
     char_end INTEGER NOT NULL,
+    page INTEGER,
     accented TEXT NOT NULL,
     folded TEXT NOT NULL
 );
@@ -188,7 +189,7 @@ class Store:
         chunk_id = self.db["chunks"].insert({
             "document_id": doc_id, "ordinal": ordinal, "kind": chunk.kind, "section": chunk.section,
             "text": chunk.text, "issuer": chunk.issuer, "char_start": chunk.char_start,
-            "char_end": chunk.char_end, "accented": normalize(text_for_matching).lower(),
+            "char_end": chunk.char_end, "page": chunk.page, "accented": normalize(text_for_matching).lower(),
             "folded": fold(text_for_matching),
         }).last_pk
         refs = [
@@ -241,7 +242,7 @@ class Store:
             f"FROM documents WHERE {where} ORDER BY date DESC, id", params)
 
     def chunks_of(self, doc_id: int) -> list[dict]:
-        return self._rows("SELECT id, ordinal, kind, section, text, issuer, char_start, char_end FROM chunks "
+        return self._rows("SELECT id, ordinal, kind, section, text, issuer, char_start, char_end, page FROM chunks "
                           "WHERE document_id = ? ORDER BY ordinal", [doc_id])
 
     def references_of(self, doc_id: int) -> list[dict]:
@@ -271,7 +272,7 @@ class Store:
         """Chunks with their documents, for rendering results."""
         doc_cols = ", ".join(f"d.{f} AS doc_{f}" for f in _DOCUMENT_FIELDS)
         rows = self._rows(
-            f"SELECT c.id, c.kind, c.section, c.text, c.issuer, c.char_start, c.char_end, {doc_cols} "
+            f"SELECT c.id, c.kind, c.section, c.text, c.issuer, c.char_start, c.char_end, c.page, {doc_cols} "
             f"FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({_marks(ids)})", ids)
         return {r["id"]: r for r in rows}
 

@@ -27,6 +27,7 @@ class SearchResult(BaseModel):
     kind: str = Field(description="'body' for a passage, 'card' for the document's metadata card")
     char_start: int = Field(description="Offset of the passage in the original file's text")
     char_end: int
+    page: int | None = Field(None, description="Page of the passage, for paged formats (PDF)")
     document: DocumentRef
 
 
@@ -64,6 +65,7 @@ class ChunkOut(BaseModel):
     issuer: str | None
     char_start: int
     char_end: int
+    page: int | None = None
 
 
 class CitingDocument(BaseModel):
