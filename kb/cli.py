@@ -45,21 +45,24 @@ def _print_json(value: object) -> None:
 @app.command()
 def index(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to index.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and parse only: report, embed and write nothing.")] = False,
     home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Index files and folders (.txt, .md); unchanged files are skipped, changed ones replaced."""
+    """Index files and folders; unchanged files are skipped, changed ones replaced."""
     from .indexing import index_paths, report_dict
 
     kb = _open(home, model)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, disable=as_json) as progress:
         task = progress.add_task("Indexing", total=None)
-        report = index_paths(kb, paths, on_file=lambda o, done, total: progress.update(
+        report = index_paths(kb, paths, dry_run=dry_run, on_file=lambda o, done, total: progress.update(
             task, completed=done, total=total, description=f"Indexing {o.source[-40:]}"))
     if as_json:
         _print_json(report_dict(report))
         return
     s = report.summary()
+    if dry_run:
+        console.print("[bold]Dry run[/]: nothing was embedded or written.")
     console.print(f"[bold]{s['files']}[/] files: {s['indexed']} indexed, {s['unchanged']} unchanged, "
                   f"{s['skipped']} skipped, {s['errors']} errors; {s['chunks']} chunks; "
                   f"{s['garbled_chars_dropped']:,} garbled characters dropped")

@@ -91,7 +91,7 @@ def _files(paths: Iterable[Path]) -> list[tuple[Path, str]]:
     return found
 
 
-def _index_file(kb: KnowledgeBase, path: Path, source: str, report: IndexReport) -> FileOutcome:
+def _index_file(kb: KnowledgeBase, path: Path, source: str, report: IndexReport, dry_run: bool) -> FileOutcome:
     with _Timer(report, "reading"):
         document = read_file(path, max_bytes=kb.settings.limits.max_file_bytes)
         content_hash = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
@@ -101,6 +101,9 @@ def _index_file(kb: KnowledgeBase, path: Path, source: str, report: IndexReport)
         return FileOutcome(source, "unchanged", document_id=previous[0])
     with _Timer(report, "chunking"):
         parsed = parse_document(document)
+    body = sum(1 for c in parsed.chunks if c.kind == "body")
+    if dry_run:
+        return FileOutcome(source, "indexed", chunks=body, garbled_chars=parsed.garbled_chars)
     with _Timer(report, "embedding"):
         vectors = kb.embedder.encode_passages([matching_text(c.section, c.text) for c in parsed.chunks])
     with _Timer(report, "writing"):
@@ -109,20 +112,30 @@ def _index_file(kb: KnowledgeBase, path: Path, source: str, report: IndexReport)
             doc_id, chunk_ids = kb.store.add_document(parsed, path=key, source=source, content_hash=content_hash)
         kb.vectors.remove(old_ids)
         kb.vectors.add(chunk_ids, vectors)
-    body = sum(1 for c in parsed.chunks if c.kind == "body")
     return FileOutcome(source, "indexed", chunks=body, garbled_chars=parsed.garbled_chars, document_id=doc_id)
 
 
 def index_paths(
-    kb: KnowledgeBase, paths: Iterable[Path], *, on_file: Callable[[FileOutcome, int, int], None] | None = None
+    kb: KnowledgeBase, paths: Iterable[Path], *, on_file: Callable[[FileOutcome, int, int], None] | None = None,
+    dry_run: bool = False,
 ) -> IndexReport:
-    """Index every supported file under ``paths``; ``on_file(outcome, done, total)`` reports progress."""
+    """Index every supported file under ``paths``; ``on_file(outcome, done, total)`` reports progress.
+
+    ``dry_run`` reads and parses every file and reports what would be indexed,
+    without embedding or writing anything: a quick check of a large folder.
+    """
     report = IndexReport()
     files = _files(paths)
+    if dry_run:
+        for done, (path, source) in enumerate(files, start=1):
+            report.files.append(_process(kb, path, source, report, dry_run=True))
+            if on_file:
+                on_file(report.files[-1], done, len(files))
+        return report
     with kb.writing():
         kb.vectors  # noqa: B018 - open (and mend) the vector file before writing to it
         for done, (path, source) in enumerate(files, start=1):
-            outcome = _process(kb, path, source, report)
+            outcome = _process(kb, path, source, report, dry_run=False)
             report.files.append(outcome)
             if kb.vectors.dirty and done % SAVE_EVERY == 0:
                 kb.save_vectors()
@@ -135,12 +148,12 @@ def index_paths(
     return report
 
 
-def _process(kb: KnowledgeBase, path: Path, source: str, report: IndexReport) -> FileOutcome:
+def _process(kb: KnowledgeBase, path: Path, source: str, report: IndexReport, dry_run: bool) -> FileOutcome:
     reason = unsupported_reason(path)
     if reason:
         return FileOutcome(source, "skipped", reason=reason)
     try:
-        return _index_file(kb, path, source, report)
+        return _index_file(kb, path, source, report, dry_run)
     except KbError as exc:
         return FileOutcome(source, "error", reason=str(exc))
     except Exception as exc:  # a bug on one odd file must not lose the run: report it by name

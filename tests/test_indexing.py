@@ -123,3 +123,9 @@ def test_one_writer_at_a_time(kb, folder):
 def test_missing_path_is_an_error(kb, tmp_path):
     with pytest.raises(NotFoundError):
         index_paths(kb, [tmp_path / "nowhere"])
+
+
+def test_dry_run_parses_but_writes_nothing(kb, folder):
+    report = index_paths(kb, [folder], dry_run=True)
+    assert report.count("indexed") == 1 and report.chunks >= 1
+    assert kb.store.all_chunk_ids() == set() and not kb.vectors_path.exists()
