@@ -67,6 +67,11 @@ def index(
                   f"{s['skipped']} skipped, {s['errors']} errors; {s['chunks']} chunks; "
                   f"{s['garbled_chars_dropped']:,} garbled characters dropped")
     console.print("Time: " + ", ".join(f"{k} {v:.2f}s" for k, v in s["seconds"].items()))
+    if len(s["by_format"]) > 1:
+        table = Table("type", "indexed", "unchanged", "skipped", "errors")
+        for suffix, row in s["by_format"].items():
+            table.add_row(suffix, *(str(row[k]) for k in ("indexed", "unchanged", "skipped", "error")))
+        console.print(table)
     for problem in s["problems"]:
         console.print(f"  [yellow]{problem['status']}[/] {escape(problem['source'])}: {escape(problem['reason'])}")
 

@@ -38,6 +38,10 @@ class FileOutcome:
     reason: str | None = None
     document_id: int | None = None
 
+    @property
+    def format(self) -> str:
+        return Path(self.source).suffix.lower() or "(none)"
+
 
 @dataclass
 class IndexReport:
@@ -59,11 +63,19 @@ class IndexReport:
     def errors(self) -> list[FileOutcome]:
         return [f for f in self.files if f.status in ("error", "skipped")]
 
+    def by_format(self) -> dict[str, dict[str, int]]:
+        """Per file type, how many files ended in each status: what was read, skipped and failed."""
+        table: dict[str, dict[str, int]] = {}
+        for outcome in self.files:
+            row = table.setdefault(outcome.format, dict.fromkeys(("indexed", "unchanged", "skipped", "error"), 0))
+            row[outcome.status] += 1
+        return dict(sorted(table.items()))
+
     def summary(self) -> dict:
         return {
             "files": len(self.files), "indexed": self.count("indexed"), "unchanged": self.count("unchanged"),
             "skipped": self.count("skipped"), "errors": self.count("error"), "chunks": self.chunks,
-            "garbled_chars_dropped": self.garbled_chars,
+            "garbled_chars_dropped": self.garbled_chars, "by_format": self.by_format(),
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             "problems": [{"source": f.source, "status": f.status, "reason": f.reason} for f in self.errors],
         }
