@@ -1,78 +1,126 @@
-"""Choose the fusion method and weights by measurement (a benchmark, not a test).
+"""Choose kb's ranking settings by measurement, on both question sets and their variants (a benchmark).
 
-    .venv/bin/python bench/tune_fusion.py [--questions ../shared/eval/dev.jsonl]
+    .venv/bin/python bench/tune_fusion.py [--questions FILE ...] [--variants all] [--top 30]
 
-Indexes corpus/ into a temporary folder (or uses --home), runs every question
-as typed and with its accents stripped, computes each retrieval leg once, then
-scores every fusion variant on the same legs: MRR@10 and hit@5 per variant.
+For each question set (default: ../shared/eval/dev.jsonl over corpus/, indexed
+into a temporary folder, and ALQAC-2023 train.json over its cached index under
+$KB_HOME/eval), each variant and each question, every leg is computed once per
+lexical setting (100 candidates), then every fusion setting in the grid is scored
+on the same legs.  Prints nDCG@10 / MRR@10 / P@1 per set and variant, best
+first by the mean nDCG@10 + MRR@10 over all (set, variant) cells.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import statistics
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.normalize import fold  # noqa: E402
-from kb.config import load_settings  # noqa: E402
-from kb.evaluate import is_relevant, load_questions  # noqa: E402
-from kb.fusion import reciprocal_rank, weighted_sum  # noqa: E402
+from kb import alqac  # noqa: E402
+from kb.config import Weights, load_settings  # noqa: E402
+from kb.evaluate import load_question_set, score_ranking  # noqa: E402
 from kb.indexing import index_paths  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
 from kb.query import understand  # noqa: E402
-from kb.search import legs  # noqa: E402
+from kb.search import fuse, legs, render  # noqa: E402
+from kb.variants import VARIANTS, parse_variants  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+DEFAULT_SETS = [SHARED / "eval" / "dev.jsonl", SHARED / "data" / "alqac2023" / "train.json"]
+DEPTH = 100
 
 
-def first_relevant(kb: KnowledgeBase, fused: list[tuple[int, float]], question: dict) -> int | None:
-    top = [chunk_id for chunk_id, _ in fused[:10]]
-    hits = kb.store.hits(top)
-    for rank, chunk_id in enumerate(top, start=1):
-        hit = hits[chunk_id]
-        result = {"text": hit["text"], "document": {"source": hit["doc_source"]}}
-        if is_relevant(result, question):
-            return rank
-    return None
+def open_set(path: Path, tmp: Path) -> tuple:
+    """The question set and the index it is asked of."""
+    qset, passages = load_question_set(path)
+    settings = load_settings()
+    if passages:
+        return qset, alqac.open_index(settings, passages, print)[0]
+    kb = KnowledgeBase(replace(settings, home=tmp / "corpus"))
+    index_paths(kb, [ROOT / "corpus"])
+    return qset, kb
 
 
-def variants() -> list[tuple[str, object, dict]]:
+def lexical_grid() -> list[dict]:
+    return [{"accented_column": a} for a in (0.5, 1.0, 2.0)]
+
+
+def fusion_grid() -> list[dict]:
+    rows = []
+    for lex, phrase, dense, dense_un, k in itertools.product(
+            (0.5, 1.0), (0.0, 0.5, 1.0, 1.5), (0.5, 1.0), (0.0, 0.25, 0.5, 1.0), (10, 30, 60)):
+        rows.append({"method": "rrf", "lexical": lex, "phrase": phrase, "dense": dense,
+                     "dense_unaccented": dense_un, "rrf_k": k})
+    for lex, phrase, dense, dense_un in itertools.product((0.5, 1.0), (0.0, 0.5, 1.0), (0.3, 0.5, 0.7, 1.0),
+                                                          (0.0, 0.15, 0.3)):
+        rows.append({"method": "sum", "lexical": lex, "phrase": phrase, "dense": dense,
+                     "dense_unaccented": dense_un, "reference": 0.6})
+    return rows
+
+
+def asked(qset, kb: KnowledgeBase, variants: list[str], lexical: dict) -> list[tuple]:
+    """(variant, question, has_accents, legs) for every question in every variant."""
+    kb.settings = replace(kb.settings, weights=Weights(**lexical, phrase=1.0, candidates=DEPTH))
     out = []
-    for dense, lexical, reference in itertools.product((0.3, 0.5, 0.7, 1.0), (0.3, 0.5, 0.7, 1.0), (0.3, 0.6, 1.0)):
-        weights = {"dense": dense, "lexical": lexical, "reference": reference}
-        out.append((f"sum d={dense} l={lexical} r={reference}", weighted_sum, weights))
-    for reference in (0.5, 1.0, 2.0):
-        weights = {"dense": 1.0, "lexical": 1.0, "reference": reference}
-        out.append((f"rrf d=1 l=1 r={reference}", reciprocal_rank, weights))
+    for variant in variants:
+        for question in qset.questions:
+            query = understand(VARIANTS[variant](question.query))
+            out.append((variant, question, query.has_accents, legs(kb, query, None)))
     return out
+
+
+def score(qset, results_of: dict, cases: list[tuple], weights: Weights) -> dict[str, tuple[float, float, float]]:
+    """Per variant: mean nDCG@10, MRR@10, P@1 of the fused rankings."""
+    per_variant: dict[str, list[dict]] = {}
+    for variant, question, has_accents, found in cases:
+        cut = {name: hits[: weights.candidates] for name, hits in found.items()}
+        fused = fuse(cut, weights, has_accents)[: qset.fetch]
+        ranking = qset.ranking([results_of[cid] for cid, _ in fused], question, 10)
+        per_variant.setdefault(variant, []).append(score_ranking(ranking, len(question.gold)))
+    return {v: tuple(statistics.fmean(r[m] for r in rows) for m in ("ndcg@10", "mrr@10", "hit@1"))
+            for v, rows in per_variant.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--questions", type=Path, default=ROOT.parent / "shared" / "eval" / "dev.jsonl")
-    parser.add_argument("--home", type=Path)
+    parser.add_argument("--questions", type=Path, action="append")
+    parser.add_argument("--variants", default="typed,unaccented,half-accented,typos")
+    parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
-    questions = load_questions(args.questions)
+    variants = parse_variants(args.variants)
+    table: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        kb = KnowledgeBase(load_settings(args.home or Path(tmp)))
-        if not args.home:
-            index_paths(kb, [ROOT / "corpus"])
-        asked = [(q, form, legs(kb, understand(text), None))
-                 for q in questions for form, text in (("typed", q["query"]), ("no accents", fold(q["query"])))]
-        rows = []
-        for name, fuse, weights in variants():
-            figures = {}
-            for form in ("typed", "no accents"):
-                ranks = [first_relevant(kb, fuse(leg, weights), q) for q, f, leg in asked if f == form]
-                figures[form] = (sum(1 / r for r in ranks if r) / len(ranks), sum(1 for r in ranks if r and r <= 5) / len(ranks))
-            rows.append((name, figures))
-    rows.sort(key=lambda row: -(row[1]["typed"][0] + row[1]["no accents"][0]))
-    print(f"{'variant':32} {'MRR typed':>10} {'hit@5':>6} {'MRR no acc.':>12} {'hit@5':>6}")
-    for name, f in rows:
-        print(f"{name:32} {f['typed'][0]:10.3f} {f['typed'][1]:6.2f} {f['no accents'][0]:12.3f} {f['no accents'][1]:6.2f}")
+        for path in args.questions or DEFAULT_SETS:
+            qset, kb = open_set(path, Path(tmp))
+            ids = sorted(kb.store.all_chunk_ids())
+            results_of = {r["_id"]: r for r in _with_ids(render(kb, [(i, 0.0) for i in ids], len(ids)), ids)}
+            for lexical in lexical_grid():
+                cases = asked(qset, kb, variants, lexical)
+                for fusion in fusion_grid():
+                    weights = Weights(**lexical, **fusion)
+                    name = " ".join(f"{k}={v}" for k, v in (lexical | fusion).items())
+                    table.setdefault(name, {})[qset.name] = score(qset, results_of, cases, weights)
+    _print(table, variants, args.top)
+
+
+def _with_ids(results: list[dict], ids: list[int]) -> list[dict]:
+    return [r | {"_id": i} for r, i in zip(results, ids)]
+
+
+def _print(table: dict, variants: list[str], top: int) -> None:
+    cells = lambda row: [row[s][v] for s in row for v in variants]  # noqa: E731
+    ranked = sorted(table.items(), key=lambda item: -statistics.fmean(n + m for n, m, _ in cells(item[1])))
+    sets = list(next(iter(table.values())))
+    print("cells: nDCG@10/MRR@10/P@1 for " + ", ".join(f"{s}:{v}" for s in sets for v in variants))
+    for name, row in ranked[:top]:
+        print(f"{name}\n    " + "  ".join(f"{n:.3f}/{m:.3f}/{p:.2f}" for n, m, p in cells(row)))
 
 
 if __name__ == "__main__":

@@ -177,3 +177,20 @@ def person_name(lines: list[str]) -> str | None:
             break
         words += part
     return " ".join(words) if len(words) >= 2 else None
+
+
+def issuer_matches(catalogued: str, issuer: str | None, parent: str | None = None) -> bool:
+    """Whether a catalogue's name for the issuer ("Tỉnh Hà Tĩnh", "Cục Thuế")
+    names the body a document's header gave ("Ủy ban nhân dân tỉnh Hà Tĩnh").
+
+    Catalogues file a people's committee or council under its locality, so
+    the generic organ words (data list ``generic_organs``) are dropped from
+    our name before comparing, accents and case ignored."""
+    wanted = fold(catalogued)
+    generic = sorted((fold(w) for w in word_list("generic_organs")), key=len, reverse=True)
+    for name in (n for n in (issuer, parent) if n):
+        folded = fold(name)
+        bare = re.sub(rf"^(?:{'|'.join(map(re.escape, generic))})\s+", "", folded)
+        if wanted in (folded, bare):
+            return True
+    return False

@@ -184,19 +184,25 @@ def serve(
 
 @app.command(name="eval")
 def evaluate(
-    file: Annotated[Path, typer.Argument(help="Questions, JSONL: query, kind, relevant[].doc/.contains.")],
+    file: Annotated[Path, typer.Argument(help="Questions: our JSONL (query, kind, relevant[].doc/.contains) "
+                                              "or an ALQAC questions file (train.json).")],
+    variants: Annotated[str, typer.Option(help="Query forms besides as typed: 'all' or a list of "
+                                               "unaccented,half-accented,lowercase,typos.")] = "typed",
+    passages: Annotated[Optional[Path], typer.Option(help="ALQAC passages file (default: legal_passages.json "
+                                                          "beside FILE).")] = None,
     api: Annotated[Optional[str], typer.Option(help="Ask a running server (e.g. http://127.0.0.1:8000).")] = None,
-    k: Annotated[int, typer.Option("-k")] = 10,
     home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Measure retrieval quality: hit@1, hit@5, MRR@10, overall and per kind."""
+    """Measure retrieval quality, kb beside a plain BM25: hit@1/5/10, MRR@10, nDCG@10, recall@10, latency."""
     from .evaluate import evaluate_file, format_report
+    from .variants import parse_variants
 
-    report = evaluate_file(file, k=k, api=api, kb=None if api else _open(home, model))
+    report = evaluate_file(file, load_settings(home, model), api=api, variants=parse_variants(variants),
+                           passages=passages, progress=lambda line: err.print(line, highlight=False))
     if as_json:
         _print_json(report)
     else:
-        console.print(format_report(report), highlight=False)
+        print(format_report(report))
 
 
 def main() -> None:

@@ -29,10 +29,16 @@ class Weights:
 
     method: str = "rrf"  # "rrf" (reciprocal rank) or "sum" (weighted sum of min-max scaled scores)
     dense: float = 1.0
+    dense_unaccented: float = 1.0  # the dense leg's weight for a query typed without any accent
     lexical: float = 1.0
+    phrase: float = 0.0  # the leg of adjacent-syllable phrases ("chỉ thị"); 0 leaves it out
     reference: float = 2.0
+    accented_column: float = 1.0  # FTS5 weight of the accented column against the folded one (1)
     rrf_k: int = 60
     candidates: int = 50  # how many hits each leg contributes before fusion
+
+    def dense_weight(self, has_accents: bool) -> float:
+        return self.dense if has_accents else self.dense_unaccented
 
     def __post_init__(self) -> None:
         if self.method not in ("rrf", "sum"):

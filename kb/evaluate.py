@@ -1,91 +1,176 @@
-"""Retrieval quality on a question file: hit@1, hit@5, MRR@10, overall and per kind.
+"""Retrieval quality on a question file, kb beside a plain BM25, for each form of the questions.
 
-A result is relevant when it comes from the named file and its passage
-contains the expected snippet (compared after ``normalize``, case-folded, so
-tone-mark spelling and spacing do not matter).  The same questions can be
-asked in-process or through a running server (``api``): both give the same
-figures, which is how the API path is checked.
+``kb eval FILE`` reads our JSONL (questions on the indexed folder) or an ALQAC
+questions file (whose articles are indexed apart, see :mod:`kb.alqac`), asks
+every question as typed and in the derived variants (:mod:`kb.variants`), and
+scores the first ten results of kb and of the BM25 baseline
+(:mod:`kb.baseline`) on the same passages: hit@1 (= P@1), hit@5, hit@10,
+MRR@10, nDCG@10 and recall@10, overall and per kind, with latency.  Binary
+gains: a result that satisfies a gold item not yet found gains one per such
+item (nDCG capped at 1: one passage can hold two expected snippets).
 """
 
 from __future__ import annotations
 
-import json
+import math
 import statistics
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.normalize import normalize
-
+from . import alqac
+from .baseline import DESCRIPTION as BM25_DESCRIPTION
+from .baseline import BM25Baseline
+from .config import Settings
+from .errors import InvalidQueryError
 from .knowledge_base import KnowledgeBase
+from .questions import QuestionSet, load_jsonl
+from .variants import VARIANTS
 
-__all__ = ["load_questions", "is_relevant", "evaluate_file", "format_report"]
+__all__ = ["METRICS", "score_ranking", "load_question_set", "evaluate_file", "format_report"]
 
-
-def load_questions(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def _norm(text: str) -> str:
-    return normalize(text).lower()
+METRICS = ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10", "recall@10")
+DEPTH = 10
+WARM_UP = "khởi động"
 
 
-def is_relevant(result: dict, question: dict) -> bool:
-    source = Path(result["document"]["source"]).name
-    text = _norm(result["text"])
-    return any(Path(r["doc"]).name == source and _norm(r["contains"]) in text for r in question["relevant"])
+@dataclass
+class System:
+    name: str
+    ask: Callable[[str], list[dict]]  # a query → results in the API's shape, best first
 
 
-def _asker(kb: KnowledgeBase | None, api: str | None, k: int):
+def score_ranking(ranking: list[set[int]], relevant: int, depth: int = DEPTH) -> dict[str, float]:
+    """Metrics of one ranking: ``ranking[i]`` holds the gold items the result at rank i+1 satisfies."""
+    found: set[int] = set()
+    first, dcg = None, 0.0
+    for rank, satisfied in enumerate(ranking[:depth], start=1):
+        if satisfied and first is None:
+            first = rank
+        dcg += len(satisfied - found) / math.log2(rank + 1)
+        found |= satisfied
+    ideal = sum(1 / math.log2(rank + 1) for rank in range(1, min(relevant, depth) + 1))
+    return {"hit@1": float(first == 1), "hit@5": float(first is not None and first <= 5),
+            "hit@10": float(first is not None), "mrr@10": 1 / first if first else 0.0,
+            "ndcg@10": min(1.0, dcg / ideal) if ideal else 0.0, "recall@10": len(found) / relevant if relevant else 0.0}
+
+
+def load_question_set(path: Path, passages: Path | None = None) -> tuple[QuestionSet, Path | None]:
+    """Our JSONL, or an ALQAC questions file (a JSON list of statements) with its passages file."""
+    if not path.exists():
+        raise InvalidQueryError(f"No question file {path}")
+    if path.suffix == ".jsonl":
+        return load_jsonl(path), None
+    return alqac.load_questions(path, passages)
+
+
+def _kb_system(kb: KnowledgeBase | None, api: str | None, fetch: int) -> System:
     if api:
         import httpx
 
         client = httpx.Client(base_url=api, timeout=60)
-        return lambda q: client.get("/api/search", params={"q": q, "k": k}).raise_for_status().json()
+        return System("kb", lambda q: client.get("/api/search", params={"q": q, "k": fetch}).raise_for_status()
+                      .json()["results"])
     from .search import search
 
     assert kb is not None
-    return lambda q: search(kb, q, k)
+    return System("kb", lambda q: search(kb, q, fetch)["results"])
 
 
-def _scores(results: list[dict], question: dict) -> dict[str, float]:
-    ranks = [i for i, r in enumerate(results[:10], start=1) if is_relevant(r, question)]
-    first = ranks[0] if ranks else None
-    return {"hit@1": float(first == 1), "hit@5": float(bool(first and first <= 5)),
-            "mrr@10": 1.0 / first if first else 0.0}
+def _bm25_system(kb: KnowledgeBase, fetch: int) -> System | None:
+    """BM25 over the passages of ``kb``'s store, rendered like kb's results; None for an empty index."""
+    from .search import render
+
+    passages = kb.store.all_chunk_texts()
+    if not passages:
+        return None
+    baseline = BM25Baseline(passages)
+    return System("bm25", lambda q: render(kb, baseline.search(q, fetch), fetch))
+
+
+def _run(qset: QuestionSet, systems: list[System], variants: list[str]) -> list[dict]:
+    rows = []
+    for system in systems:
+        system.ask(WARM_UP)  # load the model and warm caches: latency figures are warm ones
+        for variant in variants:
+            for question in qset.questions:
+                query = VARIANTS[variant](question.query)
+                start = time.perf_counter()
+                results = system.ask(query)
+                elapsed = (time.perf_counter() - start) * 1000
+                figures = score_ranking(qset.ranking(results, question, DEPTH), len(question.gold))
+                rows.append({"system": system.name, "variant": variant, "id": question.id, "kind": question.kind,
+                             "query": query, "ms": round(elapsed, 1), **figures})
+    return rows
 
 
 def _mean(rows: list[dict]) -> dict[str, float]:
-    return {m: round(statistics.fmean(r[m] for r in rows), 4) for m in ("hit@1", "hit@5", "mrr@10")} | {
-        "queries": len(rows)}
+    return {"queries": len(rows)} | {m: round(statistics.fmean(r[m] for r in rows), 4) for m in METRICS}
 
 
-def evaluate_file(path: Path, *, k: int = 10, api: str | None = None, kb: KnowledgeBase | None = None) -> dict:
-    ask = _asker(kb, api, k)
-    ask("khởi động")  # warm the model and caches so latency figures are warm
-    rows = []
-    for question in load_questions(path):
-        start = time.perf_counter()
-        results = ask(question["query"])["results"]
-        elapsed = (time.perf_counter() - start) * 1000
-        ranks = _scores(results, question)
-        rows.append({"id": question.get("id"), "kind": question.get("kind", "all"), "query": question["query"],
-                     "ms": round(elapsed, 1), **ranks})
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
+
+
+def _summary(rows: list[dict]) -> dict:
     kinds = sorted({r["kind"] for r in rows})
-    latencies = sorted(r["ms"] for r in rows)
-    return {
-        "file": str(path), "via": api or "in-process", "overall": _mean(rows),
-        "by_kind": {kind: _mean([r for r in rows if r["kind"] == kind]) for kind in kinds},
-        "latency_ms": {"p50": latencies[len(latencies) // 2], "max": latencies[-1]},
-        "queries": rows,
-    }
+    return {"overall": _mean(rows), "by_kind": {k: _mean([r for r in rows if r["kind"] == k]) for k in kinds},
+            "latency_ms": {"p50": _percentile([r["ms"] for r in rows], 0.5),
+                           "p95": _percentile([r["ms"] for r in rows], 0.95)}}
+
+
+def _summaries(rows: list[dict], variants: list[str]) -> dict:
+    systems = list(dict.fromkeys(r["system"] for r in rows))
+    return {v: {s: _summary([r for r in rows if r["variant"] == v and r["system"] == s]) for s in systems}
+            for v in variants}
+
+
+def evaluate_file(path: Path, settings: Settings, *, api: str | None = None, variants: list[str] | None = None,
+                  passages: Path | None = None, progress: Callable[[str], None] = lambda _: None) -> dict:
+    """Ask every question of ``path`` (in every variant) of kb and of BM25; figures and per-query rows.
+
+    JSONL questions go to the index of ``settings.home`` (or a server, ``api``);
+    ALQAC ones to the cached ALQAC index under ``settings.home/eval``.
+    """
+    variants = variants or ["typed"]
+    qset, passages_file = load_question_set(path, passages)
+    index: dict = {}
+    if passages_file:
+        if api:
+            raise InvalidQueryError("ALQAC questions are asked in-process: a server does not hold the ALQAC index.")
+        kb, index = alqac.open_index(settings, passages_file, progress)
+    else:
+        kb = KnowledgeBase(settings)
+    systems = [_kb_system(None if api else kb, api, qset.fetch), _bm25_system(kb, qset.fetch)]
+    rows = _run(qset, [s for s in systems if s], variants)
+    return {"file": str(path), "via": api or "in-process", "questions": len(qset.questions), "index": index,
+            "baseline": BM25_DESCRIPTION, "weights": vars(settings.weights), "variants": _summaries(rows, variants),
+            "queries": rows}
+
+
+def _line(label: str, system: str, figures: dict, latency: dict | None = None) -> str:
+    cells = " ".join(f"{figures[m]:>7.3f}" for m in METRICS)
+    timing = f" {latency['p50']:>7.1f} {latency['p95']:>7.1f}" if latency else ""
+    return f"{label:<24} {system:<5} {figures['queries']:>4} {cells}{timing}"
 
 
 def format_report(report: dict) -> str:
-    lines = [f"{report['file']} via {report['via']}", f"{'':12} {'n':>4} {'hit@1':>7} {'hit@5':>7} {'MRR@10':>7}"]
-    for name, figures in [("overall", report["overall"]), *report["by_kind"].items()]:
-        lines.append(f"{name:12} {figures['queries']:>4} {figures['hit@1']:>7.3f} {figures['hit@5']:>7.3f} "
-                     f"{figures['mrr@10']:>7.3f}")
-    lines.append(f"latency p50 {report['latency_ms']['p50']} ms, max {report['latency_ms']['max']} ms")
-    misses = [r for r in report["queries"] if r["hit@5"] == 0]
-    lines += [f"  miss@5: {r['id']} {r['query']}" for r in misses]
+    """A table per variant: kb and BM25 side by side, overall then per kind; misses of kb at 5."""
+    lines = [f"{report['file']} via {report['via']}: {report['questions']} questions; baseline {report['baseline']}"]
+    if report["index"]:
+        i = report["index"]
+        lines.append(f"index {i['folder']}: {i['laws']} laws, {i['articles']} articles, {i['chunks']} passages, "
+                     f"built in {i['seconds']} s")
+    header = f"{'variant / kind':<24} {'':<5} {'n':>4} " + " ".join(f"{m:>7}" for m in METRICS)
+    lines.append(header + f" {'p50 ms':>7} {'p95 ms':>7}")
+    for variant, systems in report["variants"].items():
+        for system, summary in systems.items():
+            lines.append(_line(variant, system, summary["overall"], summary["latency_ms"]))
+        kinds = next(iter(systems.values()))["by_kind"]
+        for kind in kinds if len(kinds) > 1 else []:
+            lines += [_line(f"  {kind}", s, systems[s]["by_kind"][kind]) for s in systems]
+    misses = [r for r in report["queries"] if r["system"] == "kb" and r["hit@5"] == 0]
+    lines += [f"  kb miss@5 [{r['variant']}] {r['id']}: {r['query'][:90]}" for r in misses]
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""Understanding a query: its matching forms, the documents it names, its full-text expression."""
+"""Understanding a query: its matching forms, the documents it names, its full-text expressions."""
 
 from __future__ import annotations
 
@@ -22,6 +22,13 @@ class Query:
     keys: list[str]  # reference keys: "CT:5"
     full_keys: list[str]  # "CT:5:TW" where the query names the issuer
 
+    def _columns(self, accented: list[str], folded: list[str]) -> str:
+        """Terms in the accented column as typed (if the query has accents) and in the folded one folded."""
+        if not folded:
+            return ""
+        parts = [f"accented : ({' OR '.join(accented)})"] if self.has_accents else []
+        return " OR ".join(parts + [f"folded : ({' OR '.join(folded)})"])
+
     def fts_match(self) -> str:
         """An FTS5 expression: any syllable, in the accented column as typed, in the folded one folded.
 
@@ -29,13 +36,19 @@ class Query:
         """
         accented = _TOKEN.findall(self.normalized.lower())
         folded = _TOKEN.findall(self.folded)
-        if not folded:
-            return ""
-        parts = []
-        if self.has_accents:
-            parts.append("accented : (" + " OR ".join(f'"{t}"' for t in accented) + ")")
-        parts.append("folded : (" + " OR ".join(f'"{t}"' for t in folded) + ")")
-        return " OR ".join(parts)
+        return self._columns([f'"{t}"' for t in accented], [f'"{t}"' for t in folded])
+
+    def fts_phrases(self) -> str:
+        """An FTS5 expression of every two adjacent syllables as a phrase: ``"chỉ thị" OR "thị 05"``.
+
+        Vietnamese words are mostly two syllables, written apart: a phrase
+        match is the word, where single syllables match every word that
+        shares one (and, folded, every syllable that differs only by accent).
+        """
+        accented = _TOKEN.findall(self.normalized.lower())
+        folded = _TOKEN.findall(self.folded)
+        pair = lambda tokens: [f'"{a} {b}"' for a, b in zip(tokens, tokens[1:])]  # noqa: E731
+        return self._columns(pair(accented), pair(folded)) if len(folded) > 1 else ""
 
 
 def understand(text: str) -> Query:

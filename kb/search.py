@@ -15,7 +15,7 @@ from .knowledge_base import KnowledgeBase
 from .query import Query, understand
 from .store import DocumentFilters
 
-__all__ = ["search", "legs", "validate_filters", "SearchResponse"]
+__all__ = ["search", "legs", "fuse", "render", "validate_filters", "SearchResponse"]
 
 SearchResponse = dict
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -28,19 +28,34 @@ def validate_filters(filters: DocumentFilters) -> None:
             raise InvalidQueryError(f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
 
 
-def legs(kb: KnowledgeBase, query: Query, allowed: set[int] | None) -> dict[str, list[tuple[int, float]]]:
-    n = kb.settings.weights.candidates
-    keep = (lambda hits: hits) if allowed is None else (lambda hits: [h for h in hits if h[0] in allowed])
-    match = query.fts_match()
+def _lexical(kb: KnowledgeBase, match: str, n: int, allowed: set[int] | None) -> list[tuple[int, float]]:
+    if not match:
+        return []
+    columns = (kb.settings.weights.accented_column, 1.0)
+    if allowed is None:
+        return kb.store.lexical(match, n, columns)
     # With filters, FTS5 cannot restrict to the allowed ids itself: fetch deeper, then keep.
-    lexical = keep(kb.store.lexical(match, n if allowed is None else n * 20)) if match else []
-    dense = kb.vectors.search(kb.embedder.encode_query(query.normalized), n, allowed)
-    references = keep(kb.store.reference_hits(query.keys, query.full_keys))
-    return {"lexical": lexical[:n], "dense": dense, "reference": references}
+    return [h for h in kb.store.lexical(match, n * 20, columns) if h[0] in allowed][:n]
 
 
-def _fuse(found: dict[str, list[tuple[int, float]]], weights: Weights) -> list[tuple[int, float]]:
-    per_leg = {"lexical": weights.lexical, "dense": weights.dense, "reference": weights.reference}
+def legs(kb: KnowledgeBase, query: Query, allowed: set[int] | None) -> dict[str, list[tuple[int, float]]]:
+    """Each leg's hits, best first: syllables and syllable pairs (FTS5), the model (FAISS), references."""
+    weights = kb.settings.weights
+    n = weights.candidates
+    found = {"lexical": _lexical(kb, query.fts_match(), n, allowed)}
+    if weights.phrase:
+        found["phrase"] = _lexical(kb, query.fts_phrases(), n, allowed)
+    if weights.dense_weight(query.has_accents):
+        found["dense"] = kb.vectors.search(kb.embedder.encode_query(query.normalized), n, allowed)
+    references = kb.store.reference_hits(query.keys, query.full_keys)
+    found["reference"] = references if allowed is None else [h for h in references if h[0] in allowed]
+    return found
+
+
+def fuse(found: dict[str, list[tuple[int, float]]], weights: Weights, has_accents: bool) -> list[tuple[int, float]]:
+    """The legs fused by the configured method; the dense leg weighs less for a query without accents."""
+    per_leg = {"lexical": weights.lexical, "phrase": weights.phrase, "dense": weights.dense_weight(has_accents),
+               "reference": weights.reference}
     if weights.method == "rrf":
         return reciprocal_rank(found, per_leg, k=weights.rrf_k)
     return weighted_sum(found, per_leg)
@@ -69,8 +84,13 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     validate_filters(filters)
     query = understand(text)
     allowed = kb.store.filtered_chunk_ids(filters) if filters else None
-    fused = _fuse(legs(kb, query, allowed), kb.settings.weights)
-    top = fused[: k * 2]
+    fused = fuse(legs(kb, query, allowed), kb.settings.weights, query.has_accents)
+    return {"query": text, "results": render(kb, fused, k)}
+
+
+def render(kb: KnowledgeBase, ranked: list[tuple[int, float]], k: int) -> list[dict]:
+    """The first ``k`` of ranked chunk ids as results; the evaluation's BM25 baseline shows its hits the same way."""
+    top = ranked[: k * 2]
     hits = kb.store.hits([chunk_id for chunk_id, _ in top])
-    ranked = [(chunk_id, score) for chunk_id, score in top if chunk_id in hits][:k]
-    return {"query": text, "results": [_result(rank, score, hits[cid]) for rank, (cid, score) in enumerate(ranked, 1)]}
+    kept = [(chunk_id, score) for chunk_id, score in top if chunk_id in hits][:k]
+    return [_result(rank, score, hits[cid]) for rank, (cid, score) in enumerate(kept, 1)]

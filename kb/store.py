@@ -221,6 +221,11 @@ class Store:
         rows = self._rows(f"SELECT id, section, text FROM chunks WHERE id IN ({_marks(ids)})", ids)
         return {r["id"]: matching_text(r["section"], r["text"]) for r in rows}
 
+    def all_chunk_texts(self) -> list[tuple[int, str]]:
+        """Every chunk's matching text, by id: the passages a baseline ranker is given to compare with kb."""
+        rows = self.db.execute("SELECT id, section, text FROM chunks ORDER BY id")
+        return [(r[0], matching_text(r[1], r[2])) for r in rows]
+
     def document(self, doc_id: int) -> dict:
         rows = self._rows(f"SELECT {', '.join(_DOCUMENT_FIELDS)}, format, encoding, garbled_chars, indexed_at "
                           "FROM documents WHERE id = ?", [doc_id])

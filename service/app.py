@@ -15,13 +15,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb.config import Settings
 from kb.errors import InvalidQueryError, KbError, NotFoundError
 from kb.knowledge_base import KnowledgeBase
 
-from . import api
+from . import api, web
 
 __all__ = ["create_app"]
 
@@ -78,4 +79,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.lock = threading.Lock()  # one SQLite connection and one FAISS index, used one request at a time
     _install_error_handlers(app)
     app.include_router(api.router)
+    app.include_router(web.router)  # HTML pages for staff: /, /documents, /documents/{id}
+    app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     return app

@@ -1,0 +1,151 @@
+"""The legal hierarchy of laws, codes and decrees: Phần, Chương, Mục, Điều, Khoản.
+
+A legal text is cited by its units ("khoản 3 Điều 8 Luật Cư trú 2020"), so
+the structure pass gives every passage a path that reads like that citation:
+``Luật Cư trú 2020 › Chương II. QUYỀN, NGHĨA VỤ … › Điều 8. Quyền của công dân
+về cư trú › Khoản 3``.  Labels are written one way whatever the printing
+(``CHƯƠNG I:``, ``Chương 1.``, ``ĐIỀU 5``): keyword in sentence case, the
+number as printed (Roman numerals in capitals), then ``. `` and the title as
+printed; a chapter title printed on the next line is joined to it.
+
+The heading table is data, ordered by level, above the numbering styles of
+administrative documents (``indexer.structure``), so both kinds of heading
+can stand in one document (a decision's articles and its annex).  Clauses
+(``1.``, ``2.``) are boundaries inside an article, not headings: their text
+stays in the passage.  Points (``a)``, ``b)``) are plain body text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.model import DocumentMeta
+
+__all__ = [
+    "LegalRule", "LEGAL_RULES", "ARTICLE", "CLAUSE_LEVEL", "match_heading", "heading_label", "clause_label",
+    "legal_level", "article_index", "citation_root", "short_law_name",
+]
+
+_ORDINAL = r"(?i:thứ\s+(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười)(?:\s+(?:một|hai|ba|bốn|tư|lăm|năm|sáu|bảy|tám|chín))?)"
+# After the number: punctuation and the title, the end of the line, or (spaced) a capital.
+_AFTER = r"(?:\s*[.:\-–]\s*(?P<rest>.*)|\s+(?P<spaced>[^\W\d_].*)|\s*)$"
+
+
+@dataclass(frozen=True)
+class LegalRule:
+    """One unit of the legal hierarchy; a lower ``level`` is higher up."""
+
+    kind: str
+    level: int
+    keyword: str  # as written in a label
+    pattern: re.Pattern[str]  # on a cleaned (NFC) line: groups number, rest/spaced
+
+
+def _rule(kind: str, level: int, keyword: str, printed: str, number: str) -> LegalRule:
+    return LegalRule(kind, level, keyword, re.compile(rf"^(?:{printed})(?:\s+(?P<number>{number}))?{_AFTER}"))
+
+
+LEGAL_RULES: tuple[LegalRule, ...] = (
+    _rule("annex", 1, "Phụ lục", r"Phụ lục|PHỤ LỤC", r"(?:số\s+)?(?:[IVXLC]+|\d+[a-z]?)\b"),
+    _rule("part", 2, "Phần", r"Phần|PHẦN", rf"{_ORDINAL}|[IVXLC]+\b|\d+\b"),
+    _rule("chapter", 4, "Chương", r"Chương|CHƯƠNG", r"[IVXLC]+\b|\d+[a-z]?\b"),
+    _rule("section", 6, "Mục", r"Mục|MỤC", r"[IVXLC]+\b|\d+[a-z]?\b"),
+    _rule("article", 8, "Điều", r"Điều|ĐIỀU", r"\d+[a-zđ]?\b"),
+)
+ARTICLE = "article"
+CLAUSE_LEVEL = 9  # a clause sits directly under its article
+# "1. …", "2) …", and the "1- …" of older laws; only inside an article.
+_CLAUSE = re.compile(r"^(?P<number>\d{1,3}[a-zđ]?)\s*[.)\-–]\s*(?=[^\W\d_]|[\"“(])")
+# A label as ``heading_label`` writes it, to read a level back from a path.
+_LABEL = re.compile(r"^(?P<keyword>Phụ lục|Phần|Chương|Mục|Điều|Khoản)(?:\s|$)")
+
+
+@dataclass(frozen=True)
+class LegalHeading:
+    """A heading line of the legal hierarchy, as found on one line."""
+
+    rule: LegalRule
+    number: str | None
+    rest: str  # the title (or, for an article, maybe its text) printed after the number
+    spaced: bool  # number and title separated by a space only ("Điều 5 Chính sách …")
+
+    @property
+    def label(self) -> str:
+        number = self.number and (self.number.lower() if self.number.lower().startswith("thứ") else self.number)
+        return f"{self.rule.keyword} {' '.join(number.split())}" if number else self.rule.keyword
+
+
+def match_heading(clean: str) -> LegalHeading | None:
+    """The legal heading ``clean`` opens with, if any; the annex alone may go unnumbered."""
+    for rule in LEGAL_RULES:
+        match = rule.pattern.match(clean)
+        spaced = match and match.group("spaced")
+        if match and (match.group("number") or rule.kind == "annex") and (not spaced or spaced[0].isupper()):
+            return LegalHeading(rule, match.group("number"), (match.group("rest") or spaced or "").strip(), bool(spaced))
+    return None
+
+
+def heading_label(heading: LegalHeading, title: str | None) -> str:
+    """``Điều 8. Quyền của công dân về cư trú``; the bare label without a title."""
+    title = (title or "").strip().rstrip(":").strip()
+    return f"{heading.label}. {title}" if title else heading.label
+
+
+def clause_label(clean: str) -> str | None:
+    """``Khoản 3`` for a line opening clause 3 of an article."""
+    match = _CLAUSE.match(clean)
+    return f"Khoản {match.group('number')}" if match else None
+
+
+_LEVEL_OF = {rule.keyword: rule.level for rule in LEGAL_RULES} | {"Khoản": CLAUSE_LEVEL}
+
+
+def legal_level(title: str) -> int | None:
+    """Level of a heading written by ``heading_label`` (or ``Khoản N``), else None."""
+    match = _LABEL.match(title)
+    return _LEVEL_OF[match.group("keyword")] if match else None
+
+
+def article_index(path: list[str]) -> int | None:
+    """Index of the article (Điều) heading in ``path``, if the path runs through one."""
+    return next((i for i, title in enumerate(path) if legal_level(title) == _LEVEL_OF["Điều"]), None)
+
+
+# Legislation proper, cited by name and year; other documents by type and number.
+_NAMED_TYPES = ("Hiến pháp", "Bộ luật", "Luật", "Pháp lệnh")
+# In old titles the name follows "về": "LUẬT CỦA QUỐC HỘI … SỐ 16/1999/QH10 VỀ SĨ QUAN …".
+_ABOUT = re.compile(r"(?:^của\b|\bsố\s+\S*\d).*?\bvề\s+(?P<name>.+)$", re.IGNORECASE)
+# A number and date printed inside a title: "thuế sử dụng đất nông nghiệp số 23-L/CTN ngày …".
+_NUMBER_TAIL = re.compile(r"\s+(?:số\s+\S*\d|ngày\s+\d).*$", re.IGNORECASE)
+
+
+def short_law_name(doc_type: str, subject: str) -> str:
+    """``Luật`` + ``cư trú`` → ``Luật Cư trú``: the name a law is cited by."""
+    name = subject.strip()
+    if about := _ABOUT.search(name):
+        name = about.group("name")
+    name = _NUMBER_TAIL.sub("", name).strip(" .,;:")
+    return f"{doc_type} {name[:1].upper()}{name[1:]}" if name else doc_type
+
+
+def citation_root(meta: DocumentMeta) -> str | None:
+    """How the document itself is cited, to head every passage's path.
+
+    ``Luật Cư trú 2020``, ``Bộ luật Dân sự 2015`` for legislation (name and
+    year); ``Nghị định 30/2020/NĐ-CP``, ``Quyết định 2873/QĐ-UBND`` for other
+    documents with a number; None when neither is known (a bulletin, a plan
+    without a number), which leaves paths as they are.
+    """
+    year = (meta.date or "")[:4] or _number_year(meta.number)
+    if meta.doc_type in _NAMED_TYPES and meta.subject:
+        name = short_law_name(meta.doc_type, meta.subject)
+        return f"{name} {year}" if year and year not in name else name
+    if meta.doc_type and meta.number:
+        return f"{meta.doc_type} {meta.number}"
+    return None
+
+
+def _number_year(number: str | None) -> str | None:
+    match = re.search(r"/((?:19|20)\d\d)/", number or "")
+    return match.group(1) if match else None

@@ -1,0 +1,330 @@
+"""Word (.docx) files: body paragraphs and tables in reading order, legacy fonts decoded.
+
+Vietnamese documents keep their header block (issuer, number, place and date)
+in a borderless table, so tables are read where they stand and every cell's
+paragraphs become lines: metadata extraction then sees ``Số: 68/2020/QH14``
+and ``QUỐC HỘI`` before ``Điều 1`` as in a text file.  Article and clause
+numbers that Word numbers by itself (``Điều %1.``) are written out, or the
+structure pass would find no article.  Old files were typed in ``.VnTime``
+(TCVN3) or ``VNI-Times`` fonts, whose characters are legacy bytes stored as
+Latin-1; each run's font decides how its text is decoded.  Headers, footers,
+footnotes, comments and text boxes are not read: they hold page furniture.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from itertools import groupby
+from pathlib import Path
+from typing import TypeVar
+
+import docx
+from docx.document import Document as WordDocument
+from docx.opc.exceptions import OpcError
+from docx.oxml.ns import nsmap, qn
+from lxml import etree
+
+from indexer.encodings import MIN_SCORE, decode_font_run, font_encoding, looks_vietnamese
+from indexer.model import SourceText
+from kb.errors import UnreadableFileError
+
+__all__ = ["read_docx"]
+
+_T = TypeVar("_T")
+_Element = etree._Element
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_OLD_WORD_STREAM = "WordDocument".encode("utf-16-le")
+_BROKEN_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, OpcError, etree.LxmlError)
+
+_P, _TBL, _TR, _TC, _R, _T_TEXT = (qn(f"w:{t}") for t in ("p", "tbl", "tr", "tc", "r", "t"))
+_PPR, _RPR, _RFONTS, _NUMPR, _VAL = (qn(f"w:{t}") for t in ("pPr", "rPr", "rFonts", "numPr", "val"))
+_FONT_NAMES = etree.XPath(".//w:rFonts/@w:hAnsi | .//w:rFonts/@w:ascii", namespaces={"w": nsmap["w"]})
+# Run children that stand for characters besides w:t, as in Word's own plain-text export.
+_RUN_CHARS = {qn("w:tab"): "\t", qn("w:ptab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n", qn("w:noBreakHyphen"): "-"}
+# Elements that wrap runs or blocks without changing what they say; deleted
+# text (w:del, w:moveFrom) is left out.
+_RUN_WRAPPERS = frozenset(qn(f"w:{t}") for t in ("hyperlink", "ins", "smartTag", "fldSimple", "sdt",
+                                                  "sdtContent", "customXml", "moveTo", "dir", "bdo"))
+_BLOCK_WRAPPERS = frozenset(qn(f"w:{t}") for t in ("sdt", "sdtContent", "customXml"))
+
+# Latin-1 characters that are not Vietnamese letters: in a paragraph without a
+# legacy font they betray TCVN3 or VNI text whose font was lost (``§iÒu`` for ``Điều``).
+_SUSPICIOUS = re.compile("[\u00a1-\u00bf\u00c4-\u00c7\u00cb\u00ce-\u00d1\u00d6-\u00d8\u00db\u00dc\u00de\u00df"
+                         "\u00e4-\u00e7\u00eb\u00ee-\u00f1\u00f6-\u00f8\u00fb\u00fc\u00fe\u00ff]")
+# Text decoded without a font saying so must look this much more Vietnamese than as it is.
+_UNMARKED_MARGIN = 0.2
+_UNMARKED_FONTS = {"tcvn3": ".VnTime", "vni": "VNI-Times"}
+_ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"),
+          (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+
+
+def read_docx(path: Path) -> SourceText:
+    """Read a Word file into one line per paragraph (table cells included), NFC."""
+    document = _open(path)
+    reader = _BodyReader(document)
+    lines = [line.strip() for line in reader.blocks(document.element.body)]
+    text = unicodedata.normalize("NFC", "\n".join(line for line in lines if line))
+    if not text:
+        raise UnreadableFileError("the Word file holds no text (only images, e.g. a scan?): run OCR first")
+    encoding = "+".join(["docx", *sorted(reader.encodings)])
+    return SourceText(path=path, text=text, encoding=encoding, format="docx")
+
+
+def _open(path: Path) -> WordDocument:
+    """The parsed document, or ``UnreadableFileError`` saying what kind of file it really is."""
+    with path.open("rb") as file:
+        if file.read(len(_OLE_MAGIC)) == _OLE_MAGIC:
+            raise _ole_error(file.read())
+    try:
+        return docx.Document(str(path))
+    except _BROKEN_ZIP as exc:
+        raise UnreadableFileError(f"not a valid Word file: {_reason(exc)}") from exc
+
+
+def _ole_error(rest: bytes) -> UnreadableFileError:
+    """An OLE container named .docx is an old .doc file, or a .docx encrypted with a password."""
+    if _OLD_WORD_STREAM in rest:
+        return UnreadableFileError(
+            "an old Word (.doc) file named .docx: convert it with LibreOffice "
+            "(soffice --headless --convert-to docx) and index again"
+        )
+    return UnreadableFileError("password-protected Word file: remove the password and index again")
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, (zipfile.BadZipFile, OpcError, zlib.error, EOFError)):
+        return "not a zip archive, or a damaged or truncated one"
+    if isinstance(exc, KeyError):
+        return f"a part is missing ({exc})"
+    return str(exc) or type(exc).__name__
+
+
+class _Styles:
+    """Properties paragraphs and runs inherit from their style and its ``basedOn`` ancestors."""
+
+    def __init__(self, styles: _Element) -> None:
+        self._by_id = {s.get(qn("w:styleId")): s for s in styles.iterchildren(qn("w:style"))}
+        defaults = [s for s in self._by_id.values()
+                    if s.get(qn("w:type")) == "paragraph" and s.get(qn("w:default")) in ("1", "true")]
+        self.default_paragraph = defaults[0].get(qn("w:styleId")) if defaults else None
+        self.default_font = _rfonts(styles.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{_RPR}"))
+        self._cache: dict[tuple[str, str | None], object] = {}
+
+    def inherited(self, style_id: str | None, find: Callable[[_Element], _T | None]) -> _T | None:
+        """``find`` on the style, else on the style it is based on, and so on (cycles end it)."""
+        key = (find.__name__, style_id)
+        if key not in self._cache:
+            self._cache[key] = None  # a basedOn cycle comes back here and stops
+            style = self._by_id.get(style_id)
+            if style is not None:
+                self._cache[key] = find(style) or self.inherited(_val(style, "w:basedOn"), find)
+        return self._cache[key]  # type: ignore[return-value]
+
+
+class _Numbering:
+    """The labels Word draws in front of auto-numbered paragraphs (``Điều 1.``, ``2.``, ``a)``)."""
+
+    def __init__(self, numbering: _Element | None) -> None:
+        children = [] if numbering is None else list(numbering)
+        self._abstract = {e.get(qn("w:abstractNumId")): e for e in children if e.tag == qn("w:abstractNum")}
+        self._nums = {e.get(qn("w:numId")): e for e in children if e.tag == qn("w:num")}
+        self._levels: dict[str, dict[int, tuple[int, str, str]]] = {}
+        self._counters: dict[str, dict[int, int]] = {}
+
+    def label(self, num_id: str, level: int) -> str:
+        """The next label of list ``num_id`` at ``level``; deeper levels start again."""
+        levels = self._levels.setdefault(num_id, self._read_levels(num_id))
+        if level not in levels:
+            return ""
+        counters = self._counters.setdefault(num_id, {})
+        counters[level] = counters[level] + 1 if level in counters else levels[level][0]
+        for deeper in [k for k in counters if k > level]:
+            del counters[deeper]
+        _, fmt, text = levels[level]
+        if fmt == "bullet":
+            return "-"
+
+        def number(match: re.Match[str]) -> str:
+            shown = int(match.group(1)) - 1
+            start, shown_fmt, _ = levels.get(shown, (1, "decimal", ""))
+            return _format_number(counters.get(shown, start), shown_fmt)
+
+        return re.sub(r"%([1-9])", number, text)
+
+    def _read_levels(self, num_id: str) -> dict[int, tuple[int, str, str]]:
+        """(start, format, label text) per level: the abstract list's, then the list's overrides."""
+        num = self._nums.get(num_id)
+        if num is None:
+            return {}
+        abstract = self._abstract.get(_val(num, "w:abstractNumId"))
+        levels = {} if abstract is None else _levels_of(abstract)
+        for override in num.iterchildren(qn("w:lvlOverride")):
+            level = int(override.get(qn("w:ilvl"), "0"))
+            levels.update(_levels_of(override))
+            start = _val(override, "w:startOverride")
+            if start is not None and level in levels:
+                levels[level] = (int(start), *levels[level][1:])
+        return levels
+
+
+def _levels_of(parent: _Element) -> dict[int, tuple[int, str, str]]:
+    levels = {}
+    for lvl in parent.iterchildren(qn("w:lvl")):
+        start = _val(lvl, "w:start")
+        levels[int(lvl.get(qn("w:ilvl"), "0"))] = (
+            int(start) if start and start.isdigit() else 1,
+            _val(lvl, "w:numFmt") or "decimal",
+            _val(lvl, "w:lvlText") or "",
+        )
+    return levels
+
+
+def _format_number(n: int, fmt: str) -> str:
+    if fmt in ("lowerLetter", "upperLetter"):
+        letter = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+        return letter if fmt == "lowerLetter" else letter.upper()
+    if fmt in ("lowerRoman", "upperRoman"):
+        roman = _roman(n)
+        return roman if fmt == "lowerRoman" else roman.upper()
+    if fmt == "none":
+        return ""
+    return f"{n:02d}" if fmt == "decimalZero" else str(n)
+
+
+def _roman(n: int) -> str:
+    digits = []
+    for value, symbol in _ROMAN:
+        count, n = divmod(n, value)
+        digits.append(symbol * count)
+    return "".join(digits)
+
+
+class _BodyReader:
+    """Turns body XML into lines, with the styles and lists that give paragraphs their fonts and numbers."""
+
+    def __init__(self, document: WordDocument) -> None:
+        styles = document.styles.element
+        self.encodings: set[str] = set()
+        self._styles = _Styles(styles)
+        self._numbering = _Numbering(_numbering_xml(document))
+        # Most files name no legacy font at all: then no run's font needs resolving.
+        named = {*_FONT_NAMES(styles), *_FONT_NAMES(document.element.body)}
+        self._has_legacy_fonts = any(map(font_encoding, named))
+
+    def blocks(self, container: _Element) -> Iterator[str]:
+        """Lines of the paragraphs and tables directly in ``container``, in document order."""
+        for child in container.iterchildren():
+            if child.tag == _P:
+                yield from self._paragraph(child).split("\n")
+            elif child.tag == _TBL:
+                yield from self._table(child)
+            elif child.tag in _BLOCK_WRAPPERS:
+                yield from self.blocks(child)
+
+    def _table(self, table: _Element) -> Iterator[str]:
+        """Each cell's lines, row by row: a cell merged across columns appears once."""
+        for row in table.iterchildren(_TR):
+            for cell in row.iterchildren(_TC):
+                yield from self.blocks(cell)
+
+    def _paragraph(self, paragraph: _Element) -> str:
+        properties = paragraph.find(_PPR)
+        style = _val(properties, "w:pStyle") or self._styles.default_paragraph
+        text = self._runs_text(paragraph, style)
+        label = self._label(properties, style)
+        return f"{label} {text}" if label and text else text
+
+    def _runs_text(self, paragraph: _Element, style: str | None) -> str:
+        """The paragraph's text, each stretch of runs in a legacy font decoded as that font says."""
+        pieces, fonts = [], set()
+        for font, runs in groupby(_runs(paragraph), key=lambda run: self._legacy_font(run, style)):
+            text = "".join(map(_run_text, runs))
+            if font:
+                fonts.add(font)
+                text = decode_font_run(text, font)
+            pieces.append(text)
+        self.encodings.update(font_encoding(font) for font in fonts)
+        text = unicodedata.normalize("NFC", "".join(pieces).strip())
+        if not fonts and _SUSPICIOUS.search(text):
+            return self._unmarked(text)
+        return text
+
+    def _unmarked(self, text: str) -> str:
+        """Decode legacy text whose font was lost, when decoding clearly makes it Vietnamese."""
+        best, best_score = text, looks_vietnamese(text) + _UNMARKED_MARGIN
+        for encoding, font in _UNMARKED_FONTS.items():
+            decoded = decode_font_run(text, font)
+            score = looks_vietnamese(decoded)
+            if score > best_score and score >= MIN_SCORE:
+                best, best_score = decoded, score
+                self.encodings.add(encoding)
+        return best
+
+    def _label(self, properties: _Element | None, style: str | None) -> str:
+        """The paragraph's list label, from its own numbering or its style's."""
+        numbering = properties.find(_NUMPR) if properties is not None else None
+        if numbering is None:
+            numbering = self._styles.inherited(style, _style_numbering)
+        num_id = _val(numbering, "w:numId")
+        if not num_id or num_id == "0":
+            return ""
+        return self._numbering.label(num_id, int(_val(numbering, "w:ilvl") or 0))
+
+    def _legacy_font(self, run: _Element, paragraph_style: str | None) -> str | None:
+        """The run's font if it is a legacy Vietnamese one: own, character style, paragraph style, default."""
+        if not self._has_legacy_fonts:
+            return None
+        properties = run.find(_RPR)
+        font = (_rfonts(properties)
+                or self._styles.inherited(_val(properties, "w:rStyle"), _style_font)
+                or self._styles.inherited(paragraph_style, _style_font)
+                or self._styles.default_font)
+        return font if font_encoding(font) else None
+
+
+def _numbering_xml(document: WordDocument) -> _Element | None:
+    try:
+        return document.part.numbering_part.element
+    except (KeyError, NotImplementedError):
+        return None
+
+
+def _runs(container: _Element) -> Iterator[_Element]:
+    """The runs of a paragraph, including those inside links, insertions and content controls."""
+    for child in container.iterchildren():
+        if child.tag == _R:
+            yield child
+        elif child.tag in _RUN_WRAPPERS:
+            yield from _runs(child)
+
+
+def _run_text(run: _Element) -> str:
+    return "".join(child.text or "" if child.tag == _T_TEXT else _RUN_CHARS.get(child.tag, "") for child in run)
+
+
+def _rfonts(properties: _Element | None) -> str | None:
+    """The font for non-ASCII text in run properties: legacy bytes (>= 0x80) use ``w:hAnsi``."""
+    fonts = properties.find(_RFONTS) if properties is not None else None
+    if fonts is None:
+        return None
+    return fonts.get(qn("w:hAnsi")) or fonts.get(qn("w:ascii"))
+
+
+def _style_font(style: _Element) -> str | None:
+    return _rfonts(style.find(_RPR))
+
+
+def _style_numbering(style: _Element) -> _Element | None:
+    properties = style.find(_PPR)
+    return properties.find(_NUMPR) if properties is not None else None
+
+
+def _val(parent: _Element | None, tag: str) -> str | None:
+    """The ``w:val`` of ``parent``'s child ``tag``, if both exist."""
+    element = parent.find(qn(tag)) if parent is not None else None
+    return None if element is None else element.get(_VAL)

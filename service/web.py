@@ -1,0 +1,457 @@
+"""The web pages (``/``, ``/documents``, ``/documents/{id}``): search and reading for staff without a terminal.
+
+They show the same data as the JSON API (the same ``kb`` functions, called under the
+same lock), rendered on the server with Jinja2 in Vietnamese.  Errors on these pages
+are HTML pages with a Vietnamese message, never JSON or a stack trace: the routes use
+``HtmlErrorRoute``, so the app's JSON error handlers keep serving ``/api/...`` only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass, field, replace
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request, Response
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from indexer.normalize import fold, nfc, normalize
+from kb.documents import document_detail
+from kb.errors import InvalidQueryError, NotFoundError
+from kb.highlight import highlight_spans
+from kb.search import search as run_search
+from kb.store import DocumentFilters, Store
+
+__all__ = ["router", "STATIC_DIR", "TEMPLATES_DIR", "facet_counts", "vn_date", "excerpt", "highlight",
+           "html_error", "wants_html"]
+
+log = logging.getLogger("kb.service.web")
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES_DIR = HERE / "templates"
+STATIC_DIR = HERE / "static"
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+
+PAGE_SIZE = 10            # passages per search page; "Xem thêm" adds as many again
+RECENT = 5                # documents on the start page
+EXCERPT_CHARS = 420       # a result shows this much of its passage around the matching words
+MAX_FILTER_CHARS = {"type": 100, "issuer": 200}   # the API's limits
+_YEAR = re.compile(r"^\d{4}$")
+
+
+# -- formatting (also Jinja filters) ------------------------------------------------------------
+def vn_date(iso: str | None) -> str:
+    """ISO date as Vietnamese offices write it: ``2020-03-17`` → ``17/03/2020``, ``2020-12`` → ``12/2020``."""
+    if not iso:
+        return ""
+    parts = iso.split("-")
+    if all(p.isdigit() for p in parts) and len(parts) <= 3:
+        return "/".join(reversed(parts))
+    return iso
+
+
+def vn_int(n: int) -> str:
+    """Thousands separated by dots, as in Vietnamese: ``1234`` → ``1.234``."""
+    return f"{n:,}".replace(",", ".")
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SENTENCE_END = re.compile(r"[.;:!?…][”\"»)]?\s|\n")
+
+
+def match_spans(text: str, query: str) -> list[tuple[int, int]]:
+    """``kb.highlight``'s spans, without accent-blind matches of words the reader typed with accents.
+
+    Folding makes ``chi thi`` find ``Chỉ thị``, but a reader who typed ``Chỉ thị``
+    does not want every ``Chí`` of ``Hồ Chí Minh`` lit up; a word typed without
+    accents still matches every accented form.
+    """
+    words = _WORD.findall(nfc(query))
+    accented = {normalize(w).lower() for w in words if fold(w) != w.lower()}
+    strict = {fold(w) for w in accented} - {fold(w) for w in words if fold(w) == w.lower()}
+    return [(a, b) for a, b in highlight_spans(text, query)
+            if fold(text[a:b]) not in strict or normalize(text[a:b]).lower() in accented]
+
+
+def highlight(text: str, query: str | None) -> Markup:
+    """``text`` HTML-escaped, with the query's words in ``<mark>``; safe to put in a page as is."""
+    out, last = [], 0
+    for start, end in match_spans(text, query) if query else []:
+        out += [escape(text[last:start]), "<mark>", escape(text[start:end]), "</mark>"]
+        last = end
+    out.append(escape(text[last:]))
+    return Markup("".join(out))
+
+
+def _best_anchor(spans: list[tuple[int, int]], limit: int) -> int:
+    """Where the window of ``limit`` characters holding the most matches begins (0 without matches)."""
+    if not spans:
+        return 0
+    return max(spans, key=lambda s: sum(1 for t in spans if s[0] <= t[0] and t[1] <= s[0] + limit))[0]
+
+
+def excerpt(text: str, query: str, limit: int = EXCERPT_CHARS) -> tuple[str, bool]:
+    """About ``limit`` characters of a passage around the most query words, cut at sentences; and whether cut.
+
+    Passages run to 300 words: ten of them in full bury the answer, so a result shows the
+    window a reader needs and the full passage is one click away.
+    """
+    if len(text) <= limit:
+        return text, False
+    anchor = _best_anchor(match_spans(text, query), limit)
+    start = 0
+    if anchor > limit // 4:  # begin at the sentence holding the first match, or a little before it
+        sentence = max((m.end() for m in _SENTENCE_END.finditer(text, 0, anchor)), default=0)
+        start = sentence if anchor - sentence <= limit // 3 else text.find(" ", anchor - limit // 6) + 1
+    start = min(start, max(0, len(text) - limit))
+    end = min(len(text), start + limit)
+    if end < len(text):  # end at a sentence end in the window's last 40 %, else between words
+        ends = [m.start() + (text[m.start()] != "\n") for m in _SENTENCE_END.finditer(text, start + limit * 6 // 10, end)]
+        end = ends[-1] if ends else max(text.rfind(" ", start, end), start + limit // 2)
+    if start and not text[start - 1].isspace():
+        start = text.find(" ", start) + 1 or start
+    cut = text[start:end].strip()
+    return ("… " if start else "") + cut + (" …" if end < len(text) else ""), True
+
+
+def vn_date_label(iso: str | None) -> str:
+    """``Ngày 17/03/2020``, ``Tháng 12/2020`` or ``Năm 2020``: say which precision the date has."""
+    if not iso:
+        return ""
+    word = {3: "Ngày", 2: "Tháng", 1: "Năm"}.get(len(iso.split("-")), "Ngày")
+    return f"{word} {vn_date(iso)}"
+
+
+templates.env.filters.update(vn_date=vn_date, vn_date_label=vn_date_label, vn_int=vn_int, highlight=highlight)
+
+
+# -- filters from the query string --------------------------------------------------------------
+@dataclass(frozen=True)
+class PageFilters:
+    """The filters a page offers (type, issuer, year), as typed in its URL."""
+
+    type: str = ""
+    issuer: str = ""
+    year: str = ""
+
+    @classmethod
+    def parse(cls, type: str | None, issuer: str | None, year: str | None) -> tuple[PageFilters, list[str]]:
+        """Filters and the Vietnamese messages for the ones that cannot be used (those are dropped)."""
+        values = {"type": (type or "").strip(), "issuer": (issuer or "").strip(), "year": (year or "").strip()}
+        errors = []
+        for name, limit in MAX_FILTER_CHARS.items():
+            if len(values[name]) > limit:
+                errors.append(f"Bộ lọc quá dài (tối đa {limit} ký tự) nên đã được bỏ qua.")
+                values[name] = ""
+        if values["year"] and not _YEAR.match(values["year"]):
+            errors.append(f"Năm «{values['year']}» không hợp lệ: hãy nhập 4 chữ số, ví dụ 2020.")
+            values["year"] = ""
+        return cls(**values), errors
+
+    def engine(self) -> DocumentFilters:
+        """The same filters for ``kb``: a year is the range from its first to its last day."""
+        year = self.year or None
+        return DocumentFilters(self.type or None, self.issuer or None, year, year)
+
+    def params(self) -> dict[str, str]:
+        return {k: v for k, v in (("type", self.type), ("issuer", self.issuer), ("year", self.year)) if v}
+
+    def __bool__(self) -> bool:
+        return bool(self.params())
+
+
+def page_url(path: str, **params: Any) -> str:
+    """``path`` with the non-empty parameters as a query string."""
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return f"{path}?{query}" if query else path
+
+
+# -- facets -------------------------------------------------------------------------------------
+FACET_LABELS = {"type": "Loại văn bản", "issuer": "Cơ quan ban hành", "year": "Năm ban hành"}
+
+
+@dataclass
+class FacetItem:
+    label: str
+    count: int
+    url: str
+    active: bool = False
+
+
+@dataclass
+class FacetGroup:
+    name: str
+    label: str
+    items: list[FacetItem] = field(default_factory=list)
+    clear_url: str | None = None
+
+
+def _year(row: dict) -> str:
+    return (row.get("date") or "")[:4]
+
+
+def _issuer_matches(row: dict, issuer: str) -> bool:
+    """The store's issuer filter on a document row: the folded name contained in the issuer or its parent."""
+    wanted = fold(issuer)
+    return any(wanted in fold(row.get(f) or "") for f in ("issuer", "issuer_parent"))
+
+
+def facet_counts(store: Store, filters: PageFilters) -> dict[str, list[tuple[str, int]]]:
+    """Documents per type, issuer and year, each counted among the documents the *other* filters keep.
+
+    Read-only, from ``Store.documents()``.  A count is what choosing that value would
+    leave (given the other filters), so no link leads to an empty page; an issuer's
+    count also includes documents whose parent body has that name, as the filter does.
+    """
+    def rows_without(name: str) -> list[dict]:
+        return store.documents(replace(filters, **{name: ""}).engine())
+
+    def ordered(counts: dict[str, int]) -> list[tuple[str, int]]:
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    rows = rows_without("type")
+    types: dict[str, int] = {}
+    for row in rows:
+        if row["doc_type"]:
+            types[row["doc_type"]] = types.get(row["doc_type"], 0) + 1
+    rows = rows_without("issuer")
+    names = {row["issuer"] for row in rows if row["issuer"]}
+    issuers = {name: sum(_issuer_matches(row, name) for row in rows) for name in names}
+    years: dict[str, int] = {}
+    for row in rows_without("year"):
+        if _year(row):
+            years[_year(row)] = years.get(_year(row), 0) + 1
+    return {"type": ordered(types), "issuer": ordered(issuers), "year": sorted(years.items(), reverse=True)}
+
+
+def facet_groups(counts: dict[str, list[tuple[str, int]]], filters: PageFilters, url: Callable[[PageFilters], str]
+                 ) -> list[FacetGroup]:
+    """Facets as links: each value's link sets that filter (or clears it when it is the active one)."""
+    groups = []
+    for name, label in FACET_LABELS.items():
+        active = getattr(filters, name)
+        values = counts.get(name, [])
+        if active and all(v != active for v, _ in values):
+            values = [(active, 0), *values]  # a typed-in value that matches nothing still shows, to be removed
+        group = FacetGroup(name, label, clear_url=url(replace(filters, **{name: ""})) if active else None)
+        for value, count in values:
+            chosen = value == active
+            group.items.append(FacetItem(value, count, url(replace(filters, **{name: "" if chosen else value})), chosen))
+        groups.append(group)
+    return groups
+
+
+# -- search results -----------------------------------------------------------------------------
+def chunk_ids(store: Store, results: list[dict]) -> list[int | None]:
+    """The chunk id of each result (found by document and offsets), for links to the passage.
+
+    Search results do not carry their chunk's id; offsets identify a body passage
+    within its document.  A document's metadata card has no place in the text: None.
+    """
+    by_doc: dict[int, dict[tuple[int, int], int]] = {}
+    ids = []
+    for r in results:
+        doc_id = r["document"]["id"]
+        if doc_id not in by_doc:
+            by_doc[doc_id] = {(c["char_start"], c["char_end"]): c["id"]
+                              for c in store.chunks_of(doc_id) if c["kind"] == "body"}
+        ids.append(by_doc[doc_id].get((r["char_start"], r["char_end"])) if r["kind"] == "body" else None)
+    return ids
+
+
+def result_view(result: dict, chunk_id: int | None, query: str) -> dict:
+    """What ``_result.html`` shows of one search result."""
+    short, cut = excerpt(result["text"], query)
+    doc = result["document"]
+    link = page_url(f"/documents/{doc['id']}", chunk=chunk_id, q=query) + (f"#chunk-{chunk_id}" if chunk_id else "")
+    return result | {"excerpt": highlight(short, query), "full": highlight(result["text"], query) if cut else None,
+                     "url": link, "sections": [s for s in result["section"].split(" › ") if s]}
+
+
+def validate_query(q: str, limit: int) -> str | None:
+    """A Vietnamese message when the query cannot be searched as typed, else None."""
+    if len(q) > limit:
+        return (f"Câu hỏi quá dài ({vn_int(len(q))} ký tự). Vui lòng rút gọn, "
+                f"tối đa {vn_int(limit)} ký tự.")
+    return None
+
+
+# -- HTML errors --------------------------------------------------------------------------------
+ERROR_TITLES = {404: "Không tìm thấy trang", 422: "Yêu cầu không hợp lệ", 500: "Đã có lỗi xảy ra"}
+ERROR_MESSAGES = {
+    404: "Trang bạn tìm không có. Có thể đường dẫn đã sai hoặc văn bản đã được gỡ khỏi kho.",
+    422: "Yêu cầu không hợp lệ. Vui lòng kiểm tra lại câu hỏi và bộ lọc.",
+    500: "Hệ thống gặp lỗi khi xử lý yêu cầu. Vui lòng thử lại sau; nếu lỗi vẫn còn, hãy báo bộ phận quản trị.",
+}
+
+
+def html_error(request: Request, status: int, message: str | None = None, title: str | None = None) -> Response:
+    """A Vietnamese error page; the app's handlers can use it for pages that are not under /api."""
+    status = status if status in ERROR_TITLES else (404 if status == 405 else 500)
+    context = {"title": title or ERROR_TITLES[status], "message": message or ERROR_MESSAGES[status], "status": status}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
+def wants_html(request: Request) -> bool:
+    """Whether an error on this path should be a page rather than JSON: everything outside /api and /health."""
+    path = request.url.path
+    return not (path.startswith("/api/") or path in ("/api", "/health", "/openapi.json") or path.startswith("/docs"))
+
+
+class HtmlErrorRoute(APIRoute):
+    """A route whose errors become Vietnamese HTML pages instead of the app's JSON errors.
+
+    Every error a page can meet is caught here (unknown ids, bad input, bugs), so a
+    reader never sees JSON or a stack trace; the details go to the server log.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except NotFoundError:
+                return html_error(request, 404, "Không tìm thấy văn bản này trong kho. "
+                                  "Có thể văn bản đã được gỡ hoặc đường dẫn bị sai.", "Không tìm thấy văn bản")
+            except InvalidQueryError:
+                return html_error(request, 422)
+            except Exception:  # noqa: BLE001 - a page must never show a stack trace
+                log.exception("error on page %s", request.url.path)
+                return html_error(request, 500)
+
+        return guarded
+
+
+router = APIRouter(tags=["web"], include_in_schema=False, route_class=HtmlErrorRoute)
+
+
+def _page(request: Request, name: str, context: dict, status: int = 200) -> Response:
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+# -- routes -------------------------------------------------------------------------------------
+@router.get("/")
+def search_page(request: Request, q: str = "", type: str = "", issuer: str = "", year: str = "", k: str = "") -> Response:
+    """The search page: a start page without a query, else the passages that answer it."""
+    kb = request.app.state.kb
+    limits = kb.settings.limits
+    filters, errors = PageFilters.parse(type, issuer, year)
+    query = q.strip()
+    query_error = validate_query(query, limits.max_query_chars)
+    searching = bool(query) and not query_error
+    size = min(max(int(k), PAGE_SIZE), limits.max_k) if k.isdigit() else PAGE_SIZE
+    found, ids, recent = [], [], []
+    with request.app.state.lock:
+        counts = facet_counts(kb.store, filters)
+        if searching:
+            found = run_search(kb, query, size, filters.engine())["results"]
+            ids = chunk_ids(kb.store, found)
+        else:
+            recent = kb.store.documents(filters.engine())[:RECENT]
+        stats = kb.store.stats()
+    context = {
+        "q": q, "query": query, "filters": filters, "errors": errors + ([query_error] if query_error else []),
+        "searching": searching, "results": [result_view(r, cid, query) for r, cid in zip(found, ids)],
+        "recent": recent, "stats": stats, "max_query_chars": limits.max_query_chars,
+        "facets": facet_groups(counts, filters, lambda f: page_url("/", q=query, **f.params())),
+        "clear_url": page_url("/", q=query),
+        "more_url": page_url("/", q=query, k=size + PAGE_SIZE, **filters.params())
+        if searching and len(found) == size and size < limits.max_k else None,
+        "list_url": page_url("/documents", **filters.params()),
+    }
+    return _page(request, "index.html", context, 422 if query_error else 200)
+
+
+SORTS = {"newest": "Mới nhất trước", "oldest": "Cũ nhất trước"}
+
+
+def sort_documents(rows: list[dict], order: str) -> list[dict]:
+    """By date, newest or oldest first; documents without a date always last (they are the least findable)."""
+    dated = sorted((r for r in rows if r["date"]), key=lambda r: (r["date"], -r["id"]), reverse=order != "oldest")
+    return dated + [r for r in rows if not r["date"]]
+
+
+@router.get("/documents")
+def document_list(request: Request, type: str = "", issuer: str = "", year: str = "", sort: str = "newest"
+                  ) -> Response:
+    """Every indexed document, filterable by type, issuer and year, sorted by date."""
+    filters, errors = PageFilters.parse(type, issuer, year)
+    order = sort if sort in SORTS else "newest"
+    with request.app.state.lock:
+        store = request.app.state.kb.store
+        rows = store.documents(filters.engine())
+        counts = facet_counts(store, filters)
+        total = store.stats()["documents"]
+    context = {
+        "documents": sort_documents(rows, order), "total": total, "filters": filters, "errors": errors,
+        "facets": facet_groups(counts, filters, lambda f: page_url("/documents", sort=order, **f.params())),
+        "clear_url": page_url("/documents", sort=order),
+        "sorts": [(key, label, page_url("/documents", sort=key, **filters.params()), key == order)
+                  for key, label in SORTS.items()],
+    }
+    return _page(request, "documents.html", context)
+
+
+def merge_references(references: list[dict]) -> list[dict]:
+    """One line per cited document: a bare citation (``Chỉ thị 05``) joins the one that names the issuer.
+
+    The API lists ``CT:5`` and ``CT:5:TW`` separately; a reader sees one document
+    cited five times, unless two issuers share the number (then they stay apart).
+    """
+    merged: dict[str, dict] = {}
+    by_key: dict[str, list[str]] = {}
+    for ref in references:
+        by_key.setdefault(ref["key"], []).append(ref["full_key"])
+    for ref in references:
+        issued = [k for k in by_key[ref["key"]] if k != ref["key"]]
+        target = issued[0] if ref["full_key"] == ref["key"] and len(issued) == 1 else ref["full_key"]
+        if target not in merged:
+            merged[target] = dict(ref, full_key=target)
+        else:
+            entry = merged[target]
+            entry["mentions"] += ref["mentions"]
+            entry["document_id"] = entry["document_id"] or ref["document_id"]
+        if ref["full_key"] == target:  # the citation that names the issuer is the clearer label
+            merged[target]["printed"] = ref["printed"]
+    return list(merged.values())
+
+
+def passages_view(chunks: Iterable[dict], query: str, target: int | None) -> list[dict]:
+    """Passages in order, each with the headings (depth, text) that open before it: only those that changed."""
+    out, previous = [], []
+    for chunk in chunks:
+        parts = [s for s in chunk["section"].split(" › ") if s]
+        same = 0
+        while same < min(len(parts), len(previous)) and parts[same] == previous[same]:
+            same += 1
+        headings = [(depth, text) for depth, text in enumerate(parts) if depth >= same]
+        out.append(chunk | {"headings": headings, "html": highlight(chunk["text"], query),
+                            "target": chunk["id"] == target})
+        previous = parts
+    return out
+
+
+@router.get("/documents/{doc_id}")
+def document_page(request: Request, doc_id: str, chunk: str = "", q: str = "") -> Response:
+    """A document: metadata, what it cites and what cites it, its passages; opened at ``chunk`` if given."""
+    if not doc_id.isdigit():
+        raise NotFoundError(f"No document with id {doc_id!r}")
+    query = q.strip()[: request.app.state.kb.settings.limits.max_query_chars]
+    with request.app.state.lock:
+        detail = document_detail(request.app.state.kb, int(doc_id))
+    target = int(chunk) if chunk.isdigit() else None
+    context = {
+        "doc": detail, "query": query, "target": target,
+        "references": merge_references(detail["references"]),
+        "passages": passages_view(detail["chunks"], query, target),
+        "back_url": page_url("/", q=query) if query else None,
+    }
+    return _page(request, "document.html", context)

@@ -1,0 +1,157 @@
+"""kb eval: metrics on hand-made rankings, both question formats, query variants, the BM25 baseline."""
+
+import json
+import math
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from conftest import BULLETIN, ROOT
+from kb import alqac
+from kb.baseline import BM25Baseline
+from kb.errors import InvalidQueryError
+from kb.evaluate import METRICS, evaluate_file, format_report, load_question_set, score_ranking
+from kb.variants import VARIANTS, half_accents, parse_variants, strip_accents, with_typos
+
+ALQAC = ROOT.parent / "shared" / "data" / "alqac2023"
+
+
+def test_score_ranking_first_hit_at_two():
+    figures = score_ranking([set(), {0}, set()], relevant=1)
+    assert figures["hit@1"] == 0 and figures["hit@5"] == 1 and figures["mrr@10"] == 0.5
+    assert figures["ndcg@10"] == pytest.approx(1 / math.log2(3)) and figures["recall@10"] == 1
+
+
+def test_score_ranking_two_gold_items_ndcg_and_recall():
+    figures = score_ranking([{0}, set(), {1}], relevant=2)
+    assert figures["ndcg@10"] == pytest.approx((1 + 1 / math.log2(4)) / (1 + 1 / math.log2(3)))
+    assert score_ranking([{1}] + [set()] * 9, relevant=2)["recall@10"] == 0.5
+
+
+def test_score_ranking_counts_a_gold_item_once_and_caps_ndcg():
+    assert score_ranking([{0}, {0}], relevant=1)["ndcg@10"] == 1.0
+    assert score_ranking([{0, 1}], relevant=2)["ndcg@10"] == 1.0
+
+
+def test_score_ranking_only_the_first_ten_count():
+    figures = score_ranking([set()] * 10 + [{0}], relevant=1)
+    assert all(figures[m] == 0 for m in METRICS)
+
+
+def test_load_jsonl_questions_and_judge_snippets(tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_text(json.dumps({"id": "a", "query": "Chỉ thị 05", "kind": "reference", "relevant": [
+        {"doc": "x/bulletin.txt", "contains": "CHỈ THỊ   số 05"}, {"doc": "bulletin.txt", "contains": "khác"}]},
+        ensure_ascii=False) + "\n\n", encoding="utf-8")
+    qset, passages = load_question_set(path)
+    assert passages is None and [q.kind for q in qset.questions] == ["reference"]
+    result = {"document": {"source": "bulletin.txt"}, "text": "Thực hiện Chỉ thị số 05-CT/TW", "section": ""}
+    assert qset.ranking([result, result], qset.questions[0], 10) == [{0}, {0}]
+
+
+def test_load_jsonl_refuses_a_bad_line(tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"query": "x"}\n', encoding="utf-8")
+    with pytest.raises(InvalidQueryError, match="line 1"):
+        load_question_set(path)
+
+
+def _tiny_alqac(tmp_path: Path) -> Path:
+    long_clause = " ".join(["Viên chức được hưởng lương."] * 60)
+    laws = [{"id": "Luật A 2020", "articles": [
+        {"id": "1", "text": "Phạm vi điều chỉnh\n\nLuật này quy định về viên chức."},
+        {"id": "2", "text": f"Quyền của viên chức\n\n1. {long_clause}\n\n2. {long_clause}"}]},
+        {"id": "Hiến pháp 2013", "articles": [{"id": "1", "text": "Nước Việt Nam là một nước độc lập."}]}]
+    (tmp_path / "legal_passages.json").write_text(json.dumps(laws, ensure_ascii=False), encoding="utf-8")
+    questions = [{"example_id": "e1", "statement": "Viên chức được hưởng lương",
+                  "legal_passages": [{"law_id": "Luật A 2020", "article_id": "2"}]}]
+    (tmp_path / "train.json").write_text(json.dumps(questions, ensure_ascii=False), encoding="utf-8")
+    return tmp_path / "train.json"
+
+
+def test_alqac_laws_become_documents_with_one_article_per_heading(tmp_path):
+    passages = _tiny_alqac(tmp_path).with_name("legal_passages.json")
+    law, constitution = (alqac.law_document(law, passages) for law in alqac.load_laws(passages))
+    assert law.chunks[0].section == "Luật A 2020 › Điều 1. Phạm vi điều chỉnh"
+    assert law.chunks[0].text == "Luật này quy định về viên chức."
+    second = [c for c in law.chunks if alqac.article_of({"section": c.section}) == ("Luật A 2020", "2")]
+    assert len(second) > 1 and all(len(c.text.split()) <= 1.5 * alqac.MAX_WORDS for c in second)
+    assert all(law.source.text[c.char_start:c.char_end] == c.text for c in law.chunks)
+    assert constitution.chunks[0].section == "Hiến pháp 2013 › Điều 1"  # a sentence is not a title
+
+
+def test_alqac_questions_are_scored_by_article_each_article_once(tmp_path):
+    qset, passages = load_question_set(_tiny_alqac(tmp_path))
+    assert passages == tmp_path / "legal_passages.json" and qset.questions[0].gold == (("Luật A 2020", "2"),)
+    hit = {"section": "Luật A 2020 › Điều 2. Quyền của viên chức"}
+    miss = {"section": "Luật A 2020 › Điều 1. Phạm vi điều chỉnh"}
+    assert qset.ranking([miss, miss, hit, hit], qset.questions[0], 10) == [set(), {0}]
+
+
+def test_alqac_questions_need_their_passages(tmp_path):
+    (tmp_path / "train.json").write_text("[]", encoding="utf-8")
+    with pytest.raises(InvalidQueryError, match="legal_passages.json"):
+        load_question_set(tmp_path / "train.json")
+
+
+@pytest.mark.skipif(not ALQAC.exists(), reason="../shared/data/alqac2023 is not here")
+def test_the_real_alqac_files_load():
+    laws = alqac.load_laws(ALQAC / "legal_passages.json")
+    assert len(laws) == 18 and sum(len(law["articles"]) for law in laws) == 2256
+    qset, _ = load_question_set(ALQAC / "train.json")
+    assert len(qset.questions) == 76
+
+
+def _has_diacritics(text: str) -> bool:
+    return "đ" in text.lower() or any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", text))
+
+
+def test_strip_accents_leaves_no_diacritics_and_keeps_case():
+    assert strip_accents("Chỉ thị 05 yêu cầu gì? Đảng ủy") == "Chi thi 05 yeu cau gi? Dang uy"
+    assert not _has_diacritics(VARIANTS["unaccented"]("Người xem dưới 16 tuổi được xem phim"))
+
+
+def test_half_accents_strips_every_other_syllable():
+    text = "Người xem dưới mười sáu tuổi được xem phim thuộc phân loại"
+    words, half = text.split(), half_accents(text).split()
+    changed = [a != b for a, b in zip(words, half)]
+    assert not any(changed[1::2]) and half[0] == "Nguoi" and 0.3 <= sum(changed) / len(words) <= 0.5
+    assert half_accents(text) == half_accents(text)
+
+
+def test_typos_are_seeded_and_touch_about_one_long_word_in_four():
+    text = "Viên chức được hưởng lương theo quy định của pháp luật về tiền lương"
+    typed = with_typos(text)
+    assert typed == with_typos(text) and typed != text and with_typos(text, seed=7) != typed
+    changed = sum(a != b for a, b in zip(text.split(), typed.split()))
+    eligible = sum(len(w) >= 4 for w in text.split())
+    assert changed == round(eligible / 4) and len(typed) >= len(text) - 1
+
+
+def test_parse_variants():
+    assert parse_variants("all") == list(VARIANTS)
+    assert parse_variants("typos,unaccented") == ["typed", "typos", "unaccented"]
+    with pytest.raises(InvalidQueryError):
+        parse_variants("shouting")
+
+
+def test_bm25_baseline_ranks_the_exact_match_first():
+    baseline = BM25Baseline([(1, "Kế hoạch tuyên truyền đại hội"), (2, "Chỉ thị 05 về học tập và làm theo"),
+                             (3, "Thông điệp 5K: khẩu trang, khử khuẩn"), (4, "đại hội đảng bộ")])
+    assert baseline.search("chi thi 05", 3)[0][0] == 2
+    assert baseline.search("Thông điệp 5K", 3)[0][0] == 3
+    assert baseline.search("???", 3) == []
+
+
+@pytest.mark.slow
+def test_evaluate_file_reports_kb_beside_bm25_for_each_variant(corpus_kb, tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_text(json.dumps({"id": "q1", "query": "Chỉ thị 05 yêu cầu gì", "kind": "reference", "relevant": [
+        {"doc": BULLETIN, "contains": "Chỉ thị 05"}]}, ensure_ascii=False), encoding="utf-8")
+    report = evaluate_file(path, corpus_kb.settings, variants=["typed", "unaccented"])
+    assert set(report["variants"]) == {"typed", "unaccented"}
+    for systems in report["variants"].values():
+        assert set(systems) == {"kb", "bm25"} and systems["kb"]["overall"]["hit@1"] == 1.0
+    text = format_report(report)
+    assert "unaccented" in text and "bm25" in text and "ndcg@10" in text

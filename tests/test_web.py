@@ -1,0 +1,311 @@
+"""The web pages: pure helpers, then HTTP against a real `kb serve`, then real headless Chromium.
+
+Browser tests need Playwright (``pip install -e '.[test]'`` with ``PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1``)
+and Debian's Chromium (``.ci/install-browser``); without them they are skipped with the reason printed.
+Screenshots go to ``$KB_SCREENSHOTS`` (default: a pytest temporary folder, printed at the end).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import BULLETIN, PLAN
+from service.web import excerpt, highlight, match_spans, merge_references, passages_view, sort_documents, vn_date
+
+QUESTION = "Chỉ thị 05 yêu cầu gì"
+CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+# -- helpers, no server -------------------------------------------------------------------------
+@pytest.mark.parametrize("iso, shown", [("2020-03-17", "17/03/2020"), ("2020-12", "12/2020"), ("2020", "2020"),
+                                        (None, ""), ("", "")])
+def test_dates_are_shown_the_vietnamese_way(iso, shown):
+    assert vn_date(iso) == shown
+
+
+def test_highlight_escapes_and_marks():
+    assert str(highlight("<b>Chỉ</b> 05 & Hồ Chí Minh", "chỉ 05")) == \
+        "&lt;b&gt;<mark>Chỉ</mark>&lt;/b&gt; <mark>05</mark> &amp; Hồ Chí Minh"
+    html = str(highlight("<script>x</script> Chỉ thị 05", "<script> 05"))
+    assert html == "&lt;<mark>script</mark>&gt;x&lt;/<mark>script</mark>&gt; Chỉ thị <mark>05</mark>"
+
+
+def test_accented_query_words_do_not_light_up_other_tones():
+    text = "Chỉ thị số 05 về học tập và làm theo Hồ Chí Minh"
+    assert [text[a:b] for a, b in match_spans(text, "Chỉ thị 05")][:1] == ["Chỉ"]
+    assert "Chí" not in [text[a:b] for a, b in match_spans(text, "Chỉ thị 05")]
+    assert "Chí" in [text[a:b] for a, b in match_spans(text, "chi thi 05")]  # typed without accents: every form
+
+
+def test_excerpt_keeps_short_passages_and_windows_long_ones_on_the_matches():
+    assert excerpt("Ngắn gọn.", "gọn") == ("Ngắn gọn.", False)
+    text = "Mở đầu dài dòng. " * 60 + "Chỉ thị 05 yêu cầu tăng cường kiểm tra. " + "Phần sau. " * 60
+    short, cut = excerpt(text, "Chỉ thị 05", limit=300)
+    assert cut and "Chỉ thị 05 yêu cầu" in short and short.startswith("… ") and short.endswith(" …")
+    assert len(short) <= 300 + 4
+
+
+def test_bare_citations_merge_into_the_one_that_names_the_issuer():
+    refs = [{"key": "CT:5", "full_key": "CT:5:TW", "printed": "Chỉ thị số 05-CT/TW", "mentions": 1, "document_id": None},
+            {"key": "CT:5", "full_key": "CT:5", "printed": "Chỉ thị 05", "mentions": 2, "document_id": 7},
+            {"key": "KH:1", "full_key": "KH:1:TU", "printed": "Kế hoạch 01-KH/TU", "mentions": 1, "document_id": None},
+            {"key": "KH:1", "full_key": "KH:1:TW", "printed": "Kế hoạch 01-KH/TW", "mentions": 1, "document_id": None},
+            {"key": "KH:1", "full_key": "KH:1", "printed": "Kế hoạch 01", "mentions": 1, "document_id": None}]
+    merged = merge_references(refs)
+    assert merged[0] == {"key": "CT:5", "full_key": "CT:5:TW", "printed": "Chỉ thị số 05-CT/TW", "mentions": 3,
+                         "document_id": 7}
+    assert [r["full_key"] for r in merged[1:]] == ["KH:1:TU", "KH:1:TW", "KH:1"]  # two issuers: stay apart
+
+
+def test_passages_open_only_the_headings_that_change():
+    chunks = [{"id": i, "section": s, "text": "x", "issuer": None} for i, s in
+              enumerate(["", "I › 1", "I › 1", "I › 2", "II"])]
+    assert [p["headings"] for p in passages_view(chunks, "", None)] == \
+        [[], [(0, "I"), (1, "1")], [], [(1, "2")], [(0, "II")]]
+
+
+def test_documents_sort_by_date_with_undated_last():
+    rows = [{"id": 1, "date": None}, {"id": 2, "date": "2019-05-01"}, {"id": 3, "date": "2020-12"}]
+    assert [r["id"] for r in sort_documents(rows, "newest")] == [3, 2, 1]
+    assert [r["id"] for r in sort_documents(rows, "oldest")] == [2, 3, 1]
+
+
+# -- HTTP ---------------------------------------------------------------------------------------
+def _get(server: str, path: str, **params) -> httpx.Response:
+    response = httpx.get(f"{server}{path}", params=params, timeout=60)
+    assert response.headers["content-type"].startswith("text/html"), response.text[:300]
+    assert "Traceback" not in response.text
+    return response
+
+
+def _results(html: str) -> list[str]:
+    return html.split('<article class="result">')[1:]
+
+
+def _doc_id(server: str, source: str) -> int:
+    return next(d["id"] for d in httpx.get(f"{server}/api/documents").json() if d["source"] == source)
+
+
+def test_home_page_renders_with_facets_and_recent_documents(server):
+    html = _get(server, "/").text
+    assert 'placeholder="Ví dụ: Chỉ thị 05 yêu cầu gì?"' in html and '<html lang="vi">' in html
+    assert ">Tìm kiếm</a>" in html and ">Văn bản</a>" in html
+    for facet in ("Loại văn bản", "Cơ quan ban hành", "Năm ban hành"):
+        assert facet in html
+    assert re.search(r"Kế hoạch</span>\s*<span class=\"count\">1</span>", html)
+    assert "Văn bản mới nhất" in html and "Tháng 12/2020" in html
+    assert '<link rel="stylesheet" href="/static/style.css">' in html
+    assert httpx.get(f"{server}/static/style.css").status_code == 200
+
+
+def test_search_lists_the_bulletin_passage_with_marks_and_its_issuer(server):
+    html = _get(server, "/", q=QUESTION).text
+    first = _results(html)[0]
+    assert "Thông tin sinh hoạt nội bộ" in first and "Tháng 12/2020" in first
+    assert "Cơ quan ban hành: <strong>Ban Tuyên giáo Tỉnh ủy</strong>" in first
+    assert "<mark>Chỉ</mark>" in first and "<mark>05</mark>" in first
+    assert "3. Kết quả 01 năm thực hiện chuyên đề" in first  # the section path
+    link = re.search(r'href="(/documents/(\d+)\?chunk=(\d+)&amp;q=[^"]+#chunk-\3)"', first)
+    assert link and int(link.group(2)) == _doc_id(server, BULLETIN)
+    assert f"value=\"{QUESTION}\"" in html and "đoạn văn phù hợp nhất" in html
+
+
+def test_user_input_is_escaped_everywhere(server):
+    evil = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+    pages = [_get(server, "/", q=evil, type=evil, issuer=evil), _get(server, "/documents", type=evil, issuer=evil),
+             _get(server, f"/documents/{_doc_id(server, PLAN)}", q=evil, chunk=evil), _get(server, "/", q=evil * 40)]
+    for response in pages:
+        assert "<script>alert" not in response.text and "<img src=x" not in response.text
+        assert "&lt;script&gt;" in response.text or "%3Cscript%3E" in response.text
+
+
+def test_filters_narrow_results(server):
+    types = lambda html: set(re.findall(r'<span class="tag">([^<]+)</span>', "".join(_results(html))))  # noqa: E731
+    assert types(_get(server, "/", q="tuyên truyền").text) == {"Kế hoạch", "Thông tin sinh hoạt nội bộ"}
+    narrowed = _get(server, "/", q="tuyên truyền", type="Kế hoạch").text
+    assert types(narrowed) == {"Kế hoạch"} and "Loại văn bản: Kế hoạch" in narrowed
+    assert types(_get(server, "/", q="tuyên truyền", year="2020").text) == {"Thông tin sinh hoạt nội bộ"}
+    empty = _get(server, "/", q="tuyên truyền", year="2019").text
+    assert not _results(empty) and "Không tìm thấy đoạn văn nào" in empty and "Tìm lại không dùng bộ lọc" in empty
+    listed = _get(server, "/documents", type="Kế hoạch").text
+    assert listed.count('<article class="doc-card">') == 1 and "1 / 2 văn bản" in listed
+
+
+def test_bad_filters_and_long_queries_get_friendly_messages(server):
+    response = _get(server, "/", q="x" * 1001)
+    assert response.status_code == 422 and "Câu hỏi quá dài (1.001 ký tự)" in response.text
+    assert "Năm «20x0» không hợp lệ" in _get(server, "/", q="tuyên truyền", year="20x0").text
+
+
+def test_document_list_sorts_by_date(server):
+    newest = _get(server, "/documents").text
+    oldest = _get(server, "/documents", sort="oldest").text
+    assert newest.index("Thông tin sinh hoạt") < newest.index("Kế hoạch tuyên truyền")
+    assert 'class="sort-link is-active" aria-current="true">Cũ nhất trước' in oldest
+
+
+def test_document_view_shows_metadata_references_and_passages(server):
+    html = _get(server, f"/documents/{_doc_id(server, PLAN)}").text
+    for text in ("Lê Thanh Giang, Phó Bí thư", "Ban Thường vụ Đảng ủy Khối các cơ quan tỉnh", PLAN,
+                 "Văn bản được dẫn chiếu", "Kế hoạch số 131-KH/TU", "I- MỤC ĐÍCH, YÊU CẦU", "1. Mục đích"):
+        assert text in html
+    assert html.index("1. Mục đích") < html.index("2. Yêu cầu") and 'id="chunk-' in html
+
+
+def test_document_view_opens_at_the_passage_with_the_query_marked(server):
+    first = _results(_get(server, "/", q=QUESTION).text)[0]
+    path = re.search(r'href="(/documents/[^"#]+)', first).group(1).replace("&amp;", "&")
+    chunk = re.search(r"chunk=(\d+)", path).group(1)
+    html = _get(server, path).text
+    target = html.split(f'id="chunk-{chunk}"')[1].split('class="chunk')[0]
+    assert target.startswith(' class="chunk is-target"') and "<mark>Chỉ</mark>" in target
+    assert "Quay lại kết quả tìm kiếm" in html
+
+
+@pytest.mark.parametrize("path", ["/documents/999999", "/documents/abc"])
+def test_unknown_document_is_an_html_404(server, path):
+    response = _get(server, path)
+    assert response.status_code == 404 and "Không tìm thấy văn bản" in response.text and "<!doctype html>" in response.text
+
+
+def test_api_errors_stay_json_and_pages_stay_out_of_the_openapi_docs(server):
+    assert httpx.get(f"{server}/api/documents/999999").json()["status"] == 404
+    paths = httpx.get(f"{server}/openapi.json").json()["paths"]
+    assert "/" not in paths and "/documents" not in paths and "/api/search" in paths
+
+
+# -- real headless Chromium ---------------------------------------------------------------------
+def _skip(request: pytest.FixtureRequest, reason: str) -> None:
+    """Skip out loud: the reason is printed even without ``-rs``, so a missing browser is never silent."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter:
+        reporter.write_line(f"\nSKIPPING browser tests: {reason}", yellow=True)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser(request):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _skip(request, "Playwright is not installed: PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 .venv/bin/pip install -e '.[test]'")
+    if not Path(CHROMIUM).is_file():
+        _skip(request, f"Chromium not found at {CHROMIUM}: run .ci/install-browser (or set KB_CHROMIUM)")
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    except Exception as exc:  # noqa: BLE001 - a browser that cannot start is a reason to skip, said out loud
+        playwright.stop()
+        _skip(request, f"Chromium at {CHROMIUM} did not start: {str(exc).splitlines()[0]}")
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def shots(request, tmp_path_factory) -> Path:
+    folder = Path(os.environ.get("KB_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    yield folder
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter and any(folder.glob("*.png")):
+        reporter.write_line(f"\nScreenshots of the web pages: {folder}")
+
+
+def _page(browser, width: int = 1280, height: int = 900):
+    """A page in a fresh context that fails the test on any JavaScript error."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    return context, page, errors
+
+
+def _search(page, server: str, query: str = QUESTION) -> None:
+    page.goto(f"{server}/")
+    page.fill("#q", query)
+    page.press("#q", "Enter")
+    page.wait_for_selector("article.result")
+
+
+def _no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_browser_search_and_open_document(browser, server, shots):
+    context, page, errors = _page(browser)
+    _search(page, server)
+    assert "q=" in page.url
+    first = page.locator("article.result").first
+    assert "Ban Tuyên giáo Tỉnh ủy" in first.inner_text()
+    marks = first.locator("blockquote.passage").first.locator("mark").all_inner_texts()
+    assert "Chỉ" in marks and "05" in marks
+    page.screenshot(path=str(shots / "search.png"))
+    page.screenshot(path=str(shots / "search-full.png"), full_page=True)
+
+    first.get_by_role("link", name="Xem đoạn này trong văn bản").click()
+    page.wait_for_selector(".chunk.is-target")
+    assert re.search(r"/documents/\d+\?chunk=\d+.*#chunk-\d+$", page.url)
+    target = page.locator(".chunk.is-target")
+    box, viewport = target.bounding_box(), page.viewport_size
+    assert box and 0 <= box["y"] < viewport["height"], "the passage opened from the result is in view"
+    assert "Chỉ" in target.locator("mark").all_inner_texts()
+    page.screenshot(path=str(shots / "document.png"))
+    page.locator("text=Quay lại kết quả tìm kiếm").click()
+    page.wait_for_selector("article.result")
+    assert not errors, errors
+    context.close()
+
+
+def test_browser_filters(browser, server, shots):
+    context, page, errors = _page(browser)
+    _search(page, server, "tuyên truyền")
+    page.locator(".facets a.facet-link", has_text="Kế hoạch").click()
+    page.wait_for_selector(".chip")
+    assert "type=" in page.url and page.locator(".chip").inner_text().startswith("Loại văn bản: Kế hoạch")
+    assert set(page.locator("article.result .meta .tag").all_inner_texts()) == {"Kế hoạch"}
+    assert page.input_value("#q") == "tuyên truyền"
+
+    page.get_by_role("link", name="Văn bản", exact=True).click()
+    page.wait_for_selector("article.doc-card")
+    assert page.locator("article.doc-card").count() == 2
+    page.screenshot(path=str(shots / "documents.png"))
+    page.locator(".facets a.facet-link", has_text="2020").click()
+    page.wait_for_selector(".chip")
+    assert page.locator("article.doc-card").count() == 1
+    page.get_by_role("link", name="Cũ nhất trước").click()
+    page.wait_for_url(re.compile(r"sort=oldest"))
+    assert "year=2020" in page.url and page.locator("article.doc-card").count() == 1
+    page.goto(f"{server}/documents/999999")
+    assert page.locator("h1").inner_text() == "Không tìm thấy văn bản"
+    page.screenshot(path=str(shots / "not-found.png"))
+    assert not errors, errors
+    context.close()
+
+
+def test_browser_phone_layout_has_no_horizontal_scroll(browser, server, shots):
+    context, page, errors = _page(browser, 390, 844)
+    page.goto(f"{server}/")
+    assert _no_horizontal_scroll(page)
+    page.screenshot(path=str(shots / "phone-home.png"))
+    _search(page, server)
+    assert _no_horizontal_scroll(page)
+    assert page.locator("details.facets").get_attribute("open") is None, "filters start folded on a phone"
+    page.screenshot(path=str(shots / "phone-search.png"))
+    page.locator("article.result").first.get_by_role("link", name="Xem đoạn này trong văn bản").click()
+    page.wait_for_selector(".chunk.is-target")
+    assert _no_horizontal_scroll(page)
+    page.screenshot(path=str(shots / "phone-document.png"))
+    page.goto(f"{server}/documents")
+    assert _no_horizontal_scroll(page)
+    page.screenshot(path=str(shots / "phone-documents.png"))
+    assert not errors, errors
+    context.close()
