@@ -68,6 +68,8 @@ def differences(truth: str, text: str, limit: int = 5) -> list[str]:
 
 def accuracy(truth: str, text: str) -> float:
     """1 - (edit distance / len(truth)), the distance counted on difflib's alignment."""
+    if truth == text:
+        return 1.0
     matcher = difflib.SequenceMatcher(None, truth, text, autojunk=False)
     edits = sum(max(i2 - i1, j2 - j1) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal")
     return 1 - edits / len(truth)

@@ -14,6 +14,12 @@ article level, so a passage never mixes two bodies' words.  A merged passage
 takes the *common prefix* of the merged heading paths: labelling it with the
 first subsection's title would claim the second subsection's text for it,
 while the common prefix (at least the article heading) is true of all of it.
+
+A legal article (Điều) is the unit a law is cited by, so it is never mixed
+with another article, however small: an article that fits is one passage;
+a longer one is cut at its clauses (Khoản), consecutive clauses packed into
+near-equal passages, and only a clause too long on its own is cut at
+sentences.  A passage holding exactly one clause names it in its path.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from itertools import accumulate
 
 from indexer.clean import display_text, find_debris, strip_span
 from indexer.model import Chunk, Section, Span
+from indexer.legal import article_index
 from indexer.structure import article_key
 
 __all__ = ["chunk_sections"]
@@ -150,17 +157,70 @@ def _section_pieces(
     return [_Piece(part, list(section.heading_path), section.issuer) for part in parts]
 
 
+def _common_prefix(paths: list[list[str]]) -> list[str]:
+    prefix = paths[0]
+    for path in paths[1:]:
+        common = 0
+        while common < min(len(prefix), len(path)) and prefix[common] == path[common]:
+            common += 1
+        prefix = prefix[:common]
+    return list(prefix)
+
+
+def _pack(sizes: list[int], max_words: int) -> list[list[int]]:
+    """Consecutive blocks grouped into near-equal runs of at most ``max_words``
+    (a block larger than that stands alone, to be cut at sentences)."""
+    target = sum(sizes) / max(math.ceil(sum(sizes) / max_words), 1)
+    groups: list[list[int]] = [[]]
+    words = 0
+    for i, size in enumerate(sizes):
+        if groups[-1] and (words + size > max_words or words >= target):
+            groups.append([])
+            words = 0
+        groups[-1].append(i)
+        words += size
+    return groups
+
+
+def _article_pieces(
+    text: str, debris: list[Span], sections: list[Section], max_words: int, overlap_words: int
+) -> list[_Piece]:
+    """The sections of one legal article (its opening text, its clauses) as passages."""
+    blocks = [[u for p in s.paragraphs for u in _units(text, debris, p, max_words)] for s in sections]
+    kept = [(s, b) for s, b in zip(sections, blocks) if b]
+    if not kept:
+        return []
+    issuer = kept[0][0].issuer
+    pieces = []
+    for group in _pack([sum(u.words for u in b) for _, b in kept], max_words):
+        units = [u for i in group for u in kept[i][1]]
+        path = _common_prefix([kept[i][0].heading_path for i in group])
+        parts = _split(units, max_words, overlap_words) if len(group) == 1 else [units]
+        pieces += [_Piece(part, path, issuer) for part in parts]
+    return pieces
+
+
+def _runs(sections: list[Section]) -> list[list[Section]]:
+    """Body sections in runs: all the sections of one legal article together,
+    any other section alone."""
+    runs: list[list[Section]] = []
+    for section in sections:
+        legal = article_index(section.heading_path) is not None
+        if legal and runs and article_key(runs[-1][-1].heading_path) == article_key(section.heading_path):
+            runs[-1].append(section)
+        else:
+            runs.append([section])
+    return runs
+
+
 def _same_article(a: _Piece, b: _Piece) -> bool:
     return a.issuer == b.issuer and article_key(a.path) == article_key(b.path)
 
 
 def _join(a: _Piece, b: _Piece) -> _Piece:
     """``a`` then ``b``, under the common prefix of their heading paths (see module doc)."""
-    common = 0
-    while common < min(len(a.path), len(b.path)) and a.path[common] == b.path[common]:
-        common += 1
     units = a.units + [u for u in b.units if u not in a.units]
-    return _Piece(units, a.path[:common], a.issuer)
+    return _Piece(units, _common_prefix([a.path, b.path]), a.issuer)
 
 
 def _partner(pieces: list[_Piece], i: int, max_words: int) -> int | None:
@@ -212,14 +272,29 @@ def _chunk(text: str, debris: list[Span], piece: _Piece) -> Chunk:
 
 
 def chunk_sections(
-    text: str, sections: list[Section], *, min_words: int = 80, max_words: int = 300, overlap_words: int = 30
+    text: str,
+    sections: list[Section],
+    *,
+    min_words: int = 80,
+    max_words: int = 300,
+    overlap_words: int = 30,
+    root: str | None = None,
 ) -> list[Chunk]:
     """Passages of the ``body`` sections, in document order (words = whitespace tokens).
 
     Header and closing sections are left to the document card: they name
-    the document, they do not answer questions.
+    the document, they do not answer questions.  ``root`` (how the document
+    is cited, ``indexer.legal.citation_root``) heads every heading path, so
+    a passage reads "Luật Cư trú 2020 › Chương II. … › Điều 8. … › Khoản 3".
     """
     debris = find_debris(text)
-    bodies = (s for s in sections if s.kind == "body")
-    pieces = [p for s in bodies for p in _section_pieces(text, debris, s, max_words, overlap_words)]
-    return [_chunk(text, debris, p) for p in _merge_small(pieces, min_words, max_words)]
+    pieces: list[_Piece] = []
+    for run in _runs([s for s in sections if s.kind == "body"]):
+        if article_index(run[0].heading_path) is not None:
+            pieces += _article_pieces(text, debris, run, max_words, overlap_words)
+        else:
+            pieces += _section_pieces(text, debris, run[0], max_words, overlap_words)
+    chunks = [_chunk(text, debris, p) for p in _merge_small(pieces, min_words, max_words)]
+    for chunk in chunks if root else []:
+        chunk.heading_path = [root, *chunk.heading_path]
+    return chunks

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from kb.errors import UnreadableFileError
 
-__all__ = ["decode_legacy", "decode_font_run", "font_encoding", "looks_vietnamese", "MIN_SCORE"]
+__all__ = ["MIN_SCORE", "decode_font_run", "decode_legacy", "font_encoding", "looks_vietnamese", "restore_tcvn3_case"]
 
 # A decoded text scoring below this is not taken for Vietnamese.  Real documents
 # (laws, admin-docs with web furniture, the legacy samples) score 0.63-0.95;
@@ -117,12 +117,7 @@ def _vni_sequences() -> dict[str, str]:
     for mark, tone in zip(_VNI_I, _TONE_MARKS):
         lower[mark] = _compose("i", tone)
     lower.update({k: v for k, v in _VNI_LETTERS.items() if k.islower()})
-    table = dict(lower)
-    for seq, letter in lower.items():
-        table[seq.upper()] = letter.upper()
-        if len(seq) == 2:  # capital base, lowercase mark: seen in title-case words
-            table[seq[0].upper() + seq[1]] = letter.upper()
-    return table
+    return lower | {seq.upper(): letter.upper() for seq, letter in lower.items()}
 
 
 _VNI = _vni_sequences()
@@ -156,7 +151,8 @@ _DECODERS: dict[str, Callable[[bytes], str]] = {
 
 # --- Case in TCVN3 text ----------------------------------------------------------
 _WORD = re.compile(r"[^\W\d_]+")
-_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)[\s#>*|\-–•(\"“]*$")
+_SENTENCE_END = ".!?"
+_LINE_OPENERS = " \t#>*|-–•(\"“"
 
 
 def _word_case(word: str) -> tuple[int, int]:
@@ -181,14 +177,12 @@ def restore_tcvn3_case(text: str) -> str:
     if not _TCVN3_CASELESS.intersection(text):
         return text
     words = list(_WORD.finditer(text))
-    out = list(text)
+    pieces, done = [], 0
     for i, match in enumerate(words):
-        word = match.group()
-        if not _TCVN3_CASELESS.intersection(word):
-            continue
-        fixed = _fix_word(text, words, i)
-        out[match.start() : match.end()] = list(fixed)
-    return "".join(out)
+        if _TCVN3_CASELESS.intersection(match.group()):
+            pieces += [text[done : match.start()], _fix_word(text, words, i)]
+            done = match.end()
+    return "".join(pieces) + text[done:]
 
 
 def _fix_word(text: str, words: list[re.Match[str]], i: int) -> str:
@@ -200,9 +194,16 @@ def _fix_word(text: str, words: list[re.Match[str]], i: int) -> str:
         return word.upper()
     if _neighbour_is_capitals(text, words, i):
         return word.upper()
-    if upper == 0 and _SENTENCE_START.search(text, 0, words[i].start()):
+    if upper == 0 and _starts_sentence(text, words[i].start()):
         return word[0].upper() + word[1:]
     return word
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Whether ``start`` opens a line (after list marks) or follows a full stop."""
+    line = text[text.rfind("\n", 0, start) + 1 : start]
+    before = line.rstrip()
+    return not line.strip(_LINE_OPENERS) or (before != line and before[-1:] in _SENTENCE_END)
 
 
 def _neighbour_is_capitals(text: str, words: list[re.Match[str]], i: int) -> bool:
@@ -337,7 +338,7 @@ def font_encoding(font: str | None) -> str | None:
     name = (font or "").strip().lower()
     if name.startswith(".vn"):
         return "tcvn3"
-    if name.startswith("vni-") or name.startswith("vni "):
+    if name.startswith(("vni-", "vni ")):
         return "vni"
     return None
 

@@ -20,11 +20,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexer.model import DocumentMeta
+from indexer.lines import CLOSING, TERMINAL, Line, Role, heading_shaped, tail_line
+from indexer.model import DocumentMeta, Span
+from indexer.names import SIGNED_MARK, mostly_capitals, person_name
 
 __all__ = [
-    "LegalRule", "LEGAL_RULES", "ARTICLE", "CLAUSE_LEVEL", "match_heading", "heading_label", "clause_label",
-    "legal_level", "article_index", "citation_root", "short_law_name",
+    "LegalRule", "LEGAL_RULES", "CLAUSE_LEVEL", "match_heading", "heading_label", "clause_label", "legal_level",
+    "article_index", "legal_headings", "legal_roles", "closing_block", "annex_roles", "citation_root",
+    "short_law_name",
 ]
 
 _ORDINAL = r"(?i:thứ\s+(?:nhất|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười)(?:\s+(?:một|hai|ba|bốn|tư|lăm|năm|sáu|bảy|tám|chín))?)"
@@ -55,6 +58,10 @@ LEGAL_RULES: tuple[LegalRule, ...] = (
 )
 ARTICLE = "article"
 CLAUSE_LEVEL = 9  # a clause sits directly under its article
+MIN_ARTICLES = 2  # a document with this many "Điều N" headings is read as a legal text
+MAX_ARTICLE_TITLE_WORDS = 40  # longer text after "Điều N." is the article itself
+MAX_TITLE_LINE_WORDS = 30  # a chapter title printed on the line under "Chương II"
+SIGNATURE_LINES = 30  # the signer's name comes within this many lines of "Nơi nhận"
 # "1. …", "2) …", and the "1- …" of older laws; only inside an article.
 _CLAUSE = re.compile(r"^(?P<number>\d{1,3}[a-zđ]?)\s*[.)\-–]\s*(?=[^\W\d_]|[\"“(])")
 # A label as ``heading_label`` writes it, to read a level back from a path.
@@ -88,7 +95,7 @@ def match_heading(clean: str) -> LegalHeading | None:
 
 def heading_label(heading: LegalHeading, title: str | None) -> str:
     """``Điều 8. Quyền của công dân về cư trú``; the bare label without a title."""
-    title = (title or "").strip().rstrip(":").strip()
+    title = (title or "").strip().rstrip(":.").strip()
     return f"{heading.label}. {title}" if title else heading.label
 
 
@@ -110,6 +117,99 @@ def legal_level(title: str) -> int | None:
 def article_index(path: list[str]) -> int | None:
     """Index of the article (Điều) heading in ``path``, if the path runs through one."""
     return next((i for i, title in enumerate(path) if legal_level(title) == _LEVEL_OF["Điều"]), None)
+
+
+def legal_headings(lines: list[Line]) -> list[LegalHeading | None]:
+    """The legal heading each line opens with, or ``[]`` when the document has
+    too few articles to be a legal text.  A label followed by a mere space
+    ("Điều 5 Chính sách …") counts only after a finished line: in text wrapped
+    by a web page, "Điều 5 Nghị định số …" continues the sentence above."""
+    found: list[LegalHeading | None] = []
+    for i, line in enumerate(lines):
+        heading = match_heading(line.clean)
+        previous = lines[i - 1].clean if i else ""
+        if heading and heading.spaced and previous and not (previous.endswith(TERMINAL) or mostly_capitals(previous)):
+            heading = None
+        found.append(heading)
+    return found if sum(h is not None and h.rule.kind == ARTICLE for h in found) >= MIN_ARTICLES else []
+
+
+def _title_line(line: Line | None, heading: LegalHeading | None) -> bool:
+    """Whether ``line`` is the title of the unnumbered-title heading above it."""
+    if line is None or heading is not None or clause_label(line.clean):
+        return False
+    short = line.words <= MAX_TITLE_LINE_WORDS and not line.clean.endswith((".", ";", ","))
+    return mostly_capitals(line.clean) or short
+
+
+def _article_text(text: str, debris: list[Span], lines: list[Line], i: int, heading: LegalHeading) -> Line | None:
+    """The text after "Điều N." when it is the article itself, not its title: it
+    is all the article holds, or not shaped like a title, or the page set only
+    the label in bold ("**Điều 1. **Công bố …")."""
+    if not heading.rest:
+        return None
+    last = i + 1 >= len(lines) or match_heading(lines[i + 1].clean) is not None
+    bold_label = _BOLD_LABEL.match(text, lines[i].span.start, lines[i].span.end) is not None
+    if not (last or bold_label or not heading_shaped(heading.rest, MAX_ARTICLE_TITLE_WORDS)):
+        return None
+    return tail_line(text, debris, lines[i], heading.rest)
+
+
+# Markdown bold closed right after the label: "**Điều 1. **Công bố …".
+_BOLD_LABEL = re.compile(r"\W*\*\*\s*\S+\s+\S+?\s*[.:]?\s*\*\*\s*\S")
+
+
+def legal_roles(text: str, debris: list[Span], lines: list[Line], headings: list[LegalHeading | None]) -> list[Role]:
+    """Roles in a legal text: legal headings (a title on the next line joined),
+    clauses inside an article, everything else body."""
+    roles: list[Role] = []
+    in_article = False
+    for i, (line, heading) in enumerate(zip(lines, headings)):
+        if len(roles) > i:
+            continue  # joined to the heading above as its title
+        if heading is None:
+            label = clause_label(line.clean) if in_article else None
+            roles.append(Role("clause", CLAUSE_LEVEL, title=label) if label else Role("body"))
+            continue
+        in_article = heading.rule.kind == ARTICLE
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        rest = _article_text(text, debris, lines, i, heading) if in_article else None
+        title = None if rest else heading.rest
+        joined = not title and not in_article and _title_line(nxt, headings[i + 1] if nxt else None)
+        roles.append(Role("heading", heading.rule.level, title=heading_label(heading, nxt.clean if joined else title), rest=rest))
+        if joined:
+            roles.append(Role("skip"))
+    return roles
+
+
+def closing_block(lines: list[Line], headings: list[LegalHeading | None]) -> tuple[int, int]:
+    """``(first, end)`` of the closing block after the last article: from the
+    recipients (or a law's passing formula) to the signer's name.  What follows
+    the name is an annex, not part of the closing; without a name the block
+    runs to the end."""
+    last = max(i for i, h in enumerate(headings) if h is not None and h.rule.kind == ARTICLE)
+    first = next((i for i in range(last + 1, len(lines)) if CLOSING.match(lines[i].clean)), len(lines))
+    texts = [line.clean for line in lines]
+    for i in range(first, min(first + SIGNATURE_LINES, len(lines))):
+        if name := person_name(texts[i : i + 3]):
+            end = i + 1
+            while end < len(lines) and (texts[end] in name or SIGNED_MARK.fullmatch(texts[end])):
+                end += 1
+            return first, end
+    return first, len(lines)
+
+
+def annex_roles(text: str, debris: list[Span], lines: list[Line], headings: list[LegalHeading | None]) -> list[Role]:
+    """Roles of what follows the signature: annexes, each under a "Phụ lục"
+    heading, the first one named by its own first line when it has no label."""
+    roles = legal_roles(text, debris, lines, headings)
+    if lines and headings[0] is None:
+        nxt = lines[1] if len(lines) > 1 else None
+        joined = _title_line(nxt, headings[1] if nxt else None) and roles[1].kind == "body"
+        title = " ".join(line.clean for line in lines[: 2 if joined else 1])
+        roles[: 2 if joined else 1] = [Role("heading", LEGAL_RULES[0].level, title=f"{LEGAL_RULES[0].keyword}. {title}")]
+        roles += [Role("skip")] if joined else []
+    return roles
 
 
 # Legislation proper, cited by name and year; other documents by type and number.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import accumulate
 
 from indexer.codes import doc_types, type_by_code
@@ -24,6 +25,12 @@ from indexer.normalize import fold, fold_char_map, nfc, normalize
 from indexer.references import canonical_symbol, citation_forms, extract_references, mask_citations
 
 __all__ = ["extract_metadata", "document_card", "parse_date"]
+
+# The header is among the first units: mottos are looked for there only (a law
+# quotes "Cộng hòa xã hội chủ nghĩa Việt Nam" all through its body).
+HEADER_SCAN = 150
+# A position line is short; longer units are not worth testing.
+MAX_POSITION_CHARS = 120
 
 # Markdown around a unit: heading marks, emphasis, escapes, trailing rule ("QUỐC HỘI -------").
 _MARKDOWN = re.compile(r"^\s*#+\s*|\*+|__|\\|\s-{3,}\s*$")
@@ -76,7 +83,7 @@ class _Unit:
     def blank(self) -> bool:
         return bool(_SEPARATOR.match(self.text))
 
-    @property
+    @cached_property
     def upper(self) -> bool:
         return mostly_capitals(self.text)
 
@@ -113,6 +120,7 @@ def _motto_units(units: list[_Unit]) -> set[int]:
     """Indexes of the units that hold the national or Party motto: it opens its
     unit in capitals, "Độc lập - Tự do - Hạnh phúc" follows it directly.  The
     same words in a sentence ("Căn cứ Hiến pháp nước Cộng hòa …") are no motto."""
+    units = units[:HEADER_SCAN]
     joined = "\n".join(u.text for u in units)
     starts = [0, *accumulate(len(u.text) + 1 for u in units)]
     found: set[int] = set()
@@ -297,7 +305,7 @@ def _texts(units: list[_Unit]) -> list[str]:
 
 
 def _is_position(unit: _Unit) -> bool:
-    return unit.upper and starts_with("positions", unit.text)
+    return len(unit.text) <= MAX_POSITION_CHARS and unit.upper and starts_with("positions", unit.text)
 
 
 def _anchor(units: list[_Unit], start: int) -> int | None:
@@ -309,7 +317,7 @@ def _anchor(units: list[_Unit], start: int) -> int | None:
     else:
         window = range(max(start, recipients - 25), min(len(units), recipients + 40))
     for i in window:
-        if units[i].upper and _AUTHORITY.match(units[i].text):
+        if _AUTHORITY.match(units[i].text) and units[i].upper:
             return i
     signed = [i for i in window if _is_position(units[i]) and person_name(_texts(units[i + 1 : i + 5]))]
     if not signed:

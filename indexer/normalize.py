@@ -28,10 +28,15 @@ _TONE_CLASS = f"[{_TONES}]"
 # syllable ending in oa/oe/uy; new-style ("hoá", "thuỷ") on the second.
 # We settle on the old style, which these offices use most.  Pattern works on
 # NFD text: o|u, then a|e|y carrying a tone, then no further letter.
+# "No further letter" also means no further combining mark: in "hoặc" the breve
+# follows the dot below in NFD order, and "ặ" is not an "a" that takes the tone.
+_END = r"(?![^\W\d_]|[\u0300-\u036f])"
 _NEW_STYLE = re.compile(
-    rf"(?<![qQ])([oO])([aAeE])({_TONE_CLASS})(?![^\W\d_])"
-    rf"|(?<![qQ])([uU])([yY])({_TONE_CLASS})(?![^\W\d_])"
+    rf"(?<![qQ])([oO])([aAeE])({_TONE_CLASS}){_END}"
+    rf"|(?<![qQ])([uU])([yY])({_TONE_CLASS}){_END}"
 )
+# Look-alikes typed for Vietnamese letters: the Icelandic eth for "đ" ("Ðiều 416").
+_LOOKALIKES = str.maketrans({"Ð": "Đ", "ð": "đ"})
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 
@@ -48,7 +53,7 @@ def _old_style(match: re.Match[str]) -> str:
 
 def normalize(text: str) -> str:
     """NFC text with old-style tone marks and single spaces between words."""
-    decomposed = unicodedata.normalize("NFD", text)
+    decomposed = unicodedata.normalize("NFD", text.translate(_LOOKALIKES))
     decomposed = _NEW_STYLE.sub(_old_style, decomposed)
     return _SPACES.sub(" ", unicodedata.normalize("NFC", decomposed)).strip()
 

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from kb.errors import UnreadableFileError
 
+from .encodings import decode_legacy
 from .model import SourceText
+from .readers.docx import read_docx
 
 __all__ = ["READERS", "read_file", "decode_text", "walk_files", "unsupported_reason"]
 
@@ -49,7 +51,12 @@ def _check_text(text: str, encoding: str) -> tuple[str, str]:
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode bytes as UTF-8 or UTF-16 (with or without BOM); return ``(text, encoding)``."""
+    """Decode bytes as UTF-8, UTF-16 (with or without BOM) or a legacy Vietnamese encoding.
+
+    Returns ``(text, encoding)``.  Legacy encodings (TCVN3, VNI, VISCII,
+    Windows-1258) are tried only when the bytes are not UTF-8, and a guess that
+    does not read as Vietnamese is refused rather than indexed as mojibake.
+    """
     if not data.strip():
         raise UnreadableFileError("the file is empty")
     for bom, encoding in _BOMS:
@@ -62,12 +69,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
         raise UnreadableFileError("binary data, not text")
     try:
         return _check_text(data.decode("utf-8"), "utf-8")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFileError(
-            f"not UTF-8 or UTF-16 text (invalid byte at offset {exc.start}); "
-            "legacy Vietnamese encodings (TCVN3, VNI, VISCII, Windows-1258) are not read yet: "
-            "save the file as UTF-8"
-        ) from exc
+    except UnicodeDecodeError:
+        return _check_text(*decode_legacy(data))
 
 
 def _decode(data: bytes, encoding: str) -> str:
@@ -87,11 +90,11 @@ def _read_plain(path: Path) -> SourceText:
 READERS: dict[str, Callable[[Path], SourceText]] = {
     ".txt": _read_plain,
     ".md": _read_plain,
+    ".docx": read_docx,
 }
 
 _UNSUPPORTED_HINTS = {
     ".doc": "old Word format: convert it to .docx or .txt with LibreOffice (soffice --headless --convert-to docx)",
-    ".docx": "Word files are not read yet: save as .txt (UTF-8)",
     ".pdf": "PDF files are not read yet: export the text as .txt (UTF-8)",
     ".html": "web pages are not read yet: save the text as .txt (UTF-8)",
     ".htm": "web pages are not read yet: save the text as .txt (UTF-8)",

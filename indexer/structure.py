@@ -15,6 +15,12 @@ Bulletins end each article with a signature line naming the body that wrote
 it (``Ban Tuyên giáo Trung ương``, ``Kim Ngân – Ban Tuyên giáo Tỉnh ủy``);
 that line is taken out of the body and becomes ``Section.issuer`` of every
 section of the article.
+
+A document with articles (``Điều 1.`` …) is read as a legal text: the
+headings of ``indexer.legal`` (Phần, Chương, Mục, Điều, Phụ lục) take over
+and the numbering styles above are plain text, since inside an article
+``1.`` is a clause and ``a)`` a point.  A clause starts a section of its own
+(path ``… › Điều 8. … › Khoản 3``) but its line stays in the body.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from dataclasses import dataclass
 
 from indexer.clean import display_text, find_debris, strip_span
 from indexer.garbled import find_garbled
+from indexer.legal import annex_roles, article_index, closing_block, legal_headings, legal_level, legal_roles
+from indexer.lines import CLOSING, TERMINAL, Line, Role, content_lines, heading_shaped
 from indexer.model import Section, Span
 from indexer.normalize import normalize
 
@@ -66,59 +74,11 @@ CLOSING_WINDOW = 25  # the closing block is looked for among the last lines only
 
 # Body openers that end the header block (preamble: "Căn cứ …", "Thực hiện …").
 _PREAMBLE = re.compile(r"^(?:Căn cứ|Thực hiện|Theo|Để|Nhằm|Qua|Trong|Kính gửi)\b")
-_CLOSING = re.compile(r"^(?:Nơi nhận|T/M\b|TM[.\s]|KT[.\s]|TL[.\s]|TUQ[.\s]|Q\.)")
 # Enumerations and list items are body text, never headings.
 _ENUMERATION = re.compile(
     r"^(?:[-+•–*]\s|\(|(?:Một|Hai|Ba|Bốn|Năm|Sáu|Bảy|Tám|Chín|Mười)(?: \w+)? là\b|Thứ \w+\s*[,:])"
 )
-_SENTENCE_BREAK = re.compile(r"[.!?…]\s+[^\W\d_]")
 _AUTHOR_DASH = re.compile(r"\s[–—-]\s")
-
-
-@dataclass
-class _Line:
-    """A visible line of the document: its span and its cleaned text."""
-
-    span: Span
-    clean: str
-
-    @property
-    def words(self) -> int:
-        return len(self.clean.split())
-
-
-@dataclass
-class _Role:
-    """What a line is to the document, decided before sections are built."""
-
-    kind: str  # "header", "closing", "heading", "signature", "body"
-    level: int = 0
-    issuer: str | None = None
-
-
-def _subtract(span: Span, holes: list[Span]) -> list[Span]:
-    """``span`` minus the garbled ``holes`` that overlap it."""
-    pieces, pos = [], span.start
-    for hole in holes:
-        if hole.end <= pos or hole.start >= span.end:
-            continue
-        pieces.append(Span(pos, max(pos, hole.start)))
-        pos = max(pos, hole.end)
-    pieces.append(Span(pos, span.end))
-    return [p for p in pieces if p.end > p.start]
-
-
-def _content_lines(text: str, debris: list[Span], garbled: list[Span]) -> list[_Line]:
-    """Lines with something to read: blank, debris-only and garbled text left out."""
-    lines, pos = [], 0
-    for raw in text.split("\n"):
-        for piece in _subtract(Span(pos, pos + len(raw)), garbled):
-            span = strip_span(text, piece, debris)
-            clean = display_text(text, [span], debris)
-            if clean:
-                lines.append(_Line(span, clean))
-        pos += len(raw) + 1
-    return lines
 
 
 def _numbered_rule(clean: str) -> HeadingRule | None:
@@ -126,33 +86,29 @@ def _numbered_rule(clean: str) -> HeadingRule | None:
 
 
 def heading_level(title: str) -> int:
-    """Rank of a heading text: its numbering rule's level, or a subheading's."""
+    """Rank of a heading text: its legal or numbering rule's level, or a subheading's."""
+    legal = legal_level(title)
     rule = _numbered_rule(title)
-    return rule.level if rule else SUBHEADING_LEVEL
+    return legal if legal is not None else rule.level if rule else SUBHEADING_LEVEL
 
 
 def article_key(path: list[str]) -> tuple[str, ...]:
-    """The headings down to article level: sections sharing it are one article."""
+    """The headings down to article level: sections sharing it are one article.
+    In a legal text the article is the Điều, whatever its clauses."""
+    article = article_index(path)
+    if article is not None:
+        return tuple(path[: article + 1])
     return tuple(h for h in path if heading_level(h) <= ARTICLE_LEVEL)
 
 
-def _heading_shaped(clean: str, max_words: int) -> bool:
-    """Short, one sentence, not a list item ending in ``;`` or ``,``."""
-    return (
-        len(clean.split()) <= max_words
-        and not clean.endswith((";", ","))
-        and not _SENTENCE_BREAK.search(clean.rstrip(".!?…"))
-    )
-
-
-def _numbered_levels(lines: list[_Line]) -> list[int | None]:
+def _numbered_levels(lines: list[Line]) -> list[int | None]:
     """Level of each numbered heading; runs of same-style lines are lists, not headings."""
     rules = [_numbered_rule(line.clean) for line in lines]
     levels: list[int | None] = []
     for i, (line, rule) in enumerate(zip(lines, rules)):
         neighbours = rules[max(i - 1, 0) : i] + rules[i + 1 : i + 2]
         title = rule.pattern.sub("", line.clean, count=1) if rule else ""
-        ok = rule is not None and rule not in neighbours and _heading_shaped(title, MAX_HEADING_WORDS)
+        ok = rule is not None and rule not in neighbours and heading_shaped(title, MAX_HEADING_WORDS)
         levels.append(rule.level if ok else None)
     return levels
 
@@ -169,7 +125,7 @@ def _organ_name(clean: str) -> str | None:
     return None
 
 
-def _signature_issuer(line: _Line, next_level: int | None, at_end: bool) -> str | None:
+def _signature_issuer(line: Line, next_level: int | None, at_end: bool) -> str | None:
     """The issuer if ``line`` signs an article: short, unpunctuated, before a heading or the end."""
     if not (at_end or (next_level is not None and next_level <= ARTICLE_LEVEL)):
         return None
@@ -178,7 +134,7 @@ def _signature_issuer(line: _Line, next_level: int | None, at_end: bool) -> str 
     return _organ_name(line.clean)
 
 
-def _is_subheading(line: _Line, nxt: _Line | None) -> bool:
+def _is_subheading(line: Line, nxt: Line | None) -> bool:
     """A short unnumbered title line introducing longer text."""
     clean = line.clean
     return (
@@ -188,11 +144,11 @@ def _is_subheading(line: _Line, nxt: _Line | None) -> bool:
         and clean[0].isupper()
         and not clean.endswith((".", ";", ",", "!", "?", "…"))
         and not _ENUMERATION.match(clean)
-        and _heading_shaped(clean, MAX_SUBHEADING_WORDS)
+        and heading_shaped(clean, MAX_SUBHEADING_WORDS)
     )
 
 
-def _header_end(lines: list[_Line], levels: list[int | None]) -> int:
+def _header_end(lines: list[Line], levels: list[int | None]) -> int:
     """Index of the first line after the header block.
 
     The header ends at the first heading, long line or preamble opener; when
@@ -205,40 +161,41 @@ def _header_end(lines: list[_Line], levels: list[int | None]) -> int:
     return 0
 
 
-def _closing_start(lines: list[_Line], first: int) -> int:
+def _closing_start(lines: list[Line], first: int) -> int:
     """Index of the first line of the closing block (``len(lines)`` when none)."""
     window = range(max(first, len(lines) - CLOSING_WINDOW), len(lines))
-    return next((i for i in window if _CLOSING.match(lines[i].clean)), len(lines))
+    return next((i for i in window if CLOSING.match(lines[i].clean)), len(lines))
 
 
-def _body_roles(lines: list[_Line], levels: list[int | None]) -> list[_Role]:
+def _body_roles(lines: list[Line], levels: list[int | None]) -> list[Role]:
     """Role of each body line: heading (with level), signature (with issuer) or body."""
     roles = []
     for i, line in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else None
         next_level = levels[i + 1] if nxt else None
         if levels[i] is not None:
-            roles.append(_Role("heading", levels[i]))
+            roles.append(Role("heading", levels[i]))
         elif issuer := _signature_issuer(line, next_level, nxt is None):
-            roles.append(_Role("signature", issuer=issuer))
+            roles.append(Role("signature", issuer=issuer))
         elif next_level is None and _is_subheading(line, nxt):
-            roles.append(_Role("heading", SUBHEADING_LEVEL))
+            roles.append(Role("heading", SUBHEADING_LEVEL))
         else:
-            roles.append(_Role("body"))
+            roles.append(Role("body"))
     return roles
 
 
-def _roles(lines: list[_Line]) -> list[_Role]:
-    levels = _numbered_levels(lines)
+def _roles(text: str, debris: list[Span], lines: list[Line]) -> list[Role]:
+    legal = legal_headings(lines)
+    levels = [h and h.rule.level for h in legal] if legal else _numbered_levels(lines)
     head = _header_end(lines, levels)
+    if legal:
+        first, end = closing_block(lines, legal)
+        body = legal_roles(text, debris, lines[head:first], legal[head:first])
+        annex = annex_roles(text, debris, lines[end:], legal[end:])
+        return [Role("header")] * head + body + [Role("closing")] * (end - first) + annex
     tail = _closing_start(lines, head)
     body = _body_roles(lines[head:tail], levels[head:tail])
-    return [_Role("header")] * head + body + [_Role("closing")] * (len(lines) - tail)
-
-
-# A paragraph that does not end on one of these and is followed by a line
-# starting in lower case was split mid-sentence by the conversion.
-_TERMINAL = (".", ";", ":", "!", "?", "…", '"', "”", ")", "»")
+    return [Role("header")] * head + body + [Role("closing")] * (len(lines) - tail)
 
 
 class _Builder:
@@ -251,10 +208,10 @@ class _Builder:
         self.current: Section | None = None
         self.last_clean = ""
 
-    def heading(self, line: _Line, level: int) -> None:
+    def heading(self, title: str, level: int) -> None:
         while self.stack and self.stack[-1][0] >= level:
             self.stack.pop()
-        self.stack.append((level, line.clean))
+        self.stack.append((level, title))
         self.current = None
         if level <= ARTICLE_LEVEL:
             self.article_start = len(self.sections)
@@ -266,7 +223,7 @@ class _Builder:
                 section.issuer = issuer
         self.current = None
 
-    def paragraph(self, line: _Line, kind: str) -> None:
+    def paragraph(self, line: Line, kind: str) -> None:
         if self.current is None or self.current.kind != kind:
             path = [title for _, title in self.stack] if kind == "body" else []
             self.current = Section(heading_path=path, paragraphs=[], kind=kind)
@@ -281,7 +238,7 @@ class _Builder:
 
 
 def _continues(previous: str, line: str) -> bool:
-    return not previous.endswith(_TERMINAL) and line[0].islower()
+    return not previous.endswith(TERMINAL) and line[0].islower()
 
 
 def parse_sections(text: str) -> list[Section]:
@@ -290,11 +247,16 @@ def parse_sections(text: str) -> list[Section]:
     Paragraph spans point into ``text``; debris-only lines, blank lines,
     garbled text, heading lines and signature lines are not in any section.
     """
-    lines = _content_lines(text, find_debris(text), find_garbled(text))
+    debris = find_debris(text)
+    lines = content_lines(text, debris, find_garbled(text))
     builder = _Builder()
-    for line, role in zip(lines, _roles(lines)):
-        if role.kind == "heading":
-            builder.heading(line, role.level)
+    for line, role in zip(lines, _roles(text, debris, lines)):
+        if role.kind in ("heading", "clause"):
+            builder.heading(role.title or line.clean, role.level)
+        if role.kind == "clause" or role.rest:
+            builder.paragraph(role.rest or line, "body")
+        elif role.kind in ("heading", "clause", "skip"):
+            continue
         elif role.kind == "signature" and role.issuer:
             builder.signature(role.issuer)
         else:

@@ -11,7 +11,7 @@ def test_tone_mark_conventions_match(a, b):
     assert normalize(a) == normalize(b)
 
 
-@pytest.mark.parametrize("word", ["quý", "hoàn", "thuyền", "khuya", "hoạch", "quỳnh"])
+@pytest.mark.parametrize("word", ["quý", "hoàn", "thuyền", "khuya", "hoạch", "quỳnh", "hoặc", "hoằng", "khoẻo"])
 def test_tone_marks_stay_where_both_conventions_agree(word):
     assert normalize(word) == word
 
@@ -40,3 +40,7 @@ def test_fold_char_map_keeps_positions():
     text = "Ban Tuyên giáo  Tỉnh ủy"
     assert len(fold_char_map(text)) == len(text)
     assert fold_char_map(text)[16:] == "tinh uy"
+
+
+def test_eth_lookalike_is_read_as_d_bar():
+    assert normalize("Ðiều 416") == "Điều 416" and fold("Ðiều") == "dieu"

@@ -1,10 +1,12 @@
 import codecs
+from pathlib import Path
 
 import pytest
 
 from indexer.read import decode_text, read_file, walk_files
 from kb.errors import UnreadableFileError
 
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 TEXT = "Chỉ thị số 05-CT/TW của Bộ Chính trị\n"
 
 
@@ -15,13 +17,24 @@ TEXT = "Chỉ thị số 05-CT/TW của Bộ Chính trị\n"
     (codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"), "utf-16"),
     (TEXT.encode("utf-16-le"), "utf-16-le"),
     (TEXT.encode("utf-16-be"), "utf-16-be"),
+    ("Chỉ thị số 05-CT/TW của Bộ Chính trị về tăng cường công tác\n".encode("utf-8"), "utf-8"),
 ])
 def test_decode_utf8_and_utf16_with_or_without_bom(data, encoding):
-    assert decode_text(data) == (TEXT, encoding)
+    text, found = decode_text(data)
+    assert found == encoding and text.startswith("Chỉ thị số 05-CT/TW")
+
+
+@pytest.mark.parametrize("suffix,encoding", [("tcvn3", "tcvn3"), ("vni", "vni"), ("cp1258", "cp1258")])
+def test_legacy_encodings_are_decoded(suffix, encoding):
+    path = SHARED / "data" / "encodings" / f"law_68-2020-QH14_cu_tru.{suffix}.txt"
+    if not path.exists():
+        pytest.skip(f"{path} is not here (../shared missing)")
+    text, found = decode_text(path.read_bytes())
+    assert found == encoding and "Luật Cư trú" in text
 
 
 @pytest.mark.parametrize("data,reason", [(b"", "empty"), (b"  \n", "empty"), (b"\x00\x01\x02\x03" * 100, "binary"),
-                                         (b"Quy\xea\xect \xf0\xe3nh", "UTF-8")])
+                                         ("The café, the naïve résumé of a long English report.".encode("latin-1"), "does not look like Vietnamese")])
 def test_undecodable_bytes_say_why(data, reason):
     with pytest.raises(UnreadableFileError, match=reason):
         decode_text(data)

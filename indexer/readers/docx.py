@@ -28,7 +28,12 @@ from docx.opc.exceptions import OpcError
 from docx.oxml.ns import nsmap, qn
 from lxml import etree
 
-from indexer.encodings import MIN_SCORE, decode_font_run, font_encoding, looks_vietnamese
+from indexer.encodings import (
+    MIN_SCORE,
+    decode_font_run,
+    font_encoding,
+    looks_vietnamese,
+)
 from indexer.model import SourceText
 from kb.errors import UnreadableFileError
 
@@ -122,7 +127,8 @@ class _Styles:
             self._cache[key] = None  # a basedOn cycle comes back here and stops
             style = self._by_id.get(style_id)
             if style is not None:
-                self._cache[key] = find(style) or self.inherited(_val(style, "w:basedOn"), find)
+                found = find(style)
+                self._cache[key] = found if found is not None else self.inherited(_val(style, "w:basedOn"), find)
         return self._cache[key]  # type: ignore[return-value]
 
 
@@ -164,20 +170,19 @@ class _Numbering:
         abstract = self._abstract.get(_val(num, "w:abstractNumId"))
         levels = {} if abstract is None else _levels_of(abstract)
         for override in num.iterchildren(qn("w:lvlOverride")):
-            level = int(override.get(qn("w:ilvl"), "0"))
+            level = _int(override.get(qn("w:ilvl")), 0)
             levels.update(_levels_of(override))
             start = _val(override, "w:startOverride")
             if start is not None and level in levels:
-                levels[level] = (int(start), *levels[level][1:])
+                levels[level] = (_int(start, 1), *levels[level][1:])
         return levels
 
 
 def _levels_of(parent: _Element) -> dict[int, tuple[int, str, str]]:
     levels = {}
     for lvl in parent.iterchildren(qn("w:lvl")):
-        start = _val(lvl, "w:start")
-        levels[int(lvl.get(qn("w:ilvl"), "0"))] = (
-            int(start) if start and start.isdigit() else 1,
+        levels[_int(lvl.get(qn("w:ilvl")), 0)] = (
+            _int(_val(lvl, "w:start"), 1),
             _val(lvl, "w:numFmt") or "decimal",
             _val(lvl, "w:lvlText") or "",
         )
@@ -273,7 +278,7 @@ class _BodyReader:
         num_id = _val(numbering, "w:numId")
         if not num_id or num_id == "0":
             return ""
-        return self._numbering.label(num_id, int(_val(numbering, "w:ilvl") or 0))
+        return self._numbering.label(num_id, _int(_val(numbering, "w:ilvl"), 0))
 
     def _legacy_font(self, run: _Element, paragraph_style: str | None) -> str | None:
         """The run's font if it is a legacy Vietnamese one: own, character style, paragraph style, default."""
@@ -312,7 +317,7 @@ def _rfonts(properties: _Element | None) -> str | None:
     fonts = properties.find(_RFONTS) if properties is not None else None
     if fonts is None:
         return None
-    return fonts.get(qn("w:hAnsi")) or fonts.get(qn("w:ascii"))
+    return fonts.get(qn("w:hAnsi")) or fonts.get(qn("w:ascii")) or None
 
 
 def _style_font(style: _Element) -> str | None:
@@ -322,6 +327,11 @@ def _style_font(style: _Element) -> str | None:
 def _style_numbering(style: _Element) -> _Element | None:
     properties = style.find(_PPR)
     return properties.find(_NUMPR) if properties is not None else None
+
+
+def _int(text: str | None, default: int) -> int:
+    """A number attribute, or ``default`` when a damaged file holds something else."""
+    return int(text) if text and text.isdigit() else default
 
 
 def _val(parent: _Element | None, tag: str) -> str | None:

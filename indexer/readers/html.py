@@ -321,14 +321,16 @@ def _walk(element: etree._Element, out: _Lines) -> None:
 
 
 def _row_lines(row: etree._Element) -> list[str]:
-    """A table row as one line (cells separated by a tab), or cell by cell for layout tables.
+    """A data table's row as one line (cells separated by a tab); other rows cell by cell.
 
     Official documents set their header (issuer beside the national motto,
-    number beside place and date) in a table whose cells hold several lines;
-    reading such a row cell by cell keeps ``Số: …`` on a line of its own,
-    as in the Word and text versions of the same document.
+    number beside place and date) in a two-column table; reading such rows
+    cell by cell keeps ``Số: …`` and ``Hà Nội, ngày …`` on lines of their
+    own, as the Word and text versions of the same document have them.  A
+    row is a data row when it has header cells or at least three cells,
+    each holding one line.
     """
-    cells = []
+    cells, header = [], False
     for cell in row:
         if isinstance(cell.tag, str) and cell.tag in ("td", "th"):
             out = _Lines()
@@ -337,7 +339,8 @@ def _row_lines(row: etree._Element) -> list[str]:
                 _walk(child, out)
             out.end_line()
             cells.append(out.lines)
-    if all(len(lines) <= 1 for lines in cells):
+            header = header or cell.tag == "th"
+    if (header or len(cells) >= 3) and all(len(lines) <= 1 for lines in cells):
         line = "\t".join(lines[0] for lines in cells if lines)
         return [line] if line else []
     return [line for lines in cells for line in lines]

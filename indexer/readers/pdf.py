@@ -147,7 +147,26 @@ def _page_lines(page: pdfium.PdfPage, number: int) -> list[_Line]:
             current = _Glyphs()
     _flush(current, lines, height, number)
     textpage.close()
-    return lines
+    return _rejoin(lines)
+
+
+def _rejoin(lines: list[_Line]) -> list[_Line]:
+    """Mend lines pdfium split on one baseline (it breaks after a superscript: ``66,6m²`` / ``) và``).
+
+    Only a piece that starts within a word space or two of the previous
+    one's end is rejoined; cells of a table row stand further apart.
+    """
+    joined: list[_Line] = []
+    for line in lines:
+        prev = joined[-1] if joined else None
+        gap = line.x0 - prev.x1 if prev else 0.0
+        if prev and abs(line.y - prev.y) < 0.35 * min(line.size, prev.size) and -0.5 <= gap < 1.5 * line.size:
+            separator = "" if gap < 0.2 * line.size else " "
+            joined[-1] = _Line(prev.text + separator + line.text, prev.x0, line.x1, prev.y,
+                               max(prev.size, line.size), prev.page)
+        else:
+            joined.append(line)
+    return joined
 
 
 def _new_baseline(glyphs: _Glyphs, y: float, size: float) -> bool:
@@ -249,17 +268,15 @@ def _starts_paragraph(prev: _Line, cur: _Line, layout: _Layout) -> bool:
     """Whether ``cur`` opens a new paragraph after ``prev``, judged from the layout first."""
     same_page = prev.page == cur.page
     gap = cur.y - prev.y
-    if same_page and (gap < -0.5 * layout.size or gap > 1.3 * layout.pitch):
+    if same_page and (gap < -0.5 * layout.size or gap > 1.2 * layout.pitch):
         return True  # a wider gap, or a jump back up (another column or table cell)
     if abs(cur.size - prev.size) > 1:
         return True
     if _continues(prev, cur):
         return False
-    if _is_upper(prev.text) != _is_upper(cur.text):
-        return True  # a heading line begins or ends
     short = prev.x1 < layout.right - layout.short_by
     indented = cur.x0 > (prev.x0 if same_page else layout.left) + 0.5 * layout.size
-    item = prev.text.endswith(_TERMINAL) and _ITEM.match(cur.text) is not None
+    item = prev.text.endswith(_TERMINAL) and (_ITEM.match(cur.text) is not None or _is_upper(cur.text))
     return short or indented or item
 
 
