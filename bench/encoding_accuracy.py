@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexer.encodings import decode_legacy  # noqa: E402
-from indexer.read import decode_text  # noqa: E402
+from indexer.decode import decode_text  # noqa: E402
 from indexer.readers.docx import read_docx  # noqa: E402
 from kb.errors import UnreadableFileError  # noqa: E402
 

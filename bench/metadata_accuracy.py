@@ -4,8 +4,9 @@ Two corpora under ``../shared/data``:
 
 * ``admin-docs/``: 202 pages saved from a legal web site, with the site's own
   catalogue entry in ``metadata.json`` (number, type, issuer, signer, date).
-  The page furniture, *including the site's metadata table and its caption
-  lines*, is removed first: only the document's own text may be read.
+  The page furniture, *including the site's metadata table, summary and
+  caption lines*, is removed first (``strip_web_furniture``, as the web
+  reader does): only the document's own text may be read.
 * ``laws-txt/``: 208 laws; no catalogue, so we count how many yield a number,
   issuer, date and title, check the issuer is the legislature and the number
   against the one in the file name when the name carries it.
@@ -26,45 +27,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from indexer.metadata import extract_metadata  # noqa: E402
-from indexer.model import DocumentMeta  # noqa: E402
-from indexer.names import issuer_matches  # noqa: E402
-from indexer.normalize import normalize  # noqa: E402
-from indexer.references import canonical_symbol  # noqa: E402
+from indexer.metadata import extract_metadata
+from indexer.model import DocumentMeta
+from indexer.names import issuer_matches
+from indexer.normalize import normalize
+from indexer.readers.html import strip_web_furniture
+from indexer.references import canonical_symbol
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 FIELDS = ("number", "type", "issuer", "signer", "date")
 TARGETS = {"number": 0.95, "type": 0.95, "issuer": 0.90, "signer": 0.95, "date": 0.95}
 LEGISLATURES = ("Quốc hội", "Ủy ban Thường vụ Quốc hội")
-
-# The site's metadata table ends with "**Tình trạng:**" and its value.
-_TABLE_END = re.compile(r"^\*\*Tình trạng:\*\*\s*$")
-# The site's caption under the document: "Quyết định 2873/QĐ-UBND năm 2025 công bố …",
-# "Công văn 5348/CT-CS ngày 20/11/2025 … do Cục Thuế ban hành".  Everything after it is the site's.
-_CAPTION = re.compile(
-    r"^(?:Quyết định|Công văn|Nghị quyết|Thông báo|Thông tư|Công điện|Văn bản hợp nhất|Kế hoạch|Nghị định|Chỉ thị)"
-    r" \S+ (?:năm \d{4}|ngày \d{1,2}/\d{1,2}/\d{4})\b"
-)
-
-
-def _local_strip_web_furniture(text: str) -> str:
-    """Until ``indexer.readers.html.strip_web_furniture`` exists: cut the site's
-    banner and metadata table (through the value after ``Tình trạng``) and its
-    caption, related documents and notices after the document."""
-    lines = text.split("\n")
-    table = next((i for i, line in enumerate(lines) if _TABLE_END.match(line.strip())), None)
-    start = 0
-    if table is not None:
-        values = [i for i in range(table + 1, len(lines)) if lines[i].strip() not in ("", "|")]
-        start = values[0] + 1 if values else table + 1
-    end = next((i for i in range(start, len(lines)) if _CAPTION.match(lines[i].strip())), len(lines))
-    return "\n".join(lines[start:end])
-
-
-try:  # the reader of saved web pages, written by another engineer, when it exists
-    from indexer.readers.html import strip_web_furniture  # type: ignore[import-not-found]
-except ImportError:
-    strip_web_furniture = _local_strip_web_furniture
 
 
 def _iso(site_date: str) -> str | None:
@@ -110,7 +83,7 @@ def admin_docs(root: Path, quiet: bool) -> dict[str, float]:
         misses += _admin_misses(entry, extract_metadata(text))
     elapsed = time.perf_counter() - started
     scores = {f: 1 - sum(m.field == f for m in misses) / len(entries) for f in FIELDS}
-    print(f"admin-docs: {len(entries)} documents, {elapsed:.1f} s ({strip_web_furniture.__module__})")
+    print(f"admin-docs: {len(entries)} documents, {elapsed:.1f} s")
     print(f"{'field':<8} {'agree':>7} {'target':>7}")
     for field in FIELDS:
         agree = round(scores[field] * len(entries))

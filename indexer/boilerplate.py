@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from indexer.model import Span
 from indexer.normalize import nfc, normalize
 
-__all__ = ["BoilerplateLines", "find_boilerplate", "line_key", "HEADER_LINES"]
+__all__ = ["HEADER_LINES", "BoilerplateLines", "find_boilerplate", "line_key"]
 
 # Lines with letters at the top of a text that are never boilerplate (the document's header).
 HEADER_LINES = 15

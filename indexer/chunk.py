@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from indexer.clean import display_text, find_debris, strip_span
-from indexer.model import Chunk, Section, Span
 from indexer.legal import article_index
+from indexer.model import Chunk, Section, Span
 from indexer.structure import article_key
 
 __all__ = ["chunk_sections"]

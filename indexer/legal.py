@@ -155,8 +155,9 @@ def _article_text(text: str, debris: list[Span], lines: list[Line], i: int, head
     return tail_line(text, debris, lines[i], heading.rest)
 
 
-# Markdown bold closed right after the label: "**Điều 1. **Công bố …".
-_BOLD_LABEL = re.compile(r"\W*\*\*\s*\S+\s+\S+?\s*[.:]?\s*\*\*\s*\S")
+# Markdown bold closed right after the label: "**Điều 1. **Công bố …", "**Điều 3**. Quyết định …"
+# (the line's span starts after the opening "**").
+_BOLD_LABEL = re.compile(r"[^\W\d_]+\s+\d+[a-zđ]?\s*(?:[.:]\s*\*\*|\*\*\s*[.:])\s*[^\W\d_]")
 
 
 def legal_roles(text: str, debris: list[Span], lines: list[Line], headings: list[LegalHeading | None]) -> list[Role]:
@@ -207,8 +208,8 @@ def annex_roles(text: str, debris: list[Span], lines: list[Line], headings: list
         nxt = lines[1] if len(lines) > 1 else None
         joined = _title_line(nxt, headings[1] if nxt else None) and roles[1].kind == "body"
         title = " ".join(line.clean for line in lines[: 2 if joined else 1])
-        roles[: 2 if joined else 1] = [Role("heading", LEGAL_RULES[0].level, title=f"{LEGAL_RULES[0].keyword}. {title}")]
-        roles += [Role("skip")] if joined else []
+        heading = Role("heading", LEGAL_RULES[0].level, title=f"{LEGAL_RULES[0].keyword}. {title}")
+        roles[: 2 if joined else 1] = [heading, Role("skip")] if joined else [heading]
     return roles
 
 

@@ -7,53 +7,48 @@ position line, the signer's name).  Everything between is body, and a date
 or number found there belongs to a *cited* document, so it is never read as
 this document's own.
 
-The text is first cut into units: lines, split again at table pipes, with the
-Markdown emphasis removed; all rules below work on units.
+The header is read by ``indexer.header``; this module reads the number,
+date, subject and type from it, the signer from the closing block, and
+composes them.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import cached_property
-from itertools import accumulate
+from dataclasses import dataclass
 
-from indexer.codes import doc_types, type_by_code
-from indexer.names import SIGNED_MARK, complete_body, mostly_capitals, person_name, proper_case, starts_with
+from indexer.codes import type_by_code
+from indexer.header import (
+    NUMBER_LINE,
+    SUBJECT_LINE,
+    Header,
+    Unit,
+    read_header,
+    title_type,
+    units_of,
+)
 from indexer.model import DocumentMeta
-from indexer.normalize import fold, fold_char_map, nfc, normalize
-from indexer.references import canonical_symbol, citation_forms, extract_references, mask_citations
+from indexer.names import (
+    SIGNED_MARK,
+    complete_body,
+    person_name,
+    proper_case,
+    starts_with,
+)
+from indexer.references import (
+    canonical_symbol,
+    citation_forms,
+    extract_references,
+    mask_citations,
+)
 
 __all__ = ["extract_metadata", "document_card", "parse_date"]
 
-# The header is among the first units: mottos are looked for there only (a law
-# quotes "Cộng hòa xã hội chủ nghĩa Việt Nam" all through its body).
-HEADER_SCAN = 150
 # A position line is short; longer units are not worth testing.
 MAX_POSITION_CHARS = 120
+MAX_ORGAN_WORDS = 10  # an organ's name, as a letter's closing sentence names it
+OPENING_UNITS = 6  # "Kính gửi" opens a letter within its first units
 
-# Markdown around a unit: heading marks, emphasis, escapes, trailing rule ("QUỐC HỘI -------").
-_MARKDOWN = re.compile(r"^\s*#+\s*|\*+|__|\\|\s-{3,}\s*$")
-# A unit that only separates: rules, stars, nothing.
-_SEPARATOR = re.compile(r"^[-*_=\s]*$")
-# Garbled text (a broken re-encoding) shows as syllables cut by " ? ".
-_GARBLED = " ? "
-# Letters a page spaced out ("V Ă N PHÒNG", "n ă m"): a run of single letters is one word.
-_SPELLED_OUT = re.compile(r"(?<!\S)[^\W\d_](?: [^\W\d_])+(?!\S)")
-# Mottos that stand opposite the issuing organ in every header.
-_MOTTO = re.compile(
-    r"cong\W+hoa\W+xa\W+hoi\W+chu\W+nghia\W+viet\W+nam|dang\W+cong\W+san\W+viet\W+nam|doc\W+lap\W+tu\W+do\W+hanh\W+phuc"
-)
-# The document's own number: "Số: 2873/QĐ-UBND", "Số 221-KL/TW", "Luật số: 68/2020/QH14".
-_NUMBER_LINE = re.compile(r"^(?:[^\W\d_]+\s+){0,2}[Ss]ố\b\s*:?\s*(?P<rest>.*)$")
-# Trích yếu of a công văn: "V/v cung ứng vật liệu…".
-_SUBJECT_LINE = re.compile(r"^V/v\b\.?:?\s*(?P<subject>.*)$", re.IGNORECASE)
-# Units that open the body: the header ends before them.
-_BODY_OPENER = re.compile(
-    r"^(?:Kính gửi|Căn cứ|Thực hiện|Xét|Theo đề nghị|Điều \d|Chương [IVXLC\d]|Phần|Ngày \d|Trả lời"
-    r"|Tiếp nhận)\b"
-    r"|^(?:[IVXLC]+|\d+)\s*[.)\-–]\s",
-)
 # A full date; spacing is loose: pages print "tháng11", "tháng 1 1" and split "ng ày" across markup.
 _DAY_WORD = r"ng\s?ày"
 _TWO_DIGITS = r"\d(?:\s?\d)?"
@@ -70,166 +65,35 @@ _PLACE_DATE = re.compile(
 )
 # Signing for someone: thay mặt (T/M, TM.), ký thay (KT.), thừa lệnh (TL.), thừa ủy quyền (TUQ.), quyền (Q.).
 _AUTHORITY = re.compile(r"^(?P<kind>T/M|TM|KT|TL|TUQ|Q)(?:\s*[./]\s*|\s+)(?P<rest>\S.*)$")
+# A letter opens on its addressee.
+_ADDRESSED = re.compile(r"^Kính\s+gửi\b", re.IGNORECASE)
 # A recipient list opens the closing block.
 _RECIPIENTS = re.compile(r"^Nơi nhận\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class _Unit:
-    text: str
-    bold: bool
-
-    @property
-    def blank(self) -> bool:
-        return bool(_SEPARATOR.match(self.text))
-
-    @cached_property
-    def upper(self) -> bool:
-        return mostly_capitals(self.text)
-
-
-def _units(text: str) -> list[_Unit]:
-    """Lines split at table pipes, Markdown removed, garbled lines dropped."""
-    units = []
-    for line in nfc(text).splitlines():
-        for cell in line.split("|"):
-            if cell.count(_GARBLED) >= 3:
-                continue
-            clean = _SPELLED_OUT.sub(_join_capitals, normalize(_MARKDOWN.sub(" ", cell)).strip())
-            units.append(_Unit(clean, "**" in cell))
-    return units
-
-
-def _join_capitals(match: re.Match[str]) -> str:
-    joined = match.group().isupper() or len(match.group()) >= 5  # "V Ă N", "n ă m"; not "chú ý ở đây"
-    return match.group().replace(" ", "") if joined else match.group()
-
-
-def _title_type(unit: _Unit) -> str | None:
-    """Type name when ``unit`` is a title line ("KẾ HOẠCH …"); the title is in capitals or bold."""
-    if not (unit.upper or unit.bold) or unit.blank:
-        return None
-    folded = fold(unit.text)
-    for doc_type in sorted(doc_types(), key=lambda t: len(t.name), reverse=True):
-        if re.match(rf"{re.escape(fold(doc_type.name))}(?![\w:])", folded):
-            return doc_type.name
-    return None
-
-
-def _motto_units(units: list[_Unit]) -> set[int]:
-    """Indexes of the units that hold the national or Party motto: it opens its
-    unit in capitals, "Độc lập - Tự do - Hạnh phúc" follows it directly.  The
-    same words in a sentence ("Căn cứ Hiến pháp nước Cộng hòa …") are no motto."""
-    units = units[:HEADER_SCAN]
-    joined = "\n".join(u.text for u in units)
-    starts = [0, *accumulate(len(u.text) + 1 for u in units)]
-    found: set[int] = set()
-    last_end = -10
-    for match in _MOTTO.finditer(fold_char_map(joined)):
-        opens_unit = match.start() in starts and _Unit(joined[match.start() : match.end()], False).upper
-        if opens_unit or match.start() - last_end <= 2:
-            found.update(i for i in range(len(units)) if starts[i] < match.end() and match.start() < starts[i + 1] - 1)
-            last_end = match.end()
-    return found
-
-
-@dataclass
-class _Header:
-    organs: list[str] = field(default_factory=list)
-    zone: list[_Unit] = field(default_factory=list)  # organ lines to the end of the title block
-    title_type: str | None = None
-    title_lines: list[_Unit] = field(default_factory=list)
-    end: int = 0  # index of the first unit after the header
-
-
-def _organ_run(units: list[_Unit], indexes: range, motto: set[int]) -> list[int]:
-    """Consecutive capitalised organ lines along ``indexes``; separators and the
-    ``Số …`` line, which a Party header prints under the organ, are stepped over."""
-    run = []
-    for i in (i for i in indexes if i not in motto and not units[i].blank):
-        if _NUMBER_LINE.match(units[i].text):
-            continue
-        if not units[i].upper or _title_type(units[i]):
-            break
-        run.append(i)
-    return run
-
-
-def _header(units: list[_Unit]) -> _Header:
-    """Organ lines (beside the motto, or first in the text), then the title."""
-    motto = _motto_units(units)
-    first = next((i for i, u in enumerate(units) if not u.blank), len(units))
-    if motto:
-        top = min(motto)
-        organ_idx = sorted(_organ_run(units, range(top - 1, max(top - 12, -1), -1), motto))
-        after = _organ_run(units, range(top, min(top + 8, len(units))), motto)
-        organ_idx += [i for i in after if starts_with("organ_heads", units[i].text)]
-        start = min([top, *organ_idx])
-    elif first < len(units) and units[first].upper and starts_with("organ_heads", units[first].text):
-        organ_idx, start = _organ_run(units, range(first, min(first + 8, len(units))), motto), first
-    elif first < len(units) and _title_type(units[first]):
-        organ_idx, start = [], first
-    else:
-        return _Header()
-    header = _Header(organs=_organs([units[i].text for i in organ_idx]))
-    header.end = _read_title(units, max([start - 1, *organ_idx, *(m for m in motto if m < start + 20)]) + 1, header)
-    header.zone = [u for i, u in enumerate(units[start : header.end], start) if i not in motto]
-    return header
-
-
-def _read_title(units: list[_Unit], start: int, header: _Header) -> int:
-    """Find the title after the organ/motto lines; returns where the header ends.
-    After a ``V/v`` line only a title in capitals counts ("V/v Chỉ thị của …" is a subject)."""
-    letter = False
-    for i in range(start, min(start + 14, len(units))):
-        unit = units[i]
-        letter = letter or bool(_SUBJECT_LINE.match(unit.text))
-        if not unit.blank and _BODY_OPENER.match(unit.text):
-            return i
-        if (kind := _title_type(unit)) and not _NUMBER_LINE.match(unit.text) and (unit.upper or not letter):
-            header.title_type, header.title_lines = kind, [unit]
-            return _title_continuation(units, i + 1, header.title_lines)
-    return min(start + 14, len(units))
-
-
-def _title_continuation(units: list[_Unit], start: int, lines: list[_Unit]) -> int:
-    """Subject lines under the type line: capitals, bold or in parentheses, up to the body."""
-    stop = min(start + 12, len(units))
-    for i in range(start, stop):
-        unit = units[i]
-        if unit.blank:
-            if unit.text and set(unit.text) <= set("-_=*"):
-                return i + 1  # a drawn rule closes the title block
-            continue
-        bracketed = unit.text.startswith("(") and unit.text.endswith(")")
-        if _BODY_OPENER.match(unit.text) or _enacting_authority(units, i) or len(unit.text) > 300:
-            return i
-        if not (unit.upper or unit.bold or bracketed):
-            return i
-        lines.append(unit)
-    return stop
-
-
-def _enacting_authority(units: list[_Unit], i: int) -> bool:
-    """"CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH" between the title and "Căn cứ …" enacts;
-    it is not a line of the subject (which may well name "BAN BÍ THƯ")."""
-    unit = units[i]
-    if not unit.upper or not (starts_with("organ_heads", unit.text) or starts_with("positions", unit.text)):
-        return False
-    following = next((u for u in units[i + 1 : i + 4] if not u.blank), None)
-    return following is None or bool(_BODY_OPENER.match(following.text))
-
-
-def _organs(lines: list[str]) -> list[str]:
-    """Join wrapped organ lines; a line opening with an organ word starts a new
-    organ, unless the line before is a lone word cut from it ("ỦY" / "BAN NHÂN DÂN")."""
-    organs: list[str] = []
-    for line in lines:
-        if organs and (not starts_with("organ_heads", line) or " " not in organs[-1]):
-            organs[-1] = f"{organs[-1]} {line}"
-        else:
-            organs.append(line)
-    return [proper_case(o.strip(" ,")) for o in organs]
+# A title in capitals that carries the number: "ÁN LỆ SỐ 67/2023/AL", "SỐ 101-SL/L.003 NGÀY 20-5-1957 …".
+_TITLE_NUMBER = re.compile(r"^(?:[^\W\d_]+\s+){0,2}SỐ\s*:?\s*(?P<rest>\d.*)$")
+# A number the reference patterns cannot read (old types): "21-LCT/HĐNN8", "101-SL/L.003".
+_PRINTED_SYMBOL = re.compile(r"\d+[0-9A-Za-zĐđ.]*(?:\s?[-/]\s?[0-9A-Za-zĐđ][0-9A-Za-zĐđ.]*)+")
+# An annex names the document it belongs to: "(Kèm theo Công văn số 17809/BTC-CTK ngày 17 tháng 11
+# năm 2025 của Bộ Tài chính)".  A page without a header still says its number and date there.
+_ANNEX_CAPTION = re.compile(
+    r"\(\s*(?:ban hành\s+)?kèm\s+theo\s+(?P<type>[^\W\d_][^()\d]{0,30}?)\s+số\s*:?\s*(?P<number>\S+)"
+    r"\s+(?P<date>ngày[^()]{0,30}?\d{4})(?:\s+(?:của|do)\s+(?P<issuer>[^()]{3,80}?))?\s*\)",
+    re.IGNORECASE,
+)
+# The closing sentence of a letter names who speaks: "Cục Thuế trả lời để Công ty biết./.",
+# "Bộ Văn hóa, Thể thao và Du lịch yêu cầu các đơn vị …".
+_SPEAKER = re.compile(
+    r"(?:^|(?<=[.;:]\s)|(?<=\n))(?P<organ>[^\W\d_][^.;:()\d]{2,70}?)\s+"
+    r"(?:trả lời|thông báo|yêu cầu|đề nghị|có ý kiến|hướng dẫn|trân trọng)\b"
+)
+# The formula of adoption: a law's closing "Luật này đã được Quốc hội … khóa XII, kỳ họp thứ 3 thông qua ngày
+# 03 tháng 6 năm 2008.", a precedent's "Được Hội đồng Thẩm phán Tòa án nhân dân tối cao thông qua ngày …".
+_PASSED = re.compile(
+    r"^(?:(?:Hiến pháp|Bộ luật|Luật|Pháp lệnh|Nghị quyết) này (?:đã )?được|Được) (?P<organ>Quốc hội"
+    r"|Ủy ban Thường vụ Quốc hội|Hội đồng Thẩm phán Tòa án nhân dân tối cao)\b.{0,160}?thông qua (?:vào )?"
+    r"(?P<date>ngày.{0,30}?\d{4})",
+    re.IGNORECASE,
+)
 
 
 def parse_date(text: str) -> str | None:
@@ -246,7 +110,7 @@ def parse_date(text: str) -> str | None:
     return None
 
 
-def _own_date(zone: list[_Unit], title_lines: list[_Unit]) -> tuple[str | None, str | None]:
+def _own_date(zone: list[Unit], title_lines: list[Unit]) -> tuple[str | None, str | None]:
     """(place, date) from the header: a place/date line, else a date standing
     alone on its line, else a month in the title (``tháng 12/2020``).  A date
     inside a citation ("Quyết định số 1237/QĐ-TTg ngày 27/7/2013") is never taken."""
@@ -261,54 +125,66 @@ def _own_date(zone: list[_Unit], title_lines: list[_Unit]) -> tuple[str | None, 
     return None, parse_date(mask_citations(" ".join(u.text for u in title_lines)))
 
 
-def _own_number(zone: list[_Unit]) -> str | None:
-    """The symbol after ``Số``; a page may print it on the next line ("Số:" / "38/2025/QĐ-UBND")."""
+def _own_number(zone: list[Unit], title_lines: list[Unit]) -> str | None:
+    """The symbol after ``Số``; a page may print it on the next line ("Số:" / "38/2025/QĐ-UBND"),
+    an old document in its title ("ÁN LỆ SỐ 67/2023/AL", "LUẬT / SỐ 101-SL/L.003 NGÀY …").
+    A symbol of no known type is kept as printed."""
     for i, unit in enumerate(zone):
-        if match := _NUMBER_LINE.match(unit.text):
+        if match := NUMBER_LINE.match(unit.text):
             following = zone[i + 1].text if i + 1 < len(zone) else ""
-            return canonical_symbol(f"{match.group('rest')} {following}")
-    return None
+            return _symbol(f"{match.group('rest')} {following}")
+    titled = (m for u in title_lines if (m := _TITLE_NUMBER.match(u.text)))
+    return next((_symbol(m.group("rest")) for m in titled), None)
 
 
-def _subject(zone: list[_Unit], title_lines: list[_Unit]) -> str | None:
+def _symbol(printed: str) -> str | None:
+    """The canonical symbol in ``printed``, else the first number-like token as printed."""
+    if symbol := canonical_symbol(printed):
+        return symbol
+    match = _PRINTED_SYMBOL.search(printed)
+    return re.sub(r"\s", "", match.group()) if match else None
+
+
+def _subject(zone: list[Unit], title_lines: list[Unit]) -> str | None:
     """The trích yếu: a ``V/v`` line (with its wrapped lines) or the title's second
     line on, as printed: a bulletin's "(Phục vụ …)" keeps its brackets."""
     for i, unit in enumerate(zone):
-        if match := _SUBJECT_LINE.match(unit.text):
+        if match := SUBJECT_LINE.match(unit.text):
             parts = [match.group("subject")]
             for more in zone[i + 1 : i + 4]:
-                if more.blank or more.upper or _PLACE_DATE.match(more.text) or _NUMBER_LINE.match(more.text):
+                if more.blank or more.upper or _PLACE_DATE.match(more.text) or NUMBER_LINE.match(more.text):
                     break
                 parts.append(more.text)
             return " ".join(parts).strip() or None
     if not title_lines:
         return None
-    type_name = _title_type(title_lines[0]) or ""
+    type_name = title_type(title_lines[0]) or ""
     rest = [title_lines[0].text[len(type_name) :].strip(" :"), *(u.text for u in title_lines[1:])]
     return proper_case(" ".join(part for part in rest if part), is_name=False) or None
 
 
-def _doc_type(header: _Header, number: str | None) -> str | None:
-    """Type from the title line; a letter with a ``V/v`` line and no title is a
-    công văn; only then the symbol (``QĐ`` may be an old Party Quy định)."""
+def _doc_type(header: Header, number: str | None, opening: list[Unit]) -> str | None:
+    """Type from the title line; a letter with a ``V/v`` line, or opening on
+    "Kính gửi", and no title is a công văn; only then the symbol (``QĐ`` may be
+    an old Party Quy định)."""
     if header.title_type:
         return header.title_type
-    if any(_SUBJECT_LINE.match(u.text) for u in header.zone):
+    if any(SUBJECT_LINE.match(u.text) for u in header.zone) or _ADDRESSED.match(" ".join(u.text for u in opening)):
         return "Công văn"
     refs = extract_references(number or "")
     found = type_by_code(refs[0].doc_type) if refs else None
     return found.name if found else None
 
 
-def _texts(units: list[_Unit]) -> list[str]:
+def _texts(units: list[Unit]) -> list[str]:
     return [u.text for u in units if not u.blank]
 
 
-def _is_position(unit: _Unit) -> bool:
+def _is_position(unit: Unit) -> bool:
     return len(unit.text) <= MAX_POSITION_CHARS and unit.upper and starts_with("positions", unit.text)
 
 
-def _anchor(units: list[_Unit], start: int) -> int | None:
+def _anchor(units: list[Unit], start: int) -> int | None:
     """Where the signature block starts: an authority line near ``Nơi nhận``, else
     the last position line followed by a name (laws sign without recipients)."""
     recipients = next((i for i in range(start, len(units)) if _RECIPIENTS.match(units[i].text)), None)
@@ -325,7 +201,7 @@ def _anchor(units: list[_Unit], start: int) -> int | None:
     return signed[0] if recipients else signed[-1]
 
 
-def _signature(units: list[_Unit], start: int) -> tuple[str | None, str | None, str | None]:
+def _signature(units: list[Unit], start: int) -> tuple[str | None, str | None, str | None]:
     """(body signed for, position, signer) from the closing block: "T/M BAN THƯỜNG VỤ",
     "PHÓ BÍ THƯ", "Lê Thanh Giang".  A body's name may wrap ("TM. ỦY BAN / NHÂN DÂN")."""
     represented = position = None
@@ -352,26 +228,64 @@ def _signature(units: list[_Unit], start: int) -> tuple[str | None, str | None, 
     return represented, position, None
 
 
+def _body_text(units: list[Unit], start: int) -> str:
+    """The body's lines, up to the recipients."""
+    body = [u.text for u in units[start:]]
+    return "\n".join(body[: next((i for i, line in enumerate(body) if _RECIPIENTS.match(line)), len(body))])
+
+
+@dataclass
+class _Clues:
+    """Number, date and issuer stated outside the header, for a document whose
+    header is missing (a page that dropped it, an old law): a law's passing
+    formula, an annex's caption, the speaker of a letter's closing sentence."""
+
+    number: str | None = None
+    date: str | None = None
+    issuer: str | None = None
+
+
+def _organ_named(text: str) -> bool:
+    """An organ word then a name ("Cục Thuế", "Bộ Văn hóa, …"), not "Trường hợp …"."""
+    words = text.split()
+    return 2 <= len(words) <= MAX_ORGAN_WORDS and words[1][0].isupper() and starts_with("organ_heads", text)
+
+
+def _clues(units: list[Unit], start: int, body: str) -> _Clues:
+    passed = next((m for u in reversed(units[start:]) if (m := _PASSED.match(u.text))), None)
+    caption = _ANNEX_CAPTION.search(" ".join(u.text for u in units[start:]))
+    speakers = [m.group("organ") for m in _SPEAKER.finditer(body)]
+    speakers = [o for o in speakers if _organ_named(o)]
+    return _Clues(
+        number=caption and _symbol(caption.group("number")),
+        date=parse_date(passed.group("date")) if passed else caption and parse_date(caption.group("date")),
+        issuer=(passed and passed.group("organ")) or (caption and caption.group("issuer"))
+        or (speakers[-1] if speakers else None),
+    )
+
+
 def extract_metadata(text: str) -> DocumentMeta:
-    """Read a document's identity from its header and closing block."""
-    units = _units(text)
-    header = _header(units)
+    """Read a document's identity from its header and closing block; what they
+    do not say is looked for where the document states it otherwise (``_Clues``)."""
+    units = units_of(text)
+    header = read_header(units)
     lines = header.title_lines
-    number = _own_number(header.zone)
     place, date = _own_date(header.zone, lines)
     printed_subject = _subject(header.zone, lines)
     subject = printed_subject and printed_subject.removeprefix("(").removesuffix(")")
     represented, position, signer = _signature(units, header.end)
+    body = _body_text(units, header.end)
     issuer = header.organs[-1] if header.organs else None
     if issuer is None and represented:
-        body = [u.text for u in units[header.end :]]
-        body = body[: next((i for i, line in enumerate(body) if _RECIPIENTS.match(line)), len(body))]
-        issuer = complete_body(proper_case(represented), "\n".join(body))
+        issuer = complete_body(proper_case(represented), body)
+    clues = _clues(units, header.end, body)
+    number = _own_number(header.zone, lines) or clues.number
     title = " ".join(p for p in (header.title_type, printed_subject) if p) if header.title_type else None
+    opening = [u for u in units[header.end : header.end + OPENING_UNITS] if not u.blank]
     return DocumentMeta(
-        title=title, doc_type=_doc_type(header, number), number=number, issuer=issuer,
+        title=title, doc_type=_doc_type(header, number, opening), number=number, issuer=issuer or clues.issuer,
         issuer_parent=header.organs[-2] if len(header.organs) > 1 else None,
-        signer=signer, signer_position=position and proper_case(position.strip(" ,")), place=place, date=date,
+        signer=signer, signer_position=position and proper_case(position.strip(" ,")), place=place, date=date or clues.date,
         subject=subject,
     )
 

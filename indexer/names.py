@@ -183,14 +183,16 @@ def issuer_matches(catalogued: str, issuer: str | None, parent: str | None = Non
     """Whether a catalogue's name for the issuer ("Tỉnh Hà Tĩnh", "Cục Thuế")
     names the body a document's header gave ("Ủy ban nhân dân tỉnh Hà Tĩnh").
 
-    Catalogues file a people's committee or council under its locality, so
-    the generic organ words (data list ``generic_organs``) are dropped from
-    our name before comparing, accents and case ignored."""
-    wanted = fold(catalogued)
+    Catalogues file a people's committee or council under its locality, and a
+    department with its locality, so the generic organ words (data list
+    ``generic_organs``) are dropped from our names before comparing; the
+    issuer or its parent may match, accents and case ignored."""
     generic = sorted((fold(w) for w in word_list("generic_organs")), key=len, reverse=True)
-    for name in (n for n in (issuer, parent) if n):
-        folded = fold(name)
-        bare = re.sub(rf"^(?:{'|'.join(map(re.escape, generic))})\s+", "", folded)
-        if wanted in (folded, bare):
-            return True
-    return False
+
+    def bare(name: str) -> str:
+        return re.sub(rf"^(?:{'|'.join(map(re.escape, generic))})\s+", "", fold(name))
+
+    names = [n for n in (issuer, parent) if n]
+    if issuer and parent:
+        names.append(f"{issuer} {bare(parent)}")  # "Sở Giáo dục và Đào tạo" of "thành phố Hồ Chí Minh"
+    return fold(catalogued) in {form for name in names for form in (fold(name), bare(name))}

@@ -6,10 +6,11 @@ function tested on its own.
 
 from __future__ import annotations
 
+from .boilerplate import find_boilerplate
 from .chunk import chunk_sections
 from .garbled import find_garbled
 from .metadata import document_card, extract_metadata
-from .model import Chunk, DocumentMeta, ParsedDocument, SourceText
+from .model import Chunk, DocumentMeta, ParsedDocument, SourceText, Span
 from .references import extract_references
 from .structure import parse_sections
 
@@ -25,8 +26,20 @@ def _card(meta: DocumentMeta) -> Chunk:
                  issuer=meta.issuer, kind="card", references=own[:1])
 
 
-def parse_document(source: SourceText) -> ParsedDocument:
-    text = source.text
+def _blank(text: str, spans: list[Span]) -> str:
+    """``text`` with the spans turned into spaces: gone for every stage, offsets unchanged."""
+    if not spans:
+        return text
+    pieces, last = [], 0
+    for span in spans:
+        pieces += [text[last:span.start], " " * (span.end - span.start)]
+        last = span.end
+    return "".join(pieces) + text[last:]
+
+
+def parse_document(source: SourceText, boilerplate: frozenset[str] = frozenset()) -> ParsedDocument:
+    """Parse one document; ``boilerplate`` lines (learned over the whole folder) are left out."""
+    text = _blank(source.text, find_boilerplate(source.text, boilerplate))
     meta = extract_metadata(text)
     chunks = chunk_sections(text, parse_sections(text))
     for chunk in chunks:

@@ -28,9 +28,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexer.clean import display_text, find_debris, strip_span
+from indexer.clean import find_debris
 from indexer.garbled import find_garbled
-from indexer.legal import annex_roles, article_index, closing_block, legal_headings, legal_level, legal_roles
+from indexer.legal import (
+    annex_roles,
+    article_index,
+    closing_block,
+    legal_headings,
+    legal_level,
+    legal_roles,
+)
 from indexer.lines import CLOSING, TERMINAL, Line, Role, content_lines, heading_shaped
 from indexer.model import Section, Span
 from indexer.normalize import normalize

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from indexer.boilerplate import BoilerplateLines
+from indexer.model import SourceText
 from indexer.parse import parse_document
 from indexer.read import read_file, unsupported_reason, walk_files
 
@@ -26,6 +28,8 @@ from .store import matching_text
 __all__ = ["FileOutcome", "IndexReport", "index_paths", "remove_document", "report_dict"]
 
 SAVE_EVERY = 25
+BOILERPLATE_MIN_FILES = 5  # fewer files than this cannot tell a repeated notice from chance
+ProgressCallback = Callable[["FileOutcome", int, int], None]
 STAGES = ("reading", "chunking", "embedding", "writing")
 
 
@@ -103,73 +107,106 @@ def _files(paths: Iterable[Path]) -> list[tuple[Path, str]]:
     return found
 
 
-def _index_file(kb: KnowledgeBase, path: Path, source: str, report: IndexReport, dry_run: bool) -> FileOutcome:
-    with _Timer(report, "reading"):
-        document = read_file(path, max_bytes=kb.settings.limits.max_file_bytes)
+@dataclass
+class _Run:
+    """What every file of one indexing run shares."""
+
+    kb: KnowledgeBase
+    report: IndexReport
+    dry_run: bool
+    boilerplate: frozenset[str] = frozenset()
+
+    def timer(self, stage: str) -> _Timer:
+        return _Timer(self.report, stage)
+
+    def read(self, path: Path) -> SourceText:
+        return read_file(path, max_bytes=self.kb.settings.limits.max_file_bytes)
+
+
+def _learn_boilerplate(run: _Run, files: list[tuple[Path, str]]) -> frozenset[str]:
+    """First pass over the files: lines that repeat across many of them (site notices, templates)."""
+    counter = BoilerplateLines()
+    with run.timer("reading"):
+        for path, _ in files:
+            if unsupported_reason(path) is None:
+                try:
+                    counter.add(run.read(path).text)
+                except KbError:
+                    continue  # the second pass reports it
+    return counter.lines()
+
+
+def _index_file(run: _Run, path: Path, source: str) -> FileOutcome:
+    kb = run.kb
+    with run.timer("reading"):
+        document = run.read(path)
         content_hash = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
         key = str(path.resolve())
         previous = kb.store.document_hash(key)
     if previous and previous[1] == content_hash:
         return FileOutcome(source, "unchanged", document_id=previous[0])
-    with _Timer(report, "chunking"):
-        parsed = parse_document(document)
-    body = sum(1 for c in parsed.chunks if c.kind == "body")
-    if dry_run:
-        return FileOutcome(source, "indexed", chunks=body, garbled_chars=parsed.garbled_chars)
-    with _Timer(report, "embedding"):
+    with run.timer("chunking"):
+        parsed = parse_document(document, run.boilerplate)
+    outcome = FileOutcome(source, "indexed", chunks=sum(1 for c in parsed.chunks if c.kind == "body"),
+                          garbled_chars=parsed.garbled_chars)
+    if run.dry_run:
+        return outcome
+    with run.timer("embedding"):
         vectors = kb.embedder.encode_passages([matching_text(c.section, c.text) for c in parsed.chunks])
-    with _Timer(report, "writing"):
+    with run.timer("writing"):
         with kb.store.transaction():
             old_ids = kb.store.delete_document(previous[0]) if previous else []
-            doc_id, chunk_ids = kb.store.add_document(parsed, path=key, source=source, content_hash=content_hash)
+            outcome.document_id, chunk_ids = kb.store.add_document(
+                parsed, path=key, source=source, content_hash=content_hash)
         kb.vectors.remove(old_ids)
         kb.vectors.add(chunk_ids, vectors)
-    return FileOutcome(source, "indexed", chunks=body, garbled_chars=parsed.garbled_chars, document_id=doc_id)
+    return outcome
+
+
+def _process(run: _Run, path: Path, source: str) -> FileOutcome:
+    reason = unsupported_reason(path)
+    if reason:
+        return FileOutcome(source, "skipped", reason=reason)
+    try:
+        return _index_file(run, path, source)
+    except KbError as exc:
+        return FileOutcome(source, "error", reason=str(exc))
+    except Exception as exc:  # a bug on one odd file must not lose the run: report it by name
+        return FileOutcome(source, "error", reason=f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _each_file(run: _Run, files: list[tuple[Path, str]], on_file: ProgressCallback | None) -> None:
+    for done, (path, source) in enumerate(files, start=1):
+        run.report.files.append(_process(run, path, source))
+        if not run.dry_run and run.kb.vectors.dirty and done % SAVE_EVERY == 0:
+            run.kb.save_vectors()
+        if on_file:
+            on_file(run.report.files[-1], done, len(files))
 
 
 def index_paths(
-    kb: KnowledgeBase, paths: Iterable[Path], *, on_file: Callable[[FileOutcome, int, int], None] | None = None,
-    dry_run: bool = False,
+    kb: KnowledgeBase, paths: Iterable[Path], *, on_file: ProgressCallback | None = None, dry_run: bool = False,
 ) -> IndexReport:
     """Index every supported file under ``paths``; ``on_file(outcome, done, total)`` reports progress.
 
     ``dry_run`` reads and parses every file and reports what would be indexed,
     without embedding or writing anything: a quick check of a large folder.
     """
-    report = IndexReport()
+    run = _Run(kb, IndexReport(), dry_run)
     files = _files(paths)
+    if len(files) >= BOILERPLATE_MIN_FILES:
+        run.boilerplate = _learn_boilerplate(run, files)
     if dry_run:
-        for done, (path, source) in enumerate(files, start=1):
-            report.files.append(_process(kb, path, source, report, dry_run=True))
-            if on_file:
-                on_file(report.files[-1], done, len(files))
-        return report
+        _each_file(run, files, on_file)
+        return run.report
     with kb.writing():
         kb.vectors  # noqa: B018 - open (and mend) the vector file before writing to it
-        for done, (path, source) in enumerate(files, start=1):
-            outcome = _process(kb, path, source, report, dry_run=False)
-            report.files.append(outcome)
-            if kb.vectors.dirty and done % SAVE_EVERY == 0:
-                kb.save_vectors()
-            if on_file:
-                on_file(outcome, done, len(files))
+        _each_file(run, files, on_file)
         if kb.vectors.dirty:
-            with _Timer(report, "writing"):
+            with run.timer("writing"):
                 kb.save_vectors()
-        kb.store.set_meta("last_run", json.dumps(report.summary(), ensure_ascii=False))
-    return report
-
-
-def _process(kb: KnowledgeBase, path: Path, source: str, report: IndexReport, dry_run: bool) -> FileOutcome:
-    reason = unsupported_reason(path)
-    if reason:
-        return FileOutcome(source, "skipped", reason=reason)
-    try:
-        return _index_file(kb, path, source, report, dry_run)
-    except KbError as exc:
-        return FileOutcome(source, "error", reason=str(exc))
-    except Exception as exc:  # a bug on one odd file must not lose the run: report it by name
-        return FileOutcome(source, "error", reason=f"internal error: {type(exc).__name__}: {exc}")
+        kb.store.set_meta("last_run", json.dumps(run.report.summary(), ensure_ascii=False))
+    return run.report
 
 
 def remove_document(kb: KnowledgeBase, doc_id: int) -> dict:

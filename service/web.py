@@ -14,10 +14,10 @@ from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field, replace
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -29,8 +29,22 @@ from kb.highlight import highlight_spans
 from kb.search import search as run_search
 from kb.store import DocumentFilters, Store
 
-__all__ = ["router", "STATIC_DIR", "TEMPLATES_DIR", "facet_counts", "vn_date", "excerpt", "highlight",
-           "html_error", "wants_html"]
+__all__ = [
+    "STATIC_DIR",
+    "TEMPLATES_DIR",
+    "excerpt",
+    "facet_counts",
+    "highlight",
+    "html_error",
+    "match_spans",
+    "merge_references",
+    "passages_view",
+    "router",
+    "sort_documents",
+    "vn_date",
+    "vn_date_label",
+    "wants_html",
+]
 
 log = logging.getLogger("kb.service.web")
 
@@ -142,9 +156,9 @@ class PageFilters:
     year: str = ""
 
     @classmethod
-    def parse(cls, type: str | None, issuer: str | None, year: str | None) -> tuple[PageFilters, list[str]]:
+    def parse(cls, doc_type: str | None, issuer: str | None, year: str | None) -> tuple[PageFilters, list[str]]:
         """Filters and the Vietnamese messages for the ones that cannot be used (those are dropped)."""
-        values = {"type": (type or "").strip(), "issuer": (issuer or "").strip(), "year": (year or "").strip()}
+        values = {"type": (doc_type or "").strip(), "issuer": (issuer or "").strip(), "year": (year or "").strip()}
         errors = []
         for name, limit in MAX_FILTER_CHARS.items():
             if len(values[name]) > limit:
@@ -180,7 +194,7 @@ FACET_LABELS = {"type": "Loại văn bản", "issuer": "Cơ quan ban hành", "ye
 @dataclass
 class FacetItem:
     label: str
-    count: int
+    count: int | None  # None: a value typed into the URL that is not one of the known ones
     url: str
     active: bool = False
 
@@ -193,22 +207,30 @@ class FacetGroup:
     clear_url: str | None = None
 
 
-def _year(row: dict) -> str:
-    return (row.get("date") or "")[:4]
+def _tally(values: Iterable[str | None], key: Callable[[str], str] = fold) -> dict[str, int]:
+    """Count values that the store's filters treat as one (same folded form) under their first spelling."""
+    labels: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for value in values:
+        if value:
+            label = labels.setdefault(key(value), value)
+            counts[label] = counts.get(label, 0) + 1
+    return counts
 
 
-def _issuer_matches(row: dict, issuer: str) -> bool:
-    """The store's issuer filter on a document row: the folded name contained in the issuer or its parent."""
-    wanted = fold(issuer)
-    return any(wanted in fold(row.get(f) or "") for f in ("issuer", "issuer_parent"))
+def _issuer_counts(rows: list[dict]) -> dict[str, int]:
+    """Documents per issuer name, counted as the store's issuer filter matches: the folded name
+    contained in a document's issuer or its parent body (``Ban Tuyên giáo`` also keeps ``… Tỉnh ủy``)."""
+    folded = [" | ".join(fold(r[f] or "") for f in ("issuer", "issuer_parent")) for r in rows]
+    names = _tally(r["issuer"] for r in rows)
+    return {name: sum(fold(name) in text for text in folded) for name in names}
 
 
 def facet_counts(store: Store, filters: PageFilters) -> dict[str, list[tuple[str, int]]]:
     """Documents per type, issuer and year, each counted among the documents the *other* filters keep.
 
     Read-only, from ``Store.documents()``.  A count is what choosing that value would
-    leave (given the other filters), so no link leads to an empty page; an issuer's
-    count also includes documents whose parent body has that name, as the filter does.
+    leave given the other filters, so no facet link leads to an empty list.
     """
     def rows_without(name: str) -> list[dict]:
         return store.documents(replace(filters, **{name: ""}).engine())
@@ -216,19 +238,10 @@ def facet_counts(store: Store, filters: PageFilters) -> dict[str, list[tuple[str
     def ordered(counts: dict[str, int]) -> list[tuple[str, int]]:
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
-    rows = rows_without("type")
-    types: dict[str, int] = {}
-    for row in rows:
-        if row["doc_type"]:
-            types[row["doc_type"]] = types.get(row["doc_type"], 0) + 1
-    rows = rows_without("issuer")
-    names = {row["issuer"] for row in rows if row["issuer"]}
-    issuers = {name: sum(_issuer_matches(row, name) for row in rows) for name in names}
-    years: dict[str, int] = {}
-    for row in rows_without("year"):
-        if _year(row):
-            years[_year(row)] = years.get(_year(row), 0) + 1
-    return {"type": ordered(types), "issuer": ordered(issuers), "year": sorted(years.items(), reverse=True)}
+    years = _tally(((r["date"] or "")[:4] for r in rows_without("year")), key=str)
+    return {"type": ordered(_tally(r["doc_type"] for r in rows_without("type"))),
+            "issuer": ordered(_issuer_counts(rows_without("issuer"))),
+            "year": sorted(years.items(), reverse=True)}
 
 
 def facet_groups(counts: dict[str, list[tuple[str, int]]], filters: PageFilters, url: Callable[[PageFilters], str]
@@ -237,12 +250,12 @@ def facet_groups(counts: dict[str, list[tuple[str, int]]], filters: PageFilters,
     groups = []
     for name, label in FACET_LABELS.items():
         active = getattr(filters, name)
-        values = counts.get(name, [])
-        if active and all(v != active for v, _ in values):
-            values = [(active, 0), *values]  # a typed-in value that matches nothing still shows, to be removed
+        values: list[tuple[str, int | None]] = list(counts.get(name, []))
+        if active and all(fold(v) != fold(active) for v, _ in values):
+            values.insert(0, (active, None))  # typed into the URL, not a known value: shown so it can be removed
         group = FacetGroup(name, label, clear_url=url(replace(filters, **{name: ""})) if active else None)
         for value, count in values:
-            chosen = value == active
+            chosen = bool(active) and fold(value) == fold(active)
             group.items.append(FacetItem(value, count, url(replace(filters, **{name: "" if chosen else value})), chosen))
         groups.append(group)
     return groups
@@ -299,10 +312,17 @@ def html_error(request: Request, status: int, message: str | None = None, title:
     return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
 
+_MACHINE_PATHS = ("/api", "/health", "/openapi.json", "/docs", "/redoc", "/static")
+
+
 def wants_html(request: Request) -> bool:
-    """Whether an error on this path should be a page rather than JSON: everything outside /api and /health."""
+    """Whether an error on this path should be a page rather than JSON: not the API, its docs or assets.
+
+    For the app's handlers (service/app.py), so that e.g. an unknown ``/abc`` shows the
+    Vietnamese 404 page while ``/api/...`` keeps its JSON errors.
+    """
     path = request.url.path
-    return not (path.startswith("/api/") or path in ("/api", "/health", "/openapi.json") or path.startswith("/docs"))
+    return not any(path == p or path.startswith(p + "/") for p in _MACHINE_PATHS)
 
 
 class HtmlErrorRoute(APIRoute):
@@ -323,7 +343,7 @@ class HtmlErrorRoute(APIRoute):
                                   "Có thể văn bản đã được gỡ hoặc đường dẫn bị sai.", "Không tìm thấy văn bản")
             except InvalidQueryError:
                 return html_error(request, 422)
-            except Exception:  # noqa: BLE001 - a page must never show a stack trace
+            except Exception:
                 log.exception("error on page %s", request.url.path)
                 return html_error(request, 500)
 
@@ -337,39 +357,7 @@ def _page(request: Request, name: str, context: dict, status: int = 200) -> Resp
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
-# -- routes -------------------------------------------------------------------------------------
-@router.get("/")
-def search_page(request: Request, q: str = "", type: str = "", issuer: str = "", year: str = "", k: str = "") -> Response:
-    """The search page: a start page without a query, else the passages that answer it."""
-    kb = request.app.state.kb
-    limits = kb.settings.limits
-    filters, errors = PageFilters.parse(type, issuer, year)
-    query = q.strip()
-    query_error = validate_query(query, limits.max_query_chars)
-    searching = bool(query) and not query_error
-    size = min(max(int(k), PAGE_SIZE), limits.max_k) if k.isdigit() else PAGE_SIZE
-    found, ids, recent = [], [], []
-    with request.app.state.lock:
-        counts = facet_counts(kb.store, filters)
-        if searching:
-            found = run_search(kb, query, size, filters.engine())["results"]
-            ids = chunk_ids(kb.store, found)
-        else:
-            recent = kb.store.documents(filters.engine())[:RECENT]
-        stats = kb.store.stats()
-    context = {
-        "q": q, "query": query, "filters": filters, "errors": errors + ([query_error] if query_error else []),
-        "searching": searching, "results": [result_view(r, cid, query) for r, cid in zip(found, ids)],
-        "recent": recent, "stats": stats, "max_query_chars": limits.max_query_chars,
-        "facets": facet_groups(counts, filters, lambda f: page_url("/", q=query, **f.params())),
-        "clear_url": page_url("/", q=query),
-        "more_url": page_url("/", q=query, k=size + PAGE_SIZE, **filters.params())
-        if searching and len(found) == size and size < limits.max_k else None,
-        "list_url": page_url("/documents", **filters.params()),
-    }
-    return _page(request, "index.html", context, 422 if query_error else 200)
-
-
+# -- documents ----------------------------------------------------------------------------------
 SORTS = {"newest": "Mới nhất trước", "oldest": "Cũ nhất trước"}
 
 
@@ -377,27 +365,6 @@ def sort_documents(rows: list[dict], order: str) -> list[dict]:
     """By date, newest or oldest first; documents without a date always last (they are the least findable)."""
     dated = sorted((r for r in rows if r["date"]), key=lambda r: (r["date"], -r["id"]), reverse=order != "oldest")
     return dated + [r for r in rows if not r["date"]]
-
-
-@router.get("/documents")
-def document_list(request: Request, type: str = "", issuer: str = "", year: str = "", sort: str = "newest"
-                  ) -> Response:
-    """Every indexed document, filterable by type, issuer and year, sorted by date."""
-    filters, errors = PageFilters.parse(type, issuer, year)
-    order = sort if sort in SORTS else "newest"
-    with request.app.state.lock:
-        store = request.app.state.kb.store
-        rows = store.documents(filters.engine())
-        counts = facet_counts(store, filters)
-        total = store.stats()["documents"]
-    context = {
-        "documents": sort_documents(rows, order), "total": total, "filters": filters, "errors": errors,
-        "facets": facet_groups(counts, filters, lambda f: page_url("/documents", sort=order, **f.params())),
-        "clear_url": page_url("/documents", sort=order),
-        "sorts": [(key, label, page_url("/documents", sort=key, **filters.params()), key == order)
-                  for key, label in SORTS.items()],
-    }
-    return _page(request, "documents.html", context)
 
 
 def merge_references(references: list[dict]) -> list[dict]:
@@ -424,34 +391,107 @@ def merge_references(references: list[dict]) -> list[dict]:
     return list(merged.values())
 
 
-def passages_view(chunks: Iterable[dict], query: str, target: int | None) -> list[dict]:
-    """Passages in order, each with the headings (depth, text) that open before it: only those that changed."""
+def _top(section: str) -> list[str]:
+    return section.split(" › ")[:2]
+
+
+def passages_view(chunks: Iterable[dict], query: str, target: int | None, doc_issuer: str | None = None
+                  ) -> list[dict]:
+    """Passages in order, each with the headings (depth, text) that open before it: only those that changed.
+
+    A passage's own issuer (a bulletin article's signature) is shown where the
+    article ends, as printed (an article: the top two heading levels), and on the
+    passage opened from a search result.
+    """
+    chunks = list(chunks)
     out, previous = [], []
-    for chunk in chunks:
+    for i, chunk in enumerate(chunks):
         parts = [s for s in chunk["section"].split(" › ") if s]
         same = 0
         while same < min(len(parts), len(previous)) and parts[same] == previous[same]:
             same += 1
-        headings = [(depth, text) for depth, text in enumerate(parts) if depth >= same]
-        out.append(chunk | {"headings": headings, "html": highlight(chunk["text"], query),
-                            "target": chunk["id"] == target})
+        following = chunks[i + 1] if i + 1 < len(chunks) else {"issuer": None, "section": ""}
+        article_ends = following["issuer"] != chunk["issuer"] or _top(following["section"]) != _top(chunk["section"])
+        signed = bool(chunk["issuer"]) and chunk["issuer"] != doc_issuer and (article_ends or chunk["id"] == target)
+        out.append(chunk | {"headings": [(depth, text) for depth, text in enumerate(parts) if depth >= same],
+                            "html": highlight(chunk["text"], query), "target": chunk["id"] == target,
+                            "signed": signed})
         previous = parts
     return out
+
+
+# -- routes -------------------------------------------------------------------------------------
+TypeParam = Annotated[str, Query(alias="type", description="Document type, e.g. Kế hoạch")]
+
+
+@router.get("/")
+def search_page(request: Request, q: str = "", doc_type: TypeParam = "", issuer: str = "", year: str = "",
+                k: str = "") -> Response:
+    """The search page: a start page without a query, else the passages that answer it."""
+    kb = request.app.state.kb
+    limits = kb.settings.limits
+    filters, errors = PageFilters.parse(doc_type, issuer, year)
+    query = q.strip()
+    query_error = validate_query(query, limits.max_query_chars)
+    searching = bool(query) and not query_error
+    size = min(max(int(k), PAGE_SIZE), limits.max_k) if k.isdigit() else PAGE_SIZE
+    found, ids, recent, stats = [], [], [], None
+    with request.app.state.lock:
+        counts = facet_counts(kb.store, filters)
+        if searching:
+            found = run_search(kb, query, size, filters.engine())["results"]
+            ids = chunk_ids(kb.store, found)
+        else:
+            recent = kb.store.documents(filters.engine())[:RECENT]
+            stats = kb.store.stats()
+    more = searching and len(found) == size < limits.max_k
+    context = {
+        "q": q, "query": query, "filters": filters, "errors": errors + ([query_error] if query_error else []),
+        "searching": searching, "results": [result_view(r, cid, query) for r, cid in zip(found, ids)],
+        "recent": recent, "stats": stats, "max_query_chars": limits.max_query_chars,
+        "facets": facet_groups(counts, filters, lambda f: page_url("/", q=query, **f.params())),
+        "clear_url": page_url("/", q=query),
+        "more_url": page_url("/", q=query, k=size + PAGE_SIZE, **filters.params()) if more else None,
+        "list_url": page_url("/documents", **filters.params()),
+    }
+    return _page(request, "index.html", context, 422 if query_error else 200)
+
+
+@router.get("/documents")
+def document_list(request: Request, doc_type: TypeParam = "", issuer: str = "", year: str = "",
+                  sort: str = "newest") -> Response:
+    """Every indexed document, filterable by type, issuer and year, sorted by date."""
+    filters, errors = PageFilters.parse(doc_type, issuer, year)
+    order = sort if sort in SORTS else "newest"
+    with request.app.state.lock:
+        store = request.app.state.kb.store
+        rows = store.documents(filters.engine())
+        counts = facet_counts(store, filters)
+        total = store.stats()["documents"]
+    context = {
+        "documents": sort_documents(rows, order), "total": total, "filters": filters, "errors": errors,
+        "facets": facet_groups(counts, filters, lambda f: page_url("/documents", sort=order, **f.params())),
+        "clear_url": page_url("/documents", sort=order),
+        "sorts": [(key, label, page_url("/documents", sort=key, **filters.params()), key == order)
+                  for key, label in SORTS.items()],
+    }
+    return _page(request, "documents.html", context)
 
 
 @router.get("/documents/{doc_id}")
 def document_page(request: Request, doc_id: str, chunk: str = "", q: str = "") -> Response:
     """A document: metadata, what it cites and what cites it, its passages; opened at ``chunk`` if given."""
-    if not doc_id.isdigit():
+    if not doc_id.isdigit():  # not an id at all: the same page as an unknown id, not a 422
         raise NotFoundError(f"No document with id {doc_id!r}")
-    query = q.strip()[: request.app.state.kb.settings.limits.max_query_chars]
+    kb = request.app.state.kb
+    query = q.strip()[: kb.settings.limits.max_query_chars]
     with request.app.state.lock:
-        detail = document_detail(request.app.state.kb, int(doc_id))
+        detail = document_detail(kb, int(doc_id))
     target = int(chunk) if chunk.isdigit() else None
     context = {
         "doc": detail, "query": query, "target": target,
         "references": merge_references(detail["references"]),
-        "passages": passages_view(detail["chunks"], query, target),
+        "passages": passages_view(detail["chunks"], query, target, detail["issuer"]),
         "back_url": page_url("/", q=query) if query else None,
     }
     return _page(request, "document.html", context)

@@ -13,7 +13,7 @@ from indexer.encodings import (
     looks_vietnamese,
     restore_tcvn3_case,
 )
-from indexer.read import decode_text
+from indexer.decode import decode_text
 from kb.errors import UnreadableFileError
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "encodings"

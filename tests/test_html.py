@@ -76,10 +76,28 @@ def test_read_html_keeps_article_text_and_table_rows(tmp_path):
     assert source.text == EXPECTED
 
 
+def cp1258(text: str) -> bytes:
+    """Windows-1258 bytes: precomposed vowels where the code page has them, tone marks combining."""
+    out = []
+    for char in text:
+        decomposed = unicodedata.normalize("NFD", char)
+        tones = "".join(c for c in decomposed if c in "\u0300\u0301\u0303\u0309\u0323")
+        base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in tones))
+        out.append((base + tones).encode("cp1258"))
+    return b"".join(out)
+
+
+def test_read_html_keeps_content_whose_class_names_chrome(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text('<html><body><div class="layout has-sidebar"><p>Điều 1. Phạm vi điều chỉnh</p>'
+                    '<div class="sidebar">Văn bản mới</div></div></body></html>', encoding="utf-8")
+    assert read_html(path).text == "Điều 1. Phạm vi điều chỉnh"
+
+
 def test_read_html_declared_legacy_charset(tmp_path):
     path = tmp_path / "old.htm"
     body = "<html><head><meta charset=windows-1258></head><body><p>Chỉ thị về công tác tuyên truyền</p></body></html>"
-    path.write_bytes(body.encode("cp1258"))
+    path.write_bytes(cp1258(body))
     source = read_html(path)
     assert unicodedata.normalize("NFC", source.text) == source.text == "Chỉ thị về công tác tuyên truyền"
 

@@ -129,3 +129,22 @@ def test_dry_run_parses_but_writes_nothing(kb, folder):
     report = index_paths(kb, [folder], dry_run=True)
     assert report.count("indexed") == 1 and report.chunks >= 1
     assert kb.store.all_chunk_ids() == set() and not kb.vectors_path.exists()
+
+
+NOTICE = "Bản quyền thuộc về trang thông tin điện tử của cơ quan, mọi sao chép phải ghi rõ nguồn."
+
+
+def test_lines_repeated_across_the_folder_are_left_out(kb, tmp_path):
+    docs = tmp_path / "site"
+    docs.mkdir()
+    topics = ["chuyển đổi số", "cải cách hành chính", "phòng chống dịch", "xây dựng Đảng", "an toàn giao thông",
+              "bảo vệ môi trường"]
+    for i, topic in enumerate(topics):
+        body = f"Tuyên truyền về {topic} trong toàn thể cán bộ, đảng viên và người lao động của cơ quan."
+        (docs / f"{i}.txt").write_text(f"KẾ HOẠCH\nvề {topic}\n\n" + "\n".join(
+            ["Dòng mở đầu số " + str(n) for n in range(15)] + [body, NOTICE]) + "\n")
+    report = index_paths(kb, [docs])
+    assert report.count("indexed") == 6
+    texts = [c["text"] for d in kb.store.documents() for c in kb.store.chunks_of(d["id"])]
+    assert not any("Bản quyền" in t for t in texts)
+    assert any("cải cách hành chính" in t for t in texts)

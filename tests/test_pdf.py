@@ -1,6 +1,7 @@
 import re
 import unicodedata
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import pypdfium2
@@ -58,7 +59,7 @@ def report_pages(count: int) -> list[list[tuple[float, float, float, str]]]:
         for k, sentence in enumerate(SENTENCES):
             indent = 20 if k in (0, 3) else 0
             lines.append((72 + indent, 120 + 15 * k, 12, f"{sentence} {n}"))
-        lines.append((72, 120 + 15 * len(SENTENCES), 12, f"docu-"))
+        lines.append((72, 120 + 15 * len(SENTENCES), 12, "docu-"))
         lines.append((72, 135 + 15 * len(SENTENCES), 12, f"ment number {n} ends the page."))
         pages.append(lines)
     return pages
@@ -79,7 +80,7 @@ def test_read_pdf_court_precedent_has_pages_and_nfc_text(path):
     assert source.format == "pdf"
     assert len(source.pages) == page_count(path)
     assert source.pages[0] == 0
-    assert all(a < b for a, b in zip(source.pages, source.pages[1:])), source.pages
+    assert all(a < b for a, b in pairwise(source.pages)), source.pages
     assert source.pages[-1] < len(source.text)
     assert unicodedata.is_normalized("NFC", source.text)
     assert "ÁN LỆ SỐ" in source.text[: source.pages[1]]
@@ -91,7 +92,7 @@ def test_read_pdf_drops_repeated_header_and_footer_lines(path):
     source = read_pdf(path)
     bounds = [*source.pages, len(source.text)]
     edges = Counter()
-    for start, end in zip(bounds, bounds[1:]):
+    for start, end in pairwise(bounds):
         lines = [line for line in source.text[start:end].split("\n") if line.strip()]
         edges.update({re.sub(r"\d+", "#", line) for line in (lines[0], lines[-1])})
     repeated = [line for line, n in edges.items() if n > len(source.pages) / 2]

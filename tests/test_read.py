@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.read import decode_text, read_file, walk_files
+from indexer.decode import decode_text
+from indexer.read import read_file, walk_files
 from kb.errors import UnreadableFileError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

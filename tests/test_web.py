@@ -7,15 +7,24 @@ Screenshots go to ``$KB_SCREENSHOTS`` (default: a pytest temporary folder, print
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import BULLETIN, PLAN
-from service.web import excerpt, highlight, match_spans, merge_references, passages_view, sort_documents, vn_date
+
+from service.web import (
+    excerpt,
+    highlight,
+    match_spans,
+    merge_references,
+    passages_view,
+    sort_documents,
+    vn_date,
+)
 
 QUESTION = "Chỉ thị 05 yêu cầu gì"
 CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
@@ -127,7 +136,7 @@ def test_user_input_is_escaped_everywhere(server):
 
 
 def test_filters_narrow_results(server):
-    types = lambda html: set(re.findall(r'<span class="tag">([^<]+)</span>', "".join(_results(html))))  # noqa: E731
+    types = lambda html: set(re.findall(r'<span class="tag">([^<]+)</span>', "".join(_results(html))))
     assert types(_get(server, "/", q="tuyên truyền").text) == {"Kế hoạch", "Thông tin sinh hoạt nội bộ"}
     narrowed = _get(server, "/", q="tuyên truyền", type="Kế hoạch").text
     assert types(narrowed) == {"Kế hoạch"} and "Loại văn bản: Kế hoạch" in narrowed
@@ -182,11 +191,16 @@ def test_api_errors_stay_json_and_pages_stay_out_of_the_openapi_docs(server):
 
 
 # -- real headless Chromium ---------------------------------------------------------------------
+def _say(request: pytest.FixtureRequest, line: str) -> None:
+    """Print past pytest's output capture: these lines matter even when every test passes."""
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        print(f"\n{line}", flush=True)
+
+
 def _skip(request: pytest.FixtureRequest, reason: str) -> None:
     """Skip out loud: the reason is printed even without ``-rs``, so a missing browser is never silent."""
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter:
-        reporter.write_line(f"\nSKIPPING browser tests: {reason}", yellow=True)
+    _say(request, f"SKIPPING browser tests: {reason}")
     pytest.skip(reason)
 
 
@@ -214,9 +228,8 @@ def shots(request, tmp_path_factory) -> Path:
     folder = Path(os.environ.get("KB_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
     folder.mkdir(parents=True, exist_ok=True)
     yield folder
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter and any(folder.glob("*.png")):
-        reporter.write_line(f"\nScreenshots of the web pages: {folder}")
+    if any(folder.glob("*.png")):
+        _say(request, f"Screenshots of the web pages: {folder}")
 
 
 def _page(browser, width: int = 1280, height: int = 900):

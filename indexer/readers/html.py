@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import lxml.html
@@ -27,10 +26,10 @@ from lxml import etree
 
 from indexer.model import SourceText
 from indexer.normalize import nfc
-from indexer.read import decode_text
+from indexer.decode import decode_text, read_text_file
 from kb.errors import UnreadableFileError
 
-__all__ = ["read_html", "read_web_markdown", "strip_web_furniture", "looks_like_saved_page"]
+__all__ = ["looks_like_saved_page", "read_html", "read_web_markdown", "strip_web_furniture"]
 
 # --- the legal site's furniture, as it reads in text or Markdown -------------
 
@@ -48,7 +47,7 @@ _TABLE_LABELS = frozenset({
     "Ngày hợp nhất", "Ngày công báo", "Số công báo", "Tình trạng",
 })
 _LABEL = re.compile(r"^([^\W\d][\w ]*?)\s*:\s*(.*)$")
-_MARKUP = " \t*#|"
+_MARKUP = " \t\r*#|"
 # Lines that start the trailing furniture (the page after the document).
 _TRAILER_LINES = re.compile(
     r"^(?:(?:#+\s*)?Văn bản liên quan\s*$|NỘI DUNG SỬA ĐỔI, HƯỚNG DẪN\s*$|\**FILE ĐƯỢC(?:\s|$)"
@@ -195,8 +194,7 @@ def strip_web_furniture(text: str) -> str:
 
 def read_web_markdown(path: Path) -> SourceText:
     """Read a ``.md`` file; a page saved from the legal site comes back without its furniture."""
-    text, encoding = decode_text(path.read_bytes())
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text, encoding = read_text_file(path)
     if not looks_like_saved_page(text):
         return SourceText(path=path, text=text, encoding=encoding, format="markdown")
     stripped = strip_web_furniture(text)
@@ -228,7 +226,7 @@ _BLOCK_TAGS = frozenset({
 # Short lines of page chrome that survive without a telling class name.
 _CHROME_LINE = re.compile(
     r"^(?:đăng nhập|đăng ký|đăng xuất|quên mật khẩu|log ?in|sign ?in|sign ?up|đang tải văn bản\.*"
-    r"|(?:©|copyright|bản quyền).*)$",
+    r"|(?:©|copyright\b|bản quyền (?:thuộc|©)).{0,150})$",
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
@@ -273,14 +271,17 @@ def _drop_chrome(root: etree._Element) -> None:
 
     ``<header>`` and ``<footer>`` are the site's unless they sit inside an
     ``<article>``, where they hold the article's own title and signature.
+    An element holding most of the page's text is never chrome, whatever
+    its class says (``<div class="content has-sidebar">``).
     """
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *_DROP_TAGS, with_tail=False)
+    total = len(root.text_content())
     for element in list(root.iter()):
         if element is root or not isinstance(element.tag, str):
             continue
         site_block = element.tag in ("header", "footer") and not any(
             a.tag == "article" for a in element.iterancestors())
-        if site_block or _is_chrome(element):
+        if (site_block or _is_chrome(element)) and len(element.text_content()) <= total / 2:
             element.drop_tree()
 
 
@@ -346,7 +347,8 @@ def _row_lines(row: etree._Element) -> list[str]:
     return [line for lines in cells for line in lines]
 
 
-def _page_lines(markup: str) -> Iterator[str]:
+def _page_lines(markup: str) -> list[str]:
+    """The lines of the page's main text, chrome removed."""
     try:
         document = lxml.html.document_fromstring(markup)
     except (etree.ParserError, ValueError) as exc:
@@ -356,7 +358,7 @@ def _page_lines(markup: str) -> Iterator[str]:
     out = _Lines()
     _walk(root, out)
     out.end_line()
-    yield from out.lines
+    return out.lines
 
 
 def read_html(path: Path) -> SourceText:

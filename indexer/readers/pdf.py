@@ -22,6 +22,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -39,7 +40,8 @@ _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 # pdfium reports a line-end hyphen it considers soft as U+0002.
 _SOFT_HYPHEN = "\x02"
 # A page number alone on a line: "3", "- 3 -", "Trang 3", "3/12", "Page 3 of 12".
-_PAGE_NUMBER = re.compile(r"^(?:trang|page)?\s*[-–—]?\s*\d{1,4}\s*(?:(?:/|of|trên)\s*\d{1,4})?\s*[-–—]?$", re.I)
+_PAGE_NUMBER = re.compile(r"^(?:trang|page)?\s*[-–—]?\s*\d{1,4}\s*(?:(?:/|of|trên)\s*\d{1,4})?\s*[-–—]?$",
+                          re.IGNORECASE)
 # Lines that open a new item even without an indent: bullets, numbers, article headings.
 _ITEM = re.compile(
     r"^(?:[-+•–*]\s|\d+(?:\.\d+)*[.)]\s|[a-zđ][).]\s|[IVXLC]+[.)]\s|\[\d+\]|(?:Điều|Chương|Mục|Phần)\s+[\dIVXLC]+)"
@@ -77,18 +79,32 @@ class _Layout:
 
 @dataclass
 class _Glyphs:
-    """Characters of one line as they are collected."""
+    """Characters of one line as they are collected, with the line's baseline so far."""
 
     chars: list[str] = field(default_factory=list)
     boxes: list[tuple[float, float, float, float]] = field(default_factory=list)  # left, right, baseline, size
+    baseline: float | None = None  # of the last full-size glyph
+    size: float = 0.0  # largest glyph so far
+
+    def add(self, char: str, box: tuple[float, float, float, float]) -> None:
+        self.chars.append(char)
+        self.boxes.append(box)
+        size = box[3]
+        if not char.isspace() and size >= 0.8 * self.size:
+            self.baseline, self.size = box[2], max(self.size, size)
+
+    def off_baseline(self, y: float, size: float) -> bool:
+        """A full-size glyph far off the line's baseline starts another line (pdfium merged two)."""
+        if self.baseline is None or size < 0.8 * self.size:
+            return False
+        return abs(y - self.baseline) > 0.7 * max(size, self.size)
 
 
 def read_pdf(path: Path) -> SourceText:
     """Read a born-digital PDF into paragraphs (one per line, blank line between), NFC, with page offsets."""
     document = _open(path)
     try:
-        pages = [_page_lines(document[i], i) for i in range(len(document))]
-        height = max(document[i].get_height() for i in range(len(document))) if pages else 0.0
+        pages, height = _read_pages(document)
     finally:
         document.close()
     _require_text_layer(pages)
@@ -109,6 +125,17 @@ def _open(path: Path) -> pdfium.PdfDocument:
         if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
             raise UnreadableFileError("password-protected PDF: save a copy without the password") from exc
         raise UnreadableFileError(f"not a valid PDF: {exc}") from exc
+
+
+def _read_pages(document: pdfium.PdfDocument) -> tuple[list[list[_Line]], float]:
+    """Every page's lines, and the tallest page's height (the margins are measured against it)."""
+    pages, height = [], 0.0
+    for number in range(len(document)):
+        page = document[number]
+        height = max(height, page.get_height())
+        pages.append(_page_lines(page, number))
+        page.close()
+    return pages, height
 
 
 def _require_text_layer(pages: list[list[_Line]]) -> None:
@@ -137,11 +164,10 @@ def _page_lines(page: pdfium.PdfPage, number: int) -> list[_Line]:
         left, _, right, _ = textpage.get_charbox(i)
         pdfium_c.FPDFText_GetCharOrigin(textpage.raw, i, x, y)
         size = pdfium_c.FPDFText_GetFontSize(textpage.raw, i)
-        if current.boxes and _new_baseline(current, y.value, size):
+        if current.off_baseline(y.value, size):
             _flush(current, lines, height, number)
             current = _Glyphs()
-        current.chars.append("-" if char == _SOFT_HYPHEN else char)
-        current.boxes.append((left, right, y.value, size))
+        current.add("-" if char == _SOFT_HYPHEN else char, (left, right, y.value, size))
         if char == _SOFT_HYPHEN:  # pdfium joined a hyphenated line end: break it again
             _flush(current, lines, height, number)
             current = _Glyphs()
@@ -167,12 +193,6 @@ def _rejoin(lines: list[_Line]) -> list[_Line]:
         else:
             joined.append(line)
     return joined
-
-
-def _new_baseline(glyphs: _Glyphs, y: float, size: float) -> bool:
-    """A full-size glyph far off the line's baseline starts another line (pdfium merged two)."""
-    baseline, line_size = glyphs.boxes[-1][2], max(b[3] for b in glyphs.boxes)
-    return size >= 0.8 * line_size and abs(y - baseline) > 0.7 * max(size, line_size)
 
 
 def _flush(glyphs: _Glyphs, lines: list[_Line], height: float, page: int) -> None:
@@ -206,7 +226,7 @@ def _layout(pages: list[list[_Line]], page_height: float) -> _Layout:
     left = _mode([round(line.x0) for line in body], 0.0)
     ends = sorted(line.x1 for line in body)
     right = ends[int(0.9 * (len(ends) - 1))] if ends else left + 400
-    steps = [round(b.y - a.y) for page in pages for a, b in zip(page, page[1:])
+    steps = [round(b.y - a.y) for page in pages for a, b in pairwise(page)
              if abs(a.size - size) < 1 and abs(b.size - size) < 1 and 0 < b.y - a.y < 3 * size]
     return _Layout(size=size, left=left, right=right, pitch=_mode(steps, 1.2 * size), page_height=page_height)
 

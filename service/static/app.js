@@ -16,6 +16,19 @@
     target.scrollIntoView({ block: "center" });
   }
 
+  // "Back to the results" returns to the very page the reader came from (its filters, its scroll).
+  function backToResults() {
+    var link = document.querySelector("a[data-back]");
+    if (!link || !document.referrer) return;
+    var from = new URL(document.referrer);
+    if (from.origin !== window.location.origin || from.pathname !== "/" || window.history.length < 2) return;
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      window.history.back();
+    });
+  }
+
   foldFiltersOnPhone();
   showTargetPassage();
+  backToResults();
 })();

@@ -1,0 +1,217 @@
+"""The header of a document: issuing organs, motto, number line, title.
+
+A Vietnamese document states its identity at the top: the issuing organ
+(and its parent) in capitals, opposite the national or Party motto, then
+``Số: …``, place and date, and the title in capitals (``QUYẾT ĐỊNH`` / the
+subject).  The text is first cut into units (lines, split again at table
+pipes, Markdown emphasis removed, spaced-out letters rejoined), on which the
+header rules and ``indexer.metadata`` work.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from itertools import accumulate
+
+from indexer.codes import doc_types, word_list
+from indexer.names import mostly_capitals, proper_case, starts_with
+from indexer.normalize import fold, fold_char_map, nfc, normalize
+
+__all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "NUMBER_LINE", "SUBJECT_LINE", "BODY_OPENER"]
+
+# The header is among the first units: mottos are looked for there only (a law
+# quotes "Cộng hòa xã hội chủ nghĩa Việt Nam" all through its body).
+HEADER_SCAN = 150
+# Markdown around a unit: heading marks, emphasis, escapes, trailing rule ("QUỐC HỘI -------").
+_MARKDOWN = re.compile(r"^\s*#+\s*|\*+|__|\\|\s-{3,}\s*$")
+# A unit that only separates: rules, stars, nothing.
+_SEPARATOR = re.compile(r"^[-*_=\s]*$")
+# Garbled text (a broken re-encoding) shows as syllables cut by " ? ".
+_GARBLED = " ? "
+# Letters a page spaced out ("V Ă N PHÒNG", "n ă m"): a run of single letters is one word.
+_SPELLED_OUT = re.compile(r"(?<!\S)[^\W\d_](?: [^\W\d_])+(?!\S)")
+# Mottos that stand opposite the issuing organ in every header.
+_MOTTO = re.compile(
+    r"cong\W+hoa\W+xa\W+hoi\W+chu\W+nghia\W+viet\W+nam|dang\W+cong\W+san\W+viet\W+nam|doc\W+lap\W+tu\W+do\W+hanh\W+phuc"
+)
+# The document's own number: "Số: 2873/QĐ-UBND", "Số 221-KL/TW", "Luật số: 68/2020/QH14".
+NUMBER_LINE = re.compile(r"^(?:[^\W\d_]+\s+){0,2}[Ss]ố\b\s*:?\s*(?P<rest>.*)$")
+# Trích yếu of a công văn: "V/v cung ứng vật liệu…".
+SUBJECT_LINE = re.compile(r"^V/v\b\.?:?\s*(?P<subject>.*)$", re.IGNORECASE)
+# Units that open the body: the header ends before them.
+BODY_OPENER = re.compile(
+    r"^(?:Kính gửi|Căn cứ|Thực hiện|Xét|Theo đề nghị|Điều \d|ĐIỀU \d|Chương [IVXLC\d]|CHƯƠNG [IVXLC\d]|Phần"
+    r"|PHẦN|Ngày \d|Trả lời|Tiếp nhận)\b"
+    r"|^(?:[IVXLC]+|\d+)\s*[.)\-–]\s",
+)
+
+
+@dataclass(frozen=True)
+class Unit:
+    text: str
+    bold: bool
+
+    @property
+    def blank(self) -> bool:
+        return bool(_SEPARATOR.match(self.text))
+
+    @cached_property
+    def upper(self) -> bool:
+        return mostly_capitals(self.text)
+
+
+def units_of(text: str) -> list[Unit]:
+    """Lines split at table pipes, Markdown removed, garbled lines dropped."""
+    units = []
+    for line in nfc(text).splitlines():
+        for cell in line.split("|"):
+            if cell.count(_GARBLED) >= 3:
+                continue
+            clean = _SPELLED_OUT.sub(_join_capitals, normalize(_MARKDOWN.sub(" ", cell)).strip())
+            units.append(Unit(clean, "**" in cell))
+    return units
+
+
+def _join_capitals(match: re.Match[str]) -> str:
+    joined = match.group().isupper() or len(match.group()) >= 5  # "V Ă N", "n ă m"; not "chú ý ở đây"
+    return match.group().replace(" ", "") if joined else match.group()
+
+
+def title_type(unit: Unit) -> str | None:
+    """Type name when ``unit`` is a title line ("KẾ HOẠCH …"); the title is in capitals or bold."""
+    if not (unit.upper or unit.bold) or unit.blank:
+        return None
+    folded = fold(unit.text)
+    for doc_type in sorted(doc_types(), key=lambda t: len(t.name), reverse=True):
+        if re.match(rf"{re.escape(fold(doc_type.name))}(?![\w:])", folded):
+            return doc_type.name
+    return None
+
+
+def _motto_units(units: list[Unit]) -> set[int]:
+    """Indexes of the units that hold the national or Party motto: it opens its
+    unit in capitals, "Độc lập - Tự do - Hạnh phúc" follows it directly.  The
+    same words in a sentence ("Căn cứ Hiến pháp nước Cộng hòa …") are no motto."""
+    units = units[:HEADER_SCAN]
+    joined = "\n".join(u.text for u in units)
+    starts = [0, *accumulate(len(u.text) + 1 for u in units)]
+    found: set[int] = set()
+    last_end = -10
+    for match in _MOTTO.finditer(fold_char_map(joined)):
+        opens_unit = match.start() in starts and Unit(joined[match.start() : match.end()], False).upper
+        if opens_unit or match.start() - last_end <= 2:
+            found.update(i for i in range(len(units)) if starts[i] < match.end() and match.start() < starts[i + 1] - 1)
+            last_end = match.end()
+    return found
+
+
+@dataclass
+class Header:
+    organs: list[str] = field(default_factory=list)
+    zone: list[Unit] = field(default_factory=list)  # organ lines to the end of the title block
+    title_type: str | None = None
+    title_lines: list[Unit] = field(default_factory=list)
+    end: int = 0  # index of the first unit after the header
+
+
+def _organ_run(units: list[Unit], indexes: range, motto: set[int]) -> list[int]:
+    """Consecutive capitalised organ lines along ``indexes``; separators and the
+    ``Số …`` line, which a Party header prints under the organ, are stepped over."""
+    run = []
+    for i in (i for i in indexes if i not in motto and not units[i].blank):
+        if NUMBER_LINE.match(units[i].text):
+            continue
+        if not units[i].upper or title_type(units[i]):
+            break
+        run.append(i)
+    return run
+
+
+def read_header(units: list[Unit]) -> Header:
+    """Organ lines (beside the motto, or first in the text), then the title."""
+    motto = _motto_units(units)
+    first = next((i for i, u in enumerate(units) if not u.blank), len(units))
+    if motto:
+        top = min(motto)
+        organ_idx = sorted(_organ_run(units, range(top - 1, max(top - 12, -1), -1), motto))
+        after = _organ_run(units, range(top, min(top + 8, len(units))), motto)
+        organ_idx += [i for i in after if starts_with("organ_heads", units[i].text)]
+        start = min([top, *organ_idx])
+    elif first < len(units) and units[first].upper and starts_with("organ_heads", units[first].text):
+        organ_idx, start = _organ_run(units, range(first, min(first + 8, len(units))), motto), first
+    elif first < len(units) and title_type(units[first]):
+        organ_idx, start = [], first
+    else:
+        return Header()
+    header = Header(organs=_organs([units[i].text for i in organ_idx]))
+    header.end = _read_title(units, max([start - 1, *organ_idx, *(m for m in motto if m < start + 20)]) + 1, header)
+    header.zone = [u for i, u in enumerate(units[start : header.end], start) if i not in motto]
+    return header
+
+
+def _read_title(units: list[Unit], start: int, header: Header) -> int:
+    """Find the title after the organ/motto lines; returns where the header ends.
+    After a ``V/v`` line only a title in capitals counts ("V/v Chỉ thị của …" is a subject)."""
+    letter = False
+    for i in range(start, min(start + 14, len(units))):
+        unit = units[i]
+        letter = letter or bool(SUBJECT_LINE.match(unit.text))
+        if not unit.blank and BODY_OPENER.match(unit.text):
+            return i
+        if (kind := title_type(unit)) and not NUMBER_LINE.match(unit.text) and (unit.upper or not letter):
+            header.title_type, header.title_lines = kind, [unit]
+            return _title_continuation(units, i + 1, header.title_lines)
+    return min(start + 14, len(units))
+
+
+def _title_continuation(units: list[Unit], start: int, lines: list[Unit]) -> int:
+    """Subject lines under the type line: capitals, bold or in parentheses, up to the body.
+    The line right under a bare type line is the subject, whatever organ it names
+    ("LUẬT" / "THUẾ TIÊU THỤ ĐẶC BIỆT")."""
+    stop = min(start + 12, len(units))
+    for i in range(start, stop):
+        unit = units[i]
+        if unit.blank:
+            if unit.text and set(unit.text) <= set("-_=*"):
+                return i + 1  # a drawn rule closes the title block
+            continue
+        bracketed = unit.text.startswith("(") and unit.text.endswith(")")
+        subject_seen = len(lines) > 1 or fold(lines[0].text) != fold(title_type(lines[0]) or "")
+        if BODY_OPENER.match(unit.text) or (subject_seen and _enacting_authority(units, i)) or len(unit.text) > 300:
+            return i
+        if not (unit.upper or unit.bold or bracketed):
+            return i
+        lines.append(unit)
+    return stop
+
+
+def _enacting_authority(units: list[Unit], i: int) -> bool:
+    """"CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH" between the title and "Căn cứ …" enacts;
+    it is not a line of the subject (which may well name "BAN BÍ THƯ")."""
+    unit = units[i]
+    if not unit.upper or not (starts_with("organ_heads", unit.text) or starts_with("positions", unit.text)):
+        return False
+    following = next((u for u in units[i + 1 : i + 4] if not u.blank), None)
+    return following is None or bool(BODY_OPENER.match(following.text))
+
+
+def _organs(lines: list[str]) -> list[str]:
+    """Join wrapped organ lines; a line opening with an organ word starts a new
+    organ, unless the line before is a lone word cut from it ("ỦY" / "BAN NHÂN DÂN")
+    or names no one yet ("VĂN PHÒNG" / "CHÍNH PHỦ")."""
+    organs: list[str] = []
+    for line in lines:
+        bare = organs and (" " not in organs[-1] or fold(organs[-1]) in _bare_heads())
+        if organs and (not starts_with("organ_heads", line) or bare):
+            organs[-1] = f"{organs[-1]} {line}"
+        else:
+            organs.append(line)
+    return [proper_case(o.strip(" ,")) for o in organs]
+
+
+@cache
+def _bare_heads() -> frozenset[str]:
+    """Organ words that name no body on their own: "Văn phòng", "Ủy ban", "Ban"."""
+    return frozenset(fold(w) for w in word_list("organ_heads"))
