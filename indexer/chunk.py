@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, pairwise
 
 from indexer.clean import display_text, find_debris, strip_span
 from indexer.legal import article_index
@@ -136,9 +136,9 @@ def _split(units: list[_Unit], max_words: int, overlap_words: int) -> list[list[
     pieces = math.ceil(total / max(max_words - overlap_words, 1))
     while pieces > 1:
         cuts = [0, *_breaks(units, pieces), len(units)]
-        cores = [units[a:b] for a, b in zip(cuts, cuts[1:])]
+        cores = [units[a:b] for a, b in pairwise(cuts)]
         parts = cores[:1]
-        for previous, core in zip(cores, cores[1:]):
+        for previous, core in pairwise(cores):
             room = min(overlap_words, max_words - sum(u.words for u in core))
             parts.append(_overlap(previous, room) + core)
         if all(sum(u.words for u in p) <= max_words for p in parts) or pieces >= len(units):

@@ -64,6 +64,9 @@ MAX_TITLE_LINE_WORDS = 30  # a chapter title printed on the line under "Chương
 SIGNATURE_LINES = 30  # the signer's name comes within this many lines of "Nơi nhận"
 # "1. …", "2) …", and the "1- …" of older laws; only inside an article.
 _CLAUSE = re.compile(r"^(?P<number>\d{1,3}[a-zđ]?)\s*[.)\-–]\s*(?=[^\W\d_]|[\"“(])")
+# Markdown bold closed right after the label: "**Điều 1. **Công bố …", "**Điều 3**. Quyết định …"
+# (the line's span starts after the opening "**").
+_BOLD_LABEL = re.compile(r"[^\W\d_]+\s+\d+[a-zđ]?\s*(?:[.:]\s*\*\*|\*\*\s*[.:])\s*[^\W\d_]")
 # A label as ``heading_label`` writes it, to read a level back from a path.
 _LABEL = re.compile(r"^(?P<keyword>Phụ lục|Phần|Chương|Mục|Điều|Khoản)(?:\s|$)")
 
@@ -155,11 +158,6 @@ def _article_text(text: str, debris: list[Span], lines: list[Line], i: int, head
     return tail_line(text, debris, lines[i], heading.rest)
 
 
-# Markdown bold closed right after the label: "**Điều 1. **Công bố …", "**Điều 3**. Quyết định …"
-# (the line's span starts after the opening "**").
-_BOLD_LABEL = re.compile(r"[^\W\d_]+\s+\d+[a-zđ]?\s*(?:[.:]\s*\*\*|\*\*\s*[.:])\s*[^\W\d_]")
-
-
 def legal_roles(text: str, debris: list[Span], lines: list[Line], headings: list[LegalHeading | None]) -> list[Role]:
     """Roles in a legal text: legal headings (a title on the next line joined),
     clauses inside an article, everything else body."""
@@ -177,7 +175,8 @@ def legal_roles(text: str, debris: list[Span], lines: list[Line], headings: list
         rest = _article_text(text, debris, lines, i, heading) if in_article else None
         title = None if rest else heading.rest
         joined = not title and not in_article and _title_line(nxt, headings[i + 1] if nxt else None)
-        roles.append(Role("heading", heading.rule.level, title=heading_label(heading, nxt.clean if joined else title), rest=rest))
+        label = heading_label(heading, nxt.clean if joined and nxt else title)
+        roles.append(Role("heading", heading.rule.level, title=label, rest=rest))
         if joined:
             roles.append(Role("skip"))
     return roles

@@ -119,7 +119,7 @@ def _own_date(zone: list[Unit], title_lines: list[Unit]) -> tuple[str | None, st
         date = parse_date(text[match.end() : match.end() + 40])
         if date:
             return match.group("place").strip(), date
-    for unit in (u for u in zone if u not in title_lines and re.match(rf"{_DAY_WORD}\s*\d", u.text, re.I)):
+    for unit in (u for u in zone if u not in title_lines and re.match(rf"{_DAY_WORD}\s*\d", u.text, re.IGNORECASE)):
         if date := parse_date(unit.text):
             return None, date
     return None, parse_date(mask_citations(" ".join(u.text for u in title_lines)))
@@ -251,16 +251,21 @@ def _organ_named(text: str) -> bool:
     return 2 <= len(words) <= MAX_ORGAN_WORDS and words[1][0].isupper() and starts_with("organ_heads", text)
 
 
+def _speaker(body: str) -> str | None:
+    """The organ that speaks last in the body: a letter's closing sentence."""
+    speakers = [m.group("organ") for m in _SPEAKER.finditer(body)]
+    return next((organ for organ in reversed(speakers) if _organ_named(organ)), None)
+
+
 def _clues(units: list[Unit], start: int, body: str) -> _Clues:
+    """What the text after the header says of the document itself; the
+    adoption formula first, it is the document's own sentence."""
     passed = next((m for u in reversed(units[start:]) if (m := _PASSED.match(u.text))), None)
     caption = _ANNEX_CAPTION.search(" ".join(u.text for u in units[start:]))
-    speakers = [m.group("organ") for m in _SPEAKER.finditer(body)]
-    speakers = [o for o in speakers if _organ_named(o)]
     return _Clues(
         number=caption and _symbol(caption.group("number")),
         date=parse_date(passed.group("date")) if passed else caption and parse_date(caption.group("date")),
-        issuer=(passed and passed.group("organ")) or (caption and caption.group("issuer"))
-        or (speakers[-1] if speakers else None),
+        issuer=(passed and passed.group("organ")) or (caption and caption.group("issuer")) or _speaker(body),
     )
 
 
@@ -278,15 +283,16 @@ def extract_metadata(text: str) -> DocumentMeta:
     issuer = header.organs[-1] if header.organs else None
     if issuer is None and represented:
         issuer = complete_body(proper_case(represented), body)
-    clues = _clues(units, header.end, body)
-    number = _own_number(header.zone, lines) or clues.number
+    number = _own_number(header.zone, lines)
+    clues = _Clues() if number and date and issuer else _clues(units, header.end, body)
+    number = number or clues.number
     title = " ".join(p for p in (header.title_type, printed_subject) if p) if header.title_type else None
     opening = [u for u in units[header.end : header.end + OPENING_UNITS] if not u.blank]
     return DocumentMeta(
         title=title, doc_type=_doc_type(header, number, opening), number=number, issuer=issuer or clues.issuer,
         issuer_parent=header.organs[-2] if len(header.organs) > 1 else None,
-        signer=signer, signer_position=position and proper_case(position.strip(" ,")), place=place, date=date or clues.date,
-        subject=subject,
+        signer=signer, signer_position=position and proper_case(position.strip(" ,")), place=place,
+        date=date or clues.date, subject=subject,
     )
 
 

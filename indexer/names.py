@@ -50,6 +50,12 @@ def _capitalise(word: str) -> str:
     return word
 
 
+def _phrase_words(lowered: str, pattern: re.Pattern[str]) -> set[int]:
+    """Indexes of the words of ``lowered`` inside a known phrase: their casing is the table's."""
+    return {i for m in pattern.finditer(lowered) for i in range(lowered.count(" ", 0, m.start()),
+                                                                 lowered.count(" ", 0, m.end()) + 1)}
+
+
 def proper_case(text: str, is_name: bool = True) -> str:
     """Sentence case for a line printed in capitals, keeping names capitalised.
 
@@ -65,6 +71,7 @@ def proper_case(text: str, is_name: bool = True) -> str:
     if not mostly_capitals(text):
         return text
     pattern, table = _phrase_casing()
+    fixed = _phrase_words(text.lower(), pattern)
     words = pattern.sub(lambda m: table[m.group().lower()], text.lower()).split(" ")
     originals = text.split(" ")
     heads = {w.lower() for w in word_list("name_heads")}
@@ -73,8 +80,9 @@ def proper_case(text: str, is_name: bool = True) -> str:
     for i, word in enumerate(words):
         bare = word.strip(".,;:()").lower()
         previous = words[i - 1].lower() if i else ""
-        # "Bộ Tài chính", "Khối Cơ quan": only a head that itself opens a name ("của bộ máy", "Đảng bộ tỉnh")
-        opens_name = previous in heads and words[i - 1][:1].isupper()
+        # "Bộ Tài chính", "Khối Cơ quan": only a head that itself opens a name ("của bộ máy", "Đảng bộ tỉnh"),
+        # outside a known phrase ("Phó Cục trưởng")
+        opens_name = previous in heads and words[i - 1][:1].isupper() and i not in fixed
         if bare in _NOT_A_PLACE or any(c.isdigit() for c in word) or previous[-1:] in (",", ";", ")"):
             place_left = 0
         if i < len(originals) and (nfc(originals[i]).strip(".,;:()") in _acronyms() or any(c.isdigit() for c in word)):
@@ -185,14 +193,15 @@ def issuer_matches(catalogued: str, issuer: str | None, parent: str | None = Non
 
     Catalogues file a people's committee or council under its locality, and a
     department with its locality, so the generic organ words (data list
-    ``generic_organs``) are dropped from our names before comparing; the
-    issuer or its parent may match, accents and case ignored."""
+    ``generic_organs``) are dropped from our names before comparing, accents
+    and case ignored.  The parent alone is not the issuer ("Bộ Tài chính" did
+    not write what its "Cục Thuế" signed)."""
     generic = sorted((fold(w) for w in word_list("generic_organs")), key=len, reverse=True)
 
     def bare(name: str) -> str:
         return re.sub(rf"^(?:{'|'.join(map(re.escape, generic))})\s+", "", fold(name))
 
-    names = [n for n in (issuer, parent) if n]
+    names = [issuer] if issuer else []
     if issuer and parent:
         names.append(f"{issuer} {bare(parent)}")  # "Sở Giáo dục và Đào tạo" of "thành phố Hồ Chí Minh"
     return fold(catalogued) in {form for name in names for form in (fold(name), bare(name))}

@@ -2,8 +2,8 @@
 
 Levels come from the *numbering* of a heading line, never from Markdown ``#``
 counts (Word-to-Markdown conversion sets those at random).  The numbering
-styles are a table ordered by level, so the legal hierarchy (Phần, Chương,
-Mục, Điều, Khoản, Điểm) can be slotted in with its own patterns and ranks.
+styles are a table ordered by level; the legal hierarchy (``indexer.legal``)
+ranks above them.
 
 A numbered line is only a heading if it is shaped like one: short, not a
 list item ending in ``;`` or ``,``, one sentence at most, and not one of a
@@ -260,12 +260,10 @@ def parse_sections(text: str) -> list[Section]:
     for line, role in zip(lines, _roles(text, debris, lines)):
         if role.kind in ("heading", "clause"):
             builder.heading(role.title or line.clean, role.level)
-        if role.kind == "clause" or role.rest:
-            builder.paragraph(role.rest or line, "body")
-        elif role.kind in ("heading", "clause", "skip"):
-            continue
-        elif role.kind == "signature" and role.issuer:
+        if role.kind == "signature" and role.issuer:
             builder.signature(role.issuer)
-        else:
+        elif role.kind == "clause" or role.rest:
+            builder.paragraph(role.rest or line, "body")  # a clause, or an article's text after its number
+        elif role.kind not in ("heading", "skip"):
             builder.paragraph(line, role.kind)
     return builder.sections

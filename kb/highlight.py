@@ -1,29 +1,46 @@
-"""Where a query's words occur in a passage, accent-insensitively, for highlighting.
+"""Where a query's words occur in a passage, for highlighting.
 
-Positions are found in a folded copy of the passage that keeps its length
-(``fold_char_map``), so they apply to the displayed, accented text as is.
+A word typed without accents matches every accented form (``chi thi`` lights
+up ``Chỉ thị``); a word typed with accents matches only that word, in either
+tone-mark convention (``Chỉ`` lights up ``chỉ`` but not the ``Chí`` of ``Hồ Chí
+Minh``).  Positions are in the passage as given (NFC, as stored).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from indexer.normalize import fold, fold_char_map
+from indexer.normalize import fold, nfc, normalize
 
 __all__ = ["highlight_spans", "mark"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Question words and particles that every passage contains: highlighting them is noise.
-_QUIET = frozenset(fold(w) for w in "gì nào những các là của và có được về cho với thì the what does".split())
+_QUIET = frozenset("gì nào những các là của và có được về cho với thì the what does do".split())
+
+
+def _wanted(query: str) -> tuple[set[str], set[str]]:
+    """The query's accented words (compared as typed) and unaccented ones (compared folded)."""
+    accented, plain = set(), set()
+    for word in _WORD.findall(normalize(query).lower()):
+        if word in _QUIET:
+            continue
+        (plain if fold(word) == word else accented).add(word)
+    return accented, plain
 
 
 def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
-    wanted = {w for w in _WORD.findall(fold(query)) if w not in _QUIET}
-    folded = fold_char_map(text)
-    return [(m.start(), m.end()) for m in _WORD.finditer(folded) if m.group().lower() in wanted]
+    accented, plain = _wanted(query)
+    spans = []
+    for match in _WORD.finditer(nfc(text)):
+        word = match.group().lower()
+        if normalize(word) in accented or fold(word) in plain:
+            spans.append((match.start(), match.end()))
+    return spans
 
 
-def mark(text: str, query: str, before: str, after: str, escape=lambda s: s) -> str:
+def mark(text: str, query: str, before: str, after: str, escape: Callable[[str], str] = str) -> str:
     """``text`` with every query word wrapped in ``before``/``after``; other text passed through ``escape``."""
     out, last = [], 0
     for start, end in highlight_spans(text, query):

@@ -1,8 +1,9 @@
 """The HTTP service: ``create_app(settings)`` builds a FastAPI app over one knowledge base.
 
 Endpoints are thin: they validate parameters, call the same ``kb`` functions as
-the CLI and return their result.  Every error is JSON ``{"message", "status"}``;
-nothing internal (no stack trace) ever reaches a client.
+the CLI and return their result.  Every error of the API is JSON ``{"message",
+"status"}``, every error of a page a Vietnamese HTML page; nothing internal (no
+stack trace) ever reaches a client.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -48,7 +49,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(422, f"Invalid request parameters: {where}", detail)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if web.wants_html(request):
+            return web.html_error(request, exc.status_code)
         return _error(exc.status_code, str(exc.detail))
 
     @app.exception_handler(Exception)

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from indexer.normalize import fold, nfc, normalize
 from kb.documents import document_detail
 from kb.errors import InvalidQueryError, NotFoundError
-from kb.highlight import highlight_spans
+from kb.highlight import highlight_spans, mark
 from kb.search import search as run_search
 from kb.store import DocumentFilters, Store
 
@@ -36,7 +36,6 @@ __all__ = [
     "facet_counts",
     "highlight",
     "html_error",
-    "match_spans",
     "merge_references",
     "passages_view",
     "router",
@@ -80,28 +79,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.;:!?…][”\"»)]?\s|\n")
 
 
-def match_spans(text: str, query: str) -> list[tuple[int, int]]:
-    """``kb.highlight``'s spans, without accent-blind matches of words the reader typed with accents.
-
-    Folding makes ``chi thi`` find ``Chỉ thị``, but a reader who typed ``Chỉ thị``
-    does not want every ``Chí`` of ``Hồ Chí Minh`` lit up; a word typed without
-    accents still matches every accented form.
-    """
-    words = _WORD.findall(nfc(query))
-    accented = {normalize(w).lower() for w in words if fold(w) != w.lower()}
-    strict = {fold(w) for w in accented} - {fold(w) for w in words if fold(w) == w.lower()}
-    return [(a, b) for a, b in highlight_spans(text, query)
-            if fold(text[a:b]) not in strict or normalize(text[a:b]).lower() in accented]
-
-
 def highlight(text: str, query: str | None) -> Markup:
     """``text`` HTML-escaped, with the query's words in ``<mark>``; safe to put in a page as is."""
-    out, last = [], 0
-    for start, end in match_spans(text, query) if query else []:
-        out += [escape(text[last:start]), "<mark>", escape(text[start:end]), "</mark>"]
-        last = end
-    out.append(escape(text[last:]))
-    return Markup("".join(out))
+    return Markup(mark(text, query, "<mark>", "</mark>", escape) if query else escape(text))
 
 
 def _best_anchor(spans: list[tuple[int, int]], limit: int) -> int:
@@ -119,7 +99,7 @@ def excerpt(text: str, query: str, limit: int = EXCERPT_CHARS) -> tuple[str, boo
     """
     if len(text) <= limit:
         return text, False
-    anchor = _best_anchor(match_spans(text, query), limit)
+    anchor = _best_anchor(highlight_spans(text, query), limit)
     start = 0
     if anchor > limit // 4:  # begin at the sentence holding the first match, or a little before it
         sentence = max((m.end() for m in _SENTENCE_END.finditer(text, 0, anchor)), default=0)
@@ -189,6 +169,7 @@ def page_url(path: str, **params: Any) -> str:
 
 # -- facets -------------------------------------------------------------------------------------
 FACET_LABELS = {"type": "Loại văn bản", "issuer": "Cơ quan ban hành", "year": "Năm ban hành"}
+FACET_SHOWN = 8          # values of one facet listed before "Xem thêm"
 
 
 @dataclass
@@ -205,6 +186,12 @@ class FacetGroup:
     label: str
     items: list[FacetItem] = field(default_factory=list)
     clear_url: str | None = None
+
+    def split(self, shown: int = FACET_SHOWN) -> tuple[list[FacetItem], list[FacetItem]]:
+        """The values listed at once and those folded under "Xem thêm": a long list of issuers
+        would push the other facets off the screen.  The active value is always listed."""
+        first = self.items[:shown] + [i for i in self.items[shown:] if i.active]
+        return first, [i for i in self.items[shown:] if not i.active]
 
 
 def _tally(values: Iterable[str | None], key: Callable[[str], str] = fold) -> dict[str, int]:

@@ -56,6 +56,11 @@ def test_unknown_is_404_json(server, path):
     assert response.status_code == 404 and response.json()["status"] == 404
 
 
+def test_unknown_page_is_a_vietnamese_html_404(server):
+    response = httpx.get(f"{server}/khong-co")
+    assert response.status_code == 404 and "text/html" in response.headers["content-type"]
+
+
 def test_bad_document_id_is_422(server):
     assert httpx.get(f"{server}/api/documents/abc").status_code == 422
 

@@ -17,9 +17,12 @@ import pytest
 from conftest import BULLETIN, PLAN
 
 from service.web import (
+    FacetGroup,
+    FacetItem,
+    PageFilters,
     excerpt,
+    facet_counts,
     highlight,
-    match_spans,
     merge_references,
     passages_view,
     sort_documents,
@@ -44,13 +47,6 @@ def test_highlight_escapes_and_marks():
         "&lt;b&gt;<mark>Chỉ</mark>&lt;/b&gt; <mark>05</mark> &amp; Hồ Chí Minh"
     html = str(highlight("<script>x</script> Chỉ thị 05", "<script> 05"))
     assert html == "&lt;<mark>script</mark>&gt;x&lt;/<mark>script</mark>&gt; Chỉ thị <mark>05</mark>"
-
-
-def test_accented_query_words_do_not_light_up_other_tones():
-    text = "Chỉ thị số 05 về học tập và làm theo Hồ Chí Minh"
-    assert [text[a:b] for a, b in match_spans(text, "Chỉ thị 05")][:1] == ["Chỉ"]
-    assert "Chí" not in [text[a:b] for a, b in match_spans(text, "Chỉ thị 05")]
-    assert "Chí" in [text[a:b] for a, b in match_spans(text, "chi thi 05")]  # typed without accents: every form
 
 
 def test_excerpt_keeps_short_passages_and_windows_long_ones_on_the_matches():
@@ -84,6 +80,22 @@ def test_documents_sort_by_date_with_undated_last():
     rows = [{"id": 1, "date": None}, {"id": 2, "date": "2019-05-01"}, {"id": 3, "date": "2020-12"}]
     assert [r["id"] for r in sort_documents(rows, "newest")] == [3, 2, 1]
     assert [r["id"] for r in sort_documents(rows, "oldest")] == [2, 3, 1]
+
+
+def test_long_facets_fold_the_rest_but_keep_the_active_value_listed():
+    group = FacetGroup("issuer", "Cơ quan ban hành", [FacetItem(f"Ban {i}", 1, "#", i == 10) for i in range(12)])
+    shown, more = group.split(8)
+    assert [i.label for i in shown] == [f"Ban {i}" for i in (*range(8), 10)]
+    assert [i.label for i in more] == ["Ban 8", "Ban 9", "Ban 11"]
+
+
+def test_facet_counts_are_documents_left_by_the_other_filters(corpus_kb):
+    counts = facet_counts(corpus_kb.store, PageFilters())
+    assert dict(counts["type"]) == {"Kế hoạch": 1, "Thông tin sinh hoạt nội bộ": 1} and counts["year"] == [("2020", 1)]
+    assert ("Ban Tuyên giáo", 1) in counts["issuer"]
+    planned = facet_counts(corpus_kb.store, PageFilters(type="kế hoạch"))  # folded, as the store filters
+    assert planned["year"] == [] and dict(planned["type"])["Thông tin sinh hoạt nội bộ"] == 1
+    assert PageFilters.parse("Kế hoạch", "", "20x0")[1] and PageFilters.parse("", "", "2020")[0].engine().since == "2020"
 
 
 # -- HTTP ---------------------------------------------------------------------------------------

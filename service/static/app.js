@@ -2,11 +2,10 @@
 (function () {
   "use strict";
 
-  // On a phone the filters start folded so the results come first (unless one is in use).
+  // On a phone the filters start folded so the results come first; the chips above them say what is in use.
   function foldFiltersOnPhone() {
     var facets = document.querySelector("details.facets");
-    if (!facets || !window.matchMedia("(max-width: 800px)").matches) return;
-    if (!document.querySelector(".facet-link.is-active")) facets.open = false;
+    if (facets && window.matchMedia("(max-width: 800px)").matches) facets.open = false;
   }
 
   // Opened from a search result with ?chunk=ID but no #chunk-ID: bring that passage into view.
