@@ -158,6 +158,7 @@ def _section_pieces(
 
 
 def _common_prefix(paths: list[list[str]]) -> list[str]:
+    """The headings all ``paths`` share: what is true of every part of a joined passage."""
     prefix = paths[0]
     for path in paths[1:]:
         common = 0

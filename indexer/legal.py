@@ -216,8 +216,9 @@ def annex_roles(text: str, debris: list[Span], lines: list[Line], headings: list
 _NAMED_TYPES = ("Hiến pháp", "Bộ luật", "Luật", "Pháp lệnh")
 # In old titles the name follows "về": "LUẬT CỦA QUỐC HỘI … SỐ 16/1999/QH10 VỀ SĨ QUAN …".
 _ABOUT = re.compile(r"(?:^của\b|\bsố\s+\S*\d).*?\bvề\s+(?P<name>.+)$", re.IGNORECASE)
-# A number and date printed inside a title: "thuế sử dụng đất nông nghiệp số 23-L/CTN ngày …".
-_NUMBER_TAIL = re.compile(r"\s+(?:số\s+\S*\d|ngày\s+\d).*$", re.IGNORECASE)
+# A number, date or session printed inside a title: "thuế sử dụng đất nông nghiệp số 23-L/CTN ngày …",
+# "lý lịch tư pháp của Quốc hội khóa XII, kỳ họp thứ 5".
+_NUMBER_TAIL = re.compile(r"\s+(?:số\s+\S*\d|ngày\s+\d|của Quốc hội\b).*$", re.IGNORECASE)
 
 
 def short_law_name(doc_type: str, subject: str) -> str:

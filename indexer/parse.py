@@ -9,6 +9,7 @@ from __future__ import annotations
 from .boilerplate import find_boilerplate
 from .chunk import chunk_sections
 from .garbled import find_garbled
+from .legal import citation_root
 from .metadata import document_card, extract_metadata
 from .model import Chunk, DocumentMeta, ParsedDocument, SourceText, Span
 from .references import extract_references
@@ -41,7 +42,8 @@ def parse_document(source: SourceText, boilerplate: frozenset[str] = frozenset()
     """Parse one document; ``boilerplate`` lines (learned over the whole folder) are left out."""
     text = _blank(source.text, find_boilerplate(source.text, boilerplate))
     meta = extract_metadata(text)
-    chunks = chunk_sections(text, parse_sections(text))
+    # Paths read like citations: "Luật Cư trú 2020 › Chương II › Điều 8 › Khoản 3".
+    chunks = chunk_sections(text, parse_sections(text), root=citation_root(meta))
     for chunk in chunks:
         chunk.issuer = chunk.issuer or meta.issuer
         chunk.references = extract_references(chunk.text)
