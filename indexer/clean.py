@@ -64,9 +64,24 @@ def find_debris(text: str) -> list[Span]:
     return [Span(start, end) for start, end in merged]
 
 
+_last_starts: tuple[list[Span] | None, list[int]] = (None, [])
+
+
+def _starts(debris: list[Span]) -> list[int]:
+    """Start offsets of ``debris`` for bisection, kept for the list last asked about.
+
+    One document's debris list is consulted once per paragraph and per chunk
+    edge; rebuilding the starts each time made table-heavy pages quadratic.
+    """
+    global _last_starts
+    if _last_starts[0] is not debris:
+        _last_starts = (debris, [d.start for d in debris])
+    return _last_starts[1]
+
+
 def _kept_pieces(text: str, span: Span, debris: list[Span]) -> list[str]:
     """The parts of ``span`` that are not debris, in order."""
-    starts = [d.start for d in debris]
+    starts = _starts(debris)
     i = max(bisect.bisect_right(starts, span.start) - 1, 0)
     pieces, pos = [], span.start
     while i < len(debris) and debris[i].start < span.end:
@@ -97,7 +112,7 @@ def display_text(text: str, spans: list[Span], debris: list[Span]) -> str:
 
 
 def _in_debris(pos: int, debris: list[Span]) -> Span | None:
-    i = bisect.bisect_right([d.start for d in debris], pos) - 1
+    i = bisect.bisect_right(_starts(debris), pos) - 1
     return debris[i] if i >= 0 and debris[i].end > pos else None
 
 
