@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from indexer.boilerplate import BoilerplateLines
 from indexer.model import SourceText
 from indexer.parse import parse_document
@@ -23,7 +25,7 @@ from indexer.read import read_file, unsupported_reason, walk_files
 
 from .errors import KbError, NotFoundError
 from .knowledge_base import KnowledgeBase
-from .store import matching_text
+from .store import matching_text, text_hash
 
 __all__ = ["FileOutcome", "IndexReport", "index_paths", "remove_document", "report_dict"]
 
@@ -152,7 +154,7 @@ def _index_file(run: _Run, path: Path, source: str) -> FileOutcome:
     if run.dry_run:
         return outcome
     with run.timer("embedding"):
-        vectors = kb.embedder.encode_passages([matching_text(c.section, c.text) for c in parsed.chunks])
+        vectors = _vectors(kb, [matching_text(c.section, c.text) for c in parsed.chunks])
     with run.timer("writing"):
         with kb.store.transaction():
             old_ids = kb.store.delete_document(previous[0]) if previous else []
@@ -161,6 +163,25 @@ def _index_file(run: _Run, path: Path, source: str) -> FileOutcome:
         kb.vectors.remove(old_ids)
         kb.vectors.add(chunk_ids, vectors)
     return outcome
+
+
+def _vectors(kb: KnowledgeBase, texts: list[str]) -> np.ndarray:
+    """Vectors for these texts, reusing the stored vector of any identical passage already indexed.
+
+    A changed file keeps most of its passages, and the same law arrives as
+    .docx and as .txt: only what is new goes through the model.
+    """
+    hashes = [text_hash(t) for t in texts]
+    present = kb.vectors.ids()
+    known = {h: i for h, i in kb.store.chunks_by_text_hash(sorted(set(hashes))).items() if i in present}
+    new = [n for n, h in enumerate(hashes) if h not in known]
+    vectors = np.empty((len(texts), kb.vectors.dimension), dtype="float32")
+    if new:
+        vectors[new] = kb.embedder.encode_passages([texts[n] for n in new])
+    reused = [n for n in range(len(texts)) if hashes[n] in known]
+    if reused:
+        vectors[reused] = kb.vectors.get([known[hashes[n]] for n in reused])
+    return vectors
 
 
 def _process(run: _Run, path: Path, source: str) -> FileOutcome:

@@ -12,6 +12,7 @@ query can prefer accented matches and an unaccented one still finds them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -57,10 +58,12 @@ CREATE TABLE IF NOT EXISTS chunks (
     char_start INTEGER NOT NULL,
     char_end INTEGER NOT NULL,
     page INTEGER,
+    text_hash TEXT NOT NULL,
     accented TEXT NOT NULL,
     folded TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
+CREATE INDEX IF NOT EXISTS chunks_text_hash ON chunks(text_hash);
 CREATE TABLE IF NOT EXISTS chunk_refs (
     chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
     key TEXT NOT NULL,
@@ -93,6 +96,11 @@ _DOCUMENT_FIELDS = (
 def matching_text(section: str, text: str) -> str:
     """What the lexical and dense legs see of a chunk: its heading path, then the passage."""
     return f"{section}\n{text}" if section else text
+
+
+def text_hash(matching: str) -> str:
+    """Identifies what a vector was computed from, so identical passages are embedded once."""
+    return hashlib.sha1(normalize(matching).encode("utf-8")).hexdigest()
 
 
 class DocumentFilters:
@@ -189,7 +197,8 @@ class Store:
         chunk_id = self.db["chunks"].insert({
             "document_id": doc_id, "ordinal": ordinal, "kind": chunk.kind, "section": chunk.section,
             "text": chunk.text, "issuer": chunk.issuer, "char_start": chunk.char_start,
-            "char_end": chunk.char_end, "page": chunk.page, "accented": normalize(text_for_matching).lower(),
+            "char_end": chunk.char_end, "page": chunk.page, "text_hash": text_hash(text_for_matching),
+            "accented": normalize(text_for_matching).lower(),
             "folded": fold(text_for_matching),
         }).last_pk
         refs = [
@@ -214,6 +223,12 @@ class Store:
 
     def all_chunk_ids(self) -> set[int]:
         return {r[0] for r in self.db.execute("SELECT id FROM chunks")}
+
+    def chunks_by_text_hash(self, hashes: list[str]) -> dict[str, int]:
+        """An existing chunk for each known hash: its vector can be reused instead of embedding again."""
+        rows = self.db.execute(
+            f"SELECT text_hash, max(id) FROM chunks WHERE text_hash IN ({_marks(hashes)}) GROUP BY text_hash", hashes)
+        return dict(rows.fetchall())
 
     def chunk_texts(self, ids: Iterable[int]) -> dict[int, str]:
         """Matching text (section + passage, NFC) of the given chunks, for re-embedding."""

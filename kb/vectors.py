@@ -44,6 +44,10 @@ class VectorIndex:
         self.index.add_with_ids(np.ascontiguousarray(vectors, dtype="float32"), np.asarray(ids, dtype="int64"))
         self.dirty = True
 
+    def get(self, ids: list[int]) -> np.ndarray:
+        """The stored vectors of these ids, in order (they must be present)."""
+        return np.vstack([self.index.reconstruct(int(i)) for i in ids]) if ids else np.empty((0, self.dimension), "float32")
+
     def remove(self, ids: list[int]) -> None:
         if ids:
             removed = self.index.remove_ids(faiss.IDSelectorBatch(np.asarray(ids, dtype="int64")))

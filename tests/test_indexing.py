@@ -148,3 +148,17 @@ def test_lines_repeated_across_the_folder_are_left_out(kb, tmp_path):
     texts = [c["text"] for d in kb.store.documents() for c in kb.store.chunks_of(d["id"])]
     assert not any("Bản quyền" in t for t in texts)
     assert any("cải cách hành chính" in t for t in texts)
+
+
+def test_identical_passages_reuse_their_vector(kb, folder, monkeypatch):
+    index_paths(kb, [folder])
+    copy = folder.parent / "copy"
+    copy.mkdir()
+    (copy / "ke-hoach-ban-sao.md").write_text((folder / PLAN).read_text())
+    embedded = []
+    original = kb.embedder.encode_passages
+    monkeypatch.setattr(kb.embedder, "encode_passages", lambda texts: embedded.extend(texts) or original(texts))
+    report = index_paths(kb, [copy])
+    assert report.count("indexed") == 1 and report.chunks >= 1
+    assert embedded == []  # every passage, and the card, is already in the index
+    assert _in_step(kb) and len(kb.store.documents()) == 2
