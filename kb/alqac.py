@@ -21,6 +21,7 @@ import math
 import os
 import re
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -31,7 +32,7 @@ from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
 from .config import Settings
 from .embedding import model_fingerprint
 from .errors import InvalidQueryError
-from .knowledge_base import KnowledgeBase
+from .knowledge_base import INDEX_FORMAT, KnowledgeBase
 from .model_convert import ensure_default_model
 from .questions import Question, QuestionSet
 from .store import matching_text
@@ -152,7 +153,7 @@ def _model_and_key(settings: Settings, passages: Path) -> tuple[str, str]:
     model = settings.model or str(ensure_default_model(settings.models_dir))
     fingerprint = model_fingerprint(Path(model)) if Path(model).is_dir() else model
     digest = hashlib.sha256(passages.read_bytes())
-    digest.update(f"\0{fingerprint}\0{BUILD_VERSION}\0{MAX_WORDS}".encode())
+    digest.update(f"\0{fingerprint}\0{INDEX_FORMAT}\0{BUILD_VERSION}\0{MAX_WORDS}".encode())
     return model, digest.hexdigest()[:16]
 
 
@@ -170,23 +171,34 @@ def _build(kb: KnowledgeBase, laws: list[dict], passages: Path, progress: Callab
         kb.save_vectors()
 
 
+def _open_cached(settings: Settings, folder: Path, model: str) -> KnowledgeBase | None:
+    """The index in ``folder`` if it was built to the end and the store still reads it (schema unchanged)."""
+    if not (folder / "built.json").exists():
+        return None
+    try:
+        return KnowledgeBase(replace(settings, home=folder, model=model))
+    except sqlite3.DatabaseError:
+        return None
+
+
 def open_index(settings: Settings, passages: Path, progress: Callable[[str], None] = lambda _: None
                ) -> tuple[KnowledgeBase, dict]:
-    """The cached ALQAC index for ``passages``, built first if needed; and what was built when, how fast."""
+    """The cached ALQAC index for ``passages``, built first if needed; and how long building it took."""
     model, key = _model_and_key(settings, passages)
     folder = settings.home / "eval" / f"alqac-{key}"
-    if not (folder / "built.json").exists():
+    kb = _open_cached(settings, folder, model)
+    if kb is None:
         laws = load_laws(passages)
         partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
         shutil.rmtree(partial, ignore_errors=True)
         started = time.perf_counter()
-        kb = KnowledgeBase(replace(settings, home=partial, model=model))
-        _build(kb, laws, passages, progress)
+        building = KnowledgeBase(replace(settings, home=partial, model=model))
+        _build(building, laws, passages, progress)
         built = {"seconds": round(time.perf_counter() - started, 1), "laws": len(laws),
-                 "articles": sum(len(law["articles"]) for law in laws), **kb.store.stats()}
-        kb.close()
-        (partial / "built.json").write_text(json.dumps({k: built[k] for k in ("seconds", "laws", "articles", "chunks")}))
+                 "articles": sum(len(law["articles"]) for law in laws), "chunks": building.store.stats()["chunks"]}
+        building.close()
+        (partial / "built.json").write_text(json.dumps(built))
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(partial, folder)
-    info = json.loads((folder / "built.json").read_text()) | {"folder": str(folder)}
-    return KnowledgeBase(replace(settings, home=folder, model=model)), info
+        kb = KnowledgeBase(replace(settings, home=folder, model=model))
+    return kb, json.loads((folder / "built.json").read_text()) | {"folder": str(folder)}
