@@ -26,7 +26,7 @@ import sqlite_utils
 from indexer.model import Chunk, ParsedDocument
 from indexer.normalize import fold, normalize
 
-from .errors import NotFoundError
+from .errors import IndexInconsistentError, NotFoundError
 
 __all__ = ["Store", "DocumentFilters"]
 
@@ -141,6 +141,21 @@ class DocumentFilters:
         return " AND ".join(clauses), params
 
 
+SCHEMA_VERSION = 2  # PRAGMA user_version; raise it with every change to _SCHEMA
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a database written by another version of kb, with what to do about it."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    empty = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents'").fetchone()[0] == 0
+    if empty:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    elif version != SCHEMA_VERSION:
+        raise IndexInconsistentError(
+            f"{path} was written by another version of kb (schema {version}, this kb reads {SCHEMA_VERSION}). "
+            f"Index into a new folder (--home), or delete {path.parent} and run `kb index` again.")
+
+
 class Store:
     """The SQLite side of an index folder."""
 
@@ -151,6 +166,7 @@ class Store:
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.create_function("kb_fold", 1, lambda v: fold(v) if v else "", deterministic=True)
+        _check_schema(conn, path)
         conn.executescript(_SCHEMA)
         self.db = sqlite_utils.Database(conn)
 

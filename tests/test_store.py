@@ -82,3 +82,25 @@ def test_references_and_citations(store):
     assert [r["full_key"] for r in store.references_of(1)] == ["CT:5:TW"]
     assert store.documents_by_key(["KH:131"]) == {"KH:131": 1, "KH:131:TU": 1}
     assert [d["id"] for d in store.citing_documents(1)] == [2]
+
+
+def test_database_of_another_schema_is_refused_with_instructions(tmp_path):
+    import sqlite3
+
+    from kb.errors import IndexInconsistentError
+
+    old = sqlite3.connect(tmp_path / "kb.sqlite")
+    old.execute("CREATE TABLE documents (id INTEGER PRIMARY KEY)")
+    old.commit()
+    old.close()
+    with pytest.raises(IndexInconsistentError, match="another version of kb"):
+        Store(tmp_path / "kb.sqlite")
+
+
+def test_new_database_gets_the_current_schema_version(tmp_path):
+    from kb.store import SCHEMA_VERSION
+
+    store = Store(tmp_path / "kb.sqlite")
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    store.close()
+    Store(tmp_path / "kb.sqlite").close()  # and opens again
