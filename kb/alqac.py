@@ -31,11 +31,11 @@ from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
 
 from .config import Settings
 from .embedding import model_fingerprint
-from .errors import InvalidQueryError
-from .knowledge_base import INDEX_FORMAT, KnowledgeBase
+from .errors import IndexInconsistentError, InvalidQueryError
+from .knowledge_base import KnowledgeBase
 from .model_convert import ensure_default_model
 from .questions import Question, QuestionSet
-from .store import matching_text
+from .store import SCHEMA_VERSION, matching_text
 
 __all__ = ["load_laws", "law_document", "load_questions", "article_of", "open_index", "PASSAGES_NAME"]
 
@@ -153,7 +153,7 @@ def _model_and_key(settings: Settings, passages: Path) -> tuple[str, str]:
     model = settings.model or str(ensure_default_model(settings.models_dir))
     fingerprint = model_fingerprint(Path(model)) if Path(model).is_dir() else model
     digest = hashlib.sha256(passages.read_bytes())
-    digest.update(f"\0{fingerprint}\0{INDEX_FORMAT}\0{BUILD_VERSION}\0{MAX_WORDS}".encode())
+    digest.update(f"\0{fingerprint}\0{SCHEMA_VERSION}\0{BUILD_VERSION}\0{MAX_WORDS}".encode())
     return model, digest.hexdigest()[:16]
 
 
@@ -177,8 +177,25 @@ def _open_cached(settings: Settings, folder: Path, model: str) -> KnowledgeBase 
         return None
     try:
         return KnowledgeBase(replace(settings, home=folder, model=model))
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, IndexInconsistentError):
         return None
+
+
+def _build_into(folder: Path, settings: Settings, model: str, passages: Path,
+                progress: Callable[[str], None]) -> None:
+    """Build beside ``folder``, then rename: an interrupted build is never taken for a finished one."""
+    laws = load_laws(passages)
+    partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    started = time.perf_counter()
+    kb = KnowledgeBase(replace(settings, home=partial, model=model))
+    _build(kb, laws, passages, progress)
+    built = {"seconds": round(time.perf_counter() - started, 1), "laws": len(laws),
+             "articles": sum(len(law["articles"]) for law in laws), "chunks": kb.store.stats()["chunks"]}
+    kb.close()
+    (partial / "built.json").write_text(json.dumps(built))
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(partial, folder)
 
 
 def open_index(settings: Settings, passages: Path, progress: Callable[[str], None] = lambda _: None
@@ -187,18 +204,8 @@ def open_index(settings: Settings, passages: Path, progress: Callable[[str], Non
     model, key = _model_and_key(settings, passages)
     folder = settings.home / "eval" / f"alqac-{key}"
     kb = _open_cached(settings, folder, model)
+    reused = kb is not None
     if kb is None:
-        laws = load_laws(passages)
-        partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
-        shutil.rmtree(partial, ignore_errors=True)
-        started = time.perf_counter()
-        building = KnowledgeBase(replace(settings, home=partial, model=model))
-        _build(building, laws, passages, progress)
-        built = {"seconds": round(time.perf_counter() - started, 1), "laws": len(laws),
-                 "articles": sum(len(law["articles"]) for law in laws), "chunks": building.store.stats()["chunks"]}
-        building.close()
-        (partial / "built.json").write_text(json.dumps(built))
-        shutil.rmtree(folder, ignore_errors=True)
-        os.replace(partial, folder)
+        _build_into(folder, settings, model, passages, progress)
         kb = KnowledgeBase(replace(settings, home=folder, model=model))
-    return kb, json.loads((folder / "built.json").read_text()) | {"folder": str(folder)}
+    return kb, json.loads((folder / "built.json").read_text()) | {"folder": str(folder), "reused": reused}

@@ -143,8 +143,11 @@ def evaluate_file(path: Path, settings: Settings, *, api: str | None = None, var
         kb, index = alqac.open_index(settings, passages_file, progress)
     else:
         kb = KnowledgeBase(settings)
-    systems = [_kb_system(None if api else kb, api, qset.fetch), _bm25_system(kb, qset.fetch)]
-    rows = _run(qset, [s for s in systems if s], variants)
+    try:
+        systems = [_kb_system(None if api else kb, api, qset.fetch), _bm25_system(kb, qset.fetch)]
+        rows = _run(qset, [s for s in systems if s], variants)
+    finally:
+        kb.close()
     return {"file": str(path), "via": api or "in-process", "questions": len(qset.questions), "index": index,
             "baseline": BM25_DESCRIPTION, "weights": vars(settings.weights), "variants": _summaries(rows, variants),
             "queries": rows}
@@ -162,7 +165,7 @@ def format_report(report: dict) -> str:
     if report["index"]:
         i = report["index"]
         lines.append(f"index {i['folder']}: {i['laws']} laws, {i['articles']} articles, {i['chunks']} passages, "
-                     f"built in {i['seconds']} s")
+                     f"built in {i['seconds']} s" + (" (reused)" if i["reused"] else ""))
     header = f"{'variant / kind':<24} {'':<5} {'n':>4} " + " ".join(f"{m:>7}" for m in METRICS)
     lines.append(header + f" {'p50 ms':>7} {'p95 ms':>7}")
     for variant, systems in report["variants"].items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from indexer.normalize import fold, normalize
 from indexer.references import extract_references
@@ -11,6 +12,10 @@ from indexer.references import extract_references
 __all__ = ["Query", "understand"]
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+# A Vietnamese syllable written without accents: onset, one to three vowels, coda.  English
+# words rarely fit ("what", "directive", "require" do not), which tells the two apart offline.
+_SYLLABLE = re.compile(r"(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(ch|ng|nh|[cmnpt])?")
+VIETNAMESE_SHARE = 0.75  # share of words that must read as Vietnamese syllables
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,17 @@ class Query:
     has_accents: bool
     keys: list[str]  # reference keys: "CT:5"
     full_keys: list[str]  # "CT:5:TW" where the query names the issuer
+
+    @property
+    def unaccented_vietnamese(self) -> bool:
+        """Vietnamese typed without accents (``chi thi 05 yeu cau gi``), not English or accented text.
+
+        The embedding model reads such a query poorly, so the dense leg weighs less for it.
+        """
+        words = [w for w in _TOKEN.findall(self.folded) if w.isalpha()]
+        if self.has_accents or not words:
+            return False
+        return sum(bool(_SYLLABLE.fullmatch(w)) for w in words) >= VIETNAMESE_SHARE * len(words)
 
     def _columns(self, accented: list[str], folded: list[str]) -> str:
         """Terms in the accented column as typed (if the query has accents) and in the folded one folded."""
@@ -47,8 +63,11 @@ class Query:
         """
         accented = _TOKEN.findall(self.normalized.lower())
         folded = _TOKEN.findall(self.folded)
-        pair = lambda tokens: [f'"{a} {b}"' for a, b in zip(tokens, tokens[1:])]  # noqa: E731
-        return self._columns(pair(accented), pair(folded)) if len(folded) > 1 else ""
+        return self._columns(_pairs(accented), _pairs(folded)) if len(folded) > 1 else ""
+
+
+def _pairs(tokens: list[str]) -> list[str]:
+    return [f'"{a} {b}"' for a, b in pairwise(tokens)]
 
 
 def understand(text: str) -> Query:

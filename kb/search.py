@@ -45,16 +45,16 @@ def legs(kb: KnowledgeBase, query: Query, allowed: set[int] | None) -> dict[str,
     found = {"lexical": _lexical(kb, query.fts_match(), n, allowed)}
     if weights.phrase:
         found["phrase"] = _lexical(kb, query.fts_phrases(), n, allowed)
-    if weights.dense_weight(query.has_accents):
+    if weights.dense_weight(query.unaccented_vietnamese):
         found["dense"] = kb.vectors.search(kb.embedder.encode_query(query.normalized), n, allowed)
     references = kb.store.reference_hits(query.keys, query.full_keys)
     found["reference"] = references if allowed is None else [h for h in references if h[0] in allowed]
     return found
 
 
-def fuse(found: dict[str, list[tuple[int, float]]], weights: Weights, has_accents: bool) -> list[tuple[int, float]]:
-    """The legs fused by the configured method; the dense leg weighs less for a query without accents."""
-    per_leg = {"lexical": weights.lexical, "phrase": weights.phrase, "dense": weights.dense_weight(has_accents),
+def fuse(found: dict[str, list[tuple[int, float]]], weights: Weights, unaccented: bool) -> list[tuple[int, float]]:
+    """The legs fused by the configured method; the dense leg weighs less for Vietnamese typed without accents."""
+    per_leg = {"lexical": weights.lexical, "phrase": weights.phrase, "dense": weights.dense_weight(unaccented),
                "reference": weights.reference}
     if weights.method == "rrf":
         return reciprocal_rank(found, per_leg, k=weights.rrf_k)
@@ -84,7 +84,7 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     validate_filters(filters)
     query = understand(text)
     allowed = kb.store.filtered_chunk_ids(filters) if filters else None
-    fused = fuse(legs(kb, query, allowed), kb.settings.weights, query.has_accents)
+    fused = fuse(legs(kb, query, allowed), kb.settings.weights, query.unaccented_vietnamese)
     return {"query": text, "results": render(kb, fused, k)}
 
 

@@ -6,13 +6,25 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-
 from conftest import BULLETIN, ROOT
+
 from kb import alqac
 from kb.baseline import BM25Baseline
 from kb.errors import InvalidQueryError
-from kb.evaluate import METRICS, evaluate_file, format_report, load_question_set, score_ranking
-from kb.variants import VARIANTS, half_accents, parse_variants, strip_accents, with_typos
+from kb.evaluate import (
+    METRICS,
+    evaluate_file,
+    format_report,
+    load_question_set,
+    score_ranking,
+)
+from kb.variants import (
+    VARIANTS,
+    half_accents,
+    parse_variants,
+    strip_accents,
+    with_typos,
+)
 
 ALQAC = ROOT.parent / "shared" / "data" / "alqac2023"
 
@@ -155,3 +167,28 @@ def test_evaluate_file_reports_kb_beside_bm25_for_each_variant(corpus_kb, tmp_pa
         assert set(systems) == {"kb", "bm25"} and systems["kb"]["overall"]["hit@1"] == 1.0
     text = format_report(report)
     assert "unaccented" in text and "bm25" in text and "ndcg@10" in text
+
+
+@pytest.mark.slow
+def test_alqac_index_is_built_once_then_reused_and_scored_by_article(tmp_path, model_path):
+    from kb.config import load_settings
+
+    questions = _tiny_alqac(tmp_path)
+    settings = load_settings(tmp_path / "home", model=str(model_path))
+    first = evaluate_file(questions, settings, variants=["typed"])
+    again = evaluate_file(questions, settings, variants=["typed"])
+    assert first["index"]["articles"] == 3 and not first["index"]["reused"] and again["index"]["reused"]
+    for system in ("kb", "bm25"):
+        assert again["variants"]["typed"][system]["overall"]["hit@1"] == 1.0
+    assert "(reused)" in format_report(again)
+
+
+@pytest.mark.slow
+def test_evaluate_through_the_api_gives_the_in_process_figures(corpus_kb, server):
+    path = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+    if not path.exists():
+        pytest.skip("../shared/eval/dev.jsonl is not here")
+    local = evaluate_file(path, corpus_kb.settings)
+    remote = evaluate_file(path, corpus_kb.settings, api=server)
+    assert remote["via"] == server
+    assert remote["variants"]["typed"]["kb"]["overall"] == local["variants"]["typed"]["kb"]["overall"]

@@ -33,3 +33,22 @@ def test_reciprocal_rank_uses_ranks_only():
     assert dict(fused)[1] == dict(fused)[2]
     fused = reciprocal_rank({"a": [(1, 1.0)], "b": [(2, 1.0)]}, {"a": 2, "b": 1})
     assert fused[0][0] == 1
+
+
+def test_fuse_weighs_the_dense_leg_by_how_the_query_was_typed():
+    from kb.config import Weights
+    from kb.search import fuse
+
+    found = {"lexical": [(1, 2.0), (2, 1.0)], "dense": [(2, 0.9), (1, 0.8)]}
+    weights = Weights(method="sum", lexical=1.0, phrase=0.0, dense=3.0, dense_unaccented=0.0)
+    assert fuse(found, weights, unaccented=False)[0][0] == 2
+    assert fuse(found, weights, unaccented=True)[0][0] == 1
+
+
+def test_fuse_counts_the_phrase_leg_with_its_weight():
+    from kb.config import Weights
+    from kb.search import fuse
+
+    found = {"lexical": [(1, 2.0), (2, 1.0)], "phrase": [(2, 5.0), (1, 1.0)]}
+    assert fuse(found, Weights(method="sum", lexical=1.0, phrase=2.0), unaccented=False)[0][0] == 2
+    assert fuse(found, Weights(method="sum", lexical=1.0, phrase=0.0), unaccented=False)[0][0] == 1

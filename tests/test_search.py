@@ -3,8 +3,8 @@
 import re
 
 import pytest
-
 from conftest import BULLETIN, PLAN
+
 from kb.errors import InvalidQueryError
 from kb.search import search
 from kb.store import DocumentFilters
@@ -68,3 +68,21 @@ def test_invalid_queries_are_refused(corpus_kb, query, k):
 def test_invalid_date_filter_is_refused(corpus_kb):
     with pytest.raises(InvalidQueryError, match="since"):
         search(corpus_kb, "x", 5, DocumentFilters(since="17/03/2020"))
+
+
+def test_phrases_pair_adjacent_syllables_in_both_columns():
+    from kb.query import understand
+
+    assert understand("Chỉ thị 05").fts_phrases() == (
+        'accented : ("chỉ thị" OR "thị 05") OR folded : ("chi thi" OR "thi 05")')
+    assert understand("chi thi").fts_phrases() == 'folded : ("chi thi")'
+    assert understand("5K").fts_phrases() == ""
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("chi thi 05 yeu cau gi", True), ("Nguoi xem duoi 16 tuoi duoc xem phim", True),
+    ("Chỉ thị 05 yêu cầu gì", False), ("what does Directive 05 require", False), ("Ke hoach 131-KH/TU", True)])
+def test_unaccented_vietnamese_is_told_from_english_and_accented_text(text, expected):
+    from kb.query import understand
+
+    assert understand(text).unaccented_vietnamese is expected
