@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from kb.config import default_home, load_settings
+from kb.config import Weights, default_home, load_settings
 
 
 def test_defaults_and_home_from_environment(tmp_path, monkeypatch):
@@ -11,7 +11,7 @@ def test_defaults_and_home_from_environment(tmp_path, monkeypatch):
     assert default_home() == tmp_path / "h"
     settings = load_settings()
     assert settings.home == (tmp_path / "h").resolve() and settings.model is None
-    assert settings.weights.method == "rrf" and settings.models_dir == settings.home / "models"
+    assert settings.weights == Weights() and settings.models_dir == settings.home / "models"
 
 
 def test_settings_file_then_environment_then_argument(tmp_path, monkeypatch):
