@@ -64,7 +64,7 @@ def fuse(found: dict[str, list[tuple[int, float]]], weights: Weights, unaccented
 def _result(rank: int, score: float, hit: dict) -> dict:
     document = {f: hit[f"doc_{f}"] for f in ("id", "title", "doc_type", "number", "issuer", "date", "source")}
     return {
-        "rank": rank, "score": round(score, 4), "text": hit["text"], "section": hit["section"],
+        "rank": rank, "score": round(score, 4), "chunk_id": hit["id"], "text": hit["text"], "section": hit["section"],
         "issuer": hit["issuer"] or document["issuer"], "kind": hit["kind"],
         "char_start": hit["char_start"], "char_end": hit["char_end"], "page": hit["page"], "document": document,
     }

@@ -21,6 +21,7 @@ class DocumentRef(BaseModel):
 class SearchResult(BaseModel):
     rank: int
     score: float
+    chunk_id: int = Field(description="The passage's id: stable, and the id of its vector")
     text: str = Field(description="The passage, as printed (NFC)")
     section: str = Field(description="Heading path, parts joined by ' › '")
     issuer: str | None = Field(description="Body that issued this passage (a bulletin article's own signature)")

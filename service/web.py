@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from indexer.normalize import fold, nfc, normalize
+from indexer.normalize import fold
 from kb.documents import document_detail
 from kb.errors import InvalidQueryError, NotFoundError
 from kb.highlight import highlight_spans, mark
@@ -75,7 +75,6 @@ def vn_int(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.;:!?…][”\"»)]?\s|\n")
 
 
@@ -249,23 +248,6 @@ def facet_groups(counts: dict[str, list[tuple[str, int]]], filters: PageFilters,
 
 
 # -- search results -----------------------------------------------------------------------------
-def chunk_ids(store: Store, results: list[dict]) -> list[int | None]:
-    """The chunk id of each result (found by document and offsets), for links to the passage.
-
-    Search results do not carry their chunk's id; offsets identify a body passage
-    within its document.  A document's metadata card has no place in the text: None.
-    """
-    by_doc: dict[int, dict[tuple[int, int], int]] = {}
-    ids = []
-    for r in results:
-        doc_id = r["document"]["id"]
-        if doc_id not in by_doc:
-            by_doc[doc_id] = {(c["char_start"], c["char_end"]): c["id"]
-                              for c in store.chunks_of(doc_id) if c["kind"] == "body"}
-        ids.append(by_doc[doc_id].get((r["char_start"], r["char_end"])) if r["kind"] == "body" else None)
-    return ids
-
-
 def result_view(result: dict, chunk_id: int | None, query: str) -> dict:
     """What ``_result.html`` shows of one search result."""
     short, cut = excerpt(result["text"], query)
@@ -427,7 +409,8 @@ def search_page(request: Request, q: str = "", doc_type: TypeParam = "", issuer:
         counts = facet_counts(kb.store, filters)
         if searching:
             found = run_search(kb, query, size, filters.engine())["results"]
-            ids = chunk_ids(kb.store, found)
+            # A document card has no place in the text to link to.
+            ids = [r["chunk_id"] if r["kind"] == "body" else None for r in found]
         else:
             recent = kb.store.documents(filters.engine())[:RECENT]
             stats = kb.store.stats()

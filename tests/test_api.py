@@ -6,7 +6,7 @@ import pytest
 from conftest import BULLETIN
 
 DOCUMENT_FIELDS = {"id", "title", "doc_type", "number", "issuer", "date", "source"}
-RESULT_FIELDS = {"rank", "score", "text", "section", "issuer", "kind", "char_start", "char_end", "page", "document"}
+RESULT_FIELDS = {"rank", "score", "chunk_id", "text", "section", "issuer", "kind", "char_start", "char_end", "page", "document"}
 
 
 def test_health(server):
