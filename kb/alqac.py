@@ -153,7 +153,7 @@ def _model_and_key(settings: Settings, passages: Path) -> tuple[str, str]:
     model = settings.model or str(ensure_default_model(settings.models_dir))
     fingerprint = model_fingerprint(Path(model)) if Path(model).is_dir() else model
     digest = hashlib.sha256(passages.read_bytes())
-    digest.update(f"\0{fingerprint}\0{SCHEMA_VERSION}\0{BUILD_VERSION}\0{MAX_WORDS}".encode())
+    digest.update(f"\0{fingerprint}\0{settings.backend}\0{SCHEMA_VERSION}\0{BUILD_VERSION}\0{MAX_WORDS}".encode())
     return model, digest.hexdigest()[:16]
 
 

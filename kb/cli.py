@@ -17,9 +17,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .access import LEVELS, Level
+from .check import CheckReport
 from .config import load_settings
 from .errors import KbError
 from .highlight import mark
+from .keys import DEFAULT_LEVEL, Role
 from .knowledge_base import KnowledgeBase
 
 app = typer.Typer(help="kb: find what Vietnamese directives, resolutions, plans and bulletins say.",
@@ -32,6 +35,9 @@ HomeOption = Annotated[Optional[Path], typer.Option("--home", envvar="KB_HOME",
 ModelOption = Annotated[Optional[str], typer.Option("--model", envvar="KB_MODEL",
                                                     help="sentence-transformers model name or path.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a listing.")]
+ViewOption = Annotated[Level, typer.Option(
+    "--access",
+    help="See the index as a caller allowed this level sees it (default: everything).")]
 
 
 def _open(home: Path | None, model: str | None = None) -> KnowledgeBase:
@@ -46,6 +52,12 @@ def _print_json(value: object) -> None:
 def index(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to index.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and parse only: report, embed and write nothing.")] = False,
+    follow_symlinks: Annotated[bool, typer.Option(
+        "--follow-symlinks",
+        help="Follow symbolic links that leave the folders given (reported and skipped otherwise).")] = False,
+    access: Annotated[Optional[Level], typer.Option(
+        "--access",
+        help="Level of files that neither their front matter nor a kb.toml gives one (default: public).")] = None,
     home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
 ) -> None:
     """Index files and folders; unchanged files are skipped, changed ones replaced."""
@@ -55,24 +67,36 @@ def index(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, disable=as_json) as progress:
         task = progress.add_task("Indexing", total=None)
-        report = index_paths(kb, paths, dry_run=dry_run, on_file=lambda o, done, total: progress.update(
-            task, completed=done, total=total, description=f"Indexing {o.source[-40:]}"))
+        report = index_paths(
+            kb, paths, dry_run=dry_run, follow_symlinks=follow_symlinks, access=access,
+            on_file=lambda o, done, total: progress.update(
+                task, completed=done, total=total, description=f"Indexing {o.source[-40:]}"))
     if as_json:
         _print_json(report_dict(report))
         return
     s = report.summary()
     if dry_run:
         console.print("[bold]Dry run[/]: nothing was embedded or written.")
-    console.print(f"[bold]{s['files']}[/] files: {s['indexed']} indexed, {s['unchanged']} unchanged, "
-                  f"{s['skipped']} skipped, {s['errors']} errors; {s['chunks']} chunks; "
-                  f"{s['garbled_chars_dropped']:,} garbled characters dropped")
+    console.print(_counts(s))
     console.print("Time: " + ", ".join(f"{k} {v:.2f}s" for k, v in s["seconds"].items()))
     if len(s["by_format"]) > 1:
         table = Table("type", "indexed", "unchanged", "skipped", "errors")
         for suffix, row in s["by_format"].items():
             table.add_row(suffix, *(str(row[k]) for k in ("indexed", "unchanged", "skipped", "error")))
         console.print(table)
-    for problem in s["problems"]:
+    _print_problems(s["problems"])
+
+
+def _counts(summary: dict) -> str:
+    """One line of an indexing run's counts, from its summary (``IndexReport.summary`` or the stored last run)."""
+    return (f"[bold]{summary['files']}[/] files: {summary['indexed']} indexed, {summary['unchanged']} unchanged, "
+            f"{summary['skipped']} skipped, {summary['errors']} errors; {summary['chunks']} chunks; "
+            f"{summary['garbled_chars_dropped']:,} garbled characters dropped")
+
+
+def _print_problems(problems: list[dict]) -> None:
+    """Each file a run skipped or could not read, by name, with the reason."""
+    for problem in problems:
         console.print(f"  [yellow]{problem['status']}[/] {escape(problem['source'])}: {escape(problem['reason'])}")
 
 
@@ -85,6 +109,7 @@ def search(
     since: Annotated[Optional[str], typer.Option(help="Issued on or after (YYYY[-MM[-DD]]).")] = None,
     until: Annotated[Optional[str], typer.Option(help="Issued on or before (YYYY[-MM[-DD]]).")] = None,
     number: Annotated[Optional[str], typer.Option(help="Document number, e.g. 131-KH/TU.")] = None,
+    access: ViewOption = LEVELS[-1],
     home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
 ) -> None:
     """Search passages; each comes with its document, number, date and issuing body."""
@@ -92,7 +117,7 @@ def search(
     from .store import DocumentFilters
 
     kb = _open(home, model)
-    response = run_search(kb, query, k, DocumentFilters(doc_type, issuer, since, until, number))
+    response = run_search(kb, query, k, DocumentFilters(doc_type, issuer, since, until, number, access=access))
     if as_json:
         _print_json(response)
         return
@@ -114,16 +139,16 @@ def _print_result(result: dict, query: str) -> None:
 
 
 @app.command()
-def show(doc_id: int, home: HomeOption = None, as_json: JsonOption = False) -> None:
+def show(doc_id: int, access: ViewOption = LEVELS[-1], home: HomeOption = None, as_json: JsonOption = False) -> None:
     """Show one document: its metadata, references and passages."""
     from .documents import document_detail
 
-    detail = document_detail(_open(home), doc_id)
+    detail = document_detail(_open(home), doc_id, access)
     if as_json:
         _print_json(detail)
         return
     for name in ("title", "doc_type", "number", "issuer", "issuer_parent", "date", "place", "signer",
-                 "signer_position", "subject", "source"):
+                 "signer_position", "subject", "source", "access"):
         if detail.get(name):
             console.print(f"[bold]{name}[/]: {escape(str(detail[name]))}")
     refs = ", ".join(r["printed"] for r in detail["references"])
@@ -134,16 +159,18 @@ def show(doc_id: int, home: HomeOption = None, as_json: JsonOption = False) -> N
 
 
 @app.command()
-def documents(home: HomeOption = None, as_json: JsonOption = False) -> None:
+def documents(access: ViewOption = LEVELS[-1], home: HomeOption = None, as_json: JsonOption = False) -> None:
     """List the indexed documents."""
-    rows = _open(home).store.documents()
+    from .store import DocumentFilters
+
+    rows = _open(home).store.documents(DocumentFilters(access=access))
     if as_json:
         _print_json(rows)
         return
-    table = Table("id", "type", "number", "date", "issuer", "title", "chunks", "source")
+    table = Table("id", "type", "number", "date", "issuer", "title", "chunks", "access", "source")
     for r in rows:
         table.add_row(*(escape(str(r[c] or "")) for c in
-                        ("id", "doc_type", "number", "date", "issuer", "title", "chunks", "source")))
+                        ("id", "doc_type", "number", "date", "issuer", "title", "chunks", "access", "source")))
     console.print(table)
 
 
@@ -164,8 +191,12 @@ def stats(home: HomeOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         _print_json(figures)
         return
+    last_run = figures.pop("last_run", None)
     for name, value in figures.items():
         console.print(f"[bold]{name}[/]: {escape(json.dumps(value, ensure_ascii=False))}")
+    if last_run:
+        console.print("[bold]last run[/]: " + _counts(last_run))
+        _print_problems(last_run["problems"])
 
 
 @app.command()
@@ -203,6 +234,116 @@ def evaluate(
         _print_json(report)
     else:
         print(format_report(report))
+
+
+@app.command(name="check")
+def check_index(
+    repair: Annotated[bool, typer.Option("--repair", help="Mend what can be rebuilt from kb.sqlite "
+                                                           "(takes the write lock).")] = False,
+    home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
+) -> None:
+    """Verify the index folder (SQLite, full-text index, vectors, model, leftovers); exit 1 on any problem."""
+    from .check import check
+
+    _print_check(check(load_settings(home, model), repair=repair), as_json)
+
+
+def _print_check(report: CheckReport, as_json: bool) -> None:
+    """Each finding on a line, then exit 1 unless all are sound: the check's (and a restore's) output."""
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        console.print(f"[bold]{escape(report.home)}[/]")
+        for f in report.findings:
+            state = "[green]repaired[/]" if f.repaired else "[green]ok[/]" if f.ok else "[red]PROBLEM[/]"
+            detail = f"{f.detail} (was: {f.repaired})" if f.repaired else f.detail
+            hint = f" [dim]→ --repair: {f.fix}[/]" if not f.ok and f.fix else ""
+            console.print(f"  {state:<20} {f.name:<11} {escape(detail)}{hint}", highlight=False, soft_wrap=True)
+        console.print("Sound." if report.ok else f"[red]{len(report.problems)} problem(s).[/]")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def backup(
+    destination: Annotated[Path, typer.Argument(help="A new folder for the snapshot.")],
+    home: HomeOption = None,
+) -> None:
+    """Copy the index (database, vectors, model record) consistently while it keeps serving."""
+    from .backup import backup as run_backup
+
+    report = run_backup(load_settings(home), destination)
+    sizes = ", ".join(f"{name} {size:,} B" for name, size in report.files.items())
+    console.print(f"Backed up {escape(report.source)} to {escape(report.destination)}: {escape(sizes)}", soft_wrap=True)
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="A folder made by `kb backup`.")],
+    home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
+) -> None:
+    """Replace the index with a snapshot, after checking it; refused while a writer holds the folder."""
+    from .backup import restore as run_restore
+
+    report = run_restore(load_settings(home, model), source)
+    if not as_json:
+        console.print(f"Restored {escape(str(source))} into {escape(report.home)}; restart `kb serve` if it runs.")
+    _print_check(report, as_json)
+
+
+keys_app = typer.Typer(help="API keys for `kb serve`: writes need an editor key, key management an admin key.",
+                       no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("add")
+def keys_add(
+    name: Annotated[str, typer.Argument(help="Who or what the key is for, e.g. 'van-phong'.")],
+    role: Annotated[Role, typer.Option("--role",
+                                      help="reader: search and read; editor: also add and remove documents; "
+                                           "admin: also manage keys.")],
+    level: Annotated[Level, typer.Option("--level",
+                                       help="The highest document level the key sees.")] = DEFAULT_LEVEL,
+    home: HomeOption = None, as_json: JsonOption = False,
+) -> None:
+    """Make a key and print its secret, this once: only its hash is kept."""
+    from dataclasses import asdict
+
+    from .keys import create_key
+
+    key, secret = create_key(_open(home).store, name, role, level)
+    if as_json:
+        _print_json({"key": asdict(key), "secret": secret})
+        return
+    err.print(f"Key [bold]{escape(name)}[/] ({role}, sees documents up to {level}). "
+              "Copy the secret now: it is not shown again.")
+    print(secret)
+
+
+@keys_app.command("list")
+def keys_list(home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """List the keys (never their secrets), revoked ones last."""
+    from dataclasses import asdict
+
+    from .keys import list_keys
+
+    keys = list_keys(_open(home).store)
+    if as_json:
+        _print_json([asdict(k) for k in keys])
+        return
+    table = Table("name", "prefix", "role", "level", "created", "revoked")
+    for k in keys:
+        table.add_row(escape(k.name), k.prefix, k.role, k.level, k.created_at, k.revoked_at or "")
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")], home: HomeOption = None) -> None:
+    """Revoke a key: the service refuses it from the next request on."""
+    from .keys import revoke_key
+
+    revoke_key(_open(home).store, name)
+    console.print(f"Revoked the key {escape(name)}.")
 
 
 def main() -> None:

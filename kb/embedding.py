@@ -12,7 +12,7 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -23,13 +23,15 @@ from kb.model_convert import DEFAULT_MODEL_NAME, ensure_default_model
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-__all__ = ["Embedder", "load_embedder", "model_fingerprint"]
+__all__ = ["BACKENDS", "DEFAULT_BACKEND", "Embedder", "load_embedder", "model_fingerprint"]
 
 # Set before huggingface_hub reads them at import time; nothing kb does may download.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 QUERY_CACHE_SIZE = 1024
+BACKENDS = ("onnx-int8", "torch")
+DEFAULT_BACKEND = "onnx-int8"  # ~3× the indexing pace of fp32 at the same retrieval quality (README: Speed)
 
 # Files that decide what a model computes; READMEs and caches do not.
 _WEIGHT_SUFFIXES = {".json", ".safetensors", ".bin", ".model", ".txt", ".pt", ".pth"}
@@ -38,67 +40,92 @@ _CACHE_ABOVE_BYTES = 1 << 20  # re-hashing small files is cheaper than keeping t
 
 
 class Embedder:
-    """Wraps a SentenceTransformer; texts are NFC-normalised first (the tokenizer loses tone marks on NFD)."""
+    """Model name, prompts and a runner; texts are NFC-normalised first (the tokenizer loses tone marks on NFD)."""
 
-    def __init__(self, model: SentenceTransformer, name: str, fingerprint: str) -> None:
-        self._model = model
+    def __init__(self, model: SentenceTransformer, name: str, fingerprint: str, runner: Runner | None = None) -> None:
         self.name = name
         self.fingerprint = fingerprint
+        self.backend = "torch" if runner is None else "onnx-int8"
         self.dimension = int(model.get_embedding_dimension())
         self.max_seq_length = int(model.max_seq_length)
+        self._runner = runner or TorchRunner(model)
         prompts = model.prompts or {}
         # e5 calls documents "passage"; sentence-transformers 6 models call them "document".
         self._passage_prompt = prompts.get("passage", prompts.get("document"))
         self._query_prompt = prompts.get("query")
         self._cached_query = lru_cache(maxsize=QUERY_CACHE_SIZE)(self._embed_query)
 
-    def encode_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """Embed documents; batches hold texts of similar token length so little is spent on padding."""
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.empty((0, self.dimension), dtype=np.float32)
-        normalised = [nfc(text) for text in texts]
-        order = self._longest_first(normalised)
-        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
-            vectors[batch] = self._encode([normalised[i] for i in batch], self._passage_prompt)
-        return vectors
+        return self._runner.encode([nfc(text) for text in texts], self._passage_prompt)
 
     def encode_query(self, text: str) -> np.ndarray:
         """Embed a search query; repeated queries (paging, the service) come from a bounded cache."""
         return self._cached_query(nfc(text)).copy()
 
     def _embed_query(self, text: str) -> np.ndarray:
-        return self._encode([text], self._query_prompt)[0]
+        return self._runner.encode([text], self._query_prompt)[0]
+
+
+class Runner(Protocol):
+    def encode(self, texts: list[str], prompt: str | None) -> np.ndarray:
+        """Unit vectors, one row per text, in the order given."""
+
+
+class TorchRunner:
+    """sentence-transformers in fp32 PyTorch: any model it loads, at the pace of plain fp32."""
+
+    def __init__(self, model: SentenceTransformer, batch_size: int = 32) -> None:
+        self._model = model
+        self._batch_size = batch_size
+
+    def encode(self, texts: list[str], prompt: str | None) -> np.ndarray:
+        """Batches hold texts of similar token length so little is spent on padding."""
+        order = self._longest_first(texts)
+        vectors = np.empty((len(texts), self._model.get_embedding_dimension()), dtype=np.float32)
+        for start in range(0, len(order), self._batch_size):
+            batch = order[start : start + self._batch_size]
+            vectors[batch] = self._model.encode(
+                [texts[i] for i in batch],
+                prompt=prompt,
+                batch_size=len(batch),
+                convert_to_numpy=True,
+                normalize_embeddings=True,  # models without a Normalize module still give unit vectors
+                show_progress_bar=False,
+            )
+        return vectors
 
     def _longest_first(self, texts: list[str]) -> np.ndarray:
         """Order by token count, not characters: Vietnamese words vary a lot in tokens per letter."""
         encoded = self._model.tokenizer(
-            texts, add_special_tokens=False, truncation=True, max_length=self.max_seq_length
+            texts, add_special_tokens=False, truncation=True, max_length=int(self._model.max_seq_length)
         )
         lengths = np.fromiter((len(ids) for ids in encoded["input_ids"]), dtype=np.int64, count=len(texts))
         return np.argsort(-lengths, kind="stable")
 
-    def _encode(self, texts: list[str], prompt: str | None) -> np.ndarray:
-        vectors = self._model.encode(
-            texts,
-            prompt=prompt,
-            batch_size=len(texts),
-            convert_to_numpy=True,
-            normalize_embeddings=True,  # models without a Normalize module still give unit vectors
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
 
+def load_embedder(model: str | None, models_dir: Path, backend: str = DEFAULT_BACKEND) -> Embedder:
+    """Load the default model (``None``) or a sentence-transformers name or folder, offline.
 
-def load_embedder(model: str | None, models_dir: Path) -> Embedder:
-    """Load the default model (``None``) or a sentence-transformers name or folder, offline."""
+    The fingerprint names the backend too (``…+onnx-int8``): int8 vectors are close to the
+    fp32 ones (cosine ≥ 0.99) but not equal, and an index should not silently mix the two.
+    """
+    if backend not in BACKENDS:
+        raise ModelError(f"unknown embedding backend {backend!r}: use one of {', '.join(BACKENDS)}")
     if model is None:
         folder, name = ensure_default_model(Path(models_dir)), DEFAULT_MODEL_NAME
     else:
         folder, name = _local_folder(model), model
     sentence_model = _load_sentence_transformer(folder, name)
-    return Embedder(sentence_model, name, model_fingerprint(folder))
+    fingerprint = model_fingerprint(folder)
+    if backend == "torch":
+        return Embedder(sentence_model, name, fingerprint)
+    from .onnx_int8 import RECIPE, OnnxInt8Runner, ensure_int8_graph
+
+    graph = ensure_int8_graph(sentence_model, folder, fingerprint, Path(models_dir))
+    runner = OnnxInt8Runner(sentence_model, graph)
+    return Embedder(sentence_model, name, f"{fingerprint}+{RECIPE}", runner)
 
 
 def _local_folder(model: str) -> Path:

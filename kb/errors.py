@@ -7,10 +7,13 @@ __all__ = [
     "ModelError",
     "ModelMismatchError",
     "UnreadableFileError",
+    "LimitExceededError",
     "NotFoundError",
     "InvalidQueryError",
     "IndexInconsistentError",
     "IndexBusyError",
+    "StorageError",
+    "SnapshotError",
     "ConfigError",
 ]
 
@@ -31,6 +34,10 @@ class UnreadableFileError(KbError):
     """A file cannot be read or decoded; the message says why and what to do."""
 
 
+class LimitExceededError(UnreadableFileError):
+    """A file over one of the configured ``Limits`` (size, pages, nesting...): skipped, not broken."""
+
+
 class NotFoundError(KbError):
     """A document or chunk id that is not in the index."""
 
@@ -45,6 +52,14 @@ class IndexInconsistentError(KbError):
 
 class IndexBusyError(KbError):
     """Another process holds the index folder's write lock."""
+
+
+class StorageError(KbError):
+    """Writing to the index folder failed (disk full, I/O error): the run stops, the last committed state stays."""
+
+
+class SnapshotError(KbError):
+    """A backup or restore that cannot be done as asked (destination not empty, snapshot failing the check)."""
 
 
 class ConfigError(KbError, ValueError):

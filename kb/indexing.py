@@ -13,17 +13,20 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from indexer import front_matter
 from indexer.boilerplate import BoilerplateLines
 from indexer.model import SourceText
 from indexer.parse import parse_document
 from indexer.read import read_file, unsupported_reason, walk_files
+from indexer.readers.limits import check_limit
 
-from .errors import KbError, NotFoundError
+from .access import FOLDER_FILE, LevelPolicy
+from .errors import KbError, LimitExceededError, NotFoundError, StorageError
 from .knowledge_base import KnowledgeBase
 from .store import matching_text, text_hash
 
@@ -38,11 +41,12 @@ STAGES = ("reading", "chunking", "embedding", "writing")
 @dataclass
 class FileOutcome:
     source: str
-    status: str  # "indexed", "unchanged", "skipped" (unsupported type), "error"
+    status: str  # "indexed", "unchanged", "skipped" (unsupported type, over a limit, a link not followed), "error"
     chunks: int = 0
     garbled_chars: int = 0
     reason: str | None = None
     document_id: int | None = None
+    access: str | None = None  # the document's level; None when the file was not read (show it only to admins)
 
     @property
     def format(self) -> str:
@@ -83,7 +87,8 @@ class IndexReport:
             "skipped": self.count("skipped"), "errors": self.count("error"), "chunks": self.chunks,
             "garbled_chars_dropped": self.garbled_chars, "by_format": self.by_format(),
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
-            "problems": [{"source": f.source, "status": f.status, "reason": f.reason} for f in self.errors],
+            "problems": [{"source": f.source, "status": f.status, "reason": f.reason, "access": f.access}
+                         for f in self.errors],
         }
 
 
@@ -98,15 +103,30 @@ class _Timer:
         self.report.seconds[self.stage] += time.perf_counter() - self.start
 
 
-def _files(paths: Iterable[Path]) -> list[tuple[Path, str]]:
-    """Every file to consider, with its path relative to the folder it was found in."""
+@dataclass(frozen=True)
+class _File:
+    path: Path
+    source: str  # relative to the folder it was found in
+    root: Path  # the path given to index_paths it was found under
+    skip: str | None = None  # why the walk passed it over (a link leaving the folder, a folder it cannot open)
+
+
+def _files(paths: Iterable[Path], follow_symlinks: bool) -> list[_File]:
+    """Every file to consider (not the folders' ``kb.toml``), with its path relative to the folder it was found in."""
     found = []
     for root in paths:
         if not root.exists():
             raise NotFoundError(f"No such file or folder: {root}")
         base = root.parent if root.is_file() else root
-        found += [(path, path.relative_to(base).as_posix()) for path in walk_files(root)]
+        found += [_File(entry.path, _shown(entry.path.relative_to(base)), root, entry.skip)
+                  for entry in walk_files(root, follow_symlinks=follow_symlinks)
+                  if entry.path.name != FOLDER_FILE]  # a folder's settings, not a document
     return found
+
+
+def _shown(relative: Path) -> str:
+    """A path as text that can be stored and printed: bytes of a name that are not UTF-8 become U+FFFD."""
+    return relative.as_posix().encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 @dataclass
@@ -116,50 +136,60 @@ class _Run:
     kb: KnowledgeBase
     report: IndexReport
     dry_run: bool
+    levels: LevelPolicy = field(default_factory=LevelPolicy)
     boilerplate: frozenset[str] = frozenset()
 
     def timer(self, stage: str) -> _Timer:
         return _Timer(self.report, stage)
 
-    def read(self, path: Path) -> SourceText:
-        return read_file(path, max_bytes=self.kb.settings.limits.max_file_bytes)
+    def read(self, path: Path) -> tuple[SourceText, dict[str, str]]:
+        """The file's text without its front matter (``.md``, ``.txt``), and the front matter's values."""
+        document = read_file(path, limits=self.kb.settings.limits)
+        if path.suffix.lower() not in front_matter.SUFFIXES:
+            return document, {}
+        values, text = front_matter.split_front_matter(document.text)
+        return replace(document, text=text), values
 
 
-def _learn_boilerplate(run: _Run, files: list[tuple[Path, str]]) -> frozenset[str]:
+def _learn_boilerplate(run: _Run, files: list[_File]) -> frozenset[str]:
     """First pass over the files: lines that repeat across many of them (site notices, templates)."""
     counter = BoilerplateLines()
     with run.timer("reading"):
-        for path, _ in files:
-            if unsupported_reason(path) is None:
+        for file in files:
+            if file.skip is None and unsupported_reason(file.path) is None:
                 try:
-                    counter.add(run.read(path).text)
-                except KbError:
-                    continue  # the second pass reports it
+                    counter.add(run.read(file.path)[0].text)
+                except Exception:  # noqa: BLE001 - whatever it is, the second pass reports it by name
+                    continue
     return counter.lines()
 
 
-def _index_file(run: _Run, path: Path, source: str) -> FileOutcome:
-    kb = run.kb
+def _index_file(run: _Run, file: _File) -> FileOutcome:
+    kb, path, source = run.kb, file.path, file.source
     with run.timer("reading"):
-        document = run.read(path)
+        document, values = run.read(path)
+        access = run.levels.level(path, file.root, values)
         content_hash = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
         key = str(path.resolve())
         previous = kb.store.document_hash(key)
     if previous and previous[1] == content_hash:
-        return FileOutcome(source, "unchanged", document_id=previous[0])
+        if not run.dry_run:  # the text is the same, its level may not be (a kb.toml changed)
+            kb.store.set_access(previous[0], access)
+        return FileOutcome(source, "unchanged", document_id=previous[0], access=access)
     with run.timer("chunking"):
         parsed = parse_document(document, run.boilerplate)
+        check_limit(kb.settings.limits, "max_passages", len(parsed.chunks), "passages")
     outcome = FileOutcome(source, "indexed", chunks=sum(1 for c in parsed.chunks if c.kind == "body"),
-                          garbled_chars=parsed.garbled_chars)
+                          garbled_chars=parsed.garbled_chars, access=access)
     if run.dry_run:
         return outcome
     with run.timer("embedding"):
         vectors = _vectors(kb, [matching_text(c.section, c.text) for c in parsed.chunks])
     with run.timer("writing"):
-        with kb.store.transaction():
+        with kb.storing(), kb.store.transaction():
             old_ids = kb.store.delete_document(previous[0]) if previous else []
             outcome.document_id, chunk_ids = kb.store.add_document(
-                parsed, path=key, source=source, content_hash=content_hash)
+                parsed, path=key, source=source, content_hash=content_hash, access=access)
         kb.vectors.remove(old_ids)
         kb.vectors.add(chunk_ids, vectors)
     return outcome
@@ -174,31 +204,38 @@ def _vectors(kb: KnowledgeBase, texts: list[str]) -> np.ndarray:
     hashes = [text_hash(t) for t in texts]
     present = kb.vectors.ids()
     known = {h: i for h, i in kb.store.chunks_by_text_hash(sorted(set(hashes))).items() if i in present}
-    new = [n for n, h in enumerate(hashes) if h not in known]
+    first_of = {h: n for n, h in reversed(list(enumerate(hashes)))}  # a passage repeated in the file: once
+    new = sorted(n for h, n in first_of.items() if h not in known)
     vectors = np.empty((len(texts), kb.vectors.dimension), dtype="float32")
     if new:
         vectors[new] = kb.embedder.encode_passages([texts[n] for n in new])
+    copies = [n for n, h in enumerate(hashes) if h not in known and first_of[h] != n]
+    vectors[copies] = vectors[[first_of[hashes[n]] for n in copies]]
     reused = [n for n in range(len(texts)) if hashes[n] in known]
     if reused:
         vectors[reused] = kb.vectors.get([known[hashes[n]] for n in reused])
     return vectors
 
 
-def _process(run: _Run, path: Path, source: str) -> FileOutcome:
-    reason = unsupported_reason(path)
+def _process(run: _Run, file: _File) -> FileOutcome:
+    reason = file.skip or unsupported_reason(file.path)
     if reason:
-        return FileOutcome(source, "skipped", reason=reason)
+        return FileOutcome(file.source, "skipped", reason=reason)
     try:
-        return _index_file(run, path, source)
+        return _index_file(run, file)
+    except StorageError:
+        raise  # the disk, not the file: every later file would fail the same way
+    except LimitExceededError as exc:
+        return FileOutcome(file.source, "skipped", reason=str(exc))
     except KbError as exc:
-        return FileOutcome(source, "error", reason=str(exc))
+        return FileOutcome(file.source, "error", reason=str(exc))
     except Exception as exc:  # a bug on one odd file must not lose the run: report it by name
-        return FileOutcome(source, "error", reason=f"internal error: {type(exc).__name__}: {exc}")
+        return FileOutcome(file.source, "error", reason=f"internal error: {type(exc).__name__}: {exc}")
 
 
-def _each_file(run: _Run, files: list[tuple[Path, str]], on_file: ProgressCallback | None) -> None:
-    for done, (path, source) in enumerate(files, start=1):
-        run.report.files.append(_process(run, path, source))
+def _each_file(run: _Run, files: list[_File], on_file: ProgressCallback | None) -> None:
+    for done, file in enumerate(files, start=1):
+        run.report.files.append(_process(run, file))
         if not run.dry_run and run.kb.vectors.dirty and done % SAVE_EVERY == 0:
             run.kb.save_vectors()
         if on_file:
@@ -207,14 +244,19 @@ def _each_file(run: _Run, files: list[tuple[Path, str]], on_file: ProgressCallba
 
 def index_paths(
     kb: KnowledgeBase, paths: Iterable[Path], *, on_file: ProgressCallback | None = None, dry_run: bool = False,
+    access: str | None = None, follow_symlinks: bool = False,
 ) -> IndexReport:
     """Index every supported file under ``paths``; ``on_file(outcome, done, total)`` reports progress.
 
     ``dry_run`` reads and parses every file and reports what would be indexed,
     without embedding or writing anything: a quick check of a large folder.
+    ``access`` is the level of files that neither front matter nor a
+    ``kb.toml`` gives one (``kb.access``; ``None``: public).
+    ``follow_symlinks`` follows links that leave the folders given (never
+    followed otherwise; each one is reported).
     """
-    run = _Run(kb, IndexReport(), dry_run)
-    files = _files(paths)
+    run = _Run(kb, IndexReport(), dry_run, LevelPolicy(access))
+    files = _files(paths, follow_symlinks)
     if len(files) >= BOILERPLATE_MIN_FILES:
         run.boilerplate = _learn_boilerplate(run, files)
     if dry_run:
@@ -222,11 +264,14 @@ def index_paths(
         return run.report
     with kb.writing():
         kb.vectors  # noqa: B018 - open (and mend) the vector file before writing to it
-        _each_file(run, files, on_file)
-        if kb.vectors.dirty:
-            with run.timer("writing"):
-                kb.save_vectors()
-        kb.store.set_meta("last_run", json.dumps(run.report.summary(), ensure_ascii=False))
+        try:
+            _each_file(run, files, on_file)
+        finally:  # also when interrupted (Ctrl-C): the files committed so far keep their vectors
+            if kb.vectors.dirty:
+                with run.timer("writing"):
+                    kb.save_vectors()
+        with kb.storing():
+            kb.store.set_meta("last_run", json.dumps(run.report.summary(), ensure_ascii=False))
     return run.report
 
 

@@ -20,17 +20,21 @@ import fcntl
 import json
 import logging
 import os
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from .config import Settings
 from .embedding import Embedder, load_embedder
-from .errors import IndexBusyError, IndexInconsistentError, ModelMismatchError
+from .errors import IndexBusyError, IndexInconsistentError, ModelMismatchError, StorageError
 from .store import Store
 from .vectors import VectorIndex
 
-__all__ = ["KnowledgeBase", "INDEX_FORMAT"]
+__all__ = ["KnowledgeBase", "INDEX_FORMAT", "write_lock"]
 
 INDEX_FORMAT = 1
 log = logging.getLogger("kb")
@@ -43,7 +47,8 @@ class KnowledgeBase:
         self.store = Store(settings.home / "kb.sqlite")
         self._embedder: Embedder | None = None
         self._vectors: VectorIndex | None = None
-        self._vectors_mtime: int | None = None
+        self._vectors_version: tuple[int, int] | None = None
+        self._vectors_lock = threading.RLock()  # one thread (re)loads the vector file; the others wait for it
         self._writing = False
 
     # -- the model, loaded on first need ----------------------------------------------------
@@ -58,7 +63,7 @@ class KnowledgeBase:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            embedder = load_embedder(self.settings.model, self.settings.models_dir)
+            embedder = load_embedder(self.settings.model, self.settings.models_dir, self.settings.backend)
             self._check_model(embedder)
             self._embedder = embedder
         return self._embedder
@@ -68,16 +73,18 @@ class KnowledgeBase:
         if recorded is None:
             self._write_config(embedder)
         elif recorded["fingerprint"] != embedder.fingerprint:
+            built_with = recorded.get("backend", "torch")  # indexes from before backends were torch ones
             raise ModelMismatchError(
                 f"This index ({self.settings.home}) was built with the model {recorded['model']!r} "
-                f"(fingerprint {recorded['fingerprint'][:12]}), not {embedder.name!r}. "
-                f"Use --model {recorded['model']!r}, or re-index into a new folder with --home, "
+                f"on the {built_with} backend (fingerprint {recorded['fingerprint'][:12]}), not "
+                f"{embedder.name!r} on {embedder.backend}. Use --model {recorded['model']!r} with "
+                f"KB_BACKEND={built_with}, or re-index into a new folder with --home, "
                 f"or delete {self.settings.home} and run `kb index` again."
             )
 
     def _write_config(self, embedder: Embedder) -> None:
-        config = {"format": INDEX_FORMAT, "model": embedder.name, "dimension": embedder.dimension,
-                  "fingerprint": embedder.fingerprint}
+        config = {"format": INDEX_FORMAT, "model": embedder.name, "backend": embedder.backend,
+                  "dimension": embedder.dimension, "fingerprint": embedder.fingerprint}
         tmp = self.config_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(config, indent=2))
         os.replace(tmp, self.config_path)
@@ -89,20 +96,42 @@ class KnowledgeBase:
 
     @property
     def vectors(self) -> VectorIndex:
-        """The vector file, reloaded if another process (an indexing run) replaced it."""
-        mtime = self.vectors_path.stat().st_mtime_ns if self.vectors_path.exists() else None
-        if self._vectors is None or (mtime != self._vectors_mtime and not self._vectors.dirty):
-            self._vectors = VectorIndex(self.vectors_path, self._dimension())
-            self._vectors_mtime = mtime
-            if self._writing:
+        """The vector file, reloaded when a writer (this process's job thread or another process) replaced it.
+
+        A reload builds a new ``VectorIndex`` and swaps it in whole: a search
+        already running keeps the one it started with, which nobody changes.
+        """
+        with self._vectors_lock:
+            version = self._file_version()
+            if self._vectors is None or (version != self._vectors_version and not self._vectors.dirty):
+                self._load_vectors()
+            return self._vectors
+
+    def _file_version(self) -> tuple[int, int] | None:
+        """Inode and mtime: each save renames a new file into place, so both change."""
+        try:
+            stat = self.vectors_path.stat()
+        except FileNotFoundError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns
+
+    def _load_vectors(self) -> None:
+        """Open the vector file and mend it against SQLite, unless another writer holds the folder."""
+        if self._writing:
+            self._read_vectors()
+            self.reconcile()
+            return
+        try:
+            with self.writing():
+                self._read_vectors()  # read under the lock: the file cannot change while it is mended
                 self.reconcile()
-            else:
-                try:
-                    with self.writing():
-                        self.reconcile()
-                except IndexBusyError:
-                    log.info("an indexing run holds the folder; serving the committed state without repair")
-        return self._vectors
+        except IndexBusyError:
+            log.info("an indexing run holds the folder; serving the committed state without repair")
+            self._read_vectors()
+
+    def _read_vectors(self) -> None:
+        self._vectors_version = self._file_version()
+        self._vectors = VectorIndex(self.vectors_path, self._dimension())
 
     def _dimension(self) -> int:
         recorded = self.recorded_model
@@ -129,25 +158,80 @@ class KnowledgeBase:
 
     def save_vectors(self) -> None:
         assert self._vectors is not None
-        self._vectors.save()
-        self._vectors_mtime = self.vectors_path.stat().st_mtime_ns
+        with self.storing():
+            self._vectors.save()
+        self._vectors_version = self._file_version()
 
     @contextmanager
-    def writing(self) -> Iterator[None]:
-        """Hold the folder's write lock: one writer at a time, readers never wait for it."""
-        with open(self.settings.home / "write.lock", "w") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                raise IndexBusyError(
-                    f"Another kb process is writing to {self.settings.home}; try again when it has finished."
-                ) from exc
+    def storing(self) -> Iterator[None]:
+        """Turn a failed write (disk full, I/O error) into a ``StorageError`` that ends the run.
+
+        Every later write would fail the same way; SQLite rolls the failed
+        transaction back and the vector file is only ever replaced whole, so
+        what was committed before stays.
+        """
+        try:
+            yield
+        except (sqlite3.OperationalError, OSError, RuntimeError) as exc:  # FAISS raises RuntimeError
+            reason = str(exc).rsplit("failed: ", 1)[-1]  # FAISS prefixes its C++ source location
+            raise StorageError(f"Could not write to the index {self.settings.home}: {reason}. Is the disk full? "
+                               "What was committed before is kept; free some space and run it again.") from exc
+
+    def rebuild_vectors(self) -> int:
+        """Embed every chunk again into a new vector file with the configured model; return how many.
+
+        For a vector file that cannot be read or was built by another model
+        (``kb check --repair``): nothing of the old file is reused, and
+        config.json then records the configured model.  Hold the write lock.
+        Interrupted, it leaves a folder without either file, which the next open mends the same way.
+        """
+        with self._vectors_lock:
+            self.vectors_path.unlink(missing_ok=True)
+            self.config_path.unlink(missing_ok=True)
+            self._embedder = None  # loaded again below, and with no config.json it records itself there
+            self._read_vectors()
+            return self.reconcile()["missing"]
+
+    @contextmanager
+    def writing(self, wait: float = 0.0) -> Iterator[None]:
+        """Hold the folder's write lock: one writer at a time, readers never wait for it.
+
+        Re-entrant (a job holds it around ``index_paths``, which takes it again);
+        ``wait`` is how many seconds to wait for another writer before giving up.
+        """
+        if self._writing:
+            yield
+            return
+        with write_lock(self.settings.home, wait):
             self._writing = True
             try:
                 yield
             finally:
                 self._writing = False
-                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def close(self) -> None:
         self.store.close()
+
+
+@contextmanager
+def write_lock(home: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold ``home``'s write lock without opening the index (backup and restore); see ``KnowledgeBase.writing``."""
+    with open(home / "write.lock", "w") as handle:
+        _lock_file(handle, wait, home)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _lock_file(handle: IO[str], wait: float, home: Path) -> None:
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError as exc:
+            if time.monotonic() >= deadline:
+                raise IndexBusyError(
+                    f"Another kb process is writing to {home}; try again when it has finished.") from exc
+            time.sleep(0.1)

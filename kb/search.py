@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .access import LEVELS
 from .config import Weights
 from .errors import InvalidQueryError
 from .fusion import reciprocal_rank, weighted_sum
@@ -18,6 +19,7 @@ from .store import DocumentFilters
 __all__ = ["search", "legs", "fuse", "render", "validate_filters", "SearchResponse"]
 
 SearchResponse = dict
+OVERSAMPLE = 10  # with filters, the dense leg fetches this many times its candidates and keeps those that pass
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -28,28 +30,55 @@ def validate_filters(filters: DocumentFilters) -> None:
             raise InvalidQueryError(f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
 
 
-def _lexical(kb: KnowledgeBase, match: str, n: int, allowed: set[int] | None) -> list[tuple[int, float]]:
+def _lexical(kb: KnowledgeBase, match: str, n: int, filters: DocumentFilters | None) -> list[tuple[int, float]]:
     if not match:
         return []
-    columns = (kb.settings.weights.accented_column, 1.0)
-    if allowed is None:
-        return kb.store.lexical(match, n, columns)
-    # With filters, FTS5 cannot restrict to the allowed ids itself: fetch deeper, then keep.
-    return [h for h in kb.store.lexical(match, n * 20, columns) if h[0] in allowed][:n]
+    return kb.store.lexical(match, n, (kb.settings.weights.accented_column, 1.0), filters)
 
 
-def legs(kb: KnowledgeBase, query: Query, allowed: set[int] | None) -> dict[str, list[tuple[int, float]]]:
-    """Each leg's hits, best first: syllables and syllable pairs (FTS5), the model (FAISS), references."""
+def legs(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None) -> dict[str, list[tuple[int, float]]]:
+    """Each leg's hits, best first: syllables and syllable pairs (FTS5), the model (FAISS), references.
+
+    Every leg keeps only chunks of documents the filters (and the caller's
+    level) keep, before its candidates are cut, so what is filtered out never
+    shortens the list.
+    """
     weights = kb.settings.weights
     n = weights.candidates
-    found = {"lexical": _lexical(kb, query.fts_match(), n, allowed)}
+    found = {"lexical": _lexical(kb, query.fts_match(), n, filters)}
     if weights.phrase:
-        found["phrase"] = _lexical(kb, query.fts_phrases(), n, allowed)
+        found["phrase"] = _lexical(kb, query.fts_phrases(), n, filters)
     if weights.dense_weight(query.unaccented_vietnamese):
-        found["dense"] = kb.vectors.search(kb.embedder.encode_query(query.normalized), n, allowed)
-    references = kb.store.reference_hits(query.keys, query.full_keys)
-    found["reference"] = references if allowed is None else [h for h in references if h[0] in allowed]
+        found["dense"] = _dense(kb, query, n, filters)
+    found["reference"] = kb.store.reference_hits(query.keys, query.full_keys, filters)
     return found
+
+
+def _dense(kb: KnowledgeBase, query: Query, n: int, filters: DocumentFilters | None) -> list[tuple[int, float]]:
+    """The ``n`` nearest chunks the filters keep.
+
+    With filters, the nearest ``n`` × ``OVERSAMPLE`` are fetched and checked by
+    id: if ``n`` of them pass, they are exactly the ``n`` nearest that pass, at
+    the cost of one lookup by primary key, where listing every chunk the
+    filters keep would cost a scan of the corpus on every search.  Only a
+    narrow filter (fewer than ``n`` pass) falls back to that list.  Without
+    filters the check still runs: the vector file trails SQLite by a moment
+    while another thread or process writes, and a passage deleted since is not a hit.
+    """
+    vector = kb.embedder.encode_query(query.normalized)
+    fetched = n * OVERSAMPLE if filters else n
+    hits = kb.vectors.search(vector, fetched)
+    kept = kb.store.existing_chunk_ids([i for i, _ in hits], filters)
+    found = [h for h in hits if h[0] in kept]
+    if filters and len(found) < n and len(hits) == fetched:
+        found = kb.vectors.search(vector, n, kb.store.filtered_chunk_ids(filters))
+    return found[:n]
+
+
+def _narrowing(kb: KnowledgeBase, filters: DocumentFilters) -> DocumentFilters | None:
+    """The filters if they can leave anything out, else ``None``: a caller below the top level
+    searches unfiltered (and fast) when no document is above its level."""
+    return filters if filters.by_metadata or kb.store.hides_documents(filters.access) else None
 
 
 def fuse(found: dict[str, list[tuple[int, float]]], weights: Weights, unaccented: bool) -> list[tuple[int, float]]:
@@ -62,7 +91,7 @@ def fuse(found: dict[str, list[tuple[int, float]]], weights: Weights, unaccented
 
 
 def _result(rank: int, score: float, hit: dict) -> dict:
-    document = {f: hit[f"doc_{f}"] for f in ("id", "title", "doc_type", "number", "issuer", "date", "source")}
+    document = {f: hit[f"doc_{f}"] for f in ("id", "title", "doc_type", "number", "issuer", "date", "source", "access")}
     return {
         "rank": rank, "score": round(score, 4), "chunk_id": hit["id"], "text": hit["text"], "section": hit["section"],
         "issuer": hit["issuer"] or document["issuer"], "kind": hit["kind"],
@@ -80,17 +109,19 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
         raise InvalidQueryError(f"The query is {len(text)} characters long; the limit is {limits.max_query_chars}.")
     if not 1 <= k <= limits.max_k:
         raise InvalidQueryError(f"k must be between 1 and {limits.max_k}.")
-    filters = filters or DocumentFilters()
+    filters = filters if filters is not None else DocumentFilters()
     validate_filters(filters)
     query = understand(text)
-    allowed = kb.store.filtered_chunk_ids(filters) if filters else None
-    fused = fuse(legs(kb, query, allowed), kb.settings.weights, query.unaccented_vietnamese)
-    return {"query": text, "results": render(kb, fused, k)}
+    fused = fuse(legs(kb, query, _narrowing(kb, filters)), kb.settings.weights, query.unaccented_vietnamese)
+    return {"query": text, "results": render(kb, fused, k, filters.access)}
 
 
-def render(kb: KnowledgeBase, ranked: list[tuple[int, float]], k: int) -> list[dict]:
-    """The first ``k`` of ranked chunk ids as results; the evaluation's BM25 baseline shows its hits the same way."""
+def render(kb: KnowledgeBase, ranked: list[tuple[int, float]], k: int, access: str = LEVELS[-1]) -> list[dict]:
+    """The first ``k`` of ranked chunk ids as results; the evaluation's BM25 baseline shows its hits the same way.
+
+    ``access`` is checked again here, so no ranking can show what its caller may not see.
+    """
     top = ranked[: k * 2]
-    hits = kb.store.hits([chunk_id for chunk_id, _ in top])
+    hits = kb.store.hits([chunk_id for chunk_id, _ in top], access)
     kept = [(chunk_id, score) for chunk_id, score in top if chunk_id in hits][:k]
     return [_result(rank, score, hits[cid]) for rank, (cid, score) in enumerate(kept, 1)]

@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -26,9 +28,10 @@ import sqlite_utils
 from indexer.model import Chunk, ParsedDocument
 from indexer.normalize import fold, normalize
 
+from .access import LEVELS, check_level, visible_levels
 from .errors import IndexInconsistentError, NotFoundError
 
-__all__ = ["Store", "DocumentFilters"]
+__all__ = ["Store", "DocumentFilters", "copy_database"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -41,8 +44,10 @@ CREATE TABLE IF NOT EXISTS documents (
     issuer TEXT, issuer_parent TEXT, signer TEXT, signer_position TEXT,
     place TEXT, date TEXT, subject TEXT,
     garbled_chars INTEGER NOT NULL DEFAULT 0,
-    indexed_at TEXT NOT NULL
+    indexed_at TEXT NOT NULL,
+    access TEXT NOT NULL DEFAULT 'public'
 );
+CREATE INDEX IF NOT EXISTS documents_access ON documents(access);
 CREATE TABLE IF NOT EXISTS document_texts (
     document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
     text TEXT NOT NULL
@@ -72,8 +77,36 @@ CREATE TABLE IF NOT EXISTS chunk_refs (
     is_self INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS chunk_refs_key ON chunk_refs(key);
+CREATE INDEX IF NOT EXISTS chunk_refs_full_key ON chunk_refs(full_key);
 CREATE INDEX IF NOT EXISTS chunk_refs_chunk ON chunk_refs(chunk_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS api_keys (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    prefix TEXT NOT NULL UNIQUE,
+    secret_hash TEXT NOT NULL,
+    role TEXT NOT NULL,
+    level TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS api_keys_active_name ON api_keys(name) WHERE revoked_at IS NULL;
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_by TEXT,
+    target_document INTEGER,
+    access TEXT,
+    files TEXT NOT NULL,
+    files_done INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    worker INTEGER,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, created_at);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     accented, folded, content='chunks', content_rowid='id',
     tokenize='unicode61 remove_diacritics 0'
@@ -89,7 +122,7 @@ END;
 
 _DOCUMENT_FIELDS = (
     "id", "title", "doc_type", "number", "issuer", "issuer_parent", "signer",
-    "signer_position", "place", "date", "subject", "source",
+    "signer_position", "place", "date", "subject", "source", "access",
 )
 
 
@@ -104,7 +137,11 @@ def text_hash(matching: str) -> str:
 
 
 class DocumentFilters:
-    """Metadata filters shared by search and the document list; builds one SQL WHERE clause."""
+    """Metadata filters and the caller's access level, shared by every read; builds one SQL WHERE clause.
+
+    ``access`` is the highest level the caller may see (``kb.access``); the
+    default, ``restricted``, sees everything (the command line, the indexer).
+    """
 
     def __init__(
         self,
@@ -113,15 +150,29 @@ class DocumentFilters:
         since: str | None = None,
         until: str | None = None,
         number: str | None = None,
+        *,
+        access: str = LEVELS[-1],
     ) -> None:
         self.doc_type, self.issuer, self.since, self.until, self.number = doc_type, issuer, since, until, number
+        self.access = check_level(access)
 
     def __bool__(self) -> bool:
+        """Whether these filters may leave documents out: a metadata filter, or a level below the top."""
+        return self.by_metadata or self.access != LEVELS[-1]
+
+    @property
+    def by_metadata(self) -> bool:
         return any((self.doc_type, self.issuer, self.since, self.until, self.number))
 
     def where(self, doc: str = "documents", chunk: str | None = None) -> tuple[str, list[str]]:
         """SQL conditions on ``doc`` (and, for the issuer, on the chunk's own issuer)."""
         clauses, params = ["1"], []
+        if self.access != LEVELS[-1]:
+            levels = visible_levels(self.access)
+            # "+" keeps the planner off documents_access here: most documents pass, so driving a
+            # query from that index would visit every visible document (hides_documents uses it).
+            clauses.append(f"+{doc}.access IN ({_marks(levels)})")
+            params += levels
         if self.doc_type:
             clauses.append(f"kb_fold({doc}.doc_type) = ?")
             params.append(fold(self.doc_type))
@@ -141,15 +192,37 @@ class DocumentFilters:
         return " AND ".join(clauses), params
 
 
-SCHEMA_VERSION = 2  # PRAGMA user_version; raise it with every change to _SCHEMA
+# PRAGMA user_version; raise it with every change to _SCHEMA's tables.  An added index needs
+# no new version: every open runs the script, whose CREATE INDEX IF NOT EXISTS adds it.
+SCHEMA_VERSION = 3
+
+
+def _migrate_from_2(conn: sqlite3.Connection) -> None:
+    """Version 2 → 3: each document gets an access level, public for all (what version 2 served).
+
+    New tables (API keys, jobs) need nothing here: ``Store`` runs the schema
+    script right after.  The version is read again under the write lock, so two
+    processes opening the same old file migrate it once.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] == 2:
+            conn.execute("ALTER TABLE documents ADD COLUMN access TEXT NOT NULL DEFAULT 'public'")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except sqlite3.Error:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
-    """Refuse a database written by another version of kb, with what to do about it."""
+    """Migrate a database of the previous version; refuse any other, with what to do about it."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     empty = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents'").fetchone()[0] == 0
     if empty:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    elif version == 2:
+        _migrate_from_2(conn)
     elif version != SCHEMA_VERSION:
         raise IndexInconsistentError(
             f"{path} was written by another version of kb (schema {version}, this kb reads {SCHEMA_VERSION}). "
@@ -157,25 +230,52 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
 
 
 class Store:
-    """The SQLite side of an index folder."""
+    """The SQLite side of an index folder.
+
+    Every thread has its own connection, opened on first use: the service
+    answers many requests at once while a job thread writes, and in WAL mode
+    readers never wait for the one writer nor see its uncommitted rows.  A
+    connection lives as long as its thread (the server's worker threads come
+    and go); ``close`` closes those still open.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.create_function("kb_fold", 1, lambda v: fold(v) if v else "", deterministic=True)
+        self._local = threading.local()
+        self._open: weakref.WeakSet[sqlite_utils.Database] = weakref.WeakSet()
+        conn = self.db.conn
         _check_schema(conn, path)
         conn.executescript(_SCHEMA)
-        self.db = sqlite_utils.Database(conn)
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """This thread's connection."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = sqlite_utils.Database(_connect(self.path))
+            self._open.add(db)
+        return db
 
     def close(self) -> None:
-        self.db.conn.close()
+        for db in list(self._open):
+            db.conn.close()
+        self._open.clear()
+        self._local = threading.local()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self.db.conn:
+        """Everything inside commits together or not at all; nested, it joins the open transaction.
+
+        The explicit BEGIN matters: sqlite-utils commits each insert on its own
+        unless a transaction is already open, and a crash between those commits
+        left a document without its passages, which the next run skipped as unchanged.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
             yield
 
     # -- meta ---------------------------------------------------------------------------
@@ -191,7 +291,8 @@ class Store:
         row = self.db.execute("SELECT id, content_hash FROM documents WHERE path = ?", [path]).fetchone()
         return (row[0], row[1]) if row else None
 
-    def add_document(self, parsed: ParsedDocument, *, path: str, source: str, content_hash: str) -> tuple[int, list[int]]:
+    def add_document(self, parsed: ParsedDocument, *, path: str, source: str, content_hash: str,
+                     access: str = LEVELS[0]) -> tuple[int, list[int]]:
         """Insert a document and its chunks; return its id and its chunk ids in order.
 
         The caller wraps this in ``transaction()`` together with the removal of
@@ -201,7 +302,7 @@ class Store:
         row.update(
             path=path, source=source, content_hash=content_hash, format=parsed.source.format,
             encoding=parsed.source.encoding, garbled_chars=parsed.garbled_chars,
-            indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), access=check_level(access),
         )
         doc_id = self.db["documents"].insert(row).last_pk
         self.db["document_texts"].insert({"document_id": doc_id, "text": parsed.source.text})
@@ -226,6 +327,13 @@ class Store:
             self.db["chunk_refs"].insert_all(refs)
         return chunk_id
 
+    def set_access(self, doc_id: int, access: str) -> bool:
+        """Give an indexed document another level (its folder's ``kb.toml`` changed); whether it changed."""
+        with self.transaction():
+            cursor = self.db.execute("UPDATE documents SET access = ? WHERE id = ? AND access != ?",
+                                     [check_level(access), doc_id, access])
+        return cursor.rowcount > 0
+
     def delete_document(self, doc_id: int) -> list[int]:
         """Delete a document with its chunks; return the chunk ids whose vectors must go too."""
         chunk_ids = self.chunk_ids_of(doc_id)
@@ -236,6 +344,19 @@ class Store:
     # -- reads --------------------------------------------------------------------------
     def chunk_ids_of(self, doc_id: int) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE document_id = ? ORDER BY id", [doc_id])]
+
+    def existing_chunk_ids(self, ids: list[int], filters: DocumentFilters | None = None) -> set[int]:
+        """Those of ``ids`` that are chunks in the database now (of documents ``filters`` keep).
+
+        Looked up by primary key, so a search checks its few candidates instead
+        of listing every chunk the filters keep.
+        """
+        if not filters:
+            return {r[0] for r in self.db.execute(f"SELECT id FROM chunks WHERE id IN ({_marks(ids)})", ids)}
+        where, params = filters.where("d", "c")
+        return {r[0] for r in self.db.execute(
+            f"SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({_marks(ids)}) "
+            f"AND {where}", [*ids, *params])}
 
     def all_chunk_ids(self) -> set[int]:
         return {r[0] for r in self.db.execute("SELECT id FROM chunks")}
@@ -257,29 +378,50 @@ class Store:
         rows = self.db.execute("SELECT id, section, text FROM chunks ORDER BY id")
         return [(r[0], matching_text(r[1], r[2])) for r in rows]
 
-    def document(self, doc_id: int) -> dict:
+    def document(self, doc_id: int, access: str = LEVELS[-1]) -> dict:
+        """One document's metadata; a document above ``access`` is as unknown as a missing id."""
+        where, params = DocumentFilters(access=access).where()
         rows = self._rows(f"SELECT {', '.join(_DOCUMENT_FIELDS)}, format, encoding, garbled_chars, indexed_at "
-                          "FROM documents WHERE id = ?", [doc_id])
+                          f"FROM documents WHERE id = ? AND {where}", [doc_id, *params])
         if not rows:
             raise NotFoundError(f"No document with id {doc_id}")
         return rows[0]
 
-    def document_text(self, doc_id: int) -> str:
-        row = self.db.execute("SELECT text FROM document_texts WHERE document_id = ?", [doc_id]).fetchone()
+    def document_path(self, doc_id: int) -> str | None:
+        """The file a document was read from (absolute), or ``None`` if there is no such document."""
+        row = self.db.execute("SELECT path FROM documents WHERE id = ?", [doc_id]).fetchone()
+        return row[0] if row else None
+
+    def document_text(self, doc_id: int, access: str = LEVELS[-1]) -> str:
+        where, params = DocumentFilters(access=access).where()
+        row = self.db.execute(f"SELECT t.text FROM document_texts t JOIN documents ON documents.id = t.document_id "
+                              f"WHERE t.document_id = ? AND {where}", [doc_id, *params]).fetchone()
         if row is None:
             raise NotFoundError(f"No document with id {doc_id}")
         return row[0]
 
-    def documents(self, filters: DocumentFilters | None = None) -> list[dict]:
-        where, params = (filters or DocumentFilters()).where()
+    def documents(self, filters: DocumentFilters | None = None, *, text: str | None = None,
+                  limit: int = -1, offset: int = 0) -> list[dict]:
+        """Documents the filters keep, newest first (undated last); ``limit`` -1 for all of them.
+
+        ``text`` is part of the title or the number, matched with or without accents.
+        """
+        where, params = _listing(filters, text)
         return self._rows(
             f"SELECT {', '.join(_DOCUMENT_FIELDS)}, "
             "(SELECT count(*) FROM chunks WHERE chunks.document_id = documents.id AND kind = 'body') AS chunks "
-            f"FROM documents WHERE {where} ORDER BY date DESC, id", params)
+            f"FROM documents WHERE {where} ORDER BY date DESC, id LIMIT ? OFFSET ?", [*params, limit, offset])
 
-    def chunks_of(self, doc_id: int) -> list[dict]:
-        return self._rows("SELECT id, ordinal, kind, section, text, issuer, char_start, char_end, page FROM chunks "
-                          "WHERE document_id = ? ORDER BY ordinal", [doc_id])
+    def count_documents(self, filters: DocumentFilters | None = None, *, text: str | None = None) -> int:
+        """How many documents ``documents()`` would list without a limit: a page's total."""
+        where, params = _listing(filters, text)
+        return self.db.execute(f"SELECT count(*) FROM documents WHERE {where}", params).fetchone()[0]
+
+    def chunks_of(self, doc_id: int, access: str = LEVELS[-1]) -> list[dict]:
+        where, params = DocumentFilters(access=access).where()
+        return self._rows("SELECT c.id, c.ordinal, c.kind, c.section, c.text, c.issuer, c.char_start, c.char_end, "
+                          "c.page FROM chunks c JOIN documents ON documents.id = c.document_id "
+                          f"WHERE c.document_id = ? AND {where} ORDER BY c.ordinal", [doc_id, *params])
 
     def references_of(self, doc_id: int) -> list[dict]:
         """Documents this one cites, each key once, with how it was printed first."""
@@ -288,44 +430,70 @@ class Store:
             "FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id "
             "WHERE c.document_id = ? AND r.is_self = 0 GROUP BY r.full_key ORDER BY min(c.ordinal)", [doc_id])
 
-    def documents_by_key(self, keys: list[str]) -> dict[str, int]:
-        """Indexed documents whose own number has one of these reference keys (key and full key → id)."""
+    def documents_by_key(self, keys: list[str], access: str = LEVELS[-1]) -> dict[str, int]:
+        """Visible documents whose own number has one of these reference keys (key and full key → id)."""
+        where, params = DocumentFilters(access=access).where("d")
         rows = self.db.execute(
             f"SELECT r.key, r.full_key, c.document_id FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id "
-            f"WHERE r.is_self = 1 AND r.key IN ({_marks(keys)})", keys).fetchall()
+            f"JOIN documents d ON d.id = c.document_id WHERE r.is_self = 1 AND r.key IN ({_marks(keys)}) AND {where}",
+            [*keys, *params]).fetchall()
         return {k: doc for key, full_key, doc in rows for k in (key, full_key)}
 
-    def citing_documents(self, doc_id: int) -> list[dict]:
-        """Other documents whose passages cite this one by number."""
+    def citing_documents(self, doc_id: int, access: str = LEVELS[-1]) -> list[dict]:
+        """Other visible documents whose passages cite this one by number."""
+        where, params = DocumentFilters(access=access).where("d")
         return self._rows(
             "SELECT DISTINCT d.id, d.title, d.doc_type, d.number, d.date FROM chunk_refs own "
             "JOIN chunks oc ON oc.id = own.chunk_id AND oc.document_id = ? "
             "JOIN chunk_refs r ON r.is_self = 0 AND (r.full_key = own.full_key OR r.full_key = own.key) "
             "JOIN chunks c ON c.id = r.chunk_id JOIN documents d ON d.id = c.document_id "
-            "WHERE own.is_self = 1 AND d.id != ? ORDER BY d.date", [doc_id, doc_id])
+            f"WHERE own.is_self = 1 AND d.id != ? AND {where} ORDER BY d.date", [doc_id, doc_id, *params])
 
-    def hits(self, ids: list[int]) -> dict[int, dict]:
-        """Chunks with their documents, for rendering results."""
+    def hits(self, ids: list[int], access: str = LEVELS[-1]) -> dict[int, dict]:
+        """Visible chunks with their documents, for rendering results."""
         doc_cols = ", ".join(f"d.{f} AS doc_{f}" for f in _DOCUMENT_FIELDS)
+        where, params = DocumentFilters(access=access).where("d")
         rows = self._rows(
             f"SELECT c.id, c.kind, c.section, c.text, c.issuer, c.char_start, c.char_end, c.page, {doc_cols} "
-            f"FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({_marks(ids)})", ids)
+            f"FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({_marks(ids)}) AND {where}",
+            [*ids, *params])
         return {r["id"]: r for r in rows}
+
+    def hides_documents(self, access: str) -> bool:
+        """Whether any document is above ``access``: if none is, a search at that level needs no filter."""
+        hidden = [level for level in LEVELS if level not in visible_levels(access)]
+        # "IN (the levels above)" rather than "NOT IN (those below)": only the former can use documents_access.
+        return bool(hidden) and self.db.execute(
+            f"SELECT EXISTS (SELECT 1 FROM documents WHERE access IN ({_marks(hidden)}))", hidden).fetchone()[0] == 1
 
     def filtered_chunk_ids(self, filters: DocumentFilters) -> set[int]:
         where, params = filters.where("d", "c")
         return {r[0] for r in self.db.execute(
             f"SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE {where}", params)}
 
-    def lexical(self, match: str, limit: int, weights: tuple[float, float] = (1.0, 1.0)) -> list[tuple[int, float]]:
-        """FTS5 BM25 hits for a MATCH expression, best first, scores positive (higher is better)."""
+    def lexical(self, match: str, limit: int, weights: tuple[float, float] = (1.0, 1.0),
+                filters: DocumentFilters | None = None) -> list[tuple[int, float]]:
+        """FTS5 BM25 hits for a MATCH expression, best first, scores positive (higher is better).
+
+        With ``filters``, only chunks of the documents they keep, filtered before
+        ``limit`` is cut: hidden or filtered-out documents never shorten the list.
+        """
+        if not filters:
+            rows = self.db.execute(
+                "SELECT rowid, -bm25(chunks_fts, ?, ?) FROM chunks_fts WHERE chunks_fts MATCH ? "
+                "ORDER BY bm25(chunks_fts, ?, ?) LIMIT ?", [*weights, match, *weights, limit])
+            return [(r[0], r[1]) for r in rows]
+        where, params = filters.where("d", "c")
         rows = self.db.execute(
-            "SELECT rowid, -bm25(chunks_fts, ?, ?) FROM chunks_fts WHERE chunks_fts MATCH ? "
-            "ORDER BY bm25(chunks_fts, ?, ?) LIMIT ?", [*weights, match, *weights, limit])
+            "SELECT chunks_fts.rowid, -bm25(chunks_fts, ?, ?) FROM chunks_fts "
+            "JOIN chunks c ON c.id = chunks_fts.rowid JOIN documents d ON d.id = c.document_id "
+            f"WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts, ?, ?) LIMIT ?",
+            [*weights, match, *params, *weights, limit])
         return [(r[0], r[1]) for r in rows]
 
-    def reference_hits(self, keys: list[str], full_keys: list[str]) -> list[tuple[int, float]]:
-        """Chunks that cite (or, for cards, are) the named documents.
+    def reference_hits(self, keys: list[str], full_keys: list[str],
+                       filters: DocumentFilters | None = None) -> list[tuple[int, float]]:
+        """Chunks the filters keep that cite (or, for cards, are) the named documents.
 
         A query that names the issuer (``05-CT/TW``) accepts citations with that
         issuer or none, not another issuer's ``05-CT/TU``.  An exact issuer match,
@@ -337,33 +505,231 @@ class Store:
         accepted = named + [n.rsplit(":", 1)[0] for n in named]
         if not bare and not accepted:
             return []
+        where, params = (filters or DocumentFilters()).where("d", "c")
         rows = self.db.execute(
-            "WITH matched AS (SELECT r.chunk_id, r.full_key, r.is_self, c.document_id, c.section "
-            "FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id "
-            f"WHERE r.key IN ({_marks(bare)}) OR r.full_key IN ({_marks(accepted)})) "
+            # The citations in the same section are counted by a window, in one pass over the matches
+            # (a correlated count per match grew with the square of a much-cited document's citations).
+            "WITH matched AS (SELECT r.chunk_id, r.full_key, r.is_self, "
+            "count(*) OVER (PARTITION BY c.document_id, c.section) AS in_section "
+            "FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id JOIN documents d ON d.id = c.document_id "
+            f"WHERE (r.key IN ({_marks(bare)}) OR r.full_key IN ({_marks(accepted)})) AND {where}) "
             f"SELECT chunk_id, 0.8 + 0.2 * coalesce(max(full_key IN ({_marks(named)})), 0) + 0.2 * max(is_self) "
-            "+ 0.05 * min((SELECT count(*) FROM matched o WHERE o.document_id = m.document_id "
-            "AND o.section = m.section) - 1, 4) FROM matched m GROUP BY chunk_id",
-            [*bare, *accepted, *named])
+            "+ 0.05 * min(max(in_section) - 1, 4) FROM matched GROUP BY chunk_id",
+            [*bare, *accepted, *params, *named])
         return sorted(((r[0], r[1]) for r in rows), key=lambda h: (-h[1], h[0]))
 
-    def stats(self) -> dict:
-        one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
+    def stats(self, access: str = LEVELS[-1]) -> dict:
+        """Counts over the documents visible at ``access``.
+
+        The last indexing run's report names files of every level, so only a
+        caller who sees every level gets it.
+        """
+        where, params = DocumentFilters(access=access).where("d")
+        docs = f"FROM documents d WHERE {where}"
+        chunks = f"FROM chunks c JOIN documents d ON d.id = c.document_id WHERE {where}"
+        one = lambda sql: self.db.execute(sql, params).fetchone()[0]  # noqa: E731
+        grouped = lambda sql: dict(self.db.execute(sql, params).fetchall())  # noqa: E731
         return {
-            "documents": one("SELECT count(*) FROM documents"),
-            "chunks": one("SELECT count(*) FROM chunks WHERE kind = 'body'"),
-            "cards": one("SELECT count(*) FROM chunks WHERE kind = 'card'"),
-            "references": one("SELECT count(*) FROM chunk_refs WHERE is_self = 0"),
-            "garbled_chars": one("SELECT coalesce(sum(garbled_chars), 0) FROM documents"),
-            "by_type": dict(self.db.execute(
-                "SELECT coalesce(doc_type, '?'), count(*) FROM documents GROUP BY 1 ORDER BY 2 DESC").fetchall()),
-            "last_run": json.loads(self.get_meta("last_run") or "null"),
+            "documents": one(f"SELECT count(*) {docs}"),
+            "chunks": one(f"SELECT count(*) {chunks} AND c.kind = 'body'"),
+            "cards": one(f"SELECT count(*) {chunks} AND c.kind = 'card'"),
+            "references": one("SELECT count(*) FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id "
+                              f"JOIN documents d ON d.id = c.document_id WHERE {where} AND r.is_self = 0"),
+            "garbled_chars": one(f"SELECT coalesce(sum(d.garbled_chars), 0) {docs}"),
+            "by_type": grouped(f"SELECT coalesce(d.doc_type, '?'), count(*) {docs} GROUP BY 1 ORDER BY 2 DESC"),
+            "by_access": grouped(f"SELECT d.access, count(*) {docs} GROUP BY 1 ORDER BY 1"),
+            "last_run": json.loads(self.get_meta("last_run") or "null") if access == LEVELS[-1] else None,
         }
+
+    # -- API keys (kb.keys decides; this only stores) -------------------------------------
+    _KEY_FIELDS = "name, prefix, role, level, created_at, revoked_at"
+
+    def add_api_key(self, *, name: str, prefix: str, secret_hash: str, role: str, level: str) -> dict:
+        """Store a key; ``sqlite3.IntegrityError`` if an active key has the name or the prefix is taken."""
+        with self.transaction():
+            self.db.execute("INSERT INTO api_keys (name, prefix, secret_hash, role, level, created_at) "
+                            "VALUES (?, ?, ?, ?, ?, ?)", [name, prefix, secret_hash, role, level, _now()])
+        return self._rows(f"SELECT {self._KEY_FIELDS} FROM api_keys WHERE prefix = ?", [prefix])[0]
+
+    def api_keys(self) -> list[dict]:
+        """Every key, revoked ones included, without their hashes; active first, then by name."""
+        return self._rows(f"SELECT {self._KEY_FIELDS} FROM api_keys "
+                          "ORDER BY revoked_at IS NOT NULL, name, created_at", [])
+
+    def active_api_key(self, prefix: str) -> dict | None:
+        """The active key with this prefix, with its hash, or ``None``."""
+        rows = self._rows(f"SELECT {self._KEY_FIELDS}, secret_hash FROM api_keys "
+                          "WHERE prefix = ? AND revoked_at IS NULL", [prefix])
+        return rows[0] if rows else None
+
+    def revoke_api_key(self, name: str) -> bool:
+        """Revoke the active key of this name; whether there was one."""
+        with self.transaction():
+            cursor = self.db.execute("UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+                                     [_now(), name])
+        return cursor.rowcount > 0
+
+    # -- indexing jobs (kb.jobs runs them; this only stores) ------------------------------
+    _JOB_COLUMNS = frozenset({"status", "files", "files_done", "error", "started_at", "finished_at"})
+
+    def add_job(self, *, job_id: str, kind: str, created_by: str | None, files: list[dict],
+                target_document: int | None = None, access: str | None = None) -> None:
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO jobs (id, kind, status, created_by, target_document, access, files, created_at) "
+                "VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)",
+                [job_id, kind, created_by, target_document, access, json.dumps(files, ensure_ascii=False), _now()])
+
+    def job(self, job_id: str) -> dict | None:
+        rows = self._rows("SELECT * FROM jobs WHERE id = ?", [job_id])
+        return {**rows[0], "files": json.loads(rows[0]["files"])} if rows else None
+
+    def claim_job(self, worker: int) -> dict | None:
+        """The oldest queued job, marked running by ``worker``; ``None`` when none waits.
+
+        One statement, so two processes polling the same table never both take a job.
+        """
+        with self.transaction():
+            row = self.db.execute(
+                "UPDATE jobs SET status = 'running', worker = ?, started_at = ? WHERE status = 'queued' AND id = "
+                "(SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at, rowid LIMIT 1) RETURNING id",
+                [worker, _now()]).fetchone()
+        return self.job(row[0]) if row else None
+
+    def update_job(self, job_id: str, **values: object) -> None:
+        """Set some of ``_JOB_COLUMNS``; ``files`` is given as a list and stored as JSON."""
+        assert set(values) <= self._JOB_COLUMNS, set(values) - self._JOB_COLUMNS
+        if "files" in values:
+            values["files"] = json.dumps(values["files"], ensure_ascii=False)
+        with self.transaction():
+            self.db.execute(f"UPDATE jobs SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
+                            [*values.values(), job_id])
+
+    def queued_jobs(self) -> int:
+        return self.db.execute("SELECT count(*) FROM jobs WHERE status = 'queued'").fetchone()[0]
+
+    def running_jobs(self) -> list[dict]:
+        return self._rows("SELECT id, worker FROM jobs WHERE status = 'running'", [])
+
+    def move_document(self, source_id: int, target_id: int) -> list[int]:
+        """Give document ``source_id`` the id ``target_id``, in place of the document that had it.
+
+        A replaced file keeps its document's id, so links to it stay valid.  Run
+        inside ``transaction()``: readers see the old version or the new one under
+        that id, never both.  Returns the old version's chunk ids, whose vectors must go.
+        """
+        old_chunks = self.delete_document(target_id)
+        self.db.execute("PRAGMA defer_foreign_keys = ON")  # the chunks follow their document within the transaction
+        for table, column in (("documents", "id"), ("chunks", "document_id"), ("document_texts", "document_id")):
+            self.db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [target_id, source_id])
+        return old_chunks
+
+    # -- checking and repair (kb.check) ---------------------------------------------------
+    def integrity_problems(self, quick: bool = False) -> list[str]:
+        """What SQLite's own check finds wrong with the file; empty when it is sound.
+
+        ``quick`` (``quick_check``) skips comparing every index with its table.
+        """
+        rows = [r[0] for r in self.db.execute(f"PRAGMA {'quick_check' if quick else 'integrity_check'}")]
+        return [] if rows == ["ok"] else rows
+
+    def reindex(self) -> None:
+        """Rebuild every SQL index from its table: mends damage confined to index pages."""
+        with self.transaction():
+            self.db.execute("REINDEX")
+
+    def orphans(self) -> dict[str, list[int]]:
+        """Rows whose parent row is gone, as rowids by table.
+
+        ``foreign_key_check`` reads the declared ``REFERENCES``, so every table
+        the schema has or will have is covered, not a fixed list.
+        """
+        found: dict[str, list[int]] = {}
+        for table, rowid, _parent, _key in self.db.execute("PRAGMA foreign_key_check"):
+            found.setdefault(table, []).append(rowid)
+        return found
+
+    def delete_orphans(self) -> int:
+        """Delete every orphan row (their dependants go by cascade, their full-text rows by trigger); how many."""
+        orphans = self.orphans()
+        with self.transaction():
+            for table, rowids in orphans.items():
+                self.db.execute(f'DELETE FROM "{table}" WHERE rowid IN ({_marks(rowids)})', rowids)
+        return sum(len(rowids) for rowids in orphans.values())
+
+    def incomplete_documents(self) -> list[int]:
+        """Documents without their text or without any passage (every document has one, if only its card).
+
+        Left by a write interrupted between its inserts, before ``transaction`` made them one.
+        """
+        return [r[0] for r in self.db.execute(
+            "SELECT id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM document_texts t WHERE t.document_id = d.id) "
+            "OR NOT EXISTS (SELECT 1 FROM chunks c WHERE c.document_id = d.id) ORDER BY id")]
+
+    def fulltext_problems(self) -> list[str]:
+        """How the FTS5 index disagrees with the chunks table; empty when they agree.
+
+        A count of indexed rows, then FTS5's own integrity check, which with
+        rank 1 also compares the index with the external content (the chunks).
+        """
+        indexed = self.db.execute("SELECT count(*) FROM chunks_fts_docsize").fetchone()[0]
+        chunks = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        problems = [f"{indexed} rows indexed for {chunks} chunks"] if indexed != chunks else []
+        try:
+            with self.transaction():
+                self.db.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"FTS5 integrity-check: {exc}")
+        return problems
+
+    def rebuild_fulltext(self) -> None:
+        """Index every chunk again from the chunks table, the source of the full-text index."""
+        with self.transaction():
+            self.db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
 
     def _rows(self, sql: str, params: list) -> list[dict]:
         cursor = self.db.execute(sql, params)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _listing(filters: DocumentFilters | None, text: str | None) -> tuple[str, list]:
+    """The WHERE clause of a document listing: the filters, and ``text`` within the title or number."""
+    where, params = (filters or DocumentFilters()).where()
+    if text:
+        pattern = "%" + fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where += (" AND (kb_fold(documents.title) LIKE ? ESCAPE '\\' "
+                  "OR kb_fold(documents.number) LIKE ? ESCAPE '\\')")
+        params = [*params, pattern, pattern]
+    return where, params
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """Copy a database with SQLite's online backup API: one consistent snapshot even while others write.
+
+    A plain file copy could catch half a transaction or leave the write-ahead log behind.
+    """
+    reader, writer = sqlite3.connect(source, timeout=30), sqlite3.connect(target)
+    try:
+        reader.backup(writer)
+    finally:
+        writer.close()
+        reader.close()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A connection in WAL mode that waits up to 30 s for a lock instead of failing at once."""
+    conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.create_function("kb_fold", 1, lambda v: fold(v) if v else "", deterministic=True)
+    return conn
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _marks(values: Iterable) -> str:

@@ -1,55 +1,242 @@
-"""Routes: /health and /api/…; each calls one kb function under the app's lock."""
+"""Routes: /health and /api/…; each validates its parameters, calls one kb function and returns the result.
+
+Reads use ``app.state.kb``: a connection per thread and a vector index that is
+swapped whole when the file changes, so searches run side by side and never
+wait for an indexing job.  Writes go to ``app.state.jobs`` (``kb.jobs.JobRunner``),
+the process's one writer.  Every read passes the caller's access level, so a
+document above it is never listed, counted or shown (404, as if it did not exist).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, Response, UploadFile
 
+from kb.access import Level, visible_levels
+from kb.config import Limits
 from kb.documents import document_detail
+from kb.errors import InvalidQueryError
+from kb.jobs import submit_job
 from kb.search import search as run_search
+from kb.search import validate_filters
 from kb.store import DocumentFilters
+from kb.uploads import UploadTooLargeError
 
-from .models import DocumentDetail, DocumentSummary, ErrorResponse, Health, SearchResponse
+from .auth import Caller, current_caller, identify, require_role
+from .models import (
+    DeletedDocument,
+    DocumentDetail,
+    DocumentPage,
+    DocumentText,
+    ErrorResponse,
+    Health,
+    Job,
+    JobAccepted,
+    SearchResponse,
+    Stats,
+)
+
+__all__ = ["router", "openapi_limits"]
 
 router = APIRouter()
-_ERRORS = {404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 500: {"model": ErrorResponse}}
+_ERRORS = {code: {"model": ErrorResponse} for code in (401, 404, 422, 500)}
+_WRITE_ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 411, 413, 415, 422, 500)}
+MAX_ID = 2**63 - 1  # SQLite's largest integer: a larger id cannot exist
+MAX_PAGE = 1_000_000
+_FOLLOW_JOB = {202: {"links": {"job": {
+    "operationId": "get_job", "parameters": {"job_id": "$response.body#/job_id"},
+    "description": "GET the job until its status is done or failed"}}}}
+DELETE_WAIT_SECONDS = 10.0  # how long a delete waits for a running job before answering 409
+NOT_BLANK = r"[^\s\x1c-\x1f]"  # a character Python's str.strip() keeps: a query of spaces is no query
+
+Reader = Annotated[Caller, Depends(current_caller)]
+Editor = Annotated[Caller, Depends(require_role("editor"))]
+DocId = Annotated[int, Path(ge=1, le=MAX_ID, description="The document's id")]
 DateParam = Annotated[str | None, Query(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="YYYY, YYYY-MM or YYYY-MM-DD")]
+TypeParam = Annotated[str | None, Query(max_length=100, description="Document type, e.g. Kế hoạch")]
+IssuerParam = Annotated[str | None, Query(max_length=200, description="Issuing body, part of its name")]
+AccessForm = Annotated[Level, Form(
+    description="Access level of files whose front matter sets none; at most the key's own level")]
 
 
 @router.get("/health", response_model=Health, tags=["service"])
-def health(request: Request) -> dict:
-    with request.app.state.lock:
-        stats = request.app.state.kb.store.stats()
+def health(request: Request, caller: Annotated[Caller | None, Depends(identify)]) -> dict:
+    """Up and answering; the counts are of the documents the caller sees (none without a key if reads are closed)."""
+    if caller is None:
+        return {"status": "ok", "documents": None, "chunks": None}
+    stats = request.app.state.kb.store.stats(caller.level)
     return {"status": "ok", "documents": stats["documents"], "chunks": stats["chunks"]}
+
+
+@router.get("/api/stats", response_model=Stats, responses=_ERRORS, tags=["service"])
+def stats(request: Request, caller: Reader) -> dict:
+    """Counts of documents, passages and citations, per type and access level, among those the caller sees."""
+    return request.app.state.kb.store.stats(caller.level)
 
 
 @router.get("/api/search", response_model=SearchResponse, responses=_ERRORS, tags=["search"])
 def search(
     request: Request,
-    q: Annotated[str, Query(min_length=1, max_length=1000, description="The question, with or without accents")],
-    k: Annotated[int, Query(ge=1, le=100, description="How many passages")] = 10,
-    type: Annotated[str | None, Query(max_length=100, description="Document type, e.g. Kế hoạch")] = None,
-    issuer: Annotated[str | None, Query(max_length=200, description="Issuing body, part of its name")] = None,
+    caller: Reader,
+    q: Annotated[str, Query(pattern=NOT_BLANK, description="The question, with or without accents")],
+    k: Annotated[int, Query(ge=1, description="How many passages")] = 10,
+    type: TypeParam = None,
+    issuer: IssuerParam = None,
     since: DateParam = None,
     until: DateParam = None,
     number: Annotated[str | None, Query(max_length=100, description="Document number, e.g. 131-KH/TU")] = None,
 ) -> dict:
     """Passages that answer the question, best first, each with its document and issuing body."""
-    filters = DocumentFilters(type, issuer, since, until, number)
-    with request.app.state.lock:
-        return run_search(request.app.state.kb, q, k, filters)
+    _check_limits(request.app.state.kb.settings.limits, q=q, k=k)
+    filters = DocumentFilters(type, issuer, since, until, number, access=caller.level)
+    return run_search(request.app.state.kb, q, k, filters)
 
 
-@router.get("/api/documents", response_model=list[DocumentSummary], responses=_ERRORS, tags=["documents"])
-def documents(request: Request) -> list[dict]:
-    """Every indexed document with its metadata, newest first."""
-    with request.app.state.lock:
-        return request.app.state.kb.store.documents()
+@router.get("/api/documents", response_model=DocumentPage, responses=_ERRORS, tags=["documents"])
+def documents(
+    request: Request,
+    caller: Reader,
+    type: TypeParam = None,
+    issuer: IssuerParam = None,
+    since: DateParam = None,
+    until: DateParam = None,
+    q: Annotated[str | None, Query(max_length=200, description="Part of the title or number, accents optional")] = None,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1")] = 1,
+    per_page: Annotated[int, Query(ge=1, description="Documents per page")] = 20,
+) -> dict:
+    """The documents the caller may see, newest first, a page at a time."""
+    _check_limits(request.app.state.kb.settings.limits, per_page=per_page)
+    filters = DocumentFilters(type, issuer, since, until, access=caller.level)
+    validate_filters(filters)
+    store = request.app.state.kb.store
+    items = store.documents(filters, text=q, limit=per_page, offset=(page - 1) * per_page)
+    return {"total": store.count_documents(filters, text=q), "page": page, "per_page": per_page, "items": items}
 
 
 @router.get("/api/documents/{doc_id}", response_model=DocumentDetail, responses=_ERRORS, tags=["documents"])
-def document(request: Request, doc_id: int) -> dict:
+def document(request: Request, doc_id: DocId, caller: Reader) -> dict:
     """One document: metadata, the documents it cites and that cite it, and its passages."""
-    with request.app.state.lock:
-        return document_detail(request.app.state.kb, doc_id)
+    return document_detail(request.app.state.kb, doc_id, caller.level)
+
+
+@router.get("/api/documents/{doc_id}/text", response_model=DocumentText, responses=_ERRORS, tags=["documents"])
+def document_text(request: Request, doc_id: DocId, caller: Reader) -> dict:
+    """The document's whole text as read from its file."""
+    return {"id": doc_id, "text": request.app.state.kb.store.document_text(doc_id, caller.level)}
+
+
+@router.post("/api/documents", status_code=202, response_model=JobAccepted, responses=_WRITE_ERRORS | _FOLLOW_JOB,
+             tags=["documents"])
+def upload_documents(
+    request: Request,
+    response: Response,
+    caller: Editor,
+    files: Annotated[list[UploadFile], File(min_length=1, description="One or more .txt, .md, .docx, .pdf or .html "
+                                                                       "files")],
+    access: AccessForm = "public",
+) -> dict:
+    """Upload files to index in the background (editor key): answers at once with the job to follow."""
+    uploads = _read_uploads(files, request.app.state.kb.settings.limits)
+    return _queue(request, response, caller, uploads, access)
+
+
+@router.put("/api/documents/{doc_id}", status_code=202, response_model=JobAccepted,
+            responses=_WRITE_ERRORS | _FOLLOW_JOB,
+            tags=["documents"])
+def replace_document(
+    request: Request,
+    response: Response,
+    doc_id: DocId,
+    caller: Editor,
+    file: Annotated[UploadFile, File(description="The new version of the document's file")],
+) -> dict:
+    """Replace a document's file with a new version (editor key), indexed in the background.
+
+    The document keeps its id and its access level (unless the new file's front matter sets one): when the
+    job is done, ``/api/documents/{doc_id}`` shows the new version (its passages get new ids).  If the new
+    file cannot be indexed, the job fails and the document stays as it was.
+    """
+    current = request.app.state.kb.store.document(doc_id, caller.level)  # 404 for one the key may not see
+    uploads = _read_uploads([file], request.app.state.kb.settings.limits)
+    return _queue(request, response, caller, uploads, current["access"], replace=doc_id)
+
+
+@router.delete("/api/documents/{doc_id}", response_model=DeletedDocument, responses=_WRITE_ERRORS,
+               tags=["documents"])
+def delete_document(request: Request, doc_id: DocId, caller: Editor) -> dict:
+    """Delete a document, its passages and vectors, and its file if it was uploaded (editor key).
+
+    Waits a few seconds for a running indexing job; if it is still running then, 409: try again.
+    """
+    request.app.state.kb.store.document(doc_id, caller.level)
+    return request.app.state.jobs.remove(doc_id, wait=DELETE_WAIT_SECONDS)
+
+
+@router.get("/api/jobs/{job_id}", response_model=Job, responses=_WRITE_ERRORS, tags=["documents"],
+            operation_id="get_job")
+def job(request: Request, job_id: Annotated[str, Path(pattern="^[0-9a-f]{32}$", description="The job's id")],
+        caller: Editor) -> dict:
+    """An indexing job's status and progress, with each file's outcome by name.
+
+    Only the key that uploaded the files, or an admin key, sees the job: its file names may be of
+    documents above another editor's level.
+    """
+    row = request.app.state.kb.store.job(job_id)
+    if row is None or (caller.role != "admin" and row["created_by"] != caller.name):
+        raise HTTPException(404, f"No job with id {job_id}")
+    return row | {"progress": {"done": row["files_done"], "total": len(row["files"])}}
+
+
+def _check_limits(limits: Limits, *, q: str = "", k: int = 1, per_page: int = 1) -> None:
+    """The configured limits (``openapi_limits`` shows them in the schema), on the parameters as sent."""
+    if len(q) > limits.max_query_chars:
+        raise InvalidQueryError(f"The query is {len(q)} characters long; the limit is {limits.max_query_chars}.")
+    if k > limits.max_k:
+        raise InvalidQueryError(f"k must be at most {limits.max_k}.")
+    if per_page > limits.max_per_page:
+        raise InvalidQueryError(f"per_page must be at most {limits.max_per_page}.")
+
+
+def _read_uploads(files: list[UploadFile], limits: Limits) -> list[tuple[str, bytes]]:
+    """Each file's name as sent and its bytes, refusing too many files (422) or too large a file (413)."""
+    if len(files) > limits.max_upload_files:
+        raise InvalidQueryError(f"{len(files)} files in one request; the limit is {limits.max_upload_files}.")
+    uploads = []
+    for upload in files:
+        data = upload.file.read(limits.max_upload_file_bytes + 1)
+        if len(data) > limits.max_upload_file_bytes:
+            raise UploadTooLargeError(f"{upload.filename}: over the limit of {limits.max_upload_file_bytes:,} bytes "
+                                      "per file.")
+        uploads.append((upload.filename or "", data))
+    return uploads
+
+
+def _queue(request: Request, response: Response, caller: Caller, uploads: list[tuple[str, bytes]],
+           access: str, replace: int | None = None) -> dict:
+    """Store the files and queue their job; the runner is woken at once."""
+    if access not in visible_levels(caller.level):
+        raise HTTPException(403, f"The key {caller.name!r} sees up to {caller.level}; it cannot upload {access} files.")
+    kb = request.app.state.kb
+    job = submit_job(kb.store, kb.settings.home, uploads, created_by=caller.name, access=access, replace=replace)
+    request.app.state.jobs.wake()
+    url = f"/api/jobs/{job['id']}"
+    response.headers["Location"] = url
+    return {"job_id": job["id"], "status": job["status"], "url": url, "files": [f["name"] for f in job["files"]]}
+
+
+def openapi_limits(schema: dict, limits: Limits) -> dict:
+    """Write the configured limits into the OpenAPI schema, so /docs and clients see the ones in force.
+
+    The routes check them against the settings (``Limits`` can be changed per
+    index folder), which fixed ``Query(le=...)`` values could not follow.
+    """
+    bounds = {("/api/search", "q"): ("maxLength", limits.max_query_chars),
+              ("/api/search", "k"): ("maximum", limits.max_k),
+              ("/api/documents", "per_page"): ("maximum", limits.max_per_page)}
+    for path, operations in schema.get("paths", {}).items():
+        for parameter in operations.get("get", {}).get("parameters", []):
+            bound = bounds.get((path, parameter["name"]))
+            if bound:
+                parameter["schema"][bound[0]] = bound[1]
+    return schema

@@ -4,96 +4,225 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from kb.access import Level
+from kb.keys import DEFAULT_LEVEL, Role
+
 __all__ = ["DocumentRef", "DocumentMetadata", "SearchResult", "SearchResponse", "DocumentSummary", "Reference", "ChunkOut", "CitingDocument",
-           "DocumentDetail", "ErrorResponse", "Health"]
+           "DocumentDetail", "ErrorResponse", "Health", "DocumentPage", "DocumentText", "Stats", "JobFile", "JobProgress",
+           "Job", "JobAccepted", "DeletedDocument", "ApiKeyOut", "ApiKeyCreated", "ApiKeyRequest"]
 
 
 class DocumentRef(BaseModel):
-    id: int
+    """The document a passage belongs to."""
+
+    id: int = Field(description="The document's id: stable, kept when its file is replaced")
     title: str | None = Field(description="Title as read from the document")
     doc_type: str | None = Field(description="Kế hoạch, Chỉ thị, Thông tin sinh hoạt nội bộ, …")
     number: str | None = Field(description="Canonical number and symbol, e.g. 131-KH/TU")
     issuer: str | None = Field(description="Body that issued the document")
     date: str | None = Field(description="Date issued, ISO 8601 (YYYY-MM-DD or YYYY-MM)")
     source: str = Field(description="File path relative to the folder that was indexed")
+    access: Level = Field(
+        description="Who may see it: public (anyone), internal or restricted (keys of that level or above)")
 
 
 class SearchResult(BaseModel):
-    rank: int
-    score: float
+    """One passage that answers the question."""
+
+    rank: int = Field(description="Position in the results, from 1")
+    score: float = Field(description="Fused relevance score: only the order among one query's results means anything")
     chunk_id: int = Field(description="The passage's id: stable, and the id of its vector")
     text: str = Field(description="The passage, as printed (NFC)")
     section: str = Field(description="Heading path, parts joined by ' › '")
     issuer: str | None = Field(description="Body that issued this passage (a bulletin article's own signature)")
     kind: str = Field(description="'body' for a passage, 'card' for the document's metadata card")
     char_start: int = Field(description="Offset of the passage in the original file's text")
-    char_end: int
+    char_end: int = Field(description="Offset just after the passage in the original file's text")
     page: int | None = Field(None, description="Page of the passage, for paged formats (PDF)")
-    document: DocumentRef
+    document: DocumentRef = Field(description="The document it comes from")
 
 
 class SearchResponse(BaseModel):
-    query: str
-    results: list[SearchResult]
+    """The answer to a search: passages, best first."""
+
+    query: str = Field(description="The question as searched (surrounding white space removed)")
+    results: list[SearchResult] = Field(description="Up to k passages, best first")
 
 
 class DocumentMetadata(DocumentRef):
+    """A document's metadata, as read from its text."""
+
     issuer_parent: str | None = Field(None, description="The issuer's parent body, e.g. Tỉnh ủy Bạc Liêu")
-    signer: str | None = None
-    signer_position: str | None = Field(None, description="e.g. Phó Bí thư")
-    place: str | None = None
+    signer: str | None = Field(None, description="Who signed it")
+    signer_position: str | None = Field(None, description="The signer's position, e.g. Phó Bí thư")
+    place: str | None = Field(None, description="Place of issue, e.g. Bạc Liêu")
     subject: str | None = Field(None, description="Subject line (trích yếu)")
 
 
 class DocumentSummary(DocumentMetadata):
+    """A document in a list."""
+
     chunks: int = Field(description="Number of passages")
 
 
 class Reference(BaseModel):
+    """A document this one cites."""
+
     key: str = Field(description="Normalised key: TYPE:NUMBER, e.g. CT:5")
     full_key: str = Field(description="Key with the issuer code where cited, e.g. CT:5:TW")
     printed: str = Field(description="The citation as printed")
-    mentions: int
+    mentions: int = Field(description="How many times the document cites it")
     document_id: int | None = Field(description="The cited document, if it is in the index")
 
 
 class ChunkOut(BaseModel):
-    id: int
-    ordinal: int
-    kind: str
-    section: str
-    text: str
-    issuer: str | None
-    char_start: int
-    char_end: int
-    page: int | None = None
+    """One passage of a document, in reading order."""
+
+    id: int = Field(description="The passage's id, as in search results")
+    ordinal: int = Field(description="Position in the document, from 0")
+    kind: str = Field(description="'body' (documents list only passages)")
+    section: str = Field(description="Heading path, parts joined by ' › '")
+    text: str = Field(description="The passage, as printed (NFC)")
+    issuer: str | None = Field(description="Body that issued this passage, when it is not the document's")
+    char_start: int = Field(description="Offset of the passage in the original file's text")
+    char_end: int = Field(description="Offset just after the passage")
+    page: int | None = Field(None, description="Page of the passage, for paged formats (PDF)")
 
 
 class CitingDocument(BaseModel):
-    id: int
-    title: str | None
-    doc_type: str | None
-    number: str | None
-    date: str | None
+    """Another document that cites this one by number."""
+
+    id: int = Field(description="Its id")
+    title: str | None = Field(description="Its title")
+    doc_type: str | None = Field(description="Its type")
+    number: str | None = Field(description="Its number and symbol")
+    date: str | None = Field(description="Its date, ISO 8601")
 
 
 class DocumentDetail(DocumentMetadata):
-    format: str | None = None
-    encoding: str | None = None
-    garbled_chars: int = 0
-    indexed_at: str
-    references: list[Reference]
-    cited_by: list[CitingDocument]
-    chunks: list[ChunkOut]
+    """One document with what it cites, what cites it and its passages."""
+
+    format: str | None = Field(None, description="How it was read: text, markdown, docx, pdf or html")
+    encoding: str | None = Field(None, description="The text encoding of a plain-text file, e.g. utf-8, tcvn3")
+    garbled_chars: int = Field(0, description="Characters of garbled text left out of the index")
+    indexed_at: str = Field(description="When it was indexed (UTC, ISO 8601)")
+    references: list[Reference] = Field(description="Documents it cites, in order of first citation")
+    cited_by: list[CitingDocument] = Field(description="Documents that cite it, oldest first")
+    chunks: list[ChunkOut] = Field(description="Its passages in reading order")
 
 
 class ErrorResponse(BaseModel):
-    message: str
-    status: int
-    detail: list | None = None
+    """Every error of the API: what went wrong in one sentence, never a stack trace."""
+
+    message: str = Field(description="What went wrong and, where there is one, what to do")
+    status: int = Field(description="The HTTP status, repeated")
+    detail: list | None = Field(None, description="For invalid parameters: each one's location and problem")
 
 
 class Health(BaseModel):
-    status: str
-    documents: int
-    chunks: int
+    """The service is up."""
+
+    status: str = Field(description="'ok'")
+    documents: int | None = Field(description="Documents the caller may see; null without a key when reads are closed")
+    chunks: int | None = Field(description="Their passages; null likewise")
+
+
+class ApiKeyOut(BaseModel):
+    """An API key as it may be shown: never the key itself."""
+
+    name: str = Field(description="Who or what the key is for")
+    prefix: str = Field(description="The key's first characters after 'kb_': not secret, tells keys apart")
+    role: Role = Field(description="reader (search and read), editor (also add, replace, delete), admin (also keys)")
+    level: Level = Field(description="The highest document level it sees")
+    created_at: str = Field(description="When it was made (UTC, ISO 8601)")
+    revoked_at: str | None = Field(None, description="When it was revoked; null while it is active")
+
+
+class ApiKeyCreated(ApiKeyOut):
+    """A new key, with the key itself."""
+
+    secret: str = Field(description="The key itself, shown this once: send it as 'Authorization: Bearer <key>'")
+
+
+class ApiKeyRequest(BaseModel):
+    """A key to make."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[\w.@-]+$",
+                      description="Who or what it is for: letters, digits, . _ @ -")
+    role: Role = Field(description="reader, editor or admin")
+    level: Level = Field(DEFAULT_LEVEL, description="The highest document level it sees, at most the admin's own")
+
+
+class DocumentPage(BaseModel):
+    """One page of the document list."""
+
+    total: int = Field(description="How many documents match, on all pages")
+    page: int = Field(description="This page's number, from 1")
+    per_page: int = Field(description="Documents per page")
+    items: list[DocumentSummary] = Field(description="This page's documents, newest first (undated last)")
+
+
+class DocumentText(BaseModel):
+    """The full text of a document as read from its file (NFC), for reading or copying."""
+
+    id: int = Field(description="The document's id")
+    text: str = Field(description="The text read from the file, before chunking")
+
+
+class Stats(BaseModel):
+    """Counts over the documents the caller may see."""
+
+    documents: int = Field(description="Documents")
+    chunks: int = Field(description="Passages (body chunks)")
+    cards: int = Field(description="Metadata cards, one per document")
+    references: int = Field(description="Citations of other documents found in the passages")
+    garbled_chars: int = Field(description="Characters of garbled text left out of the index")
+    by_type: dict[str, int] = Field(description="Documents per document type ('?' when unknown)")
+    by_access: dict[str, int] = Field(description="Documents per access level")
+    last_run: dict | None = Field(description="The last indexing run's summary; only for callers who see every level")
+
+
+class JobFile(BaseModel):
+    """One file of an indexing job, by the name it was stored under (never a server path)."""
+
+    name: str = Field(description="The uploaded file's name, made safe (folders, control characters removed)")
+    status: str = Field(description="queued, indexed, unchanged, skipped (a type kb cannot read) or error")
+    chunks: int | None = Field(None, description="Passages indexed from it")
+    document_id: int | None = Field(None, description="The document it became (for a replacement: the replaced id)")
+    reason: str | None = Field(None, description="Why it was skipped or failed")
+
+
+class JobProgress(BaseModel):
+    """How far a job is."""
+
+    done: int = Field(description="Files tried so far")
+    total: int = Field(description="Files in the job")
+
+
+class Job(BaseModel):
+    """An indexing job: uploaded files indexed in the background."""
+
+    id: str = Field(description="The job's id")
+    kind: str = Field(description="'index' (new documents) or 'replace' (a new version of one document)")
+    status: str = Field(description="queued, running, done (every file tried; see each file) or failed")
+    target_document: int | None = Field(description="For 'replace': the document whose file is replaced")
+    created_by: str | None = Field(description="Name of the API key that uploaded the files")
+    created_at: str = Field(description="When the files were received (UTC, ISO 8601)")
+    started_at: str | None = Field(description="When indexing began")
+    finished_at: str | None = Field(description="When the job ended")
+    progress: JobProgress = Field(description="Files done out of the total")
+    files: list[JobFile] = Field(description="Each file's outcome, in upload order")
+    error: str | None = Field(description="Why the job failed, when it did")
+
+
+class JobAccepted(BaseModel):
+    """Files received and queued for indexing; follow ``url`` for progress."""
+
+    job_id: str = Field(description="The job's id")
+    status: str = Field(description="'queued'")
+    url: str = Field(description="Where to follow the job: GET it until status is done or failed")
+    files: list[str] = Field(description="The names the files were stored under")
+
+
+class DeletedDocument(DocumentMetadata):
+    """The document that was deleted, as it was."""

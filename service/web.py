@@ -1,9 +1,9 @@
 """The web pages (``/``, ``/documents``, ``/documents/{id}``): search and reading for staff without a terminal.
 
-They show the same data as the JSON API (the same ``kb`` functions, called under the
-same lock), rendered on the server with Jinja2 in Vietnamese.  Errors on these pages
-are HTML pages with a Vietnamese message, never JSON or a stack trace: the routes use
-``HtmlErrorRoute``, so the app's JSON error handlers keep serving ``/api/...`` only.
+They show the same data as the JSON API (the same ``kb`` functions), rendered on the
+server with Jinja2 in Vietnamese.  Errors on these pages are HTML pages with a
+Vietnamese message, never JSON or a stack trace: the routes use ``HtmlErrorRoute``, so
+the app's JSON error handlers keep serving ``/api/...`` only.
 """
 
 from __future__ import annotations
@@ -17,17 +17,21 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from indexer.normalize import fold
+from indexer.read import READERS
+from kb.access import LEVELS
 from kb.documents import document_detail
 from kb.errors import InvalidQueryError, NotFoundError
 from kb.highlight import highlight_spans, mark
 from kb.search import search as run_search
 from kb.store import DocumentFilters, Store
+
+from .auth import Caller, current_caller
 
 __all__ = [
     "STATIC_DIR",
@@ -73,6 +77,11 @@ def vn_date(iso: str | None) -> str:
 def vn_int(n: int) -> str:
     """Thousands separated by dots, as in Vietnamese: ``1234`` → ``1.234``."""
     return f"{n:,}".replace(",", ".")
+
+
+def vn_mb(size: int) -> str:
+    """Bytes as megabytes with a decimal comma, as in Vietnamese: ``1572864`` → ``1,5``."""
+    return f"{size / 1048576:.1f}".removesuffix(".0").replace(".", ",")
 
 
 _SENTENCE_END = re.compile(r"[.;:!?…][”\"»)]?\s|\n")
@@ -122,20 +131,25 @@ def vn_date_label(iso: str | None) -> str:
     return f"{word} {vn_date(iso)}"
 
 
-templates.env.filters.update(vn_date=vn_date, vn_date_label=vn_date_label, vn_int=vn_int, highlight=highlight)
+ACCESS_LABELS = {"public": "Công khai", "internal": "Nội bộ", "restricted": "Hạn chế"}
+
+templates.env.filters.update(vn_date=vn_date, vn_date_label=vn_date_label, vn_int=vn_int, vn_mb=vn_mb, highlight=highlight,
+                             access_label=lambda level: ACCESS_LABELS.get(level, level))
 
 
 # -- filters from the query string --------------------------------------------------------------
 @dataclass(frozen=True)
 class PageFilters:
-    """The filters a page offers (type, issuer, year), as typed in its URL."""
+    """The filters a page offers (type, issuer, year), as typed in its URL, and the caller's level (not in URLs)."""
 
     type: str = ""
     issuer: str = ""
     year: str = ""
+    access: str = LEVELS[-1]
 
     @classmethod
-    def parse(cls, doc_type: str | None, issuer: str | None, year: str | None) -> tuple[PageFilters, list[str]]:
+    def parse(cls, doc_type: str | None, issuer: str | None, year: str | None,
+              access: str = LEVELS[-1]) -> tuple[PageFilters, list[str]]:
         """Filters and the Vietnamese messages for the ones that cannot be used (those are dropped)."""
         values = {"type": (doc_type or "").strip(), "issuer": (issuer or "").strip(), "year": (year or "").strip()}
         errors = []
@@ -146,12 +160,12 @@ class PageFilters:
         if values["year"] and not _YEAR.match(values["year"]):
             errors.append(f"Năm «{values['year']}» không hợp lệ: hãy nhập 4 chữ số, ví dụ 2020.")
             values["year"] = ""
-        return cls(**values), errors
+        return cls(**values, access=access), errors
 
     def engine(self) -> DocumentFilters:
         """The same filters for ``kb``: a year is the range from its first to its last day."""
         year = self.year or None
-        return DocumentFilters(self.type or None, self.issuer or None, year, year)
+        return DocumentFilters(self.type or None, self.issuer or None, year, year, access=self.access)
 
     def params(self) -> dict[str, str]:
         return {k: v for k, v in (("type", self.type), ("issuer", self.issuer), ("year", self.year)) if v}
@@ -266,8 +280,11 @@ def validate_query(q: str, limit: int) -> str | None:
 
 
 # -- HTML errors --------------------------------------------------------------------------------
-ERROR_TITLES = {404: "Không tìm thấy trang", 422: "Yêu cầu không hợp lệ", 500: "Đã có lỗi xảy ra"}
+ERROR_TITLES = {401: "Cần khóa truy cập", 403: "Không có quyền", 404: "Không tìm thấy trang",
+                422: "Yêu cầu không hợp lệ", 500: "Đã có lỗi xảy ra"}
 ERROR_MESSAGES = {
+    401: "Kho văn bản này chỉ dành cho người có khóa truy cập (API key), hoặc khóa đã gửi không hợp lệ.",
+    403: "Khóa truy cập của bạn không có quyền thực hiện thao tác này.",
     404: "Trang bạn tìm không có. Có thể đường dẫn đã sai hoặc văn bản đã được gỡ khỏi kho.",
     422: "Yêu cầu không hợp lệ. Vui lòng kiểm tra lại câu hỏi và bộ lọc.",
     500: "Hệ thống gặp lỗi khi xử lý yêu cầu. Vui lòng thử lại sau; nếu lỗi vẫn còn, hãy báo bộ phận quản trị.",
@@ -312,6 +329,8 @@ class HtmlErrorRoute(APIRoute):
                                   "Có thể văn bản đã được gỡ hoặc đường dẫn bị sai.", "Không tìm thấy văn bản")
             except InvalidQueryError:
                 return html_error(request, 422)
+            except HTTPException as exc:  # from the caller's dependency: no key (401), not allowed (403)
+                return html_error(request, exc.status_code)
             except Exception:
                 log.exception("error on page %s", request.url.path)
                 return html_error(request, 500)
@@ -391,29 +410,29 @@ def passages_view(chunks: Iterable[dict], query: str, target: int | None, doc_is
 
 # -- routes -------------------------------------------------------------------------------------
 TypeParam = Annotated[str, Query(alias="type", description="Document type, e.g. Kế hoạch")]
+Reader = Annotated[Caller, Depends(current_caller)]
 
 
 @router.get("/")
-def search_page(request: Request, q: str = "", doc_type: TypeParam = "", issuer: str = "", year: str = "",
-                k: str = "") -> Response:
+def search_page(request: Request, caller: Reader, q: str = "", doc_type: TypeParam = "", issuer: str = "",
+                year: str = "", k: str = "") -> Response:
     """The search page: a start page without a query, else the passages that answer it."""
     kb = request.app.state.kb
     limits = kb.settings.limits
-    filters, errors = PageFilters.parse(doc_type, issuer, year)
+    filters, errors = PageFilters.parse(doc_type, issuer, year, caller.level)
     query = q.strip()
     query_error = validate_query(query, limits.max_query_chars)
     searching = bool(query) and not query_error
     size = min(max(int(k), PAGE_SIZE), limits.max_k) if k.isdigit() else PAGE_SIZE
     found, ids, recent, stats = [], [], [], None
-    with request.app.state.lock:
-        counts = facet_counts(kb.store, filters)
-        if searching:
-            found = run_search(kb, query, size, filters.engine())["results"]
-            # A document card has no place in the text to link to.
-            ids = [r["chunk_id"] if r["kind"] == "body" else None for r in found]
-        else:
-            recent = kb.store.documents(filters.engine())[:RECENT]
-            stats = kb.store.stats()
+    counts = facet_counts(kb.store, filters)
+    if searching:
+        found = run_search(kb, query, size, filters.engine())["results"]
+        # A document card has no place in the text to link to.
+        ids = [r["chunk_id"] if r["kind"] == "body" else None for r in found]
+    else:
+        recent = kb.store.documents(filters.engine(), limit=RECENT)
+        stats = kb.store.stats(caller.level)
     more = searching and len(found) == size < limits.max_k
     context = {
         "q": q, "query": query, "filters": filters, "errors": errors + ([query_error] if query_error else []),
@@ -428,16 +447,15 @@ def search_page(request: Request, q: str = "", doc_type: TypeParam = "", issuer:
 
 
 @router.get("/documents")
-def document_list(request: Request, doc_type: TypeParam = "", issuer: str = "", year: str = "",
+def document_list(request: Request, caller: Reader, doc_type: TypeParam = "", issuer: str = "", year: str = "",
                   sort: str = "newest") -> Response:
-    """Every indexed document, filterable by type, issuer and year, sorted by date."""
-    filters, errors = PageFilters.parse(doc_type, issuer, year)
+    """Every document the caller may see, filterable by type, issuer and year, sorted by date."""
+    filters, errors = PageFilters.parse(doc_type, issuer, year, caller.level)
     order = sort if sort in SORTS else "newest"
-    with request.app.state.lock:
-        store = request.app.state.kb.store
-        rows = store.documents(filters.engine())
-        counts = facet_counts(store, filters)
-        total = store.stats()["documents"]
+    store = request.app.state.kb.store
+    rows = store.documents(filters.engine())
+    counts = facet_counts(store, filters)
+    total = store.stats(caller.level)["documents"]
     context = {
         "documents": sort_documents(rows, order), "total": total, "filters": filters, "errors": errors,
         "facets": facet_groups(counts, filters, lambda f: page_url("/documents", sort=order, **f.params())),
@@ -449,14 +467,13 @@ def document_list(request: Request, doc_type: TypeParam = "", issuer: str = "", 
 
 
 @router.get("/documents/{doc_id}")
-def document_page(request: Request, doc_id: str, chunk: str = "", q: str = "") -> Response:
+def document_page(request: Request, caller: Reader, doc_id: str, chunk: str = "", q: str = "") -> Response:
     """A document: metadata, what it cites and what cites it, its passages; opened at ``chunk`` if given."""
     if not doc_id.isdigit():  # not an id at all: the same page as an unknown id, not a 422
         raise NotFoundError(f"No document with id {doc_id!r}")
     kb = request.app.state.kb
     query = q.strip()[: kb.settings.limits.max_query_chars]
-    with request.app.state.lock:
-        detail = document_detail(kb, int(doc_id))
+    detail = document_detail(kb, int(doc_id), caller.level)  # 404 for a document above the caller's level
     target = int(chunk) if chunk.isdigit() else None
     context = {
         "doc": detail, "query": query, "target": target,
@@ -465,3 +482,15 @@ def document_page(request: Request, doc_id: str, chunk: str = "", q: str = "") -
         "back_url": page_url("/", q=query) if query else None,
     }
     return _page(request, "document.html", context)
+
+
+# -- upload (editors) ---------------------------------------------------------------------------
+@router.get("/upload")
+def upload_page(request: Request) -> Response:
+    """The upload form for editors; its script sends the files and the typed key to ``POST /api/documents``.
+
+    The page itself needs no key: it holds nothing but the form, and the API
+    checks the key on every upload and every progress request.
+    """
+    context = {"limits": request.app.state.kb.settings.limits, "accept": ",".join(sorted(READERS))}
+    return _page(request, "upload.html", context)

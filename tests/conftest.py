@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 import pytest
 
 from kb.config import load_settings
 from kb.indexing import index_paths
+from kb.keys import create_key
 from kb.knowledge_base import KnowledgeBase
 from kb.model_convert import ensure_default_model
+from kb.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -45,12 +53,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(corpus_kb, model_path) -> str:
-    """A real `kb serve` (uvicorn) on 127.0.0.1 over the indexed corpus; yields its base URL."""
+@contextlib.contextmanager
+def running_server(home: Path, model_path: Path) -> Iterator[str]:
+    """A real `kb serve` (uvicorn) on 127.0.0.1 over ``home``, stopped on exit; yields its base URL."""
     port = _free_port()
     command = [sys.executable, "-m", "kb", "serve", "--port", str(port),
-               "--home", str(corpus_kb.settings.home), "--model", str(model_path)]
+               "--home", str(home), "--model", str(model_path)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                env=os.environ | {"HF_HUB_OFFLINE": "1"})
     url = f"http://127.0.0.1:{port}"
@@ -66,6 +74,63 @@ def server(corpus_kb, model_path) -> str:
     else:
         process.kill()
         raise RuntimeError("kb serve did not answer /health within 120 s")
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def server(corpus_kb, model_path) -> str:
+    """A real `kb serve` over the indexed corpus, for reads only; yields its base URL."""
+    with running_server(corpus_kb.settings.home, model_path) as url:
+        yield url
+
+
+class Writable(NamedTuple):
+    """A server tests may write to: its URL, an editor key and its index folder."""
+
+    url: str
+    key: str
+    home: Path
+
+
+# Small upload limits on the writable server, so tests can exceed them with small files.
+EDITOR_LIMITS = {"max_upload_files": 5, "max_upload_file_bytes": 200_000, "max_upload_request_bytes": 600_000,
+                 "max_per_page": 50}
+
+
+def writable_copy(corpus_kb: KnowledgeBase, home: Path, limits: dict | None = None) -> str:
+    """Copy the indexed corpus into ``home`` for tests to write to; return an editor key made for it."""
+    home.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(home / "kb.sqlite") as target:
+        corpus_kb.store.db.conn.backup(target)
+    for name in ("vectors.faiss", "config.json"):
+        shutil.copy2(corpus_kb.settings.home / name, home / name)
+    if limits:
+        (home / "settings.json").write_text(json.dumps({"limits": limits}))
+    store = Store(home / "kb.sqlite")
+    _, secret = create_key(store, "editor", "editor")
+    store.close()
+    return secret
+
+
+@pytest.fixture(scope="session")
+def editor_server(corpus_kb, model_path, tmp_path_factory) -> Writable:
+    """A real `kb serve` over a writable copy of the corpus, with ``EDITOR_LIMITS`` and an editor key."""
+    home = tmp_path_factory.mktemp("writable")
+    key = writable_copy(corpus_kb, home, EDITOR_LIMITS)
+    with running_server(home, model_path) as url:
+        yield Writable(url, key, home)
+
+
+def wait_for_job(url: str, key: str, job_id: str, timeout: float = 180) -> dict:
+    """Poll a job until it is done or failed; its last state."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = httpx.get(f"{url}/api/jobs/{job_id}", headers={"X-API-Key": key}, timeout=30).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"job {job_id} still {job['status']} after {timeout} s: {job}")

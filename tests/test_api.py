@@ -5,7 +5,7 @@ import pytest
 
 from conftest import BULLETIN
 
-DOCUMENT_FIELDS = {"id", "title", "doc_type", "number", "issuer", "date", "source"}
+DOCUMENT_FIELDS = {"id", "title", "doc_type", "number", "issuer", "date", "source", "access"}
 RESULT_FIELDS = {"rank", "score", "chunk_id", "text", "section", "issuer", "kind", "char_start", "char_end", "page", "document"}
 
 
@@ -42,7 +42,9 @@ def test_search_bad_parameters_are_422_json(server, params):
 
 
 def test_documents_list_and_detail(server):
-    documents = httpx.get(f"{server}/api/documents").json()
+    page = httpx.get(f"{server}/api/documents").json()
+    assert (page["total"], page["page"], page["per_page"]) == (2, 1, 20)
+    documents = page["items"]
     assert {d["source"] for d in documents} == {BULLETIN, "ke-hoach-tuyen-truyen-dai-hoi-2020-2025.md"}
     plan = next(d for d in documents if d["doc_type"] == "Kế hoạch")
     detail = httpx.get(f"{server}/api/documents/{plan['id']}").json()

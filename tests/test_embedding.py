@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from kb import model_convert
-from kb.embedding import Embedder, load_embedder, model_fingerprint
+from kb.embedding import BACKENDS, Embedder, TorchRunner, load_embedder, model_fingerprint
 from kb.errors import ModelError
 from kb.model_convert import DEFAULT_MODEL_NAME, REQUIRED_FILES, SourceChecksumError, ensure_default_model
 
@@ -31,10 +31,10 @@ ELECTION = (
 )
 
 
-@pytest.fixture(scope="module")
-def embedder(model_path: Path, tmp_path_factory) -> Embedder:
+@pytest.fixture(scope="module", params=BACKENDS)
+def embedder(request, model_path: Path, tmp_path_factory) -> Embedder:
     # ``model_path`` (conftest) converts the default model once per test session.
-    return load_embedder(str(model_path), tmp_path_factory.mktemp("unused-models"))
+    return load_embedder(str(model_path), tmp_path_factory.mktemp("unused-models"), request.param)
 
 
 def _light_copy(folder: Path, target: Path) -> Path:
@@ -89,11 +89,24 @@ def test_embedder_shape_dtype_and_unit_length(embedder: Embedder) -> None:
     assert embedder.encode_passages([]).shape == (0, 384)
 
 
-def test_length_sorting_keeps_input_order_and_truncates(embedder: Embedder) -> None:
+def test_vectors_keep_input_order_and_long_texts_are_truncated(embedder: Embedder) -> None:
     texts = [ELECTION, "Đảng ủy", " ".join([INCOME] * 30), QUERY]  # the third is > 512 tokens
-    together = embedder.encode_passages(texts, batch_size=2)
-    one_by_one = np.vstack([embedder.encode_passages([text]) for text in texts])
-    np.testing.assert_allclose(together, one_by_one, atol=1e-5)
+    # torch in batches of two, sorted by length: the order must still come back
+    runner = TorchRunner(embedder._runner._model, batch_size=2) if embedder.backend == "torch" else embedder._runner
+    together = runner.encode(texts, "passage: ")
+    one_by_one = np.vstack([runner.encode([text], "passage: ") for text in texts])
+    # int8 runs each passage alone, so its vector cannot depend on what it was embedded with.
+    np.testing.assert_allclose(together, one_by_one, atol=1e-5 if embedder.backend == "torch" else 0)
+
+
+def test_int8_vectors_stay_close_to_fp32(model_path: Path, tmp_path_factory) -> None:
+    models_dir = tmp_path_factory.mktemp("unused-models")
+    fp32, int8 = (load_embedder(str(model_path), models_dir, backend) for backend in ("torch", "onnx-int8"))
+    assert int8.fingerprint.startswith(fp32.fingerprint) and int8.fingerprint != fp32.fingerprint
+    texts = [INCOME, ELECTION, "Ban Thường vụ Tỉnh ủy yêu cầu các cấp ủy, tổ chức đảng quán triệt Chỉ thị 05-CT/TW."]
+    cosines = np.sum(fp32.encode_passages(texts) * int8.encode_passages(texts), axis=1)
+    assert cosines.min() > 0.99
+    assert float(fp32.encode_query(QUERY) @ int8.encode_query(QUERY)) > 0.99
 
 
 def test_query_is_closer_to_the_matching_passage(embedder: Embedder) -> None:
@@ -113,7 +126,7 @@ def test_query_prompt_is_applied(embedder: Embedder) -> None:
     as_query = embedder.encode_query(QUERY)
     as_passage = embedder.encode_passages([QUERY])[0]
     assert float(as_query @ as_passage) < 0.999
-    by_hand = embedder._model.encode(["query: " + QUERY], normalize_embeddings=True)[0]
+    by_hand = embedder._runner.encode(["query: " + QUERY], None)[0]
     assert float(as_query @ by_hand) > 0.9999
 
 
@@ -126,14 +139,15 @@ def test_cached_query_cannot_be_corrupted_by_callers(embedder: Embedder) -> None
 def test_fingerprint_is_stable_and_tracks_the_model(
     embedder: Embedder, model_path: Path, tmp_path: Path, tmp_path_factory
 ) -> None:
-    again = load_embedder(str(model_path), tmp_path_factory.mktemp("unused-models"))
-    assert again.fingerprint == embedder.fingerprint == model_fingerprint(model_path)
+    again = load_embedder(str(model_path), tmp_path_factory.mktemp("unused-models"), embedder.backend)
+    assert again.fingerprint == embedder.fingerprint
+    assert embedder.fingerprint.startswith(model_fingerprint(model_path))
     copy = _light_copy(model_path, tmp_path / "copy")
-    assert model_fingerprint(copy) == embedder.fingerprint  # same weights, other place
+    assert model_fingerprint(copy) == model_fingerprint(model_path)  # same weights, other place
     config = json.loads((copy / "config.json").read_text())
     config["layer_norm_eps"] = 1e-6
     (copy / "config.json").write_text(json.dumps(config))
-    assert model_fingerprint(copy) != embedder.fingerprint
+    assert model_fingerprint(copy) != model_fingerprint(model_path)
 
 
 def test_checksum_mismatch_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,11 +3,12 @@
 import json
 import shutil
 
+import numpy as np
 import pytest
 
 from conftest import open_kb
 from kb.errors import IndexBusyError, ModelMismatchError, NotFoundError
-from kb.indexing import index_paths, remove_document
+from kb.indexing import _vectors, index_paths, remove_document
 
 
 PLAN = "ke-hoach.md"
@@ -103,21 +104,34 @@ def test_stale_vectors_are_dropped_on_open(kb, folder, tmp_path, model_path):
     assert reopened.vectors.ids() == reopened.store.all_chunk_ids()
 
 
-def test_other_model_is_refused_with_instructions(kb, folder, tmp_path, model_path):
+def test_other_model_is_refused_with_instructions(kb, folder, tmp_path, model_path, monkeypatch):
     index_paths(kb, [folder])
     other = tmp_path / "other-model"
-    shutil.copytree(model_path, other)
+    shutil.copytree(model_path, other, ignore=shutil.ignore_patterns("onnx"))
     config = json.loads((other / "config.json").read_text())
     config["layer_norm_eps"] = 1e-6
     (other / "config.json").write_text(json.dumps(config))
+    monkeypatch.setenv("KB_BACKEND", "torch")  # no int8 graph to build for a model that is refused anyway
     with pytest.raises(ModelMismatchError, match="re-index"):
         open_kb(tmp_path / "home", other).embedder
 
 
-def test_one_writer_at_a_time(kb, folder):
-    with kb.writing():
+def test_other_backend_is_refused_naming_the_one_that_built_the_index(kb, folder, tmp_path, model_path, monkeypatch):
+    index_paths(kb, [folder])
+    assert json.loads(kb.config_path.read_text())["backend"] == "onnx-int8"
+    monkeypatch.setenv("KB_BACKEND", "torch")
+    with pytest.raises(ModelMismatchError, match="KB_BACKEND=onnx-int8"):
+        open_kb(tmp_path / "home", model_path).embedder
+
+
+def test_one_writer_at_a_time(kb, folder, tmp_path, model_path):
+    other = open_kb(tmp_path / "home", model_path)  # another writer of the folder, as another process would be
+    with other.writing():
         with pytest.raises(IndexBusyError):
             index_paths(kb, [folder])
+    other.close()
+    with kb.writing():  # the writer that holds the lock may take it again (a job around index_paths)
+        index_paths(kb, [folder])
 
 
 def test_missing_path_is_an_error(kb, tmp_path):
@@ -162,3 +176,39 @@ def test_identical_passages_reuse_their_vector(kb, folder, monkeypatch):
     assert report.count("indexed") == 1 and report.chunks >= 1
     assert embedded == []  # every passage, and the card, is already in the index
     assert _in_step(kb) and len(kb.store.documents()) == 2
+
+
+def test_a_passage_repeated_in_one_file_is_embedded_once(kb, monkeypatch):
+    embedded = []
+    original = kb.embedder.encode_passages
+    monkeypatch.setattr(kb.embedder, "encode_passages", lambda texts: embedded.extend(texts) or original(texts))
+    kb.vectors  # noqa: B018 - open the (empty) vector file
+    texts = ["Ban Chấp hành Trung ương yêu cầu.", "Tỉnh ủy chỉ đạo.", "Ban Chấp hành Trung ương yêu cầu."]
+    vectors = _vectors(kb, texts)
+    assert embedded == texts[:2]
+    np.testing.assert_array_equal(vectors[0], vectors[2])
+    assert float(vectors[0] @ vectors[1]) < 0.999
+
+
+def test_an_interrupted_run_resumes_without_embedding_again(kb, tmp_path, monkeypatch):
+    docs = tmp_path / "many"
+    docs.mkdir()
+    for n in range(4):
+        (docs / f"{n}.txt").write_text(f"KẾ HOẠCH\nsố {n}\n\nNội dung riêng của kế hoạch số {n} về chuyển đổi số.\n")
+
+    def stop_after_two(outcome, done, total):
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        index_paths(kb, [docs], on_file=stop_after_two)
+    stored = {text for _, text in kb.store.all_chunk_texts()}
+    assert len(kb.store.documents()) == 2 and stored
+    embedded = []
+    again = open_kb(kb.settings.home, kb.settings.model)
+    original = again.embedder.encode_passages
+    monkeypatch.setattr(again.embedder, "encode_passages", lambda texts: embedded.extend(texts) or original(texts))
+    report = index_paths(again, [docs])
+    assert report.count("unchanged") == 2 and report.count("indexed") == 2
+    assert embedded and not stored & set(embedded)  # only the two new files' passages went through the model
+    assert _in_step(again)

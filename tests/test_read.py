@@ -5,6 +5,7 @@ import pytest
 
 from indexer.decode import decode_text
 from indexer.read import read_file, walk_files
+from kb.config import Limits
 from kb.errors import UnreadableFileError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -44,17 +45,17 @@ def test_undecodable_bytes_say_why(data, reason):
 def test_read_file_normalises_line_ends_and_keeps_the_text(tmp_path):
     path = tmp_path / "Kế hoạch số 1.txt"
     path.write_bytes(TEXT.replace("\n", "\r\n").encode("utf-8"))
-    source = read_file(path, max_bytes=1000)
+    source = read_file(path, limits=Limits(max_file_bytes=1000))
     assert source.text == TEXT and source.format == "text"
 
 
 def test_unsupported_and_oversized_files_are_refused_with_the_fix(tmp_path):
     (tmp_path / "a.doc").write_bytes(b"x")
     with pytest.raises(UnreadableFileError, match="LibreOffice"):
-        read_file(tmp_path / "a.doc", max_bytes=1000)
+        read_file(tmp_path / "a.doc", limits=Limits(max_file_bytes=1000))
     (tmp_path / "big.txt").write_text("a" * 100)
     with pytest.raises(UnreadableFileError, match="over the limit"):
-        read_file(tmp_path / "big.txt", max_bytes=10)
+        read_file(tmp_path / "big.txt", limits=Limits(max_file_bytes=10))
 
 
 def test_walk_skips_hidden_files_and_links_leaving_the_folder(tmp_path):
@@ -64,4 +65,4 @@ def test_walk_skips_hidden_files_and_links_leaving_the_folder(tmp_path):
     (inside / ".hidden.txt").write_text("h")
     (outside / "secret.txt").write_text("s")
     (inside / "link.txt").symlink_to(outside / "secret.txt")
-    assert [p.name for p in walk_files(inside)] == ["a.txt"]
+    assert [(f.path.name, f.skip is None) for f in walk_files(inside)] == [("a.txt", True), ("link.txt", False)]

@@ -111,7 +111,7 @@ def _results(html: str) -> list[str]:
 
 
 def _doc_id(server: str, source: str) -> int:
-    return next(d["id"] for d in httpx.get(f"{server}/api/documents").json() if d["source"] == source)
+    return next(d["id"] for d in httpx.get(f"{server}/api/documents").json()["items"] if d["source"] == source)
 
 
 def test_home_page_renders_with_facets_and_recent_documents(server):
@@ -334,3 +334,51 @@ def test_browser_phone_layout_has_no_horizontal_scroll(browser, server, shots):
     page.screenshot(path=str(shots / "phone-documents.png"))
     assert not errors, errors
     context.close()
+
+
+DROUGHT_PLAN = """KẾ HOẠCH
+ứng phó hạn hán và xâm nhập mặn mùa khô năm 2024
+
+I. MỤC ĐÍCH, YÊU CẦU
+Chủ động ứng phó hạn hán, xâm nhập mặn vùng ven biển, bảo đảm nước sinh hoạt cho nhân dân.
+
+II. NHIỆM VỤ
+Nạo vét kênh mương, tích trữ nước ngọt, vận hành các cống ngăn mặn theo lịch triều.
+"""
+
+
+def test_browser_upload_then_find_the_document(browser, editor_server, shots, tmp_path):
+    url, key, _ = editor_server
+    name = "Kế hoạch ứng phó hạn mặn.txt"
+    (tmp_path / name).write_text(DROUGHT_PLAN, encoding="utf-8")
+    context, page, errors = _page(browser)
+    page.goto(f"{url}/upload")
+    assert page.locator("h1").inner_text() == "Tải văn bản lên"
+    page.fill("#key", key)
+    page.check("#remember")
+    page.set_input_files("#files", str(tmp_path / name))
+    page.get_by_role("button", name="Tải lên và lập chỉ mục").click()
+    page.wait_for_selector("#job[data-status=done]", timeout=120_000)
+    assert page.inner_text("#job-status").startswith("Hoàn tất. 1/1 tệp.")
+    item = page.locator(".job-file").first
+    assert name in item.inner_text() and "đã lập chỉ mục" in item.inner_text()
+    page.screenshot(path=str(shots / "upload.png"))
+
+    _search(page, url, "cống ngăn mặn theo lịch triều")
+    first = page.locator("article.result").first
+    assert "vận hành các cống ngăn mặn theo lịch triều" in first.inner_text()
+    first.get_by_role("link", name="Xem đoạn này trong văn bản").click()
+    page.wait_for_selector(".chunk.is-target")
+    assert name in page.locator("main").inner_text(), "the document page names the uploaded file"
+    page.goto(f"{url}/upload")
+    assert page.input_value("#key") == key, "a remembered key is filled in again"
+    assert not errors, errors
+
+    page.fill("#key", "kb_00000000_" + "x" * 43)  # the console reports the 401 itself: expected
+    page.set_input_files("#files", str(tmp_path / name))
+    page.get_by_role("button", name="Tải lên và lập chỉ mục").click()
+    page.wait_for_selector("#upload-error:not([hidden])")
+    assert page.inner_text("#upload-error").startswith("Khóa API không đúng hoặc đã bị thu hồi.")
+    page.screenshot(path=str(shots / "upload-refused.png"))
+    context.close()
+

@@ -18,6 +18,7 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 from typing import TypeVar
@@ -35,6 +36,8 @@ from indexer.encodings import (
     looks_vietnamese,
 )
 from indexer.model import SourceText
+from indexer.readers.limits import check_limit
+from kb.config import Limits
 from kb.errors import UnreadableFileError
 
 __all__ = ["read_docx"]
@@ -44,9 +47,17 @@ _Element = etree._Element
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OLD_WORD_STREAM = "WordDocument".encode("utf-16-le")
-_BROKEN_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, OpcError, etree.LxmlError)
+# RuntimeError: a part encrypted with a zip password; NotImplementedError: an unknown compression method;
+# AttributeError and TypeError: python-docx meeting a part that is not of the kind the package says
+# (it gives such a part a generic class, or reads None where an attribute is missing, and fails on first use).
+_BROKEN_PACKAGE = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, OpcError, etree.LxmlError,
+                   RuntimeError, NotImplementedError, AttributeError, TypeError)
+# A part smaller than this cannot fill memory, whatever its compression ratio.
+_RATIO_FROM_BYTES = 1 << 20
+_UNZIP_STEP = 1 << 20
 
 _P, _TBL, _TR, _TC, _R, _T_TEXT = (qn(f"w:{t}") for t in ("p", "tbl", "tr", "tc", "r", "t"))
+_DOCUMENT, _BODY = qn("w:document"), qn("w:body")
 _PPR, _RPR, _RFONTS, _NUMPR, _VAL = (qn(f"w:{t}") for t in ("pPr", "rPr", "rFonts", "numPr", "val"))
 _FONT_NAMES = etree.XPath(".//w:rFonts/@w:hAnsi | .//w:rFonts/@w:ascii", namespaces={"w": nsmap["w"]})
 # Run children that stand for characters besides w:t, as in Word's own plain-text export.
@@ -68,11 +79,11 @@ _ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "x
           (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
 
 
-def read_docx(path: Path) -> SourceText:
+def read_docx(path: Path, limits: Limits = Limits()) -> SourceText:
     """Read a Word file into one line per paragraph (table cells included), NFC."""
-    document = _open(path)
-    reader = _BodyReader(document)
-    lines = [line.strip() for line in reader.blocks(document.element.body)]
+    parts = _open(path, limits)
+    reader = _BodyReader(parts)
+    lines = [line.strip() for line in reader.blocks(parts.body)]
     text = unicodedata.normalize("NFC", "\n".join(line for line in lines if line))
     if not text:
         raise UnreadableFileError("the Word file holds no text (only images, e.g. a scan?): run OCR first")
@@ -80,15 +91,53 @@ def read_docx(path: Path) -> SourceText:
     return SourceText(path=path, text=text, encoding=encoding, format="docx")
 
 
-def _open(path: Path) -> WordDocument:
-    """The parsed document, or ``UnreadableFileError`` saying what kind of file it really is."""
+@dataclass(frozen=True)
+class _Parts:
+    """The parts of a Word file the reader uses, each checked to be of its kind."""
+
+    body: _Element
+    styles: _Element
+    numbering: _Element | None
+
+
+def _open(path: Path, limits: Limits) -> _Parts:
+    """The document's parts, or ``UnreadableFileError`` saying what kind of file it really is."""
     with path.open("rb") as file:
         if file.read(len(_OLE_MAGIC)) == _OLE_MAGIC:
             raise _ole_error(file.read())
     try:
-        return docx.Document(str(path))
-    except _BROKEN_ZIP as exc:
+        _check_package(path, limits)
+        document = docx.Document(str(path))
+        body = document.element.find(_BODY) if document.element.tag == _DOCUMENT else None
+        if body is None:
+            raise UnreadableFileError("not a valid Word file: its main part holds no document body")
+        return _Parts(body, document.styles.element, _numbering_xml(document))
+    except _BROKEN_PACKAGE as exc:
         raise UnreadableFileError(f"not a valid Word file: {_reason(exc)}") from exc
+
+
+def _check_package(path: Path, limits: Limits) -> None:
+    """Refuse a zip bomb from the zip's directory, then prove the directory true before python-docx unzips.
+
+    The directory gives each part's size, so a package that would unzip to
+    more than the limit, or a part inflating implausibly, is refused before
+    anything is unzipped.  But the directory can lie: ``zipfile`` cuts a part
+    at its declared size only after inflating what one read asked for, and
+    python-docx asks for whole parts.  Unzipping every part here in 1 MiB
+    steps (``zipfile`` stops at the declared size, and the CRC check fails on
+    a part that was longer) proves the sizes with bounded memory.
+    """
+    with zipfile.ZipFile(path) as package:
+        parts = package.infolist()
+        check_limit(limits, "max_docx_unzipped_bytes", sum(p.file_size for p in parts), "size once unzipped (bytes)")
+        for part in parts:
+            if part.file_size >= _RATIO_FROM_BYTES:
+                ratio = part.file_size / max(part.compress_size, 1)
+                check_limit(limits, "max_docx_ratio", round(ratio, 1), f"compression ratio of {part.filename}")
+        for part in parts:
+            with package.open(part) as stream:
+                while stream.read(_UNZIP_STEP):
+                    pass
 
 
 def _ole_error(rest: bytes) -> UnreadableFileError:
@@ -106,6 +155,8 @@ def _reason(exc: Exception) -> str:
         return "not a zip archive, or a damaged or truncated one"
     if isinstance(exc, KeyError):
         return f"a part is missing ({exc})"
+    if isinstance(exc, (AttributeError, TypeError)):
+        return "a part is not of the kind the package says it is"
     return str(exc) or type(exc).__name__
 
 
@@ -212,13 +263,12 @@ def _roman(n: int) -> str:
 class _BodyReader:
     """Turns body XML into lines, with the styles and lists that give paragraphs their fonts and numbers."""
 
-    def __init__(self, document: WordDocument) -> None:
-        styles = document.styles.element
+    def __init__(self, parts: _Parts) -> None:
         self.encodings: set[str] = set()
-        self._styles = _Styles(styles)
-        self._numbering = _Numbering(_numbering_xml(document))
+        self._styles = _Styles(parts.styles)
+        self._numbering = _Numbering(parts.numbering)
         # Most files name no legacy font at all: then no run's font needs resolving.
-        named = {*_FONT_NAMES(styles), *_FONT_NAMES(document.element.body)}
+        named = {*_FONT_NAMES(parts.styles), *_FONT_NAMES(parts.body)}
         self._has_legacy_fonts = any(map(font_encoding, named))
 
     def blocks(self, container: _Element) -> Iterator[str]:

@@ -27,7 +27,9 @@ from lxml import etree
 from indexer.model import SourceText
 from indexer.normalize import nfc
 from indexer.decode import decode_text, read_text_file
-from kb.errors import UnreadableFileError
+from indexer.readers.limits import check_limit
+from kb.config import Limits
+from kb.errors import LimitExceededError, UnreadableFileError
 
 __all__ = ["looks_like_saved_page", "read_html", "read_web_markdown", "strip_web_furniture"]
 
@@ -139,16 +141,30 @@ def _summary_end(lines: list[str], i: int) -> int:
     return i
 
 
+# The site's title line: a type name, the number, then at least three words of subject.
+_TITLE_HEAD = re.compile(r"([^\W\d][\w ]{0,40}?)\s(?:No\.\s*)?")
+_TITLE_HEAD_CHARS = 60
+_TITLE_TAIL = re.compile(r"(?:\s+\S+){3,}")
+
+
 def _site_title(line: str, number: str | None) -> bool:
     """The site's own title line: ``Thông tư 109/2025/TT-BTC quy định …``, ``Circular No. 109/2025/TT-BTC dated …``.
 
     A type name before the number and a subject after it: the document's own
     ``Số: 109/2025/TT-BTC`` line has neither.
+    The number comes from the page, so it is looked for as a string, never
+    compiled into a pattern: a page whose "number" is a 100,000-character line
+    took seconds per line that way.
     """
     if not number:
         return False
-    match = re.match(rf"^([^\W\d][\w ]{{0,40}}?)\s(?:No\.\s*)?{re.escape(number)}((?:\s+\S+){{3,}})", line)
-    return match is not None and match.group(1).split()[0].lower() not in ("số", "no")
+    at = line.find(number)
+    while 0 < at <= _TITLE_HEAD_CHARS:
+        head = _TITLE_HEAD.fullmatch(line, 0, at)
+        if head and _TITLE_TAIL.match(line, at + len(number)):
+            return head.group(1).split()[0].lower() not in ("số", "no")
+        at = line.find(number, at + 1)
+    return False
 
 
 def _trailer_start(lines: list[str], start: int, number: str | None) -> int:
@@ -347,12 +363,38 @@ def _row_lines(row: etree._Element) -> list[str]:
     return [line for lines in cells for line in lines]
 
 
-def _page_lines(markup: str) -> list[str]:
-    """The lines of the page's main text, chrome removed."""
+def _depth(root: etree._Element) -> int:
+    """How deeply elements nest under ``root``, counted without recursion."""
+    depth = deepest = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _parse(markup: str, limits: Limits) -> etree._Element:
+    """The page's tree, refused when it nests deeper than the limit.
+
+    libxml2 stops at a fixed depth (256, or 2048 with ``huge_tree``) and
+    silently drops the rest of the page; parsing with ``huge_tree`` and
+    measuring the depth ourselves turns that into a refusal that names the
+    limit, and keeps the recursive walk below within Python's stack.
+    """
+    parser = lxml.html.HTMLParser(huge_tree=True)
     try:
-        document = lxml.html.document_fromstring(markup)
+        document = lxml.html.document_fromstring(markup, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise UnreadableFileError(f"not a readable web page: {exc}") from exc
+    beyond = [e.message.strip() for e in parser.error_log if e.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT]
+    if beyond:
+        raise LimitExceededError(f"the web page is past the HTML parser's own limits: {beyond[0]}")
+    check_limit(limits, "max_html_depth", _depth(document), "nesting depth of the page's elements")
+    return document
+
+
+def _page_lines(markup: str, limits: Limits) -> list[str]:
+    """The lines of the page's main text, chrome removed."""
+    document = _parse(markup, limits)
     root = _main_root(document)
     _drop_chrome(root)
     out = _Lines()
@@ -361,10 +403,10 @@ def _page_lines(markup: str) -> list[str]:
     return out.lines
 
 
-def read_html(path: Path) -> SourceText:
+def read_html(path: Path, limits: Limits = Limits()) -> SourceText:
     """The main text of a saved web page: one line per paragraph, heading, list item or table row."""
     markup, encoding = _decode_html(path.read_bytes())
-    text = nfc("\n".join(_page_lines(markup)))
+    text = nfc("\n".join(_page_lines(markup, limits)))
     text = strip_web_furniture(text)
     if not text.strip():
         raise UnreadableFileError("the web page holds no text outside its menus and notices")

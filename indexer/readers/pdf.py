@@ -30,6 +30,8 @@ import pypdfium2.raw as pdfium_c
 
 from indexer.model import SourceText
 from indexer.normalize import nfc
+from indexer.readers.limits import check_limit
+from kb.config import Limits
 from kb.errors import UnreadableFileError
 
 __all__ = ["read_pdf"]
@@ -100,10 +102,11 @@ class _Glyphs:
         return abs(y - self.baseline) > 0.7 * max(size, self.size)
 
 
-def read_pdf(path: Path) -> SourceText:
+def read_pdf(path: Path, limits: Limits = Limits()) -> SourceText:
     """Read a born-digital PDF into paragraphs (one per line, blank line between), NFC, with page offsets."""
     document = _open(path)
     try:
+        check_limit(limits, "max_pdf_pages", len(document), "pages")
         pages, height = _read_pages(document)
     finally:
         document.close()
@@ -131,9 +134,12 @@ def _read_pages(document: pdfium.PdfDocument) -> tuple[list[list[_Line]], float]
     """Every page's lines, and the tallest page's height (the margins are measured against it)."""
     pages, height = [], 0.0
     for number in range(len(document)):
-        page = document[number]
-        height = max(height, page.get_height())
-        pages.append(_page_lines(page, number))
+        try:
+            page = document[number]
+            height = max(height, page.get_height())
+            pages.append(_page_lines(page, number))
+        except pdfium.PdfiumError as exc:  # a page object missing or damaged, though the file opened
+            raise UnreadableFileError(f"a damaged PDF: page {number + 1} cannot be read ({exc})") from exc
         page.close()
     return pages, height
 

@@ -1,0 +1,463 @@
+"""Benchmark (not a test): kb at 200,000 and 2,000,000 passages — latency through the API, the
+vector index's recall and memory, build time, and the SQL query plans.
+
+    .venv/bin/python bench/bench_scale.py prepare [--count 200000]   # hours, once, resumable: run it niced
+    .venv/bin/python bench/bench_scale.py sweep                       # exact vs IVF: latency, recall@10 by nlist/nprobe
+    .venv/bin/python bench/bench_scale.py build --size 200000         # SQLite + FAISS under the data folder, once
+    .venv/bin/python bench/bench_scale.py run --size 200000           # query plans, profile, API latency, recall, memory
+
+Everything it makes lives in ``--data`` (default ``/work/bench-data``, outside the repository):
+passages synthesised from the real texts of ``../shared/data`` and their vectors from the real
+model (``bench/scale_data.py`` says how).  Past the real vectors (2,000,000), each further passage
+is a real one with its sentences shuffled and its vector the real vector plus noise, re-normalised.
+
+The corpus is split into documents of ``DOC_SIZE`` passages with metadata taken from admin-docs;
+every ``HIDDEN_EVERY``-th document is ``internal``, so the API's anonymous searches run the
+filtered path (what the service does whenever a folder holds documents above ``public``).
+Prints figures only; the machine is shared and noisy: compare figures from one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import hashlib
+import io
+import json
+import math
+import os
+import pstats
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import faiss
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import scale_data
+from bench_engine import percentile, timed
+from scale_data import SHARED
+
+from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
+from indexer.normalize import fold, normalize
+from indexer.references import extract_references
+from kb.access import LEVELS
+from kb.config import load_settings
+from kb.knowledge_base import INDEX_FORMAT, KnowledgeBase
+from kb.query import understand
+from kb.search import search
+from kb.store import DocumentFilters, Store, copy_database
+from kb.variants import VARIANTS
+from kb.vectors import IndexPolicy, VectorIndex
+
+REAL = 200_000  # passages embedded by the real model
+DOC_SIZE = 50
+HIDDEN_EVERY = 20
+ADD_BATCH = 100_000  # vectors added to the index at a time while building
+NEVER_SAVED = Path("/dev/null/sweep.faiss")  # a path no file can have: the sweep's indexes stay in memory
+
+
+# -- queries ---------------------------------------------------------------------------------
+def query_set() -> list[str]:
+    """dev.jsonl's questions in every variant (typed, unaccented, half-accented, lower case, typos),
+    then ALQAC-2023's 76 statements as typed: real questions on legal text."""
+    dev = [json.loads(line)["query"] for line in (SHARED / "eval" / "dev.jsonl").read_text().splitlines() if line.strip()]
+    alqac = [q["statement"] for q in json.loads((SHARED / "data" / "alqac2023" / "train.json").read_text())]
+    return [variant(q) for variant in VARIANTS.values() for q in dev] + alqac
+
+
+def query_vectors(folder: Path, models_dir: Path) -> np.ndarray:
+    """The query set's vectors (``encode_query``: the ``query:`` prompt), cached beside the passages."""
+    path = folder / "queries.npy"
+    if not path.exists():
+        from kb.embedding import load_embedder
+
+        embedder = load_embedder(None, models_dir)
+        np.save(path, np.vstack([embedder.encode_query(q) for q in query_set()]))
+    return np.load(path)
+
+
+# -- the vector index alone: exact against IVF ---------------------------------------------------
+def exact_top(vectors: np.ndarray, queries: np.ndarray, k: int = 10) -> np.ndarray:
+    scores = queries @ vectors.T
+    return np.argsort(-scores, axis=1, kind="stable")[:, :k]
+
+
+def recall(found: np.ndarray, truth: np.ndarray) -> float:
+    return statistics.fmean(len(set(f) & set(t)) / len(t) for f, t in zip(found.tolist(), truth.tolist()))
+
+
+def one_by_one(index: faiss.Index, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, list[float]]:
+    """Search one query at a time, as the service does; the ids found and each call's milliseconds."""
+    found, millis = [], []
+    for q in queries:
+        start = time.perf_counter()
+        _, ids = index.search(q[None, :], k)
+        millis.append((time.perf_counter() - start) * 1000)
+        found.append(ids[0])
+    return np.vstack(found), millis
+
+
+def sweep(folder: Path, models_dir: Path, sizes: list[int]) -> None:
+    """Exact search time by size, and IVF recall@10/latency by nlist and nprobe: what ``IndexPolicy`` is chosen from."""
+    queries = query_vectors(folder, models_dir)
+    real = scale_data.real_vectors(folder, min(REAL, scale_data.available(folder)))
+    print(f"sweep: {len(queries)} query vectors, {len(real)} real passage vectors, faiss {faiss.__version__}, "
+          f"{faiss.omp_get_max_threads()} threads")
+    for size in sizes:
+        vectors = scale_data.derived_vectors(real, 0, size)
+        truth = exact_top(vectors, queries)
+        flat = faiss.IndexFlatIP(vectors.shape[1])
+        flat.add(vectors)
+        _, millis = one_by_one(flat, queries)
+        print(f"n={size:>9,}  exact IndexFlatIP float32      p50 {percentile(millis, .5):6.2f} ms  "
+              f"p99 {percentile(millis, .99):6.2f} ms  {flat.ntotal * flat.d * 4 / size:5.0f} B/vector")
+        del flat
+        for per_root in (1.0, 2.0, 4.0):
+            policy = IndexPolicy(exact_limit=0, lists_per_root=per_root)
+            index = VectorIndex(NEVER_SAVED, vectors.shape[1], policy)
+            start = time.perf_counter()
+            index.add(list(range(size)), vectors)
+            built = time.perf_counter() - start
+            ivf = index.index
+            for share in (1 / 8, 1 / 4, 1 / 2, 3 / 4):
+                ivf.nprobe = max(1, math.ceil(ivf.nlist * share))
+                found, millis = one_by_one(ivf, queries)
+                print(f"n={size:>9,}  IVF-SQfp16 nlist {ivf.nlist:5} nprobe {ivf.nprobe:4} ({share:4.2f})  "
+                      f"p50 {percentile(millis, .5):6.2f} ms  p99 {percentile(millis, .99):6.2f} ms  "
+                      f"recall@10 {recall(found, truth):.4f}  build {built:5.1f} s")
+            del index, ivf
+
+
+# -- building an index folder directly through kb.store and kb.vectors ------------------------------
+def _documents_metadata() -> list[dict]:
+    return json.loads((SHARED / "data" / "admin-docs" / "metadata.json").read_text(encoding="utf-8"))
+
+
+def synthetic_document(number: int, texts: list[str], catalogue: list[dict]) -> ParsedDocument:
+    """A document of these passages; type, number, issuer and date from a real admin-docs entry."""
+    entry = catalogue[number % len(catalogue)]
+    day, month, _ = entry["ngay"].split("/")
+    year = 2015 + number % 11
+    chunks, offset = [], 0
+    for text in texts:
+        chunks.append(Chunk(text=text, heading_path=[], char_start=offset, char_end=offset + len(text),
+                            references=extract_references(text)))
+        offset += len(text) + 2
+    meta = DocumentMeta(title=f"{entry['loai']} {entry['so_hieu']} ({number})", doc_type=entry["loai"],
+                        number=entry["so_hieu"], issuer=entry["noi"], signer=entry["ky"],
+                        date=f"{year}-{int(month):02d}-{int(day):02d}")
+    source = SourceText(path=Path(f"synthetic/{number:07d}.txt"), text="\n\n".join(texts), encoding="utf-8", format=".txt")
+    return ParsedDocument(source=source, meta=meta, chunks=chunks, references=[])
+
+
+def home_of(folder: Path, size: int) -> Path:
+    return folder / f"kb-{size}"
+
+
+def build(folder: Path, size: int) -> None:
+    """The SQLite file (marked complete in its meta table), then the vector file: each step once."""
+    home = home_of(folder, size)
+    if not _complete(home):
+        build_sqlite(folder, size, home)
+    if not (home / "vectors.faiss").exists() or real_used(home) < min(size, REAL, scale_data.available(folder)):
+        build_vectors(folder, size, home)  # again when more real vectors have been made since
+    _sizes(home, size)
+
+
+def real_used(home: Path) -> int:
+    """How many real vectors the folder's vector file was built from (the rest derived from them)."""
+    record = home / "bench-vectors.json"
+    return json.loads(record.read_text())["real"] if record.exists() else 0
+
+
+def _complete(home: Path) -> bool:
+    """Whether ``home`` holds a SQLite file that a build finished (an interrupted one is made again)."""
+    if not (home / "kb.sqlite").exists():
+        return False
+    store = Store(home / "kb.sqlite")
+    try:
+        return store.get_meta("bench_complete") is not None
+    finally:
+        store.close()
+
+
+def build_sqlite(folder: Path, size: int, home: Path) -> None:
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    (home / "models").symlink_to(folder / "models", target_is_directory=True)
+    if size <= REAL:
+        add_documents(folder, size, home)
+    else:
+        extend(folder, size, home)
+
+
+def add_documents(folder: Path, size: int, home: Path) -> None:
+    """Every passage through ``Store.add_document``, as the indexer writes them (references extracted)."""
+    real = scale_data.passage_sentences(folder, size)
+    catalogue = _documents_metadata()
+    store = Store(home / "kb.sqlite")
+    start = time.perf_counter()
+    documents = math.ceil(size / DOC_SIZE)
+    for first in range(0, documents, 500):  # one transaction per 500 documents
+        with store.transaction():
+            for number in range(first, min(documents, first + 500)):
+                rows = range(number * DOC_SIZE, min(size, (number + 1) * DOC_SIZE))
+                parsed = synthetic_document(number, [scale_data.derived_passage(real, r) for r in rows], catalogue)
+                access = LEVELS[1] if number % HIDDEN_EVERY == HIDDEN_EVERY - 1 else LEVELS[0]
+                _, ids = store.add_document(parsed, path=str(parsed.source.path), source=str(parsed.source.path),
+                                            content_hash=f"synthetic-{number}", access=access)
+                assert ids == [r + 1 for r in rows], "chunk ids must follow the rows (a fresh database)"
+        if first % 10_000 == 0:
+            print(f"  sqlite: {min(size, (first + 500) * DOC_SIZE):>9,} passages  {time.perf_counter() - start:7.1f} s",
+                  flush=True)
+    store.set_meta("bench_complete", str(size))
+    seconds = time.perf_counter() - start
+    store.close()
+    print(f"SQLite {home}: {size:,} passages in {documents:,} documents, {seconds:.0f} s "
+          f"({size / seconds:,.0f} passages/s through Store.add_document)")
+
+
+def extend(folder: Path, size: int, home: Path) -> None:
+    """The real-size database copied, then the derived passages bulk-inserted into the same tables.
+
+    Going through ``Store.add_document`` would take an hour at 2,000,000 (it folds every
+    character in Python); a derived passage is its source's sentences shuffled, so its
+    matching forms are its source sentences' forms in that order, computed once per sentence.
+    Its document, document text and references are its source's, under new ids; chunk ids
+    still follow the rows, and the full-text index is filled by the schema's own trigger.
+    """
+    base = home_of(folder, REAL)
+    if not _complete(base):
+        build_sqlite(folder, REAL, base)
+    start = time.perf_counter()
+    copy_database(base / "kb.sqlite", home / "kb.sqlite")
+    real = scale_data.passage_sentences(folder, REAL)
+    forms = {sentence: (normalize(sentence), fold(sentence)) for passage in real for sentence in passage}
+    store = Store(home / "kb.sqlite")
+    db = store.db.conn
+    documents = REAL // DOC_SIZE
+    assert db.execute("SELECT max(id), count(*) FROM documents").fetchone() == (documents, documents)
+    columns = "document_id, ordinal, kind, section, issuer, char_start, char_end, page"
+    sources = db.execute(f"SELECT {columns} FROM chunks ORDER BY id").fetchall()
+    for first in range(REAL, size, REAL):
+        shift = first // REAL
+        with store.transaction():
+            fields = ("format, encoding, title, doc_type, number, issuer, issuer_parent, signer, signer_position, "
+                      "place, date, subject, garbled_chars, indexed_at, access")
+            db.execute(f"INSERT INTO documents (id, path, source, content_hash, {fields}) SELECT id + ?, path || '#' || ?, source, content_hash || '#' || ?, "
+                       f"{fields} FROM documents WHERE id <= ?",
+                       [shift * documents, shift, shift, documents])
+            db.execute("INSERT INTO document_texts (document_id, text) SELECT document_id + ?, text FROM document_texts "
+                       "WHERE document_id <= ?", [shift * documents, documents])
+            rows = []
+            for row in range(first, min(size, first + REAL)):
+                source = sources[row % REAL]
+                sentences = scale_data.derived_sentences(real, row)
+                text = " ".join(sentences)
+                normalized = " ".join(forms[s][0] for s in sentences)
+                rows.append((row + 1, source[0] + shift * documents, *source[1:], text,
+                             hashlib.sha1(normalized.encode("utf-8")).hexdigest(), normalized.lower(),
+                             " ".join(forms[s][1] for s in sentences)))
+            db.executemany(f"INSERT INTO chunks (id, {columns}, text, text_hash, accented, folded) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            db.execute("INSERT INTO chunk_refs (chunk_id, key, full_key, printed, is_self) SELECT chunk_id + ?, key, full_key, printed, is_self FROM chunk_refs "
+                       "WHERE chunk_id <= ?", [shift * REAL, REAL])
+        print(f"  sqlite: {min(size, first + REAL):>9,} passages  {time.perf_counter() - start:7.1f} s", flush=True)
+    store.set_meta("bench_complete", str(size))
+    store.close()
+    seconds = time.perf_counter() - start
+    print(f"SQLite {home}: {size:,} passages, {seconds:.0f} s ({size - REAL:,} derived ones bulk-inserted "
+          f"after a copy of the {REAL:,}-passage database)")
+
+
+def build_vectors(folder: Path, size: int, home: Path) -> None:
+    info = json.loads((folder / "vectors.json").read_text())
+    real_vectors = scale_data.real_vectors(folder, min(size, REAL, scale_data.available(folder)))
+    start = time.perf_counter()
+    (home / "vectors.faiss").unlink(missing_ok=True)
+    vectors = VectorIndex(home / "vectors.faiss", real_vectors.shape[1])
+    for first in range(0, size, ADD_BATCH):
+        stop = min(size, first + ADD_BATCH)
+        vectors.add(list(range(first + 1, stop + 1)), scale_data.derived_vectors(real_vectors, first, stop))
+    vectors.save()
+    seconds = time.perf_counter() - start
+    config = {"format": INDEX_FORMAT, "model": info["model"], "backend": info["backend"],
+              "dimension": int(real_vectors.shape[1]), "fingerprint": info["fingerprint"]}
+    (home / "config.json").write_text(json.dumps(config, indent=2))
+    (home / "bench-vectors.json").write_text(json.dumps({"real": len(real_vectors)}))
+    print(f"FAISS {home}: {size:,} vectors ({_provenance(len(real_vectors), size)}) in {seconds:.1f} s through "
+          f"VectorIndex.add, batches of {ADD_BATCH:,} ({_kind(vectors)}, training and retraining included)")
+
+
+def _provenance(real: int, size: int) -> str:
+    if real >= size:
+        return "all from the model"
+    return (f"{real:,} from the model, the other {size - real:,} each a model vector plus Gaussian noise "
+            f"σ={scale_data.NOISE_SIGMA} per dimension, re-normalised")
+
+
+def _kind(vectors: VectorIndex) -> str:
+    if vectors.approximate:
+        return f"IVF-SQfp16 nlist {vectors.index.nlist} nprobe {vectors.index.nprobe}"
+    return "exact IndexFlatIP"
+
+
+def _sizes(home: Path, size: int) -> None:
+    for name in ("kb.sqlite", "vectors.faiss"):
+        bytes_ = (home / name).stat().st_size
+        print(f"  {name:14} {bytes_ / 2**20:9.1f} MiB  {bytes_ / size:7.0f} B/passage")
+
+
+# -- running against a built folder ---------------------------------------------------------------
+@contextmanager
+def traced(store: Store) -> Iterator[list[str]]:
+    """Every SQL statement the block's store calls run, with their parameters inlined (for EXPLAIN)."""
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    try:
+        yield statements
+    finally:
+        store.db.conn.set_trace_callback(None)
+
+
+def query_plans(home: Path) -> None:
+    """``EXPLAIN QUERY PLAN`` of the statements one search runs (anonymous caller, and with a filter)."""
+    store = Store(home / "kb.sqlite")
+    query = understand("Chỉ thị 05 về trách nhiệm của cơ quan nhà nước")
+    public, typed = DocumentFilters(access=LEVELS[0]), DocumentFilters(doc_type="Quyết định", access=LEVELS[0])
+    calls = {
+        "hides_documents (per request)": lambda: store.hides_documents(LEVELS[0]),
+        "lexical, no filter": lambda: store.lexical(query.fts_match(), 30, (6.0, 1.0)),
+        "lexical, public caller": lambda: store.lexical(query.fts_match(), 30, (6.0, 1.0), public),
+        "phrases, public caller": lambda: store.lexical(query.fts_phrases(), 30, (6.0, 1.0), public),
+        "reference_hits": lambda: store.reference_hits(query.keys, query.full_keys),
+        "filtered ids among candidates": lambda: store.existing_chunk_ids(list(range(1, 61)), typed),
+        "hits (rendering)": lambda: store.hits(list(range(1, 21)), LEVELS[0]),
+    }
+    print("\nEXPLAIN QUERY PLAN of a search's statements:")
+    for name, call in calls.items():
+        with traced(store) as statements:
+            call()
+        for sql in statements:
+            if not sql.startswith(("SELECT", "WITH")) or "'main'." in sql:  # FTS5's own bookkeeping
+                continue
+            print(f"-- {name}: {sql[:160]}{'…' if len(sql) > 160 else ''}")
+            for row in store.db.execute(f"EXPLAIN QUERY PLAN {sql}"):
+                print(f"     {row[3]}")
+    store.close()
+
+
+def profile(home: Path, queries: list[str]) -> None:
+    """cProfile of in-process searches (vectors cached, repeated queries): where per-request time goes."""
+    kb = KnowledgeBase(load_settings(home))
+    kb.vectors  # noqa: B018 - load (and check) the vector file outside the profile
+    for q in queries:
+        search(kb, q, 10, DocumentFilters(access=LEVELS[0]))
+    profiler = cProfile.Profile()
+    profiler.enable()
+    millis = [timed(lambda q=q: search(kb, q, 10, DocumentFilters(access=LEVELS[0]))) for q in queries]
+    profiler.disable()
+    print(f"\nin-process search, public caller, repeated: p50 {percentile(millis, .5):.1f} ms "
+          f"p99 {percentile(millis, .99):.1f} ms; profile (cumulative, top 14):")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(14)
+    print("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()))
+    kb.close()
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def api_latency(home: Path, queries: list[str], rounds: int, size: int) -> None:
+    from bench_engine import _serve
+
+    process, url = _serve(home, None)
+    try:
+        with httpx.Client(base_url=url, timeout=120) as client:
+            ask = lambda q: client.get("/api/search", params={"q": q, "k": 10}).raise_for_status()
+            ask("khởi động")  # loads the model and the vector file
+            idle = _rss_mib(process.pid)
+            first = [timed(lambda q=q: ask(q)) for q in queries]
+            repeated = [timed(lambda q=q: ask(q)) for _ in range(rounds) for q in queries]
+        rss = _rss_mib(process.pid)
+    finally:
+        process.terminate()
+        process.wait()
+    print(f"\nAPI (uvicorn on 127.0.0.1, anonymous = public caller, hybrid, k=10), {size:,} passages:")
+    for name, millis in (("first time each query", first), ("repeated (cached query vector)", repeated)):
+        print(f"  {name:32} n={len(millis):4}  p50 {percentile(millis, .5):6.1f} ms  p95 {percentile(millis, .95):6.1f} ms"
+              f"  p99 {percentile(millis, .99):6.1f} ms")
+    print(f"  server RSS {rss:,.0f} MiB after the queries ({idle:,.0f} MiB after the first): "
+          f"{rss * 2**20 / size:,.0f} B/passage all in (model, Python, SQLite cache, vectors)")
+
+
+def index_recall(folder: Path, home: Path, size: int, models_dir: Path) -> None:
+    """recall@10 of the folder's vector index against exact float32 search over the same vectors."""
+    queries = query_vectors(folder, models_dir)
+    real = scale_data.real_vectors(folder, real_used(home))
+    scores = np.full((len(queries), 10), -np.inf, dtype=np.float32)
+    best = np.zeros((len(queries), 10), dtype=np.int64)
+    for first in range(0, size, ADD_BATCH):  # exact top 10 over the vectors, a batch at a time
+        block = queries @ scale_data.derived_vectors(real, first, min(size, first + ADD_BATCH)).T
+        merged_scores = np.hstack([scores, block])
+        merged_ids = np.hstack([best, np.arange(first + 1, first + 1 + block.shape[1])[None, :].repeat(len(queries), 0)])
+        order = np.argsort(-merged_scores, axis=1, kind="stable")[:, :10]
+        scores, best = np.take_along_axis(merged_scores, order, 1), np.take_along_axis(merged_ids, order, 1)
+    vectors = VectorIndex(home / "vectors.faiss", real.shape[1])
+    found, millis = one_by_one(vectors.index, queries)
+    print(f"\nvector index ({_kind(vectors)}; {_provenance(len(real), size)}):\n"
+          f"  recall@10 against exact float32 {recall(found, best):.4f} over "
+          f"{len(queries)} real queries; search p50 {percentile(millis, .5):.2f} ms p99 {percentile(millis, .99):.2f} ms")
+
+
+def run(folder: Path, size: int, rounds: int, with_profile: bool, step: int) -> None:
+    home = home_of(folder, size)
+    if not (home / "vectors.faiss").exists():
+        raise SystemExit(f"{home} is not built: run `bench/bench_scale.py build --size {size}` first")
+    queries = query_set()[::step]
+    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; {home}: {size:,} passages; "
+          f"{len(queries)} queries (every {step}. of dev.jsonl × {len(VARIANTS)} variants + ALQAC statements)")
+    _sizes(home, size)
+    query_plans(home)
+    if with_profile:
+        profile(home, queries[:20])
+    api_latency(home, queries, rounds, size)
+    index_recall(folder, home, size, folder / "models")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["prepare", "sweep", "build", "run"])
+    parser.add_argument("--data", type=Path, default=Path("/work/bench-data"))
+    parser.add_argument("--count", type=int, default=REAL, help="prepare: passages to embed")
+    parser.add_argument("--size", type=int, default=REAL, help="build/run: passages in the index")
+    parser.add_argument("--sizes", default="25000,50000,100000,200000", help="sweep: sizes, comma-separated")
+    parser.add_argument("--rounds", type=int, default=3, help="run: repeated rounds of the query set")
+    parser.add_argument("--profile", action="store_true", help="run: also profile in-process searches")
+    parser.add_argument("--every", type=int, default=1, help="run: ask every n-th query of the set (a shorter run)")
+    args = parser.parse_args()
+    models_dir = args.data / "models"
+    if args.command == "prepare":
+        scale_data.embed(args.data, args.count, models_dir)
+    elif args.command == "sweep":
+        sweep(args.data, models_dir, [int(s) for s in args.sizes.split(",")])
+    elif args.command == "build":
+        build(args.data, args.size)
+    else:
+        run(args.data, args.size, args.rounds, args.profile, args.every)
+
+
+if __name__ == "__main__":
+    main()

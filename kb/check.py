@@ -1,0 +1,311 @@
+"""``kb check``: verify an index folder against its source of truth, and mend what can be mended.
+
+``kb.sqlite`` is the source of truth; the rest of the folder is derived from
+it: the full-text index (FTS5, kept by triggers) and the vector file (one vector
+per chunk, from the stored text by the model that ``config.json`` names).  So a
+check compares each derived part with SQLite, and a repair rebuilds it from there:
+
+==========  ==================================================  ==========================================
+finding     what is checked                                      ``--repair``
+==========  ==================================================  ==========================================
+sqlite      ``PRAGMA quick_check`` and ``integrity_check``       ``REINDEX`` (damage in index pages);
+                                                                 else none: restore a backup (``kb restore``)
+schema      the schema version this kb reads                     none (opening refuses another version)
+orphans     rows whose parent row is gone (any foreign key)      deleted
+documents   documents without their text or any passage          deleted, so ``kb index`` reads them again
+fulltext    FTS5 row count and integrity-check against chunks    rebuilt from the chunks
+model       config.json readable, fingerprint of the model       every passage embedded again (same model
+                                                                 and backend only; another is the user's call)
+vectors     file readable, its dimension, ids == chunk ids       stale ones dropped, only the missing ones
+                                                                 embedded; unreadable: rebuilt from the text
+temp files  ``*.tmp`` and half-converted models left by a kill   removed
+==========  ==================================================  ==========================================
+
+A repair holds the write lock and checks again afterwards: what it reports as
+repaired was found sound, not assumed.  Nothing is rebuilt from a database
+SQLite itself finds damaged: that is mended first (a second round then mends
+the rest) or reported.  Without ``--repair`` the check mends nothing and takes
+the lock only for a moment, to see whether a writer holds it: while an
+indexing run does, vectors it has not saved yet are expected and reported as
+such, not as problems.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .config import Settings
+from .errors import IndexBusyError, IndexInconsistentError, ModelError, ModelMismatchError, NotFoundError
+from .knowledge_base import KnowledgeBase
+from .model_convert import DEFAULT_MODEL_NAME
+from .store import SCHEMA_VERSION
+from .vectors import VectorIndex
+
+__all__ = ["CheckReport", "Finding", "check", "check_kb", "leftover_files"]
+
+# Repairs, in the order they run: rows first (they change which vectors should exist), then what derives from them.
+REINDEX, DELETE_ORPHANS, DELETE_INCOMPLETE = "reindex", "delete orphans", "delete incomplete"
+REBUILD_FULLTEXT = "rebuild full text"
+REBUILD_VECTORS, RECONCILE_VECTORS, REMOVE_TEMP = "rebuild vectors", "reconcile vectors", "remove temp files"
+_RESTORE = "Restore a backup (kb restore), or index the files again into a new folder (--home)."
+
+
+@dataclass
+class Finding:
+    name: str
+    ok: bool
+    detail: str
+    fix: str | None = None  # the repair that mends it; None when none can
+    repaired: str | None = None  # what was wrong before a repair mended it
+
+
+@dataclass
+class CheckReport:
+    home: str
+    findings: list[Finding]
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.findings)
+
+    @property
+    def problems(self) -> list[Finding]:
+        return [f for f in self.findings if not f.ok]
+
+    def as_dict(self) -> dict:
+        return {"home": self.home, "ok": self.ok, "findings": [asdict(f) for f in self.findings]}
+
+
+def check(settings: Settings, repair: bool = False) -> CheckReport:
+    """Check the index folder ``settings.home``; with ``repair``, mend what can be mended first.
+
+    Raises ``NotFoundError`` when there is no index there, ``IndexBusyError``
+    when repairing while another process writes.
+    """
+    home = settings.home
+    if not (home / "kb.sqlite").is_file():
+        raise NotFoundError(f"No index at {home} (no kb.sqlite).")
+    try:
+        kb = KnowledgeBase(settings)
+    except IndexInconsistentError as exc:  # another schema version
+        return CheckReport(str(home), [Finding("schema", False, str(exc))])
+    except sqlite3.DatabaseError as exc:
+        return CheckReport(str(home), [Finding("sqlite", False, f"kb.sqlite cannot be opened: {exc}. {_RESTORE}")])
+    try:
+        return check_kb(kb, repair)
+    finally:
+        kb.close()
+
+
+def check_kb(kb: KnowledgeBase, repair: bool = False) -> CheckReport:
+    """``check`` of a folder the caller has open: its model, once loaded, serves the checks and the repair."""
+    home = str(kb.settings.home)
+    if not repair:
+        return CheckReport(home, _inspect(kb, writer_active=_writer_active(kb)))
+    with kb.writing():
+        rounds = [_inspect(kb, writer_active=False)]
+        while not all(f.ok for f in rounds[-1]) and len(rounds) < 3:  # a damaged file hides the rest
+            _repair(kb, rounds[-1])
+            rounds.append(_inspect(kb, writer_active=False))
+    return CheckReport(home, _mark_repaired(rounds))
+
+
+def _writer_active(kb: KnowledgeBase) -> bool:
+    try:
+        with kb.writing():
+            return False
+    except IndexBusyError:
+        return True
+
+
+def _inspect(kb: KnowledgeBase, writer_active: bool) -> list[Finding]:
+    findings = [_guarded("sqlite", lambda: _sqlite(kb))]
+    if not findings[0].ok:
+        return findings  # the rest reads the same damaged file
+    findings.append(Finding("schema", True, f"version {SCHEMA_VERSION}, the one this kb reads"))
+    findings += [_guarded("orphans", lambda: _orphans(kb)), _guarded("documents", lambda: _incomplete(kb)),
+                 _guarded("fulltext", lambda: _fulltext(kb))]
+    chunk_ids = kb.store.all_chunk_ids()
+    recorded, unreadable = _recorded(kb)
+    findings += [_model(kb, recorded, unreadable, bool(chunk_ids)),
+                 _vectors(kb, recorded, chunk_ids, writer_active), _temp_files(kb, writer_active)]
+    return findings
+
+
+def _guarded(name: str, inspect: Callable[[], Finding]) -> Finding:
+    """A check whose SQL fails on a damaged file reports that instead of stopping the others."""
+    try:
+        return inspect()
+    except sqlite3.DatabaseError as exc:
+        return Finding(name, False, f"SQLite cannot read it: {exc}. {_RESTORE}")
+
+
+def _sqlite(kb: KnowledgeBase) -> Finding:
+    problems = kb.store.integrity_problems(quick=True) or kb.store.integrity_problems()
+    lines = [line for problem in problems for line in problem.splitlines() if not line.startswith("***")]
+    if lines:
+        shown = "; ".join(lines[:3]) + (f" (and {len(lines) - 3} more)" if len(lines) > 3 else "")
+        return Finding("sqlite", False, f"SQLite reports damage: {shown}. If --repair cannot mend it: {_RESTORE}",
+                       REINDEX)
+    return Finding("sqlite", True, "quick_check and integrity_check: ok")
+
+
+def _orphans(kb: KnowledgeBase) -> Finding:
+    orphans = kb.store.orphans()
+    if not orphans:
+        return Finding("orphans", True, "no row without its parent")
+    counts = ", ".join(f"{len(rows)} in {table}" for table, rows in sorted(orphans.items()))
+    return Finding("orphans", False, f"rows whose parent row is gone: {counts}", DELETE_ORPHANS)
+
+
+def _incomplete(kb: KnowledgeBase) -> Finding:
+    incomplete = kb.store.incomplete_documents()
+    if not incomplete:
+        return Finding("documents", True, "every document has its text and passages")
+    ids = ", ".join(map(str, incomplete[:10])) + (" …" if len(incomplete) > 10 else "")
+    return Finding("documents", False, f"{len(incomplete)} documents without their text or passages "
+                   f"(an interrupted write): {ids}; repairing deletes them so that kb index reads their files again",
+                   DELETE_INCOMPLETE)
+
+
+def _fulltext(kb: KnowledgeBase) -> Finding:
+    problems = kb.store.fulltext_problems()
+    if problems:
+        return Finding("fulltext", False, "; ".join(problems), REBUILD_FULLTEXT)
+    return Finding("fulltext", True, "FTS5 index in step with the chunks")
+
+
+def _recorded(kb: KnowledgeBase) -> tuple[dict | None, str | None]:
+    """config.json's model, or why it cannot be read."""
+    try:
+        recorded = kb.recorded_model
+        if recorded is not None:
+            recorded = {key: recorded[key] for key in ("model", "dimension", "fingerprint")} | {
+                "backend": recorded.get("backend", "torch")}  # indexes from before backends were torch ones
+        return recorded, None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return None, f"config.json cannot be read ({type(exc).__name__}: {exc})"
+
+
+def _model(kb: KnowledgeBase, recorded: dict | None, unreadable: str | None, has_chunks: bool) -> Finding:
+    if unreadable:
+        return Finding("model", False, unreadable, REBUILD_VECTORS)
+    if recorded is None:
+        if not has_chunks:
+            return Finding("model", True, "none recorded yet (no passages)")
+        return Finding("model", False, "config.json is missing: which model built the vectors is unknown",
+                       REBUILD_VECTORS)
+    try:
+        embedder = kb.embedder
+    except ModelMismatchError as exc:
+        if (recorded["model"], recorded["backend"]) != (kb.settings.model or DEFAULT_MODEL_NAME, kb.settings.backend):
+            return Finding("model", False, str(exc))  # another model: whether to switch is the user's call
+        return Finding("model", False, f"{exc} Or let --repair embed every passage again with the configured "
+                       "model (its files changed since this index was built).", REBUILD_VECTORS)
+    except ModelError as exc:
+        return Finding("model", False, str(exc))
+    if recorded["dimension"] != embedder.dimension:
+        return Finding("model", False, f"config.json says {recorded['dimension']} dimensions, the model makes "
+                       f"{embedder.dimension}", REBUILD_VECTORS)
+    return Finding("model", True, f"{recorded['model']} on {recorded['backend']}: fingerprint "
+                   f"{recorded['fingerprint'][:12]} matches, {recorded['dimension']} dimensions")
+
+
+def _vectors(kb: KnowledgeBase, recorded: dict | None, chunk_ids: set[int], writer_active: bool) -> Finding:
+    path = kb.vectors_path
+    if recorded is None:
+        if chunk_ids or path.exists():
+            return Finding("vectors", False, "cannot be verified without a readable config.json", REBUILD_VECTORS)
+        return Finding("vectors", True, "none yet (no passages)")
+    if not path.exists():
+        if chunk_ids:
+            return Finding("vectors", False, f"{path.name} is missing: {len(chunk_ids)} chunks without vectors",
+                           RECONCILE_VECTORS)
+        return Finding("vectors", True, "none yet (no passages)")
+    try:
+        vectors = VectorIndex(path, recorded["dimension"])
+    except ValueError as exc:  # another dimension than config.json's
+        return Finding("vectors", False, str(exc), REBUILD_VECTORS)
+    except RuntimeError as exc:  # FAISS cannot read it
+        reason = str(exc).rsplit("failed: ", 1)[-1]
+        return Finding("vectors", False, f"{path.name} cannot be read (truncated or damaged: {reason})",
+                       REBUILD_VECTORS)
+    present = vectors.ids()
+    if len(present) != len(vectors):
+        return Finding("vectors", False, f"{len(vectors)} vectors for {len(present)} ids: some ids appear twice",
+                       REBUILD_VECTORS)
+    missing, stale = len(chunk_ids - present), len(present - chunk_ids)
+    counts = f"{len(present)} vectors for {len(chunk_ids)} chunks"
+    if not missing and not stale:
+        return Finding("vectors", True, counts)
+    detail = f"{missing} missing, {stale} stale ({counts})"
+    if writer_active:
+        return Finding("vectors", True, f"{detail}: an indexing run holds the folder and saves its vectors as it goes")
+    return Finding("vectors", False, detail, RECONCILE_VECTORS)
+
+
+def leftover_files(settings: Settings) -> list[Path]:
+    """What interrupted writes leave: ``*.tmp`` in the folder; in models/, half-converted models and graphs."""
+    models = settings.models_dir
+    found = {*settings.home.glob("*.tmp"), *models.glob(".*.tmp-*"), *models.glob(".*.old-*"),
+             *models.rglob(".export-*"), *models.rglob("*.tmp")}
+    return sorted(path for path in found if not any(parent in found for parent in path.parents))
+
+
+def _temp_files(kb: KnowledgeBase, writer_active: bool) -> Finding:
+    found = leftover_files(kb.settings)
+    if not found:
+        return Finding("temp files", True, "none")
+    names = ", ".join(p.relative_to(kb.settings.home).as_posix() for p in found)
+    if writer_active:
+        return Finding("temp files", True, f"{names}: an indexing run holds the folder and may be writing them")
+    return Finding("temp files", False, f"left by an interrupted write: {names}", REMOVE_TEMP)
+
+
+def _repair(kb: KnowledgeBase, findings: list[Finding]) -> None:
+    """Apply the fixes the findings call for, rows first; only ``REINDEX`` while SQLite finds the file damaged."""
+    fixes = {f.fix for f in findings if not f.ok and f.fix}
+    if REINDEX in fixes:
+        try:
+            kb.store.reindex()
+        except sqlite3.DatabaseError:
+            pass  # damage in a table, not only in an index: the check after the repair reports it
+        return
+    if DELETE_ORPHANS in fixes:
+        kb.store.delete_orphans()
+    if DELETE_INCOMPLETE in fixes:
+        with kb.store.transaction():
+            for doc_id in kb.store.incomplete_documents():
+                kb.store.delete_document(doc_id)
+    if REBUILD_FULLTEXT in fixes:
+        kb.store.rebuild_fulltext()
+    # Vectors need the model that built them; when another one is configured, the user chooses.
+    model_usable = not any(f.name == "model" and not f.ok and not f.fix for f in findings)
+    if model_usable and REBUILD_VECTORS in fixes:
+        kb.rebuild_vectors()
+    elif model_usable and fixes & {RECONCILE_VECTORS, DELETE_ORPHANS, DELETE_INCOMPLETE}:
+        kb.vectors  # noqa: B018 - loaded under the write lock, which mends it unless it was loaded before
+        kb.reconcile()  # stale vectors dropped, only the missing ones embedded
+    if REMOVE_TEMP in fixes:
+        for path in leftover_files(kb.settings):
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+
+
+def _mark_repaired(rounds: list[list[Finding]]) -> list[Finding]:
+    """The last round's findings; those that were problems in an earlier round and are sound now say what was wrong."""
+    problems: dict[str, str] = {}
+    for findings in rounds[:-1]:
+        for finding in findings:
+            if not finding.ok:
+                problems.setdefault(finding.name, finding.detail)
+    for finding in rounds[-1]:
+        if finding.ok and finding.name in problems:
+            finding.repaired = problems[finding.name]
+    return rounds[-1]

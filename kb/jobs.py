@@ -1,0 +1,266 @@
+"""Indexing jobs: files uploaded to the service are indexed in the background, one job at a time.
+
+A job is a row of the ``jobs`` table, so any worker process of the service
+(several ``kb serve`` on one folder) can report it, and a folder
+``<home>/uploads/<job id>/`` that holds its files under safe names.  Each
+service process runs a :class:`JobRunner`: a thread with a
+:class:`KnowledgeBase` of its own, the folder's one writer.  It takes the
+folder's write lock, claims the oldest queued job (one SQL statement, so two
+processes never take the same job) and indexes its folder with
+:func:`kb.indexing.index_paths`, recording each file's outcome as it goes.
+
+Searches never wait for a job: they read through their own connections and
+their own copy of the vectors.  Each document's rows are committed in one
+transaction, and the vector file is saved (renamed into place) at most
+``SAVE_SECONDS`` after, so other readers see a new document within seconds.
+
+A job ends ``done`` when every file was tried (each file says whether it was
+indexed, and why not); ``failed`` when the job itself could not run, when the
+server stopped during it (after the file being indexed; a job left running by
+a process that died is marked failed by the next runner to start), or when the
+one file of a replacement could not be indexed (the document is then left as
+it was).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .config import Settings
+from .errors import IndexBusyError, InvalidQueryError, KbError, NotFoundError
+from .indexing import FileOutcome, index_paths
+from .knowledge_base import KnowledgeBase
+from .store import Store
+from .uploads import check_content, unique_names
+
+__all__ = ["JOB_STATUSES", "JobRunner", "submit_job", "uploads_dir", "remove_upload"]
+
+JOB_STATUSES = ("queued", "running", "done", "failed")
+POLL_SECONDS = 2.0  # how soon a runner notices a job queued by another process
+SAVE_SECONDS = 2.0  # the longest a committed document waits for its vectors to reach the file
+STOP_SECONDS = 10.0  # how long a stopping server waits for the file being indexed
+log = logging.getLogger("kb.jobs")
+
+
+def uploads_dir(home: Path) -> Path:
+    return home / "uploads"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def submit_job(store: Store, home: Path, files: list[tuple[str, bytes]], *, created_by: str | None,
+               access: str | None = None, replace: int | None = None) -> dict:
+    """Check, store and queue uploaded files (name as sent, bytes); return the job.
+
+    Every file is checked before any is stored, so a refused upload leaves
+    nothing behind.  ``replace`` is the id of a document the one file replaces.
+    """
+    if replace is not None and len(files) != 1:
+        raise InvalidQueryError("A document is replaced by exactly one file.")
+    names = unique_names([name for name, _ in files])
+    for name, (_, data) in zip(names, files):
+        check_content(name, data)
+    job_id = uuid.uuid4().hex
+    folder = uploads_dir(home) / job_id
+    folder.mkdir(parents=True)
+    for name, (_, data) in zip(names, files):
+        target = folder / name
+        assert target.resolve().parent == folder.resolve(), name  # safe_name already guarantees it
+        target.write_bytes(data)
+    entries = [{"name": name, "status": "queued"} for name in names]
+    store.add_job(job_id=job_id, kind="replace" if replace else "index", created_by=created_by,
+                  files=entries, target_document=replace, access=access)
+    return store.job(job_id)
+
+
+def remove_upload(home: Path, path: str | None) -> None:
+    """Delete an uploaded file once its document is gone, and its job folder when that empties."""
+    if not path:
+        return
+    file = Path(path)
+    root = uploads_dir(home).resolve()
+    if file.parent.parent != root:  # indexed from elsewhere (``kb index``): never touched
+        return
+    file.unlink(missing_ok=True)
+    if file.parent.is_dir() and not any(file.parent.iterdir()):
+        file.parent.rmdir()
+
+
+class JobRunner:
+    """The service's writer: runs queued jobs in a background thread, and removes documents on request."""
+
+    def __init__(self, settings: Settings, poll: float = POLL_SECONDS) -> None:
+        self.kb = KnowledgeBase(settings)  # its own connections and vectors: searches never share them
+        self.poll = poll
+        self._busy = threading.Lock()  # the writer is used by one thread at a time: the runner or a delete
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="kb-jobs", daemon=True)
+
+    @property
+    def home(self) -> Path:
+        return self.kb.settings.home
+
+    def start(self) -> None:
+        self._fail_interrupted()
+        self._thread.start()
+
+    def stop(self, wait: float = STOP_SECONDS) -> None:
+        """Take no more jobs; a running one stops after its current file (it is then reported failed).
+
+        A file that takes longer than ``wait`` is cut short by the process's exit:
+        SQLite rolls its transaction back, and the next start reports the job failed.
+        """
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(wait)
+        if not self._thread.is_alive():
+            self.kb.close()
+
+    def wake(self) -> None:
+        """A job was queued by this process: look now rather than at the next poll."""
+        self._wake.set()
+
+    @contextmanager
+    def writer(self, wait: float) -> Iterator[KnowledgeBase]:
+        """The knowledge base to write with, once a running job (here or in another process) lets go.
+
+        ``IndexBusyError`` after ``wait`` seconds: the caller says "try again".
+        """
+        if not self._busy.acquire(timeout=wait):
+            raise IndexBusyError("An indexing job is running; try again when it has finished.")
+        try:
+            with self.kb.writing(wait):
+                yield self.kb
+        finally:
+            self._busy.release()
+
+    def remove(self, doc_id: int, wait: float) -> dict:
+        """Delete a document, its vectors and, if it was uploaded, its file; return what it was."""
+        with self.writer(wait) as kb:
+            path = kb.store.document_path(doc_id)
+            if path is None:
+                raise NotFoundError(f"No document with id {doc_id}")
+            document = kb.store.document(doc_id)
+            with kb.store.transaction():
+                chunk_ids = kb.store.delete_document(doc_id)
+            kb.vectors.remove(chunk_ids)
+            kb.save_vectors()
+        remove_upload(self.home, path)
+        return document
+
+    # -- the thread ---------------------------------------------------------------------------
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._run_next()
+            except Exception:  # the runner must outlive any one failure; the job row says what happened
+                log.exception("job runner error")
+            self._wake.wait(self.poll)
+            self._wake.clear()
+
+    def _run_next(self) -> None:
+        """Run queued jobs while there are any and nobody else writes to the folder."""
+        while not self._stop.is_set() and self.kb.store.queued_jobs():  # the lock only when there is work
+            try:
+                with self.writer(wait=0):
+                    job = self.kb.store.claim_job(os.getpid())
+                    if job is None:
+                        return
+                    self._run(job)
+            except IndexBusyError:
+                return  # another process writes; its runner or ours will take the job later
+
+    def _fail_interrupted(self) -> None:
+        """Jobs left running by a process that is gone (a restart, a crash) will never finish: say so."""
+        store = self.kb.store
+        for job in store.running_jobs():
+            if job["worker"] == os.getpid() or not _alive(job["worker"]):
+                store.update_job(job["id"], status="failed", finished_at=_now(),
+                                 error="Interrupted: the server stopped while indexing. Upload the files again.")
+
+    def _run(self, job: dict) -> None:
+        store = self.kb.store
+        progress = _Progress(self.kb, job, self._stop)
+        try:
+            report = index_paths(self.kb, [uploads_dir(self.home) / job["id"]], on_file=progress,
+                                 access=job["access"])
+            error = self._replace(job, progress.files[0], report.files[0]) if job["kind"] == "replace" else None
+        except KbError as exc:
+            error = str(exc)
+        except Exception as exc:
+            log.exception("job %s failed", job["id"])
+            error = f"Internal error ({type(exc).__name__}); the server log has the details."
+        finally:
+            if self.kb.vectors.dirty:  # what was committed gets its vectors, whatever ended the job
+                self.kb.save_vectors()
+        store.update_job(job["id"], status="failed" if error else "done", error=error, files=progress.files,
+                         finished_at=_now())
+
+    def _replace(self, job: dict, entry: dict, outcome: FileOutcome) -> str | None:
+        """Put the new version under the replaced document's id; the reason it could not, or ``None``."""
+        target = job["target_document"]
+        if outcome.status != "indexed" or outcome.document_id is None:
+            return f"{entry['name']} could not be indexed ({outcome.reason}); document {target} is unchanged."
+        store = self.kb.store
+        old_path = store.document_path(target)
+        if old_path is None:
+            entry["reason"] = f"document {target} was removed meanwhile; this is a new document"
+            return None
+        with store.transaction():
+            old_chunks = store.move_document(outcome.document_id, target)
+        self.kb.vectors.remove(old_chunks)
+        self.kb.save_vectors()
+        entry["document_id"] = target
+        remove_upload(self.home, old_path)
+        return None
+
+
+class _Stopped(KbError):
+    """The server is stopping: the job ends after the file being indexed."""
+
+
+class _Progress:
+    """``index_paths``'s progress callback: records each file's outcome in the job row and saves the vectors."""
+
+    def __init__(self, kb: KnowledgeBase, job: dict, stop: threading.Event) -> None:
+        self.kb, self.job_id, self.stop = kb, job["id"], stop
+        self.files = job["files"]
+        self._by_name = {entry["name"]: entry for entry in self.files}
+        self._saved = time.monotonic()
+
+    def __call__(self, outcome: FileOutcome, done: int, total: int) -> None:
+        entry = self._by_name.get(outcome.source)
+        if entry is not None:
+            entry.update(status=outcome.status, chunks=outcome.chunks, document_id=outcome.document_id,
+                         reason=outcome.reason)
+        if self.kb.vectors.dirty and time.monotonic() - self._saved >= SAVE_SECONDS:
+            self.kb.save_vectors()
+            self._saved = time.monotonic()
+        self.kb.store.update_job(self.job_id, files=self.files, files_done=done)
+        if self.stop.is_set() and done < total:
+            raise _Stopped(f"Interrupted after {done} of {total} files: the server stopped. Upload the others again.")
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+

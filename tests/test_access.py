@@ -1,0 +1,428 @@
+"""Document access levels: how indexing sets them, and that no reader ever meets a document above its level.
+
+A small library is indexed for real (the model, SQLite, FAISS) and served by a real
+`kb serve`: the sample plan at the top (public by default), the sample bulletin in
+``noi-bo/`` (``kb.toml``: internal), a directive there whose front matter says public,
+and a long plan in ``noi-bo/mat/`` (``kb.toml``: restricted) that the sample plan cites
+and that matches "tuyên truyền đại hội" more than anything else.  Every endpoint, page
+and command is then asked by each kind of caller, and the answer must hold no trace
+(file name, title, signer, count) of what that caller may not see.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import BULLETIN, CORPUS, PLAN, running_server
+
+from indexer.front_matter import split_front_matter
+from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
+from kb.access import LEVELS, LevelPolicy, UnknownLevelError, visible_levels
+from kb.config import load_settings
+from kb.errors import ConfigError, IndexInconsistentError, KbError, NotFoundError
+from kb.indexing import index_paths
+from kb.keys import create_key
+from kb.knowledge_base import KnowledgeBase
+from kb.search import search
+from kb.store import SCHEMA_VERSION, DocumentFilters, Store
+
+DIRECTIVE_TEXT = """---
+access: public
+---
+BAN CHẤP HÀNH TRUNG ƯƠNG
+*
+Số 05-CT/TW
+
+ĐẢNG CỘNG SẢN VIỆT NAM
+Hà Nội, ngày 15 tháng 5 năm 2016
+
+CHỈ THỊ
+CỦA BỘ CHÍNH TRỊ
+về đẩy mạnh học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh
+
+Việc học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh đã đạt được những kết quả quan trọng, \
+góp phần nâng cao nhận thức của cán bộ, đảng viên và nhân dân.
+
+Bộ Chính trị yêu cầu các cấp ủy, tổ chức đảng đưa việc học tập thành nội dung sinh hoạt thường xuyên \
+của chi bộ, gắn với xây dựng, chỉnh đốn Đảng.
+
+T/M BỘ CHÍNH TRỊ
+TỔNG BÍ THƯ
+Nguyễn Phú Trọng
+"""
+
+
+def _restricted_plan() -> str:
+    """Kế hoạch 131-KH/TU, which the sample plan cites: a hundred items that all say "tuyên truyền đại hội"."""
+    items = "\n\n".join(
+        f"{n}. Tuyên truyền đại hội đảng bộ cấp cơ sở thứ {n}: tổ chức tuyên truyền đại hội trên báo chí, pa nô, "
+        f"áp phích và mạng xã hội; mỗi chi bộ tuyên truyền đại hội đảng bộ các cấp nhiệm kỳ 2020-2025 gắn với "
+        f"thực hiện Chỉ thị số 05-CT/TW, tuyên truyền đại hội đến đảng viên ở đơn vị số {n} (mật danh Sông Hồng)."
+        for n in range(1, 101))
+    return ("TỈNH ỦY BẠC LIÊU\n*\nSố 131-KH/TU\n\nĐẢNG CỘNG SẢN VIỆT NAM\nBạc Liêu, ngày 17 tháng 3 năm 2020\n\n"
+            "KẾ HOẠCH\ntuyên truyền đại hội đảng bộ các cấp, mật danh Sông Hồng\n\nI. NỘI DUNG TUYÊN TRUYỀN\n\n"
+            f"{items}\n\nT/M BAN THƯỜNG VỤ\nPHÓ BÍ THƯ\nLê Thị Ái Nam\n")
+
+
+SOURCES = {
+    "plan": PLAN,
+    "directive": "noi-bo/chi-thi-05.txt",
+    "bulletin": f"noi-bo/{BULLETIN}",
+    "secret": "noi-bo/mat/ke-hoach-131.txt",
+}
+LEVEL_OF = {"plan": "public", "directive": "public", "bulletin": "internal", "secret": "restricted"}
+# What would give each document away: its file name, and words found nowhere else.
+TRACES = {
+    "plan": [PLAN],
+    "directive": ["chi-thi-05.txt"],
+    "bulletin": [BULLETIN, "Thông tin sinh hoạt nội bộ"],
+    "secret": ["ke-hoach-131.txt", "Sông Hồng", "Lê Thị Ái Nam"],
+}
+CALLERS = ("anonymous", "public", "internal", "restricted")
+
+
+def _level(caller: str) -> str:
+    return "public" if caller == "anonymous" else caller
+
+
+def _visible(caller: str) -> set[str]:
+    return {name for name, level in LEVEL_OF.items() if level in visible_levels(_level(caller))}
+
+
+def _assert_no_trace(text: str, caller: str) -> None:
+    for name in set(LEVEL_OF) - _visible(caller):
+        for trace in TRACES[name]:
+            assert trace not in text, f"{caller} sees {trace!r} of the {LEVEL_OF[name]} document {name}"
+
+
+# -- levels, front matter, kb.toml: no model --------------------------------------------------------
+def test_levels_are_ordered_and_each_sees_those_below():
+    assert LEVELS == ("public", "internal", "restricted")
+    assert visible_levels("public") == ("public",)
+    assert visible_levels("restricted") == LEVELS
+    with pytest.raises(UnknownLevelError, match="use one of public, internal, restricted"):
+        visible_levels("secret")
+    assert issubclass(UnknownLevelError, KbError)
+
+
+def test_front_matter_is_read_and_taken_out_of_the_text():
+    assert split_front_matter("---\naccess: restricted\n---\nNội dung") == ({"access": "restricted"}, "Nội dung")
+    assert split_front_matter('\ufeff---\r\nAccess: "internal"\r\ntitle: x\r\n---\r\nA') == \
+        ({"access": "internal", "title": "x"}, "A")
+    for text in ("Nội dung\n---\naccess: restricted\n---\n", "-----\naccess: x\n---\n", "---\nkhông phải\n---\nA"):
+        assert split_front_matter(text) == ({}, text)
+
+
+def _tree(root: Path, files: dict[str, str]) -> None:
+    for name, content in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(content, encoding="utf-8")
+
+
+def test_front_matter_then_nearest_kb_toml_then_flag_then_public(tmp_path):
+    _tree(tmp_path, {"outside/kb.toml": 'access = "restricted"', "outside/lib/a.txt": "",
+                     "outside/lib/b/kb.toml": 'access = "internal"', "outside/lib/b/c/d.txt": "",
+                     "outside/lib/b/c/kb.toml": "# no level here\n", "outside/lib/e/kb.toml": 'access = "restricted"',
+                     "outside/lib/e/f.txt": ""})
+    root = tmp_path / "outside" / "lib"
+    policy = LevelPolicy()
+    assert policy.level(root / "a.txt", root, {}) == "public"  # the kb.toml above the indexed folder is not read
+    assert policy.level(root / "b/c/d.txt", root, {}) == "internal"  # nearest kb.toml that sets a level
+    assert policy.level(root / "e/f.txt", root, {}) == "restricted"
+    assert policy.level(root / "e/f.txt", root, {"access": "public"}) == "public"  # front matter is most specific
+    assert LevelPolicy("internal").level(root / "a.txt", root, {}) == "internal"  # the flag, where nothing else says
+    assert LevelPolicy("public").level(root / "e/f.txt", root, {}) == "restricted"
+    assert LevelPolicy().level(root / "e/f.txt", root / "e/f.txt", {}) == "restricted"  # a file given: its folder
+
+
+def test_links_are_governed_where_they_appear_and_a_kb_toml_never_read_from_outside(tmp_path):
+    _tree(tmp_path, {"elsewhere/kb.toml": 'access = "public"', "elsewhere/a.txt": "",
+                     "lib/noi-bo/kb.toml": 'access = "internal"', "lib/mat/kb.toml": 'access = "restricted"'})
+    root = tmp_path / "lib"
+    (root / "noi-bo" / "linked").symlink_to(tmp_path / "elsewhere")
+    assert LevelPolicy().level(root / "noi-bo/linked/a.txt", root, {}) == "public"  # the linked folder's own
+    (tmp_path / "elsewhere" / "kb.toml").unlink()
+    assert LevelPolicy().level(root / "noi-bo/linked/a.txt", root, {}) == "internal"  # the folder it appears in
+    (root / "mat" / "kb.toml").unlink()
+    (root / "mat" / "kb.toml").symlink_to(tmp_path / "elsewhere" / "a.txt")
+    with pytest.raises(ConfigError, match="symbolic link to outside"):
+        LevelPolicy().level(root / "mat/b.txt", root, {})
+
+
+@pytest.mark.parametrize("files, error", [({"kb.toml": 'access = "secret"', "a.txt": ""}, UnknownLevelError),
+                                          ({"kb.toml": "access = ", "a.txt": ""}, ConfigError)])
+def test_bad_kb_toml_is_an_error_naming_the_file(tmp_path, files, error):
+    _tree(tmp_path, files)
+    with pytest.raises(error, match="kb.toml"):
+        LevelPolicy().level(tmp_path / "a.txt", tmp_path, {})
+    with pytest.raises(UnknownLevelError, match="front matter of a.txt"):
+        LevelPolicy().level(tmp_path / "a.txt", tmp_path, {"access": "top-secret"})
+
+
+def test_filters_keep_the_levels_at_or_below_the_callers(tmp_path):
+    store = Store(tmp_path / "kb.sqlite")
+    for level in LEVELS:
+        parsed = ParsedDocument(SourceText(Path(f"{level}.txt"), "...", "utf-8", "text"),
+                                DocumentMeta(title=level, doc_type="Kế hoạch"), [Chunk(f"Đoạn {level}", [], 0, 3)], [])
+        with store.transaction():
+            store.add_document(parsed, path=f"/{level}", source=f"{level}.txt", content_hash=level, access=level)
+    for level in LEVELS:
+        filters = DocumentFilters(doc_type="ke hoach", access=level)
+        assert {d["access"] for d in store.documents(filters)} == set(visible_levels(level))
+        assert len(store.filtered_chunk_ids(filters)) == len(visible_levels(level))
+    assert not DocumentFilters() and DocumentFilters(access="public") and not DocumentFilters(access="public").by_metadata
+    with pytest.raises(UnknownLevelError):
+        DocumentFilters(access="everything")
+
+
+def _as_version_2(path: Path) -> None:
+    """The database as kb with schema version 2 wrote it: no access column, no API keys."""
+    Store(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO documents (path, source, content_hash, indexed_at) VALUES ('/a', 'a.txt', 'h', 'now')")
+        conn.execute("DROP INDEX IF EXISTS documents_access")
+        conn.execute("ALTER TABLE documents DROP COLUMN access")
+        conn.execute("DROP TABLE api_keys")
+        conn.execute("PRAGMA user_version = 2")
+
+
+def test_version_2_database_is_migrated_with_every_document_public(tmp_path):
+    _as_version_2(tmp_path / "kb.sqlite")
+    store = Store(tmp_path / "kb.sqlite")
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert [d["access"] for d in store.documents()] == ["public"]
+    create_key(store, "after-migration", "reader")  # the new table is there
+    store.close()
+    assert Store(tmp_path / "kb.sqlite").documents()[0]["access"] == "public"  # opening again changes nothing
+
+
+def test_other_versions_are_refused(tmp_path):
+    Store(tmp_path / "kb.sqlite").close()
+    with sqlite3.connect(tmp_path / "kb.sqlite") as conn:
+        conn.execute("PRAGMA user_version = 1")
+    with pytest.raises(IndexInconsistentError, match="schema 1"):
+        Store(tmp_path / "kb.sqlite")
+
+
+# -- a real index of the library --------------------------------------------------------------------
+def _library(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(CORPUS / PLAN, root / PLAN)
+    (root / "noi-bo" / "mat").mkdir(parents=True)
+    shutil.copy(CORPUS / BULLETIN, root / "noi-bo" / BULLETIN)
+    (root / "noi-bo" / "kb.toml").write_text('access = "internal"\n', encoding="utf-8")
+    (root / "noi-bo" / "chi-thi-05.txt").write_text(DIRECTIVE_TEXT, encoding="utf-8")
+    (root / "noi-bo" / "mat" / "kb.toml").write_text('# Tài liệu mật\naccess = "restricted"\n', encoding="utf-8")
+    (root / "noi-bo" / "mat" / "ke-hoach-131.txt").write_text(_restricted_plan(), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory, model_path):
+    library = _library(tmp_path_factory.mktemp("library") / "thu-vien")
+    kb = KnowledgeBase(load_settings(tmp_path_factory.mktemp("access-home"), model=str(model_path)))
+    report = index_paths(kb, [library])
+    return kb, report
+
+
+@pytest.fixture(scope="module")
+def access_kb(indexed) -> KnowledgeBase:
+    return indexed[0]
+
+
+@pytest.fixture(scope="module")
+def ids(access_kb) -> dict[str, int]:
+    by_source = {d["source"]: d["id"] for d in access_kb.store.documents()}
+    return {name: by_source[source] for name, source in SOURCES.items()}
+
+
+@pytest.fixture(scope="module")
+def keys(access_kb) -> dict[str, str | None]:
+    """A reader key per level (by caller name), none for the anonymous caller."""
+    made = {level: create_key(access_kb.store, f"reader-{level}", "reader", level)[1] for level in LEVELS}
+    return {"anonymous": None, **made}
+
+
+@pytest.fixture(scope="module")
+def access_server(access_kb, keys, model_path) -> str:
+    with running_server(access_kb.settings.home, model_path) as url:
+        yield url
+
+
+def test_indexing_gives_each_document_its_level(indexed):
+    kb, report = indexed
+    assert {d["source"]: d["access"] for d in kb.store.documents()} == \
+        {SOURCES[name]: level for name, level in LEVEL_OF.items()}
+    assert {f.source: f.access for f in report.files} == {SOURCES[name]: level for name, level in LEVEL_OF.items()}
+    assert "kb.toml" not in json.dumps(report.summary())  # a folder's settings are not a skipped document
+    detail = kb.store.document(kb.store.documents(DocumentFilters(number="05-CT"))[0]["id"])
+    assert detail["access"] == "public"
+
+
+def test_reindexing_follows_a_changed_kb_toml_and_the_flag(tmp_path, model_path):
+    folder = tmp_path / "docs"
+    _tree(folder, {"chi-thi-05.txt": DIRECTIVE_TEXT.split("---\n", 2)[2]})
+    kb = KnowledgeBase(load_settings(tmp_path / "home", model=str(model_path)))
+    first = index_paths(kb, [folder], access="internal")
+    assert first.files[0].access == "internal" and kb.store.documents()[0]["access"] == "internal"
+    (folder / "kb.toml").write_text('access = "restricted"\n', encoding="utf-8")
+    again = index_paths(kb, [folder])
+    assert again.files[0].status == "unchanged" and kb.store.documents()[0]["access"] == "restricted"
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_search_sees_only_what_the_level_allows_and_hidden_documents_take_no_places(access_kb, caller):
+    response = search(access_kb, "tuyên truyền đại hội", 20, DocumentFilters(access=_level(caller)))
+    sources = {r["document"]["source"] for r in response["results"]}
+    assert sources <= {SOURCES[name] for name in _visible(caller)}
+    assert len(response["results"]) == 20  # the restricted plan's hundred matches never crowd the others out
+    if caller == "restricted":
+        assert SOURCES["secret"] in sources
+    _assert_no_trace(json.dumps(response, ensure_ascii=False), caller)
+
+
+@pytest.mark.parametrize("query", ["Kế hoạch 131-KH/TU", "mật danh Sông Hồng", "Lê Thị Ái Nam phó bí thư"])
+def test_reference_lexical_and_dense_legs_keep_hidden_documents_out(access_kb, query):
+    seen_by_all = search(access_kb, query, 10)["results"]
+    assert SOURCES["secret"] in {r["document"]["source"] for r in seen_by_all[:3]}
+    for level in ("public", "internal"):
+        results = search(access_kb, query, 10, DocumentFilters(access=level))["results"]
+        _assert_no_trace(json.dumps(results, ensure_ascii=False), level)
+
+
+# -- the HTTP API ------------------------------------------------------------------------------------
+def _get(server: str, path: str, key: str | None, **params) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    response = httpx.get(f"{server}{path}", params=params or None, headers=headers, timeout=60)
+    assert "Traceback" not in response.text
+    return response
+
+
+def _all_documents(server: str, key: str | None) -> list[dict]:
+    body = _get(server, "/api/documents", key, per_page=100).json()
+    return body["items"] if isinstance(body, dict) else body
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_document_list_holds_only_visible_documents_with_their_level(access_server, keys, caller):
+    listed = _all_documents(access_server, keys[caller])
+    assert {d["source"]: d["access"] for d in listed} == {SOURCES[n]: LEVEL_OF[n] for n in _visible(caller)}
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_hidden_document_is_a_404_like_an_id_that_does_not_exist(access_server, keys, ids, caller):
+    missing = max(ids.values()) + 1000
+    for name, doc_id in ids.items():
+        for path in (f"/api/documents/{doc_id}", f"/api/documents/{doc_id}/text"):
+            response = _get(access_server, path, keys[caller])
+            if name in _visible(caller):
+                assert response.status_code == 200 and response.json()["id"] == doc_id
+                continue
+            unknown = _get(access_server, path.replace(str(doc_id), str(missing)), keys[caller])
+            assert response.status_code == unknown.status_code == 404
+            assert response.json() == json.loads(unknown.text.replace(str(missing), str(doc_id)))
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_references_and_citing_documents_show_only_visible_ones(access_server, keys, ids, caller):
+    visible = _visible(caller)
+    plan = _get(access_server, f"/api/documents/{ids['plan']}", keys[caller]).json()
+    cited = {r["full_key"]: r["document_id"] for r in plan["references"]}
+    assert cited["KH:131:TU"] == (ids["secret"] if "secret" in visible else None)
+    assert cited["CT:5:TW"] == ids["directive"]
+    directive = _get(access_server, f"/api/documents/{ids['directive']}", keys[caller]).json()
+    citing = {ids[name] for name in ("plan", "bulletin", "secret") if name in visible}
+    assert {d["id"] for d in directive["cited_by"]} == citing
+    _assert_no_trace(json.dumps([plan, directive], ensure_ascii=False), caller)
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_api_search_stats_and_health_count_only_visible_documents(access_server, keys, access_kb, caller):
+    key, level = keys[caller], _level(caller)
+    response = _get(access_server, "/api/search", key, q="tuyên truyền đại hội", k=20)
+    assert len(response.json()["results"]) == 20
+    assert {r["document"]["access"] for r in response.json()["results"]} <= set(visible_levels(level))
+    _assert_no_trace(response.text, caller)
+    for query in ("Kế hoạch 131-KH/TU", "mật danh Sông Hồng"):  # the answer repeats the query: look at the results
+        results = _get(access_server, "/api/search", key, q=query).json()["results"]
+        _assert_no_trace(json.dumps(results, ensure_ascii=False), caller)
+    expected = access_kb.store.stats(level)
+    assert expected["documents"] == len(_visible(caller))
+    stats = _get(access_server, "/api/stats", key).json()
+    assert (stats["documents"], stats["chunks"], stats["by_access"]) == \
+        (expected["documents"], expected["chunks"], expected["by_access"])
+    assert set(stats["by_access"]) == {LEVEL_OF[name] for name in _visible(caller)}
+    assert (stats["last_run"] is not None) == (level == "restricted")  # a run's report names every file
+    health = _get(access_server, "/health", key).json()
+    assert (health["documents"], health["chunks"]) == (expected["documents"], expected["chunks"])
+
+
+# -- the web pages -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("caller", CALLERS)
+def test_pages_facets_and_counts_show_only_visible_documents(access_server, keys, ids, caller):
+    key, visible = keys[caller], _visible(caller)
+    pages = {"/": {}, "/?q": {"q": "tuyên truyền đại hội"}, "/?q=131": {"q": "Kế hoạch 131-KH/TU"},
+             "/documents": {}, "/documents?type": {"type": "Kế hoạch"}}
+    for name, params in pages.items():
+        html = _get(access_server, name.split("?")[0], key, **params).text
+        _assert_no_trace(html, caller)
+    listing = _get(access_server, "/documents", key).text
+    assert re.search(rf"Kế hoạch</span>\s*<span class=\"count\">{len(visible & {'plan', 'secret'})}</span>", listing)
+    for name, doc_id in ids.items():
+        page = _get(access_server, f"/documents/{doc_id}", key)
+        assert page.status_code == (200 if name in visible else 404)
+        assert page.headers["content-type"].startswith("text/html")
+        _assert_no_trace(page.text, caller)
+    plan_page = _get(access_server, f"/documents/{ids['plan']}", key).text
+    assert "Mức truy cập" in plan_page and "Công khai" in plan_page
+
+
+# -- the command line: everything by default, a level with --access -------------------------------------
+def _kb(access_kb, model_path, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "kb", *args, "--home", str(access_kb.settings.home)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300,
+                          env=os.environ | {"KB_MODEL": str(model_path), "COLUMNS": "250"})
+
+
+@pytest.mark.parametrize("level", [None, *LEVELS])
+def test_cli_documents_and_search_see_everything_unless_given_a_level(access_kb, model_path, level):
+    view = ["--access", level] if level else []
+    caller = level or "restricted"
+    documents = json.loads(_kb(access_kb, model_path, "documents", "--json", *view).stdout)
+    assert {d["source"] for d in documents} == {SOURCES[name] for name in _visible(caller)}
+    found = _kb(access_kb, model_path, "search", "mật danh Sông Hồng", "-k", "5", "--json", *view)
+    assert found.returncode == 0, found.stderr
+    results = json.dumps(json.loads(found.stdout)["results"], ensure_ascii=False)
+    _assert_no_trace(results, caller)
+    assert (SOURCES["secret"] in results) == (caller == "restricted")
+
+
+def test_cli_show_treats_a_hidden_document_as_missing(access_kb, model_path, ids):
+    shown = _kb(access_kb, model_path, "show", str(ids["bulletin"]), "--access", "internal")
+    assert shown.returncode == 0 and "access: internal" in shown.stdout
+    hidden = _kb(access_kb, model_path, "show", str(ids["bulletin"]), "--access", "public")
+    assert hidden.returncode == 1 and f"No document with id {ids['bulletin']}" in hidden.stderr
+    assert "Traceback" not in hidden.stderr
+    bad = _kb(access_kb, model_path, "documents", "--access", "secret")
+    assert bad.returncode == 2 and "secret" in bad.stderr
+
+
+def test_cli_index_sets_the_default_level(tmp_path, model_path):
+    folder = tmp_path / "docs"
+    _tree(folder, {"a.md": (CORPUS / PLAN).read_text(encoding="utf-8")})
+    done = subprocess.run([sys.executable, "-m", "kb", "index", str(folder), "--access", "internal", "--json",
+                           "--home", str(tmp_path / "home")], capture_output=True, text=True, timeout=600,
+                          env=os.environ | {"KB_MODEL": str(model_path)})
+    assert done.returncode == 0, done.stderr
+    assert [f["access"] for f in json.loads(done.stdout)["files"]] == ["internal"]
+    with pytest.raises(NotFoundError):
+        Store(tmp_path / "home" / "kb.sqlite").document(1, "public")
