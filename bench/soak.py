@@ -61,16 +61,16 @@ def _ok(response: httpx.Response) -> dict:
 def _finished_job(client: httpx.Client, accepted: dict, deadline: float) -> dict:
     while time.monotonic() < deadline + 300:  # a job started before the deadline may finish after it
         job = _ok(client.get(accepted["url"]))
-        if job["status"] in ("done", "failed"):
-            if job["status"] == "failed" or any(f["status"] == "error" for f in job["files"]):
-                raise RuntimeError(f"job {job['id']}: {job['status']} {job['files']} {job['error']}")
+        if job["status"] == "failed":
+            raise RuntimeError(f"job {job['id']} failed: {job['error']}")
+        if job["status"] == "done":  # a file the reader refuses (reported by name) is an answer, not a failure
             return job
         time.sleep(0.5)
     raise RuntimeError(f"job {accepted['job_id']} did not finish")
 
 
-def _editor(url: str, key: str, files: list[Path], deadline: float, rec: Recorder) -> None:
-    """Upload → replace → delete, file after file, until the deadline."""
+def _editor(url: str, key: str, files: list[Path], deadline: float, rec: Recorder, refused: set[str]) -> None:
+    """Upload → replace → delete, file after file, until the deadline; ``refused`` collects unreadable files."""
     with httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=300) as client:
         n = 0
         while time.monotonic() < deadline:
@@ -81,6 +81,7 @@ def _editor(url: str, key: str, files: list[Path], deadline: float, rec: Recorde
                 client, _ok(client.post("/api/documents", files=[("files", (path.name, content))])), deadline))
             doc_id = job and next((f["document_id"] for f in job["files"] if f["document_id"]), None)
             if doc_id is None:
+                refused.update(f"{f['name']}: {f['reason']}" for f in (job or {"files": []})["files"])
                 continue
             edited = content + f"\n\nBổ sung lần {n}: nội dung thay thế để kiểm tra.\n".encode()
             rec.timed("replace+index", lambda: _finished_job(
@@ -127,14 +128,14 @@ def main() -> None:
     files = sorted(p for p in args.upload.iterdir() if p.is_file() and not p.name.startswith("."))[: args.files]
     queries = _queries(args.queries)
     process, url, key, folder = _own_server(args.model, ROOT / "corpus")
-    rec, memory, stop = Recorder(), [], threading.Event()
+    rec, memory, stop, refused = Recorder(), [], threading.Event(), set()
     try:
         httpx.get(f"{url}/api/search", params={"q": "khởi động"}, timeout=120).raise_for_status()
         start = time.monotonic()
         deadline = start + args.minutes * 60
         threads = [threading.Thread(target=_search, args=(url, queries, i * 7, deadline, rec.samples["search"]))
                    for i in range(args.searchers)]
-        threads.append(threading.Thread(target=_editor, args=(url, key, files, deadline, rec)))
+        threads.append(threading.Thread(target=_editor, args=(url, key, files, deadline, rec, refused)))
         helpers = [threading.Thread(target=_cli, args=(Path(folder.name), args.cli_every, deadline, rec, stop)),
                    threading.Thread(target=_sampler, args=(process.pid, args.sample_every, stop, memory))]
         for thread in threads + helpers:
@@ -154,6 +155,8 @@ def main() -> None:
           f"a CLI search every {args.cli_every:.0f} s; {os.cpu_count()} cores")
     for kind, samples in rec.samples.items():
         print(_describe(kind, samples, end - start))
+    for reason in sorted(refused):
+        print(f"refused by the reader, as it should be: {reason}")
     errors = [s.error for samples in rec.samples.values() for s in samples if s.error]
     print(f"errors: {len(errors)}")
     for error in errors[:10]:
