@@ -270,6 +270,8 @@ def index_paths(
             if kb.vectors.dirty:
                 with run.timer("writing"):
                     kb.save_vectors()
+        with run.timer("writing"):
+            kb.refresh_lexicon()  # here, so that the first search does not tokenise what this run added
         with kb.storing():
             kb.store.set_meta("last_run", json.dumps(run.report.summary(), ensure_ascii=False))
     return run.report

@@ -4,6 +4,7 @@ The folder holds fixed names::
 
     kb.sqlite       documents, chunks, references, full-text index (source of truth)
     vectors.faiss   one vector per chunk, keyed by chunk id
+    lexicon.npz     a snapshot of the lexical index (kb.lexicon), a cache of the chunks
     config.json     the model that built the vectors (name, dimension, fingerprint)
     models/         the bundled model, converted at first use
 
@@ -31,12 +32,14 @@ from typing import IO
 from .config import Settings
 from .embedding import Embedder, load_embedder
 from .errors import IndexBusyError, IndexInconsistentError, ModelMismatchError, StorageError
+from .lexicon import Lexicon
 from .store import Store
 from .vectors import VectorIndex
 
 __all__ = ["KnowledgeBase", "INDEX_FORMAT", "write_lock"]
 
 INDEX_FORMAT = 1
+SAVE_LEXICON_AFTER = 2_000  # chunks caught up (and a tenth of the lexicon) before its snapshot is written again
 log = logging.getLogger("kb")
 
 
@@ -49,6 +52,9 @@ class KnowledgeBase:
         self._vectors: VectorIndex | None = None
         self._vectors_version: tuple[int, int] | None = None
         self._vectors_lock = threading.RLock()  # one thread (re)loads the vector file; the others wait for it
+        self._lexicon: Lexicon | None = None
+        self._lexicon_unsaved = 0  # chunks added since the snapshot was read or written
+        self._lexicon_lock = threading.Lock()
         self._writing = False
 
     # -- the model, loaded on first need ----------------------------------------------------
@@ -161,6 +167,78 @@ class KnowledgeBase:
         with self.storing():
             self._vectors.save()
         self._vectors_version = self._file_version()
+
+    # -- the lexicon, caught up with SQLite before each search -----------------------------
+    @property
+    def lexicon_path(self) -> Path:
+        return self.settings.home / "lexicon.npz"
+
+    @property
+    def lexicon(self) -> Lexicon:
+        """The lexical index, holding exactly the chunks committed now (``kb.lexicon``).
+
+        The first use reads the snapshot and checks it against the chunk count;
+        every use adds what was committed since and drops what was deleted.
+        """
+        with self._lexicon_lock:  # one thread catches up; the others wait for it
+            if self._lexicon is None or not self._catch_up(self._lexicon):
+                self._lexicon = self._fresh_lexicon()
+            if self._lexicon_unsaved >= max(SAVE_LEXICON_AFTER, len(self._lexicon) // 10):
+                self.save_lexicon()
+            return self._lexicon
+
+    def _fresh_lexicon(self) -> Lexicon:
+        """The snapshot caught up, if it belongs to this database and agrees with it; otherwise built anew."""
+        try:
+            lexicon = Lexicon.load(self.lexicon_path)
+            self._lexicon_unsaved = 0
+            if self._catch_up(lexicon) and len(lexicon) == self.store.count_chunks():
+                return lexicon
+            log.warning("%s does not match the database; building the lexical index again", self.lexicon_path.name)
+        except FileNotFoundError:
+            pass
+        except ValueError as exc:
+            log.warning("%s; building the lexical index again", exc)
+        lexicon = Lexicon()
+        self._lexicon_unsaved = 0
+        self._catch_up(lexicon)
+        return lexicon
+
+    def _catch_up(self, lexicon: Lexicon) -> bool:
+        """Apply what SQLite committed since the lexicon last looked; ``False`` if it cannot (another database)."""
+        with self.store.reading():
+            database, last_chunk, last_deletion = self.store.lexicon_state()
+            if not lexicon.database and not lexicon.last_chunk:
+                lexicon.database = database
+            if (lexicon.database != database or last_chunk < lexicon.last_chunk
+                    or last_deletion < lexicon.last_deletion):
+                return False
+            if (last_chunk, last_deletion) == (lexicon.last_chunk, lexicon.last_deletion):
+                return True
+            lexicon.drop(self.store.deleted_chunks(lexicon.last_deletion, last_deletion))
+            lexicon.last_deletion = last_deletion
+            if last_chunk > lexicon.last_chunk and not lexicon.last_chunk:
+                log.info("building the lexical index of %s", self.settings.home)
+            for rows in self.store.chunk_columns(lexicon.last_chunk, last_chunk):
+                self._lexicon_unsaved += lexicon.add(rows)
+            lexicon.last_chunk = last_chunk
+        lexicon.compact()
+        return True
+
+    def refresh_lexicon(self) -> None:
+        """Catch the lexicon up, and write its snapshot if it holds chunks the file does not."""
+        self.lexicon  # noqa: B018
+        if self._lexicon_unsaved or not self.lexicon_path.exists():
+            self.save_lexicon()
+
+    def save_lexicon(self) -> None:
+        """Write the lexicon's snapshot; a folder that cannot take it only costs the next process the rebuild."""
+        assert self._lexicon is not None
+        try:
+            self._lexicon.save(self.lexicon_path)
+            self._lexicon_unsaved = 0
+        except OSError as exc:
+            log.warning("could not save %s: %s", self.lexicon_path.name, exc)
 
     @contextmanager
     def storing(self) -> Iterator[None]:

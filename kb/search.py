@@ -1,4 +1,4 @@
-"""Hybrid search: lexical (FTS5 BM25) + dense (FAISS) + reference legs, fused, filtered.
+"""Hybrid search: lexical (BM25, kb.lexicon) + dense (FAISS) + reference legs, fused, filtered.
 
 The result is a plain dict in the shape of the HTTP API's response, so the
 CLI's ``--json``, the API and the web page all show the same object.
@@ -7,12 +7,16 @@ CLI's ``--json``, the API and the web page all show the same object.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+import numpy as np
 
 from .access import LEVELS
 from .config import Weights
 from .errors import InvalidQueryError
 from .fusion import reciprocal_rank, weighted_sum
 from .knowledge_base import KnowledgeBase
+from .lexicon import Phrase
 from .query import Query, understand
 from .store import DocumentFilters
 
@@ -30,14 +34,8 @@ def validate_filters(filters: DocumentFilters) -> None:
             raise InvalidQueryError(f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
 
 
-def _lexical(kb: KnowledgeBase, match: str, n: int, filters: DocumentFilters | None) -> list[tuple[int, float]]:
-    if not match:
-        return []
-    return kb.store.lexical(match, n, (kb.settings.weights.accented_column, 1.0), filters)
-
-
 def legs(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None) -> dict[str, list[tuple[int, float]]]:
-    """Each leg's hits, best first: syllables and syllable pairs (FTS5), the model (FAISS), references.
+    """Each leg's hits, best first: syllables and syllable pairs (BM25), the model (FAISS), references.
 
     Every leg keeps only chunks of documents the filters (and the caller's
     level) keep, before its candidates are cut, so what is filtered out never
@@ -45,33 +43,59 @@ def legs(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None) -> di
     """
     weights = kb.settings.weights
     n = weights.candidates
-    found = {"lexical": _lexical(kb, query.fts_match(), n, filters)}
+    found = {"lexical": _lexical(kb, query.syllables(), n, filters)}
     if weights.phrase:
-        found["phrase"] = _lexical(kb, query.fts_phrases(), n, filters)
+        found["phrase"] = _lexical(kb, query.pairs(), n, filters)
     if weights.dense_weight(query.unaccented_vietnamese):
         found["dense"] = _dense(kb, query, n, filters)
     found["reference"] = kb.store.reference_hits(query.keys, query.full_keys, filters)
     return found
 
 
-def _dense(kb: KnowledgeBase, query: Query, n: int, filters: DocumentFilters | None) -> list[tuple[int, float]]:
-    """The ``n`` nearest chunks the filters keep.
+def _lexical(kb: KnowledgeBase, phrases: list[Phrase], n: int,
+             filters: DocumentFilters | None) -> list[tuple[int, float]]:
+    """The ``n`` chunks with the best BM25 scores for these terms that the filters keep."""
+    if not phrases:
+        return []
+    column_weights = {"accented": kb.settings.weights.accented_column, "folded": 1.0}
+    matched, scores = kb.lexicon.scores(phrases, column_weights)
 
-    With filters, the nearest ``n`` × ``OVERSAMPLE`` are fetched and checked by
-    id: if ``n`` of them pass, they are exactly the ``n`` nearest that pass, at
+    def best(count: int, among: set[int] | None = None) -> list[tuple[int, float]]:
+        ids, values = matched, scores
+        if among is not None:
+            keep = np.isin(ids, np.fromiter(among, np.int64, len(among)))
+            ids, values = ids[keep], values[keep]
+        top = np.argpartition(-values, count - 1)[:count] if len(values) > count else np.arange(len(values))
+        top = top[np.lexsort((ids[top], -values[top]))]  # best first; equal scores by id, as FTS5 by rowid
+        return list(zip(ids[top].tolist(), values[top].tolist()))
+
+    return _passing(kb, best, n, filters)
+
+
+def _dense(kb: KnowledgeBase, query: Query, n: int, filters: DocumentFilters | None) -> list[tuple[int, float]]:
+    """The ``n`` nearest chunks the filters keep."""
+    vector = kb.embedder.encode_query(query.normalized)
+    return _passing(kb, lambda count, among=None: kb.vectors.search(vector, count, among), n, filters)
+
+
+def _passing(kb: KnowledgeBase, best: Callable[..., list[tuple[int, float]]], n: int,
+             filters: DocumentFilters | None) -> list[tuple[int, float]]:
+    """The first ``n`` of a leg's ranking (``best(count, among=None)``) that are chunks the filters keep.
+
+    With filters, the best ``n`` × ``OVERSAMPLE`` are fetched and checked by
+    id: if ``n`` of them pass, they are exactly the ``n`` best that pass, at
     the cost of one lookup by primary key, where listing every chunk the
     filters keep would cost a scan of the corpus on every search.  Only a
     narrow filter (fewer than ``n`` pass) falls back to that list.  Without
     filters the check still runs: the vector file trails SQLite by a moment
     while another thread or process writes, and a passage deleted since is not a hit.
     """
-    vector = kb.embedder.encode_query(query.normalized)
     fetched = n * OVERSAMPLE if filters else n
-    hits = kb.vectors.search(vector, fetched)
+    hits = best(fetched)
     kept = kb.store.existing_chunk_ids([i for i, _ in hits], filters)
     found = [h for h in hits if h[0] in kept]
     if filters and len(found) < n and len(hits) == fetched:
-        found = kb.vectors.search(vector, n, kb.store.filtered_chunk_ids(filters))
+        found = best(n, kb.store.filtered_chunk_ids(filters))
     return found[:n]
 
 

@@ -16,6 +16,7 @@ import hashlib
 import json
 import sqlite3
 import threading
+import uuid
 import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -114,6 +115,10 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
 CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
     INSERT INTO chunks_fts(rowid, accented, folded) VALUES (new.id, new.accented, new.folded);
 END;
+CREATE TABLE IF NOT EXISTS chunk_deletions (seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS chunks_deletion_log AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunk_deletions(chunk_id) VALUES (old.id);
+END;
 CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
     INSERT INTO chunks_fts(chunks_fts, rowid, accented, folded)
     VALUES ('delete', old.id, old.accented, old.folded);
@@ -192,8 +197,8 @@ class DocumentFilters:
         return " AND ".join(clauses), params
 
 
-# PRAGMA user_version; raise it with every change to _SCHEMA's tables.  An added index needs
-# no new version: every open runs the script, whose CREATE INDEX IF NOT EXISTS adds it.
+# PRAGMA user_version; raise it with every change to _SCHEMA's tables.  An added table, trigger or
+# index needs no new version: every open runs the script, whose CREATE … IF NOT EXISTS adds it.
 SCHEMA_VERSION = 3
 
 
@@ -246,6 +251,8 @@ class Store:
         conn = self.db.conn
         _check_schema(conn, path)
         conn.executescript(_SCHEMA)
+        if self.get_meta("database_id") is None:  # tells a lexicon snapshot which database it was built from
+            self.set_meta("database_id", uuid.uuid4().hex)
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -357,6 +364,44 @@ class Store:
         return {r[0] for r in self.db.execute(
             f"SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({_marks(ids)}) "
             f"AND {where}", [*ids, *params])}
+
+    # -- what the lexicon (kb.lexicon) catches up from ---------------------------------------
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Reads inside see one committed state, however many statements they take."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            conn.execute("COMMIT")
+
+    def lexicon_state(self) -> tuple[str, int, int]:
+        """This database's id, its highest chunk id and its last chunk deletion: what changed since a look."""
+        database = self.get_meta("database_id") or ""
+        last_chunk = self.db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0]
+        last_deletion = self.db.execute("SELECT coalesce(max(seq), 0) FROM chunk_deletions").fetchone()[0]
+        return database, last_chunk, last_deletion
+
+    def deleted_chunks(self, after: int, upto: int) -> list[int]:
+        return [r[0] for r in self.db.execute(
+            "SELECT chunk_id FROM chunk_deletions WHERE seq > ? AND seq <= ?", [after, upto])]
+
+    def chunk_columns(self, after: int, upto: int, batch: int = 20_000) -> Iterator[list[tuple[int, str, str]]]:
+        """``(id, accented, folded)`` of the chunks with ids in (after, upto], ascending, ``batch`` at a time."""
+        while after < upto:
+            rows = self.db.execute("SELECT id, accented, folded FROM chunks WHERE id > ? AND id <= ? ORDER BY id "
+                                   "LIMIT ?", [after, upto, batch]).fetchall()
+            if not rows:
+                return
+            yield rows
+            after = rows[-1][0]
+
+    def count_chunks(self) -> int:
+        return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
 
     def all_chunk_ids(self) -> set[int]:
         return {r[0] for r in self.db.execute("SELECT id FROM chunks")}

@@ -73,10 +73,10 @@ def test_invalid_date_filter_is_refused(corpus_kb):
 def test_phrases_pair_adjacent_syllables_in_both_columns():
     from kb.query import understand
 
-    assert understand("Chỉ thị 05").fts_phrases() == (
-        'accented : ("chỉ thị" OR "thị 05") OR folded : ("chi thi" OR "thi 05")')
-    assert understand("chi thi").fts_phrases() == 'folded : ("chi thi")'
-    assert understand("5K").fts_phrases() == ""
+    assert understand("Chỉ thị 05").pairs() == [
+        ("accented", ("chỉ", "thị")), ("accented", ("thị", "05")), ("folded", ("chi", "thi")), ("folded", ("thi", "05"))]
+    assert understand("chi thi").pairs() == [("folded", ("chi", "thi"))]
+    assert understand("5K").pairs() == []
 
 
 @pytest.mark.parametrize("text,expected", [

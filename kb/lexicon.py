@@ -1,0 +1,277 @@
+"""BM25 over an inverted index held in memory: the lexical legs of a search.
+
+SQLite's FTS5 ranks every row that matches any term of an OR query through its
+``bm25()`` function, a few microseconds a row: at 200,000 passages the query
+"trách nhiệm của người đứng đầu trong công tác tuyên truyền" matched 176,000 of
+them and took 500 ms (``bench/bench_scale.py``), where a whole search has 30 ms.
+Here each term's postings are numpy arrays, and a query adds each term's share
+to all of its passages at once.  The formula is FTS5's ``bm25()`` to the letter
+(column weights inside the saturation, one length for both columns), so the
+weights tuned against it keep their meaning; ``tests/test_lexicon.py`` compares
+the two on a real corpus.
+
+Terms are syllables and pairs of adjacent syllables (FTS5's two-word phrase),
+in two columns stored by the chunks table: ``accented`` (NFC, one tone-mark
+convention, lower case) and ``folded`` (no diacritics).
+
+SQLite stays the source of truth.  The lexicon is derived from its chunks and
+caught up before every search: chunks above the last id seen are added (ids are
+``AUTOINCREMENT``, so a new chunk always has a larger one), chunks that the
+``chunk_deletions`` log lists since the last entry seen are dropped.  The file
+``lexicon.npz`` keeps a snapshot so that a process does not tokenise every
+passage when it starts; it is a cache: missing, unreadable, of another database
+or disagreeing with it, it is rebuilt from the chunks.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import math
+import os
+import re
+import threading
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["Lexicon", "Phrase", "COLUMNS", "tokens"]
+
+COLUMNS = ("accented", "folded")
+K1, B = 1.2, 0.75  # FTS5's bm25() constants
+FORMAT = 1  # of lexicon.npz; raise it when the arrays or the tokenizer change
+MAX_SEGMENTS = 8  # past this many segments a column's small ones are merged
+_PAIR = np.uint64(1 << 32)  # a pair's key: (first + 1) × 2³² + second; a syllable's is its id
+_TOKEN = re.compile(r"[^\W_]+")
+log = logging.getLogger("kb")
+
+Phrase = tuple[str, tuple[str, ...]]  # (column, one syllable or two adjacent ones)
+
+
+def tokens(text: str) -> list[str]:
+    """Syllables as FTS5's unicode61 tokenizer finds them: runs of letters and digits, in lower case."""
+    return _TOKEN.findall(text.lower())
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One column's postings for a run of chunks: for each term key (sorted), its chunks and counts."""
+
+    keys: np.ndarray  # uint64, sorted, unique
+    starts: np.ndarray  # int64, one more than keys: term i's postings are [starts[i], starts[i + 1])
+    chunks: np.ndarray  # uint32 chunk ids, ascending within a term
+    counts: np.ndarray  # uint16 occurrences in the chunk
+
+    def postings(self, key: np.uint64) -> tuple[np.ndarray, np.ndarray]:
+        i = int(np.searchsorted(self.keys, key))
+        if i == len(self.keys) or self.keys[i] != key:
+            return _NONE
+        start, end = self.starts[i], self.starts[i + 1]
+        return self.chunks[start:end], self.counts[start:end]
+
+    @property
+    def size(self) -> int:
+        return len(self.chunks)
+
+
+_NONE = (np.zeros(0, np.uint32), np.zeros(0, np.uint16))
+
+
+def _segment(chunk_ids: Sequence[int], token_ids: Sequence[Sequence[int]]) -> Segment:
+    """Postings of syllables and adjacent pairs, counted per chunk, in one sort."""
+    lengths = np.fromiter(map(len, token_ids), np.int64, len(token_ids))
+    if not lengths.sum():
+        return _grouped(np.zeros(0, np.uint64), *_NONE)
+    flat = np.fromiter(itertools.chain.from_iterable(token_ids), np.uint64, int(lengths.sum()))
+    owner = np.repeat(np.asarray(chunk_ids, np.uint64), lengths)
+    same = owner[1:] == owner[:-1]
+    keys = np.concatenate([flat, (flat[:-1][same] + 1) * _PAIR + flat[1:][same]])
+    owners = np.concatenate([owner, owner[1:][same]])
+    order = np.lexsort((owners, keys))
+    keys, owners = keys[order], owners[order]
+    first = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])])
+    counts = np.diff(np.r_[first, len(keys)])
+    return _grouped(keys[first], owners[first].astype(np.uint32), np.minimum(counts, 65535).astype(np.uint16))
+
+
+def _grouped(keys: np.ndarray, chunks: np.ndarray, counts: np.ndarray) -> Segment:
+    """A segment from postings sorted by key (one entry per key and chunk)."""
+    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, np.int64)
+    return Segment(keys[first], np.r_[first, len(keys)].astype(np.int64), chunks, counts)
+
+
+def _merged(segments: Sequence[Segment], alive: np.ndarray) -> Segment:
+    """One segment holding the live postings of ``segments``, which cover ascending chunk ranges.
+
+    A stable sort by key keeps each term's chunks ascending: the segments come in id order.
+    """
+    keys = np.concatenate([np.repeat(s.keys, np.diff(s.starts)) for s in segments])
+    chunks = np.concatenate([s.chunks for s in segments])
+    counts = np.concatenate([s.counts for s in segments])
+    live = alive[chunks]
+    keys, chunks, counts = keys[live], chunks[live], counts[live]
+    order = np.argsort(keys, kind="stable")
+    return _grouped(keys[order], chunks[order], counts[order])
+
+
+class Lexicon:
+    """Postings of both columns, the vocabulary, and each chunk's length: everything BM25 needs."""
+
+    def __init__(self, database: str = "") -> None:
+        self.database = database  # the SQLite file's id (meta ``database_id``) this was built from
+        self.last_chunk = 0  # highest chunk id seen
+        self.last_deletion = 0  # highest ``chunk_deletions`` entry applied
+        self.vocabulary: dict[str, int] = {}
+        self.segments: dict[str, list[Segment]] = {c: [] for c in COLUMNS}
+        self.lengths = np.zeros(1, np.float32)  # tokens of both columns, by chunk id
+        self.alive = np.zeros(1, bool)  # by chunk id
+        self.rows = 0  # live chunks
+        self.indexed = 0  # chunks in the segments, live or dropped since
+        self.total_tokens = 0.0
+
+    def __len__(self) -> int:
+        return self.rows
+
+    # -- keeping up with SQLite -------------------------------------------------------------
+    def add(self, rows: Iterable[tuple[int, str, str]]) -> int:
+        """Index chunks given as ``(id, accented, folded)``, each id above every id seen; how many."""
+        rows = list(rows)
+        if not rows:
+            return 0
+        ids = [r[0] for r in rows]
+        if ids[0] <= self.last_chunk or ids != sorted(ids) or ids[-1] >= 2**32:
+            raise ValueError("chunks must come in ascending id order, each above the last one indexed")
+        self._grow(ids[-1] + 1)
+        length, added = np.zeros(len(rows), np.float32), {}
+        for n, column in enumerate(COLUMNS, start=1):
+            token_ids = [self._ids(tokens(r[n])) for r in rows]
+            length += np.fromiter(map(len, token_ids), np.float32, len(rows))
+            added[column] = _segment(ids, token_ids)
+        index = np.asarray(ids)
+        self.lengths[index], self.alive[index] = length, True  # before the postings: a search may be reading
+        for column, segment in added.items():
+            self.segments[column].append(segment)
+        self.rows += len(rows)
+        self.indexed += len(rows)
+        self.total_tokens += float(length.sum())
+        self.last_chunk = ids[-1]
+        return len(rows)
+
+    def drop(self, chunk_ids: Iterable[int]) -> int:
+        """Forget these chunks (deleted from SQLite); ids never seen or already dropped are ignored."""
+        ids = np.fromiter(chunk_ids, np.int64)
+        ids = np.unique(ids[(ids > 0) & (ids < len(self.alive))])
+        ids = ids[self.alive[ids]]
+        self.alive[ids] = False
+        self.rows -= len(ids)
+        self.total_tokens -= float(self.lengths[ids].sum())
+        return len(ids)
+
+    def compact(self) -> None:
+        """Keep each column's segment count small, and drop dead postings once they are a fifth of all."""
+        purge = self.rows < 0.8 * self.indexed
+        for column, segments in self.segments.items():
+            if purge and segments:
+                self.segments[column] = [_merged(segments, self.alive)]
+            elif len(segments) > MAX_SEGMENTS:
+                base, rest = segments[0], _merged(segments[1:], self.alive)
+                self.segments[column] = [base, rest] if rest.size * 4 < base.size else [_merged(segments, self.alive)]
+        if purge:
+            self.indexed = self.rows
+
+    def _grow(self, size: int) -> None:
+        if size > len(self.alive):
+            capacity = max(size, int(len(self.alive) * 1.5))
+            self.lengths = np.concatenate([self.lengths, np.zeros(capacity - len(self.lengths), np.float32)])
+            self.alive = np.concatenate([self.alive, np.zeros(capacity - len(self.alive), bool)])
+
+    def _ids(self, words: list[str]) -> list[int]:
+        vocabulary = self.vocabulary
+        return [vocabulary.setdefault(w, len(vocabulary)) for w in words]
+
+    # -- ranking ---------------------------------------------------------------------------
+    def scores(self, phrases: Iterable[Phrase], weights: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Every live chunk matching any phrase, and its BM25 score (higher is better), as FTS5 computes it.
+
+        Each phrase counts once per time it is given, as each phrase of an FTS5 query does.
+        """
+        total = np.zeros(len(self.alive), np.float64)
+        average = self.total_tokens / max(1, self.rows)
+        for column, words in phrases:
+            chunks, counts = self.postings(column, words)
+            if not len(chunks):
+                continue
+            idf = math.log((self.rows - len(chunks) + 0.5) / (len(chunks) + 0.5))
+            frequency = counts * weights[column]
+            norm = K1 * (1 - B + B * self.lengths[chunks] / average)
+            total[chunks] += max(idf, 1e-6) * (frequency * (K1 + 1)) / (frequency + norm)
+        matched = np.flatnonzero(total)
+        return matched, total[matched]
+
+    def postings(self, column: str, words: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The live chunks holding a syllable or a pair of adjacent syllables in ``column``, with counts."""
+        ids = [self.vocabulary.get(w) for w in words]
+        if None in ids or not 1 <= len(ids) <= 2:
+            return _NONE
+        key = np.uint64(ids[0]) if len(ids) == 1 else (np.uint64(ids[0]) + 1) * _PAIR + np.uint64(ids[1])
+        found = [s.postings(key) for s in self.segments[column]]
+        chunks = np.concatenate([f[0] for f in found]) if found else _NONE[0]
+        counts = np.concatenate([f[1] for f in found]) if found else _NONE[1]
+        if self.rows == self.indexed:  # nothing dropped since the segments were merged
+            return chunks, counts
+        live = self.alive[chunks]
+        return chunks[live], counts[live]
+
+    # -- the snapshot file -------------------------------------------------------------------
+    def save(self, path: Path) -> None:
+        """Write the lexicon (segments merged, dead postings dropped) to ``path`` whole, via a temporary name."""
+        arrays: dict[str, np.ndarray] = {}
+        for column, segments in self.segments.items():
+            merged = _merged(segments, self.alive) if segments else _segment([], [])
+            self.segments[column] = [merged]
+            for field in ("keys", "starts", "chunks", "counts"):
+                arrays[f"{column}_{field}"] = getattr(merged, field)
+        self.indexed = self.rows
+        meta = {"format": FORMAT, "database": self.database, "last_chunk": self.last_chunk,
+                "last_deletion": self.last_deletion, "rows": self.rows, "total_tokens": self.total_tokens}
+        words = "\n".join(self.vocabulary).encode("utf-8")
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            with open(temporary, "wb") as handle:
+                np.savez(handle, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8),
+                         vocabulary=np.frombuffer(words, np.uint8), lengths=self.lengths, alive=self.alive, **arrays)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    @classmethod
+    def load(cls, path: Path) -> Lexicon:
+        """Read a snapshot; ``ValueError`` if it is not one this version wrote (the caller rebuilds).
+
+        ``FileNotFoundError`` if there is none.
+        """
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(data["meta"].tobytes())
+                if meta.get("format") != FORMAT:
+                    raise ValueError(f"format {meta.get('format')}, not {FORMAT}")
+                lexicon = cls(meta["database"])
+                lexicon.last_chunk, lexicon.last_deletion = meta["last_chunk"], meta["last_deletion"]
+                lexicon.rows = lexicon.indexed = meta["rows"]
+                lexicon.total_tokens = meta["total_tokens"]
+                words = data["vocabulary"].tobytes().decode("utf-8")
+                lexicon.vocabulary = {w: i for i, w in enumerate(words.split("\n"))} if words else {}
+                lexicon.lengths, lexicon.alive = data["lengths"], data["alive"]
+                lexicon.segments = {c: [Segment(*(data[f"{c}_{f}"] for f in ("keys", "starts", "chunks", "counts")))]
+                                    for c in COLUMNS}
+        except FileNotFoundError:
+            raise
+        except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
+            raise ValueError(f"{path.name} cannot be read: {exc}") from exc
+        return lexicon

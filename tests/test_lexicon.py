@@ -1,0 +1,170 @@
+"""The lexical index: BM25 as FTS5 computes it, kept in step with SQLite, its snapshot a cache."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
+from kb.config import load_settings
+from kb.knowledge_base import KnowledgeBase
+from kb.lexicon import MAX_SEGMENTS, Lexicon, tokens
+from kb.query import understand
+
+WEIGHTS = {"accented": 6.0, "folded": 1.0}
+QUERIES = ["Chỉ thị 05 yêu cầu gì", "chi thi 05 yeu cau gi", "đợt tuyên truyền thứ ba", "Kế hoạch 131-KH/TU",
+           "tuyên truyền tuyên truyền", "what does Directive 05 require", "pa-nô, áp phích", "Đại hội XI"]
+
+
+def _fts5_scores(rows: list[tuple[int, str, str]], phrases) -> dict[int, float]:
+    """SQLite's own bm25() over the same rows: the oracle."""
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(accented, folded, tokenize='unicode61 remove_diacritics 0')")
+    db.executemany("INSERT INTO t(rowid, accented, folded) VALUES (?, ?, ?)", rows)
+    by_column: dict[str, list[str]] = {}
+    for column, words in phrases:
+        by_column.setdefault(column, []).append('"' + " ".join(words) + '"')
+    match = " OR ".join(f"{c} : ({' OR '.join(p)})" for c, p in by_column.items())
+    return dict(db.execute("SELECT rowid, -bm25(t, 6.0, 1.0) FROM t WHERE t MATCH ?", [match]))
+
+
+def _rows(kb: KnowledgeBase) -> list[tuple[int, str, str]]:
+    return [row for rows in kb.store.chunk_columns(0, 10**9) for row in rows]
+
+
+def _assert_fts5_scores(kb: KnowledgeBase, phrases) -> None:
+    ids, scores = kb.lexicon.scores(phrases, WEIGHTS)
+    expected = _fts5_scores(_rows(kb), phrases) if phrases else {}
+    assert sorted(ids.tolist()) == sorted(expected)
+    for chunk_id, score in zip(ids.tolist(), scores.tolist()):
+        assert score == pytest.approx(expected[chunk_id], rel=1e-5)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_scores_are_fts5_bm25_on_the_sample_corpus(corpus_kb, query):
+    understood = understand(query)
+    _assert_fts5_scores(corpus_kb, understood.syllables())
+    _assert_fts5_scores(corpus_kb, understood.pairs())
+
+
+def test_tokens_are_fts5_unicode61_tokens():
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='unicode61 remove_diacritics 0')")
+    db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+    text = "Chỉ thị số 05-CT/TW ngày 15/5/2016; NĐ-CP, Điều 8: khoản_3 «pa-nô» ĐẠI HỘI 1.300 m²"
+    db.execute("INSERT INTO t(rowid, x) VALUES (1, ?)", [text])
+    assert tokens(text) == [r[0] for r in db.execute("SELECT term FROM v ORDER BY offset")]
+
+
+def _document(title: str, *passages: str) -> ParsedDocument:
+    chunks = [Chunk(text, ["I. NỘI DUNG"], 0, len(text)) for text in passages]
+    return ParsedDocument(SourceText(Path(f"{title}.txt"), " ".join(passages), "utf-8", "text"),
+                          DocumentMeta(title=title), chunks, [])
+
+
+def _add(kb: KnowledgeBase, title: str, *passages: str) -> int:
+    with kb.store.transaction():
+        return kb.store.add_document(_document(title, *passages), path=f"/x/{title}", source=title,
+                                     content_hash=title)[0]
+
+
+def _found(kb: KnowledgeBase, query: str) -> set[int]:
+    return set(kb.lexicon.scores(understand(query).syllables(), WEIGHTS)[0].tolist())
+
+
+@pytest.fixture
+def kb(tmp_path):
+    knowledge_base = KnowledgeBase(load_settings(tmp_path / "home"))
+    yield knowledge_base
+    knowledge_base.close()
+
+
+def test_it_follows_what_sqlite_commits_and_deletes(kb):
+    first = _add(kb, "a", "Tuyên truyền khẩu hiệu trên pa nô", "Thực hiện Chỉ thị số 05-CT/TW")
+    assert _found(kb, "pa nô") == set(kb.store.chunk_ids_of(first)[:1])
+    second = _add(kb, "b", "Pa nô cổ động trực quan")
+    assert len(_found(kb, "pa nô")) == 2
+    with kb.store.transaction():
+        kb.store.delete_document(first)
+    assert _found(kb, "pa nô") == set(kb.store.chunk_ids_of(second))
+    assert len(kb.lexicon) == kb.store.count_chunks() == 1
+
+
+def test_unaccented_query_heading_path_and_query_syntax(kb):
+    _add(kb, "a", "Cổ động trực quan bằng pa nô")
+    assert _found(kb, "co dong truc quan")
+    assert _found(kb, "NỘI DUNG")  # the heading path is part of what is matched
+    assert _found(kb, 'NEAR( "AND OR * ^') == set()
+
+
+def test_another_writer_is_seen(kb, tmp_path):
+    _add(kb, "a", "Chỉ thị 05")
+    assert len(kb.lexicon) == 1
+    other = KnowledgeBase(load_settings(tmp_path / "home"))  # another process, as far as SQLite can tell
+    try:
+        _add(other, "b", "Kế hoạch 131")
+        with other.store.transaction():
+            other.store.delete_document(1)
+    finally:
+        other.close()
+    assert _found(kb, "kế hoạch") and not _found(kb, "chỉ thị")
+    assert len(kb.lexicon) == 1
+
+
+def test_snapshot_is_read_back_and_caught_up(kb, tmp_path, caplog):
+    _add(kb, "a", "Chỉ thị 05 về học tập và làm theo tư tưởng")
+    kb.refresh_lexicon()
+    assert kb.lexicon_path.exists()
+    _add(kb, "b", "Kế hoạch 131 tuyên truyền")
+    reopened = KnowledgeBase(load_settings(tmp_path / "home"))
+    caplog.clear()
+    try:
+        with caplog.at_level(logging.INFO, logger="kb"):
+            assert _found(reopened, "kế hoạch") and _found(reopened, "chỉ thị")
+        assert "building the lexical index" not in caplog.text
+        assert reopened.lexicon.scores(understand("tuyên truyền").syllables(), WEIGHTS)[1].tolist() == \
+            kb.lexicon.scores(understand("tuyên truyền").syllables(), WEIGHTS)[1].tolist()
+    finally:
+        reopened.close()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "other database"])
+def test_a_snapshot_that_does_not_belong_is_rebuilt(kb, tmp_path, damage, caplog):
+    _add(kb, "a", "Chỉ thị 05")
+    if damage == "garbage":
+        kb.lexicon_path.write_bytes(b"PK\x03\x04 not a snapshot")
+    else:
+        elsewhere = KnowledgeBase(load_settings(tmp_path / "elsewhere"))
+        _add(elsewhere, "z", "Nghị quyết 18", "Nghị quyết 19")
+        elsewhere.refresh_lexicon()
+        elsewhere.close()
+        shutil.copy(elsewhere.lexicon_path, kb.lexicon_path)
+    reopened = KnowledgeBase(load_settings(tmp_path / "home"))
+    caplog.clear()
+    try:
+        with caplog.at_level(logging.INFO, logger="kb"):
+            assert _found(reopened, "chỉ thị") and not _found(reopened, "nghị quyết")
+        assert "building the lexical index" in caplog.text
+    finally:
+        reopened.close()
+
+
+def test_many_small_additions_keep_few_segments_and_the_same_scores(kb):
+    for n in range(3 * MAX_SEGMENTS):
+        _add(kb, f"d{n}", f"Kế hoạch số {n} về tuyên truyền", "Chỉ thị 05 yêu cầu")
+        kb.lexicon  # noqa: B018 - each addition caught up on its own, as a serving process does
+    with kb.store.transaction():
+        kb.store.delete_document(3)
+    assert all(len(s) <= MAX_SEGMENTS for s in kb.lexicon.segments.values())
+    _assert_fts5_scores(kb, understand("kế hoạch tuyên truyền").syllables())
+
+
+def test_lexicon_refuses_chunks_out_of_order():
+    lexicon = Lexicon()
+    lexicon.add([(5, "a", "a")])
+    with pytest.raises(ValueError, match="ascending"):
+        lexicon.add([(4, "b", "b")])
