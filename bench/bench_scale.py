@@ -9,7 +9,7 @@ vector index's recall and memory, build time, and the SQL query plans.
 Everything it makes lives in ``--data`` (default ``/work/bench-data``, outside the repository):
 passages synthesised from the real texts of ``../shared/data`` and their vectors from the real
 model (``bench/scale_data.py`` says how).  Past the real vectors (2,000,000), each further passage
-is a real one with its sentences shuffled and its vector the real vector plus noise, re-normalised.
+is a real one with its sentences shuffled and its vector the real vector blended with another, re-normalised.
 
 The corpus is split into documents of ``DOC_SIZE`` passages with metadata taken from admin-docs;
 every ``HIDDEN_EVERY``-th document is ``internal``, so the API's anonymous searches run the
@@ -248,7 +248,7 @@ def extend(folder: Path, size: int, home: Path) -> None:
     character in Python); a derived passage is its source's sentences shuffled, so its
     matching forms are its source sentences' forms in that order, computed once per sentence.
     Its document, document text and references are its source's, under new ids; chunk ids
-    still follow the rows, and the full-text index is filled by the schema's own trigger.
+    still follow the rows.  The lexicon is built from these rows by the first search.
     """
     base = home_of(folder, REAL)
     if not _complete(base):
@@ -316,8 +316,9 @@ def build_vectors(folder: Path, size: int, home: Path) -> None:
 def _provenance(real: int, size: int) -> str:
     if real >= size:
         return "all from the model"
-    return (f"{real:,} from the model, the other {size - real:,} each a model vector plus Gaussian noise "
-            f"σ={scale_data.NOISE_SIGMA} per dimension, re-normalised")
+    low, high = scale_data.BLEND
+    return (f"{real:,} from the model, the other {size - real:,} each a model vector blended with another "
+            f"({low:.0%}–{high:.0%} of it), re-normalised")
 
 
 def _kind(vectors: VectorIndex) -> str:

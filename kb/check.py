@@ -1,8 +1,8 @@
 """``kb check``: verify an index folder against its source of truth, and mend what can be mended.
 
 ``kb.sqlite`` is the source of truth; the rest of the folder is derived from
-it: the full-text index (FTS5, kept by triggers) and the vector file (one vector
-per chunk, from the stored text by the model that ``config.json`` names).  So a
+it: the lexicon's snapshot (``lexicon.npz``, a cache of the chunks' terms) and the
+vector file (one vector per chunk, from the stored text by the model that ``config.json`` names).  So a
 check compares each derived part with SQLite, and a repair rebuilds it from there:
 
 ==========  ==================================================  ==========================================
@@ -13,7 +13,8 @@ sqlite      ``PRAGMA quick_check`` and ``integrity_check``       ``REINDEX`` (da
 schema      the schema version this kb reads                     none (opening refuses another version)
 orphans     rows whose parent row is gone (any foreign key)      deleted
 documents   documents without their text or any passage          deleted, so ``kb index`` reads them again
-fulltext    FTS5 row count and integrity-check against chunks    rebuilt from the chunks
+lexicon     snapshot readable, of this database, in step after   rebuilt from the chunks
+            catching up (same chunk count)
 model       config.json readable, fingerprint of the model       every passage embedded again (same model
                                                                  and backend only; another is the user's call)
 vectors     file readable, its dimension, ids == chunk ids       stale ones dropped, only the missing ones
@@ -41,6 +42,7 @@ from pathlib import Path
 from .config import Settings
 from .errors import IndexBusyError, IndexInconsistentError, ModelError, ModelMismatchError, NotFoundError
 from .knowledge_base import KnowledgeBase
+from .lexicon import Lexicon
 from .model_convert import DEFAULT_MODEL_NAME
 from .store import SCHEMA_VERSION
 from .vectors import VectorIndex
@@ -49,7 +51,7 @@ __all__ = ["CheckReport", "Finding", "check", "check_kb", "leftover_files"]
 
 # Repairs, in the order they run: rows first (they change which vectors should exist), then what derives from them.
 REINDEX, DELETE_ORPHANS, DELETE_INCOMPLETE = "reindex", "delete orphans", "delete incomplete"
-REBUILD_FULLTEXT = "rebuild full text"
+REBUILD_LEXICON = "rebuild lexicon"
 REBUILD_VECTORS, RECONCILE_VECTORS, REMOVE_TEMP = "rebuild vectors", "reconcile vectors", "remove temp files"
 _RESTORE = "Restore a backup (kb restore), or index the files again into a new folder (--home)."
 
@@ -128,7 +130,7 @@ def _inspect(kb: KnowledgeBase, writer_active: bool) -> list[Finding]:
         return findings  # the rest reads the same damaged file
     findings.append(Finding("schema", True, f"version {SCHEMA_VERSION}, the one this kb reads"))
     findings += [_guarded("orphans", lambda: _orphans(kb)), _guarded("documents", lambda: _incomplete(kb)),
-                 _guarded("fulltext", lambda: _fulltext(kb))]
+                 _guarded("lexicon", lambda: _lexicon(kb))]
     chunk_ids = kb.store.all_chunk_ids()
     recorded, unreadable = _recorded(kb)
     findings += [_model(kb, recorded, unreadable, bool(chunk_ids)),
@@ -172,11 +174,24 @@ def _incomplete(kb: KnowledgeBase) -> Finding:
                    DELETE_INCOMPLETE)
 
 
-def _fulltext(kb: KnowledgeBase) -> Finding:
-    problems = kb.store.fulltext_problems()
-    if problems:
-        return Finding("fulltext", False, "; ".join(problems), REBUILD_FULLTEXT)
-    return Finding("fulltext", True, "FTS5 index in step with the chunks")
+def _lexicon(kb: KnowledgeBase) -> Finding:
+    """The snapshot, caught up in memory from SQLite, must hold exactly the chunks SQLite holds."""
+    path = kb.lexicon_path
+    if not path.exists():
+        return Finding("lexicon", True, f"no {path.name} yet: the next search builds it from the chunks")
+    try:
+        lexicon = Lexicon.load(path)
+    except ValueError as exc:
+        return Finding("lexicon", False, str(exc), REBUILD_LEXICON)
+    snapshot = len(lexicon)
+    if not kb.catch_up(lexicon):
+        return Finding("lexicon", False, f"{path.name} was built from another database or a later state of it",
+                       REBUILD_LEXICON)
+    chunks = kb.store.count_chunks()
+    if len(lexicon) != chunks:
+        return Finding("lexicon", False, f"{path.name} caught up holds {len(lexicon)} chunks for {chunks}",
+                       REBUILD_LEXICON)
+    return Finding("lexicon", True, f"{path.name} of {snapshot} chunks, {chunks} after catching up")
 
 
 def _recorded(kb: KnowledgeBase) -> tuple[dict | None, str | None]:
@@ -281,8 +296,8 @@ def _repair(kb: KnowledgeBase, findings: list[Finding]) -> None:
         with kb.store.transaction():
             for doc_id in kb.store.incomplete_documents():
                 kb.store.delete_document(doc_id)
-    if REBUILD_FULLTEXT in fixes:
-        kb.store.rebuild_fulltext()
+    if REBUILD_LEXICON in fixes:
+        kb.rebuild_lexicon()
     # Vectors need the model that built them; when another one is configured, the user chooses.
     model_usable = not any(f.name == "model" and not f.ok and not f.fix for f in findings)
     if model_usable and REBUILD_VECTORS in fixes:

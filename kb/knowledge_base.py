@@ -2,7 +2,7 @@
 
 The folder holds fixed names::
 
-    kb.sqlite       documents, chunks, references, full-text index (source of truth)
+    kb.sqlite       documents, chunks, references (source of truth)
     vectors.faiss   one vector per chunk, keyed by chunk id
     lexicon.npz     a snapshot of the lexical index (kb.lexicon), a cache of the chunks
     config.json     the model that built the vectors (name, dimension, fingerprint)
@@ -181,7 +181,7 @@ class KnowledgeBase:
         every use adds what was committed since and drops what was deleted.
         """
         with self._lexicon_lock:  # one thread catches up; the others wait for it
-            if self._lexicon is None or not self._catch_up(self._lexicon):
+            if self._lexicon is None or not self.catch_up(self._lexicon):
                 self._lexicon = self._fresh_lexicon()
             if self._lexicon_unsaved >= max(SAVE_LEXICON_AFTER, len(self._lexicon) // 10):
                 self.save_lexicon()
@@ -192,7 +192,7 @@ class KnowledgeBase:
         try:
             lexicon = Lexicon.load(self.lexicon_path)
             self._lexicon_unsaved = 0
-            if self._catch_up(lexicon) and len(lexicon) == self.store.count_chunks():
+            if self.catch_up(lexicon) and len(lexicon) == self.store.count_chunks():
                 return lexicon
             log.warning("%s does not match the database; building the lexical index again", self.lexicon_path.name)
         except FileNotFoundError:
@@ -201,10 +201,10 @@ class KnowledgeBase:
             log.warning("%s; building the lexical index again", exc)
         lexicon = Lexicon()
         self._lexicon_unsaved = 0
-        self._catch_up(lexicon)
+        self.catch_up(lexicon)
         return lexicon
 
-    def _catch_up(self, lexicon: Lexicon) -> bool:
+    def catch_up(self, lexicon: Lexicon) -> bool:
         """Apply what SQLite committed since the lexicon last looked; ``False`` if it cannot (another database)."""
         with self.store.reading():
             database, last_chunk, last_deletion = self.store.lexicon_state()
@@ -224,6 +224,13 @@ class KnowledgeBase:
             lexicon.last_chunk = last_chunk
         lexicon.compact()
         return True
+
+    def rebuild_lexicon(self) -> None:
+        """Build the lexicon again from the chunks and write its snapshot (``kb check --repair``)."""
+        with self._lexicon_lock:
+            self.lexicon_path.unlink(missing_ok=True)
+            self._lexicon = None
+        self.refresh_lexicon()
 
     def refresh_lexicon(self) -> None:
         """Catch the lexicon up, and write its snapshot if it holds chunks the file does not."""

@@ -109,6 +109,8 @@ def _merged(segments: Sequence[Segment], alive: np.ndarray) -> Segment:
 
     A stable sort by key keeps each term's chunks ascending: the segments come in id order.
     """
+    if len(segments) == 1 and alive[segments[0].chunks].all():
+        return segments[0]
     keys = np.concatenate([np.repeat(s.keys, np.diff(s.starts)) for s in segments])
     chunks = np.concatenate([s.chunks for s in segments])
     counts = np.concatenate([s.counts for s in segments])
@@ -132,6 +134,7 @@ class Lexicon:
         self.rows = 0  # live chunks
         self.indexed = 0  # chunks in the segments, live or dropped since
         self.total_tokens = 0.0
+        self._norm, self._norm_state = np.zeros(0, np.float32), None
 
     def __len__(self) -> int:
         return self.rows
@@ -199,18 +202,31 @@ class Lexicon:
 
         Each phrase counts once per time it is given, as each phrase of an FTS5 query does.
         """
-        total = np.zeros(len(self.alive), np.float64)
-        average = self.total_tokens / max(1, self.rows)
+        norms = self._norms()
+        total = np.zeros(len(norms), np.float32)
         for column, words in phrases:
             chunks, counts = self.postings(column, words)
+            if len(chunks) and chunks[-1] >= len(total):  # added by another thread since this search began
+                chunks, counts = chunks[chunks < len(total)], counts[chunks < len(total)]
             if not len(chunks):
                 continue
-            idf = math.log((self.rows - len(chunks) + 0.5) / (len(chunks) + 0.5))
-            frequency = counts * weights[column]
-            norm = K1 * (1 - B + B * self.lengths[chunks] / average)
-            total[chunks] += max(idf, 1e-6) * (frequency * (K1 + 1)) / (frequency + norm)
+            idf = max(1e-6, math.log((self.rows - len(chunks) + 0.5) / (len(chunks) + 0.5)))
+            frequency = counts.astype(np.float32) * np.float32(weights[column])
+            total[chunks] += np.float32(idf * (K1 + 1)) * frequency / (frequency + norms[chunks])
         matched = np.flatnonzero(total)
-        return matched, total[matched]
+        return matched, total[matched].astype(np.float64)
+
+    def _norms(self) -> np.ndarray:
+        """``K1 × (1 − B + B × length / average length)`` by chunk id: BM25's part that depends on the chunk only.
+
+        Computed again only when the lexicon has changed since.
+        """
+        state = (self.rows, self.total_tokens, len(self.lengths))
+        if self._norm_state != state:
+            average = self.total_tokens / max(1, self.rows)
+            self._norm = (K1 * (1 - B + B * self.lengths / np.float32(average))).astype(np.float32)
+            self._norm_state = state
+        return self._norm
 
     def postings(self, column: str, words: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """The live chunks holding a syllable or a pair of adjacent syllables in ``column``, with counts."""

@@ -1,13 +1,16 @@
-"""SQLite, the source of truth: documents, chunks, references and the full-text index.
+"""SQLite, the source of truth: documents, chunks, references, and what the lexicon catches up from.
 
 All SQL lives here.  Chunk ids are ``INTEGER PRIMARY KEY AUTOINCREMENT`` so an
-id is never reused after a delete: the FAISS file keys vectors by the same id.
+id is never reused after a delete: the FAISS file and the lexicon key by the same id.
 
-The full-text table ``chunks_fts`` indexes two columns of every chunk, both
+Each chunk keeps the two forms its terms are taken from (``kb.lexicon``), both
 with the section path in front of the passage (a passage that begins without
 its heading otherwise loses to the preamble): ``accented`` (NFC, one tone-mark
-convention) and ``folded`` (no diacritics, ``đ`` → ``d``), so that an accented
-query can prefer accented matches and an unaccented one still finds them.
+convention, lower case) and ``folded`` (no diacritics, ``đ`` → ``d``), so that
+an accented query can prefer accented matches and an unaccented one still finds
+them.  A trigger logs every deleted chunk id in ``chunk_deletions``, so a
+lexicon can drop exactly those.  (Versions before 4 kept an FTS5 table; its
+``bm25()`` ranked every matching row, 500 ms a query at 200,000 passages.)
 """
 
 from __future__ import annotations
@@ -108,20 +111,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     finished_at TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, created_at);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    accented, folded, content='chunks', content_rowid='id',
-    tokenize='unicode61 remove_diacritics 0'
-);
-CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
-    INSERT INTO chunks_fts(rowid, accented, folded) VALUES (new.id, new.accented, new.folded);
-END;
 CREATE TABLE IF NOT EXISTS chunk_deletions (seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id INTEGER NOT NULL);
 CREATE TRIGGER IF NOT EXISTS chunks_deletion_log AFTER DELETE ON chunks BEGIN
     INSERT INTO chunk_deletions(chunk_id) VALUES (old.id);
-END;
-CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
-    INSERT INTO chunks_fts(chunks_fts, rowid, accented, folded)
-    VALUES ('delete', old.id, old.accented, old.folded);
 END;
 """
 
@@ -199,21 +191,28 @@ class DocumentFilters:
 
 # PRAGMA user_version; raise it with every change to _SCHEMA's tables.  An added table, trigger or
 # index needs no new version: every open runs the script, whose CREATE … IF NOT EXISTS adds it.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
-def _migrate_from_2(conn: sqlite3.Connection) -> None:
-    """Version 2 → 3: each document gets an access level, public for all (what version 2 served).
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database of an older version to this one, a step at a time, in one transaction.
 
-    New tables (API keys, jobs) need nothing here: ``Store`` runs the schema
-    script right after.  The version is read again under the write lock, so two
-    processes opening the same old file migrate it once.
+    2 → 3: each document gets an access level, public for all (what version 2 served).
+    3 → 4: the FTS5 table and its triggers go (``kb.lexicon`` ranks instead).
+    New tables need nothing here: ``Store`` runs the schema script right after.
+    The version is read again under the write lock, so two processes opening
+    the same old file migrate it once.
     """
     conn.execute("BEGIN IMMEDIATE")
     try:
-        if conn.execute("PRAGMA user_version").fetchone()[0] == 2:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == 2:
             conn.execute("ALTER TABLE documents ADD COLUMN access TEXT NOT NULL DEFAULT 'public'")
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if version in (2, 3):
+            for statement in ("DROP TRIGGER IF EXISTS chunks_ai", "DROP TRIGGER IF EXISTS chunks_ad",
+                              "DROP TABLE IF EXISTS chunks_fts"):
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except sqlite3.Error:
         conn.execute("ROLLBACK")
@@ -226,8 +225,8 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
     empty = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents'").fetchone()[0] == 0
     if empty:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    elif version == 2:
-        _migrate_from_2(conn)
+    elif version in (2, 3):
+        _migrate(conn)
     elif version != SCHEMA_VERSION:
         raise IndexInconsistentError(
             f"{path} was written by another version of kb (schema {version}, this kb reads {SCHEMA_VERSION}). "
@@ -516,26 +515,6 @@ class Store:
         return {r[0] for r in self.db.execute(
             f"SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE {where}", params)}
 
-    def lexical(self, match: str, limit: int, weights: tuple[float, float] = (1.0, 1.0),
-                filters: DocumentFilters | None = None) -> list[tuple[int, float]]:
-        """FTS5 BM25 hits for a MATCH expression, best first, scores positive (higher is better).
-
-        With ``filters``, only chunks of the documents they keep, filtered before
-        ``limit`` is cut: hidden or filtered-out documents never shorten the list.
-        """
-        if not filters:
-            rows = self.db.execute(
-                "SELECT rowid, -bm25(chunks_fts, ?, ?) FROM chunks_fts WHERE chunks_fts MATCH ? "
-                "ORDER BY bm25(chunks_fts, ?, ?) LIMIT ?", [*weights, match, *weights, limit])
-            return [(r[0], r[1]) for r in rows]
-        where, params = filters.where("d", "c")
-        rows = self.db.execute(
-            "SELECT chunks_fts.rowid, -bm25(chunks_fts, ?, ?) FROM chunks_fts "
-            "JOIN chunks c ON c.id = chunks_fts.rowid JOIN documents d ON d.id = c.document_id "
-            f"WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts, ?, ?) LIMIT ?",
-            [*weights, match, *params, *weights, limit])
-        return [(r[0], r[1]) for r in rows]
-
     def reference_hits(self, keys: list[str], full_keys: list[str],
                        filters: DocumentFilters | None = None) -> list[tuple[int, float]]:
         """Chunks the filters keep that cite (or, for cards, are) the named documents.
@@ -695,7 +674,7 @@ class Store:
         return found
 
     def delete_orphans(self) -> int:
-        """Delete every orphan row (their dependants go by cascade, their full-text rows by trigger); how many."""
+        """Delete every orphan row (their dependants go by cascade); how many."""
         orphans = self.orphans()
         with self.transaction():
             for table, rowids in orphans.items():
@@ -710,27 +689,6 @@ class Store:
         return [r[0] for r in self.db.execute(
             "SELECT id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM document_texts t WHERE t.document_id = d.id) "
             "OR NOT EXISTS (SELECT 1 FROM chunks c WHERE c.document_id = d.id) ORDER BY id")]
-
-    def fulltext_problems(self) -> list[str]:
-        """How the FTS5 index disagrees with the chunks table; empty when they agree.
-
-        A count of indexed rows, then FTS5's own integrity check, which with
-        rank 1 also compares the index with the external content (the chunks).
-        """
-        indexed = self.db.execute("SELECT count(*) FROM chunks_fts_docsize").fetchone()[0]
-        chunks = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        problems = [f"{indexed} rows indexed for {chunks} chunks"] if indexed != chunks else []
-        try:
-            with self.transaction():
-                self.db.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")
-        except sqlite3.DatabaseError as exc:
-            problems.append(f"FTS5 integrity-check: {exc}")
-        return problems
-
-    def rebuild_fulltext(self) -> None:
-        """Index every chunk again from the chunks table, the source of the full-text index."""
-        with self.transaction():
-            self.db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
 
     def _rows(self, sql: str, params: list) -> list[dict]:
         cursor = self.db.execute(sql, params)

@@ -198,7 +198,7 @@ def _as_version_2(path: Path) -> None:
 def test_version_2_database_is_migrated_with_every_document_public(tmp_path):
     _as_version_2(tmp_path / "kb.sqlite")
     store = Store(tmp_path / "kb.sqlite")
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert [d["access"] for d in store.documents()] == ["public"]
     create_key(store, "after-migration", "reader")  # the new table is there
     store.close()

@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from kb.check import check, check_kb
 from kb.config import load_settings
 from kb.errors import IndexBusyError
 from kb.indexing import remove_document
-from kb.knowledge_base import write_lock
+from kb.knowledge_base import KnowledgeBase, write_lock
 from kb.search import search
 from kb.store import Store
 from kb.vectors import VectorIndex
@@ -119,9 +120,17 @@ def add_orphan_rows(settings):
          "INSERT INTO chunk_refs (chunk_id, key, full_key, printed) VALUES (999999, 'CT:5', 'CT:5:TW', '05-CT/TW')")
 
 
-def unindex_a_chunk(settings):
-    _sql(settings, "INSERT INTO chunks_fts(chunks_fts, rowid, accented, folded) "
-                   "SELECT 'delete', id, accented, folded FROM chunks WHERE id = (SELECT min(id) FROM chunks)")
+def _snapshot(settings) -> Path:
+    """Write the lexicon's snapshot (a backup leaves it out: it is a cache)."""
+    kb = KnowledgeBase(settings)
+    kb.refresh_lexicon()
+    kb.close()
+    return kb.lexicon_path
+
+
+def damage_the_lexicon(settings):
+    path = _snapshot(settings)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
 
 def change_the_fingerprint(settings):
@@ -154,7 +163,7 @@ DAMAGE = [  # (damage, the findings it must raise)
     (add_stale_vectors, {"vectors"}),
     (drop_some_vectors, {"vectors"}),
     (add_orphan_rows, {"orphans", "vectors"}),
-    (unindex_a_chunk, {"fulltext"}),
+    (damage_the_lexicon, {"lexicon"}),
     (change_the_fingerprint, {"model"}),
     (leave_temp_files, {"temp files"}),
     (damage_an_index_page, {"sqlite"}),
@@ -166,7 +175,7 @@ def test_a_sound_folder_passes(settings):
     report = check(settings)
     assert report.ok, report.problems
     assert [f.name for f in report.findings] == [
-        "sqlite", "schema", "orphans", "documents", "fulltext", "model", "vectors", "temp files"]
+        "sqlite", "schema", "orphans", "documents", "lexicon", "model", "vectors", "temp files"]
 
 
 @pytest.mark.slow
@@ -178,6 +187,18 @@ def test_damage_is_found_and_repaired(settings, opened, expected, damage, found)
     assert report.ok, report.problems
     assert {f.name for f in report.findings if f.repaired} == found, report.findings
     assert _answers(kb) == expected
+
+
+@pytest.mark.slow
+def test_a_deletion_that_bypassed_the_log_is_found_and_the_lexicon_rebuilt(settings, opened):
+    _snapshot(settings)
+    _sql(settings, "DROP TRIGGER chunks_deletion_log",  # another program, with its own idea of the schema
+         "DELETE FROM chunk_refs WHERE chunk_id = (SELECT max(id) FROM chunks)",
+         "DELETE FROM chunks WHERE id = (SELECT max(id) FROM chunks)")
+    kb = opened()
+    assert "lexicon" in {f.name for f in check_kb(kb).problems}
+    assert check_kb(kb, repair=True).ok
+    assert len(kb.lexicon) == kb.store.count_chunks()
 
 
 @pytest.mark.slow

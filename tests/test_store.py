@@ -82,3 +82,28 @@ def test_new_database_gets_the_current_schema_version(tmp_path):
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     store.close()
     Store(tmp_path / "kb.sqlite").close()  # and opens again
+
+
+def test_version_3_database_loses_its_full_text_table_and_gains_the_deletion_log(store, tmp_path):
+    """Version 3 kept an FTS5 table filled by triggers; kb.lexicon ranks now, from the chunks."""
+    import sqlite3
+
+    from kb.store import SCHEMA_VERSION
+
+    store.close()
+    with sqlite3.connect(tmp_path / "kb.sqlite") as conn:
+        conn.executescript("""
+            DROP TRIGGER chunks_deletion_log; DROP TABLE chunk_deletions;
+            CREATE VIRTUAL TABLE chunks_fts USING fts5(accented, folded, content='chunks', content_rowid='id');
+            CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
+                INSERT INTO chunks_fts(rowid, accented, folded) VALUES (new.id, new.accented, new.folded); END;
+            INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');
+            PRAGMA user_version = 3;""")
+    migrated = Store(tmp_path / "kb.sqlite")
+    names = {r[0] for r in migrated.db.execute("SELECT name FROM sqlite_master")}
+    assert SCHEMA_VERSION == 4 and migrated.db.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert not {n for n in names if n.startswith("chunks_fts") or n == "chunks_ai"}
+    with migrated.transaction():
+        migrated.delete_document(2)
+    assert migrated.deleted_chunks(0, migrated.lexicon_state()[2]) == [4]
+    migrated.close()
