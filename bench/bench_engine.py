@@ -76,7 +76,7 @@ def _serve(home: Path, model: str | None) -> tuple[subprocess.Popen, str]:
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
-            httpx.get(f"{url}/health", timeout=1)
+            httpx.get(f"{url}/health", timeout=30)
             return process, url
         except httpx.TransportError:
             time.sleep(0.2)

@@ -154,7 +154,7 @@ def _overwrite_page(settings, btree: str) -> None:
 
 
 def damage_an_index_page(settings):
-    _overwrite_page(settings, "chunks_document")
+    _overwrite_page(settings, "chunks_document_kind")
 
 
 DAMAGE = [  # (damage, the findings it must raise)
