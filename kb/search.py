@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-import numpy as np
-
 from .access import LEVELS
 from .config import Weights
 from .errors import InvalidQueryError
@@ -57,19 +55,8 @@ def _lexical(kb: KnowledgeBase, phrases: list[Phrase], n: int,
     """The ``n`` chunks with the best BM25 scores for these terms that the filters keep."""
     if not phrases:
         return []
-    column_weights = {"accented": kb.settings.weights.accented_column, "folded": 1.0}
-    matched, scores = kb.lexicon.scores(phrases, column_weights)
-
-    def best(count: int, among: set[int] | None = None) -> list[tuple[int, float]]:
-        ids, values = matched, scores
-        if among is not None:
-            keep = np.isin(ids, np.fromiter(among, np.int64, len(among)))
-            ids, values = ids[keep], values[keep]
-        top = np.argpartition(-values, count - 1)[:count] if len(values) > count else np.arange(len(values))
-        top = top[np.lexsort((ids[top], -values[top]))]  # best first; equal scores by id, as FTS5 by rowid
-        return list(zip(ids[top].tolist(), values[top].tolist()))
-
-    return _passing(kb, best, n, filters)
+    lexicon, column_weights = kb.lexicon, {"accented": kb.settings.weights.accented_column, "folded": 1.0}
+    return _passing(kb, lambda count, among=None: lexicon.top(phrases, column_weights, count, among), n, filters)
 
 
 def _dense(kb: KnowledgeBase, query: Query, n: int, filters: DocumentFilters | None) -> list[tuple[int, float]]:

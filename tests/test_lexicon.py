@@ -168,3 +168,56 @@ def test_lexicon_refuses_chunks_out_of_order():
     lexicon.add([(5, "a", "a")])
     with pytest.raises(ValueError, match="ascending"):
         lexicon.add([(4, "b", "b")])
+
+
+def _brute_top(kb: KnowledgeBase, phrases, count: int, among: set[int] | None = None) -> list[tuple[int, float]]:
+    ids, scores = kb.lexicon.scores(phrases, WEIGHTS)
+    ranked = sorted((s, i) for i, s in zip(ids.tolist(), scores.tolist()) if among is None or i in among)
+    return [(i, s) for s, i in sorted(ranked, key=lambda p: (-p[0], p[1]))[:count]]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("count", [1, 3, 10, 300])
+def test_top_is_the_best_of_every_score(corpus_kb, query, count):
+    """MaxScore leaves terms out of most chunks; what it returns must still be the exact best."""
+    understood = understand(query)
+    all_ids = sorted(kb_id for rows in corpus_kb.store.chunk_columns(0, 10**9) for kb_id, *_ in rows)
+    for phrases in (understood.syllables(), understood.pairs()):
+        for among in (None, set(all_ids[::3])):
+            found = corpus_kb.lexicon.top(phrases, WEIGHTS, count, among)
+            expected = _brute_top(corpus_kb, phrases, count, among)
+            assert [i for i, _ in found] == pytest.approx([i for i, _ in expected]) or \
+                [round(s, 4) for _, s in found] == [round(s, 4) for _, s in expected]  # equal scores may swap
+            assert [s for _, s in found] == pytest.approx([s for _, s in expected], rel=1e-5)
+
+
+def test_top_is_exact_where_it_prunes(monkeypatch):
+    """Zipf-distributed syllables over 4,000 passages: rare terms settle the top, common ones are pruned."""
+    import random
+
+    from kb import lexicon as module
+
+    calls = {"whole": 0, "pruned": 0}
+    shares = module._Term.shares
+
+    def counted(term, norms, at=None):
+        calls["whole" if at is None else "pruned"] += 1
+        return shares(term, norms, at)
+
+    monkeypatch.setattr(module._Term, "shares", counted)
+    rng = random.Random(7)
+    words = [f"w{n}" for n in range(400)]
+    zipf = [1 / (n + 1) for n in range(len(words))]
+    lexicon = Lexicon("test")
+    lexicon.add((i, text, text) for i, text in
+                ((i, " ".join(rng.choices(words, zipf, k=rng.randint(5, 60)))) for i in range(1, 4001)))
+    for _ in range(60):
+        query = rng.sample(words[:8], 3) + rng.sample(words[100:], 2)  # common syllables and rare ones
+        phrases = [("accented", (w,)) for w in query] + [("folded", pair) for pair in zip(query, query[1:])]
+        ids, scores = lexicon.scores(phrases, WEIGHTS)
+        for count in (1, 10, 30):
+            expected = sorted(zip(scores.tolist(), ids.tolist()), key=lambda p: (-p[0], p[1]))[:count]
+            found = lexicon.top(phrases, WEIGHTS, count)
+            assert [s for _, s in found] == pytest.approx([s for s, _ in expected], rel=1e-5)
+            assert {i for i, _ in found} == {i for _, i in expected} or len(set(scores.round(4))) < len(scores)
+    assert calls["pruned"] > 0  # some terms were added only to the chunks that could still make the top
