@@ -27,7 +27,7 @@ from indexer.readers.limits import check_limit
 
 from .access import FOLDER_FILE, LevelPolicy
 from .errors import KbError, LimitExceededError, NotFoundError, StorageError
-from .knowledge_base import KnowledgeBase
+from .knowledge_base import SAVE_LEXICON_AFTER, KnowledgeBase
 from .store import matching_text, text_hash
 
 __all__ = ["FileOutcome", "IndexReport", "index_paths", "remove_document", "report_dict"]
@@ -270,8 +270,10 @@ def index_paths(
             if kb.vectors.dirty:
                 with run.timer("writing"):
                     kb.save_vectors()
-        with run.timer("writing"):
-            kb.refresh_lexicon()  # here, so that the first search does not tokenise what this run added
+        added = sum(f.chunks or 0 for f in run.report.files if f.status == "indexed")
+        if added >= SAVE_LEXICON_AFTER or not kb.lexicon_path.exists():
+            with run.timer("writing"):  # here, so that the next search need not tokenise all this run added
+                kb.refresh_lexicon()
         with kb.storing():
             kb.store.set_meta("last_run", json.dumps(run.report.summary(), ensure_ascii=False))
     return run.report

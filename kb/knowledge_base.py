@@ -233,10 +233,18 @@ class KnowledgeBase:
         self.refresh_lexicon()
 
     def refresh_lexicon(self) -> None:
-        """Catch the lexicon up, and write its snapshot if it holds chunks the file does not."""
+        """Catch the lexicon up and write its snapshot if it holds chunks the file does not.
+
+        A folder that never searched (an indexing run, a job's writer) lets go
+        of it afterwards: the searching side holds its own.
+        """
+        searched = self._lexicon is not None
         self.lexicon  # noqa: B018
         if self._lexicon_unsaved or not self.lexicon_path.exists():
             self.save_lexicon()
+        if not searched:
+            with self._lexicon_lock:
+                self._lexicon = None
 
     def save_lexicon(self) -> None:
         """Write the lexicon's snapshot; a folder that cannot take it only costs the next process the rebuild."""

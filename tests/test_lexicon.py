@@ -221,3 +221,8 @@ def test_top_is_exact_where_it_prunes(monkeypatch):
             assert [s for _, s in found] == pytest.approx([s for s, _ in expected], rel=1e-5)
             assert {i for i, _ in found} == {i for _, i in expected} or len(set(scores.round(4))) < len(scores)
     assert calls["pruned"] > 0  # some terms were added only to the chunks that could still make the top
+
+
+def test_an_indexing_run_leaves_the_snapshot(corpus_kb):
+    """So that the first search after `kb index` reads it instead of tokenising every passage."""
+    assert Lexicon.load(corpus_kb.lexicon_path).last_chunk == corpus_kb.store.lexicon_state()[1]
