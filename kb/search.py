@@ -21,7 +21,7 @@ from .store import DocumentFilters
 __all__ = ["search", "legs", "fuse", "render", "validate_filters", "SearchResponse"]
 
 SearchResponse = dict
-OVERSAMPLE = 10  # with filters, the dense leg fetches this many times its candidates and keeps those that pass
+OVERSAMPLE = 10  # with filters, a leg fetches this many times its candidates and keeps those that pass
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -74,8 +74,9 @@ def _passing(kb: KnowledgeBase, best: Callable[..., list[tuple[int, float]]], n:
     the cost of one lookup by primary key, where listing every chunk the
     filters keep would cost a scan of the corpus on every search.  Only a
     narrow filter (fewer than ``n`` pass) falls back to that list.  Without
-    filters the check still runs: the vector file trails SQLite by a moment
-    while another thread or process writes, and a passage deleted since is not a hit.
+    filters the check still runs: the vector file and the lexicon trail SQLite
+    by a moment while another thread or process writes, and a passage deleted
+    since is not a hit.
     """
     fetched = n * OVERSAMPLE if filters else n
     hits = best(fetched)
