@@ -28,7 +28,7 @@ class Weights:
     the mean of nDCG@10 and MRR@10 over those eight cells, each set weighing
     the same.  What decided (nDCG@10 ALQAC typed / unaccented; MRR@10 dev typed):
 
-    * the phrase leg (adjacent syllables as FTS5 phrases): 0.906/0.845/0.882
+    * the phrase leg (pairs of adjacent syllables): 0.906/0.845/0.882
       without it, 0.932/0.909/0.932 with it; it matters most without accents,
       where single folded syllables merge words that differ by accent;
     * the dense leg dropped for Vietnamese typed without accents (e5 reads it
@@ -48,7 +48,7 @@ class Weights:
     lexical: float = 0.2
     phrase: float = 0.5  # the leg of adjacent-syllable phrases ("chỉ thị"); 0 leaves it out
     reference: float = 1.0
-    accented_column: float = 6.0  # FTS5 weight of the accented column against the folded one (1)
+    accented_column: float = 6.0  # BM25 weight of the accented column against the folded one (1)
     rrf_k: int = 60
     candidates: int = 30  # how many hits each leg contributes before fusion
 
