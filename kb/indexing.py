@@ -270,8 +270,7 @@ def index_paths(
             if kb.vectors.dirty:
                 with run.timer("writing"):
                     kb.save_vectors()
-        added = sum(f.chunks or 0 for f in run.report.files if f.status == "indexed")
-        if added >= SAVE_LEXICON_AFTER or not kb.lexicon_path.exists():
+        if run.report.chunks >= SAVE_LEXICON_AFTER or not kb.lexicon_path.exists():
             with run.timer("writing"):  # here, so that the next search need not tokenise all this run added
                 kb.refresh_lexicon()
         with kb.storing():

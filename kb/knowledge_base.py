@@ -188,13 +188,10 @@ class KnowledgeBase:
             return self._lexicon
 
     def _fresh_lexicon(self) -> Lexicon:
-        """The snapshot caught up, if it belongs to this database and agrees with it; otherwise built anew."""
+        """The snapshot caught up, if it can serve; otherwise the lexicon built anew from the chunks."""
+        self._lexicon_unsaved = 0
         try:
-            lexicon = Lexicon.load(self.lexicon_path)
-            self._lexicon_unsaved = 0
-            if self.catch_up(lexicon) and len(lexicon) == self.store.count_chunks():
-                return lexicon
-            log.warning("%s does not match the database; building the lexical index again", self.lexicon_path.name)
+            return self.read_lexicon_snapshot()
         except FileNotFoundError:
             pass
         except ValueError as exc:
@@ -202,6 +199,22 @@ class KnowledgeBase:
         lexicon = Lexicon()
         self._lexicon_unsaved = 0
         self.catch_up(lexicon)
+        return lexicon
+
+    def read_lexicon_snapshot(self) -> Lexicon:
+        """``lexicon.npz`` caught up with SQLite; ``FileNotFoundError`` if there is none.
+
+        ``ValueError``, saying why, if it cannot serve: unreadable, built from
+        another database (or a later state of this one), or not holding exactly
+        SQLite's chunks once caught up (a deletion that bypassed the log).
+        """
+        lexicon = Lexicon.load(self.lexicon_path)
+        name = self.lexicon_path.name
+        if not self.catch_up(lexicon):
+            raise ValueError(f"{name} was built from another database or a later state of it")
+        chunks = self.store.count_chunks()
+        if len(lexicon) != chunks:
+            raise ValueError(f"{name} caught up holds {len(lexicon)} chunks for {chunks}")
         return lexicon
 
     def catch_up(self, lexicon: Lexicon) -> bool:

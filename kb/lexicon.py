@@ -258,12 +258,12 @@ class Lexicon:
         left = np.cumsum([t.bound for t in terms][::-1])[::-1].tolist() + [0.0]  # bound of terms i, i+1, …
         total = np.zeros(len(norms), np.float32)
         added: list[np.ndarray] = []  # postings of the terms added whole
-        done = 0
+        done = size = 0  # terms added whole, and their postings
         while done < len(terms):
             # Whether the terms left can be pruned is worth asking only where it costs less than adding
             # the next one whole: the question reads every chunk matched so far.
-            if added and left[done] < left[0] - left[done] and len(terms[done].chunks) >= sum(map(len, added)):
-                many = sum(map(len, added)) > len(total) // 32  # then a pass over every chunk beats a sort
+            if added and left[done] < left[0] - left[done] and len(terms[done].chunks) >= size:
+                many = size > len(total) // 32  # then a pass over every chunk beats a sort
                 touched = np.flatnonzero(total) if many else np.unique(np.concatenate(added))
                 if allowed is not None:
                     touched = touched[allowed[touched]]
@@ -273,6 +273,7 @@ class Lexicon:
                     break
             total[terms[done].chunks] += terms[done].shares(norms)
             added.append(terms[done].chunks)
+            size += len(terms[done].chunks)
             done += 1
         else:
             candidates = np.flatnonzero(total if allowed is None else total * allowed)
