@@ -45,6 +45,8 @@ COLUMNS = ("accented", "folded")
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
 FORMAT = 1  # of lexicon.npz; raise it when the arrays or the tokenizer change
 MAX_SEGMENTS = 8  # past this many segments a column's small ones are merged
+PROBE = 1 << 16  # chunks whose scores give a search its first threshold
+SEARCH_COST = 16  # a binary search in a term's postings costs about as much as adding this many postings whole
 _PAIR = np.uint64(1 << 32)  # a pair's key: (first + 1) × 2³² + second; a syllable's is its id
 _TOKEN = re.compile(r"[^\W_]+")
 log = logging.getLogger("kb")
@@ -122,18 +124,27 @@ def _merged(segments: Sequence[Segment], alive: np.ndarray) -> Segment:
 
 @dataclass(frozen=True)
 class _Term:
-    """One phrase of a query: its IDF and postings, and its BM25 share in a chunk."""
+    """One phrase of a query: its IDF and postings, and its BM25 share in a chunk.
+
+    ``chunks`` are platform integers: numpy converts a uint32 index array on
+    every use, which made gathering by it two to three times slower.
+    """
 
     idf: float
-    chunks: np.ndarray
+    chunks: np.ndarray  # intp, ascending
     counts: np.ndarray
     weight: float
 
     def shares(self, norms: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
         """The term's score in each of its chunks (or in those at positions ``at`` of its postings)."""
         chunks, counts = (self.chunks, self.counts) if at is None else (self.chunks[at], self.counts[at])
-        frequency = counts.astype(np.float32) * np.float32(self.weight)
-        return np.float32(self.idf * (K1 + 1)) * frequency / (frequency + norms[chunks])
+        frequency = counts.astype(np.float32)
+        frequency *= np.float32(self.weight)
+        divisor = norms.take(chunks)
+        divisor += frequency
+        share = np.float32(self.idf * (K1 + 1)) * frequency
+        share /= divisor
+        return share
 
     @property
     def bound(self) -> float:
@@ -145,6 +156,37 @@ class _Term:
 def _kth(scores: np.ndarray, count: int) -> float:
     """The ``count``-th highest of ``scores`` (0 if there are fewer)."""
     return float(np.partition(scores, len(scores) - count)[len(scores) - count]) if len(scores) >= count else 0.0
+
+
+class _Probe:
+    """The chunks whose scores give ``top`` its threshold: every chunk the terms added so far matched,
+    up to ``PROBE`` of them, then an even sample.  Any subset will do (the ``count``-th best of a subset
+    is at most the true one); the rarest terms' chunks, which come first, are those that make the top.
+    """
+
+    def __init__(self, allowed: np.ndarray | None) -> None:
+        self.allowed = allowed
+        self.parts: list[np.ndarray] = []
+        self.size = 0  # chunks in the parts, counted with repeats
+        self.complete = True  # the parts hold every chunk added
+        self._chunks: np.ndarray | None = np.zeros(0, np.intp)
+
+    def add(self, chunks: np.ndarray) -> None:
+        room = PROBE - self.size
+        if room < len(chunks):
+            self.complete = False
+            if room < PROBE // 2:
+                return
+            chunks = chunks[:: -(-len(chunks) // room)]
+        self.parts.append(chunks if self.allowed is None else chunks[self.allowed[chunks]])
+        self.size += len(chunks)
+        self._chunks = None
+
+    def chunks(self) -> np.ndarray:
+        """The probe's chunks, each once, ascending."""
+        if self._chunks is None:
+            self._chunks = self.parts[0] if len(self.parts) == 1 else np.unique(np.concatenate(self.parts))
+        return self._chunks
 
 
 class Lexicon:
@@ -245,8 +287,16 @@ class Lexicon:
         matched to the ``count``-th score so far, they are added only to the
         chunks that can still reach it, found by binary search in their
         postings.  Exact: every chunk left out scores below ``count`` others.
-        Common syllables are where the time goes (at 2,000,000 passages
-        "của" alone has more than a million postings), and they come last.
+
+        The ``count``-th score so far is taken among a probe of at most
+        ``PROBE`` chunks (those of the rarest terms, a sample of the others):
+        a lower bound of the true one, since scores only grow and the probe is
+        a subset, at a fraction of the cost of ranking every chunk matched.
+        Common syllables are where the time goes (at 2,000,000 passages "của"
+        alone has more than a million postings): they come last, are often
+        added whole all the same (a syllable leg's threshold stays low against
+        them), and then the final threshold keeps the ranking to a few hundred
+        chunks instead of every one matched.
         """
         norms = self._norms()
         allowed = None
@@ -255,32 +305,38 @@ class Lexicon:
             ids = np.fromiter(among, np.int64, len(among))
             allowed[ids[(ids > 0) & (ids < len(norms))]] = True
         terms = sorted(self._terms(phrases, weights, len(norms)), key=lambda t: -t.bound)
+        if not terms:
+            return []
         left = np.cumsum([t.bound for t in terms][::-1])[::-1].tolist() + [0.0]  # bound of terms i, i+1, …
         total = np.zeros(len(norms), np.float32)
-        added: list[np.ndarray] = []  # postings of the terms added whole
-        done = size = 0  # terms added whole, and their postings
+        probe = _Probe(allowed)
+        threshold, done = 0.0, 0  # terms added whole
         while done < len(terms):
-            # Whether the terms left can be pruned is worth asking only where it costs less than adding
-            # the next one whole: the question reads every chunk matched so far.
-            if added and left[done] < left[0] - left[done] and len(terms[done].chunks) >= size:
-                many = size > len(total) // 32  # then a pass over every chunk beats a sort
-                touched = np.flatnonzero(total) if many else np.unique(np.concatenate(added))
-                if allowed is not None:
-                    touched = touched[allowed[touched]]
-                threshold = _kth(total[touched], count)
+            # Asking is worth it only where the terms added could outweigh those left, and where it
+            # costs less than adding the next term whole (it reads the probe).
+            if done and left[done] < left[0] - left[done] and len(terms[done].chunks) >= probe.size:
+                threshold = _kth(total[probe.chunks()], count)
                 if left[done] < threshold:
-                    candidates = touched[total[touched] >= threshold - left[done]]
                     break
             total[terms[done].chunks] += terms[done].shares(norms)
-            added.append(terms[done].chunks)
-            size += len(terms[done].chunks)
+            probe.add(terms[done].chunks)
             done += 1
         else:
-            candidates = np.flatnonzero(total if allowed is None else total * allowed)
+            threshold = _kth(total[probe.chunks()], count)
+        bar = threshold - left[done]  # a chunk below it cannot reach the threshold
+        if probe.complete:  # every chunk touched is in the probe
+            candidates = probe.chunks()[total[probe.chunks()] >= bar] if bar > 0 else probe.chunks()
+        else:
+            candidates = np.flatnonzero(total >= bar) if bar > 0 else np.flatnonzero(total)
+            if allowed is not None:
+                candidates = candidates[allowed[candidates]]
         for term in terms[done:]:
-            found = np.minimum(np.searchsorted(term.chunks, candidates), len(term.chunks) - 1)
-            hit = term.chunks[found] == candidates
-            total[candidates[hit]] += term.shares(norms, found[hit])
+            if len(candidates) * SEARCH_COST < len(term.chunks):
+                found = np.minimum(np.searchsorted(term.chunks, candidates), len(term.chunks) - 1)
+                hit = term.chunks[found] == candidates
+                total[candidates[hit]] += term.shares(norms, found[hit])
+            else:
+                total[term.chunks] += term.shares(norms)
         scores = total[candidates]
         best = np.argpartition(-scores, count - 1)[:count] if len(scores) > count else np.arange(len(scores))
         best = best[np.lexsort((candidates[best], -scores[best]))]
@@ -295,7 +351,7 @@ class Lexicon:
                 chunks, counts = chunks[chunks < size], counts[chunks < size]
             if len(chunks):
                 idf = max(1e-6, math.log((self.rows - len(chunks) + 0.5) / (len(chunks) + 0.5)))
-                terms.append(_Term(idf, chunks, counts, weights[column]))
+                terms.append(_Term(idf, chunks.astype(np.intp), counts, weights[column]))
         return terms
 
     def _norms(self) -> np.ndarray:
