@@ -158,6 +158,15 @@ def _kth(scores: np.ndarray, count: int) -> float:
     return float(np.partition(scores, len(scores) - count)[len(scores) - count]) if len(scores) >= count else 0.0
 
 
+def _union(ascending: list[np.ndarray]) -> np.ndarray:
+    """The chunks of ascending arrays, each once, ascending: a stable sort merges the runs (``np.unique``
+    hashes, seven times slower here)."""
+    merged = np.sort(np.concatenate(ascending), kind="stable")
+    first = np.ones(len(merged), bool)
+    first[1:] = merged[1:] != merged[:-1]
+    return merged[first]
+
+
 class _Probe:
     """The chunks whose scores give ``top`` its threshold: every chunk the terms added so far matched,
     up to ``PROBE`` of them, then an even sample.  Any subset will do (the ``count``-th best of a subset
@@ -185,7 +194,7 @@ class _Probe:
     def chunks(self) -> np.ndarray:
         """The probe's chunks, each once, ascending."""
         if self._chunks is None:
-            self._chunks = self.parts[0] if len(self.parts) == 1 else np.unique(np.concatenate(self.parts))
+            self._chunks = self.parts[0] if len(self.parts) == 1 else _union(self.parts)
         return self._chunks
 
 
