@@ -2,7 +2,7 @@
 vector index's recall and memory, build time, and the SQL query plans.
 
     .venv/bin/python bench/bench_scale.py prepare [--count 200000]   # hours, once, resumable: run it niced
-    .venv/bin/python bench/bench_scale.py sweep                       # exact vs IVF: latency, recall@10 by nlist/nprobe
+    .venv/bin/python bench/bench_scale.py sweep                       # exact vs HNSW: latency, recall@10 by search breadth
     .venv/bin/python bench/bench_scale.py build --size 200000         # SQLite + FAISS under the data folder, once
     .venv/bin/python bench/bench_scale.py run --size 200000           # query plans, profile, API latency, recall, memory
 
@@ -84,7 +84,7 @@ def query_vectors(folder: Path, models_dir: Path) -> np.ndarray:
     return np.load(path)
 
 
-# -- the vector index alone: exact against IVF ---------------------------------------------------
+# -- the vector index alone: exact against HNSW --------------------------------------------------
 def exact_top(vectors: np.ndarray, queries: np.ndarray, k: int = 10) -> np.ndarray:
     scores = queries @ vectors.T
     return np.argsort(-scores, axis=1, kind="stable")[:, :k]
@@ -119,11 +119,12 @@ def one_by_one(index: faiss.Index, queries: np.ndarray, k: int = 10) -> tuple[np
 
 
 def sweep(folder: Path, models_dir: Path, sizes: list[int]) -> None:
-    """Exact search time by size, and IVF recall@10/latency by nlist and nprobe: what ``IndexPolicy`` is chosen from."""
+    """Exact search time by size, and the graph's recall@10/latency by search breadth: what ``IndexPolicy`` is chosen from."""
     queries = query_vectors(folder, models_dir)
     real = scale_data.real_vectors(folder, min(REAL, scale_data.available(folder)))
-    print(f"sweep: {len(queries)} query vectors, {len(real)} real passage vectors, faiss {faiss.__version__}, "
-          f"{faiss.omp_get_max_threads()} threads")
+    policy = IndexPolicy(exact_limit=0)
+    print(f"sweep: {len(queries)} query vectors, {len(real)} real passage vectors, faiss {faiss.__version__}; "
+          f"HNSW {policy.links} links, build breadth {policy.build_breadth}, built with 2 threads, searched with 1")
     for size in sizes:
         vectors = scale_data.derived_vectors(real, 0, size)
         truth = exact_top(vectors, queries)
@@ -134,22 +135,30 @@ def sweep(folder: Path, models_dir: Path, sizes: list[int]) -> None:
         print(f"n={size:>9,}  exact IndexFlatIP float32      p50 {percentile(millis, .5):6.2f} ms  "
               f"p99 {percentile(millis, .99):6.2f} ms  {flat.ntotal * flat.d * 4 / size:5.0f} B/vector")
         del flat
-        for per_root in (1.0, 2.0, 4.0):
-            policy = IndexPolicy(exact_limit=0, lists_per_root=per_root)
-            index = VectorIndex(NEVER_SAVED, vectors.shape[1], policy)
-            start = time.perf_counter()
+        index = VectorIndex(NEVER_SAVED, vectors.shape[1], policy)
+        start = time.perf_counter()
+        with _threads(2):
             index.add(list(range(size)), vectors)
-            built = time.perf_counter() - start
-            ivf = index.index
-            for share in (1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2):
-                ivf.nprobe = max(1, math.ceil(ivf.nlist * share))
-                found, millis = one_by_one(ivf, queries)
-                found_scores = np.einsum("qd,qkd->qk", queries, vectors[found])
-                print(f"n={size:>9,}  IVF-SQfp16 nlist {ivf.nlist:5} nprobe {ivf.nprobe:4} ({share:4.2f})  "
-                      f"p50 {percentile(millis, .5):6.2f} ms  p99 {percentile(millis, .99):6.2f} ms  "
-                      f"recall@10 {tie_recall(found_scores, truth_scores):.4f} (ids {recall(found, truth):.4f})  "
-                      f"build {built:5.1f} s")
-            del index, ivf
+        built = time.perf_counter() - start
+        graph = faiss.downcast_index(index.index.index)
+        for breadth in (128, 256, 512, 1024, 2048):
+            graph.hnsw.efSearch = breadth
+            found, millis = one_by_one(index.index, queries)
+            found_scores = np.einsum("qd,qkd->qk", queries, vectors[found])
+            print(f"n={size:>9,}  HNSW-SQfp16 breadth {breadth:5}  p50 {percentile(millis, .5):6.2f} ms  "
+                  f"p99 {percentile(millis, .99):6.2f} ms  recall@10 {tie_recall(found_scores, truth_scores):.4f} "
+                  f"(ids {recall(found, truth):.4f})  build {built:5.1f} s")
+        del index, graph
+
+
+@contextmanager
+def _threads(count: int) -> Iterator[None]:
+    """FAISS builds a graph on ``count`` threads (kb itself keeps to one: it searches one query at a time)."""
+    faiss.omp_set_num_threads(count)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(1)
 
 
 # -- building an index folder directly through kb.store and kb.vectors ------------------------------
@@ -300,9 +309,10 @@ def build_vectors(folder: Path, size: int, home: Path) -> None:
     start = time.perf_counter()
     (home / "vectors.faiss").unlink(missing_ok=True)
     vectors = VectorIndex(home / "vectors.faiss", real_vectors.shape[1])
-    for first in range(0, size, ADD_BATCH):
-        stop = min(size, first + ADD_BATCH)
-        vectors.add(list(range(first + 1, stop + 1)), scale_data.derived_vectors(real_vectors, first, stop))
+    with _threads(2):
+        for first in range(0, size, ADD_BATCH):
+            stop = min(size, first + ADD_BATCH)
+            vectors.add(list(range(first + 1, stop + 1)), scale_data.derived_vectors(real_vectors, first, stop))
     vectors.save()
     seconds = time.perf_counter() - start
     config = {"format": INDEX_FORMAT, "model": info["model"], "backend": info["backend"],
@@ -310,7 +320,7 @@ def build_vectors(folder: Path, size: int, home: Path) -> None:
     (home / "config.json").write_text(json.dumps(config, indent=2))
     (home / "bench-vectors.json").write_text(json.dumps({"real": len(real_vectors)}))
     print(f"FAISS {home}: {size:,} vectors ({_provenance(len(real_vectors), size)}) in {seconds:.1f} s through "
-          f"VectorIndex.add, batches of {ADD_BATCH:,} ({_kind(vectors)}, training and retraining included)")
+          f"VectorIndex.add, batches of {ADD_BATCH:,} ({_kind(vectors)}, the switch from exact to the graph included, on 2 threads)")
 
 
 def _provenance(real: int, size: int) -> str:
@@ -322,8 +332,10 @@ def _provenance(real: int, size: int) -> str:
 
 
 def _kind(vectors: VectorIndex) -> str:
-    if vectors.approximate:
-        return f"IVF-SQfp16 nlist {vectors.index.nlist} nprobe {vectors.index.nprobe}"
+    if vectors.graph:
+        policy = vectors.policy
+        return (f"HNSW-SQfp16, {policy.links} links, build breadth {policy.build_breadth}, "
+                f"search breadth {policy.search_breadth}")
     return "exact IndexFlatIP"
 
 

@@ -371,7 +371,7 @@ class Lexicon:
         state = (self.rows, self.total_tokens, len(self.lengths))
         if self._norm_state != state:
             average = self.total_tokens / max(1, self.rows)
-            self._norm = (K1 * (1 - B + B * self.lengths / np.float32(average))).astype(np.float32)
+            self._norm = (K1 * (1 - B + B * self.lengths / np.float32(average or 1))).astype(np.float32)
             self._norm_state = state
         return self._norm
 

@@ -3,24 +3,25 @@
 FAISS knows nothing about text.  Vectors are L2-normalised, so inner product
 is cosine.  The index is chosen by size (``IndexPolicy``):
 
-* up to ``exact_limit`` vectors, an exact ``IndexFlatIP`` under ``IndexIDMap2``
-  (float32; 13–21 ms a search at 200,000 on one core);
-* past it, an inverted-file index, ``IndexIVFScalarQuantizer`` with float16
-  codes and its own ids (half the memory, and a search reads only ``nprobe``
-  of its ``nlist`` lists).  Its ids live in the inverted lists and a hash table
-  (``DirectMap.Hashtable``) maps each id to its place, so vectors are still
-  added, removed, replaced and read back by chunk id.  ``IndexIDMap2`` cannot
-  wrap an IVF index: its removal assumes the inner index renumbers positions.
-  HNSW would be as fast but cannot remove ids at all.
+* up to ``exact_limit`` vectors, an exact ``IndexFlatIP`` (float32);
+* past it, a graph, ``IndexHNSWSQ`` with float16 codes: a search walks from
+  neighbour to neighbour and reads a few thousand vectors, where the exact
+  index reads every one (and the inverted-file index this replaced read three
+  quarters of them: e5's vectors sit in a narrow cone, and a question's
+  neighbours spread over most of its lists).
 
-The IVF index is trained (k-means) when the index crosses the limit, and again
-when it has grown ``regrow`` times since (the lists then hold too many vectors
-each); below half the limit it turns exact again.  Either switch builds a new
-index and moves every vector, so ids and vectors stay as they were.
+Both sit under ``IndexIDMap2``, which keeps the chunk id of every position in
+the file itself.  A graph cannot remove a vector (its neighbours link to it),
+so removing one from it leaves a tombstone: its id in the map becomes -1 and
+a search skips it (``IDSelectorRange`` over real ids).
+Once tombstones are ``rebuild_dead`` of the graph it is built again from the
+live vectors; below half the limit the index turns exact again; either
+rebuild moves every live vector, so ids and vectors stay as they were.
 
 The file is written to a temporary name, flushed to disk, then renamed over
 the old one, so a crash leaves either the old file or the new one, never half
-of one.  Whichever kind is written, ``faiss.read_index`` reads it back.
+of one.  An inverted-file index from an earlier version is rebuilt as the
+policy's index when it is opened.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import numpy as np
 __all__ = ["IndexPolicy", "VectorIndex"]
 
 _MOVE_BATCH = 50_000  # vectors moved at a time when the index is rebuilt: bounds the extra memory
+_LIVE = faiss.IDSelectorRange(0, 2**62)  # every real chunk id, so not a tombstone's -1
 
 # A search is one query vector, and FAISS parallelises across queries: a second OpenMP thread only
 # waits at the barrier, and on a busy 2-core machine that wait can be most of the time (exact search
@@ -45,41 +47,33 @@ faiss.omp_set_num_threads(1)
 
 @dataclass(frozen=True)
 class IndexPolicy:
-    """When the exact index gives way to an approximate one, and how that one is shaped.
+    """When the exact index gives way to the graph, and how the graph is shaped.
 
-    Measured on the 200,000 real passage vectors of the bundled e5 model and
-    131 real queries, one search at a time (``bench/bench_scale.py sweep``;
-    README, Performance).  Recall@10 counts a passage found if its exact score
-    reaches the 10th best (a fifth of those passages are duplicates, and which
-    of two equal ones is "the" 10th is arbitrary).  e5's vectors sit in a
-    narrow cone, so a query's neighbours spread over many lists: at 200,000,
-    IVF-SQfp16 with √n (447) lists reached 0.944 probing a quarter of them
-    and 0.980 with half (3.7 ms, against 12.6–20.7 ms for exact search); the
-    index this policy builds there (316 lists, trained when it crossed
-    100,000) gave 0.973 with half and 0.989 with three quarters (4.6 ms).  At
-    2,000,000 (894 lists): 0.988 with half (41 ms), 0.996 with three quarters
-    (49 ms).  So the index is exact up to 100,000 vectors (about 6–10 ms), and
-    past that IVF with three quarters of √n lists probed: the least that kept
-    recall@10 at 0.98 at both sizes.  ``regrow`` 4 doubles ``nlist`` at each
-    retraining.
+    Measured on the bundled e5 model's vectors of 200,000 real passages (and
+    2,000,000: those blended with one another) and 131 real queries, one
+    search at a time (``bench/bench_scale.py``; README, Performance).
+    Recall@10 counts a passage found if its exact score reaches the 10th best
+    (a fifth of those passages are duplicates, and which of two equal ones is
+    "the" 10th is arbitrary).  Exact search takes 6–10 ms at 100,000 vectors
+    and 13–21 ms at 200,000.  The graph, 48 links a node, built with a breadth
+    of 200, searched with a breadth of 512 / 1,024 / 2,048: recall@10 0.985 /
+    0.995 / – at 200,000 (1.8 / 3.6 ms), 0.952 / 0.979 / 0.992 at 2,000,000
+    (2.7 / 5.4 / 11.1 ms); 32 links and 64 at build reached 0.915 at 256.  So
+    1,536, the least that keeps 0.98 at both sizes.  The graph takes 1,176 B a
+    vector on disk (768 of float16 codes, most of the rest links); building
+    2,000,000 took 33 minutes on 2 threads.
     """
 
     exact_limit: int = 100_000
-    lists_per_root: float = 1.0
-    min_lists: int = 16
-    probe_share: float = 0.75
-    min_probe: int = 16
-    regrow: float = 4.0
-    train_per_list: int = 64  # k-means sample: FAISS warns below 39 points a list
+    links: int = 48  # HNSW's M
+    build_breadth: int = 200  # efConstruction
+    search_breadth: int = 1_536  # efSearch
+    max_breadth: int = 16_384  # efSearch of a filtered search, which widens with the share filtered out
+    among_limit: int = 20_000  # a filter that keeps fewer ids is searched exactly, among their vectors
+    rebuild_dead: float = 0.25  # share of tombstones in the graph that has it built again
 
     def exact(self, size: int) -> bool:
         return size <= self.exact_limit
-
-    def lists(self, size: int) -> int:
-        return max(self.min_lists, round(self.lists_per_root * math.sqrt(size)))
-
-    def probes(self, lists: int) -> int:
-        return min(lists, max(self.min_probe, math.ceil(lists * self.probe_share)))
 
 
 class VectorIndex:
@@ -87,9 +81,12 @@ class VectorIndex:
         self.path = path
         self.dimension = dimension
         self.policy = policy or IndexPolicy()
-        self.index = self._load() if path.exists() else self._exact()
-        self._set_probes()
         self.dirty = False
+        self.index = self._load() if path.exists() else self._exact()
+        self.dead = int(np.count_nonzero(self._positions() == -1)) if self.graph else 0
+        if not isinstance(self.index, faiss.IndexIDMap2):  # an inverted file of an earlier version
+            self._rebuild(self.index.ntotal)
+        self._set_breadth()
 
     def _load(self) -> faiss.Index:
         index = faiss.read_index(str(self.path))
@@ -100,31 +97,44 @@ class VectorIndex:
     def _exact(self) -> faiss.IndexIDMap2:
         return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
 
+    def _graph(self) -> faiss.IndexIDMap2:
+        inner = faiss.IndexHNSWSQ(self.dimension, faiss.ScalarQuantizer.QT_fp16, self.policy.links,
+                                  faiss.METRIC_INNER_PRODUCT)
+        inner.hnsw.efConstruction = self.policy.build_breadth
+        return faiss.IndexIDMap2(inner)
+
     @property
-    def approximate(self) -> bool:
-        """Whether this is the IVF index (the exact one is an ``IndexIDMap2``)."""
-        return isinstance(self.index, faiss.IndexIVF)
+    def graph(self) -> bool:
+        """Whether this is the HNSW index (else the exact one)."""
+        return isinstance(self.index, faiss.IndexIDMap2) and isinstance(faiss.downcast_index(self.index.index),
+                                                                        faiss.IndexHNSW)
 
     def __len__(self) -> int:
-        return self.index.ntotal
+        return self.index.ntotal - self.dead
 
     def ids(self) -> set[int]:
         return set(self._id_array().tolist())
 
+    def _positions(self) -> np.ndarray:
+        """The chunk id at each position (-1: a tombstone), a view of the index's own map: writing it writes the map."""
+        id_map = self.index.id_map
+        return faiss.rev_swig_ptr(id_map.data(), id_map.size()) if id_map.size() else np.empty(0, "int64")
+
     def _id_array(self) -> np.ndarray:
-        if not self.approximate:
-            return faiss.vector_to_array(self.index.id_map)
-        lists = self.index.invlists
-        parts = [faiss.rev_swig_ptr(lists.get_ids(n), lists.list_size(n)).copy()
-                 for n in range(self.index.nlist) if lists.list_size(n)]
-        return np.concatenate(parts) if parts else np.empty(0, dtype="int64")
+        if isinstance(self.index, faiss.IndexIVF):  # an earlier version's index, read once to convert it
+            lists = self.index.invlists
+            parts = [faiss.rev_swig_ptr(lists.get_ids(n), lists.list_size(n)).copy()
+                     for n in range(self.index.nlist) if lists.list_size(n)]
+            return np.concatenate(parts) if parts else np.empty(0, dtype="int64")
+        positions = self._positions()
+        return positions[positions != -1].copy() if self.dead else positions.copy()
 
     def add(self, ids: list[int], vectors: np.ndarray) -> None:
         if not ids:
             return
         self.remove(ids)
         vectors = np.ascontiguousarray(vectors, dtype="float32")
-        self._fit(len(self) + len(ids), vectors)
+        self._fit(len(self) + len(ids))
         self.index.add_with_ids(vectors, np.asarray(ids, dtype="int64"))
         self.dirty = True
 
@@ -135,12 +145,18 @@ class VectorIndex:
         return self.index.reconstruct_batch(np.asarray(ids, dtype="int64"))
 
     def remove(self, ids: list[int]) -> None:
-        if not ids:
+        if not ids or not self.index.ntotal:
             return
         wanted = np.asarray(ids, dtype="int64")
-        # IVF's id hash table removes only by an explicit array; the exact index takes a batch (a set).
-        selector = faiss.IDSelectorArray(wanted) if self.approximate else faiss.IDSelectorBatch(wanted)
-        if self.index.remove_ids(selector):
+        if not self.graph:
+            removed = self.index.remove_ids(faiss.IDSelectorBatch(wanted))
+        else:
+            positions = self._positions()
+            gone = np.flatnonzero(np.isin(positions, wanted[wanted >= 0]))
+            positions[gone] = -1  # tombstones
+            removed = len(gone)
+            self.dead += removed
+        if removed:
             self.dirty = True
             self._fit(len(self))
 
@@ -148,73 +164,48 @@ class VectorIndex:
         """Nearest chunks by cosine; ``allowed`` restricts the search to those ids (filters)."""
         if len(self) == 0 or allowed is not None and not allowed:
             return []
-        index = self.index  # one index throughout, even if an add in another thread swaps in a new one
+        index, graph, dead = self.index, self.graph, self.dead  # one index throughout, even if a write swaps it
         query = vector.reshape(1, -1).astype("float32")
-        k = min(k, index.ntotal)
+        k = min(k, len(self))
         if allowed is None:
-            params = None
-        elif not isinstance(index, faiss.IndexIVF):
+            params = _graph_params(_LIVE, self.policy.search_breadth) if graph and dead else None
+        elif not graph:
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.fromiter(allowed, dtype="int64")))
-        elif len(allowed) <= index.nprobe * index.ntotal / index.nlist:
-            return _among(index, query[0], k, allowed)  # no more vectors than an unfiltered search reads
+        elif len(allowed) <= self.policy.among_limit:
+            return _among(index, query[0], k, allowed)
         else:
-            # Of the vectors in the probed lists only the allowed share is eligible: probe that many more lists.
-            probes = min(index.nlist, math.ceil(index.nprobe * index.ntotal / len(allowed)))
-            params = faiss.SearchParametersIVF(sel=faiss.IDSelectorBatch(np.fromiter(allowed, dtype="int64")),
-                                               nprobe=probes)
+            # A filtered walk still visits the nodes filtered out: widen it by the share they take.
+            breadth = self.policy.search_breadth * index.ntotal / len(allowed)
+            params = _graph_params(faiss.IDSelectorBatch(np.fromiter(allowed, dtype="int64")),
+                                   min(self.policy.max_breadth, math.ceil(breadth)))
         scores, ids = index.search(query, k, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
     # -- choosing the index by size ----------------------------------------------------------
-    def _fit(self, size: int, incoming: np.ndarray | None = None) -> None:
-        """Rebuild as the index that suits ``size`` vectors if this one does not (see the module doc)."""
+    def _fit(self, size: int) -> None:
+        """Rebuild as the index that suits ``size`` live vectors if this one does not (see the module doc)."""
         policy = self.policy
-        if not self.approximate:
+        if not self.graph:
             rebuild = not policy.exact(size)
-        elif size <= policy.exact_limit // 2:
-            rebuild = True
         else:
-            rebuild = self.index.nlist * math.sqrt(policy.regrow) <= policy.lists(size)
+            rebuild = size <= policy.exact_limit // 2 or self.dead > policy.rebuild_dead * self.index.ntotal
         if rebuild:
-            self._rebuild(size, incoming)
+            self._rebuild(size)
 
-    def _rebuild(self, size: int, incoming: np.ndarray | None) -> None:
-        """A new index for ``size`` vectors (trained on the current ones and ``incoming``), the vectors moved over."""
-        if self.policy.exact(size):
-            target: faiss.Index = self._exact()
-        else:
-            target = self._ivf(self.policy.lists(size))
-            target.train(self._training_sample(target.nlist, incoming))
-            target.set_direct_map_type(faiss.DirectMap.Hashtable)
+    def _rebuild(self, size: int) -> None:
+        """A new index for ``size`` vectors, the live vectors moved over, tombstones left behind."""
+        target = self._exact() if self.policy.exact(size) else self._graph()
         ids = self._id_array()
         for start in range(0, len(ids), _MOVE_BATCH):
             batch = ids[start : start + _MOVE_BATCH]
             target.add_with_ids(self.index.reconstruct_batch(batch), batch)
-        self.index = target
-        self._set_probes()
+        self.index, self.dead = target, 0
+        self._set_breadth()
         self.dirty = True
 
-    def _ivf(self, lists: int) -> faiss.IndexIVFScalarQuantizer:
-        index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(self.dimension), self.dimension, lists,
-                                              faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT, False)
-        index.cp.spherical = True  # centroids on the unit sphere, as the vectors are
-        index.cp.max_points_per_centroid = self.policy.train_per_list  # the sample is already that size
-        return index
-
-    def _training_sample(self, lists: int, incoming: np.ndarray | None) -> np.ndarray:
-        """Up to ``train_per_list`` × ``lists`` vectors drawn evenly from the stored ones and ``incoming``."""
-        stored = self._id_array()
-        extra = incoming if incoming is not None else np.empty((0, self.dimension), "float32")
-        total = len(stored) + len(extra)
-        rng = np.random.default_rng(total)  # seeded by size: the same corpus trains the same lists
-        picked = np.sort(rng.choice(total, size=min(total, self.policy.train_per_list * lists), replace=False))
-        from_stored, from_extra = picked[picked < len(stored)], picked[picked >= len(stored)] - len(stored)
-        parts = [self.index.reconstruct_batch(stored[from_stored]) if len(from_stored) else extra[:0], extra[from_extra]]
-        return np.ascontiguousarray(np.vstack(parts), dtype="float32")
-
-    def _set_probes(self) -> None:
-        if self.approximate:
-            self.index.nprobe = self.policy.probes(self.index.nlist)
+    def _set_breadth(self) -> None:
+        if self.graph:
+            faiss.downcast_index(self.index.index).hnsw.efSearch = self.policy.search_breadth  # not kept in the file
 
     def save(self) -> None:
         """Write atomically: temporary file, fsync, rename, fsync the folder."""
@@ -231,12 +222,18 @@ class VectorIndex:
         self.dirty = False
 
 
+def _graph_params(selector: faiss.IDSelector, breadth: int) -> faiss.SearchParametersHNSW:
+    params = faiss.SearchParametersHNSW()
+    params.sel, params.efSearch = selector, breadth
+    return params
+
+
 def _among(index: faiss.Index, vector: np.ndarray, k: int, allowed: set[int]) -> list[tuple[int, float]]:
     """Exact search among a few allowed ids (a narrow filter): their vectors read back by id."""
     wanted = np.fromiter(allowed, dtype="int64")
     try:
         vectors = index.reconstruct_batch(wanted)
-    except RuntimeError:  # an id without a vector: the vector file trails SQLite for a moment
+    except RuntimeError:  # an id without a vector: the vector file trails SQLite for a moment, or it was removed
         wanted = np.asarray([i for i in wanted if _has(index, int(i))], dtype="int64")
         if not len(wanted):
             return []

@@ -1,3 +1,4 @@
+import faiss
 import numpy as np
 import pytest
 
@@ -55,74 +56,92 @@ def test_wrong_dimension_is_refused(tmp_path):
         VectorIndex(path, 16)
 
 
-# -- the index chosen by size: small thresholds, so an IVF index is trained in a moment -------------
-SMALL = IndexPolicy(exact_limit=200, lists_per_root=1.0, min_lists=4, probe_share=1.0, min_probe=1)
+# -- the index chosen by size: small thresholds, so a graph is built in a moment -------------------
+SMALL = IndexPolicy(exact_limit=200, links=16, build_breadth=64, search_breadth=400, among_limit=20)
 
 
 def _exact_top(vectors: np.ndarray, ids: list[int], query: np.ndarray, k: int) -> list[int]:
     return [ids[n] for n in np.argsort(-(vectors @ query), kind="stable")[:k]]
 
 
-def test_crossing_the_limit_trains_an_ivf_index_that_keeps_ids_and_vectors(tmp_path):
+def test_crossing_the_limit_builds_a_graph_that_keeps_ids_and_vectors(tmp_path):
     index = VectorIndex(tmp_path / "v.faiss", 16, SMALL)
     vectors = _unit(400, 16)
     ids = list(range(1000, 1400))
     index.add(ids[:200], vectors[:200])
-    assert not index.approximate
+    assert not index.graph
     index.add(ids[200:], vectors[200:])
-    assert index.approximate and index.index.nlist == SMALL.lists(400)
-    assert index.ids() == set(ids) and len(index) == 400
+    assert index.graph and index.ids() == set(ids) and len(index) == 400
     np.testing.assert_allclose(index.get([1005, 1300]), vectors[[5, 300]], atol=1e-3)  # float16 codes
-    # every list probed (probe_share 1): the same ten as exact search, with float16 scores
+    # a search breadth of the whole graph: the same ten as exact search, with float16 scores
     found = index.search(vectors[7], 10)
     assert [i for i, _ in found] == _exact_top(vectors, ids, vectors[7], 10)
     assert found[0][1] == pytest.approx(1.0, abs=1e-3)
 
 
-def test_ivf_removes_and_replaces_by_id(tmp_path):
+def test_graph_removes_by_tombstone_and_replaces_by_id(tmp_path):
     index = VectorIndex(tmp_path / "v.faiss", 16, SMALL)
     vectors = _unit(300, 16)
     index.add(list(range(300)), vectors)
     index.remove([5, 6, 10_000])  # an id it never had is ignored
-    assert len(index) == 298 and not {5, 6} & index.ids()
-    index.add([7], vectors[:1])  # replacing an id keeps one vector for it
-    assert len(index) == 298
-    np.testing.assert_allclose(index.get([7]), vectors[:1], atol=1e-3)
+    assert len(index) == 298 and not {5, 6} & index.ids() and index.dead == 2
     assert 5 not in [i for i, _ in index.search(vectors[5], 20)]
+    assert len(index.search(vectors[5], 298)) == 298  # the walk skips tombstones, it does not return fewer
+    index.add([7], vectors[:1])  # replacing an id keeps one vector for it
+    assert len(index) == 298 and index.dead == 3
+    np.testing.assert_allclose(index.get([7]), vectors[:1], atol=1e-3)
+    assert {i for i, _ in index.search(vectors[0], 2)} == {0, 7}  # the same vector twice
 
 
-def test_ivf_is_trained_again_when_it_has_grown_and_turns_exact_when_it_shrinks(tmp_path):
+def test_graph_is_built_again_past_its_tombstones_and_turns_exact_when_it_shrinks(tmp_path):
     index = VectorIndex(tmp_path / "v.faiss", 16, SMALL)
     vectors = _unit(1000, 16)
-    index.add(list(range(250)), vectors[:250])
-    first_lists = index.index.nlist
-    index.add(list(range(250, 1000)), vectors[250:])  # four times the size it was trained at
-    assert index.approximate and index.index.nlist == SMALL.lists(1000) > first_lists
-    index.remove(list(range(910)))  # 90 left: under half the limit
-    assert not index.approximate and index.ids() == set(range(910, 1000))
+    index.add(list(range(1000)), vectors)
+    index.remove(list(range(200)))  # 20 %: tombstones
+    assert index.graph and index.dead == 200 and index.index.ntotal == 1000
+    index.remove(list(range(200, 300)))  # past a quarter: built again from the 700 live vectors
+    assert index.graph and index.dead == 0 and index.index.ntotal == 700
+    assert index.ids() == set(range(300, 1000))
+    index.remove(list(range(300, 910)))  # 90 left: under half the limit
+    assert not index.graph and index.ids() == set(range(910, 1000))
     np.testing.assert_allclose(index.get([999]), vectors[999:], atol=1e-3)
 
 
-def test_ivf_is_saved_atomically_and_reloads_with_its_probes(tmp_path):
+def test_graph_is_saved_atomically_and_reloads_with_its_tombstones_and_breadth(tmp_path):
     path = tmp_path / "v.faiss"
     index = VectorIndex(path, 16, SMALL)
     vectors = _unit(300, 16)
     index.add(list(range(300)), vectors)
+    index.remove([3, 4])
     index.save()
     assert not path.with_name("v.faiss.tmp").exists()
-    again = VectorIndex(path, 16, IndexPolicy(exact_limit=200, lists_per_root=1.0, min_lists=4, probe_share=0.5))
-    assert again.approximate and again.ids() == set(range(300)) and not again.dirty
-    assert again.index.nprobe == again.policy.probes(again.index.nlist)
+    again = VectorIndex(path, 16, SMALL)
+    assert again.graph and again.ids() == set(range(300)) - {3, 4} and len(again) == 298 and not again.dirty
+    assert again.dead == 2 and faiss.downcast_index(again.index.index).hnsw.efSearch == SMALL.search_breadth
+    assert 3 not in [i for i, _ in again.search(vectors[3], 10)]
 
 
-def test_ivf_search_restricted_to_allowed_ids_narrow_and_wide(tmp_path):
+def test_graph_search_restricted_to_allowed_ids_narrow_and_wide(tmp_path):
     index = VectorIndex(tmp_path / "v.faiss", 16, SMALL)
     vectors = _unit(400, 16)
     index.add(list(range(400)), vectors)
     narrow = {3, 50, 399, 10_000}  # 10_000 has no vector (the file trails SQLite): not a hit
     assert [i for i, _ in index.search(vectors[0], 5, allowed=narrow)] == _exact_top(
         vectors[[3, 50, 399]], [3, 50, 399], vectors[0], 5)
-    index.index.nprobe = 2  # of 20 lists: a wide filter is searched in the lists, with more of them probed
-    wide = set(range(0, 400, 2))
+    wide = set(range(0, 400, 2))  # more than among_limit: a walk through the graph that keeps only these
     found = [i for i, _ in index.search(vectors[2], 10, allowed=wide)]
     assert len(found) == 10 and set(found) <= wide and found[0] == 2
+
+
+def test_an_inverted_file_of_an_earlier_version_is_rebuilt_when_opened(tmp_path):
+    path = tmp_path / "v.faiss"
+    vectors = _unit(300, 16)
+    ivf = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(16), 16, 8, faiss.ScalarQuantizer.QT_fp16,
+                                        faiss.METRIC_INNER_PRODUCT)
+    ivf.train(vectors)
+    ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+    ivf.add_with_ids(vectors, np.arange(500, 800))
+    faiss.write_index(ivf, str(path))
+    index = VectorIndex(path, 16, SMALL)
+    assert index.graph and index.ids() == set(range(500, 800)) and index.dirty
+    assert index.search(vectors[9], 1)[0][0] == 509
