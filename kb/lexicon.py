@@ -305,7 +305,9 @@ class Lexicon:
         alone has more than a million postings): they come last, are often
         added whole all the same (a syllable leg's threshold stays low against
         them), and then the final threshold keeps the ranking to a few hundred
-        chunks instead of every one matched.
+        chunks instead of every one matched.  Past the cut, each term added
+        raises the threshold and lowers the bound of those left, so the
+        candidates shrink as it goes.
         """
         norms = self._norms()
         allowed = None
@@ -339,7 +341,10 @@ class Lexicon:
             candidates = np.flatnonzero(total >= bar) if bar > 0 else np.flatnonzero(total)
             if allowed is not None:
                 candidates = candidates[allowed[candidates]]
-        for term in terms[done:]:
+        for i, term in enumerate(terms[done:], start=done):
+            if i > done:  # the threshold rises and the bound of the terms left falls: fewer candidates
+                threshold = max(threshold, _kth(total[probe.chunks()], count))
+                candidates = candidates[total[candidates] >= threshold - left[i]]
             if len(candidates) * SEARCH_COST < len(term.chunks):
                 found = np.minimum(np.searchsorted(term.chunks, candidates), len(term.chunks) - 1)
                 hit = term.chunks[found] == candidates
