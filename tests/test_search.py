@@ -86,3 +86,31 @@ def test_unaccented_vietnamese_is_told_from_english_and_accented_text(text, expe
     from kb.query import understand
 
     assert understand(text).unaccented_vietnamese is expected
+
+
+def test_a_leg_keeps_exactly_the_best_that_pass_asking_for_more_only_when_it_must(corpus_kb):
+    """``_passing`` fetches 2 × n, then 10 × n, then lists what the filter keeps; each step's answer is exact."""
+    from kb.search import _passing
+
+    plan = DocumentFilters(doc_type="Kế hoạch")
+    kept = corpus_kb.store.filtered_chunk_ids(plan)
+    every = sorted(i for rows in corpus_kb.store.chunk_columns(0, 10**9) for i, *_ in rows)
+    others = [i for i in every if i not in kept]
+    assert kept and len(others) >= 20
+
+    def leg(order: list[int]):
+        ranking = [(chunk_id, 1.0 / rank) for rank, chunk_id in enumerate(order, 1)]
+        calls = []
+
+        def best(count, among=None):
+            calls.append(count if among is None else "listed")
+            return [h for h in ranking if among is None or h[0] in among][:count]
+        return ranking, calls, best
+
+    plan_first, others_first = sorted(kept) + others, others + sorted(kept)
+    for order, n, steps in ((plan_first, 3, [6]),
+                            (others_first, len(others) // 9 + 1, [2 * (len(others) // 9 + 1), 10 * (len(others) // 9 + 1)]),
+                            (others_first, len(others) // 10, [2 * (len(others) // 10), len(others) // 10 * 10, "listed"])):
+        ranking, calls, best = leg(order)
+        assert _passing(corpus_kb, best, n, plan) == [h for h in ranking if h[0] in kept][:n]
+        assert calls == steps
