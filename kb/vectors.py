@@ -56,10 +56,12 @@ class IndexPolicy:
     (a fifth of those passages are duplicates, and which of two equal ones is
     "the" 10th is arbitrary).  Exact search takes 6–10 ms at 100,000 vectors
     and 13–21 ms at 200,000.  The graph, 48 links a node, built with a breadth
-    of 200, searched with a breadth of 512 / 1,024 / 2,048: recall@10 0.985 /
-    0.995 / – at 200,000 (1.8 / 3.6 ms), 0.952 / 0.979 / 0.992 at 2,000,000
-    (2.7 / 5.4 / 11.1 ms); 32 links and 64 at build reached 0.915 at 256.  So
-    1,536, the least that keeps 0.98 at both sizes.  The graph takes 1,176 B a
+    of 200, searched with a breadth of 512 / 1,024 / 2,048: recall@10 0.988 /
+    0.995 / 0.998 at 200,000 (1.9 / 4.0 / 7.5 ms), 0.952 / 0.979 / 0.992 at
+    2,000,000 (2.7 / 5.4 / 11.1 ms); 32 links and 64 at build reached 0.915
+    with 256 at 200,000.  So
+    1,536, which keeps 0.98 at both sizes (0.988 at 2,000,000, 9 ms; the breadth
+    a search needs grows with the graph).  The graph takes 1,176 B a
     vector on disk (768 of float16 codes, most of the rest links); building
     2,000,000 took 33 minutes on 2 threads.
     """
