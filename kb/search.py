@@ -92,7 +92,7 @@ def _passing(kb: KnowledgeBase, best: Callable[..., list[tuple[int, float]]], n:
         hits = best(n * factor)
         kept = kb.store.existing_chunk_ids([i for i, _ in hits], filters)
         found = [h for h in hits if h[0] in kept]
-        if len(found) >= n or len(hits) < n * factor:  # enough, or every hit the leg has
+        if len(found) >= n or len(hits) < n * factor or not filters:  # enough, every hit the leg has, or no filter
             return found[:n]
     return best(n, kb.store.filtered_chunk_ids(filters))[:n]
 
