@@ -43,7 +43,7 @@ def legs(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None) -> di
     shortens the list.  The dense leg runs on a thread of its own meanwhile:
     embedding the query (ONNX Runtime) and searching the graph (FAISS) leave
     Python's lock free, so on two cores they cost nothing while the lexical
-    legs, which hold it, take longer (at 2,000,000 passages 30-odd ms against 15).
+    legs, which hold it, take longer (at 2,000,000 passages about 30 ms against 10).
     """
     weights = kb.settings.weights
     n = weights.candidates
