@@ -456,11 +456,12 @@ def _rss_mib(pid: int) -> float:
 def api_latency(home: Path, queries: list[str], rounds: int, size: int) -> None:
     from bench_engine import _serve
 
+    warm_up = warm_up_set()
     process, url = _serve(home, None)
     try:
         with httpx.Client(base_url=url, timeout=120) as client:
             ask = lambda q: client.get("/api/search", params={"q": q, "k": 10}).raise_for_status()
-            for question in warm_up_set():  # the first loads the model, the vectors and the lexicon
+            for question in warm_up:  # the first loads the model, the vectors and the lexicon
                 ask(question)
             idle = _rss_mib(process.pid)
             first = [timed(lambda q=q: ask(q)) for q in queries]
@@ -470,7 +471,7 @@ def api_latency(home: Path, queries: list[str], rounds: int, size: int) -> None:
         process.terminate()
         process.wait()
     print(f"\nAPI (uvicorn on 127.0.0.1, anonymous = public caller, hybrid, k=10), {size:,} passages, "
-          f"after {len(warm_up_set())} other questions:")
+          f"after {len(warm_up)} other questions:")
     for name, millis in (("first time each query", first), ("repeated (cached query vector)", repeated)):
         print(f"  {name:32} n={len(millis):4}  p50 {percentile(millis, .5):6.1f} ms  p95 {percentile(millis, .95):6.1f} ms"
               f"  p99 {percentile(millis, .99):6.1f} ms")

@@ -35,6 +35,7 @@ import threading
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -146,9 +147,12 @@ class _Term:
         share /= divisor
         return share
 
-    @property
+    @cached_property
     def bound(self) -> float:
-        """No chunk gets more from this term: the share of its largest count in a chunk of length 0."""
+        """No chunk gets more from this term: the share of its largest count in a chunk of length 0.
+
+        Read twice by ``top`` (to order the terms, then to sum those left); once is a pass over the postings.
+        """
         frequency = float(self.counts.max()) * self.weight
         return self.idf * (K1 + 1) * frequency / (frequency + K1 * (1 - B))
 

@@ -129,7 +129,7 @@ class VectorIndex:
                      for n in range(self.index.nlist) if lists.list_size(n)]
             return np.concatenate(parts) if parts else np.empty(0, dtype="int64")
         positions = self._positions()
-        return positions[positions != -1].copy() if self.dead else positions.copy()
+        return positions[positions != -1]  # a copy: the view's memory moves when the index grows
 
     def add(self, ids: list[int], vectors: np.ndarray) -> None:
         if not ids:
