@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from kb.config import load_settings  # noqa: E402
 from kb.indexing import index_paths  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.search import search  # noqa: E402
+from kb.retrieval.search import search  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:

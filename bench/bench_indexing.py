@@ -33,10 +33,10 @@ sys.path.insert(0, str(ROOT))
 
 from indexer.read import walk_files  # noqa: E402
 from kb.config import load_settings  # noqa: E402
-from kb.embedding import load_embedder  # noqa: E402
+from kb.embedding.default_model import ensure_default_model  # noqa: E402
+from kb.embedding.embedder import load_embedder  # noqa: E402
 from kb.indexing import index_paths  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.model_convert import ensure_default_model  # noqa: E402
 
 
 def load() -> str:

@@ -45,17 +45,17 @@ import scale_data
 from bench_engine import percentile, timed
 from scale_data import SHARED
 
+from indexer.analyzer import fold, normalize
 from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
-from indexer.normalize import fold, normalize
 from indexer.references import extract_references
-from kb.access import LEVELS
+from kb.access.levels import LEVELS
 from kb.config import load_settings
+from kb.evaluation.variants import VARIANTS
 from kb.knowledge_base import INDEX_FORMAT, KnowledgeBase
-from kb.query import understand
-from kb.search import search
-from kb.store import DocumentFilters, Store, copy_database
-from kb.variants import VARIANTS
-from kb.vectors import IndexPolicy, VectorIndex
+from kb.retrieval.query import understand
+from kb.retrieval.search import search
+from kb.retrieval.vectors import IndexPolicy, VectorIndex
+from kb.storage.store import DocumentFilters, Store, copy_database
 
 REAL = 200_000  # passages embedded by the real model
 DOC_SIZE = 50
@@ -85,7 +85,7 @@ def query_vectors(folder: Path, models_dir: Path) -> np.ndarray:
     """The query set's vectors (``encode_query``: the ``query:`` prompt), cached beside the passages."""
     path = folder / "queries.npy"
     if not path.exists():
-        from kb.embedding import load_embedder
+        from kb.embedding.embedder import load_embedder
 
         embedder = load_embedder(None, models_dir)
         np.save(path, np.vstack([embedder.encode_query(q) for q in query_set()]))

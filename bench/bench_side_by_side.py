@@ -38,15 +38,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_engine import percentile
 
-from kb.baseline import BM25Baseline
 from kb.config import load_settings
-from kb.evaluate import score_ranking
+from kb.embedding.default_model import ensure_default_model
+from kb.evaluation.baseline import BM25Baseline
+from kb.evaluation.evaluate import score_ranking
+from kb.evaluation.questions import QuestionSet, load_jsonl
+from kb.evaluation.variants import VARIANTS
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
-from kb.model_convert import ensure_default_model
-from kb.questions import QuestionSet, load_jsonl
-from kb.search import render, search
-from kb.variants import VARIANTS
+from kb.retrieval.search import render, search
 
 
 def corpus_paths(admin_docs: int) -> list[Path]:

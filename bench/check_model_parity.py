@@ -26,8 +26,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.normalize import nfc  # noqa: E402
-from kb.embedding import load_embedder  # noqa: E402
+from indexer.analyzer import nfc  # noqa: E402
+from kb.embedding.embedder import load_embedder  # noqa: E402
 
 MEAN_COSINE_BAR = 0.9999
 

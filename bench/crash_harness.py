@@ -42,12 +42,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kb.check import check_kb
 from kb.config import Settings, load_settings
-from kb.embedding import load_embedder
+from kb.embedding.default_model import ensure_default_model
+from kb.embedding.embedder import load_embedder
 from kb.knowledge_base import KnowledgeBase
-from kb.model_convert import ensure_default_model
-from kb.search import search
+from kb.maintenance.check import check_kb
+from kb.retrieval.search import search
 
 ADMIN_DOCS = ROOT.parent / "shared" / "data" / "admin-docs" / "docs"
 STRATEGIES = ("timer", "timer", "timer", "commit", "vectors")  # drawn with equal chance: timer 3/5

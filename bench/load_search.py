@@ -34,12 +34,13 @@ sys.path.insert(0, str(ROOT))
 
 from bench_engine import _serve, percentile  # noqa: E402
 
+from kb.access.keys import create_key  # noqa: E402
 from kb.config import load_settings  # noqa: E402
+from kb.evaluation.questions import load_jsonl  # noqa: E402
+from kb.evaluation.variants import VARIANTS  # noqa: E402
 from kb.indexing import index_paths  # noqa: E402
-from kb.keys import create_key  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.questions import load_jsonl  # noqa: E402
-from kb.variants import VARIANTS  # noqa: E402
+
 
 @dataclass
 class Sample:

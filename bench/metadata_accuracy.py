@@ -27,11 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from indexer.analyzer import normalize
 from indexer.metadata import extract_metadata
 from indexer.model import DocumentMeta
 from indexer.names import issuer_matches
-from indexer.normalize import normalize
-from indexer.readers.html import strip_web_furniture
+from indexer.readers.web import strip_web_furniture
 from indexer.references import canonical_symbol
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"

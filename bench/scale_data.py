@@ -30,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.normalize import nfc
+from indexer.analyzer import nfc
 
 SHARED = ROOT.parent / "shared"
 SEED = 20251124
@@ -119,7 +119,7 @@ def derived_passage(real: list[list[str]], row: int) -> str:
 
 def embed(folder: Path, count: int, models_dir: Path) -> None:
     """Embed the first ``count`` passages with the real model, resuming at the first missing part."""
-    from kb.embedding import load_embedder
+    from kb.embedding.embedder import load_embedder
 
     texts = passages(folder, count)
     parts = folder / "vectors"

@@ -25,12 +25,12 @@ sys.path.insert(0, str(ROOT))
 
 from kb import alqac  # noqa: E402
 from kb.config import Weights, load_settings  # noqa: E402
-from kb.evaluate import load_question_set, score_ranking  # noqa: E402
+from kb.evaluation.evaluate import load_question_set, score_ranking  # noqa: E402
+from kb.evaluation.variants import VARIANTS, parse_variants  # noqa: E402
 from kb.indexing import index_paths  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.query import understand  # noqa: E402
-from kb.search import fuse, legs, render  # noqa: E402
-from kb.variants import VARIANTS, parse_variants  # noqa: E402
+from kb.retrieval.query import understand  # noqa: E402
+from kb.retrieval.search import fuse, legs, render  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 DEFAULT_SETS = [SHARED / "eval" / "dev.jsonl", SHARED / "data" / "alqac2023" / "train.json"]

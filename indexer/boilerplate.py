@@ -34,8 +34,8 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
+from indexer.analyzer import nfc, normalize
 from indexer.model import Span
-from indexer.normalize import nfc, normalize
 
 __all__ = ["HEADER_LINES", "BoilerplateLines", "find_boilerplate", "line_key"]
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 import bisect
 import re
 
+from indexer.analyzer import nfc
 from indexer.model import Span
-from indexer.normalize import nfc
 
 __all__ = ["find_debris", "display_text", "strip_span"]
 

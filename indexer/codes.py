@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from indexer.normalize import fold, nfc
+from indexer.analyzer import fold, nfc
 
 __all__ = [
     "DocType",

@@ -8,9 +8,8 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from kb.errors import UnreadableFileError
-
-from .encodings import decode_legacy
+from indexer.encodings import decode_legacy
+from indexer.errors import UnreadableFileError
 
 __all__ = ["decode_text", "read_text_file"]
 

@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
-from kb.errors import UnreadableFileError
+from indexer.errors import UnreadableFileError
 
 __all__ = ["MIN_SCORE", "decode_font_run", "decode_legacy", "font_encoding", "looks_vietnamese", "restore_tcvn3_case"]
 

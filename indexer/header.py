@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from itertools import accumulate
 
+from indexer.analyzer import fold, fold_char_map, nfc, normalize
 from indexer.codes import doc_types, word_list
 from indexer.names import mostly_capitals, proper_case, starts_with
-from indexer.normalize import fold, fold_char_map, nfc, normalize
 
 __all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "NUMBER_LINE", "SUBJECT_LINE", "BODY_OPENER"]
 

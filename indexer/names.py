@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from indexer.analyzer import fold, nfc
 from indexer.codes import issuers, word_list
-from indexer.normalize import fold, nfc
 
 __all__ = ["proper_case", "starts_with", "complete_body", "mostly_capitals", "person_name", "SIGNED_MARK"]
 

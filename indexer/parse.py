@@ -6,14 +6,14 @@ function tested on its own.
 
 from __future__ import annotations
 
-from .boilerplate import find_boilerplate
-from .chunk import chunk_sections
-from .garbled import find_garbled
-from .legal import citation_root
-from .metadata import document_card, extract_metadata
-from .model import Chunk, DocumentMeta, ParsedDocument, SourceText, Span
-from .references import extract_references
-from .structure import parse_sections
+from indexer.boilerplate import find_boilerplate
+from indexer.chunk import chunk_sections
+from indexer.garbled import find_garbled
+from indexer.legal import citation_root
+from indexer.metadata import document_card, extract_metadata
+from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText, Span
+from indexer.references import extract_references
+from indexer.structure import parse_sections
 
 __all__ = ["parse_document", "CARD_SECTION"]
 

@@ -4,7 +4,7 @@
 PDF, HTML, legacy encodings) is one more entry.  Every failure is an
 ``UnreadableFileError`` whose message says why and, where there is one, the
 fix, so the indexing run can report the file by name and carry on; a file over
-one of the configured ``Limits`` raises its subclass ``LimitExceededError``.
+one of the configured ``ReadingLimits`` raises its subclass ``LimitExceededError``.
 Whatever the bytes, a reader returns text or raises one of these: the fuzzing
 in ``bench/fuzz_readers.py`` and ``tests/test_fuzz_readers.py`` holds it to that.
 
@@ -22,15 +22,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.config import Limits
-from kb.errors import UnreadableFileError
-
-from .decode import read_text_file
-from .model import SourceText
-from .readers.docx import read_docx
-from .readers.html import read_html, read_web_markdown
-from .readers.limits import check_limit, longest_line
-from .readers.pdf import read_pdf
+from indexer.decode import read_text_file
+from indexer.errors import UnreadableFileError
+from indexer.limits import ReadingLimits, check_limit, longest_line
+from indexer.model import SourceText
+from indexer.readers.pdf import read_pdf
+from indexer.readers.web import read_html, read_web_markdown
+from indexer.readers.word import read_docx
 
 __all__ = ["READERS", "Found", "read_file", "unsupported_reason", "walk_files"]
 
@@ -40,7 +38,7 @@ def _read_plain(path: Path) -> SourceText:
     return SourceText(path=path, text=text, encoding=encoding, format="text")
 
 
-READERS: dict[str, Callable[[Path, Limits], SourceText]] = {
+READERS: dict[str, Callable[[Path, ReadingLimits], SourceText]] = {
     ".txt": lambda path, limits: _read_plain(path),
     ".md": lambda path, limits: read_web_markdown(path),
     ".docx": read_docx,
@@ -62,7 +60,7 @@ def unsupported_reason(path: Path) -> str | None:
     return _UNSUPPORTED_HINTS.get(suffix, f"unsupported file type {suffix or '(no extension)'}")
 
 
-def read_file(path: Path, *, limits: Limits) -> SourceText:
+def read_file(path: Path, *, limits: ReadingLimits) -> SourceText:
     """Read one file into text, or raise ``UnreadableFileError`` (``LimitExceededError``) saying why."""
     reason = unsupported_reason(path)
     if reason:

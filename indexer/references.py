@@ -18,9 +18,17 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from indexer.codes import doc_types, issuer_code, issuers, law_type_code, type_by_code, type_by_name, type_by_symbol
+from indexer.analyzer import fold, fold_char_map, nfc
+from indexer.codes import (
+    doc_types,
+    issuer_code,
+    issuers,
+    law_type_code,
+    type_by_code,
+    type_by_name,
+    type_by_symbol,
+)
 from indexer.model import Reference
-from indexer.normalize import fold, fold_char_map, nfc
 
 __all__ = ["extract_references", "canonical_symbol", "citation_forms", "mask_citations"]
 

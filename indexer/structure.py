@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from indexer.analyzer import normalize
 from indexer.clean import find_debris
 from indexer.garbled import find_garbled
 from indexer.legal import (
@@ -40,7 +41,6 @@ from indexer.legal import (
 )
 from indexer.lines import CLOSING, TERMINAL, Line, Role, content_lines, heading_shaped
 from indexer.model import Section, Span
-from indexer.normalize import normalize
 
 __all__ = ["parse_sections", "heading_level", "article_key", "HEADING_RULES", "ORGAN_WORDS"]
 

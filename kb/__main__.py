@@ -1,3 +1,3 @@
-from .cli import main
+from kb.cli import main
 
 main()

@@ -14,16 +14,22 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
-from .access import LEVELS, Level
-from .check import CheckReport
-from .config import load_settings
-from .errors import KbError
-from .highlight import mark
-from .keys import DEFAULT_LEVEL, Role
-from .knowledge_base import KnowledgeBase
+from kb.access.keys import DEFAULT_LEVEL, Role
+from kb.access.levels import LEVELS, Level
+from kb.config import load_settings
+from kb.errors import KbError
+from kb.knowledge_base import KnowledgeBase
+from kb.maintenance.check import CheckReport
+from kb.retrieval.highlight import mark
 
 app = typer.Typer(help="kb: find what Vietnamese directives, resolutions, plans and bulletins say.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -61,7 +67,7 @@ def index(
     home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
 ) -> None:
     """Index files and folders; unchanged files are skipped, changed ones replaced."""
-    from .indexing import index_paths, report_dict
+    from kb.indexing import index_paths, report_dict
 
     kb = _open(home, model)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -113,8 +119,8 @@ def search(
     home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
 ) -> None:
     """Search passages; each comes with its document, number, date and issuing body."""
-    from .search import search as run_search
-    from .store import DocumentFilters
+    from kb.retrieval.search import search as run_search
+    from kb.storage.store import DocumentFilters
 
     kb = _open(home, model)
     response = run_search(kb, query, k, DocumentFilters(doc_type, issuer, since, until, number, access=access))
@@ -141,7 +147,7 @@ def _print_result(result: dict, query: str) -> None:
 @app.command()
 def show(doc_id: int, access: ViewOption = LEVELS[-1], home: HomeOption = None, as_json: JsonOption = False) -> None:
     """Show one document: its metadata, references and passages."""
-    from .documents import document_detail
+    from kb.retrieval.documents import document_detail
 
     detail = document_detail(_open(home), doc_id, access)
     if as_json:
@@ -161,7 +167,7 @@ def show(doc_id: int, access: ViewOption = LEVELS[-1], home: HomeOption = None, 
 @app.command()
 def documents(access: ViewOption = LEVELS[-1], home: HomeOption = None, as_json: JsonOption = False) -> None:
     """List the indexed documents."""
-    from .store import DocumentFilters
+    from kb.storage.store import DocumentFilters
 
     rows = _open(home).store.documents(DocumentFilters(access=access))
     if as_json:
@@ -177,7 +183,7 @@ def documents(access: ViewOption = LEVELS[-1], home: HomeOption = None, as_json:
 @app.command()
 def remove(doc_id: int, home: HomeOption = None, model: ModelOption = None) -> None:
     """Remove a document, its passages and their vectors from the index."""
-    from .indexing import remove_document
+    from kb.indexing import remove_document
 
     document = remove_document(_open(home, model), doc_id)
     console.print(f"Removed document {doc_id}: {escape(document['title'] or document['source'])}")
@@ -225,8 +231,8 @@ def evaluate(
     home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
 ) -> None:
     """Measure retrieval quality, kb beside a plain BM25: hit@1/5/10, MRR@10, nDCG@10, recall@10, latency."""
-    from .evaluate import evaluate_file, format_report
-    from .variants import parse_variants
+    from kb.evaluation.evaluate import evaluate_file, format_report
+    from kb.evaluation.variants import parse_variants
 
     report = evaluate_file(file, load_settings(home, model), api=api, variants=parse_variants(variants),
                            passages=passages, progress=lambda line: err.print(line, highlight=False))
@@ -243,7 +249,7 @@ def check_index(
     home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
 ) -> None:
     """Verify the index folder (SQLite, full-text index, vectors, model, leftovers); exit 1 on any problem."""
-    from .check import check
+    from kb.maintenance.check import check
 
     _print_check(check(load_settings(home, model), repair=repair), as_json)
 
@@ -270,7 +276,7 @@ def backup(
     home: HomeOption = None,
 ) -> None:
     """Copy the index (database, vectors, model record) consistently while it keeps serving."""
-    from .backup import backup as run_backup
+    from kb.maintenance.backup import backup as run_backup
 
     report = run_backup(load_settings(home), destination)
     sizes = ", ".join(f"{name} {size:,} B" for name, size in report.files.items())
@@ -283,7 +289,7 @@ def restore(
     home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
 ) -> None:
     """Replace the index with a snapshot, after checking it; refused while a writer holds the folder."""
-    from .backup import restore as run_restore
+    from kb.maintenance.backup import restore as run_restore
 
     report = run_restore(load_settings(home, model), source)
     if not as_json:
@@ -309,7 +315,7 @@ def keys_add(
     """Make a key and print its secret, this once: only its hash is kept."""
     from dataclasses import asdict
 
-    from .keys import create_key
+    from kb.access.keys import create_key
 
     key, secret = create_key(_open(home).store, name, role, level)
     if as_json:
@@ -325,7 +331,7 @@ def keys_list(home: HomeOption = None, as_json: JsonOption = False) -> None:
     """List the keys (never their secrets), revoked ones last."""
     from dataclasses import asdict
 
-    from .keys import list_keys
+    from kb.access.keys import list_keys
 
     keys = list_keys(_open(home).store)
     if as_json:
@@ -340,7 +346,7 @@ def keys_list(home: HomeOption = None, as_json: JsonOption = False) -> None:
 @keys_app.command("revoke")
 def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")], home: HomeOption = None) -> None:
     """Revoke a key: the service refuses it from the next request on."""
-    from .keys import revoke_key
+    from kb.access.keys import revoke_key
 
     revoke_key(_open(home).store, name)
     console.print(f"Revoked the key {escape(name)}.")

@@ -12,7 +12,8 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from .errors import ConfigError
+from indexer.limits import ReadingLimits
+from kb.errors import ConfigError
 
 __all__ = ["Weights", "Limits", "Service", "Settings", "default_home", "load_settings"]
 
@@ -61,39 +62,27 @@ class Weights:
 
 
 @dataclass(frozen=True)
-class Limits:
+class Limits(ReadingLimits):
     """Input size limits: a request or file above them is refused with a clear error.
 
     Set in ``$KB_HOME/settings.json``, e.g. ``{"limits": {"max_upload_files": 20}}``.
-    The service refuses an upload over a size limit with 413 before storing
-    anything, and a count, query or page size over its limit with 422.
+    What one file may hold when it is read comes from ``indexer.limits``; the
+    rest bound what the service takes.  The service refuses an upload over a
+    size limit with 413 before storing anything, and a count, query or page
+    size over its limit with 422.  Every limit is checked here, once.
     """
 
-    max_file_bytes: int = 60 * 1024 * 1024
     max_query_chars: int = 1000
     max_k: int = 100
     max_upload_file_bytes: int = 30 * 1024 * 1024
     max_upload_request_bytes: int = 100 * 1024 * 1024
     max_upload_files: int = 100
     max_per_page: int = 100
-    # What one file may hold when it is indexed; a file over any of these is
-    # skipped with the limit's name in its reason.  The real material (shared/
-    # data: 283 Word and PDF files, 204 saved pages, the laws as text) peaks
-    # at 8 MB unzipped and a deflate ratio of 54 per Word file, 9 PDF pages,
-    # 6,000-character lines, 553,000 characters and 661 passages per document.
-    max_docx_unzipped_bytes: int = 128 * 1024 * 1024  # sum of the parts' sizes: a zip bomb is refused unopened
-    max_docx_ratio: float = 100.0  # unzipped / zipped size of any part over 1 MiB
-    max_pdf_pages: int = 2000
-    max_html_depth: int = 256  # element nesting; at most 512 (the reader walks the page recursively)
-    max_line_chars: int = 100_000  # one line of the text read (a PDF or Word paragraph is one line)
-    max_text_chars: int = 10_000_000  # the text read from one file, checked before it is parsed
-    max_passages: int = 5000  # passages one document may make
 
     def __post_init__(self) -> None:
         for item in fields(self):
             value = getattr(self, item.name)
-            numeric = isinstance(item.default, (int, float))
-            if numeric and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise ConfigError(f"limits.{item.name} must be a positive number, not {value!r}.")
         if self.max_html_depth > 512:
             raise ConfigError(f"limits.max_html_depth is at most 512, not {self.max_html_depth}.")

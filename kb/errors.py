@@ -1,4 +1,7 @@
-"""The exceptions kb raises; only the CLI and the service translate them into exit codes and HTTP statuses."""
+"""The exceptions kb raises; only the CLI and the service translate them into exit codes and HTTP statuses.
+
+The indexer's own (a file that cannot be read, or is over a reading limit) are in ``indexer.errors``.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,6 @@ __all__ = [
     "KbError",
     "ModelError",
     "ModelMismatchError",
-    "UnreadableFileError",
-    "LimitExceededError",
     "NotFoundError",
     "InvalidQueryError",
     "IndexInconsistentError",
@@ -15,6 +16,8 @@ __all__ = [
     "StorageError",
     "SnapshotError",
     "ConfigError",
+    "UnsupportedContentError",
+    "UploadTooLargeError",
 ]
 
 
@@ -28,14 +31,6 @@ class ModelError(KbError):
 
 class ModelMismatchError(KbError):
     """The index was built with another embedding model than the one asked for."""
-
-
-class UnreadableFileError(KbError):
-    """A file cannot be read or decoded; the message says why and what to do."""
-
-
-class LimitExceededError(UnreadableFileError):
-    """A file over one of the configured ``Limits`` (size, pages, nesting...): skipped, not broken."""
 
 
 class NotFoundError(KbError):
@@ -64,3 +59,11 @@ class SnapshotError(KbError):
 
 class ConfigError(KbError, ValueError):
     """A settings file that names an unknown setting or an impossible value."""
+
+
+class UnsupportedContentError(KbError):
+    """An upload whose bytes are not what its name says, or of a type kb cannot read."""
+
+
+class UploadTooLargeError(KbError):
+    """An uploaded file or request over the configured size limits (``kb.config.Limits``)."""

@@ -20,15 +20,15 @@ import numpy as np
 
 from indexer import front_matter
 from indexer.boilerplate import BoilerplateLines
+from indexer.errors import IndexerError, LimitExceededError
+from indexer.limits import check_limit
 from indexer.model import SourceText
 from indexer.parse import parse_document
 from indexer.read import read_file, unsupported_reason, walk_files
-from indexer.readers.limits import check_limit
-
-from .access import FOLDER_FILE, LevelPolicy
-from .errors import KbError, LimitExceededError, NotFoundError, StorageError
-from .knowledge_base import SAVE_LEXICON_AFTER, KnowledgeBase
-from .store import matching_text, text_hash
+from kb.access.levels import FOLDER_FILE, LevelPolicy
+from kb.errors import KbError, NotFoundError, StorageError
+from kb.knowledge_base import SAVE_LEXICON_AFTER, KnowledgeBase
+from kb.storage.store import matching_text, text_hash
 
 __all__ = ["FileOutcome", "IndexReport", "index_paths", "remove_document", "report_dict"]
 
@@ -227,7 +227,7 @@ def _process(run: _Run, file: _File) -> FileOutcome:
         raise  # the disk, not the file: every later file would fail the same way
     except LimitExceededError as exc:
         return FileOutcome(file.source, "skipped", reason=str(exc))
-    except KbError as exc:
+    except (KbError, IndexerError) as exc:
         return FileOutcome(file.source, "error", reason=str(exc))
     except Exception as exc:  # a bug on one odd file must not lose the run: report it by name
         return FileOutcome(file.source, "error", reason=f"internal error: {type(exc).__name__}: {exc}")

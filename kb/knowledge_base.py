@@ -29,12 +29,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from .config import Settings
-from .embedding import Embedder, load_embedder
-from .errors import IndexBusyError, IndexInconsistentError, ModelMismatchError, StorageError
-from .lexicon import Lexicon
-from .store import Store
-from .vectors import VectorIndex
+from kb.config import Settings
+from kb.embedding.embedder import Embedder, load_embedder
+from kb.errors import (
+    IndexBusyError,
+    IndexInconsistentError,
+    ModelMismatchError,
+    StorageError,
+)
+from kb.retrieval.lexicon import Lexicon
+from kb.retrieval.vectors import VectorIndex
+from kb.storage.store import Store
 
 __all__ = ["KnowledgeBase", "INDEX_FORMAT", "write_lock"]
 

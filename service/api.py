@@ -11,17 +11,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, Response, UploadFile
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+)
 
-from kb.access import Level, visible_levels
+from kb.access.levels import Level, visible_levels
 from kb.config import Limits
-from kb.documents import document_detail
-from kb.errors import InvalidQueryError
-from kb.jobs import submit_job
-from kb.search import search as run_search
-from kb.search import validate_filters
-from kb.store import DocumentFilters
-from kb.uploads import UploadTooLargeError
+from kb.errors import InvalidQueryError, UploadTooLargeError
+from kb.jobs.runner import submit_job
+from kb.retrieval.documents import document_detail
+from kb.retrieval.search import search as run_search
+from kb.retrieval.search import validate_filters
+from kb.storage.store import DocumentFilters
 
 from .auth import Caller, current_caller, identify, require_role
 from .models import (

@@ -22,10 +22,16 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kb.config import Settings
-from kb.errors import IndexBusyError, InvalidQueryError, KbError, NotFoundError
-from kb.jobs import JobRunner
+from kb.errors import (
+    IndexBusyError,
+    InvalidQueryError,
+    KbError,
+    NotFoundError,
+    UnsupportedContentError,
+    UploadTooLargeError,
+)
+from kb.jobs.runner import JobRunner
 from kb.knowledge_base import KnowledgeBase
-from kb.uploads import UnsupportedContentError, UploadTooLargeError
 
 from . import api, keys, web
 

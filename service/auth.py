@@ -15,8 +15,8 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from kb.access import LEVELS
-from kb.keys import authenticate, check_role, has_role
+from kb.access.keys import authenticate, check_role, has_role
+from kb.access.levels import LEVELS
 
 __all__ = ["Caller", "ANONYMOUS", "identify", "current_caller", "require_role"]
 

@@ -11,8 +11,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 
-from kb.access import visible_levels
-from kb.keys import create_key, list_keys, revoke_key
+from kb.access.keys import create_key, list_keys, revoke_key
+from kb.access.levels import visible_levels
 
 from .auth import Caller, require_role
 from .models import ApiKeyCreated, ApiKeyOut, ApiKeyRequest, ErrorResponse

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from kb.access import Level
-from kb.keys import DEFAULT_LEVEL, Role
+from kb.access.keys import DEFAULT_LEVEL, Role
+from kb.access.levels import Level
 
 __all__ = ["DocumentRef", "DocumentMetadata", "SearchResult", "SearchResponse", "DocumentSummary", "Reference", "ChunkOut", "CitingDocument",
            "DocumentDetail", "ErrorResponse", "Health", "DocumentPage", "DocumentText", "Stats", "JobFile", "JobProgress",

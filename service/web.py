@@ -22,14 +22,14 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from indexer.normalize import fold
+from indexer.analyzer import fold
 from indexer.read import READERS
-from kb.access import LEVELS
-from kb.documents import document_detail
+from kb.access.levels import LEVELS
 from kb.errors import InvalidQueryError, NotFoundError
-from kb.highlight import highlight_spans, mark
-from kb.search import search as run_search
-from kb.store import DocumentFilters, Store
+from kb.retrieval.documents import document_detail
+from kb.retrieval.highlight import highlight_spans, mark
+from kb.retrieval.search import search as run_search
+from kb.storage.store import DocumentFilters, Store
 
 from .auth import Caller, current_caller
 

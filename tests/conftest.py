@@ -18,12 +18,12 @@ from typing import NamedTuple
 import httpx
 import pytest
 
+from kb.access.keys import create_key
 from kb.config import load_settings
+from kb.embedding.default_model import ensure_default_model
 from kb.indexing import index_paths
-from kb.keys import create_key
 from kb.knowledge_base import KnowledgeBase
-from kb.model_convert import ensure_default_model
-from kb.store import Store
+from kb.storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

@@ -26,14 +26,14 @@ from conftest import BULLETIN, CORPUS, PLAN, running_server
 
 from indexer.front_matter import split_front_matter
 from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
-from kb.access import LEVELS, LevelPolicy, UnknownLevelError, visible_levels
+from kb.access.keys import create_key
+from kb.access.levels import LEVELS, LevelPolicy, UnknownLevelError, visible_levels
 from kb.config import load_settings
 from kb.errors import ConfigError, IndexInconsistentError, KbError, NotFoundError
 from kb.indexing import index_paths
-from kb.keys import create_key
 from kb.knowledge_base import KnowledgeBase
-from kb.search import search
-from kb.store import SCHEMA_VERSION, DocumentFilters, Store
+from kb.retrieval.search import search
+from kb.storage.store import SCHEMA_VERSION, DocumentFilters, Store
 
 DIRECTIVE_TEXT = """---
 access: public

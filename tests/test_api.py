@@ -2,7 +2,6 @@
 
 import httpx
 import pytest
-
 from conftest import BULLETIN
 
 DOCUMENT_FIELDS = {"id", "title", "doc_type", "number", "issuer", "date", "source", "access"}

@@ -7,13 +7,13 @@ import threading
 
 import httpx
 import pytest
-
 from conftest import open_kb
-from kb.backup import backup, restore
+
 from kb.config import load_settings
 from kb.errors import IndexBusyError, SnapshotError
 from kb.knowledge_base import write_lock
-from kb.search import search
+from kb.maintenance.backup import backup, restore
+from kb.retrieval.search import search
 
 QUERIES = ("Chỉ thị 05 yêu cầu gì", "chi thi 05", "tuyên truyền Đại hội Đảng bộ tỉnh", "What does Directive 05 require?")
 

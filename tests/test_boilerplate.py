@@ -3,9 +3,14 @@ from pathlib import Path
 
 import pytest
 
-from indexer.boilerplate import HEADER_LINES, BoilerplateLines, find_boilerplate, line_key
+from indexer.boilerplate import (
+    HEADER_LINES,
+    BoilerplateLines,
+    find_boilerplate,
+    line_key,
+)
 from indexer.model import Span
-from indexer.readers.html import strip_web_furniture
+from indexer.readers.web import strip_web_furniture
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 ADMIN = SHARED / "data" / "admin-docs" / "docs"

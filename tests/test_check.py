@@ -12,17 +12,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import BULLETIN, CORPUS, open_kb
-from kb.backup import backup
-from kb.check import check, check_kb
+
 from kb.config import load_settings
 from kb.errors import IndexBusyError
 from kb.indexing import remove_document
 from kb.knowledge_base import KnowledgeBase, write_lock
-from kb.search import search
-from kb.store import Store
-from kb.vectors import VectorIndex
+from kb.maintenance.backup import backup
+from kb.maintenance.check import check, check_kb
+from kb.retrieval.search import search
+from kb.retrieval.vectors import VectorIndex
+from kb.storage.store import Store
 
 QUERIES = ("Kế hoạch tuyên truyền Đại hội Đảng bộ", "tuyen truyen tren pa no ap phich", "Who signed the plan?")
 

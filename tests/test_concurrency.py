@@ -18,8 +18,8 @@ from conftest import ROOT, running_server, wait_for_job, writable_copy
 from kb.config import load_settings
 from kb.indexing import remove_document
 from kb.knowledge_base import KnowledgeBase
-from kb.query import understand
-from kb.search import legs
+from kb.retrieval.query import understand
+from kb.retrieval.search import legs
 
 ADMIN_DOCS = ROOT.parent / "shared" / "data" / "admin-docs" / "docs"
 UPLOAD_FILES = 16

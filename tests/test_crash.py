@@ -4,12 +4,12 @@ import importlib.util
 import sys
 
 import pytest
-
 from conftest import CORPUS, PLAN, ROOT
+
 from indexer.parse import parse_document
 from indexer.read import read_file
 from kb.config import Limits
-from kb.store import Store
+from kb.storage.store import Store
 
 
 def _harness():

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from conftest import EDITOR_LIMITS, PLAN, wait_for_job
 
-from kb.keys import create_key
-from kb.store import Store
+from kb.access.keys import create_key
+from kb.storage.store import Store
 
 COAST_PLAN = """ĐẢNG BỘ TỈNH BẠC LIÊU
 BAN TUYÊN GIÁO TỈNH ỦY

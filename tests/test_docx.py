@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.readers.docx import read_docx
-from kb.errors import UnreadableFileError
+from indexer.errors import UnreadableFileError
+from indexer.readers.word import read_docx
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 ENCODINGS = SHARED / "data" / "encodings"

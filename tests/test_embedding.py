@@ -13,10 +13,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb import model_convert
-from kb.embedding import BACKENDS, Embedder, TorchRunner, load_embedder, model_fingerprint
+from kb.embedding import default_model as model_convert
+from kb.embedding.default_model import (
+    DEFAULT_MODEL_NAME,
+    REQUIRED_FILES,
+    SourceChecksumError,
+    ensure_default_model,
+)
+from kb.embedding.embedder import (
+    BACKENDS,
+    Embedder,
+    TorchRunner,
+    load_embedder,
+    model_fingerprint,
+)
 from kb.errors import ModelError
-from kb.model_convert import DEFAULT_MODEL_NAME, REQUIRED_FILES, SourceChecksumError, ensure_default_model
 
 pytestmark = pytest.mark.slow
 

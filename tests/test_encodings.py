@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer.decode import decode_text
 from indexer.encodings import (
     MIN_SCORE,
     decode_font_run,
@@ -13,8 +14,7 @@ from indexer.encodings import (
     looks_vietnamese,
     restore_tcvn3_case,
 )
-from indexer.decode import decode_text
-from kb.errors import UnreadableFileError
+from indexer.errors import UnreadableFileError
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "encodings"
 # Variant suffix -> the encoding the reading path must report for it.

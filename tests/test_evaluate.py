@@ -8,17 +8,17 @@ from pathlib import Path
 import pytest
 from conftest import BULLETIN, ROOT
 
-from kb import alqac
-from kb.baseline import BM25Baseline
 from kb.errors import InvalidQueryError
-from kb.evaluate import (
+from kb.evaluation import alqac
+from kb.evaluation.baseline import BM25Baseline
+from kb.evaluation.evaluate import (
     METRICS,
     evaluate_file,
     format_report,
     load_question_set,
     score_ranking,
 )
-from kb.variants import (
+from kb.evaluation.variants import (
     VARIANTS,
     half_accents,
     parse_variants,

@@ -1,6 +1,6 @@
 import pytest
 
-from kb.fusion import min_max, reciprocal_rank, weighted_sum
+from kb.retrieval.fusion import min_max, reciprocal_rank, weighted_sum
 
 
 def test_min_max_spreads_a_narrow_band():
@@ -37,7 +37,7 @@ def test_reciprocal_rank_uses_ranks_only():
 
 def test_fuse_weighs_the_dense_leg_by_how_the_query_was_typed():
     from kb.config import Weights
-    from kb.search import fuse
+    from kb.retrieval.search import fuse
 
     found = {"lexical": [(1, 2.0), (2, 1.0)], "dense": [(2, 0.9), (1, 0.8)]}
     weights = Weights(method="sum", lexical=1.0, phrase=0.0, dense=3.0, dense_unaccented=0.0)
@@ -47,7 +47,7 @@ def test_fuse_weighs_the_dense_leg_by_how_the_query_was_typed():
 
 def test_fuse_counts_the_phrase_leg_with_its_weight():
     from kb.config import Weights
-    from kb.search import fuse
+    from kb.retrieval.search import fuse
 
     found = {"lexical": [(1, 2.0), (2, 1.0)], "phrase": [(2, 5.0), (1, 1.0)]}
     assert fuse(found, Weights(method="sum", lexical=1.0, phrase=2.0), unaccented=False)[0][0] == 2

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from indexer.errors import UnreadableFileError
 from indexer.read import read_file
 from kb.config import Limits
-from kb.errors import UnreadableFileError
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))

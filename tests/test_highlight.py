@@ -1,4 +1,4 @@
-from kb.highlight import highlight_spans, mark
+from kb.retrieval.highlight import highlight_spans, mark
 
 
 def _words(text: str, query: str) -> list[str]:

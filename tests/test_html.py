@@ -5,8 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from indexer.readers.html import looks_like_saved_page, read_html, read_web_markdown, strip_web_furniture
-from kb.errors import UnreadableFileError
+from indexer.errors import UnreadableFileError
+from indexer.readers.web import (
+    looks_like_saved_page,
+    read_html,
+    read_web_markdown,
+    strip_web_furniture,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -5,11 +5,10 @@ import shutil
 
 import numpy as np
 import pytest
-
 from conftest import open_kb
+
 from kb.errors import IndexBusyError, ModelMismatchError, NotFoundError
 from kb.indexing import _vectors, index_paths, remove_document
-
 
 PLAN = "ke-hoach.md"
 PLAN_TEXT = """**KẾ HOẠCH**

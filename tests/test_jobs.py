@@ -13,9 +13,10 @@ from conftest import writable_copy
 from docx import Document
 
 from kb.config import load_settings
-from kb.jobs import JobRunner, submit_job, uploads_dir
-from kb.store import Store
-from kb.uploads import MAX_NAME_BYTES, UnsupportedContentError, check_content, safe_name, unique_names
+from kb.errors import UnsupportedContentError
+from kb.jobs.runner import JobRunner, submit_job, uploads_dir
+from kb.jobs.uploads import MAX_NAME_BYTES, check_content, safe_name, unique_names
+from kb.storage.store import Store
 
 TEXT = "KẾ HOẠCH\nphòng chống dịch bệnh trên đàn gia cầm năm 2022\n\nI. MỤC ĐÍCH\nTiêm phòng vắc xin cho đàn gia cầm.\n"
 

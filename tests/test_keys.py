@@ -17,10 +17,18 @@ import httpx
 import pytest
 from conftest import running_server
 
+from kb.access.keys import (
+    ROLES,
+    KeyRequestError,
+    authenticate,
+    create_key,
+    has_role,
+    list_keys,
+    revoke_key,
+)
 from kb.config import load_settings
 from kb.errors import ConfigError, InvalidQueryError, NotFoundError
-from kb.keys import ROLES, KeyRequestError, authenticate, create_key, has_role, list_keys, revoke_key
-from kb.store import Store
+from kb.storage.store import Store
 
 
 @pytest.fixture

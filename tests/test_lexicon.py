@@ -12,8 +12,8 @@ import pytest
 from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
 from kb.config import load_settings
 from kb.knowledge_base import KnowledgeBase
-from kb.lexicon import MAX_SEGMENTS, Lexicon, tokens
-from kb.query import understand
+from kb.retrieval.lexicon import MAX_SEGMENTS, Lexicon, tokens
+from kb.retrieval.query import understand
 
 WEIGHTS = {"accented": 6.0, "folded": 1.0}
 QUERIES = ["Chỉ thị 05 yêu cầu gì", "chi thi 05 yeu cau gi", "đợt tuyên truyền thứ ba", "Kế hoạch 131-KH/TU",
@@ -195,7 +195,7 @@ def test_top_is_exact_where_it_prunes(monkeypatch):
     """Zipf-distributed syllables over 4,000 passages: rare terms settle the top, common ones are pruned."""
     import random
 
-    from kb import lexicon as module
+    from kb.retrieval import lexicon as module
 
     calls = {"whole": 0, "pruned": 0}
     shares = module._Term.shares

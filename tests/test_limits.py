@@ -20,13 +20,14 @@ from test_docx import make_docx, para
 from test_pdf import make_pdf, report_pages
 
 from indexer.read import read_file
-from indexer.readers.docx import read_docx
-from indexer.readers.html import read_html
 from indexer.readers.pdf import read_pdf
+from indexer.readers.web import read_html
+from indexer.readers.word import read_docx
 from kb.config import Limits, load_settings
-from kb.errors import ConfigError, LimitExceededError, UnreadableFileError
+from indexer.errors import LimitExceededError, UnreadableFileError
+from kb.errors import ConfigError
 from kb.indexing import index_paths
-from kb.search import search
+from kb.retrieval.search import search
 
 GOOD_TEXT = """KẾ HOẠCH
 tuyên truyền chuyển đổi số năm 2021

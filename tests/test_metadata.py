@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from indexer.analyzer import normalize
 from indexer.metadata import document_card, extract_metadata, parse_date
 from indexer.model import DocumentMeta
 from indexer.names import complete_body, issuer_matches, proper_case
-from indexer.normalize import normalize
 from indexer.references import canonical_symbol
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -194,7 +194,7 @@ LAWS = DATA / "laws-txt"
 
 
 def _admin(name: str) -> DocumentMeta:
-    html = pytest.importorskip("indexer.readers.html", reason="the web page reader strips the site's furniture")
+    html = pytest.importorskip("indexer.readers.web", reason="the web page reader strips the site's furniture")
     path = ADMIN / "docs" / name
     if not path.exists():
         pytest.skip(f"{path} is absent: the shared data folder is not mounted")

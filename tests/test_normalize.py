@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from indexer.normalize import fold, fold_char_map, normalize
+from indexer.analyzer import fold, fold_char_map, normalize
 
 
 @pytest.mark.parametrize("a,b", [("hoá", "hóa"), ("thuỷ lợi", "thủy lợi"), ("Uỷ ban", "Ủy ban"), ("khoẻ", "khỏe"),

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from conftest import open_kb
 
+from indexer.errors import UnreadableFileError
 from indexer.read import read_file, walk_files
 from kb.config import Limits
-from kb.errors import UnreadableFileError
 from kb.indexing import index_paths
-from kb.search import search
+from kb.retrieval.search import search
 
 TEXT = "KẾ HOẠCH\ntuyên truyền chuyển đổi số trong cơ quan, đơn vị năm 2021\n"
 OUTSIDE = "a symbolic link to outside the indexed folder"

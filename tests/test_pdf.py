@@ -9,8 +9,8 @@ import pytest
 from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, StreamObject
 
+from indexer.errors import UnreadableFileError
 from indexer.readers.pdf import read_pdf
-from kb.errors import UnreadableFileError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 AN_LE = SHARED / "data" / "docx-pdf" / "court-docs" / "an_le"

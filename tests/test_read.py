@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 
 from indexer.decode import decode_text
+from indexer.errors import UnreadableFileError
 from indexer.read import read_file, walk_files
 from kb.config import Limits
-from kb.errors import UnreadableFileError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 TEXT = "Chỉ thị số 05-CT/TW của Bộ Chính trị\n"

@@ -7,8 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from indexer.normalize import nfc
-from indexer.references import canonical_symbol, citation_forms, extract_references, mask_citations
+from indexer.analyzer import nfc
+from indexer.references import (
+    canonical_symbol,
+    citation_forms,
+    extract_references,
+    mask_citations,
+)
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -6,8 +6,8 @@ import pytest
 from conftest import BULLETIN, PLAN
 
 from kb.errors import InvalidQueryError
-from kb.search import search
-from kb.store import DocumentFilters
+from kb.retrieval.search import search
+from kb.storage.store import DocumentFilters
 
 
 def _first(kb, query, **filters):
@@ -71,7 +71,7 @@ def test_invalid_date_filter_is_refused(corpus_kb):
 
 
 def test_phrases_pair_adjacent_syllables_in_both_columns():
-    from kb.query import understand
+    from kb.retrieval.query import understand
 
     assert understand("Chỉ thị 05").pairs() == [
         ("accented", ("chỉ", "thị")), ("accented", ("thị", "05")), ("folded", ("chi", "thi")), ("folded", ("thi", "05"))]
@@ -83,14 +83,14 @@ def test_phrases_pair_adjacent_syllables_in_both_columns():
     ("chi thi 05 yeu cau gi", True), ("Nguoi xem duoi 16 tuoi duoc xem phim", True),
     ("Chỉ thị 05 yêu cầu gì", False), ("what does Directive 05 require", False), ("Ke hoach 131-KH/TU", True)])
 def test_unaccented_vietnamese_is_told_from_english_and_accented_text(text, expected):
-    from kb.query import understand
+    from kb.retrieval.query import understand
 
     assert understand(text).unaccented_vietnamese is expected
 
 
 def test_a_leg_keeps_exactly_the_best_that_pass_asking_for_more_only_when_it_must(corpus_kb):
     """``_passing`` fetches 2 × n, then 10 × n, then lists what the filter keeps; each step's answer is exact."""
-    from kb.search import _passing
+    from kb.retrieval.search import _passing
 
     plan = DocumentFilters(doc_type="Kế hoạch")
     kept = corpus_kb.store.filtered_chunk_ids(plan)

@@ -4,7 +4,7 @@ import pytest
 
 from indexer.model import Chunk, DocumentMeta, ParsedDocument, Reference, SourceText
 from kb.errors import NotFoundError
-from kb.store import DocumentFilters, Store
+from kb.storage.store import DocumentFilters, Store
 
 
 def _parsed(text: str, meta: DocumentMeta, chunks: list[Chunk]) -> ParsedDocument:
@@ -76,7 +76,7 @@ def test_database_of_another_schema_is_refused_with_instructions(tmp_path):
 
 
 def test_new_database_gets_the_current_schema_version(tmp_path):
-    from kb.store import SCHEMA_VERSION
+    from kb.storage.store import SCHEMA_VERSION
 
     store = Store(tmp_path / "kb.sqlite")
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
@@ -88,7 +88,7 @@ def test_version_3_database_loses_its_full_text_table_and_gains_the_deletion_log
     """Version 3 kept an FTS5 table filled by triggers; kb.lexicon ranks now, from the chunks."""
     import sqlite3
 
-    from kb.store import SCHEMA_VERSION
+    from kb.storage.store import SCHEMA_VERSION
 
     store.close()
     with sqlite3.connect(tmp_path / "kb.sqlite") as conn:

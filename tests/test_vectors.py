@@ -2,7 +2,7 @@ import faiss
 import numpy as np
 import pytest
 
-from kb.vectors import IndexPolicy, VectorIndex
+from kb.retrieval.vectors import IndexPolicy, VectorIndex
 
 
 def _unit(rows: int, dim: int = 8, seed: int = 0) -> np.ndarray:

@@ -28,11 +28,10 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from indexer.analyzer import nfc
+from indexer.errors import UnreadableFileError
+from indexer.limits import ReadingLimits, check_limit
 from indexer.model import SourceText
-from indexer.normalize import nfc
-from indexer.readers.limits import check_limit
-from kb.config import Limits
-from kb.errors import UnreadableFileError
 
 __all__ = ["read_pdf"]
 
@@ -102,7 +101,7 @@ class _Glyphs:
         return abs(y - self.baseline) > 0.7 * max(size, self.size)
 
 
-def read_pdf(path: Path, limits: Limits = Limits()) -> SourceText:
+def read_pdf(path: Path, limits: ReadingLimits = ReadingLimits()) -> SourceText:
     """Read a born-digital PDF into paragraphs (one per line, blank line between), NFC, with page offsets."""
     document = _open(path)
     try:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import pairwise
 
-from indexer.normalize import fold, normalize
+from indexer.analyzer import fold, normalize
 from indexer.references import extract_references
-
-from .lexicon import Phrase, tokens
+from kb.retrieval.lexicon import Phrase, tokens
 
 __all__ = ["Query", "understand"]
 

@@ -15,9 +15,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.normalize import normalize
-
-from .errors import InvalidQueryError
+from indexer.analyzer import normalize
+from kb.errors import InvalidQueryError
 
 __all__ = ["Question", "QuestionSet", "load_jsonl", "judge_snippets"]
 

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from .errors import InvalidQueryError
+from kb.errors import InvalidQueryError
 
 __all__ = ["VARIANTS", "strip_accents", "half_accents", "with_typos", "parse_variants"]
 

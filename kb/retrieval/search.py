@@ -11,14 +11,14 @@ import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from .access import LEVELS
-from .config import Weights
-from .errors import InvalidQueryError
-from .fusion import reciprocal_rank, weighted_sum
-from .knowledge_base import KnowledgeBase
-from .lexicon import Phrase
-from .query import Query, understand
-from .store import DocumentFilters
+from kb.access.levels import LEVELS
+from kb.config import Weights
+from kb.errors import InvalidQueryError
+from kb.knowledge_base import KnowledgeBase
+from kb.retrieval.fusion import reciprocal_rank, weighted_sum
+from kb.retrieval.lexicon import Phrase
+from kb.retrieval.query import Query, understand
+from kb.storage.store import DocumentFilters
 
 __all__ = ["search", "legs", "fuse", "render", "validate_filters", "SearchResponse"]
 

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from indexer.normalize import nfc
+from indexer.analyzer import nfc
+from kb.embedding.default_model import DEFAULT_MODEL_NAME, ensure_default_model
 from kb.errors import ModelError
-from kb.model_convert import DEFAULT_MODEL_NAME, ensure_default_model
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -121,7 +121,7 @@ def load_embedder(model: str | None, models_dir: Path, backend: str = DEFAULT_BA
     fingerprint = model_fingerprint(folder)
     if backend == "torch":
         return Embedder(sentence_model, name, fingerprint)
-    from .onnx_int8 import RECIPE, OnnxInt8Runner, ensure_int8_graph
+    from kb.embedding.onnx_int8 import RECIPE, OnnxInt8Runner, ensure_int8_graph
 
     graph = ensure_int8_graph(sentence_model, folder, fingerprint, Path(models_dir))
     runner = OnnxInt8Runner(sentence_model, graph)

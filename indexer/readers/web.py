@@ -24,12 +24,11 @@ from pathlib import Path
 import lxml.html
 from lxml import etree
 
-from indexer.model import SourceText
-from indexer.normalize import nfc
+from indexer.analyzer import nfc
 from indexer.decode import decode_text, read_text_file
-from indexer.readers.limits import check_limit
-from kb.config import Limits
-from kb.errors import LimitExceededError, UnreadableFileError
+from indexer.errors import LimitExceededError, UnreadableFileError
+from indexer.limits import ReadingLimits, check_limit
+from indexer.model import SourceText
 
 __all__ = ["looks_like_saved_page", "read_html", "read_web_markdown", "strip_web_furniture"]
 
@@ -372,7 +371,7 @@ def _depth(root: etree._Element) -> int:
     return deepest
 
 
-def _parse(markup: str, limits: Limits) -> etree._Element:
+def _parse(markup: str, limits: ReadingLimits) -> etree._Element:
     """The page's tree, refused when it nests deeper than the limit.
 
     libxml2 stops at a fixed depth (256, or 2048 with ``huge_tree``) and
@@ -392,7 +391,7 @@ def _parse(markup: str, limits: Limits) -> etree._Element:
     return document
 
 
-def _page_lines(markup: str, limits: Limits) -> list[str]:
+def _page_lines(markup: str, limits: ReadingLimits) -> list[str]:
     """The lines of the page's main text, chrome removed."""
     document = _parse(markup, limits)
     root = _main_root(document)
@@ -403,7 +402,7 @@ def _page_lines(markup: str, limits: Limits) -> list[str]:
     return out.lines
 
 
-def read_html(path: Path, limits: Limits = Limits()) -> SourceText:
+def read_html(path: Path, limits: ReadingLimits = ReadingLimits()) -> SourceText:
     """The main text of a saved web page: one line per paragraph, heading, list item or table row."""
     markup, encoding = _decode_html(path.read_bytes())
     text = nfc("\n".join(_page_lines(markup, limits)))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 
-from .errors import ConfigError, InvalidQueryError
+from kb.errors import ConfigError, InvalidQueryError
 
 __all__ = ["Level", "LEVELS", "FOLDER_FILE", "UnknownLevelError", "visible_levels", "check_level", "LevelPolicy"]
 

@@ -39,12 +39,18 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .config import Settings
-from .errors import IndexBusyError, IndexInconsistentError, ModelError, ModelMismatchError, NotFoundError
-from .knowledge_base import KnowledgeBase
-from .model_convert import DEFAULT_MODEL_NAME
-from .store import SCHEMA_VERSION
-from .vectors import VectorIndex
+from kb.config import Settings
+from kb.embedding.default_model import DEFAULT_MODEL_NAME
+from kb.errors import (
+    IndexBusyError,
+    IndexInconsistentError,
+    ModelError,
+    ModelMismatchError,
+    NotFoundError,
+)
+from kb.knowledge_base import KnowledgeBase
+from kb.retrieval.vectors import VectorIndex
+from kb.storage.store import SCHEMA_VERSION
 
 __all__ = ["CheckReport", "Finding", "check", "check_kb", "leftover_files"]
 

@@ -35,10 +35,9 @@ from indexer.encodings import (
     font_encoding,
     looks_vietnamese,
 )
+from indexer.errors import UnreadableFileError
+from indexer.limits import ReadingLimits, check_limit
 from indexer.model import SourceText
-from indexer.readers.limits import check_limit
-from kb.config import Limits
-from kb.errors import UnreadableFileError
 
 __all__ = ["read_docx"]
 
@@ -79,7 +78,7 @@ _ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "x
           (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
 
 
-def read_docx(path: Path, limits: Limits = Limits()) -> SourceText:
+def read_docx(path: Path, limits: ReadingLimits = ReadingLimits()) -> SourceText:
     """Read a Word file into one line per paragraph (table cells included), NFC."""
     parts = _open(path, limits)
     reader = _BodyReader(parts)
@@ -100,7 +99,7 @@ class _Parts:
     numbering: _Element | None
 
 
-def _open(path: Path, limits: Limits) -> _Parts:
+def _open(path: Path, limits: ReadingLimits) -> _Parts:
     """The document's parts, or ``UnreadableFileError`` saying what kind of file it really is."""
     with path.open("rb") as file:
         if file.read(len(_OLE_MAGIC)) == _OLE_MAGIC:
@@ -116,7 +115,7 @@ def _open(path: Path, limits: Limits) -> _Parts:
         raise UnreadableFileError(f"not a valid Word file: {_reason(exc)}") from exc
 
 
-def _check_package(path: Path, limits: Limits) -> None:
+def _check_package(path: Path, limits: ReadingLimits) -> None:
     """Refuse a zip bomb from the zip's directory, then prove the directory true before python-docx unzips.
 
     The directory gives each part's size, so a package that would unzip to

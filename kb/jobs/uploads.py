@@ -17,11 +17,11 @@ import zipfile
 from pathlib import Path
 
 from indexer.decode import decode_text
+from indexer.errors import UnreadableFileError
 from indexer.read import READERS, unsupported_reason
+from kb.errors import UnsupportedContentError
 
-from .errors import KbError, UnreadableFileError
-
-__all__ = ["UnsupportedContentError", "UploadTooLargeError", "safe_name", "unique_names", "check_content",
+__all__ = ["safe_name", "unique_names", "check_content",
            "MAX_NAME_BYTES"]
 
 MAX_NAME_BYTES = 200  # file systems allow 255 bytes; a Vietnamese letter takes up to 3 in UTF-8
@@ -29,14 +29,6 @@ _KINDS = {".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html", ".txt
 _KIND_NAMES = {"docx": "a Word document (.docx)", "pdf": "a PDF", "html": "an HTML page", "text": "plain text"}
 _HTML_TAG = re.compile(rb"<(!doctype\s+html|html|head|body|div|p|table|meta|title)[\s>/]", re.IGNORECASE)
 _SNIFF_BYTES = 64 * 1024
-
-
-class UnsupportedContentError(KbError):
-    """An upload whose bytes are not what its name says, or of a type kb cannot read."""
-
-
-class UploadTooLargeError(KbError):
-    """An uploaded file or request over the configured size limits (``kb.config.Limits``)."""
 
 
 def _keep(char: str) -> bool:

@@ -28,14 +28,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
-
-from .config import Settings
-from .embedding import model_fingerprint
-from .errors import IndexInconsistentError, InvalidQueryError
-from .knowledge_base import KnowledgeBase
-from .model_convert import ensure_default_model
-from .questions import Question, QuestionSet
-from .store import SCHEMA_VERSION, matching_text
+from kb.config import Settings
+from kb.embedding.default_model import ensure_default_model
+from kb.embedding.embedder import model_fingerprint
+from kb.errors import IndexInconsistentError, InvalidQueryError
+from kb.evaluation.questions import Question, QuestionSet
+from kb.knowledge_base import KnowledgeBase
+from kb.storage.store import SCHEMA_VERSION, matching_text
 
 __all__ = ["load_laws", "law_document", "load_questions", "article_of", "open_index", "PASSAGES_NAME"]
 

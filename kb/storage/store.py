@@ -29,11 +29,10 @@ from pathlib import Path
 
 import sqlite_utils
 
+from indexer.analyzer import fold, normalize
 from indexer.model import Chunk, ParsedDocument
-from indexer.normalize import fold, normalize
-
-from .access import LEVELS, check_level, visible_levels
-from .errors import IndexInconsistentError, NotFoundError
+from kb.access.levels import LEVELS, check_level, visible_levels
+from kb.errors import IndexInconsistentError, NotFoundError
 
 __all__ = ["Store", "DocumentFilters", "copy_database"]
 

@@ -26,11 +26,11 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .check import CheckReport, check
-from .config import Settings
-from .errors import NotFoundError, SnapshotError
-from .knowledge_base import write_lock
-from .store import copy_database
+from kb.config import Settings
+from kb.errors import NotFoundError, SnapshotError
+from kb.knowledge_base import write_lock
+from kb.maintenance.check import CheckReport, check
+from kb.storage.store import copy_database
 
 __all__ = ["BackupReport", "backup", "restore"]
 

@@ -14,7 +14,7 @@ import re
 
 from rank_bm25 import BM25Okapi
 
-from indexer.normalize import fold
+from indexer.analyzer import fold
 
 __all__ = ["BM25Baseline", "syllables", "DESCRIPTION"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from indexer.normalize import fold, nfc, normalize
+from indexer.analyzer import fold, nfc, normalize
 
 __all__ = ["highlight_spans", "mark"]
 

@@ -34,12 +34,12 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .config import Settings
-from .errors import IndexBusyError, InvalidQueryError, KbError, NotFoundError
-from .indexing import FileOutcome, index_paths
-from .knowledge_base import KnowledgeBase
-from .store import Store
-from .uploads import check_content, unique_names
+from kb.config import Settings
+from kb.errors import IndexBusyError, InvalidQueryError, KbError, NotFoundError
+from kb.indexing import FileOutcome, index_paths
+from kb.jobs.uploads import check_content, unique_names
+from kb.knowledge_base import KnowledgeBase
+from kb.storage.store import Store
 
 __all__ = ["JOB_STATUSES", "JobRunner", "submit_job", "uploads_dir", "remove_upload"]
 
@@ -47,7 +47,7 @@ JOB_STATUSES = ("queued", "running", "done", "failed")
 POLL_SECONDS = 2.0  # how soon a runner notices a job queued by another process
 SAVE_SECONDS = 2.0  # the longest a committed document waits for its vectors to reach the file
 STOP_SECONDS = 10.0  # how long a stopping server waits for the file being indexed
-log = logging.getLogger("kb.jobs")
+log = logging.getLogger("kb.jobs.runner")
 
 
 def uploads_dir(home: Path) -> Path:

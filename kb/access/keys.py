@@ -22,9 +22,9 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from .access import check_level
-from .errors import InvalidQueryError, NotFoundError
-from .store import Store
+from kb.access.levels import check_level
+from kb.errors import InvalidQueryError, NotFoundError
+from kb.storage.store import Store
 
 __all__ = ["Role", "ROLES", "DEFAULT_LEVEL", "ApiKey", "KeyRequestError", "check_role", "has_role", "create_key", "list_keys",
            "revoke_key", "authenticate"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .access import LEVELS
-from .knowledge_base import KnowledgeBase
+from kb.access.levels import LEVELS
+from kb.knowledge_base import KnowledgeBase
 
 __all__ = ["document_detail"]
 

@@ -19,14 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import alqac
-from .baseline import DESCRIPTION as BM25_DESCRIPTION
-from .baseline import BM25Baseline
-from .config import Settings
-from .errors import InvalidQueryError
-from .knowledge_base import KnowledgeBase
-from .questions import QuestionSet, load_jsonl
-from .variants import VARIANTS
+from kb.config import Settings
+from kb.errors import InvalidQueryError
+from kb.evaluation import alqac
+from kb.evaluation.baseline import DESCRIPTION as BM25_DESCRIPTION
+from kb.evaluation.baseline import BM25Baseline
+from kb.evaluation.questions import QuestionSet, load_jsonl
+from kb.evaluation.variants import VARIANTS
+from kb.knowledge_base import KnowledgeBase
 
 __all__ = ["METRICS", "score_ranking", "load_question_set", "evaluate_file", "format_report"]
 
@@ -72,7 +72,7 @@ def _kb_system(kb: KnowledgeBase | None, api: str | None, fetch: int) -> System:
         client = httpx.Client(base_url=api, timeout=60)
         return System("kb", lambda q: client.get("/api/search", params={"q": q, "k": fetch}).raise_for_status()
                       .json()["results"])
-    from .search import search
+    from kb.retrieval.search import search
 
     assert kb is not None
     return System("kb", lambda q: search(kb, q, fetch)["results"])
@@ -80,7 +80,7 @@ def _kb_system(kb: KnowledgeBase | None, api: str | None, fetch: int) -> System:
 
 def _bm25_system(kb: KnowledgeBase, fetch: int) -> System | None:
     """BM25 over the passages of ``kb``'s store, rendered like kb's results; None for an empty index."""
-    from .search import render
+    from kb.retrieval.search import render
 
     passages = kb.store.all_chunk_texts()
     if not passages:
