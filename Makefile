@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 KB := $(VENV)/bin/kb
 export KB_HOME ?= $(CURDIR)/.kb
 
-.PHONY: setup run index serve test bench eval clean
+.PHONY: setup run index serve lint test bench eval clean
 
 setup: $(VENV)/.installed
 
@@ -28,7 +28,13 @@ serve: setup
 
 run: index serve
 
-test: setup
+# The linters first: ruff, mypy, then the import contract (the layers, pyproject.toml).
+lint: setup
+	$(VENV)/bin/ruff check kb indexer service tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
+
+test: lint
 	$(PY) -m pytest -q
 
 eval: setup
