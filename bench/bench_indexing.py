@@ -63,9 +63,9 @@ def index_run(folder: Path, home: Path, model: Path, backend: str) -> tuple[list
     """Index the folder, print the figures, return the passages it embedded."""
     os.environ["KB_BACKEND"] = backend
     kb = KnowledgeBase(load_settings(home, str(model)))
-    kb.embedder  # noqa: B018 - load the model (and build its int8 graph) outside the timing
+    kb.open_embedder()  # load the model (and build its int8 graph) outside the timing
     report, total = timed(lambda: index_paths(kb, [folder]))
-    texts = [text for _, text in kb.store.all_chunk_texts()]
+    texts = [text for _, text in kb.store.chunks.all_texts()]
     kb.close()
     stages = report.seconds
     print(f"kb index end to end ({backend:9})          {total:8.1f} s  {len(texts) / total:6.1f} passages/s; "

@@ -55,7 +55,9 @@ from kb.knowledge_base import INDEX_FORMAT, KnowledgeBase
 from kb.retrieval.query import understand
 from kb.retrieval.search import search
 from kb.retrieval.vectors import IndexPolicy, VectorIndex
-from kb.storage.store import DocumentFilters, Store, copy_database
+from kb.storage.database import copy_database
+from kb.storage.filters import DocumentFilters
+from kb.storage.store import Store
 
 REAL = 200_000  # passages embedded by the real model
 DOC_SIZE = 50
@@ -169,7 +171,7 @@ def _threads(count: int) -> Iterator[None]:
         faiss.omp_set_num_threads(1)
 
 
-# -- building an index folder directly through kb.store and kb.vectors ------------------------------
+# -- building an index folder directly through kb.store and kb.open_vectors() ------------------------------
 def _documents_metadata() -> list[dict]:
     return json.loads((SHARED / "data" / "admin-docs" / "metadata.json").read_text(encoding="utf-8"))
 
@@ -217,7 +219,7 @@ def _complete(home: Path) -> bool:
         return False
     store = Store(home / "kb.sqlite")
     try:
-        return store.get_meta("bench_complete") is not None
+        return store.db.get_meta("bench_complete") is not None
     finally:
         store.close()
 
@@ -240,18 +242,18 @@ def add_documents(folder: Path, size: int, home: Path) -> None:
     start = time.perf_counter()
     documents = math.ceil(size / DOC_SIZE)
     for first in range(0, documents, 500):  # one transaction per 500 documents
-        with store.transaction():
+        with store.db.transaction():
             for number in range(first, min(documents, first + 500)):
                 rows = range(number * DOC_SIZE, min(size, (number + 1) * DOC_SIZE))
                 parsed = synthetic_document(number, [scale_data.derived_passage(real, r) for r in rows], catalogue)
                 access = LEVELS[1] if number % HIDDEN_EVERY == HIDDEN_EVERY - 1 else LEVELS[0]
-                _, ids = store.add_document(parsed, path=str(parsed.source.path), source=str(parsed.source.path),
+                _, ids = store.documents.add(parsed, path=str(parsed.source.path), source=str(parsed.source.path),
                                             content_hash=f"synthetic-{number}", access=access)
                 assert ids == [r + 1 for r in rows], "chunk ids must follow the rows (a fresh database)"
         if first % 10_000 == 0:
             print(f"  sqlite: {min(size, (first + 500) * DOC_SIZE):>9,} passages  {time.perf_counter() - start:7.1f} s",
                   flush=True)
-    store.set_meta("bench_complete", str(size))
+    store.db.set_meta("bench_complete", str(size))
     seconds = time.perf_counter() - start
     store.close()
     print(f"SQLite {home}: {size:,} passages in {documents:,} documents, {seconds:.0f} s "
@@ -275,14 +277,14 @@ def extend(folder: Path, size: int, home: Path) -> None:
     real = scale_data.passage_sentences(folder, REAL)
     forms = {sentence: (normalize(sentence), fold(sentence)) for passage in real for sentence in passage}
     store = Store(home / "kb.sqlite")
-    db = store.db.conn
+    db = store.db.connection().conn
     documents = REAL // DOC_SIZE
     assert db.execute("SELECT max(id), count(*) FROM documents").fetchone() == (documents, documents)
     columns = "document_id, ordinal, kind, section, issuer, char_start, char_end, page"
     sources = db.execute(f"SELECT {columns} FROM chunks ORDER BY id").fetchall()
     for first in range(REAL, size, REAL):
         shift = first // REAL
-        with store.transaction():
+        with store.db.transaction():
             fields = ("format, encoding, title, doc_type, number, issuer, issuer_parent, signer, signer_position, "
                       "place, date, subject, garbled_chars, indexed_at, access")
             db.execute(f"INSERT INTO documents (id, path, source, content_hash, {fields}) SELECT id + ?, path || '#' || ?, source, content_hash || '#' || ?, "
@@ -304,7 +306,7 @@ def extend(folder: Path, size: int, home: Path) -> None:
             db.execute("INSERT INTO chunk_refs (chunk_id, key, full_key, printed, is_self) SELECT chunk_id + ?, key, full_key, printed, is_self FROM chunk_refs "
                        "WHERE chunk_id <= ?", [shift * REAL, REAL])
         print(f"  sqlite: {min(size, first + REAL):>9,} passages  {time.perf_counter() - start:7.1f} s", flush=True)
-    store.set_meta("bench_complete", str(size))
+    store.db.set_meta("bench_complete", str(size))
     store.close()
     seconds = time.perf_counter() - start
     print(f"SQLite {home}: {size:,} passages, {seconds:.0f} s ({size - REAL:,} derived ones bulk-inserted "
@@ -360,31 +362,31 @@ def _sizes(home: Path, size: int) -> None:
 def traced(store: Store) -> Iterator[list[str]]:
     """Every SQL statement the block's store calls run, with their parameters inlined (for EXPLAIN)."""
     statements: list[str] = []
-    store.db.conn.set_trace_callback(statements.append)
+    store.db.connection().conn.set_trace_callback(statements.append)
     try:
         yield statements
     finally:
-        store.db.conn.set_trace_callback(None)
+        store.db.connection().conn.set_trace_callback(None)
 
 
 def query_plans(home: Path) -> None:
     """``EXPLAIN QUERY PLAN`` of the statements one search runs (anonymous caller, and with a filter).
 
-    The lexical legs run no SQL of their own: ``kb.lexicon`` asks SQLite what
+    The lexical legs run no SQL of their own: ``kb.lexicon.current()`` asks SQLite what
     changed (``lexicon_state``) and reads only chunks added or deleted since.
     """
     store = Store(home / "kb.sqlite")
     query = understand("Chỉ thị 05 về trách nhiệm của cơ quan nhà nước")
     typed = DocumentFilters(doc_type="Quyết định", access=LEVELS[0])
-    _, last_chunk, last_deletion = store.lexicon_state()
+    _, last_chunk, last_deletion = store.chunks.lexicon_state()
     calls = {
-        "hides_documents (per request)": lambda: store.hides_documents(LEVELS[0]),
-        "lexicon_state (per request)": store.lexicon_state,
-        "chunks added since the lexicon looked": lambda: list(store.chunk_columns(last_chunk - 5, last_chunk)),
-        "chunks deleted since": lambda: store.deleted_chunks(last_deletion, last_deletion + 5),
-        "reference_hits": lambda: store.reference_hits(query.keys, query.full_keys),
-        "filtered ids among candidates": lambda: store.existing_chunk_ids(list(range(1, 61)), typed),
-        "hits (rendering)": lambda: store.hits(list(range(1, 21)), LEVELS[0]),
+        "hides_documents (per request)": lambda: store.documents.hides_any(LEVELS[0]),
+        "lexicon_state (per request)": store.chunks.lexicon_state,
+        "chunks added since the lexicon looked": lambda: list(store.chunks.columns(last_chunk - 5, last_chunk)),
+        "chunks deleted since": lambda: store.chunks.deleted(last_deletion, last_deletion + 5),
+        "reference_hits": lambda: store.chunks.citing(query.keys, query.full_keys),
+        "filtered ids among candidates": lambda: store.chunks.existing(list(range(1, 61)), typed),
+        "hits (rendering)": lambda: store.chunks.hits(list(range(1, 21)), LEVELS[0]),
     }
     print("\nEXPLAIN QUERY PLAN of a search's statements:")
     for name, call in calls.items():
@@ -402,17 +404,17 @@ def query_plans(home: Path) -> None:
 def lexicon_figures(home: Path, size: int) -> None:
     """Building the lexical index from SQLite, reading its snapshot, its memory, and the two legs' time."""
     kb = KnowledgeBase(load_settings(home))
-    if not kb.lexicon_path.exists():
+    if not kb.lexicon.path.exists():
         built = timed(kb.refresh_lexicon) / 1000
         print(f"\nlexicon built from {size:,} chunks in {built:.1f} s")
     kb.close()
     kb = KnowledgeBase(load_settings(home))
-    loaded = timed(lambda: kb.lexicon) / 1000
-    lexicon = kb.lexicon
+    loaded = timed(lambda: kb.lexicon.current()) / 1000
+    lexicon = kb.lexicon.current()
     arrays = [lexicon.lengths, lexicon.alive] + [getattr(s, f) for segments in lexicon.segments.values()
                                                   for s in segments for f in ("keys", "starts", "chunks", "counts")]
     memory = sum(a.nbytes for a in arrays)
-    print(f"\nlexicon: snapshot {kb.lexicon_path.stat().st_size / 2**20:,.1f} MiB read in {loaded:.2f} s; "
+    print(f"\nlexicon: snapshot {kb.lexicon.path.stat().st_size / 2**20:,.1f} MiB read in {loaded:.2f} s; "
           f"arrays {memory / 2**20:,.1f} MiB ({memory / size:,.0f} B/passage), vocabulary {len(lexicon.vocabulary):,}")
     weights = {"accented": 6.0, "folded": 1.0}
     for text in ("trách nhiệm của người đứng đầu trong công tác tuyên truyền", "Chỉ thị 05 yêu cầu gì",
@@ -431,7 +433,7 @@ def lexicon_figures(home: Path, size: int) -> None:
 def profile(home: Path, queries: list[str]) -> None:
     """cProfile of in-process searches (vectors cached, repeated queries): where per-request time goes."""
     kb = KnowledgeBase(load_settings(home))
-    kb.vectors  # noqa: B018 - load (and check) the vector file outside the profile
+    kb.open_vectors()  # load (and check) the vector file outside the profile
     for q in queries:
         search(kb, q, 10, DocumentFilters(access=LEVELS[0]))
     profiler = cProfile.Profile()

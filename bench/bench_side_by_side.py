@@ -63,7 +63,7 @@ def timed_seconds(call: Callable[[], object]) -> float:
 def index_kb(home: Path, models: Path, backend: str, paths: list[Path]) -> tuple[KnowledgeBase, float, dict]:
     (home / "models").symlink_to(models, target_is_directory=True)
     kb = KnowledgeBase(replace(load_settings(home), backend=backend))
-    kb.embedder  # noqa: B018 - load the model (and build the int8 graph) outside the timing
+    kb.open_embedder()  # load the model (and build the int8 graph) outside the timing
     report = None
 
     def run() -> None:
@@ -142,7 +142,7 @@ def main() -> None:
             print(f"kb ({backend}): {files} files, {stages.pop('chunks')} passages + {files} document cards "
                   f"in {seconds:.1f} s; by stage: " + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()))
         kb = next(iter(kbs.values()))
-        passages = kb.store.all_chunk_texts()
+        passages = kb.store.chunks.all_texts()
         shown = partial(render, kb, k=10)  # every system's hits are shown, and judged, as kb shows its own
 
         embeddings, seconds = index_txtai(Path(tmp), model, passages)

@@ -172,7 +172,7 @@ def _documents(settings: Settings) -> int:
         return 0
     kb = KnowledgeBase(settings)
     try:
-        return len(kb.store.documents())
+        return len(kb.store.documents.listing())
     finally:
         kb.close()
 
@@ -187,8 +187,8 @@ def snapshot(settings: Settings) -> dict:
     """What two indexes of the same folder must share: documents, chunk count, answers."""
     kb = KnowledgeBase(settings)
     try:
-        documents = sorted((d["source"], d["title"], d["number"], d["date"], d["chunks"]) for d in kb.store.documents())
-        return {"documents": documents, "chunks": len(kb.store.all_chunk_ids()), "answers": answers(kb),
+        documents = sorted((d["source"], d["title"], d["number"], d["date"], d["chunks"]) for d in kb.store.documents.listing())
+        return {"documents": documents, "chunks": len(kb.store.chunks.all_ids()), "answers": answers(kb),
                 "check": check_kb(kb).ok}
     finally:
         kb.close()

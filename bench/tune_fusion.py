@@ -100,7 +100,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for path in args.questions or DEFAULT_SETS:
             qset, kb = open_set(path, Path(tmp))
-            ids = sorted(kb.store.all_chunk_ids())
+            ids = sorted(kb.store.chunks.all_ids())
             results_of = {r["_id"]: r for r in _with_ids(render(kb, [(i, 0.0) for i in ids], len(ids)), ids)}
             for lexical in lexical_grid():
                 cases = asked(qset, kb, variants, lexical)

@@ -120,7 +120,7 @@ def search(
 ) -> None:
     """Search passages; each comes with its document, number, date and issuing body."""
     from kb.retrieval.search import search as run_search
-    from kb.storage.store import DocumentFilters
+    from kb.storage.filters import DocumentFilters
 
     kb = _open(home, model)
     response = run_search(kb, query, k, DocumentFilters(doc_type, issuer, since, until, number, access=access))
@@ -167,9 +167,9 @@ def show(doc_id: int, access: ViewOption = LEVELS[-1], home: HomeOption = None, 
 @app.command()
 def documents(access: ViewOption = LEVELS[-1], home: HomeOption = None, as_json: JsonOption = False) -> None:
     """List the indexed documents."""
-    from kb.storage.store import DocumentFilters
+    from kb.storage.filters import DocumentFilters
 
-    rows = _open(home).store.documents(DocumentFilters(access=access))
+    rows = _open(home).store.documents.listing(DocumentFilters(access=access))
     if as_json:
         _print_json(rows)
         return
@@ -183,9 +183,7 @@ def documents(access: ViewOption = LEVELS[-1], home: HomeOption = None, as_json:
 @app.command()
 def remove(doc_id: int, home: HomeOption = None, model: ModelOption = None) -> None:
     """Remove a document, its passages and their vectors from the index."""
-    from kb.indexing import remove_document
-
-    document = remove_document(_open(home, model), doc_id)
+    document = _open(home, model).remove_document(doc_id)
     console.print(f"Removed document {doc_id}: {escape(document['title'] or document['source'])}")
 
 
@@ -193,7 +191,7 @@ def remove(doc_id: int, home: HomeOption = None, model: ModelOption = None) -> N
 def stats(home: HomeOption = None, as_json: JsonOption = False) -> None:
     """Counts of documents, passages and references, and the last indexing run's problems."""
     kb = _open(home)
-    figures = kb.store.stats() | {"home": str(kb.settings.home), "model": kb.recorded_model}
+    figures = kb.store.stats.summary() | {"home": str(kb.settings.home), "model": kb.read_recorded_model()}
     if as_json:
         _print_json(figures)
         return

@@ -1,9 +1,10 @@
 """Indexing files into a knowledge base: walk, read, parse, embed, write — and report.
 
 A broken file never stops a run: it is recorded in the report with its
-reason and the run goes on.  Per file, the SQLite transaction (old version out,
-new version in) commits before the vectors change; the vector file is saved
-every ``SAVE_EVERY`` files and at the end.  An interrupted run therefore leaves
+reason and the run goes on.  Each file is written by
+``KnowledgeBase.add_document`` (old version out, new version in, one
+transaction, then the vectors); the vector file is saved every
+``SAVE_EVERY`` files and at the end.  An interrupted run therefore leaves
 committed chunks without vectors at worst, which the next open mends.
 """
 
@@ -27,10 +28,11 @@ from indexer.parse import parse_document
 from indexer.read import read_file, unsupported_reason, walk_files
 from kb.access.levels import FOLDER_FILE, LevelPolicy
 from kb.errors import KbError, NotFoundError, StorageError
-from kb.knowledge_base import SAVE_LEXICON_AFTER, KnowledgeBase
-from kb.storage.store import matching_text, text_hash
+from kb.knowledge_base import KnowledgeBase
+from kb.retrieval.lexicon_sync import SAVE_LEXICON_AFTER
+from kb.storage.chunks import matching_text, text_hash
 
-__all__ = ["FileOutcome", "IndexReport", "index_paths", "remove_document", "report_dict"]
+__all__ = ["FileOutcome", "IndexReport", "index_paths", "report_dict"]
 
 SAVE_EVERY = 25
 BOILERPLATE_MIN_FILES = 5  # fewer files than this cannot tell a repeated notice from chance
@@ -171,10 +173,10 @@ def _index_file(run: _Run, file: _File) -> FileOutcome:
         access = run.levels.level(path, file.root, values)
         content_hash = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
         key = str(path.resolve())
-        previous = kb.store.document_hash(key)
+        previous = kb.store.documents.hash_of(key)
     if previous and previous[1] == content_hash:
         if not run.dry_run:  # the text is the same, its level may not be (a kb.toml changed)
-            kb.store.set_access(previous[0], access)
+            kb.store.documents.set_access(previous[0], access)
         return FileOutcome(source, "unchanged", document_id=previous[0], access=access)
     with run.timer("chunking"):
         parsed = parse_document(document, run.boilerplate)
@@ -186,12 +188,9 @@ def _index_file(run: _Run, file: _File) -> FileOutcome:
     with run.timer("embedding"):
         vectors = _vectors(kb, [matching_text(c.section, c.text) for c in parsed.chunks])
     with run.timer("writing"):
-        with kb.storing(), kb.store.transaction():
-            old_ids = kb.store.delete_document(previous[0]) if previous else []
-            outcome.document_id, chunk_ids = kb.store.add_document(
-                parsed, path=key, source=source, content_hash=content_hash, access=access)
-        kb.vectors.remove(old_ids)
-        kb.vectors.add(chunk_ids, vectors)
+        outcome.document_id, _ = kb.add_document(
+            parsed, path=key, source=source, content_hash=content_hash, access=access, vectors=vectors,
+            replacing=previous[0] if previous else None, save=False)
     return outcome
 
 
@@ -202,18 +201,19 @@ def _vectors(kb: KnowledgeBase, texts: list[str]) -> np.ndarray:
     .docx and as .txt: only what is new goes through the model.
     """
     hashes = [text_hash(t) for t in texts]
-    present = kb.vectors.ids()
-    known = {h: i for h, i in kb.store.chunks_by_text_hash(sorted(set(hashes))).items() if i in present}
+    index = kb.open_vectors()
+    present = index.ids()
+    known = {h: i for h, i in kb.store.chunks.by_text_hash(sorted(set(hashes))).items() if i in present}
     first_of = {h: n for n, h in reversed(list(enumerate(hashes)))}  # a passage repeated in the file: once
     new = sorted(n for h, n in first_of.items() if h not in known)
-    vectors = np.empty((len(texts), kb.vectors.dimension), dtype="float32")
+    vectors = np.empty((len(texts), index.dimension), dtype="float32")
     if new:
-        vectors[new] = kb.embedder.encode_passages([texts[n] for n in new])
+        vectors[new] = kb.open_embedder().encode_passages([texts[n] for n in new])
     copies = [n for n, h in enumerate(hashes) if h not in known and first_of[h] != n]
     vectors[copies] = vectors[[first_of[hashes[n]] for n in copies]]
     reused = [n for n in range(len(texts)) if hashes[n] in known]
     if reused:
-        vectors[reused] = kb.vectors.get([known[hashes[n]] for n in reused])
+        vectors[reused] = index.get([known[hashes[n]] for n in reused])
     return vectors
 
 
@@ -229,14 +229,14 @@ def _process(run: _Run, file: _File) -> FileOutcome:
         return FileOutcome(file.source, "skipped", reason=str(exc))
     except (KbError, IndexerError) as exc:
         return FileOutcome(file.source, "error", reason=str(exc))
-    except Exception as exc:  # a bug on one odd file must not lose the run: report it by name
+    except Exception as exc:  # noqa: BLE001 - a bug on one odd file must not lose the run: report it by name
         return FileOutcome(file.source, "error", reason=f"internal error: {type(exc).__name__}: {exc}")
 
 
 def _each_file(run: _Run, files: list[_File], on_file: ProgressCallback | None) -> None:
     for done, file in enumerate(files, start=1):
         run.report.files.append(_process(run, file))
-        if not run.dry_run and run.kb.vectors.dirty and done % SAVE_EVERY == 0:
+        if not run.dry_run and done % SAVE_EVERY == 0:
             run.kb.save_vectors()
         if on_file:
             on_file(run.report.files[-1], done, len(files))
@@ -263,30 +263,18 @@ def index_paths(
         _each_file(run, files, on_file)
         return run.report
     with kb.writing():
-        kb.vectors  # noqa: B018 - open (and mend) the vector file before writing to it
+        kb.open_vectors()  # opened (and mended) before the first file is written
         try:
             _each_file(run, files, on_file)
         finally:  # also when interrupted (Ctrl-C): the files committed so far keep their vectors
-            if kb.vectors.dirty:
-                with run.timer("writing"):
-                    kb.save_vectors()
-        if run.report.chunks >= SAVE_LEXICON_AFTER or not kb.lexicon_path.exists():
+            with run.timer("writing"):
+                kb.save_vectors()
+        if run.report.chunks >= SAVE_LEXICON_AFTER or not kb.lexicon.path.exists():
             with run.timer("writing"):  # here, so that the next search need not tokenise all this run added
-                kb.refresh_lexicon()
+                kb.lexicon.refresh()
         with kb.storing():
-            kb.store.set_meta("last_run", json.dumps(run.report.summary(), ensure_ascii=False))
+            kb.store.db.set_meta("last_run", json.dumps(run.report.summary(), ensure_ascii=False))
     return run.report
-
-
-def remove_document(kb: KnowledgeBase, doc_id: int) -> dict:
-    """Delete a document and its vectors; return what it was."""
-    with kb.writing():
-        document = kb.store.document(doc_id)
-        with kb.store.transaction():
-            chunk_ids = kb.store.delete_document(doc_id)
-        kb.vectors.remove(chunk_ids)
-        kb.save_vectors()
-    return document
 
 
 def report_dict(report: IndexReport) -> dict:

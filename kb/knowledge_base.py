@@ -1,16 +1,19 @@
-"""An index folder opened for use: the SQLite store, the vector file and the model, kept in step.
+"""An index folder opened for use: the SQLite store, the vector file, the lexicon and the model, kept in step.
 
 The folder holds fixed names::
 
-    kb.sqlite       documents, chunks, references (source of truth)
+    kb.sqlite       documents, chunks, references, jobs, keys (the source of truth)
     vectors.faiss   one vector per chunk, keyed by chunk id
-    lexicon.npz     a snapshot of the lexical index (kb.lexicon), a cache of the chunks
-    config.json     the model that built the vectors (name, dimension, fingerprint)
+    lexicon.npz     a snapshot of the lexical index, a cache of the chunks
+    config.json     the model that built the vectors (name, backend, dimension, fingerprint)
     models/         the bundled model, converted at first use
 
-SQLite is committed first, the vector file written after; so the only states
-a crash can leave are "vectors missing for committed chunks" or "vectors for
-chunks that are gone".  Opening checks the two against each other and mends
+Every write of a document goes through ``add_document``, ``replace_document``
+or ``remove_document``: they hold the folder's write lock, commit the rows in
+one transaction, then change the vectors and save them.  SQLite is committed
+first and the vector file written after, so the only states a crash can leave
+are "vectors missing for committed chunks" or "vectors for chunks that are
+gone".  Opening the vectors checks the two against each other and mends
 either: stale vectors are dropped, missing ones are embedded again from the
 stored text.  Nothing inconsistent is ever served.
 """
@@ -24,67 +27,70 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, TypeVar
 
+import numpy as np
+
+from indexer.model import ParsedDocument
 from kb.config import Settings
 from kb.embedding.embedder import Embedder, load_embedder
-from kb.errors import (
-    IndexBusyError,
-    IndexInconsistentError,
-    ModelMismatchError,
-    StorageError,
-)
-from kb.retrieval.lexicon import Lexicon
+from kb.errors import IndexBusyError, IndexInconsistentError, ModelMismatchError, StorageError
+from kb.retrieval.lexicon_sync import SyncedLexicon
 from kb.retrieval.vectors import VectorIndex
 from kb.storage.store import Store
 
 __all__ = ["KnowledgeBase", "INDEX_FORMAT", "write_lock"]
 
 INDEX_FORMAT = 1
-SAVE_LEXICON_AFTER = 2_000  # chunks caught up (and a tenth of the lexicon) before its snapshot is written again
 log = logging.getLogger("kb")
+T = TypeVar("T")
 
 
 class KnowledgeBase:
-    def __init__(self, settings: Settings) -> None:
+    """One index folder.  ``embedder`` replaces the configured model (tests give a deterministic one)."""
+
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
         self.settings = settings
         settings.home.mkdir(parents=True, exist_ok=True)
         self.store = Store(settings.home / "kb.sqlite")
-        self._embedder: Embedder | None = None
+        self.lexicon = SyncedLexicon(self.store, settings.home / "lexicon.npz")
+        self._given_embedder = embedder
+        self._embedder: Embedder | None = None  # set once checked against config.json
         self._vectors: VectorIndex | None = None
         self._vectors_version: tuple[int, int] | None = None
         self._vectors_lock = threading.RLock()  # one thread (re)loads the vector file; the others wait for it
-        self._lexicon: Lexicon | None = None
-        self._lexicon_unsaved = 0  # chunks added since the snapshot was read or written
-        self._lexicon_lock = threading.Lock()
         self._writing = False
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     # -- the model, loaded on first need ----------------------------------------------------
     @property
     def config_path(self) -> Path:
         return self.settings.home / "config.json"
 
-    @property
-    def recorded_model(self) -> dict | None:
+    def read_recorded_model(self) -> dict[str, Any] | None:
+        """What config.json says built the vectors, or ``None`` before the first vector."""
         return json.loads(self.config_path.read_text()) if self.config_path.exists() else None
 
-    @property
-    def embedder(self) -> Embedder:
+    def open_embedder(self) -> Embedder:
+        """The model, loaded on first use and checked against the one that built the vectors."""
         if self._embedder is None:
-            embedder = load_embedder(self.settings.model, self.settings.models_dir, self.settings.backend)
+            embedder = self._given_embedder or load_embedder(
+                self.settings.model, self.settings.models_dir, self.settings.backend)
             self._check_model(embedder)
             self._embedder = embedder
         return self._embedder
 
     def _check_model(self, embedder: Embedder) -> None:
-        recorded = self.recorded_model
+        recorded = self.read_recorded_model()
         if recorded is None:
             self._write_config(embedder)
         elif recorded["fingerprint"] != embedder.fingerprint:
-            built_with = recorded.get("backend", "torch")  # indexes from before backends were torch ones
+            built_with = recorded.get("backend", "torch")  # indexes written before backends were torch ones
             raise ModelMismatchError(
                 f"This index ({self.settings.home}) was built with the model {recorded['model']!r} "
                 f"on the {built_with} backend (fingerprint {recorded['fingerprint'][:12]}), not "
@@ -105,8 +111,7 @@ class KnowledgeBase:
     def vectors_path(self) -> Path:
         return self.settings.home / "vectors.faiss"
 
-    @property
-    def vectors(self) -> VectorIndex:
+    def open_vectors(self) -> VectorIndex:
         """The vector file, reloaded when a writer (this process's job thread or another process) replaced it.
 
         A reload builds a new ``VectorIndex`` and swaps it in whole: a search
@@ -116,6 +121,7 @@ class KnowledgeBase:
             version = self._file_version()
             if self._vectors is None or (version != self._vectors_version and not self._vectors.dirty):
                 self._load_vectors()
+            assert self._vectors is not None
             return self._vectors
 
     def _file_version(self) -> tuple[int, int] | None:
@@ -142,136 +148,104 @@ class KnowledgeBase:
 
     def _read_vectors(self) -> None:
         self._vectors_version = self._file_version()
-        self._vectors = VectorIndex(self.vectors_path, self._dimension())
-
-    def _dimension(self) -> int:
-        recorded = self.recorded_model
-        return recorded["dimension"] if recorded else self.embedder.dimension
+        recorded = self.read_recorded_model()
+        dimension = recorded["dimension"] if recorded else self.open_embedder().dimension
+        self._vectors = VectorIndex(self.vectors_path, dimension)
 
     def reconcile(self) -> dict[str, int]:
         """Bring the vector file in line with SQLite; return what was mended."""
         vectors = self._vectors
         assert vectors is not None
-        expected, present = self.store.all_chunk_ids(), vectors.ids()
+        chunks = self.store.chunks
+        expected, present = chunks.all_ids(), vectors.ids()
         stale, missing = sorted(present - expected), sorted(expected - present)
         if stale:
             log.warning("dropping %d vectors of chunks no longer in the database", len(stale))
             vectors.remove(stale)
         if missing:
             log.warning("embedding %d chunks that had no vector (an interrupted run?)", len(missing))
-            texts = self.store.chunk_texts(missing)
-            vectors.add(missing, self.embedder.encode_passages([texts[i] for i in missing]))
+            texts = chunks.texts(missing)
+            vectors.add(missing, self.open_embedder().encode_passages([texts[i] for i in missing]))
         if vectors.dirty:
             self.save_vectors()
         if len(vectors) != len(expected):
             raise IndexInconsistentError(f"vector file holds {len(vectors)} vectors for {len(expected)} chunks after repair")
         return {"stale": len(stale), "missing": len(missing)}
 
-    def save_vectors(self) -> None:
-        assert self._vectors is not None
+    def save_vectors(self) -> bool:
+        """Write the vector file if it holds changes (renamed into place: readers see the old one or the new).
+
+        Whether there was anything to write.
+        """
+        vectors = self._vectors
+        if vectors is None or not vectors.dirty:
+            return False
         with self.storing():
-            self._vectors.save()
+            vectors.save()
         self._vectors_version = self._file_version()
-
-    # -- the lexicon, caught up with SQLite before each search -----------------------------
-    @property
-    def lexicon_path(self) -> Path:
-        return self.settings.home / "lexicon.npz"
-
-    @property
-    def lexicon(self) -> Lexicon:
-        """The lexical index, holding exactly the chunks committed now (``kb.lexicon``).
-
-        The first use reads the snapshot and checks it against the chunk count;
-        every use adds what was committed since and drops what was deleted.
-        """
-        with self._lexicon_lock:  # one thread catches up; the others wait for it
-            if self._lexicon is None or not self.catch_up(self._lexicon):
-                self._lexicon = self._fresh_lexicon()
-            if self._lexicon_unsaved >= max(SAVE_LEXICON_AFTER, len(self._lexicon) // 10):
-                self.save_lexicon()
-            return self._lexicon
-
-    def _fresh_lexicon(self) -> Lexicon:
-        """The snapshot caught up, if it can serve; otherwise the lexicon built anew from the chunks."""
-        self._lexicon_unsaved = 0
-        try:
-            return self.read_lexicon_snapshot()
-        except FileNotFoundError:
-            pass
-        except ValueError as exc:
-            log.warning("%s; building the lexical index again", exc)
-        lexicon = Lexicon()
-        self._lexicon_unsaved = 0
-        self.catch_up(lexicon)
-        return lexicon
-
-    def read_lexicon_snapshot(self) -> Lexicon:
-        """``lexicon.npz`` caught up with SQLite; ``FileNotFoundError`` if there is none.
-
-        ``ValueError``, saying why, if it cannot serve: unreadable, built from
-        another database (or a later state of this one), or not holding exactly
-        SQLite's chunks once caught up (a deletion that bypassed the log).
-        """
-        lexicon = Lexicon.load(self.lexicon_path)
-        name = self.lexicon_path.name
-        if not self.catch_up(lexicon):
-            raise ValueError(f"{name} was built from another database or a later state of it")
-        chunks = self.store.count_chunks()
-        if len(lexicon) != chunks:
-            raise ValueError(f"{name} caught up holds {len(lexicon)} chunks for {chunks}")
-        return lexicon
-
-    def catch_up(self, lexicon: Lexicon) -> bool:
-        """Apply what SQLite committed since the lexicon last looked; ``False`` if it cannot (another database)."""
-        with self.store.reading():
-            database, last_chunk, last_deletion = self.store.lexicon_state()
-            if not lexicon.database and not lexicon.last_chunk:
-                lexicon.database = database
-            if (lexicon.database != database or last_chunk < lexicon.last_chunk
-                    or last_deletion < lexicon.last_deletion):
-                return False
-            if (last_chunk, last_deletion) == (lexicon.last_chunk, lexicon.last_deletion):
-                return True
-            lexicon.drop(self.store.deleted_chunks(lexicon.last_deletion, last_deletion))
-            lexicon.last_deletion = last_deletion
-            if last_chunk > lexicon.last_chunk and not lexicon.last_chunk:
-                log.info("building the lexical index of %s", self.settings.home)
-            for rows in self.store.chunk_columns(lexicon.last_chunk, last_chunk):
-                self._lexicon_unsaved += lexicon.add(rows)
-            lexicon.last_chunk = last_chunk
-        lexicon.compact()
         return True
 
-    def rebuild_lexicon(self) -> None:
-        """Build the lexicon again from the chunks and write its snapshot (``kb check --repair``)."""
-        with self._lexicon_lock:
-            self.lexicon_path.unlink(missing_ok=True)
-            self._lexicon = None
-        self.refresh_lexicon()
+    def rebuild_vectors(self) -> int:
+        """Embed every chunk again into a new vector file with the configured model; return how many.
 
-    def refresh_lexicon(self) -> None:
-        """Catch the lexicon up and write its snapshot if it holds chunks the file does not.
-
-        A folder that never searched (an indexing run, a job's writer) lets go
-        of it afterwards: the searching side holds its own.
+        For a vector file that cannot be read or was built by another model
+        (``kb check --repair``): nothing of the old file is reused, and
+        config.json then records the configured model.  Hold the write lock.
+        Interrupted, it leaves a folder without either file, which the next open mends the same way.
         """
-        searched = self._lexicon is not None
-        self.lexicon  # noqa: B018
-        if self._lexicon_unsaved or not self.lexicon_path.exists():
-            self.save_lexicon()
-        if not searched:
-            with self._lexicon_lock:
-                self._lexicon = None
+        with self._vectors_lock:
+            self.vectors_path.unlink(missing_ok=True)
+            self.config_path.unlink(missing_ok=True)
+            self._embedder = None  # checked again below, and with no config.json it records itself there
+            self._read_vectors()
+            return self.reconcile()["missing"]
 
-    def save_lexicon(self) -> None:
-        """Write the lexicon's snapshot; a folder that cannot take it only costs the next process the rebuild."""
-        assert self._lexicon is not None
-        try:
-            self._lexicon.save(self.lexicon_path)
-            self._lexicon_unsaved = 0
-        except OSError as exc:
-            log.warning("could not save %s: %s", self.lexicon_path.name, exc)
+    # -- writes: every change to a document goes through these ------------------------------
+    def add_document(self, parsed: ParsedDocument, *, path: str, source: str, content_hash: str, access: str,
+                     vectors: np.ndarray, replacing: int | None = None, save: bool = True) -> tuple[int, list[int]]:
+        """Store a parsed document with its chunks' vectors (in chunk order); its id and its chunk ids.
+
+        ``replacing`` is the id of the file's previous version, removed in the
+        same transaction, so readers see the old version or the new, never
+        both.  ``save=False`` leaves the vector file to the caller's next
+        ``save_vectors`` (an indexing run saves every few files, not every one).
+        """
+        with self.writing():
+            index = self.open_vectors()
+            with self.storing(), self.store.db.transaction():
+                old_ids = self.store.documents.delete(replacing) if replacing is not None else []
+                doc_id, chunk_ids = self.store.documents.add(
+                    parsed, path=path, source=source, content_hash=content_hash, access=access)
+            index.remove(old_ids)
+            index.add(chunk_ids, vectors)
+            if save:
+                self.save_vectors()
+        return doc_id, chunk_ids
+
+    def replace_document(self, target_id: int, new_id: int, *, save: bool = True) -> None:
+        """Put document ``new_id`` (a new version, already added) under ``target_id``, in place of the old one.
+
+        The document keeps its id, so links to it stay valid; its passages get new ids.
+        """
+        with self.writing():
+            index = self.open_vectors()
+            with self.storing(), self.store.db.transaction():
+                old_chunks = self.store.documents.move(new_id, target_id)
+            index.remove(old_chunks)
+            if save:
+                self.save_vectors()
+
+    def remove_document(self, doc_id: int, *, save: bool = True) -> dict[str, Any]:
+        """Delete a document, its passages and their vectors; what it was (``NotFoundError`` if no such id)."""
+        with self.writing():
+            document = self.store.documents.get(doc_id)
+            index = self.open_vectors()
+            with self.storing(), self.store.db.transaction():
+                chunk_ids = self.store.documents.delete(doc_id)
+            index.remove(chunk_ids)
+            if save:
+                self.save_vectors()
+        return document
 
     @contextmanager
     def storing(self) -> Iterator[None]:
@@ -288,27 +262,12 @@ class KnowledgeBase:
             raise StorageError(f"Could not write to the index {self.settings.home}: {reason}. Is the disk full? "
                                "What was committed before is kept; free some space and run it again.") from exc
 
-    def rebuild_vectors(self) -> int:
-        """Embed every chunk again into a new vector file with the configured model; return how many.
-
-        For a vector file that cannot be read or was built by another model
-        (``kb check --repair``): nothing of the old file is reused, and
-        config.json then records the configured model.  Hold the write lock.
-        Interrupted, it leaves a folder without either file, which the next open mends the same way.
-        """
-        with self._vectors_lock:
-            self.vectors_path.unlink(missing_ok=True)
-            self.config_path.unlink(missing_ok=True)
-            self._embedder = None  # loaded again below, and with no config.json it records itself there
-            self._read_vectors()
-            return self.reconcile()["missing"]
-
     @contextmanager
     def writing(self, wait: float = 0.0) -> Iterator[None]:
         """Hold the folder's write lock: one writer at a time, readers never wait for it.
 
-        Re-entrant (a job holds it around ``index_paths``, which takes it again);
-        ``wait`` is how many seconds to wait for another writer before giving up.
+        Re-entrant (a job holds it around an indexing run, whose every write takes it
+        again); ``wait`` is how many seconds to wait for another writer before giving up.
         """
         if self._writing:
             yield
@@ -320,7 +279,20 @@ class KnowledgeBase:
             finally:
                 self._writing = False
 
+    def beside(self, work: Callable[..., T], *args: Any) -> Future[T]:
+        """Run ``work`` on a worker thread while the caller goes on (a search's dense leg beside its lexical ones).
+
+        Embedding and FAISS release Python's lock, so on two cores they overlap
+        the lexical legs, which hold it.  The threads start on first use.
+        """
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="kb-beside")
+            return self._pool.submit(work, *args)
+
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
         self.store.close()
 
 

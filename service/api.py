@@ -31,7 +31,7 @@ from kb.jobs.runner import submit_job
 from kb.retrieval.documents import document_detail
 from kb.retrieval.search import search as run_search
 from kb.retrieval.search import validate_filters
-from kb.storage.store import DocumentFilters
+from kb.storage.filters import DocumentFilters
 
 from .auth import Caller, current_caller, identify, require_role
 from .models import (
@@ -75,13 +75,13 @@ def health(request: Request, caller: Annotated[Caller | None, Depends(identify)]
     """Up and answering; the counts are of the documents the caller sees (none without a key if reads are closed)."""
     if caller is None:
         return {"status": "ok", "documents": None, "chunks": None}
-    return {"status": "ok", **request.app.state.kb.store.counts(caller.level)}
+    return {"status": "ok", **request.app.state.kb.store.stats.counts(caller.level)}
 
 
 @router.get("/api/stats", response_model=Stats, responses=_ERRORS, tags=["service"])
 def stats(request: Request, caller: Reader) -> dict:
     """Counts of documents, passages and citations, per type and access level, among those the caller sees."""
-    return request.app.state.kb.store.stats(caller.level)
+    return request.app.state.kb.store.stats.summary(caller.level)
 
 
 @router.get("/api/search", response_model=SearchResponse, responses=_ERRORS, tags=["search"])
@@ -119,8 +119,8 @@ def documents(
     filters = DocumentFilters(type, issuer, since, until, access=caller.level)
     validate_filters(filters)
     store = request.app.state.kb.store
-    items = store.documents(filters, text=q, limit=per_page, offset=(page - 1) * per_page)
-    return {"total": store.count_documents(filters, text=q), "page": page, "per_page": per_page, "items": items}
+    items = store.documents.listing(filters, text=q, limit=per_page, offset=(page - 1) * per_page)
+    return {"total": store.documents.count(filters, text=q), "page": page, "per_page": per_page, "items": items}
 
 
 @router.get("/api/documents/{doc_id}", response_model=DocumentDetail, responses=_ERRORS, tags=["documents"])
@@ -132,7 +132,7 @@ def document(request: Request, doc_id: DocId, caller: Reader) -> dict:
 @router.get("/api/documents/{doc_id}/text", response_model=DocumentText, responses=_ERRORS, tags=["documents"])
 def document_text(request: Request, doc_id: DocId, caller: Reader) -> dict:
     """The document's whole text as read from its file."""
-    return {"id": doc_id, "text": request.app.state.kb.store.document_text(doc_id, caller.level)}
+    return {"id": doc_id, "text": request.app.state.kb.store.documents.text_of(doc_id, caller.level)}
 
 
 @router.post("/api/documents", status_code=202, response_model=JobAccepted, responses=_WRITE_ERRORS | _FOLLOW_JOB,
@@ -166,7 +166,7 @@ def replace_document(
     job is done, ``/api/documents/{doc_id}`` shows the new version (its passages get new ids).  If the new
     file cannot be indexed, the job fails and the document stays as it was.
     """
-    current = request.app.state.kb.store.document(doc_id, caller.level)  # 404 for one the key may not see
+    current = request.app.state.kb.store.documents.get(doc_id, caller.level)  # 404 for one the key may not see
     uploads = _read_uploads([file], request.app.state.kb.settings.limits)
     return _queue(request, response, caller, uploads, current["access"], replace=doc_id)
 
@@ -178,7 +178,7 @@ def delete_document(request: Request, doc_id: DocId, caller: Editor) -> dict:
 
     Waits a few seconds for a running indexing job; if it is still running then, 409: try again.
     """
-    request.app.state.kb.store.document(doc_id, caller.level)
+    request.app.state.kb.store.documents.get(doc_id, caller.level)
     return request.app.state.jobs.remove(doc_id, wait=DELETE_WAIT_SECONDS)
 
 
@@ -191,7 +191,7 @@ def job(request: Request, job_id: Annotated[str, Path(pattern="^[0-9a-f]{32}$", 
     Only the key that uploaded the files, or an admin key, sees the job: its file names may be of
     documents above another editor's level.
     """
-    row = request.app.state.kb.store.job(job_id)
+    row = request.app.state.kb.store.jobs.get(job_id)
     if row is None or (caller.role != "admin" and row["created_by"] != caller.name):
         raise HTTPException(404, f"No job with id {job_id}")
     return row | {"progress": {"done": row["files_done"], "total": len(row["files"])}}

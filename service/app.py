@@ -116,8 +116,8 @@ class UploadLimit:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Load the model and the vectors before the first request, not during it; run the job thread meanwhile."""
     kb = app.state.kb
-    kb.embedder.encode_query("khởi động")
-    kb.vectors  # noqa: B018 - opens and checks the vector file
+    kb.open_embedder().encode_query("khởi động")
+    kb.open_vectors()  # opens and checks the vector file
     app.state.jobs.start()
     yield
     app.state.jobs.stop()

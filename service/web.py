@@ -29,7 +29,8 @@ from kb.errors import InvalidQueryError, NotFoundError
 from kb.retrieval.documents import document_detail
 from kb.retrieval.highlight import highlight_spans, mark
 from kb.retrieval.search import search as run_search
-from kb.storage.store import DocumentFilters, Store
+from kb.storage.filters import DocumentFilters
+from kb.storage.store import Store
 
 from .auth import Caller, current_caller
 
@@ -233,7 +234,7 @@ def facet_counts(store: Store, filters: PageFilters) -> dict[str, list[tuple[str
     leave given the other filters, so no facet link leads to an empty list.
     """
     def rows_without(name: str) -> list[dict]:
-        return store.documents(replace(filters, **{name: ""}).engine())
+        return store.documents.listing(replace(filters, **{name: ""}).engine())
 
     def ordered(counts: dict[str, int]) -> list[tuple[str, int]]:
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -431,8 +432,8 @@ def search_page(request: Request, caller: Reader, q: str = "", doc_type: TypePar
         # A document card has no place in the text to link to.
         ids = [r["chunk_id"] if r["kind"] == "body" else None for r in found]
     else:
-        recent = kb.store.documents(filters.engine(), limit=RECENT)
-        stats = kb.store.stats(caller.level)
+        recent = kb.store.documents.listing(filters.engine(), limit=RECENT)
+        stats = kb.store.stats.summary(caller.level)
     more = searching and len(found) == size < limits.max_k
     context = {
         "q": q, "query": query, "filters": filters, "errors": errors + ([query_error] if query_error else []),
@@ -453,9 +454,9 @@ def document_list(request: Request, caller: Reader, doc_type: TypeParam = "", is
     filters, errors = PageFilters.parse(doc_type, issuer, year, caller.level)
     order = sort if sort in SORTS else "newest"
     store = request.app.state.kb.store
-    rows = store.documents(filters.engine())
+    rows = store.documents.listing(filters.engine())
     counts = facet_counts(store, filters)
-    total = store.stats(caller.level)["documents"]
+    total = store.stats.summary(caller.level)["documents"]
     context = {
         "documents": sort_documents(rows, order), "total": total, "filters": filters, "errors": errors,
         "facets": facet_groups(counts, filters, lambda f: page_url("/documents", sort=order, **f.params())),

@@ -105,7 +105,7 @@ def writable_copy(corpus_kb: KnowledgeBase, home: Path, limits: dict | None = No
     """Copy the indexed corpus into ``home`` for tests to write to; return an editor key made for it."""
     home.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(home / "kb.sqlite") as target:
-        corpus_kb.store.db.conn.backup(target)
+        corpus_kb.store.db.connection().conn.backup(target)
     for name in ("vectors.faiss", "config.json"):
         shutil.copy2(corpus_kb.settings.home / name, home / name)
     if limits:

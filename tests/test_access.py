@@ -33,7 +33,9 @@ from kb.errors import ConfigError, IndexInconsistentError, KbError, NotFoundErro
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.search import search
-from kb.storage.store import SCHEMA_VERSION, DocumentFilters, Store
+from kb.storage.filters import DocumentFilters
+from kb.storage.schema import SCHEMA_VERSION
+from kb.storage.store import Store
 
 DIRECTIVE_TEXT = """---
 access: public
@@ -173,12 +175,12 @@ def test_filters_keep_the_levels_at_or_below_the_callers(tmp_path):
     for level in LEVELS:
         parsed = ParsedDocument(SourceText(Path(f"{level}.txt"), "...", "utf-8", "text"),
                                 DocumentMeta(title=level, doc_type="Kế hoạch"), [Chunk(f"Đoạn {level}", [], 0, 3)], [])
-        with store.transaction():
-            store.add_document(parsed, path=f"/{level}", source=f"{level}.txt", content_hash=level, access=level)
+        with store.db.transaction():
+            store.documents.add(parsed, path=f"/{level}", source=f"{level}.txt", content_hash=level, access=level)
     for level in LEVELS:
         filters = DocumentFilters(doc_type="ke hoach", access=level)
-        assert {d["access"] for d in store.documents(filters)} == set(visible_levels(level))
-        assert len(store.filtered_chunk_ids(filters)) == len(visible_levels(level))
+        assert {d["access"] for d in store.documents.listing(filters)} == set(visible_levels(level))
+        assert len(store.chunks.filtered_ids(filters)) == len(visible_levels(level))
     assert not DocumentFilters() and DocumentFilters(access="public") and not DocumentFilters(access="public").by_metadata
     with pytest.raises(UnknownLevelError):
         DocumentFilters(access="everything")
@@ -199,7 +201,7 @@ def test_version_2_database_is_migrated_with_every_document_public(tmp_path):
     _as_version_2(tmp_path / "kb.sqlite")
     store = Store(tmp_path / "kb.sqlite")
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
-    assert [d["access"] for d in store.documents()] == ["public"]
+    assert [d["access"] for d in store.documents.listing()] == ["public"]
     create_key(store, "after-migration", "reader")  # the new table is there
     store.close()
     assert Store(tmp_path / "kb.sqlite").documents()[0]["access"] == "public"  # opening again changes nothing
@@ -241,7 +243,7 @@ def access_kb(indexed) -> KnowledgeBase:
 
 @pytest.fixture(scope="module")
 def ids(access_kb) -> dict[str, int]:
-    by_source = {d["source"]: d["id"] for d in access_kb.store.documents()}
+    by_source = {d["source"]: d["id"] for d in access_kb.store.documents.listing()}
     return {name: by_source[source] for name, source in SOURCES.items()}
 
 
@@ -260,11 +262,11 @@ def access_server(access_kb, keys, model_path) -> str:
 
 def test_indexing_gives_each_document_its_level(indexed):
     kb, report = indexed
-    assert {d["source"]: d["access"] for d in kb.store.documents()} == \
+    assert {d["source"]: d["access"] for d in kb.store.documents.listing()} == \
         {SOURCES[name]: level for name, level in LEVEL_OF.items()}
     assert {f.source: f.access for f in report.files} == {SOURCES[name]: level for name, level in LEVEL_OF.items()}
     assert "kb.toml" not in json.dumps(report.summary())  # a folder's settings are not a skipped document
-    detail = kb.store.document(kb.store.documents(DocumentFilters(number="05-CT"))[0]["id"])
+    detail = kb.store.documents.get(kb.store.documents.listing(DocumentFilters(number="05-CT"))[0]["id"])
     assert detail["access"] == "public"
 
 
@@ -273,10 +275,10 @@ def test_reindexing_follows_a_changed_kb_toml_and_the_flag(tmp_path, model_path)
     _tree(folder, {"chi-thi-05.txt": DIRECTIVE_TEXT.split("---\n", 2)[2]})
     kb = KnowledgeBase(load_settings(tmp_path / "home", model=str(model_path)))
     first = index_paths(kb, [folder], access="internal")
-    assert first.files[0].access == "internal" and kb.store.documents()[0]["access"] == "internal"
+    assert first.files[0].access == "internal" and kb.store.documents.listing()[0]["access"] == "internal"
     (folder / "kb.toml").write_text('access = "restricted"\n', encoding="utf-8")
     again = index_paths(kb, [folder])
-    assert again.files[0].status == "unchanged" and kb.store.documents()[0]["access"] == "restricted"
+    assert again.files[0].status == "unchanged" and kb.store.documents.listing()[0]["access"] == "restricted"
 
 
 @pytest.mark.parametrize("caller", CALLERS)
@@ -355,7 +357,7 @@ def test_api_search_stats_and_health_count_only_visible_documents(access_server,
     for query in ("Kế hoạch 131-KH/TU", "mật danh Sông Hồng"):  # the answer repeats the query: look at the results
         results = _get(access_server, "/api/search", key, q=query).json()["results"]
         _assert_no_trace(json.dumps(results, ensure_ascii=False), caller)
-    expected = access_kb.store.stats(level)
+    expected = access_kb.store.stats.summary(level)
     assert expected["documents"] == len(_visible(caller))
     stats = _get(access_server, "/api/stats", key).json()
     assert (stats["documents"], stats["chunks"], stats["by_access"]) == \

@@ -58,14 +58,14 @@ def test_restore_replaces_an_index_and_keeps_the_rest_of_the_folder(corpus_kb, m
     home = tmp_path / "home"
     backup(corpus_kb.settings, home)
     kb = open_kb(home, model_path)
-    kb.store.set_meta("written after the backup", "yes")
+    kb.store.db.set_meta("written after the backup", "yes")
     kb.close()
     (home / "models").mkdir()
     (home / "models" / "converted.txt").write_text("a converted model")
     (home / "vectors.faiss.tmp").write_bytes(b"left by a crash")
     restore(load_settings(home, model=str(model_path)), tmp_path / "snapshot")
     kb = open_kb(home, model_path)
-    assert kb.store.get_meta("written after the backup") is None
+    assert kb.store.db.get_meta("written after the backup") is None
     kb.close()
     assert (home / "models" / "converted.txt").read_text() == "a converted model"
     assert not (home / "vectors.faiss.tmp").exists()

@@ -16,7 +16,6 @@ from conftest import BULLETIN, CORPUS, open_kb
 
 from kb.config import load_settings
 from kb.errors import IndexBusyError
-from kb.indexing import remove_document
 from kb.knowledge_base import KnowledgeBase, write_lock
 from kb.maintenance.backup import backup
 from kb.maintenance.check import check, check_kb
@@ -33,7 +32,7 @@ def plan_home(corpus_kb, model_path, tmp_path_factory):
     home = tmp_path_factory.mktemp("plan") / "home"
     backup(corpus_kb.settings, home)
     kb = open_kb(home, model_path)
-    remove_document(kb, next(d["id"] for d in kb.store.documents() if d["source"] == BULLETIN))
+    kb.remove_document(next(d["id"] for d in kb.store.documents.listing() if d["source"] == BULLETIN))
     kb.close()
     return home
 
@@ -123,9 +122,9 @@ def add_orphan_rows(settings):
 def _snapshot(settings) -> Path:
     """Write the lexicon's snapshot (a backup leaves it out: it is a cache)."""
     kb = KnowledgeBase(settings)
-    kb.refresh_lexicon()
+    kb.lexicon.refresh()
     kb.close()
-    return kb.lexicon_path
+    return kb.lexicon.path
 
 
 def damage_the_lexicon(settings):
@@ -198,7 +197,7 @@ def test_a_deletion_that_bypassed_the_log_is_found_and_the_lexicon_rebuilt(setti
     kb = opened()
     assert "lexicon" in {f.name for f in check_kb(kb).problems}
     assert check_kb(kb, repair=True).ok
-    assert len(kb.lexicon) == kb.store.count_chunks()
+    assert len(kb.lexicon.current()) == kb.store.chunks.count()
 
 
 @pytest.mark.slow
@@ -208,7 +207,7 @@ def test_a_document_left_without_its_passages_is_deleted_for_the_next_run(settin
     report = check_kb(kb)
     assert {f.name for f in report.problems} == {"documents", "vectors"}, report.findings
     assert check_kb(kb, repair=True).ok
-    assert kb.store.documents() == []  # so `kb index` reads the file again
+    assert kb.store.documents.listing() == []  # so `kb index` reads the file again
 
 
 @pytest.mark.slow
@@ -256,7 +255,7 @@ def test_a_log_left_by_a_killed_writer_is_replayed(settings):
     assert done.returncode == -signal.SIGKILL
     assert (settings.home / "kb.sqlite-wal").stat().st_size > 0
     assert check(settings).ok
-    assert _stored(settings, lambda store: store.get_meta("probe")) == "committed"
+    assert _stored(settings, lambda store: store.db.get_meta("probe")) == "committed"
 
 
 def _kb(settings, *args: str, **popen) -> subprocess.CompletedProcess:
@@ -305,5 +304,5 @@ def test_a_full_disk_stops_indexing_with_a_clear_error_and_keeps_the_index(setti
     assert "Could not write to the index" in done.stderr and "disk full" in done.stderr
     kb = opened()
     assert check_kb(kb).ok
-    assert kb.store.documents() == documents
+    assert kb.store.documents.listing() == documents
     assert _answers(kb) == expected

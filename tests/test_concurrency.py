@@ -16,7 +16,6 @@ import pytest
 from conftest import ROOT, running_server, wait_for_job, writable_copy
 
 from kb.config import load_settings
-from kb.indexing import remove_document
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.query import understand
 from kb.retrieval.search import legs
@@ -122,19 +121,19 @@ def test_a_reader_swaps_vectors_whole_and_drops_hits_of_deleted_passages(corpus_
     writable_copy(corpus_kb, home)
     reader, writer = (KnowledgeBase(load_settings(home, model=corpus_kb.settings.model)) for _ in range(2))
     query = understand("What does Directive 05 require?")  # English: the dense leg counts
-    before = reader.vectors
-    bulletin = next(d["id"] for d in writer.store.documents() if d["doc_type"] == "Thông tin sinh hoạt nội bộ")
-    chunks = set(writer.store.chunk_ids_of(bulletin))
+    before = reader.open_vectors()
+    bulletin = next(d["id"] for d in writer.store.documents.listing() if d["doc_type"] == "Thông tin sinh hoạt nội bộ")
+    chunks = set(writer.store.documents.chunk_ids(bulletin))
     assert {i for i, _ in legs(reader, query, None)["dense"]} & chunks
 
-    with writer.store.transaction():  # committed in SQLite, the vector file not yet saved
-        writer.store.delete_document(bulletin)
-    assert reader.vectors is before and chunks <= before.ids()
+    with writer.store.db.transaction():  # committed in SQLite, the vector file not yet saved
+        writer.store.documents.delete(bulletin)
+    assert reader.open_vectors() is before and chunks <= before.ids()
     assert not {i for i, _ in legs(reader, query, None)["dense"]} & chunks, "hits of deleted passages are dropped"
 
-    plan = writer.store.documents()[0]["id"]
-    remove_document(writer, plan)  # mends and saves the vector file: the reader swaps to the new one
-    after = reader.vectors
+    plan = writer.store.documents.listing()[0]["id"]
+    writer.remove_document(plan)  # mends and saves the vector file: the reader swaps to the new one
+    after = reader.open_vectors()
     assert after is not before and not chunks & after.ids() and len(before) > len(after)
     assert chunks <= before.ids(), "a search still holding the old index sees it unchanged"
     for kb in (reader, writer):

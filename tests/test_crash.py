@@ -23,10 +23,10 @@ def test_a_document_is_written_whole_or_not_at_all(tmp_path):
     """A failure between a document's inserts leaves none of them (sqlite-utils used to commit each)."""
     store = Store(tmp_path / "kb.sqlite")
     parsed = parse_document(read_file(CORPUS / PLAN, limits=Limits()))
-    with pytest.raises(RuntimeError, match="killed"), store.transaction():
-        store.add_document(parsed, path="/plan.md", source=PLAN, content_hash="h")
+    with pytest.raises(RuntimeError, match="killed"), store.db.transaction():
+        store.documents.add(parsed, path="/plan.md", source=PLAN, content_hash="h")
         raise RuntimeError("killed between the document and the next one")
-    assert store.documents() == [] and store.all_chunk_ids() == set() and store.incomplete_documents() == []
+    assert store.documents.listing() == [] and store.chunks.all_ids() == set() and store.integrity.incomplete_documents() == []
     store.close()
 
 

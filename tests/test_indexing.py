@@ -8,7 +8,7 @@ import pytest
 from conftest import open_kb
 
 from kb.errors import IndexBusyError, ModelMismatchError, NotFoundError
-from kb.indexing import _vectors, index_paths, remove_document
+from kb.indexing import _vectors, index_paths
 
 PLAN = "ke-hoach.md"
 PLAN_TEXT = """**KẾ HOẠCH**
@@ -48,29 +48,29 @@ def kb(tmp_path, model_path):
 
 
 def _in_step(kb) -> bool:
-    return kb.vectors.ids() == kb.store.all_chunk_ids() and len(kb.vectors) > 0
+    return kb.open_vectors().ids() == kb.store.chunks.all_ids() and len(kb.open_vectors()) > 0
 
 
 def test_reindex_skips_unchanged_and_replaces_changed(kb, folder):
     first = index_paths(kb, [folder])
     assert first.count("indexed") == 1 and first.chunks >= 1 and _in_step(kb)
-    old_ids = kb.store.all_chunk_ids()
+    old_ids = kb.store.chunks.all_ids()
     assert index_paths(kb, [folder]).count("unchanged") == 1
-    assert kb.store.all_chunk_ids() == old_ids
+    assert kb.store.chunks.all_ids() == old_ids
     (folder / PLAN).write_text((folder / PLAN).read_text() + "\n\n## VI. BỔ SUNG\n\nNội dung mới về tuyên truyền.\n")
     again = index_paths(kb, [folder])
     assert again.count("indexed") == 1
-    assert not kb.store.all_chunk_ids() & old_ids and _in_step(kb)
-    assert len(kb.store.documents()) == 1
+    assert not kb.store.chunks.all_ids() & old_ids and _in_step(kb)
+    assert len(kb.store.documents.listing()) == 1
 
 
 def test_remove_deletes_rows_and_vectors(kb, folder):
     report = index_paths(kb, [folder])
     doc_id = report.files[0].document_id
-    remove_document(kb, doc_id)
-    assert kb.store.all_chunk_ids() == set() and len(kb.vectors) == 0
+    kb.remove_document(doc_id)
+    assert kb.store.chunks.all_ids() == set() and len(kb.open_vectors()) == 0
     with pytest.raises(NotFoundError):
-        remove_document(kb, doc_id)
+        kb.remove_document(doc_id)
 
 
 def test_broken_files_are_reported_by_name_and_the_run_goes_on(kb, folder):
@@ -84,23 +84,23 @@ def test_broken_files_are_reported_by_name_and_the_run_goes_on(kb, folder):
     assert set(problems) == {"empty.txt", "binary.txt", "latin1.txt", "old.doc"}
     assert "LibreOffice" in problems["old.doc"] and "empty" in problems["empty.txt"]
     assert report.count("indexed") == 2 and _in_step(kb)
-    assert json.loads(kb.store.get_meta("last_run"))["errors"] == 3
+    assert json.loads(kb.store.db.get_meta("last_run"))["errors"] == 3
 
 
 def test_missing_vector_file_is_rebuilt_on_open(kb, folder, tmp_path, model_path):
     index_paths(kb, [folder])
-    ids = kb.store.all_chunk_ids()
+    ids = kb.store.chunks.all_ids()
     kb.vectors_path.unlink()
     reopened = open_kb(tmp_path / "home", model_path)
-    assert reopened.vectors.ids() == ids and reopened.vectors_path.exists()
+    assert reopened.open_vectors().ids() == ids and reopened.vectors_path.exists()
 
 
 def test_stale_vectors_are_dropped_on_open(kb, folder, tmp_path, model_path):
     index_paths(kb, [folder])
-    with kb.store.transaction():
+    with kb.store.db.transaction():
         kb.store.db.execute("DELETE FROM chunks WHERE id = (SELECT max(id) FROM chunks)")
     reopened = open_kb(tmp_path / "home", model_path)
-    assert reopened.vectors.ids() == reopened.store.all_chunk_ids()
+    assert reopened.open_vectors().ids() == reopened.store.chunks.all_ids()
 
 
 def test_other_model_is_refused_with_instructions(kb, folder, tmp_path, model_path, monkeypatch):
@@ -141,7 +141,7 @@ def test_missing_path_is_an_error(kb, tmp_path):
 def test_dry_run_parses_but_writes_nothing(kb, folder):
     report = index_paths(kb, [folder], dry_run=True)
     assert report.count("indexed") == 1 and report.chunks >= 1
-    assert kb.store.all_chunk_ids() == set() and not kb.vectors_path.exists()
+    assert kb.store.chunks.all_ids() == set() and not kb.vectors_path.exists()
 
 
 NOTICE = "Bản quyền thuộc về trang thông tin điện tử của cơ quan, mọi sao chép phải ghi rõ nguồn."
@@ -158,7 +158,7 @@ def test_lines_repeated_across_the_folder_are_left_out(kb, tmp_path):
             ["Dòng mở đầu số " + str(n) for n in range(15)] + [body, NOTICE]) + "\n")
     report = index_paths(kb, [docs])
     assert report.count("indexed") == 6
-    texts = [c["text"] for d in kb.store.documents() for c in kb.store.chunks_of(d["id"])]
+    texts = [c["text"] for d in kb.store.documents.listing() for c in kb.store.chunks.of_document(d["id"])]
     assert not any("Bản quyền" in t for t in texts)
     assert any("cải cách hành chính" in t for t in texts)
 
@@ -169,19 +169,19 @@ def test_identical_passages_reuse_their_vector(kb, folder, monkeypatch):
     copy.mkdir()
     (copy / "ke-hoach-ban-sao.md").write_text((folder / PLAN).read_text())
     embedded = []
-    original = kb.embedder.encode_passages
-    monkeypatch.setattr(kb.embedder, "encode_passages", lambda texts: embedded.extend(texts) or original(texts))
+    original = kb.open_embedder().encode_passages
+    monkeypatch.setattr(kb.open_embedder(), "encode_passages", lambda texts: embedded.extend(texts) or original(texts))
     report = index_paths(kb, [copy])
     assert report.count("indexed") == 1 and report.chunks >= 1
     assert embedded == []  # every passage, and the card, is already in the index
-    assert _in_step(kb) and len(kb.store.documents()) == 2
+    assert _in_step(kb) and len(kb.store.documents.listing()) == 2
 
 
 def test_a_passage_repeated_in_one_file_is_embedded_once(kb, monkeypatch):
     embedded = []
-    original = kb.embedder.encode_passages
-    monkeypatch.setattr(kb.embedder, "encode_passages", lambda texts: embedded.extend(texts) or original(texts))
-    kb.vectors  # noqa: B018 - open the (empty) vector file
+    original = kb.open_embedder().encode_passages
+    monkeypatch.setattr(kb.open_embedder(), "encode_passages", lambda texts: embedded.extend(texts) or original(texts))
+    kb.open_vectors()  # open the (empty) vector file
     texts = ["Ban Chấp hành Trung ương yêu cầu.", "Tỉnh ủy chỉ đạo.", "Ban Chấp hành Trung ương yêu cầu."]
     vectors = _vectors(kb, texts)
     assert embedded == texts[:2]
@@ -201,12 +201,12 @@ def test_an_interrupted_run_resumes_without_embedding_again(kb, tmp_path, monkey
 
     with pytest.raises(KeyboardInterrupt):
         index_paths(kb, [docs], on_file=stop_after_two)
-    stored = {text for _, text in kb.store.all_chunk_texts()}
-    assert len(kb.store.documents()) == 2 and stored
+    stored = {text for _, text in kb.store.chunks.all_texts()}
+    assert len(kb.store.documents.listing()) == 2 and stored
     embedded = []
     again = open_kb(kb.settings.home, kb.settings.model)
-    original = again.embedder.encode_passages
-    monkeypatch.setattr(again.embedder, "encode_passages", lambda texts: embedded.extend(texts) or original(texts))
+    original = again.open_embedder().encode_passages
+    monkeypatch.setattr(again.open_embedder(), "encode_passages", lambda texts: embedded.extend(texts) or original(texts))
     report = index_paths(again, [docs])
     assert report.count("unchanged") == 2 and report.count("indexed") == 2
     assert embedded and not stored & set(embedded)  # only the two new files' passages went through the model

@@ -98,11 +98,11 @@ def runner(corpus_kb, tmp_path):
 def _finished(store: Store, job_id: str, timeout: float = 120) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = store.job(job_id)
+        job = store.jobs.get(job_id)
         if job["status"] in ("done", "failed"):
             return job
         time.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not finish: {store.job(job_id)}")
+    raise AssertionError(f"job {job_id} did not finish: {store.jobs.get(job_id)}")
 
 
 def test_a_job_indexes_each_file_and_reports_each_by_name(runner):
@@ -115,10 +115,10 @@ def test_a_job_indexes_each_file_and_reports_each_by_name(runner):
     finished = _finished(store, job["id"])
     assert finished["status"] == "done" and finished["files_done"] == 2 and finished["worker"] > 0
     good, bad = finished["files"]
-    assert good["status"] == "indexed" and good["chunks"] >= 1 and store.document(good["document_id"])["source"] == \
+    assert good["status"] == "indexed" and good["chunks"] >= 1 and store.documents.get(good["document_id"])["source"] == \
         "gia-cam.txt"
     assert bad["status"] == "error" and bad["reason"] and bad["document_id"] is None
-    assert set(store.chunk_ids_of(good["document_id"])) <= runner.kb.vectors.ids(), "its vectors are saved"
+    assert set(store.documents.chunk_ids(good["document_id"])) <= runner.kb.open_vectors().ids(), "its vectors are saved"
 
 
 def test_a_replacement_keeps_the_id_and_a_failed_one_keeps_the_document(runner):
@@ -126,19 +126,19 @@ def test_a_replacement_keeps_the_id_and_a_failed_one_keeps_the_document(runner):
     runner.start()
     first = _finished(store, submit_job(store, home, [("cu.txt", TEXT.encode())], created_by=None)["id"])
     doc_id = first["files"][0]["document_id"]
-    old_chunks = store.chunk_ids_of(doc_id)
+    old_chunks = store.documents.chunk_ids(doc_id)
     newer = TEXT.replace("gia cầm", "thủy sản")
     replaced = _finished(store, submit_job(store, home, [("moi.txt", newer.encode())], created_by=None,
                                            replace=doc_id)["id"])
     assert replaced["status"] == "done" and replaced["files"][0]["document_id"] == doc_id
-    assert store.document(doc_id)["source"] == "moi.txt" and "thủy sản" in store.document_text(doc_id)
-    assert not set(old_chunks) & runner.kb.vectors.ids(), "the old version's vectors are gone"
+    assert store.documents.get(doc_id)["source"] == "moi.txt" and "thủy sản" in store.documents.text_of(doc_id)
+    assert not set(old_chunks) & runner.kb.open_vectors().ids(), "the old version's vectors are gone"
     assert not (uploads_dir(home) / first["id"]).exists()
 
     broken = b"%PDF-1.4\n" + bytes(range(256)) * 8
     failed = _finished(store, submit_job(store, home, [("hong.pdf", broken)], created_by=None, replace=doc_id)["id"])
     assert failed["status"] == "failed" and "unchanged" in failed["error"]
-    assert store.document(doc_id)["source"] == "moi.txt"
+    assert store.documents.get(doc_id)["source"] == "moi.txt"
 
 
 def test_remove_deletes_the_document_its_vectors_and_its_upload(runner):
@@ -146,9 +146,9 @@ def test_remove_deletes_the_document_its_vectors_and_its_upload(runner):
     runner.start()
     job = _finished(store, submit_job(store, home, [("xoa.txt", TEXT.encode())], created_by=None)["id"])
     doc_id = job["files"][0]["document_id"]
-    chunks = store.chunk_ids_of(doc_id)
+    chunks = store.documents.chunk_ids(doc_id)
     assert runner.remove(doc_id, wait=5)["source"] == "xoa.txt"
-    assert store.document_path(doc_id) is None and not set(chunks) & runner.kb.vectors.ids()
+    assert store.documents.path_of(doc_id) is None and not set(chunks) & runner.kb.open_vectors().ids()
     assert not (uploads_dir(home) / job["id"]).exists()
 
 
@@ -157,7 +157,7 @@ def test_a_job_left_running_by_a_dead_process_is_failed_on_start(runner):
     job = submit_job(store, home, [("a.txt", TEXT.encode())], created_by=None)
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True, capture_output=True,
                           text=True)
-    assert store.claim_job(int(gone.stdout)) is not None
+    assert store.jobs.claim(int(gone.stdout)) is not None
     runner.start()
     finished = _finished(store, job["id"])
     assert finished["status"] == "failed" and "Interrupted" in finished["error"]
@@ -167,7 +167,7 @@ def test_two_workers_never_claim_the_same_job(runner):
     store = runner.kb.store
     job = submit_job(store, runner.home, [("a.txt", TEXT.encode())], created_by=None)
     other = Store(Path(store.path))
-    claimed = [store.claim_job(1), other.claim_job(2)]
+    claimed = [store.jobs.claim(1), other.claim_job(2)]
     other.close()
     assert [c["id"] if c else None for c in claimed] == [job["id"], None]
-    assert store.job(job["id"])["worker"] == 1
+    assert store.jobs.get(job["id"])["worker"] == 1

@@ -33,7 +33,7 @@ def _fts5_scores(rows: list[tuple[int, str, str]], phrases) -> dict[int, float]:
 
 
 def _rows(kb: KnowledgeBase) -> list[tuple[int, str, str]]:
-    return [row for rows in kb.store.chunk_columns(0, 10**9) for row in rows]
+    return [row for rows in kb.store.chunks.columns(0, 10**9) for row in rows]
 
 
 def _assert_fts5_scores(kb: KnowledgeBase, phrases) -> None:
@@ -67,8 +67,8 @@ def _document(title: str, *passages: str) -> ParsedDocument:
 
 
 def _add(kb: KnowledgeBase, title: str, *passages: str) -> int:
-    with kb.store.transaction():
-        return kb.store.add_document(_document(title, *passages), path=f"/x/{title}", source=title,
+    with kb.store.db.transaction():
+        return kb.store.documents.add(_document(title, *passages), path=f"/x/{title}", source=title,
                                      content_hash=title)[0]
 
 
@@ -85,13 +85,13 @@ def kb(tmp_path):
 
 def test_it_follows_what_sqlite_commits_and_deletes(kb):
     first = _add(kb, "a", "Tuyên truyền khẩu hiệu trên pa nô", "Thực hiện Chỉ thị số 05-CT/TW")
-    assert _found(kb, "pa nô") == set(kb.store.chunk_ids_of(first)[:1])
+    assert _found(kb, "pa nô") == set(kb.store.documents.chunk_ids(first)[:1])
     second = _add(kb, "b", "Pa nô cổ động trực quan")
     assert len(_found(kb, "pa nô")) == 2
-    with kb.store.transaction():
-        kb.store.delete_document(first)
-    assert _found(kb, "pa nô") == set(kb.store.chunk_ids_of(second))
-    assert len(kb.lexicon) == kb.store.count_chunks() == 1
+    with kb.store.db.transaction():
+        kb.store.documents.delete(first)
+    assert _found(kb, "pa nô") == set(kb.store.documents.chunk_ids(second))
+    assert len(kb.lexicon.current()) == kb.store.chunks.count() == 1
 
 
 def test_unaccented_query_heading_path_and_query_syntax(kb):
@@ -103,22 +103,22 @@ def test_unaccented_query_heading_path_and_query_syntax(kb):
 
 def test_another_writer_is_seen(kb, tmp_path):
     _add(kb, "a", "Chỉ thị 05")
-    assert len(kb.lexicon) == 1
+    assert len(kb.lexicon.current()) == 1
     other = KnowledgeBase(load_settings(tmp_path / "home"))  # another process, as far as SQLite can tell
     try:
         _add(other, "b", "Kế hoạch 131")
-        with other.store.transaction():
-            other.store.delete_document(1)
+        with other.store.db.transaction():
+            other.store.documents.delete(1)
     finally:
         other.close()
     assert _found(kb, "kế hoạch") and not _found(kb, "chỉ thị")
-    assert len(kb.lexicon) == 1
+    assert len(kb.lexicon.current()) == 1
 
 
 def test_snapshot_is_read_back_and_caught_up(kb, tmp_path, caplog):
     _add(kb, "a", "Chỉ thị 05 về học tập và làm theo tư tưởng")
-    kb.refresh_lexicon()
-    assert kb.lexicon_path.exists()
+    kb.lexicon.refresh()
+    assert kb.lexicon.path.exists()
     _add(kb, "b", "Kế hoạch 131 tuyên truyền")
     reopened = KnowledgeBase(load_settings(tmp_path / "home"))
     caplog.clear()
@@ -136,13 +136,13 @@ def test_snapshot_is_read_back_and_caught_up(kb, tmp_path, caplog):
 def test_a_snapshot_that_does_not_belong_is_rebuilt(kb, tmp_path, damage, caplog):
     _add(kb, "a", "Chỉ thị 05")
     if damage == "garbage":
-        kb.lexicon_path.write_bytes(b"PK\x03\x04 not a snapshot")
+        kb.lexicon.path.write_bytes(b"PK\x03\x04 not a snapshot")
     else:
         elsewhere = KnowledgeBase(load_settings(tmp_path / "elsewhere"))
         _add(elsewhere, "z", "Nghị quyết 18", "Nghị quyết 19")
-        elsewhere.refresh_lexicon()
+        elsewhere.lexicon.refresh()
         elsewhere.close()
-        shutil.copy(elsewhere.lexicon_path, kb.lexicon_path)
+        shutil.copy(elsewhere.lexicon.path, kb.lexicon.path)
     reopened = KnowledgeBase(load_settings(tmp_path / "home"))
     caplog.clear()
     try:
@@ -156,9 +156,9 @@ def test_a_snapshot_that_does_not_belong_is_rebuilt(kb, tmp_path, damage, caplog
 def test_many_small_additions_keep_few_segments_and_the_same_scores(kb):
     for n in range(3 * MAX_SEGMENTS):
         _add(kb, f"d{n}", f"Kế hoạch số {n} về tuyên truyền", "Chỉ thị 05 yêu cầu")
-        kb.lexicon  # noqa: B018 - each addition caught up on its own, as a serving process does
-    with kb.store.transaction():
-        kb.store.delete_document(3)
+        kb.lexicon.current()  # noqa: B018 - each addition caught up on its own, as a serving process does
+    with kb.store.db.transaction():
+        kb.store.documents.delete(3)
     assert all(len(s) <= MAX_SEGMENTS for s in kb.lexicon.segments.values())
     _assert_fts5_scores(kb, understand("kế hoạch tuyên truyền").syllables())
 
@@ -181,7 +181,7 @@ def _brute_top(kb: KnowledgeBase, phrases, count: int, among: set[int] | None = 
 def test_top_is_the_best_of_every_score(corpus_kb, query, count):
     """MaxScore leaves terms out of most chunks; what it returns must still be the exact best."""
     understood = understand(query)
-    all_ids = sorted(kb_id for rows in corpus_kb.store.chunk_columns(0, 10**9) for kb_id, *_ in rows)
+    all_ids = sorted(kb_id for rows in corpus_kb.store.chunks.columns(0, 10**9) for kb_id, *_ in rows)
     for phrases in (understood.syllables(), understood.pairs()):
         for among in (None, set(all_ids[::3])):
             found = corpus_kb.lexicon.top(phrases, WEIGHTS, count, among)
@@ -225,4 +225,4 @@ def test_top_is_exact_where_it_prunes(monkeypatch):
 
 def test_an_indexing_run_leaves_the_snapshot(corpus_kb):
     """So that the first search after `kb index` reads it instead of tokenising every passage."""
-    assert Lexicon.load(corpus_kb.lexicon_path).last_chunk == corpus_kb.store.lexicon_state()[1]
+    assert Lexicon.load(corpus_kb.lexicon.path).last_chunk == corpus_kb.store.chunks.lexicon_state()[1]

@@ -157,7 +157,7 @@ def kb(tmp_path, model_path):
 
 
 def _in_step(kb) -> bool:
-    return kb.vectors.ids() == kb.store.all_chunk_ids() and len(kb.vectors) > 0
+    return kb.open_vectors().ids() == kb.store.chunks.all_ids() and len(kb.open_vectors()) > 0
 
 
 def test_passages_over_the_limit_skip_the_document(tmp_path, model_path):
@@ -180,7 +180,7 @@ def test_hostile_files_are_reported_by_name_and_the_index_still_answers(kb, tmp_
     docs.mkdir()
     (docs / "Kế hoạch tuyên truyền.txt").write_text(GOOD_TEXT)
     index_paths(kb, [docs])
-    before = kb.store.all_chunk_ids()
+    before = kb.store.chunks.all_ids()
     (docs / "rỗng.txt").write_bytes(b"")
     (docs / "rác.txt").write_bytes(random.Random(3).randbytes(20_000))
     whole = make_docx(tmp_path / "whole.docx", para("Điều 1. Phạm vi điều chỉnh") * 50).read_bytes()
@@ -202,7 +202,7 @@ def test_hostile_files_are_reported_by_name_and_the_index_still_answers(kb, tmp_
     assert "password-protected PDF" in problems["mật khẩu.pdf"][1]
     assert problems["năm mươi MB.txt"][0] == "skipped" and "limits.max_text_chars" in problems["năm mươi MB.txt"][1]
     assert problems["deep300.html"][0] == "skipped" and "limits.max_html_depth" in problems["deep300.html"][1]
-    assert report.count("unchanged") == 1 and kb.store.all_chunk_ids() == before and _in_step(kb)
+    assert report.count("unchanged") == 1 and kb.store.chunks.all_ids() == before and _in_step(kb)
     results = search(kb, "tuyên truyền chuyển đổi số")["results"]
     assert results and results[0]["document"]["source"] == "Kế hoạch tuyên truyền.txt"
 

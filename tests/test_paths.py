@@ -166,10 +166,10 @@ def test_an_indexing_run_reads_and_writes_nothing_outside_the_paths_given(tree, 
     outcome = {f.source: (f.status, f.reason) for f in report.files}
     assert outcome["to-secret.txt"][0] == "skipped" and OUTSIDE in outcome["to-secret.txt"][1]
     assert outcome["to-outside"][0] == "skipped"
-    texts = " ".join(c["text"] for d in kb.store.documents() for c in kb.store.chunks_of(d["id"]))
+    texts = " ".join(c["text"] for d in kb.store.documents.listing() for c in kb.store.chunks.of_document(d["id"]))
     assert "BÍ MẬT" not in texts and "chuyển đổi số" in texts
     assert _snapshot(tree.parent) == before
-    assert {f["source"] for f in json.loads(kb.store.get_meta("last_run"))["problems"]} == {"to-secret.txt",
+    assert {f["source"] for f in json.loads(kb.store.db.get_meta("last_run"))["problems"]} == {"to-secret.txt",
                                                                                              "to-outside"}
 
 
@@ -200,4 +200,4 @@ def test_file_names_in_any_unicode_form_are_indexed_and_found(tmp_path, model_pa
     assert outcome[nfc] == "indexed" and outcome[nfd] == "indexed" and outcome["hỏng-\ufffd.txt"] == "skipped"
     found = search(kb, "phòng chống thiên tai")["results"]
     assert found[0]["document"]["source"] == nfd
-    assert json.loads(kb.store.get_meta("last_run"))["problems"][0]["source"] == "hỏng-\ufffd.txt"
+    assert json.loads(kb.store.db.get_meta("last_run"))["problems"][0]["source"] == "hỏng-\ufffd.txt"

@@ -7,7 +7,7 @@ from conftest import BULLETIN, PLAN
 
 from kb.errors import InvalidQueryError
 from kb.retrieval.search import search
-from kb.storage.store import DocumentFilters
+from kb.storage.filters import DocumentFilters
 
 
 def _first(kb, query, **filters):
@@ -93,8 +93,8 @@ def test_a_leg_keeps_exactly_the_best_that_pass_asking_for_more_only_when_it_mus
     from kb.retrieval.search import _passing
 
     plan = DocumentFilters(doc_type="Kế hoạch")
-    kept = corpus_kb.store.filtered_chunk_ids(plan)
-    every = sorted(i for rows in corpus_kb.store.chunk_columns(0, 10**9) for i, *_ in rows)
+    kept = corpus_kb.store.chunks.filtered_ids(plan)
+    every = sorted(i for rows in corpus_kb.store.chunks.columns(0, 10**9) for i, *_ in rows)
     others = [i for i in every if i not in kept]
     assert kept and len(others) >= 20
 

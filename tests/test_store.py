@@ -4,7 +4,8 @@ import pytest
 
 from indexer.model import Chunk, DocumentMeta, ParsedDocument, Reference, SourceText
 from kb.errors import NotFoundError
-from kb.storage.store import DocumentFilters, Store
+from kb.storage.filters import DocumentFilters
+from kb.storage.store import Store
 
 
 def _parsed(text: str, meta: DocumentMeta, chunks: list[Chunk]) -> ParsedDocument:
@@ -27,39 +28,39 @@ def store(tmp_path):
         Chunk("Thực hiện Kế hoạch 131 về tuyên truyền", ["I. NỘI DUNG"], 0, 40, issuer="Ban Tuyên giáo Tỉnh ủy",
               references=[Reference("KH", "131", None, "Kế hoạch 131")]),
     ])
-    with store.transaction():
-        store.add_document(plan, path="/a/plan.md", source="plan.md", content_hash="h1")
-        store.add_document(bulletin, path="/a/b.txt", source="b.txt", content_hash="h2")
+    with store.db.transaction():
+        store.documents.add(plan, path="/a/plan.md", source="plan.md", content_hash="h1")
+        store.documents.add(bulletin, path="/a/b.txt", source="b.txt", content_hash="h2")
     return store
 
 
 def test_reference_hits_exact_key_first(store):
-    hits = store.reference_hits(["KH:131"], ["KH:131:TU"])
+    hits = store.chunks.citing(["KH:131"], ["KH:131:TU"])
     assert [chunk_id for chunk_id, _ in hits] == [3, 4]
 
 
 def test_filters_by_type_issuer_and_date(store):
-    assert store.filtered_chunk_ids(DocumentFilters(doc_type="ke hoach")) == {1, 2, 3}
-    assert store.filtered_chunk_ids(DocumentFilters(issuer="tinh uy")) == {1, 2, 3, 4}
-    assert store.filtered_chunk_ids(DocumentFilters(issuer="Ban Tuyên giáo Tỉnh ủy")) == {4}
-    assert store.filtered_chunk_ids(DocumentFilters(since="2020-04")) == {4}
-    assert store.filtered_chunk_ids(DocumentFilters(until="2020-03")) == {1, 2, 3}
-    assert store.filtered_chunk_ids(DocumentFilters(number="131-KH")) == {1, 2, 3}
+    assert store.chunks.filtered_ids(DocumentFilters(doc_type="ke hoach")) == {1, 2, 3}
+    assert store.chunks.filtered_ids(DocumentFilters(issuer="tinh uy")) == {1, 2, 3, 4}
+    assert store.chunks.filtered_ids(DocumentFilters(issuer="Ban Tuyên giáo Tỉnh ủy")) == {4}
+    assert store.chunks.filtered_ids(DocumentFilters(since="2020-04")) == {4}
+    assert store.chunks.filtered_ids(DocumentFilters(until="2020-03")) == {1, 2, 3}
+    assert store.chunks.filtered_ids(DocumentFilters(number="131-KH")) == {1, 2, 3}
 
 
 def test_delete_document_removes_chunks_refs_and_logs_the_deletion(store):
-    assert store.delete_document(1) == [1, 2, 3]
-    assert store.all_chunk_ids() == {4}
-    assert sorted(store.deleted_chunks(0, store.lexicon_state()[2])) == [1, 2, 3]  # what kb.lexicon catches up from
-    assert store.reference_hits(["KH:131"], []) == [(4, 0.8)]
+    assert store.documents.delete(1) == [1, 2, 3]
+    assert store.chunks.all_ids() == {4}
+    assert sorted(store.chunks.deleted(0, store.chunks.lexicon_state()[2])) == [1, 2, 3]  # what kb.lexicon.current() catches up from
+    assert store.chunks.citing(["KH:131"], []) == [(4, 0.8)]
     with pytest.raises(NotFoundError):
-        store.document(1)
+        store.documents.get(1)
 
 
 def test_references_and_citations(store):
-    assert [r["full_key"] for r in store.references_of(1)] == ["CT:5:TW"]
-    assert store.documents_by_key(["KH:131"]) == {"KH:131": 1, "KH:131:TU": 1}
-    assert [d["id"] for d in store.citing_documents(1)] == [2]
+    assert [r["full_key"] for r in store.documents.references_of(1)] == ["CT:5:TW"]
+    assert store.documents.by_key(["KH:131"]) == {"KH:131": 1, "KH:131:TU": 1}
+    assert [d["id"] for d in store.documents.citing(1)] == [2]
 
 
 def test_database_of_another_schema_is_refused_with_instructions(tmp_path):
@@ -76,7 +77,7 @@ def test_database_of_another_schema_is_refused_with_instructions(tmp_path):
 
 
 def test_new_database_gets_the_current_schema_version(tmp_path):
-    from kb.storage.store import SCHEMA_VERSION
+    from kb.storage.schema import SCHEMA_VERSION
 
     store = Store(tmp_path / "kb.sqlite")
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
@@ -88,7 +89,7 @@ def test_version_3_database_loses_its_full_text_table_and_gains_the_deletion_log
     """Version 3 kept an FTS5 table filled by triggers; kb.lexicon ranks now, from the chunks."""
     import sqlite3
 
-    from kb.storage.store import SCHEMA_VERSION
+    from kb.storage.schema import SCHEMA_VERSION
 
     store.close()
     with sqlite3.connect(tmp_path / "kb.sqlite") as conn:
@@ -103,7 +104,7 @@ def test_version_3_database_loses_its_full_text_table_and_gains_the_deletion_log
     names = {r[0] for r in migrated.db.execute("SELECT name FROM sqlite_master")}
     assert SCHEMA_VERSION == 4 and migrated.db.execute("PRAGMA user_version").fetchone()[0] == 4
     assert not {n for n in names if n.startswith("chunks_fts") or n == "chunks_ai"}
-    with migrated.transaction():
-        migrated.delete_document(2)
-    assert migrated.deleted_chunks(0, migrated.lexicon_state()[2]) == [4]
+    with migrated.db.transaction():
+        migrated.documents.delete(2)
+    assert migrated.chunks.deleted(0, migrated.chunks.lexicon_state()[2]) == [4]
     migrated.close()

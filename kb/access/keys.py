@@ -76,19 +76,19 @@ def create_key(store: Store, name: str, role: str, level: str = DEFAULT_LEVEL) -
     prefix = secrets.token_hex(4)
     secret = f"kb_{prefix}_{secrets.token_urlsafe(32)}"
     try:
-        row = store.add_api_key(name=name, prefix=prefix, secret_hash=_hash(secret), role=role, level=level)
+        row = store.keys.add(name=name, prefix=prefix, secret_hash=_hash(secret), role=role, level=level)
     except sqlite3.IntegrityError as exc:
         raise KeyRequestError(f"A key named {name!r} exists already: revoke it first, or choose another name.") from exc
     return ApiKey(**row), secret
 
 
 def list_keys(store: Store) -> list[ApiKey]:
-    return [ApiKey(**row) for row in store.api_keys()]
+    return [ApiKey(**row) for row in store.keys.all()]
 
 
 def revoke_key(store: Store, name: str) -> None:
     """Revoke the active key of this name: from now on it is refused like an unknown key."""
-    if not store.revoke_api_key(name):
+    if not store.keys.revoke(name):
         raise NotFoundError(f"No active key named {name!r}.")
 
 
@@ -97,7 +97,7 @@ def authenticate(store: Store, presented: str) -> ApiKey | None:
     match = _KEY.match(presented.strip())
     if not match:
         return None
-    row = store.active_api_key(match.group(1))
+    row = store.keys.active(match.group(1))
     if row is None or not hmac.compare_digest(row.pop("secret_hash"), _hash(presented.strip())):
         return None
     return ApiKey(**row)

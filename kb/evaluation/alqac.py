@@ -28,13 +28,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
+from kb.access.levels import LEVELS
 from kb.config import Settings
 from kb.embedding.default_model import ensure_default_model
 from kb.embedding.embedder import model_fingerprint
 from kb.errors import IndexInconsistentError, InvalidQueryError
 from kb.evaluation.questions import Question, QuestionSet
 from kb.knowledge_base import KnowledgeBase
-from kb.storage.store import SCHEMA_VERSION, matching_text
+from kb.storage.chunks import matching_text
+from kb.storage.schema import SCHEMA_VERSION
 
 __all__ = ["load_laws", "law_document", "load_questions", "article_of", "open_index", "PASSAGES_NAME"]
 
@@ -76,7 +78,7 @@ def _pieces(units: list[tuple[int, int]], law_text: str) -> list[list[tuple[int,
     target = sum(sizes) / max(1, math.ceil(sum(sizes) / MAX_WORDS))
     pieces: list[list[tuple[int, int]]] = [[]]
     filled = 0
-    for unit, size in zip(units, sizes):
+    for unit, size in zip(units, sizes, strict=True):
         if pieces[-1] and filled + size / 2 > target:
             pieces.append([])
             filled = 0
@@ -158,15 +160,13 @@ def _model_and_key(settings: Settings, passages: Path) -> tuple[str, str]:
 
 def _build(kb: KnowledgeBase, laws: list[dict], passages: Path, progress: Callable[[str], None]) -> None:
     with kb.writing():
-        kb.vectors  # noqa: B018 - open the (empty) vector file before adding to it
         for done, law in enumerate(laws, start=1):
             parsed = law_document(law, passages)
             progress(f"embedding {law['id']} ({len(parsed.chunks)} passages, law {done}/{len(laws)})")
-            vectors = kb.embedder.encode_passages([matching_text(c.section, c.text) for c in parsed.chunks])
-            with kb.store.transaction():
-                _, ids = kb.store.add_document(parsed, path=f"{passages.name}#{law['id']}", source=law["id"],
-                                               content_hash=hashlib.sha256(parsed.source.text.encode()).hexdigest())
-            kb.vectors.add(ids, vectors)
+            vectors = kb.open_embedder().encode_passages([matching_text(c.section, c.text) for c in parsed.chunks])
+            kb.add_document(parsed, path=f"{passages.name}#{law['id']}", source=law["id"], access=LEVELS[0],
+                            content_hash=hashlib.sha256(parsed.source.text.encode()).hexdigest(), vectors=vectors,
+                            save=False)
         kb.save_vectors()
 
 
@@ -190,7 +190,7 @@ def _build_into(folder: Path, settings: Settings, model: str, passages: Path,
     kb = KnowledgeBase(replace(settings, home=partial, model=model))
     _build(kb, laws, passages, progress)
     built = {"seconds": round(time.perf_counter() - started, 1), "laws": len(laws),
-             "articles": sum(len(law["articles"]) for law in laws), "chunks": kb.store.stats()["chunks"]}
+             "articles": sum(len(law["articles"]) for law in laws), "chunks": kb.store.stats.summary()["chunks"]}
     kb.close()
     (partial / "built.json").write_text(json.dumps(built))
     shutil.rmtree(folder, ignore_errors=True)

@@ -82,7 +82,7 @@ def _bm25_system(kb: KnowledgeBase, fetch: int) -> System | None:
     """BM25 over the passages of ``kb``'s store, rendered like kb's results; None for an empty index."""
     from kb.retrieval.search import render
 
-    passages = kb.store.all_chunk_texts()
+    passages = kb.store.chunks.all_texts()
     if not passages:
         return None
     baseline = BM25Baseline(passages)

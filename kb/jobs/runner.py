@@ -35,7 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kb.config import Settings
-from kb.errors import IndexBusyError, InvalidQueryError, KbError, NotFoundError
+from kb.errors import IndexBusyError, InvalidQueryError, KbError
 from kb.indexing import FileOutcome, index_paths
 from kb.jobs.uploads import check_content, unique_names
 from kb.knowledge_base import KnowledgeBase
@@ -68,19 +68,21 @@ def submit_job(store: Store, home: Path, files: list[tuple[str, bytes]], *, crea
     if replace is not None and len(files) != 1:
         raise InvalidQueryError("A document is replaced by exactly one file.")
     names = unique_names([name for name, _ in files])
-    for name, (_, data) in zip(names, files):
+    for name, (_, data) in zip(names, files, strict=True):
         check_content(name, data)
     job_id = uuid.uuid4().hex
     folder = uploads_dir(home) / job_id
     folder.mkdir(parents=True)
-    for name, (_, data) in zip(names, files):
+    for name, (_, data) in zip(names, files, strict=True):
         target = folder / name
         assert target.resolve().parent == folder.resolve(), name  # safe_name already guarantees it
         target.write_bytes(data)
     entries = [{"name": name, "status": "queued"} for name in names]
-    store.add_job(job_id=job_id, kind="replace" if replace else "index", created_by=created_by,
-                  files=entries, target_document=replace, access=access)
-    return store.job(job_id)
+    store.jobs.add(job_id=job_id, kind="replace" if replace else "index", created_by=created_by,
+                   files=entries, target_document=replace, access=access)
+    job = store.jobs.get(job_id)
+    assert job is not None
+    return job
 
 
 def remove_upload(home: Path, path: str | None) -> None:
@@ -149,14 +151,8 @@ class JobRunner:
     def remove(self, doc_id: int, wait: float) -> dict:
         """Delete a document, its vectors and, if it was uploaded, its file; return what it was."""
         with self.writer(wait) as kb:
-            path = kb.store.document_path(doc_id)
-            if path is None:
-                raise NotFoundError(f"No document with id {doc_id}")
-            document = kb.store.document(doc_id)
-            with kb.store.transaction():
-                chunk_ids = kb.store.delete_document(doc_id)
-            kb.vectors.remove(chunk_ids)
-            kb.save_vectors()
+            path = kb.store.documents.path_of(doc_id)
+            document = kb.remove_document(doc_id)
         remove_upload(self.home, path)
         return document
 
@@ -172,10 +168,10 @@ class JobRunner:
 
     def _run_next(self) -> None:
         """Run queued jobs while there are any and nobody else writes to the folder."""
-        while not self._stop.is_set() and self.kb.store.queued_jobs():  # the lock only when there is work
+        while not self._stop.is_set() and self.kb.store.jobs.queued():  # the lock only when there is work
             try:
                 with self.writer(wait=0):
-                    job = self.kb.store.claim_job(os.getpid())
+                    job = self.kb.store.jobs.claim(os.getpid())
                     if job is None:
                         return
                     self._run(job)
@@ -184,14 +180,13 @@ class JobRunner:
 
     def _fail_interrupted(self) -> None:
         """Jobs left running by a process that is gone (a restart, a crash) will never finish: say so."""
-        store = self.kb.store
-        for job in store.running_jobs():
+        jobs = self.kb.store.jobs
+        for job in jobs.running():
             if job["worker"] == os.getpid() or not _alive(job["worker"]):
-                store.update_job(job["id"], status="failed", finished_at=_now(),
+                jobs.update(job["id"], status="failed", finished_at=_now(),
                                  error="Interrupted: the server stopped while indexing. Upload the files again.")
 
     def _run(self, job: dict) -> None:
-        store = self.kb.store
         progress = _Progress(self.kb, job, self._stop)
         try:
             report = index_paths(self.kb, [uploads_dir(self.home) / job["id"]], on_file=progress,
@@ -203,9 +198,8 @@ class JobRunner:
             log.exception("job %s failed", job["id"])
             error = f"Internal error ({type(exc).__name__}); the server log has the details."
         finally:
-            if self.kb.vectors.dirty:  # what was committed gets its vectors, whatever ended the job
-                self.kb.save_vectors()
-        store.update_job(job["id"], status="failed" if error else "done", error=error, files=progress.files,
+            self.kb.save_vectors()  # what was committed gets its vectors, whatever ended the job
+        self.kb.store.jobs.update(job["id"], status="failed" if error else "done", error=error, files=progress.files,
                          finished_at=_now())
 
     def _replace(self, job: dict, entry: dict, outcome: FileOutcome) -> str | None:
@@ -213,15 +207,11 @@ class JobRunner:
         target = job["target_document"]
         if outcome.status != "indexed" or outcome.document_id is None:
             return f"{entry['name']} could not be indexed ({outcome.reason}); document {target} is unchanged."
-        store = self.kb.store
-        old_path = store.document_path(target)
+        old_path = self.kb.store.documents.path_of(target)
         if old_path is None:
             entry["reason"] = f"document {target} was removed meanwhile; this is a new document"
             return None
-        with store.transaction():
-            old_chunks = store.move_document(outcome.document_id, target)
-        self.kb.vectors.remove(old_chunks)
-        self.kb.save_vectors()
+        self.kb.replace_document(target, outcome.document_id)
         entry["document_id"] = target
         remove_upload(self.home, old_path)
         return None
@@ -245,10 +235,9 @@ class _Progress:
         if entry is not None:
             entry.update(status=outcome.status, chunks=outcome.chunks, document_id=outcome.document_id,
                          reason=outcome.reason)
-        if self.kb.vectors.dirty and time.monotonic() - self._saved >= SAVE_SECONDS:
-            self.kb.save_vectors()
+        if time.monotonic() - self._saved >= SAVE_SECONDS and self.kb.save_vectors():
             self._saved = time.monotonic()
-        self.kb.store.update_job(self.job_id, files=self.files, files_done=done)
+        self.kb.store.jobs.update(self.job_id, files=self.files, files_done=done)
         if self.stop.is_set() and done < total:
             raise _Stopped(f"Interrupted after {done} of {total} files: the server stopped. Upload the others again.")
 

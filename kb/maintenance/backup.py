@@ -30,7 +30,7 @@ from kb.config import Settings
 from kb.errors import NotFoundError, SnapshotError
 from kb.knowledge_base import write_lock
 from kb.maintenance.check import CheckReport, check
-from kb.storage.store import copy_database
+from kb.storage.database import copy_database
 
 __all__ = ["BackupReport", "backup", "restore"]
 

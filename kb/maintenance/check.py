@@ -50,7 +50,7 @@ from kb.errors import (
 )
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.vectors import VectorIndex
-from kb.storage.store import SCHEMA_VERSION
+from kb.storage.schema import SCHEMA_VERSION
 
 __all__ = ["CheckReport", "Finding", "check", "check_kb", "leftover_files"]
 
@@ -136,7 +136,7 @@ def _inspect(kb: KnowledgeBase, writer_active: bool) -> list[Finding]:
     findings.append(Finding("schema", True, f"version {SCHEMA_VERSION}, the one this kb reads"))
     findings += [_guarded("orphans", lambda: _orphans(kb)), _guarded("documents", lambda: _incomplete(kb)),
                  _guarded("lexicon", lambda: _lexicon(kb))]
-    chunk_ids = kb.store.all_chunk_ids()
+    chunk_ids = kb.store.chunks.all_ids()
     recorded, unreadable = _recorded(kb)
     findings += [_model(kb, recorded, unreadable, bool(chunk_ids)),
                  _vectors(kb, recorded, chunk_ids, writer_active), _temp_files(kb, writer_active)]
@@ -152,7 +152,7 @@ def _guarded(name: str, inspect: Callable[[], Finding]) -> Finding:
 
 
 def _sqlite(kb: KnowledgeBase) -> Finding:
-    problems = kb.store.integrity_problems(quick=True) or kb.store.integrity_problems()
+    problems = kb.store.integrity.problems(quick=True) or kb.store.integrity.problems()
     lines = [line for problem in problems for line in problem.splitlines() if not line.startswith("***")]
     if lines:
         shown = "; ".join(lines[:3]) + (f" (and {len(lines) - 3} more)" if len(lines) > 3 else "")
@@ -162,7 +162,7 @@ def _sqlite(kb: KnowledgeBase) -> Finding:
 
 
 def _orphans(kb: KnowledgeBase) -> Finding:
-    orphans = kb.store.orphans()
+    orphans = kb.store.integrity.orphans()
     if not orphans:
         return Finding("orphans", True, "no row without its parent")
     counts = ", ".join(f"{len(rows)} in {table}" for table, rows in sorted(orphans.items()))
@@ -170,7 +170,7 @@ def _orphans(kb: KnowledgeBase) -> Finding:
 
 
 def _incomplete(kb: KnowledgeBase) -> Finding:
-    incomplete = kb.store.incomplete_documents()
+    incomplete = kb.store.integrity.incomplete_documents()
     if not incomplete:
         return Finding("documents", True, "every document has its text and passages")
     ids = ", ".join(map(str, incomplete[:10])) + (" …" if len(incomplete) > 10 else "")
@@ -181,9 +181,9 @@ def _incomplete(kb: KnowledgeBase) -> Finding:
 
 def _lexicon(kb: KnowledgeBase) -> Finding:
     """The snapshot, caught up in memory from SQLite, must hold exactly the chunks SQLite holds."""
-    name = kb.lexicon_path.name
+    name = kb.lexicon.path.name
     try:
-        lexicon = kb.read_lexicon_snapshot()
+        lexicon = kb.lexicon.read_snapshot()
     except FileNotFoundError:
         return Finding("lexicon", True, f"no {name} yet: the next search builds it from the chunks")
     except ValueError as exc:
@@ -194,7 +194,7 @@ def _lexicon(kb: KnowledgeBase) -> Finding:
 def _recorded(kb: KnowledgeBase) -> tuple[dict | None, str | None]:
     """config.json's model, or why it cannot be read."""
     try:
-        recorded = kb.recorded_model
+        recorded = kb.read_recorded_model()
         if recorded is not None:
             recorded = {key: recorded[key] for key in ("model", "dimension", "fingerprint")} | {
                 "backend": recorded.get("backend", "torch")}  # indexes from before backends were torch ones
@@ -212,7 +212,7 @@ def _model(kb: KnowledgeBase, recorded: dict | None, unreadable: str | None, has
         return Finding("model", False, "config.json is missing: which model built the vectors is unknown",
                        REBUILD_VECTORS)
     try:
-        embedder = kb.embedder
+        embedder = kb.open_embedder()
     except ModelMismatchError as exc:
         if (recorded["model"], recorded["backend"]) != (kb.settings.model or DEFAULT_MODEL_NAME, kb.settings.backend):
             return Finding("model", False, str(exc))  # another model: whether to switch is the user's call
@@ -283,24 +283,24 @@ def _repair(kb: KnowledgeBase, findings: list[Finding]) -> None:
     fixes = {f.fix for f in findings if not f.ok and f.fix}
     if REINDEX in fixes:
         try:
-            kb.store.reindex()
+            kb.store.integrity.reindex()
         except sqlite3.DatabaseError:
             pass  # damage in a table, not only in an index: the check after the repair reports it
         return
     if DELETE_ORPHANS in fixes:
-        kb.store.delete_orphans()
-    if DELETE_INCOMPLETE in fixes:
-        with kb.store.transaction():
-            for doc_id in kb.store.incomplete_documents():
-                kb.store.delete_document(doc_id)
+        kb.store.integrity.delete_orphans()
+    if DELETE_INCOMPLETE in fixes:  # rows only: the vector file may be what is broken; it is mended below
+        with kb.store.db.transaction():
+            for doc_id in kb.store.integrity.incomplete_documents():
+                kb.store.documents.delete(doc_id)
     if REBUILD_LEXICON in fixes:
-        kb.rebuild_lexicon()
+        kb.lexicon.rebuild()
     # Vectors need the model that built them; when another one is configured, the user chooses.
     model_usable = not any(f.name == "model" and not f.ok and not f.fix for f in findings)
     if model_usable and REBUILD_VECTORS in fixes:
         kb.rebuild_vectors()
     elif model_usable and fixes & {RECONCILE_VECTORS, DELETE_ORPHANS, DELETE_INCOMPLETE}:
-        kb.vectors  # noqa: B018 - loaded under the write lock, which mends it unless it was loaded before
+        kb.open_vectors()  # loaded under the write lock, which mends it unless it was loaded before
         kb.reconcile()  # stale vectors dropped, only the missing ones embedded
     if REMOVE_TEMP in fixes:
         for path in leftover_files(kb.settings):

@@ -12,12 +12,12 @@ def document_detail(kb: KnowledgeBase, doc_id: int, access: str = LEVELS[-1]) ->
     """The document as a caller allowed ``access`` sees it: a document above that level is "not found",
     and the documents it cites or that cite it are listed only if the caller may see them too."""
     store = kb.store
-    detail = store.document(doc_id, access)
-    references = store.references_of(doc_id)
-    known = store.documents_by_key([r["key"] for r in references], access)
+    detail = store.documents.get(doc_id, access)
+    references = store.documents.references_of(doc_id)
+    known = store.documents.by_key([r["key"] for r in references], access)
     for ref in references:
         ref["document_id"] = known.get(ref["full_key"]) or known.get(ref["key"])
     detail["references"] = references
-    detail["cited_by"] = store.citing_documents(doc_id, access)
-    detail["chunks"] = [c for c in store.chunks_of(doc_id, access) if c["kind"] == "body"]
+    detail["cited_by"] = store.documents.citing(doc_id, access)
+    detail["chunks"] = [c for c in store.chunks.of_document(doc_id, access) if c["kind"] == "body"]
     return detail

@@ -1,4 +1,4 @@
-"""Hybrid search: lexical (BM25, kb.lexicon) + dense (FAISS) + reference legs, fused, filtered.
+"""Hybrid search: lexical (BM25, kb.lexicon.current()) + dense (FAISS) + reference legs, fused, filtered.
 
 The result is a plain dict in the shape of the HTTP API's response, so the
 CLI's ``--json``, the API and the web page all show the same object.
@@ -6,10 +6,8 @@ CLI's ``--json``, the API and the web page all show the same object.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 from kb.access.levels import LEVELS
 from kb.config import Weights
@@ -18,12 +16,11 @@ from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.fusion import reciprocal_rank, weighted_sum
 from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
-from kb.storage.store import DocumentFilters
+from kb.storage.filters import DocumentFilters
 
 __all__ = ["search", "legs", "fuse", "render", "validate_filters", "SearchResponse"]
 
 SearchResponse = dict
-_BESIDE = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="kb-dense")
 OVERSAMPLE = (2, 10)  # with filters, a leg fetches this many times its candidates, then that many, and keeps those that pass
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -47,13 +44,13 @@ def legs(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None) -> di
     """
     weights = kb.settings.weights
     n = weights.candidates
-    dense = _BESIDE.submit(_dense, kb, query, n, filters) if weights.dense_weight(query.unaccented_vietnamese) else None
+    dense = kb.beside(_dense, kb, query, n, filters) if weights.dense_weight(query.unaccented_vietnamese) else None
     found = {"lexical": _lexical(kb, query.syllables(), n, filters)}
     if weights.phrase:
         found["phrase"] = _lexical(kb, query.pairs(), n, filters)
     if dense is not None:
         found["dense"] = dense.result()
-    found["reference"] = kb.store.reference_hits(query.keys, query.full_keys, filters)
+    found["reference"] = kb.store.chunks.citing(query.keys, query.full_keys, filters)
     return found
 
 
@@ -62,14 +59,14 @@ def _lexical(kb: KnowledgeBase, phrases: list[Phrase], n: int,
     """The ``n`` chunks with the best BM25 scores for these terms that the filters keep."""
     if not phrases:
         return []
-    lexicon, column_weights = kb.lexicon, {"accented": kb.settings.weights.accented_column, "folded": 1.0}
+    lexicon, column_weights = kb.lexicon.current(), {"accented": kb.settings.weights.accented_column, "folded": 1.0}
     return _passing(kb, lambda count, among=None: lexicon.top(phrases, column_weights, count, among), n, filters)
 
 
 def _dense(kb: KnowledgeBase, query: Query, n: int, filters: DocumentFilters | None) -> list[tuple[int, float]]:
     """The ``n`` nearest chunks the filters keep."""
-    vector = kb.embedder.encode_query(query.normalized)
-    return _passing(kb, lambda count, among=None: kb.vectors.search(vector, count, among), n, filters)
+    vector = kb.open_embedder().encode_query(query.normalized)
+    return _passing(kb, lambda count, among=None: kb.open_vectors().search(vector, count, among), n, filters)
 
 
 def _passing(kb: KnowledgeBase, best: Callable[..., list[tuple[int, float]]], n: int,
@@ -90,17 +87,17 @@ def _passing(kb: KnowledgeBase, best: Callable[..., list[tuple[int, float]]], n:
     """
     for factor in OVERSAMPLE if filters else (1,):
         hits = best(n * factor)
-        kept = kb.store.existing_chunk_ids([i for i, _ in hits], filters)
+        kept = kb.store.chunks.existing([i for i, _ in hits], filters)
         found = [h for h in hits if h[0] in kept]
         if len(found) >= n or len(hits) < n * factor or not filters:  # enough, every hit the leg has, or no filter
             return found[:n]
-    return best(n, kb.store.filtered_chunk_ids(filters))[:n]
+    return best(n, kb.store.chunks.filtered_ids(filters))[:n]
 
 
 def _narrowing(kb: KnowledgeBase, filters: DocumentFilters) -> DocumentFilters | None:
     """The filters if they can leave anything out, else ``None``: a caller below the top level
     searches unfiltered (and fast) when no document is above its level."""
-    return filters if filters.by_metadata or kb.store.hides_documents(filters.access) else None
+    return filters if filters.by_metadata or kb.store.documents.hides_any(filters.access) else None
 
 
 def fuse(found: dict[str, list[tuple[int, float]]], weights: Weights, unaccented: bool) -> list[tuple[int, float]]:
@@ -144,6 +141,6 @@ def render(kb: KnowledgeBase, ranked: list[tuple[int, float]], k: int, access: s
     ``access`` is checked again here, so no ranking can show what its caller may not see.
     """
     top = ranked[: k * 2]
-    hits = kb.store.hits([chunk_id for chunk_id, _ in top], access)
+    hits = kb.store.chunks.hits([chunk_id for chunk_id, _ in top], access)
     kept = [(chunk_id, score) for chunk_id, score in top if chunk_id in hits][:k]
     return [_result(rank, score, hits[cid]) for rank, (cid, score) in enumerate(kept, 1)]

@@ -1,0 +1,172 @@
+"""The chunks table: passages with their heading path, issuer and offsets, and the citations they carry.
+
+What the lexical leg ranks and the vector file embeds is each chunk's
+*matching text* (its heading path, then the passage: a passage that begins
+without its heading otherwise loses to the preamble), in the two forms the
+analyzer gives (``indexer.analyzer``).  The lexicon catches up from here:
+chunks above the last id it saw, and the deletions logged since.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from indexer.analyzer import fold, normalize
+from indexer.model import Chunk
+from kb.access.levels import LEVELS
+from kb.storage.database import Database, marks
+from kb.storage.filters import DocumentFilters
+from kb.storage.schema import DOCUMENT_FIELDS
+
+__all__ = ["Chunks", "insert_chunks", "matching_text", "text_hash"]
+
+
+def matching_text(section: str, text: str) -> str:
+    """What the lexical and dense legs see of a chunk: its heading path, then the passage."""
+    return f"{section}\n{text}" if section else text
+
+
+def text_hash(matching: str) -> str:
+    """Identifies what a vector was computed from, so identical passages are embedded once."""
+    return hashlib.sha1(normalize(matching).encode("utf-8")).hexdigest()
+
+
+def insert_chunks(db: Database, doc_id: int, chunks: list[Chunk]) -> list[int]:
+    """Insert a document's chunks (and their citations) in order; their ids."""
+    return [_insert_chunk(db, doc_id, ordinal, chunk) for ordinal, chunk in enumerate(chunks)]
+
+
+def _insert_chunk(db: Database, doc_id: int, ordinal: int, chunk: Chunk) -> int:
+    text_for_matching = matching_text(chunk.section, chunk.text)
+    chunk_id = db.insert("chunks", {
+        "document_id": doc_id, "ordinal": ordinal, "kind": chunk.kind, "section": chunk.section,
+        "text": chunk.text, "issuer": chunk.issuer, "char_start": chunk.char_start,
+        "char_end": chunk.char_end, "page": chunk.page, "text_hash": text_hash(text_for_matching),
+        "accented": normalize(text_for_matching).lower(),
+        "folded": fold(text_for_matching),
+    })
+    refs = [
+        {"chunk_id": chunk_id, "key": r.key, "full_key": r.full_key, "printed": r.text,
+         "is_self": int(chunk.kind == "card")}
+        for r in chunk.references
+    ]
+    if refs:
+        db.insert_all("chunk_refs", refs)
+    return chunk_id
+
+
+class Chunks:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- for a search: check candidates, render hits ------------------------------------------
+    def existing(self, ids: list[int], filters: DocumentFilters | None = None) -> set[int]:
+        """Those of ``ids`` that are chunks in the database now (of documents ``filters`` keep).
+
+        Looked up by primary key, so a search checks its few candidates instead
+        of listing every chunk the filters keep.
+        """
+        if not filters:
+            return {r[0] for r in self.db.execute(f"SELECT id FROM chunks WHERE id IN ({marks(ids)})", ids)}
+        where, params = filters.where("d", "c")
+        return {r[0] for r in self.db.execute(
+            f"SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks(ids)}) "
+            f"AND {where}", [*ids, *params])}
+
+    def filtered_ids(self, filters: DocumentFilters) -> set[int]:
+        """Every chunk the filters keep: a narrow filter's candidates."""
+        where, params = filters.where("d", "c")
+        return {r[0] for r in self.db.execute(
+            f"SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE {where}", params)}
+
+    def hits(self, ids: list[int], access: str = LEVELS[-1]) -> dict[int, dict[str, Any]]:
+        """Visible chunks with their documents (columns ``doc_<field>``), for rendering results."""
+        doc_cols = ", ".join(f"d.{f} AS doc_{f}" for f in DOCUMENT_FIELDS)
+        where, params = DocumentFilters(access=access).where("d")
+        rows = self.db.rows(
+            f"SELECT c.id, c.kind, c.section, c.text, c.issuer, c.char_start, c.char_end, c.page, {doc_cols} "
+            f"FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks(ids)}) AND {where}",
+            [*ids, *params])
+        return {r["id"]: r for r in rows}
+
+    def of_document(self, doc_id: int, access: str = LEVELS[-1]) -> list[dict[str, Any]]:
+        where, params = DocumentFilters(access=access).where()
+        return self.db.rows("SELECT c.id, c.ordinal, c.kind, c.section, c.text, c.issuer, c.char_start, c.char_end, "
+                            "c.page FROM chunks c JOIN documents ON documents.id = c.document_id "
+                            f"WHERE c.document_id = ? AND {where} ORDER BY c.ordinal", [doc_id, *params])
+
+    def citing(self, keys: list[str], full_keys: list[str],
+               filters: DocumentFilters | None = None) -> list[tuple[int, float]]:
+        """Chunks the filters keep that cite (or, for cards, are) the named documents: the reference leg.
+
+        A query that names the issuer (``05-CT/TW``) accepts citations with that
+        issuer or none, not another issuer's ``05-CT/TU``.  An exact issuer match,
+        being the document itself (its card), and sitting in a section that cites
+        the document again and again (an article about it) score higher.
+        """
+        named = [k for k in full_keys if k.count(":") == 2]
+        bare = [k for k in keys if not any(n.startswith(k + ":") for n in named)]
+        accepted = named + [n.rsplit(":", 1)[0] for n in named]
+        if not bare and not accepted:
+            return []
+        where, params = (filters or DocumentFilters()).where("d", "c")
+        rows = self.db.execute(
+            # The citations in the same section are counted by a window, in one pass over the matches
+            # (a correlated count per match grows with the square of a much-cited document's citations).
+            "WITH matched AS (SELECT r.chunk_id, r.full_key, r.is_self, "
+            "count(*) OVER (PARTITION BY c.document_id, c.section) AS in_section "
+            "FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id JOIN documents d ON d.id = c.document_id "
+            f"WHERE (r.key IN ({marks(bare)}) OR r.full_key IN ({marks(accepted)})) AND {where}) "
+            f"SELECT chunk_id, 0.8 + 0.2 * coalesce(max(full_key IN ({marks(named)})), 0) + 0.2 * max(is_self) "
+            "+ 0.05 * min(max(in_section) - 1, 4) FROM matched GROUP BY chunk_id",
+            [*bare, *accepted, *params, *named])
+        return sorted(((r[0], r[1]) for r in rows), key=lambda h: (-h[1], h[0]))
+
+    # -- what the lexicon catches up from -------------------------------------------------------
+    def lexicon_state(self) -> tuple[str, int, int]:
+        """This database's id, its highest chunk id and its last chunk deletion: what changed since a look."""
+        database = self.db.get_meta("database_id") or ""
+        last_chunk = self.db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0]
+        last_deletion = self.db.execute("SELECT coalesce(max(seq), 0) FROM chunk_deletions").fetchone()[0]
+        return database, last_chunk, last_deletion
+
+    def deleted(self, after: int, upto: int) -> list[int]:
+        """Chunk ids deleted between two entries of the deletion log."""
+        return [r[0] for r in self.db.execute(
+            "SELECT chunk_id FROM chunk_deletions WHERE seq > ? AND seq <= ?", [after, upto])]
+
+    def columns(self, after: int, upto: int, batch: int = 20_000) -> Iterator[list[tuple[int, str, str]]]:
+        """``(id, accented, folded)`` of the chunks with ids in (after, upto], ascending, ``batch`` at a time."""
+        while after < upto:
+            rows = self.db.execute("SELECT id, accented, folded FROM chunks WHERE id > ? AND id <= ? ORDER BY id "
+                                   "LIMIT ?", [after, upto, batch]).fetchall()
+            if not rows:
+                return
+            yield rows
+            after = rows[-1][0]
+
+    # -- what the vector file is checked against and embedded from ---------------------------------
+    def count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def all_ids(self) -> set[int]:
+        return {r[0] for r in self.db.execute("SELECT id FROM chunks")}
+
+    def by_text_hash(self, hashes: list[str]) -> dict[str, int]:
+        """An existing chunk for each known hash: its vector can be reused instead of embedding again."""
+        rows = self.db.execute(
+            f"SELECT text_hash, max(id) FROM chunks WHERE text_hash IN ({marks(hashes)}) GROUP BY text_hash", hashes)
+        return dict(rows.fetchall())
+
+    def texts(self, ids: Iterable[int]) -> dict[int, str]:
+        """Matching text of the given chunks, for re-embedding."""
+        ids = list(ids)
+        rows = self.db.rows(f"SELECT id, section, text FROM chunks WHERE id IN ({marks(ids)})", ids)
+        return {r["id"]: matching_text(r["section"], r["text"]) for r in rows}
+
+    def all_texts(self) -> list[tuple[int, str]]:
+        """Every chunk's matching text, by id: the passages a baseline ranker is given to compare with kb."""
+        rows = self.db.execute("SELECT id, section, text FROM chunks ORDER BY id")
+        return [(r[0], matching_text(r[1], r[2])) for r in rows]

@@ -1,0 +1,148 @@
+"""The documents table: a document's metadata, its whole text, and the documents it cites and that cite it.
+
+A document and its chunks are written together (``kb.knowledge_base`` wraps
+them in one transaction with the removal of the file's previous version), so
+a reader sees either version whole, never a mix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from indexer.model import ParsedDocument
+from kb.access.levels import LEVELS, check_level, visible_levels
+from kb.errors import NotFoundError
+from kb.storage.chunks import insert_chunks
+from kb.storage.database import Database, marks, now
+from kb.storage.filters import DocumentFilters, listing_where
+from kb.storage.schema import DOCUMENT_FIELDS
+
+__all__ = ["Documents"]
+
+
+class Documents:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- writes: run them inside ``Database.transaction()`` -------------------------------
+    def add(self, parsed: ParsedDocument, *, path: str, source: str, content_hash: str,
+            access: str = LEVELS[0]) -> tuple[int, list[int]]:
+        """Insert a document, its text and its chunks; return its id and its chunk ids in order."""
+        row = dict(asdict(parsed.meta))
+        row.update(
+            path=path, source=source, content_hash=content_hash, format=parsed.source.format,
+            encoding=parsed.source.encoding, garbled_chars=parsed.garbled_chars, indexed_at=now(),
+            access=check_level(access),
+        )
+        doc_id = self.db.insert("documents", row)
+        self.db.insert("document_texts", {"document_id": doc_id, "text": parsed.source.text})
+        return doc_id, insert_chunks(self.db, doc_id, parsed.chunks)
+
+    def delete(self, doc_id: int) -> list[int]:
+        """Delete a document with its chunks; return the chunk ids whose vectors must go too."""
+        chunk_ids = self.chunk_ids(doc_id)
+        self.db.execute("DELETE FROM chunks WHERE document_id = ?", [doc_id])
+        self.db.execute("DELETE FROM documents WHERE id = ?", [doc_id])
+        return chunk_ids
+
+    def move(self, source_id: int, target_id: int) -> list[int]:
+        """Give document ``source_id`` the id ``target_id``, in place of the document that had it.
+
+        A replaced file keeps its document's id, so links to it stay valid.
+        Returns the old version's chunk ids, whose vectors must go.
+        """
+        old_chunks = self.delete(target_id)
+        self.db.execute("PRAGMA defer_foreign_keys = ON")  # the chunks follow their document within the transaction
+        for table, column in (("documents", "id"), ("chunks", "document_id"), ("document_texts", "document_id")):
+            self.db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [target_id, source_id])
+        return old_chunks
+
+    def set_access(self, doc_id: int, access: str) -> bool:
+        """Give an indexed document another level (its folder's ``kb.toml`` changed); whether it changed."""
+        with self.db.transaction():
+            cursor = self.db.execute("UPDATE documents SET access = ? WHERE id = ? AND access != ?",
+                                     [check_level(access), doc_id, access])
+        return cursor.rowcount > 0
+
+    # -- reads ----------------------------------------------------------------------------
+    def hash_of(self, path: str) -> tuple[int, str] | None:
+        """The id and content hash of the document read from ``path``, if it is indexed."""
+        row = self.db.execute("SELECT id, content_hash FROM documents WHERE path = ?", [path]).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def chunk_ids(self, doc_id: int) -> list[int]:
+        return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE document_id = ? ORDER BY id", [doc_id])]
+
+    def get(self, doc_id: int, access: str = LEVELS[-1]) -> dict[str, Any]:
+        """One document's metadata; a document above ``access`` is as unknown as a missing id."""
+        where, params = DocumentFilters(access=access).where()
+        rows = self.db.rows(f"SELECT {', '.join(DOCUMENT_FIELDS)}, format, encoding, garbled_chars, indexed_at "
+                            f"FROM documents WHERE id = ? AND {where}", [doc_id, *params])
+        if not rows:
+            raise NotFoundError(f"No document with id {doc_id}")
+        return rows[0]
+
+    def path_of(self, doc_id: int) -> str | None:
+        """The file a document was read from (absolute), or ``None`` if there is no such document."""
+        row = self.db.execute("SELECT path FROM documents WHERE id = ?", [doc_id]).fetchone()
+        return row[0] if row else None
+
+    def text_of(self, doc_id: int, access: str = LEVELS[-1]) -> str:
+        where, params = DocumentFilters(access=access).where()
+        row = self.db.execute(f"SELECT t.text FROM document_texts t JOIN documents ON documents.id = t.document_id "
+                              f"WHERE t.document_id = ? AND {where}", [doc_id, *params]).fetchone()
+        if row is None:
+            raise NotFoundError(f"No document with id {doc_id}")
+        return str(row[0])
+
+    def listing(self, filters: DocumentFilters | None = None, *, text: str | None = None,
+             limit: int = -1, offset: int = 0) -> list[dict[str, Any]]:
+        """Documents the filters keep, newest first (undated last); ``limit`` -1 for all of them.
+
+        ``text`` is part of the title or the number, matched with or without accents.
+        """
+        where, params = listing_where(filters, text)
+        return self.db.rows(
+            f"SELECT {', '.join(DOCUMENT_FIELDS)}, "
+            "(SELECT count(*) FROM chunks WHERE chunks.document_id = documents.id AND kind = 'body') AS chunks "
+            f"FROM documents WHERE {where} ORDER BY date DESC, id LIMIT ? OFFSET ?", [*params, limit, offset])
+
+    def count(self, filters: DocumentFilters | None = None, *, text: str | None = None) -> int:
+        """How many documents ``listing()`` would give without a limit: a page's total."""
+        where, params = listing_where(filters, text)
+        return int(self.db.execute(f"SELECT count(*) FROM documents WHERE {where}", params).fetchone()[0])
+
+    def hides_any(self, access: str) -> bool:
+        """Whether any document is above ``access``: if none is, a search at that level needs no filter."""
+        hidden = [level for level in LEVELS if level not in visible_levels(access)]
+        # "IN (the levels above)" rather than "NOT IN (those below)": only the former can use documents_access.
+        return bool(hidden) and self.db.execute(
+            f"SELECT EXISTS (SELECT 1 FROM documents WHERE access IN ({marks(hidden)}))", hidden).fetchone()[0] == 1
+
+    # -- citations --------------------------------------------------------------------------
+    def references_of(self, doc_id: int) -> list[dict[str, Any]]:
+        """Documents this one cites, each key once, with how it was printed first."""
+        return self.db.rows(
+            "SELECT r.key, r.full_key, min(r.printed) AS printed, count(*) AS mentions "
+            "FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id "
+            "WHERE c.document_id = ? AND r.is_self = 0 GROUP BY r.full_key ORDER BY min(c.ordinal)", [doc_id])
+
+    def by_key(self, keys: list[str], access: str = LEVELS[-1]) -> dict[str, int]:
+        """Visible documents whose own number has one of these reference keys (key and full key → id)."""
+        where, params = DocumentFilters(access=access).where("d")
+        rows = self.db.execute(
+            f"SELECT r.key, r.full_key, c.document_id FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id "
+            f"JOIN documents d ON d.id = c.document_id WHERE r.is_self = 1 AND r.key IN ({marks(keys)}) AND {where}",
+            [*keys, *params]).fetchall()
+        return {k: doc for key, full_key, doc in rows for k in (key, full_key)}
+
+    def citing(self, doc_id: int, access: str = LEVELS[-1]) -> list[dict[str, Any]]:
+        """Other visible documents whose passages cite this one by number."""
+        where, params = DocumentFilters(access=access).where("d")
+        return self.db.rows(
+            "SELECT DISTINCT d.id, d.title, d.doc_type, d.number, d.date FROM chunk_refs own "
+            "JOIN chunks oc ON oc.id = own.chunk_id AND oc.document_id = ? "
+            "JOIN chunk_refs r ON r.is_self = 0 AND (r.full_key = own.full_key OR r.full_key = own.key) "
+            "JOIN chunks c ON c.id = r.chunk_id JOIN documents d ON d.id = c.document_id "
+            f"WHERE own.is_self = 1 AND d.id != ? AND {where} ORDER BY d.date", [doc_id, doc_id, *params])

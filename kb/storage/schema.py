@@ -1,0 +1,163 @@
+"""The tables of an index folder's database, and how a database of an older version is brought up to date.
+
+Chunk ids are ``INTEGER PRIMARY KEY AUTOINCREMENT`` so an id is never reused
+after a delete: the vector file and the lexicon key by the same id.  Each
+chunk keeps the two forms its terms are taken from (``kb.retrieval.lexicon``),
+both with the section path in front of the passage: ``accented`` and
+``folded`` (``indexer.analyzer``), so that an accented query can prefer
+accented matches and an unaccented one still finds them.  A trigger logs every
+deleted chunk id in ``chunk_deletions``, so a lexicon can drop exactly those.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from pathlib import Path
+
+from kb.errors import IndexInconsistentError
+
+__all__ = ["DOCUMENT_FIELDS", "SCHEMA_VERSION", "prepare"]
+
+# A document's metadata as every reader shows it.
+DOCUMENT_FIELDS = (
+    "id", "title", "doc_type", "number", "issuer", "issuer_parent", "signer",
+    "signer_position", "place", "date", "subject", "source", "access",
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    path TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    format TEXT, encoding TEXT,
+    title TEXT, doc_type TEXT, number TEXT,
+    issuer TEXT, issuer_parent TEXT, signer TEXT, signer_position TEXT,
+    place TEXT, date TEXT, subject TEXT,
+    garbled_chars INTEGER NOT NULL DEFAULT 0,
+    indexed_at TEXT NOT NULL,
+    access TEXT NOT NULL DEFAULT 'public'
+);
+CREATE INDEX IF NOT EXISTS documents_access ON documents(access);
+CREATE TABLE IF NOT EXISTS document_texts (
+    document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    section TEXT NOT NULL,
+    text TEXT NOT NULL,
+    issuer TEXT,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    page INTEGER,
+    text_hash TEXT NOT NULL,
+    accented TEXT NOT NULL,
+    folded TEXT NOT NULL
+);
+DROP INDEX IF EXISTS chunks_document;
+CREATE INDEX IF NOT EXISTS chunks_document_kind ON chunks(document_id, kind);
+CREATE INDEX IF NOT EXISTS chunks_text_hash ON chunks(text_hash);
+CREATE TABLE IF NOT EXISTS chunk_refs (
+    chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    full_key TEXT NOT NULL,
+    printed TEXT NOT NULL,
+    is_self INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS chunk_refs_key ON chunk_refs(key);
+CREATE INDEX IF NOT EXISTS chunk_refs_full_key ON chunk_refs(full_key);
+CREATE INDEX IF NOT EXISTS chunk_refs_chunk ON chunk_refs(chunk_id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS api_keys (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    prefix TEXT NOT NULL UNIQUE,
+    secret_hash TEXT NOT NULL,
+    role TEXT NOT NULL,
+    level TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS api_keys_active_name ON api_keys(name) WHERE revoked_at IS NULL;
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_by TEXT,
+    target_document INTEGER,
+    access TEXT,
+    files TEXT NOT NULL,
+    files_done INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    worker INTEGER,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, created_at);
+CREATE TABLE IF NOT EXISTS chunk_deletions (seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS chunks_deletion_log AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunk_deletions(chunk_id) VALUES (old.id);
+END;
+"""
+
+
+# PRAGMA user_version; raise it with every change to _SCHEMA's tables.  An added table, trigger or
+# index needs no new version: every open runs the script, whose CREATE … IF NOT EXISTS adds it.
+SCHEMA_VERSION = 4
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database of an older version to this one, a step at a time, in one transaction.
+
+    2 → 3: each document gets an access level, public for all (what version 2 served).
+    3 → 4: the FTS5 table and its triggers go (``kb.lexicon`` ranks instead).
+    New tables need nothing here: ``prepare`` runs the schema script right after.
+    The version is read again under the write lock, so two processes opening
+    the same old file migrate it once.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == 2:
+            conn.execute("ALTER TABLE documents ADD COLUMN access TEXT NOT NULL DEFAULT 'public'")
+        if version in (2, 3):
+            for statement in ("DROP TRIGGER IF EXISTS chunks_ai", "DROP TRIGGER IF EXISTS chunks_ad",
+                              "DROP TABLE IF EXISTS chunks_fts"):
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except sqlite3.Error:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """Migrate a database of the previous version; refuse any other, with what to do about it."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    empty = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents'").fetchone()[0] == 0
+    if empty:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    elif version in (2, 3):
+        _migrate(conn)
+    elif version != SCHEMA_VERSION:
+        raise IndexInconsistentError(
+            f"{path} was written by another version of kb (schema {version}, this kb reads {SCHEMA_VERSION}). "
+            f"Index into a new folder (--home), or delete {path.parent} and run `kb index` again.")
+
+
+def prepare(conn: sqlite3.Connection, path: Path) -> None:
+    """Check (and migrate) the database's version, create what is missing, give it an id once.
+
+    The id tells a lexicon snapshot which database it was built from.
+    """
+    _check_schema(conn, path)
+    conn.executescript(_SCHEMA)
+    if conn.execute("SELECT 1 FROM meta WHERE key = 'database_id'").fetchone() is None:
+        with conn:
+            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('database_id', ?)", [uuid.uuid4().hex])
