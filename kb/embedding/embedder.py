@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["BACKENDS", "DEFAULT_BACKEND", "Embedder", "load_embedder", "model_fingerprint"]
 
-# Set before huggingface_hub reads them at import time; nothing kb does may download.
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ["TRANSFORMERS_OFFLINE"] = "1"
-
 QUERY_CACHE_SIZE = 1024
 BACKENDS = ("onnx-int8", "torch")
 DEFAULT_BACKEND = "onnx-int8"  # ~3× the indexing pace of fp32 at the same retrieval quality (README: Speed)
@@ -113,6 +109,9 @@ def load_embedder(model: str | None, models_dir: Path, backend: str = DEFAULT_BA
     """
     if backend not in BACKENDS:
         raise ModelError(f"unknown embedding backend {backend!r}: use one of {', '.join(BACKENDS)}")
+    # Read by huggingface_hub when it is first imported, below: nothing kb does may download.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
     if model is None:
         folder, name = ensure_default_model(Path(models_dir)), DEFAULT_MODEL_NAME
     else:

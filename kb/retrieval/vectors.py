@@ -37,12 +37,8 @@ import numpy as np
 __all__ = ["IndexPolicy", "VectorIndex"]
 
 _MOVE_BATCH = 50_000  # vectors moved at a time when the index is rebuilt: bounds the extra memory
-_LIVE = faiss.IDSelectorRange(0, 2**62)  # every real chunk id, so not a tombstone's -1
+_LIVE_IDS = (0, 2**62)  # every real chunk id, so not a tombstone's -1
 
-# A search is one query vector, and FAISS parallelises across queries: a second OpenMP thread only
-# waits at the barrier, and on a busy 2-core machine that wait can be most of the time (exact search
-# over 10,000 vectors measured p50 103 ms with two threads; over 200,000, 20.7 ms with one).
-faiss.omp_set_num_threads(1)
 
 
 @dataclass(frozen=True)
@@ -80,6 +76,10 @@ class IndexPolicy:
 
 class VectorIndex:
     def __init__(self, path: Path, dimension: int, policy: IndexPolicy | None = None) -> None:
+        # A search is one query vector, and FAISS parallelises across queries: a second OpenMP thread only
+        # waits at the barrier, and on a busy 2-core machine that wait can be most of the time
+        # (docs/performance.md).  Process-wide, so set here rather than when the module is imported.
+        faiss.omp_set_num_threads(1)
         self.path = path
         self.dimension = dimension
         self.policy = policy or IndexPolicy()
@@ -169,8 +169,9 @@ class VectorIndex:
         index, graph, dead = self.index, self.graph, self.dead  # one index throughout, even if a write swaps it
         query = vector.reshape(1, -1).astype("float32")
         k = min(k, len(self))
+        live = faiss.IDSelectorRange(*_LIVE_IDS)  # held until the search returns: the parameters only point to it
         if allowed is None:
-            params = _graph_params(_LIVE, self.policy.search_breadth) if graph and dead else None
+            params = _graph_params(live, self.policy.search_breadth) if graph and dead else None
         elif not graph:
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.fromiter(allowed, dtype="int64")))
         elif len(allowed) <= self.policy.among_limit:
