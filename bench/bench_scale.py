@@ -287,7 +287,8 @@ def extend(folder: Path, size: int, home: Path) -> None:
         with store.db.transaction():
             fields = ("format, encoding, title, doc_type, number, issuer, issuer_parent, signer, signer_position, "
                       "place, date, subject, garbled_chars, indexed_at, access")
-            db.execute(f"INSERT INTO documents (id, path, source, content_hash, {fields}) SELECT id + ?, path || '#' || ?, source, content_hash || '#' || ?, "
+            db.execute(f"INSERT INTO documents (id, path, source, content_hash, {fields}) "
+                       "SELECT id + ?, path || '#' || ?, source, content_hash || '#' || ?, "
                        f"{fields} FROM documents WHERE id <= ?",
                        [shift * documents, shift, shift, documents])
             db.execute("INSERT INTO document_texts (document_id, text) SELECT document_id + ?, text FROM document_texts "
@@ -303,7 +304,8 @@ def extend(folder: Path, size: int, home: Path) -> None:
                              " ".join(forms[s][1] for s in sentences)))
             db.executemany(f"INSERT INTO chunks (id, {columns}, text, text_hash, accented, folded) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            db.execute("INSERT INTO chunk_refs (chunk_id, key, full_key, printed, is_self) SELECT chunk_id + ?, key, full_key, printed, is_self FROM chunk_refs "
+            db.execute("INSERT INTO chunk_refs (chunk_id, key, full_key, printed, is_self) "
+                       "SELECT chunk_id + ?, key, full_key, printed, is_self FROM chunk_refs "
                        "WHERE chunk_id <= ?", [shift * REAL, REAL])
         print(f"  sqlite: {min(size, first + REAL):>9,} passages  {time.perf_counter() - start:7.1f} s", flush=True)
     store.db.set_meta("bench_complete", str(size))
@@ -329,8 +331,9 @@ def build_vectors(folder: Path, size: int, home: Path) -> None:
               "dimension": int(real_vectors.shape[1]), "fingerprint": info["fingerprint"]}
     (home / "config.json").write_text(json.dumps(config, indent=2))
     (home / "bench-vectors.json").write_text(json.dumps({"real": len(real_vectors)}))
-    print(f"FAISS {home}: {size:,} vectors ({_provenance(len(real_vectors), size)}) in {seconds:.1f} s through "
-          f"VectorIndex.add, batches of {ADD_BATCH:,} ({_kind(vectors)}, the switch from exact to the graph included, on 2 threads)")
+    print(f"FAISS {home}: {size:,} vectors ({_provenance(len(real_vectors), size)}) in {seconds:.1f} s "
+          f"through VectorIndex.add, batches of {ADD_BATCH:,} ({_kind(vectors)}, "
+          "the switch from exact to the graph included, on 2 threads)")
 
 
 def _provenance(real: int, size: int) -> str:
@@ -462,7 +465,9 @@ def api_latency(home: Path, queries: list[str], rounds: int, size: int) -> None:
     process, url = _serve(home, None)
     try:
         with httpx.Client(base_url=url, timeout=120) as client:
-            ask = lambda q: client.get("/api/search", params={"q": q, "k": 10}).raise_for_status()
+            def ask(q: str) -> httpx.Response:
+                return client.get("/api/search", params={"q": q, "k": 10}).raise_for_status()
+
             for question in warm_up:  # the first loads the model, the vectors and the lexicon
                 ask(question)
             idle = _rss_mib(process.pid)

@@ -62,9 +62,9 @@ sys.path.insert(0, str(ROOT))
 from indexer.encodings import (
     _VISCII_TABLE,  # noqa: E402 - the decoding table, inverted to make VISCII seeds
 )
+from indexer.errors import UnreadableFileError  # noqa: E402
 from indexer.read import read_file  # noqa: E402
 from kb.config import Limits  # noqa: E402
-from indexer.errors import UnreadableFileError  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 ENCODINGS = SHARED / "encodings"

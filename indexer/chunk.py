@@ -296,6 +296,7 @@ def chunk_sections(
         else:
             pieces += _section_pieces(text, debris, run[0], max_words, overlap_words)
     chunks = [_chunk(text, debris, p) for p in _merge_small(pieces, min_words, max_words)]
-    for chunk in chunks if root else []:
-        chunk.heading_path = [root, *chunk.heading_path]
+    if root:
+        for chunk in chunks:
+            chunk.heading_path = [root, *chunk.heading_path]
     return chunks

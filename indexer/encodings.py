@@ -276,7 +276,7 @@ def _word_score(word: str) -> tuple[bool, bool]:
     bare, tones = key
     match = _SYLLABLE.fullmatch(bare)
     valid = bool(match) and len(tones) <= 1
-    if valid and tones and match.group(1).endswith(_STOPPED):
+    if valid and tones and match and match.group(1).endswith(_STOPPED):
         valid = tones in "\u0301\u0323"
     return valid, key in _COMMON_KEYS
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from indexer.errors import LimitExceededError
 
-__all__ = ["ReadingLimits", "check_limit", "longest_line"]
+__all__ = ["DEFAULT_LIMITS", "ReadingLimits", "check_limit", "longest_line"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class ReadingLimits:
     max_line_chars: int = 100_000  # one line of the text read (a PDF or Word paragraph is one line)
     max_text_chars: int = 10_000_000  # the text read from one file, checked before it is parsed
     max_passages: int = 5000  # passages one document may make
+
+
+DEFAULT_LIMITS = ReadingLimits()
 
 
 def check_limit(limits: ReadingLimits, name: str, value: float, what: str) -> None:

@@ -116,7 +116,7 @@ def _numbered_levels(lines: list[Line]) -> list[int | None]:
         neighbours = rules[max(i - 1, 0) : i] + rules[i + 1 : i + 2]
         title = rule.pattern.sub("", line.clean, count=1) if rule else ""
         ok = rule is not None and rule not in neighbours and heading_shaped(title, MAX_HEADING_WORDS)
-        levels.append(rule.level if ok else None)
+        levels.append(rule.level if ok and rule else None)
     return levels
 
 
@@ -180,8 +180,8 @@ def _body_roles(lines: list[Line], levels: list[int | None]) -> list[Role]:
     for i, line in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else None
         next_level = levels[i + 1] if nxt else None
-        if levels[i] is not None:
-            roles.append(Role("heading", levels[i]))
+        if (level := levels[i]) is not None:
+            roles.append(Role("heading", level))
         elif issuer := _signature_issuer(line, next_level, nxt is None):
             roles.append(Role("signature", issuer=issuer))
         elif next_level is None and _is_subheading(line, nxt):
@@ -193,7 +193,7 @@ def _body_roles(lines: list[Line], levels: list[int | None]) -> list[Role]:
 
 def _roles(text: str, debris: list[Span], lines: list[Line]) -> list[Role]:
     legal = legal_headings(lines)
-    levels = [h and h.rule.level for h in legal] if legal else _numbered_levels(lines)
+    levels = [h.rule.level if h else None for h in legal] if legal else _numbered_levels(lines)
     head = _header_end(lines, levels)
     if legal:
         first, end = closing_block(lines, legal)

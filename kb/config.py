@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import TypeVar
 
 from indexer.limits import ReadingLimits
 from kb.errors import ConfigError
@@ -134,7 +135,10 @@ def _from_file(path: Path) -> dict:
         raise ConfigError(f"Cannot read the settings file {path}: {exc}") from exc
 
 
-def _section(cls: type, values: dict) -> object:
+_Section = TypeVar("_Section", Weights, Limits, Service)
+
+
+def _section(cls: type[_Section], values: dict) -> _Section:
     known = {f.name for f in fields(cls)}
     unknown = set(values) - known
     if unknown:

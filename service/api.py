@@ -9,7 +9,7 @@ document above it is never listed, counted or shown (404, as if it did not exist
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import (
     APIRouter,
@@ -50,11 +50,12 @@ from .models import (
 __all__ = ["router", "openapi_limits"]
 
 router = APIRouter()
-_ERRORS = {code: {"model": ErrorResponse} for code in (401, 404, 422, 500)}
-_WRITE_ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 411, 413, 415, 422, 500)}
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (401, 404, 422, 500)}
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 411, 413, 415, 422, 500)}
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a larger id cannot exist
 MAX_PAGE = 1_000_000
-_FOLLOW_JOB = {202: {"links": {"job": {
+_FOLLOW_JOB: dict[int | str, dict[str, Any]] = {202: {"links": {"job": {
     "operationId": "get_job", "parameters": {"job_id": "$response.body#/job_id"},
     "description": "GET the job until its status is done or failed"}}}}
 DELETE_WAIT_SECONDS = 10.0  # how long a delete waits for a running job before answering 409

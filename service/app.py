@@ -154,7 +154,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(UploadLimit, max_bytes=settings.limits.max_upload_request_bytes)
     app.include_router(api.router)
     app.include_router(keys.router)  # /api/keys, for admin keys
-    app.openapi = lambda: app.openapi_schema or _openapi(app, settings)
+    app.openapi = lambda: app.openapi_schema or _openapi(app, settings)  # type: ignore[method-assign]  # FastAPI's way
     app.include_router(web.router)  # HTML pages for staff: /, /documents, /documents/{id}
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     return app

@@ -393,13 +393,14 @@ def passages_view(chunks: Iterable[dict], query: str, target: int | None, doc_is
     passage opened from a search result.
     """
     chunks = list(chunks)
-    out, previous = [], []
+    out: list[dict] = []
+    previous: list[str] = []
     for i, chunk in enumerate(chunks):
         parts = [s for s in chunk["section"].split(" › ") if s]
         same = 0
         while same < min(len(parts), len(previous)) and parts[same] == previous[same]:
             same += 1
-        following = chunks[i + 1] if i + 1 < len(chunks) else {"issuer": None, "section": ""}
+        following: dict[str, Any] = chunks[i + 1] if i + 1 < len(chunks) else {"issuer": None, "section": ""}
         article_ends = following["issuer"] != chunk["issuer"] or _top(following["section"]) != _top(chunk["section"])
         signed = bool(chunk["issuer"]) and chunk["issuer"] != doc_issuer and (article_ends or chunk["id"] == target)
         out.append(chunk | {"headings": [(depth, text) for depth, text in enumerate(parts) if depth >= same],

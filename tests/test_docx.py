@@ -153,7 +153,8 @@ def test_read_docx_decodes_runs_by_their_font(tmp_path):
 
 
 def test_read_docx_takes_the_font_from_the_paragraph_style(tmp_path):
-    styles = ('<w:style w:type="paragraph" w:styleId="Base"><w:rPr><w:rFonts w:ascii=".VnTime" w:hAnsi=".VnTime"/></w:rPr></w:style>'
+    styles = ('<w:style w:type="paragraph" w:styleId="Base">'
+              '<w:rPr><w:rFonts w:ascii=".VnTime" w:hAnsi=".VnTime"/></w:rPr></w:style>'
               '<w:style w:type="paragraph" w:styleId="Body"><w:basedOn w:val="Base"/></w:style>')
     body = para("QuyÕt ®Þnh nµy cã hiÖu lùc", props='<w:pPr><w:pStyle w:val="Body"/></w:pPr>')
     source = read_docx(make_docx(tmp_path / "s.docx", body, styles=styles))

@@ -112,7 +112,7 @@ def test_other_model_is_refused_with_instructions(kb, folder, tmp_path, model_pa
     (other / "config.json").write_text(json.dumps(config))
     monkeypatch.setenv("KB_BACKEND", "torch")  # no int8 graph to build for a model that is refused anyway
     with pytest.raises(ModelMismatchError, match="re-index"):
-        open_kb(tmp_path / "home", other).embedder
+        open_kb(tmp_path / "home", other).open_embedder()
 
 
 def test_other_backend_is_refused_naming_the_one_that_built_the_index(kb, folder, tmp_path, model_path, monkeypatch):
@@ -120,7 +120,7 @@ def test_other_backend_is_refused_naming_the_one_that_built_the_index(kb, folder
     assert json.loads(kb.config_path.read_text())["backend"] == "onnx-int8"
     monkeypatch.setenv("KB_BACKEND", "torch")
     with pytest.raises(ModelMismatchError, match="KB_BACKEND=onnx-int8"):
-        open_kb(tmp_path / "home", model_path).embedder
+        open_kb(tmp_path / "home", model_path).open_embedder()
 
 
 def test_one_writer_at_a_time(kb, folder, tmp_path, model_path):

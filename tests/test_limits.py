@@ -19,12 +19,12 @@ from conftest import open_kb
 from test_docx import make_docx, para
 from test_pdf import make_pdf, report_pages
 
+from indexer.errors import LimitExceededError, UnreadableFileError
 from indexer.read import read_file
 from indexer.readers.pdf import read_pdf
 from indexer.readers.web import read_html
 from indexer.readers.word import read_docx
 from kb.config import Limits, load_settings
-from indexer.errors import LimitExceededError, UnreadableFileError
 from kb.errors import ConfigError
 from kb.indexing import index_paths
 from kb.retrieval.search import search

@@ -51,7 +51,8 @@ def test_filters_by_type_issuer_and_date(store):
 def test_delete_document_removes_chunks_refs_and_logs_the_deletion(store):
     assert store.documents.delete(1) == [1, 2, 3]
     assert store.chunks.all_ids() == {4}
-    assert sorted(store.chunks.deleted(0, store.chunks.lexicon_state()[2])) == [1, 2, 3]  # what kb.lexicon.current() catches up from
+    # what kb.lexicon.current() catches up from
+    assert sorted(store.chunks.deleted(0, store.chunks.lexicon_state()[2])) == [1, 2, 3]
     assert store.chunks.citing(["KH:131"], []) == [(4, 0.8)]
     with pytest.raises(NotFoundError):
         store.documents.get(1)

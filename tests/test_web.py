@@ -147,12 +147,15 @@ def test_user_input_is_escaped_everywhere(server):
         assert "&lt;script&gt;" in response.text or "%3Cscript%3E" in response.text
 
 
+def _types(html: str) -> set[str]:
+    return set(re.findall(r'<span class="tag">([^<]+)</span>', "".join(_results(html))))
+
+
 def test_filters_narrow_results(server):
-    types = lambda html: set(re.findall(r'<span class="tag">([^<]+)</span>', "".join(_results(html))))
-    assert types(_get(server, "/", q="tuyên truyền").text) == {"Kế hoạch", "Thông tin sinh hoạt nội bộ"}
+    assert _types(_get(server, "/", q="tuyên truyền").text) == {"Kế hoạch", "Thông tin sinh hoạt nội bộ"}
     narrowed = _get(server, "/", q="tuyên truyền", type="Kế hoạch").text
-    assert types(narrowed) == {"Kế hoạch"} and "Loại văn bản: Kế hoạch" in narrowed
-    assert types(_get(server, "/", q="tuyên truyền", year="2020").text) == {"Thông tin sinh hoạt nội bộ"}
+    assert _types(narrowed) == {"Kế hoạch"} and "Loại văn bản: Kế hoạch" in narrowed
+    assert _types(_get(server, "/", q="tuyên truyền", year="2020").text) == {"Thông tin sinh hoạt nội bộ"}
     empty = _get(server, "/", q="tuyên truyền", year="2019").text
     assert not _results(empty) and "Không tìm thấy đoạn văn nào" in empty and "Tìm lại không dùng bộ lọc" in empty
     listed = _get(server, "/documents", type="Kế hoạch").text

@@ -1,1 +1,4 @@
-"""One module per file format that needs more than decoding bytes (Word, PDF, HTML): each exposes a ``read_*(path) -> SourceText``."""
+"""One module per file format that needs more than decoding bytes (Word, PDF, HTML).
+
+Each exposes a ``read_*(path) -> SourceText``.
+"""

@@ -21,6 +21,7 @@ import ctypes
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -30,7 +31,7 @@ import pypdfium2.raw as pdfium_c
 
 from indexer.analyzer import nfc
 from indexer.errors import UnreadableFileError
-from indexer.limits import ReadingLimits, check_limit
+from indexer.limits import DEFAULT_LIMITS, ReadingLimits, check_limit
 from indexer.model import SourceText
 
 __all__ = ["read_pdf"]
@@ -101,7 +102,7 @@ class _Glyphs:
         return abs(y - self.baseline) > 0.7 * max(size, self.size)
 
 
-def read_pdf(path: Path, limits: ReadingLimits = ReadingLimits()) -> SourceText:
+def read_pdf(path: Path, limits: ReadingLimits = DEFAULT_LIMITS) -> SourceText:
     """Read a born-digital PDF into paragraphs (one per line, blank line between), NFC, with page offsets."""
     document = _open(path)
     try:
@@ -219,7 +220,7 @@ def _flush(glyphs: _Glyphs, lines: list[_Line], height: float, page: int) -> Non
 # --- the document's layout, running furniture and footnotes ------------------
 
 
-def _mode(values: list[float], default: float) -> float:
+def _mode(values: Sequence[float], default: float) -> float:
     return Counter(values).most_common(1)[0][0] if values else default
 
 
@@ -247,7 +248,7 @@ def _in_margin(line: _Line, layout: _Layout) -> bool:
 
 def _running_keys(pages: list[list[_Line]], layout: _Layout) -> set[str]:
     """Margin lines (digits masked) that repeat on at least half of the pages (and two)."""
-    counts = Counter(key for page in pages for key in {_furniture_key(l) for l in page if _in_margin(l, layout)})
+    counts = Counter(key for page in pages for key in {_furniture_key(ln) for ln in page if _in_margin(ln, layout)})
     needed = max(2, math.ceil(len(pages) / 2))
     return {key for key, n in counts.items() if n >= needed}
 
@@ -256,7 +257,7 @@ def _without_furniture(page: list[_Line], layout: _Layout, running: set[str]) ->
     """The page less its running heads and footers, and a page number printed first or last."""
     if not page:
         return page
-    edges = (min(l.y for l in page), max(l.y for l in page))
+    edges = (min(ln.y for ln in page), max(ln.y for ln in page))
 
     def furniture(line: _Line) -> bool:
         if not _in_margin(line, layout):
@@ -269,11 +270,11 @@ def _without_furniture(page: list[_Line], layout: _Layout, running: set[str]) ->
 
 def _split_notes(lines: list[_Line], layout: _Layout) -> tuple[list[_Line], list[_Line]]:
     """Body lines and footnote lines: small print below the page's last body-size line."""
-    body_bottom = max((l.y for l in lines if l.size >= 0.85 * layout.size), default=None)
+    body_bottom = max((ln.y for ln in lines if ln.size >= 0.85 * layout.size), default=None)
     if body_bottom is None:
         return lines, []
-    is_note = [l.size < 0.85 * layout.size and l.y > body_bottom for l in lines]
-    return [l for l, n in zip(lines, is_note) if not n], [l for l, n in zip(lines, is_note) if n]
+    is_note = [ln.size < 0.85 * layout.size and ln.y > body_bottom for ln in lines]
+    return [ln for ln, note in zip(lines, is_note) if not note], [ln for ln, note in zip(lines, is_note) if note]
 
 
 # --- lines to paragraphs -----------------------------------------------------

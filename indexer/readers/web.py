@@ -27,7 +27,7 @@ from lxml import etree
 from indexer.analyzer import nfc
 from indexer.decode import decode_text, read_text_file
 from indexer.errors import LimitExceededError, UnreadableFileError
-from indexer.limits import ReadingLimits, check_limit
+from indexer.limits import DEFAULT_LIMITS, ReadingLimits, check_limit
 from indexer.model import SourceText
 
 __all__ = ["looks_like_saved_page", "read_html", "read_web_markdown", "strip_web_furniture"]
@@ -402,7 +402,7 @@ def _page_lines(markup: str, limits: ReadingLimits) -> list[str]:
     return out.lines
 
 
-def read_html(path: Path, limits: ReadingLimits = ReadingLimits()) -> SourceText:
+def read_html(path: Path, limits: ReadingLimits = DEFAULT_LIMITS) -> SourceText:
     """The main text of a saved web page: one line per paragraph, heading, list item or table row."""
     markup, encoding = _decode_html(path.read_bytes())
     text = nfc("\n".join(_page_lines(markup, limits)))

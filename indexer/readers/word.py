@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 import docx
 from docx.document import Document as WordDocument
@@ -36,13 +36,13 @@ from indexer.encodings import (
     looks_vietnamese,
 )
 from indexer.errors import UnreadableFileError
-from indexer.limits import ReadingLimits, check_limit
+from indexer.limits import DEFAULT_LIMITS, ReadingLimits, check_limit
 from indexer.model import SourceText
 
 __all__ = ["read_docx"]
 
 _T = TypeVar("_T")
-_Element = etree._Element
+_Element: TypeAlias = etree._Element
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OLD_WORD_STREAM = "WordDocument".encode("utf-16-le")
@@ -78,7 +78,7 @@ _ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "x
           (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
 
 
-def read_docx(path: Path, limits: ReadingLimits = ReadingLimits()) -> SourceText:
+def read_docx(path: Path, limits: ReadingLimits = DEFAULT_LIMITS) -> SourceText:
     """Read a Word file into one line per paragraph (table cells included), NFC."""
     parts = _open(path, limits)
     reader = _BodyReader(parts)
@@ -302,7 +302,7 @@ class _BodyReader:
                 fonts.add(font)
                 text = decode_font_run(text, font)
             pieces.append(text)
-        self.encodings.update(font_encoding(font) for font in fonts)
+        self.encodings.update(encoding for font in fonts if (encoding := font_encoding(font)))
         text = unicodedata.normalize("NFC", "".join(pieces).strip())
         if not fonts and _SUSPICIOUS.search(text):
             return self._unmarked(text)

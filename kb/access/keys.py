@@ -22,7 +22,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from kb.access.levels import check_level
+from kb.access.levels import Level, check_level
 from kb.errors import InvalidQueryError, NotFoundError
 from kb.storage.store import Store
 
@@ -31,7 +31,7 @@ __all__ = ["Role", "ROLES", "DEFAULT_LEVEL", "ApiKey", "KeyRequestError", "check
 
 Role = Literal["reader", "editor", "admin"]
 ROLES: tuple[str, ...] = get_args(Role)  # each may do what the ones before it may
-DEFAULT_LEVEL = "internal"  # staff keys see internal documents; restricted ones only when asked for
+DEFAULT_LEVEL: Level = "internal"  # staff keys see internal documents; restricted ones only when asked for
 _NAME = re.compile(r"^[\w.@-]{1,64}$")
 _KEY = re.compile(r"^kb_([0-9a-f]{8})_([\w-]{43})$")
 

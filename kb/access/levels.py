@@ -27,7 +27,7 @@ from kb.errors import ConfigError, InvalidQueryError
 __all__ = ["Level", "LEVELS", "FOLDER_FILE", "UnknownLevelError", "visible_levels", "check_level", "LevelPolicy"]
 
 Level = Literal["public", "internal", "restricted"]
-LEVELS: tuple[str, ...] = get_args(Level)  # lowest first
+LEVELS: tuple[Level, ...] = get_args(Level)  # lowest first
 FOLDER_FILE = "kb.toml"
 
 

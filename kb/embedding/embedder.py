@@ -42,8 +42,7 @@ class Embedder:
         self.name = name
         self.fingerprint = fingerprint
         self.backend = "torch" if runner is None else "onnx-int8"
-        self.dimension = int(model.get_embedding_dimension())
-        self.max_seq_length = int(model.max_seq_length)
+        self.dimension, self.max_seq_length = model_shape(model)
         self._runner = runner or TorchRunner(model)
         prompts = model.prompts or {}
         # e5 calls documents "passage"; sentence-transformers 6 models call them "document".
@@ -64,6 +63,14 @@ class Embedder:
         return self._runner.encode([text], self._query_prompt)[0]
 
 
+def model_shape(model: SentenceTransformer) -> tuple[int, int]:
+    """The model's vector size and the most tokens it reads: a model that leaves either unsaid cannot size the index."""
+    dimension, max_length = model.get_embedding_dimension(), model.max_seq_length
+    if dimension is None or max_length is None:
+        raise ModelError("the model does not declare its vector size and its maximum input length")
+    return int(dimension), int(max_length)
+
+
 class Runner(Protocol):
     def encode(self, texts: list[str], prompt: str | None) -> np.ndarray:
         """Unit vectors, one row per text, in the order given."""
@@ -75,11 +82,12 @@ class TorchRunner:
     def __init__(self, model: SentenceTransformer, batch_size: int = 32) -> None:
         self._model = model
         self._batch_size = batch_size
+        self._dimension, self._max_length = model_shape(model)
 
     def encode(self, texts: list[str], prompt: str | None) -> np.ndarray:
         """Batches hold texts of similar token length so little is spent on padding."""
         order = self._longest_first(texts)
-        vectors = np.empty((len(texts), self._model.get_embedding_dimension()), dtype=np.float32)
+        vectors = np.empty((len(texts), self._dimension), dtype=np.float32)
         for start in range(0, len(order), self._batch_size):
             batch = order[start : start + self._batch_size]
             vectors[batch] = self._model.encode(
@@ -95,7 +103,7 @@ class TorchRunner:
     def _longest_first(self, texts: list[str]) -> np.ndarray:
         """Order by token count, not characters: Vietnamese words vary a lot in tokens per letter."""
         encoded = self._model.tokenizer(
-            texts, add_special_tokens=False, truncation=True, max_length=int(self._model.max_seq_length)
+            texts, add_special_tokens=False, truncation=True, max_length=self._max_length
         )
         lengths = np.fromiter((len(ids) for ids in encoded["input_ids"]), dtype=np.int64, count=len(texts))
         return np.argsort(-lengths, kind="stable")

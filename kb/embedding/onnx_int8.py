@@ -31,10 +31,11 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from kb.embedding.embedder import model_shape
 from kb.errors import ModelError
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ class OnnxInt8Runner:
 
         self._pooling = _pooling_mode(model)
         self._tokenizer = model.tokenizer
-        self._max_length = int(model.max_seq_length)
+        self._max_length = model_shape(model)[1]
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
@@ -98,7 +99,7 @@ def _export(model: SentenceTransformer, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers import optimizer
 
-    transformer = model[0].auto_model
+    transformer: Any = model[0].auto_model  # a transformers model; torch types a module's attributes as Tensor | Module
     config = transformer.config
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".export-") as work:
         work_dir = Path(work)

@@ -22,7 +22,8 @@ _QUIET = frozenset("gì nào những các là của và có được về cho v�
 
 def _wanted(query: str) -> tuple[set[str], set[str]]:
     """The query's accented words (compared as typed) and unaccented ones (compared folded)."""
-    accented, plain = set(), set()
+    accented: set[str] = set()
+    plain: set[str] = set()
     for word in _WORD.findall(normalize(query).lower()):
         if word in _QUIET:
             continue

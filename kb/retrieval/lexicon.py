@@ -216,7 +216,8 @@ class Lexicon:
         self.rows = 0  # live chunks
         self.indexed = 0  # chunks in the segments, live or dropped since
         self.total_tokens = 0.0
-        self._norm, self._norm_state = np.zeros(0, np.float32), None
+        self._norm = np.zeros(0, np.float32)
+        self._norm_state: tuple[int, float, int] | None = None
 
     def __len__(self) -> int:
         return self.rows
@@ -232,8 +233,9 @@ class Lexicon:
             raise ValueError("chunks must come in ascending id order, each above the last one indexed")
         self._grow(ids[-1] + 1)
         length, added = np.zeros(len(rows), np.float32), {}
-        for n, column in enumerate(COLUMNS, start=1):
-            token_ids = [self._ids(tokens(r[n])) for r in rows]
+        texts = [(accented, folded) for _, accented, folded in rows]
+        for n, column in enumerate(COLUMNS):
+            token_ids = [self._ids(tokens(t[n])) for t in texts]
             length += np.fromiter(map(len, token_ids), np.float32, len(rows))
             added[column] = _segment(ids, token_ids)
         index = np.asarray(ids)
@@ -386,8 +388,9 @@ class Lexicon:
 
     def postings(self, column: str, words: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """The live chunks holding a syllable or a pair of adjacent syllables in ``column``, with counts."""
-        ids = [self.vocabulary.get(w) for w in words]
-        if None in ids or not 1 <= len(ids) <= 2:
+        found_ids = [self.vocabulary.get(w) for w in words]
+        ids = [i for i in found_ids if i is not None]
+        if len(ids) < len(found_ids) or not 1 <= len(ids) <= 2:
             return _NONE
         key = np.uint64(ids[0]) if len(ids) == 1 else (np.uint64(ids[0]) + 1) * _PAIR + np.uint64(ids[1])
         found = [s.postings(key) for s in self.segments[column]]
@@ -418,7 +421,8 @@ class Lexicon:
         try:
             with open(temporary, "wb") as handle:
                 np.savez(handle, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8),
-                         vocabulary=np.frombuffer(words, np.uint8), lengths=self.lengths, alive=self.alive, **arrays)
+                         vocabulary=np.frombuffer(words, np.uint8), lengths=self.lengths, alive=self.alive,
+                         **arrays)  # type: ignore[arg-type]  # numpy's stub reads **arrays as allow_pickle
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temporary, path)

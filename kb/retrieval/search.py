@@ -91,6 +91,7 @@ def _passing(kb: KnowledgeBase, best: Callable[..., list[tuple[int, float]]], n:
         found = [h for h in hits if h[0] in kept]
         if len(found) >= n or len(hits) < n * factor or not filters:  # enough, every hit the leg has, or no filter
             return found[:n]
+    assert filters is not None  # without filters the loop's one round returned
     return best(n, kb.store.chunks.filtered_ids(filters))[:n]
 
 
