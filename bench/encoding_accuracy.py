@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexer.decode import decode_text  # noqa: E402
-from indexer.encodings import decode_legacy  # noqa: E402
 from indexer.errors import UnreadableFileError  # noqa: E402
+from indexer.legacy_encodings import decode_legacy  # noqa: E402
 from indexer.readers.word import read_docx  # noqa: E402
 
 VARIANTS = ("nfd.txt", "cp1258.txt", "tcvn3.txt", "vni.txt", "utf16le_bom.txt", "tcvn3.docx")

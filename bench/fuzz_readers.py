@@ -59,10 +59,10 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.encodings import (
+from indexer.errors import UnreadableFileError  # noqa: E402
+from indexer.legacy_encodings import (
     _VISCII_TABLE,  # noqa: E402 - the decoding table, inverted to make VISCII seeds
 )
-from indexer.errors import UnreadableFileError  # noqa: E402
 from indexer.read import read_file  # noqa: E402
 from kb.config import Limits  # noqa: E402
 

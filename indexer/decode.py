@@ -8,8 +8,8 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from indexer.encodings import decode_legacy
 from indexer.errors import UnreadableFileError
+from indexer.legacy_encodings import decode_legacy
 
 __all__ = ["decode_text", "read_text_file"]
 

@@ -7,11 +7,11 @@ function tested on its own.
 from __future__ import annotations
 
 from indexer.boilerplate import find_boilerplate
-from indexer.chunk import chunk_sections
 from indexer.garbled import find_garbled
 from indexer.legal import citation_root
 from indexer.metadata import document_card, extract_metadata
 from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText, Span
+from indexer.passages import chunk_sections
 from indexer.references import extract_references
 from indexer.structure import parse_sections
 

@@ -204,7 +204,7 @@ def test_version_2_database_is_migrated_with_every_document_public(tmp_path):
     assert [d["access"] for d in store.documents.listing()] == ["public"]
     create_key(store, "after-migration", "reader")  # the new table is there
     store.close()
-    assert Store(tmp_path / "kb.sqlite").documents()[0]["access"] == "public"  # opening again changes nothing
+    assert Store(tmp_path / "kb.sqlite").documents.listing()[0]["access"] == "public"  # opening again changes nothing
 
 
 def test_other_versions_are_refused(tmp_path):

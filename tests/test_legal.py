@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from indexer.chunk import chunk_sections
 from indexer.clean import display_text, find_debris
 from indexer.legal import (
     citation_root,
@@ -22,6 +21,7 @@ from indexer.legal import (
 from indexer.lines import content_lines
 from indexer.metadata import extract_metadata
 from indexer.model import Chunk, DocumentMeta, Span
+from indexer.passages import chunk_sections
 from indexer.structure import article_key, heading_level, parse_sections
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"

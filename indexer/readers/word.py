@@ -29,13 +29,13 @@ from docx.opc.exceptions import OpcError
 from docx.oxml.ns import nsmap, qn
 from lxml import etree
 
-from indexer.encodings import (
+from indexer.errors import UnreadableFileError
+from indexer.legacy_encodings import (
     MIN_SCORE,
     decode_font_run,
     font_encoding,
     looks_vietnamese,
 )
-from indexer.errors import UnreadableFileError
 from indexer.limits import DEFAULT_LIMITS, ReadingLimits, check_limit
 from indexer.model import SourceText
 

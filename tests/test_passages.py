@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from indexer.analyzer import normalize
-from indexer.chunk import chunk_sections
 from indexer.clean import display_text, find_debris
 from indexer.model import Chunk, Section, Span
+from indexer.passages import chunk_sections
 from indexer.structure import article_key, parse_sections
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"

@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from indexer.decode import decode_text
-from indexer.encodings import (
+from indexer.errors import UnreadableFileError
+from indexer.legacy_encodings import (
     MIN_SCORE,
     decode_font_run,
     decode_legacy,
     looks_vietnamese,
     restore_tcvn3_case,
 )
-from indexer.errors import UnreadableFileError
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "encodings"
 # Variant suffix -> the encoding the reading path must report for it.
