@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from itertools import accumulate
+from itertools import accumulate, takewhile
 
 from indexer.analyzer import fold, fold_char_map, nfc, normalize
+from indexer.cells import cells_of
 from indexer.codes import doc_types, word_list
 from indexer.names import mostly_capitals, proper_case, starts_with
 
@@ -24,6 +25,8 @@ __all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "NUMBER_LI
 # The header is among the first units: mottos are looked for there only (a law
 # quotes "Cộng hòa xã hội chủ nghĩa Việt Nam" all through its body).
 HEADER_SCAN = 150
+# A subject in small letters wraps over a few lines at most.
+MAX_SMALL_SUBJECT_LINES = 3
 # Markdown around a unit: heading marks, emphasis, escapes, trailing rule ("QUỐC HỘI -------").
 _MARKDOWN = re.compile(r"^\s*#+\s*|\*+|__|\\|\s-{3,}\s*$")
 # A unit that only separates: rules, stars, nothing.
@@ -63,14 +66,14 @@ class Unit:
 
 
 def units_of(text: str) -> list[Unit]:
-    """Lines split at table pipes, Markdown removed, garbled lines dropped."""
+    """Lines cut into their columns and cells (``indexer.cells``), Markdown removed, garbled lines dropped."""
     units = []
     for line in nfc(text).splitlines():
-        for cell in line.split("|"):
+        for cell, bold in cells_of(line):
             if cell.count(_GARBLED) >= 3:
                 continue
             clean = _SPELLED_OUT.sub(_join_capitals, normalize(_MARKDOWN.sub(" ", cell)).strip())
-            units.append(Unit(clean, "**" in cell))
+            units.append(Unit(clean, bold))
     return units
 
 
@@ -181,7 +184,9 @@ def _title_continuation(units: list[Unit], start: int, lines: list[Unit]) -> int
         subject_seen = len(lines) > 1 or fold(lines[0].text) != fold(title_type(lines[0]) or "")
         if BODY_OPENER.match(unit.text) or (subject_seen and _enacting_authority(units, i)) or len(unit.text) > 300:
             return i
-        if not (unit.upper or unit.bold or bracketed):
+        # a subject typed in small letters under the type line: "QUY ĐỊNH" / "về tổ chức và hoạt động …"
+        wrapped = unit.text[:1].islower() and len(lines) <= MAX_SMALL_SUBJECT_LINES
+        if not (unit.upper or unit.bold or bracketed or wrapped):
             return i
         lines.append(unit)
     return stop
@@ -191,10 +196,14 @@ def _enacting_authority(units: list[Unit], i: int) -> bool:
     """"CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH" between the title and "Căn cứ …" enacts;
     it is not a line of the subject (which may well name "BAN BÍ THƯ")."""
     unit = units[i]
-    if not unit.upper or not (starts_with("organ_heads", unit.text) or starts_with("positions", unit.text)):
+    if not unit.upper or NUMBER_LINE.match(unit.text):  # "SỐ 30/2009/QH12 …" folds like "Sở"
         return False
-    following = next((u for u in units[i + 1 : i + 4] if not u.blank), None)
-    return following is None or bool(BODY_OPENER.match(following.text))
+    if not (starts_with("organ_heads", unit.text) or starts_with("positions", unit.text)):
+        return False
+    following = [u for u in units[i + 1 : i + 6] if not u.blank]
+    wrapped = list(takewhile(lambda u: u.upper and not BODY_OPENER.match(u.text), following[:3]))
+    rest = following[len(wrapped) :]  # "CHỦ TỊCH ỦY BAN NHÂN DÂN" / "TỈNH QUẢNG NINH" / "Căn cứ …"
+    return not rest or bool(BODY_OPENER.match(rest[0].text))
 
 
 def _organs(lines: list[str]) -> list[str]:
@@ -202,13 +211,28 @@ def _organs(lines: list[str]) -> list[str]:
     organ, unless the line before is a lone word cut from it ("ỦY" / "BAN NHÂN DÂN")
     or names no one yet ("VĂN PHÒNG" / "CHÍNH PHỦ")."""
     organs: list[str] = []
-    for line in lines:
+    for line in (part for printed in lines for part in _organ_parts(printed)):
         bare = organs and (" " not in organs[-1] or fold(organs[-1]) in _bare_heads())
         if organs and (not starts_with("organ_heads", line) or bare):
             organs[-1] = f"{organs[-1]} {line}"
         else:
             organs.append(line)
     return [proper_case(o.strip(" ,")) for o in organs]
+
+
+def _organ_parts(line: str) -> list[str]:
+    """A line that holds two organs, as a flattened table cell prints them ("BAN CHẤP HÀNH TRUNG
+    ƯƠNG BAN TỔ CHỨC"), cut before the second; a head inside a name ("ỦY BAN", "CỤC THUẾ") starts no
+    organ: the part before it must be two words at least and not end in a head itself."""
+    words = line.split()
+    parts, start = [], 0
+    for k in range(2, len(words)):
+        rest = " ".join(words[k:])
+        opens = words[k].isupper() and starts_with("organ_heads", rest)
+        if opens and k - start >= 2 and not starts_with("organ_heads", f"{words[k - 1]} {rest}"):
+            parts.append(" ".join(words[start:k]))
+            start = k
+    return [*parts, " ".join(words[start:])]
 
 
 @cache
