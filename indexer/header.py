@@ -17,7 +17,7 @@ from itertools import accumulate, takewhile
 
 from indexer.analyzer import fold, fold_char_map, nfc, normalize
 from indexer.cells import cells_of
-from indexer.codes import doc_types, word_list
+from indexer.codes import doc_types, issuers, word_list
 from indexer.names import mostly_capitals, proper_case, starts_with
 
 __all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "NUMBER_LINE", "SUBJECT_LINE", "BODY_OPENER"]
@@ -83,13 +83,15 @@ def _join_capitals(match: re.Match[str]) -> str:
 
 
 def title_type(unit: Unit) -> str | None:
-    """Type name when ``unit`` is a title line ("KẾ HOẠCH …"); the title is in capitals or bold."""
-    if not (unit.upper or unit.bold) or unit.blank:
+    """Type name when ``unit`` is a title line ("KẾ HOẠCH …"); the title is in capitals or bold,
+    or names its own number in any case ("Án lệ số 26/2018/AL về …", as a Word file may type it)."""
+    if unit.blank:
         return None
     folded = fold(unit.text)
     for doc_type in sorted(doc_types(), key=lambda t: len(t.name), reverse=True):
-        if re.match(rf"{re.escape(fold(doc_type.name))}(?![\w:])", folded):
-            return doc_type.name
+        if match := re.match(rf"{re.escape(fold(doc_type.name))}(?![\w:])", folded):
+            numbered = re.match(r"\s+so\s*:?\s*\d", folded[match.end() :])
+            return doc_type.name if unit.upper or unit.bold or numbered else None
     return None
 
 
@@ -185,7 +187,7 @@ def _title_continuation(units: list[Unit], start: int, lines: list[Unit]) -> int
         if BODY_OPENER.match(unit.text) or (subject_seen and _enacting_authority(units, i)) or len(unit.text) > 300:
             return i
         # a subject typed in small letters under the type line: "QUY ĐỊNH" / "về tổ chức và hoạt động …"
-        wrapped = unit.text[:1].islower() and len(lines) <= MAX_SMALL_SUBJECT_LINES
+        wrapped = (unit.text[:1].islower() or unit.text.startswith("Về ")) and len(lines) <= MAX_SMALL_SUBJECT_LINES
         if not (unit.upper or unit.bold or bracketed or wrapped):
             return i
         lines.append(unit)
@@ -196,7 +198,7 @@ def _enacting_authority(units: list[Unit], i: int) -> bool:
     """"CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH" between the title and "Căn cứ …" enacts;
     it is not a line of the subject (which may well name "BAN BÍ THƯ")."""
     unit = units[i]
-    if not unit.upper or NUMBER_LINE.match(unit.text):  # "SỐ 30/2009/QH12 …" folds like "Sở"
+    if not unit.upper or re.match(r"SỐ\s*:?\s*\d", unit.text):  # "SỐ 30/2009/QH12 …" folds like "Sở"
         return False
     if not (starts_with("organ_heads", unit.text) or starts_with("positions", unit.text)):
         return False
@@ -222,17 +224,24 @@ def _organs(lines: list[str]) -> list[str]:
 
 def _organ_parts(line: str) -> list[str]:
     """A line that holds two organs, as a flattened table cell prints them ("BAN CHẤP HÀNH TRUNG
-    ƯƠNG BAN TỔ CHỨC"), cut before the second; a head inside a name ("ỦY BAN", "CỤC THUẾ") starts no
-    organ: the part before it must be two words at least and not end in a head itself."""
+    ƯƠNG BAN TỔ CHỨC"), cut before the second.  A head inside a name starts no organ: both parts
+    have two words at least ("BỘ NỘI VỤ"), the word before is no head ("ỦY BAN"), and the head does
+    not end a known issuer's name."""
     words = line.split()
     parts, start = [], 0
-    for k in range(2, len(words)):
+    for k in range(2, len(words) - 1):
         rest = " ".join(words[k:])
         opens = words[k].isupper() and starts_with("organ_heads", rest)
-        if opens and k - start >= 2 and not starts_with("organ_heads", f"{words[k - 1]} {rest}"):
+        inside = starts_with("organ_heads", f"{words[k - 1]} {rest}") or fold(" ".join(words[start : k + 1])) in _issuer_names()
+        if opens and k - start >= 2 and not inside:
             parts.append(" ".join(words[start:k]))
             start = k
     return [*parts, " ".join(words[start:])]
+
+
+@cache
+def _issuer_names() -> frozenset[str]:
+    return frozenset(fold(i.name) for i in issuers())
 
 
 @cache

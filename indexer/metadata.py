@@ -69,18 +69,26 @@ _PLACE_DATE = re.compile(
 # Signing for someone: thay mặt (T/M, TM.), ký thay (K/T, KT.), thừa lệnh (T/L, TL.), thừa ủy quyền (T/UQ, TUQ.),
 # quyền (Q.).  Party documents write the slash (Hướng dẫn 36-HD/VPTW), state documents the dot (Nghị định 30/2020).
 _AUTHORITY = re.compile(r"^(?P<kind>T/?M|K/?T|T/?L|T/?UQ|Q)(?:\s*[./]\s*|\s+)(?P<rest>\S.*)$")
-# Lines a signature block may hold besides its own: an e-signature stamp ("ePas: 179676"), and,
-# where the recipients stand in the column beside it, their list ("- Lưu VT,", "đảng ủy trực thuộc,").
-_STAMP = re.compile(r"^[^\W\d_]+\s*:\s*\d+$")
+# Where the recipients stand in the column beside the signature, their list runs through its block
+# ("- Lưu VT,", "đảng ủy trực thuộc,").
 _RECIPIENT_LINE = re.compile(r"^[-+•]|^[a-zđà-ỹ]|[,;]$")
 # A letter opens on its addressee.
 _ADDRESSED = re.compile(r"^Kính\s+gửi\b", re.IGNORECASE)
 # A recipient list opens the closing block.
 _RECIPIENTS = re.compile(r"^Nơi nhận\b", re.IGNORECASE)
 # A title in capitals that carries the number: "ÁN LỆ SỐ 67/2023/AL", "SỐ 101-SL/L.003 NGÀY 20-5-1957 …".
-_TITLE_NUMBER = re.compile(r"^(?:[^\W\d_]+\s+){0,2}SỐ\s*:?\s*(?P<rest>\d.*)$")
+_TITLE_NUMBER = re.compile(r"^(?:[^\W\d_]+\s+){0,2}(?:SỐ|[Ss]ố)\s*:?\s*(?P<rest>\d.*)$")
+# What an old title says besides its subject: "CỦA QUỐC HỘI KHOÁ XII, KỲ HỌP THỨ 5", "SỐ 30/2009/QH12 NGÀY 17
+# THÁNG 6 NĂM 2009", "số 26/2018/AL" (whose "VỀ …" tail is the subject), and a footnote mark ("AL¹").
+_TITLE_CLAUSE = re.compile(
+    r"(?:^|\s)(?:của\s+(?:quốc hội|ủy ban thường vụ quốc hội|chính phủ)\b.*?|số\s*:?\s*\d\S*(?:\s+ngày\s.*?\d{4})?)"
+    r"(?=\s+về\s|$)|[¹²³⁴⁵⁶⁷⁸⁹⁰]+",
+    re.IGNORECASE,
+)
 # A number the reference patterns cannot read (old types): "21-LCT/HĐNN8", "101-SL/L.003".
 _PRINTED_SYMBOL = re.compile(r"\d+[0-9A-Za-zĐđ.]*(?:\s?[-/]\s?[0-9A-Za-zĐđ][0-9A-Za-zĐđ.]*)+")
+# Types whose names follow the type word directly: "Luật Điện lực", never "Luật về điện lực".
+_NAMED_WITHOUT_ABOUT = ("Luật", "Bộ luật", "Pháp lệnh")
 # A symbol inside a title: "1237/QĐ-TTG", "24-CT/TW".
 _SYMBOL_IN_TEXT = re.compile(r"\d+[\w.]*(?:[-/][\wĐđ.]+)+")
 # An annex names the document it belongs to: "(Kèm theo Công văn số 17809/BTC-CTK ngày 17 tháng 11
@@ -172,7 +180,11 @@ def _subject(zone: list[Unit], title_lines: list[Unit]) -> str | None:
     rest = [title_lines[0].text[len(type_name) :].strip(" :"), *(u.text for u in title_lines[1:])]
     # lines in capitals are cased together (a name may wrap), a line in small letters is kept as printed
     runs = groupby((part for part in rest if part), key=mostly_capitals)
-    return " ".join(proper_case(" ".join(run), is_name=False) for _, run in runs) or None
+    subject = " ".join(proper_case(" ".join(run), is_name=False) for _, run in runs)
+    subject = re.sub(r"\s+", " ", _TITLE_CLAUSE.sub("", subject)).strip()
+    if type_name in _NAMED_WITHOUT_ABOUT:  # "LUẬT … SỐ 28/2004/QH11 VỀ ĐIỆN LỰC" is the Luật Điện lực
+        subject = re.sub(r"^[Vv]ề\s+", "", subject)
+    return re.sub(r"^Về\b", "về", subject) or None
 
 
 def _title(header: Header, printed_subject: str | None) -> str | None:
@@ -234,7 +246,7 @@ def _signature(units: list[Unit], start: int) -> tuple[str | None, str | None, s
     body_open = False
     for i, unit in enumerate(block):
         authority = _AUTHORITY.match(unit.text) if unit.upper else None
-        if SIGNED_MARK.fullmatch(unit.text) or _STAMP.match(unit.text):
+        if SIGNED_MARK.fullmatch(unit.text):
             continue
         if authority:
             body_open = authority.group("kind").replace("/", "") == "TM"
@@ -265,6 +277,12 @@ def _own_position(rest: str) -> tuple[str, str | None]:
         if starts_with("positions", tail) and len(tail) <= MAX_POSITION_CHARS:
             return " ".join(words[:k]), tail
     return rest, None
+
+
+def _name_after_adoption(units: list[Unit], start: int) -> str | None:
+    """An old law prints its signer's name alone under the adoption formula, with no position."""
+    passed = next((i for i in range(len(units) - 1, start - 1, -1) if _PASSED.match(units[i].text)), None)
+    return None if passed is None else person_name(_texts(units[passed + 1 : passed + 4]))
 
 
 def _body_text(units: list[Unit], start: int) -> str:
@@ -318,6 +336,7 @@ def extract_metadata(text: str) -> DocumentMeta:
     printed_subject = _subject(header.zone, lines)
     subject = printed_subject and printed_subject.removeprefix("(").removesuffix(")")
     represented, position, signer = _signature(units, header.end)
+    signer = signer or _name_after_adoption(units, header.end)
     body = _body_text(units, header.end)
     parent = header.organs[-2] if len(header.organs) > 1 else None
     issuer = full_issuer(header.organs[-1], parent) if header.organs else None

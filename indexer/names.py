@@ -156,8 +156,8 @@ def complete_body(body: str, text: str) -> str:
     return f"{body} {max(set(mentions), key=support)}"
 
 
-# "(Đã ký)" and image placeholders printed where the signature was.
-SIGNED_MARK = re.compile(r"\(?\s*đã\s+ký\s*\)?|\[[^\]]*\]", re.IGNORECASE)
+# "(Đã ký)", "Đã ký:", image placeholders and an e-signature stamp ("ePas: 179676") printed where the signature was.
+SIGNED_MARK = re.compile(r"\(?\s*đã\s+ký\s*:?\s*\)?|\[[^\]]*\]|\b[^\W\d_]+\s*:\s*\d+\b", re.IGNORECASE)
 # One syllable of a person's name.
 _NAME_WORD = re.compile(r"^[^\W\d_]{1,7}$")
 
@@ -183,7 +183,7 @@ def person_name(lines: list[str]) -> str | None:
     it ("Trần" / "Chí Hùng"), so up to three short lines are joined; a line in
     capitals after a name is the annex title that follows it ("PHỤ LỤC")."""
     words: list[str] = []
-    for line in lines[:3]:
+    for line in [line for line in lines if not SIGNED_MARK.fullmatch(line.strip())][:3]:
         part = _name_words(line)
         if part is None or (words and (mostly_capitals(line) or len(words) >= 3)) or len(words) + len(part) > 6:
             break
