@@ -32,9 +32,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from indexer.analyzer import normalize
+from indexer.limits import ReadingLimits
 from indexer.metadata import extract_metadata
 from indexer.model import DocumentMeta
-from indexer.limits import ReadingLimits
 from indexer.names import issuer_matches
 from indexer.read import read_file
 from indexer.readers.web import strip_web_furniture
@@ -54,7 +54,9 @@ def _iso(site_date: str) -> str | None:
 
 
 def _same_text(a: str | None, b: str | None) -> bool:
-    return bool(a and b) and normalize(a).casefold() == normalize(b).casefold()
+    if not (a and b):
+        return False
+    return normalize(a).casefold() == normalize(b).casefold()
 
 
 @dataclass

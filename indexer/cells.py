@@ -48,7 +48,7 @@ def _name_tail(text: str) -> list[str]:
 def _elements(text: str) -> list[str]:
     """``text`` cut where a header element starts."""
     cuts = [0, *(m.start() for m in _ELEMENT_START.finditer(text)), len(text)]
-    return [piece for start, end in zip(cuts, cuts[1:]) if (piece := text[start:end].strip())]
+    return [piece for start, end in zip(cuts, cuts[1:], strict=False) if (piece := text[start:end].strip())]
 
 
 def _pieces(text: str) -> list[str]:

@@ -25,8 +25,12 @@ __all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "NUMBER_LI
 # The header is among the first units: mottos are looked for there only (a law
 # quotes "Cộng hòa xã hội chủ nghĩa Việt Nam" all through its body).
 HEADER_SCAN = 150
+# After the type word, a title that names its number and goes on: "Án lệ số 26/2018/AL về …" (folded);
+# "Luật số: 68/2020/QH14" is a number line.
+_NUMBERED_TITLE = re.compile(r"\s+so\s+\d\S*\s+ve\s")
 # A subject in small letters wraps over a few lines at most.
 MAX_SMALL_SUBJECT_LINES = 3
+MAX_SUBJECT_CHARS = 250
 # Markdown around a unit: heading marks, emphasis, escapes, trailing rule ("QUỐC HỘI -------").
 _MARKDOWN = re.compile(r"^\s*#+\s*|\*+|__|\\|\s-{3,}\s*$")
 # A unit that only separates: rules, stars, nothing.
@@ -90,7 +94,7 @@ def title_type(unit: Unit) -> str | None:
     folded = fold(unit.text)
     for doc_type in sorted(doc_types(), key=lambda t: len(t.name), reverse=True):
         if match := re.match(rf"{re.escape(fold(doc_type.name))}(?![\w:])", folded):
-            numbered = re.match(r"\s+so\s*:?\s*\d", folded[match.end() :])
+            numbered = _NUMBERED_TITLE.match(folded[match.end() :])
             return doc_type.name if unit.upper or unit.bold or numbered else None
     return None
 
@@ -165,7 +169,8 @@ def _read_title(units: list[Unit], start: int, header: Header) -> int:
         letter = letter or bool(SUBJECT_LINE.match(unit.text))
         if not unit.blank and BODY_OPENER.match(unit.text):
             return i
-        if (kind := title_type(unit)) and not NUMBER_LINE.match(unit.text) and (unit.upper or not letter):
+        numbered = _NUMBERED_TITLE.match(fold(unit.text)[len(title_type(unit) or "") :])
+        if (kind := title_type(unit)) and (numbered or not NUMBER_LINE.match(unit.text)) and (unit.upper or not letter):
             header.title_type, header.title_lines = kind, [unit]
             return _title_continuation(units, i + 1, header.title_lines)
     return min(start + 14, len(units))
@@ -186,8 +191,10 @@ def _title_continuation(units: list[Unit], start: int, lines: list[Unit]) -> int
         subject_seen = len(lines) > 1 or fold(lines[0].text) != fold(title_type(lines[0]) or "")
         if BODY_OPENER.match(unit.text) or (subject_seen and _enacting_authority(units, i)) or len(unit.text) > 300:
             return i
-        # a subject typed in small letters under the type line: "QUY ĐỊNH" / "về tổ chức và hoạt động …"
+        # a subject typed in small letters under the type line: "QUY ĐỊNH" / "về tổ chức và hoạt động …",
+        # or in sentence case right under a bare type line ("KẾ HOẠCH" / "Triển khai thực hiện …")
         wrapped = (unit.text[:1].islower() or unit.text.startswith("Về ")) and len(lines) <= MAX_SMALL_SUBJECT_LINES
+        wrapped = wrapped or (not subject_seen and len(unit.text) <= MAX_SUBJECT_CHARS and unit.text[-1:] not in ":.;")
         if not (unit.upper or unit.bold or bracketed or wrapped):
             return i
         lines.append(unit)

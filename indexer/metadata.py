@@ -184,7 +184,11 @@ def _subject(zone: list[Unit], title_lines: list[Unit]) -> str | None:
     subject = re.sub(r"\s+", " ", _TITLE_CLAUSE.sub("", subject)).strip()
     if type_name in _NAMED_WITHOUT_ABOUT:  # "LUẬT … SỐ 28/2004/QH11 VỀ ĐIỆN LỰC" is the Luật Điện lực
         subject = re.sub(r"^[Vv]ề\s+", "", subject)
-    return re.sub(r"^Về\b", "về", subject) or None
+    first = subject.split(" ", 1)[0]
+    # "Kế hoạch" / "Triển khai …": the subject goes on the type word
+    if first[:1].isalpha() and first.istitle() and not starts_with("proper_phrases", subject):
+        subject = first.lower() + subject[len(first) :]
+    return subject or None
 
 
 def _title(header: Header, printed_subject: str | None) -> str | None:
