@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from itertools import accumulate
+from itertools import accumulate, takewhile
 
 from indexer.analyzer import fold, fold_char_map, nfc, normalize
-from indexer.codes import doc_types, word_list
+from indexer.cells import cells_of
+from indexer.codes import doc_types, issuers, word_list
 from indexer.names import mostly_capitals, proper_case, starts_with
 
 __all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "NUMBER_LINE", "SUBJECT_LINE", "BODY_OPENER"]
@@ -24,6 +25,12 @@ __all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "NUMBER_LI
 # The header is among the first units: mottos are looked for there only (a law
 # quotes "Cộng hòa xã hội chủ nghĩa Việt Nam" all through its body).
 HEADER_SCAN = 150
+# After the type word, a title that names its number and goes on: "Án lệ số 26/2018/AL về …" (folded);
+# "Luật số: 68/2020/QH14" is a number line.
+_NUMBERED_TITLE = re.compile(r"\s+so\s+\d\S*\s+ve\s")
+# A subject in small letters wraps over a few lines at most.
+MAX_SMALL_SUBJECT_LINES = 3
+MAX_SUBJECT_CHARS = 250
 # Markdown around a unit: heading marks, emphasis, escapes, trailing rule ("QUỐC HỘI -------").
 _MARKDOWN = re.compile(r"^\s*#+\s*|\*+|__|\\|\s-{3,}\s*$")
 # A unit that only separates: rules, stars, nothing.
@@ -63,14 +70,14 @@ class Unit:
 
 
 def units_of(text: str) -> list[Unit]:
-    """Lines split at table pipes, Markdown removed, garbled lines dropped."""
+    """Lines cut into their columns and cells (``indexer.cells``), Markdown removed, garbled lines dropped."""
     units = []
     for line in nfc(text).splitlines():
-        for cell in line.split("|"):
+        for cell, bold in cells_of(line):
             if cell.count(_GARBLED) >= 3:
                 continue
             clean = _SPELLED_OUT.sub(_join_capitals, normalize(_MARKDOWN.sub(" ", cell)).strip())
-            units.append(Unit(clean, "**" in cell))
+            units.append(Unit(clean, bold))
     return units
 
 
@@ -80,13 +87,15 @@ def _join_capitals(match: re.Match[str]) -> str:
 
 
 def title_type(unit: Unit) -> str | None:
-    """Type name when ``unit`` is a title line ("KẾ HOẠCH …"); the title is in capitals or bold."""
-    if not (unit.upper or unit.bold) or unit.blank:
+    """Type name when ``unit`` is a title line ("KẾ HOẠCH …"); the title is in capitals or bold,
+    or names its own number in any case ("Án lệ số 26/2018/AL về …", as a Word file may type it)."""
+    if unit.blank:
         return None
     folded = fold(unit.text)
     for doc_type in sorted(doc_types(), key=lambda t: len(t.name), reverse=True):
-        if re.match(rf"{re.escape(fold(doc_type.name))}(?![\w:])", folded):
-            return doc_type.name
+        if match := re.match(rf"{re.escape(fold(doc_type.name))}(?![\w:])", folded):
+            numbered = _NUMBERED_TITLE.match(folded[match.end() :])
+            return doc_type.name if unit.upper or unit.bold or numbered else None
     return None
 
 
@@ -160,7 +169,8 @@ def _read_title(units: list[Unit], start: int, header: Header) -> int:
         letter = letter or bool(SUBJECT_LINE.match(unit.text))
         if not unit.blank and BODY_OPENER.match(unit.text):
             return i
-        if (kind := title_type(unit)) and not NUMBER_LINE.match(unit.text) and (unit.upper or not letter):
+        numbered = _NUMBERED_TITLE.match(fold(unit.text)[len(title_type(unit) or "") :])
+        if (kind := title_type(unit)) and (numbered or not NUMBER_LINE.match(unit.text)) and (unit.upper or not letter):
             header.title_type, header.title_lines = kind, [unit]
             return _title_continuation(units, i + 1, header.title_lines)
     return min(start + 14, len(units))
@@ -181,7 +191,11 @@ def _title_continuation(units: list[Unit], start: int, lines: list[Unit]) -> int
         subject_seen = len(lines) > 1 or fold(lines[0].text) != fold(title_type(lines[0]) or "")
         if BODY_OPENER.match(unit.text) or (subject_seen and _enacting_authority(units, i)) or len(unit.text) > 300:
             return i
-        if not (unit.upper or unit.bold or bracketed):
+        # a subject typed in small letters under the type line: "QUY ĐỊNH" / "về tổ chức và hoạt động …",
+        # or in sentence case right under a bare type line ("KẾ HOẠCH" / "Triển khai thực hiện …")
+        wrapped = (unit.text[:1].islower() or unit.text.startswith("Về ")) and len(lines) <= MAX_SMALL_SUBJECT_LINES
+        wrapped = wrapped or (not subject_seen and len(unit.text) <= MAX_SUBJECT_CHARS and unit.text[-1:] not in ":.;")
+        if not (unit.upper or unit.bold or bracketed or wrapped):
             return i
         lines.append(unit)
     return stop
@@ -191,10 +205,14 @@ def _enacting_authority(units: list[Unit], i: int) -> bool:
     """"CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH" between the title and "Căn cứ …" enacts;
     it is not a line of the subject (which may well name "BAN BÍ THƯ")."""
     unit = units[i]
-    if not unit.upper or not (starts_with("organ_heads", unit.text) or starts_with("positions", unit.text)):
+    if not unit.upper or re.match(r"SỐ\s*:?\s*\d", unit.text):  # "SỐ 30/2009/QH12 …" folds like "Sở"
         return False
-    following = next((u for u in units[i + 1 : i + 4] if not u.blank), None)
-    return following is None or bool(BODY_OPENER.match(following.text))
+    if not (starts_with("organ_heads", unit.text) or starts_with("positions", unit.text)):
+        return False
+    following = [u for u in units[i + 1 : i + 6] if not u.blank]
+    wrapped = list(takewhile(lambda u: u.upper and not BODY_OPENER.match(u.text), following[:3]))
+    rest = following[len(wrapped) :]  # "CHỦ TỊCH ỦY BAN NHÂN DÂN" / "TỈNH QUẢNG NINH" / "Căn cứ …"
+    return not rest or bool(BODY_OPENER.match(rest[0].text))
 
 
 def _organs(lines: list[str]) -> list[str]:
@@ -202,13 +220,35 @@ def _organs(lines: list[str]) -> list[str]:
     organ, unless the line before is a lone word cut from it ("ỦY" / "BAN NHÂN DÂN")
     or names no one yet ("VĂN PHÒNG" / "CHÍNH PHỦ")."""
     organs: list[str] = []
-    for line in lines:
+    for line in (part for printed in lines for part in _organ_parts(printed)):
         bare = organs and (" " not in organs[-1] or fold(organs[-1]) in _bare_heads())
         if organs and (not starts_with("organ_heads", line) or bare):
             organs[-1] = f"{organs[-1]} {line}"
         else:
             organs.append(line)
     return [proper_case(o.strip(" ,")) for o in organs]
+
+
+def _organ_parts(line: str) -> list[str]:
+    """A line that holds two organs, as a flattened table cell prints them ("BAN CHẤP HÀNH TRUNG
+    ƯƠNG BAN TỔ CHỨC"), cut before the second.  A head inside a name starts no organ: both parts
+    have two words at least ("BỘ NỘI VỤ"), the word before is no head ("ỦY BAN"), and the head does
+    not end a known issuer's name."""
+    words = line.split()
+    parts, start = [], 0
+    for k in range(2, len(words) - 1):
+        rest = " ".join(words[k:])
+        opens = words[k].isupper() and starts_with("organ_heads", rest)
+        inside = starts_with("organ_heads", f"{words[k - 1]} {rest}") or fold(" ".join(words[start : k + 1])) in _issuer_names()
+        if opens and k - start >= 2 and not inside:
+            parts.append(" ".join(words[start:k]))
+            start = k
+    return [*parts, " ".join(words[start:])]
+
+
+@cache
+def _issuer_names() -> frozenset[str]:
+    return frozenset(fold(i.name) for i in issuers())
 
 
 @cache

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import groupby
 
 from indexer.codes import type_by_code
 from indexer.header import (
@@ -31,6 +32,8 @@ from indexer.model import DocumentMeta
 from indexer.names import (
     SIGNED_MARK,
     complete_body,
+    full_issuer,
+    mostly_capitals,
     person_name,
     proper_case,
     starts_with,
@@ -63,16 +66,31 @@ _MONTH_DATE = re.compile(rf"tháng\s*(?P<m>{_TWO_DIGITS})\s*(?:/|-|năm)\s*(?P<y
 _PLACE_DATE = re.compile(
     rf"(?:^|(?<=\n))(?P<place>[^\W\d_][^\n\d,:;/]{{0,40}}?)\s*,?\s*(?={_DAY_WORD}\s*\d)", re.IGNORECASE
 )
-# Signing for someone: thay mặt (T/M, TM.), ký thay (KT.), thừa lệnh (TL.), thừa ủy quyền (TUQ.), quyền (Q.).
-_AUTHORITY = re.compile(r"^(?P<kind>T/M|TM|KT|TL|TUQ|Q)(?:\s*[./]\s*|\s+)(?P<rest>\S.*)$")
+# Signing for someone: thay mặt (T/M, TM.), ký thay (K/T, KT.), thừa lệnh (T/L, TL.), thừa ủy quyền (T/UQ, TUQ.),
+# quyền (Q.).  Party documents write the slash (Hướng dẫn 36-HD/VPTW), state documents the dot (Nghị định 30/2020).
+_AUTHORITY = re.compile(r"^(?P<kind>T/?M|K/?T|T/?L|T/?UQ|Q)(?:\s*[./]\s*|\s+)(?P<rest>\S.*)$")
+# Where the recipients stand in the column beside the signature, their list runs through its block
+# ("- Lưu VT,", "đảng ủy trực thuộc,").
+_RECIPIENT_LINE = re.compile(r"^[-+•]|^[a-zđà-ỹ]|[,;]$")
 # A letter opens on its addressee.
 _ADDRESSED = re.compile(r"^Kính\s+gửi\b", re.IGNORECASE)
 # A recipient list opens the closing block.
 _RECIPIENTS = re.compile(r"^Nơi nhận\b", re.IGNORECASE)
 # A title in capitals that carries the number: "ÁN LỆ SỐ 67/2023/AL", "SỐ 101-SL/L.003 NGÀY 20-5-1957 …".
-_TITLE_NUMBER = re.compile(r"^(?:[^\W\d_]+\s+){0,2}SỐ\s*:?\s*(?P<rest>\d.*)$")
+_TITLE_NUMBER = re.compile(r"^(?:[^\W\d_]+\s+){0,2}(?:SỐ|[Ss]ố)\s*:?\s*(?P<rest>\d.*)$")
+# What an old title says besides its subject: "CỦA QUỐC HỘI KHOÁ XII, KỲ HỌP THỨ 5", "SỐ 30/2009/QH12 NGÀY 17
+# THÁNG 6 NĂM 2009", "số 26/2018/AL" (whose "VỀ …" tail is the subject), and a footnote mark ("AL¹").
+_TITLE_CLAUSE = re.compile(
+    r"(?:^|\s)(?:của\s+(?:quốc hội|ủy ban thường vụ quốc hội|chính phủ)\b.*?|số\s*:?\s*\d\S*(?:\s+ngày\s.*?\d{4})?)"
+    r"(?=\s+về\s|$)|[¹²³⁴⁵⁶⁷⁸⁹⁰]+",
+    re.IGNORECASE,
+)
 # A number the reference patterns cannot read (old types): "21-LCT/HĐNN8", "101-SL/L.003".
 _PRINTED_SYMBOL = re.compile(r"\d+[0-9A-Za-zĐđ.]*(?:\s?[-/]\s?[0-9A-Za-zĐđ][0-9A-Za-zĐđ.]*)+")
+# Types whose names follow the type word directly: "Luật Điện lực", never "Luật về điện lực".
+_NAMED_WITHOUT_ABOUT = ("Luật", "Bộ luật", "Pháp lệnh")
+# A symbol inside a title: "1237/QĐ-TTG", "24-CT/TW".
+_SYMBOL_IN_TEXT = re.compile(r"\d+[\w.]*(?:[-/][\wĐđ.]+)+")
 # An annex names the document it belongs to: "(Kèm theo Công văn số 17809/BTC-CTK ngày 17 tháng 11
 # năm 2025 của Bộ Tài chính)".  A page without a header still says its number and date there.
 _ANNEX_CAPTION = re.compile(
@@ -160,7 +178,29 @@ def _subject(zone: list[Unit], title_lines: list[Unit]) -> str | None:
         return None
     type_name = title_type(title_lines[0]) or ""
     rest = [title_lines[0].text[len(type_name) :].strip(" :"), *(u.text for u in title_lines[1:])]
-    return proper_case(" ".join(part for part in rest if part), is_name=False) or None
+    # lines in capitals are cased together (a name may wrap), a line in small letters is kept as printed
+    runs = groupby((part for part in rest if part), key=mostly_capitals)
+    subject = " ".join(proper_case(" ".join(run), is_name=False) for _, run in runs)
+    subject = re.sub(r"\s+", " ", _TITLE_CLAUSE.sub("", subject)).strip()
+    if type_name in _NAMED_WITHOUT_ABOUT:  # "LUẬT … SỐ 28/2004/QH11 VỀ ĐIỆN LỰC" is the Luật Điện lực
+        subject = re.sub(r"^[Vv]ề\s+", "", subject)
+    first = subject.split(" ", 1)[0]
+    # "Kế hoạch" / "Triển khai …": the subject goes on the type word
+    if first[:1].isalpha() and first.istitle() and not starts_with("proper_phrases", subject):
+        subject = first.lower() + subject[len(first) :]
+    return subject or None
+
+
+def _title(header: Header, printed_subject: str | None) -> str | None:
+    """Type and subject ("Quy định về …"); a letter's title is its ``V/v`` subject.
+    Numbers in it are written as cited ("1237/QĐ-TTG" → "1237/QĐ-TTg")."""
+    if header.title_type:
+        title = " ".join(p for p in (header.title_type, printed_subject) if p)
+    elif printed_subject and any(SUBJECT_LINE.match(u.text) for u in header.zone):
+        title = f"V/v {printed_subject}"  # the trích yếu as printed
+    else:
+        return None
+    return title and _SYMBOL_IN_TEXT.sub(lambda m: canonical_symbol(m.group()) or m.group(), title)
 
 
 def _doc_type(header: Header, number: str | None, opening: list[Unit]) -> str | None:
@@ -213,8 +253,11 @@ def _signature(units: list[Unit], start: int) -> tuple[str | None, str | None, s
         if SIGNED_MARK.fullmatch(unit.text):
             continue
         if authority:
-            body_open = authority.group("kind") in ("T/M", "TM")
-            represented, position = (authority.group("rest"), position) if body_open else (represented, authority.group("rest"))
+            body_open = authority.group("kind").replace("/", "") == "TM"
+            superior, own_position = _own_position(authority.group("rest"))
+            position = own_position or position
+            represented, position = (superior, position) if body_open else (represented, own_position or superior)
+            body_open = body_open and own_position is None
         elif unit.upper and _is_position(unit):
             position, body_open = unit.text, False
         elif unit.upper and body_open:
@@ -223,9 +266,27 @@ def _signature(units: list[Unit], start: int) -> tuple[str | None, str | None, s
             return represented, position, name
         elif unit.upper:
             position = unit.text
-        else:
+        elif not _RECIPIENT_LINE.search(unit.text):
             break
     return represented, position, None
+
+
+def _own_position(rest: str) -> tuple[str, str | None]:
+    """An authority line that also holds the signer's position, as a flattened cell prints it:
+    "K/T TRƯỞNG BAN PHÓ TRƯỞNG BAN" → ("TRƯỞNG BAN", "PHÓ TRƯỞNG BAN").  The part before
+    must be two words at least: "T/M BAN BÍ THƯ" is a body, not "BAN" and a Bí thư."""
+    words = rest.split()
+    for k in range(2, len(words)):
+        tail = " ".join(words[k:])
+        if starts_with("positions", tail) and len(tail) <= MAX_POSITION_CHARS:
+            return " ".join(words[:k]), tail
+    return rest, None
+
+
+def _name_after_adoption(units: list[Unit], start: int) -> str | None:
+    """An old law prints its signer's name alone under the adoption formula, with no position."""
+    passed = next((i for i in range(len(units) - 1, start - 1, -1) if _PASSED.match(units[i].text)), None)
+    return None if passed is None else person_name(_texts(units[passed + 1 : passed + 4]))
 
 
 def _body_text(units: list[Unit], start: int) -> str:
@@ -279,18 +340,20 @@ def extract_metadata(text: str) -> DocumentMeta:
     printed_subject = _subject(header.zone, lines)
     subject = printed_subject and printed_subject.removeprefix("(").removesuffix(")")
     represented, position, signer = _signature(units, header.end)
+    signer = signer or _name_after_adoption(units, header.end)
     body = _body_text(units, header.end)
-    issuer = header.organs[-1] if header.organs else None
+    parent = header.organs[-2] if len(header.organs) > 1 else None
+    issuer = full_issuer(header.organs[-1], parent) if header.organs else None
     if issuer is None and represented:
         issuer = complete_body(proper_case(represented), body)
     number = _own_number(header.zone, lines)
     clues = _Clues() if number and date and issuer else _clues(units, header.end, body)
     number = number or clues.number
-    title = " ".join(p for p in (header.title_type, printed_subject) if p) if header.title_type else None
+    title = _title(header, printed_subject)
     opening = [u for u in units[header.end : header.end + OPENING_UNITS] if not u.blank]
     return DocumentMeta(
         title=title, doc_type=_doc_type(header, number, opening), number=number, issuer=issuer or clues.issuer,
-        issuer_parent=header.organs[-2] if len(header.organs) > 1 else None,
+        issuer_parent=parent,
         signer=signer, signer_position=position and proper_case(position.strip(" ,")), place=place,
         date=date or clues.date, subject=subject,
     )

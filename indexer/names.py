@@ -14,12 +14,14 @@ from functools import cache
 from indexer.analyzer import fold, nfc
 from indexer.codes import issuers, word_list
 
-__all__ = ["proper_case", "starts_with", "complete_body", "mostly_capitals", "person_name", "SIGNED_MARK"]
+__all__ = ["proper_case", "starts_with", "complete_body", "full_issuer", "mostly_capitals", "person_name", "SIGNED_MARK"]
 
 
 # Words after which a locality name follows; these stop it ("tỉnh Bắc Ninh năm 2026").
 _NOT_A_PLACE = {"và", "về", "năm", "giai", "đoạn", "trong", "theo", "cho", "của", "các", "lần", "thứ", "nhiệm", "kỳ",
                 "đến", "tại", "trên", "địa", "bàn", "đối", "với", "khóa", "hội", "nhà", "-", "–"}
+# The words before "ủy" in a local Party committee, whose place name follows: "Tỉnh ủy Quảng Ninh".
+_LOCAL_COMMITTEES = {"tỉnh", "thành", "huyện", "quận", "thị"}
 # Roman numerals are kept only after the words that introduce them ("khóa XII", "lần thứ XIII").
 _ROMAN_BEFORE = {"khóa", "khoá", "thứ", "hội", "phần", "chương", "mục"}
 
@@ -92,7 +94,9 @@ def proper_case(text: str, is_name: bool = True) -> str:
         elif ((i == 0 or previous in ("-", "–")) and is_name) or opens_name or place_left:
             words[i] = _capitalise(word)
         place_left = max(place_left - 1, 0)
-        if (bare in localities or f"{previous} {bare}" in localities) and word == word.strip(",;"):
+        local = (bare in localities or f"{previous} {bare}" in localities) and i not in fixed
+        committee = bare in ("ủy", "uỷ") and previous in _LOCAL_COMMITTEES  # "Tỉnh ủy Quảng Ninh"
+        if (local or committee) and word == word.strip(",;"):
             place_left = 3
     return " ".join(words)
 
@@ -152,8 +156,8 @@ def complete_body(body: str, text: str) -> str:
     return f"{body} {max(set(mentions), key=support)}"
 
 
-# "(Đã ký)" and image placeholders printed where the signature was.
-SIGNED_MARK = re.compile(r"\(?\s*đã\s+ký\s*\)?|\[[^\]]*\]", re.IGNORECASE)
+# "(Đã ký)", "Đã ký:", image placeholders and an e-signature stamp ("ePas: 179676") printed where the signature was.
+SIGNED_MARK = re.compile(r"\(?\s*đã\s+ký\s*:?\s*\)?|\[[^\]]*\]|\b[^\W\d_]+\s*:\s*\d+\b", re.IGNORECASE)
 # One syllable of a person's name.
 _NAME_WORD = re.compile(r"^[^\W\d_]{1,7}$")
 
@@ -179,12 +183,30 @@ def person_name(lines: list[str]) -> str | None:
     it ("Trần" / "Chí Hùng"), so up to three short lines are joined; a line in
     capitals after a name is the annex title that follows it ("PHỤ LỤC")."""
     words: list[str] = []
-    for line in lines[:3]:
+    for line in [line for line in lines if not SIGNED_MARK.fullmatch(line.strip())][:3]:
         part = _name_words(line)
         if part is None or (words and (mostly_capitals(line) or len(words) >= 3)) or len(words) + len(part) > 6:
             break
         words += part
     return " ".join(words) if len(words) >= 2 else None
+
+
+def full_issuer(issuer: str, parent: str | None) -> str:
+    """The issuer's name as it is cited, where the header prints it under its parent:
+    "Ban Tổ chức" under "Ban Chấp hành Trung ương" is the "Ban Tổ chức Trung ương" (a
+    known issuer of the data file), "Sở Giáo dục và Đào tạo" under "UBND tỉnh Quảng Ninh"
+    the "Sở Giáo dục và Đào tạo tỉnh Quảng Ninh"."""
+    if not parent:
+        return issuer
+    if fold(issuer) in {fold(b) for b in word_list("bodies_needing_parent")}:
+        return f"{issuer} {parent}"  # "Ban Chấp hành" / "Đảng bộ tỉnh Thanh Hóa"
+    if fold(parent).endswith("trung uong"):
+        central = (i.name for i in issuers() if fold(i.name).startswith(fold(f"{issuer} Trung ương")))
+        return next(central, issuer)
+    generic = next((g for g in word_list("generic_organs") if fold(parent).startswith(fold(g) + " ")), None)
+    if generic and starts_with("local_departments", issuer) and not fold(issuer).endswith(fold(parent[len(generic):])):
+        return f"{issuer} {parent[len(generic):].strip()}"
+    return issuer
 
 
 def issuer_matches(catalogued: str, issuer: str | None, parent: str | None = None) -> bool:

@@ -1,0 +1,99 @@
+"""Party and provincial documents in their official layouts (Hướng dẫn 36-HD/VPTW, Nghị định 30/2020/NĐ-CP):
+typed columns, a saved web page's flattened table cells, a Word header table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+import pytest
+
+from indexer.metadata import extract_metadata
+from indexer.model import DocumentMeta
+from indexer.readers.web import strip_web_furniture
+from indexer.readers.word import read_docx
+
+FIXTURES = Path(__file__).resolve().parent / "data" / "metadata"
+
+
+def _fixture(name: str) -> DocumentMeta:
+    text = (FIXTURES / name).read_text(encoding="utf-8")
+    return extract_metadata(strip_web_furniture(text) if name.endswith(".md") else text)
+
+
+def _fields(meta: DocumentMeta) -> tuple:
+    return (meta.number, meta.doc_type, meta.issuer, meta.signer, meta.signer_position, meta.date, meta.title)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("quy-dinh-ban-bi-thu.txt", ("148-QĐ/TW", "Quy định", "Ban Chấp hành Trung ương", "Trần Văn Bình", None,
+                                     "2024-05-23",
+                                     "Quy định về tổ chức và hoạt động của đảng đoàn, ban cán sự đảng")),
+        ("huong-dan-ban-to-chuc-trung-uong.md", ("38-HD/BTCTW", "Hướng dẫn", "Ban Tổ chức Trung ương", "Hoàng Minh Đức",
+                                                 "Phó Trưởng ban", "2024-03-15",
+                                                 "Hướng dẫn một số vấn đề cụ thể về nghiệp vụ công tác đảng viên")),
+        ("bao-cao-tinh-uy.txt", ("215-BC/TU", "Báo cáo", "Tỉnh ủy Quảng Ninh", "Lê Thị Thanh Hương",
+                                 "Phó Bí thư Thường trực", "2024-12-05",
+                                 "Báo cáo tình hình thực hiện nhiệm vụ năm 2024, phương hướng, nhiệm vụ năm 2025")),
+        ("chuong-trinh-hanh-dong-tinh-uy.txt", ("05-CTr/TU", "Chương trình", "Ban Chấp hành Đảng bộ tỉnh Thanh Hóa",
+                                                "Nguyễn Đức Long", "Bí thư", "2025-10-28",
+                                                "Chương trình hành động thực hiện Nghị quyết Đại hội đại biểu Đảng bộ"
+                                                " tỉnh lần thứ XX, nhiệm kỳ 2025 - 2030")),
+        ("cong-van-so-giao-duc.md", ("1245/SGDĐT-GDPT", "Công văn", "Sở Giáo dục và Đào tạo tỉnh Quảng Ninh",
+                                     "Phạm Thị Thu Hà", "Phó Giám đốc", "2024-09-09",
+                                     "V/v triển khai nhiệm vụ giáo dục trung học năm học 2024-2025")),
+    ],
+)
+def test_party_and_provincial_documents(name: str, expected: tuple) -> None:
+    assert _fields(_fixture(name)) == expected
+
+
+def test_place_is_whole_when_a_cell_holds_motto_and_date() -> None:
+    meta = _fixture("huong-dan-ban-to-chuc-trung-uong.md")  # "ĐẢNG CỘNG SẢN VIỆT NAM ---- Hà Nội, ngày …" in one cell
+    assert meta.place == "Hà Nội"
+
+
+def test_word_header_table_gives_number_and_date(tmp_path: Path) -> None:
+    """Left cell: the body and its number; right cell: the motto, place and date; a wrapped position."""
+    document = docx.Document()
+    table = document.add_table(rows=1, cols=2)
+    left, right = table.rows[0].cells
+    left.text = "ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NINH\n-------\nSố: 85/KH-UBND"
+    right.text = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n---------------\n"
+                  "Quảng Ninh, ngày 20 tháng 3 năm 2024")
+    for line in ("KẾ HOẠCH", "Triển khai thực hiện Quyết định số 1899/QĐ-TTG của Thủ tướng Chính phủ",
+                 "Thực hiện Quyết định số 1899/QĐ-TTg, Ủy ban nhân dân tỉnh ban hành Kế hoạch như sau:",
+                 "I. MỤC ĐÍCH, YÊU CẦU", "Nơi nhận:", "- Như trên;", "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH",
+                 "PHÓ CHỦ TỊCH", "Vũ Văn Diện"):
+        document.add_paragraph(line)
+    path = tmp_path / "ke-hoach.docx"
+    document.save(str(path))
+    meta = extract_metadata(read_docx(path).text)
+    assert (meta.number, meta.doc_type, meta.date, meta.place) == ("85/KH-UBND", "Kế hoạch", "2024-03-20", "Quảng Ninh")
+    assert meta.issuer == "Ủy ban nhân dân tỉnh Quảng Ninh"
+    assert (meta.signer, meta.signer_position) == ("Vũ Văn Diện", "Phó Chủ tịch")
+    assert meta.title == "Kế hoạch triển khai thực hiện Quyết định số 1899/QĐ-TTg của Thủ tướng Chính phủ"
+
+
+def test_position_wrapped_over_two_lines_stays_out_of_the_title() -> None:
+    text = ("ỦY BAN NHÂN DÂN\nTỈNH BẮC NINH\nSố: 12/QĐ-UBND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+            "Độc lập - Tự do - Hạnh phúc\nBắc Ninh, ngày 02 tháng 01 năm 2025\nQUYẾT ĐỊNH\n"
+            "VỀ VIỆC THÀNH LẬP BAN CHỈ ĐẠO\nCHỦ TỊCH ỦY BAN NHÂN DÂN\nTỈNH BẮC NINH\nCăn cứ Luật Tổ chức chính quyền"
+            " địa phương;\nQUYẾT ĐỊNH:\nĐiều 1. Thành lập Ban Chỉ đạo.\n")
+    assert extract_metadata(text).title == "Quyết định về việc thành lập Ban Chỉ đạo"
+
+
+def test_precedent_typed_in_small_letters_names_its_type_and_number() -> None:
+    meta = extract_metadata("Án lệ số 26/2018/AL về xác định thời điểm bắt đầu tính thời hiệu\n"
+                            "Được Hội đồng Thẩm phán Tòa án nhân dân tối cao thông qua ngày 17 tháng 10 năm 2018.\n")
+    assert (meta.doc_type, meta.number, meta.date) == ("Án lệ", "26/2018/AL", "2018-10-17")
+
+
+def test_old_law_title_leaves_its_number_and_session_out() -> None:
+    meta = extract_metadata("LUẬT\nQUY HOẠCH ĐÔ THỊ\nCỦA QUỐC HỘI KHOÁ XII, KỲ HỌP THỨ 5\n"
+                            "SỐ 30/2009/QH12 NGÀY 17 THÁNG 6 NĂM 2009\nCăn cứ Hiến pháp;\n"
+                            "Luật này đã được Quốc hội nước Cộng hoà xã hội chủ nghĩa Việt Nam khoá XII, kỳ họp thứ 5 "
+                            "thông qua ngày 17 tháng 6 năm 2009.\nNguyễn Phú Trọng\n(Đã ký)\n")
+    assert (meta.number, meta.title, meta.signer) == ("30/2009/QH12", "Luật quy hoạch đô thị", "Nguyễn Phú Trọng")
