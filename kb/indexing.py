@@ -46,7 +46,7 @@ class FileOutcome:
     status: str  # "indexed", "unchanged", "skipped" (unsupported type, over a limit, a link not followed), "error"
     chunks: int = 0
     garbled_chars: int = 0
-    reason: str | None = None
+    reason: str | None = None  # why a file was skipped or failed, or what of an indexed one could not be read
     document_id: int | None = None
     access: str | None = None  # the document's level; None when the file was not read (show it only to admins)
 
@@ -90,7 +90,7 @@ class IndexReport:
             "garbled_chars_dropped": self.garbled_chars, "by_format": self.by_format(),
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             "problems": [{"source": f.source, "status": f.status, "reason": f.reason, "access": f.access}
-                         for f in self.errors],
+                         for f in self.files if f.reason],  # errors, skips, and files read in part
         }
 
 
@@ -182,7 +182,7 @@ def _index_file(run: _Run, file: _File) -> FileOutcome:
         parsed = parse_document(document, run.boilerplate)
         check_limit(kb.settings.limits, "max_passages", len(parsed.chunks), "passages")
     outcome = FileOutcome(source, "indexed", chunks=sum(1 for c in parsed.chunks if c.kind == "body"),
-                          garbled_chars=parsed.garbled_chars, access=access)
+                          garbled_chars=parsed.garbled_chars, reason="; ".join(document.warnings) or None, access=access)
     if run.dry_run:
         return outcome
     with run.timer("embedding"):

@@ -11,8 +11,12 @@ paragraphs, with ``SourceText.pages`` giving the offset where each page
 starts so that every chunk can cite its page.
 
 PDFium (``pypdfium2``) does the reading: it is fast and gives each glyph's
-box, baseline and font size.  A file without a text layer (a scan) or with
-a password is refused with the reason, never indexed empty.
+box, baseline and font size.  A page with no text layer but a picture (a
+scan) is read by OCR (``indexer.readers.ocr``) into lines measured the same
+way, so the same rules make its paragraphs and it keeps its page; a scanned
+page OCR cannot read is named in ``SourceText.warnings``.  A file with a
+password, or with no text found at all, is refused with the reason, never
+indexed empty.
 """
 
 from __future__ import annotations
@@ -30,9 +34,10 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from indexer.analyzer import nfc
-from indexer.errors import UnreadableFileError
+from indexer.errors import OcrPageError, OcrUnavailableError, UnreadableFileError
 from indexer.limits import DEFAULT_LIMITS, ReadingLimits, check_limit
 from indexer.model import SourceText
+from indexer.readers import ocr
 
 __all__ = ["read_pdf"]
 
@@ -103,16 +108,17 @@ class _Glyphs:
 
 
 def read_pdf(path: Path, limits: ReadingLimits = DEFAULT_LIMITS) -> SourceText:
-    """Read a born-digital PDF into paragraphs (one per line, blank line between), NFC, with page offsets."""
+    """Read a PDF into paragraphs (one per line, blank line between), NFC, with page offsets; scans by OCR."""
     document = _open(path)
     try:
         check_limit(limits, "max_pdf_pages", len(document), "pages")
         pages, height = _read_pages(document)
+        warnings = _read_scanned_pages(document, pages, limits)
     finally:
         document.close()
-    _require_text_layer(pages)
+    _require_text(pages, warnings)
     text, starts = _assemble(pages, height)
-    return SourceText(path=path, text=text, encoding="pdf", format="pdf", pages=starts)
+    return SourceText(path=path, text=text, encoding="pdf", format="pdf", pages=starts, warnings=warnings)
 
 
 def _open(path: Path) -> pdfium.PdfDocument:
@@ -144,11 +150,63 @@ def _read_pages(document: pdfium.PdfDocument) -> tuple[list[list[_Line]], float]
     return pages, height
 
 
-def _require_text_layer(pages: list[list[_Line]]) -> None:
-    """Refuse scans: most pages without letters means the text is only an image."""
-    textless = sum(1 for lines in pages if sum(c.isalpha() for line in lines for c in line.text) < _MIN_PAGE_LETTERS)
+def _letters(lines: list[_Line]) -> int:
+    return sum(c.isalpha() for line in lines for c in line.text)
+
+
+def _require_text(pages: list[list[_Line]], warnings: list[str]) -> None:
+    """Refuse a file most of whose pages gave no text (by OCR either): what is left is not the document."""
+    textless = sum(1 for lines in pages if _letters(lines) < _MIN_PAGE_LETTERS)
     if not pages or textless * 2 > len(pages):
-        raise UnreadableFileError("no text layer (a scanned PDF): needs OCR")
+        raise UnreadableFileError("; ".join(warnings) if warnings else
+                                  "no text layer, and no scanned image for OCR to read (text drawn as shapes?)")
+
+
+# --- scanned pages -----------------------------------------------------------
+
+
+def _read_scanned_pages(document: pdfium.PdfDocument, pages: list[list[_Line]], limits: ReadingLimits) -> list[str]:
+    """Put OCR's lines in place of each scanned page's (empty) ones; what could not be read, page by page.
+
+    Without Tesseract a mostly scanned file is refused with the command that
+    installs it; a text file with a few scanned pages (a signed last page) is
+    read without them, and they are named.
+    """
+    scanned = [number for number, lines in enumerate(pages)
+               if _letters(lines) < _MIN_PAGE_LETTERS and _has_image(document, number)]
+    if not scanned:
+        return []
+    check_limit(limits, "max_ocr_pages", len(scanned), "scanned pages to read by OCR")
+    missing = ocr.unavailable_reason()
+    if missing and len(scanned) * 2 > len(pages):
+        raise OcrUnavailableError(missing)
+    if missing:
+        return [f"{_page_list(scanned)} not read: {missing}"]
+    warnings = []
+    for number in scanned:
+        page = document[number]
+        try:
+            pages[number] = [_Line(line.text, line.left, line.right, line.baseline, line.size, number)
+                             for line in ocr.read_scanned_page(page, timeout=limits.max_ocr_page_seconds)]
+        except OcrPageError as exc:
+            warnings.append(f"scanned page {number + 1} not read: {exc}")
+        finally:
+            page.close()
+    return warnings
+
+
+def _has_image(document: pdfium.PdfDocument, number: int) -> bool:
+    """Whether the page holds a picture (a scan's page is one), at its top level or in a form on it."""
+    page = document[number]
+    try:
+        return next(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2), None) is not None
+    finally:
+        page.close()
+
+
+def _page_list(numbers: list[int]) -> str:
+    shown = ", ".join(str(n + 1) for n in numbers[:10]) + (", …" if len(numbers) > 10 else "")
+    return f"scanned page{'s' if len(numbers) > 1 else ''} {shown}"
 
 
 # --- glyphs to lines ---------------------------------------------------------

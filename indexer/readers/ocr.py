@@ -1,0 +1,216 @@
+"""Reading a scanned PDF page: render it, let Debian's Tesseract read it in Vietnamese, keep its lines.
+
+Offices scan signed documents, so many PDFs hold a picture of each page and
+no text.  PDFium renders such a page in grey at 300 dpi (Tesseract's own
+advice; ``bench/ocr_accuracy.py`` measures what lower costs), and the
+``tesseract`` program reads it into hOCR: each line's box and baseline, each
+word's confidence.  The lines come back in points, y from the top of the
+page, as the PDF reader measures its text-layer lines, so the same layout
+rules rebuild the paragraphs and every passage keeps its page.
+
+Tesseract runs as a program, one process a page, with ``OMP_THREAD_LIMIT=1``:
+its OpenMP threads made a page five times slower on a busy two-core machine
+(23 s against 4.6 s), and a Python wrapper (pytesseract) could only set that
+in our own environment, where it would also bind torch's threads.  A page
+that takes longer than its limit is stopped, and a page Tesseract fails on,
+finds nothing on, reads with little confidence or reads as garbled text is
+refused with the reason (``OcrPageError``), for the reader to report by page.
+
+An indexing run of five files or more reads each file twice (its first pass
+learns the boilerplate), so what a page gave is remembered by its image's
+digest, a few kilobytes a page, for the last ``_REMEMBERED`` pages: OCR is by
+far the slowest step.  A page that ran out of time is tried again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+from lxml import etree
+
+from indexer.analyzer import nfc
+from indexer.errors import OcrPageError
+from indexer.garbled import find_garbled
+
+__all__ = ["DPI", "LANGUAGE", "OcrLine", "read_scanned_page", "unavailable_reason"]
+
+LANGUAGE = "vie"
+DPI = 300
+# A page larger than A2 at 300 dpi is rendered at a lower resolution: the memory of one grey image stays under this.
+_MAX_PIXELS = 40_000_000
+# Mean word confidence (0-100) below which a page's text is noise: clean print reads at 85-95.
+_MIN_CONFIDENCE = 50
+_INSTALL = "apt-get install tesseract-ocr tesseract-ocr-vie (make setup runs .ci/install-ocr, which does it)"
+_HOCR = {"h": "http://www.w3.org/1999/xhtml"}
+_REMEMBERED = 512
+# A "word" that is only bars: the edge of the sheet, a fold or a table rule, never text in these documents.
+_RULE = re.compile(r"[|¦]+")
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """A line Tesseract read: its text (NFC) and where it sits, in points with y from the top of the page."""
+
+    text: str
+    left: float
+    right: float
+    baseline: float
+    size: float  # Tesseract's estimate of the line's font size (its x_size)
+
+
+class _Timeout(OcrPageError):
+    """A page OCR did not finish in time: not remembered, the machine may only have been busy."""
+
+
+class _Remembered:
+    """What the last pages read gave (their lines, or why they could not be read), by image digest; thread-safe."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.lock = size, threading.Lock()
+        self.pages: OrderedDict[bytes, list[OcrLine] | OcrPageError] = OrderedDict()
+
+    def get(self, key: bytes) -> list[OcrLine] | OcrPageError | None:
+        with self.lock:
+            if key in self.pages:
+                self.pages.move_to_end(key)
+            return self.pages.get(key)
+
+    def put(self, key: bytes, result: list[OcrLine] | OcrPageError) -> None:
+        with self.lock:
+            self.pages[key] = result
+            if len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+
+_remembered = _Remembered(_REMEMBERED)
+
+
+def unavailable_reason() -> str | None:
+    """Why scanned pages cannot be read on this machine, with the command that fixes it; ``None`` when they can."""
+    program = shutil.which("tesseract")
+    if program is None:
+        return f"a scanned PDF needs OCR, and Tesseract is not installed: {_INSTALL}"
+    try:
+        listed = subprocess.run([program, "--list-langs"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"a scanned PDF needs OCR, and Tesseract does not run ({exc}): {_INSTALL}"
+    if LANGUAGE not in listed.split():
+        return f"a scanned PDF needs OCR, and Tesseract has no Vietnamese model: {_INSTALL}"
+    return None
+
+
+def read_scanned_page(page: pdfium.PdfPage, *, timeout: float, dpi: int = DPI) -> list[OcrLine]:
+    """The page's lines as Tesseract reads them, or ``OcrPageError`` saying why it could not."""
+    image, dpi = _render(page, dpi)
+    key = hashlib.sha256(image).digest()
+    result = _remembered.get(key)
+    if result is None:
+        try:
+            result = _read_image(image, dpi, timeout)
+        except _Timeout:
+            raise
+        except OcrPageError as exc:
+            result = exc
+        _remembered.put(key, result)
+    if isinstance(result, OcrPageError):
+        raise OcrPageError(str(result))
+    return result
+
+
+def _read_image(image: bytes, dpi: int, timeout: float) -> list[OcrLine]:
+    lines, confidences = _parse_hocr(_tesseract(image, dpi, timeout), 72 / dpi)
+    _check_legible(lines, confidences)
+    return _even_sizes(lines)
+
+
+def _render(page: pdfium.PdfPage, dpi: int) -> tuple[bytes, int]:
+    """The page as a grey PGM image at ``dpi`` (lowered for a huge page), and the resolution used."""
+    width, height = page.get_size()
+    dpi = min(dpi, int(72 * (_MAX_PIXELS / max(width * height, 1.0)) ** 0.5))
+    bitmap = page.render(scale=dpi / 72, grayscale=True)
+    try:
+        columns, rows, stride = bitmap.width, bitmap.height, bitmap.stride
+        pixels = bytes(bitmap.buffer)
+    finally:
+        bitmap.close()
+    if stride != columns:  # PDFium pads each row to four bytes; PGM rows are bare
+        pixels = b"".join(pixels[row * stride : row * stride + columns] for row in range(rows))
+    return b"P5 %d %d 255\n" % (columns, rows) + pixels, dpi
+
+
+def _tesseract(image: bytes, dpi: int, timeout: float) -> bytes:
+    """Tesseract's hOCR for one image, read from its standard input."""
+    program = shutil.which("tesseract") or "tesseract"
+    command = [program, "stdin", "stdout", "-l", LANGUAGE, "--dpi", str(dpi), "hocr"]
+    try:
+        done = subprocess.run(command, input=image, capture_output=True, timeout=timeout,
+                              env=os.environ | {"OMP_THREAD_LIMIT": "1"})
+    except subprocess.TimeoutExpired as exc:
+        raise _Timeout(f"OCR took over {timeout:g} s (raise limits.max_ocr_page_seconds to wait longer)") from exc
+    except OSError as exc:
+        raise OcrPageError(f"Tesseract could not be started: {exc.strerror or exc}") from exc
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise OcrPageError(f"Tesseract failed (exit {done.returncode}): {said[-1] if said else 'no message'}")
+    return done.stdout
+
+
+def _numbers(title: str, key: str) -> list[float]:
+    """The numbers after ``key`` in an hOCR ``title`` (``bbox 1 2 3 4; x_size 50``)."""
+    found = re.search(rf"\b{key}((?:\s+-?[\d.]+)+)", title)
+    return [float(n) for n in found.group(1).split()] if found else []
+
+
+def _parse_hocr(hocr: bytes, points_per_pixel: float) -> tuple[list[OcrLine], list[float]]:
+    """Lines (in points) and every word's confidence, from Tesseract's hOCR."""
+    root = etree.fromstring(hocr, etree.XMLParser(resolve_entities=False, no_network=True))
+    lines, confidences = [], []
+    for element in root.iterfind(".//h:span[@class='ocr_line']", _HOCR):
+        words = [(text, w.get("title", "")) for w in element.findall("h:span[@class='ocrx_word']", _HOCR)
+                 if (text := "".join(w.itertext()).strip()) and not _RULE.fullmatch(text)]
+        confidences += [(_numbers(title, "x_wconf") or [0.0])[0] for _, title in words]
+        text = nfc(" ".join(word for word, _ in words))
+        title = element.get("title", "")
+        box = _numbers(title, "bbox")
+        if not text or len(box) != 4:
+            continue
+        offset = (_numbers(title, "baseline") or [0.0, 0.0])[-1]
+        size = (_numbers(title, "x_size") or [box[3] - box[1]])[0]
+        lines.append(OcrLine(text, box[0] * points_per_pixel, box[2] * points_per_pixel,
+                             (box[3] + offset) * points_per_pixel, size * points_per_pixel))
+    return lines, confidences
+
+
+def _check_legible(lines: list[OcrLine], confidences: list[float]) -> None:
+    """Refuse a page with nothing read, read with little confidence, or read mostly as garbled text."""
+    if not lines:
+        raise OcrPageError("OCR found no text on it (a blank page, or only a picture)")
+    confidence = statistics.fmean(confidences) if confidences else 0.0
+    if confidence < _MIN_CONFIDENCE:
+        raise OcrPageError(f"OCR could not read it (word confidence {confidence:.0f} %, under {_MIN_CONFIDENCE} %): "
+                           "a blurred, handwritten or photographed page?")
+    text = "\n".join(line.text for line in lines)
+    garbled = sum(span.end - span.start for span in find_garbled(text))
+    if garbled * 2 > len(text):
+        raise OcrPageError("OCR read it as garbled text")
+
+
+def _even_sizes(lines: list[OcrLine]) -> list[OcrLine]:
+    """Give lines of the body one size: Tesseract's estimate varies a little from line to line.
+
+    The layout rules take a change of size for a new paragraph (a title, a
+    footnote), so lines within 15 % of the page's median are set to it;
+    larger and smaller print keeps its own.
+    """
+    body = statistics.median(line.size for line in lines)
+    return [OcrLine(line.text, line.left, line.right, line.baseline, body) if abs(line.size - body) <= 0.15 * body
+            else line for line in lines]
