@@ -134,3 +134,11 @@ def wait_for_job(url: str, key: str, job_id: str, timeout: float = 180) -> dict:
             return job
         time.sleep(0.3)
     raise AssertionError(f"job {job_id} still {job['status']} after {timeout} s: {job}")
+
+
+def skip_out_loud(request: pytest.FixtureRequest, reason: str) -> None:
+    """Skip, printing the reason past pytest's output capture even without ``-rs``: a missing tool is never silent."""
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        print(f"\nSKIPPING: {reason}", flush=True)
+    pytest.skip(reason)

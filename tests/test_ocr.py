@@ -1,0 +1,152 @@
+"""Scanned PDFs: pages that are only pictures are read by Tesseract, keep their pages, and what cannot be read is named.
+
+The scans are made here from a real born-digital court precedent
+(``../shared``): its pages rendered to grey pictures at 200 dpi and saved as
+a picture-only PDF, as an office scanner saves a signed document, so the
+born-digital text is the truth the OCR is held to.  Tests that run Tesseract
+skip, saying why, when it is not installed (``.ci/install-ocr`` installs it).
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from conftest import open_kb, skip_out_loud
+from PIL import Image, ImageFilter
+
+from indexer.errors import LimitExceededError, OcrUnavailableError, UnreadableFileError
+from indexer.limits import ReadingLimits
+from indexer.model import SourceText
+from indexer.readers import ocr
+from indexer.readers.pdf import read_pdf
+from kb.indexing import index_paths
+from kb.retrieval.search import search
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+ORIGINAL = SHARED / "data" / "docx-pdf" / "court-docs" / "an_le" / "an_le_so_432021AL.pdf"
+SCAN_DPI = 200
+pytestmark = pytest.mark.skipif(not ORIGINAL.is_file(), reason=f"{ORIGINAL} is absent: no real PDF to scan")
+
+
+def picture(number: int, blur: float = 0.0) -> Image.Image:
+    """Page ``number`` (0-based) of the original as a scanner sees it: grey pixels, optionally out of focus."""
+    document = pdfium.PdfDocument(ORIGINAL)
+    try:
+        image = document[number].render(scale=SCAN_DPI / 72, grayscale=True).to_pil()
+    finally:
+        document.close()
+    return image.filter(ImageFilter.GaussianBlur(blur)) if blur else image
+
+
+def scanned_pdf(path: Path, pictures: list[Image.Image]) -> Path:
+    first, *rest = pictures
+    first.save(path, "PDF", save_all=True, append_images=rest, resolution=SCAN_DPI)
+    return path
+
+
+def pdf_of_pages(path: Path, parts: list[tuple[Path, int]]) -> Path:
+    """A PDF made of the given pages (file, 0-based number) of other PDFs, in order."""
+    made = pdfium.PdfDocument.new()
+    for source, number in parts:
+        document = pdfium.PdfDocument(source)
+        made.import_pages(document, [number])
+        document.close()
+    made.save(path)
+    made.close()
+    return path
+
+
+def page_text(source: SourceText, page: int) -> str:
+    """The text of 1-based ``page``."""
+    assert source.pages is not None
+    starts = [*source.pages, len(source.text)]
+    return source.text[starts[page - 1] : starts[page]]
+
+
+def similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+@pytest.fixture(scope="module")
+def tesseract(request):
+    reason = ocr.unavailable_reason()
+    if reason:
+        skip_out_loud(request, f"OCR tests: {reason}")
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """``scan.pdf`` (pages 1-2 of the original, scanned) and ``born.pdf`` (the same pages as printed)."""
+    folder = tmp_path_factory.mktemp("scans")
+    scanned_pdf(folder / "scan.pdf", [picture(0), picture(1)])
+    pdf_of_pages(folder / "born.pdf", [(ORIGINAL, 0), (ORIGINAL, 1)])
+    return folder
+
+
+def test_read_pdf_reads_a_scan_page_by_page_as_the_text_layer_reads(tesseract, folder):
+    scan, born = read_pdf(folder / "scan.pdf"), read_pdf(folder / "born.pdf")
+    assert scan.warnings == [] and len(scan.pages or []) == 2
+    assert similarity(scan.text, born.text) > 0.9
+    for page, other in ((1, 2), (2, 1)):
+        assert similarity(page_text(scan, page), page_text(born, page)) > 0.85
+        assert similarity(page_text(scan, page), page_text(born, other)) < 0.5
+    assert "NỘI DUNG VỤ ÁN" in page_text(scan, 2)
+
+
+def test_read_pdf_reads_the_scanned_page_of_a_printed_file(tesseract, folder, tmp_path):
+    mixed = read_pdf(pdf_of_pages(tmp_path / "signed.pdf", [(folder / "born.pdf", 0), (folder / "scan.pdf", 1)]))
+    assert mixed.warnings == []
+    assert similarity(page_text(mixed, 2), page_text(read_pdf(folder / "born.pdf"), 2)) > 0.85
+
+
+def test_index_scan_makes_searchable_passages_with_pages_and_names_the_page_it_cannot_read(
+        tesseract, folder, tmp_path, model_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    scanned_pdf(docs / "scan.pdf", [picture(0), picture(1), picture(2, blur=5)])
+    kb = open_kb(tmp_path / "home", model_path)
+    report = index_paths(kb, [docs])
+    [outcome] = report.files
+    assert outcome.status == "indexed" and outcome.chunks > 0
+    assert outcome.reason and outcome.reason.startswith("scanned page 3 not read: OCR could not read it")
+    assert report.summary()["problems"] == [{"source": "scan.pdf", "status": "indexed", "reason": outcome.reason,
+                                            "access": outcome.access}]
+    first = search(kb, "Ngân hàng cho bà Nguyễn Thị L vay tổng cộng 8.000.000.000 đồng theo hợp đồng tín dụng", 3)
+    assert first["results"][0]["page"] == 2 and "Ngân hàng" in first["results"][0]["text"]
+    second = search(kb, "bên mua đã được cấp giấy chứng nhận nhưng mới thanh toán được một phần tiền mua nhà đất", 3)
+    assert second["results"][0]["page"] == 1
+
+
+def test_scanned_page_over_its_time_is_reported_by_page(tesseract, tmp_path):
+    path = scanned_pdf(tmp_path / "slow.pdf", [picture(3), picture(4)])
+    with pytest.raises(UnreadableFileError) as refused:
+        read_pdf(path, ReadingLimits(max_ocr_page_seconds=0.01))
+    assert str(refused.value) == ("scanned page 1 not read: OCR took over 0.01 s (raise limits.max_ocr_page_seconds "
+                                  "to wait longer); scanned page 2 not read: OCR took over 0.01 s (raise "
+                                  "limits.max_ocr_page_seconds to wait longer)")
+
+
+def test_scan_over_the_ocr_page_limit_is_skipped_before_any_ocr(folder):
+    with pytest.raises(LimitExceededError, match=r"scanned pages to read by OCR: 2, over the limit of 1 \(raise "
+                                                 r"limits.max_ocr_pages"):
+        read_pdf(folder / "scan.pdf", ReadingLimits(max_ocr_pages=1))
+
+
+def test_scan_without_tesseract_is_reported_with_the_install_command(folder, tmp_path, monkeypatch, model_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # a machine where no tesseract program is found
+    with pytest.raises(OcrUnavailableError, match="Tesseract is not installed: apt-get install tesseract-ocr "
+                                                  "tesseract-ocr-vie"):
+        read_pdf(folder / "scan.pdf")
+    report = index_paths(open_kb(tmp_path / "home", model_path), [folder / "scan.pdf"], dry_run=True)
+    assert [(f.status, f.reason) for f in report.files] == [("error", ocr.unavailable_reason())]
+
+
+def test_printed_file_with_a_scanned_page_is_read_without_it_when_tesseract_is_missing(folder, tmp_path, monkeypatch):
+    path = pdf_of_pages(tmp_path / "signed.pdf", [(folder / "born.pdf", 0), (folder / "scan.pdf", 1)])
+    monkeypatch.setenv("PATH", str(tmp_path))
+    source = read_pdf(path)
+    assert source.warnings == [f"scanned page 2 not read: {ocr.unavailable_reason()}"]
+    assert page_text(source, 2) == "" and "hợp đồng thế chấp trong trường hợp tài sản thế chấp" in page_text(source, 1)
