@@ -12,7 +12,7 @@ import pytest
 from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
 from kb.config import load_settings
 from kb.knowledge_base import KnowledgeBase
-from kb.retrieval.lexicon import MAX_SEGMENTS, Lexicon, tokens
+from kb.retrieval.lexicon import MAX_SEGMENTS, Lexicon
 from kb.retrieval.query import understand
 
 WEIGHTS = {"accented": 6.0, "folded": 1.0}
@@ -49,15 +49,6 @@ def test_scores_are_fts5_bm25_on_the_sample_corpus(corpus_kb, query):
     understood = understand(query)
     _assert_fts5_scores(corpus_kb, understood.syllables())
     _assert_fts5_scores(corpus_kb, understood.pairs())
-
-
-def test_tokens_are_fts5_unicode61_tokens():
-    db = sqlite3.connect(":memory:")
-    db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='unicode61 remove_diacritics 0')")
-    db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
-    text = "Chỉ thị số 05-CT/TW ngày 15/5/2016; NĐ-CP, Điều 8: khoản_3 «pa-nô» ĐẠI HỘI 1.300 m²"
-    db.execute("INSERT INTO t(rowid, x) VALUES (1, ?)", [text])
-    assert tokens(text) == [r[0] for r in db.execute("SELECT term FROM v ORDER BY offset")]
 
 
 def _document(title: str, *passages: str) -> ParsedDocument:
