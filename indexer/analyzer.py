@@ -1,6 +1,6 @@
-"""Text normalisation for matching Vietnamese text.
+"""The one text analyzer: how Vietnamese text is normalised, folded and cut into words, for indexing and queries.
 
-Two forms are derived from every piece of text that is indexed or queried:
+Forms derived from every piece of text that is indexed or queried:
 
 * ``normalize(text)`` — NFC, one tone-mark convention, folded whitespace.
   Used for the accented full-text column and for the embedding model (whose
@@ -8,16 +8,27 @@ Two forms are derived from every piece of text that is indexed or queried:
 * ``fold(text)`` — ``normalize`` without any diacritics, ``đ`` → ``d``,
   lower-cased.  Used for the accent-insensitive full-text column, so that
   ``chi thi 05`` finds ``Chỉ thị 05``.
+* ``strip_accents(text)`` — diacritics removed, case and spacing kept: a
+  question as someone types it without accents.
+* ``tokens(text)`` and ``pairs(text)`` — the lexical index's terms: syllables
+  and adjacent pairs of them, as FTS5's ``unicode61`` tokenizer cuts them.
 
-The original text is never replaced by these forms: it stays for display.
+A passage is matched through its *matching text* (``matching_text``: heading
+path, then passage), stored in the two ``columns`` the lexicon indexes and
+identified by ``text_hash``, which existing indexes store: its value must
+never change.  The original text is never replaced by these forms: it stays
+for display.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+from itertools import pairwise
 
-__all__ = ["normalize", "fold", "nfc", "fold_char_map"]
+__all__ = ["normalize", "fold", "nfc", "fold_char_map", "strip_accents", "WORD", "tokens", "pairs",
+           "matching_text", "columns", "text_hash"]
 
 # Combining tone marks (the five Vietnamese tones); vowel-quality marks such as
 # the breve, circumflex and horn are not tones and never move.
@@ -37,8 +48,15 @@ _NEW_STYLE = re.compile(
 )
 # Look-alikes typed for Vietnamese letters: the Icelandic eth for "đ" ("Ðiều 416").
 _LOOKALIKES = str.maketrans({"Ð": "Đ", "ð": "đ"})
+# "đ" has no decomposition: it loses its stroke by name.
+_D_BAR = {"đ": "d", "Đ": "D"}
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
+
+# A word as Python's ``\w`` reads it (letters, digits, ``_``): what highlighting lights up and what the
+# query variants and the BM25 baseline count.  The lexicon's ``tokens`` split at ``_`` too, as FTS5 does.
+WORD = re.compile(r"\w+")
+_TOKEN = re.compile(r"[^\W_]+")
 
 
 def nfc(text: str) -> str:
@@ -58,16 +76,16 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", decomposed)).strip()
 
 
-def _fold_char(char: str) -> str:
-    if char in "đĐ":
-        return "d"
-    base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
-    return base.lower()
+def _bare(char: str) -> str:
+    """The character without its diacritics, case kept; possibly empty (a lone combining mark)."""
+    if char in _D_BAR:
+        return _D_BAR[char]
+    return "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
 
 
 def fold(text: str) -> str:
     """Accent-free, lower-case form: ``Đảng ủy`` → ``dang uy``."""
-    return "".join(_fold_char(c) for c in normalize(text))
+    return "".join(_bare(c).lower() for c in normalize(text))
 
 
 def fold_char_map(text: str) -> str:
@@ -76,4 +94,43 @@ def fold_char_map(text: str) -> str:
     Highlighting needs positions in the displayed text to match positions in
     the folded text; ``fold`` may change length (whitespace), this does not.
     """
-    return "".join(_fold_char(c)[:1] or c for c in nfc(text))
+    return "".join(_bare(c).lower()[:1] or c for c in nfc(text))
+
+
+def strip_accents(text: str) -> str:
+    """Every diacritic removed, ``đ`` → ``d``, case, spacing and punctuation kept: ``Chỉ thị`` → ``Chi thi``."""
+    return nfc("".join(_bare(c) for c in text))
+
+
+def tokens(text: str) -> list[str]:
+    """Syllables as FTS5's unicode61 tokenizer finds them: runs of letters and digits, in lower case.
+
+    Saved lexicons (``lexicon.npz``) hold these: a change needs the lexicon's ``FORMAT`` raised.
+    """
+    return _TOKEN.findall(text.lower())
+
+
+def pairs(text: str) -> list[tuple[str, str]]:
+    """Every two adjacent syllables (``chỉ thị``, ``thị 05``): most Vietnamese words are two syllables written apart."""
+    return list(pairwise(tokens(text)))
+
+
+def matching_text(section: str, text: str) -> str:
+    """What the lexical and dense legs see of a chunk: its heading path, then the passage.
+
+    A passage that begins without its heading otherwise loses to the preamble.
+    """
+    return f"{section}\n{text}" if section else text
+
+
+def columns(matching: str) -> tuple[str, str]:
+    """The lexicon's two columns of a matching text: ``accented`` (normalised, lower case) and ``folded``."""
+    return normalize(matching).lower(), fold(matching)
+
+
+def text_hash(matching: str) -> str:
+    """Identifies what a vector was computed from, so identical passages are embedded once.
+
+    Stored in every index (``chunks.text_hash``): changing it makes every stored vector look new.
+    """
+    return hashlib.sha1(normalize(matching).encode("utf-8")).hexdigest()

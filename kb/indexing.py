@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer import front_matter
+from indexer.analyzer import matching_text, text_hash
 from indexer.boilerplate import BoilerplateLines
 from indexer.errors import IndexerError, LimitExceededError
 from indexer.limits import check_limit
@@ -30,7 +31,6 @@ from kb.access.levels import FOLDER_FILE, LevelPolicy
 from kb.errors import KbError, NotFoundError, StorageError
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.lexicon_sync import SAVE_LEXICON_AFTER
-from kb.storage.chunks import matching_text, text_hash
 
 __all__ = ["FileOutcome", "IndexReport", "index_paths", "report_dict"]
 

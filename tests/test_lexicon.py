@@ -12,7 +12,7 @@ import pytest
 from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
 from kb.config import load_settings
 from kb.knowledge_base import KnowledgeBase
-from kb.retrieval.lexicon import MAX_SEGMENTS, Lexicon, tokens
+from kb.retrieval.lexicon import MAX_SEGMENTS, Lexicon
 from kb.retrieval.query import understand
 
 WEIGHTS = {"accented": 6.0, "folded": 1.0}
@@ -37,7 +37,7 @@ def _rows(kb: KnowledgeBase) -> list[tuple[int, str, str]]:
 
 
 def _assert_fts5_scores(kb: KnowledgeBase, phrases) -> None:
-    ids, scores = kb.lexicon.scores(phrases, WEIGHTS)
+    ids, scores = kb.lexicon.current().scores(phrases, WEIGHTS)
     expected = _fts5_scores(_rows(kb), phrases) if phrases else {}
     assert sorted(ids.tolist()) == sorted(expected)
     for chunk_id, score in zip(ids.tolist(), scores.tolist()):
@@ -49,15 +49,6 @@ def test_scores_are_fts5_bm25_on_the_sample_corpus(corpus_kb, query):
     understood = understand(query)
     _assert_fts5_scores(corpus_kb, understood.syllables())
     _assert_fts5_scores(corpus_kb, understood.pairs())
-
-
-def test_tokens_are_fts5_unicode61_tokens():
-    db = sqlite3.connect(":memory:")
-    db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='unicode61 remove_diacritics 0')")
-    db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
-    text = "Chỉ thị số 05-CT/TW ngày 15/5/2016; NĐ-CP, Điều 8: khoản_3 «pa-nô» ĐẠI HỘI 1.300 m²"
-    db.execute("INSERT INTO t(rowid, x) VALUES (1, ?)", [text])
-    assert tokens(text) == [r[0] for r in db.execute("SELECT term FROM v ORDER BY offset")]
 
 
 def _document(title: str, *passages: str) -> ParsedDocument:
@@ -73,7 +64,7 @@ def _add(kb: KnowledgeBase, title: str, *passages: str) -> int:
 
 
 def _found(kb: KnowledgeBase, query: str) -> set[int]:
-    return set(kb.lexicon.scores(understand(query).syllables(), WEIGHTS)[0].tolist())
+    return set(kb.lexicon.current().scores(understand(query).syllables(), WEIGHTS)[0].tolist())
 
 
 @pytest.fixture
@@ -126,8 +117,8 @@ def test_snapshot_is_read_back_and_caught_up(kb, tmp_path, caplog):
         with caplog.at_level(logging.INFO, logger="kb"):
             assert _found(reopened, "kế hoạch") and _found(reopened, "chỉ thị")
         assert "building the lexical index" not in caplog.text
-        assert reopened.lexicon.scores(understand("tuyên truyền").syllables(), WEIGHTS)[1].tolist() == \
-            kb.lexicon.scores(understand("tuyên truyền").syllables(), WEIGHTS)[1].tolist()
+        assert reopened.lexicon.current().scores(understand("tuyên truyền").syllables(), WEIGHTS)[1].tolist() == \
+            kb.lexicon.current().scores(understand("tuyên truyền").syllables(), WEIGHTS)[1].tolist()
     finally:
         reopened.close()
 
@@ -159,7 +150,7 @@ def test_many_small_additions_keep_few_segments_and_the_same_scores(kb):
         kb.lexicon.current()  # noqa: B018 - each addition caught up on its own, as a serving process does
     with kb.store.db.transaction():
         kb.store.documents.delete(3)
-    assert all(len(s) <= MAX_SEGMENTS for s in kb.lexicon.segments.values())
+    assert all(len(s) <= MAX_SEGMENTS for s in kb.lexicon.current().segments.values())
     _assert_fts5_scores(kb, understand("kế hoạch tuyên truyền").syllables())
 
 
@@ -171,7 +162,7 @@ def test_lexicon_refuses_chunks_out_of_order():
 
 
 def _brute_top(kb: KnowledgeBase, phrases, count: int, among: set[int] | None = None) -> list[tuple[int, float]]:
-    ids, scores = kb.lexicon.scores(phrases, WEIGHTS)
+    ids, scores = kb.lexicon.current().scores(phrases, WEIGHTS)
     ranked = sorted((s, i) for i, s in zip(ids.tolist(), scores.tolist()) if among is None or i in among)
     return [(i, s) for s, i in sorted(ranked, key=lambda p: (-p[0], p[1]))[:count]]
 
@@ -184,7 +175,7 @@ def test_top_is_the_best_of_every_score(corpus_kb, query, count):
     all_ids = sorted(kb_id for rows in corpus_kb.store.chunks.columns(0, 10**9) for kb_id, *_ in rows)
     for phrases in (understood.syllables(), understood.pairs()):
         for among in (None, set(all_ids[::3])):
-            found = corpus_kb.lexicon.top(phrases, WEIGHTS, count, among)
+            found = corpus_kb.lexicon.current().top(phrases, WEIGHTS, count, among)
             expected = _brute_top(corpus_kb, phrases, count, among)
             assert [i for i, _ in found] == pytest.approx([i for i, _ in expected]) or \
                 [round(s, 4) for _, s in found] == [round(s, 4) for _, s in expected]  # equal scores may swap

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from indexer.analyzer import matching_text
 from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
 from kb.access.levels import LEVELS
 from kb.config import Settings
@@ -35,7 +36,6 @@ from kb.embedding.embedder import model_fingerprint
 from kb.errors import IndexInconsistentError, InvalidQueryError
 from kb.evaluation.questions import Question, QuestionSet
 from kb.knowledge_base import KnowledgeBase
-from kb.storage.chunks import matching_text
 from kb.storage.schema import SCHEMA_VERSION
 
 __all__ = ["load_laws", "law_document", "load_questions", "article_of", "open_index", "PASSAGES_NAME"]

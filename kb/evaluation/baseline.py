@@ -3,28 +3,25 @@
 A figure for kb means little alone; beside a well-known baseline on the same
 passages and the same questions it says whether the hybrid machinery earns
 its keep.  Tokens are Vietnamese syllables with accents folded
-(``indexer.normalize.fold``), which is what a plain BM25 for Vietnamese does
+(``indexer.analyzer``), which is what a plain BM25 for Vietnamese does
 and what survives queries typed without accents.  It sees the same text as
 kb's legs: the heading path, then the passage.
 """
 
 from __future__ import annotations
 
-import re
-
 from rank_bm25 import BM25Okapi
 
-from indexer.analyzer import fold
+from indexer.analyzer import WORD, fold
 
 __all__ = ["BM25Baseline", "syllables", "DESCRIPTION"]
 
 DESCRIPTION = "rank_bm25 0.2.2 BM25Okapi (k1 1.5, b 0.75), folded syllables"
-_TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 def syllables(text: str) -> list[str]:
     """Accent-folded, lower-case syllables (and numbers): ``Chỉ thị 05`` → ``chi thi 05``."""
-    return _TOKEN.findall(fold(text))
+    return WORD.findall(fold(text))
 
 
 class BM25Baseline:

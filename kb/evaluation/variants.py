@@ -11,23 +11,16 @@ from __future__ import annotations
 
 import random
 import re
-import unicodedata
 from collections.abc import Callable
 
+from indexer.analyzer import WORD, strip_accents
 from kb.errors import InvalidQueryError
 
-__all__ = ["VARIANTS", "strip_accents", "half_accents", "with_typos", "parse_variants"]
+__all__ = ["VARIANTS", "half_accents", "with_typos", "parse_variants"]
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 TYPO_SEED = 2023
 TYPO_SHARE = 4  # one word in this many (of the eligible ones) gets a typo
 TYPO_MIN_LENGTH = 4
-
-
-def strip_accents(text: str) -> str:
-    """Every diacritic removed, ``đ`` → ``d``, case and punctuation kept: ``Chỉ thị`` → ``Chi thi``."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 def half_accents(text: str) -> str:
@@ -38,7 +31,7 @@ def half_accents(text: str) -> str:
         word = match.group()
         return word if word.isdigit() or next(count) % 2 else strip_accents(word)
 
-    return _WORD.sub(alternate, text)
+    return WORD.sub(alternate, text)
 
 
 def _typo(word: str, rng: random.Random) -> str:
@@ -56,7 +49,7 @@ def with_typos(text: str, seed: int = TYPO_SEED) -> str:
 
     Seeded with the text itself, so a question always gets the same typos.
     """
-    words = list(_WORD.finditer(text))
+    words = list(WORD.finditer(text))
     eligible = [i for i, m in enumerate(words) if len(m.group()) >= TYPO_MIN_LENGTH and not m.group().isdigit()]
     if not eligible:
         return text

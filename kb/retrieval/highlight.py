@@ -8,14 +8,12 @@ Minh``).  Positions are in the passage as given (NFC, as stored).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
-from indexer.analyzer import fold, nfc, normalize
+from indexer.analyzer import WORD, fold, nfc, normalize
 
 __all__ = ["highlight_spans", "mark"]
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 # Question words and particles that every passage contains: highlighting them is noise.
 _QUIET = frozenset("gì nào những các là của và có được về cho với thì the what does do".split())
 
@@ -24,7 +22,7 @@ def _wanted(query: str) -> tuple[set[str], set[str]]:
     """The query's accented words (compared as typed) and unaccented ones (compared folded)."""
     accented: set[str] = set()
     plain: set[str] = set()
-    for word in _WORD.findall(normalize(query).lower()):
+    for word in WORD.findall(normalize(query).lower()):
         if word in _QUIET:
             continue
         (plain if fold(word) == word else accented).add(word)
@@ -34,7 +32,7 @@ def _wanted(query: str) -> tuple[set[str], set[str]]:
 def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
     accented, plain = _wanted(query)
     spans = []
-    for match in _WORD.finditer(nfc(text)):
+    for match in WORD.finditer(nfc(text)):
         word = match.group().lower()
         if normalize(word) in accented or fold(word) in plain:
             spans.append((match.start(), match.end()))

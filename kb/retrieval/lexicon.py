@@ -12,7 +12,8 @@ the two on a real corpus.
 
 Terms are syllables and pairs of adjacent syllables (FTS5's two-word phrase),
 in two columns stored by the chunks table: ``accented`` (NFC, one tone-mark
-convention, lower case) and ``folded`` (no diacritics).
+convention, lower case) and ``folded`` (no diacritics), both cut into
+syllables by ``indexer.analyzer.tokens``.
 
 SQLite stays the source of truth.  The lexicon is derived from its chunks and
 caught up before every search: chunks above the last id seen are added (ids are
@@ -30,7 +31,6 @@ import json
 import logging
 import math
 import os
-import re
 import threading
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -40,7 +40,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Lexicon", "Phrase", "COLUMNS", "tokens"]
+from indexer.analyzer import tokens
+
+__all__ = ["Lexicon", "Phrase", "COLUMNS"]
 
 COLUMNS = ("accented", "folded")
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
@@ -49,15 +51,9 @@ MAX_SEGMENTS = 8  # past this many segments a column's small ones are merged
 PROBE = 1 << 16  # chunks whose scores give a search its first threshold
 SEARCH_COST = 16  # a binary search in a term's postings costs about as much as adding this many postings whole
 _PAIR = np.uint64(1 << 32)  # a pair's key: (first + 1) × 2³² + second; a syllable's is its id
-_TOKEN = re.compile(r"[^\W_]+")
 log = logging.getLogger("kb")
 
 Phrase = tuple[str, tuple[str, ...]]  # (column, one syllable or two adjacent ones)
-
-
-def tokens(text: str) -> list[str]:
-    """Syllables as FTS5's unicode61 tokenizer finds them: runs of letters and digits, in lower case."""
-    return _TOKEN.findall(text.lower())
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import pairwise
 
-from indexer.analyzer import fold, normalize
+from indexer.analyzer import fold, normalize, pairs, tokens
 from indexer.references import extract_references
-from kb.retrieval.lexicon import Phrase, tokens
+from kb.retrieval.lexicon import Phrase
 
 __all__ = ["Query", "understand"]
 
@@ -42,7 +41,7 @@ class Query:
     def syllables(self) -> list[Phrase]:
         """The lexical leg's terms: each syllable in the accented column as typed (if the query has
         accents) and in the folded one folded."""
-        return self._columns(lambda words: [(w,) for w in words])
+        return self._columns(lambda text: [(w,) for w in tokens(text)])
 
     def pairs(self) -> list[Phrase]:
         """The phrase leg's terms: every two adjacent syllables (``chỉ thị``, ``thị 05``).
@@ -51,11 +50,11 @@ class Query:
         word, where single syllables match every word that shares one (and,
         folded, every syllable that differs only by accent).
         """
-        return self._columns(lambda words: list(pairwise(words)))
+        return self._columns(pairs)
 
-    def _columns(self, terms: Callable[[list[str]], list[tuple[str, ...]]]) -> list[Phrase]:
-        accented = [("accented", t) for t in terms(tokens(self.normalized))] if self.has_accents else []
-        return accented + [("folded", t) for t in terms(tokens(self.folded))]
+    def _columns(self, terms: Callable[[str], Iterable[tuple[str, ...]]]) -> list[Phrase]:
+        accented = [("accented", t) for t in terms(self.normalized)] if self.has_accents else []
+        return accented + [("folded", t) for t in terms(self.folded)]
 
 
 def understand(text: str) -> Query:

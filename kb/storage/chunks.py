@@ -9,28 +9,17 @@ chunks above the last id it saw, and the deletions logged since.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from indexer.analyzer import fold, normalize
+from indexer.analyzer import columns, matching_text, text_hash
 from indexer.model import Chunk
 from kb.access.levels import LEVELS
 from kb.storage.database import Database, marks
 from kb.storage.filters import DocumentFilters
 from kb.storage.schema import DOCUMENT_FIELDS
 
-__all__ = ["Chunks", "insert_chunks", "matching_text", "text_hash"]
-
-
-def matching_text(section: str, text: str) -> str:
-    """What the lexical and dense legs see of a chunk: its heading path, then the passage."""
-    return f"{section}\n{text}" if section else text
-
-
-def text_hash(matching: str) -> str:
-    """Identifies what a vector was computed from, so identical passages are embedded once."""
-    return hashlib.sha1(normalize(matching).encode("utf-8")).hexdigest()
+__all__ = ["Chunks", "insert_chunks"]
 
 
 def insert_chunks(db: Database, doc_id: int, chunks: list[Chunk]) -> list[int]:
@@ -40,12 +29,12 @@ def insert_chunks(db: Database, doc_id: int, chunks: list[Chunk]) -> list[int]:
 
 def _insert_chunk(db: Database, doc_id: int, ordinal: int, chunk: Chunk) -> int:
     text_for_matching = matching_text(chunk.section, chunk.text)
+    accented, folded = columns(text_for_matching)
     chunk_id = db.insert("chunks", {
         "document_id": doc_id, "ordinal": ordinal, "kind": chunk.kind, "section": chunk.section,
         "text": chunk.text, "issuer": chunk.issuer, "char_start": chunk.char_start,
         "char_end": chunk.char_end, "page": chunk.page, "text_hash": text_hash(text_for_matching),
-        "accented": normalize(text_for_matching).lower(),
-        "folded": fold(text_for_matching),
+        "accented": accented, "folded": folded,
     })
     refs = [
         {"chunk_id": chunk_id, "key": r.key, "full_key": r.full_key, "printed": r.text,
