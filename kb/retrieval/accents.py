@@ -45,6 +45,7 @@ __all__ = ["AccentRestorer", "FORMAT", "ORDER"]
 FORMAT = 1  # of accents.npz; raise it when the arrays or the tokenizer change
 ORDER = 3  # trigrams: +0.8 points of syllables over bigrams on held-out laws (bench/accent_accuracy.py)
 EDIT_COST = 9.0  # natural-log penalty of one typing error in ``suggest``: the context must make it that much likelier
+MAX_FORMS = 24  # forms a syllable may stand for, cheapest then most frequent: decoding costs their cube
 MIN_EDIT_LENGTH = 3  # shorter syllables have too many neighbours one edit away to guess a typo from
 _BITS = 21  # per syllable id in a trigram key: 2 million syllables, three of them in 63 bits
 _MASK = np.uint64((1 << _BITS) - 1)
@@ -260,8 +261,9 @@ class AccentRestorer:
             near = [self._forms[f] for f in _one_edit(folded) if f in self._forms]
             forms = np.concatenate([forms, *near])
             costs = np.r_[costs, np.full(len(forms) - len(costs), EDIT_COST)]
-        keep = np.isfinite(costs)
-        return _Slot(match, forms[keep], costs[keep]) if keep.any() else None
+        keep = np.lexsort((-self.frequencies[forms.astype(np.int64)], costs))[:MAX_FORMS]
+        keep = keep[np.isfinite(costs[keep])]
+        return _Slot(match, forms[keep], costs[keep]) if len(keep) else None
 
     def _choose(self, sentence: list[_Slot], chosen: dict[int, tuple[int, str]]) -> None:
         if not sentence:
