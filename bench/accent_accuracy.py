@@ -66,13 +66,14 @@ def held_out_sentences(paths: list[Path], count: int) -> list[str]:
 
 
 def questions() -> list[str]:
-    """The dev questions (and the new dev set, if written) and ALQAC's statements."""
+    """The accented questions of the dev set (and of the new dev set, if written) and ALQAC's statements."""
     asked = []
     for path in (SHARED / "eval" / "dev.jsonl", ROOT.parent / "wt-devset" / "eval" / "devset.jsonl"):
         if path.exists():
             asked += [json.loads(line)["query"] for line in path.read_text(encoding="utf-8").splitlines() if line]
     alqac = json.loads((DATA / "alqac2023" / "train.json").read_text(encoding="utf-8"))
-    return asked + [nfc(item["statement"]) for item in alqac]
+    asked += [nfc(item["statement"]) for item in alqac]
+    return [q for q in asked if strip_accents(q) != q]  # the accented Vietnamese ones: the truth to restore
 
 
 def _syllables(text: str) -> list[str]:

@@ -91,3 +91,9 @@ def test_synced_model_follows_the_chunks_and_rebuilds_after_deletions(tmp_path):
         assert accents.current().restore("dang bo") == "đăng bộ"
     finally:
         kb.close()
+
+
+def test_restore_leaves_accented_and_english_text_alone(restorer):
+    assert restorer.restore("Tuyên truyền đại hội ở Vĩnh Long") == "Tuyên truyền đại hội ở Vĩnh Long"
+    assert restorer.restore("What does the plan say about the congress?") == (
+        "What does the plan say about the congress?")

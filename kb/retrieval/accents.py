@@ -45,6 +45,8 @@ __all__ = ["AccentRestorer", "FORMAT", "ORDER"]
 FORMAT = 1  # of accents.npz; raise it when the arrays or the tokenizer change
 ORDER = 3  # trigrams: +0.8 points of syllables over bigrams on held-out laws (bench/accent_accuracy.py)
 EDIT_COST = 9.0  # natural-log penalty of one typing error in ``suggest``: the context must make it that much likelier
+VIETNAMESE_SHARE = 0.75  # of a text's words the index must know as syllables for it to be read as Vietnamese
+ACCENTED_SHARE = 0.5  # past this share of syllables typed with marks, the bare ones were typed bare on purpose
 MAX_FORMS = 24  # forms a syllable may stand for, cheapest then most frequent: decoding costs their cube
 MIN_EDIT_LENGTH = 3  # shorter syllables have too many neighbours one edit away to guess a typo from
 _BITS = 21  # per syllable id in a trigram key: 2 million syllables, three of them in 63 bits
@@ -231,12 +233,18 @@ class AccentRestorer:
     def _decode(self, text: str, edits: bool) -> str:
         """Each sentence of the text decoded whole; a stop or a syllable the index never saw starts a new one."""
         text = nfc(text)
+        words = [w for w in _PIECE.findall(text) if w[1]]
+        folded = [fold(w[1]) for w in words]
+        if sum(f in self._forms for f in folded) < VIETNAMESE_SHARE * len(words):
+            return text  # English, or names the index does not hold: nothing to read them by
+        marked = sum(normalize(w[1]).lower() != f for w, f in zip(words, folded))
+        keep_bare = marked > ACCENTED_SHARE * len(words)
         chosen: dict[int, tuple[int, str]] = {}  # start → (end, replacement)
         sentence: list[_Slot] = []
         for match in _PIECE.finditer(text):
             number, word, _ = match.groups()
             slot = _Slot(match, np.array([NUM], np.uint64), np.zeros(1)) if number else (
-                self._slot(match, edits) if word else None)
+                self._slot(match, edits, keep_bare) if word else None)
             if slot is not None:
                 sentence.append(slot)
                 continue
@@ -251,11 +259,16 @@ class AccentRestorer:
             at = end
         return "".join(pieces) + text[at:]
 
-    def _slot(self, match: re.Match[str], edits: bool) -> _Slot | None:
-        """The forms a typed syllable may stand for, and what each costs; ``None`` if the index knows none."""
+    def _slot(self, match: re.Match[str], edits: bool, keep_bare: bool) -> _Slot | None:
+        """The forms a typed syllable may stand for, and what each costs; ``None`` if the index knows none.
+
+        ``keep_bare``: the text is mostly accented, so every syllable was typed as meant, bare ones too
+        (``Vĩnh Long``); ``suggest`` may still change them, at a cost.
+        """
         folded, typed = fold(match.group()), normalize(match.group()).lower()
         forms = self._forms.get(folded, _NO_FORMS)
-        costs = np.where([_agrees(typed, folded, self._words[i]) for i in forms], 0.0, np.inf)
+        agrees = [self._words[i] == typed if keep_bare else _agrees(typed, folded, self._words[i]) for i in forms]
+        costs = np.where(agrees, 0.0, np.inf)
         if edits and len(folded) >= MIN_EDIT_LENGTH:
             costs = np.minimum(costs, EDIT_COST)  # marks typed wrong are a typing error too
             near = [self._forms[f] for f in _one_edit(folded) if f in self._forms]
