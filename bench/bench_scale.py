@@ -171,7 +171,7 @@ def _threads(count: int) -> Iterator[None]:
         faiss.omp_set_num_threads(1)
 
 
-# -- building an index folder directly through kb.store and kb.open_vectors() ------------------------------
+# -- building an index folder directly through Store and VectorIndex ------------------------------------
 def _documents_metadata() -> list[dict]:
     return json.loads((SHARED / "data" / "admin-docs" / "metadata.json").read_text(encoding="utf-8"))
 
@@ -235,7 +235,7 @@ def build_sqlite(folder: Path, size: int, home: Path) -> None:
 
 
 def add_documents(folder: Path, size: int, home: Path) -> None:
-    """Every passage through ``Store.add_document``, as the indexer writes them (references extracted)."""
+    """Every passage through ``store.documents.add``, as the indexer writes them (references extracted)."""
     real = scale_data.passage_sentences(folder, size)
     catalogue = _documents_metadata()
     store = Store(home / "kb.sqlite")
@@ -263,7 +263,7 @@ def add_documents(folder: Path, size: int, home: Path) -> None:
 def extend(folder: Path, size: int, home: Path) -> None:
     """The real-size database copied, then the derived passages bulk-inserted into the same tables.
 
-    Going through ``Store.add_document`` would take an hour at 2,000,000 (it folds every
+    Going through ``store.documents.add`` would take an hour at 2,000,000 (it folds every
     character in Python); a derived passage is its source's sentences shuffled, so its
     matching forms are its source sentences' forms in that order, computed once per sentence.
     Its document, document text and references are its source's, under new ids; chunk ids
@@ -375,7 +375,7 @@ def traced(store: Store) -> Iterator[list[str]]:
 def query_plans(home: Path) -> None:
     """``EXPLAIN QUERY PLAN`` of the statements one search runs (anonymous caller, and with a filter).
 
-    The lexical legs run no SQL of their own: ``kb.lexicon.current()`` asks SQLite what
+    The lexical legs run no SQL of their own: ``KnowledgeBase.lexicon.current()`` asks SQLite what
     changed (``lexicon_state``) and reads only chunks added or deleted since.
     """
     store = Store(home / "kb.sqlite")

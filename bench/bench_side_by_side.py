@@ -14,9 +14,9 @@ same passages: kb reads and chunks the files, and txtai and BM25 are given kb's 
 * txtai: ``Embeddings`` with ``content=True`` (SQLite), ``backend="faiss"``, ``hybrid=True`` (its
   BM25 + dense), ``instructions`` = the model's prompts, sentence-transformers (fp32 PyTorch:
   txtai has no int8 path for this model); ``index`` + ``save`` timed, ``search(q, 10)``;
-* BM25: ``kb.baseline`` (rank_bm25 over accent-folded syllables), built and searched in memory.
+* BM25: ``kb.evaluation.baseline`` (rank_bm25 over accent-folded syllables), built and searched in memory.
 
-Results of all three are judged by the same rule (``kb.questions.judge_snippets``).  The machine
+Results of all three are judged by the same rule (``kb.evaluation.questions.judge_snippets``).  The machine
 is shared and noisy: read the ratios, which come from one run, more than the absolute times.
 """
 

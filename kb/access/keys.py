@@ -8,7 +8,7 @@ enough here: the secret has 256 random bits, nothing to guess a dictionary
 of.  Hashes are compared in constant time.
 
 Each key has a role (``reader`` < ``editor`` < ``admin``: reads, writes, key
-management) and an access level (``kb.access``), chosen separately: the
+management) and an access level (``kb.access.levels``), chosen separately: the
 level says which documents it sees, the role what it may do.
 """
 

@@ -327,7 +327,7 @@ def ensure_default_model(models_dir: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m kb.model_convert TARGET_DIR``: prepare the model by hand, e.g. for another machine."""
+    """``python -m kb.embedding.default_model TARGET_DIR``: prepare the model by hand, e.g. for another machine."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
         print("usage: python -m kb.model_convert TARGET_DIR", file=sys.stderr)

@@ -1,7 +1,7 @@
 """Turn text into vectors: the one place that decides the model, its prompts and text normalisation.
 
 kb runs offline, so the hub is switched off before sentence-transformers is imported; the
-default model is built locally by :mod:`kb.model_convert`.  Importing sentence-transformers
+default model is built locally by :mod:`kb.embedding.default_model`.  Importing sentence-transformers
 takes seconds, so that happens only when a model is actually loaded.
 """
 
@@ -27,7 +27,7 @@ __all__ = ["BACKENDS", "DEFAULT_BACKEND", "Embedder", "load_embedder", "model_fi
 
 QUERY_CACHE_SIZE = 1024
 BACKENDS = ("onnx-int8", "torch")
-DEFAULT_BACKEND = "onnx-int8"  # ~3× the indexing pace of fp32 at the same retrieval quality (README: Speed)
+DEFAULT_BACKEND = "onnx-int8"  # ~3× the indexing pace of fp32 at the same retrieval quality (docs/architecture.md)
 
 # Files that decide what a model computes; READMEs and caches do not.
 _WEIGHT_SUFFIXES = {".json", ".safetensors", ".bin", ".model", ".txt", ".pt", ".pth"}

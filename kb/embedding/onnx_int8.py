@@ -49,7 +49,7 @@ _POOLING = {"mean", "cls"}
 
 
 class OnnxInt8Runner:
-    """Embeds texts with the int8 graph; returns unit vectors (the kb.embedding.Runner protocol)."""
+    """Embeds texts with the int8 graph; returns unit vectors (the kb.embedding.embedder.Runner protocol)."""
 
     def __init__(self, model: SentenceTransformer, graph: Path, threads: int | None = None) -> None:
         import onnxruntime

@@ -1,10 +1,10 @@
 """Retrieval quality on a question file, kb beside a plain BM25, for each form of the questions.
 
 ``kb eval FILE`` reads our JSONL (questions on the indexed folder) or an ALQAC
-questions file (whose articles are indexed apart, see :mod:`kb.alqac`), asks
-every question as typed and in the derived variants (:mod:`kb.variants`), and
+questions file (whose articles are indexed apart, see :mod:`kb.evaluation.alqac`), asks
+every question as typed and in the derived variants (:mod:`kb.evaluation.variants`), and
 scores the first ten results of kb and of the BM25 baseline
-(:mod:`kb.baseline`) on the same passages: hit@1 (= P@1), hit@5, hit@10,
+(:mod:`kb.evaluation.baseline`) on the same passages: hit@1 (= P@1), hit@5, hit@10,
 MRR@10, nDCG@10 and recall@10, overall and per kind, with latency.  Binary
 gains: a result that satisfies a gold item not yet found gains one per such
 item (nDCG capped at 1: one passage can hold two expected snippets).

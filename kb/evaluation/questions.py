@@ -2,7 +2,7 @@
 
 Two formats share one shape.  Our JSONL names a file and a snippet of the
 answer (``relevant[].doc``/``.contains``), so it survives re-chunking; ALQAC
-names a law and an article (:mod:`kb.alqac`).  A ``QuestionSet`` carries its
+names a law and an article (:mod:`kb.evaluation.alqac`).  A ``QuestionSet`` carries its
 own judge (which gold items a result satisfies) and, where several passages
 make one unit of relevance (the chunks of one article), the unit they share,
 so a ranking is scored the way the benchmark defines it.

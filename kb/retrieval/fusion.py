@@ -4,7 +4,7 @@ Each leg returns hits best first with scores on its own scale (BM25, cosine,
 reference strength).  ``weighted_sum`` rescales each leg to [0, 1] (min-max)
 and adds them with the configured weights; ``reciprocal_rank`` (RRF) uses
 ranks only.
-Which one ``kb`` uses is chosen by measurement (``kb eval``), see README.
+Which one ``kb`` uses is chosen by measurement (``kb eval``), see docs/ranking.md.
 """
 
 from __future__ import annotations

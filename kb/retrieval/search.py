@@ -1,4 +1,4 @@
-"""Hybrid search: lexical (BM25, kb.lexicon.current()) + dense (FAISS) + reference legs, fused, filtered.
+"""Hybrid search: lexical (BM25, ``KnowledgeBase.lexicon.current()``) + dense (FAISS) + reference legs, fused, filtered.
 
 The result is a plain dict in the shape of the HTTP API's response, so the
 CLI's ``--json``, the API and the web page all show the same object.

@@ -47,7 +47,7 @@ class IndexPolicy:
 
     Measured on the bundled e5 model's vectors of 200,000 real passages (and
     2,000,000: those blended with one another) and 131 real queries, one
-    search at a time (``bench/bench_scale.py``; README, Performance).
+    search at a time (``bench/bench_scale.py``; docs/performance.md).
     Recall@10 counts a passage found if its exact score reaches the 10th best
     (a fifth of those passages are duplicates, and which of two equal ones is
     "the" 10th is arbitrary).  Exact search takes 6–10 ms at 100,000 vectors

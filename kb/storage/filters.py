@@ -12,7 +12,7 @@ __all__ = ["DocumentFilters", "listing_where"]
 class DocumentFilters:
     """Metadata filters and the caller's access level, shared by every read; builds one SQL WHERE clause.
 
-    ``access`` is the highest level the caller may see (``kb.access``); the
+    ``access`` is the highest level the caller may see (``kb.access.levels``); the
     default, ``restricted``, sees everything (the command line, the indexer).
     """
 
@@ -44,7 +44,7 @@ class DocumentFilters:
         if self.access != LEVELS[-1]:
             levels = visible_levels(self.access)
             # "+" keeps the planner off documents_access here: most documents pass, so driving a
-            # query from that index would visit every visible document (hides_documents uses it).
+            # query from that index would visit every visible document (``Documents.hides_any`` uses it).
             clauses.append(f"+{doc}.access IN ({marks(levels)})")
             params += levels
         if self.doc_type:

@@ -1,4 +1,4 @@
-"""The jobs table: uploads waiting to be indexed, and what became of each file (``kb.jobs`` runs them)."""
+"""The jobs table: uploads waiting to be indexed, and what became of each file (``kb.jobs.runner`` runs them)."""
 
 from __future__ import annotations
 

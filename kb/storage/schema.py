@@ -116,7 +116,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
     """Bring a database of an older version to this one, a step at a time, in one transaction.
 
     2 → 3: each document gets an access level, public for all (what version 2 served).
-    3 → 4: the FTS5 table and its triggers go (``kb.lexicon`` ranks instead).
+    3 → 4: the FTS5 table and its triggers go (``kb.retrieval.lexicon`` ranks instead).
     New tables need nothing here: ``prepare`` runs the schema script right after.
     The version is read again under the write lock, so two processes opening
     the same old file migrate it once.
