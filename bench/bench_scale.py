@@ -408,7 +408,7 @@ def lexicon_figures(home: Path, size: int) -> None:
     """Building the lexical index from SQLite, reading its snapshot, its memory, and the two legs' time."""
     kb = KnowledgeBase(load_settings(home))
     if not kb.lexicon.path.exists():
-        built = timed(kb.refresh_lexicon) / 1000
+        built = timed(kb.lexicon.refresh) / 1000
         print(f"\nlexicon built from {size:,} chunks in {built:.1f} s")
     kb.close()
     kb = KnowledgeBase(load_settings(home))

@@ -248,8 +248,8 @@ def test_damage_in_a_table_is_reported_with_what_to_do(settings):
 
 @pytest.mark.slow
 def test_a_log_left_by_a_killed_writer_is_replayed(settings):
-    script = ("import os, signal, sys\nfrom kb.store import Store\nstore = Store(sys.argv[1])\n"
-              "store.db.execute('PRAGMA wal_autocheckpoint = 0')\nstore.set_meta('probe', 'committed')\n"
+    script = ("import os, signal, sys\nfrom kb.storage.store import Store\nstore = Store(sys.argv[1])\n"
+              "store.db.execute('PRAGMA wal_autocheckpoint = 0')\nstore.db.set_meta('probe', 'committed')\n"
               "os.kill(os.getpid(), signal.SIGKILL)\n")
     done = subprocess.run([sys.executable, "-c", script, str(settings.home / "kb.sqlite")], timeout=60)
     assert done.returncode == -signal.SIGKILL

