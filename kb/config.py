@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from indexer.limits import ReadingLimits
 from kb.errors import ConfigError, InvalidQueryError, UploadTooLargeError
@@ -161,7 +162,13 @@ def _from_file(path: Path) -> dict:
         raise ConfigError(f"Cannot read the settings file {path}: {exc}") from exc
 
 
-def _section(cls: type, values: dict) -> object:
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_Section = TypeVar("_Section", bound="DataclassInstance")
+
+
+def _section(cls: type[_Section], values: dict) -> _Section:
     known = {f.name for f in fields(cls)}
     unknown = set(values) - known
     if unknown:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from pydantic import BaseModel, Field
 
 from kb.access.keys import DEFAULT_LEVEL, Role
 from kb.access.levels import Level
 
-__all__ = ["DocumentRef", "DocumentMetadata", "SearchResult", "SearchResponse", "DocumentSummary", "Reference", "ChunkOut", "CitingDocument",
-           "DocumentDetail", "ErrorResponse", "Health", "DocumentPage", "DocumentText", "Stats", "JobFile", "JobProgress",
-           "Job", "JobAccepted", "DeletedDocument", "ApiKeyOut", "ApiKeyCreated", "ApiKeyRequest"]
+__all__ = [
+    "DocumentRef", "DocumentMetadata", "SearchResult", "SearchResponse", "DocumentSummary", "Reference", "ChunkOut",
+    "CitingDocument", "DocumentDetail", "ErrorResponse", "Health", "DocumentPage", "DocumentText", "Stats", "JobFile",
+    "JobProgress", "Job", "JobAccepted", "DeletedDocument", "ApiKeyOut", "ApiKeyCreated", "ApiKeyRequest",
+]
 
 
 class DocumentRef(BaseModel):
@@ -150,7 +154,7 @@ class ApiKeyRequest(BaseModel):
     name: str = Field(min_length=1, max_length=64, pattern=r"^[\w.@-]+$",
                       description="Who or what it is for: letters, digits, . _ @ -")
     role: Role = Field(description="reader, editor or admin")
-    level: Level = Field(DEFAULT_LEVEL, description="The highest document level it sees, at most the admin's own")
+    level: Level = Field(cast(Level, DEFAULT_LEVEL), description="The highest document level it sees, at most the admin's own")
 
 
 class DocumentPage(BaseModel):
