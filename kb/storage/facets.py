@@ -6,7 +6,9 @@ together under their first spelling in the list's order (newest first).  An
 issuer's count is that of its filter: documents whose issuer or parent body
 contains the name (``Ban Tuyên giáo`` also counts ``Ban Tuyên giáo Tỉnh ủy``).
 All three come from one query, grouped in SQL, instead of listing the documents
-once per facet.
+once per facet: on 20,000 documents 0.2 s against 16–23 s seen at one level; with
+type, issuer and year filters both take 3–4 s, spent in the filters themselves
+(``kb_fold`` on each document's type and issuer, ``kb.storage.filters``).
 """
 
 from __future__ import annotations
@@ -18,23 +20,37 @@ __all__ = ["Facets", "FacetCounts"]
 
 FacetCounts = dict[str, list[tuple[str, int]]]  # facet ("type", "issuer", "year") → (value, documents)
 
-_FIRST = "ORDER BY date DESC, id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"  # the listing's order
+# kb_fold is Python called from SQL (about 45 µs a call): the counting folds each distinct value once (a few
+# hundred names), not each document; a facet's values are counted by their raw spelling, then folded together.
+_LISTED = "row_number() OVER (ORDER BY date DESC, id) AS pos"  # a document's place in the listing's order
+
+
+def _spellings(rows: str, column: str) -> str:
+    """Each distinct non-empty value of ``column`` in ``rows``: its folded form, how many rows, its first place."""
+    return (f"SELECT kb_fold({column}) AS folded, {column} AS raw, count(*) AS n, min(pos) AS pos FROM {rows} "
+            f"WHERE coalesce({column}, '') != '' GROUP BY {column}")
+
+
+def _labelled(values: str) -> str:
+    """Values that fold alike as one, under the first spelling listed."""
+    return (f"SELECT DISTINCT folded, first_value(raw) OVER (PARTITION BY folded ORDER BY pos) AS label, "
+            f"sum(n) OVER (PARTITION BY folded) AS n FROM ({values})")
+
 
 _SQL = f"""
-WITH by_type AS (SELECT id, date, doc_type FROM documents WHERE {{type}}),
-by_issuer AS (SELECT id, date, issuer, kb_fold(coalesce(issuer, '')) AS folded,
-                     kb_fold(coalesce(issuer_parent, '')) AS parent FROM documents WHERE {{issuer}}),
-by_year AS (SELECT substr(date, 1, 4) AS year FROM documents WHERE {{year}}),
-issuers AS (SELECT DISTINCT folded, first_value(issuer) OVER (PARTITION BY folded {_FIRST}) AS label
-            FROM by_issuer WHERE coalesce(issuer, '') != '')
-SELECT 'type', label, count(*) FROM (
-    SELECT kb_fold(doc_type) AS folded, first_value(doc_type) OVER (PARTITION BY kb_fold(doc_type) {_FIRST}) AS label
-    FROM by_type WHERE coalesce(doc_type, '') != '') GROUP BY folded
+WITH type_rows AS (SELECT doc_type, {_LISTED} FROM documents WHERE {{type}}),
+issuer_rows AS MATERIALIZED (SELECT issuer, issuer_parent, {_LISTED} FROM documents WHERE {{issuer}}),
+issuer_pairs AS MATERIALIZED (SELECT kb_fold(issuer) AS folded, kb_fold(issuer_parent) AS parent, n
+                              FROM (SELECT issuer, issuer_parent, count(*) AS n FROM issuer_rows
+                                    GROUP BY issuer, issuer_parent)),
+issuer_names AS MATERIALIZED ({_labelled(_spellings("issuer_rows", "issuer"))})
+SELECT 'type', label, n FROM ({_labelled(_spellings("type_rows", "doc_type"))})
 UNION ALL
-SELECT 'issuer', issuers.label, count(*) FROM issuers JOIN by_issuer d
-    ON instr(d.folded, issuers.folded) > 0 OR instr(d.parent, issuers.folded) > 0 GROUP BY issuers.folded
+SELECT 'issuer', names.label, sum(pairs.n) FROM issuer_names names JOIN issuer_pairs pairs
+    ON instr(pairs.folded, names.folded) > 0 OR instr(pairs.parent, names.folded) > 0 GROUP BY names.folded
 UNION ALL
-SELECT 'year', year, count(*) FROM by_year WHERE coalesce(year, '') != '' GROUP BY year
+SELECT 'year', substr(date, 1, 4) AS year, count(*) FROM documents WHERE {{year}} AND coalesce(substr(date, 1, 4), '') != ''
+    GROUP BY year
 """
 
 
