@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import asdict, replace
 from functools import partial
 from pathlib import Path
 
@@ -137,13 +137,17 @@ def main() -> None:
             kb, seconds, stages = index_kb(home, args.models, backend, paths)
             kbs[backend] = kb
             rows[f"kb ({backend})"] = measure(seconds, partial(search, kb, k=10),
-                                              lambda q, kb=kb: search(kb, q, 10)["results"], qset, queries, args.rounds)
+                                              lambda q, kb=kb: asdict(search(kb, q, 10))["results"], qset, queries, args.rounds)
             files = stages.pop("files")
             print(f"kb ({backend}): {files} files, {stages.pop('chunks')} passages + {files} document cards "
                   f"in {seconds:.1f} s; by stage: " + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()))
         kb = next(iter(kbs.values()))
         passages = kb.store.chunks.all_texts()
-        shown = partial(render, kb, k=10)  # every system's hits are shown, and judged, as kb shows its own
+
+        def shown(hits: list[tuple[int, float]]) -> list[dict]:
+            """Every system's hits shown, and judged, as kb shows its own."""
+            return [asdict(hit) for hit in render(kb, hits, k=10)]
+
 
         embeddings, seconds = index_txtai(Path(tmp), model, passages)
         print(f"txtai: {len(passages)} passages in {seconds:.1f} s (embedding + FAISS + SQLite + BM25 terms, saved)")

@@ -179,8 +179,8 @@ def _documents(settings: Settings) -> int:
 
 def answers(kb: KnowledgeBase) -> dict[str, list[tuple]]:
     """Top-5 passages for each query, named by file and offsets (ids differ between two folders)."""
-    return {q: [(r["document"]["source"], r["section"], r["char_start"], r["char_end"])
-                for r in search(kb, q, 5)["results"]] for q in QUERIES}
+    return {q: [(r.document.source, r.section, r.char_start, r.char_end)
+                for r in search(kb, q, 5).results] for q in QUERIES}
 
 
 def snapshot(settings: Settings) -> dict:

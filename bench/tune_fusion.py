@@ -17,7 +17,7 @@ import itertools
 import statistics
 import sys
 import tempfile
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,7 +101,7 @@ def main() -> None:
         for path in args.questions or DEFAULT_SETS:
             qset, kb = open_set(path, Path(tmp))
             ids = sorted(kb.store.chunks.all_ids())
-            results_of = {r["_id"]: r for r in _with_ids(render(kb, [(i, 0.0) for i in ids], len(ids)), ids)}
+            results_of = {r["_id"]: r for r in _with_ids([asdict(r) for r in render(kb, [(i, 0.0) for i in ids], len(ids))], ids)}
             for lexical in lexical_grid():
                 cases = asked(qset, kb, variants, lexical)
                 for fusion in fusion_grid():

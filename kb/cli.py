@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -30,6 +31,7 @@ from kb.errors import KbError
 from kb.knowledge_base import KnowledgeBase
 from kb.maintenance.check import CheckReport
 from kb.retrieval.highlight import mark
+from kb.retrieval.results import SearchHit
 
 app = typer.Typer(help="kb: find what Vietnamese directives, resolutions, plans and bulletins say.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -41,6 +43,8 @@ HomeOption = Annotated[Optional[Path], typer.Option("--home", envvar="KB_HOME",
 ModelOption = Annotated[Optional[str], typer.Option("--model", envvar="KB_MODEL",
                                                     help="sentence-transformers model name or path.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a listing.")]
+EVERY_LEVEL: Level = LEVELS[-1]  # the command line sees everything unless told --access
+DEFAULT_KEY_LEVEL: Level = DEFAULT_LEVEL
 ViewOption = Annotated[Level, typer.Option(
     "--access",
     help="See the index as a caller allowed this level sees it (default: everything).")]
@@ -115,7 +119,7 @@ def search(
     since: Annotated[Optional[str], typer.Option(help="Issued on or after (YYYY[-MM[-DD]]).")] = None,
     until: Annotated[Optional[str], typer.Option(help="Issued on or before (YYYY[-MM[-DD]]).")] = None,
     number: Annotated[Optional[str], typer.Option(help="Document number, e.g. 131-KH/TU.")] = None,
-    access: ViewOption = LEVELS[-1],
+    access: ViewOption = EVERY_LEVEL,
     home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
 ) -> None:
     """Search passages; each comes with its document, number, date and issuing body."""
@@ -125,47 +129,47 @@ def search(
     kb = _open(home, model)
     response = run_search(kb, query, k, DocumentFilters(doc_type, issuer, since, until, number, access=access))
     if as_json:
-        _print_json(response)
+        _print_json(asdict(response))
         return
-    if not response["results"]:
+    if not response.results:
         console.print("No passage found.")
-    for result in response["results"]:
+    for result in response.results:
         _print_result(result, query)
 
 
-def _print_result(result: dict, query: str) -> None:
-    doc = result["document"]
-    title = " · ".join(escape(str(v)) for v in (doc["doc_type"], doc["number"], doc["date"]) if v)
-    console.print(f"[bold cyan]{result['rank']}.[/] [bold]{escape(doc['title'] or doc['source'])}[/]  {title}")
-    console.print(f"   [green]{escape(result['issuer'] or '')}[/]  [dim]{escape(result['section'])}[/]")
-    text = result["text"] if len(result["text"]) < 700 else result["text"][:700] + "…"
+def _print_result(result: SearchHit, query: str) -> None:
+    doc = result.document
+    title = " · ".join(escape(str(v)) for v in (doc.doc_type, doc.number, doc.date) if v)
+    console.print(f"[bold cyan]{result.rank}.[/] [bold]{escape(doc.title or doc.source)}[/]  {title}")
+    console.print(f"   [green]{escape(result.issuer or '')}[/]  [dim]{escape(result.section)}[/]")
+    text = result.text if len(result.text) < 700 else result.text[:700] + "…"
     console.print("   " + mark(text, query, "[bold yellow]", "[/]", escape), highlight=False)
-    console.print(f"   [dim]{escape(doc['source'])} [{result['char_start']}:{result['char_end']}] "
-                  f"doc {doc['id']} score {result['score']}[/]\n")
+    console.print(f"   [dim]{escape(doc.source)} [{result.char_start}:{result.char_end}] "
+                  f"doc {doc.id} score {result.score}[/]\n")
 
 
 @app.command()
-def show(doc_id: int, access: ViewOption = LEVELS[-1], home: HomeOption = None, as_json: JsonOption = False) -> None:
+def show(doc_id: int, access: ViewOption = EVERY_LEVEL, home: HomeOption = None, as_json: JsonOption = False) -> None:
     """Show one document: its metadata, references and passages."""
     from kb.retrieval.documents import document_detail
 
     detail = document_detail(_open(home), doc_id, access)
     if as_json:
-        _print_json(detail)
+        _print_json(asdict(detail))
         return
     for name in ("title", "doc_type", "number", "issuer", "issuer_parent", "date", "place", "signer",
                  "signer_position", "subject", "source", "access"):
-        if detail.get(name):
-            console.print(f"[bold]{name}[/]: {escape(str(detail[name]))}")
-    refs = ", ".join(r["printed"] for r in detail["references"])
+        if getattr(detail, name):
+            console.print(f"[bold]{name}[/]: {escape(str(getattr(detail, name)))}")
+    refs = ", ".join(r.printed for r in detail.references)
     console.print(f"[bold]references[/]: {escape(refs) or '-'}\n")
-    for chunk in detail["chunks"]:
-        console.print(f"[dim]#{chunk['id']} {escape(chunk['section'])} — {escape(chunk['issuer'] or '')}[/]")
-        console.print(escape(chunk["text"]) + "\n")
+    for chunk in detail.chunks:
+        console.print(f"[dim]#{chunk.id} {escape(chunk.section)} — {escape(chunk.issuer or '')}[/]")
+        console.print(escape(chunk.text) + "\n")
 
 
 @app.command()
-def documents(access: ViewOption = LEVELS[-1], home: HomeOption = None, as_json: JsonOption = False) -> None:
+def documents(access: ViewOption = EVERY_LEVEL, home: HomeOption = None, as_json: JsonOption = False) -> None:
     """List the indexed documents."""
     from kb.storage.filters import DocumentFilters
 
@@ -307,7 +311,7 @@ def keys_add(
                                       help="reader: search and read; editor: also add and remove documents; "
                                            "admin: also manage keys.")],
     level: Annotated[Level, typer.Option("--level",
-                                       help="The highest document level the key sees.")] = DEFAULT_LEVEL,
+                                       help="The highest document level the key sees.")] = DEFAULT_KEY_LEVEL,
     home: HomeOption = None, as_json: JsonOption = False,
 ) -> None:
     """Make a key and print its secret, this once: only its hash is kept."""

@@ -11,10 +11,10 @@ import json
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from indexer.limits import ReadingLimits
-from kb.errors import ConfigError
+from kb.errors import ConfigError, InvalidQueryError, UploadTooLargeError
 
 __all__ = ["Weights", "Limits", "Service", "Settings", "default_home", "load_settings"]
 
@@ -88,6 +88,33 @@ class Limits(ReadingLimits):
         if self.max_html_depth > 512:
             raise ConfigError(f"limits.max_html_depth is at most 512, not {self.max_html_depth}.")
 
+    # -- the checks every entry point calls (InvalidQueryError: 422, UploadTooLargeError: 413) --------
+    def check_query(self, query: str) -> None:
+        if len(query) > self.max_query_chars:
+            raise InvalidQueryError(f"The query is {len(query)} characters long; the limit is {self.max_query_chars}.")
+
+    def check_k(self, k: int) -> None:
+        if not 1 <= k <= self.max_k:
+            raise InvalidQueryError(f"k must be at most {self.max_k}." if k > 0 else
+                                    f"k must be between 1 and {self.max_k}.")
+
+    def check_per_page(self, per_page: int) -> None:
+        if per_page > self.max_per_page:
+            raise InvalidQueryError(f"per_page must be at most {self.max_per_page}.")
+
+    def check_upload_files(self, count: int) -> None:
+        if count > self.max_upload_files:
+            raise InvalidQueryError(f"{count} files in one request; the limit is {self.max_upload_files}.")
+
+    def check_upload_file(self, name: str, size: int) -> None:
+        if size > self.max_upload_file_bytes:
+            raise UploadTooLargeError(f"{name}: over the limit of {self.max_upload_file_bytes:,} bytes per file.")
+
+    def check_upload_request(self, size: int) -> None:
+        if size > self.max_upload_request_bytes:
+            raise UploadTooLargeError(f"The request is {size:,} bytes; the limit is "
+                                      f"{self.max_upload_request_bytes:,} bytes per request.")
+
 
 @dataclass(frozen=True)
 class Service:
@@ -135,7 +162,10 @@ def _from_file(path: Path) -> dict:
         raise ConfigError(f"Cannot read the settings file {path}: {exc}") from exc
 
 
-_Section = TypeVar("_Section", Weights, Limits, Service)
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_Section = TypeVar("_Section", bound="DataclassInstance")
 
 
 def _section(cls: type[_Section], values: dict) -> _Section:

@@ -26,9 +26,10 @@ from fastapi import (
 
 from kb.access.levels import Level, visible_levels
 from kb.config import Limits
-from kb.errors import InvalidQueryError, UploadTooLargeError
 from kb.jobs.runner import submit_job
-from kb.retrieval.documents import document_detail
+from kb.retrieval import results
+from kb.retrieval.documents import document_detail, document_page
+from kb.retrieval.documents import document_text as read_text
 from kb.retrieval.search import search as run_search
 from kb.retrieval.search import validate_filters
 from kb.storage.filters import DocumentFilters
@@ -50,12 +51,12 @@ from .models import (
 __all__ = ["router", "openapi_limits"]
 
 router = APIRouter()
-_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (401, 404, 422, 500)}
-_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 411, 413, 415, 422, 500)}
+Responses = dict[int | str, dict[str, Any]]  # FastAPI's type of ``responses=``
+_ERRORS: Responses = {code: {"model": ErrorResponse} for code in (401, 404, 422, 500)}
+_WRITE_ERRORS: Responses = {code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 411, 413, 415, 422, 500)}
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a larger id cannot exist
 MAX_PAGE = 1_000_000
-_FOLLOW_JOB: dict[int | str, dict[str, Any]] = {202: {"links": {"job": {
+_FOLLOW_JOB: Responses = {202: {"links": {"job": {
     "operationId": "get_job", "parameters": {"job_id": "$response.body#/job_id"},
     "description": "GET the job until its status is done or failed"}}}}
 DELETE_WAIT_SECONDS = 10.0  # how long a delete waits for a running job before answering 409
@@ -96,9 +97,11 @@ def search(
     since: DateParam = None,
     until: DateParam = None,
     number: Annotated[str | None, Query(max_length=100, description="Document number, e.g. 131-KH/TU")] = None,
-) -> dict:
+) -> results.SearchResponse:
     """Passages that answer the question, best first, each with its document and issuing body."""
-    _check_limits(request.app.state.kb.settings.limits, q=q, k=k)
+    limits = request.app.state.kb.settings.limits
+    limits.check_query(q)  # as sent: search() checks it again once stripped
+    limits.check_k(k)
     filters = DocumentFilters(type, issuer, since, until, number, access=caller.level)
     return run_search(request.app.state.kb, q, k, filters)
 
@@ -114,26 +117,23 @@ def documents(
     q: Annotated[str | None, Query(max_length=200, description="Part of the title or number, accents optional")] = None,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1")] = 1,
     per_page: Annotated[int, Query(ge=1, description="Documents per page")] = 20,
-) -> dict:
+) -> results.DocumentPage:
     """The documents the caller may see, newest first, a page at a time."""
-    _check_limits(request.app.state.kb.settings.limits, per_page=per_page)
     filters = DocumentFilters(type, issuer, since, until, access=caller.level)
     validate_filters(filters)
-    store = request.app.state.kb.store
-    items = store.documents.listing(filters, text=q, limit=per_page, offset=(page - 1) * per_page)
-    return {"total": store.documents.count(filters, text=q), "page": page, "per_page": per_page, "items": items}
+    return document_page(request.app.state.kb, filters, text=q, page=page, per_page=per_page)
 
 
 @router.get("/api/documents/{doc_id}", response_model=DocumentDetail, responses=_ERRORS, tags=["documents"])
-def document(request: Request, doc_id: DocId, caller: Reader) -> dict:
+def document(request: Request, doc_id: DocId, caller: Reader) -> results.DocumentDetail:
     """One document: metadata, the documents it cites and that cite it, and its passages."""
     return document_detail(request.app.state.kb, doc_id, caller.level)
 
 
 @router.get("/api/documents/{doc_id}/text", response_model=DocumentText, responses=_ERRORS, tags=["documents"])
-def document_text(request: Request, doc_id: DocId, caller: Reader) -> dict:
+def document_text(request: Request, doc_id: DocId, caller: Reader) -> results.DocumentText:
     """The document's whole text as read from its file."""
-    return {"id": doc_id, "text": request.app.state.kb.store.documents.text_of(doc_id, caller.level)}
+    return read_text(request.app.state.kb, doc_id, caller.level)
 
 
 @router.post("/api/documents", status_code=202, response_model=JobAccepted, responses=_WRITE_ERRORS | _FOLLOW_JOB,
@@ -198,26 +198,13 @@ def job(request: Request, job_id: Annotated[str, Path(pattern="^[0-9a-f]{32}$", 
     return row | {"progress": {"done": row["files_done"], "total": len(row["files"])}}
 
 
-def _check_limits(limits: Limits, *, q: str = "", k: int = 1, per_page: int = 1) -> None:
-    """The configured limits (``openapi_limits`` shows them in the schema), on the parameters as sent."""
-    if len(q) > limits.max_query_chars:
-        raise InvalidQueryError(f"The query is {len(q)} characters long; the limit is {limits.max_query_chars}.")
-    if k > limits.max_k:
-        raise InvalidQueryError(f"k must be at most {limits.max_k}.")
-    if per_page > limits.max_per_page:
-        raise InvalidQueryError(f"per_page must be at most {limits.max_per_page}.")
-
-
 def _read_uploads(files: list[UploadFile], limits: Limits) -> list[tuple[str, bytes]]:
     """Each file's name as sent and its bytes, refusing too many files (422) or too large a file (413)."""
-    if len(files) > limits.max_upload_files:
-        raise InvalidQueryError(f"{len(files)} files in one request; the limit is {limits.max_upload_files}.")
+    limits.check_upload_files(len(files))
     uploads = []
     for upload in files:
-        data = upload.file.read(limits.max_upload_file_bytes + 1)
-        if len(data) > limits.max_upload_file_bytes:
-            raise UploadTooLargeError(f"{upload.filename}: over the limit of {limits.max_upload_file_bytes:,} bytes "
-                                      "per file.")
+        data = upload.file.read(limits.max_upload_file_bytes + 1)  # one byte more tells a file over the limit
+        limits.check_upload_file(str(upload.filename), len(data))
         uploads.append((upload.filename or "", data))
     return uploads
 

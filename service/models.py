@@ -7,9 +7,11 @@ from pydantic import BaseModel, Field
 from kb.access.keys import DEFAULT_LEVEL, Role
 from kb.access.levels import Level
 
-__all__ = ["DocumentRef", "DocumentMetadata", "SearchResult", "SearchResponse", "DocumentSummary", "Reference", "ChunkOut",
-           "CitingDocument", "DocumentDetail", "ErrorResponse", "Health", "DocumentPage", "DocumentText", "Stats", "JobFile",
-           "JobProgress", "Job", "JobAccepted", "DeletedDocument", "ApiKeyOut", "ApiKeyCreated", "ApiKeyRequest"]
+__all__ = [
+    "DocumentRef", "DocumentMetadata", "SearchResult", "SearchResponse", "DocumentSummary", "Reference", "ChunkOut",
+    "CitingDocument", "DocumentDetail", "ErrorResponse", "Health", "DocumentPage", "DocumentText", "Stats", "JobFile",
+    "JobProgress", "Job", "JobAccepted", "DeletedDocument", "ApiKeyOut", "ApiKeyCreated", "ApiKeyRequest",
+]
 
 
 class DocumentRef(BaseModel):

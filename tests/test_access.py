@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import httpx
@@ -283,7 +284,7 @@ def test_reindexing_follows_a_changed_kb_toml_and_the_flag(tmp_path, model_path)
 
 @pytest.mark.parametrize("caller", CALLERS)
 def test_search_sees_only_what_the_level_allows_and_hidden_documents_take_no_places(access_kb, caller):
-    response = search(access_kb, "tuyên truyền đại hội", 20, DocumentFilters(access=_level(caller)))
+    response = asdict(search(access_kb, "tuyên truyền đại hội", 20, DocumentFilters(access=_level(caller))))
     sources = {r["document"]["source"] for r in response["results"]}
     assert sources <= {SOURCES[name] for name in _visible(caller)}
     assert len(response["results"]) == 20  # the restricted plan's hundred matches never crowd the others out
@@ -294,10 +295,10 @@ def test_search_sees_only_what_the_level_allows_and_hidden_documents_take_no_pla
 
 @pytest.mark.parametrize("query", ["Kế hoạch 131-KH/TU", "mật danh Sông Hồng", "Lê Thị Ái Nam phó bí thư"])
 def test_reference_lexical_and_dense_legs_keep_hidden_documents_out(access_kb, query):
-    seen_by_all = search(access_kb, query, 10)["results"]
-    assert SOURCES["secret"] in {r["document"]["source"] for r in seen_by_all[:3]}
+    seen_by_all = search(access_kb, query, 10).results
+    assert SOURCES["secret"] in {r.document.source for r in seen_by_all[:3]}
     for level in ("public", "internal"):
-        results = search(access_kb, query, 10, DocumentFilters(access=level))["results"]
+        results = asdict(search(access_kb, query, 10, DocumentFilters(access=level)))["results"]
         _assert_no_trace(json.dumps(results, ensure_ascii=False), level)
 
 

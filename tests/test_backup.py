@@ -21,7 +21,7 @@ QUERIES = ("Chỉ thị 05 yêu cầu gì", "chi thi 05", "tuyên truyền Đạ
 def _answers(home, model_path) -> dict[str, list[tuple]]:
     kb = open_kb(home, model_path)
     try:
-        return {q: [(r["chunk_id"], r["score"], r["text"]) for r in search(kb, q, 5)["results"]] for q in QUERIES}
+        return {q: [(r.chunk_id, r.score, r.text) for r in search(kb, q, 5).results] for q in QUERIES}
     finally:
         kb.close()
 

@@ -38,7 +38,7 @@ def plan_home(corpus_kb, model_path, tmp_path_factory):
 
 
 def _answers(kb) -> dict[str, list[int]]:
-    return {q: [r["chunk_id"] for r in search(kb, q, 5)["results"]] for q in QUERIES}
+    return {q: [r.chunk_id for r in search(kb, q, 5).results] for q in QUERIES}
 
 
 @pytest.fixture(scope="module")

@@ -203,8 +203,8 @@ def test_hostile_files_are_reported_by_name_and_the_index_still_answers(kb, tmp_
     assert problems["năm mươi MB.txt"][0] == "skipped" and "limits.max_text_chars" in problems["năm mươi MB.txt"][1]
     assert problems["deep300.html"][0] == "skipped" and "limits.max_html_depth" in problems["deep300.html"][1]
     assert report.count("unchanged") == 1 and kb.store.chunks.all_ids() == before and _in_step(kb)
-    results = search(kb, "tuyên truyền chuyển đổi số")["results"]
-    assert results and results[0]["document"]["source"] == "Kế hoạch tuyên truyền.txt"
+    results = search(kb, "tuyên truyền chuyển đổi số").results
+    assert results and results[0].document.source == "Kế hoạch tuyên truyền.txt"
 
     stats = _kb(tmp_path / "home", model_path, "stats")
     for source in problems:

@@ -198,6 +198,6 @@ def test_file_names_in_any_unicode_form_are_indexed_and_found(tmp_path, model_pa
     report = index_paths(kb, [docs])
     outcome = {f.source: f.status for f in report.files}
     assert outcome[nfc] == "indexed" and outcome[nfd] == "indexed" and outcome["hỏng-\ufffd.txt"] == "skipped"
-    found = search(kb, "phòng chống thiên tai")["results"]
-    assert found[0]["document"]["source"] == nfd
+    found = search(kb, "phòng chống thiên tai").results
+    assert found[0].document.source == nfd
     assert json.loads(kb.store.db.get_meta("last_run"))["problems"][0]["source"] == "hỏng-\ufffd.txt"

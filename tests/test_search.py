@@ -11,52 +11,52 @@ from kb.storage.filters import DocumentFilters
 
 
 def _first(kb, query, **filters):
-    return search(kb, query, 5, DocumentFilters(**filters))["results"][0]
+    return search(kb, query, 5, DocumentFilters(**filters)).results[0]
 
 
 @pytest.mark.parametrize("query", ["Chỉ thị 05 yêu cầu gì?", "chi thi 05 yeu cau gi", "Chi thi 05 yeu cau gi?"])
 def test_chi_thi_05_question_with_or_without_accents(corpus_kb, query):
     first = _first(corpus_kb, query)
-    assert first["document"]["source"] == BULLETIN
-    assert first["issuer"] == "Ban Tuyên giáo Tỉnh ủy"
+    assert first.document.source == BULLETIN
+    assert first.issuer == "Ban Tuyên giáo Tỉnh ủy"
 
 
 def test_english_question_names_the_document(corpus_kb):
-    results = search(corpus_kb, "what does Directive 05 require", 3)["results"]
-    assert all(re.search(r"Chỉ thị (số )?05", r["text"]) for r in results)
+    results = search(corpus_kb, "what does Directive 05 require", 3).results
+    assert all(re.search(r"Chỉ thị (số )?05", r.text) for r in results)
 
 
 @pytest.mark.parametrize("query", ["CT 05", "05-CT/TW", "Chỉ thị số 05-CT/TW", "chỉ thị 5", "ct05"])
 def test_document_number_in_any_spelling_finds_the_citing_passages(corpus_kb, query):
-    results = search(corpus_kb, query, 3)["results"]
-    assert all(re.search(r"Chỉ thị (số )?05", r["text"]) for r in results)
+    results = search(corpus_kb, query, 3).results
+    assert all(re.search(r"Chỉ thị (số )?05", r.text) for r in results)
 
 
 def test_reference_query_finds_the_plan(corpus_kb):
     first = _first(corpus_kb, "Kế hoạch 131-KH/TU")
-    assert first["document"]["source"] == PLAN and "131-KH/TU" in first["text"]
+    assert first.document.source == PLAN and "131-KH/TU" in first.text
 
 
 def test_metadata_question_finds_the_card(corpus_kb):
-    results = search(corpus_kb, "ai ký kế hoạch tuyên truyền đại hội", 3)["results"]
-    assert any("Lê Thanh Giang" in r["text"] for r in results)
+    results = search(corpus_kb, "ai ký kế hoạch tuyên truyền đại hội", 3).results
+    assert any("Lê Thanh Giang" in r.text for r in results)
 
 
 def test_every_result_has_document_and_issuer_and_no_garbled_text(corpus_kb):
     for query in ["nội dung định hướng sinh hoạt chi bộ", "N ? I DUNG", "kết quả đại hội"]:
-        results = search(corpus_kb, query, 20)["results"]
+        results = search(corpus_kb, query, 20).results
         assert results
         for result in results:
-            assert result["document"]["id"] and result["issuer"]
-            assert " ? " not in result["text"]
-        assert len({(r["document"]["id"], r["char_start"], r["kind"]) for r in results}) == len(results)
+            assert result.document.id and result.issuer
+            assert " ? " not in result.text
+        assert len({(r.document.id, r.char_start, r.kind) for r in results}) == len(results)
 
 
 def test_filters_restrict_results(corpus_kb):
-    results = search(corpus_kb, "tuyên truyền", 10, DocumentFilters(issuer="Ban Tuyên giáo Trung ương"))["results"]
-    assert results and all(r["issuer"] == "Ban Tuyên giáo Trung ương" or "Trung ương" in (r["document"]["issuer"] or "")
+    results = search(corpus_kb, "tuyên truyền", 10, DocumentFilters(issuer="Ban Tuyên giáo Trung ương")).results
+    assert results and all(r.issuer == "Ban Tuyên giáo Trung ương" or "Trung ương" in (r.document.issuer or "")
                            for r in results)
-    assert search(corpus_kb, "tuyên truyền", 10, DocumentFilters(until="1999"))["results"] == []
+    assert search(corpus_kb, "tuyên truyền", 10, DocumentFilters(until="1999")).results == []
 
 
 @pytest.mark.parametrize("query,k", [("", 10), ("   ", 10), ("x" * 1001, 10), ("x", 0), ("x", 101)])

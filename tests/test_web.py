@@ -16,18 +16,9 @@ import httpx
 import pytest
 from conftest import BULLETIN, PLAN
 
-from service.web import (
-    FacetGroup,
-    FacetItem,
-    PageFilters,
-    excerpt,
-    facet_counts,
-    highlight,
-    merge_references,
-    passages_view,
-    sort_documents,
-    vn_date,
-)
+from kb.retrieval.results import DocumentSummary, Passage, Reference
+from service.filters import FacetGroup, FacetItem, PageFilters
+from service.views import excerpt, highlight, merge_references, passages_view, sort_documents, vn_date
 
 QUESTION = "Chỉ thị 05 yêu cầu gì"
 CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
@@ -58,28 +49,30 @@ def test_excerpt_keeps_short_passages_and_windows_long_ones_on_the_matches():
 
 
 def test_bare_citations_merge_into_the_one_that_names_the_issuer():
-    refs = [{"key": "CT:5", "full_key": "CT:5:TW", "printed": "Chỉ thị số 05-CT/TW", "mentions": 1, "document_id": None},
-            {"key": "CT:5", "full_key": "CT:5", "printed": "Chỉ thị 05", "mentions": 2, "document_id": 7},
-            {"key": "KH:1", "full_key": "KH:1:TU", "printed": "Kế hoạch 01-KH/TU", "mentions": 1, "document_id": None},
-            {"key": "KH:1", "full_key": "KH:1:TW", "printed": "Kế hoạch 01-KH/TW", "mentions": 1, "document_id": None},
-            {"key": "KH:1", "full_key": "KH:1", "printed": "Kế hoạch 01", "mentions": 1, "document_id": None}]
+    refs = [Reference("CT:5", "CT:5:TW", "Chỉ thị số 05-CT/TW", 1, None),
+            Reference("CT:5", "CT:5", "Chỉ thị 05", 2, 7),
+            Reference("KH:1", "KH:1:TU", "Kế hoạch 01-KH/TU", 1, None),
+            Reference("KH:1", "KH:1:TW", "Kế hoạch 01-KH/TW", 1, None),
+            Reference("KH:1", "KH:1", "Kế hoạch 01", 1, None)]
     merged = merge_references(refs)
-    assert merged[0] == {"key": "CT:5", "full_key": "CT:5:TW", "printed": "Chỉ thị số 05-CT/TW", "mentions": 3,
-                         "document_id": 7}
-    assert [r["full_key"] for r in merged[1:]] == ["KH:1:TU", "KH:1:TW", "KH:1"]  # two issuers: stay apart
+    assert merged[0] == Reference("CT:5", "CT:5:TW", "Chỉ thị số 05-CT/TW", 3, 7)
+    assert [r.full_key for r in merged[1:]] == ["KH:1:TU", "KH:1:TW", "KH:1"]  # two issuers: stay apart
 
 
 def test_passages_open_only_the_headings_that_change():
-    chunks = [{"id": i, "section": s, "text": "x", "issuer": None} for i, s in
-              enumerate(["", "I › 1", "I › 1", "I › 2", "II"])]
+    chunks = [Passage(id=i, ordinal=i, kind="body", section=s, text="x", issuer=None, char_start=0, char_end=1, page=None)
+              for i, s in enumerate(["", "I › 1", "I › 1", "I › 2", "II"])]
     assert [p["headings"] for p in passages_view(chunks, "", None)] == \
         [[], [(0, "I"), (1, "1")], [], [(1, "2")], [(0, "II")]]
 
 
 def test_documents_sort_by_date_with_undated_last():
-    rows = [{"id": 1, "date": None}, {"id": 2, "date": "2019-05-01"}, {"id": 3, "date": "2020-12"}]
-    assert [r["id"] for r in sort_documents(rows, "newest")] == [3, 2, 1]
-    assert [r["id"] for r in sort_documents(rows, "oldest")] == [2, 3, 1]
+    blank = dict.fromkeys(("title", "doc_type", "number", "issuer", "issuer_parent", "signer", "signer_position", "place",
+                           "subject"))
+    rows = [DocumentSummary(id=i, date=date, source=f"{i}.txt", access="public", chunks=1, **blank)
+            for i, date in ((1, None), (2, "2019-05-01"), (3, "2020-12"))]
+    assert [r.id for r in sort_documents(rows, "newest")] == [3, 2, 1]
+    assert [r.id for r in sort_documents(rows, "oldest")] == [2, 3, 1]
 
 
 def test_long_facets_fold_the_rest_but_keep_the_active_value_listed():
@@ -90,10 +83,10 @@ def test_long_facets_fold_the_rest_but_keep_the_active_value_listed():
 
 
 def test_facet_counts_are_documents_left_by_the_other_filters(corpus_kb):
-    counts = facet_counts(corpus_kb.store, PageFilters())
+    counts = corpus_kb.store.facets.counts(PageFilters().engine())
     assert dict(counts["type"]) == {"Kế hoạch": 1, "Thông tin sinh hoạt nội bộ": 1} and counts["year"] == [("2020", 1)]
     assert ("Ban Tuyên giáo", 1) in counts["issuer"]
-    planned = facet_counts(corpus_kb.store, PageFilters(type="kế hoạch"))  # folded, as the store filters
+    planned = corpus_kb.store.facets.counts(PageFilters(type="kế hoạch").engine())  # folded, as the store filters
     assert planned["year"] == [] and dict(planned["type"])["Thông tin sinh hoạt nội bộ"] == 1
     assert PageFilters.parse("Kế hoạch", "", "20x0")[1] and PageFilters.parse("", "", "2020")[0].engine().since == "2020"
 
@@ -147,15 +140,14 @@ def test_user_input_is_escaped_everywhere(server):
         assert "&lt;script&gt;" in response.text or "%3Cscript%3E" in response.text
 
 
-def _types(html: str) -> set[str]:
-    return set(re.findall(r'<span class="tag">([^<]+)</span>', "".join(_results(html))))
-
-
 def test_filters_narrow_results(server):
-    assert _types(_get(server, "/", q="tuyên truyền").text) == {"Kế hoạch", "Thông tin sinh hoạt nội bộ"}
+    def types(html: str) -> set[str]:
+        return set(re.findall(r'<span class="tag">([^<]+)</span>', "".join(_results(html))))
+
+    assert types(_get(server, "/", q="tuyên truyền").text) == {"Kế hoạch", "Thông tin sinh hoạt nội bộ"}
     narrowed = _get(server, "/", q="tuyên truyền", type="Kế hoạch").text
-    assert _types(narrowed) == {"Kế hoạch"} and "Loại văn bản: Kế hoạch" in narrowed
-    assert _types(_get(server, "/", q="tuyên truyền", year="2020").text) == {"Thông tin sinh hoạt nội bộ"}
+    assert types(narrowed) == {"Kế hoạch"} and "Loại văn bản: Kế hoạch" in narrowed
+    assert types(_get(server, "/", q="tuyên truyền", year="2020").text) == {"Thông tin sinh hoạt nội bộ"}
     empty = _get(server, "/", q="tuyên truyền", year="2019").text
     assert not _results(empty) and "Không tìm thấy đoạn văn nào" in empty and "Tìm lại không dùng bộ lọc" in empty
     listed = _get(server, "/documents", type="Kế hoạch").text

@@ -16,7 +16,7 @@ import math
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kb.config import Settings
@@ -75,7 +75,7 @@ def _kb_system(kb: KnowledgeBase | None, api: str | None, fetch: int) -> System:
     from kb.retrieval.search import search
 
     assert kb is not None
-    return System("kb", lambda q: search(kb, q, fetch)["results"])
+    return System("kb", lambda q: asdict(search(kb, q, fetch))["results"])  # as the API answers
 
 
 def _bm25_system(kb: KnowledgeBase, fetch: int) -> System | None:
@@ -86,7 +86,7 @@ def _bm25_system(kb: KnowledgeBase, fetch: int) -> System | None:
     if not passages:
         return None
     baseline = BM25Baseline(passages)
-    return System("bm25", lambda q: render(kb, baseline.search(q, fetch), fetch))
+    return System("bm25", lambda q: [asdict(hit) for hit in render(kb, baseline.search(q, fetch), fetch)])
 
 
 def _run(qset: QuestionSet, systems: list[System], variants: list[str]) -> list[dict]:

@@ -1,7 +1,7 @@
-"""Hybrid search: lexical (BM25, ``KnowledgeBase.lexicon.current()``) + dense (FAISS) + reference legs, fused, filtered.
+"""Hybrid search: lexical (BM25, kb.lexicon.current()) + dense (FAISS) + reference legs, fused, filtered.
 
-The result is a plain dict in the shape of the HTTP API's response, so the
-CLI's ``--json``, the API and the web page all show the same object.
+The result is a ``kb.retrieval.results.SearchResponse``: the CLI's ``--json``,
+the API and the web page all show that same object.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.fusion import reciprocal_rank, weighted_sum
 from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
+from kb.retrieval.results import DocumentRef, SearchHit, SearchResponse
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["search", "legs", "fuse", "render", "validate_filters", "SearchResponse"]
+__all__ = ["search", "legs", "fuse", "render", "validate_filters"]
 
-SearchResponse = dict
 OVERSAMPLE = (2, 10)  # with filters, a leg fetches this many times its candidates, then that many, and keeps those that pass
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -91,7 +91,7 @@ def _passing(kb: KnowledgeBase, best: Callable[..., list[tuple[int, float]]], n:
         found = [h for h in hits if h[0] in kept]
         if len(found) >= n or len(hits) < n * factor or not filters:  # enough, every hit the leg has, or no filter
             return found[:n]
-    assert filters is not None  # without filters the loop's one round returned
+    assert filters is not None  # without filters the loop's one pass has returned
     return best(n, kb.store.chunks.filtered_ids(filters))[:n]
 
 
@@ -110,33 +110,30 @@ def fuse(found: dict[str, list[tuple[int, float]]], weights: Weights, unaccented
     return weighted_sum(found, per_leg)
 
 
-def _result(rank: int, score: float, hit: dict) -> dict:
-    document = {f: hit[f"doc_{f}"] for f in ("id", "title", "doc_type", "number", "issuer", "date", "source", "access")}
-    return {
-        "rank": rank, "score": round(score, 4), "chunk_id": hit["id"], "text": hit["text"], "section": hit["section"],
-        "issuer": hit["issuer"] or document["issuer"], "kind": hit["kind"],
-        "char_start": hit["char_start"], "char_end": hit["char_end"], "page": hit["page"], "document": document,
-    }
+def _hit(rank: int, score: float, row: dict) -> SearchHit:
+    """A result from a row of ``Chunks.hits`` (the document's columns are prefixed ``doc_``)."""
+    document = DocumentRef.from_row({name.removeprefix("doc_"): value for name, value in row.items()
+                                     if name.startswith("doc_")})
+    return SearchHit(rank=rank, score=round(score, 4), chunk_id=row["id"], text=row["text"], section=row["section"],
+                     issuer=row["issuer"] or document.issuer, kind=row["kind"], char_start=row["char_start"],
+                     char_end=row["char_end"], page=row["page"], document=document)
 
 
 def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters | None = None) -> SearchResponse:
     """Answer a query with up to ``k`` passages, each with its document and issuing body."""
     text = text.strip()
-    limits = kb.settings.limits
     if not text:
         raise InvalidQueryError("The query is empty.")
-    if len(text) > limits.max_query_chars:
-        raise InvalidQueryError(f"The query is {len(text)} characters long; the limit is {limits.max_query_chars}.")
-    if not 1 <= k <= limits.max_k:
-        raise InvalidQueryError(f"k must be between 1 and {limits.max_k}.")
+    kb.settings.limits.check_query(text)
+    kb.settings.limits.check_k(k)
     filters = filters if filters is not None else DocumentFilters()
     validate_filters(filters)
     query = understand(text)
     fused = fuse(legs(kb, query, _narrowing(kb, filters)), kb.settings.weights, query.unaccented_vietnamese)
-    return {"query": text, "results": render(kb, fused, k, filters.access)}
+    return SearchResponse(query=text, results=render(kb, fused, k, filters.access))
 
 
-def render(kb: KnowledgeBase, ranked: list[tuple[int, float]], k: int, access: str = LEVELS[-1]) -> list[dict]:
+def render(kb: KnowledgeBase, ranked: list[tuple[int, float]], k: int, access: str = LEVELS[-1]) -> list[SearchHit]:
     """The first ``k`` of ranked chunk ids as results; the evaluation's BM25 baseline shows its hits the same way.
 
     ``access`` is checked again here, so no ranking can show what its caller may not see.
@@ -144,4 +141,4 @@ def render(kb: KnowledgeBase, ranked: list[tuple[int, float]], k: int, access: s
     top = ranked[: k * 2]
     hits = kb.store.chunks.hits([chunk_id for chunk_id, _ in top], access)
     kept = [(chunk_id, score) for chunk_id, score in top if chunk_id in hits][:k]
-    return [_result(rank, score, hits[cid]) for rank, (cid, score) in enumerate(kept, 1)]
+    return [_hit(rank, score, hits[cid]) for rank, (cid, score) in enumerate(kept, 1)]

@@ -13,6 +13,7 @@ from pathlib import Path
 from kb.storage.chunks import Chunks
 from kb.storage.database import Database
 from kb.storage.documents import Documents
+from kb.storage.facets import Facets
 from kb.storage.integrity import Integrity
 from kb.storage.jobs import Jobs
 from kb.storage.keys import Keys
@@ -29,6 +30,7 @@ class Store:
         self.documents = Documents(self.db)
         self.chunks = Chunks(self.db)
         self.stats = Stats(self.db)
+        self.facets = Facets(self.db)
         self.jobs = Jobs(self.db)
         self.keys = Keys(self.db)
         self.integrity = Integrity(self.db)

@@ -1,0 +1,183 @@
+"""What a search and a document read return: typed records, the one shape the CLI, the API and the pages show.
+
+The API's response models (``service.models``) document these same fields, and
+``kb search --json`` / ``kb show --json`` print ``dataclasses.asdict`` of them, so
+the field order here is the key order of that JSON.  Built from the rows of
+``kb.storage`` (dicts keyed by column), which is why each has a ``from_row``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+__all__ = [
+    "CitingDocument",
+    "DocumentDetail",
+    "DocumentPage",
+    "DocumentRef",
+    "DocumentSummary",
+    "DocumentText",
+    "Passage",
+    "Reference",
+    "SearchHit",
+    "SearchResponse",
+]
+
+
+def _pick(cls: type, row: dict[str, Any]) -> dict[str, Any]:
+    """The row's values for the fields of ``cls``: a row may carry more columns than a record shows."""
+    return {f.name: row[f.name] for f in fields(cls) if f.name in row}
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    """The document a passage belongs to."""
+
+    id: int
+    title: str | None
+    doc_type: str | None
+    number: str | None
+    issuer: str | None
+    date: str | None
+    source: str
+    access: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> DocumentRef:
+        return cls(**_pick(cls, row))
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One passage that answers a query; ``issuer`` is the passage's own signer, else its document's."""
+
+    rank: int
+    score: float
+    chunk_id: int
+    text: str
+    section: str
+    issuer: str | None
+    kind: str
+    char_start: int
+    char_end: int
+    page: int | None
+    document: DocumentRef
+
+
+@dataclass(frozen=True)
+class SearchResponse:
+    """A query as searched (stripped) and its passages, best first."""
+
+    query: str
+    results: list[SearchHit]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A document that one cites, each key once; ``document_id`` when the cited one is in the index and visible."""
+
+    key: str
+    full_key: str
+    printed: str
+    mentions: int
+    document_id: int | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Reference:
+        return cls(**_pick(cls, row))
+
+
+@dataclass(frozen=True)
+class CitingDocument:
+    """Another visible document that cites this one by number."""
+
+    id: int
+    title: str | None
+    doc_type: str | None
+    number: str | None
+    date: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> CitingDocument:
+        return cls(**_pick(cls, row))
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One passage of a document, in reading order."""
+
+    id: int
+    ordinal: int
+    kind: str
+    section: str
+    text: str
+    issuer: str | None
+    char_start: int
+    char_end: int
+    page: int | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Passage:
+        return cls(**_pick(cls, row))
+
+
+@dataclass(frozen=True)
+class _Metadata:
+    """A document's metadata as read from its text (the columns ``kb.storage.schema.DOCUMENT_FIELDS``)."""
+
+    id: int
+    title: str | None
+    doc_type: str | None
+    number: str | None
+    issuer: str | None
+    issuer_parent: str | None
+    signer: str | None
+    signer_position: str | None
+    place: str | None
+    date: str | None
+    subject: str | None
+    source: str
+    access: str
+
+
+@dataclass(frozen=True)
+class DocumentSummary(_Metadata):
+    """A document in a list, with its number of passages."""
+
+    chunks: int
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> DocumentSummary:
+        return cls(**_pick(cls, row))
+
+
+@dataclass(frozen=True)
+class DocumentPage:
+    """One page of a document list and how many documents match on all pages."""
+
+    total: int
+    page: int
+    per_page: int
+    items: list[DocumentSummary]
+
+
+@dataclass(frozen=True)
+class DocumentDetail(_Metadata):
+    """One document: metadata, how it was read, what it cites, what cites it, its passages."""
+
+    format: str | None
+    encoding: str | None
+    garbled_chars: int
+    indexed_at: str
+    references: list[Reference]
+    cited_by: list[CitingDocument]
+    chunks: list[Passage]
+
+
+@dataclass(frozen=True)
+class DocumentText:
+    """A document's whole text as read from its file, before chunking."""
+
+    id: int
+    text: str

@@ -1,0 +1,93 @@
+"""The filters a page offers (type, issuer, year) as typed in its URL, and the facet links that set them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from indexer.analyzer import fold
+from kb.access.levels import LEVELS
+from kb.storage.facets import FacetCounts
+from kb.storage.filters import DocumentFilters
+
+__all__ = ["FacetGroup", "FacetItem", "PageFilters", "facet_groups"]
+
+MAX_FILTER_CHARS = {"type": 100, "issuer": 200}   # the API's limits
+FACET_LABELS = {"type": "Loại văn bản", "issuer": "Cơ quan ban hành", "year": "Năm ban hành"}
+FACET_SHOWN = 8          # values of one facet listed before "Xem thêm"
+_YEAR = re.compile(r"^\d{4}$")
+
+
+@dataclass(frozen=True)
+class PageFilters:
+    """The filters a page offers, as typed in its URL, and the caller's level (not in URLs)."""
+
+    type: str = ""
+    issuer: str = ""
+    year: str = ""
+    access: str = LEVELS[-1]
+
+    @classmethod
+    def parse(cls, doc_type: str | None, issuer: str | None, year: str | None,
+              access: str = LEVELS[-1]) -> tuple[PageFilters, list[str]]:
+        """Filters and the Vietnamese messages for the ones that cannot be used (those are dropped)."""
+        values = {"type": (doc_type or "").strip(), "issuer": (issuer or "").strip(), "year": (year or "").strip()}
+        errors = []
+        for name, limit in MAX_FILTER_CHARS.items():
+            if len(values[name]) > limit:
+                errors.append(f"Bộ lọc quá dài (tối đa {limit} ký tự) nên đã được bỏ qua.")
+                values[name] = ""
+        if values["year"] and not _YEAR.match(values["year"]):
+            errors.append(f"Năm «{values['year']}» không hợp lệ: hãy nhập 4 chữ số, ví dụ 2020.")
+            values["year"] = ""
+        return cls(**values, access=access), errors
+
+    def engine(self) -> DocumentFilters:
+        """The same filters for ``kb``: a year is the range from its first to its last day."""
+        year = self.year or None
+        return DocumentFilters(self.type or None, self.issuer or None, year, year, access=self.access)
+
+    def params(self) -> dict[str, str]:
+        return {k: v for k, v in (("type", self.type), ("issuer", self.issuer), ("year", self.year)) if v}
+
+    def __bool__(self) -> bool:
+        return bool(self.params())
+
+
+@dataclass
+class FacetItem:
+    label: str
+    count: int | None  # None: a value typed into the URL that is not one of the known ones
+    url: str
+    active: bool = False
+
+
+@dataclass
+class FacetGroup:
+    name: str
+    label: str
+    items: list[FacetItem] = field(default_factory=list)
+    clear_url: str | None = None
+
+    def split(self, shown: int = FACET_SHOWN) -> tuple[list[FacetItem], list[FacetItem]]:
+        """The values listed at once and those folded under "Xem thêm": a long list of issuers
+        would push the other facets off the screen.  The active value is always listed."""
+        first = self.items[:shown] + [i for i in self.items[shown:] if i.active]
+        return first, [i for i in self.items[shown:] if not i.active]
+
+
+def facet_groups(counts: FacetCounts, filters: PageFilters, url: Callable[[PageFilters], str]) -> list[FacetGroup]:
+    """Facets as links (counts from ``Store.facets``): each value's link sets that filter, or clears it when active."""
+    groups = []
+    for name, label in FACET_LABELS.items():
+        active = getattr(filters, name)
+        values: list[tuple[str, int | None]] = list(counts.get(name, []))
+        if active and all(fold(v) != fold(active) for v, _ in values):
+            values.insert(0, (active, None))  # typed into the URL, not a known value: shown so it can be removed
+        group = FacetGroup(name, label, clear_url=url(replace(filters, **{name: ""})) if active else None)
+        for value, count in values:
+            chosen = bool(active) and fold(value) == fold(active)
+            group.items.append(FacetItem(value, count, url(replace(filters, **{name: "" if chosen else value})), chosen))
+        groups.append(group)
+    return groups

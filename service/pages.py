@@ -1,0 +1,116 @@
+"""The web pages (``/``, ``/documents``, ``/documents/{id}``, ``/upload``): search and reading for staff without a
+terminal.
+
+They call the same ``kb`` functions as the JSON API and render their records on the
+server with Jinja2, in Vietnamese.  Their errors are Vietnamese HTML pages, never JSON
+or a stack trace (``service.errors.HtmlErrorRoute``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from indexer.read import READERS
+from kb.errors import NotFoundError
+from kb.retrieval.documents import document_detail, document_list
+from kb.retrieval.search import search as run_search
+
+from .auth import Caller, current_caller
+from .errors import HtmlErrorRoute
+from .filters import PageFilters, facet_groups
+from .views import merge_references, page_url, passages_view, result_view, sort_documents, templates, validate_query
+
+__all__ = ["router"]
+
+PAGE_SIZE = 10            # passages per search page; "Xem thêm" adds as many again
+RECENT = 5                # documents on the start page
+SORTS = {"newest": "Mới nhất trước", "oldest": "Cũ nhất trước"}
+
+router = APIRouter(tags=["web"], include_in_schema=False, route_class=HtmlErrorRoute)
+TypeParam = Annotated[str, Query(alias="type", description="Document type, e.g. Kế hoạch")]
+Reader = Annotated[Caller, Depends(current_caller)]
+
+
+def _page(request: Request, name: str, context: dict, status: int = 200) -> Response:
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+@router.get("/")
+def search_page(request: Request, caller: Reader, q: str = "", doc_type: TypeParam = "", issuer: str = "",
+                year: str = "", k: str = "") -> Response:
+    """The search page: a start page without a query, else the passages that answer it."""
+    kb = request.app.state.kb
+    limits = kb.settings.limits
+    filters, errors = PageFilters.parse(doc_type, issuer, year, caller.level)
+    query = q.strip()
+    query_error = validate_query(query, limits)
+    searching = bool(query) and not query_error
+    size = min(max(int(k), PAGE_SIZE), limits.max_k) if k.isdigit() else PAGE_SIZE
+    found, recent, stats = [], [], None
+    counts = kb.store.facets.counts(filters.engine())
+    if searching:
+        found = run_search(kb, query, size, filters.engine()).results
+    else:
+        recent = document_list(kb, filters.engine(), limit=RECENT)
+        stats = kb.store.stats.summary(caller.level)
+    more = searching and len(found) == size < limits.max_k
+    context = {
+        "q": q, "query": query, "filters": filters, "errors": errors + ([query_error] if query_error else []),
+        "searching": searching, "results": [result_view(r, query) for r in found],
+        "recent": recent, "stats": stats, "max_query_chars": limits.max_query_chars,
+        "facets": facet_groups(counts, filters, lambda f: page_url("/", q=query, **f.params())),
+        "clear_url": page_url("/", q=query),
+        "more_url": page_url("/", q=query, k=size + PAGE_SIZE, **filters.params()) if more else None,
+        "list_url": page_url("/documents", **filters.params()),
+    }
+    return _page(request, "index.html", context, 422 if query_error else 200)
+
+
+@router.get("/documents")
+def document_list_page(request: Request, caller: Reader, doc_type: TypeParam = "", issuer: str = "", year: str = "",
+                       sort: str = "newest") -> Response:
+    """Every document the caller may see, filterable by type, issuer and year, sorted by date."""
+    filters, errors = PageFilters.parse(doc_type, issuer, year, caller.level)
+    order = sort if sort in SORTS else "newest"
+    kb = request.app.state.kb
+    context = {
+        "documents": sort_documents(document_list(kb, filters.engine()), order),
+        "total": kb.store.stats.counts(caller.level)["documents"], "filters": filters, "errors": errors,
+        "facets": facet_groups(kb.store.facets.counts(filters.engine()), filters,
+                               lambda f: page_url("/documents", sort=order, **f.params())),
+        "clear_url": page_url("/documents", sort=order),
+        "sorts": [(key, label, page_url("/documents", sort=key, **filters.params()), key == order)
+                  for key, label in SORTS.items()],
+    }
+    return _page(request, "documents.html", context)
+
+
+@router.get("/documents/{doc_id}")
+def document_page(request: Request, caller: Reader, doc_id: str, chunk: str = "", q: str = "") -> Response:
+    """A document: metadata, what it cites and what cites it, its passages; opened at ``chunk`` if given."""
+    if not doc_id.isdigit():  # not an id at all: the same page as an unknown id, not a 422
+        raise NotFoundError(f"No document with id {doc_id!r}")
+    kb = request.app.state.kb
+    query = q.strip()[: kb.settings.limits.max_query_chars]
+    detail = document_detail(kb, int(doc_id), caller.level)  # 404 for a document above the caller's level
+    target = int(chunk) if chunk.isdigit() else None
+    context = {
+        "doc": detail, "query": query, "target": target,
+        "references": merge_references(detail.references),
+        "passages": passages_view(detail.chunks, query, target, detail.issuer),
+        "back_url": page_url("/", q=query) if query else None,
+    }
+    return _page(request, "document.html", context)
+
+
+@router.get("/upload")
+def upload_page(request: Request) -> Response:
+    """The upload form for editors; its script sends the files and the typed key to ``POST /api/documents``.
+
+    The page itself needs no key: it holds nothing but the form, and the API
+    checks the key on every upload and every progress request.
+    """
+    context = {"limits": request.app.state.kb.settings.limits, "accept": ",".join(sorted(READERS))}
+    return _page(request, "upload.html", context)

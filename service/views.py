@@ -1,0 +1,205 @@
+"""What the pages show of kb's records: Vietnamese dates and numbers, excerpts with the query marked, passages
+under their headings, citations merged.  The templates render the same records (``kb.retrieval.results``) the
+API returns, with these additions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, replace
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from kb.config import Limits
+from kb.errors import InvalidQueryError
+from kb.retrieval.highlight import highlight_spans, mark
+from kb.retrieval.results import DocumentSummary, Passage, Reference, SearchHit
+
+__all__ = [
+    "STATIC_DIR",
+    "TEMPLATES_DIR",
+    "excerpt",
+    "highlight",
+    "merge_references",
+    "page_url",
+    "passages_view",
+    "result_view",
+    "sort_documents",
+    "templates",
+    "validate_query",
+    "vn_date",
+    "vn_date_label",
+    "vn_int",
+]
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES_DIR = HERE / "templates"
+STATIC_DIR = HERE / "static"
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+
+EXCERPT_CHARS = 420       # a result shows this much of its passage around the matching words
+ACCESS_LABELS = {"public": "Công khai", "internal": "Nội bộ", "restricted": "Hạn chế"}
+_SENTENCE_END = re.compile(r"[.;:!?…][”\"»)]?\s|\n")
+
+
+# -- formatting (also Jinja filters) ------------------------------------------------------------
+def vn_date(iso: str | None) -> str:
+    """ISO date as Vietnamese offices write it: ``2020-03-17`` → ``17/03/2020``, ``2020-12`` → ``12/2020``."""
+    if not iso:
+        return ""
+    parts = iso.split("-")
+    if all(p.isdigit() for p in parts) and len(parts) <= 3:
+        return "/".join(reversed(parts))
+    return iso
+
+
+def vn_date_label(iso: str | None) -> str:
+    """``Ngày 17/03/2020``, ``Tháng 12/2020`` or ``Năm 2020``: say which precision the date has."""
+    if not iso:
+        return ""
+    word = {3: "Ngày", 2: "Tháng", 1: "Năm"}.get(len(iso.split("-")), "Ngày")
+    return f"{word} {vn_date(iso)}"
+
+
+def vn_int(n: int) -> str:
+    """Thousands separated by dots, as in Vietnamese: ``1234`` → ``1.234``."""
+    return f"{n:,}".replace(",", ".")
+
+
+def vn_mb(size: int) -> str:
+    """Bytes as megabytes with a decimal comma, as in Vietnamese: ``1572864`` → ``1,5``."""
+    return f"{size / 1048576:.1f}".removesuffix(".0").replace(".", ",")
+
+
+def highlight(text: str, query: str | None) -> Markup:
+    """``text`` HTML-escaped, with the query's words in ``<mark>``; safe to put in a page as is."""
+    return Markup(mark(text, query, "<mark>", "</mark>", escape) if query else escape(text))
+
+
+templates.env.filters.update(vn_date=vn_date, vn_date_label=vn_date_label, vn_int=vn_int, vn_mb=vn_mb, highlight=highlight,
+                             access_label=lambda level: ACCESS_LABELS.get(level, level))
+
+
+def page_url(path: str, **params: Any) -> str:
+    """``path`` with the non-empty parameters as a query string."""
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return f"{path}?{query}" if query else path
+
+
+def validate_query(query: str, limits: Limits) -> str | None:
+    """A Vietnamese message when the query cannot be searched as typed (``Limits.check_query``), else None."""
+    try:
+        limits.check_query(query)
+    except InvalidQueryError:
+        return (f"Câu hỏi quá dài ({vn_int(len(query))} ký tự). Vui lòng rút gọn, "
+                f"tối đa {vn_int(limits.max_query_chars)} ký tự.")
+    return None
+
+
+# -- search results -----------------------------------------------------------------------------
+def _best_anchor(spans: list[tuple[int, int]], limit: int) -> int:
+    """Where the window of ``limit`` characters holding the most matches begins (0 without matches)."""
+    if not spans:
+        return 0
+    return max(spans, key=lambda s: sum(1 for t in spans if s[0] <= t[0] and t[1] <= s[0] + limit))[0]
+
+
+def excerpt(text: str, query: str, limit: int = EXCERPT_CHARS) -> tuple[str, bool]:
+    """About ``limit`` characters of a passage around the most query words, cut at sentences; and whether cut.
+
+    Passages run to 300 words: ten of them in full bury the answer, so a result shows the
+    window a reader needs and the full passage is one click away.
+    """
+    if len(text) <= limit:
+        return text, False
+    anchor = _best_anchor(highlight_spans(text, query), limit)
+    start = 0
+    if anchor > limit // 4:  # begin at the sentence holding the first match, or a little before it
+        sentence = max((m.end() for m in _SENTENCE_END.finditer(text, 0, anchor)), default=0)
+        start = sentence if anchor - sentence <= limit // 3 else text.find(" ", anchor - limit // 6) + 1
+    start = min(start, max(0, len(text) - limit))
+    end = min(len(text), start + limit)
+    if end < len(text):  # end at a sentence end in the window's last 40 %, else between words
+        ends = [m.start() + (text[m.start()] != "\n") for m in _SENTENCE_END.finditer(text, start + limit * 6 // 10, end)]
+        end = ends[-1] if ends else max(text.rfind(" ", start, end), start + limit // 2)
+    if start and not text[start - 1].isspace():
+        start = text.find(" ", start) + 1 or start
+    cut = text[start:end].strip()
+    return ("… " if start else "") + cut + (" …" if end < len(text) else ""), True
+
+
+def result_view(result: SearchHit, query: str) -> dict:
+    """What ``_result.html`` shows of one search result: an excerpt, the full passage if cut, its link."""
+    short, cut = excerpt(result.text, query)
+    chunk_id = result.chunk_id if result.kind == "body" else None  # a document card has no place in the text
+    link = page_url(f"/documents/{result.document.id}", chunk=chunk_id, q=query) + (f"#chunk-{chunk_id}" if chunk_id else "")
+    return asdict(result) | {"excerpt": highlight(short, query), "full": highlight(result.text, query) if cut else None,
+                             "url": link, "sections": [s for s in result.section.split(" › ") if s]}
+
+
+# -- documents ----------------------------------------------------------------------------------
+def sort_documents(rows: list[DocumentSummary], order: str) -> list[DocumentSummary]:
+    """By date, newest or oldest first; documents without a date always last (they are the least findable)."""
+    dated = sorted((r for r in rows if r.date), key=lambda r: (r.date, -r.id), reverse=order != "oldest")
+    return dated + [r for r in rows if not r.date]
+
+
+def merge_references(references: list[Reference]) -> list[Reference]:
+    """One line per cited document: a bare citation (``Chỉ thị 05``) joins the one that names the issuer.
+
+    The API lists ``CT:5`` and ``CT:5:TW`` separately; a reader sees one document
+    cited five times, unless two issuers share the number (then they stay apart).
+    """
+    merged: dict[str, Reference] = {}
+    by_key: dict[str, list[str]] = {}
+    for ref in references:
+        by_key.setdefault(ref.key, []).append(ref.full_key)
+    for ref in references:
+        issued = [k for k in by_key[ref.key] if k != ref.key]
+        target = issued[0] if ref.full_key == ref.key and len(issued) == 1 else ref.full_key
+        entry = merged.get(target)
+        if entry is None:
+            entry = replace(ref, full_key=target)
+        else:
+            entry = replace(entry, mentions=entry.mentions + ref.mentions, document_id=entry.document_id or ref.document_id)
+        if ref.full_key == target:  # the citation that names the issuer is the clearer label
+            entry = replace(entry, printed=ref.printed)
+        merged[target] = entry
+    return list(merged.values())
+
+
+def _top(section: str) -> list[str]:
+    return section.split(" › ")[:2]
+
+
+def passages_view(chunks: Iterable[Passage], query: str, target: int | None, doc_issuer: str | None = None
+                  ) -> list[dict]:
+    """Passages in order, each with the headings (depth, text) that open before it: only those that changed.
+
+    A passage's own issuer (a bulletin article's signature) is shown where the
+    article ends, as printed (an article: the top two heading levels), and on the
+    passage opened from a search result.
+    """
+    chunks = list(chunks)
+    out: list[dict] = []
+    previous: list[str] = []
+    for i, chunk in enumerate(chunks):
+        parts = [s for s in chunk.section.split(" › ") if s]
+        same = 0
+        while same < min(len(parts), len(previous)) and parts[same] == previous[same]:
+            same += 1
+        following = chunks[i + 1] if i + 1 < len(chunks) else None
+        article_ends = following is None or following.issuer != chunk.issuer or \
+            _top(following.section) != _top(chunk.section)
+        signed = bool(chunk.issuer) and chunk.issuer != doc_issuer and (article_ends or chunk.id == target)
+        out.append(asdict(chunk) | {"headings": [(depth, text) for depth, text in enumerate(parts) if depth >= same],
+                                    "html": highlight(chunk.text, query), "target": chunk.id == target,
+                                    "signed": signed})
+        previous = parts
+    return out
