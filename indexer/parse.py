@@ -6,7 +6,6 @@ function tested on its own.
 
 from __future__ import annotations
 
-from indexer.boilerplate import find_boilerplate
 from indexer.chunk import chunk_sections
 from indexer.garbled import find_garbled
 from indexer.legal import citation_root
@@ -38,9 +37,10 @@ def _blank(text: str, spans: list[Span]) -> str:
     return "".join(pieces) + text[last:]
 
 
-def parse_document(source: SourceText, boilerplate: frozenset[str] = frozenset()) -> ParsedDocument:
-    """Parse one document; ``boilerplate`` lines (learned over the whole folder) are left out."""
-    text = _blank(source.text, find_boilerplate(source.text, boilerplate))
+def parse_document(source: SourceText, furniture: list[Span] | None = None) -> ParsedDocument:
+    """Parse one document; the ``furniture`` spans (``indexer.boilerplate.find_furniture``:
+    whole lines outside the document, learned over the whole folder) are left out."""
+    text = _blank(source.text, furniture or [])
     meta = extract_metadata(text)
     # Paths read like citations: "Luật Cư trú 2020 › Chương II › Điều 8 › Khoản 3".
     chunks = chunk_sections(text, parse_sections(text), root=citation_root(meta))
