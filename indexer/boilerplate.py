@@ -122,20 +122,22 @@ def _is_name(bare: str) -> bool:
     return len(words) in _NAME_WORDS and all(w.isalpha() and w[0].isupper() and w[1:].islower() for w in words)
 
 
-def _in_signature(bare: str) -> bool:
+def _in_signature(line: str) -> bool:
     """A line of the signature block: a marker, a title in capitals, a name, a recipient, a wrapped line."""
+    bare = _bare(line)
     return (not bare or CLOSING.match(bare) is not None or _capitals(bare) or _is_name(bare)
-            or bare[0] in "-+•([" or bare[0].islower() or bare.endswith((",", ";")))
+            or line.lstrip(" \t*_|")[:1] in ("-", "+", "•", "(", "[") or bare[0].islower()
+            or bare.endswith((",", ";")))
 
 
-def _signature_end(bares: list[str], start: int) -> int:
-    """Index after the signature block's last line; ``len(bares)`` when there is no signature block."""
+def _signature_end(lines: list[str], bares: list[str], start: int) -> int:
+    """Index after the signature block's last line; ``len(lines)`` when there is no signature block."""
     marks = [i for i in range(start, len(bares)) if CLOSING.match(bares[i])]
     if not marks:
         return len(bares)
     end = marks[-1] + 1
     for i in range(marks[-1] + 1, min(len(bares), marks[-1] + _SIGNATURE_WINDOW)):
-        if not _in_signature(bares[i]):
+        if not _in_signature(lines[i]):
             break
         if bares[i]:
             end = i + 1
@@ -147,7 +149,7 @@ def document_span(text: str) -> Span:
     lines = _lines(text)
     bares = [_bare(line) for _, _, line in lines]
     first = _header_start(bares)
-    last = _signature_end(bares, first)
+    last = _signature_end([line for _, _, line in lines], bares, first)
     return Span(lines[first][0], lines[last - 1][1] if last > first else lines[first][1])
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from indexer.chunk import chunk_sections
+from indexer.coverage import restore_lost_lines
 from indexer.garbled import find_garbled
 from indexer.legal import citation_root
 from indexer.metadata import document_card, extract_metadata
@@ -56,6 +57,7 @@ def parse_document(source: SourceText, furniture: list[Span] | None = None) -> P
     meta = extract_metadata(text)
     # Paths read like citations: "Luật Cư trú 2020 › Chương II › Điều 8 › Khoản 3".
     chunks = chunk_sections(text, _with_frame(parse_sections(text)), root=citation_root(meta))
+    restore_lost_lines(text, chunks)
     for chunk in chunks:
         chunk.issuer = chunk.issuer or meta.issuer
         chunk.references = extract_references(chunk.text)
