@@ -40,7 +40,12 @@ class _Passages:
     def __init__(self, chunks: list[Chunk]) -> None:
         self.chunks = chunks
         self.starts = [c.char_start for c in chunks]
-        self.keys = [_key(f"{c.section}\n{c.text}") for c in chunks]
+        self._keys: dict[int, str] = {}  # normalised only when the printed text does not match
+
+    def key(self, i: int) -> str:
+        if i not in self._keys:
+            self._keys[i] = _key(f"{self.chunks[i].section}\n{self.chunks[i].text}")
+        return self._keys[i]
 
     def near(self, line: Line) -> tuple[list[int], int]:
         """Indices of the passages around ``line``, and of the passage after it."""
@@ -51,8 +56,11 @@ class _Passages:
 
     def holds(self, line: Line) -> bool:
         around, after = self.near(line)
+        near = [i for i in [*around, after] if i < len(self.chunks)]
+        if any(line.clean in self.chunks[i].text or line.clean in self.chunks[i].section for i in near):
+            return True
         key = _key(line.clean)
-        return any(key in self.keys[i] for i in [*around, after] if i < len(self.chunks))
+        return any(key in self.key(i) for i in near)
 
     def put_back(self, line: Line, following: list[Line]) -> None:
         """``line`` into the passage around it (before the first of ``following`` it shows), else the next one."""
@@ -66,7 +74,7 @@ class _Passages:
             at = chunk.text.rfind("\n", 0, at) + 1
             chunk.text = f"{chunk.text[:at]}{line.clean}\n{chunk.text[at:]}"
         chunk.char_start, chunk.char_end = min(chunk.char_start, line.span.start), max(chunk.char_end, line.span.end)
-        self.keys[i] += "\n" + _key(line.clean)
+        self._keys.pop(i, None)
 
 
 def restore_lost_lines(text: str, chunks: list[Chunk]) -> None:

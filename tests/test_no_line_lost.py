@@ -53,13 +53,16 @@ def lost_lines(source: SourceText, furniture: frozenset[str]) -> list[str]:
     chunks = sorted((c for c in parse_document(source, find_furniture(source.text, furniture)).chunks
                      if c.kind == "body"), key=lambda c: c.char_start)
     starts = [c.char_start for c in chunks]
-    keys = [_key(f"{c.section}\n{c.text}") for c in chunks]
+    shown = [f"{c.section}\n{c.text}" for c in chunks]
+    keys: dict[int, str] = {}
     lost = []
     for line in content_lines(text, find_debris(text), find_garbled(text)):
         after = bisect.bisect_right(starts, line.span.start)
         near = [i for i in range(max(0, after - 8), min(len(chunks), after + 1))
                 if i == after or _covers(chunks[i], line.span.start)]
-        if not any(_key(line.clean) in keys[i] for i in near):
+        if any(line.clean in shown[i] for i in near):
+            continue
+        if not any(_key(line.clean) in keys.setdefault(i, _key(shown[i])) for i in near):
             lost.append(line.clean)
     return lost
 
