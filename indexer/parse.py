@@ -6,18 +6,23 @@ function tested on its own.
 
 from __future__ import annotations
 
-from indexer.boilerplate import find_boilerplate
+from dataclasses import replace
+
+from indexer.coverage import restore_lost_lines
 from indexer.garbled import find_garbled
 from indexer.legal import citation_root
 from indexer.metadata import document_card, extract_metadata
-from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText, Span
+from indexer.model import Chunk, DocumentMeta, ParsedDocument, Section, SourceText, Span
 from indexer.passages import chunk_sections
 from indexer.references import extract_references
 from indexer.structure import parse_sections
 
-__all__ = ["parse_document", "CARD_SECTION"]
+__all__ = ["parse_document", "CARD_SECTION", "FRAME_SECTIONS"]
 
 CARD_SECTION = "Thông tin văn bản"
+# The header (issuing body, number, place and date, title) and the end (recipients, signer) are the
+# document's own words: indexed as passages under these names, besides the card that reads them as metadata.
+FRAME_SECTIONS = {"header": "Phần đầu văn bản", "closing": "Phần cuối văn bản"}
 
 
 def _card(meta: DocumentMeta) -> Chunk:
@@ -25,6 +30,13 @@ def _card(meta: DocumentMeta) -> Chunk:
     own = extract_references(meta.number) if meta.number else []
     return Chunk(text=document_card(meta), heading_path=[CARD_SECTION], char_start=0, char_end=0,
                  issuer=meta.issuer, kind="card", references=own[:1])
+
+
+def _with_frame(sections: list[Section]) -> list[Section]:
+    """The header and closing sections as body sections of their own, so that no line of the document is
+    left out of its passages: a search for a recipient, a signer's title or the issuing body finds them."""
+    return [replace(s, heading_path=[FRAME_SECTIONS[s.kind]], kind="body") if s.kind in FRAME_SECTIONS else s
+            for s in sections]
 
 
 def _blank(text: str, spans: list[Span]) -> str:
@@ -38,12 +50,14 @@ def _blank(text: str, spans: list[Span]) -> str:
     return "".join(pieces) + text[last:]
 
 
-def parse_document(source: SourceText, boilerplate: frozenset[str] = frozenset()) -> ParsedDocument:
-    """Parse one document; ``boilerplate`` lines (learned over the whole folder) are left out."""
-    text = _blank(source.text, find_boilerplate(source.text, boilerplate))
+def parse_document(source: SourceText, furniture: list[Span] | None = None) -> ParsedDocument:
+    """Parse one document; the ``furniture`` spans (``indexer.boilerplate.find_furniture``:
+    whole lines outside the document, learned over the whole folder) are left out."""
+    text = _blank(source.text, furniture or [])
     meta = extract_metadata(text)
     # Paths read like citations: "Luật Cư trú 2020 › Chương II › Điều 8 › Khoản 3".
-    chunks = chunk_sections(text, parse_sections(text), root=citation_root(meta))
+    chunks = chunk_sections(text, _with_frame(parse_sections(text)), root=citation_root(meta))
+    restore_lost_lines(text, chunks)
     for chunk in chunks:
         chunk.issuer = chunk.issuer or meta.issuer
         chunk.references = extract_references(chunk.text)

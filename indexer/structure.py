@@ -142,10 +142,12 @@ def _signature_issuer(line: Line, next_level: int | None, at_end: bool) -> str |
 
 
 def _is_subheading(line: Line, nxt: Line | None) -> bool:
-    """A short unnumbered title line introducing longer text."""
+    """A short unnumbered title line introducing longer text (not the first line of a wrapped
+    sentence: ``Căn cứ Nghị định số 08/2015/NĐ-CP ngày 21 tháng 01`` / ``năm 2015 của Chính phủ…``)."""
     clean = line.clean
     return (
         nxt is not None
+        and not nxt.clean[0].islower()
         and nxt.words > line.words
         and line.words <= MAX_SUBHEADING_WORDS
         and clean[0].isupper()

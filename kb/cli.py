@@ -71,7 +71,7 @@ def index(
     home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
 ) -> None:
     """Index files and folders; unchanged files are skipped, changed ones replaced."""
-    from kb.indexing import index_paths, report_dict
+    from kb.indexing import FURNITURE_REPORT, index_paths, report_dict
 
     kb = _open(home, model)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -88,6 +88,9 @@ def index(
     if dry_run:
         console.print("[bold]Dry run[/]: nothing was embedded or written.")
     console.print(_counts(s))
+    if s["furniture_lines_dropped"]:
+        where = "" if dry_run else f": see {kb.settings.home / FURNITURE_REPORT}"
+        console.print(f"{s['furniture_lines_dropped']} lines left out as site furniture{where}")
     console.print("Time: " + ", ".join(f"{k} {v:.2f}s" for k, v in s["seconds"].items()))
     if len(s["by_format"]) > 1:
         table = Table("type", "indexed", "unchanged", "skipped", "errors")

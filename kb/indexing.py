@@ -21,7 +21,7 @@ import numpy as np
 
 from indexer import front_matter
 from indexer.analyzer import matching_text, text_hash
-from indexer.boilerplate import BoilerplateLines
+from indexer.boilerplate import FurnitureLines, find_furniture
 from indexer.errors import IndexerError, LimitExceededError
 from indexer.limits import check_limit
 from indexer.model import SourceText
@@ -32,10 +32,11 @@ from kb.errors import KbError, NotFoundError, StorageError
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.lexicon_sync import SAVE_LEXICON_AFTER
 
-__all__ = ["FileOutcome", "IndexReport", "index_paths", "report_dict"]
+__all__ = ["FURNITURE_REPORT", "FileOutcome", "IndexReport", "furniture_report", "index_paths", "report_dict"]
 
 SAVE_EVERY = 25
-BOILERPLATE_MIN_FILES = 5  # fewer files than this cannot tell a repeated notice from chance
+FURNITURE_MIN_FILES = 5  # fewer files than this cannot tell a repeated notice from chance
+FURNITURE_REPORT = "furniture-report.json"  # in the kb's home: every line a run left out as site furniture
 ProgressCallback = Callable[["FileOutcome", int, int], None]
 STAGES = ("reading", "chunking", "embedding", "writing")
 
@@ -49,6 +50,7 @@ class FileOutcome:
     reason: str | None = None  # why a file was skipped or failed, or what of an indexed one could not be read
     document_id: int | None = None
     access: str | None = None  # the document's level; None when the file was not read (show it only to admins)
+    furniture: list[str] = field(default_factory=list)  # lines left out as site furniture, for a person to audit
 
     @property
     def format(self) -> str:
@@ -72,6 +74,10 @@ class IndexReport:
         return sum(f.garbled_chars for f in self.files)
 
     @property
+    def furniture_lines(self) -> int:
+        return sum(len(f.furniture) for f in self.files)
+
+    @property
     def errors(self) -> list[FileOutcome]:
         return [f for f in self.files if f.status in ("error", "skipped")]
 
@@ -87,7 +93,8 @@ class IndexReport:
         return {
             "files": len(self.files), "indexed": self.count("indexed"), "unchanged": self.count("unchanged"),
             "skipped": self.count("skipped"), "errors": self.count("error"), "chunks": self.chunks,
-            "garbled_chars_dropped": self.garbled_chars, "by_format": self.by_format(),
+            "garbled_chars_dropped": self.garbled_chars, "furniture_lines_dropped": self.furniture_lines,
+            "by_format": self.by_format(),
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             "problems": [{"source": f.source, "status": f.status, "reason": f.reason, "access": f.access}
                          for f in self.files if f.reason],  # errors, skips, and files read in part
@@ -139,7 +146,7 @@ class _Run:
     report: IndexReport
     dry_run: bool
     levels: LevelPolicy = field(default_factory=LevelPolicy)
-    boilerplate: frozenset[str] = frozenset()
+    furniture: frozenset[str] = frozenset()
 
     def timer(self, stage: str) -> _Timer:
         return _Timer(self.report, stage)
@@ -153,9 +160,9 @@ class _Run:
         return replace(document, text=text), values
 
 
-def _learn_boilerplate(run: _Run, files: list[_File]) -> frozenset[str]:
-    """First pass over the files: lines that repeat across many of them (site notices, templates)."""
-    counter = BoilerplateLines()
+def _learn_furniture(run: _Run, files: list[_File]) -> frozenset[str]:
+    """First pass over the files: lines outside the documents that repeat across many files (site notices)."""
+    counter = FurnitureLines()
     with run.timer("reading"):
         for file in files:
             if file.skip is None and unsupported_reason(file.path) is None:
@@ -164,6 +171,15 @@ def _learn_boilerplate(run: _Run, files: list[_File]) -> frozenset[str]:
                 except Exception:  # noqa: BLE001 - whatever it is, the second pass reports it by name
                     continue
     return counter.lines()
+
+
+NO_TEXT = "no readable text: the file is empty, or holds only spaces, a byte-order mark or symbols; not stored"
+NO_PASSAGE = "no passage could be made of its text (nothing but a header or unreadable lines); not stored"
+
+
+def _readable(text: str) -> bool:
+    """At least one word: a letter or digit, beside which a passage can be made."""
+    return any(c.isalnum() for c in text)
 
 
 def _index_file(run: _Run, file: _File) -> FileOutcome:
@@ -178,11 +194,17 @@ def _index_file(run: _Run, file: _File) -> FileOutcome:
         if not run.dry_run:  # the text is the same, its level may not be (a kb.toml changed)
             kb.store.documents.set_access(previous[0], access)
         return FileOutcome(source, "unchanged", document_id=previous[0], access=access)
+    if not _readable(document.text):
+        return FileOutcome(source, "skipped", reason=NO_TEXT, access=access)
     with run.timer("chunking"):
-        parsed = parse_document(document, run.boilerplate)
+        furniture = find_furniture(document.text, run.furniture)
+        parsed = parse_document(document, furniture)
         check_limit(kb.settings.limits, "max_passages", len(parsed.chunks), "passages")
     outcome = FileOutcome(source, "indexed", chunks=sum(1 for c in parsed.chunks if c.kind == "body"),
-                          garbled_chars=parsed.garbled_chars, reason="; ".join(document.warnings) or None, access=access)
+                          garbled_chars=parsed.garbled_chars, reason="; ".join(document.warnings) or None, access=access,
+                          furniture=[document.text[s.start : s.end] for s in furniture])
+    if not outcome.chunks:
+        return replace(outcome, status="skipped", reason=NO_PASSAGE, chunks=0)
     if run.dry_run:
         return outcome
     with run.timer("embedding"):
@@ -257,8 +279,8 @@ def index_paths(
     """
     run = _Run(kb, IndexReport(), dry_run, LevelPolicy(access))
     files = _files(paths, follow_symlinks)
-    if len(files) >= BOILERPLATE_MIN_FILES:
-        run.boilerplate = _learn_boilerplate(run, files)
+    if len(files) >= FURNITURE_MIN_FILES:
+        run.furniture = _learn_furniture(run, files)
     if dry_run:
         _each_file(run, files, on_file)
         return run.report
@@ -274,7 +296,21 @@ def index_paths(
                 kb.lexicon.refresh()
         with kb.storing():
             kb.store.db.set_meta("last_run", json.dumps(run.report.summary(), ensure_ascii=False))
+        _write_furniture_report(kb.settings.home / FURNITURE_REPORT, run.report)
     return run.report
+
+
+def furniture_report(report: IndexReport) -> dict:
+    """What a run left out as site furniture, file by file: the lines as they were printed."""
+    return {"lines": report.furniture_lines,
+            "files": [{"source": f.source, "lines": f.furniture} for f in report.files if f.furniture]}
+
+
+def _write_furniture_report(path: Path, report: IndexReport) -> None:
+    """Written beside the index at every run, so that a person can check nothing of a document went."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(furniture_report(report), ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
 
 
 def report_dict(report: IndexReport) -> dict:

@@ -211,6 +211,21 @@ def test_a_document_left_without_its_passages_is_deleted_for_the_next_run(settin
 
 
 @pytest.mark.slow
+def test_a_document_with_only_its_card_is_reported_by_name_and_deleted(settings, opened):
+    """What an empty or BOM-only file became before kb index refused them: a card and no passage."""
+    _sql(settings, "PRAGMA foreign_keys = ON",
+         "DELETE FROM chunks WHERE kind = 'body' AND document_id = (SELECT min(id) FROM documents)")
+    kb = opened()
+    doc_id, source = kb.store.integrity.documents_without_passages()[0]
+    report = check_kb(kb)
+    documents = next(f for f in report.problems if f.name == "documents")
+    assert "without a passage" in documents.detail and f"{doc_id} {source}" in documents.detail
+    assert check_kb(kb, repair=True).ok
+    assert doc_id not in [d["id"] for d in kb.store.documents.listing()]
+    assert kb.store.integrity.documents_without_passages() == []
+
+
+@pytest.mark.slow
 def test_repair_embeds_only_the_missing_vectors(settings, opened):
     vectors = _vectors(settings)
     ids = sorted(vectors.ids())

@@ -1,5 +1,6 @@
 """Indexing keeps SQLite and FAISS in step: re-index, skip, replace, remove, broken files, repair."""
 
+import codecs
 import json
 import shutil
 
@@ -8,7 +9,7 @@ import pytest
 from conftest import open_kb
 
 from kb.errors import IndexBusyError, ModelMismatchError, NotFoundError
-from kb.indexing import _vectors, index_paths
+from kb.indexing import FURNITURE_REPORT, _vectors, furniture_report, index_paths
 
 PLAN = "ke-hoach.md"
 PLAN_TEXT = """**KẾ HOẠCH**
@@ -145,22 +146,50 @@ def test_dry_run_parses_but_writes_nothing(kb, folder):
 
 
 NOTICE = "Bản quyền thuộc về trang thông tin điện tử của cơ quan, mọi sao chép phải ghi rõ nguồn."
+SITE = [NOTICE, "Đăng nhập để xem toàn văn bản"]  # after the signature, in every file: the site's furniture
+BASIS = "Căn cứ Nghị định số 08/2015/NĐ-CP ngày 21 tháng 01"
 
 
-def test_lines_repeated_across_the_folder_are_left_out(kb, tmp_path):
+def _saved_page(topic: str) -> str:
+    """A notice as a site saves it: the same legal basis and recipients as its siblings, the site's notice after it."""
+    return "\n".join([
+        "BỘ TÀI CHÍNH", "**CỤC HẢI QUAN**", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+        "Số: 12/TB-CHQ", "Hà Nội, ngày 27 tháng 11 năm 2025", "THÔNG BÁO", f"Về {topic}", BASIS,
+        "năm 2015 của Chính phủ quy định chi tiết và biện pháp thi hành Luật Hải quan;",
+        f"Cục Hải quan thông báo kết quả về {topic} cho toàn thể cán bộ, công chức và người lao động.",
+        NOTICE,  # inside the document: the office quotes it, so it is content
+        "Nơi nhận:", "- Các Chi cục hải quan khu vực (để thực hiện);", "- Lưu: VT.",
+        "KT. CỤC TRƯỞNG", "PHÓ CỤC TRƯỞNG", "Đào Thu Hương", *SITE]) + "\n"
+
+
+def test_only_lines_repeated_outside_the_documents_are_left_out_and_listed(kb, tmp_path):
     docs = tmp_path / "site"
     docs.mkdir()
     topics = ["chuyển đổi số", "cải cách hành chính", "phòng chống dịch", "xây dựng Đảng", "an toàn giao thông",
               "bảo vệ môi trường"]
     for i, topic in enumerate(topics):
-        body = f"Tuyên truyền về {topic} trong toàn thể cán bộ, đảng viên và người lao động của cơ quan."
-        (docs / f"{i}.txt").write_text(f"KẾ HOẠCH\nvề {topic}\n\n" + "\n".join(
-            ["Dòng mở đầu số " + str(n) for n in range(15)] + [body, NOTICE]) + "\n")
+        (docs / f"{i}.txt").write_text(_saved_page(topic))
     report = index_paths(kb, [docs])
-    assert report.count("indexed") == 6
-    texts = [c["text"] for d in kb.store.documents.listing() for c in kb.store.chunks.of_document(d["id"])]
-    assert not any("Bản quyền" in t for t in texts)
-    assert any("cải cách hành chính" in t for t in texts)
+    assert report.count("indexed") == 6 and report.furniture_lines == 12
+    for document in kb.store.documents.listing():
+        texts = "\n".join(c["text"] for c in kb.store.chunks.of_document(document["id"]))
+        assert texts.count("Bản quyền") == 1 and BASIS in texts, texts
+    written = json.loads((kb.settings.home / FURNITURE_REPORT).read_text())
+    assert written == furniture_report(report) and written["lines"] == 12
+    assert {f["source"]: f["lines"] for f in written["files"]} == {f"{i}.txt": SITE for i in range(6)}
+
+
+def test_files_without_readable_text_are_reported_by_name_and_not_stored(kb, folder):
+    (folder / "bom.txt").write_bytes(codecs.BOM_UTF8)
+    (folder / "one.txt").write_bytes(b"x")
+    (folder / "rule.md").write_text("* * *\n\n---\n")
+    report = index_paths(kb, [folder])
+    problems = {f.source: f.reason for f in report.errors}
+    assert set(problems) == {"bom.txt", "one.txt", "rule.md"}
+    assert all("not stored" in reason or "empty" in reason for reason in problems.values()), problems
+    assert "passage" in problems["one.txt"] and "readable text" in problems["rule.md"]
+    assert [d["source"] for d in kb.store.documents.listing()] == [PLAN]
+    assert kb.store.integrity.documents_without_passages() == []
 
 
 def test_identical_passages_reuse_their_vector(kb, folder, monkeypatch):

@@ -12,7 +12,8 @@ sqlite      ``PRAGMA quick_check`` and ``integrity_check``       ``REINDEX`` (da
                                                                  else none: restore a backup (``kb restore``)
 schema      the schema version this kb reads                     none (opening refuses another version)
 orphans     rows whose parent row is gone (any foreign key)      deleted
-documents   documents without their text or any passage          deleted, so ``kb index`` reads them again
+documents   documents without their text or any passage, or      deleted, so ``kb index`` reads them again
+            with their card and no passage of text               (and skips those with no readable text)
 lexicon     snapshot readable, of this database, in step after   rebuilt from the chunks
             catching up (same chunk count)
 model       config.json readable, fingerprint of the model       every passage embedded again (same model
@@ -169,14 +170,23 @@ def _orphans(kb: KnowledgeBase) -> Finding:
     return Finding("orphans", False, f"rows whose parent row is gone: {counts}", DELETE_ORPHANS)
 
 
+def _listed(items: list, shown: int = 10) -> str:
+    return ", ".join(map(str, items[:shown])) + (" …" if len(items) > shown else "")
+
+
 def _incomplete(kb: KnowledgeBase) -> Finding:
     incomplete = kb.store.integrity.incomplete_documents()
-    if not incomplete:
+    empty = kb.store.integrity.documents_without_passages()
+    if not incomplete and not empty:
         return Finding("documents", True, "every document has its text and passages")
-    ids = ", ".join(map(str, incomplete[:10])) + (" …" if len(incomplete) > 10 else "")
-    return Finding("documents", False, f"{len(incomplete)} documents without their text or passages "
-                   f"(an interrupted write): {ids}; repairing deletes them so that kb index reads their files again",
-                   DELETE_INCOMPLETE)
+    found = []
+    if incomplete:
+        found.append(f"{len(incomplete)} documents without their text or passages (an interrupted write): "
+                     f"{_listed(incomplete)}; repairing deletes them so that kb index reads their files again")
+    if empty:
+        found.append(f"{len(empty)} documents without a passage, only their card (files with no readable text): "
+                     f"{_listed([f'{doc_id} {source}' for doc_id, source in empty])}; repairing deletes them")
+    return Finding("documents", False, "; ".join(found), DELETE_INCOMPLETE)
 
 
 def _lexicon(kb: KnowledgeBase) -> Finding:
@@ -291,7 +301,8 @@ def _repair(kb: KnowledgeBase, findings: list[Finding]) -> None:
         kb.store.integrity.delete_orphans()
     if DELETE_INCOMPLETE in fixes:  # rows only: the vector file may be what is broken; it is mended below
         with kb.store.db.transaction():
-            for doc_id in kb.store.integrity.incomplete_documents():
+            empty = [doc_id for doc_id, _ in kb.store.integrity.documents_without_passages()]
+            for doc_id in kb.store.integrity.incomplete_documents() + empty:
                 kb.store.documents.delete(doc_id)
     if REBUILD_LEXICON in fixes:
         kb.lexicon.rebuild()

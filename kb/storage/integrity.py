@@ -43,6 +43,17 @@ class Integrity:
                 self.db.execute(f'DELETE FROM "{table}" WHERE rowid IN ({marks(rowids)})', rowids)
         return sum(len(rowids) for rowids in orphans.values())
 
+    def documents_without_passages(self) -> list[tuple[int, str]]:
+        """``(id, source)`` of documents that hold their card and no passage of text.
+
+        Search can never return such a document for what it says: it is a
+        file with no readable text (empty, a byte-order mark, one character)
+        that an earlier version of ``kb index`` stored.
+        """
+        return [(r[0], r[1]) for r in self.db.execute(
+            "SELECT id, source FROM documents d WHERE EXISTS (SELECT 1 FROM chunks c WHERE c.document_id = d.id) "
+            "AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.document_id = d.id AND c.kind = 'body') ORDER BY id")]
+
     def incomplete_documents(self) -> list[int]:
         """Documents without their text or without any passage (every document has one, if only its card).
 
