@@ -60,7 +60,7 @@ _NOT_A_DOCUMENT_NUMBER = (
 )
 # The date printed right after a citation, which belongs to the cited document:
 # ", ngày 17/03/2020", " ngày 27 tháng 7 năm 2013" (folded).
-_CITED_DATE = r"[\s,]*ngay\s?\d{1,2}\s?(?:[/.-]\s?\d{1,2}\s?[/.-]|thang\s?\d{1,2}\s?nam)\s?\d{4}"
+_CITED_DATE = r"[\s,]*ngay\s?\d{1,2}\s?(?:[/.-]\s?\d{1,2}\s?[/.-]|thang\s?\d{1,2}\s?nam)\s?(?P<date_year>\d{4})"
 
 
 @dataclass(frozen=True)
@@ -240,7 +240,9 @@ def extract_references(text: str) -> list[Reference]:
     """Every document cited in ``text``, in order, with spans into ``text``.
 
     The same document cited at two places gives two references: a caller that
-    wants one per document dedupes by ``key`` or ``full_key``.
+    wants one per document dedupes by ``key`` or ``full_key``.  A date printed
+    right after a citation is the cited document's: its year is kept
+    (``date_year``), since a Party number has no year of its own.
     """
     folded = _fold_with_origin(text)
     taken: list[tuple[int, int]] = []
@@ -250,6 +252,7 @@ def extract_references(text: str) -> list[Reference]:
             continue
         taken.append((start, end))
         first, last = _original_span(text, folded, start, end)
+        date = _patterns()["cited_date"].match(folded.text, end)
         references.append(
             Reference(
                 doc_type=str(parts.type_code),
@@ -259,6 +262,7 @@ def extract_references(text: str) -> list[Reference]:
                 year=parts.year,
                 char_start=first,
                 char_end=last,
+                date_year=date.group("date_year") if date else None,
             )
         )
     return sorted(references, key=lambda r: r.char_start)

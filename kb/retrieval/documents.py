@@ -13,11 +13,7 @@ def document_detail(kb: KnowledgeBase, doc_id: int, access: str = LEVELS[-1]) ->
     and the documents it cites or that cite it are listed only if the caller may see them too."""
     store = kb.store
     detail = store.documents.get(doc_id, access)
-    references = store.documents.references_of(doc_id)
-    known = store.documents.by_key([r["key"] for r in references], access)
-    for ref in references:
-        ref["document_id"] = known.get(ref["full_key"]) or known.get(ref["key"])
-    detail["references"] = references
+    detail["references"] = store.documents.references_of(doc_id, access)
     detail["cited_by"] = store.documents.citing(doc_id, access)
     detail["chunks"] = [c for c in store.chunks.of_document(doc_id, access) if c["kind"] == "body"]
     return detail
