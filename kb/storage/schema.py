@@ -144,7 +144,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
 
 
 def _add_citation_years(conn: sqlite3.Connection) -> None:
-    conn.execute("ALTER TABLE chunk_refs ADD COLUMN year TEXT")
+    if "year" not in {row[1] for row in conn.execute("PRAGMA table_info(chunk_refs)")}:
+        conn.execute("ALTER TABLE chunk_refs ADD COLUMN year TEXT")
     year_of: dict[str, str | None] = {}
     for text in {row[0] for row in conn.execute("SELECT printed FROM chunk_refs")}:
         refs = extract_references(text)
