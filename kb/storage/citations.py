@@ -32,6 +32,11 @@ class Cited:
     issuer: str | None = None
     year: str | None = None
 
+    @property
+    def key(self) -> str:
+        """As stored (``indexer.model.Reference.key``): what every spelling of the citation shares."""
+        return f"{self.doc_type}:{self.number}"
+
     @classmethod
     def from_keys(cls, key: str, full_key: str, year: str | None) -> Cited:
         """From the stored keys (``L:56``, ``L:56:QH15``): the issuer is what the full key adds."""

@@ -154,9 +154,8 @@ class Documents:
         cited = self.db.execute(
             "SELECT DISTINCT c.document_id, r.key, r.full_key, r.year FROM chunk_refs r "
             "JOIN chunks c ON c.id = r.chunk_id JOIN documents d ON d.id = c.document_id "
-            f"WHERE r.is_self = 0 AND r.key = ? AND d.id != ? AND {where}",
-            [f"{own.own.doc_type}:{own.own.number}", doc_id, *params]).fetchall()
-        candidates = self._numbers("r.key", [f"{own.own.doc_type}:{own.own.number}"], access)
+            f"WHERE r.is_self = 0 AND r.key = ? AND d.id != ? AND {where}", [own.own.key, doc_id, *params]).fetchall()
+        candidates = self._numbers("r.key", [own.own.key], access)
         owners = {c.doc_id: c for c in self._numbers("c.document_id", sorted({row[0] for row in cited}))}
         citers = sorted({citer for citer, key, full_key, year in cited
                          if doc_id in _named(resolve(Cited.from_keys(key, full_key, year), candidates, citer,
