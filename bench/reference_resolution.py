@@ -69,7 +69,7 @@ def index(store: Store, data: Path) -> None:
 def _self_mentions(store: Store, doc_id: int, listed: int) -> int:
     """Distinct citations of the document that ``references_of`` left out: its own number."""
     total = store.db.execute("SELECT count(*) FROM (SELECT 1 FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id "
-                             "WHERE c.document_id = ? AND r.is_self = 0 GROUP BY r.full_key, r.year)",
+                             "WHERE c.document_id = ? AND r.is_self = 0 GROUP BY r.full_key, r.year, r.date)",
                              [doc_id]).fetchone()[0]
     return int(total) - listed
 

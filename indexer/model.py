@@ -91,7 +91,7 @@ class Reference:
     year: str | None = None  # "2020" in 30/2020/NĐ-CP; not part of the key
     char_start: int = -1
     char_end: int = -1
-    date_year: str | None = None  # "2016" in "Chỉ thị số 05-CT/TW ngày 15/5/2016": the date printed right after
+    date: str | None = None  # "2016-05-15" in "Chỉ thị số 05-CT/TW ngày 15/5/2016": the date printed right after
 
     @property
     def key(self) -> str:
@@ -100,7 +100,7 @@ class Reference:
     @property
     def issued_year(self) -> str | None:
         """The year the citation says the document was issued: its number's, else its printed date's."""
-        return self.year or self.date_year
+        return self.year or (self.date[:4] if self.date else None)
 
     @property
     def term(self) -> str | None:

@@ -23,6 +23,8 @@ FILES = {
     "232/CĐ-TTg": "admin-docs/docs/b2fa001677379e64.md",  # cites Công điện số 227/CĐ-TTg
     "227/CĐ-TTg": "admin-docs/docs/e01d3782fbed0967.md",
     "2666/QĐ-UBND": "admin-docs/docs/036bd85f1f56f768.md",  # prints "Quyết định số 2666/QĐ-UBND" in its text
+    "2916/QĐ-UBND": "admin-docs/docs/adc1d34379e9829f.md",  # Hà Tĩnh: cites its own 70/2025/QĐ-UBND of 29/10/2025
+    "70/2025/QĐ-UBND": "admin-docs/docs/15decdf210c22d70.md",  # Hà Nội's, of 17/11/2025
 }
 
 pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="needs ../shared/data")
@@ -54,6 +56,13 @@ def test_a_law_of_another_year_and_term_is_not_linked(store, ids) -> None:
     assert (cited["key"], cited["full_key"], cited["year"]) == ("L:56", "L:56:QH15", "2024")
     assert (cited["status"], cited["document_id"], cited["candidates"]) == ("unresolved", None, [])
     assert store.documents.citing(ids["56/2014/QH13"]) == []
+
+
+def test_another_provinces_document_of_the_same_number_is_not_linked(store, ids) -> None:
+    references = {r["full_key"]: r for r in store.documents.references_of(ids["2916/QĐ-UBND"])}
+    cited = references["QĐ:70:UBND"]
+    assert (cited["date"], cited["status"], cited["document_id"]) == ("2025-10-29", "unresolved", None)
+    assert store.documents.citing(ids["70/2025/QĐ-UBND"]) == []
 
 
 def test_citations_that_agree_are_linked(store, ids) -> None:

@@ -38,28 +38,29 @@ def test_key_fields_of_a_citation(text: str, fields: tuple) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "year"),
+    ("text", "date"),
     [
-        ("Chỉ thị số 05-CT/TW, ngày 15/5/2016 của Bộ Chính trị", "2016"),
-        ("Kế hoạch số 131-KH/TU ngày 17/03/2020", "2020"),
-        ("Quyết định số 1237/QĐ-TTg ngày 27 tháng 7 năm 2013", "2013"),
-        ("Chỉ thị 05 ngày 15/5/2016 của Bộ Chính trị", "2016"),
+        ("Chỉ thị số 05-CT/TW, ngày 15/5/2016 của Bộ Chính trị", "2016-05-15"),
+        ("Kế hoạch số 131-KH/TU ngày 17/03/2020", "2020-03-17"),
+        ("Quyết định số 1237/QĐ-TTg ngày 27 tháng 7 năm 2013", "2013-07-27"),
+        ("Chỉ thị 05 ngày 15/5/2016 của Bộ Chính trị", "2016-05-15"),
+        ("Chỉ thị số 05-CT/TW ngày 45/5/2016", None),
         ("Chỉ thị số 05-CT/TW. Ngày 15/5/2016 là ngày khác", None),
     ],
 )
-def test_a_date_printed_right_after_a_citation_gives_its_year(text: str, year: str | None) -> None:
+def test_a_date_printed_right_after_a_citation_is_the_cited_documents(text: str, date: str | None) -> None:
     ref = extract_references(text)[0]
-    assert (ref.year, ref.date_year, ref.issued_year) == (None, year, year)
+    assert (ref.year, ref.date, ref.issued_year) == (None, date, date and date[:4])
 
 
 def test_the_year_in_the_number_wins_over_the_date_after_it() -> None:
     (ref,) = extract_references("Luật số 56/2024/QH15 ngày 29 tháng 11 năm 2024")
-    assert (ref.year, ref.date_year, ref.issued_year) == ("2024", "2024", "2024")
+    assert (ref.year, ref.date, ref.issued_year) == ("2024", "2024-11-29", "2024")
 
 
 def test_cited_fields_from_stored_keys() -> None:
     assert Cited.from_keys("L:56", "L:56:QH15", "2024") == Cited("L", "56", "QH15", "2024")
-    assert Cited.from_keys("CT:5", "CT:5", None) == Cited("CT", "5")
+    assert Cited.from_keys("CT:5", "CT:5", "2016", "2016-05-15") == Cited("CT", "5", None, "2016", "2016-05-15")
     assert Cited.from_keys("QĐi:47", "QĐi:47:TW", None) == Cited("QĐi", "47", "TW")
 
 
@@ -83,6 +84,14 @@ def test_fields_printed_by_both_must_agree() -> None:
 def test_a_party_number_is_checked_against_the_documents_date() -> None:
     assert agrees(Cited("CT", "5", "TW", "2016"), CT_TW)
     assert not agrees(Cited("CT", "5", "TW", "2019"), CT_TW)
+
+
+def test_a_printed_day_must_be_the_documents_day() -> None:
+    """Every province has a 70/2025/QĐ-UBND: the day printed after the citation tells which."""
+    cited = Cited("NQ", "72", "HĐND", "2025", "2025-10-29")
+    assert not agrees(cited, RESOLUTION_72)
+    assert agrees(Cited("NQ", "72", "HĐND", "2025", "2025-11-20"), RESOLUTION_72)
+    assert agrees(cited, Candidate(30, RESOLUTION_72.own, "2025-11"))  # a date of the month alone cannot tell
 
 
 def test_a_law_of_another_year_and_term_is_not_linked() -> None:

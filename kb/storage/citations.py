@@ -2,9 +2,11 @@
 
 A citation names a document only if every field both of them print agrees:
 type and number always, the issuer (a law's issuer code carries its
-legislature term, ``QH15``) and the year where both have one.  ``Luật số
-56/2024/QH15`` is then never ``56/2014/QH13``, and ``Chỉ thị 05`` names a
-document only while the index holds exactly one Chỉ thị 05.
+legislature term, ``QH15``), the year and the day (a date printed after the
+citation) where both have one.  ``Luật số 56/2024/QH15`` is then never
+``56/2014/QH13``; ``Quyết định số 70/2025/QĐ-UBND ngày 29/10/2025`` is not
+another province's 70/2025/QĐ-UBND of 17 November; and ``Chỉ thị 05`` names
+a document only while the index holds exactly one Chỉ thị 05.
 
 The same document is often indexed twice (a law as .txt and as .docx): files
 whose numbers and dates are the same are copies, one *identity*, and a
@@ -31,6 +33,7 @@ class Cited:
     number: str  # without leading zeros, as in the keys
     issuer: str | None = None
     year: str | None = None
+    date: str | None = None  # the day printed after a citation, ISO 8601
 
     @property
     def key(self) -> str:
@@ -38,10 +41,10 @@ class Cited:
         return f"{self.doc_type}:{self.number}"
 
     @classmethod
-    def from_keys(cls, key: str, full_key: str, year: str | None) -> Cited:
+    def from_keys(cls, key: str, full_key: str, year: str | None, date: str | None = None) -> Cited:
         """From the stored keys (``L:56``, ``L:56:QH15``): the issuer is what the full key adds."""
         doc_type, number = key.rsplit(":", 1)
-        return cls(doc_type, number, full_key[len(key) + 1:] or None, year)
+        return cls(doc_type, number, full_key[len(key) + 1:] or None, year, date)
 
 
 @dataclass(frozen=True)
@@ -75,11 +78,17 @@ def _same(printed: str | None, known: str | None) -> bool:
     return printed is None or known is None or printed == known
 
 
+def _same_day(printed: str | None, known: str | None) -> bool:
+    """Days are compared only when both are whole dates (a document may be dated by its month alone)."""
+    return not (printed and known and len(printed) == len(known) == 10) or printed == known
+
+
 def agrees(cited: Cited, candidate: Candidate) -> bool:
     """Whether the citation can name this document: no field printed by both differs."""
     own = candidate.own
     return (cited.doc_type == own.doc_type and cited.number == own.number
-            and _same(cited.issuer, own.issuer) and _same(cited.year, candidate.year))
+            and _same(cited.issuer, own.issuer) and _same(cited.year, candidate.year)
+            and _same_day(cited.date, candidate.date))
 
 
 def _names_in_full(cited: Cited, own: Candidate) -> bool:

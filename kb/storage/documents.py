@@ -131,14 +131,15 @@ class Documents:
         are left out.  Only documents visible at ``access`` are candidates.
         """
         cited = self.db.rows(
-            "SELECT r.key, r.full_key, r.year, min(r.printed) AS printed, count(*) AS mentions "
+            "SELECT r.key, r.full_key, r.year, r.date, min(r.printed) AS printed, count(*) AS mentions "
             "FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id WHERE c.document_id = ? AND r.is_self = 0 "
-            "GROUP BY r.full_key, r.year ORDER BY min(c.ordinal), r.full_key", [doc_id])
+            "GROUP BY r.full_key, r.year, r.date ORDER BY min(c.ordinal), r.full_key", [doc_id])
         candidates = self._numbers("r.key", sorted({row["key"] for row in cited}), access)
         citing = self._own(doc_id)
         references = []
         for row in cited:
-            found = resolve(Cited.from_keys(row["key"], row["full_key"], row["year"]), candidates, doc_id, citing)
+            cited_as = Cited.from_keys(row["key"], row["full_key"], row["year"], row["date"])
+            found = resolve(cited_as, candidates, doc_id, citing)
             if found.status != SELF:
                 row.update(status=found.status, candidates=list(found.documents),
                            document_id=found.documents[0] if found.status == RESOLVED else None)
@@ -152,14 +153,13 @@ class Documents:
             return []
         where, params = DocumentFilters(access=access).where("d")
         cited = self.db.execute(
-            "SELECT DISTINCT c.document_id, r.key, r.full_key, r.year FROM chunk_refs r "
+            "SELECT DISTINCT c.document_id, r.key, r.full_key, r.year, r.date FROM chunk_refs r "
             "JOIN chunks c ON c.id = r.chunk_id JOIN documents d ON d.id = c.document_id "
             f"WHERE r.is_self = 0 AND r.key = ? AND d.id != ? AND {where}", [own.own.key, doc_id, *params]).fetchall()
         candidates = self._numbers("r.key", [own.own.key], access)
         owners = {c.doc_id: c for c in self._numbers("c.document_id", sorted({row[0] for row in cited}))}
-        citers = sorted({citer for citer, key, full_key, year in cited
-                         if doc_id in _named(resolve(Cited.from_keys(key, full_key, year), candidates, citer,
-                                                     owners.get(citer)))})
+        citers = sorted({citer for citer, *keys in cited
+                         if doc_id in _named(resolve(Cited.from_keys(*keys), candidates, citer, owners.get(citer)))})
         return self.db.rows(f"SELECT id, title, doc_type, number, date FROM documents WHERE id IN ({marks(citers)}) "
                             "ORDER BY date, id", citers)
 

@@ -69,7 +69,8 @@ CREATE TABLE IF NOT EXISTS chunk_refs (
     full_key TEXT NOT NULL,
     printed TEXT NOT NULL,
     is_self INTEGER NOT NULL DEFAULT 0,
-    year TEXT
+    year TEXT,
+    date TEXT
 );
 CREATE INDEX IF NOT EXISTS chunk_refs_key ON chunk_refs(key);
 CREATE INDEX IF NOT EXISTS chunk_refs_full_key ON chunk_refs(full_key);
@@ -119,8 +120,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
 
     2 → 3: each document gets an access level, public for all (what version 2 served).
     3 → 4: the FTS5 table and its triggers go (``kb.lexicon`` ranks instead).
-    4 → 5: each citation gets the year it names (``kb.storage.citations`` links by it), read again
-    from the citation as printed; a year printed only in the date after it was not kept and stays unknown.
+    4 → 5: each citation gets the year and the date it names (``kb.storage.citations`` links by them);
+    the year is read again from the citation as printed; a date printed after it was not kept: unknown.
     New tables need nothing here: ``prepare`` runs the schema script right after.
     The version is read again under the write lock, so two processes opening
     the same old file migrate it once.
@@ -144,8 +145,10 @@ def _migrate(conn: sqlite3.Connection) -> None:
 
 
 def _add_citation_years(conn: sqlite3.Connection) -> None:
-    if "year" not in {row[1] for row in conn.execute("PRAGMA table_info(chunk_refs)")}:
-        conn.execute("ALTER TABLE chunk_refs ADD COLUMN year TEXT")
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(chunk_refs)")}
+    for column in ("year", "date"):
+        if column not in columns:
+            conn.execute(f"ALTER TABLE chunk_refs ADD COLUMN {column} TEXT")
     year_of: dict[str, str | None] = {}
     for text in {row[0] for row in conn.execute("SELECT printed FROM chunk_refs")}:
         refs = extract_references(text)
