@@ -118,7 +118,7 @@ def write_sample(store: Store, resolved: list[dict[str, Any]], out: Path, size: 
         cited = store.documents.get(ref["document_id"])
         citing = ref["citing"]
         lines += [
-            f"## {n}. {ref['printed']}",
+            f"## {n}. {' '.join(ref['printed'].split())}",
             f"- citing: {citing['source']} — {citing['number'] or '(no number)'} — {citing['title'] or ''}",
             f"- context: …{_context(store, citing['id'], ref['printed'])}…",
             f"- resolved to: {cited['number']} — {cited['doc_type'] or ''} {cited['title'] or ''} — {cited['date']} "
