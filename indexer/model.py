@@ -80,6 +80,9 @@ class Reference:
     ``key`` is ``TYPE:NUMBER`` (``CT:05``), and ``full_key`` adds the issuer
     code when the citation gives one (``CT:05:TW``).  A query naming ``Chỉ thị
     05`` matches on ``key``; ``05-CT/TW`` matches on ``full_key`` as well.
+    Linking a citation to the document it names needs more than the keys:
+    ``Luật số 56/2024/QH15`` and ``Luật số 56/2014/QH13`` share ``L:56``, so
+    the year and a law's legislature term must agree too.
     """
 
     doc_type: str  # code, e.g. "CT", "NQ", "KH", "HD", "CĐ"
@@ -89,10 +92,22 @@ class Reference:
     year: str | None = None  # "2020" in 30/2020/NĐ-CP; not part of the key
     char_start: int = -1
     char_end: int = -1
+    date: str | None = None  # "2016-05-15" in "Chỉ thị số 05-CT/TW ngày 15/5/2016": the date printed right after
 
     @property
     def key(self) -> str:
         return f"{self.doc_type}:{self.number}"
+
+    @property
+    def issued_year(self) -> str | None:
+        """The year the citation says the document was issued: its number's, else its printed date's."""
+        return self.year or (self.date[:4] if self.date else None)
+
+    @property
+    def term(self) -> str | None:
+        """A law's legislature and term (``QH15`` in ``56/2024/QH15``): its issuer code, which carries it."""
+        code = self.issuer_code
+        return code if code and code[-1].isdigit() else None
 
     @property
     def full_key(self) -> str:

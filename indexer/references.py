@@ -60,7 +60,8 @@ _NOT_A_DOCUMENT_NUMBER = (
 )
 # The date printed right after a citation, which belongs to the cited document:
 # ", ngày 17/03/2020", " ngày 27 tháng 7 năm 2013" (folded).
-_CITED_DATE = r"[\s,]*ngay\s?\d{1,2}\s?(?:[/.-]\s?\d{1,2}\s?[/.-]|thang\s?\d{1,2}\s?nam)\s?\d{4}"
+_CITED_DATE = (r"[\s,]*ngay\s?(?P<day>\d{1,2})\s?(?:[/.-]\s?(?P<month>\d{1,2})\s?[/.-]|thang\s?(?P<month_word>\d{1,2})\s?nam)"
+               r"\s?(?P<year>\d{4})")
 
 
 @dataclass(frozen=True)
@@ -236,11 +237,20 @@ def _candidates(text: str, folded: _Folded) -> list[tuple[int, int, _Parts]]:
     return found
 
 
+def _iso_date(match: re.Match[str]) -> str | None:
+    """``ngày 15/5/2016`` → ``2016-05-15``; None for no real day and month."""
+    day, month = int(match.group("day")), int(match.group("month") or match.group("month_word"))
+    return f"{match.group('year')}-{month:02d}-{day:02d}" if 1 <= day <= 31 and 1 <= month <= 12 else None
+
+
 def extract_references(text: str) -> list[Reference]:
     """Every document cited in ``text``, in order, with spans into ``text``.
 
     The same document cited at two places gives two references: a caller that
-    wants one per document dedupes by ``key`` or ``full_key``.
+    wants one per document dedupes by ``key`` or ``full_key``.  A date printed
+    right after a citation is the cited document's: its year is kept
+    (``date``): it tells apart two documents of one number (a Party number has
+    no year, and every province has a 70/2025/QĐ-UBND).
     """
     folded = _fold_with_origin(text)
     taken: list[tuple[int, int]] = []
@@ -250,6 +260,7 @@ def extract_references(text: str) -> list[Reference]:
             continue
         taken.append((start, end))
         first, last = _original_span(text, folded, start, end)
+        date = _patterns()["cited_date"].match(folded.text, end)
         references.append(
             Reference(
                 doc_type=str(parts.type_code),
@@ -259,6 +270,7 @@ def extract_references(text: str) -> list[Reference]:
                 year=parts.year,
                 char_start=first,
                 char_end=last,
+                date=_iso_date(date) if date else None,
             )
         )
     return sorted(references, key=lambda r: r.char_start)

@@ -75,6 +75,9 @@ class Reference(BaseModel):
     printed: str = Field(description="The citation as printed")
     mentions: int = Field(description="How many times the document cites it")
     document_id: int | None = Field(description="The cited document, if it is in the index")
+    status: str = Field(description="resolved, ambiguous (see candidates) or unresolved (not in the index)")
+    candidates: list[int] = Field(description="The documents it may name: the cited one and its copies, or, "
+                                  "when ambiguous, every document with that number")
 
 
 class ChunkOut(BaseModel):

@@ -60,7 +60,7 @@ def test_delete_document_removes_chunks_refs_and_logs_the_deletion(store):
 
 def test_references_and_citations(store):
     assert [r["full_key"] for r in store.documents.references_of(1)] == ["CT:5:TW"]
-    assert store.documents.by_key(["KH:131"]) == {"KH:131": 1, "KH:131:TU": 1}
+    assert [(r["full_key"], r["document_id"]) for r in store.documents.references_of(2)] == [("KH:131", 1)]
     assert [d["id"] for d in store.documents.citing(1)] == [2]
 
 
@@ -103,7 +103,7 @@ def test_version_3_database_loses_its_full_text_table_and_gains_the_deletion_log
             PRAGMA user_version = 3;""")
     migrated = Store(tmp_path / "kb.sqlite")
     names = {r[0] for r in migrated.db.execute("SELECT name FROM sqlite_master")}
-    assert SCHEMA_VERSION == 4 and migrated.db.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert SCHEMA_VERSION == 5 and migrated.db.execute("PRAGMA user_version").fetchone()[0] == 5
     assert not {n for n in names if n.startswith("chunks_fts") or n == "chunks_ai"}
     with migrated.db.transaction():
         migrated.documents.delete(2)

@@ -42,10 +42,7 @@ def document_detail(kb: KnowledgeBase, doc_id: int, access: str = LEVELS[-1]) ->
     and the documents it cites or that cite it are listed only if the caller may see them too."""
     store = kb.store
     row = store.documents.get(doc_id, access)
-    cited = store.documents.references_of(doc_id)
-    known = store.documents.by_key([r["key"] for r in cited], access)
-    references = [Reference.from_row(r | {"document_id": known.get(r["full_key"]) or known.get(r["key"])})
-                  for r in cited]
+    references = [Reference.from_row(r) for r in store.documents.references_of(doc_id, access)]
     return DocumentDetail(
         **row,
         references=references,

@@ -8,7 +8,7 @@ the field order here is the key order of that JSON.  Built from the rows of
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 __all__ = [
@@ -75,13 +75,20 @@ class SearchResponse:
 
 @dataclass(frozen=True)
 class Reference:
-    """A document that one cites, each key once; ``document_id`` when the cited one is in the index and visible."""
+    """A document that one cites, each citation once.
+
+    ``status`` says what it names: ``resolved`` (``document_id``, visible; ``candidates``
+    it and its copies), ``ambiguous`` (``candidates``: the documents it may name, so a
+    reader chooses) or ``unresolved`` (not in the index, or not visible).
+    """
 
     key: str
     full_key: str
     printed: str
     mentions: int
     document_id: int | None = None
+    status: str = "unresolved"
+    candidates: list[int] = field(default_factory=list)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Reference:

@@ -38,7 +38,8 @@ def _insert_chunk(db: Database, doc_id: int, ordinal: int, chunk: Chunk) -> int:
     })
     refs = [
         {"chunk_id": chunk_id, "key": r.key, "full_key": r.full_key, "printed": r.text,
-         "is_self": int(chunk.kind == "card")}
+         "is_self": int(chunk.kind == "card"), "year": r.issued_year,
+         "date": r.date}
         for r in chunk.references
     ]
     if refs:

@@ -14,6 +14,7 @@ from indexer.model import ParsedDocument
 from kb.access.levels import LEVELS, check_level, visible_levels
 from kb.errors import NotFoundError
 from kb.storage.chunks import insert_chunks
+from kb.storage.citations import RESOLVED, SELF, Candidate, Cited, Resolution, resolve
 from kb.storage.database import Database, marks, now
 from kb.storage.filters import DocumentFilters, listing_where
 from kb.storage.schema import DOCUMENT_FIELDS
@@ -120,29 +121,63 @@ class Documents:
         return bool(hidden) and self.db.execute(
             f"SELECT EXISTS (SELECT 1 FROM documents WHERE access IN ({marks(hidden)}))", hidden).fetchone()[0] == 1
 
-    # -- citations --------------------------------------------------------------------------
-    def references_of(self, doc_id: int) -> list[dict[str, Any]]:
-        """Documents this one cites, each key once, with how it was printed first."""
-        return self.db.rows(
-            "SELECT r.key, r.full_key, min(r.printed) AS printed, count(*) AS mentions "
-            "FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id "
-            "WHERE c.document_id = ? AND r.is_self = 0 GROUP BY r.full_key ORDER BY min(c.ordinal)", [doc_id])
+    # -- citations: both directions through kb.storage.citations.resolve, so they agree ------------
+    def references_of(self, doc_id: int, access: str = LEVELS[-1]) -> list[dict[str, Any]]:
+        """What this document cites, each citation once, with how it was printed first and what it names.
 
-    def by_key(self, keys: list[str], access: str = LEVELS[-1]) -> dict[str, int]:
-        """Visible documents whose own number has one of these reference keys (key and full key → id)."""
-        where, params = DocumentFilters(access=access).where("d")
-        rows = self.db.execute(
-            f"SELECT r.key, r.full_key, c.document_id FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id "
-            f"JOIN documents d ON d.id = c.document_id WHERE r.is_self = 1 AND r.key IN ({marks(keys)}) AND {where}",
-            [*keys, *params]).fetchall()
-        return {k: doc for key, full_key, doc in rows for k in (key, full_key)}
+        ``status`` is ``resolved`` (``document_id`` is the cited document,
+        ``candidates`` it and its copies), ``ambiguous`` (``candidates``: the
+        documents it may name) or ``unresolved``; mentions of its own number
+        are left out.  Only documents visible at ``access`` are candidates.
+        """
+        cited = self.db.rows(
+            "SELECT r.key, r.full_key, r.year, r.date, min(r.printed) AS printed, count(*) AS mentions "
+            "FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id WHERE c.document_id = ? AND r.is_self = 0 "
+            "GROUP BY r.full_key, r.year, r.date ORDER BY min(c.ordinal), r.full_key", [doc_id])
+        candidates = self._numbers("r.key", sorted({row["key"] for row in cited}), access)
+        citing = self._own(doc_id)
+        references = []
+        for row in cited:
+            cited_as = Cited.from_keys(row["key"], row["full_key"], row["year"], row["date"])
+            found = resolve(cited_as, candidates, doc_id, citing)
+            if found.status != SELF:
+                row.update(status=found.status, candidates=list(found.documents),
+                           document_id=found.documents[0] if found.status == RESOLVED else None)
+                references.append(row)
+        return references
 
     def citing(self, doc_id: int, access: str = LEVELS[-1]) -> list[dict[str, Any]]:
-        """Other visible documents whose passages cite this one by number."""
+        """Other visible documents with a citation that names this one (``references_of`` read backwards)."""
+        own = self._own(doc_id)
+        if own is None:
+            return []
         where, params = DocumentFilters(access=access).where("d")
-        return self.db.rows(
-            "SELECT DISTINCT d.id, d.title, d.doc_type, d.number, d.date FROM chunk_refs own "
-            "JOIN chunks oc ON oc.id = own.chunk_id AND oc.document_id = ? "
-            "JOIN chunk_refs r ON r.is_self = 0 AND (r.full_key = own.full_key OR r.full_key = own.key) "
+        cited = self.db.execute(
+            "SELECT DISTINCT c.document_id, r.key, r.full_key, r.year, r.date FROM chunk_refs r "
             "JOIN chunks c ON c.id = r.chunk_id JOIN documents d ON d.id = c.document_id "
-            f"WHERE own.is_self = 1 AND d.id != ? AND {where} ORDER BY d.date", [doc_id, doc_id, *params])
+            f"WHERE r.is_self = 0 AND r.key = ? AND d.id != ? AND {where}", [own.own.key, doc_id, *params]).fetchall()
+        candidates = self._numbers("r.key", [own.own.key], access)
+        owners = {c.doc_id: c for c in self._numbers("c.document_id", sorted({row[0] for row in cited}))}
+        citers = sorted({citer for citer, *keys in cited
+                         if doc_id in _named(resolve(Cited.from_keys(*keys), candidates, citer, owners.get(citer)))})
+        return self.db.rows(f"SELECT id, title, doc_type, number, date FROM documents WHERE id IN ({marks(citers)}) "
+                            "ORDER BY date, id", citers)
+
+    def _own(self, doc_id: int) -> Candidate | None:
+        """A document's own number, as a candidate."""
+        return next(iter(self._numbers("c.document_id", [doc_id])), None)
+
+    def _numbers(self, column: str, values: list[Any], access: str = LEVELS[-1]) -> list[Candidate]:
+        """The own numbers of the visible documents whose ``column`` (``r.key``, ``c.document_id``) is in ``values``."""
+        where, params = DocumentFilters(access=access).where("d")
+        rows = self.db.execute(
+            "SELECT c.document_id, r.key, r.full_key, r.year, d.date FROM chunk_refs r "
+            "JOIN chunks c ON c.id = r.chunk_id JOIN documents d ON d.id = c.document_id "
+            f"WHERE r.is_self = 1 AND {column} IN ({marks(values)}) AND {where}", [*values, *params]).fetchall()
+        return [Candidate(doc_id, Cited.from_keys(key, full_key, year), date)
+                for doc_id, key, full_key, year, date in rows]
+
+
+def _named(found: Resolution) -> tuple[int, ...]:
+    """The documents a citation names: none unless it resolved."""
+    return found.documents if found.status == RESOLVED else ()

@@ -15,6 +15,7 @@ import sqlite3
 import uuid
 from pathlib import Path
 
+from indexer.references import extract_references
 from kb.errors import IndexInconsistentError
 
 __all__ = ["DOCUMENT_FIELDS", "SCHEMA_VERSION", "prepare"]
@@ -67,7 +68,9 @@ CREATE TABLE IF NOT EXISTS chunk_refs (
     key TEXT NOT NULL,
     full_key TEXT NOT NULL,
     printed TEXT NOT NULL,
-    is_self INTEGER NOT NULL DEFAULT 0
+    is_self INTEGER NOT NULL DEFAULT 0,
+    year TEXT,
+    date TEXT
 );
 CREATE INDEX IF NOT EXISTS chunk_refs_key ON chunk_refs(key);
 CREATE INDEX IF NOT EXISTS chunk_refs_full_key ON chunk_refs(full_key);
@@ -109,7 +112,7 @@ END;
 
 # PRAGMA user_version; raise it with every change to _SCHEMA's tables.  An added table, trigger or
 # index needs no new version: every open runs the script, whose CREATE … IF NOT EXISTS adds it.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
@@ -117,6 +120,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
 
     2 → 3: each document gets an access level, public for all (what version 2 served).
     3 → 4: the FTS5 table and its triggers go (``kb.retrieval.lexicon`` ranks instead).
+    4 → 5: each citation gets the year and the date it names (``kb.storage.citations`` links by them);
+    the year is read again from the citation as printed; a date printed after it was not kept: unknown.
     New tables need nothing here: ``prepare`` runs the schema script right after.
     The version is read again under the write lock, so two processes opening
     the same old file migrate it once.
@@ -130,11 +135,27 @@ def _migrate(conn: sqlite3.Connection) -> None:
             for statement in ("DROP TRIGGER IF EXISTS chunks_ai", "DROP TRIGGER IF EXISTS chunks_ad",
                               "DROP TABLE IF EXISTS chunks_fts"):
                 conn.execute(statement)
+        if version in (2, 3, 4):
+            _add_citation_years(conn)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except sqlite3.Error:
         conn.execute("ROLLBACK")
         raise
+
+
+def _add_citation_years(conn: sqlite3.Connection) -> None:
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(chunk_refs)")}
+    for column in ("year", "date"):
+        if column not in columns:
+            conn.execute(f"ALTER TABLE chunk_refs ADD COLUMN {column} TEXT")
+    year_of: dict[str, str | None] = {}
+    for text in {row[0] for row in conn.execute("SELECT printed FROM chunk_refs")}:
+        refs = extract_references(text)
+        year_of[text] = refs[0].issued_year if refs else None
+    rows = conn.execute("SELECT rowid, printed FROM chunk_refs").fetchall()
+    conn.executemany("UPDATE chunk_refs SET year = ? WHERE rowid = ?",
+                     [(year_of[text], rowid) for rowid, text in rows if year_of[text]])
 
 
 def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
@@ -143,7 +164,7 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
     empty = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents'").fetchone()[0] == 0
     if empty:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    elif version in (2, 3):
+    elif version in (2, 3, 4):
         _migrate(conn)
     elif version != SCHEMA_VERSION:
         raise IndexInconsistentError(

@@ -1,0 +1,107 @@
+"""Citations linked on a small real index: the right document or none, never itself, the same from both ends."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from indexer.limits import ReadingLimits
+from indexer.parse import parse_document
+from indexer.read import read_file
+from kb.storage.schema import SCHEMA_VERSION
+from kb.storage.store import Store
+
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+FILES = {
+    "72/2025/NQ-HĐND": "admin-docs/docs/8983091b5c6598d8.md",  # cites Luật số 56/2024/QH15, not indexed
+    "56/2014/QH13": "docx-pdf/laws-docx/Luật-56-2014-QH13.docx",  # what that citation used to be linked to
+    "80/2025/NQ-HĐND": "admin-docs/docs/03741adae8c7c410.md",  # cites Luật số 21/2023/QH15
+    "21/2023/QH15": "docx-pdf/laws-docx/Luật-21-2023-QH15.docx",
+    "232/CĐ-TTg": "admin-docs/docs/b2fa001677379e64.md",  # cites Công điện số 227/CĐ-TTg
+    "227/CĐ-TTg": "admin-docs/docs/e01d3782fbed0967.md",
+    "2666/QĐ-UBND": "admin-docs/docs/036bd85f1f56f768.md",  # prints "Quyết định số 2666/QĐ-UBND" in its text
+    "2916/QĐ-UBND": "admin-docs/docs/adc1d34379e9829f.md",  # Hà Tĩnh: cites its own 70/2025/QĐ-UBND of 29/10/2025
+    "70/2025/QĐ-UBND": "admin-docs/docs/15decdf210c22d70.md",  # Hà Nội's, of 17/11/2025
+}
+
+pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="needs ../shared/data")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Store:
+    store = Store(tmp_path_factory.mktemp("refs") / "kb.sqlite")
+    for relative in FILES.values():
+        text = read_file(DATA / relative, limits=ReadingLimits())
+        with store.db.transaction():
+            store.documents.add(parse_document(text), path=str(DATA / relative), source=relative,
+                                content_hash=hashlib.sha256(text.text.encode()).hexdigest())
+    return store
+
+
+@pytest.fixture(scope="module")
+def ids(store) -> dict[str, int]:
+    return {d["number"]: d["id"] for d in store.documents.listing()}
+
+
+def test_the_index_holds_each_document_under_its_number(ids) -> None:
+    assert set(ids) == set(FILES)
+
+
+def test_a_law_of_another_year_and_term_is_not_linked(store, ids) -> None:
+    references = {r["printed"]: r for r in store.documents.references_of(ids["72/2025/NQ-HĐND"])}
+    cited = references["Luật số 56/2024/QH15"]
+    assert (cited["key"], cited["full_key"], cited["year"]) == ("L:56", "L:56:QH15", "2024")
+    assert (cited["status"], cited["document_id"], cited["candidates"]) == ("unresolved", None, [])
+    assert store.documents.citing(ids["56/2014/QH13"]) == []
+
+
+def test_another_provinces_document_of_the_same_number_is_not_linked(store, ids) -> None:
+    references = {r["full_key"]: r for r in store.documents.references_of(ids["2916/QĐ-UBND"])}
+    cited = references["QĐ:70:UBND"]
+    assert (cited["date"], cited["status"], cited["document_id"]) == ("2025-10-29", "unresolved", None)
+    assert store.documents.citing(ids["70/2025/QĐ-UBND"]) == []
+
+
+def test_citations_that_agree_are_linked(store, ids) -> None:
+    linked = {(r["printed"], r["document_id"]) for r in store.documents.references_of(ids["80/2025/NQ-HĐND"])}
+    assert ("Luật số 21/2023/QH15", ids["21/2023/QH15"]) in linked
+    linked = {(r["printed"], r["document_id"]) for r in store.documents.references_of(ids["232/CĐ-TTg"])}
+    assert ("Công điện số 227/CĐ-TTg", ids["227/CĐ-TTg"]) in linked
+
+
+def test_no_document_cites_itself(store, ids) -> None:
+    for doc_id in ids.values():
+        assert doc_id not in {c for r in store.documents.references_of(doc_id) for c in r["candidates"]}
+        assert doc_id not in {d["id"] for d in store.documents.citing(doc_id)}
+    # 2666/QĐ-UBND prints its own number in its passages: that is no citation.
+    own = store.db.execute("SELECT count(*) FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id "
+                           "WHERE c.document_id = ? AND r.is_self = 0 AND r.full_key = 'QĐ:2666:UBND'",
+                           [ids["2666/QĐ-UBND"]]).fetchone()[0]
+    assert own >= 1
+    assert "QĐ:2666:UBND" not in {r["full_key"] for r in store.documents.references_of(ids["2666/QĐ-UBND"])}
+
+
+def test_cites_and_cited_by_are_one_relation(store, ids) -> None:
+    cites = {(doc_id, r["document_id"]) for doc_id in ids.values()
+             for r in store.documents.references_of(doc_id) if r["status"] == "resolved"}
+    cited_by = {(citer["id"], doc_id) for doc_id in ids.values() for citer in store.documents.citing(doc_id)}
+    assert cites == cited_by
+    assert (ids["80/2025/NQ-HĐND"], ids["21/2023/QH15"]) in cites
+
+
+def test_a_version_4_index_gains_the_years_of_its_citations(store, tmp_path) -> None:
+    """Version 4 had no year: migrating reads it again from each citation as printed."""
+    copy = tmp_path / "kb.sqlite"
+    with sqlite3.connect(copy) as target:
+        store.db.connection().conn.backup(target)
+        target.executescript("ALTER TABLE chunk_refs DROP COLUMN year; PRAGMA user_version = 4;")
+    migrated = Store(copy)
+    assert migrated.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert migrated.db.execute("SELECT DISTINCT year FROM chunk_refs WHERE printed = 'Luật số 56/2024/QH15'"
+                               ).fetchall() == [("2024",)]
+    doc_id = store.documents.listing(text="72/2025/NQ-HĐND")[0]["id"]
+    assert [r["status"] for r in migrated.documents.references_of(doc_id) if r["key"] == "L:56"] == ["unresolved"]
+    migrated.close()
