@@ -14,13 +14,15 @@ Also checks what the judge and the folds rely on: ids unique, every ``doc``
 resolving to exactly one file (the judge compares base names only), at least
 one gold item per answerable question, none for ``noanswer``, and a fold.
 
-Run: ``.venv/bin/python bench/check_devset.py [--set eval/devset.jsonl] [--data DIR] [--dump DIR]``
-(``--dump`` writes each used file's passages to ``DIR/<name>.txt``, to read while writing questions).
+Run: ``.venv/bin/python bench/check_devset.py [--set eval/devset.jsonl] [--data DIR] [--dump DIR | --files]``
+(``--dump`` writes each used file's passages to ``DIR/<name>.txt``, to read while writing questions;
+``--files`` prints the path of every file the set uses, to index just those).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections import Counter
@@ -42,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 FOLDERS = ("admin-docs/docs", "laws-txt", "docx-pdf/laws-docx", "docx-pdf/court-docs", "encodings")
 SUFFIXES_READ = {".txt", ".md", ".docx", ".pdf"}
+FOLDS = 5
 
 
 def _norm(text: str) -> str:
@@ -106,6 +109,18 @@ class Reader:
         return self._documents[path]
 
 
+def expected_fold(row: dict, noanswer_index: int) -> int:
+    """The fold a question belongs to: folds split by *document*, so tuning never sees a test document.
+
+    A question goes with its first gold file (SHA-1 of the base name, mod 5); questions without an
+    answer are dealt round-robin in file order.
+    """
+    if not row["relevant"]:
+        return noanswer_index % FOLDS
+    name = Path(row["relevant"][0]["doc"]).name
+    return int(hashlib.sha1(name.encode("utf-8")).hexdigest(), 16) % FOLDS
+
+
 def _why_missing(snippet: str, document: Document) -> str:
     """Why the judge would not see a snippet: ``normalize`` keeps line breaks, so one inside the quote defeats it."""
     folded = " ".join(snippet.split())
@@ -120,10 +135,12 @@ def check(rows: list[dict], names: dict[str, list[Path]], reader: Reader) -> lis
     for id_, count in Counter(row["id"] for row in rows).items():
         if count > 1:
             problems.append(f"{id_}: id used {count} times")
+    noanswer = 0
     for row in rows:
         id_, relevant = row["id"], row["relevant"]
-        if "fold" not in row:
-            problems.append(f"{id_}: no fold")
+        if row.get("fold") != expected_fold(row, noanswer):
+            problems.append(f"{id_}: fold {row.get('fold')}, the rule gives {expected_fold(row, noanswer)}")
+        noanswer += not relevant
         if row["kind"] == "noanswer":
             if relevant:
                 problems.append(f"{id_}: a noanswer question with gold items")
@@ -168,9 +185,14 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     parser.add_argument("--dump", type=Path, help="write the passages of every file the set uses here")
+    parser.add_argument("--files", action="store_true", help="only print the path of every file the set uses")
     args = parser.parse_args()
     rows = [json.loads(line) for line in args.set.read_text(encoding="utf-8").splitlines() if line.strip()]
     names, reader = find_files(args.data, args.corpus), Reader()
+    if args.files:
+        used = sorted({Path(item["doc"]).name for row in rows for item in row["relevant"]})
+        print("\n".join(str(path) for name in used for path in names.get(name, [])))
+        return 0
     if args.dump:
         dump(rows, names, reader, args.dump)
     problems = check(rows, names, reader)
