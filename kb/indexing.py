@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer import front_matter
-from indexer.analyzer import matching_text, text_hash
+from indexer.analyzer import matching_text, text_hash, tokens
 from indexer.boilerplate import FurnitureLines, find_furniture
 from indexer.errors import IndexerError, LimitExceededError
 from indexer.limits import check_limit
@@ -173,13 +173,14 @@ def _learn_furniture(run: _Run, files: list[_File]) -> frozenset[str]:
     return counter.lines()
 
 
-NO_TEXT = "no readable text: the file is empty, or holds only spaces, a byte-order mark or symbols; not stored"
+NO_TEXT = ("no readable text: the file is empty, or holds only spaces, a byte-order mark, symbols or single characters; "
+           "not stored")
 NO_PASSAGE = "no passage could be made of its text (nothing but a header or unreadable lines); not stored"
 
 
 def _readable(text: str) -> bool:
-    """At least one word: a letter or digit, beside which a passage can be made."""
-    return any(c.isalnum() for c in text)
+    """At least one word of two letters or digits: a lone ``x`` is a stray keystroke, not a document."""
+    return any(len(word) > 1 for word in tokens(text))
 
 
 def _index_file(run: _Run, file: _File) -> FileOutcome:

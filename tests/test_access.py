@@ -201,7 +201,7 @@ def _as_version_2(path: Path) -> None:
 def test_version_2_database_is_migrated_with_every_document_public(tmp_path):
     _as_version_2(tmp_path / "kb.sqlite")
     store = Store(tmp_path / "kb.sqlite")
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert [d["access"] for d in store.documents.listing()] == ["public"]
     create_key(store, "after-migration", "reader")  # the new table is there
     store.close()
@@ -428,4 +428,4 @@ def test_cli_index_sets_the_default_level(tmp_path, model_path):
     assert done.returncode == 0, done.stderr
     assert [f["access"] for f in json.loads(done.stdout)["files"]] == ["internal"]
     with pytest.raises(NotFoundError):
-        Store(tmp_path / "home" / "kb.sqlite").document(1, "public")
+        Store(tmp_path / "home" / "kb.sqlite").documents.get(1, "public")

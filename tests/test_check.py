@@ -313,7 +313,7 @@ def test_a_full_disk_stops_indexing_with_a_clear_error_and_keeps_the_index(setti
     new = tmp_path / "new"
     new.mkdir()
     (new / "ban-tin.txt").write_text((CORPUS / BULLETIN).read_text(encoding="utf-8")[:15000], encoding="utf-8")
-    documents = _stored(settings, Store.documents)
+    documents = _stored(settings, lambda store: store.documents.listing())
     done = _kb(settings, "index", str(new), preexec_fn=_limit_file_size)
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert "Could not write to the index" in done.stderr and "disk full" in done.stderr

@@ -167,7 +167,7 @@ def test_two_workers_never_claim_the_same_job(runner):
     store = runner.kb.store
     job = submit_job(store, runner.home, [("a.txt", TEXT.encode())], created_by=None)
     other = Store(Path(store.path))
-    claimed = [store.jobs.claim(1), other.claim_job(2)]
+    claimed = [store.jobs.claim(1), other.jobs.claim(2)]
     other.close()
     assert [c["id"] if c else None for c in claimed] == [job["id"], None]
     assert store.jobs.get(job["id"])["worker"] == 1

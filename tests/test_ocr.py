@@ -115,9 +115,9 @@ def test_index_scan_makes_searchable_passages_with_pages_and_names_the_page_it_c
     assert report.summary()["problems"] == [{"source": "scan.pdf", "status": "indexed", "reason": outcome.reason,
                                             "access": outcome.access}]
     first = search(kb, "Ngân hàng cho bà Nguyễn Thị L vay tổng cộng 8.000.000.000 đồng theo hợp đồng tín dụng", 3)
-    assert first["results"][0]["page"] == 2 and "Ngân hàng" in first["results"][0]["text"]
+    assert first.results[0].page == 2 and "Ngân hàng" in first.results[0].text
     second = search(kb, "bên mua đã được cấp giấy chứng nhận nhưng mới thanh toán được một phần tiền mua nhà đất", 3)
-    assert second["results"][0]["page"] == 1
+    assert second.results[0].page == 1
 
 
 def test_scanned_page_over_its_time_is_reported_by_page(tesseract, tmp_path):

@@ -45,5 +45,5 @@ def admin_kb(tmp_path_factory, model_path):
 def test_search_for_a_decree_finds_every_notice_citing_it(admin_kb):
     expected = _notices_citing(QUERY)
     assert len(expected) >= 5
-    found = {r["document"]["source"] for r in search(admin_kb, QUERY, 100)["results"]}
+    found = {hit.document.source for hit in search(admin_kb, QUERY, 100).results}
     assert expected <= found, sorted(expected - found)
