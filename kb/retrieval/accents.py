@@ -24,11 +24,7 @@ the syllables of the index one edit away from each typed one, at a cost, for the
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import threading
-import zipfile
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -39,6 +35,7 @@ from string import ascii_lowercase
 import numpy as np
 
 from indexer.analyzer import fold, nfc, normalize
+from kb.retrieval.snapshot import read_snapshot, write_snapshot
 
 __all__ = ["AccentRestorer", "FORMAT", "ORDER"]
 
@@ -313,36 +310,17 @@ class AccentRestorer:
         """Write the model to ``path`` whole, via a temporary name."""
         meta = {"format": FORMAT, "order": self.order, "passages": self.passages, "database": self.database,
                 "last_chunk": self.last_chunk, "last_deletion": self.last_deletion, "stale": self.stale}
-        words = "\n".join(self.vocabulary).encode("utf-8")
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            with open(temporary, "wb") as handle:
-                np.savez_compressed(handle, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8),
-                                    vocabulary=np.frombuffer(words, np.uint8), keys=self.keys, counts=self.counts)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
+        write_snapshot(path, meta, self.vocabulary, {"keys": self.keys, "counts": self.counts}, compressed=True)
 
     @classmethod
     def load(cls, path: Path) -> AccentRestorer:
         """Read a saved model; ``ValueError`` if it is not one this version wrote, ``FileNotFoundError`` if none."""
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                meta = json.loads(data["meta"].tobytes())
-                if meta.get("format") != FORMAT:
-                    raise ValueError(f"format {meta.get('format')}, not {FORMAT}")
-                restorer = cls(meta["order"])
-                for field in ("passages", "database", "last_chunk", "last_deletion", "stale"):
-                    setattr(restorer, field, meta[field])
-                words = data["vocabulary"].tobytes().decode("utf-8").split("\n")
-                restorer.vocabulary = {w: i for i, w in enumerate(words)}
-                restorer.keys, restorer.counts = data["keys"], data["counts"]
-        except FileNotFoundError:
-            raise
-        except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
-            raise ValueError(f"{path.name} cannot be read: {exc}") from exc
+        with read_snapshot(path, FORMAT) as (meta, words, data):
+            restorer = cls(meta["order"])
+            for field in ("passages", "database", "last_chunk", "last_deletion", "stale"):
+                setattr(restorer, field, meta[field])
+            restorer.vocabulary = {w: i for i, w in enumerate(words)}
+            restorer.keys, restorer.counts = data["keys"], data["counts"]
         return restorer
 
 

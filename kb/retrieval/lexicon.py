@@ -27,12 +27,8 @@ or disagreeing with it, it is rebuilt from the chunks.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import math
-import os
-import threading
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -41,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.analyzer import tokens
+from kb.retrieval.snapshot import read_snapshot, write_snapshot
 
 __all__ = ["Lexicon", "Phrase", "COLUMNS"]
 
@@ -412,18 +409,7 @@ class Lexicon:
         self.indexed = self.rows
         meta = {"format": FORMAT, "database": self.database, "last_chunk": self.last_chunk,
                 "last_deletion": self.last_deletion, "rows": self.rows, "total_tokens": self.total_tokens}
-        words = "\n".join(self.vocabulary).encode("utf-8")
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            with open(temporary, "wb") as handle:
-                np.savez(handle, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8),
-                         vocabulary=np.frombuffer(words, np.uint8), lengths=self.lengths, alive=self.alive,
-                         **arrays)  # type: ignore[arg-type]  # numpy's stub reads **arrays as allow_pickle
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
+        write_snapshot(path, meta, self.vocabulary, {"lengths": self.lengths, "alive": self.alive, **arrays})
 
     @classmethod
     def load(cls, path: Path) -> Lexicon:
@@ -431,22 +417,13 @@ class Lexicon:
 
         ``FileNotFoundError`` if there is none.
         """
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                meta = json.loads(data["meta"].tobytes())
-                if meta.get("format") != FORMAT:
-                    raise ValueError(f"format {meta.get('format')}, not {FORMAT}")
-                lexicon = cls(meta["database"])
-                lexicon.last_chunk, lexicon.last_deletion = meta["last_chunk"], meta["last_deletion"]
-                lexicon.rows = lexicon.indexed = meta["rows"]
-                lexicon.total_tokens = meta["total_tokens"]
-                words = data["vocabulary"].tobytes().decode("utf-8")
-                lexicon.vocabulary = {w: i for i, w in enumerate(words.split("\n"))} if words else {}
-                lexicon.lengths, lexicon.alive = data["lengths"], data["alive"]
-                lexicon.segments = {c: [Segment(*(data[f"{c}_{f}"] for f in ("keys", "starts", "chunks", "counts")))]
-                                    for c in COLUMNS}
-        except FileNotFoundError:
-            raise
-        except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
-            raise ValueError(f"{path.name} cannot be read: {exc}") from exc
+        with read_snapshot(path, FORMAT) as (meta, words, data):
+            lexicon = cls(meta["database"])
+            lexicon.last_chunk, lexicon.last_deletion = meta["last_chunk"], meta["last_deletion"]
+            lexicon.rows = lexicon.indexed = meta["rows"]
+            lexicon.total_tokens = meta["total_tokens"]
+            lexicon.vocabulary = {w: i for i, w in enumerate(words)}
+            lexicon.lengths, lexicon.alive = data["lengths"], data["alive"]
+            lexicon.segments = {c: [Segment(*(data[f"{c}_{f}"] for f in ("keys", "starts", "chunks", "counts")))]
+                                for c in COLUMNS}
         return lexicon
