@@ -59,6 +59,8 @@ def test_load_jsonl_questions_and_judge_snippets(tmp_path):
     assert passages is None and [q.kind for q in qset.questions] == ["reference"]
     result = {"document": {"source": "bulletin.txt"}, "text": "Thực hiện Chỉ thị số 05-CT/TW", "section": ""}
     assert qset.ranking([result, result], qset.questions[0], 10) == [{0}, {0}]
+    wrapped = result | {"text": "Thực hiện Chỉ thị\nsố 05-CT/TW"}  # the passage wraps the line the snippet quotes
+    assert qset.ranking([wrapped], qset.questions[0], 10) == [{0}]
 
 
 def test_load_jsonl_refuses_a_bad_line(tmp_path):
@@ -159,13 +161,16 @@ def test_bm25_baseline_ranks_the_exact_match_first():
 def test_evaluate_file_reports_kb_beside_bm25_for_each_variant(corpus_kb, tmp_path):
     path = tmp_path / "q.jsonl"
     path.write_text(json.dumps({"id": "q1", "query": "Chỉ thị 05 yêu cầu gì", "kind": "reference", "relevant": [
-        {"doc": BULLETIN, "contains": "Chỉ thị 05"}]}, ensure_ascii=False), encoding="utf-8")
+        {"doc": BULLETIN, "contains": "Chỉ thị 05"}]}, ensure_ascii=False) + "\n" + json.dumps(
+        {"id": "q2", "query": "Nghị định về thuế tiêu thụ đặc biệt", "kind": "noanswer", "relevant": []},
+        ensure_ascii=False), encoding="utf-8")
     report = evaluate_file(path, corpus_kb.settings, variants=["typed", "unaccented"])
     assert set(report["variants"]) == {"typed", "unaccented"}
+    assert (report["questions"], report["without_answer"]) == (1, 1)  # the unanswerable one does not count as a miss
     for systems in report["variants"].values():
         assert set(systems) == {"kb", "bm25"} and systems["kb"]["overall"]["hit@1"] == 1.0
     text = format_report(report)
-    assert "unaccented" in text and "bm25" in text and "ndcg@10" in text
+    assert "unaccented" in text and "bm25" in text and "ndcg@10" in text and "1 questions without an answer" in text
 
 
 @pytest.mark.slow

@@ -95,6 +95,8 @@ def _run(qset: QuestionSet, systems: list[System], variants: list[str]) -> list[
         system.ask(WARM_UP)  # load the model and warm caches: latency figures are warm ones
         for variant in variants:
             for question in qset.questions:
+                if not question.gold:  # nothing in the index answers it: a ranking has nothing to find
+                    continue
                 query = VARIANTS[variant](question.query)
                 start = time.perf_counter()
                 results = system.ask(query)
@@ -148,7 +150,9 @@ def evaluate_file(path: Path, settings: Settings, *, api: str | None = None, var
         rows = _run(qset, [s for s in systems if s], variants)
     finally:
         kb.close()
-    return {"file": str(path), "via": api or "in-process", "questions": len(qset.questions), "index": index,
+    unanswerable = sum(1 for q in qset.questions if not q.gold)
+    return {"file": str(path), "via": api or "in-process", "questions": len(qset.questions) - unanswerable,
+            "without_answer": unanswerable, "index": index,
             "baseline": BM25_DESCRIPTION, "weights": vars(settings.weights), "variants": _summaries(rows, variants),
             "queries": rows}
 
@@ -162,6 +166,8 @@ def _line(label: str, system: str, figures: dict, latency: dict | None = None) -
 def format_report(report: dict) -> str:
     """A table per variant: kb and BM25 side by side, overall then per kind; misses of kb at 5."""
     lines = [f"{report['file']} via {report['via']}: {report['questions']} questions; baseline {report['baseline']}"]
+    if report.get("without_answer"):
+        lines.append(f"{report['without_answer']} questions without an answer in the index are left out of these figures")
     if report["index"]:
         i = report["index"]
         lines.append(f"index {i['folder']}: {i['laws']} laws, {i['articles']} articles, {i['chunks']} passages, "

@@ -49,7 +49,8 @@ class QuestionSet:
 
 
 def _norm(text: str) -> str:
-    return normalize(text).lower()
+    """Compared as words: a snippet quoted on one line matches a passage that wraps it."""
+    return " ".join(normalize(text).lower().split())
 
 
 def judge_snippets(result: dict, question: Question) -> set[int]:
