@@ -166,7 +166,7 @@ def _line(label: str, system: str, figures: dict, latency: dict | None = None) -
 def format_report(report: dict) -> str:
     """A table per variant: kb and BM25 side by side, overall then per kind; misses of kb at 5."""
     lines = [f"{report['file']} via {report['via']}: {report['questions']} questions; baseline {report['baseline']}"]
-    if report.get("without_answer"):
+    if report["without_answer"]:
         lines.append(f"{report['without_answer']} questions without an answer in the index are left out of these figures")
     if report["index"]:
         i = report["index"]
