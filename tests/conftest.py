@@ -136,9 +136,14 @@ def wait_for_job(url: str, key: str, job_id: str, timeout: float = 180) -> dict:
     raise AssertionError(f"job {job_id} still {job['status']} after {timeout} s: {job}")
 
 
-def skip_out_loud(request: pytest.FixtureRequest, reason: str) -> None:
-    """Skip, printing the reason past pytest's output capture even without ``-rs``: a missing tool is never silent."""
+def say_out_loud(request: pytest.FixtureRequest, line: str) -> None:
+    """Print past pytest's output capture: these lines matter even when every test passes."""
     capture = request.config.pluginmanager.get_plugin("capturemanager")
     with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-        print(f"\nSKIPPING: {reason}", flush=True)
+        print(f"\n{line}", flush=True)
+
+
+def skip_out_loud(request: pytest.FixtureRequest, reason: str) -> None:
+    """Skip, printing the reason even without ``-rs``: a missing tool is never silent."""
+    say_out_loud(request, f"SKIPPING: {reason}")
     pytest.skip(reason)

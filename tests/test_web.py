@@ -7,14 +7,13 @@ Screenshots go to ``$KB_SCREENSHOTS`` (default: a pytest temporary folder, print
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import BULLETIN, PLAN
+from conftest import BULLETIN, PLAN, say_out_loud, skip_out_loud
 
 from kb.retrieval.results import DocumentSummary, Passage, Reference
 from service.filters import FacetGroup, FacetItem, PageFilters
@@ -198,33 +197,21 @@ def test_api_errors_stay_json_and_pages_stay_out_of_the_openapi_docs(server):
 
 
 # -- real headless Chromium ---------------------------------------------------------------------
-def _say(request: pytest.FixtureRequest, line: str) -> None:
-    """Print past pytest's output capture: these lines matter even when every test passes."""
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-        print(f"\n{line}", flush=True)
-
-
-def _skip(request: pytest.FixtureRequest, reason: str) -> None:
-    """Skip out loud: the reason is printed even without ``-rs``, so a missing browser is never silent."""
-    _say(request, f"SKIPPING browser tests: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def browser(request):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _skip(request, "Playwright is not installed: PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 .venv/bin/pip install -e '.[test]'")
+        skip_out_loud(request, "browser tests: Playwright is not installed: "
+                               "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 .venv/bin/pip install -e '.[test]'")
     if not Path(CHROMIUM).is_file():
-        _skip(request, f"Chromium not found at {CHROMIUM}: run .ci/install-browser (or set KB_CHROMIUM)")
+        skip_out_loud(request, f"browser tests: Chromium not found at {CHROMIUM}: run .ci/install-browser (or set KB_CHROMIUM)")
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
     except Exception as exc:  # noqa: BLE001 - a browser that cannot start is a reason to skip, said out loud
         playwright.stop()
-        _skip(request, f"Chromium at {CHROMIUM} did not start: {str(exc).splitlines()[0]}")
+        skip_out_loud(request, f"browser tests: Chromium at {CHROMIUM} did not start: {str(exc).splitlines()[0]}")
     yield chromium
     chromium.close()
     playwright.stop()
@@ -236,7 +223,7 @@ def shots(request, tmp_path_factory) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     yield folder
     if any(folder.glob("*.png")):
-        _say(request, f"Screenshots of the web pages: {folder}")
+        say_out_loud(request, f"Screenshots of the web pages: {folder}")
 
 
 def _page(browser, width: int = 1280, height: int = 900):
