@@ -9,7 +9,7 @@ the field order here is the key order of that JSON.  Built from the rows of
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Self, cast
 
 __all__ = [
     "CitingDocument",
@@ -25,13 +25,16 @@ __all__ = [
 ]
 
 
-def _pick(cls: type, row: dict[str, Any]) -> dict[str, Any]:
-    """The row's values for the fields of ``cls``: a row may carry more columns than a record shows."""
-    return {f.name: row[f.name] for f in fields(cls) if f.name in row}
+class _FromRow:
+    """A record read from a database row, which may carry more columns than the record shows."""
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        return cls(**{f.name: row[f.name] for f in fields(cast(Any, cls)) if f.name in row})
 
 
 @dataclass(frozen=True)
-class DocumentRef:
+class DocumentRef(_FromRow):
     """The document a passage belongs to."""
 
     id: int
@@ -42,10 +45,6 @@ class DocumentRef:
     date: str | None
     source: str
     access: str
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> DocumentRef:
-        return cls(**_pick(cls, row))
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ class SearchResponse:
 
 
 @dataclass(frozen=True)
-class Reference:
+class Reference(_FromRow):
     """A document that one cites, each citation once.
 
     ``status`` says what it names: ``resolved`` (``document_id``, visible; ``candidates``
@@ -90,13 +89,9 @@ class Reference:
     status: str = "unresolved"
     candidates: list[int] = field(default_factory=list)
 
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Reference:
-        return cls(**_pick(cls, row))
-
 
 @dataclass(frozen=True)
-class CitingDocument:
+class CitingDocument(_FromRow):
     """Another visible document that cites this one by number."""
 
     id: int
@@ -105,13 +100,9 @@ class CitingDocument:
     number: str | None
     date: str | None
 
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> CitingDocument:
-        return cls(**_pick(cls, row))
-
 
 @dataclass(frozen=True)
-class Passage:
+class Passage(_FromRow):
     """One passage of a document, in reading order."""
 
     id: int
@@ -123,10 +114,6 @@ class Passage:
     char_start: int
     char_end: int
     page: int | None
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Passage:
-        return cls(**_pick(cls, row))
 
 
 @dataclass(frozen=True)
@@ -149,14 +136,10 @@ class _Metadata:
 
 
 @dataclass(frozen=True)
-class DocumentSummary(_Metadata):
+class DocumentSummary(_Metadata, _FromRow):
     """A document in a list, with its number of passages."""
 
     chunks: int
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> DocumentSummary:
-        return cls(**_pick(cls, row))
 
 
 @dataclass(frozen=True)
