@@ -36,8 +36,11 @@ lint: setup
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
+# The fast set (in process, a deterministic test embedder), then the end-to-end set (the real model,
+# real `kb serve`, subprocesses, Chromium, all of ../shared/data).
 test: lint
 	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m e2e
 
 eval: setup
 	$(KB) eval ../shared/eval/dev.jsonl

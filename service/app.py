@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from kb.config import Settings
+from kb.embedding.embedder import Embedder
 from kb.jobs.runner import JobRunner
 from kb.knowledge_base import KnowledgeBase
 
@@ -61,7 +62,8 @@ class _App(FastAPI):
         return self.openapi_schema
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastAPI:
+    """The app over ``settings.home``; ``embedder`` replaces the configured model (tests give a deterministic one)."""
     app = _App(
         settings,
         lifespan=_lifespan,
@@ -70,8 +72,8 @@ def create_app(settings: Settings) -> FastAPI:
                 "document, number, date and issuing body.",
         version="0.1.0",
     )
-    app.state.kb = KnowledgeBase(settings)  # the readers': a connection per thread, vectors swapped on change
-    app.state.jobs = JobRunner(settings)  # the writer: indexing jobs and deletes, in its own thread
+    app.state.kb = KnowledgeBase(settings, embedder=embedder)  # the readers': a connection per thread, vectors swapped on change
+    app.state.jobs = JobRunner(settings, embedder=embedder)  # the writer: indexing jobs and deletes, in its own thread
     install_error_handlers(app)
     app.add_middleware(UploadLimit, limits=settings.limits)
     app.include_router(api.router)

@@ -1,8 +1,15 @@
-"""Shared fixtures: the real model (converted once per session) and the sample corpus indexed once."""
+"""Shared fixtures: a deterministic stand-in for the model, the sample corpus indexed once, in-process apps.
+
+Most tests run kb in this process with ``HashingEmbedder`` (``fake_kb``, ``client``,
+``editor_client``): they test kb's plumbing, not the model's judgement.  The tests
+marked ``e2e`` use the real model, a real ``kb serve`` (uvicorn) or a subprocess,
+over the same corpus (``corpus_kb``, ``server``, ``editor_server``).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -16,19 +23,90 @@ from pathlib import Path
 from typing import NamedTuple
 
 import httpx
+import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
+from indexer.analyzer import fold, pairs, tokens
 from kb.access.keys import create_key
 from kb.config import load_settings
 from kb.embedding.default_model import ensure_default_model
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
 from kb.storage.store import Store
+from service.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 BULLETIN = "thong-tin-sinh-hoat-noi-bo-2020-12.txt"
 PLAN = "ke-hoach-tuyen-truyen-dai-hoi-2020-2025.md"
+
+
+# Fixtures that bring in the real model, a real server or a browser: a test using one is end-to-end.
+END_TO_END_FIXTURES = {"model_path", "corpus_kb", "server", "editor_server", "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``e2e`` every test that uses an end-to-end fixture, so the fast run never loads the model."""
+    for item in items:
+        if END_TO_END_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
+
+class HashingEmbedder:
+    """The model's stand-in: folded syllables and syllable pairs hashed into a unit vector.
+
+    Deterministic and instant, so indexing the corpus takes a second; texts that
+    share words are near, which is all a test of kb's plumbing (legs, fusion,
+    filters, the API) needs from a dense leg.
+    """
+
+    name = "hashing-test-embedder"
+    backend = "hashing"
+    dimension = 64
+    fingerprint = "hashing-test-embedder-64"
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self._vector(text) for text in texts]) if texts else np.empty((0, self.dimension), "float32")
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+    def _vector(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dimension, "float32")
+        folded = fold(text)
+        for term in [(word,) for word in tokens(folded)] + list(pairs(folded)):
+            digest = hashlib.blake2b(" ".join(term).encode(), digest_size=4).digest()
+            vector[int.from_bytes(digest, "little") % self.dimension] += 1.0
+        norm = float(np.linalg.norm(vector))
+        return vector / norm if norm else vector
+
+
+def fake_kb_at(home: Path) -> KnowledgeBase:
+    """A knowledge base over ``home`` that embeds with ``HashingEmbedder``."""
+    return KnowledgeBase(load_settings(home), embedder=HashingEmbedder())
+
+
+@pytest.fixture(scope="session")
+def fake_kb(tmp_path_factory) -> KnowledgeBase:
+    """The sample corpus indexed once with ``HashingEmbedder``: for reads only."""
+    kb = fake_kb_at(tmp_path_factory.mktemp("fake-home"))
+    index_paths(kb, [CORPUS])
+    return kb
+
+
+@contextlib.contextmanager
+def app_client(home: Path) -> Iterator[TestClient]:
+    """The service over ``home`` in this process (lifespan and job thread included), with ``HashingEmbedder``."""
+    with TestClient(create_app(load_settings(home), embedder=HashingEmbedder())) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def client(fake_kb) -> Iterator[TestClient]:
+    """The service in this process over the corpus (``fake_kb``), for reads only."""
+    with app_client(fake_kb.settings.home) as test_client:
+        yield test_client
 
 
 @pytest.fixture(scope="session")
@@ -125,14 +203,31 @@ def editor_server(corpus_kb, model_path, tmp_path_factory) -> Writable:
         yield Writable(url, key, home)
 
 
-def wait_for_job(url: str, key: str, job_id: str, timeout: float = 180) -> dict:
-    """Poll a job until it is done or failed; its last state."""
+class EditorClient(NamedTuple):
+    """The service in this process over a writable copy of the corpus: its client, an editor key, its folder."""
+
+    client: TestClient
+    key: str
+    home: Path
+
+
+@pytest.fixture(scope="session")
+def editor_client(fake_kb, tmp_path_factory) -> Iterator[EditorClient]:
+    """The service in this process over a writable copy of ``fake_kb``, with ``EDITOR_LIMITS`` and an editor key."""
+    home = tmp_path_factory.mktemp("fake-writable")
+    key = writable_copy(fake_kb, home, EDITOR_LIMITS)
+    with app_client(home) as test_client:
+        yield EditorClient(test_client, key, home)
+
+
+def wait_for_job(http: httpx.Client, key: str, job_id: str, timeout: float = 180) -> dict:
+    """Poll a job through ``http`` (an in-process TestClient or a client of a real server) until it is done or failed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = httpx.get(f"{url}/api/jobs/{job_id}", headers={"X-API-Key": key}, timeout=30).json()
+        job = http.get(f"/api/jobs/{job_id}", headers={"X-API-Key": key}).json()
         if job["status"] in ("done", "failed"):
             return job
-        time.sleep(0.3)
+        time.sleep(0.1)
     raise AssertionError(f"job {job_id} still {job['status']} after {timeout} s: {job}")
 
 

@@ -1,7 +1,8 @@
 """Document access levels: how indexing sets them, and that no reader ever meets a document above its level.
 
-A small library is indexed for real (the model, SQLite, FAISS) and served by a real
-`kb serve`: the sample plan at the top (public by default), the sample bulletin in
+A small library is indexed (SQLite, FAISS, the test embedder) and served in this process
+(`kb search` runs as a real process with the real model): the sample plan at the top
+(public by default), the sample bulletin in
 ``noi-bo/`` (``kb.toml``: internal), a directive there whose front matter says public,
 and a long plan in ``noi-bo/mat/`` (``kb.toml``: restricted) that the sample plan cites
 and that matches "tuyên truyền đại hội" more than anything else.  Every endpoint, page
@@ -18,17 +19,22 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import BULLETIN, CORPUS, PLAN, running_server
+from click.testing import Result
+from conftest import BULLETIN, CORPUS, PLAN, app_client, fake_kb_at
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from indexer.front_matter import split_front_matter
 from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
 from kb.access.keys import create_key
 from kb.access.levels import LEVELS, LevelPolicy, UnknownLevelError, visible_levels
+from kb.cli import app as cli_app
 from kb.config import load_settings
 from kb.errors import ConfigError, IndexInconsistentError, KbError, NotFoundError
 from kb.indexing import index_paths
@@ -230,9 +236,13 @@ def _library(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def indexed(tmp_path_factory, model_path):
-    library = _library(tmp_path_factory.mktemp("library") / "thu-vien")
-    kb = KnowledgeBase(load_settings(tmp_path_factory.mktemp("access-home"), model=str(model_path)))
+def library(tmp_path_factory) -> Path:
+    return _library(tmp_path_factory.mktemp("library") / "thu-vien")
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory, library):
+    kb = fake_kb_at(tmp_path_factory.mktemp("access-home"))
     report = index_paths(kb, [library])
     return kb, report
 
@@ -256,9 +266,9 @@ def keys(access_kb) -> dict[str, str | None]:
 
 
 @pytest.fixture(scope="module")
-def access_server(access_kb, keys, model_path) -> str:
-    with running_server(access_kb.settings.home, model_path) as url:
-        yield url
+def access_client(access_kb, keys) -> Iterator[TestClient]:
+    with app_client(access_kb.settings.home) as client:
+        yield client
 
 
 def test_indexing_gives_each_document_its_level(indexed):
@@ -271,10 +281,10 @@ def test_indexing_gives_each_document_its_level(indexed):
     assert detail["access"] == "public"
 
 
-def test_reindexing_follows_a_changed_kb_toml_and_the_flag(tmp_path, model_path):
+def test_reindexing_follows_a_changed_kb_toml_and_the_flag(tmp_path):
     folder = tmp_path / "docs"
     _tree(folder, {"chi-thi-05.txt": DIRECTIVE_TEXT.split("---\n", 2)[2]})
-    kb = KnowledgeBase(load_settings(tmp_path / "home", model=str(model_path)))
+    kb = fake_kb_at(tmp_path / "home")
     first = index_paths(kb, [folder], access="internal")
     assert first.files[0].access == "internal" and kb.store.documents.listing()[0]["access"] == "internal"
     (folder / "kb.toml").write_text('access = "restricted"\n', encoding="utf-8")
@@ -303,120 +313,135 @@ def test_reference_lexical_and_dense_legs_keep_hidden_documents_out(access_kb, q
 
 
 # -- the HTTP API ------------------------------------------------------------------------------------
-def _get(server: str, path: str, key: str | None, **params) -> httpx.Response:
+def _get(client: TestClient, path: str, key: str | None, **params) -> httpx.Response:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    response = httpx.get(f"{server}{path}", params=params or None, headers=headers, timeout=60)
+    response = client.get(path, params=params or None, headers=headers)
     assert "Traceback" not in response.text
     return response
 
 
-def _all_documents(server: str, key: str | None) -> list[dict]:
-    body = _get(server, "/api/documents", key, per_page=100).json()
+def _all_documents(client: TestClient, key: str | None) -> list[dict]:
+    body = _get(client, "/api/documents", key, per_page=100).json()
     return body["items"] if isinstance(body, dict) else body
 
 
 @pytest.mark.parametrize("caller", CALLERS)
-def test_document_list_holds_only_visible_documents_with_their_level(access_server, keys, caller):
-    listed = _all_documents(access_server, keys[caller])
+def test_document_list_holds_only_visible_documents_with_their_level(access_client, keys, caller):
+    listed = _all_documents(access_client, keys[caller])
     assert {d["source"]: d["access"] for d in listed} == {SOURCES[n]: LEVEL_OF[n] for n in _visible(caller)}
 
 
 @pytest.mark.parametrize("caller", CALLERS)
-def test_hidden_document_is_a_404_like_an_id_that_does_not_exist(access_server, keys, ids, caller):
+def test_hidden_document_is_a_404_like_an_id_that_does_not_exist(access_client, keys, ids, caller):
     missing = max(ids.values()) + 1000
     for name, doc_id in ids.items():
         for path in (f"/api/documents/{doc_id}", f"/api/documents/{doc_id}/text"):
-            response = _get(access_server, path, keys[caller])
+            response = _get(access_client, path, keys[caller])
             if name in _visible(caller):
                 assert response.status_code == 200 and response.json()["id"] == doc_id
                 continue
-            unknown = _get(access_server, path.replace(str(doc_id), str(missing)), keys[caller])
+            unknown = _get(access_client, path.replace(str(doc_id), str(missing)), keys[caller])
             assert response.status_code == unknown.status_code == 404
             assert response.json() == json.loads(unknown.text.replace(str(missing), str(doc_id)))
 
 
 @pytest.mark.parametrize("caller", CALLERS)
-def test_references_and_citing_documents_show_only_visible_ones(access_server, keys, ids, caller):
+def test_references_and_citing_documents_show_only_visible_ones(access_client, keys, ids, caller):
     visible = _visible(caller)
-    plan = _get(access_server, f"/api/documents/{ids['plan']}", keys[caller]).json()
+    plan = _get(access_client, f"/api/documents/{ids['plan']}", keys[caller]).json()
     cited = {r["full_key"]: r["document_id"] for r in plan["references"]}
     assert cited["KH:131:TU"] == (ids["secret"] if "secret" in visible else None)
     assert cited["CT:5:TW"] == ids["directive"]
-    directive = _get(access_server, f"/api/documents/{ids['directive']}", keys[caller]).json()
+    directive = _get(access_client, f"/api/documents/{ids['directive']}", keys[caller]).json()
     citing = {ids[name] for name in ("plan", "bulletin", "secret") if name in visible}
     assert {d["id"] for d in directive["cited_by"]} == citing
     _assert_no_trace(json.dumps([plan, directive], ensure_ascii=False), caller)
 
 
 @pytest.mark.parametrize("caller", CALLERS)
-def test_api_search_stats_and_health_count_only_visible_documents(access_server, keys, access_kb, caller):
+def test_api_search_stats_and_health_count_only_visible_documents(access_client, keys, access_kb, caller):
     key, level = keys[caller], _level(caller)
-    response = _get(access_server, "/api/search", key, q="tuyên truyền đại hội", k=20)
+    response = _get(access_client, "/api/search", key, q="tuyên truyền đại hội", k=20)
     assert len(response.json()["results"]) == 20
     assert {r["document"]["access"] for r in response.json()["results"]} <= set(visible_levels(level))
     _assert_no_trace(response.text, caller)
     for query in ("Kế hoạch 131-KH/TU", "mật danh Sông Hồng"):  # the answer repeats the query: look at the results
-        results = _get(access_server, "/api/search", key, q=query).json()["results"]
+        results = _get(access_client, "/api/search", key, q=query).json()["results"]
         _assert_no_trace(json.dumps(results, ensure_ascii=False), caller)
     expected = access_kb.store.stats.summary(level)
     assert expected["documents"] == len(_visible(caller))
-    stats = _get(access_server, "/api/stats", key).json()
+    stats = _get(access_client, "/api/stats", key).json()
     assert (stats["documents"], stats["chunks"], stats["by_access"]) == \
         (expected["documents"], expected["chunks"], expected["by_access"])
     assert set(stats["by_access"]) == {LEVEL_OF[name] for name in _visible(caller)}
     assert (stats["last_run"] is not None) == (level == "restricted")  # a run's report names every file
-    health = _get(access_server, "/health", key).json()
+    health = _get(access_client, "/health", key).json()
     assert (health["documents"], health["chunks"]) == (expected["documents"], expected["chunks"])
 
 
 # -- the web pages -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("caller", CALLERS)
-def test_pages_facets_and_counts_show_only_visible_documents(access_server, keys, ids, caller):
+def test_pages_facets_and_counts_show_only_visible_documents(access_client, keys, ids, caller):
     key, visible = keys[caller], _visible(caller)
     pages = {"/": {}, "/?q": {"q": "tuyên truyền đại hội"}, "/?q=131": {"q": "Kế hoạch 131-KH/TU"},
              "/documents": {}, "/documents?type": {"type": "Kế hoạch"}}
     for name, params in pages.items():
-        html = _get(access_server, name.split("?")[0], key, **params).text
+        html = _get(access_client, name.split("?")[0], key, **params).text
         _assert_no_trace(html, caller)
-    listing = _get(access_server, "/documents", key).text
+    listing = _get(access_client, "/documents", key).text
     assert re.search(rf"Kế hoạch</span>\s*<span class=\"count\">{len(visible & {'plan', 'secret'})}</span>", listing)
     for name, doc_id in ids.items():
-        page = _get(access_server, f"/documents/{doc_id}", key)
+        page = _get(access_client, f"/documents/{doc_id}", key)
         assert page.status_code == (200 if name in visible else 404)
         assert page.headers["content-type"].startswith("text/html")
         _assert_no_trace(page.text, caller)
-    plan_page = _get(access_server, f"/documents/{ids['plan']}", key).text
+    plan_page = _get(access_client, f"/documents/{ids['plan']}", key).text
     assert "Mức truy cập" in plan_page and "Công khai" in plan_page
 
 
 # -- the command line: everything by default, a level with --access -------------------------------------
-def _kb(access_kb, model_path, *args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "kb", *args, "--home", str(access_kb.settings.home)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300,
-                          env=os.environ | {"KB_MODEL": str(model_path), "COLUMNS": "250"})
+def _kb(home: Path, *args: str) -> Result:
+    """``kb`` in this process, for the commands that never open the model."""
+    return CliRunner().invoke(cli_app, [*args, "--home", str(home)], env={"COLUMNS": "250"})
+
+
+@pytest.fixture(scope="module")
+def model_kb(tmp_path_factory, library, model_path) -> KnowledgeBase:
+    """The library indexed with the real model, for the command that searches."""
+    kb = KnowledgeBase(load_settings(tmp_path_factory.mktemp("access-model-home"), model=str(model_path)))
+    index_paths(kb, [library])
+    return kb
 
 
 @pytest.mark.parametrize("level", [None, *LEVELS])
-def test_cli_documents_and_search_see_everything_unless_given_a_level(access_kb, model_path, level):
+def test_cli_documents_see_everything_unless_given_a_level(access_kb, level):
+    view = ["--access", level] if level else []
+    documents = json.loads(_kb(access_kb.settings.home, "documents", "--json", *view).stdout)
+    assert {d["source"] for d in documents} == {SOURCES[name] for name in _visible(level or "restricted")}
+
+
+@pytest.mark.parametrize("level", [None, *LEVELS])
+def test_cli_search_sees_everything_unless_given_a_level(model_kb, model_path, level):
     view = ["--access", level] if level else []
     caller = level or "restricted"
-    documents = json.loads(_kb(access_kb, model_path, "documents", "--json", *view).stdout)
-    assert {d["source"] for d in documents} == {SOURCES[name] for name in _visible(caller)}
-    found = _kb(access_kb, model_path, "search", "mật danh Sông Hồng", "-k", "5", "--json", *view)
+    command = [sys.executable, "-m", "kb", "search", "mật danh Sông Hồng", "-k", "5", "--json", *view,
+               "--home", str(model_kb.settings.home)]
+    found = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                           env=os.environ | {"KB_MODEL": str(model_path)})
     assert found.returncode == 0, found.stderr
     results = json.dumps(json.loads(found.stdout)["results"], ensure_ascii=False)
     _assert_no_trace(results, caller)
     assert (SOURCES["secret"] in results) == (caller == "restricted")
 
 
-def test_cli_show_treats_a_hidden_document_as_missing(access_kb, model_path, ids):
-    shown = _kb(access_kb, model_path, "show", str(ids["bulletin"]), "--access", "internal")
-    assert shown.returncode == 0 and "access: internal" in shown.stdout
-    hidden = _kb(access_kb, model_path, "show", str(ids["bulletin"]), "--access", "public")
-    assert hidden.returncode == 1 and f"No document with id {ids['bulletin']}" in hidden.stderr
-    assert "Traceback" not in hidden.stderr
-    bad = _kb(access_kb, model_path, "documents", "--access", "secret")
-    assert bad.returncode == 2 and "secret" in bad.stderr
+def test_cli_show_treats_a_hidden_document_as_missing(access_kb, ids):
+    home = access_kb.settings.home
+    shown = _kb(home, "show", str(ids["bulletin"]), "--access", "internal")
+    assert shown.exit_code == 0 and "access: internal" in shown.stdout
+    hidden = _kb(home, "show", str(ids["bulletin"]), "--access", "public")
+    assert hidden.exit_code == 1 and str(hidden.exception) == f"No document with id {ids['bulletin']}"
+    bad = _kb(home, "documents", "--access", "secret")
+    assert bad.exit_code == 2 and "secret" in bad.stderr
 
 
 def test_cli_index_sets_the_default_level(tmp_path, model_path):

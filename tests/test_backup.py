@@ -26,7 +26,7 @@ def _answers(home, model_path) -> dict[str, list[tuple]]:
         kb.close()
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_backup_while_serving_then_restore_gives_the_same_answers(corpus_kb, model_path, server, tmp_path):
     statuses, stop = [], threading.Event()
 
@@ -52,7 +52,7 @@ def test_backup_while_serving_then_restore_gives_the_same_answers(corpus_kb, mod
     assert _answers(tmp_path / "home", model_path) == _answers(corpus_kb.settings.home, model_path)
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_restore_replaces_an_index_and_keeps_the_rest_of_the_folder(corpus_kb, model_path, tmp_path):
     backup(corpus_kb.settings, tmp_path / "snapshot")
     home = tmp_path / "home"
@@ -72,7 +72,7 @@ def test_restore_replaces_an_index_and_keeps_the_rest_of_the_folder(corpus_kb, m
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "snapshot"]  # nothing left beside
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_a_snapshot_that_fails_the_check_is_refused(corpus_kb, model_path, tmp_path):
     backup(corpus_kb.settings, tmp_path / "snapshot")
     vectors = tmp_path / "snapshot" / "vectors.faiss"

@@ -169,7 +169,7 @@ DAMAGE = [  # (damage, the findings it must raise)
 ]
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_a_sound_folder_passes(settings):
     report = check(settings)
     assert report.ok, report.problems
@@ -177,7 +177,7 @@ def test_a_sound_folder_passes(settings):
         "sqlite", "schema", "orphans", "documents", "lexicon", "model", "vectors", "temp files"]
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize(("damage", "found"), DAMAGE, ids=[d[0].__name__ for d in DAMAGE])
 def test_damage_is_found_and_repaired(settings, opened, expected, damage, found):
     damage(settings)
@@ -188,7 +188,7 @@ def test_damage_is_found_and_repaired(settings, opened, expected, damage, found)
     assert _answers(kb) == expected
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_a_deletion_that_bypassed_the_log_is_found_and_the_lexicon_rebuilt(settings, opened):
     _snapshot(settings)
     _sql(settings, "DROP TRIGGER chunks_deletion_log",  # another program, with its own idea of the schema
@@ -200,7 +200,7 @@ def test_a_deletion_that_bypassed_the_log_is_found_and_the_lexicon_rebuilt(setti
     assert len(kb.lexicon.current()) == kb.store.chunks.count()
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_a_document_left_without_its_passages_is_deleted_for_the_next_run(settings, opened):
     _sql(settings, "DELETE FROM chunk_refs", "DELETE FROM chunks", "DELETE FROM document_texts")  # a cut-short write
     kb = opened()
@@ -210,7 +210,7 @@ def test_a_document_left_without_its_passages_is_deleted_for_the_next_run(settin
     assert kb.store.documents.listing() == []  # so `kb index` reads the file again
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_a_document_with_only_its_card_is_reported_by_name_and_deleted(settings, opened):
     """What an empty or BOM-only file became before kb index refused them: a card and no passage."""
     _sql(settings, "PRAGMA foreign_keys = ON",
@@ -225,7 +225,7 @@ def test_a_document_with_only_its_card_is_reported_by_name_and_deleted(settings,
     assert kb.store.integrity.documents_without_passages() == []
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_repair_embeds_only_the_missing_vectors(settings, opened):
     vectors = _vectors(settings)
     ids = sorted(vectors.ids())
@@ -243,7 +243,7 @@ def test_repair_embeds_only_the_missing_vectors(settings, opened):
     assert np.all(np.sum(after.get(ids[2:5]) * original, axis=1) > 0.999)  # embedded again from the stored text
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_an_index_of_another_model_is_reported_not_re_embedded(settings):
     path = settings.home / "config.json"
     path.write_text(json.dumps(json.loads(path.read_text()) | {"model": "another/model", "fingerprint": "0" * 64}))
@@ -254,14 +254,14 @@ def test_an_index_of_another_model_is_reported_not_re_embedded(settings):
     assert path.read_bytes() == before
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_damage_in_a_table_is_reported_with_what_to_do(settings):
     _overwrite_page(settings, "chunks")
     report = check(settings, repair=True)
     assert [f.name for f in report.problems] == ["sqlite"] and "kb restore" in report.problems[0].detail
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_a_log_left_by_a_killed_writer_is_replayed(settings):
     script = ("import os, signal, sys\nfrom kb.storage.store import Store\nstore = Store(sys.argv[1])\n"
               "store.db.execute('PRAGMA wal_autocheckpoint = 0')\nstore.db.set_meta('probe', 'committed')\n"
@@ -279,7 +279,7 @@ def _kb(settings, *args: str, **popen) -> subprocess.CompletedProcess:
                           env=os.environ | {"COLUMNS": "200"}, **popen)
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_cli_exit_code_and_json(settings):
     leave_temp_files(settings)
     found = _kb(settings, "check")
@@ -290,7 +290,7 @@ def test_cli_exit_code_and_json(settings):
     assert report["ok"] and [f["name"] for f in report["findings"] if f["repaired"]] == ["temp files"]
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_a_second_writer_is_refused_and_readers_go_on(settings):
     with write_lock(settings.home):
         writer = _kb(settings, "index", str(CORPUS))
@@ -308,7 +308,7 @@ def _limit_file_size() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_a_full_disk_stops_indexing_with_a_clear_error_and_keeps_the_index(settings, opened, expected, tmp_path):
     new = tmp_path / "new"
     new.mkdir()

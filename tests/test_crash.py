@@ -30,7 +30,7 @@ def test_a_document_is_written_whole_or_not_at_all(tmp_path):
     store.close()
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_three_kills_at_commits_then_the_same_index_as_a_clean_run(corpus_kb, model_path, tmp_path):
     harness = _harness()
     summary = harness.run(CORPUS, tmp_path, model_path, kills=3, seed=3, reference=corpus_kb.settings.home,

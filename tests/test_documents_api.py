@@ -1,6 +1,6 @@
-"""Managing documents over HTTP: upload, jobs, list, text, stats, replace, delete — against a real server.
+"""Managing documents over HTTP: upload, jobs, list, text, stats, replace, delete — against the service in this process.
 
-The server (``editor_server``) serves a writable copy of the corpus with small
+The service (``editor_client``) serves a writable copy of the corpus with small
 upload limits (``EDITOR_LIMITS``), so the limits can be exceeded with small files.
 """
 
@@ -42,16 +42,16 @@ def _auth(key: str | None) -> dict:
     return {"X-API-Key": key} if key else {}
 
 
-def _upload(url: str, key: str | None, files: list[tuple[str, bytes]], **form: str) -> httpx.Response:
-    return httpx.post(f"{url}/api/documents", headers=_auth(key), files=[("files", f) for f in files],
-                      data=form, timeout=60)
+def _upload(http: httpx.Client, key: str | None, files: list[tuple[str, bytes]], **form: str) -> httpx.Response:
+    return http.post("/api/documents", headers=_auth(key), files=[("files", f) for f in files],
+                      data=form)
 
 
-def _indexed(url: str, key: str, files: list[tuple[str, bytes]], **form: str) -> dict:
+def _indexed(http: httpx.Client, key: str, files: list[tuple[str, bytes]], **form: str) -> dict:
     """Upload, wait for the job, return it (every file indexed)."""
-    response = _upload(url, key, files, **form)
+    response = _upload(http, key, files, **form)
     assert response.status_code == 202, response.text
-    job = wait_for_job(url, key, response.json()["job_id"])
+    job = wait_for_job(http, key, response.json()["job_id"])
     assert job["status"] == "done" and {f["status"] for f in job["files"]} == {"indexed"}, job
     return job
 
@@ -69,40 +69,40 @@ def _job_folders(home) -> set[str]:
     return {p.name for p in uploads.iterdir()} if uploads.exists() else set()
 
 
-def test_upload_is_indexed_in_the_background_and_becomes_searchable(editor_server):
-    url, key, home = editor_server
-    before = httpx.get(f"{url}/api/stats").json()["documents"]
-    response = _upload(url, key, [("ke-hoach-sat-lo.txt", COAST_PLAN.encode()), ("thong-bao.md", NOTICE.encode())])
+def test_upload_is_indexed_in_the_background_and_becomes_searchable(editor_client):
+    http, key, home = editor_client
+    before = http.get("/api/stats").json()["documents"]
+    response = _upload(http, key, [("ke-hoach-sat-lo.txt", COAST_PLAN.encode()), ("thong-bao.md", NOTICE.encode())])
     assert response.status_code == 202
     accepted = response.json()
     assert accepted["files"] == ["ke-hoach-sat-lo.txt", "thong-bao.md"] and accepted["status"] == "queued"
     assert response.headers["location"] == accepted["url"] == f"/api/jobs/{accepted['job_id']}"
 
-    job = wait_for_job(url, key, accepted["job_id"])
+    job = wait_for_job(http, key, accepted["job_id"])
     assert job["status"] == "done" and job["progress"] == {"done": 2, "total": 2} and job["created_by"] == "editor"
     assert [f["status"] for f in job["files"]] == ["indexed", "indexed"] and all(f["chunks"] for f in job["files"])
     plan_id = job["files"][0]["document_id"]
 
-    results = httpx.get(f"{url}/api/search", params={"q": "sạt lở bờ biển", "k": 3}).json()["results"]
+    results = http.get("/api/search", params={"q": "sạt lở bờ biển", "k": 3}).json()["results"]
     assert results[0]["document"]["id"] == plan_id and results[0]["document"]["source"] == "ke-hoach-sat-lo.txt"
-    text = httpx.get(f"{url}/api/documents/{plan_id}/text").json()
+    text = http.get(f"/api/documents/{plan_id}/text").json()
     assert text["id"] == plan_id and "rừng ngập mặn chắn sóng" in text["text"]
-    assert httpx.get(f"{url}/api/stats").json()["documents"] == before + 2
+    assert http.get("/api/stats").json()["documents"] == before + 2
     assert (home / "uploads" / accepted["job_id"] / "ke-hoach-sat-lo.txt").read_text() == COAST_PLAN
 
 
-def test_file_names_are_made_safe(editor_server):
-    url, key, home = editor_server
+def test_file_names_are_made_safe(editor_client):
+    http, key, home = editor_client
     names = ["../../thoat-ra.txt", "/etc/mat-khau.txt", "C:\\Windows\\bao-cao.txt", "Kế hoạch tuyên truyền 2021.txt",
              "x" * 300 + ".txt"]
-    accepted = _upload(url, key, [(name, NOTICE.encode()) for name in names]).json()
+    accepted = _upload(http, key, [(name, NOTICE.encode()) for name in names]).json()
     stored = accepted["files"]
     assert stored[:4] == ["thoat-ra.txt", "mat-khau.txt", "bao-cao.txt", "Kế hoạch tuyên truyền 2021.txt"]
     assert stored[4].endswith(".txt") and len(stored[4].encode()) <= 200
     folder = home / "uploads" / accepted["job_id"]
     assert sorted(p.name for p in folder.iterdir()) == sorted(stored)
     assert not (home.parent / "thoat-ra.txt").exists() and not (home / "thoat-ra.txt").exists()
-    job = wait_for_job(url, key, accepted["job_id"])
+    job = wait_for_job(http, key, accepted["job_id"])
     assert all("/" not in f["name"] for f in job["files"])
 
 
@@ -123,146 +123,146 @@ def _zip(names: list[str]) -> bytes:
     ("chuong-trinh.exe", b"MZ\x90\x00" + bytes(100)),     # a type kb does not read
     ("rong.txt", b""),
 ])
-def test_content_is_checked_from_the_bytes(editor_server, name, data):
-    url, key, home = editor_server
+def test_content_is_checked_from_the_bytes(editor_client, name, data):
+    http, key, home = editor_client
     before = _job_folders(home)
-    message = _error(_upload(url, key, [("ok.txt", NOTICE.encode()), (name, data)]), 415)
+    message = _error(_upload(http, key, [("ok.txt", NOTICE.encode()), (name, data)]), 415)
     assert name in message
     assert _job_folders(home) == before, "a refused upload stores nothing"
 
 
-def test_limits_are_clear_4xx_json(editor_server):
-    url, key, _ = editor_server
+def test_limits_are_clear_4xx_json(editor_client):
+    http, key, _ = editor_client
     small = [(f"{n}.txt", NOTICE.encode()) for n in range(EDITOR_LIMITS["max_upload_files"] + 1)]
-    assert "limit is 5" in _error(_upload(url, key, small), 422)
+    assert "limit is 5" in _error(_upload(http, key, small), 422)
     big = ("lon.txt", ("a " * 100_001).encode())
-    assert "lon.txt" in _error(_upload(url, key, [big]), 413)
+    assert "lon.txt" in _error(_upload(http, key, [big]), 413)
     heavy = [(f"{n}.txt", ("b " * 95_000).encode()) for n in range(4)]  # each under the file limit, together over
-    assert "per request" in _error(_upload(url, key, heavy), 413)
-    get = lambda path, **params: httpx.get(f"{url}{path}", params=params)  # noqa: E731
+    assert "per request" in _error(_upload(http, key, heavy), 413)
+    get = lambda path, **params: http.get(f"{path}", params=params)  # noqa: E731
     assert "per_page" in _error(get("/api/documents", per_page=51), 422)
     _error(get("/api/documents", page=0), 422)
     _error(get("/api/search", q="x", k=101), 422)
     _error(get("/api/search", q="x" * 1001), 422)
     _error(get("/api/search", q="   "), 422)
-    schema = httpx.get(f"{url}/openapi.json").json()["paths"]
+    schema = http.get("/openapi.json").json()["paths"]
     per_page = next(p for p in schema["/api/documents"]["get"]["parameters"] if p["name"] == "per_page")
     assert per_page["schema"]["maximum"] == 50, "the configured limit is the documented one"
 
 
-def test_writes_need_an_editor_key(editor_server):
-    url, key, home = editor_server
+def test_writes_need_an_editor_key(editor_client):
+    http, key, home = editor_client
     store = Store(home / "kb.sqlite")
     _, reader = create_key(store, "doc-gia", "reader")
     store.close()
     files = [("a.txt", NOTICE.encode())]
-    _error(_upload(url, None, files), 401)
-    _error(_upload(url, "kb_00000000_" + "x" * 43, files), 401)
-    assert "editor" in _error(_upload(url, reader, files), 403)
-    _error(httpx.delete(f"{url}/api/documents/1"), 401)
-    _error(httpx.put(f"{url}/api/documents/1", files={"file": files[0]}, headers=_auth(reader)), 403)
-    _error(httpx.get(f"{url}/api/jobs/{'0' * 32}", headers=_auth(reader)), 403)
-    _error(httpx.get(f"{url}/api/jobs/{'0' * 32}", headers=_auth(key)), 404)
+    _error(_upload(http, None, files), 401)
+    _error(_upload(http, "kb_00000000_" + "x" * 43, files), 401)
+    assert "editor" in _error(_upload(http, reader, files), 403)
+    _error(http.delete("/api/documents/1"), 401)
+    _error(http.put("/api/documents/1", files={"file": files[0]}, headers=_auth(reader)), 403)
+    _error(http.get(f"/api/jobs/{'0' * 32}", headers=_auth(reader)), 403)
+    _error(http.get(f"/api/jobs/{'0' * 32}", headers=_auth(key)), 404)
 
 
-def test_document_list_pages_and_filters(editor_server):
-    url, key, _ = editor_server
-    _indexed(url, key, [("ke-hoach-trang.txt", COAST_PLAN.replace("sạt lở", "xâm nhập mặn").encode())])
-    everything = httpx.get(f"{url}/api/documents", params={"per_page": 50}).json()
+def test_document_list_pages_and_filters(editor_client):
+    http, key, _ = editor_client
+    _indexed(http, key, [("ke-hoach-trang.txt", COAST_PLAN.replace("sạt lở", "xâm nhập mặn").encode())])
+    everything = http.get("/api/documents", params={"per_page": 50}).json()
     total = everything["total"]
     assert total == len(everything["items"]) >= 3
-    pages = [httpx.get(f"{url}/api/documents", params={"per_page": 2, "page": n}).json() for n in (1, 2)]
+    pages = [http.get("/api/documents", params={"per_page": 2, "page": n}).json() for n in (1, 2)]
     assert [p["total"] for p in pages] == [total, total] and [p["page"] for p in pages] == [1, 2]
     assert [d["id"] for p in pages for d in p["items"]] == [d["id"] for d in everything["items"][:4]]
-    beyond = httpx.get(f"{url}/api/documents", params={"page": 1000}).json()
+    beyond = http.get("/api/documents", params={"page": 1000}).json()
     assert beyond["items"] == [] and beyond["total"] == total
-    titled = httpx.get(f"{url}/api/documents", params={"q": "tuyen truyen dai hoi"}).json()  # title words, unaccented
+    titled = http.get("/api/documents", params={"q": "tuyen truyen dai hoi"}).json()  # title words, unaccented
     assert [d["source"] for d in titled["items"]] == [PLAN] and titled["total"] == 1
-    numbered = httpx.get(f"{url}/api/documents", params={"q": "77-KH"}).json()
+    numbered = http.get("/api/documents", params={"q": "77-KH"}).json()
     assert {d["number"] for d in numbered["items"]} == {"77-KH/BTGTU"}
-    typed = httpx.get(f"{url}/api/documents", params={"type": "Kế hoạch", "per_page": 50}).json()
+    typed = http.get("/api/documents", params={"type": "Kế hoạch", "per_page": 50}).json()
     assert typed["items"] and {d["doc_type"] for d in typed["items"]} == {"Kế hoạch"}
-    assert httpx.get(f"{url}/api/documents", params={"since": "2099"}).json()["total"] == 0
+    assert http.get("/api/documents", params={"since": "2099"}).json()["total"] == 0
 
 
-def test_hidden_documents_are_never_revealed(editor_server):
-    url, key, _ = editor_server
+def test_hidden_documents_are_never_revealed(editor_client):
+    http, key, _ = editor_client
     secret = COAST_PLAN.replace("sạt lở bờ biển", "di dời khu dân cư ven sông")
-    job = _indexed(url, key, [("noi-bo.txt", secret.encode())], access="internal")
+    job = _indexed(http, key, [("noi-bo.txt", secret.encode())], access="internal")
     doc_id = job["files"][0]["document_id"]
-    anonymous_stats = httpx.get(f"{url}/api/stats").json()
-    editor_stats = httpx.get(f"{url}/api/stats", headers=_auth(key)).json()
+    anonymous_stats = http.get("/api/stats").json()
+    editor_stats = http.get("/api/stats", headers=_auth(key)).json()
     assert editor_stats["documents"] == anonymous_stats["documents"] + 1
     assert anonymous_stats["by_access"].get("internal") is None and editor_stats["by_access"]["internal"] == 1
-    _error(httpx.get(f"{url}/api/documents/{doc_id}/text"), 404)
-    assert httpx.get(f"{url}/api/documents/{doc_id}/text", headers=_auth(key)).status_code == 200
-    listed = httpx.get(f"{url}/api/documents", params={"q": "Kế hoạch", "per_page": 50}).json()["items"]
+    _error(http.get(f"/api/documents/{doc_id}/text"), 404)
+    assert http.get(f"/api/documents/{doc_id}/text", headers=_auth(key)).status_code == 200
+    listed = http.get("/api/documents", params={"q": "Kế hoạch", "per_page": 50}).json()["items"]
     assert doc_id not in {d["id"] for d in listed}
-    found = httpx.get(f"{url}/api/search", params={"q": "di dời khu dân cư ven sông"}).json()["results"]
+    found = http.get("/api/search", params={"q": "di dời khu dân cư ven sông"}).json()["results"]
     assert doc_id not in {r["document"]["id"] for r in found}
-    assert "restricted" in _error(_upload(url, key, [("mat.txt", secret.encode())], access="restricted"), 403)
+    assert "restricted" in _error(_upload(http, key, [("mat.txt", secret.encode())], access="restricted"), 403)
 
     newer = secret.replace("năm 2021", "năm 2022")  # a new version keeps the level of the one it replaces
-    response = httpx.put(f"{url}/api/documents/{doc_id}", headers=_auth(key), files={"file": ("noi-bo.txt", newer)})
-    assert wait_for_job(url, key, response.json()["job_id"])["status"] == "done"
-    assert httpx.get(f"{url}/api/documents/{doc_id}", headers=_auth(key)).json()["access"] == "internal"
-    _error(httpx.get(f"{url}/api/documents/{doc_id}"), 404)
+    response = http.put(f"/api/documents/{doc_id}", headers=_auth(key), files={"file": ("noi-bo.txt", newer)})
+    assert wait_for_job(http, key, response.json()["job_id"])["status"] == "done"
+    assert http.get(f"/api/documents/{doc_id}", headers=_auth(key)).json()["access"] == "internal"
+    _error(http.get(f"/api/documents/{doc_id}"), 404)
 
 
-def test_replace_keeps_the_id_and_delete_removes_everything(editor_server):
-    url, key, home = editor_server
-    first = _indexed(url, key, [("thong-bao-lich.md", NOTICE.encode())])
+def test_replace_keeps_the_id_and_delete_removes_everything(editor_client):
+    http, key, home = editor_client
+    first = _indexed(http, key, [("thong-bao-lich.md", NOTICE.encode())])
     doc_id = first["files"][0]["document_id"]
     old_file = home / "uploads" / first["id"] / "thong-bao-lich.md"
     assert old_file.exists()
 
     newer = NOTICE.replace("quý II", "quý III").replace("ngày 15", "ngày 20")
-    response = httpx.put(f"{url}/api/documents/{doc_id}", headers=_auth(key),
-                         files={"file": ("thong-bao-lich-moi.md", newer.encode())}, timeout=60)
+    response = http.put(f"/api/documents/{doc_id}", headers=_auth(key),
+                         files={"file": ("thong-bao-lich-moi.md", newer.encode())})
     assert response.status_code == 202, response.text
-    job = wait_for_job(url, key, response.json()["job_id"])
+    job = wait_for_job(http, key, response.json()["job_id"])
     assert job["kind"] == "replace" and job["target_document"] == doc_id and job["status"] == "done", job
     assert job["files"][0]["document_id"] == doc_id
-    assert httpx.get(f"{url}/api/documents/{doc_id}").json()["source"] == "thong-bao-lich-moi.md"
-    assert "quý III" in httpx.get(f"{url}/api/documents/{doc_id}/text").json()["text"]
+    assert http.get(f"/api/documents/{doc_id}").json()["source"] == "thong-bao-lich-moi.md"
+    assert "quý III" in http.get(f"/api/documents/{doc_id}/text").json()["text"]
     assert not old_file.exists(), "the replaced file is removed"
 
-    removed = httpx.delete(f"{url}/api/documents/{doc_id}", headers=_auth(key), timeout=60)
+    removed = http.delete(f"/api/documents/{doc_id}", headers=_auth(key))
     assert removed.status_code == 200 and removed.json()["id"] == doc_id
-    _error(httpx.get(f"{url}/api/documents/{doc_id}"), 404)
-    _error(httpx.get(f"{url}/api/documents/{doc_id}/text"), 404)
-    found = httpx.get(f"{url}/api/search", params={"q": "lịch tiếp công dân quý III"}).json()["results"]
+    _error(http.get(f"/api/documents/{doc_id}"), 404)
+    _error(http.get(f"/api/documents/{doc_id}/text"), 404)
+    found = http.get("/api/search", params={"q": "lịch tiếp công dân quý III"}).json()["results"]
     assert doc_id not in {r["document"]["id"] for r in found}
     assert not (home / "uploads" / job["id"]).exists(), "the uploaded file and its emptied folder are removed"
-    _error(httpx.delete(f"{url}/api/documents/{doc_id}", headers=_auth(key)), 404)
+    _error(http.delete(f"/api/documents/{doc_id}", headers=_auth(key)), 404)
 
 
-def test_replacing_with_an_unreadable_file_leaves_the_document(editor_server):
-    url, key, _ = editor_server
-    doc_id = _indexed(url, key, [("giu-nguyen.txt", NOTICE.encode())])["files"][0]["document_id"]
+def test_replacing_with_an_unreadable_file_leaves_the_document(editor_client):
+    http, key, _ = editor_client
+    doc_id = _indexed(http, key, [("giu-nguyen.txt", NOTICE.encode())])["files"][0]["document_id"]
     broken = b"%PDF-1.7\n" + bytes(range(256)) * 4  # passes the type check, cannot be read as a PDF
-    response = httpx.put(f"{url}/api/documents/{doc_id}", headers=_auth(key), files={"file": ("moi.pdf", broken)})
-    job = wait_for_job(url, key, response.json()["job_id"])
+    response = http.put(f"/api/documents/{doc_id}", headers=_auth(key), files={"file": ("moi.pdf", broken)})
+    job = wait_for_job(http, key, response.json()["job_id"])
     assert job["status"] == "failed" and f"document {doc_id} is unchanged" in job["error"]
     assert job["files"][0]["status"] == "error" and job["files"][0]["reason"]
-    assert httpx.get(f"{url}/api/documents/{doc_id}").json()["source"] == "giu-nguyen.txt"
+    assert http.get(f"/api/documents/{doc_id}").json()["source"] == "giu-nguyen.txt"
 
 
-def test_unknown_documents_are_404(editor_server):
-    url, key, _ = editor_server
-    _error(httpx.put(f"{url}/api/documents/999999", headers=_auth(key), files={"file": ("a.txt", b"x y z")}), 404)
-    _error(httpx.delete(f"{url}/api/documents/999999", headers=_auth(key)), 404)
-    _error(httpx.get(f"{url}/api/documents/999999/text"), 404)
-    _error(httpx.get(f"{url}/api/documents/{2**70}"), 422)
+def test_unknown_documents_are_404(editor_client):
+    http, key, _ = editor_client
+    _error(http.put("/api/documents/999999", headers=_auth(key), files={"file": ("a.txt", b"x y z")}), 404)
+    _error(http.delete("/api/documents/999999", headers=_auth(key)), 404)
+    _error(http.get("/api/documents/999999/text"), 404)
+    _error(http.get(f"/api/documents/{2**70}"), 422)
 
 
-def test_a_job_is_seen_only_by_its_uploader_and_admins(editor_server):
-    url, key, home = editor_server
+def test_a_job_is_seen_only_by_its_uploader_and_admins(editor_client):
+    http, key, home = editor_client
     store = Store(home / "kb.sqlite")
     _, other_editor = create_key(store, "bien-tap-khac", "editor", "restricted")
     _, admin = create_key(store, "quan-tri-job", "admin", "restricted")
     store.close()
-    job = _indexed(url, key, [("thong-bao-rieng.txt", NOTICE.encode())])
-    path = f"{url}/api/jobs/{job['id']}"
-    _error(httpx.get(path, headers=_auth(other_editor)), 404)  # as unknown as a job that never was
-    assert httpx.get(path, headers=_auth(admin)).json()["files"][0]["name"] == "thong-bao-rieng.txt"
+    job = _indexed(http, key, [("thong-bao-rieng.txt", NOTICE.encode())])
+    path = f"/api/jobs/{job['id']}"
+    _error(http.get(path, headers=_auth(other_editor)), 404)  # as unknown as a job that never was
+    assert http.get(path, headers=_auth(admin)).json()["files"][0]["name"] == "thong-bao-rieng.txt"

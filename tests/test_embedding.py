@@ -29,7 +29,7 @@ from kb.embedding.embedder import (
 )
 from kb.errors import ModelError
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 QUERY = "thu nhập bình quân của người lao động"
 INCOME = (

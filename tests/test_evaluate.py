@@ -157,7 +157,7 @@ def test_bm25_baseline_ranks_the_exact_match_first():
     assert baseline.search("???", 3) == []
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_evaluate_file_reports_kb_beside_bm25_for_each_variant(corpus_kb, tmp_path):
     path = tmp_path / "q.jsonl"
     path.write_text(json.dumps({"id": "q1", "query": "Chỉ thị 05 yêu cầu gì", "kind": "reference", "relevant": [
@@ -173,7 +173,7 @@ def test_evaluate_file_reports_kb_beside_bm25_for_each_variant(corpus_kb, tmp_pa
     assert "unaccented" in text and "bm25" in text and "ndcg@10" in text and "1 questions without an answer" in text
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_alqac_index_is_built_once_then_reused_and_scored_by_article(tmp_path, model_path):
     from kb.config import load_settings
 
@@ -187,7 +187,7 @@ def test_alqac_index_is_built_once_then_reused_and_scored_by_article(tmp_path, m
     assert "(reused)" in format_report(again)
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_evaluate_through_the_api_gives_the_in_process_figures(corpus_kb, server):
     path = ROOT.parent / "shared" / "eval" / "dev.jsonl"
     if not path.exists():

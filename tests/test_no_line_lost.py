@@ -71,7 +71,7 @@ def _covers(chunk: Chunk, offset: int) -> bool:
     return chunk.char_start <= offset <= chunk.char_end
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize("name", FOLDERS)
 def test_no_line_of_a_document_is_lost(name):
     folder = DATA / name

@@ -23,7 +23,7 @@ from kb.retrieval.search import search
 ADMIN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "admin-docs"
 QUERY = "Nghị định số 08/2015/NĐ-CP"
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not ADMIN.is_dir(), reason=f"{ADMIN} is absent")]
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not ADMIN.is_dir(), reason=f"{ADMIN} is absent")]
 
 
 def _notices_citing(phrase: str) -> set[str]:

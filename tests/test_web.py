@@ -1,4 +1,5 @@
-"""The web pages: pure helpers, then HTTP against a real `kb serve`, then real headless Chromium.
+"""The web pages: pure helpers, then HTTP against the service in this process, then real headless Chromium
+against a real `kb serve` with the real model (end-to-end).
 
 Browser tests need Playwright (``pip install -e '.[test]'`` with ``PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1``)
 and Debian's Chromium (``.ci/install-browser``); without them they are skipped with the reason printed.
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from conftest import BULLETIN, PLAN, say_out_loud, skip_out_loud
 
 from kb.retrieval.results import DocumentSummary, Passage, Reference
@@ -81,18 +83,18 @@ def test_long_facets_fold_the_rest_but_keep_the_active_value_listed():
     assert [i.label for i in more] == ["Ban 8", "Ban 9", "Ban 11"]
 
 
-def test_facet_counts_are_documents_left_by_the_other_filters(corpus_kb):
-    counts = corpus_kb.store.facets.counts(PageFilters().engine())
+def test_facet_counts_are_documents_left_by_the_other_filters(fake_kb):
+    counts = fake_kb.store.facets.counts(PageFilters().engine())
     assert dict(counts["type"]) == {"Kế hoạch": 1, "Thông tin sinh hoạt nội bộ": 1} and counts["year"] == [("2020", 1)]
     assert ("Ban Tuyên giáo", 1) in counts["issuer"]
-    planned = corpus_kb.store.facets.counts(PageFilters(type="kế hoạch").engine())  # folded, as the store filters
+    planned = fake_kb.store.facets.counts(PageFilters(type="kế hoạch").engine())  # folded, as the store filters
     assert planned["year"] == [] and dict(planned["type"])["Thông tin sinh hoạt nội bộ"] == 1
     assert PageFilters.parse("Kế hoạch", "", "20x0")[1] and PageFilters.parse("", "", "2020")[0].engine().since == "2020"
 
 
 # -- HTTP ---------------------------------------------------------------------------------------
-def _get(server: str, path: str, **params) -> httpx.Response:
-    response = httpx.get(f"{server}{path}", params=params or None, timeout=60)
+def _get(client: TestClient, path: str, **params) -> httpx.Response:
+    response = client.get(path, params=params or None)
     assert response.headers["content-type"].startswith("text/html"), response.text[:300]
     assert "Traceback" not in response.text
     return response
@@ -102,12 +104,12 @@ def _results(html: str) -> list[str]:
     return html.split('<article class="result">')[1:]
 
 
-def _doc_id(server: str, source: str) -> int:
-    return next(d["id"] for d in httpx.get(f"{server}/api/documents").json()["items"] if d["source"] == source)
+def _doc_id(client: TestClient, source: str) -> int:
+    return next(d["id"] for d in client.get("/api/documents").json()["items"] if d["source"] == source)
 
 
-def test_home_page_renders_with_facets_and_recent_documents(server):
-    html = _get(server, "/").text
+def test_home_page_renders_with_facets_and_recent_documents(client):
+    html = _get(client, "/").text
     assert 'placeholder="Ví dụ: Chỉ thị 05 yêu cầu gì?"' in html and '<html lang="vi">' in html
     assert ">Tìm kiếm</a>" in html and ">Văn bản</a>" in html
     for facet in ("Loại văn bản", "Cơ quan ban hành", "Năm ban hành"):
@@ -115,84 +117,84 @@ def test_home_page_renders_with_facets_and_recent_documents(server):
     assert re.search(r"Kế hoạch</span>\s*<span class=\"count\">1</span>", html)
     assert "Văn bản mới nhất" in html and "Tháng 12/2020" in html
     assert '<link rel="stylesheet" href="/static/style.css">' in html
-    assert httpx.get(f"{server}/static/style.css").status_code == 200
+    assert client.get("/static/style.css").status_code == 200
 
 
-def test_search_lists_the_bulletin_passage_with_marks_and_its_issuer(server):
-    html = _get(server, "/", q=QUESTION).text
+def test_search_lists_the_bulletin_passage_with_marks_and_its_issuer(client):
+    html = _get(client, "/", q=QUESTION).text
     first = _results(html)[0]
     assert "Thông tin sinh hoạt nội bộ" in first and "Tháng 12/2020" in first
     assert "Cơ quan ban hành: <strong>Ban Tuyên giáo Tỉnh ủy</strong>" in first
     assert "<mark>Chỉ</mark>" in first and "<mark>05</mark>" in first
     assert "3. Kết quả 01 năm thực hiện chuyên đề" in first  # the section path
     link = re.search(r'href="(/documents/(\d+)\?chunk=(\d+)&amp;q=[^"]+#chunk-\3)"', first)
-    assert link and int(link.group(2)) == _doc_id(server, BULLETIN)
+    assert link and int(link.group(2)) == _doc_id(client, BULLETIN)
     assert f"value=\"{QUESTION}\"" in html and "đoạn văn phù hợp nhất" in html
 
 
-def test_user_input_is_escaped_everywhere(server):
+def test_user_input_is_escaped_everywhere(client):
     evil = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
-    pages = [_get(server, "/", q=evil, type=evil, issuer=evil), _get(server, "/documents", type=evil, issuer=evil),
-             _get(server, f"/documents/{_doc_id(server, PLAN)}", q=evil, chunk=evil), _get(server, "/", q=evil * 40)]
+    pages = [_get(client, "/", q=evil, type=evil, issuer=evil), _get(client, "/documents", type=evil, issuer=evil),
+             _get(client, f"/documents/{_doc_id(client, PLAN)}", q=evil, chunk=evil), _get(client, "/", q=evil * 40)]
     for response in pages:
         assert "<script>alert" not in response.text and "<img src=x" not in response.text
         assert "&lt;script&gt;" in response.text or "%3Cscript%3E" in response.text
 
 
-def test_filters_narrow_results(server):
+def test_filters_narrow_results(client):
     def types(html: str) -> set[str]:
         return set(re.findall(r'<span class="tag">([^<]+)</span>', "".join(_results(html))))
 
-    assert types(_get(server, "/", q="tuyên truyền").text) == {"Kế hoạch", "Thông tin sinh hoạt nội bộ"}
-    narrowed = _get(server, "/", q="tuyên truyền", type="Kế hoạch").text
+    assert types(_get(client, "/", q="tuyên truyền").text) == {"Kế hoạch", "Thông tin sinh hoạt nội bộ"}
+    narrowed = _get(client, "/", q="tuyên truyền", type="Kế hoạch").text
     assert types(narrowed) == {"Kế hoạch"} and "Loại văn bản: Kế hoạch" in narrowed
-    assert types(_get(server, "/", q="tuyên truyền", year="2020").text) == {"Thông tin sinh hoạt nội bộ"}
-    empty = _get(server, "/", q="tuyên truyền", year="2019").text
+    assert types(_get(client, "/", q="tuyên truyền", year="2020").text) == {"Thông tin sinh hoạt nội bộ"}
+    empty = _get(client, "/", q="tuyên truyền", year="2019").text
     assert not _results(empty) and "Không tìm thấy đoạn văn nào" in empty and "Tìm lại không dùng bộ lọc" in empty
-    listed = _get(server, "/documents", type="Kế hoạch").text
+    listed = _get(client, "/documents", type="Kế hoạch").text
     assert listed.count('<article class="doc-card">') == 1 and "1 / 2 văn bản" in listed
 
 
-def test_bad_filters_and_long_queries_get_friendly_messages(server):
-    response = _get(server, "/", q="x" * 1001)
+def test_bad_filters_and_long_queries_get_friendly_messages(client):
+    response = _get(client, "/", q="x" * 1001)
     assert response.status_code == 422 and "Câu hỏi quá dài (1.001 ký tự)" in response.text
-    assert "Năm «20x0» không hợp lệ" in _get(server, "/", q="tuyên truyền", year="20x0").text
+    assert "Năm «20x0» không hợp lệ" in _get(client, "/", q="tuyên truyền", year="20x0").text
 
 
-def test_document_list_sorts_by_date(server):
-    newest = _get(server, "/documents").text
-    oldest = _get(server, "/documents", sort="oldest").text
+def test_document_list_sorts_by_date(client):
+    newest = _get(client, "/documents").text
+    oldest = _get(client, "/documents", sort="oldest").text
     assert newest.index("Thông tin sinh hoạt") < newest.index("Kế hoạch tuyên truyền")
     assert 'class="sort-link is-active" aria-current="true">Cũ nhất trước' in oldest
 
 
-def test_document_view_shows_metadata_references_and_passages(server):
-    html = _get(server, f"/documents/{_doc_id(server, PLAN)}").text
+def test_document_view_shows_metadata_references_and_passages(client):
+    html = _get(client, f"/documents/{_doc_id(client, PLAN)}").text
     for text in ("Lê Thanh Giang, Phó Bí thư", "Ban Thường vụ Đảng ủy Khối các cơ quan tỉnh", PLAN,
                  "Văn bản được dẫn chiếu", "Kế hoạch số 131-KH/TU", "I- MỤC ĐÍCH, YÊU CẦU", "1. Mục đích"):
         assert text in html
     assert html.index("1. Mục đích") < html.index("2. Yêu cầu") and 'id="chunk-' in html
 
 
-def test_document_view_opens_at_the_passage_with_the_query_marked(server):
-    first = _results(_get(server, "/", q=QUESTION).text)[0]
+def test_document_view_opens_at_the_passage_with_the_query_marked(client):
+    first = _results(_get(client, "/", q=QUESTION).text)[0]
     path = re.search(r'href="(/documents/[^"#]+)', first).group(1).replace("&amp;", "&")
     chunk = re.search(r"chunk=(\d+)", path).group(1)
-    html = _get(server, path).text
+    html = _get(client, path).text
     target = html.split(f'id="chunk-{chunk}"')[1].split('</div>')[0]
     assert target.startswith(' class="chunk is-target"') and "<mark>Chỉ</mark>" in target
     assert "Quay lại kết quả tìm kiếm" in html
 
 
 @pytest.mark.parametrize("path", ["/documents/999999", "/documents/abc"])
-def test_unknown_document_is_an_html_404(server, path):
-    response = _get(server, path)
+def test_unknown_document_is_an_html_404(client, path):
+    response = _get(client, path)
     assert response.status_code == 404 and "Không tìm thấy văn bản" in response.text and "<!doctype html>" in response.text
 
 
-def test_api_errors_stay_json_and_pages_stay_out_of_the_openapi_docs(server):
-    assert httpx.get(f"{server}/api/documents/999999").json()["status"] == 404
-    paths = httpx.get(f"{server}/openapi.json").json()["paths"]
+def test_api_errors_stay_json_and_pages_stay_out_of_the_openapi_docs(client):
+    assert client.get("/api/documents/999999").json()["status"] == 404
+    paths = client.get("/openapi.json").json()["paths"]
     assert "/" not in paths and "/documents" not in paths and "/api/search" in paths
 
 

@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kb.config import Settings
+from kb.embedding.embedder import Embedder
 from kb.errors import IndexBusyError, InvalidQueryError, KbError
 from kb.indexing import FileOutcome, index_paths
 from kb.jobs.uploads import check_content, unique_names
@@ -101,8 +102,8 @@ def remove_upload(home: Path, path: str | None) -> None:
 class JobRunner:
     """The service's writer: runs queued jobs in a background thread, and removes documents on request."""
 
-    def __init__(self, settings: Settings, poll: float = POLL_SECONDS) -> None:
-        self.kb = KnowledgeBase(settings)  # its own connections and vectors: searches never share them
+    def __init__(self, settings: Settings, poll: float = POLL_SECONDS, *, embedder: Embedder | None = None) -> None:
+        self.kb = KnowledgeBase(settings, embedder=embedder)  # its own connections and vectors: searches never share them
         self.poll = poll
         self._busy = threading.Lock()  # the writer is used by one thread at a time: the runner or a delete
         self._wake = threading.Event()
