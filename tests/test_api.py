@@ -69,3 +69,11 @@ def test_bad_document_id_is_422(client):
 def test_openapi_describes_the_models(client):
     schema = client.get("/openapi.json").json()
     assert {"SearchResponse", "SearchResult", "DocumentDetail", "ErrorResponse"} <= set(schema["components"]["schemas"])
+
+
+def test_a_real_server_answers_with_the_real_model(server):
+    """One search through uvicorn and the real model: the tests above use neither."""
+    assert httpx.get(f"{server}/health").json()["documents"] == 2
+    body = httpx.get(f"{server}/api/search", params={"q": "Chỉ thị 05 yêu cầu gì", "k": 5}, timeout=60).json()
+    first = body["results"][0]
+    assert first["document"]["source"] == BULLETIN and first["issuer"] == "Ban Tuyên giáo Tỉnh ủy"

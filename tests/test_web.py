@@ -14,8 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from conftest import BULLETIN, PLAN, say_out_loud, skip_out_loud
+from fastapi.testclient import TestClient
 
 from kb.retrieval.results import DocumentSummary, Passage, Reference
 from service.filters import FacetGroup, FacetItem, PageFilters
