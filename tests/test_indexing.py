@@ -6,7 +6,7 @@ import shutil
 
 import numpy as np
 import pytest
-from conftest import open_kb
+from conftest import fake_kb_at, open_kb
 
 from kb.errors import IndexBusyError, ModelMismatchError, NotFoundError
 from kb.indexing import FURNITURE_REPORT, _vectors, furniture_report, index_paths
@@ -44,8 +44,8 @@ def folder(tmp_path):
 
 
 @pytest.fixture
-def kb(tmp_path, model_path):
-    return open_kb(tmp_path / "home", model_path)
+def kb(tmp_path):
+    return fake_kb_at(tmp_path / "home")
 
 
 def _in_step(kb) -> bool:
@@ -88,24 +88,24 @@ def test_broken_files_are_reported_by_name_and_the_run_goes_on(kb, folder):
     assert json.loads(kb.store.db.get_meta("last_run"))["errors"] == 3
 
 
-def test_missing_vector_file_is_rebuilt_on_open(kb, folder, tmp_path, model_path):
+def test_missing_vector_file_is_rebuilt_on_open(kb, folder, tmp_path):
     index_paths(kb, [folder])
     ids = kb.store.chunks.all_ids()
     kb.vectors_path.unlink()
-    reopened = open_kb(tmp_path / "home", model_path)
+    reopened = fake_kb_at(tmp_path / "home")
     assert reopened.open_vectors().ids() == ids and reopened.vectors_path.exists()
 
 
-def test_stale_vectors_are_dropped_on_open(kb, folder, tmp_path, model_path):
+def test_stale_vectors_are_dropped_on_open(kb, folder, tmp_path):
     index_paths(kb, [folder])
     with kb.store.db.transaction():
         kb.store.db.execute("DELETE FROM chunks WHERE id = (SELECT max(id) FROM chunks)")
-    reopened = open_kb(tmp_path / "home", model_path)
+    reopened = fake_kb_at(tmp_path / "home")
     assert reopened.open_vectors().ids() == reopened.store.chunks.all_ids()
 
 
-def test_other_model_is_refused_with_instructions(kb, folder, tmp_path, model_path, monkeypatch):
-    index_paths(kb, [folder])
+def test_other_model_is_refused_with_instructions(folder, tmp_path, model_path, monkeypatch):
+    index_paths(open_kb(tmp_path / "home", model_path), [folder])
     other = tmp_path / "other-model"
     shutil.copytree(model_path, other, ignore=shutil.ignore_patterns("onnx"))
     config = json.loads((other / "config.json").read_text())
@@ -116,7 +116,8 @@ def test_other_model_is_refused_with_instructions(kb, folder, tmp_path, model_pa
         open_kb(tmp_path / "home", other).open_embedder()
 
 
-def test_other_backend_is_refused_naming_the_one_that_built_the_index(kb, folder, tmp_path, model_path, monkeypatch):
+def test_other_backend_is_refused_naming_the_one_that_built_the_index(folder, tmp_path, model_path, monkeypatch):
+    kb = open_kb(tmp_path / "home", model_path)
     index_paths(kb, [folder])
     assert json.loads(kb.config_path.read_text())["backend"] == "onnx-int8"
     monkeypatch.setenv("KB_BACKEND", "torch")
@@ -124,8 +125,8 @@ def test_other_backend_is_refused_naming_the_one_that_built_the_index(kb, folder
         open_kb(tmp_path / "home", model_path).open_embedder()
 
 
-def test_one_writer_at_a_time(kb, folder, tmp_path, model_path):
-    other = open_kb(tmp_path / "home", model_path)  # another writer of the folder, as another process would be
+def test_one_writer_at_a_time(kb, folder, tmp_path):
+    other = fake_kb_at(tmp_path / "home")  # another writer of the folder, as another process would be
     with other.writing():
         with pytest.raises(IndexBusyError):
             index_paths(kb, [folder])
@@ -233,7 +234,7 @@ def test_an_interrupted_run_resumes_without_embedding_again(kb, tmp_path, monkey
     stored = {text for _, text in kb.store.chunks.all_texts()}
     assert len(kb.store.documents.listing()) == 2 and stored
     embedded = []
-    again = open_kb(kb.settings.home, kb.settings.model)
+    again = fake_kb_at(kb.settings.home)
     original = again.open_embedder().encode_passages
     monkeypatch.setattr(again.open_embedder(), "encode_passages", lambda texts: embedded.extend(texts) or original(texts))
     report = index_paths(again, [docs])

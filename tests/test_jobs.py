@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import writable_copy
+from conftest import HashingEmbedder, writable_copy
 from docx import Document
 
 from kb.config import load_settings
@@ -87,10 +87,9 @@ def test_content_not_matching_its_name_is_refused(name, data, says):
 
 # -- the runner on a real index -----------------------------------------------------------------
 @pytest.fixture
-def runner(corpus_kb, tmp_path):
-    writable_copy(corpus_kb, tmp_path / "home")
-    settings = load_settings(tmp_path / "home", model=corpus_kb.settings.model)
-    jobs = JobRunner(settings, poll=0.2)
+def runner(fake_kb, tmp_path):
+    writable_copy(fake_kb, tmp_path / "home")
+    jobs = JobRunner(load_settings(tmp_path / "home"), poll=0.2, embedder=HashingEmbedder())
     yield jobs
     jobs.stop()
 
@@ -119,6 +118,19 @@ def test_a_job_indexes_each_file_and_reports_each_by_name(runner):
         "gia-cam.txt"
     assert bad["status"] == "error" and bad["reason"] and bad["document_id"] is None
     assert set(store.documents.chunk_ids(good["document_id"])) <= runner.kb.open_vectors().ids(), "its vectors are saved"
+
+
+def test_a_file_the_model_cannot_embed_is_reported_with_the_reason(fake_kb, tmp_path):
+    writable_copy(fake_kb, tmp_path / "home")
+    jobs = JobRunner(load_settings(tmp_path / "home", model=str(tmp_path / "no-model")), poll=0.2)
+    job = submit_job(jobs.kb.store, jobs.home, [("a.txt", TEXT.encode())], created_by=None)
+    jobs.start()
+    try:
+        finished = _finished(jobs.kb.store, job["id"])
+    finally:
+        jobs.stop()
+    assert finished["status"] == "done" and finished["files"][0]["status"] == "error"
+    assert "no-model" in finished["files"][0]["reason"] and "does not exist" in finished["files"][0]["reason"]
 
 
 def test_a_replacement_keeps_the_id_and_a_failed_one_keeps_the_document(runner):

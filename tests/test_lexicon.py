@@ -45,10 +45,10 @@ def _assert_fts5_scores(kb: KnowledgeBase, phrases) -> None:
 
 
 @pytest.mark.parametrize("query", QUERIES)
-def test_scores_are_fts5_bm25_on_the_sample_corpus(corpus_kb, query):
+def test_scores_are_fts5_bm25_on_the_sample_corpus(fake_kb, query):
     understood = understand(query)
-    _assert_fts5_scores(corpus_kb, understood.syllables())
-    _assert_fts5_scores(corpus_kb, understood.pairs())
+    _assert_fts5_scores(fake_kb, understood.syllables())
+    _assert_fts5_scores(fake_kb, understood.pairs())
 
 
 def _document(title: str, *passages: str) -> ParsedDocument:
@@ -169,14 +169,14 @@ def _brute_top(kb: KnowledgeBase, phrases, count: int, among: set[int] | None = 
 
 @pytest.mark.parametrize("query", QUERIES)
 @pytest.mark.parametrize("count", [1, 3, 10, 300])
-def test_top_is_the_best_of_every_score(corpus_kb, query, count):
+def test_top_is_the_best_of_every_score(fake_kb, query, count):
     """MaxScore leaves terms out of most chunks; what it returns must still be the exact best."""
     understood = understand(query)
-    all_ids = sorted(kb_id for rows in corpus_kb.store.chunks.columns(0, 10**9) for kb_id, *_ in rows)
+    all_ids = sorted(kb_id for rows in fake_kb.store.chunks.columns(0, 10**9) for kb_id, *_ in rows)
     for phrases in (understood.syllables(), understood.pairs()):
         for among in (None, set(all_ids[::3])):
-            found = corpus_kb.lexicon.current().top(phrases, WEIGHTS, count, among)
-            expected = _brute_top(corpus_kb, phrases, count, among)
+            found = fake_kb.lexicon.current().top(phrases, WEIGHTS, count, among)
+            expected = _brute_top(fake_kb, phrases, count, among)
             assert [i for i, _ in found] == pytest.approx([i for i, _ in expected]) or \
                 [round(s, 4) for _, s in found] == [round(s, 4) for _, s in expected]  # equal scores may swap
             assert [s for _, s in found] == pytest.approx([s for _, s in expected], rel=1e-5)
@@ -214,6 +214,6 @@ def test_top_is_exact_where_it_prunes(monkeypatch):
     assert calls["pruned"] > 0  # some terms were added only to the chunks that could still make the top
 
 
-def test_an_indexing_run_leaves_the_snapshot(corpus_kb):
+def test_an_indexing_run_leaves_the_snapshot(fake_kb):
     """So that the first search after `kb index` reads it instead of tokenising every passage."""
-    assert Lexicon.load(corpus_kb.lexicon.path).last_chunk == corpus_kb.store.chunks.lexicon_state()[1]
+    assert Lexicon.load(fake_kb.lexicon.path).last_chunk == fake_kb.store.chunks.lexicon_state()[1]

@@ -15,7 +15,7 @@ import sys
 import zipfile
 
 import pytest
-from conftest import open_kb
+from conftest import fake_kb_at
 from test_docx import make_docx, para
 from test_pdf import make_pdf, report_pages
 
@@ -152,15 +152,15 @@ def test_text_over_the_length_limit_is_refused_before_parsing(tmp_path):
 
 
 @pytest.fixture
-def kb(tmp_path, model_path):
-    return open_kb(tmp_path / "home", model_path)
+def kb(tmp_path):
+    return fake_kb_at(tmp_path / "home")
 
 
 def _in_step(kb) -> bool:
     return kb.open_vectors().ids() == kb.store.chunks.all_ids() and len(kb.open_vectors()) > 0
 
 
-def test_passages_over_the_limit_skip_the_document(tmp_path, model_path):
+def test_passages_over_the_limit_skip_the_document(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     (home / "settings.json").write_text(json.dumps({"limits": {"max_passages": 2}}))
@@ -169,7 +169,7 @@ def test_passages_over_the_limit_skip_the_document(tmp_path, model_path):
     (docs / "dài.txt").write_text("KẾ HOẠCH\n\n" + "\n\n".join(
         f"Điều {n}. Nội dung thứ {n}\n\nTuyên truyền về chuyển đổi số trong cơ quan số {n}." for n in range(1, 9)))
     (docs / "ngắn.txt").write_text("Tuyên truyền về chuyển đổi số.\n")
-    report = index_paths(open_kb(home, model_path), [docs], dry_run=True)  # passages are counted before embedding
+    report = index_paths(fake_kb_at(home), [docs], dry_run=True)  # passages are counted before embedding
     outcome = {f.source: f for f in report.files}
     assert outcome["dài.txt"].status == "skipped" and "limits.max_passages" in outcome["dài.txt"].reason
     assert outcome["ngắn.txt"].status == "indexed"

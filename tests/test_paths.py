@@ -16,7 +16,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import open_kb
+from conftest import fake_kb_at
 
 from indexer.errors import UnreadableFileError
 from indexer.read import read_file, walk_files
@@ -159,8 +159,8 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
             if p.relative_to(folder).parts[0] != "home"}
 
 
-def test_an_indexing_run_reads_and_writes_nothing_outside_the_paths_given(tree, tmp_path, model_path):
-    kb = open_kb(tmp_path / "home", model_path)
+def test_an_indexing_run_reads_and_writes_nothing_outside_the_paths_given(tree, tmp_path):
+    kb = fake_kb_at(tmp_path / "home")
     before = _snapshot(tree.parent)
     report = index_paths(kb, [tree])
     outcome = {f.source: (f.status, f.reason) for f in report.files}
@@ -186,7 +186,7 @@ def test_kb_index_follows_links_only_when_asked(tree, tmp_path):
     assert followed["to-secret.txt"] == "indexed" and followed["to-outside/secret.txt"] == "indexed"
 
 
-def test_file_names_in_any_unicode_form_are_indexed_and_found(tmp_path, model_path):
+def test_file_names_in_any_unicode_form_are_indexed_and_found(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     nfc = unicodedata.normalize("NFC", "Kế hoạch số 1.txt")
@@ -194,7 +194,7 @@ def test_file_names_in_any_unicode_form_are_indexed_and_found(tmp_path, model_pa
     (docs / nfc).write_text(TEXT)
     (docs / nfd).write_text("QUYẾT ĐỊNH\nvề việc thành lập ban chỉ đạo phòng chống thiên tai của tỉnh\n")
     (docs / os.fsdecode(b"h\xe1\xbb\x8fng-\xff.txt")).write_text(TEXT)
-    kb = open_kb(tmp_path / "home", model_path)
+    kb = fake_kb_at(tmp_path / "home")
     report = index_paths(kb, [docs])
     outcome = {f.source: f.status for f in report.files}
     assert outcome[nfc] == "indexed" and outcome[nfd] == "indexed" and outcome["hỏng-\ufffd.txt"] == "skipped"

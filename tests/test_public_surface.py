@@ -12,11 +12,11 @@ def test_every_public_name_is_there_and_nothing_else_is_public():
     assert missing == [] and public == set(kb.__all__)
 
 
-def test_a_program_searches_and_opens_a_document_with_public_names_only(corpus_kb: KnowledgeBase):
-    found = search(corpus_kb, "Chỉ thị 05 yêu cầu gì?", k=3)
+def test_a_program_searches_and_opens_a_document_with_public_names_only(fake_kb: KnowledgeBase):
+    found = search(fake_kb, "Chỉ thị 05 yêu cầu gì?", k=3)
     assert isinstance(found, SearchResponse) and len(found.results) == 3
     best = found.results[0]
-    detail = document_detail(corpus_kb, best.document.id)
+    detail = document_detail(fake_kb, best.document.id)
     assert detail.id == best.document.id and any(p.id == best.chunk_id for p in detail.chunks)
-    narrowed = search(corpus_kb, "tuyên truyền", k=5, filters=DocumentFilters(doc_type="Kế hoạch"))
+    narrowed = search(fake_kb, "tuyên truyền", k=5, filters=DocumentFilters(doc_type="Kế hoạch"))
     assert {hit.document.doc_type for hit in narrowed.results} == {"Kế hoạch"}

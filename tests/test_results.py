@@ -35,8 +35,8 @@ def test_from_row_keeps_the_record_fields_of_a_wider_row():
                                                                     "public")
 
 
-def test_search_returns_typed_hits_that_the_api_model_accepts(corpus_kb):
-    response = search(corpus_kb, "  Chỉ thị 05 yêu cầu gì ", 5)
+def test_search_returns_typed_hits_that_the_api_model_accepts(fake_kb):
+    response = search(fake_kb, "  Chỉ thị 05 yêu cầu gì ", 5)
     assert response.query == "Chỉ thị 05 yêu cầu gì"
     assert all(isinstance(hit, results.SearchHit) and isinstance(hit.document, results.DocumentRef)
                for hit in response.results)
@@ -46,26 +46,26 @@ def test_search_returns_typed_hits_that_the_api_model_accepts(corpus_kb):
     assert shown.model_dump() == asdict(response)
 
 
-def test_document_detail_lists_body_passages_and_typed_references(corpus_kb):
-    plan = next(d for d in document_list(corpus_kb) if d.source == PLAN)
-    detail = document_detail(corpus_kb, plan.id)
+def test_document_detail_lists_body_passages_and_typed_references(fake_kb):
+    plan = next(d for d in document_list(fake_kb) if d.source == PLAN)
+    detail = document_detail(fake_kb, plan.id)
     assert detail.signer == "Lê Thanh Giang" and detail.chunks and {c.kind for c in detail.chunks} == {"body"}
     assert [c.ordinal for c in detail.chunks] == sorted(c.ordinal for c in detail.chunks)
     assert any(r.key == "KH:131" and isinstance(r, results.Reference) for r in detail.references)
     assert len(detail.chunks) == plan.chunks
     assert models.DocumentDetail.model_validate(detail, from_attributes=True).id == plan.id
     with pytest.raises(NotFoundError):
-        document_detail(corpus_kb, 424242)
+        document_detail(fake_kb, 424242)
 
 
-def test_document_page_and_text(corpus_kb):
-    page = document_page(corpus_kb, DocumentFilters(), page=2, per_page=1)
+def test_document_page_and_text(fake_kb):
+    page = document_page(fake_kb, DocumentFilters(), page=2, per_page=1)
     assert (page.total, page.page, page.per_page, len(page.items)) == (2, 2, 1, 1)
-    assert document_page(corpus_kb, DocumentFilters("Kế hoạch")).items[0].source == PLAN
-    text = document_text(corpus_kb, page.items[0].id)
+    assert document_page(fake_kb, DocumentFilters("Kế hoạch")).items[0].source == PLAN
+    text = document_text(fake_kb, page.items[0].id)
     assert text.id == page.items[0].id and len(text.text) > 1000
     with pytest.raises(InvalidQueryError, match="per_page must be at most 100"):
-        document_page(corpus_kb, DocumentFilters(), per_page=101)
+        document_page(fake_kb, DocumentFilters(), per_page=101)
 
 
 @pytest.mark.parametrize("check, value, error, message", [

@@ -189,19 +189,25 @@ class JobRunner:
 
     def _run(self, job: dict) -> None:
         progress = _Progress(self.kb, job, self._stop)
+        error = self._index(job, progress)
+        self.kb.store.jobs.update(job["id"], status="failed" if error else "done", error=error, files=progress.files,
+                                  finished_at=_now())
+
+    def _index(self, job: dict, progress: _Progress) -> str | None:
+        """Index the job's files; why it failed, or ``None``.  A failure to save the vectors fails the job
+        too, rather than leaving it running for ever."""
         try:
-            report = index_paths(self.kb, [uploads_dir(self.home) / job["id"]], on_file=progress,
-                                 access=job["access"])
-            error = self._replace(job, progress.files[0], report.files[0]) if job["kind"] == "replace" else None
+            try:
+                report = index_paths(self.kb, [uploads_dir(self.home) / job["id"]], on_file=progress,
+                                     access=job["access"])
+                return self._replace(job, progress.files[0], report.files[0]) if job["kind"] == "replace" else None
+            finally:
+                self.kb.save_vectors()  # what was committed gets its vectors, whatever ended the job
         except KbError as exc:
-            error = str(exc)
+            return str(exc)
         except Exception as exc:
             log.exception("job %s failed", job["id"])
-            error = f"Internal error ({type(exc).__name__}); the server log has the details."
-        finally:
-            self.kb.save_vectors()  # what was committed gets its vectors, whatever ended the job
-        self.kb.store.jobs.update(job["id"], status="failed" if error else "done", error=error, files=progress.files,
-                         finished_at=_now())
+            return f"Internal error ({type(exc).__name__}); the server log has the details."
 
     def _replace(self, job: dict, entry: dict, outcome: FileOutcome) -> str | None:
         """Put the new version under the replaced document's id; the reason it could not, or ``None``."""
