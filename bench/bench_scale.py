@@ -11,9 +11,8 @@ passages synthesised from the real texts of ``../shared/data`` and their vectors
 model (``bench/scale_data.py`` says how).  Past the real vectors (2,000,000), each further passage
 is a real one with its sentences shuffled and its vector the real vector blended with another, re-normalised.
 
-The corpus is split into documents of ``DOC_SIZE`` passages with metadata taken from admin-docs;
-every ``HIDDEN_EVERY``-th document is ``internal``, so the API's anonymous searches run the
-filtered path (what the service does whenever a folder holds documents above ``public``).
+The index folders it builds are ``scale_build.py``'s: documents of ``DOC_SIZE`` passages, every
+``HIDDEN_EVERY``-th one ``internal``, so the API's anonymous searches run the filtered path.
 Prints figures only; the machine is shared and noisy: compare figures from one run.
 """
 
@@ -21,13 +20,10 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import hashlib
 import io
 import json
-import math
 import os
 import pstats
-import shutil
 import statistics
 import sys
 import time
@@ -43,26 +39,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import scale_data
 from bench_engine import percentile, timed
+from scale_build import ADD_BATCH, REAL, build, faiss_threads, home_of, print_sizes, provenance, real_used, vector_kind
 from scale_data import SHARED
 
-from indexer.analyzer import fold, normalize
-from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
-from indexer.references import extract_references
 from kb.access.levels import LEVELS
 from kb.config import load_settings
 from kb.evaluation.variants import VARIANTS
-from kb.knowledge_base import INDEX_FORMAT, KnowledgeBase
+from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.query import understand
 from kb.retrieval.search import search
 from kb.retrieval.vectors import IndexPolicy, VectorIndex
-from kb.storage.database import copy_database
 from kb.storage.filters import DocumentFilters
 from kb.storage.store import Store
 
-REAL = 200_000  # passages embedded by the real model
-DOC_SIZE = 50
-HIDDEN_EVERY = 20
-ADD_BATCH = 100_000  # vectors added to the index at a time while building
 NEVER_SAVED = Path("/dev/null/sweep.faiss")  # a path no file can have: the sweep's indexes stay in memory
 
 
@@ -147,7 +136,7 @@ def sweep(folder: Path, models_dir: Path, sizes: list[int]) -> None:
         del flat
         index = VectorIndex(NEVER_SAVED, vectors.shape[1], policy)
         start = time.perf_counter()
-        with _threads(2):
+        with faiss_threads(2):
             index.add(list(range(size)), vectors)
         built = time.perf_counter() - start
         graph = faiss.downcast_index(index.index.index)
@@ -159,205 +148,6 @@ def sweep(folder: Path, models_dir: Path, sizes: list[int]) -> None:
                   f"p99 {percentile(millis, .99):6.2f} ms  recall@10 {tie_recall(found_scores, truth_scores):.4f} "
                   f"(ids {recall(found, truth):.4f})  build {built:5.1f} s")
         del index, graph
-
-
-@contextmanager
-def _threads(count: int) -> Iterator[None]:
-    """FAISS builds a graph on ``count`` threads (kb itself keeps to one: it searches one query at a time)."""
-    faiss.omp_set_num_threads(count)
-    try:
-        yield
-    finally:
-        faiss.omp_set_num_threads(1)
-
-
-# -- building an index folder directly through Store and VectorIndex ------------------------------------
-def _documents_metadata() -> list[dict]:
-    return json.loads((SHARED / "data" / "admin-docs" / "metadata.json").read_text(encoding="utf-8"))
-
-
-def synthetic_document(number: int, texts: list[str], catalogue: list[dict]) -> ParsedDocument:
-    """A document of these passages; type, number, issuer and date from a real admin-docs entry."""
-    entry = catalogue[number % len(catalogue)]
-    day, month, _ = entry["ngay"].split("/")
-    year = 2015 + number % 11
-    chunks, offset = [], 0
-    for text in texts:
-        chunks.append(Chunk(text=text, heading_path=[], char_start=offset, char_end=offset + len(text),
-                            references=extract_references(text)))
-        offset += len(text) + 2
-    meta = DocumentMeta(title=f"{entry['loai']} {entry['so_hieu']} ({number})", doc_type=entry["loai"],
-                        number=entry["so_hieu"], issuer=entry["noi"], signer=entry["ky"],
-                        date=f"{year}-{int(month):02d}-{int(day):02d}")
-    source = SourceText(path=Path(f"synthetic/{number:07d}.txt"), text="\n\n".join(texts), encoding="utf-8", format=".txt")
-    return ParsedDocument(source=source, meta=meta, chunks=chunks, references=[])
-
-
-def home_of(folder: Path, size: int) -> Path:
-    return folder / f"kb-{size}"
-
-
-def build(folder: Path, size: int) -> None:
-    """The SQLite file (marked complete in its meta table), then the vector file: each step once."""
-    home = home_of(folder, size)
-    if not _complete(home):
-        build_sqlite(folder, size, home)
-    if not (home / "vectors.faiss").exists() or real_used(home) < min(size, REAL, scale_data.available(folder)):
-        build_vectors(folder, size, home)  # again when more real vectors have been made since
-    _sizes(home, size)
-
-
-def real_used(home: Path) -> int:
-    """How many real vectors the folder's vector file was built from (the rest derived from them)."""
-    record = home / "bench-vectors.json"
-    return json.loads(record.read_text())["real"] if record.exists() else 0
-
-
-def _complete(home: Path) -> bool:
-    """Whether ``home`` holds a SQLite file that a build finished (an interrupted one is made again)."""
-    if not (home / "kb.sqlite").exists():
-        return False
-    store = Store(home / "kb.sqlite")
-    try:
-        return store.db.get_meta("bench_complete") is not None
-    finally:
-        store.close()
-
-
-def build_sqlite(folder: Path, size: int, home: Path) -> None:
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
-    (home / "models").symlink_to(folder / "models", target_is_directory=True)
-    if size <= REAL:
-        add_documents(folder, size, home)
-    else:
-        extend(folder, size, home)
-
-
-def add_documents(folder: Path, size: int, home: Path) -> None:
-    """Every passage through ``store.documents.add``, as the indexer writes them (references extracted)."""
-    real = scale_data.passage_sentences(folder, size)
-    catalogue = _documents_metadata()
-    store = Store(home / "kb.sqlite")
-    start = time.perf_counter()
-    documents = math.ceil(size / DOC_SIZE)
-    for first in range(0, documents, 500):  # one transaction per 500 documents
-        with store.db.transaction():
-            for number in range(first, min(documents, first + 500)):
-                rows = range(number * DOC_SIZE, min(size, (number + 1) * DOC_SIZE))
-                parsed = synthetic_document(number, [scale_data.derived_passage(real, r) for r in rows], catalogue)
-                access = LEVELS[1] if number % HIDDEN_EVERY == HIDDEN_EVERY - 1 else LEVELS[0]
-                _, ids = store.documents.add(parsed, path=str(parsed.source.path), source=str(parsed.source.path),
-                                            content_hash=f"synthetic-{number}", access=access)
-                assert ids == [r + 1 for r in rows], "chunk ids must follow the rows (a fresh database)"
-        if first % 10_000 == 0:
-            print(f"  sqlite: {min(size, (first + 500) * DOC_SIZE):>9,} passages  {time.perf_counter() - start:7.1f} s",
-                  flush=True)
-    store.db.set_meta("bench_complete", str(size))
-    seconds = time.perf_counter() - start
-    store.close()
-    print(f"SQLite {home}: {size:,} passages in {documents:,} documents, {seconds:.0f} s "
-          f"({size / seconds:,.0f} passages/s through Store.add_document)")
-
-
-def extend(folder: Path, size: int, home: Path) -> None:
-    """The real-size database copied, then the derived passages bulk-inserted into the same tables.
-
-    Going through ``store.documents.add`` would take an hour at 2,000,000 (it folds every
-    character in Python); a derived passage is its source's sentences shuffled, so its
-    matching forms are its source sentences' forms in that order, computed once per sentence.
-    Its document, document text and references are its source's, under new ids; chunk ids
-    still follow the rows.  The lexicon is built from these rows by the first search.
-    """
-    base = home_of(folder, REAL)
-    if not _complete(base):
-        build_sqlite(folder, REAL, base)
-    start = time.perf_counter()
-    copy_database(base / "kb.sqlite", home / "kb.sqlite")
-    real = scale_data.passage_sentences(folder, REAL)
-    forms = {sentence: (normalize(sentence), fold(sentence)) for passage in real for sentence in passage}
-    store = Store(home / "kb.sqlite")
-    db = store.db.connection().conn
-    documents = REAL // DOC_SIZE
-    assert db.execute("SELECT max(id), count(*) FROM documents").fetchone() == (documents, documents)
-    columns = "document_id, ordinal, kind, section, issuer, char_start, char_end, page"
-    sources = db.execute(f"SELECT {columns} FROM chunks ORDER BY id").fetchall()
-    for first in range(REAL, size, REAL):
-        shift = first // REAL
-        with store.db.transaction():
-            fields = ("format, encoding, title, doc_type, number, issuer, issuer_parent, signer, signer_position, "
-                      "place, date, subject, garbled_chars, indexed_at, access")
-            db.execute(f"INSERT INTO documents (id, path, source, content_hash, {fields}) "
-                       "SELECT id + ?, path || '#' || ?, source, content_hash || '#' || ?, "
-                       f"{fields} FROM documents WHERE id <= ?",
-                       [shift * documents, shift, shift, documents])
-            db.execute("INSERT INTO document_texts (document_id, text) SELECT document_id + ?, text FROM document_texts "
-                       "WHERE document_id <= ?", [shift * documents, documents])
-            rows = []
-            for row in range(first, min(size, first + REAL)):
-                source = sources[row % REAL]
-                sentences = scale_data.derived_sentences(real, row)
-                text = " ".join(sentences)
-                normalized = " ".join(forms[s][0] for s in sentences)
-                rows.append((row + 1, source[0] + shift * documents, *source[1:], text,
-                             hashlib.sha1(normalized.encode("utf-8")).hexdigest(), normalized.lower(),
-                             " ".join(forms[s][1] for s in sentences)))
-            db.executemany(f"INSERT INTO chunks (id, {columns}, text, text_hash, accented, folded) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            db.execute("INSERT INTO chunk_refs (chunk_id, key, full_key, printed, is_self) "
-                       "SELECT chunk_id + ?, key, full_key, printed, is_self FROM chunk_refs "
-                       "WHERE chunk_id <= ?", [shift * REAL, REAL])
-        print(f"  sqlite: {min(size, first + REAL):>9,} passages  {time.perf_counter() - start:7.1f} s", flush=True)
-    store.db.set_meta("bench_complete", str(size))
-    store.close()
-    seconds = time.perf_counter() - start
-    print(f"SQLite {home}: {size:,} passages, {seconds:.0f} s ({size - REAL:,} derived ones bulk-inserted "
-          f"after a copy of the {REAL:,}-passage database)")
-
-
-def build_vectors(folder: Path, size: int, home: Path) -> None:
-    info = json.loads((folder / "vectors.json").read_text())
-    real_vectors = scale_data.real_vectors(folder, min(size, REAL, scale_data.available(folder)))
-    start = time.perf_counter()
-    (home / "vectors.faiss").unlink(missing_ok=True)
-    vectors = VectorIndex(home / "vectors.faiss", real_vectors.shape[1])
-    with _threads(2):
-        for first in range(0, size, ADD_BATCH):
-            stop = min(size, first + ADD_BATCH)
-            vectors.add(list(range(first + 1, stop + 1)), scale_data.derived_vectors(real_vectors, first, stop))
-    vectors.save()
-    seconds = time.perf_counter() - start
-    config = {"format": INDEX_FORMAT, "model": info["model"], "backend": info["backend"],
-              "dimension": int(real_vectors.shape[1]), "fingerprint": info["fingerprint"]}
-    (home / "config.json").write_text(json.dumps(config, indent=2))
-    (home / "bench-vectors.json").write_text(json.dumps({"real": len(real_vectors)}))
-    print(f"FAISS {home}: {size:,} vectors ({_provenance(len(real_vectors), size)}) in {seconds:.1f} s "
-          f"through VectorIndex.add, batches of {ADD_BATCH:,} ({_kind(vectors)}, "
-          "the switch from exact to the graph included, on 2 threads)")
-
-
-def _provenance(real: int, size: int) -> str:
-    if real >= size:
-        return "all from the model"
-    low, high = scale_data.BLEND
-    return (f"{real:,} from the model, the other {size - real:,} each a model vector blended with another "
-            f"({low:.0%}–{high:.0%} of it), re-normalised")
-
-
-def _kind(vectors: VectorIndex) -> str:
-    if vectors.graph:
-        policy = vectors.policy
-        return (f"HNSW-SQfp16, {policy.links} links, build breadth {policy.build_breadth}, "
-                f"search breadth {policy.search_breadth}")
-    return "exact IndexFlatIP"
-
-
-def _sizes(home: Path, size: int) -> None:
-    for name in ("kb.sqlite", "vectors.faiss", "lexicon.npz"):
-        if not (home / name).exists():
-            continue
-        bytes_ = (home / name).stat().st_size
-        print(f"  {name:14} {bytes_ / 2**20:9.1f} MiB  {bytes_ / size:7.0f} B/passage")
 
 
 # -- running against a built folder ---------------------------------------------------------------
@@ -504,7 +294,7 @@ def index_recall(folder: Path, home: Path, size: int, models_dir: Path) -> None:
         merged_ids = np.hstack([best, np.arange(first + 1, first + 1 + block.shape[1])[None, :].repeat(len(queries), 0)])
         order = np.argsort(-merged_scores, axis=1, kind="stable")[:, :10]
         scores, best = np.take_along_axis(merged_scores, order, 1), np.take_along_axis(merged_ids, order, 1)
-    print(f"\nvector index ({_kind(vectors)}; {_provenance(len(real), size)}):\n"
+    print(f"\nvector index ({vector_kind(vectors)}; {provenance(len(real), size)}):\n"
           f"  recall@10 against exact float32 {tie_recall(found_scores, scores):.4f} "
           f"(by id, ties between duplicate passages counted as misses: {recall(found, best):.4f}) over "
           f"{len(queries)} real queries; search p50 {percentile(millis, .5):.2f} ms p99 {percentile(millis, .99):.2f} ms")
@@ -518,7 +308,7 @@ def run(folder: Path, size: int, rounds: int, with_profile: bool, step: int) -> 
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; {home}: {size:,} passages; "
           f"{len(queries)} queries (every {step}. of dev.jsonl × {len(VARIANTS)} variants + ALQAC statements)")
     lexicon_figures(home, size)
-    _sizes(home, size)
+    print_sizes(home, size)
     query_plans(home)
     if with_profile:
         profile(home, queries[:20])

@@ -37,7 +37,7 @@ from indexer.metadata import extract_metadata
 from indexer.model import DocumentMeta
 from indexer.names import issuer_matches
 from indexer.read import read_file
-from indexer.readers.web import strip_web_furniture
+from indexer.readers.web_furniture import strip_web_furniture
 from indexer.references import canonical_symbol
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"

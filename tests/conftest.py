@@ -125,6 +125,13 @@ def open_kb(home: Path, model_path: Path) -> KnowledgeBase:
     return KnowledgeBase(load_settings(home, model=str(model_path)))
 
 
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    """Write ``files`` (a path under ``root`` to its text), making folders as needed."""
+    for name, content in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(content, encoding="utf-8")
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

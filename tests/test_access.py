@@ -16,7 +16,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,22 +25,19 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import Result
-from conftest import BULLETIN, CORPUS, PLAN, app_client, fake_kb_at
+from conftest import BULLETIN, CORPUS, PLAN, app_client, fake_kb_at, write_tree
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from indexer.front_matter import split_front_matter
-from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
 from kb.access.keys import create_key
-from kb.access.levels import LEVELS, LevelPolicy, UnknownLevelError, visible_levels
+from kb.access.levels import LEVELS, visible_levels
 from kb.cli import app as cli_app
 from kb.config import load_settings
-from kb.errors import ConfigError, IndexInconsistentError, KbError, NotFoundError
+from kb.errors import NotFoundError
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.search import search
 from kb.storage.filters import DocumentFilters
-from kb.storage.schema import SCHEMA_VERSION
 from kb.storage.store import Store
 
 DIRECTIVE_TEXT = """---
@@ -113,115 +109,6 @@ def _assert_no_trace(text: str, caller: str) -> None:
             assert trace not in text, f"{caller} sees {trace!r} of the {LEVEL_OF[name]} document {name}"
 
 
-# -- levels, front matter, kb.toml: no model --------------------------------------------------------
-def test_levels_are_ordered_and_each_sees_those_below():
-    assert LEVELS == ("public", "internal", "restricted")
-    assert visible_levels("public") == ("public",)
-    assert visible_levels("restricted") == LEVELS
-    with pytest.raises(UnknownLevelError, match="use one of public, internal, restricted"):
-        visible_levels("secret")
-    assert issubclass(UnknownLevelError, KbError)
-
-
-def test_front_matter_is_read_and_taken_out_of_the_text():
-    assert split_front_matter("---\naccess: restricted\n---\nNội dung") == ({"access": "restricted"}, "Nội dung")
-    assert split_front_matter('\ufeff---\r\nAccess: "internal"\r\ntitle: x\r\n---\r\nA') == \
-        ({"access": "internal", "title": "x"}, "A")
-    for text in ("Nội dung\n---\naccess: restricted\n---\n", "-----\naccess: x\n---\n", "---\nkhông phải\n---\nA"):
-        assert split_front_matter(text) == ({}, text)
-
-
-def _tree(root: Path, files: dict[str, str]) -> None:
-    for name, content in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(content, encoding="utf-8")
-
-
-def test_front_matter_then_nearest_kb_toml_then_flag_then_public(tmp_path):
-    _tree(tmp_path, {"outside/kb.toml": 'access = "restricted"', "outside/lib/a.txt": "",
-                     "outside/lib/b/kb.toml": 'access = "internal"', "outside/lib/b/c/d.txt": "",
-                     "outside/lib/b/c/kb.toml": "# no level here\n", "outside/lib/e/kb.toml": 'access = "restricted"',
-                     "outside/lib/e/f.txt": ""})
-    root = tmp_path / "outside" / "lib"
-    policy = LevelPolicy()
-    assert policy.level(root / "a.txt", root, {}) == "public"  # the kb.toml above the indexed folder is not read
-    assert policy.level(root / "b/c/d.txt", root, {}) == "internal"  # nearest kb.toml that sets a level
-    assert policy.level(root / "e/f.txt", root, {}) == "restricted"
-    assert policy.level(root / "e/f.txt", root, {"access": "public"}) == "public"  # front matter is most specific
-    assert LevelPolicy("internal").level(root / "a.txt", root, {}) == "internal"  # the flag, where nothing else says
-    assert LevelPolicy("public").level(root / "e/f.txt", root, {}) == "restricted"
-    assert LevelPolicy().level(root / "e/f.txt", root / "e/f.txt", {}) == "restricted"  # a file given: its folder
-
-
-def test_links_are_governed_where_they_appear_and_a_kb_toml_never_read_from_outside(tmp_path):
-    _tree(tmp_path, {"elsewhere/kb.toml": 'access = "public"', "elsewhere/a.txt": "",
-                     "lib/noi-bo/kb.toml": 'access = "internal"', "lib/mat/kb.toml": 'access = "restricted"'})
-    root = tmp_path / "lib"
-    (root / "noi-bo" / "linked").symlink_to(tmp_path / "elsewhere")
-    assert LevelPolicy().level(root / "noi-bo/linked/a.txt", root, {}) == "public"  # the linked folder's own
-    (tmp_path / "elsewhere" / "kb.toml").unlink()
-    assert LevelPolicy().level(root / "noi-bo/linked/a.txt", root, {}) == "internal"  # the folder it appears in
-    (root / "mat" / "kb.toml").unlink()
-    (root / "mat" / "kb.toml").symlink_to(tmp_path / "elsewhere" / "a.txt")
-    with pytest.raises(ConfigError, match="symbolic link to outside"):
-        LevelPolicy().level(root / "mat/b.txt", root, {})
-
-
-@pytest.mark.parametrize("files, error", [({"kb.toml": 'access = "secret"', "a.txt": ""}, UnknownLevelError),
-                                          ({"kb.toml": "access = ", "a.txt": ""}, ConfigError)])
-def test_bad_kb_toml_is_an_error_naming_the_file(tmp_path, files, error):
-    _tree(tmp_path, files)
-    with pytest.raises(error, match="kb.toml"):
-        LevelPolicy().level(tmp_path / "a.txt", tmp_path, {})
-    with pytest.raises(UnknownLevelError, match="front matter of a.txt"):
-        LevelPolicy().level(tmp_path / "a.txt", tmp_path, {"access": "top-secret"})
-
-
-def test_filters_keep_the_levels_at_or_below_the_callers(tmp_path):
-    store = Store(tmp_path / "kb.sqlite")
-    for level in LEVELS:
-        parsed = ParsedDocument(SourceText(Path(f"{level}.txt"), "...", "utf-8", "text"),
-                                DocumentMeta(title=level, doc_type="Kế hoạch"), [Chunk(f"Đoạn {level}", [], 0, 3)], [])
-        with store.db.transaction():
-            store.documents.add(parsed, path=f"/{level}", source=f"{level}.txt", content_hash=level, access=level)
-    for level in LEVELS:
-        filters = DocumentFilters(doc_type="ke hoach", access=level)
-        assert {d["access"] for d in store.documents.listing(filters)} == set(visible_levels(level))
-        assert len(store.chunks.filtered_ids(filters)) == len(visible_levels(level))
-    assert not DocumentFilters() and DocumentFilters(access="public") and not DocumentFilters(access="public").by_metadata
-    with pytest.raises(UnknownLevelError):
-        DocumentFilters(access="everything")
-
-
-def _as_version_2(path: Path) -> None:
-    """The database as kb with schema version 2 wrote it: no access column, no API keys."""
-    Store(path).close()
-    with sqlite3.connect(path) as conn:
-        conn.execute("INSERT INTO documents (path, source, content_hash, indexed_at) VALUES ('/a', 'a.txt', 'h', 'now')")
-        conn.execute("DROP INDEX IF EXISTS documents_access")
-        conn.execute("ALTER TABLE documents DROP COLUMN access")
-        conn.execute("DROP TABLE api_keys")
-        conn.execute("PRAGMA user_version = 2")
-
-
-def test_version_2_database_is_migrated_with_every_document_public(tmp_path):
-    _as_version_2(tmp_path / "kb.sqlite")
-    store = Store(tmp_path / "kb.sqlite")
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert [d["access"] for d in store.documents.listing()] == ["public"]
-    create_key(store, "after-migration", "reader")  # the new table is there
-    store.close()
-    assert Store(tmp_path / "kb.sqlite").documents.listing()[0]["access"] == "public"  # opening again changes nothing
-
-
-def test_other_versions_are_refused(tmp_path):
-    Store(tmp_path / "kb.sqlite").close()
-    with sqlite3.connect(tmp_path / "kb.sqlite") as conn:
-        conn.execute("PRAGMA user_version = 1")
-    with pytest.raises(IndexInconsistentError, match="schema 1"):
-        Store(tmp_path / "kb.sqlite")
-
-
 # -- a real index of the library --------------------------------------------------------------------
 def _library(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
@@ -283,7 +170,7 @@ def test_indexing_gives_each_document_its_level(indexed):
 
 def test_reindexing_follows_a_changed_kb_toml_and_the_flag(tmp_path):
     folder = tmp_path / "docs"
-    _tree(folder, {"chi-thi-05.txt": DIRECTIVE_TEXT.split("---\n", 2)[2]})
+    write_tree(folder, {"chi-thi-05.txt": DIRECTIVE_TEXT.split("---\n", 2)[2]})
     kb = fake_kb_at(tmp_path / "home")
     first = index_paths(kb, [folder], access="internal")
     assert first.files[0].access == "internal" and kb.store.documents.listing()[0]["access"] == "internal"
@@ -446,7 +333,7 @@ def test_cli_show_treats_a_hidden_document_as_missing(access_kb, ids):
 
 def test_cli_index_sets_the_default_level(tmp_path, model_path):
     folder = tmp_path / "docs"
-    _tree(folder, {"a.md": (CORPUS / PLAN).read_text(encoding="utf-8")})
+    write_tree(folder, {"a.md": (CORPUS / PLAN).read_text(encoding="utf-8")})
     done = subprocess.run([sys.executable, "-m", "kb", "index", str(folder), "--access", "internal", "--json",
                            "--home", str(tmp_path / "home")], capture_output=True, text=True, timeout=600,
                           env=os.environ | {"KB_MODEL": str(model_path)})

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from indexer.boilerplate import FurnitureLines, document_span, find_furniture, line_key
-from indexer.readers.web import strip_web_furniture
+from indexer.readers.web_furniture import strip_web_furniture
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 ADMIN = SHARED / "data" / "admin-docs" / "docs"

@@ -20,7 +20,7 @@ from kb.config import Limits
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from fuzz_readers import TARGETS, mutate  # noqa: E402
+from fuzz_targets import TARGETS, mutate  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data" / "fuzz"
 # PDFium takes about 0.3 s an input on the real seeds: fewer examples keep the whole file under ~30 s.

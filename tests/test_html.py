@@ -6,12 +6,8 @@ from pathlib import Path
 import pytest
 
 from indexer.errors import UnreadableFileError
-from indexer.readers.web import (
-    looks_like_saved_page,
-    read_html,
-    read_web_markdown,
-    strip_web_furniture,
-)
+from indexer.readers.web import read_html, read_web_markdown
+from indexer.readers.web_furniture import looks_like_saved_page, strip_web_furniture
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

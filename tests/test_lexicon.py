@@ -186,16 +186,16 @@ def test_top_is_exact_where_it_prunes(monkeypatch):
     """Zipf-distributed syllables over 4,000 passages: rare terms settle the top, common ones are pruned."""
     import random
 
-    from kb.retrieval import lexicon as module
+    from kb.retrieval import bm25
 
     calls = {"whole": 0, "pruned": 0}
-    shares = module._Term.shares
+    shares = bm25.Term.shares
 
     def counted(term, norms, at=None):
         calls["whole" if at is None else "pruned"] += 1
         return shares(term, norms, at)
 
-    monkeypatch.setattr(module._Term, "shares", counted)
+    monkeypatch.setattr(bm25.Term, "shares", counted)
     rng = random.Random(7)
     words = [f"w{n}" for n in range(400)]
     zipf = [1 / (n + 1) for n in range(len(words))]

@@ -194,7 +194,7 @@ LAWS = DATA / "laws-txt"
 
 
 def _admin(name: str) -> DocumentMeta:
-    html = pytest.importorskip("indexer.readers.web", reason="the web page reader strips the site's furniture")
+    html = pytest.importorskip("indexer.readers.web_furniture", reason="the web page reader strips the site's furniture")
     path = ADMIN / "docs" / name
     if not path.exists():
         pytest.skip(f"{path} is absent: the shared data folder is not mounted")

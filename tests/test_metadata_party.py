@@ -10,7 +10,7 @@ import pytest
 
 from indexer.metadata import extract_metadata
 from indexer.model import DocumentMeta
-from indexer.readers.web import strip_web_furniture
+from indexer.readers.web_furniture import strip_web_furniture
 from indexer.readers.word import read_docx
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "metadata"

@@ -22,177 +22,32 @@ caught up before every search: chunks above the last id seen are added (ids are
 ``lexicon.npz`` keeps a snapshot so that a process does not tokenise every
 passage when it starts; it is a cache: missing, unreadable, of another database
 or disagreeing with it, it is rebuilt from the chunks.
+
+This module keeps the vocabulary, each chunk's length and whether it is
+live, and the snapshot; the postings arrays are ``kb.retrieval.postings``,
+a term's BM25 share and the top-k ``kb.retrieval.bm25``.
 """
 
 from __future__ import annotations
 
-import itertools
-import logging
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import cached_property
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from indexer.analyzer import tokens
+from kb.retrieval.bm25 import K1, B, Term, max_score_top
+from kb.retrieval.postings import NO_POSTINGS, PAIR, Segment, build_segment, merge_segments
 from kb.retrieval.snapshot import read_snapshot, write_snapshot
 
 __all__ = ["Lexicon", "Phrase", "COLUMNS"]
 
 COLUMNS = ("accented", "folded")
-K1, B = 1.2, 0.75  # FTS5's bm25() constants
 FORMAT = 1  # of lexicon.npz; raise it when the arrays or the tokenizer change
 MAX_SEGMENTS = 8  # past this many segments a column's small ones are merged
-PROBE = 1 << 16  # chunks whose scores give a search its first threshold
-SEARCH_COST = 16  # a binary search in a term's postings costs about as much as adding this many postings whole
-_PAIR = np.uint64(1 << 32)  # a pair's key: (first + 1) × 2³² + second; a syllable's is its id
-log = logging.getLogger("kb")
 
 Phrase = tuple[str, tuple[str, ...]]  # (column, one syllable or two adjacent ones)
-
-
-@dataclass(frozen=True)
-class Segment:
-    """One column's postings for a run of chunks: for each term key (sorted), its chunks and counts."""
-
-    keys: np.ndarray  # uint64, sorted, unique
-    starts: np.ndarray  # int64, one more than keys: term i's postings are [starts[i], starts[i + 1])
-    chunks: np.ndarray  # uint32 chunk ids, ascending within a term
-    counts: np.ndarray  # uint16 occurrences in the chunk
-
-    def postings(self, key: np.uint64) -> tuple[np.ndarray, np.ndarray]:
-        i = int(np.searchsorted(self.keys, key))
-        if i == len(self.keys) or self.keys[i] != key:
-            return _NONE
-        start, end = self.starts[i], self.starts[i + 1]
-        return self.chunks[start:end], self.counts[start:end]
-
-    @property
-    def size(self) -> int:
-        return len(self.chunks)
-
-
-_NONE = (np.zeros(0, np.uint32), np.zeros(0, np.uint16))
-
-
-def _segment(chunk_ids: Sequence[int], token_ids: Sequence[Sequence[int]]) -> Segment:
-    """Postings of syllables and adjacent pairs, counted per chunk, in one sort."""
-    lengths = np.fromiter(map(len, token_ids), np.int64, len(token_ids))
-    if not lengths.sum():
-        return _grouped(np.zeros(0, np.uint64), *_NONE)
-    flat = np.fromiter(itertools.chain.from_iterable(token_ids), np.uint64, int(lengths.sum()))
-    owner = np.repeat(np.asarray(chunk_ids, np.uint64), lengths)
-    same = owner[1:] == owner[:-1]
-    keys = np.concatenate([flat, (flat[:-1][same] + 1) * _PAIR + flat[1:][same]])
-    owners = np.concatenate([owner, owner[1:][same]])
-    order = np.lexsort((owners, keys))
-    keys, owners = keys[order], owners[order]
-    first = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])])
-    counts = np.diff(np.r_[first, len(keys)])
-    return _grouped(keys[first], owners[first].astype(np.uint32), np.minimum(counts, 65535).astype(np.uint16))
-
-
-def _grouped(keys: np.ndarray, chunks: np.ndarray, counts: np.ndarray) -> Segment:
-    """A segment from postings sorted by key (one entry per key and chunk)."""
-    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, np.int64)
-    return Segment(keys[first], np.r_[first, len(keys)].astype(np.int64), chunks, counts)
-
-
-def _merged(segments: Sequence[Segment], alive: np.ndarray) -> Segment:
-    """One segment holding the live postings of ``segments``, which cover ascending chunk ranges.
-
-    A stable sort by key keeps each term's chunks ascending: the segments come in id order.
-    """
-    if len(segments) == 1 and alive[segments[0].chunks].all():
-        return segments[0]
-    keys = np.concatenate([np.repeat(s.keys, np.diff(s.starts)) for s in segments])
-    chunks = np.concatenate([s.chunks for s in segments])
-    counts = np.concatenate([s.counts for s in segments])
-    live = alive[chunks]
-    keys, chunks, counts = keys[live], chunks[live], counts[live]
-    order = np.argsort(keys, kind="stable")
-    return _grouped(keys[order], chunks[order], counts[order])
-
-
-@dataclass(frozen=True)
-class _Term:
-    """One phrase of a query: its IDF and postings, and its BM25 share in a chunk.
-
-    ``chunks`` are platform integers: numpy converts a uint32 index array on
-    every use, which made gathering by it two to three times slower.
-    """
-
-    idf: float
-    chunks: np.ndarray  # intp, ascending
-    counts: np.ndarray
-    weight: float
-
-    def shares(self, norms: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
-        """The term's score in each of its chunks (or in those at positions ``at`` of its postings)."""
-        chunks, counts = (self.chunks, self.counts) if at is None else (self.chunks[at], self.counts[at])
-        frequency = counts.astype(np.float32)
-        frequency *= np.float32(self.weight)
-        divisor = norms.take(chunks)
-        divisor += frequency
-        share = np.float32(self.idf * (K1 + 1)) * frequency
-        share /= divisor
-        return share
-
-    @cached_property
-    def bound(self) -> float:
-        """No chunk gets more from this term: the share of its largest count in a chunk of length 0.
-
-        Read twice by ``top`` (to order the terms, then to sum those left); once is a pass over the postings.
-        """
-        frequency = float(self.counts.max()) * self.weight
-        return self.idf * (K1 + 1) * frequency / (frequency + K1 * (1 - B))
-
-
-def _kth(scores: np.ndarray, count: int) -> float:
-    """The ``count``-th highest of ``scores`` (0 if there are fewer)."""
-    return float(np.partition(scores, len(scores) - count)[len(scores) - count]) if len(scores) >= count else 0.0
-
-
-def _union(ascending: list[np.ndarray]) -> np.ndarray:
-    """The chunks of ascending arrays, each once, ascending: a stable sort merges the runs (``np.unique``
-    hashes, seven times slower here)."""
-    merged = np.sort(np.concatenate(ascending), kind="stable")
-    first = np.ones(len(merged), bool)
-    first[1:] = merged[1:] != merged[:-1]
-    return merged[first]
-
-
-class _Probe:
-    """The chunks whose scores give ``top`` its threshold: every chunk the terms added so far matched,
-    up to ``PROBE`` of them, then an even sample.  Any subset will do (the ``count``-th best of a subset
-    is at most the true one); the rarest terms' chunks, which come first, are those that make the top.
-    """
-
-    def __init__(self, allowed: np.ndarray | None) -> None:
-        self.allowed = allowed
-        self.parts: list[np.ndarray] = []
-        self.size = 0  # chunks in the parts, counted with repeats
-        self.complete = True  # the parts hold every chunk added
-        self._chunks: np.ndarray | None = np.zeros(0, np.intp)
-
-    def add(self, chunks: np.ndarray) -> None:
-        room = PROBE - self.size
-        if room < len(chunks):
-            self.complete = False
-            if room < PROBE // 2:
-                return
-            chunks = chunks[:: -(-len(chunks) // room)]
-        self.parts.append(chunks if self.allowed is None else chunks[self.allowed[chunks]])
-        self.size += len(chunks)
-        self._chunks = None
-
-    def chunks(self) -> np.ndarray:
-        """The probe's chunks, each once, ascending."""
-        if self._chunks is None:
-            self._chunks = self.parts[0] if len(self.parts) == 1 else _union(self.parts)
-        return self._chunks
 
 
 class Lexicon:
@@ -230,7 +85,7 @@ class Lexicon:
         for n, column in enumerate(COLUMNS):
             token_ids = [self._ids(tokens(t[n])) for t in texts]
             length += np.fromiter(map(len, token_ids), np.float32, len(rows))
-            added[column] = _segment(ids, token_ids)
+            added[column] = build_segment(ids, token_ids)
         index = np.asarray(ids)
         self.lengths[index], self.alive[index] = length, True  # before the postings: a search may be reading
         for column, segment in added.items():
@@ -256,10 +111,10 @@ class Lexicon:
         purge = self.rows < 0.8 * self.indexed
         for column, segments in self.segments.items():
             if purge and segments:
-                self.segments[column] = [_merged(segments, self.alive)]
+                self.segments[column] = [merge_segments(segments, self.alive)]
             elif len(segments) > MAX_SEGMENTS:
-                base, rest = segments[0], _merged(segments[1:], self.alive)
-                self.segments[column] = [base, rest] if rest.size * 4 < base.size else [_merged(segments, self.alive)]
+                base, rest = segments[0], merge_segments(segments[1:], self.alive)
+                self.segments[column] = [base, rest] if rest.size * 4 < base.size else [merge_segments(segments, self.alive)]
         if purge:
             self.indexed = self.rows
 
@@ -290,23 +145,7 @@ class Lexicon:
             among: set[int] | None = None) -> list[tuple[int, float]]:
         """The ``count`` best chunks (of ``among``, if given) by the score of ``scores``, best first, ties by id.
 
-        MaxScore (Turtle and Flood, 1995): terms are added rarest first, and
-        once those left could not lift a chunk that none of the terms so far
-        matched to the ``count``-th score so far, they are added only to the
-        chunks that can still reach it, found by binary search in their
-        postings.  Exact: every chunk left out scores below ``count`` others.
-
-        The ``count``-th score so far is taken among a probe of at most
-        ``PROBE`` chunks (those of the rarest terms, a sample of the others):
-        a lower bound of the true one, since scores only grow and the probe is
-        a subset, at a fraction of the cost of ranking every chunk matched.
-        Common syllables are where the time goes (at 2,000,000 passages "của"
-        alone has more than a million postings): they come last, are often
-        added whole all the same (a syllable leg's threshold stays low against
-        them), and then the final threshold keeps the ranking to a few hundred
-        chunks instead of every one matched.  Past the cut, each term added
-        raises the threshold and lowers the bound of those left, so the
-        candidates shrink as it goes.
+        Exact, at a fraction of the cost of ranking every chunk matched: ``bm25.max_score_top``.
         """
         norms = self._norms()
         allowed = None
@@ -314,48 +153,9 @@ class Lexicon:
             allowed = np.zeros(len(norms), bool)
             ids = np.fromiter(among, np.int64, len(among))
             allowed[ids[(ids > 0) & (ids < len(norms))]] = True
-        terms = sorted(self._terms(phrases, weights, len(norms)), key=lambda t: -t.bound)
-        if not terms:
-            return []
-        left = np.cumsum([t.bound for t in terms][::-1])[::-1].tolist() + [0.0]  # bound of terms i, i+1, …
-        total = np.zeros(len(norms), np.float32)
-        probe = _Probe(allowed)
-        threshold, done = 0.0, 0  # terms added whole
-        while done < len(terms):
-            # Asking is worth it only where the terms added could outweigh those left, and where it
-            # costs less than adding the next term whole (it reads the probe).
-            if done and left[done] < left[0] - left[done] and len(terms[done].chunks) >= probe.size:
-                threshold = _kth(total[probe.chunks()], count)
-                if left[done] < threshold:
-                    break
-            total[terms[done].chunks] += terms[done].shares(norms)
-            probe.add(terms[done].chunks)
-            done += 1
-        else:
-            threshold = _kth(total[probe.chunks()], count)
-        bar = threshold - left[done]  # a chunk below it cannot reach the threshold
-        if probe.complete:  # every chunk touched is in the probe
-            candidates = probe.chunks()[total[probe.chunks()] >= bar] if bar > 0 else probe.chunks()
-        else:
-            candidates = np.flatnonzero(total >= bar) if bar > 0 else np.flatnonzero(total)
-            if allowed is not None:
-                candidates = candidates[allowed[candidates]]
-        for i, term in enumerate(terms[done:], start=done):
-            if i > done:  # the threshold rises and the bound of the terms left falls: fewer candidates
-                threshold = max(threshold, _kth(total[probe.chunks()], count))
-                candidates = candidates[total[candidates] >= threshold - left[i]]
-            if len(candidates) * SEARCH_COST < len(term.chunks):
-                found = np.minimum(np.searchsorted(term.chunks, candidates), len(term.chunks) - 1)
-                hit = term.chunks[found] == candidates
-                total[candidates[hit]] += term.shares(norms, found[hit])
-            else:
-                total[term.chunks] += term.shares(norms)
-        scores = total[candidates]
-        best = np.argpartition(-scores, count - 1)[:count] if len(scores) > count else np.arange(len(scores))
-        best = best[np.lexsort((candidates[best], -scores[best]))]
-        return list(zip(candidates[best].tolist(), scores[best].astype(np.float64).tolist()))
+        return max_score_top(self._terms(phrases, weights, len(norms)), norms, count, allowed)
 
-    def _terms(self, phrases: Iterable[Phrase], weights: dict[str, float], size: int) -> list[_Term]:
+    def _terms(self, phrases: Iterable[Phrase], weights: dict[str, float], size: int) -> list[Term]:
         """Each phrase with postings, with its IDF; chunks beyond ``size`` (added meanwhile) left out."""
         terms = []
         for column, words in phrases:
@@ -364,7 +164,7 @@ class Lexicon:
                 chunks, counts = chunks[chunks < size], counts[chunks < size]
             if len(chunks):
                 idf = max(1e-6, math.log((self.rows - len(chunks) + 0.5) / (len(chunks) + 0.5)))
-                terms.append(_Term(idf, chunks.astype(np.intp), counts, weights[column]))
+                terms.append(Term(idf, chunks.astype(np.intp), counts, weights[column]))
         return terms
 
     def _norms(self) -> np.ndarray:
@@ -384,14 +184,14 @@ class Lexicon:
         found_ids = [self.vocabulary.get(w) for w in words]
         ids = [i for i in found_ids if i is not None]
         if len(ids) < len(found_ids) or not 1 <= len(ids) <= 2:
-            return _NONE
-        key = np.uint64(ids[0]) if len(ids) == 1 else (np.uint64(ids[0]) + 1) * _PAIR + np.uint64(ids[1])
+            return NO_POSTINGS
+        key = np.uint64(ids[0]) if len(ids) == 1 else (np.uint64(ids[0]) + 1) * PAIR + np.uint64(ids[1])
         found = [s.postings(key) for s in self.segments[column]]
         if len(found) == 1:
             chunks, counts = found[0]
         else:
-            chunks = np.concatenate([f[0] for f in found]) if found else _NONE[0]
-            counts = np.concatenate([f[1] for f in found]) if found else _NONE[1]
+            chunks = np.concatenate([f[0] for f in found]) if found else NO_POSTINGS[0]
+            counts = np.concatenate([f[1] for f in found]) if found else NO_POSTINGS[1]
         if self.rows == self.indexed:  # nothing dropped since the segments were merged
             return chunks, counts
         live = self.alive[chunks]
@@ -402,7 +202,7 @@ class Lexicon:
         """Write the lexicon (segments merged, dead postings dropped) to ``path`` whole, via a temporary name."""
         arrays: dict[str, np.ndarray] = {}
         for column, segments in self.segments.items():
-            merged = _merged(segments, self.alive) if segments else _segment([], [])
+            merged = merge_segments(segments, self.alive) if segments else build_segment([], [])
             self.segments[column] = [merged]
             for field in ("keys", "starts", "chunks", "counts"):
                 arrays[f"{column}_{field}"] = getattr(merged, field)
