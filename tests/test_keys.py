@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 
 import httpx
 import pytest
-from conftest import running_server
+from click.testing import Result
+from conftest import app_client
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from kb.access.keys import (
     ROLES,
@@ -26,6 +26,7 @@ from kb.access.keys import (
     list_keys,
     revoke_key,
 )
+from kb.cli import app as cli_app
 from kb.config import load_settings
 from kb.errors import ConfigError, InvalidQueryError, NotFoundError
 from kb.storage.store import Store
@@ -97,24 +98,24 @@ def test_bad_service_settings_are_named(tmp_path, service):
 
 
 # -- kb keys ------------------------------------------------------------------------------------------
-def _kb(home, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kb", "keys", *args, "--home", str(home)], capture_output=True,
-                          text=True, timeout=120, env=os.environ | {"COLUMNS": "200"})
+def _kb(home, *args: str) -> Result:
+    """``kb keys`` in this process (the one-line error of a real process is tested in test_cli)."""
+    return CliRunner().invoke(cli_app, ["keys", *args, "--home", str(home)], env={"COLUMNS": "200"})
 
 
 def test_cli_adds_lists_and_revokes_keys(tmp_path):
     added = _kb(tmp_path, "add", "van-phong", "--role", "editor", "--level", "restricted")
-    assert added.returncode == 0, added.stderr
+    assert added.exit_code == 0, added.output
     secret = added.stdout.strip()  # the secret alone on stdout, the explanation on stderr
     assert "not shown again" in added.stderr
     assert authenticate(Store(tmp_path / "kb.sqlite"), secret).level == "restricted"
     listed = _kb(tmp_path, "list")
     assert "van-phong" in listed.stdout and "editor" in listed.stdout and secret not in listed.stdout
-    assert _kb(tmp_path, "add", "van-phong", "--role", "reader").returncode == 1
-    assert _kb(tmp_path, "add", "khac", "--role", "owner").returncode == 2
-    assert _kb(tmp_path, "revoke", "van-phong").returncode == 0
+    assert _kb(tmp_path, "add", "van-phong", "--role", "reader").exit_code == 1
+    assert _kb(tmp_path, "add", "khac", "--role", "owner").exit_code == 2
+    assert _kb(tmp_path, "revoke", "van-phong").exit_code == 0
     again = _kb(tmp_path, "revoke", "van-phong")
-    assert again.returncode == 1 and "No active key" in again.stderr and "Traceback" not in again.stderr
+    assert again.exit_code == 1 and "No active key" in str(again.exception)
     keys = json.loads(_kb(tmp_path, "list", "--json").stdout)
     assert [(k["name"], k["role"], k["level"], bool(k["revoked_at"])) for k in keys] == \
         [("van-phong", "editor", "restricted", True)]
@@ -123,8 +124,8 @@ def test_cli_adds_lists_and_revokes_keys(tmp_path):
 
 # -- the service, with reads closed -------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def closed(tmp_path_factory, model_path):
-    """A server that needs a key for everything; its base URL and a key per role (admins see every level)."""
+def closed(tmp_path_factory):
+    """The service, needing a key for everything, in this process; its client and a key per role (admins see every level)."""
     home = tmp_path_factory.mktemp("closed")
     (home / "settings.json").write_text(json.dumps({"service": {"open_reads": False}}))
     store = Store(home / "kb.sqlite")
@@ -133,15 +134,16 @@ def closed(tmp_path_factory, model_path):
     made["revoked"] = create_key(store, "revoked", "admin", "restricted")[1]
     revoke_key(store, "revoked")
     store.close()
-    with running_server(home, model_path) as url:
-        yield url, made
+    with app_client(home) as client:
+        yield client, made
 
 
-def _call(method: str, url: str, key: str | None = None, header: str = "bearer", **kwargs) -> httpx.Response:
+def _call(client: TestClient, method: str, path: str, key: str | None = None, header: str = "bearer",
+          **kwargs) -> httpx.Response:
     headers = {}
     if key is not None:
         headers = {"Authorization": f"Bearer {key}"} if header == "bearer" else {"X-API-Key": key}
-    response = httpx.request(method, url, headers=headers, timeout=60, **kwargs)
+    response = client.request(method, path, headers=headers, **kwargs)
     assert "Traceback" not in response.text
     return response
 
@@ -153,53 +155,53 @@ def _json_error(response: httpx.Response, status: int) -> None:
 
 
 def test_closed_reads_need_a_key(closed):
-    url, keys = closed
+    client, keys = closed
     for path in ("/api/search?q=chỉ thị", "/api/documents", "/api/documents/1", "/api/stats"):
-        response = _call("GET", url + path)
+        response = _call(client, "GET", path)
         _json_error(response, 401)
         assert response.headers["www-authenticate"] == "Bearer"
-    page = _call("GET", url + "/")
+    page = _call(client, "GET", "/")
     assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
     assert "khóa truy cập" in page.text
-    assert _call("GET", url + "/health").json() == {"status": "ok", "documents": None, "chunks": None}
-    assert _call("GET", url + "/health", keys["reader"]).json()["documents"] == 0
+    assert _call(client, "GET", "/health").json() == {"status": "ok", "documents": None, "chunks": None}
+    assert _call(client, "GET", "/health", keys["reader"]).json()["documents"] == 0
 
 
 @pytest.mark.parametrize("header", ["bearer", "x-api-key"])
 def test_a_key_reads_through_either_header(closed, header):
-    url, keys = closed
-    response = _call("GET", url + "/api/search", keys["reader"], header, params={"q": "chỉ thị"})
+    client, keys = closed
+    response = _call(client, "GET", "/api/search", keys["reader"], header, params={"q": "chỉ thị"})
     assert response.status_code == 200 and response.json()["results"] == []
-    assert _call("GET", url + "/", keys["reader"], header).status_code == 200
+    assert _call(client, "GET", "/", keys["reader"], header).status_code == 200
 
 
 @pytest.mark.parametrize("key", ["kb_00000000_" + "A" * 43, "revoked", "not-a-key"])
 def test_unknown_revoked_or_malformed_keys_are_401(closed, key):
-    url, keys = closed
-    _json_error(_call("GET", url + "/api/documents", keys.get(key, key)), 401)
-    _json_error(_call("GET", url + "/api/documents", keys.get(key, key), "x-api-key"), 401)
-    basic = httpx.get(url + "/api/documents", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    client, keys = closed
+    _json_error(_call(client, "GET", "/api/documents", keys.get(key, key)), 401)
+    _json_error(_call(client, "GET", "/api/documents", keys.get(key, key), "x-api-key"), 401)
+    basic = client.get("/api/documents", headers={"Authorization": "Basic dXNlcjpwYXNz"})
     _json_error(basic, 401)
 
 
 def test_writes_need_an_editor(closed):
-    url, keys = closed
-    _json_error(_call("POST", url + "/api/documents", keys["reader"]), 403)
-    _json_error(_call("DELETE", url + "/api/documents/1", keys["reader"]), 403)
-    _json_error(_call("GET", url + "/api/jobs/" + "0" * 32, keys["reader"]), 403)
-    _json_error(_call("POST", url + "/api/documents", None), 401)
-    _json_error(_call("POST", url + "/api/documents", keys["editor"]), 422)  # let in: no files sent
-    _json_error(_call("DELETE", url + "/api/documents/1", keys["admin"]), 404)  # let in: no such document
+    client, keys = closed
+    _json_error(_call(client, "POST", "/api/documents", keys["reader"]), 403)
+    _json_error(_call(client, "DELETE", "/api/documents/1", keys["reader"]), 403)
+    _json_error(_call(client, "GET", "/api/jobs/" + "0" * 32, keys["reader"]), 403)
+    _json_error(_call(client, "POST", "/api/documents", None), 401)
+    _json_error(_call(client, "POST", "/api/documents", keys["editor"]), 422)  # let in: no files sent
+    _json_error(_call(client, "DELETE", "/api/documents/1", keys["admin"]), 404)  # let in: no such document
 
 
 def test_key_management_needs_an_admin(closed):
-    url, keys = closed
+    client, keys = closed
     for role in ("reader", "editor"):
-        _json_error(_call("GET", url + "/api/keys", keys[role]), 403)
-        _json_error(_call("POST", url + "/api/keys", keys[role], json={"name": "x", "role": "reader"}), 403)
-        _json_error(_call("DELETE", url + "/api/keys/reader", keys[role]), 403)
-    _json_error(_call("GET", url + "/api/keys"), 401)
-    listed = _call("GET", url + "/api/keys", keys["admin"])
+        _json_error(_call(client, "GET", "/api/keys", keys[role]), 403)
+        _json_error(_call(client, "POST", "/api/keys", keys[role], json={"name": "x", "role": "reader"}), 403)
+        _json_error(_call(client, "DELETE", "/api/keys/reader", keys[role]), 403)
+    _json_error(_call(client, "GET", "/api/keys"), 401)
+    listed = _call(client, "GET", "/api/keys", keys["admin"])
     assert listed.status_code == 200
     assert {k["name"]: (k["role"], k["level"]) for k in listed.json() if not k["revoked_at"]} == {
         "reader": ("reader", "internal"), "editor": ("editor", "internal"), "admin": ("admin", "restricted"),
@@ -209,22 +211,22 @@ def test_key_management_needs_an_admin(closed):
 
 
 def test_admin_makes_and_revokes_a_key_over_http(closed):
-    url, keys = closed
-    made = _call("POST", url + "/api/keys", keys["admin"], json={"name": "so-noi-vu", "role": "reader"})
+    client, keys = closed
+    made = _call(client, "POST", "/api/keys", keys["admin"], json={"name": "so-noi-vu", "role": "reader"})
     assert made.status_code == 201 and made.json()["level"] == "internal"
     secret = made.json()["secret"]
-    assert _call("GET", url + "/api/documents", secret).status_code == 200
-    assert secret not in _call("GET", url + "/api/keys", keys["admin"]).text
-    _json_error(_call("POST", url + "/api/keys", keys["admin"], json={"name": "so-noi-vu", "role": "reader"}), 422)
-    _json_error(_call("POST", url + "/api/keys", keys["admin"], json={"name": "x", "role": "owner"}), 422)
-    _json_error(_call("POST", url + "/api/keys", keys["admin"], json={"name": "a b", "role": "reader"}), 422)
-    assert _call("DELETE", url + "/api/keys/so-noi-vu", keys["admin"]).status_code == 204
-    _json_error(_call("GET", url + "/api/documents", secret), 401)
-    _json_error(_call("DELETE", url + "/api/keys/so-noi-vu", keys["admin"]), 404)
+    assert _call(client, "GET", "/api/documents", secret).status_code == 200
+    assert secret not in _call(client, "GET", "/api/keys", keys["admin"]).text
+    _json_error(_call(client, "POST", "/api/keys", keys["admin"], json={"name": "so-noi-vu", "role": "reader"}), 422)
+    _json_error(_call(client, "POST", "/api/keys", keys["admin"], json={"name": "x", "role": "owner"}), 422)
+    _json_error(_call(client, "POST", "/api/keys", keys["admin"], json={"name": "a b", "role": "reader"}), 422)
+    assert _call(client, "DELETE", "/api/keys/so-noi-vu", keys["admin"]).status_code == 204
+    _json_error(_call(client, "GET", "/api/documents", secret), 401)
+    _json_error(_call(client, "DELETE", "/api/keys/so-noi-vu", keys["admin"]), 404)
 
 
 def test_an_admin_cannot_make_a_key_that_sees_more_than_itself(closed):
-    url, keys = closed
+    client, keys = closed
     wider = {"name": "rong-hon", "role": "reader", "level": "restricted"}
-    _json_error(_call("POST", url + "/api/keys", keys["admin-internal"], json=wider), 403)
-    assert _call("POST", url + "/api/keys", keys["admin"], json=wider).status_code == 201
+    _json_error(_call(client, "POST", "/api/keys", keys["admin-internal"], json=wider), 403)
+    assert _call(client, "POST", "/api/keys", keys["admin"], json=wider).status_code == 201
