@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -29,7 +30,7 @@ from fastapi.testclient import TestClient
 
 from indexer.analyzer import fold, pairs, tokens
 from kb.access.keys import create_key
-from kb.config import load_settings
+from kb.config import Settings, load_settings
 from kb.embedding.default_model import ensure_default_model
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
@@ -82,9 +83,14 @@ class HashingEmbedder:
         return vector / norm if norm else vector
 
 
+def fake_settings(home: Path) -> Settings:
+    """Settings of ``home`` that name ``HashingEmbedder`` as its model, as config.json records it."""
+    return replace(load_settings(home, model=HashingEmbedder.name), backend=HashingEmbedder.backend)
+
+
 def fake_kb_at(home: Path) -> KnowledgeBase:
     """A knowledge base over ``home`` that embeds with ``HashingEmbedder``."""
-    return KnowledgeBase(load_settings(home), embedder=HashingEmbedder())
+    return KnowledgeBase(fake_settings(home), embedder=HashingEmbedder())
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +104,7 @@ def fake_kb(tmp_path_factory) -> KnowledgeBase:
 @contextlib.contextmanager
 def app_client(home: Path) -> Iterator[TestClient]:
     """The service over ``home`` in this process (lifespan and job thread included), with ``HashingEmbedder``."""
-    with TestClient(create_app(load_settings(home), embedder=HashingEmbedder())) as client:
+    with TestClient(create_app(fake_settings(home), embedder=HashingEmbedder())) as client:
         yield client
 
 

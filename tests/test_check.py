@@ -8,11 +8,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import BULLETIN, CORPUS, open_kb
+from conftest import BULLETIN, CORPUS, HashingEmbedder, fake_kb_at, fake_settings, open_kb
 
 from kb.config import load_settings
 from kb.errors import IndexBusyError
@@ -26,15 +27,25 @@ from kb.storage.store import Store
 QUERIES = ("Kế hoạch tuyên truyền Đại hội Đảng bộ", "tuyen truyen tren pa no ap phich", "Who signed the plan?")
 
 
-@pytest.fixture(scope="module")
-def plan_home(corpus_kb, model_path, tmp_path_factory):
-    """corpus_kb without the bulletin: 27 passages, so a repair that embeds them all takes seconds."""
-    home = tmp_path_factory.mktemp("plan") / "home"
-    backup(corpus_kb.settings, home)
-    kb = open_kb(home, model_path)
+def _without_the_bulletin(source: KnowledgeBase, home: Path, open_folder: Callable[[Path], KnowledgeBase]) -> Path:
+    """A copy of ``source`` without the bulletin: 27 passages, so a repair that embeds them all is quick."""
+    backup(source.settings, home)
+    kb = open_folder(home)
     kb.remove_document(next(d["id"] for d in kb.store.documents.listing() if d["source"] == BULLETIN))
     kb.close()
     return home
+
+
+@pytest.fixture(scope="module")
+def plan_home(fake_kb, tmp_path_factory):
+    return _without_the_bulletin(fake_kb, tmp_path_factory.mktemp("plan") / "home", fake_kb_at)
+
+
+@pytest.fixture(scope="module")
+def model_plan_home(corpus_kb, model_path, tmp_path_factory):
+    """The same with the real model, for the tests that run `kb` as a process."""
+    return _without_the_bulletin(corpus_kb, tmp_path_factory.mktemp("model-plan") / "home",
+                                 lambda home: open_kb(home, model_path))
 
 
 def _answers(kb) -> dict[str, list[int]]:
@@ -42,16 +53,23 @@ def _answers(kb) -> dict[str, list[int]]:
 
 
 @pytest.fixture(scope="module")
-def expected(plan_home, model_path):
-    kb = open_kb(plan_home, model_path)
+def expected(plan_home):
+    kb = fake_kb_at(plan_home)
     yield _answers(kb)
     kb.close()
 
 
 @pytest.fixture
-def settings(plan_home, model_path, tmp_path):
+def settings(plan_home, tmp_path):
     """A copy of plan_home that a test may damage."""
     backup(load_settings(plan_home), tmp_path / "home")
+    return fake_settings(tmp_path / "home")
+
+
+@pytest.fixture
+def model_settings(model_plan_home, model_path, tmp_path):
+    """A copy of model_plan_home that a test may damage."""
+    backup(load_settings(model_plan_home), tmp_path / "home")
     return load_settings(tmp_path / "home", model=str(model_path))
 
 
@@ -61,7 +79,7 @@ def opened(settings):
     kbs = []
 
     def open_folder():
-        kbs.append(open_kb(settings.home, settings.model))
+        kbs.append(fake_kb_at(settings.home))
         return kbs[-1]
     yield open_folder
     for kb in kbs:
@@ -87,7 +105,7 @@ def _sql(settings, *statements: str) -> None:
 
 
 def _vectors(settings) -> VectorIndex:
-    return VectorIndex(settings.home / "vectors.faiss", 384)
+    return VectorIndex(settings.home / "vectors.faiss", HashingEmbedder.dimension)
 
 
 def truncate_vectors(settings):
@@ -169,15 +187,13 @@ DAMAGE = [  # (damage, the findings it must raise)
 ]
 
 
-@pytest.mark.e2e
 def test_a_sound_folder_passes(settings):
-    report = check(settings)
+    report = check(settings, embedder=HashingEmbedder())
     assert report.ok, report.problems
     assert [f.name for f in report.findings] == [
         "sqlite", "schema", "orphans", "documents", "lexicon", "model", "vectors", "temp files"]
 
 
-@pytest.mark.e2e
 @pytest.mark.parametrize(("damage", "found"), DAMAGE, ids=[d[0].__name__ for d in DAMAGE])
 def test_damage_is_found_and_repaired(settings, opened, expected, damage, found):
     damage(settings)
@@ -188,7 +204,6 @@ def test_damage_is_found_and_repaired(settings, opened, expected, damage, found)
     assert _answers(kb) == expected
 
 
-@pytest.mark.e2e
 def test_a_deletion_that_bypassed_the_log_is_found_and_the_lexicon_rebuilt(settings, opened):
     _snapshot(settings)
     _sql(settings, "DROP TRIGGER chunks_deletion_log",  # another program, with its own idea of the schema
@@ -200,7 +215,6 @@ def test_a_deletion_that_bypassed_the_log_is_found_and_the_lexicon_rebuilt(setti
     assert len(kb.lexicon.current()) == kb.store.chunks.count()
 
 
-@pytest.mark.e2e
 def test_a_document_left_without_its_passages_is_deleted_for_the_next_run(settings, opened):
     _sql(settings, "DELETE FROM chunk_refs", "DELETE FROM chunks", "DELETE FROM document_texts")  # a cut-short write
     kb = opened()
@@ -210,7 +224,6 @@ def test_a_document_left_without_its_passages_is_deleted_for_the_next_run(settin
     assert kb.store.documents.listing() == []  # so `kb index` reads the file again
 
 
-@pytest.mark.e2e
 def test_a_document_with_only_its_card_is_reported_by_name_and_deleted(settings, opened):
     """What an empty or BOM-only file became before kb index refused them: a card and no passage."""
     _sql(settings, "PRAGMA foreign_keys = ON",
@@ -225,7 +238,6 @@ def test_a_document_with_only_its_card_is_reported_by_name_and_deleted(settings,
     assert kb.store.integrity.documents_without_passages() == []
 
 
-@pytest.mark.e2e
 def test_repair_embeds_only_the_missing_vectors(settings, opened):
     vectors = _vectors(settings)
     ids = sorted(vectors.ids())
@@ -243,25 +255,22 @@ def test_repair_embeds_only_the_missing_vectors(settings, opened):
     assert np.all(np.sum(after.get(ids[2:5]) * original, axis=1) > 0.999)  # embedded again from the stored text
 
 
-@pytest.mark.e2e
 def test_an_index_of_another_model_is_reported_not_re_embedded(settings):
     path = settings.home / "config.json"
     path.write_text(json.dumps(json.loads(path.read_text()) | {"model": "another/model", "fingerprint": "0" * 64}))
     before = path.read_bytes()
-    report = check(settings, repair=True)
+    report = check(settings, repair=True, embedder=HashingEmbedder())
     model = next(f for f in report.findings if f.name == "model")
     assert not report.ok and not model.ok and model.fix is None and "another/model" in model.detail
     assert path.read_bytes() == before
 
 
-@pytest.mark.e2e
 def test_damage_in_a_table_is_reported_with_what_to_do(settings):
     _overwrite_page(settings, "chunks")
-    report = check(settings, repair=True)
+    report = check(settings, repair=True, embedder=HashingEmbedder())
     assert [f.name for f in report.problems] == ["sqlite"] and "kb restore" in report.problems[0].detail
 
 
-@pytest.mark.e2e
 def test_a_log_left_by_a_killed_writer_is_replayed(settings):
     script = ("import os, signal, sys\nfrom kb.storage.store import Store\nstore = Store(sys.argv[1])\n"
               "store.db.execute('PRAGMA wal_autocheckpoint = 0')\nstore.db.set_meta('probe', 'committed')\n"
@@ -269,7 +278,7 @@ def test_a_log_left_by_a_killed_writer_is_replayed(settings):
     done = subprocess.run([sys.executable, "-c", script, str(settings.home / "kb.sqlite")], timeout=60)
     assert done.returncode == -signal.SIGKILL
     assert (settings.home / "kb.sqlite-wal").stat().st_size > 0
-    assert check(settings).ok
+    assert check(settings, embedder=HashingEmbedder()).ok
     assert _stored(settings, lambda store: store.db.get_meta("probe")) == "committed"
 
 
@@ -279,8 +288,8 @@ def _kb(settings, *args: str, **popen) -> subprocess.CompletedProcess:
                           env=os.environ | {"COLUMNS": "200"}, **popen)
 
 
-@pytest.mark.e2e
-def test_cli_exit_code_and_json(settings):
+def test_cli_exit_code_and_json(model_settings):
+    settings = model_settings
     leave_temp_files(settings)
     found = _kb(settings, "check")
     assert found.returncode == 1 and "PROBLEM" in found.stdout and "vectors.faiss.tmp" in found.stdout
@@ -290,8 +299,8 @@ def test_cli_exit_code_and_json(settings):
     assert report["ok"] and [f["name"] for f in report["findings"] if f["repaired"]] == ["temp files"]
 
 
-@pytest.mark.e2e
-def test_a_second_writer_is_refused_and_readers_go_on(settings):
+def test_a_second_writer_is_refused_and_readers_go_on(model_settings):
+    settings = model_settings
     with write_lock(settings.home):
         writer = _kb(settings, "index", str(CORPUS))
         assert writer.returncode == 1 and "Traceback" not in writer.stderr
@@ -308,8 +317,11 @@ def _limit_file_size() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
 
 
-@pytest.mark.e2e
-def test_a_full_disk_stops_indexing_with_a_clear_error_and_keeps_the_index(settings, opened, expected, tmp_path):
+def test_a_full_disk_stops_indexing_with_a_clear_error_and_keeps_the_index(model_settings, model_path, tmp_path):
+    settings = model_settings
+    kb = open_kb(settings.home, model_path)
+    expected = _answers(kb)
+    kb.close()
     new = tmp_path / "new"
     new.mkdir()
     (new / "ban-tin.txt").write_text((CORPUS / BULLETIN).read_text(encoding="utf-8")[:15000], encoding="utf-8")
@@ -317,7 +329,10 @@ def test_a_full_disk_stops_indexing_with_a_clear_error_and_keeps_the_index(setti
     done = _kb(settings, "index", str(new), preexec_fn=_limit_file_size)
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert "Could not write to the index" in done.stderr and "disk full" in done.stderr
-    kb = opened()
-    assert check_kb(kb).ok
-    assert kb.store.documents.listing() == documents
-    assert _answers(kb) == expected
+    kb = open_kb(settings.home, model_path)
+    try:
+        assert check_kb(kb).ok
+        assert kb.store.documents.listing() == documents
+        assert _answers(kb) == expected
+    finally:
+        kb.close()

@@ -42,6 +42,7 @@ from pathlib import Path
 
 from kb.config import Settings
 from kb.embedding.default_model import DEFAULT_MODEL_NAME
+from kb.embedding.embedder import Embedder
 from kb.errors import (
     IndexBusyError,
     IndexInconsistentError,
@@ -88,8 +89,10 @@ class CheckReport:
         return {"home": self.home, "ok": self.ok, "findings": [asdict(f) for f in self.findings]}
 
 
-def check(settings: Settings, repair: bool = False) -> CheckReport:
+def check(settings: Settings, repair: bool = False, *, embedder: Embedder | None = None) -> CheckReport:
     """Check the index folder ``settings.home``; with ``repair``, mend what can be mended first.
+
+    ``embedder`` replaces the configured model (tests give a deterministic one).
 
     Raises ``NotFoundError`` when there is no index there, ``IndexBusyError``
     when repairing while another process writes.
@@ -98,7 +101,7 @@ def check(settings: Settings, repair: bool = False) -> CheckReport:
     if not (home / "kb.sqlite").is_file():
         raise NotFoundError(f"No index at {home} (no kb.sqlite).")
     try:
-        kb = KnowledgeBase(settings)
+        kb = KnowledgeBase(settings, embedder=embedder)
     except IndexInconsistentError as exc:  # another schema version
         return CheckReport(str(home), [Finding("schema", False, str(exc))])
     except sqlite3.DatabaseError as exc:
