@@ -198,6 +198,7 @@ def test_decomposed_text_gives_the_same_passages_with_offsets_into_it() -> None:
     assert not _straddling(nfd, nfd_chunks)
 
 
+@pytest.mark.e2e  # every law in ../shared/data: a minute and a half
 def test_all_laws_parse_without_mixing_articles() -> None:
     files = sorted(p for p in _need(LAWS).glob("*.txt") if p.name != "SOURCE.txt")
     assert len(files) == 208
