@@ -26,12 +26,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from indexer.analyzer import words
+from indexer.analyzer import words, words_hash
 from indexer.model import DocumentMeta
 from kb.storage.sources import COPY, EARLIER
 from kb.storage.store import Store
 
-__all__ = ["COPY_OF", "FULLER", "FULLER_COPY", "Match", "NEWER", "RUN", "SAME_TEXT", "find_match", "overlap"]
+__all__ = ["COPY_OF", "FULLER", "FULLER_COPY", "Match", "NEWER", "RUN", "SAME_TEXT", "earlier_twin", "find_match",
+           "overlap"]
 
 RUN = 5  # words per run compared: long enough that common phrases do not make two texts alike
 SAME_TEXT = 0.9  # share of the shorter text's runs found in the longer: one text, read differently or in part
@@ -53,6 +54,7 @@ class Match:
     document_id: int
     of: str
     role: str = COPY
+    more: float = 1.0  # the file's words per the document's: above ``FULLER`` it is the fuller text
 
 
 def overlap(text: str, other: str) -> tuple[float, float]:
@@ -77,9 +79,10 @@ def identity(meta: DocumentMeta) -> tuple[str, str, str, str] | None:
     return (doc_type, number, issuer, date) if doc_type and number and issuer and date else None
 
 
-def find_match(store: Store, text: str, text_words_hash: str, meta: DocumentMeta, access: str) -> Match | None:
-    """The indexed document this text is, and how; ``None`` for a document not indexed yet."""
-    known = store.sources.with_words(text_words_hash, access)
+def find_match(store: Store, text: str, text_words_hash: str, meta: DocumentMeta, access: str,
+               exclude: int | None = None) -> Match | None:
+    """The indexed document (other than ``exclude``) this text is, and how; ``None`` for a document not indexed yet."""
+    known = store.sources.with_words(text_words_hash, access, exclude)
     if known is not None:
         return Match(COPY_OF, known.document_id, _file_of(store, known.document_id),
                      EARLIER if known.role == EARLIER else COPY)
@@ -87,11 +90,28 @@ def find_match(store: Store, text: str, text_words_hash: str, meta: DocumentMeta
     if key is None:
         return None
     for doc_id in store.documents.with_identity(*key, access):
+        if doc_id == exclude:
+            continue
         shared, more = overlap(text, store.documents.text_of(doc_id))
         if shared < SAME_TEXT:
             return Match(NEWER, doc_id, _file_of(store, doc_id))
-        return Match(FULLER_COPY if more >= FULLER else COPY_OF, doc_id, _file_of(store, doc_id))
+        return Match(FULLER_COPY if more >= FULLER else COPY_OF, doc_id, _file_of(store, doc_id), more=more)
     return None
+
+
+def earlier_twin(store: Store, doc_id: int) -> Match | None:
+    """An older document (lower id) of which this indexed one is a copy, or a fuller copy; ``None`` if none.
+
+    Copies stored as documents of their own (before copies were recognised, or
+    in another order) are found when their files are indexed again: the
+    newer of two twins is the one that goes, so that the older id, which
+    links and bookmarks may use, stays.  New versions are not looked for here.
+    """
+    document = store.documents.get(doc_id)
+    meta = DocumentMeta(**{name: document[name] for name in ("doc_type", "number", "issuer", "date")})
+    text = store.documents.text_of(doc_id)
+    match = find_match(store, text, words_hash(text), meta, document["access"], exclude=doc_id)
+    return match if match and match.kind != NEWER and match.document_id < doc_id else None
 
 
 def _file_of(store: Store, doc_id: int) -> str:

@@ -31,7 +31,7 @@ from indexer.model import SourceText
 from indexer.parse import parse_document
 from indexer.read import read_file, unsupported_reason, walk_files
 from kb.access.levels import FOLDER_FILE, LevelPolicy
-from kb.copies import COPY_OF, FULLER_COPY, Match, find_match
+from kb.copies import COPY_OF, FULLER_COPY, Match, earlier_twin, find_match
 from kb.errors import KbError, NotFoundError, StorageError
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.lexicon_sync import SAVE_LEXICON_AFTER
@@ -206,9 +206,12 @@ def _index_file(run: _Run, file: _File) -> FileOutcome:
         key = str(path.resolve())
         known = kb.store.sources.known(key)
     if known and known.content_hash == content_hash:
+        outcome = FileOutcome(source, "unchanged", document_id=known.document_id, access=access)
         if not run.dry_run and known.role == FILE:  # the text is the same, its level may not be (a kb.toml changed)
             kb.store.documents.set_access(known.document_id, access)
-        return FileOutcome(source, "unchanged", document_id=known.document_id, access=access)
+            if run.copies:
+                _join_earlier_twin(run, outcome)
+        return outcome
     replacing = known.document_id if known and known.role == FILE else None  # the document's own file changed
     if not _readable(document.text):
         return FileOutcome(source, "skipped", reason=NO_TEXT, access=access)
@@ -243,6 +246,26 @@ def _index_file(run: _Run, file: _File) -> FileOutcome:
                                 old_files=COPY if match.kind == FULLER_COPY else EARLIER)
             outcome.document_id, outcome.replaced = match.document_id, match.of
     return outcome
+
+
+def _join_earlier_twin(run: _Run, outcome: FileOutcome) -> None:
+    """An unchanged file whose document is a copy of an older one, stored apart: the two become one.
+
+    The older id stays, with the fuller of the two texts; the file's outcome says what it became.
+    """
+    assert outcome.document_id is not None
+    with run.timer("matching"):
+        match = earlier_twin(run.kb.store, outcome.document_id)
+    if match is None:
+        return
+    with run.timer("writing"):
+        if match.kind == FULLER_COPY:
+            run.kb.replace_document(match.document_id, outcome.document_id, old_files=COPY, save=False)
+            outcome.replaced = match.of
+        else:
+            run.kb.merge_document(outcome.document_id, into=match.document_id, save=False)
+            outcome.status, outcome.copy_of, outcome.reason = "copy", match.of, _copy_reason(match)
+    outcome.document_id = match.document_id
 
 
 def _copy_reason(match: Match) -> str:

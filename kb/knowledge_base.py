@@ -9,7 +9,7 @@ The folder holds fixed names::
     models/         the bundled model, converted at first use
 
 Every write of a document goes through ``add_document``, ``replace_document``,
-``add_source`` or ``remove_document``: they hold the folder's write lock, commit the rows in
+``merge_document``, ``add_source`` or ``remove_document``: they hold the folder's write lock, commit the rows in
 one transaction, then change the vectors and save them.  SQLite is committed
 first and the vector file written after, so the only states a crash can leave
 are "vectors missing for committed chunks" or "vectors for chunks that are
@@ -41,7 +41,7 @@ from kb.embedding.embedder import Embedder, load_embedder
 from kb.errors import IndexBusyError, IndexInconsistentError, ModelMismatchError, StorageError
 from kb.retrieval.lexicon_sync import SyncedLexicon
 from kb.retrieval.vectors import VectorIndex
-from kb.storage.sources import EARLIER, SourceFile
+from kb.storage.sources import COPY, EARLIER, SourceFile
 from kb.storage.store import Store
 
 __all__ = ["KnowledgeBase", "INDEX_FORMAT", "write_lock"]
@@ -240,6 +240,21 @@ class KnowledgeBase:
                 old_chunks = self.store.documents.move(new_id, target_id)
                 self.store.sources.give(target_id, old_sources, old_files)
             index.remove(old_chunks)
+            if save:
+                self.save_vectors()
+
+    def merge_document(self, doc_id: int, into: int, *, save: bool = True) -> None:
+        """Fold document ``doc_id``, a copy of ``into`` stored apart, into it: its files become copies of ``into``.
+
+        Its passages and their vectors go; ``into`` keeps its own text.
+        """
+        with self.writing():
+            index = self.open_vectors()
+            with self.storing(), self.store.db.transaction():
+                files = self.store.sources.take(doc_id)
+                chunk_ids = self.store.documents.delete(doc_id)
+                self.store.sources.give(into, files, COPY)
+            index.remove(chunk_ids)
             if save:
                 self.save_vectors()
 

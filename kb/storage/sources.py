@@ -84,8 +84,8 @@ class Sources:
                               [path]).fetchone()
         return KnownSource(*row) if row else None
 
-    def with_words(self, words: str, access: str) -> KnownSource | None:
-        """The file recorded first whose text has these words, among documents of level ``access``.
+    def with_words(self, words: str, access: str, exclude: int | None = None) -> KnownSource | None:
+        """The file recorded first whose text has these words, among documents of level ``access`` but ``exclude``.
 
         Only documents of the same level: a copy at another level is its own
         document, so that merging never shows a text to callers the file was
@@ -93,8 +93,8 @@ class Sources:
         """
         row = self.db.execute(
             "SELECT s.document_id, s.role, s.content_hash, s.source FROM document_sources s "
-            "JOIN documents d ON d.id = s.document_id WHERE s.words_hash = ? AND d.access = ? "
-            "ORDER BY s.role != 'file', s.rowid LIMIT 1", [words, access]).fetchone()
+            "JOIN documents d ON d.id = s.document_id WHERE s.words_hash = ? AND d.access = ? AND d.id IS NOT ? "
+            "ORDER BY s.role != 'file', s.rowid LIMIT 1", [words, access, exclude]).fetchone()
         return KnownSource(*row) if row else None
 
     def of_document(self, doc_id: int) -> list[dict[str, Any]]:
