@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import HashingEmbedder, fake_kb_at, say_out_loud, skip_out_loud
+from conftest import HashingEmbedder, app_client, fake_kb_at, say_out_loud, skip_out_loud
 
 from indexer.analyzer import normalize, tokens, words_hash
 from indexer.limits import ReadingLimits
@@ -94,6 +94,17 @@ def test_the_same_file_twice_is_one_document_with_two_files(kb, tmp_path):
     assert [d["id"] for d in kb.store.documents.listing()] == [doc_id]
     assert _roles(kb, doc_id) == {"ke-hoach.txt": "file", "ban-sao.txt": "copy"}
     assert [f.source for f in document_detail(kb, doc_id).sources] == ["ke-hoach.txt", "ban-sao.txt"]
+
+
+def test_the_documents_page_and_the_api_list_its_files(kb, tmp_path):
+    doc_id = index_paths(kb, [_folder(tmp_path / "a", {"ke-hoach.txt": plan()})]).files[0].document_id
+    index_paths(kb, [_folder(tmp_path / "b", {"bản sao.md": plan()})])
+    kb.close()
+    with app_client(tmp_path / "home") as client:
+        detail = client.get(f"/api/documents/{doc_id}").json()
+        page = client.get(f"/documents/{doc_id}").text
+    assert [(f["source"], f["role"]) for f in detail["sources"]] == [("ke-hoach.txt", "file"), ("bản sao.md", "copy")]
+    assert "Các tệp của văn bản" in page and "bản sao.md" in page
 
 
 def test_reindexing_a_folder_of_copies_and_versions_adds_nothing(kb, tmp_path):
