@@ -102,13 +102,13 @@ def index(
 
 
 def _print_copies(summary: dict) -> None:
-    """Each file recognised as a document already indexed, and each that replaced one."""
+    """Each file recognised as a document already indexed, and each whose text took a document's place."""
     for copy in summary["copies_found"]:
         console.print(f"  [cyan]copy[/] {escape(copy['source'])}: of document {copy['document_id']} "
                       f"({escape(copy['of'])}), not stored again")
     for version in summary["replaced"]:
-        console.print(f"  [cyan]new version[/] {escape(version['source'])}: replaced document {version['document_id']} "
-                      f"({escape(version['earlier'])})")
+        console.print(f"  [cyan]replaced[/] {escape(version['source'])}: now the text of document "
+                      f"{version['document_id']}, in place of {escape(version['in_place_of'])}")
 
 
 def _counts(summary: dict) -> str:

@@ -24,9 +24,10 @@ A file without all four is matched by its words alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from indexer.analyzer import words, words_hash
+from indexer.analyzer import words
 from indexer.model import DocumentMeta
 from kb.storage.sources import COPY, EARLIER
 from kb.storage.store import Store
@@ -54,7 +55,6 @@ class Match:
     document_id: int
     of: str
     role: str = COPY
-    more: float = 1.0  # the file's words per the document's: above ``FULLER`` it is the fuller text
 
 
 def overlap(text: str, other: str) -> tuple[float, float]:
@@ -79,38 +79,46 @@ def identity(meta: DocumentMeta) -> tuple[str, str, str, str] | None:
     return (doc_type, number, issuer, date) if doc_type and number and issuer and date else None
 
 
-def find_match(store: Store, text: str, text_words_hash: str, meta: DocumentMeta, access: str,
-               exclude: int | None = None) -> Match | None:
-    """The indexed document (other than ``exclude``) this text is, and how; ``None`` for a document not indexed yet."""
+def find_match(store: Store, text: str, text_words_hash: str, meta: DocumentMeta, access: str) -> Match | None:
+    """The indexed document this text is, and how; ``None`` for a document not indexed yet."""
+    return _by_words(store, text_words_hash, access) or _by_identity(store, lambda: text, meta, access)
+
+
+def _by_words(store: Store, text_words_hash: str, access: str, exclude: int | None = None) -> Match | None:
     known = store.sources.with_words(text_words_hash, access, exclude)
-    if known is not None:
-        return Match(COPY_OF, known.document_id, _file_of(store, known.document_id),
-                     EARLIER if known.role == EARLIER else COPY)
-    key = identity(meta)
-    if key is None:
+    if known is None:
         return None
-    for doc_id in store.documents.with_identity(*key, access):
-        if doc_id == exclude:
-            continue
-        shared, more = overlap(text, store.documents.text_of(doc_id))
-        if shared < SAME_TEXT:
-            return Match(NEWER, doc_id, _file_of(store, doc_id))
-        return Match(FULLER_COPY if more >= FULLER else COPY_OF, doc_id, _file_of(store, doc_id), more=more)
-    return None
+    return Match(COPY_OF, known.document_id, _file_of(store, known.document_id),
+                 EARLIER if known.role == EARLIER else COPY)
 
 
-def earlier_twin(store: Store, doc_id: int) -> Match | None:
+def _by_identity(store: Store, text: Callable[[], str], meta: DocumentMeta, access: str,
+                 exclude: int | None = None) -> Match | None:
+    """The oldest other document with this identity; ``text`` is read only if there is one."""
+    key = identity(meta)
+    others = [doc_id for doc_id in store.documents.with_identity(*key, access) if doc_id != exclude] if key else []
+    if not others:
+        return None
+    shared, more = overlap(text(), store.documents.text_of(others[0]))
+    if shared < SAME_TEXT:
+        return Match(NEWER, others[0], _file_of(store, others[0]))
+    return Match(FULLER_COPY if more >= FULLER else COPY_OF, others[0], _file_of(store, others[0]))
+
+
+def earlier_twin(store: Store, doc_id: int, text_words_hash: str) -> Match | None:
     """An older document (lower id) of which this indexed one is a copy, or a fuller copy; ``None`` if none.
 
     Copies stored as documents of their own (before copies were recognised, or
     in another order) are found when their files are indexed again: the
     newer of two twins is the one that goes, so that the older id, which
     links and bookmarks may use, stays.  New versions are not looked for here.
+    ``text_words_hash`` is the stored hash of its text's words: an unchanged
+    document's text is read again only when another has its identity.
     """
     document = store.documents.get(doc_id)
     meta = DocumentMeta(**{name: document[name] for name in ("doc_type", "number", "issuer", "date")})
-    text = store.documents.text_of(doc_id)
-    match = find_match(store, text, words_hash(text), meta, document["access"], exclude=doc_id)
+    match = _by_words(store, text_words_hash, document["access"], doc_id) or _by_identity(
+        store, lambda: store.documents.text_of(doc_id), meta, document["access"], doc_id)
     return match if match and match.kind != NEWER and match.document_id < doc_id else None
 
 

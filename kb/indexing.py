@@ -109,8 +109,8 @@ class IndexReport:
                          for f in self.files if f.reason and f.status != "copy"],  # errors, skips, files read in part
             "copies_found": [{"source": f.source, "document_id": f.document_id, "of": f.copy_of}
                              for f in self.files if f.status == "copy"],
-            "replaced": [{"source": f.source, "document_id": f.document_id, "earlier": f.replaced}
-                         for f in self.files if f.replaced],
+            "replaced": [{"source": f.source, "document_id": f.document_id, "in_place_of": f.replaced}
+                         for f in self.files if f.replaced],  # new versions, and fuller copies
         }
 
 
@@ -210,7 +210,7 @@ def _index_file(run: _Run, file: _File) -> FileOutcome:
         if not run.dry_run and known.role == FILE:  # the text is the same, its level may not be (a kb.toml changed)
             kb.store.documents.set_access(known.document_id, access)
             if run.copies:
-                _join_earlier_twin(run, outcome)
+                _join_earlier_twin(run, outcome, known.words_hash)
         return outcome
     replacing = known.document_id if known and known.role == FILE else None  # the document's own file changed
     if not _readable(document.text):
@@ -248,14 +248,14 @@ def _index_file(run: _Run, file: _File) -> FileOutcome:
     return outcome
 
 
-def _join_earlier_twin(run: _Run, outcome: FileOutcome) -> None:
+def _join_earlier_twin(run: _Run, outcome: FileOutcome, text_words_hash: str) -> None:
     """An unchanged file whose document is a copy of an older one, stored apart: the two become one.
 
     The older id stays, with the fuller of the two texts; the file's outcome says what it became.
     """
     assert outcome.document_id is not None
     with run.timer("matching"):
-        match = earlier_twin(run.kb.store, outcome.document_id)
+        match = earlier_twin(run.kb.store, outcome.document_id, text_words_hash)
     if match is None:
         return
     with run.timer("writing"):

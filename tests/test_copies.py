@@ -124,6 +124,7 @@ def test_a_new_version_with_the_same_identity_replaces_and_stays_replaced(kb, tm
     report = index_paths(kb, [folder])
     replacing = report.files[1]
     assert replacing.status == "indexed" and replacing.document_id == doc_id and replacing.replaced == "1-cu.txt"
+    assert report.summary()["replaced"] == [{"source": "2-moi.txt", "document_id": doc_id, "in_place_of": "1-cu.txt"}]
     assert [d["id"] for d in kb.store.documents.listing()] == [doc_id], "the document keeps its id"
     assert "mạng xã hội" in kb.store.documents.text_of(doc_id)
     assert _roles(kb, doc_id) == {"2-moi.txt": "file", "1-cu.txt": "earlier"}

@@ -73,11 +73,6 @@ class Documents:
         return cursor.rowcount > 0
 
     # -- reads ----------------------------------------------------------------------------
-    def hash_of(self, path: str) -> tuple[int, str] | None:
-        """The id and content hash of the document read from ``path``, if it is indexed."""
-        row = self.db.execute("SELECT id, content_hash FROM documents WHERE path = ?", [path]).fetchone()
-        return (row[0], row[1]) if row else None
-
     def with_identity(self, doc_type: str, number: str, issuer: str, date: str, access: str) -> list[int]:
         """Documents of level ``access`` with this type, number, issuer and date, oldest first (``kb.copies``)."""
         return [r[0] for r in self.db.execute(

@@ -49,6 +49,7 @@ class KnownSource:
     document_id: int
     role: str
     content_hash: str
+    words_hash: str
     source: str
 
 
@@ -80,7 +81,8 @@ class Sources:
     # -- reads ----------------------------------------------------------------------------
     def known(self, path: str) -> KnownSource | None:
         """What the file at ``path`` was when last seen, if it was."""
-        row = self.db.execute("SELECT document_id, role, content_hash, source FROM document_sources WHERE path = ?",
+        row = self.db.execute("SELECT document_id, role, content_hash, words_hash, source FROM document_sources "
+                              "WHERE path = ?",
                               [path]).fetchone()
         return KnownSource(*row) if row else None
 
@@ -92,7 +94,7 @@ class Sources:
         not meant for, nor hides it from those it was.
         """
         row = self.db.execute(
-            "SELECT s.document_id, s.role, s.content_hash, s.source FROM document_sources s "
+            "SELECT s.document_id, s.role, s.content_hash, s.words_hash, s.source FROM document_sources s "
             "JOIN documents d ON d.id = s.document_id WHERE s.words_hash = ? AND d.access = ? AND d.id IS NOT ? "
             "ORDER BY s.role != 'file', s.rowid LIMIT 1", [words, access, exclude]).fetchone()
         return KnownSource(*row) if row else None
