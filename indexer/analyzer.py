@@ -28,7 +28,8 @@ import unicodedata
 from itertools import pairwise
 
 __all__ = ["normalize", "fold", "nfc", "fold_char_map", "strip_accents", "WORD", "tokens", "pairs",
-           "matching_text", "columns", "text_hash"]
+           "matching_text", "columns", "text_hash",
+           "words", "words_hash"]
 
 # Combining tone marks (the five Vietnamese tones); vowel-quality marks such as
 # the breve, circumflex and horn are not tones and never move.
@@ -134,3 +135,20 @@ def text_hash(matching: str) -> str:
     Stored in every index (``chunks.text_hash``): changing it makes every stored vector look new.
     """
     return hashlib.sha1(normalize(matching).encode("utf-8")).hexdigest()
+
+
+def words(text: str) -> list[str]:
+    """A text's words in order, normalised and lower-cased, without layout or punctuation.
+
+    What stays of a document whatever file it came in: the same text read from
+    UTF-8, VNI, TCVN3, NFD or a Word table gives the same words.
+    """
+    return tokens(normalize(text))
+
+
+def words_hash(text: str) -> str:
+    """Identifies a document's text by its words (``words``): files with equal hashes are copies of one text.
+
+    Stored in every index (``document_sources.words_hash``): changing it makes every copy look new.
+    """
+    return hashlib.sha1(" ".join(words(text)).encode("utf-8")).hexdigest()

@@ -93,17 +93,29 @@ def index(
         console.print(f"{s['furniture_lines_dropped']} lines left out as site furniture{where}")
     console.print("Time: " + ", ".join(f"{k} {v:.2f}s" for k, v in s["seconds"].items()))
     if len(s["by_format"]) > 1:
-        table = Table("type", "indexed", "unchanged", "skipped", "errors")
+        table = Table("type", "indexed", "unchanged", "copies", "skipped", "errors")
         for suffix, row in s["by_format"].items():
-            table.add_row(suffix, *(str(row[k]) for k in ("indexed", "unchanged", "skipped", "error")))
+            table.add_row(suffix, *(str(row[k]) for k in ("indexed", "unchanged", "copy", "skipped", "error")))
         console.print(table)
     _print_problems(s["problems"])
+    _print_copies(s)
+
+
+def _print_copies(summary: dict) -> None:
+    """Each file recognised as a document already indexed, and each whose text took a document's place."""
+    for copy in summary["copies_found"]:
+        console.print(f"  [cyan]copy[/] {escape(copy['source'])}: of document {copy['document_id']} "
+                      f"({escape(copy['of'])}), not stored again")
+    for version in summary["replaced"]:
+        console.print(f"  [cyan]replaced[/] {escape(version['source'])}: now the text of document "
+                      f"{version['document_id']}, in place of {escape(version['in_place_of'])}")
 
 
 def _counts(summary: dict) -> str:
     """One line of an indexing run's counts, from its summary (``IndexReport.summary`` or the stored last run)."""
     return (f"[bold]{summary['files']}[/] files: {summary['indexed']} indexed, {summary['unchanged']} unchanged, "
-            f"{summary['skipped']} skipped, {summary['errors']} errors; {summary['chunks']} chunks; "
+            f"{summary.get('copies', 0)} copies, {summary['skipped']} skipped, {summary['errors']} errors; "
+            f"{summary['chunks']} chunks; "
             f"{summary['garbled_chars_dropped']:,} garbled characters dropped")
 
 
@@ -164,6 +176,8 @@ def show(doc_id: int, access: ViewOption = EVERY_LEVEL, home: HomeOption = None,
                  "signer_position", "subject", "source", "access"):
         if getattr(detail, name):
             console.print(f"[bold]{name}[/]: {escape(str(getattr(detail, name)))}")
+    for file in detail.sources:
+        console.print(f"[bold]{file.role}[/]: {escape(file.source)} [dim]({escape(file.encoding or file.format or '')})[/]")
     refs = ", ".join(r.printed for r in detail.references)
     console.print(f"[bold]references[/]: {escape(refs) or '-'}\n")
     for chunk in detail.chunks:

@@ -1,7 +1,10 @@
 """Indexing files into a knowledge base: walk, read, parse, embed, write — and report.
 
 A broken file never stops a run: it is recorded in the report with its
-reason and the run goes on.  Each file is written by
+reason and the run goes on.  A file that is a document already indexed (a
+copy in another encoding or format, the same upload twice) is recorded as
+one of its files and not stored again; a new version of one replaces it
+(``kb.copies``).  Each file is written by
 ``KnowledgeBase.add_document`` (old version out, new version in, one
 transaction, then the vectors); the vector file is saved every
 ``SAVE_EVERY`` files and at the end.  An interrupted run therefore leaves
@@ -20,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer import front_matter
-from indexer.analyzer import matching_text, text_hash, tokens
+from indexer.analyzer import matching_text, text_hash, tokens, words_hash
 from indexer.boilerplate import FurnitureLines, find_furniture
 from indexer.errors import IndexerError, LimitExceededError
 from indexer.limits import check_limit
@@ -28,9 +31,11 @@ from indexer.model import SourceText
 from indexer.parse import parse_document
 from indexer.read import read_file, unsupported_reason, walk_files
 from kb.access.levels import FOLDER_FILE, LevelPolicy
+from kb.copies import COPY_OF, FULLER_COPY, Match, earlier_twin, find_match
 from kb.errors import KbError, NotFoundError, StorageError
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.lexicon_sync import SAVE_LEXICON_AFTER
+from kb.storage.sources import COPY, EARLIER, FILE, SourceFile
 
 __all__ = ["FURNITURE_REPORT", "FileOutcome", "IndexReport", "furniture_report", "index_paths", "report_dict"]
 
@@ -38,19 +43,22 @@ SAVE_EVERY = 25
 FURNITURE_MIN_FILES = 5  # fewer files than this cannot tell a repeated notice from chance
 FURNITURE_REPORT = "furniture-report.json"  # in the kb's home: every line a run left out as site furniture
 ProgressCallback = Callable[["FileOutcome", int, int], None]
-STAGES = ("reading", "chunking", "embedding", "writing")
+STAGES = ("reading", "chunking", "matching", "embedding", "writing")
+STATUSES = ("indexed", "unchanged", "copy", "skipped", "error")
 
 
 @dataclass
 class FileOutcome:
     source: str
-    status: str  # "indexed", "unchanged", "skipped" (unsupported type, over a limit, a link not followed), "error"
+    status: str  # "indexed", "unchanged", "copy" (of document_id), "skipped" (unsupported type, over a limit, …), "error"
     chunks: int = 0
     garbled_chars: int = 0
     reason: str | None = None  # why a file was skipped or failed, or what of an indexed one could not be read
     document_id: int | None = None
     access: str | None = None  # the document's level; None when the file was not read (show it only to admins)
     furniture: list[str] = field(default_factory=list)  # lines left out as site furniture, for a person to audit
+    copy_of: str | None = None  # a copy: the file its document was read from
+    replaced: str | None = None  # a new version (or a fuller copy) of document_id: the file it was read from before
 
     @property
     def format(self) -> str:
@@ -85,19 +93,24 @@ class IndexReport:
         """Per file type, how many files ended in each status: what was read, skipped and failed."""
         table: dict[str, dict[str, int]] = {}
         for outcome in self.files:
-            row = table.setdefault(outcome.format, dict.fromkeys(("indexed", "unchanged", "skipped", "error"), 0))
+            row = table.setdefault(outcome.format, dict.fromkeys(STATUSES, 0))
             row[outcome.status] += 1
         return dict(sorted(table.items()))
 
     def summary(self) -> dict:
         return {
             "files": len(self.files), "indexed": self.count("indexed"), "unchanged": self.count("unchanged"),
-            "skipped": self.count("skipped"), "errors": self.count("error"), "chunks": self.chunks,
+            "copies": self.count("copy"), "skipped": self.count("skipped"), "errors": self.count("error"),
+            "chunks": self.chunks,
             "garbled_chars_dropped": self.garbled_chars, "furniture_lines_dropped": self.furniture_lines,
             "by_format": self.by_format(),
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             "problems": [{"source": f.source, "status": f.status, "reason": f.reason, "access": f.access}
-                         for f in self.files if f.reason],  # errors, skips, and files read in part
+                         for f in self.files if f.reason and f.status != "copy"],  # errors, skips, files read in part
+            "copies_found": [{"source": f.source, "document_id": f.document_id, "of": f.copy_of}
+                             for f in self.files if f.status == "copy"],
+            "replaced": [{"source": f.source, "document_id": f.document_id, "in_place_of": f.replaced}
+                         for f in self.files if f.replaced],  # new versions, and fuller copies
         }
 
 
@@ -146,6 +159,7 @@ class _Run:
     report: IndexReport
     dry_run: bool
     levels: LevelPolicy = field(default_factory=LevelPolicy)
+    copies: bool = True  # recognise copies and new versions of indexed documents (not when replacing one by hand)
     furniture: frozenset[str] = frozenset()
 
     def timer(self, stage: str) -> _Timer:
@@ -190,11 +204,15 @@ def _index_file(run: _Run, file: _File) -> FileOutcome:
         access = run.levels.level(path, file.root, values)
         content_hash = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
         key = str(path.resolve())
-        previous = kb.store.documents.hash_of(key)
-    if previous and previous[1] == content_hash:
-        if not run.dry_run:  # the text is the same, its level may not be (a kb.toml changed)
-            kb.store.documents.set_access(previous[0], access)
-        return FileOutcome(source, "unchanged", document_id=previous[0], access=access)
+        known = kb.store.sources.known(key)
+    if known and known.content_hash == content_hash:
+        outcome = FileOutcome(source, "unchanged", document_id=known.document_id, access=access)
+        if not run.dry_run and known.role == FILE:  # the text is the same, its level may not be (a kb.toml changed)
+            kb.store.documents.set_access(known.document_id, access)
+            if run.copies:
+                _join_earlier_twin(run, outcome, known.words_hash)
+        return outcome
+    replacing = known.document_id if known and known.role == FILE else None  # the document's own file changed
     if not _readable(document.text):
         return FileOutcome(source, "skipped", reason=NO_TEXT, access=access)
     with run.timer("chunking"):
@@ -206,6 +224,15 @@ def _index_file(run: _Run, file: _File) -> FileOutcome:
                           furniture=[document.text[s.start : s.end] for s in furniture])
     if not outcome.chunks:
         return replace(outcome, status="skipped", reason=NO_PASSAGE, chunks=0)
+    with run.timer("matching"):
+        row = SourceFile(key, source, content_hash, words_hash(document.text), document.format, document.encoding)
+        match = find_match(kb.store, document.text, row.words_hash, parsed.meta, access) \
+            if run.copies and replacing is None else None
+    if match and match.kind == COPY_OF:
+        if not run.dry_run:
+            kb.add_source(match.document_id, row, match.role)
+        return replace(outcome, status="copy", chunks=0, document_id=match.document_id, copy_of=match.of,
+                       reason=_copy_reason(match))
     if run.dry_run:
         return outcome
     with run.timer("embedding"):
@@ -213,8 +240,37 @@ def _index_file(run: _Run, file: _File) -> FileOutcome:
     with run.timer("writing"):
         outcome.document_id, _ = kb.add_document(
             parsed, path=key, source=source, content_hash=content_hash, access=access, vectors=vectors,
-            replacing=previous[0] if previous else None, save=False)
+            replacing=replacing, save=False)
+        if match:  # a new version of the document, or a fuller copy of its text: it takes the document's place
+            kb.replace_document(match.document_id, outcome.document_id, save=False,
+                                old_files=COPY if match.kind == FULLER_COPY else EARLIER)
+            outcome.document_id, outcome.replaced = match.document_id, match.of
     return outcome
+
+
+def _join_earlier_twin(run: _Run, outcome: FileOutcome, text_words_hash: str) -> None:
+    """An unchanged file whose document is a copy of an older one, stored apart: the two become one.
+
+    The older id stays, with the fuller of the two texts; the file's outcome says what it became.
+    """
+    assert outcome.document_id is not None
+    with run.timer("matching"):
+        match = earlier_twin(run.kb.store, outcome.document_id, text_words_hash)
+    if match is None:
+        return
+    with run.timer("writing"):
+        if match.kind == FULLER_COPY:
+            run.kb.replace_document(match.document_id, outcome.document_id, old_files=COPY, save=False)
+            outcome.replaced = match.of
+        else:
+            run.kb.merge_document(outcome.document_id, into=match.document_id, save=False)
+            outcome.status, outcome.copy_of, outcome.reason = "copy", match.of, _copy_reason(match)
+    outcome.document_id = match.document_id
+
+
+def _copy_reason(match: Match) -> str:
+    what = "an earlier version" if match.role == EARLIER else "the text"
+    return f"a copy of {what} of document {match.document_id} ({match.of}); not stored again"
 
 
 def _vectors(kb: KnowledgeBase, texts: list[str]) -> np.ndarray:
@@ -267,7 +323,7 @@ def _each_file(run: _Run, files: list[_File], on_file: ProgressCallback | None) 
 
 def index_paths(
     kb: KnowledgeBase, paths: Iterable[Path], *, on_file: ProgressCallback | None = None, dry_run: bool = False,
-    access: str | None = None, follow_symlinks: bool = False,
+    access: str | None = None, follow_symlinks: bool = False, copies: bool = True,
 ) -> IndexReport:
     """Index every supported file under ``paths``; ``on_file(outcome, done, total)`` reports progress.
 
@@ -276,9 +332,10 @@ def index_paths(
     ``access`` is the level of files that neither front matter nor a
     ``kb.toml`` gives one (``kb.access.levels``; ``None``: public).
     ``follow_symlinks`` follows links that leave the folders given (never
-    followed otherwise; each one is reported).
+    followed otherwise; each one is reported).  ``copies=False`` stores every
+    file as a document of its own, even a copy (a replacement the caller puts in place itself).
     """
-    run = _Run(kb, IndexReport(), dry_run, LevelPolicy(access))
+    run = _Run(kb, IndexReport(), dry_run, LevelPolicy(access), copies=copies)
     files = _files(paths, follow_symlinks)
     if len(files) >= FURNITURE_MIN_FILES:
         run.furniture = _learn_furniture(run, files)

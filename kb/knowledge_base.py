@@ -8,8 +8,8 @@ The folder holds fixed names::
     config.json     the model that built the vectors (name, backend, dimension, fingerprint)
     models/         the bundled model, converted at first use
 
-Every write of a document goes through ``add_document``, ``replace_document``
-or ``remove_document``: they hold the folder's write lock, commit the rows in
+Every write of a document goes through ``add_document``, ``replace_document``,
+``merge_document``, ``add_source`` or ``remove_document``: they hold the folder's write lock, commit the rows in
 one transaction, then change the vectors and save them.  SQLite is committed
 first and the vector file written after, so the only states a crash can leave
 are "vectors missing for committed chunks" or "vectors for chunks that are
@@ -41,6 +41,7 @@ from kb.embedding.embedder import Embedder, load_embedder
 from kb.errors import IndexBusyError, IndexInconsistentError, ModelMismatchError, StorageError
 from kb.retrieval.lexicon_sync import SyncedLexicon
 from kb.retrieval.vectors import VectorIndex
+from kb.storage.sources import COPY, EARLIER, SourceFile
 from kb.storage.store import Store
 
 __all__ = ["KnowledgeBase", "INDEX_FORMAT", "write_lock"]
@@ -207,33 +208,63 @@ class KnowledgeBase:
 
         ``replacing`` is the id of the file's previous version, removed in the
         same transaction, so readers see the old version or the new, never
-        both.  ``save=False`` leaves the vector file to the caller's next
-        ``save_vectors`` (an indexing run saves every few files, not every one).
+        both; the old version's other files (copies of its text) stay known as
+        earlier versions of the new one.  ``save=False`` leaves the vector file
+        to the caller's next ``save_vectors`` (an indexing run saves every few files, not every one).
         """
         with self.writing():
             index = self.open_vectors()
             with self.storing(), self.store.db.transaction():
+                earlier = self.store.sources.take(replacing) if replacing is not None else []
                 old_ids = self.store.documents.delete(replacing) if replacing is not None else []
                 doc_id, chunk_ids = self.store.documents.add(
                     parsed, path=path, source=source, content_hash=content_hash, access=access)
+                self.store.sources.give(doc_id, earlier, EARLIER, except_path=path)
             index.remove(old_ids)
             index.add(chunk_ids, vectors)
             if save:
                 self.save_vectors()
         return doc_id, chunk_ids
 
-    def replace_document(self, target_id: int, new_id: int, *, save: bool = True) -> None:
+    def replace_document(self, target_id: int, new_id: int, *, old_files: str = EARLIER, save: bool = True) -> None:
         """Put document ``new_id`` (a new version, already added) under ``target_id``, in place of the old one.
 
-        The document keeps its id, so links to it stay valid; its passages get new ids.
+        The document keeps its id, so links to it stay valid; its passages get
+        new ids.  The old version's files stay known, as ``old_files``:
+        ``earlier`` versions, or ``copy`` when the new file holds the same text, more fully.
         """
         with self.writing():
             index = self.open_vectors()
             with self.storing(), self.store.db.transaction():
+                old_sources = self.store.sources.take(target_id)
                 old_chunks = self.store.documents.move(new_id, target_id)
+                self.store.sources.give(target_id, old_sources, old_files)
             index.remove(old_chunks)
             if save:
                 self.save_vectors()
+
+    def merge_document(self, doc_id: int, into: int, *, save: bool = True) -> None:
+        """Fold document ``doc_id``, a copy of ``into`` stored apart, into it: its files become copies of ``into``.
+
+        Its passages and their vectors go; ``into`` keeps its own text.
+        """
+        with self.writing():
+            index = self.open_vectors()
+            with self.storing(), self.store.db.transaction():
+                files = self.store.sources.take(doc_id)
+                chunk_ids = self.store.documents.delete(doc_id)
+                self.store.sources.give(into, files, COPY)
+            index.remove(chunk_ids)
+            if save:
+                self.save_vectors()
+
+    def add_source(self, doc_id: int, file: SourceFile, role: str) -> None:
+        """Record ``file`` as a copy (``role`` ``copy``) or an earlier version (``earlier``) of document ``doc_id``.
+
+        Nothing of it is stored but its row: its text is the document's already.
+        """
+        with self.writing(), self.storing(), self.store.db.transaction():
+            self.store.sources.record(doc_id, file, role)
 
     def remove_document(self, doc_id: int, *, save: bool = True) -> dict[str, Any]:
         """Delete a document, its passages and their vectors; what it was (``NotFoundError`` if no such id)."""

@@ -9,8 +9,8 @@ from kb.access.levels import Level
 
 __all__ = [
     "DocumentRef", "DocumentMetadata", "SearchResult", "SearchResponse", "DocumentSummary", "Reference", "ChunkOut",
-    "CitingDocument", "DocumentDetail", "ErrorResponse", "Health", "DocumentPage", "DocumentText", "Stats", "JobFile",
-    "JobProgress", "Job", "JobAccepted", "DeletedDocument", "ApiKeyOut", "ApiKeyCreated", "ApiKeyRequest",
+    "CitingDocument", "SourceFileOut", "DocumentDetail", "ErrorResponse", "Health", "DocumentPage", "DocumentText",
+    "Stats", "JobFile", "JobProgress", "Job", "JobAccepted", "DeletedDocument", "ApiKeyOut", "ApiKeyCreated", "ApiKeyRequest",
 ]
 
 
@@ -104,13 +104,25 @@ class CitingDocument(BaseModel):
     date: str | None = Field(description="Its date, ISO 8601")
 
 
+class SourceFileOut(BaseModel):
+    """A file of the document: the one its text was read from, a copy of it, or an earlier version."""
+
+    source: str = Field(description="File path relative to the folder that was indexed (or the uploaded name)")
+    role: str = Field(description="'file' (its text was read from it), 'copy' (the same text, not stored again) "
+                                  "or 'earlier' (an earlier version, replaced)")
+    format: str | None = Field(None, description="How it was read: text, markdown, docx, pdf or html")
+    encoding: str | None = Field(None, description="The text encoding it was read in, e.g. utf-8, vni, docx+tcvn3")
+    seen_at: str = Field(description="When it was first recorded (UTC, ISO 8601)")
+
+
 class DocumentDetail(DocumentMetadata):
-    """One document with what it cites, what cites it and its passages."""
+    """One document with its files, what it cites, what cites it and its passages."""
 
     format: str | None = Field(None, description="How it was read: text, markdown, docx, pdf or html")
     encoding: str | None = Field(None, description="The text encoding of a plain-text file, e.g. utf-8, tcvn3")
     garbled_chars: int = Field(0, description="Characters of garbled text left out of the index")
     indexed_at: str = Field(description="When it was indexed (UTC, ISO 8601)")
+    sources: list[SourceFileOut] = Field(description="Its files: the one read first, then copies, then earlier versions")
     references: list[Reference] = Field(description="Documents it cites, in order of first citation")
     cited_by: list[CitingDocument] = Field(description="Documents that cite it, oldest first")
     chunks: list[ChunkOut] = Field(description="Its passages in reading order")
@@ -191,9 +203,11 @@ class JobFile(BaseModel):
     """One file of an indexing job, by the name it was stored under (never a server path)."""
 
     name: str = Field(description="The uploaded file's name, made safe (folders, control characters removed)")
-    status: str = Field(description="queued, indexed, unchanged, skipped (a type kb cannot read) or error")
+    status: str = Field(description="queued, indexed, unchanged, copy (of document_id: recorded, not stored again), "
+                                    "skipped (a type kb cannot read) or error")
     chunks: int | None = Field(None, description="Passages indexed from it")
-    document_id: int | None = Field(None, description="The document it became (for a replacement: the replaced id)")
+    document_id: int | None = Field(None, description="The document it became (for a replacement: the replaced id; "
+                                                      "for a copy: the document it is a copy of)")
     reason: str | None = Field(None, description="Why it was skipped or failed")
 
 

@@ -191,7 +191,7 @@ def test_a_sound_folder_passes(settings):
     report = check(settings, embedder=HashingEmbedder())
     assert report.ok, report.problems
     assert [f.name for f in report.findings] == [
-        "sqlite", "schema", "orphans", "documents", "lexicon", "model", "vectors", "temp files"]
+        "sqlite", "schema", "orphans", "documents", "sources", "lexicon", "model", "vectors", "temp files"]
 
 
 @pytest.mark.parametrize(("damage", "found"), DAMAGE, ids=[d[0].__name__ for d in DAMAGE])

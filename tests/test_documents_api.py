@@ -47,6 +47,11 @@ def _upload(http: httpx.Client, key: str | None, files: list[tuple[str, bytes]],
                       data=form)
 
 
+def _own(text: str, test: str) -> str:
+    """``text`` made a document of its own: the same text uploaded by another test would be a copy of that one."""
+    return f"{text}\nBản dùng cho phép thử {test}.\n"
+
+
 def _indexed(http: httpx.Client, key: str, files: list[tuple[str, bytes]], **form: str) -> dict:
     """Upload, wait for the job, return it (every file indexed)."""
     response = _upload(http, key, files, **form)
@@ -211,12 +216,13 @@ def test_hidden_documents_are_never_revealed(editor_client):
 
 def test_replace_keeps_the_id_and_delete_removes_everything(editor_client):
     http, key, home = editor_client
-    first = _indexed(http, key, [("thong-bao-lich.md", NOTICE.encode())])
+    notice = _own(NOTICE, "thay thế")
+    first = _indexed(http, key, [("thong-bao-lich.md", notice.encode())])
     doc_id = first["files"][0]["document_id"]
     old_file = home / "uploads" / first["id"] / "thong-bao-lich.md"
     assert old_file.exists()
 
-    newer = NOTICE.replace("quý II", "quý III").replace("ngày 15", "ngày 20")
+    newer = notice.replace("quý II", "quý III").replace("ngày 15", "ngày 20")
     response = http.put(f"/api/documents/{doc_id}", headers=_auth(key),
                          files={"file": ("thong-bao-lich-moi.md", newer.encode())})
     assert response.status_code == 202, response.text
@@ -239,7 +245,7 @@ def test_replace_keeps_the_id_and_delete_removes_everything(editor_client):
 
 def test_replacing_with_an_unreadable_file_leaves_the_document(editor_client):
     http, key, _ = editor_client
-    doc_id = _indexed(http, key, [("giu-nguyen.txt", NOTICE.encode())])["files"][0]["document_id"]
+    doc_id = _indexed(http, key, [("giu-nguyen.txt", _own(NOTICE, "giữ nguyên").encode())])["files"][0]["document_id"]
     broken = b"%PDF-1.7\n" + bytes(range(256)) * 4  # passes the type check, cannot be read as a PDF
     response = http.put(f"/api/documents/{doc_id}", headers=_auth(key), files={"file": ("moi.pdf", broken)})
     job = wait_for_job(http, key, response.json()["job_id"])
@@ -262,7 +268,7 @@ def test_a_job_is_seen_only_by_its_uploader_and_admins(editor_client):
     _, other_editor = create_key(store, "bien-tap-khac", "editor", "restricted")
     _, admin = create_key(store, "quan-tri-job", "admin", "restricted")
     store.close()
-    job = _indexed(http, key, [("thong-bao-rieng.txt", NOTICE.encode())])
+    job = _indexed(http, key, [("thong-bao-rieng.txt", _own(NOTICE, "riêng").encode())])
     path = f"/api/jobs/{job['id']}"
     _error(http.get(path, headers=_auth(other_editor)), 404)  # as unknown as a job that never was
     assert http.get(path, headers=_auth(admin)).json()["files"][0]["name"] == "thong-bao-rieng.txt"

@@ -198,6 +198,7 @@ def test_identical_passages_reuse_their_vector(kb, folder, monkeypatch):
     copy = folder.parent / "copy"
     copy.mkdir()
     (copy / "ke-hoach-ban-sao.md").write_text((folder / PLAN).read_text())
+    (copy / "kb.toml").write_text('access = "internal"')  # at another level a copy is a document of its own
     embedded = []
     original = kb.open_embedder().encode_passages
     monkeypatch.setattr(kb.open_embedder(), "encode_passages", lambda texts: embedded.extend(texts) or original(texts))

@@ -150,11 +150,12 @@ class JobRunner:
             self._busy.release()
 
     def remove(self, doc_id: int, wait: float) -> dict:
-        """Delete a document, its vectors and, if it was uploaded, its file; return what it was."""
+        """Delete a document, its vectors and, if they were uploaded, its files (copies too); return what it was."""
         with self.writer(wait) as kb:
-            path = kb.store.documents.path_of(doc_id)
+            paths = [row["path"] for row in kb.store.sources.of_document(doc_id)]
             document = kb.remove_document(doc_id)
-        remove_upload(self.home, path)
+        for path in paths:
+            remove_upload(self.home, path)
         return document
 
     # -- the thread ---------------------------------------------------------------------------
@@ -198,9 +199,10 @@ class JobRunner:
         too, rather than leaving it running for ever."""
         try:
             try:
+                replacing = job["kind"] == "replace"  # the new file goes under the document's id, even if it is a copy
                 report = index_paths(self.kb, [uploads_dir(self.home) / job["id"]], on_file=progress,
-                                     access=job["access"])
-                return self._replace(job, progress.files[0], report.files[0]) if job["kind"] == "replace" else None
+                                     access=job["access"], copies=not replacing)
+                return self._replace(job, progress.files[0], report.files[0]) if replacing else None
             finally:
                 self.kb.save_vectors()  # what was committed gets its vectors, whatever ended the job
         except KbError as exc:

@@ -14,6 +14,7 @@ schema      the schema version this kb reads                     none (opening r
 orphans     rows whose parent row is gone (any foreign key)      deleted
 documents   documents without their text or any passage, or      deleted, so ``kb index`` reads them again
             with their card and no passage of text               (and skips those with no readable text)
+sources     each document's own file recorded among its files    recorded again from the document's row
 lexicon     snapshot readable, of this database, in step after   rebuilt from the chunks
             catching up (same chunk count)
 model       config.json readable, fingerprint of the model       every passage embedded again (same model
@@ -52,12 +53,13 @@ from kb.errors import (
 )
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.vectors import VectorIndex
-from kb.storage.schema import SCHEMA_VERSION
+from kb.storage.schema import SCHEMA_VERSION, backfill_sources
 
 __all__ = ["CheckReport", "Finding", "check", "check_kb", "leftover_files"]
 
 # Repairs, in the order they run: rows first (they change which vectors should exist), then what derives from them.
 REINDEX, DELETE_ORPHANS, DELETE_INCOMPLETE = "reindex", "delete orphans", "delete incomplete"
+RECORD_SOURCES = "record sources"
 REBUILD_LEXICON = "rebuild lexicon"
 REBUILD_VECTORS, RECONCILE_VECTORS, REMOVE_TEMP = "rebuild vectors", "reconcile vectors", "remove temp files"
 _RESTORE = "Restore a backup (kb restore), or index the files again into a new folder (--home)."
@@ -139,7 +141,7 @@ def _inspect(kb: KnowledgeBase, writer_active: bool) -> list[Finding]:
         return findings  # the rest reads the same damaged file
     findings.append(Finding("schema", True, f"version {SCHEMA_VERSION}, the one this kb reads"))
     findings += [_guarded("orphans", lambda: _orphans(kb)), _guarded("documents", lambda: _incomplete(kb)),
-                 _guarded("lexicon", lambda: _lexicon(kb))]
+                 _guarded("sources", lambda: _sources(kb)), _guarded("lexicon", lambda: _lexicon(kb))]
     chunk_ids = kb.store.chunks.all_ids()
     recorded, unreadable = _recorded(kb)
     findings += [_model(kb, recorded, unreadable, bool(chunk_ids)),
@@ -190,6 +192,15 @@ def _incomplete(kb: KnowledgeBase) -> Finding:
         found.append(f"{len(empty)} documents without a passage, only their card (files with no readable text): "
                      f"{_listed([f'{doc_id} {source}' for doc_id, source in empty])}; repairing deletes them")
     return Finding("documents", False, "; ".join(found), DELETE_INCOMPLETE)
+
+
+def _sources(kb: KnowledgeBase) -> Finding:
+    """Every document's own file has its row: the next ``kb index`` knows the file, and copies of it."""
+    missing = kb.store.sources.documents_without_their_file()
+    if not missing:
+        return Finding("sources", True, "every document's file is recorded")
+    return Finding("sources", False, f"{len(missing)} documents whose file is not recorded: {_listed(missing)}; "
+                   "repairing records it", RECORD_SOURCES)
 
 
 def _lexicon(kb: KnowledgeBase) -> Finding:
@@ -307,6 +318,9 @@ def _repair(kb: KnowledgeBase, findings: list[Finding]) -> None:
             empty = [doc_id for doc_id, _ in kb.store.integrity.documents_without_passages()]
             for doc_id in kb.store.integrity.incomplete_documents() + empty:
                 kb.store.documents.delete(doc_id)
+    if RECORD_SOURCES in fixes:
+        with kb.store.db.transaction():
+            backfill_sources(kb.store.db)
     if REBUILD_LEXICON in fixes:
         kb.lexicon.rebuild()
     # Vectors need the model that built them; when another one is configured, the user chooses.

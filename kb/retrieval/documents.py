@@ -16,6 +16,7 @@ from kb.retrieval.results import (
     DocumentText,
     Passage,
     Reference,
+    SourceFileInfo,
 )
 from kb.storage.filters import DocumentFilters
 
@@ -45,6 +46,7 @@ def document_detail(kb: KnowledgeBase, doc_id: int, access: str = LEVELS[-1]) ->
     references = [Reference.from_row(r) for r in store.documents.references_of(doc_id, access)]
     return DocumentDetail(
         **row,
+        sources=[SourceFileInfo.from_row(r) for r in store.sources.of_document(doc_id)],
         references=references,
         cited_by=[CitingDocument.from_row(r) for r in store.documents.citing(doc_id, access)],
         chunks=[Passage.from_row(c) for c in store.chunks.of_document(doc_id, access) if c["kind"] == "body"],

@@ -21,6 +21,7 @@ __all__ = [
     "Passage",
     "Reference",
     "SearchHit",
+    "SourceFileInfo",
     "SearchResponse",
 ]
 
@@ -117,6 +118,17 @@ class Passage(_FromRow):
 
 
 @dataclass(frozen=True)
+class SourceFileInfo(_FromRow):
+    """A file the document was read from (``role`` ``file``), found a copy of (``copy``) or replaced (``earlier``)."""
+
+    source: str
+    role: str
+    format: str | None
+    encoding: str | None
+    seen_at: str
+
+
+@dataclass(frozen=True)
 class _Metadata:
     """A document's metadata as read from its text (the columns ``kb.storage.schema.DOCUMENT_FIELDS``)."""
 
@@ -154,12 +166,13 @@ class DocumentPage:
 
 @dataclass(frozen=True)
 class DocumentDetail(_Metadata):
-    """One document: metadata, how it was read, what it cites, what cites it, its passages."""
+    """One document: metadata, how it was read, its files, what it cites, what cites it, its passages."""
 
     format: str | None
     encoding: str | None
     garbled_chars: int
     indexed_at: str
+    sources: list[SourceFileInfo]
     references: list[Reference]
     cited_by: list[CitingDocument]
     chunks: list[Passage]

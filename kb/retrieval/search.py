@@ -7,8 +7,10 @@ the API and the web page all show that same object.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import islice
 
+from indexer.analyzer import normalize
 from kb.access.levels import LEVELS
 from kb.config import Weights
 from kb.errors import InvalidQueryError
@@ -136,9 +138,23 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
 def render(kb: KnowledgeBase, ranked: list[tuple[int, float]], k: int, access: str = LEVELS[-1]) -> list[SearchHit]:
     """The first ``k`` of ranked chunk ids as results; the evaluation's BM25 baseline shows its hits the same way.
 
-    ``access`` is checked again here, so no ranking can show what its caller may not see.
+    ``access`` is checked again here, so no ranking can show what its caller
+    may not see.  A passage whose text (normalised) was already shown is left
+    out: two documents may hold the same passage (a law quoted in full, copies
+    indexed at two access levels), and the first, best ranked, is enough.
     """
-    top = ranked[: k * 2]
-    hits = kb.store.chunks.hits([chunk_id for chunk_id, _ in top], access)
-    kept = [(chunk_id, score) for chunk_id, score in top if chunk_id in hits][:k]
-    return [_hit(rank, score, hits[cid]) for rank, (cid, score) in enumerate(kept, 1)]
+    shown = islice(_distinct(kb, ranked, k * 2, access), k)
+    return [_hit(rank, score, row) for rank, (score, row) in enumerate(shown, 1)]
+
+
+def _distinct(kb: KnowledgeBase, ranked: list[tuple[int, float]], window: int, access: str) -> Iterator[tuple[float, dict]]:
+    """The visible chunks' rows in rank order, each passage text once, read ``window`` ids at a time (most need one)."""
+    seen: set[str] = set()
+    for start in range(0, len(ranked), window):
+        part = ranked[start : start + window]
+        hits = kb.store.chunks.hits([chunk_id for chunk_id, _ in part], access)
+        for chunk_id, score in part:
+            row = hits.get(chunk_id)
+            if row is not None and (text := normalize(row["text"])) not in seen:
+                seen.add(text)
+                yield score, row

@@ -116,9 +116,15 @@ class Chunks:
 
     # -- what the lexicon catches up from -------------------------------------------------------
     def lexicon_state(self) -> tuple[str, int, int]:
-        """This database's id, its highest chunk id and its last chunk deletion: what changed since a look."""
+        """This database's id, the highest chunk id it ever gave and its last chunk deletion: what changed since a look.
+
+        The highest id ever given (``sqlite_sequence``), not the highest present:
+        deleting the newest chunks (a document removed, a copy folded into its
+        twin) must not make a lexicon look as if it came from a later state.
+        """
         database = self.db.get_meta("database_id") or ""
-        last_chunk = self.db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0]
+        last_chunk = self.db.execute(
+            "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'chunks'), 0)").fetchone()[0]
         last_deletion = self.db.execute("SELECT coalesce(max(seq), 0) FROM chunk_deletions").fetchone()[0]
         return database, last_chunk, last_deletion
 

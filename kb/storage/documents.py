@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from indexer.analyzer import words_hash
 from indexer.model import ParsedDocument
 from kb.access.levels import LEVELS, check_level, visible_levels
 from kb.errors import NotFoundError
@@ -18,6 +19,7 @@ from kb.storage.citations import RESOLVED, SELF, Candidate, Cited, Resolution, r
 from kb.storage.database import Database, marks, now
 from kb.storage.filters import DocumentFilters, listing_where
 from kb.storage.schema import DOCUMENT_FIELDS
+from kb.storage.sources import FILE, SourceFile, Sources
 
 __all__ = ["Documents"]
 
@@ -25,11 +27,12 @@ __all__ = ["Documents"]
 class Documents:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.sources = Sources(db)
 
     # -- writes: run them inside ``Database.transaction()`` -------------------------------
     def add(self, parsed: ParsedDocument, *, path: str, source: str, content_hash: str,
             access: str = LEVELS[0]) -> tuple[int, list[int]]:
-        """Insert a document, its text and its chunks; return its id and its chunk ids in order."""
+        """Insert a document, its text, its chunks and its file's row; return its id and its chunk ids in order."""
         row = dict(asdict(parsed.meta))
         row.update(
             path=path, source=source, content_hash=content_hash, format=parsed.source.format,
@@ -38,6 +41,8 @@ class Documents:
         )
         doc_id = self.db.insert("documents", row)
         self.db.insert("document_texts", {"document_id": doc_id, "text": parsed.source.text})
+        self.sources.record(doc_id, SourceFile(path, source, content_hash, words_hash(parsed.source.text),
+                                               parsed.source.format, parsed.source.encoding), FILE)
         return doc_id, insert_chunks(self.db, doc_id, parsed.chunks)
 
     def delete(self, doc_id: int) -> list[int]:
@@ -55,7 +60,8 @@ class Documents:
         """
         old_chunks = self.delete(target_id)
         self.db.execute("PRAGMA defer_foreign_keys = ON")  # the chunks follow their document within the transaction
-        for table, column in (("documents", "id"), ("chunks", "document_id"), ("document_texts", "document_id")):
+        for table, column in (("documents", "id"), ("chunks", "document_id"), ("document_texts", "document_id"),
+                              ("document_sources", "document_id")):
             self.db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [target_id, source_id])
         return old_chunks
 
@@ -67,10 +73,11 @@ class Documents:
         return cursor.rowcount > 0
 
     # -- reads ----------------------------------------------------------------------------
-    def hash_of(self, path: str) -> tuple[int, str] | None:
-        """The id and content hash of the document read from ``path``, if it is indexed."""
-        row = self.db.execute("SELECT id, content_hash FROM documents WHERE path = ?", [path]).fetchone()
-        return (row[0], row[1]) if row else None
+    def with_identity(self, doc_type: str, number: str, issuer: str, date: str, access: str) -> list[int]:
+        """Documents of level ``access`` with this type, number, issuer and date, oldest first (``kb.copies``)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT id FROM documents WHERE number = ? AND doc_type = ? AND issuer = ? AND date = ? AND access = ? "
+            "ORDER BY id", [number, doc_type, issuer, date, access])]
 
     def chunk_ids(self, doc_id: int) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE document_id = ? ORDER BY id", [doc_id])]

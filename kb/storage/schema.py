@@ -14,11 +14,13 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from pathlib import Path
+from typing import Any
 
+from indexer.analyzer import words_hash
 from indexer.references import extract_references
 from kb.errors import IndexInconsistentError
 
-__all__ = ["DOCUMENT_FIELDS", "SCHEMA_VERSION", "prepare"]
+__all__ = ["DOCUMENT_FIELDS", "SCHEMA_VERSION", "backfill_sources", "prepare"]
 
 # A document's metadata as every reader shows it.
 DOCUMENT_FIELDS = (
@@ -26,7 +28,23 @@ DOCUMENT_FIELDS = (
     "signer_position", "place", "date", "subject", "source", "access",
 )
 
-_SCHEMA = """
+# Every file a document was read from or recognised in (``kb.storage.sources``).
+_SOURCES = """
+CREATE TABLE IF NOT EXISTS document_sources (
+    path TEXT PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    source TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    words_hash TEXT NOT NULL,
+    format TEXT, encoding TEXT,
+    role TEXT NOT NULL,
+    seen_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS document_sources_document ON document_sources(document_id);
+CREATE INDEX IF NOT EXISTS document_sources_words ON document_sources(words_hash);
+"""
+
+_SCHEMA = _SOURCES + """
 CREATE TABLE IF NOT EXISTS documents (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     path TEXT NOT NULL UNIQUE,
@@ -41,6 +59,7 @@ CREATE TABLE IF NOT EXISTS documents (
     access TEXT NOT NULL DEFAULT 'public'
 );
 CREATE INDEX IF NOT EXISTS documents_access ON documents(access);
+CREATE INDEX IF NOT EXISTS documents_number ON documents(number);
 CREATE TABLE IF NOT EXISTS document_texts (
     document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
     text TEXT NOT NULL
@@ -112,7 +131,7 @@ END;
 
 # PRAGMA user_version; raise it with every change to _SCHEMA's tables.  An added table, trigger or
 # index needs no new version: every open runs the script, whose CREATE … IF NOT EXISTS adds it.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
@@ -122,7 +141,9 @@ def _migrate(conn: sqlite3.Connection) -> None:
     3 → 4: the FTS5 table and its triggers go (``kb.retrieval.lexicon`` ranks instead).
     4 → 5: each citation gets the year and the date it names (``kb.storage.citations`` links by them);
     the year is read again from the citation as printed; a date printed after it was not kept: unknown.
-    New tables need nothing here: ``prepare`` runs the schema script right after.
+    5 → 6: each document's file gets its row in ``document_sources`` (``kb.storage.sources``), with the
+    hash of its stored text's words; copies indexed before as documents of their own stay so.
+    Other new tables need nothing here: ``prepare`` runs the schema script right after.
     The version is read again under the write lock, so two processes opening
     the same old file migrate it once.
     """
@@ -137,6 +158,9 @@ def _migrate(conn: sqlite3.Connection) -> None:
                 conn.execute(statement)
         if version in (2, 3, 4):
             _add_citation_years(conn)
+        for statement in filter(str.strip, _SOURCES.split(";")):  # executescript would commit the transaction
+            conn.execute(statement)
+        backfill_sources(conn)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except sqlite3.Error:
@@ -158,13 +182,31 @@ def _add_citation_years(conn: sqlite3.Connection) -> None:
                      [(year_of[text], rowid) for rowid, text in rows if year_of[text]])
 
 
+def backfill_sources(conn: Any) -> int:
+    """Record each document's own file where it has no row (a database from before sources; ``kb check --repair``).
+
+    ``conn`` is a ``sqlite3.Connection`` (the migration) or a ``Database``:
+    both ``execute``.  Returns how many rows were recorded.
+    """
+    rows = conn.execute(
+        "SELECT d.id, d.path, d.source, d.content_hash, d.format, d.encoding, d.indexed_at, t.text "
+        "FROM documents d JOIN document_texts t ON t.document_id = d.id WHERE NOT EXISTS "
+        "(SELECT 1 FROM document_sources s WHERE s.path = d.path AND s.document_id = d.id)").fetchall()
+    for doc_id, path, source, content_hash, format_, encoding, seen_at, text in rows:
+        conn.execute(
+            "INSERT OR REPLACE INTO document_sources (path, document_id, source, content_hash, words_hash, format, "
+            "encoding, role, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'file', ?)",
+            [path, doc_id, source, content_hash, words_hash(text), format_, encoding, seen_at])
+    return len(rows)
+
+
 def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
     """Migrate a database of the previous version; refuse any other, with what to do about it."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     empty = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents'").fetchone()[0] == 0
     if empty:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    elif version in (2, 3, 4):
+    elif version in (2, 3, 4, 5):
         _migrate(conn)
     elif version != SCHEMA_VERSION:
         raise IndexInconsistentError(

@@ -28,6 +28,7 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.db = Database(path)
         self.documents = Documents(self.db)
+        self.sources = self.documents.sources
         self.chunks = Chunks(self.db)
         self.stats = Stats(self.db)
         self.facets = Facets(self.db)

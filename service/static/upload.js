@@ -20,7 +20,7 @@
   var JOB_STATUS = { queued: "Đang chờ lập chỉ mục…", running: "Đang lập chỉ mục…", done: "Hoàn tất.",
                      failed: "Thất bại." };
   var FILE_STATUS = { queued: "đang chờ", indexed: "đã lập chỉ mục", unchanged: "không thay đổi",
-                      skipped: "bỏ qua", error: "lỗi" };
+                      copy: "bản sao của văn bản đã có, không lưu lại", skipped: "bỏ qua", error: "lỗi" };
   var HTTP_ERRORS = {
     401: "Khóa API không đúng hoặc đã bị thu hồi.",
     403: "Khóa này không có quyền tải văn bản lên (cần quyền biên tập).",
@@ -64,7 +64,7 @@
     name.textContent = file.name;
     item.appendChild(name);
     item.appendChild(document.createTextNode(": " + (FILE_STATUS[file.status] || file.status)));
-    if (file.document_id && (file.status === "indexed" || file.status === "unchanged")) {
+    if (file.document_id && (file.status === "indexed" || file.status === "unchanged" || file.status === "copy")) {
       var link = document.createElement("a");
       link.href = "/documents/" + file.document_id;
       link.textContent = "Xem văn bản";
