@@ -244,6 +244,17 @@ def wait_for_job(http: httpx.Client, key: str, job_id: str, timeout: float = 180
     raise AssertionError(f"job {job_id} still {job['status']} after {timeout} s: {job}")
 
 
+def finished_job(store: Store, job_id: str, timeout: float = 120) -> dict:
+    """Wait for a job run by a ``JobRunner`` of this process to end; its last state."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = store.jobs.get(job_id)
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish: {store.jobs.get(job_id)}")
+
+
 def say_out_loud(request: pytest.FixtureRequest, line: str) -> None:
     """Print past pytest's output capture: these lines matter even when every test passes."""
     capture = request.config.pluginmanager.get_plugin("capturemanager")

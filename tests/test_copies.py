@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import HashingEmbedder, app_client, fake_kb_at, say_out_loud, skip_out_loud
+from conftest import HashingEmbedder, app_client, fake_kb_at, finished_job, say_out_loud, skip_out_loud
 
 from indexer.analyzer import normalize, tokens, words_hash
 from indexer.limits import ReadingLimits
@@ -182,22 +182,12 @@ def test_uploading_a_file_twice_gives_one_document(tmp_path):
     try:
         store = runner.kb.store
         jobs = [submit_job(store, home, [("ke-hoach.txt", plan().encode())], created_by="test") for _ in range(2)]
-        first, second = (_finished(store, job["id"])["files"][0] for job in jobs)
+        first, second = (finished_job(store, job["id"])["files"][0] for job in jobs)
     finally:
         runner.stop()
     assert first["status"] == "indexed" and second["status"] == "copy"
     assert second["document_id"] == first["document_id"] and f"document {first['document_id']}" in second["reason"]
     assert len(store.documents.listing()) == 1 and len(store.sources.of_document(first["document_id"])) == 2
-
-
-def _finished(store: Store, job_id: str, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = store.jobs.get(job_id)
-        if job["status"] in ("done", "failed"):
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish: {store.jobs.get(job_id)}")
 
 
 def test_a_version_5_database_gets_each_documents_file_recorded(kb, tmp_path):

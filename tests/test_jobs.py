@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from conftest import HashingEmbedder, writable_copy
+from conftest import HashingEmbedder, finished_job, writable_copy
 from docx import Document
 
 from kb.config import load_settings
@@ -94,16 +93,6 @@ def runner(fake_kb, tmp_path):
     jobs.stop()
 
 
-def _finished(store: Store, job_id: str, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = store.jobs.get(job_id)
-        if job["status"] in ("done", "failed"):
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not finish: {store.jobs.get(job_id)}")
-
-
 def test_a_job_indexes_each_file_and_reports_each_by_name(runner):
     store, home = runner.kb.store, runner.home
     broken = b"%PDF-1.4\n" + bytes(range(256)) * 8  # looks like a PDF, cannot be read as one
@@ -111,7 +100,7 @@ def test_a_job_indexes_each_file_and_reports_each_by_name(runner):
     assert job["status"] == "queued" and [f["name"] for f in job["files"]] == ["gia-cam.txt", "hong.pdf"]
     assert sorted(p.name for p in (uploads_dir(home) / job["id"]).iterdir()) == ["gia-cam.txt", "hong.pdf"]
     runner.start()
-    finished = _finished(store, job["id"])
+    finished = finished_job(store, job["id"])
     assert finished["status"] == "done" and finished["files_done"] == 2 and finished["worker"] > 0
     good, bad = finished["files"]
     assert good["status"] == "indexed" and good["chunks"] >= 1 and store.documents.get(good["document_id"])["source"] == \
@@ -126,7 +115,7 @@ def test_a_file_the_model_cannot_embed_is_reported_with_the_reason(fake_kb, tmp_
     job = submit_job(jobs.kb.store, jobs.home, [("a.txt", TEXT.encode())], created_by=None)
     jobs.start()
     try:
-        finished = _finished(jobs.kb.store, job["id"])
+        finished = finished_job(jobs.kb.store, job["id"])
     finally:
         jobs.stop()
     assert finished["status"] == "done" and finished["files"][0]["status"] == "error"
@@ -136,11 +125,11 @@ def test_a_file_the_model_cannot_embed_is_reported_with_the_reason(fake_kb, tmp_
 def test_a_replacement_keeps_the_id_and_a_failed_one_keeps_the_document(runner):
     store, home = runner.kb.store, runner.home
     runner.start()
-    first = _finished(store, submit_job(store, home, [("cu.txt", TEXT.encode())], created_by=None)["id"])
+    first = finished_job(store, submit_job(store, home, [("cu.txt", TEXT.encode())], created_by=None)["id"])
     doc_id = first["files"][0]["document_id"]
     old_chunks = store.documents.chunk_ids(doc_id)
     newer = TEXT.replace("gia cầm", "thủy sản")
-    replaced = _finished(store, submit_job(store, home, [("moi.txt", newer.encode())], created_by=None,
+    replaced = finished_job(store, submit_job(store, home, [("moi.txt", newer.encode())], created_by=None,
                                            replace=doc_id)["id"])
     assert replaced["status"] == "done" and replaced["files"][0]["document_id"] == doc_id
     assert store.documents.get(doc_id)["source"] == "moi.txt" and "thủy sản" in store.documents.text_of(doc_id)
@@ -148,7 +137,7 @@ def test_a_replacement_keeps_the_id_and_a_failed_one_keeps_the_document(runner):
     assert not (uploads_dir(home) / first["id"]).exists()
 
     broken = b"%PDF-1.4\n" + bytes(range(256)) * 8
-    failed = _finished(store, submit_job(store, home, [("hong.pdf", broken)], created_by=None, replace=doc_id)["id"])
+    failed = finished_job(store, submit_job(store, home, [("hong.pdf", broken)], created_by=None, replace=doc_id)["id"])
     assert failed["status"] == "failed" and "unchanged" in failed["error"]
     assert store.documents.get(doc_id)["source"] == "moi.txt"
 
@@ -156,7 +145,7 @@ def test_a_replacement_keeps_the_id_and_a_failed_one_keeps_the_document(runner):
 def test_remove_deletes_the_document_its_vectors_and_its_upload(runner):
     store, home = runner.kb.store, runner.home
     runner.start()
-    job = _finished(store, submit_job(store, home, [("xoa.txt", TEXT.encode())], created_by=None)["id"])
+    job = finished_job(store, submit_job(store, home, [("xoa.txt", TEXT.encode())], created_by=None)["id"])
     doc_id = job["files"][0]["document_id"]
     chunks = store.documents.chunk_ids(doc_id)
     assert runner.remove(doc_id, wait=5)["source"] == "xoa.txt"
@@ -171,7 +160,7 @@ def test_a_job_left_running_by_a_dead_process_is_failed_on_start(runner):
                           text=True)
     assert store.jobs.claim(int(gone.stdout)) is not None
     runner.start()
-    finished = _finished(store, job["id"])
+    finished = finished_job(store, job["id"])
     assert finished["status"] == "failed" and "Interrupted" in finished["error"]
 
 
