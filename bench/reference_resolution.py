@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from indexer.boilerplate import BoilerplateLines  # noqa: E402
+from indexer.boilerplate import FurnitureLines, find_furniture  # noqa: E402
 from indexer.parse import parse_document  # noqa: E402
 from indexer.read import read_file, unsupported_reason, walk_files  # noqa: E402
 from kb.config import Limits  # noqa: E402
@@ -56,13 +56,13 @@ def index(store: Store, data: Path) -> None:
             texts[path] = read_file(path, limits=Limits())
         except Exception as exc:  # noqa: BLE001 - a file kb index would report: left out here too
             print(f"left out {path.relative_to(data)}: {exc}", file=sys.stderr)
-    counter = BoilerplateLines()
+    counter = FurnitureLines()
     for text in texts.values():
         counter.add(text.text)
     boilerplate = counter.lines()
     for path, text in texts.items():
         with store.db.transaction():
-            store.documents.add(parse_document(text, boilerplate), path=str(path), source=str(path.relative_to(data)),
+            store.documents.add(parse_document(text, find_furniture(text.text, boilerplate)), path=str(path), source=str(path.relative_to(data)),
                                 content_hash=hashlib.sha256(text.text.encode("utf-8")).hexdigest())
 
 
