@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kb.evaluation import alqac  # noqa: E402
 from kb.config import Weights, load_settings  # noqa: E402
+from kb.evaluation import alqac  # noqa: E402
 from kb.evaluation.evaluate import load_question_set, score_ranking  # noqa: E402
 from kb.evaluation.variants import VARIANTS, parse_variants  # noqa: E402
 from kb.indexing import index_paths  # noqa: E402
