@@ -62,7 +62,8 @@ def index(store: Store, data: Path) -> None:
     boilerplate = counter.lines()
     for path, text in texts.items():
         with store.db.transaction():
-            store.documents.add(parse_document(text, find_furniture(text.text, boilerplate)), path=str(path), source=str(path.relative_to(data)),
+            parsed = parse_document(text, find_furniture(text.text, boilerplate))
+            store.documents.add(parsed, path=str(path), source=str(path.relative_to(data)),
                                 content_hash=hashlib.sha256(text.text.encode("utf-8")).hexdigest())
 
 
