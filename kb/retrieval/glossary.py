@@ -66,6 +66,8 @@ class Translation:
 
 @dataclass(frozen=True)
 class Glossary:
+    """The glossary as read from its file: immutable, shared by every search of the process."""
+
     entries: dict[tuple[str, ...], tuple[str, ...]]  # English words → Vietnamese terms (NFC, lower case)
     function_words: frozenset[str]
     respellings: dict[str, str]  # British word → American word
