@@ -1,4 +1,13 @@
-"""Understanding a query: its matching forms, the documents it names, its lexical terms."""
+"""Understanding a query: its matching forms, the documents it names, its lexical terms.
+
+A question asked in English is also put into Vietnamese by the office glossary
+(``kb.retrieval.glossary``): its terms join the lexical and phrase legs beside
+the words as typed, the document numbers of its rendering ("Directive 05"
+→ "chỉ thị 05") the reference leg, and the model embeds the question followed
+by its rendering: multilingual as it is, the model finds the Vietnamese
+passages better with the office's own words beside the English ones
+(docs/ranking.md has the figures).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +17,7 @@ from dataclasses import dataclass
 
 from indexer.analyzer import fold, normalize, pairs, tokens
 from indexer.references import extract_references
+from kb.retrieval.glossary import Translation, glossary
 from kb.retrieval.lexicon import Phrase
 
 __all__ = ["Query", "understand"]
@@ -21,11 +31,12 @@ VIETNAMESE_SHARE = 0.75  # share of words that must read as Vietnamese syllables
 @dataclass(frozen=True)
 class Query:
     text: str  # as typed
-    normalized: str  # NFC, one tone-mark convention: what the model embeds
+    normalized: str  # NFC, one tone-mark convention: what the model embeds (see dense_text)
     folded: str
     has_accents: bool
     keys: list[str]  # reference keys: "CT:5"
     full_keys: list[str]  # "CT:5:TW" where the query names the issuer
+    translation: Translation | None = None  # the glossary's Vietnamese, for a query in English
 
     @property
     def unaccented_vietnamese(self) -> bool:
@@ -33,39 +44,72 @@ class Query:
 
         The embedding model reads such a query poorly, so the dense leg weighs less for it.
         """
-        words = [w for w in tokens(self.folded) if w.isalpha()]
-        if self.has_accents or not words:
-            return False
-        return sum(bool(_SYLLABLE.fullmatch(w)) for w in words) >= VIETNAMESE_SHARE * len(words)
+        return not self.has_accents and _reads_as_vietnamese(self.folded)
+
+    @property
+    def dense_text(self) -> str:
+        """What the model embeds: the query normalised, and for English the glossary's rendering after it."""
+        return f"{self.normalized} {self.translation.rendering}" if self.translation else self.normalized
 
     def syllables(self) -> list[Phrase]:
         """The lexical leg's terms: each syllable in the accented column as typed (if the query has
-        accents) and in the folded one folded."""
-        return self._columns(lambda text: [(w,) for w in tokens(text)])
+        accents) and in the folded one folded; for English, also the syllables of the glossary's terms."""
+        return self._columns(lambda text: [(w,) for w in tokens(text)], self.translation.terms if self.translation else ())
 
     def pairs(self) -> list[Phrase]:
         """The phrase leg's terms: every two adjacent syllables (``chỉ thị``, ``thị 05``).
 
         Vietnamese words are mostly two syllables, written apart: a pair is the
         word, where single syllables match every word that shares one (and,
-        folded, every syllable that differs only by accent).
+        folded, every syllable that differs only by accent).  For English, also
+        the pairs of the Vietnamese rendering (``thị 05`` of "Directive 05") and
+        of each glossary term.
         """
-        return self._columns(pairs)
+        vietnamese = (self.translation.rendering, *self.translation.terms) if self.translation else ()
+        return self._columns(pairs, vietnamese)
 
-    def _columns(self, terms: Callable[[str], Iterable[tuple[str, ...]]]) -> list[Phrase]:
+    def _columns(self, terms: Callable[[str], Iterable[tuple[str, ...]]],
+                 vietnamese: tuple[str, ...]) -> list[Phrase]:
+        """The terms of the query as typed, then those of ``vietnamese`` (accented and folded) not among them."""
         accented = [("accented", t) for t in terms(self.normalized)] if self.has_accents else []
-        return accented + [("folded", t) for t in terms(self.folded)]
+        typed: list[Phrase] = accented + [("folded", t) for t in terms(self.folded)]
+        added = dict.fromkeys((column, t) for text in vietnamese for column, form in
+                              (("accented", text), ("folded", fold(text))) for t in terms(form))
+        present = set(typed)
+        return typed + [phrase for phrase in added if phrase not in present]
+
+
+def _reads_as_vietnamese(folded: str) -> bool:
+    """Whether most words of a folded text are Vietnamese syllables (and there are words)."""
+    words = [w for w in tokens(folded) if w.isalpha()]
+    return bool(words) and sum(bool(_SYLLABLE.fullmatch(w)) for w in words) >= VIETNAMESE_SHARE * len(words)
+
+
+def _translation(normalized: str, folded: str, has_accents: bool) -> Translation | None:
+    """The glossary's Vietnamese of an English query; None for Vietnamese, accented or not.
+
+    English is text without diacritics whose words mostly do not read as
+    Vietnamese syllables and among which the glossary knows at least one
+    (a function word or a term): a name, a number or a code alone is not English.
+    """
+    if has_accents or _reads_as_vietnamese(folded):
+        return None
+    translation = glossary().translate(normalized)
+    return translation if translation.english else None
 
 
 def understand(text: str) -> Query:
     normalized = normalize(text)
     folded = fold(text)
-    references = extract_references(normalized)
+    has_accents = normalized.lower() != folded
+    translation = _translation(normalized, folded, has_accents)
+    references = extract_references(normalized) + (extract_references(translation.rendering) if translation else [])
     return Query(
         text=text,
         normalized=normalized,
         folded=folded,
-        has_accents=normalized.lower() != folded,
+        has_accents=has_accents,
         keys=sorted({r.key for r in references}),
         full_keys=sorted({r.full_key for r in references}),
+        translation=translation,
     )

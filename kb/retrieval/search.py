@@ -67,7 +67,7 @@ def _lexical(kb: KnowledgeBase, phrases: list[Phrase], n: int,
 
 def _dense(kb: KnowledgeBase, query: Query, n: int, filters: DocumentFilters | None) -> list[tuple[int, float]]:
     """The ``n`` nearest chunks the filters keep."""
-    vector = kb.open_embedder().encode_query(query.normalized)
+    vector = kb.open_embedder().encode_query(query.dense_text)
     return _passing(kb, lambda count, among=None: kb.open_vectors().search(vector, count, among), n, filters)
 
 

@@ -1,0 +1,172 @@
+"""An English question put into the words Vietnamese documents use, by a bilingual office glossary.
+
+The embedding model reads English, but the lexical and phrase legs match
+words, and the reference leg document numbers: "directive", "Provincial Party
+Committee" or "take effect" match nothing in a Vietnamese text.  The glossary
+(``glossary.tsv`` beside this module, kept as data so that staff can review and
+extend it) gives the Vietnamese of each term, longest phrase first, so an
+English question also reaches those legs.  Words it does not know are left
+out of the rendering, except numbers and codes ("05", "18-NQ/TW"), which keep
+their place so that "Directive No. 05" reads "chỉ thị 05" and the reference
+leg finds Chỉ thị 05.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache, cached_property
+from importlib import resources
+
+from indexer.analyzer import normalize
+
+__all__ = ["Glossary", "GlossaryError", "Translation", "glossary", "parse_glossary"]
+
+FUNCTION_WORD = "-"  # the target of a word that means nothing to search for
+RESPELLING = "="  # the target's prefix of a British spelling
+_WORD = re.compile(r"[a-z]+")
+_APOSTROPHE_S = re.compile(r"['’]s\b")
+_EDGE_PUNCTUATION = "\"'“”‘’()[]{}.,;:!?"
+
+
+def _singular(word: str) -> str:
+    """A plural's singular by rule alone ("fees" → "fee", "policies" → "policy", "taxes" → "tax").
+
+    Entries and queries go through the same rule, so a word it mangles
+    ("news" → "new") still meets its entry; what it must not do is merge two
+    entries, which ``parse_glossary`` checks.
+    """
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "zes", "sses")):
+        return word[:-2]
+    return word[:-1]
+
+
+class GlossaryError(ValueError):
+    """A line of the glossary file that cannot be read, or an English term given twice."""
+
+
+@dataclass(frozen=True)
+class Translation:
+    """What the glossary made of a query.
+
+    ``terms`` are every Vietnamese term of every phrase it knew, for the
+    lexical legs; ``rendering`` is the query in Vietnamese word order (each
+    phrase's first term, numbers and codes kept), for the phrase leg's pairs and
+    for the document numbers; ``english`` counts the words it recognised as English.
+    """
+
+    terms: tuple[str, ...]
+    rendering: str
+    english: int
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """The glossary as read from its file: immutable, shared by every search of the process."""
+
+    entries: dict[tuple[str, ...], tuple[str, ...]]  # English words → Vietnamese terms (NFC, lower case)
+    function_words: frozenset[str]
+    respellings: dict[str, str]  # British word → American word
+    longest: int  # words in the longest English phrase
+
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """Every word of an entry or a function word."""
+        return frozenset(word for phrase in self.entries for word in phrase) | self.function_words
+
+    def words(self, token: str) -> list[str]:
+        """A token's English words as the entries are keyed: lower case, "'s" joined, singular, respelled."""
+        return [self._respelled(_singular(w)) for w in _WORD.findall(_APOSTROPHE_S.sub("s", token.lower()))]
+
+    def _respelled(self, word: str) -> str:
+        return self.respellings.get(word, word)
+
+    def translate(self, text: str) -> Translation:
+        """The Vietnamese of ``text``'s known phrases (longest first), and its rendering with numbers and codes kept."""
+        terms: dict[str, None] = {}
+        rendering: list[str] = []
+        english = 0
+        for run in self._runs(text):
+            if isinstance(run, str):
+                rendering.append(run)
+                continue
+            start = 0
+            while start < len(run):
+                for size in range(min(self.longest, len(run) - start), 0, -1):
+                    phrase = tuple(run[start : start + size])
+                    if phrase in self.entries:
+                        terms.update(dict.fromkeys(self.entries[phrase]))
+                        rendering.append(self.entries[phrase][0])
+                        english += size
+                        break
+                    if size == 1 and phrase[0] in self.function_words:
+                        english += 1
+                        break
+                else:
+                    size = 1  # an unknown word: searched as typed by the query's own terms, not here
+                start += size
+        return Translation(tuple(terms), " ".join(rendering), english)
+
+    def _runs(self, text: str) -> list[list[str] | str]:
+        """``text`` as runs of English words, cut at every number or code, which stands as typed between them."""
+        runs: list[list[str] | str] = [[]]
+        for raw in text.split():
+            token = raw.strip(_EDGE_PUNCTUATION)
+            if self._kept(token):
+                runs += [token, []]
+            else:
+                last = runs[-1]
+                assert isinstance(last, list)
+                last.extend(self.words(token))
+        return [run for run in runs if run]
+
+    def _kept(self, token: str) -> bool:
+        """A number, a date or a code ("05", "18-NQ/TW", "UBND"): kept as typed.  "VAT" is a word of the glossary."""
+        if any(c.isdigit() for c in token):
+            return True
+        return len(token) > 1 and token.isupper() and not set(self.words(token)) <= self.vocabulary
+
+
+def parse_glossary(text: str) -> Glossary:
+    """Read the glossary format (``ENGLISH<TAB>VIETNAMESE | …``, ``-`` function words, ``=word`` respellings).
+
+    Raises ``GlossaryError`` for a malformed line or an English term given
+    twice, so a bad edit fails loudly rather than shadowing an entry.
+    """
+    rows: list[tuple[int, str, str]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        english, tab, target = line.partition("\t")
+        if not tab or not english.strip() or not target.strip() or english != english.strip().lower():
+            raise GlossaryError(f"line {number}: expected 'english<TAB>vietnamese', lower-case English: {line!r}")
+        rows.append((number, english, target.strip()))
+    respellings = {english: target[1:] for _, english, target in rows if target.startswith(RESPELLING)}
+    speller = Glossary({}, frozenset(), respellings, 0)
+    entries: dict[tuple[str, ...], tuple[str, ...]] = {}
+    function_words: set[str] = set()
+    seen: dict[str, int] = {}
+    for number, english, target in rows:
+        if english in seen:
+            raise GlossaryError(f"line {number}: {english!r} is already given on line {seen[english]}")
+        seen[english] = number
+        if target.startswith(RESPELLING):
+            continue
+        key = tuple(w for token in english.split() for w in speller.words(token))
+        if key in entries or (len(key) == 1 and key[0] in function_words):
+            raise GlossaryError(f"line {number}: {english!r} is another spelling of an entry given before")
+        if target == FUNCTION_WORD:
+            function_words.update(key)
+            continue
+        entries[key] = tuple(dict.fromkeys(normalize(term).lower() for term in target.split("|") if term.strip()))
+    return Glossary(entries, frozenset(function_words), respellings, max(map(len, entries), default=0))
+
+
+@cache
+def glossary() -> Glossary:
+    """The glossary shipped with kb (``kb/retrieval/glossary.tsv``), read once."""
+    return parse_glossary(resources.files("kb.retrieval").joinpath("glossary.tsv").read_text(encoding="utf-8"))

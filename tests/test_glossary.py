@@ -1,0 +1,94 @@
+"""English questions through the office glossary: its file, the translation, and what the legs receive."""
+
+import unicodedata
+
+import pytest
+from conftest import PLAN
+
+from kb.retrieval.glossary import FUNCTION_WORD, RESPELLING, GlossaryError, glossary, parse_glossary
+from kb.retrieval.query import understand
+from kb.retrieval.search import search
+
+
+def test_glossary_file_loads_with_several_hundred_entries():
+    table = glossary()
+    assert len(table.entries) > 500 and {"the", "what", "of"} <= table.function_words
+    assert table.entries[("provincial", "party", "committee")] == ("tỉnh ủy",)
+    assert table.entries[("party", "cell")] == ("chi bộ",)
+
+
+def test_glossary_file_has_each_english_term_once_and_clean_vietnamese():
+    lines = [line.split("\t") for line in glossary_text().splitlines() if line.strip() and not line.startswith("#")]
+    english = [fields[0] for fields in lines]
+    assert len(english) == len(set(english))
+    targets = [fields[1] for fields in lines if fields[1] != FUNCTION_WORD and not fields[1].startswith(RESPELLING)]
+    terms = [term.strip() for target in targets for term in target.split("|")]
+    assert all(terms) and all(unicodedata.is_normalized("NFC", term) for term in terms)
+    table = glossary()
+    assert set(table.respellings.values()) <= table.vocabulary  # each British spelling leads to an entry's word
+
+
+@pytest.mark.parametrize("text", [
+    "directive\tchỉ thị\ndirective\tnghị quyết\n",  # the same term twice
+    "policy\tchính sách\npolicies\tchính sách\n",  # a plural of an entry
+    "labour\t=labor\nlabor\tlao động\nlabour\tlao động\n",  # a respelled entry
+    "the\t-\nthe\tcủa\n",  # a function word given a meaning
+    "Directive\tchỉ thị\n",  # not lower case
+    "directive chỉ thị\n",  # no tab
+])
+def test_glossary_refuses_duplicate_conflicting_or_malformed_lines(text):
+    with pytest.raises(GlossaryError):
+        parse_glossary(text)
+
+
+def test_english_question_reaches_the_reference_and_lexical_legs():
+    query = understand("What does Directive 05 require?")
+    assert query.keys == understand("Chỉ thị 05").keys == ["CT:5"]
+    assert {("accented", ("chỉ",)), ("accented", ("thị",)), ("folded", ("chi",)), ("accented", ("yêu",))} <= set(
+        query.syllables())
+    assert {("accented", ("chỉ", "thị")), ("accented", ("thị", "05")), ("folded", ("chi", "thi"))} <= set(query.pairs())
+    assert ("folded", ("directive",)) in query.syllables()  # the words as typed stay
+    assert query.dense_text == "What does Directive 05 require? chỉ thị 05 yêu cầu"
+
+
+@pytest.mark.parametrize(("english", "vietnamese"), [
+    ("Directive No. 05 of the Secretariat", "Chỉ thị số 05"),
+    ("Resolution No. 18-NQ/TW", "Nghị quyết số 18-NQ/TW"),
+    ("who signed Decree 08/2015/ND-CP", "Nghị định 08/2015/NĐ-CP"),
+    ("Plan 131-KH/TU of the Provincial Party Committee", "Kế hoạch 131-KH/TU"),
+    ("Programme No. 05 of the Provincial Party Committee", "Chương trình số 05"),
+])
+def test_document_numbers_in_english_phrasing_give_the_vietnamese_keys(english, vietnamese):
+    assert understand(english).full_keys == understand(vietnamese).full_keys != []
+
+
+def test_glossary_matches_longest_phrase_first_plurals_and_british_spelling():
+    translation = glossary().translate("Guidance of the Central Organisation Commission on party members' fees")
+    assert translation.rendering == "hướng dẫn ban tổ chức trung ương đảng viên phí"
+    assert translation.english == 10
+
+
+@pytest.mark.parametrize("text", [
+    "Chỉ thị 05 yêu cầu gì?",
+    "chi thi 05 yeu cau gi",
+    "an ninh trat tu do cong an the hien",  # unaccented Vietnamese whose syllables fold to English words
+    "05-CT/TW",
+    "Vinh Long",
+])
+def test_vietnamese_queries_numbers_and_names_are_not_translated(text):
+    query = understand(text)
+    assert query.translation is None and query.dense_text == query.normalized
+    assert all(column == "folded" or query.has_accents for column, _ in query.syllables())
+
+
+def test_english_question_without_a_number_finds_the_vietnamese_plan(fake_kb):
+    """The test embedder knows no language: the plan is found by the glossary's words alone
+    (without them its first three results are all from the other document)."""
+    results = search(fake_kb, "propaganda plan for the party congresses", 3).results
+    assert [r.document.source for r in results] == [PLAN] * 3
+
+
+def glossary_text() -> str:
+    from importlib import resources
+
+    return resources.files("kb.retrieval").joinpath("glossary.tsv").read_text(encoding="utf-8")
