@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from indexer.analyzer import fold, normalize, pairs, tokens
 from indexer.references import extract_references
@@ -31,12 +31,22 @@ class Query:
     def unaccented_vietnamese(self) -> bool:
         """Vietnamese typed without accents (``chi thi 05 yeu cau gi``), not English or accented text.
 
-        The embedding model reads such a query poorly, so the dense leg weighs less for it.
+        The embedding model reads such a query poorly: search restores its accents, and if the
+        index's accent model cannot, the dense leg weighs less for it.
         """
         words = [w for w in tokens(self.folded) if w.isalpha()]
         if self.has_accents or not words:
             return False
         return sum(bool(_SYLLABLE.fullmatch(w)) for w in words) >= VIETNAMESE_SHARE * len(words)
+
+    def restored(self, text: str) -> Query:
+        """The query searched for this one: ``text`` is it with accents put back (``kb.retrieval.accents``).
+
+        Its accented terms and the text the model embeds are the restored ones;
+        its folded terms and the documents it names stay those typed, so the
+        folded leg still matches what was typed if a syllable was restored wrong.
+        """
+        return replace(understand(text), text=self.text, folded=self.folded, keys=self.keys, full_keys=self.full_keys)
 
     def syllables(self) -> list[Phrase]:
         """The lexical leg's terms: each syllable in the accented column as typed (if the query has
