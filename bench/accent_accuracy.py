@@ -1,19 +1,26 @@
 """How well ``kb.retrieval.accents`` puts accents back, and what building it costs.
 
     .venv/bin/python bench/accent_accuracy.py [--sentences 2000] [--skip-build-cost]
+    .venv/bin/python bench/accent_accuracy.py --index HOME QUESTIONS.jsonl    # an index folder's own model
+    .venv/bin/python bench/accent_accuracy.py --files-of eval/devset.jsonl     # a model of the set's files
 
 The model is built from laws-txt and admin-docs less one file in ten (held out);
 it is then given, stripped of their accents (and half-stripped, and with typos):
 
 * ``held-out``: sentences of the held-out files (5–40 syllables, distinct, sampled with a fixed seed);
-* ``questions``: the dev questions (``../shared/eval/dev.jsonl``, and ``../wt-devset/eval/devset.jsonl``
-  if present) and ALQAC's 76 statements.  The dev questions ask about ``corpus/``, which an index
+* ``questions``: the dev questions (``../shared/eval/dev.jsonl`` and ``eval/devset.jsonl``) and ALQAC's
+  76 statements.  The dev questions of ``dev.jsonl`` ask about ``corpus/``, which an index
   holding them would also hold: they are read a second time by a model that counted it too.
 
 Syllable accuracy counts each syllable restored exactly (case aside); whole accuracy each
 sentence restored without a fault.  Orders 1 (the most frequent accented form of each
 syllable), 2 and 3 are compared.  The cost part builds the model from all of laws-txt, cut
 into articles, and reports the time, the file's size and the time to restore a question.
+
+``--index`` scores instead the model search uses, the one an index folder keeps of its own passages
+(``accents.npz``, built if missing), on the accented questions of the files given, per kind;
+``--files-of`` the model an index of the files a question set names would build (each file read and
+parsed by the indexer, its passages counted as the index counts them; nothing embedded), on that set.
 """
 
 from __future__ import annotations
@@ -31,9 +38,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.analyzer import nfc, normalize
+from indexer.analyzer import columns, matching_text, nfc, normalize
+from indexer.limits import ReadingLimits
+from indexer.parse import parse_document
+from indexer.read import read_file
 from kb.evaluation.variants import half_accents, strip_accents, with_typos
 from kb.retrieval.accents import AccentRestorer
+from kb.retrieval.accents_sync import SyncedAccents
+from kb.storage.store import Store
 
 SHARED = ROOT.parent / "shared"
 DATA = SHARED / "data"
@@ -68,7 +80,7 @@ def held_out_sentences(paths: list[Path], count: int) -> list[str]:
 def questions() -> list[str]:
     """The accented questions of the dev set (and of the new dev set, if written) and ALQAC's statements."""
     asked = []
-    for path in (SHARED / "eval" / "dev.jsonl", ROOT.parent / "wt-devset" / "eval" / "devset.jsonl"):
+    for path in (SHARED / "eval" / "dev.jsonl", ROOT / "eval" / "devset.jsonl"):
         if path.exists():
             asked += [json.loads(line)["query"] for line in path.read_text(encoding="utf-8").splitlines() if line]
     alqac = json.loads((DATA / "alqac2023" / "train.json").read_text(encoding="utf-8"))
@@ -143,11 +155,62 @@ def build_cost() -> None:
           "a question")
 
 
+def _accented_questions(path: Path) -> list[tuple[str, str]]:
+    """(kind, query) of a set's questions typed with accents (JSONL, or ALQAC's statements): the truth to restore."""
+    if path.suffix == ".json":
+        asked = [("alqac", item["statement"]) for item in json.loads(path.read_text(encoding="utf-8"))]
+    else:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        asked = [(row.get("kind", "-"), row["query"]) for row in rows]
+    return [(kind, nfc(query)) for kind, query in asked if strip_accents(query) != query]
+
+
+def report_by_kind(name: str, model: AccentRestorer, asked: list[tuple[str, str]]) -> None:
+    """Syllable and whole accuracy, typed bare and half-accented, per kind and overall."""
+    print(f"\n{name}: {len(asked)} accented questions; model of {model.passages} passages")
+    print(f"{'kind':<14} {'n':>4} {'syllables bare':>15} {'whole bare':>11} {'syllables half':>15} {'whole half':>11}")
+    for kind in sorted({k for k, _ in asked}) + ["all"]:
+        truths = [q for k, q in asked if kind in (k, "all")]
+        bare, half = score(model.restore, truths, strip_accents), score(model.restore, truths, half_accents)
+        print(f"{kind:<14} {len(truths):>4} {bare[0]:>15.2%} {bare[1]:>11.2%} {half[0]:>15.2%} {half[1]:>11.2%}")
+
+
+def index_model(home: Path) -> AccentRestorer:
+    """The accent model an index folder keeps (built from its chunks if it has none yet)."""
+    store = Store(home / "kb.sqlite")
+    try:
+        return SyncedAccents(store, home / "accents.npz").current()
+    finally:
+        store.close()
+
+
+def files_model(question_set: Path) -> AccentRestorer:
+    """The model an index of the files the set names would hold: their passages, counted as the index does."""
+    rows = [json.loads(line) for line in question_set.read_text(encoding="utf-8").splitlines() if line.strip()]
+    names = {Path(item["doc"]).name for row in rows for item in row["relevant"]}
+    paths = sorted(p for folder in (DATA, SHARED / "corpus", ROOT / "corpus") if folder.exists()
+                   for p in folder.rglob("*") if p.name in names and p.is_file())
+    model = AccentRestorer()
+    for path in paths:
+        parsed = parse_document(read_file(path, limits=ReadingLimits()))
+        model.add((columns(matching_text(c.section, c.text))[0] for c in parsed.chunks), normalized=True)
+    print(f"{len(paths)} files of the {len(names)} the set names; {model.passages} passages")
+    return model
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sentences", type=int, default=2000)
     parser.add_argument("--skip-build-cost", action="store_true")
+    parser.add_argument("--index", type=Path, help="score this index folder's own model on QUESTIONS")
+    parser.add_argument("--files-of", type=Path, help="score a model of the files this set names on the set")
+    parser.add_argument("questions", type=Path, nargs="*", help="question files, JSONL or ALQAC's train.json (with --index)")
     args = parser.parse_args()
+    if args.index or args.files_of:
+        model = index_model(args.index) if args.index else files_model(args.files_of)
+        for path in args.questions if args.index else [args.files_of]:
+            report_by_kind(str(path), model, _accented_questions(path))
+        return
     files = _files()
     train = [p for i, p in enumerate(files) if i % HELD_OUT]
     test = [p for i, p in enumerate(files) if not i % HELD_OUT]

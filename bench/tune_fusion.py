@@ -29,8 +29,7 @@ from kb.evaluation.evaluate import load_question_set, score_ranking  # noqa: E40
 from kb.evaluation.variants import VARIANTS, parse_variants  # noqa: E402
 from kb.indexing import index_paths  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.retrieval.query import understand  # noqa: E402
-from kb.retrieval.search import fuse, legs, render  # noqa: E402
+from kb.retrieval.search import fuse, legs, read_query, render  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 DEFAULT_SETS = [SHARED / "eval" / "dev.jsonl", SHARED / "data" / "alqac2023" / "train.json"]
@@ -72,7 +71,7 @@ def asked(qset, kb: KnowledgeBase, variants: list[str], lexical: dict) -> list[t
     out = []
     for variant in variants:
         for question in qset.questions:
-            query = understand(VARIANTS[variant](question.query))
+            query, _ = read_query(kb, VARIANTS[variant](question.query))
             out.append((variant, question, query.unaccented_vietnamese, legs(kb, query, None)))
     return out
 

@@ -146,6 +146,10 @@ def search(
     if as_json:
         _print_json(asdict(response))
         return
+    if response.restored:
+        console.print(f"[dim]Searched for: {escape(response.restored)}[/]")
+    if response.suggestion:
+        console.print(f"Did you mean: [bold]{escape(response.suggestion)}[/]")
     if not response.results:
         console.print("No passage found.")
     for result in response.results:

@@ -34,7 +34,10 @@ class Weights:
       without it, 0.932/0.909/0.932 with it; it matters most without accents,
       where single folded syllables merge words that differ by accent;
     * the dense leg dropped for Vietnamese typed without accents (e5 reads it
-      as noise: 0.045 nDCG alone on ALQAC): 0.59 → 0.91 on ALQAC unaccented;
+      as noise: 0.045 nDCG alone on ALQAC): 0.59 → 0.91 on ALQAC unaccented.
+      Search now puts the accents back first (``kb.retrieval.accents``) and
+      weighs the dense leg fully then; ``dense_unaccented`` is left for what
+      the index's accent model cannot restore;
       kept for English, which the lexical legs barely match;
     * a min-max weighted sum beat weighted RRF (best RRF 0.926/0.909/0.871);
     * the accented column six times the folded one (1 → 6: 0.926 → 0.932),

@@ -34,7 +34,6 @@ from kb.access.levels import FOLDER_FILE, LevelPolicy
 from kb.copies import COPY_OF, FULLER_COPY, Match, earlier_twin, find_match
 from kb.errors import KbError, NotFoundError, StorageError
 from kb.knowledge_base import KnowledgeBase
-from kb.retrieval.lexicon_sync import SAVE_LEXICON_AFTER
 from kb.storage.sources import COPY, EARLIER, FILE, SourceFile
 
 __all__ = ["FURNITURE_REPORT", "FileOutcome", "IndexReport", "furniture_report", "index_paths", "report_dict"]
@@ -349,9 +348,10 @@ def index_paths(
         finally:  # also when interrupted (Ctrl-C): the files committed so far keep their vectors
             with run.timer("writing"):
                 kb.save_vectors()
-        if run.report.chunks >= SAVE_LEXICON_AFTER or not kb.lexicon.path.exists():
-            with run.timer("writing"):  # here, so that the next search need not tokenise all this run added
-                kb.lexicon.refresh()
+        for cache in (kb.lexicon, kb.accents):  # written here, so the next search need not read all this run added
+            if run.report.chunks >= cache.save_after or not cache.path.exists():
+                with run.timer("writing"):
+                    cache.refresh()
         with kb.storing():
             kb.store.db.set_meta("last_run", json.dumps(run.report.summary(), ensure_ascii=False))
         _write_furniture_report(kb.settings.home / FURNITURE_REPORT, run.report)

@@ -1,10 +1,12 @@
-"""An index folder opened for use: the SQLite store, the vector file, the lexicon and the model, kept in step.
+"""An index folder opened for use: the SQLite store, the vector file, the lexicon, the accent model and the
+embedding model, kept in step.
 
 The folder holds fixed names::
 
     kb.sqlite       documents, chunks, references, jobs, keys (the source of truth)
     vectors.faiss   one vector per chunk, keyed by chunk id
     lexicon.npz     a snapshot of the lexical index, a cache of the chunks
+    accents.npz     the accent model's counts, a cache of the chunks
     config.json     the model that built the vectors (name, backend, dimension, fingerprint)
     models/         the bundled model, converted at first use
 
@@ -39,6 +41,7 @@ from indexer.model import ParsedDocument
 from kb.config import Settings
 from kb.embedding.embedder import Embedder, load_embedder
 from kb.errors import IndexBusyError, IndexInconsistentError, ModelMismatchError, StorageError
+from kb.retrieval.accents_sync import SyncedAccents
 from kb.retrieval.lexicon_sync import SyncedLexicon
 from kb.retrieval.vectors import VectorIndex
 from kb.storage.sources import COPY, EARLIER, SourceFile
@@ -59,6 +62,7 @@ class KnowledgeBase:
         settings.home.mkdir(parents=True, exist_ok=True)
         self.store = Store(settings.home / "kb.sqlite")
         self.lexicon = SyncedLexicon(self.store, settings.home / "lexicon.npz")
+        self.accents = SyncedAccents(self.store, settings.home / "accents.npz")  # read on the first search
         self._given_embedder = embedder
         self._embedder: Embedder | None = None  # set once checked against config.json
         self._vectors: VectorIndex | None = None

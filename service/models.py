@@ -47,8 +47,12 @@ class SearchResult(BaseModel):
 class SearchResponse(BaseModel):
     """The answer to a search: passages, best first."""
 
-    query: str = Field(description="The question as searched (surrounding white space removed)")
+    query: str = Field(description="The question as typed (surrounding white space removed)")
     results: list[SearchResult] = Field(description="Up to k passages, best first")
+    restored: str | None = Field(None, description="What was searched: the question with the accents it was typed "
+                                 "without put back from the index's own text; null when nothing was put back")
+    suggestion: str | None = Field(None, description="'Có phải bạn muốn tìm': the question with accents put back and "
+                                   "typos mended against the index's words; null when that is what was typed")
 
 
 class DocumentMetadata(DocumentRef):

@@ -48,10 +48,11 @@ def search_page(request: Request, caller: Reader, q: str = "", doc_type: TypePar
     query_error = validate_query(query, limits)
     searching = bool(query) and not query_error
     size = min(max(int(k), PAGE_SIZE), limits.max_k) if k.isdigit() else PAGE_SIZE
-    found, recent, stats = [], [], None
+    found, recent, stats, suggestion = [], [], None, None
     counts = kb.store.facets.counts(filters.engine())
     if searching:
-        found = run_search(kb, query, size, filters.engine()).results
+        response = run_search(kb, query, size, filters.engine())
+        found, suggestion = response.results, response.suggestion
     else:
         recent = document_list(kb, filters.engine(), limit=RECENT)
         stats = kb.store.stats.summary(caller.level)
@@ -62,6 +63,8 @@ def search_page(request: Request, caller: Reader, q: str = "", doc_type: TypePar
         "recent": recent, "stats": stats, "max_query_chars": limits.max_query_chars,
         "facets": facet_groups(counts, filters, lambda f: page_url("/", q=query, **f.params())),
         "clear_url": page_url("/", q=query),
+        "suggestion": suggestion,
+        "suggestion_url": page_url("/", q=suggestion, **filters.params()) if suggestion else None,
         "more_url": page_url("/", q=query, k=size + PAGE_SIZE, **filters.params()) if more else None,
         "list_url": page_url("/documents", **filters.params()),
     }

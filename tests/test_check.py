@@ -137,16 +137,22 @@ def add_orphan_rows(settings):
          "INSERT INTO chunk_refs (chunk_id, key, full_key, printed) VALUES (999999, 'CT:5', 'CT:5:TW', '05-CT/TW')")
 
 
-def _snapshot(settings) -> Path:
-    """Write the lexicon's snapshot (a backup leaves it out: it is a cache)."""
+def _snapshot(settings, cache: str = "lexicon") -> Path:
+    """Write the lexicon's snapshot or the accent model's file (a backup leaves both out: they are caches)."""
     kb = KnowledgeBase(settings)
-    kb.lexicon.refresh()
+    synced = getattr(kb, cache)
+    synced.refresh()
     kb.close()
-    return kb.lexicon.path
+    return synced.path
 
 
 def damage_the_lexicon(settings):
     path = _snapshot(settings)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def damage_the_accent_model(settings):
+    path = _snapshot(settings, "accents")
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
 
@@ -181,6 +187,7 @@ DAMAGE = [  # (damage, the findings it must raise)
     (drop_some_vectors, {"vectors"}),
     (add_orphan_rows, {"orphans", "vectors"}),
     (damage_the_lexicon, {"lexicon"}),
+    (damage_the_accent_model, {"accents"}),
     (change_the_fingerprint, {"model"}),
     (leave_temp_files, {"temp files"}),
     (damage_an_index_page, {"sqlite"}),
@@ -191,7 +198,7 @@ def test_a_sound_folder_passes(settings):
     report = check(settings, embedder=HashingEmbedder())
     assert report.ok, report.problems
     assert [f.name for f in report.findings] == [
-        "sqlite", "schema", "orphans", "documents", "sources", "lexicon", "model", "vectors", "temp files"]
+        "sqlite", "schema", "orphans", "documents", "sources", "lexicon", "accents", "model", "vectors", "temp files"]
 
 
 @pytest.mark.parametrize(("damage", "found"), DAMAGE, ids=[d[0].__name__ for d in DAMAGE])

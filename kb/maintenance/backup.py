@@ -38,7 +38,7 @@ DATABASE = "kb.sqlite"
 COPIED = ("vectors.faiss", "config.json", "settings.json")  # beside the database, when present
 # What belongs to the index itself; everything else in a folder being restored (models/...) is kept.
 _REPLACED = {DATABASE, f"{DATABASE}-wal", f"{DATABASE}-shm", f"{DATABASE}-journal", "vectors.faiss", "config.json",
-             "lexicon.npz", "write.lock"}  # lexicon.npz: a cache, not backed up; the first search rebuilds it
+             "lexicon.npz", "accents.npz", "write.lock"}  # the .npz: caches, not backed up; the first search rebuilds them
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """``kb check``: verify an index folder against its source of truth, and mend what can be mended.
 
 ``kb.sqlite`` is the source of truth; the rest of the folder is derived from
-it: the lexicon's snapshot (``lexicon.npz``, a cache of the chunks' terms) and the
+it: the lexicon's snapshot (``lexicon.npz``, a cache of the chunks' terms), the accent model
+(``accents.npz``, a cache of their syllable trigrams) and the
 vector file (one vector per chunk, from the stored text by the model that ``config.json`` names).  So a
 check compares each derived part with SQLite, and a repair rebuilds it from there:
 
@@ -17,6 +18,7 @@ documents   documents without their text or any passage, or      deleted, so ``k
 sources     each document's own file recorded among its files    recorded again from the document's row
 lexicon     snapshot readable, of this database, in step after   rebuilt from the chunks
             catching up (same chunk count)
+accents     file readable, of this database, able to catch up    rebuilt from the chunks
 model       config.json readable, fingerprint of the model       every passage embedded again (same model
                                                                  and backend only; another is the user's call)
 vectors     file readable, its dimension, ids == chunk ids       stale ones dropped, only the missing ones
@@ -52,6 +54,7 @@ from kb.errors import (
     NotFoundError,
 )
 from kb.knowledge_base import KnowledgeBase
+from kb.retrieval.synced import OutgrownSnapshot, SyncedFile
 from kb.retrieval.vectors import VectorIndex
 from kb.storage.schema import SCHEMA_VERSION, backfill_sources
 
@@ -60,7 +63,7 @@ __all__ = ["CheckReport", "Finding", "check", "check_kb", "leftover_files"]
 # Repairs, in the order they run: rows first (they change which vectors should exist), then what derives from them.
 REINDEX, DELETE_ORPHANS, DELETE_INCOMPLETE = "reindex", "delete orphans", "delete incomplete"
 RECORD_SOURCES = "record sources"
-REBUILD_LEXICON = "rebuild lexicon"
+REBUILD_LEXICON, REBUILD_ACCENTS = "rebuild lexicon", "rebuild accents"
 REBUILD_VECTORS, RECONCILE_VECTORS, REMOVE_TEMP = "rebuild vectors", "reconcile vectors", "remove temp files"
 _RESTORE = "Restore a backup (kb restore), or index the files again into a new folder (--home)."
 
@@ -141,7 +144,9 @@ def _inspect(kb: KnowledgeBase, writer_active: bool) -> list[Finding]:
         return findings  # the rest reads the same damaged file
     findings.append(Finding("schema", True, f"version {SCHEMA_VERSION}, the one this kb reads"))
     findings += [_guarded("orphans", lambda: _orphans(kb)), _guarded("documents", lambda: _incomplete(kb)),
-                 _guarded("sources", lambda: _sources(kb)), _guarded("lexicon", lambda: _lexicon(kb))]
+                 _guarded("sources", lambda: _sources(kb)),
+                 _guarded("lexicon", lambda: _cache("lexicon", kb.lexicon, REBUILD_LEXICON)),
+                 _guarded("accents", lambda: _cache("accents", kb.accents, REBUILD_ACCENTS))]
     chunk_ids = kb.store.chunks.all_ids()
     recorded, unreadable = _recorded(kb)
     findings += [_model(kb, recorded, unreadable, bool(chunk_ids)),
@@ -203,16 +208,18 @@ def _sources(kb: KnowledgeBase) -> Finding:
                    "repairing records it", RECORD_SOURCES)
 
 
-def _lexicon(kb: KnowledgeBase) -> Finding:
-    """The snapshot, caught up in memory from SQLite, must hold exactly the chunks SQLite holds."""
-    name = kb.lexicon.path.name
+def _cache(finding: str, synced: SyncedFile, fix: str) -> Finding:
+    """A file derived from the chunks must read, caught up in memory from SQLite, as what SQLite holds."""
+    name = synced.path.name
     try:
-        lexicon = kb.lexicon.read_snapshot()
+        model = synced.read_snapshot()
     except FileNotFoundError:
-        return Finding("lexicon", True, f"no {name} yet: the next search builds it from the chunks")
+        return Finding(finding, True, f"no {name} yet: the next search builds it from the chunks")
+    except OutgrownSnapshot as exc:
+        return Finding(finding, True, str(exc))
     except ValueError as exc:
-        return Finding("lexicon", False, str(exc), REBUILD_LEXICON)
-    return Finding("lexicon", True, f"{name} in step with the {len(lexicon)} chunks once caught up")
+        return Finding(finding, False, str(exc), fix)
+    return Finding(finding, True, f"{name} in step with the {synced.size(model)} chunks once caught up")
 
 
 def _recorded(kb: KnowledgeBase) -> tuple[dict | None, str | None]:
@@ -323,6 +330,8 @@ def _repair(kb: KnowledgeBase, findings: list[Finding]) -> None:
             backfill_sources(kb.store.db)
     if REBUILD_LEXICON in fixes:
         kb.lexicon.rebuild()
+    if REBUILD_ACCENTS in fixes:
+        kb.accents.rebuild()
     # Vectors need the model that built them; when another one is configured, the user chooses.
     model_usable = not any(f.name == "model" and not f.ok and not f.fix for f in findings)
     if model_usable and REBUILD_VECTORS in fixes:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from indexer.analyzer import fold, normalize, pairs, tokens
 from indexer.references import extract_references
@@ -42,7 +42,8 @@ class Query:
     def unaccented_vietnamese(self) -> bool:
         """Vietnamese typed without accents (``chi thi 05 yeu cau gi``), not English or accented text.
 
-        The embedding model reads such a query poorly, so the dense leg weighs less for it.
+        The embedding model reads such a query poorly: search restores its accents, and if the
+        index's accent model cannot, the dense leg weighs less for it.
         """
         return not self.has_accents and _reads_as_vietnamese(self.folded)
 
@@ -50,6 +51,15 @@ class Query:
     def dense_text(self) -> str:
         """What the model embeds: the query normalised, and for English the glossary's rendering after it."""
         return f"{self.normalized} {self.translation.rendering}" if self.translation else self.normalized
+
+    def restored(self, text: str) -> Query:
+        """The query searched for this one: ``text`` is it with accents put back (``kb.retrieval.accents``).
+
+        Its accented terms and the text the model embeds are the restored ones;
+        its folded terms and the documents it names stay those typed, so the
+        folded leg still matches what was typed if a syllable was restored wrong.
+        """
+        return replace(understand(text), text=self.text, folded=self.folded, keys=self.keys, full_keys=self.full_keys)
 
     def syllables(self) -> list[Phrase]:
         """The lexical leg's terms: each syllable in the accented column as typed (if the query has

@@ -67,10 +67,17 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class SearchResponse:
-    """A query as searched (stripped) and its passages, best first."""
+    """A query as typed (stripped), what was searched for it and might be meant, and its passages, best first.
+
+    ``restored`` is the query with the accents it was typed without put back,
+    when that changed it; ``suggestion`` also mends its typos (the "Có phải bạn
+    muốn tìm" line), when that differs from what was typed.
+    """
 
     query: str
     results: list[SearchHit]
+    restored: str | None = None
+    suggestion: str | None = None
 
 
 @dataclass(frozen=True)

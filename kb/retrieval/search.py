@@ -1,5 +1,10 @@
 """Hybrid search: lexical (BM25, kb.lexicon.current()) + dense (FAISS) + reference legs, fused, filtered.
 
+A query typed without accents, or with some, is searched with them put back
+by the index's own accent model (``kb.accents``): the accented column, the
+phrase pairs and the embedding model all read the restored text, the folded
+column still the typed one.
+
 The result is a ``kb.retrieval.results.SearchResponse``: the CLI's ``--json``,
 the API and the web page all show that same object.
 """
@@ -15,13 +20,14 @@ from kb.access.levels import LEVELS
 from kb.config import Weights
 from kb.errors import InvalidQueryError
 from kb.knowledge_base import KnowledgeBase
+from kb.retrieval.accents_sync import Reading
 from kb.retrieval.fusion import reciprocal_rank, weighted_sum
 from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
 from kb.retrieval.results import DocumentRef, SearchHit, SearchResponse
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["search", "legs", "fuse", "render", "validate_filters"]
+__all__ = ["search", "read_query", "legs", "fuse", "render", "validate_filters"]
 
 OVERSAMPLE = (2, 10)  # with filters, a leg fetches this many times its candidates, then that many, and keeps those that pass
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -32,6 +38,12 @@ def validate_filters(filters: DocumentFilters) -> None:
         value = getattr(filters, name)
         if value and not _DATE.match(value):
             raise InvalidQueryError(f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
+
+
+def read_query(kb: KnowledgeBase, text: str) -> tuple[Query, Reading]:
+    """What is searched for ``text``: the query with its accents restored, if the accent model put any back."""
+    typed, reading = understand(text), kb.accents.read(text)
+    return (typed.restored(reading.restored) if reading.restored != text else typed), reading
 
 
 def legs(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None) -> dict[str, list[tuple[int, float]]]:
@@ -104,7 +116,8 @@ def _narrowing(kb: KnowledgeBase, filters: DocumentFilters) -> DocumentFilters |
 
 
 def fuse(found: dict[str, list[tuple[int, float]]], weights: Weights, unaccented: bool) -> list[tuple[int, float]]:
-    """The legs fused by the configured method; the dense leg weighs less for Vietnamese typed without accents."""
+    """The legs fused by the configured method; the dense leg weighs less for Vietnamese typed without accents
+    (that the accent model could not restore)."""
     per_leg = {"lexical": weights.lexical, "phrase": weights.phrase, "dense": weights.dense_weight(unaccented),
                "reference": weights.reference}
     if weights.method == "rrf":
@@ -130,9 +143,11 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     kb.settings.limits.check_k(k)
     filters = filters if filters is not None else DocumentFilters()
     validate_filters(filters)
-    query = understand(text)
+    query, reading = read_query(kb, text)
     fused = fuse(legs(kb, query, _narrowing(kb, filters)), kb.settings.weights, query.unaccented_vietnamese)
-    return SearchResponse(query=text, results=render(kb, fused, k, filters.access))
+    return SearchResponse(query=text, results=render(kb, fused, k, filters.access),
+                          restored=reading.restored if reading.restored != text else None,
+                          suggestion=reading.suggestion)
 
 
 def render(kb: KnowledgeBase, ranked: list[tuple[int, float]], k: int, access: str = LEVELS[-1]) -> list[SearchHit]:

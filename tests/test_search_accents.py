@@ -1,0 +1,65 @@
+"""Queries typed without accents, or with some, searched with them put back by the index's own accent model."""
+
+from __future__ import annotations
+
+from urllib.parse import quote_plus
+
+import pytest
+from conftest import CORPUS, fake_kb_at
+
+from indexer.analyzer import strip_accents
+from kb.indexing import index_paths
+from kb.maintenance.check import check_kb
+from kb.retrieval.search import read_query, search
+
+QUESTIONS = ["Chỉ thị 05 yêu cầu những việc", "công tác kiểm tra, giám sát của Đảng bộ tỉnh",
+             "tuyên truyền trên pa nô, áp phích", "học tập và làm theo tư tưởng đạo đức phong cách Hồ Chí Minh"]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_a_question_typed_bare_is_searched_as_if_typed_with_accents(fake_kb, question):
+    bare = strip_accents(question)
+    typed, restored = search(fake_kb, question, 5), search(fake_kb, bare, 5)
+    assert restored.restored == question and restored.query == bare
+    assert typed.restored is None
+    assert [r.chunk_id for r in restored.results[:1]] == [r.chunk_id for r in typed.results[:1]]
+
+
+def test_the_restored_query_keeps_the_typed_folded_terms_and_document_names(fake_kb):
+    query, reading = read_query(fake_kb, "chi thi 05-CT/TW yeu cau gi")
+    assert reading.restored.startswith("chỉ thị 05-CT/TW yêu cầu")
+    assert query.text == "chi thi 05-CT/TW yeu cau gi" and query.has_accents and not query.unaccented_vietnamese
+    assert query.keys == ["CT:5"] and query.full_keys == ["CT:5:TW"]
+    assert ("accented", ("yêu",)) in query.syllables() and ("folded", ("yeu",)) in query.syllables()
+
+
+def test_english_and_accented_queries_are_searched_as_typed(fake_kb):
+    for text in ("What does the plan say about the congress?", "Kế hoạch tuyên truyền Đại hội"):
+        response = search(fake_kb, text, 3)
+        assert response.restored is None and response.suggestion is None
+
+
+def test_a_typo_is_mended_in_the_suggestion_of_the_api_and_the_page(client):
+    body = client.get("/api/search", params={"q": "tuyen truyn dai hoi"}).json()
+    assert body["suggestion"] == "tuyên truyền đại hội"
+    assert client.get("/api/search", params={"q": "Kế hoạch tuyên truyền"}).json()["suggestion"] is None
+    html = client.get("/", params={"q": "kiem tar giam sat", "type": "Kế hoạch"}).text
+    assert "Có phải bạn muốn tìm" in html
+    assert f'href="/?q={quote_plus("kiểm tra giám sát")}&amp;type={quote_plus("Kế hoạch")}"' in html
+    assert "Có phải bạn muốn tìm" not in client.get("/", params={"q": "Kế hoạch tuyên truyền"}).text
+
+
+def test_indexing_writes_the_accent_model_and_check_repairs_it(tmp_path):
+    kb = fake_kb_at(tmp_path / "home")
+    try:
+        index_paths(kb, [CORPUS])
+        assert kb.accents.path.exists()  # written by the run: the first search need not count every passage
+        assert kb.accents.read_snapshot().last_chunk == max(kb.store.chunks.all_ids())
+        kb.accents.path.write_bytes(b"half a file")
+        report = check_kb(kb)
+        assert [f.name for f in report.problems] == ["accents"]
+        repaired = check_kb(kb, repair=True)
+        assert repaired.ok and [f.name for f in repaired.findings if f.repaired] == ["accents"]
+        assert search(kb, "tuyen truyen dai hoi", 3).restored == "tuyên truyền đại hội"
+    finally:
+        kb.close()
