@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
 from indexer.analyzer import fold, fold_char_map, nfc
@@ -30,7 +30,7 @@ from indexer.codes import (
 )
 from indexer.model import Reference
 
-__all__ = ["extract_references", "canonical_symbol", "citation_forms", "mask_citations"]
+__all__ = ["extract_references", "canonical_symbol", "citation_forms", "mask_citations", "own_reference"]
 
 _DASH = "[-\u2010-\u2015\u2212]"  # hyphen and the Unicode dashes word processors substitute for it
 _CODE = "[a-z][a-z0-9]*"  # a code inside a number, folded: "cd", "ttg", "qh14", "bcdqg1237"
@@ -305,14 +305,26 @@ def canonical_symbol(printed: str) -> str | None:
     return f"{match.group('p_num')}-{kind.code}/{_issuer(_group_text(text, folded, match, 'p_issuer'))}"
 
 
+def own_reference(symbol: str, type_name: str | None = None) -> Reference | None:
+    """The key of a document's own number ``symbol``, the type read from its title (``type_name``)
+    taking the place of the symbol's where the two share a code: a Party Quy định is numbered
+    ``47-QĐ/TW`` like a Quyết định and cited "Quy định số 47-QĐ/TW", so its key is ``QĐi:47``."""
+    refs = extract_references(symbol)
+    if not refs:
+        return None
+    titled = type_by_name(type_name) if type_name else None
+    if titled and titled.code and refs[0].doc_type in titled.numbered_as:
+        return replace(refs[0], doc_type=titled.code)
+    return refs[0]
+
+
 def citation_forms(symbol: str, type_name: str | None = None) -> list[str]:
     """The ways staff cite the document numbered ``symbol``: for ``05-CT/TW``
     "Chỉ thị số 05", "Chỉ thị 05", "Chỉ thị số 5", "Chỉ thị 5", "CT 5".
     ``type_name`` is the type read from the title (a ``QĐ`` may be a Quy định)."""
-    refs = extract_references(symbol)
-    if not refs:
+    ref = own_reference(symbol, type_name)
+    if ref is None:
         return []
-    ref = refs[0]
     name = type_name or getattr(type_by_code(ref.doc_type), "name", ref.doc_type)
     printed = re.search(r"\d+", ref.text)
     numbers = dict.fromkeys(n for n in (printed.group() if printed else None, ref.number) if n)
