@@ -28,6 +28,7 @@ from indexer.codes import (
     type_by_name,
     type_by_symbol,
 )
+from indexer.local_issuers import local_issuer_key
 from indexer.model import Reference
 
 __all__ = ["extract_references", "canonical_symbol", "citation_forms", "mask_citations", "own_reference"]
@@ -62,6 +63,10 @@ _NOT_A_DOCUMENT_NUMBER = (
 # ", ngày 17/03/2020", " ngày 27 tháng 7 năm 2013" (folded).
 _CITED_DATE = (r"[\s,]*ngay\s?(?P<day>\d{1,2})\s?(?:[/.-]\s?(?P<month>\d{1,2})\s?[/.-]|thang\s?(?P<month_word>\d{1,2})\s?nam)"
                r"\s?(?P<year>\d{4})")
+
+
+# How much of the text after "của" can be a body's name ("Sở Lao động - Thương binh và Xã hội tỉnh Bà Rịa - Vũng Tàu").
+_ISSUER_NAME_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         # "... của Bộ Chính trị" after a bare citation names its issuer; its date may stand between.
         "author": re.compile(rf"(?:{_CITED_DATE})?,?\s(?:cua|do)\s(?:ban thuong vu\s)?(?P<author>{authors})(?!\w)"),
         "cited_date": re.compile(_CITED_DATE),
+        # "... của UBND tỉnh Bình Dương": where the name of the body that issued it begins.
+        "issued_by": re.compile(rf"(?:{_CITED_DATE})?,?\s(?:cua|do)\s(?:ban thuong vu\s)?"),
     }
 
 
@@ -210,6 +217,16 @@ def _author(folded: str, end: int) -> str | None:
     return next((i.code for i in issuers() for name in i.names if fold(name) == author), None)
 
 
+def _local_issuer(text: str, folded: _Folded, end: int) -> str | None:
+    """The local body a citation says issued it ("… ngày 12/3/2021 của UBND tỉnh Bình Dương"), as its key."""
+    match = _patterns()["issued_by"].match(folded.text, end)
+    if not match or match.end() >= len(folded.text):
+        return None
+    start = folded.origin[match.end()]
+    line_end = text.find("\n", start)
+    return local_issuer_key(text[start:line_end if line_end != -1 else None][:_ISSUER_NAME_CHARS])
+
+
 def _candidates(text: str, folded: _Folded) -> list[tuple[int, int, _Parts]]:
     """Every citation found, in priority order: a type word with a symbol, a bare
     symbol, a type word with a bare number.  Earlier ones win overlaps.  Each
@@ -271,6 +288,7 @@ def extract_references(text: str) -> list[Reference]:
                 char_start=first,
                 char_end=last,
                 date=_iso_date(date) if date else None,
+                issuer_name=_local_issuer(text, folded, end),
             )
         )
     return sorted(references, key=lambda r: r.char_start)
