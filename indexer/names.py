@@ -14,7 +14,8 @@ from functools import cache
 from indexer.analyzer import fold, nfc
 from indexer.codes import issuers, word_list
 
-__all__ = ["proper_case", "starts_with", "complete_body", "full_issuer", "header_issuer", "mostly_capitals", "person_name", "SIGNED_MARK"]
+__all__ = ["proper_case", "starts_with", "complete_body", "full_issuer", "header_issuer", "mostly_capitals", "person_name",
+           "SIGNED_MARK"]
 
 
 # Words after which a locality name follows; these stop it ("tỉnh Bắc Ninh năm 2026").

@@ -11,8 +11,8 @@ import pytest
 from indexer.metadata import extract_metadata
 from indexer.model import DocumentMeta
 from indexer.readers.web_furniture import strip_web_furniture
-from indexer.references import extract_references, own_reference
 from indexer.readers.word import read_docx
+from indexer.references import extract_references, own_reference
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "metadata"
 
