@@ -108,50 +108,36 @@ def test_a_version_4_index_gains_the_years_of_its_citations(store, tmp_path) -> 
     migrated.close()
 
 
-def _decision(province: str, body: str) -> str:
-    return (f"ỦY BAN NHÂN DÂN\nTỈNH {province.upper()}\n-------\nSố: 15/2021/QĐ-UBND\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
-            f"Độc lập - Tự do - Hạnh phúc\n{province}, ngày 12 tháng 3 năm 2021\nQUYẾT ĐỊNH\n"
-            f"Ban hành Quy chế quản lý chợ trên địa bàn tỉnh {province}\nỦY BAN NHÂN DÂN TỈNH {province.upper()}\n"
-            f"Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;\n{body}\n"
-            "Điều 1. Ban hành kèm theo Quyết định này Quy chế quản lý chợ. Các sở, ban, ngành và Ủy ban nhân dân "
-            "các huyện chịu trách nhiệm thi hành Quyết định này kể từ ngày ký ban hành.\n"
-            f"TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\nNguyễn Văn {province.split()[-1]}\n")
+CITATIONS = Path(__file__).resolve().parent / "data" / "citations"
 
 
 @pytest.fixture(scope="module")
 def provinces(tmp_path_factory) -> tuple[Store, dict[str, int]]:
-    """Two provinces' decisions of one number and one day, and documents citing them with and without the name."""
+    """Two provinces' decisions of one number and one day (``tests/data/citations``), and plans citing
+    them with and without the province's name."""
     store = Store(tmp_path_factory.mktemp("provinces") / "kb.sqlite")
-    cited = "Quyết định số 15/2021/QĐ-UBND ngày 12/3/2021"
-    texts = {
-        "Bình Dương": _decision("Bình Dương", "Xét đề nghị của Sở Công Thương;"),
-        "Quảng Ninh": _decision("Quảng Ninh", "Xét đề nghị của Sở Công Thương tỉnh;"),
-        "names Quảng Ninh": f"Kế hoạch số 7/KH-SCT\nThực hiện {cited} của UBND tỉnh Quảng Ninh về quản lý chợ, "
-                            "Sở Công Thương triển khai các nhiệm vụ sau đây trong năm.\n",
-        "names no one": f"Kế hoạch số 8/KH-SCT\nThực hiện {cited} về quản lý chợ, "
-                        "Sở Công Thương triển khai các nhiệm vụ sau đây trong năm.\n",
-    }
     ids = {}
-    for name, text in texts.items():
+    for path in sorted(CITATIONS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
         with store.db.transaction():
-            ids[name], _ = store.documents.add(parse_document(SourceText(Path(f"{name}.txt"), text, "utf-8", "txt")),
-                                               path=f"/{name}.txt", source=f"{name}.txt",
-                                               content_hash=hashlib.sha256(text.encode()).hexdigest())
+            ids[path.stem], _ = store.documents.add(parse_document(SourceText(path, text, "utf-8", "txt")),
+                                                    path=str(path), source=path.name,
+                                                    content_hash=hashlib.sha256(text.encode()).hexdigest())
     return store, ids
 
 
 def test_two_provinces_decisions_of_one_number_and_day_are_two_documents(provinces) -> None:
     store, ids = provinces
-    (ambiguous,) = [r for r in store.documents.references_of(ids["names no one"]) if r["key"] == "QĐ:15"]
-    assert (ambiguous["status"], ambiguous["candidates"]) == ("ambiguous", sorted([ids["Bình Dương"], ids["Quảng Ninh"]]))
+    (ambiguous,) = [r for r in store.documents.references_of(ids["ke-hoach-names-no-one"]) if r["key"] == "QĐ:15"]
+    assert (ambiguous["status"], ambiguous["candidates"]) == ("ambiguous", sorted([ids["quyet-dinh-binh-duong"], ids["quyet-dinh-quang-ninh"]]))
 
 
 def test_a_citation_naming_a_local_body_links_only_to_that_bodys_document(provinces) -> None:
     store, ids = provinces
-    (named,) = [r for r in store.documents.references_of(ids["names Quảng Ninh"]) if r["key"] == "QĐ:15"]
-    assert (named["status"], named["document_id"]) == ("resolved", ids["Quảng Ninh"])
-    assert [d["id"] for d in store.documents.citing(ids["Quảng Ninh"])] == [ids["names Quảng Ninh"]]
-    assert [d["id"] for d in store.documents.citing(ids["Bình Dương"])] == []
+    (named,) = [r for r in store.documents.references_of(ids["ke-hoach-names-quang-ninh"]) if r["key"] == "QĐ:15"]
+    assert (named["status"], named["document_id"]) == ("resolved", ids["quyet-dinh-quang-ninh"])
+    assert [d["id"] for d in store.documents.citing(ids["quyet-dinh-quang-ninh"])] == [ids["ke-hoach-names-quang-ninh"]]
+    assert [d["id"] for d in store.documents.citing(ids["quyet-dinh-binh-duong"])] == []
 
 
 def test_a_version_6_index_reads_the_local_bodies_its_citations_name(provinces, tmp_path) -> None:
@@ -161,6 +147,6 @@ def test_a_version_6_index_reads_the_local_bodies_its_citations_name(provinces, 
         store.db.connection().conn.backup(target)
         target.executescript("ALTER TABLE chunk_refs DROP COLUMN issuer_name; PRAGMA user_version = 6;")
     migrated = Store(copy)
-    (named,) = [r for r in migrated.documents.references_of(ids["names Quảng Ninh"]) if r["key"] == "QĐ:15"]
-    assert (named["status"], named["document_id"]) == ("resolved", ids["Quảng Ninh"])
+    (named,) = [r for r in migrated.documents.references_of(ids["ke-hoach-names-quang-ninh"]) if r["key"] == "QĐ:15"]
+    assert (named["status"], named["document_id"]) == ("resolved", ids["quyet-dinh-quang-ninh"])
     migrated.close()
