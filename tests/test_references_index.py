@@ -129,7 +129,8 @@ def provinces(tmp_path_factory) -> tuple[Store, dict[str, int]]:
 def test_two_provinces_decisions_of_one_number_and_day_are_two_documents(provinces) -> None:
     store, ids = provinces
     (ambiguous,) = [r for r in store.documents.references_of(ids["ke-hoach-names-no-one"]) if r["key"] == "QĐ:15"]
-    assert (ambiguous["status"], ambiguous["candidates"]) == ("ambiguous", sorted([ids["quyet-dinh-binh-duong"], ids["quyet-dinh-quang-ninh"]]))
+    both = sorted([ids["quyet-dinh-binh-duong"], ids["quyet-dinh-quang-ninh"]])
+    assert (ambiguous["status"], ambiguous["candidates"]) == ("ambiguous", both)
 
 
 def test_a_citation_naming_a_local_body_links_only_to_that_bodys_document(provinces) -> None:
