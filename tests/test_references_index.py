@@ -151,3 +151,24 @@ def test_a_version_6_index_reads_the_local_bodies_its_citations_name(provinces, 
     (named,) = [r for r in migrated.documents.references_of(ids["ke-hoach-names-quang-ninh"]) if r["key"] == "QĐ:15"]
     assert (named["status"], named["document_id"]) == ("resolved", ids["quyet-dinh-quang-ninh"])
     migrated.close()
+
+
+def test_a_version_6_index_keys_a_party_regulation_by_its_title(tmp_path) -> None:
+    """Version 6 keyed the Quy định 148-QĐ/TW as a decision, so "Quy định số 148-QĐ/TW" found nothing."""
+    path = Path(__file__).resolve().parent / "data" / "metadata" / "quy-dinh-ban-bi-thu.txt"
+    text = path.read_text(encoding="utf-8")
+    store = Store(tmp_path / "kb.sqlite")
+    with store.db.transaction():
+        store.documents.add(parse_document(SourceText(path, text, "utf-8", "txt")), path=str(path),
+                            source=path.name, content_hash="x")
+    own = "SELECT key, full_key FROM chunk_refs WHERE is_self = 1"
+    assert store.db.execute(own).fetchall() == [("QĐi:148", "QĐi:148:TW")]
+    store.db.execute("UPDATE chunk_refs SET key = 'QĐ:148', full_key = 'QĐ:148:TW' WHERE is_self = 1")
+    store.db.execute("ALTER TABLE chunk_refs DROP COLUMN issuer_name")
+    store.db.execute("PRAGMA user_version = 6")
+    store.close()
+    with sqlite3.connect(tmp_path / "kb.sqlite") as old:
+        assert old.execute(own).fetchall() == [("QĐ:148", "QĐ:148:TW")]
+    migrated = Store(tmp_path / "kb.sqlite")
+    assert migrated.db.execute(own).fetchall() == [("QĐi:148", "QĐi:148:TW")]
+    migrated.close()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.analyzer import words_hash
+from indexer.codes import doc_types
 from indexer.references import extract_references
 from kb.errors import IndexInconsistentError
 
@@ -144,7 +145,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
     the year is read again from the citation as printed; a date printed after it was not kept: unknown.
     5 → 6: each document's file gets its row in ``document_sources`` (``kb.storage.sources``), with the
     hash of its stored text's words; copies indexed before as documents of their own stay so.
-    6 → 7: each citation gets the local body named after it (``issuer_name``), read again from its passage.
+    6 → 7: each citation gets the local body named after it (``issuer_name``), read again from its passage;
+    a document titled with a type numbered with another's code (a Quy định numbered 47-QĐ/TW) is keyed by its own.
     Other new tables need nothing here: ``prepare`` runs the schema script right after.
     The version is read again under the write lock, so two processes opening
     the same old file migrate it once.
@@ -161,6 +163,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
         if version in (2, 3, 4):
             _add_citation_years(conn)
         _add_citation_issuer_names(conn)
+        _rekey_own_numbers(conn)
         for statement in filter(str.strip, _SOURCES.split(";")):  # executescript would commit the transaction
             conn.execute(statement)
         backfill_sources(conn)
@@ -194,6 +197,18 @@ def _add_citation_issuer_names(conn: sqlite3.Connection) -> None:
     conn.executemany("UPDATE chunk_refs SET issuer_name = ? WHERE chunk_id = ? AND printed = ? AND is_self = 0",
                      [(ref.issuer_name, chunk_id, ref.text) for chunk_id, text in rows.fetchall()
                       for ref in extract_references(text) if ref.issuer_name])
+
+
+def _rekey_own_numbers(conn: sqlite3.Connection) -> None:
+    """A document's own key takes its title's type where its number carries another type's code
+    (``indexer.references.own_reference``): the Quy định 47-QĐ/TW is ``QĐi:47``, not ``QĐ:47``."""
+    for kind in doc_types():
+        for code in kind.numbered_as:
+            conn.execute(
+                "UPDATE chunk_refs SET key = ? || substr(key, ?), full_key = ? || substr(full_key, ?) "
+                "WHERE is_self = 1 AND key LIKE ? AND chunk_id IN (SELECT c.id FROM chunks c "
+                "JOIN documents d ON d.id = c.document_id WHERE d.doc_type = ?)",
+                [kind.code, len(code) + 1, kind.code, len(code) + 1, f"{code}:%", kind.name])
 
 
 def backfill_sources(conn: Any) -> int:
