@@ -20,7 +20,7 @@ from functools import cache
 from indexer.analyzer import fold, nfc
 from indexer.codes import word_list
 
-__all__ = ["local_issuer_key"]
+__all__ = ["local_issuer_key", "same_local_issuer"]
 
 # Abbreviations of organ and locality words, spelled out before anything is compared.
 _ABBREVIATIONS = ((re.compile(r"(?<!\w)UBND(?!\w)", re.IGNORECASE), "Ủy ban nhân dân"),
@@ -29,7 +29,7 @@ _ABBREVIATIONS = ((re.compile(r"(?<!\w)UBND(?!\w)", re.IGNORECASE), "Ủy ban nh
 _MAX_DEPARTMENT_WORDS = 8  # "Sở Lao động - Thương binh và Xã hội" before its "tỉnh"
 _MAX_PLACE_WORDS = 5  # "Bà Rịa - Vũng Tàu"
 _DASHES = ("-", "–")
-_PUNCTUATION = ",.;:()\"“”"
+_EDGES = re.compile(r"^[^\w-]+|[^\w-]+$")  # quotes, brackets, stars, commas around a word
 
 
 def _phrases(list_name: str) -> list[tuple[str, ...]]:
@@ -59,11 +59,11 @@ def _place(printed: list[str]) -> list[str]:
     a punctuation mark ends it ("tỉnh Bình Dương; Quyết định …")."""
     place: list[str] = []
     for raw in printed[:_MAX_PLACE_WORDS]:
-        word = raw.strip(_PUNCTUATION)
+        word = _EDGES.sub("", raw)
         if not word or not (word[:1].isupper() or (word in _DASHES and place)):
             break
         place.append(word)
-        if raw[-1:] in _PUNCTUATION:
+        if word != raw:
             break
     while place and place[-1] in _DASHES:
         place.pop()
@@ -84,7 +84,7 @@ def local_issuer_key(name: str | None) -> str | None:
     for pattern, spelled in _ABBREVIATIONS:
         text = pattern.sub(spelled, text)
     printed = text.replace("–", " – ").split()
-    folded = [fold(w.strip(_PUNCTUATION)) for w in printed]
+    folded = [fold(_EDGES.sub("", w)) for w in printed]
     found = next(((h, kind) for h, kind in _heads() if tuple(folded[:len(h)]) == h), None)
     if found is None:
         return None
@@ -103,3 +103,13 @@ def local_issuer_key(name: str | None) -> str | None:
     if not place or (kind == "department" and not department):
         return None
     return " ".join((*head, *department, *(locality or ()), *place))
+
+
+def same_local_issuer(cited: str, own: str | None) -> bool:
+    """Whether a citation's local body (a key) is the document's own (its issuer's key).
+
+    In running text the place may run into a capitalised word after it ("của
+    UBND tỉnh Bắc Giang Ban hành …" keys as ``… tinh bac giang ban``), so the
+    citation's key may go on past the document's, a word or more, never stop short of it.
+    """
+    return own is not None and (cited == own or cited.startswith(own + " "))

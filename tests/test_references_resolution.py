@@ -146,6 +146,7 @@ def test_a_bare_citation_of_its_own_number_names_another_document_if_there_is_on
         ("HĐND tỉnh Bà Rịa - Vũng Tàu khóa VII", "hoi dong nhan dan tinh ba ria vung tau"),
         ("Sở Giáo dục và Đào tạo tỉnh Quảng Ninh", "so giao duc va dao tao tinh quang ninh"),
         ("Tỉnh ủy Quảng Ninh", "tinh uy quang ninh"),
+        ("UBND tỉnh Lâm Đồng)* và", "uy ban nhan dan tinh lam dong"),
         ("Ủy ban nhân dân tỉnh ban hành", None),  # no place: any province's
         ("Sở Y tế", None),
         ("Bộ Chính trị", None),
@@ -170,5 +171,7 @@ def test_a_citation_naming_a_local_body_agrees_only_with_that_bodys_document() -
            Candidate(2, Cited("QĐ", "15", "UBND", "2021", None, "uy ban nhan dan tinh quang ninh"), "2021-03-12"),
            Candidate(3, Cited("QĐ", "15", "UBND", "2021"), "2021-03-12")]  # its issuer unread: not that body's
     assert [agrees(cited, c) for c in own] == [False, True, False]
+    ran_on = Cited("QĐ", "15", "UBND", "2021", None, "uy ban nhan dan tinh quang ninh ban")  # "… Quảng Ninh Ban hành"
+    assert [agrees(ran_on, c) for c in own] == [False, True, False]
     assert resolve(cited, own, citing_id=9) == Resolution(RESOLVED, (2,))
     assert resolve(Cited("QĐ", "15", "UBND", "2021"), own[:2], citing_id=9) == Resolution(AMBIGUOUS, (1, 2))

@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from indexer.local_issuers import same_local_issuer
+
 __all__ = ["AMBIGUOUS", "RESOLVED", "SELF", "UNRESOLVED", "Candidate", "Cited", "Resolution", "agrees", "resolve"]
 
 RESOLVED, AMBIGUOUS, UNRESOLVED, SELF = "resolved", "ambiguous", "unresolved", "self"
@@ -95,7 +97,7 @@ def agrees(cited: Cited, candidate: Candidate) -> bool:
     return (cited.doc_type == own.doc_type and cited.number == own.number
             and _same(cited.issuer, own.issuer) and _same(cited.year, candidate.year)
             and _same_day(cited.date, candidate.date)
-            and (cited.issuer_name is None or cited.issuer_name == own.issuer_name))
+            and (cited.issuer_name is None or same_local_issuer(cited.issuer_name, own.issuer_name)))
 
 
 def _names_in_full(cited: Cited, own: Candidate) -> bool:
