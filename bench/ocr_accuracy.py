@@ -1,6 +1,6 @@
 """How well and how fast kb's OCR reads Vietnamese pages (a benchmark, not a test).
 
-    .venv/bin/python bench/ocr_accuracy.py [--pages 8] [--dpi 300] [PDF ...]
+    .venv/bin/python bench/ocr_accuracy.py [--pages 8] [--dpi 300] [--turn 90] [PDF ...]
 
 Takes born-digital PDFs (default: the court precedents in
 ``../shared/data/docx-pdf/court-docs``), pages spread over the files, and
@@ -11,6 +11,8 @@ which is what a scan gives the reader.  Character accuracy is
 every run of white space made one space.  Seconds a page are wall time for
 rendering and OCR together, and CPU seconds (ours and Tesseract's), which a
 busy machine does not inflate; Tesseract runs on one thread, as kb runs it.
+``--turn`` renders each page turned clockwise (as a scanner fed it sideways
+gives it), which the reader must turn back (OSD).
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def measure(path: Path, number: int, dpi: int) -> tuple[int, int, float, float, str | None]:
+def measure(path: Path, number: int, dpi: int, turn: int = 0) -> tuple[int, int, float, float, str | None]:
     """``(edits, truth length, seconds, CPU seconds, why OCR refused the page)`` for one page."""
     document = pdfium.PdfDocument(path)
     page = document[number]
@@ -86,6 +88,7 @@ def measure(path: Path, number: int, dpi: int) -> tuple[int, int, float, float, 
         textpage = page.get_textpage()
         truth = normalised(textpage.get_text_range())
         textpage.close()
+        page.set_rotation((page.get_rotation() + turn) % 360)
         start, cpu = time.perf_counter(), cpu_seconds()
         try:
             text, refused = normalised(" ".join(line.text for line in ocr.read_scanned_page(page, timeout=600, dpi=dpi))), None
@@ -103,6 +106,7 @@ def main() -> int:
     parser.add_argument("pdfs", nargs="*", type=Path, help="born-digital PDFs (default: ../shared's court documents)")
     parser.add_argument("--pages", type=int, default=8, help="pages to read, spread over the files")
     parser.add_argument("--dpi", type=int, default=ocr.DPI, help="rendering resolution")
+    parser.add_argument("--turn", type=int, default=0, choices=(0, 90, 180, 270), help="degrees each page is turned")
     args = parser.parse_args()
     missing = ocr.unavailable_reason()
     if missing:
@@ -117,13 +121,14 @@ def main() -> int:
     pages = sample(paths, args.pages)
     print(f"{'page':<40} {'chars':>6} {'accuracy':>8} {'seconds':>7} {'cpu s':>6}")
     for path, number in pages:
-        edits, chars, seconds, cpu, refused = measure(path, number, args.dpi)
+        edits, chars, seconds, cpu, refused = measure(path, number, args.dpi, args.turn)
         total_edits, total_chars = total_edits + edits, total_chars + chars
         total_seconds, total_cpu = total_seconds + seconds, total_cpu + cpu
         note = f"  refused: {refused}" if refused else ""
         accuracy = 1 - edits / max(chars, 1)
         print(f"{path.name[-34:]} p{number + 1:<3} {chars:>6} {accuracy:>8.3f} {seconds:>7.1f} {cpu:>6.1f}{note}")
-    print(f"\n{len(pages)} pages at {args.dpi} dpi: character accuracy {1 - total_edits / max(total_chars, 1):.3f} "
+    print(f"\n{len(pages)} pages at {args.dpi} dpi, turned {args.turn}°: "
+          f"character accuracy {1 - total_edits / max(total_chars, 1):.3f} "
           f"(1 - CER over {total_chars:,} characters), {total_seconds / max(len(pages), 1):.1f} s a page "
           f"({total_cpu / max(len(pages), 1):.1f} s of CPU)")
     return 0

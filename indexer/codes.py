@@ -44,6 +44,7 @@ class DocType:
     symbols: tuple[str, ...]
     abbreviations: tuple[str, ...]
     words: tuple[str, ...]
+    numbered_as: tuple[str, ...] = ()  # other types' codes its numbers may carry (a Party Quy định: 47-QĐ/TW)
 
     @property
     def spoken(self) -> tuple[str, ...]:
@@ -75,6 +76,7 @@ def doc_types() -> tuple[DocType, ...]:
             symbols=tuple(entry.get("symbols", ())),
             abbreviations=tuple(entry.get("abbreviations", ())),
             words=tuple(entry.get("words", ())),
+            numbered_as=tuple(entry.get("numbered_as", ())),
         )
         for entry in _data()["doc_types"]
     )

@@ -32,7 +32,7 @@ from indexer.model import DocumentMeta
 from indexer.names import (
     SIGNED_MARK,
     complete_body,
-    full_issuer,
+    header_issuer,
     mostly_capitals,
     person_name,
     proper_case,
@@ -342,8 +342,7 @@ def extract_metadata(text: str) -> DocumentMeta:
     represented, position, signer = _signature(units, header.end)
     signer = signer or _name_after_adoption(units, header.end)
     body = _body_text(units, header.end)
-    parent = header.organs[-2] if len(header.organs) > 1 else None
-    issuer = full_issuer(header.organs[-1], parent) if header.organs else None
+    issuer, parent = header_issuer(header.organs)
     if issuer is None and represented:
         issuer = complete_body(proper_case(represented), body)
     number = _own_number(header.zone, lines)

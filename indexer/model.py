@@ -93,6 +93,9 @@ class Reference:
     char_start: int = -1
     char_end: int = -1
     date: str | None = None  # "2016-05-15" in "Chỉ thị số 05-CT/TW ngày 15/5/2016": the date printed right after
+    # "uy ban nhan dan tinh binh duong" in "15/2021/QĐ-UBND của UBND tỉnh Bình Dương": the local body named
+    # after it (indexer.local_issuers), which its code does not tell apart from other provinces'
+    issuer_name: str | None = None
 
     @property
     def key(self) -> str:

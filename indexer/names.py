@@ -14,7 +14,8 @@ from functools import cache
 from indexer.analyzer import fold, nfc
 from indexer.codes import issuers, word_list
 
-__all__ = ["proper_case", "starts_with", "complete_body", "full_issuer", "mostly_capitals", "person_name", "SIGNED_MARK"]
+__all__ = ["proper_case", "starts_with", "complete_body", "full_issuer", "header_issuer", "mostly_capitals", "person_name",
+           "SIGNED_MARK"]
 
 
 # Words after which a locality name follows; these stop it ("tỉnh Bắc Ninh năm 2026").
@@ -189,6 +190,23 @@ def person_name(lines: list[str]) -> str | None:
             break
         words += part
     return " ".join(words) if len(words) >= 2 else None
+
+
+def header_issuer(organs: list[str]) -> tuple[str | None, str | None]:
+    """The issuer and its parent from the header's organ lines, the issuer printed last.
+
+    Two lines that together are one known issuer's name are that issuer, the
+    lower line its parent: "HỘI ĐỒNG THẨM PHÁN / TÒA ÁN NHÂN DÂN TỐI CAO" is
+    the council of the court, not the court."""
+    if not organs:
+        return None, None
+    if len(organs) > 1:
+        joined = fold(f"{organs[-2]} {organs[-1]}")
+        known = next((i.name for i in issuers() if any(fold(name) == joined for name in i.names)), None)
+        if known:
+            return known, organs[-1]
+    parent = organs[-2] if len(organs) > 1 else None
+    return full_issuer(organs[-1], parent), parent
 
 
 def full_issuer(issuer: str, parent: str | None) -> str:

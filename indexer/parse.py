@@ -14,7 +14,7 @@ from indexer.legal import citation_root
 from indexer.metadata import document_card, extract_metadata
 from indexer.model import Chunk, DocumentMeta, ParsedDocument, Section, SourceText, Span
 from indexer.passages import chunk_sections
-from indexer.references import extract_references
+from indexer.references import extract_references, own_reference
 from indexer.structure import parse_sections
 
 __all__ = ["parse_document", "CARD_SECTION", "FRAME_SECTIONS"]
@@ -27,9 +27,9 @@ FRAME_SECTIONS = {"header": "Phần đầu văn bản", "closing": "Phần cuố
 
 def _card(meta: DocumentMeta) -> Chunk:
     """The document card: metadata in words, so "ai ký…" or "ban hành ngày nào" can find it."""
-    own = extract_references(meta.number) if meta.number else []
+    own = own_reference(meta.number, meta.doc_type) if meta.number else None
     return Chunk(text=document_card(meta), heading_path=[CARD_SECTION], char_start=0, char_end=0,
-                 issuer=meta.issuer, kind="card", references=own[:1])
+                 issuer=meta.issuer, kind="card", references=[own] if own else [])
 
 
 def _with_frame(sections: list[Section]) -> list[Section]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
 from indexer.analyzer import fold, fold_char_map, nfc
@@ -28,9 +28,10 @@ from indexer.codes import (
     type_by_name,
     type_by_symbol,
 )
+from indexer.local_issuers import local_issuer_key
 from indexer.model import Reference
 
-__all__ = ["extract_references", "canonical_symbol", "citation_forms", "mask_citations"]
+__all__ = ["extract_references", "canonical_symbol", "citation_forms", "mask_citations", "own_reference"]
 
 _DASH = "[-\u2010-\u2015\u2212]"  # hyphen and the Unicode dashes word processors substitute for it
 _CODE = "[a-z][a-z0-9]*"  # a code inside a number, folded: "cd", "ttg", "qh14", "bcdqg1237"
@@ -62,6 +63,10 @@ _NOT_A_DOCUMENT_NUMBER = (
 # ", ngày 17/03/2020", " ngày 27 tháng 7 năm 2013" (folded).
 _CITED_DATE = (r"[\s,]*ngay\s?(?P<day>\d{1,2})\s?(?:[/.-]\s?(?P<month>\d{1,2})\s?[/.-]|thang\s?(?P<month_word>\d{1,2})\s?nam)"
                r"\s?(?P<year>\d{4})")
+
+
+# How much of the text after "của" can be a body's name ("Sở Lao động - Thương binh và Xã hội tỉnh Bà Rịa - Vũng Tàu").
+_ISSUER_NAME_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         # "... của Bộ Chính trị" after a bare citation names its issuer; its date may stand between.
         "author": re.compile(rf"(?:{_CITED_DATE})?,?\s(?:cua|do)\s(?:ban thuong vu\s)?(?P<author>{authors})(?!\w)"),
         "cited_date": re.compile(_CITED_DATE),
+        # "... của UBND tỉnh Bình Dương": where the name of the body that issued it begins.
+        "issued_by": re.compile(rf"(?:{_CITED_DATE})?,?\s(?:cua|do)\s(?:ban thuong vu\s)?"),
     }
 
 
@@ -210,6 +217,16 @@ def _author(folded: str, end: int) -> str | None:
     return next((i.code for i in issuers() for name in i.names if fold(name) == author), None)
 
 
+def _local_issuer(text: str, folded: _Folded, end: int) -> str | None:
+    """The local body a citation says issued it ("… ngày 12/3/2021 của UBND tỉnh Bình Dương"), as its key."""
+    match = _patterns()["issued_by"].match(folded.text, end)
+    if not match or match.end() >= len(folded.text):
+        return None
+    start = folded.origin[match.end()]
+    line_end = text.find("\n", start)
+    return local_issuer_key(text[start:line_end if line_end != -1 else None][:_ISSUER_NAME_CHARS])
+
+
 def _candidates(text: str, folded: _Folded) -> list[tuple[int, int, _Parts]]:
     """Every citation found, in priority order: a type word with a symbol, a bare
     symbol, a type word with a bare number.  Earlier ones win overlaps.  Each
@@ -271,6 +288,7 @@ def extract_references(text: str) -> list[Reference]:
                 char_start=first,
                 char_end=last,
                 date=_iso_date(date) if date else None,
+                issuer_name=_local_issuer(text, folded, end),
             )
         )
     return sorted(references, key=lambda r: r.char_start)
@@ -305,14 +323,26 @@ def canonical_symbol(printed: str) -> str | None:
     return f"{match.group('p_num')}-{kind.code}/{_issuer(_group_text(text, folded, match, 'p_issuer'))}"
 
 
+def own_reference(symbol: str, type_name: str | None = None) -> Reference | None:
+    """The key of a document's own number ``symbol``, the type read from its title (``type_name``)
+    taking the place of the symbol's where the two share a code: a Party Quy định is numbered
+    ``47-QĐ/TW`` like a Quyết định and cited "Quy định số 47-QĐ/TW", so its key is ``QĐi:47``."""
+    refs = extract_references(symbol)
+    if not refs:
+        return None
+    titled = type_by_name(type_name) if type_name else None
+    if titled and titled.code and refs[0].doc_type in titled.numbered_as:
+        return replace(refs[0], doc_type=titled.code)
+    return refs[0]
+
+
 def citation_forms(symbol: str, type_name: str | None = None) -> list[str]:
     """The ways staff cite the document numbered ``symbol``: for ``05-CT/TW``
     "Chỉ thị số 05", "Chỉ thị 05", "Chỉ thị số 5", "Chỉ thị 5", "CT 5".
     ``type_name`` is the type read from the title (a ``QĐ`` may be a Quy định)."""
-    refs = extract_references(symbol)
-    if not refs:
+    ref = own_reference(symbol, type_name)
+    if ref is None:
         return []
-    ref = refs[0]
     name = type_name or getattr(type_by_code(ref.doc_type), "name", ref.doc_type)
     printed = re.search(r"\d+", ref.text)
     numbers = dict.fromkeys(n for n in (printed.group() if printed else None, ref.number) if n)

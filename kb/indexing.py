@@ -40,6 +40,8 @@ __all__ = ["FURNITURE_REPORT", "FileOutcome", "IndexReport", "furniture_report",
 
 SAVE_EVERY = 25
 FURNITURE_MIN_FILES = 5  # fewer files than this cannot tell a repeated notice from chance
+# Characters of text the furniture pass keeps for the indexing pass (about twice that in bytes); past it, files are read again.
+KEPT_TEXT_CHARS = 40_000_000
 FURNITURE_REPORT = "furniture-report.json"  # in the kb's home: every line a run left out as site furniture
 ProgressCallback = Callable[["FileOutcome", int, int], None]
 STAGES = ("reading", "chunking", "matching", "embedding", "writing")
@@ -160,12 +162,17 @@ class _Run:
     levels: LevelPolicy = field(default_factory=LevelPolicy)
     copies: bool = True  # recognise copies and new versions of indexed documents (not when replacing one by hand)
     furniture: frozenset[str] = frozenset()
+    kept: _KeptTexts = field(default_factory=lambda: _KeptTexts(KEPT_TEXT_CHARS))
 
     def timer(self, stage: str) -> _Timer:
         return _Timer(self.report, stage)
 
     def read(self, path: Path) -> tuple[SourceText, dict[str, str]]:
-        """The file's text without its front matter (``.md``, ``.txt``), and the front matter's values."""
+        """The file's text without its front matter (``.md``, ``.txt``), and the front matter's values;
+        read once a run: the furniture pass keeps what it read for the indexing pass, within a budget."""
+        kept = self.kept.take(path)
+        if kept is not None:
+            return kept
         document = read_file(path, limits=self.kb.settings.limits)
         if path.suffix.lower() not in front_matter.SUFFIXES:
             return document, {}
@@ -173,16 +180,44 @@ class _Run:
         return replace(document, text=text), values
 
 
+class _KeptTexts:
+    """What the furniture pass read, kept for the indexing pass so that no file is read (or OCR'd) twice.
+
+    Bounded by the characters kept: past ``budget`` a file is read again
+    instead, so a run over a huge folder holds no more than that in memory.
+    Each text leaves when the indexing pass takes it.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget, self.chars = budget, 0
+        self.texts: dict[Path, tuple[SourceText, dict[str, str]]] = {}
+
+    def keep(self, path: Path, read: tuple[SourceText, dict[str, str]]) -> None:
+        size = len(read[0].text)
+        if self.chars + size <= self.budget:
+            self.texts[path] = read
+            self.chars += size
+
+    def take(self, path: Path) -> tuple[SourceText, dict[str, str]] | None:
+        read = self.texts.pop(path, None)
+        if read is not None:
+            self.chars -= len(read[0].text)
+        return read
+
+
 def _learn_furniture(run: _Run, files: list[_File]) -> frozenset[str]:
-    """First pass over the files: lines outside the documents that repeat across many files (site notices)."""
+    """First pass over the files: lines outside the documents that repeat across many files (site notices).
+    What it reads is kept for the indexing pass (``_KeptTexts``)."""
     counter = FurnitureLines()
     with run.timer("reading"):
         for file in files:
             if file.skip is None and unsupported_reason(file.path) is None:
                 try:
-                    counter.add(run.read(file.path)[0].text)
+                    read = run.read(file.path)
                 except Exception:  # noqa: BLE001 - whatever it is, the second pass reports it by name
                     continue
+                counter.add(read[0].text)
+                run.kept.keep(file.path, read)
     return counter.lines()
 
 

@@ -14,13 +14,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from indexer.read import READERS
 from kb.errors import NotFoundError
-from kb.retrieval.documents import document_detail, document_list
+from kb.retrieval.documents import document_detail, document_labels, document_list
 from kb.retrieval.search import search as run_search
+from kb.storage.citations import AMBIGUOUS
 
 from .auth import Caller, current_caller
 from .errors import HtmlErrorRoute
 from .filters import PageFilters, facet_groups
-from .views import merge_references, page_url, passages_view, result_view, sort_documents, templates, validate_query
+from .views import page_url, passages_view, references_view, result_view, sort_documents, templates, validate_query
 
 __all__ = ["router"]
 
@@ -101,7 +102,8 @@ def document_page(request: Request, caller: Reader, doc_id: str, chunk: str = ""
     target = int(chunk) if chunk.isdigit() else None
     context = {
         "doc": detail, "query": query, "target": target,
-        "references": merge_references(detail.references),
+        "references": references_view(detail.references, document_labels(
+            kb, sorted({c for ref in detail.references if ref.status == AMBIGUOUS for c in ref.candidates}), caller.level)),
         "passages": passages_view(detail.chunks, query, target, detail.issuer),
         "back_url": page_url("/", q=query) if query else None,
     }

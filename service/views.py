@@ -19,7 +19,8 @@ from markupsafe import Markup
 from kb.config import Limits
 from kb.errors import InvalidQueryError
 from kb.retrieval.highlight import highlight_spans, mark
-from kb.retrieval.results import DocumentSummary, Passage, Reference, SearchHit
+from kb.retrieval.results import DocumentLabel, DocumentSummary, Passage, Reference, SearchHit
+from kb.storage.citations import AMBIGUOUS, RESOLVED, UNRESOLVED
 
 __all__ = [
     "STATIC_DIR",
@@ -29,6 +30,7 @@ __all__ = [
     "merge_references",
     "page_url",
     "passages_view",
+    "references_view",
     "result_view",
     "sort_documents",
     "templates",
@@ -45,6 +47,8 @@ templates = Jinja2Templates(directory=TEMPLATES_DIR)
 
 EXCERPT_CHARS = 420       # a result shows this much of its passage around the matching words
 ACCESS_LABELS = {"public": "Công khai", "internal": "Nội bộ", "restricted": "Hạn chế"}
+# Which of two merged citations says more: one that names a document, then one with candidates.
+_STATUS_RANK = {RESOLVED: 0, AMBIGUOUS: 1, UNRESOLVED: 2}
 _SENTENCE_END = re.compile(r"[.;:!?…][”\"»)]?\s|\n")
 
 
@@ -150,11 +154,17 @@ def sort_documents(rows: list[DocumentSummary], order: str) -> list[DocumentSumm
     return dated + [r for r in rows if not r.date]
 
 
+def _decisive(first: Reference, second: Reference) -> Reference:
+    """Of two citations merged into one line, the one that says most of what they name."""
+    return second if _STATUS_RANK.get(second.status, 2) < _STATUS_RANK.get(first.status, 2) else first
+
+
 def merge_references(references: list[Reference]) -> list[Reference]:
     """One line per cited document: a bare citation (``Chỉ thị 05``) joins the one that names the issuer.
 
     The API lists ``CT:5`` and ``CT:5:TW`` separately; a reader sees one document
     cited five times, unless two issuers share the number (then they stay apart).
+    The line links where either citation resolved, else lists the candidates where either is ambiguous.
     """
     merged: dict[str, Reference] = {}
     by_key: dict[str, list[str]] = {}
@@ -167,11 +177,26 @@ def merge_references(references: list[Reference]) -> list[Reference]:
         if entry is None:
             entry = replace(ref, full_key=target)
         else:
-            entry = replace(entry, mentions=entry.mentions + ref.mentions, document_id=entry.document_id or ref.document_id)
+            best = _decisive(entry, ref)
+            entry = replace(entry, mentions=entry.mentions + ref.mentions, document_id=best.document_id,
+                            status=best.status, candidates=best.candidates)
         if ref.full_key == target:  # the citation that names the issuer is the clearer label
             entry = replace(entry, printed=ref.printed)
         merged[target] = entry
     return list(merged.values())
+
+
+def references_view(references: list[Reference], labels: dict[int, DocumentLabel]) -> list[dict[str, Any]]:
+    """The lines of "Văn bản được dẫn chiếu": each citation with its link when it names one document, the
+    documents it may name (``labels``, those the caller sees) when it is ambiguous, and no link otherwise."""
+    lines = []
+    for ref in merge_references(references):
+        options = [labels[c] for c in ref.candidates if c in labels] if ref.status == AMBIGUOUS else []
+        linked = ref.status == RESOLVED and ref.document_id is not None
+        status = RESOLVED if linked else AMBIGUOUS if options else UNRESOLVED
+        lines.append({"printed": ref.printed, "mentions": ref.mentions, "status": status,
+                      "document_id": ref.document_id if linked else None, "options": options})
+    return lines
 
 
 def _top(section: str) -> list[str]:

@@ -197,7 +197,7 @@ def test_a_version_5_database_gets_each_documents_file_recorded(kb, tmp_path):
     with sqlite3.connect(tmp_path / "home" / "kb.sqlite") as conn:
         conn.executescript("DROP TABLE document_sources; PRAGMA user_version = 5;")
     migrated = Store(tmp_path / "home" / "kb.sqlite")
-    assert migrated.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    assert migrated.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
     rows = migrated.db.rows("SELECT document_id, source, role, words_hash FROM document_sources")
     assert rows == [{"document_id": doc_id, "source": "ke-hoach.txt", "role": "file", "words_hash": words_hash(plan())}]
     migrated.close()

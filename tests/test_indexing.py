@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import fake_kb_at, open_kb
 
+import kb.indexing as kb_indexing
 from kb.errors import IndexBusyError, ModelMismatchError, NotFoundError
 from kb.indexing import FURNITURE_REPORT, _vectors, furniture_report, index_paths
 
@@ -178,6 +179,48 @@ def test_only_lines_repeated_outside_the_documents_are_left_out_and_listed(kb, t
     written = json.loads((kb.settings.home / FURNITURE_REPORT).read_text())
     assert written == furniture_report(report) and written["lines"] == 12
     assert {f["source"]: f["lines"] for f in written["files"]} == {f"{i}.txt": SITE for i in range(6)}
+
+
+def _site(tmp_path, count: int = 6):
+    docs = tmp_path / "site"
+    docs.mkdir()
+    for i in range(count):
+        (docs / f"{i}.txt").write_text(_saved_page(f"chủ đề số {i}"))
+    return docs
+
+
+def _counting_reads(monkeypatch) -> list:
+    """The real reader, each call remembered: which files a run reads, and how often."""
+    read = kb_indexing.read_file
+    paths: list = []
+
+    def counted(path, **kwargs):
+        paths.append(path)
+        return read(path, **kwargs)
+    monkeypatch.setattr(kb_indexing, "read_file", counted)
+    return paths
+
+
+def test_each_file_is_read_once_a_run_and_indexed_as_when_read_twice(kb, tmp_path, monkeypatch):
+    docs = _site(tmp_path)
+    reads = _counting_reads(monkeypatch)
+    kept = index_paths(kb, [docs], dry_run=True)
+    assert sorted(reads) == sorted(docs.iterdir())  # the furniture pass's texts served the indexing pass
+    reads.clear()
+    monkeypatch.setattr(kb_indexing, "KEPT_TEXT_CHARS", 0)  # no room: every file is read again
+    again = index_paths(kb, [docs], dry_run=True)
+    assert sorted(reads) == sorted([*docs.iterdir(), *docs.iterdir()])
+    assert [(f.source, f.status, f.chunks, f.furniture) for f in kept.files] == \
+        [(f.source, f.status, f.chunks, f.furniture) for f in again.files] and kept.furniture_lines == 12
+
+
+def test_texts_past_the_budget_are_read_again(kb, tmp_path, monkeypatch):
+    docs = _site(tmp_path)
+    size = len((docs / "0.txt").read_text())
+    monkeypatch.setattr(kb_indexing, "KEPT_TEXT_CHARS", 2 * size + 1)  # room for two of the six
+    reads = _counting_reads(monkeypatch)
+    report = index_paths(kb, [docs], dry_run=True)
+    assert len(reads) == 6 + 4 and report.count("indexed") == 6 and report.furniture_lines == 12
 
 
 def test_files_without_readable_text_are_reported_by_name_and_not_stored(kb, folder):

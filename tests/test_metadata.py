@@ -11,6 +11,7 @@ from indexer.analyzer import normalize
 from indexer.metadata import document_card, extract_metadata, parse_date
 from indexer.model import DocumentMeta
 from indexer.names import complete_body, issuer_matches, proper_case
+from indexer.readers.word import read_docx
 from indexer.references import canonical_symbol
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -282,3 +283,12 @@ def test_accuracy_floor_on_the_real_administrative_documents() -> None:
     scores = _agreement(entries, metas)
     floors = {"number": 0.95, "type": 0.95, "issuer": 0.90, "signer": 0.95, "date": 0.95}
     assert {f: round(s, 3) for f, s in scores.items() if s < floors[f]} == {}
+
+
+def test_real_resolution_of_the_judges_council() -> None:
+    path = DATA / "docx-pdf" / "court-docs" / "nghi_quyet" / "nghi_quyet_01_2019_NQ_HDTP.docx"
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the shared data folder is not mounted")
+    meta = extract_metadata(read_docx(path).text)
+    assert (meta.doc_type, meta.number, meta.issuer, meta.issuer_parent) == (
+        "Nghị quyết", "01/2019/NQ-HĐTP", "Hội đồng Thẩm phán Tòa án nhân dân tối cao", "Tòa án nhân dân tối cao")

@@ -12,6 +12,7 @@ from indexer.metadata import extract_metadata
 from indexer.model import DocumentMeta
 from indexer.readers.web_furniture import strip_web_furniture
 from indexer.readers.word import read_docx
+from indexer.references import extract_references, own_reference
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "metadata"
 
@@ -97,3 +98,23 @@ def test_old_law_title_leaves_its_number_and_session_out() -> None:
                             "Luật này đã được Quốc hội nước Cộng hoà xã hội chủ nghĩa Việt Nam khoá XII, kỳ họp thứ 5 "
                             "thông qua ngày 17 tháng 6 năm 2009.\nNguyễn Phú Trọng\n(Đã ký)\n")
     assert (meta.number, meta.title, meta.signer) == ("30/2009/QH12", "Luật quy hoạch đô thị", "Nguyễn Phú Trọng")
+
+
+def test_judges_council_over_its_court_is_the_issuer() -> None:
+    meta = extract_metadata("HỘI ĐỒNG THẨM PHÁN\nTÒA ÁN NHÂN DÂN TỐI CAO\n-------\nSố: 04/2019/NQ-HĐTP\t"
+                            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+                            "Hà Nội, ngày 18 tháng 6 năm 2019\nNGHỊ QUYẾT\nVề quy trình lựa chọn, công bố và áp dụng án lệ\n"
+                            "HỘI ĐỒNG THẨM PHÁN TÒA ÁN NHÂN DÂN TỐI CAO\nCăn cứ Luật Tổ chức Tòa án nhân dân;\n")
+    assert (meta.doc_type, meta.number, meta.issuer, meta.issuer_parent) == (
+        "Nghị quyết", "04/2019/NQ-HĐTP", "Hội đồng Thẩm phán Tòa án nhân dân tối cao", "Tòa án nhân dân tối cao")
+
+
+def test_a_party_regulation_numbered_qd_is_keyed_as_a_quy_dinh() -> None:
+    """"Quy định số 148-QĐ/TW" must find the Quy định, "Quyết định số 148-QĐ/TW" must not."""
+    meta = _fixture("quy-dinh-ban-bi-thu.txt")
+    own = own_reference(str(meta.number), meta.doc_type)
+    assert own is not None and (own.key, own.full_key) == ("QĐi:148", "QĐi:148:TW")
+    cited_as_rule, cited_as_decision = extract_references("Quy định số 148-QĐ/TW và Quyết định số 148-QĐ/TW")
+    assert cited_as_rule.full_key == own.full_key and cited_as_decision.full_key == "QĐ:148:TW"
+    decision = own_reference("148-QĐ/TW", "Quyết định")
+    assert decision is not None and decision.full_key == "QĐ:148:TW"

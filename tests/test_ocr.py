@@ -150,3 +150,14 @@ def test_printed_file_with_a_scanned_page_is_read_without_it_when_tesseract_is_m
     source = read_pdf(path)
     assert source.warnings == [f"scanned page 2 not read: {ocr.unavailable_reason()}"]
     assert page_text(source, 2) == "" and "hợp đồng thế chấp trong trường hợp tài sản thế chấp" in page_text(source, 1)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("degrees", [90, 180])
+def test_a_page_scanned_sideways_or_upside_down_is_read_upright(tesseract, folder, tmp_path, degrees):
+    """A scanner fed the page turned: OSD tells how it lies, and it reads as well as the upright scan."""
+    turned = read_pdf(scanned_pdf(tmp_path / "turned.pdf", [picture(0).rotate(degrees, expand=True)]))
+    upright, born = read_pdf(folder / "scan.pdf"), read_pdf(folder / "born.pdf")
+    assert turned.warnings == []
+    accuracy = similarity(page_text(turned, 1), page_text(born, 1))
+    assert accuracy > 0.85 and accuracy > similarity(page_text(upright, 1), page_text(born, 1)) - 0.02

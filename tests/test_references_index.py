@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from indexer.limits import ReadingLimits
+from indexer.model import SourceText
 from indexer.parse import parse_document
 from indexer.read import read_file
 from kb.storage.schema import SCHEMA_VERSION
@@ -99,9 +100,75 @@ def test_a_version_4_index_gains_the_years_of_its_citations(store, tmp_path) -> 
         store.db.connection().conn.backup(target)
         target.executescript("ALTER TABLE chunk_refs DROP COLUMN year; PRAGMA user_version = 4;")
     migrated = Store(copy)
-    assert migrated.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    assert migrated.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
     assert migrated.db.execute("SELECT DISTINCT year FROM chunk_refs WHERE printed = 'Luật số 56/2024/QH15'"
                                ).fetchall() == [("2024",)]
     doc_id = store.documents.listing(text="72/2025/NQ-HĐND")[0]["id"]
     assert [r["status"] for r in migrated.documents.references_of(doc_id) if r["key"] == "L:56"] == ["unresolved"]
+    migrated.close()
+
+
+CITATIONS = Path(__file__).resolve().parent / "data" / "citations"
+
+
+@pytest.fixture(scope="module")
+def provinces(tmp_path_factory) -> tuple[Store, dict[str, int]]:
+    """Two provinces' decisions of one number and one day (``tests/data/citations``), and plans citing
+    them with and without the province's name."""
+    store = Store(tmp_path_factory.mktemp("provinces") / "kb.sqlite")
+    ids = {}
+    for path in sorted(CITATIONS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        with store.db.transaction():
+            ids[path.stem], _ = store.documents.add(parse_document(SourceText(path, text, "utf-8", "txt")),
+                                                    path=str(path), source=path.name,
+                                                    content_hash=hashlib.sha256(text.encode()).hexdigest())
+    return store, ids
+
+
+def test_two_provinces_decisions_of_one_number_and_day_are_two_documents(provinces) -> None:
+    store, ids = provinces
+    (ambiguous,) = [r for r in store.documents.references_of(ids["ke-hoach-names-no-one"]) if r["key"] == "QĐ:15"]
+    both = sorted([ids["quyet-dinh-binh-duong"], ids["quyet-dinh-quang-ninh"]])
+    assert (ambiguous["status"], ambiguous["candidates"]) == ("ambiguous", both)
+
+
+def test_a_citation_naming_a_local_body_links_only_to_that_bodys_document(provinces) -> None:
+    store, ids = provinces
+    (named,) = [r for r in store.documents.references_of(ids["ke-hoach-names-quang-ninh"]) if r["key"] == "QĐ:15"]
+    assert (named["status"], named["document_id"]) == ("resolved", ids["quyet-dinh-quang-ninh"])
+    assert [d["id"] for d in store.documents.citing(ids["quyet-dinh-quang-ninh"])] == [ids["ke-hoach-names-quang-ninh"]]
+    assert [d["id"] for d in store.documents.citing(ids["quyet-dinh-binh-duong"])] == []
+
+
+def test_a_version_6_index_reads_the_local_bodies_its_citations_name(provinces, tmp_path) -> None:
+    store, ids = provinces
+    copy = tmp_path / "kb.sqlite"
+    with sqlite3.connect(copy) as target:
+        store.db.connection().conn.backup(target)
+        target.executescript("ALTER TABLE chunk_refs DROP COLUMN issuer_name; PRAGMA user_version = 6;")
+    migrated = Store(copy)
+    (named,) = [r for r in migrated.documents.references_of(ids["ke-hoach-names-quang-ninh"]) if r["key"] == "QĐ:15"]
+    assert (named["status"], named["document_id"]) == ("resolved", ids["quyet-dinh-quang-ninh"])
+    migrated.close()
+
+
+def test_a_version_6_index_keys_a_party_regulation_by_its_title(tmp_path) -> None:
+    """Version 6 keyed the Quy định 148-QĐ/TW as a decision, so "Quy định số 148-QĐ/TW" found nothing."""
+    path = Path(__file__).resolve().parent / "data" / "metadata" / "quy-dinh-ban-bi-thu.txt"
+    text = path.read_text(encoding="utf-8")
+    store = Store(tmp_path / "kb.sqlite")
+    with store.db.transaction():
+        store.documents.add(parse_document(SourceText(path, text, "utf-8", "txt")), path=str(path),
+                            source=path.name, content_hash="x")
+    own = "SELECT key, full_key FROM chunk_refs WHERE is_self = 1"
+    assert store.db.execute(own).fetchall() == [("QĐi:148", "QĐi:148:TW")]
+    store.db.execute("UPDATE chunk_refs SET key = 'QĐ:148', full_key = 'QĐ:148:TW' WHERE is_self = 1")
+    store.db.execute("ALTER TABLE chunk_refs DROP COLUMN issuer_name")
+    store.db.execute("PRAGMA user_version = 6")
+    store.close()
+    with sqlite3.connect(tmp_path / "kb.sqlite") as old:
+        assert old.execute(own).fetchall() == [("QĐ:148", "QĐ:148:TW")]
+    migrated = Store(tmp_path / "kb.sqlite")
+    assert migrated.db.execute(own).fetchall() == [("QĐi:148", "QĐi:148:TW")]
     migrated.close()

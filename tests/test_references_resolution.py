@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from indexer.local_issuers import local_issuer_key
 from indexer.references import extract_references
 from kb.storage.citations import (
     AMBIGUOUS,
@@ -133,3 +134,44 @@ def test_a_bare_citation_of_its_own_number_names_another_document_if_there_is_on
     """Inside Chỉ thị 05-CT/TU, "Chỉ thị 05" is the Politburo's when the index holds it, else itself."""
     assert resolve(Cited("CT", "5"), [CT_TW, CT_TU], 21, CT_TU) == Resolution(RESOLVED, (20,))
     assert resolve(Cited("CT", "5"), [CT_TU], 21, CT_TU) == Resolution(SELF)
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("UBND tỉnh Bình Dương", "uy ban nhan dan tinh binh duong"),
+        ("ỦY BAN NHÂN DÂN TỈNH BÌNH DƯƠNG", "uy ban nhan dan tinh binh duong"),
+        ("Ủy ban nhân dân Thành phố Hồ Chí Minh về việc", "uy ban nhan dan thanh pho ho chi minh"),
+        ("UBND TP. Hồ Chí Minh", "uy ban nhan dan thanh pho ho chi minh"),
+        ("HĐND tỉnh Bà Rịa - Vũng Tàu khóa VII", "hoi dong nhan dan tinh ba ria vung tau"),
+        ("Sở Giáo dục và Đào tạo tỉnh Quảng Ninh", "so giao duc va dao tao tinh quang ninh"),
+        ("Tỉnh ủy Quảng Ninh", "tinh uy quang ninh"),
+        ("UBND tỉnh Lâm Đồng)* và", "uy ban nhan dan tinh lam dong"),
+        ("Ủy ban nhân dân tỉnh ban hành", None),  # no place: any province's
+        ("Sở Y tế", None),
+        ("Bộ Chính trị", None),
+        (None, None),
+    ],
+)
+def test_a_local_body_is_keyed_by_its_name_and_place(name: str | None, key: str | None) -> None:
+    assert local_issuer_key(name) == key
+
+
+def test_a_citation_keeps_the_local_body_named_after_it() -> None:
+    named, bare, central = extract_references(
+        "Quyết định số 15/2021/QĐ-UBND ngày 12/3/2021 của Ủy ban nhân dân tỉnh Bình Dương; "
+        "Quyết định số 16/2021/QĐ-UBND; Chỉ thị số 05-CT/TW của Bộ Chính trị")
+    assert named.issuer_name == "uy ban nhan dan tinh binh duong"
+    assert bare.issuer_name is None and central.issuer_name is None
+
+
+def test_a_citation_naming_a_local_body_agrees_only_with_that_bodys_document() -> None:
+    cited = Cited("QĐ", "15", "UBND", "2021", None, "uy ban nhan dan tinh quang ninh")
+    own = [Candidate(1, Cited("QĐ", "15", "UBND", "2021", None, "uy ban nhan dan tinh binh duong"), "2021-03-12"),
+           Candidate(2, Cited("QĐ", "15", "UBND", "2021", None, "uy ban nhan dan tinh quang ninh"), "2021-03-12"),
+           Candidate(3, Cited("QĐ", "15", "UBND", "2021"), "2021-03-12")]  # its issuer unread: not that body's
+    assert [agrees(cited, c) for c in own] == [False, True, False]
+    ran_on = Cited("QĐ", "15", "UBND", "2021", None, "uy ban nhan dan tinh quang ninh ban")  # "… Quảng Ninh Ban hành"
+    assert [agrees(ran_on, c) for c in own] == [False, True, False]
+    assert resolve(cited, own, citing_id=9) == Resolution(RESOLVED, (2,))
+    assert resolve(Cited("QĐ", "15", "UBND", "2021"), own[:2], citing_id=9) == Resolution(AMBIGUOUS, (1, 2))

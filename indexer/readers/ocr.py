@@ -8,6 +8,14 @@ word's confidence.  The lines come back in points, y from the top of the
 page, as the PDF reader measures its text-layer lines, so the same layout
 rules rebuild the paragraphs and every passage keeps its page.
 
+A scanner fed a page sideways or upside down makes a picture Tesseract
+reads as noise.  A page read poorly (refused, or under ``_CLEAN_CONFIDENCE``)
+is asked its orientation (Tesseract's OSD, ``--psm 0``: Debian's
+``tesseract-ocr-osd``), turned upright and read again; the turned reading
+is kept if it is the more confident.  A page whose orientation cannot be
+told is read as it is.  Only such pages pay for OSD (about half an OCR's
+time a page): a clean upright page, the common case, never asks.
+
 Tesseract runs as a program, one process a page, with ``OMP_THREAD_LIMIT=1``:
 its OpenMP threads made a page five times slower on a busy two-core machine
 (23 s against 4.6 s), and a Python wrapper (pytesseract) could only set that
@@ -16,10 +24,11 @@ that takes longer than its limit is stopped, and a page Tesseract fails on,
 finds nothing on, reads with little confidence or reads as garbled text is
 refused with the reason (``OcrPageError``), for the reader to report by page.
 
-An indexing run of five files or more reads each file twice (its first pass
-learns the boilerplate), so what a page gave is remembered by its image's
-digest, a few kilobytes a page, for the last ``_REMEMBERED`` pages: OCR is by
-far the slowest step.  A page that ran out of time is tried again.
+An indexing run keeps the text its furniture pass read for the indexing
+pass only within a budget of characters (``kb.indexing``); a file past it is
+read again, so what a page gave is also remembered by its image's digest, a
+few kilobytes a page, for the last ``_REMEMBERED`` pages: OCR is by far the
+slowest step.  A page that ran out of time is tried again.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import numpy as np
 import pypdfium2 as pdfium
 from lxml import etree
 
@@ -49,7 +59,12 @@ DPI = 300
 _MAX_PIXELS = 40_000_000
 # Mean word confidence (0-100) below which a page's text is noise: clean print reads at 85-95.
 _MIN_CONFIDENCE = 50
-_INSTALL = "apt-get install tesseract-ocr tesseract-ocr-vie (make setup runs .ci/install-ocr, which does it)"
+# Below this a page may be turned: a court precedent's page read sideways or upside down gave 40-42, upright 94.
+_CLEAN_CONFIDENCE = 75
+# OSD's orientation confidence from which its answer is taken: 14-24 on real pages, turned or not.
+_MIN_ORIENTATION_CONFIDENCE = 5.0
+_OSD = re.compile(rb"Rotate:\s*(\d+).*?Orientation confidence:\s*([\d.]+)", re.DOTALL)
+_INSTALL = "apt-get install tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd (make setup runs .ci/install-ocr, which does it)"
 _HOCR = {"h": "http://www.w3.org/1999/xhtml"}
 _REMEMBERED = 512
 # A "word" that is only bars: the edge of the sheet, a fold or a table rule, never text in these documents.
@@ -111,7 +126,7 @@ def unavailable_reason() -> str | None:
 def read_scanned_page(page: pdfium.PdfPage, *, timeout: float, dpi: int = DPI) -> list[OcrLine]:
     """The page's lines as Tesseract reads them, or ``OcrPageError`` saying why it could not."""
     image, dpi = _render(page, dpi)
-    key = hashlib.sha256(image).digest()
+    key = hashlib.sha256(image.tobytes()).digest()
     result = _remembered.get(key)
     if result is None:
         try:
@@ -126,31 +141,72 @@ def read_scanned_page(page: pdfium.PdfPage, *, timeout: float, dpi: int = DPI) -
     return result
 
 
-def _read_image(image: bytes, dpi: int, timeout: float) -> list[OcrLine]:
-    lines, confidences = _parse_hocr(_tesseract(image, dpi, timeout), 72 / dpi)
-    _check_legible(lines, confidences)
-    return _even_sizes(lines)
+def _read_image(image: np.ndarray, dpi: int, timeout: float) -> list[OcrLine]:
+    """The page read as it is, or turned upright when it reads poorly and OSD says how it lies."""
+    try:
+        lines, confidence = _reading(image, dpi, timeout)
+        refused = None
+    except _Timeout:
+        raise
+    except OcrPageError as exc:
+        lines, confidence, refused = [], -1.0, exc
+    if refused is None and confidence >= _CLEAN_CONFIDENCE:
+        return lines
+    turns = _quarter_turns(image, dpi, timeout)
+    if turns:
+        try:
+            turned, turned_confidence = _reading(np.rot90(image, turns), dpi, timeout)
+            if turned_confidence > confidence:
+                return turned
+        except _Timeout:
+            raise
+        except OcrPageError:
+            pass  # no better turned: what the page gave as it is stands
+    if refused is not None:
+        raise refused
+    return lines
 
 
-def _render(page: pdfium.PdfPage, dpi: int) -> tuple[bytes, int]:
-    """The page as a grey PGM image at ``dpi`` (lowered for a huge page), and the resolution used."""
+def _reading(image: np.ndarray, dpi: int, timeout: float) -> tuple[list[OcrLine], float]:
+    """The page's lines and their mean word confidence, or ``OcrPageError`` if they are not legible."""
+    lines, confidences = _parse_hocr(_tesseract(_pgm(image), dpi, timeout, ["-l", LANGUAGE, "hocr"]), 72 / dpi)
+    return _even_sizes(lines), _check_legible(lines, confidences)
+
+
+def _quarter_turns(image: np.ndarray, dpi: int, timeout: float) -> int:
+    """How many quarter turns counter-clockwise (``np.rot90``) bring the page upright; 0 when OSD cannot tell."""
+    try:
+        found = _OSD.search(_tesseract(_pgm(image), dpi, timeout, ["--psm", "0"]))
+    except _Timeout:
+        raise
+    except OcrPageError:
+        return 0  # too little text to tell ("Too few characters"): read as it is
+    if not found or float(found.group(2)) < _MIN_ORIENTATION_CONFIDENCE:
+        return 0
+    return (4 - int(found.group(1)) // 90) % 4  # OSD says how far to turn it clockwise
+
+
+def _render(page: pdfium.PdfPage, dpi: int) -> tuple[np.ndarray, int]:
+    """The page as grey pixels (rows × columns) at ``dpi`` (lowered for a huge page), and the resolution used."""
     width, height = page.get_size()
     dpi = min(dpi, int(72 * (_MAX_PIXELS / max(width * height, 1.0)) ** 0.5))
     bitmap = page.render(scale=dpi / 72, grayscale=True)
-    try:
-        columns, rows, stride = bitmap.width, bitmap.height, bitmap.stride
-        pixels = bytes(bitmap.buffer)
+    try:  # PDFium pads each row to four bytes: keep the columns only
+        pixels = np.frombuffer(bytes(bitmap.buffer), np.uint8).reshape(bitmap.height, bitmap.stride)[:, :bitmap.width]
     finally:
         bitmap.close()
-    if stride != columns:  # PDFium pads each row to four bytes; PGM rows are bare
-        pixels = b"".join(pixels[row * stride : row * stride + columns] for row in range(rows))
-    return b"P5 %d %d 255\n" % (columns, rows) + pixels, dpi
+    return np.ascontiguousarray(pixels), dpi
 
 
-def _tesseract(image: bytes, dpi: int, timeout: float) -> bytes:
-    """Tesseract's hOCR for one image, read from its standard input."""
+def _pgm(image: np.ndarray) -> bytes:
+    rows, columns = image.shape
+    return b"P5 %d %d 255\n" % (columns, rows) + np.ascontiguousarray(image).tobytes()
+
+
+def _tesseract(image: bytes, dpi: int, timeout: float, arguments: list[str]) -> bytes:
+    """What Tesseract writes for one image read from its standard input: hOCR, or OSD's report (``--psm 0``)."""
     program = shutil.which("tesseract") or "tesseract"
-    command = [program, "stdin", "stdout", "-l", LANGUAGE, "--dpi", str(dpi), "hocr"]
+    command = [program, "stdin", "stdout", "--dpi", str(dpi), *arguments]
     try:
         done = subprocess.run(command, input=image, capture_output=True, timeout=timeout,
                               env=os.environ | {"OMP_THREAD_LIMIT": "1"})
@@ -190,8 +246,9 @@ def _parse_hocr(hocr: bytes, points_per_pixel: float) -> tuple[list[OcrLine], li
     return lines, confidences
 
 
-def _check_legible(lines: list[OcrLine], confidences: list[float]) -> None:
-    """Refuse a page with nothing read, read with little confidence, or read mostly as garbled text."""
+def _check_legible(lines: list[OcrLine], confidences: list[float]) -> float:
+    """Refuse a page with nothing read, read with little confidence, or read mostly as garbled text;
+    the mean word confidence of one that passes."""
     if not lines:
         raise OcrPageError("OCR found no text on it (a blank page, or only a picture)")
     confidence = statistics.fmean(confidences) if confidences else 0.0
@@ -202,6 +259,7 @@ def _check_legible(lines: list[OcrLine], confidences: list[float]) -> None:
     garbled = sum(span.end - span.start for span in find_garbled(text))
     if garbled * 2 > len(text):
         raise OcrPageError("OCR read it as garbled text")
+    return confidence
 
 
 def _even_sizes(lines: list[OcrLine]) -> list[OcrLine]:

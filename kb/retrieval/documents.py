@@ -11,6 +11,7 @@ from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.results import (
     CitingDocument,
     DocumentDetail,
+    DocumentLabel,
     DocumentPage,
     DocumentSummary,
     DocumentText,
@@ -20,7 +21,7 @@ from kb.retrieval.results import (
 )
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["document_detail", "document_list", "document_page", "document_text"]
+__all__ = ["document_detail", "document_labels", "document_list", "document_page", "document_text"]
 
 
 def document_list(kb: KnowledgeBase, filters: DocumentFilters | None = None, *, text: str | None = None,
@@ -56,3 +57,9 @@ def document_detail(kb: KnowledgeBase, doc_id: int, access: str = LEVELS[-1]) ->
 def document_text(kb: KnowledgeBase, doc_id: int, access: str = LEVELS[-1]) -> DocumentText:
     """The whole text read from the document's file (NFC), for reading or copying."""
     return DocumentText(id=doc_id, text=kb.store.documents.text_of(doc_id, access))
+
+
+def document_labels(kb: KnowledgeBase, ids: list[int], access: str = LEVELS[-1]) -> dict[int, DocumentLabel]:
+    """The documents among ``ids`` a caller allowed ``access`` may see, by id: what a page shows of
+    the candidates of an ambiguous citation, so the reader chooses."""
+    return {row["id"]: DocumentLabel.from_row(row) for row in kb.store.documents.labels(ids, access)}

@@ -39,7 +39,7 @@ def _insert_chunk(db: Database, doc_id: int, ordinal: int, chunk: Chunk) -> int:
     refs = [
         {"chunk_id": chunk_id, "key": r.key, "full_key": r.full_key, "printed": r.text,
          "is_self": int(chunk.kind == "card"), "year": r.issued_year,
-         "date": r.date}
+         "date": r.date, "issuer_name": r.issuer_name}
         for r in chunk.references
     ]
     if refs:

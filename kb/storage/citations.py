@@ -5,8 +5,11 @@ type and number always, the issuer (a law's issuer code carries its
 legislature term, ``QH15``), the year and the day (a date printed after the
 citation) where both have one.  ``Luật số 56/2024/QH15`` is then never
 ``56/2014/QH13``; ``Quyết định số 70/2025/QĐ-UBND ngày 29/10/2025`` is not
-another province's 70/2025/QĐ-UBND of 17 November; and ``Chỉ thị 05`` names
-a document only while the index holds exactly one Chỉ thị 05.
+another province's 70/2025/QĐ-UBND of 17 November; a citation that names a
+local body ("… của UBND tỉnh Bình Dương") names only a document of that body,
+by its name (``indexer.local_issuers``: every province's committee numbers
+its decisions QĐ-UBND); and ``Chỉ thị 05`` names a document only while the
+index holds exactly one Chỉ thị 05.
 
 The same document is often indexed twice (a law as .txt and as .docx): files
 whose numbers and dates are the same are copies, one *identity*, and a
@@ -19,6 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from indexer.local_issuers import same_local_issuer
 
 __all__ = ["AMBIGUOUS", "RESOLVED", "SELF", "UNRESOLVED", "Candidate", "Cited", "Resolution", "agrees", "resolve"]
 
@@ -34,6 +39,7 @@ class Cited:
     issuer: str | None = None
     year: str | None = None
     date: str | None = None  # the day printed after a citation, ISO 8601
+    issuer_name: str | None = None  # the local body named after a citation, or a document's own (its key)
 
     @property
     def key(self) -> str:
@@ -41,10 +47,11 @@ class Cited:
         return f"{self.doc_type}:{self.number}"
 
     @classmethod
-    def from_keys(cls, key: str, full_key: str, year: str | None, date: str | None = None) -> Cited:
+    def from_keys(cls, key: str, full_key: str, year: str | None, date: str | None = None,
+                  issuer_name: str | None = None) -> Cited:
         """From the stored keys (``L:56``, ``L:56:QH15``): the issuer is what the full key adds."""
         doc_type, number = key.rsplit(":", 1)
-        return cls(doc_type, number, full_key[len(key) + 1:] or None, year, date)
+        return cls(doc_type, number, full_key[len(key) + 1:] or None, year, date, issuer_name)
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,8 @@ class Candidate:
 
     @property
     def identity(self) -> tuple[Cited, str | None]:
-        """Copies of one document (a .txt and a .docx of a law) share number and date."""
+        """Copies of one document (a .txt and a .docx of a law) share number, date and a local issuer's name
+        (two provinces' committees may issue a 15/2021/QĐ-UBND on the same day)."""
         return self.own, self.date
 
 
@@ -88,7 +96,8 @@ def agrees(cited: Cited, candidate: Candidate) -> bool:
     own = candidate.own
     return (cited.doc_type == own.doc_type and cited.number == own.number
             and _same(cited.issuer, own.issuer) and _same(cited.year, candidate.year)
-            and _same_day(cited.date, candidate.date))
+            and _same_day(cited.date, candidate.date)
+            and (cited.issuer_name is None or same_local_issuer(cited.issuer_name, own.issuer_name)))
 
 
 def _names_in_full(cited: Cited, own: Candidate) -> bool:

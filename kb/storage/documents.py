@@ -11,6 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from indexer.analyzer import words_hash
+from indexer.local_issuers import local_issuer_key
 from indexer.model import ParsedDocument
 from kb.access.levels import LEVELS, check_level, visible_levels
 from kb.errors import NotFoundError
@@ -138,14 +139,15 @@ class Documents:
         are left out.  Only documents visible at ``access`` are candidates.
         """
         cited = self.db.rows(
-            "SELECT r.key, r.full_key, r.year, r.date, min(r.printed) AS printed, count(*) AS mentions "
+            "SELECT r.key, r.full_key, r.year, r.date, r.issuer_name, min(r.printed) AS printed, count(*) AS mentions "
             "FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id WHERE c.document_id = ? AND r.is_self = 0 "
-            "GROUP BY r.full_key, r.year, r.date ORDER BY min(c.ordinal), r.full_key", [doc_id])
+            "GROUP BY r.full_key, r.year, r.date, r.issuer_name ORDER BY min(c.ordinal), r.full_key", [doc_id])
         candidates = self._numbers("r.key", sorted({row["key"] for row in cited}), access)
         citing = self._own(doc_id)
         references = []
         for row in cited:
-            cited_as = Cited.from_keys(row["key"], row["full_key"], row["year"], row["date"])
+            cited_as = Cited.from_keys(row["key"], row["full_key"], row["year"], row["date"],
+                                       row.pop("issuer_name"))
             found = resolve(cited_as, candidates, doc_id, citing)
             if found.status != SELF:
                 row.update(status=found.status, candidates=list(found.documents),
@@ -160,7 +162,7 @@ class Documents:
             return []
         where, params = DocumentFilters(access=access).where("d")
         cited = self.db.execute(
-            "SELECT DISTINCT c.document_id, r.key, r.full_key, r.year, r.date FROM chunk_refs r "
+            "SELECT DISTINCT c.document_id, r.key, r.full_key, r.year, r.date, r.issuer_name FROM chunk_refs r "
             "JOIN chunks c ON c.id = r.chunk_id JOIN documents d ON d.id = c.document_id "
             f"WHERE r.is_self = 0 AND r.key = ? AND d.id != ? AND {where}", [own.own.key, doc_id, *params]).fetchall()
         candidates = self._numbers("r.key", [own.own.key], access)
@@ -170,6 +172,12 @@ class Documents:
         return self.db.rows(f"SELECT id, title, doc_type, number, date FROM documents WHERE id IN ({marks(citers)}) "
                             "ORDER BY date, id", citers)
 
+    def labels(self, ids: list[int], access: str = LEVELS[-1]) -> list[dict[str, Any]]:
+        """Number, issuer, date and title of the visible documents among ``ids``: the candidates of a citation."""
+        where, params = DocumentFilters(access=access).where()
+        return self.db.rows(f"SELECT id, title, doc_type, number, issuer, date FROM documents "
+                            f"WHERE id IN ({marks(ids)}) AND {where} ORDER BY date, id", [*ids, *params])
+
     def _own(self, doc_id: int) -> Candidate | None:
         """A document's own number, as a candidate."""
         return next(iter(self._numbers("c.document_id", [doc_id])), None)
@@ -178,11 +186,11 @@ class Documents:
         """The own numbers of the visible documents whose ``column`` (``r.key``, ``c.document_id``) is in ``values``."""
         where, params = DocumentFilters(access=access).where("d")
         rows = self.db.execute(
-            "SELECT c.document_id, r.key, r.full_key, r.year, d.date FROM chunk_refs r "
+            "SELECT c.document_id, r.key, r.full_key, r.year, d.date, d.issuer FROM chunk_refs r "
             "JOIN chunks c ON c.id = r.chunk_id JOIN documents d ON d.id = c.document_id "
             f"WHERE r.is_self = 1 AND {column} IN ({marks(values)}) AND {where}", [*values, *params]).fetchall()
-        return [Candidate(doc_id, Cited.from_keys(key, full_key, year), date)
-                for doc_id, key, full_key, year, date in rows]
+        return [Candidate(doc_id, Cited.from_keys(key, full_key, year, issuer_name=local_issuer_key(issuer)), date)
+                for doc_id, key, full_key, year, date, issuer in rows]
 
 
 def _named(found: Resolution) -> tuple[int, ...]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.analyzer import words_hash
+from indexer.codes import doc_types
 from indexer.references import extract_references
 from kb.errors import IndexInconsistentError
 
@@ -89,7 +90,8 @@ CREATE TABLE IF NOT EXISTS chunk_refs (
     printed TEXT NOT NULL,
     is_self INTEGER NOT NULL DEFAULT 0,
     year TEXT,
-    date TEXT
+    date TEXT,
+    issuer_name TEXT
 );
 CREATE INDEX IF NOT EXISTS chunk_refs_key ON chunk_refs(key);
 CREATE INDEX IF NOT EXISTS chunk_refs_full_key ON chunk_refs(full_key);
@@ -131,7 +133,7 @@ END;
 
 # PRAGMA user_version; raise it with every change to _SCHEMA's tables.  An added table, trigger or
 # index needs no new version: every open runs the script, whose CREATE … IF NOT EXISTS adds it.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
@@ -143,6 +145,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
     the year is read again from the citation as printed; a date printed after it was not kept: unknown.
     5 → 6: each document's file gets its row in ``document_sources`` (``kb.storage.sources``), with the
     hash of its stored text's words; copies indexed before as documents of their own stay so.
+    6 → 7: each citation gets the local body named after it (``issuer_name``), read again from its passage;
+    a document titled with a type numbered with another's code (a Quy định numbered 47-QĐ/TW) is keyed by its own.
     Other new tables need nothing here: ``prepare`` runs the schema script right after.
     The version is read again under the write lock, so two processes opening
     the same old file migrate it once.
@@ -158,6 +162,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
                 conn.execute(statement)
         if version in (2, 3, 4):
             _add_citation_years(conn)
+        _add_citation_issuer_names(conn)
+        _rekey_own_numbers(conn)
         for statement in filter(str.strip, _SOURCES.split(";")):  # executescript would commit the transaction
             conn.execute(statement)
         backfill_sources(conn)
@@ -180,6 +186,29 @@ def _add_citation_years(conn: sqlite3.Connection) -> None:
     rows = conn.execute("SELECT rowid, printed FROM chunk_refs").fetchall()
     conn.executemany("UPDATE chunk_refs SET year = ? WHERE rowid = ?",
                      [(year_of[text], rowid) for rowid, text in rows if year_of[text]])
+
+
+def _add_citation_issuer_names(conn: sqlite3.Connection) -> None:
+    """Read again the passages that cite something: the local body a citation names follows it, outside
+    what ``printed`` kept, and two provinces' 15/2021/QĐ-UBND are told apart by it."""
+    if "issuer_name" not in {row[1] for row in conn.execute("PRAGMA table_info(chunk_refs)")}:
+        conn.execute("ALTER TABLE chunk_refs ADD COLUMN issuer_name TEXT")
+    rows = conn.execute("SELECT id, text FROM chunks WHERE id IN (SELECT chunk_id FROM chunk_refs WHERE is_self = 0)")
+    conn.executemany("UPDATE chunk_refs SET issuer_name = ? WHERE chunk_id = ? AND printed = ? AND is_self = 0",
+                     [(ref.issuer_name, chunk_id, ref.text) for chunk_id, text in rows.fetchall()
+                      for ref in extract_references(text) if ref.issuer_name])
+
+
+def _rekey_own_numbers(conn: sqlite3.Connection) -> None:
+    """A document's own key takes its title's type where its number carries another type's code
+    (``indexer.references.own_reference``): the Quy định 47-QĐ/TW is ``QĐi:47``, not ``QĐ:47``."""
+    for kind in doc_types():
+        for code in kind.numbered_as:
+            conn.execute(
+                "UPDATE chunk_refs SET key = ? || substr(key, ?), full_key = ? || substr(full_key, ?) "
+                "WHERE is_self = 1 AND key LIKE ? AND chunk_id IN (SELECT c.id FROM chunks c "
+                "JOIN documents d ON d.id = c.document_id WHERE d.doc_type = ?)",
+                [kind.code, len(code) + 1, kind.code, len(code) + 1, f"{code}:%", kind.name])
 
 
 def backfill_sources(conn: Any) -> int:
@@ -206,7 +235,7 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
     empty = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents'").fetchone()[0] == 0
     if empty:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    elif version in (2, 3, 4, 5):
+    elif version in (2, 3, 4, 5, 6):
         _migrate(conn)
     elif version != SCHEMA_VERSION:
         raise IndexInconsistentError(
