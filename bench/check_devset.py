@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from indexer.analyzer import normalize
-from indexer.boilerplate import BoilerplateLines
+from indexer.boilerplate import FurnitureLines, find_furniture
 from indexer.errors import UnreadableFileError
 from indexer.front_matter import SUFFIXES, split_front_matter
 from indexer.limits import ReadingLimits
@@ -61,7 +61,7 @@ def _read(path: Path) -> SourceText:
 
 def _boilerplate(folder: Path) -> frozenset[str]:
     """Lines repeated across the folder's web pages (admin-docs), as the first indexing pass learns them."""
-    counter = BoilerplateLines()
+    counter = FurnitureLines()
     for path in sorted(folder.glob("*.md")):
         try:
             counter.add(_read(path).text)
@@ -103,7 +103,7 @@ class Reader:
                     self._boilerplate[path.parent] = _boilerplate(path.parent)
                 boilerplate = self._boilerplate[path.parent]
             source = _read(path)
-            chunks = parse_document(source, boilerplate).chunks
+            chunks = parse_document(source, find_furniture(source.text, boilerplate)).chunks
             self._documents[path] = Document(_norm(source.text), [_norm(c.text) for c in chunks],
                                              [(c.section, c.text) for c in chunks])
         return self._documents[path]
