@@ -355,6 +355,28 @@ class Lexicon:
         best = best[np.lexsort((candidates[best], -scores[best]))]
         return list(zip(candidates[best].tolist(), scores[best].astype(np.float64).tolist()))
 
+    def coverage(self, syllables: Iterable[str], chunk_ids: Sequence[int]) -> list[float]:
+        """For each chunk, the IDF-weighted share of the distinct folded ``syllables`` it holds (0 to 1).
+
+        The evidence that a passage is about the query, where BM25's score is
+        only comparable within one query: a syllable the index has never seen
+        weighs the most (it is the most informative, and nothing holds it),
+        one in most passages (``của``, ``là``) next to nothing, so a passage
+        that holds the rare words of a question covers it and gibberish covers
+        nothing.
+        """
+        words = list(dict.fromkeys(syllables))
+        ids = np.asarray(chunk_ids, np.int64)
+        held, total = np.zeros(len(ids)), 0.0
+        for word in words:
+            chunks = self.postings("folded", (word,))[0]
+            idf = max(0.0, math.log((self.rows - len(chunks) + 0.5) / (len(chunks) + 0.5)))
+            total += idf
+            if len(chunks) and len(ids):
+                found = np.minimum(np.searchsorted(chunks, ids), len(chunks) - 1)
+                held += idf * (chunks[found] == ids)
+        return (held / total).tolist() if total else [0.0] * len(ids)
+
     def _terms(self, phrases: Iterable[Phrase], weights: dict[str, float], size: int) -> list[_Term]:
         """Each phrase with postings, with its IDF; chunks beyond ``size`` (added meanwhile) left out."""
         terms = []

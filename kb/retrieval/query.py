@@ -26,6 +26,7 @@ class Query:
     has_accents: bool
     keys: list[str]  # reference keys: "CT:5"
     full_keys: list[str]  # "CT:5:TW" where the query names the issuer
+    numbers: tuple[str, ...] = ()  # the documents it names, as typed ("Chỉ thị 05-CT/TW"), to say which are missing
 
     @property
     def unaccented_vietnamese(self) -> bool:
@@ -68,4 +69,5 @@ def understand(text: str) -> Query:
         has_accents=normalized.lower() != folded,
         keys=sorted({r.key for r in references}),
         full_keys=sorted({r.full_key for r in references}),
+        numbers=tuple(dict.fromkeys(r.text for r in references)),
     )

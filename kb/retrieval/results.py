@@ -66,10 +66,19 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class SearchResponse:
-    """A query as searched (stripped) and its passages, best first."""
+    """A query as searched (stripped) and its passages, best first.
+
+    When nothing in the index answers (``kb.retrieval.refusal``), ``results`` is
+    empty and ``refused`` says why as a code (``unknown_number``, ``no_match``),
+    ``reason`` as a sentence, and ``missing`` lists the document numbers named
+    that the index does not hold, as typed.
+    """
 
     query: str
     results: list[SearchHit]
+    refused: str | None = None
+    reason: str | None = None
+    missing: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Hybrid search: lexical (BM25, kb.lexicon.current()) + dense (FAISS) + reference legs, fused, filtered.
 
 The result is a ``kb.retrieval.results.SearchResponse``: the CLI's ``--json``,
-the API and the web page all show that same object.
+the API and the web page all show that same object.  Before fusing, the legs'
+evidence decides whether anything answers at all (``kb.retrieval.refusal``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.fusion import reciprocal_rank, weighted_sum
 from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
+from kb.retrieval.refusal import gather, judge
 from kb.retrieval.results import DocumentRef, SearchHit, SearchResponse
 from kb.storage.filters import DocumentFilters
 
@@ -129,7 +131,12 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     filters = filters if filters is not None else DocumentFilters()
     validate_filters(filters)
     query = understand(text)
-    fused = fuse(legs(kb, query, _narrowing(kb, filters)), kb.settings.weights, query.unaccented_vietnamese)
+    found = legs(kb, query, _narrowing(kb, filters))
+    verdict = judge(gather(kb, query, found), kb.settings.refusal, filters.by_metadata)
+    if verdict:
+        return SearchResponse(query=text, results=[], refused=verdict.code, reason=verdict.reason,
+                              missing=list(verdict.numbers))
+    fused = fuse(found, kb.settings.weights, query.unaccented_vietnamese)
     return SearchResponse(query=text, results=render(kb, fused, k, filters.access))
 
 
