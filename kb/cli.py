@@ -134,7 +134,9 @@ def search(
     if as_json:
         _print_json(asdict(response))
         return
-    if not response.results:
+    if response.reason:  # nothing in the index answers: say why rather than show the least bad passages
+        console.print(f"[yellow]No answer in the index.[/] {escape(response.reason)}")
+    elif not response.results:
         console.print("No passage found.")
     for result in response.results:
         _print_result(result, query)

@@ -45,10 +45,16 @@ class SearchResult(BaseModel):
 
 
 class SearchResponse(BaseModel):
-    """The answer to a search: passages, best first."""
+    """The answer to a search: passages, best first, or none and the reason when nothing in the index answers."""
 
     query: str = Field(description="The question as searched (surrounding white space removed)")
-    results: list[SearchResult] = Field(description="Up to k passages, best first")
+    results: list[SearchResult] = Field(description="Up to k passages, best first; empty when refused")
+    refused: str | None = Field(None, description="Why nothing is shown, when nothing in the index answers: "
+                                "'unknown_number' (the question names a document number that no document has "
+                                "and no passage cites) or 'no_match' (no passage holds enough of its words "
+                                "nor comes close in meaning); null when answered")
+    reason: str | None = Field(None, description="The refusal in a sentence, for people; null when answered")
+    missing: list[str] = Field([], description="The document numbers named that the index does not hold, as typed")
 
 
 class DocumentMetadata(DocumentRef):
