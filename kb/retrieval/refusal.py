@@ -21,6 +21,7 @@ from indexer.analyzer import tokens
 from kb.config import Refusal
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.query import Query
+from kb.storage.filters import DocumentFilters
 
 __all__ = ["Evidence", "Verdict", "gather", "judge"]
 
@@ -34,7 +35,7 @@ class Evidence:
 
     coverage: float  # the best IDF-weighted share of the query's syllables one candidate passage holds
     similarity: float | None  # the dense leg's best cosine; None when the leg did not run or found nothing
-    references: int  # passages that are, or cite, a document the query names
+    references: int  # passages that are, or cite, a document of a type and number the query names
     numbers: tuple[str, ...]  # the document numbers the query names, as typed
 
 
@@ -47,13 +48,22 @@ class Verdict:
     numbers: tuple[str, ...] = ()
 
 
-def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, float]]]) -> Evidence:
-    """The evidence of one search's legs (``kb.retrieval.search.legs``)."""
+def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, float]]],
+           filters: DocumentFilters | None = None) -> Evidence:
+    """The evidence of one search's legs (``kb.retrieval.search.legs``, run with these ``filters``).
+
+    Where the reference leg found nothing for a query that names an issuer, the
+    type and number alone are asked again: an issuer code typed without accents
+    or with a typo (``NQ-HDTP``, ``QH51``) must not make a held document missing.
+    """
     candidates = sorted({chunk_id for leg in ("lexical", "phrase", "dense") for chunk_id, _ in found.get(leg, [])})
     coverage = kb.lexicon.current().coverage(tokens(query.folded), candidates)
     dense = found.get("dense")
+    references = len(found.get("reference", []))
+    if not references and query.keys:
+        references = len(kb.store.chunks.citing(query.keys, [], filters))
     return Evidence(coverage=max(coverage, default=0.0), similarity=dense[0][1] if dense else None,
-                    references=len(found.get("reference", [])), numbers=query.numbers)
+                    references=references, numbers=query.numbers)
 
 
 def judge(evidence: Evidence, rule: Refusal, filtered: bool = False) -> Verdict | None:
@@ -65,7 +75,9 @@ def judge(evidence: Evidence, rule: Refusal, filtered: bool = False) -> Verdict 
         named = ", ".join(evidence.numbers)
         return Verdict(NO_NUMBER, f"No document numbered {named} is in the index{where}, and no passage cites it.",
                        evidence.numbers)
-    close = evidence.similarity is not None and evidence.similarity >= rule.similarity
+    # The model alone never vouches for a query no candidate shares a single informative syllable with:
+    # e5 puts strings it cannot read close to everything ("zzzzqqq" scores a cosine of 0.83).
+    close = evidence.coverage > 0 and evidence.similarity is not None and evidence.similarity >= rule.similarity
     if evidence.coverage < rule.coverage and not close:
         return Verdict(NO_MATCH, f"Nothing in the index{where} answers this: no passage holds enough of the "
                                  "question's words, and none is close in meaning.")

@@ -131,8 +131,9 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     filters = filters if filters is not None else DocumentFilters()
     validate_filters(filters)
     query = understand(text)
-    found = legs(kb, query, _narrowing(kb, filters))
-    verdict = judge(gather(kb, query, found), kb.settings.refusal, filters.by_metadata)
+    narrowing = _narrowing(kb, filters)
+    found = legs(kb, query, narrowing)
+    verdict = judge(gather(kb, query, found, narrowing), kb.settings.refusal, filters.by_metadata)
     if verdict:
         return SearchResponse(query=text, results=[], refused=verdict.code, reason=verdict.reason,
                               missing=list(verdict.numbers))
