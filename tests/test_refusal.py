@@ -64,6 +64,7 @@ def test_coverage_weighs_rare_syllables_and_knows_no_unseen_one():
     full, common, none = lexicon.coverage(["thue", "tieu", "thu", "cua"], [1, 2, 3])
     assert full > 0.95 and common < 0.05 and none < 0.05  # "cua" is in nearly every passage: it weighs nothing
     assert lexicon.coverage(["zzzzqqq"], [1, 2]) == [0.0, 0.0]
+    assert lexicon.coverage(["cua", "nha"], [2, 1]) == [1.0, 0.0]  # only common words: held all, covered
     assert lexicon.coverage([], [1]) == [0.0]
 
 

@@ -361,16 +361,17 @@ class Lexicon:
         The evidence that a passage is about the query, where BM25's score is
         only comparable within one query: a syllable the index has never seen
         weighs the most (it is the most informative, and nothing holds it),
-        one in most passages (``của``, ``là``) next to nothing, so a passage
-        that holds the rare words of a question covers it and gibberish covers
-        nothing.
+        one in most passages (``của``, ``là``) next to nothing (never quite
+        nothing: a query of common words only is covered by a passage that
+        holds them all), so a passage that holds the rare words of a question
+        covers it and gibberish covers nothing.
         """
         words = list(dict.fromkeys(syllables))
         ids = np.asarray(chunk_ids, np.int64)
         held, total = np.zeros(len(ids)), 0.0
         for word in words:
             chunks = self.postings("folded", (word,))[0]
-            idf = max(0.0, math.log((self.rows - len(chunks) + 0.5) / (len(chunks) + 0.5)))
+            idf = max(1e-6, math.log((self.rows - len(chunks) + 0.5) / (len(chunks) + 0.5)))  # as BM25 floors it
             total += idf
             if len(chunks) and len(ids):
                 found = np.minimum(np.searchsorted(chunks, ids), len(chunks) - 1)
