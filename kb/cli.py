@@ -150,7 +150,9 @@ def search(
         console.print(f"[dim]Searched for: {escape(response.restored)}[/]")
     if response.suggestion:
         console.print(f"Did you mean: [bold]{escape(response.suggestion)}[/]")
-    if not response.results:
+    if response.reason:  # nothing in the index answers: say why rather than show the least bad passages
+        console.print(f"[yellow]No answer in the index.[/] {escape(response.reason)}")
+    elif not response.results:
         console.print("No passage found.")
     for result in response.results:
         _print_result(result, query)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 from indexer.limits import ReadingLimits
 from kb.errors import ConfigError, InvalidQueryError, UploadTooLargeError
 
-__all__ = ["Weights", "Limits", "Service", "Settings", "default_home", "load_settings"]
+__all__ = ["Weights", "Refusal", "Limits", "Service", "Settings", "default_home", "load_settings"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,37 @@ class Weights:
     def __post_init__(self) -> None:
         if self.method not in ("rrf", "sum"):
             raise ConfigError(f"Unknown fusion method {self.method!r} in settings: use 'rrf' or 'sum'.")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """When a search says that nothing answers, instead of showing its least bad passages.
+
+    Fused scores are min-max scaled within one query, so the best of any
+    query is near the top of the scale and cannot tell an answer from
+    nothing; the rule reads the legs' own evidence instead (docs/ranking.md):
+    a query naming a document number that no passage is or cites is refused,
+    and so is one where no candidate passage holds ``coverage`` of its
+    informative syllables (IDF-weighted) while the model's best cosine stays
+    under ``similarity`` (or no candidate holds any of its syllables: e5 finds
+    gibberish close to everything).  Both thresholds were chosen by
+    cross-validation over the folds of eval/devset.jsonl, each question as typed
+    and in the four variants (``bench/tune_refusal.py --variants all``), so that
+    an answerable question typed without accents, where the dense leg does not
+    run, is not refused; ``coverage: 0`` never refuses for lack of words.
+    """
+
+    coverage: float = 0.375
+    similarity: float = 0.785
+    numbers: bool = True  # refuse a query naming a document number that nothing in the index is or cites
+
+    def __post_init__(self) -> None:
+        for name in ("coverage", "similarity"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise ConfigError(f"refusal.{name} must be a number from 0 to 1, not {value!r}.")
+        if not isinstance(self.numbers, bool):
+            raise ConfigError(f"refusal.numbers must be true or false, not {self.numbers!r}.")
 
 
 @dataclass(frozen=True)
@@ -140,6 +171,7 @@ class Settings:
     model: str | None = None  # None: the bundled multilingual-e5-small, converted at first use
     backend: str = "onnx-int8"  # how the model runs: "onnx-int8" (fast) or "torch" (fp32, any model)
     weights: Weights = field(default_factory=Weights)
+    refusal: Refusal = field(default_factory=Refusal)
     limits: Limits = field(default_factory=Limits)
     service: Service = field(default_factory=Service)
 
@@ -186,6 +218,7 @@ def load_settings(home: Path | None = None, model: str | None = None) -> Setting
         home=home,
         model=stored.get("model"),
         weights=_section(Weights, stored.get("weights", {})),
+        refusal=_section(Refusal, stored.get("refusal", {})),
         limits=_section(Limits, stored.get("limits", {})),
         service=_section(Service, stored.get("service", {})),
     )

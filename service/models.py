@@ -45,14 +45,20 @@ class SearchResult(BaseModel):
 
 
 class SearchResponse(BaseModel):
-    """The answer to a search: passages, best first."""
+    """The answer to a search: passages, best first, or none and the reason when nothing in the index answers."""
 
     query: str = Field(description="The question as typed (surrounding white space removed)")
-    results: list[SearchResult] = Field(description="Up to k passages, best first")
+    results: list[SearchResult] = Field(description="Up to k passages, best first; empty when refused")
     restored: str | None = Field(None, description="What was searched: the question with the accents it was typed "
                                  "without put back from the index's own text; null when nothing was put back")
     suggestion: str | None = Field(None, description="'Có phải bạn muốn tìm': the question with accents put back and "
                                    "typos mended against the index's words; null when that is what was typed")
+    refused: str | None = Field(None, description="Why nothing is shown, when nothing in the index answers: "
+                                "'unknown_number' (the question names a document number that no document has "
+                                "and no passage cites) or 'no_match' (no passage holds enough of its words "
+                                "nor comes close in meaning); null when answered")
+    reason: str | None = Field(None, description="The refusal in a sentence, for people; null when answered")
+    missing: list[str] = Field([], description="The document numbers named that the index does not hold, as typed")
 
 
 class DocumentMetadata(DocumentRef):

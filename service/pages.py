@@ -49,11 +49,12 @@ def search_page(request: Request, caller: Reader, q: str = "", doc_type: TypePar
     query_error = validate_query(query, limits)
     searching = bool(query) and not query_error
     size = min(max(int(k), PAGE_SIZE), limits.max_k) if k.isdigit() else PAGE_SIZE
-    found, recent, stats, suggestion = [], [], None, None
+    found, recent, stats, suggestion, refused, missing = [], [], None, None, None, []
     counts = kb.store.facets.counts(filters.engine())
     if searching:
         response = run_search(kb, query, size, filters.engine())
         found, suggestion = response.results, response.suggestion
+        refused, missing = response.refused, response.missing
     else:
         recent = document_list(kb, filters.engine(), limit=RECENT)
         stats = kb.store.stats.summary(caller.level)
@@ -61,6 +62,7 @@ def search_page(request: Request, caller: Reader, q: str = "", doc_type: TypePar
     context = {
         "q": q, "query": query, "filters": filters, "errors": errors + ([query_error] if query_error else []),
         "searching": searching, "results": [result_view(r, query) for r in found],
+        "refused": refused, "missing": missing,
         "recent": recent, "stats": stats, "max_query_chars": limits.max_query_chars,
         "facets": facet_groups(counts, filters, lambda f: page_url("/", q=query, **f.params())),
         "clear_url": page_url("/", q=query),

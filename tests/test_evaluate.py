@@ -11,6 +11,7 @@ from conftest import BULLETIN, ROOT
 from kb.errors import InvalidQueryError
 from kb.evaluation import alqac
 from kb.evaluation.baseline import BM25Baseline
+from kb.evaluation.bootstrap import interval
 from kb.evaluation.evaluate import (
     METRICS,
     evaluate_file,
@@ -149,6 +150,16 @@ def test_parse_variants():
         parse_variants("shouting")
 
 
+def test_bootstrap_interval_holds_the_mean_and_narrows_with_more_questions():
+    hits = [1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0]  # 0.7
+    low, high = interval(hits)
+    assert low < 0.7 < high and 0 <= low and high <= 1
+    wide, narrow = high - low, (lambda b: b[1] - b[0])(interval(hits * 10))
+    assert narrow < wide / 2  # a hundred questions like these: about a third of the width (1/sqrt(10))
+    assert interval(hits) == (low, high)  # a fixed seed: the same report twice
+    assert interval([0.5] * 20) == (0.5, 0.5) and interval([]) == (0.0, 0.0)
+
+
 def test_bm25_baseline_ranks_the_exact_match_first():
     baseline = BM25Baseline([(1, "Kế hoạch tuyên truyền đại hội"), (2, "Chỉ thị 05 về học tập và làm theo"),
                              (3, "Thông điệp 5K: khẩu trang, khử khuẩn"), (4, "đại hội đảng bộ")])
@@ -169,8 +180,14 @@ def test_evaluate_file_reports_kb_beside_bm25_for_each_variant(corpus_kb, tmp_pa
     assert (report["questions"], report["without_answer"]) == (1, 1)  # the unanswerable one does not count as a miss
     for systems in report["variants"].values():
         assert set(systems) == {"kb", "bm25"} and systems["kb"]["overall"]["hit@1"] == 1.0
+        overall = systems["kb"]["overall"]
+        assert all(low <= overall[m] <= high for m, (low, high) in overall["ci95"].items())
+        refusal = systems["kb"]["refusal"]
+        assert refusal["answerable"] == {"questions": 1, "refused": 0.0, "ci95": (0.0, 0.0)}
+        assert refusal["without_answer"]["questions"] == 1
     text = format_report(report)
     assert "unaccented" in text and "bm25" in text and "ndcg@10" in text and "1 questions without an answer" in text
+    assert "95%" in text and "questions without an answer (95%" in text
 
 
 @pytest.mark.e2e

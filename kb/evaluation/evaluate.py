@@ -5,9 +5,15 @@ questions file (whose articles are indexed apart, see :mod:`kb.evaluation.alqac`
 every question as typed and in the derived variants (:mod:`kb.evaluation.variants`), and
 scores the first ten results of kb and of the BM25 baseline
 (:mod:`kb.evaluation.baseline`) on the same passages: hit@1 (= P@1), hit@5, hit@10,
-MRR@10, nDCG@10 and recall@10, overall and per kind, with latency.  Binary
+MRR@10, nDCG@10 and recall@10, overall and per kind, with latency, each with a
+bootstrap confidence interval (:mod:`kb.evaluation.bootstrap`).  Binary
 gains: a result that satisfies a gold item not yet found gains one per such
 item (nDCG capped at 1: one passage can hold two expected snippets).
+
+Questions without an answer in the index (no gold item) are asked too, and
+score how often kb says so (``refused``); an answerable question kb refuses
+has no results and scores 0 on every ranking figure, and the share of those
+is reported beside.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from kb.errors import InvalidQueryError
 from kb.evaluation import alqac
 from kb.evaluation.baseline import DESCRIPTION as BM25_DESCRIPTION
 from kb.evaluation.baseline import BM25Baseline
+from kb.evaluation.bootstrap import interval
 from kb.evaluation.questions import QuestionSet, load_jsonl
 from kb.evaluation.variants import VARIANTS
 from kb.knowledge_base import KnowledgeBase
@@ -38,7 +45,7 @@ WARM_UP = "khởi động"
 @dataclass
 class System:
     name: str
-    ask: Callable[[str], list[dict]]  # a query → results in the API's shape, best first
+    ask: Callable[[str], dict]  # a query → the API's response: ``results`` best first, ``refused``
 
 
 def score_ranking(ranking: list[set[int]], relevant: int, depth: int = DEPTH) -> dict[str, float]:
@@ -71,11 +78,11 @@ def _kb_system(kb: KnowledgeBase | None, api: str | None, fetch: int) -> System:
 
         client = httpx.Client(base_url=api, timeout=60)
         return System("kb", lambda q: client.get("/api/search", params={"q": q, "k": fetch}).raise_for_status()
-                      .json()["results"])
+                      .json())
     from kb.retrieval.search import search
 
     assert kb is not None
-    return System("kb", lambda q: asdict(search(kb, q, fetch))["results"])  # as the API answers
+    return System("kb", lambda q: asdict(search(kb, q, fetch)))  # as the API answers
 
 
 def _bm25_system(kb: KnowledgeBase, fetch: int) -> System | None:
@@ -86,7 +93,8 @@ def _bm25_system(kb: KnowledgeBase, fetch: int) -> System | None:
     if not passages:
         return None
     baseline = BM25Baseline(passages)
-    return System("bm25", lambda q: [asdict(hit) for hit in render(kb, baseline.search(q, fetch), fetch)])
+    return System("bm25", lambda q: {"results": [asdict(hit) for hit in render(kb, baseline.search(q, fetch), fetch)],
+                                     "refused": None})
 
 
 def _run(qset: QuestionSet, systems: list[System], variants: list[str]) -> list[dict]:
@@ -95,20 +103,34 @@ def _run(qset: QuestionSet, systems: list[System], variants: list[str]) -> list[
         system.ask(WARM_UP)  # load the model and warm caches: latency figures are warm ones
         for variant in variants:
             for question in qset.questions:
-                if not question.gold:  # nothing in the index answers it: a ranking has nothing to find
-                    continue
                 query = VARIANTS[variant](question.query)
                 start = time.perf_counter()
-                results = system.ask(query)
+                response = system.ask(query)
                 elapsed = (time.perf_counter() - start) * 1000
-                figures = score_ranking(qset.ranking(results, question, DEPTH), len(question.gold))
-                rows.append({"system": system.name, "variant": variant, "id": question.id, "kind": question.kind,
-                             "query": query, "ms": round(elapsed, 1), **figures})
+                row = {"system": system.name, "variant": variant, "id": question.id, "kind": question.kind,
+                       "query": query, "ms": round(elapsed, 1), "answerable": bool(question.gold),
+                       "refused": response.get("refused") is not None}
+                if question.gold:  # a refused question has no results: 0 on every figure
+                    row |= score_ranking(qset.ranking(response["results"], question, DEPTH), len(question.gold))
+                rows.append(row)
     return rows
 
 
-def _mean(rows: list[dict]) -> dict[str, float]:
-    return {"queries": len(rows)} | {m: round(statistics.fmean(r[m] for r in rows), 4) for m in METRICS}
+def _mean(rows: list[dict]) -> dict:
+    """Each figure's mean over the questions, and its bootstrap interval (``ci95``)."""
+    figures: dict = {"queries": len(rows)}
+    figures |= {m: round(statistics.fmean(r[m] for r in rows), 4) if rows else 0.0 for m in METRICS}
+    return figures | {"ci95": {m: interval([r[m] for r in rows]) for m in METRICS}}
+
+
+def _refusal(rows: list[dict]) -> dict:
+    """How often kb said nothing answers: for questions without an answer (right) and with one (wrong)."""
+    figures = {}
+    for name, answerable in (("without_answer", False), ("answerable", True)):
+        said = [float(r["refused"]) for r in rows if r["answerable"] == answerable]
+        figures[name] = {"questions": len(said), "refused": round(statistics.fmean(said), 4) if said else 0.0,
+                         "ci95": interval(said)}
+    return figures
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -117,8 +139,10 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def _summary(rows: list[dict]) -> dict:
-    kinds = sorted({r["kind"] for r in rows})
-    return {"overall": _mean(rows), "by_kind": {k: _mean([r for r in rows if r["kind"] == k]) for k in kinds},
+    ranked = [r for r in rows if r["answerable"]]
+    kinds = sorted({r["kind"] for r in ranked})
+    return {"overall": _mean(ranked), "by_kind": {k: _mean([r for r in ranked if r["kind"] == k]) for k in kinds},
+            "refusal": _refusal(rows),
             "latency_ms": {"p50": _percentile([r["ms"] for r in rows], 0.5),
                            "p95": _percentile([r["ms"] for r in rows], 0.95)}}
 
@@ -153,33 +177,49 @@ def evaluate_file(path: Path, settings: Settings, *, api: str | None = None, var
     unanswerable = sum(1 for q in qset.questions if not q.gold)
     return {"file": str(path), "via": api or "in-process", "questions": len(qset.questions) - unanswerable,
             "without_answer": unanswerable, "index": index,
-            "baseline": BM25_DESCRIPTION, "weights": vars(settings.weights), "variants": _summaries(rows, variants),
+            "baseline": BM25_DESCRIPTION, "weights": vars(settings.weights), "refusal": vars(settings.refusal),
+            "variants": _summaries(rows, variants),
             "queries": rows}
 
 
-def _line(label: str, system: str, figures: dict, latency: dict | None = None) -> str:
-    cells = " ".join(f"{figures[m]:>7.3f}" for m in METRICS)
+def _line(label: str, system: str, figures: dict, latency: dict | None = None) -> list[str]:
+    """The figures, then under them their 95% intervals."""
+    cells = " ".join(f"{figures[m]:>11.3f}" for m in METRICS)
     timing = f" {latency['p50']:>7.1f} {latency['p95']:>7.1f}" if latency else ""
-    return f"{label:<24} {system:<5} {figures['queries']:>4} {cells}{timing}"
+    bounds = " ".join(f"{'{:.2f}-{:.2f}'.format(*figures['ci95'][m]):>11}" for m in METRICS)
+    return [f"{label:<24} {system:<5} {figures['queries']:>4} {cells}{timing}", f"{'':<24} {'95%':<5} {'':>4} {bounds}"]
+
+
+def _refusal_line(variant: str, figures: dict) -> str:
+    none, some = figures["without_answer"], figures["answerable"]
+    low, high = none["ci95"]
+    line = f"{variant}: kb refused {none['refused']:.1%} of {none['questions']} questions without an answer " \
+           f"(95% {low:.1%}-{high:.1%})"
+    low, high = some["ci95"]
+    return line + f" and {some['refused']:.1%} of {some['questions']} answerable ones (95% {low:.1%}-{high:.1%})"
 
 
 def format_report(report: dict) -> str:
     """A table per variant: kb and BM25 side by side, overall then per kind; misses of kb at 5."""
     lines = [f"{report['file']} via {report['via']}: {report['questions']} questions; baseline {report['baseline']}"]
     if report["without_answer"]:
-        lines.append(f"{report['without_answer']} questions without an answer in the index are left out of these figures")
+        lines.append(f"{report['without_answer']} questions without an answer in the index count only in the refusals")
     if report["index"]:
         i = report["index"]
         lines.append(f"index {i['folder']}: {i['laws']} laws, {i['articles']} articles, {i['chunks']} passages, "
                      f"built in {i['seconds']} s" + (" (reused)" if i["reused"] else ""))
-    header = f"{'variant / kind':<24} {'':<5} {'n':>4} " + " ".join(f"{m:>7}" for m in METRICS)
+    header = f"{'variant / kind':<24} {'':<5} {'n':>4} " + " ".join(f"{m:>11}" for m in METRICS)
     lines.append(header + f" {'p50 ms':>7} {'p95 ms':>7}")
     for variant, systems in report["variants"].items():
         for system, summary in systems.items():
-            lines.append(_line(variant, system, summary["overall"], summary["latency_ms"]))
+            lines += _line(variant, system, summary["overall"], summary["latency_ms"])
         kinds = next(iter(systems.values()))["by_kind"]
         for kind in kinds if len(kinds) > 1 else []:
-            lines += [_line(f"  {kind}", s, systems[s]["by_kind"][kind]) for s in systems]
-    misses = [r for r in report["queries"] if r["system"] == "kb" and r["hit@5"] == 0]
-    lines += [f"  kb miss@5 [{r['variant']}] {r['id']}: {r['query'][:90]}" for r in misses]
+            lines += [line for s in systems for line in _line(f"  {kind}", s, systems[s]["by_kind"][kind])]
+    lines += [_refusal_line(variant, systems["kb"]["refusal"]) for variant, systems in report["variants"].items()]
+    misses = [r for r in report["queries"] if r["system"] == "kb" and r["answerable"] and r["hit@5"] == 0]
+    lines += [f"  kb miss@5{' (refused)' if r['refused'] else ''} [{r['variant']}] {r['id']}: {r['query'][:90]}"
+              for r in misses]
+    kept = [r for r in report["queries"] if r["system"] == "kb" and not r["answerable"] and not r["refused"]]
+    lines += [f"  kb answered without an answer [{r['variant']}] {r['id']}: {r['query'][:90]}" for r in kept]
     return "\n".join(lines)

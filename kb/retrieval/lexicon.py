@@ -31,7 +31,7 @@ a term's BM25 share and the top-k ``kb.retrieval.bm25``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -155,6 +155,29 @@ class Lexicon:
             allowed[ids[(ids > 0) & (ids < len(norms))]] = True
         return max_score_top(self._terms(phrases, weights, len(norms)), norms, count, allowed)
 
+    def coverage(self, syllables: Iterable[str], chunk_ids: Sequence[int]) -> list[float]:
+        """For each chunk, the IDF-weighted share of the distinct folded ``syllables`` it holds (0 to 1).
+
+        The evidence that a passage is about the query, where BM25's score is
+        only comparable within one query: a syllable the index has never seen
+        weighs the most (it is the most informative, and nothing holds it),
+        one in most passages (``của``, ``là``) next to nothing (never quite
+        nothing: a query of common words only is covered by a passage that
+        holds them all), so a passage that holds the rare words of a question
+        covers it and gibberish covers nothing.
+        """
+        words = list(dict.fromkeys(syllables))
+        ids = np.asarray(chunk_ids, np.int64)
+        held, total = np.zeros(len(ids)), 0.0
+        for word in words:
+            chunks = self.postings("folded", (word,))[0]
+            idf = self._idf(len(chunks))
+            total += idf
+            if len(chunks) and len(ids):
+                found = np.minimum(np.searchsorted(chunks, ids), len(chunks) - 1)
+                held += idf * (chunks[found] == ids)
+        return (held / total).tolist() if total else [0.0] * len(ids)
+
     def _terms(self, phrases: Iterable[Phrase], weights: dict[str, float], size: int) -> list[Term]:
         """Each phrase with postings, with its IDF; chunks beyond ``size`` (added meanwhile) left out."""
         terms = []
@@ -163,9 +186,12 @@ class Lexicon:
             if len(chunks) and chunks[-1] >= size:  # added by another thread since this search began
                 chunks, counts = chunks[chunks < size], counts[chunks < size]
             if len(chunks):
-                idf = max(1e-6, math.log((self.rows - len(chunks) + 0.5) / (len(chunks) + 0.5)))
-                terms.append(Term(idf, chunks.astype(np.intp), counts, weights[column]))
+                terms.append(Term(self._idf(len(chunks)), chunks.astype(np.intp), counts, weights[column]))
         return terms
+
+    def _idf(self, holding: int) -> float:
+        """BM25's inverse document frequency of a term ``holding`` chunks hold, floored just above 0."""
+        return max(1e-6, math.log((self.rows - holding + 0.5) / (holding + 0.5)))
 
     def _norms(self) -> np.ndarray:
         """``K1 × (1 − B + B × length / average length)`` by chunk id: BM25's part that depends on the chunk only.

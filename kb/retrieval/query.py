@@ -37,6 +37,7 @@ class Query:
     keys: list[str]  # reference keys: "CT:5"
     full_keys: list[str]  # "CT:5:TW" where the query names the issuer
     translation: Translation | None = None  # the glossary's Vietnamese, for a query in English
+    numbers: tuple[str, ...] = ()  # the documents it names, as typed ("Chỉ thị 05-CT/TW"), to say which are missing
 
     @property
     def unaccented_vietnamese(self) -> bool:
@@ -122,4 +123,5 @@ def understand(text: str) -> Query:
         keys=sorted({r.key for r in references}),
         full_keys=sorted({r.full_key for r in references}),
         translation=translation,
+        numbers=tuple(dict.fromkeys(r.text for r in references)),
     )

@@ -71,13 +71,20 @@ class SearchResponse:
 
     ``restored`` is the query with the accents it was typed without put back,
     when that changed it; ``suggestion`` also mends its typos (the "Có phải bạn
-    muốn tìm" line), when that differs from what was typed.
+    muốn tìm" line), when that differs from what was typed.  When nothing in the
+    index answers (``kb.retrieval.refusal``), ``results`` is empty and ``refused``
+    says why as a code (``unknown_number``, ``no_match``), ``reason`` as a
+    sentence, and ``missing`` lists the document numbers named that the index
+    does not hold, as typed.
     """
 
     query: str
     results: list[SearchHit]
     restored: str | None = None
     suggestion: str | None = None
+    refused: str | None = None
+    reason: str | None = None
+    missing: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

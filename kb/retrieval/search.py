@@ -6,7 +6,8 @@ phrase pairs and the embedding model all read the restored text, the folded
 column still the typed one.
 
 The result is a ``kb.retrieval.results.SearchResponse``: the CLI's ``--json``,
-the API and the web page all show that same object.
+the API and the web page all show that same object.  Before fusing, the legs'
+evidence decides whether anything answers at all (``kb.retrieval.refusal``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from kb.retrieval.accents_sync import Reading
 from kb.retrieval.fusion import reciprocal_rank, weighted_sum
 from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
+from kb.retrieval.refusal import gather, judge
 from kb.retrieval.results import DocumentRef, SearchHit, SearchResponse
 from kb.storage.filters import DocumentFilters
 
@@ -144,9 +146,17 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     filters = filters if filters is not None else DocumentFilters()
     validate_filters(filters)
     query, reading = read_query(kb, text)
-    fused = fuse(legs(kb, query, _narrowing(kb, filters)), kb.settings.weights, query.unaccented_vietnamese)
-    return SearchResponse(query=text, results=render(kb, fused, k, filters.access),
-                          restored=reading.restored if reading.restored != text else None,
+    narrowing = _narrowing(kb, filters)
+    found = legs(kb, query, narrowing)
+    restored = reading.restored if reading.restored != text else None
+    # Filters that leave no passage at all are the answer's reason, not the index's lack of one.
+    verdict = judge(gather(kb, query, found, narrowing), kb.settings.refusal, filters.by_metadata) \
+        if any(found.values()) else None
+    if verdict:
+        return SearchResponse(query=text, results=[], restored=restored, suggestion=reading.suggestion,
+                              refused=verdict.code, reason=verdict.reason, missing=list(verdict.numbers))
+    fused = fuse(found, kb.settings.weights, query.unaccented_vietnamese)
+    return SearchResponse(query=text, results=render(kb, fused, k, filters.access), restored=restored,
                           suggestion=reading.suggestion)
 
 

@@ -1,0 +1,128 @@
+"""Choose the refusal thresholds (kb.config.Refusal) by cross-validation over the dev set's folds (a benchmark).
+
+    KB_HOME=/tmp/noanswer-devset .venv/bin/python bench/tune_refusal.py [--set eval/devset.jsonl] [--variants typed]
+
+The index must hold the set's files (``bench/check_devset.py --files``, see
+eval/README.md).  Each question's legs are run once and their evidence kept
+(``kb.retrieval.refusal.gather``); then for each fold, the pair (coverage,
+similarity) that refuses the most questions without an answer while wrongly
+refusing at most ``--budget`` of the answerable ones is chosen on the other
+four folds and measured on the fold held out.  Prints the held-out figures per
+fold and pooled, and the pair chosen on all folds (the setting to ship), with
+the questions it gets wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kb.config import Refusal, load_settings  # noqa: E402
+from kb.evaluation.variants import VARIANTS, parse_variants  # noqa: E402
+from kb.knowledge_base import KnowledgeBase  # noqa: E402
+from kb.retrieval.query import understand  # noqa: E402
+from kb.retrieval.refusal import Evidence, gather, judge  # noqa: E402
+from kb.retrieval.search import legs  # noqa: E402
+
+COVERAGE = [round(float(c), 3) for c in np.arange(0.0, 1.0001, 0.025)]
+SIMILARITY = [round(float(s), 3) for s in np.arange(0.75, 0.9501, 0.005)] + [1.0]
+
+
+def collect(kb: KnowledgeBase, rows: list[dict], variants: list[str]) -> list[dict]:
+    """Each question (in each variant) with its fold, whether it has an answer, and its evidence."""
+    found = []
+    for variant in variants:
+        for row in rows:
+            query = understand(VARIANTS[variant](row["query"]))
+            evidence = gather(kb, query, legs(kb, query, None))
+            found.append({"id": row["id"], "variant": variant, "fold": row["fold"], "kind": row["kind"],
+                          "answerable": bool(row["relevant"]), "query": query.text, "evidence": evidence})
+    return found
+
+
+def refused(items: list[dict], rule: Refusal) -> np.ndarray:
+    return np.array([judge(item["evidence"], rule) is not None for item in items], bool)
+
+
+def shares(items: list[dict], rule: Refusal) -> tuple[float, float, int, int]:
+    """Share of no-answer questions refused, share of answerable ones refused, and the two counts."""
+    answerable = np.array([i["answerable"] for i in items], bool)
+    out = refused(items, rule)
+    return (float(out[~answerable].mean()) if (~answerable).any() else 0.0,
+            float(out[answerable].mean()) if answerable.any() else 0.0, int((~answerable).sum()), int(answerable.sum()))
+
+
+def choose(items: list[dict], budget: float) -> Refusal:
+    """The pair refusing most no-answer questions within the budget of wrongly refused answerable ones.
+
+    Ties go to the lower coverage and the lower similarity: the rule that refuses less.  Where the
+    number rule alone passes the budget, the pair that refuses fewest answerable questions.
+    """
+    best: tuple | None = None
+    for coverage in COVERAGE:
+        for similarity in SIMILARITY:
+            rule = Refusal(coverage=coverage, similarity=similarity)
+            right, wrong, _, _ = shares(items, rule)
+            key = (wrong <= budget, right if wrong <= budget else -wrong, -wrong, -coverage, -similarity)
+            if best is None or key > best[0]:
+                best = (key, rule)
+    assert best is not None
+    return best[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", type=Path, default=ROOT / "eval" / "devset.jsonl")
+    parser.add_argument("--variants", default="typed")
+    parser.add_argument("--budget", type=float, default=0.01, help="most answerable questions a training choice may refuse")
+    parser.add_argument("--dump", type=Path, help="write each question's evidence here (JSONL)")
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in args.set.read_text(encoding="utf-8").splitlines() if line.strip()]
+    kb = KnowledgeBase(load_settings())
+    items = collect(kb, rows, parse_variants(args.variants))
+    if args.dump:
+        args.dump.write_text("".join(json.dumps({k: v for k, v in i.items() if k != "evidence"} | vars(i["evidence"]),
+                                                ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
+    held = {"noanswer": [0, 0], "answerable": [0, 0]}
+    print(f"{len(items)} questions; budget {args.budget:.0%} of answerable refused on the training folds")
+    for fold in sorted({i["fold"] for i in items}):
+        train, test = [i for i in items if i["fold"] != fold], [i for i in items if i["fold"] == fold]
+        rule = choose(train, args.budget)
+        right, wrong, n_none, n_answerable = shares(test, rule)
+        held["noanswer"][0] += round(right * n_none)
+        held["noanswer"][1] += n_none
+        held["answerable"][0] += round(wrong * n_answerable)
+        held["answerable"][1] += n_answerable
+        print(f"fold {fold}: coverage {rule.coverage:.3f} similarity {rule.similarity:.3f} -> held out: "
+              f"no-answer refused {right:.1%} of {n_none}, answerable refused {wrong:.1%} of {n_answerable}")
+    (a, n), (b, m) = held["noanswer"], held["answerable"]
+    print(f"pooled held-out: no-answer refused {a}/{n} = {a / n:.1%}; answerable refused {b}/{m} = {b / m:.1%}")
+    final = choose(items, args.budget)
+    right, wrong, _, _ = shares(items, final)
+    print(f"chosen on all folds: coverage {final.coverage:.3f} similarity {final.similarity:.3f} "
+          f"(in-sample: no-answer refused {right:.1%}, answerable refused {wrong:.1%})")
+    for item, out in zip(items, refused(items, final)):
+        if out == item["answerable"]:
+            e: Evidence = item["evidence"]
+            what = "wrongly refused" if out else "answered"
+            print(f"  {what} {item['id']} [{item['variant']}] cov {e.coverage:.2f} sim {e.similarity or 0:.3f} "
+                  f"refs {e.references}: {item['query'][:80]}")
+    numbers = replace(final, coverage=0.0, similarity=1.0)
+    for variant in dict.fromkeys(i["variant"] for i in items):
+        these = [i for i in items if i["variant"] == variant]
+        right, wrong, _, _ = shares(these, final)
+        alone = shares(these, numbers)
+        print(f"[{variant}] chosen rule in-sample: no-answer refused {right:.1%}, answerable refused {wrong:.1%}; "
+              f"the number rule alone: {alone[0]:.1%}, {alone[1]:.1%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Knowing when nothing answers: the evidence the legs give, and the rule that reads it.
+
+A search always has a best passage, and the fused score cannot say whether it
+answers: each leg is min-max scaled within its own query, so every query's
+best sits near the top of the scale, "zzzzqqq" as much as a real question.
+The legs' raw evidence can say it.  A document number that no passage is or
+cites means the index does not hold what was asked for.  Otherwise a question
+is answered when some candidate passage holds most of its informative
+syllables (IDF-weighted coverage, which gibberish and questions about
+other subjects lack) or when the model finds a passage close in meaning
+(its cosine, which carries questions in English, whose words the lexical legs
+barely match).  The thresholds are settings (``kb.config.Refusal``), chosen and
+measured in docs/ranking.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from indexer.analyzer import tokens
+from kb.config import Refusal
+from kb.knowledge_base import KnowledgeBase
+from kb.retrieval.query import Query
+from kb.storage.filters import DocumentFilters
+
+__all__ = ["Evidence", "Verdict", "gather", "judge"]
+
+NO_NUMBER = "unknown_number"  # the query names a document number that nothing in the index is or cites
+NO_MATCH = "no_match"  # no passage holds enough of its words nor comes close in meaning
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the legs found that bears on whether anything answers."""
+
+    coverage: float  # the best IDF-weighted share of the query's syllables one candidate passage holds
+    similarity: float | None  # the dense leg's best cosine; None when the leg did not run or found nothing
+    references: int  # passages that are, or cite, a document of a type and number the query names
+    numbers: tuple[str, ...]  # the document numbers the query names, as typed
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why a search shows nothing: a code for programs, a sentence for people, the numbers not held."""
+
+    code: str
+    reason: str
+    numbers: tuple[str, ...] = ()
+
+
+def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, float]]],
+           filters: DocumentFilters | None = None) -> Evidence:
+    """The evidence of one search's legs (``kb.retrieval.search.legs``, run with these ``filters``).
+
+    Where the reference leg found nothing for a query that names an issuer, the
+    type and number alone are asked again: an issuer code typed without accents
+    or with a typo (``NQ-HDTP``, ``QH51``) must not make a held document missing.
+    """
+    candidates = sorted({chunk_id for leg in ("lexical", "phrase", "dense") for chunk_id, _ in found.get(leg, [])})
+    coverage = kb.lexicon.current().coverage(tokens(query.folded), candidates)
+    dense = found.get("dense")
+    references = len(found.get("reference", []))
+    if not references and query.keys:
+        references = len(kb.store.chunks.citing(query.keys, [], filters))
+    return Evidence(coverage=max(coverage, default=0.0), similarity=dense[0][1] if dense else None,
+                    references=references, numbers=query.numbers)
+
+
+def judge(evidence: Evidence, rule: Refusal, filtered: bool = False) -> Verdict | None:
+    """A verdict when nothing answers, else None; ``filtered``: the search was narrowed by metadata filters."""
+    where = " among the documents the filters keep" if filtered else ""
+    if evidence.references:
+        return None
+    if rule.numbers and evidence.numbers:
+        named = ", ".join(evidence.numbers)
+        return Verdict(NO_NUMBER, f"No document numbered {named} is in the index{where}, and no passage cites it.",
+                       evidence.numbers)
+    # The model alone never vouches for a query no candidate shares a single informative syllable with:
+    # e5 puts strings it cannot read close to everything ("zzzzqqq" scores a cosine of 0.83).
+    close = evidence.coverage > 0 and evidence.similarity is not None and evidence.similarity >= rule.similarity
+    if evidence.coverage < rule.coverage and not close:
+        return Verdict(NO_MATCH, f"Nothing in the index{where} answers this: no passage holds enough of the "
+                                 "question's words, and none is close in meaning.")
+    return None

@@ -1,0 +1,109 @@
+"""A question nothing in the index answers is refused with a reason, in kb.search, the API, the CLI and the page."""
+
+import json
+import os
+import subprocess
+import sys
+
+import httpx
+import pytest
+from conftest import BULLETIN
+
+from kb.config import Refusal, load_settings
+from kb.errors import ConfigError
+from kb.retrieval.lexicon import Lexicon
+from kb.retrieval.refusal import NO_MATCH, NO_NUMBER, Evidence, judge
+from kb.retrieval.search import search
+
+GIBBERISH = "zzzzqqq"
+MISSING = "Chỉ thị 99-CT/TW yêu cầu gì"
+ANSWERABLE = "Chỉ thị 05 yêu cầu gì"
+
+
+# -- the rule --------------------------------------------------------------------------------------
+def _evidence(coverage: float = 0.0, similarity: float | None = None, references: int = 0,
+              numbers: tuple[str, ...] = ()) -> Evidence:
+    return Evidence(coverage=coverage, similarity=similarity, references=references, numbers=numbers)
+
+
+def test_a_number_nothing_is_or_cites_is_refused_and_named():
+    verdict = judge(_evidence(coverage=1.0, similarity=0.95, numbers=("Chỉ thị 99-CT/TW",)), Refusal())
+    assert verdict and verdict.code == NO_NUMBER and verdict.numbers == ("Chỉ thị 99-CT/TW",)
+    assert "99-CT/TW" in verdict.reason
+    assert judge(_evidence(coverage=1.0, numbers=("Chỉ thị 05",), references=3), Refusal()) is None
+
+
+def test_words_or_meaning_either_answer_and_neither_is_refused():
+    rule = Refusal(coverage=0.5, similarity=0.85)
+    assert judge(_evidence(coverage=0.7, similarity=0.80), rule) is None  # the words are there
+    assert judge(_evidence(coverage=0.1, similarity=0.90), rule) is None  # the meaning is (English)
+    verdict = judge(_evidence(coverage=0.1, similarity=0.80), rule)
+    assert verdict and verdict.code == NO_MATCH and verdict.reason
+    assert judge(_evidence(coverage=0.1), rule) is not None  # no dense leg (unaccented): the words decide
+    assert "filters" in judge(_evidence(), rule, filtered=True).reason  # type: ignore[union-attr]
+
+
+def test_thresholds_of_zero_never_refuse_for_lack_of_words():
+    assert judge(_evidence(), Refusal(coverage=0.0)) is None
+
+
+def test_refusal_settings_are_checked(tmp_path):
+    (tmp_path / "settings.json").write_text(json.dumps({"refusal": {"coverage": 0.4, "similarity": 0.8}}))
+    assert load_settings(tmp_path).refusal == Refusal(coverage=0.4, similarity=0.8, numbers=True)
+    for bad in ({"coverage": 2}, {"similarity": "high"}, {"numbers": "yes"}, {"threshold": 0.5}):
+        (tmp_path / "settings.json").write_text(json.dumps({"refusal": bad}))
+        with pytest.raises(ConfigError):
+            load_settings(tmp_path)
+
+
+def test_coverage_weighs_rare_syllables_and_knows_no_unseen_one():
+    lexicon = Lexicon()
+    rows = [(1, "thuế tiêu thụ đặc biệt", "thue tieu thu dac biet")] + [
+        (i, "quy định chung của nhà nước", "quy dinh chung cua nha nuoc") for i in range(2, 12)]
+    lexicon.add(rows)
+    full, common, none = lexicon.coverage(["thue", "tieu", "thu", "cua"], [1, 2, 3])
+    assert full > 0.95 and common < 0.05 and none < 0.05  # "cua" is in nearly every passage: it weighs nothing
+    assert lexicon.coverage(["zzzzqqq"], [1, 2]) == [0.0, 0.0]
+    assert lexicon.coverage(["cua", "nha"], [2, 1]) == [1.0, 0.0]  # only common words: held all, covered
+    assert lexicon.coverage([], [1]) == [0.0]
+
+
+# -- each surface, over the indexed sample corpus -----------------------------------------------------
+@pytest.mark.slow
+def test_search_refuses_gibberish_and_a_missing_number_and_answers_a_question(corpus_kb):
+    gibberish = search(corpus_kb, GIBBERISH)
+    assert gibberish.results == [] and gibberish.refused == NO_MATCH and gibberish.reason
+    missing = search(corpus_kb, MISSING)
+    assert missing.results == [] and missing.refused == NO_NUMBER and missing.missing == ["Chỉ thị 99-CT/TW"]
+    answered = search(corpus_kb, ANSWERABLE, 3)
+    assert answered.refused is None and answered.reason is None and answered.results[0].document.source == BULLETIN
+
+
+@pytest.mark.slow
+def test_api_returns_no_results_and_the_reason(server):
+    for query, code in ((GIBBERISH, NO_MATCH), (MISSING, NO_NUMBER)):
+        body = httpx.get(f"{server}/api/search", params={"q": query}).json()
+        assert body["results"] == [] and body["refused"] == code and body["reason"]
+    body = httpx.get(f"{server}/api/search", params={"q": ANSWERABLE, "k": 3}).json()
+    assert body["results"] and body["refused"] is None and body["reason"] is None and body["missing"] == []
+
+
+@pytest.mark.slow
+def test_cli_prints_the_reason(corpus_kb, model_path):
+    for query, expected in ((GIBBERISH, "no passage holds enough"), (MISSING, "No document numbered Chỉ thị 99-CT/TW")):
+        done = subprocess.run([sys.executable, "-m", "kb", "search", query, "--home", str(corpus_kb.settings.home)],
+                              capture_output=True, text=True, timeout=300,
+                              env=os.environ | {"KB_MODEL": str(model_path), "COLUMNS": "300"})
+        assert done.returncode == 0, done.stderr
+        assert "No answer in the index." in done.stdout and expected in " ".join(done.stdout.split())
+
+
+@pytest.mark.slow
+def test_page_says_not_found_with_the_reason_and_suggestions(server):
+    html = httpx.get(f"{server}/", params={"q": MISSING}, timeout=60).text
+    assert "Không tìm thấy văn bản số Chỉ thị 99-CT/TW" in html and "xem danh sách văn bản" in html
+    html = httpx.get(f"{server}/", params={"q": GIBBERISH}, timeout=60).text
+    assert "Không tìm thấy nội dung trả lời" in html and "Thử ít từ hơn" in html
+    assert '<article class="result">' not in html
+    html = httpx.get(f"{server}/", params={"q": ANSWERABLE}, timeout=60).text
+    assert "Không tìm thấy" not in html and "đoạn văn phù hợp nhất" in html
