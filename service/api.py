@@ -9,7 +9,7 @@ document above it is never listed, counted or shown (404, as if it did not exist
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import (
     APIRouter,
@@ -97,13 +97,14 @@ def search(
     since: DateParam = None,
     until: DateParam = None,
     number: Annotated[str | None, Query(max_length=100, description="Document number, e.g. 131-KH/TU")] = None,
+    group: Annotated[Literal["document"] | None, Query(description="'document': also the results by document")] = None,
 ) -> results.SearchResponse:
     """Passages that answer the question, best first, each with its document and issuing body."""
     limits = request.app.state.kb.settings.limits
     limits.check_query(q)  # as sent: search() checks it again once stripped
     limits.check_k(k)
     filters = DocumentFilters(type, issuer, since, until, number, access=caller.level)
-    return run_search(request.app.state.kb, q, k, filters)
+    return run_search(request.app.state.kb, q, k, filters, group=group == "document")
 
 
 @router.get("/api/documents", response_model=DocumentPage, responses=_ERRORS, tags=["documents"])

@@ -8,8 +8,8 @@ from kb.access.keys import DEFAULT_LEVEL, Role
 from kb.access.levels import Level
 
 __all__ = [
-    "DocumentRef", "DocumentMetadata", "SearchResult", "SearchResponse", "DocumentSummary", "Reference", "ChunkOut",
-    "CitingDocument", "SourceFileOut", "DocumentDetail", "ErrorResponse", "Health", "DocumentPage", "DocumentText",
+    "DocumentRef", "DocumentMetadata", "SearchResult", "DocumentGroup", "SearchResponse", "DocumentSummary", "Reference",
+    "ChunkOut",    "CitingDocument", "SourceFileOut", "DocumentDetail", "ErrorResponse", "Health", "DocumentPage", "DocumentText",
     "Stats", "JobFile", "JobProgress", "Job", "JobAccepted", "DeletedDocument", "ApiKeyOut", "ApiKeyCreated", "ApiKeyRequest",
 ]
 
@@ -44,6 +44,14 @@ class SearchResult(BaseModel):
     document: DocumentRef = Field(description="The document it comes from")
 
 
+class DocumentGroup(BaseModel):
+    """One document's passages among the results (``group=document``)."""
+
+    document: DocumentRef = Field(description="The document")
+    best_rank: int = Field(description="Rank of its best passage in results: the groups come in this order")
+    results: list[SearchResult] = Field(description="Its passages among the results, best first")
+
+
 class SearchResponse(BaseModel):
     """The answer to a search: passages, best first, or none and the reason when nothing in the index answers."""
 
@@ -59,6 +67,8 @@ class SearchResponse(BaseModel):
                                 "nor comes close in meaning); null when answered")
     reason: str | None = Field(None, description="The refusal in a sentence, for people; null when answered")
     missing: list[str] = Field([], description="The document numbers named that the index does not hold, as typed")
+    groups: list[DocumentGroup] | None = Field(None, description="With group=document: the same results by document, "
+                                               "best document first; null otherwise")
 
 
 class DocumentMetadata(DocumentRef):

@@ -21,7 +21,7 @@ from kb.storage.citations import AMBIGUOUS
 from .auth import Caller, current_caller
 from .errors import HtmlErrorRoute
 from .filters import PageFilters, facet_groups
-from .views import page_url, passages_view, references_view, result_view, sort_documents, templates, validate_query
+from .views import group_view, page_url, passages_view, references_view, result_view, sort_documents, templates, validate_query
 
 __all__ = ["router"]
 
@@ -40,8 +40,9 @@ def _page(request: Request, name: str, context: dict, status: int = 200) -> Resp
 
 @router.get("/")
 def search_page(request: Request, caller: Reader, q: str = "", doc_type: TypeParam = "", issuer: str = "",
-                year: str = "", k: str = "") -> Response:
-    """The search page: a start page without a query, else the passages that answer it."""
+                year: str = "", k: str = "", view: str = "") -> Response:
+    """The search page: a start page without a query, else the passages that answer it, by document
+    (``view=passages``: one list, best first)."""
     kb = request.app.state.kb
     limits = kb.settings.limits
     filters, errors = PageFilters.parse(doc_type, issuer, year, caller.level)
@@ -49,11 +50,12 @@ def search_page(request: Request, caller: Reader, q: str = "", doc_type: TypePar
     query_error = validate_query(query, limits)
     searching = bool(query) and not query_error
     size = min(max(int(k), PAGE_SIZE), limits.max_k) if k.isdigit() else PAGE_SIZE
-    found, recent, stats, suggestion, refused, missing = [], [], None, None, None, []
+    by_document = view != "passages"
+    found, groups, recent, stats, suggestion, refused, missing = [], [], [], None, None, None, []
     counts = kb.store.facets.counts(filters.engine())
     if searching:
-        response = run_search(kb, query, size, filters.engine())
-        found, suggestion = response.results, response.suggestion
+        response = run_search(kb, query, size, filters.engine(), group=by_document)
+        found, groups, suggestion = response.results, response.groups or [], response.suggestion
         refused, missing = response.refused, response.missing
     else:
         recent = document_list(kb, filters.engine(), limit=RECENT)
@@ -63,12 +65,17 @@ def search_page(request: Request, caller: Reader, q: str = "", doc_type: TypePar
         "q": q, "query": query, "filters": filters, "errors": errors + ([query_error] if query_error else []),
         "searching": searching, "results": [result_view(r, query) for r in found],
         "refused": refused, "missing": missing,
+        "groups": [group_view(g, query) for g in groups],
+        "other_view_url": page_url("/", q=query, k=k or None, view="passages" if by_document else None,
+                                   **filters.params()),
         "recent": recent, "stats": stats, "max_query_chars": limits.max_query_chars,
         "facets": facet_groups(counts, filters, lambda f: page_url("/", q=query, **f.params())),
         "clear_url": page_url("/", q=query),
         "suggestion": suggestion,
-        "suggestion_url": page_url("/", q=suggestion, **filters.params()) if suggestion else None,
-        "more_url": page_url("/", q=query, k=size + PAGE_SIZE, **filters.params()) if more else None,
+        "suggestion_url": page_url("/", q=suggestion, view=None if by_document else "passages",
+                                   **filters.params()) if suggestion else None,
+        "more_url": page_url("/", q=query, k=size + PAGE_SIZE, view=None if by_document else "passages",
+                             **filters.params()) if more else None,
         "list_url": page_url("/documents", **filters.params()),
     }
     return _page(request, "index.html", context, 422 if query_error else 200)

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from kb.config import Limits
 from kb.errors import InvalidQueryError
 from kb.retrieval.highlight import highlight_spans, mark
-from kb.retrieval.results import DocumentLabel, DocumentSummary, Passage, Reference, SearchHit
+from kb.retrieval.results import DocumentGroup, DocumentLabel, DocumentSummary, Passage, Reference, SearchHit
 from kb.storage.citations import AMBIGUOUS, RESOLVED, UNRESOLVED
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "passages_view",
     "references_view",
     "result_view",
+    "group_view",
     "sort_documents",
     "templates",
     "validate_query",
@@ -145,6 +146,12 @@ def result_view(result: SearchHit, query: str) -> dict:
     link = page_url(f"/documents/{result.document.id}", chunk=chunk_id, q=query) + (f"#chunk-{chunk_id}" if chunk_id else "")
     return asdict(result) | {"excerpt": highlight(short, query), "full": highlight(result.text, query) if cut else None,
                              "url": link, "sections": [s for s in result.section.split(" › ") if s]}
+
+
+def group_view(group: DocumentGroup, query: str) -> dict:
+    """What ``_group.html`` shows of one document's results: the document, its link, each passage."""
+    return {"document": group.document, "url": page_url(f"/documents/{group.document.id}", q=query),
+            "results": [result_view(hit, query) for hit in group.results]}
 
 
 # -- documents ----------------------------------------------------------------------------------

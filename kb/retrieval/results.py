@@ -14,6 +14,7 @@ from typing import Any, Self, cast
 __all__ = [
     "CitingDocument",
     "DocumentDetail",
+    "DocumentGroup",
     "DocumentPage",
     "DocumentRef",
     "DocumentSummary",
@@ -85,6 +86,16 @@ class SearchResponse:
     refused: str | None = None
     reason: str | None = None
     missing: list[str] = field(default_factory=list)
+    groups: list[DocumentGroup] | None = None  # the results by document, when asked for
+
+
+@dataclass(frozen=True)
+class DocumentGroup:
+    """One document's passages among a search's results: the documents in the order of their best passage."""
+
+    document: DocumentRef
+    best_rank: int
+    results: list[SearchHit]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 from itertools import islice
 
-from indexer.analyzer import normalize
+from indexer.analyzer import fold, tokens
 from kb.access.levels import LEVELS
 from kb.config import Weights
 from kb.errors import InvalidQueryError
@@ -26,10 +26,10 @@ from kb.retrieval.fusion import reciprocal_rank, weighted_sum
 from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
 from kb.retrieval.refusal import gather, judge
-from kb.retrieval.results import DocumentRef, SearchHit, SearchResponse
+from kb.retrieval.results import DocumentGroup, DocumentRef, SearchHit, SearchResponse
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["search", "read_query", "legs", "fuse", "render", "validate_filters"]
+__all__ = ["group_by_document", "search", "read_query", "legs", "fuse", "render", "validate_filters"]
 
 OVERSAMPLE = (2, 10)  # with filters, a leg fetches this many times its candidates, then that many, and keeps those that pass
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -136,8 +136,10 @@ def _hit(rank: int, score: float, row: dict) -> SearchHit:
                      char_end=row["char_end"], page=row["page"], document=document)
 
 
-def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters | None = None) -> SearchResponse:
-    """Answer a query with up to ``k`` passages, each with its document and issuing body."""
+def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters | None = None, *,
+           group: bool = False) -> SearchResponse:
+    """Answer a query with up to ``k`` passages, each with its document and issuing body;
+    with ``group``, also those passages by document (``group_by_document``)."""
     text = text.strip()
     if not text:
         raise InvalidQueryError("The query is empty.")
@@ -156,30 +158,47 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
         return SearchResponse(query=text, results=[], restored=restored, suggestion=reading.suggestion,
                               refused=verdict.code, reason=verdict.reason, missing=list(verdict.numbers))
     fused = fuse(found, kb.settings.weights, query.unaccented_vietnamese)
-    return SearchResponse(query=text, results=render(kb, fused, k, filters.access), restored=restored,
-                          suggestion=reading.suggestion)
+    results = render(kb, fused, k, filters.access)
+    return SearchResponse(query=text, results=results, restored=restored, suggestion=reading.suggestion,
+                          groups=group_by_document(results) if group else None)
+
+
+def group_by_document(results: list[SearchHit]) -> list[DocumentGroup]:
+    """The results by document, best document first, each one's passages best first under it.
+
+    A person reads a document's answer in one place rather than the same
+    title several times down the list; the ranking itself is unchanged.
+    """
+    groups: dict[int, DocumentGroup] = {}
+    for hit in results:
+        if hit.document.id not in groups:
+            groups[hit.document.id] = DocumentGroup(hit.document, hit.rank, [])
+        groups[hit.document.id].results.append(hit)
+    return list(groups.values())
 
 
 def render(kb: KnowledgeBase, ranked: list[tuple[int, float]], k: int, access: str = LEVELS[-1]) -> list[SearchHit]:
     """The first ``k`` of ranked chunk ids as results; the evaluation's BM25 baseline shows its hits the same way.
 
     ``access`` is checked again here, so no ranking can show what its caller
-    may not see.  A passage whose text (normalised) was already shown is left
-    out: two documents may hold the same passage (a law quoted in full, copies
-    indexed at two access levels), and the first, best ranked, is enough.
+    may not see.  A passage whose words were already shown (compared folded:
+    case, accents, punctuation and spacing aside) is left out: two documents
+    may hold the same passage (a law quoted in full, copies indexed at two
+    access levels, a copy whose legacy encoding lost some tone marks), and the
+    first, best ranked, is enough.
     """
     shown = islice(_distinct(kb, ranked, k * 2, access), k)
     return [_hit(rank, score, row) for rank, (score, row) in enumerate(shown, 1)]
 
 
 def _distinct(kb: KnowledgeBase, ranked: list[tuple[int, float]], window: int, access: str) -> Iterator[tuple[float, dict]]:
-    """The visible chunks' rows in rank order, each passage text once, read ``window`` ids at a time (most need one)."""
+    """The visible chunks' rows in rank order, each passage's words once, read ``window`` ids at a time (most need one)."""
     seen: set[str] = set()
     for start in range(0, len(ranked), window):
         part = ranked[start : start + window]
         hits = kb.store.chunks.hits([chunk_id for chunk_id, _ in part], access)
         for chunk_id, score in part:
             row = hits.get(chunk_id)
-            if row is not None and (text := normalize(row["text"])) not in seen:
+            if row is not None and (text := " ".join(tokens(fold(row["text"])))) not in seen:
                 seen.add(text)
                 yield score, row
