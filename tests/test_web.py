@@ -131,7 +131,7 @@ def _get(client: TestClient, path: str, **params) -> httpx.Response:
 
 
 def _results(html: str) -> list[str]:
-    return html.split('<article class="result">')[1:]
+    return re.split(r'<article class="result[ "]', html)[1:]  # a passage, or a document's group of them
 
 
 def _doc_id(client: TestClient, source: str) -> int:
@@ -207,7 +207,7 @@ def test_document_view_shows_metadata_references_and_passages(client):
 
 
 def test_document_view_opens_at_the_passage_with_the_query_marked(client):
-    first = _results(_get(client, "/", q=QUESTION).text)[0]
+    first = _results(_get(client, "/", q=QUESTION, view="passages").text)[0]
     path = re.search(r'href="(/documents/[^"#]+)', first).group(1).replace("&amp;", "&")
     chunk = re.search(r"chunk=(\d+)", path).group(1)
     html = _get(client, path).text
@@ -290,7 +290,7 @@ def test_browser_search_and_open_document(browser, server, shots):
     page.screenshot(path=str(shots / "search.png"))
     page.screenshot(path=str(shots / "search-full.png"), full_page=True)
 
-    first.get_by_role("link", name="Xem đoạn này trong văn bản").click()
+    first.get_by_role("link", name="Xem đoạn này trong văn bản").first.click()
     page.wait_for_selector(".chunk.is-target")
     assert re.search(r"/documents/\d+\?chunk=\d+.*#chunk-\d+$", page.url)
     target = page.locator(".chunk.is-target")
@@ -339,7 +339,7 @@ def test_browser_phone_layout_has_no_horizontal_scroll(browser, server, shots):
     assert _no_horizontal_scroll(page)
     assert page.locator("details.facets").get_attribute("open") is None, "filters start folded on a phone"
     page.screenshot(path=str(shots / "phone-search.png"))
-    page.locator("article.result").first.get_by_role("link", name="Xem đoạn này trong văn bản").click()
+    page.locator("article.result").first.get_by_role("link", name="Xem đoạn này trong văn bản").first.click()
     page.wait_for_selector(".chunk.is-target")
     assert _no_horizontal_scroll(page)
     page.screenshot(path=str(shots / "phone-document.png"))
@@ -381,7 +381,7 @@ def test_browser_upload_then_find_the_document(browser, editor_server, shots, tm
     _search(page, url, "cống ngăn mặn theo lịch triều")
     first = page.locator("article.result").first
     assert "vận hành các cống ngăn mặn theo lịch triều" in first.inner_text()
-    first.get_by_role("link", name="Xem đoạn này trong văn bản").click()
+    first.get_by_role("link", name="Xem đoạn này trong văn bản").first.click()
     page.wait_for_selector(".chunk.is-target")
     assert name in page.locator("main").inner_text(), "the document page names the uploaded file"
     page.goto(f"{url}/upload")
