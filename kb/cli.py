@@ -142,7 +142,8 @@ def search(
     from kb.storage.filters import DocumentFilters
 
     kb = _open(home, model)
-    response = run_search(kb, query, k, DocumentFilters(doc_type, issuer, since, until, number, access=access))
+    filters = DocumentFilters(doc_type, issuer, since, until, number, access=access)
+    response = run_search(kb, query, k, filters, suggest=not as_json)  # --json is the API's object: no suggestion
     if as_json:
         _print_json(asdict(response))
         return

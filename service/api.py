@@ -98,13 +98,15 @@ def search(
     until: DateParam = None,
     number: Annotated[str | None, Query(max_length=100, description="Document number, e.g. 131-KH/TU")] = None,
     group: Annotated[Literal["document"] | None, Query(description="'document': also the results by document")] = None,
+    suggest: Annotated[bool, Query(description="Also the 'Có phải bạn muốn tìm' suggestion (typos mended); "
+                                              "it takes longer than the search")] = False,
 ) -> results.SearchResponse:
     """Passages that answer the question, best first, each with its document and issuing body."""
     limits = request.app.state.kb.settings.limits
     limits.check_query(q)  # as sent: search() checks it again once stripped
     limits.check_k(k)
     filters = DocumentFilters(type, issuer, since, until, number, access=caller.level)
-    return run_search(request.app.state.kb, q, k, filters, group=group == "document")
+    return run_search(request.app.state.kb, q, k, filters, group=group == "document", suggest=suggest)
 
 
 @router.get("/api/documents", response_model=DocumentPage, responses=_ERRORS, tags=["documents"])

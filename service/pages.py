@@ -54,7 +54,7 @@ def search_page(request: Request, caller: Reader, q: str = "", doc_type: TypePar
     found, groups, recent, stats, suggestion, refused, missing = [], [], [], None, None, None, []
     counts = kb.store.facets.counts(filters.engine())
     if searching:
-        response = run_search(kb, query, size, filters.engine(), group=by_document)
+        response = run_search(kb, query, size, filters.engine(), group=by_document, suggest=True)
         found, groups, suggestion = response.results, response.groups or [], response.suggestion
         refused, missing = response.refused, response.missing
     else:

@@ -69,7 +69,7 @@ def test_coverage_weighs_rare_syllables_and_knows_no_unseen_one():
 
 
 # -- each surface, over the indexed sample corpus -----------------------------------------------------
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_search_refuses_gibberish_and_a_missing_number_and_answers_a_question(corpus_kb):
     gibberish = search(corpus_kb, GIBBERISH)
     assert gibberish.results == [] and gibberish.refused == NO_MATCH and gibberish.reason
@@ -79,7 +79,7 @@ def test_search_refuses_gibberish_and_a_missing_number_and_answers_a_question(co
     assert answered.refused is None and answered.reason is None and answered.results[0].document.source == BULLETIN
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_api_returns_no_results_and_the_reason(server):
     for query, code in ((GIBBERISH, NO_MATCH), (MISSING, NO_NUMBER)):
         body = httpx.get(f"{server}/api/search", params={"q": query}).json()
@@ -88,7 +88,7 @@ def test_api_returns_no_results_and_the_reason(server):
     assert body["results"] and body["refused"] is None and body["reason"] is None and body["missing"] == []
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_cli_prints_the_reason(corpus_kb, model_path):
     for query, expected in ((GIBBERISH, "no passage holds enough"), (MISSING, "No document numbered Chỉ thị 99-CT/TW")):
         done = subprocess.run([sys.executable, "-m", "kb", "search", query, "--home", str(corpus_kb.settings.home)],
@@ -98,7 +98,7 @@ def test_cli_prints_the_reason(corpus_kb, model_path):
         assert "No answer in the index." in done.stdout and expected in " ".join(done.stdout.split())
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_page_says_not_found_with_the_reason_and_suggestions(server):
     html = httpx.get(f"{server}/", params={"q": MISSING}, timeout=60).text
     assert "Không tìm thấy văn bản số Chỉ thị 99-CT/TW" in html and "xem danh sách văn bản" in html

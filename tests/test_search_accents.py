@@ -40,9 +40,10 @@ def test_english_and_accented_queries_are_searched_as_typed(fake_kb):
 
 
 def test_a_typo_is_mended_in_the_suggestion_of_the_api_and_the_page(client):
-    body = client.get("/api/search", params={"q": "tuyen truyn dai hoi"}).json()
+    body = client.get("/api/search", params={"q": "tuyen truyn dai hoi", "suggest": "true"}).json()
     assert body["suggestion"] == "tuyên truyền đại hội"
-    assert client.get("/api/search", params={"q": "Kế hoạch tuyên truyền"}).json()["suggestion"] is None
+    assert client.get("/api/search", params={"q": "tuyen truyn dai hoi"}).json()["suggestion"] is None, "when asked"
+    assert client.get("/api/search", params={"q": "Kế hoạch tuyên truyền", "suggest": "true"}).json()["suggestion"] is None
     html = client.get("/", params={"q": "kiem tar giam sat", "type": "Kế hoạch"}).text
     assert "Có phải bạn muốn tìm" in html
     assert f'href="/?q={quote_plus("kiểm tra giám sát")}&amp;type={quote_plus("Kế hoạch")}"' in html

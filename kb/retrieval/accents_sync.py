@@ -43,15 +43,19 @@ class SyncedAccents(SyncedFile[AccentRestorer]):
     def size(self, model: AccentRestorer) -> int:
         return model.passages
 
-    def read(self, text: str) -> Reading:
-        """The query restored, and what to suggest instead of it.
+    def read(self, text: str, suggest: bool = True) -> Reading:
+        """The query restored, and (with ``suggest``) what to suggest instead of it.
+
+        Restoring is a millisecond or two; suggesting weighs every one-letter edit of
+        every word, ten times that on a short question and more on a long one, so
+        only a caller that shows the suggestion (the page, the CLI's listing) asks.
 
         Under the lock: catching up adds to the model in place (its vocabulary,
         its counts), which a decoding running beside it must not see half done.
         """
         with self._lock:
             model = self.current()
-            return Reading(model.restore(text), model.suggest(text))
+            return Reading(model.restore(text), model.suggest(text) if suggest else None)
 
     def outgrown(self, model: AccentRestorer) -> bool:
         """Counts cannot be taken back: past a share of deleted passages still counted, the model is built anew."""

@@ -42,9 +42,9 @@ def validate_filters(filters: DocumentFilters) -> None:
             raise InvalidQueryError(f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
 
 
-def read_query(kb: KnowledgeBase, text: str) -> tuple[Query, Reading]:
+def read_query(kb: KnowledgeBase, text: str, suggest: bool = True) -> tuple[Query, Reading]:
     """What is searched for ``text``: the query with its accents restored, if the accent model put any back."""
-    typed, reading = understand(text), kb.accents.read(text)
+    typed, reading = understand(text), kb.accents.read(text, suggest)
     return (typed.restored(reading.restored) if reading.restored != text else typed), reading
 
 
@@ -137,9 +137,10 @@ def _hit(rank: int, score: float, row: dict) -> SearchHit:
 
 
 def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters | None = None, *,
-           group: bool = False) -> SearchResponse:
+           group: bool = False, suggest: bool = False) -> SearchResponse:
     """Answer a query with up to ``k`` passages, each with its document and issuing body;
-    with ``group``, also those passages by document (``group_by_document``)."""
+    with ``group``, also those passages by document (``group_by_document``); with ``suggest``,
+    the "Có phải bạn muốn tìm" line (typos mended), which costs more than the search itself."""
     text = text.strip()
     if not text:
         raise InvalidQueryError("The query is empty.")
@@ -147,7 +148,7 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     kb.settings.limits.check_k(k)
     filters = filters if filters is not None else DocumentFilters()
     validate_filters(filters)
-    query, reading = read_query(kb, text)
+    query, reading = read_query(kb, text, suggest)
     narrowing = _narrowing(kb, filters)
     found = legs(kb, query, narrowing)
     restored = reading.restored if reading.restored != text else None
