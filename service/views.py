@@ -19,7 +19,7 @@ from markupsafe import Markup
 from kb.config import Limits
 from kb.errors import InvalidQueryError
 from kb.retrieval.highlight import highlight_spans, mark
-from kb.retrieval.results import DocumentGroup, DocumentLabel, DocumentSummary, Passage, Reference, SearchHit
+from kb.retrieval.results import DocumentGroup, DocumentRef, DocumentSummary, Passage, Reference, SearchHit
 from kb.storage.citations import AMBIGUOUS, RESOLVED, UNRESOLVED
 
 __all__ = [
@@ -193,7 +193,7 @@ def merge_references(references: list[Reference]) -> list[Reference]:
     return list(merged.values())
 
 
-def references_view(references: list[Reference], labels: dict[int, DocumentLabel]) -> list[dict[str, Any]]:
+def references_view(references: list[Reference], labels: dict[int, DocumentRef]) -> list[dict[str, Any]]:
     """The lines of "Văn bản được dẫn chiếu": each citation with its link when it names one document, the
     documents it may name (``labels``, those the caller sees) when it is ambiguous, and no link otherwise."""
     lines = []

@@ -18,7 +18,7 @@ from conftest import BULLETIN, PLAN, app_client, fake_kb_at, say_out_loud, skip_
 from fastapi.testclient import TestClient
 
 from kb.indexing import index_paths
-from kb.retrieval.results import DocumentLabel, DocumentSummary, Passage, Reference
+from kb.retrieval.results import DocumentRef, DocumentSummary, Passage, Reference
 from service.filters import FacetGroup, FacetItem, PageFilters
 from service.views import excerpt, highlight, merge_references, passages_view, references_view, sort_documents, vn_date
 
@@ -63,7 +63,7 @@ def test_bare_citations_merge_into_the_one_that_names_the_issuer():
 
 
 def test_an_ambiguous_citation_lists_the_documents_it_may_name_and_an_unresolved_one_links_nowhere():
-    labels = {i: DocumentLabel(i, None, "Quyết định", "15/2021/QĐ-UBND", issuer, "2021-03-12")
+    labels = {i: DocumentRef(i, None, "Quyết định", "15/2021/QĐ-UBND", issuer, "2021-03-12", f"qd-{i}.pdf", "public")
               for i, issuer in ((3, "Ủy ban nhân dân tỉnh Bình Dương"), (4, "Ủy ban nhân dân tỉnh Quảng Ninh"))}
     refs = [Reference("QĐ:15", "QĐ:15:UBND", "Quyết định số 15/2021/QĐ-UBND", 2, None, "ambiguous", [3, 4, 9]),
             Reference("QĐ:15", "QĐ:15", "Quyết định 15", 1, None, "unresolved", []),

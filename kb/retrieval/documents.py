@@ -11,8 +11,8 @@ from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.results import (
     CitingDocument,
     DocumentDetail,
-    DocumentLabel,
     DocumentPage,
+    DocumentRef,
     DocumentSummary,
     DocumentText,
     Passage,
@@ -59,7 +59,7 @@ def document_text(kb: KnowledgeBase, doc_id: int, access: str = LEVELS[-1]) -> D
     return DocumentText(id=doc_id, text=kb.store.documents.text_of(doc_id, access))
 
 
-def document_labels(kb: KnowledgeBase, ids: list[int], access: str = LEVELS[-1]) -> dict[int, DocumentLabel]:
+def document_labels(kb: KnowledgeBase, ids: list[int], access: str = LEVELS[-1]) -> dict[int, DocumentRef]:
     """The documents among ``ids`` a caller allowed ``access`` may see, by id: what a page shows of
     the candidates of an ambiguous citation, so the reader chooses."""
-    return {row["id"]: DocumentLabel.from_row(row) for row in kb.store.documents.labels(ids, access)}
+    return {row["id"]: DocumentRef.from_row(row) for row in kb.store.documents.labels(ids, access)}

@@ -117,18 +117,6 @@ class Reference(_FromRow):
 
 
 @dataclass(frozen=True)
-class DocumentLabel(_FromRow):
-    """What tells a document apart from others of its number: for a citation that may name several."""
-
-    id: int
-    title: str | None
-    doc_type: str | None
-    number: str | None
-    issuer: str | None
-    date: str | None
-
-
-@dataclass(frozen=True)
 class CitingDocument(_FromRow):
     """Another visible document that cites this one by number."""
 

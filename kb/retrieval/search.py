@@ -42,7 +42,7 @@ def validate_filters(filters: DocumentFilters) -> None:
             raise InvalidQueryError(f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
 
 
-def read_query(kb: KnowledgeBase, text: str, suggest: bool = True) -> tuple[Query, Reading]:
+def read_query(kb: KnowledgeBase, text: str, suggest: bool = False) -> tuple[Query, Reading]:
     """What is searched for ``text``: the query with its accents restored, if the accent model put any back."""
     typed, reading = understand(text), kb.accents.read(text, suggest)
     return (typed.restored(reading.restored) if reading.restored != text else typed), reading
