@@ -29,7 +29,7 @@ from kb.evaluation.evaluate import load_question_set, score_ranking  # noqa: E40
 from kb.evaluation.variants import VARIANTS, parse_variants  # noqa: E402
 from kb.indexing import index_paths  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.retrieval.search import fuse, legs, read_query, render  # noqa: E402
+from kb.retrieval.search import fuse, legs, passage_words, read_query, render  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 DEFAULT_SETS = [SHARED / "eval" / "dev.jsonl", SHARED / "data" / "alqac2023" / "train.json"]
@@ -76,13 +76,31 @@ def asked(qset, kb: KnowledgeBase, variants: list[str], lexical: dict) -> list[t
     return out
 
 
+def results_by_chunk(kb: KnowledgeBase) -> dict[int, dict]:
+    """Every chunk as a result in the API's shape, by id (rendered one by one: ``render`` drops repeated words)."""
+    return {i: asdict(render(kb, [(i, 0.0)], 1)[0]) for i in sorted(kb.store.chunks.all_ids())}
+
+
+def shown(results_of: dict[int, dict], fused: list[tuple[int, float]], count: int) -> list[dict]:
+    """The first ``count`` results of a fused ranking as ``render`` shows them: a passage's words once."""
+    seen: set[str] = set()
+    out = []
+    for chunk_id, _ in fused:
+        result = results_of[chunk_id]
+        if (words := passage_words(result["text"])) not in seen:
+            seen.add(words)
+            out.append(result)
+            if len(out) == count:
+                break
+    return out
+
+
 def score(qset, results_of: dict, cases: list[tuple], weights: Weights) -> dict[str, tuple[float, float, float]]:
     """Per variant: mean nDCG@10, MRR@10, P@1 of the fused rankings."""
     per_variant: dict[str, list[dict]] = {}
     for variant, question, unaccented, found in cases:
         cut = {name: hits[: weights.candidates] for name, hits in found.items()}
-        fused = fuse(cut, weights, unaccented)[: qset.fetch]
-        ranking = qset.ranking([results_of[cid] for cid, _ in fused], question, 10)
+        ranking = qset.ranking(shown(results_of, fuse(cut, weights, unaccented), qset.fetch), question, 10)
         per_variant.setdefault(variant, []).append(score_ranking(ranking, len(question.gold)))
     return {v: tuple(statistics.fmean(r[m] for r in rows) for m in ("ndcg@10", "mrr@10", "hit@1"))
             for v, rows in per_variant.items()}
@@ -99,8 +117,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for path in args.questions or DEFAULT_SETS:
             qset, kb = open_set(path, Path(tmp))
-            ids = sorted(kb.store.chunks.all_ids())
-            results_of = {r["_id"]: r for r in _with_ids([asdict(r) for r in render(kb, [(i, 0.0) for i in ids], len(ids))], ids)}
+            results_of = results_by_chunk(kb)
             for lexical in lexical_grid():
                 cases = asked(qset, kb, variants, lexical)
                 for fusion in fusion_grid():
@@ -108,10 +125,6 @@ def main() -> None:
                     name = " ".join(f"{k}={v}" for k, v in (lexical | fusion).items())
                     table.setdefault(name, {})[qset.name] = score(qset, results_of, cases, weights)
     _print(table, variants, args.top)
-
-
-def _with_ids(results: list[dict], ids: list[int]) -> list[dict]:
-    return [r | {"_id": i} for r, i in zip(results, ids)]
 
 
 def _print(table: dict, variants: list[str], top: int) -> None:

@@ -29,7 +29,7 @@ from kb.retrieval.refusal import gather, judge
 from kb.retrieval.results import DocumentGroup, DocumentRef, SearchHit, SearchResponse
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["group_by_document", "search", "read_query", "legs", "fuse", "render", "validate_filters"]
+__all__ = ["group_by_document", "passage_words", "search", "read_query", "legs", "fuse", "render", "validate_filters"]
 
 OVERSAMPLE = (2, 10)  # with filters, a leg fetches this many times its candidates, then that many, and keeps those that pass
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -164,6 +164,11 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
                           groups=group_by_document(results) if group else None)
 
 
+def passage_words(text: str) -> str:
+    """What makes two passages the same for a reader: their words, folded (case, accents, punctuation aside)."""
+    return " ".join(tokens(fold(text)))
+
+
 def group_by_document(results: list[SearchHit]) -> list[DocumentGroup]:
     """The results by document, best document first, each one's passages best first under it.
 
@@ -200,6 +205,6 @@ def _distinct(kb: KnowledgeBase, ranked: list[tuple[int, float]], window: int, a
         hits = kb.store.chunks.hits([chunk_id for chunk_id, _ in part], access)
         for chunk_id, score in part:
             row = hits.get(chunk_id)
-            if row is not None and (text := " ".join(tokens(fold(row["text"])))) not in seen:
+            if row is not None and (text := passage_words(row["text"])) not in seen:
                 seen.add(text)
                 yield score, row
