@@ -29,7 +29,7 @@ from kb.evaluation.evaluate import load_question_set, score_ranking  # noqa: E40
 from kb.evaluation.variants import VARIANTS, parse_variants  # noqa: E402
 from kb.indexing import index_paths  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.retrieval.search import fuse, legs, passage_words, read_query, render  # noqa: E402
+from kb.retrieval.search import fuse, legs, passage_key, read_query, render  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 DEFAULT_SETS = [SHARED / "eval" / "dev.jsonl", SHARED / "data" / "alqac2023" / "train.json"]
@@ -82,13 +82,13 @@ def results_by_chunk(kb: KnowledgeBase) -> dict[int, dict]:
 
 
 def shown(results_of: dict[int, dict], fused: list[tuple[int, float]], count: int) -> list[dict]:
-    """The first ``count`` results of a fused ranking as ``render`` shows them: a passage's words once."""
-    seen: set[str] = set()
+    """The first ``count`` results of a fused ranking as ``render`` shows them: a passage of copies once."""
+    seen: set[tuple] = set()
     out = []
     for chunk_id, _ in fused:
         result = results_of[chunk_id]
-        if (words := passage_words(result["text"])) not in seen:
-            seen.add(words)
+        if (key := passage_key(result["text"], result["document"]["number"], result["document"]["title"])) not in seen:
+            seen.add(key)
             out.append(result)
             if len(out) == count:
                 break

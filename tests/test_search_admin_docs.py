@@ -3,8 +3,9 @@
 The legal basis ``Căn cứ Nghị định số 08/2015/NĐ-CP …`` opens ten notices of
 the customs office, each wrapped at its own place; it must be in their
 passages (not dropped as a line repeated across the folder, nor as a
-subheading) so that the search for it finds every one.  The notices are
-found by reading the files, not from a list.
+subheading), and each notice's passage shown although ten say the same
+words (they are ten documents, not copies of one), so that the search for it
+finds every one.  The notices are found by reading the files, not from a list.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import open_kb
+from conftest import fake_kb_at
 
 from indexer.analyzer import nfc
 from kb.indexing import index_paths
@@ -34,8 +35,9 @@ def _notices_citing(phrase: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def admin_kb(tmp_path_factory, model_path):
-    kb = open_kb(tmp_path_factory.mktemp("admin") / "home", model_path)
+def admin_kb(tmp_path_factory):
+    """The folder indexed with the test embedder: a number is found by the reference and lexical legs."""
+    kb = fake_kb_at(tmp_path_factory.mktemp("admin") / "home")
     report = index_paths(kb, [ADMIN / "docs"])
     assert report.count("indexed") >= 190, report.summary()["problems"]
     yield kb

@@ -29,7 +29,7 @@ from kb.retrieval.refusal import gather, judge
 from kb.retrieval.results import DocumentGroup, DocumentRef, SearchHit, SearchResponse
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["group_by_document", "passage_words", "search", "read_query", "legs", "fuse", "render", "validate_filters"]
+__all__ = ["group_by_document", "passage_key", "search", "read_query", "legs", "fuse", "render", "validate_filters"]
 
 OVERSAMPLE = (2, 10)  # with filters, a leg fetches this many times its candidates, then that many, and keeps those that pass
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -164,9 +164,10 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
                           groups=group_by_document(results) if group else None)
 
 
-def passage_words(text: str) -> str:
-    """What makes two passages the same for a reader: their words, folded (case, accents, punctuation aside)."""
-    return " ".join(tokens(fold(text)))
+def passage_key(text: str, number: str | None, title: str | None) -> tuple[str | None, str | None, str]:
+    """What makes two passages the same for a reader: their words, folded (case, accents, punctuation
+    aside), in documents of the same number and title (copies of one document)."""
+    return number, title, " ".join(tokens(fold(text)))
 
 
 def group_by_document(results: list[SearchHit]) -> list[DocumentGroup]:
@@ -187,11 +188,12 @@ def render(kb: KnowledgeBase, ranked: list[tuple[int, float]], k: int, access: s
     """The first ``k`` of ranked chunk ids as results; the evaluation's BM25 baseline shows its hits the same way.
 
     ``access`` is checked again here, so no ranking can show what its caller
-    may not see.  A passage whose words were already shown (compared folded:
-    case, accents, punctuation and spacing aside) is left out: two documents
-    may hold the same passage (a law quoted in full, copies indexed at two
-    access levels, a copy whose legacy encoding lost some tone marks), and the
-    first, best ranked, is enough.
+    may not see.  A passage already shown from a document of the same number
+    and title is left out (``passage_key``): copies of one document kept apart
+    (indexed at two access levels, a copy whose legacy encoding lost some tone
+    marks) hold the same passages, and the first, best ranked, is enough.  The
+    same words in two different documents (the legal basis ten notices open
+    with) are each shown: each answers for its own document.
     """
     shown = islice(_distinct(kb, ranked, k * 2, access), k)
     return [_hit(rank, score, row) for rank, (score, row) in enumerate(shown, 1)]
@@ -205,6 +207,6 @@ def _distinct(kb: KnowledgeBase, ranked: list[tuple[int, float]], window: int, a
         hits = kb.store.chunks.hits([chunk_id for chunk_id, _ in part], access)
         for chunk_id, score in part:
             row = hits.get(chunk_id)
-            if row is not None and (text := passage_words(row["text"])) not in seen:
-                seen.add(text)
+            if row is not None and (key := passage_key(row["text"], row["doc_number"], row["doc_title"])) not in seen:
+                seen.add(key)
                 yield score, row
