@@ -201,7 +201,7 @@ def render(kb: KnowledgeBase, ranked: list[tuple[int, float]], k: int, access: s
 
 def _distinct(kb: KnowledgeBase, ranked: list[tuple[int, float]], window: int, access: str) -> Iterator[tuple[float, dict]]:
     """The visible chunks' rows in rank order, each passage's words once, read ``window`` ids at a time (most need one)."""
-    seen: set[str] = set()
+    seen: set[tuple[str | None, str | None, str]] = set()
     for start in range(0, len(ranked), window):
         part = ranked[start : start + window]
         hits = kb.store.chunks.hits([chunk_id for chunk_id, _ in part], access)
