@@ -106,7 +106,8 @@ def test_a_document_uploaded_through_one_server_is_found_through_the_other(two_s
     path = sorted(ADMIN_DOCS.glob("*.md"))[UPLOAD_FILES]
     accepted = httpx.post(f"{first}/api/documents", headers={"X-API-Key": key}, timeout=60,
                           files=[("files", (path.name, path.read_bytes()))]).json()
-    job = wait_for_job(second, key, accepted["job_id"])  # the job is in SQLite: either server reports it
+    with httpx.Client(base_url=second, timeout=30) as http:  # the job is in SQLite: either server reports it
+        job = wait_for_job(http, key, accepted["job_id"])
     doc_id = job["files"][0]["document_id"]
     assert job["status"] == "done" and doc_id
     number = httpx.get(f"{first}/api/documents/{doc_id}").json()["number"]

@@ -46,7 +46,8 @@ def test_schemathesis_finds_no_failure(corpus_kb, model_path, tmp_path):
         headers = {"X-API-Key": key}
         accepted = httpx.post(f"{url}/api/documents", headers=headers, timeout=60,
                               files=[("files", ("ke-hoach.md", (CORPUS / PLAN).read_bytes()))]).json()
-        job = wait_for_job(url, key, accepted["job_id"])
+        with httpx.Client(base_url=url, timeout=30) as http:
+            job = wait_for_job(http, key, accepted["job_id"])
         documents = [d["id"] for d in httpx.get(f"{url}/api/documents", headers=headers).json()["items"]]
         config = tmp_path / "schemathesis.toml"
         config.write_text(CONFIG.format(documents=json.dumps(documents), jobs=json.dumps([job["id"]])))
