@@ -19,8 +19,10 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.table import Table
 
@@ -266,6 +268,71 @@ def evaluate(
         _print_json(report)
     else:
         print(format_report(report))
+
+
+@app.command()
+def adapt(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count the pairs and time a few steps: "
+                                                             "print the estimate, change nothing.")] = False,
+    revert: Annotated[bool, typer.Option("--revert", help="Go back to the bundled model (embeds every "
+                                                           "passage again).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Switch to the adapted model even if it ranks the "
+                                                         "held-out documents no better.")] = False,
+    max_pairs: Annotated[int, typer.Option(help="Train on at most this many pairs (sampled).")] = 20_000,
+    epochs: Annotated[int, typer.Option(help="Passes over the pairs.")] = 1,
+    batch_size: Annotated[int, typer.Option(help="Pairs a step; the others of a batch are its negatives.")] = 32,
+    home: HomeOption = None, as_json: JsonOption = False,
+) -> None:
+    """Fine-tune the bundled model on this index's documents and embed them again with it (resumable)."""
+    from kb.adaptation.adapt import AdaptOptions, estimate
+    from kb.adaptation.adapt import adapt as run_adapt
+    from kb.adaptation.adapt import revert as run_revert
+    from kb.embedding.finetune import TrainingOptions
+
+    kb = _open(home)
+    options = AdaptOptions(max_pairs=max_pairs, force=force,
+                           training=TrainingOptions(batch_size=batch_size, epochs=epochs))
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("left"), TimeRemainingColumn())
+    if dry_run:
+        plan = estimate(kb, options)
+        if as_json:
+            _print_json(asdict(plan) | {"seconds": round(plan.seconds)})
+            return
+        console.print(f"{sum(plan.pairs.values())} training pairs ({plan.pairs}), {plan.held_out_pairs} held out; "
+                      f"{plan.steps} steps of {batch_size} at {plan.seconds_per_step:.1f} s; {plan.chunks} passages "
+                      f"to embed again at {plan.seconds_per_passage:.2f} s; about {plan.seconds / 60:.0f} min in all.")
+        return
+    with Progress(*columns, console=err, disable=as_json) as progress:
+        bars: dict[str, TaskID] = {}
+
+        def advance(name: str, done: int, total: int) -> None:
+            """A bar appears when its stage begins, so its elapsed time and estimate are the stage's own."""
+            if name not in bars:
+                bars[name] = progress.add_task(name, total=total)
+            progress.update(bars[name], completed=done, total=total)
+
+        def embedded(done: int, total: int) -> None:
+            advance("Embedding again", done, total)
+
+        if revert:
+            chunks = run_revert(kb, embedded)
+            console.print(f"Back to the bundled model: {chunks} passages embedded again.")
+            return
+        report = run_adapt(kb, options, on_stage=lambda stage: progress.console.print(f"[dim]{stage}[/]"),
+                           on_step=lambda done, total, _loss: advance("Training", done, total), on_embed=embedded)
+    if as_json:
+        _print_json(report.as_dict())
+        return
+    held = report.held_out
+    if held:
+        console.print(f"Held-out documents' pairs, MRR@10: bundled {held['base']:.3f}, adapted {held['adapted']:.3f}.")
+    if report.switched:
+        console.print(f"The index now uses {escape(report.model)}: {report.chunks} passages embedded again. "
+                      "Restart `kb serve` if it runs.")
+    else:
+        console.print("The adapted model ranks no better: the index keeps the bundled one (--force switches).")
+    console.print("Time: " + ", ".join(f"{k} {v:.0f}s" for k, v in report.seconds.items()))
 
 
 @app.command(name="check")
