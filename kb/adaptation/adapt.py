@@ -105,8 +105,7 @@ def _pairs(kb: KnowledgeBase, options: AdaptOptions) -> PairSet:
             return PairSet([Pair(p[0], p[1], p[2], tuple(p[3])) for p in stored["train"]],
                            [Pair(p[0], p[1], p[2], tuple(p[3])) for p in stored["held_out"]],
                            stored["held_out_documents"])
-    pairs = build_pairs(kb.store, options.held_out_share, options.titles_per_document, options.training.seed,
-                        options.max_pairs)
+    pairs = _build(kb, options)
     record.parent.mkdir(parents=True, exist_ok=True)
     temporary = record.with_suffix(".tmp")
     temporary.write_text(json.dumps({
@@ -118,9 +117,18 @@ def _pairs(kb: KnowledgeBase, options: AdaptOptions) -> PairSet:
     return pairs
 
 
+def _build(kb: KnowledgeBase, options: AdaptOptions) -> PairSet:
+    return build_pairs(kb.store, options.held_out_share, options.titles_per_document, options.training.seed,
+                       options.max_pairs)
+
+
 def estimate(kb: KnowledgeBase, options: AdaptOptions) -> Estimate:
-    """How many pairs and steps, and how long a run would take here: a few steps and passages timed on this machine."""
-    pairs = _pairs(kb, options)
+    """How many pairs and steps, and how long a run would take here: a few steps and passages timed on this machine.
+
+    Writes nothing: the pairs of an unfinished run if there is one, else those a run would build now.
+    """
+    record = _work(kb) / "pairs.json"
+    pairs = _pairs(kb, options) if record.is_file() else _build(kb, options)
     texts = [(p.anchor, p.positive) for p in pairs.train]
     steps = len(batches(texts, options.training))
     per_step = time_steps(ensure_default_model(kb.settings.models_dir), texts, options.training) if steps else 0.0
