@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
@@ -26,38 +25,28 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from kb.access.keys import DEFAULT_LEVEL, Role
-from kb.access.levels import LEVELS, Level
+from kb.access.levels import Level
+from kb.cli_common import (
+    EVERY_LEVEL,
+    HomeOption,
+    JsonOption,
+    ModelOption,
+    ViewOption,
+    console,
+    err,
+    open_index,
+    print_json,
+)
+from kb.cli_keys import keys_app
 from kb.config import load_settings
 from kb.errors import KbError
-from kb.knowledge_base import KnowledgeBase
 from kb.maintenance.check import CheckReport
 from kb.retrieval.highlight import mark
 from kb.retrieval.results import SearchHit
 
 app = typer.Typer(help="kb: find what Vietnamese directives, resolutions, plans and bulletins say.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
-console = Console()
-err = Console(stderr=True)
-
-HomeOption = Annotated[Optional[Path], typer.Option("--home", envvar="KB_HOME",
-                                                    help="Index folder (default: ~/.local/share/kb).")]
-ModelOption = Annotated[Optional[str], typer.Option("--model", envvar="KB_MODEL",
-                                                    help="sentence-transformers model name or path.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a listing.")]
-EVERY_LEVEL: Level = LEVELS[-1]  # the command line sees everything unless told --access
-DEFAULT_KEY_LEVEL: Level = DEFAULT_LEVEL
-ViewOption = Annotated[Level, typer.Option(
-    "--access",
-    help="See the index as a caller allowed this level sees it (default: everything).")]
-
-
-def _open(home: Path | None, model: str | None = None) -> KnowledgeBase:
-    return KnowledgeBase(load_settings(home, model))
-
-
-def _print_json(value: object) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2))
+app.add_typer(keys_app, name="keys")  # kb keys add|list|revoke (kb/cli_keys.py)
 
 
 @app.command()
@@ -75,7 +64,7 @@ def index(
     """Index files and folders; unchanged files are skipped, changed ones replaced."""
     from kb.indexing import FURNITURE_REPORT, index_paths, report_dict
 
-    kb = _open(home, model)
+    kb = open_index(home, model)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, disable=as_json) as progress:
         task = progress.add_task("Indexing", total=None)
@@ -84,7 +73,7 @@ def index(
             on_file=lambda o, done, total: progress.update(
                 task, completed=done, total=total, description=f"Indexing {o.source[-40:]}"))
     if as_json:
-        _print_json(report_dict(report))
+        print_json(report_dict(report))
         return
     s = report.summary()
     if dry_run:
@@ -143,11 +132,11 @@ def search(
     from kb.retrieval.search import search as run_search
     from kb.storage.filters import DocumentFilters
 
-    kb = _open(home, model)
+    kb = open_index(home, model)
     filters = DocumentFilters(doc_type, issuer, since, until, number, access=access)
     response = run_search(kb, query, k, filters, suggest=not as_json)  # --json is the API's object: no suggestion
     if as_json:
-        _print_json(asdict(response))
+        print_json(asdict(response))
         return
     if response.restored:
         console.print(f"[dim]Searched for: {escape(response.restored)}[/]")
@@ -177,9 +166,9 @@ def show(doc_id: int, access: ViewOption = EVERY_LEVEL, home: HomeOption = None,
     """Show one document: its metadata, references and passages."""
     from kb.retrieval.documents import document_detail
 
-    detail = document_detail(_open(home), doc_id, access)
+    detail = document_detail(open_index(home), doc_id, access)
     if as_json:
-        _print_json(asdict(detail))
+        print_json(asdict(detail))
         return
     for name in ("title", "doc_type", "number", "issuer", "issuer_parent", "date", "place", "signer",
                  "signer_position", "subject", "source", "access"):
@@ -199,9 +188,9 @@ def documents(access: ViewOption = EVERY_LEVEL, home: HomeOption = None, as_json
     """List the indexed documents."""
     from kb.storage.filters import DocumentFilters
 
-    rows = _open(home).store.documents.listing(DocumentFilters(access=access))
+    rows = open_index(home).store.documents.listing(DocumentFilters(access=access))
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table("id", "type", "number", "date", "issuer", "title", "chunks", "access", "source")
     for r in rows:
@@ -213,17 +202,17 @@ def documents(access: ViewOption = EVERY_LEVEL, home: HomeOption = None, as_json
 @app.command()
 def remove(doc_id: int, home: HomeOption = None, model: ModelOption = None) -> None:
     """Remove a document, its passages and their vectors from the index."""
-    document = _open(home, model).remove_document(doc_id)
+    document = open_index(home, model).remove_document(doc_id)
     console.print(f"Removed document {doc_id}: {escape(document['title'] or document['source'])}")
 
 
 @app.command()
 def stats(home: HomeOption = None, as_json: JsonOption = False) -> None:
     """Counts of documents, passages and references, and the last indexing run's problems."""
-    kb = _open(home)
+    kb = open_index(home)
     figures = kb.store.stats.summary() | {"home": str(kb.settings.home), "model": kb.read_recorded_model()}
     if as_json:
-        _print_json(figures)
+        print_json(figures)
         return
     last_run = figures.pop("last_run", None)
     for name, value in figures.items():
@@ -265,7 +254,7 @@ def evaluate(
     report = evaluate_file(file, load_settings(home, model), api=api, variants=parse_variants(variants),
                            passages=passages, progress=lambda line: err.print(line, highlight=False))
     if as_json:
-        _print_json(report)
+        print_json(report)
     else:
         print(format_report(report))
 
@@ -289,7 +278,7 @@ def adapt(
     from kb.adaptation.adapt import revert as run_revert
     from kb.embedding.finetune import TrainingOptions
 
-    kb = _open(home)
+    kb = open_index(home)
     options = AdaptOptions(max_pairs=max_pairs, force=force,
                            training=TrainingOptions(batch_size=batch_size, epochs=epochs))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -297,7 +286,7 @@ def adapt(
     if dry_run:
         plan = estimate(kb, options)
         if as_json:
-            _print_json(asdict(plan) | {"seconds": round(plan.seconds)})
+            print_json(asdict(plan) | {"seconds": round(plan.seconds)})
             return
         console.print(f"{sum(plan.pairs.values())} training pairs ({plan.pairs}), {plan.held_out_pairs} held out; "
                       f"{plan.steps} steps of {batch_size} at {plan.seconds_per_step:.1f} s; {plan.chunks} passages "
@@ -322,7 +311,7 @@ def adapt(
         report = run_adapt(kb, options, on_stage=lambda stage: progress.console.print(f"[dim]{stage}[/]"),
                            on_step=lambda done, total, _loss: advance("Training", done, total), on_embed=embedded)
     if as_json:
-        _print_json(report.as_dict())
+        print_json(report.as_dict())
         return
     held = report.held_out
     if held:
@@ -350,7 +339,7 @@ def check_index(
 def _print_check(report: CheckReport, as_json: bool) -> None:
     """Each finding on a line, then exit 1 unless all are sound: the check's (and a restore's) output."""
     if as_json:
-        _print_json(report.as_dict())
+        print_json(report.as_dict())
     else:
         console.print(f"[bold]{escape(report.home)}[/]")
         for f in report.findings:
@@ -388,61 +377,6 @@ def restore(
     if not as_json:
         console.print(f"Restored {escape(str(source))} into {escape(report.home)}; restart `kb serve` if it runs.")
     _print_check(report, as_json)
-
-
-keys_app = typer.Typer(help="API keys for `kb serve`: writes need an editor key, key management an admin key.",
-                       no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
-
-
-@keys_app.command("add")
-def keys_add(
-    name: Annotated[str, typer.Argument(help="Who or what the key is for, e.g. 'van-phong'.")],
-    role: Annotated[Role, typer.Option("--role",
-                                      help="reader: search and read; editor: also add and remove documents; "
-                                           "admin: also manage keys.")],
-    level: Annotated[Level, typer.Option("--level",
-                                       help="The highest document level the key sees.")] = DEFAULT_KEY_LEVEL,
-    home: HomeOption = None, as_json: JsonOption = False,
-) -> None:
-    """Make a key and print its secret, this once: only its hash is kept."""
-    from dataclasses import asdict
-
-    from kb.access.keys import create_key
-
-    key, secret = create_key(_open(home).store, name, role, level)
-    if as_json:
-        _print_json({"key": asdict(key), "secret": secret})
-        return
-    err.print(f"Key [bold]{escape(name)}[/] ({role}, sees documents up to {level}). "
-              "Copy the secret now: it is not shown again.")
-    print(secret)
-
-
-@keys_app.command("list")
-def keys_list(home: HomeOption = None, as_json: JsonOption = False) -> None:
-    """List the keys (never their secrets), revoked ones last."""
-    from dataclasses import asdict
-
-    from kb.access.keys import list_keys
-
-    keys = list_keys(_open(home).store)
-    if as_json:
-        _print_json([asdict(k) for k in keys])
-        return
-    table = Table("name", "prefix", "role", "level", "created", "revoked")
-    for k in keys:
-        table.add_row(escape(k.name), k.prefix, k.role, k.level, k.created_at, k.revoked_at or "")
-    console.print(table)
-
-
-@keys_app.command("revoke")
-def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")], home: HomeOption = None) -> None:
-    """Revoke a key: the service refuses it from the next request on."""
-    from kb.access.keys import revoke_key
-
-    revoke_key(_open(home).store, name)
-    console.print(f"Revoked the key {escape(name)}.")
 
 
 def main() -> None:
