@@ -13,49 +13,40 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.table import Table
 
-from kb.access.keys import DEFAULT_LEVEL, Role
-from kb.access.levels import LEVELS, Level
+from kb.access.levels import Level
+from kb.cli_common import (
+    EVERY_LEVEL,
+    HomeOption,
+    JsonOption,
+    ModelOption,
+    ViewOption,
+    console,
+    err,
+    open_index,
+    print_json,
+)
+from kb.cli_keys import keys_app
 from kb.config import load_settings
 from kb.errors import KbError
-from kb.knowledge_base import KnowledgeBase
 from kb.maintenance.check import CheckReport
 from kb.retrieval.highlight import mark
 from kb.retrieval.results import SearchHit
 
 app = typer.Typer(help="kb: find what Vietnamese directives, resolutions, plans and bulletins say.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
-console = Console()
-err = Console(stderr=True)
-
-HomeOption = Annotated[Optional[Path], typer.Option("--home", envvar="KB_HOME",
-                                                    help="Index folder (default: ~/.local/share/kb).")]
-ModelOption = Annotated[Optional[str], typer.Option("--model", envvar="KB_MODEL",
-                                                    help="sentence-transformers model name or path.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a listing.")]
-EVERY_LEVEL: Level = LEVELS[-1]  # the command line sees everything unless told --access
-DEFAULT_KEY_LEVEL: Level = DEFAULT_LEVEL
-ViewOption = Annotated[Level, typer.Option(
-    "--access",
-    help="See the index as a caller allowed this level sees it (default: everything).")]
-
-
-def _open(home: Path | None, model: str | None = None) -> KnowledgeBase:
-    return KnowledgeBase(load_settings(home, model))
-
-
-def _print_json(value: object) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2))
+app.add_typer(keys_app, name="keys")  # kb keys add|list|revoke (kb/cli_keys.py)
 
 
 @app.command()
@@ -73,7 +64,7 @@ def index(
     """Index files and folders; unchanged files are skipped, changed ones replaced."""
     from kb.indexing import FURNITURE_REPORT, index_paths, report_dict
 
-    kb = _open(home, model)
+    kb = open_index(home, model)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, disable=as_json) as progress:
         task = progress.add_task("Indexing", total=None)
@@ -82,7 +73,7 @@ def index(
             on_file=lambda o, done, total: progress.update(
                 task, completed=done, total=total, description=f"Indexing {o.source[-40:]}"))
     if as_json:
-        _print_json(report_dict(report))
+        print_json(report_dict(report))
         return
     s = report.summary()
     if dry_run:
@@ -141,11 +132,11 @@ def search(
     from kb.retrieval.search import search as run_search
     from kb.storage.filters import DocumentFilters
 
-    kb = _open(home, model)
+    kb = open_index(home, model)
     filters = DocumentFilters(doc_type, issuer, since, until, number, access=access)
     response = run_search(kb, query, k, filters, suggest=not as_json)  # --json is the API's object: no suggestion
     if as_json:
-        _print_json(asdict(response))
+        print_json(asdict(response))
         return
     if response.restored:
         console.print(f"[dim]Searched for: {escape(response.restored)}[/]")
@@ -175,9 +166,9 @@ def show(doc_id: int, access: ViewOption = EVERY_LEVEL, home: HomeOption = None,
     """Show one document: its metadata, references and passages."""
     from kb.retrieval.documents import document_detail
 
-    detail = document_detail(_open(home), doc_id, access)
+    detail = document_detail(open_index(home), doc_id, access)
     if as_json:
-        _print_json(asdict(detail))
+        print_json(asdict(detail))
         return
     for name in ("title", "doc_type", "number", "issuer", "issuer_parent", "date", "place", "signer",
                  "signer_position", "subject", "source", "access"):
@@ -197,9 +188,9 @@ def documents(access: ViewOption = EVERY_LEVEL, home: HomeOption = None, as_json
     """List the indexed documents."""
     from kb.storage.filters import DocumentFilters
 
-    rows = _open(home).store.documents.listing(DocumentFilters(access=access))
+    rows = open_index(home).store.documents.listing(DocumentFilters(access=access))
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table("id", "type", "number", "date", "issuer", "title", "chunks", "access", "source")
     for r in rows:
@@ -211,17 +202,17 @@ def documents(access: ViewOption = EVERY_LEVEL, home: HomeOption = None, as_json
 @app.command()
 def remove(doc_id: int, home: HomeOption = None, model: ModelOption = None) -> None:
     """Remove a document, its passages and their vectors from the index."""
-    document = _open(home, model).remove_document(doc_id)
+    document = open_index(home, model).remove_document(doc_id)
     console.print(f"Removed document {doc_id}: {escape(document['title'] or document['source'])}")
 
 
 @app.command()
 def stats(home: HomeOption = None, as_json: JsonOption = False) -> None:
     """Counts of documents, passages and references, and the last indexing run's problems."""
-    kb = _open(home)
+    kb = open_index(home)
     figures = kb.store.stats.summary() | {"home": str(kb.settings.home), "model": kb.read_recorded_model()}
     if as_json:
-        _print_json(figures)
+        print_json(figures)
         return
     last_run = figures.pop("last_run", None)
     for name, value in figures.items():
@@ -263,9 +254,74 @@ def evaluate(
     report = evaluate_file(file, load_settings(home, model), api=api, variants=parse_variants(variants),
                            passages=passages, progress=lambda line: err.print(line, highlight=False))
     if as_json:
-        _print_json(report)
+        print_json(report)
     else:
         print(format_report(report))
+
+
+@app.command()
+def adapt(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count the pairs and time a few steps: "
+                                                             "print the estimate, change nothing.")] = False,
+    revert: Annotated[bool, typer.Option("--revert", help="Go back to the bundled model (embeds every "
+                                                           "passage again).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Switch to the adapted model even if it ranks the "
+                                                         "held-out documents no better.")] = False,
+    max_pairs: Annotated[int, typer.Option(help="Train on at most this many pairs (sampled).")] = 20_000,
+    epochs: Annotated[int, typer.Option(help="Passes over the pairs.")] = 1,
+    batch_size: Annotated[int, typer.Option(help="Pairs a step; the others of a batch are its negatives.")] = 32,
+    home: HomeOption = None, as_json: JsonOption = False,
+) -> None:
+    """Fine-tune the bundled model on this index's documents and embed them again with it (resumable)."""
+    from kb.adaptation.adapt import AdaptOptions, estimate
+    from kb.adaptation.adapt import adapt as run_adapt
+    from kb.adaptation.adapt import revert as run_revert
+    from kb.embedding.finetune import TrainingOptions
+
+    kb = open_index(home)
+    options = AdaptOptions(max_pairs=max_pairs, force=force,
+                           training=TrainingOptions(batch_size=batch_size, epochs=epochs))
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("left"), TimeRemainingColumn())
+    if dry_run:
+        plan = estimate(kb, options)
+        if as_json:
+            print_json(asdict(plan) | {"seconds": round(plan.seconds)})
+            return
+        console.print(f"{sum(plan.pairs.values())} training pairs ({plan.pairs}), {plan.held_out_pairs} held out; "
+                      f"{plan.steps} steps of {batch_size} at {plan.seconds_per_step:.1f} s; {plan.chunks} passages "
+                      f"to embed again at {plan.seconds_per_passage:.2f} s; about {plan.seconds / 60:.0f} min in all.")
+        return
+    with Progress(*columns, console=err, disable=as_json) as progress:
+        bars: dict[str, TaskID] = {}
+
+        def advance(name: str, done: int, total: int) -> None:
+            """A bar appears when its stage begins, so its elapsed time and estimate are the stage's own."""
+            if name not in bars:
+                bars[name] = progress.add_task(name, total=total)
+            progress.update(bars[name], completed=done, total=total)
+
+        def embedded(done: int, total: int) -> None:
+            advance("Embedding again", done, total)
+
+        if revert:
+            chunks = run_revert(kb, embedded)
+            console.print(f"Back to the bundled model: {chunks} passages embedded again.")
+            return
+        report = run_adapt(kb, options, on_stage=lambda stage: progress.console.print(f"[dim]{stage}[/]"),
+                           on_step=lambda done, total, _loss: advance("Training", done, total), on_embed=embedded)
+    if as_json:
+        print_json(report.as_dict())
+        return
+    held = report.held_out
+    if held:
+        console.print(f"Held-out documents' pairs, MRR@10: bundled {held['base']:.3f}, adapted {held['adapted']:.3f}.")
+    if report.switched:
+        console.print(f"The index now uses {escape(report.model)}: {report.chunks} passages embedded again. "
+                      "Restart `kb serve` if it runs.")
+    else:
+        console.print("The adapted model ranks no better: the index keeps the bundled one (--force switches).")
+    console.print("Time: " + ", ".join(f"{k} {v:.0f}s" for k, v in report.seconds.items()))
 
 
 @app.command(name="check")
@@ -283,7 +339,7 @@ def check_index(
 def _print_check(report: CheckReport, as_json: bool) -> None:
     """Each finding on a line, then exit 1 unless all are sound: the check's (and a restore's) output."""
     if as_json:
-        _print_json(report.as_dict())
+        print_json(report.as_dict())
     else:
         console.print(f"[bold]{escape(report.home)}[/]")
         for f in report.findings:
@@ -321,61 +377,6 @@ def restore(
     if not as_json:
         console.print(f"Restored {escape(str(source))} into {escape(report.home)}; restart `kb serve` if it runs.")
     _print_check(report, as_json)
-
-
-keys_app = typer.Typer(help="API keys for `kb serve`: writes need an editor key, key management an admin key.",
-                       no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
-
-
-@keys_app.command("add")
-def keys_add(
-    name: Annotated[str, typer.Argument(help="Who or what the key is for, e.g. 'van-phong'.")],
-    role: Annotated[Role, typer.Option("--role",
-                                      help="reader: search and read; editor: also add and remove documents; "
-                                           "admin: also manage keys.")],
-    level: Annotated[Level, typer.Option("--level",
-                                       help="The highest document level the key sees.")] = DEFAULT_KEY_LEVEL,
-    home: HomeOption = None, as_json: JsonOption = False,
-) -> None:
-    """Make a key and print its secret, this once: only its hash is kept."""
-    from dataclasses import asdict
-
-    from kb.access.keys import create_key
-
-    key, secret = create_key(_open(home).store, name, role, level)
-    if as_json:
-        _print_json({"key": asdict(key), "secret": secret})
-        return
-    err.print(f"Key [bold]{escape(name)}[/] ({role}, sees documents up to {level}). "
-              "Copy the secret now: it is not shown again.")
-    print(secret)
-
-
-@keys_app.command("list")
-def keys_list(home: HomeOption = None, as_json: JsonOption = False) -> None:
-    """List the keys (never their secrets), revoked ones last."""
-    from dataclasses import asdict
-
-    from kb.access.keys import list_keys
-
-    keys = list_keys(_open(home).store)
-    if as_json:
-        _print_json([asdict(k) for k in keys])
-        return
-    table = Table("name", "prefix", "role", "level", "created", "revoked")
-    for k in keys:
-        table.add_row(escape(k.name), k.prefix, k.role, k.level, k.created_at, k.revoked_at or "")
-    console.print(table)
-
-
-@keys_app.command("revoke")
-def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")], home: HomeOption = None) -> None:
-    """Revoke a key: the service refuses it from the next request on."""
-    from kb.access.keys import revoke_key
-
-    revoke_key(_open(home).store, name)
-    console.print(f"Revoked the key {escape(name)}.")
 
 
 def main() -> None:

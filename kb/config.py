@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 from indexer.limits import ReadingLimits
 from kb.errors import ConfigError, InvalidQueryError, UploadTooLargeError
 
-__all__ = ["Weights", "Refusal", "Limits", "Service", "Settings", "default_home", "load_settings"]
+__all__ = ["Weights", "Refusal", "Limits", "Service", "Settings", "default_home", "load_settings", "save_model_setting"]
 
 
 @dataclass(frozen=True)
@@ -209,6 +209,19 @@ def _section(cls: type[_Section], values: dict) -> _Section:
     if unknown:
         raise ConfigError(f"Unknown setting(s) {sorted(unknown)} for {cls.__name__}; known: {sorted(known)}")
     return cls(**values)
+
+
+def save_model_setting(home: Path, model: str | None) -> None:
+    """Name ``model`` in ``$KB_HOME/settings.json`` (``None``: the bundled model), keeping every other setting."""
+    path = home / "settings.json"
+    stored = _from_file(path)
+    if model is None:
+        stored.pop("model", None)
+    else:
+        stored["model"] = model
+    temporary = path.with_name(f"settings.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(stored, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
 
 
 def load_settings(home: Path | None = None, model: str | None = None) -> Settings:

@@ -205,6 +205,35 @@ class KnowledgeBase:
             self._read_vectors()
             return self.reconcile()["missing"]
 
+    def switch_model(self, embedder: Embedder, on_progress: Callable[[int, int], None] = lambda *_: None,
+                     batch: int = 256) -> int:
+        """Embed every chunk with ``embedder`` into a new vector file, then make it and the model this index's.
+
+        Unlike ``rebuild_vectors`` the old file keeps serving searches until the
+        new one is complete: it is written under another name and renamed over
+        it, then config.json records the new model.  Holds the write lock
+        throughout, so no document changes meanwhile.  Returns how many chunks.
+        """
+        with self.writing():
+            ids = sorted(self.store.chunks.all_ids())
+            upcoming = self.settings.home / "vectors.next.tmp"  # a leftover to `kb check` if a kill interrupts it
+            upcoming.unlink(missing_ok=True)  # an interrupted switch's: started again from nothing
+            fresh = VectorIndex(upcoming, embedder.dimension)
+            for start in range(0, len(ids), batch):
+                part = ids[start:start + batch]
+                texts = self.store.chunks.texts(part)
+                fresh.add(part, embedder.encode_passages([texts[i] for i in part]))
+                on_progress(start + len(part), len(ids))
+            with self._vectors_lock, self.storing():
+                fresh.dirty = True  # an empty index is written too: the old model's vectors must go
+                fresh.save()
+                os.replace(fresh.path, self.vectors_path)
+                fresh.path = self.vectors_path
+                self._write_config(embedder)
+                self._embedder, self._vectors = embedder, fresh
+                self._vectors_version = self._file_version()
+        return len(ids)
+
     # -- writes: every change to a document goes through these ------------------------------
     def add_document(self, parsed: ParsedDocument, *, path: str, source: str, content_hash: str, access: str,
                      vectors: np.ndarray, replacing: int | None = None, save: bool = True) -> tuple[int, list[int]]:

@@ -162,6 +162,12 @@ class Chunks:
         rows = self.db.rows(f"SELECT id, section, text FROM chunks WHERE id IN ({marks(ids)})", ids)
         return {r["id"]: matching_text(r["section"], r["text"]) for r in rows}
 
+    def with_titles(self) -> list[dict[str, Any]]:
+        """Every body passage with its heading path and its document's title, in reading order: what adaptation learns from."""
+        return self.db.rows("SELECT c.id, c.document_id, c.ordinal, c.section, c.text, d.title FROM chunks c "
+                            "JOIN documents d ON d.id = c.document_id WHERE c.kind = 'body' "
+                            "ORDER BY c.document_id, c.ordinal")
+
     def all_texts(self) -> list[tuple[int, str]]:
         """Every chunk's matching text, by id: the passages a baseline ranker is given to compare with kb."""
         rows = self.db.execute("SELECT id, section, text FROM chunks ORDER BY id")
