@@ -30,7 +30,8 @@ from kb.errors import (
     UnsupportedContentError,
     UploadTooLargeError,
 )
-from kb.indexing import FileOutcome, IndexReport, index_paths
+from kb.indexing import index_paths
+from kb.indexing_report import FileOutcome, IndexReport
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.documents import document_detail, document_list, document_page, document_text
 from kb.retrieval.results import (

@@ -62,7 +62,8 @@ def index(
     home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
 ) -> None:
     """Index files and folders; unchanged files are skipped, changed ones replaced."""
-    from kb.indexing import FURNITURE_REPORT, index_paths, report_dict
+    from kb.indexing import index_paths
+    from kb.indexing_report import FURNITURE_REPORT, report_dict
 
     kb = open_index(home, model)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

@@ -17,7 +17,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,86 +33,17 @@ from indexer.read import read_file, unsupported_reason, walk_files
 from kb.access.levels import FOLDER_FILE, LevelPolicy
 from kb.copies import COPY_OF, FULLER_COPY, Match, earlier_twin, find_match
 from kb.errors import KbError, NotFoundError, StorageError
+from kb.indexing_report import FURNITURE_REPORT, FileOutcome, IndexReport, write_furniture_report
 from kb.knowledge_base import KnowledgeBase
 from kb.storage.sources import COPY, EARLIER, FILE, SourceFile
 
-__all__ = ["FURNITURE_REPORT", "FileOutcome", "IndexReport", "furniture_report", "index_paths", "report_dict"]
+__all__ = ["index_paths"]
 
 SAVE_EVERY = 25
 FURNITURE_MIN_FILES = 5  # fewer files than this cannot tell a repeated notice from chance
 # Characters of text the furniture pass keeps for the indexing pass (about twice that in bytes); past it, files are read again.
 KEPT_TEXT_CHARS = 40_000_000
-FURNITURE_REPORT = "furniture-report.json"  # in the kb's home: every line a run left out as site furniture
-ProgressCallback = Callable[["FileOutcome", int, int], None]
-STAGES = ("reading", "chunking", "matching", "embedding", "writing")
-STATUSES = ("indexed", "unchanged", "copy", "skipped", "error")
-
-
-@dataclass
-class FileOutcome:
-    source: str
-    status: str  # "indexed", "unchanged", "copy" (of document_id), "skipped" (unsupported type, over a limit, …), "error"
-    chunks: int = 0
-    garbled_chars: int = 0
-    reason: str | None = None  # why a file was skipped or failed, or what of an indexed one could not be read
-    document_id: int | None = None
-    access: str | None = None  # the document's level; None when the file was not read (show it only to admins)
-    furniture: list[str] = field(default_factory=list)  # lines left out as site furniture, for a person to audit
-    copy_of: str | None = None  # a copy: the file its document was read from
-    replaced: str | None = None  # a new version (or a fuller copy) of document_id: the file it was read from before
-
-    @property
-    def format(self) -> str:
-        return Path(self.source).suffix.lower() or "(none)"
-
-
-@dataclass
-class IndexReport:
-    files: list[FileOutcome] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
-
-    def count(self, status: str) -> int:
-        return sum(1 for f in self.files if f.status == status)
-
-    @property
-    def chunks(self) -> int:
-        return sum(f.chunks for f in self.files)
-
-    @property
-    def garbled_chars(self) -> int:
-        return sum(f.garbled_chars for f in self.files)
-
-    @property
-    def furniture_lines(self) -> int:
-        return sum(len(f.furniture) for f in self.files)
-
-    @property
-    def errors(self) -> list[FileOutcome]:
-        return [f for f in self.files if f.status in ("error", "skipped")]
-
-    def by_format(self) -> dict[str, dict[str, int]]:
-        """Per file type, how many files ended in each status: what was read, skipped and failed."""
-        table: dict[str, dict[str, int]] = {}
-        for outcome in self.files:
-            row = table.setdefault(outcome.format, dict.fromkeys(STATUSES, 0))
-            row[outcome.status] += 1
-        return dict(sorted(table.items()))
-
-    def summary(self) -> dict:
-        return {
-            "files": len(self.files), "indexed": self.count("indexed"), "unchanged": self.count("unchanged"),
-            "copies": self.count("copy"), "skipped": self.count("skipped"), "errors": self.count("error"),
-            "chunks": self.chunks,
-            "garbled_chars_dropped": self.garbled_chars, "furniture_lines_dropped": self.furniture_lines,
-            "by_format": self.by_format(),
-            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
-            "problems": [{"source": f.source, "status": f.status, "reason": f.reason, "access": f.access}
-                         for f in self.files if f.reason and f.status != "copy"],  # errors, skips, files read in part
-            "copies_found": [{"source": f.source, "document_id": f.document_id, "of": f.copy_of}
-                             for f in self.files if f.status == "copy"],
-            "replaced": [{"source": f.source, "document_id": f.document_id, "in_place_of": f.replaced}
-                         for f in self.files if f.replaced],  # new versions, and fuller copies
-        }
+ProgressCallback = Callable[[FileOutcome, int, int], None]
 
 
 class _Timer:
@@ -389,22 +320,5 @@ def index_paths(
                     cache.refresh()
         with kb.storing():
             kb.store.db.set_meta("last_run", json.dumps(run.report.summary(), ensure_ascii=False))
-        _write_furniture_report(kb.settings.home / FURNITURE_REPORT, run.report)
+        write_furniture_report(kb.settings.home / FURNITURE_REPORT, run.report)
     return run.report
-
-
-def furniture_report(report: IndexReport) -> dict:
-    """What a run left out as site furniture, file by file: the lines as they were printed."""
-    return {"lines": report.furniture_lines,
-            "files": [{"source": f.source, "lines": f.furniture} for f in report.files if f.furniture]}
-
-
-def _write_furniture_report(path: Path, report: IndexReport) -> None:
-    """Written beside the index at every run, so that a person can check nothing of a document went."""
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(furniture_report(report), ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)
-
-
-def report_dict(report: IndexReport) -> dict:
-    return {"summary": report.summary(), "files": [asdict(f) for f in report.files]}

@@ -10,7 +10,8 @@ from conftest import fake_kb_at, open_kb
 
 import kb.indexing as kb_indexing
 from kb.errors import IndexBusyError, ModelMismatchError, NotFoundError
-from kb.indexing import FURNITURE_REPORT, _vectors, furniture_report, index_paths
+from kb.indexing import _vectors, index_paths
+from kb.indexing_report import FURNITURE_REPORT, furniture_report
 
 PLAN = "ke-hoach.md"
 PLAN_TEXT = """**KẾ HOẠCH**

@@ -37,7 +37,8 @@ from pathlib import Path
 from kb.config import Settings
 from kb.embedding.embedder import Embedder
 from kb.errors import IndexBusyError, InvalidQueryError, KbError
-from kb.indexing import FileOutcome, index_paths
+from kb.indexing import index_paths
+from kb.indexing_report import FileOutcome
 from kb.jobs.uploads import check_content, unique_names
 from kb.knowledge_base import KnowledgeBase
 from kb.storage.store import Store
