@@ -174,8 +174,13 @@ def running_server(home: Path, model_path: Path) -> Iterator[str]:
     try:
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        process.terminate()  # a job being indexed ends its file first: on a busy machine, tens of seconds
+        try:
+            process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise AssertionError("kb serve did not stop within 90 s of SIGTERM") from None
 
 
 @pytest.fixture(scope="session")
