@@ -17,6 +17,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -156,13 +157,16 @@ def running_server(home: Path, model_path: Path) -> Iterator[str]:
     port = _free_port()
     command = [sys.executable, "-m", "kb", "serve", "--port", str(port),
                "--home", str(home), "--model", str(model_path)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    # Its log goes to a file: a pipe nobody reads fills up (64 KiB) and blocks the server's next write.
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log,
                                env=os.environ | {"HF_HUB_OFFLINE": "1"})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"kb serve exited: {process.stderr.read().decode()[-2000:]}")
+            log.seek(0)
+            raise RuntimeError(f"kb serve exited: {log.read().decode()[-2000:]}")
         try:
             if httpx.get(f"{url}/health", timeout=2).status_code == 200:
                 break
@@ -181,6 +185,8 @@ def running_server(home: Path, model_path: Path) -> Iterator[str]:
             process.kill()
             process.wait()
             raise AssertionError("kb serve did not stop within 90 s of SIGTERM") from None
+        finally:
+            log.close()
 
 
 @pytest.fixture(scope="session")
