@@ -186,7 +186,11 @@ def running_server(home: Path, model_path: Path) -> Iterator[str]:
             process.wait()
             raise AssertionError("kb serve did not stop within 90 s of SIGTERM") from None
         finally:
+            log.seek(0)
+            logged = log.read().decode(errors="replace")
             log.close()
+            if "Traceback" in logged:  # pytest shows it beside a failing test: the server's side of a 500
+                sys.stderr.write(f"kb serve logged an error:\n{logged[logged.index('Traceback'):][:6000]}\n")
 
 
 @pytest.fixture(scope="session")

@@ -80,7 +80,7 @@ def test_synced_model_follows_the_chunks_and_rebuilds_after_deletions(tmp_path):
         accents = SyncedAccents(kb.store, tmp_path / "home" / "accents.npz")
         first = _add(kb, "a", "Đảng bộ tỉnh tổ chức đại hội")
         assert accents.current().restore("dang bo") == "đảng bộ"
-        _add(kb, "b", "Cán bộ đăng ký dự đại hội")
+        second = _add(kb, "b", "Cán bộ đăng ký dự đại hội")
         assert accents.current().restore("can bo dang ky du dai hoi") == "cán bộ đăng ký dự đại hội"
         accents.refresh()
         reread = SyncedAccents(kb.store, accents.path).current()
@@ -89,6 +89,10 @@ def test_synced_model_follows_the_chunks_and_rebuilds_after_deletions(tmp_path):
             kb.store.documents.delete(first)
         assert accents.current().passages == 1  # half of what was counted was deleted: built again
         assert accents.current().restore("dang bo") == "đăng bộ"
+        with kb.store.db.transaction():
+            kb.store.documents.delete(second)
+        empty = accents.current()  # every passage removed: a model with nothing in it still reads a query
+        assert empty.passages == 0 and empty.restore("0") == "0" and empty.restore("dang bo") == "dang bo"
     finally:
         kb.close()
 

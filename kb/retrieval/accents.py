@@ -80,10 +80,12 @@ class _Level:
 
     def smooth(self, context: np.ndarray, key: np.ndarray, lower: np.ndarray) -> np.ndarray:
         """P(w | context), interpolated with the lower order's ``lower``; where the context is unseen, ``lower``."""
+        if not len(self.contexts):  # an index whose passages were all removed
+            return lower
         at = np.minimum(np.searchsorted(self.contexts, context), len(self.contexts) - 1)
-        seen = self.contexts[at] == context if len(self.contexts) else np.zeros(len(context), bool)
+        seen = self.contexts[at] == context
         where = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1)
-        value = np.where(self.keys[where] == key, self.values[where], 0.0) if len(self.keys) else 0.0
+        value = np.where(self.keys[where] == key, self.values[where], 0.0)
         total = np.where(seen, self.totals[at], 1.0)
         smoothed = (np.maximum(value - self.discount, 0.0) + self.discount * self.types[at] * lower) / total
         return np.where(seen, smoothed, lower)
