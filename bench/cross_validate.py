@@ -1,16 +1,17 @@
 """Ranking figures no setting was tuned on: each fold measured with the setting the other folds chose (a benchmark).
 
-    .venv/bin/python bench/cross_validate.py [--devset-home H] [--folds 5] [--variants typed,unaccented]
+    .venv/bin/python bench/cross_validate.py [--devset-home H] [--folds 5] [--variants typed,unaccented] [--grid small|full]
 
 The question sets: ALQAC-2023 train.json (its cached index under $KB_HOME/eval),
 ../shared/eval/dev.jsonl (over corpus/, indexed into a temporary folder) and, with
 ``--devset-home`` (a folder where the files ``bench/check_devset.py --files`` lists
 are indexed), eval/devset.jsonl.  A question's fold is the devset's ``fold`` field,
 else its id hashed.  For every set, variant and question the legs are computed
-once per lexical setting (``tune_fusion.asked``), then every setting of
-``tune_fusion``'s grid is scored on them.  For each fold, the setting with the best
-mean of nDCG@10 and MRR@10 over the other folds (each set and variant weighing
-the same) is measured on that fold; the held-out rows of all folds make the
+once per lexical setting (``tune_fusion.measure``), then every setting of
+``tune_fusion``'s grid (``small`` by default, around the shipped settings) is
+scored on them.  For each fold, the setting with the best mean of nDCG@10 and
+MRR@10 over the other folds (each set and variant weighing the same) is measured
+on that fold; the held-out rows of all folds make the
 figures, printed with 95% bootstrap intervals beside BM25 and kb's shipped
 settings (``Weights()``: the previous release, which was tuned on ALQAC train and
 dev.jsonl, so its figures on those two are not held out).
@@ -31,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tune_fusion import DEFAULT_SETS, asked, fusion_grid, lexical_grid, open_set, results_by_chunk, shown  # noqa: E402
+from tune_fusion import DEFAULT_SETS, GRIDS, measure, open_set, settings  # noqa: E402
 
 from kb.config import Weights, load_settings  # noqa: E402
 from kb.evaluation.baseline import BM25Baseline  # noqa: E402
@@ -39,7 +40,7 @@ from kb.evaluation.bootstrap import interval  # noqa: E402
 from kb.evaluation.evaluate import score_ranking  # noqa: E402
 from kb.evaluation.variants import VARIANTS, parse_variants  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.retrieval.search import fuse, render  # noqa: E402
+from kb.retrieval.search import render  # noqa: E402
 
 DEVSET = ROOT / "eval" / "devset.jsonl"
 METRICS = ("hit@1", "hit@5", "mrr@10", "ndcg@10")
@@ -52,17 +53,6 @@ def folds_of(path: Path, questions: list, folds: int) -> dict[str, int]:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         given = {str(r.get("id")): r["fold"] for r in rows if "fold" in r}
     return {q.id: given.get(q.id, int(hashlib.sha1(q.id.encode()).hexdigest(), 16) % folds) for q in questions}
-
-
-def per_question(qset, results_of: dict, cases: list[tuple], weights: Weights) -> list[dict]:
-    """One row of figures per (variant, question) for the rankings ``weights`` fuse."""
-    rows = []
-    for variant, question, unaccented, found in cases:
-        cut = {name: hits[: weights.candidates] for name, hits in found.items()}
-        ranking = qset.ranking(shown(results_of, fuse(cut, weights, unaccented), qset.fetch), question, 10)
-        rows.append({"variant": variant, "id": question.id, "kind": question.kind,
-                     **score_ranking(ranking, len(question.gold))})
-    return rows
 
 
 def bm25_rows(qset, kb: KnowledgeBase, variants: list[str]) -> list[dict]:
@@ -85,23 +75,14 @@ def objective(rows: list[dict], keep: set[str]) -> float:
     return statistics.fmean(statistics.fmean(v) for v in by_variant.values()) if by_variant else 0.0
 
 
-def measure_set(path: Path, tmp: Path, devset_home: Path | None, variants: list[str]) -> dict:
+def measure_set(path: Path, tmp: Path, devset_home: Path | None, variants: list[str], grid: str) -> dict:
     """Every setting's per-question rows, BM25's and the shipped settings' rows, and the folds of one set."""
     qset, kb = open_set(path, tmp) if path != DEVSET else _devset(devset_home)
     qset.questions = [q for q in qset.questions if q.gold]  # no-answer questions have no ranking to score
-    results_of = results_by_chunk(kb)
-    settings: dict[str, list[dict]] = {}
-    shipped = Weights()
-    for lexical in lexical_grid():
-        cases = asked(qset, kb, variants, lexical)
-        for fusion in fusion_grid():
-            name = " ".join(f"{k}={v}" for k, v in (lexical | fusion).items())
-            settings[name] = per_question(qset, results_of, cases, Weights(**lexical, **fusion))
-        if lexical["accented_column"] == shipped.accented_column:
-            settings["shipped"] = per_question(qset, results_of, cases, shipped)
-    shipped_rows = settings.pop("shipped")
-    return {"name": qset.name, "folds": folds_of(path, qset.questions, 5), "settings": settings,
-            "shipped": shipped_rows, "bm25": bm25_rows(qset, kb, variants)}
+    rows = measure(qset, kb, variants, settings(grid) | {"shipped": Weights()})
+    shipped = rows.pop("shipped")
+    return {"name": qset.name, "folds": folds_of(path, qset.questions, 5), "settings": rows,
+            "shipped": shipped, "bm25": bm25_rows(qset, kb, variants)}
 
 
 def _devset(home: Path | None):
@@ -156,11 +137,13 @@ def main() -> None:
     parser.add_argument("--devset-home", type=Path, help="a folder where eval/devset.jsonl's files are indexed")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--variants", default="typed,unaccented")
+    parser.add_argument("--grid", choices=sorted(GRIDS), default="small",
+                        help="small: around the shipped settings; full: the grid they were chosen on")
     args = parser.parse_args()
     variants = parse_variants(args.variants)
     paths = DEFAULT_SETS + ([DEVSET] if args.devset_home else [])
     with tempfile.TemporaryDirectory() as tmp:
-        sets = [measure_set(path, Path(tmp), args.devset_home, variants) for path in paths]
+        sets = [measure_set(path, Path(tmp), args.devset_home, variants, args.grid) for path in paths]
     held_out, chosen = cross_validate(sets, args.folds)
     for fold, name in enumerate(chosen):
         print(f"fold {fold}: {name}")

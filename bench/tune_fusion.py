@@ -1,12 +1,13 @@
 """Choose kb's ranking settings by measurement, on both question sets and their variants (a benchmark).
 
-    .venv/bin/python bench/tune_fusion.py [--questions FILE ...] [--variants all] [--top 30]
+    .venv/bin/python bench/tune_fusion.py [--questions FILE ...] [--variants all] [--grid small|full] [--top 30]
 
 For each question set (default: ../shared/eval/dev.jsonl over corpus/, indexed
 into a temporary folder, and ALQAC-2023 train.json over its cached index under
 $KB_HOME/eval), each variant and each question, every leg is computed once per
-lexical setting (100 candidates), then every fusion setting in the grid is scored
-on the same legs.  Prints nDCG@10 / MRR@10 / P@1 per set and variant, best
+lexical setting (100 candidates), then every fusion setting in the grid (``small``,
+around the shipped settings, by default; ``full``, the one they were chosen on) is
+scored on the same legs.  Prints nDCG@10 / MRR@10 / P@1 per set and variant, best
 first by the mean nDCG@10 + MRR@10 over the variants, each set weighing the same.
 """
 
@@ -47,21 +48,45 @@ def open_set(path: Path, tmp: Path) -> tuple:
     return qset, kb
 
 
-def lexical_grid() -> list[dict]:
-    return [{"accented_column": a} for a in (1.0, 2.0, 4.0, 6.0)]
+# The values each setting takes: ``full`` is the grid the shipped Weights() were chosen on; ``small``
+# surrounds them (every shipped value included) so that cross-validation over every set finishes in minutes.
+GRIDS = {
+    "full": {
+        "lexical": {"accented_column": (1.0, 2.0, 4.0, 6.0)},
+        "sum": {"lexical": (0.1, 0.2, 0.5), "phrase": (0.0, 0.5, 1.0), "dense": (0.3, 0.5, 0.7),
+                "dense_unaccented": (0.0, 0.25), "reference": (0.6, 1.0), "candidates": (30, 50)},
+        "rrf": {"lexical": (0.5, 1.0), "phrase": (0.0, 1.0, 1.5), "dense": (0.5, 1.0), "dense_unaccented": (0.0, 0.5),
+                "rrf_k": (10, 60), "reference": (2.0,)},
+    },
+    "small": {
+        "lexical": {"accented_column": (4.0, 6.0)},
+        "sum": {"lexical": (0.1, 0.2, 0.3), "phrase": (0.3, 0.5, 0.8), "dense": (0.35, 0.5, 0.7)},
+        "rrf": {"lexical": (0.5, 1.0), "phrase": (1.0,), "dense": (1.0,), "rrf_k": (60,), "reference": (2.0,)},
+    },
+}
 
 
-def fusion_grid() -> list[dict]:
-    """Weighted sums around the chosen setting, and weighted RRF for comparison."""
-    rows = [{"method": "sum", "lexical": lex, "phrase": phrase, "dense": dense, "dense_unaccented": dense_un,
-             "reference": reference, "candidates": candidates}
-            for lex, phrase, dense, dense_un, reference, candidates in itertools.product(
-                (0.1, 0.2, 0.5), (0.0, 0.5, 1.0), (0.3, 0.5, 0.7), (0.0, 0.25), (0.6, 1.0), (30, 50))]
-    rows += [{"method": "rrf", "lexical": lex, "phrase": phrase, "dense": dense, "dense_unaccented": dense_un,
-              "rrf_k": k, "reference": 2.0}
-             for lex, phrase, dense, dense_un, k in itertools.product(
-                 (0.5, 1.0), (0.0, 1.0, 1.5), (0.5, 1.0), (0.0, 0.5), (10, 60))]
-    return rows
+def _product(axes: dict[str, tuple]) -> list[dict]:
+    return [dict(zip(axes, values, strict=True)) for values in itertools.product(*axes.values())]
+
+
+def lexical_grid(grid: str = "full") -> list[dict]:
+    """The settings that change the lexical legs themselves (each needs the legs computed again)."""
+    return _product(GRIDS[grid]["lexical"])
+
+
+def fusion_grid(grid: str = "full") -> list[dict]:
+    """Weighted sums around the chosen setting, and weighted RRF for comparison; what is not named is Weights()'s."""
+    return [{"method": method} | row for method in ("sum", "rrf") for row in _product(GRIDS[grid][method])]
+
+
+LEXICAL = ("accented_column",)  # the Weights fields the legs themselves depend on
+
+
+def settings(grid: str = "full") -> dict[str, Weights]:
+    """Every setting of the grid by name."""
+    return {" ".join(f"{k}={v}" for k, v in (lexical | fusion).items()): Weights(**lexical, **fusion)
+            for lexical in lexical_grid(grid) for fusion in fusion_grid(grid)}
 
 
 def asked(qset, kb: KnowledgeBase, variants: list[str], lexical: dict) -> list[tuple]:
@@ -76,40 +101,79 @@ def asked(qset, kb: KnowledgeBase, variants: list[str], lexical: dict) -> list[t
     return out
 
 
-def results_by_chunk(kb: KnowledgeBase) -> dict[int, dict]:
-    """Every chunk as a result in the API's shape, by id (rendered one by one: ``render`` drops repeated words)."""
-    return {i: asdict(render(kb, [(i, 0.0)], 1)[0]) for i in sorted(kb.store.chunks.all_ids())}
+class Scorer:
+    """A question set's fused rankings scored as kb shows them, with what no setting changes done once.
+
+    Fusing a question's legs is cheap; folding a passage's whole text for its
+    key (``passage_key``) and normalising it to judge it against a question
+    are not, and they depend only on the chunk (and the question), so over a
+    grid of settings they are computed once and kept.
+    """
+
+    def __init__(self, qset, kb: KnowledgeBase) -> None:
+        # Rendered one by one: ``render`` drops a passage whose words an earlier one showed.
+        self.results = {i: asdict(render(kb, [(i, 0.0)], 1)[0]) for i in sorted(kb.store.chunks.all_ids())}
+        self.keys = {i: passage_key(r["text"], r["document"]["number"], r["document"]["title"])
+                     for i, r in self.results.items()}
+        judged: dict[tuple, set[int]] = {}
+        units = {i: qset.unit(r) for i, r in self.results.items()} if qset.unit else {}
+
+        def judge(result: dict, question) -> set[int]:
+            if (key := (question, result["chunk_id"])) not in judged:
+                judged[key] = qset.judge(result, question)
+            return judged[key]
+
+        self.qset = replace(qset, judge=judge, unit=(lambda result: units[result["chunk_id"]]) if units else None)
+
+    def shown(self, fused: list[tuple[int, float]]) -> list[dict]:
+        """The first ``fetch`` results of a fused ranking as ``render`` shows them: a passage of copies once."""
+        seen: set[tuple] = set()
+        out = []
+        for chunk_id, _ in fused:
+            if (key := self.keys[chunk_id]) not in seen:
+                seen.add(key)
+                out.append(self.results[chunk_id])
+                if len(out) == self.qset.fetch:
+                    break
+        return out
+
+    def rows(self, cases: list[tuple], weights: Weights) -> list[dict]:
+        """One row of figures per (variant, question) for the rankings ``weights`` fuse."""
+        out = []
+        for variant, question, unaccented, found in cases:
+            cut = {name: hits[: weights.candidates] for name, hits in found.items()}
+            ranking = self.qset.ranking(self.shown(fuse(cut, weights, unaccented)), question, 10)
+            out.append({"variant": variant, "id": question.id, "kind": question.kind,
+                        **score_ranking(ranking, len(question.gold))})
+        return out
 
 
-def shown(results_of: dict[int, dict], fused: list[tuple[int, float]], count: int) -> list[dict]:
-    """The first ``count`` results of a fused ranking as ``render`` shows them: a passage of copies once."""
-    seen: set[tuple] = set()
-    out = []
-    for chunk_id, _ in fused:
-        result = results_of[chunk_id]
-        if (key := passage_key(result["text"], result["document"]["number"], result["document"]["title"])) not in seen:
-            seen.add(key)
-            out.append(result)
-            if len(out) == count:
-                break
+def measure(qset, kb: KnowledgeBase, variants: list[str], named: dict[str, Weights]) -> dict[str, list[dict]]:
+    """Each named setting's rows; the legs are computed once per lexical setting and shared by the rest."""
+    scorer = Scorer(qset, kb)
+    out: dict[str, list[dict]] = {}
+    for lexical in {tuple((f, getattr(w, f)) for f in LEXICAL): None for w in named.values()}:
+        cases = asked(qset, kb, variants, dict(lexical))
+        for name, weights in named.items():
+            if all(getattr(weights, f) == v for f, v in lexical):
+                out[name] = scorer.rows(cases, weights)
     return out
 
 
-def score(qset, results_of: dict, cases: list[tuple], weights: Weights) -> dict[str, tuple[float, float, float]]:
-    """Per variant: mean nDCG@10, MRR@10, P@1 of the fused rankings."""
+def means(rows: list[dict]) -> dict[str, tuple[float, float, float]]:
+    """Per variant: mean nDCG@10, MRR@10, P@1."""
     per_variant: dict[str, list[dict]] = {}
-    for variant, question, unaccented, found in cases:
-        cut = {name: hits[: weights.candidates] for name, hits in found.items()}
-        ranking = qset.ranking(shown(results_of, fuse(cut, weights, unaccented), qset.fetch), question, 10)
-        per_variant.setdefault(variant, []).append(score_ranking(ranking, len(question.gold)))
-    return {v: tuple(statistics.fmean(r[m] for r in rows) for m in ("ndcg@10", "mrr@10", "hit@1"))
-            for v, rows in per_variant.items()}
+    for row in rows:
+        per_variant.setdefault(row["variant"], []).append(row)
+    return {v: tuple(statistics.fmean(r[m] for r in part) for m in ("ndcg@10", "mrr@10", "hit@1"))
+            for v, part in per_variant.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--questions", type=Path, action="append")
     parser.add_argument("--variants", default="typed,unaccented,half-accented,typos")
+    parser.add_argument("--grid", choices=sorted(GRIDS), default="small")
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
     variants = parse_variants(args.variants)
@@ -117,13 +181,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for path in args.questions or DEFAULT_SETS:
             qset, kb = open_set(path, Path(tmp))
-            results_of = results_by_chunk(kb)
-            for lexical in lexical_grid():
-                cases = asked(qset, kb, variants, lexical)
-                for fusion in fusion_grid():
-                    weights = Weights(**lexical, **fusion)
-                    name = " ".join(f"{k}={v}" for k, v in (lexical | fusion).items())
-                    table.setdefault(name, {})[qset.name] = score(qset, results_of, cases, weights)
+            for name, rows in measure(qset, kb, variants, settings(args.grid)).items():
+                table.setdefault(name, {})[qset.name] = means(rows)
     _print(table, variants, args.top)
 
 
