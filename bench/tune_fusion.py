@@ -141,11 +141,20 @@ class Scorer:
         """One row of figures per (variant, question) for the rankings ``weights`` fuse."""
         out = []
         for variant, question, unaccented, found in cases:
-            cut = {name: hits[: weights.candidates] for name, hits in found.items()}
-            ranking = self.qset.ranking(self.shown(fuse(cut, weights, unaccented)), question, 10)
+            ranking = self.qset.ranking(self.shown(fuse(as_searched(found, weights, unaccented), weights, unaccented)),
+                                        question, 10)
             out.append({"variant": variant, "id": question.id, "kind": question.kind,
                         **score_ranking(ranking, len(question.gold))})
         return out
+
+
+def as_searched(found: dict[str, list[tuple[int, float]]], weights: Weights,
+                unaccented: bool) -> dict[str, list[tuple[int, float]]]:
+    """The legs ``search`` would have run with ``weights``, from legs run deeper and with every leg:
+    the ranked legs cut to ``candidates``, a leg of weight 0 left out, the reference leg whole."""
+    kept = {"lexical": True, "phrase": bool(weights.phrase), "dense": bool(weights.dense_weight(unaccented))}
+    return {name: hits if name == "reference" else hits[: weights.candidates]
+            for name, hits in found.items() if kept.get(name, True)}
 
 
 def measure(qset, kb: KnowledgeBase, variants: list[str], named: dict[str, Weights]) -> dict[str, list[dict]]:
