@@ -8,7 +8,8 @@ eval/README.md).  Each question's legs are run once and their evidence kept
 similarity) that refuses the most questions without an answer while wrongly
 refusing at most ``--budget`` of the answerable ones is chosen on the other
 four folds and measured on the fold held out.  Prints the held-out figures per
-fold and pooled, and the pair chosen on all folds (the setting to ship), with
+fold and pooled, beside those of the settings' ``refusal`` (the shipped pair unless
+``$KB_HOME/settings.json`` says otherwise), and the pair chosen on all folds (the setting to ship), with
 the questions it gets wrong.
 """
 
@@ -28,20 +29,20 @@ sys.path.insert(0, str(ROOT))
 from kb.config import Refusal, load_settings  # noqa: E402
 from kb.evaluation.variants import VARIANTS, parse_variants  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.retrieval.query import understand  # noqa: E402
 from kb.retrieval.refusal import Evidence, gather, judge  # noqa: E402
-from kb.retrieval.search import legs  # noqa: E402
+from kb.retrieval.search import legs, read_query  # noqa: E402
 
 COVERAGE = [round(float(c), 3) for c in np.arange(0.0, 1.0001, 0.025)]
 SIMILARITY = [round(float(s), 3) for s in np.arange(0.75, 0.9501, 0.005)] + [1.0]
 
 
 def collect(kb: KnowledgeBase, rows: list[dict], variants: list[str]) -> list[dict]:
-    """Each question (in each variant) with its fold, whether it has an answer, and its evidence."""
+    """Each question (in each variant) with its fold, whether it has an answer, and its evidence:
+    read as ``search`` reads it (accents restored by the index's model, glossary for English)."""
     found = []
     for variant in variants:
         for row in rows:
-            query = understand(VARIANTS[variant](row["query"]))
+            query, _ = read_query(kb, VARIANTS[variant](row["query"]))
             evidence = gather(kb, query, legs(kb, query, None))
             found.append({"id": row["id"], "variant": variant, "fold": row["fold"], "kind": row["kind"],
                           "answerable": bool(row["relevant"]), "query": query.text, "evidence": evidence})
@@ -91,20 +92,19 @@ def main() -> None:
     if args.dump:
         args.dump.write_text("".join(json.dumps({k: v for k, v in i.items() if k != "evidence"} | vars(i["evidence"]),
                                                 ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
-    held = {"noanswer": [0, 0], "answerable": [0, 0]}
+    shipped = load_settings().refusal
+    held = {"chosen": [0, 0, 0, 0], "shipped": [0, 0, 0, 0]}  # no-answer refused, no-answer, answerable refused, answerable
     print(f"{len(items)} questions; budget {args.budget:.0%} of answerable refused on the training folds")
     for fold in sorted({i["fold"] for i in items}):
         train, test = [i for i in items if i["fold"] != fold], [i for i in items if i["fold"] == fold]
-        rule = choose(train, args.budget)
-        right, wrong, n_none, n_answerable = shares(test, rule)
-        held["noanswer"][0] += round(right * n_none)
-        held["noanswer"][1] += n_none
-        held["answerable"][0] += round(wrong * n_answerable)
-        held["answerable"][1] += n_answerable
-        print(f"fold {fold}: coverage {rule.coverage:.3f} similarity {rule.similarity:.3f} -> held out: "
-              f"no-answer refused {right:.1%} of {n_none}, answerable refused {wrong:.1%} of {n_answerable}")
-    (a, n), (b, m) = held["noanswer"], held["answerable"]
-    print(f"pooled held-out: no-answer refused {a}/{n} = {a / n:.1%}; answerable refused {b}/{m} = {b / m:.1%}")
+        for name, rule in (("chosen", choose(train, args.budget)), ("shipped", shipped)):
+            right, wrong, n_none, n_answerable = shares(test, rule)
+            counts = (round(right * n_none), n_none, round(wrong * n_answerable), n_answerable)
+            held[name] = [total + c for total, c in zip(held[name], counts, strict=True)]
+            print(f"fold {fold} {name:7}: coverage {rule.coverage:.3f} similarity {rule.similarity:.3f} -> held out: "
+                  f"no-answer refused {right:.1%} of {n_none}, answerable refused {wrong:.1%} of {n_answerable}")
+    for name, (a, n, b, m) in held.items():
+        print(f"pooled held-out, {name:7}: no-answer refused {a}/{n} = {a / n:.1%}; answerable refused {b}/{m} = {b / m:.1%}")
     final = choose(items, args.budget)
     right, wrong, _, _ = shares(items, final)
     print(f"chosen on all folds: coverage {final.coverage:.3f} similarity {final.similarity:.3f} "
