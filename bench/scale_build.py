@@ -232,7 +232,7 @@ def vector_kind(vectors: VectorIndex) -> str:
 
 
 def print_sizes(home: Path, size: int) -> None:
-    for name in ("kb.sqlite", "vectors.faiss", "lexicon.npz"):
+    for name in ("kb.sqlite", "vectors.faiss", "lexicon.npz", "accents.npz"):
         if not (home / name).exists():
             continue
         bytes_ = (home / name).stat().st_size
