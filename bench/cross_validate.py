@@ -11,10 +11,11 @@ once per lexical setting (``tune_fusion.measure``), then every setting of
 ``tune_fusion``'s grid (``small`` by default, around the shipped settings) is
 scored on them.  For each fold, the setting with the best mean of nDCG@10 and
 MRR@10 over the other folds (each set and variant weighing the same) is measured
-on that fold; the held-out rows of all folds make the
-figures, printed with 95% bootstrap intervals beside BM25 and kb's shipped
-settings (``Weights()``: the previous release, which was tuned on ALQAC train and
-dev.jsonl, so its figures on those two are not held out).
+on that fold; the held-out rows of all folds make the figures, printed with 95%
+bootstrap intervals beside BM25 and kb's shipped settings (``Weights()``: the
+previous release, which was tuned on ALQAC train and dev.jsonl, so its figures on
+those two are not held out), and the difference from the shipped settings question
+by question, with its interval.
 """
 
 from __future__ import annotations
@@ -109,14 +110,23 @@ def cross_validate(sets: list[dict], folds: int) -> tuple[dict[str, list[dict]],
     return held_out, chosen
 
 
-def _cell(rows: list[dict], metric: str) -> str:
+def _cell(rows: list[dict], metric: str, signed: bool = False) -> str:
     values = [r[metric] for r in rows]
     low, high = interval(values)
-    return f"{statistics.fmean(values):.3f} [{low:.2f}–{high:.2f}]"
+    sign = "+" if signed else ""
+    return f"{statistics.fmean(values):{sign}.3f} [{low:{sign}.2f}–{high:{sign}.2f}]"
+
+
+def _paired(rows: list[dict], baseline: list[dict], variant: str, metric: str) -> list[dict]:
+    """Each question's difference between two systems: its interval says whether one beats the other on these
+    questions, which two intervals that overlap cannot say."""
+    before = {r["id"]: r[metric] for r in baseline if r["variant"] == variant}
+    return [{metric: r[metric] - before[r["id"]]} for r in rows if r["variant"] == variant]
 
 
 def report(sets: list[dict], held_out: dict[str, list[dict]], variants: list[str]) -> None:
-    print("figures: mean [95% bootstrap interval]; cross-validated = each fold measured with the setting the others chose")
+    print("figures: mean [95% bootstrap interval]; cross-validated (cv) = each fold measured with the setting the others "
+          "chose; cv − shipped, paired = the mean of each question's difference")
     for s in sets:
         print(f"\n{s['name']}")
         for variant in variants:
@@ -130,6 +140,9 @@ def report(sets: list[dict], held_out: dict[str, list[dict]], variants: list[str
                     for kind in sorted(kinds):
                         part = [r for r in mine if r["kind"] == kind]
                         print(f"      {kind:<28} n={len(part):<4} " + "  ".join(f"{m} {_cell(part, m)}" for m in METRICS))
+            paired = {m: _paired(held_out[s["name"]], s["shipped"], variant, m) for m in METRICS}
+            print(f"  {variant:<11} {'cv − shipped, paired':<20} n={len(paired[METRICS[0]]):<4} " + "  ".join(
+                f"{m} {_cell(paired[m], m, signed=True)}" for m in METRICS))
 
 
 def main() -> None:
