@@ -121,8 +121,10 @@ def _print_problems(problems: list[dict]) -> None:
 def search(
     query: Annotated[str, typer.Argument(help="What to look for, with or without accents.")],
     k: Annotated[int, typer.Option("-k", help="How many passages.")] = 10,
-    doc_type: Annotated[Optional[str], typer.Option("--type", help="Document type, e.g. 'Kế hoạch'.")] = None,
-    issuer: Annotated[Optional[str], typer.Option("--issuer", help="Issuing body (part of its name).")] = None,
+    doc_type: Annotated[Optional[str], typer.Option(
+        "--type", help="Document type: name, code or English word, e.g. 'Kế hoạch', KH, Plan.")] = None,
+    issuer: Annotated[Optional[str], typer.Option(
+        "--issuer", help="Issuing body (part of its name; UBND, BTV, TU… spelt out).")] = None,
     since: Annotated[Optional[str], typer.Option(help="Issued on or after (YYYY[-MM[-DD]]).")] = None,
     until: Annotated[Optional[str], typer.Option(help="Issued on or before (YYYY[-MM[-DD]]).")] = None,
     number: Annotated[Optional[str], typer.Option(help="Document number, e.g. 131-KH/TU.")] = None,
@@ -130,11 +132,11 @@ def search(
     home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
 ) -> None:
     """Search passages; each comes with its document, number, date and issuing body."""
+    from kb.retrieval.filters import resolve_filters
     from kb.retrieval.search import search as run_search
-    from kb.storage.filters import DocumentFilters
 
     kb = open_index(home, model)
-    filters = DocumentFilters(doc_type, issuer, since, until, number, access=access)
+    filters = resolve_filters(kb, doc_type, issuer, since, until, number, access=access)
     response = run_search(kb, query, k, filters, suggest=not as_json)  # --json is the API's object: no suggestion
     if as_json:
         print_json(asdict(response))
