@@ -41,7 +41,7 @@ from kb.cli_keys import keys_app
 from kb.config import load_settings
 from kb.errors import KbError
 from kb.maintenance.check import CheckReport
-from kb.retrieval.highlight import mark
+from kb.retrieval.highlight import excerpt
 from kb.retrieval.results import SearchHit
 
 app = typer.Typer(help="kb: find what Vietnamese directives, resolutions, plans and bulletins say.",
@@ -150,16 +150,16 @@ def search(
     elif not response.results:
         console.print("No passage found.")
     for result in response.results:
-        _print_result(result, query)
+        _print_result(result, query, response.restored)
 
 
-def _print_result(result: SearchHit, query: str) -> None:
+def _print_result(result: SearchHit, query: str, restored: str | None) -> None:
     doc = result.document
     title = " · ".join(escape(str(v)) for v in (doc.doc_type, doc.number, doc.date) if v)
     console.print(f"[bold cyan]{result.rank}.[/] [bold]{escape(doc.title or doc.source)}[/]  {title}")
     console.print(f"   [green]{escape(result.issuer or '')}[/]  [dim]{escape(result.section)}[/]")
-    text = result.text if len(result.text) < 700 else result.text[:700] + "…"
-    console.print("   " + mark(text, query, "[bold yellow]", "[/]", escape), highlight=False)
+    shown = excerpt(result.text, query, restored, limit=700)  # around the best match, as on the page
+    console.print("   " + shown.marked("[bold yellow]", "[/]", escape), highlight=False)
     console.print(f"   [dim]{escape(doc.source)} [{result.char_start}:{result.char_end}] "
                   f"doc {doc.id} score {result.score}[/]\n")
 

@@ -52,11 +52,11 @@ def search_page(request: Request, caller: Reader, q: str = "", doc_type: TypePar
     searching = bool(query) and not query_error
     size = min(max(int(k), PAGE_SIZE), limits.max_k) if k.isdigit() else PAGE_SIZE
     by_document = view != "passages"
-    found, groups, recent, stats, suggestion, refused, missing = [], [], [], None, None, None, []
+    found, groups, recent, stats, suggestion, refused, missing, restored = [], [], [], None, None, None, [], None
     if searching:  # the facets count the documents that answer the query, not the whole index
         response = run_search(kb, query, size, engine, group=by_document, suggest=True, facets=True)
         found, groups, suggestion = response.results, response.groups or [], response.suggestion
-        refused, missing = response.refused, response.missing
+        refused, missing, restored = response.refused, response.missing, response.restored
         counts = {facet: [(v.value, v.count) for v in values] for facet, values in (response.facets or {}).items()}
     else:
         recent = document_list(kb, engine, limit=RECENT)
@@ -65,9 +65,9 @@ def search_page(request: Request, caller: Reader, q: str = "", doc_type: TypePar
     more = searching and len(found) == size < limits.max_k
     context = {
         "q": q, "query": query, "filters": filters, "errors": errors + ([query_error] if query_error else []),
-        "searching": searching, "results": [result_view(r, query) for r in found],
+        "searching": searching, "results": [result_view(r, query, restored) for r in found],
         "refused": refused, "missing": missing,
-        "groups": [group_view(g, query) for g in groups],
+        "groups": [group_view(g, query, restored) for g in groups],
         "other_view_url": page_url("/", q=query, k=k or None, view="passages" if by_document else None,
                                    **filters.params()),
         "recent": recent, "stats": stats, "max_query_chars": limits.max_query_chars,
