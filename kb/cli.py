@@ -41,7 +41,7 @@ from kb.cli_keys import keys_app
 from kb.config import load_settings
 from kb.errors import KbError
 from kb.maintenance.check import CheckReport
-from kb.retrieval.highlight import mark
+from kb.retrieval.highlight import excerpt
 from kb.retrieval.results import SearchHit
 
 app = typer.Typer(help="kb: find what Vietnamese directives, resolutions, plans and bulletins say.",
@@ -121,8 +121,10 @@ def _print_problems(problems: list[dict]) -> None:
 def search(
     query: Annotated[str, typer.Argument(help="What to look for, with or without accents.")],
     k: Annotated[int, typer.Option("-k", help="How many passages.")] = 10,
-    doc_type: Annotated[Optional[str], typer.Option("--type", help="Document type, e.g. 'Kế hoạch'.")] = None,
-    issuer: Annotated[Optional[str], typer.Option("--issuer", help="Issuing body (part of its name).")] = None,
+    doc_type: Annotated[Optional[str], typer.Option(
+        "--type", help="Document type: name, code or English word, e.g. 'Kế hoạch', KH, Plan.")] = None,
+    issuer: Annotated[Optional[str], typer.Option(
+        "--issuer", help="Issuing body (part of its name; UBND, BTV, TU… spelt out).")] = None,
     since: Annotated[Optional[str], typer.Option(help="Issued on or after (YYYY[-MM[-DD]]).")] = None,
     until: Annotated[Optional[str], typer.Option(help="Issued on or before (YYYY[-MM[-DD]]).")] = None,
     number: Annotated[Optional[str], typer.Option(help="Document number, e.g. 131-KH/TU.")] = None,
@@ -130,11 +132,11 @@ def search(
     home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
 ) -> None:
     """Search passages; each comes with its document, number, date and issuing body."""
+    from kb.retrieval.filters import resolve_filters
     from kb.retrieval.search import search as run_search
-    from kb.storage.filters import DocumentFilters
 
     kb = open_index(home, model)
-    filters = DocumentFilters(doc_type, issuer, since, until, number, access=access)
+    filters = resolve_filters(kb, doc_type, issuer, since, until, number, access=access)
     response = run_search(kb, query, k, filters, suggest=not as_json)  # --json is the API's object: no suggestion
     if as_json:
         print_json(asdict(response))
@@ -148,16 +150,16 @@ def search(
     elif not response.results:
         console.print("No passage found.")
     for result in response.results:
-        _print_result(result, query)
+        _print_result(result, query, response.restored)
 
 
-def _print_result(result: SearchHit, query: str) -> None:
+def _print_result(result: SearchHit, query: str, restored: str | None) -> None:
     doc = result.document
     title = " · ".join(escape(str(v)) for v in (doc.doc_type, doc.number, doc.date) if v)
     console.print(f"[bold cyan]{result.rank}.[/] [bold]{escape(doc.title or doc.source)}[/]  {title}")
     console.print(f"   [green]{escape(result.issuer or '')}[/]  [dim]{escape(result.section)}[/]")
-    text = result.text if len(result.text) < 700 else result.text[:700] + "…"
-    console.print("   " + mark(text, query, "[bold yellow]", "[/]", escape), highlight=False)
+    shown = excerpt(result.text, query, restored, limit=700)  # around the best match, as on the page
+    console.print("   " + shown.marked("[bold yellow]", "[/]", escape), highlight=False)
     console.print(f"   [dim]{escape(doc.source)} [{result.char_start}:{result.char_end}] "
                   f"doc {doc.id} score {result.score}[/]\n")
 

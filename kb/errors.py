@@ -11,6 +11,7 @@ __all__ = [
     "ModelMismatchError",
     "NotFoundError",
     "InvalidQueryError",
+    "UnknownFilterError",
     "IndexInconsistentError",
     "IndexBusyError",
     "StorageError",
@@ -39,6 +40,15 @@ class NotFoundError(KbError):
 
 class InvalidQueryError(KbError):
     """A search request that cannot be answered as asked (empty query, bad date, k out of range)."""
+
+
+class UnknownFilterError(InvalidQueryError):
+    """A filter value that names nothing kb knows (a document type that is no type): rather than an empty
+    answer that looks like "no such documents", the values it knows, so each caller can say so in its words."""
+
+    def __init__(self, name: str, value: str, known: list[str]) -> None:
+        self.name, self.value, self.known = name, value, known
+        super().__init__(f"Unknown {name} {value!r}; known: {', '.join(known)}.")
 
 
 class IndexInconsistentError(KbError):

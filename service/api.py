@@ -30,9 +30,8 @@ from kb.jobs.runner import submit_job
 from kb.retrieval import results
 from kb.retrieval.documents import document_detail, document_page
 from kb.retrieval.documents import document_text as read_text
+from kb.retrieval.filters import resolve_filters
 from kb.retrieval.search import search as run_search
-from kb.retrieval.search import validate_filters
-from kb.storage.filters import DocumentFilters
 
 from .auth import Caller, current_caller, identify, require_role
 from .models import (
@@ -66,8 +65,11 @@ Reader = Annotated[Caller, Depends(current_caller)]
 Editor = Annotated[Caller, Depends(require_role("editor"))]
 DocId = Annotated[int, Path(ge=1, le=MAX_ID, description="The document's id")]
 DateParam = Annotated[str | None, Query(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="YYYY, YYYY-MM or YYYY-MM-DD")]
-TypeParam = Annotated[str | None, Query(max_length=100, description="Document type, e.g. Kế hoạch")]
-IssuerParam = Annotated[str | None, Query(max_length=200, description="Issuing body, part of its name")]
+TypeParam = Annotated[str | None, Query(max_length=100, description="Document type: its name, code or English word, "
+                                       "any case, accents optional (Kế hoạch, KH, ke hoach, Plan); an unknown one is "
+                                       "a 422 that lists the known types")]
+IssuerParam = Annotated[str | None, Query(max_length=200, description="Issuing body, part of its name; abbreviations "
+                                         "such as UBND, HĐND, BTV, TU are read both ways")]
 AccessForm = Annotated[Level, Form(
     description="Access level of files whose front matter sets none; at most the key's own level")]
 
@@ -100,13 +102,16 @@ def search(
     group: Annotated[Literal["document"] | None, Query(description="'document': also the results by document")] = None,
     suggest: Annotated[bool, Query(description="Also the 'Có phải bạn muốn tìm' suggestion (typos mended); "
                                               "it takes longer than the search")] = False,
+    facets: Annotated[bool, Query(description="Also the facet counts (type, issuer, year) of the documents that "
+                                             "answer this question, each under the other filters")] = False,
 ) -> results.SearchResponse:
     """Passages that answer the question, best first, each with its document and issuing body."""
     limits = request.app.state.kb.settings.limits
     limits.check_query(q)  # as sent: search() checks it again once stripped
     limits.check_k(k)
-    filters = DocumentFilters(type, issuer, since, until, number, access=caller.level)
-    return run_search(request.app.state.kb, q, k, filters, group=group == "document", suggest=suggest)
+    kb = request.app.state.kb
+    filters = resolve_filters(kb, type, issuer, since, until, number, access=caller.level)
+    return run_search(kb, q, k, filters, group=group == "document", suggest=suggest, facets=facets)
 
 
 @router.get("/api/documents", response_model=DocumentPage, responses=_ERRORS, tags=["documents"])
@@ -122,9 +127,9 @@ def documents(
     per_page: Annotated[int, Query(ge=1, description="Documents per page")] = 20,
 ) -> results.DocumentPage:
     """The documents the caller may see, newest first, a page at a time."""
-    filters = DocumentFilters(type, issuer, since, until, access=caller.level)
-    validate_filters(filters)
-    return document_page(request.app.state.kb, filters, text=q, page=page, per_page=per_page)
+    kb = request.app.state.kb
+    filters = resolve_filters(kb, type, issuer, since, until, access=caller.level)
+    return document_page(kb, filters, text=q, page=page, per_page=per_page)
 
 
 @router.get("/api/documents/{doc_id}", response_model=DocumentDetail, responses=_ERRORS, tags=["documents"])

@@ -8,8 +8,12 @@ from dataclasses import dataclass, field, replace
 
 from indexer.analyzer import fold
 from kb.access.levels import LEVELS
+from kb.errors import UnknownFilterError
+from kb.knowledge_base import KnowledgeBase
+from kb.retrieval.filters import resolve_filters, resolve_type
 from kb.storage.facets import FacetCounts
 from kb.storage.filters import DocumentFilters
+from kb.storage.issuers import issuer_key
 
 __all__ = ["FacetGroup", "FacetItem", "PageFilters", "facet_groups"]
 
@@ -17,6 +21,7 @@ MAX_FILTER_CHARS = {"type": 100, "issuer": 200}   # the API's limits
 FACET_LABELS = {"type": "Loại văn bản", "issuer": "Cơ quan ban hành", "year": "Năm ban hành"}
 FACET_SHOWN = 8          # values of one facet listed before "Xem thêm"
 _YEAR = re.compile(r"^\d{4}$")
+_KEYS: dict[str, Callable[[str], str]] = {"issuer": issuer_key}  # how a facet's values compare (else folded)
 
 
 @dataclass(frozen=True)
@@ -29,9 +34,10 @@ class PageFilters:
     access: str = LEVELS[-1]
 
     @classmethod
-    def parse(cls, doc_type: str | None, issuer: str | None, year: str | None,
+    def parse(cls, kb: KnowledgeBase, doc_type: str | None, issuer: str | None, year: str | None,
               access: str = LEVELS[-1]) -> tuple[PageFilters, list[str]]:
-        """Filters and the Vietnamese messages for the ones that cannot be used (those are dropped)."""
+        """Filters and the Vietnamese messages for the ones that cannot be used (those are dropped); a type
+        typed as a code or without accents (``KH``, ``ke hoach``) is kept under its name, as its facet shows it."""
         values = {"type": (doc_type or "").strip(), "issuer": (issuer or "").strip(), "year": (year or "").strip()}
         errors = []
         for name, limit in MAX_FILTER_CHARS.items():
@@ -41,12 +47,19 @@ class PageFilters:
         if values["year"] and not _YEAR.match(values["year"]):
             errors.append(f"Năm «{values['year']}» không hợp lệ: hãy nhập 4 chữ số, ví dụ 2020.")
             values["year"] = ""
+        if values["type"]:
+            try:
+                values["type"] = resolve_type(kb, values["type"], access)
+            except UnknownFilterError as error:
+                errors.append(f"Không có loại văn bản «{values['type']}» nên bộ lọc này đã được bỏ qua. "
+                              f"Các loại văn bản: {', '.join(error.known)}.")
+                values["type"] = ""
         return cls(**values, access=access), errors
 
-    def engine(self) -> DocumentFilters:
+    def engine(self, kb: KnowledgeBase) -> DocumentFilters:
         """The same filters for ``kb``: a year is the range from its first to its last day."""
         year = self.year or None
-        return DocumentFilters(self.type or None, self.issuer or None, year, year, access=self.access)
+        return resolve_filters(kb, self.type, self.issuer, year, year, access=self.access)
 
     def params(self) -> dict[str, str]:
         return {k: v for k, v in (("type", self.type), ("issuer", self.issuer), ("year", self.year)) if v}
@@ -82,12 +95,13 @@ def facet_groups(counts: FacetCounts, filters: PageFilters, url: Callable[[PageF
     groups = []
     for name, label in FACET_LABELS.items():
         active = getattr(filters, name)
+        key = _KEYS.get(name, fold)
         values: list[tuple[str, int | None]] = list(counts.get(name, []))
-        if active and all(fold(v) != fold(active) for v, _ in values):
+        if active and all(key(v) != key(active) for v, _ in values):
             values.insert(0, (active, None))  # typed into the URL, not a known value: shown so it can be removed
         group = FacetGroup(name, label, clear_url=url(replace(filters, **{name: ""})) if active else None)
         for value, count in values:
-            chosen = bool(active) and fold(value) == fold(active)
+            chosen = bool(active) and key(value) == key(active)
             group.items.append(FacetItem(value, count, url(replace(filters, **{name: "" if chosen else value})), chosen))
         groups.append(group)
     return groups

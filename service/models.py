@@ -8,7 +8,8 @@ from kb.access.keys import DEFAULT_LEVEL, Role
 from kb.access.levels import Level
 
 __all__ = [
-    "DocumentRef", "DocumentMetadata", "SearchResult", "DocumentGroup", "SearchResponse", "DocumentSummary", "Reference",
+    "DocumentRef", "DocumentMetadata", "SearchResult", "DocumentGroup", "FacetValue", "SearchResponse", "DocumentSummary",
+    "Reference",
     "ChunkOut",    "CitingDocument", "SourceFileOut", "DocumentDetail", "ErrorResponse", "Health", "DocumentPage", "DocumentText",
     "Stats", "JobFile", "JobProgress", "Job", "JobAccepted", "DeletedDocument", "ApiKeyOut", "ApiKeyCreated", "ApiKeyRequest",
 ]
@@ -52,6 +53,13 @@ class DocumentGroup(BaseModel):
     results: list[SearchResult] = Field(description="Its passages among the results, best first")
 
 
+class FacetValue(BaseModel):
+    """One value of a facet and its count."""
+
+    value: str = Field(description="Kế hoạch, Ban Tuyên giáo, 2020, …: what the filter of that name takes")
+    count: int = Field(description="Documents among those answering the question that choosing it would leave")
+
+
 class SearchResponse(BaseModel):
     """The answer to a search: passages, best first, or none and the reason when nothing in the index answers."""
 
@@ -69,6 +77,9 @@ class SearchResponse(BaseModel):
     missing: list[str] = Field([], description="The document numbers named that the index does not hold, as typed")
     groups: list[DocumentGroup] | None = Field(None, description="With group=document: the same results by document, "
                                                "best document first; null otherwise")
+    facets: dict[str, list[FacetValue]] | None = Field(None, description="With facets=true: 'type', 'issuer' and "
+                                                      "'year', each value with how many documents answering the "
+                                                      "question choosing it would leave; null otherwise")
 
 
 class DocumentMetadata(DocumentRef):

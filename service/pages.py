@@ -45,27 +45,29 @@ def search_page(request: Request, caller: Reader, q: str = "", doc_type: TypePar
     (``view=passages``: one list, best first)."""
     kb = request.app.state.kb
     limits = kb.settings.limits
-    filters, errors = PageFilters.parse(doc_type, issuer, year, caller.level)
+    filters, errors = PageFilters.parse(kb, doc_type, issuer, year, caller.level)
+    engine = filters.engine(kb)
     query = q.strip()
     query_error = validate_query(query, limits)
     searching = bool(query) and not query_error
     size = min(max(int(k), PAGE_SIZE), limits.max_k) if k.isdigit() else PAGE_SIZE
     by_document = view != "passages"
-    found, groups, recent, stats, suggestion, refused, missing = [], [], [], None, None, None, []
-    counts = kb.store.facets.counts(filters.engine())
-    if searching:
-        response = run_search(kb, query, size, filters.engine(), group=by_document, suggest=True)
+    found, groups, recent, stats, suggestion, refused, missing, restored = [], [], [], None, None, None, [], None
+    if searching:  # the facets count the documents that answer the query, not the whole index
+        response = run_search(kb, query, size, engine, group=by_document, suggest=True, facets=True)
         found, groups, suggestion = response.results, response.groups or [], response.suggestion
-        refused, missing = response.refused, response.missing
+        refused, missing, restored = response.refused, response.missing, response.restored
+        counts = {facet: [(v.value, v.count) for v in values] for facet, values in (response.facets or {}).items()}
     else:
-        recent = document_list(kb, filters.engine(), limit=RECENT)
+        recent = document_list(kb, engine, limit=RECENT)
         stats = kb.store.stats.summary(caller.level)
+        counts = kb.store.facets.counts(engine)
     more = searching and len(found) == size < limits.max_k
     context = {
         "q": q, "query": query, "filters": filters, "errors": errors + ([query_error] if query_error else []),
-        "searching": searching, "results": [result_view(r, query) for r in found],
+        "searching": searching, "results": [result_view(r, query, restored) for r in found],
         "refused": refused, "missing": missing,
-        "groups": [group_view(g, query) for g in groups],
+        "groups": [group_view(g, query, restored) for g in groups],
         "other_view_url": page_url("/", q=query, k=k or None, view="passages" if by_document else None,
                                    **filters.params()),
         "recent": recent, "stats": stats, "max_query_chars": limits.max_query_chars,
@@ -85,13 +87,14 @@ def search_page(request: Request, caller: Reader, q: str = "", doc_type: TypePar
 def document_list_page(request: Request, caller: Reader, doc_type: TypeParam = "", issuer: str = "", year: str = "",
                        sort: str = "newest") -> Response:
     """Every document the caller may see, filterable by type, issuer and year, sorted by date."""
-    filters, errors = PageFilters.parse(doc_type, issuer, year, caller.level)
-    order = sort if sort in SORTS else "newest"
     kb = request.app.state.kb
+    filters, errors = PageFilters.parse(kb, doc_type, issuer, year, caller.level)
+    engine = filters.engine(kb)
+    order = sort if sort in SORTS else "newest"
     context = {
-        "documents": sort_documents(document_list(kb, filters.engine()), order),
+        "documents": sort_documents(document_list(kb, engine), order),
         "total": kb.store.stats.counts(caller.level)["documents"], "filters": filters, "errors": errors,
-        "facets": facet_groups(kb.store.facets.counts(filters.engine()), filters,
+        "facets": facet_groups(kb.store.facets.counts(engine), filters,
                                lambda f: page_url("/documents", sort=order, **f.params())),
         "clear_url": page_url("/documents", sort=order),
         "sorts": [(key, label, page_url("/documents", sort=key, **filters.params()), key == order)

@@ -5,7 +5,6 @@ API returns, with these additions.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import asdict, replace
 from html import escape
@@ -18,14 +17,13 @@ from markupsafe import Markup
 
 from kb.config import Limits
 from kb.errors import InvalidQueryError
-from kb.retrieval.highlight import highlight_spans, mark
+from kb.retrieval.highlight import excerpt, mark
 from kb.retrieval.results import DocumentGroup, DocumentRef, DocumentSummary, Passage, Reference, SearchHit
 from kb.storage.citations import AMBIGUOUS, RESOLVED, UNRESOLVED
 
 __all__ = [
     "STATIC_DIR",
     "TEMPLATES_DIR",
-    "excerpt",
     "highlight",
     "merge_references",
     "page_url",
@@ -46,11 +44,9 @@ TEMPLATES_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 
-EXCERPT_CHARS = 420       # a result shows this much of its passage around the matching words
 ACCESS_LABELS = {"public": "Công khai", "internal": "Nội bộ", "restricted": "Hạn chế"}
 # Which of two merged citations says more: one that names a document, then one with candidates.
 _STATUS_RANK = {RESOLVED: 0, AMBIGUOUS: 1, UNRESOLVED: 2}
-_SENTENCE_END = re.compile(r"[.;:!?…][”\"»)]?\s|\n")
 
 
 # -- formatting (also Jinja filters) ------------------------------------------------------------
@@ -82,9 +78,9 @@ def vn_mb(size: int) -> str:
     return f"{size / 1048576:.1f}".removesuffix(".0").replace(".", ",")
 
 
-def highlight(text: str, query: str | None) -> Markup:
-    """``text`` HTML-escaped, with the query's words in ``<mark>``; safe to put in a page as is."""
-    return Markup(mark(text, query, "<mark>", "</mark>", escape) if query else escape(text))
+def highlight(text: str, query: str | None, restored: str | None = None) -> Markup:
+    """``text`` HTML-escaped, with the query's phrases in ``<mark>``; safe to put in a page as is."""
+    return Markup(mark(text, query, "<mark>", "</mark>", escape, restored) if query else escape(text))
 
 
 templates.env.filters.update(vn_date=vn_date, vn_date_label=vn_date_label, vn_int=vn_int, vn_mb=vn_mb, highlight=highlight,
@@ -108,50 +104,21 @@ def validate_query(query: str, limits: Limits) -> str | None:
 
 
 # -- search results -----------------------------------------------------------------------------
-def _best_anchor(spans: list[tuple[int, int]], limit: int) -> int:
-    """Where the window of ``limit`` characters holding the most matches begins (0 without matches)."""
-    if not spans:
-        return 0
-    return max(spans, key=lambda s: sum(1 for t in spans if s[0] <= t[0] and t[1] <= s[0] + limit))[0]
-
-
-def excerpt(text: str, query: str, limit: int = EXCERPT_CHARS) -> tuple[str, bool]:
-    """About ``limit`` characters of a passage around the most query words, cut at sentences; and whether cut.
-
-    Passages run to 300 words: ten of them in full bury the answer, so a result shows the
-    window a reader needs and the full passage is one click away.
-    """
-    if len(text) <= limit:
-        return text, False
-    anchor = _best_anchor(highlight_spans(text, query), limit)
-    start = 0
-    if anchor > limit // 4:  # begin at the sentence holding the first match, or a little before it
-        sentence = max((m.end() for m in _SENTENCE_END.finditer(text, 0, anchor)), default=0)
-        start = sentence if anchor - sentence <= limit // 3 else text.find(" ", anchor - limit // 6) + 1
-    start = min(start, max(0, len(text) - limit))
-    end = min(len(text), start + limit)
-    if end < len(text):  # end at a sentence end in the window's last 40 %, else between words
-        ends = [m.start() + (text[m.start()] != "\n") for m in _SENTENCE_END.finditer(text, start + limit * 6 // 10, end)]
-        end = ends[-1] if ends else max(text.rfind(" ", start, end), start + limit // 2)
-    if start and not text[start - 1].isspace():
-        start = text.find(" ", start) + 1 or start
-    cut = text[start:end].strip()
-    return ("… " if start else "") + cut + (" …" if end < len(text) else ""), True
-
-
-def result_view(result: SearchHit, query: str) -> dict:
-    """What ``_result.html`` shows of one search result: an excerpt, the full passage if cut, its link."""
-    short, cut = excerpt(result.text, query)
+def result_view(result: SearchHit, query: str, restored: str | None = None) -> dict:
+    """What ``_result.html`` shows of one search result: an excerpt around its best match, the full passage if
+    cut, its link; ``restored``: the query as searched, with the accents the search put back."""
+    short = excerpt(result.text, query, restored)
     chunk_id = result.chunk_id if result.kind == "body" else None  # a document card has no place in the text
     link = page_url(f"/documents/{result.document.id}", chunk=chunk_id, q=query) + (f"#chunk-{chunk_id}" if chunk_id else "")
-    return asdict(result) | {"excerpt": highlight(short, query), "full": highlight(result.text, query) if cut else None,
+    return asdict(result) | {"excerpt": Markup(short.marked("<mark>", "</mark>", escape)),
+                             "full": highlight(result.text, query, restored) if short.cut else None,
                              "url": link, "sections": [s for s in result.section.split(" › ") if s]}
 
 
-def group_view(group: DocumentGroup, query: str) -> dict:
+def group_view(group: DocumentGroup, query: str, restored: str | None = None) -> dict:
     """What ``_group.html`` shows of one document's results: the document, its link, each passage."""
     return {"document": group.document, "url": page_url(f"/documents/{group.document.id}", q=query),
-            "results": [result_view(hit, query) for hit in group.results]}
+            "results": [result_view(hit, query, restored) for hit in group.results]}
 
 
 # -- documents ----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ __all__ = [
     "DocumentRef",
     "DocumentSummary",
     "DocumentText",
+    "FacetValue",
     "Passage",
     "Reference",
     "SearchHit",
@@ -87,6 +88,15 @@ class SearchResponse:
     reason: str | None = None
     missing: list[str] = field(default_factory=list)
     groups: list[DocumentGroup] | None = None  # the results by document, when asked for
+    facets: dict[str, list[FacetValue]] | None = None  # "type", "issuer", "year": counts beside the results, when asked for
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One value of a facet and how many documents choosing it would leave (among those that answer a search)."""
+
+    value: str
+    count: int
 
 
 @dataclass(frozen=True)

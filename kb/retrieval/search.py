@@ -12,7 +12,6 @@ evidence decides whether anything answers at all (``kb.retrieval.refusal``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from itertools import islice
 
@@ -26,20 +25,12 @@ from kb.retrieval.fusion import reciprocal_rank, weighted_sum
 from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
 from kb.retrieval.refusal import gather, judge
-from kb.retrieval.results import DocumentGroup, DocumentRef, SearchHit, SearchResponse
+from kb.retrieval.results import DocumentGroup, DocumentRef, FacetValue, SearchHit, SearchResponse
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["group_by_document", "passage_key", "search", "read_query", "legs", "fuse", "render", "validate_filters"]
+__all__ = ["facet_counts", "group_by_document", "passage_key", "search", "read_query", "legs", "fuse", "render"]
 
 OVERSAMPLE = (2, 10)  # with filters, a leg fetches this many times its candidates, then that many, and keeps those that pass
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-
-
-def validate_filters(filters: DocumentFilters) -> None:
-    for name in ("since", "until"):
-        value = getattr(filters, name)
-        if value and not _DATE.match(value):
-            raise InvalidQueryError(f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
 
 
 def read_query(kb: KnowledgeBase, text: str, suggest: bool = False) -> tuple[Query, Reading]:
@@ -136,18 +127,46 @@ def _hit(rank: int, score: float, row: dict) -> SearchHit:
                      char_end=row["char_end"], page=row["page"], document=document)
 
 
+def facet_counts(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, float]]],
+                 filters: DocumentFilters, answered: bool) -> dict[str, list[FacetValue]]:
+    """Types, issuers and years among the documents that answer ``query``, each counted under the other
+    filters (``kb.storage.facets``): what choosing a value would leave of this search, not of the whole index.
+
+    A document answers when one of its candidate passages holds enough of the
+    query's informative syllables (the refusal's coverage, ``kb.retrieval.refusal``)
+    or is or cites a document the query names; a leg's candidates alone would not
+    do, since the model's nearest passages and a common syllable's postings reach
+    every document of a small index.  Only when no passage holds enough (a question
+    in English) do the model's nearest count.  ``found`` is what the legs found
+    under ``filters``; with a metadata filter they run again without it, so the
+    other values of a facet still count what they would find.  A query nothing
+    answers, unfiltered, counts nothing.
+    """
+    if filters.by_metadata:
+        found = legs(kb, query, _narrowing(kb, DocumentFilters(access=filters.access)))
+    elif not answered:
+        return {"type": [], "issuer": [], "year": []}
+    candidates = sorted({chunk for leg in ("lexical", "phrase") for chunk, _ in found.get(leg, [])})
+    coverage = kb.lexicon.current().coverage(tokens(query.folded), candidates)
+    chunks = [chunk for chunk, share in zip(candidates, coverage) if share >= kb.settings.refusal.coverage]
+    chunks += [chunk for chunk, _ in found.get("reference", [])]
+    documents = kb.store.chunks.document_ids(chunks or [chunk for chunk, _ in found.get("dense", [])])
+    return {facet: [FacetValue(value, count) for value, count in values]
+            for facet, values in kb.store.facets.counts(filters, among=documents).items()}
+
+
 def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters | None = None, *,
-           group: bool = False, suggest: bool = False) -> SearchResponse:
+           group: bool = False, suggest: bool = False, facets: bool = False) -> SearchResponse:
     """Answer a query with up to ``k`` passages, each with its document and issuing body;
     with ``group``, also those passages by document (``group_by_document``); with ``suggest``,
-    the "Có phải bạn muốn tìm" line (typos mended), which costs more than the search itself."""
+    the "Có phải bạn muốn tìm" line (typos mended), which costs more than the search itself;
+    with ``facets``, the facet counts of this search (``facet_counts``)."""
     text = text.strip()
     if not text:
         raise InvalidQueryError("The query is empty.")
     kb.settings.limits.check_query(text)
     kb.settings.limits.check_k(k)
     filters = filters if filters is not None else DocumentFilters()
-    validate_filters(filters)
     query, reading = read_query(kb, text, suggest)
     narrowing = _narrowing(kb, filters)
     found = legs(kb, query, narrowing)
@@ -155,13 +174,14 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     # Filters that leave no passage at all are the answer's reason, not the index's lack of one.
     verdict = judge(gather(kb, query, found, narrowing), kb.settings.refusal, filters.by_metadata) \
         if any(found.values()) else None
+    counts = facet_counts(kb, query, found, filters, verdict is None and any(found.values())) if facets else None
     if verdict:
         return SearchResponse(query=text, results=[], restored=restored, suggestion=reading.suggestion,
-                              refused=verdict.code, reason=verdict.reason, missing=list(verdict.numbers))
+                              refused=verdict.code, reason=verdict.reason, missing=list(verdict.numbers), facets=counts)
     fused = fuse(found, kb.settings.weights, query.unaccented_vietnamese)
     results = render(kb, fused, k, filters.access)
     return SearchResponse(query=text, results=results, restored=restored, suggestion=reading.suggestion,
-                          groups=group_by_document(results) if group else None)
+                          groups=group_by_document(results) if group else None, facets=counts)
 
 
 def passage_key(text: str, number: str | None, title: str | None) -> tuple[str | None, str | None, str]:

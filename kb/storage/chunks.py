@@ -65,6 +65,11 @@ class Chunks:
             f"SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks(ids)}) "
             f"AND {where}", [*ids, *params])}
 
+    def document_ids(self, ids: list[int]) -> set[int]:
+        """The documents these chunks belong to (a search's facets count those)."""
+        return {r[0] for r in self.db.execute(
+            f"SELECT DISTINCT document_id FROM chunks WHERE id IN ({marks(ids)})", ids)}
+
     def filtered_ids(self, filters: DocumentFilters) -> set[int]:
         """Every chunk the filters keep: a narrow filter's candidates."""
         where, params = filters.where("d", "c")

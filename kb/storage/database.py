@@ -21,6 +21,7 @@ from typing import Any
 import sqlite_utils
 
 from indexer.analyzer import fold
+from kb.storage.issuers import issuer_key
 from kb.storage.schema import prepare
 
 __all__ = ["Database", "copy_database", "marks", "now"]
@@ -126,6 +127,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.create_function("kb_fold", 1, lambda v: fold(v) if v else "", deterministic=True)
+    conn.create_function("kb_issuer", 1, issuer_key, deterministic=True)
     return conn
 
 

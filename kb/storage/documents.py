@@ -122,6 +122,13 @@ class Documents:
         where, params = listing_where(filters, text)
         return int(self.db.execute(f"SELECT count(*) FROM documents WHERE {where}", params).fetchone()[0])
 
+    def types(self, access: str = LEVELS[-1]) -> list[str]:
+        """The document types of the documents a caller at ``access`` sees, each spelling once, most common first."""
+        where, params = DocumentFilters(access=access).where()
+        return [r[0] for r in self.db.execute(
+            f"SELECT doc_type FROM documents WHERE {where} AND coalesce(doc_type, '') != '' "
+            "GROUP BY doc_type ORDER BY count(*) DESC, doc_type", params)]
+
     def hides_any(self, access: str) -> bool:
         """Whether any document is above ``access``: if none is, a search at that level needs no filter."""
         hidden = [level for level in LEVELS if level not in visible_levels(access)]

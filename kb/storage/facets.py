@@ -1,4 +1,5 @@
-"""Facet counts: documents per type, issuer and year, each among the documents the *other* filters keep.
+"""Facet counts: documents per type, issuer and year, each among the documents the *other* filters keep
+(and, beside a search, that hold the passages its legs found).
 
 A count is what choosing that value would leave, so no facet link leads to an
 empty list.  Values the filters treat as one (the same folded form) are counted
@@ -13,6 +14,9 @@ type, issuer and year filters both take 3–4 s, spent in the filters themselves
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
+
 from kb.storage.database import Database
 from kb.storage.filters import DocumentFilters
 
@@ -20,14 +24,16 @@ __all__ = ["Facets", "FacetCounts"]
 
 FacetCounts = dict[str, list[tuple[str, int]]]  # facet ("type", "issuer", "year") → (value, documents)
 
-# kb_fold is Python called from SQL (about 45 µs a call): the counting folds each distinct value once (a few
-# hundred names), not each document; a facet's values are counted by their raw spelling, then folded together.
+# kb_fold and kb_issuer are Python called from SQL (about 45 µs a call): the counting folds each distinct value
+# once (a few hundred names), not each document; a facet's values are counted by their raw spelling, then folded
+# together (an issuer's abbreviations spelt out, kb.storage.issuers, as its filter reads them).
 _LISTED = "row_number() OVER (ORDER BY date DESC, id) AS pos"  # a document's place in the listing's order
 
 
-def _spellings(rows: str, column: str) -> str:
-    """Each distinct non-empty value of ``column`` in ``rows``: its folded form, how many rows, its first place."""
-    return (f"SELECT kb_fold({column}) AS folded, {column} AS raw, count(*) AS n, min(pos) AS pos FROM {rows} "
+def _spellings(rows: str, column: str, key: str) -> str:
+    """Each distinct non-empty value of ``column`` in ``rows``: its form as compared (``key``, a SQL function),
+    how many rows, its first place."""
+    return (f"SELECT {key}({column}) AS folded, {column} AS raw, count(*) AS n, min(pos) AS pos FROM {rows} "
             f"WHERE coalesce({column}, '') != '' GROUP BY {column}")
 
 
@@ -40,11 +46,11 @@ def _labelled(values: str) -> str:
 _SQL = f"""
 WITH type_rows AS (SELECT doc_type, {_LISTED} FROM documents WHERE {{type}}),
 issuer_rows AS MATERIALIZED (SELECT issuer, issuer_parent, {_LISTED} FROM documents WHERE {{issuer}}),
-issuer_pairs AS MATERIALIZED (SELECT kb_fold(issuer) AS folded, kb_fold(issuer_parent) AS parent, n
+issuer_pairs AS MATERIALIZED (SELECT kb_issuer(issuer) AS folded, kb_issuer(issuer_parent) AS parent, n
                               FROM (SELECT issuer, issuer_parent, count(*) AS n FROM issuer_rows
                                     GROUP BY issuer, issuer_parent)),
-issuer_names AS MATERIALIZED ({_labelled(_spellings("issuer_rows", "issuer"))})
-SELECT 'type', label, n FROM ({_labelled(_spellings("type_rows", "doc_type"))})
+issuer_names AS MATERIALIZED ({_labelled(_spellings("issuer_rows", "issuer", "kb_issuer"))})
+SELECT 'type', label, n FROM ({_labelled(_spellings("type_rows", "doc_type", "kb_fold"))})
 UNION ALL
 SELECT 'issuer', names.label, sum(pairs.n) FROM issuer_names names JOIN issuer_pairs pairs
     ON instr(pairs.folded, names.folded) > 0 OR instr(pairs.parent, names.folded) > 0 GROUP BY names.folded
@@ -67,12 +73,16 @@ class Facets:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def counts(self, filters: DocumentFilters) -> FacetCounts:
-        """Types and issuers by count (most first, then by name), years newest first."""
+    def counts(self, filters: DocumentFilters, among: Collection[int] | None = None) -> FacetCounts:
+        """Types and issuers by count (most first, then by name), years newest first; only of the documents
+        ``among`` when given (those holding a query's passages)."""
         clauses, params = {}, []
         for facet in ("type", "issuer", "year"):
             clauses[facet], facet_params = _without(filters, facet).where()
             params += facet_params
+            if among is not None:
+                clauses[facet] += " AND documents.id IN (SELECT value FROM json_each(?))"
+                params.append(json.dumps(sorted(among)))
         counts: FacetCounts = {"type": [], "issuer": [], "year": []}
         for facet, value, count in self.db.execute(_SQL.format(**clauses), params):
             counts[facet].append((value, count))

@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from indexer.analyzer import fold
 from kb.access.levels import LEVELS, check_level, visible_levels
+from kb.errors import InvalidQueryError
 from kb.storage.database import marks
+from kb.storage.issuers import issuer_key
 
-__all__ = ["DocumentFilters", "listing_where"]
+__all__ = ["DocumentFilters", "check_date", "listing_where"]
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def check_date(name: str, value: str | None) -> str | None:
+    """``value`` if it is a real date as YYYY, YYYY-MM or YYYY-MM-DD (dates are stored so and compared as
+    text); else ``InvalidQueryError``: ``2025-02-30`` ignored would answer as if no date had been given."""
+    if not value:
+        return None
+    found = _DATE.match(value)
+    try:
+        if not found:
+            raise ValueError
+        date(int(found[1]), int(found[2] or 1), int(found[3] or 1))
+    except ValueError:
+        raise InvalidQueryError(f"{name}: {value!r} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD") from None
+    return value
 
 
 class DocumentFilters:
@@ -26,7 +48,10 @@ class DocumentFilters:
         *,
         access: str = LEVELS[-1],
     ) -> None:
-        self.doc_type, self.issuer, self.since, self.until, self.number = doc_type, issuer, since, until, number
+        self.doc_type, self.issuer, self.number = doc_type, issuer, number
+        self.since, self.until = check_date("since", since), check_date("until", until)
+        if since and until and since[: len(until)] > until:
+            raise InvalidQueryError(f"since ({since}) is after until ({until}): no document can be in between")
         self.access = check_level(access)
 
     def __bool__(self) -> bool:
@@ -52,8 +77,9 @@ class DocumentFilters:
             params.append(fold(self.doc_type))
         if self.issuer:
             issuers = [f"{doc}.issuer", f"{doc}.issuer_parent"] + ([f"{chunk}.issuer"] if chunk else [])
-            clauses.append("(" + " OR ".join(f"kb_fold({c}) LIKE ?" for c in issuers) + ")")
-            params += [f"%{fold(self.issuer)}%"] * len(issuers)
+            # The keys are words and spaces only, so the pattern needs no escaping.
+            clauses.append("(" + " OR ".join(f"kb_issuer({c}) LIKE ?" for c in issuers) + ")")
+            params += [f"%{issuer_key(self.issuer)}%"] * len(issuers)
         if self.since:
             clauses.append(f"{doc}.date >= ?")
             params.append(self.since)
