@@ -11,8 +11,8 @@ The folder holds fixed names::
     models/         the bundled model, converted at first use
 
 Every write of a document goes through ``add_document``, ``replace_document``,
-``merge_document``, ``add_source``, ``remove_document`` or ``remove_source``: they hold the folder's write lock, commit the rows in
-one transaction, then change the vectors and save them.  SQLite is committed
+``merge_document``, ``add_source``, ``remove_document`` or ``remove_source``: they
+hold the folder's write lock, commit the rows in one transaction, then change the vectors and save them.  SQLite is committed
 first and the vector file written after, so the only states a crash can leave
 are "vectors missing for committed chunks" or "vectors for chunks that are
 gone".  Opening the vectors checks the two against each other and mends
