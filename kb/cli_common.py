@@ -57,8 +57,8 @@ def plural(count: int, word: str, words: str | None = None) -> str:
 def listening_socket(host: str, port: int) -> socket.socket:
     """A socket bound to ``host:port`` for the server, or ``ServeError`` saying why not, before anything is loaded.
 
-    Bound here rather than by uvicorn, whose failure is a traceback after the
-    app has started, and handed to it, so no other process can take the port between.
+    Bound and listening here rather than in uvicorn, whose failure is a
+    traceback after the app has started, and handed to it, so no other process can take the port between.
     """
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
@@ -69,6 +69,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: a port just freed is usable
     try:
         sock.bind((host, port))
+        sock.listen()  # now, not when uvicorn starts: until a socket listens, another may bind the port too
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
