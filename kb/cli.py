@@ -1,12 +1,12 @@
 """The ``kb`` command: each command opens the index, calls one kb function, prints.
 
-Errors kb raises on purpose (``KbError``) become one red line and exit code 1;
-bad usage is typer's exit code 2.
+Errors kb raises on purpose (``KbError``) become one red line and exit code 1,
+bad usage is typer's exit code 2, and under ``--json`` either is a JSON object
+(``kb.cli_common.KbGroup``).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import asdict
 from pathlib import Path
@@ -30,23 +30,41 @@ from kb.cli_common import (
     EVERY_LEVEL,
     HomeOption,
     JsonOption,
+    KbGroup,
     ModelOption,
     ViewOption,
     console,
     err,
+    listening_socket,
     open_index,
+    plural,
     print_json,
 )
 from kb.cli_keys import keys_app
+from kb.cli_watch import watch
 from kb.config import load_settings
-from kb.errors import KbError
 from kb.maintenance.check import CheckReport
 from kb.retrieval.highlight import excerpt
 from kb.retrieval.results import SearchHit
 
 app = typer.Typer(help="kb: find what Vietnamese directives, resolutions, plans and bulletins say.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+                  no_args_is_help=True, pretty_exceptions_enable=False, cls=KbGroup)
 app.add_typer(keys_app, name="keys")  # kb keys add|list|revoke (kb/cli_keys.py)
+app.command()(watch)  # kb watch (kb/cli_watch.py)
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        print(f"kb {version('kb')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                   help="Print kb's version and exit.")] = False) -> None:
+    """kb: find what Vietnamese directives, resolutions, plans and bulletins say."""
 
 
 @app.command()
@@ -82,7 +100,7 @@ def index(
     console.print(_counts(s))
     if s["furniture_lines_dropped"]:
         where = "" if dry_run else f": see {kb.settings.home / FURNITURE_REPORT}"
-        console.print(f"{s['furniture_lines_dropped']} lines left out as site furniture{where}")
+        console.print(f"{plural(s['furniture_lines_dropped'], 'line')} left out as site furniture{where}")
     console.print("Time: " + ", ".join(f"{k} {v:.2f}s" for k, v in s["seconds"].items()))
     if len(s["by_format"]) > 1:
         table = Table("type", "indexed", "unchanged", "copies", "skipped", "errors")
@@ -105,10 +123,10 @@ def _print_copies(summary: dict) -> None:
 
 def _counts(summary: dict) -> str:
     """One line of an indexing run's counts, from its summary (``IndexReport.summary`` or the stored last run)."""
-    return (f"[bold]{summary['files']}[/] files: {summary['indexed']} indexed, {summary['unchanged']} unchanged, "
-            f"{summary.get('copies', 0)} copies, {summary['skipped']} skipped, {summary['errors']} errors; "
-            f"{summary['chunks']} chunks; "
-            f"{summary['garbled_chars_dropped']:,} garbled characters dropped")
+    return (f"{plural(summary['files'], 'file')}: {summary['indexed']} indexed, {summary['unchanged']} unchanged, "
+            f"{plural(summary.get('copies', 0), 'copy', 'copies')}, {summary['skipped']} skipped, "
+            f"{plural(summary['errors'], 'error')}; {plural(summary['chunks'], 'passage')}; "
+            f"{plural(summary['garbled_chars_dropped'], 'garbled character')} dropped")
 
 
 def _print_problems(problems: list[dict]) -> None:
@@ -187,19 +205,36 @@ def show(doc_id: int, access: ViewOption = EVERY_LEVEL, home: HomeOption = None,
 
 
 @app.command()
-def documents(access: ViewOption = EVERY_LEVEL, home: HomeOption = None, as_json: JsonOption = False) -> None:
-    """List the indexed documents."""
+def documents(
+    doc_type: Annotated[Optional[str], typer.Option("--type", help="Document type, e.g. 'Kế hoạch'.")] = None,
+    issuer: Annotated[Optional[str], typer.Option("--issuer", help="Issuing body (part of its name).")] = None,
+    since: Annotated[Optional[str], typer.Option(help="Issued on or after (YYYY[-MM[-DD]]).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Issued on or before (YYYY[-MM[-DD]]).")] = None,
+    title: Annotated[Optional[str], typer.Option("--title", help="Part of the title or number, accents optional "
+                                                                "(the API's q).")] = None,
+    page: Annotated[int, typer.Option(min=1, help="Page number, from 1.")] = 1,
+    per_page: Annotated[int, typer.Option(min=1, help="Documents a page.")] = 20,
+    access: ViewOption = EVERY_LEVEL, home: HomeOption = None, as_json: JsonOption = False,
+) -> None:
+    """List the indexed documents, newest first, a page at a time (as GET /api/documents)."""
+    from kb.retrieval.documents import document_page
+    from kb.retrieval.search import validate_filters
     from kb.storage.filters import DocumentFilters
 
-    rows = open_index(home).store.documents.listing(DocumentFilters(access=access))
+    filters = DocumentFilters(doc_type, issuer, since, until, access=access)
+    validate_filters(filters)
+    listing = document_page(open_index(home), filters, text=title, page=page, per_page=per_page)
     if as_json:
-        print_json(rows)
+        print_json(asdict(listing))
         return
-    table = Table("id", "type", "number", "date", "issuer", "title", "chunks", "access", "source")
-    for r in rows:
-        table.add_row(*(escape(str(r[c] or "")) for c in
-                        ("id", "doc_type", "number", "date", "issuer", "title", "chunks", "access", "source")))
+    table = Table("id", "type", "number", "date", "issuer", "title", "passages", "access", "source")
+    for d in listing.items:
+        table.add_row(*(escape(str(v or "")) for v in
+                        (d.id, d.doc_type, d.number, d.date, d.issuer, d.title, d.chunks, d.access, d.source)))
     console.print(table)
+    pages = max(1, -(-listing.total // per_page))
+    console.print(f"Page {page} of {pages}: {plural(len(listing.items), 'document')} of {listing.total:,}"
+                  + (" (--page for the others)" if pages > 1 else ""))
 
 
 @app.command()
@@ -217,12 +252,21 @@ def stats(home: HomeOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(figures)
         return
-    last_run = figures.pop("last_run", None)
-    for name, value in figures.items():
-        console.print(f"[bold]{name}[/]: {escape(json.dumps(value, ensure_ascii=False))}")
-    if last_run:
-        console.print("[bold]last run[/]: " + _counts(last_run))
-        _print_problems(last_run["problems"])
+    table = Table("", "", show_header=False, box=None)
+    for label, key in (("documents", "documents"), ("passages", "chunks"), ("document cards", "cards"),
+                       ("references", "references"), ("garbled characters dropped", "garbled_chars")):
+        table.add_row(label, f"{figures[key]:,}")
+    for group, label in (("by_type", "type"), ("by_access", "access")):
+        for name, count in figures[group].items():
+            table.add_row(f"  {label} {escape(name)}", f"{count:,}")
+    model = figures["model"]
+    table.add_row("model", escape(f"{model['model']} ({model.get('backend', 'torch')}, {model['dimension']} dimensions)")
+                  if model else "none yet (no passages)")
+    table.add_row("index folder", escape(figures["home"]))
+    console.print(table)
+    if figures["last_run"]:
+        console.print("Last indexing run: " + _counts(figures["last_run"]))
+        _print_problems(figures["last_run"]["problems"])
 
 
 @app.command()
@@ -236,7 +280,12 @@ def serve(
 
     from service.app import create_app
 
-    uvicorn.run(create_app(load_settings(home, model)), host=host, port=port, log_level="info")
+    sock = listening_socket(host, port)  # a port in use fails here, at once, in one line
+    server = uvicorn.Server(uvicorn.Config(create_app(load_settings(home, model)), host=host, port=port,
+                                           log_level="info"))
+    server.run(sockets=[sock])
+
+
 
 
 @app.command(name="eval")
@@ -350,7 +399,7 @@ def _print_check(report: CheckReport, as_json: bool) -> None:
             detail = f"{f.detail} (was: {f.repaired})" if f.repaired else f.detail
             hint = f" [dim]→ --repair: {f.fix}[/]" if not f.ok and f.fix else ""
             console.print(f"  {state:<20} {f.name:<11} {escape(detail)}{hint}", highlight=False, soft_wrap=True)
-        console.print("Sound." if report.ok else f"[red]{len(report.problems)} problem(s).[/]")
+        console.print("Sound." if report.ok else f"[red]{plural(len(report.problems), 'problem')}.[/]")
     if not report.ok:
         raise typer.Exit(1)
 
@@ -384,8 +433,4 @@ def restore(
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="kb: %(message)s")
-    try:
-        app()
-    except KbError as exc:
-        err.print(f"[red]Error:[/] {escape(str(exc))}")
-        raise SystemExit(1) from None
+    app()

@@ -19,6 +19,7 @@ __all__ = [
     "ConfigError",
     "UnsupportedContentError",
     "UploadTooLargeError",
+    "ServeError",
 ]
 
 
@@ -77,3 +78,7 @@ class UnsupportedContentError(KbError):
 
 class UploadTooLargeError(KbError):
     """An uploaded file or request over the configured size limits (``kb.config.Limits``)."""
+
+
+class ServeError(KbError):
+    """``kb serve`` cannot listen where asked: the port is taken, or the address is not this machine's."""

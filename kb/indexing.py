@@ -65,14 +65,15 @@ class _File:
     skip: str | None = None  # why the walk passed it over (a link leaving the folder, a folder it cannot open)
 
 
-def _files(paths: Iterable[Path], follow_symlinks: bool) -> list[_File]:
-    """Every file to consider (not the folders' ``kb.toml``), with its path relative to the folder it was found in."""
+def _files(paths: Iterable[Path], follow_symlinks: bool, under: Path | None = None) -> list[_File]:
+    """Every file to consider (not the folders' ``kb.toml``), with its path relative to the folder it was found in
+    (``under``, when the paths are parts of one folder)."""
     found = []
     for root in paths:
         if not root.exists():
             raise NotFoundError(f"No such file or folder: {root}")
-        base = root.parent if root.is_file() else root
-        found += [_File(entry.path, _shown(entry.path.relative_to(base)), root, entry.skip)
+        base = under or (root.parent if root.is_file() else root)
+        found += [_File(entry.path, _shown(entry.path.relative_to(base)), under or root, entry.skip)
                   for entry in walk_files(root, follow_symlinks=follow_symlinks)
                   if entry.path.name != FOLDER_FILE]  # a folder's settings, not a document
     return found
@@ -288,7 +289,7 @@ def _each_file(run: _Run, files: list[_File], on_file: ProgressCallback | None) 
 
 def index_paths(
     kb: KnowledgeBase, paths: Iterable[Path], *, on_file: ProgressCallback | None = None, dry_run: bool = False,
-    access: str | None = None, follow_symlinks: bool = False, copies: bool = True,
+    access: str | None = None, follow_symlinks: bool = False, copies: bool = True, under: Path | None = None,
 ) -> IndexReport:
     """Index every supported file under ``paths``; ``on_file(outcome, done, total)`` reports progress.
 
@@ -299,9 +300,11 @@ def index_paths(
     ``follow_symlinks`` follows links that leave the folders given (never
     followed otherwise; each one is reported).  ``copies=False`` stores every
     file as a document of its own, even a copy (a replacement the caller puts in place itself).
+    ``under`` is the folder the paths lie in when they are some of its files (``kb watch``): they are
+    named relative to it and its ``kb.toml`` files apply, as when the folder itself is indexed.
     """
     run = _Run(kb, IndexReport(), dry_run, LevelPolicy(access), copies=copies)
-    files = _files(paths, follow_symlinks)
+    files = _files(paths, follow_symlinks, under)
     if len(files) >= FURNITURE_MIN_FILES:
         run.furniture = _learn_furniture(run, files)
     if dry_run:

@@ -11,8 +11,8 @@ The folder holds fixed names::
     models/         the bundled model, converted at first use
 
 Every write of a document goes through ``add_document``, ``replace_document``,
-``merge_document``, ``add_source`` or ``remove_document``: they hold the folder's write lock, commit the rows in
-one transaction, then change the vectors and save them.  SQLite is committed
+``merge_document``, ``add_source``, ``remove_document`` or ``remove_source``: they
+hold the folder's write lock, commit the rows in one transaction, then change the vectors and save them.  SQLite is committed
 first and the vector file written after, so the only states a crash can leave
 are "vectors missing for committed chunks" or "vectors for chunks that are
 gone".  Opening the vectors checks the two against each other and mends
@@ -300,7 +300,15 @@ class KnowledgeBase:
             self.store.sources.record(doc_id, file, role)
 
     def remove_document(self, doc_id: int, *, save: bool = True) -> dict[str, Any]:
-        """Delete a document, its passages and their vectors; what it was (``NotFoundError`` if no such id)."""
+        """Delete a document, its passages and their vectors; what it was (``NotFoundError`` if no such id).
+
+        With ``save``, the accent model is caught up too: its counts cannot be
+        taken back, so once deletions pass its share it is built again here,
+        by the writer, rather than by the next search of every process that
+        reads the folder (each of which would log that ``accents.npz`` is
+        stale).  ``save=False`` leaves both to the caller (``kb watch`` removes
+        many files, then saves once).
+        """
         with self.writing():
             document = self.store.documents.get(doc_id)
             index = self.open_vectors()
@@ -309,7 +317,16 @@ class KnowledgeBase:
             index.remove(chunk_ids)
             if save:
                 self.save_vectors()
+                self.accents.refresh()
         return document
+
+    def remove_source(self, path: str) -> None:
+        """Forget the file at ``path`` as a copy or an earlier version of its document (the file is gone).
+
+        Its document keeps its text: that was read from its own file.
+        """
+        with self.writing(), self.storing(), self.store.db.transaction():
+            self.store.sources.forget(path)
 
     @contextmanager
     def storing(self) -> Iterator[None]:

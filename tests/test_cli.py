@@ -31,7 +31,7 @@ def test_search_listing_highlights_and_names_the_issuer(corpus_kb, model_path):
 
 
 def test_documents_show_stats_json(corpus_kb, model_path):
-    documents = json.loads(kb(corpus_kb, model_path, "documents", "--json").stdout)
+    documents = json.loads(kb(corpus_kb, model_path, "documents", "--json").stdout)["items"]
     assert len(documents) == 2
     shown = json.loads(kb(corpus_kb, model_path, "show", str(documents[0]["id"]), "--json").stdout)
     assert shown["id"] == documents[0]["id"] and shown["chunks"]

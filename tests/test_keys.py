@@ -115,7 +115,7 @@ def test_cli_adds_lists_and_revokes_keys(tmp_path):
     assert _kb(tmp_path, "add", "khac", "--role", "owner").exit_code == 2
     assert _kb(tmp_path, "revoke", "van-phong").exit_code == 0
     again = _kb(tmp_path, "revoke", "van-phong")
-    assert again.exit_code == 1 and "No active key" in str(again.exception)
+    assert again.exit_code == 1 and "No active key" in again.stderr
     keys = json.loads(_kb(tmp_path, "list", "--json").stdout)
     assert [(k["name"], k["role"], k["level"], bool(k["revoked_at"])) for k in keys] == \
         [("van-phong", "editor", "restricted", True)]

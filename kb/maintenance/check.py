@@ -57,6 +57,7 @@ from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.synced import OutgrownSnapshot, SyncedFile
 from kb.retrieval.vectors import VectorIndex
 from kb.storage.schema import SCHEMA_VERSION, backfill_sources
+from kb.storage.store import Store
 
 __all__ = ["CheckReport", "Finding", "check", "check_kb", "leftover_files"]
 
@@ -212,14 +213,20 @@ def _cache(finding: str, synced: SyncedFile, fix: str) -> Finding:
     """A file derived from the chunks must read, caught up in memory from SQLite, as what SQLite holds."""
     name = synced.path.name
     try:
-        model = synced.read_snapshot()
+        synced.read_snapshot()
     except FileNotFoundError:
         return Finding(finding, True, f"no {name} yet: the next search builds it from the chunks")
     except OutgrownSnapshot as exc:
         return Finding(finding, True, str(exc))
     except ValueError as exc:
         return Finding(finding, False, str(exc), fix)
-    return Finding(finding, True, f"{name} in step with the {synced.size(model)} chunks once caught up")
+    return Finding(finding, True, f"{name} in step with the {_passages(synced.store)} once caught up")
+
+
+def _passages(store: Store) -> str:
+    """What the chunks are, in the words ``kb index`` and ``kb stats`` use: passages, and a card a document."""
+    passages = store.stats.counts()["chunks"]
+    return f"{passages:,} passages and {store.chunks.count() - passages:,} document cards"
 
 
 def _recorded(kb: KnowledgeBase) -> tuple[dict | None, str | None]:
@@ -282,7 +289,7 @@ def _vectors(kb: KnowledgeBase, recorded: dict | None, chunk_ids: set[int], writ
         return Finding("vectors", False, f"{len(vectors)} vectors for {len(present)} ids: some ids appear twice",
                        REBUILD_VECTORS)
     missing, stale = len(chunk_ids - present), len(present - chunk_ids)
-    counts = f"{len(present)} vectors for {len(chunk_ids)} chunks"
+    counts = f"{len(present):,} vectors for {_passages(kb.store)}"
     if not missing and not stale:
         return Finding("vectors", True, counts)
     detail = f"{missing} missing, {stale} stale ({counts})"

@@ -111,6 +111,8 @@ class SyncedFile(ABC, Generic[M]):
             return self.read_snapshot()
         except FileNotFoundError:
             pass
+        except OutgrownSnapshot as exc:  # by design, not a fault: said only to whoever asks for details
+            log.info("%s; building the %s again", exc, self.what)
         except ValueError as exc:
             log.warning("%s; building the %s again", exc, self.what)
         log.info("building the %s of %s", self.what, self.path.parent)

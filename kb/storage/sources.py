@@ -22,7 +22,7 @@ from typing import Any
 
 from kb.storage.database import Database, now
 
-__all__ = ["COPY", "EARLIER", "FILE", "ROLES", "KnownSource", "SourceFile", "Sources"]
+__all__ = ["COPY", "EARLIER", "FILE", "ROLES", "KnownFile", "KnownSource", "SourceFile", "Sources"]
 
 FILE, COPY, EARLIER = "file", "copy", "earlier"
 ROLES = (FILE, COPY, EARLIER)
@@ -53,6 +53,15 @@ class KnownSource:
     source: str
 
 
+@dataclass(frozen=True)
+class KnownFile:
+    """A recorded file by its path: its document and what it is to it."""
+
+    path: str
+    document_id: int
+    role: str
+
+
 class Sources:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -78,7 +87,18 @@ class Sources:
                 self.db.execute(_UPSERT, [row["path"], doc_id, row["source"], row["content_hash"], row["words_hash"],
                                           row["format"], row["encoding"], kept, row["seen_at"]])
 
+    def forget(self, path: str) -> None:
+        """The file at ``path`` is no longer one of its document's (deleted or moved away)."""
+        self.db.execute("DELETE FROM document_sources WHERE path = ?", [path])
+
     # -- reads ----------------------------------------------------------------------------
+    def under(self, path: str) -> list[KnownFile]:
+        """The files recorded at ``path`` or, if it is a folder, anywhere below it: a folder deleted is one event."""
+        rows = self.db.execute("SELECT path, document_id, role FROM document_sources "
+                               "WHERE path = ? OR (path > ? AND path < ?) ORDER BY path",
+                               [path, path + "/", path + "0"])  # "0" follows "/": everything that begins with path/
+        return [KnownFile(*row) for row in rows]
+
     def known(self, path: str) -> KnownSource | None:
         """What the file at ``path`` was when last seen, if it was."""
         row = self.db.execute("SELECT document_id, role, content_hash, words_hash, source FROM document_sources "
