@@ -65,7 +65,7 @@ def index(
     from kb.indexing import index_paths
     from kb.indexing_report import FURNITURE_REPORT, report_dict
 
-    kb = open_index(home, model)
+    kb = open_index(home, model, create=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, disable=as_json) as progress:
         task = progress.add_task("Indexing", total=None)

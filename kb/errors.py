@@ -10,6 +10,7 @@ __all__ = [
     "ModelError",
     "ModelMismatchError",
     "NotFoundError",
+    "NoIndexError",
     "InvalidQueryError",
     "IndexInconsistentError",
     "IndexBusyError",
@@ -35,6 +36,10 @@ class ModelMismatchError(KbError):
 
 class NotFoundError(KbError):
     """A document or chunk id that is not in the index."""
+
+
+class NoIndexError(KbError):
+    """A folder asked to be searched, shown or served that holds no index: reads never create one."""
 
 
 class InvalidQueryError(KbError):

@@ -72,7 +72,9 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
                 "document, number, date and issuing body.",
         version="0.1.0",
     )
-    app.state.kb = KnowledgeBase(settings, embedder=embedder)  # the readers': a connection per thread, vectors swapped on change
+    # The readers': a connection per thread, vectors swapped on change; a folder without an index is refused
+    # (NoIndexError), not served empty.
+    app.state.kb = KnowledgeBase(settings, embedder=embedder, create=False)
     app.state.jobs = JobRunner(settings, embedder=embedder)  # the writer: indexing jobs and deletes, in its own thread
     install_error_handlers(app)
     app.add_middleware(UploadLimit, limits=settings.limits)
