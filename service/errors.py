@@ -54,7 +54,7 @@ PAGE_TEXTS: dict[type[KbError], tuple[str, str]] = {
     NotFoundError: ("Không tìm thấy văn bản", "Không tìm thấy văn bản này trong kho. "
                     "Có thể văn bản đã được gỡ hoặc đường dẫn bị sai."),
 }
-_MACHINE_PATHS = ("/api", "/health", "/openapi.json", "/docs", "/redoc", "/static")
+_MACHINE_PATHS = ("/api", "/health", "/openapi.json", "/docs", "/docs-assets", "/redoc", "/static")
 
 
 def status_of(exc: KbError) -> int:

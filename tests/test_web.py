@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 import httpx
 import pytest
@@ -228,6 +229,14 @@ def test_api_errors_stay_json_and_pages_stay_out_of_the_openapi_docs(client):
     assert "/" not in paths and "/documents" not in paths and "/api/search" in paths
 
 
+def test_api_docs_load_nothing_from_elsewhere(client):
+    for path in ("/docs", "/redoc"):
+        html = client.get(path).text
+        sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert sources and all(s.startswith("/") for s in sources), sources
+        assert all(client.get(s).status_code == 200 for s in sources)
+
+
 # -- real headless Chromium ---------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def browser(request):
@@ -266,6 +275,21 @@ def _page(browser, width: int = 1280, height: int = 900):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     return context, page, errors
+
+
+def _offline(context) -> list[str]:
+    """Block every request to a host other than 127.0.0.1, as on an office network without internet; the list of them."""
+    blocked: list[str] = []
+
+    def route(request_route) -> None:
+        if urlparse(request_route.request.url).hostname == "127.0.0.1":
+            request_route.continue_()
+        else:
+            blocked.append(request_route.request.url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    return blocked
 
 
 def _search(page, server: str, query: str = QUESTION) -> None:
@@ -347,6 +371,20 @@ def test_browser_phone_layout_has_no_horizontal_scroll(browser, server, shots):
     assert _no_horizontal_scroll(page)
     page.screenshot(path=str(shots / "phone-documents.png"))
     assert not errors, errors
+    context.close()
+
+
+def test_browser_api_docs_render_offline(browser, server, shots):
+    context, page, errors = _page(browser)
+    blocked = _offline(context)
+    page.goto(f"{server}/docs")
+    page.wait_for_selector(".opblock-summary-path")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/search" in paths and "/api/documents/{doc_id}" in paths and len(paths) >= 10
+    page.screenshot(path=str(shots / "api-docs.png"))
+    page.goto(f"{server}/redoc")
+    page.get_by_text("Passages that answer the question").first.wait_for()
+    assert not blocked and not errors, (blocked, errors)
     context.close()
 
 
