@@ -23,7 +23,17 @@ __all__ = [
 
 
 class KbError(Exception):
-    """Base class: every error kb raises on purpose."""
+    """Base class: every error kb raises on purpose.
+
+    The message is English, for the command line, logs and the API; ``code`` and ``params`` say the same
+    as data (which file, which limit), so the service can word it in Vietnamese for its pages
+    (``service/messages.py``) without parsing the English.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class ModelError(KbError):

@@ -18,7 +18,6 @@ import subprocess
 import sys
 
 import httpx
-import pytest
 from conftest import CORPUS, PLAN, running_server, wait_for_job, writable_copy
 
 EXAMPLES = 25
