@@ -147,8 +147,8 @@ def _no_english(text: str) -> None:
 
 def test_a_mixed_batch_keeps_the_good_files_and_names_the_bad_ones(editor_client):
     http, key, home = editor_client
-    batch = [("ke-hoach.txt", COAST_PLAN.replace("sạt lở bờ biển", "cháy rừng tràm mùa khô").encode()), ("bao-cao.pdf", NOTICE.encode()),
-             ("cu.docx", OLD_WORD), ("lon.txt", ("a " * 100_001).encode())]
+    batch = [("ke-hoach.txt", COAST_PLAN.replace("sạt lở bờ biển", "cháy rừng tràm mùa khô").encode()),
+             ("bao-cao.pdf", NOTICE.encode()), ("cu.docx", OLD_WORD), ("lon.txt", ("a " * 100_001).encode())]
     response = _upload(http, key, batch)
     assert response.status_code == 202, response.text
     accepted = response.json()
@@ -173,7 +173,8 @@ def test_a_mixed_batch_keeps_the_good_files_and_names_the_bad_ones(editor_client
 
 def test_files_skipped_or_failed_do_not_stay_in_uploads(editor_client):
     http, key, home = editor_client
-    batch = [("giu.txt", COAST_PLAN.replace("sạt lở bờ biển", "dịch tả lợn châu Phi").encode()), ("trong.txt", b"x\n"), ("hong.pdf", b"%PDF-1.4\n" + bytes(300))]
+    batch = [("giu.txt", COAST_PLAN.replace("sạt lở bờ biển", "dịch tả lợn châu Phi").encode()), ("trong.txt", b"x\n"),
+             ("hong.pdf", b"%PDF-1.4\n" + bytes(300))]
     accepted = _upload(http, key, batch).json()
     job = wait_for_job(http, key, accepted["job_id"])
     assert [f["status"] for f in job["files"]] == ["indexed", "skipped", "error"], job

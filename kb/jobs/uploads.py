@@ -120,7 +120,8 @@ def check_content(name: str, data: bytes) -> None:
         raise UnsupportedContentError(f"{name}: the file is empty.", code="empty", name=name)
     expected = _KINDS[path.suffix.lower()]
     if expected == "docx" and data.startswith(_OLE2):
-        raise UnsupportedContentError(f"{name}: an old Word document (.doc) named .docx: {unsupported_reason(path.with_suffix('.doc'))}.",
+        advice = unsupported_reason(path.with_suffix(".doc"))
+        raise UnsupportedContentError(f"{name}: an old Word document (.doc) named .docx: {advice}.",
                                       code="legacy_word", name=name)
     found = _sniff(data)
     if found == expected or (expected == "text" and found == "html"):
