@@ -399,21 +399,33 @@ Nạo vét kênh mương, tích trữ nước ngọt, vận hành các cống ng
 """
 
 
+ENGLISH = re.compile(r"\b(the|file|name|says|limit|raise|unknown|revoked|key|content|rename|settings)\b", re.IGNORECASE)
+
+
 def test_browser_upload_then_find_the_document(browser, editor_server, shots, tmp_path):
-    url, key, _ = editor_server
+    """A mixed batch: the good file is indexed and found, the bad ones are named with Vietnamese reasons."""
+    url, key, home = editor_server
     name = "Kế hoạch ứng phó hạn mặn.txt"
     (tmp_path / name).write_text(DROUGHT_PLAN, encoding="utf-8")
+    (tmp_path / "bao-cao.pdf").write_text(DROUGHT_PLAN, encoding="utf-8")  # text named .pdf
+    (tmp_path / "cu.docx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(2000))  # a .doc renamed .docx
     context, page, errors = _page(browser)
     page.goto(f"{url}/upload")
     assert page.locator("h1").inner_text() == "Tải văn bản lên"
     page.fill("#key", key)
     page.check("#remember")
-    page.set_input_files("#files", str(tmp_path / name))
+    page.set_input_files("#files", [str(tmp_path / n) for n in (name, "bao-cao.pdf", "cu.docx")])
     page.get_by_role("button", name="Tải lên và lập chỉ mục").click()
     page.wait_for_selector("#job[data-status=done]", timeout=120_000)
-    assert page.inner_text("#job-status").startswith("Hoàn tất. 1/1 tệp.")
-    item = page.locator(".job-file").first
-    assert name in item.inner_text() and "đã lập chỉ mục" in item.inner_text()
+    assert page.inner_text("#job-status").startswith("Hoàn tất. 3/3 tệp.")
+    good, mismatch, old_word = page.locator(".job-file").all_inner_texts()
+    assert name in good and "đã lập chỉ mục" in good
+    assert mismatch.startswith("bao-cao.pdf: không nhận") and "nội dung lại là văn bản thuần" in mismatch
+    assert old_word.startswith("cu.docx: không nhận") and "soffice --headless --convert-to docx" in old_word
+    assert not ENGLISH.search(page.inner_text("#job").replace("soffice --headless --convert-to docx", "")), \
+        page.inner_text("#job")
+    job_folders = [folder for folder in (home / "uploads").iterdir() if (folder / name).exists()]
+    assert [sorted(p.name for p in f.iterdir()) for f in job_folders] == [[name]], "only the good file is stored"
     page.screenshot(path=str(shots / "upload.png"))
 
     _search(page, url, "cống ngăn mặn theo lịch triều")
@@ -430,7 +442,7 @@ def test_browser_upload_then_find_the_document(browser, editor_server, shots, tm
     page.set_input_files("#files", str(tmp_path / name))
     page.get_by_role("button", name="Tải lên và lập chỉ mục").click()
     page.wait_for_selector("#upload-error:not([hidden])")
-    assert page.inner_text("#upload-error").startswith("Khóa API không đúng hoặc đã bị thu hồi.")
+    assert page.inner_text("#upload-error") == "Khóa API không đúng hoặc đã bị thu hồi."
     page.screenshot(path=str(shots / "upload-refused.png"))
     context.close()
 
