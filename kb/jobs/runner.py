@@ -211,14 +211,20 @@ class JobRunner:
             if job["worker"] == os.getpid() or not _alive(job["worker"]):
                 jobs.update(job["id"], status="failed", finished_at=_now(),
                                  error="Interrupted: the server stopped while indexing. Upload the files again.")
+                stored = jobs.get(job["id"])
+                self._clear(job["id"], stored["files"] if stored else [])
 
     def _run(self, job: dict) -> None:
         progress = _Progress(self.kb, job, self._stop)
         error = self._index(job, progress)
         self.kb.store.jobs.update(job["id"], status="failed" if error else "done", error=error, files=progress.files,
                                   finished_at=_now())
-        folder = uploads_dir(self.home) / job["id"]
-        for entry in progress.files:  # skipped, failed or never reached: no document holds the file
+        self._clear(job["id"], progress.files)
+
+    def _clear(self, job_id: str, files: list[dict]) -> None:
+        """Delete a finished job's files that no document holds: skipped, failed, or never reached."""
+        folder = uploads_dir(self.home) / job_id
+        for entry in files:
             if entry["status"] not in KEPT:
                 remove_upload(self.home, str(folder / entry["name"]))
 
