@@ -157,7 +157,7 @@ def upload_documents(
     (413 or 415).
     """
     uploads = _read_uploads(files, request.app.state.kb.settings.limits)
-    return _queue(request, response, caller, uploads, access)  # the files refused by name, the others queued
+    return _queue(request, response, caller, uploads, access)
 
 
 @router.put("/api/documents/{doc_id}", status_code=202, response_model=JobAccepted,
