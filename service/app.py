@@ -72,7 +72,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
         summary="Search Vietnamese directives, resolutions, plans and bulletins; every passage with its "
                 "document, number, date and issuing body.",
         version="0.1.0",
-        docs_url=None, redoc_url=None,  # service.docs serves both without a CDN
+        docs_url=None, redoc_url=None,  # service.docs serves /docs without a CDN
     )
     # The readers': a connection per thread, vectors swapped on change; a folder without an index is refused
     # (NoIndexError), not served empty.

@@ -40,7 +40,7 @@ log = logging.getLogger("kb.service")
 STATUS: tuple[tuple[type[KbError], int], ...] = (
     (NotFoundError, 404), (InvalidQueryError, 422), (UnsupportedContentError, 415),
     (UploadTooLargeError, 413), (IndexBusyError, 409), (KbError, 500))
-_MACHINE_PATHS = ("/api", "/health", "/openapi.json", "/docs", "/docs-assets", "/redoc", "/static")
+_MACHINE_PATHS = ("/api", "/health", "/openapi.json", "/docs", "/docs-assets", "/static")
 
 
 class Refused(HTTPException):
