@@ -6,7 +6,15 @@ __all__ = ["IndexerError", "UnreadableFileError", "LimitExceededError", "OcrUnav
 
 
 class IndexerError(Exception):
-    """Base class: every error the indexer raises on purpose."""
+    """Base class: every error the indexer raises on purpose.
+
+    ``code`` and ``params`` say what the English message says as data, for whoever words it in another language.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class UnreadableFileError(IndexerError):

@@ -45,7 +45,8 @@ def check_limit(limits: ReadingLimits, name: str, value: float, what: str) -> No
     if value > limit:
         raise LimitExceededError(
             f"{what}: {value:,.{_decimals(value)}f}, over the limit of {limit:,.{_decimals(limit)}f} "
-            f"(raise limits.{name} in settings.json to index it)"
+            f"(raise limits.{name} in settings.json to index it)",
+            code="limit", limit=name,
         )
 
 

@@ -83,7 +83,7 @@ def index(
     from kb.indexing import index_paths
     from kb.indexing_report import FURNITURE_REPORT, report_dict
 
-    kb = open_index(home, model)
+    kb = open_index(home, model, create=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, disable=as_json) as progress:
         task = progress.add_task("Indexing", total=None)
@@ -218,12 +218,11 @@ def documents(
 ) -> None:
     """List the indexed documents, newest first, a page at a time (as GET /api/documents)."""
     from kb.retrieval.documents import document_page
-    from kb.retrieval.search import validate_filters
-    from kb.storage.filters import DocumentFilters
+    from kb.retrieval.filters import resolve_filters
 
-    filters = DocumentFilters(doc_type, issuer, since, until, access=access)
-    validate_filters(filters)
-    listing = document_page(open_index(home), filters, text=title, page=page, per_page=per_page)
+    kb = open_index(home)
+    listing = document_page(kb, resolve_filters(kb, doc_type, issuer, since, until, access=access),
+                            text=title, page=page, per_page=per_page)
     if as_json:
         print_json(asdict(listing))
         return

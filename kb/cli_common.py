@@ -20,11 +20,11 @@ from typer.core import TyperGroup
 from kb.access.keys import DEFAULT_LEVEL
 from kb.access.levels import LEVELS, Level
 from kb.config import load_settings
-from kb.errors import KbError, ServeError
+from kb.errors import KbError, NoIndexError, ServeError
 from kb.knowledge_base import KnowledgeBase
 
-__all__ = ["DEFAULT_KEY_LEVEL", "EVERY_LEVEL", "HomeOption", "JsonOption", "KbGroup", "ModelOption", "ViewOption",
-           "console", "err", "listening_socket", "open_index", "plural", "print_json"]
+__all__ = ["DEFAULT_KEY_LEVEL", "EVERY_LEVEL", "HomeOption", "JsonOption", "KbGroup", "ModelOption", "PROJECT_INDEX",
+           "ViewOption", "console", "err", "listening_socket", "open_index", "plural", "print_json"]
 
 console = Console()
 err = Console(stderr=True)
@@ -41,8 +41,21 @@ ViewOption = Annotated[Level, typer.Option(
     help="See the index as a caller allowed this level sees it (default: everything).")]
 
 
-def open_index(home: Path | None, model: str | None = None) -> KnowledgeBase:
-    return KnowledgeBase(load_settings(home, model))
+PROJECT_INDEX = Path(".kb")  # where `make run` indexes the bundled corpus, in the project folder
+
+
+def open_index(home: Path | None, model: str | None = None, *, create: bool = False) -> KnowledgeBase:
+    """The index folder; only a write (``create=True``: ``kb index``, ``kb keys add``) makes a new one.
+
+    Run in the project folder without ``KB_HOME``, the index `make run` built is one ``--home`` away: say so.
+    """
+    try:
+        return KnowledgeBase(load_settings(home, model), create=create)
+    except NoIndexError as exc:
+        if (PROJECT_INDEX / "kb.sqlite").is_file():
+            raise NoIndexError(f"{exc} The index `make run` built is in {PROJECT_INDEX.resolve()}: "
+                               f"KB_HOME=.kb .venv/bin/kb ... (or --home .kb).") from None
+        raise
 
 
 def print_json(value: object) -> None:

@@ -33,7 +33,7 @@ def keys_add(
 
     from kb.access.keys import create_key
 
-    key, secret = create_key(open_index(home).store, name, role, level)
+    key, secret = create_key(open_index(home, create=True).store, name, role, level)
     if as_json:
         print_json({"key": asdict(key), "secret": secret})
         return

@@ -35,7 +35,7 @@ def watch(
         for path in batch.forgotten:
             console.print(f"  [cyan]removed[/] {escape(path)}")
 
-    kb = open_index(home, model)
+    kb = open_index(home, model, create=True)
     watcher = Watcher(kb, paths, access=access, follow_symlinks=follow_symlinks, on_batch=report)
     err.print(f"Watching {', '.join(escape(str(p)) for p in watcher.roots)}; Ctrl-C stops.")
     try:

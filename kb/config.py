@@ -138,16 +138,19 @@ class Limits(ReadingLimits):
 
     def check_upload_files(self, count: int) -> None:
         if count > self.max_upload_files:
-            raise InvalidQueryError(f"{count} files in one request; the limit is {self.max_upload_files}.")
+            raise InvalidQueryError(f"{count} files in one request; the limit is {self.max_upload_files}.",
+                                    code="too_many_files", count=count, limit=self.max_upload_files)
 
     def check_upload_file(self, name: str, size: int) -> None:
         if size > self.max_upload_file_bytes:
-            raise UploadTooLargeError(f"{name}: over the limit of {self.max_upload_file_bytes:,} bytes per file.")
+            raise UploadTooLargeError(f"{name}: over the limit of {self.max_upload_file_bytes:,} bytes per file.",
+                                      code="file_too_large", name=name, limit_bytes=self.max_upload_file_bytes)
 
     def check_upload_request(self, size: int) -> None:
         if size > self.max_upload_request_bytes:
             raise UploadTooLargeError(f"The request is {size:,} bytes; the limit is "
-                                      f"{self.max_upload_request_bytes:,} bytes per request.")
+                                      f"{self.max_upload_request_bytes:,} bytes per request.",
+                                      code="request_too_large", limit_bytes=self.max_upload_request_bytes)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ __all__ = [
     "ModelError",
     "ModelMismatchError",
     "NotFoundError",
+    "NoIndexError",
     "InvalidQueryError",
     "UnknownFilterError",
     "IndexInconsistentError",
@@ -24,7 +25,17 @@ __all__ = [
 
 
 class KbError(Exception):
-    """Base class: every error kb raises on purpose."""
+    """Base class: every error kb raises on purpose.
+
+    The message is English, for the command line, logs and the API; ``code`` and ``params`` say the same
+    as data (which file, which limit), so the service can word it in Vietnamese for its pages
+    (``service/messages.py``) without parsing the English.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class ModelError(KbError):
@@ -37,6 +48,10 @@ class ModelMismatchError(KbError):
 
 class NotFoundError(KbError):
     """A document or chunk id that is not in the index."""
+
+
+class NoIndexError(KbError):
+    """A folder asked to be searched, shown or served that holds no index: reads never create one."""
 
 
 class InvalidQueryError(KbError):

@@ -180,16 +180,17 @@ def _index_file(run: _Run, file: _File) -> FileOutcome:
         return outcome
     replacing = known.document_id if known and known.role == FILE else None  # the document's own file changed
     if not _readable(document.text):
-        return FileOutcome(source, "skipped", reason=NO_TEXT, access=access)
+        return FileOutcome(source, "skipped", reason=NO_TEXT, code="no_text", access=access)
     with run.timer("chunking"):
         furniture = find_furniture(document.text, run.furniture)
         parsed = parse_document(document, furniture)
         check_limit(kb.settings.limits, "max_passages", len(parsed.chunks), "passages")
     outcome = FileOutcome(source, "indexed", chunks=sum(1 for c in parsed.chunks if c.kind == "body"),
-                          garbled_chars=parsed.garbled_chars, reason="; ".join(document.warnings) or None, access=access,
+                          garbled_chars=parsed.garbled_chars, reason="; ".join(document.warnings) or None,
+                          code="pages_unread" if document.warnings else None, access=access,
                           furniture=[document.text[s.start : s.end] for s in furniture])
     if not outcome.chunks:
-        return replace(outcome, status="skipped", reason=NO_PASSAGE, chunks=0)
+        return replace(outcome, status="skipped", reason=NO_PASSAGE, code="no_passage", chunks=0)
     with run.timer("matching"):
         row = SourceFile(key, source, content_hash, words_hash(document.text), document.format, document.encoding)
         match = find_match(kb.store, document.text, row.words_hash, parsed.meta, access) \
@@ -198,7 +199,7 @@ def _index_file(run: _Run, file: _File) -> FileOutcome:
         if not run.dry_run:
             kb.add_source(match.document_id, row, match.role)
         return replace(outcome, status="copy", chunks=0, document_id=match.document_id, copy_of=match.of,
-                       reason=_copy_reason(match))
+                       reason=_copy_reason(match), code="copy", params={"document_id": match.document_id, "of": match.of})
     if run.dry_run:
         return outcome
     with run.timer("embedding"):
@@ -231,6 +232,7 @@ def _join_earlier_twin(run: _Run, outcome: FileOutcome, text_words_hash: str) ->
         else:
             run.kb.merge_document(outcome.document_id, into=match.document_id, save=False)
             outcome.status, outcome.copy_of, outcome.reason = "copy", match.of, _copy_reason(match)
+            outcome.code, outcome.params = "copy", {"document_id": match.document_id, "of": match.of}
     outcome.document_id = match.document_id
 
 
@@ -263,19 +265,22 @@ def _vectors(kb: KnowledgeBase, texts: list[str]) -> np.ndarray:
 
 
 def _process(run: _Run, file: _File) -> FileOutcome:
-    reason = file.skip or unsupported_reason(file.path)
+    if file.skip:
+        return FileOutcome(file.source, "skipped", reason=file.skip, code="passed_over")
+    reason = unsupported_reason(file.path)
     if reason:
-        return FileOutcome(file.source, "skipped", reason=reason)
+        return FileOutcome(file.source, "skipped", reason=reason, code="unsupported_type",
+                           params={"suffix": file.path.suffix.lower()})
     try:
         return _index_file(run, file)
     except StorageError:
         raise  # the disk, not the file: every later file would fail the same way
     except LimitExceededError as exc:
-        return FileOutcome(file.source, "skipped", reason=str(exc))
+        return FileOutcome(file.source, "skipped", reason=str(exc), code=exc.code, params=exc.params)
     except (KbError, IndexerError) as exc:
-        return FileOutcome(file.source, "error", reason=str(exc))
+        return FileOutcome(file.source, "error", reason=str(exc), code=exc.code or type(exc).__name__, params=exc.params)
     except Exception as exc:  # noqa: BLE001 - a bug on one odd file must not lose the run: report it by name
-        return FileOutcome(file.source, "error", reason=f"internal error: {type(exc).__name__}: {exc}")
+        return FileOutcome(file.source, "error", reason=f"internal error: {type(exc).__name__}: {exc}", code="internal")
 
 
 def _each_file(run: _Run, files: list[_File], on_file: ProgressCallback | None) -> None:

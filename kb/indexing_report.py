@@ -21,6 +21,8 @@ class FileOutcome:
     chunks: int = 0
     garbled_chars: int = 0
     reason: str | None = None  # why a file was skipped or failed, or what of an indexed one could not be read
+    code: str | None = None  # the reason as data, for a page to word in Vietnamese (service/messages.py)
+    params: dict = field(default_factory=dict)  # what the reason names (a limit, a suffix, a document)
     document_id: int | None = None
     access: str | None = None  # the document's level; None when the file was not read (show it only to admins)
     furniture: list[str] = field(default_factory=list)  # lines left out as site furniture, for a person to audit

@@ -40,7 +40,7 @@ import numpy as np
 from indexer.model import ParsedDocument
 from kb.config import Settings
 from kb.embedding.embedder import Embedder, load_embedder
-from kb.errors import IndexBusyError, IndexInconsistentError, ModelMismatchError, StorageError
+from kb.errors import IndexBusyError, IndexInconsistentError, ModelMismatchError, NoIndexError, StorageError
 from kb.retrieval.accents_sync import SyncedAccents
 from kb.retrieval.lexicon_sync import SyncedLexicon
 from kb.retrieval.vectors import VectorIndex
@@ -55,10 +55,20 @@ T = TypeVar("T")
 
 
 class KnowledgeBase:
-    """One index folder.  ``embedder`` replaces the configured model (tests give a deterministic one)."""
+    """One index folder.  ``embedder`` replaces the configured model (tests give a deterministic one).
 
-    def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
+    ``create=False`` (searching, showing, serving) refuses a folder without ``kb.sqlite`` with
+    ``NoIndexError`` instead of making an empty index there: a mistyped or forgotten ``--home`` would
+    otherwise answer every question with "nothing found" and leave an empty index behind.
+    """
+
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None, create: bool = True) -> None:
         self.settings = settings
+        if not create and not (settings.home / "kb.sqlite").is_file():
+            raise NoIndexError(
+                f"No index in {settings.home} (the folder --home or KB_HOME names; by default ~/.local/share/kb). "
+                f"Index documents into it first: kb index FOLDER --home {settings.home}; "
+                f"or point --home / KB_HOME at the folder that holds one.")
         settings.home.mkdir(parents=True, exist_ok=True)
         self.store = Store(settings.home / "kb.sqlite")
         self.lexicon = SyncedLexicon(self.store, settings.home / "lexicon.npz")

@@ -16,7 +16,6 @@ from fastapi import (
     Depends,
     File,
     Form,
-    HTTPException,
     Path,
     Query,
     Request,
@@ -26,7 +25,7 @@ from fastapi import (
 
 from kb.access.levels import Level, visible_levels
 from kb.config import Limits
-from kb.jobs.runner import submit_job
+from kb.jobs.runner import REJECTED, submit_job
 from kb.retrieval import results
 from kb.retrieval.documents import document_detail, document_page
 from kb.retrieval.documents import document_text as read_text
@@ -34,6 +33,8 @@ from kb.retrieval.filters import resolve_filters
 from kb.retrieval.search import search as run_search
 
 from .auth import Caller, current_caller, identify, require_role
+from .errors import Refused
+from .messages import file_reason, job_error, wants_vietnamese
 from .models import (
     DeletedDocument,
     DocumentDetail,
@@ -154,7 +155,12 @@ def upload_documents(
                                                                        "files")],
     access: AccessForm = "public",
 ) -> dict:
-    """Upload files to index in the background (editor key): answers at once with the job to follow."""
+    """Upload files to index in the background (editor key): answers at once with the job to follow.
+
+    A file that is too large or not what its name says is refused by name (``rejected``, and in the job with
+    status ``rejected``) while the others are queued; only when no file can be taken is the request refused
+    (413 or 415).
+    """
     uploads = _read_uploads(files, request.app.state.kb.settings.limits)
     return _queue(request, response, caller, uploads, access)
 
@@ -202,32 +208,39 @@ def job(request: Request, job_id: Annotated[str, Path(pattern="^[0-9a-f]{32}$", 
     """
     row = request.app.state.kb.store.jobs.get(job_id)
     if row is None or (caller.role != "admin" and row["created_by"] != caller.name):
-        raise HTTPException(404, f"No job with id {job_id}")
-    return row | {"progress": {"done": row["files_done"], "total": len(row["files"])}}
+        raise Refused(404, f"No job with id {job_id}", code="no_job")
+    rejected = sum(1 for f in row["files"] if f["status"] == REJECTED)  # tried on arrival
+    if wants_vietnamese(request.headers):  # the upload page: every reason as it shows it
+        row |= {"error": job_error(row), "files": [f | {"reason": file_reason(f)} for f in row["files"]]}
+    return row | {"progress": {"done": row["files_done"] + rejected, "total": len(row["files"])}}
 
 
 def _read_uploads(files: list[UploadFile], limits: Limits) -> list[tuple[str, bytes]]:
-    """Each file's name as sent and its bytes, refusing too many files (422) or too large a file (413)."""
+    """Each file's name as sent and its bytes (one byte past the size limit at most), refusing too many files (422).
+
+    A file over the size limit is read only that far: ``submit_job`` refuses it by name.
+    """
     limits.check_upload_files(len(files))
-    uploads = []
-    for upload in files:
-        data = upload.file.read(limits.max_upload_file_bytes + 1)  # one byte more tells a file over the limit
-        limits.check_upload_file(str(upload.filename), len(data))
-        uploads.append((upload.filename or "", data))
-    return uploads
+    return [(upload.filename or "", upload.file.read(limits.max_upload_file_bytes + 1)) for upload in files]
 
 
 def _queue(request: Request, response: Response, caller: Caller, uploads: list[tuple[str, bytes]],
            access: str, replace: int | None = None) -> dict:
     """Store the files and queue their job; the runner is woken at once."""
     if access not in visible_levels(caller.level):
-        raise HTTPException(403, f"The key {caller.name!r} sees up to {caller.level}; it cannot upload {access} files.")
+        raise Refused(403, f"The key {caller.name!r} sees up to {caller.level}; it cannot upload {access} files.",
+                      code="level_above_key", key=caller.name, level=caller.level, access=access)
     kb = request.app.state.kb
-    job = submit_job(kb.store, kb.settings.home, uploads, created_by=caller.name, access=access, replace=replace)
+    job = submit_job(kb.store, kb.settings.home, uploads, created_by=caller.name, access=access, replace=replace,
+                     limits=kb.settings.limits)
     request.app.state.jobs.wake()
     url = f"/api/jobs/{job['id']}"
     response.headers["Location"] = url
-    return {"job_id": job["id"], "status": job["status"], "url": url, "files": [f["name"] for f in job["files"]]}
+    vietnamese = wants_vietnamese(request.headers)
+    rejected = [{"name": f["name"], "reason": file_reason(f) if vietnamese else f["reason"], "code": f["code"]}
+                for f in job["files"] if f["status"] == REJECTED]
+    return {"job_id": job["id"], "status": job["status"], "url": url, "rejected": rejected,
+            "files": [f["name"] for f in job["files"] if f["status"] != REJECTED]}
 
 
 def openapi_limits(schema: dict, limits: Limits) -> dict:

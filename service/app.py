@@ -19,6 +19,7 @@ from kb.jobs.runner import JobRunner
 from kb.knowledge_base import KnowledgeBase
 
 from . import api, keys, pages
+from .docs import install_docs
 from .errors import install_error_handlers
 from .middleware import UploadLimit
 from .views import STATIC_DIR
@@ -71,11 +72,15 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
         summary="Search Vietnamese directives, resolutions, plans and bulletins; every passage with its "
                 "document, number, date and issuing body.",
         version="0.1.0",
+        docs_url=None, redoc_url=None,  # service.docs serves /docs without a CDN
     )
-    app.state.kb = KnowledgeBase(settings, embedder=embedder)  # the readers': a connection per thread, vectors swapped on change
+    # The readers': a connection per thread, vectors swapped on change; a folder without an index is refused
+    # (NoIndexError), not served empty.
+    app.state.kb = KnowledgeBase(settings, embedder=embedder, create=False)
     app.state.jobs = JobRunner(settings, embedder=embedder)  # the writer: indexing jobs and deletes, in its own thread
     install_error_handlers(app)
     app.add_middleware(UploadLimit, limits=settings.limits)
+    install_docs(app)
     app.include_router(api.router)
     app.include_router(keys.router)  # /api/keys, for admin keys
     app.include_router(pages.router)  # HTML pages for staff: /, /documents, /documents/{id}, /upload

@@ -13,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 
 from kb.access.keys import authenticate, check_role, has_role
 from kb.access.levels import LEVELS
+
+from .errors import Refused
 
 __all__ = ["Caller", "ANONYMOUS", "identify", "current_caller", "require_role"]
 
@@ -51,15 +53,15 @@ def identify(request: Request) -> Caller | None:
         return ANONYMOUS if kb.settings.service.open_reads else None
     key = authenticate(kb.store, presented)
     if key is None:
-        raise HTTPException(401, "Unknown or revoked API key.", headers=_CHALLENGE)
+        raise Refused(401, "Unknown or revoked API key.", code="unknown_key", headers=_CHALLENGE)
     return Caller(key.name, key.role, key.level)
 
 
 def current_caller(caller: Annotated[Caller | None, Depends(identify)]) -> Caller:
     """The caller of a read: anyone while reads are open, else only a key holder (401)."""
     if caller is None:
-        raise HTTPException(401, "This server needs an API key to read: send it as "
-                                 "'Authorization: Bearer <key>' or 'X-API-Key: <key>'.", headers=_CHALLENGE)
+        raise Refused(401, "This server needs an API key to read: send it as "
+                           "'Authorization: Bearer <key>' or 'X-API-Key: <key>'.", code="key_to_read", headers=_CHALLENGE)
     return caller
 
 
@@ -69,9 +71,11 @@ def require_role(role: str) -> Callable[[Caller], Caller]:
 
     def dependency(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
         if caller.role is None:
-            raise HTTPException(401, f"This needs an API key with the {role} role.", headers=_CHALLENGE)
+            raise Refused(401, f"This needs an API key with the {role} role.", code="key_needed", role=role,
+                          headers=_CHALLENGE)
         if not has_role(caller.role, role):
-            raise HTTPException(403, f"The key {caller.name!r} is a {caller.role}; this needs the {role} role.")
+            raise Refused(403, f"The key {caller.name!r} is a {caller.role}; this needs the {role} role.",
+                          code="role_needed", key=caller.name, has=caller.role, role=role)
         return caller
 
     return dependency

@@ -28,9 +28,11 @@ from kb.errors import (
     UploadTooLargeError,
 )
 
+from .messages import PAGE_MESSAGES, PAGE_TEXTS, PAGE_TITLES, error_message, message, wants_vietnamese
 from .views import templates
 
-__all__ = ["HtmlErrorRoute", "html_error", "install_error_handlers", "json_error", "status_of", "wants_html"]
+__all__ = ["HtmlErrorRoute", "Refused", "html_error", "install_error_handlers", "json_error", "kb_error_message",
+           "status_of", "wants_html"]
 
 log = logging.getLogger("kb.service")
 
@@ -38,44 +40,45 @@ log = logging.getLogger("kb.service")
 STATUS: tuple[tuple[type[KbError], int], ...] = (
     (NotFoundError, 404), (InvalidQueryError, 422), (UnsupportedContentError, 415),
     (UploadTooLargeError, 413), (IndexBusyError, 409), (KbError, 500))
+_MACHINE_PATHS = ("/api", "/health", "/openapi.json", "/docs", "/docs-assets", "/static")
 
-# What a page says for each status it can show; any other status is shown as 500 (405 as 404).
-PAGE_TITLES = {401: "Cần khóa truy cập", 403: "Không có quyền", 404: "Không tìm thấy trang",
-               422: "Yêu cầu không hợp lệ", 500: "Đã có lỗi xảy ra"}
-PAGE_MESSAGES = {
-    401: "Kho văn bản này chỉ dành cho người có khóa truy cập (API key), hoặc khóa đã gửi không hợp lệ.",
-    403: "Khóa truy cập của bạn không có quyền thực hiện thao tác này.",
-    404: "Trang bạn tìm không có. Có thể đường dẫn đã sai hoặc văn bản đã được gỡ khỏi kho.",
-    422: "Yêu cầu không hợp lệ. Vui lòng kiểm tra lại câu hỏi và bộ lọc.",
-    500: "Hệ thống gặp lỗi khi xử lý yêu cầu. Vui lòng thử lại sau; nếu lỗi vẫn còn, hãy báo bộ phận quản trị.",
-}
-# A page about an error class says more than its status does.
-PAGE_TEXTS: dict[type[KbError], tuple[str, str]] = {
-    NotFoundError: ("Không tìm thấy văn bản", "Không tìm thấy văn bản này trong kho. "
-                    "Có thể văn bản đã được gỡ hoặc đường dẫn bị sai."),
-}
-_MACHINE_PATHS = ("/api", "/health", "/openapi.json", "/docs", "/redoc", "/static")
+
+class Refused(HTTPException):
+    """An HTTP error the service raises itself (a key refused, a job not found), with a code for its Vietnamese wording."""
+
+    def __init__(self, status: int, detail: str, *, code: str, headers: dict[str, str] | None = None,
+                 **params: object) -> None:
+        super().__init__(status, detail, headers=headers)
+        self.code, self.params = code, params
 
 
 def status_of(exc: KbError) -> int:
     return next(code for kind, code in STATUS if isinstance(exc, kind))
 
 
-def json_error(status: int, message: str, detail: list | None = None) -> JSONResponse:
-    body = {"message": message, "status": status} | ({"detail": detail} if detail is not None else {})
+def kb_error_message(request: Request, exc: KbError) -> str:
+    """The error's message for this caller: English, or Vietnamese from the catalogue when asked for."""
+    if not wants_vietnamese(request.headers):
+        return str(exc)
+    return error_message(exc, status_of(exc))
+
+
+def json_error(status: int, text: str, detail: list | None = None) -> JSONResponse:
+    body = {"message": text, "status": status} | ({"detail": detail} if detail is not None else {})
     return JSONResponse(body, status_code=status)
 
 
-def html_error(request: Request, status: int, message: str | None = None, title: str | None = None) -> Response:
+def html_error(request: Request, status: int, text: str | None = None, title: str | None = None) -> Response:
     """A Vietnamese error page with the status's own title and message unless given others."""
     status = status if status in PAGE_TITLES else (404 if status == 405 else 500)
-    context = {"title": title or PAGE_TITLES[status], "message": message or PAGE_MESSAGES[status], "status": status}
+    context = {"title": title or PAGE_TITLES[status], "message": text or PAGE_MESSAGES[status], "status": status}
     return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
 
 def _kb_error_page(request: Request, exc: KbError) -> Response:
-    title, message = next((texts for kind, texts in PAGE_TEXTS.items() if isinstance(exc, kind)), (None, None))
-    return html_error(request, status_of(exc), message, title)
+    title, text = next((texts for kind, texts in PAGE_TEXTS.items()
+                        if any(k.__name__ == kind for k in type(exc).__mro__)), (None, None))
+    return html_error(request, status_of(exc), text, title)
 
 
 def wants_html(request: Request) -> bool:
@@ -91,19 +94,22 @@ def install_error_handlers(app: FastAPI) -> None:
     """The app's handlers: kb errors by the table, invalid parameters, HTTP errors, and anything else as 500."""
     @app.exception_handler(KbError)
     async def kb_error(request: Request, exc: KbError) -> JSONResponse:
-        return json_error(status_of(exc), str(exc))
+        return json_error(status_of(exc), kb_error_message(request, exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         detail = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
         where = ", ".join(".".join(str(p) for p in d["loc"]) for d in detail)
-        return json_error(422, f"Invalid request parameters: {where}", detail)
+        said = message("RequestValidationError", {"where": where}, 422) if wants_vietnamese(request.headers) else \
+            f"Invalid request parameters: {where}"
+        return json_error(422, said, detail)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if wants_html(request):
             return html_error(request, exc.status_code)
-        response = json_error(exc.status_code, str(exc.detail))
+        said = error_message(exc, exc.status_code) if wants_vietnamese(request.headers) else str(exc.detail)
+        response = json_error(exc.status_code, said)
         response.headers.update(exc.headers or {})  # WWW-Authenticate on a 401
         if exc.status_code == 405:
             response.headers["Allow"] = _allowed_methods(app, request)
@@ -112,7 +118,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s", request.url.path)
-        return json_error(500, "Internal error; the server log has the details.")
+        return json_error(500, message(None) if wants_vietnamese(request.headers) else
+                          "Internal error; the server log has the details.")
 
 
 def _allowed_methods(app: FastAPI, request: Request) -> str:

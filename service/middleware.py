@@ -9,6 +9,7 @@ from kb.config import Limits
 from kb.errors import UploadTooLargeError
 
 from .errors import json_error, status_of
+from .messages import error_message, wants_vietnamese
 
 __all__ = ["UploadLimit"]
 
@@ -24,7 +25,8 @@ class UploadLimit:
         self.app, self.limits = app, limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        refusal = self._refusal(Headers(scope=scope)) if scope["type"] == "http" else None
+        headers = Headers(scope=scope) if scope["type"] == "http" else None
+        refusal = self._refusal(headers) if headers is not None else None
         if refusal is None:
             await self.app(scope, receive, send)
         else:
@@ -39,5 +41,5 @@ class UploadLimit:
         try:
             self.limits.check_upload_request(int(length))
         except UploadTooLargeError as exc:
-            return status_of(exc), str(exc)
+            return status_of(exc), error_message(exc, 413) if wants_vietnamese(headers) else str(exc)
         return None

@@ -235,11 +235,15 @@ class JobFile(BaseModel):
 
     name: str = Field(description="The uploaded file's name, made safe (folders, control characters removed)")
     status: str = Field(description="queued, indexed, unchanged, copy (of document_id: recorded, not stored again), "
-                                    "skipped (a type kb cannot read) or error")
+                                    "skipped (no text, over a reading limit), error, or rejected (refused on arrival: "
+                                    "too large, or not what its name says; never stored)")
     chunks: int | None = Field(None, description="Passages indexed from it")
     document_id: int | None = Field(None, description="The document it became (for a replacement: the replaced id; "
                                                       "for a copy: the document it is a copy of)")
-    reason: str | None = Field(None, description="Why it was skipped or failed")
+    reason: str | None = Field(None, description="Why it was skipped, failed or rejected (in Vietnamese when the "
+                                                 "request's Accept-Language starts with vi)")
+    code: str | None = Field(None, description="The reason as a code: e.g. content_mismatch, legacy_word, "
+                                               "file_too_large, no_text, limit, copy")
 
 
 class JobProgress(BaseModel):
@@ -265,13 +269,24 @@ class Job(BaseModel):
     error: str | None = Field(description="Why the job failed, when it did")
 
 
+class RejectedFile(BaseModel):
+    """A file of an upload refused on arrival; the upload's other files go on."""
+
+    name: str = Field(description="The uploaded file's name, made safe")
+    reason: str = Field(description="Why it was refused (in Vietnamese when asked for with Accept-Language: vi)")
+    code: str | None = Field(None, description="The reason as a code: unsupported_type, legacy_word, content_mismatch, "
+                                               "empty, file_too_large")
+
+
 class JobAccepted(BaseModel):
     """Files received and queued for indexing; follow ``url`` for progress."""
 
     job_id: str = Field(description="The job's id")
     status: str = Field(description="'queued'")
     url: str = Field(description="Where to follow the job: GET it until status is done or failed")
-    files: list[str] = Field(description="The names the files were stored under")
+    files: list[str] = Field(description="The names the files accepted were stored under")
+    rejected: list[RejectedFile] = Field(description="The files refused on arrival, by name, with the reason; "
+                                                     "the others were queued")
 
 
 class DeletedDocument(DocumentMetadata):

@@ -21,6 +21,7 @@ from kb.storage.citations import AMBIGUOUS
 from .auth import Caller, current_caller
 from .errors import HtmlErrorRoute
 from .filters import PageFilters, facet_groups
+from .messages import UPLOAD_PAGE
 from .views import group_view, page_url, passages_view, references_view, result_view, sort_documents, templates, validate_query
 
 __all__ = ["router"]
@@ -129,5 +130,6 @@ def upload_page(request: Request) -> Response:
     The page itself needs no key: it holds nothing but the form, and the API
     checks the key on every upload and every progress request.
     """
-    context = {"limits": request.app.state.kb.settings.limits, "accept": ",".join(sorted(READERS))}
+    context = {"limits": request.app.state.kb.settings.limits, "accept": ",".join(sorted(READERS)),
+               "messages": UPLOAD_PAGE}
     return _page(request, "upload.html", context)

@@ -131,9 +131,88 @@ def _zip(names: list[str]) -> bytes:
 def test_content_is_checked_from_the_bytes(editor_client, name, data):
     http, key, home = editor_client
     before = _job_folders(home)
-    message = _error(_upload(http, key, [("ok.txt", NOTICE.encode()), (name, data)]), 415)
+    message = _error(_upload(http, key, [(name, data)]), 415)
     assert name in message
     assert _job_folders(home) == before, "a refused upload stores nothing"
+
+
+OLD_WORD = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(2000)  # a .doc: Office's container before 2007
+VIETNAMESE = {"Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5"}
+
+
+def _no_english(text: str) -> None:
+    for word in (" the ", " file ", " limit", " named ", " rename ", "settings.json to"):
+        assert word not in text, text
+
+
+def test_a_mixed_batch_keeps_the_good_files_and_names_the_bad_ones(editor_client):
+    http, key, home = editor_client
+    batch = [("ke-hoach.txt", COAST_PLAN.replace("sạt lở bờ biển", "cháy rừng tràm mùa khô").encode()),
+             ("bao-cao.pdf", NOTICE.encode()), ("cu.docx", OLD_WORD), ("lon.txt", ("a " * 100_001).encode())]
+    response = _upload(http, key, batch)
+    assert response.status_code == 202, response.text
+    accepted = response.json()
+    assert accepted["files"] == ["ke-hoach.txt"]
+    rejected = {r["name"]: r for r in accepted["rejected"]}
+    assert {name: r["code"] for name, r in rejected.items()} == \
+        {"bao-cao.pdf": "content_mismatch", "cu.docx": "legacy_word", "lon.txt": "file_too_large"}
+    assert "soffice --headless --convert-to docx" in rejected["cu.docx"]["reason"]
+    job = wait_for_job(http, key, accepted["job_id"])
+    assert job["status"] == "done" and job["progress"] == {"done": 4, "total": 4}
+    assert [f["status"] for f in job["files"]] == ["indexed", "rejected", "rejected", "rejected"]
+    assert sorted(p.name for p in (home / "uploads" / accepted["job_id"]).iterdir()) == ["ke-hoach.txt"]
+
+    said = http.get(accepted["url"], headers=_auth(key) | VIETNAMESE).json()  # what the upload page shows
+    reasons = {f["name"]: f["reason"] for f in said["files"]}
+    assert reasons["ke-hoach.txt"] is None and "«lon.txt»: tệp lớn hơn 0,2 MB" in reasons["lon.txt"]
+    assert "tệp Word đời cũ (.doc)" in reasons["cu.docx"] and "soffice --headless --convert-to docx" in reasons["cu.docx"]
+    assert "tên tệp cho biết đây là tệp PDF nhưng nội dung lại là văn bản thuần" in reasons["bao-cao.pdf"]
+    for reason in reasons.values():
+        _no_english(reason or "")
+
+
+def test_files_skipped_or_failed_do_not_stay_in_uploads(editor_client):
+    http, key, home = editor_client
+    batch = [("giu.txt", COAST_PLAN.replace("sạt lở bờ biển", "dịch tả lợn châu Phi").encode()), ("trong.txt", b"x\n"),
+             ("hong.pdf", b"%PDF-1.4\n" + bytes(300))]
+    accepted = _upload(http, key, batch).json()
+    job = wait_for_job(http, key, accepted["job_id"])
+    assert [f["status"] for f in job["files"]] == ["indexed", "skipped", "error"], job
+    assert [p.name for p in (home / "uploads" / accepted["job_id"]).iterdir()] == ["giu.txt"]
+    said = http.get(accepted["url"], headers=_auth(key) | VIETNAMESE).json()
+    skipped, failed = (f["reason"] for f in said["files"][1:])
+    assert skipped.startswith("Tệp không có chữ đọc được") and failed.startswith("Không đọc được nội dung tệp")
+
+    accepted = _upload(http, key, [("mot-minh.txt", b"x\n")]).json()
+    assert wait_for_job(http, key, accepted["job_id"])["files"][0]["status"] == "skipped"
+    assert not (home / "uploads" / accepted["job_id"]).exists(), "a job folder left empty goes too"
+
+
+def test_a_batch_with_no_good_file_is_refused_naming_each(editor_client):
+    http, key, home = editor_client
+    before = _job_folders(home)
+    batch = [("a.pdf", NOTICE.encode()), ("b.exe", b"MZ" + bytes(10))]
+    assert "a.pdf" in (english := _error(_upload(http, key, batch), 415)) and "b.exe" in english
+    response = http.post("/api/documents", headers=_auth(key) | VIETNAMESE, files=[("files", f) for f in batch])
+    vietnamese = _error(response, 415)
+    assert vietnamese.startswith("Không nhận được tệp nào.") and "«a.pdf»" in vietnamese and "«b.exe»" in vietnamese
+    _no_english(vietnamese)
+    assert _job_folders(home) == before
+
+
+def test_errors_are_vietnamese_when_asked_for(editor_client):
+    http, key, _ = editor_client
+    files = [("files", ("a.txt", NOTICE.encode()))]
+    unknown = http.post("/api/documents", files=files, headers={"X-API-Key": "kb_00000000_" + "x" * 43} | VIETNAMESE)
+    assert _error(unknown, 401) == "Khóa API không đúng hoặc đã bị thu hồi."
+    big = http.post("/api/documents", files=[("files", ("lon.txt", ("a " * 100_001).encode()))],
+                    headers=_auth(key) | VIETNAMESE)
+    assert _error(big, 413) == "«lon.txt»: tệp lớn hơn 0,2 MB, mức tối đa cho mỗi tệp."
+    many = [("files", (f"{n}.txt", NOTICE.encode())) for n in range(6)]
+    assert _error(http.post("/api/documents", files=many, headers=_auth(key) | VIETNAMESE), 422) == \
+        "Đã chọn 6 tệp; mỗi lần gửi tối đa 5 tệp."
+    assert _error(http.get(f"/api/jobs/{'0' * 32}", headers=_auth(key) | VIETNAMESE), 404) == \
+        "Không tìm thấy lượt lập chỉ mục này."
 
 
 def test_limits_are_clear_4xx_json(editor_client):

@@ -139,7 +139,7 @@ def test_a_replacement_keeps_the_id_and_a_failed_one_keeps_the_document(runner):
     broken = b"%PDF-1.4\n" + bytes(range(256)) * 8
     failed = finished_job(store, submit_job(store, home, [("hong.pdf", broken)], created_by=None, replace=doc_id)["id"])
     assert failed["status"] == "failed" and "unchanged" in failed["error"]
-    assert store.documents.get(doc_id)["source"] == "moi.txt"
+    assert store.documents.get(doc_id)["source"] == "moi.txt" and not (uploads_dir(home) / failed["id"]).exists()
 
 
 def test_remove_deletes_the_document_its_vectors_and_its_upload(runner):
@@ -162,6 +162,7 @@ def test_a_job_left_running_by_a_dead_process_is_failed_on_start(runner):
     runner.start()
     finished = finished_job(store, job["id"])
     assert finished["status"] == "failed" and "Interrupted" in finished["error"]
+    assert not (uploads_dir(home) / job["id"]).exists(), "the files it never reached are not kept"
 
 
 def test_two_workers_never_claim_the_same_job(runner):

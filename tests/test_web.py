@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 import httpx
 import pytest
@@ -221,6 +222,13 @@ def test_api_errors_stay_json_and_pages_stay_out_of_the_openapi_docs(client):
     assert "/" not in paths and "/documents" not in paths and "/api/search" in paths
 
 
+def test_api_docs_load_nothing_from_elsewhere(client):
+    html = client.get("/docs").text
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources and all(s.startswith("/") for s in sources), sources
+    assert all(client.get(s).status_code == 200 for s in sources)
+
+
 # -- real headless Chromium ---------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def browser(request):
@@ -259,6 +267,21 @@ def _page(browser, width: int = 1280, height: int = 900):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     return context, page, errors
+
+
+def _offline(context) -> list[str]:
+    """Block every request to a host other than 127.0.0.1, as on an office network without internet; the list of them."""
+    blocked: list[str] = []
+
+    def route(request_route) -> None:
+        if urlparse(request_route.request.url).hostname == "127.0.0.1":
+            request_route.continue_()
+        else:
+            blocked.append(request_route.request.url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    return blocked
 
 
 def _search(page, server: str, query: str = QUESTION) -> None:
@@ -343,6 +366,20 @@ def test_browser_phone_layout_has_no_horizontal_scroll(browser, server, shots):
     context.close()
 
 
+def test_browser_api_docs_render_offline(browser, server, shots):
+    context, page, errors = _page(browser)
+    blocked = _offline(context)
+    page.goto(f"{server}/docs")
+    page.wait_for_selector(".opblock-summary-path")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/search" in paths and "/api/documents/{doc_id}" in paths and len(paths) >= 10
+    page.get_by_text("/api/search", exact=True).click()  # an operation opens: its parameters, from the schema
+    page.wait_for_selector(".parameters")
+    page.screenshot(path=str(shots / "api-docs.png"))
+    assert not blocked and not errors, (blocked, errors)
+    context.close()
+
+
 DROUGHT_PLAN = """KẾ HOẠCH
 ứng phó hạn hán và xâm nhập mặn mùa khô năm 2024
 
@@ -354,21 +391,33 @@ Nạo vét kênh mương, tích trữ nước ngọt, vận hành các cống ng
 """
 
 
+ENGLISH = re.compile(r"\b(the|file|name|says|limit|raise|unknown|revoked|key|content|rename|settings)\b", re.IGNORECASE)
+
+
 def test_browser_upload_then_find_the_document(browser, editor_server, shots, tmp_path):
-    url, key, _ = editor_server
+    """A mixed batch: the good file is indexed and found, the bad ones are named with Vietnamese reasons."""
+    url, key, home = editor_server
     name = "Kế hoạch ứng phó hạn mặn.txt"
     (tmp_path / name).write_text(DROUGHT_PLAN, encoding="utf-8")
+    (tmp_path / "bao-cao.pdf").write_text(DROUGHT_PLAN, encoding="utf-8")  # text named .pdf
+    (tmp_path / "cu.docx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(2000))  # a .doc renamed .docx
     context, page, errors = _page(browser)
     page.goto(f"{url}/upload")
     assert page.locator("h1").inner_text() == "Tải văn bản lên"
     page.fill("#key", key)
     page.check("#remember")
-    page.set_input_files("#files", str(tmp_path / name))
+    page.set_input_files("#files", [str(tmp_path / n) for n in (name, "bao-cao.pdf", "cu.docx")])
     page.get_by_role("button", name="Tải lên và lập chỉ mục").click()
     page.wait_for_selector("#job[data-status=done]", timeout=120_000)
-    assert page.inner_text("#job-status").startswith("Hoàn tất. 1/1 tệp.")
-    item = page.locator(".job-file").first
-    assert name in item.inner_text() and "đã lập chỉ mục" in item.inner_text()
+    assert page.inner_text("#job-status").startswith("Hoàn tất. 3/3 tệp.")
+    good, mismatch, old_word = page.locator(".job-file").all_inner_texts()
+    assert name in good and "đã lập chỉ mục" in good
+    assert mismatch.startswith("bao-cao.pdf: không nhận") and "nội dung lại là văn bản thuần" in mismatch
+    assert old_word.startswith("cu.docx: không nhận") and "soffice --headless --convert-to docx" in old_word
+    assert not ENGLISH.search(page.inner_text("#job").replace("soffice --headless --convert-to docx", "")), \
+        page.inner_text("#job")
+    job_folders = [folder for folder in (home / "uploads").iterdir() if (folder / name).exists()]
+    assert [sorted(p.name for p in f.iterdir()) for f in job_folders] == [[name]], "only the good file is stored"
     page.screenshot(path=str(shots / "upload.png"))
 
     _search(page, url, "cống ngăn mặn theo lịch triều")
@@ -385,7 +434,7 @@ def test_browser_upload_then_find_the_document(browser, editor_server, shots, tm
     page.set_input_files("#files", str(tmp_path / name))
     page.get_by_role("button", name="Tải lên và lập chỉ mục").click()
     page.wait_for_selector("#upload-error:not([hidden])")
-    assert page.inner_text("#upload-error").startswith("Khóa API không đúng hoặc đã bị thu hồi.")
+    assert page.inner_text("#upload-error") == "Khóa API không đúng hoặc đã bị thu hồi."
     page.screenshot(path=str(shots / "upload-refused.png"))
     context.close()
 

@@ -29,23 +29,25 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from kb.config import Settings
+from kb.config import Limits, Settings
 from kb.embedding.embedder import Embedder
-from kb.errors import IndexBusyError, InvalidQueryError, KbError
+from kb.errors import IndexBusyError, InvalidQueryError, KbError, UnsupportedContentError, UploadTooLargeError
 from kb.indexing import index_paths
 from kb.indexing_report import FileOutcome
 from kb.jobs.uploads import check_content, unique_names
 from kb.knowledge_base import KnowledgeBase
 from kb.storage.store import Store
 
-__all__ = ["JOB_STATUSES", "JobRunner", "submit_job", "uploads_dir", "remove_upload"]
+__all__ = ["JOB_STATUSES", "KEPT", "REJECTED", "JobRunner", "submit_job", "uploads_dir", "remove_upload"]
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
+REJECTED = "rejected"  # a file of an upload refused on arrival (its type or size): never stored
+KEPT = ("indexed", "unchanged", "copy")  # a file whose document holds it: it stays in uploads/
 POLL_SECONDS = 2.0  # how soon a runner notices a job queued by another process
 SAVE_SECONDS = 2.0  # the longest a committed document waits for its vectors to reach the file
 STOP_SECONDS = 10.0  # how long a stopping server waits for the file being indexed
@@ -61,30 +63,51 @@ def _now() -> str:
 
 
 def submit_job(store: Store, home: Path, files: list[tuple[str, bytes]], *, created_by: str | None,
-               access: str | None = None, replace: int | None = None) -> dict:
+               access: str | None = None, replace: int | None = None, limits: Limits | None = None) -> dict:
     """Check, store and queue uploaded files (name as sent, bytes); return the job.
 
-    Every file is checked before any is stored, so a refused upload leaves
-    nothing behind.  ``replace`` is the id of a document the one file replaces.
+    Each file is checked (its size against ``limits``, its bytes against its name) before any is
+    stored; one that fails is left out and listed in the job as ``rejected``, by name with the
+    reason, and the others go on.  Only when no file passes is the upload refused as a whole (the
+    one file's error, or one naming each), leaving nothing behind.  ``replace`` is the id of a
+    document the one file replaces.
     """
     if replace is not None and len(files) != 1:
         raise InvalidQueryError("A document is replaced by exactly one file.")
     names = unique_names([name for name, _ in files])
+    accepted, entries, refused = [], [], []
     for name, (_, data) in zip(names, files, strict=True):
-        check_content(name, data)
+        try:
+            if limits is not None:
+                limits.check_upload_file(name, len(data))
+            check_content(name, data)
+        except (UnsupportedContentError, UploadTooLargeError) as exc:
+            refused.append(exc)
+            entries.append({"name": name, "status": REJECTED, "reason": str(exc), "code": exc.code, "params": exc.params})
+            continue
+        accepted.append((name, data))
+        entries.append({"name": name, "status": "queued"})
+    if not accepted:
+        raise refused[0] if len(refused) == 1 else _none_accepted(refused)
     job_id = uuid.uuid4().hex
     folder = uploads_dir(home) / job_id
     folder.mkdir(parents=True)
-    for name, (_, data) in zip(names, files, strict=True):
+    for name, data in accepted:
         target = folder / name
         assert target.resolve().parent == folder.resolve(), name  # safe_name already guarantees it
         target.write_bytes(data)
-    entries = [{"name": name, "status": "queued"} for name in names]
     store.jobs.add(job_id=job_id, kind="replace" if replace else "index", created_by=created_by,
                    files=entries, target_document=replace, access=access)
     job = store.jobs.get(job_id)
     assert job is not None
     return job
+
+
+def _none_accepted(refused: Sequence[KbError]) -> KbError:
+    """Every file of an upload refused: one error naming each (413 if all were too large, else 415)."""
+    kind = UploadTooLargeError if all(isinstance(e, UploadTooLargeError) for e in refused) else UnsupportedContentError
+    return kind("No file could be accepted: " + " ".join(str(e) for e in refused), code="none_accepted",
+                refused=[{"code": e.code, "params": e.params} for e in refused])
 
 
 def remove_upload(home: Path, path: str | None) -> None:
@@ -188,12 +211,22 @@ class JobRunner:
             if job["worker"] == os.getpid() or not _alive(job["worker"]):
                 jobs.update(job["id"], status="failed", finished_at=_now(),
                                  error="Interrupted: the server stopped while indexing. Upload the files again.")
+                stored = jobs.get(job["id"])
+                self._clear(job["id"], stored["files"] if stored else [])
 
     def _run(self, job: dict) -> None:
         progress = _Progress(self.kb, job, self._stop)
         error = self._index(job, progress)
         self.kb.store.jobs.update(job["id"], status="failed" if error else "done", error=error, files=progress.files,
                                   finished_at=_now())
+        self._clear(job["id"], progress.files)
+
+    def _clear(self, job_id: str, files: list[dict]) -> None:
+        """Delete a finished job's files that no document holds: skipped, failed, or never reached."""
+        folder = uploads_dir(self.home) / job_id
+        for entry in files:
+            if entry["status"] not in KEPT:
+                remove_upload(self.home, str(folder / entry["name"]))
 
     def _index(self, job: dict, progress: _Progress) -> str | None:
         """Index the job's files; why it failed, or ``None``.  A failure to save the vectors fails the job
@@ -244,7 +277,7 @@ class _Progress:
         entry = self._by_name.get(outcome.source)
         if entry is not None:
             entry.update(status=outcome.status, chunks=outcome.chunks, document_id=outcome.document_id,
-                         reason=outcome.reason)
+                         reason=outcome.reason, code=outcome.code, params=outcome.params)
         if time.monotonic() - self._saved >= SAVE_SECONDS and self.kb.save_vectors():
             self._saved = time.monotonic()
         self.kb.store.jobs.update(self.job_id, files=self.files, files_done=done)

@@ -29,6 +29,7 @@ _KINDS = {".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html", ".txt
 _KIND_NAMES = {"docx": "a Word document (.docx)", "pdf": "a PDF", "html": "an HTML page", "text": "plain text"}
 _HTML_TAG = re.compile(rb"<(!doctype\s+html|html|head|body|div|p|table|meta|title)[\s>/]", re.IGNORECASE)
 _SNIFF_BYTES = 64 * 1024
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of Office files before 2007 (.doc, .xls)
 
 
 def _keep(char: str) -> bool:
@@ -107,19 +108,26 @@ def check_content(name: str, data: bytes) -> None:
     """Refuse a file whose type kb cannot read, or whose bytes are not what its extension says.
 
     Text and Markdown accept HTML too (an HTML page saved as ``.txt`` is still
-    text); an ``.html`` file must hold at least one HTML tag.
+    text); an ``.html`` file must hold at least one HTML tag.  An old Word file
+    (``.doc``) renamed ``.docx`` is told how to convert it, as a ``.doc`` is.
     """
     path = Path(name)
     reason = unsupported_reason(path)
     if reason:
-        raise UnsupportedContentError(f"{name}: {reason}. Accepted types: {', '.join(sorted(READERS))}.")
+        raise UnsupportedContentError(f"{name}: {reason}. Accepted types: {', '.join(sorted(READERS))}.",
+                                      code="unsupported_type", name=name, suffix=path.suffix.lower())
     if not data.strip():
-        raise UnsupportedContentError(f"{name}: the file is empty.")
+        raise UnsupportedContentError(f"{name}: the file is empty.", code="empty", name=name)
     expected = _KINDS[path.suffix.lower()]
+    if expected == "docx" and data.startswith(_OLE2):
+        advice = unsupported_reason(path.with_suffix(".doc"))
+        raise UnsupportedContentError(f"{name}: an old Word document (.doc) named .docx: {advice}.",
+                                      code="legacy_word", name=name)
     found = _sniff(data)
     if found == expected or (expected == "text" and found == "html"):
         return
     what = _KIND_NAMES.get(found or "", "neither text nor a document kb can read")
     raise UnsupportedContentError(
         f"{name}: the name says {_KIND_NAMES[expected]} but the content is {what}; "
-        f"rename the file to match its content or send the right file.")
+        f"rename the file to match its content or send the right file.",
+        code="content_mismatch", name=name, expected=expected, found=found)

@@ -17,19 +17,13 @@
   var fileList = document.getElementById("job-files");
   var button = form.querySelector("button[type=submit]");
 
-  var JOB_STATUS = { queued: "Đang chờ lập chỉ mục…", running: "Đang lập chỉ mục…", done: "Hoàn tất.",
-                     failed: "Thất bại." };
-  var FILE_STATUS = { queued: "đang chờ", indexed: "đã lập chỉ mục", unchanged: "không thay đổi",
-                      copy: "bản sao của văn bản đã có, không lưu lại", skipped: "bỏ qua", error: "lỗi" };
-  var HTTP_ERRORS = {
-    401: "Khóa API không đúng hoặc đã bị thu hồi.",
-    403: "Khóa này không có quyền tải văn bản lên (cần quyền biên tập).",
-    411: "Trình duyệt không gửi được kích thước tệp; hãy thử lại.",
-    413: "Tệp quá lớn so với giới hạn cho phép.",
-    415: "Có tệp không đúng loại hoặc nội dung không khớp với đuôi tệp.",
-    422: "Yêu cầu không hợp lệ (ví dụ: quá nhiều tệp).",
-    500: "Máy chủ gặp lỗi; vui lòng thử lại sau."
-  };
+  // Every word this script shows comes with the page (service/messages.py), and the API answers it in
+  // Vietnamese (Accept-Language: vi): its errors and each file's reason are shown as they come.
+  var WORDS = JSON.parse(document.getElementById("upload-messages").textContent);
+
+  function words(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, name) { return values[name]; });
+  }
 
   var saved = window.localStorage.getItem(KEY_STORE);
   if (saved) {
@@ -45,16 +39,16 @@
   function tooLarge(files) {
     var maxFiles = Number(form.dataset.maxFiles), maxFile = Number(form.dataset.maxFileBytes);
     var maxTotal = Number(form.dataset.maxRequestBytes), total = 0;
-    if (files.length > maxFiles) return "Chọn tối đa " + maxFiles + " tệp mỗi lần.";
+    if (files.length > maxFiles) return words(WORDS.too_many, { max: maxFiles });
     for (var i = 0; i < files.length; i++) {
-      if (files[i].size > maxFile) return "Tệp «" + files[i].name + "» quá lớn.";
+      if (files[i].size > maxFile) return words(WORDS.too_large, { name: files[i].name });
       total += files[i].size;
     }
-    return total > maxTotal ? "Tổng dung lượng các tệp vượt giới hạn." : "";
+    return total > maxTotal ? WORDS.total_too_large : "";
   }
 
   function authHeaders() {
-    return { "Authorization": "Bearer " + keyInput.value.trim() };
+    return { "Authorization": "Bearer " + keyInput.value.trim(), "Accept-Language": "vi" };
   }
 
   function fileItem(file) {
@@ -63,11 +57,11 @@
     var name = document.createElement("strong");
     name.textContent = file.name;
     item.appendChild(name);
-    item.appendChild(document.createTextNode(": " + (FILE_STATUS[file.status] || file.status)));
+    item.appendChild(document.createTextNode(": " + (WORDS.file[file.status] || file.status)));
     if (file.document_id && (file.status === "indexed" || file.status === "unchanged" || file.status === "copy")) {
       var link = document.createElement("a");
       link.href = "/documents/" + file.document_id;
-      link.textContent = "Xem văn bản";
+      link.textContent = WORDS.open;
       item.appendChild(document.createTextNode(" · "));
       item.appendChild(link);
     }
@@ -84,19 +78,18 @@
     jobBox.hidden = false;
     progress.max = job.progress.total || 1;
     progress.value = job.progress.done;
-    statusLine.textContent = (JOB_STATUS[job.status] || job.status) + " " + job.progress.done + "/" +
-      job.progress.total + " tệp." + (job.error ? " " + job.error : "");
+    statusLine.textContent = (WORDS.job[job.status] || job.status) + " " + job.progress.done + "/" +
+      job.progress.total + " " + WORDS.files + (job.error ? " " + job.error : "");
     jobBox.dataset.status = job.status;
     fileList.replaceChildren.apply(fileList, job.files.map(fileItem));
   }
 
   function answer(response) {
     return response.json().then(function (body) {
-      if (!response.ok) {
-        var message = HTTP_ERRORS[response.status] || "Không gửi được yêu cầu.";
-        throw new Error(message + (body && body.message ? " Chi tiết: " + body.message : ""));
-      }
+      if (!response.ok) throw new Error(body && body.message ? body.message : WORDS.refused);
       return body;
+    }, function () {
+      throw new Error(WORDS.refused);  // not JSON: a proxy's page, a dropped connection
     });
   }
 
@@ -128,7 +121,7 @@
     for (var i = 0; i < filesInput.files.length; i++) data.append("files", filesInput.files[i]);
     data.append("access", form.elements.access.value);
     button.disabled = true;
-    statusLine.textContent = "Đang gửi tệp…";
+    statusLine.textContent = WORDS.sending;
     jobBox.hidden = false;
     fetch("/api/documents", { method: "POST", headers: authHeaders(), body: data }).then(answer)
       .then(function (accepted) { follow(accepted.url); })
