@@ -3,6 +3,7 @@ facet counts that follow the query."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -119,7 +120,9 @@ def test_the_page_takes_a_code_and_counts_facets_of_the_query(client):
 
 def test_the_command_line_refuses_an_unknown_type_and_an_impossible_date(fake_kb):
     home = str(fake_kb.settings.home)
-    unknown = CliRunner().invoke(cli_app, ["search", "tuyên truyền", "--type", "unknowntype", "--home", home])
-    assert isinstance(unknown.exception, UnknownFilterError) and "Kế hoạch (KH)" in str(unknown.exception)
+    unknown = CliRunner().invoke(cli_app, ["search", "tuyên truyền", "--type", "unknowntype", "--home", home,
+                                           "--json"])
+    assert unknown.exit_code == 1 and json.loads(unknown.stdout)["error"] == UnknownFilterError.__name__
+    assert "Kế hoạch (KH)" in json.loads(unknown.stdout)["message"]
     bad_date = CliRunner().invoke(cli_app, ["search", "tuyên truyền", "--since", "2025-02-30", "--home", home])
-    assert isinstance(bad_date.exception, InvalidQueryError) and "2025-02-30" in str(bad_date.exception)
+    assert bad_date.exit_code == 1 and bad_date.stdout == "" and "2025-02-30" in bad_date.stderr

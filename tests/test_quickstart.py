@@ -44,9 +44,10 @@ def _recipe(makefile: str, target: str) -> str:
 def test_reading_a_folder_without_an_index_says_where_and_creates_nothing(tmp_path):
     home = tmp_path / "nowhere"
     for command in (["search", "chi thi 05"], ["show", "1"], ["documents"], ["stats"]):
-        result = CliRunner().invoke(app, [*command, "--home", str(home)])
-        assert isinstance(result.exception, NoIndexError), (command, result.output)
-        assert f"No index in {home}" in str(result.exception) and "kb index FOLDER" in str(result.exception)
+        result = CliRunner().invoke(app, [*command, "--home", str(home), "--json"])
+        error = json.loads(result.stdout)
+        assert result.exit_code == 1 and error["error"] == NoIndexError.__name__, (command, result.output)
+        assert f"No index in {home}" in error["message"] and "kb index FOLDER" in error["message"]
     with pytest.raises(NoIndexError, match="No index in"):
         create_app(fake_settings(home), embedder=HashingEmbedder())
     assert not home.exists()
