@@ -1,8 +1,9 @@
 """Turn text into vectors: the one place that decides the model, its prompts and text normalisation.
 
 kb runs offline, so the hub is switched off before sentence-transformers is imported; the
-default model is built locally by :mod:`kb.embedding.default_model`.  Importing sentence-transformers
-takes seconds, so that happens only when a model is actually loaded.
+default model is built locally by :mod:`kb.embedding.default_model`, once per machine.  Importing
+sentence-transformers (and PyTorch) takes seconds and over a gigabyte, so that happens only on the
+torch backend or to export an int8 graph: a built graph runs on ONNX Runtime alone.
 """
 
 from __future__ import annotations
