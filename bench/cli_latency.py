@@ -29,18 +29,19 @@ QUERIES = {"accented": "Chỉ thị 05 yêu cầu gì", "unaccented": "chi thi 0
            "English": "what does directive 05 require"}
 
 
-def times_with_hyperfine(command: list[str], runs: int, env: dict[str, str]) -> list[float]:
+def times_with_hyperfine(command: list[str], runs: int, env: dict[str, str], cwd: Path) -> list[float]:
     with tempfile.NamedTemporaryFile(suffix=".json") as export:
         subprocess.run(["hyperfine", "--style", "none", "--shell", "none", "--runs", str(runs), "--export-json",
-                        export.name, subprocess.list2cmdline(command)], env=env, check=True, stdout=subprocess.DEVNULL)
+                        export.name, subprocess.list2cmdline(command)], env=env, cwd=cwd, check=True,
+                       stdout=subprocess.DEVNULL)
         return json.loads(Path(export.name).read_text())["results"][0]["times"]
 
 
-def times_by_hand(command: list[str], runs: int, env: dict[str, str]) -> list[float]:
+def times_by_hand(command: list[str], runs: int, env: dict[str, str], cwd: Path) -> list[float]:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(command, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - started)
     return times
 
@@ -52,18 +53,19 @@ def main() -> None:
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose kb runs")
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
-    env = os.environ | {"KB_HOME": str(args.home), "PYTHONPATH": str(args.code.resolve())}
+    code = args.code.resolve()  # the working folder too: ``python -m`` looks there before PYTHONPATH
+    env = os.environ | {"KB_HOME": str(args.home), "PYTHONPATH": str(code)}
     if not (args.home / "kb.sqlite").is_file():
         print(f"indexing {ROOT / 'corpus'} into {args.home} …", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "kb", "index", str(ROOT / "corpus")], env=env, check=True,
+        subprocess.run([sys.executable, "-m", "kb", "index", str(ROOT / "corpus")], env=env, cwd=code, check=True,
                        stdout=subprocess.DEVNULL)
     hyperfine = shutil.which("hyperfine") is not None
     timer = times_with_hyperfine if hyperfine else times_by_hand
-    print(f"kb search from {args.code}, index {args.home}, {args.runs} runs each, timed by "
+    print(f"kb search from {code}, index {args.home}, {args.runs} runs each, timed by "
           f"{'hyperfine' if hyperfine else 'subprocess'}; load average {os.getloadavg()[0]:.1f}")
     print(f"{'query':<12} {'p50 s':>7} {'max s':>7}  text")
     for kind, query in QUERIES.items():
-        times = timer([sys.executable, "-m", "kb", "search", query], args.runs, env)
+        times = timer([sys.executable, "-m", "kb", "search", query], args.runs, env, code)
         print(f"{kind:<12} {statistics.median(times):>7.2f} {max(times):>7.2f}  {query}")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
