@@ -116,10 +116,6 @@ def main() -> None:
     queries = [json.loads(line)["query"] for line in args.queries.read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        if args.model is None:  # reuse the converted model of the default home rather than converting again
-            default = load_settings().models_dir
-            if default.exists():
-                (home / "models").symlink_to(default, target_is_directory=True)
         kb = KnowledgeBase(load_settings(home, args.model))
         print(f"machine: {os.cpu_count()} cores; model: {args.model or 'bundled multilingual-e5-small'}")
         bench_indexing(kb, args.corpus)

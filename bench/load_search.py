@@ -160,9 +160,6 @@ def _own_server(model: str | None, corpus: Path) -> tuple[object, str, str, temp
     """A throwaway index of ``corpus`` with an editor key, served on 127.0.0.1."""
     folder = tempfile.TemporaryDirectory(prefix="kb-load-")
     home = Path(folder.name)
-    default = load_settings().models_dir
-    if model is None and default.exists():  # reuse the converted bundled model rather than converting again
-        (home / "models").symlink_to(default, target_is_directory=True)
     kb = KnowledgeBase(load_settings(home, model))
     index_paths(kb, [corpus])
     _, key = create_key(kb.store, "load-bench", "editor")

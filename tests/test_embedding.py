@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import unicodedata
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import light_copy
 
 from kb.embedding import default_model as model_convert
 from kb.embedding.default_model import (
@@ -46,20 +46,6 @@ ELECTION = (
 def embedder(request, model_path: Path, tmp_path_factory) -> Embedder:
     # ``model_path`` (conftest) converts the default model once per test session.
     return load_embedder(str(model_path), tmp_path_factory.mktemp("unused-models"), request.param)
-
-
-def _light_copy(folder: Path, target: Path) -> Path:
-    """Copy the small files and link the large ones: a second model folder without 250 MB of I/O."""
-    for source in sorted(folder.rglob("*")):
-        destination = target / source.relative_to(folder)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            destination.mkdir(exist_ok=True)
-        elif source.stat().st_size > 1 << 20:
-            destination.symlink_to(source)
-        else:
-            shutil.copy2(source, destination)
-    return target
 
 
 def test_folder_is_a_plain_sentence_transformers_model_offline(model_path: Path) -> None:
@@ -153,7 +139,7 @@ def test_fingerprint_is_stable_and_tracks_the_model(
     again = load_embedder(str(model_path), tmp_path_factory.mktemp("unused-models"), embedder.backend)
     assert again.fingerprint == embedder.fingerprint
     assert embedder.fingerprint.startswith(model_fingerprint(model_path))
-    copy = _light_copy(model_path, tmp_path / "copy")
+    copy = light_copy(model_path, tmp_path / "copy")
     assert model_fingerprint(copy) == model_fingerprint(model_path)  # same weights, other place
     config = json.loads((copy / "config.json").read_text())
     config["layer_norm_eps"] = 1e-6
@@ -171,7 +157,7 @@ def test_checksum_mismatch_is_refused(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_ensure_default_model_converts_once_and_repairs(model_path: Path, tmp_path: Path) -> None:
     models_dir = tmp_path / "models"
-    _light_copy(model_path, models_dir / DEFAULT_MODEL_NAME)
+    light_copy(model_path, models_dir / DEFAULT_MODEL_NAME)
     weights = models_dir / DEFAULT_MODEL_NAME / "model.safetensors"
     assert ensure_default_model(models_dir) == models_dir / DEFAULT_MODEL_NAME
     assert weights.is_symlink()  # complete: left alone
@@ -179,7 +165,7 @@ def test_ensure_default_model_converts_once_and_repairs(model_path: Path, tmp_pa
     folder = ensure_default_model(models_dir)
     assert all((folder / name).is_file() for name in REQUIRED_FILES)
     assert not weights.is_symlink()  # incomplete: rebuilt
-    assert [p.name for p in models_dir.iterdir()] == [DEFAULT_MODEL_NAME]
+    assert [p.name for p in models_dir.iterdir() if not p.name.endswith(".lock")] == [DEFAULT_MODEL_NAME]
 
 
 def test_missing_or_broken_model_raises_model_error(tmp_path: Path) -> None:

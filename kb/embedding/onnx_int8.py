@@ -15,9 +15,12 @@ Why it is built this way:
   dynamic quantisation scales activations per tensor, so in a batch a passage's vector would
   depend on its batch-mates (cosine 0.993 between the two).  One thread per run beats two
   threads per run because the matrices of one passage are too small to split well.
-* The graph is built once and kept beside the model (or under ``models_dir`` when the model
-  folder is read-only) with the fingerprint of the weights it came from, so a changed model is
-  exported again rather than silently mixed with an old graph.
+* The graph is built once and kept beside the model (the bundled model's in the user's model
+  cache, shared by every index folder; under ``models_dir`` when the model folder is
+  read-only) with the fingerprint of the weights it came from, so a changed model is exported
+  again rather than silently mixed with an old graph.  Beside it go the tokenizer
+  sentence-transformers runs and what the vectors need (prompts, pooling, sizes): running it
+  then takes only ``tokenizers`` and ONNX Runtime, so a ``kb search`` never imports PyTorch.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ import json
 import logging
 import os
 import tempfile
+import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,75 +39,128 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kb.embedding.embedder import model_shape
+from kb.embedding.embedder import ModelSpec, spec_of
+from kb.embedding.model_cache import build_once
+from kb.embedding.pieces import PieceTokenizer, write_piece_table
 from kb.errors import ModelError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+    from tokenizers import Encoding, Tokenizer
 
-__all__ = ["OnnxInt8Runner", "ensure_int8_graph"]
+__all__ = ["RECIPE", "OnnxInt8Runner", "ensure_int8_graph"]
 
 RECIPE = "bert-fused-dynamic-int8-per-channel-v1"  # part of the vector fingerprint: change it with the recipe
-_GRAPH_NAME = "model_qint8.onnx"
+_GRAPH_NAME, _TOKENIZER_NAME, _RECORD_NAME = "model_qint8.onnx", "tokenizer.json", "source.json"
 _POOLING = {"mean", "cls"}
+_SPEC_KEYS = {"pooling", "dimension", "max_seq_length", "query_prompt", "passage_prompt"}
 
 
 class OnnxInt8Runner:
-    """Embeds texts with the int8 graph; returns unit vectors (the kb.embedding.embedder.Runner protocol)."""
+    """Embeds texts with the int8 graph in ``home``; returns unit vectors (the kb.embedding.embedder.Runner protocol).
 
-    def __init__(self, model: SentenceTransformer, graph: Path, threads: int | None = None) -> None:
+    It needs only ``tokenizers`` and ONNX Runtime: no PyTorch, no sentence-transformers.
+    """
+
+    def __init__(self, home: Path, threads: int | None = None) -> None:
         import onnxruntime
 
-        self._pooling = _pooling_mode(model)
-        self._tokenizer = model.tokenizer
-        self._max_length = model_shape(model)[1]
+        record = _recorded(home / _RECORD_NAME) or {}
+        self.spec = ModelSpec(int(record["dimension"]), int(record["max_seq_length"]),
+                              record["query_prompt"], record["passage_prompt"])
+        self._pooling = record["pooling"]
+        self._home = home
+        self._pieces = PieceTokenizer(home, self.spec.max_seq_length) if PieceTokenizer.available(home) else None
+        self._whole: Tokenizer | None = None
+        self._whole_lock = threading.Lock()
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # the optimizer's notes about fused nodes are not for users
-        self._session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
-        self._input_names = {node.name for node in self._session.get_inputs()}
+        self._session = onnxruntime.InferenceSession(str(home / _GRAPH_NAME), options, providers=["CPUExecutionProvider"])
+        self._input_names = [node.name for node in self._session.get_inputs()]
         self._pool = ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 1, thread_name_prefix="kb-embed")
 
     def encode(self, texts: list[str], prompt: str | None) -> np.ndarray:
         prompted = [(prompt or "") + text for text in texts]
-        if len(prompted) == 1:  # a query: no thread hop
-            return self._one(prompted[0])[None, :]
-        return np.stack(list(self._pool.map(self._one, prompted)))
+        if len(prompted) == 1:  # a query: no thread hop, and only the pieces it contains
+            return self._run(self._tokens(prompted[0]))[None, :]
+        whole = self._whole_tokenizer()
+        return np.stack(list(self._pool.map(lambda text: self._run(_columns(whole.encode(text))), prompted)))
 
-    def _one(self, text: str) -> np.ndarray:
-        encoded = self._tokenizer(text, truncation=True, max_length=self._max_length, return_tensors="np")
-        feed = {name: encoded[name].astype(np.int64) for name in self._input_names}
-        hidden = self._session.run(None, feed)[0][0]
+    def _tokens(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._pieces is not None and self._pieces.handles(text):
+            return self._pieces.encode(text)
+        return _columns(self._whole_tokenizer().encode(text))
+
+    def _whole_tokenizer(self) -> Tokenizer:
+        """The whole vocabulary, loaded on the first batch: passages need it, a one-off query does not."""
+        with self._whole_lock:
+            if self._whole is None:
+                from tokenizers import Tokenizer
+
+                whole = Tokenizer.from_file(str(self._home / _TOKENIZER_NAME))
+                whole.no_padding()
+                whole.enable_truncation(self.spec.max_seq_length)
+                self._whole = whole
+            return self._whole
+
+    def _run(self, tokens: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+        columns = dict(zip(("input_ids", "attention_mask", "token_type_ids"), tokens))
+        hidden = self._session.run(None, {name: columns[name][None, :] for name in self._input_names})[0][0]
         vector = hidden[0] if self._pooling == "cls" else hidden.mean(axis=0)
         return (vector / np.linalg.norm(vector)).astype(np.float32)
 
 
-def ensure_int8_graph(model: SentenceTransformer, folder: Path, fingerprint: str, models_dir: Path) -> Path:
-    """The int8 graph of the model in ``folder``, exported now if missing or built from other weights."""
-    _pooling_mode(model)  # refuse unsupported models before spending a minute exporting
-    for home in (Path(folder) / "onnx", Path(models_dir) / "onnx" / fingerprint[:16]):
-        graph, record = home / _GRAPH_NAME, home / "source.json"
-        if graph.is_file() and _recorded(record) == {"fingerprint": fingerprint, "recipe": RECIPE}:
-            return graph
-        if _writable(home):  # a read-only model folder: the graph goes under models_dir instead
-            _export(model, graph)
-            _write_json(record, {"fingerprint": fingerprint, "recipe": RECIPE})
-            return graph
+def _columns(encoding: Encoding) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return tuple(np.asarray(values, dtype=np.int64)  # type: ignore[return-value]
+                 for values in (encoding.ids, encoding.attention_mask, encoding.type_ids))
+
+
+def ensure_int8_graph(folder: Path, fingerprint: str, models_dir: Path,
+                      load_model: Callable[[], SentenceTransformer]) -> Path:
+    """The folder holding the int8 graph of the model in ``folder``, exported now if missing or built from other weights.
+
+    ``load_model`` is called only to export: a graph already built needs no PyTorch.
+    """
+    homes = (Path(folder) / "onnx", Path(models_dir) / "onnx" / fingerprint[:16])
+    for home in homes:
+        if _is_current(home, fingerprint):
+            return home
+    for home in homes:
+        if _writable(home.parent):  # a read-only model folder: the graph goes under models_dir instead
+            return build_once(home, lambda candidate: _is_current(candidate, fingerprint),
+                              lambda building: _export(load_model(), building, fingerprint),
+                              "the int8 ONNX graph of the embedding model (about a minute)")
     raise ModelError(f"cannot write the int8 graph of {folder} under {folder}/onnx or {models_dir}/onnx")
 
 
-def _export(model: SentenceTransformer, target: Path) -> None:
-    """torch → ONNX (eager attention, so the optimizer recognises it) → fused → int8; renamed in last."""
+def _is_current(home: Path, fingerprint: str) -> bool:
+    """A finished export of these weights by this recipe, with what the runner needs to embed without the model."""
+    record = _recorded(home / _RECORD_NAME)
+    return (
+        isinstance(record, dict) and record.get("fingerprint") == fingerprint and record.get("recipe") == RECIPE
+        and _SPEC_KEYS <= record.keys() and (home / _GRAPH_NAME).is_file() and (home / _TOKENIZER_NAME).is_file()
+    )
+
+
+def _export(model: SentenceTransformer, home: Path, fingerprint: str) -> None:
+    """torch → ONNX (eager attention, so the optimizer recognises it) → fused → int8, beside the tokenizer and spec.
+
+    The tokenizer saved is the one sentence-transformers runs (transformers may adjust what
+    tokenizer.json says), so the runner's tokens are the model's own.
+    """
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers import optimizer
+    from tokenizers import Tokenizer
 
+    pooling = _pooling_mode(model)  # refuse unsupported models before spending a minute exporting
     transformer: Any = model[0].auto_model  # a transformers model; torch types a module's attributes as Tensor | Module
     config = transformer.config
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".export-") as work:
+    with tempfile.TemporaryDirectory(dir=home, prefix=".export-") as work:
         work_dir = Path(work)
-        plain, fused, quantised = work_dir / "plain.onnx", work_dir / "fused.onnx", work_dir / _GRAPH_NAME
+        plain, fused = work_dir / "plain.onnx", work_dir / "fused.onnx"
         sample = model.tokenizer(["xin chào"], return_tensors="pt")
         names = [name for name in ("input_ids", "attention_mask", "token_type_ids") if name in sample]
         wrapper = _last_hidden_state(transformer, names)
@@ -128,10 +185,19 @@ def _export(model: SentenceTransformer, target: Path) -> None:
         optimized.save_model_to_file(str(fused))
         with _root_logging_muted():  # it advises on the root logger, which would then print kb's own logs too
             quantize_dynamic(
-                str(fused), str(quantised), weight_type=QuantType.QInt8, per_channel=True,
+                str(fused), str(home / _GRAPH_NAME), weight_type=QuantType.QInt8, per_channel=True,
                 extra_options={"DefaultTensorType": 1},  # fused nodes lack shape inference: their tensors are float
             )
-        os.replace(quantised, target)
+    tokenizer = Tokenizer.from_str(model.tokenizer.backend_tokenizer.to_str())
+    tokenizer.no_truncation()  # the runner sets the model's own limit
+    tokenizer.no_padding()
+    tokenizer.save(str(home / _TOKENIZER_NAME), pretty=False)
+    write_piece_table(tokenizer.to_str(), home)
+    spec = spec_of(model)
+    _write_json(home / _RECORD_NAME, {
+        "fingerprint": fingerprint, "recipe": RECIPE, "pooling": pooling, "dimension": spec.dimension,
+        "max_seq_length": spec.max_seq_length, "query_prompt": spec.query_prompt, "passage_prompt": spec.passage_prompt,
+    })
 
 
 @contextmanager
@@ -196,6 +262,4 @@ def _recorded(path: Path) -> dict | None:
 
 
 def _write_json(path: Path, value: dict) -> None:
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(value, indent=1), encoding="utf-8")
-    os.replace(temporary, path)
+    path.write_text(json.dumps(value, indent=1, ensure_ascii=False), encoding="utf-8")

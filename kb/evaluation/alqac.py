@@ -151,7 +151,7 @@ def load_questions(path: Path, passages: Path | None = None) -> tuple[QuestionSe
 
 def _model_and_key(settings: Settings, passages: Path) -> tuple[str, str]:
     """The model to embed with (a folder) and the key of an index built from these passages by it."""
-    model = settings.model or str(ensure_default_model(settings.models_dir))
+    model = settings.model or str(ensure_default_model())
     fingerprint = model_fingerprint(Path(model)) if Path(model).is_dir() else model
     digest = hashlib.sha256(passages.read_bytes())
     digest.update(f"\0{fingerprint}\0{settings.backend}\0{SCHEMA_VERSION}\0{BUILD_VERSION}\0{MAX_WORDS}".encode())
