@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from itertools import accumulate, pairwise
 
@@ -113,7 +114,9 @@ def _breaks(units: list[_Unit], pieces: int) -> list[int]:
     for k in range(1, pieces):
         ideal = k * before[-1] / pieces
         after = range((starts[-1] if starts else 0) + 1, len(units))
-        near = [i for i in after if abs(before[i] - ideal) <= slack]
+        # ``before`` only grows: the units within the slack of the ideal cut are one run of it
+        near = range(max(after.start, bisect_left(before, ideal - slack)),
+                     min(after.stop, bisect_right(before, ideal + slack)))
         pool = [i for i in near if units[i].paragraph != units[i - 1].paragraph] or near or list(after)
         if pool:
             starts.append(min(pool, key=lambda i: abs(before[i] - ideal)))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
@@ -74,24 +75,41 @@ class _Folded:
     """Folded text plus, for each folded character, its index in the original."""
 
     text: str
-    origin: tuple[int, ...]
+    origin: Sequence[int]
 
 
 @lru_cache(maxsize=4096)
 def _fold_one(char: str) -> str:
-    return "d" if char in "ðÐ" else fold_char_map(char)
+    return "" if unicodedata.combining(char) else "d" if char in "ðÐ" else fold_char_map(char)
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate``'s table for ``_fold_one``, filled as characters are met.
+
+    A character that does not fold to exactly one maps to nothing here, so a text
+    keeps its length through the table only when every character folds to one.
+    """
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_one(chr(code))
+        self[code] = folded if len(folded) == 1 else ""
+        return self[code]
+
+
+_FOLD_TABLE = _FoldTable()
 
 
 def _fold_with_origin(text: str) -> _Folded:
-    """Fold one character at a time; combining marks (non-NFC input) fold to nothing."""
-    chars: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        if unicodedata.combining(char):
-            continue
-        chars.append(_fold_one(char))
-        origin.append(index)
-    return _Folded("".join(chars), tuple(origin))
+    """Fold one character at a time; combining marks (non-NFC input) fold to nothing.
+
+    Text whose every character folds to one (NFC text, nearly always) is folded in one
+    ``translate`` and keeps its positions; only the rest is walked a character at a time.
+    """
+    folded = text.translate(_FOLD_TABLE)
+    if len(folded) == len(text):
+        return _Folded(folded, range(len(text)))
+    pieces = [(_fold_one(char), index) for index, char in enumerate(text)]
+    return _Folded("".join(piece for piece, _ in pieces), tuple(i for piece, i in pieces for _ in piece))
 
 
 def _original_span(text: str, folded: _Folded, start: int, end: int) -> tuple[int, int]:
