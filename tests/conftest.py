@@ -123,8 +123,13 @@ def client(fake_kb) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="session")
-def model_path(tmp_path_factory) -> Path:
-    return ensure_default_model(tmp_path_factory.mktemp("models"))
+def model_path() -> Path:
+    """The machine's model cache, as kb uses it: built by the first session on a machine, then reused.
+
+    Building it (from the bundled file, then its int8 graph) is itself tested in test_embedding and
+    test_model_cache, in folders of their own.
+    """
+    return ensure_default_model()
 
 
 @pytest.fixture(scope="session")

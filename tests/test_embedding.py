@@ -44,7 +44,7 @@ ELECTION = (
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def embedder(request, model_path: Path, tmp_path_factory) -> Embedder:
-    # ``model_path`` (conftest) converts the default model once per test session.
+    # ``model_path`` (conftest) is the machine's model cache, built once.
     return load_embedder(str(model_path), tmp_path_factory.mktemp("unused-models"), request.param)
 
 

@@ -54,7 +54,7 @@ def test_reading_a_folder_without_an_index_says_where_and_creates_nothing(tmp_pa
 
 
 @pytest.mark.e2e
-def test_the_readme_quick_start_works_as_written_on_a_fresh_account(tmp_path):
+def test_the_readme_quick_start_works_as_written_on_a_fresh_account(tmp_path, model_path):
     """`make run` (its index and serve recipes), then the README's two commands, with HOME new and no KB_HOME."""
     readme, makefile = (ROOT / "README.md").read_text(), (ROOT / "Makefile").read_text()
     assert "export KB_HOME ?= $(CURDIR)/.kb" in makefile  # where `make run` puts the index
@@ -63,7 +63,8 @@ def test_the_readme_quick_start_works_as_written_on_a_fresh_account(tmp_path):
     (project / ".venv").symlink_to(Path(sys.prefix))
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("KB_HOME", "KB_MODEL", "KB_BACKEND", "XDG_DATA_HOME")}
-    env |= {"HOME": str(home), "COLUMNS": "200", "HF_HUB_OFFLINE": "1"}
+    # A new account on a machine whose model cache is built (building it is test_embedding's and test_model_cache's)
+    env |= {"HOME": str(home), "COLUMNS": "200", "HF_HUB_OFFLINE": "1", "XDG_CACHE_HOME": str(model_path.parents[2])}
     make_env = env | {"KB_HOME": str(project / ".kb")}
 
     def run(line: str, environment: dict) -> subprocess.CompletedProcess:
