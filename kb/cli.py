@@ -41,16 +41,14 @@ from kb.cli_common import (
     print_json,
 )
 from kb.cli_keys import keys_app
+from kb.cli_maintenance import backup, check_index, restore
 from kb.cli_watch import watch
 from kb.config import load_settings
-from kb.maintenance.check import CheckReport
 from kb.retrieval.highlight import excerpt
 from kb.retrieval.results import SearchHit
 
 app = typer.Typer(help="kb: find what Vietnamese directives, resolutions, plans and bulletins say.",
                   no_args_is_help=True, pretty_exceptions_enable=False, cls=KbGroup)
-app.add_typer(keys_app, name="keys")  # kb keys add|list|revoke (kb/cli_keys.py)
-app.command()(watch)  # kb watch (kb/cli_watch.py)
 
 
 def _print_version(asked: bool) -> None:
@@ -375,59 +373,12 @@ def adapt(
     console.print("Time: " + ", ".join(f"{k} {v:.0f}s" for k, v in report.seconds.items()))
 
 
-@app.command(name="check")
-def check_index(
-    repair: Annotated[bool, typer.Option("--repair", help="Mend what can be rebuilt from kb.sqlite "
-                                                           "(takes the write lock).")] = False,
-    home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
-) -> None:
-    """Verify the index folder (SQLite, full-text index, vectors, model, leftovers); exit 1 on any problem."""
-    from kb.maintenance.check import check
-
-    _print_check(check(load_settings(home, model), repair=repair), as_json)
-
-
-def _print_check(report: CheckReport, as_json: bool) -> None:
-    """Each finding on a line, then exit 1 unless all are sound: the check's (and a restore's) output."""
-    if as_json:
-        print_json(report.as_dict())
-    else:
-        console.print(f"[bold]{escape(report.home)}[/]")
-        for f in report.findings:
-            state = "[green]repaired[/]" if f.repaired else "[green]ok[/]" if f.ok else "[red]PROBLEM[/]"
-            detail = f"{f.detail} (was: {f.repaired})" if f.repaired else f.detail
-            hint = f" [dim]→ --repair: {f.fix}[/]" if not f.ok and f.fix else ""
-            console.print(f"  {state:<20} {f.name:<11} {escape(detail)}{hint}", highlight=False, soft_wrap=True)
-        console.print("Sound." if report.ok else f"[red]{plural(len(report.problems), 'problem')}.[/]")
-    if not report.ok:
-        raise typer.Exit(1)
-
-
-@app.command()
-def backup(
-    destination: Annotated[Path, typer.Argument(help="A new folder for the snapshot.")],
-    home: HomeOption = None,
-) -> None:
-    """Copy the index (database, vectors, model record) consistently while it keeps serving."""
-    from kb.maintenance.backup import backup as run_backup
-
-    report = run_backup(load_settings(home), destination)
-    sizes = ", ".join(f"{name} {size:,} B" for name, size in report.files.items())
-    console.print(f"Backed up {escape(report.source)} to {escape(report.destination)}: {escape(sizes)}", soft_wrap=True)
-
-
-@app.command()
-def restore(
-    source: Annotated[Path, typer.Argument(help="A folder made by `kb backup`.")],
-    home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
-) -> None:
-    """Replace the index with a snapshot, after checking it; refused while a writer holds the folder."""
-    from kb.maintenance.backup import restore as run_restore
-
-    report = run_restore(load_settings(home, model), source)
-    if not as_json:
-        console.print(f"Restored {escape(str(source))} into {escape(report.home)}; restart `kb serve` if it runs.")
-    _print_check(report, as_json)
+# Commands written in modules of their own, listed after these by `kb --help`.
+app.add_typer(keys_app, name="keys")  # kb keys add|list|revoke (kb/cli_keys.py)
+app.command()(watch)  # kb watch (kb/cli_watch.py)
+app.command(name="check")(check_index)  # kb check, backup, restore (kb/cli_maintenance.py)
+app.command()(backup)
+app.command()(restore)
 
 
 def main() -> None:
