@@ -8,6 +8,8 @@ reaches existing documents, not only 404s.
 
 Uploads are checked beyond what OpenAPI can say (the file's bytes must match its
 name; sizes): for those two operations, 413 and 415 count as accepting valid data.
+Likewise a search's or a listing's filters: a date that does not exist (``0000``,
+``2025-02-30``) or a type kb does not know is a string to OpenAPI and a 422 to kb.
 """
 
 from __future__ import annotations
@@ -34,9 +36,12 @@ values = {documents}
 values = {jobs}
 
 [[operations]]
-include-path-regex = "^/api/documents"
-include-method-regex = "^(POST|PUT)$"
+include-name-regex = "^(POST|PUT) /api/documents"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "413", "415"]
+
+[[operations]]
+include-name-regex = "^GET /api/(search|documents)$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "422"]
 """
 
 
