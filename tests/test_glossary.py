@@ -47,7 +47,7 @@ def test_english_question_reaches_the_reference_and_lexical_legs():
     assert {("accented", ("chỉ",)), ("accented", ("thị",)), ("folded", ("chi",)), ("accented", ("yêu",))} <= set(
         query.syllables())
     assert {("accented", ("chỉ", "thị")), ("accented", ("thị", "05")), ("folded", ("chi", "thi"))} <= set(query.pairs())
-    assert ("folded", ("directive",)) in query.syllables()  # the words as typed stay
+    assert ("folded", ("directive",)) not in query.syllables()  # its English words match only English text
     assert query.dense_text == "What does Directive 05 require? chỉ thị 05 yêu cầu"
 
 
@@ -66,6 +66,23 @@ def test_glossary_matches_longest_phrase_first_plurals_and_british_spelling():
     translation = glossary().translate("Guidance of the Central Organisation Commission on party members' fees")
     assert translation.rendering == "hướng dẫn ban tổ chức trung ương đảng viên phí"
     assert translation.english == 10
+
+
+def test_english_question_keeps_names_and_numbers_as_typed_and_leaves_its_english_out():
+    query = understand("Who signed Plan 980/KH-UBND of Nghe An in 2025?")
+    assert query.translation is not None and {"980/KH-UBND", "nghe", "2025"} <= set(query.translation.residue.split())
+    typed = {terms for column, terms in query.syllables() if column == "folded"}
+    assert {("nghe",), ("980",), ("2025",), ("nguoi",), ("ky",)} <= typed
+    assert not {("who",), ("signed",), ("plan",)} & typed
+
+
+@pytest.mark.parametrize(("english", "rendering"), [
+    ("the Minister of Finance", "bộ trưởng bộ tài chính"),
+    ("Minister of National Defence", "bộ trưởng bộ quốc phòng"),
+    ("the minister", "bộ trưởng"),  # no ministry named: the title alone
+])
+def test_minister_of_a_ministry_is_the_ministry_s_minister(english, rendering):
+    assert glossary().translate(english).rendering == rendering
 
 
 @pytest.mark.parametrize("text", [

@@ -8,7 +8,10 @@ extend it) gives the Vietnamese of each term, longest phrase first, so an
 English question also reaches those legs.  Words it does not know are left
 out of the rendering, except numbers and codes ("05", "18-NQ/TW"), which keep
 their place so that "Directive No. 05" reads "chỉ thị 05" and the reference
-leg finds Chỉ thị 05.
+leg finds Chỉ thị 05.  What it did not read as English (names such as "Nghe An",
+numbers, codes) is kept apart as the query's residue: the only words of an
+English question worth matching as typed, since its English words match
+nothing but the English of bilingual forms and translators' notes.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ RESPELLING = "="  # the target's prefix of a British spelling
 _WORD = re.compile(r"[a-z]+")
 _APOSTROPHE_S = re.compile(r"['’]s\b")
 _EDGE_PUNCTUATION = "\"'“”‘’()[]{}.,;:!?"
+# A holder of office named by the body's own entry: "Minister of Finance" is "bộ trưởng" of
+# "Ministry of Finance", so the holder's title goes before that entry's Vietnamese.
+_HOLDER_OF = {"minister": "ministry"}
 
 
 def _singular(word: str) -> str:
@@ -56,12 +62,14 @@ class Translation:
     ``terms`` are every Vietnamese term of every phrase it knew, for the
     lexical legs; ``rendering`` is the query in Vietnamese word order (each
     phrase's first term, numbers and codes kept), for the phrase leg's pairs and
-    for the document numbers; ``english`` counts the words it recognised as English.
+    for the document numbers; ``english`` counts the words it recognised as English;
+    ``residue`` is the rest, in order: unknown words (names) and numbers and codes.
     """
 
     terms: tuple[str, ...]
     rendering: str
     english: int
+    residue: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,13 +97,23 @@ class Glossary:
         """The Vietnamese of ``text``'s known phrases (longest first), and its rendering with numbers and codes kept."""
         terms: dict[str, None] = {}
         rendering: list[str] = []
+        residue: list[str] = []
         english = 0
         for run in self._runs(text):
             if isinstance(run, str):
                 rendering.append(run)
+                residue.append(run)
                 continue
             start = 0
             while start < len(run):
+                holder = self._holder(run, start)
+                if holder:
+                    title, body = holder
+                    terms.update(dict.fromkeys((title, *self.entries[body])))
+                    rendering.append(f"{title} {self.entries[body][0]}")
+                    english += len(body)  # "minister" stands for the body's first word, "ministry"
+                    start += len(body)
+                    continue
                 for size in range(min(self.longest, len(run) - start), 0, -1):
                     phrase = tuple(run[start : start + size])
                     if phrase in self.entries:
@@ -107,9 +125,21 @@ class Glossary:
                         english += 1
                         break
                 else:
-                    size = 1  # an unknown word: searched as typed by the query's own terms, not here
+                    size = 1  # an unknown word: searched as typed, from the residue
+                    residue.append(run[start])
                 start += size
-        return Translation(tuple(terms), " ".join(rendering), english)
+        return Translation(tuple(terms), " ".join(rendering), english, " ".join(residue))
+
+    def _holder(self, run: list[str], start: int) -> tuple[str, tuple[str, ...]] | None:
+        """The title and the body's entry of "Minister of X" at ``start`` when "Ministry of X" is an entry."""
+        body = _HOLDER_OF.get(run[start])
+        if body is None or (run[start],) not in self.entries:
+            return None
+        for size in range(min(self.longest, len(run) - start), 1, -1):
+            phrase = (body, *run[start + 1 : start + size])
+            if phrase in self.entries:
+                return self.entries[(run[start],)][0], phrase
+        return None
 
     def _runs(self, text: str) -> list[list[str] | str]:
         """``text`` as runs of English words, cut at every number or code, which stands as typed between them."""

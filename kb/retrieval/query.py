@@ -64,7 +64,8 @@ class Query:
 
     def syllables(self) -> list[Phrase]:
         """The lexical leg's terms: each syllable in the accented column as typed (if the query has
-        accents) and in the folded one folded; for English, also the syllables of the glossary's terms."""
+        accents) and in the folded one folded; for English, the syllables of the glossary's terms
+        and of the residue (``_columns``)."""
         return self._columns(lambda text: [(w,) for w in tokens(text)], self.translation.terms if self.translation else ())
 
     def pairs(self) -> list[Phrase]:
@@ -81,9 +82,15 @@ class Query:
 
     def _columns(self, terms: Callable[[str], Iterable[tuple[str, ...]]],
                  vietnamese: tuple[str, ...]) -> list[Phrase]:
-        """The terms of the query as typed, then those of ``vietnamese`` (accented and folded) not among them."""
+        """The terms of the query as typed, then those of ``vietnamese`` (accented and folded) not among them.
+
+        Of an English question only the residue counts as typed (names, numbers,
+        words the glossary does not know): its English words would match only
+        the English of bilingual forms, not the Vietnamese that answers.
+        """
         accented = [("accented", t) for t in terms(self.normalized)] if self.has_accents else []
-        typed: list[Phrase] = accented + [("folded", t) for t in terms(self.folded)]
+        typed_text = fold(self.translation.residue) if self.translation else self.folded
+        typed: list[Phrase] = accented + [("folded", t) for t in terms(typed_text)]
         added = dict.fromkeys((column, t) for text in vietnamese for column, form in
                               (("accented", text), ("folded", fold(text))) for t in terms(form))
         present = set(typed)
