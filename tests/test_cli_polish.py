@@ -46,7 +46,7 @@ def test_stats_is_a_table_and_json_on_request(home):
 
 
 def test_index_stats_and_check_count_alike(home):
-    last_run = kb(home, "stats").stdout  # the run's line, as `kb index` printed it
+    last_run = " ".join(kb(home, "stats").stdout.split())  # the run's line as `kb index` printed it, unwrapped
     assert "2 files: 2 indexed, 0 unchanged, 0 copies, 0 skipped, 0 errors; 67 passages;" in last_run
     report = check(fake_settings(home), embedder=HashingEmbedder())
     details = {f.name: f.detail for f in report.findings}
@@ -58,7 +58,7 @@ def test_plurals(home):
     (home / "one").mkdir()
     (home / "one" / "a.bin").write_bytes(b"\x00")
     index_paths(fake_kb_at(home), [home / "one"])
-    shown = kb(home, "stats").stdout
+    shown = " ".join(kb(home, "stats").stdout.split())
     assert "1 file: 0 indexed" in shown and "0 copies" in shown and "0 passages" in shown
 
 
