@@ -129,10 +129,10 @@ class Chunks:
         deleting the newest chunks (a document removed, a copy folded into its
         twin) must not make a lexicon look as if it came from a later state.
         """
-        database = self.db.get_meta("database_id") or ""
-        last_chunk = self.db.execute(
-            "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'chunks'), 0)").fetchone()[0]
-        last_deletion = self.db.execute("SELECT coalesce(max(seq), 0) FROM chunk_deletions").fetchone()[0]
+        database, last_chunk, last_deletion = self.db.execute(  # one statement: one state, read at once
+            "SELECT coalesce((SELECT value FROM meta WHERE key = 'database_id'), ''), "
+            "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'chunks'), 0), "
+            "coalesce((SELECT max(seq) FROM chunk_deletions), 0)").fetchone()
         return database, last_chunk, last_deletion
 
     def deleted(self, after: int, upto: int) -> list[int]:
