@@ -253,6 +253,7 @@ def lexicon_figures(home: Path, size: int) -> None:
 def profile(home: Path, queries: list[str]) -> None:
     """cProfile of in-process searches (vectors cached, repeated queries): where per-request time goes."""
     kb = KnowledgeBase(load_settings(home))
+    kb.open_embedder().warm()  # as the service starts (the whole vocabulary loaded)
     kb.open_vectors()  # load (and check) the vector file outside the profile
     for q in queries:
         search(kb, q, 10, DocumentFilters(access=LEVELS[0]))

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scale_data
 from scale_data import SHARED
 
-from indexer.analyzer import fold, normalize
+from indexer.analyzer import fold, folded_hash, normalize
 from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
 from indexer.references import extract_references
 from kb.access.levels import LEVELS
@@ -180,9 +180,9 @@ def extend(folder: Path, size: int, home: Path) -> None:
                 normalized = " ".join(forms[s][0] for s in sentences)
                 rows.append((row + 1, source[0] + shift * documents, *source[1:], text,
                              hashlib.sha1(normalized.encode("utf-8")).hexdigest(), normalized.lower(),
-                             " ".join(forms[s][1] for s in sentences)))
-            db.executemany(f"INSERT INTO chunks (id, {columns}, text, text_hash, accented, folded) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                             " ".join(forms[s][1] for s in sentences), folded_hash(text)))
+            db.executemany(f"INSERT INTO chunks (id, {columns}, text, text_hash, accented, folded, folded_hash) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             db.execute("INSERT INTO chunk_refs (chunk_id, key, full_key, printed, is_self) "
                        "SELECT chunk_id + ?, key, full_key, printed, is_self FROM chunk_refs "
                        "WHERE chunk_id <= ?", [shift * REAL, REAL])

@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from indexer.analyzer import folded_hash  # noqa: E402
 from kb.config import Weights, load_settings  # noqa: E402
 from kb.evaluation import alqac  # noqa: E402
 from kb.evaluation.evaluate import load_question_set, score_ranking  # noqa: E402
@@ -113,7 +114,7 @@ class Scorer:
     def __init__(self, qset, kb: KnowledgeBase) -> None:
         # Rendered one by one: ``render`` drops a passage whose words an earlier one showed.
         self.results = {i: asdict(render(kb, [(i, 0.0)], 1)[0]) for i in sorted(kb.store.chunks.all_ids())}
-        self.keys = {i: passage_key(r["text"], r["document"]["number"], r["document"]["title"])
+        self.keys = {i: passage_key(folded_hash(r["text"]), r["document"]["number"], r["document"]["title"])
                      for i, r in self.results.items()}
         judged: dict[tuple, set[int]] = {}
         units = {i: qset.unit(r) for i, r in self.results.items()} if qset.unit else {}

@@ -28,7 +28,7 @@ import unicodedata
 from itertools import pairwise
 
 __all__ = ["normalize", "fold", "nfc", "fold_char_map", "strip_accents", "WORD", "tokens", "pairs",
-           "matching_text", "columns", "text_hash",
+           "matching_text", "columns", "text_hash", "folded_hash",
            "words", "words_hash"]
 
 # Combining tone marks (the five Vietnamese tones); vowel-quality marks such as
@@ -135,6 +135,16 @@ def text_hash(matching: str) -> str:
     Stored in every index (``chunks.text_hash``): changing it makes every stored vector look new.
     """
     return hashlib.sha1(normalize(matching).encode("utf-8")).hexdigest()
+
+
+def folded_hash(text: str) -> str:
+    """Identifies a passage's words folded (case, accents and punctuation aside): copies of one document
+    (one whose legacy encoding lost some tone marks) hold passages of equal hashes.
+
+    Stored in every index (``chunks.folded_hash``), so a search tells copies apart without folding
+    its candidates' text: changing it needs a schema migration that computes it again.
+    """
+    return hashlib.sha1(" ".join(tokens(fold(text))).encode("utf-8")).hexdigest()
 
 
 def words(text: str) -> list[str]:

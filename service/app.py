@@ -29,9 +29,10 @@ __all__ = ["create_app"]
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Load the model and the vectors before the first request, not during it; run the job thread meanwhile."""
+    """Load the model (its whole vocabulary too) and the vectors before the first request, not during it;
+    run the job thread meanwhile."""
     kb = app.state.kb
-    kb.open_embedder().encode_query("khởi động")
+    kb.open_embedder().warm()
     kb.open_vectors()  # opens and checks the vector file
     app.state.jobs.start()
     yield

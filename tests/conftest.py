@@ -74,6 +74,9 @@ class HashingEmbedder:
     def encode_query(self, text: str) -> np.ndarray:
         return self._vector(text)
 
+    def warm(self) -> None:
+        """Nothing to load."""
+
     def _vector(self, text: str) -> np.ndarray:
         vector = np.zeros(self.dimension, "float32")
         folded = fold(text)

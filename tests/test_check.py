@@ -133,7 +133,7 @@ def add_orphan_rows(settings):
     _sql(settings,
          "INSERT INTO document_texts (document_id, text) VALUES (424242, 'văn bản đã xoá')",
          "INSERT INTO chunks (document_id, ordinal, kind, section, text, char_start, char_end, text_hash, accented, "
-         "folded) VALUES (424242, 0, 'body', '', 'đoạn mồ côi', 0, 10, 'x', 'đoạn mồ côi', 'doan mo coi')",
+         "folded, folded_hash) VALUES (424242, 0, 'body', '', 'đoạn mồ côi', 0, 10, 'x', 'đoạn mồ côi', 'doan mo coi', 'y')",
          "INSERT INTO chunk_refs (chunk_id, key, full_key, printed) VALUES (999999, 'CT:5', 'CT:5:TW', '05-CT/TW')")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import HashingEmbedder, app_client, fake_kb_at, finished_job, say_out_loud, skip_out_loud
 
-from indexer.analyzer import normalize, tokens, words_hash
+from indexer.analyzer import folded_hash, normalize, tokens, words_hash
 from indexer.limits import ReadingLimits
 from indexer.read import read_file
 from kb.config import load_settings
@@ -197,7 +197,7 @@ def test_a_version_5_database_gets_each_documents_file_recorded(kb, tmp_path):
     with sqlite3.connect(tmp_path / "home" / "kb.sqlite") as conn:
         conn.executescript("DROP TABLE document_sources; PRAGMA user_version = 5;")
     migrated = Store(tmp_path / "home" / "kb.sqlite")
-    assert migrated.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+    assert migrated.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
     rows = migrated.db.rows("SELECT document_id, source, role, words_hash FROM document_sources")
     assert rows == [{"document_id": doc_id, "source": "ke-hoach.txt", "role": "file", "words_hash": words_hash(plan())}]
     migrated.close()
@@ -263,3 +263,26 @@ def test_the_encodings_samples_are_one_document_per_text(kb, encodings, request,
     assert before == len(files) and len(apart.store.documents.listing()) == len(texts) and check_kb(apart).ok
     say_out_loud(request, f"encodings: {len(files)} files, {len(texts)} texts, {len(documents)} documents; "
                  f"matching {report.seconds['matching'] / len(files) * 1000:.1f} ms per file, run {seconds:.1f} s")
+
+
+def test_a_version_7_database_gets_each_passages_folded_hash_and_results_still_show_each_passage_once(kb, tmp_path):
+    """Rendering tells copies' passages apart by the stored hash of their folded words: a migrated index has it."""
+    public = _folder(tmp_path / "public", {"ke-hoach.txt": plan()})
+    internal = _folder(tmp_path / "internal", {"ke-hoach.txt": plan(), "kb.toml": 'access = "internal"'})
+    index_paths(kb, [public, internal])
+    question = "tuyên truyền chuyển đổi số trên pa nô áp phích"
+    before = [(hit.chunk_id, hit.text) for hit in search(kb, question, k=10).results]
+    kb.close()
+    with sqlite3.connect(tmp_path / "home" / "kb.sqlite") as conn:
+        conn.executescript("ALTER TABLE chunks DROP COLUMN folded_hash; PRAGMA user_version = 7;")
+    migrated = fake_kb_at(tmp_path / "home")
+    assert migrated.store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    rows = migrated.store.db.rows("SELECT text, folded_hash FROM chunks")
+    assert rows and all(row["folded_hash"] == folded_hash(row["text"]) for row in rows)
+    assert [(hit.chunk_id, hit.text) for hit in search(migrated, question, k=10).results] == before
+    assert len({normalize(text) for _, text in before}) == len(before)
+
+
+def test_a_passage_whose_copy_lost_its_tone_marks_has_the_same_folded_hash():
+    assert folded_hash("Tuyên truyền trên pa nô, áp phích.") == folded_hash("tuyen truyen tren  pa no - ap phich")
+    assert folded_hash("Tuyên truyền trên pa nô") != folded_hash("Tuyên truyền trên áp phích")

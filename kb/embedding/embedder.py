@@ -76,6 +76,12 @@ class Embedder:
         """Embed a search query; repeated queries (paging, the service) come from a bounded cache."""
         return self._cached_query(nfc(text)).copy()
 
+    def warm(self) -> None:
+        """Ready the model for many queries: a long-running process (the service) pays its loads at start,
+        each query then the least it can (``Runner.warm``)."""
+        self._runner.warm()
+        self.encode_query("khởi động")
+
     def _embed_query(self, text: str) -> np.ndarray:
         return self._runner.encode([text], self._query_prompt)[0]
 
@@ -91,6 +97,9 @@ def model_shape(model: SentenceTransformer) -> tuple[int, int]:
 class Runner(Protocol):
     def encode(self, texts: list[str], prompt: str | None) -> np.ndarray:
         """Unit vectors, one row per text, in the order given."""
+
+    def warm(self) -> None:
+        """Load now whatever makes each later query cheaper, where a one-off query would rather not wait for it."""
 
 
 class TorchRunner:
@@ -116,6 +125,9 @@ class TorchRunner:
                 show_progress_bar=False,
             )
         return vectors
+
+    def warm(self) -> None:
+        """Nothing to load: the model and its tokenizer are in memory from the start."""
 
     def _longest_first(self, texts: list[str]) -> np.ndarray:
         """Order by token count, not characters: Vietnamese words vary a lot in tokens per letter."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from itertools import islice
 
-from indexer.analyzer import fold, tokens
+from indexer.analyzer import tokens
 from kb.access.levels import LEVELS
 from kb.config import Weights
 from kb.errors import InvalidQueryError
@@ -184,10 +184,11 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
                           groups=group_by_document(results) if group else None, facets=counts)
 
 
-def passage_key(text: str, number: str | None, title: str | None) -> tuple[str | None, str | None, str]:
+def passage_key(hashed: str, number: str | None, title: str | None) -> tuple[str | None, str | None, str]:
     """What makes two passages the same for a reader: their words, folded (case, accents, punctuation
-    aside), in documents of the same number and title (copies of one document)."""
-    return number, title, " ".join(tokens(fold(text)))
+    aside; ``hashed`` is ``indexer.analyzer.folded_hash`` of the text, stored with each chunk), in
+    documents of the same number and title (copies of one document)."""
+    return number, title, hashed
 
 
 def group_by_document(results: list[SearchHit]) -> list[DocumentGroup]:
@@ -227,6 +228,6 @@ def _distinct(kb: KnowledgeBase, ranked: list[tuple[int, float]], window: int, a
         hits = kb.store.chunks.hits([chunk_id for chunk_id, _ in part], access)
         for chunk_id, score in part:
             row = hits.get(chunk_id)
-            if row is not None and (key := passage_key(row["text"], row["doc_number"], row["doc_title"])) not in seen:
+            if row is not None and (key := passage_key(row["folded_hash"], row["doc_number"], row["doc_title"])) not in seen:
                 seen.add(key)
                 yield score, row

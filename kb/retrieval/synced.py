@@ -85,7 +85,12 @@ class SyncedFile(ABC, Generic[M]):
         """Take in what SQLite committed since the model looked; ``False`` if it must be built anew.
 
         A model of another database, or of a later state of this one (a backup restored under it), never can.
+        Nothing committed since (one statement says so) is the common case of every search: it needs no
+        read transaction around it.
         """
+        if model.database and self.store.chunks.lexicon_state() == (model.database, model.last_chunk,
+                                                                     model.last_deletion):
+            return True
         with self.store.db.reading():
             database, last_chunk, last_deletion = self.store.chunks.lexicon_state()
             if not model.database and not model.last_chunk:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from indexer.analyzer import columns, matching_text, text_hash
+from indexer.analyzer import columns, folded_hash, matching_text, text_hash
 from indexer.model import Chunk
 from kb.access.levels import LEVELS
 from kb.storage.database import Database, marks
@@ -34,7 +34,7 @@ def _insert_chunk(db: Database, doc_id: int, ordinal: int, chunk: Chunk) -> int:
         "document_id": doc_id, "ordinal": ordinal, "kind": chunk.kind, "section": chunk.section,
         "text": chunk.text, "issuer": chunk.issuer, "char_start": chunk.char_start,
         "char_end": chunk.char_end, "page": chunk.page, "text_hash": text_hash(text_for_matching),
-        "accented": accented, "folded": folded,
+        "accented": accented, "folded": folded, "folded_hash": folded_hash(chunk.text),
     })
     refs = [
         {"chunk_id": chunk_id, "key": r.key, "full_key": r.full_key, "printed": r.text,
@@ -77,11 +77,13 @@ class Chunks:
             f"SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE {where}", params)}
 
     def hits(self, ids: list[int], access: str = LEVELS[-1]) -> dict[int, dict[str, Any]]:
-        """Visible chunks with their documents (columns ``doc_<field>``), for rendering results."""
+        """Visible chunks with their documents (columns ``doc_<field>``), for rendering results; ``folded_hash``
+        tells the same passage in copies of one document apart from the rest."""
         doc_cols = ", ".join(f"d.{f} AS doc_{f}" for f in DOCUMENT_FIELDS)
         where, params = DocumentFilters(access=access).where("d")
         rows = self.db.rows(
-            f"SELECT c.id, c.kind, c.section, c.text, c.issuer, c.char_start, c.char_end, c.page, {doc_cols} "
+            f"SELECT c.id, c.kind, c.section, c.text, c.issuer, c.char_start, c.char_end, c.page, c.folded_hash, "
+            f"{doc_cols} "
             f"FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks(ids)}) AND {where}",
             [*ids, *params])
         return {r["id"]: r for r in rows}
@@ -127,10 +129,10 @@ class Chunks:
         deleting the newest chunks (a document removed, a copy folded into its
         twin) must not make a lexicon look as if it came from a later state.
         """
-        database = self.db.get_meta("database_id") or ""
-        last_chunk = self.db.execute(
-            "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'chunks'), 0)").fetchone()[0]
-        last_deletion = self.db.execute("SELECT coalesce(max(seq), 0) FROM chunk_deletions").fetchone()[0]
+        database, last_chunk, last_deletion = self.db.execute(  # one statement: one state, read at once
+            "SELECT coalesce((SELECT value FROM meta WHERE key = 'database_id'), ''), "
+            "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'chunks'), 0), "
+            "coalesce((SELECT max(seq) FROM chunk_deletions), 0)").fetchone()
         return database, last_chunk, last_deletion
 
     def deleted(self, after: int, upto: int) -> list[int]:

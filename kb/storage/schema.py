@@ -5,7 +5,9 @@ after a delete: the vector file and the lexicon key by the same id.  Each
 chunk keeps the two forms its terms are taken from (``kb.retrieval.lexicon``),
 both with the section path in front of the passage: ``accented`` and
 ``folded`` (``indexer.analyzer``), so that an accented query can prefer
-accented matches and an unaccented one still finds them.  A trigger logs every
+accented matches and an unaccented one still finds them; and a hash of the
+passage's own words folded (``folded_hash``), by which a search shows one of
+the same passage in copies of one document.  A trigger logs every
 deleted chunk id in ``chunk_deletions``, so a lexicon can drop exactly those.
 """
 
@@ -16,7 +18,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from indexer.analyzer import words_hash
+from indexer.analyzer import folded_hash, words_hash
 from indexer.codes import doc_types
 from indexer.references import extract_references
 from kb.errors import IndexInconsistentError
@@ -78,7 +80,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     page INTEGER,
     text_hash TEXT NOT NULL,
     accented TEXT NOT NULL,
-    folded TEXT NOT NULL
+    folded TEXT NOT NULL,
+    folded_hash TEXT NOT NULL
 );
 DROP INDEX IF EXISTS chunks_document;
 CREATE INDEX IF NOT EXISTS chunks_document_kind ON chunks(document_id, kind);
@@ -133,7 +136,7 @@ END;
 
 # PRAGMA user_version; raise it with every change to _SCHEMA's tables.  An added table, trigger or
 # index needs no new version: every open runs the script, whose CREATE … IF NOT EXISTS adds it.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
@@ -147,6 +150,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
     hash of its stored text's words; copies indexed before as documents of their own stay so.
     6 → 7: each citation gets the local body named after it (``issuer_name``), read again from its passage;
     a document titled with a type numbered with another's code (a Quy định numbered 47-QĐ/TW) is keyed by its own.
+    7 → 8: each chunk gets the hash of its passage's words folded (``folded_hash``), from its text.
     Other new tables need nothing here: ``prepare`` runs the schema script right after.
     The version is read again under the write lock, so two processes opening
     the same old file migrate it once.
@@ -164,6 +168,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
             _add_citation_years(conn)
         _add_citation_issuer_names(conn)
         _rekey_own_numbers(conn)
+        _add_folded_hashes(conn)
         for statement in filter(str.strip, _SOURCES.split(";")):  # executescript would commit the transaction
             conn.execute(statement)
         backfill_sources(conn)
@@ -211,6 +216,14 @@ def _rekey_own_numbers(conn: sqlite3.Connection) -> None:
                 [kind.code, len(code) + 1, kind.code, len(code) + 1, f"{code}:%", kind.name])
 
 
+def _add_folded_hashes(conn: sqlite3.Connection) -> None:
+    """Hash every chunk's passage folded (``indexer.analyzer.folded_hash``): what rendering compares copies by."""
+    if "folded_hash" not in {row[1] for row in conn.execute("PRAGMA table_info(chunks)")}:
+        conn.execute("ALTER TABLE chunks ADD COLUMN folded_hash TEXT NOT NULL DEFAULT ''")
+    rows = conn.execute("SELECT id, text FROM chunks WHERE folded_hash = ''").fetchall()
+    conn.executemany("UPDATE chunks SET folded_hash = ? WHERE id = ?", [(folded_hash(text), id_) for id_, text in rows])
+
+
 def backfill_sources(conn: Any) -> int:
     """Record each document's own file where it has no row (a database from before sources; ``kb check --repair``).
 
@@ -235,7 +248,7 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
     empty = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents'").fetchone()[0] == 0
     if empty:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    elif version in (2, 3, 4, 5, 6):
+    elif version in (2, 3, 4, 5, 6, 7):
         _migrate(conn)
     elif version != SCHEMA_VERSION:
         raise IndexInconsistentError(
