@@ -37,10 +37,12 @@ lint: setup
 	$(VENV)/bin/lint-imports --no-cache
 
 # The fast set (in process, a deterministic test embedder), then the end-to-end set (the real model,
-# real `kb serve`, subprocesses, Chromium, all of ../shared/data).
+# real `kb serve`, subprocesses, Chromium, all of ../shared/data). Each on two workers (pytest-xdist),
+# one test file per worker at a time, so that a file's module fixtures are built once.
+XDIST := -n 2 --dist loadfile
 test: lint
-	$(PY) -m pytest -q
-	$(PY) -m pytest -q -m e2e
+	$(PY) -m pytest -q $(XDIST)
+	$(PY) -m pytest -q -m e2e $(XDIST)
 
 eval: setup
 	$(KB) eval ../shared/eval/dev.jsonl
