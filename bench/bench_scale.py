@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import faiss
 import httpx
@@ -48,6 +49,7 @@ from kb.evaluation.variants import VARIANTS
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.query import understand
 from kb.retrieval.search import search
+from kb.retrieval.synced import SyncedFile
 from kb.retrieval.vectors import IndexPolicy, VectorIndex
 from kb.storage.filters import DocumentFilters
 from kb.storage.store import Store
@@ -212,21 +214,24 @@ def query_plans(home: Path) -> None:
     store.close()
 
 
+def _build_missing(synced: SyncedFile[Any], name: str, size: int) -> None:
+    """Build a snapshot kept beside the database (as ``kb index`` would have), and say how long it took."""
+    if not synced.path.exists():
+        built = timed(synced.refresh) / 1000
+        print(f"\n{name} built from {size:,} chunks in {built:.1f} s")
+
+
 def accent_model(home: Path, size: int) -> None:
-    """Build the accent model before the server starts (as ``kb index`` would have), and say how long it took."""
+    """The accent model, built before the server starts."""
     kb = KnowledgeBase(load_settings(home))
-    if not kb.accents.path.exists():
-        built = timed(kb.accents.refresh) / 1000
-        print(f"\naccent model built from {size:,} chunks in {built:.1f} s")
+    _build_missing(kb.accents, "accent model", size)
     kb.close()
 
 
 def lexicon_figures(home: Path, size: int) -> None:
     """Building the lexical index from SQLite, reading its snapshot, its memory, and the two legs' time."""
     kb = KnowledgeBase(load_settings(home))
-    if not kb.lexicon.path.exists():
-        built = timed(kb.lexicon.refresh) / 1000
-        print(f"\nlexicon built from {size:,} chunks in {built:.1f} s")
+    _build_missing(kb.lexicon, "lexicon", size)
     kb.close()
     kb = KnowledgeBase(load_settings(home))
     loaded = timed(lambda: kb.lexicon.current()) / 1000
