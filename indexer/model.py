@@ -96,6 +96,9 @@ class Reference:
     # "uy ban nhan dan tinh binh duong" in "15/2021/QĐ-UBND của UBND tỉnh Bình Dương": the local body named
     # after it (indexer.local_issuers), which its code does not tell apart from other provinces'
     issuer_name: str | None = None
+    kind: str = "mentions"  # what the citing text does with it (indexer.relations): "basis", "implements", ...
+    sentence_start: int = -1  # the sentence the citation stands in, a span of the same text as char_start
+    sentence_end: int = -1
 
     @property
     def key(self) -> str:

@@ -31,6 +31,7 @@ from indexer.codes import (
 )
 from indexer.local_issuers import local_issuer_key
 from indexer.model import Reference
+from indexer.relations import relations
 
 __all__ = ["extract_references", "canonical_symbol", "citation_forms", "mask_citations", "own_reference"]
 
@@ -288,13 +289,17 @@ def extract_references(text: str) -> list[Reference]:
     no year, and every province has a 70/2025/QĐ-UBND).
     """
     folded = _fold_with_origin(text)
-    taken: list[tuple[int, int]] = []
-    references: list[Reference] = []
+    taken: list[tuple[int, int, _Parts]] = []
     for start, end, parts in _candidates(text, folded):
-        if any(start < t_end and t_start < end for t_start, t_end in taken):
-            continue
-        taken.append((start, end))
+        if not any(start < t_end and t_start < end for t_start, t_end, _ in taken):
+            taken.append((start, end, parts))
+    taken.sort(key=lambda t: t[0])
+    kinds = relations(folded.text, [(start, end) for start, end, _ in taken])
+    references: list[Reference] = []
+    for (start, end, parts), relation in zip(taken, kinds, strict=True):
         first, last = _original_span(text, folded, start, end)
+        sentence = _original_span(text, folded, relation.sentence_start, relation.sentence_end) \
+            if relation.sentence_end > relation.sentence_start else (first, last)
         date = _patterns()["cited_date"].match(folded.text, end)
         references.append(
             Reference(
@@ -307,9 +312,12 @@ def extract_references(text: str) -> list[Reference]:
                 char_end=last,
                 date=_iso_date(date) if date else None,
                 issuer_name=_local_issuer(text, folded, end),
+                kind=relation.kind,
+                sentence_start=sentence[0],
+                sentence_end=sentence[1],
             )
         )
-    return sorted(references, key=lambda r: r.char_start)
+    return references
 
 
 def canonical_symbol(printed: str) -> str | None:

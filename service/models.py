@@ -10,6 +10,7 @@ from kb.access.levels import Level
 __all__ = [
     "DocumentRef", "DocumentMetadata", "SearchResult", "DocumentGroup", "FacetValue", "SearchResponse", "DocumentSummary",
     "Reference",
+    "Relation",
     "ChunkOut",    "CitingDocument", "SourceFileOut", "DocumentDetail", "ErrorResponse", "Health", "DocumentPage", "DocumentText",
     "Stats", "JobFile", "JobProgress", "Job", "JobAccepted", "DeletedDocument", "ApiKeyOut", "ApiKeyCreated", "ApiKeyRequest",
 ]
@@ -98,6 +99,18 @@ class DocumentSummary(DocumentMetadata):
     chunks: int = Field(description="Number of passages")
 
 
+class Relation(BaseModel):
+    """One place a document cites another, and what it does with it there."""
+
+    kind: str = Field(description="basis (Căn cứ), implements (Thực hiện, Triển khai), guides (hướng dẫn thực "
+                      "hiện), amends (sửa đổi, bổ sung), replaces (thay thế), repeals (bãi bỏ, hết hiệu lực) "
+                      "or mentions")
+    sentence: str = Field(description="The sentence the citation stands in")
+    chunk_id: int = Field(description="The passage it stands in")
+    sentence_start: int = Field(description="Where the sentence starts in the passage's text")
+    sentence_end: int = Field(description="Where it ends")
+
+
 class Reference(BaseModel):
     """A document this one cites."""
 
@@ -109,6 +122,9 @@ class Reference(BaseModel):
     status: str = Field(description="resolved, ambiguous (see candidates) or unresolved (not in the index)")
     candidates: list[int] = Field(description="The documents it may name: the cited one and its copies, or, "
                                   "when ambiguous, every document with that number")
+    kinds: list[str] = Field(description="What the document does with it, strongest first: replaces, repeals, "
+                             "amends, guides, implements, basis or mentions (one per kind among its relations)")
+    relations: list[Relation] = Field(description="Each place it is cited, in reading order")
 
 
 class ChunkOut(BaseModel):

@@ -100,7 +100,7 @@ def test_a_version_4_index_gains_the_years_of_its_citations(store, tmp_path) -> 
         store.db.connection().conn.backup(target)
         target.executescript("ALTER TABLE chunk_refs DROP COLUMN year; PRAGMA user_version = 4;")
     migrated = Store(copy)
-    assert migrated.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    assert migrated.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
     assert migrated.db.execute("SELECT DISTINCT year FROM chunk_refs WHERE printed = 'Luật số 56/2024/QH15'"
                                ).fetchall() == [("2024",)]
     doc_id = store.documents.listing(text="72/2025/NQ-HĐND")[0]["id"]
@@ -172,3 +172,25 @@ def test_a_version_6_index_keys_a_party_regulation_by_its_title(tmp_path) -> Non
     migrated = Store(tmp_path / "kb.sqlite")
     assert migrated.db.execute(own).fetchall() == [("QĐi:148", "QĐi:148:TW")]
     migrated.close()
+
+
+def test_a_citation_carries_its_kind_and_sentence(store, ids) -> None:
+    law = next(r for r in store.documents.references_of(ids["80/2025/NQ-HĐND"]) if r["full_key"] == "L:21:QH15")
+    assert "basis" in law["kinds"]
+    basis = next(r for r in law["relations"] if r["kind"] == "basis")
+    assert basis["sentence"].startswith("Căn cứ") and "21/2023/QH15" in basis["sentence"]
+
+
+def test_a_version_8_index_gains_the_kinds_of_its_citations(store, tmp_path) -> None:
+    """Version 8 kept no kind: migrating reads each passage again, and finds what indexing found."""
+    query = "SELECT chunk_id, printed, kind, sentence_start, sentence_end FROM chunk_refs ORDER BY rowid"
+    indexed = store.db.execute(query).fetchall()
+    copy = tmp_path / "kb.sqlite"
+    with sqlite3.connect(copy) as target:
+        store.db.connection().conn.backup(target)
+        target.executescript("ALTER TABLE chunk_refs DROP COLUMN kind; ALTER TABLE chunk_refs DROP COLUMN "
+                             "sentence_start; ALTER TABLE chunk_refs DROP COLUMN sentence_end; PRAGMA user_version = 8;")
+    migrated = Store(copy)
+    assert migrated.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert migrated.db.execute(query).fetchall() == indexed
+    assert {row[2] for row in indexed} >= {"basis", "mentions"}

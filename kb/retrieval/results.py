@@ -22,6 +22,7 @@ __all__ = [
     "FacetValue",
     "Passage",
     "Reference",
+    "Relation",
     "SearchHit",
     "SourceFileInfo",
     "SearchResponse",
@@ -109,12 +110,26 @@ class DocumentGroup:
 
 
 @dataclass(frozen=True)
+class Relation(_FromRow):
+    """One place a document cites another: what it does with it there (``kind``: ``basis``, ``implements``,
+    ``guides``, ``amends``, ``replaces``, ``repeals`` or ``mentions``), the sentence that says so and the
+    passage it stands in (``chunk_id``; ``sentence_start``/``sentence_end`` are offsets into its text)."""
+
+    kind: str
+    sentence: str
+    chunk_id: int
+    sentence_start: int
+    sentence_end: int
+
+
+@dataclass(frozen=True)
 class Reference(_FromRow):
     """A document that one cites, each citation once.
 
     ``status`` says what it names: ``resolved`` (``document_id``, visible; ``candidates``
     it and its copies), ``ambiguous`` (``candidates``: the documents it may name, so a
-    reader chooses) or ``unresolved`` (not in the index, or not visible).
+    reader chooses) or ``unresolved`` (not in the index, or not visible).  ``relations``
+    are the places it is cited, each with its kind; ``kinds`` their kinds, strongest first.
     """
 
     key: str
@@ -124,6 +139,14 @@ class Reference(_FromRow):
     document_id: int | None = None
     status: str = "unresolved"
     candidates: list[int] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        fields_ = {f.name: row[f.name] for f in fields(cast(Any, cls)) if f.name in row}
+        fields_["relations"] = [Relation.from_row(r) for r in row.get("relations", [])]
+        return cls(**fields_)
 
 
 @dataclass(frozen=True)

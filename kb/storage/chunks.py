@@ -39,7 +39,10 @@ def _insert_chunk(db: Database, doc_id: int, ordinal: int, chunk: Chunk) -> int:
     refs = [
         {"chunk_id": chunk_id, "key": r.key, "full_key": r.full_key, "printed": r.text,
          "is_self": int(chunk.kind == "card"), "year": r.issued_year,
-         "date": r.date, "issuer_name": r.issuer_name}
+         "date": r.date, "issuer_name": r.issuer_name, "kind": r.kind,
+         # a card's own number is read from the number, not from its text: it has no sentence there
+         "sentence_start": r.sentence_start if chunk.kind != "card" else None,
+         "sentence_end": r.sentence_end if chunk.kind != "card" else None}
         for r in chunk.references
     ]
     if refs:

@@ -13,6 +13,7 @@ from typing import Any
 from indexer.analyzer import words_hash
 from indexer.local_issuers import local_issuer_key
 from indexer.model import ParsedDocument
+from indexer.relations import KINDS
 from kb.access.levels import LEVELS, check_level, visible_levels
 from kb.errors import NotFoundError
 from kb.storage.chunks import insert_chunks
@@ -151,16 +152,35 @@ class Documents:
             "GROUP BY r.full_key, r.year, r.date, r.issuer_name ORDER BY min(c.ordinal), r.full_key", [doc_id])
         candidates = self._numbers("r.key", sorted({row["key"] for row in cited}), access)
         citing = self._own(doc_id)
+        relations = self._relations(doc_id)
         references = []
         for row in cited:
+            group = (row["full_key"], row["year"], row["date"], row["issuer_name"])
             cited_as = Cited.from_keys(row["key"], row["full_key"], row["year"], row["date"],
                                        row.pop("issuer_name"))
             found = resolve(cited_as, candidates, doc_id, citing)
             if found.status != SELF:
                 row.update(status=found.status, candidates=list(found.documents),
-                           document_id=found.documents[0] if found.status == RESOLVED else None)
+                           document_id=found.documents[0] if found.status == RESOLVED else None,
+                           relations=relations.get(group, []))
+                row["kinds"] = [kind for kind in KINDS if any(r["kind"] == kind for r in row["relations"])]
                 references.append(row)
         return references
+
+    def _relations(self, doc_id: int) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+        """Each citation of the document, by the fields ``references_of`` groups them by, in reading order:
+        its kind, the passage it stands in and its sentence there (the whole passage if none was kept)."""
+        rows = self.db.execute(
+            "SELECT r.full_key, r.year, r.date, r.issuer_name, r.kind, c.id, c.text, r.sentence_start, "
+            "r.sentence_end FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id "
+            "WHERE c.document_id = ? AND r.is_self = 0 ORDER BY c.ordinal, r.sentence_start, r.rowid", [doc_id])
+        found: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        for *group, kind, chunk_id, text, start, end in rows.fetchall():
+            start, end = (0, len(text)) if start is None or end is None else (start, end)
+            found.setdefault(tuple(group), []).append(
+                {"kind": kind, "chunk_id": chunk_id, "sentence": text[start:end], "sentence_start": start,
+                 "sentence_end": end})
+        return found
 
     def citing(self, doc_id: int, access: str = LEVELS[-1]) -> list[dict[str, Any]]:
         """Other visible documents with a citation that names this one (``references_of`` read backwards)."""

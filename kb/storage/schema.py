@@ -94,7 +94,10 @@ CREATE TABLE IF NOT EXISTS chunk_refs (
     is_self INTEGER NOT NULL DEFAULT 0,
     year TEXT,
     date TEXT,
-    issuer_name TEXT
+    issuer_name TEXT,
+    kind TEXT NOT NULL DEFAULT 'mentions',
+    sentence_start INTEGER,
+    sentence_end INTEGER
 );
 CREATE INDEX IF NOT EXISTS chunk_refs_key ON chunk_refs(key);
 CREATE INDEX IF NOT EXISTS chunk_refs_full_key ON chunk_refs(full_key);
@@ -136,7 +139,7 @@ END;
 
 # PRAGMA user_version; raise it with every change to _SCHEMA's tables.  An added table, trigger or
 # index needs no new version: every open runs the script, whose CREATE … IF NOT EXISTS adds it.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
@@ -151,6 +154,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
     6 → 7: each citation gets the local body named after it (``issuer_name``), read again from its passage;
     a document titled with a type numbered with another's code (a Quy định numbered 47-QĐ/TW) is keyed by its own.
     7 → 8: each chunk gets the hash of its passage's words folded (``folded_hash``), from its text.
+    8 → 9: each citation gets its kind and its sentence (``indexer.relations``), read again from its passage;
+    a citation the passage no longer yields (read by an older extraction) stays a plain mention, sentence unknown.
     Other new tables need nothing here: ``prepare`` runs the schema script right after.
     The version is read again under the write lock, so two processes opening
     the same old file migrate it once.
@@ -169,6 +174,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
         _add_citation_issuer_names(conn)
         _rekey_own_numbers(conn)
         _add_folded_hashes(conn)
+        _add_relation_kinds(conn)
         for statement in filter(str.strip, _SOURCES.split(";")):  # executescript would commit the transaction
             conn.execute(statement)
         backfill_sources(conn)
@@ -224,6 +230,30 @@ def _add_folded_hashes(conn: sqlite3.Connection) -> None:
     conn.executemany("UPDATE chunks SET folded_hash = ? WHERE id = ?", [(folded_hash(text), id_) for id_, text in rows])
 
 
+def _add_relation_kinds(conn: sqlite3.Connection) -> None:
+    """Read again every passage that cites something: a citation's kind is in the sentence around it, which
+    ``printed`` did not keep.  Rows and citations of one passage are paired in order, per printed spelling."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(chunk_refs)")}
+    if "kind" not in columns:
+        conn.execute("ALTER TABLE chunk_refs ADD COLUMN kind TEXT NOT NULL DEFAULT 'mentions'")
+    for column in ("sentence_start", "sentence_end"):
+        if column not in columns:
+            conn.execute(f"ALTER TABLE chunk_refs ADD COLUMN {column} INTEGER")
+    rows: dict[tuple[int, str], list[int]] = {}
+    for rowid, chunk_id, printed in conn.execute(
+            "SELECT rowid, chunk_id, printed FROM chunk_refs WHERE sentence_start IS NULL AND is_self = 0 ORDER BY rowid"):
+        rows.setdefault((chunk_id, printed), []).append(rowid)
+    chunk_ids = sorted({chunk_id for chunk_id, _ in rows})
+    updates = []
+    for chunk_id in chunk_ids:
+        text = conn.execute("SELECT text FROM chunks WHERE id = ?", [chunk_id]).fetchone()[0]
+        for ref in extract_references(text):
+            waiting = rows.get((chunk_id, ref.text))
+            if waiting:
+                updates.append((ref.kind, ref.sentence_start, ref.sentence_end, waiting.pop(0)))
+    conn.executemany("UPDATE chunk_refs SET kind = ?, sentence_start = ?, sentence_end = ? WHERE rowid = ?", updates)
+
+
 def backfill_sources(conn: Any) -> int:
     """Record each document's own file where it has no row (a database from before sources; ``kb check --repair``).
 
@@ -248,7 +278,7 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
     empty = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents'").fetchone()[0] == 0
     if empty:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    elif version in (2, 3, 4, 5, 6, 7):
+    elif version in (2, 3, 4, 5, 6, 7, 8):
         _migrate(conn)
     elif version != SCHEMA_VERSION:
         raise IndexInconsistentError(

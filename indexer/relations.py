@@ -1,0 +1,147 @@
+"""What a citation says of the cited document: the kind of relation, read from the sentence around it.
+
+A document relies on what it cites after ``Căn cứ`` (basis), carries out what
+follows ``Thực hiện`` / ``Triển khai`` (implements), explains what follows
+``hướng dẫn thực hiện`` (guides), changes what follows ``sửa đổi, bổ sung``
+(amends), and ends what follows ``thay thế`` (replaces) or ``bãi bỏ``, or what
+is said to be ``hết hiệu lực`` (repeals).  Anything else is a plain mention.
+
+The cues are data (``_CUES``), matched on the folded text the citation
+patterns already run on (``indexer.references``), so accented and unaccented
+spellings meet.  A cue governs a citation when it stands close before it (the
+other citations of a list in between do not count: "bãi bỏ Quyết định 42 và
+Quyết định 07"), or opens its sentence ("Thực hiện Chỉ thị 05 … và Kế hoạch
+12 …, Ban Tuyên giáo …"); a sentence opened by ``Căn cứ`` is a basis whatever
+else it says, since what it cites is what the document rests on, even a law
+"sửa đổi, bổ sung" another.  A few cues follow the citation ("Quyết định số 15
+… hết hiệu lực").
+
+Printed documents wrap their lines anywhere, so a line break ends a sentence
+only before a list item, a new clause opened by a cue, or a blank line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+__all__ = ["BASIS", "KINDS", "MENTIONS", "Relation", "relations"]
+
+BASIS, IMPLEMENTS, GUIDES, AMENDS, REPLACES, REPEALS, MENTIONS = (
+    "basis", "implements", "guides", "amends", "replaces", "repeals", "mentions")
+# Strongest first: the order a reader wants a citation's kinds in, and the one a document's summary takes.
+KINDS = (REPLACES, REPEALS, AMENDS, GUIDES, IMPLEMENTS, BASIS, MENTIONS)
+
+# (kind, folded phrase as a regex, how far before the citation it may stand): folded characters, other
+# citations not counted; room for "có hiệu quả các nội dung của".  "thực hiện" is also an everyday verb
+# ("cơ quan thuế thực hiện tính lại … theo Nghị định …"): it must stand closer.  Longer phrases first.
+_CUES: tuple[tuple[str, str, int], ...] = (
+    (GUIDES, r"huong dan (?:thuc hien|thi hanh|trien khai)", 80),
+    (BASIS, r"can cu", 80),
+    (IMPLEMENTS, r"(?:trien khai )?thuc hien|trien khai", 40),
+    (AMENDS, r"sua doi,? bo sung|sua doi", 80),
+    (REPLACES, r"thay the", 80),
+    (REPEALS, r"bai bo", 80),
+)
+# After the citation, past its date and issuer: "Quyết định số 15/2019/QĐ-UBND … hết hiệu lực".  Not "bị bãi
+# bỏ", "được thay thế", "được sửa đổi": lists of procedures and bases say those of other things.
+_AFTER_CUES: tuple[tuple[str, str, int], ...] = (
+    (REPEALS, r"het hieu luc|ngung hieu luc", 90),
+)
+# A sentence ends at . ; : ! ? before a space; a line break ends one only before a list item, a cue or a blank line.
+_LIST_ITEM = r"(?:[-+•*]|\d{1,3}[.)]|[a-z]\)|dieu \d)"
+_OPENING = r"[\s\"'“*+•-]*(?:(?:\d{1,3}|[a-z])[.)][\s*]*)*"
+
+
+@dataclass(frozen=True)
+class Relation:
+    """The kind of one citation and the sentence it stands in, as a span of the text."""
+
+    kind: str
+    sentence_start: int
+    sentence_end: int
+
+
+def _any(cues: tuple[tuple[str, str, int], ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?P<{kind}>(?<!\\w)(?:{phrase})(?!\\w))" for kind, phrase, _ in cues))
+
+
+@cache
+def _reach() -> dict[str, int]:
+    return {kind: gap for kind, _, gap in _CUES + _AFTER_CUES}
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern[str]]:
+    before = "|".join(phrase for _, phrase, _ in _CUES)
+    return {
+        "before": _any(_CUES),
+        "after": _any(_AFTER_CUES),
+        "opening": re.compile(_OPENING + f"(?:{_any(_CUES).pattern})"),
+        "end": re.compile(rf"[.;:!?](?=\s|$)|\n(?=\s*\n|\s*{_LIST_ITEM}|\s*(?:{before})(?!\w))"),
+    }
+
+
+def _sentence(folded: str, ends: list[int], start: int, end: int) -> tuple[int, int]:
+    """The sentence holding ``[start, end)``: from after the last boundary before it to the next after it."""
+    first = max((e for e in ends if e <= start), default=0)
+    last = min((e for e in ends if e >= end), default=len(folded))
+    while first < last and folded[first].isspace():
+        first += 1
+    return first, last
+
+
+def _gap(folded: str, start: int, end: int, citations: Sequence[tuple[int, int]]) -> int:
+    """Characters between ``start`` and ``end`` outside every citation."""
+    inside = sum(max(0, min(c_end, end) - max(c_start, start)) for c_start, c_end in citations)
+    return end - start - inside
+
+
+def _kind(folded: str, sentence: tuple[int, int], span: tuple[int, int],
+          citations: Sequence[tuple[int, int]]) -> str:
+    """The kind one cue gives: the sentence's opening ``Căn cứ``, else the nearest cue before the citation,
+    else the cue opening the sentence, else a cue after it, else a mention.
+
+    A cue with another citation before it in the sentence tells what that one does ("Nghị định 280 sửa
+    đổi, bổ sung Nghị định 23"), not the citing document; so does a cue after the citation with one after it
+    ("Luật 83/2015 … hết hiệu lực … thay bằng Luật …").
+    """
+    first, last = sentence
+    start, end = span
+    opening = _patterns()["opening"].match(folded, first, last)
+    opening_kind = _cue_kind(opening)
+    if opening_kind == BASIS:
+        return BASIS
+    before = [m for m in _patterns()["before"].finditer(folded, first, start)
+              if not _cited_within(citations, first, m.start())
+              and _gap(folded, m.end(), start, citations) <= _reach()[str(m.lastgroup)]]
+    if before:
+        return _cue_kind(before[-1]) or MENTIONS
+    if opening_kind:
+        return opening_kind
+    after = _patterns()["after"].search(folded, end, last)
+    if after and _gap(folded, end, after.start(), citations) <= _reach()[str(after.lastgroup)] \
+            and not _cited_within(citations, after.end(), last):
+        return _cue_kind(after) or MENTIONS
+    return MENTIONS
+
+
+def _cited_within(citations: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    return any(start <= c_start and c_end <= end for c_start, c_end in citations)
+
+
+def _cue_kind(match: re.Match[str] | None) -> str | None:
+    return match.lastgroup if match else None
+
+
+def relations(folded: str, citations: Sequence[tuple[int, int]]) -> list[Relation]:
+    """The relation of each citation ``[start, end)`` of ``folded`` (folded text: no diacritics, lower case),
+    in the order given, with its sentence as a span of ``folded``."""
+    ends = [m.end() for m in _patterns()["end"].finditer(folded)]
+    found = []
+    for span in citations:
+        sentence = _sentence(folded, ends, *span)
+        found.append(Relation(_kind(folded, sentence, span, citations), *sentence))
+    return found
