@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from functools import lru_cache
 
 from indexer.analyzer import nfc
 from indexer.model import Span
@@ -51,7 +52,16 @@ _SPACE_RUN = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 
 
 def find_debris(text: str) -> list[Span]:
-    """Spans of markup to drop from display and matching, sorted and merged."""
+    """Spans of markup to drop from display and matching, sorted and merged.
+
+    Parsing one document asks this of the same text several times (its sections, its passages,
+    the lines kept): the answers for the last few texts are kept.
+    """
+    return list(_debris_of(text))
+
+
+@lru_cache(maxsize=4)
+def _debris_of(text: str) -> tuple[Span, ...]:
     raw = sorted(
         (m.start(), m.end()) for pattern in DEBRIS_PATTERNS for m in pattern.finditer(text) if m.end() > m.start()
     )
@@ -61,7 +71,7 @@ def find_debris(text: str) -> list[Span]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    return [Span(start, end) for start, end in merged]
+    return tuple(Span(start, end) for start, end in merged)
 
 
 _last_starts: tuple[list[Span] | None, list[int]] = (None, [])

@@ -16,6 +16,7 @@ are garbled too but too short to reach the count alone (wrapped text).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from indexer.model import Span
 
@@ -70,7 +71,16 @@ def _flags(text: str, lines: list[Span]) -> list[bool]:
 
 
 def find_garbled(text: str) -> list[Span]:
-    """Spans of garbled lines, consecutive ones merged (blank lines between them too)."""
+    """Spans of garbled lines, consecutive ones merged (blank lines between them too).
+
+    Parsing one document asks this of the same text several times: the answers for the last
+    few texts are kept.
+    """
+    return list(_garbled_of(text))
+
+
+@lru_cache(maxsize=4)
+def _garbled_of(text: str) -> tuple[Span, ...]:
     lines = _lines(text)
     spans: list[Span] = []
     for span, flag in zip(lines, _flags(text, lines)):
@@ -80,4 +90,4 @@ def find_garbled(text: str) -> list[Span]:
             spans[-1] = Span(spans[-1].start, span.end)
         else:
             spans.append(span)
-    return spans
+    return tuple(spans)
