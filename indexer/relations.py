@@ -18,6 +18,16 @@ else it says, since what it cites is what the document rests on, even a law
 
 Printed documents wrap their lines anywhere, so a line break ends a sentence
 only before a list item, a new clause opened by a cue, or a blank line.
+
+A line that ends in ":" with a cue of its own ("Căn cứ:", "Nghị quyết này bãi
+bỏ các Nghị quyết:") and no citation gives that cue to the list under it: each
+item ("- Nghị định số …", "a) Nghị quyết số …", lines it wraps onto included)
+cites what the line announces.  The list ends at a line that is neither an item
+of the first item's kind nor the wrapped rest of one.  Only cues that name what
+the document does to a list of documents carry down: "thực hiện" over a list is
+mostly a procedure's steps ("Cách thức thực hiện:"), and a line ending "như
+sau:" or pointing back ("Căn cứ các quy định nêu trên:") opens new text, not a
+list of what it cites.
 """
 
 from __future__ import annotations
@@ -52,6 +62,9 @@ _AFTER_CUES: tuple[tuple[str, str, int], ...] = (
 )
 # A sentence ends at . ; : ! ? before a space; a line break ends one only before a list item, a cue or a blank line.
 _LIST_ITEM = r"(?:[-+•*]|\d{1,3}[.)]|[a-z]\)|dieu \d)"
+# The kinds a line ending in ":" carries down to its list, and the endings of such a line that open text instead.
+_CARRIED = frozenset({BASIS, AMENDS, REPLACES, REPEALS})
+_NOT_A_LEAD = r"nhu sau|neu tren|tren day"
 _OPENING = r"[\s\"'“*+•-]*(?:(?:\d{1,3}|[a-z])[.)][\s*]*)*"
 
 
@@ -80,6 +93,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "before": _any(_CUES),
         "after": _any(_AFTER_CUES),
         "opening": re.compile(_OPENING + f"(?:{_any(_CUES).pattern})"),
+        "lead": re.compile(rf"(?P<opens_text>(?<!\w)(?:{_NOT_A_LEAD}))?[\s*_]*:[\s*_]*$"),
+        "item": re.compile(r"[\s*_\"'“]*(?:(?P<bullet>[-+•])|(?P<number>\d{1,3}[.)])|(?P<letter>[a-z][.)]))(?=\s|$)"),
         "end": re.compile(rf"[.;:!?](?=\s|$)|\n(?=\s*\n|\s*{_LIST_ITEM}|\s*(?:{before})(?!\w))"),
     }
 
@@ -136,12 +151,67 @@ def _cue_kind(match: re.Match[str] | None) -> str | None:
     return match.lastgroup if match else None
 
 
+def _lead_kind(folded: str, ends: list[int], line: tuple[int, int],
+               citations: Sequence[tuple[int, int]]) -> str | None:
+    """The kind a line ending in ":" gives the list under it: its cue's, read as if a citation stood at the
+    colon, when that kind carries down and the line cites nothing itself (then the cue is that citation's)
+    and quotes nothing."""
+    lead = _patterns()["lead"].search(folded, *line)
+    if not lead or lead.group("opens_text"):
+        return None
+    colon = folded.index(":", lead.start(), line[1])
+    first, last = _sentence(folded, ends, colon, colon)
+    if _cited_within(citations, first, colon) or any(q in folded[first:colon] for q in '“"'):
+        return None  # a cue in quotes is part of a name: "cột “Tên văn bản sửa đổi, thay thế” là văn bản sau đây:"
+    kind = _kind(folded, (first, last), (colon, colon), citations)
+    return kind if kind in _CARRIED else None
+
+
+def _carried(folded: str, ends: list[int], citations: Sequence[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """``(start, end, kind)`` of each list under a line whose cue carries down (see the module's docstring)."""
+    found: list[tuple[int, int, str]] = []
+    kind: str | None = None
+    marker: str | None = None  # the first item's kind of marker: "-", "+", "•", "number" or "letter"
+    start = previous_end = 0
+    wrapped = False  # the line before did not end its sentence, so a line without a marker goes on with it
+    offset = 0
+    for text in folded.split("\n"):
+        line = (offset, offset + len(text))
+        offset = line[1] + 1
+        if not text.strip():
+            wrapped = False
+            continue
+        item = _patterns()["item"].match(text)
+        marked = item and (item.group("bullet") or item.lastgroup)
+        if kind and marker is None and marked:
+            marker = marked
+        if kind and not (marked and marked == marker or not marked and wrapped):
+            found.append((start, previous_end, kind))
+            kind = None
+        if (not kind or not marked) and text.rstrip(" *_").endswith(":"):
+            lead = _lead_kind(folded, ends, line, citations)
+            if lead:
+                kind, marker, start = lead, None, offset
+        previous_end, wrapped = line[1], not re.search(r"[.;:!?][\s*_]*$", text)
+    if kind:
+        found.append((start, previous_end, kind))
+    return found
+
+
 def relations(folded: str, citations: Sequence[tuple[int, int]]) -> list[Relation]:
     """The relation of each citation ``[start, end)`` of ``folded`` (folded text: no diacritics, lower case),
-    in the order given, with its sentence as a span of ``folded``."""
+    in the order given, with its sentence as a span of ``folded``.
+
+    A list's carried kind stands in for a mention; a carried basis wins over any kind, as an opening
+    ``Căn cứ`` does."""
     ends = [m.end() for m in _patterns()["end"].finditer(folded)]
+    lists = _carried(folded, ends, citations)
     found = []
     for span in citations:
         sentence = _sentence(folded, ends, *span)
-        found.append(Relation(_kind(folded, sentence, span, citations), *sentence))
+        kind = _kind(folded, sentence, span, citations)
+        carried = next((k for first, last, k in lists if first <= span[0] < last), None)
+        if carried and (kind == MENTIONS or carried == BASIS):
+            kind = carried
+        found.append(Relation(kind, *sentence))
     return found

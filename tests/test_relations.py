@@ -61,3 +61,30 @@ def test_each_citation_keeps_its_own_sentence() -> None:
         "Căn cứ Luật Doanh nghiệp số 59/2020/QH14 quy định về tài sản góp vốn;")
     assert text[plan.sentence_start:plan.sentence_end] == (
         "Thực hiện Kế hoạch số 131-KH/TU của Tỉnh ủy, Ban Thường vụ ban hành kế hoạch.")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # admin-docs: the items under a repealing line, wrapped across lines as the file prints them
+    ("5. Nghị quyết này bãi bỏ các Nghị quyết:\na) Nghị quyết số 11/2024/NQ-HĐND\nngày 29 tháng 6 năm 2024 của "
+     "Hội đồng nhân dân tỉnh Trà Vinh quy định mức thu học\nphí đối với giáo dục mầm non.\nb) Nghị quyết số "
+     "15/2024/NQ-HĐND\nngày 12 tháng 7 năm 2024 của Hội đồng nhân dân tỉnh Bến Tre.\n*Nghị quyết này đã được "
+     "Hội đồng nhân dân tỉnh thông qua theo Nghị quyết số 20/2025/NQ-HĐND.",
+     [("11", "repeals"), ("15", "repeals"), ("20", "mentions")]),
+    # admin-docs: a heading "Căn cứ …:" over its list
+    ("Căn cứ pháp lý của thủ tục hành chính:\n- Luật Đo đạc và bản đồ năm 2018;\n- Nghị định số 136/2025/NĐ-CP "
+     "ngày 12/6/2025 của\nChính phủ Quy định phân quyền, phân cấp trong lĩnh vực Nông nghiệp và Môi\ntrường.",
+     [("136", "basis")]),
+    # the heading form of issue 16 over an admin-docs item: a carried basis wins, as an opening "Căn cứ" does
+    ("**CĂN CỨ BAN HÀNH:**\n- Nghị định số 280/2025/NĐ-CP ngày 27/10/2025 của Chính phủ sửa đổi, bổ sung một số "
+     "điều của Nghị định số 23/2015/NĐ-CP về cấp bản sao từ sổ gốc;\nTheo Quyết định số 1717/QĐ-UBND.",
+     [("280", "basis"), ("23", "basis"), ("1717", "mentions")]),
+    # admin-docs: a list after a colon with no cue stays a mention
+    ("Trong đó, quy định địa điểm cho phép người Việt Nam đủ điều kiện vào chơi casino như sau:\n- Cho phép người "
+     "Việt Nam đủ điều kiện vào chơi casino tại dự án casino Phú Quốc (tỉnh An Giang) kể từ ngày Nghị quyết "
+     "08/2025/NQ-CP có hiệu lực thi hành.", [("8", "mentions")]),
+    # admin-docs: a cue in a quoted column name is no cue of the list
+    ("Tại cột “Tên VBQPPL quy định nội dung sửa đổi, bổ\nsung, thay thế” là văn bản sau đây:\n-\nThông tư số "
+     "64/2025/TT-BTC ngày 30/6/2025 của Bộ trưởng Bộ Tài chính quy định\nmức thu.", [("64", "mentions")]),
+])
+def test_a_cue_ending_in_a_colon_carries_to_its_list(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _kinds(text) == expected
