@@ -15,6 +15,8 @@ from kb.storage.facets import FacetCounts
 from kb.storage.filters import DocumentFilters
 from kb.storage.issuers import issuer_key
 
+from .messages import message
+
 __all__ = ["FacetGroup", "FacetItem", "PageFilters", "facet_groups"]
 
 MAX_FILTER_CHARS = {"type": 100, "issuer": 200}   # the API's limits
@@ -42,17 +44,16 @@ class PageFilters:
         errors = []
         for name, limit in MAX_FILTER_CHARS.items():
             if len(values[name]) > limit:
-                errors.append(f"Bộ lọc quá dài (tối đa {limit} ký tự) nên đã được bỏ qua.")
+                errors.append(message("filter_too_long", {"limit": limit}))
                 values[name] = ""
         if values["year"] and not _YEAR.match(values["year"]):
-            errors.append(f"Năm «{values['year']}» không hợp lệ: hãy nhập 4 chữ số, ví dụ 2020.")
+            errors.append(message("bad_year", {"year": values["year"]}))
             values["year"] = ""
         if values["type"]:
             try:
                 values["type"] = resolve_type(kb, values["type"], access)
             except UnknownFilterError as error:
-                errors.append(f"Không có loại văn bản «{values['type']}» nên bộ lọc này đã được bỏ qua. "
-                              f"Các loại văn bản: {', '.join(error.known)}.")
+                errors.append(message("unknown_type", {"type": values["type"], "known": ", ".join(error.known)}))
                 values["type"] = ""
         return cls(**values, access=access), errors
 

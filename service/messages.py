@@ -55,6 +55,10 @@ ERRORS: dict[str, str] = {
     "too_many_files": "Đã chọn {count} tệp; mỗi lần gửi tối đa {limit} tệp.",
     "none_accepted": "Không nhận được tệp nào.",
     "one_file_to_replace": "Mỗi văn bản chỉ được thay bằng đúng một tệp.",
+    # a search page's filters that cannot be used, and are dropped (service.filters)
+    "filter_too_long": "Bộ lọc quá dài (tối đa {limit} ký tự) nên đã được bỏ qua.",
+    "bad_year": "Năm «{year}» không hợp lệ: hãy nhập 4 chữ số, ví dụ 2020.",
+    "unknown_type": "Không có loại văn bản «{type}» nên bộ lọc này đã được bỏ qua. Các loại văn bản: {known}.",
     # the caller (service.auth, service.api)
     "unknown_key": "Khóa API không đúng hoặc đã bị thu hồi.",
     "key_to_read": "Kho văn bản này cần khóa API để đọc.",
