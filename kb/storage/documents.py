@@ -205,6 +205,13 @@ class Documents:
         return self.db.rows(f"SELECT id, title, doc_type, number, issuer, date, source, access FROM documents "
                             f"WHERE id IN ({marks(ids)}) AND {where} ORDER BY date, id", [*ids, *params])
 
+    def resolve_printed(self, cited: list[Cited], own: Candidate | None = None,
+                        access: str = LEVELS[-1]) -> list[Resolution]:
+        """What each citation of a text outside the index (a draft) names among the visible documents, by the
+        rules ``references_of`` follows; ``own`` is the text's own number (with ``doc_id`` 0), if it has one."""
+        candidates = self._numbers("r.key", sorted({c.key for c in cited}), access)
+        return [resolve(c, candidates, 0, own) for c in cited]
+
     def _own(self, doc_id: int) -> Candidate | None:
         """A document's own number, as a candidate."""
         return next(iter(self._numbers("c.document_id", [doc_id])), None)
