@@ -18,7 +18,7 @@ from kb.embedding.embedder import Embedder
 from kb.jobs.runner import JobRunner
 from kb.knowledge_base import KnowledgeBase
 
-from . import api, keys, pages
+from . import api, keys, pages, related
 from .docs import install_docs
 from .errors import install_error_handlers
 from .middleware import UploadLimit
@@ -85,5 +85,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     app.include_router(api.router)
     app.include_router(keys.router)  # /api/keys, for admin keys
     app.include_router(pages.router)  # HTML pages for staff: /, /documents, /documents/{id}, /upload
+    app.include_router(related.api_router)  # drafting help: POST /api/related …
+    app.include_router(related.page_router)  # … and its page, /related
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -55,6 +55,11 @@ ERRORS: dict[str, str] = {
     "too_many_files": "Đã chọn {count} tệp; mỗi lần gửi tối đa {limit} tệp.",
     "none_accepted": "Không nhận được tệp nào.",
     "one_file_to_replace": "Mỗi văn bản chỉ được thay bằng đúng một tệp.",
+    # a draft sent for drafting help (kb.retrieval.drafts, service.related)
+    "no_draft": "Hãy dán nội dung dự thảo hoặc chọn tệp dự thảo.",
+    "empty_draft": "Dự thảo không có nội dung.",
+    "unreadable_draft": "Không đọc được tệp dự thảo «{name}»: tệp hỏng, bị khóa bằng mật khẩu hoặc không đúng định dạng.",
+    "draft_too_large": "Tệp dự thảo «{name}» vượt giới hạn cho phép (số trang, độ dài hoặc dung lượng).",
     # a search page's filters that cannot be used, and are dropped (service.filters)
     "filter_too_long": "Bộ lọc quá dài (tối đa {limit} ký tự) nên đã được bỏ qua.",
     "bad_year": "Năm «{year}» không hợp lệ: hãy nhập 4 chữ số, ví dụ 2020.",

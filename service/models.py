@@ -13,6 +13,7 @@ __all__ = [
     "Relation",
     "ChunkOut",    "CitingDocument", "SourceFileOut", "DocumentDetail", "ErrorResponse", "Health", "DocumentPage", "DocumentText",
     "Stats", "JobFile", "JobProgress", "Job", "JobAccepted", "DeletedDocument", "ApiKeyOut", "ApiKeyCreated", "ApiKeyRequest",
+    "RelatedText", "BasisSuggestion", "PartMatches", "CitationProblem", "RelatedResponse",
 ]
 
 
@@ -307,3 +308,54 @@ class JobAccepted(BaseModel):
 
 class DeletedDocument(DocumentMetadata):
     """The document that was deleted, as it was."""
+
+
+class RelatedText(BaseModel):
+    """A draft sent as text (``POST /api/related`` with a JSON body)."""
+
+    text: str = Field(description="The draft's whole text, as pasted")
+
+
+class BasisSuggestion(BaseModel):
+    """A document the draft should cite as căn cứ."""
+
+    rank: int = Field(description="Rank among the suggestions, from 1 (the list itself is in date order)")
+    score: float = Field(description="Ranking score: only the order among one draft's suggestions means anything")
+    citation: str = Field(description="The document as a căn cứ line cites it: type, number, date, issuer, subject")
+    document: DocumentRef = Field(description="The suggested document")
+    cited_in_draft: bool = Field(description="Whether the draft already cites it")
+    reasons: list[str] = Field(description="Why it is suggested, in Vietnamese: cited in the draft, the căn cứ of "
+                               "documents on the same subject (named), close in content to the draft")
+    replaced_by: list[DocumentRef] = Field(description="Later indexed documents that replace or repeal it")
+
+
+class PartMatches(BaseModel):
+    """One part (passage) of the draft and the nearest passages of indexed documents."""
+
+    section: str = Field(description="The part's heading path in the draft")
+    text: str = Field(description="The part's text")
+    passages: list[SearchResult] = Field(description="The nearest passages, best first, no two nearly the same")
+
+
+class CitationProblem(BaseModel):
+    """A citation of the draft to check."""
+
+    printed: str = Field(description="The citation as printed in the draft")
+    kinds: list[str] = Field(description="What the draft does with it: basis, implements, …, mentions")
+    status: str = Field(description="unresolved (no indexed document has that number), ambiguous (several do: "
+                        "documents) or replaced (documents: the one it names; replaced_by: what replaced it)")
+    documents: list[DocumentRef] = Field(description="The documents it names or may name")
+    replaced_by: list[DocumentRef] = Field(description="For replaced: the later documents that replace or repeal it")
+
+
+class RelatedResponse(BaseModel):
+    """Drafting help: the căn cứ a draft should cite, the passages nearest its parts, its citations to check."""
+
+    title: str | None = Field(description="The draft's title, as read from it")
+    doc_type: str | None = Field(description="Its type, as read from it")
+    number: str | None = Field(description="Its number, if it has one yet")
+    date: str | None = Field(description="Its date, if it has one yet")
+    basis: list[BasisSuggestion] = Field(description="The căn cứ to cite, in date order (each with its rank)")
+    parts: list[PartMatches] = Field(description="Each part of the draft with the nearest earlier passages")
+    problems: list[CitationProblem] = Field(description="Citations naming nothing indexed, several documents, or a "
+                                            "replaced document")

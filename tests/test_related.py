@@ -3,10 +3,13 @@ passages nearest its parts, and its citations that name nothing indexed or a rep
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from kb.cli import app as cli_app
 from kb.config import Limits
 from kb.errors import InvalidQueryError, UploadTooLargeError
 from kb.indexing import index_paths
@@ -146,3 +149,21 @@ def test_citation_label_leads_with_a_named_acts_name() -> None:
     letter = DocumentRef(2, "V/v chính sách thuế", "Công văn", "5330/CT-CS", "Cục Thuế", "2025-11", "y", "public")
     assert citation_label(law) == "Luật Doanh nghiệp số 59/2020/QH14 ngày 17/6/2020 của Quốc hội"
     assert citation_label(letter) == "Công văn số 5330/CT-CS tháng 11/2025 của Cục Thuế về chính sách thuế"
+
+
+def test_kb_related_reads_stdin_and_prints_json(kb) -> None:
+    """In process: with the dense leg off (settings.json), the command line never loads a model."""
+    (kb.settings.home / "settings.json").write_text('{"weights": {"dense": 0}}', encoding="utf-8")
+    try:
+        done = CliRunner().invoke(cli_app, ["related", "-", "--json", "--home", str(kb.settings.home)], input=DRAFT)
+        listing = CliRunner().invoke(cli_app, ["related", str(RELATED / "ke-hoach-12-kh-du.txt"), "--home",
+                                               str(kb.settings.home)], env={"COLUMNS": "250"})
+        empty = CliRunner().invoke(cli_app, ["related", "-", "--json", "--home", str(kb.settings.home)], input=" ")
+    finally:
+        (kb.settings.home / "settings.json").unlink()
+    assert done.exit_code == 0, done.output
+    answer = json.loads(done.stdout)
+    assert {"05-CT/TU", "15/2021/QĐ-UBND"} <= {s["document"]["number"] for s in answer["basis"] if s["cited_in_draft"]}
+    assert [p["status"] for p in answer["problems"]] == ["replaced", "unresolved"]
+    assert listing.exit_code == 0 and "Chỉ thị số 05-CT/TU ngày 15/5/2016" in listing.stdout
+    assert empty.exit_code == 1 and json.loads(empty.stdout)["error"] == "InvalidQueryError"
