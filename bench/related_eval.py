@@ -31,6 +31,7 @@ import os
 import random
 import subprocess
 import sys
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,17 +39,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from indexer.errors import UnreadableFileError  # noqa: E402
 from indexer.metadata import extract_metadata  # noqa: E402
-from indexer.parse import parse_document  # noqa: E402
+from indexer.parse import FRAME_SECTIONS, parse_document  # noqa: E402
 from indexer.read import read_file  # noqa: E402
 from indexer.references import own_reference  # noqa: E402
-from kb.config import Limits  # noqa: E402
+from kb.config import Limits, load_settings  # noqa: E402
+from kb.evaluation.bootstrap import interval  # noqa: E402
+from kb.knowledge_base import KnowledgeBase  # noqa: E402
+from kb.retrieval.drafts import draft_from_text  # noqa: E402
+from kb.retrieval.related import BasisWeights, Evidence, evidence, suggest_basis  # noqa: E402
+from kb.retrieval.search import fuse, legs, read_query, render  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 BATCH = 100  # files per `kb index` run
-DISTRACTORS = 20  # laws nobody cites, drawn at random
+DISTRACTORS = 5  # laws nobody cites, drawn at random (a law of 100 articles takes a minute to index on two cores)
 SEED = 16
 CITES = ("basis", "implements")
+CUTS = (5, 10)
+BASELINE_HITS = 100  # passages the baseline's search reads, for ten documents
+# The settings tried on the tuning half (``--tune``); the default of kb.retrieval.related is the first.
+GRID = [BasisWeights(subject, cocited, similar, documents) for subject in (1.0, 0.5, 2.0) for cocited in (1.0, 0.5, 2.0)
+        for similar in (0.5, 0.25, 1.0) for documents in (10, 5, 20)]
 HEADER_CHARS = 5000  # a law's number and date stand in its first lines
 
 
@@ -84,9 +95,8 @@ def files_to_index(data: Path) -> list[list[Path]]:
 
 
 def build(home: Path, data: Path) -> None:
-    """Index the evaluation's files with the real model, ``BATCH`` at a time; a folder that has an index is reused."""
-    if (home / "kb.sqlite").is_file():
-        return
+    """Index the evaluation's files with the real model, ``BATCH`` at a time; files already indexed are skipped
+    (``kb index`` skips unchanged files), so an interrupted build resumes and a built one is reused."""
     env = os.environ | {"KB_HOME": str(home), "PYTHONPATH": str(ROOT)}
     for files in files_to_index(data):
         for start in range(0, len(files), BATCH):
@@ -95,17 +105,133 @@ def build(home: Path, data: Path) -> None:
             subprocess.run([sys.executable, "-m", "kb", "index", *batch], env=env, check=True, stdout=subprocess.DEVNULL)
 
 
+@dataclass
+class Draft:
+    """An indexed document taken as a draft: its id, what it really cited, and its text without that."""
+
+    doc_id: int
+    number: str | None
+    cited: list[frozenset[int]]  # each cited document with its copies
+    text: str
+
+
+def _without_overlap(previous: str, text: str) -> str:
+    """``text`` less the sentences it repeats from the end of the passage before it (``indexer.passages``'
+    overlap)."""
+    for size in range(min(len(previous), len(text)), 0, -1):
+        if previous.endswith(text[:size]) and (size == len(text) or text[size] in " \n"):
+            return text[size:]
+    return text
+
+
+def _text_without(kb: KnowledgeBase, doc_id: int, spans: dict[int, list[tuple[int, int]]]) -> str:
+    """The document's passages in order, each section's own heading once, with the ``spans`` (by chunk) cut out:
+    its text as its author wrote it, less the căn cứ, without the site furniture the index dropped."""
+    lines, section, previous = [], None, ""
+    for chunk in kb.store.chunks.of_document(doc_id):
+        if chunk["kind"] != "body":
+            continue
+        text = chunk["text"]
+        for start, end in sorted(spans.get(chunk["id"], []), reverse=True):
+            text = text[:start] + text[end:]
+        if chunk["section"] != section:
+            path = chunk["section"].split(" › ")
+            if len(path) > 1 and path[-1] not in FRAME_SECTIONS.values():  # the first is the document's name
+                lines.append(path[-1])
+            section, previous = chunk["section"], ""
+        lines.append(_without_overlap(previous, text).strip())
+        previous = text
+    return "\n".join(line for line in lines if line)
+
+
+def drafts(kb: KnowledgeBase) -> list[Draft]:
+    """Every indexed document that cites, as basis or implements, at least one other indexed document."""
+    found = []
+    for doc in kb.store.documents.listing():
+        references = kb.store.documents.references_of(doc["id"])
+        cited = list(dict.fromkeys(frozenset(r["candidates"]) for r in references
+                                   if r["status"] == "resolved" and set(r["kinds"]) & set(CITES)))
+        if not cited:
+            continue
+        spans: dict[int, list[tuple[int, int]]] = {}
+        for ref in references:
+            for relation in ref["relations"]:
+                if relation["kind"] in CITES:
+                    spans.setdefault(relation["chunk_id"], []).append((relation["sentence_start"], relation["sentence_end"]))
+        found.append(Draft(doc["id"], doc["number"], cited, _text_without(kb, doc["id"], spans)))
+    return found
+
+
+def split(found: list[Draft]) -> tuple[list[Draft], list[Draft]]:
+    """The tuning half and the held-out half, by a fixed shuffle of the drafts' ids."""
+    order = sorted(found, key=lambda d: d.doc_id)
+    random.Random(SEED).shuffle(order)
+    half = len(order) // 2
+    return order[:half], order[half:]
+
+
+def baseline(kb: KnowledgeBase, draft: Draft) -> list[int]:
+    """Documents ranked by plain search with the draft's remaining text (its first query's worth), each by its
+    best passage: what a person would get by pasting the draft into the search box."""
+    query, _ = read_query(kb, draft.text[: kb.settings.limits.max_query_chars])
+    ranked = fuse(legs(kb, query, None), kb.settings.weights, query.unaccented_vietnamese)
+    documents = dict.fromkeys(hit.document.id for hit in render(kb, ranked, BASELINE_HITS))
+    return [d for d in documents if d != draft.doc_id]
+
+
+def scores(ranking: list[int], draft: Draft) -> dict[str, float]:
+    """Precision and recall at each cut: a cited document counts once, whichever of its copies is ranked."""
+    found = {}
+    for cut in CUTS:
+        top = set(ranking[:cut])
+        hits = sum(1 for copies in draft.cited if copies & top)
+        found[f"P@{cut}"] = hits / cut
+        found[f"R@{cut}"] = hits / len(draft.cited)
+    return found
+
+
+def summary(rows: list[dict[str, float]]) -> dict[str, Any]:
+    """Each figure's mean over the drafts with its 95% bootstrap interval."""
+    return {name: {"mean": round(sum(r[name] for r in rows) / len(rows), 4), "ci95": interval([r[name] for r in rows])}
+            for name in rows[0]} if rows else {}
+
+
+def ranked(kb: KnowledgeBase, found: Evidence, draft: Draft, weights: BasisWeights) -> list[int]:
+    suggestions = suggest_basis(kb, found, k=max(CUTS), weights=weights, exclude={draft.doc_id})
+    return [s.document.id for s in sorted(suggestions, key=lambda s: s.rank)]
+
+
+def evaluate(kb: KnowledgeBase, half: list[Draft], grid: list[BasisWeights]) -> dict[str, Any]:
+    """kb related under each setting of ``grid``, and the baseline, on the drafts of one half."""
+    gathered = [(d, evidence(kb, draft_from_text(d.text, kb.settings.limits), exclude={d.doc_id})) for d in half]
+    return {
+        "drafts": len(half), "cited": sum(len(d.cited) for d in half),
+        "related": [{"weights": asdict(w), **summary([scores(ranked(kb, e, d, w), d) for d, e in gathered])}
+                    for w in grid],
+        "baseline": summary([scores(baseline(kb, d), d) for d in half]),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--home", type=Path, default=Path("/tmp/related-eval"), help="the evaluation index (built once)")
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--half", choices=("tuning", "held-out"), default="held-out")
+    parser.add_argument("--tune", action="store_true", help="try every setting of GRID (on the tuning half only)")
     args = parser.parse_args()
     build(args.home, args.data)
     if args.build_only:
         return
-    report: dict[str, Any] = {}
-    print(json.dumps(report, indent=2))
+    kb = KnowledgeBase(load_settings(args.home), create=False)
+    tuning, held_out = split(drafts(kb))
+    if args.tune and args.half != "tuning":
+        parser.error("--tune only on the tuning half")
+    grid = GRID if args.tune else [BasisWeights()]
+    report = evaluate(kb, tuning if args.half == "tuning" else held_out, grid)
+    if args.tune:
+        report["related"].sort(key=lambda r: -(r["R@10"]["mean"] + r["P@5"]["mean"]))
+    print(json.dumps({"half": args.half, "index": kb.store.stats.counts(), **report}, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -36,16 +36,26 @@ from kb.retrieval.search import fuse, legs, read_query, render
 from kb.storage.citations import AMBIGUOUS, RESOLVED, UNRESOLVED, Candidate, Cited
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["BasisSuggestion", "CitationProblem", "PartMatches", "RelatedResponse", "related"]
+__all__ = ["BasisSuggestion", "BasisWeights", "CitationProblem", "Evidence", "PartMatches", "RelatedResponse", "evidence",
+           "related", "suggest_basis"]
 
 CITING = (BASIS, IMPLEMENTS)
 MAX_PARTS = 30        # the draft's passages searched: a plan's first thirty hold its subject
 HITS = 30             # passages read from each search
-SIMILAR = 10          # the most similar documents whose căn cứ are suggested
-SUBJECT_WEIGHT = 1.0  # the title's search beside all the parts' searches together
-COCITED_WEIGHT = 1.0  # a căn cứ of similar documents …
-SIMILAR_WEIGHT = 0.5  # … beside a similar document itself
 NEAR_DUPLICATE = 0.8  # share of words two passages hold in common past which the second is not shown
+
+
+@dataclass(frozen=True)
+class BasisWeights:
+    """How the căn cứ are ranked (chosen on the tuning half of ``bench/related_eval.py``)."""
+
+    subject: float = 1.0  # the title's search, beside all the parts' searches together
+    cocited: float = 1.0  # a căn cứ of similar documents …
+    similar: float = 0.5  # … beside a similar document itself
+    documents: int = 10   # the most similar documents whose căn cứ are suggested
+
+
+DEFAULT_WEIGHTS = BasisWeights()
 
 
 @dataclass(frozen=True)
@@ -162,10 +172,11 @@ def _documents(hits: Iterable[SearchHit]) -> list[int]:
     return list(dict.fromkeys(h.document.id for h in hits))
 
 
-def _similarity(subject: list[SearchHit], parts: list[list[SearchHit]]) -> dict[int, float]:
-    """Each document's reciprocal rank in the title's search, plus its mean reciprocal rank over the parts'."""
+def _similarity(subject: list[SearchHit], parts: list[list[SearchHit]], weight: float) -> dict[int, float]:
+    """Each document's reciprocal rank in the title's search (times ``weight``), plus its mean reciprocal rank
+    over the parts'."""
     similar: dict[int, float] = defaultdict(float)
-    searches = [(SUBJECT_WEIGHT, subject)] + [(1 / len(parts), hits) for hits in parts]
+    searches = [(weight, subject)] + [(1 / len(parts), hits) for hits in parts]
     for weight, hits in searches:
         for rank, doc_id in enumerate(_documents(hits), 1):
             similar[doc_id] += weight / rank
@@ -183,11 +194,11 @@ def _label(doc: DocumentRef) -> str:
     return doc.number or doc.title or f"#{doc.id}"
 
 
-def _candidates(kb: KnowledgeBase, citations: list[_Citation], similar: dict[int, float], access: str,
-                exclude: Collection[int]) -> dict[int, _Candidate]:
+def _candidates(kb: KnowledgeBase, citations: list[_Citation], similar: dict[int, float], weights: BasisWeights,
+                access: str, exclude: Collection[int]) -> dict[int, _Candidate]:
     """Every suggestion's score and reasons: the draft's own citations first, then co-cited and similar documents."""
     found: dict[int, _Candidate] = defaultdict(_Candidate)
-    top = sorted(similar, key=lambda d: -similar[d])[:SIMILAR]
+    top = sorted(similar, key=lambda d: -similar[d])[: weights.documents]
     total = sum(similar[d] for d in top) or 1.0
     cocited: dict[int, dict[int, str]] = defaultdict(dict)  # cited document → citing similar document → kind
     for doc_id in top:
@@ -197,20 +208,20 @@ def _candidates(kb: KnowledgeBase, citations: list[_Citation], similar: dict[int
                 cocited[ref["document_id"]].setdefault(doc_id, kind)
     labels = document_labels(kb, sorted(set(cocited) | {d for c in cocited.values() for d in c}), access)
     for target, citers in cocited.items():
-        found[target].score += COCITED_WEIGHT * sum(similar[d] for d in citers) / total
+        found[target].score += weights.cocited * sum(similar[d] for d in citers) / total
         names = ", ".join(_label(labels[d]) for d in citers if d in labels)
         verb = "căn cứ" if BASIS in citers.values() else "thực hiện"
         found[target].reasons.append(f"văn bản cùng chủ đề {names} đều {verb}" if len(citers) > 1 else
                                      f"văn bản cùng chủ đề {names} {verb} văn bản này")
     best = max(similar.values(), default=1.0)
     for doc_id in top:
-        found[doc_id].score += SIMILAR_WEIGHT * similar[doc_id] / best
+        found[doc_id].score += weights.similar * similar[doc_id] / best
         found[doc_id].reasons.append("nội dung gần với dự thảo")
     for citation in citations:
         if citation.status == RESOLVED:
             own = found[citation.documents[0]]
             own.cited_in_draft = True
-            own.score += 1 + COCITED_WEIGHT + SIMILAR_WEIGHT  # above any the other steps can give
+            own.score += 1 + weights.cocited + weights.similar  # above any the other steps can give
             kinds = " và ".join(k for k, name in (("căn cứ", BASIS), ("thực hiện", IMPLEMENTS)) if name in citation.kinds)
             own.reasons.insert(0, "được trích dẫn trong dự thảo" + (f" ({kinds})" if kinds else ""))
     return found
@@ -250,25 +261,48 @@ def _distinct(hits: list[SearchHit], n: int) -> list[SearchHit]:
     return [hit for hit, _ in kept[:n]]
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What the ranking reads of a draft: its citations, its parts and what each search found (the costly part,
+    gathered once)."""
+
+    draft: ParsedDocument
+    citations: list[_Citation]
+    parts: list[Chunk]
+    subject_hits: list[SearchHit]
+    part_hits: list[list[SearchHit]]
+
+
+def evidence(kb: KnowledgeBase, draft: ParsedDocument, access: str = LEVELS[-1],
+             exclude: Collection[int] = ()) -> Evidence:
+    """The draft's citations resolved, and the searches with its subject and with each of its parts."""
+    narrowing = DocumentFilters(access=access) if kb.store.documents.hides_any(access) else None
+    parts = _parts(draft)
+    subject = _subject(draft)
+    return Evidence(draft, _citations(kb, draft, access), parts,
+                    _hits(kb, subject, narrowing, access, exclude) if subject else [],
+                    [_hits(kb, part.text, narrowing, access, exclude) for part in parts])
+
+
+def suggest_basis(kb: KnowledgeBase, found: Evidence, access: str = LEVELS[-1], *, k: int = 10,
+                  weights: BasisWeights = DEFAULT_WEIGHTS, exclude: Collection[int] = ()) -> list[BasisSuggestion]:
+    """The ``k`` căn cứ to suggest, in date order, each with its rank and reasons."""
+    similar = _similarity(found.subject_hits, found.part_hits, weights.subject)
+    return _suggestions(kb, _candidates(kb, found.citations, similar, weights, access, exclude), k, access)
+
+
 def related(kb: KnowledgeBase, draft: ParsedDocument, access: str = LEVELS[-1], *, k: int = 10, per_part: int = 3,
             exclude: Collection[int] = ()) -> RelatedResponse:
     """The căn cứ the draft should cite (``k`` of them), the ``per_part`` passages nearest each of its parts, and
     its citations to check, as a caller allowed ``access`` sees the index.  ``exclude``: documents never
     suggested nor shown (the evaluation leaves a draft taken from the index out of its own answer)."""
     kb.settings.limits.check_k(k)
-    filters = DocumentFilters(access=access)
-    narrowing = filters if kb.store.documents.hides_any(access) else None
-    citations = _citations(kb, draft, access)
-    parts = _parts(draft)
-    subject = _subject(draft)
-    subject_hits = _hits(kb, subject, narrowing, access, exclude) if subject else []
-    part_hits = [_hits(kb, part.text, narrowing, access, exclude) for part in parts]
-    similar = _similarity(subject_hits, part_hits)
-    found = _candidates(kb, citations, similar, access, exclude)
+    found = evidence(kb, draft, access, exclude)
     meta = draft.meta
     return RelatedResponse(
         title=meta.title, doc_type=meta.doc_type, number=meta.number, date=meta.date,
-        basis=_suggestions(kb, found, k, access),
-        parts=[PartMatches(part.section, part.text, _distinct(hits, per_part)) for part, hits in zip(parts, part_hits)],
-        problems=_problems(kb, citations, access),
+        basis=suggest_basis(kb, found, access, k=k, exclude=exclude),
+        parts=[PartMatches(part.section, part.text, _distinct(hits, per_part))
+               for part, hits in zip(found.parts, found.part_hits)],
+        problems=_problems(kb, found.citations, access),
     )
