@@ -33,7 +33,7 @@ from kb.retrieval.basis import citation_label, replaced_by
 from kb.retrieval.documents import document_labels
 from kb.retrieval.results import DocumentRef, SearchHit
 from kb.retrieval.search import fuse, legs, read_query, render
-from kb.storage.citations import AMBIGUOUS, RESOLVED, UNRESOLVED, Candidate, Cited
+from kb.storage.citations import AMBIGUOUS, RESOLVED, SELF, UNRESOLVED, Candidate, Cited
 from kb.storage.filters import DocumentFilters
 
 __all__ = ["BasisSuggestion", "BasisWeights", "CitationProblem", "Evidence", "PartMatches", "RelatedResponse", "evidence",
@@ -128,7 +128,7 @@ def _citations(kb: KnowledgeBase, draft: ParsedDocument, access: str) -> list[_C
     found = kb.store.documents.resolve_printed([c.cited for c in citations], _own(draft), access)
     for citation, resolution in zip(citations, found):
         citation.status, citation.documents = resolution.status, resolution.documents
-    return [c for c in citations if c.status != "self"]
+    return [c for c in citations if c.status != SELF]
 
 
 def _own(draft: ParsedDocument) -> Candidate | None:
@@ -145,7 +145,7 @@ def _parts(draft: ParsedDocument) -> list[Chunk]:
     """The draft's body passages, without its header and closing (its own number, recipients, signer)."""
     frame = set(FRAME_SECTIONS.values())
     return [c for c in draft.chunks
-            if c.kind == "body" and c.text.strip() and not (c.heading_path and c.heading_path[0] in frame)][:MAX_PARTS]
+            if c.kind == "body" and c.text.strip() and not frame & set(c.heading_path)][:MAX_PARTS]
 
 
 def _subject(draft: ParsedDocument) -> str:
