@@ -205,6 +205,10 @@ class Documents:
         return self.db.rows(f"SELECT id, title, doc_type, number, issuer, date, source, access FROM documents "
                             f"WHERE id IN ({marks(ids)}) AND {where} ORDER BY date, id", [*ids, *params])
 
+    def numbered(self, key: str, access: str = LEVELS[-1]) -> list[Candidate]:
+        """The visible documents whose own number has ``key`` (``CT:5``): those a number a user types may name."""
+        return self._numbers("r.key", [key], access)
+
     def _own(self, doc_id: int) -> Candidate | None:
         """A document's own number, as a candidate."""
         return next(iter(self._numbers("c.document_id", [doc_id])), None)
