@@ -42,6 +42,7 @@ from kb.cli_common import (
 )
 from kb.cli_keys import keys_app
 from kb.cli_maintenance import backup, check_index, restore
+from kb.cli_refs import refs
 from kb.cli_watch import watch
 from kb.config import load_settings
 from kb.retrieval.highlight import excerpt
@@ -379,6 +380,7 @@ app.command()(watch)  # kb watch (kb/cli_watch.py)
 app.command(name="check")(check_index)  # kb check, backup, restore (kb/cli_maintenance.py)
 app.command()(backup)
 app.command()(restore)
+app.command()(refs)  # kb refs (kb/cli_refs.py)
 
 
 def main() -> None:

@@ -30,6 +30,8 @@ from kb.retrieval import results
 from kb.retrieval.documents import document_detail, document_page
 from kb.retrieval.documents import document_text as read_text
 from kb.retrieval.filters import resolve_filters
+from kb.retrieval.relations import DocumentRelations as Relations
+from kb.retrieval.relations import document_relations
 from kb.retrieval.search import search as run_search
 
 from .auth import Caller, current_caller, identify, require_role
@@ -39,6 +41,7 @@ from .models import (
     DeletedDocument,
     DocumentDetail,
     DocumentPage,
+    DocumentRelations,
     DocumentText,
     ErrorResponse,
     Health,
@@ -143,6 +146,15 @@ def document(request: Request, doc_id: DocId, caller: Reader) -> results.Documen
 def document_text(request: Request, doc_id: DocId, caller: Reader) -> results.DocumentText:
     """The document's whole text as read from its file."""
     return read_text(request.app.state.kb, doc_id, caller.level)
+
+
+@router.get("/api/documents/{doc_id}/relations", response_model=DocumentRelations, responses=_ERRORS,
+            tags=["documents"])
+def relations(request: Request, doc_id: DocId, caller: Reader) -> Relations:
+    """What the document relies on (based on, implements, guides, amends, replaces, repeals, mentions) and what
+    relies on it, by kind, strongest first, each kind oldest first, with the sentence that says so; documents
+    above the caller's level are left out, not counted."""
+    return document_relations(request.app.state.kb, doc_id, caller.level)
 
 
 @router.post("/api/documents", status_code=202, response_model=JobAccepted, responses=_WRITE_ERRORS | _FOLLOW_JOB,

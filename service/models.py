@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from kb.access.keys import DEFAULT_LEVEL, Role
@@ -10,7 +12,7 @@ from kb.access.levels import Level
 __all__ = [
     "DocumentRef", "DocumentMetadata", "SearchResult", "DocumentGroup", "FacetValue", "SearchResponse", "DocumentSummary",
     "Reference",
-    "Relation",
+    "Relation", "RelatedDocument", "RelationGroup", "DocumentRelations",
     "ChunkOut",    "CitingDocument", "SourceFileOut", "DocumentDetail", "ErrorResponse", "Health", "DocumentPage", "DocumentText",
     "Stats", "JobFile", "JobProgress", "Job", "JobAccepted", "DeletedDocument", "ApiKeyOut", "ApiKeyCreated", "ApiKeyRequest",
 ]
@@ -173,6 +175,54 @@ class DocumentDetail(DocumentMetadata):
     references: list[Reference] = Field(description="Documents it cites, in order of first citation")
     cited_by: list[CitingDocument] = Field(description="Documents that cite it, oldest first")
     chunks: list[ChunkOut] = Field(description="Its passages in reading order")
+
+
+_KIND = ("basis (Căn cứ), implements (Thực hiện, Triển khai), guides (hướng dẫn thực hiện), amends (sửa đổi, bổ "
+         "sung), replaces (thay thế), repeals (bãi bỏ, hết hiệu lực) or mentions")
+
+
+class RelatedDocument(BaseModel):
+    """A document related to the one asked about, and the first place the relation is stated."""
+
+    kind: str = Field(description="The strongest relation between the two: " + _KIND)
+    found: Literal["held", "ambiguous", "not_held"] = Field(
+        description="held (in the index: id and metadata from it), ambiguous (the citation may name any of "
+                    "candidates) or not_held (known only from the citation: type, number, date, issuer, subject "
+                    "as printed)")
+    id: int | None = Field(description="The related document's id, when held")
+    doc_type: str | None = Field(description="Its type (Chỉ thị, Kế hoạch, …)")
+    number: str | None = Field(description="Its number and symbol (05-CT/TW), or the bare number cited (05)")
+    date: str | None = Field(description="Its date, ISO 8601, when known")
+    issuer: str | None = Field(description="The body that issued it")
+    title: str | None = Field(description="Its title, when held")
+    subject: str | None = Field(description="What it is about as the citation prints it (\"về …\"), when not held")
+    printed: str = Field(description="The citation as printed")
+    sentence: str = Field(description="The sentence that states the relation")
+    chunk_id: int = Field(description="The passage that sentence stands in (of the citing document)")
+    places: int = Field(description="How many places one of the two cites the other")
+    candidates: list[DocumentRef] = Field(description="When ambiguous: the documents the citation may name")
+
+
+class RelationGroup(BaseModel):
+    """The related documents of one kind, oldest first (undated last)."""
+
+    kind: str = Field(description=_KIND)
+    documents: list[RelatedDocument] = Field(description="The documents, oldest first")
+
+
+class DocumentRelations(BaseModel):
+    """A document's relations both ways, by kind, strongest kind first."""
+
+    id: int = Field(description="The document's id")
+    doc_type: str | None = Field(description="Its type")
+    number: str | None = Field(description="Its number and symbol")
+    date: str | None = Field(description="Its date, ISO 8601")
+    issuer: str | None = Field(description="The body that issued it")
+    title: str | None = Field(description="Its title")
+    relies_on: list[RelationGroup] = Field(description="What it is based on, implements, guides, amends, replaces, "
+                                           "repeals or mentions")
+    relied_on_by: list[RelationGroup] = Field(description="The documents that are based on it, implement, guide, "
+                                              "amend, replace, repeal or mention it")
 
 
 class ErrorResponse(BaseModel):
