@@ -14,8 +14,8 @@ from typing import Any
 
 from .views import vn_int, vn_mb
 
-__all__ = ["ERRORS", "PAGE_MESSAGES", "PAGE_TEXTS", "PAGE_TITLES", "UPLOAD_PAGE", "error_message", "file_reason",
-           "job_error", "message", "wants_vietnamese"]
+__all__ = ["ERRORS", "PAGE_MESSAGES", "PAGE_TEXTS", "PAGE_TITLES", "RELATION_KINDS", "UPLOAD_PAGE", "error_message",
+           "file_reason", "job_error", "message", "wants_vietnamese"]
 
 # The error pages: each status's title and message; any other status is shown as 500 (405 as 404).
 PAGE_TITLES = {401: "Cần khóa truy cập", 403: "Không có quyền", 404: "Không tìm thấy trang",
@@ -90,6 +90,19 @@ STATUS_MESSAGES = {400: "Không đọc được yêu cầu gửi lên.", 401: ER
                    422: ERRORS["InvalidQueryError"], 500: PAGE_MESSAGES[500]}
 _LEVELS = {"public": "công khai", "internal": "nội bộ", "restricted": "hạn chế"}
 _ROLES = {"reader": "đọc", "editor": "biên tập", "admin": "quản trị"}
+# A document's relations ("Quan hệ văn bản" and its diagram), by kind: the heading over what the document relies
+# on, the heading over what relies on it, and the verb on a diagram's arrow (from the citing document to the cited).
+RELATION_KINDS = {
+    "basis": {"relies_on": "Căn cứ", "relied_on_by": "Văn bản căn cứ vào văn bản này", "edge": "căn cứ"},
+    "implements": {"relies_on": "Thực hiện, triển khai", "relied_on_by": "Văn bản thực hiện, triển khai văn bản này",
+                   "edge": "thực hiện"},
+    "guides": {"relies_on": "Hướng dẫn thực hiện", "relied_on_by": "Văn bản hướng dẫn thực hiện văn bản này",
+               "edge": "hướng dẫn"},
+    "amends": {"relies_on": "Sửa đổi, bổ sung", "relied_on_by": "Văn bản sửa đổi, bổ sung văn bản này", "edge": "sửa đổi"},
+    "replaces": {"relies_on": "Thay thế", "relied_on_by": "Văn bản thay thế văn bản này", "edge": "thay thế"},
+    "repeals": {"relies_on": "Bãi bỏ", "relied_on_by": "Văn bản bãi bỏ văn bản này", "edge": "bãi bỏ"},
+    "mentions": {"relies_on": "Dẫn chiếu", "relied_on_by": "Văn bản dẫn chiếu văn bản này", "edge": "dẫn chiếu"},
+}
 
 # The upload page's own words, handed to its script with the page.
 UPLOAD_PAGE = {

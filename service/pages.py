@@ -15,13 +15,15 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from indexer.read import READERS
 from kb.errors import NotFoundError
 from kb.retrieval.documents import document_detail, document_labels, document_list
+from kb.retrieval.relations import document_relations
 from kb.retrieval.search import search as run_search
 from kb.storage.citations import AMBIGUOUS
 
 from .auth import Caller, current_caller
+from .diagram import relation_diagram
 from .errors import HtmlErrorRoute
 from .filters import PageFilters, facet_groups
-from .messages import UPLOAD_PAGE
+from .messages import RELATION_KINDS, UPLOAD_PAGE
 from .views import group_view, page_url, passages_view, references_view, result_view, sort_documents, templates, validate_query
 
 __all__ = ["router"]
@@ -113,11 +115,13 @@ def document_page(request: Request, caller: Reader, doc_id: str, chunk: str = ""
     query = q.strip()[: kb.settings.limits.max_query_chars]
     detail = document_detail(kb, int(doc_id), caller.level)  # 404 for a document above the caller's level
     target = int(chunk) if chunk.isdigit() else None
+    relations = document_relations(kb, int(doc_id), caller.level)
     context = {
         "doc": detail, "query": query, "target": target,
         "references": references_view(detail.references, document_labels(
             kb, sorted({c for ref in detail.references if ref.status == AMBIGUOUS for c in ref.candidates}), caller.level)),
         "passages": passages_view(detail.chunks, query, target, detail.issuer),
+        "relations": relations, "diagram": relation_diagram(relations), "relation_kinds": RELATION_KINDS,
         "back_url": page_url("/", q=query) if query else None,
     }
     return _page(request, "document.html", context)
