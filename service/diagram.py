@@ -67,12 +67,12 @@ def _side(documents: list[RelatedDocument], x: int, rows: int, center_y: int, *,
 
 
 def _edge(x: int, y: int, center_y: int, verb: str, outgoing: bool) -> str:
-    """An arrow between a side node and the middle one, its verb a third of the way from the side node."""
+    """An arrow between a side node and the middle one, its verb halfway (the arrows of a side spread out there)."""
     node = (x + NODE_W, y + NODE_H // 2) if x < CENTER_X else (x, y + NODE_H // 2)
     middle = (CENTER_X, center_y + NODE_H // 2) if x < CENTER_X else (CENTER_X + NODE_W, center_y + NODE_H // 2)
     start, end = (middle, node) if outgoing else (node, middle)
-    label_x = node[0] + (middle[0] - node[0]) // 3
-    label_y = node[1] + (middle[1] - node[1]) // 3 - 4
+    label_x = (node[0] + middle[0]) // 2
+    label_y = (node[1] + middle[1]) // 2 - 4
     return (f'<line x1="{start[0]}" y1="{start[1]}" x2="{end[0]}" y2="{end[1]}" stroke="#8a8f96" stroke-width="1.5" '
             f'marker-end="url(#arrow)"/>'
             f'<text x="{label_x}" y="{label_y}" text-anchor="middle" font-size="11" fill="#1c1f24" '

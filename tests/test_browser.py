@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
+import httpx
 import pytest
-from conftest import say_out_loud, skip_out_loud
+from conftest import RELATED, open_kb, running_server, say_out_loud, skip_out_loud
+
+from kb.indexing import index_paths
 
 QUESTION = "Chỉ thị 05 yêu cầu gì"
 CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
@@ -230,3 +234,62 @@ def test_browser_upload_then_find_the_document(browser, editor_server, shots, tm
     page.screenshot(path=str(shots / "upload-refused.png"))
     context.close()
 
+
+# -- a document's relations: the lists by kind and the diagram, over tests/data/relations and tests/data/citations --
+@pytest.fixture(scope="module")
+def related_server(model_path: Path, tmp_path_factory) -> Iterator[str]:
+    """A real `kb serve` over ``RELATED`` indexed with the real model, for reads only."""
+    home = tmp_path_factory.mktemp("related-server")
+    index_paths(open_kb(home, model_path), RELATED)
+    with running_server(home, model_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def ids(related_server: str) -> dict[str, int]:
+    items = httpx.get(f"{related_server}/api/documents", params={"per_page": 100}).json()["items"]
+    return {d["number"] or d["source"]: d["id"] for d in items}
+
+
+def test_browser_relations_view_follows_a_directive(browser, related_server, ids, shots):
+    context, page, errors = _page(browser)
+    blocked = _offline(context)
+    page.goto(f"{related_server}/documents/{ids['12-KH/TU']}")
+    section = page.locator("section.relations")
+    assert section.get_by_role("heading", name="Quan hệ văn bản").is_visible()
+    assert [h.strip() for h in section.locator("h4.relation-kind").all_inner_texts()] == [
+        "Thực hiện, triển khai (1)", "Căn cứ (1)", "Văn bản thay thế văn bản này (1)", "Văn bản căn cứ vào văn bản này (1)"]
+    not_held = section.locator("li.relation-not_held")
+    assert "Quy định 01-QĐ/TU" in not_held.inner_text() and "chưa có trong kho" in not_held.inner_text()
+    page.screenshot(path=str(shots / "relations-plan.png"), full_page=True)
+    section.locator("ul.relation-list a", has_text="Chỉ thị 05-CT/TW").click()  # up to the directive
+    page.wait_for_url(f"**/documents/{ids['05-CT/TW']}")
+    implementing = page.locator("section.relations h4[data-kind='implements'] + ul > li")
+    assert [line.split("\n")[0] for line in implementing.all_inner_texts()] == [
+        "Kế hoạch 12-KH/TU · 20/07/2016 · Tỉnh ủy", "Kế hoạch 30-KH/TU · 10/03/2021 · Tỉnh ủy"]  # oldest first
+    assert "20-KH/ĐU" not in page.content()  # a restricted plan, not for a caller without a key
+    page.screenshot(path=str(shots / "relations-directive.png"), full_page=True)
+    assert errors == [] and blocked == []
+    context.close()
+
+
+def test_browser_relation_diagram_links_and_fits_a_phone(browser, related_server, ids, shots):
+    context, page, errors = _page(browser)
+    page.goto(f"{related_server}/documents/{ids['05-CT/TW']}")
+    diagram = page.locator("svg.relation-diagram")
+    box = diagram.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 100
+    nodes = diagram.locator("a.diagram-link")
+    assert nodes.count() == 3  # the two plans and the guide that rely on it
+    assert diagram.locator("text", has_text="thực hiện").count() == 2
+    nodes.first.click()
+    page.wait_for_url(f"**/documents/{ids['12-KH/TU']}")
+    assert page.locator("svg.relation-diagram g.diagram-node.not-held").count() == 1  # the Quy định not held
+    context.close()
+    context, page, errors_phone = _page(browser, width=390, height=800)
+    page.goto(f"{related_server}/documents/{ids['12-KH/TU']}")
+    page.locator("svg.relation-diagram").scroll_into_view_if_needed()
+    assert _no_horizontal_scroll(page)
+    page.screenshot(path=str(shots / "relations-phone.png"), full_page=True)
+    assert errors == [] and errors_phone == []
+    context.close()
