@@ -35,7 +35,7 @@ _SUBJECT_CHARS = 240
 # Words that open a subject after the issuer; "về" and "về việc" (V/v) are dropped, the others are part of it.
 _ABOUT = r"ve viec|v/v|ve"
 _SUBJECT_VERBS = (r"quy dinh|huong dan|ban hanh|sua doi|phe duyet|thuc hien|trien khai|tiep tuc|tang cuong"
-                  r"|day manh|bai bo|thay the|giao|ve viec|v/v|ve")
+                  r"|day manh|bai bo|thay the|ve viec|v/v|ve")
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,9 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "date": re.compile(r"[\s,]*(?:ban hanh\s+)?ngay\s*\d{1,2}(?:\s*[/.-]\s*\d{1,2}\s*[/.-]\s*|\s+thang\s+\d{1,2}"
                            r"\s+nam\s+)\d{4}"),
         "issuer": re.compile(r"[\s,]*(?:cua|do)\s+"),
-        "clause_end": re.compile(r"\s*[;:()\[\]]|\.(?:\s|$)"),
+        "clause_end": re.compile(r"\s*[;:()\[\]]|\.(?:\s|$)|\s(?:da\s)?(?:duoc|bi)\s(?:sua doi|bo sung|thay the|bai bo)"),
+        # A law is cited by its name before its number: "Luật Tổ chức chính quyền địa phương số 72/2025/QH15".
+        "law_name": re.compile(r"(?<!\w)(?:bo luat|luat|phap lenh)\s+(?P<name>[^,;:()\[\]]{3,160}?)\s+(?:so\s*:?\s*)?$"),
         "subject_verb": re.compile(rf"\s(?:{_SUBJECT_VERBS})(?!\w)"),
         "about": re.compile(rf"[\s,]*(?:(?P<about>{_ABOUT})\s*:?\s+|(?=(?:{_SUBJECT_VERBS})(?!\w)))"),
         "comma": re.compile(r",\s+(?=\w)"),
@@ -107,6 +109,9 @@ def _read(text: str, ref: Reference, next_citation: int) -> CitedDocument:
         limit = _limit(folded, start, next_citation)
         end = min(_end(folded, patterns["clause_end"], start, limit), _comma(text, start, limit, capital=True))
         subject = _part(text, start, end, _SUBJECT_CHARS)
+    named = patterns["law_name"].search(folded, 0, ref.char_start + _digits_at(ref.text))
+    if subject is None and named:
+        subject = _part(text, named.start("name"), named.end("name"), _SUBJECT_CHARS)
     return CitedDocument(doc_type=_type_name(ref.doc_type), number=_number(ref), date=ref.date, issuer=issuer,
                          subject=subject)
 
@@ -141,6 +146,12 @@ def _part(text: str, start: int, end: int, longest: int) -> str | None:
     if len(part) > longest:
         part = part[:longest].rsplit(" ", 1)[0].rstrip(" ,;") + " …"
     return part or None
+
+
+def _digits_at(printed: str) -> int:
+    """Where the number begins in a printed citation ("luật số 64/2025/QH15" → 9)."""
+    digits = re.search(r"\d", printed)
+    return digits.start() if digits else len(printed)
 
 
 def _type_name(code: str) -> str | None:

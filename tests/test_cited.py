@@ -53,6 +53,21 @@ CASES = [
      "QUYẾT ĐỊNH SỐ 15/2025/QĐ-UBND",
      CitedDocument("Quyết định", "15/2025/QĐ-UBND", "2025-03-01", "ỦY BAN NHÂN DÂN TỈNH",
                    "BAN HÀNH QUY ĐỊNH CHỨC NĂNG, NHIỆM VỤ, QUYỀN HẠN VÀ CƠ CẤU TỔ CHỨC CỦA SỞ NỘI VỤ")),
+    # 3870cd0c35318a44.md: a citation wrapped over lines; "Bộ Giáo dục" holds no verb "giao"
+    ("Căn cứ Công văn số 2553/BGDĐT-GDTX\nngày 18 tháng 4 năm 2013 của Bộ Giáo dục và Đào tạo về hướng dẫn đánh giá "
+     "trung\ntâm học tập cộng đồng;",
+     "Công văn số 2553/BGDĐT-GDTX",
+     CitedDocument("Công văn", "2553/BGDĐT-GDTX", "2013-04-18", "Bộ Giáo dục và Đào tạo",
+                   "hướng dẫn đánh giá trung tâm học tập cộng đồng")),
+    # 0f2d0646af982d1b.md: a law is named before its number
+    ("*Căn cứ Luật Tổ chức chính quyền địa phương số 72/2025/QH15 ngày 16 tháng 6 năm 2025;*",
+     "72/2025/QH15",
+     CitedDocument("Luật", "72/2025/QH15", "2025-06-16", None, "Tổ chức chính quyền địa phương")),
+    # b8baff03f9998968.md: "được sửa đổi bổ sung bởi …" tells of later documents, not of the subject
+    ("*Căn cứ Nghị định số 63/2010/NĐ-CP ngày 08 tháng 6 năm 2010 của Chính phủ về kiểm soát thủ tục hành chính được "
+     "sửa đổi bổ sung bởi Nghị định số 48/2013/NĐ-CP ngày 14 tháng 5 năm 2013;*",
+     "Nghị định số 63/2010/NĐ-CP",
+     CitedDocument("Nghị định", "63/2010/NĐ-CP", "2010-06-08", "Chính phủ", "kiểm soát thủ tục hành chính")),
     # a citation inside the subject belongs to it; the parenthesis ends it
     ("Căn cứ Nghị định số 62/2024/NĐ-CP ngày 07/6/2024 của Chính phủ sửa đổi, bổ sung một số điều của Nghị định "
      "số 24/2018/NĐ-CP (đã được sửa đổi);",
