@@ -38,6 +38,9 @@ _SUBJECT_VERBS = (r"quy dinh|huong dan|ban hanh|sua doi|phe duyet|thuc hien|trie
                   r"|day manh|bai bo|thay the|ve viec|v/v|ve")
 
 
+_LAWS = frozenset({"L", "PL"})  # the types cited by name before their number: Luật and Bộ luật (L), Pháp lệnh
+
+
 @dataclass(frozen=True)
 class CitedDocument:
     """A cited document as its citation prints it; ``number`` is the symbol in one spelling (``05-CT/TW``), or
@@ -56,9 +59,12 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "date": re.compile(r"[\s,]*(?:ban hanh\s+)?ngay\s*\d{1,2}(?:\s*[/.-]\s*\d{1,2}\s*[/.-]\s*|\s+thang\s+\d{1,2}"
                            r"\s+nam\s+)\d{4}"),
         "issuer": re.compile(r"[\s,]*(?:cua|do)\s+"),
-        "clause_end": re.compile(r"\s*[;:()\[\]]|\.(?:\s|$)|\s(?:da\s)?(?:duoc|bi)\s(?:sua doi|bo sung|thay the|bai bo)"),
+        # "… được sửa đổi, bổ sung bởi Nghị định …" tells of a later document, not what this one is about
+        "clause_end": re.compile(r"\s*[;:()\[\]]|\.(?:\s|$)|\s(?:da\s)?duoc\s(?:sua doi|bo sung)"),
         # A law is cited by its name before its number: "Luật Tổ chức chính quyền địa phương số 72/2025/QH15".
-        "law_name": re.compile(r"(?<!\w)(?:bo luat|luat|phap lenh)\s+(?P<name>[^,;:()\[\]]{3,160}?)\s+(?:so\s*:?\s*)?$"),
+        # Its name may hold commas ("Luật sửa đổi, bổ sung một số điều của Luật …"); "pháp luật" opens none.
+        "law_name": re.compile(r"(?<!\w)(?<!phap )(?:bo luat|luat|phap lenh)\s+(?P<name>[^;:()\[\]]{3,160}?)\s+"
+                               r"(?:so\s*:?\s*)?$"),
         "subject_verb": re.compile(rf"\s(?:{_SUBJECT_VERBS})(?!\w)"),
         "about": re.compile(rf"[\s,]*(?:(?P<about>{_ABOUT})\s*:?\s+|(?=(?:{_SUBJECT_VERBS})(?!\w)))"),
         "comma": re.compile(r",\s+(?=\w)"),
@@ -70,7 +76,9 @@ def describe(sentence: str, printed: str) -> CitedDocument | None:
     ``printed`` is no citation.  A ``printed`` not found in the sentence is described from itself alone."""
     text = _plain(sentence)
     refs = extract_references(text)
-    ref = next((r for r in refs if r.text == _plain(printed)), None)
+    wanted = _plain(printed)  # as stored; a reader's own spelling may hold more or less of it ("luật số 87/…")
+    ref = next((r for r in refs if r.text == wanted), None) or next(
+        (r for r in refs if wanted in r.text or r.text in wanted), None)
     if ref is None:
         text = _plain(printed)
         refs = extract_references(text)
@@ -109,7 +117,8 @@ def _read(text: str, ref: Reference, next_citation: int) -> CitedDocument:
         limit = _limit(folded, start, next_citation)
         end = min(_end(folded, patterns["clause_end"], start, limit), _comma(text, start, limit, capital=True))
         subject = _part(text, start, end, _SUBJECT_CHARS)
-    named = patterns["law_name"].search(folded, 0, ref.char_start + _digits_at(ref.text))
+    named = patterns["law_name"].search(folded, 0, ref.char_start + _digits_at(ref.text)) \
+        if ref.doc_type in _LAWS else None
     if subject is None and named:
         subject = _part(text, named.start("name"), named.end("name"), _SUBJECT_CHARS)
     return CitedDocument(doc_type=_type_name(ref.doc_type), number=_number(ref), date=ref.date, issuer=issuer,

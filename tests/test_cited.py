@@ -68,6 +68,17 @@ CASES = [
      "sửa đổi bổ sung bởi Nghị định số 48/2013/NĐ-CP ngày 14 tháng 5 năm 2013;*",
      "Nghị định số 63/2010/NĐ-CP",
      CitedDocument("Nghị định", "63/2010/NĐ-CP", "2010-06-08", "Chính phủ", "kiểm soát thủ tục hành chính")),
+    # 606d5f203dec293b.md: an amending law, named with commas
+    ("Căn cứ Luật sửa đổi, bổ sung một số điều của Luật Ban hành văn bản quy phạm pháp luật số 87/2025/QH15;",
+     "87/2025/QH15",
+     CitedDocument("Luật", "87/2025/QH15", None, None,
+                   "sửa đổi, bổ sung một số điều của Luật Ban hành văn bản quy phạm pháp luật")),
+    # 8bb752497f83eeee.md: "bị bãi bỏ" inside a title is part of it
+    ("Căn cứ Quyết định số 4347/QĐ-BVHTTDL ngày 14/11/2025 của Bộ trưởng Bộ Văn hóa, Thể thao và Du lịch về việc công "
+     "bố thủ tục hành chính mới ban hành và bị bãi bỏ trong một số lĩnh vực;",
+     "Quyết định số 4347/QĐ-BVHTTDL",
+     CitedDocument("Quyết định", "4347/QĐ-BVHTTDL", "2025-11-14", "Bộ trưởng Bộ Văn hóa, Thể thao và Du lịch",
+                   "công bố thủ tục hành chính mới ban hành và bị bãi bỏ trong một số lĩnh vực")),
     # a citation inside the subject belongs to it; the parenthesis ends it
     ("Căn cứ Nghị định số 62/2024/NĐ-CP ngày 07/6/2024 của Chính phủ sửa đổi, bổ sung một số điều của Nghị định "
      "số 24/2018/NĐ-CP (đã được sửa đổi);",
