@@ -109,3 +109,14 @@ def test_a_manual_status_overrides_the_derived_one_and_every_change_is_kept(serv
     assert history == [("replaced", "expired", None, "bien-tap"), ("expired", None, "Hết thời hạn áp dụng", "bien-tap")]
     assert service.client.get(url).json() == report
     assert service.client.get(f"/api/documents/{new}").json()["status"] == status
+
+
+def test_pages_show_a_badge_linking_the_replacing_document(service) -> None:
+    old, new = service.ids["12/2019/QĐ-UBND"], service.ids["20/2023/QĐ-UBND"]
+    badge = f'Đã bị thay thế bởi <a href="/documents/{new}">Quyết định số 20/2023/QĐ-UBND</a>'
+    page = service.client.get(f"/documents/{old}").text
+    assert badge in page and "Đã được sửa đổi, bổ sung bởi" in page
+    assert badge in service.client.get("/", params={"q": "quản lý chợ báo cáo định kỳ"}).text
+    assert badge in service.client.get("/documents").text
+    # a document in force shows no badge
+    assert 'class="status-badge' not in service.client.get(f"/documents/{service.ids['07/2021/QĐ-UBND']}").text
