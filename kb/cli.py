@@ -227,10 +227,11 @@ def documents(
     if as_json:
         print_json(asdict(listing))
         return
-    table = Table("id", "type", "number", "date", "issuer", "title", "passages", "access", "source")
+    table = Table("id", "type", "number", "date", "issuer", "title", "passages", "access", "status", "source")
     for d in listing.items:
         table.add_row(*(escape(str(v or "")) for v in
-                        (d.id, d.doc_type, d.number, d.date, d.issuer, d.title, d.chunks, d.access, d.source)))
+                        (d.id, d.doc_type, d.number, d.date, d.issuer, d.title, d.chunks, d.access,
+                         d.status.status if d.status else "", d.source)))
     console.print(table)
     pages = max(1, -(-listing.total // per_page))
     console.print(f"Page {page} of {pages}: {plural(len(listing.items), 'document')} of {listing.total:,}"

@@ -124,3 +124,22 @@ def test_kb_status_shows_sets_and_audits_with_the_os_user(indexed, tmp_path) -> 
     assert _kb(home, "status", "20/2023/QĐ-UBND", "--set", "gone").exit_code == 1
     assert _kb(home, "status", "20/2023/QĐ-UBND", "--note", "x").exit_code == 2
     assert _kb(home, "status", "99/2030/QĐ-UBND").exit_code == 1
+
+
+def test_a_new_version_of_a_file_keeps_its_documents_history(tmp_path) -> None:
+    """A changed file is stored under a new id (``add_document(replacing=…)``): the history follows it."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    path = folder / "qd.txt"
+    text = (DATA / "qd-07-2021-sua-doi-quy-che-cho.txt").read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    kb = fake_kb_at(tmp_path / "home")
+    index_paths(kb, [folder])
+    old = _id(kb, "07/2021/QĐ-UBND")
+    kb.set_status(old, "expired", set_by="a", note="hết thời hạn")
+    path.write_text(text.replace("hằng tháng", "hằng tuần"), encoding="utf-8")
+    index_paths(kb, [folder])
+    new = _id(kb, "07/2021/QĐ-UBND")
+    assert new != old
+    assert [(row["status"], row["note"]) for row in kb.store.status.history(new)] == [("expired", "hết thời hạn")]
+    assert statuses(kb, [new])[new].source == "manual"
