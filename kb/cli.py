@@ -42,6 +42,7 @@ from kb.cli_common import (
 )
 from kb.cli_keys import keys_app
 from kb.cli_maintenance import backup, check_index, restore
+from kb.cli_status import status, status_line
 from kb.cli_watch import watch
 from kb.config import load_settings
 from kb.retrieval.highlight import excerpt
@@ -193,6 +194,8 @@ def show(doc_id: int, access: ViewOption = EVERY_LEVEL, home: HomeOption = None,
                  "signer_position", "subject", "source", "access"):
         if getattr(detail, name):
             console.print(f"[bold]{name}[/]: {escape(str(getattr(detail, name)))}")
+    if detail.status is not None:
+        console.print(f"[bold]status[/]: {escape(status_line(detail.status))}", soft_wrap=True)
     for file in detail.sources:
         console.print(f"[bold]{file.role}[/]: {escape(file.source)} [dim]({escape(file.encoding or file.format or '')})[/]")
     refs = ", ".join(r.printed for r in detail.references)
@@ -224,10 +227,11 @@ def documents(
     if as_json:
         print_json(asdict(listing))
         return
-    table = Table("id", "type", "number", "date", "issuer", "title", "passages", "access", "source")
+    table = Table("id", "type", "number", "date", "issuer", "title", "passages", "access", "status", "source")
     for d in listing.items:
         table.add_row(*(escape(str(v or "")) for v in
-                        (d.id, d.doc_type, d.number, d.date, d.issuer, d.title, d.chunks, d.access, d.source)))
+                        (d.id, d.doc_type, d.number, d.date, d.issuer, d.title, d.chunks, d.access,
+                         d.status.status if d.status else "", d.source)))
     console.print(table)
     pages = max(1, -(-listing.total // per_page))
     console.print(f"Page {page} of {pages}: {plural(len(listing.items), 'document')} of {listing.total:,}"
@@ -379,6 +383,7 @@ app.command()(watch)  # kb watch (kb/cli_watch.py)
 app.command(name="check")(check_index)  # kb check, backup, restore (kb/cli_maintenance.py)
 app.command()(backup)
 app.command()(restore)
+app.command()(status)  # kb status (kb/cli_status.py)
 
 
 def main() -> None:

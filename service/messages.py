@@ -66,6 +66,12 @@ ERRORS: dict[str, str] = {
     "role_needed": "Khóa «{key}» chỉ có quyền {has}; thao tác này cần quyền {role}.",
     "level_above_key": "Khóa «{key}» chỉ được xem đến mức «{level}», nên không tải lên được văn bản mức «{access}».",
     "no_job": "Không tìm thấy lượt lập chỉ mục này.",
+    # a document's status (kb.storage.status, kb.retrieval.validity)
+    "unknown_status": "Không có trạng thái «{status}». Các trạng thái: {known}.",
+    "unknown_replacing": "Không có văn bản nào khác mang số định danh {document_id} để ghi là văn bản thay thế.",
+    "no_number": "Không có văn bản nào mang số «{number}» trong kho.",
+    "several_numbered": "Số «{number}» có thể là nhiều văn bản; hãy chọn theo số định danh: {documents}.",
+    "InvalidStatusError": "Không đặt được trạng thái này cho văn bản.",
     "IndexBusyError": "Đang có một lượt lập chỉ mục chạy; vui lòng thử lại khi lượt đó xong.",
     "NotFoundError": "Không tìm thấy văn bản này trong kho.",
     "InvalidQueryError": "Yêu cầu không hợp lệ.",

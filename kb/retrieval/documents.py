@@ -1,4 +1,5 @@
-"""Documents as users see them: a page of the list, one document with what it cites and its passages, its text.
+"""Documents as users see them: a page of the list, one document with what it cites, its passages and its status,
+its text.
 
 Every read takes the caller's level: a document above it is "not found", and is
 neither listed, counted nor shown among what another document cites.
@@ -19,6 +20,7 @@ from kb.retrieval.results import (
     Reference,
     SourceFileInfo,
 )
+from kb.retrieval.validity import statuses, with_status
 from kb.storage.filters import DocumentFilters
 
 __all__ = ["document_detail", "document_labels", "document_list", "document_page", "document_text"]
@@ -28,7 +30,7 @@ def document_list(kb: KnowledgeBase, filters: DocumentFilters | None = None, *, 
                   limit: int = -1, offset: int = 0) -> list[DocumentSummary]:
     """Documents the filters keep, newest first (undated last); ``text`` is part of the title or number."""
     rows = kb.store.documents.listing(filters, text=text, limit=limit, offset=offset)
-    return [DocumentSummary.from_row(row) for row in rows]
+    return with_status(kb, [DocumentSummary.from_row(row) for row in rows], filters.access if filters else LEVELS[-1])
 
 
 def document_page(kb: KnowledgeBase, filters: DocumentFilters, *, text: str | None = None, page: int = 1,
@@ -47,6 +49,7 @@ def document_detail(kb: KnowledgeBase, doc_id: int, access: str = LEVELS[-1]) ->
     references = [Reference.from_row(r) for r in store.documents.references_of(doc_id, access)]
     return DocumentDetail(
         **row,
+        status=statuses(kb, [doc_id], access)[doc_id],
         sources=[SourceFileInfo.from_row(r) for r in store.sources.of_document(doc_id)],
         references=references,
         cited_by=[CitingDocument.from_row(r) for r in store.documents.citing(doc_id, access)],

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from itertools import islice
 
 from indexer.analyzer import tokens
@@ -28,6 +29,7 @@ from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
 from kb.retrieval.refusal import gather, judge
 from kb.retrieval.results import DocumentGroup, DocumentRef, FacetValue, SearchHit, SearchResponse
+from kb.retrieval.validity import with_status
 from kb.storage.filters import DocumentFilters
 
 __all__ = ["facet_counts", "group_by_document", "passage_key", "search", "read_query", "legs", "fuse", "render"]
@@ -256,10 +258,13 @@ def render(kb: KnowledgeBase, ranked: list[tuple[int, float]], k: int, access: s
     (indexed at two access levels, a copy whose legacy encoding lost some tone
     marks) hold the same passages, and the first, best ranked, is enough.  The
     same words in two different documents (the legal basis ten notices open
-    with) are each shown: each answers for its own document.
+    with) are each shown: each answers for its own document.  Each hit's
+    document carries its status, so a passage of a replaced document is flagged.
     """
     shown = islice(_distinct(kb, ranked, k * 2, access), k)
-    return [_hit(rank, score, row) for rank, (score, row) in enumerate(shown, 1)]
+    hits = [_hit(rank, score, row) for rank, (score, row) in enumerate(shown, 1)]
+    documents = {d.id: d for d in with_status(kb, list({hit.document.id: hit.document for hit in hits}.values()), access)}
+    return [replace(hit, document=documents[hit.document.id]) for hit in hits]
 
 
 def _distinct(kb: KnowledgeBase, ranked: list[tuple[int, float]], window: int, access: str) -> Iterator[tuple[float, dict]]:
