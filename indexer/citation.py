@@ -28,7 +28,7 @@ NAMED_TYPES = ("Hiến pháp", "Bộ luật", "Luật", "Pháp lệnh")
 # "… của Chính phủ quy định chi tiết …", "… của Thủ tướng Chính phủ phê duyệt Đề án …".
 _ACT_VERBS = re.compile(
     r"^(quy định|ban hành|phê duyệt|công bố|bãi bỏ|sửa đổi|bổ sung|hướng dẫn|phân cấp|giao|thành lập|kiện toàn"
-    r"|ủy quyền|điều chỉnh)\b")
+    r"|ủy quyền|điều chỉnh|phục vụ)\b")
 _LETTER = "V/v"
 _TRAILING = " .;,:"
 
