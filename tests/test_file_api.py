@@ -18,12 +18,11 @@ from fastapi.testclient import TestClient
 from test_pdf import make_pdf, report_pages
 from typer.testing import CliRunner
 
+from kb.access.keys import create_key
+from kb.access.levels import LEVELS
 from kb.cli import _print_result as print_result
 from kb.cli import app as cli_app
 from kb.cli_common import console
-
-from kb.access.keys import create_key
-from kb.access.levels import LEVELS
 from kb.indexing import index_paths
 from kb.retrieval.search import search
 
@@ -174,10 +173,13 @@ def test_an_uploaded_file_is_served_from_where_uploads_are_kept(editor_client: E
                            files=[("files", ("Kế hoạch 132.txt", data, "text/plain"))]).json()
     job = wait_for_job(client, key, accepted["job_id"])
     doc_id = job["files"][0]["document_id"]
-    response = client.get(f"/api/documents/{doc_id}/file")
-    assert response.status_code == 200 and response.content == data
-    assert "filename*=UTF-8''K%E1%BA%BF%20ho%E1%BA%A1ch%20132.txt" in response.headers["content-disposition"]
-    assert (editor_client.home / "uploads" / accepted["job_id"] / "Kế hoạch 132.txt").read_bytes() == data
+    try:
+        response = client.get(f"/api/documents/{doc_id}/file")
+        assert response.status_code == 200 and response.content == data
+        assert "filename*=UTF-8''K%E1%BA%BF%20ho%E1%BA%A1ch%20132.txt" in response.headers["content-disposition"]
+        assert (editor_client.home / "uploads" / accepted["job_id"] / "Kế hoạch 132.txt").read_bytes() == data
+    finally:  # the writable service is shared by the session: leave it as found
+        assert client.delete(f"/api/documents/{doc_id}", headers={"X-API-Key": key}).status_code == 200
 
 
 CITATION = ("Chỉ thị số 05-CT/TW ngày 15 tháng 5 năm 2016 của Bộ Chính trị về đẩy mạnh học tập và làm theo "
