@@ -177,7 +177,8 @@ def _print_result(result: SearchHit, query: str, restored: str | None) -> None:
     console.print(f"   [green]{escape(result.issuer or '')}[/]  [dim]{escape(result.section)}[/]")
     shown = excerpt(result.text, query, restored, limit=700)  # around the best match, as on the page
     console.print("   " + shown.marked("[bold yellow]", "[/]", escape), highlight=False)
-    console.print(f"   [dim]{escape(doc.source)} [{result.char_start}:{result.char_end}] "
+    page = f" page {result.page}" if result.page else ""  # a PDF's printed page, to find the passage in the file
+    console.print(f"   [dim]{escape(doc.source)}{page} [{result.char_start}:{result.char_end}] "
                   f"doc {doc.id} score {result.score}[/]\n")
 
 
@@ -191,7 +192,7 @@ def show(doc_id: int, access: ViewOption = EVERY_LEVEL, home: HomeOption = None,
         print_json(asdict(detail))
         return
     for name in ("title", "doc_type", "number", "issuer", "issuer_parent", "date", "place", "signer",
-                 "signer_position", "subject", "source", "access"):
+                 "signer_position", "subject", "citation", "source", "access"):
         if getattr(detail, name):
             console.print(f"[bold]{name}[/]: {escape(str(getattr(detail, name)))}")
     if detail.status is not None:
@@ -201,7 +202,8 @@ def show(doc_id: int, access: ViewOption = EVERY_LEVEL, home: HomeOption = None,
     refs = ", ".join(r.printed for r in detail.references)
     console.print(f"[bold]references[/]: {escape(refs) or '-'}\n")
     for chunk in detail.chunks:
-        console.print(f"[dim]#{chunk.id} {escape(chunk.section)} — {escape(chunk.issuer or '')}[/]")
+        page = f" (page {chunk.page})" if chunk.page else ""
+        console.print(f"[dim]#{chunk.id} {escape(chunk.section)}{page} — {escape(chunk.issuer or '')}[/]")
         console.print(escape(chunk.text) + "\n")
 
 

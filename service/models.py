@@ -95,6 +95,10 @@ class DocumentRef(BaseModel):
         description="Who may see it: public (anyone), internal or restricted (keys of that level or above)")
     status: DocumentStatus | None = Field(None, description="Whether it is still in force (a result of a replaced "
                                           "document is flagged so)")
+    subject: str | None = Field(None, description="Subject line (trích yếu)")
+    citation: str | None = Field(None, description="The document cited in official form, as in a Căn cứ line: "
+                                 "'Chỉ thị số 05-CT/TW ngày 15 tháng 5 năm 2016 của Bộ Chính trị về …'; the parts "
+                                 "it does not give are left out; null when it has neither a type nor a number")
 
 
 class SearchResult(BaseModel):
@@ -157,7 +161,6 @@ class DocumentMetadata(DocumentRef):
     signer: str | None = Field(None, description="Who signed it")
     signer_position: str | None = Field(None, description="The signer's position, e.g. Phó Bí thư")
     place: str | None = Field(None, description="Place of issue, e.g. Bạc Liêu")
-    subject: str | None = Field(None, description="Subject line (trích yếu)")
 
 
 class DocumentSummary(DocumentMetadata):

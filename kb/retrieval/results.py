@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Self, cast
 
+from indexer.citation import citation as official_citation
+
 __all__ = [
     "CitingDocument",
     "DocumentDetail",
@@ -39,6 +41,22 @@ class _FromRow:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
         return cls(**{f.name: row[f.name] for f in fields(cast(Any, cls)) if f.name in row})
+
+
+class _Cited:
+    """A document record that carries its citation in official form (``indexer.citation``), made from its own
+    fields, so that every list, result and page cites a document the same way."""
+
+    doc_type: str | None
+    number: str | None
+    date: str | None
+    issuer: str | None
+    subject: str | None
+    title: str | None
+
+    def __post_init__(self) -> None:
+        cited = official_citation(self.doc_type, self.number, self.date, self.issuer, self.subject, self.title)
+        object.__setattr__(self, "citation", cited)  # a frozen dataclass's field, set once here
 
 
 @dataclass(frozen=True)
@@ -101,8 +119,8 @@ class StatusReport:
 
 
 @dataclass(frozen=True)
-class DocumentRef(_FromRow):
-    """The document a passage belongs to; ``status`` says whether it is still in force."""
+class DocumentRef(_Cited, _FromRow):
+    """The document a passage belongs to, and its citation; ``status`` says whether it is still in force."""
 
     id: int
     title: str | None
@@ -113,6 +131,8 @@ class DocumentRef(_FromRow):
     source: str
     access: str
     status: DocumentStatus | None = None
+    subject: str | None = None
+    citation: str | None = field(init=False, default=None)
 
 
 @dataclass(frozen=True)
@@ -251,8 +271,9 @@ class SourceFileInfo(_FromRow):
 
 
 @dataclass(frozen=True)
-class _Metadata:
-    """A document's metadata as read from its text (the columns ``kb.storage.schema.DOCUMENT_FIELDS``)."""
+class _Metadata(_Cited):
+    """A document's metadata as read from its text (the columns ``kb.storage.schema.DOCUMENT_FIELDS``),
+    and its citation."""
 
     id: int
     title: str | None
@@ -268,6 +289,7 @@ class _Metadata:
     source: str
     access: str
     status: DocumentStatus | None = field(default=None, kw_only=True)  # whether it is still in force
+    citation: str | None = field(init=False, default=None)
 
 
 @dataclass(frozen=True)

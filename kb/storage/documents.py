@@ -214,9 +214,10 @@ class Documents:
         return resolve(cited, self._numbers("r.key", [ref.key], access), 0)
 
     def labels(self, ids: list[int], access: str = LEVELS[-1]) -> list[dict[str, Any]]:
-        """Number, issuer, date and title of the visible documents among ``ids``: the candidates of a citation."""
+        """Number, issuer, date, title and subject of the visible documents among ``ids``: the candidates of a
+        citation."""
         where, params = DocumentFilters(access=access).where()
-        return self.db.rows(f"SELECT id, title, doc_type, number, issuer, date, source, access FROM documents "
+        return self.db.rows(f"SELECT id, title, doc_type, number, issuer, date, source, access, subject FROM documents "
                             f"WHERE id IN ({marks(ids)}) AND {where} ORDER BY date, id", [*ids, *params])
 
     def _own(self, doc_id: int) -> Candidate | None:
