@@ -10,16 +10,21 @@ file holds it: the folders hold one text in several encodings, and laws both
 as text and as Word files.  Each sampled relation is printed with its file,
 kind, the cited number as printed, and its sentence with the citation in
 [[ ]] and a little of the passage on each side, for a reader to mark right or
-wrong; ``--tsv`` also writes the sample as a table to fill in (see
-docs/evaluation.md, "Relation kinds").
+wrong; ``--tsv`` also writes the sample as a table to fill in: ``verdict``
+(right or wrong) and, when wrong, ``should_be`` (the right kind, or "none"
+when it is no citation).  ``--score TABLE`` reads such a filled-in table and
+prints precision by kind with a Wilson 95% interval, and what the wrong ones
+should have been (see docs/evaluation.md, "Relation kinds").
 
-Run: ``.venv/bin/python bench/relation_sample.py ../shared/data/admin-docs [--n 100] [--seed 1]``.
+Run: ``.venv/bin/python bench/relation_sample.py ../shared/data/admin-docs [--n 100] [--seed 1]``;
+``.venv/bin/python bench/relation_sample.py --score bench/truth/relations-20260303.tsv``.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import math
 import random
 import sys
 from collections import Counter
@@ -105,15 +110,46 @@ def sample(found: list[Found], n: int, seed: int, kind: str | None, per_kind: in
     return chosen + draw(MENTIONS, n - len(chosen))
 
 
+def wilson(right: int, checked: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of ``right / checked``: sound at the small counts of a hand check."""
+    if not checked:
+        return 0.0, 1.0
+    share, spread = right / checked, z * z / checked
+    middle = (share + spread / 2) / (1 + spread)
+    half = z * math.sqrt(share * (1 - share) / checked + spread / (4 * checked)) / (1 + spread)
+    return max(0.0, middle - half), min(1.0, middle + half)
+
+
+def score(table: Path) -> None:
+    """Print precision by kind, its interval, and the kinds the wrong ones should have had, from a judged table."""
+    with table.open(encoding="utf-8") as rows:
+        judged = list(csv.DictReader(rows, delimiter="\t"))
+    print("| kind | right / checked | precision | Wilson 95% | what the wrong ones should be |\n|---|---|---|---|---|")
+    for kind in KINDS:
+        rows_of = [r for r in judged if r["kind"] == kind]
+        right = sum(r["verdict"] == "right" for r in rows_of)
+        low, high = wilson(right, len(rows_of))
+        confusion = Counter(r["should_be"] for r in rows_of if r["verdict"] != "right")
+        shown = ", ".join(f"{k} {c}" for k, c in confusion.most_common()) or "-"
+        share = f"{right / len(rows_of):.2f}" if rows_of else "-"
+        print(f"| {kind} | {right} / {len(rows_of)} | {share} | {low:.2f}-{high:.2f} | {shown} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folders", type=Path, nargs="+")
+    parser.add_argument("folders", type=Path, nargs="*")
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--kind", choices=KINDS, help="sample only relations of this kind")
     parser.add_argument("--per-kind", type=int, help="up to this many of each kind but mentions, the rest mentions")
     parser.add_argument("--tsv", type=Path, help="also write the sample here, with empty columns for the judgments")
+    parser.add_argument("--score", type=Path, help="print precision by kind from a judged table instead of sampling")
     args = parser.parse_args()
+    if args.score:
+        score(args.score)
+        return
+    if not args.folders:
+        parser.error("name the folders to sample, or --score a judged table")
     found = relations_in(args.folders)
     drawn = sample(found, args.n, args.seed, args.kind, args.per_kind)
     everywhere, sampled = Counter(f.kind for f in found), Counter(f.kind for f in drawn)
