@@ -10,12 +10,75 @@ from kb.access.keys import DEFAULT_LEVEL, Role
 from kb.access.levels import Level
 
 __all__ = [
+    "StatusLink", "StatusChange", "DocumentStatus", "StatusReport", "StatusRequest",
     "DocumentRef", "DocumentMetadata", "SearchResult", "DocumentGroup", "FacetValue", "SearchResponse", "DocumentSummary",
     "Reference",
     "Relation", "RelatedDocument", "RelationGroup", "DocumentRelations",
     "ChunkOut",    "CitingDocument", "SourceFileOut", "DocumentDetail", "ErrorResponse", "Health", "DocumentPage", "DocumentText",
     "Stats", "JobFile", "JobProgress", "Job", "JobAccepted", "DeletedDocument", "ApiKeyOut", "ApiKeyCreated", "ApiKeyRequest",
 ]
+
+
+Status = Literal["in_force", "replaced", "repealed", "expired", "unknown"]
+_STATUSES = ("in_force (còn hiệu lực), replaced (bị thay thế), repealed (bị bãi bỏ, hết hiệu lực), expired (hết "
+             "thời hạn) or unknown (chưa rõ)")
+
+
+class StatusLink(BaseModel):
+    """A later document that bears on another's status."""
+
+    id: int = Field(description="Its id")
+    title: str | None = Field(description="Its title")
+    doc_type: str | None = Field(description="Its type")
+    number: str | None = Field(description="Its number, e.g. 20/2023/QĐ-UBND")
+    date: str | None = Field(description="Its date, ISO 8601")
+    kind: str = Field(description="replaces, repeals or amends, as its text says; manual when an editor named it")
+
+
+class StatusChange(BaseModel):
+    """One status an editor set by hand; never changed afterwards."""
+
+    id: int = Field(description="The change's id, in the order they were made")
+    status: Status = Field(description=_STATUSES)
+    previous: Status | None = Field(description="The status set by hand before this one; null: none was")
+    note: str | None = Field(description="Why, in the editor's words")
+    replaced_by: int | None = Field(description="The replacing document the editor named (null if none, or if "
+                                    "the caller may not see it)")
+    set_by: str = Field(description="Who: the API key's name, or the user at the command line")
+    set_at: str = Field(description="When (UTC, ISO 8601)")
+
+
+class DocumentStatus(BaseModel):
+    """Whether the document is still in force: an editor's status where one was set, else what the index shows."""
+
+    status: Status = Field(description="The status that counts: " + _STATUSES)
+    source: Literal["manual", "derived"] = Field(
+        description="manual: set by an editor (see manual); derived: read from the relations of later documents "
+                    "the caller sees (thay thế, bãi bỏ, hết hiệu lực); in_force then means none ends it")
+    replaced_by: StatusLink | None = Field(None, description="The document that replaced or repealed it, if the "
+                                           "caller sees it")
+    derived: Status = Field("in_force", description="What the relations alone say, shown beside an editor's status")
+    derived_by: StatusLink | None = Field(None, description="The earliest later document that replaces or repeals it")
+    manual: StatusChange | None = Field(None, description="The editor's latest change, if any")
+    amended_by: list[StatusLink] = Field([], description="Later documents that amend it (sửa đổi, bổ sung); it stays "
+                                         "in force")
+
+
+class StatusReport(BaseModel):
+    """A document's status and every change editors made to it."""
+
+    document_id: int = Field(description="The document")
+    status: DocumentStatus = Field(description="Its status now")
+    history: list[StatusChange] = Field(description="Every change made by hand, newest first")
+
+
+class StatusRequest(BaseModel):
+    """A status to set by hand."""
+
+    status: str = Field(description=_STATUSES + "; another value is a 422 that lists these", max_length=40)
+    note: str | None = Field(None, description="Why (kept in the history)", max_length=2000)
+    replaced_by: int | None = Field(None, ge=1, le=2**63 - 1,
+                                    description="The replacing document's id; it must be one the key sees")
 
 
 class DocumentRef(BaseModel):
@@ -30,6 +93,12 @@ class DocumentRef(BaseModel):
     source: str = Field(description="File path relative to the folder that was indexed")
     access: Level = Field(
         description="Who may see it: public (anyone), internal or restricted (keys of that level or above)")
+    status: DocumentStatus | None = Field(None, description="Whether it is still in force (a result of a replaced "
+                                          "document is flagged so)")
+    subject: str | None = Field(None, description="Subject line (trích yếu)")
+    citation: str | None = Field(None, description="The document cited in official form, as in a Căn cứ line: "
+                                 "'Chỉ thị số 05-CT/TW ngày 15 tháng 5 năm 2016 của Bộ Chính trị về …'; the parts "
+                                 "it does not give are left out; null when it has neither a type nor a number")
 
 
 class SearchResult(BaseModel):
@@ -92,7 +161,6 @@ class DocumentMetadata(DocumentRef):
     signer: str | None = Field(None, description="Who signed it")
     signer_position: str | None = Field(None, description="The signer's position, e.g. Phó Bí thư")
     place: str | None = Field(None, description="Place of issue, e.g. Bạc Liêu")
-    subject: str | None = Field(None, description="Subject line (trích yếu)")
 
 
 class DocumentSummary(DocumentMetadata):

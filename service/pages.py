@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from indexer.read import READERS
 from kb.errors import NotFoundError
-from kb.retrieval.documents import document_detail, document_labels, document_list
+from kb.retrieval.documents import document_detail, document_labels, document_list, original_file
 from kb.retrieval.relations import document_relations
 from kb.retrieval.search import search as run_search
 from kb.storage.citations import AMBIGUOUS
@@ -24,6 +24,7 @@ from .diagram import relation_diagram
 from .errors import HtmlErrorRoute
 from .filters import PageFilters, facet_groups
 from .messages import RELATION_KINDS, UPLOAD_PAGE
+from .originals import file_response
 from .views import group_view, page_url, passages_view, references_view, result_view, sort_documents, templates, validate_query
 
 __all__ = ["router"]
@@ -125,6 +126,15 @@ def document_page(request: Request, caller: Reader, doc_id: str, chunk: str = ""
         "back_url": page_url("/", q=query) if query else None,
     }
     return _page(request, "document.html", context)
+
+
+@router.get("/documents/{doc_id}/file")
+def document_file_page(request: Request, caller: Reader, doc_id: str) -> Response:
+    """The document's original file (the page's "Tải văn bản gốc"), as ``GET /api/documents/{id}/file`` gives it,
+    but a file moved or deleted is a Vietnamese page saying so, not JSON."""
+    if not doc_id.isdigit():
+        raise NotFoundError(f"No document with id {doc_id!r}")
+    return file_response(original_file(request.app.state.kb, int(doc_id), caller.level))
 
 
 @router.get("/upload")

@@ -116,6 +116,35 @@ def test_browser_search_and_open_document(browser, server, shots):
     context.close()
 
 
+def test_browser_copy_citation(browser, server, shots):
+    """The copy button puts the document's citation on the clipboard and says so: with the Clipboard API, and
+    with the execCommand fallback of a page that has none (served on a LAN address, not a secure context)."""
+    context, page, errors = _page(browser)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    _search(page, server)
+    card = page.locator("article.result").first
+    button = card.get_by_role("button", name=re.compile("^Sao chép trích dẫn văn bản"))
+    citation = button.get_attribute("data-copy")
+    assert citation and citation == card.locator(".citation-text").inner_text()
+    button.click()
+    assert card.locator(".copy-status").inner_text() == "Đã sao chép"
+    assert page.evaluate("navigator.clipboard.readText()") == citation
+    page.screenshot(path=str(shots / "citation-copied.png"))
+
+    page.evaluate("navigator.clipboard.writeText('')")
+    page.get_by_role("link", name="Xem đoạn này trong văn bản").first.click()
+    page.wait_for_selector(".doc-header .copy-citation")
+    without = context.new_page()
+    without.add_init_script("Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined});")
+    without.goto(page.url)
+    header = without.locator(".doc-header")
+    header.get_by_role("button", name=re.compile("^Sao chép trích dẫn văn bản")).click()
+    assert header.locator(".copy-status").inner_text() == "Đã sao chép"
+    assert page.evaluate("navigator.clipboard.readText()") == header.locator(".citation-text").inner_text()
+    assert not errors, errors
+    context.close()
+
+
 def test_browser_filters(browser, server, shots):
     context, page, errors = _page(browser)
     _search(page, server, "tuyên truyền")
