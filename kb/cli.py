@@ -42,8 +42,8 @@ from kb.cli_common import (
 )
 from kb.cli_keys import keys_app
 from kb.cli_maintenance import backup, check_index, restore
-from kb.cli_status import status, status_line
 from kb.cli_refs import refs
+from kb.cli_status import status, status_line
 from kb.cli_watch import watch
 from kb.config import load_settings
 from kb.retrieval.highlight import excerpt
