@@ -28,6 +28,18 @@ the document does to a list of documents carry down: "thực hiện" over a list
 mostly a procedure's steps ("Cách thức thực hiện:"), and a line ending "như
 sau:" or pointing back ("Căn cứ các quy định nêu trên:") opens new text, not a
 list of what it cites.
+
+A bullet item that opens with the document it cites ("- Nghị định số
+146/2025/NĐ-CP ngày … của Chính phủ quy định …;"), in a list no such line
+announces, cites bases: such lists are the "Căn cứ pháp lý" column of a table
+of procedures, which reaches the text with its cell borders gone and its
+column heading often in another passage, so no heading is there to carry a cue
+down.  A list under a line ending in ":" is that line's, whatever its items.
+
+A document's own title names what it does: the line "HƯỚNG DẪN" alone,
+followed by its subject ("thực hiện Chỉ thị số 05-CT/TW …"), makes a title
+that guides what it carries out.  Cues match across a line break, since a
+title wraps anywhere ("THỰC\nHIỆN QUYẾT ĐỊNH SỐ 1899 …").
 """
 
 from __future__ import annotations
@@ -66,6 +78,12 @@ _LIST_ITEM = r"(?:[-+•*]|\d{1,3}[.)]|[a-z]\)|dieu \d)"
 _CARRIED = frozenset({BASIS, AMENDS, REPLACES, REPEALS})
 _NOT_A_LEAD = r"nhu sau|neu tren|tren day"
 _OPENING = r"[\s\"'“*+•-]*(?:(?:\d{1,3}|[a-z])[.)][\s*]*)*"
+# A bullet item that opens with the document it cites: the parts of it cited ("Điểm c, d khoản 4 Điều 31"),
+# or a law's name before its number ("Luật Đầu tư số"), may stand before the citation; a word like "Tại" may not.
+_DOCUMENT_ITEM = (r"[\s\"'“*_]*[-+•][\s*_]*(?:(?:diem|khoan|dieu)\s[\w\s,./]{0,40}?)?"
+                  r"(?:(?:bo\s+)?luat\s[^;:.]{0,60}?)?")
+# The document's own type on a line of its own, heading its title.
+_OWN_GUIDE = r"[\s*_]*huong\s+dan[\s*_]*"
 
 
 @dataclass(frozen=True)
@@ -78,7 +96,12 @@ class Relation:
 
 
 def _any(cues: tuple[tuple[str, str, int], ...]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?P<{kind}>(?<!\\w)(?:{phrase})(?!\\w))" for kind, phrase, _ in cues))
+    return re.compile("|".join(f"(?P<{kind}>(?<!\\w)(?:{_wrapping(phrase)})(?!\\w))" for kind, phrase, _ in cues))
+
+
+def _wrapping(phrase: str) -> str:
+    """``phrase`` with each space matching any run of spaces and line breaks: "thực\\nhiện" is "thực hiện"."""
+    return phrase.replace(" ", r"\s+")
 
 
 @cache
@@ -88,14 +111,16 @@ def _reach() -> dict[str, int]:
 
 @cache
 def _patterns() -> dict[str, re.Pattern[str]]:
-    before = "|".join(phrase for _, phrase, _ in _CUES)
+    before = "|".join(_wrapping(phrase) for _, phrase, _ in _CUES)
     return {
         "before": _any(_CUES),
         "after": _any(_AFTER_CUES),
         "opening": re.compile(_OPENING + f"(?:{_any(_CUES).pattern})"),
         "lead": re.compile(rf"(?P<opens_text>(?<!\w)(?:{_NOT_A_LEAD}))?[\s*_]*:[\s*_]*$"),
         "item": re.compile(r"[\s*_\"'“]*(?:(?P<bullet>[-+•])|(?P<number>\d{1,3}[.)])|(?P<letter>[a-z][.)]))(?=\s|$)"),
-        "end": re.compile(rf"[.;:!?](?=\s|$)|\n(?=\s*\n|\s*{_LIST_ITEM}|\s*(?:{before})(?!\w))"),
+        "end": re.compile(rf"[.;:!?](?=\s|$)|\n(?=\s*\n|\s*{_LIST_ITEM}|\s*(?:{before})(?!\w)|{_OWN_GUIDE}\n)"),
+        "document_item": re.compile(_DOCUMENT_ITEM + "$"),
+        "own_guide": re.compile(_OWN_GUIDE + "\n"),
     }
 
 
@@ -167,8 +192,9 @@ def _lead_kind(folded: str, ends: list[int], line: tuple[int, int],
     return kind if kind in _CARRIED else None
 
 
-def _carried(folded: str, ends: list[int], citations: Sequence[tuple[int, int]]) -> list[tuple[int, int, str]]:
-    """``(start, end, kind)`` of each list under a line whose cue carries down (see the module's docstring)."""
+def _lists(folded: str, ends: list[int], citations: Sequence[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """``(start, end, kind)`` of each list under a line ending in ":", with the kind that line carries down
+    (see the module's docstring), or ``MENTIONS`` when it carries none."""
     found: list[tuple[int, int, str]] = []
     kind: str | None = None
     marker: str | None = None  # the first item's kind of marker: "-", "+", "•", "number" or "letter"
@@ -188,14 +214,27 @@ def _carried(folded: str, ends: list[int], citations: Sequence[tuple[int, int]])
         if kind and not (marked and marked == marker or not marked and wrapped):
             found.append((start, previous_end, kind))
             kind = None
-        if (not kind or not marked) and text.rstrip(" *_").endswith(":"):
+        if (kind in (None, MENTIONS) or not marked) and text.rstrip(" *_").endswith(":"):
             lead = _lead_kind(folded, ends, line, citations)
-            if lead:
-                kind, marker, start = lead, None, offset
+            if lead or not kind:
+                kind, marker, start = lead or MENTIONS, None, offset
         previous_end, wrapped = line[1], not re.search(r"[.;:!?][\s*_]*$", text)
     if kind:
         found.append((start, previous_end, kind))
     return found
+
+
+def _document_item(folded: str, sentence: tuple[int, int], citations: Sequence[tuple[int, int]]) -> bool:
+    """Whether the sentence is a bullet item opening with the document it cites."""
+    head = min((c_start for c_start, _ in citations if sentence[0] <= c_start < sentence[1]), default=None)
+    return head is not None and bool(_patterns()["document_item"].match(folded, sentence[0], head))
+
+
+def _ends(folded: str) -> list[int]:
+    """Where sentences end, but for the break after a title's own "HƯỚNG DẪN", which its subject goes on."""
+    own_guide = _patterns()["own_guide"]
+    return [end for end in (m.end() for m in _patterns()["end"].finditer(folded))
+            if not (folded[end - 1] == "\n" and own_guide.fullmatch(folded, folded.rfind("\n", 0, end - 1) + 1, end))]
 
 
 def relations(folded: str, citations: Sequence[tuple[int, int]]) -> list[Relation]:
@@ -203,15 +242,20 @@ def relations(folded: str, citations: Sequence[tuple[int, int]]) -> list[Relatio
     in the order given, with its sentence as a span of ``folded``.
 
     A list's carried kind stands in for a mention; a carried basis wins over any kind, as an opening
-    ``Căn cứ`` does."""
-    ends = [m.end() for m in _patterns()["end"].finditer(folded)]
-    lists = _carried(folded, ends, citations)
+    ``Căn cứ`` does, and so does the basis of a list of documents no line announces.  In a title headed
+    "HƯỚNG DẪN", what the document carries out is what it guides."""
+    ends = _ends(folded)
+    lists = _lists(folded, ends, citations)
     found = []
     for span in citations:
         sentence = _sentence(folded, ends, *span)
         kind = _kind(folded, sentence, span, citations)
         carried = next((k for first, last, k in lists if first <= span[0] < last), None)
+        if carried is None and _document_item(folded, sentence, citations):
+            carried = BASIS
         if carried and (kind == MENTIONS or carried == BASIS):
             kind = carried
+        if kind == IMPLEMENTS and _patterns()["own_guide"].match(folded, *sentence):
+            kind = GUIDES
         found.append(Relation(kind, *sentence))
     return found

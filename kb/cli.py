@@ -42,7 +42,9 @@ from kb.cli_common import (
 )
 from kb.cli_keys import keys_app
 from kb.cli_maintenance import backup, check_index, restore
+from kb.cli_refs import refs
 from kb.cli_related import related_draft
+from kb.cli_status import status, status_line
 from kb.cli_watch import watch
 from kb.config import load_settings
 from kb.retrieval.highlight import excerpt
@@ -177,7 +179,8 @@ def _print_result(result: SearchHit, query: str, restored: str | None) -> None:
     console.print(f"   [green]{escape(result.issuer or '')}[/]  [dim]{escape(result.section)}[/]")
     shown = excerpt(result.text, query, restored, limit=700)  # around the best match, as on the page
     console.print("   " + shown.marked("[bold yellow]", "[/]", escape), highlight=False)
-    console.print(f"   [dim]{escape(doc.source)} [{result.char_start}:{result.char_end}] "
+    page = f" page {result.page}" if result.page else ""  # a PDF's printed page, to find the passage in the file
+    console.print(f"   [dim]{escape(doc.source)}{page} [{result.char_start}:{result.char_end}] "
                   f"doc {doc.id} score {result.score}[/]\n")
 
 
@@ -191,15 +194,18 @@ def show(doc_id: int, access: ViewOption = EVERY_LEVEL, home: HomeOption = None,
         print_json(asdict(detail))
         return
     for name in ("title", "doc_type", "number", "issuer", "issuer_parent", "date", "place", "signer",
-                 "signer_position", "subject", "source", "access"):
+                 "signer_position", "subject", "citation", "source", "access"):
         if getattr(detail, name):
             console.print(f"[bold]{name}[/]: {escape(str(getattr(detail, name)))}")
+    if detail.status is not None:
+        console.print(f"[bold]status[/]: {escape(status_line(detail.status))}", soft_wrap=True)
     for file in detail.sources:
         console.print(f"[bold]{file.role}[/]: {escape(file.source)} [dim]({escape(file.encoding or file.format or '')})[/]")
     refs = ", ".join(r.printed for r in detail.references)
     console.print(f"[bold]references[/]: {escape(refs) or '-'}\n")
     for chunk in detail.chunks:
-        console.print(f"[dim]#{chunk.id} {escape(chunk.section)} — {escape(chunk.issuer or '')}[/]")
+        page = f" (page {chunk.page})" if chunk.page else ""
+        console.print(f"[dim]#{chunk.id} {escape(chunk.section)}{page} — {escape(chunk.issuer or '')}[/]")
         console.print(escape(chunk.text) + "\n")
 
 
@@ -225,10 +231,11 @@ def documents(
     if as_json:
         print_json(asdict(listing))
         return
-    table = Table("id", "type", "number", "date", "issuer", "title", "passages", "access", "source")
+    table = Table("id", "type", "number", "date", "issuer", "title", "passages", "access", "status", "source")
     for d in listing.items:
         table.add_row(*(escape(str(v or "")) for v in
-                        (d.id, d.doc_type, d.number, d.date, d.issuer, d.title, d.chunks, d.access, d.source)))
+                        (d.id, d.doc_type, d.number, d.date, d.issuer, d.title, d.chunks, d.access,
+                         d.status.status if d.status else "", d.source)))
     console.print(table)
     pages = max(1, -(-listing.total // per_page))
     console.print(f"Page {page} of {pages}: {plural(len(listing.items), 'document')} of {listing.total:,}"
@@ -380,6 +387,8 @@ app.command()(watch)  # kb watch (kb/cli_watch.py)
 app.command(name="check")(check_index)  # kb check, backup, restore (kb/cli_maintenance.py)
 app.command()(backup)
 app.command()(restore)
+app.command()(status)  # kb status (kb/cli_status.py)
+app.command()(refs)  # kb refs (kb/cli_refs.py)
 app.command(name="related")(related_draft)  # kb related (kb/cli_related.py)
 
 

@@ -12,11 +12,19 @@ import typer
 from rich.markup import escape
 
 from kb.cli_common import EVERY_LEVEL, HomeOption, JsonOption, ModelOption, ViewOption, console, open_index, print_json
+from kb.retrieval.results import DocumentRef
 
 __all__ = ["related_draft"]
 
-STATUS = {"unresolved": "not in the index", "ambiguous": "names several indexed documents",
-          "replaced": "replaced by a later document"}
+STATUS = {"unresolved": "not in the index", "ambiguous": "names several indexed documents:",
+          "replaced": "no longer in force:"}
+
+
+def _ended(doc: DocumentRef) -> str:
+    """``131-KH/TU replaced by 20-KH/TU``: a document's status, and the document that ended it when known."""
+    status = doc.status
+    by = status.replaced_by if status else None
+    return f"{doc.number or doc.id} {status.status if status else ''}" + (f" by {by.number or by.id}" if by else "")
 
 
 def related_draft(
@@ -41,17 +49,17 @@ def related_draft(
         return
     console.print("[bold]Căn cứ[/] (by date; #rank)")
     for s in response.basis:
-        replaced = "; ".join(d.number or d.title or str(d.id) for d in s.replaced_by)
-        console.print(f"  #{s.rank} {escape(s.citation)} [dim](doc {s.document.id})[/]", highlight=False, soft_wrap=True)
+        console.print(f"  #{s.rank} {escape(s.citation or s.document.source)} [dim](doc {s.document.id})[/]",
+                      highlight=False, soft_wrap=True)
         console.print(f"     [dim]{escape('; '.join(s.reasons))}[/]", highlight=False)
-        if replaced:
-            console.print(f"     [red]replaced by {escape(replaced)}[/]", highlight=False)
+        if not s.in_force:
+            console.print(f"     [red]{escape(_ended(s.document))}[/]", highlight=False)
     if not response.basis:
         console.print("  none found")
     console.print("\n[bold]Citations to check[/]")
     for p in response.problems:
-        console.print(f"  {escape(p.printed)}: {STATUS[p.status]} "
-                      f"{escape(', '.join(d.number or str(d.id) for d in p.replaced_by or p.documents))}", highlight=False)
+        named = "; ".join(_ended(d) if p.status == "replaced" else d.number or str(d.id) for d in p.documents)
+        console.print(f"  {escape(p.printed)}: {STATUS[p.status]} {escape(named)}", highlight=False)
     if not response.problems:
         console.print("  none")
     console.print("\n[bold]Nearest passages[/]")

@@ -13,6 +13,7 @@ __all__ = [
     "NoIndexError",
     "InvalidQueryError",
     "UnknownFilterError",
+    "InvalidStatusError",
     "IndexInconsistentError",
     "IndexBusyError",
     "StorageError",
@@ -65,6 +66,10 @@ class UnknownFilterError(InvalidQueryError):
     def __init__(self, name: str, value: str, known: list[str]) -> None:
         self.name, self.value, self.known = name, value, known
         super().__init__(f"Unknown {name} {value!r}; known: {', '.join(known)}.")
+
+
+class InvalidStatusError(KbError):
+    """A document status that cannot be set: a status kb does not know, or a replacing document that is not there."""
 
 
 class IndexInconsistentError(KbError):

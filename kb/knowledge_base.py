@@ -11,7 +11,7 @@ The folder holds fixed names::
     models/         the bundled model, converted at first use
 
 Every write of a document goes through ``add_document``, ``replace_document``,
-``merge_document``, ``add_source``, ``remove_document`` or ``remove_source``: they
+``merge_document``, ``add_source``, ``remove_document``, ``remove_source`` or ``set_status``: they
 hold the folder's write lock, commit the rows in one transaction, then change the vectors and save them.  SQLite is committed
 first and the vector file written after, so the only states a crash can leave
 are "vectors missing for committed chunks" or "vectors for chunks that are
@@ -38,6 +38,7 @@ from typing import IO, Any, TypeVar
 import numpy as np
 
 from indexer.model import ParsedDocument
+from kb.access.levels import LEVELS
 from kb.config import Settings
 from kb.embedding.embedder import Embedder, load_embedder
 from kb.errors import IndexBusyError, IndexInconsistentError, ModelMismatchError, NoIndexError, StorageError
@@ -263,6 +264,8 @@ class KnowledgeBase:
                 doc_id, chunk_ids = self.store.documents.add(
                     parsed, path=path, source=source, content_hash=content_hash, access=access)
                 self.store.sources.give(doc_id, earlier, EARLIER, except_path=path)
+                if replacing is not None:
+                    self.store.status.carry(replacing, doc_id)
             index.remove(old_ids)
             index.add(chunk_ids, vectors)
             if save:
@@ -329,6 +332,17 @@ class KnowledgeBase:
                 self.save_vectors()
                 self.accents.refresh()
         return document
+
+    def set_status(self, doc_id: int, status: str, *, set_by: str, note: str | None = None,
+                   replaced_by: int | None = None, access: str = LEVELS[-1]) -> dict[str, Any]:
+        """Record an editor's status for a document (``kb.storage.status``), as seen at ``access``; the row written.
+
+        Under the write lock like every write, so a backup or restore never
+        runs beside it; it touches no vectors.
+        """
+        with self.writing(), self.storing(), self.store.db.transaction():
+            return self.store.status.record(doc_id, status, set_by=set_by, note=note, replaced_by=replaced_by,
+                                            access=access)
 
     def remove_source(self, path: str) -> None:
         """Forget the file at ``path`` as a copy or an earlier version of its document (the file is gone).

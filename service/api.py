@@ -22,14 +22,17 @@ from fastapi import (
     Response,
     UploadFile,
 )
+from fastapi.responses import FileResponse
 
 from kb.access.levels import Level, visible_levels
 from kb.config import Limits
 from kb.jobs.runner import REJECTED, submit_job
 from kb.retrieval import results
-from kb.retrieval.documents import document_detail, document_page
+from kb.retrieval.documents import document_detail, document_page, original_file
 from kb.retrieval.documents import document_text as read_text
 from kb.retrieval.filters import resolve_filters
+from kb.retrieval.relations import DocumentRelations as Relations
+from kb.retrieval.relations import document_relations
 from kb.retrieval.search import search as run_search
 
 from .auth import Caller, current_caller, identify, require_role
@@ -39,6 +42,7 @@ from .models import (
     DeletedDocument,
     DocumentDetail,
     DocumentPage,
+    DocumentRelations,
     DocumentText,
     ErrorResponse,
     Health,
@@ -47,6 +51,7 @@ from .models import (
     SearchResponse,
     Stats,
 )
+from .originals import file_response
 
 __all__ = ["router", "openapi_limits"]
 
@@ -143,6 +148,30 @@ def document(request: Request, doc_id: DocId, caller: Reader) -> results.Documen
 def document_text(request: Request, doc_id: DocId, caller: Reader) -> results.DocumentText:
     """The document's whole text as read from its file."""
     return read_text(request.app.state.kb, doc_id, caller.level)
+
+
+_FILE: Responses = _ERRORS | {200: {"content": {"application/pdf": {}, "text/plain": {}, "application/octet-stream": {}},
+                                     "description": "The file's bytes as indexed"}}
+
+
+@router.get("/api/documents/{doc_id}/file", response_class=FileResponse, responses=_FILE, tags=["documents"])
+def document_file(request: Request, doc_id: DocId, caller: Reader) -> FileResponse:
+    """The document's original file, as it was indexed (a PDF, a Word file, a text…), under its own name.
+
+    404 for a document the caller may not see, and for one whose file was moved or deleted since it was
+    indexed (the message says so), or that leads out of the folder it was indexed from.  A PDF and a plain
+    text open in the browser; other kinds are downloaded (Content-Disposition ``attachment``).
+    """
+    return file_response(original_file(request.app.state.kb, doc_id, caller.level))
+
+
+@router.get("/api/documents/{doc_id}/relations", response_model=DocumentRelations, responses=_ERRORS,
+            tags=["documents"])
+def relations(request: Request, doc_id: DocId, caller: Reader) -> Relations:
+    """What the document relies on (based on, implements, guides, amends, replaces, repeals, mentions) and what
+    relies on it, by kind, strongest first, each kind oldest first, with the sentence that says so; documents
+    above the caller's level are left out, not counted."""
+    return document_relations(request.app.state.kb, doc_id, caller.level)
 
 
 @router.post("/api/documents", status_code=202, response_model=JobAccepted, responses=_WRITE_ERRORS | _FOLLOW_JOB,

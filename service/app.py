@@ -18,7 +18,7 @@ from kb.embedding.embedder import Embedder
 from kb.jobs.runner import JobRunner
 from kb.knowledge_base import KnowledgeBase
 
-from . import api, keys, pages, related
+from . import api, keys, pages, related, status
 from .docs import install_docs
 from .errors import install_error_handlers
 from .middleware import UploadLimit
@@ -84,6 +84,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     install_docs(app)
     app.include_router(api.router)
     app.include_router(keys.router)  # /api/keys, for admin keys
+    app.include_router(status.router)  # /api/documents/{id}/status
     app.include_router(pages.router)  # HTML pages for staff: /, /documents, /documents/{id}, /upload
     app.include_router(related.api_router)  # drafting help: POST /api/related …
     app.include_router(related.page_router)  # … and its page, /related

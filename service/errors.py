@@ -22,6 +22,7 @@ from starlette.routing import Match
 from kb.errors import (
     IndexBusyError,
     InvalidQueryError,
+    InvalidStatusError,
     KbError,
     NotFoundError,
     UnsupportedContentError,
@@ -38,7 +39,7 @@ log = logging.getLogger("kb.service")
 
 # The first class an error is an instance of gives its status; KbError last, as the catch-all.
 STATUS: tuple[tuple[type[KbError], int], ...] = (
-    (NotFoundError, 404), (InvalidQueryError, 422), (UnsupportedContentError, 415),
+    (NotFoundError, 404), (InvalidQueryError, 422), (InvalidStatusError, 422), (UnsupportedContentError, 415),
     (UploadTooLargeError, 413), (IndexBusyError, 409), (KbError, 500))
 _MACHINE_PATHS = ("/api", "/health", "/openapi.json", "/docs", "/docs-assets", "/static")
 
@@ -76,9 +77,9 @@ def html_error(request: Request, status: int, text: str | None = None, title: st
 
 
 def _kb_error_page(request: Request, exc: KbError) -> Response:
-    title, text = next((texts for kind, texts in PAGE_TEXTS.items()
-                        if any(k.__name__ == kind for k in type(exc).__mro__)), (None, None))
-    return html_error(request, status_of(exc), text, title)
+    keys = [exc.code, *(kind.__name__ for kind in type(exc).__mro__)]  # its code first, then its classes
+    title, text = next((PAGE_TEXTS[key] for key in keys if key in PAGE_TEXTS), (None, None))
+    return html_error(request, status_of(exc), text and text.format_map(exc.params), title)
 
 
 def wants_html(request: Request) -> bool:

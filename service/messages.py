@@ -14,8 +14,8 @@ from typing import Any
 
 from .views import vn_int, vn_mb
 
-__all__ = ["ERRORS", "PAGE_MESSAGES", "PAGE_TEXTS", "PAGE_TITLES", "UPLOAD_PAGE", "error_message", "file_reason",
-           "job_error", "message", "wants_vietnamese"]
+__all__ = ["ERRORS", "PAGE_MESSAGES", "PAGE_TEXTS", "PAGE_TITLES", "RELATION_KINDS", "UPLOAD_PAGE", "error_message",
+           "file_reason", "job_error", "message", "wants_vietnamese"]
 
 # The error pages: each status's title and message; any other status is shown as 500 (405 as 404).
 PAGE_TITLES = {401: "Cần khóa truy cập", 403: "Không có quyền", 404: "Không tìm thấy trang",
@@ -27,9 +27,6 @@ PAGE_MESSAGES = {
     422: "Yêu cầu không hợp lệ. Vui lòng kiểm tra lại câu hỏi và bộ lọc.",
     500: "Hệ thống gặp lỗi khi xử lý yêu cầu. Vui lòng thử lại sau; nếu lỗi vẫn còn, hãy báo bộ phận quản trị.",
 }
-# A page about an error class says more than its status does: (title, message).
-PAGE_TEXTS = {"NotFoundError": ("Không tìm thấy văn bản", "Không tìm thấy văn bản này trong kho. "
-                                "Có thể văn bản đã được gỡ hoặc đường dẫn bị sai.")}
 
 _CONVERT = "soffice --headless --convert-to docx"
 _KINDS = {"docx": "tài liệu Word (.docx)", "pdf": "tệp PDF", "html": "trang web (HTML)", "text": "văn bản thuần"}
@@ -71,8 +68,17 @@ ERRORS: dict[str, str] = {
     "role_needed": "Khóa «{key}» chỉ có quyền {has}; thao tác này cần quyền {role}.",
     "level_above_key": "Khóa «{key}» chỉ được xem đến mức «{level}», nên không tải lên được văn bản mức «{access}».",
     "no_job": "Không tìm thấy lượt lập chỉ mục này.",
+    # a document's status (kb.storage.status, kb.retrieval.validity)
+    "unknown_status": "Không có trạng thái «{status}». Các trạng thái: {known}.",
+    "unknown_replacing": "Không có văn bản nào khác mang số định danh {document_id} để ghi là văn bản thay thế.",
+    "no_number": "Không có văn bản nào mang số «{number}» trong kho.",
+    "several_numbered": "Số «{number}» có thể là nhiều văn bản; hãy chọn theo số định danh: {documents}.",
+    "InvalidStatusError": "Không đặt được trạng thái này cho văn bản.",
     "IndexBusyError": "Đang có một lượt lập chỉ mục chạy; vui lòng thử lại khi lượt đó xong.",
     "NotFoundError": "Không tìm thấy văn bản này trong kho.",
+    "file_missing": "Tệp gốc «{source}» của văn bản này không còn ở chỗ đã lập chỉ mục (đã bị chuyển đi hoặc xóa). "
+                    "Văn bản vẫn đọc được trong kho; muốn mở tệp gốc, hãy lập chỉ mục lại tệp ở chỗ mới.",
+    "file_outside": "Tệp gốc «{source}» của văn bản này nay trỏ ra ngoài thư mục đã lập chỉ mục nên không được mở.",
     "InvalidQueryError": "Yêu cầu không hợp lệ.",
     "RequestValidationError": "Tham số của yêu cầu không hợp lệ: {where}.",
     # a file an indexing job tried (kb.indexing, the readers)
@@ -88,6 +94,11 @@ ERRORS: dict[str, str] = {
                            "báo quản trị viên cài đặt.",
     "internal": "Máy chủ gặp lỗi khi đọc tệp này; chi tiết có trong nhật ký máy chủ.",
 }
+# A page about an error code or class says more than its status does: (title, message; {…} its params).
+PAGE_TEXTS = {"NotFoundError": ("Không tìm thấy văn bản", "Không tìm thấy văn bản này trong kho. "
+                                "Có thể văn bản đã được gỡ hoặc đường dẫn bị sai."),
+              "file_missing": ("Không còn tệp gốc", ERRORS["file_missing"]),
+              "file_outside": ("Không mở được tệp gốc", ERRORS["file_outside"])}
 STATUS_MESSAGES = {400: "Không đọc được yêu cầu gửi lên.", 401: ERRORS["unknown_key"], 403: PAGE_MESSAGES[403],
                    404: "Không tìm thấy.", 405: "Phương thức không được hỗ trợ.",
                    411: "Trình duyệt không gửi kích thước tệp; hãy thử lại.", 413: "Tệp quá lớn so với giới hạn cho phép.",
@@ -95,6 +106,19 @@ STATUS_MESSAGES = {400: "Không đọc được yêu cầu gửi lên.", 401: ER
                    422: ERRORS["InvalidQueryError"], 500: PAGE_MESSAGES[500]}
 _LEVELS = {"public": "công khai", "internal": "nội bộ", "restricted": "hạn chế"}
 _ROLES = {"reader": "đọc", "editor": "biên tập", "admin": "quản trị"}
+# A document's relations ("Quan hệ văn bản" and its diagram), by kind: the heading over what the document relies
+# on, the heading over what relies on it, and the verb on a diagram's arrow (from the citing document to the cited).
+RELATION_KINDS = {
+    "basis": {"relies_on": "Căn cứ", "relied_on_by": "Văn bản căn cứ vào văn bản này", "edge": "căn cứ"},
+    "implements": {"relies_on": "Thực hiện, triển khai", "relied_on_by": "Văn bản thực hiện, triển khai văn bản này",
+                   "edge": "thực hiện"},
+    "guides": {"relies_on": "Hướng dẫn thực hiện", "relied_on_by": "Văn bản hướng dẫn thực hiện văn bản này",
+               "edge": "hướng dẫn"},
+    "amends": {"relies_on": "Sửa đổi, bổ sung", "relied_on_by": "Văn bản sửa đổi, bổ sung văn bản này", "edge": "sửa đổi"},
+    "replaces": {"relies_on": "Thay thế", "relied_on_by": "Văn bản thay thế văn bản này", "edge": "thay thế"},
+    "repeals": {"relies_on": "Bãi bỏ", "relied_on_by": "Văn bản bãi bỏ văn bản này", "edge": "bãi bỏ"},
+    "mentions": {"relies_on": "Dẫn chiếu", "relied_on_by": "Văn bản dẫn chiếu văn bản này", "edge": "dẫn chiếu"},
+}
 
 # The upload page's own words, handed to its script with the page.
 UPLOAD_PAGE = {

@@ -2,19 +2,84 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from kb.access.keys import DEFAULT_LEVEL, Role
 from kb.access.levels import Level
 
 __all__ = [
+    "StatusLink", "StatusChange", "DocumentStatus", "StatusReport", "StatusRequest",
     "DocumentRef", "DocumentMetadata", "SearchResult", "DocumentGroup", "FacetValue", "SearchResponse", "DocumentSummary",
     "Reference",
-    "Relation",
+    "Relation", "RelatedDocument", "RelationGroup", "DocumentRelations",
     "ChunkOut",    "CitingDocument", "SourceFileOut", "DocumentDetail", "ErrorResponse", "Health", "DocumentPage", "DocumentText",
     "Stats", "JobFile", "JobProgress", "Job", "JobAccepted", "DeletedDocument", "ApiKeyOut", "ApiKeyCreated", "ApiKeyRequest",
     "RelatedText", "BasisSuggestion", "PartMatches", "CitationProblem", "RelatedResponse",
 ]
+
+
+Status = Literal["in_force", "replaced", "repealed", "expired", "unknown"]
+_STATUSES = ("in_force (còn hiệu lực), replaced (bị thay thế), repealed (bị bãi bỏ, hết hiệu lực), expired (hết "
+             "thời hạn) or unknown (chưa rõ)")
+
+
+class StatusLink(BaseModel):
+    """A later document that bears on another's status."""
+
+    id: int = Field(description="Its id")
+    title: str | None = Field(description="Its title")
+    doc_type: str | None = Field(description="Its type")
+    number: str | None = Field(description="Its number, e.g. 20/2023/QĐ-UBND")
+    date: str | None = Field(description="Its date, ISO 8601")
+    kind: str = Field(description="replaces, repeals or amends, as its text says; manual when an editor named it")
+
+
+class StatusChange(BaseModel):
+    """One status an editor set by hand; never changed afterwards."""
+
+    id: int = Field(description="The change's id, in the order they were made")
+    status: Status = Field(description=_STATUSES)
+    previous: Status | None = Field(description="The status set by hand before this one; null: none was")
+    note: str | None = Field(description="Why, in the editor's words")
+    replaced_by: int | None = Field(description="The replacing document the editor named (null if none, or if "
+                                    "the caller may not see it)")
+    set_by: str = Field(description="Who: the API key's name, or the user at the command line")
+    set_at: str = Field(description="When (UTC, ISO 8601)")
+
+
+class DocumentStatus(BaseModel):
+    """Whether the document is still in force: an editor's status where one was set, else what the index shows."""
+
+    status: Status = Field(description="The status that counts: " + _STATUSES)
+    source: Literal["manual", "derived"] = Field(
+        description="manual: set by an editor (see manual); derived: read from the relations of later documents "
+                    "the caller sees (thay thế, bãi bỏ, hết hiệu lực); in_force then means none ends it")
+    replaced_by: StatusLink | None = Field(None, description="The document that replaced or repealed it, if the "
+                                           "caller sees it")
+    derived: Status = Field("in_force", description="What the relations alone say, shown beside an editor's status")
+    derived_by: StatusLink | None = Field(None, description="The earliest later document that replaces or repeals it")
+    manual: StatusChange | None = Field(None, description="The editor's latest change, if any")
+    amended_by: list[StatusLink] = Field([], description="Later documents that amend it (sửa đổi, bổ sung); it stays "
+                                         "in force")
+
+
+class StatusReport(BaseModel):
+    """A document's status and every change editors made to it."""
+
+    document_id: int = Field(description="The document")
+    status: DocumentStatus = Field(description="Its status now")
+    history: list[StatusChange] = Field(description="Every change made by hand, newest first")
+
+
+class StatusRequest(BaseModel):
+    """A status to set by hand."""
+
+    status: str = Field(description=_STATUSES + "; another value is a 422 that lists these", max_length=40)
+    note: str | None = Field(None, description="Why (kept in the history)", max_length=2000)
+    replaced_by: int | None = Field(None, ge=1, le=2**63 - 1,
+                                    description="The replacing document's id; it must be one the key sees")
 
 
 class DocumentRef(BaseModel):
@@ -29,6 +94,12 @@ class DocumentRef(BaseModel):
     source: str = Field(description="File path relative to the folder that was indexed")
     access: Level = Field(
         description="Who may see it: public (anyone), internal or restricted (keys of that level or above)")
+    status: DocumentStatus | None = Field(None, description="Whether it is still in force (a result of a replaced "
+                                          "document is flagged so)")
+    subject: str | None = Field(None, description="Subject line (trích yếu)")
+    citation: str | None = Field(None, description="The document cited in official form, as in a Căn cứ line: "
+                                 "'Chỉ thị số 05-CT/TW ngày 15 tháng 5 năm 2016 của Bộ Chính trị về …'; the parts "
+                                 "it does not give are left out; null when it has neither a type nor a number")
 
 
 class SearchResult(BaseModel):
@@ -91,7 +162,6 @@ class DocumentMetadata(DocumentRef):
     signer: str | None = Field(None, description="Who signed it")
     signer_position: str | None = Field(None, description="The signer's position, e.g. Phó Bí thư")
     place: str | None = Field(None, description="Place of issue, e.g. Bạc Liêu")
-    subject: str | None = Field(None, description="Subject line (trích yếu)")
 
 
 class DocumentSummary(DocumentMetadata):
@@ -174,6 +244,54 @@ class DocumentDetail(DocumentMetadata):
     references: list[Reference] = Field(description="Documents it cites, in order of first citation")
     cited_by: list[CitingDocument] = Field(description="Documents that cite it, oldest first")
     chunks: list[ChunkOut] = Field(description="Its passages in reading order")
+
+
+_KIND = ("basis (Căn cứ), implements (Thực hiện, Triển khai), guides (hướng dẫn thực hiện), amends (sửa đổi, bổ "
+         "sung), replaces (thay thế), repeals (bãi bỏ, hết hiệu lực) or mentions")
+
+
+class RelatedDocument(BaseModel):
+    """A document related to the one asked about, and the first place the relation is stated."""
+
+    kind: str = Field(description="The strongest relation between the two: " + _KIND)
+    found: Literal["held", "ambiguous", "not_held"] = Field(
+        description="held (in the index: id and metadata from it), ambiguous (the citation may name any of "
+                    "candidates) or not_held (known only from the citation: type, number, date, issuer, subject "
+                    "as printed)")
+    id: int | None = Field(description="The related document's id, when held")
+    doc_type: str | None = Field(description="Its type (Chỉ thị, Kế hoạch, …)")
+    number: str | None = Field(description="Its number and symbol (05-CT/TW), or the bare number cited (05)")
+    date: str | None = Field(description="Its date, ISO 8601, when known")
+    issuer: str | None = Field(description="The body that issued it")
+    title: str | None = Field(description="Its title, when held")
+    subject: str | None = Field(description="What it is about as the citation prints it (\"về …\"), when not held")
+    printed: str = Field(description="The citation as printed")
+    sentence: str = Field(description="The sentence that states the relation")
+    chunk_id: int = Field(description="The passage that sentence stands in (of the citing document)")
+    places: int = Field(description="How many places one of the two cites the other")
+    candidates: list[DocumentRef] = Field(description="When ambiguous: the documents the citation may name")
+
+
+class RelationGroup(BaseModel):
+    """The related documents of one kind, oldest first (undated last)."""
+
+    kind: str = Field(description=_KIND)
+    documents: list[RelatedDocument] = Field(description="The documents, oldest first")
+
+
+class DocumentRelations(BaseModel):
+    """A document's relations both ways, by kind, strongest kind first."""
+
+    id: int = Field(description="The document's id")
+    doc_type: str | None = Field(description="Its type")
+    number: str | None = Field(description="Its number and symbol")
+    date: str | None = Field(description="Its date, ISO 8601")
+    issuer: str | None = Field(description="The body that issued it")
+    title: str | None = Field(description="Its title")
+    relies_on: list[RelationGroup] = Field(description="What it is based on, implements, guides, amends, replaces, "
+                                           "repeals or mentions")
+    relied_on_by: list[RelationGroup] = Field(description="The documents that are based on it, implement, guide, "
+                                              "amend, replace, repeal or mention it")
 
 
 class ErrorResponse(BaseModel):
@@ -321,12 +439,12 @@ class BasisSuggestion(BaseModel):
 
     rank: int = Field(description="Rank among the suggestions, from 1 (the list itself is in date order)")
     score: float = Field(description="Ranking score: only the order among one draft's suggestions means anything")
-    citation: str = Field(description="The document as a căn cứ line cites it: type, number, date, issuer, subject")
-    document: DocumentRef = Field(description="The suggested document")
+    citation: str | None = Field(description="The document as a căn cứ line cites it (the document's citation)")
+    document: DocumentRef = Field(description="The suggested document, with its status")
     cited_in_draft: bool = Field(description="Whether the draft already cites it")
+    in_force: bool = Field(description="False when it was replaced, repealed or expired: document.status says by what")
     reasons: list[str] = Field(description="Why it is suggested, in Vietnamese: cited in the draft, the căn cứ of "
                                "documents on the same subject (named), close in content to the draft")
-    replaced_by: list[DocumentRef] = Field(description="Later indexed documents that replace or repeal it")
 
 
 class PartMatches(BaseModel):
@@ -343,9 +461,9 @@ class CitationProblem(BaseModel):
     printed: str = Field(description="The citation as printed in the draft")
     kinds: list[str] = Field(description="What the draft does with it: basis, implements, …, mentions")
     status: str = Field(description="unresolved (no indexed document has that number), ambiguous (several do: "
-                        "documents) or replaced (documents: the one it names; replaced_by: what replaced it)")
-    documents: list[DocumentRef] = Field(description="The documents it names or may name")
-    replaced_by: list[DocumentRef] = Field(description="For replaced: the later documents that replace or repeal it")
+                        "documents) or replaced (the document it names was replaced, repealed or expired: its status "
+                        "says by what)")
+    documents: list[DocumentRef] = Field(description="The documents it names or may name, with their status")
 
 
 class RelatedResponse(BaseModel):

@@ -14,14 +14,17 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from indexer.read import READERS
 from kb.errors import NotFoundError
-from kb.retrieval.documents import document_detail, document_labels, document_list
+from kb.retrieval.documents import document_detail, document_labels, document_list, original_file
+from kb.retrieval.relations import document_relations
 from kb.retrieval.search import search as run_search
 from kb.storage.citations import AMBIGUOUS
 
 from .auth import Caller, current_caller
+from .diagram import relation_diagram
 from .errors import HtmlErrorRoute
 from .filters import PageFilters, facet_groups
-from .messages import UPLOAD_PAGE
+from .messages import RELATION_KINDS, UPLOAD_PAGE
+from .originals import file_response
 from .views import group_view, page_url, passages_view, references_view, result_view, sort_documents, templates, validate_query
 
 __all__ = ["router"]
@@ -113,14 +116,25 @@ def document_page(request: Request, caller: Reader, doc_id: str, chunk: str = ""
     query = q.strip()[: kb.settings.limits.max_query_chars]
     detail = document_detail(kb, int(doc_id), caller.level)  # 404 for a document above the caller's level
     target = int(chunk) if chunk.isdigit() else None
+    relations = document_relations(kb, int(doc_id), caller.level)
     context = {
         "doc": detail, "query": query, "target": target,
         "references": references_view(detail.references, document_labels(
             kb, sorted({c for ref in detail.references if ref.status == AMBIGUOUS for c in ref.candidates}), caller.level)),
         "passages": passages_view(detail.chunks, query, target, detail.issuer),
+        "relations": relations, "diagram": relation_diagram(relations), "relation_kinds": RELATION_KINDS,
         "back_url": page_url("/", q=query) if query else None,
     }
     return _page(request, "document.html", context)
+
+
+@router.get("/documents/{doc_id}/file")
+def document_file_page(request: Request, caller: Reader, doc_id: str) -> Response:
+    """The document's original file (the page's "Tải văn bản gốc"), as ``GET /api/documents/{id}/file`` gives it,
+    but a file moved or deleted is a Vietnamese page saying so, not JSON."""
+    if not doc_id.isdigit():
+        raise NotFoundError(f"No document with id {doc_id!r}")
+    return file_response(original_file(request.app.state.kb, int(doc_id), caller.level))
 
 
 @router.get("/upload")

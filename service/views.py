@@ -45,6 +45,17 @@ STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 
 ACCESS_LABELS = {"public": "Công khai", "internal": "Nội bộ", "restricted": "Hạn chế"}
+# A document's status (kb.storage.status) as its badge says it; "bởi …" follows when the replacing document is known.
+STATUS_LABELS = {"in_force": "Còn hiệu lực", "replaced": "Đã bị thay thế", "repealed": "Đã bị bãi bỏ",
+                 "expired": "Đã hết hiệu lực", "unknown": "Chưa rõ hiệu lực"}
+
+
+def document_label(doc: Any) -> str:
+    """A document as a sentence names it: "Quyết định số 20/2023/QĐ-UBND", else its title (a dict or a record)."""
+    get = doc.get if isinstance(doc, dict) else lambda name: getattr(doc, name, None)
+    if get("number"):
+        return " ".join(part for part in (get("doc_type"), f"số {get('number')}") if part)
+    return str(get("title") or f"văn bản {get('id')}")
 # Which of two merged citations says more: one that names a document, then one with candidates.
 _STATUS_RANK = {RESOLVED: 0, AMBIGUOUS: 1, UNRESOLVED: 2}
 
@@ -84,7 +95,8 @@ def highlight(text: str, query: str | None, restored: str | None = None) -> Mark
 
 
 templates.env.filters.update(vn_date=vn_date, vn_date_label=vn_date_label, vn_int=vn_int, vn_mb=vn_mb, highlight=highlight,
-                             access_label=lambda level: ACCESS_LABELS.get(level, level))
+                             access_label=lambda level: ACCESS_LABELS.get(level, level),
+                             status_label=lambda status: STATUS_LABELS.get(status, status), document_label=document_label)
 
 
 def page_url(path: str, **params: Any) -> str:

@@ -42,6 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 BULLETIN = "thong-tin-sinh-hoat-noi-bo-2020-12.txt"
 PLAN = "ke-hoach-tuyen-truyen-dai-hoi-2020-2025.md"
+# A directive, the plans and guide that carry it out, a plan that replaces one, one restricted plan (tests/data/relations),
+# and two provinces' decisions of one number with the plans citing them (tests/data/citations): every kind of link.
+RELATED = [ROOT / "tests" / "data" / "relations", ROOT / "tests" / "data" / "citations"]
 
 
 # Fixtures that bring in the real model, a real server or a browser: a test using one is end-to-end.
@@ -111,11 +114,26 @@ def fake_kb(tmp_path_factory) -> KnowledgeBase:
     return kb
 
 
+@pytest.fixture(scope="session")
+def related_kb(tmp_path_factory) -> KnowledgeBase:
+    """``RELATED`` indexed once with ``HashingEmbedder``: for reads only."""
+    kb = fake_kb_at(tmp_path_factory.mktemp("related-home"))
+    index_paths(kb, RELATED)
+    return kb
+
+
 @contextlib.contextmanager
 def app_client(home: Path) -> Iterator[TestClient]:
     """The service over ``home`` in this process (lifespan and job thread included), with ``HashingEmbedder``."""
     with TestClient(create_app(fake_settings(home), embedder=HashingEmbedder())) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def related_client(related_kb) -> Iterator[TestClient]:
+    """The service in this process over ``RELATED`` (``related_kb``), for reads only."""
+    with app_client(related_kb.settings.home) as test_client:
+        yield test_client
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,8 @@ import httpx
 import pytest
 from conftest import BULLETIN
 
-DOCUMENT_FIELDS = {"id", "title", "doc_type", "number", "issuer", "date", "source", "access"}
+DOCUMENT_FIELDS = {"id", "title", "doc_type", "number", "issuer", "date", "source", "access", "status", "subject",
+                   "citation"}
 RESULT_FIELDS = {"rank", "score", "chunk_id", "text", "section", "issuer", "kind", "char_start", "char_end", "page", "document"}
 
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
+import httpx
 import pytest
-from conftest import say_out_loud, skip_out_loud
+from conftest import RELATED, open_kb, running_server, say_out_loud, skip_out_loud
+
+from kb.indexing import index_paths
 
 QUESTION = "Chỉ thị 05 yêu cầu gì"
 CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
@@ -108,6 +112,35 @@ def test_browser_search_and_open_document(browser, server, shots):
     page.screenshot(path=str(shots / "document.png"))
     page.locator("text=Quay lại kết quả tìm kiếm").click()
     page.wait_for_selector("article.result")
+    assert not errors, errors
+    context.close()
+
+
+def test_browser_copy_citation(browser, server, shots):
+    """The copy button puts the document's citation on the clipboard and says so: with the Clipboard API, and
+    with the execCommand fallback of a page that has none (served on a LAN address, not a secure context)."""
+    context, page, errors = _page(browser)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    _search(page, server)
+    card = page.locator("article.result").first
+    button = card.get_by_role("button", name=re.compile("^Sao chép trích dẫn văn bản"))
+    citation = button.get_attribute("data-copy")
+    assert citation and citation == card.locator(".citation-text").inner_text()
+    button.click()
+    assert card.locator(".copy-status").inner_text() == "Đã sao chép"
+    assert page.evaluate("navigator.clipboard.readText()") == citation
+    page.screenshot(path=str(shots / "citation-copied.png"))
+
+    page.evaluate("navigator.clipboard.writeText('')")
+    page.get_by_role("link", name="Xem đoạn này trong văn bản").first.click()
+    page.wait_for_selector(".doc-header .copy-citation")
+    without = context.new_page()
+    without.add_init_script("Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined});")
+    without.goto(page.url)
+    header = without.locator(".doc-header")
+    header.get_by_role("button", name=re.compile("^Sao chép trích dẫn văn bản")).click()
+    assert header.locator(".copy-status").inner_text() == "Đã sao chép"
+    assert page.evaluate("navigator.clipboard.readText()") == header.locator(".citation-text").inner_text()
     assert not errors, errors
     context.close()
 
@@ -230,3 +263,62 @@ def test_browser_upload_then_find_the_document(browser, editor_server, shots, tm
     page.screenshot(path=str(shots / "upload-refused.png"))
     context.close()
 
+
+# -- a document's relations: the lists by kind and the diagram, over tests/data/relations and tests/data/citations --
+@pytest.fixture(scope="module")
+def related_server(model_path: Path, tmp_path_factory) -> Iterator[str]:
+    """A real `kb serve` over ``RELATED`` indexed with the real model, for reads only."""
+    home = tmp_path_factory.mktemp("related-server")
+    index_paths(open_kb(home, model_path), RELATED)
+    with running_server(home, model_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def ids(related_server: str) -> dict[str, int]:
+    items = httpx.get(f"{related_server}/api/documents", params={"per_page": 100}).json()["items"]
+    return {d["number"] or d["source"]: d["id"] for d in items}
+
+
+def test_browser_relations_view_follows_a_directive(browser, related_server, ids, shots):
+    context, page, errors = _page(browser)
+    blocked = _offline(context)
+    page.goto(f"{related_server}/documents/{ids['12-KH/TU']}")
+    section = page.locator("section.relations")
+    assert section.get_by_role("heading", name="Quan hệ văn bản").is_visible()
+    assert [h.strip() for h in section.locator("h4.relation-kind").all_inner_texts()] == [
+        "Thực hiện, triển khai (1)", "Căn cứ (1)", "Văn bản thay thế văn bản này (1)", "Văn bản căn cứ vào văn bản này (1)"]
+    not_held = section.locator("li.relation-not_held")
+    assert "Quy định 01-QĐ/TU" in not_held.inner_text() and "chưa có trong kho" in not_held.inner_text()
+    page.screenshot(path=str(shots / "relations-plan.png"), full_page=True)
+    section.locator("ul.relation-list a", has_text="Chỉ thị 05-CT/TW").click()  # up to the directive
+    page.wait_for_url(f"**/documents/{ids['05-CT/TW']}")
+    implementing = page.locator("section.relations h4[data-kind='implements'] + ul > li")
+    assert [line.split("\n")[0] for line in implementing.all_inner_texts()] == [
+        "Kế hoạch 12-KH/TU · 20/07/2016 · Tỉnh ủy", "Kế hoạch 30-KH/TU · 10/03/2021 · Tỉnh ủy"]  # oldest first
+    assert "20-KH/ĐU" not in page.content()  # a restricted plan, not for a caller without a key
+    page.screenshot(path=str(shots / "relations-directive.png"), full_page=True)
+    assert errors == [] and blocked == []
+    context.close()
+
+
+def test_browser_relation_diagram_links_and_fits_a_phone(browser, related_server, ids, shots):
+    context, page, errors = _page(browser)
+    page.goto(f"{related_server}/documents/{ids['05-CT/TW']}")
+    diagram = page.locator("svg.relation-diagram")
+    box = diagram.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 100
+    nodes = diagram.locator("a.diagram-link")
+    assert nodes.count() == 3  # the two plans and the guide that rely on it
+    assert diagram.locator("text", has_text="thực hiện").count() == 2
+    nodes.first.click()
+    page.wait_for_url(f"**/documents/{ids['12-KH/TU']}")
+    assert page.locator("svg.relation-diagram g.diagram-node.not-held").count() == 1  # the Quy định not held
+    context.close()
+    context, page, errors_phone = _page(browser, width=390, height=800)
+    page.goto(f"{related_server}/documents/{ids['12-KH/TU']}")
+    page.locator("svg.relation-diagram").scroll_into_view_if_needed()
+    assert _no_horizontal_scroll(page)
+    page.screenshot(path=str(shots / "relations-phone.png"), full_page=True)
+    assert errors == [] and errors_phone == []
+    context.close()

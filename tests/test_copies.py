@@ -197,7 +197,7 @@ def test_a_version_5_database_gets_each_documents_file_recorded(kb, tmp_path):
     with sqlite3.connect(tmp_path / "home" / "kb.sqlite") as conn:
         conn.executescript("DROP TABLE document_sources; PRAGMA user_version = 5;")
     migrated = Store(tmp_path / "home" / "kb.sqlite")
-    assert migrated.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
+    assert migrated.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 10
     rows = migrated.db.rows("SELECT document_id, source, role, words_hash FROM document_sources")
     assert rows == [{"document_id": doc_id, "source": "ke-hoach.txt", "role": "file", "words_hash": words_hash(plan())}]
     migrated.close()
@@ -276,7 +276,7 @@ def test_a_version_7_database_gets_each_passages_folded_hash_and_results_still_s
     with sqlite3.connect(tmp_path / "home" / "kb.sqlite") as conn:
         conn.executescript("ALTER TABLE chunks DROP COLUMN folded_hash; PRAGMA user_version = 7;")
     migrated = fake_kb_at(tmp_path / "home")
-    assert migrated.store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
+    assert migrated.store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 10
     rows = migrated.store.db.rows("SELECT text, folded_hash FROM chunks")
     assert rows and all(row["folded_hash"] == folded_hash(row["text"]) for row in rows)
     assert [(hit.chunk_id, hit.text) for hit in search(migrated, question, k=10).results] == before

@@ -100,7 +100,7 @@ def test_a_version_4_index_gains_the_years_of_its_citations(store, tmp_path) -> 
         store.db.connection().conn.backup(target)
         target.executescript("ALTER TABLE chunk_refs DROP COLUMN year; PRAGMA user_version = 4;")
     migrated = Store(copy)
-    assert migrated.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
+    assert migrated.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 10
     assert migrated.db.execute("SELECT DISTINCT year FROM chunk_refs WHERE printed = 'Luật số 56/2024/QH15'"
                                ).fetchall() == [("2024",)]
     doc_id = store.documents.listing(text="72/2025/NQ-HĐND")[0]["id"]

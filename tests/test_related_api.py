@@ -40,8 +40,8 @@ def test_related_api_answers_the_three_parts(http) -> None:
     assert set(body) == {"title", "doc_type", "number", "date", "basis", "parts", "problems"}
     assert body["number"] == "30-KH/ĐU" and body["doc_type"] == "Kế hoạch"
     directive = next(s for s in body["basis"] if s["document"]["number"] == "05-CT/TU")
-    assert directive["cited_in_draft"] and directive["citation"].startswith("Chỉ thị số 05-CT/TU ngày 15/5/2016")
-    assert set(directive) == {"rank", "score", "citation", "document", "cited_in_draft", "reasons", "replaced_by"}
+    assert directive["cited_in_draft"] and directive["citation"].startswith("Chỉ thị số 05-CT/TU ngày 15 tháng 5 năm 2016")
+    assert set(directive) == {"rank", "score", "citation", "document", "cited_in_draft", "in_force", "reasons"}
     assert {(p["printed"], p["status"]) for p in body["problems"]} == {
         ("Quyết định số 15/2021/QĐ-UBND", "replaced"), ("Nghị quyết số 99-NQ/TU", "unresolved")}
     assert body["parts"] and set(body["parts"][0]) == {"section", "text", "passages"}
@@ -90,8 +90,9 @@ def test_related_page_shows_the_three_parts(http) -> None:
     assert form.status_code == 200 and 'href="/related" aria-current="page"' in form.text
     page = http.post("/related", data={"text": DRAFT})
     assert page.status_code == 200
-    assert "Chỉ thị số 05-CT/TU ngày 15/5/2016 của Tỉnh ủy Quảng Ninh" in page.text
+    assert "Chỉ thị số 05-CT/TU ngày 15 tháng 5 năm 2016 của Tỉnh ủy Quảng Ninh" in page.text
     assert "Nghị quyết số 99-NQ/TU</strong>:\n      không có trong kho" in page.text
-    assert "đã bị thay thế hoặc bãi bỏ bởi" in page.text and "Đoạn văn tương tự" in page.text
+    assert "văn bản này không còn hiệu lực" in page.text and 'data-status="replaced"' in page.text
+    assert "Đoạn văn tương tự" in page.text
     empty = http.post("/related", data={"text": ""})
     assert empty.status_code == 422 and "Dự thảo không có nội dung." in empty.text

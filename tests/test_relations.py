@@ -33,8 +33,9 @@ def _kinds(text: str) -> list[tuple[str, str]]:
     ("SỬA ĐỔI, BỔ SUNG QUYẾT ĐỊNH SỐ 3470/QĐ-UBND NGÀY 10 THÁNG 11 NĂM 2025 CỦA CHỦ TỊCH UBND THÀNH PHỐ",
      [("3470", "amends")]),
     ("Ban Tuyên giáo hướng dẫn thực hiện Chỉ thị số 05-CT/TW của Bộ Chính trị như sau:", [("5", "guides")]),
-    # admin-docs: one cited decree amending another is no relation of the citing document's
-    ("- Nghị định số 280/2025/NĐ-CP ngày 27/10/2025 của Chính phủ sửa đổi, bổ sung một số điều của Nghị định "
+    # admin-docs (e7cd8d423108e103.md, a table cell): one cited decree amending another is no relation of the
+    # citing document's
+    ("Nghị định số 280/2025/NĐ-CP ngày 27/10/2025 của Chính phủ sửa đổi, bổ sung một số điều của Nghị định "
      "số 23/2015/NĐ-CP về cấp bản sao từ sổ gốc;", [("280", "mentions"), ("23", "mentions")]),
     # admin-docs: procedures "bị bãi bỏ", not the decision that lists them
     ("Quyết định số 1717/QĐ-UBND ngày 18/12/2024 của UBND tỉnh Bắc Ninh công bố thủ tục hành chính đặc thù mới "
@@ -87,4 +88,41 @@ def test_each_citation_keeps_its_own_sentence() -> None:
      "64/2025/TT-BTC ngày 30/6/2025 của Bộ trưởng Bộ Tài chính quy định\nmức thu.", [("64", "mentions")]),
 ])
 def test_a_cue_ending_in_a_colon_carries_to_its_list(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _kinds(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # admin-docs 5884aa6f293e9bc0.md: the "Căn cứ pháp lý" column of a table of procedures, as a passage holds it
+    # (cell borders gone, the column's heading in an earlier passage): the list after the other cells is of bases
+    ("Không quy định\n- Cơ quan thực hiện: Sở Văn hóa, Thể thao và Du lịch.\n- Cơ quan có thẩm quyền: UBND tỉnh.\n"
+     "- Nghị định số 146/2025/NĐ-CP ngày 12/6/2025 của Chính phủ quy định về\nphân quyền, phân cấp trong lĩnh vực "
+     "công nghiệp và thương mại.\n- Nghị định số 69/2018/NĐ-CP ngày 15/5/2018 của Chính phủ quy định chi\ntiết một "
+     "số điều của Luật Quản lý ngoại thương.", [("146", "basis"), ("69", "basis")]),
+    # admin-docs cd648cfa4fdecfb2.md and 55f3a3d0d7e08b45.md: a law's name, or the parts cited, before the number
+    ("Không\n- Luật Đầu tư số 61/2020/QH14 ngày 17/6/2020;\n- Luật số 90/2025/QH15 ngày 25/6/2025;",
+     [("61", "basis"), ("90", "basis")]),
+    ("- Điểm c, d, đ, e khoản 4 Điều\n31 Nghị định số 136/2025/NĐ-CP ngày 12/6/2025 của Chính phủ.", [("136", "basis")]),
+    # admin-docs e0b9a318eafcfc30.md: a list under a line ending in ":" is that line's, here text, not bases
+    ("Về vấn đề này, Cục Hải quan có ý\nkiến như sau:\n- Điều 86 Luật Hải quan số 54/2014/QH13 quy định\ntrị giá hải "
+     "quan được sử dụng làm cơ sở cho việc tính thuế xuất khẩu.", [("54", "mentions")]),
+    # admin-docs c8549ab2b220c20d.md: an item that opens with "Tại" points into a document, it does not list it
+    ("- Tại khoản 3 Điều 18, khoản 4 Điều\n19 Nghị định số 103/2024/NĐ-CP ngày 30/7/2024 của Chính phủ về tiền sử "
+     "dụng\nđất, tiền thuê đất.", [("103", "mentions")]),
+])
+def test_a_list_of_documents_no_line_announces_is_of_bases(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _kinds(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # admin-docs c5d930a5fc8373cd.md: the plan's own title, its cue wrapped across lines
+    ("Nghệ An, ngày 18\ntháng 11 năm 2025\nKẾ HOẠCH\nTHỰC\nHIỆN QUYẾT ĐỊNH SỐ 1899/QĐ-TTG NGÀY 04/9/2025 CỦA THỦ "
+     "TƯỚNG CHÍNH PHỦ BAN HÀNH\nKẾ HOẠCH TRIỂN KHAI THI HÀNH NGHỊ ĐỊNH QUY ĐỊNH CHI TIẾT MỘT SỐ ĐIỀU CỦA LUẬT\n"
+     "PHÒNG THỦ DÂN SỰ", [("1899", "implements")]),
+    # issue 16's example (no Hướng dẫn in admin-docs): a guide's title, its type on a line of its own
+    ("Số 12-HD/BTGTU\nHà Nội, ngày 10 tháng 6 năm 2016\nHƯỚNG DẪN\nthực hiện Chỉ thị số 05-CT/TW ngày 15/5/2016 "
+     "của Bộ Chính trị", [("12", "mentions"), ("5", "guides")]),
+    ("**HƯỚNG DẪN**\nTuyên truyền và triển khai thực hiện Chỉ thị số 05-CT/TW của Bộ Chính trị",
+     [("5", "guides")]),
+])
+def test_a_title_says_what_the_document_does(text: str, expected: list[tuple[str, str]]) -> None:
     assert _kinds(text) == expected

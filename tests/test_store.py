@@ -103,7 +103,7 @@ def test_version_3_database_loses_its_full_text_table_and_gains_the_deletion_log
             PRAGMA user_version = 3;""")
     migrated = Store(tmp_path / "kb.sqlite")
     names = {r[0] for r in migrated.db.execute("SELECT name FROM sqlite_master")}
-    assert SCHEMA_VERSION == 9 and migrated.db.execute("PRAGMA user_version").fetchone()[0] == 9
+    assert SCHEMA_VERSION == 10 and migrated.db.execute("PRAGMA user_version").fetchone()[0] == 10
     assert not {n for n in names if n.startswith("chunks_fts") or n == "chunks_ai"}
     with migrated.db.transaction():
         migrated.documents.delete(2)

@@ -1,4 +1,5 @@
-"""Documents as users see them: a page of the list, one document with what it cites and its passages, its text.
+"""Documents as users see them: a page of the list, one document with what it cites, its passages and its status,
+its text.
 
 Every read takes the caller's level: a document above it is "not found", and is
 neither listed, counted nor shown among what another document cites.
@@ -6,7 +7,11 @@ neither listed, counted nor shown among what another document cites.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
 from kb.access.levels import LEVELS
+from kb.errors import NotFoundError
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.results import (
     CitingDocument,
@@ -19,16 +24,18 @@ from kb.retrieval.results import (
     Reference,
     SourceFileInfo,
 )
+from kb.retrieval.validity import statuses, with_status
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["document_detail", "document_labels", "document_list", "document_page", "document_text"]
+__all__ = ["OriginalFile", "document_detail", "document_labels", "document_list", "document_page", "document_text",
+           "original_file"]
 
 
 def document_list(kb: KnowledgeBase, filters: DocumentFilters | None = None, *, text: str | None = None,
                   limit: int = -1, offset: int = 0) -> list[DocumentSummary]:
     """Documents the filters keep, newest first (undated last); ``text`` is part of the title or number."""
     rows = kb.store.documents.listing(filters, text=text, limit=limit, offset=offset)
-    return [DocumentSummary.from_row(row) for row in rows]
+    return with_status(kb, [DocumentSummary.from_row(row) for row in rows], filters.access if filters else LEVELS[-1])
 
 
 def document_page(kb: KnowledgeBase, filters: DocumentFilters, *, text: str | None = None, page: int = 1,
@@ -47,6 +54,7 @@ def document_detail(kb: KnowledgeBase, doc_id: int, access: str = LEVELS[-1]) ->
     references = [Reference.from_row(r) for r in store.documents.references_of(doc_id, access)]
     return DocumentDetail(
         **row,
+        status=statuses(kb, [doc_id], access)[doc_id],
         sources=[SourceFileInfo.from_row(r) for r in store.sources.of_document(doc_id)],
         references=references,
         cited_by=[CitingDocument.from_row(r) for r in store.documents.citing(doc_id, access)],
@@ -63,3 +71,46 @@ def document_labels(kb: KnowledgeBase, ids: list[int], access: str = LEVELS[-1])
     """The documents among ``ids`` a caller allowed ``access`` may see, by id: what a page shows of
     the candidates of an ambiguous citation, so the reader chooses."""
     return {row["id"]: DocumentRef.from_row(row) for row in kb.store.documents.labels(ids, access)}
+
+
+@dataclass(frozen=True)
+class OriginalFile:
+    """The file a document was read from, checked to be where it was indexed: to serve as it is."""
+
+    path: Path  # symbolic links resolved, inside the folder it was indexed from
+    name: str  # its file name, as the reader's browser should save it
+    format: str | None  # how it was read: pdf, docx, text, markdown, html
+    encoding: str | None  # the text encoding of a plain-text file (utf-8, tcvn3, …)
+
+
+def _indexed_folder(path: Path, source: str) -> Path | None:
+    """The folder ``kb index`` (or an upload's job) was given for the file at ``path``, whose path below it is
+    ``source``; ``None`` when the two disagree (a name that was not UTF-8 is stored with U+FFFD)."""
+    below = PurePosixPath(source).parts
+    if not below or ".." in below or path.parts[-len(below):] != below:
+        return None
+    return Path(*path.parts[: -len(below)])
+
+
+def original_file(kb: KnowledgeBase, doc_id: int, access: str = LEVELS[-1]) -> OriginalFile:
+    """The document's own file, for a caller allowed ``access`` (a document above it is "not found").
+
+    Only a file inside the folder it was indexed from is given, symbolic links
+    resolved: the database names the file, but what lies at that path now is
+    whatever the file system holds, and a link swapped in must not reach out of
+    the indexed folders.  A file moved, deleted or led out so is "not found",
+    with a code that says which (``file_missing``, ``file_outside``).
+    """
+    row = kb.store.documents.get(doc_id, access)
+    recorded = kb.store.documents.path_of(doc_id)
+    path = Path(recorded or "")
+    folder = _indexed_folder(path, row["source"])
+    if folder is None or not recorded or not path.is_file():
+        raise NotFoundError(f"The file of document {doc_id} ({row['source']}) is no longer where it was indexed: "
+                            "moved or deleted; index it again from where it is now", code="file_missing",
+                            source=row["source"])
+    real = path.resolve()
+    if not real.is_relative_to(folder.resolve()):
+        raise NotFoundError(f"The file of document {doc_id} ({row['source']}) now leads out of the folder it was "
+                            "indexed from; it is not served", code="file_outside", source=row["source"])
+    return OriginalFile(path=real, name=path.name, format=row["format"], encoding=row["encoding"])

@@ -29,12 +29,13 @@ from indexer.references import own_reference
 from indexer.relations import BASIS, IMPLEMENTS, KINDS
 from kb.access.levels import LEVELS
 from kb.knowledge_base import KnowledgeBase
-from kb.retrieval.basis import citation_label, replaced_by
 from kb.retrieval.documents import document_labels
 from kb.retrieval.results import DocumentRef, SearchHit
 from kb.retrieval.search import fuse, legs, read_query, render
+from kb.retrieval.validity import with_status
 from kb.storage.citations import AMBIGUOUS, RESOLVED, SELF, UNRESOLVED, Candidate, Cited
 from kb.storage.filters import DocumentFilters
+from kb.storage.status import EXPIRED, REPEALED, REPLACED
 
 __all__ = ["BasisSuggestion", "BasisWeights", "CitationProblem", "Evidence", "PartMatches", "RelatedResponse", "evidence",
            "related", "suggest_basis"]
@@ -43,6 +44,7 @@ CITING = (BASIS, IMPLEMENTS)
 MAX_PARTS = 30        # the draft's passages searched: a plan's first thirty hold its subject
 HITS = 30             # passages read from each search
 NEAR_DUPLICATE = 0.8  # share of words two passages hold in common past which the second is not shown
+ENDED = (REPLACED, REPEALED, EXPIRED)  # the statuses of a document no longer to cite (kb.retrieval.validity)
 
 
 @dataclass(frozen=True)
@@ -60,15 +62,17 @@ DEFAULT_WEIGHTS = BasisWeights()
 
 @dataclass(frozen=True)
 class BasisSuggestion:
-    """A document the draft should cite, with its citation as written, its rank and why it is suggested."""
+    """A document the draft should cite, with its citation as written (``indexer.citation``), its rank and why
+    it is suggested; ``in_force`` is false when it was replaced, repealed or expired (``document.status`` says
+    by what)."""
 
     rank: int
     score: float
-    citation: str
+    citation: str | None
     document: DocumentRef
     cited_in_draft: bool
+    in_force: bool
     reasons: list[str]
-    replaced_by: list[DocumentRef] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -83,13 +87,13 @@ class PartMatches:
 @dataclass(frozen=True)
 class CitationProblem:
     """A citation of the draft that names no indexed document (``unresolved``), several (``ambiguous``: the
-    ``documents`` it may name), or one that a later document replaced (``replaced``)."""
+    ``documents`` it may name), or one no longer in force (``replaced``: replaced, repealed or expired, as
+    its ``document.status`` says, with what replaced it)."""
 
     printed: str
     kinds: list[str]
     status: str
     documents: list[DocumentRef]
-    replaced_by: list[DocumentRef] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -231,23 +235,27 @@ def _suggestions(kb: KnowledgeBase, found: dict[int, _Candidate], k: int, access
     """The ``k`` best candidates, in date order (undated last), each with its rank."""
     ranked = sorted(found, key=lambda d: (-found[d].score, d))
     labels = document_labels(kb, ranked[: k * 2], access)  # a candidate the caller cannot see is left out
-    best = [d for d in ranked if d in labels][:k]
-    suggestions = [BasisSuggestion(rank, round(found[d].score, 4), citation_label(labels[d]), labels[d],
-                                   found[d].cited_in_draft, found[d].reasons, replaced_by(kb, d, access))
-                   for rank, d in enumerate(best, 1)]
+    best = with_status(kb, [labels[d] for d in ranked if d in labels][:k], access)
+    suggestions = [BasisSuggestion(rank, round(found[doc.id].score, 4), doc.citation, doc, found[doc.id].cited_in_draft,
+                                   _in_force(doc), found[doc.id].reasons)
+                   for rank, doc in enumerate(best, 1)]
     return sorted(suggestions, key=lambda s: (s.document.date is None, s.document.date or "", s.rank))
 
 
+def _in_force(doc: DocumentRef) -> bool:
+    return doc.status is None or doc.status.status not in ENDED
+
+
 def _problems(kb: KnowledgeBase, citations: list[_Citation], access: str) -> list[CitationProblem]:
-    """Citations naming nothing indexed, several documents, or a document a later one replaced."""
+    """Citations naming nothing indexed, several documents, or a document no longer in force."""
     problems = []
     for citation in citations:
         kinds = [k for k in KINDS if k in citation.kinds]
-        documents = list(document_labels(kb, list(citation.documents), access).values())
+        documents = with_status(kb, list(document_labels(kb, list(citation.documents), access).values()), access)
         if citation.status in (UNRESOLVED, AMBIGUOUS):
             problems.append(CitationProblem(citation.printed, kinds, citation.status, documents))
-        elif later := replaced_by(kb, citation.documents[0], access):
-            problems.append(CitationProblem(citation.printed, kinds, "replaced", documents, later))
+        elif not all(_in_force(doc) for doc in documents):
+            problems.append(CitationProblem(citation.printed, kinds, "replaced", documents))
     return problems
 
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Self, cast
 
+from indexer.citation import citation as official_citation
+
 __all__ = [
     "CitingDocument",
     "DocumentDetail",
     "DocumentGroup",
     "DocumentPage",
     "DocumentRef",
+    "DocumentStatus",
     "DocumentSummary",
     "DocumentText",
     "FacetValue",
@@ -26,6 +29,9 @@ __all__ = [
     "SearchHit",
     "SourceFileInfo",
     "SearchResponse",
+    "StatusChange",
+    "StatusLink",
+    "StatusReport",
 ]
 
 
@@ -37,9 +43,84 @@ class _FromRow:
         return cls(**{f.name: row[f.name] for f in fields(cast(Any, cls)) if f.name in row})
 
 
+class _Cited:
+    """A document record that carries its citation in official form (``indexer.citation``), made from its own
+    fields, so that every list, result and page cites a document the same way."""
+
+    doc_type: str | None
+    number: str | None
+    date: str | None
+    issuer: str | None
+    subject: str | None
+    title: str | None
+
+    def __post_init__(self) -> None:
+        cited = official_citation(self.doc_type, self.number, self.date, self.issuer, self.subject, self.title)
+        object.__setattr__(self, "citation", cited)  # a frozen dataclass's field, set once here
+
+
 @dataclass(frozen=True)
-class DocumentRef(_FromRow):
-    """The document a passage belongs to."""
+class StatusLink(_FromRow):
+    """A later document that bears on another's status: ``kind`` ``replaces``, ``repeals`` or ``amends`` it
+    (``manual`` when an editor named it as the replacing one)."""
+
+    id: int
+    title: str | None
+    doc_type: str | None
+    number: str | None
+    date: str | None
+    kind: str
+
+
+@dataclass(frozen=True)
+class StatusChange(_FromRow):
+    """One status an editor set by hand: the status, the one set before it (``None``: none), the note, the
+    replacing document named (its id), who (an API key's name, or the user at the command line) and when."""
+
+    id: int
+    status: str
+    previous: str | None
+    note: str | None
+    replaced_by: int | None
+    set_by: str
+    set_at: str
+
+
+@dataclass(frozen=True)
+class DocumentStatus:
+    """Whether a document is in force, and why kb says so.
+
+    ``status`` is the one that counts (``in_force``, ``replaced``, ``repealed``,
+    ``expired``, ``unknown``): the editor's (``source`` ``manual``) where one was
+    set, else what the index's relations say (``derived``): ``replaced`` or
+    ``repealed`` by a later document the caller sees, else ``in_force``, which
+    means no document in the index ends it.  ``derived`` and ``derived_by`` are
+    kept beside an editor's status so both are shown; ``replaced_by`` is the
+    replacing document of the status that counts, when the caller sees one;
+    ``amended_by`` the later documents that amend it (it stays in force).
+    """
+
+    status: str
+    source: str
+    replaced_by: StatusLink | None = None
+    derived: str = "in_force"
+    derived_by: StatusLink | None = None
+    manual: StatusChange | None = None
+    amended_by: list[StatusLink] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """A document's status and every change an editor made to it, newest first (``GET …/status``)."""
+
+    document_id: int
+    status: DocumentStatus
+    history: list[StatusChange]
+
+
+@dataclass(frozen=True)
+class DocumentRef(_Cited, _FromRow):
+    """The document a passage belongs to, and its citation; ``status`` says whether it is still in force."""
 
     id: int
     title: str | None
@@ -49,6 +130,9 @@ class DocumentRef(_FromRow):
     date: str | None
     source: str
     access: str
+    status: DocumentStatus | None = None
+    subject: str | None = None
+    citation: str | None = field(init=False, default=None)
 
 
 @dataclass(frozen=True)
@@ -187,8 +271,9 @@ class SourceFileInfo(_FromRow):
 
 
 @dataclass(frozen=True)
-class _Metadata:
-    """A document's metadata as read from its text (the columns ``kb.storage.schema.DOCUMENT_FIELDS``)."""
+class _Metadata(_Cited):
+    """A document's metadata as read from its text (the columns ``kb.storage.schema.DOCUMENT_FIELDS``),
+    and its citation."""
 
     id: int
     title: str | None
@@ -203,6 +288,8 @@ class _Metadata:
     subject: str | None
     source: str
     access: str
+    status: DocumentStatus | None = field(default=None, kw_only=True)  # whether it is still in force
+    citation: str | None = field(init=False, default=None)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ evidence decides whether anything answers at all (``kb.retrieval.refusal``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from itertools import islice
 
 from indexer.analyzer import tokens
@@ -22,14 +24,19 @@ from kb.errors import InvalidQueryError
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.accents_sync import Reading
 from kb.retrieval.fusion import reciprocal_rank, weighted_sum
+from kb.retrieval.intent import ABOUT, FOLLOWERS, FOLLOWING_KINDS, intent
 from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
 from kb.retrieval.refusal import gather, judge
 from kb.retrieval.results import DocumentGroup, DocumentRef, FacetValue, SearchHit, SearchResponse
+from kb.retrieval.validity import with_status
 from kb.storage.filters import DocumentFilters
 
 __all__ = ["facet_counts", "group_by_document", "passage_key", "search", "read_query", "legs", "fuse", "render"]
 
+MAX_NAMED = 3  # more documents of one number than this: the number is too vague to read any one's own passages
+LEADING, OWN_PASSAGES = 12, 3  # of a document asked about, its first 12 passages are read for its 3 leading ones
+_STATES = re.compile(r"\b(?:yeu cau|nhiem vu|giai phap|pham vi dieu chinh|muc dich|muc tieu|doi tuong ap dung)\b")
 OVERSAMPLE = (2, 10)  # with filters, a leg fetches this many times its candidates, then that many, and keeps those that pass
 
 
@@ -57,8 +64,45 @@ def legs(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None) -> di
         found["phrase"] = _lexical(kb, query.pairs(), n, filters)
     if dense is not None:
         found["dense"] = dense.result()
-    found["reference"] = kb.store.chunks.citing(query.keys, query.full_keys, filters)
+    found["reference"] = _reference(kb, query, filters)
     return found
+
+
+def _reference(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None) -> list[tuple[int, float]]:
+    """Passages that are or cite the documents the query names, strongest first.
+
+    What the question asks of them (``kb.retrieval.intent``) reorders the leg:
+    asking which documents carry one out lifts the citations that build on it
+    above plain mentions; asking what one says puts its own leading passages
+    (its scope, purpose, requirements) first, above the passages that cite it
+    (its own appendices' forms among them).
+    """
+    asked = intent(query.folded) if query.keys else None
+    cited = kb.store.chunks.citing(query.keys, query.full_keys, filters,
+                                   FOLLOWING_KINDS if asked == FOLLOWERS else ())
+    if asked != ABOUT:
+        return cited
+    named = kb.store.chunks.named_documents(query.keys, query.full_keys, filters)
+    if not named or len(named) > MAX_NAMED:
+        return cited
+    top = max((score for _, score in cited), default=1.0)
+    own = [(chunk, top + 0.1 - 0.01 * i) for i, chunk in enumerate(_leading(kb, named))]
+    mine = {chunk for chunk, _ in own}
+    return sorted(own + [hit for hit in cited if hit[0] not in mine], key=lambda h: -h[1])
+
+
+def _leading(kb: KnowledgeBase, documents: list[int]) -> list[int]:
+    """Each document's first ``OWN_PASSAGES`` passages that state what it is for or requires (``_STATES``),
+    else its first passages: a directive's demands and a decree's scope open its body."""
+    chosen: list[int] = []
+    by_document: dict[int, list[tuple[int, str]]] = {}
+    for chunk, document, folded in kb.store.chunks.bodies(documents, LEADING):
+        by_document.setdefault(document, []).append((chunk, folded))
+    for passages in by_document.values():
+        stating = [chunk for chunk, folded in passages if _STATES.search(folded)]
+        rest = [chunk for chunk, _ in passages if chunk not in stating]
+        chosen += (stating + rest)[:OWN_PASSAGES]
+    return chosen
 
 
 def _lexical(kb: KnowledgeBase, phrases: list[Phrase], n: int,
@@ -214,10 +258,13 @@ def render(kb: KnowledgeBase, ranked: list[tuple[int, float]], k: int, access: s
     (indexed at two access levels, a copy whose legacy encoding lost some tone
     marks) hold the same passages, and the first, best ranked, is enough.  The
     same words in two different documents (the legal basis ten notices open
-    with) are each shown: each answers for its own document.
+    with) are each shown: each answers for its own document.  Each hit's
+    document carries its status, so a passage of a replaced document is flagged.
     """
     shown = islice(_distinct(kb, ranked, k * 2, access), k)
-    return [_hit(rank, score, row) for rank, (score, row) in enumerate(shown, 1)]
+    hits = [_hit(rank, score, row) for rank, (score, row) in enumerate(shown, 1)]
+    documents = {d.id: d for d in with_status(kb, list({hit.document.id: hit.document for hit in hits}.values()), access)}
+    return [replace(hit, document=documents[hit.document.id]) for hit in hits]
 
 
 def _distinct(kb: KnowledgeBase, ranked: list[tuple[int, float]], window: int, access: str) -> Iterator[tuple[float, dict]]:

@@ -97,32 +97,55 @@ class Chunks:
                             "c.page FROM chunks c JOIN documents ON documents.id = c.document_id "
                             f"WHERE c.document_id = ? AND {where} ORDER BY c.ordinal", [doc_id, *params])
 
-    def citing(self, keys: list[str], full_keys: list[str],
-               filters: DocumentFilters | None = None) -> list[tuple[int, float]]:
+    def citing(self, keys: list[str], full_keys: list[str], filters: DocumentFilters | None = None,
+               following: tuple[str, ...] = ()) -> list[tuple[int, float]]:
         """Chunks the filters keep that cite (or, for cards, are) the named documents: the reference leg.
 
         A query that names the issuer (``05-CT/TW``) accepts citations with that
         issuer or none, not another issuer's ``05-CT/TU``.  An exact issuer match,
         being the document itself (its card), and sitting in a section that cites
-        the document again and again (an article about it) score higher.
+        the document again and again (an article about it) score higher; so does
+        a citation of one of the ``following`` kinds (a question asking which
+        documents are based on or implement the one it names).
         """
-        named = [k for k in full_keys if k.count(":") == 2]
-        bare = [k for k in keys if not any(n.startswith(k + ":") for n in named)]
-        accepted = named + [n.rsplit(":", 1)[0] for n in named]
-        if not bare and not accepted:
+        named = _citations_of(keys, full_keys)
+        if named is None:
             return []
-        where, params = (filters or DocumentFilters()).where("d", "c")
+        condition, params, exact = named
+        where, filter_params = (filters or DocumentFilters()).where("d", "c")
         rows = self.db.execute(
             # The citations in the same section are counted by a window, in one pass over the matches
             # (a correlated count per match grows with the square of a much-cited document's citations).
-            "WITH matched AS (SELECT r.chunk_id, r.full_key, r.is_self, "
+            "WITH matched AS (SELECT r.chunk_id, r.full_key, r.is_self, r.kind, "
             "count(*) OVER (PARTITION BY c.document_id, c.section) AS in_section "
             "FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id JOIN documents d ON d.id = c.document_id "
-            f"WHERE (r.key IN ({marks(bare)}) OR r.full_key IN ({marks(accepted)})) AND {where}) "
-            f"SELECT chunk_id, 0.8 + 0.2 * coalesce(max(full_key IN ({marks(named)})), 0) + 0.2 * max(is_self) "
-            "+ 0.05 * min(max(in_section) - 1, 4) FROM matched GROUP BY chunk_id",
-            [*bare, *accepted, *params, *named])
+            f"WHERE {condition} AND {where}) "
+            f"SELECT chunk_id, 0.8 + 0.2 * coalesce(max(full_key IN ({marks(exact)})), 0) + 0.2 * max(is_self) "
+            f"+ 0.05 * min(max(in_section) - 1, 4) + 0.1 * coalesce(max(kind IN ({marks(following)})), 0) "
+            "FROM matched GROUP BY chunk_id",
+            [*params, *filter_params, *exact, *following])
         return sorted(((r[0], r[1]) for r in rows), key=lambda h: (-h[1], h[0]))
+
+    def named_documents(self, keys: list[str], full_keys: list[str],
+                        filters: DocumentFilters | None = None) -> list[int]:
+        """The documents the filters keep whose own number (their card's) is one the query names."""
+        named = _citations_of(keys, full_keys)
+        if named is None:
+            return []
+        condition, params, _ = named
+        where, filter_params = (filters or DocumentFilters()).where("d", "c")
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT c.document_id FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id "
+            f"JOIN documents d ON d.id = c.document_id WHERE r.is_self = 1 AND {condition} AND {where} "
+            "ORDER BY c.document_id", [*params, *filter_params])]
+
+    def bodies(self, doc_ids: list[int], limit: int) -> list[tuple[int, int, str]]:
+        """``(id, document, folded text)`` of the first ``limit`` body passages of each document, in reading order."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT id, document_id, folded FROM (SELECT id, document_id, ordinal, folded, row_number() OVER "
+            "(PARTITION BY document_id ORDER BY ordinal) AS n FROM chunks "
+            f"WHERE document_id IN ({marks(doc_ids)}) AND kind = 'body') WHERE n <= ? ORDER BY document_id, ordinal",
+            [*doc_ids, limit])]
 
     # -- what the lexicon catches up from -------------------------------------------------------
     def lexicon_state(self) -> tuple[str, int, int]:
@@ -182,3 +205,14 @@ class Chunks:
         """Every chunk's matching text, by id: the passages a baseline ranker is given to compare with kb."""
         rows = self.db.execute("SELECT id, section, text FROM chunks ORDER BY id")
         return [(r[0], matching_text(r[1], r[2])) for r in rows]
+
+
+def _citations_of(keys: list[str], full_keys: list[str]) -> tuple[str, list[str], list[str]] | None:
+    """The SQL condition on ``chunk_refs r`` for citations of the named documents, its parameters, and the
+    keys that name an issuer exactly; ``None`` if the query names nothing."""
+    exact = [k for k in full_keys if k.count(":") == 2]
+    bare = [k for k in keys if not any(n.startswith(k + ":") for n in exact)]
+    accepted = exact + [n.rsplit(":", 1)[0] for n in exact]
+    if not bare and not accepted:
+        return None
+    return f"(r.key IN ({marks(bare)}) OR r.full_key IN ({marks(accepted)}))", [*bare, *accepted], exact

@@ -10,14 +10,15 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from indexer.analyzer import words_hash
+from indexer.analyzer import normalize, words_hash
 from indexer.local_issuers import local_issuer_key
 from indexer.model import ParsedDocument
+from indexer.references import extract_references
 from indexer.relations import KINDS
 from kb.access.levels import LEVELS, check_level, visible_levels
 from kb.errors import NotFoundError
 from kb.storage.chunks import insert_chunks
-from kb.storage.citations import RESOLVED, SELF, Candidate, Cited, Resolution, resolve
+from kb.storage.citations import RESOLVED, SELF, UNRESOLVED, Candidate, Cited, Resolution, resolve
 from kb.storage.database import Database, marks, now
 from kb.storage.filters import DocumentFilters, listing_where
 from kb.storage.schema import DOCUMENT_FIELDS
@@ -182,12 +183,15 @@ class Documents:
                  "sentence_end": end})
         return found
 
-    def citing(self, doc_id: int, access: str = LEVELS[-1]) -> list[dict[str, Any]]:
-        """Other visible documents with a citation that names this one (``references_of`` read backwards)."""
+    def citing(self, doc_id: int, access: str = LEVELS[-1], kinds: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """Other visible documents with a citation that names this one (``references_of`` read backwards);
+        with ``kinds``, only citations of those kinds (``kb.storage.status``: what replaces it)."""
         own = self._own(doc_id)
         if own is None:
             return []
         where, params = DocumentFilters(access=access).where("d")
+        if kinds:
+            where, params = f"{where} AND r.kind IN ({marks(kinds)})", [*params, *kinds]
         cited = self.db.execute(
             "SELECT DISTINCT c.document_id, r.key, r.full_key, r.year, r.date, r.issuer_name FROM chunk_refs r "
             "JOIN chunks c ON c.id = r.chunk_id JOIN documents d ON d.id = c.document_id "
@@ -199,11 +203,26 @@ class Documents:
         return self.db.rows(f"SELECT id, title, doc_type, number, date FROM documents WHERE id IN ({marks(citers)}) "
                             "ORDER BY date, id", citers)
 
+    def named(self, printed: str, access: str = LEVELS[-1]) -> Resolution:
+        """The visible documents a number as typed names ("05-CT/TW", "Chỉ thị 05"), as a citation of it would
+        (``kb.storage.citations.resolve``): one document and its copies, the candidates, or none."""
+        refs = extract_references(normalize(printed))
+        if not refs:
+            return Resolution(UNRESOLVED)
+        ref = refs[0]
+        cited = Cited.from_keys(ref.key, ref.full_key, ref.year, ref.date, ref.issuer_name)
+        return resolve(cited, self._numbers("r.key", [ref.key], access), 0)
+
     def labels(self, ids: list[int], access: str = LEVELS[-1]) -> list[dict[str, Any]]:
-        """Number, issuer, date and title of the visible documents among ``ids``: the candidates of a citation."""
+        """Number, issuer, date, title and subject of the visible documents among ``ids``: the candidates of a
+        citation."""
         where, params = DocumentFilters(access=access).where()
-        return self.db.rows(f"SELECT id, title, doc_type, number, issuer, date, source, access FROM documents "
+        return self.db.rows(f"SELECT id, title, doc_type, number, issuer, date, source, access, subject FROM documents "
                             f"WHERE id IN ({marks(ids)}) AND {where} ORDER BY date, id", [*ids, *params])
+
+    def numbered(self, key: str, access: str = LEVELS[-1]) -> list[Candidate]:
+        """The visible documents whose own number has ``key`` (``CT:5``): those a number a user types may name."""
+        return self._numbers("r.key", [key], access)
 
     def resolve_printed(self, cited: list[Cited], own: Candidate | None = None,
                         access: str = LEVELS[-1]) -> list[Resolution]:

@@ -47,7 +47,22 @@ CREATE INDEX IF NOT EXISTS document_sources_document ON document_sources(documen
 CREATE INDEX IF NOT EXISTS document_sources_words ON document_sources(words_hash);
 """
 
-_SCHEMA = _SOURCES + """
+# Each status an editor set on a document, never updated nor deleted (``kb.storage.status``).
+_STATUS = """
+CREATE TABLE IF NOT EXISTS document_status (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    previous TEXT,
+    note TEXT,
+    replaced_by INTEGER,
+    set_by TEXT NOT NULL,
+    set_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS document_status_document ON document_status(document_id, id);
+"""
+
+_SCHEMA = _SOURCES + _STATUS + """
 CREATE TABLE IF NOT EXISTS documents (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     path TEXT NOT NULL UNIQUE,
@@ -139,7 +154,7 @@ END;
 
 # PRAGMA user_version; raise it with every change to _SCHEMA's tables.  An added table, trigger or
 # index needs no new version: every open runs the script, whose CREATE … IF NOT EXISTS adds it.
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
@@ -156,6 +171,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
     7 → 8: each chunk gets the hash of its passage's words folded (``folded_hash``), from its text.
     8 → 9: each citation gets its kind and its sentence (``indexer.relations``), read again from its passage;
     a citation the passage no longer yields (read by an older extraction) stays a plain mention, sentence unknown.
+    9 → 10: the ``document_status`` table (``kb.storage.status``), empty: no status was set by hand before it;
+    the version says an older kb, which would not show them, should not serve this database.
     Other new tables need nothing here: ``prepare`` runs the schema script right after.
     The version is read again under the write lock, so two processes opening
     the same old file migrate it once.
@@ -175,7 +192,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
         _rekey_own_numbers(conn)
         _add_folded_hashes(conn)
         _add_relation_kinds(conn)
-        for statement in filter(str.strip, _SOURCES.split(";")):  # executescript would commit the transaction
+        for statement in filter(str.strip, (_SOURCES + _STATUS).split(";")):  # executescript would commit the transaction
             conn.execute(statement)
         backfill_sources(conn)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -278,7 +295,7 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
     empty = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents'").fetchone()[0] == 0
     if empty:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    elif version in (2, 3, 4, 5, 6, 7, 8):
+    elif version in (2, 3, 4, 5, 6, 7, 8, 9):
         _migrate(conn)
     elif version != SCHEMA_VERSION:
         raise IndexInconsistentError(

@@ -18,6 +18,7 @@ from kb.storage.integrity import Integrity
 from kb.storage.jobs import Jobs
 from kb.storage.keys import Keys
 from kb.storage.stats import Stats
+from kb.storage.status import Statuses
 
 __all__ = ["Store"]
 
@@ -30,6 +31,7 @@ class Store:
         self.documents = Documents(self.db)
         self.sources = self.documents.sources
         self.chunks = Chunks(self.db)
+        self.status = Statuses(self.db, self.documents)
         self.stats = Stats(self.db)
         self.facets = Facets(self.db)
         self.jobs = Jobs(self.db)
