@@ -31,7 +31,7 @@ import os
 import random
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,7 @@ SEED = 16
 CITES = ("basis", "implements")
 CUTS = (5, 10)
 BASELINE_HITS = 100  # passages the baseline's search reads, for ten documents
-# The settings tried on the tuning half (``--tune``); the default of kb.retrieval.related is the first.
+# The settings tried on the tuning half (``--tune``), kb.retrieval.related's default among them.
 GRID = [BasisWeights(subject, cocited, similar, documents) for subject in (1.0, 0.5, 2.0) for cocited in (1.0, 0.5, 2.0)
         for similar in (0.5, 0.25, 1.0) for documents in (10, 5)]
 HEADER_CHARS = 5000  # a law's number and date stand in its first lines
@@ -170,10 +170,11 @@ def split(found: list[Draft]) -> tuple[list[Draft], list[Draft]]:
     return order[:half], order[half:]
 
 
-def baseline(kb: KnowledgeBase, draft: Draft) -> list[int]:
-    """Documents ranked by plain search with the draft's remaining text (its first query's worth), each by its
-    best passage: what a person would get by pasting the draft into the search box."""
-    query, _ = read_query(kb, draft.text[: kb.settings.limits.max_query_chars])
+def baseline(kb: KnowledgeBase, found: Evidence, draft: Draft) -> list[int]:
+    """Documents ranked by plain search with the draft's remaining text, each by its best passage: its title and
+    body (not its header nor its signature), as much as a query holds."""
+    text = " ".join([found.draft.meta.title or "", *(part.text for part in found.parts)])
+    query, _ = read_query(kb, " ".join(text.split())[: kb.settings.limits.max_query_chars])
     ranked = fuse(legs(kb, query, None), kb.settings.weights, query.unaccented_vietnamese)
     documents = dict.fromkeys(hit.document.id for hit in render(kb, ranked, BASELINE_HITS))
     return [d for d in documents if d != draft.doc_id]
@@ -206,9 +207,16 @@ def evaluate(kb: KnowledgeBase, half: list[Draft], grid: list[BasisWeights]) -> 
     gathered = [(d, evidence(kb, draft_from_text(d.text, kb.settings.limits), exclude={d.doc_id})) for d in half]
     return {
         "drafts": len(half), "cited": sum(len(d.cited) for d in half),
+        "cited_in_remaining_text": sum(1 for d, e in gathered for copies in d.cited
+                                       if any(c.status == "resolved" and copies & set(c.documents) for c in e.citations)),
+        # the best any ranking can do: a draft citing one document has P@5 0.2 at most
+        "ceiling": summary([{f"P@{cut}": min(len(d.cited), cut) / cut for cut in CUTS} for d in half]),
         "related": [{"weights": asdict(w), **summary([scores(ranked(kb, e, d, w), d) for d, e in gathered])}
                     for w in grid],
-        "baseline": summary([scores(baseline(kb, d), d) for d in half]),
+        # the same without step 1: what the subject and the similar documents' căn cứ find alone
+        "related_without_own_citations": summary([scores(ranked(kb, replace(e, citations=[]), d, BasisWeights()), d)
+                                                  for d, e in gathered]),
+        "baseline": summary([scores(baseline(kb, e, d), d) for d, e in gathered]),
     }
 
 

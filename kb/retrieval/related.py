@@ -49,12 +49,13 @@ ENDED = (REPLACED, REPEALED, EXPIRED)  # the statuses of a document no longer to
 
 @dataclass(frozen=True)
 class BasisWeights:
-    """How the căn cứ are ranked (chosen on the tuning half of ``bench/related_eval.py``)."""
+    """How the căn cứ are ranked: the best of 54 settings on the tuning half of ``bench/related_eval.py``
+    (docs/evaluation.md), where what similar documents cite counts for much more than their being similar."""
 
-    subject: float = 1.0  # the title's search, beside all the parts' searches together
-    cocited: float = 1.0  # a căn cứ of similar documents …
-    similar: float = 0.5  # … beside a similar document itself
-    documents: int = 10   # the most similar documents whose căn cứ are suggested
+    subject: float = 2.0   # the title's search, beside all the parts' searches together
+    cocited: float = 2.0   # a căn cứ of similar documents …
+    similar: float = 0.25  # … beside a similar document itself
+    documents: int = 10    # the most similar documents whose căn cứ are suggested
 
 
 DEFAULT_WEIGHTS = BasisWeights()
