@@ -36,6 +36,21 @@ of procedures, which reaches the text with its cell borders gone and its
 column heading often in another passage, so no heading is there to carry a cue
 down.  A list under a line ending in ":" is that line's, whatever its items.
 
+A cue says what the citing document does to the document it governs, not
+to everything cited near it.  A law is cited with its history ("Luật Đầu tư
+số 61/2020/QH14 đã được sửa đổi, bổ sung một số điều theo Luật số 72/2020/QH14,
+Luật số 03/2022/QH15"): the laws it was amended by are named, not acted on,
+so they are mentions (bases on a ``Căn cứ`` line, since what a basis was
+amended by is part of it).  Replacing a phrase in a document, or repealing
+some of its provisions ("Thay thế cụm từ … tại Điều 5 của Luật …", "Bãi bỏ
+khoản 4 Điều 33 của Luật …"), leaves it in force: it amends it, and a
+document's validity is read from replaces and repeals.  "thực hiện theo"
+and "tiếp tục thực hiện" say what a transitional rule follows, "có căn cứ" is
+"has grounds", and a cue inside the cited law's own name ("Luật ký kết, gia
+nhập và thực hiện điều ước quốc tế số …") is no cue at all.  A cue's reach
+skips what joins the laws of one list ("Luật sửa đổi, bổ sung … của Luật A
+số …, Luật B số …, …"), however long the list.
+
 A document's own title names what it does: the line "HƯỚNG DẪN" alone,
 followed by its subject ("thực hiện Chỉ thị số 05-CT/TW …"), makes a title
 that guides what it carries out.  Cues match across a line break, since a
