@@ -14,10 +14,17 @@ wrong; ``--tsv`` also writes the sample as a table to fill in: ``verdict``
 (right or wrong) and, when wrong, ``should_be`` (the right kind, or "none"
 when it is no citation).  ``--score TABLE`` reads such a filled-in table and
 prints precision by kind with a Wilson 95% interval, and what the wrong ones
-should have been (see docs/evaluation.md, "Relation kinds").
+should have been (see docs/evaluation.md, "Relation kinds").  ``--exclude
+TABLE`` leaves out of the draw every relation of an earlier table (the same
+file and place, or the same citation in the same sentence anywhere), so a new
+sample is fresh.  ``--rescore TABLE --data DIR`` reads the table's files again
+from ``DIR`` with today's rules, takes each judged relation's right kind (its
+kind when judged right, else ``should_be``), and scores the kinds the rules now
+give: after the rules change, a judged sample still says how they do on it.
 
 Run: ``.venv/bin/python bench/relation_sample.py ../shared/data/admin-docs [--n 100] [--seed 1]``;
-``.venv/bin/python bench/relation_sample.py --score bench/truth/relations-20260303.tsv``.
+``.venv/bin/python bench/relation_sample.py --score bench/truth/relations-20260303.tsv``;
+``.venv/bin/python bench/relation_sample.py --rescore bench/truth/relations-20260303.tsv --data ../shared/data``.
 """
 
 from __future__ import annotations
@@ -65,25 +72,44 @@ def relations_in(folders: list[Path]) -> list[Found]:
     found: dict[tuple[str, str, str], Found] = {}
     for folder in folders:
         for entry in walk_files(folder):
-            path = entry.path
-            if entry.skip or unsupported_reason(path):
-                continue
-            try:
-                parsed = parse_document(read_file(path, limits=ReadingLimits()))
-            except IndexerError:  # a file kb would skip when indexing (a web page without its text)
-                continue
-            for chunk in parsed.chunks:
-                if chunk.kind == "body":
-                    for ref in chunk.references:
-                        text = chunk.text
-                        start, end = ref.sentence_start, ref.sentence_end
-                        sentence = (text[start:ref.char_start] + "[[" + text[ref.char_start:ref.char_end] + "]]"
-                                    + text[ref.char_end:end])
-                        item = Found(ref.kind, _flat(ref.text), str(path.relative_to(folder.parent)),
-                                     f"{chunk.char_start}+{ref.char_start}", _flat(text[max(0, start - _AROUND):start]),
-                                     _cut(_flat(sentence)), _flat(text[end:end + _AROUND]))
-                        found.setdefault((item.kind, item.printed, _flat(text[start:end])), item)
+            if not entry.skip and not unsupported_reason(entry.path):
+                for key, item in _file_relations(entry.path, folder.parent):
+                    found.setdefault(key, item)
     return list(found.values())
+
+
+def _file_relations(path: Path, root: Path) -> list[tuple[tuple[str, str, str], Found]]:
+    """Each citation of the file's body passages, keyed by kind, number as printed and sentence."""
+    try:
+        parsed = parse_document(read_file(path, limits=ReadingLimits()))
+    except IndexerError:  # a file kb would skip when indexing (a web page without its text)
+        return []
+    found = []
+    for chunk in parsed.chunks:
+        if chunk.kind == "body":
+            for ref in chunk.references:
+                text = chunk.text
+                start, end = ref.sentence_start, ref.sentence_end
+                sentence = (text[start:ref.char_start] + "[[" + text[ref.char_start:ref.char_end] + "]]"
+                            + text[ref.char_end:end])
+                item = Found(ref.kind, _flat(ref.text), str(path.relative_to(root)),
+                             f"{chunk.char_start}+{ref.char_start}", _flat(text[max(0, start - _AROUND):start]),
+                             _cut(_flat(sentence)), _flat(text[end:end + _AROUND]))
+                found.append(((item.kind, item.printed, _flat(text[start:end])), item))
+    return found
+
+
+def _judged(table: Path) -> list[dict[str, str]]:
+    with table.open(encoding="utf-8") as rows:
+        return list(csv.DictReader(rows, delimiter="\t"))
+
+
+def excluding(found: list[Found], table: Path) -> list[Found]:
+    """``found`` without the relations of an earlier table: the same file and place, or the same sentence."""
+    judged = _judged(table)
+    places = {(row["file"], row["where"]) for row in judged}
+    sentences = {row["sentence"] for row in judged}
+    return [f for f in found if (f.file, f.where) not in places and f.sentence not in sentences]
 
 
 def _cut(sentence: str) -> str:
@@ -120,10 +146,23 @@ def wilson(right: int, checked: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, middle - half), min(1.0, middle + half)
 
 
-def score(table: Path) -> None:
-    """Print precision by kind, its interval, and the kinds the wrong ones should have had, from a judged table."""
-    with table.open(encoding="utf-8") as rows:
-        judged = list(csv.DictReader(rows, delimiter="\t"))
+def rescored(table: Path, data: Path) -> list[dict[str, str]]:
+    """The judged table with each row's kind as today's rules read it, and its verdict and ``should_be`` to match."""
+    judged = _judged(table)
+    now: dict[tuple[str, str], str] = {}
+    for file in sorted({row["file"] for row in judged}):
+        now.update(((item.file, item.where), item.kind) for _, item in _file_relations(data / file, data))
+    rows = []
+    for row in judged:
+        truth = row["kind"] if row["verdict"] == "right" else row["should_be"]
+        kind = now[(row["file"], row["where"])]
+        rows.append({**row, "kind": kind, "verdict": "right" if kind == truth else "wrong",
+                     "should_be": "" if kind == truth else truth})
+    return rows
+
+
+def score(judged: list[dict[str, str]]) -> None:
+    """Print precision by kind, its interval, and the kinds the wrong ones should have had, from judged rows."""
     print("| kind | right / checked | precision | Wilson 95% | what the wrong ones should be |\n|---|---|---|---|---|")
     for kind in KINDS:
         rows_of = [r for r in judged if r["kind"] == kind]
@@ -144,13 +183,23 @@ def main() -> None:
     parser.add_argument("--per-kind", type=int, help="up to this many of each kind but mentions, the rest mentions")
     parser.add_argument("--tsv", type=Path, help="also write the sample here, with empty columns for the judgments")
     parser.add_argument("--score", type=Path, help="print precision by kind from a judged table instead of sampling")
+    parser.add_argument("--exclude", type=Path, help="leave out the relations of this earlier table")
+    parser.add_argument("--rescore", type=Path, help="score a judged table with the kinds today's rules give")
+    parser.add_argument("--data", type=Path, help="with --rescore: the folder the table's file names start from")
     args = parser.parse_args()
     if args.score:
-        score(args.score)
+        score(_judged(args.score))
+        return
+    if args.rescore:
+        if not args.data:
+            parser.error("--rescore needs --data, the folder the table's files are in (../shared/data)")
+        score(rescored(args.rescore, args.data))
         return
     if not args.folders:
         parser.error("name the folders to sample, or --score a judged table")
     found = relations_in(args.folders)
+    if args.exclude:
+        found = excluding(found, args.exclude)
     drawn = sample(found, args.n, args.seed, args.kind, args.per_kind)
     everywhere, sampled = Counter(f.kind for f in found), Counter(f.kind for f in drawn)
     print(f"{len(found)} relations in {', '.join(map(str, args.folders))}; kind: all / sampled")

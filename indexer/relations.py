@@ -36,6 +36,21 @@ of procedures, which reaches the text with its cell borders gone and its
 column heading often in another passage, so no heading is there to carry a cue
 down.  A list under a line ending in ":" is that line's, whatever its items.
 
+A cue says what the citing document does to the document it governs, not
+to everything cited near it.  A law is cited with its history ("Luật Đầu tư
+số 61/2020/QH14 đã được sửa đổi, bổ sung một số điều theo Luật số 72/2020/QH14,
+Luật số 03/2022/QH15"): the laws it was amended by are named, not acted on,
+so they are mentions (bases on a ``Căn cứ`` line, since what a basis was
+amended by is part of it).  Replacing a phrase in a document, or repealing
+some of its provisions ("Thay thế cụm từ … tại Điều 5 của Luật …", "Bãi bỏ
+khoản 4 Điều 33 của Luật …"), leaves it in force: it amends it, and a
+document's validity is read from replaces and repeals.  "thực hiện theo"
+and "tiếp tục thực hiện" say what a transitional rule follows, "có căn cứ" is
+"has grounds", and a cue inside the cited law's own name ("Luật ký kết, gia
+nhập và thực hiện điều ước quốc tế số …") is no cue at all.  A cue's reach
+skips what joins the laws of one list ("Luật sửa đổi, bổ sung … của Luật A
+số …, Luật B số …, …"), however long the list.
+
 A document's own title names what it does: the line "HƯỚNG DẪN" alone,
 followed by its subject ("thực hiện Chỉ thị số 05-CT/TW …"), makes a title
 that guides what it carries out.  Cues match across a line break, since a
@@ -49,7 +64,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-__all__ = ["BASIS", "KINDS", "MENTIONS", "Relation", "relations"]
+__all__ = ["BASIS", "KINDS", "MENTIONS", "RULES_VERSION", "Relation", "relations"]
+
+# Raise with every change to the rules: an index stores the kinds it read, and re-reads them when this differs.
+RULES_VERSION = 2
 
 BASIS, IMPLEMENTS, GUIDES, AMENDS, REPLACES, REPEALS, MENTIONS = (
     "basis", "implements", "guides", "amends", "replaces", "repeals", "mentions")
@@ -61,9 +79,9 @@ KINDS = (REPLACES, REPEALS, AMENDS, GUIDES, IMPLEMENTS, BASIS, MENTIONS)
 # ("cơ quan thuế thực hiện tính lại … theo Nghị định …"): it must stand closer.  Longer phrases first.
 _CUES: tuple[tuple[str, str, int], ...] = (
     (GUIDES, r"huong dan (?:thuc hien|thi hanh|trien khai)", 80),
-    (BASIS, r"can cu", 80),
-    (IMPLEMENTS, r"(?:trien khai )?thuc hien|trien khai", 40),
-    (AMENDS, r"sua doi,? bo sung|sua doi", 80),
+    (BASIS, r"(?<!co\s)(?<!du\s)can cu", 80),
+    (IMPLEMENTS, r"(?<!tuc\s)(?<!duoc\s)(?<!viec\s)(?:(?:trien khai )?thuc hien|trien khai)(?!\s+theo(?!\w))", 40),
+    (AMENDS, r"(?<!duoc\s)(?:sua doi,? bo sung|sua doi)", 80),
     (REPLACES, r"thay the", 80),
     (REPEALS, r"bai bo", 80),
 )
@@ -72,6 +90,31 @@ _CUES: tuple[tuple[str, str, int], ...] = (
 _AFTER_CUES: tuple[tuple[str, str, int], ...] = (
     (REPEALS, r"het hieu luc|ngung hieu luc", 90),
 )
+# Cues that count only where they open the sentence: "Bổ sung điểm c vào …", "c) Bỏ cụm từ …" amend a part of
+# what they cite; elsewhere "bổ sung" is an everyday verb ("bổ sung hồ sơ theo Nghị định …").
+_OPENING_CUES: tuple[tuple[str, str, int], ...] = (
+    (AMENDS, r"bo sung (?:cac |mot so )?(?:diem|khoan|dieu|chuong|muc|cum tu|phu luc)"
+             r"|bo (?:cac |mot so )?(?:cum tu|tu|diem|khoan|dieu|chuong|muc)", 0),
+)
+# What a replacing or repealing cue acts on when it is a part of the cited document ("Thay thế cụm từ …
+# tại Điều 5 của Luật …", "Bãi bỏ khoản 4 Điều 33 của Luật …"): the document stays in force, amended.
+_PART = (r"(?<!\w)(?:(?:dieu|khoan|diem|chuong|muc)\s+(?:\d+|[a-z](?!\w)|[ivxlc]+(?!\w))|(?:mot so |cac )?cum tu"
+         r"|tu ngu|phu luc|danh muc|(?:cac|mot so)\s+(?:dieu|khoan|diem|quy dinh))")
+# A law cited with its history: "Luật X số A đã được sửa đổi, bổ sung một số điều theo Luật số B, Luật số C
+# và Luật số D": B, C and D are named, not acted on.
+_DATE = r"ngay\s+\d{1,2}(?:\s+thang\s+\d{1,2}\s+nam\s+\d{4}|\s*[/-]\s*\d{1,2}\s*[/-]\s*\d{4})"
+_AMENDED_BY = r"(?:da\s+)?duoc\s+sua\s+doi(?:,?\s+bo\s+sung)?(?:\s+mot\s+so\s+dieu)?\s+(?:theo|boi)(?!\w)"
+_CHAIN = rf"(?:\s|,|va(?!\w)|{_DATE})*"
+# A cited law's name ends right before its number: a cue inside it ("Luật ký kết, gia nhập và thực hiện điều
+# ước quốc tế số 41/2005/QH11") is part of the name, not what the citing document does.
+_NAME = r"(?<!phap\s)(?<!\w)(?:bo\s+)?(?:luat|phap\s+lenh)(?!\w)"
+_NAME_TAIL = r"\s[^;:.“”\"()]{0,80}?(?<!\w)so\s*"
+# What stands between two citations of one list: a date, the amenders' phrase, "và", the parts cited and the
+# next law's name ("…, Luật Công chứng số 53/2014/QH13, Luật Dược số …").  A cue's reach does not count it, so
+# a preamble's "Luật sửa đổi, bổ sung … của Luật A, Luật B, …" reaches the last law of a long list.
+_JOINER = (rf"(?:\s*,?\s*{_DATE})?(?:\s+{_AMENDED_BY})?\s*,?\s*(?:(?:va|hoac)\s+)?"
+           r"(?:(?:cac\s+)?(?:dieu|khoan|diem)\s[^;:.“”\"()]{0,60}?\scua\s+)?"
+           rf"(?:{_NAME}{_NAME_TAIL})?")
 # A sentence ends at . ; : ! ? before a space; a line break ends one only before a list item, a cue or a blank line.
 _LIST_ITEM = r"(?:[-+•*]|\d{1,3}[.)]|[a-z]\)|dieu \d)"
 # The kinds a line ending in ":" carries down to its list, and the endings of such a line that open text instead.
@@ -96,7 +139,11 @@ class Relation:
 
 
 def _any(cues: tuple[tuple[str, str, int], ...]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?P<{kind}>(?<!\\w)(?:{_wrapping(phrase)})(?!\\w))" for kind, phrase, _ in cues))
+    """One pattern for the cues, a group named by each kind."""
+    phrases: dict[str, list[str]] = {}
+    for kind, phrase, _ in cues:
+        phrases.setdefault(kind, []).append(_wrapping(phrase))
+    return re.compile("|".join(f"(?P<{kind}>(?<!\\w)(?:{'|'.join(p)})(?!\\w))" for kind, p in phrases.items()))
 
 
 def _wrapping(phrase: str) -> str:
@@ -115,7 +162,13 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     return {
         "before": _any(_CUES),
         "after": _any(_AFTER_CUES),
-        "opening": re.compile(_OPENING + f"(?:{_any(_CUES).pattern})"),
+        "opening": re.compile(_OPENING + f"(?:{_any(_CUES + _OPENING_CUES).pattern})"),
+        "part": re.compile(_PART),
+        "amended_by": re.compile(_AMENDED_BY),
+        "chain": re.compile(_CHAIN),
+        "name": re.compile(_NAME),
+        "name_tail": re.compile(_NAME_TAIL),
+        "joiner": re.compile(_JOINER),
         "lead": re.compile(rf"(?P<opens_text>(?<!\w)(?:{_NOT_A_LEAD}))?[\s*_]*:[\s*_]*$"),
         "item": re.compile(r"[\s*_\"'“]*(?:(?P<bullet>[-+•])|(?P<number>\d{1,3}[.)])|(?P<letter>[a-z][.)]))(?=\s|$)"),
         "end": re.compile(rf"[.;:!?](?=\s|$)|\n(?=\s*\n|\s*{_LIST_ITEM}|\s*(?:{before})(?!\w)|{_OWN_GUIDE}\n)"),
@@ -140,13 +193,14 @@ def _gap(folded: str, start: int, end: int, citations: Sequence[tuple[int, int]]
 
 
 def _kind(folded: str, sentence: tuple[int, int], span: tuple[int, int],
-          citations: Sequence[tuple[int, int]]) -> str:
+          citations: Sequence[tuple[int, int]], covered: Sequence[tuple[int, int]]) -> str:
     """The kind one cue gives: the sentence's opening ``Căn cứ``, else the nearest cue before the citation,
     else the cue opening the sentence, else a cue after it, else a mention.
 
     A cue with another citation before it in the sentence tells what that one does ("Nghị định 280 sửa
     đổi, bổ sung Nghị định 23"), not the citing document; so does a cue after the citation with one after it
-    ("Luật 83/2015 … hết hiệu lực … thay bằng Luật …").
+    ("Luật 83/2015 … hết hiệu lực … thay bằng Luật …").  A cue inside the cited law's own name is none.
+    A cue's reach skips the citations and what joins them in a list (``covered``).
     """
     first, last = sentence
     start, end = span
@@ -154,18 +208,61 @@ def _kind(folded: str, sentence: tuple[int, int], span: tuple[int, int],
     opening_kind = _cue_kind(opening)
     if opening_kind == BASIS:
         return BASIS
-    before = [m for m in _patterns()["before"].finditer(folded, first, start)
+    before = [m for m in _patterns()["before"].finditer(folded, first, _name_start(folded, first, start))
               if not _cited_within(citations, first, m.start())
-              and _gap(folded, m.end(), start, citations) <= _reach()[str(m.lastgroup)]]
+              and _gap(folded, m.end(), start, covered) <= _reach()[str(m.lastgroup)]]
     if before:
         return _cue_kind(before[-1]) or MENTIONS
     if opening_kind:
         return opening_kind
     after = _patterns()["after"].search(folded, end, last)
-    if after and _gap(folded, end, after.start(), citations) <= _reach()[str(after.lastgroup)] \
+    if after and _gap(folded, end, after.start(), covered) <= _reach()[str(after.lastgroup)] \
             and not _cited_within(citations, after.end(), last):
         return _cue_kind(after) or MENTIONS
     return MENTIONS
+
+
+def _name_start(folded: str, first: int, start: int) -> int:
+    """Where the name of the law cited at ``start`` begins ("Luật Đầu tư số …"), or ``start`` when it has none."""
+    names = list(_patterns()["name"].finditer(folded, first, start))
+    if names and _patterns()["name_tail"].fullmatch(folded, names[-1].end(), start):
+        return names[-1].start()
+    return start
+
+
+def _joiners(folded: str, citations: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans between consecutive citations that only join them in a list (``_JOINER``), holding no cue."""
+    ordered = sorted(citations)
+    return [(a_end, b_start) for (_, a_end), (b_start, _) in zip(ordered, ordered[1:])
+            if a_end < b_start and _patterns()["joiner"].fullmatch(folded, a_end, b_start)
+            and not _patterns()["before"].search(folded, a_end, b_start)]
+
+
+def _outside(folded: str, start: int, end: int, spans: Sequence[tuple[int, int]]) -> str:
+    """``folded[start:end]`` with each of ``spans`` blanked to spaces."""
+    chars = list(folded[start:end])
+    for s_start, s_end in spans:
+        for i in range(max(s_start, start), min(s_end, end)):
+            chars[i - start] = " "
+    return "".join(chars)
+
+
+def _amender(folded: str, sentence: tuple[int, int], span: tuple[int, int],
+             citations: Sequence[tuple[int, int]]) -> bool:
+    """Whether the citation names only a law that amended the one before it (``_AMENDED_BY``)."""
+    return any(_patterns()["chain"].fullmatch(_outside(folded, m.end(), span[0], citations))
+               for m in _patterns()["amended_by"].finditer(folded, sentence[0], span[0]))
+
+
+def _partial(folded: str, sentence: tuple[int, int], span: tuple[int, int],
+             citations: Sequence[tuple[int, int]]) -> bool:
+    """Whether what the sentence does to the citation is done to a part of it (``_PART``): from its last cue, or
+    the citation before it, to it."""
+    first = sentence[0]
+    cues = [m.end() for m in _patterns()["before"].finditer(folded, first, span[0])]
+    prior = [c_end for c_start, c_end in citations if first <= c_start and c_end <= span[0]]
+    origin = max([first, *cues, *prior])
+    return bool(_patterns()["part"].search(_outside(folded, origin, span[0], citations)))
 
 
 def _cited_within(citations: Sequence[tuple[int, int]], start: int, end: int) -> bool:
@@ -188,7 +285,7 @@ def _lead_kind(folded: str, ends: list[int], line: tuple[int, int],
     first, last = _sentence(folded, ends, colon, colon)
     if _cited_within(citations, first, colon) or any(q in folded[first:colon] for q in '“"'):
         return None  # a cue in quotes is part of a name: "cột “Tên văn bản sửa đổi, thay thế” là văn bản sau đây:"
-    kind = _kind(folded, (first, last), (colon, colon), citations)
+    kind = _kind(folded, (first, last), (colon, colon), citations, citations)
     return kind if kind in _CARRIED else None
 
 
@@ -246,15 +343,20 @@ def relations(folded: str, citations: Sequence[tuple[int, int]]) -> list[Relatio
     "HƯỚNG DẪN", what the document carries out is what it guides."""
     ends = _ends(folded)
     lists = _lists(folded, ends, citations)
+    covered = [*citations, *_joiners(folded, citations)]
     found = []
     for span in citations:
         sentence = _sentence(folded, ends, *span)
-        kind = _kind(folded, sentence, span, citations)
+        kind = _kind(folded, sentence, span, citations, covered)
         carried = next((k for first, last, k in lists if first <= span[0] < last), None)
         if carried is None and _document_item(folded, sentence, citations):
             carried = BASIS
-        if carried and (kind == MENTIONS or carried == BASIS):
+        if _amender(folded, sentence, span, citations):
+            kind = BASIS if BASIS in (kind, carried) else MENTIONS
+        elif carried and (kind == MENTIONS or carried == BASIS):
             kind = carried
+        if kind in (REPLACES, REPEALS) and _partial(folded, sentence, span, citations):
+            kind = AMENDS
         if kind == IMPLEMENTS and _patterns()["own_guide"].match(folded, *sentence):
             kind = GUIDES
         found.append(Relation(kind, *sentence))

@@ -14,10 +14,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from indexer.read import READERS
 from kb.errors import NotFoundError
-from kb.retrieval.documents import document_detail, document_labels, document_list, original_file
+from kb.retrieval.documents import document_detail, document_list, original_file
 from kb.retrieval.relations import document_relations
 from kb.retrieval.search import search as run_search
-from kb.storage.citations import AMBIGUOUS
 
 from .auth import Caller, current_caller
 from .diagram import relation_diagram
@@ -25,7 +24,7 @@ from .errors import HtmlErrorRoute
 from .filters import PageFilters, facet_groups
 from .messages import RELATION_KINDS, UPLOAD_PAGE
 from .originals import file_response
-from .views import group_view, page_url, passages_view, references_view, result_view, sort_documents, templates, validate_query
+from .views import group_view, page_url, passages_view, result_view, sort_documents, templates, validate_query
 
 __all__ = ["router"]
 
@@ -119,8 +118,6 @@ def document_page(request: Request, caller: Reader, doc_id: str, chunk: str = ""
     relations = document_relations(kb, int(doc_id), caller.level)
     context = {
         "doc": detail, "query": query, "target": target,
-        "references": references_view(detail.references, document_labels(
-            kb, sorted({c for ref in detail.references if ref.status == AMBIGUOUS for c in ref.candidates}), caller.level)),
         "passages": passages_view(detail.chunks, query, target, detail.issuer),
         "relations": relations, "diagram": relation_diagram(relations), "relation_kinds": RELATION_KINDS,
         "back_url": page_url("/", q=query) if query else None,

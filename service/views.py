@@ -6,7 +6,7 @@ API returns, with these additions.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -18,17 +18,14 @@ from markupsafe import Markup
 from kb.config import Limits
 from kb.errors import InvalidQueryError
 from kb.retrieval.highlight import excerpt, mark
-from kb.retrieval.results import DocumentGroup, DocumentRef, DocumentSummary, Passage, Reference, SearchHit
-from kb.storage.citations import AMBIGUOUS, RESOLVED, UNRESOLVED
+from kb.retrieval.results import DocumentGroup, DocumentSummary, Passage, SearchHit
 
 __all__ = [
     "STATIC_DIR",
     "TEMPLATES_DIR",
     "highlight",
-    "merge_references",
     "page_url",
     "passages_view",
-    "references_view",
     "result_view",
     "group_view",
     "sort_documents",
@@ -57,7 +54,6 @@ def document_label(doc: Any) -> str:
         return " ".join(part for part in (get("doc_type"), f"số {get('number')}") if part)
     return str(get("title") or f"văn bản {get('id')}")
 # Which of two merged citations says more: one that names a document, then one with candidates.
-_STATUS_RANK = {RESOLVED: 0, AMBIGUOUS: 1, UNRESOLVED: 2}
 
 
 # -- formatting (also Jinja filters) ------------------------------------------------------------
@@ -138,51 +134,6 @@ def sort_documents(rows: list[DocumentSummary], order: str) -> list[DocumentSumm
     """By date, newest or oldest first; documents without a date always last (they are the least findable)."""
     dated = sorted((r for r in rows if r.date), key=lambda r: (r.date, -r.id), reverse=order != "oldest")
     return dated + [r for r in rows if not r.date]
-
-
-def _decisive(first: Reference, second: Reference) -> Reference:
-    """Of two citations merged into one line, the one that says most of what they name."""
-    return second if _STATUS_RANK.get(second.status, 2) < _STATUS_RANK.get(first.status, 2) else first
-
-
-def merge_references(references: list[Reference]) -> list[Reference]:
-    """One line per cited document: a bare citation (``Chỉ thị 05``) joins the one that names the issuer.
-
-    The API lists ``CT:5`` and ``CT:5:TW`` separately; a reader sees one document
-    cited five times, unless two issuers share the number (then they stay apart).
-    The line links where either citation resolved, else lists the candidates where either is ambiguous.
-    """
-    merged: dict[str, Reference] = {}
-    by_key: dict[str, list[str]] = {}
-    for ref in references:
-        by_key.setdefault(ref.key, []).append(ref.full_key)
-    for ref in references:
-        issued = [k for k in by_key[ref.key] if k != ref.key]
-        target = issued[0] if ref.full_key == ref.key and len(issued) == 1 else ref.full_key
-        entry = merged.get(target)
-        if entry is None:
-            entry = replace(ref, full_key=target)
-        else:
-            best = _decisive(entry, ref)
-            entry = replace(entry, mentions=entry.mentions + ref.mentions, document_id=best.document_id,
-                            status=best.status, candidates=best.candidates)
-        if ref.full_key == target:  # the citation that names the issuer is the clearer label
-            entry = replace(entry, printed=ref.printed)
-        merged[target] = entry
-    return list(merged.values())
-
-
-def references_view(references: list[Reference], labels: dict[int, DocumentRef]) -> list[dict[str, Any]]:
-    """The lines of "Văn bản được dẫn chiếu": each citation with its link when it names one document, the
-    documents it may name (``labels``, those the caller sees) when it is ambiguous, and no link otherwise."""
-    lines = []
-    for ref in merge_references(references):
-        options = [labels[c] for c in ref.candidates if c in labels] if ref.status == AMBIGUOUS else []
-        linked = ref.status == RESOLVED and ref.document_id is not None
-        status = RESOLVED if linked else AMBIGUOUS if options else UNRESOLVED
-        lines.append({"printed": ref.printed, "mentions": ref.mentions, "status": status,
-                      "document_id": ref.document_id if linked else None, "options": options})
-    return lines
 
 
 def _top(section: str) -> list[str]:

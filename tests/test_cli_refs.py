@@ -49,10 +49,14 @@ def test_refs_shows_a_restricted_plan_only_at_its_level(related_kb):
 def test_refs_lists_the_documents_of_one_number_and_asks_for_the_id(related_kb):
     done = refs(related_kb, "Quyết định 15/2021/QĐ-UBND")
     assert done.exit_code == 1
-    assert "Ủy ban nhân dân tỉnh Bình Dương" in done.stdout and "Ủy ban nhân dân tỉnh Quảng Ninh" in done.stdout
-    assert "2 documents are numbered Quyết định 15/2021/QĐ-UBND: run kb refs with the id of one." in done.stderr
+    assert "2 documents are numbered Quyết định 15/2021/QĐ-UBND: run kb refs with the id of one." in " ".join(done.stderr.split())
     as_json = json.loads(refs(related_kb, "15/2021/QĐ-UBND", "--json").stdout)
-    assert as_json["error"] == "AmbiguousNumber" and len(as_json["matches"]) == 2
+    assert as_json["error"] == "AmbiguousNumber"
+    assert sorted(m["issuer"] for m in as_json["matches"]) == ["Ủy ban nhân dân tỉnh Bình Dương",
+                                                                "Ủy ban nhân dân tỉnh Quảng Ninh"]
+    # the table (wrapped to the console's width, fixed when kb.cli_common was first imported) lists both ids
+    rows = [line for line in done.stdout.splitlines() if line.startswith("│ ")]
+    assert {str(m["id"]) for m in as_json["matches"]} <= {line.split("│")[1].strip() for line in rows}
     quang_ninh = next(m["id"] for m in as_json["matches"] if m["issuer"].endswith("Quảng Ninh"))
     chosen = json.loads(refs(related_kb, str(quang_ninh), "--json").stdout)
     assert [(g["kind"], [d["found"] for d in g["documents"]]) for g in chosen["relied_on_by"]] == [

@@ -126,3 +126,63 @@ def test_a_list_of_documents_no_line_announces_is_of_bases(text: str, expected: 
 ])
 def test_a_title_says_what_the_document_does(text: str, expected: list[tuple[str, str]]) -> None:
     assert _kinds(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # laws-txt/Luat-Kien-truc-2019-384114.txt: a law's amenders are named, not acted on; replacing a phrase in
+    # the law amends it
+    ("c) Thay thế cụm từ “quy chế quản lý quy hoạch, kiến trúc đô thị” bằng cụm từ “quy chế quản lý kiến trúc” "
+     "tại Điều 5, điểm e khoản 3 Điều 12 của Luật Quy hoạch đô thị số 30/2009/QH12 đã được sửa đổi, bổ sung một "
+     "số điều theo Luật số 77/2015/QH13 và Luật số 35/2018/QH14.",
+     [("30", "amends"), ("77", "mentions"), ("35", "mentions")]),
+    # docx-pdf/laws-docx/Luật-27-2023-QH15.docx: the law before its history ends, its amenders do not
+    ("Luật Nhà ở số 65/2014/QH13 đã được sửa đổi, bổ sung một số điều theo Luật số 40/2019/QH14, Luật số "
+     "61/2020/QH14 và Luật số 03/2022/QH15 hết hiệu lực kể từ ngày Luật này có hiệu lực thi hành.",
+     [("65", "repeals"), ("40", "mentions"), ("61", "mentions"), ("3", "mentions")]),
+    # docx-pdf/laws-docx/Luật-62-2020-QH14.docx: the amenders of an amended law, in a preamble
+    ("Quốc hội ban hành Luật sửa đổi, bổ sung một số điều của Luật Xây dựng số 50/2014/QH13 đã được sửa đổi, bổ "
+     "sung một số điều theo Luật số 03/2016/QH14, Luật số 35/2018/QH14 và Luật số 40/2019/QH14.",
+     [("50", "amends"), ("3", "mentions"), ("35", "mentions"), ("40", "mentions")]),
+    # docx-pdf/laws-docx/Luật-28-2018-QH14.docx: a long preamble list, every law of it amended
+    ("Quốc hội ban hành Luật sửa đổi, bổ sung một số điều có liên quan đến quy hoạch của Luật An toàn thực phẩm số "
+     "55/2010/QH12, Luật Công chứng số 53/2014/QH13, Luật Dược số 105/2016/QH13, Luật Đầu tư số 67/2014/QH13, Luật "
+     "Điện lực số 28/2004/QH11 đã được sửa đổi, bổ sung một số điều theo Luật số 24/2012/QH13, Luật Hóa chất số "
+     "06/2007/QH12, Luật Phòng, chống tác hại của thuốc lá số 09/2012/QH13, Luật Sử dụng năng lượng tiết kiệm và "
+     "hiệu quả số 50/2010/QH12 và Luật Trẻ em số 102/2016/QH13.",
+     [("55", "amends"), ("53", "amends"), ("105", "amends"), ("67", "amends"), ("28", "amends"),
+      ("24", "mentions"), ("6", "amends"), ("9", "amends"), ("50", "amends"), ("102", "amends")]),
+    # laws-txt/Luat-phi-va-le-phi-2015-298376.txt and docx-pdf/laws-docx/Luật-30-2023-QH15.docx: "Bỏ cụm từ",
+    # "Bổ sung điểm …" opening a sentence amend
+    ("c) Bỏ cụm từ “lệ phí tuyển sinh” tại Điều 101 và Điều 105 của Luật giáo dục số 38/2005/QH11 đã được sửa "
+     "đổi, bổ sung một số điều theo Luật số 44/2009/QH12, Điều 64 và Điều 65 của Luật giáo dục đại học số "
+     "08/2012/QH13;", [("38", "amends"), ("44", "mentions"), ("8", "amends")]),
+    ("Bổ sung điểm c vào sau điểm b khoản 4 Điều 12 của Luật Bảo hiểm y tế số 25/2008/QH12 như sau:",
+     [("25", "amends")]),
+    # docx-pdf/laws-docx/Luật-71-2014-QH13.docx: repealing some provisions of a law amends it
+    ("Bãi bỏ các quy định liên quan đến việc xác định thuế đối với cá nhân kinh doanh tại khoản 1 Điều 19 của Luật "
+     "thuế thu nhập cá nhân số 04/2007/QH12.", [("4", "amends")]),
+    # docx-pdf/laws-docx/Luật-32-2013-QH13.docx: an item of a list of repealed provisions
+    ("2. Bãi bỏ các quy định tại các điều, khoản của các luật sau đây:\nl) Khoản 4 Điều 33 của Luật đầu tư số "
+     "59/2005/QH11;", [("59", "amends")]),
+    # admin-docs: a whole decision replaced is still replaced
+    ("Quyết định này thay thế Quyết định số 942/QĐ-TTg ngày 15 tháng 6 năm 2021.", [("942", "replaces")]),
+])
+def test_amenders_and_parts(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _kinds(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # laws-txt/Bo-luat-dan-su-2015-296215.txt: "tiếp tục thực hiện theo" the old code is transitional
+    ("a) Giao dịch dân sự chưa được thực hiện thì chủ thể giao dịch tiếp tục thực hiện theo quy định của Bộ luật "
+     "dân sự số 33/2005/QH11.", [("33", "mentions")]),
+    # docx-pdf/court-docs/nghi_dinh/nghi_dinh_99_2022_ND_CP.docx: "thực hiện theo", "có căn cứ" (grounds)
+    ("tổ chức, cá nhân có yêu cầu cấp mới tài khoản thì thực hiện theo quy định tại Điều 54 Nghị định số "
+     "102/2017/NĐ-CP ngày 01 tháng 9 năm 2017 của Chính phủ.", [("102", "mentions")]),
+    ("Kê khai văn bản, tài liệu chứng minh có căn cứ xóa đăng ký quy định tại khoản 3 Điều 33 Nghị định số "
+     "99/2022/NĐ-CP.", [("99", "mentions")]),
+    # laws-txt/Luat-dieu-uoc-quoc-te-2016-303284.txt: "thực hiện" inside the law's own name
+    ("Luật ký kết, gia nhập và thực hiện điều ước quốc tế số 41/2005/QH11 hết hiệu lực kể từ ngày Luật này có "
+     "hiệu lực thi hành.", [("41", "repeals")]),
+])
+def test_transitional_and_named_cues_are_no_cues(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _kinds(text) == expected

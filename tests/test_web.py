@@ -11,9 +11,9 @@ from conftest import BULLETIN, PLAN, app_client, fake_kb_at
 from fastapi.testclient import TestClient
 
 from kb.indexing import index_paths
-from kb.retrieval.results import DocumentRef, DocumentSummary, Passage, Reference
+from kb.retrieval.results import DocumentSummary, Passage
 from service.filters import FacetGroup, FacetItem, PageFilters
-from service.views import highlight, merge_references, passages_view, references_view, sort_documents, vn_date
+from service.views import highlight, passages_view, sort_documents, vn_date
 
 QUESTION = "Chỉ thị 05 yêu cầu gì"
 CITATIONS = Path(__file__).resolve().parent / "data" / "citations"  # two provinces' 15/2021/QĐ-UBND, cited
@@ -33,29 +33,6 @@ def test_highlight_escapes_and_marks():
     assert html == "&lt;script&gt;x&lt;/script&gt; <mark>Chỉ thị</mark> 05"
 
 
-def test_bare_citations_merge_into_the_one_that_names_the_issuer():
-    refs = [Reference("CT:5", "CT:5:TW", "Chỉ thị số 05-CT/TW", 1, None),
-            Reference("CT:5", "CT:5", "Chỉ thị 05", 2, 7, "resolved", [7]),
-            Reference("KH:1", "KH:1:TU", "Kế hoạch 01-KH/TU", 1, None),
-            Reference("KH:1", "KH:1:TW", "Kế hoạch 01-KH/TW", 1, None),
-            Reference("KH:1", "KH:1", "Kế hoạch 01", 1, None)]
-    merged = merge_references(refs)
-    assert merged[0] == Reference("CT:5", "CT:5:TW", "Chỉ thị số 05-CT/TW", 3, 7, "resolved", [7])
-    assert [r.full_key for r in merged[1:]] == ["KH:1:TU", "KH:1:TW", "KH:1"]  # two issuers: stay apart
-
-
-def test_an_ambiguous_citation_lists_the_documents_it_may_name_and_an_unresolved_one_links_nowhere():
-    labels = {i: DocumentRef(i, None, "Quyết định", "15/2021/QĐ-UBND", issuer, "2021-03-12", f"qd-{i}.pdf", "public")
-              for i, issuer in ((3, "Ủy ban nhân dân tỉnh Bình Dương"), (4, "Ủy ban nhân dân tỉnh Quảng Ninh"))}
-    refs = [Reference("QĐ:15", "QĐ:15:UBND", "Quyết định số 15/2021/QĐ-UBND", 2, None, "ambiguous", [3, 4, 9]),
-            Reference("QĐ:15", "QĐ:15", "Quyết định 15", 1, None, "unresolved", []),
-            Reference("L:56", "L:56:QH15", "Luật số 56/2024/QH15", 1, None, "unresolved", [])]
-    ambiguous, unresolved = references_view(refs, labels)
-    assert (ambiguous["status"], ambiguous["document_id"], ambiguous["mentions"]) == ("ambiguous", None, 3)
-    assert [o.id for o in ambiguous["options"]] == [3, 4]  # 9: not visible to this caller
-    assert (unresolved["status"], unresolved["document_id"], unresolved["options"]) == ("unresolved", None, [])
-
-
 def test_the_page_of_a_document_citing_two_provinces_decisions(tmp_path):
     home = tmp_path / "home"
     index_paths(fake_kb_at(home), [CITATIONS])
@@ -63,13 +40,13 @@ def test_the_page_of_a_document_citing_two_provinces_decisions(tmp_path):
         ids = {d["source"]: d["id"] for d in client.get("/api/documents").json()["items"]}
         vague = _get(client, f"/documents/{ids['ke-hoach-names-no-one.txt']}").text
         named = _get(client, f"/documents/{ids['ke-hoach-names-quang-ninh.txt']}").text
-    line = vague.split('class="ref-ambiguous"')[1].split("</li>\n      </ul>")[0]
+    line = vague.split('class="relation relation-ambiguous"')[1].split('class="relation-sentence')[0]
     assert "có 2 văn bản cùng số" in line
     for source, province in (("quyet-dinh-binh-duong.txt", "Bình Dương"), ("quyet-dinh-quang-ninh.txt", "Quảng Ninh")):
         assert f'href="/documents/{ids[source]}"' in line and f"Ủy ban nhân dân tỉnh {province}" in line
-    linked = named.split('class="ref-resolved"')[1].split("</li>")[0]
-    assert f'<a href="/documents/{ids["quyet-dinh-quang-ninh.txt"]}">Quyết định số 15/2021/QĐ-UBND</a>' in linked
-    assert "ref-ambiguous" not in named
+    linked = named.split('class="relation relation-held"')[1].split("</li>")[0]
+    assert f'<a href="/documents/{ids["quyet-dinh-quang-ninh.txt"]}">Quyết định 15/2021/QĐ-UBND</a>' in linked
+    assert "relation-ambiguous" not in named
 
 
 def test_passages_open_only_the_headings_that_change():
@@ -184,7 +161,7 @@ def test_document_list_sorts_by_date(client):
 def test_document_view_shows_metadata_references_and_passages(client):
     html = _get(client, f"/documents/{_doc_id(client, PLAN)}").text
     for text in ("Lê Thanh Giang, Phó Bí thư", "Ban Thường vụ Đảng ủy Khối các cơ quan tỉnh", PLAN,
-                 "Văn bản được dẫn chiếu", "Kế hoạch số 131-KH/TU", "I- MỤC ĐÍCH, YÊU CẦU", "1. Mục đích"):
+                 "Quan hệ văn bản", "Kế hoạch 131-KH/TU", "I- MỤC ĐÍCH, YÊU CẦU", "1. Mục đích"):
         assert text in html
     assert html.index("1. Mục đích") < html.index("2. Yêu cầu") and 'id="chunk-' in html
 

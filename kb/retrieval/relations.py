@@ -15,7 +15,6 @@ above it is left out of both directions, not even counted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +24,7 @@ from indexer.relations import KINDS, MENTIONS
 from kb.access.levels import LEVELS
 from kb.errors import InvalidQueryError, NotFoundError
 from kb.knowledge_base import KnowledgeBase
+from kb.retrieval.documents import document_labels
 from kb.retrieval.results import DocumentRef
 from kb.storage.citations import AMBIGUOUS, RESOLVED, Cited, agrees
 
@@ -126,19 +126,39 @@ class _Related:
 
 
 def _outgoing(kb: KnowledgeBase, doc_id: int, access: str) -> list[RelatedDocument]:
-    """What the document cites: one entry per cited document held (its citations merged), per citation else."""
+    """What the document cites: one entry per cited document held (its citations merged), per citation else.
+
+    A bare citation not held ("Chỉ thị 05") joins the one that names the issuer
+    ("Chỉ thị số 05-CT/TW") when the document cites only one issuer's document of
+    that number: a reader sees one directive cited in several places.
+    """
+    references = kb.store.documents.references_of(doc_id, access)
+    issued: dict[str, set[str]] = {}
+    for ref in references:
+        if ref["full_key"] != ref["key"]:
+            issued.setdefault(ref["key"], set()).add(ref["full_key"])
     gathered: dict[Any, _Related] = {}
-    for ref in kb.store.documents.references_of(doc_id, access):
-        target = ref["document_id"] if ref["status"] == RESOLVED else (ref["full_key"], ref["year"], ref["date"])
-        gathered.setdefault(target, _Related(ref)).places.extend(ref["relations"])
-    labels = _labels(kb, [c for related in gathered.values() for c in related.reference["candidates"]], access)
+    for ref in references:
+        named = issued.get(ref["key"], set())
+        full_key = next(iter(named)) if ref["full_key"] == ref["key"] and len(named) == 1 else ref["full_key"]
+        target = ref["document_id"] if ref["status"] == RESOLVED else (full_key, ref["year"], ref["date"])
+        related = gathered.setdefault(target, _Related(ref))
+        if _clearer(ref, related.reference, full_key):
+            related.reference = ref
+        related.places.extend(ref["relations"])
+    labels = document_labels(kb, sorted({c for related in gathered.values() for c in related.reference["candidates"]}), access)
     return [_entry(related, labels) for related in gathered.values() if related.places]
+
+
+def _clearer(ref: dict[str, Any], than: dict[str, Any], full_key: str) -> bool:
+    """Whether ``ref`` labels the cited document better: it names the issuer, then it prints more of the number."""
+    return (ref["full_key"] == full_key, len(ref["printed"])) > (than["full_key"] == full_key, len(than["printed"]))
 
 
 def _incoming(kb: KnowledgeBase, doc_id: int, access: str) -> list[RelatedDocument]:
     """The visible documents whose citations name this one, each with the places it does so."""
     citers = [row["id"] for row in kb.store.documents.citing(doc_id, access)]
-    labels = _labels(kb, citers, access)
+    labels = document_labels(kb, sorted(set(citers)), access)
     found = []
     for citer in citers:
         refs = [r for r in kb.store.documents.references_of(citer, access)
@@ -148,11 +168,6 @@ def _incoming(kb: KnowledgeBase, doc_id: int, access: str) -> list[RelatedDocume
                                [place for ref in refs for place in ref["relations"]])
             found.append(_entry(related, labels))
     return found
-
-
-def _labels(kb: KnowledgeBase, ids: Iterable[int], access: str) -> dict[int, DocumentRef]:
-    wanted = sorted(set(ids))
-    return {row["id"]: DocumentRef.from_row(row) for row in kb.store.documents.labels(wanted, access)} if wanted else {}
 
 
 def _entry(related: _Related, labels: dict[int, DocumentRef]) -> RelatedDocument:

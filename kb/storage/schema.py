@@ -22,6 +22,7 @@ from indexer.analyzer import folded_hash, words_hash
 from indexer.codes import doc_types
 from indexer.references import extract_references
 from kb.errors import IndexInconsistentError
+from kb.storage.relation_rules import forget_rules, keep_kinds_current
 
 __all__ = ["DOCUMENT_FIELDS", "SCHEMA_VERSION", "backfill_sources", "prepare"]
 
@@ -169,8 +170,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
     6 → 7: each citation gets the local body named after it (``issuer_name``), read again from its passage;
     a document titled with a type numbered with another's code (a Quy định numbered 47-QĐ/TW) is keyed by its own.
     7 → 8: each chunk gets the hash of its passage's words folded (``folded_hash``), from its text.
-    8 → 9: each citation gets its kind and its sentence (``indexer.relations``), read again from its passage;
-    a citation the passage no longer yields (read by an older extraction) stays a plain mention, sentence unknown.
+    8 → 9: each citation gets the columns of its kind and its sentence (``indexer.relations``), which
+    ``prepare`` then fills from its passage (``kb.storage.relation_rules``), as for any change of the rules.
     9 → 10: the ``document_status`` table (``kb.storage.status``), empty: no status was set by hand before it;
     the version says an older kb, which would not show them, should not serve this database.
     Other new tables need nothing here: ``prepare`` runs the schema script right after.
@@ -191,7 +192,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
         _add_citation_issuer_names(conn)
         _rekey_own_numbers(conn)
         _add_folded_hashes(conn)
-        _add_relation_kinds(conn)
+        _add_relation_columns(conn)
         for statement in filter(str.strip, (_SOURCES + _STATUS).split(";")):  # executescript would commit the transaction
             conn.execute(statement)
         backfill_sources(conn)
@@ -247,28 +248,15 @@ def _add_folded_hashes(conn: sqlite3.Connection) -> None:
     conn.executemany("UPDATE chunks SET folded_hash = ? WHERE id = ?", [(folded_hash(text), id_) for id_, text in rows])
 
 
-def _add_relation_kinds(conn: sqlite3.Connection) -> None:
-    """Read again every passage that cites something: a citation's kind is in the sentence around it, which
-    ``printed`` did not keep.  Rows and citations of one passage are paired in order, per printed spelling."""
+def _add_relation_columns(conn: sqlite3.Connection) -> None:
+    """The columns of a citation's kind and sentence, which the passage around it says (``prepare`` reads them)."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(chunk_refs)")}
-    if "kind" not in columns:
-        conn.execute("ALTER TABLE chunk_refs ADD COLUMN kind TEXT NOT NULL DEFAULT 'mentions'")
+    if "kind" in columns:
+        return
+    conn.execute("ALTER TABLE chunk_refs ADD COLUMN kind TEXT NOT NULL DEFAULT 'mentions'")
     for column in ("sentence_start", "sentence_end"):
-        if column not in columns:
-            conn.execute(f"ALTER TABLE chunk_refs ADD COLUMN {column} INTEGER")
-    rows: dict[tuple[int, str], list[int]] = {}
-    for rowid, chunk_id, printed in conn.execute(
-            "SELECT rowid, chunk_id, printed FROM chunk_refs WHERE sentence_start IS NULL AND is_self = 0 ORDER BY rowid"):
-        rows.setdefault((chunk_id, printed), []).append(rowid)
-    chunk_ids = sorted({chunk_id for chunk_id, _ in rows})
-    updates = []
-    for chunk_id in chunk_ids:
-        text = conn.execute("SELECT text FROM chunks WHERE id = ?", [chunk_id]).fetchone()[0]
-        for ref in extract_references(text):
-            waiting = rows.get((chunk_id, ref.text))
-            if waiting:
-                updates.append((ref.kind, ref.sentence_start, ref.sentence_end, waiting.pop(0)))
-    conn.executemany("UPDATE chunk_refs SET kind = ?, sentence_start = ?, sentence_end = ? WHERE rowid = ?", updates)
+        conn.execute(f"ALTER TABLE chunk_refs ADD COLUMN {column} INTEGER")
+    forget_rules(conn)
 
 
 def backfill_sources(conn: Any) -> int:
@@ -304,12 +292,14 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
 
 
 def prepare(conn: sqlite3.Connection, path: Path) -> None:
-    """Check (and migrate) the database's version, create what is missing, give it an id once.
+    """Check (and migrate) the database's version, create what is missing, give it an id once, and read the
+    citations' kinds again when they were read by other rules than this kb's.
 
     The id tells a lexicon snapshot which database it was built from.
     """
     _check_schema(conn, path)
     conn.executescript(_SCHEMA)
+    keep_kinds_current(conn)
     if conn.execute("SELECT 1 FROM meta WHERE key = 'database_id'").fetchone() is None:
         with conn:
             conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('database_id', ?)", [uuid.uuid4().hex])
