@@ -49,7 +49,7 @@ ENDED = (REPLACED, REPEALED, EXPIRED)  # the statuses of a document no longer to
 
 @dataclass(frozen=True)
 class BasisWeights:
-    """How the căn cứ are ranked: the best of 54 settings on the tuning half of ``bench/related_eval.py``
+    """How the căn cứ are ranked: a best of 54 settings on the tuning half of ``bench/related_eval.py``
     (docs/evaluation.md), where what similar documents cite counts for much more than their being similar."""
 
     subject: float = 2.0   # the title's search, beside all the parts' searches together
