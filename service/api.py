@@ -51,7 +51,7 @@ from .models import (
     SearchResponse,
     Stats,
 )
-from .originals import file_response
+from .originals import MEDIA_TYPES, file_response
 
 __all__ = ["router", "openapi_limits"]
 
@@ -150,7 +150,7 @@ def document_text(request: Request, doc_id: DocId, caller: Reader) -> results.Do
     return read_text(request.app.state.kb, doc_id, caller.level)
 
 
-_FILE: Responses = _ERRORS | {200: {"content": {"application/pdf": {}, "text/plain": {}, "application/octet-stream": {}},
+_FILE: Responses = _ERRORS | {200: {"content": {media: {} for media in MEDIA_TYPES},
                                      "description": "The file's bytes as indexed"}}
 
 
@@ -280,10 +280,12 @@ def openapi_limits(schema: dict, limits: Limits) -> dict:
     """
     bounds = {("/api/search", "q"): ("maxLength", limits.max_query_chars),
               ("/api/search", "k"): ("maximum", limits.max_k),
-              ("/api/documents", "per_page"): ("maximum", limits.max_per_page)}
+              ("/api/documents", "per_page"): ("maximum", limits.max_per_page),
+              ("/api/related", "k"): ("maximum", limits.max_k)}
     for path, operations in schema.get("paths", {}).items():
-        for parameter in operations.get("get", {}).get("parameters", []):
-            bound = bounds.get((path, parameter["name"]))
-            if bound:
-                parameter["schema"][bound[0]] = bound[1]
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                bound = bounds.get((path, parameter["name"]))
+                if bound:
+                    parameter["schema"][bound[0]] = bound[1]
     return schema

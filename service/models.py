@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
@@ -76,9 +76,12 @@ class StatusReport(BaseModel):
 class StatusRequest(BaseModel):
     """A status to set by hand."""
 
-    status: str = Field(description=_STATUSES + "; another value is a 422 that lists these", max_length=40)
+    # A string, not the ``Status`` literal, so that a wrong one gets kb's own message (in Vietnamese too);
+    # the schema still lists the values.
+    status: str = Field(description=_STATUSES + "; another value is a 422 that lists these", max_length=40,
+                        json_schema_extra={"enum": list(get_args(Status))})
     note: str | None = Field(None, description="Why (kept in the history)", max_length=2000)
-    replaced_by: int | None = Field(None, ge=1, le=2**63 - 1,
+    replaced_by: int | None = Field(None, ge=1, le=2**53 - 1,  # exact in every JSON reader's numbers
                                     description="The replacing document's id; it must be one the key sees")
 
 
@@ -431,7 +434,8 @@ class DeletedDocument(DocumentMetadata):
 class RelatedText(BaseModel):
     """A draft sent as text (``POST /api/related`` with a JSON body)."""
 
-    text: str = Field(description="The draft's whole text, as pasted")
+    text: str = Field(description="The draft's whole text, as pasted; at least one character that is not a space",
+                      pattern=r"\S")
 
 
 class BasisSuggestion(BaseModel):

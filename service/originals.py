@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse
 from indexer.analyzer import strip_accents
 from kb.retrieval.documents import OriginalFile
 
-__all__ = ["content_disposition", "file_response", "media_type"]
+__all__ = ["MEDIA_TYPES", "content_disposition", "file_response", "media_type"]
 
 _TYPES = {
     "pdf": "application/pdf",
@@ -25,6 +25,7 @@ _TYPES = {
     "markdown": "text/markdown",
     "html": "text/html",
 }
+MEDIA_TYPES = (*_TYPES.values(), "application/octet-stream")  # every Content-Type a file is served as
 _INLINE = ("pdf", "text")  # what a browser shows without running anything
 
 

@@ -36,8 +36,16 @@ values = {documents}
 values = {jobs}
 
 [[operations]]
-include-name-regex = "^(POST|PUT) /api/documents"
+include-name-regex = "^(POST|PUT) /api/documents(/[^/]+)?$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "413", "415"]
+
+[[operations]]
+include-name-regex = "^PUT /api/documents/[^/]+/status$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
+
+[[operations]]
+include-name-regex = "^POST /api/related$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "413", "415"]
 
 [[operations]]
 include-name-regex = "^GET /api/(search|documents)$"
