@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, TypeVar
 from indexer.limits import ReadingLimits
 from kb.errors import ConfigError, InvalidQueryError, UploadTooLargeError
 
-__all__ = ["Weights", "Refusal", "Limits", "Service", "StoreSettings", "Settings", "default_home", "load_settings", "save_model_setting"]
+__all__ = ["Weights", "Refusal", "Limits", "Service", "StoreSettings", "Settings", "default_home", "load_settings",
+           "save_model_setting"]
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ import httpx
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from pg_store import pg_server, store_backend  # noqa: F401  (fixtures: the store on SQLite and on PostgreSQL)
 
 from indexer.analyzer import fold, pairs, tokens
 from kb.access.keys import create_key
@@ -36,7 +37,6 @@ from kb.embedding.default_model import ensure_default_model
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
 from kb.storage.store import Store
-from pg_store import pg_server, store_backend  # noqa: F401  (fixtures: the store on SQLite and on PostgreSQL)
 from service.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -151,7 +151,7 @@ class PgDatabase(Database):
         """
         with self.transaction():
             conn = self.connection()
-            before = conn.execute("SELECT current_setting('kb.level', true)").fetchone()[0]
+            before = self.execute("SELECT current_setting('kb.level', true)").fetchone()[0]
             conn.execute("SELECT set_config('kb.level', %s, true)", [check_level(level)])
             try:
                 yield

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.storage.chunks import Chunks
+from kb.config import StoreSettings
+from kb.errors import ConfigError
 from kb.storage.backend import Database
+from kb.storage.chunks import Chunks
 from kb.storage.database import SqliteDatabase
 from kb.storage.documents import Documents
 from kb.storage.facets import Facets
@@ -21,7 +23,7 @@ from kb.storage.keys import Keys
 from kb.storage.stats import Stats
 from kb.storage.status import Statuses
 
-__all__ = ["Store"]
+__all__ = ["Store", "open_store"]
 
 
 class Store:
@@ -47,3 +49,15 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+
+def open_store(settings: StoreSettings, home: Path) -> Store:
+    """The store the settings name: ``kb.sqlite`` in ``home``, or the PostgreSQL database of ``settings.dsn``."""
+    if settings.backend != "postgres":
+        return Store(home / "kb.sqlite")
+    try:
+        from kb.storage.pg_database import PgDatabase  # psycopg is needed only for this backend
+    except ImportError as exc:
+        raise ConfigError(f"store.backend 'postgres' needs the PostgreSQL driver: pip install 'kb[postgres]' ({exc})") from exc
+    assert settings.dsn is not None  # StoreSettings checked it
+    return Store(PgDatabase(settings.dsn))
