@@ -113,6 +113,14 @@ def test_a_session_that_sets_no_level_sees_only_public_documents(both):
     with kb.store.db.at_level("public"):
         assert kb.store.db.execute("SELECT count(*) FROM documents").fetchone()[0] == unset[0]
     assert kb.store.db.execute("SELECT count(*) FROM documents").fetchone()[0] == everything[0]
+    passages = len(kb.store.documents.chunk_ids(1))
+    assert kb.store.documents.set_access(1, "internal")  # its passages and vectors follow it out of sight
+    try:
+        with psycopg.connect(kb.settings.store.dsn) as conn:
+            hidden = conn.execute(counts).fetchone()
+    finally:
+        kb.store.documents.set_access(1, "public")
+    assert hidden == (unset[0] - 1, unset[1] - passages, unset[2] - passages, unset[3] - 1)
 
 
 def test_a_document_and_its_vectors_commit_together_or_not_at_all(both):

@@ -23,7 +23,7 @@ import numpy as np
 
 from kb.storage.filters import DocumentFilters
 from kb.storage.pg_database import PgDatabase
-from kb.storage.pg_schema import policies
+from kb.storage.pg_schema import VISIBLE, policies
 
 __all__ = ["PgVectors", "PgVectorPolicy"]
 
@@ -59,11 +59,14 @@ class PgVectors:
         with db.transaction():
             db.execute("SELECT pg_advisory_xact_lock(hashtext('kb.retrieval.pg_vectors'))")
             db.execute(f"CREATE TABLE IF NOT EXISTS chunk_vectors (chunk_id bigint PRIMARY KEY REFERENCES chunks(id) "
-                       f"ON DELETE CASCADE DEFERRABLE, embedding halfvec({dimension}) NOT NULL)")
+                       f"ON DELETE CASCADE DEFERRABLE, embedding halfvec({dimension}) NOT NULL, "
+                       "doc_access text COLLATE \"C\" NOT NULL DEFAULT '')")
+            db.execute("CREATE OR REPLACE TRIGGER chunk_vectors_access BEFORE INSERT ON chunk_vectors "
+                       "FOR EACH ROW EXECUTE FUNCTION kb_vector_access()")
             db.execute("CREATE INDEX IF NOT EXISTS chunk_vectors_hnsw ON chunk_vectors USING hnsw "
                        f"(embedding halfvec_cosine_ops) WITH (m = {self.policy.links}, "
                        f"ef_construction = {self.policy.build_breadth})")
-            db.execute(policies({"chunk_vectors": "EXISTS (SELECT 1 FROM chunks c WHERE c.id = chunk_id)"}))
+            db.execute(policies({"chunk_vectors": f"doc_access {VISIBLE}"}))
             stored = db.execute("SELECT atttypmod FROM pg_attribute WHERE attrelid = 'chunk_vectors'::regclass "
                                 "AND attname = 'embedding'").fetchone()[0]
         if stored != dimension:

@@ -147,14 +147,18 @@ class PgDatabase(Database):
     def at_level(self, level: str) -> Iterator[None]:
         """Statements inside see documents of ``level`` and below only, enforced by the server (``SET LOCAL``).
 
-        Joins an open transaction, and gives the level it had back when done.
+        Joins an open transaction, and gives it back the level it had when done.
         """
-        with self.transaction():
-            conn = self.connection()
-            before = self.execute("SELECT current_setting('kb.level', true)").fetchone()[0]
-            conn.execute("SELECT set_config('kb.level', %s, true)", [check_level(level)])
-            try:
+        check_level(level)
+        if not self._in_transaction():
+            with self.transaction():
+                self.execute("SELECT set_config('kb.level', ?, true)", [level])
                 yield
-            finally:
-                if not conn.closed and self._in_transaction():
-                    conn.execute("SELECT set_config('kb.level', %s, true)", [before or LEVELS[0]])
+            return
+        before = self.execute("SELECT current_setting('kb.level', true), set_config('kb.level', ?, true)",
+                              [level]).fetchone()[0]
+        try:
+            yield
+        finally:
+            if self._in_transaction():
+                self.execute("SELECT set_config('kb.level', ?, true)", [before or LEVELS[0]])

@@ -19,7 +19,9 @@ Same tables and columns, so the table modules' SQL runs on both
 * access levels are row-level security: a session sees the documents, texts,
   passages and vectors of its ``kb.level`` setting and below, and nothing above
   the lowest level when the setting is missing.  ``FORCE`` applies the
-  policies to the tables' owner too (only a superuser bypasses them).
+  policies to the tables' owner too (only a superuser bypasses them).  A
+  passage and a vector carry their document's level (``doc_access``, kept by
+  triggers), so the policy is checked on the row itself.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any
 from kb.access.levels import LEVELS, visible_levels
 from kb.errors import IndexInconsistentError
 
-__all__ = ["PG_SCHEMA_VERSION", "prepare"]
+__all__ = ["PG_SCHEMA_VERSION", "VISIBLE", "policies", "prepare"]
 
 # Raise with every change to the tables below (``meta.pg_schema_version``).
 PG_SCHEMA_VERSION = 1
@@ -83,7 +85,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     text_hash {T} NOT NULL,
     accented {T} NOT NULL,
     folded {T} NOT NULL,
-    folded_hash {T} NOT NULL
+    folded_hash {T} NOT NULL,
+    doc_access {T} NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS chunks_document_kind ON chunks(document_id, kind);
 CREATE INDEX IF NOT EXISTS chunks_text_hash ON chunks(text_hash);
@@ -142,6 +145,23 @@ CREATE OR REPLACE FUNCTION kb_log_chunk_deletion() RETURNS trigger LANGUAGE plpg
 BEGIN INSERT INTO chunk_deletions (chunk_id) VALUES (old.id); RETURN old; END $$;
 CREATE OR REPLACE TRIGGER chunks_deletion_log AFTER DELETE ON chunks
     FOR EACH ROW EXECUTE FUNCTION kb_log_chunk_deletion();
+CREATE OR REPLACE FUNCTION kb_chunk_access() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN new.doc_access := (SELECT access FROM documents WHERE id = new.document_id); RETURN new; END $$;
+CREATE OR REPLACE TRIGGER chunks_access BEFORE INSERT OR UPDATE OF document_id ON chunks
+    FOR EACH ROW EXECUTE FUNCTION kb_chunk_access();
+CREATE OR REPLACE FUNCTION kb_vector_access() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN new.doc_access := (SELECT doc_access FROM chunks WHERE id = new.chunk_id); RETURN new; END $$;
+CREATE OR REPLACE FUNCTION kb_document_access() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE chunks SET doc_access = new.access WHERE document_id = new.id;
+    IF to_regclass('chunk_vectors') IS NOT NULL THEN
+        EXECUTE 'UPDATE chunk_vectors v SET doc_access = $1 FROM chunks c WHERE c.id = v.chunk_id AND c.document_id = $2'
+            USING new.access, new.id;
+    END IF;
+    RETURN new;
+END $$;
+CREATE OR REPLACE TRIGGER documents_access AFTER UPDATE OF access ON documents
+    FOR EACH ROW EXECUTE FUNCTION kb_document_access();
 CREATE OR REPLACE FUNCTION kb_fold(value text) RETURNS text STABLE PARALLEL SAFE LANGUAGE sql
     AS $$ SELECT coalesce((SELECT folded FROM kb_folded WHERE raw = value), '') $$;
 CREATE OR REPLACE FUNCTION kb_issuer(value text) RETURNS text STABLE PARALLEL SAFE LANGUAGE sql
@@ -158,11 +178,14 @@ def _levels_function() -> str:
             f"SELECT CASE current_setting('kb.level', true) {cases} ELSE ARRAY['{LEVELS[0]}'] END::text[] $$;")
 
 
-# Who may see a row, by table: a document by its level, everything else through its document.
+# Who may see a row, by table: a document by its level, its text through it, a passage by its document's
+# level copied beside it (``doc_access``, kept by triggers): a condition on the row itself, which a search
+# checks on each candidate, where a look-up of the document would have the planner list every visible passage.
+VISIBLE = "= ANY (kb_visible_levels())"
 _VISIBLE = {
-    "documents": "access = ANY (kb_visible_levels())",
+    "documents": f"access {VISIBLE}",
     "document_texts": "EXISTS (SELECT 1 FROM documents d WHERE d.id = document_id)",
-    "chunks": "EXISTS (SELECT 1 FROM documents d WHERE d.id = document_id)",
+    "chunks": f"doc_access {VISIBLE}",
 }
 
 
