@@ -18,6 +18,10 @@ are "vectors missing for committed chunks" or "vectors for chunks that are
 gone".  Opening the vectors checks the two against each other and mends
 either: stale vectors are dropped, missing ones are embedded again from the
 stored text.  Nothing inconsistent is ever served.
+
+With the ``postgres`` store (settings ``store``) the rows live in PostgreSQL
+and the vectors in a table beside them, written in the same transaction: there
+is no vector file, and nothing to mend.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from indexer.model import ParsedDocument
 from kb.access.levels import LEVELS
 from kb.config import Settings
 from kb.embedding.embedder import Embedder, load_embedder
-from kb.errors import IndexBusyError, IndexInconsistentError, ModelMismatchError, NoIndexError, StorageError
+from kb.errors import ConfigError, IndexBusyError, IndexInconsistentError, ModelMismatchError, NoIndexError, StorageError
 from kb.retrieval.accents_sync import SyncedAccents
 from kb.retrieval.lexicon_sync import SyncedLexicon
 from kb.retrieval.vector_store import VectorChanges, Vectors
@@ -225,6 +229,7 @@ class KnowledgeBase:
         config.json then records the configured model.  Hold the write lock.
         Interrupted, it leaves a folder without either file, which the next open mends the same way.
         """
+        self._file_only("Rebuilding the vectors")
         with self._vectors_lock:
             self.vectors_path.unlink(missing_ok=True)
             self.config_path.unlink(missing_ok=True)
@@ -241,6 +246,7 @@ class KnowledgeBase:
         it, then config.json records the new model.  Holds the write lock
         throughout, so no document changes meanwhile.  Returns how many chunks.
         """
+        self._file_only("Switching the model")
         with self.writing():
             ids = sorted(self.store.chunks.all_ids())
             upcoming = self.settings.home / "vectors.next.tmp"  # a leftover to `kb check` if a kill interrupts it
@@ -260,6 +266,12 @@ class KnowledgeBase:
                 self._embedder, self._vectors = embedder, fresh
                 self._vectors_version = self._file_version()
         return len(ids)
+
+    def _file_only(self, what: str) -> None:
+        """Refuse what only the vector file can do yet, rather than write a file the PostgreSQL store never reads."""
+        if self.store.path is None:
+            raise ConfigError(f"{what} is not done on the postgres store yet (docs/postgres.md); "
+                              "it needs the sqlite store.")
 
     # -- writes: every change to a document goes through these ------------------------------
     def add_document(self, parsed: ParsedDocument, *, path: str, source: str, content_hash: str, access: str,
