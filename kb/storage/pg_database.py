@@ -36,7 +36,8 @@ from kb.storage.pg_schema import prepare
 __all__ = ["PgDatabase"]
 
 # What ``insert`` returns, by table: its key (``rowid`` for the rest, as SQLite's ``last_pk``).
-_RETURNING = {"documents": "id", "chunks": "id", "api_keys": "id", "document_texts": "document_id", "meta": "key"}
+_RETURNING = {"documents": "id", "chunks": "id", "api_keys": "id", "document_status": "id",
+              "document_texts": "document_id", "meta": "key"}
 # The names the SQL functions kb_fold and kb_issuer are asked about (``kb.storage.filters``, ``facets``).
 _FOLDED = {"documents": ("title", "doc_type", "number", "issuer", "issuer_parent"), "chunks": ("issuer",)}
 

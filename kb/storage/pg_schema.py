@@ -136,6 +136,17 @@ CREATE TABLE IF NOT EXISTS jobs (
     finished_at {T}
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, created_at);
+CREATE TABLE IF NOT EXISTS document_status (
+    id bigserial PRIMARY KEY,
+    document_id bigint NOT NULL,
+    status {T} NOT NULL,
+    previous {T},
+    note {T},
+    replaced_by bigint,
+    set_by {T} NOT NULL,
+    set_at {T} NOT NULL
+);
+CREATE INDEX IF NOT EXISTS document_status_document ON document_status(document_id, id);
 CREATE TABLE IF NOT EXISTS chunk_deletions (seq bigserial PRIMARY KEY, chunk_id bigint NOT NULL);
 CREATE TABLE IF NOT EXISTS kb_folded (raw {T} PRIMARY KEY, folded {T} NOT NULL, issuer {T} NOT NULL);
 """
