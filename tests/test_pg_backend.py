@@ -133,3 +133,15 @@ def test_a_document_and_its_vectors_commit_together_or_not_at_all(both):
         kb.add_document(parsed, path="/elsewhere/x.md", source="x.md", content_hash="x", access="public", vectors=wrong)
     assert (kb.store.stats.summary(), len(kb.open_vectors())) == before
     assert kb.store.sources.known("/elsewhere/x.md") is None
+
+
+def test_status_history_reads_alike_on_both(both):
+    """Schema 10's table (``kb.storage.status``): what an editor set, and what the relations say."""
+    found = {}
+    for name, kb in both.items():
+        kb.store.status.record(1, "replaced", set_by="editor", note="thay bằng văn bản 3", replaced_by=3)
+        kb.store.status.record(1, "in_force", set_by="editor")
+        found[name] = ([{**row, "set_at": None} for row in kb.store.status.history(1)],
+                       {k: {**v, "set_at": None} for k, v in kb.store.status.current([1, 2]).items()},
+                       kb.store.status.related([1, 2, 3, 4]))
+    assert found["postgres"] == found["sqlite"] and len(found["sqlite"][0]) == 2
