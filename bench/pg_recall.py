@@ -135,7 +135,7 @@ def main() -> None:
         db = PgDatabase(f"host=127.0.0.1 port={cluster.primary.port} user=kb dbname=kb")
         policy = PgVectorPolicy()
         store, took = fill(db, base, policy)
-        db.execute("ANALYZE")  # as autovacuum would soon: before it, the planner's guesses cost ~10× per query
+        db.execute("ANALYZE")  # as autovacuum soon would: before it the planner guesses, and searches run far slower
         print(f"{len(base)} {args.kind} vectors of {base.shape[1]} dimensions, m={policy.links}, "
               f"ef_construction={policy.build_breadth}: added in {took:.1f} s; "
               f"filter keeps {int(filtered.sum())} ({filtered.mean():.1%})")

@@ -34,7 +34,7 @@ class PgVectorPolicy:
 
     links: int = 16  # m
     build_breadth: int = 64  # ef_construction
-    search_breadth: int = 100  # hnsw.ef_search
+    search_breadth: int = 200  # hnsw.ef_search
     max_scan_tuples: int = 40_000  # how far an iterative scan may walk for a narrow filter
 
 
