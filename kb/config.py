@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, TypeVar
 from indexer.limits import ReadingLimits
 from kb.errors import ConfigError, InvalidQueryError, UploadTooLargeError
 
-__all__ = ["Weights", "Refusal", "Limits", "Service", "Settings", "default_home", "load_settings", "save_model_setting"]
+__all__ = ["Weights", "Refusal", "Limits", "Service", "StoreSettings", "Settings", "default_home", "load_settings",
+           "save_model_setting"]
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,29 @@ class Service:
 
 
 @dataclass(frozen=True)
+class StoreSettings:
+    """Where the index's rows live: ``sqlite`` (the default: ``kb.sqlite`` in the index folder, one machine) or
+    ``postgres`` (a PostgreSQL server with pgvector, shared by several machines; docs/postgres.md).
+
+    ``dsn`` names the PostgreSQL database, as libpq reads it
+    (``postgresql://kb@db.example/kb`` or ``host=… dbname=…``); a password is
+    better kept in ``~/.pgpass`` or ``$PGPASSWORD`` than in the settings file.
+    """
+
+    backend: str = "sqlite"
+    dsn: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.backend not in ("sqlite", "postgres"):
+            raise ConfigError(f"store.backend must be 'sqlite' or 'postgres', not {self.backend!r}.")
+        if self.backend == "postgres" and not (isinstance(self.dsn, str) and self.dsn.strip()):
+            raise ConfigError("store.backend 'postgres' needs store.dsn, the database to use, "
+                              "e.g. \"postgresql://kb@localhost/kb\".")
+        if self.backend == "sqlite" and self.dsn is not None:
+            raise ConfigError("store.dsn is for store.backend 'postgres'; the sqlite store is kb.sqlite in the index folder.")
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     model: str | None = None  # None: the bundled multilingual-e5-small, converted at first use
@@ -177,6 +201,7 @@ class Settings:
     refusal: Refusal = field(default_factory=Refusal)
     limits: Limits = field(default_factory=Limits)
     service: Service = field(default_factory=Service)
+    store: StoreSettings = field(default_factory=StoreSettings)
 
     @property
     def models_dir(self) -> Path:
@@ -237,6 +262,7 @@ def load_settings(home: Path | None = None, model: str | None = None) -> Setting
         refusal=_section(Refusal, stored.get("refusal", {})),
         limits=_section(Limits, stored.get("limits", {})),
         service=_section(Service, stored.get("service", {})),
+        store=_section(StoreSettings, stored.get("store", {})),
     )
     chosen_model = model or os.environ.get("KB_MODEL") or settings.model
     backend = os.environ.get("KB_BACKEND") or stored.get("backend") or settings.backend

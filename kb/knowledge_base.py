@@ -18,6 +18,10 @@ are "vectors missing for committed chunks" or "vectors for chunks that are
 gone".  Opening the vectors checks the two against each other and mends
 either: stale vectors are dropped, missing ones are embedded again from the
 stored text.  Nothing inconsistent is ever served.
+
+With the ``postgres`` store (settings ``store``) the rows live in PostgreSQL
+and the vectors in a table beside them, written in the same transaction: there
+is no vector file, and nothing to mend.
 """
 
 from __future__ import annotations
@@ -41,12 +45,13 @@ from indexer.model import ParsedDocument
 from kb.access.levels import LEVELS
 from kb.config import Settings
 from kb.embedding.embedder import Embedder, load_embedder
-from kb.errors import IndexBusyError, IndexInconsistentError, ModelMismatchError, NoIndexError, StorageError
+from kb.errors import ConfigError, IndexBusyError, IndexInconsistentError, ModelMismatchError, NoIndexError, StorageError
 from kb.retrieval.accents_sync import SyncedAccents
 from kb.retrieval.lexicon_sync import SyncedLexicon
+from kb.retrieval.vector_store import VectorChanges, Vectors
 from kb.retrieval.vectors import VectorIndex
 from kb.storage.sources import COPY, EARLIER, SourceFile
-from kb.storage.store import Store
+from kb.storage.store import open_store
 
 __all__ = ["KnowledgeBase", "INDEX_FORMAT", "write_lock"]
 
@@ -65,18 +70,19 @@ class KnowledgeBase:
 
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None, create: bool = True) -> None:
         self.settings = settings
-        if not create and not (settings.home / "kb.sqlite").is_file():
+        on_server = settings.store.backend == "postgres"
+        if not create and not on_server and not (settings.home / "kb.sqlite").is_file():
             raise NoIndexError(
                 f"No index in {settings.home} (the folder --home or KB_HOME names; by default ~/.local/share/kb). "
                 f"Index documents into it first: kb index FOLDER --home {settings.home}; "
                 f"or point --home / KB_HOME at the folder that holds one.")
         settings.home.mkdir(parents=True, exist_ok=True)
-        self.store = Store(settings.home / "kb.sqlite")
+        self.store = open_store(settings.store, settings.home)
         self.lexicon = SyncedLexicon(self.store, settings.home / "lexicon.npz")
         self.accents = SyncedAccents(self.store, settings.home / "accents.npz")  # read on the first search
         self._given_embedder = embedder
         self._embedder: Embedder | None = None  # set once checked against config.json
-        self._vectors: VectorIndex | None = None
+        self._vectors: Vectors | None = None
         self._vectors_version: tuple[int, int] | None = None
         self._vectors_lock = threading.RLock()  # one thread (re)loads the vector file; the others wait for it
         self._writing = False
@@ -127,13 +133,19 @@ class KnowledgeBase:
     def vectors_path(self) -> Path:
         return self.settings.home / "vectors.faiss"
 
-    def open_vectors(self) -> VectorIndex:
+    def open_vectors(self) -> Vectors:
         """The vector file, reloaded when a writer (this process's job thread or another process) replaced it.
 
         A reload builds a new ``VectorIndex`` and swaps it in whole: a search
         already running keeps the one it started with, which nobody changes.
+        On a PostgreSQL store the vectors are a table beside the chunks, written
+        in their transactions: nothing to reload or mend.
         """
         with self._vectors_lock:
+            if self.store.path is None:
+                if self._vectors is None:
+                    self._vectors = self._table_vectors()
+                return self._vectors
             version = self._file_version()
             if self._vectors is None or (version != self._vectors_version and not self._vectors.dirty):
                 self._load_vectors()
@@ -161,6 +173,14 @@ class KnowledgeBase:
         except IndexBusyError:
             log.info("an indexing run holds the folder; serving the committed state without repair")
             self._read_vectors()
+
+    def _table_vectors(self) -> Vectors:
+        from kb.retrieval.pg_vectors import PgVectors  # psycopg is needed only for this backend
+        from kb.storage.pg_database import PgDatabase
+
+        assert isinstance(self.store.db, PgDatabase)
+        recorded = self.read_recorded_model()
+        return PgVectors(self.store.db, recorded["dimension"] if recorded else self.open_embedder().dimension)
 
     def _read_vectors(self) -> None:
         self._vectors_version = self._file_version()
@@ -209,6 +229,7 @@ class KnowledgeBase:
         config.json then records the configured model.  Hold the write lock.
         Interrupted, it leaves a folder without either file, which the next open mends the same way.
         """
+        self._file_only("Rebuilding the vectors")
         with self._vectors_lock:
             self.vectors_path.unlink(missing_ok=True)
             self.config_path.unlink(missing_ok=True)
@@ -225,6 +246,7 @@ class KnowledgeBase:
         it, then config.json records the new model.  Holds the write lock
         throughout, so no document changes meanwhile.  Returns how many chunks.
         """
+        self._file_only("Switching the model")
         with self.writing():
             ids = sorted(self.store.chunks.all_ids())
             upcoming = self.settings.home / "vectors.next.tmp"  # a leftover to `kb check` if a kill interrupts it
@@ -245,6 +267,12 @@ class KnowledgeBase:
                 self._vectors_version = self._file_version()
         return len(ids)
 
+    def _file_only(self, what: str) -> None:
+        """Refuse what only the vector file can do yet, rather than write a file the PostgreSQL store never reads."""
+        if self.store.path is None:
+            raise ConfigError(f"{what} is not done on the postgres store yet (docs/postgres.md); "
+                              "it needs the sqlite store.")
+
     # -- writes: every change to a document goes through these ------------------------------
     def add_document(self, parsed: ParsedDocument, *, path: str, source: str, content_hash: str, access: str,
                      vectors: np.ndarray, replacing: int | None = None, save: bool = True) -> tuple[int, list[int]]:
@@ -256,20 +284,16 @@ class KnowledgeBase:
         earlier versions of the new one.  ``save=False`` leaves the vector file
         to the caller's next ``save_vectors`` (an indexing run saves every few files, not every one).
         """
-        with self.writing():
-            index = self.open_vectors()
-            with self.storing(), self.store.db.transaction():
-                earlier = self.store.sources.take(replacing) if replacing is not None else []
-                old_ids = self.store.documents.delete(replacing) if replacing is not None else []
-                doc_id, chunk_ids = self.store.documents.add(
-                    parsed, path=path, source=source, content_hash=content_hash, access=access)
-                self.store.sources.give(doc_id, earlier, EARLIER, except_path=path)
-                if replacing is not None:
-                    self.store.status.carry(replacing, doc_id)
-            index.remove(old_ids)
-            index.add(chunk_ids, vectors)
-            if save:
-                self.save_vectors()
+        with self._changing(save) as changes:
+            earlier = self.store.sources.take(replacing) if replacing is not None else []
+            old_ids = self.store.documents.delete(replacing) if replacing is not None else []
+            doc_id, chunk_ids = self.store.documents.add(
+                parsed, path=path, source=source, content_hash=content_hash, access=access)
+            self.store.sources.give(doc_id, earlier, EARLIER, except_path=path)
+            if replacing is not None:
+                self.store.status.carry(replacing, doc_id)
+            changes.remove(old_ids)
+            changes.add(chunk_ids, vectors)
         return doc_id, chunk_ids
 
     def replace_document(self, target_id: int, new_id: int, *, old_files: str = EARLIER, save: bool = True) -> None:
@@ -279,30 +303,21 @@ class KnowledgeBase:
         new ids.  The old version's files stay known, as ``old_files``:
         ``earlier`` versions, or ``copy`` when the new file holds the same text, more fully.
         """
-        with self.writing():
-            index = self.open_vectors()
-            with self.storing(), self.store.db.transaction():
-                old_sources = self.store.sources.take(target_id)
-                old_chunks = self.store.documents.move(new_id, target_id)
-                self.store.sources.give(target_id, old_sources, old_files)
-            index.remove(old_chunks)
-            if save:
-                self.save_vectors()
+        with self._changing(save) as changes:
+            old_sources = self.store.sources.take(target_id)
+            old_chunks = self.store.documents.move(new_id, target_id)
+            self.store.sources.give(target_id, old_sources, old_files)
+            changes.remove(old_chunks)
 
     def merge_document(self, doc_id: int, into: int, *, save: bool = True) -> None:
         """Fold document ``doc_id``, a copy of ``into`` stored apart, into it: its files become copies of ``into``.
 
         Its passages and their vectors go; ``into`` keeps its own text.
         """
-        with self.writing():
-            index = self.open_vectors()
-            with self.storing(), self.store.db.transaction():
-                files = self.store.sources.take(doc_id)
-                chunk_ids = self.store.documents.delete(doc_id)
-                self.store.sources.give(into, files, COPY)
-            index.remove(chunk_ids)
-            if save:
-                self.save_vectors()
+        with self._changing(save) as changes:
+            files = self.store.sources.take(doc_id)
+            changes.remove(self.store.documents.delete(doc_id))
+            self.store.sources.give(into, files, COPY)
 
     def add_source(self, doc_id: int, file: SourceFile, role: str) -> None:
         """Record ``file`` as a copy (``role`` ``copy``) or an earlier version (``earlier``) of document ``doc_id``.
@@ -324,12 +339,9 @@ class KnowledgeBase:
         """
         with self.writing():
             document = self.store.documents.get(doc_id)
-            index = self.open_vectors()
-            with self.storing(), self.store.db.transaction():
-                chunk_ids = self.store.documents.delete(doc_id)
-            index.remove(chunk_ids)
+            with self._changing(save) as changes:
+                changes.remove(self.store.documents.delete(doc_id))
             if save:
-                self.save_vectors()
                 self.accents.refresh()
         return document
 
@@ -351,6 +363,24 @@ class KnowledgeBase:
         """
         with self.writing(), self.storing(), self.store.db.transaction():
             self.store.sources.forget(path)
+
+    @contextmanager
+    def _changing(self, save: bool) -> Iterator[VectorChanges]:
+        """Hold the write lock and one transaction for a document's rows, with the vector changes asked for inside.
+
+        Vectors in a table (PostgreSQL) change inside that transaction, so rows and vectors commit together;
+        a vector file changes after the rows commit, and with ``save`` is written before the lock is let go.
+        """
+        with self.writing():
+            index = self.open_vectors()
+            changes = VectorChanges()
+            with self.storing(), self.store.db.transaction():
+                yield changes
+                if index.transactional:
+                    changes.apply(index)
+            changes.apply(index)  # a file's changes (a table's were applied and cleared above)
+            if save:
+                self.save_vectors()
 
     @contextmanager
     def storing(self) -> Iterator[None]:

@@ -28,6 +28,7 @@ import httpx
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from pg_store import pg_server, store_backend  # noqa: F401  (fixtures: the store on SQLite and on PostgreSQL)
 
 from indexer.analyzer import fold, pairs, tokens
 from kb.access.keys import create_key

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 
 import httpx
 import pytest
@@ -33,19 +32,18 @@ from kb.storage.store import Store
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store(tmp_path / "kb.sqlite")
+def store(store_backend):
+    store = Store(store_backend())
     yield store
     store.close()
 
 
 # -- kb.keys ------------------------------------------------------------------------------------------
-def test_only_the_hash_of_a_key_is_stored(store, tmp_path):
+def test_only_the_hash_of_a_key_is_stored(store):
     key, secret = create_key(store, "van-phong", "editor")
     assert secret.startswith(f"kb_{key.prefix}_") and len(secret) == 3 + 8 + 1 + 43
     assert (key.role, key.level, key.revoked_at) == ("editor", "internal", None)
-    with sqlite3.connect(tmp_path / "kb.sqlite") as conn:
-        row = conn.execute("SELECT * FROM api_keys").fetchone()
+    row = tuple(store.db.rows("SELECT * FROM api_keys")[0].values())
     assert secret not in row and secret[len("kb_12345678_"):] not in json.dumps(row)
     assert hashlib.sha256(secret.encode()).hexdigest() in row
     assert "secret" not in json.dumps([k.__dict__ for k in list_keys(store)])

@@ -12,9 +12,7 @@ def _parsed(text: str, meta: DocumentMeta, chunks: list[Chunk]) -> ParsedDocumen
     return ParsedDocument(SourceText(Path("x.txt"), text, "utf-8", "text"), meta, chunks, [])
 
 
-@pytest.fixture
-def store(tmp_path):
-    store = Store(tmp_path / "kb.sqlite")
+def _filled(store: Store) -> Store:
     plan = _parsed("...", DocumentMeta(title="Kế hoạch tuyên truyền", doc_type="Kế hoạch", number="131-KH/TU",
                                        issuer="Ban Thường vụ Tỉnh ủy", date="2020-03-17"), [
         Chunk("Tuyên truyền khẩu hiệu đại hội trên pa nô, áp phích", ["IV- HOẠT ĐỘNG", "3. Cổ động trực quan"], 0, 50),
@@ -32,6 +30,11 @@ def store(tmp_path):
         store.documents.add(plan, path="/a/plan.md", source="plan.md", content_hash="h1")
         store.documents.add(bulletin, path="/a/b.txt", source="b.txt", content_hash="h2")
     return store
+
+
+@pytest.fixture
+def store(store_backend):
+    return _filled(Store(store_backend()))
 
 
 def test_reference_hits_exact_key_first(store):
@@ -86,12 +89,13 @@ def test_new_database_gets_the_current_schema_version(tmp_path):
     Store(tmp_path / "kb.sqlite").close()  # and opens again
 
 
-def test_version_3_database_loses_its_full_text_table_and_gains_the_deletion_log(store, tmp_path):
+def test_version_3_database_loses_its_full_text_table_and_gains_the_deletion_log(tmp_path):
     """Version 3 kept an FTS5 table filled by triggers; kb.lexicon ranks now, from the chunks."""
     import sqlite3
 
     from kb.storage.schema import SCHEMA_VERSION
 
+    store = _filled(Store(tmp_path / "kb.sqlite"))
     store.close()
     with sqlite3.connect(tmp_path / "kb.sqlite") as conn:
         conn.executescript("""

@@ -30,6 +30,7 @@ from kb.retrieval.query import Query, understand
 from kb.retrieval.refusal import gather, judge
 from kb.retrieval.results import DocumentGroup, DocumentRef, FacetValue, SearchHit, SearchResponse
 from kb.retrieval.validity import with_status
+from kb.retrieval.vector_store import FilteredVectors
 from kb.storage.filters import DocumentFilters
 
 __all__ = ["facet_counts", "group_by_document", "passage_key", "search", "read_query", "legs", "fuse", "render"]
@@ -115,9 +116,12 @@ def _lexical(kb: KnowledgeBase, phrases: list[Phrase], n: int,
 
 
 def _dense(kb: KnowledgeBase, query: Query, n: int, filters: DocumentFilters | None) -> list[tuple[int, float]]:
-    """The ``n`` nearest chunks the filters keep."""
+    """The ``n`` nearest chunks the filters keep (in the vectors' own query when they can filter, as PostgreSQL can)."""
     vector = kb.open_embedder().encode_query(query.dense_text)
-    return _passing(kb, lambda count, among=None: kb.open_vectors().search(vector, count, among), n, filters)
+    index = kb.open_vectors()
+    if isinstance(index, FilteredVectors):
+        return index.search_filtered(vector, n, filters)
+    return _passing(kb, lambda count, among=None: index.search(vector, count, among), n, filters)
 
 
 def _passing(kb: KnowledgeBase, best: Callable[..., list[tuple[int, float]]], n: int,

@@ -75,6 +75,8 @@ class IndexPolicy:
 
 
 class VectorIndex:
+    transactional = False  # a file: written after the rows commit, mended against them when opened
+
     def __init__(self, path: Path, dimension: int, policy: IndexPolicy | None = None) -> None:
         # A search is one query vector, and FAISS parallelises across queries: a second OpenMP thread only
         # waits at the barrier, and on a busy 2-core machine that wait can be most of the time

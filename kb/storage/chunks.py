@@ -120,8 +120,9 @@ class Chunks:
             "count(*) OVER (PARTITION BY c.document_id, c.section) AS in_section "
             "FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id JOIN documents d ON d.id = c.document_id "
             f"WHERE {condition} AND {where}) "
-            f"SELECT chunk_id, 0.8 + 0.2 * coalesce(max(full_key IN ({marks(exact)})), 0) + 0.2 * max(is_self) "
-            f"+ 0.05 * min(max(in_section) - 1, 4) + 0.1 * coalesce(max(kind IN ({marks(following)})), 0) "
+            f"SELECT chunk_id, 0.8 + 0.2 * max(CASE WHEN full_key IN ({marks(exact)}) THEN 1 ELSE 0 END) "
+            "+ 0.2 * max(is_self) + 0.05 * (CASE WHEN max(in_section) > 5 THEN 4 ELSE max(in_section) - 1 END) "
+            f"+ 0.1 * max(CASE WHEN kind IN ({marks(following)}) THEN 1 ELSE 0 END) "
             "FROM matched GROUP BY chunk_id",
             [*params, *filter_params, *exact, *following])
         return sorted(((r[0], r[1]) for r in rows), key=lambda h: (-h[1], h[0]))
@@ -151,13 +152,13 @@ class Chunks:
     def lexicon_state(self) -> tuple[str, int, int]:
         """This database's id, the highest chunk id it ever gave and its last chunk deletion: what changed since a look.
 
-        The highest id ever given (``sqlite_sequence``), not the highest present:
+        The highest id ever given (``Database.last_id``), not the highest present:
         deleting the newest chunks (a document removed, a copy folded into its
         twin) must not make a lexicon look as if it came from a later state.
         """
         database, last_chunk, last_deletion = self.db.execute(  # one statement: one state, read at once
             "SELECT coalesce((SELECT value FROM meta WHERE key = 'database_id'), ''), "
-            "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'chunks'), 0), "
+            f"coalesce({self.db.last_id('chunks')}, 0), "
             "coalesce((SELECT max(seq) FROM chunk_deletions), 0)").fetchone()
         return database, last_chunk, last_deletion
 

@@ -1,5 +1,7 @@
 """One SQLite file shared by threads: a connection per thread, transactions, and the few helpers every table uses.
 
+``SqliteDatabase`` is the default ``kb.storage.backend.Database`` (exported here too, for the table modules).
+
 The service answers many requests at once while a job thread writes; in WAL
 mode readers never wait for the one writer nor see its uncommitted rows, as
 long as each thread reads through its own connection.  A connection lives as
@@ -21,17 +23,18 @@ from typing import Any
 import sqlite_utils
 
 from indexer.analyzer import fold
+from kb.storage.backend import Database
 from kb.storage.issuers import issuer_key
 from kb.storage.schema import prepare
 
-__all__ = ["Database", "copy_database", "marks", "now"]
+__all__ = ["Database", "SqliteDatabase", "copy_database", "marks", "now"]
 
 
-class Database:
+class SqliteDatabase(Database):
     """The SQLite side of an index folder, opened (and migrated if it is of an older version) once."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
+        self.path: Path = path
         self._local = threading.local()
         self._open: weakref.WeakSet[sqlite_utils.Database] = weakref.WeakSet()
         prepare(self.connection().conn, path)
@@ -52,12 +55,6 @@ class Database:
 
     def execute(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
         return self.connection().execute(sql, list(params))
-
-    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-        """The rows of a query as dicts keyed by column name."""
-        cursor = self.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def insert(self, table: str, row: dict[str, Any]) -> int:
         """Insert one row; its new rowid."""
@@ -98,12 +95,12 @@ class Database:
         finally:
             conn.execute("COMMIT")
 
-    def get_meta(self, key: str) -> str | None:
-        row = self.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return row[0] if row else None
-
     def set_meta(self, key: str, value: str) -> None:
         self.connection().table("meta").upsert({"key": key, "value": value}, pk="key")
+
+    def last_id(self, table: str) -> str:
+        """From ``sqlite_sequence``, which an ``AUTOINCREMENT`` table keeps."""
+        return f"(SELECT seq FROM sqlite_sequence WHERE name = '{table}')"
 
 
 def copy_database(source: Path, target: Path) -> None:

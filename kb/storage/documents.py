@@ -150,7 +150,7 @@ class Documents:
         cited = self.db.rows(
             "SELECT r.key, r.full_key, r.year, r.date, r.issuer_name, min(r.printed) AS printed, count(*) AS mentions "
             "FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id WHERE c.document_id = ? AND r.is_self = 0 "
-            "GROUP BY r.full_key, r.year, r.date, r.issuer_name ORDER BY min(c.ordinal), r.full_key", [doc_id])
+            "GROUP BY r.key, r.full_key, r.year, r.date, r.issuer_name ORDER BY min(c.ordinal), r.full_key", [doc_id])
         candidates = self._numbers("r.key", sorted({row["key"] for row in cited}), access)
         citing = self._own(doc_id)
         relations = self._relations(doc_id)

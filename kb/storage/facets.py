@@ -53,7 +53,8 @@ issuer_names AS MATERIALIZED ({_labelled(_spellings("issuer_rows", "issuer", "kb
 SELECT 'type', label, n FROM ({_labelled(_spellings("type_rows", "doc_type", "kb_fold"))})
 UNION ALL
 SELECT 'issuer', names.label, sum(pairs.n) FROM issuer_names names JOIN issuer_pairs pairs
-    ON instr(pairs.folded, names.folded) > 0 OR instr(pairs.parent, names.folded) > 0 GROUP BY names.folded
+    ON instr(pairs.folded, names.folded) > 0 OR instr(pairs.parent, names.folded) > 0
+    GROUP BY names.folded, names.label
 UNION ALL
 SELECT 'year', substr(date, 1, 4) AS year, count(*) FROM documents WHERE {{year}} AND coalesce(substr(date, 1, 4), '') != ''
     GROUP BY year

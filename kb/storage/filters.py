@@ -64,7 +64,7 @@ class DocumentFilters:
 
     def where(self, doc: str = "documents", chunk: str | None = None) -> tuple[str, list[str]]:
         """SQL conditions on ``doc`` (and, for the issuer, on the chunk's own issuer)."""
-        clauses: list[str] = ["1"]
+        clauses: list[str] = ["TRUE"]
         params: list[str] = []
         if self.access != LEVELS[-1]:
             levels = visible_levels(self.access)

@@ -1,7 +1,7 @@
-"""SQLite, the source of truth of an index folder: one database, one object per table.
+"""The source of truth of an index: one database (SQLite, or PostgreSQL by settings), one object per table.
 
 All SQL lives in this package.  Every table object shares the one
-``Database`` (a connection per thread, transactions); ``kb.knowledge_base``
+``Database`` (a connection per thread, transactions; ``kb.storage.backend``); ``kb.knowledge_base``
 is the only writer of documents and chunks, so that their rows, the vector
 file and the lexicon move together.
 """
@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kb.config import StoreSettings
+from kb.errors import ConfigError
+from kb.storage.backend import Database
 from kb.storage.chunks import Chunks
-from kb.storage.database import Database
+from kb.storage.database import SqliteDatabase
 from kb.storage.documents import Documents
 from kb.storage.facets import Facets
 from kb.storage.integrity import Integrity
@@ -20,14 +23,15 @@ from kb.storage.keys import Keys
 from kb.storage.stats import Stats
 from kb.storage.status import Statuses
 
-__all__ = ["Store"]
+__all__ = ["Store", "open_store"]
 
 
 class Store:
     """The database of an index folder and its tables: ``store.documents.get(1)``, ``store.jobs.claim(pid)``."""
 
-    def __init__(self, path: Path) -> None:
-        self.db = Database(path)
+    def __init__(self, database: Path | Database) -> None:
+        """``database``: an SQLite file's path, or an open database (``kb.storage.pg_database.PgDatabase``)."""
+        self.db = database if isinstance(database, Database) else SqliteDatabase(database)
         self.documents = Documents(self.db)
         self.sources = self.documents.sources
         self.chunks = Chunks(self.db)
@@ -39,8 +43,21 @@ class Store:
         self.integrity = Integrity(self.db)
 
     @property
-    def path(self) -> Path:
+    def path(self) -> Path | None:
+        """The SQLite file; None for a database server."""
         return self.db.path
 
     def close(self) -> None:
         self.db.close()
+
+
+def open_store(settings: StoreSettings, home: Path) -> Store:
+    """The store the settings name: ``kb.sqlite`` in ``home``, or the PostgreSQL database of ``settings.dsn``."""
+    if settings.backend != "postgres":
+        return Store(home / "kb.sqlite")
+    try:
+        from kb.storage.pg_database import PgDatabase  # psycopg is needed only for this backend
+    except ImportError as exc:
+        raise ConfigError(f"store.backend 'postgres' needs the PostgreSQL driver: pip install 'kb[postgres]' ({exc})") from exc
+    assert settings.dsn is not None  # StoreSettings checked it
+    return Store(PgDatabase(settings.dsn))

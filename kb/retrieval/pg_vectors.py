@@ -1,0 +1,132 @@
+"""The vectors in PostgreSQL (pgvector): the dense leg of a store whose backend is ``postgres``.
+
+A chunk's vector is a row of ``chunk_vectors`` beside the chunk, written in
+the transaction that writes the chunk and deleted with it (``ON DELETE
+CASCADE``): there is no file to save, and nothing for a crash to leave out of
+step, so unlike ``kb.retrieval.vectors.VectorIndex`` nothing is mended on open.
+Vectors are ``halfvec`` (float16, as the FAISS graph stores its codes), found
+by an HNSW index on cosine distance.
+
+A filtered search puts the filters in the query itself (``search_filtered``)
+and runs at the caller's level (``PgDatabase.at_level``, row-level security).
+``hnsw.iterative_scan`` lets the index walk on past ``ef_search`` candidates
+until enough rows pass the filter, so a narrow filter does not shorten the
+list; ``relaxed_order`` may return the walk's rows slightly out of order, so
+they are ordered again by distance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kb.storage.filters import DocumentFilters
+from kb.storage.pg_database import PgDatabase
+from kb.storage.pg_schema import VISIBLE, policies
+
+__all__ = ["PgVectors", "PgVectorPolicy"]
+
+
+@dataclass(frozen=True)
+class PgVectorPolicy:
+    """How the HNSW graph is built and searched (docs/postgres.md has the recall these give)."""
+
+    links: int = 16  # m
+    build_breadth: int = 64  # ef_construction
+    search_breadth: int = 200  # hnsw.ef_search
+    max_scan_tuples: int = 40_000  # how far an iterative scan may walk for a narrow filter
+
+
+def _literal(vector: np.ndarray) -> str:
+    """A vector as pgvector reads it from text: ``[0.1,0.2,…]``."""
+    return "[" + ",".join(f"{x:.6g}" for x in np.asarray(vector, dtype="float32").ravel()) + "]"
+
+
+def _parse(text: str) -> np.ndarray:
+    return np.array(text.strip("[]").split(","), dtype="float32")
+
+
+class PgVectors:
+    """Vectors keyed by chunk id in ``chunk_vectors``; searched with the caller's filters in SQL."""
+
+    dirty = False  # every change is written in the caller's transaction: nothing waits to be saved
+    transactional = True  # changes belong inside the rows' transaction (``KnowledgeBase``)
+
+    def __init__(self, db: PgDatabase, dimension: int, policy: PgVectorPolicy | None = None) -> None:
+        self.db, self.dimension = db, dimension
+        self.policy = policy or PgVectorPolicy()
+        with db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(hashtext('kb.retrieval.pg_vectors'))")
+            db.execute(f"CREATE TABLE IF NOT EXISTS chunk_vectors (chunk_id bigint PRIMARY KEY REFERENCES chunks(id) "
+                       f"ON DELETE CASCADE DEFERRABLE, embedding halfvec({dimension}) NOT NULL, "
+                       "doc_access text COLLATE \"C\" NOT NULL DEFAULT '')")
+            db.execute("CREATE OR REPLACE TRIGGER chunk_vectors_access BEFORE INSERT ON chunk_vectors "
+                       "FOR EACH ROW EXECUTE FUNCTION kb_vector_access()")
+            db.execute("CREATE INDEX IF NOT EXISTS chunk_vectors_hnsw ON chunk_vectors USING hnsw "
+                       f"(embedding halfvec_cosine_ops) WITH (m = {self.policy.links}, "
+                       f"ef_construction = {self.policy.build_breadth})")
+            db.execute(policies({"chunk_vectors": f"doc_access {VISIBLE}"}))
+            stored = db.execute("SELECT atttypmod FROM pg_attribute WHERE attrelid = 'chunk_vectors'::regclass "
+                                "AND attname = 'embedding'").fetchone()[0]
+        if stored != dimension:
+            raise ValueError(f"chunk_vectors holds {stored}-dimensional vectors, the model makes {dimension}")
+
+    def __len__(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM chunk_vectors").fetchone()[0])
+
+    def ids(self) -> set[int]:
+        return {r[0] for r in self.db.execute("SELECT chunk_id FROM chunk_vectors")}
+
+    def add(self, ids: list[int], vectors: np.ndarray) -> None:
+        """Store (or replace) the vectors of these chunks, in the caller's transaction if one is open."""
+        if not ids:
+            return
+        with self.db.transaction(), self.db.connection().cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO chunk_vectors (chunk_id, embedding) VALUES (%s, %s::halfvec) "
+                "ON CONFLICT (chunk_id) DO UPDATE SET embedding = EXCLUDED.embedding",
+                [(chunk_id, _literal(vector)) for chunk_id, vector in zip(ids, vectors, strict=True)])
+
+    def get(self, ids: list[int]) -> np.ndarray:
+        """The stored vectors of these ids, in order (they must be present)."""
+        rows = dict(self.db.execute("SELECT chunk_id, embedding::text FROM chunk_vectors WHERE chunk_id = ANY(?)",
+                                    [list(ids)]).fetchall())
+        return np.stack([_parse(rows[i]) for i in ids]) if ids else np.empty((0, self.dimension), "float32")
+
+    def remove(self, ids: list[int]) -> None:
+        """Nothing to do for a deleted chunk (its vector went with it); a vector alone is deleted here."""
+        if ids:
+            self.db.execute("DELETE FROM chunk_vectors WHERE chunk_id = ANY(?)", [list(ids)])
+
+    def save(self) -> None:
+        """Nothing to write: the vectors were committed with their chunks."""
+
+    def search(self, vector: np.ndarray, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        """Nearest chunks by cosine, best first; only ``allowed`` ids if given."""
+        if allowed is not None and not allowed:
+            return []
+        return self._nearest(vector, k, DocumentFilters(), allowed)
+
+    def search_filtered(self, vector: np.ndarray, k: int,
+                        filters: DocumentFilters | None) -> list[tuple[int, float]]:
+        """Nearest chunks that ``filters`` keep: metadata in the query, the level by row-level security too."""
+        return self._nearest(vector, k, filters or DocumentFilters(), None)
+
+    def _nearest(self, vector: np.ndarray, k: int, filters: DocumentFilters,
+                 allowed: set[int] | None) -> list[tuple[int, float]]:
+        where, params = filters.where("d", "c")
+        values: list[object] = [_literal(vector), *params]
+        if allowed is not None:
+            where += " AND v.chunk_id = ANY(?)"
+            values.append(sorted(allowed))
+        sql = ("WITH hits AS MATERIALIZED (SELECT v.chunk_id, v.embedding <=> ?::halfvec AS distance "
+               "FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.document_id "
+               f"WHERE {where} ORDER BY distance NULLS LAST LIMIT ?) "
+               "SELECT chunk_id, 1 - distance FROM hits ORDER BY distance NULLS LAST")
+        with self.db.at_level(filters.access):
+            self.db.execute("SELECT set_config('hnsw.ef_search', ?, true), set_config('hnsw.max_scan_tuples', ?, true), "
+                            "set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+                            [str(max(self.policy.search_breadth, k)), str(self.policy.max_scan_tuples)])
+            rows = self.db.execute(sql, [*values, k]).fetchall()
+        return [(int(chunk_id), float(score)) for chunk_id, score in rows]

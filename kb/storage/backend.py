@@ -1,0 +1,79 @@
+"""What every table module asks of a database, whichever engine holds it: SQLite (one machine) or PostgreSQL.
+
+The table modules (``kb.storage.documents``, ``chunks``, …) hold one set of
+SQL, written in SQLite's dialect; ``kb.storage.database.SqliteDatabase`` runs
+it as it is, ``kb.storage.pg_database.PgDatabase`` rewrites it for PostgreSQL
+(``kb.storage.pg_dialect``).  So a query is written once, and a change to it
+is tested on both engines by the same tests.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Protocol
+
+__all__ = ["Cursor", "Database"]
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor the table modules use: ``sqlite3.Cursor`` and ``psycopg.Cursor`` both are one."""
+
+    @property
+    def description(self) -> Sequence[Sequence[Any]] | None: ...
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Database(ABC):
+    """One database shared by threads: statements, rows as dicts, inserts, transactions and the ``meta`` table."""
+
+    path: Path | None  # the SQLite file; None for a server
+
+    @abstractmethod
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> Cursor:
+        """Run one statement (SQLite's dialect, ``?`` placeholders) on this thread's connection."""
+
+    @abstractmethod
+    def insert(self, table: str, row: dict[str, Any]) -> int:
+        """Insert one row; its new id."""
+
+    @abstractmethod
+    def insert_all(self, table: str, rows: list[dict[str, Any]]) -> None: ...
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """Everything inside commits together or not at all; nested, it joins the open transaction."""
+
+    @abstractmethod
+    def reading(self) -> AbstractContextManager[None]:
+        """Reads inside see one committed state, however many statements they take."""
+
+    @abstractmethod
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    @abstractmethod
+    def last_id(self, table: str) -> str:
+        """A SQL expression: the highest id ``table`` ever gave (NULL before the first), deleted rows included."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        """The rows of a query as dicts keyed by column name."""
+        cursor = self.execute(sql, params)
+        names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None

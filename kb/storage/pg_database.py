@@ -1,0 +1,165 @@
+"""A PostgreSQL database as the store (settings ``"store": {"backend": "postgres", "dsn": …}``).
+
+The same ``Database`` as SQLite's (``kb.storage.backend``): a connection per
+thread, the table modules' SQL rewritten once per statement
+(``kb.storage.pg_dialect``), transactions that nest by joining.  Connections
+run in autocommit: a statement outside ``transaction()`` is its own
+transaction, as it is in SQLite.
+
+Access levels: each connection opens with ``kb.level`` set to this store's
+level (the writer and the command line see every level), and ``level()``
+narrows it for one transaction (``SET LOCAL``), so what a caller may not see is
+filtered by the server's row-level security (``kb.storage.pg_schema``) whatever
+the query says.  A session that never sets it sees the lowest level only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import weakref
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg.adapt import Loader
+from psycopg.pq import TransactionStatus
+
+from indexer.analyzer import fold
+from kb.access.levels import LEVELS, check_level
+from kb.storage.backend import Cursor, Database
+from kb.storage.issuers import issuer_key
+from kb.storage.pg_dialect import translate
+from kb.storage.pg_schema import prepare
+
+__all__ = ["PgDatabase"]
+
+# What ``insert`` returns, by table: its key (``rowid`` for the rest, as SQLite's ``last_pk``).
+_RETURNING = {"documents": "id", "chunks": "id", "api_keys": "id", "document_status": "id",
+              "document_texts": "document_id", "meta": "key"}
+# The names the SQL functions kb_fold and kb_issuer are asked about (``kb.storage.filters``, ``facets``).
+_FOLDED = {"documents": ("title", "doc_type", "number", "issuer", "issuer_parent"), "chunks": ("issuer",)}
+
+
+class _Number(Loader):
+    """``numeric`` as SQLite gives it: an int when whole (a sum of counts), else a float (a score), never Decimal."""
+
+    def load(self, data: Any) -> int | float:
+        text = bytes(data).decode()
+        return float(text) if "." in text or "e" in text.lower() else int(text)
+
+
+class PgDatabase(Database):
+    """One PostgreSQL database (``dsn``), seen at ``level`` unless a transaction narrows it."""
+
+    def __init__(self, dsn: str, *, level: str = LEVELS[-1]) -> None:
+        self.path = None
+        self.dsn, self.level = dsn, check_level(level)
+        self._local = threading.local()
+        self._open: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
+        prepare(self.connection())
+
+    def connection(self) -> psycopg.Connection[Any]:
+        """This thread's connection, opened on first use (and again after the server dropped it)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = psycopg.connect(self.dsn, autocommit=True, options=f"-c kb.level={self.level}")
+            conn.adapters.register_loader("numeric", _Number)
+            self._local.conn = conn
+            self._open.add(conn)
+        return conn
+
+    def close(self) -> None:
+        for conn in list(self._open):
+            conn.close()
+        self._open.clear()
+        self._local = threading.local()
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> Cursor:
+        try:
+            return self.connection().execute(translate(sql), list(params))
+        except psycopg.IntegrityError as exc:
+            # The callers (``kb.access.keys``) tell a taken name by SQLite's error: one error whatever the engine.
+            raise sqlite3.IntegrityError(str(exc)) from exc
+
+    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        """As SQLite gives them: ``SELECT *`` leaves out ``rowid``, a column only here (``kb.storage.pg_schema``)."""
+        found = super().rows(sql, params)
+        for row in found:
+            row.pop("rowid", None)
+        return found
+
+    def insert(self, table: str, row: dict[str, Any]) -> int:
+        self._remember_folds(table, [row])
+        columns = ", ".join(row)
+        cursor = self.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' for _ in row)}) "
+                              f"RETURNING {_RETURNING.get(table, 'rowid')}", list(row.values()))
+        return int(cursor.fetchone()[0])
+
+    def insert_all(self, table: str, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        self._remember_folds(table, rows)
+        columns = list(rows[0])
+        sql = translate(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})")
+        with self.connection().cursor() as cursor:
+            cursor.executemany(sql, [[row.get(c) for c in columns] for row in rows])
+
+    def _remember_folds(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """The folded forms of the names these rows bring, for ``kb_fold`` and ``kb_issuer`` (``pg_schema``)."""
+        names = {row[c] for row in rows for c in _FOLDED.get(table, ()) if row.get(c)}
+        if names:
+            with self.connection().cursor() as cursor:
+                cursor.executemany("INSERT INTO kb_folded (raw, folded, issuer) VALUES (%s, %s, %s) "
+                                   "ON CONFLICT DO NOTHING", [(n, fold(n), issuer_key(n)) for n in sorted(names)])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
+                     "EXCLUDED.value", [key, value])
+
+    def last_id(self, table: str) -> str:
+        """From the sequence behind the table's ``bigserial`` id."""
+        return f"pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id'))"
+
+    def _in_transaction(self) -> bool:
+        return self.connection().info.transaction_status != TransactionStatus.IDLE
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._in_transaction():
+            yield
+            return
+        with self.connection().transaction():
+            yield
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """One snapshot (``REPEATABLE READ``) for every statement inside."""
+        if self._in_transaction():
+            yield
+            return
+        conn = self.connection()
+        with conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
+
+    @contextmanager
+    def at_level(self, level: str) -> Iterator[None]:
+        """Statements inside see documents of ``level`` and below only, enforced by the server (``SET LOCAL``).
+
+        Joins an open transaction, and gives it back the level it had when done.
+        """
+        check_level(level)
+        if not self._in_transaction():
+            with self.transaction():
+                self.execute("SELECT set_config('kb.level', ?, true)", [level])
+                yield
+            return
+        before = self.execute("SELECT current_setting('kb.level', true), set_config('kb.level', ?, true)",
+                              [level]).fetchone()[0]
+        try:
+            yield
+        finally:
+            if self._in_transaction():
+                self.execute("SELECT set_config('kb.level', ?, true)", [before or LEVELS[0]])
