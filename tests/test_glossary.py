@@ -51,6 +51,13 @@ def test_english_question_reaches_the_reference_and_lexical_legs():
     assert query.dense_text == "What does Directive 05 require? chỉ thị 05 yêu cầu"
 
 
+def test_the_model_also_reads_the_senses_the_rendering_left_out():
+    query = understand("Which action plan implements the instruction?")
+    # "instruction" renders as hướng dẫn, its other sense follows; kế hoạch is already in kế hoạch hành động
+    assert query.dense_text == ("Which action plan implements the instruction? kế hoạch hành động thực hiện hướng dẫn"
+                                " triển khai thi hành chỉ thị")
+
+
 @pytest.mark.parametrize(("english", "vietnamese"), [
     ("Directive No. 05 of the Secretariat", "Chỉ thị số 05"),
     ("Resolution No. 18-NQ/TW", "Nghị quyết số 18-NQ/TW"),

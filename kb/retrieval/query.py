@@ -4,7 +4,7 @@ A question asked in English is also put into Vietnamese by the office glossary
 (``kb.retrieval.glossary``): its terms join the lexical and phrase legs beside
 the words as typed, the document numbers of its rendering ("Directive 05"
 → "chỉ thị 05") the reference leg, and the model embeds the question followed
-by its rendering: multilingual as it is, the model finds the Vietnamese
+by its rendering and the glossary's other senses: multilingual as it is, the model finds the Vietnamese
 passages better with the office's own words beside the English ones
 (docs/ranking.md has the figures).
 """
@@ -50,8 +50,14 @@ class Query:
 
     @property
     def dense_text(self) -> str:
-        """What the model embeds: the query normalised, and for English the glossary's rendering after it."""
-        return f"{self.normalized} {self.translation.rendering}" if self.translation else self.normalized
+        """What the model embeds: the query normalised, and for English the glossary's rendering after it,
+        then the glossary's other Vietnamese terms (``instruction`` → ``hướng dẫn`` in the rendering,
+        ``chỉ thị`` after it): the model is not told which sense the office meant."""
+        if self.translation is None:
+            return self.normalized
+        rendering = self.translation.rendering
+        others = [term for term in self.translation.terms if term not in rendering]
+        return " ".join([self.normalized, rendering, *others])
 
     def restored(self, text: str) -> Query:
         """The query searched for this one: ``text`` is it with accents put back (``kb.retrieval.accents``).

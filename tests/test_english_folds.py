@@ -1,0 +1,39 @@
+"""bench/english_folds.py: English questions scored by fold group, the held-out folds kept apart."""
+
+import importlib.util
+import json
+import sys
+
+import pytest
+from conftest import ROOT
+
+CORPUS_FILES = ("ke-hoach-tuyen-truyen-dai-hoi-2020-2025.md", "thong-tin-sinh-hoat-noi-bo-2020-12.txt")
+
+
+@pytest.fixture(scope="module")
+def english_folds():
+    spec = importlib.util.spec_from_file_location("bench_english_folds", ROOT / "bench" / "english_folds.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules[spec.name]
+
+
+def test_folds_are_scored_apart_and_only_tuning_misses_are_named(english_folds, fake_kb, tmp_path):
+    rows = [json.loads(line) for line in (ROOT / "eval" / "english-dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    about_corpus = [row for row in rows if row["relevant"][0]["doc"] in CORPUS_FILES]
+    assert len(about_corpus) >= 2
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("".join(json.dumps(row | {"fold": i % 2}) + "\n" for i, row in enumerate(about_corpus)))
+    scored = english_folds.score(fake_kb, questions)
+    assert [r["id"] for r in scored] == [row["id"] for row in about_corpus]
+    assert all(r["hit@5"] in (0.0, 1.0) and 0 <= r["mrr@10"] <= 1 for r in scored)
+    report = english_folds.report(scored, tune={0})
+    assert report["tuning"]["n"] + report["held_out"]["n"] == report["all"]["n"] == len(about_corpus)
+    assert report["tuning"]["hit@5"][0] == round(sum(r["hit@5"] for r in scored if r["fold"] == 0)
+                                                 / report["tuning"]["n"], 3)
+    held_out = {r["id"] for r in scored if r["fold"] == 1}
+    assert not held_out & set(report["missed@5"])
+    assert set(report["missed@5"]) == {r["id"] for r in scored if r["fold"] == 0 and not r["hit@5"]}
