@@ -14,10 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import HashingEmbedder, app_client, fake_settings
 from pg_cluster import pg_bin_dir, pg_cluster
 from pg_workers import settings_file, start_worker, text_files
 
+from kb.access.keys import create_key
 from kb.jobs.runner import submit_job
+from kb.jobs.worker import QueueWorker
 from kb.storage.pg_database import PgDatabase
 from kb.storage.store import Store
 
@@ -47,6 +50,30 @@ def _documents_once(store: Store, files: int) -> None:
     chunks, vectors = store.db.execute(
         "SELECT (SELECT count(*) FROM chunks), (SELECT count(*) FROM chunk_vectors)").fetchone()
     assert chunks == vectors > 0
+
+
+def test_an_api_node_on_postgres_only_queues_uploads(pg_server, tmp_path: Path) -> None:
+    """``kb serve`` on PostgreSQL runs no job thread (``store.serve_jobs`` unset): a worker indexes the upload."""
+    dsn = pg_server.new_database()
+    api, worker_home = tmp_path / "api", tmp_path / "worker"
+    for home in (api, worker_home):
+        settings_file(home, dsn)
+    store = Store(PgDatabase(dsn))
+    _, key = create_key(store, "editor", "editor")
+    with app_client(api) as http:
+        (name, data), = text_files(1)
+        accepted = http.post("/api/documents", files=[("files", (name, data))], headers={"X-API-Key": key})
+        assert accepted.status_code == 202, accepted.text
+        time.sleep(1.0)  # time enough for a job thread, were there one, to take it
+        url = accepted.json()["url"]
+        assert http.get(url, headers={"X-API-Key": key}).json()["status"] == "queued"
+        QueueWorker(fake_settings(worker_home), embedder=HashingEmbedder(), until_idle=True).run()
+        job = http.get(url, headers={"X-API-Key": key}).json()
+        assert job["status"] == "done" and job["files"][0]["status"] == "indexed", job
+        hits = http.get("/api/search", params={"q": "chuyển đổi số"}).json()["results"]
+        assert {hit["document"]["id"] for hit in hits} == {job["files"][0]["document_id"]}  # found by the API node
+    assert not (api / "uploads").exists()  # the bytes went to the database, not the API node's folder
+    store.close()
 
 
 def test_two_workers_take_different_jobs(pg_server, tmp_path: Path) -> None:
