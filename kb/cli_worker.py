@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
-from types import FrameType
 from typing import Annotated
 
 import typer
@@ -28,16 +26,10 @@ def worker(
 
     SIGTERM or Ctrl-C stops it after the file being indexed and hands its job back to the queue.
     """
-    from kb.jobs.worker import QueueWorker
+    from kb.jobs.worker import QueueWorker, run_until_signalled
 
     runner = QueueWorker(load_settings(home, model), poll, lease=lease, until_idle=until_idle)
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        runner.stop_soon()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, stop)
     logging.getLogger("kb.jobs").setLevel(logging.INFO)
     err.print(f"Worker {runner.name} taking jobs; Ctrl-C stops.")
-    runner.run()
+    run_until_signalled(runner)
     err.print("Stopped.")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.jobs.worker import QueueWorker
+from kb.jobs.worker import QueueWorker, run_until_signalled
 
 
 def settings_file(home: Path, dsn: str) -> None:
@@ -56,7 +56,7 @@ def _run(home: str, lease: float, seconds_per_file: float, taken: str) -> None:
     settings = fake_settings(Path(home))
     worker = _Recorded(settings, 0.1, embedder=Slow(), lease=lease)
     worker.taken = Path(taken)
-    worker.run()
+    run_until_signalled(worker)  # as `kb worker` runs it: SIGTERM hands the job back
 
 
 def start_worker(home: Path, *, lease: float, seconds_per_file: float = 0.0) -> tuple[BaseProcess, Path]:

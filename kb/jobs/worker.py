@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -35,7 +36,7 @@ from kb.errors import ConfigError, DatabaseUnavailableError
 from kb.jobs.runner import KEPT, POLL_SECONDS, JobRunner, _now, _Progress, uploads_dir, write_files
 from kb.storage.pg_jobs import JobQueue
 
-__all__ = ["LEASE_SECONDS", "QueueWorker", "job_runner"]
+__all__ = ["LEASE_SECONDS", "QueueWorker", "job_runner", "run_until_signalled"]
 
 LEASE_SECONDS = 60.0  # a crashed worker's job waits this long for another; renewed every third of it
 RECONNECT_MAX_SECONDS = 2.0  # the longest pause between two attempts to reach the server again
@@ -47,6 +48,16 @@ def job_runner(settings: Settings, *, embedder: Embedder | None = None) -> JobRu
     if settings.store.backend == "postgres":
         return QueueWorker(settings, embedder=embedder)
     return JobRunner(settings, embedder=embedder)
+
+
+def run_until_signalled(worker: QueueWorker) -> None:
+    """Run ``worker`` in this thread (the main one) until SIGTERM or SIGINT, which stop it after its current file."""
+    handlers = {signum: signal.signal(signum, lambda *_: worker.stop_soon()) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        worker.run()
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
 
 
 class QueueWorker(JobRunner):
