@@ -166,8 +166,8 @@ class PgDatabase(Database):
     def lock_writes(self) -> None:
         """Wait for the database's write lock, held until this transaction ends (``pg_advisory_xact_lock``).
 
-        Every writer on every machine takes it, so document transactions commit one at a time and the ids
-        they take from the sequences come in commit order, which the lexicon's catch-up reads by.
+        Every writer on every machine takes it first, so writes follow one another as they do on one
+        machine (a replacement, a status, a deletion never interleave), while workers embed side by side.
         """
         self.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 
