@@ -125,16 +125,16 @@ class QueueWorker(JobRunner):
         interrupted, done = threading.Event(), threading.Event()
 
         def renew() -> None:
-            due = time.monotonic() + self.lease / 3
-            while not done.wait(0.2):
+            due, lost = time.monotonic() + self.lease / 3, False
+            while not done.wait(0.2):  # renewed until the job ends, also while a stopping worker ends its file
                 if self._stop.is_set():
                     interrupted.set()
-                if time.monotonic() < due:
+                if lost or time.monotonic() < due:
                     continue
                 try:
-                    if not self.queue.renew(job_id, self.name, self.lease):
+                    lost = not self.queue.renew(job_id, self.name, self.lease)
+                    if lost:
                         interrupted.set()
-                        return
                     due = time.monotonic() + self.lease / 3
                 except DatabaseUnavailableError:
                     pass  # the job's own writes meet the same failure and wait for the server

@@ -87,9 +87,9 @@ class JobQueue:
     def release(self, job_id: str, worker: str, **values: Any) -> None:
         """Hand ``worker``'s job back to the queue (its worker is stopping), recording ``values`` (files so far)."""
         with self.db.transaction():
-            self.jobs.update(job_id, **values)
-            self.db.execute("UPDATE jobs SET status = 'queued', claimed_by = NULL, lease_until = NULL "
-                            "WHERE id = ? AND claimed_by = ? AND status = 'running'", [job_id, worker])
+            if self.db.execute("UPDATE jobs SET status = 'queued', claimed_by = NULL, lease_until = NULL "
+                               "WHERE id = ? AND claimed_by = ? AND status = 'running'", [job_id, worker]).rowcount:
+                self.jobs.update(job_id, **values)
 
     def finish(self, job_id: str, worker: str, **values: Any) -> bool:
         """End ``worker``'s job with ``values`` (status, error, files, finished_at); False, and nothing written,
