@@ -20,10 +20,10 @@ import numpy as np
 from kb.jobs.worker import QueueWorker, run_until_signalled
 
 
-def settings_file(home: Path, dsn: str) -> None:
-    """An index folder whose store is the PostgreSQL database ``dsn``."""
+def settings_file(home: Path, dsn: str, **store: object) -> None:
+    """An index folder whose store is the PostgreSQL database ``dsn`` (with more ``store`` settings)."""
     home.mkdir(parents=True, exist_ok=True)
-    (home / "settings.json").write_text(json.dumps({"store": {"backend": "postgres", "dsn": dsn}}))
+    (home / "settings.json").write_text(json.dumps({"store": {"backend": "postgres", "dsn": dsn, **store}}))
 
 
 def text_files(count: int, tag: str = "") -> list[tuple[str, bytes]]:

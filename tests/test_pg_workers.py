@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import HashingEmbedder, app_client, fake_settings
+from conftest import HashingEmbedder, app_client, fake_settings, wait_for_job
 from pg_cluster import pg_bin_dir, pg_cluster
 from pg_workers import settings_file, start_worker, text_files
 
@@ -73,6 +73,21 @@ def test_an_api_node_on_postgres_only_queues_uploads(pg_server, tmp_path: Path) 
         hits = http.get("/api/search", params={"q": "chuyển đổi số"}).json()["results"]
         assert {hit["document"]["id"] for hit in hits} == {job["files"][0]["document_id"]}  # found by the API node
     assert not (api / "uploads").exists()  # the bytes went to the database, not the API node's folder
+    store.close()
+
+
+def test_an_api_node_runs_jobs_when_asked(pg_server, tmp_path: Path) -> None:
+    """``store.serve_jobs: true``: ``kb serve`` on PostgreSQL runs a queue worker in a thread, as it does on SQLite."""
+    dsn = pg_server.new_database()
+    settings_file(tmp_path, dsn, serve_jobs=True)
+    store = Store(PgDatabase(dsn))
+    _, key = create_key(store, "editor", "editor")
+    with app_client(tmp_path) as http:
+        accepted = http.post("/api/documents", files=[("files", name_data) for name_data in text_files(2)],
+                             headers={"X-API-Key": key})
+        job = wait_for_job(http, key, accepted.json()["job_id"], timeout=60)
+    assert job["status"] == "done" and [f["status"] for f in job["files"]] == ["indexed", "indexed"], job
+    assert store.db.execute("SELECT lease_until FROM jobs").fetchone()[0] is None  # ended: no lease left
     store.close()
 
 

@@ -76,7 +76,6 @@ class QueueWorker(JobRunner):
     def run(self) -> None:
         """Take jobs in this thread until ``stop_soon()`` (or, ``until_idle``, until none waits)."""
         self.kb.open_embedder()  # loaded before the first claim, not on a lease's time
-        log.info("worker %s taking jobs", self.name)
         self._loop()
         self.kb.close()
 
