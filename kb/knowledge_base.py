@@ -56,7 +56,7 @@ from kb.retrieval.vectors import VectorIndex
 from kb.storage.sources import COPY, EARLIER, SourceFile
 from kb.storage.store import open_store
 
-__all__ = ["KnowledgeBase", "INDEX_FORMAT", "write_lock"]
+__all__ = ["KnowledgeBase", "INDEX_FORMAT", "MODEL_KEY", "write_lock"]
 
 INDEX_FORMAT = 1
 MODEL_KEY = "model"  # the ``meta`` row that records the model on a database server (config.json's content)
