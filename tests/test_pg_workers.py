@@ -41,12 +41,13 @@ def _jobs(store: Store) -> list[dict]:
 
 
 def _documents_once(store: Store, files: int) -> None:
-    """Every file is one document: as many documents as files, each of its own content, each with its passages
-    and each passage with its vector."""
+    """Every file is one document: as many documents as files, each of its own content, each with its text and
+    passages and each passage with its vector (what ``kb check`` would verify, which does not run on PostgreSQL yet)."""
     count, contents = store.db.execute("SELECT count(*), count(DISTINCT content_hash) FROM documents").fetchone()
     assert (count, contents) == (files, files)
     assert store.db.execute("SELECT count(*) FROM documents d WHERE NOT EXISTS "
                             "(SELECT 1 FROM chunks c WHERE c.document_id = d.id)").fetchone()[0] == 0
+    assert store.db.execute("SELECT count(*) FROM document_texts").fetchone()[0] == files
     chunks, vectors = store.db.execute(
         "SELECT (SELECT count(*) FROM chunks), (SELECT count(*) FROM chunk_vectors)").fetchone()
     assert chunks == vectors > 0
@@ -180,6 +181,8 @@ def test_a_job_survives_the_primarys_failover(tmp_path: Path) -> None:
                     "-c", "CREATE EXTENSION vector")
         cluster.sql(primary, "ALTER SYSTEM SET synchronous_standby_names = '*'")
         cluster.sql(primary, "SELECT pg_reload_conf()")
+        _wait(lambda: cluster.sql(primary, "SELECT sync_state FROM pg_stat_replication") == "sync", 10,
+              "the replica synchronous")
         both = (f"host=127.0.0.1,127.0.0.1 port={primary.port},{replica.port} user=kb dbname=kb "
                 "target_session_attrs=read-write connect_timeout=2")
         worker_home, api = tmp_path / "worker", tmp_path / "api"
