@@ -22,6 +22,7 @@ from kb.access.keys import create_key
 from kb.jobs.runner import submit_job
 from kb.jobs.worker import QueueWorker
 from kb.storage.pg_database import PgDatabase
+from kb.storage.pg_jobs import JobQueue
 from kb.storage.store import Store
 
 pytestmark = pytest.mark.e2e
@@ -51,6 +52,25 @@ def _documents_once(store: Store, files: int) -> None:
     chunks, vectors = store.db.execute(
         "SELECT (SELECT count(*) FROM chunks), (SELECT count(*) FROM chunk_vectors)").fetchone()
     assert chunks == vectors > 0
+
+
+def test_a_worker_that_lost_its_lease_writes_nothing_more(pg_server, tmp_path: Path) -> None:
+    """A worker too slow to renew: the job goes to another, and the first can neither renew nor end it."""
+    store = Store(PgDatabase(pg_server.new_database()))
+    queue = JobQueue(store.db)
+    job_id = submit_job(store, tmp_path, text_files(1), created_by="test")["id"]
+    assert queue.claim("slow", 60)["id"] == job_id
+    assert queue.claim("other", 60) is None  # held: not taken twice
+    store.db.execute("UPDATE jobs SET lease_until = now() - interval '1 second'")  # the lease ran out
+    assert queue.claim("other", 60)["id"] == job_id
+    assert not queue.renew(job_id, "slow", 60)
+    assert not queue.finish(job_id, "slow", status="failed", error="late")
+    queue.release(job_id, "slow", files=[])
+    assert _jobs(store)[0] | {"id": None} == {"id": None, "status": "running", "files_done": 0,
+                                             "claimed_by": "other", "error": None}
+    assert queue.finish(job_id, "other", status="done")
+    assert _jobs(store)[0]["status"] == "done"
+    store.close()
 
 
 def test_an_api_node_on_postgres_only_queues_uploads(pg_server, tmp_path: Path) -> None:
