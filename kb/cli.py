@@ -46,6 +46,7 @@ from kb.cli_refs import refs
 from kb.cli_related import related_draft
 from kb.cli_status import status, status_line
 from kb.cli_watch import watch
+from kb.cli_worker import worker
 from kb.config import load_settings
 from kb.retrieval.highlight import excerpt
 from kb.retrieval.results import SearchHit
@@ -384,6 +385,7 @@ def adapt(
 # Commands written in modules of their own, listed after these by `kb --help`.
 app.add_typer(keys_app, name="keys")  # kb keys add|list|revoke (kb/cli_keys.py)
 app.command()(watch)  # kb watch (kb/cli_watch.py)
+app.command()(worker)  # kb worker (kb/cli_worker.py)
 app.command(name="check")(check_index)  # kb check, backup, restore (kb/cli_maintenance.py)
 app.command()(backup)
 app.command()(restore)

@@ -177,10 +177,16 @@ class StoreSettings:
     ``dsn`` names the PostgreSQL database, as libpq reads it
     (``postgresql://kb@db.example/kb`` or ``host=… dbname=…``); a password is
     better kept in ``~/.pgpass`` or ``$PGPASSWORD`` than in the settings file.
+
+    ``serve_jobs``: whether ``kb serve`` runs uploaded files' indexing jobs in a
+    thread of its own.  On SQLite it must (the folder has one writer); on
+    PostgreSQL it does not unless set, since ``kb worker`` processes take the
+    jobs there and an API node should not spend its cores embedding.
     """
 
     backend: str = "sqlite"
     dsn: str | None = None
+    serve_jobs: bool | None = None  # None: yes on sqlite, no on postgres
 
     def __post_init__(self) -> None:
         if self.backend not in ("sqlite", "postgres"):
@@ -188,8 +194,18 @@ class StoreSettings:
         if self.backend == "postgres" and not (isinstance(self.dsn, str) and self.dsn.strip()):
             raise ConfigError("store.backend 'postgres' needs store.dsn, the database to use, "
                               "e.g. \"postgresql://kb@localhost/kb\".")
+        if self.serve_jobs is not None and not isinstance(self.serve_jobs, bool):
+            raise ConfigError(f"store.serve_jobs must be true or false, not {self.serve_jobs!r}.")
+        if self.backend == "sqlite" and self.serve_jobs is False:
+            raise ConfigError("store.serve_jobs false is for the postgres store, where `kb worker` takes the jobs; "
+                              "on sqlite kb serve is the folder's one writer.")
         if self.backend == "sqlite" and self.dsn is not None:
             raise ConfigError("store.dsn is for store.backend 'postgres'; the sqlite store is kb.sqlite in the index folder.")
+
+    @property
+    def jobs_in_serve(self) -> bool:
+        """Whether ``kb serve`` runs the indexing jobs itself (``serve_jobs``, or its default for the backend)."""
+        return self.serve_jobs if self.serve_jobs is not None else self.backend == "sqlite"
 
 
 @dataclass(frozen=True)

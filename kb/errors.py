@@ -17,6 +17,7 @@ __all__ = [
     "IndexInconsistentError",
     "IndexBusyError",
     "StorageError",
+    "DatabaseUnavailableError",
     "SnapshotError",
     "ConfigError",
     "UnsupportedContentError",
@@ -82,6 +83,14 @@ class IndexBusyError(KbError):
 
 class StorageError(KbError):
     """Writing to the index folder failed (disk full, I/O error): the run stops, the last committed state stays."""
+
+
+class DatabaseUnavailableError(StorageError):
+    """The database server went away mid-write (a failover, a restart): nothing of the open transaction stays.
+
+    A worker waits for the server (or its promoted replica) and runs the job again, rather than
+    recording every later file as failed.
+    """
 
 
 class SnapshotError(KbError):

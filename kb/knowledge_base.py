@@ -21,7 +21,10 @@ stored text.  Nothing inconsistent is ever served.
 
 With the ``postgres`` store (settings ``store``) the rows live in PostgreSQL
 and the vectors in a table beside them, written in the same transaction: there
-is no vector file, and nothing to mend.
+is no vector file, and nothing to mend.  What several machines must share lives
+in the database too: the model record (``meta`` key ``model``, config.json's
+content) and the write lock (an advisory lock each write transaction takes, so
+workers embed side by side and commit one document at a time).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -53,9 +56,10 @@ from kb.retrieval.vectors import VectorIndex
 from kb.storage.sources import COPY, EARLIER, SourceFile
 from kb.storage.store import open_store
 
-__all__ = ["KnowledgeBase", "INDEX_FORMAT", "write_lock"]
+__all__ = ["KnowledgeBase", "INDEX_FORMAT", "MODEL_KEY", "write_lock"]
 
 INDEX_FORMAT = 1
+MODEL_KEY = "model"  # the ``meta`` row that records the model on a database server (config.json's content)
 log = logging.getLogger("kb")
 T = TypeVar("T")
 
@@ -95,7 +99,10 @@ class KnowledgeBase:
         return self.settings.home / "config.json"
 
     def read_recorded_model(self) -> dict[str, Any] | None:
-        """What config.json says built the vectors, or ``None`` before the first vector."""
+        """What config.json (``meta`` on a database server) says built the vectors, or ``None`` before the first."""
+        if self.store.path is None:
+            value = self.store.db.get_meta(MODEL_KEY)
+            return json.loads(value) if value else None
         return json.loads(self.config_path.read_text()) if self.config_path.exists() else None
 
     def open_embedder(self) -> Embedder:
@@ -111,7 +118,9 @@ class KnowledgeBase:
         recorded = self.read_recorded_model()
         if recorded is None:
             self._write_config(embedder)
-        elif recorded["fingerprint"] != embedder.fingerprint:
+            recorded = self.read_recorded_model()  # on a server, another machine's model may have come first
+            assert recorded is not None
+        if recorded["fingerprint"] != embedder.fingerprint:
             built_with = recorded.get("backend", "torch")  # indexes written before backends were torch ones
             raise ModelMismatchError(
                 f"This index ({self.settings.home}) was built with the model {recorded['model']!r} "
@@ -124,6 +133,9 @@ class KnowledgeBase:
     def _write_config(self, embedder: Embedder) -> None:
         config = {"format": INDEX_FORMAT, "model": embedder.name, "backend": embedder.backend,
                   "dimension": embedder.dimension, "fingerprint": embedder.fingerprint}
+        if self.store.path is None:  # the first model recorded stays: workers starting together agree on it
+            self.store.db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", [MODEL_KEY, json.dumps(config)])
+            return
         tmp = self.config_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(config, indent=2))
         os.replace(tmp, self.config_path)
@@ -324,7 +336,7 @@ class KnowledgeBase:
 
         Nothing of it is stored but its row: its text is the document's already.
         """
-        with self.writing(), self.storing(), self.store.db.transaction():
+        with self.writing(), self._write_transaction():
             self.store.sources.record(doc_id, file, role)
 
     def remove_document(self, doc_id: int, *, save: bool = True) -> dict[str, Any]:
@@ -352,7 +364,7 @@ class KnowledgeBase:
         Under the write lock like every write, so a backup or restore never
         runs beside it; it touches no vectors.
         """
-        with self.writing(), self.storing(), self.store.db.transaction():
+        with self.writing(), self._write_transaction():
             return self.store.status.record(doc_id, status, set_by=set_by, note=note, replaced_by=replaced_by,
                                             access=access)
 
@@ -361,7 +373,7 @@ class KnowledgeBase:
 
         Its document keeps its text: that was read from its own file.
         """
-        with self.writing(), self.storing(), self.store.db.transaction():
+        with self.writing(), self._write_transaction():
             self.store.sources.forget(path)
 
     @contextmanager
@@ -374,13 +386,20 @@ class KnowledgeBase:
         with self.writing():
             index = self.open_vectors()
             changes = VectorChanges()
-            with self.storing(), self.store.db.transaction():
+            with self._write_transaction():
                 yield changes
                 if index.transactional:
                     changes.apply(index)
             changes.apply(index)  # a file's changes (a table's were applied and cleared above)
             if save:
                 self.save_vectors()
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[None]:
+        """One write transaction, once no other writer's is open (on a server: whichever machine it runs on)."""
+        with self.storing(), self.store.db.transaction():
+            self.store.db.lock_writes()
+            yield
 
     @contextmanager
     def storing(self) -> Iterator[None]:
@@ -403,11 +422,13 @@ class KnowledgeBase:
 
         Re-entrant (a job holds it around an indexing run, whose every write takes it
         again); ``wait`` is how many seconds to wait for another writer before giving up.
+        On a database server there is no folder to lock: each write transaction takes the
+        database's lock instead (``_write_transaction``), so several workers index at once.
         """
         if self._writing:
             yield
             return
-        with write_lock(self.settings.home, wait):
+        with write_lock(self.settings.home, wait) if self.store.path is not None else nullcontext():
             self._writing = True
             try:
                 yield

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from kb.config import Settings
 from kb.embedding.embedder import Embedder
-from kb.jobs.runner import JobRunner
+from kb.jobs.worker import job_runner
 from kb.knowledge_base import KnowledgeBase
 
 from . import api, keys, pages, related, status
@@ -34,7 +34,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     kb = app.state.kb
     kb.open_embedder().warm()
     kb.open_vectors()  # opens and checks the vector file
-    app.state.jobs.start()
+    if app.state.kb.settings.store.jobs_in_serve:  # on postgres, `kb worker`s take the jobs unless asked
+        app.state.jobs.start()
     yield
     app.state.jobs.stop()
     kb.close()
@@ -78,7 +79,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     # The readers': a connection per thread, vectors swapped on change; a folder without an index is refused
     # (NoIndexError), not served empty.
     app.state.kb = KnowledgeBase(settings, embedder=embedder, create=False)
-    app.state.jobs = JobRunner(settings, embedder=embedder)  # the writer: indexing jobs and deletes, in its own thread
+    app.state.jobs = job_runner(settings, embedder=embedder)  # the writer: indexing jobs and deletes, in its own thread
     install_error_handlers(app)
     app.add_middleware(UploadLimit, limits=settings.limits)
     install_docs(app)

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from kb.errors import (
+    DatabaseUnavailableError,
     IndexBusyError,
     InvalidQueryError,
     InvalidStatusError,
@@ -40,7 +41,7 @@ log = logging.getLogger("kb.service")
 # The first class an error is an instance of gives its status; KbError last, as the catch-all.
 STATUS: tuple[tuple[type[KbError], int], ...] = (
     (NotFoundError, 404), (InvalidQueryError, 422), (InvalidStatusError, 422), (UnsupportedContentError, 415),
-    (UploadTooLargeError, 413), (IndexBusyError, 409), (KbError, 500))
+    (UploadTooLargeError, 413), (IndexBusyError, 409), (DatabaseUnavailableError, 503), (KbError, 500))
 _MACHINE_PATHS = ("/api", "/health", "/openapi.json", "/docs", "/docs-assets", "/static")
 
 

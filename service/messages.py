@@ -75,6 +75,8 @@ ERRORS: dict[str, str] = {
     "several_numbered": "Số «{number}» có thể là nhiều văn bản; hãy chọn theo số định danh: {documents}.",
     "InvalidStatusError": "Không đặt được trạng thái này cho văn bản.",
     "IndexBusyError": "Đang có một lượt lập chỉ mục chạy; vui lòng thử lại khi lượt đó xong.",
+    "DatabaseUnavailableError": "Tạm thời không kết nối được cơ sở dữ liệu của kho (máy chủ đang chuyển đổi hoặc "
+                                "khởi động lại); vui lòng thử lại sau ít giây.",
     "NotFoundError": "Không tìm thấy văn bản này trong kho.",
     "file_missing": "Tệp gốc «{source}» của văn bản này không còn ở chỗ đã lập chỉ mục (đã bị chuyển đi hoặc xóa). "
                     "Văn bản vẫn đọc được trong kho; muốn mở tệp gốc, hãy lập chỉ mục lại tệp ở chỗ mới.",

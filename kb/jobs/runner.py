@@ -36,14 +36,22 @@ from pathlib import Path
 
 from kb.config import Limits, Settings
 from kb.embedding.embedder import Embedder
-from kb.errors import IndexBusyError, InvalidQueryError, KbError, UnsupportedContentError, UploadTooLargeError
+from kb.errors import (
+    DatabaseUnavailableError,
+    IndexBusyError,
+    InvalidQueryError,
+    KbError,
+    UnsupportedContentError,
+    UploadTooLargeError,
+)
 from kb.indexing import index_paths
 from kb.indexing_report import FileOutcome
 from kb.jobs.uploads import check_content, unique_names
 from kb.knowledge_base import KnowledgeBase
+from kb.storage.pg_jobs import JobQueue
 from kb.storage.store import Store
 
-__all__ = ["JOB_STATUSES", "KEPT", "REJECTED", "JobRunner", "submit_job", "uploads_dir", "remove_upload"]
+__all__ = ["JOB_STATUSES", "KEPT", "REJECTED", "JobRunner", "submit_job", "uploads_dir", "remove_upload", "write_files"]
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
 REJECTED = "rejected"  # a file of an upload refused on arrival (its type or size): never stored
@@ -90,17 +98,25 @@ def submit_job(store: Store, home: Path, files: list[tuple[str, bytes]], *, crea
     if not accepted:
         raise refused[0] if len(refused) == 1 else _none_accepted(refused)
     job_id = uuid.uuid4().hex
-    folder = uploads_dir(home) / job_id
-    folder.mkdir(parents=True)
-    for name, data in accepted:
-        target = folder / name
-        assert target.resolve().parent == folder.resolve(), name  # safe_name already guarantees it
-        target.write_bytes(data)
-    store.jobs.add(job_id=job_id, kind="replace" if replace else "index", created_by=created_by,
-                   files=entries, target_document=replace, access=access)
+    with store.db.transaction():
+        store.jobs.add(job_id=job_id, kind="replace" if replace else "index", created_by=created_by,
+                       files=entries, target_document=replace, access=access)
+        if store.path is None:  # a server: whichever worker takes the job reads the bytes from there
+            JobQueue(store.db).add_files(job_id, accepted)
+        else:
+            write_files(uploads_dir(home) / job_id, accepted)
     job = store.jobs.get(job_id)
     assert job is not None
     return job
+
+
+def write_files(folder: Path, files: list[tuple[str, bytes]]) -> None:
+    """Write a job's files (safe names, bytes) into its folder, where ``index_paths`` reads them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files:
+        target = folder / name
+        assert target.resolve().parent == folder.resolve(), name  # safe_name already guarantees it
+        target.write_bytes(data)
 
 
 def _none_accepted(refused: Sequence[KbError]) -> KbError:
@@ -239,6 +255,8 @@ class JobRunner:
                 return self._replace(job, progress.files[0], report.files[0]) if replacing else None
             finally:
                 self.kb.save_vectors()  # what was committed gets its vectors, whatever ended the job
+        except DatabaseUnavailableError:
+            raise  # not the job's fault: it runs again once the server is back (kb.jobs.worker)
         except KbError as exc:
             return str(exc)
         except Exception as exc:

@@ -59,6 +59,10 @@ class Database(ABC):
         """Reads inside see one committed state, however many statements they take."""
 
     @abstractmethod
+    def lock_writes(self) -> None:
+        """Inside a write transaction: wait until no other writer's transaction is open, on any machine."""
+
+    @abstractmethod
     def set_meta(self, key: str, value: str) -> None: ...
 
     @abstractmethod
@@ -67,6 +71,10 @@ class Database(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @abstractmethod
+    def close_thread(self) -> None:
+        """Close this thread's connection to a server (a thread that ends, or one that will reconnect)."""
 
     def rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         """The rows of a query as dicts keyed by column name."""

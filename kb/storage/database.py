@@ -95,6 +95,12 @@ class SqliteDatabase(Database):
         finally:
             conn.execute("COMMIT")
 
+    def lock_writes(self) -> None:
+        """Nothing to add: ``BEGIN IMMEDIATE`` took SQLite's write lock, and one machine writes."""
+
+    def close_thread(self) -> None:
+        """Nothing to do: a file needs no reconnecting, and ``close`` closes every thread's connection."""
+
     def set_meta(self, key: str, value: str) -> None:
         self.connection().table("meta").upsert({"key": key, "value": value}, pk="key")
 

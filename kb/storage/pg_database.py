@@ -28,10 +28,14 @@ from psycopg.pq import TransactionStatus
 
 from indexer.analyzer import fold
 from kb.access.levels import LEVELS, check_level
+from kb.errors import DatabaseUnavailableError
 from kb.storage.backend import Cursor, Database
 from kb.storage.issuers import issuer_key
 from kb.storage.pg_dialect import translate
 from kb.storage.pg_schema import prepare
+
+# The write lock (``lock_writes``): one key for the whole database, whichever machine writes.
+WRITE_LOCK = "hashtext('kb.write')"
 
 __all__ = ["PgDatabase"]
 
@@ -70,15 +74,40 @@ class PgDatabase(Database):
             self._open.add(conn)
         return conn
 
+    def close_thread(self) -> None:
+        """Close this thread's connection (a thread that ends, or one that will reconnect)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._open.discard(conn)
+            self._local.conn = None
+            conn.close()
+
     def close(self) -> None:
         for conn in list(self._open):
             conn.close()
         self._open.clear()
         self._local = threading.local()
 
+    @contextmanager
+    def _reachable(self) -> Iterator[None]:
+        """A lost connection (the server stopped, failed over, or cannot be reached) as ``DatabaseUnavailableError``.
+
+        Other errors of the server (a constraint, a bad statement) stay what they are.
+        """
+        try:
+            yield
+        except psycopg.OperationalError as exc:
+            conn = getattr(self._local, "conn", None)
+            if conn is None or conn.closed:
+                raise DatabaseUnavailableError(
+                    f"The database server cannot be reached ({str(exc).strip()}); what was committed before is "
+                    "kept. Try again when it is back.") from exc
+            raise
+
     def execute(self, sql: str, params: Iterable[Any] = ()) -> Cursor:
         try:
-            return self.connection().execute(translate(sql), list(params))
+            with self._reachable():
+                return self.connection().execute(translate(sql), list(params))
         except psycopg.IntegrityError as exc:
             # The callers (``kb.access.keys``) tell a taken name by SQLite's error: one error whatever the engine.
             raise sqlite3.IntegrityError(str(exc)) from exc
@@ -103,14 +132,14 @@ class PgDatabase(Database):
         self._remember_folds(table, rows)
         columns = list(rows[0])
         sql = translate(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})")
-        with self.connection().cursor() as cursor:
+        with self._reachable(), self.connection().cursor() as cursor:
             cursor.executemany(sql, [[row.get(c) for c in columns] for row in rows])
 
     def _remember_folds(self, table: str, rows: list[dict[str, Any]]) -> None:
         """The folded forms of the names these rows bring, for ``kb_fold`` and ``kb_issuer`` (``pg_schema``)."""
         names = {row[c] for row in rows for c in _FOLDED.get(table, ()) if row.get(c)}
         if names:
-            with self.connection().cursor() as cursor:
+            with self._reachable(), self.connection().cursor() as cursor:
                 cursor.executemany("INSERT INTO kb_folded (raw, folded, issuer) VALUES (%s, %s, %s) "
                                    "ON CONFLICT DO NOTHING", [(n, fold(n), issuer_key(n)) for n in sorted(names)])
 
@@ -123,15 +152,24 @@ class PgDatabase(Database):
         return f"pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id'))"
 
     def _in_transaction(self) -> bool:
-        return self.connection().info.transaction_status != TransactionStatus.IDLE
+        with self._reachable():
+            return self.connection().info.transaction_status != TransactionStatus.IDLE
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         if self._in_transaction():
             yield
             return
-        with self.connection().transaction():
+        with self._reachable(), self.connection().transaction():
             yield
+
+    def lock_writes(self) -> None:
+        """Wait for the database's write lock, held until this transaction ends (``pg_advisory_xact_lock``).
+
+        Every writer on every machine takes it first, so writes follow one another as they do on one
+        machine (a replacement, a status, a deletion never interleave), while workers embed side by side.
+        """
+        self.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 
     @contextmanager
     def reading(self) -> Iterator[None]:

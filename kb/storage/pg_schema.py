@@ -31,6 +31,7 @@ from typing import Any
 
 from kb.access.levels import LEVELS, visible_levels
 from kb.errors import IndexInconsistentError
+from kb.storage.pg_jobs import QUEUE_TABLES
 
 __all__ = ["PG_SCHEMA_VERSION", "VISIBLE", "policies", "prepare"]
 
@@ -223,6 +224,7 @@ def prepare(conn: Any) -> None:
                 f"this kb reads {PG_SCHEMA_VERSION}). Use a new database, or empty this one.")
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
         conn.execute(_TABLES)
+        conn.execute(QUEUE_TABLES)  # the workers' claims and the uploads' bytes (kb.storage.pg_jobs)
         conn.execute(_FUNCTIONS + _levels_function())
         conn.execute(policies(_VISIBLE))
         conn.execute("INSERT INTO meta (key, value) VALUES ('pg_schema_version', %s), ('database_id', %s) "

