@@ -15,12 +15,13 @@ wrong; ``--tsv`` also writes the sample as a table to fill in: ``verdict``
 when it is no citation).  ``--score TABLE`` reads such a filled-in table and
 prints precision by kind with a Wilson 95% interval, and what the wrong ones
 should have been (see docs/evaluation.md, "Relation kinds").  ``--exclude
-TABLE`` leaves out of the draw every relation of an earlier table (the same
-file and place, or the same citation in the same sentence anywhere), so a new
-sample is fresh.  ``--rescore TABLE --data DIR`` reads the table's files again
-from ``DIR`` with today's rules, takes each judged relation's right kind (its
-kind when judged right, else ``should_be``), and scores the kinds the rules now
-give: after the rules change, a judged sample still says how they do on it.
+TABLE`` (once for each earlier table) leaves out of the draw every relation
+of an earlier table (the same file and place, or the same citation in the same
+sentence anywhere), so a new sample is fresh.  ``--rescore TABLE --data DIR``
+reads the table's files again from ``DIR`` with today's rules, takes each
+judged relation's right kind (its kind when judged right, else
+``should_be``), and scores the kinds the rules now give: after the rules
+change, a judged sample still says how they do on it.
 
 Run: ``.venv/bin/python bench/relation_sample.py ../shared/data/admin-docs [--n 100] [--seed 1]``;
 ``.venv/bin/python bench/relation_sample.py --score bench/truth/relations-20260303.tsv``;
@@ -104,9 +105,9 @@ def _judged(table: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(rows, delimiter="\t"))
 
 
-def excluding(found: list[Found], table: Path) -> list[Found]:
-    """``found`` without the relations of an earlier table: the same file and place, or the same sentence."""
-    judged = _judged(table)
+def excluding(found: list[Found], tables: list[Path]) -> list[Found]:
+    """``found`` without the relations of earlier tables: the same file and place, or the same sentence."""
+    judged = [row for table in tables for row in _judged(table)]
     places = {(row["file"], row["where"]) for row in judged}
     sentences = {row["sentence"] for row in judged}
     return [f for f in found if (f.file, f.where) not in places and f.sentence not in sentences]
@@ -183,7 +184,8 @@ def main() -> None:
     parser.add_argument("--per-kind", type=int, help="up to this many of each kind but mentions, the rest mentions")
     parser.add_argument("--tsv", type=Path, help="also write the sample here, with empty columns for the judgments")
     parser.add_argument("--score", type=Path, help="print precision by kind from a judged table instead of sampling")
-    parser.add_argument("--exclude", type=Path, help="leave out the relations of this earlier table")
+    parser.add_argument("--exclude", type=Path, action="append", default=[],
+                        help="leave out the relations of this earlier table (repeat for several)")
     parser.add_argument("--rescore", type=Path, help="score a judged table with the kinds today's rules give")
     parser.add_argument("--data", type=Path, help="with --rescore: the folder the table's file names start from")
     args = parser.parse_args()

@@ -58,9 +58,10 @@ def parse_document(source: SourceText, furniture: list[Span] | None = None) -> P
     # Paths read like citations: "Luật Cư trú 2020 › Chương II › Điều 8 › Khoản 3".
     chunks = chunk_sections(text, _with_frame(parse_sections(text)), root=citation_root(meta))
     restore_lost_lines(text, chunks)
+    own = own_reference(meta.number, meta.doc_type) if meta.number else None
     for chunk in chunks:
         chunk.issuer = chunk.issuer or meta.issuer
-        chunk.references = extract_references(chunk.text)
+        chunk.references = extract_references(chunk.text, own)
         chunk.page = source.page_at(chunk.char_start)
     chunks.append(_card(meta))
     references = [ref for chunk in chunks if chunk.kind == "body" for ref in chunk.references]

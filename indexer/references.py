@@ -31,7 +31,7 @@ from indexer.codes import (
 )
 from indexer.local_issuers import local_issuer_key
 from indexer.model import Reference
-from indexer.relations import relations
+from indexer.relations import MENTIONS, relations
 
 __all__ = ["extract_references", "canonical_symbol", "citation_forms", "mask_citations", "own_reference"]
 
@@ -279,14 +279,18 @@ def _iso_date(match: re.Match[str]) -> str | None:
     return f"{match.group('year')}-{month:02d}-{day:02d}" if 1 <= day <= 31 and 1 <= month <= 12 else None
 
 
-def extract_references(text: str) -> list[Reference]:
-    """Every document cited in ``text``, in order, with spans into ``text``.
+def extract_references(text: str, own: Reference | None = None) -> list[Reference]:
+    """Every document cited in ``text``, in order, with spans into ``text``; ``own`` is the number of the
+    document ``text`` is from, if known.
 
     The same document cited at two places gives two references: a caller that
     wants one per document dedupes by ``key`` or ``full_key``.  A date printed
     right after a citation is the cited document's: its year is kept
     (``date``): it tells apart two documents of one number (a Party number has
     no year, and every province has a 70/2025/QĐ-UBND).
+
+    A document does nothing to itself: a citation of its own number is a mention, whatever its sentence
+    says (a decree's forms print "Căn cứ Nghị định số 99/2022/NĐ-CP …" of the decree they belong to).
     """
     folded = _fold_with_origin(text)
     taken: list[tuple[int, int, _Parts]] = []
@@ -301,23 +305,31 @@ def extract_references(text: str) -> list[Reference]:
         sentence = _original_span(text, folded, relation.sentence_start, relation.sentence_end) \
             if relation.sentence_end > relation.sentence_start else (first, last)
         date = _patterns()["cited_date"].match(folded.text, end)
-        references.append(
-            Reference(
-                doc_type=str(parts.type_code),
-                number=_number(parts.number),
-                issuer_code=parts.issuer,
-                text=text[first:last],
-                year=parts.year,
-                char_start=first,
-                char_end=last,
-                date=_iso_date(date) if date else None,
-                issuer_name=_local_issuer(text, folded, end),
-                kind=relation.kind,
-                sentence_start=sentence[0],
-                sentence_end=sentence[1],
-            )
+        reference = Reference(
+            doc_type=str(parts.type_code),
+            number=_number(parts.number),
+            issuer_code=parts.issuer,
+            text=text[first:last],
+            year=parts.year,
+            char_start=first,
+            char_end=last,
+            date=_iso_date(date) if date else None,
+            issuer_name=_local_issuer(text, folded, end),
+            kind=relation.kind,
+            sentence_start=sentence[0],
+            sentence_end=sentence[1],
         )
+        references.append(replace(reference, kind=MENTIONS) if own and _is_own(reference, own) else reference)
     return references
+
+
+def _is_own(cited: Reference, own: Reference) -> bool:
+    """Whether ``cited`` can be the number ``own``: the same type and number, and no issuer or year both print
+    that differ."""
+    def same(a: str | None, b: str | None) -> bool:
+        return a is None or b is None or a == b
+    return (cited.key == own.key and same(cited.issuer_code, own.issuer_code)
+            and same(cited.issued_year, own.issued_year))
 
 
 def canonical_symbol(printed: str) -> str | None:

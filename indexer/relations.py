@@ -46,10 +46,16 @@ some of its provisions ("Thay thế cụm từ … tại Điều 5 của Luật 
 khoản 4 Điều 33 của Luật …"), leaves it in force: it amends it, and a
 document's validity is read from replaces and repeals.  "thực hiện theo"
 and "tiếp tục thực hiện" say what a transitional rule follows, "có căn cứ" is
-"has grounds", and a cue inside the cited law's own name ("Luật ký kết, gia
-nhập và thực hiện điều ước quốc tế số …") is no cue at all.  A cue's reach
-skips what joins the laws of one list ("Luật sửa đổi, bổ sung … của Luật A
-số …, Luật B số …, …"), however long the list.
+"has grounds" (so are "ghi rõ căn cứ", "cụ thể căn cứ", "theo căn cứ"), and a
+cue inside the name of the cited law, or of a law cited before it in the
+sentence ("Luật ký kết, gia nhập và thực hiện điều ước quốc tế số …", "Pháp
+lệnh Ký kết và thực hiện thỏa thuận quốc tế số … và Quyết định số …"), is no
+cue at all; an amending law named by what it amends ("Luật sửa đổi, bổ sung
+Điều 170 của Luật doanh nghiệp số 37/2013/QH13") has its own number there.  A
+cue's reach skips what joins the laws of one list ("Luật sửa đổi, bổ sung …
+của Luật A số …, Luật B số …, …", a law cited by its year with its amenders
+included), however long the list; a ";" before a law's name does not end the
+sentence, since preambles list the laws they amend so.
 
 A document's own title names what it does: the line "HƯỚNG DẪN" alone,
 followed by its subject ("thực hiện Chỉ thị số 05-CT/TW …"), makes a title
@@ -67,7 +73,7 @@ from functools import cache
 __all__ = ["BASIS", "KINDS", "MENTIONS", "RULES_VERSION", "Relation", "relations"]
 
 # Raise with every change to the rules: an index stores the kinds it read, and re-reads them when this differs.
-RULES_VERSION = 2
+RULES_VERSION = 3
 
 BASIS, IMPLEMENTS, GUIDES, AMENDS, REPLACES, REPEALS, MENTIONS = (
     "basis", "implements", "guides", "amends", "replaces", "repeals", "mentions")
@@ -76,10 +82,13 @@ KINDS = (REPLACES, REPEALS, AMENDS, GUIDES, IMPLEMENTS, BASIS, MENTIONS)
 
 # (kind, folded phrase as a regex, how far before the citation it may stand): folded characters, other
 # citations not counted; room for "có hiệu quả các nội dung của".  "thực hiện" is also an everyday verb
-# ("cơ quan thuế thực hiện tính lại … theo Nghị định …"): it must stand closer.  Longer phrases first.
+# ("cơ quan thuế thực hiện tính lại … theo Nghị định …"): it must stand closer.  "căn cứ" after "có", "đủ",
+# "rõ", "cụ thể" or "theo" is a noun, grounds ("Ghi rõ căn cứ khôi phục …", "theo căn cứ quy định tại …"), but
+# not across a line break: a title ending "… NHỮNG NĂM TIẾP THEO" stands over its "Căn cứ" line.  Longer
+# phrases first.
 _CUES: tuple[tuple[str, str, int], ...] = (
     (GUIDES, r"huong dan (?:thuc hien|thi hanh|trien khai)", 80),
-    (BASIS, r"(?<!co\s)(?<!du\s)can cu", 80),
+    (BASIS, r"(?<!co\s)(?<!du\s)(?<!ro[^\S\n])(?<!cu\sthe[^\S\n])(?<!theo[^\S\n])can cu", 80),
     (IMPLEMENTS, r"(?<!tuc\s)(?<!duoc\s)(?<!viec\s)(?:(?:trien khai )?thuc hien|trien khai)(?!\s+theo(?!\w))", 40),
     (AMENDS, r"(?<!duoc\s)(?:sua doi,? bo sung|sua doi)", 80),
     (REPLACES, r"thay the", 80),
@@ -109,13 +118,23 @@ _CHAIN = rf"(?:\s|,|va(?!\w)|{_DATE})*"
 # ước quốc tế số 41/2005/QH11") is part of the name, not what the citing document does.
 _NAME = r"(?<!phap\s)(?<!\w)(?:bo\s+)?(?:luat|phap\s+lenh)(?!\w)"
 _NAME_TAIL = r"\s[^;:.“”\"()]{0,80}?(?<!\w)so\s*"
+# An amending law named by what it amends: "Luật sửa đổi, bổ sung Điều 170 của Luật doanh nghiệp số 37/2013/QH13"
+# is the amending law's own number, its cue part of its name; not after "ban hành", where it is the citing law's
+# own title ("Quốc hội ban hành Luật sửa đổi, bổ sung một số điều của Luật Xây dựng số 50/2014/QH13").
+_AMENDING_NAME = r"(?<!ban\shanh\s)luat\s+sua\s+doi[^;:.“”\"()]{0,80}?\scua\s+"
+# A law cited by its name and year, not its number, with the laws that amended it: "Luật Dầu khí năm 1993 đã
+# được sửa đổi, bổ sung một số điều theo Luật số 19/2000/QH10".
+_UNNUMBERED = r"\s[^;:.“”\"()]{0,80}?\snam\s+\d{4}\s+"
 # What stands between two citations of one list: a date, the amenders' phrase, "và", the parts cited and the
 # next law's name ("…, Luật Công chứng số 53/2014/QH13, Luật Dược số …").  A cue's reach does not count it, so
 # a preamble's "Luật sửa đổi, bổ sung … của Luật A, Luật B, …" reaches the last law of a long list.
-_JOINER = (rf"(?:\s*,?\s*{_DATE})?(?:\s+{_AMENDED_BY})?\s*,?\s*(?:(?:va|hoac)\s+)?"
+_JOINER = (rf"(?:\s*,?\s*{_DATE})?(?:\s+{_AMENDED_BY})?\s*[,;]?\s*(?:(?:va|hoac)\s+)?"
            r"(?:(?:cac\s+)?(?:dieu|khoan|diem)\s[^;:.“”\"()]{0,60}?\scua\s+)?"
-           rf"(?:{_NAME}{_NAME_TAIL})?")
-# A sentence ends at . ; : ! ? before a space; a line break ends one only before a list item, a cue or a blank line.
+           rf"(?:{_NAME}(?:{_NAME_TAIL}|{_UNNUMBERED}{_AMENDED_BY}\s*))?")
+# A sentence ends at . ; : ! ? before a space, but for a ";" before a law's name on the same line: a preamble's
+# list of the laws it amends ("… của Luật Đầu tư công số 39/2019/QH14; Luật Nhà ở số 65/2014/QH13; …") is one
+# sentence.  A line break ends one only before a list item, a cue or a blank line.
+_LAW_AHEAD = rf"[^\S\n]+{_NAME}{_NAME_TAIL}\d"
 _LIST_ITEM = r"(?:[-+•*]|\d{1,3}[.)]|[a-z]\)|dieu \d)"
 # The kinds a line ending in ":" carries down to its list, and the endings of such a line that open text instead.
 _CARRIED = frozenset({BASIS, AMENDS, REPLACES, REPEALS})
@@ -168,10 +187,12 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "chain": re.compile(_CHAIN),
         "name": re.compile(_NAME),
         "name_tail": re.compile(_NAME_TAIL),
+        "amending_name": re.compile(_AMENDING_NAME),
         "joiner": re.compile(_JOINER),
         "lead": re.compile(rf"(?P<opens_text>(?<!\w)(?:{_NOT_A_LEAD}))?[\s*_]*:[\s*_]*$"),
         "item": re.compile(r"[\s*_\"'“]*(?:(?P<bullet>[-+•])|(?P<number>\d{1,3}[.)])|(?P<letter>[a-z][.)]))(?=\s|$)"),
-        "end": re.compile(rf"[.;:!?](?=\s|$)|\n(?=\s*\n|\s*{_LIST_ITEM}|\s*(?:{before})(?!\w)|{_OWN_GUIDE}\n)"),
+        "end": re.compile(rf"(?:[.:!?]|;(?!{_LAW_AHEAD}))(?=\s|$)"
+                          rf"|\n(?=\s*\n|\s*{_LIST_ITEM}|\s*(?:{before})(?!\w)|{_OWN_GUIDE}\n)"),
         "document_item": re.compile(_DOCUMENT_ITEM + "$"),
         "own_guide": re.compile(_OWN_GUIDE + "\n"),
     }
@@ -199,7 +220,9 @@ def _kind(folded: str, sentence: tuple[int, int], span: tuple[int, int],
 
     A cue with another citation before it in the sentence tells what that one does ("Nghị định 280 sửa
     đổi, bổ sung Nghị định 23"), not the citing document; so does a cue after the citation with one after it
-    ("Luật 83/2015 … hết hiệu lực … thay bằng Luật …").  A cue inside the cited law's own name is none.
+    ("Luật 83/2015 … hết hiệu lực … thay bằng Luật …").  A cue inside the name of the cited law, or of a law
+    cited before it in the sentence, is none ("Pháp lệnh Ký kết và thực hiện thỏa thuận quốc tế số 33/2007/…
+    và Quyết định số 36/2018/…").
     A cue's reach skips the citations and what joins them in a list (``covered``).
     """
     first, last = sentence
@@ -208,8 +231,10 @@ def _kind(folded: str, sentence: tuple[int, int], span: tuple[int, int],
     opening_kind = _cue_kind(opening)
     if opening_kind == BASIS:
         return BASIS
+    names = [(_name_start(folded, first, c_start), c_start) for c_start, _ in citations if first <= c_start < start]
     before = [m for m in _patterns()["before"].finditer(folded, first, _name_start(folded, first, start))
               if not _cited_within(citations, first, m.start())
+              and not any(n_start <= m.start() < n_end for n_start, n_end in names)
               and _gap(folded, m.end(), start, covered) <= _reach()[str(m.lastgroup)]]
     if before:
         return _cue_kind(before[-1]) or MENTIONS
@@ -223,19 +248,23 @@ def _kind(folded: str, sentence: tuple[int, int], span: tuple[int, int],
 
 
 def _name_start(folded: str, first: int, start: int) -> int:
-    """Where the name of the law cited at ``start`` begins ("Luật Đầu tư số …"), or ``start`` when it has none."""
+    """Where the name of the law cited at ``start`` begins ("Luật Đầu tư số …", an amending law's "Luật sửa đổi,
+    bổ sung … của Luật Đầu tư số …"), or ``start`` when it has none."""
     names = list(_patterns()["name"].finditer(folded, first, start))
-    if names and _patterns()["name_tail"].fullmatch(folded, names[-1].end(), start):
-        return names[-1].start()
-    return start
+    if not names or not _patterns()["name_tail"].fullmatch(folded, names[-1].end(), start):
+        return start
+    amending = (n.start() for n in reversed(names[:-1])
+                if _patterns()["amending_name"].fullmatch(folded, n.start(), names[-1].start()))
+    return next(amending, names[-1].start())
 
 
 def _joiners(folded: str, citations: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The spans between consecutive citations that only join them in a list (``_JOINER``), holding no cue."""
+    """The spans between consecutive citations that only join them in a list (``_JOINER``), holding no cue but
+    in the next law's name."""
     ordered = sorted(citations)
     return [(a_end, b_start) for (_, a_end), (b_start, _) in zip(ordered, ordered[1:])
             if a_end < b_start and _patterns()["joiner"].fullmatch(folded, a_end, b_start)
-            and not _patterns()["before"].search(folded, a_end, b_start)]
+            and not _patterns()["before"].search(folded, a_end, _name_start(folded, a_end, b_start))]
 
 
 def _outside(folded: str, start: int, end: int, spans: Sequence[tuple[int, int]]) -> str:
@@ -257,12 +286,13 @@ def _amender(folded: str, sentence: tuple[int, int], span: tuple[int, int],
 def _partial(folded: str, sentence: tuple[int, int], span: tuple[int, int],
              citations: Sequence[tuple[int, int]]) -> bool:
     """Whether what the sentence does to the citation is done to a part of it (``_PART``): from its last cue, or
-    the citation before it, to it."""
+    the citation before it, to its name (an amending law's name names parts of another law)."""
     first = sentence[0]
-    cues = [m.end() for m in _patterns()["before"].finditer(folded, first, span[0])]
+    name = _name_start(folded, first, span[0])
+    cues = [m.end() for m in _patterns()["before"].finditer(folded, first, name)]
     prior = [c_end for c_start, c_end in citations if first <= c_start and c_end <= span[0]]
     origin = max([first, *cues, *prior])
-    return bool(_patterns()["part"].search(_outside(folded, origin, span[0], citations)))
+    return bool(_patterns()["part"].search(_outside(folded, origin, name, citations)))
 
 
 def _cited_within(citations: Sequence[tuple[int, int]], start: int, end: int) -> bool:

@@ -24,12 +24,12 @@ và Luật số 35/2018/QH14.
 _KINDS = "SELECT printed, kind, sentence_start, sentence_end FROM chunk_refs WHERE is_self = 0 ORDER BY rowid"
 
 
-def _indexed(path: Path) -> Store:
+def _indexed(path: Path, text: str = _LAW) -> Store:
     store = Store(path)
-    parsed = parse_document(SourceText(Path("luat.txt"), _LAW, "utf-8", "txt"))
+    parsed = parse_document(SourceText(Path("luat.txt"), text, "utf-8", "txt"))
     with store.db.transaction():
         store.documents.add(parsed, path="luat.txt", source="luat.txt",
-                            content_hash=hashlib.sha256(_LAW.encode()).hexdigest())
+                            content_hash=hashlib.sha256(text.encode()).hexdigest())
     return store
 
 
@@ -60,3 +60,30 @@ def test_an_index_read_by_these_rules_is_left_as_it_is(tmp_path) -> None:
     store.db.execute("UPDATE chunk_refs SET kind = 'repeals'")  # a marker: a re-read would undo it
     store.db.close()
     assert {row[1] for row in Store(path).db.execute(_KINDS)} == {"repeals"}
+
+
+# docx-pdf/court-docs/nghi_dinh/nghi_dinh_99_2022_ND_CP.docx, cut: a form of the decree's appendix prints a
+# "Căn cứ" line with the decree's own number
+_DECREE = """CHÍNH PHỦ
+Số: 99/2022/NĐ-CP
+Hà Nội, ngày 30 tháng 11 năm 2022
+NGHỊ ĐỊNH
+VỀ ĐĂNG KÝ BIỆN PHÁP BẢO ĐẢM
+Điều 60. Hiệu lực thi hành
+Nghị định này thay thế Nghị định số 102/2017/NĐ-CP ngày 01 tháng 9 năm 2017 của Chính phủ về đăng ký biện pháp \
+bảo đảm.
+Mẫu số 03b
+Căn cứ Nghị định số 99/2022/NĐ-CP ngày 30 tháng 11 năm 2022 của Chính phủ về đăng ký biện pháp bảo đảm;
+"""
+
+
+def test_a_citation_of_the_document_itself_stays_a_mention_when_read_again(tmp_path) -> None:
+    path = tmp_path / "kb.sqlite"
+    store = _indexed(path, _DECREE)
+    kinds = {printed: kind for printed, kind, _, _ in store.db.execute(_KINDS)}
+    assert (kinds["Nghị định số 102/2017/NĐ-CP"], kinds["Nghị định số 99/2022/NĐ-CP"]) == ("replaces", "mentions")
+    read_now = store.db.execute(_KINDS).fetchall()
+    store.db.execute("UPDATE chunk_refs SET kind = 'basis' WHERE is_self = 0")
+    store.db.set_meta(RULES_KEY, str(RULES_VERSION - 1))
+    store.db.close()
+    assert Store(path).db.execute(_KINDS).fetchall() == read_now

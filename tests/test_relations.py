@@ -186,3 +186,59 @@ def test_amenders_and_parts(text: str, expected: list[tuple[str, str]]) -> None:
 ])
 def test_transitional_and_named_cues_are_no_cues(text: str, expected: list[tuple[str, str]]) -> None:
     assert _kinds(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # docx-pdf/court-docs/nghi_dinh/nghi_dinh_99_2022_ND_CP.docx, footnotes of its forms: "căn cứ" as a noun
+    # (grounds), not the basis of the citing text
+    ("13 Ghi rõ căn cứ khôi phục việc đăng ký đã bị hủy tương ứng quy định tại khoản 3 Điều 21 Nghị định số "
+     "99/2022/NĐ-CP.", [("99", "mentions")]),
+    ("Kê khai cụ thể căn cứ thay đổi quy định tại khoản 1 Điều 18 Nghị định số 99/2022/NĐ-CP, sau đó kê khai cụ "
+     "thể nội dung thay đổi.", [("99", "mentions")]),
+    ("3 Ghi bản án, quyết định có hiệu lực pháp luật của Tòa án trong trường hợp xóa đăng ký theo căn cứ quy định "
+     "tại điểm m khoản 1 Điều 20 Nghị định số 99/2022/NĐ-CP.", [("99", "mentions")]),
+    # encodings/plan_252-KH-BCDQG1237_2013.cp1258.txt: a title ending in "THEO" over its basis line
+    ("TRIỂN KHAI THỰC HIỆN QUYẾT ĐỊNH SỐ 1237/QĐ-TTG NGÀY 27 THÁNG 7 NĂM 2013 CỦA THỦ TƯỚNG CHÍNH PHỦ VỀ VIỆC PHÊ "
+     "DUYỆT ĐỀ ÁN TÌM KIẾM, QUY TẬP HÀI CỐT LIỆT SĨ TỪ NAY ĐẾN NĂM 2020 VÀ NHỮNG NĂM TIẾP THEO\nCăn cứ Chỉ thị số "
+     "24-CT/TW ngày 15 tháng 5 năm 2013 của Bộ Chính trị;", [("1237", "implements"), ("24", "basis")]),
+    # laws-txt/Luat-70-2020-QH14-Thoa-thuan-quoc-te-376557.txt: "thực hiện" in the name of the law before, which
+    # the list joins to the next
+    ("Đối với thỏa thuận quốc tế đã được ký kết theo quy định tại Pháp lệnh Ký kết và thực hiện thỏa thuận quốc "
+     "tế số 33/2007/PL-UBTVQH11 và Quyết định số 36/2018/QĐ-TTg ngày 24 tháng 8 năm 2018 của Thủ tướng Chính phủ "
+     "quy định thủ tục ký kết, thực hiện thỏa thuận nhân danh Chính phủ.", [("33", "mentions"), ("36", "mentions")]),
+    # laws-txt/Luat-Doanh-nghiep-2014-259730.txt: an amending law named by what it amends; its number is its own,
+    # and it is repealed
+    ("Luật doanh nghiệp số 60/2005/QH11 ngày 29 tháng 11 năm 2005 và Luật sửa đổi, bổ sung Điều 170 của Luật "
+     "doanh nghiệp số 37/2013/QH13 ngày 20 tháng 6 năm 2013 hết hiệu lực thi hành kể từ ngày Luật này có hiệu "
+     "lực, trừ các trường hợp sau đây:", [("60", "repeals"), ("37", "repeals")]),
+])
+def test_cues_that_are_nouns_or_names_are_no_cues(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _kinds(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # docx-pdf/laws-docx/Luật-03-2022-QH15.docx: a preamble's list of laws separated by ";"
+    ("Quốc hội ban hành Luật sửa đổi, bổ sung một số điều của Luật Đầu tư công số 39/2019/QH14 đã được sửa đổi, "
+     "bổ sung một số điều theo Luật số 64/2020/QH14 và Luật số 72/2020/QH14; Luật Đầu tư theo phương thức đối tác "
+     "công tư số 64/2020/QH14; Luật Nhà ở số 65/2014/QH13 đã được sửa đổi, bổ sung một số điều theo Luật số "
+     "40/2019/QH14.", [("39", "amends"), ("64", "mentions"), ("72", "mentions"), ("64", "amends"),
+                       ("65", "amends"), ("40", "mentions")]),
+    # docx-pdf/laws-docx/Luật-35-2018-QH14.docx: a law of the list cited by its year, with its amenders
+    ("Quốc hội ban hành Luật sửa đổi, bổ sung một số điều của Luật Quy hoạch đô thị số 30/2009/QH12, Luật Dầu khí "
+     "năm 1993 đã được sửa đổi, bổ sung một số điều theo Luật số 19/2000/QH10 và Luật số 10/2008/QH12, Bộ luật Lao "
+     "động số 10/2012/QH13 và Luật Bảo vệ quyền lợi người tiêu dùng số 59/2010/QH12.",
+     [("30", "amends"), ("19", "mentions"), ("10", "mentions"), ("10", "amends"), ("59", "amends")]),
+    # a ";" before anything but a law's name still ends the sentence (Luật-03-2022-QH15.docx, its basis)
+    ("Căn cứ Hiến pháp nước Cộng hòa xã hội chủ nghĩa Việt Nam; Quốc hội ban hành Luật sửa đổi, bổ sung một số "
+     "điều của Luật Đầu tư công số 39/2019/QH14.", [("39", "amends")]),
+])
+def test_a_preamble_list_of_laws_is_one_sentence(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _kinds(text) == expected
+
+
+def test_a_document_does_nothing_to_itself() -> None:
+    """docx-pdf/court-docs/nghi_dinh/nghi_dinh_99_2022_ND_CP.docx: a form of its appendix."""
+    own = extract_references("99/2022/NĐ-CP")[0]
+    text = "Căn cứ Nghị định số 99/2022/NĐ-CP ngày 30 tháng 11 năm 2022 của Chính phủ về đăng ký biện pháp bảo đảm;"
+    assert [ref.kind for ref in extract_references(text, own)] == ["mentions"]
+    assert [ref.kind for ref in extract_references(text)] == ["basis"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from indexer.model import Reference
 from indexer.references import extract_references
 from indexer.relations import MENTIONS, RULES_VERSION
 
@@ -67,9 +68,10 @@ def read_kinds_again(conn: sqlite3.Connection) -> int:
         rows.setdefault((chunk_id, printed), []).append((rowid, kind))
     updates: list[tuple[str, int | None, int | None, int]] = []
     changed = 0
-    for chunk_id, text in conn.execute(
-            "SELECT id, text FROM chunks WHERE id IN (SELECT chunk_id FROM chunk_refs WHERE is_self = 0)"):
-        for ref in extract_references(text):
+    owns = _own_numbers(conn)
+    for chunk_id, doc_id, text in conn.execute(
+            "SELECT id, document_id, text FROM chunks WHERE id IN (SELECT chunk_id FROM chunk_refs WHERE is_self = 0)"):
+        for ref in extract_references(text, owns.get(doc_id)):
             waiting = rows.get((chunk_id, ref.text))
             if waiting:
                 rowid, kind = waiting.pop(0)
@@ -80,3 +82,15 @@ def read_kinds_again(conn: sqlite3.Connection) -> int:
         changed += sum(kind != MENTIONS for _, kind in waiting)
     conn.executemany("UPDATE chunk_refs SET kind = ?, sentence_start = ?, sentence_end = ? WHERE rowid = ?", updates)
     return changed
+
+
+def _own_numbers(conn: sqlite3.Connection) -> dict[int, Reference]:
+    """Each document's own number, from its card's citation (``is_self``), as indexing read it: the rules make
+    a citation of it a mention."""
+    owns = {}
+    for doc_id, key, full_key, year in conn.execute(
+            "SELECT c.document_id, r.key, r.full_key, r.year FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id "
+            "WHERE r.is_self = 1"):
+        doc_type, number = key.rsplit(":", 1)
+        owns[doc_id] = Reference(doc_type, number, full_key[len(key) + 1:] or None, "", year)
+    return owns
