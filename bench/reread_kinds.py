@@ -18,15 +18,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from indexer.relations import RULES_VERSION  # noqa: E402
-from kb.storage.database import Database  # noqa: E402
+from kb.storage.database import SqliteDatabase  # noqa: E402
 from kb.storage.relation_rules import RULES_KEY  # noqa: E402
 
 _KINDS = "SELECT kind, count(*) FROM chunk_refs WHERE is_self = 0 GROUP BY kind ORDER BY kind"
 
 
-def _open(path: Path) -> tuple[Database, float]:
+def _open(path: Path) -> tuple[SqliteDatabase, float]:
     started = time.perf_counter()
-    db = Database(path)
+    db = SqliteDatabase(path)
     return db, time.perf_counter() - started
 
 
