@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import Result
-from conftest import BULLETIN, CORPUS, PLAN, app_client, fake_kb_at, write_tree
+from conftest import BACKENDS, BULLETIN, CORPUS, PLAN, app_client, backend_home, fake_kb_at, write_tree
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -127,9 +127,10 @@ def library(tmp_path_factory) -> Path:
     return _library(tmp_path_factory.mktemp("library") / "thu-vien")
 
 
-@pytest.fixture(scope="module")
-def indexed(tmp_path_factory, library):
-    kb = fake_kb_at(tmp_path_factory.mktemp("access-home"))
+@pytest.fixture(scope="module", params=BACKENDS)
+def indexed(request, tmp_path_factory, library):
+    """The library indexed on each backend: every test of the levels below runs on SQLite and PostgreSQL."""
+    kb = fake_kb_at(backend_home(request, tmp_path_factory.mktemp("access-home"), request.param))
     report = index_paths(kb, [library])
     return kb, report
 
