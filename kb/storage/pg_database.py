@@ -119,8 +119,16 @@ class PgDatabase(Database):
                      "EXCLUDED.value", [key, value])
 
     def last_id(self, table: str) -> str:
-        """From the sequence behind the table's ``bigserial`` id."""
-        return f"pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id'))"
+        """The highest id committed, of a passage present or deleted (only ``chunks`` logs its deletions).
+
+        Not the sequence's last value: a sequence gives ids before commit, so a
+        lexicon reading up to it would step over the passages of a transaction
+        still open.  The ids committed are a prefix of those given, because
+        writers of passages take them under a lock held to commit (``pg_schema``).
+        """
+        if table != "chunks":
+            raise ValueError(f"only chunks log their deletions, not {table}")
+        return "greatest((SELECT max(id) FROM chunks), (SELECT max(chunk_id) FROM chunk_deletions))"
 
     def _in_transaction(self) -> bool:
         return self.connection().info.transaction_status != TransactionStatus.IDLE
