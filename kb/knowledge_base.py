@@ -53,6 +53,7 @@ from kb.retrieval.accents_sync import SyncedAccents
 from kb.retrieval.lexicon_sync import SyncedLexicon
 from kb.retrieval.vector_store import VectorChanges, Vectors
 from kb.retrieval.vectors import VectorIndex
+from kb.storage.backend import reading_at
 from kb.storage.sources import COPY, EARLIER, SourceFile
 from kb.storage.store import open_store
 
@@ -382,11 +383,13 @@ class KnowledgeBase:
 
         Vectors in a table (PostgreSQL) change inside that transaction, so rows and vectors commit together;
         a vector file changes after the rows commit, and with ``save`` is written before the lock is let go.
+        The writer sees every level, also in an editor's request held to the editor's (``reading_at``): a
+        write that could not see a row it moves or deletes would leave it behind.
         """
         with self.writing():
             index = self.open_vectors()
             changes = VectorChanges()
-            with self._write_transaction():
+            with reading_at(LEVELS[-1]), self._write_transaction():
                 yield changes
                 if index.transactional:
                     changes.apply(index)

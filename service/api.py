@@ -35,7 +35,7 @@ from kb.retrieval.relations import DocumentRelations as Relations
 from kb.retrieval.relations import document_relations
 from kb.retrieval.search import search as run_search
 
-from .auth import Caller, current_caller, identify, require_role
+from .auth import Caller, current_caller, reading_caller, require_role
 from .errors import Refused
 from .messages import file_reason, job_error, wants_vietnamese
 from .models import (
@@ -81,7 +81,7 @@ AccessForm = Annotated[Level, Form(
 
 
 @router.get("/health", response_model=Health, tags=["service"])
-def health(request: Request, caller: Annotated[Caller | None, Depends(identify)]) -> dict:
+def health(request: Request, caller: Annotated[Caller | None, Depends(reading_caller)]) -> dict:
     """Up and answering; the counts are of the documents the caller sees (none without a key if reads are closed)."""
     if caller is None:
         return {"status": "ok", "documents": None, "chunks": None}

@@ -17,10 +17,11 @@ from fastapi import Depends, Request
 
 from kb.access.keys import authenticate, check_role, has_role
 from kb.access.levels import LEVELS
+from kb.storage.backend import set_read_level
 
 from .errors import Refused
 
-__all__ = ["Caller", "ANONYMOUS", "identify", "current_caller", "require_role"]
+__all__ = ["Caller", "ANONYMOUS", "identify", "reading_caller", "current_caller", "require_role"]
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
@@ -57,7 +58,20 @@ def identify(request: Request) -> Caller | None:
     return Caller(key.name, key.role, key.level)
 
 
-def current_caller(caller: Annotated[Caller | None, Depends(identify)]) -> Caller:
+async def reading_caller(caller: Annotated[Caller | None, Depends(identify)]) -> Caller | None:
+    """``identify``, and every read of the request held to the caller's level by the store itself.
+
+    Async on purpose: it runs in the request's own task, whose context the
+    endpoint's thread copies, so the level set here (``set_read_level``) is the
+    one each of the endpoint's statements runs at (row-level security on
+    PostgreSQL), whatever its ``WHERE`` clause says.
+    """
+    if caller is not None:
+        set_read_level(caller.level)
+    return caller
+
+
+async def current_caller(caller: Annotated[Caller | None, Depends(reading_caller)]) -> Caller:
     """The caller of a read: anyone while reads are open, else only a key holder (401)."""
     if caller is None:
         raise Refused(401, "This server needs an API key to read: send it as "

@@ -28,7 +28,7 @@ import httpx
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from pg_store import pg_server, store_backend  # noqa: F401  (fixtures: the store on SQLite and on PostgreSQL)
+from pg_store import BACKENDS, backend_home, pg_server, store_backend  # noqa: F401  (the store on both engines)
 
 from indexer.analyzer import fold, pairs, tokens
 from kb.access.keys import create_key
@@ -141,6 +141,26 @@ def related_client(related_kb) -> Iterator[TestClient]:
 def client(fake_kb) -> Iterator[TestClient]:
     """The service in this process over the corpus (``fake_kb``), for reads only."""
     with app_client(fake_kb.settings.home) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend_kb(request, tmp_path_factory) -> KnowledgeBase:
+    """``fake_kb`` itself, and the same corpus indexed into PostgreSQL (an e2e case): for reads only."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("fake_kb")
+    kb = fake_kb_at(backend_home(request, tmp_path_factory.mktemp("pg-home"), request.param))
+    index_paths(kb, [CORPUS])
+    return kb
+
+
+@pytest.fixture(scope="session")
+def backend_client(request, backend_kb) -> Iterator[TestClient]:
+    """``client``, and the service over the corpus in PostgreSQL (``backend_kb``): for reads only."""
+    if backend_kb.store.path is not None:
+        yield request.getfixturevalue("client")
+        return
+    with app_client(backend_kb.settings.home) as test_client:
         yield test_client
 
 

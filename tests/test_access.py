@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import Result
-from conftest import BULLETIN, CORPUS, PLAN, app_client, fake_kb_at, write_tree
+from conftest import BACKENDS, BULLETIN, CORPUS, PLAN, app_client, backend_home, fake_kb_at, write_tree
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -36,7 +36,10 @@ from kb.config import load_settings
 from kb.errors import NotFoundError
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
+from kb.retrieval.documents import document_detail
+from kb.retrieval.relations import document_relations
 from kb.retrieval.search import search
+from kb.storage.backend import reading_at
 from kb.storage.filters import DocumentFilters
 from kb.storage.store import Store
 
@@ -127,9 +130,10 @@ def library(tmp_path_factory) -> Path:
     return _library(tmp_path_factory.mktemp("library") / "thu-vien")
 
 
-@pytest.fixture(scope="module")
-def indexed(tmp_path_factory, library):
-    kb = fake_kb_at(tmp_path_factory.mktemp("access-home"))
+@pytest.fixture(scope="module", params=BACKENDS)
+def indexed(request, tmp_path_factory, library):
+    """The library indexed on each backend: every test of the levels below runs on SQLite and PostgreSQL."""
+    kb = fake_kb_at(backend_home(request, tmp_path_factory.mktemp("access-home"), request.param))
     report = index_paths(kb, [library])
     return kb, report
 
@@ -200,6 +204,36 @@ def test_reference_lexical_and_dense_legs_keep_hidden_documents_out(access_kb, q
 
 
 # -- the HTTP API ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def pg_access_kb(request, tmp_path_factory, library) -> KnowledgeBase:
+    kb = fake_kb_at(backend_home(request, tmp_path_factory.mktemp("pg-access-home"), "postgres"))
+    index_paths(kb, [library])
+    return kb
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("level", ["public", "internal"])
+def test_postgres_holds_a_callers_reads_to_its_level_even_without_a_where(pg_access_kb, level):
+    """Each read asked for every level (the default) or with no filter at all, under a caller's level: row-level
+    security answers as the caller's ``WHERE`` would, so a query that forgot it still leaks nothing."""
+    kb = pg_access_kb
+    hidden = {d["id"] for d in kb.store.documents.listing() if d["access"] not in visible_levels(level)}
+    assert hidden
+    with reading_at(level):
+        assert {d["access"] for d in kb.store.documents.listing()} <= set(visible_levels(level))
+        for doc_id in hidden:
+            for read in (kb.store.documents.get, lambda i: document_detail(kb, i), lambda i: document_relations(kb, i)):
+                with pytest.raises(NotFoundError):
+                    read(doc_id)
+            assert kb.store.chunks.of_document(doc_id) == []
+        for query in ("Kế hoạch 131-KH/TU", "mật danh Sông Hồng", "tuyên truyền đại hội"):
+            results = asdict(search(kb, query, 20, DocumentFilters()))["results"]
+            _assert_no_trace(json.dumps(results, ensure_ascii=False), level)
+        summary = kb.store.stats.summary()
+        assert set(summary["by_access"]) <= set(visible_levels(level)) and summary["last_run"] is None, summary
+    assert len(kb.lexicon.current()) == kb.store.chunks.count()  # caught up at every level, whoever asked
+
+
 def _get(client: TestClient, path: str, key: str | None, **params) -> httpx.Response:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     response = client.get(path, params=params or None, headers=headers)

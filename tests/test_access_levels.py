@@ -81,8 +81,8 @@ def test_bad_kb_toml_is_an_error_naming_the_file(tmp_path, files, error):
         LevelPolicy().level(tmp_path / "a.txt", tmp_path, {"access": "top-secret"})
 
 
-def test_filters_keep_the_levels_at_or_below_the_callers(tmp_path):
-    store = Store(tmp_path / "kb.sqlite")
+def test_filters_keep_the_levels_at_or_below_the_callers(store_backend):
+    store = Store(store_backend())
     for level in LEVELS:
         parsed = ParsedDocument(SourceText(Path(f"{level}.txt"), "...", "utf-8", "text"),
                                 DocumentMeta(title=level, doc_type="Kế hoạch"), [Chunk(f"Đoạn {level}", [], 0, 3)], [])

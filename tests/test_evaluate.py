@@ -6,7 +6,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import BULLETIN, ROOT
+from conftest import BULLETIN, CORPUS, ROOT, backend_home
 
 from kb.errors import InvalidQueryError
 from kb.evaluation import alqac
@@ -25,6 +25,8 @@ from kb.evaluation.variants import (
     parse_variants,
     with_typos,
 )
+from kb.indexing import index_paths
+from kb.knowledge_base import KnowledgeBase
 
 ALQAC = ROOT.parent / "shared" / "data" / "alqac2023"
 
@@ -213,3 +215,23 @@ def test_evaluate_through_the_api_gives_the_in_process_figures(corpus_kb, server
     remote = evaluate_file(path, corpus_kb.settings, api=server)
     assert remote["via"] == server
     assert remote["variants"]["typed"]["kb"]["overall"] == local["variants"]["typed"]["kb"]["overall"]
+
+
+@pytest.mark.e2e
+def test_evaluate_gives_the_sqlite_figures_on_postgres(request, corpus_kb, model_path, tmp_path):
+    """dev.jsonl over the corpus indexed by the real model into each store: the same figures (halfvec ±0.01)."""
+    from kb.config import load_settings
+
+    path = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+    if not path.exists():
+        pytest.skip("../shared/eval/dev.jsonl is not here")
+    settings = load_settings(backend_home(request, tmp_path / "pg-home", "postgres"), model=str(model_path))
+    kb = KnowledgeBase(settings)
+    index_paths(kb, [CORPUS])
+    kb.close()
+    variants = ["typed", "unaccented"]
+    figures = [evaluate_file(path, s, variants=variants)["variants"] for s in (settings, corpus_kb.settings)]
+    for variant in variants:
+        on_pg, on_sqlite = (f[variant]["kb"]["overall"] for f in figures)
+        for metric in METRICS:
+            assert on_pg[metric] == pytest.approx(on_sqlite[metric], abs=0.01), (variant, metric)

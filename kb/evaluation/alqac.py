@@ -30,7 +30,7 @@ from pathlib import Path
 from indexer.analyzer import matching_text
 from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
 from kb.access.levels import LEVELS
-from kb.config import Settings
+from kb.config import Settings, StoreSettings
 from kb.embedding.default_model import ensure_default_model
 from kb.embedding.embedder import model_fingerprint
 from kb.errors import IndexInconsistentError, InvalidQueryError
@@ -170,12 +170,18 @@ def _build(kb: KnowledgeBase, laws: list[dict], passages: Path, progress: Callab
         kb.save_vectors()
 
 
+def _settings_of(settings: Settings, folder: Path, model: str) -> Settings:
+    """The ALQAC index's settings: its own folder, always on SQLite there (a cache of the evaluation's, not a
+    part of a shared PostgreSQL store, whose documents it would join)."""
+    return replace(settings, home=folder, model=model, store=StoreSettings())
+
+
 def _open_cached(settings: Settings, folder: Path, model: str) -> KnowledgeBase | None:
     """The index in ``folder`` if it was built to the end and the store still reads it (schema unchanged)."""
     if not (folder / "built.json").exists():
         return None
     try:
-        return KnowledgeBase(replace(settings, home=folder, model=model))
+        return KnowledgeBase(_settings_of(settings, folder, model))
     except (sqlite3.DatabaseError, IndexInconsistentError):
         return None
 
@@ -187,7 +193,7 @@ def _build_into(folder: Path, settings: Settings, model: str, passages: Path,
     partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     started = time.perf_counter()
-    kb = KnowledgeBase(replace(settings, home=partial, model=model))
+    kb = KnowledgeBase(_settings_of(settings, partial, model))
     _build(kb, laws, passages, progress)
     built = {"seconds": round(time.perf_counter() - started, 1), "laws": len(laws),
              "articles": sum(len(law["articles"]) for law in laws), "chunks": kb.store.stats.summary()["chunks"]}
@@ -206,5 +212,5 @@ def open_index(settings: Settings, passages: Path, progress: Callable[[str], Non
     reused = kb is not None
     if kb is None:
         _build_into(folder, settings, model, passages, progress)
-        kb = KnowledgeBase(replace(settings, home=folder, model=model))
+        kb = KnowledgeBase(_settings_of(settings, folder, model))
     return kb, json.loads((folder / "built.json").read_text()) | {"folder": str(folder), "reused": reused}

@@ -19,6 +19,8 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
+from kb.access.levels import LEVELS
+from kb.storage.backend import reading_at
 from kb.storage.store import Store
 
 __all__ = ["OutgrownSnapshot", "SyncedFile"]
@@ -88,6 +90,10 @@ class SyncedFile(ABC, Generic[M]):
         Nothing committed since (one statement says so) is the common case of every search: it needs no
         read transaction around it.
         """
+        with reading_at(LEVELS[-1]):  # every passage, whoever's request asks for the model
+            return self._catch_up(model)
+
+    def _catch_up(self, model: M) -> bool:
         if model.database and self.store.chunks.lexicon_state() == (model.database, model.last_chunk,
                                                                      model.last_deletion):
             return True

@@ -11,11 +11,46 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Protocol
 
-__all__ = ["Cursor", "Database"]
+from kb.access.levels import check_level
+
+__all__ = ["Cursor", "Database", "read_level", "reading_at", "set_read_level"]
+
+# The level the reads of this context run at, when a caller's: a request's thread, or a block of kb's own.
+_read_level: ContextVar[str | None] = ContextVar("kb_read_level", default=None)
+
+
+def read_level() -> str | None:
+    """The level this context's reads are held to, ``None`` for the store's own (every level)."""
+    return _read_level.get()
+
+
+def set_read_level(level: str) -> None:
+    """Hold every read of this context to ``level``, for the rest of it.
+
+    For a context that ends with its caller: the service's request (an
+    asyncio task; ``service.auth``), whose endpoint runs in a thread that
+    copies the task's context.  A server engine applies it to every statement
+    (row-level security, ``kb.storage.pg_database``), so a query that forgets
+    the caller's level in its ``WHERE`` still sees only what the caller may;
+    SQLite has no such thing, and its queries' ``WHERE`` clauses remain the
+    only guard there.
+    """
+    _read_level.set(check_level(level))
+
+
+@contextmanager
+def reading_at(level: str) -> Iterator[None]:
+    """``set_read_level`` for a block: the reads inside are held to ``level``, and the level before comes back."""
+    token = _read_level.set(check_level(level))
+    try:
+        yield
+    finally:
+        _read_level.reset(token)
 
 
 class Cursor(Protocol):

@@ -17,6 +17,7 @@ from indexer.references import extract_references
 from indexer.relations import KINDS
 from kb.access.levels import LEVELS, check_level, visible_levels
 from kb.errors import NotFoundError
+from kb.storage.backend import reading_at
 from kb.storage.chunks import insert_chunks
 from kb.storage.citations import RESOLVED, SELF, UNRESOLVED, Candidate, Cited, Resolution, resolve
 from kb.storage.database import Database, marks, now
@@ -135,8 +136,10 @@ class Documents:
         """Whether any document is above ``access``: if none is, a search at that level needs no filter."""
         hidden = [level for level in LEVELS if level not in visible_levels(access)]
         # "IN (the levels above)" rather than "NOT IN (those below)": only the former can use documents_access.
-        return bool(hidden) and self.db.execute(
-            f"SELECT EXISTS (SELECT 1 FROM documents WHERE access IN ({marks(hidden)}))", hidden).fetchone()[0] == 1
+        # Asked of every level, whoever's request plans the search: held to the caller's, it would always say no.
+        with reading_at(LEVELS[-1]):
+            return bool(hidden) and self.db.execute(
+                f"SELECT EXISTS (SELECT 1 FROM documents WHERE access IN ({marks(hidden)}))", hidden).fetchone()[0] == 1
 
     # -- citations: both directions through kb.storage.citations.resolve, so they agree ------------
     def references_of(self, doc_id: int, access: str = LEVELS[-1]) -> list[dict[str, Any]]:

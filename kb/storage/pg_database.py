@@ -7,10 +7,14 @@ run in autocommit: a statement outside ``transaction()`` is its own
 transaction, as it is in SQLite.
 
 Access levels: each connection opens with ``kb.level`` set to this store's
-level (the writer and the command line see every level), and ``level()``
-narrows it for one transaction (``SET LOCAL``), so what a caller may not see is
-filtered by the server's row-level security (``kb.storage.pg_schema``) whatever
-the query says.  A session that never sets it sees the lowest level only.
+level (the writer and the command line see every level).  A context that reads
+for a caller (``kb.storage.backend.set_read_level``, ``reading_at``;
+``at_level`` for one transaction) has every statement run at the caller's
+level, so what a caller may not see is filtered by the server's row-level
+security (``kb.storage.pg_schema``) whatever the query says.  The level is set
+on the connection only when it changes: for the session while no transaction is
+open (so a rollback cannot undo it behind kb's back), else for the transaction
+(``SET LOCAL``).  A session that never sets it sees the lowest level only.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from psycopg.pq import TransactionStatus
 from indexer.analyzer import fold
 from kb.access.levels import LEVELS, check_level
 from kb.errors import DatabaseUnavailableError
-from kb.storage.backend import Cursor, Database
+from kb.storage.backend import Cursor, Database, read_level, reading_at
 from kb.storage.issuers import issuer_key
 from kb.storage.pg_dialect import translate
 from kb.storage.pg_schema import prepare
@@ -71,6 +75,7 @@ class PgDatabase(Database):
             conn = psycopg.connect(self.dsn, autocommit=True, options=f"-c kb.level={self.level}")
             conn.adapters.register_loader("numeric", _Number)
             self._local.conn = conn
+            self._local.session_level = self._local.transaction_level = self.level
             self._open.add(conn)
         return conn
 
@@ -81,6 +86,20 @@ class PgDatabase(Database):
             self._open.discard(conn)
             self._local.conn = None
             conn.close()
+
+    def _leveled(self) -> psycopg.Connection[Any]:
+        """This thread's connection, at the level this context reads at (``read_level``, else the store's)."""
+        conn = self.connection()
+        wanted = read_level() or self.level
+        if conn.info.transaction_status == TransactionStatus.IDLE:
+            if self._local.session_level != wanted:
+                conn.execute("SELECT set_config('kb.level', %s, false)", [wanted])
+                self._local.session_level = wanted
+            self._local.transaction_level = wanted
+        elif self._local.transaction_level != wanted:
+            conn.execute("SELECT set_config('kb.level', %s, true)", [wanted])
+            self._local.transaction_level = wanted
+        return conn
 
     def close(self) -> None:
         for conn in list(self._open):
@@ -107,7 +126,7 @@ class PgDatabase(Database):
     def execute(self, sql: str, params: Iterable[Any] = ()) -> Cursor:
         try:
             with self._reachable():
-                return self.connection().execute(translate(sql), list(params))
+                return self._leveled().execute(translate(sql), list(params))
         except psycopg.IntegrityError as exc:
             # The callers (``kb.access.keys``) tell a taken name by SQLite's error: one error whatever the engine.
             raise sqlite3.IntegrityError(str(exc)) from exc
@@ -132,14 +151,14 @@ class PgDatabase(Database):
         self._remember_folds(table, rows)
         columns = list(rows[0])
         sql = translate(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})")
-        with self._reachable(), self.connection().cursor() as cursor:
+        with self._reachable(), self._leveled().cursor() as cursor:
             cursor.executemany(sql, [[row.get(c) for c in columns] for row in rows])
 
     def _remember_folds(self, table: str, rows: list[dict[str, Any]]) -> None:
         """The folded forms of the names these rows bring, for ``kb_fold`` and ``kb_issuer`` (``pg_schema``)."""
         names = {row[c] for row in rows for c in _FOLDED.get(table, ()) if row.get(c)}
         if names:
-            with self._reachable(), self.connection().cursor() as cursor:
+            with self._reachable(), self._leveled().cursor() as cursor:
                 cursor.executemany("INSERT INTO kb_folded (raw, folded, issuer) VALUES (%s, %s, %s) "
                                    "ON CONFLICT DO NOTHING", [(n, fold(n), issuer_key(n)) for n in sorted(names)])
 
@@ -148,8 +167,16 @@ class PgDatabase(Database):
                      "EXCLUDED.value", [key, value])
 
     def last_id(self, table: str) -> str:
-        """From the sequence behind the table's ``bigserial`` id."""
-        return f"pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id'))"
+        """The highest id committed, of a passage present or deleted (only ``chunks`` logs its deletions).
+
+        Not the sequence's last value: a sequence gives ids before commit, so a
+        lexicon reading up to it would step over the passages of a transaction
+        still open.  The ids committed are a prefix of those given, because
+        writers of passages take them under a lock held to commit (``pg_schema``).
+        """
+        if table != "chunks":
+            raise ValueError(f"only chunks log their deletions, not {table}")
+        return "greatest((SELECT max(id) FROM chunks), (SELECT max(chunk_id) FROM chunk_deletions))"
 
     def _in_transaction(self) -> bool:
         with self._reachable():
@@ -160,7 +187,7 @@ class PgDatabase(Database):
         if self._in_transaction():
             yield
             return
-        with self._reachable(), self.connection().transaction():
+        with self._reachable(), self._leveled().transaction():
             yield
 
     def lock_writes(self) -> None:
@@ -177,27 +204,16 @@ class PgDatabase(Database):
         if self._in_transaction():
             yield
             return
-        conn = self.connection()
+        conn = self._leveled()
         with conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield
 
     @contextmanager
     def at_level(self, level: str) -> Iterator[None]:
-        """Statements inside see documents of ``level`` and below only, enforced by the server (``SET LOCAL``).
+        """One transaction whose statements see documents of ``level`` and below only, enforced by the server.
 
         Joins an open transaction, and gives it back the level it had when done.
         """
-        check_level(level)
-        if not self._in_transaction():
-            with self.transaction():
-                self.execute("SELECT set_config('kb.level', ?, true)", [level])
-                yield
-            return
-        before = self.execute("SELECT current_setting('kb.level', true), set_config('kb.level', ?, true)",
-                              [level]).fetchone()[0]
-        try:
+        with reading_at(level), self.transaction():
             yield
-        finally:
-            if self._in_transaction():
-                self.execute("SELECT set_config('kb.level', ?, true)", [before or LEVELS[0]])

@@ -16,6 +16,12 @@ Same tables and columns, so the table modules' SQL runs on both
   caller's side in Python as before;
 * foreign keys are deferrable: a replaced document takes its predecessor's id
   inside one transaction (``Documents.move``);
+* chunk ids and deletion entries are given in commit order: a transaction
+  that inserts or deletes passages takes a lock (``kb_chunk_commit_order``)
+  held until it commits, so another writer's ids and entries come after.  A
+  lexicon catching up reads up to the highest id committed, and a sequence
+  alone gives ids before commit, out of commit order with several writers
+  (``PgDatabase.last_id``);
 * access levels are row-level security: a session sees the documents, texts,
   passages and vectors of its ``kb.level`` setting and below, and nothing above
   the lowest level when the setting is missing.  ``FORCE`` applies the
@@ -149,6 +155,7 @@ CREATE TABLE IF NOT EXISTS document_status (
 );
 CREATE INDEX IF NOT EXISTS document_status_document ON document_status(document_id, id);
 CREATE TABLE IF NOT EXISTS chunk_deletions (seq bigserial PRIMARY KEY, chunk_id bigint NOT NULL);
+CREATE INDEX IF NOT EXISTS chunk_deletions_chunk ON chunk_deletions(chunk_id);
 CREATE TABLE IF NOT EXISTS kb_folded (raw {T} PRIMARY KEY, folded {T} NOT NULL, issuer {T} NOT NULL);
 """
 
@@ -157,6 +164,10 @@ CREATE OR REPLACE FUNCTION kb_log_chunk_deletion() RETURNS trigger LANGUAGE plpg
 BEGIN INSERT INTO chunk_deletions (chunk_id) VALUES (old.id); RETURN old; END $$;
 CREATE OR REPLACE TRIGGER chunks_deletion_log AFTER DELETE ON chunks
     FOR EACH ROW EXECUTE FUNCTION kb_log_chunk_deletion();
+CREATE OR REPLACE FUNCTION kb_chunk_commit_order() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN PERFORM pg_advisory_xact_lock(hashtext('kb.chunks.commit_order')); RETURN NULL; END $$;
+CREATE OR REPLACE TRIGGER chunks_commit_order BEFORE INSERT OR DELETE ON chunks
+    FOR EACH STATEMENT EXECUTE FUNCTION kb_chunk_commit_order();
 CREATE OR REPLACE FUNCTION kb_chunk_access() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN new.doc_access := (SELECT access FROM documents WHERE id = new.document_id); RETURN new; END $$;
 CREATE OR REPLACE TRIGGER chunks_access BEFORE INSERT OR UPDATE OF document_id ON chunks
