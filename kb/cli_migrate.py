@@ -1,4 +1,4 @@
-"""``kb migrate --to postgres DSN``: the command over ``kb.migrate`` and ``kb.migrate_check``."""
+"""``kb migrate --to postgres DSN``: the command over ``kb.migration``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from kb.cli_common import HomeOption, JsonOption, ModelOption, console, err, ope
 from kb.errors import ConfigError
 
 if TYPE_CHECKING:
-    from kb.migrate_check import Verification
+    from kb.migration.verify import Verification
 
 __all__ = ["migrate"]
 
@@ -32,8 +32,8 @@ def migrate(
 
     Resumes an interrupted run; refuses a database holding anything else. Exit 1 if a count differs.
     """
-    from kb.migrate import migrate as run_migrate
-    from kb.migrate_check import question_file, sample_titles, verify
+    from kb.migration.transfer import migrate as run_migrate
+    from kb.migration.verify import question_file, sample_titles, verify
 
     if to != "postgres":
         raise ConfigError(f"kb migrate copies into 'postgres', not {to!r}.")

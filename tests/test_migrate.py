@@ -20,8 +20,8 @@ from kb.config import StoreSettings
 from kb.errors import IndexInconsistentError
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
-from kb.migrate import migrate
-from kb.migrate_check import verify
+from kb.migration.transfer import migrate
+from kb.migration.verify import verify
 from kb.storage.pg_database import PgDatabase
 
 pytestmark = pytest.mark.e2e

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from kb.config import StoreSettings
 from kb.knowledge_base import KnowledgeBase
-from kb.migrate import TABLES
+from kb.migration.transfer import TABLES
 from kb.retrieval.search import search
 from kb.storage.pg_database import PgDatabase
 
@@ -108,15 +108,13 @@ def _top(kb: KnowledgeBase, query: str, k: int) -> list[int]:
 
 
 def question_file(path: Path, count: int) -> list[str]:
-    """The first ``count`` questions of a file: JSON lines with a ``query`` (``kb eval``'s sets), or plain lines."""
-    found: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line:
-            found.append(json.loads(line)["query"] if line.startswith("{") else line)
-        if len(found) == count:
-            break
-    return found
+    """The first ``count`` questions of a file: ``kb eval``'s sets (JSON lines with a ``query``, or an ALQAC
+    JSON array of ``statement``s), or one question a line."""
+    text = path.read_text(encoding="utf-8")
+    if text.lstrip().startswith("["):
+        return [item.get("query") or item["statement"] for item in json.loads(text)][:count]
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:count]
+    return [json.loads(line)["query"] if line.startswith("{") else line for line in lines]
 
 
 def sample_titles(kb: KnowledgeBase, count: int) -> list[str]:

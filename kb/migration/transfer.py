@@ -18,7 +18,7 @@ The HNSW index is dropped while the vectors arrive and built once at the end
 (building it row by row is several times slower); the sequences then continue
 after the highest id SQLite ever gave, so no id is reused.  The SQLite side
 is read under the folder's write lock, so nothing changes it meanwhile.
-Verification is ``kb.migrate_check``.
+Verification is ``kb.migration.verify``.
 """
 
 from __future__ import annotations
@@ -103,6 +103,7 @@ def migrate(kb: KnowledgeBase, dsn: str, on_progress: Progress = lambda *_: None
             started = time.perf_counter()
             on_progress("Building the HNSW index", 0, 1)
             _build_vector_index(target, recorded["dimension"])
+            on_progress("Building the HNSW index", 1, 1)
             report.seconds["hnsw index"] = time.perf_counter() - started
             _continue_sequences(lite, target)
             target.execute("ANALYZE")
