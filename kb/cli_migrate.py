@@ -23,7 +23,7 @@ def migrate(
                                             "(postgresql://kb@db.example/kb or 'host=… dbname=…').")],
     to: Annotated[str, typer.Option("--to", help="The store to copy into: postgres.")] = "postgres",
     queries: Annotated[Optional[list[Path]], typer.Option(
-        "--queries", help="Questions to search on both afterwards: JSON lines with a \"query\" (kb eval's sets) "
+        "--queries", help="Questions to search on both afterwards: kb eval's sets (JSON lines, ALQAC train.json) "
                           "or one per line; repeatable (default: document titles).")] = None,
     sample: Annotated[int, typer.Option("--sample", help="How many questions to compare, from each file.")] = 25,
     home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
