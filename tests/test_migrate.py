@@ -12,6 +12,7 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import CORPUS, HashingEmbedder, fake_kb_at, fake_settings
 
@@ -62,7 +63,10 @@ def test_the_copy_holds_every_row_and_vector_and_answers_alike(source, pg_server
         assert {**copy.store.stats.summary()} == {**source.store.stats.summary()}
         assert copy.store.keys.all() == source.store.keys.all()
         assert copy.store.status.history(1) == source.store.status.history(1)
-        assert sorted(copy.open_vectors().ids()) == sorted(source.store.chunks.all_ids())
+        ids = sorted(source.store.chunks.all_ids())
+        assert sorted(copy.open_vectors().ids()) == ids
+        # The same vectors, to float16's precision (halfvec), each under its chunk's id.
+        assert np.abs(copy.open_vectors().get(ids) - source.open_vectors().get(ids)).max() < 1e-3
         # Ids continue after the highest SQLite ever gave, the removed document's included.
         given = int(source.store.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'documents'").fetchone()[0])
         shutil.copytree(CORPUS, tmp_path / "later")
