@@ -1,7 +1,12 @@
 """Benchmark (not a test): kb on SQLite and on PostgreSQL side by side, through the API, and pgvector's recall.
 
+    PYTHONPATH=. .venv/bin/python bench/pg_bench.py server [--databases corpus,alqac,scale]   # until Ctrl-C
     PYTHONPATH=. .venv/bin/python bench/pg_bench.py api --sqlite HOME --postgres HOME [--clients 1,8,32] [--seconds 30]
     PYTHONPATH=. .venv/bin/python bench/pg_bench.py recall --dsn DSN [--queries /tmp/cv-scale/queries.npy] [--ef 100,200,400]
+
+``server`` runs a PostgreSQL of the test wheel (``tests/pg_cluster.py``: a temp folder, as ``nobody`` when
+root) with ``shared_buffers`` 1 GB and 200 connections, a role ``kb`` owning each of ``--databases`` (with
+pgvector), and prints the DSN to give ``kb migrate`` (add ``dbname=…``); everything goes when it stops.
 
 ``api`` starts ``kb serve`` on each folder in turn (the PostgreSQL one is a folder whose ``settings.json``
 names the store, made by ``kb migrate``; docs/postgres.md), answers 40 warm-up questions the measured set
@@ -23,6 +28,7 @@ A found passage counts if its exact score reaches the 10th best (the synthesised
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 import time
@@ -129,9 +135,35 @@ def recall(dsn: str, queries: np.ndarray, breadths: list[int], k: int = 10) -> N
         db.close()
 
 
+def server(databases: list[str]) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from pg_cluster import pg_cluster
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a plain kill stops the server and removes its folder too
+    with pg_cluster() as cluster:
+        primary = cluster.primary
+        cluster.sql(primary, "ALTER SYSTEM SET shared_buffers = '1GB'")
+        cluster.sql(primary, "ALTER SYSTEM SET max_connections = 200")
+        cluster.run("pg_ctl", "-D", str(primary.data), "-l", str(cluster.root / "primary.log"), "-w", "restart")
+        cluster.sql(primary, "CREATE ROLE kb LOGIN")
+        for name in databases:
+            cluster.sql(primary, f"CREATE DATABASE {name} OWNER kb")
+            cluster.run("psql", "-X", "-q", "-d", primary.dsn.replace("dbname=postgres", f"dbname={name}"),
+                        "-c", "CREATE EXTENSION vector")
+        print(f"host=127.0.0.1 port={primary.port} user=kb  (databases: {', '.join(databases)}); Ctrl-C stops it",
+              flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
+    on_server = commands.add_parser("server")
+    on_server.add_argument("--databases", default="corpus,alqac,scale")
     on_api = commands.add_parser("api")
     on_api.add_argument("--sqlite", type=Path, required=True)
     on_api.add_argument("--postgres", type=Path, required=True)
@@ -142,7 +174,9 @@ def main() -> None:
     on_recall.add_argument("--queries", type=Path, default=Path("/tmp/cv-scale/queries.npy"))
     on_recall.add_argument("--ef", default="100,200,400")
     args = parser.parse_args()
-    if args.command == "api":
+    if args.command == "server":
+        server(args.databases.split(","))
+    elif args.command == "api":
         api({"sqlite": args.sqlite, "postgres": args.postgres}, [int(c) for c in args.clients.split(",")],
             args.seconds)
     else:
