@@ -42,6 +42,7 @@ from kb.cli_common import (
 )
 from kb.cli_keys import keys_app
 from kb.cli_maintenance import backup, check_index, restore
+from kb.cli_migrate import migrate
 from kb.cli_refs import refs
 from kb.cli_related import related_draft
 from kb.cli_status import status, status_line
@@ -389,6 +390,7 @@ app.command()(worker)  # kb worker (kb/cli_worker.py)
 app.command(name="check")(check_index)  # kb check, backup, restore (kb/cli_maintenance.py)
 app.command()(backup)
 app.command()(restore)
+app.command()(migrate)  # kb migrate --to postgres DSN (kb/cli_migrate.py)
 app.command()(status)  # kb status (kb/cli_status.py)
 app.command()(refs)  # kb refs (kb/cli_refs.py)
 app.command(name="related")(related_draft)  # kb related (kb/cli_related.py)

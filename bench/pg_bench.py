@@ -1,0 +1,187 @@
+"""Benchmark (not a test): kb on SQLite and on PostgreSQL side by side, through the API, and pgvector's recall.
+
+    PYTHONPATH=. .venv/bin/python bench/pg_bench.py server [--databases corpus,alqac,scale]   # until Ctrl-C
+    PYTHONPATH=. .venv/bin/python bench/pg_bench.py api --sqlite HOME --postgres HOME [--clients 1,8,32] [--seconds 30]
+    PYTHONPATH=. .venv/bin/python bench/pg_bench.py recall --dsn DSN [--queries /tmp/cv-scale/queries.npy] [--ef 100,200,400]
+
+``server`` runs a PostgreSQL of the test wheel (``tests/pg_cluster.py``: a temp folder, as ``nobody`` when
+root) with ``shared_buffers`` 1 GB and 200 connections, a role ``kb`` owning each of ``--databases`` (with
+pgvector), and prints the DSN to give ``kb migrate`` (add ``dbname=…``); everything goes when it stops.
+
+``api`` starts ``kb serve`` on each folder in turn (the PostgreSQL one is a folder whose ``settings.json``
+names the store, made by ``kb migrate``; docs/postgres.md), answers 40 warm-up questions the measured set
+never asks (the first one loads the model, the vectors and the lexicon: its time is printed apart), then
+each measured question once, untimed, so that every timed search finds its query vector in the server's
+cache on both backends alike (a run of fixed length would otherwise embed more on the slower one), then for
+each ``--clients`` count runs that many threads, each sending one search after another for ``--seconds``:
+the typed questions ``bench_scale.latency_groups`` times (dev.jsonl and eval/devset.jsonl, accented,
+unaccented and English; not ALQAC's long statements), each thread starting at its own offset.  Prints
+p50/p95/p99, throughput and errors per backend and count.  One server at a time; the PostgreSQL server runs
+on the same machine, so both share its two cores, as one machine serving both would.
+
+``recall`` searches each query vector (``bench_scale.query_vectors``: the 131 real questions embedded by the
+bundled model) through ``PgVectors.search_filtered`` at each ``--ef`` and compares it with exact search in
+the same database (the index switched off, so every stored halfvec is compared): the HNSW graph's loss alone.
+A found passage counts if its exact score reaches the 10th best (the synthesised corpus repeats passages).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_engine import _serve, percentile
+from bench_scale import latency_groups, warm_up_set
+
+from kb.retrieval.pg_vectors import PgVectorPolicy, PgVectors, _literal
+from kb.storage.pg_database import PgDatabase
+
+
+def _client(url: str, queries: list[str], offset: int, deadline: float, out: list[tuple[float, bool]]) -> None:
+    """One searcher: the next question as soon as the last is answered, until the deadline."""
+    with httpx.Client(base_url=url, timeout=120) as client:
+        n = offset
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                ok = client.get("/api/search", params={"q": queries[n % len(queries)], "k": 10}).status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            out.append(((time.perf_counter() - started) * 1000, ok))
+            n += 1
+
+
+def _load(url: str, queries: list[str], clients: int, seconds: float) -> str:
+    samples: list[tuple[float, bool]] = []
+    deadline = time.perf_counter() + seconds
+    threads = [threading.Thread(target=_client, args=(url, queries, i * len(queries) // clients, deadline, samples))
+               for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    millis = [m for m, _ in samples]
+    errors = sum(1 for _, ok in samples if not ok)
+    return (f"{clients:3} clients  n={len(samples):5}  p50 {percentile(millis, .5):7.1f} ms  "
+            f"p95 {percentile(millis, .95):7.1f} ms  p99 {percentile(millis, .99):7.1f} ms  "
+            f"{len(samples) / wall:6.1f} searches/s  errors {errors}")
+
+
+def api(homes: dict[str, Path], clients: list[int], seconds: float) -> None:
+    groups = latency_groups()
+    queries = [q for name, qs in groups.items() if "ALQAC" not in name for q in qs]
+    warm_up = warm_up_set()
+    print(f"{len(queries)} typed questions, {seconds:.0f} s per count, after {len(warm_up)} warm-up questions")
+    for backend, home in homes.items():
+        process, url = _serve(home, None)
+        try:
+            with httpx.Client(base_url=url, timeout=600) as client:
+                started = time.perf_counter()
+                client.get("/api/search", params={"q": warm_up[0], "k": 10}).raise_for_status()
+                first = time.perf_counter() - started
+                for question in warm_up[1:]:
+                    client.get("/api/search", params={"q": question, "k": 10}).raise_for_status()
+                started = time.perf_counter()
+                for question in queries:  # each query embedded once: every timed search finds its vector cached
+                    client.get("/api/search", params={"q": question, "k": 10}).raise_for_status()
+                once = (time.perf_counter() - started) * 1000 / len(queries)
+            print(f"{backend} ({home}): first search {first:.1f} s (model, vectors, lexicon, accent model); "
+                  f"each question once, in turn: {once:.0f} ms on average", flush=True)
+            for count in clients:
+                print(f"  {backend:10} {_load(url, queries, count, seconds)}", flush=True)
+        finally:
+            process.terminate()
+            process.wait()
+
+
+def recall(dsn: str, queries: np.ndarray, breadths: list[int], k: int = 10) -> None:
+    db = PgDatabase(dsn)
+    try:
+        truth = []
+        started = time.perf_counter()
+        for query in queries:
+            with db.transaction():
+                db.execute("SET LOCAL enable_indexscan = off")
+                rows = db.execute("SELECT chunk_id, 1 - (embedding <=> ?::halfvec) FROM chunk_vectors "
+                                  "ORDER BY embedding <=> ?::halfvec LIMIT ?", [_literal(query)] * 2 + [k]).fetchall()
+            truth.append({int(i): float(s) for i, s in rows})
+        exact_ms = (time.perf_counter() - started) * 1000 / len(queries)
+        total = int(db.execute("SELECT count(*) FROM chunk_vectors").fetchone()[0])
+        print(f"{total:,} vectors, {len(queries)} queries; exact search (sequential scan) {exact_ms:.0f} ms a query")
+        for breadth in breadths:
+            vectors = PgVectors(db, queries.shape[1], replace(PgVectorPolicy(), search_breadth=breadth))
+            found, millis = 0, []
+            for query, best in zip(queries, truth, strict=True):
+                started = time.perf_counter()
+                hits = vectors.search_filtered(query, k, None)
+                millis.append((time.perf_counter() - started) * 1000)
+                tenth = min(best.values())
+                found += sum(1 for _, score in hits if score >= tenth - 1e-6)
+            print(f"  ef_search {breadth:5}: recall@10 {found / (k * len(queries)):.4f}, "
+                  f"p50 {percentile(millis, .5):.1f} ms p99 {percentile(millis, .99):.1f} ms", flush=True)
+    finally:
+        db.close()
+
+
+def server(databases: list[str]) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from pg_cluster import pg_cluster
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a plain kill stops the server and removes its folder too
+    with pg_cluster() as cluster:
+        primary = cluster.primary
+        cluster.sql(primary, "ALTER SYSTEM SET shared_buffers = '1GB'")
+        cluster.sql(primary, "ALTER SYSTEM SET max_connections = 200")
+        cluster.run("pg_ctl", "-D", str(primary.data), "-l", str(cluster.root / "primary.log"), "-w", "restart")
+        cluster.sql(primary, "CREATE ROLE kb LOGIN")
+        for name in databases:
+            cluster.sql(primary, f"CREATE DATABASE {name} OWNER kb")
+            cluster.run("psql", "-X", "-q", "-d", primary.dsn.replace("dbname=postgres", f"dbname={name}"),
+                        "-c", "CREATE EXTENSION vector")
+        print(f"host=127.0.0.1 port={primary.port} user=kb  (databases: {', '.join(databases)}); Ctrl-C stops it",
+              flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    on_server = commands.add_parser("server")
+    on_server.add_argument("--databases", default="corpus,alqac,scale")
+    on_api = commands.add_parser("api")
+    on_api.add_argument("--sqlite", type=Path, required=True)
+    on_api.add_argument("--postgres", type=Path, required=True)
+    on_api.add_argument("--clients", default="1,8,32")
+    on_api.add_argument("--seconds", type=float, default=30)
+    on_recall = commands.add_parser("recall")
+    on_recall.add_argument("--dsn", required=True)
+    on_recall.add_argument("--queries", type=Path, default=Path("/tmp/cv-scale/queries.npy"))
+    on_recall.add_argument("--ef", default="100,200,400")
+    args = parser.parse_args()
+    if args.command == "server":
+        server(args.databases.split(","))
+    elif args.command == "api":
+        api({"sqlite": args.sqlite, "postgres": args.postgres}, [int(c) for c in args.clients.split(",")],
+            args.seconds)
+    else:
+        recall(args.dsn, np.load(args.queries).astype("float32"), [int(e) for e in args.ef.split(",")])
+
+
+if __name__ == "__main__":
+    main()
