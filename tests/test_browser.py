@@ -127,7 +127,7 @@ def test_browser_copy_citation(browser, server, shots):
     citation = button.get_attribute("data-copy")
     assert citation and citation == card.locator(".citation-text").inner_text()
     button.click()
-    assert card.locator(".copy-status").inner_text() == "Đã sao chép"
+    card.locator(".copy-status", has_text="Đã sao chép").wait_for()  # said once the clipboard write resolves
     assert page.evaluate("navigator.clipboard.readText()") == citation
     page.screenshot(path=str(shots / "citation-copied.png"))
 
@@ -139,7 +139,7 @@ def test_browser_copy_citation(browser, server, shots):
     without.goto(page.url)
     header = without.locator(".doc-header")
     header.get_by_role("button", name=re.compile("^Sao chép trích dẫn văn bản")).click()
-    assert header.locator(".copy-status").inner_text() == "Đã sao chép"
+    header.locator(".copy-status", has_text="Đã sao chép").wait_for()  # said once the clipboard write resolves
     assert page.evaluate("navigator.clipboard.readText()") == header.locator(".citation-text").inner_text()
     assert not errors, errors
     context.close()
