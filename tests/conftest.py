@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from types import ModuleType
 from typing import NamedTuple
 
 import httpx
@@ -100,6 +102,20 @@ def fake_settings(home: Path) -> Settings:
     """
     settings = replace(load_settings(home, model=HashingEmbedder.name), backend=HashingEmbedder.backend)
     return replace(settings, refusal=replace(settings.refusal, similarity=0.0))
+
+
+@contextlib.contextmanager
+def bench_module(name: str) -> Iterator[ModuleType]:
+    """The script ``bench/<name>.py`` imported as a module, for tests of its pure parts; registered in
+    ``sys.modules`` while in use, where dataclasses look their module up."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules[spec.name]
 
 
 def fake_kb_at(home: Path) -> KnowledgeBase:

@@ -1,24 +1,17 @@
 """bench/english_folds.py: English questions scored by fold group, the held-out folds kept apart."""
 
-import importlib.util
 import json
-import sys
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, bench_module
 
 CORPUS_FILES = ("ke-hoach-tuyen-truyen-dai-hoi-2020-2025.md", "thong-tin-sinh-hoat-noi-bo-2020-12.txt")
 
 
 @pytest.fixture(scope="module")
 def english_folds():
-    spec = importlib.util.spec_from_file_location("bench_english_folds", ROOT / "bench" / "english_folds.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules[spec.name]
+    with bench_module("english_folds") as module:
+        yield module
 
 
 def test_folds_are_scored_apart_and_only_tuning_misses_are_named(english_folds, fake_kb, tmp_path):

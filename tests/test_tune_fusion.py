@@ -1,11 +1,9 @@
 """bench/tune_fusion.py scores a grid of settings from legs run once: its figures must be those of kb's own search."""
 
-import importlib.util
-import sys
 from dataclasses import asdict, replace
 
 import pytest
-from conftest import CORPUS, ROOT, fake_kb_at
+from conftest import CORPUS, ROOT, bench_module, fake_kb_at
 
 from kb.config import Refusal, Weights
 from kb.evaluation.evaluate import load_question_set, score_ranking
@@ -18,13 +16,8 @@ DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 
 @pytest.fixture(scope="module")
 def tune_fusion():
-    spec = importlib.util.spec_from_file_location("bench_tune_fusion", ROOT / "bench" / "tune_fusion.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules[spec.name]
+    with bench_module("tune_fusion") as module:
+        yield module
 
 
 SETTINGS = [Weights(), Weights(method="rrf", lexical=1.0, phrase=1.5, dense=0.5, reference=2.0, rrf_k=10),
