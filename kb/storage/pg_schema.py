@@ -32,6 +32,7 @@ Same tables and columns, so the table modules' SQL runs on both
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
@@ -222,9 +223,22 @@ def policies(visible: dict[str, str]) -> str:
         for table, condition in visible.items())
 
 
+def _definitions() -> list[str]:
+    """Every statement that creates or mends the schema, in order (each may run again)."""
+    return [_TABLES, QUEUE_TABLES,  # the workers' claims and the uploads' bytes (kb.storage.pg_jobs)
+            _FUNCTIONS + _levels_function(), policies(_VISIBLE)]
+
+
 def prepare(conn: Any) -> None:
     """Create what is missing (one transaction, one process at a time), refuse a database of another version,
-    give the database its id once.  ``conn`` is a ``psycopg.Connection`` in autocommit mode."""
+    give the database its id once.  ``conn`` is a ``psycopg.Connection`` in autocommit mode.
+
+    The definitions run only when the database does not hold them already (their hash is kept in ``meta``):
+    re-creating a table's policies takes its exclusive lock, and a process starting while others search
+    would deadlock with them.
+    """
+    definitions = _definitions()
+    fingerprint = hashlib.sha256("\n".join(definitions).encode()).hexdigest()
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('kb.storage.pg_schema'))")
         exists = conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
@@ -233,10 +247,12 @@ def prepare(conn: Any) -> None:
             raise IndexInconsistentError(
                 f"The PostgreSQL database was written by another version of kb (schema {version[0]}, "
                 f"this kb reads {PG_SCHEMA_VERSION}). Use a new database, or empty this one.")
-        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-        conn.execute(_TABLES)
-        conn.execute(QUEUE_TABLES)  # the workers' claims and the uploads' bytes (kb.storage.pg_jobs)
-        conn.execute(_FUNCTIONS + _levels_function())
-        conn.execute(policies(_VISIBLE))
+        held = conn.execute("SELECT value FROM meta WHERE key = 'pg_schema_definitions'").fetchone() if exists else None
+        if held is None or held[0] != fingerprint:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+            for statement in definitions:
+                conn.execute(statement)
+            conn.execute("INSERT INTO meta (key, value) VALUES ('pg_schema_definitions', %s) "
+                         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", [fingerprint])
         conn.execute("INSERT INTO meta (key, value) VALUES ('pg_schema_version', %s), ('database_id', %s) "
                      "ON CONFLICT DO NOTHING", [str(PG_SCHEMA_VERSION), uuid.uuid4().hex])

