@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from bench_engine import percentile
+from bench_engine import _serve, percentile
 from load_search import ROOT, Sample, _queries, _search
 
 from kb.access.keys import create_key
@@ -57,24 +56,6 @@ def _folder(root: Path, name: str, dsn: str) -> Path:
     home.mkdir()
     (home / "settings.json").write_text(json.dumps({"store": {"backend": "postgres", "dsn": dsn}}))
     return home
-
-
-def _serve(home: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    """``kb serve`` on a free port of 127.0.0.1, its log to ``log``, once it answers."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--port", str(port), "--home", str(home)],
-                               stdout=subprocess.DEVNULL, stderr=log.open("w"))
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            httpx.get(f"{url}/health", timeout=30)
-            return process, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"kb serve did not start: {log}")
 
 
 def _upload(url: str, key: str, batches: list[list[Path]], jobs: list[str]) -> None:
@@ -130,7 +111,7 @@ def main() -> None:
             kb.close()
             nodes = []
             for name in ("api-1", "api-2"):
-                process, url = _serve(_folder(root, name, dsn), args.logs / f"{name}.log")
+                process, url = _serve(_folder(root, name, dsn), None, args.logs / f"{name}.log")
                 processes.append(process)
                 nodes.append(url)
             for name in ("worker-1", "worker-2"):
