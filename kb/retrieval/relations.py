@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from indexer.analyzer import normalize
 from indexer.cited import describe
 from indexer.references import extract_references
 from indexer.relations import KINDS, MENTIONS
@@ -26,7 +27,7 @@ from kb.errors import InvalidQueryError, NotFoundError
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.documents import document_labels
 from kb.retrieval.results import DocumentRef
-from kb.storage.citations import AMBIGUOUS, RESOLVED, Cited, agrees
+from kb.storage.citations import AMBIGUOUS, RESOLVED
 
 __all__ = ["HELD", "NOT_HELD", "DocumentRelations", "RelatedDocument", "RelationGroup", "document_relations",
            "documents_numbered"]
@@ -95,17 +96,15 @@ def document_relations(kb: KnowledgeBase, doc_id: int, access: str = LEVELS[-1])
 
 def documents_numbered(kb: KnowledgeBase, text: str, access: str = LEVELS[-1]) -> list[DocumentRef]:
     """The documents a number as users type it names ("05-CT/TW", "Chỉ thị 05", "chi thi 05", "CT 05"), oldest
-    first, matched as a citation of it would be (``kb.storage.citations.agrees``); a bare id names its document."""
+    first, matched as a citation of it would be (``Documents.named``: a document and its copies, or the
+    candidates); a bare id names its document."""
     if text.strip().isdigit():
         ids = [int(text)]
     else:
-        refs = extract_references(text)
-        if not refs:
+        if not extract_references(normalize(text)):
             raise InvalidQueryError(f"'{text}' is not a document number (e.g. 05-CT/TW, Chỉ thị 05, CT 05)",
                                     code="not_a_number", number=text)
-        ref = refs[0]
-        cited = Cited(ref.doc_type, ref.number, ref.issuer_code, ref.year, ref.date)
-        ids = sorted({c.doc_id for c in kb.store.documents.numbered(cited.key, access) if agrees(cited, c)})
+        ids = list(kb.store.documents.named(text, access).documents)
     found = [DocumentRef.from_row(r) for r in kb.store.documents.labels(ids, access)]
     if not found:
         raise NotFoundError(f"No document numbered {text} in the index", code="unknown_number", number=text)

@@ -223,10 +223,6 @@ class Documents:
         return self.db.rows(f"SELECT id, title, doc_type, number, issuer, date, source, access, subject FROM documents "
                             f"WHERE id IN ({marks(ids)}) AND {where} ORDER BY date, id", [*ids, *params])
 
-    def numbered(self, key: str, access: str = LEVELS[-1]) -> list[Candidate]:
-        """The visible documents whose own number has ``key`` (``CT:5``): those a number a user types may name."""
-        return self._numbers("r.key", [key], access)
-
     def resolve_printed(self, cited: list[Cited], own: Candidate | None = None,
                         access: str = LEVELS[-1]) -> list[Resolution]:
         """What each citation of a text outside the index (a draft) names among the visible documents, by the
