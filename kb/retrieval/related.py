@@ -31,7 +31,7 @@ from kb.access.levels import LEVELS
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.documents import document_labels
 from kb.retrieval.results import DocumentRef, SearchHit
-from kb.retrieval.search import fuse, legs, read_query, render
+from kb.retrieval.search import fuse, legs, narrowing, read_query, render
 from kb.retrieval.validity import with_status
 from kb.storage.citations import AMBIGUOUS, RESOLVED, SELF, UNRESOLVED, Candidate, Cited
 from kb.storage.filters import DocumentFilters
@@ -159,7 +159,7 @@ def _subject(draft: ParsedDocument) -> str:
     return " ".join(dict.fromkeys(t for t in (meta.title, meta.subject) if t))
 
 
-def _hits(kb: KnowledgeBase, text: str, narrowing: DocumentFilters | None, access: str,
+def _hits(kb: KnowledgeBase, text: str, narrowed: DocumentFilters | None, access: str,
           exclude: Collection[int]) -> list[SearchHit]:
     """The passages nearest ``text`` (cut to a query's length), as ``kb search`` ranks them, never refused:
     a draft's part is not a question that may have no answer."""
@@ -167,7 +167,7 @@ def _hits(kb: KnowledgeBase, text: str, narrowing: DocumentFilters | None, acces
     if not text:
         return []
     query, _ = read_query(kb, text)
-    found = legs(kb, query, narrowing)
+    found = legs(kb, query, narrowed)
     ranked = fuse(found, kb.settings.weights, query.unaccented_vietnamese)
     return [h for h in render(kb, ranked, HITS, access) if h.document.id not in exclude]
 
@@ -285,12 +285,12 @@ class Evidence:
 def evidence(kb: KnowledgeBase, draft: ParsedDocument, access: str = LEVELS[-1],
              exclude: Collection[int] = ()) -> Evidence:
     """The draft's citations resolved, and the searches with its subject and with each of its parts."""
-    narrowing = DocumentFilters(access=access) if kb.store.documents.hides_any(access) else None
+    narrowed = narrowing(kb, DocumentFilters(access=access))
     parts = _parts(draft)
     subject = _subject(draft)
     return Evidence(draft, _citations(kb, draft, access), parts,
-                    _hits(kb, subject, narrowing, access, exclude) if subject else [],
-                    [_hits(kb, part.text, narrowing, access, exclude) for part in parts])
+                    _hits(kb, subject, narrowed, access, exclude) if subject else [],
+                    [_hits(kb, part.text, narrowed, access, exclude) for part in parts])
 
 
 def suggest_basis(kb: KnowledgeBase, found: Evidence, access: str = LEVELS[-1], *, k: int = 10,

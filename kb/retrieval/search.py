@@ -33,7 +33,7 @@ from kb.retrieval.validity import with_status
 from kb.retrieval.vector_store import FilteredVectors
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["facet_counts", "group_by_document", "passage_key", "search", "read_query", "legs", "fuse", "render"]
+__all__ = ["facet_counts", "group_by_document", "narrowing", "passage_key", "search", "read_query", "legs", "fuse", "render"]
 
 MAX_NAMED = 3  # more documents of one number than this: the number is too vague to read any one's own passages
 LEADING, OWN_PASSAGES = 12, 3  # of a document asked about, its first 12 passages are read for its 3 leading ones
@@ -150,7 +150,7 @@ def _passing(kb: KnowledgeBase, best: Callable[..., list[tuple[int, float]]], n:
     return best(n, kb.store.chunks.filtered_ids(filters))[:n]
 
 
-def _narrowing(kb: KnowledgeBase, filters: DocumentFilters) -> DocumentFilters | None:
+def narrowing(kb: KnowledgeBase, filters: DocumentFilters) -> DocumentFilters | None:
     """The filters if they can leave anything out, else ``None``: a caller below the top level
     searches unfiltered (and fast) when no document is above its level."""
     return filters if filters.by_metadata or kb.store.documents.hides_any(filters.access) else None
@@ -191,7 +191,7 @@ def facet_counts(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[in
     answers, unfiltered, counts nothing.
     """
     if filters.by_metadata:
-        found = legs(kb, query, _narrowing(kb, DocumentFilters(access=filters.access)))
+        found = legs(kb, query, narrowing(kb, DocumentFilters(access=filters.access)))
     elif not answered:
         return {"type": [], "issuer": [], "year": []}
     candidates = sorted({chunk for leg in ("lexical", "phrase") for chunk, _ in found.get(leg, [])})
@@ -216,11 +216,11 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     kb.settings.limits.check_k(k)
     filters = filters if filters is not None else DocumentFilters()
     query, reading = read_query(kb, text, suggest)
-    narrowing = _narrowing(kb, filters)
-    found = legs(kb, query, narrowing)
+    narrowed = narrowing(kb, filters)
+    found = legs(kb, query, narrowed)
     restored = reading.restored if reading.restored != text else None
     # Filters that leave no passage at all are the answer's reason, not the index's lack of one.
-    verdict = judge(gather(kb, query, found, narrowing), kb.settings.refusal, filters.by_metadata) \
+    verdict = judge(gather(kb, query, found, narrowed), kb.settings.refusal, filters.by_metadata) \
         if any(found.values()) else None
     counts = facet_counts(kb, query, found, filters, verdict is None and any(found.values())) if facets else None
     if verdict:
