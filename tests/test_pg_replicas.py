@@ -268,3 +268,49 @@ def test_a_process_reads_its_own_writes_while_the_replicas_lag(cluster: PgCluste
         for replica in cluster.replicas:
             _psql(cluster, replica, "SELECT pg_wal_replay_resume()")
         database.close()
+
+
+def test_a_snapshot_whose_replica_connection_is_lost_goes_on_on_the_next_server(cluster: PgCluster) -> None:
+    """The server ends the read connection inside a snapshot: the next statement runs in a new snapshot on
+    another server, which has replayed at least what the lost one had read."""
+    database = ReplicatedDatabase(_kb_dsn(cluster.primary), [_kb_dsn(n) for n in cluster.replicas])
+    try:
+        with database.reading():
+            first, pid = database.execute("SELECT inet_server_port(), pg_backend_pid()").fetchone()
+            chunks = database.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            lost = next(node for node in cluster.replicas if node.port == first)
+            assert _psql(cluster, lost, f"SELECT pg_terminate_backend({pid})") == "t"
+            second = database.execute("SELECT inet_server_port()").fetchone()[0]
+            assert database.execute("SELECT count(*) FROM chunks").fetchone()[0] == chunks
+        assert second != first and second in {node.port for node in cluster.replicas}
+    finally:
+        database.close()
+
+
+def test_a_lexicon_file_ahead_of_the_replicas_is_caught_up_from_the_primary_not_rebuilt(
+        cluster: PgCluster, reader_home: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Another process indexed a document and wrote the lexicon file; the replicas have not replayed it yet
+    (replay paused). A new process reading that file catches up on the primary: no rebuild, the document found."""
+    writer_home = tmp_path / "writer"
+    settings_file(writer_home, _kb_dsn(cluster.primary))
+    for replica in cluster.replicas:
+        _psql(cluster, replica, "SELECT pg_wal_replay_pause()")
+    try:
+        writer = fake_kb_at(writer_home)
+        text = tmp_path / "nghi-quyet-thuy-loi.txt"
+        text.write_text("NGHỊ QUYẾT\nSố 77-NQ/TU\nVề công trình thủy lợi liên huyện\n\n"
+                        "Tỉnh ủy giao nhiệm vụ nạo vét kênh mương thủy lợi liên huyện trước mùa mưa.\n", encoding="utf-8")
+        index_paths(writer, [text])
+        writer.close()
+        shutil.copy(writer_home / "lexicon.npz", reader_home / "lexicon.npz")
+        caplog.set_level(logging.INFO, logger="kb")
+        reader = fake_kb_at(reader_home)
+        try:
+            found = search(reader, "kênh mương thủy lợi liên huyện").results
+        finally:
+            reader.close()
+    finally:
+        for replica in cluster.replicas:
+            _psql(cluster, replica, "SELECT pg_wal_replay_resume()")
+    assert not [r.message for r in caplog.records if "lexical index" in r.message or "lexicon.npz" in r.message]
+    assert found and found[0].document.number == "77-NQ/TU"
