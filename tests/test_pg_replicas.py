@@ -314,3 +314,28 @@ def test_a_lexicon_file_ahead_of_the_replicas_is_caught_up_from_the_primary_not_
             _psql(cluster, replica, "SELECT pg_wal_replay_resume()")
     assert not [r.message for r in caplog.records if "lexical index" in r.message or "lexicon.npz" in r.message]
     assert found and found[0].document.number == "77-NQ/TU"
+
+
+def test_a_replica_that_never_answers_is_skipped_after_the_connect_timeout(
+        cluster: PgCluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lost machine does not refuse: it says nothing. A listener that never answers stands for it; the first read
+    waits libpq's ``connect_timeout`` (``CONNECT_TIMEOUT_S``) on it, the next ones skip it."""
+    import socket
+
+    monkeypatch.setattr("kb.storage.pg_nodes.random.randrange", lambda n: 0)  # the replicas in the order listed
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        mute = f"host=127.0.0.1 port={silent.getsockname()[1]} user=kb dbname=kb"
+        database = ReplicatedDatabase(_kb_dsn(cluster.primary), [mute, _kb_dsn(cluster.replicas[0])])
+        try:
+            times = []
+            for _ in range(3):
+                started = time.monotonic()
+                with reading_replicas():
+                    port = database.execute("SELECT inet_server_port()").fetchone()[0]
+                times.append(time.monotonic() - started)
+                assert port == cluster.replicas[0].port
+        finally:
+            database.close()
+    print(f"\nreplicas: a silent replica cost the first read {times[0]:.2f} s, the next {times[1] * 1000:.1f} ms")

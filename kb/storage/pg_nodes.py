@@ -32,9 +32,10 @@ log = logging.getLogger("kb")
 
 BACKOFF_S = 2.0  # a server that failed is not tried again before this
 CONNECT_TIMEOUT_S = 2  # libpq's connect_timeout for a replica whose DSN sets none: a lost machine is skipped after it
-# The WAL position a server's reads reflect: replayed on a replica; written (a bound over) on the primary.
+# The WAL position a server's reads reflect: replayed on a replica; flushed on the primary, which a commit
+# reaches before it is seen (``synchronous_commit``, on by default) and which is as far as replicas can get.
 POSITION = ("SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
-            "ELSE pg_current_wal_insert_lsn() END) - '0/0'::pg_lsn")
+            "ELSE pg_current_wal_flush_lsn() END) - '0/0'::pg_lsn")
 
 
 @dataclass(eq=False)
@@ -44,6 +45,7 @@ class Node:
     dsn: str
     primary: bool
     down_until: float = 0.0  # skipped until then (``time.monotonic``)
+    failures: int = 0  # in a row, since it last took a connection
 
     @property
     def label(self) -> str:
@@ -92,17 +94,24 @@ class ReadNodes:
         """Set ``node`` aside for ``backoff`` seconds (the primary is never set aside: it is the last resort)."""
         if node.primary:
             return
-        if node.down_until <= self._clock():
-            log.warning("reads skip %s for %.1f s: %s", node.label, self.backoff, str(why).strip())
+        node.failures += 1
+        # Said once when it goes; while it stays down, each try after the back-off is only a debug line.
+        log.log(logging.WARNING if node.failures == 1 else logging.DEBUG, "reads skip %s for %.1f s: %s",
+                node.label, self.backoff, str(why).strip())
         node.down_until = self._clock() + self.backoff
 
     def open(self, connect: Callable[[str], psycopg.Connection[Any]]) -> tuple[psycopg.Connection[Any], Node]:
         """A connection to the first server that takes one, and which it is; the primary's error if none does."""
         for node in self.alive():
             try:
-                return connect(node.dsn), node
+                conn = connect(node.dsn)
             except psycopg.OperationalError as exc:  # the primary's is the caller's to see
                 if node.primary:
                     raise
                 self.failed(node, exc)
+                continue
+            if node.failures:
+                log.warning("reads use %s again", node.label)
+                node.failures = 0
+            return conn, node
         raise AssertionError("the primary is always tried")  # pragma: no cover

@@ -120,6 +120,10 @@ class ReplicatedDatabase(PgDatabase):
         values = list(params)
         return self._read(lambda conn: conn.execute(translate(sql), values))
 
+    def insert_all(self, table: str, rows: list[dict[str, Any]]) -> None:
+        with self.transaction():  # so that it counts as a write of this process (``_wrote``), as one transaction
+            super().insert_all(table, rows)
+
     # -- reads on the read server -------------------------------------------------------------
     def _read(self, run: Callable[[psycopg.Connection[Any]], T]) -> T:
         """``run`` on this thread's read connection; once more on the next server if that one is lost meanwhile."""
