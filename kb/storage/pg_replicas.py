@@ -130,7 +130,7 @@ class ReplicatedDatabase(PgDatabase):
         try:
             return self._attempt(run)
         except DatabaseUnavailableError as exc:
-            node = self.reader.node() or getattr(self.reader._local, "node", None)
+            node = getattr(self.reader._local, "node", None)  # the server just lost (its connection is closed)
             if node is not None:
                 self.nodes.failed(node, exc.__cause__ or exc)
             self.reader.close_thread()
@@ -180,8 +180,12 @@ class ReplicatedDatabase(PgDatabase):
         return True
 
     def _wrote(self) -> None:
-        """This thread has committed a write: the process's reads from now on must see it."""
-        with self._reachable():
+        """This thread has committed a write: the process's reads from now on must see it.
+
+        A primary lost right after the commit cannot say how far it got; the write is committed all the
+        same, so that is not the caller's error (its next statement meets the loss), and reads go on unbound.
+        """
+        with contextlib.suppress(psycopg.OperationalError):
             self.nodes.saw(_position(self.connection()))
 
     # -- the Database interface ---------------------------------------------------------------
