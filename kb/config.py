@@ -186,12 +186,19 @@ class StoreSettings:
     ``replicas``: DSNs of the primary's streaming replicas (postgres only).
     Searches and listings then read from them, and from the primary when none
     answers (``kb.storage.pg_replicas``); without it every read goes to ``dsn``.
+
+    ``job_attempts``: on PostgreSQL, how many workers may take one job and die
+    (or lose the server for longer than their lease) before it is ended as
+    failed instead of being taken again: a file that crashes every worker
+    that reads it must not take the workers down one after another for ever.
     """
 
     backend: str = "sqlite"
     dsn: str | None = None
     serve_jobs: bool | None = None  # None: yes on sqlite, no on postgres
     replicas: tuple[str, ...] = ()  # streaming replicas' DSNs, for reads (``kb.storage.pg_replicas``)
+
+    job_attempts: int = 3
 
     def __post_init__(self) -> None:
         if self.backend not in ("sqlite", "postgres"):
@@ -204,6 +211,8 @@ class StoreSettings:
         if self.backend == "sqlite" and self.serve_jobs is False:
             raise ConfigError("store.serve_jobs false is for the postgres store, where `kb worker` takes the jobs; "
                               "on sqlite kb serve is the folder's one writer.")
+        if isinstance(self.job_attempts, bool) or not isinstance(self.job_attempts, int) or self.job_attempts < 1:
+            raise ConfigError(f"store.job_attempts must be a whole number of 1 or more, not {self.job_attempts!r}.")
         if self.backend == "sqlite" and self.dsn is not None:
             raise ConfigError("store.dsn is for store.backend 'postgres'; the sqlite store is kb.sqlite in the index folder.")
         if not isinstance(self.replicas, (list, tuple)) or not all(isinstance(r, str) and r.strip() for r in self.replicas):

@@ -27,7 +27,7 @@ from indexer.analyzer import matching_text, text_hash, tokens, words_hash
 from indexer.boilerplate import FurnitureLines, find_furniture
 from indexer.errors import IndexerError, LimitExceededError
 from indexer.limits import check_limit
-from indexer.model import SourceText
+from indexer.model import DocumentMeta, SourceText
 from indexer.parse import parse_document
 from indexer.read import read_file, unsupported_reason, walk_files
 from kb.access.levels import FOLDER_FILE, LevelPolicy
@@ -191,28 +191,46 @@ def _index_file(run: _Run, file: _File) -> FileOutcome:
                           furniture=[document.text[s.start : s.end] for s in furniture])
     if not outcome.chunks:
         return replace(outcome, status="skipped", reason=NO_PASSAGE, code="no_passage", chunks=0)
-    with run.timer("matching"):
-        row = SourceFile(key, source, content_hash, words_hash(document.text), document.format, document.encoding)
-        match = find_match(kb.store, document.text, row.words_hash, parsed.meta, access) \
-            if run.copies and replacing is None else None
+    row = SourceFile(key, source, content_hash, words_hash(document.text), document.format, document.encoding)
+    match = _match(run, document.text, row, parsed.meta, access, replacing)
     if match and match.kind == COPY_OF:
-        if not run.dry_run:
-            kb.add_source(match.document_id, row, match.role)
-        return replace(outcome, status="copy", chunks=0, document_id=match.document_id, copy_of=match.of,
-                       reason=_copy_reason(match), code="copy", params={"document_id": match.document_id, "of": match.of})
+        return _copy(run, outcome, row, match)
     if run.dry_run:
         return outcome
     with run.timer("embedding"):
         vectors = _vectors(kb, [matching_text(c.section, c.text) for c in parsed.chunks])
-    with run.timer("writing"):
-        outcome.document_id, _ = kb.add_document(
-            parsed, path=key, source=source, content_hash=content_hash, access=access, vectors=vectors,
-            replacing=replacing, save=False)
-        if match:  # a new version of the document, or a fuller copy of its text: it takes the document's place
-            kb.replace_document(match.document_id, outcome.document_id, save=False,
-                                old_files=COPY if match.kind == FULLER_COPY else EARLIER)
-            outcome.document_id, outcome.replaced = match.document_id, match.of
+    with kb.deciding() as others_wrote:
+        if others_wrote:  # another worker may have stored this text while this one embedded it: look again
+            match = _match(run, document.text, row, parsed.meta, access, replacing)
+            if match and match.kind == COPY_OF:
+                return _copy(run, outcome, row, match)
+        with run.timer("writing"):
+            outcome.document_id, _ = kb.add_document(
+                parsed, path=key, source=source, content_hash=content_hash, access=access, vectors=vectors,
+                replacing=replacing, save=False)
+            if match:  # a new version of the document, or a fuller copy of its text: it takes the document's place
+                kb.replace_document(match.document_id, outcome.document_id, save=False,
+                                    old_files=COPY if match.kind == FULLER_COPY else EARLIER)
+                outcome.document_id, outcome.replaced = match.document_id, match.of
     return outcome
+
+
+def _match(run: _Run, text: str, row: SourceFile, meta: DocumentMeta, access: str,
+           replacing: int | None) -> Match | None:
+    """What the file is to the indexed documents of its level (``kb.copies``); ``None`` when copies are not
+    looked for (a replacement, or a file whose own document changes)."""
+    if not run.copies or replacing is not None:
+        return None
+    with run.timer("matching"):
+        return find_match(run.kb.store, text, row.words_hash, meta, access)
+
+
+def _copy(run: _Run, outcome: FileOutcome, row: SourceFile, match: Match) -> FileOutcome:
+    """The file recorded as a copy of the document ``match`` names: nothing of it stored but its row."""
+    if not run.dry_run:
+        run.kb.add_source(match.document_id, row, match.role)
+    return replace(outcome, status="copy", chunks=0, document_id=match.document_id, copy_of=match.of,
+                   reason=_copy_reason(match), code="copy", params={"document_id": match.document_id, "of": match.of})
 
 
 def _join_earlier_twin(run: _Run, outcome: FileOutcome, text_words_hash: str) -> None:

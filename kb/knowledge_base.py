@@ -398,6 +398,23 @@ class KnowledgeBase:
                 self.save_vectors()
 
     @contextmanager
+    def deciding(self) -> Iterator[bool]:
+        """Hold the write lock from a check to the writes it decides (is this file a document already?).
+
+        Yields whether another writer may have committed since the lock was last held, so that the
+        check must be made again inside: not in a folder, whose lock the whole run holds (``writing``),
+        but on a database server, where each write transaction takes the lock for itself and another
+        worker's document may have been committed while this one embedded.  There one transaction then
+        holds the lock from the check to the last write.
+        """
+        with self.writing():
+            if self.store.path is not None:
+                yield False
+                return
+            with reading_at(LEVELS[-1]), self._write_transaction():
+                yield True
+
+    @contextmanager
     def _write_transaction(self) -> Iterator[None]:
         """One write transaction, once no other writer's is open (on a server: whichever machine it runs on)."""
         with self.storing(), self.store.db.transaction():

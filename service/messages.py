@@ -95,6 +95,8 @@ ERRORS: dict[str, str] = {
     "OcrUnavailableError": "Tệp là bản scan, nhưng máy chủ chưa cài phần nhận dạng chữ (Tesseract tiếng Việt); "
                            "báo quản trị viên cài đặt.",
     "internal": "Máy chủ gặp lỗi khi đọc tệp này; chi tiết có trong nhật ký máy chủ.",
+    "worker_died": "Máy lập chỉ mục dừng đột ngột khi đang đọc tệp này ({attempts} lần thử); lượt lập chỉ mục đã "
+                   "dừng. Hãy kiểm tra tệp, hoặc tải lên lại các tệp khác mà không kèm tệp này.",
 }
 # A page about an error code or class says more than its status does: (title, message; {…} its params).
 PAGE_TEXTS = {"NotFoundError": ("Không tìm thấy văn bản", "Không tìm thấy văn bản này trong kho. "

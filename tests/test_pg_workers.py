@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import HashingEmbedder, app_client, fake_settings, wait_for_job
 from pg_cluster import pg_bin_dir, pg_cluster
 from pg_workers import settings_file, start_worker, text_files
 
 from kb.access.keys import create_key
+from kb.indexing import index_paths
 from kb.jobs.runner import submit_job
 from kb.jobs.worker import QueueWorker
+from kb.knowledge_base import KnowledgeBase
 from kb.storage.pg_database import PgDatabase
 from kb.storage.pg_jobs import JobQueue
 from kb.storage.store import Store
@@ -59,10 +63,10 @@ def test_a_worker_that_lost_its_lease_writes_nothing_more(pg_server, tmp_path: P
     store = Store(PgDatabase(pg_server.new_database()))
     queue = JobQueue(store.db)
     job_id = submit_job(store, tmp_path, text_files(1), created_by="test")["id"]
-    assert queue.claim("slow", 60)["id"] == job_id
-    assert queue.claim("other", 60) is None  # held: not taken twice
+    assert queue.claim("slow", 60, 3)["id"] == job_id
+    assert queue.claim("other", 60, 3) is None  # held: not taken twice
     store.db.execute("UPDATE jobs SET lease_until = now() - interval '1 second'")  # the lease ran out
-    assert queue.claim("other", 60)["id"] == job_id
+    assert queue.claim("other", 60, 3)["id"] == job_id
     assert not queue.renew(job_id, "slow", 60)
     assert not queue.finish(job_id, "slow", status="failed", error="late")
     queue.release(job_id, "slow", files=[])
@@ -70,6 +74,36 @@ def test_a_worker_that_lost_its_lease_writes_nothing_more(pg_server, tmp_path: P
                                              "claimed_by": "other", "error": None}
     assert queue.finish(job_id, "other", status="done")
     assert _jobs(store)[0]["status"] == "done"
+    store.close()
+
+
+def test_a_job_is_taken_by_at_most_job_attempts_workers(pg_server, tmp_path: Path) -> None:
+    """Each worker that takes a job counts an attempt, unless it hands the job back or takes its own back; a
+    job whose lease ran out after the last attempt is no longer claimed but listed to be ended failed."""
+    store = Store(PgDatabase(pg_server.new_database()))
+    queue = JobQueue(store.db)
+    job_id = submit_job(store, tmp_path, text_files(1), created_by="test")["id"]
+
+    def attempts() -> int:
+        return store.db.execute("SELECT attempts FROM jobs").fetchone()[0]
+
+    def expire() -> None:
+        store.db.execute("UPDATE jobs SET lease_until = now() - interval '1 second'")
+
+    assert queue.claim("w1", 60, 2)["id"] == job_id and attempts() == 1
+    assert queue.claim("w1", 60, 2)["id"] == job_id and attempts() == 1  # its own, back after a lost connection
+    queue.release(job_id, "w1", files=[])
+    assert queue.claim("w2", 60, 2)["id"] == job_id and attempts() == 1  # handed back: no attempt spent
+    expire()  # w2 died
+    assert queue.exhausted(2) == []
+    assert queue.claim("w3", 60, 2)["id"] == job_id and attempts() == 2
+    expire()  # w3 died too
+    assert queue.claim("w4", 60, 2) is None
+    assert [job["id"] for job in queue.exhausted(2)] == [job_id]
+    assert queue.give_up(job_id, status="failed", error="exhausted")
+    assert not queue.give_up(job_id, status="failed", error="twice")
+    assert _jobs(store)[0]["status"] == "failed" and _jobs(store)[0]["error"] == "exhausted"
+    assert queue.exhausted(2) == [] and queue.claim("w4", 60, 2) is None
     store.close()
 
 
@@ -164,6 +198,41 @@ def test_a_killed_workers_job_is_taken_over_after_its_lease(pg_server, tmp_path:
     store.close()
 
 
+def test_a_job_whose_workers_keep_dying_fails_naming_the_file(pg_server, tmp_path: Path) -> None:
+    """``store.job_attempts: 2``: two workers killed with SIGKILL during one job; the third ends it failed,
+    naming the file being indexed, and never runs it; the files the dead workers committed stay documents."""
+    dsn = pg_server.new_database()
+    homes = [tmp_path / name for name in ("first", "second", "third", "api")]
+    for home in homes:
+        settings_file(home, dsn, job_attempts=2)
+    store = Store(PgDatabase(dsn))
+    job_id = submit_job(store, homes[-1], text_files(12), created_by="test")["id"]
+    for home in homes[:2]:
+        worker, taken = start_worker(home, lease=LEASE, seconds_per_file=0.3)
+        _wait(lambda: taken.read_text().split() == [job_id], 60, "the worker taking the job")  # noqa: B023
+        time.sleep(1.0)  # a file or more indexed, the next one being embedded
+        os.kill(worker.pid or 0, signal.SIGKILL)
+        worker.join(10)
+    last, taken = start_worker(homes[2], lease=LEASE)
+    try:
+        _wait(lambda: _jobs(store)[0]["status"] == "failed", 60, "the job ended failed")
+    finally:
+        last.terminate()
+        last.join(10)
+    assert taken.read_text() == "", "the third worker never ran the job"
+    job = store.jobs.get(job_id)
+    assert job is not None and job["attempts"] == 2 and job["lease_until"] is None
+    died = [entry for entry in job["files"] if entry["status"] == "error"]
+    assert len(died) == 1 and died[0]["code"] == "worker_died", job["files"]
+    assert "Failed after 2 attempts" in job["error"] and f"while indexing {died[0]['name']}" in job["error"]
+    assert all(entry["name"] > died[0]["name"] for entry in job["files"] if entry["status"] == "queued")
+    kept = {entry["name"] for entry in job["files"] if entry["status"] in ("indexed", "copy", "unchanged")}
+    assert kept and died[0]["name"] not in kept
+    held = {row["name"] for row in store.db.rows("SELECT name FROM job_files")}
+    assert held == kept, "the bytes of files no document holds are gone"
+    store.close()
+
+
 def test_a_stopped_worker_hands_its_job_back(pg_server, tmp_path: Path) -> None:
     """SIGTERM: the worker ends its current file and puts the job back in the queue, where another finishes it."""
     dsn = pg_server.new_database()
@@ -238,3 +307,45 @@ def test_a_job_survives_the_primarys_failover(tmp_path: Path) -> None:
         assert {entry["status"] for entry in job["files"]} <= {"indexed", "unchanged"}
         _documents_once(reopened, 50)
         reopened.close()
+
+
+class _Together(HashingEmbedder):
+    """Embeds only once every writer sharing ``barrier`` is embedding: each has checked for a copy by then."""
+
+    def __init__(self, barrier: threading.Barrier) -> None:
+        self.barrier = barrier
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        self.barrier.wait(timeout=60)
+        return super().encode_passages(texts)
+
+
+def test_two_writers_given_one_text_at_once_store_it_once(pg_server, tmp_path: Path) -> None:
+    """Two workers (threads, each its own folder and connections) index the same text at the same instant: both
+    find no copy before embedding, and the one that commits second finds the first's document under the write
+    lock and records its file as a copy of it."""
+    dsn = pg_server.new_database()
+    barrier = threading.Barrier(2)
+    (name, data), = text_files(1)
+    writers = []
+    for side in ("a", "b"):
+        settings_file(tmp_path / side, dsn)
+        (tmp_path / side / "in").mkdir()
+        (tmp_path / side / "in" / name).write_bytes(data)
+        writers.append(KnowledgeBase(fake_settings(tmp_path / side), embedder=_Together(barrier)))
+    reports: dict[str, list[str]] = {}
+
+    def run(kb: KnowledgeBase) -> None:
+        reports[kb.settings.home.name] = [f.status for f in index_paths(kb, [kb.settings.home / "in"]).files]
+
+    threads = [threading.Thread(target=run, args=(kb,)) for kb in writers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert sorted(reports["a"] + reports["b"]) == ["copy", "indexed"], reports
+    store = writers[0].store
+    _documents_once(store, 1)
+    assert store.db.execute("SELECT count(*) FROM document_sources WHERE role = 'copy'").fetchone()[0] == 1
+    for kb in writers:
+        kb.close()

@@ -26,6 +26,17 @@ def test_serve_jobs_is_checked(tmp_path: Path, value: object, message: str) -> N
         load_settings(tmp_path)
 
 
+@pytest.mark.parametrize("value", [0, -1, 2.5, True, "3"])
+def test_job_attempts_is_checked(tmp_path: Path, value: object) -> None:
+    (tmp_path / "settings.json").write_text(json.dumps({"store": {"job_attempts": value}}))
+    with pytest.raises(ConfigError, match="store.job_attempts must be a whole number"):
+        load_settings(tmp_path)
+
+
+def test_job_attempts_defaults_to_three(tmp_path: Path) -> None:
+    assert load_settings(tmp_path).store.job_attempts == 3
+
+
 def test_kb_worker_refuses_the_sqlite_store(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["worker", "--home", str(tmp_path)])
     assert result.exit_code != 0

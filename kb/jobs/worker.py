@@ -15,7 +15,11 @@ one in a thread only when settings ask (``store.serve_jobs``).  A worker:
   ``target_session_attrs=read-write``), then runs its job again: what it had
   committed is found unchanged and kept;
 * stopped (SIGTERM, Ctrl-C), finishes its current file and hands the job back
-  to the queue for another worker.
+  to the queue for another worker;
+* ends a job failed, naming the file being indexed, once ``store.job_attempts``
+  workers took it and died (or lost the server for longer than their lease)
+  before it ended: rather than hand a file that crashes its reader to worker
+  after worker for ever.
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ class QueueWorker(JobRunner):
         super().__init__(settings, poll, embedder=embedder)
         self.queue = JobQueue(self.kb.store.db)
         self.lease, self.until_idle = lease, until_idle
+        self.attempts = settings.store.job_attempts
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def run(self) -> None:
@@ -91,7 +96,8 @@ class QueueWorker(JobRunner):
         while not self._stop.is_set():
             try:
                 with self._busy:  # a delete (``JobRunner.writer``) uses the same knowledge base
-                    job = self.queue.claim(self.name, self.lease)
+                    self._fail_exhausted()
+                    job = self.queue.claim(self.name, self.lease, self.attempts)
                     if job is None:
                         if self.until_idle:
                             self._stop.set()
@@ -100,6 +106,14 @@ class QueueWorker(JobRunner):
             except DatabaseUnavailableError as exc:
                 log.warning("the database went away (%s); waiting for it", exc)
                 self._wait_for_server()
+
+    def _fail_exhausted(self) -> None:
+        """End failed the jobs whose every attempt died with its worker; their files no document holds go."""
+        for job in self.queue.exhausted(self.attempts):
+            files, error = _exhausted(job)
+            if self.queue.give_up(job["id"], status="failed", error=error, files=files, finished_at=_now()):
+                log.warning("job %s failed: %s", job["id"], error)
+                self._clear(job["id"], files)
 
     def _take(self, job: dict) -> None:
         """Run one claimed job, renewing its lease meanwhile; end it, or hand it back when stopping."""
@@ -165,3 +179,25 @@ class QueueWorker(JobRunner):
                 pass
             self._stop.wait(pause)
             pause = min(pause * 2, RECONNECT_MAX_SECONDS)
+
+
+def _exhausted(job: dict) -> tuple[list[dict], str]:
+    """A job whose workers all died: its files (the one being indexed marked) and the reason it failed.
+
+    Files are indexed in name order (``indexer.read.walk_files``) and each is recorded as it ends, so
+    the first of those not ended is the one the last worker was reading when it died.
+    """
+    files = job["files"]
+    waiting = sorted((entry for entry in files if entry["status"] == "queued"), key=lambda entry: entry["name"])
+    attempts = job["attempts"]
+    if not waiting:
+        return files, (f"Failed after {attempts} attempts: each worker that took the job stopped (crashed, killed or "
+                       "cut off from the database) before ending it.")
+    culprit = waiting[0]
+    culprit.update(status="error", code="worker_died", params={"attempts": attempts},
+                   reason=f"the worker indexing it stopped (crashed or was killed); {attempts} workers took this job")
+    others = ", ".join(entry["name"] for entry in waiting[1:])
+    return files, (f"Failed after {attempts} attempts: each worker that took the job stopped (crashed, killed or cut "
+                   f"off from the database) before ending it, the last while indexing {culprit['name']}. "
+                   + (f"Not indexed either: {others}. " if others else "")
+                   + f"Upload the files again without {culprit['name']}, or check that file.")

@@ -13,6 +13,10 @@ machines, take jobs from one table, so:
   (its worker crashed, hung, or lost the network) is claimed again by the next
   worker and run from the start: the files its first worker committed are then
   found unchanged or copies, so no document is stored twice;
+* ``attempts`` counts the workers that took a job and neither ended it nor
+  handed it back: a job whose workers keep dying (a file that crashes the
+  reader, or takes more memory than the machine has) is not claimed again once
+  it reaches the limit; a worker then ends it failed (``exhausted``, ``give_up``);
 * ``claimed_by`` names the worker (host, process, a random part), since a
   process id alone is not unique across machines.
 """
@@ -31,6 +35,7 @@ __all__ = ["QUEUE_TABLES", "JobQueue"]
 QUEUE_TABLES = """
 ALTER TABLE jobs ADD COLUMN IF NOT EXISTS claimed_by text COLLATE "C";
 ALTER TABLE jobs ADD COLUMN IF NOT EXISTS lease_until timestamptz;
+ALTER TABLE jobs ADD COLUMN IF NOT EXISTS attempts integer NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS job_files (
     job_id text COLLATE "C" NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
     name text COLLATE "C" NOT NULL,
@@ -38,6 +43,10 @@ CREATE TABLE IF NOT EXISTS job_files (
     PRIMARY KEY (job_id, name)
 );
 """
+
+
+# A running job nobody holds: its worker's lease ran out (or it never had one).
+_EXPIRED = "(lease_until IS NULL OR lease_until < now())"
 
 
 class JobQueue:
@@ -61,21 +70,40 @@ class JobQueue:
             self.db.execute(f"DELETE FROM job_files WHERE job_id = ? AND name IN ({', '.join('?' for _ in names)})",
                             [job_id, *names])
 
-    def claim(self, worker: str, lease: float) -> dict[str, Any] | None:
+    def claim(self, worker: str, lease: float, attempts: int) -> dict[str, Any] | None:
         """The next job for ``worker``, held for ``lease`` seconds; ``None`` when none waits.
 
         Its own running job first (after it lost the server and came back), then the oldest queued
-        one or one whose lease ran out.  Rows another worker is claiming this instant are skipped.
+        one or one whose lease ran out, unless ``attempts`` workers took it already (``exhausted``).
+        Rows another worker is claiming this instant are skipped.  Taking a job counts an attempt;
+        taking its own back does not.
         """
         with self.db.transaction():
             row = self.db.execute(
                 "UPDATE jobs SET status = 'running', claimed_by = ?, lease_until = now() + make_interval(secs => ?), "
-                "started_at = coalesce(started_at, ?) WHERE id = ("
-                "SELECT id FROM jobs WHERE status = 'queued' OR (status = 'running' AND "
-                "(claimed_by = ? OR lease_until IS NULL OR lease_until < now())) "
+                "started_at = coalesce(started_at, ?), attempts = attempts + (claimed_by IS DISTINCT FROM ?)::int "
+                "WHERE id = (SELECT id FROM jobs WHERE status = 'queued' OR (status = 'running' AND "
+                f"(claimed_by = ? OR ({_EXPIRED} AND attempts < ?))) "
                 "ORDER BY coalesce(claimed_by = ?, false) DESC, created_at, rowid LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id",
-                [worker, lease, now(), worker, worker]).fetchone()
+                [worker, lease, now(), worker, worker, attempts, worker]).fetchone()
         return self.jobs.get(row[0]) if row else None
+
+    def exhausted(self, attempts: int) -> list[dict[str, Any]]:
+        """Running jobs whose lease ran out after ``attempts`` workers took them: to end failed, not to claim."""
+        ids = [row[0] for row in self.db.execute(
+            f"SELECT id FROM jobs WHERE status = 'running' AND {_EXPIRED} AND attempts >= ? ORDER BY created_at",
+            [attempts])]
+        return [job for job in map(self.jobs.get, ids) if job is not None]
+
+    def give_up(self, job_id: str, **values: Any) -> bool:
+        """End an exhausted job with ``values`` (status, error, files, finished_at); False, and nothing written,
+        when another worker ended it first."""
+        with self.db.transaction():
+            ended = self.db.execute(f"UPDATE jobs SET lease_until = NULL WHERE id = ? AND status = 'running' AND "
+                                    f"{_EXPIRED}", [job_id]).rowcount == 1
+            if ended:
+                self.jobs.update(job_id, **values)
+        return ended
 
     def renew(self, job_id: str, worker: str, lease: float) -> bool:
         """Extend ``worker``'s lease on a running job; False when the job is no longer its own."""
@@ -85,9 +113,13 @@ class JobQueue:
         return cursor.rowcount == 1
 
     def release(self, job_id: str, worker: str, **values: Any) -> None:
-        """Hand ``worker``'s job back to the queue (its worker is stopping), recording ``values`` (files so far)."""
+        """Hand ``worker``'s job back to the queue (its worker is stopping), recording ``values`` (files so far).
+
+        The attempt is given back: a worker stopped on purpose did not fail the job.
+        """
         with self.db.transaction():
-            if self.db.execute("UPDATE jobs SET status = 'queued', claimed_by = NULL, lease_until = NULL "
+            if self.db.execute("UPDATE jobs SET status = 'queued', claimed_by = NULL, lease_until = NULL, "
+                               "attempts = greatest(attempts - 1, 0) "
                                "WHERE id = ? AND claimed_by = ? AND status = 'running'", [job_id, worker]).rowcount:
                 self.jobs.update(job_id, **values)
 
