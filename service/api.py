@@ -155,7 +155,7 @@ _FILE: Responses = _ERRORS | {200: {"content": {media: {} for media in MEDIA_TYP
 
 
 @router.get("/api/documents/{doc_id}/file", response_class=FileResponse, responses=_FILE, tags=["documents"])
-def document_file(request: Request, doc_id: DocId, caller: Reader) -> FileResponse:
+def document_file(request: Request, doc_id: DocId, caller: Reader) -> Response:
     """The document's original file, as it was indexed (a PDF, a Word file, a text…), under its own name.
 
     404 for a document the caller may not see, and for one whose file was moved or deleted since it was

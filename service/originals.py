@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 from indexer.analyzer import strip_accents
 from kb.retrieval.documents import OriginalFile
@@ -46,10 +46,13 @@ def content_disposition(name: str, inline: bool) -> str:
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def file_response(original: OriginalFile) -> FileResponse:
-    """The file, streamed (with ranges, for a PDF viewer), under its own name."""
+def file_response(original: OriginalFile) -> Response:
+    """The file, streamed (with ranges, for a PDF viewer) from this machine's disk or sent whole from the bytes
+    kb read from the database, under its own name."""
     headers = {"Content-Disposition": content_disposition(original.name, (original.format or "") in _INLINE),
                "X-Content-Type-Options": "nosniff"}
     if original.format != "pdf":  # a browser's PDF viewer refuses to open under a sandbox; a PDF runs no script here
         headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    if original.path is None:
+        return Response(original.data, media_type=media_type(original), headers=headers)
     return FileResponse(original.path, media_type=media_type(original), headers=headers)

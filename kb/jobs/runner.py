@@ -48,7 +48,7 @@ from kb.indexing import index_paths
 from kb.indexing_report import FileOutcome
 from kb.jobs.uploads import check_content, unique_names
 from kb.knowledge_base import KnowledgeBase
-from kb.storage.pg_jobs import JobQueue
+from kb.storage.pg_jobs import UPLOADS, JobQueue
 from kb.storage.store import Store
 
 __all__ = ["JOB_STATUSES", "KEPT", "REJECTED", "JobRunner", "submit_job", "uploads_dir", "remove_upload", "write_files"]
@@ -63,7 +63,7 @@ log = logging.getLogger("kb.jobs.runner")
 
 
 def uploads_dir(home: Path) -> Path:
-    return home / "uploads"
+    return home / UPLOADS
 
 
 def _now() -> str:
@@ -194,9 +194,13 @@ class JobRunner:
         with self.writer(wait) as kb:
             paths = [row["path"] for row in kb.store.sources.of_document(doc_id)]
             document = kb.remove_document(doc_id)
+        self._discard(paths)
+        return document
+
+    def _discard(self, paths: list[str]) -> None:
+        """Delete the uploaded files at ``paths``, of a document deleted or replaced; any other file stays."""
         for path in paths:
             remove_upload(self.home, path)
-        return document
 
     # -- the thread ---------------------------------------------------------------------------
     def _loop(self) -> None:
@@ -274,7 +278,7 @@ class JobRunner:
             return None
         self.kb.replace_document(target, outcome.document_id)
         entry["document_id"] = target
-        remove_upload(self.home, old_path)
+        self._discard([old_path])
         return None
 
 

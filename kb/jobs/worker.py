@@ -166,6 +166,12 @@ class QueueWorker(JobRunner):
         super()._clear(job_id, files)
         self.queue.drop_files(job_id, [entry["name"] for entry in files if entry["status"] not in KEPT])
 
+    def _discard(self, paths: list[str]) -> None:
+        """Delete the uploaded files at ``paths`` here, and their bytes in the database once no document's files
+        include them (the file may have been written by a worker on another machine)."""
+        super()._discard(paths)
+        self.queue.forget(paths)
+
     def _wait_for_server(self) -> None:
         """Try the server again and again, pausing longer each time, until it answers for writing."""
         pause = 0.05

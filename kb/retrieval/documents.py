@@ -26,6 +26,7 @@ from kb.retrieval.results import (
 )
 from kb.retrieval.validity import statuses, with_status
 from kb.storage.filters import DocumentFilters
+from kb.storage.pg_jobs import JobQueue
 
 __all__ = ["OriginalFile", "document_detail", "document_labels", "document_list", "document_page", "document_text",
            "original_file"]
@@ -77,10 +78,11 @@ def document_labels(kb: KnowledgeBase, ids: list[int], access: str = LEVELS[-1])
 class OriginalFile:
     """The file a document was read from, checked to be where it was indexed: to serve as it is."""
 
-    path: Path  # symbolic links resolved, inside the folder it was indexed from
+    path: Path | None  # symbolic links resolved, inside the folder it was indexed from; None: ``data`` holds it
     name: str  # its file name, as the reader's browser should save it
     format: str | None  # how it was read: pdf, docx, text, markdown, html
     encoding: str | None  # the text encoding of a plain-text file (utf-8, tcvn3, …)
+    data: bytes | None = None  # the file itself, when this machine has no copy (an upload a worker elsewhere indexed)
 
 
 def _indexed_folder(path: Path, source: str) -> Path | None:
@@ -99,16 +101,22 @@ def original_file(kb: KnowledgeBase, doc_id: int, access: str = LEVELS[-1]) -> O
     resolved: the database names the file, but what lies at that path now is
     whatever the file system holds, and a link swapped in must not reach out of
     the indexed folders.  A file moved, deleted or led out so is "not found",
-    with a code that says which (``file_missing``, ``file_outside``).
+    with a code that says which (``file_missing``, ``file_outside``).  On a
+    database server, an uploaded file that is not on this machine (a worker on
+    another one indexed it) is read from the database, which keeps the uploads
+    documents hold (``kb.storage.pg_jobs``).
     """
     row = kb.store.documents.get(doc_id, access)
     recorded = kb.store.documents.path_of(doc_id)
     path = Path(recorded or "")
     folder = _indexed_folder(path, row["source"])
     if folder is None or not recorded or not path.is_file():
-        raise NotFoundError(f"The file of document {doc_id} ({row['source']}) is no longer where it was indexed: "
-                            "moved or deleted; index it again from where it is now", code="file_missing",
-                            source=row["source"])
+        data = JobQueue(kb.store.db).uploaded(recorded) if folder and recorded and kb.store.path is None else None
+        if data is None:
+            raise NotFoundError(f"The file of document {doc_id} ({row['source']}) is no longer where it was indexed: "
+                                "moved or deleted; index it again from where it is now", code="file_missing",
+                                source=row["source"])
+        return OriginalFile(path=None, name=path.name, format=row["format"], encoding=row["encoding"], data=data)
     real = path.resolve()
     if not real.is_relative_to(folder.resolve()):
         raise NotFoundError(f"The file of document {doc_id} ({row['source']}) now leads out of the folder it was "

@@ -64,9 +64,14 @@ class Documents:
         """
         old_chunks = self.delete(target_id)
         self.db.execute("PRAGMA defer_foreign_keys = ON")  # the chunks follow their document within the transaction
-        for table, column in (("documents", "id"), ("chunks", "document_id"), ("document_texts", "document_id"),
-                              ("document_sources", "document_id")):
+        # The text moves by a delete and an insert: on PostgreSQL row-level security shows a text only beside its
+        # document's row, and an update would need it visible under both ids at once.
+        text = self.db.execute("SELECT text FROM document_texts WHERE document_id = ?", [source_id]).fetchone()
+        self.db.execute("DELETE FROM document_texts WHERE document_id = ?", [source_id])
+        for table, column in (("documents", "id"), ("chunks", "document_id"), ("document_sources", "document_id")):
             self.db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [target_id, source_id])
+        if text is not None:
+            self.db.insert("document_texts", {"document_id": target_id, "text": text[0]})
         return old_chunks
 
     def set_access(self, doc_id: int, access: str) -> bool:

@@ -18,18 +18,25 @@ machines, take jobs from one table, so:
   reader, or takes more memory than the machine has) is not claimed again once
   it reaches the limit; a worker then ends it failed (``exhausted``, ``give_up``);
 * ``claimed_by`` names the worker (host, process, a random part), since a
-  process id alone is not unique across machines.
+  process id alone is not unique across machines;
+* a worker writes a job's files to ``<its folder>/uploads/<job>/<name>``
+  (``UPLOADS``), the path its documents record.  Another machine reads an
+  uploaded document's file from ``job_files`` instead (``uploaded``), and a
+  file's row goes once no document's files include it (``forget``).
 """
 
 from __future__ import annotations
 
+from pathlib import Path, PurePath
 from typing import Any
 
 from kb.storage.backend import Database
 from kb.storage.database import now
 from kb.storage.jobs import Jobs
 
-__all__ = ["QUEUE_TABLES", "JobQueue"]
+__all__ = ["QUEUE_TABLES", "UPLOADS", "JobQueue", "upload_of"]
+
+UPLOADS = "uploads"  # the folder of an index folder that holds the files of the jobs its worker ran
 
 # Added to the tables of ``kb.storage.pg_schema`` (run by its ``prepare``); each statement may run again.
 QUEUE_TABLES = """
@@ -43,6 +50,12 @@ CREATE TABLE IF NOT EXISTS job_files (
     PRIMARY KEY (job_id, name)
 );
 """
+
+
+def upload_of(path: str | Path) -> tuple[str, str] | None:
+    """The job and the name of an uploaded file, from where its worker wrote it; ``None`` for another file."""
+    file = PurePath(path)
+    return (file.parent.name, file.name) if file.parent.parent.name == UPLOADS else None
 
 
 # A running job nobody holds: its worker's lease ran out (or it never had one).
@@ -63,6 +76,23 @@ class JobQueue:
     def files(self, job_id: str) -> list[tuple[str, bytes]]:
         return [(row[0], bytes(row[1])) for row in
                 self.db.execute("SELECT name, data FROM job_files WHERE job_id = ? ORDER BY name", [job_id])]
+
+    def uploaded(self, path: str) -> bytes | None:
+        """The bytes of the uploaded file a worker wrote at ``path`` (on whichever machine); ``None`` when ``path``
+        is no upload's or its job's files are gone."""
+        key = upload_of(path)
+        row = self.db.execute("SELECT data FROM job_files WHERE job_id = ? AND name = ?", list(key)).fetchone() \
+            if key else None
+        return bytes(row[0]) if row else None
+
+    def forget(self, paths: list[str]) -> None:
+        """Drop the uploaded files at ``paths`` (a deleted or replaced document's) that no document's files include
+        any more: a copy of one upload, indexed in another worker's folder, is recorded at another path."""
+        for job_id, name in filter(None, map(upload_of, paths)):
+            suffix = f"/{UPLOADS}/{job_id}/{name}"
+            self.db.execute("DELETE FROM job_files WHERE job_id = ? AND name = ? AND NOT EXISTS "
+                            "(SELECT 1 FROM document_sources WHERE right(path, ?) = ?)",
+                            [job_id, name, len(suffix), suffix])
 
     def drop_files(self, job_id: str, names: list[str]) -> None:
         """Forget files no document holds (skipped, failed, never reached), as their folder copies are deleted."""
