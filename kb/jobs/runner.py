@@ -24,6 +24,7 @@ it was).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -48,7 +49,7 @@ from kb.indexing import index_paths
 from kb.indexing_report import FileOutcome
 from kb.jobs.uploads import check_content, unique_names
 from kb.knowledge_base import KnowledgeBase
-from kb.storage.pg_jobs import UPLOADS, JobQueue
+from kb.storage.pg_jobs import UPLOADS, JobQueue, upload_of
 from kb.storage.store import Store
 
 __all__ = ["JOB_STATUSES", "KEPT", "REJECTED", "JobRunner", "submit_job", "uploads_dir", "remove_upload", "write_files"]
@@ -297,6 +298,9 @@ class _Progress:
 
     def __call__(self, outcome: FileOutcome, done: int, total: int) -> None:
         entry = self._by_name.get(outcome.source)
+        if entry is not None and self._indexed_before(entry, outcome):
+            outcome = dataclasses.replace(outcome, status="indexed", reason=None, code=None, params={}, copy_of=None,
+                              chunks=sum(c["kind"] == "body" for c in self.kb.store.chunks.of_document(outcome.document_id)))
         if entry is not None:
             entry.update(status=outcome.status, chunks=outcome.chunks, document_id=outcome.document_id,
                          reason=outcome.reason, code=outcome.code, params=outcome.params)
@@ -305,6 +309,16 @@ class _Progress:
         self.kb.store.jobs.update(self.job_id, files=self.files, files_done=done)
         if self.stop.is_set() and done < total:
             raise _Stopped(f"Interrupted after {done} of {total} files: the server stopped. Upload the others again.")
+
+
+    def _indexed_before(self, entry: dict, outcome: FileOutcome) -> bool:
+        """Whether this job indexed the file in an earlier run (its worker died, or lost the server, and the job runs
+        again): it is found unchanged, or a copy when another worker's folder holds it now, of a document read from
+        this job's own upload of that name."""
+        if outcome.status not in ("unchanged", "copy") or outcome.document_id is None:
+            return False
+        path = self.kb.store.documents.path_of(outcome.document_id)
+        return path is not None and upload_of(path) == (self.job_id, entry["name"])
 
 
 def _alive(pid: int | None) -> bool:
