@@ -298,10 +298,8 @@ class _Progress:
 
     def __call__(self, outcome: FileOutcome, done: int, total: int) -> None:
         entry = self._by_name.get(outcome.source)
-        if entry is not None and self._indexed_before(entry, outcome):
-            outcome = dataclasses.replace(outcome, status="indexed", reason=None, code=None, params={}, copy_of=None,
-                              chunks=sum(c["kind"] == "body" for c in self.kb.store.chunks.of_document(outcome.document_id)))
         if entry is not None:
+            outcome = self._as_this_jobs(entry, outcome)
             entry.update(status=outcome.status, chunks=outcome.chunks, document_id=outcome.document_id,
                          reason=outcome.reason, code=outcome.code, params=outcome.params)
         if time.monotonic() - self._saved >= SAVE_SECONDS and self.kb.save_vectors():
@@ -310,15 +308,19 @@ class _Progress:
         if self.stop.is_set() and done < total:
             raise _Stopped(f"Interrupted after {done} of {total} files: the server stopped. Upload the others again.")
 
-
-    def _indexed_before(self, entry: dict, outcome: FileOutcome) -> bool:
-        """Whether this job indexed the file in an earlier run (its worker died, or lost the server, and the job runs
-        again): it is found unchanged, or a copy when another worker's folder holds it now, of a document read from
-        this job's own upload of that name."""
-        if outcome.status not in ("unchanged", "copy") or outcome.document_id is None:
-            return False
-        path = self.kb.store.documents.path_of(outcome.document_id)
-        return path is not None and upload_of(path) == (self.job_id, entry["name"])
+    def _as_this_jobs(self, entry: dict, outcome: FileOutcome) -> FileOutcome:
+        """The outcome as this job reports it.  A file the job indexed in an earlier run (its worker died, or lost
+        the server, and the job runs again) is found unchanged, or a copy when another worker's folder holds it
+        now, of a document read from this job's own upload of that name: it is reported indexed, as it was then."""
+        doc_id = outcome.document_id
+        if outcome.status not in ("unchanged", "copy") or doc_id is None:
+            return outcome
+        path = self.kb.store.documents.path_of(doc_id)
+        if path is None or upload_of(path) != (self.job_id, entry["name"]):
+            return outcome
+        bodies = sum(chunk["kind"] == "body" for chunk in self.kb.store.chunks.of_document(doc_id))
+        return dataclasses.replace(outcome, status="indexed", chunks=bodies, reason=None, code=None, params={},
+                                   copy_of=None)
 
 
 def _alive(pid: int | None) -> bool:
