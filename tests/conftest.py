@@ -37,6 +37,7 @@ from kb.access.keys import create_key
 from kb.config import Settings, load_settings
 from kb.embedding.default_model import ensure_default_model
 from kb.indexing import index_paths
+from kb.jobs.worker import QueueWorker
 from kb.knowledge_base import KnowledgeBase
 from kb.storage.store import Store
 from service.app import create_app
@@ -329,6 +330,33 @@ def editor_client(fake_kb, tmp_path_factory) -> Iterator[EditorClient]:
     key = writable_copy(fake_kb, home, EDITOR_LIMITS)
     with app_client(home) as test_client:
         yield EditorClient(test_client, key, home)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def editor_backend_client(request, tmp_path_factory) -> Iterator[EditorClient]:
+    """``editor_client``, and the same on PostgreSQL (an e2e case): the corpus in a database of its own, the
+    service over it as an API node that only queues uploads, and a ``kb worker`` that indexes them (a
+    ``QueueWorker`` in a thread of this process, on a folder of its own: the ``home`` given, where its
+    uploads' files go)."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("editor_client")
+        return
+    api, worker_home = tmp_path_factory.mktemp("pg-editor"), tmp_path_factory.mktemp("pg-editor-worker")
+    backend_home(request, api, request.param)
+    settings = json.loads((api / "settings.json").read_text()) | {"limits": EDITOR_LIMITS}
+    for home in (api, worker_home):
+        (home / "settings.json").write_text(json.dumps(settings))
+    kb = fake_kb_at(api)
+    index_paths(kb, [CORPUS])
+    _, key = create_key(kb.store, "editor", "editor")
+    kb.close()
+    worker = QueueWorker(fake_settings(worker_home), 0.1, embedder=HashingEmbedder())
+    worker.start()
+    try:
+        with app_client(api) as test_client:
+            yield EditorClient(test_client, key, worker_home)
+    finally:
+        worker.stop()
 
 
 def wait_for_job(http: httpx.Client, key: str, job_id: str, timeout: float = 180) -> dict:

@@ -1,7 +1,8 @@
 """Managing documents over HTTP: upload, jobs, list, text, stats, replace, delete — against the service in this process.
 
-The service (``editor_client``) serves a writable copy of the corpus with small
-upload limits (``EDITOR_LIMITS``), so the limits can be exceeded with small files.
+The service (``editor_backend_client``) serves a writable copy of the corpus with small
+upload limits (``EDITOR_LIMITS``), so the limits can be exceeded with small files: on SQLite, where it runs
+the jobs itself, and on PostgreSQL (e2e), where a worker of its own folder runs them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import pytest
 from conftest import EDITOR_LIMITS, PLAN, wait_for_job
 
 from kb.access.keys import create_key
-from kb.storage.store import Store
+from kb.config import load_settings
+from kb.storage.store import open_store
 
 COAST_PLAN = """ĐẢNG BỘ TỈNH BẠC LIÊU
 BAN TUYÊN GIÁO TỈNH ỦY
@@ -74,8 +76,8 @@ def _job_folders(home) -> set[str]:
     return {p.name for p in uploads.iterdir()} if uploads.exists() else set()
 
 
-def test_upload_is_indexed_in_the_background_and_becomes_searchable(editor_client):
-    http, key, home = editor_client
+def test_upload_is_indexed_in_the_background_and_becomes_searchable(editor_backend_client):
+    http, key, home = editor_backend_client
     before = http.get("/api/stats").json()["documents"]
     response = _upload(http, key, [("ke-hoach-sat-lo.txt", COAST_PLAN.encode()), ("thong-bao.md", NOTICE.encode())])
     assert response.status_code == 202
@@ -96,19 +98,19 @@ def test_upload_is_indexed_in_the_background_and_becomes_searchable(editor_clien
     assert (home / "uploads" / accepted["job_id"] / "ke-hoach-sat-lo.txt").read_text() == COAST_PLAN
 
 
-def test_file_names_are_made_safe(editor_client):
-    http, key, home = editor_client
+def test_file_names_are_made_safe(editor_backend_client):
+    http, key, home = editor_backend_client
     names = ["../../thoat-ra.txt", "/etc/mat-khau.txt", "C:\\Windows\\bao-cao.txt", "Kế hoạch tuyên truyền 2021.txt",
              "x" * 300 + ".txt"]
     accepted = _upload(http, key, [(name, NOTICE.encode()) for name in names]).json()
     stored = accepted["files"]
     assert stored[:4] == ["thoat-ra.txt", "mat-khau.txt", "bao-cao.txt", "Kế hoạch tuyên truyền 2021.txt"]
     assert stored[4].endswith(".txt") and len(stored[4].encode()) <= 200
-    folder = home / "uploads" / accepted["job_id"]
-    assert sorted(p.name for p in folder.iterdir()) == sorted(stored)
-    assert not (home.parent / "thoat-ra.txt").exists() and not (home / "thoat-ra.txt").exists()
     job = wait_for_job(http, key, accepted["job_id"])
     assert all("/" not in f["name"] for f in job["files"])
+    folder = home / "uploads" / accepted["job_id"]  # one indexed, the others copies of it: every file kept
+    assert sorted(p.name for p in folder.iterdir()) == sorted(stored)
+    assert not (home.parent / "thoat-ra.txt").exists() and not (home / "thoat-ra.txt").exists()
 
 
 def _zip(names: list[str]) -> bytes:
@@ -128,8 +130,8 @@ def _zip(names: list[str]) -> bytes:
     ("chuong-trinh.exe", b"MZ\x90\x00" + bytes(100)),     # a type kb does not read
     ("rong.txt", b""),
 ])
-def test_content_is_checked_from_the_bytes(editor_client, name, data):
-    http, key, home = editor_client
+def test_content_is_checked_from_the_bytes(editor_backend_client, name, data):
+    http, key, home = editor_backend_client
     before = _job_folders(home)
     message = _error(_upload(http, key, [(name, data)]), 415)
     assert name in message
@@ -145,8 +147,8 @@ def _no_english(text: str) -> None:
         assert word not in text, text
 
 
-def test_a_mixed_batch_keeps_the_good_files_and_names_the_bad_ones(editor_client):
-    http, key, home = editor_client
+def test_a_mixed_batch_keeps_the_good_files_and_names_the_bad_ones(editor_backend_client):
+    http, key, home = editor_backend_client
     batch = [("ke-hoach.txt", COAST_PLAN.replace("sạt lở bờ biển", "cháy rừng tràm mùa khô").encode()),
              ("bao-cao.pdf", NOTICE.encode()), ("cu.docx", OLD_WORD), ("lon.txt", ("a " * 100_001).encode())]
     response = _upload(http, key, batch)
@@ -171,8 +173,8 @@ def test_a_mixed_batch_keeps_the_good_files_and_names_the_bad_ones(editor_client
         _no_english(reason or "")
 
 
-def test_files_skipped_or_failed_do_not_stay_in_uploads(editor_client):
-    http, key, home = editor_client
+def test_files_skipped_or_failed_do_not_stay_in_uploads(editor_backend_client):
+    http, key, home = editor_backend_client
     batch = [("giu.txt", COAST_PLAN.replace("sạt lở bờ biển", "dịch tả lợn châu Phi").encode()), ("trong.txt", b"x\n"),
              ("hong.pdf", b"%PDF-1.4\n" + bytes(300))]
     accepted = _upload(http, key, batch).json()
@@ -188,8 +190,8 @@ def test_files_skipped_or_failed_do_not_stay_in_uploads(editor_client):
     assert not (home / "uploads" / accepted["job_id"]).exists(), "a job folder left empty goes too"
 
 
-def test_a_batch_with_no_good_file_is_refused_naming_each(editor_client):
-    http, key, home = editor_client
+def test_a_batch_with_no_good_file_is_refused_naming_each(editor_backend_client):
+    http, key, home = editor_backend_client
     before = _job_folders(home)
     batch = [("a.pdf", NOTICE.encode()), ("b.exe", b"MZ" + bytes(10))]
     assert "a.pdf" in (english := _error(_upload(http, key, batch), 415)) and "b.exe" in english
@@ -200,8 +202,8 @@ def test_a_batch_with_no_good_file_is_refused_naming_each(editor_client):
     assert _job_folders(home) == before
 
 
-def test_errors_are_vietnamese_when_asked_for(editor_client):
-    http, key, _ = editor_client
+def test_errors_are_vietnamese_when_asked_for(editor_backend_client):
+    http, key, _ = editor_backend_client
     files = [("files", ("a.txt", NOTICE.encode()))]
     unknown = http.post("/api/documents", files=files, headers={"X-API-Key": "kb_00000000_" + "x" * 43} | VIETNAMESE)
     assert _error(unknown, 401) == "Khóa API không đúng hoặc đã bị thu hồi."
@@ -215,8 +217,8 @@ def test_errors_are_vietnamese_when_asked_for(editor_client):
         "Không tìm thấy lượt lập chỉ mục này."
 
 
-def test_limits_are_clear_4xx_json(editor_client):
-    http, key, _ = editor_client
+def test_limits_are_clear_4xx_json(editor_backend_client):
+    http, key, _ = editor_backend_client
     small = [(f"{n}.txt", NOTICE.encode()) for n in range(EDITOR_LIMITS["max_upload_files"] + 1)]
     assert "limit is 5" in _error(_upload(http, key, small), 422)
     big = ("lon.txt", ("a " * 100_001).encode())
@@ -234,9 +236,9 @@ def test_limits_are_clear_4xx_json(editor_client):
     assert per_page["schema"]["maximum"] == 50, "the configured limit is the documented one"
 
 
-def test_writes_need_an_editor_key(editor_client):
-    http, key, home = editor_client
-    store = Store(home / "kb.sqlite")
+def test_writes_need_an_editor_key(editor_backend_client):
+    http, key, home = editor_backend_client
+    store = open_store(load_settings(home).store, home)
     _, reader = create_key(store, "doc-gia", "reader")
     store.close()
     files = [("a.txt", NOTICE.encode())]
@@ -249,8 +251,8 @@ def test_writes_need_an_editor_key(editor_client):
     _error(http.get(f"/api/jobs/{'0' * 32}", headers=_auth(key)), 404)
 
 
-def test_document_list_pages_and_filters(editor_client):
-    http, key, _ = editor_client
+def test_document_list_pages_and_filters(editor_backend_client):
+    http, key, _ = editor_backend_client
     _indexed(http, key, [("ke-hoach-trang.txt", COAST_PLAN.replace("sạt lở", "xâm nhập mặn").encode())])
     everything = http.get("/api/documents", params={"per_page": 50}).json()
     total = everything["total"]
@@ -269,8 +271,8 @@ def test_document_list_pages_and_filters(editor_client):
     assert http.get("/api/documents", params={"since": "2099"}).json()["total"] == 0
 
 
-def test_hidden_documents_are_never_revealed(editor_client):
-    http, key, _ = editor_client
+def test_hidden_documents_are_never_revealed(editor_backend_client):
+    http, key, _ = editor_backend_client
     secret = COAST_PLAN.replace("sạt lở bờ biển", "di dời khu dân cư ven sông")
     job = _indexed(http, key, [("noi-bo.txt", secret.encode())], access="internal")
     doc_id = job["files"][0]["document_id"]
@@ -293,8 +295,8 @@ def test_hidden_documents_are_never_revealed(editor_client):
     _error(http.get(f"/api/documents/{doc_id}"), 404)
 
 
-def test_replace_keeps_the_id_and_delete_removes_everything(editor_client):
-    http, key, home = editor_client
+def test_replace_keeps_the_id_and_delete_removes_everything(editor_backend_client):
+    http, key, home = editor_backend_client
     notice = _own(NOTICE, "thay thế")
     first = _indexed(http, key, [("thong-bao-lich.md", notice.encode())])
     doc_id = first["files"][0]["document_id"]
@@ -318,12 +320,18 @@ def test_replace_keeps_the_id_and_delete_removes_everything(editor_client):
     _error(http.get(f"/api/documents/{doc_id}/text"), 404)
     found = http.get("/api/search", params={"q": "lịch tiếp công dân quý III"}).json()["results"]
     assert doc_id not in {r["document"]["id"] for r in found}
-    assert not (home / "uploads" / job["id"]).exists(), "the uploaded file and its emptied folder are removed"
+    if http.app.state.kb.store.path is not None:
+        assert not (home / "uploads" / job["id"]).exists(), "the uploaded file and its emptied folder are removed"
+    else:  # deleted through the API node: the worker's folder is another machine's, the database's copy goes
+        store = open_store(load_settings(home).store, home)
+        assert not store.db.execute("SELECT count(*) FROM job_files WHERE job_id IN (?, ?)",
+                                    [first["id"], job["id"]]).fetchone()[0]
+        store.close()
     _error(http.delete(f"/api/documents/{doc_id}", headers=_auth(key)), 404)
 
 
-def test_replacing_with_an_unreadable_file_leaves_the_document(editor_client):
-    http, key, _ = editor_client
+def test_replacing_with_an_unreadable_file_leaves_the_document(editor_backend_client):
+    http, key, _ = editor_backend_client
     doc_id = _indexed(http, key, [("giu-nguyen.txt", _own(NOTICE, "giữ nguyên").encode())])["files"][0]["document_id"]
     broken = b"%PDF-1.7\n" + bytes(range(256)) * 4  # passes the type check, cannot be read as a PDF
     response = http.put(f"/api/documents/{doc_id}", headers=_auth(key), files={"file": ("moi.pdf", broken)})
@@ -333,17 +341,17 @@ def test_replacing_with_an_unreadable_file_leaves_the_document(editor_client):
     assert http.get(f"/api/documents/{doc_id}").json()["source"] == "giu-nguyen.txt"
 
 
-def test_unknown_documents_are_404(editor_client):
-    http, key, _ = editor_client
+def test_unknown_documents_are_404(editor_backend_client):
+    http, key, _ = editor_backend_client
     _error(http.put("/api/documents/999999", headers=_auth(key), files={"file": ("a.txt", b"x y z")}), 404)
     _error(http.delete("/api/documents/999999", headers=_auth(key)), 404)
     _error(http.get("/api/documents/999999/text"), 404)
     _error(http.get(f"/api/documents/{2**70}"), 422)
 
 
-def test_a_job_is_seen_only_by_its_uploader_and_admins(editor_client):
-    http, key, home = editor_client
-    store = Store(home / "kb.sqlite")
+def test_a_job_is_seen_only_by_its_uploader_and_admins(editor_backend_client):
+    http, key, home = editor_backend_client
+    store = open_store(load_settings(home).store, home)
     _, other_editor = create_key(store, "bien-tap-khac", "editor", "restricted")
     _, admin = create_key(store, "quan-tri-job", "admin", "restricted")
     store.close()
