@@ -9,13 +9,15 @@ from pathlib import Path
 
 import pytest
 from conftest import HashingEmbedder, app_client, fake_kb_at, finished_job, say_out_loud, skip_out_loud
+from pg_store import BACKENDS, backend_home
 
 from indexer.analyzer import folded_hash, normalize, tokens, words_hash
 from indexer.limits import ReadingLimits
 from indexer.read import read_file
 from kb.config import load_settings
 from kb.indexing import index_paths
-from kb.jobs.runner import JobRunner, submit_job
+from kb.jobs.runner import submit_job
+from kb.jobs.worker import job_runner
 from kb.maintenance.check import check_kb
 from kb.retrieval.documents import document_detail
 from kb.retrieval.query import understand
@@ -176,9 +178,10 @@ def test_a_copy_at_another_access_level_is_its_own_document_and_results_show_eac
     assert shown and len(shown) == len(set(shown))
 
 
-def test_uploading_a_file_twice_gives_one_document(tmp_path):
-    home = tmp_path / "home"
-    runner = JobRunner(load_settings(home), poll=0.1, embedder=HashingEmbedder())
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_uploading_a_file_twice_gives_one_document(request, tmp_path, backend):
+    home = backend_home(request, tmp_path / "home", backend)
+    runner = job_runner(load_settings(home), 0.1, embedder=HashingEmbedder())  # a kb worker's, on postgres
     runner.start()
     try:
         store = runner.kb.store

@@ -166,8 +166,9 @@ def test_a_file_swapped_for_a_link_out_of_its_folder_is_not_served(lone, tmp_pat
     assert "leads out of the folder" in response.json()["message"]
 
 
-def test_an_uploaded_file_is_served_from_where_uploads_are_kept(editor_client: EditorClient):
-    client, key = editor_client.client, editor_client.key
+def test_an_uploaded_file_is_served_from_where_uploads_are_kept(editor_backend_client: EditorClient):
+    """On SQLite from the index folder; on PostgreSQL the API node has no copy, and reads it from the database."""
+    client, key = editor_backend_client.client, editor_backend_client.key
     data = PLAN_TEXT.replace("131", "132").encode("utf-8")
     accepted = client.post("/api/documents", headers={"X-API-Key": key},
                            files=[("files", ("Kế hoạch 132.txt", data, "text/plain"))]).json()
@@ -177,7 +178,7 @@ def test_an_uploaded_file_is_served_from_where_uploads_are_kept(editor_client: E
         response = client.get(f"/api/documents/{doc_id}/file")
         assert response.status_code == 200 and response.content == data
         assert "filename*=UTF-8''K%E1%BA%BF%20ho%E1%BA%A1ch%20132.txt" in response.headers["content-disposition"]
-        assert (editor_client.home / "uploads" / accepted["job_id"] / "Kế hoạch 132.txt").read_bytes() == data
+        assert (editor_backend_client.home / "uploads" / accepted["job_id"] / "Kế hoạch 132.txt").read_bytes() == data
     finally:  # the writable service is shared by the session: leave it as found
         assert client.delete(f"/api/documents/{doc_id}", headers={"X-API-Key": key}).status_code == 200
 

@@ -17,7 +17,7 @@ from kb.config import load_settings
 from kb.errors import UnsupportedContentError
 from kb.jobs.runner import JobRunner, submit_job, uploads_dir
 from kb.jobs.uploads import MAX_NAME_BYTES, check_content, safe_name, unique_names
-from kb.jobs.worker import QueueWorker
+from kb.jobs.worker import QueueWorker, job_runner
 from kb.storage.pg_database import PgDatabase
 from kb.storage.pg_jobs import JobQueue
 from kb.storage.store import Store
@@ -95,8 +95,7 @@ def test_content_not_matching_its_name_is_refused(name, data, says):
 @pytest.fixture(params=BACKENDS)
 def runner(request, tmp_path):
     home = backend_home(request, tmp_path / "home", request.param)
-    kind = QueueWorker if request.param == "postgres" else JobRunner
-    jobs = kind(fake_settings(home), 0.2, embedder=HashingEmbedder())
+    jobs = job_runner(fake_settings(home), 0.2, embedder=HashingEmbedder())
     yield jobs
     jobs.stop()
 
@@ -142,7 +141,7 @@ def test_a_file_the_model_cannot_embed_is_reported_with_the_reason(runner, tmp_p
     assert finished_job(runner.kb.store, submit_job(runner.kb.store, runner.home, [("b.txt", TEXT.encode())],
                                                     created_by=None)["id"])["status"] == "done"
     runner.stop()
-    jobs = type(runner)(load_settings(runner.home, model=str(tmp_path / "no-model")), 0.2)
+    jobs = job_runner(load_settings(runner.home, model=str(tmp_path / "no-model")), 0.2)
     job = submit_job(jobs.kb.store, jobs.home, [("a.txt", TEXT.replace("2022", "2023").encode())], created_by=None)
     jobs.start()
     try:

@@ -47,11 +47,11 @@ RECONNECT_MAX_SECONDS = 2.0  # the longest pause between two attempts to reach t
 log = logging.getLogger("kb.jobs.worker")
 
 
-def job_runner(settings: Settings, *, embedder: Embedder | None = None) -> JobRunner:
+def job_runner(settings: Settings, poll: float = POLL_SECONDS, *, embedder: Embedder | None = None) -> JobRunner:
     """The writer for ``kb serve``: the folder's runner on SQLite, a queue worker on a database server."""
     if settings.store.backend == "postgres":
-        return QueueWorker(settings, embedder=embedder)
-    return JobRunner(settings, embedder=embedder)
+        return QueueWorker(settings, poll, embedder=embedder)
+    return JobRunner(settings, poll, embedder=embedder)
 
 
 def run_until_signalled(worker: QueueWorker) -> None:
