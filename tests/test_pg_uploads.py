@@ -1,5 +1,5 @@
 """Uploaded files on PostgreSQL across machines: an API node serves a document's file that a worker on another
-machine indexed, and a deleted document's uploads leave the database (issue 18).
+machine indexed, and a deleted document's uploads leave the database, then the worker's folder (issue 18).
 
 e2e: two index folders on one database, as two machines would have, the service in this process and a
 ``QueueWorker`` run until no job waits.
@@ -67,6 +67,10 @@ def test_an_uploads_file_is_served_by_a_node_that_did_not_index_it_and_deleted_w
         assert http.delete(f"/api/documents/{doc_id}", headers=editor).status_code == 200
         assert _held(store) == [(first["id"], other_name)], "the deleted document's uploads went, the other's stayed"
         assert http.get(f"/api/documents/{other_id}/file", headers=editor).content == other_data
+    assert {path.name for path in (worker / "uploads").glob("*/*")} == {"ban-moi.txt", "ban-sao.txt", other_name}
+    QueueWorker(fake_settings(worker), embedder=HashingEmbedder(), until_idle=True).run()  # idle: it sweeps
+    assert [path.relative_to(worker / "uploads").parts for path in (worker / "uploads").glob("*/*")] == \
+        [(first["id"], other_name)], "the worker's folder lost what the API node's delete could not reach"
     store.close()
 
 

@@ -16,6 +16,9 @@ one in a thread only when settings ask (``store.serve_jobs``).  A worker:
   committed is found unchanged and kept;
 * stopped (SIGTERM, Ctrl-C), finishes its current file and hands the job back
   to the queue for another worker;
+* between jobs, deletes from its folder the uploads no document holds any
+  more (deleted or replaced through another node, which could drop only the
+  database's copy);
 * ends a job failed, naming the file being indexed, once ``store.job_attempts``
   workers took it and died (or lost the server for longer than their lease)
   before it ended: rather than hand a file that crashes its reader to worker
@@ -37,12 +40,13 @@ from contextlib import contextmanager
 from kb.config import Settings
 from kb.embedding.embedder import Embedder
 from kb.errors import ConfigError, DatabaseUnavailableError
-from kb.jobs.runner import KEPT, POLL_SECONDS, JobRunner, _now, _Progress, uploads_dir, write_files
+from kb.jobs.runner import KEPT, POLL_SECONDS, JobRunner, _now, _Progress, remove_upload, uploads_dir, write_files
 from kb.storage.pg_jobs import JobQueue
 
 __all__ = ["LEASE_SECONDS", "QueueWorker", "job_runner", "run_until_signalled"]
 
 LEASE_SECONDS = 60.0  # a crashed worker's job waits this long for another; renewed every third of it
+SWEEP_SECONDS = 60.0  # how often an idle worker looks for uploads in its folder that no document holds
 RECONNECT_MAX_SECONDS = 2.0  # the longest pause between two attempts to reach the server again
 log = logging.getLogger("kb.jobs.worker")
 
@@ -76,6 +80,7 @@ class QueueWorker(JobRunner):
         self.queue = JobQueue(self.kb.store.db)
         self.lease, self.until_idle = lease, until_idle
         self.attempts = settings.store.job_attempts
+        self._swept = -SWEEP_SECONDS  # the first time the worker is idle
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def run(self) -> None:
@@ -99,6 +104,7 @@ class QueueWorker(JobRunner):
                     self._fail_exhausted()
                     job = self.queue.claim(self.name, self.lease, self.attempts)
                     if job is None:
+                        self._sweep()
                         if self.until_idle:
                             self._stop.set()
                         return
@@ -106,6 +112,18 @@ class QueueWorker(JobRunner):
             except DatabaseUnavailableError as exc:
                 log.warning("the database went away (%s); waiting for it", exc)
                 self._wait_for_server()
+
+    def _sweep(self) -> None:
+        """Between jobs, at most every ``SWEEP_SECONDS``: delete from this folder the uploads no document holds any
+        more.  A document deleted or replaced through another node had only the database's copy dropped there."""
+        if time.monotonic() < self._swept + SWEEP_SECONDS:
+            return
+        self._swept = time.monotonic()
+        folder = uploads_dir(self.home).resolve()
+        held = {known.path for known in self.kb.store.sources.under(str(folder))}
+        for file in folder.glob("*/*"):
+            if str(file) not in held:
+                remove_upload(self.home, str(file))
 
     def _fail_exhausted(self) -> None:
         """End failed the jobs whose every attempt died with its worker; their files no document holds go."""
