@@ -17,7 +17,7 @@ one in a thread only when settings ask (``store.serve_jobs``).  A worker:
 * stopped (SIGTERM, Ctrl-C), finishes its current file and hands the job back
   to the queue for another worker;
 * between jobs, deletes from its folder the uploads no document holds any
-  more (deleted or replaced through another node, which could drop only the
+  more (a document deleted through another node, which could drop only the
   database's copy);
 * ends a job failed, naming the file being indexed, once ``store.job_attempts``
   workers took it and died (or lost the server for longer than their lease)
@@ -115,14 +115,21 @@ class QueueWorker(JobRunner):
 
     def _sweep(self) -> None:
         """Between jobs, at most every ``SWEEP_SECONDS``: delete from this folder the uploads no document holds any
-        more.  A document deleted or replaced through another node had only the database's copy dropped there."""
+        more.  A document deleted through another node had only the database's copy dropped there.
+
+        The files are listed first, then the running jobs, then the files documents hold: a job another worker
+        of this folder claims meanwhile is either running by then, and its files are left alone, or listed
+        after its files' documents were committed.
+        """
         if time.monotonic() < self._swept + SWEEP_SECONDS:
             return
         self._swept = time.monotonic()
         folder = uploads_dir(self.home).resolve()
+        files = list(folder.glob("*/*"))
+        running = {job["id"] for job in self.kb.store.jobs.running()}
         held = {known.path for known in self.kb.store.sources.under(str(folder))}
-        for file in folder.glob("*/*"):
-            if str(file) not in held:
+        for file in files:
+            if file.parent.name not in running and str(file) not in held:
                 remove_upload(self.home, str(file))
 
     def _fail_exhausted(self) -> None:
