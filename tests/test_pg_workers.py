@@ -107,6 +107,34 @@ def test_a_job_is_taken_by_at_most_job_attempts_workers(pg_server, tmp_path: Pat
     store.close()
 
 
+def test_a_replacement_run_again_after_it_took_effect_ends_done(pg_server, tmp_path: Path) -> None:
+    """A worker lost the server just after putting a new version in place, before it ended the job: the job runs
+    again in that folder, finds the file in place (unchanged, under the document's id) and ends done."""
+    dsn = pg_server.new_database()
+    settings_file(tmp_path, dsn)
+    store = Store(PgDatabase(dsn))
+    (name, data), = text_files(1)
+    first = submit_job(store, tmp_path, [(name, data)], created_by="test")
+    _run_until_idle(tmp_path)
+    doc_id = store.jobs.get(first["id"])["files"][0]["document_id"]
+    job = submit_job(store, tmp_path, [("moi.txt", data + "Sửa đổi lần 2.\n".encode())], created_by="test",
+                     replace=doc_id)
+    _run_until_idle(tmp_path)
+    store.db.execute("UPDATE jobs SET status = 'running', finished_at = NULL, lease_until = now() WHERE id = ?",
+                     [job["id"]])  # as its worker left it: the document replaced, the job not ended
+    _run_until_idle(tmp_path)
+    again = store.jobs.get(job["id"])
+    assert again["status"] == "done" and again["error"] is None and again["attempts"] == 2, again
+    assert again["files"][0]["status"] == "indexed" and again["files"][0]["document_id"] == doc_id
+    assert store.documents.get(doc_id)["source"] == "moi.txt"
+    assert store.db.execute("SELECT count(*) FROM documents").fetchone()[0] == 1
+    store.close()
+
+
+def _run_until_idle(home: Path) -> None:
+    QueueWorker(fake_settings(home), embedder=HashingEmbedder(), until_idle=True).run()
+
+
 def test_an_api_node_on_postgres_only_queues_uploads(pg_server, tmp_path: Path) -> None:
     """``kb serve`` on PostgreSQL runs no job thread (``store.serve_jobs`` unset): a worker indexes the upload."""
     dsn = pg_server.new_database()

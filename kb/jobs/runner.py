@@ -271,6 +271,8 @@ class JobRunner:
     def _replace(self, job: dict, entry: dict, outcome: FileOutcome) -> str | None:
         """Put the new version under the replaced document's id; the reason it could not, or ``None``."""
         target = job["target_document"]
+        if outcome.document_id == target and entry["status"] == "indexed":
+            return None  # put in place by this job's earlier run, whose worker lost the server just after
         if outcome.status != "indexed" or outcome.document_id is None:
             return f"{entry['name']} could not be indexed ({outcome.reason}); document {target} is unchanged."
         old_path = self.kb.store.documents.path_of(target)
