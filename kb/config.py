@@ -197,7 +197,6 @@ class StoreSettings:
     dsn: str | None = None
     serve_jobs: bool | None = None  # None: yes on sqlite, no on postgres
     replicas: tuple[str, ...] = ()  # streaming replicas' DSNs, for reads (``kb.storage.pg_replicas``)
-
     job_attempts: int = 3
 
     def __post_init__(self) -> None:
