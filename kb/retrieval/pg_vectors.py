@@ -25,7 +25,9 @@ from kb.storage.filters import DocumentFilters
 from kb.storage.pg_database import PgDatabase
 from kb.storage.pg_schema import VISIBLE, policies
 
-__all__ = ["PgVectors", "PgVectorPolicy"]
+__all__ = ["GRAPH", "PgVectors", "PgVectorPolicy", "graph_state", "stored_dimension", "vector_ids"]
+
+GRAPH = "chunk_vectors_hnsw"  # the HNSW index's name
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,26 @@ def _parse(text: str) -> np.ndarray:
     return np.array(text.strip("[]").split(","), dtype="float32")
 
 
+# Read without creating anything (``kb check``), where ``PgVectors`` creates the table and its graph when missing.
+def stored_dimension(db: PgDatabase) -> int | None:
+    """The dimension ``chunk_vectors`` holds; None while there is no such table (no vector written yet)."""
+    row = db.execute("SELECT atttypmod FROM pg_attribute WHERE attrelid = to_regclass('chunk_vectors') "
+                     "AND attname = 'embedding'").fetchone()
+    return int(row[0]) if row else None
+
+
+def vector_ids(db: PgDatabase) -> list[int]:
+    """The chunk id of every stored vector (a list: the primary key keeps each once, a damaged table might not)."""
+    return [r[0] for r in db.execute("SELECT chunk_id FROM chunk_vectors")]
+
+
+def graph_state(db: PgDatabase) -> tuple[bool, str] | None:
+    """The HNSW index: whether the server holds it valid (``pg_index.indisvalid``) and its options; None if absent."""
+    row = db.execute("SELECT i.indisvalid, array_to_string(c.reloptions, ', ') FROM pg_index i "
+                     f"JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indexrelid = to_regclass('{GRAPH}')").fetchone()
+    return (bool(row[0]), row[1] or "") if row else None
+
+
 class PgVectors:
     """Vectors keyed by chunk id in ``chunk_vectors``; searched with the caller's filters in SQL."""
 
@@ -63,12 +85,11 @@ class PgVectors:
                        "doc_access text COLLATE \"C\" NOT NULL DEFAULT '')")
             db.execute("CREATE OR REPLACE TRIGGER chunk_vectors_access BEFORE INSERT ON chunk_vectors "
                        "FOR EACH ROW EXECUTE FUNCTION kb_vector_access()")
-            db.execute("CREATE INDEX IF NOT EXISTS chunk_vectors_hnsw ON chunk_vectors USING hnsw "
+            db.execute(f"CREATE INDEX IF NOT EXISTS {GRAPH} ON chunk_vectors USING hnsw "
                        f"(embedding halfvec_cosine_ops) WITH (m = {self.policy.links}, "
                        f"ef_construction = {self.policy.build_breadth})")
             db.execute(policies({"chunk_vectors": f"doc_access {VISIBLE}"}))
-            stored = db.execute("SELECT atttypmod FROM pg_attribute WHERE attrelid = 'chunk_vectors'::regclass "
-                                "AND attname = 'embedding'").fetchone()[0]
+            stored = stored_dimension(db)
         if stored != dimension:
             raise ValueError(f"chunk_vectors holds {stored}-dimensional vectors, the model makes {dimension}")
 
@@ -76,7 +97,7 @@ class PgVectors:
         return int(self.db.execute("SELECT count(*) FROM chunk_vectors").fetchone()[0])
 
     def ids(self) -> set[int]:
-        return {r[0] for r in self.db.execute("SELECT chunk_id FROM chunk_vectors")}
+        return set(vector_ids(self.db))
 
     def add(self, ids: list[int], vectors: np.ndarray) -> None:
         """Store (or replace) the vectors of these chunks, in the caller's transaction if one is open."""

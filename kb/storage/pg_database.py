@@ -66,7 +66,8 @@ class PgDatabase(Database):
         self.dsn, self.level = dsn, check_level(level)
         self._local = threading.local()
         self._open: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
-        prepare(self.connection())
+        with self._reachable():  # a server that cannot be reached is said so, as for any later statement
+            prepare(self.connection())
 
     def connection(self) -> psycopg.Connection[Any]:
         """This thread's connection, opened on first use (and again after the server dropped it)."""
