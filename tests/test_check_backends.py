@@ -6,14 +6,8 @@ The SQLite-only damage (a file's pages, the vector file) is tests/test_check.py'
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-from conftest import CORPUS, HashingEmbedder, fake_kb_at, fake_settings
+from conftest import CORPUS, HashingEmbedder, fake_kb_at
 from pg_store import BACKENDS, backend_home
 
 from kb.indexing import index_paths
@@ -62,3 +56,37 @@ def test_a_deleted_vector_row_is_found_and_embedded_again(indexed):
     repaired = check_kb(kb, repair=True)
     assert repaired.ok and [f.name for f in repaired.findings if f.repaired] == ["vectors"]
     assert gone in set(r[0] for r in kb.store.db.execute("SELECT chunk_id FROM chunk_vectors"))
+
+
+def _as_superuser(request, kb: KnowledgeBase, sql: str) -> None:
+    """``sql`` as the server's superuser, who may do what kb's role cannot (switch foreign keys off, edit the
+    catalogue): another program's damage."""
+    dbname = dict(part.split("=", 1) for part in (kb.settings.store.dsn or "").split())["dbname"]
+    request.getfixturevalue("pg_server").psql(dbname, sql)
+
+
+ORPHAN = ("SET session_replication_role = replica; "  # no foreign key, no trigger: the deletion is not logged
+          "DELETE FROM chunks WHERE id = (SELECT max(id) FROM chunks)")
+INVALID = "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'chunk_vectors_hnsw'::regclass"
+PG_DAMAGE = [  # (name, SQL as kb's role or the superuser's, the findings it raises, whether --repair mends them)
+    ("hnsw dropped", "DROP INDEX chunk_vectors_hnsw", {"postgres"}, True),
+    ("hnsw invalid", INVALID, {"postgres"}, True),
+    ("orphans", ORPHAN, {"orphans", "vectors", "lexicon", "accents"}, True),
+    ("stalled job", "INSERT INTO jobs (id, kind, status, files, created_at, claimed_by, lease_until) VALUES "
+     "('j1', 'upload', 'running', '[]', '2026-01-01', 'gone:1:x', now() - interval '1 hour')", {"jobs"}, False),
+    ("schema definitions", "UPDATE meta SET value = 'x' WHERE key = 'pg_schema_definitions'", {"schema"}, False),
+    ("relation rules", "UPDATE meta SET value = '0' WHERE key = 'relation_rules'", {"relations"}, False),
+]
+
+
+@pytest.mark.parametrize(("sql", "found", "mended"), [d[1:] for d in PG_DAMAGE], ids=[d[0] for d in PG_DAMAGE])
+def test_damage_to_a_postgres_store_is_named(request, indexed, sql, found, mended):
+    kb = _pg(indexed)
+    _as_superuser(request, kb, sql)
+    report = check_kb(kb)
+    assert {f.name for f in report.problems} == found, report.findings
+    repaired = check_kb(kb, repair=True)
+    assert repaired.ok == mended, repaired.findings
+    if mended:
+        assert {f.name for f in repaired.findings if f.repaired} == found
+        assert [f.name for f in check_kb(kb).problems] == []
