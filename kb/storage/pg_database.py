@@ -41,7 +41,7 @@ from kb.storage.pg_schema import prepare
 # The write lock (``lock_writes``): one key for the whole database, whichever machine writes.
 WRITE_LOCK = "hashtext('kb.write')"
 
-__all__ = ["PgDatabase"]
+__all__ = ["PgDatabase", "server_facts"]
 
 # What ``insert`` returns, by table: its key (``rowid`` for the rest, as SQLite's ``last_pk``).
 _RETURNING = {"documents": "id", "chunks": "id", "api_keys": "id", "document_status": "id",
@@ -218,3 +218,17 @@ class PgDatabase(Database):
         """
         with reading_at(level), self.transaction():
             yield
+
+
+def server_facts(dsn: str) -> tuple[int, bool]:
+    """The server's major version, and whether the database already holds kb's tables; without creating them.
+
+    For what must look before ``PgDatabase`` prepares the schema (a restore needs an empty database).
+    """
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            version, holds = conn.execute("SELECT current_setting('server_version_num')::int / 10000, "
+                                          "to_regclass('meta') IS NOT NULL").fetchone() or (0, False)
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnavailableError(f"The database server cannot be reached ({str(exc).strip()}).") from exc
+    return int(version), bool(holds)
