@@ -6,6 +6,9 @@ The SQLite-only damage (a file's pages, the vector file) is tests/test_check.py'
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from conftest import CORPUS, HashingEmbedder, fake_kb_at
 from pg_store import BACKENDS, backend_home
@@ -20,12 +23,25 @@ PG_FINDINGS = ["postgres", "schema", "orphans", "documents", "sources", "relatio
                "vectors", "jobs", "temp files"]
 
 
-@pytest.fixture(params=BACKENDS)
-def indexed(request, tmp_path) -> KnowledgeBase:
-    """The plan of the corpus indexed into a store of each kind, with the model's stand-in."""
-    kb = fake_kb_at(backend_home(request, tmp_path / "home", request.param))
+def _indexed(request, home: Path, backend: str) -> KnowledgeBase:
+    """The plan of the corpus indexed into a store of ``backend``, with the model's stand-in."""
+    kb = fake_kb_at(backend_home(request, home, backend))
     index_paths(kb, [CORPUS / "ke-hoach-tuyen-truyen-dai-hoi-2020-2025.md"])
     kb.lexicon.refresh()
+    return kb
+
+
+@pytest.fixture(params=BACKENDS)
+def indexed(request, tmp_path) -> Iterator[KnowledgeBase]:
+    kb = _indexed(request, tmp_path / "home", request.param)
+    yield kb
+    kb.close()
+
+
+@pytest.fixture
+def pg_indexed(request, tmp_path) -> Iterator[KnowledgeBase]:
+    """``indexed`` on PostgreSQL alone: damage only a server store can take."""
+    kb = _indexed(request, tmp_path / "home", "postgres")
     yield kb
     kb.close()
 
@@ -40,14 +56,9 @@ def test_a_sound_index_passes(indexed):
     assert vectors.detail.startswith(f"{passages:,} vectors for ")
 
 
-def _pg(indexed: KnowledgeBase) -> KnowledgeBase:
-    if indexed.store.path is not None:
-        pytest.skip("PostgreSQL damage")
-    return indexed
-
-
-def test_a_deleted_vector_row_is_found_and_embedded_again(indexed):
-    kb = _pg(indexed)
+@pytest.mark.e2e
+def test_a_deleted_vector_row_is_found_and_embedded_again(pg_indexed):
+    kb = pg_indexed
     gone = kb.store.db.execute("DELETE FROM chunk_vectors WHERE chunk_id = (SELECT max(chunk_id) FROM chunk_vectors) "
                                "RETURNING chunk_id").fetchone()[0]
     report = check_kb(kb)
@@ -80,8 +91,9 @@ PG_DAMAGE = [  # (name, SQL as kb's role or the superuser's, the findings it rai
 
 
 @pytest.mark.parametrize(("sql", "found", "mended"), [d[1:] for d in PG_DAMAGE], ids=[d[0] for d in PG_DAMAGE])
-def test_damage_to_a_postgres_store_is_named(request, indexed, sql, found, mended):
-    kb = _pg(indexed)
+@pytest.mark.e2e
+def test_damage_to_a_postgres_store_is_named(request, pg_indexed, sql, found, mended):
+    kb = pg_indexed
     _as_superuser(request, kb, sql)
     report = check_kb(kb)
     assert {f.name for f in report.problems} == found, report.findings
