@@ -86,7 +86,7 @@ PG_DAMAGE = [  # (name, SQL as kb's role or the superuser's, the findings it rai
     ("stalled job", "INSERT INTO jobs (id, kind, status, files, created_at, claimed_by, lease_until) VALUES "
      "('j1', 'upload', 'running', '[]', '2026-01-01', 'gone:1:x', now() - interval '1 hour')", {"jobs"}, False),
     ("schema definitions", "UPDATE meta SET value = 'x' WHERE key = 'pg_schema_definitions'", {"schema"}, False),
-    ("relation rules", "UPDATE meta SET value = '0' WHERE key = 'relation_rules'", {"relations"}, False),
+    ("relation rules", "UPDATE meta SET value = '0' WHERE key = 'relation_rules'", {"relations"}, True),
 ]
 
 
@@ -102,3 +102,15 @@ def test_damage_to_a_postgres_store_is_named(request, pg_indexed, sql, found, me
     if mended:
         assert {f.name for f in repaired.findings if f.repaired} == found
         assert [f.name for f in check_kb(kb).problems] == []
+
+
+@pytest.mark.e2e
+def test_citations_read_by_other_rules_are_read_again(request, pg_indexed):
+    kb = pg_indexed
+    kinds = "SELECT rowid, kind, sentence_start FROM chunk_refs ORDER BY rowid"
+    before = kb.store.db.rows(kinds)
+    assert {row["kind"] for row in before} - {"mentions"}, "the plan cites with other kinds than mentions"
+    _as_superuser(request, kb, "UPDATE chunk_refs SET kind = 'mentions', sentence_start = NULL; "
+                  "UPDATE meta SET value = '0' WHERE key = 'relation_rules'")  # as older rules might have left them
+    assert check_kb(kb, repair=True).ok
+    assert kb.store.db.rows(kinds) == before

@@ -36,7 +36,8 @@ version and its definitions' hash, ``vectors`` the table (the model's dimension,
 one vector per passage and none without), and ``jobs`` reports running jobs whose
 lease ran out long ago with no worker to take them (none can be repaired here:
 start a ``kb worker``).  ``relations`` (both stores) says whether the citations'
-kinds were read by this kb's rules.
+kinds were read by this kb's rules (SQLite reads them again when opened; a
+server's store when repaired).
 
 A repair holds the write lock and checks again afterwards: what it reports as
 repaired was found sound, not assumed.  Nothing is rebuilt from a database
@@ -70,7 +71,7 @@ from kb.errors import (
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.synced import OutgrownSnapshot, SyncedFile
 from kb.retrieval.vectors import VectorIndex
-from kb.storage.relation_rules import RULES_KEY
+from kb.storage.relation_rules import RULES_KEY, read_kinds_on
 from kb.storage.schema import SCHEMA_VERSION, backfill_sources
 from kb.storage.store import Store
 
@@ -78,7 +79,7 @@ __all__ = ["CheckReport", "Finding", "check", "check_kb", "leftover_files"]
 
 # Repairs, in the order they run: rows first (they change which vectors should exist), then what derives from them.
 REINDEX, DELETE_ORPHANS, DELETE_INCOMPLETE = "reindex", "delete orphans", "delete incomplete"
-RECORD_SOURCES = "record sources"
+RECORD_SOURCES, READ_KINDS = "record sources", "read citations' kinds again"
 REBUILD_LEXICON, REBUILD_ACCENTS = "rebuild lexicon", "rebuild accents"
 REBUILD_VECTORS, RECONCILE_VECTORS, REMOVE_TEMP = "rebuild vectors", "reconcile vectors", "remove temp files"
 _RESTORE = "Restore a backup (kb restore), or index the files again into a new folder (--home)."
@@ -245,7 +246,7 @@ def _relations(kb: KnowledgeBase) -> Finding:
     if recorded == str(RULES_VERSION):
         return Finding("relations", True, f"citations' kinds read by this kb's rules (version {RULES_VERSION})")
     return Finding("relations", False, f"citations' kinds read by rules {recorded or 'not recorded'}, this kb's are "
-                   f"{RULES_VERSION}: index the documents again into a new store, or restore a backup of this one")
+                   f"{RULES_VERSION}: repairing reads every kind again from its passage", READ_KINDS)
 
 
 def _cache(finding: str, synced: SyncedFile, fix: str) -> Finding:
@@ -387,6 +388,8 @@ def _repair(kb: KnowledgeBase, findings: list[Finding]) -> None:
             empty = [doc_id for doc_id, _ in kb.store.integrity.documents_without_passages()]
             for doc_id in kb.store.integrity.incomplete_documents() + empty:
                 kb.store.documents.delete(doc_id)
+    if READ_KINDS in fixes:
+        read_kinds_on(kb.store.db)
     if RECORD_SOURCES in fixes:
         with kb.store.db.transaction():
             backfill_sources(kb.store.db)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -131,6 +131,10 @@ class PgDatabase(Database):
         except psycopg.IntegrityError as exc:
             # The callers (``kb.access.keys``) tell a taken name by SQLite's error: one error whatever the engine.
             raise sqlite3.IntegrityError(str(exc)) from exc
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self._reachable(), self._leveled().cursor() as cursor:
+            cursor.executemany(translate(sql), [list(row) for row in rows])
 
     def rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         """As SQLite gives them: ``SELECT *`` leaves out ``rowid``, a column only here (``kb.storage.pg_schema``)."""
