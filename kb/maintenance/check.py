@@ -16,6 +16,8 @@ orphans     rows whose parent row is gone (any foreign key)      deleted
 documents   documents without their text or any passage, or      deleted, so ``kb index`` reads them again
             with their card and no passage of text               (and skips those with no readable text)
 sources     each document's own file recorded among its files    recorded again from the document's row
+relations   citations' kinds read by this kb's rules (SQLite     every kind read again from its passage
+            reads them again when it opens the file)
 lexicon     snapshot readable, of this database, in step after   rebuilt from the chunks
             catching up (same chunk count)
 accents     file readable, of this database, able to catch up    rebuilt from the chunks
