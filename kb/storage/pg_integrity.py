@@ -3,8 +3,8 @@
 The questions about documents and their passages are one set of SQL for both
 engines (the base class).  What differs is how the engine's own soundness is
 read: SQLite has ``PRAGMA integrity_check`` and ``foreign_key_check``; PostgreSQL
-keeps its pages' checksums itself, so what can go wrong that a check can see
-is an index left invalid (a ``CREATE INDEX CONCURRENTLY`` or ``REINDEX`` that
+has no check of its files from plain SQL (``amcheck`` is an extension kb does
+not ask for), so what a check can see is an index left invalid (a ``CREATE INDEX CONCURRENTLY`` or ``REINDEX`` that
 was interrupted: ``pg_index.indisvalid``), and rows whose parent is gone, which
 only a session that switched its foreign keys off (``session_replication_role``)
 or dropped one can leave.  The foreign keys are read from the catalogue, so a
@@ -44,7 +44,7 @@ class PgIntegrity(Integrity):
             "WHERE NOT i.indisvalid AND c.relnamespace = current_schema()::regnamespace ORDER BY 1")]
 
     def reindex(self) -> None:
-        """Build every invalid index again (``REINDEX`` cannot run inside a transaction block: one each)."""
+        """Build every invalid index again, one statement each (an invalid one is named, not found by a pattern)."""
         for name, _table in self._invalid():
             self.db.execute(f'REINDEX INDEX "{name}"')
 
