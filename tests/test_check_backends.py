@@ -6,6 +6,10 @@ The SQLite-only damage (a file's pages, the vector file) is tests/test_check.py'
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +17,7 @@ import pytest
 from conftest import CORPUS, HashingEmbedder, fake_kb_at
 from pg_store import BACKENDS, backend_home
 
+from kb.config import load_settings
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
 from kb.maintenance.check import check, check_kb
@@ -114,3 +119,28 @@ def test_citations_read_by_other_rules_are_read_again(request, pg_indexed):
                   "UPDATE meta SET value = '0' WHERE key = 'relation_rules'")  # as older rules might have left them
     assert check_kb(kb, repair=True).ok
     assert kb.store.db.rows(kinds) == before
+
+
+@pytest.mark.e2e
+def test_the_command_on_postgres_exits_as_on_sqlite(request, model_path, tmp_path):
+    """``kb check`` as a process, with the real model, on a PostgreSQL store: exit 1 and the finding named, then
+    ``--repair --json`` mends it and exits 0 (tests/test_check.py runs the same on SQLite)."""
+    home = backend_home(request, tmp_path / "home", "postgres")
+    kb = KnowledgeBase(load_settings(home, model=str(model_path)))
+    index_paths(kb, [CORPUS / "ke-hoach-tuyen-truyen-dai-hoi-2020-2025.md"])
+    kb.store.db.execute("DELETE FROM chunk_vectors WHERE chunk_id = (SELECT min(chunk_id) FROM chunk_vectors)")
+    kb.close()
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "kb", "check", *args, "--home", str(home), "--model",
+                               str(model_path)], capture_output=True, text=True, timeout=600,
+                              env=os.environ | {"COLUMNS": "200"})
+
+    found = run()
+    assert found.returncode == 1, found.stdout + found.stderr
+    assert "PROBLEM" in found.stdout and "1 missing, 0 stale" in found.stdout and "1 problem." in found.stdout
+    repaired = run("--repair", "--json")
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    report = json.loads(repaired.stdout)
+    assert report["ok"] and [f["name"] for f in report["findings"] if f["repaired"]] == ["vectors"]
+    assert [f["name"] for f in report["findings"]] == PG_FINDINGS
