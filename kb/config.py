@@ -182,11 +182,16 @@ class StoreSettings:
     thread of its own.  On SQLite it must (the folder has one writer); on
     PostgreSQL it does not unless set, since ``kb worker`` processes take the
     jobs there and an API node should not spend its cores embedding.
+
+    ``replicas``: DSNs of the primary's streaming replicas (postgres only).
+    Searches and listings then read from them, and from the primary when none
+    answers (``kb.storage.pg_replicas``); without it every read goes to ``dsn``.
     """
 
     backend: str = "sqlite"
     dsn: str | None = None
     serve_jobs: bool | None = None  # None: yes on sqlite, no on postgres
+    replicas: tuple[str, ...] = ()  # streaming replicas' DSNs, for reads (``kb.storage.pg_replicas``)
 
     def __post_init__(self) -> None:
         if self.backend not in ("sqlite", "postgres"):
@@ -201,6 +206,13 @@ class StoreSettings:
                               "on sqlite kb serve is the folder's one writer.")
         if self.backend == "sqlite" and self.dsn is not None:
             raise ConfigError("store.dsn is for store.backend 'postgres'; the sqlite store is kb.sqlite in the index folder.")
+        if not isinstance(self.replicas, (list, tuple)) or not all(isinstance(r, str) and r.strip() for r in self.replicas):
+            raise ConfigError("store.replicas must be a list of DSNs, one per streaming replica, e.g. "
+                              f"[\"host=db2 dbname=kb user=kb\"], not {self.replicas!r}.")
+        if self.backend == "sqlite" and self.replicas:
+            raise ConfigError("store.replicas is for store.backend 'postgres' (its streaming replicas serve reads); "
+                              "the sqlite store has none: remove it or set backend 'postgres'.")
+        object.__setattr__(self, "replicas", tuple(self.replicas))
 
     @property
     def jobs_in_serve(self) -> bool:

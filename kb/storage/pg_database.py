@@ -61,24 +61,34 @@ class _Number(Loader):
 class PgDatabase(Database):
     """One PostgreSQL database (``dsn``), seen at ``level`` unless a transaction narrows it."""
 
-    def __init__(self, dsn: str, *, level: str = LEVELS[-1]) -> None:
+    def __init__(self, dsn: str, *, level: str = LEVELS[-1], schema: bool = True) -> None:
+        """``schema``: create or check kb's tables (``pg_schema.prepare``); a replica's side (``pg_replicas``) does not."""
         self.path = None
         self.dsn, self.level = dsn, check_level(level)
         self._local = threading.local()
         self._open: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
-        with self._reachable():  # a server that cannot be reached is said so, as for any later statement
-            prepare(self.connection())
+        if schema:
+            with self._reachable():  # a server that cannot be reached is said so, as for any later statement
+                prepare(self.connection())
 
     def connection(self) -> psycopg.Connection[Any]:
         """This thread's connection, opened on first use (and again after the server dropped it)."""
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed:
-            conn = psycopg.connect(self.dsn, autocommit=True, options=f"-c kb.level={self.level}")
+            conn = self._connect()
             conn.adapters.register_loader("numeric", _Number)
             self._local.conn = conn
             self._local.session_level = self._local.transaction_level = self.level
             self._open.add(conn)
         return conn
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        """A new connection to the server (``pg_replicas`` connects its read side to a replica instead)."""
+        return self.connect(self.dsn)
+
+    def connect(self, dsn: str) -> psycopg.Connection[Any]:
+        """A new connection to ``dsn``, as kb opens each: autocommit, at this store's level."""
+        return psycopg.connect(dsn, autocommit=True, options=f"-c kb.level={self.level}")
 
     def close_thread(self) -> None:
         """Close this thread's connection (a thread that ends, or one that will reconnect)."""
