@@ -46,7 +46,7 @@ def backup(
     destination: Annotated[Path, typer.Argument(help="A new folder for the snapshot.")],
     home: HomeOption = None,
 ) -> None:
-    """Copy the index (database, vectors, model record) consistently while it keeps serving."""
+    """Copy the index (database, vectors, model record) consistently while it keeps serving (pg_dump on postgres)."""
     from kb.maintenance.backup import backup as run_backup
 
     report = run_backup(load_settings(home), destination)
@@ -58,10 +58,14 @@ def restore(
     source: Annotated[Path, typer.Argument(help="A folder made by `kb backup`.")],
     home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Replace the index with a snapshot, after checking it; refused while a writer holds the folder."""
+    """Replace the index with a snapshot, after checking it; refused while a writer holds the folder.
+    On a postgres store: load it into the empty database the settings name, then check it."""
     from kb.maintenance.backup import restore as run_restore
 
-    report = run_restore(load_settings(home, model), source)
+    settings = load_settings(home, model)
+    report = run_restore(settings, source)
     if not as_json:
-        console.print(f"Restored {escape(str(source))} into {escape(report.home)}; restart `kb serve` if it runs.")
+        target = ("the database settings.json names (point every kb serve and kb worker at it)"
+                  if settings.store.backend == "postgres" else report.home)
+        console.print(f"Restored {escape(str(source))} into {escape(target)}; restart `kb serve` if it runs.")
     _print_check(report, as_json)

@@ -48,7 +48,7 @@ from indexer.model import ParsedDocument
 from kb.access.levels import LEVELS
 from kb.config import Settings
 from kb.embedding.embedder import Embedder, load_embedder
-from kb.errors import ConfigError, IndexBusyError, IndexInconsistentError, ModelMismatchError, NoIndexError, StorageError
+from kb.errors import IndexBusyError, IndexInconsistentError, ModelMismatchError, NoIndexError, StorageError
 from kb.retrieval.accents_sync import SyncedAccents
 from kb.retrieval.lexicon_sync import SyncedLexicon
 from kb.retrieval.vector_store import VectorChanges, Vectors
@@ -131,9 +131,14 @@ class KnowledgeBase:
                 f"or delete {self.settings.home} and run `kb index` again."
             )
 
+    @staticmethod
+    def _record(embedder: Embedder) -> dict[str, Any]:
+        """What config.json (``meta`` on a database server) records of the model that built the vectors."""
+        return {"format": INDEX_FORMAT, "model": embedder.name, "backend": embedder.backend,
+                "dimension": embedder.dimension, "fingerprint": embedder.fingerprint}
+
     def _write_config(self, embedder: Embedder) -> None:
-        config = {"format": INDEX_FORMAT, "model": embedder.name, "backend": embedder.backend,
-                  "dimension": embedder.dimension, "fingerprint": embedder.fingerprint}
+        config = self._record(embedder)
         if self.store.path is None:  # the first model recorded stays: workers starting together agree on it
             self.store.db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", [MODEL_KEY, json.dumps(config)])
             return
@@ -192,6 +197,7 @@ class KnowledgeBase:
         from kb.storage.pg_database import PgDatabase
 
         assert isinstance(self.store.db, PgDatabase)
+        self._same_model()
         recorded = self.read_recorded_model()
         return PgVectors(self.store.db, recorded["dimension"] if recorded else self.open_embedder().dimension)
 
@@ -241,8 +247,11 @@ class KnowledgeBase:
         (``kb check --repair``): nothing of the old file is reused, and
         config.json then records the configured model.  Hold the write lock.
         Interrupted, it leaves a folder without either file, which the next open mends the same way.
+        On a database server it is ``switch_model`` to the configured model.
         """
-        self._file_only("Rebuilding the vectors")
+        if self.store.path is None:  # a table: the configured model's vectors replace the others in one swap
+            return self.switch_model(self._given_embedder or load_embedder(
+                self.settings.model, self.settings.models_dir, self.settings.backend))
         with self._vectors_lock:
             self.vectors_path.unlink(missing_ok=True)
             self.config_path.unlink(missing_ok=True)
@@ -258,8 +267,11 @@ class KnowledgeBase:
         new one is complete: it is written under another name and renamed over
         it, then config.json records the new model.  Holds the write lock
         throughout, so no document changes meanwhile.  Returns how many chunks.
+        On a database server the new vectors fill a table beside the old ones while
+        writers go on, and replace them in one transaction (``kb.retrieval.pg_switch``).
         """
-        self._file_only("Switching the model")
+        if self.store.path is None:
+            return self._switch_table(embedder, on_progress, batch)
         with self.writing():
             ids = sorted(self.store.chunks.all_ids())
             upcoming = self.settings.home / "vectors.next.tmp"  # a leftover to `kb check` if a kill interrupts it
@@ -280,11 +292,30 @@ class KnowledgeBase:
                 self._vectors_version = self._file_version()
         return len(ids)
 
-    def _file_only(self, what: str) -> None:
-        """Refuse what only the vector file can do yet, rather than write a file the PostgreSQL store never reads."""
-        if self.store.path is None:
-            raise ConfigError(f"{what} is not done on the postgres store yet (docs/postgres.md); "
-                              "it needs the sqlite store.")
+    def _switch_table(self, embedder: Embedder, on_progress: Callable[[int, int], None], batch: int) -> int:
+        from kb.retrieval.pg_switch import switch_vectors  # psycopg is needed only for this backend
+        from kb.storage.pg_database import PgDatabase
+
+        assert isinstance(self.store.db, PgDatabase)
+        switched = switch_vectors(self.store.db, embedder, json.dumps(self._record(embedder)), MODEL_KEY,
+                                  on_progress, batch)
+        with self._vectors_lock:
+            self._embedder, self._vectors = embedder, None  # the table opened again, at the new dimension
+        return switched
+
+    def _same_model(self) -> None:
+        """On a server, opening the vectors and inside each write transaction: refuse a model the store no longer
+        records.
+
+        Another machine may have switched the model (``switch_model``) since this process opened it; its
+        vectors would then sit among the new model's, unfindable.  The switch's swap holds the write lock,
+        as this transaction does, so the record read here stays the one the commit goes in under.
+        """
+        recorded = self.read_recorded_model()
+        if self._embedder is not None and recorded is not None and recorded["fingerprint"] != self._embedder.fingerprint:
+            raise ModelMismatchError(
+                f"The store's model is now {recorded['model']!r} on {recorded.get('backend', 'torch')} (switched "
+                f"since this process started with {self._embedder.name!r}); restart it with that model.")
 
     # -- writes: every change to a document goes through these ------------------------------
     def add_document(self, parsed: ParsedDocument, *, path: str, source: str, content_hash: str, access: str,
@@ -392,6 +423,7 @@ class KnowledgeBase:
             with reading_at(LEVELS[-1]), self._write_transaction():
                 yield changes
                 if index.transactional:
+                    self._same_model()
                     changes.apply(index)
             changes.apply(index)  # a file's changes (a table's were applied and cleared above)
             if save:

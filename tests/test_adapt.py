@@ -6,16 +6,20 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import CORPUS, HashingEmbedder, fake_kb_at
+from pg_store import BACKENDS, backend_home
 from test_access import DIRECTIVE_TEXT
 
 from kb.adaptation.adapt import AdaptOptions, adapt, revert
 from kb.adaptation.pairs import CITATION, HEADING, TITLE, build_pairs, heading_words
 from kb.config import load_settings
 from kb.embedding.finetune import TrainingOptions, batches
+from kb.errors import ModelMismatchError
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
+from kb.maintenance.check import check_kb
 from kb.retrieval.search import search
 
 
@@ -77,18 +81,55 @@ class _Narrower(HashingEmbedder):
     name, dimension, fingerprint = "narrower-test-embedder", 32, "narrower-test-embedder-32"
 
 
-def test_switch_model_replaces_every_vector_and_the_record(tmp_path: Path) -> None:
-    kb = fake_kb_at(tmp_path)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_switch_model_replaces_every_vector_and_the_record(request, backend: str, tmp_path: Path) -> None:
+    home = backend_home(request, tmp_path / "home", backend)
+    kb = fake_kb_at(home)
     index_paths(kb, [CORPUS])
     chunks = kb.store.chunks.count()
     seen: list[tuple[int, int]] = []
     assert kb.switch_model(_Narrower(), lambda done, total: seen.append((done, total)), batch=16) == chunks
     assert seen[-1] == (chunks, chunks) and len(seen) > 1
-    assert json.loads((tmp_path / "config.json").read_text())["fingerprint"] == _Narrower.fingerprint
-    assert not (tmp_path / "vectors.next.tmp").exists()
-    reopened = KnowledgeBase(load_settings(tmp_path), embedder=_Narrower())
+    assert kb.read_recorded_model()["fingerprint"] == _Narrower.fingerprint  # config.json, or meta 'model'
+    assert not (home / "vectors.next.tmp").exists()
+    reopened = KnowledgeBase(load_settings(home), embedder=_Narrower())
     assert len(reopened.open_vectors()) == chunks and reopened.open_vectors().dimension == 32
     assert search(reopened, "tuyên truyền đại hội").results
+    assert check_kb(reopened).ok
+
+
+class _Failing(_Narrower):
+    """The narrower model, failing at its ``fail_at``-th batch (a kill, a lost server)."""
+
+    def __init__(self, fail_at: int) -> None:
+        self.calls, self.fail_at = 0, fail_at
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        if self.calls == self.fail_at:
+            raise _Interrupted
+        return super().encode_passages(texts)
+
+
+@pytest.mark.e2e
+def test_an_interrupted_switch_on_postgres_resumes_and_an_old_writer_is_refused(request, tmp_path: Path) -> None:
+    home = backend_home(request, tmp_path / "home", "postgres")
+    kb, writer = fake_kb_at(home), fake_kb_at(home)  # writer: another process, still on the old model
+    index_paths(kb, [CORPUS / "ke-hoach-tuyen-truyen-dai-hoi-2020-2025.md"])
+    writer.open_embedder(), writer.open_vectors()  # as a running worker has them
+    before = search(kb, "tuyên truyền đại hội").results
+    with pytest.raises(_Interrupted):
+        kb.switch_model(_Failing(fail_at=3), lambda *_: None, batch=8)
+    assert kb.read_recorded_model()["fingerprint"] == HashingEmbedder.fingerprint  # the old model still serves
+    assert [r.chunk_id for r in search(kb, "tuyên truyền đại hội").results] == [r.chunk_id for r in before]
+    seen: list[tuple[int, int]] = []
+    resumed = _Failing(fail_at=0)
+    kb.switch_model(resumed, lambda done, total: seen.append((done, total)), batch=8)
+    assert seen[0][0] == 24 and resumed.calls == len(seen) - 1  # two batches were kept: not embedded again
+    assert check_kb(kb).ok
+    refused, = index_paths(writer, [CORPUS / "thong-tin-sinh-hoat-noi-bo-2020-12.txt"]).files
+    assert refused.status == "error" and refused.code == ModelMismatchError.__name__ and "restart it" in refused.reason
+    assert check_kb(kb).ok  # nothing of the old model went in
 
 
 class _Interrupted(Exception):

@@ -25,6 +25,7 @@ from kb.indexing import index_paths
 from kb.jobs.runner import submit_job
 from kb.jobs.worker import QueueWorker
 from kb.knowledge_base import KnowledgeBase
+from kb.maintenance.check import CheckReport, check
 from kb.storage.pg_database import PgDatabase
 from kb.storage.pg_jobs import JobQueue
 from kb.storage.store import Store
@@ -45,17 +46,15 @@ def _jobs(store: Store) -> list[dict]:
     return store.db.rows("SELECT id, status, files_done, claimed_by, error FROM jobs ORDER BY created_at")
 
 
-def _documents_once(store: Store, files: int) -> None:
-    """Every file is one document: as many documents as files, each of its own content, each with its text and
-    passages and each passage with its vector (what ``kb check`` would verify, which does not run on PostgreSQL yet)."""
+def _documents_once(store: Store, files: int, home: Path) -> CheckReport:
+    """Every file is one document: as many documents as files, each of its own content; and ``kb check`` of the
+    folder ``home`` (the store its settings name) passes: each document with its text and passages, each passage
+    with its vector, no job left without a worker.  The check's report."""
     count, contents = store.db.execute("SELECT count(*), count(DISTINCT content_hash) FROM documents").fetchone()
     assert (count, contents) == (files, files)
-    assert store.db.execute("SELECT count(*) FROM documents d WHERE NOT EXISTS "
-                            "(SELECT 1 FROM chunks c WHERE c.document_id = d.id)").fetchone()[0] == 0
-    assert store.db.execute("SELECT count(*) FROM document_texts").fetchone()[0] == files
-    chunks, vectors = store.db.execute(
-        "SELECT (SELECT count(*) FROM chunks), (SELECT count(*) FROM chunk_vectors)").fetchone()
-    assert chunks == vectors > 0
+    report = check(fake_settings(home), embedder=HashingEmbedder())
+    assert report.ok, report.problems
+    return report
 
 
 def test_a_worker_that_lost_its_lease_writes_nothing_more(pg_server, tmp_path: Path) -> None:
@@ -192,7 +191,7 @@ def test_two_workers_take_different_jobs(pg_server, tmp_path: Path) -> None:
     taken = [path.read_text().split() for _, path in workers]
     assert all(taken), f"each worker took a job: {taken}"
     assert sorted(taken[0] + taken[1]) == sorted(job["id"] for job in _jobs(store)), "each job taken once"
-    _documents_once(store, 24)
+    _documents_once(store, 24, homes[2])
     assert store.db.execute("SELECT count(*) FROM job_files").fetchone()[0] == 24  # the documents' uploads stay
     store.close()
 
@@ -224,7 +223,7 @@ def test_a_killed_workers_job_is_taken_over_after_its_lease(pg_server, tmp_path:
     assert all(entry["chunks"] >= 1 and entry["reason"] is None for entry in job["files"])
     copies = store.db.execute("SELECT count(*) FROM document_sources WHERE role = 'copy'").fetchone()[0]
     assert copies == before, "the second worker found the first one's documents: copies of its own upload"
-    _documents_once(store, 20)
+    _documents_once(store, 20, api)
     store.close()
 
 
@@ -284,7 +283,7 @@ def test_a_stopped_worker_hands_its_job_back(pg_server, tmp_path: Path) -> None:
         other.terminate()
         other.join(10)
     assert taken.read_text().split() == [job_id]  # at once: no lease to wait for
-    _documents_once(store, 12)
+    _documents_once(store, 12, api)
     store.close()
 
 
@@ -323,19 +322,23 @@ def test_a_job_survives_the_primarys_failover(tmp_path: Path) -> None:
             _wait(lambda: _jobs(reopened)[0]["files_done"] != done_at_kill, 30, "the worker writing again")
             first_write = time.monotonic()
             _wait(lambda: _jobs(reopened)[0]["status"] == "done", 60, "the job done after the failover")
+            done_at = time.monotonic()
         finally:
             worker.terminate()
             worker.join(10)
         after = {row["path"] for row in reopened.db.rows("SELECT path FROM documents")}
         lost = committed - after
-        print(f"\nfailover: {len(committed)} documents committed at the kill; promotion took "
-              f"{promoted_at - killed_at:.2f} s; first job write {first_write - killed_at:.2f} s after the kill; "
-              f"documents lost: {len(lost)}")
-        assert not lost
         job = reopened.jobs.get(job_id)
         assert job is not None and job["error"] is None
         assert {entry["status"] for entry in job["files"]} == {"indexed"}  # those it had committed before too
-        _documents_once(reopened, 50)
+        checked = time.monotonic()
+        report = _documents_once(reopened, 50, api)  # kb check against the promoted replica, the new primary
+        vectors = next(f.detail for f in report.findings if f.name == "vectors")
+        print(f"\nfailover: {len(committed)} documents committed at the kill; promotion took "
+              f"{promoted_at - killed_at:.2f} s; first job write {first_write - killed_at:.2f} s and the job done "
+              f"{done_at - killed_at:.2f} s after the kill; documents lost: {len(lost)}; kb check on the new primary: "
+              f"{'passed' if report.ok else 'FAILED'} in {time.monotonic() - checked:.2f} s ({vectors})")
+        assert not lost
         reopened.close()
 
 
@@ -375,7 +378,7 @@ def test_two_writers_given_one_text_at_once_store_it_once(pg_server, tmp_path: P
         thread.join(120)
     assert sorted(reports["a"] + reports["b"]) == ["copy", "indexed"], reports
     store = writers[0].store
-    _documents_once(store, 1)
+    _documents_once(store, 1, tmp_path / "a")
     assert store.db.execute("SELECT count(*) FROM document_sources WHERE role = 'copy'").fetchone()[0] == 1
     for kb in writers:
         kb.close()

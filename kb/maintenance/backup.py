@@ -15,6 +15,10 @@ is two renames (the old folder aside, the new one in) and then the old one is
 deleted; a crash between the two renames leaves both beside the target under
 hidden names.  A running ``kb serve`` keeps the files it had open: restart it
 after a restore.
+
+On a PostgreSQL store the database is the index: ``kb.maintenance.pg_backup``
+dumps it with ``pg_dump`` into the snapshot folder, and a restore loads it into
+an empty database and checks it there.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kb.config import Settings
+from kb.embedding.embedder import Embedder
 from kb.errors import NotFoundError, SnapshotError
 from kb.knowledge_base import write_lock
 from kb.maintenance.check import CheckReport, check
@@ -51,7 +56,9 @@ class BackupReport:
 def backup(settings: Settings, destination: Path) -> BackupReport:
     """Copy the index folder ``settings.home`` into ``destination``, a new (or empty) folder."""
     home, destination = settings.home, destination.expanduser().resolve()
-    _require_index(home)
+    on_server = settings.store.backend == "postgres"
+    if not on_server:
+        _require_index(home)
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
         raise SnapshotError(f"{destination} already exists and is not empty; give a new folder for the backup.")
     if destination == home or home in destination.parents:
@@ -59,8 +66,14 @@ def backup(settings: Settings, destination: Path) -> BackupReport:
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = _beside(destination, "partial")
     try:
-        with write_lock(home):
-            _copy_snapshot(home, staging)
+        if on_server:  # the database is the index: pg_dump's snapshot, taken while it serves and is written
+            from kb.maintenance.pg_backup import dump
+
+            assert settings.store.dsn is not None  # StoreSettings checked it
+            dump(settings.store.dsn, staging)
+        else:
+            with write_lock(home):
+                _copy_snapshot(home, staging)
         _sync(staging)
         os.replace(staging, destination)
         _sync_folder(destination.parent)
@@ -71,13 +84,17 @@ def backup(settings: Settings, destination: Path) -> BackupReport:
     return BackupReport(str(home), str(destination), files)
 
 
-def restore(settings: Settings, source: Path) -> CheckReport:
+def restore(settings: Settings, source: Path, *, embedder: Embedder | None = None) -> CheckReport:
     """Replace the index folder ``settings.home`` with the snapshot ``source``; return the snapshot's check.
+
+    ``embedder`` replaces the configured model in that check (tests give a deterministic one).
 
     Raises ``SnapshotError`` (leaving the folder as it was) when the snapshot
     fails the check, ``IndexBusyError`` while another process writes.
     """
     home, source = settings.home, source.expanduser().resolve()
+    if settings.store.backend == "postgres":
+        return _restore_database(settings, source, embedder)
     _require_index(source)
     if source == home:
         raise SnapshotError(f"{source} is the index folder itself.")
@@ -86,7 +103,7 @@ def restore(settings: Settings, source: Path) -> CheckReport:
         staging = _beside(home, "restore")
         staging.chmod(stat.S_IMODE(home.stat().st_mode))  # who may read the folder stays as it was
         try:
-            report = _prepare(settings, source, staging)
+            report = _prepare(settings, source, staging, embedder)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -95,12 +112,25 @@ def restore(settings: Settings, source: Path) -> CheckReport:
     return report
 
 
-def _prepare(settings: Settings, source: Path, staging: Path) -> CheckReport:
+def _restore_database(settings: Settings, source: Path, embedder: Embedder | None) -> CheckReport:
+    """Load a PostgreSQL store's snapshot into the (empty) database the settings name, and check it there."""
+    from kb.maintenance.pg_backup import load
+
+    load(settings, source)
+    report = check(settings, embedder=embedder)
+    if not report.ok:
+        problems = "; ".join(f"{f.name}: {f.detail}" for f in report.problems)
+        raise SnapshotError(f"The snapshot {source} was loaded into the store's database but fails the check: "
+                            f"{problems}. Drop that database, or mend it with kb check --repair.")
+    return report
+
+
+def _prepare(settings: Settings, source: Path, staging: Path, embedder: Embedder | None) -> CheckReport:
     """Fill ``staging`` with the snapshot and what the folder keeps, then check it; on failure, all goes back."""
     _copy_snapshot(source, staging)
     kept = _move_kept(settings.home, staging)
     try:
-        report = check(replace(settings, home=staging))
+        report = check(replace(settings, home=staging), embedder=embedder)
         if not report.ok:
             problems = "; ".join(f"{f.name}: {f.detail}" for f in report.problems)
             raise SnapshotError(f"The snapshot {source} fails the check, so {settings.home} was left as it was: "

@@ -16,6 +16,8 @@ orphans     rows whose parent row is gone (any foreign key)      deleted
 documents   documents without their text or any passage, or      deleted, so ``kb index`` reads them again
             with their card and no passage of text               (and skips those with no readable text)
 sources     each document's own file recorded among its files    recorded again from the document's row
+relations   citations' kinds read by this kb's rules (SQLite     every kind read again from its passage
+            reads them again when it opens the file)
 lexicon     snapshot readable, of this database, in step after   rebuilt from the chunks
             catching up (same chunk count)
 accents     file readable, of this database, able to catch up    rebuilt from the chunks
@@ -25,6 +27,19 @@ vectors     file readable, its dimension, ids == chunk ids       stale ones drop
                                                                  embedded; unreadable: rebuilt from the text
 temp files  ``*.tmp`` and half-converted models left by a kill   removed
 ==========  ==================================================  ==========================================
+
+With the ``postgres`` store the database is the source of truth and the
+vectors are its ``chunk_vectors`` rows; the folder keeps only the lexicon's and
+the accent model's snapshots.  The same questions are asked of it through the
+store (``kb.storage.pg_integrity``), and ``kb.maintenance.pg_check`` adds what
+only a server has; ``sqlite`` becomes ``postgres`` (every index valid, the HNSW
+graph present: ``REINDEX`` or built again), ``schema`` compares the schema's
+version and its definitions' hash, ``vectors`` the table (the model's dimension,
+one vector per passage and none without), and ``jobs`` reports running jobs whose
+lease ran out long ago with no worker to take them (none can be repaired here:
+start a ``kb worker``).  ``relations`` (both stores) says whether the citations'
+kinds were read by this kb's rules (SQLite reads them again when opened; a
+server's store when repaired).
 
 A repair holds the write lock and checks again afterwards: what it reports as
 repaired was found sound, not assumed.  Nothing is rebuilt from a database
@@ -43,6 +58,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from indexer.relations import RULES_VERSION
 from kb.config import Settings
 from kb.embedding.default_model import DEFAULT_MODEL_NAME
 from kb.embedding.embedder import Embedder
@@ -52,10 +68,12 @@ from kb.errors import (
     ModelError,
     ModelMismatchError,
     NotFoundError,
+    StorageError,
 )
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.synced import OutgrownSnapshot, SyncedFile
 from kb.retrieval.vectors import VectorIndex
+from kb.storage.relation_rules import RULES_KEY, read_kinds_on
 from kb.storage.schema import SCHEMA_VERSION, backfill_sources
 from kb.storage.store import Store
 
@@ -63,7 +81,7 @@ __all__ = ["CheckReport", "Finding", "check", "check_kb", "leftover_files"]
 
 # Repairs, in the order they run: rows first (they change which vectors should exist), then what derives from them.
 REINDEX, DELETE_ORPHANS, DELETE_INCOMPLETE = "reindex", "delete orphans", "delete incomplete"
-RECORD_SOURCES = "record sources"
+RECORD_SOURCES, READ_KINDS = "record sources", "read citations' kinds again"
 REBUILD_LEXICON, REBUILD_ACCENTS = "rebuild lexicon", "rebuild accents"
 REBUILD_VECTORS, RECONCILE_VECTORS, REMOVE_TEMP = "rebuild vectors", "reconcile vectors", "remove temp files"
 _RESTORE = "Restore a backup (kb restore), or index the files again into a new folder (--home)."
@@ -103,8 +121,8 @@ def check(settings: Settings, repair: bool = False, *, embedder: Embedder | None
     Raises ``NotFoundError`` when there is no index there, ``IndexBusyError``
     when repairing while another process writes.
     """
-    home = settings.home
-    if not (home / "kb.sqlite").is_file():
+    home, on_server = settings.home, settings.store.backend == "postgres"
+    if not on_server and not (home / "kb.sqlite").is_file():
         raise NotFoundError(f"No index at {home} (no kb.sqlite).")
     try:
         kb = KnowledgeBase(settings, embedder=embedder)
@@ -112,6 +130,8 @@ def check(settings: Settings, repair: bool = False, *, embedder: Embedder | None
         return CheckReport(str(home), [Finding("schema", False, str(exc))])
     except sqlite3.DatabaseError as exc:
         return CheckReport(str(home), [Finding("sqlite", False, f"kb.sqlite cannot be opened: {exc}. {_RESTORE}")])
+    except StorageError as exc:  # the server cannot be reached
+        return CheckReport(str(home), [Finding("postgres", False, str(exc))])
     try:
         return check_kb(kb, repair)
     finally:
@@ -140,27 +160,40 @@ def _writer_active(kb: KnowledgeBase) -> bool:
 
 
 def _inspect(kb: KnowledgeBase, writer_active: bool) -> list[Finding]:
-    findings = [_guarded("sqlite", lambda: _sqlite(kb))]
-    if not findings[0].ok:
-        return findings  # the rest reads the same damaged file
-    findings.append(Finding("schema", True, f"version {SCHEMA_VERSION}, the one this kb reads"))
+    on_server = kb.store.path is None
+    if on_server:
+        from kb.maintenance import pg_check  # psycopg is needed only for this backend
+
+        findings = [_guarded("postgres", lambda: pg_check.server(kb))]
+    else:
+        findings = [_guarded("sqlite", lambda: _sqlite(kb))]
+    if not findings[0].ok and (not on_server or findings[0].fix is None):
+        return findings  # the rest reads the same damaged file, or a server that cannot be read
+    findings.append(pg_check.schema(kb) if on_server else
+                    Finding("schema", True, f"version {SCHEMA_VERSION}, the one this kb reads"))
     findings += [_guarded("orphans", lambda: _orphans(kb)), _guarded("documents", lambda: _incomplete(kb)),
-                 _guarded("sources", lambda: _sources(kb)),
+                 _guarded("sources", lambda: _sources(kb)), _guarded("relations", lambda: _relations(kb)),
                  _guarded("lexicon", lambda: _cache("lexicon", kb.lexicon, REBUILD_LEXICON)),
                  _guarded("accents", lambda: _cache("accents", kb.accents, REBUILD_ACCENTS))]
     chunk_ids = kb.store.chunks.all_ids()
     recorded, unreadable = _recorded(kb)
-    findings += [_model(kb, recorded, unreadable, bool(chunk_ids)),
-                 _vectors(kb, recorded, chunk_ids, writer_active), _temp_files(kb, writer_active)]
+    findings.append(_model(kb, recorded, unreadable, bool(chunk_ids)))
+    if on_server:
+        findings += [pg_check.vectors(kb, recorded, chunk_ids), pg_check.jobs(kb)]
+    else:
+        findings.append(_vectors(kb, recorded, chunk_ids, writer_active))
+    findings.append(_temp_files(kb, writer_active))
     return findings
 
 
 def _guarded(name: str, inspect: Callable[[], Finding]) -> Finding:
-    """A check whose SQL fails on a damaged file reports that instead of stopping the others."""
+    """A check whose SQL fails on a damaged file (or a server gone) reports that instead of stopping the others."""
     try:
         return inspect()
     except sqlite3.DatabaseError as exc:
         return Finding(name, False, f"SQLite cannot read it: {exc}. {_RESTORE}")
+    except StorageError as exc:
+        return Finding(name, False, str(exc))
 
 
 def _sqlite(kb: KnowledgeBase) -> Finding:
@@ -209,6 +242,15 @@ def _sources(kb: KnowledgeBase) -> Finding:
                    "repairing records it", RECORD_SOURCES)
 
 
+def _relations(kb: KnowledgeBase) -> Finding:
+    """The citations' kinds were read by this kb's rules (``kb.storage.relation_rules``): an index never mixes two."""
+    recorded = kb.store.db.get_meta(RULES_KEY)
+    if recorded == str(RULES_VERSION):
+        return Finding("relations", True, f"citations' kinds read by this kb's rules (version {RULES_VERSION})")
+    return Finding("relations", False, f"citations' kinds read by rules {recorded or 'not recorded'}, this kb's are "
+                   f"{RULES_VERSION}: repairing reads every kind again from its passage", READ_KINDS)
+
+
 def _cache(finding: str, synced: SyncedFile, fix: str) -> Finding:
     """A file derived from the chunks must read, caught up in memory from SQLite, as what SQLite holds."""
     name = synced.path.name
@@ -229,8 +271,13 @@ def _passages(store: Store) -> str:
     return f"{passages:,} passages and {store.chunks.count() - passages:,} document cards"
 
 
+def _record(kb: KnowledgeBase) -> str:
+    """Where the model record lives: config.json in the folder, the ``meta`` row on a database server."""
+    return "config.json" if kb.store.path is not None else "meta 'model'"
+
+
 def _recorded(kb: KnowledgeBase) -> tuple[dict | None, str | None]:
-    """config.json's model, or why it cannot be read."""
+    """The recorded model (config.json's, or the server's ``meta`` row), or why it cannot be read."""
     try:
         recorded = kb.read_recorded_model()
         if recorded is not None:
@@ -238,7 +285,7 @@ def _recorded(kb: KnowledgeBase) -> tuple[dict | None, str | None]:
                 "backend": recorded.get("backend", "torch")}  # indexes from before backends were torch ones
         return recorded, None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        return None, f"config.json cannot be read ({type(exc).__name__}: {exc})"
+        return None, f"{_record(kb)} cannot be read ({type(exc).__name__}: {exc})"
 
 
 def _model(kb: KnowledgeBase, recorded: dict | None, unreadable: str | None, has_chunks: bool) -> Finding:
@@ -247,7 +294,7 @@ def _model(kb: KnowledgeBase, recorded: dict | None, unreadable: str | None, has
     if recorded is None:
         if not has_chunks:
             return Finding("model", True, "none recorded yet (no passages)")
-        return Finding("model", False, "config.json is missing: which model built the vectors is unknown",
+        return Finding("model", False, f"{_record(kb)} is missing: which model built the vectors is unknown",
                        REBUILD_VECTORS)
     try:
         embedder = kb.open_embedder()
@@ -259,7 +306,7 @@ def _model(kb: KnowledgeBase, recorded: dict | None, unreadable: str | None, has
     except ModelError as exc:
         return Finding("model", False, str(exc))
     if recorded["dimension"] != embedder.dimension:
-        return Finding("model", False, f"config.json says {recorded['dimension']} dimensions, the model makes "
+        return Finding("model", False, f"{_record(kb)} says {recorded['dimension']} dimensions, the model makes "
                        f"{embedder.dimension}", REBUILD_VECTORS)
     return Finding("model", True, f"{recorded['model']} on {recorded['backend']}: fingerprint "
                    f"{recorded['fingerprint'][:12]} matches, {recorded['dimension']} dimensions")
@@ -284,9 +331,15 @@ def _vectors(kb: KnowledgeBase, recorded: dict | None, chunk_ids: set[int], writ
         reason = str(exc).rsplit("failed: ", 1)[-1]
         return Finding("vectors", False, f"{path.name} cannot be read (truncated or damaged: {reason})",
                        REBUILD_VECTORS)
-    present = vectors.ids()
-    if len(present) != len(vectors):
-        return Finding("vectors", False, f"{len(vectors)} vectors for {len(present)} ids: some ids appear twice",
+    return compare_vectors(kb, vectors.ids(), len(vectors), chunk_ids, writer_active)
+
+
+def compare_vectors(kb: KnowledgeBase, present: set[int], count: int, chunk_ids: set[int],
+                    writer_active: bool) -> Finding:
+    """The ``vectors`` finding of ``count`` stored vectors with ids ``present``, against the passages' ids:
+    one vector each, none without its passage (the file's and the table's alike)."""
+    if len(present) != count:
+        return Finding("vectors", False, f"{count} vectors for {len(present)} ids: some ids appear twice",
                        REBUILD_VECTORS)
     missing, stale = len(chunk_ids - present), len(present - chunk_ids)
     counts = f"{len(present):,} vectors for {_passages(kb.store)}"
@@ -321,7 +374,12 @@ def _repair(kb: KnowledgeBase, findings: list[Finding]) -> None:
     fixes = {f.fix for f in findings if not f.ok and f.fix}
     if REINDEX in fixes:
         try:
-            kb.store.integrity.reindex()
+            if kb.store.path is None:
+                from kb.maintenance.pg_check import mend_indexes
+
+                mend_indexes(kb)
+            else:
+                kb.store.integrity.reindex()
         except sqlite3.DatabaseError:
             pass  # damage in a table, not only in an index: the check after the repair reports it
         return
@@ -332,6 +390,8 @@ def _repair(kb: KnowledgeBase, findings: list[Finding]) -> None:
             empty = [doc_id for doc_id, _ in kb.store.integrity.documents_without_passages()]
             for doc_id in kb.store.integrity.incomplete_documents() + empty:
                 kb.store.documents.delete(doc_id)
+    if READ_KINDS in fixes:
+        read_kinds_on(kb.store.db)
     if RECORD_SOURCES in fixes:
         with kb.store.db.transaction():
             backfill_sources(kb.store.db)

@@ -25,7 +25,10 @@ from kb.storage.filters import DocumentFilters
 from kb.storage.pg_database import PgDatabase
 from kb.storage.pg_schema import VISIBLE, policies
 
-__all__ = ["PgVectors", "PgVectorPolicy"]
+__all__ = ["GRAPH", "TABLE", "PgVectors", "PgVectorPolicy", "graph_state", "stored_dimension", "vector_ids"]
+
+TABLE = "chunk_vectors"
+GRAPH = f"{TABLE}_hnsw"  # the HNSW index's name
 
 
 @dataclass(frozen=True)
@@ -47,36 +50,58 @@ def _parse(text: str) -> np.ndarray:
     return np.array(text.strip("[]").split(","), dtype="float32")
 
 
+# Read without creating anything (``kb check``), where ``PgVectors`` creates the table and its graph when missing.
+def stored_dimension(db: PgDatabase, table: str = TABLE) -> int | None:
+    """The dimension ``table`` holds; None while there is no such table (no vector written yet)."""
+    row = db.execute(f"SELECT atttypmod FROM pg_attribute WHERE attrelid = to_regclass('{table}') "
+                     "AND attname = 'embedding'").fetchone()
+    return int(row[0]) if row else None
+
+
+def vector_ids(db: PgDatabase, table: str = TABLE) -> list[int]:
+    """The chunk id of every stored vector (a list: the primary key keeps each once, a damaged table might not)."""
+    return [r[0] for r in db.execute(f"SELECT chunk_id FROM {table}")]
+
+
+def graph_state(db: PgDatabase) -> tuple[bool, str] | None:
+    """The HNSW index: whether the server holds it valid (``pg_index.indisvalid``) and its options; None if absent."""
+    row = db.execute("SELECT i.indisvalid, array_to_string(c.reloptions, ', ') FROM pg_index i "
+                     f"JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indexrelid = to_regclass('{GRAPH}')").fetchone()
+    return (bool(row[0]), row[1] or "") if row else None
+
+
 class PgVectors:
-    """Vectors keyed by chunk id in ``chunk_vectors``; searched with the caller's filters in SQL."""
+    """Vectors keyed by chunk id in ``chunk_vectors`` (``table``); searched with the caller's filters in SQL."""
 
     dirty = False  # every change is written in the caller's transaction: nothing waits to be saved
     transactional = True  # changes belong inside the rows' transaction (``KnowledgeBase``)
 
-    def __init__(self, db: PgDatabase, dimension: int, policy: PgVectorPolicy | None = None) -> None:
-        self.db, self.dimension = db, dimension
+    def __init__(self, db: PgDatabase, dimension: int, policy: PgVectorPolicy | None = None, *,
+                 table: str = TABLE) -> None:
+        """The table of vectors (``chunk_vectors``, or the one a model switch fills: ``kb.retrieval.pg_switch``),
+        created with its graph, trigger and policy when missing; ``ValueError`` if it holds another dimension."""
+        self.db, self.dimension, self.table = db, dimension, table
         self.policy = policy or PgVectorPolicy()
         with db.transaction():
             db.execute("SELECT pg_advisory_xact_lock(hashtext('kb.retrieval.pg_vectors'))")
-            db.execute(f"CREATE TABLE IF NOT EXISTS chunk_vectors (chunk_id bigint PRIMARY KEY REFERENCES chunks(id) "
+            db.execute(f"CREATE TABLE IF NOT EXISTS {table} (chunk_id bigint PRIMARY KEY REFERENCES chunks(id) "
                        f"ON DELETE CASCADE DEFERRABLE, embedding halfvec({dimension}) NOT NULL, "
                        "doc_access text COLLATE \"C\" NOT NULL DEFAULT '')")
-            db.execute("CREATE OR REPLACE TRIGGER chunk_vectors_access BEFORE INSERT ON chunk_vectors "
+            db.execute(f"CREATE OR REPLACE TRIGGER {table}_access BEFORE INSERT ON {table} "
                        "FOR EACH ROW EXECUTE FUNCTION kb_vector_access()")
-            db.execute("CREATE INDEX IF NOT EXISTS chunk_vectors_hnsw ON chunk_vectors USING hnsw "
+            db.execute(f"CREATE INDEX IF NOT EXISTS {table}_hnsw ON {table} USING hnsw "
                        f"(embedding halfvec_cosine_ops) WITH (m = {self.policy.links}, "
                        f"ef_construction = {self.policy.build_breadth})")
-            db.execute(policies({"chunk_vectors": f"doc_access {VISIBLE}"}))
-            stored = db.execute("SELECT atttypmod FROM pg_attribute WHERE attrelid = 'chunk_vectors'::regclass "
-                                "AND attname = 'embedding'").fetchone()[0]
+            db.execute(policies({table: f"doc_access {VISIBLE}"}))
+            stored = stored_dimension(db, table)
         if stored != dimension:
-            raise ValueError(f"chunk_vectors holds {stored}-dimensional vectors, the model makes {dimension}")
+            raise ValueError(f"{table} holds {stored}-dimensional vectors, the model makes {dimension}")
 
     def __len__(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM chunk_vectors").fetchone()[0])
+        return int(self.db.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0])
 
     def ids(self) -> set[int]:
-        return {r[0] for r in self.db.execute("SELECT chunk_id FROM chunk_vectors")}
+        return set(vector_ids(self.db, self.table))
 
     def add(self, ids: list[int], vectors: np.ndarray) -> None:
         """Store (or replace) the vectors of these chunks, in the caller's transaction if one is open."""
@@ -84,20 +109,20 @@ class PgVectors:
             return
         with self.db.transaction(), self.db.connection().cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO chunk_vectors (chunk_id, embedding) VALUES (%s, %s::halfvec) "
+                f"INSERT INTO {self.table} (chunk_id, embedding) VALUES (%s, %s::halfvec) "
                 "ON CONFLICT (chunk_id) DO UPDATE SET embedding = EXCLUDED.embedding",
                 [(chunk_id, _literal(vector)) for chunk_id, vector in zip(ids, vectors, strict=True)])
 
     def get(self, ids: list[int]) -> np.ndarray:
         """The stored vectors of these ids, in order (they must be present)."""
-        rows = dict(self.db.execute("SELECT chunk_id, embedding::text FROM chunk_vectors WHERE chunk_id = ANY(?)",
+        rows = dict(self.db.execute(f"SELECT chunk_id, embedding::text FROM {self.table} WHERE chunk_id = ANY(?)",
                                     [list(ids)]).fetchall())
         return np.stack([_parse(rows[i]) for i in ids]) if ids else np.empty((0, self.dimension), "float32")
 
     def remove(self, ids: list[int]) -> None:
         """Nothing to do for a deleted chunk (its vector went with it); a vector alone is deleted here."""
         if ids:
-            self.db.execute("DELETE FROM chunk_vectors WHERE chunk_id = ANY(?)", [list(ids)])
+            self.db.execute(f"DELETE FROM {self.table} WHERE chunk_id = ANY(?)", [list(ids)])
 
     def save(self) -> None:
         """Nothing to write: the vectors were committed with their chunks."""
@@ -121,7 +146,7 @@ class PgVectors:
             where += " AND v.chunk_id = ANY(?)"
             values.append(sorted(allowed))
         sql = ("WITH hits AS MATERIALIZED (SELECT v.chunk_id, v.embedding <=> ?::halfvec AS distance "
-               "FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.document_id "
+               f"FROM {self.table} v JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.document_id "
                f"WHERE {where} ORDER BY distance NULLS LAST LIMIT ?) "
                "SELECT chunk_id, 1 - distance FROM hits ORDER BY distance NULLS LAST")
         with self.db.at_level(filters.access):

@@ -109,6 +109,10 @@ class Database(ABC):
         """Run one statement (SQLite's dialect, ``?`` placeholders) on this thread's connection."""
 
     @abstractmethod
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement (SQLite's dialect) once for each row of parameters, as ``sqlite3`` does."""
+
+    @abstractmethod
     def insert(self, table: str, row: dict[str, Any]) -> int:
         """Insert one row; its new id."""
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -55,6 +55,9 @@ class SqliteDatabase(Database):
 
     def execute(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
         return self.connection().execute(sql, list(params))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.connection().conn.executemany(sql, rows)
 
     def insert(self, table: str, row: dict[str, Any]) -> int:
         """Insert one row; its new rowid."""

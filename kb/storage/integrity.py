@@ -1,8 +1,15 @@
-"""What ``kb check`` asks of the database, and the repairs it may make to it."""
+"""What ``kb check`` asks of the database, and the repairs it may make to it.
+
+The engine's own soundness is SQLite's here (its ``PRAGMA``s); ``kb.storage.pg_integrity`` asks the same of
+PostgreSQL.  The questions about documents and passages are one set of SQL for both.
+"""
 
 from __future__ import annotations
 
-from kb.storage.database import Database, marks
+from typing import Any
+
+from kb.storage.backend import Database
+from kb.storage.database import marks
 
 __all__ = ["Integrity"]
 
@@ -24,7 +31,7 @@ class Integrity:
         with self.db.transaction():
             self.db.execute("REINDEX")
 
-    def orphans(self) -> dict[str, list[int]]:
+    def orphans(self) -> dict[str, list[Any]]:
         """Rows whose parent row is gone, as rowids by table.
 
         ``foreign_key_check`` reads the declared ``REFERENCES``, so every table

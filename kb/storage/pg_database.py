@@ -22,7 +22,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -41,7 +41,7 @@ from kb.storage.pg_schema import prepare
 # The write lock (``lock_writes``): one key for the whole database, whichever machine writes.
 WRITE_LOCK = "hashtext('kb.write')"
 
-__all__ = ["PgDatabase"]
+__all__ = ["PgDatabase", "server_facts"]
 
 # What ``insert`` returns, by table: its key (``rowid`` for the rest, as SQLite's ``last_pk``).
 _RETURNING = {"documents": "id", "chunks": "id", "api_keys": "id", "document_status": "id",
@@ -68,7 +68,8 @@ class PgDatabase(Database):
         self._local = threading.local()
         self._open: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
         if schema:
-            prepare(self.connection())
+            with self._reachable():  # a server that cannot be reached is said so, as for any later statement
+                prepare(self.connection())
 
     def connection(self) -> psycopg.Connection[Any]:
         """This thread's connection, opened on first use (and again after the server dropped it)."""
@@ -140,6 +141,10 @@ class PgDatabase(Database):
         except psycopg.IntegrityError as exc:
             # The callers (``kb.access.keys``) tell a taken name by SQLite's error: one error whatever the engine.
             raise sqlite3.IntegrityError(str(exc)) from exc
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self._reachable(), self._leveled().cursor() as cursor:
+            cursor.executemany(translate(sql), [list(row) for row in rows])
 
     def rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         """As SQLite gives them: ``SELECT *`` leaves out ``rowid``, a column only here (``kb.storage.pg_schema``)."""
@@ -227,3 +232,17 @@ class PgDatabase(Database):
         """
         with reading_at(level), self.transaction():
             yield
+
+
+def server_facts(dsn: str) -> tuple[int, bool]:
+    """The server's major version, and whether the database already holds kb's tables; without creating them.
+
+    For what must look before ``PgDatabase`` prepares the schema (a restore needs an empty database).
+    """
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            version, holds = conn.execute("SELECT current_setting('server_version_num')::int / 10000, "
+                                          "to_regclass('meta') IS NOT NULL").fetchone() or (0, False)
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnavailableError(f"The database server cannot be reached ({str(exc).strip()}).") from exc
+    return int(version), bool(holds)

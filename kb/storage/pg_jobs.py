@@ -163,3 +163,11 @@ class JobQueue:
                 self.jobs.update(job_id, **values)
                 self.db.execute("UPDATE jobs SET lease_until = NULL WHERE id = ?", [job_id])
         return owned is not None
+
+    def stalled(self, grace: float) -> list[dict[str, Any]]:
+        """Running jobs whose lease ran out more than ``grace`` seconds ago and that no worker has taken since:
+        no worker is running, or none can reach the database.  Id, owner and how long ago, oldest first."""
+        return self.db.rows(
+            "SELECT id, claimed_by, floor(extract(epoch FROM now() - lease_until)) AS expired FROM jobs "
+            "WHERE status = 'running' AND (lease_until IS NULL OR lease_until < now() - make_interval(secs => ?)) "
+            "ORDER BY lease_until NULLS FIRST, rowid", [grace])

@@ -124,6 +124,10 @@ class ReplicatedDatabase(PgDatabase):
         with self.transaction():  # so that it counts as a write of this process (``_wrote``), as one transaction
             super().insert_all(table, rows)
 
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self.transaction():  # a write of this process, as ``insert_all``
+            super().executemany(sql, rows)
+
     # -- reads on the read server -------------------------------------------------------------
     def _read(self, run: Callable[[psycopg.Connection[Any]], T]) -> T:
         """``run`` on this thread's read connection; once more on the next server if that one is lost meanwhile."""

@@ -36,11 +36,13 @@ import hashlib
 import uuid
 from typing import Any
 
+from indexer.relations import RULES_VERSION
 from kb.access.levels import LEVELS, visible_levels
 from kb.errors import IndexInconsistentError
 from kb.storage.pg_jobs import QUEUE_TABLES
+from kb.storage.relation_rules import RULES_KEY
 
-__all__ = ["PG_SCHEMA_VERSION", "VISIBLE", "policies", "prepare"]
+__all__ = ["PG_SCHEMA_VERSION", "VISIBLE", "definitions_fingerprint", "policies", "prepare"]
 
 # Raise with every change to the tables below (``meta.pg_schema_version``).
 PG_SCHEMA_VERSION = 1
@@ -229,16 +231,22 @@ def _definitions() -> list[str]:
             _FUNCTIONS + _levels_function(), policies(_VISIBLE)]
 
 
+def definitions_fingerprint() -> str:
+    """The hash of this kb's definitions, which ``prepare`` keeps in ``meta`` (``pg_schema_definitions``)."""
+    return hashlib.sha256("\n".join(_definitions()).encode()).hexdigest()
+
+
 def prepare(conn: Any) -> None:
     """Create what is missing (one transaction, one process at a time), refuse a database of another version,
-    give the database its id once.  ``conn`` is a ``psycopg.Connection`` in autocommit mode.
+    give the database its id once, and record the citation rules a new database's kinds are read with
+    (``kb.storage.relation_rules``, which ``kb check`` compares with this kb's).  ``conn`` is a
+    ``psycopg.Connection`` in autocommit mode.
 
     The definitions run only when the database does not hold them already (their hash is kept in ``meta``):
     re-creating a table's policies takes its exclusive lock, and a process starting while others search
     would deadlock with them.
     """
-    definitions = _definitions()
-    fingerprint = hashlib.sha256("\n".join(definitions).encode()).hexdigest()
+    definitions, fingerprint = _definitions(), definitions_fingerprint()
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('kb.storage.pg_schema'))")
         exists = conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
@@ -256,3 +264,5 @@ def prepare(conn: Any) -> None:
                          "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", [fingerprint])
         conn.execute("INSERT INTO meta (key, value) VALUES ('pg_schema_version', %s), ('database_id', %s) "
                      "ON CONFLICT DO NOTHING", [str(PG_SCHEMA_VERSION), uuid.uuid4().hex])
+        if not exists:  # kinds are read by these rules from the first document on (a migration copies its own)
+            conn.execute("INSERT INTO meta (key, value) VALUES (%s, %s)", [RULES_KEY, str(RULES_VERSION)])

@@ -16,8 +16,9 @@ import sqlite3
 from indexer.model import Reference
 from indexer.references import extract_references
 from indexer.relations import MENTIONS, RULES_VERSION
+from kb.storage.backend import Database
 
-__all__ = ["RULES_KEY", "forget_rules", "keep_kinds_current", "read_kinds_again"]
+__all__ = ["RULES_KEY", "forget_rules", "keep_kinds_current", "read_kinds_again", "read_kinds_on"]
 
 RULES_KEY = "relation_rules"
 
@@ -53,7 +54,17 @@ def forget_rules(conn: sqlite3.Connection) -> None:
         conn.execute("DELETE FROM meta WHERE key = ?", [RULES_KEY])
 
 
-def read_kinds_again(conn: sqlite3.Connection) -> int:
+def read_kinds_on(db: Database) -> int:
+    """``keep_kinds_current`` for a store that does not on opening (a database server, ``kb check --repair``): every
+    kind read again and these rules recorded, in one transaction under the write lock; how many kinds changed."""
+    with db.transaction():
+        db.lock_writes()
+        changed = read_kinds_again(db)
+        db.set_meta(RULES_KEY, str(RULES_VERSION))
+    return changed
+
+
+def read_kinds_again(conn: sqlite3.Connection | Database) -> int:
     """Set every citation's kind and sentence from its passage, as indexing it today would; returns how many
     kinds changed.
 
@@ -84,7 +95,7 @@ def read_kinds_again(conn: sqlite3.Connection) -> int:
     return changed
 
 
-def _own_numbers(conn: sqlite3.Connection) -> dict[int, Reference]:
+def _own_numbers(conn: sqlite3.Connection | Database) -> dict[int, Reference]:
     """Each document's own number, from its card's citation (``is_self``), as indexing read it: the rules make
     a citation of it a mention."""
     owns = {}

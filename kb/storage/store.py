@@ -40,7 +40,7 @@ class Store:
         self.facets = Facets(self.db)
         self.jobs = Jobs(self.db)
         self.keys = Keys(self.db)
-        self.integrity = Integrity(self.db)
+        self.integrity = Integrity(self.db) if self.db.path is not None else _server_integrity(self.db)
 
     @property
     def path(self) -> Path | None:
@@ -49,6 +49,12 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _server_integrity(db: Database) -> Integrity:
+    from kb.storage.pg_integrity import PgIntegrity  # psycopg is needed only for this backend
+
+    return PgIntegrity(db)
 
 
 def open_store(settings: StoreSettings, home: Path) -> Store:
