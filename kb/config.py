@@ -182,11 +182,17 @@ class StoreSettings:
     thread of its own.  On SQLite it must (the folder has one writer); on
     PostgreSQL it does not unless set, since ``kb worker`` processes take the
     jobs there and an API node should not spend its cores embedding.
+
+    ``pooled``: ``dsn`` names a transaction pool (pgbouncer, ``pool_mode =
+    transaction``), which cannot keep prepared statements across its server
+    connections: kb then prepares none.  Off by default, since preparing saves
+    time on a direct connection (docs/postgres.md).
     """
 
     backend: str = "sqlite"
     dsn: str | None = None
     serve_jobs: bool | None = None  # None: yes on sqlite, no on postgres
+    pooled: bool = False
 
     def __post_init__(self) -> None:
         if self.backend not in ("sqlite", "postgres"):
@@ -199,6 +205,10 @@ class StoreSettings:
         if self.backend == "sqlite" and self.serve_jobs is False:
             raise ConfigError("store.serve_jobs false is for the postgres store, where `kb worker` takes the jobs; "
                               "on sqlite kb serve is the folder's one writer.")
+        if not isinstance(self.pooled, bool):
+            raise ConfigError(f"store.pooled must be true or false, not {self.pooled!r}.")
+        if self.backend == "sqlite" and self.pooled:
+            raise ConfigError("store.pooled is for store.backend 'postgres' behind a transaction pool (pgbouncer).")
         if self.backend == "sqlite" and self.dsn is not None:
             raise ConfigError("store.dsn is for store.backend 'postgres'; the sqlite store is kb.sqlite in the index folder.")
 

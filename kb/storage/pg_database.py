@@ -6,15 +6,19 @@ thread, the table modules' SQL rewritten once per statement
 run in autocommit: a statement outside ``transaction()`` is its own
 transaction, as it is in SQLite.
 
-Access levels: each connection opens with ``kb.level`` set to this store's
-level (the writer and the command line see every level).  A context that reads
-for a caller (``kb.storage.backend.set_read_level``, ``reading_at``;
-``at_level`` for one transaction) has every statement run at the caller's
-level, so what a caller may not see is filtered by the server's row-level
-security (``kb.storage.pg_schema``) whatever the query says.  The level is set
-on the connection only when it changes: for the session while no transaction is
-open (so a rollback cannot undo it behind kb's back), else for the transaction
-(``SET LOCAL``).  A session that never sets it sees the lowest level only.
+Access levels: every transaction carries the level it reads at, set first
+thing inside it (``set_config('kb.level', …, true)``, i.e. ``SET LOCAL``):
+this store's level (the writer and the command line see every level), or the
+caller's in a context that reads for one (``kb.storage.backend.set_read_level``,
+``reading_at``; ``at_level`` for one transaction), so what a caller may not see
+is filtered by the server's row-level security (``kb.storage.pg_schema``)
+whatever the query says.  A statement outside ``transaction()`` runs in a
+transaction of its own that sets the level first.  Nothing is kept in the
+session (no startup option, no session setting), so a transaction pool
+(pgbouncer's ``pool_mode = transaction``) may hand each transaction to another
+server connection; a session that never sets a level sees the lowest only.
+``pooled`` (``"store": {"pooled": true}``) also turns psycopg's prepared
+statements off, which such a pool cannot keep across its server connections.
 """
 
 from __future__ import annotations
@@ -59,11 +63,14 @@ class _Number(Loader):
 
 
 class PgDatabase(Database):
-    """One PostgreSQL database (``dsn``), seen at ``level`` unless a transaction narrows it."""
+    """One PostgreSQL database (``dsn``), seen at ``level`` unless a transaction narrows it.
 
-    def __init__(self, dsn: str, *, level: str = LEVELS[-1]) -> None:
+    ``pooled``: the DSN names a transaction pool (pgbouncer), so no statement is prepared on the server.
+    """
+
+    def __init__(self, dsn: str, *, level: str = LEVELS[-1], pooled: bool = False) -> None:
         self.path = None
-        self.dsn, self.level = dsn, check_level(level)
+        self.dsn, self.level, self.pooled = dsn, check_level(level), pooled
         self._local = threading.local()
         self._open: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
         prepare(self.connection())
@@ -72,10 +79,11 @@ class PgDatabase(Database):
         """This thread's connection, opened on first use (and again after the server dropped it)."""
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed:
-            conn = psycopg.connect(self.dsn, autocommit=True, options=f"-c kb.level={self.level}")
+            # psycopg prepares a statement after 5 runs (its default); a pool's next transaction may be on
+            # another server connection, where it is unknown.
+            conn = psycopg.connect(self.dsn, autocommit=True, prepare_threshold=None if self.pooled else 5)
             conn.adapters.register_loader("numeric", _Number)
-            self._local.conn = conn
-            self._local.session_level = self._local.transaction_level = self.level
+            self._local.conn, self._local.transaction_level = conn, None
             self._open.add(conn)
         return conn
 
@@ -87,19 +95,37 @@ class PgDatabase(Database):
             self._local.conn = None
             conn.close()
 
-    def _leveled(self) -> psycopg.Connection[Any]:
-        """This thread's connection, at the level this context reads at (``read_level``, else the store's)."""
-        conn = self.connection()
+    def _leveled(self, conn: psycopg.Connection[Any]) -> None:
+        """Hold the open transaction on ``conn`` to this context's level (``read_level``, else the store's).
+
+        Set again only when it changed since the transaction's last statement (``at_level`` inside it, and back).
+        """
         wanted = read_level() or self.level
-        if conn.info.transaction_status == TransactionStatus.IDLE:
-            if self._local.session_level != wanted:
-                conn.execute("SELECT set_config('kb.level', %s, false)", [wanted])
-                self._local.session_level = wanted
-            self._local.transaction_level = wanted
-        elif self._local.transaction_level != wanted:
+        if self._local.transaction_level != wanted:
             conn.execute("SELECT set_config('kb.level', %s, true)", [wanted])
             self._local.transaction_level = wanted
-        return conn
+
+    @contextmanager
+    def _begun(self, *first: str) -> Iterator[psycopg.Connection[Any]]:
+        """This thread's connection in a new transaction: ``first`` statements (which must lead it), then its level."""
+        conn = self.connection()
+        with conn.transaction():
+            for statement in first:
+                conn.execute(statement)
+            self._local.transaction_level = None
+            self._leveled(conn)
+            yield conn
+
+    @contextmanager
+    def _leveled_connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """This thread's connection for a statement at this context's level: in the open transaction, else its own."""
+        conn = self.connection()
+        if conn.info.transaction_status == TransactionStatus.IDLE:
+            with self._begun() as conn:
+                yield conn
+        else:
+            self._leveled(conn)
+            yield conn
 
     def close(self) -> None:
         for conn in list(self._open):
@@ -126,7 +152,8 @@ class PgDatabase(Database):
     def execute(self, sql: str, params: Iterable[Any] = ()) -> Cursor:
         try:
             with self._reachable():
-                return self._leveled().execute(translate(sql), list(params))
+                with self._leveled_connection() as conn:
+                    return conn.execute(translate(sql), list(params))
         except psycopg.IntegrityError as exc:
             # The callers (``kb.access.keys``) tell a taken name by SQLite's error: one error whatever the engine.
             raise sqlite3.IntegrityError(str(exc)) from exc
@@ -151,14 +178,14 @@ class PgDatabase(Database):
         self._remember_folds(table, rows)
         columns = list(rows[0])
         sql = translate(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})")
-        with self._reachable(), self._leveled().cursor() as cursor:
+        with self._reachable(), self._leveled_connection() as conn, conn.cursor() as cursor:
             cursor.executemany(sql, [[row.get(c) for c in columns] for row in rows])
 
     def _remember_folds(self, table: str, rows: list[dict[str, Any]]) -> None:
         """The folded forms of the names these rows bring, for ``kb_fold`` and ``kb_issuer`` (``pg_schema``)."""
         names = {row[c] for row in rows for c in _FOLDED.get(table, ()) if row.get(c)}
         if names:
-            with self._reachable(), self._leveled().cursor() as cursor:
+            with self._reachable(), self._leveled_connection() as conn, conn.cursor() as cursor:
                 cursor.executemany("INSERT INTO kb_folded (raw, folded, issuer) VALUES (%s, %s, %s) "
                                    "ON CONFLICT DO NOTHING", [(n, fold(n), issuer_key(n)) for n in sorted(names)])
 
@@ -187,7 +214,7 @@ class PgDatabase(Database):
         if self._in_transaction():
             yield
             return
-        with self._reachable(), self._leveled().transaction():
+        with self._reachable(), self._begun():
             yield
 
     def lock_writes(self) -> None:
@@ -204,9 +231,7 @@ class PgDatabase(Database):
         if self._in_transaction():
             yield
             return
-        conn = self._leveled()
-        with conn.transaction():
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        with self._begun("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"):
             yield
 
     @contextmanager

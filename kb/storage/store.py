@@ -60,4 +60,4 @@ def open_store(settings: StoreSettings, home: Path) -> Store:
     except ImportError as exc:
         raise ConfigError(f"store.backend 'postgres' needs the PostgreSQL driver: pip install 'kb[postgres]' ({exc})") from exc
     assert settings.dsn is not None  # StoreSettings checked it
-    return Store(PgDatabase(settings.dsn))
+    return Store(PgDatabase(settings.dsn, pooled=settings.pooled))

