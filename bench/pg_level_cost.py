@@ -15,6 +15,7 @@ Run it on two checkouts (``PYTHONPATH``) to compare a change; the machine's load
 from __future__ import annotations
 
 import argparse
+import collections
 import statistics
 import sys
 import tempfile
@@ -23,6 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import psycopg
 from conftest import CORPUS, HashingEmbedder, fake_settings
 from pg_cluster import pg_bin_dir, pg_cluster
 
@@ -35,6 +37,23 @@ from kb.storage.filters import DocumentFilters
 
 QUERIES = ["tuyên truyền đại hội", "chi thi 05", "Kế hoạch 131", "sinh hoạt nội bộ tháng 12", "pa nô áp phích"]
 LEVELS = ("public", "restricted")
+
+
+def counted(calls: collections.Counter[str]) -> None:
+    """Count the statements kb sends (``Cursor.execute``, one each) and the transactions it opens
+    (``Transaction``, each a ``BEGIN`` and a ``COMMIT`` more), by wrapping psycopg's two methods."""
+    execute, enter = psycopg.Cursor.execute, psycopg.Transaction.__enter__
+
+    def counted_execute(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["statements"] += 1
+        return execute(self, *args, **kwargs)
+
+    def counted_enter(self):  # type: ignore[no-untyped-def]
+        calls["transactions"] += 1
+        return enter(self)
+
+    psycopg.Cursor.execute = counted_execute  # type: ignore[method-assign]
+    psycopg.Transaction.__enter__ = counted_enter  # type: ignore[method-assign]
 
 
 def timed_searches(kb: KnowledgeBase, level: str, rounds: int) -> list[float]:
@@ -71,11 +90,17 @@ def main() -> None:
         for file in CORPUS.iterdir():
             (restricted / file.name).write_bytes(file.read_bytes())
         index_paths(kb, [restricted], access="restricted")
-        print(f"{'level':<11} {'searches':>8} {'p50 ms':>7} {'mean ms':>8} {'p95 ms':>7}")
+        calls: collections.Counter[str] = collections.Counter()
+        counted(calls)
+        print(f"{'level':<11} {'searches':>8} {'p50 ms':>7} {'mean ms':>8} {'p95 ms':>7} {'statements':>10} "
+              f"{'transactions':>12}  (a search's, on average)")
         for level in LEVELS:
+            calls.clear()
             times = sorted(timed_searches(kb, level, args.rounds))
+            runs = (args.rounds + 1) * len(QUERIES)
             print(f"{level:<11} {len(times):>8} {statistics.median(times) * 1e3:>7.2f} "
-                  f"{statistics.mean(times) * 1e3:>8.2f} {times[int(0.95 * len(times))] * 1e3:>7.2f}", flush=True)
+                  f"{statistics.mean(times) * 1e3:>8.2f} {times[int(0.95 * len(times))] * 1e3:>7.2f} "
+                  f"{calls['statements'] / runs:>10.1f} {calls['transactions'] / runs:>12.1f}", flush=True)
         kb.close()
 
 

@@ -47,6 +47,9 @@ WRITE_LOCK = "hashtext('kb.write')"
 
 __all__ = ["PgDatabase"]
 
+# The level for the rest of the transaction only (``SET LOCAL``): nothing of it stays on the session.
+_SET_LEVEL = "SELECT set_config('kb.level', %s, true)"
+
 # What ``insert`` returns, by table: its key (``rowid`` for the rest, as SQLite's ``last_pk``).
 _RETURNING = {"documents": "id", "chunks": "id", "api_keys": "id", "document_status": "id",
               "document_texts": "document_id", "meta": "key"}
@@ -102,7 +105,7 @@ class PgDatabase(Database):
         """
         wanted = read_level() or self.level
         if self._local.transaction_level != wanted:
-            conn.execute("SELECT set_config('kb.level', %s, true)", [wanted])
+            conn.execute(_SET_LEVEL, [wanted])
             self._local.transaction_level = wanted
 
     @contextmanager
@@ -118,13 +121,20 @@ class PgDatabase(Database):
 
     @contextmanager
     def _leveled_connection(self) -> Iterator[psycopg.Connection[Any]]:
-        """This thread's connection for a statement at this context's level: in the open transaction, else its own."""
+        """This thread's connection for statements at this context's level.
+
+        Inside an open transaction, as it is (its level set again if it changed).  Outside one, in a
+        pipeline behind the level: ``set_config`` and the statements go out together and run as one
+        transaction, the extended protocol's implicit one up to the pipeline's single Sync, so the level
+        costs no round trip of its own and ends with them.
+        """
         conn = self.connection()
-        if conn.info.transaction_status == TransactionStatus.IDLE:
-            with self._begun() as conn:
-                yield conn
-        else:
+        if conn.info.transaction_status != TransactionStatus.IDLE:
             self._leveled(conn)
+            yield conn
+            return
+        with conn.pipeline():
+            conn.execute(_SET_LEVEL, [read_level() or self.level])
             yield conn
 
     def close(self) -> None:
