@@ -44,16 +44,16 @@ def counted(calls: collections.Counter[str]) -> None:
     (``Transaction``, each a ``BEGIN`` and a ``COMMIT`` more), by wrapping psycopg's two methods."""
     execute, enter = psycopg.Cursor.execute, psycopg.Transaction.__enter__
 
-    def counted_execute(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def counted_execute(self, *args, **kwargs):
         calls["statements"] += 1
         return execute(self, *args, **kwargs)
 
-    def counted_enter(self):  # type: ignore[no-untyped-def]
+    def counted_enter(self):
         calls["transactions"] += 1
         return enter(self)
 
-    psycopg.Cursor.execute = counted_execute  # type: ignore[method-assign]
-    psycopg.Transaction.__enter__ = counted_enter  # type: ignore[method-assign]
+    psycopg.Cursor.execute = counted_execute
+    psycopg.Transaction.__enter__ = counted_enter
 
 
 def timed_searches(kb: KnowledgeBase, level: str, rounds: int) -> list[float]:
