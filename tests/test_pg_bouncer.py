@@ -21,7 +21,7 @@ from typing import Any
 import psycopg
 import pytest
 from conftest import CORPUS, HashingEmbedder, fake_settings
-from pg_bouncer import POOL_SIZE, PgBouncer, pg_bouncer  # noqa: F401  (the fixture)
+from pg_bouncer import POOL_SIZE, PgBouncer
 
 from kb.access.levels import LEVELS, visible_levels
 from kb.config import StoreSettings
