@@ -11,6 +11,7 @@ PostgreSQL and pgbouncer, and skip, saying why, without them.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,13 +25,14 @@ from conftest import CORPUS, HashingEmbedder, fake_settings
 from pg_bouncer import POOL_SIZE, PgBouncer
 
 from kb.access.levels import LEVELS, visible_levels
-from kb.config import StoreSettings
+from kb.config import StoreSettings, load_settings
+from kb.errors import ConfigError
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.search import search
 from kb.storage.backend import reading_at
 from kb.storage.filters import DocumentFilters
-from kb.storage.pg_database import PgDatabase
+from kb.storage.store import open_store
 
 pytestmark = pytest.mark.e2e
 
@@ -128,14 +130,25 @@ def test_a_client_that_sets_no_level_sees_public_documents_only_through_pgbounce
     assert [got for i, got in enumerate(found) if i % 2] == [["public"]] * (2 * CLIENTS)
 
 
-def test_pooled_database_prepares_no_statement(pg_server, pg_bouncer):
-    """The same statement forty times on each of many clients: psycopg would prepare it after five, on a server
-    connection the next transaction may not get."""
-    db = PgDatabase(pg_bouncer.dsn(pg_server.new_database()), pooled=True)
+def test_a_pooled_store_prepares_no_statement(pg_server, pg_bouncer, tmp_path):
+    """``"store": {"pooled": true}``, and the same statement forty times on each of many clients: psycopg would
+    prepare it after five, on a server connection the next transaction may not get (pgbouncer 1.18 then answers
+    ``prepared statement "_pg3_0" already exists``)."""
+    store = {"backend": "postgres", "dsn": pg_bouncer.dsn(pg_server.new_database()), "pooled": True}
+    (tmp_path / "settings.json").write_text(json.dumps({"store": store}))
+    db = open_store(load_settings(tmp_path).store, tmp_path).db
     try:
         counts = _at_once([lambda: [db.execute("SELECT count(*) FROM meta WHERE key <> ?", ["x"]).fetchone()[0]
                                     for _ in range(40)] for _ in range(CLIENTS)])
         assert {n for run in counts for n in run} == {db.execute("SELECT count(*) FROM meta").fetchone()[0]}
-        assert db.connection().prepare_threshold is None
     finally:
         db.close()
+
+
+@pytest.mark.parametrize("store, message", [({"pooled": True}, "is for store.backend 'postgres'"),
+                                            ({"backend": "postgres", "dsn": "dbname=kb", "pooled": "yes"},
+                                             "true or false")])
+def test_pooled_is_checked(tmp_path, store, message):
+    (tmp_path / "settings.json").write_text(json.dumps({"store": store}))
+    with pytest.raises(ConfigError, match=message):
+        load_settings(tmp_path)
