@@ -12,8 +12,9 @@ this store's level (the writer and the command line see every level), or the
 caller's in a context that reads for one (``kb.storage.backend.set_read_level``,
 ``reading_at``; ``at_level`` for one transaction), so what a caller may not see
 is filtered by the server's row-level security (``kb.storage.pg_schema``)
-whatever the query says.  A statement outside ``transaction()`` runs in a
-transaction of its own that sets the level first.  Nothing is kept in the
+whatever the query says.  A statement outside ``transaction()`` is sent in one
+pipeline right behind its level: one implicit transaction, one round trip
+(``_leveled_connection``).  Nothing is kept in the
 session (no startup option, no session setting), so a transaction pool
 (pgbouncer's ``pool_mode = transaction``) may hand each transaction to another
 server connection; a session that never sets a level sees the lowest only.
