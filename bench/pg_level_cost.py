@@ -1,15 +1,17 @@
 """Benchmark (not a test): what carrying the caller's level in every transaction costs a search on PostgreSQL.
 
-    PYTHONPATH=. .venv/bin/python bench/pg_level_cost.py [--rounds 20] [--pooled | --pgbouncer]
+    PYTHONPATH=. .venv/bin/python bench/pg_level_cost.py [--rounds 20] [--statements 2000] [--pooled | --pgbouncer]
 
 The sample corpus (public, and a copy at ``restricted``) is indexed with the tests' stand-in embedder
 (``HashingEmbedder``: instant, so the time left is kb's own and the database's) into a throwaway
 PostgreSQL (``tests/pg_cluster.py``, role ``kb``, so row-level security applies), on a direct
 connection.  Then each of five queries is searched at ``public`` and at ``restricted``, as a request
 is (``reading_at`` the caller's level, the level in the filters), ``--rounds`` times after one
-untimed round; printed: searches, p50, mean and p95 in milliseconds, per level.  ``--pooled`` opens the
-store as a transaction pool needs it (``"store": {"pooled": true}``: psycopg prepares no statement);
-``--pgbouncer`` also connects through Debian's pgbouncer in transaction mode (``tests/pg_bouncer.py``).
+untimed round; printed: searches, p50, mean and p95 in milliseconds, per level, and the statements and
+explicit transactions a search sent (counted by wrapping psycopg's two methods).  Then one small
+statement (``SELECT count(*) FROM documents WHERE id = ?``), ``--statements`` times at each level: its
+median in microseconds.  ``--pooled`` opens the store as a transaction pool needs it
+(``"store": {"pooled": true}``: psycopg prepares no statement); ``--pgbouncer`` also connects through Debian's pgbouncer in transaction mode (``tests/pg_bouncer.py``).
 Run it on two checkouts (``PYTHONPATH``) to compare a change; the machine's load moves the figures.
 """
 
@@ -72,9 +74,21 @@ def timed_searches(kb: KnowledgeBase, level: str, rounds: int) -> list[float]:
     return times
 
 
+def timed_statement(kb: KnowledgeBase, level: str, runs: int) -> float:
+    """Median seconds of one small statement at ``level`` (outside a transaction), ``runs`` times after 200."""
+    times = []
+    with reading_at(level):
+        for number in range(runs + 200):
+            started = time.perf_counter()
+            kb.store.db.execute("SELECT count(*) FROM documents WHERE id = ?", [number]).fetchone()
+            times.append(time.perf_counter() - started)
+    return statistics.median(times[200:])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--statements", type=int, default=2000, help="runs of the one-statement timing")
     parser.add_argument("--pooled", action="store_true", help='open the store with "pooled": true')
     parser.add_argument("--pgbouncer", action="store_true", help="through pgbouncer (pool_mode = transaction), pooled")
     args = parser.parse_args()
@@ -113,6 +127,9 @@ def main() -> None:
             print(f"{level:<11} {len(times):>8} {statistics.median(times) * 1e3:>7.2f} "
                   f"{statistics.mean(times) * 1e3:>8.2f} {times[int(0.95 * len(times))] * 1e3:>7.2f} "
                   f"{calls['statements'] / runs:>10.1f} {calls['transactions'] / runs:>12.1f}", flush=True)
+        for level in LEVELS:
+            print(f"one statement at {level}: {timed_statement(kb, level, args.statements) * 1e6:.0f} µs (median of "
+                  f"{args.statements})", flush=True)
         kb.close()
 
 
