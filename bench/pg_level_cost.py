@@ -11,7 +11,8 @@ untimed round; printed: searches, p50, mean and p95 in milliseconds, per level, 
 explicit transactions a search sent (counted by wrapping psycopg's two methods).  Then one small
 statement (``SELECT count(*) FROM documents WHERE id = ?``), ``--statements`` times at each level: its
 median in microseconds.  ``--pooled`` opens the store as a transaction pool needs it
-(``"store": {"pooled": true}``: psycopg prepares no statement); ``--pgbouncer`` also connects through Debian's pgbouncer in transaction mode (``tests/pg_bouncer.py``).
+(``"store": {"pooled": true}``: psycopg prepares no statement); ``--pgbouncer`` also connects
+through Debian's pgbouncer in transaction mode (``tests/pg_bouncer.py``).
 Run it on two checkouts (``PYTHONPATH``) to compare a change; the machine's load moves the figures.
 """
 
