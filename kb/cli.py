@@ -309,6 +309,9 @@ def evaluate(
     passages: Annotated[Optional[Path], typer.Option(help="ALQAC passages file (default: legal_passages.json "
                                                           "beside FILE).")] = None,
     api: Annotated[Optional[str], typer.Option(help="Ask a running server (e.g. http://127.0.0.1:8000).")] = None,
+    postgres: Annotated[Optional[str], typer.Option(
+        help="ALQAC only: copy its index into this PostgreSQL database (its own: empty, or an earlier copy) "
+             "and ask there.")] = None,
     home: HomeOption = None, model: ModelOption = None, as_json: JsonOption = False,
 ) -> None:
     """Measure retrieval quality, kb beside a plain BM25: hit@1/5/10, MRR@10, nDCG@10, recall@10, latency."""
@@ -316,7 +319,7 @@ def evaluate(
     from kb.evaluation.variants import parse_variants
 
     report = evaluate_file(file, load_settings(home, model), api=api, variants=parse_variants(variants),
-                           passages=passages, progress=lambda line: err.print(line, highlight=False))
+                           passages=passages, postgres=postgres, progress=lambda line: err.print(line, highlight=False))
     if as_json:
         print_json(report)
     else:

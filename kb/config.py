@@ -187,12 +187,17 @@ class StoreSettings:
     transaction``), which cannot keep prepared statements across its server
     connections: kb then prepares none.  Off by default, since preparing saves
     time on a direct connection (docs/postgres.md).
+
+    ``replicas``: DSNs of the primary's streaming replicas (postgres only).
+    Searches and listings then read from them, and from the primary when none
+    answers (``kb.storage.pg_replicas``); without it every read goes to ``dsn``.
     """
 
     backend: str = "sqlite"
     dsn: str | None = None
     serve_jobs: bool | None = None  # None: yes on sqlite, no on postgres
     pooled: bool = False
+    replicas: tuple[str, ...] = ()  # streaming replicas' DSNs, for reads (``kb.storage.pg_replicas``)
 
     def __post_init__(self) -> None:
         if self.backend not in ("sqlite", "postgres"):
@@ -211,6 +216,13 @@ class StoreSettings:
             raise ConfigError("store.pooled is for store.backend 'postgres' behind a transaction pool (pgbouncer).")
         if self.backend == "sqlite" and self.dsn is not None:
             raise ConfigError("store.dsn is for store.backend 'postgres'; the sqlite store is kb.sqlite in the index folder.")
+        if not isinstance(self.replicas, (list, tuple)) or not all(isinstance(r, str) and r.strip() for r in self.replicas):
+            raise ConfigError("store.replicas must be a list of DSNs, one per streaming replica, e.g. "
+                              f"[\"host=db2 dbname=kb user=kb\"], not {self.replicas!r}.")
+        if self.backend == "sqlite" and self.replicas:
+            raise ConfigError("store.replicas is for store.backend 'postgres' (its streaming replicas serve reads); "
+                              "the sqlite store has none: remove it or set backend 'postgres'.")
+        object.__setattr__(self, "replicas", tuple(self.replicas))
 
     @property
     def jobs_in_serve(self) -> bool:

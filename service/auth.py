@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 
 from kb.access.keys import authenticate, check_role, has_role
 from kb.access.levels import LEVELS
-from kb.storage.backend import set_read_level
+from kb.storage.backend import allow_replica_reads, set_read_level
 
 from .errors import Refused
 
@@ -58,16 +58,19 @@ def identify(request: Request) -> Caller | None:
     return Caller(key.name, key.role, key.level)
 
 
-async def reading_caller(caller: Annotated[Caller | None, Depends(identify)]) -> Caller | None:
+async def reading_caller(request: Request, caller: Annotated[Caller | None, Depends(identify)]) -> Caller | None:
     """``identify``, and every read of the request held to the caller's level by the store itself.
 
     Async on purpose: it runs in the request's own task, whose context the
     endpoint's thread copies, so the level set here (``set_read_level``) is the
     one each of the endpoint's statements runs at (row-level security on
-    PostgreSQL), whatever its ``WHERE`` clause says.
+    PostgreSQL), whatever its ``WHERE`` clause says.  A ``GET`` only reads, so
+    its queries may be answered by a read replica (``allow_replica_reads``).
     """
     if caller is not None:
         set_read_level(caller.level)
+    if request.method in ("GET", "HEAD"):
+        allow_replica_reads()
     return caller
 
 

@@ -113,6 +113,7 @@ class PgCluster:
     replicas: list[Node] = field(default_factory=list)
     started: list[Node] = field(default_factory=list)
     wal_retry_interval: str | None = WAL_RETRY_INTERVAL
+    settings: dict[str, str] = field(default_factory=dict)  # more server settings, for every node (``-c name=value``)
 
     def run(self, tool: str, *args: str, timeout: float = START_TIMEOUT_S) -> str:
         """Run one of the wheel's programs as the server user; its stdout, or an error with its stderr."""
@@ -132,7 +133,11 @@ class PgCluster:
         options = f"-p {node.port} -c listen_addresses=127.0.0.1 -k {node.data}"
         if self.wal_retry_interval is not None:
             options += f" -c wal_retrieve_retry_interval={self.wal_retry_interval}"
-        self.run("pg_ctl", "-D", str(node.data), "-l", str(log), "-w", "-t", str(START_TIMEOUT_S), "-o", options, "start")
+        options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
+        try:
+            self.run("pg_ctl", "-D", str(node.data), "-l", str(log), "-w", "-t", str(START_TIMEOUT_S), "-o", options, "start")
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}\n{node.name}'s log ends: {log.read_text(errors='replace')[-1500:]}") from None
         self.started.append(node)
 
     def add_replica(self) -> Node:
@@ -155,7 +160,21 @@ class PgCluster:
 
     def kill_primary(self) -> None:
         """``kill -9`` the primary's postmaster: a crash, not a shutdown (no checkpoint, no goodbye to replicas)."""
-        os.kill(self.primary.postmaster_pid(), signal.SIGKILL)
+        self.kill(self.primary)
+
+    def kill(self, node: Node) -> None:
+        """``kill -9`` a node's postmaster; its backends, left without it, end their connections."""
+        os.kill(node.postmaster_pid(), signal.SIGKILL)
+
+    def restart(self, node: Node) -> None:
+        """Start a killed node again (a replica resumes streaming from where it was).
+
+        Its lock files go first: they name the killed postmaster, which may linger as a zombie nobody reaps
+        (a container's init), and PostgreSQL refuses to start while that pid exists.
+        """
+        for lock in (node.data / "postmaster.pid", *node.data.glob(".s.PGSQL.*.lock")):
+            lock.unlink(missing_ok=True)
+        self.start(node)
 
     def promote(self, node: Node) -> None:
         """Promote a replica and wait until it accepts writes; it becomes the cluster's primary."""
@@ -173,10 +192,12 @@ class PgCluster:
 
 
 @contextlib.contextmanager
-def pg_cluster(replicas: int = 0, wal_retry_interval: str | None = WAL_RETRY_INTERVAL) -> Iterator[PgCluster]:
+def pg_cluster(replicas: int = 0, wal_retry_interval: str | None = WAL_RETRY_INTERVAL,
+               settings: dict[str, str] | None = None) -> Iterator[PgCluster]:
     """Start a primary (and ``replicas`` streaming replicas) in a temp folder; stop them and remove it after.
 
     ``wal_retry_interval=None`` keeps PostgreSQL's default, to measure a failover as it would be untuned.
+    ``settings``: more server settings for every node (``shared_preload_libraries``…).
 
     Raises RuntimeError when the wheel is absent: callers skip before calling (see ``pg_bin_dir``).
     """
@@ -188,7 +209,8 @@ def pg_cluster(replicas: int = 0, wal_retry_interval: str | None = WAL_RETRY_INT
         entry = pwd.getpwnam(SERVER_USER)
         os.chown(root, entry.pw_uid, entry.pw_gid)
         bin_dir = _servable(bin_dir, root)
-    cluster = PgCluster(bin_dir, root, Node("primary", root / "primary", free_port()), wal_retry_interval=wal_retry_interval)
+    cluster = PgCluster(bin_dir, root, Node("primary", root / "primary", free_port()), wal_retry_interval=wal_retry_interval,
+                        settings=dict(settings or {}))
     try:
         cluster.run("initdb", "-D", str(cluster.primary.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
         cluster.start(cluster.primary)

@@ -235,3 +235,50 @@ def test_evaluate_gives_the_sqlite_figures_on_postgres(request, corpus_kb, model
         on_pg, on_sqlite = (f[variant]["kb"]["overall"] for f in figures)
         for metric in METRICS:
             assert on_pg[metric] == pytest.approx(on_sqlite[metric], abs=0.01), (variant, metric)
+
+
+# Four short laws of the real ALQAC that 55 train statements are about (208 articles: seconds to embed).
+ALQAC_SLICE = {"Luật Viên chức 2010", "Luật Phòng, chống ma túy 2021", "Luật Thanh niên 2020", "Luật Điện ảnh 2022"}
+
+
+def _alqac_slice(folder: Path) -> Path:
+    """The laws of ``ALQAC_SLICE`` with the train statements answered in them."""
+    laws = json.loads((ALQAC / "legal_passages.json").read_text(encoding="utf-8"))
+    kept = [law for law in laws if law["id"] in ALQAC_SLICE]
+    names = {law["id"] for law in kept}
+    statements = [s for s in json.loads((ALQAC / "train.json").read_text(encoding="utf-8"))
+                  if {g["law_id"] for g in s["legal_passages"]} <= names]
+    folder.mkdir()
+    (folder / "legal_passages.json").write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+    (folder / "train.json").write_text(json.dumps(statements, ensure_ascii=False), encoding="utf-8")
+    return folder / "train.json"
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not ALQAC.exists(), reason="../shared/data/alqac2023 is not here")
+def test_alqac_on_postgres_gives_the_sqlite_figures_from_the_same_vectors(request, model_path, tmp_path):
+    """``--postgres``: the cached ALQAC index copied into a database of its own answers as SQLite does."""
+    from kb.config import load_settings
+
+    questions = _alqac_slice(tmp_path / "alqac")
+    settings = load_settings(tmp_path / "home", model=str(model_path))
+    dsn = request.getfixturevalue("pg_server").new_database()
+    on_sqlite = evaluate_file(questions, settings)
+    on_pg = evaluate_file(questions, settings, postgres=dsn)
+    again = evaluate_file(questions, settings, postgres=dsn)  # the copy is there: resumed, nothing embedded
+    assert on_sqlite["questions"] == 55 and on_pg["index"]["store"] == "postgres" and again["index"]["reused"]
+    assert "copied to PostgreSQL" in format_report(on_pg)
+    for report in (on_pg, again):
+        for system in ("kb", "bm25"):
+            pg, lite = (r["variants"]["typed"][system]["overall"] for r in (report, on_sqlite))
+            for metric in METRICS:
+                assert pg[metric] == pytest.approx(lite[metric], abs=0.01), (system, metric)
+
+
+def test_postgres_is_refused_for_our_own_questions(tmp_path):
+    from kb.config import load_settings
+
+    path = tmp_path / "q.jsonl"
+    path.write_text(json.dumps({"id": "q1", "query": "Chỉ thị 05", "kind": "reference", "relevant": []}) + "\n")
+    with pytest.raises(InvalidQueryError, match="--postgres is for ALQAC"):
+        evaluate_file(path, load_settings(tmp_path / "home"), postgres="host=127.0.0.1 dbname=none")

@@ -10,7 +10,12 @@ article becomes one chunk, or a few for a long one, all under the heading
 
 The index is built once into ``$KB_HOME/eval/alqac-<hash>/`` and reused while
 the passages file, the model and the way articles are cut stay the same:
-embedding the articles takes minutes on a laptop.
+embedding the articles takes minutes on a laptop.  It is always an SQLite
+folder: in a shared PostgreSQL store its laws would join the office's
+documents.  To measure the PostgreSQL backend on it, ``kb eval --postgres DSN``
+copies that folder into a database of its own (``kb.migration.transfer``: rows
+and vectors, nothing embedded again, an earlier copy resumed) and asks there,
+so both stores answer from the same vectors.
 """
 
 from __future__ import annotations
@@ -154,7 +159,7 @@ def _model_and_key(settings: Settings, passages: Path) -> tuple[str, str]:
     model = settings.model or str(ensure_default_model())
     fingerprint = model_fingerprint(Path(model)) if Path(model).is_dir() else model
     digest = hashlib.sha256(passages.read_bytes())
-    digest.update(f"\0{fingerprint}\0{settings.backend}\0{SCHEMA_VERSION}\0{BUILD_VERSION}\0{MAX_WORDS}".encode())
+    digest.update(f"\0{fingerprint}\0{SCHEMA_VERSION}\0{BUILD_VERSION}\0{MAX_WORDS}".encode())
     return model, digest.hexdigest()[:16]
 
 
@@ -203,9 +208,10 @@ def _build_into(folder: Path, settings: Settings, model: str, passages: Path,
     os.replace(partial, folder)
 
 
-def open_index(settings: Settings, passages: Path, progress: Callable[[str], None] = lambda _: None
-               ) -> tuple[KnowledgeBase, dict]:
-    """The cached ALQAC index for ``passages``, built first if needed; and how long building it took."""
+def open_index(settings: Settings, passages: Path, progress: Callable[[str], None] = lambda _: None,
+               postgres: str | None = None) -> tuple[KnowledgeBase, dict]:
+    """The cached ALQAC index for ``passages``, built first if needed, or its copy in the PostgreSQL database
+    ``postgres``; and how long building it took."""
     model, key = _model_and_key(settings, passages)
     folder = settings.home / "eval" / f"alqac-{key}"
     kb = _open_cached(settings, folder, model)
@@ -213,4 +219,21 @@ def open_index(settings: Settings, passages: Path, progress: Callable[[str], Non
     if kb is None:
         _build_into(folder, settings, model, passages, progress)
         kb = KnowledgeBase(_settings_of(settings, folder, model))
-    return kb, json.loads((folder / "built.json").read_text()) | {"folder": str(folder), "reused": reused}
+    built = json.loads((folder / "built.json").read_text()) | {"folder": str(folder), "reused": reused}
+    if postgres:
+        kb = _copied_to_postgres(kb, postgres, progress)
+        built["store"] = "postgres"
+    return kb, built
+
+
+def _copied_to_postgres(kb: KnowledgeBase, dsn: str, progress: Callable[[str], None]) -> KnowledgeBase:
+    """``kb`` copied into ``dsn`` (or what an earlier copy lacks), opened there with a cache folder of its own."""
+    from kb.migration.transfer import migrate  # psycopg is an extra (kb[postgres])
+
+    try:
+        migrate(kb, dsn, lambda what, done, total: progress(f"{what}: {done:,} of {total:,}"))
+    finally:
+        kb.close()
+    caches = kb.settings.home.with_name(f"{kb.settings.home.name}-postgres")  # the lexicon's and accents' files
+    caches.mkdir(exist_ok=True)
+    return KnowledgeBase(replace(kb.settings, home=caches, store=StoreSettings("postgres", dsn)))

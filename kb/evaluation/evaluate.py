@@ -154,11 +154,13 @@ def _summaries(rows: list[dict], variants: list[str]) -> dict:
 
 
 def evaluate_file(path: Path, settings: Settings, *, api: str | None = None, variants: list[str] | None = None,
-                  passages: Path | None = None, progress: Callable[[str], None] = lambda _: None) -> dict:
+                  passages: Path | None = None, postgres: str | None = None,
+                  progress: Callable[[str], None] = lambda _: None) -> dict:
     """Ask every question of ``path`` (in every variant) of kb and of BM25; figures and per-query rows.
 
     JSONL questions go to the index of ``settings.home`` (or a server, ``api``);
-    ALQAC ones to the cached ALQAC index under ``settings.home/eval``.
+    ALQAC ones to the cached ALQAC index under ``settings.home/eval``, or to its copy in the
+    PostgreSQL database ``postgres``.
     """
     variants = variants or ["typed"]
     qset, passages_file = load_question_set(path, passages)
@@ -166,8 +168,11 @@ def evaluate_file(path: Path, settings: Settings, *, api: str | None = None, var
     if passages_file:
         if api:
             raise InvalidQueryError("ALQAC questions are asked in-process: a server does not hold the ALQAC index.")
-        kb, index = alqac.open_index(settings, passages_file, progress)
+        kb, index = alqac.open_index(settings, passages_file, progress, postgres)
     else:
+        if postgres:
+            raise InvalidQueryError("--postgres is for ALQAC questions; to ask your own questions of a PostgreSQL "
+                                    "store, use an index folder whose settings name it (docs/postgres.md).")
         kb = KnowledgeBase(settings)
     try:
         systems = [_kb_system(None if api else kb, api, qset.fetch), _bm25_system(kb, qset.fetch)]
@@ -206,7 +211,8 @@ def format_report(report: dict) -> str:
         lines.append(f"{report['without_answer']} questions without an answer in the index count only in the refusals")
     if report["index"]:
         i = report["index"]
-        lines.append(f"index {i['folder']}: {i['laws']} laws, {i['articles']} articles, {i['chunks']} passages, "
+        store = " copied to PostgreSQL" if i.get("store") == "postgres" else ""
+        lines.append(f"index {i['folder']}{store}: {i['laws']} laws, {i['articles']} articles, {i['chunks']} passages, "
                      f"built in {i['seconds']} s" + (" (reused)" if i["reused"] else ""))
     header = f"{'variant / kind':<24} {'':<5} {'n':>4} " + " ".join(f"{m:>11}" for m in METRICS)
     lines.append(header + f" {'p50 ms':>7} {'p95 ms':>7}")

@@ -31,6 +31,7 @@ from kb.retrieval.refusal import gather, judge
 from kb.retrieval.results import DocumentGroup, DocumentRef, FacetValue, SearchHit, SearchResponse
 from kb.retrieval.validity import with_status
 from kb.retrieval.vector_store import FilteredVectors
+from kb.storage.backend import reading_replicas
 from kb.storage.filters import DocumentFilters
 
 __all__ = ["facet_counts", "group_by_document", "narrowing", "passage_key", "search", "read_query", "legs", "fuse", "render"]
@@ -203,6 +204,7 @@ def facet_counts(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[in
             for facet, values in kb.store.facets.counts(filters, among=documents).items()}
 
 
+@reading_replicas()  # a search only reads: replicas may answer it (kb.storage.pg_replicas)
 def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters | None = None, *,
            group: bool = False, suggest: bool = False, facets: bool = False) -> SearchResponse:
     """Answer a query with up to ``k`` passages, each with its document and issuing body;

@@ -93,12 +93,25 @@ class SyncedFile(ABC, Generic[M]):
         if model.database and self.store.chunks.lexicon_state() == (model.database, model.last_chunk,
                                                                      model.last_deletion):
             return True
+        caught = self._take_in_snapshot(model)
+        if caught is None:
+            # Behind the model: a replica that has not replayed what the model took in (from the file another
+            # process wrote, or before the process switched servers) reads it from the primary; a database
+            # restored under the model is behind there too, and the model is built anew.
+            with self.store.db.on_primary():
+                caught = self._take_in_snapshot(model)
+        return bool(caught)
+
+    def _take_in_snapshot(self, model: M) -> bool | None:
+        """``take_in`` what one snapshot holds; ``False`` for another database, ``None`` if it is behind the model."""
         with self.store.db.reading():
             database, last_chunk, last_deletion = self.store.chunks.lexicon_state()
             if not model.database and not model.last_chunk:
                 model.database = database
-            if model.database != database or last_chunk < model.last_chunk or last_deletion < model.last_deletion:
+            if model.database != database:
                 return False
+            if last_chunk < model.last_chunk or last_deletion < model.last_deletion:
+                return None
             return self.take_in(model, last_chunk, last_deletion)
 
     # -- the one way in -----------------------------------------------------------------------

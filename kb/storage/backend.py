@@ -18,7 +18,8 @@ from typing import Any, Protocol
 
 from kb.access.levels import check_level
 
-__all__ = ["Cursor", "Database", "read_level", "reading_at", "set_read_level"]
+__all__ = ["Cursor", "Database", "allow_replica_reads", "read_level", "reading_at", "reading_replicas",
+           "replica_reads_allowed", "set_read_level"]
 
 # The level the reads of this context run at, when a caller's: a request's thread, or a block of kb's own.
 _read_level: ContextVar[str | None] = ContextVar("kb_read_level", default=None)
@@ -51,6 +52,35 @@ def reading_at(level: str) -> Iterator[None]:
         yield
     finally:
         _read_level.reset(token)
+
+
+# Whether this context's statements outside a transaction may be answered by a read replica (``pg_replicas``).
+_replica_reads: ContextVar[bool] = ContextVar("kb_replica_reads", default=False)
+
+
+def replica_reads_allowed() -> bool:
+    """Whether this context only reads, so that a replica may answer it (a search, a listing)."""
+    return _replica_reads.get()
+
+
+def allow_replica_reads() -> None:
+    """Let a replica answer this context's reads, for the rest of it (the service's read requests, ``service.auth``).
+
+    Only a context that writes nothing outside a transaction should: a replica
+    refuses writes.  A statement that is not a query, a transaction, and a
+    snapshot inside one still go to the primary whatever this says.
+    """
+    _replica_reads.set(True)
+
+
+@contextmanager
+def reading_replicas() -> Iterator[None]:
+    """``allow_replica_reads`` for a block (a search)."""
+    token = _replica_reads.set(True)
+    try:
+        yield
+    finally:
+        _replica_reads.reset(token)
 
 
 class Cursor(Protocol):
@@ -92,6 +122,14 @@ class Database(ABC):
     @abstractmethod
     def reading(self) -> AbstractContextManager[None]:
         """Reads inside see one committed state, however many statements they take."""
+
+    @contextmanager
+    def on_primary(self) -> Iterator[None]:
+        """Every read inside from the primary, not a replica: for a reader that found a replica behind what it holds.
+
+        A database without replicas (SQLite, a PostgreSQL store without ``replicas``) reads from its one server anyway.
+        """
+        yield
 
     @abstractmethod
     def lock_writes(self) -> None:

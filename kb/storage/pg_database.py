@@ -72,24 +72,36 @@ class PgDatabase(Database):
     ``pooled``: the DSN names a transaction pool (pgbouncer), so no statement is prepared on the server.
     """
 
-    def __init__(self, dsn: str, *, level: str = LEVELS[-1], pooled: bool = False) -> None:
+    def __init__(self, dsn: str, *, level: str = LEVELS[-1], pooled: bool = False, schema: bool = True) -> None:
+        """``schema``: create or check kb's tables (``pg_schema.prepare``); a replica's side (``pg_replicas``) does not."""
         self.path = None
         self.dsn, self.level, self.pooled = dsn, check_level(level), pooled
         self._local = threading.local()
         self._open: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
-        prepare(self.connection())
+        if schema:
+            prepare(self.connection())
 
     def connection(self) -> psycopg.Connection[Any]:
         """This thread's connection, opened on first use (and again after the server dropped it)."""
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed:
-            # psycopg prepares a statement after 5 runs (its default); a pool's next transaction may be on
-            # another server connection, where it is unknown.
-            conn = psycopg.connect(self.dsn, autocommit=True, prepare_threshold=None if self.pooled else 5)
+            conn = self._connect()
             conn.adapters.register_loader("numeric", _Number)
             self._local.conn, self._local.transaction_level = conn, None
             self._open.add(conn)
         return conn
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        """A new connection to the server (``pg_replicas`` connects its read side to a replica instead)."""
+        return self.connect(self.dsn)
+
+    def connect(self, dsn: str) -> psycopg.Connection[Any]:
+        """A new connection to ``dsn``, as kb opens each: autocommit, nothing set for the session.
+
+        psycopg prepares a statement after 5 runs (its default); behind a pool (``pooled``) the next
+        transaction may be on another server connection, where it is unknown.
+        """
+        return psycopg.connect(dsn, autocommit=True, prepare_threshold=None if self.pooled else 5)
 
     def close_thread(self) -> None:
         """Close this thread's connection (a thread that ends, or one that will reconnect)."""
@@ -109,15 +121,19 @@ class PgDatabase(Database):
             conn.execute(_SET_LEVEL, [wanted])
             self._local.transaction_level = wanted
 
+    def _begin(self, conn: psycopg.Connection[Any], *first: str) -> None:
+        """The transaction just opened on ``conn``: ``first`` statements (which must lead it), then its level."""
+        for statement in first:
+            conn.execute(statement)
+        self._local.transaction_level = None  # what an earlier transaction was set to is gone with it
+        self._leveled(conn)
+
     @contextmanager
     def _begun(self, *first: str) -> Iterator[psycopg.Connection[Any]]:
-        """This thread's connection in a new transaction: ``first`` statements (which must lead it), then its level."""
+        """This thread's connection in a new transaction, ``first`` statements leading it, at its level."""
         conn = self.connection()
         with conn.transaction():
-            for statement in first:
-                conn.execute(statement)
-            self._local.transaction_level = None
-            self._leveled(conn)
+            self._begin(conn, *first)
             yield conn
 
     @contextmanager

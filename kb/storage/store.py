@@ -60,4 +60,8 @@ def open_store(settings: StoreSettings, home: Path) -> Store:
     except ImportError as exc:
         raise ConfigError(f"store.backend 'postgres' needs the PostgreSQL driver: pip install 'kb[postgres]' ({exc})") from exc
     assert settings.dsn is not None  # StoreSettings checked it
+    if settings.replicas:
+        from kb.storage.pg_replicas import ReplicatedDatabase
+
+        return Store(ReplicatedDatabase(settings.dsn, settings.replicas, pooled=settings.pooled))
     return Store(PgDatabase(settings.dsn, pooled=settings.pooled))
