@@ -14,10 +14,10 @@ caller's in a context that reads for one (``kb.storage.backend.set_read_level``,
 is filtered by the server's row-level security (``kb.storage.pg_schema``)
 whatever the query says.  A statement outside ``transaction()`` is sent in one
 pipeline right behind its level: one implicit transaction, one round trip
-(``_leveled_connection``).  Nothing is kept in the
-session (no startup option, no session setting), so a transaction pool
-(pgbouncer's ``pool_mode = transaction``) may hand each transaction to another
-server connection; a session that never sets a level sees the lowest only.
+(``_leveled_connection``).  Nothing is kept in the session (no startup option,
+no session setting), so a transaction pool (pgbouncer's ``pool_mode =
+transaction``) may hand each transaction to another server connection; a
+session that never sets a level sees the lowest only.
 ``pooled`` (``"store": {"pooled": true}``) also turns psycopg's prepared
 statements off, which such a pool cannot keep across its server connections.
 """
