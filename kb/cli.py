@@ -51,6 +51,7 @@ from kb.cli_worker import worker
 from kb.config import load_settings
 from kb.retrieval.highlight import excerpt
 from kb.retrieval.results import SearchHit
+from kb.storage.backend import reading_at
 
 app = typer.Typer(help="kb: find what Vietnamese directives, resolutions, plans and bulletins say.",
                   no_args_is_help=True, pretty_exceptions_enable=False, cls=KbGroup)
@@ -157,8 +158,9 @@ def search(
     from kb.retrieval.search import search as run_search
 
     kb = open_index(home, model)
-    filters = resolve_filters(kb, doc_type, issuer, since, until, number, access=access)
-    response = run_search(kb, query, k, filters, suggest=not as_json)  # --json is the API's object: no suggestion
+    with reading_at(access):  # as a caller of that level: on PostgreSQL the server holds the reads to it too
+        filters = resolve_filters(kb, doc_type, issuer, since, until, number, access=access)
+        response = run_search(kb, query, k, filters, suggest=not as_json)  # --json is the API's object: no suggestion
     if as_json:
         print_json(asdict(response))
         return
@@ -191,7 +193,9 @@ def show(doc_id: int, access: ViewOption = EVERY_LEVEL, home: HomeOption = None,
     """Show one document: its metadata, references and passages."""
     from kb.retrieval.documents import document_detail
 
-    detail = document_detail(open_index(home), doc_id, access)
+    kb = open_index(home)
+    with reading_at(access):
+        detail = document_detail(kb, doc_id, access)
     if as_json:
         print_json(asdict(detail))
         return
@@ -228,8 +232,9 @@ def documents(
     from kb.retrieval.filters import resolve_filters
 
     kb = open_index(home)
-    listing = document_page(kb, resolve_filters(kb, doc_type, issuer, since, until, access=access),
-                            text=title, page=page, per_page=per_page)
+    with reading_at(access):
+        listing = document_page(kb, resolve_filters(kb, doc_type, issuer, since, until, access=access),
+                                text=title, page=page, per_page=per_page)
     if as_json:
         print_json(asdict(listing))
         return

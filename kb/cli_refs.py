@@ -11,6 +11,7 @@ from rich.table import Table
 
 from kb.cli_common import EVERY_LEVEL, HomeOption, JsonOption, ViewOption, console, err, open_index, print_json
 from kb.retrieval.relations import RelatedDocument, RelationGroup
+from kb.storage.backend import reading_at
 
 __all__ = ["refs"]
 
@@ -30,7 +31,8 @@ def refs(
     from kb.retrieval.relations import document_relations, documents_numbered
 
     kb = open_index(home)
-    found = documents_numbered(kb, number, access)
+    with reading_at(access):  # as a caller of that level: on PostgreSQL the server holds the reads to it too
+        found = documents_numbered(kb, number, access)
     if len(found) > 1:
         message = f"{len(found)} documents are numbered {number}: run kb refs with the id of one."
         if as_json:
@@ -43,7 +45,8 @@ def refs(
             console.print(table)
             err.print(escape(message))
         raise typer.Exit(1)
-    relations = document_relations(kb, found[0].id, access)
+    with reading_at(access):
+        relations = document_relations(kb, found[0].id, access)
     if as_json:
         print_json(asdict(relations))
         return

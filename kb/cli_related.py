@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from kb.cli_common import EVERY_LEVEL, HomeOption, JsonOption, ModelOption, ViewOption, console, open_index, print_json
 from kb.retrieval.results import DocumentRef
+from kb.storage.backend import reading_at
 
 __all__ = ["related_draft"]
 
@@ -43,7 +44,8 @@ def related_draft(
     kb = open_index(home, model)
     limits = kb.settings.limits
     draft = draft_from_text(sys.stdin.read(), limits) if file == "-" else draft_from_file(Path(file), limits)
-    response = related(kb, draft, access, k=k, per_part=per_part)
+    with reading_at(access):
+        response = related(kb, draft, access, k=k, per_part=per_part)
     if as_json:
         print_json(asdict(response))
         return

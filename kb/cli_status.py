@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from kb.cli_common import EVERY_LEVEL, HomeOption, JsonOption, ViewOption, console, open_index, print_json
 from kb.retrieval.results import DocumentStatus, StatusLink
+from kb.storage.backend import reading_at
 
 __all__ = ["status", "status_line"]
 
@@ -54,11 +55,12 @@ def status(
     if set_to is None and (by is not None or note is not None):
         raise typer.BadParameter("--by and --note go with --set.")
     kb = open_index(home)
-    doc_id = find_document(kb, document, access)
-    if set_to is not None:
-        replacing = find_document(kb, by, access) if by is not None else None
-        kb.set_status(doc_id, set_to, set_by=getpass.getuser(), note=note, replaced_by=replacing, access=access)
-    report = status_report(kb, doc_id, access)
+    with reading_at(access):  # as an editor of that level is, through the API
+        doc_id = find_document(kb, document, access)
+        if set_to is not None:
+            replacing = find_document(kb, by, access) if by is not None else None
+            kb.set_status(doc_id, set_to, set_by=getpass.getuser(), note=note, replaced_by=replacing, access=access)
+        report = status_report(kb, doc_id, access)
     if as_json:
         print_json(asdict(report))
         return

@@ -183,6 +183,11 @@ class StoreSettings:
     PostgreSQL it does not unless set, since ``kb worker`` processes take the
     jobs there and an API node should not spend its cores embedding.
 
+    ``pooled``: ``dsn`` names a transaction pool (pgbouncer, ``pool_mode =
+    transaction``), which cannot keep prepared statements across its server
+    connections: kb then prepares none.  Off by default, since preparing saves
+    time on a direct connection (docs/postgres.md).
+
     ``replicas``: DSNs of the primary's streaming replicas (postgres only).
     Searches and listings then read from them, and from the primary when none
     answers (``kb.storage.pg_replicas``); without it every read goes to ``dsn``.
@@ -196,6 +201,7 @@ class StoreSettings:
     backend: str = "sqlite"
     dsn: str | None = None
     serve_jobs: bool | None = None  # None: yes on sqlite, no on postgres
+    pooled: bool = False
     replicas: tuple[str, ...] = ()  # streaming replicas' DSNs, for reads (``kb.storage.pg_replicas``)
     job_attempts: int = 3
 
@@ -212,6 +218,10 @@ class StoreSettings:
                               "on sqlite kb serve is the folder's one writer.")
         if isinstance(self.job_attempts, bool) or not isinstance(self.job_attempts, int) or self.job_attempts < 1:
             raise ConfigError(f"store.job_attempts must be a whole number of 1 or more, not {self.job_attempts!r}.")
+        if not isinstance(self.pooled, bool):
+            raise ConfigError(f"store.pooled must be true or false, not {self.pooled!r}.")
+        if self.backend == "sqlite" and self.pooled:
+            raise ConfigError("store.pooled is for store.backend 'postgres' behind a transaction pool (pgbouncer).")
         if self.backend == "sqlite" and self.dsn is not None:
             raise ConfigError("store.dsn is for store.backend 'postgres'; the sqlite store is kb.sqlite in the index folder.")
         if not isinstance(self.replicas, (list, tuple)) or not all(isinstance(r, str) and r.strip() for r in self.replicas):

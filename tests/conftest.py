@@ -30,6 +30,7 @@ import httpx
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from pg_bouncer import pg_bouncer  # noqa: F401  (PostgreSQL behind a transaction pool)
 from pg_store import BACKENDS, backend_home, pg_server, store_backend  # noqa: F401  (the store on both engines)
 
 from indexer.analyzer import fold, pairs, tokens

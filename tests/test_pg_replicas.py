@@ -20,7 +20,7 @@ import httpx
 import pytest
 import uvicorn
 from conftest import CORPUS, HashingEmbedder, fake_kb_at, fake_settings, skip_out_loud
-from pg_cluster import Node, PgCluster, _free_port, pg_bin_dir, pg_cluster
+from pg_cluster import Node, PgCluster, free_port, pg_bin_dir, pg_cluster
 from pg_workers import settings_file
 
 from kb.indexing import index_paths
@@ -158,7 +158,7 @@ class _Service:
 
     def __init__(self, home: Path) -> None:
         self.app = create_app(fake_settings(home), embedder=HashingEmbedder())
-        self.port = _free_port()
+        self.port = free_port()
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

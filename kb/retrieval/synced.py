@@ -90,10 +90,6 @@ class SyncedFile(ABC, Generic[M]):
         Nothing committed since (one statement says so) is the common case of every search: it needs no
         read transaction around it.
         """
-        with reading_at(LEVELS[-1]):  # every passage, whoever's request asks for the model
-            return self._catch_up(model)
-
-    def _catch_up(self, model: M) -> bool:
         if model.database and self.store.chunks.lexicon_state() == (model.database, model.last_chunk,
                                                                      model.last_deletion):
             return True
@@ -120,8 +116,9 @@ class SyncedFile(ABC, Generic[M]):
 
     # -- the one way in -----------------------------------------------------------------------
     def current(self) -> M:
-        """The model, holding every chunk committed now."""
-        with self._lock:
+        """The model, holding every chunk committed now, whoever's request asks for it (read at every level:
+        a snapshot checked against the passages a caller sees would be built again for nothing)."""
+        with self._lock, reading_at(LEVELS[-1]):
             if self._model is None or not self.catch_up(self._model):
                 self._model = self._fresh()
             if self._unsaved >= max(self.save_after, self.size(self._model) // 10):

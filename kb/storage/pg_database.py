@@ -6,15 +6,20 @@ thread, the table modules' SQL rewritten once per statement
 run in autocommit: a statement outside ``transaction()`` is its own
 transaction, as it is in SQLite.
 
-Access levels: each connection opens with ``kb.level`` set to this store's
-level (the writer and the command line see every level).  A context that reads
-for a caller (``kb.storage.backend.set_read_level``, ``reading_at``;
-``at_level`` for one transaction) has every statement run at the caller's
-level, so what a caller may not see is filtered by the server's row-level
-security (``kb.storage.pg_schema``) whatever the query says.  The level is set
-on the connection only when it changes: for the session while no transaction is
-open (so a rollback cannot undo it behind kb's back), else for the transaction
-(``SET LOCAL``).  A session that never sets it sees the lowest level only.
+Access levels: every transaction carries the level it reads at, set first
+thing inside it (``set_config('kb.level', …, true)``, i.e. ``SET LOCAL``):
+this store's level (the writer and the command line see every level), or the
+caller's in a context that reads for one (``kb.storage.backend.set_read_level``,
+``reading_at``; ``at_level`` for one transaction), so what a caller may not see
+is filtered by the server's row-level security (``kb.storage.pg_schema``)
+whatever the query says.  A statement outside ``transaction()`` is sent in one
+pipeline right behind its level: one implicit transaction, one round trip
+(``_leveled_connection``).  Nothing is kept in the session (no startup option,
+no session setting), so a transaction pool (pgbouncer's ``pool_mode =
+transaction``) may hand each transaction to another server connection; a
+session that never sets a level sees the lowest only.
+``pooled`` (``"store": {"pooled": true}``) also turns psycopg's prepared
+statements off, which such a pool cannot keep across its server connections.
 """
 
 from __future__ import annotations
@@ -43,6 +48,9 @@ WRITE_LOCK = "hashtext('kb.write')"
 
 __all__ = ["PgDatabase", "server_facts"]
 
+# The level for the rest of the transaction only (``SET LOCAL``): nothing of it stays on the session.
+_SET_LEVEL = "SELECT set_config('kb.level', %s, true)"
+
 # What ``insert`` returns, by table: its key (``rowid`` for the rest, as SQLite's ``last_pk``).
 _RETURNING = {"documents": "id", "chunks": "id", "api_keys": "id", "document_status": "id",
               "document_texts": "document_id", "meta": "key"}
@@ -59,12 +67,15 @@ class _Number(Loader):
 
 
 class PgDatabase(Database):
-    """One PostgreSQL database (``dsn``), seen at ``level`` unless a transaction narrows it."""
+    """One PostgreSQL database (``dsn``), seen at ``level`` unless a transaction narrows it.
 
-    def __init__(self, dsn: str, *, level: str = LEVELS[-1], schema: bool = True) -> None:
+    ``pooled``: the DSN names a transaction pool (pgbouncer), so no statement is prepared on the server.
+    """
+
+    def __init__(self, dsn: str, *, level: str = LEVELS[-1], pooled: bool = False, schema: bool = True) -> None:
         """``schema``: create or check kb's tables (``pg_schema.prepare``); a replica's side (``pg_replicas``) does not."""
         self.path = None
-        self.dsn, self.level = dsn, check_level(level)
+        self.dsn, self.level, self.pooled = dsn, check_level(level), pooled
         self._local = threading.local()
         self._open: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
         if schema:
@@ -77,8 +88,7 @@ class PgDatabase(Database):
         if conn is None or conn.closed:
             conn = self._connect()
             conn.adapters.register_loader("numeric", _Number)
-            self._local.conn = conn
-            self._local.session_level = self._local.transaction_level = self.level
+            self._local.conn, self._local.transaction_level = conn, None
             self._open.add(conn)
         return conn
 
@@ -87,8 +97,12 @@ class PgDatabase(Database):
         return self.connect(self.dsn)
 
     def connect(self, dsn: str) -> psycopg.Connection[Any]:
-        """A new connection to ``dsn``, as kb opens each: autocommit, at this store's level."""
-        return psycopg.connect(dsn, autocommit=True, options=f"-c kb.level={self.level}")
+        """A new connection to ``dsn``, as kb opens each: autocommit, nothing set for the session.
+
+        psycopg prepares a statement after 5 runs (its default); behind a pool (``pooled``) the next
+        transaction may be on another server connection, where it is unknown.
+        """
+        return psycopg.connect(dsn, autocommit=True, prepare_threshold=None if self.pooled else 5)
 
     def close_thread(self) -> None:
         """Close this thread's connection (a thread that ends, or one that will reconnect)."""
@@ -98,19 +112,48 @@ class PgDatabase(Database):
             self._local.conn = None
             conn.close()
 
-    def _leveled(self) -> psycopg.Connection[Any]:
-        """This thread's connection, at the level this context reads at (``read_level``, else the store's)."""
-        conn = self.connection()
+    def _leveled(self, conn: psycopg.Connection[Any]) -> None:
+        """Hold the open transaction on ``conn`` to this context's level (``read_level``, else the store's).
+
+        Set again only when it changed since the transaction's last statement (``at_level`` inside it, and back).
+        """
         wanted = read_level() or self.level
-        if conn.info.transaction_status == TransactionStatus.IDLE:
-            if self._local.session_level != wanted:
-                conn.execute("SELECT set_config('kb.level', %s, false)", [wanted])
-                self._local.session_level = wanted
+        if self._local.transaction_level != wanted:
+            conn.execute(_SET_LEVEL, [wanted])
             self._local.transaction_level = wanted
-        elif self._local.transaction_level != wanted:
-            conn.execute("SELECT set_config('kb.level', %s, true)", [wanted])
-            self._local.transaction_level = wanted
-        return conn
+
+    def _begin(self, conn: psycopg.Connection[Any], *first: str) -> None:
+        """The transaction just opened on ``conn``: ``first`` statements (which must lead it), then its level."""
+        for statement in first:
+            conn.execute(statement)
+        self._local.transaction_level = None  # what an earlier transaction was set to is gone with it
+        self._leveled(conn)
+
+    @contextmanager
+    def _begun(self, *first: str) -> Iterator[psycopg.Connection[Any]]:
+        """This thread's connection in a new transaction, ``first`` statements leading it, at its level."""
+        conn = self.connection()
+        with conn.transaction():
+            self._begin(conn, *first)
+            yield conn
+
+    @contextmanager
+    def _leveled_connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """This thread's connection for statements at this context's level.
+
+        Inside an open transaction, as it is (its level set again if it changed).  Outside one, in a
+        pipeline behind the level: ``set_config`` and the statements go out together and run as one
+        transaction, the extended protocol's implicit one up to the pipeline's single Sync, so the level
+        costs no round trip of its own and ends with them.
+        """
+        conn = self.connection()
+        if conn.info.transaction_status != TransactionStatus.IDLE:
+            self._leveled(conn)
+            yield conn
+            return
+        with conn.pipeline():
+            conn.execute(_SET_LEVEL, [read_level() or self.level])
+            yield conn
 
     def close(self) -> None:
         for conn in list(self._open):
@@ -137,7 +180,8 @@ class PgDatabase(Database):
     def execute(self, sql: str, params: Iterable[Any] = ()) -> Cursor:
         try:
             with self._reachable():
-                return self._leveled().execute(translate(sql), list(params))
+                with self._leveled_connection() as conn:
+                    return conn.execute(translate(sql), list(params))
         except psycopg.IntegrityError as exc:
             # The callers (``kb.access.keys``) tell a taken name by SQLite's error: one error whatever the engine.
             raise sqlite3.IntegrityError(str(exc)) from exc
@@ -166,14 +210,14 @@ class PgDatabase(Database):
         self._remember_folds(table, rows)
         columns = list(rows[0])
         sql = translate(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})")
-        with self._reachable(), self._leveled().cursor() as cursor:
+        with self._reachable(), self._leveled_connection() as conn, conn.cursor() as cursor:
             cursor.executemany(sql, [[row.get(c) for c in columns] for row in rows])
 
     def _remember_folds(self, table: str, rows: list[dict[str, Any]]) -> None:
         """The folded forms of the names these rows bring, for ``kb_fold`` and ``kb_issuer`` (``pg_schema``)."""
         names = {row[c] for row in rows for c in _FOLDED.get(table, ()) if row.get(c)}
         if names:
-            with self._reachable(), self._leveled().cursor() as cursor:
+            with self._reachable(), self._leveled_connection() as conn, conn.cursor() as cursor:
                 cursor.executemany("INSERT INTO kb_folded (raw, folded, issuer) VALUES (%s, %s, %s) "
                                    "ON CONFLICT DO NOTHING", [(n, fold(n), issuer_key(n)) for n in sorted(names)])
 
@@ -202,7 +246,7 @@ class PgDatabase(Database):
         if self._in_transaction():
             yield
             return
-        with self._reachable(), self._leveled().transaction():
+        with self._reachable(), self._begun():
             yield
 
     def lock_writes(self) -> None:
@@ -219,9 +263,7 @@ class PgDatabase(Database):
         if self._in_transaction():
             yield
             return
-        conn = self._leveled()
-        with conn.transaction():
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        with self._begun("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"):
             yield
 
     @contextmanager

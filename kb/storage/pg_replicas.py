@@ -64,8 +64,8 @@ def _position(conn: psycopg.Connection[Any]) -> int:
 class _ReadSide(PgDatabase):
     """Each thread's connection to the server it reads from, at the caller's level as the primary's connections are."""
 
-    def __init__(self, nodes: ReadNodes, dsn: str, level: str) -> None:
-        super().__init__(dsn, level=level, schema=False)
+    def __init__(self, nodes: ReadNodes, dsn: str, level: str, pooled: bool) -> None:
+        super().__init__(dsn, level=level, pooled=pooled, schema=False)
         self.nodes = nodes
 
     def _connect(self) -> psycopg.Connection[Any]:
@@ -86,11 +86,11 @@ class _ReadSide(PgDatabase):
 class ReplicatedDatabase(PgDatabase):
     """The primary ``dsn`` for writes, its ``replicas`` (then itself) for reads; see the module's docstring."""
 
-    def __init__(self, dsn: str, replicas: Sequence[str], *, level: str = LEVELS[-1],
+    def __init__(self, dsn: str, replicas: Sequence[str], *, level: str = LEVELS[-1], pooled: bool = False,
                  fresh_wait: float = FRESH_WAIT_S, backoff: float = BACKOFF_S) -> None:
-        super().__init__(dsn, level=level)
+        super().__init__(dsn, level=level, pooled=pooled)
         self.nodes = ReadNodes(dsn, replicas, backoff=backoff)
-        self.reader = _ReadSide(self.nodes, dsn, level)
+        self.reader = _ReadSide(self.nodes, dsn, level, pooled)
         self.fresh_wait = fresh_wait
         self._state = threading.local()  # snapshot: inside a routed reading(); begun: its BEGIN sent; pinned: on_primary
 
@@ -146,12 +146,13 @@ class ReplicatedDatabase(PgDatabase):
             if not (self._in_snapshot() and getattr(self._state, "begun", False)):
                 self._fresh()
             if self._in_snapshot() and not getattr(self._state, "begun", False):
-                conn = self.reader._leveled()
-                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                conn = self.reader.connection()
+                self.reader._begin(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 self._state.begun = True
                 # The snapshot is taken by this first query: whatever is read after it, on any server, is this far on.
                 self.nodes.saw(_position(conn))
-            return run(self.reader._leveled())
+            with self.reader._leveled_connection() as conn:
+                return run(conn)
 
     def _fresh(self) -> None:
         """Put this thread's read connection on the best server that has replayed what this process has seen.

@@ -69,5 +69,5 @@ def open_store(settings: StoreSettings, home: Path) -> Store:
     if settings.replicas:
         from kb.storage.pg_replicas import ReplicatedDatabase
 
-        return Store(ReplicatedDatabase(settings.dsn, settings.replicas))
-    return Store(PgDatabase(settings.dsn))
+        return Store(ReplicatedDatabase(settings.dsn, settings.replicas, pooled=settings.pooled))
+    return Store(PgDatabase(settings.dsn, pooled=settings.pooled))

@@ -1,0 +1,154 @@
+"""kb behind pgbouncer in transaction pooling mode: every transaction carries its caller's level.
+
+A real pgbouncer (``tests/pg_bouncer.py``: Debian's, ``pool_mode = transaction``, two server
+connections) stands in front of the tests' PostgreSQL.  The corpus is indexed through it three
+times, once per level; then clients on many threads read through it at every level at once, with
+no level in their ``WHERE`` (row-level security alone decides), and must see exactly what a direct
+connection sees at that level: a level left on a shared server connection by another client would
+show one client a higher level's documents, or a lower one's only.  Marked ``e2e``: they start
+PostgreSQL and pgbouncer, and skip, saying why, without them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from conftest import CORPUS, HashingEmbedder, fake_settings
+from pg_bouncer import POOL_SIZE, PgBouncer
+
+from kb.access.levels import LEVELS, visible_levels
+from kb.config import StoreSettings, load_settings
+from kb.errors import ConfigError
+from kb.indexing import index_paths
+from kb.knowledge_base import KnowledgeBase
+from kb.retrieval.search import search
+from kb.storage.backend import reading_at
+from kb.storage.filters import DocumentFilters
+from kb.storage.store import open_store
+
+pytestmark = pytest.mark.e2e
+
+CLIENTS = 3 * POOL_SIZE  # more clients than server connections: their transactions take turns on each
+QUERIES = ["tuyên truyền đại hội", "chi thi 05", "Kế hoạch 131", "sinh hoạt nội bộ tháng 12"]
+
+
+def _kb(home: Path, dsn: str, *, pooled: bool) -> KnowledgeBase:
+    return KnowledgeBase(replace(fake_settings(home), store=StoreSettings("postgres", dsn, pooled=pooled)),
+                         embedder=HashingEmbedder())
+
+
+@pytest.fixture(scope="module")
+def kbs(pg_server, pg_bouncer: PgBouncer, tmp_path_factory) -> Iterator[dict[str, KnowledgeBase]]:
+    """One database, the corpus indexed into it through pgbouncer once per level, highest first; kb on it through
+    pgbouncer (``pooled``) and directly.
+
+    A search shows one of identical passages, the first stored: so each caller's results are its own level's
+    copies, and a higher level's in them would be a leak.
+    """
+    dsn = pg_server.new_database()
+    root = tmp_path_factory.mktemp("bouncer")
+    pooled = _kb(root / "pooled", pg_bouncer.dsn(dsn), pooled=True)
+    for level in reversed(LEVELS):
+        shutil.copytree(CORPUS, root / level)
+        index_paths(pooled, [root / level], access=level)
+    kbs = {"pooled": pooled, "direct": _kb(root / "direct", dsn, pooled=False)}
+    yield kbs
+    for kb in kbs.values():
+        kb.close()
+
+
+def _at_once(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run ``calls`` on ``CLIENTS`` threads at once (each thread its own connection to pgbouncer)."""
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        return list(pool.map(lambda call: call(), calls))
+
+
+def test_indexing_through_pgbouncer_stores_every_level(kbs):
+    store = kbs["direct"].store
+    listing = store.documents.listing()
+    per_level = len(listing) // len(LEVELS)
+    assert per_level and sorted(d["access"] for d in listing) == sorted(LEVELS * per_level)
+    passages = store.chunks.count()
+    assert passages and len(kbs["direct"].open_vectors()) == passages
+    assert kbs["pooled"].store.stats.summary() | {"last_run": None} == store.stats.summary() | {"last_run": None}
+
+
+def test_every_level_reads_through_pgbouncer_what_it_reads_directly(kbs):
+    """Each read at a caller's level, with no level in its ``WHERE``, from many clients at once, each read twenty
+    times (psycopg would prepare it from the sixth)."""
+    def seen(kb: KnowledgeBase, level: str) -> tuple[int, list[str], int]:
+        with reading_at(level):
+            db = kb.store.db
+            return (db.execute("SELECT count(*) FROM documents").fetchone()[0],
+                    sorted({row["access"] for row in db.rows("SELECT access FROM documents")}),
+                    db.execute("SELECT count(*) FROM chunk_vectors").fetchone()[0])
+
+    direct = {level: seen(kbs["direct"], level) for level in LEVELS}
+    assert [direct[level][1] for level in LEVELS] == [sorted(visible_levels(level)) for level in LEVELS]
+    assert direct["public"][0] < direct["internal"][0] < direct["restricted"][0]
+    levels = [LEVELS[i % len(LEVELS)] for i in range(20 * len(LEVELS))]
+    found = _at_once([lambda level=level: (level, seen(kbs["pooled"], level)) for level in levels])
+    assert [got for _, got in found] == [direct[level] for level, _ in found]
+
+
+def test_searches_through_pgbouncer_at_every_level_match_the_direct_connection(kbs):
+    """A search asked for every level (no level filter) by a caller held to one: the server's row-level
+    security alone keeps the higher levels out, on whichever server connection each transaction lands."""
+    def hits(kb: KnowledgeBase, level: str, query: str) -> list[tuple[int, str]]:
+        with reading_at(level):
+            return [(hit.chunk_id, hit.document.access) for hit in search(kb, query, 10, DocumentFilters()).results]
+
+    cases = [(level, query) for level in LEVELS for query in QUERIES]
+    direct = {case: hits(kbs["direct"], *case) for case in cases}
+    for (level, _), found in direct.items():
+        assert found and {access for _, access in found} == {level}
+    pooled = _at_once([lambda case=case: hits(kbs["pooled"], *case) for case in cases * 3])
+    assert pooled == [direct[case] for case in cases * 3]
+
+
+def test_a_client_that_sets_no_level_sees_public_documents_only_through_pgbouncer(kbs, pg_bouncer):
+    """A level kb set is never left on a server connection for the next client: a plain client of the pool
+    sees the lowest level, while kb's clients read at every level on the same two server connections."""
+    dsn = kbs["pooled"].settings.store.dsn
+
+    def plain() -> list[str]:
+        with psycopg.connect(dsn, autocommit=True, prepare_threshold=None) as conn:
+            return sorted({row[0] for row in conn.execute("SELECT access FROM documents")})
+
+    def kb_reads() -> int:
+        return sum(kbs["pooled"].store.db.execute("SELECT count(*) FROM documents").fetchone()[0] for _ in range(10))
+
+    found = _at_once([plain if i % 2 else kb_reads for i in range(4 * CLIENTS)])
+    assert [got for i, got in enumerate(found) if i % 2] == [["public"]] * (2 * CLIENTS)
+
+
+def test_a_pooled_store_prepares_no_statement(pg_server, pg_bouncer, tmp_path):
+    """``"store": {"pooled": true}``, and the same statement forty times on each of many clients: psycopg would
+    prepare it after five, on a server connection the next transaction may not get (pgbouncer 1.18 then answers
+    ``prepared statement "_pg3_0" already exists``)."""
+    store = {"backend": "postgres", "dsn": pg_bouncer.dsn(pg_server.new_database()), "pooled": True}
+    (tmp_path / "settings.json").write_text(json.dumps({"store": store}))
+    db = open_store(load_settings(tmp_path).store, tmp_path).db
+    try:
+        counts = _at_once([lambda: [db.execute("SELECT count(*) FROM meta WHERE key <> ?", ["x"]).fetchone()[0]
+                                    for _ in range(40)] for _ in range(CLIENTS)])
+        assert {n for run in counts for n in run} == {db.execute("SELECT count(*) FROM meta").fetchone()[0]}
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("store, message", [({"pooled": True}, "is for store.backend 'postgres'"),
+                                            ({"backend": "postgres", "dsn": "dbname=kb", "pooled": "yes"},
+                                             "true or false")])
+def test_pooled_is_checked(tmp_path, store, message):
+    (tmp_path / "settings.json").write_text(json.dumps({"store": store}))
+    with pytest.raises(ConfigError, match=message):
+        load_settings(tmp_path)
