@@ -238,9 +238,9 @@ class JobRunner:
     def _run(self, job: dict) -> None:
         progress = _Progress(self.kb, job, self._stop)
         error = self._index(job, progress)
+        self._clear(job["id"], progress.files)  # first: whoever sees the job ended finds its unheld files gone
         self.kb.store.jobs.update(job["id"], status="failed" if error else "done", error=error, files=progress.files,
                                   finished_at=_now())
-        self._clear(job["id"], progress.files)
 
     def _clear(self, job_id: str, files: list[dict]) -> None:
         """Delete a finished job's files that no document holds: skipped, failed, or never reached."""

@@ -136,9 +136,10 @@ class QueueWorker(JobRunner):
         """End failed the jobs whose every attempt died with its worker; their files no document holds go."""
         for job in self.queue.exhausted(self.attempts):
             files, error = _exhausted(job)
-            if self.queue.give_up(job["id"], status="failed", error=error, files=files, finished_at=_now()):
-                log.warning("job %s failed: %s", job["id"], error)
-                self._clear(job["id"], files)
+            with self.kb.store.db.transaction():  # as a job's end in ``_take``
+                if self.queue.give_up(job["id"], status="failed", error=error, files=files, finished_at=_now()):
+                    log.warning("job %s failed: %s", job["id"], error)
+                    self._clear(job["id"], files)
 
     def _take(self, job: dict) -> None:
         """Run one claimed job, renewing its lease meanwhile; end it, or hand it back when stopping."""
@@ -150,10 +151,12 @@ class QueueWorker(JobRunner):
             self.queue.release(job["id"], self.name, files=progress.files)
             return
         status = "failed" if error else "done"
-        if self.queue.finish(job["id"], self.name, status=status, error=error, files=progress.files,
-                             finished_at=_now()):
-            self._clear(job["id"], progress.files)
-        else:
+        with self.kb.store.db.transaction():  # whoever sees the job ended sees its unheld files gone too
+            ended = self.queue.finish(job["id"], self.name, status=status, error=error, files=progress.files,
+                                      finished_at=_now())
+            if ended:
+                self._clear(job["id"], progress.files)
+        if not ended:
             log.warning("job %s was taken over by another worker (this one's lease ran out)", job["id"])
 
     @contextmanager

@@ -187,7 +187,7 @@ class PgDatabase(Database):
             raise sqlite3.IntegrityError(str(exc)) from exc
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        with self._reachable(), self._leveled().cursor() as cursor:
+        with self._reachable(), self._leveled_connection() as conn, conn.cursor() as cursor:
             cursor.executemany(translate(sql), [list(row) for row in rows])
 
     def rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
@@ -209,9 +209,8 @@ class PgDatabase(Database):
             return
         self._remember_folds(table, rows)
         columns = list(rows[0])
-        sql = translate(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})")
-        with self._reachable(), self._leveled_connection() as conn, conn.cursor() as cursor:
-            cursor.executemany(sql, [[row.get(c) for c in columns] for row in rows])
+        self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                         ([row.get(c) for c in columns] for row in rows))
 
     def _remember_folds(self, table: str, rows: list[dict[str, Any]]) -> None:
         """The folded forms of the names these rows bring, for ``kb_fold`` and ``kb_issuer`` (``pg_schema``)."""
