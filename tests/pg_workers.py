@@ -17,13 +17,26 @@ from pathlib import Path
 
 import numpy as np
 
+from kb.access.keys import create_key
 from kb.jobs.worker import QueueWorker, run_until_signalled
+from kb.storage.pg_database import PgDatabase
+from kb.storage.store import Store
 
 
 def settings_file(home: Path, dsn: str, **store: object) -> None:
     """An index folder whose store is the PostgreSQL database ``dsn`` (with more ``store`` settings)."""
     home.mkdir(parents=True, exist_ok=True)
     (home / "settings.json").write_text(json.dumps({"store": {"backend": "postgres", "dsn": dsn, **store}}))
+
+
+def api_and_worker(dsn: str, folder: Path) -> tuple[Store, Path, Path, str]:
+    """An API node's and a worker's index folders on ``dsn`` (``folder``/api, ``folder``/worker), the store
+    opened, and an editor's key to upload with."""
+    api, worker = folder / "api", folder / "worker"
+    for home in (api, worker):
+        settings_file(home, dsn)
+    store = Store(PgDatabase(dsn))
+    return store, api, worker, create_key(store, "editor", "editor")[1]
 
 
 def text_files(count: int, tag: str = "") -> list[tuple[str, bytes]]:

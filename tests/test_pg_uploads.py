@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import HashingEmbedder, app_client, fake_settings, wait_for_job
 from fastapi.testclient import TestClient
-from pg_workers import settings_file, text_files
+from pg_workers import api_and_worker, settings_file, text_files
 
 from kb.access.keys import create_key
 from kb.jobs.worker import QueueWorker
@@ -35,12 +35,7 @@ def _held(store: Store) -> list[tuple[str, str]]:
 
 
 def test_an_uploads_file_is_served_by_a_node_that_did_not_index_it_and_deleted_with_it(pg_server, tmp_path):
-    dsn = pg_server.new_database()
-    api, worker = tmp_path / "api", tmp_path / "worker"
-    for home in (api, worker):
-        settings_file(home, dsn)
-    store = Store(PgDatabase(dsn))
-    _, key = create_key(store, "editor", "editor")
+    store, api, worker, key = api_and_worker(pg_server.new_database(), tmp_path)
     editor = {"X-API-Key": key}
     (name, data), (other_name, other_data) = text_files(2)
     with app_client(api) as http:

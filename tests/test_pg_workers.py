@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from conftest import HashingEmbedder, app_client, fake_settings, wait_for_job
 from pg_cluster import pg_bin_dir, pg_cluster
-from pg_workers import settings_file, start_worker, text_files
+from pg_workers import api_and_worker, settings_file, start_worker, text_files
 
 from kb.access.keys import create_key
 from kb.indexing import index_paths
@@ -136,12 +136,7 @@ def _run_until_idle(home: Path) -> None:
 
 def test_an_api_node_on_postgres_only_queues_uploads(pg_server, tmp_path: Path) -> None:
     """``kb serve`` on PostgreSQL runs no job thread (``store.serve_jobs`` unset): a worker indexes the upload."""
-    dsn = pg_server.new_database()
-    api, worker_home = tmp_path / "api", tmp_path / "worker"
-    for home in (api, worker_home):
-        settings_file(home, dsn)
-    store = Store(PgDatabase(dsn))
-    _, key = create_key(store, "editor", "editor")
+    store, api, worker_home, key = api_and_worker(pg_server.new_database(), tmp_path)
     with app_client(api) as http:
         (name, data), = text_files(1)
         accepted = http.post("/api/documents", files=[("files", (name, data))], headers={"X-API-Key": key})
