@@ -1,6 +1,7 @@
 """A pgbouncer in transaction pooling mode in front of the tests' PostgreSQL (``tests/pg_store.py``).
 
-Not a test module: ``tests/test_pg_bouncer.py`` uses the ``pg_bouncer`` fixture.  Debian's
+Not a test module: ``tests/test_pg_bouncer.py`` uses the ``pg_bouncer`` fixture, and ``bench/pg_load.py
+--pgbouncer`` starts one with ``running_pgbouncer`` (a larger pool, its admin console read after the run).  Debian's
 ``pgbouncer`` package (``.ci/install-pgbouncer``) is started on a free loopback port with a config
 file of its own, as ``nobody`` when this process is root (pgbouncer refuses to run as root, as
 PostgreSQL does: ``tests/pg_cluster.py``).  Its pool is tiny (``default_pool_size = 2``) so that
@@ -21,10 +22,14 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import psycopg
 import pytest
 from pg_cluster import SERVER_USER, START_TIMEOUT_S, free_port, run_as
-from pg_store import PgServer
+
+if TYPE_CHECKING:
+    from pg_store import PgServer
 
 __all__ = ["POOL_SIZE", "PgBouncer", "pg_bouncer", "pgbouncer_program"]
 
@@ -39,34 +44,46 @@ def pgbouncer_program() -> str | None:
 class PgBouncer:
     """A running pgbouncer forwarding every database of one PostgreSQL server (``port``)."""
 
-    def __init__(self, folder: Path, server_port: int) -> None:
-        self.folder, self.port = folder, free_port()
+    def __init__(self, folder: Path, server_port: int, pool_size: int) -> None:
+        self.folder, self.port, self.pool_size = folder, free_port(), pool_size
         (folder / "userlist.txt").write_text('"kb" ""\n"postgres" ""\n')
         (folder / "pgbouncer.ini").write_text(
             "[databases]\n"
             f"* = host=127.0.0.1 port={server_port}\n"
             "[pgbouncer]\n"
             f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
-            f"auth_type = trust\nauth_file = {folder / 'userlist.txt'}\n"
-            f"pool_mode = transaction\ndefault_pool_size = {POOL_SIZE}\nmax_client_conn = 200\n"
+            f"auth_type = trust\nauth_file = {folder / 'userlist.txt'}\nadmin_users = postgres\n"
+            f"pool_mode = transaction\ndefault_pool_size = {pool_size}\nmax_client_conn = 200\n"
             f"logfile = {folder / 'pgbouncer.log'}\n")
 
     def dsn(self, direct: str) -> str:
         """``direct`` (a DSN of the server, ``host=… port=… user=… dbname=…``) through this pgbouncer."""
         return " ".join(f"port={self.port}" if part.startswith("port=") else part for part in direct.split())
 
+    def show(self, what: str) -> list[dict[str, object]]:
+        """``SHOW <what>`` (``POOLS``, ``STATS``…) on pgbouncer's admin console, as rows by column name.
+
+        The console speaks the simple query protocol only: a client-side-binding cursor, no prepared statement.
+        """
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=pgbouncer", autocommit=True,
+                             prepare_threshold=None, cursor_factory=psycopg.ClientCursor) as conn:
+            cursor = conn.execute(f"SHOW {what}")
+            names = [column.name for column in cursor.description or []]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
     def log(self) -> str:
         return (self.folder / "pgbouncer.log").read_text(errors="replace")
 
 
 @contextlib.contextmanager
-def running_pgbouncer(program: str, server_port: int) -> Iterator[PgBouncer]:
-    """Start pgbouncer in a temp folder (in the foreground, as ``SERVER_USER`` when root); stop it and remove it after."""
+def running_pgbouncer(program: str, server_port: int, pool_size: int = POOL_SIZE) -> Iterator[PgBouncer]:
+    """Start pgbouncer in a temp folder (in the foreground, as ``SERVER_USER`` when root), ``pool_size`` server
+    connections per database and user; stop it and remove it after."""
     folder = Path(tempfile.mkdtemp(prefix="kb-pgbouncer-"))
     if os.geteuid() == 0:
         entry = pwd.getpwnam(SERVER_USER)
         os.chown(folder, entry.pw_uid, entry.pw_gid)
-    bouncer = PgBouncer(folder, server_port)
+    bouncer = PgBouncer(folder, server_port, pool_size)
     process = subprocess.Popen([program, str(folder / "pgbouncer.ini")], cwd=folder, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, **run_as())
     try:

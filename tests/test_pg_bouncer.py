@@ -5,25 +5,34 @@ connections) stands in front of the tests' PostgreSQL.  The corpus is indexed th
 times, once per level; then clients on many threads read through it at every level at once, with
 no level in their ``WHERE`` (row-level security alone decides), and must see exactly what a direct
 connection sees at that level: a level left on a shared server connection by another client would
-show one client a higher level's documents, or a lower one's only.  Marked ``e2e``: they start
+show one client a higher level's documents, or a lower one's only.  Last, the processes as deployed: a real
+``kb serve`` (uvicorn) and a real ``kb worker``, each with ``store.pooled`` through pgbouncer, an upload
+indexed by the worker and searched through the API with keys of two levels.  Marked ``e2e``: they start
 PostgreSQL and pgbouncer, and skip, saying why, without them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
-from conftest import CORPUS, HashingEmbedder, fake_settings
+from conftest import CORPUS, HashingEmbedder, fake_settings, running_server, wait_for_job
 from pg_bouncer import POOL_SIZE, PgBouncer
+from pg_workers import settings_file, text_files
 
+from kb.access.keys import create_key
 from kb.access.levels import LEVELS, visible_levels
 from kb.config import StoreSettings, load_settings
 from kb.errors import ConfigError
@@ -32,7 +41,8 @@ from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.search import search
 from kb.storage.backend import reading_at
 from kb.storage.filters import DocumentFilters
-from kb.storage.store import open_store
+from kb.storage.pg_database import PgDatabase
+from kb.storage.store import Store, open_store
 
 pytestmark = pytest.mark.e2e
 
@@ -143,6 +153,57 @@ def test_a_pooled_store_prepares_no_statement(pg_server, pg_bouncer, tmp_path):
         assert {n for run in counts for n in run} == {db.execute("SELECT count(*) FROM meta").fetchone()[0]}
     finally:
         db.close()
+
+
+@contextlib.contextmanager
+def _kb_worker(home: Path, model_path: Path) -> Iterator[None]:
+    """A real ``kb worker`` process on ``home``, stopped with SIGTERM on exit (as its operator would)."""
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen([sys.executable, "-m", "kb", "worker", "--home", str(home), "--model",
+                                    str(model_path), "--poll", "0.2"], stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            yield
+        finally:
+            process.terminate()
+            process.wait(timeout=90)
+            log.seek(0)
+            logged = log.read().decode(errors="replace")
+            assert "Traceback" not in logged, f"kb worker logged an error:\n{logged[-4000:]}"
+
+
+def test_kb_serve_and_kb_worker_processes_through_pgbouncer(pg_server, pg_bouncer, model_path, tmp_path):
+    """The processes as deployed, both ``pooled`` through pgbouncer: ``kb serve`` queues an upload at each of two
+    levels, ``kb worker`` indexes them, and a search through the API shows a public key the public document alone,
+    a restricted key both, whichever of pgbouncer's two server connections each transaction lands on."""
+    dsn = pg_server.new_database()
+    api, worker = tmp_path / "api", tmp_path / "worker"
+    for home in (api, worker):
+        settings_file(home, pg_bouncer.dsn(dsn), pooled=True)
+    store = Store(PgDatabase(dsn))
+    keys = {level: create_key(store, f"{role}-{level}", role, level)[1]
+            for role, level in (("reader", "public"), ("editor", "restricted"))}
+    store.close()
+    uploads = dict(zip(("public", "restricted"), text_files(2, tag="PGB")))
+    with running_server(api, model_path) as url, _kb_worker(worker, model_path), \
+            httpx.Client(base_url=url, timeout=60) as http:
+        editor = {"X-API-Key": keys["restricted"]}
+        queued = {level: http.post("/api/documents", headers=editor, data={"access": level}, files=[("files", file)])
+                  for level, file in uploads.items()}
+        assert all(response.status_code == 202 for response in queued.values()), [r.text for r in queued.values()]
+        done = {level: wait_for_job(http, keys["restricted"], response.json()["job_id"])
+                for level, response in queued.items()}
+        assert {level: job["status"] for level, job in done.items()} == {"public": "done", "restricted": "done"}, done
+        ids = {level: job["files"][0]["document_id"] for level, job in done.items()}
+
+        def seen(level: str) -> dict[int, str]:
+            response = http.get("/api/search", headers={"X-API-Key": keys[level]},
+                                params={"q": "công tác chuyển đổi số huyện ủy", "k": 20})
+            assert response.status_code == 200, response.text
+            return {hit["document"]["id"]: hit["document"]["access"] for hit in response.json()["results"]}
+
+        for _ in range(3):  # more reads than server connections: each level's on either of them
+            assert seen("public") == {ids["public"]: "public"}
+            assert seen("restricted") == {ids["public"]: "public", ids["restricted"]: "restricted"}
 
 
 @pytest.mark.parametrize("store, message", [({"pooled": True}, "is for store.backend 'postgres'"),
