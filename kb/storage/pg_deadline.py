@@ -38,10 +38,12 @@ _armed: dict[int, tuple[float, int]] = {}  # token: (deadline on time.monotonic,
 _fired: set[int] = set()
 _tokens = itertools.count()
 _thread: threading.Thread | None = None
+_wake = 0.0  # when the watcher wakes next: a new deadline before it must wake it (the rest, later, need not)
 
 
 def _watch() -> None:
     """Shut down the socket of every read past its deadline; sleep until the next deadline."""
+    global _wake
     with _lock:
         while True:
             now = time.monotonic()
@@ -50,7 +52,8 @@ def _watch() -> None:
                     del _armed[token]
                     _fired.add(token)
                     _shut(fd)
-            _lock.wait(min((deadline for deadline, _ in _armed.values()), default=now + 60) - now)
+            _wake = min((deadline for deadline, _ in _armed.values()), default=now + 60)
+            _lock.wait(_wake - now)
 
 
 def _shut(fd: int) -> None:
@@ -74,8 +77,10 @@ def bounded(conn: psycopg.Connection[Any], seconds: float) -> Iterator[None]:
         if _thread is None:
             _thread = threading.Thread(target=_watch, name="kb-read-deadline", daemon=True)
             _thread.start()
-        _armed[token] = (time.monotonic() + seconds, conn.fileno())
-        _lock.notify()
+        deadline = time.monotonic() + seconds
+        _armed[token] = (deadline, conn.fileno())
+        if deadline < _wake:
+            _lock.notify()
     try:
         yield
     except psycopg.OperationalError as exc:

@@ -246,7 +246,9 @@ class ReplicatedDatabase(PgDatabase):
                 self._state.begun = False
                 conn = getattr(self.reader._local, "conn", None)
                 if conn is not None and not conn.closed:
-                    with contextlib.suppress(psycopg.OperationalError):  # read only: nothing to keep or lose
+                    # Read only: nothing to keep or lose. Bounded too: a replica that hangs after the snapshot's
+                    # last statement would hold the caller here until it wakes.
+                    with contextlib.suppress(psycopg.OperationalError), self._bounded(conn):
                         conn.execute("ROLLBACK")
 
     @contextmanager
