@@ -38,6 +38,8 @@ pytestmark = pytest.mark.e2e
 
 QUERIES = ["chuyển đổi số", "Ban Thường vụ Tỉnh ủy", "ngân sách nhà nước", "quy chế làm việc", "kiểm tra giám sát"]
 DENSE = "%chunk_vectors v JOIN%"  # the dense leg's query, as pg_stat_statements shows it
+READ_TIMEOUT = 1.0  # store.read_timeout of the node whose replica is stopped (kb's default: 5 s)
+STOPPED_S = READ_TIMEOUT + 4  # how long it stays stopped: past the bound, so that reads go on elsewhere meanwhile
 
 
 def _kb_dsn(node: Node) -> str:
@@ -379,11 +381,12 @@ def test_searches_through_the_service_pass_a_stopped_replica_by_after_the_read_t
     still answers TCP, so no keepalive fires): each read waiting on it is cut after ``store.read_timeout``
     and runs on the other replica; no search fails. SIGCONT after."""
     home = tmp_path / "reader"
-    settings_file(home, _kb_dsn(cluster.primary), replicas=[_kb_dsn(n) for n in cluster.replicas], read_timeout=1.0)
+    settings_file(home, _kb_dsn(cluster.primary), replicas=[_kb_dsn(n) for n in cluster.replicas],
+                  read_timeout=READ_TIMEOUT)
     service = _Service(home)
     with service as url:
         database = service.app.state.kb.store.db
-        assert isinstance(database, ReplicatedDatabase) and database.read_timeout == 1.0
+        assert isinstance(database, ReplicatedDatabase) and database.read_timeout == READ_TIMEOUT
         assert httpx.get(f"{url}/api/search", params={"q": QUERIES[0]}).status_code == 200
         with reading_replicas():
             database.execute("SELECT 1")
@@ -398,7 +401,7 @@ def test_searches_through_the_service_pass_a_stopped_replica_by_after_the_read_t
             time.sleep(2)
             with _stopped(first):
                 stopped = time.monotonic()
-                time.sleep(5)
+                time.sleep(STOPPED_S)
                 dense_on_second = _dense_calls(cluster, second)
             time.sleep(1)
         finally:
@@ -409,7 +412,7 @@ def test_searches_through_the_service_pass_a_stopped_replica_by_after_the_read_t
     failed = [entry for entry in log if entry[2] != 200]
     before = [seconds for started, seconds, _ in log if started < stopped]
     around = [seconds for started, seconds, _ in log if stopped - 0.5 <= started <= stopped + 0.5]
-    during = [seconds for started, seconds, _ in log if stopped <= started <= stopped + 5]
+    during = [seconds for started, seconds, _ in log if stopped <= started <= stopped + STOPPED_S]
     print(f"\nreplicas: {len(log)} searches, {len(failed)} failed; before the stop p50 {_ms(before, 0.5)}; slowest "
           f"search starting within 0.5 s of the stop {_ms(around, 1)}; starting while stopped {len(during)} searches, p50 "
           f"{_ms(during, 0.5)}, slowest {_ms(during, 1)}; dense queries on the other replica {dense_on_second}, on the "
