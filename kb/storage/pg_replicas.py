@@ -21,8 +21,10 @@ listing), and never an earlier state than one it read: the lexicon, caught up
 in one snapshot, is never ahead of the dense leg's later snapshot.
 
 Failures: a server that refuses a connection is skipped (``ReadNodes.open``);
-a statement whose connection is lost is run once more on the next server,
-inside a new snapshot when one was open.  Since that server has replayed at
+a statement whose connection is lost, whose replica does not answer within
+``read_timeout`` (the connection is then cut: ``kb.storage.pg_deadline``), or
+that the replica cancelled for a conflict with its recovery, is run once more
+on the next server, inside a new snapshot when one was open.  Since that server has replayed at
 least as far as the lost snapshot read (``seen``), the statements after the
 loss see the same committed state or a later one, never an earlier one; and a
 query's rows are all fetched when ``execute`` returns (client-side cursors), so
