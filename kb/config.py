@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, TypeVar
 from indexer.limits import ReadingLimits
 from kb.errors import ConfigError, InvalidQueryError, UploadTooLargeError
 
-__all__ = ["Weights", "Refusal", "Limits", "Service", "StoreSettings", "Settings", "default_home", "load_settings",
-           "save_model_setting"]
+__all__ = ["READ_TIMEOUT_S", "Weights", "Refusal", "Limits", "Service", "StoreSettings", "Settings", "default_home",
+           "load_settings", "save_model_setting"]
 
 
 @dataclass(frozen=True)
@@ -169,6 +169,9 @@ class Service:
             raise ConfigError(f"service.open_reads must be true or false, not {self.open_reads!r}.")
 
 
+READ_TIMEOUT_S = 5.0  # store.read_timeout's default: a few seconds, well above a search's reads (tens of ms)
+
+
 @dataclass(frozen=True)
 class StoreSettings:
     """Where the index's rows live: ``sqlite`` (the default: ``kb.sqlite`` in the index folder, one machine) or
@@ -192,6 +195,12 @@ class StoreSettings:
     Searches and listings then read from them, and from the primary when none
     answers (``kb.storage.pg_replicas``); without it every read goes to ``dsn``.
 
+    ``read_timeout``: seconds a read on a replica may wait for its server
+    before the connection is cut and the read goes to the next server
+    (``kb.storage.pg_deadline``): a replica stopped or lost after it
+    answered is then passed by as a dead one is.  It must exceed the slowest
+    legitimate read; writes and the primary's reads are never cut.
+
     ``job_attempts``: on PostgreSQL, how many workers may take one job and die
     (or lose the server for longer than their lease) before it is ended as
     failed instead of being taken again: a file that crashes every worker
@@ -204,6 +213,7 @@ class StoreSettings:
     pooled: bool = False
     replicas: tuple[str, ...] = ()  # streaming replicas' DSNs, for reads (``kb.storage.pg_replicas``)
     job_attempts: int = 3
+    read_timeout: float = READ_TIMEOUT_S
 
     def __post_init__(self) -> None:
         if self.backend not in ("sqlite", "postgres"):
@@ -230,6 +240,9 @@ class StoreSettings:
         if self.backend == "sqlite" and self.replicas:
             raise ConfigError("store.replicas is for store.backend 'postgres' (its streaming replicas serve reads); "
                               "the sqlite store has none: remove it or set backend 'postgres'.")
+        if isinstance(self.read_timeout, bool) or not isinstance(self.read_timeout, (int, float)) \
+                or not self.read_timeout > 0:
+            raise ConfigError(f"store.read_timeout must be a number of seconds above 0, not {self.read_timeout!r}.")
         object.__setattr__(self, "replicas", tuple(self.replicas))
 
     @property

@@ -1,4 +1,5 @@
-"""The read replicas' settings (``store.replicas``) and the order a process tries its servers in (``ReadNodes``).
+"""The read replicas' settings (``store.replicas``, ``store.read_timeout``), the connections' keepalives,
+and the order a process tries its servers in (``ReadNodes``).
 
 No server: the connections are psycopg's refusals of ports nothing listens on.
 ``tests/test_pg_replicas.py`` runs the same on a real primary and replicas.
@@ -14,8 +15,9 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from kb.config import StoreSettings, load_settings
+from kb.config import READ_TIMEOUT_S, StoreSettings, load_settings
 from kb.errors import ConfigError
+from kb.storage.pg_database import KEEPALIVES, with_keepalives
 from kb.storage.pg_nodes import CONNECT_TIMEOUT_S, ReadNodes
 
 PRIMARY, R1, R2 = "host=db1 dbname=kb", "host=db2 dbname=kb", "host=db3 dbname=kb connect_timeout=7"
@@ -26,12 +28,24 @@ def test_replicas_are_a_list_of_dsns_for_the_postgres_store(tmp_path: Path) -> N
         {"store": {"backend": "postgres", "dsn": PRIMARY, "replicas": [R1, R2]}}))
     assert load_settings(tmp_path).store.replicas == (R1, R2)
     assert StoreSettings("postgres", PRIMARY).replicas == ()
+    assert StoreSettings("postgres", PRIMARY).read_timeout == READ_TIMEOUT_S
+    assert StoreSettings("postgres", PRIMARY, read_timeout=1.5).read_timeout == 1.5
+
+
+def test_every_connection_gets_keepalives_unless_its_dsn_sets_them() -> None:
+    parts = conninfo_to_dict(with_keepalives(PRIMARY))
+    assert {name: parts[name] for name in KEEPALIVES} == {name: str(value) for name, value in KEEPALIVES.items()}
+    assert conninfo_to_dict(with_keepalives(f"{PRIMARY} keepalives_idle=60"))["keepalives_idle"] == "60"
+    assert conninfo_to_dict(with_keepalives("postgresql://kb@db1/kb?keepalives=0"))["keepalives"] == "0"
 
 
 @pytest.mark.parametrize("store, message", [
     ({"replicas": [R1]}, "store.replicas is for store.backend 'postgres'"),
     ({"backend": "postgres", "dsn": PRIMARY, "replicas": R1}, "must be a list of DSNs"),
     ({"backend": "postgres", "dsn": PRIMARY, "replicas": [R1, " "]}, "must be a list of DSNs"),
+    ({"backend": "postgres", "dsn": PRIMARY, "read_timeout": 0}, "store.read_timeout must be a number of seconds"),
+    ({"backend": "postgres", "dsn": PRIMARY, "read_timeout": "5"}, "store.read_timeout must be a number of seconds"),
+    ({"backend": "postgres", "dsn": PRIMARY, "read_timeout": True}, "store.read_timeout must be a number of seconds"),
 ])
 def test_replicas_are_checked(tmp_path: Path, store: dict, message: str) -> None:
     (tmp_path / "settings.json").write_text(json.dumps({"store": store}))

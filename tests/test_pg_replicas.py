@@ -9,11 +9,15 @@ service under uvicorn on 127.0.0.1, whose settings name both replicas.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -34,6 +38,8 @@ pytestmark = pytest.mark.e2e
 
 QUERIES = ["chuyển đổi số", "Ban Thường vụ Tỉnh ủy", "ngân sách nhà nước", "quy chế làm việc", "kiểm tra giám sát"]
 DENSE = "%chunk_vectors v JOIN%"  # the dense leg's query, as pg_stat_statements shows it
+READ_TIMEOUT = 1.0  # store.read_timeout of the node whose replica is stopped (kb's default: 5 s)
+STOPPED_S = READ_TIMEOUT + 4  # how long it stays stopped: past the bound, so that reads go on elsewhere meanwhile
 
 
 def _kb_dsn(node: Node) -> str:
@@ -339,3 +345,137 @@ def test_a_replica_that_never_answers_is_skipped_after_the_connect_timeout(
         finally:
             database.close()
     print(f"\nreplicas: a silent replica cost the first read {times[0]:.2f} s, the next {times[1] * 1000:.1f} ms")
+
+
+def _server_pids(node: Node) -> list[int]:
+    """The node's postmaster and every process it started (backends, WAL receiver, startup), from /proc."""
+    postmaster = node.postmaster_pid()
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == postmaster:
+            children.append(int(stat.parent.name))
+    return [postmaster, *children]
+
+
+@contextmanager
+def _stopped(node: Node) -> Iterator[None]:
+    """The node frozen (SIGSTOP to its postmaster and its children) inside; SIGCONT after, whatever happens."""
+    pids = _server_pids(node)
+    try:
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        yield
+    finally:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+
+def test_searches_through_the_service_pass_a_stopped_replica_by_after_the_read_timeout(
+        cluster: PgCluster, tmp_path: Path) -> None:
+    """SIGSTOP the replica the node reads from during a stream of searches (a server that hangs: its kernel
+    still answers TCP, so no keepalive fires): each read waiting on it is cut after ``store.read_timeout``
+    and runs on the other replica; no search fails. SIGCONT after."""
+    home = tmp_path / "reader"
+    settings_file(home, _kb_dsn(cluster.primary), replicas=[_kb_dsn(n) for n in cluster.replicas],
+                  read_timeout=READ_TIMEOUT)
+    service = _Service(home)
+    with service as url:
+        database = service.app.state.kb.store.db
+        assert isinstance(database, ReplicatedDatabase) and database.read_timeout == READ_TIMEOUT
+        assert httpx.get(f"{url}/api/search", params={"q": QUERIES[0]}).status_code == 200
+        with reading_replicas():
+            database.execute("SELECT 1")
+        assert database.reader.connection().info.get_parameters()["keepalives_idle"] == "10"
+        first, second = (_node(cluster, node.dsn) for node in database.nodes.nodes[:2])
+        stop, log = threading.Event(), []
+        clients = [threading.Thread(target=_search_stream, args=(url, stop, log)) for _ in range(2)]
+        _reset_counts(cluster)
+        for client in clients:
+            client.start()
+        try:
+            time.sleep(2)
+            with _stopped(first):
+                stopped = time.monotonic()
+                time.sleep(STOPPED_S)
+                dense_on_second = _dense_calls(cluster, second)
+            time.sleep(1)
+        finally:
+            stop.set()
+            for client in clients:
+                client.join(60)
+        on_primary = _dense_calls(cluster, cluster.primary)
+    failed = [entry for entry in log if entry[2] != 200]
+    before = [seconds for started, seconds, _ in log if started < stopped]
+    around = [seconds for started, seconds, _ in log if stopped - 0.5 <= started <= stopped + 0.5]
+    during = [seconds for started, seconds, _ in log if stopped <= started <= stopped + STOPPED_S]
+    print(f"\nreplicas: {len(log)} searches, {len(failed)} failed; before the stop p50 {_ms(before, 0.5)}; slowest "
+          f"search starting within 0.5 s of the stop {_ms(around, 1)}; starting while stopped {len(during)} searches, p50 "
+          f"{_ms(during, 0.5)}, slowest {_ms(during, 1)}; dense queries on the other replica {dense_on_second}, on the "
+          f"primary {on_primary}")
+    assert not failed, failed[:5]
+    assert during and dense_on_second > 0  # searches went on while it was stopped, from the other replica
+
+
+def _ms(seconds: list[float], quantile: float) -> str:
+    ordered = sorted(seconds)
+    return f"{ordered[min(len(ordered) - 1, int(len(ordered) * quantile))] * 1000:.0f} ms" if ordered else "-"
+
+
+def _conflicts(cluster: PgCluster, replica: Node) -> int:
+    """Queries of kb's database the replica cancelled for a snapshot conflict (counted when the backend reports it)."""
+    deadline = time.monotonic() + 5
+    while True:
+        count = int(_psql(cluster, replica, "SELECT confl_snapshot FROM pg_stat_database_conflicts WHERE datname = 'kb'"))
+        if count or time.monotonic() > deadline:
+            return count
+        time.sleep(0.1)
+
+
+def test_a_read_cancelled_by_a_recovery_conflict_runs_again_on_the_next_replica(
+        cluster: PgCluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real conflict: the first replica applies WAL at once (``max_standby_streaming_delay = 0``), so the
+    primary's VACUUM of rows a long read there still needs cancels that read (SQLSTATE 40001); kb runs it
+    again on the other replica, which waits the default 30 s before cancelling, and answers."""
+    monkeypatch.setattr("kb.storage.pg_nodes.random.randrange", lambda n: 0)  # the replicas in the order listed
+    eager, patient = cluster.replicas
+    _psql(cluster, cluster.primary, "CREATE TABLE conflicted AS SELECT generate_series(1, 1000) AS n")
+    _psql(cluster, cluster.primary, "GRANT SELECT ON conflicted TO kb")
+    _psql(cluster, eager, "ALTER SYSTEM SET max_standby_streaming_delay = 0")
+    _psql(cluster, eager, "SELECT pg_reload_conf()")
+    database = ReplicatedDatabase(_kb_dsn(cluster.primary), [_kb_dsn(n) for n in cluster.replicas])
+    answer: list[tuple[int, int]] = []
+    try:
+        _replayed(cluster)
+        with reading_replicas():
+            assert database.execute("SELECT inet_server_port()").fetchone()[0] == eager.port
+
+        def read() -> None:
+            with reading_replicas():
+                answer.append(database.execute("SELECT inet_server_port(), count(*) FROM conflicted, pg_sleep(2)")
+                              .fetchone())
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        deadline = time.monotonic() + 10
+        while _psql(cluster, eager, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%FROM conflicted, pg%' "
+                                    "AND state = 'active' AND pid <> pg_backend_pid()") == "0":
+            assert time.monotonic() < deadline, "the read did not start on the first replica"
+            time.sleep(0.02)
+        _psql(cluster, cluster.primary, "DELETE FROM conflicted")
+        _psql(cluster, cluster.primary, "VACUUM conflicted")
+        reader.join(30)
+        conflicts = _conflicts(cluster, eager)
+    finally:
+        _psql(cluster, eager, "ALTER SYSTEM RESET max_standby_streaming_delay")
+        _psql(cluster, eager, "SELECT pg_reload_conf()")
+        _psql(cluster, cluster.primary, "DROP TABLE IF EXISTS conflicted")
+        database.close()
+    print(f"\nreplicas: recovery conflicts on the first replica {conflicts}; the read answered by port "
+          f"{answer[0][0] if answer else None} (first replica {eager.port}, other {patient.port})")
+    assert conflicts >= 1
+    assert answer and answer[0][0] == patient.port

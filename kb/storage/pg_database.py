@@ -33,6 +33,7 @@ from typing import Any
 
 import psycopg
 from psycopg.adapt import Loader
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.pq import TransactionStatus
 
 from indexer.analyzer import fold
@@ -46,7 +47,11 @@ from kb.storage.pg_schema import prepare
 # The write lock (``lock_writes``): one key for the whole database, whichever machine writes.
 WRITE_LOCK = "hashtext('kb.write')"
 
-__all__ = ["PgDatabase", "server_facts"]
+__all__ = ["KEEPALIVES", "PgDatabase", "server_facts", "with_keepalives"]
+
+# libpq's TCP keepalives on every connection kb opens: probed after 10 s of silence, every 5 s, given up after
+# 3 unanswered, so a lost machine is found in about 25 s (a replica read is cut sooner: ``pg_deadline``).
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
 
 # The level for the rest of the transaction only (``SET LOCAL``): nothing of it stays on the session.
 _SET_LEVEL = "SELECT set_config('kb.level', %s, true)"
@@ -102,7 +107,7 @@ class PgDatabase(Database):
         psycopg prepares a statement after 5 runs (its default); behind a pool (``pooled``) the next
         transaction may be on another server connection, where it is unknown.
         """
-        return psycopg.connect(dsn, autocommit=True, prepare_threshold=None if self.pooled else 5)
+        return psycopg.connect(with_keepalives(dsn), autocommit=True, prepare_threshold=None if self.pooled else 5)
 
     def close_thread(self) -> None:
         """Close this thread's connection (a thread that ends, or one that will reconnect)."""
@@ -275,13 +280,24 @@ class PgDatabase(Database):
             yield
 
 
+def with_keepalives(dsn: str) -> str:
+    """``dsn`` with TCP keepalives (``KEEPALIVES``) for each of them it does not set itself.
+
+    Without, a connection waiting on a machine lost after it answered (a partition, a crash of the host)
+    waits for the system's default, two hours of silence.  A live server's kernel answers the probes
+    even while a statement runs for an hour, so long writes (a migration, an HNSW build) are never cut.
+    """
+    parts = conninfo_to_dict(dsn)
+    return make_conninfo(dsn, **{name: value for name, value in KEEPALIVES.items() if name not in parts})
+
+
 def server_facts(dsn: str) -> tuple[int, bool]:
     """The server's major version, and whether the database already holds kb's tables; without creating them.
 
     For what must look before ``PgDatabase`` prepares the schema (a restore needs an empty database).
     """
     try:
-        with psycopg.connect(dsn, autocommit=True) as conn:
+        with psycopg.connect(with_keepalives(dsn), autocommit=True) as conn:
             version, holds = conn.execute("SELECT current_setting('server_version_num')::int / 10000, "
                                           "to_regclass('meta') IS NOT NULL").fetchone() or (0, False)
     except psycopg.OperationalError as exc:

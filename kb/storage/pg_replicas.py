@@ -21,8 +21,10 @@ listing), and never an earlier state than one it read: the lexicon, caught up
 in one snapshot, is never ahead of the dense leg's later snapshot.
 
 Failures: a server that refuses a connection is skipped (``ReadNodes.open``);
-a statement whose connection is lost is run once more on the next server,
-inside a new snapshot when one was open.  Since that server has replayed at
+a statement whose connection is lost, whose replica does not answer within
+``read_timeout`` (the connection is then cut: ``kb.storage.pg_deadline``), or
+that the replica cancelled for a conflict with its recovery, is run once more
+on the next server, inside a new snapshot when one was open.  Since that server has replayed at
 least as far as the lost snapshot read (``seen``), the statements after the
 loss see the same committed state or a later one, never an earlier one; and a
 query's rows are all fetched when ``execute`` returns (client-side cursors), so
@@ -43,9 +45,11 @@ import psycopg
 from psycopg.pq import TransactionStatus
 
 from kb.access.levels import LEVELS
+from kb.config import READ_TIMEOUT_S
 from kb.errors import DatabaseUnavailableError
 from kb.storage.backend import Cursor, reading_at, replica_reads_allowed
 from kb.storage.pg_database import PgDatabase
+from kb.storage.pg_deadline import bounded
 from kb.storage.pg_dialect import translate
 from kb.storage.pg_nodes import BACKOFF_S, POSITION, Node, ReadNodes
 
@@ -55,6 +59,10 @@ FRESH_WAIT_S = 1.0  # how long a read waits for a replica to replay what the pro
 _POLL_S = 0.005
 _QUERY = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
 T = TypeVar("T")
+# What makes a read run once more on the next server: its connection lost (``PgDatabase._reachable``), or the
+# statement cancelled by the replica's recovery, which had to apply WAL that removes rows or locks the statement
+# needed (SQLSTATE 40001, "canceling statement due to conflict with recovery"; 40P01 when it waited on a buffer pin).
+_RETRIED = (DatabaseUnavailableError, psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
 
 
 def _position(conn: psycopg.Connection[Any]) -> int:
@@ -87,11 +95,12 @@ class ReplicatedDatabase(PgDatabase):
     """The primary ``dsn`` for writes, its ``replicas`` (then itself) for reads; see the module's docstring."""
 
     def __init__(self, dsn: str, replicas: Sequence[str], *, level: str = LEVELS[-1], pooled: bool = False,
-                 fresh_wait: float = FRESH_WAIT_S, backoff: float = BACKOFF_S) -> None:
+                 fresh_wait: float = FRESH_WAIT_S, backoff: float = BACKOFF_S,
+                 read_timeout: float = READ_TIMEOUT_S) -> None:
         super().__init__(dsn, level=level, pooled=pooled)
         self.nodes = ReadNodes(dsn, replicas, backoff=backoff)
         self.reader = _ReadSide(self.nodes, dsn, level, pooled)
-        self.fresh_wait = fresh_wait
+        self.fresh_wait, self.read_timeout = fresh_wait, read_timeout
         self._state = threading.local()  # snapshot: inside a routed reading(); begun: its BEGIN sent; pinned: on_primary
 
     # -- where a statement goes ---------------------------------------------------------------
@@ -130,11 +139,16 @@ class ReplicatedDatabase(PgDatabase):
 
     # -- reads on the read server -------------------------------------------------------------
     def _read(self, run: Callable[[psycopg.Connection[Any]], T]) -> T:
-        """``run`` on this thread's read connection; once more on the next server if that one is lost meanwhile."""
+        """``run`` on this thread's read connection; once more on the next server if that one failed it.
+
+        Failed: its connection lost (or cut after ``read_timeout``), or the statement cancelled by a conflict
+        with the replica's recovery (``_RETRIED``).  That server is set aside either way, and the snapshot, if
+        one was open, begins again on the next.
+        """
         try:
             return self._attempt(run)
-        except DatabaseUnavailableError as exc:
-            node = getattr(self.reader._local, "node", None)  # the server just lost (its connection is closed)
+        except _RETRIED as exc:
+            node = getattr(self.reader._local, "node", None)  # the server that failed the read
             if node is not None:
                 self.nodes.failed(node, exc.__cause__ or exc)
             self.reader.close_thread()
@@ -145,14 +159,22 @@ class ReplicatedDatabase(PgDatabase):
         with self.reader._reachable():
             if not (self._in_snapshot() and getattr(self._state, "begun", False)):
                 self._fresh()
-            if self._in_snapshot() and not getattr(self._state, "begun", False):
-                conn = self.reader.connection()
-                self.reader._begin(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                self._state.begun = True
-                # The snapshot is taken by this first query: whatever is read after it, on any server, is this far on.
-                self.nodes.saw(_position(conn))
-            with self.reader._leveled_connection() as conn:
-                return run(conn)
+            with self._bounded(self.reader.connection()):
+                if self._in_snapshot() and not getattr(self._state, "begun", False):
+                    conn = self.reader.connection()
+                    self.reader._begin(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    self._state.begun = True
+                    # The snapshot is taken by this first query: whatever is read after it, on any server, is this far on.
+                    self.nodes.saw(_position(conn))
+                with self.reader._leveled_connection() as conn:
+                    return run(conn)
+
+    def _bounded(self, conn: psycopg.Connection[Any]) -> contextlib.AbstractContextManager[None]:
+        """At most ``read_timeout`` for what is sent on ``conn`` inside, if it goes to a replica (``pg_deadline``).
+
+        The primary, last resort and the writes' server, is never cut.
+        """
+        return contextlib.nullcontext() if self.reader._local.node.primary else bounded(conn, self.read_timeout)
 
     def _fresh(self) -> None:
         """Put this thread's read connection on the best server that has replayed what this process has seen.
@@ -167,8 +189,11 @@ class ReplicatedDatabase(PgDatabase):
                 self.reader.close_thread()
             conn = self.reader.connection()
             node = self.reader._local.node
-            if node.primary or self._caught_up(conn):
+            if node.primary:
                 return
+            with self._bounded(conn):
+                if self._caught_up(conn):
+                    return
             self.nodes.failed(node, f"not at WAL position {self.nodes.seen} after {self.fresh_wait} s")
             self.reader.close_thread()
 
@@ -223,7 +248,9 @@ class ReplicatedDatabase(PgDatabase):
                 self._state.begun = False
                 conn = getattr(self.reader._local, "conn", None)
                 if conn is not None and not conn.closed:
-                    with contextlib.suppress(psycopg.OperationalError):  # read only: nothing to keep or lose
+                    # Read only: nothing to keep or lose. Bounded too: a replica that hangs after the snapshot's
+                    # last statement would hold the caller here until it wakes.
+                    with contextlib.suppress(psycopg.OperationalError), self._bounded(conn):
                         conn.execute("ROLLBACK")
 
     @contextmanager

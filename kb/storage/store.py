@@ -69,5 +69,6 @@ def open_store(settings: StoreSettings, home: Path) -> Store:
     if settings.replicas:
         from kb.storage.pg_replicas import ReplicatedDatabase
 
-        return Store(ReplicatedDatabase(settings.dsn, settings.replicas, pooled=settings.pooled))
+        return Store(ReplicatedDatabase(settings.dsn, settings.replicas, pooled=settings.pooled,
+                                        read_timeout=settings.read_timeout))
     return Store(PgDatabase(settings.dsn, pooled=settings.pooled))
