@@ -37,9 +37,10 @@ class PgVectorPolicy:
 
     Chosen at 200,000 passages (``bench/pg_bench.py recall``, 131 real queries, recall@10 against exact
     search in the same database; docs/postgres.md): pgvector's default graph (``m = 16``,
-    ``ef_construction = 64``) needs ``ef_search`` 800 to pass 0.98 (0.988, p50 78 ms), where this denser
-    one passes it at 300 (0.982, p50 28 ms): a search costs a third, for a graph that takes about three
-    times as long to build (679 s against 196 s here, on a busy machine) and takes 1.3 KB a vector.
+    ``ef_construction = 64``) needs ``ef_search`` 800 for 0.98 and not every build reaches it there
+    (0.988 and 0.978, p50 52–78 ms); this denser one passes it at 300 (0.982, p50 28 ms): a search costs
+    half or less, for a graph that takes 3.5–5 times as long to build (679 s against 132–196 s on a busy
+    machine) and 17% more room (1.36 KB a vector).
     The breadth a search needs grows with the graph, as FAISS's does: at 20,000 passages 200 was enough.
     """
 
