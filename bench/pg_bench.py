@@ -55,7 +55,7 @@ from bench_engine import _serve, percentile
 from bench_scale import latency_groups, warm_up_set
 from scale_build import ADD_BATCH, REAL, home_of
 
-from kb.retrieval.pg_vectors import PgVectorPolicy, PgVectors, _literal
+from kb.retrieval.pg_vectors import GRAPH, TABLE, PgVectorPolicy, PgVectors, _literal
 from kb.retrieval.vectors import IndexPolicy, VectorIndex
 from kb.storage.database import copy_database
 from kb.storage.pg_database import PgDatabase
@@ -121,15 +121,15 @@ def api(homes: dict[str, Path], clients: list[int], seconds: float) -> None:
 
 
 def rebuild(db: PgDatabase, links: int, build_breadth: int, memory: str) -> None:
-    """``chunk_vectors_hnsw`` dropped and built again with ``m = links``, ``ef_construction = build_breadth``."""
-    db.execute("DROP INDEX IF EXISTS chunk_vectors_hnsw")
+    """The HNSW index dropped and built again with ``m = links``, ``ef_construction = build_breadth``."""
+    db.execute(f"DROP INDEX IF EXISTS {GRAPH}")
     db.execute(f"SET maintenance_work_mem = '{memory}'")
     db.execute("SET max_parallel_maintenance_workers = 2")
     started = time.perf_counter()
-    db.execute("CREATE INDEX chunk_vectors_hnsw ON chunk_vectors USING hnsw (embedding halfvec_cosine_ops) "
+    db.execute(f"CREATE INDEX {GRAPH} ON {TABLE} USING hnsw (embedding halfvec_cosine_ops) "
                f"WITH (m = {links}, ef_construction = {build_breadth})")
     seconds = time.perf_counter() - started
-    size = int(db.execute("SELECT pg_relation_size('chunk_vectors_hnsw')").fetchone()[0])
+    size = int(db.execute(f"SELECT pg_relation_size('{GRAPH}')").fetchone()[0])
     db.execute("RESET maintenance_work_mem")
     db.execute("RESET max_parallel_maintenance_workers")
     print(f"HNSW m = {links}, ef_construction = {build_breadth}: built in {seconds:.1f} s "
@@ -169,6 +169,7 @@ def recall(dsn: str, queries: np.ndarray, breadths: list[int], graph: tuple[int,
 
 
 def source(data: Path, size: int, out: Path) -> None:
+    """``out``: the scale index of ``size`` passages with exact vectors, for ``kb migrate`` (the module's docstring)."""
     home = home_of(data, size)
     started = time.perf_counter()
     out.mkdir(parents=True)
