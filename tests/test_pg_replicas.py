@@ -195,6 +195,23 @@ def _search_stream(url: str, stop: threading.Event, log: list[tuple[float, float
             n += 1
 
 
+@contextmanager
+def _searching(cluster: PgCluster, url: str) -> Iterator[list[tuple[float, float, int]]]:
+    """Two clients searching ``url`` one search after another until the block ends (the nodes' query counts
+    reset first); each search's (start, seconds, status) as it ends."""
+    stop, log = threading.Event(), list[tuple[float, float, int]]()
+    clients = [threading.Thread(target=_search_stream, args=(url, stop, log)) for _ in range(2)]
+    _reset_counts(cluster)
+    for client in clients:
+        client.start()
+    try:
+        yield log
+    finally:
+        stop.set()
+        for client in clients:
+            client.join(60)
+
+
 def test_searches_through_the_service_survive_a_replica_killed_and_then_both(
         cluster: PgCluster, reader_home: Path, revive: Callable[[Node], None]) -> None:
     """kill -9 the replica the node reads from during a stream of searches, then the other: no search fails."""
@@ -204,12 +221,7 @@ def test_searches_through_the_service_survive_a_replica_killed_and_then_both(
         assert isinstance(database, ReplicatedDatabase)
         assert httpx.get(f"{url}/api/search", params={"q": QUERIES[0]}).status_code == 200
         first, second = (_node(cluster, node.dsn) for node in database.nodes.nodes[:2])
-        stop, log = threading.Event(), []
-        clients = [threading.Thread(target=_search_stream, args=(url, stop, log)) for _ in range(2)]
-        _reset_counts(cluster)
-        for client in clients:
-            client.start()
-        try:
+        with _searching(cluster, url) as log:
             time.sleep(2)
             killed_first = time.monotonic()
             revive(first)
@@ -219,10 +231,6 @@ def test_searches_through_the_service_survive_a_replica_killed_and_then_both(
             killed_second = time.monotonic()
             revive(second)
             time.sleep(3)
-        finally:
-            stop.set()
-            for client in clients:
-                client.join(60)
         on_primary = _dense_calls(cluster, cluster.primary)
     failed = [entry for entry in log if entry[2] != 200]
     around_first = [seconds for started, seconds, _ in log if killed_first - 0.5 <= started <= killed_first + 0.5]
@@ -392,22 +400,13 @@ def test_searches_through_the_service_pass_a_stopped_replica_by_after_the_read_t
             database.execute("SELECT 1")
         assert database.reader.connection().info.get_parameters()["keepalives_idle"] == "10"
         first, second = (_node(cluster, node.dsn) for node in database.nodes.nodes[:2])
-        stop, log = threading.Event(), []
-        clients = [threading.Thread(target=_search_stream, args=(url, stop, log)) for _ in range(2)]
-        _reset_counts(cluster)
-        for client in clients:
-            client.start()
-        try:
+        with _searching(cluster, url) as log:
             time.sleep(2)
             with _stopped(first):
                 stopped = time.monotonic()
                 time.sleep(STOPPED_S)
                 dense_on_second = _dense_calls(cluster, second)
             time.sleep(1)
-        finally:
-            stop.set()
-            for client in clients:
-                client.join(60)
         on_primary = _dense_calls(cluster, cluster.primary)
     failed = [entry for entry in log if entry[2] != 200]
     before = [seconds for started, seconds, _ in log if started < stopped]
