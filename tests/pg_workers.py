@@ -29,13 +29,18 @@ def settings_file(home: Path, dsn: str, **store: object) -> None:
     (home / "settings.json").write_text(json.dumps({"store": {"backend": "postgres", "dsn": dsn, **store}}))
 
 
+def folders_on(dsn: str, homes: list[Path], **store: object) -> Store:
+    """Index folders ``homes`` whose settings name ``dsn`` (with more ``store`` settings); the store, opened."""
+    for home in homes:
+        settings_file(home, dsn, **store)
+    return Store(PgDatabase(dsn))
+
+
 def api_and_worker(dsn: str, folder: Path) -> tuple[Store, Path, Path, str]:
     """An API node's and a worker's index folders on ``dsn`` (``folder``/api, ``folder``/worker), the store
     opened, and an editor's key to upload with."""
     api, worker = folder / "api", folder / "worker"
-    for home in (api, worker):
-        settings_file(home, dsn)
-    store = Store(PgDatabase(dsn))
+    store = folders_on(dsn, [api, worker])
     return store, api, worker, create_key(store, "editor", "editor")[1]
 
 

@@ -11,14 +11,15 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import HashingEmbedder, app_client, fake_settings, wait_for_job
 from pg_cluster import pg_bin_dir, pg_cluster
-from pg_workers import api_and_worker, settings_file, start_worker, text_files
+from pg_workers import api_and_worker, folders_on, settings_file, start_worker, text_files
 
 from kb.access.keys import create_key
 from kb.indexing import index_paths
@@ -55,6 +56,17 @@ def _documents_once(store: Store, files: int, home: Path) -> CheckReport:
     report = check(fake_settings(home), embedder=HashingEmbedder())
     assert report.ok, report.problems
     return report
+
+
+@contextmanager
+def _working(home: Path, *, lease: float) -> Iterator[Path]:
+    """A worker process on ``home`` while the block runs, stopped (SIGTERM) at its end; the file of the jobs it took."""
+    process, taken = start_worker(home, lease=lease)
+    try:
+        yield taken
+    finally:
+        process.terminate()
+        process.join(10)
 
 
 def test_a_worker_that_lost_its_lease_writes_nothing_more(pg_server, tmp_path: Path) -> None:
@@ -109,9 +121,7 @@ def test_a_job_is_taken_by_at_most_job_attempts_workers(pg_server, tmp_path: Pat
 def test_a_replacement_run_again_after_it_took_effect_ends_done(pg_server, tmp_path: Path) -> None:
     """A worker lost the server just after putting a new version in place, before it ended the job: the job runs
     again in that folder, finds the file in place (unchanged, under the document's id) and ends done."""
-    dsn = pg_server.new_database()
-    settings_file(tmp_path, dsn)
-    store = Store(PgDatabase(dsn))
+    store = folders_on(pg_server.new_database(), [tmp_path])
     (name, data), = text_files(1)
     first = submit_job(store, tmp_path, [(name, data)], created_by="test")
     _run_until_idle(tmp_path)
@@ -155,9 +165,7 @@ def test_an_api_node_on_postgres_only_queues_uploads(pg_server, tmp_path: Path) 
 
 def test_an_api_node_runs_jobs_when_asked(pg_server, tmp_path: Path) -> None:
     """``store.serve_jobs: true``: ``kb serve`` on PostgreSQL runs a queue worker in a thread, as it does on SQLite."""
-    dsn = pg_server.new_database()
-    settings_file(tmp_path, dsn, serve_jobs=True)
-    store = Store(PgDatabase(dsn))
+    store = folders_on(pg_server.new_database(), [tmp_path], serve_jobs=True)
     _, key = create_key(store, "editor", "editor")
     with app_client(tmp_path) as http:
         accepted = http.post("/api/documents", files=[("files", name_data) for name_data in text_files(2)],
@@ -169,11 +177,8 @@ def test_an_api_node_runs_jobs_when_asked(pg_server, tmp_path: Path) -> None:
 
 
 def test_two_workers_take_different_jobs(pg_server, tmp_path: Path) -> None:
-    dsn = pg_server.new_database()
     homes = [tmp_path / "a", tmp_path / "b", tmp_path / "api"]
-    for home in homes:
-        settings_file(home, dsn)
-    store = Store(PgDatabase(dsn))
+    store = folders_on(pg_server.new_database(), homes)
     for n in range(8):
         submit_job(store, homes[2], text_files(3, tag=f"j{n}-"), created_by="test")
     workers = [start_worker(home, lease=LEASE, seconds_per_file=0.1) for home in homes[:2]]
@@ -192,11 +197,8 @@ def test_two_workers_take_different_jobs(pg_server, tmp_path: Path) -> None:
 
 
 def test_a_killed_workers_job_is_taken_over_after_its_lease(pg_server, tmp_path: Path) -> None:
-    dsn = pg_server.new_database()
     first, second, api = tmp_path / "first", tmp_path / "second", tmp_path / "api"
-    for home in (first, second, api):
-        settings_file(home, dsn)
-    store = Store(PgDatabase(dsn))
+    store = folders_on(pg_server.new_database(), [first, second, api])
     job_id = submit_job(store, api, text_files(20), created_by="test")["id"]
     crashed, _ = start_worker(first, lease=LEASE, seconds_per_file=0.15)
     _wait(lambda: _jobs(store)[0]["files_done"] >= 5, 60, "the first worker indexing")
@@ -204,12 +206,8 @@ def test_a_killed_workers_job_is_taken_over_after_its_lease(pg_server, tmp_path:
     killed_at = time.monotonic()
     crashed.join(10)
     before = store.db.execute("SELECT count(*) FROM documents").fetchone()[0]
-    survivor, taken = start_worker(second, lease=LEASE)
-    try:
+    with _working(second, lease=LEASE) as taken:
         _wait(lambda: _jobs(store)[0]["status"] == "done", 60, "the job done by the second worker")
-    finally:
-        survivor.terminate()
-        survivor.join(10)
     assert taken.read_text().split() == [job_id]
     assert time.monotonic() - killed_at >= LEASE / 2  # not before the lease ran out
     job = store.jobs.get(job_id)
@@ -225,11 +223,8 @@ def test_a_killed_workers_job_is_taken_over_after_its_lease(pg_server, tmp_path:
 def test_a_job_whose_workers_keep_dying_fails_naming_the_file(pg_server, tmp_path: Path) -> None:
     """``store.job_attempts: 2``: two workers killed with SIGKILL during one job; the third ends it failed,
     naming the file being indexed, and never runs it; the files the dead workers committed stay documents."""
-    dsn = pg_server.new_database()
     homes = [tmp_path / name for name in ("first", "second", "third", "api")]
-    for home in homes:
-        settings_file(home, dsn, job_attempts=2)
-    store = Store(PgDatabase(dsn))
+    store = folders_on(pg_server.new_database(), homes, job_attempts=2)
     job_id = submit_job(store, homes[-1], text_files(12), created_by="test")["id"]
     for home in homes[:2]:
         worker, taken = start_worker(home, lease=LEASE, seconds_per_file=0.3)
@@ -237,13 +232,9 @@ def test_a_job_whose_workers_keep_dying_fails_naming_the_file(pg_server, tmp_pat
         time.sleep(1.0)  # a file or more indexed, the next one being embedded
         os.kill(worker.pid or 0, signal.SIGKILL)
         worker.join(10)
-    last, taken = start_worker(homes[2], lease=LEASE)
-    try:
+    with _working(homes[2], lease=LEASE) as taken_by_third:
         _wait(lambda: _jobs(store)[0]["status"] == "failed", 60, "the job ended failed")
-    finally:
-        last.terminate()
-        last.join(10)
-    assert taken.read_text() == "", "the third worker never ran the job"
+    assert taken_by_third.read_text() == "", "the third worker never ran the job"
     job = store.jobs.get(job_id)
     assert job is not None and job["attempts"] == 2 and job["lease_until"] is None
     died = [entry for entry in job["files"] if entry["status"] == "error"]
@@ -259,11 +250,8 @@ def test_a_job_whose_workers_keep_dying_fails_naming_the_file(pg_server, tmp_pat
 
 def test_a_stopped_worker_hands_its_job_back(pg_server, tmp_path: Path) -> None:
     """SIGTERM: the worker ends its current file and puts the job back in the queue, where another finishes it."""
-    dsn = pg_server.new_database()
     first, second, api = tmp_path / "first", tmp_path / "second", tmp_path / "api"
-    for home in (first, second, api):
-        settings_file(home, dsn)
-    store = Store(PgDatabase(dsn))
+    store = folders_on(pg_server.new_database(), [first, second, api])
     job_id = submit_job(store, api, text_files(12), created_by="test")["id"]
     stopped, _ = start_worker(first, lease=30.0, seconds_per_file=0.15)
     _wait(lambda: _jobs(store)[0]["files_done"] >= 3, 60, "the first worker indexing")
@@ -271,12 +259,8 @@ def test_a_stopped_worker_hands_its_job_back(pg_server, tmp_path: Path) -> None:
     stopped.join(20)
     assert stopped.exitcode == 0
     assert _jobs(store)[0]["status"] == "queued" and _jobs(store)[0]["claimed_by"] is None
-    other, taken = start_worker(second, lease=30.0)
-    try:
+    with _working(second, lease=30.0) as taken:
         _wait(lambda: _jobs(store)[0]["status"] == "done", 60, "the job done by the second worker")
-    finally:
-        other.terminate()
-        other.join(10)
     assert taken.read_text().split() == [job_id]  # at once: no lease to wait for
     _documents_once(store, 12, api)
     store.close()
@@ -299,9 +283,7 @@ def test_a_job_survives_the_primarys_failover(tmp_path: Path) -> None:
         both = (f"host=127.0.0.1,127.0.0.1 port={primary.port},{replica.port} user=kb dbname=kb "
                 "target_session_attrs=read-write connect_timeout=2")
         worker_home, api = tmp_path / "worker", tmp_path / "api"
-        for home in (worker_home, api):
-            settings_file(home, both)
-        store = Store(PgDatabase(both))
+        store = folders_on(both, [worker_home, api])
         job_id = submit_job(store, api, text_files(50), created_by="test")["id"]
         worker, _ = start_worker(worker_home, lease=30.0, seconds_per_file=0.05)
         try:
