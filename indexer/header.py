@@ -18,7 +18,7 @@ from itertools import accumulate, takewhile
 from indexer.analyzer import fold, fold_char_map, nfc, normalize
 from indexer.cells import cells_of
 from indexer.codes import doc_types, issuers, word_list
-from indexer.names import mostly_capitals, proper_case, starts_with
+from indexer.names import mostly_capitals, proper_case, starts_with, starts_with_spelled
 
 __all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "NUMBER_LINE", "SUBJECT_LINE", "BODY_OPENER"]
 
@@ -28,6 +28,8 @@ HEADER_SCAN = 150
 # After the type word, a title that names its number and goes on: "Án lệ số 26/2018/AL về …" (folded);
 # "Luật số: 68/2020/QH14" is a number line.
 _NUMBERED_TITLE = re.compile(r"\s+so\s+\d\S*\s+ve\s")
+# The title is looked for among this many lines with text after the organ and motto lines.
+TITLE_SCAN = 14
 # A subject in small letters wraps over a few lines at most.
 MAX_SMALL_SUBJECT_LINES = 3
 MAX_SUBJECT_CHARS = 250
@@ -164,7 +166,7 @@ def _read_title(units: list[Unit], start: int, header: Header) -> int:
     """Find the title after the organ/motto lines; returns where the header ends.
     After a ``V/v`` line only a title in capitals counts ("V/v Chỉ thị của …" is a subject)."""
     letter = False
-    for i in range(start, min(start + 14, len(units))):
+    for i in _lines_from(units, start, TITLE_SCAN):
         unit = units[i]
         letter = letter or bool(SUBJECT_LINE.match(unit.text))
         if not unit.blank and BODY_OPENER.match(unit.text):
@@ -173,7 +175,21 @@ def _read_title(units: list[Unit], start: int, header: Header) -> int:
         if (kind := title_type(unit)) and (numbered or not NUMBER_LINE.match(unit.text)) and (unit.upper or not letter):
             header.title_type, header.title_lines = kind, [unit]
             return _title_continuation(units, i + 1, header.title_lines)
-    return min(start + 14, len(units))
+    return min(start + TITLE_SCAN, len(units))
+
+
+def _lines_from(units: list[Unit], start: int, count: int) -> list[int]:
+    """Indexes of the units from ``start`` up to its ``count``-th unit with text: a page's header table
+    leaves empty cells between its lines (seven or eight between the place and the title), which are
+    no lines of the header and must not push the title out of reach."""
+    indexes: list[int] = []
+    written = 0
+    for i in range(start, len(units)):
+        indexes.append(i)
+        written += bool(units[i].text)
+        if written == count:
+            break
+    return indexes
 
 
 def _title_continuation(units: list[Unit], start: int, lines: list[Unit]) -> int:
@@ -207,7 +223,7 @@ def _enacting_authority(units: list[Unit], i: int) -> bool:
     unit = units[i]
     if not unit.upper or re.match(r"SỐ\s*:?\s*\d", unit.text):  # "SỐ 30/2009/QH12 …" folds like "Sở"
         return False
-    if not (starts_with("organ_heads", unit.text) or starts_with("positions", unit.text)):
+    if not (starts_with_spelled("organ_heads", unit.text) or starts_with_spelled("positions", unit.text)):
         return False
     following = [u for u in units[i + 1 : i + 6] if not u.blank]
     wrapped = list(takewhile(lambda u: u.upper and not BODY_OPENER.match(u.text), following[:3]))

@@ -80,8 +80,10 @@ _RECIPIENTS = re.compile(r"^Nơi nhận\b", re.IGNORECASE)
 _TITLE_NUMBER = re.compile(r"^(?:[^\W\d_]+\s+){0,2}(?:SỐ|[Ss]ố)\s*:?\s*(?P<rest>\d.*)$")
 # What an old title says besides its subject: "CỦA QUỐC HỘI KHOÁ XII, KỲ HỌP THỨ 5", "SỐ 30/2009/QH12 NGÀY 17
 # THÁNG 6 NĂM 2009", "số 26/2018/AL" (whose "VỀ …" tail is the subject), and a footnote mark ("AL¹").
+# The date is the one right after the number: a title that names another document by its number and date
+# ("SỬA ĐỔI … NGHỊ QUYẾT SỐ 10/2022/NQ-HĐND NGÀY 14 THÁNG 7 NĂM 2022 CỦA …") keeps it, and its tail.
 _TITLE_CLAUSE = re.compile(
-    r"(?:^|\s)(?:của\s+(?:quốc hội|ủy ban thường vụ quốc hội|chính phủ)\b.*?|số\s*:?\s*\d\S*(?:\s+ngày\s.*?\d{4})?)"
+    r"(?:^|\s)(?:của\s+(?:quốc hội|ủy ban thường vụ quốc hội|chính phủ)\b.*?|số\s*:?\s*\d\S*(?:\s+ngày\s.{0,25}?\d{4})?)"
     r"(?=\s+về\s|$)|[¹²³⁴⁵⁶⁷⁸⁹⁰]+",
     re.IGNORECASE,
 )

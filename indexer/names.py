@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from indexer.analyzer import fold, nfc
+from indexer.analyzer import fold, nfc, normalize
 from indexer.codes import issuers, word_list
 
-__all__ = ["proper_case", "starts_with", "complete_body", "full_issuer", "header_issuer", "mostly_capitals", "person_name",
-           "SIGNED_MARK"]
+__all__ = ["proper_case", "starts_with", "starts_with_spelled", "complete_body", "full_issuer", "header_issuer",
+           "mostly_capitals", "person_name", "SIGNED_MARK"]
 
 
 # Words after which a locality name follows; these stop it ("tỉnh Bắc Ninh năm 2026").
@@ -111,6 +111,22 @@ def _starts_pattern(list_name: str) -> re.Pattern[str]:
 def starts_with(list_name: str, text: str) -> bool:
     """Whether ``text`` opens with a phrase of a data word list, accents and case ignored."""
     return bool(_starts_pattern(list_name).match(fold(text)))
+
+
+@cache
+def _spelled_pattern(list_name: str) -> re.Pattern[str]:
+    words = sorted((normalize(w).lower() for w in word_list(list_name)), key=len, reverse=True)
+    return re.compile(rf"^(?:{'|'.join(map(re.escape, words))})(?!\w)(?!\s*[,;.:])")
+
+
+def starts_with_spelled(list_name: str, text: str) -> bool:
+    """Whether ``text`` opens with a phrase of a data word list as spelled, case ignored, and goes on as a name.
+
+    A title wrapped in capitals puts a syllable that folds like an organ at the head of a line
+    ("CÔNG" / "BỐ DANH MỤC …", "BÃI" / "BỎ QUYẾT ĐỊNH …", "QUY TRÌNH NỘI" / "BỘ, ĐIỆN TỬ …"):
+    only the accents tell "BỐ" and "BỎ" from "BỘ", and a comma after it ends a phrase, not a name.
+    """
+    return bool(_spelled_pattern(list_name).match(normalize(text).lower()))
 
 
 # "… của Ban Thường vụ Tỉnh ủy": the committee authored a cited document, it is not the speaker.
