@@ -55,10 +55,12 @@ _SO = r"(?:so\b\s?:?\s?)?"
 # A bare number must stand on the type word's line: "Luật\n1. ..." is a list item.
 _SAME_LINE = r"[^\S\n]"
 # What may follow a bare cited number without it being a document number:
-# a symbol the patterns could not read, a decimal, or a unit ("kế hoạch 5 năm").
+# a symbol the patterns could not read, a decimal, or a unit ("kế hoạch 5 năm"),
+# unless the unit's syllable opens a province's name ("QĐ 2811 Đồng Nai", "Quyết định 1763 Cà Mau").
 _NOT_A_DOCUMENT_NUMBER = (
     rf"\s?{_DASH}\s?\w|\s?/\s?\w|[.,]\w|\s?%"
-    r"|\s(?:nam|thang|quy|tuan|gio|phut|lan|nguoi|trieu|nghin|ty|dong|cap|buoc|dot|ca|can bo|don vi|tap the"
+    r"|\s(?!(?:dong nai|dong thap|ca mau|nam dinh)\b)"
+    r"(?:nam|thang|quy|tuan|gio|phut|lan|nguoi|trieu|nghin|ty|dong|cap|buoc|dot|ca|can bo|don vi|tap the"
     r"|ca nhan|truong hop|thu tuc|ho so|van ban|diem)\b"
 )
 # The date printed right after a citation, which belongs to the cited document:
@@ -142,7 +144,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "cited_symbol": re.compile(rf"{type_word}{_SO}{_SYMBOL}"),
         "cited_number": re.compile(
             rf"{type_word_same_line}(?P<so>(?:so\b{_SAME_LINE}?:?{_SAME_LINE}?)?)"
-            rf"(?P<b_num>\d{{1,6}})(?!\w)(?!{_NOT_A_DOCUMENT_NUMBER})"
+            rf"(?P<b_num>\d{{1,6}})(?:\s?/\s?(?P<b_year>(?:19|20)\d\d))?(?!\w)(?!{_NOT_A_DOCUMENT_NUMBER})"
         ),
         # "... của Bộ Chính trị" after a bare citation names its issuer; its date may stand between.
         "author": re.compile(rf"(?:{_CITED_DATE})?,?\s(?:cua|do)\s(?:ban thuong vu\s)?(?P<author>{authors})(?!\w)"),
@@ -268,7 +270,7 @@ def _candidates(text: str, folded: _Folded) -> list[tuple[int, int, _Parts]]:
             continue  # "Kế hoạch 2021" is a year's plan, not plan number 2021
         type_code = _word_type(match)
         if type_code:
-            parts = _Parts(printed_number, type_code, _author(folded.text, match.end()), None)
+            parts = _Parts(printed_number, type_code, _author(folded.text, match.end()), match.group("b_year"))
             found.append((match.start(), match.end(), parts))
     return found
 

@@ -57,6 +57,14 @@ def _keys(text: str) -> list[str]:
         ("5402/CT-CS", ["CV:5402:CT"]),
         ("Chỉ thị số 33/CT-TTg", ["CT:33:TTg"]),
         ("Kế hoạch số 32 của Ban Thường vụ Tỉnh ủy", ["KH:32:TU"]),
+        # a province whose name opens with a unit's syllable ("đồng", "cà", "năm") after the number
+        ("QĐ 2811 Đồng Nai", ["QĐ:2811"]),
+        ("quyet dinh 2811 dong thap", ["QĐ:2811"]),
+        ("Quyết định 1763 Cà Mau", ["QĐ:1763"]),
+        ("Quyết định 15 Nam Định", ["QĐ:15"]),
+        # number and year without the symbol's codes
+        ("QĐ 72/2025 UBND Hà Nội", ["QĐ:72"]),
+        ("Nghị quyết số 20/2025 của HĐND tỉnh", ["NQ:20"]),
     ],
 )
 def test_citation_spellings(text: str, full_keys: list[str]) -> None:
@@ -73,6 +81,11 @@ def test_state_numbers_carry_their_year() -> None:
     (law,) = extract_references("Luật số 68/2020/QH14")
     assert (decree.doc_type, decree.number, decree.issuer_code, decree.year) == ("NĐ", "30", "CP", "2020")
     assert (law.doc_type, law.number, law.issuer_code, law.year) == ("L", "68", "QH14", "2020")
+
+
+def test_a_number_with_its_year_but_no_codes_carries_the_year() -> None:
+    (ref,) = extract_references("Quyết định 72/2025 của Ủy ban nhân dân thành phố")
+    assert (ref.key, ref.year, ref.text) == ("QĐ:72", "2025", "Quyết định 72/2025")
 
 
 def test_debris_inside_a_citation_does_not_become_its_number() -> None:
@@ -92,6 +105,8 @@ def test_debris_inside_a_citation_does_not_become_its_number() -> None:
         "có 1.235 đại biểu, 46.761/47.661 cán bộ",
         "Thông điệp 5K",
         "kế hoạch 5 năm 2016-2020",
+        "khen thưởng 5 đồng chí",
+        "Quyết định 3 ca trực",
         "Kế hoạch 2021",
         "Nghị quyết Trung ương 4 khóa XII",
         "Luật\n1. Văn bản quy phạm pháp luật",
