@@ -6,8 +6,9 @@ import pytest
 
 from indexer.analyzer import fold
 from kb.indexing import index_paths
-from kb.retrieval.intent import ABOUT, FOLLOWERS, intent
-from kb.retrieval.search import search
+from kb.retrieval.intent import ABOUT, FOLLOWERS, FOLLOWING_KINDS, following, intent
+from kb.retrieval.query import understand
+from kb.retrieval.search import legs, search
 from tests.conftest import fake_kb_at
 
 
@@ -22,9 +23,25 @@ from tests.conftest import fake_kb_at
     ("Which documents are based on Decree 85/2024/ND-CP?", FOLLOWERS),
     ("Kế hoạch 131-KH/TU", None),
     ("đợt tuyên truyền thứ ba", None),
+    ("Luật số 23/2023/QH15 sửa đổi những gì", ABOUT),
+    ("tóm tắt Nghị quyết 72/2025/NQ-HĐND", ABOUT),
+    ("Văn bản nào sửa đổi Nghị quyết 10/2022/NQ-HĐND", FOLLOWERS),
+    ("Quyết định nào bãi bỏ Quyết định 14/2025/QĐ-UBND", FOLLOWERS),
+    ("Luật Công an nhân dân 37/2018/QH14 được sửa đổi bởi văn bản nào", FOLLOWERS),
+    ("trường hợp nào được bổ sung hồ sơ theo Nghị định 30", None),
 ])
 def test_the_question_says_whether_it_asks_what_a_document_says_or_what_carries_it_out(question, expected):
     assert intent(fold(question)) == expected
+
+
+@pytest.mark.parametrize(("question", "kinds"), [
+    ("Văn bản nào triển khai Chỉ thị 05", FOLLOWING_KINDS),
+    ("Văn bản nào sửa đổi, bổ sung Luật 37/2018/QH14", ("amends",)),
+    ("van ban nao thay the quyet dinh 17/2025", ("replaces",)),
+    ("Quyết định 14/2025/QĐ-UBND bị bãi bỏ bởi quyết định nào", ("repeals",)),
+])
+def test_a_question_for_what_changes_a_document_asks_for_the_citations_that_change_it(question, kinds):
+    assert following(fold(question)) == kinds
 
 
 DIRECTIVE = """TỈNH ỦY BÌNH ĐỊNH
@@ -71,11 +88,22 @@ Trong năm, nhiều văn bản được ban hành, trong đó có nhắc tới C
 Các chi bộ hoàn thành nhiệm vụ được giao; văn bản Chỉ thị số 07-CT/TU nêu rõ yêu cầu về phòng cháy.
 """
 
+REPEAL = """TỈNH ỦY BÌNH ĐỊNH
+Số 12-QĐ/TU
+Quy Nhơn, ngày 05 tháng 01 năm 2024
+
+QUYẾT ĐỊNH
+về việc bãi bỏ một số văn bản
+
+Điều 1. Bãi bỏ Chỉ thị số 07-CT/TU ngày 02/3/2021 của Ban Thường vụ Tỉnh ủy.
+"""
+
 
 @pytest.fixture(scope="module")
 def graph_kb(tmp_path_factory):
     folder = tmp_path_factory.mktemp("graph-docs")
-    for name, text in (("chi-thi-07.txt", DIRECTIVE), ("ke-hoach-15.txt", PLAN), ("bao-cao-40.txt", REPORT)):
+    for name, text in (("chi-thi-07.txt", DIRECTIVE), ("ke-hoach-15.txt", PLAN), ("bao-cao-40.txt", REPORT),
+                       ("quyet-dinh-12.txt", REPEAL)):
         (folder / name).write_text(text, encoding="utf-8")
     kb = fake_kb_at(tmp_path_factory.mktemp("graph-home"))
     index_paths(kb, [folder])
@@ -97,3 +125,12 @@ def test_asking_which_documents_implement_it_puts_the_plan_built_on_it_above_a_m
     hits = _sources(search(graph_kb, "Văn bản nào triển khai Chỉ thị 07-CT/TU", k=6))
     citing = [source for source, kind, _ in hits if kind == "body" and source != "chi-thi-07.txt"]
     assert citing.index("ke-hoach-15.txt") < citing.index("bao-cao-40.txt")
+
+
+def test_asking_which_document_repeals_it_puts_the_repealing_citation_first_in_the_reference_leg(graph_kb):
+    # the reference leg alone: the lexical legs find "bãi bỏ" in the decision whatever the question asks
+    reference = legs(graph_kb, understand("Văn bản nào bãi bỏ Chỉ thị 07-CT/TU"), None)["reference"]
+    hits = graph_kb.store.chunks.hits([chunk for chunk, _ in reference])
+    citing = [hits[chunk]["doc_source"].rsplit("/", 1)[-1] for chunk, _ in reference if hits[chunk]["kind"] == "body"]
+    citing = [source for source in citing if source != "chi-thi-07.txt"]
+    assert citing.index("quyet-dinh-12.txt") < citing.index("ke-hoach-15.txt")

@@ -5,7 +5,10 @@ reference leg alone gives its card and every passage that cites it, which
 for a much-cited directive buries what it says under what others say of it.
 "Văn bản nào triển khai Chỉ thị 05" wants the documents that implement it,
 where a plain mention of the number ranks as high as a plan built on it.
-The words that tell the two apart are few and fixed, matched on folded text
+"Văn bản nào sửa đổi Luật 37/2018/QH14" and "Quyết định 14/2025/QĐ-UBND bị bãi bỏ
+bởi văn bản nào" want the documents that change or end it: the citations the
+indexer read as amending, replacing or repealing it (``indexer.relations``).
+The words that tell these apart are few and fixed, matched on folded text
 so that a question typed without accents reads the same.
 """
 
@@ -13,16 +16,26 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ABOUT", "FOLLOWERS", "FOLLOWING_KINDS", "intent"]
+__all__ = ["ABOUT", "FOLLOWERS", "FOLLOWING_KINDS", "following", "intent"]
 
 ABOUT, FOLLOWERS = "about", "followers"
 FOLLOWING_KINDS = ("basis", "implements", "guides")  # a document built on the one asked about
+# A document that changes or ends the one asked about, by the verb that asks for it.
+_CHANGING = (("amends", r"sua doi|bo sung|dieu chinh"), ("replaces", r"thay the"),
+             ("repeals", r"bai bo|huy bo|het hieu luc"))
+_CHANGE = "|".join(verbs for _, verbs in _CHANGING)
 
 _VERB = (r"trien khai|thuc hien|can cu|huong dan|vien dan|dan chieu|ap dung|cu the hoa|quan triet"
          r"|implement\w*|cit(?:e|es|ed|ing)|based on|guid\w*|carr(?:y|ies) out")
-_FOLLOWERS = re.compile(rf"\b(?:nao|which|what)\b.*\b(?:{_VERB})\b")
-_ABOUT = re.compile(r"\b(?:(?:yeu cau|quy dinh|noi dung|de cap|chi dao|huong dan|noi)(?: (?:nhung|ve|den|cac))? gi"
-                    r"|noi dung (?:chinh|co ban)|what does|what do|requires?|say about|provide for)\b")
+# A document asked for by its kind: "văn bản nào", "quyết định nào" ("trường hợp nào được bổ sung" is no such question).
+_WHICH_DOCUMENT = (r"(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|luat|phap lenh|chi thi|ke hoach|cong van"
+                   r"|huong dan|ket luan|quy dinh) nao")
+# "Văn bản nào triển khai …", "Quyết định nào bãi bỏ …", and the passive asked last: "… được sửa đổi bởi văn bản nào".
+_FOLLOWERS = re.compile(rf"\b(?:nao|which|what)\b.*\b(?:{_VERB})\b|\b{_WHICH_DOCUMENT}\b.*\b(?:{_CHANGE})\b"
+                        rf"|\b(?:duoc|bi)\s+(?:{_VERB}|{_CHANGE})\b.*\b{_WHICH_DOCUMENT}\b")
+_ABOUT = re.compile(r"\b(?:(?:yeu cau|quy dinh|noi dung|de cap|chi dao|huong dan|noi|sua doi|bo sung|giao|ve viec)"
+                    r"(?: (?:nhung|ve|den|cac))? gi"
+                    r"|noi dung (?:chinh|co ban)|tom tat|what does|what do|requires?|say about|provide for)\b")
 
 
 def intent(folded: str) -> str | None:
@@ -32,3 +45,10 @@ def intent(folded: str) -> str | None:
     if _ABOUT.search(folded):
         return ABOUT
     return None
+
+
+def following(folded: str) -> tuple[str, ...]:
+    """The citation kinds a ``FOLLOWERS`` question asks for: those that change or end the document
+    when it names such a verb ("sửa đổi", "thay thế", "bãi bỏ"), else those that build on it."""
+    changing = tuple(kind for kind, verbs in _CHANGING if re.search(rf"\b(?:{verbs})\b", folded))
+    return changing or FOLLOWING_KINDS

@@ -24,7 +24,7 @@ from kb.errors import InvalidQueryError
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.accents_sync import Reading
 from kb.retrieval.fusion import reciprocal_rank, weighted_sum
-from kb.retrieval.intent import ABOUT, FOLLOWERS, FOLLOWING_KINDS, intent
+from kb.retrieval.intent import ABOUT, FOLLOWERS, following, intent
 from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
 from kb.retrieval.refusal import gather, judge
@@ -81,7 +81,7 @@ def _reference(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None)
     """
     asked = intent(query.folded) if query.keys else None
     cited = kb.store.chunks.citing(query.keys, query.full_keys, filters,
-                                   FOLLOWING_KINDS if asked == FOLLOWERS else ())
+                                   following(query.folded) if asked == FOLLOWERS else ())
     if asked != ABOUT:
         return cited
     named = kb.store.chunks.named_documents(query.keys, query.full_keys, filters)
