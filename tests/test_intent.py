@@ -134,3 +134,12 @@ def test_asking_which_document_repeals_it_puts_the_repealing_citation_first_in_t
     citing = [hits[chunk]["doc_source"].rsplit("/", 1)[-1] for chunk, _ in reference if hits[chunk]["kind"] == "body"]
     citing = [source for source in citing if source != "chi-thi-07.txt"]
     assert citing.index("quyet-dinh-12.txt") < citing.index("ke-hoach-15.txt")
+
+
+def test_asking_which_documents_implement_it_puts_its_own_card_and_header_below_every_citing_document(graph_kb):
+    reference = legs(graph_kb, understand("Văn bản nào triển khai Chỉ thị 07-CT/TU"), None)["reference"]
+    hits = graph_kb.store.chunks.hits([chunk for chunk, _ in reference])
+    sources = [hits[chunk]["doc_source"].rsplit("/", 1)[-1] for chunk, _ in reference]
+    own = [i for i, source in enumerate(sources) if source == "chi-thi-07.txt"]
+    others = [i for i, source in enumerate(sources) if source != "chi-thi-07.txt"]
+    assert own and others and max(others) < min(own)

@@ -82,6 +82,8 @@ def _reference(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None)
     asked = intent(query.folded) if query.keys else None
     cited = kb.store.chunks.citing(query.keys, query.full_keys, filters,
                                    following(query.folded) if asked == FOLLOWERS else ())
+    if asked == FOLLOWERS and cited:
+        return _others_first(kb, cited, kb.store.chunks.named_documents(query.keys, query.full_keys, filters))
     if asked != ABOUT:
         return cited
     named = kb.store.chunks.named_documents(query.keys, query.full_keys, filters)
@@ -91,6 +93,19 @@ def _reference(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None)
     own = [(chunk, top + 0.1 - 0.01 * i) for i, chunk in enumerate(_leading(kb, named))]
     mine = {chunk for chunk, _ in own}
     return sorted(own + [hit for hit in cited if hit[0] not in mine], key=lambda h: -h[1])
+
+
+def _others_first(kb: KnowledgeBase, cited: list[tuple[int, float]], named: list[int]) -> list[tuple[int, float]]:
+    """The citing passages of other documents above the named documents' own (their card, their header,
+    the places where they repeat their own number): "which documents carry out X" asks for others than X.
+    X's own passages stay in the leg, below the weakest citation of another document."""
+    owner = kb.store.chunks.documents_of([chunk for chunk, _ in cited]) if named else {}
+    own = [hit for hit in cited if owner.get(hit[0]) in named]
+    others = [hit for hit in cited if owner.get(hit[0]) not in named]
+    if not own or not others:
+        return cited
+    floor = min(score for _, score in others)
+    return others + [(chunk, floor - 0.1 - 0.001 * i) for i, (chunk, _) in enumerate(own)]
 
 
 def _leading(kb: KnowledgeBase, documents: list[int]) -> list[int]:

@@ -73,6 +73,11 @@ class Chunks:
         return {r[0] for r in self.db.execute(
             f"SELECT DISTINCT document_id FROM chunks WHERE id IN ({marks(ids)})", ids)}
 
+    def documents_of(self, ids: list[int]) -> dict[int, int]:
+        """Each of these chunks' document: a search that asks which documents cite one sets the one apart."""
+        return {r[0]: r[1] for r in self.db.execute(
+            f"SELECT id, document_id FROM chunks WHERE id IN ({marks(ids)})", ids)}
+
     def filtered_ids(self, filters: DocumentFilters) -> set[int]:
         """Every chunk the filters keep: a narrow filter's candidates."""
         where, params = filters.where("d", "c")
