@@ -27,7 +27,8 @@ from kb.storage.filters import DocumentFilters
 
 pytestmark = pytest.mark.e2e
 
-QUERIES = ["tuyên truyền đại hội", "chi thi 05", "Kế hoạch 131", "sinh hoạt nội bộ tháng 12", "pa nô áp phích"]
+QUERIES = ["tuyên truyền đại hội", "chi thi 05", "Kế hoạch 131", "sinh hoạt nội bộ tháng 12", "pa nô áp phích",
+           "Văn bản nào triển khai Chỉ thị 05"]
 FILTERS = [DocumentFilters(), DocumentFilters(access="public"), DocumentFilters(doc_type="Kế hoạch"),
            DocumentFilters(since="2020-06"), DocumentFilters(issuer="Tỉnh ủy", access="internal")]
 
