@@ -66,6 +66,8 @@ _MONTH_DATE = re.compile(rf"tháng\s*(?P<m>{_TWO_DIGITS})\s*(?:/|-|năm)\s*(?P<y
 _PLACE_DATE = re.compile(
     rf"(?:^|(?<=\n))(?P<place>[^\W\d_][^\n\d,:;/]{{0,40}}?)\s*,?\s*(?={_DAY_WORD}\s*\d)", re.IGNORECASE
 )
+# A place name wrapped over two lines has at most this many words on the first ("Thành phố Hồ Chí").
+_PLACE_WORDS = 4
 # Signing for someone: thay mặt (T/M, TM.), ký thay (K/T, KT.), thừa lệnh (T/L, TL.), thừa ủy quyền (T/UQ, TUQ.),
 # quyền (Q.).  Party documents write the slash (Hướng dẫn 36-HD/VPTW), state documents the dot (Nghị định 30/2020).
 _AUTHORITY = re.compile(r"^(?P<kind>T/?M|K/?T|T/?L|T/?UQ|Q)(?:\s*[./]\s*|\s+)(?P<rest>\S.*)$")
@@ -138,11 +140,27 @@ def _own_date(zone: list[Unit], title_lines: list[Unit]) -> tuple[str | None, st
     for match in _PLACE_DATE.finditer(text):
         date = parse_date(text[match.end() : match.end() + 40])
         if date:
-            return match.group("place").strip(), date
+            place = match.group("place").strip()
+            if " " not in place:  # one word: its first ones may stand on the line above ("Hà" / "Nội, ngày …")
+                place = " ".join(filter(None, (_wrapped_place(text[: match.start()]), place)))
+            return place, date
     for unit in (u for u in zone if u not in title_lines and re.match(rf"{_DAY_WORD}\s*\d", u.text, re.IGNORECASE)):
         if date := parse_date(unit.text):
             return None, date
     return None, parse_date(mask_citations(" ".join(u.text for u in title_lines)))
+
+
+def _wrapped_place(before: str) -> str | None:
+    """The first words of a place the page wrapped before its last word ("Hà" / "Nội, ngày …",
+    "Thành phố Hồ Chí" / "Minh, ngày …"): the last line with text above the place line, when it
+    holds only a few words of letters, the first and last capitalised, not in capitals (the organ above is)."""
+    lines = [line.strip() for line in before.splitlines() if line.strip()]
+    if not lines:
+        return None
+    words = lines[-1].split()
+    if len(words) > _PLACE_WORDS or mostly_capitals(lines[-1]) or not all(w.isalpha() for w in words):
+        return None
+    return lines[-1] if words[0][:1].isupper() and words[-1][:1].isupper() else None
 
 
 def _own_number(zone: list[Unit], title_lines: list[Unit]) -> str | None:

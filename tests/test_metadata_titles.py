@@ -1,4 +1,4 @@
-"""A document's title read whole from its header, as provincial web pages print it (issue 15).
+"""A document's title and place read whole from its header, as provincial web pages print them (issue 15).
 
 The title is what a question about a document's subject ("nội dung chính của Quyết định 72/2025/QĐ-UBND")
 finds on its card; a title cut after one syllable ("Quyết định công.") or lost leaves the card with
@@ -86,3 +86,15 @@ def test_an_organ_is_told_by_its_accents_and_by_going_on_as_a_name() -> None:
     assert not starts_with_spelled("organ_heads", "BỐ DANH MỤC THỦ TỤC")
     assert not starts_with_spelled("organ_heads", "BỎ QUYẾT ĐỊNH SỐ 14/2025/QĐ-UBND")
     assert not starts_with_spelled("organ_heads", "BỘ, ĐIỆN TỬ GIẢI QUYẾT")
+
+
+def test_a_place_wrapped_before_its_last_word_is_read_whole() -> None:
+    for printed, place in (("Lai\nChâu, ngày 28 tháng 11 năm 2025", "Lai Châu"),
+                           ("Thành phố Hồ Chí\nMinh, ngày 28 tháng 11 năm 2025", "Thành phố Hồ Chí Minh")):
+        text = HEADER.replace("Hà Nội, ngày\n27 tháng 11 năm 2025", printed) + "QUYẾT ĐỊNH\nVỀ VIỆC CÔNG BỐ\n" + BODY
+        assert extract_metadata(text).place == place
+
+
+def test_a_line_above_a_place_of_two_words_is_not_part_of_it() -> None:
+    text = HEADER.replace("Hà Nội, ngày\n27 tháng 11 năm 2025", "Chính sách thuế TNCN\nHà Nội, ngày 27 tháng 11 năm 2025")
+    assert extract_metadata(text + "QUYẾT ĐỊNH\nVỀ VIỆC CÔNG BỐ\n" + BODY).place == "Hà Nội"
