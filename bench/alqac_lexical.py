@@ -1,0 +1,383 @@
+"""Which lexical scoring ranks ALQAC-2023's articles best on statements no setting was chosen on (a benchmark).
+
+    .venv/bin/python bench/alqac_lexical.py [--home KB_HOME] [--segmenter-path DIR] [--folds 5]
+
+kb's BM25 baseline (``rank_bm25`` over kb's passages, folded syllables) gives
+nDCG@10 0.864 on ALQAC train, where a published comparison reports 0.94 for a
+plain BM25: this scores variants of the lexical ranking against the 2,256
+articles, each statement judged as ``kb eval`` judges it (the first passage of
+an article stands for it; nDCG@10, hit@1, MRR@10).  A variant is a family of
+settings (``k1``, ``b``, ...): for each of 5 folds of the 76 statements (the
+question id hashed, as ``bench/cross_validate.py`` folds them) the setting
+with the best mean of nDCG@10 and MRR@10 on the other four is measured on it;
+the held-out rows of all folds make the figures, with bootstrap intervals, and
+the difference from the baseline question by question, with its interval.
+
+kb's own lexical legs (the lexicon of the cached ALQAC index under
+``--home``'s ``eval/``, which ``kb eval`` builds) are scored beside: the
+syllable leg, the phrase leg, and the two fused as kb weighs them.
+``--segmenter-path`` names a folder where pyvi is installed (``pip install
+--target``): Vietnamese words as pyvi's CRF cuts them become terms too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import math
+import statistics
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from indexer.analyzer import fold, matching_text, normalize, tokens  # noqa: E402
+from kb.config import load_settings  # noqa: E402
+from kb.evaluation import alqac  # noqa: E402
+from kb.evaluation.bootstrap import interval  # noqa: E402
+from kb.evaluation.evaluate import score_ranking  # noqa: E402
+from kb.retrieval.fusion import weighted_sum  # noqa: E402
+from kb.retrieval.query import understand  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "alqac2023"
+METRICS = ("hit@1", "mrr@10", "ndcg@10")
+DEPTH = 10
+
+Article = tuple[str, str]  # (law id, article id)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One thing BM25 ranks: an article whole or one of kb's passages of it."""
+
+    article: Article
+    law: str
+    heading: str  # "Điều N. title" (kb's heading of the article)
+    text: str
+
+
+def articles(laws: list[dict]) -> list[Unit]:
+    """Each article whole, its heading as kb's passages carry it."""
+    units = []
+    for law in laws:
+        parsed = alqac.law_document(law, DATA / alqac.PASSAGES_NAME)
+        headings = {}
+        for chunk in parsed.chunks:
+            headings.setdefault(alqac.article_of({"section": chunk.section}), chunk.heading_path[-1])
+        for article in law["articles"]:
+            key = (law["id"], article["id"])
+            units.append(Unit(key, law["id"], headings.get(key, f"Điều {article['id']}"), article["text"]))
+    return units
+
+
+def passages(laws: list[dict]) -> list[Unit]:
+    """kb's passages of the articles (a long article cut near 200 words), as ``kb eval`` indexes them."""
+    units = []
+    for law in laws:
+        for chunk in alqac.law_document(law, DATA / alqac.PASSAGES_NAME).chunks:
+            units.append(Unit(alqac.article_of({"section": chunk.section}), law["id"], chunk.heading_path[-1], chunk.text))
+    return units
+
+
+# -- terms ---------------------------------------------------------------------------------------------
+def syllables(text: str, accents: bool) -> list[str]:
+    return tokens(normalize(text).lower() if accents else fold(text))
+
+
+def with_pairs(words: list[str]) -> list[str]:
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+
+
+class Segmenter:
+    """pyvi's word segmentation (syllables of one word joined by ``_``), cached by text."""
+
+    def __init__(self, path: Path) -> None:
+        sys.path.insert(0, str(path))
+        from pyvi import ViTokenizer  # type: ignore[import-not-found]
+
+        self._tokenize = ViTokenizer.tokenize
+        self._cache: dict[str, list[str]] = {}
+
+    def words(self, text: str) -> list[str]:
+        if text not in self._cache:
+            line = " ".join(normalize(text).lower().split())
+            self._cache[text] = [w for w in self._tokenize(line).split() if any(c.isalnum() for c in w)]
+        return self._cache[text]
+
+
+# -- BM25 ------------------------------------------------------------------------------------------------
+class Index:
+    """BM25 over bags of terms, scored for every unit at once (a sparse term matrix)."""
+
+    def __init__(self, docs: list[list[str]]) -> None:
+        self.vocabulary: dict[str, int] = {}
+        rows, cols, vals = [], [], []
+        for i, doc in enumerate(docs):
+            for term, count in Counter(doc).items():
+                rows.append(i)
+                cols.append(self.vocabulary.setdefault(term, len(self.vocabulary)))
+                vals.append(count)
+        self.tf = sparse.csc_matrix((vals, (rows, cols)), shape=(len(docs), len(self.vocabulary)), dtype=np.float64)
+        self.lengths = np.array([len(d) for d in docs], np.float64)
+        self.df = np.diff(self.tf.indptr)
+        self._cache: dict[tuple, sparse.csc_matrix] = {}
+
+    def idf(self, kind: str) -> np.ndarray:
+        n, df = len(self.lengths), self.df.astype(np.float64)
+        if kind == "lucene":
+            return np.log(1 + (n - df + 0.5) / (df + 0.5))
+        raw = np.log((n - df + 0.5) / (df + 0.5))  # rank_bm25's BM25Okapi: a negative IDF becomes 0.25 × the mean
+        return np.where(raw < 0, 0.25 * raw.mean(), raw)
+
+    def weights(self, k1: float, b: float, idf: str) -> sparse.csc_matrix:
+        key = (k1, b, idf)
+        if key not in self._cache:
+            tf = self.tf.tocoo()
+            norm = k1 * (1 - b + b * self.lengths / self.lengths.mean())
+            share = tf.data * (k1 + 1) / (tf.data + norm[tf.row]) * self.idf(idf)[tf.col]
+            self._cache[key] = sparse.csc_matrix((share, (tf.row, tf.col)), shape=tf.shape)
+        return self._cache[key]
+
+    def scores(self, query: list[str], k1: float, b: float, idf: str, once: bool, common: float) -> np.ndarray:
+        """Every unit's score; ``once``: a term repeated in the query counts once; terms in more than ``common``
+        of the units left out (stop words by frequency)."""
+        counts = Counter(t for t in query if t in self.vocabulary)
+        ids = [self.vocabulary[t] for t in counts if self.df[self.vocabulary[t]] <= common * len(self.lengths)]
+        if not ids:
+            return np.zeros(len(self.lengths))
+        q = np.array([1.0 if once else counts[t] for t in counts if self.df[self.vocabulary[t]] <= common * len(self.lengths)])
+        return np.asarray(self.weights(k1, b, idf)[:, ids] @ q).ravel()
+
+
+def ranked_articles(units: list[Unit], scores: np.ndarray) -> list[Article]:
+    """The first ``DEPTH`` articles, each at the rank of its best unit; ties by position (kb's passages ascend by id)."""
+    order = np.lexsort((np.arange(len(scores)), -scores))
+    seen: dict[Article, None] = {}
+    for i in order:
+        if scores[i] <= 0:
+            break
+        seen.setdefault(units[i].article, None)
+        if len(seen) == DEPTH:
+            break
+    return list(seen)
+
+
+def figures(ranking: list[Article], gold: tuple[Article, ...]) -> dict[str, float]:
+    return score_ranking([{i for i, g in enumerate(gold) if g == a} for a in ranking], len(gold), DEPTH)
+
+
+# -- variants ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Family:
+    """A lexical variant: the units, how a text becomes terms, and the grid of BM25 settings chosen on folds."""
+
+    name: str
+    whole: bool  # articles whole (else kb's passages)
+    terms: str  # folded | accented | accented+pairs | folded+pairs | words | words+syllables
+    title: str  # none | heading | law+heading (what is put before the text)
+    grid: dict[str, tuple]
+
+
+BASE_GRID = {"k1": (1.5,), "b": (0.75,), "idf": ("okapi",), "once": (False,), "common": (1.0,)}
+TUNED = {"k1": (0.6, 0.9, 1.2, 1.5, 2.0), "b": (0.3, 0.5, 0.75, 0.9), "idf": ("okapi", "lucene"),
+         "once": (False, True), "common": (1.0,)}
+
+
+def grid_of(**axes: tuple) -> dict[str, tuple]:
+    return BASE_GRID | axes
+
+
+FAMILIES = [
+    Family("baseline: rank_bm25 folded, kb passages", False, "folded", "heading+law", BASE_GRID),
+    Family("folded, articles", True, "folded", "heading+law", BASE_GRID),
+    Family("accented, kb passages", False, "accented", "heading+law", BASE_GRID),
+    Family("accented, articles", True, "accented", "heading+law", BASE_GRID),
+    Family("accented, articles, no law", True, "accented", "heading", BASE_GRID),
+    Family("accented, articles, no title", True, "accented", "none", BASE_GRID),
+    Family("accented, articles, k1/b/idf/once", True, "accented", "heading+law", TUNED),
+    Family("accented, articles, stop words by df", True, "accented", "heading+law",
+           grid_of(common=(0.1, 0.2, 0.3, 0.5, 1.0))),
+    Family("accented+pairs, articles", True, "accented+pairs", "heading+law", BASE_GRID),
+    Family("accented+pairs, articles, tuned", True, "accented+pairs", "heading+law", TUNED),
+    Family("accented+pairs, kb passages", False, "accented+pairs", "heading+law", BASE_GRID),
+    Family("accented+pairs, kb passages, tuned", False, "accented+pairs", "heading+law", TUNED),
+    Family("folded+pairs, kb passages", False, "folded+pairs", "heading+law", BASE_GRID),
+    Family("folded+pairs, articles", True, "folded+pairs", "heading+law", BASE_GRID),
+]
+SEGMENTED = [
+    Family("pyvi words, articles", True, "words", "heading+law", BASE_GRID),
+    Family("pyvi words, articles, tuned", True, "words", "heading+law", TUNED),
+    Family("pyvi words+syllables, articles", True, "words+syllables", "heading+law", BASE_GRID),
+    Family("pyvi words, kb passages", False, "words", "heading+law", BASE_GRID),
+]
+
+
+def term_maker(kind: str, segmenter: Segmenter | None) -> Callable[[str], list[str]]:
+    if kind.startswith("words"):
+        assert segmenter is not None
+        if kind == "words+syllables":
+            return lambda t: segmenter.words(t) + syllables(t, True)
+        return segmenter.words
+    accents = kind.startswith("accented")
+    if kind.endswith("+pairs"):
+        return lambda t: with_pairs(syllables(t, accents))
+    return lambda t: syllables(t, accents)
+
+
+def unit_text(unit: Unit, title: str) -> str:
+    """What a unit's field holds: kb's matching text is ``<law> › <heading>`` then the text."""
+    if title == "none":
+        return unit.text
+    if title == "heading":
+        return matching_text(unit.heading, unit.text)
+    return matching_text(f"{unit.law} › {unit.heading}", unit.text)
+
+
+def settings_of(grid: dict[str, tuple]) -> list[dict]:
+    return [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
+
+
+def measure(family: Family, laws: list[dict], questions: list, segmenter: Segmenter | None) -> dict[str, list[dict]]:
+    """Per setting of the family's grid, one row of figures per question."""
+    units = articles(laws) if family.whole else passages(laws)
+    make = term_maker(family.terms, segmenter)
+    index = Index([make(unit_text(u, family.title)) for u in units])
+    queries = [make(q.query) for q in questions]
+    out = {}
+    for setting in settings_of(family.grid):
+        out[repr(setting)] = [{"id": q.id, **figures(ranked_articles(units, index.scores(terms, **setting)), q.gold)}
+                              for q, terms in zip(questions, queries, strict=True)]
+    return out
+
+
+KB_LEGS = {"accented_column": (1.0, 2.0, 4.0, 6.0), "k1": (0.6, 0.9, 1.2), "b": (0.5, 0.75)}
+KB_FUSION = {"lexical": (0.0, 0.1, 0.2, 0.5, 1.0), "phrase": (0.5, 1.0), "candidates": (30, 50)}
+
+
+def _constants(kb, k1: float, b: float) -> None:
+    """kb's BM25 constants (FTS5's 1.2 and 0.75) set for a measurement: ``bm25`` and ``lexicon`` read them, and
+    the lexicon computes its length norms again."""
+    from kb.retrieval import bm25, lexicon
+
+    bm25.K1 = lexicon.K1 = k1
+    bm25.B = lexicon.B = b
+    kb.lexicon.current()._norm_state = None
+
+
+def kb_legs(home: Path, questions: list) -> dict[str, dict[str, list[dict]]]:
+    """kb's syllable leg, phrase leg, the two fused as kb fuses them, and both as one bag of terms, on the cached
+    ALQAC index; each over a grid (the accented column's weight, k1, b, and the fusion's weights)."""
+    from kb.retrieval.search import _lexical
+
+    settings = replace(load_settings(), home=home)
+    kb, _ = alqac.open_index(settings, DATA / alqac.PASSAGES_NAME, print)
+    article = {i: alqac.article_of({"section": s}) for i, s in kb.store.db.execute("SELECT id, section FROM chunks")}
+    queries = [understand(q.query) for q in questions]
+    out: dict[str, dict[str, list[dict]]] = {}
+
+    def add(family: str, setting: str, q, hits: list[tuple[int, float]]) -> None:
+        ranking = list(dict.fromkeys(article[i] for i, _ in hits))[:DEPTH]
+        out.setdefault(family, {}).setdefault(setting, []).append({"id": q.id, **figures(ranking, q.gold)})
+
+    try:
+        for legs in settings_of(KB_LEGS):
+            _constants(kb, legs["k1"], legs["b"])
+            kb.settings = replace(kb.settings, weights=replace(kb.settings.weights, accented_column=legs["accented_column"]))
+            shipped = legs == {"accented_column": 6.0, "k1": 1.2, "b": 0.75}
+            for q, query in zip(questions, queries, strict=True):
+                found = {"lexical": _lexical(kb, query.syllables(), 100, None),
+                         "phrase": _lexical(kb, query.pairs(), 100, None)}
+                bag = _lexical(kb, query.syllables() + query.pairs(), 100, None)
+                for name, hits in (("kb syllable leg", found["lexical"]), ("kb phrase leg", found["phrase"]),
+                                   ("kb syllables+pairs as one BM25", bag)):
+                    add(f"{name}, shipped", "", q, hits) if shipped else None
+                    add(f"{name}, cv over k1/b/accented", repr(legs), q, hits)
+                for fusion in settings_of(KB_FUSION):
+                    fused = weighted_sum({k: v[:fusion["candidates"]] for k, v in found.items()}, fusion)
+                    if shipped and fusion == {"lexical": 0.2, "phrase": 0.5, "candidates": 30}:
+                        add("kb syllable+phrase legs fused, shipped", "", q, fused)
+                    if legs["k1"] == 1.2 and legs["b"] == 0.75:
+                        add("kb legs fused, cv over accented/fusion", repr(legs | fusion), q, fused)
+                    add("kb legs fused, cv over all", repr(legs | fusion), q, fused)
+    finally:
+        _constants(kb, 1.2, 0.75)
+        kb.close()
+    return out
+
+
+# -- cross-validation and report -------------------------------------------------------------------------
+def fold_of(question_id: str, folds: int) -> int:
+    return int(hashlib.sha1(question_id.encode()).hexdigest(), 16) % folds
+
+
+def objective(rows: Iterable[dict]) -> float:
+    return statistics.fmean((r["ndcg@10"] + r["mrr@10"]) / 2 for r in rows)
+
+
+def held_out(settings: dict[str, list[dict]], folds: int) -> tuple[list[dict], list[str]]:
+    """Each fold's rows under the setting the other folds chose, and those choices."""
+    rows, chosen = [], []
+    for fold in range(folds):
+        best = max(settings, key=lambda s: objective(r for r in settings[s] if fold_of(r["id"], folds) != fold))
+        chosen.append(best)
+        rows += [r for r in settings[best] if fold_of(r["id"], folds) == fold]
+    return sorted(rows, key=lambda r: r["id"]), chosen
+
+
+def cell(values: list[float], signed: bool = False) -> str:
+    low, high = interval(values)
+    sign = "+" if signed else ""
+    return f"{statistics.fmean(values):{sign}.3f} [{low:{sign}.2f}, {high:{sign}.2f}]"
+
+
+KB_SHIPPED = "kb syllable+phrase legs fused, shipped"
+
+
+def paired(rows: list[dict], against: list[dict]) -> str:
+    return cell([r["ndcg@10"] - a["ndcg@10"] for r, a in zip(rows, against, strict=True)], True)
+
+
+def report(results: dict[str, dict[str, list[dict]]], folds: int) -> None:
+    """Held-out figures of every variant, and its nDCG@10 difference from the baseline (and from kb's lexical legs
+    as shipped, when they were measured), question by question."""
+    base, _ = held_out(results[FAMILIES[0].name], folds)
+    kb = held_out(results[KB_SHIPPED], folds)[0] if KB_SHIPPED in results else None
+    print(f"{'variant':<54} " + " ".join(f"{m:>19}" for m in METRICS) + "  Δ nDCG@10, paired: vs baseline"
+          + ("     vs kb legs shipped" if kb else ""))
+    for name, settings in results.items():
+        rows, chosen = held_out(settings, folds)
+        print(f"{name:<54} " + " ".join(f"{cell([r[m] for r in rows]):>19}" for m in METRICS)
+              + f"  {paired(rows, base):>22}" + (f"  {paired(rows, kb):>22}" if kb else ""))
+        if len(settings) > 1:
+            print(f"{'':<54} chose: " + "; ".join(sorted(Counter(chosen), key=chosen.index)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--home", type=Path, help="KB_HOME whose eval/ holds (or will hold) the ALQAC index")
+    parser.add_argument("--segmenter-path", type=Path, help="a folder where pyvi is installed (pip install --target)")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--only", default="", help="run the families whose name holds this text")
+    args = parser.parse_args()
+    laws = alqac.load_laws(DATA / alqac.PASSAGES_NAME)
+    qset, _ = alqac.load_questions(DATA / "train.json")
+    questions = qset.questions
+    segmenter = Segmenter(args.segmenter_path) if args.segmenter_path else None
+    families = FAMILIES + (SEGMENTED if segmenter else [])
+    results = {f.name: measure(f, laws, questions, segmenter) for f in families
+               if args.only in f.name or f is FAMILIES[0]}
+    if args.home:
+        results |= kb_legs(args.home, questions)
+    report(results, args.folds)
+
+
+if __name__ == "__main__":
+    main()
