@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import itertools
-import math
 import statistics
 import sys
 from collections import Counter
@@ -259,6 +258,8 @@ def measure(family: Family, laws: list[dict], questions: list, segmenter: Segmen
 
 
 KB_LEGS = {"accented_column": (1.0, 2.0, 4.0, 6.0), "k1": (0.6, 0.9, 1.2), "b": (0.5, 0.75)}
+ALL_LEGS = {"lexical": (0.1, 0.2, 0.5), "phrase": (0.5, 1.0), "dense": (0.0, 0.25, 0.5, 0.7), "reference": (1.0,)}
+SHIPPED_FUSION = {"lexical": 0.2, "phrase": 0.5, "dense": 0.5, "reference": 1.0}
 KB_FUSION = {"lexical": (0.0, 0.1, 0.2, 0.5, 1.0), "phrase": (0.5, 1.0), "candidates": (30, 50)}
 
 
@@ -274,8 +275,10 @@ def _constants(kb, k1: float, b: float) -> None:
 
 def kb_legs(home: Path, questions: list) -> dict[str, dict[str, list[dict]]]:
     """kb's syllable leg, phrase leg, the two fused as kb fuses them, and both as one bag of terms, on the cached
-    ALQAC index; each over a grid (the accented column's weight, k1, b, and the fusion's weights)."""
-    from kb.retrieval.search import _lexical
+    ALQAC index; each over a grid (the accented column's weight, k1, b, and the fusion's weights).  Then every
+    leg of a search (the model's and the references' too) fused over a grid of weights that can leave the model out:
+    whether the model earns its weight on statements no weight was chosen on."""
+    from kb.retrieval.search import _lexical, legs, read_query
 
     settings = replace(load_settings(), home=home)
     kb, _ = alqac.open_index(settings, DATA / alqac.PASSAGES_NAME, print)
@@ -288,25 +291,37 @@ def kb_legs(home: Path, questions: list) -> dict[str, dict[str, list[dict]]]:
         out.setdefault(family, {}).setdefault(setting, []).append({"id": q.id, **figures(ranking, q.gold)})
 
     try:
-        for legs in settings_of(KB_LEGS):
-            _constants(kb, legs["k1"], legs["b"])
-            kb.settings = replace(kb.settings, weights=replace(kb.settings.weights, accented_column=legs["accented_column"]))
-            shipped = legs == {"accented_column": 6.0, "k1": 1.2, "b": 0.75}
+        for lexical in settings_of(KB_LEGS):
+            _constants(kb, lexical["k1"], lexical["b"])
+            kb.settings = replace(kb.settings, weights=replace(kb.settings.weights, accented_column=lexical["accented_column"]))
+            shipped = lexical == {"accented_column": 6.0, "k1": 1.2, "b": 0.75}
             for q, query in zip(questions, queries, strict=True):
                 found = {"lexical": _lexical(kb, query.syllables(), 100, None),
                          "phrase": _lexical(kb, query.pairs(), 100, None)}
                 bag = _lexical(kb, query.syllables() + query.pairs(), 100, None)
                 for name, hits in (("kb syllable leg", found["lexical"]), ("kb phrase leg", found["phrase"]),
                                    ("kb syllables+pairs as one BM25", bag)):
-                    add(f"{name}, shipped", "", q, hits) if shipped else None
-                    add(f"{name}, cv over k1/b/accented", repr(legs), q, hits)
+                    if shipped:
+                        add(f"{name}, shipped", "", q, hits)
+                    add(f"{name}, cv over k1/b/accented", repr(lexical), q, hits)
                 for fusion in settings_of(KB_FUSION):
                     fused = weighted_sum({k: v[:fusion["candidates"]] for k, v in found.items()}, fusion)
                     if shipped and fusion == {"lexical": 0.2, "phrase": 0.5, "candidates": 30}:
                         add("kb syllable+phrase legs fused, shipped", "", q, fused)
-                    if legs["k1"] == 1.2 and legs["b"] == 0.75:
-                        add("kb legs fused, cv over accented/fusion", repr(legs | fusion), q, fused)
-                    add("kb legs fused, cv over all", repr(legs | fusion), q, fused)
+                    if lexical["k1"] == 1.2 and lexical["b"] == 0.75:
+                        add("kb legs fused, cv over accented/fusion", repr(lexical | fusion), q, fused)
+                    add("kb legs fused, cv over all", repr(lexical | fusion), q, fused)
+        _constants(kb, 1.2, 0.75)
+        every = replace(kb.settings.weights, accented_column=6.0, dense=1.0, candidates=100)
+        kb.settings = replace(kb.settings, weights=every)
+        for q in questions:
+            searched, _ = read_query(kb, q.query)
+            found = legs(kb, searched, None)
+            for fusion in settings_of(ALL_LEGS):
+                fused = weighted_sum({k: v[:30] for k, v in found.items()}, fusion)
+                if fusion == SHIPPED_FUSION:
+                    add("kb all legs fused (with dense), shipped", "", q, fused)
+                add("kb all legs fused, cv over weights (dense 0 allowed)", repr(fusion), q, fused)
     finally:
         _constants(kb, 1.2, 0.75)
         kb.close()
@@ -325,10 +340,10 @@ def objective(rows: Iterable[dict]) -> float:
 def held_out(settings: dict[str, list[dict]], folds: int) -> tuple[list[dict], list[str]]:
     """Each fold's rows under the setting the other folds chose, and those choices."""
     rows, chosen = [], []
-    for fold in range(folds):
-        best = max(settings, key=lambda s: objective(r for r in settings[s] if fold_of(r["id"], folds) != fold))
+    for part in range(folds):
+        best = max(settings, key=lambda s: objective(r for r in settings[s] if fold_of(r["id"], folds) != part))
         chosen.append(best)
-        rows += [r for r in settings[best] if fold_of(r["id"], folds) == fold]
+        rows += [r for r in settings[best] if fold_of(r["id"], folds) == part]
     return sorted(rows, key=lambda r: r["id"]), chosen
 
 
