@@ -208,6 +208,8 @@ FAMILIES = [
     Family("accented+pairs, articles, tuned", True, "accented+pairs", "heading+law", TUNED),
     Family("accented+pairs, kb passages", False, "accented+pairs", "heading+law", BASE_GRID),
     Family("accented+pairs, kb passages, tuned", False, "accented+pairs", "heading+law", TUNED),
+    Family("accented+pairs, kb passages, heading×2", False, "accented+pairs", "heading×2", BASE_GRID),
+    Family("accented+pairs, articles, heading×2", True, "accented+pairs", "heading×2", BASE_GRID),
     Family("folded+pairs, kb passages", False, "folded+pairs", "heading+law", BASE_GRID),
     Family("folded+pairs, articles", True, "folded+pairs", "heading+law", BASE_GRID),
 ]
@@ -237,6 +239,8 @@ def unit_text(unit: Unit, title: str) -> str:
         return unit.text
     if title == "heading":
         return matching_text(unit.heading, unit.text)
+    if title.startswith("heading×"):  # the article's heading repeated: a title field weighing more (BM25F-like)
+        return matching_text(f"{unit.law} › " + " \n".join([unit.heading] * int(title[-1])), unit.text)
     return matching_text(f"{unit.law} › {unit.heading}", unit.text)
 
 
