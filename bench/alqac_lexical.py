@@ -31,20 +31,22 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import sparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from indexer.analyzer import fold, matching_text, normalize, tokens  # noqa: E402
 from kb.config import load_settings  # noqa: E402
 from kb.evaluation import alqac  # noqa: E402
 from kb.evaluation.bootstrap import interval  # noqa: E402
 from kb.evaluation.evaluate import score_ranking  # noqa: E402
+from kb.knowledge_base import KnowledgeBase  # noqa: E402
 from kb.retrieval.fusion import weighted_sum  # noqa: E402
-from kb.retrieval.query import understand  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "alqac2023"
 METRICS = ("hit@1", "mrr@10", "ndcg@10")
@@ -93,6 +95,10 @@ def syllables(text: str, accents: bool) -> list[str]:
 
 def with_pairs(words: list[str]) -> list[str]:
     return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+
+
+def with_triples(words: list[str]) -> list[str]:
+    return with_pairs(words) + [" ".join(words[i:i + 3]) for i in range(len(words) - 2)]
 
 
 class Segmenter:
@@ -180,7 +186,7 @@ class Family:
 
     name: str
     whole: bool  # articles whole (else kb's passages)
-    terms: str  # folded | accented | accented+pairs | folded+pairs | words | words+syllables
+    terms: str  # folded | accented | accented+pairs | accented+pairs+triples | folded+pairs | words | words+syllables
     title: str  # none | heading | law+heading (what is put before the text)
     grid: dict[str, tuple]
 
@@ -210,6 +216,9 @@ FAMILIES = [
     Family("accented+pairs, kb passages, tuned", False, "accented+pairs", "heading+law", TUNED),
     Family("accented+pairs, kb passages, heading×2", False, "accented+pairs", "heading×2", BASE_GRID),
     Family("accented+pairs, articles, heading×2", True, "accented+pairs", "heading×2", BASE_GRID),
+    Family("accented+pairs+triples, kb passages", False, "accented+pairs+triples", "heading+law", BASE_GRID),
+    Family("accented+pairs+triples, kb passages, tuned", False, "accented+pairs+triples", "heading+law", TUNED),
+    Family("accented+pairs+triples, articles, tuned", True, "accented+pairs+triples", "heading+law", TUNED),
     Family("folded+pairs, kb passages", False, "folded+pairs", "heading+law", BASE_GRID),
     Family("folded+pairs, articles", True, "folded+pairs", "heading+law", BASE_GRID),
 ]
@@ -228,6 +237,8 @@ def term_maker(kind: str, segmenter: Segmenter | None) -> Callable[[str], list[s
             return lambda t: segmenter.words(t) + syllables(t, True)
         return segmenter.words
     accents = kind.startswith("accented")
+    if kind.endswith("+triples"):
+        return lambda t: with_triples(syllables(t, accents))
     if kind.endswith("+pairs"):
         return lambda t: with_pairs(syllables(t, accents))
     return lambda t: syllables(t, accents)
@@ -261,6 +272,7 @@ def measure(family: Family, laws: list[dict], questions: list, segmenter: Segmen
     return out
 
 
+KB_SHIPPED = "kb syllable+phrase legs fused, shipped"
 KB_LEGS = {"accented_column": (1.0, 2.0, 4.0, 6.0), "k1": (0.6, 0.9, 1.2), "b": (0.5, 0.75)}
 ALL_LEGS = {"lexical": (0.1, 0.2, 0.5), "phrase": (0.5, 1.0), "dense": (0.0, 0.25, 0.5, 0.7), "reference": (1.0,)}
 SHIPPED_FUSION = {"lexical": 0.2, "phrase": 0.5, "dense": 0.5, "reference": 1.0}
@@ -277,22 +289,22 @@ def _constants(kb, k1: float, b: float) -> None:
     kb.lexicon.current()._norm_state = None
 
 
-def kb_legs(home: Path, questions: list) -> dict[str, dict[str, list[dict]]]:
-    """kb's syllable leg, phrase leg, the two fused as kb fuses them, and both as one bag of terms, on the cached
-    ALQAC index; each over a grid (the accented column's weight, k1, b, and the fusion's weights).  Then every
-    leg of a search (the model's and the references' too) fused over a grid of weights that can leave the model out:
-    whether the model earns its weight on statements no weight was chosen on."""
+Judge = Callable[[Any, list[tuple[int, float]]], dict[str, float]]  # (question, ranked chunk ids) → figures
+
+
+def kb_legs(kb: KnowledgeBase, questions: list, judge: Judge) -> dict[str, dict[str, list[dict]]]:
+    """kb's syllable leg, phrase leg, the two fused as kb fuses them, and both as one bag of terms; each over a
+    grid (the accented column's weight, k1, b, and the fusion's weights).  Then every leg of a search (the
+    model's and the references' too) fused over a grid of weights that can leave the model out: whether the
+    model earns its weight on questions no weight was chosen on.  Queries are read as kb reads them (accents
+    restored where the index's accent model can)."""
     from kb.retrieval.search import _lexical, legs, read_query
 
-    settings = replace(load_settings(), home=home)
-    kb, _ = alqac.open_index(settings, DATA / alqac.PASSAGES_NAME, print)
-    article = {i: alqac.article_of({"section": s}) for i, s in kb.store.db.execute("SELECT id, section FROM chunks")}
-    queries = [understand(q.query) for q in questions]
+    queries = [read_query(kb, q.query)[0] for q in questions]
     out: dict[str, dict[str, list[dict]]] = {}
 
     def add(family: str, setting: str, q, hits: list[tuple[int, float]]) -> None:
-        ranking = list(dict.fromkeys(article[i] for i, _ in hits))[:DEPTH]
-        out.setdefault(family, {}).setdefault(setting, []).append({"id": q.id, **figures(ranking, q.gold)})
+        out.setdefault(family, {}).setdefault(setting, []).append({"id": q.id, **judge(q, hits)})
 
     try:
         for lexical in settings_of(KB_LEGS):
@@ -311,16 +323,15 @@ def kb_legs(home: Path, questions: list) -> dict[str, dict[str, list[dict]]]:
                 for fusion in settings_of(KB_FUSION):
                     fused = weighted_sum({k: v[:fusion["candidates"]] for k, v in found.items()}, fusion)
                     if shipped and fusion == {"lexical": 0.2, "phrase": 0.5, "candidates": 30}:
-                        add("kb syllable+phrase legs fused, shipped", "", q, fused)
+                        add(KB_SHIPPED, "", q, fused)
                     if lexical["k1"] == 1.2 and lexical["b"] == 0.75:
                         add("kb legs fused, cv over accented/fusion", repr(lexical | fusion), q, fused)
                     add("kb legs fused, cv over all", repr(lexical | fusion), q, fused)
         _constants(kb, 1.2, 0.75)
         every = replace(kb.settings.weights, accented_column=6.0, dense=1.0, candidates=100)
         kb.settings = replace(kb.settings, weights=every)
-        for q in questions:
-            searched, _ = read_query(kb, q.query)
-            found = legs(kb, searched, None)
+        for q, query in zip(questions, queries, strict=True):
+            found = legs(kb, query, None)
             for fusion in settings_of(ALL_LEGS):
                 fused = weighted_sum({k: v[:30] for k, v in found.items()}, fusion)
                 if fusion == SHIPPED_FUSION:
@@ -328,8 +339,67 @@ def kb_legs(home: Path, questions: list) -> dict[str, dict[str, list[dict]]]:
                 add("kb all legs fused, cv over weights (dense 0 allowed)", repr(fusion), q, fused)
     finally:
         _constants(kb, 1.2, 0.75)
-        kb.close()
     return out
+
+
+def alqac_kb(home: Path) -> tuple[KnowledgeBase, Judge]:
+    """The cached ALQAC index under ``home``'s ``eval/`` (built if missing), and a judge of its chunks by article."""
+    kb, _ = alqac.open_index(replace(load_settings(), home=home), DATA / alqac.PASSAGES_NAME, print)
+    article = {i: alqac.article_of({"section": s}) for i, s in kb.store.db.execute("SELECT id, section FROM chunks")}
+
+    def judge(q, hits: list[tuple[int, float]]) -> dict[str, float]:
+        return figures(list(dict.fromkeys(article[i] for i, _ in hits))[:DEPTH], q.gold)
+
+    return kb, judge
+
+
+# -- eval/devset.jsonl: kb's passages of its 146 files, judged by snippet --------------------------------
+DEVSET_FAMILIES = [
+    Family("baseline: rank_bm25 folded, kb passages", False, "folded", "", BASE_GRID),
+    Family("accented+pairs, kb passages", False, "accented+pairs", "", BASE_GRID),
+    Family("accented+pairs, kb passages, tuned", False, "accented+pairs", "", TUNED),
+    Family("accented+pairs+triples, kb passages", False, "accented+pairs+triples", "", BASE_GRID),
+    Family("accented+pairs+triples, kb passages, tuned", False, "accented+pairs+triples", "", TUNED),
+]
+
+
+def devset(home: Path, only: str, with_kb: bool) -> tuple[dict[str, dict[str, list[dict]]], dict[str, int]]:
+    """The devset's answerable questions against the index in ``home`` (its files, as eval/README.md builds it):
+    the term variants over kb's passages (their matching text), and kb's own legs; and the devset's folds."""
+    from cross_validate import DEVSET, folds_of
+    from tune_fusion import Scorer
+
+    from kb.evaluation.questions import load_jsonl
+
+    qset = load_jsonl(DEVSET)
+    qset.questions = [q for q in qset.questions if q.gold]
+    kb = KnowledgeBase(load_settings(home))
+    scorer = Scorer(qset, kb)
+
+    def judge(q, hits: list[tuple[int, float]]) -> dict[str, float]:
+        return score_ranking(scorer.qset.ranking(scorer.shown(hits), q, DEPTH), len(q.gold), DEPTH)
+
+    texts = kb.store.chunks.all_texts()
+    ids = np.array([i for i, _ in texts])
+    results = {}
+    for family in DEVSET_FAMILIES:
+        if only not in family.name and family is not DEVSET_FAMILIES[0]:
+            continue
+        make = term_maker(family.terms, None)
+        index = Index([make(text) for _, text in texts])
+        queries = [make(q.query) for q in qset.questions]
+        results[family.name] = {}
+        for setting in settings_of(family.grid):
+            rows = []
+            for q, terms in zip(qset.questions, queries, strict=True):
+                scores = index.scores(terms, **setting)
+                best = np.lexsort((ids, -scores))[:100]
+                rows.append({"id": q.id, **judge(q, [(int(ids[i]), float(scores[i])) for i in best if scores[i] > 0])})
+            results[family.name][repr(setting)] = rows
+    if with_kb:
+        results |= kb_legs(kb, qset.questions, judge)
+    kb.close()
+    return results, folds_of(DEVSET, qset.questions, 5)
 
 
 # -- cross-validation and report -------------------------------------------------------------------------
@@ -341,13 +411,13 @@ def objective(rows: Iterable[dict]) -> float:
     return statistics.fmean((r["ndcg@10"] + r["mrr@10"]) / 2 for r in rows)
 
 
-def held_out(settings: dict[str, list[dict]], folds: int) -> tuple[list[dict], list[str]]:
+def held_out(settings: dict[str, list[dict]], fold: dict[str, int]) -> tuple[list[dict], list[str]]:
     """Each fold's rows under the setting the other folds chose, and those choices."""
     rows, chosen = [], []
-    for part in range(folds):
-        best = max(settings, key=lambda s: objective(r for r in settings[s] if fold_of(r["id"], folds) != part))
+    for part in sorted(set(fold.values())):
+        best = max(settings, key=lambda s: objective(r for r in settings[s] if fold[r["id"]] != part))
         chosen.append(best)
-        rows += [r for r in settings[best] if fold_of(r["id"], folds) == part]
+        rows += [r for r in settings[best] if fold[r["id"]] == part]
     return sorted(rows, key=lambda r: r["id"]), chosen
 
 
@@ -357,22 +427,21 @@ def cell(values: list[float], signed: bool = False) -> str:
     return f"{statistics.fmean(values):{sign}.3f} [{low:{sign}.2f}, {high:{sign}.2f}]"
 
 
-KB_SHIPPED = "kb syllable+phrase legs fused, shipped"
 
 
 def paired(rows: list[dict], against: list[dict]) -> str:
     return cell([r["ndcg@10"] - a["ndcg@10"] for r, a in zip(rows, against, strict=True)], True)
 
 
-def report(results: dict[str, dict[str, list[dict]]], folds: int) -> None:
+def report(results: dict[str, dict[str, list[dict]]], fold: dict[str, int]) -> None:
     """Held-out figures of every variant, and its nDCG@10 difference from the baseline (and from kb's lexical legs
     as shipped, when they were measured), question by question."""
-    base, _ = held_out(results[FAMILIES[0].name], folds)
-    kb = held_out(results[KB_SHIPPED], folds)[0] if KB_SHIPPED in results else None
+    base, _ = held_out(results[FAMILIES[0].name], fold)
+    kb = held_out(results[KB_SHIPPED], fold)[0] if KB_SHIPPED in results else None
     print(f"{'variant':<54} " + " ".join(f"{m:>19}" for m in METRICS) + "  Δ nDCG@10, paired: vs baseline"
           + ("     vs kb legs shipped" if kb else ""))
     for name, settings in results.items():
-        rows, chosen = held_out(settings, folds)
+        rows, chosen = held_out(settings, fold)
         print(f"{name:<54} " + " ".join(f"{cell([r[m] for r in rows]):>19}" for m in METRICS)
               + f"  {paired(rows, base):>22}" + (f"  {paired(rows, kb):>22}" if kb else ""))
         if len(settings) > 1:
@@ -382,10 +451,16 @@ def report(results: dict[str, dict[str, list[dict]]], folds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--home", type=Path, help="KB_HOME whose eval/ holds (or will hold) the ALQAC index")
+    parser.add_argument("--devset-home", type=Path, help="instead of ALQAC: eval/devset.jsonl over this index of its files")
+    parser.add_argument("--no-kb", action="store_true", help="leave kb's own legs out (with --devset-home)")
     parser.add_argument("--segmenter-path", type=Path, help="a folder where pyvi is installed (pip install --target)")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--only", default="", help="run the families whose name holds this text")
     args = parser.parse_args()
+    if args.devset_home:
+        results, fold = devset(args.devset_home, args.only, not args.no_kb)
+        report(results, fold)
+        return
     laws = alqac.load_laws(DATA / alqac.PASSAGES_NAME)
     qset, _ = alqac.load_questions(DATA / "train.json")
     questions = qset.questions
@@ -394,8 +469,10 @@ def main() -> None:
     results = {f.name: measure(f, laws, questions, segmenter) for f in families
                if args.only in f.name or f is FAMILIES[0]}
     if args.home:
-        results |= kb_legs(args.home, questions)
-    report(results, args.folds)
+        kb, judge = alqac_kb(args.home)
+        results |= kb_legs(kb, questions, judge)
+        kb.close()
+    report(results, {q.id: fold_of(q.id, args.folds) for q in questions})
 
 
 if __name__ == "__main__":
