@@ -40,13 +40,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from indexer.analyzer import fold, matching_text, normalize, tokens  # noqa: E402
+from indexer.analyzer import columns, fold, matching_text, normalize, tokens  # noqa: E402
 from kb.config import load_settings  # noqa: E402
 from kb.evaluation import alqac  # noqa: E402
 from kb.evaluation.bootstrap import interval  # noqa: E402
 from kb.evaluation.evaluate import score_ranking  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
 from kb.retrieval.fusion import weighted_sum  # noqa: E402
+from kb.retrieval.lexicon import Lexicon, Phrase  # noqa: E402
+from kb.retrieval.query import Query, understand  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "alqac2023"
 METRICS = ("hit@1", "mrr@10", "ndcg@10")
@@ -279,28 +281,23 @@ SHIPPED_FUSION = {"lexical": 0.2, "phrase": 0.5, "dense": 0.5, "reference": 1.0}
 KB_FUSION = {"lexical": (0.0, 0.1, 0.2, 0.5, 1.0), "phrase": (0.5, 1.0), "candidates": (30, 50)}
 
 
-def _constants(kb, k1: float, b: float) -> None:
-    """kb's BM25 constants (FTS5's 1.2 and 0.75) set for a measurement: ``bm25`` and ``lexicon`` read them, and
-    the lexicon computes its length norms again."""
-    from kb.retrieval import bm25, lexicon
-
-    bm25.K1 = lexicon.K1 = k1
-    bm25.B = lexicon.B = b
-    kb.lexicon.current()._norm_state = None
-
-
 Judge = Callable[[Any, list[tuple[int, float]]], dict[str, float]]  # (question, ranked chunk ids) → figures
 
 
-def kb_legs(kb: KnowledgeBase, questions: list, judge: Judge) -> dict[str, dict[str, list[dict]]]:
-    """kb's syllable leg, phrase leg, the two fused as kb fuses them, and both as one bag of terms; each over a
-    grid (the accented column's weight, k1, b, and the fusion's weights).  Then every leg of a search (the
-    model's and the references' too) fused over a grid of weights that can leave the model out: whether the
-    model earns its weight on questions no weight was chosen on.  Queries are read as kb reads them (accents
-    restored where the index's accent model can)."""
-    from kb.retrieval.search import _lexical, legs, read_query
+def _constants(lexicon: Lexicon, k1: float, b: float) -> None:
+    """kb's BM25 constants (FTS5's 1.2 and 0.75) set for a measurement: ``bm25`` and ``lexicon`` read them, and
+    the lexicon computes its length norms again."""
+    from kb.retrieval import bm25
+    from kb.retrieval import lexicon as module
 
-    queries = [read_query(kb, q.query)[0] for q in questions]
+    bm25.K1 = module.K1 = k1
+    bm25.B = module.B = b
+    lexicon._norm_state = None
+
+
+def kb_legs(lexicon: Lexicon, questions: list, queries: list[Query], judge: Judge) -> dict[str, dict[str, list[dict]]]:
+    """kb's syllable leg, phrase leg, the two fused as kb fuses them, and both as one bag of terms; each over a
+    grid (the accented column's weight, k1, b, and the fusion's weights)."""
     out: dict[str, dict[str, list[dict]]] = {}
 
     def add(family: str, setting: str, q, hits: list[tuple[int, float]]) -> None:
@@ -308,13 +305,16 @@ def kb_legs(kb: KnowledgeBase, questions: list, judge: Judge) -> dict[str, dict[
 
     try:
         for lexical in settings_of(KB_LEGS):
-            _constants(kb, lexical["k1"], lexical["b"])
-            kb.settings = replace(kb.settings, weights=replace(kb.settings.weights, accented_column=lexical["accented_column"]))
+            _constants(lexicon, lexical["k1"], lexical["b"])
+            columns = {"accented": lexical["accented_column"], "folded": 1.0}
+
+            def top(phrases: list[Phrase]) -> list[tuple[int, float]]:
+                return lexicon.top(phrases, columns, 100) if phrases else []  # noqa: B023 (used in this pass)
+
             shipped = lexical == {"accented_column": 6.0, "k1": 1.2, "b": 0.75}
             for q, query in zip(questions, queries, strict=True):
-                found = {"lexical": _lexical(kb, query.syllables(), 100, None),
-                         "phrase": _lexical(kb, query.pairs(), 100, None)}
-                bag = _lexical(kb, query.syllables() + query.pairs(), 100, None)
+                found = {"lexical": top(query.syllables()), "phrase": top(query.pairs())}
+                bag = top(query.syllables() + query.pairs())
                 for name, hits in (("kb syllable leg", found["lexical"]), ("kb phrase leg", found["phrase"]),
                                    ("kb syllables+pairs as one BM25", bag)):
                     if shipped:
@@ -327,33 +327,48 @@ def kb_legs(kb: KnowledgeBase, questions: list, judge: Judge) -> dict[str, dict[
                     if lexical["k1"] == 1.2 and lexical["b"] == 0.75:
                         add("kb legs fused, cv over accented/fusion", repr(lexical | fusion), q, fused)
                     add("kb legs fused, cv over all", repr(lexical | fusion), q, fused)
-        _constants(kb, 1.2, 0.75)
-        every = replace(kb.settings.weights, accented_column=6.0, dense=1.0, candidates=100)
-        kb.settings = replace(kb.settings, weights=every)
-        for q, query in zip(questions, queries, strict=True):
-            found = legs(kb, query, None)
-            for fusion in settings_of(ALL_LEGS):
-                fused = weighted_sum({k: v[:30] for k, v in found.items()}, fusion)
-                if fusion == SHIPPED_FUSION:
-                    add("kb all legs fused (with dense), shipped", "", q, fused)
-                add("kb all legs fused, cv over weights (dense 0 allowed)", repr(fusion), q, fused)
     finally:
-        _constants(kb, 1.2, 0.75)
+        _constants(lexicon, 1.2, 0.75)
     return out
 
 
-def alqac_kb(home: Path) -> tuple[KnowledgeBase, Judge]:
-    """The cached ALQAC index under ``home``'s ``eval/`` (built if missing), and a judge of its chunks by article."""
+def kb_every_leg(kb: KnowledgeBase, questions: list, queries: list[Query], judge: Judge) -> dict[str, dict[str, list[dict]]]:
+    """Every leg of a search (the model's and the references' too) fused over a grid of weights that can leave
+    the model out: whether the model earns its weight on questions no weight was chosen on."""
+    from kb.retrieval.search import legs
+
+    kb.settings = replace(kb.settings, weights=replace(kb.settings.weights, dense=1.0, candidates=100))
+    out: dict[str, dict[str, list[dict]]] = {"kb all legs fused (with dense), shipped": {"": []},
+                                             "kb all legs fused, cv over weights (dense 0 allowed)": {}}
+    for q, query in zip(questions, queries, strict=True):
+        found = legs(kb, query, None)
+        for fusion in settings_of(ALL_LEGS):
+            row = {"id": q.id, **judge(q, weighted_sum({k: v[:30] for k, v in found.items()}, fusion))}
+            if fusion == SHIPPED_FUSION:
+                out["kb all legs fused (with dense), shipped"][""].append(row)
+            out["kb all legs fused, cv over weights (dense 0 allowed)"].setdefault(repr(fusion), []).append(row)
+    return out
+
+
+def alqac_kb(home: Path, questions: list) -> dict[str, dict[str, list[dict]]]:
+    """kb's legs on the cached ALQAC index under ``home``'s ``eval/`` (built if missing), judged by article;
+    the questions read as kb reads them (accents restored where the index's accent model can)."""
+    from kb.retrieval.search import read_query
+
     kb, _ = alqac.open_index(replace(load_settings(), home=home), DATA / alqac.PASSAGES_NAME, print)
     article = {i: alqac.article_of({"section": s}) for i, s in kb.store.db.execute("SELECT id, section FROM chunks")}
 
     def judge(q, hits: list[tuple[int, float]]) -> dict[str, float]:
         return figures(list(dict.fromkeys(article[i] for i, _ in hits))[:DEPTH], q.gold)
 
-    return kb, judge
+    try:
+        queries = [read_query(kb, q.query)[0] for q in questions]
+        return kb_legs(kb.lexicon.current(), questions, queries, judge) | kb_every_leg(kb, questions, queries, judge)
+    finally:
+        kb.close()
 
 
-# -- eval/devset.jsonl: kb's passages of its 146 files, judged by snippet --------------------------------
+# -- eval/devset.jsonl: the passages of its 146 files, judged by snippet ---------------------------------
 DEVSET_FAMILIES = [
     Family("baseline: rank_bm25 folded, kb passages", False, "folded", "", BASE_GRID),
     Family("accented+pairs, kb passages", False, "accented+pairs", "", BASE_GRID),
@@ -363,42 +378,46 @@ DEVSET_FAMILIES = [
 ]
 
 
-def devset(home: Path, only: str, with_kb: bool) -> tuple[dict[str, dict[str, list[dict]]], dict[str, int]]:
-    """The devset's answerable questions against the index in ``home`` (its files, as eval/README.md builds it):
-    the term variants over kb's passages (their matching text), and kb's own legs; and the devset's folds."""
+def devset(only: str) -> tuple[dict[str, dict[str, list[dict]]], dict[str, int]]:
+    """The devset's answerable questions against the passages of the files it uses, cut as ``kb index`` cuts
+    them (``bench/check_devset.py``'s reader; without the document cards kb adds, so signer/date questions
+    find little), lexical only, nothing embedded: the term variants and kb's lexical legs (a lexicon built
+    from the passages; queries as typed, no accents restored).  And the devset's folds."""
+    from check_devset import DATA as SHARED_DATA
+    from check_devset import Reader, find_files
     from cross_validate import DEVSET, folds_of
-    from tune_fusion import Scorer
 
-    from kb.evaluation.questions import load_jsonl
+    from kb.evaluation.questions import judge_snippets, load_jsonl
 
     qset = load_jsonl(DEVSET)
     qset.questions = [q for q in qset.questions if q.gold]
-    kb = KnowledgeBase(load_settings(home))
-    scorer = Scorer(qset, kb)
+    names, reader = find_files(SHARED_DATA, ROOT / "corpus"), Reader()
+    used = sorted({Path(doc).name for q in qset.questions for doc, _ in q.gold})
+    units = [{"document": {"source": str(path)}, "text": text, "matching": matching_text(section, text)}
+             for name in used for path in names.get(name, []) for section, text in reader.document(path).raw_passages]
 
     def judge(q, hits: list[tuple[int, float]]) -> dict[str, float]:
-        return score_ranking(scorer.qset.ranking(scorer.shown(hits), q, DEPTH), len(q.gold), DEPTH)
+        shown = list(dict.fromkeys(i for i, _ in hits))[:DEPTH]  # ids are 1 + a unit's position
+        return score_ranking([judge_snippets(units[i - 1], q) for i in shown], len(q.gold), DEPTH)
 
-    texts = kb.store.chunks.all_texts()
-    ids = np.array([i for i, _ in texts])
     results = {}
     for family in DEVSET_FAMILIES:
         if only not in family.name and family is not DEVSET_FAMILIES[0]:
             continue
         make = term_maker(family.terms, None)
-        index = Index([make(text) for _, text in texts])
+        index = Index([make(u["matching"]) for u in units])
         queries = [make(q.query) for q in qset.questions]
         results[family.name] = {}
         for setting in settings_of(family.grid):
             rows = []
             for q, terms in zip(qset.questions, queries, strict=True):
                 scores = index.scores(terms, **setting)
-                best = np.lexsort((ids, -scores))[:100]
-                rows.append({"id": q.id, **judge(q, [(int(ids[i]), float(scores[i])) for i in best if scores[i] > 0])})
+                best = np.lexsort((np.arange(len(scores)), -scores))[:100]
+                rows.append({"id": q.id, **judge(q, [(int(i) + 1, float(scores[i])) for i in best if scores[i] > 0])})
             results[family.name][repr(setting)] = rows
-    if with_kb:
-        results |= kb_legs(kb, qset.questions, judge)
-    kb.close()
+    lexicon = Lexicon()
+    lexicon.add((n, *columns(u["matching"])) for n, u in enumerate(units, start=1))
+    results |= kb_legs(lexicon, qset.questions, [understand(q.query) for q in qset.questions], judge)
     return results, folds_of(DEVSET, qset.questions, 5)
 
 
@@ -451,14 +470,13 @@ def report(results: dict[str, dict[str, list[dict]]], fold: dict[str, int]) -> N
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--home", type=Path, help="KB_HOME whose eval/ holds (or will hold) the ALQAC index")
-    parser.add_argument("--devset-home", type=Path, help="instead of ALQAC: eval/devset.jsonl over this index of its files")
-    parser.add_argument("--no-kb", action="store_true", help="leave kb's own legs out (with --devset-home)")
+    parser.add_argument("--devset", action="store_true", help="instead of ALQAC: eval/devset.jsonl, lexical only")
     parser.add_argument("--segmenter-path", type=Path, help="a folder where pyvi is installed (pip install --target)")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--only", default="", help="run the families whose name holds this text")
     args = parser.parse_args()
-    if args.devset_home:
-        results, fold = devset(args.devset_home, args.only, not args.no_kb)
+    if args.devset:
+        results, fold = devset(args.only)
         report(results, fold)
         return
     laws = alqac.load_laws(DATA / alqac.PASSAGES_NAME)
@@ -469,9 +487,7 @@ def main() -> None:
     results = {f.name: measure(f, laws, questions, segmenter) for f in families
                if args.only in f.name or f is FAMILIES[0]}
     if args.home:
-        kb, judge = alqac_kb(args.home)
-        results |= kb_legs(kb, questions, judge)
-        kb.close()
+        results |= alqac_kb(args.home, questions)
     report(results, {q.id: fold_of(q.id, args.folds) for q in questions})
 
 
