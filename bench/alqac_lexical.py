@@ -1,6 +1,7 @@
 """Which lexical scoring ranks ALQAC-2023's articles best on statements no setting was chosen on (a benchmark).
 
-    .venv/bin/python bench/alqac_lexical.py [--home KB_HOME] [--segmenter-path DIR] [--folds 5]
+    .venv/bin/python bench/alqac_lexical.py [--home KB_HOME] [--segmenter-path DIR] [--folds 5] [--only TEXT]
+    .venv/bin/python bench/alqac_lexical.py --devset [--only TEXT]
 
 kb's BM25 baseline (``rank_bm25`` over kb's passages, folded syllables) gives
 nDCG@10 0.864 on ALQAC train, where a published comparison reports 0.94 for a
@@ -18,6 +19,7 @@ kb's own lexical legs (the lexicon of the cached ALQAC index under
 syllable leg, the phrase leg, and the two fused as kb weighs them.
 ``--segmenter-path`` names a folder where pyvi is installed (``pip install
 --target``): Vietnamese words as pyvi's CRF cuts them become terms too.
+``--devset`` scores eval/devset.jsonl instead, lexical only (``devset``).
 """
 
 from __future__ import annotations
