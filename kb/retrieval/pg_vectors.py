@@ -75,13 +75,15 @@ class PgVectorPolicy:
         """The memory pgvector holds to build the graph of ``vectors`` at once (what ``maintenance_work_mem``
         must give it): each vector's ``halfvec`` and its neighbour lists, 2·m on the bottom layer and m on each
         upper one (one vector in m reaches the next layer up), at ``NEIGHBOUR_BYTES`` a neighbour, plus
-        ``ELEMENT_BYTES`` of bookkeeping (measured: docs/postgres.md)."""
+        ``ELEMENT_BYTES`` of bookkeeping (measured: docs/postgres.md, "kb migrate's index build")."""
         neighbours = 2 * self.links + self.links / (self.links - 1)
         return int(vectors * (2 * dimension + 8 + neighbours * NEIGHBOUR_BYTES + ELEMENT_BYTES))
 
 
 NEIGHBOUR_BYTES = 16  # pgvector's HnswCandidate: the neighbour's pointer and its distance
-ELEMENT_BYTES = 200  # pgvector's HnswElementData and its allocations' headers; calibrated, docs/postgres.md
+# pgvector's HnswElementData and its allocations' headers: with it the estimate is 1,996 B a vector at m = 32 and
+# halfvec(384), where pgvector said "no longer fits into maintenance_work_mem after 8415 tuples" at 16 MB: 1,994 B
+ELEMENT_BYTES = 180
 SIZE_TTL = 60.0  # seconds a search keeps using the table's size it last read (``PgVectors._depth``)
 
 
