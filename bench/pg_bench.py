@@ -217,14 +217,14 @@ def recall(dsn: str, queries: np.ndarray, depths: list[SearchDepth], graph: tupl
         for depth in depths:
             policy = replace(PgVectorPolicy(), depths=(depth,), max_scan_tuples=scan_tuples)
             vectors = PgVectors(db, queries.shape[1], policy)
-            found, millis, walked = 0, [], _rows_read(db)
+            found, millis, read_before = 0, [], _rows_read(db)
             for query, best in zip(queries, truth, strict=True):
                 started = time.perf_counter()
                 hits = vectors.search_filtered(query, k, None)
                 millis.append((time.perf_counter() - started) * 1000)
                 tenth = min(best.values())
                 found += sum(1 for _, score in hits if score >= tenth - 1e-6)
-            walked = (_rows_read(db) - walked) / len(queries)
+            walked = (_rows_read(db) - read_before) / len(queries)
             print(f"  ef_search {depth.breadth:5}, fetch {max(depth.fetch, k):5}: recall@10 "
                   f"{found / (k * len(queries)):.4f}, p50 {percentile(millis, .5):.1f} ms "
                   f"p99 {percentile(millis, .99):.1f} ms, {walked:,.0f} rows from the graph a search", flush=True)
@@ -297,7 +297,7 @@ def load(dsn: str, data: Path, size: int) -> None:
                 copy.write(_halfvec_copy(np.arange(first + 1, stop + 1), scale_data.derived_vectors(real, first, stop)))
             copy.write(b"\xff\xff")  # the trailer
         su.execute("ANALYZE")
-        megabytes = su.execute("SELECT pg_database_size(current_database()) / 1048576").fetchone()[0]
+        megabytes = su.execute("SELECT pg_database_size(current_database()) / 1048576").fetchall()[0][0]
     print(f"{dsn}: {size:,} vectors ({len(real):,} from the model), {time.perf_counter() - started:.0f} s, "
           f"database {megabytes:,} MiB", flush=True)
 

@@ -128,7 +128,7 @@ class PgVectors:
         created with its graph, trigger and policy when missing; ``ValueError`` if it holds another dimension."""
         self.db, self.dimension, self.table = db, dimension, table
         self.policy = policy or PgVectorPolicy()
-        self._sized: tuple[float, SearchDepth] | None = None  # (when read, the depth for the size then)
+        self._size: tuple[float, float] | None = None  # (when read, the table's size then: ``_depth``)
         with db.transaction():
             db.execute("SELECT pg_advisory_xact_lock(hashtext('kb.retrieval.pg_vectors'))")
             db.execute(f"CREATE TABLE IF NOT EXISTS {table} (chunk_id bigint PRIMARY KEY REFERENCES chunks(id) "
@@ -211,7 +211,7 @@ class PgVectors:
         """The policy's depth for the table's size as the planner's statistics hold it (``pg_class.reltuples``,
         no count), read again once ``SIZE_TTL`` has passed: a size that moves a tier moves it within a minute."""
         now = time.monotonic()
-        if self._sized is None or now - self._sized[0] > SIZE_TTL:
+        if self._size is None or now - self._size[0] > SIZE_TTL:
             row = self.db.execute("SELECT reltuples FROM pg_class WHERE oid = to_regclass(?)", [self.table]).fetchone()
-            self._sized = (now, self.policy.depth(float(row[0]) if row else 0.0))
-        return self._sized[1]
+            self._size = (now, float(row[0]) if row else 0.0)
+        return self.policy.depth(self._size[1])
