@@ -77,7 +77,7 @@ class PgVectorPolicy:
         """The memory pgvector holds to build the graph of ``vectors`` at once (what ``maintenance_work_mem``
         must give it): each vector's ``halfvec`` and its neighbour lists, 2·m on the bottom layer and m on each
         upper one (one vector in m reaches the next layer up), at ``NEIGHBOUR_BYTES`` a neighbour, plus
-        ``ELEMENT_BYTES`` of bookkeeping (measured: docs/postgres.md, "kb migrate's index build")."""
+        ``ELEMENT_BYTES`` of bookkeeping (measured: docs/postgres.md, "Moving an index")."""
         neighbours = 2 * self.links + self.links / (self.links - 1)
         return int(vectors * (2 * dimension + 8 + neighbours * NEIGHBOUR_BYTES + ELEMENT_BYTES))
 
