@@ -58,14 +58,17 @@ class PgVectorPolicy:
     half or less, for a graph that takes 3.5–5 times as long to build (679 s against 132–196 s on a busy
     machine) and 17% more room (1.36 KB a vector).
     The depth a search needs grows with the graph, as FAISS's does (at 20,000 passages 200 was enough, at
-    2,000,000 ``ef_search`` 1,000, pgvector's highest, finds 0.961): ``depths``, by the table's size.
+    2,000,000 ``ef_search`` 1,000, pgvector's highest, finds 0.959, and 0.985 with a fetch of 2,000):
+    ``depths``, by the table's size.
     """
 
     links: int = 32  # m
     build_breadth: int = 128  # ef_construction
-    # ascending by vectors; measured at 200,000 (ef_search 300: 0.982) and 2,000,000 (docs/postgres.md); between the
-    # two nothing was measured, so the deeper search starts early (at 250,000 ef_search 300 would find less than 0.98)
-    depths: tuple[SearchDepth, ...] = (SearchDepth(0, 300), SearchDepth(250_000, 1000, 4000))
+    # Ascending by vectors, measured (docs/postgres.md, "2,000,000 passages"): at 200,000 ef_search 300 finds 0.982;
+    # at 2,000,000 it finds 0.834, ef_search 1,000 0.959, and 1,000 with a fetch of 1,500, 2,000, 4,000 or 8,000
+    # 0.985 (p50 141–253 ms): 2,000 for room past 2,000,000 (not measured).  Between the two sizes nothing was
+    # measured, so the deeper search starts early: the recall of ef_search 300 falls with the size.
+    depths: tuple[SearchDepth, ...] = (SearchDepth(0, 300), SearchDepth(250_000, 1000, 2000))
     max_scan_tuples: int = 40_000  # how far an iterative scan may walk for a narrow filter
 
     def depth(self, vectors: float) -> SearchDepth:
