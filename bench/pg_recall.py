@@ -34,7 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from pg_cluster import pg_bin_dir, pg_cluster
 
-from kb.retrieval.pg_vectors import PgVectorPolicy, PgVectors
+from kb.retrieval.pg_vectors import PgVectorPolicy, PgVectors, SearchDepth
 from kb.storage.filters import DocumentFilters
 from kb.storage.pg_database import PgDatabase
 
@@ -142,7 +142,7 @@ def main() -> None:
         for name, filters, mask in (("no filter", DocumentFilters(), np.ones(len(ids), bool)),
                                     ("type filter", DocumentFilters(doc_type="Kế hoạch"), filtered)):
             for ef in (int(e) for e in args.ef.split(",")):
-                store.policy = replace(policy, search_breadth=ef)
+                store.policy = replace(policy, depths=(SearchDepth(0, ef),))
                 recalls, times = [], []
                 for query in queries:
                     truth, tenth = exact_top(rounded[mask], ids[mask], query, 10)

@@ -15,7 +15,8 @@ by ``meta.migrated_from``, the source database's id, written in the first
 batch.
 
 The HNSW index is dropped while the vectors arrive and built once at the end
-(building it row by row is several times slower); the sequences then continue
+(building it row by row is several times slower), with ``maintenance_work_mem`` sized from the number of
+vectors (``build_memory``); the sequences then continue
 after the highest id SQLite ever gave, so no id is reused.  The SQLite side
 is read under the folder's write lock, so nothing changes it meanwhile.
 Verification is ``kb.migration.verify``.
@@ -24,6 +25,7 @@ Verification is ``kb.migration.verify``.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -32,11 +34,11 @@ from typing import Any
 
 from kb.errors import ConfigError, IndexInconsistentError
 from kb.knowledge_base import MODEL_KEY, KnowledgeBase
-from kb.retrieval.pg_vectors import PgVectors
+from kb.retrieval.pg_vectors import PgVectorPolicy, PgVectors
 from kb.retrieval.vectors import VectorIndex
 from kb.storage.pg_database import PgDatabase
 
-__all__ = ["MIGRATED_FROM", "TABLES", "Migration", "migrate"]
+__all__ = ["MIGRATED_FROM", "TABLES", "Migration", "build_memory", "migrate"]
 
 MIGRATED_FROM = "migrated_from"  # meta key: the SQLite database id this PostgreSQL database was copied from
 _NOT_COPIED_META = ("database_id", MIGRATED_FROM)  # each database keeps its own id (the lexicon's file names it)
@@ -197,9 +199,25 @@ def _copy_vectors(kb: KnowledgeBase, lite: sqlite3.Connection, target: PgDatabas
     return len(ids)
 
 
+def build_memory(vectors: int, dimension: int, machine: int, policy: PgVectorPolicy | None = None) -> int:
+    """``maintenance_work_mem`` in bytes for building the graph of ``vectors`` at once: the graph as pgvector holds
+    it while building (``PgVectorPolicy.graph_bytes``) and a fifth more, at least PostgreSQL's default 64 MiB, at
+    most a quarter of ``machine`` (bytes of memory), so that the build never takes the database machine's memory
+    from its cache and connections.  Past it pgvector goes on building on disk, much slower, but does not fail."""
+    needed = (policy or PgVectorPolicy()).graph_bytes(vectors, dimension) * 6 // 5
+    return min(max(needed, 64 * 2**20), machine // 4)
+
+
+def machine_memory() -> int:
+    """This machine's memory in bytes: ``kb migrate`` is meant to run where the database does (docs/postgres.md)."""
+    return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
 def _build_vector_index(target: PgDatabase, dimension: int) -> None:
-    """The HNSW index over every vector at once, with room to build it in memory."""
-    target.execute("SET maintenance_work_mem = '1GB'")
+    """The HNSW index over every vector at once, with room to build it in memory (``build_memory``)."""
+    count = int(target.execute("SELECT count(*) FROM chunk_vectors").fetchone()[0])
+    memory = build_memory(count, dimension, machine_memory())
+    target.execute(f"SET maintenance_work_mem = '{memory // 1024}kB'")
     try:
         PgVectors(target, dimension)  # creates the index if missing, with the policy's shape
     finally:

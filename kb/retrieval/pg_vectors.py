@@ -17,6 +17,7 @@ they are ordered again by distance.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,10 +26,25 @@ from kb.storage.filters import DocumentFilters
 from kb.storage.pg_database import PgDatabase
 from kb.storage.pg_schema import VISIBLE, policies
 
-__all__ = ["GRAPH", "TABLE", "PgVectors", "PgVectorPolicy", "graph_state", "stored_dimension", "vector_ids"]
+__all__ = ["GRAPH", "TABLE", "PgVectorPolicy", "PgVectors", "SearchDepth", "graph_state", "stored_dimension",
+           "vector_ids"]
 
 TABLE = "chunk_vectors"
 GRAPH = f"{TABLE}_hnsw"  # the HNSW index's name
+
+
+@dataclass(frozen=True)
+class SearchDepth:
+    """How deep a search goes into a graph of at least ``vectors`` vectors.
+
+    ``breadth`` is ``hnsw.ef_search``; ``fetch`` is how many rows the graph walk returns (the query's inner
+    ``LIMIT``; less than k means k): past ``breadth`` the iterative scan walks on for more, its rows are ordered
+    again by distance and the best k kept, so a deeper fetch can find neighbours the first ``breadth`` missed.
+    """
+
+    vectors: int
+    breadth: int
+    fetch: int = 0
 
 
 @dataclass(frozen=True)
@@ -41,13 +57,40 @@ class PgVectorPolicy:
     (0.988 and 0.978, p50 52–78 ms); this denser one passes it at 300 (0.982, p50 28 ms): a search costs
     half or less, for a graph that takes 3.5–5 times as long to build (679 s against 132–196 s on a busy
     machine) and 17% more room (1.36 KB a vector).
-    The breadth a search needs grows with the graph, as FAISS's does: at 20,000 passages 200 was enough.
+    The depth a search needs grows with the graph, as FAISS's does (at 20,000 passages 200 was enough, at
+    2,000,000 ``ef_search`` 1,000, pgvector's highest, finds 0.959, and 0.985 with a fetch of 2,000):
+    ``depths``, by the table's size.
     """
 
     links: int = 32  # m
     build_breadth: int = 128  # ef_construction
-    search_breadth: int = 300  # hnsw.ef_search
+    # Ascending by vectors, measured (docs/postgres.md, "2,000,000 passages"): ef_search 300 finds 0.982 at 200,000,
+    # 0.975 at 500,000, 0.834 at 2,000,000; ef_search 1,000 0.995 at 500,000, 0.959 at 2,000,000, where with a fetch
+    # of 1,500, 2,000, 4,000 or 8,000 it finds 0.985 (p50 141–253 ms): 2,000 for room past 2,000,000 (not measured).
+    # The boundaries are not measured: each tier starts well before the size where the one below fell short.
+    depths: tuple[SearchDepth, ...] = (SearchDepth(0, 300), SearchDepth(250_000, 1000),
+                                       SearchDepth(700_000, 1000, 2000))
     max_scan_tuples: int = 40_000  # how far an iterative scan may walk for a narrow filter
+
+    def depth(self, vectors: float) -> SearchDepth:
+        """The depth for a table of about ``vectors`` vectors: the last of ``depths`` it reaches."""
+        reached = [d for d in self.depths if d.vectors <= vectors]
+        return reached[-1] if reached else self.depths[0]
+
+    def graph_bytes(self, vectors: int, dimension: int) -> int:
+        """The memory pgvector holds to build the graph of ``vectors`` at once (what ``maintenance_work_mem``
+        must give it): each vector's ``halfvec`` and its neighbour lists, 2·m on the bottom layer and m on each
+        upper one (one vector in m reaches the next layer up), at ``NEIGHBOUR_BYTES`` a neighbour, plus
+        ``ELEMENT_BYTES`` of bookkeeping (measured: docs/postgres.md, "Moving an index")."""
+        neighbours = 2 * self.links + self.links / (self.links - 1)
+        return int(vectors * (2 * dimension + 8 + neighbours * NEIGHBOUR_BYTES + ELEMENT_BYTES))
+
+
+NEIGHBOUR_BYTES = 16  # pgvector's HnswCandidate: the neighbour's pointer and its distance
+# pgvector's HnswElementData and its allocations' headers: with it the estimate is 1,996 B a vector at m = 32 and
+# halfvec(384), where pgvector said "no longer fits into maintenance_work_mem after 8415 tuples" at 16 MB: 1,994 B
+ELEMENT_BYTES = 180
+SIZE_TTL = 60.0  # seconds a search keeps using the table's size it last read (``PgVectors._depth``)
 
 
 def _literal(vector: np.ndarray) -> str:
@@ -91,6 +134,7 @@ class PgVectors:
         created with its graph, trigger and policy when missing; ``ValueError`` if it holds another dimension."""
         self.db, self.dimension, self.table = db, dimension, table
         self.policy = policy or PgVectorPolicy()
+        self._size: tuple[float, float] | None = None  # (when read, the table's size then: ``_depth``)
         with db.transaction():
             db.execute("SELECT pg_advisory_xact_lock(hashtext('kb.retrieval.pg_vectors'))")
             db.execute(f"CREATE TABLE IF NOT EXISTS {table} (chunk_id bigint PRIMARY KEY REFERENCES chunks(id) "
@@ -154,13 +198,26 @@ class PgVectors:
         if allowed is not None:
             where += " AND v.chunk_id = ANY(?)"
             values.append(sorted(allowed))
+        depth = self._depth()
         sql = ("WITH hits AS MATERIALIZED (SELECT v.chunk_id, v.embedding <=> ?::halfvec AS distance "
                f"FROM {self.table} v JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.document_id "
                f"WHERE {where} ORDER BY distance NULLS LAST LIMIT ?) "
-               "SELECT chunk_id, 1 - distance FROM hits ORDER BY distance NULLS LAST")
+               # ``+ 0``: the planner takes a materialized CTE's rows as sorted by ``distance`` (PostgreSQL 17 and
+               # later), so it would drop a plain ``ORDER BY distance`` and, with the LIMIT, read only k of the
+               # walk's rows; the walk's relaxed order needs the sort, and the fetch is read whole only under it
+               "SELECT chunk_id, 1 - distance FROM hits ORDER BY distance + 0 NULLS LAST LIMIT ?")
         with self.db.at_level(filters.access):
             self.db.execute("SELECT set_config('hnsw.ef_search', ?, true), set_config('hnsw.max_scan_tuples', ?, true), "
                             "set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-                            [str(max(self.policy.search_breadth, k)), str(self.policy.max_scan_tuples)])
-            rows = self.db.execute(sql, [*values, k]).fetchall()
+                            [str(max(depth.breadth, k)), str(self.policy.max_scan_tuples)])
+            rows = self.db.execute(sql, [*values, max(depth.fetch, k), k]).fetchall()
         return [(int(chunk_id), float(score)) for chunk_id, score in rows]
+
+    def _depth(self) -> SearchDepth:
+        """The policy's depth for the table's size as the planner's statistics hold it (``pg_class.reltuples``,
+        no count), read again once ``SIZE_TTL`` has passed: a size that moves a tier moves it within a minute."""
+        now = time.monotonic()
+        if self._size is None or now - self._size[0] > SIZE_TTL:
+            row = self.db.execute("SELECT reltuples FROM pg_class WHERE oid = to_regclass(?)", [self.table]).fetchone()
+            self._size = (now, float(row[0]) if row else 0.0)
+        return self.policy.depth(self._size[1])
