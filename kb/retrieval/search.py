@@ -99,7 +99,9 @@ def _others_first(kb: KnowledgeBase, cited: list[tuple[int, float]], named: list
     """The citing passages of other documents above the named documents' own (their card, their header,
     the places where they repeat their own number): "which documents carry out X" asks for others than X.
     X's own passages stay in the leg, below the weakest citation of another document."""
-    owner = kb.store.chunks.documents_of([chunk for chunk, _ in cited]) if named else {}
+    if not named:
+        return cited
+    owner = kb.store.chunks.documents_of([chunk for chunk, _ in cited])
     own = [hit for hit in cited if owner.get(hit[0]) in named]
     others = [hit for hit in cited if owner.get(hit[0]) not in named]
     if not own or not others:
