@@ -197,13 +197,6 @@ def exact(db: PgDatabase, queries: np.ndarray, k: int, cache: Path | None,
     return truth
 
 
-def _rows_read(db: PgDatabase) -> int:
-    """Rows the graph's index scans have returned so far (the server's count, this connection's flushed first)."""
-    db.execute("SELECT pg_stat_force_next_flush()")
-    db.execute("SELECT pg_stat_clear_snapshot()")
-    return int(db.execute("SELECT idx_tup_read FROM pg_stat_user_indexes WHERE indexrelname = ?", [GRAPH]).fetchone()[0])
-
-
 def recall(dsn: str, queries: np.ndarray, depths: list[SearchDepth], graph: tuple[int, int, str] | None = None,
            k: int = 10, scan_tuples: int = PgVectorPolicy().max_scan_tuples, truth_cache: Path | None = None,
            data: tuple[Path, int] | None = None) -> None:
@@ -217,14 +210,14 @@ def recall(dsn: str, queries: np.ndarray, depths: list[SearchDepth], graph: tupl
         for depth in depths:
             policy = replace(PgVectorPolicy(), depths=(depth,), max_scan_tuples=scan_tuples)
             vectors = PgVectors(db, queries.shape[1], policy)
-            found, millis, read_before = 0, [], _rows_read(db)
+            found, millis, read_before = 0, [], vectors.rows_walked()
             for query, best in zip(queries, truth, strict=True):
                 started = time.perf_counter()
                 hits = vectors.search_filtered(query, k, None)
                 millis.append((time.perf_counter() - started) * 1000)
                 tenth = min(best.values())
                 found += sum(1 for _, score in hits if score >= tenth - 1e-6)
-            walked = (_rows_read(db) - read_before) / len(queries)
+            walked = (vectors.rows_walked() - read_before) / len(queries)
             print(f"  ef_search {depth.breadth:5}, fetch {max(depth.fetch, k):5}: recall@10 "
                   f"{found / (k * len(queries)):.4f}, p50 {percentile(millis, .5):.1f} ms "
                   f"p99 {percentile(millis, .99):.1f} ms, {walked:,.0f} rows from the graph a search", flush=True)

@@ -79,7 +79,7 @@ def home_of(folder: Path, size: int) -> Path:
 def build(folder: Path, size: int) -> None:
     """The SQLite file (marked complete in its meta table), then the vector file: each step once."""
     home = home_of(folder, size)
-    if not _complete(home):
+    if not _complete(home, size):
         build_sqlite(folder, size, home)
     if not (home / "vectors.faiss").exists() or real_used(home) < min(size, REAL, scale_data.available(folder)):
         build_vectors(folder, size, home)  # again when more real vectors have been made since
@@ -92,13 +92,14 @@ def real_used(home: Path) -> int:
     return json.loads(record.read_text())["real"] if record.exists() else 0
 
 
-def _complete(home: Path) -> bool:
-    """Whether ``home`` holds a SQLite file that a build finished (an interrupted one is made again)."""
+def _complete(home: Path, size: int) -> bool:
+    """Whether ``home`` holds a SQLite file that a build of ``size`` finished (an interrupted one is made again:
+    an extension stopped early holds the copied base, whose mark names the base's size)."""
     if not (home / "kb.sqlite").exists():
         return False
     store = Store(home / "kb.sqlite")
     try:
-        return store.db.get_meta("bench_complete") is not None
+        return store.db.get_meta("bench_complete") == str(size)
     finally:
         store.close()
 
@@ -149,7 +150,7 @@ def extend(folder: Path, size: int, home: Path) -> None:
     still follow the rows.  The lexicon is built from these rows by the first search.
     """
     base = home_of(folder, REAL)
-    if not _complete(base):
+    if not _complete(base, REAL):
         build_sqlite(folder, REAL, base)
     start = time.perf_counter()
     copy_database(base / "kb.sqlite", home / "kb.sqlite")

@@ -19,7 +19,7 @@ from kb.config import StoreSettings
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
 from kb.migration.transfer import build_memory
-from kb.retrieval.pg_vectors import GRAPH, PgVectorPolicy, PgVectors, SearchDepth
+from kb.retrieval.pg_vectors import PgVectorPolicy, PgVectors, SearchDepth
 from kb.storage.filters import DocumentFilters
 
 K = 5
@@ -53,32 +53,26 @@ def indexed(pg_server, tmp_path_factory):
     kb = KnowledgeBase(replace(fake_settings(home), store=StoreSettings("postgres", dsn)), embedder=HashingEmbedder())
     index_paths(kb, [CORPUS])
     kb.store.db.execute("ANALYZE chunk_vectors")
-    yield kb, dsn
+    yield kb
     kb.close()
 
 
-def _rows_walked(kb: KnowledgeBase, dsn: str, policy: PgVectorPolicy) -> int:
+def _rows_walked(kb: KnowledgeBase, policy: PgVectorPolicy) -> int:
     """How many rows the graph returned to one search under ``policy`` (the server's count, before and after)."""
-    def count() -> int:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            return int(conn.execute("SELECT idx_tup_read FROM pg_stat_user_indexes WHERE indexrelname = %s",
-                                    [GRAPH]).fetchone()[0])
-
     vectors = PgVectors(kb.store.db, HashingEmbedder.dimension, policy)
     query = HashingEmbedder().encode_query("tuyên truyền đại hội")
-    before = count()
+    before = vectors.rows_walked()
     assert len(vectors.search_filtered(query, K, DocumentFilters())) == K
-    kb.store.db.execute("SELECT pg_stat_force_next_flush()")  # this connection's counts reach the server now
-    return count() - before
+    return vectors.rows_walked() - before
 
 
 @pytest.mark.e2e
 def test_a_search_fetches_as_deep_as_the_policy_says_for_the_tables_size(indexed):
-    kb, dsn = indexed
+    kb = indexed
     size = len(PgVectors(kb.store.db, HashingEmbedder.dimension))
     assert size > 40
     deep = SearchDepth(size // 2, breadth=10, fetch=size // 2)  # past ef_search: the iterative scan walks on
     reached = PgVectorPolicy(depths=(SearchDepth(0, breadth=10), deep))
-    assert _rows_walked(kb, dsn, reached) == size // 2
+    assert _rows_walked(kb, reached) == size // 2
     not_reached = PgVectorPolicy(depths=(SearchDepth(0, breadth=10), replace(deep, vectors=size * 2)))
-    assert _rows_walked(kb, dsn, not_reached) == K  # the first tier: no fetch, the k best only
+    assert _rows_walked(kb, not_reached) == K  # the first tier: no fetch, the k best only

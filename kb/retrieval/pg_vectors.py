@@ -213,6 +213,15 @@ class PgVectors:
             rows = self.db.execute(sql, [*values, max(depth.fetch, k), k]).fetchall()
         return [(int(chunk_id), float(score)) for chunk_id, score in rows]
 
+    def rows_walked(self) -> int:
+        """Rows the graph's index scans have returned so far, every connection's (this one's counts flushed first):
+        a search's fetch, read before and after it, is what the benchmark and the tests check a depth by."""
+        self.db.execute("SELECT pg_stat_force_next_flush()")
+        self.db.execute("SELECT pg_stat_clear_snapshot()")
+        row = self.db.execute("SELECT idx_tup_read FROM pg_stat_user_indexes WHERE indexrelname = ?",
+                              [f"{self.table}_hnsw"]).fetchone()
+        return int(row[0])
+
     def _depth(self) -> SearchDepth:
         """The policy's depth for the table's size as the planner's statistics hold it (``pg_class.reltuples``,
         no count), read again once ``SIZE_TTL`` has passed: a size that moves a tier moves it within a minute."""

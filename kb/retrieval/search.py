@@ -216,7 +216,7 @@ def facet_counts(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[in
     coverage = kb.lexicon.current().coverage(tokens(query.folded), candidates)
     chunks = [chunk for chunk, share in zip(candidates, coverage) if share >= kb.settings.refusal.coverage]
     chunks += [chunk for chunk, _ in found.get("reference", [])]
-    documents = kb.store.chunks.document_ids(chunks or [chunk for chunk, _ in found.get("dense", [])])
+    documents = set(kb.store.chunks.documents_of(chunks or [chunk for chunk, _ in found.get("dense", [])]).values())
     return {facet: [FacetValue(value, count) for value, count in values]
             for facet, values in kb.store.facets.counts(filters, among=documents).items()}
 

@@ -68,11 +68,6 @@ class Chunks:
             f"SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks(ids)}) "
             f"AND {where}", [*ids, *params])}
 
-    def document_ids(self, ids: list[int]) -> set[int]:
-        """The documents these chunks belong to (a search's facets count those)."""
-        return {r[0] for r in self.db.execute(
-            f"SELECT DISTINCT document_id FROM chunks WHERE id IN ({marks(ids)})", ids)}
-
     def documents_of(self, ids: list[int]) -> dict[int, int]:
         """Each of these chunks' document: a search that asks which documents cite one sets the one apart."""
         return {r[0]: r[1] for r in self.db.execute(
