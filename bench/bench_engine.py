@@ -66,14 +66,17 @@ def bench_in_process(kb: KnowledgeBase, queries: list[str], rounds: int) -> None
     print(describe("in-process, repeated (cached vector)", repeated))
 
 
-def _serve(home: Path, model: str | None, log: Path | None = None) -> tuple[subprocess.Popen, str]:
-    """``kb serve`` on a free port of 127.0.0.1 (its log to ``log``, if given), once it answers."""
+def _serve(home: Path, model: str | None, log: Path | None = None,
+           tree: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """``kb serve`` on a free port of 127.0.0.1 (its log to ``log``, if given), once it answers; from the code
+    tree ``tree`` when given (another checkout or worktree), else this one's."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     args = [sys.executable, "-m", "kb", "serve", "--port", str(port), "--home", str(home)]
+    env = dict(os.environ, PYTHONPATH=str(tree)) if tree else None
     process = subprocess.Popen(args + (["--model", model] if model else []), stdout=subprocess.DEVNULL,
-                               stderr=log.open("w") if log else subprocess.DEVNULL)
+                               stderr=log.open("w") if log else subprocess.DEVNULL, env=env, cwd=tree)
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:

@@ -5,6 +5,7 @@ vector index's recall and memory, build time, and the SQL query plans.
     .venv/bin/python bench/bench_scale.py sweep                       # exact vs HNSW: latency, recall@10 by search breadth
     .venv/bin/python bench/bench_scale.py build --size 200000         # SQLite + FAISS under the data folder, once
     .venv/bin/python bench/bench_scale.py run --size 200000           # query plans, profile, API latency, recall, memory
+    .venv/bin/python bench/bench_scale.py recall --size 200000 --breadths 512,1024,1536   # a built graph's recall by breadth
 
 Everything it makes lives in ``--data`` (default ``/work/bench-data``, outside the repository):
 passages synthesised from the real texts of ``../shared/data`` and their vectors from the real
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import io
 import json
 import os
@@ -126,14 +128,17 @@ def tie_recall(found_scores: np.ndarray, truth_scores: np.ndarray, tolerance: fl
     return float(np.mean(found_scores >= threshold))
 
 
-def one_by_one(index: faiss.Index, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, list[float]]:
+def one_by_one(index: faiss.Index | VectorIndex, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, list[float]]:
     """Search one query at a time, as the service does; the ids found and each call's milliseconds."""
     found, millis = [], []
     for q in queries:
         start = time.perf_counter()
-        _, ids = index.search(q[None, :], k)
+        if isinstance(index, VectorIndex):
+            ids = np.array([chunk for chunk, _ in index.search(q, k)] + [-1] * k)[:k]
+        else:
+            ids = index.search(q[None, :], k)[1][0]
         millis.append((time.perf_counter() - start) * 1000)
-        found.append(ids[0])
+        found.append(ids)
     return np.vstack(found), millis
 
 
@@ -311,28 +316,36 @@ def api_latency(home: Path, groups: dict[str, list[str]], rounds: int, size: int
           f"{rss * 2**20 / size:,.0f} B/passage all in (model, Python, SQLite cache, vectors)")
 
 
-def index_recall(folder: Path, home: Path, size: int, models_dir: Path) -> None:
-    """recall@10 of the folder's vector index against exact float32 search over the same vectors."""
+def index_recall(folder: Path, home: Path, size: int, models_dir: Path, breadths: list[int] | None = None) -> None:
+    """recall@10 of the folder's vector index against exact float32 search over the same vectors, searched through
+    ``VectorIndex.search`` at the policy's breadth for its size, or at each of ``breadths`` (the policy's tiers
+    replaced by one), so that the breadths are compared on the same graph."""
     queries = query_vectors(folder, models_dir)
     real = scale_data.real_vectors(folder, real_used(home))
     vectors = VectorIndex(home / "vectors.faiss", real.shape[1])
-    found, millis = one_by_one(vectors.index, queries)
-    found_scores = np.full(found.shape, -np.inf, dtype=np.float32)  # exact score of each passage found
     scores = np.full((len(queries), 10), -np.inf, dtype=np.float32)
     best = np.zeros((len(queries), 10), dtype=np.int64)
+    policy, found = vectors.policy, {}
+    for breadth in [policy.search_breadth(len(vectors)), *(breadths or [])]:
+        vectors.policy = dataclasses.replace(policy, search_breadths=((0, breadth),))
+        found[breadth] = one_by_one(vectors, queries)
+    vectors.policy = policy
+    found_scores = {breadth: np.full(ids.shape, -np.inf, dtype=np.float32) for breadth, (ids, _) in found.items()}
     for first in range(0, size, ADD_BATCH):  # exact top 10 over the vectors, a batch at a time
         block = queries @ scale_data.derived_vectors(real, first, min(size, first + ADD_BATCH)).T
-        inside = (found > first) & (found <= first + block.shape[1])  # ids are positions + 1
-        rows, _ = np.nonzero(inside)
-        found_scores[inside] = block[rows, found[inside] - first - 1]
+        for breadth, (ids, _) in found.items():
+            inside = (ids > first) & (ids <= first + block.shape[1])  # ids are positions + 1
+            rows, _ = np.nonzero(inside)
+            found_scores[breadth][inside] = block[rows, ids[inside] - first - 1]
         merged_scores = np.hstack([scores, block])
         merged_ids = np.hstack([best, np.arange(first + 1, first + 1 + block.shape[1])[None, :].repeat(len(queries), 0)])
         order = np.argsort(-merged_scores, axis=1, kind="stable")[:, :10]
         scores, best = np.take_along_axis(merged_scores, order, 1), np.take_along_axis(merged_ids, order, 1)
-    print(f"\nvector index ({vector_kind(vectors)}; {provenance(len(real), size)}):\n"
-          f"  recall@10 against exact float32 {tie_recall(found_scores, scores):.4f} "
-          f"(by id, ties between duplicate passages counted as misses: {recall(found, best):.4f}) over "
-          f"{len(queries)} real queries; search p50 {percentile(millis, .5):.2f} ms p99 {percentile(millis, .99):.2f} ms")
+    print(f"\nvector index ({vector_kind(vectors)}; {provenance(len(real), size)}), {len(queries)} real queries:")
+    for breadth, (ids, millis) in found.items():
+        print(f"  breadth {breadth:5}: recall@10 against exact float32 {tie_recall(found_scores[breadth], scores):.4f} "
+              f"(by id, ties between duplicate passages counted as misses: {recall(ids, best):.4f}); "
+              f"search p50 {percentile(millis, .5):.2f} ms p99 {percentile(millis, .99):.2f} ms", flush=True)
 
 
 def run(folder: Path, size: int, rounds: int, with_profile: bool, step: int) -> None:
@@ -354,7 +367,7 @@ def run(folder: Path, size: int, rounds: int, with_profile: bool, step: int) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["prepare", "sweep", "build", "run"])
+    parser.add_argument("command", choices=["prepare", "sweep", "build", "run", "recall"])
     parser.add_argument("--data", type=Path, default=Path("/work/bench-data"))
     parser.add_argument("--count", type=int, default=REAL, help="prepare: passages to embed")
     parser.add_argument("--size", type=int, default=REAL, help="build/run: passages in the index")
@@ -362,6 +375,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="run: repeated rounds of the query set")
     parser.add_argument("--profile", action="store_true", help="run: also profile in-process searches")
     parser.add_argument("--every", type=int, default=1, help="run: ask every n-th query of the set (a shorter run)")
+    parser.add_argument("--breadths", default="", help="recall: search breadths to compare, comma-separated")
     args = parser.parse_args()
     models_dir = args.data / "models"
     if args.command == "prepare":
@@ -370,6 +384,9 @@ def main() -> None:
         sweep(args.data, models_dir, [int(s) for s in args.sizes.split(",")])
     elif args.command == "build":
         build(args.data, args.size)
+    elif args.command == "recall":
+        breadths = [int(b) for b in args.breadths.split(",") if b]
+        index_recall(args.data, home_of(args.data, args.size), args.size, models_dir, breadths)
     else:
         run(args.data, args.size, args.rounds, args.profile, args.every)
 

@@ -228,7 +228,7 @@ def vector_kind(vectors: VectorIndex) -> str:
     if vectors.graph:
         policy = vectors.policy
         return (f"HNSW-SQfp16, {policy.links} links, build breadth {policy.build_breadth}, "
-                f"search breadth {policy.search_breadth}")
+                f"search breadth {policy.search_breadth(len(vectors))}")
     return "exact IndexFlatIP"
 
 

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import faiss
 import numpy as np
 import pytest
@@ -57,11 +59,32 @@ def test_wrong_dimension_is_refused(tmp_path):
 
 
 # -- the index chosen by size: small thresholds, so a graph is built in a moment -------------------
-SMALL = IndexPolicy(exact_limit=200, links=16, build_breadth=64, search_breadth=400, among_limit=20)
+SMALL = IndexPolicy(exact_limit=200, links=16, build_breadth=64, search_breadths=((0, 400),), among_limit=20)
 
 
 def _exact_top(vectors: np.ndarray, ids: list[int], query: np.ndarray, k: int) -> list[int]:
     return [ids[n] for n in np.argsort(-(vectors @ query), kind="stable")[:k]]
+
+
+def test_the_search_breadth_is_the_last_tier_the_size_reaches():
+    policy = IndexPolicy(search_breadths=((0, 512), (250_000, 1_024), (1_000_000, 1_536)))
+    assert [policy.search_breadth(n) for n in (0, 249_999, 250_000, 999_999, 2_000_000)] == [512, 512, 1_024,
+                                                                                            1_024, 1_536]
+
+
+def test_a_graph_search_walks_as_wide_as_the_tier_of_its_size(tmp_path):
+    vectors = _unit(300, 16)
+
+    def distances_computed(name: str, breadths: tuple[tuple[int, int], ...]) -> int:
+        index = VectorIndex(tmp_path / name, 16, replace(SMALL, search_breadths=breadths))
+        index.add(list(range(300)), vectors)
+        faiss.cvar.hnsw_stats.reset()
+        index.search(vectors[0], 10)
+        return int(faiss.cvar.hnsw_stats.ndis)
+
+    narrow = distances_computed("narrow.faiss", ((0, 16),))
+    assert distances_computed("reached.faiss", ((0, 16), (300, 250))) > 1.5 * narrow  # 300 vectors: the wide tier
+    assert distances_computed("not-reached.faiss", ((0, 16), (301, 250))) == narrow
 
 
 def test_crossing_the_limit_builds_a_graph_that_keeps_ids_and_vectors(tmp_path):
@@ -107,7 +130,7 @@ def test_graph_is_built_again_past_its_tombstones_and_turns_exact_when_it_shrink
     np.testing.assert_allclose(index.get([999]), vectors[999:], atol=1e-3)
 
 
-def test_graph_is_saved_atomically_and_reloads_with_its_tombstones_and_breadth(tmp_path):
+def test_graph_is_saved_atomically_and_reloads_with_its_tombstones(tmp_path):
     path = tmp_path / "v.faiss"
     index = VectorIndex(path, 16, SMALL)
     vectors = _unit(300, 16)
@@ -117,7 +140,7 @@ def test_graph_is_saved_atomically_and_reloads_with_its_tombstones_and_breadth(t
     assert not path.with_name("v.faiss.tmp").exists()
     again = VectorIndex(path, 16, SMALL)
     assert again.graph and again.ids() == set(range(300)) - {3, 4} and len(again) == 298 and not again.dirty
-    assert again.dead == 2 and faiss.downcast_index(again.index.index).hnsw.efSearch == SMALL.search_breadth
+    assert again.dead == 2
     assert 3 not in [i for i, _ in again.search(vectors[3], 10)]
 
 

@@ -55,9 +55,12 @@ class IndexPolicy:
     of 200, searched with a breadth of 512 / 1,024 / 2,048: recall@10 0.988 /
     0.995 / 0.998 at 200,000 (1.9 / 4.0 / 7.5 ms), 0.952 / 0.979 / 0.992 at
     2,000,000 (2.7 / 5.4 / 11.1 ms); 32 links and 64 at build reached 0.915
-    with 256 at 200,000.  So
-    1,536, which keeps 0.98 at both sizes (0.988 at 2,000,000, 9 ms; the breadth
-    a search needs grows with the graph).  The graph takes 1,176 B a
+    with 256 at 200,000.  The breadth a search needs grows with the graph, so
+    it is chosen by size (``search_breadths``): 512 up to 250,000 vectors, 1,024
+    up to 1,000,000, 1,536 past it (0.988 at 2,000,000, 9 ms), each keeping
+    recall@10 above 0.98 at the least time; a search's time is mostly the
+    graph's walk, and its dense leg is the longest of a typed question's legs
+    (docs/performance.md).  The graph takes 1,176 B a
     vector on disk (768 of float16 codes, most of the rest links); building
     2,000,000 took 33 minutes on 2 threads.
     """
@@ -65,13 +68,20 @@ class IndexPolicy:
     exact_limit: int = 100_000
     links: int = 48  # HNSW's M
     build_breadth: int = 200  # efConstruction
-    search_breadth: int = 1_536  # efSearch
+    # (vectors, efSearch), ascending: the last tier a graph's size reaches.  Measured at 200,000 (512: 0.988–0.992,
+    # 2.1 ms) and 2,000,000 (1,024: 0.979; 1,536: 0.988); the boundaries lie between, where each tier's recall,
+    # falling evenly with the logarithm of the size, still clears 0.98 (not measured there).
+    search_breadths: tuple[tuple[int, int], ...] = ((0, 512), (250_000, 1_024), (1_000_000, 1_536))
     max_breadth: int = 16_384  # efSearch of a filtered search, which widens with the share filtered out
     among_limit: int = 20_000  # a filter that keeps fewer ids is searched exactly, among their vectors
     rebuild_dead: float = 0.25  # share of tombstones in the graph that has it built again
 
     def exact(self, size: int) -> bool:
         return size <= self.exact_limit
+
+    def search_breadth(self, size: int) -> int:
+        """The graph's efSearch for ``size`` live vectors: the last of ``search_breadths`` it reaches."""
+        return [breadth for vectors, breadth in self.search_breadths if vectors <= size][-1]
 
 
 class VectorIndex:
@@ -90,7 +100,6 @@ class VectorIndex:
         self.dead = int(np.count_nonzero(self._positions() == -1)) if self.graph else 0
         if not isinstance(self.index, faiss.IndexIDMap2):  # an inverted file of an earlier version
             self._rebuild(self.index.ntotal)
-        self._set_breadth()
 
     def _load(self) -> faiss.Index:
         index = faiss.read_index(str(self.path))
@@ -172,17 +181,18 @@ class VectorIndex:
         query = vector.reshape(1, -1).astype("float32")
         k = min(k, len(self))
         live = faiss.IDSelectorRange(*_LIVE_IDS)  # held until the search returns: the parameters only point to it
+        breadth = self.policy.search_breadth(len(self))
         if allowed is None:
-            params = _graph_params(live, self.policy.search_breadth) if graph and dead else None
+            params = _graph_params(live if dead else None, breadth) if graph else None
         elif not graph:
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.fromiter(allowed, dtype="int64")))
         elif len(allowed) <= self.policy.among_limit:
             return _among(index, query[0], k, allowed)
         else:
             # A filtered walk still visits the nodes filtered out: widen it by the share they take.
-            breadth = self.policy.search_breadth * index.ntotal / len(allowed)
+            wider = breadth * index.ntotal / len(allowed)
             params = _graph_params(faiss.IDSelectorBatch(np.fromiter(allowed, dtype="int64")),
-                                   min(self.policy.max_breadth, math.ceil(breadth)))
+                                   min(self.policy.max_breadth, math.ceil(wider)))
         scores, ids = index.search(query, k, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
@@ -205,12 +215,7 @@ class VectorIndex:
             batch = ids[start : start + _MOVE_BATCH]
             target.add_with_ids(self.index.reconstruct_batch(batch), batch)
         self.index, self.dead = target, 0
-        self._set_breadth()
         self.dirty = True
-
-    def _set_breadth(self) -> None:
-        if self.graph:
-            faiss.downcast_index(self.index.index).hnsw.efSearch = self.policy.search_breadth  # not kept in the file
 
     def save(self) -> None:
         """Write atomically: temporary file, fsync, rename, fsync the folder."""
@@ -227,7 +232,8 @@ class VectorIndex:
         self.dirty = False
 
 
-def _graph_params(selector: faiss.IDSelector, breadth: int) -> faiss.SearchParametersHNSW:
+def _graph_params(selector: faiss.IDSelector | None, breadth: int) -> faiss.SearchParametersHNSW:
+    """A graph search's breadth (chosen per search: the file does not keep it), and which ids it may return."""
     params = faiss.SearchParametersHNSW()
     params.sel, params.efSearch = selector, breadth
     return params
