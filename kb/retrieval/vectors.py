@@ -57,10 +57,10 @@ class IndexPolicy:
     2,000,000 (2.7 / 5.4 / 11.1 ms); 32 links and 64 at build reached 0.915
     with 256 at 200,000.  The breadth a search needs grows with the graph, so
     it is chosen by size (``search_breadths``): 512 up to 250,000 vectors, 1,024
-    up to 1,000,000, 1,536 past it (0.988 at 2,000,000, 9 ms), each keeping
-    recall@10 above 0.98 at the least time; a search's time is mostly the
-    graph's walk, and its dense leg is the longest of a typed question's legs
-    (docs/performance.md).  The graph takes 1,176 B a
+    up to 700,000, 1,536 up to 1,500,000 and 2,048 past it (0.985 at 2,000,000,
+    10 ms), each keeping recall@10 above 0.98 at the least time; a search's time
+    is mostly the graph's walk, and its dense leg is the longest of a typed
+    question's legs (docs/performance.md).  The graph takes 1,176 B a
     vector on disk (768 of float16 codes, most of the rest links); building
     2,000,000 took 33 minutes on 2 threads.
     """
@@ -68,10 +68,11 @@ class IndexPolicy:
     exact_limit: int = 100_000
     links: int = 48  # HNSW's M
     build_breadth: int = 200  # efConstruction
-    # (vectors, efSearch), ascending: the last tier a graph's size reaches.  Measured at 200,000 (512: 0.988–0.992,
-    # 2.1 ms) and 2,000,000 (1,024: 0.979; 1,536: 0.988); the boundaries lie between, where each tier's recall,
-    # falling evenly with the logarithm of the size, still clears 0.98 (not measured there).
-    search_breadths: tuple[tuple[int, int], ...] = ((0, 512), (250_000, 1_024), (1_000_000, 1_536))
+    # (vectors, efSearch), ascending: the last tier a graph's size reaches.  Measured on the benchmark's graphs of
+    # 200,000 (512: 0.988, 2.5 ms; 1,024: 0.994) and 2,000,000 (1,024: 0.972; 1,536: 0.979; 2,048: 0.985, 9.8 ms);
+    # the boundaries lie between, where each tier's recall, falling evenly with the logarithm of the size, still
+    # clears 0.98 (not measured there).
+    search_breadths: tuple[tuple[int, int], ...] = ((0, 512), (250_000, 1_024), (700_000, 1_536), (1_500_000, 2_048))
     max_breadth: int = 16_384  # efSearch of a filtered search, which widens with the share filtered out
     among_limit: int = 20_000  # a filter that keeps fewer ids is searched exactly, among their vectors
     rebuild_dead: float = 0.25  # share of tombstones in the graph that has it built again
