@@ -326,7 +326,7 @@ def index_recall(folder: Path, home: Path, size: int, models_dir: Path, breadths
     scores = np.full((len(queries), 10), -np.inf, dtype=np.float32)
     best = np.zeros((len(queries), 10), dtype=np.int64)
     policy, found = vectors.policy, {}
-    for breadth in [policy.search_breadth(len(vectors)), *(breadths or [])]:
+    for breadth in dict.fromkeys([policy.search_breadth(len(vectors)), *(breadths or [])]):  # each once
         vectors.policy = dataclasses.replace(policy, search_breadths=((0, breadth),))
         found[breadth] = one_by_one(vectors, queries)
     vectors.policy = policy

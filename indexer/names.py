@@ -103,20 +103,18 @@ def proper_case(text: str, is_name: bool = True) -> str:
 
 
 @cache
-def _starts_pattern(list_name: str) -> re.Pattern[str]:
-    words = sorted((fold(w) for w in word_list(list_name)), key=len, reverse=True)
-    return re.compile(rf"^(?:{'|'.join(map(re.escape, words))})(?!\w)")
+def _opening(list_name: str, spelled: bool) -> re.Pattern[str]:
+    """The phrases of a data word list at the start of a text: folded, or ``spelled`` (accents kept, lower case,
+    and the phrase must go on as a name: no comma or stop right after it)."""
+    key = (lambda word: normalize(word).lower()) if spelled else fold
+    words = sorted(map(key, word_list(list_name)), key=len, reverse=True)
+    end = r"(?!\w)(?!\s*[,;.:])" if spelled else r"(?!\w)"
+    return re.compile(rf"^(?:{'|'.join(map(re.escape, words))}){end}")
 
 
 def starts_with(list_name: str, text: str) -> bool:
     """Whether ``text`` opens with a phrase of a data word list, accents and case ignored."""
-    return bool(_starts_pattern(list_name).match(fold(text)))
-
-
-@cache
-def _spelled_pattern(list_name: str) -> re.Pattern[str]:
-    words = sorted((normalize(w).lower() for w in word_list(list_name)), key=len, reverse=True)
-    return re.compile(rf"^(?:{'|'.join(map(re.escape, words))})(?!\w)(?!\s*[,;.:])")
+    return bool(_opening(list_name, False).match(fold(text)))
 
 
 def starts_with_spelled(list_name: str, text: str) -> bool:
@@ -126,7 +124,7 @@ def starts_with_spelled(list_name: str, text: str) -> bool:
     ("CÔNG" / "BỐ DANH MỤC …", "BÃI" / "BỎ QUYẾT ĐỊNH …", "QUY TRÌNH NỘI" / "BỘ, ĐIỆN TỬ …"):
     only the accents tell "BỐ" and "BỎ" from "BỘ", and a comma after it ends a phrase, not a name.
     """
-    return bool(_spelled_pattern(list_name).match(normalize(text).lower()))
+    return bool(_opening(list_name, True).match(normalize(text).lower()))
 
 
 # "… của Ban Thường vụ Tỉnh ủy": the committee authored a cited document, it is not the speaker.
