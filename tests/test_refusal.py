@@ -12,6 +12,7 @@ from conftest import BULLETIN
 from kb.config import Refusal, load_settings
 from kb.errors import ConfigError
 from kb.retrieval.lexicon import Lexicon
+from kb.retrieval.query import understand
 from kb.retrieval.refusal import NO_MATCH, NO_NUMBER, Evidence, judge
 from kb.retrieval.search import search
 
@@ -68,6 +69,14 @@ def test_coverage_weighs_rare_syllables_and_knows_no_unseen_one():
     assert lexicon.coverage([], [1]) == [0.0]
 
 
+def test_an_english_question_is_covered_by_its_vietnamese_not_its_english_words():
+    english = understand("forms of visual propaganda and agitation")  # "visual", "agitation": not in the glossary
+    assert english.translation is not None
+    words = english.evidence_text.split()
+    assert {"tuyen", "truyen"} <= set(words) and "propaganda" not in words and "visual" in words
+    assert understand("Chỉ thị 05 yêu cầu gì").evidence_text == "chi thi 05 yeu cau gi"
+
+
 # -- each surface, over the indexed sample corpus -----------------------------------------------------
 @pytest.mark.e2e
 def test_search_refuses_gibberish_and_a_missing_number_and_answers_a_question(corpus_kb):
@@ -77,6 +86,13 @@ def test_search_refuses_gibberish_and_a_missing_number_and_answers_a_question(co
     assert missing.results == [] and missing.refused == NO_NUMBER and missing.missing == ["Chỉ thị 99-CT/TW"]
     answered = search(corpus_kb, ANSWERABLE, 3)
     assert answered.refused is None and answered.reason is None and answered.results[0].document.source == BULLETIN
+
+
+@pytest.mark.e2e
+def test_an_english_question_whose_words_no_passage_holds_is_answered(corpus_kb):
+    """Its English words are in no passage; the Vietnamese of "propaganda" is, and the model finds it close."""
+    answered = search(corpus_kb, "forms of visual propaganda and agitation", 5)
+    assert answered.refused is None and answered.results
 
 
 @pytest.mark.e2e

@@ -59,6 +59,14 @@ class Query:
         others = [term for term in self.translation.terms if term not in rendering]
         return " ".join([self.normalized, rendering, *others])
 
+    @property
+    def evidence_text(self) -> str:
+        """The folded words a passage that answers would hold: the query's own, or for English the
+        glossary's Vietnamese and the residue, since its English words match no Vietnamese passage."""
+        if self.translation is None:
+            return self.folded
+        return fold(" ".join((self.translation.residue, *self.translation.terms)))
+
     def restored(self, text: str) -> Query:
         """The query searched for this one: ``text`` is it with accents put back (``kb.retrieval.accents``).
 

@@ -57,7 +57,7 @@ def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, flo
     or with a typo (``NQ-HDTP``, ``QH51``) must not make a held document missing.
     """
     candidates = sorted({chunk_id for leg in ("lexical", "phrase", "dense") for chunk_id, _ in found.get(leg, [])})
-    coverage = kb.lexicon.current().coverage(tokens(query.folded), candidates)
+    coverage = kb.lexicon.current().coverage(tokens(query.evidence_text), candidates)
     dense = found.get("dense")
     references = len(found.get("reference", []))
     if not references and query.keys:
