@@ -6,7 +6,7 @@ import pytest
 
 from indexer.analyzer import fold
 from kb.indexing import index_paths
-from kb.retrieval.intent import ABOUT, FOLLOWERS, FOLLOWING_KINDS, following, intent
+from kb.retrieval.intent import ABOUT, FOLLOWERS, FOLLOWING_KINDS, following, intent, unasked
 from kb.retrieval.query import understand
 from kb.retrieval.search import legs, search
 from tests.conftest import fake_kb_at
@@ -143,3 +143,29 @@ def test_asking_which_documents_implement_it_puts_its_own_card_and_header_below_
     own = [i for i, source in enumerate(sources) if source == "chi-thi-07.txt"]
     others = [i for i, source in enumerate(sources) if source != "chi-thi-07.txt"]
     assert own and others and max(others) < min(own)
+
+
+def _reference_leg(kb, question):
+    reference = legs(kb, understand(question), None)["reference"]
+    hits = kb.store.chunks.hits([chunk for chunk, _ in reference])
+    return [(hits[chunk]["doc_source"].rsplit("/", 1)[-1], hits[chunk]["kind"], hits[chunk]["text"])
+            for chunk, _ in reference]
+
+
+def test_a_question_about_a_named_document_puts_its_passage_that_answers_first_in_the_reference_leg(graph_kb):
+    for question, answer in (("Chỉ thị 07-CT/TU: mỗi tầng bố trí bao nhiêu bình chữa cháy?", "bình chữa cháy"),
+                             ("Directive 07-CT/TU: what must be done every quarter?", "mỗi quý")):
+        source, kind, text = _reference_leg(graph_kb, question)[0]
+        assert (source, kind) == ("chi-thi-07.txt", "body") and answer in text, question
+
+
+def test_a_document_named_with_its_subject_or_asked_who_signed_it_keeps_the_reference_leg_as_it_was(graph_kb):
+    for question in ("Chỉ thị 07-CT/TU về phòng cháy chữa cháy", "Chỉ thị 07-CT/TU do ai ký"):
+        assert _reference_leg(graph_kb, question)[0][1] != "body", question
+
+
+def test_what_a_question_asks_of_the_documents_it_names_is_what_is_left_without_them():
+    assert understand("Quyết định 2916/QĐ-UBND phê duyệt gì").asked == "phê duyệt gì"
+    assert understand("Notice 624/TB-VPCP: what does it say about Starlink?").asked.endswith("say about Starlink?")
+    assert understand("thủ tục đăng ký tạm trú").asked == ""  # it names no document
+    assert unasked(fold("Chỉ thị 05 yêu cầu gì")) == "chi thi 05"

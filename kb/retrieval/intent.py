@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ABOUT", "FOLLOWERS", "FOLLOWING_KINDS", "following", "intent"]
+__all__ = ["ABOUT", "FOLLOWERS", "FOLLOWING_KINDS", "following", "intent", "unasked"]
 
 ABOUT, FOLLOWERS = "about", "followers"
 FOLLOWING_KINDS = ("basis", "implements", "guides")  # a document built on the one asked about
@@ -45,6 +45,12 @@ def intent(folded: str) -> str | None:
     if _ABOUT.search(folded):
         return ABOUT
     return None
+
+
+def unasked(folded: str) -> str:
+    """A folded question without the words that ask what a document says ("quy định gì", "what does"):
+    what is left names what it is asked about, if anything."""
+    return " ".join(_ABOUT.sub(" ", folded).split())
 
 
 def following(folded: str) -> tuple[str, ...]:

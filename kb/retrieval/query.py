@@ -38,6 +38,7 @@ class Query:
     full_keys: list[str]  # "CT:5:TW" where the query names the issuer
     translation: Translation | None = None  # the glossary's Vietnamese, for a query in English
     numbers: tuple[str, ...] = ()  # the documents it names, as typed ("Chỉ thị 05-CT/TW"), to say which are missing
+    asked: str = ""  # the query without the documents it names: what it asks of them ("phê duyệt gì")
 
     @property
     def unaccented_vietnamese(self) -> bool:
@@ -135,7 +136,8 @@ def understand(text: str) -> Query:
     folded = fold(text)
     has_accents = normalized.lower() != folded
     translation = _translation(normalized, folded, has_accents)
-    references = extract_references(normalized) + (extract_references(translation.rendering) if translation else [])
+    named = extract_references(normalized)
+    references = named + (extract_references(translation.rendering) if translation else [])
     return Query(
         text=text,
         normalized=normalized,
@@ -145,4 +147,12 @@ def understand(text: str) -> Query:
         full_keys=sorted({r.full_key for r in references}),
         translation=translation,
         numbers=tuple(dict.fromkeys(r.text for r in references)),
+        asked=_without(normalized, [(r.char_start, r.char_end) for r in named]) if references else "",
     )
+
+
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the spans cut out, the words on either side kept apart."""
+    for start, end in sorted(spans, reverse=True):
+        text = f"{text[:start]} {text[end:]}"
+    return " ".join(text.split())

@@ -17,14 +17,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from itertools import islice
 
-from indexer.analyzer import tokens
+from indexer.analyzer import fold, normalize, tokens
 from kb.access.levels import LEVELS
 from kb.config import Weights
 from kb.errors import InvalidQueryError
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.accents_sync import Reading
 from kb.retrieval.fusion import reciprocal_rank, weighted_sum
-from kb.retrieval.intent import ABOUT, FOLLOWERS, following, intent
+from kb.retrieval.intent import ABOUT, FOLLOWERS, following, intent, unasked
 from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
 from kb.retrieval.refusal import gather, judge
@@ -36,6 +36,12 @@ from kb.storage.filters import DocumentFilters
 
 __all__ = ["facet_counts", "group_by_document", "narrowing", "passage_key", "search", "read_query", "legs", "fuse", "render"]
 
+# A question about the document itself, which its card answers, not its body: who signed it, when, which body.
+_ITSELF = re.compile(r"\b(?:ai ky|nguoi ky|(?:ky|ban hanh|thong qua)(?: vao)? ngay nao|ngay (?:ky|ban hanh)|co quan nao ban hanh"
+                     r"|signed|signs|signer|signatory|issued by|when was|what date|which (?:body|agency|authority))\b")
+# A question, not a document named with its subject ("Nghị quyết 08/2025/NQ-CP về casino", which its card answers).
+_QUESTION = re.compile(r"\?|\b(?:gi|nao|bao (?:nhieu|lau)|ai|sao|dau|khong|what|which|when|who|whom|how|where|why"
+                       r"|whether|does|do|is|are|can|may|must)\b")
 MAX_NAMED = 3  # more documents of one number than this: the number is too vague to read any one's own passages
 LEADING, OWN_PASSAGES = 12, 3  # of a document asked about, its first 12 passages are read for its 3 leading ones
 _STATES = re.compile(r"\b(?:yeu cau|nhiem vu|giai phap|pham vi dieu chinh|muc dich|muc tieu|doi tuong ap dung)\b")
@@ -84,13 +90,14 @@ def _reference(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None)
                                    following(query.folded) if asked == FOLLOWERS else ())
     if asked == FOLLOWERS and cited:
         return _others_first(kb, cited, kb.store.chunks.named_documents(query.keys, query.full_keys, filters))
-    if asked != ABOUT:
-        return cited
     named = kb.store.chunks.named_documents(query.keys, query.full_keys, filters)
-    if not named or len(named) > MAX_NAMED:
+    if not named or len(named) > MAX_NAMED or _ITSELF.search(query.folded):
+        return cited
+    chunks = _answering(kb, query, named) or (_leading(kb, named) if asked == ABOUT else [])
+    if not chunks:
         return cited
     top = max((score for _, score in cited), default=1.0)
-    own = [(chunk, top + 0.1 - 0.01 * i) for i, chunk in enumerate(_leading(kb, named))]
+    own = [(chunk, top + 0.1 - 0.01 * i) for i, chunk in enumerate(chunks)]
     mine = {chunk for chunk, _ in own}
     return sorted(own + [hit for hit in cited if hit[0] not in mine], key=lambda h: -h[1])
 
@@ -108,6 +115,26 @@ def _others_first(kb: KnowledgeBase, cited: list[tuple[int, float]], named: list
         return cited
     floor = min(score for _, score in others)
     return others + [(chunk, floor - 0.1 - 0.001 * i) for i, (chunk, _) in enumerate(own)]
+
+
+def _answering(kb: KnowledgeBase, query: Query, documents: list[int]) -> list[int]:
+    """The named documents' ``OWN_PASSAGES`` passages that best hold what a question asks of them beyond
+    what names them ("Quyết định 98/2025/QĐ-UBND Quảng Ninh có hiệu lực từ ngày nào", "Circular 32/2025 on
+    semiconductors: when does it take effect"), by BM25 among those passages alone: across the index
+    such words are everywhere, within one document they point to the answer.  Words its card holds (the
+    issuer, the subject, "ngày") describe the document, not the question; with nothing else, nothing is asked."""
+    rest = unasked(fold(query.asked))
+    if not _QUESTION.search(query.folded) or len(rest) < 3:
+        return []
+    rows = [row for document in documents for row in kb.store.chunks.of_document(document)]
+    cards = " ".join(row["text"] for row in rows if row["kind"] == "card")
+    described = {"accented": set(tokens(normalize(cards))), "folded": set(tokens(fold(cards)))}
+    phrases = [(column, words) for column, words in understand(rest).syllables() if words[0] not in described[column]]
+    if not phrases:
+        return []
+    lexicon, column_weights = kb.lexicon.current(), {"accented": kb.settings.weights.accented_column, "folded": 1.0}
+    passages = {row["id"] for row in rows}
+    return [chunk for chunk, score in lexicon.top(phrases, column_weights, OWN_PASSAGES, passages) if score > 0]
 
 
 def _leading(kb: KnowledgeBase, documents: list[int]) -> list[int]:
