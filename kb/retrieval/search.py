@@ -39,9 +39,10 @@ __all__ = ["facet_counts", "group_by_document", "narrowing", "passage_key", "sea
 # A question about the document itself, which its card answers, not its body: who signed it, when, which body.
 _ITSELF = re.compile(r"\b(?:ai ky|nguoi ky|(?:ky|ban hanh|thong qua)(?: vao)? ngay nao|ngay (?:ky|ban hanh)|co quan nao ban hanh"
                      r"|signed|signs|signer|signatory|issued by|when was|what date|which (?:body|agency|authority))\b")
-# A question, not a document named with its subject ("Nghị quyết 08/2025/NQ-CP về casino", which its card answers).
-_QUESTION = re.compile(r"\?|\b(?:gi|nao|bao (?:nhieu|lau)|ai|sao|dau|khong|what|which|when|who|whom|how|where|why"
-                       r"|whether|does|do|is|are|can|may|must)\b")
+# A question, not a document named with its subject ("Nghị quyết 08/2025/NQ-CP về casino", which its card answers)
+# nor a passage of a draft that cites it (``kb.retrieval.related``): a question mark, a question word, "… không" last.
+_QUESTION = re.compile(r"\?|\b(?:gi|nao|bao nhieu|bao lau|ai|tai sao|o dau|what|which|when|who|whom|how|where|why)\b"
+                       r"|\bkhong\W*$")
 MAX_NAMED = 3  # more documents of one number than this: the number is too vague to read any one's own passages
 LEADING, OWN_PASSAGES = 12, 3  # of a document asked about, its first 12 passages are read for its 3 leading ones
 _STATES = re.compile(r"\b(?:yeu cau|nhiem vu|giai phap|pham vi dieu chinh|muc dich|muc tieu|doi tuong ap dung)\b")
