@@ -11,7 +11,9 @@ Two corpora under ``../shared/data``:
   site's table fills what the own text left empty (``Catalogue``).  A field
   filled that way agrees by construction (the table and ``metadata.json``
   are the same site's), so "own" is the reading to tune; "filled" counts the
-  documents the table completed, by field.
+  documents the table completed, by field, and "of read" those among them
+  that hold text (a page the site had not published is refused by the
+  reader and never indexed; here it is scored, with an empty text).
 * the held-out truth ``bench/truth/heldout_metadata.json``: files of ``docx-pdf/``,
   ``laws-txt/`` and ``encodings/`` chosen by ``bench/heldout_split.py`` before any
   result was seen and never tuned on; every field, signer's position and title
@@ -100,6 +102,7 @@ def admin_docs(root: Path, quiet: bool) -> dict[str, float]:
     misses: list[Miss] = []  # the own text's
     indexed_misses: list[Miss] = []  # with the site's table filling the gaps, as kb stores it
     filled = dict.fromkeys(FIELDS, 0)
+    filled_read = dict.fromkeys(FIELDS, 0)  # on pages the reader does not refuse
     found = dict.fromkeys(("position", "title"), 0)  # the catalogue gives neither: only counted when found
     started = time.perf_counter()
     for entry in entries:
@@ -109,19 +112,21 @@ def admin_docs(root: Path, quiet: bool) -> dict[str, float]:
         indexed_misses += _admin_misses(entry, meta)
         mine, stored = _shown_fields(own), _shown_fields(meta)
         for field in FIELDS:
-            filled[field] += not mine[field] and bool(stored[field])
+            gap_filled = not mine[field] and bool(stored[field])
+            filled[field] += gap_filled
+            filled_read[field] += gap_filled and bool(page.text.strip())
         found["position"] += bool(own.signer_position)
         found["title"] += bool(own.title)
     elapsed = time.perf_counter() - started
     n = len(entries)
     scores = {f: 1 - sum(m.field == f for m in misses) / n for f in FIELDS}
     print(f"admin-docs: {n} documents, {elapsed:.1f} s")
-    print(f"{'field':<8} {'own':>7} {'':>6} {'target':>7} {'indexed':>8} {'filled':>7}")
+    print(f"{'field':<8} {'own':>7} {'':>6} {'target':>7} {'indexed':>8} {'filled':>7} {'of read':>8}")
     for field in FIELDS:
         agree = round(scores[field] * n)
         indexed = n - sum(m.field == field for m in indexed_misses)
         print(f"{field:<8} {agree:>3}/{n} {scores[field]:>6.1%} {TARGETS[field]:>6.0%} "
-              f"{indexed:>4}/{n} {filled[field]:>6}")
+              f"{indexed:>4}/{n} {filled[field]:>6} {filled_read[field]:>8}")
     print("  found (not in the catalogue): " + ", ".join(f"{f} {k}/{n}" for f, k in found.items()))
     if not quiet:
         print("  own-text disagreements (* where the site's table fills the field as indexed):")

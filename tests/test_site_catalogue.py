@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import fake_kb_at
 
 from indexer.limits import ReadingLimits
@@ -45,6 +46,7 @@ Tiếp tục đánh giá tính khả thi của việc phân cấp, phân quyền
 **PHÓ THỦ TƯỚNG**
 **Phạm Thị Thanh Trà**
 """
+ADMIN_PAGE = Path(__file__).resolve().parents[2] / "shared" / "data" / "admin-docs" / "docs" / "65c9ecb9e2fa82c1.md"
 HEADER = """BỘ TÀI CHÍNH
 **CỤC THUẾ**
 -------
@@ -116,3 +118,11 @@ def test_a_question_naming_the_letter_by_number_is_answered_not_refused(tmp_path
     found = search(kb, "Who signed Official Letter 171/CV-BCD?", 3)
     assert found.refused != NO_NUMBER and found.results
     assert found.results[0].document.number == "171/CV-BCĐ"
+
+
+@pytest.mark.skipif(not ADMIN_PAGE.exists(), reason=f"{ADMIN_PAGE} is absent: the shared data folder is not mounted")
+def test_the_real_letter_that_dropped_its_header_gets_its_number_and_date():
+    """The page of the report: Công văn 171/CV-BCĐ opens on "Kính gửi:", its header nowhere in the text."""
+    meta = parse_document(read_file(ADMIN_PAGE, limits=ReadingLimits())).meta
+    assert (meta.number, meta.date, meta.doc_type) == ("171/CV-BCĐ", "2025-11-21", "Công văn")
+    assert meta.signer == "Phạm Thị Thanh Trà"

@@ -215,5 +215,5 @@ def read_saved_page(text: str) -> SavedPage:
 
 
 def strip_web_furniture(text: str) -> str:
-    """``read_saved_page``'s text alone: the document as its own words say it (what the metadata benchmark reads)."""
+    """``read_saved_page``'s text alone, for callers that read the document's own words and nothing the site says."""
     return read_saved_page(text).text
