@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import fake_kb_at
 
+from indexer.front_matter import split_front_matter
 from indexer.limits import ReadingLimits
 from indexer.parse import CARD_SECTION, parse_document
 from indexer.read import read_file
@@ -126,3 +127,12 @@ def test_the_real_letter_that_dropped_its_header_gets_its_number_and_date():
     meta = parse_document(read_file(ADMIN_PAGE, limits=ReadingLimits())).meta
     assert (meta.number, meta.date, meta.doc_type) == ("171/CV-BCĐ", "2025-11-21", "Công văn")
     assert meta.signer == "Phạm Thị Thanh Trà"
+
+
+def test_front_matter_on_a_saved_page_is_kept_for_indexing_not_cut_with_the_furniture(tmp_path):
+    path = tmp_path / "restricted.md"
+    path.write_text("---\naccess: restricted\n---\n" + _page(TABLE, LETTER), encoding="utf-8")
+    source = read_file(path, limits=ReadingLimits())
+    values, text = split_front_matter(source.text)
+    assert values == {"access": "restricted"}
+    assert text.startswith("**Kính gửi:**") and source.catalogue is not None

@@ -27,6 +27,7 @@ from lxml import etree
 from indexer.analyzer import nfc
 from indexer.decode import decode_text, read_text_file
 from indexer.errors import LimitExceededError, UnreadableFileError
+from indexer.front_matter import split_front_matter
 from indexer.limits import DEFAULT_LIMITS, ReadingLimits, check_limit
 from indexer.model import SourceText
 from indexer.readers.web_furniture import looks_like_saved_page, read_saved_page
@@ -35,17 +36,23 @@ __all__ = ["read_html", "read_web_markdown"]
 
 
 def read_web_markdown(path: Path) -> SourceText:
-    """Read a ``.md`` file; a page saved from the legal site comes back without its furniture."""
+    """Read a ``.md`` file; a page saved from the legal site comes back without its furniture.
+
+    Front matter put on top of a saved page (``access: restricted``) is no
+    furniture: it is kept at the top, where indexing takes it out and reads it.
+    """
     text, encoding = read_text_file(path)
     if not looks_like_saved_page(text):
         return SourceText(path=path, text=text, encoding=encoding, format="markdown")
-    page = read_saved_page(text)
+    body = split_front_matter(text)[1]
+    page = read_saved_page(body)
     if not page.text.strip():
         raise UnreadableFileError(
             "a saved web page without the document's text (the site had not published it): "
             "download the document itself"
         )
-    return SourceText(path=path, text=page.text, encoding=encoding, format="markdown", catalogue=page.catalogue)
+    kept = text[: len(text) - len(body)] + page.text
+    return SourceText(path=path, text=kept, encoding=encoding, format="markdown", catalogue=page.catalogue)
 
 
 # --- HTML --------------------------------------------------------------------
