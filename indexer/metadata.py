@@ -9,7 +9,10 @@ this document's own.
 
 The header is read by ``indexer.header``; this module reads the number,
 date, subject and type from it, the signer from the closing block, and
-composes them.
+composes them.  What neither says may be stated elsewhere in the text
+(``_Clues``) or, for a page saved from the legal site, by the site's own
+metadata table (a ``Catalogue``, handed on by the web reader): that is read
+last, and only fills what the document's own text left empty.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import re
 from dataclasses import dataclass
 from itertools import groupby
 
-from indexer.codes import type_by_code
+from indexer.codes import type_by_code, type_by_name
 from indexer.header import (
     NUMBER_LINE,
     SUBJECT_LINE,
@@ -28,7 +31,7 @@ from indexer.header import (
     title_type,
     units_of,
 )
-from indexer.model import DocumentMeta
+from indexer.model import Catalogue, DocumentMeta
 from indexer.names import (
     SIGNED_MARK,
     complete_body,
@@ -231,6 +234,11 @@ def _doc_type(header: Header, number: str | None, opening: list[Unit]) -> str | 
         return header.title_type
     if any(SUBJECT_LINE.match(u.text) for u in header.zone) or _ADDRESSED.match(" ".join(u.text for u in opening)):
         return "Công văn"
+    return _symbol_type(number)
+
+
+def _symbol_type(number: str | None) -> str | None:
+    """The type a symbol's code names: ``Quyết định`` for ``3608/QĐ-BYT``."""
     refs = extract_references(number or "")
     found = type_by_code(refs[0].doc_type) if refs else None
     return found.name if found else None
@@ -350,9 +358,25 @@ def _clues(units: list[Unit], start: int, body: str) -> _Clues:
     )
 
 
-def extract_metadata(text: str) -> DocumentMeta:
+def _catalogued(catalogue: Catalogue | None) -> DocumentMeta:
+    """The site's catalogue entry read as the document's own header would be: the number through
+    ``_symbol`` (so its reference keys are a header's: ``CV:171:BCĐ``), the date ``21/11/2025`` as
+    ``2025-11-21``, the type by its name.  The issuer only where it names an organ ("Bộ Y tế"): the
+    site files a provincial committee's documents under the province ("Tỉnh Bắc Ninh"), no issuer."""
+    if catalogue is None:
+        return DocumentMeta()
+    found = type_by_name(catalogue.doc_type) if catalogue.doc_type else None
+    issuer = catalogue.issuer if catalogue.issuer and starts_with("organ_heads", catalogue.issuer) else None
+    return DocumentMeta(
+        number=catalogue.number and _symbol(catalogue.number), doc_type=found.name if found else None,
+        issuer=issuer, date=catalogue.date and parse_date(f"ngày {catalogue.date}"),
+    )
+
+
+def extract_metadata(text: str, catalogue: Catalogue | None = None) -> DocumentMeta:
     """Read a document's identity from its header and closing block; what they
-    do not say is looked for where the document states it otherwise (``_Clues``)."""
+    do not say is looked for where the document states it otherwise (``_Clues``),
+    then in the ``catalogue`` of the site the page was saved from (``_catalogued``)."""
     units = units_of(text)
     header = read_header(units)
     lines = header.title_lines
@@ -370,11 +394,14 @@ def extract_metadata(text: str) -> DocumentMeta:
     number = number or clues.number
     title = _title(header, printed_subject)
     opening = [u for u in units[header.end : header.end + OPENING_UNITS] if not u.blank]
+    site = _catalogued(catalogue)
+    doc_type = _doc_type(header, number, opening) or site.doc_type
+    number = number or site.number
     return DocumentMeta(
-        title=title, doc_type=_doc_type(header, number, opening), number=number, issuer=issuer or clues.issuer,
-        issuer_parent=parent,
+        title=title, doc_type=doc_type or _symbol_type(number), number=number,
+        issuer=issuer or clues.issuer or site.issuer, issuer_parent=parent,
         signer=signer, signer_position=position and proper_case(position.strip(" ,")), place=place,
-        date=date or clues.date, subject=subject,
+        date=date or clues.date or site.date, subject=subject,
     )
 
 

@@ -11,7 +11,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["SourceText", "Span", "Section", "Chunk", "Reference", "DocumentMeta", "ParsedDocument"]
+__all__ = ["Catalogue", "SourceText", "Span", "Section", "Chunk", "Reference", "DocumentMeta", "ParsedDocument"]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """What the site a page was saved from says about the document, as the site prints it.
+
+    The legal site's metadata table (``Số hiệu: 171/CV-BCĐ``, ``Ngày ban hành:
+    21/11/2025`` …) is cut from the text with the rest of its furniture, but a
+    page that dropped the document's own header has nothing else that names
+    the document; the reader hands the table on here, and
+    ``indexer.metadata.extract_metadata`` reads from it only what the
+    document's own text does not say.
+    """
+
+    number: str | None = None  # "171/CV-BCĐ"
+    doc_type: str | None = None  # "Công văn"
+    issuer: str | None = None  # "Bộ Y tế", or a province: "Tỉnh Bắc Ninh"
+    date: str | None = None  # "21/11/2025"
 
 
 @dataclass
@@ -24,6 +42,7 @@ class SourceText:
     format: str
     pages: list[int] | None = None  # paged formats (PDF): offset in ``text`` where each page starts
     warnings: list[str] = field(default_factory=list)  # parts the reader could not read, by place (a scanned page)
+    catalogue: Catalogue | None = None  # a saved web page: the site's own metadata table (``Catalogue``)
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number holding ``offset``, or ``None`` for formats without pages."""

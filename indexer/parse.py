@@ -54,7 +54,7 @@ def parse_document(source: SourceText, furniture: list[Span] | None = None) -> P
     """Parse one document; the ``furniture`` spans (``indexer.boilerplate.find_furniture``:
     whole lines outside the document, learned over the whole folder) are left out."""
     text = _blank(source.text, furniture or [])
-    meta = extract_metadata(text)
+    meta = extract_metadata(text, source.catalogue)
     # Paths read like citations: "Luật Cư trú 2020 › Chương II › Điều 8 › Khoản 3".
     chunks = chunk_sections(text, _with_frame(parse_sections(text)), root=citation_root(meta))
     restore_lost_lines(text, chunks)

@@ -9,8 +9,10 @@ table that would be read as the document's number and issuer among it
 ``read_html`` keeps the page's text blocks as lines (table rows as lines),
 without the page chrome, then cuts the legal site's furniture;
 ``read_web_markdown`` reads a ``.md`` file and strips it only when it is such
-a saved page.  Offsets of chunks point into the returned ``text``; the
-original file stays on disk.
+a saved page.  Either hands the site's metadata table on as the
+``SourceText``'s ``catalogue`` (read for what the document does not say of
+itself).  Offsets of chunks point into the returned ``text``; the original
+file stays on disk.
 """
 
 from __future__ import annotations
@@ -25,25 +27,32 @@ from lxml import etree
 from indexer.analyzer import nfc
 from indexer.decode import decode_text, read_text_file
 from indexer.errors import LimitExceededError, UnreadableFileError
+from indexer.front_matter import split_front_matter
 from indexer.limits import DEFAULT_LIMITS, ReadingLimits, check_limit
 from indexer.model import SourceText
-from indexer.readers.web_furniture import looks_like_saved_page, strip_web_furniture
+from indexer.readers.web_furniture import looks_like_saved_page, read_saved_page
 
 __all__ = ["read_html", "read_web_markdown"]
 
 
 def read_web_markdown(path: Path) -> SourceText:
-    """Read a ``.md`` file; a page saved from the legal site comes back without its furniture."""
+    """Read a ``.md`` file; a page saved from the legal site comes back without its furniture.
+
+    Front matter put on top of a saved page (``access: restricted``) is no
+    furniture: it is kept at the top, where indexing takes it out and reads it.
+    """
     text, encoding = read_text_file(path)
     if not looks_like_saved_page(text):
         return SourceText(path=path, text=text, encoding=encoding, format="markdown")
-    stripped = strip_web_furniture(text)
-    if not stripped.strip():
+    body = split_front_matter(text)[1]
+    page = read_saved_page(body)
+    if not page.text.strip():
         raise UnreadableFileError(
             "a saved web page without the document's text (the site had not published it): "
             "download the document itself"
         )
-    return SourceText(path=path, text=stripped, encoding=encoding, format="markdown")
+    kept = text[: len(text) - len(body)] + page.text
+    return SourceText(path=path, text=kept, encoding=encoding, format="markdown", catalogue=page.catalogue)
 
 
 # --- HTML --------------------------------------------------------------------
@@ -230,8 +239,7 @@ def _page_lines(markup: str, limits: ReadingLimits) -> list[str]:
 def read_html(path: Path, limits: ReadingLimits = DEFAULT_LIMITS) -> SourceText:
     """The main text of a saved web page: one line per paragraph, heading, list item or table row."""
     markup, encoding = _decode_html(path.read_bytes())
-    text = nfc("\n".join(_page_lines(markup, limits)))
-    text = strip_web_furniture(text)
-    if not text.strip():
+    page = read_saved_page(nfc("\n".join(_page_lines(markup, limits))))
+    if not page.text.strip():
         raise UnreadableFileError("the web page holds no text outside its menus and notices")
-    return SourceText(path=path, text=text, encoding=encoding, format="html")
+    return SourceText(path=path, text=page.text, encoding=encoding, format="html", catalogue=page.catalogue)

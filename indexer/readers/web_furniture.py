@@ -7,13 +7,21 @@ translation behind a paywall and lists of related documents.  None of it is
 the document: it would be indexed as passages, and the site's metadata table
 would be read as the document's own number and issuer.  Both the HTML reader
 (on the text it extracted) and the Markdown reader strip it here.
+
+The metadata table is not thrown away: ``read_saved_page`` hands its fields
+that name the document on as a ``Catalogue``, which metadata extraction reads
+only for what the document's own text does not say (a page that dropped the
+document's header and opens on "Kính gửi:").
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-__all__ = ["looks_like_saved_page", "strip_web_furniture"]
+from indexer.model import Catalogue
+
+__all__ = ["SavedPage", "looks_like_saved_page", "read_saved_page", "strip_web_furniture"]
 
 # Strings only the site's page chrome prints; two of them make a saved page.
 _SITE_MARKERS = (
@@ -28,6 +36,9 @@ _TABLE_LABELS = frozenset({
     "Số hiệu", "Loại văn bản", "Nơi ban hành", "Người ký", "Ngày ban hành", "Ngày hiệu lực",
     "Ngày hợp nhất", "Ngày công báo", "Số công báo", "Tình trạng",
 })
+# The table's fields that name the document, by the ``Catalogue`` field each one fills.
+_CATALOGUE_LABELS = {"number": "Số hiệu", "doc_type": "Loại văn bản", "issuer": "Nơi ban hành",
+                     "date": "Ngày ban hành"}
 _LABEL = re.compile(r"^([^\W\d][\w ]*?)\s*:\s*(.*)$")
 _MARKUP = " \t\r*#|"
 # Lines that start the trailing furniture (the page after the document).
@@ -100,13 +111,19 @@ def _metadata_table(lines: list[str]) -> tuple[int, dict[str, str]] | None:
     return i, fields
 
 
-def _head_end(lines: list[str]) -> tuple[int, str | None]:
-    """Index of the first line after the page's head furniture, and the site's document number."""
+def _head_end(lines: list[str]) -> tuple[int, dict[str, str]]:
+    """Index of the first line after the page's head furniture, and the fields of the site's metadata table."""
     table = _metadata_table(lines)
     if table:
-        return table[0], table[1].get("Số hiệu")
+        return table
     loading = next((i for i, line in enumerate(lines) if line.strip() == "Đang tải văn bản..."), -1)
-    return _skip_filler(lines, loading + 1), None
+    return _skip_filler(lines, loading + 1), {}
+
+
+def _catalogue(fields: dict[str, str]) -> Catalogue | None:
+    """The table's fields that name the document, as printed; ``None`` when it names none."""
+    named = {name: fields.get(label) for name, label in _CATALOGUE_LABELS.items()}
+    return Catalogue(**named) if any(named.values()) else None
 
 
 def _summary_end(lines: list[str], i: int) -> int:
@@ -169,20 +186,34 @@ def _trim(lines: list[str]) -> list[str]:
     return lines[first:last]
 
 
-def strip_web_furniture(text: str) -> str:
+@dataclass(frozen=True)
+class SavedPage:
+    """A page saved from the legal site: the document's text, and what the site's table says of it."""
+
+    text: str
+    catalogue: Catalogue | None  # None for a page without the table, or a text that is no saved page
+
+
+def read_saved_page(text: str) -> SavedPage:
     """The document inside a page saved from the legal site, without the site's furniture.
 
     Cut: everything up to the site's metadata table and the table itself
-    (its number and issuer must not be read as the document's own), the
+    (its number and issuer must not be read as the document's own: they come
+    back as the ``catalogue``, for what the document does not say), the
     editorial summary after it, and everything from the site's closing title
     line on (English translation, related documents, notices).  The
     document's own header (``BỘ TÀI CHÍNH`` / ``Số: 5348/CT-CS`` …) is kept.
     A text without the site's markers is returned unchanged.
     """
     if not looks_like_saved_page(text):
-        return text
+        return SavedPage(text, None)
     lines = text.split("\n")
-    start, number = _head_end(lines)
+    start, fields = _head_end(lines)
     start = _skip_filler(lines, _summary_end(lines, start))
-    end = _trailer_start(lines, start, number)
-    return "\n".join(_trim(lines[start:end]))
+    end = _trailer_start(lines, start, fields.get("Số hiệu"))
+    return SavedPage("\n".join(_trim(lines[start:end])), _catalogue(fields))
+
+
+def strip_web_furniture(text: str) -> str:
+    """``read_saved_page``'s text alone, for callers that read the document's own words and nothing the site says."""
+    return read_saved_page(text).text
