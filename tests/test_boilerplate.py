@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from indexer.boilerplate import FurnitureLines, document_span, find_furniture, line_key
-from indexer.readers.web_furniture import strip_web_furniture
+from indexer.readers.web_furniture import read_saved_page
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 ADMIN = SHARED / "data" / "admin-docs" / "docs"
@@ -118,7 +118,7 @@ def test_furniture_of_raw_saved_pages_is_the_sites_only():
 def test_no_furniture_is_left_after_stripping_the_site():
     counter = FurnitureLines()
     for text in texts(ADMIN, "*.md"):
-        counter.add(strip_web_furniture(text))
+        counter.add(read_saved_page(text).text)
     assert counter.lines() == frozenset()
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from indexer.errors import UnreadableFileError
 from indexer.readers.web import read_html, read_web_markdown
-from indexer.readers.web_furniture import looks_like_saved_page, strip_web_furniture
+from indexer.readers.web_furniture import looks_like_saved_page, read_saved_page
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -137,10 +137,10 @@ def test_read_web_markdown_leaves_only_the_document(path):
 
 
 @needs_admin
-def test_strip_web_furniture_drops_the_sites_metadata_table_and_keeps_the_header():
+def test_read_saved_page_drops_the_sites_metadata_table_and_keeps_the_header():
     meta = {m["file"]: m for m in json.loads((ADMIN / "metadata.json").read_text(encoding="utf-8"))}
     path = ADMIN / "docs" / "005d8820eb95c1cb.md"
-    text = strip_web_furniture(path.read_text(encoding="utf-8"))
+    text = read_saved_page(path.read_text(encoding="utf-8")).text
     lines = text.splitlines()
     assert lines[:3] == ["BỘ TÀI CHÍNH", "**CỤC THUẾ**", "-------"]
     assert f"Số: {meta[path.name]['so_hieu']}" in text
@@ -148,11 +148,11 @@ def test_strip_web_furniture_drops_the_sites_metadata_table_and_keeps_the_header
 
 
 @needs_admin
-def test_strip_web_furniture_drops_summary_and_english_translation():
-    summary = strip_web_furniture((ADMIN / "docs" / "0326977b5d611b9a.md").read_text(encoding="utf-8"))
+def test_read_saved_page_drops_summary_and_english_translation():
+    summary = read_saved_page((ADMIN / "docs" / "0326977b5d611b9a.md").read_text(encoding="utf-8")).text
     assert summary.startswith("**CHÍNH\nPHỦ**")
     assert "Xem thêm chi tiết" not in summary
-    english = strip_web_furniture((ADMIN / "docs" / "514184bd8913458c.md").read_text(encoding="utf-8"))
+    english = read_saved_page((ADMIN / "docs" / "514184bd8913458c.md").read_text(encoding="utf-8")).text
     assert english.rstrip().endswith("**Nguyễn Thị Bích Ngọc**")
     assert "MINISTRY OF" not in english and "Article" not in english
 
@@ -163,4 +163,4 @@ def test_read_web_markdown_leaves_own_markdown_unchanged():
     assert source.text == path.read_bytes().decode("utf-8")
     assert source.format == "markdown"
     assert not looks_like_saved_page(source.text)
-    assert strip_web_furniture(source.text) == source.text
+    assert read_saved_page(source.text).text == source.text

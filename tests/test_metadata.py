@@ -11,6 +11,7 @@ from indexer.analyzer import normalize
 from indexer.metadata import document_card, extract_metadata, parse_date
 from indexer.model import DocumentMeta
 from indexer.names import complete_body, issuer_matches, proper_case
+from indexer.readers.web_furniture import read_saved_page
 from indexer.readers.word import read_docx
 from indexer.references import canonical_symbol
 
@@ -195,11 +196,10 @@ LAWS = DATA / "laws-txt"
 
 
 def _admin(name: str) -> DocumentMeta:
-    html = pytest.importorskip("indexer.readers.web_furniture", reason="the web page reader strips the site's furniture")
     path = ADMIN / "docs" / name
     if not path.exists():
         pytest.skip(f"{path} is absent: the shared data folder is not mounted")
-    return extract_metadata(html.strip_web_furniture(path.read_text(encoding="utf-8")))
+    return extract_metadata(read_saved_page(path.read_text(encoding="utf-8")).text)
 
 
 def _law(name: str) -> DocumentMeta:

@@ -10,7 +10,7 @@ import pytest
 
 from indexer.metadata import extract_metadata
 from indexer.model import DocumentMeta
-from indexer.readers.web_furniture import strip_web_furniture
+from indexer.readers.web_furniture import read_saved_page
 from indexer.readers.word import read_docx
 from indexer.references import extract_references, own_reference
 
@@ -19,7 +19,7 @@ FIXTURES = Path(__file__).resolve().parent / "data" / "metadata"
 
 def _fixture(name: str) -> DocumentMeta:
     text = (FIXTURES / name).read_text(encoding="utf-8")
-    return extract_metadata(strip_web_furniture(text) if name.endswith(".md") else text)
+    return extract_metadata(read_saved_page(text).text if name.endswith(".md") else text)
 
 
 def _fields(meta: DocumentMeta) -> tuple:

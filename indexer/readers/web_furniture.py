@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from indexer.model import Catalogue
 
-__all__ = ["SavedPage", "looks_like_saved_page", "read_saved_page", "strip_web_furniture"]
+__all__ = ["SavedPage", "looks_like_saved_page", "read_saved_page"]
 
 # Strings only the site's page chrome prints; two of them make a saved page.
 _SITE_MARKERS = (
@@ -212,8 +212,3 @@ def read_saved_page(text: str) -> SavedPage:
     start = _skip_filler(lines, _summary_end(lines, start))
     end = _trailer_start(lines, start, fields.get("Số hiệu"))
     return SavedPage("\n".join(_trim(lines[start:end])), _catalogue(fields))
-
-
-def strip_web_furniture(text: str) -> str:
-    """``read_saved_page``'s text alone, for callers that read the document's own words and nothing the site says."""
-    return read_saved_page(text).text
