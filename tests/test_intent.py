@@ -99,11 +99,32 @@ về việc bãi bỏ một số văn bản
 """
 
 
+DECISION = """ỦY BAN NHÂN DÂN TỈNH BÌNH ĐỊNH
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Số: 30/QĐ-UBND
+Quy Nhơn, ngày 10 tháng 3 năm 2024
+
+QUYẾT ĐỊNH
+Về việc phê duyệt danh mục thủ tục hành chính nội bộ
+
+Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;
+
+Theo đề nghị của Chánh Văn phòng Ủy ban nhân dân tỉnh.
+
+QUYẾT ĐỊNH:
+
+Điều 1. Phê duyệt kèm theo Quyết định này danh mục 12 thủ tục hành chính nội bộ trong lĩnh vực nội vụ.
+
+Điều 2. Quyết định này có hiệu lực kể từ ngày ký.
+"""
+
+
 @pytest.fixture(scope="module")
 def graph_kb(tmp_path_factory):
     folder = tmp_path_factory.mktemp("graph-docs")
     for name, text in (("chi-thi-07.txt", DIRECTIVE), ("ke-hoach-15.txt", PLAN), ("bao-cao-40.txt", REPORT),
-                       ("quyet-dinh-12.txt", REPEAL)):
+                       ("quyet-dinh-12.txt", REPEAL), ("quyet-dinh-30.txt", DECISION)):
         (folder / name).write_text(text, encoding="utf-8")
     kb = fake_kb_at(tmp_path_factory.mktemp("graph-home"))
     index_paths(kb, [folder])
@@ -169,3 +190,9 @@ def test_what_a_question_asks_of_the_documents_it_names_is_what_is_left_without_
     assert understand("Notice 624/TB-VPCP: what does it say about Starlink?").asked.endswith("say about Starlink?")
     assert understand("thủ tục đăng ký tạm trú").asked == ""  # it names no document
     assert unasked(fold("Chỉ thị 05 yêu cầu gì")) == "chi thi 05"
+
+
+def test_asking_what_a_decision_says_reads_its_articles_not_its_header_and_legal_bases(graph_kb):
+    own = [(source, text) for source, kind, text in _reference_leg(graph_kb, "Quyết định 30/QĐ-UBND quy định gì")
+           if source == "quyet-dinh-30.txt" and kind == "body"]
+    assert own[0][1].startswith("Điều 1.")

@@ -18,6 +18,7 @@ from dataclasses import replace
 from itertools import islice
 
 from indexer.analyzer import fold, normalize, tokens
+from indexer.parse import FRAME_SECTIONS
 from kb.access.levels import LEVELS
 from kb.config import Weights
 from kb.errors import InvalidQueryError
@@ -46,6 +47,9 @@ _QUESTION = re.compile(r"\?|\b(?:gi|nao|bao nhieu|bao lau|ai|tai sao|o dau|what|
 MAX_NAMED = 3  # more documents of one number than this: the number is too vague to read any one's own passages
 LEADING, OWN_PASSAGES = 12, 3  # of a document asked about, its first 12 passages are read for its 3 leading ones
 _STATES = re.compile(r"\b(?:yeu cau|nhiem vu|giai phap|pham vi dieu chinh|muc dich|muc tieu|doi tuong ap dung)\b")
+# What opens a document without saying what it says (matched on a body passage's folded column, its section path
+# on the first line): its header, and the legal bases and requests it is issued on.
+_PREAMBLE = re.compile(rf"^[^\n]*› {fold(FRAME_SECTIONS['header'])}\n|^[^\n]*\n(?:can cu|theo de nghi|xet de nghi)\b")
 OVERSAMPLE = (2, 10)  # with filters, a leg fetches this many times its candidates, then that many, and keeps those that pass
 
 
@@ -98,7 +102,7 @@ def _reference(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None)
     if not chunks:
         return cited
     top = max((score for _, score in cited), default=1.0)
-    own = [(chunk, top + 0.1 - 0.01 * i) for i, chunk in enumerate(chunks)]
+    own = [(chunk, top * 2 - 0.01 * i) for i, chunk in enumerate(chunks)]
     mine = {chunk for chunk, _ in own}
     return sorted(own + [hit for hit in cited if hit[0] not in mine], key=lambda h: -h[1])
 
@@ -147,7 +151,7 @@ def _leading(kb: KnowledgeBase, documents: list[int]) -> list[int]:
         by_document.setdefault(document, []).append((chunk, folded))
     for passages in by_document.values():
         stating = [chunk for chunk, folded in passages if _STATES.search(folded)]
-        rest = [chunk for chunk, _ in passages if chunk not in stating]
+        rest = [chunk for chunk, folded in passages if chunk not in stating and not _PREAMBLE.search(folded)]
         chosen += (stating + rest)[:OWN_PASSAGES]
     return chosen
 
