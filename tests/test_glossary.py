@@ -116,3 +116,9 @@ def glossary_text() -> str:
     from importlib import resources
 
     return resources.files("kb.retrieval").joinpath("glossary.tsv").read_text(encoding="utf-8")
+
+
+def test_the_terms_of_each_phrase_stay_together_so_a_word_can_be_dropped_with_all_its_senses():
+    """kb.retrieval.search drops an English word whose any sense a document's card holds: "approve" is
+    "phê duyệt" in the card of a decision that approves, so its "thông qua" says nothing more."""
+    assert glossary().translate("What does the plan approve?").senses == (("kế hoạch",), ("phê duyệt", "thông qua"))

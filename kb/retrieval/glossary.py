@@ -70,6 +70,7 @@ class Translation:
     rendering: str
     english: int
     residue: str = ""
+    senses: tuple[tuple[str, ...], ...] = ()  # the terms of each phrase it knew, one group a phrase
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class Glossary:
     def translate(self, text: str) -> Translation:
         """The Vietnamese of ``text``'s known phrases (longest first), and its rendering with numbers and codes kept."""
         terms: dict[str, None] = {}
+        senses: list[tuple[str, ...]] = []
         rendering: list[str] = []
         residue: list[str] = []
         english = 0
@@ -110,6 +112,7 @@ class Glossary:
                 if holder:
                     title, body = holder
                     terms.update(dict.fromkeys((title, *self.entries[body])))
+                    senses.append((title, *self.entries[body]))
                     rendering.append(f"{title} {self.entries[body][0]}")
                     english += len(body)  # "minister" stands for the body's first word, "ministry"
                     start += len(body)
@@ -118,6 +121,7 @@ class Glossary:
                     phrase = tuple(run[start : start + size])
                     if phrase in self.entries:
                         terms.update(dict.fromkeys(self.entries[phrase]))
+                        senses.append(self.entries[phrase])
                         rendering.append(self.entries[phrase][0])
                         english += size
                         break
@@ -128,7 +132,7 @@ class Glossary:
                     size = 1  # an unknown word: searched as typed, from the residue
                     residue.append(run[start])
                 start += size
-        return Translation(tuple(terms), " ".join(rendering), english, " ".join(residue))
+        return Translation(tuple(terms), " ".join(rendering), english, " ".join(residue), tuple(senses))
 
     def _holder(self, run: list[str], start: int) -> tuple[str, tuple[str, ...]] | None:
         """The title and the body's entry of "Minister of X" at ``start`` when "Ministry of X" is an entry."""

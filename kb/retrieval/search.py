@@ -134,7 +134,12 @@ def _answering(kb: KnowledgeBase, query: Query, documents: list[int]) -> list[in
     rows = [row for document in documents for row in kb.store.chunks.of_document(document)]
     cards = " ".join(row["text"] for row in rows if row["kind"] == "card")
     described = {"accented": set(tokens(normalize(cards))), "folded": set(tokens(fold(cards)))}
-    phrases = [(column, words) for column, words in understand(rest).syllables() if words[0] not in described[column]]
+    asked = understand(rest)
+    if asked.translation is not None:  # an English word the card holds in any of its senses describes the document
+        asked = understand(" ".join([term for senses in asked.translation.senses
+                                     if not any(set(tokens(sense)) <= described["accented"] for sense in senses)
+                                     for term in senses] + tokens(fold(asked.translation.residue))))
+    phrases = [(column, words) for column, words in asked.syllables() if words[0] not in described[column]]
     if not phrases:
         return []
     lexicon, column_weights = kb.lexicon.current(), {"accented": kb.settings.weights.accented_column, "folded": 1.0}
