@@ -9,14 +9,19 @@ cannot be found, and staff read its absence as the document not saying it.
 
 So once the passages are made, each visible line (debris and garbled text
 aside) is looked for in the passage around it, text or heading path, or in
-the next passage's heading path (a heading names what follows it).  A line
-found in neither is put back into the passage around it, before the line
-that follows it there, or at the head of the next passage.
+the next passage's heading path (a heading names what follows it): as printed,
+then normalised, then as its words alone, punctuation dropped, since a
+passage may hold a line split between its heading path and its text
+("**Điều 2. **Giao …" is the article ``… › Điều 2`` whose text starts
+``Giao``, and the path's separators stand where the line had ``.``).  A
+line found in neither is put back into the passage around it, before the
+line that follows it there, or at the head of the next passage.
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 
 from indexer.analyzer import normalize
 from indexer.clean import find_debris
@@ -24,14 +29,23 @@ from indexer.garbled import find_garbled
 from indexer.lines import Line, content_lines
 from indexer.model import Chunk
 
-__all__ = ["restore_lost_lines"]
+__all__ = ["match_key", "restore_lost_lines", "words_key"]
 
 # Passages overlap a little; a line is looked for in this many passages starting before it.
 _BEFORE = 8
+_WORD = re.compile(r"\w+")
 
 
-def _key(text: str) -> str:
+def match_key(text: str) -> str:
+    """``text`` normalised, case folded, white space single: a line is looked for as this."""
     return " ".join(normalize(text).casefold().split())
+
+
+def words_key(key: str) -> str:
+    """The words of a ``match_key``, punctuation dropped, padded so a line matches whole words only;
+    empty when it has none (a line of punctuation alone would be found anywhere)."""
+    words = _WORD.findall(key)
+    return f" {' '.join(words)} " if words else ""
 
 
 class _Passages:
@@ -41,11 +55,17 @@ class _Passages:
         self.chunks = chunks
         self.starts = [c.char_start for c in chunks]
         self._keys: dict[int, str] = {}  # normalised only when the printed text does not match
+        self._words: dict[int, str] = {}  # and reduced to words only when the normalised text does not
 
     def key(self, i: int) -> str:
         if i not in self._keys:
-            self._keys[i] = _key(f"{self.chunks[i].section}\n{self.chunks[i].text}")
+            self._keys[i] = match_key(f"{self.chunks[i].section}\n{self.chunks[i].text}")
         return self._keys[i]
+
+    def words(self, i: int) -> str:
+        if i not in self._words:
+            self._words[i] = words_key(self.key(i))
+        return self._words[i]
 
     def near(self, line: Line) -> tuple[list[int], int]:
         """Indices of the passages around ``line``, and of the passage after it."""
@@ -59,8 +79,11 @@ class _Passages:
         near = [i for i in [*around, after] if i < len(self.chunks)]
         if any(line.clean in self.chunks[i].text or line.clean in self.chunks[i].section for i in near):
             return True
-        key = _key(line.clean)
-        return any(key in self.key(i) for i in near)
+        key = match_key(line.clean)
+        if any(key in self.key(i) for i in near):
+            return True
+        words = words_key(key)
+        return bool(words) and any(words in self.words(i) for i in near)
 
     def put_back(self, line: Line, following: list[Line]) -> None:
         """``line`` into the passage around it (before the first of ``following`` it shows), else the next one."""
@@ -75,6 +98,7 @@ class _Passages:
             chunk.text = f"{chunk.text[:at]}{line.clean}\n{chunk.text[at:]}"
         chunk.char_start, chunk.char_end = min(chunk.char_start, line.span.start), max(chunk.char_end, line.span.end)
         self._keys.pop(i, None)
+        self._words.pop(i, None)
 
 
 def restore_lost_lines(text: str, chunks: list[Chunk]) -> None:
