@@ -10,12 +10,15 @@ cannot be found, and staff read its absence as the document not saying it.
 So once the passages are made, each visible line (debris and garbled text
 aside) is looked for in the passage around it, text or heading path, or in
 the next passage's heading path (a heading names what follows it): as printed,
-then normalised, then as its words alone, punctuation dropped, since a
-passage may hold a line split between its heading path and its text
-("**Điều 2. **Giao …" is the article ``… › Điều 2`` whose text starts
-``Giao``, and the path's separators stand where the line had ``.``).  A
-line found in neither is put back into the passage around it, before the
-line that follows it there, or at the head of the next passage.
+then normalised, then as the words a label of the heading path starts,
+punctuation dropped (``opens_a_label``).  The last is how a passage holds a
+line split between its heading path and its text: "**Điều 2. **Giao …" is
+the article ``… › Điều 2`` whose text starts ``Giao``, "Chương 1:" the label
+``Chương 1. NHỮNG QUY ĐỊNH CHUNG``; the path's separators stand where the
+line had ``.`` or ``:``.  Anchored at a label, so a short line (``QUYẾT
+ĐỊNH:``) is not taken as held by the same words in a sentence.  A line
+found in neither is put back into the passage around it, before the line
+that follows it there, or at the head of the next passage.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from indexer.garbled import find_garbled
 from indexer.lines import Line, content_lines
 from indexer.model import Chunk
 
-__all__ = ["match_key", "restore_lost_lines", "words_key"]
+__all__ = ["match_key", "opens_a_label", "restore_lost_lines"]
 
 # Passages overlap a little; a line is looked for in this many passages starting before it.
 _BEFORE = 8
@@ -41,11 +44,18 @@ def match_key(text: str) -> str:
     return " ".join(normalize(text).casefold().split())
 
 
-def words_key(key: str) -> str:
-    """The words of a ``match_key``, punctuation dropped, padded so a line matches whole words only;
-    empty when it has none (a line of punctuation alone would be found anywhere)."""
+def opens_a_label(key: str, chunk: Chunk) -> bool:
+    """Whether the words of ``key`` (a ``match_key``) are those of ``chunk``'s heading path from the
+    start of one of its labels on, running into its text: the line, up to punctuation, is that label
+    and what follows it.  A key without words (punctuation alone) is never held this way."""
     words = _WORD.findall(key)
-    return f" {' '.join(words)} " if words else ""
+    shown: list[str] = []
+    starts = []
+    for label in chunk.heading_path:
+        starts.append(len(shown))
+        shown += _WORD.findall(match_key(label))
+    shown += _WORD.findall(match_key(chunk.text))
+    return bool(words) and any(shown[start : start + len(words)] == words for start in starts)
 
 
 class _Passages:
@@ -55,17 +65,11 @@ class _Passages:
         self.chunks = chunks
         self.starts = [c.char_start for c in chunks]
         self._keys: dict[int, str] = {}  # normalised only when the printed text does not match
-        self._words: dict[int, str] = {}  # and reduced to words only when the normalised text does not
 
     def key(self, i: int) -> str:
         if i not in self._keys:
             self._keys[i] = match_key(f"{self.chunks[i].section}\n{self.chunks[i].text}")
         return self._keys[i]
-
-    def words(self, i: int) -> str:
-        if i not in self._words:
-            self._words[i] = words_key(self.key(i))
-        return self._words[i]
 
     def near(self, line: Line) -> tuple[list[int], int]:
         """Indices of the passages around ``line``, and of the passage after it."""
@@ -82,8 +86,7 @@ class _Passages:
         key = match_key(line.clean)
         if any(key in self.key(i) for i in near):
             return True
-        words = words_key(key)
-        return bool(words) and any(words in self.words(i) for i in near)
+        return any(opens_a_label(key, self.chunks[i]) for i in near)
 
     def put_back(self, line: Line, following: list[Line]) -> None:
         """``line`` into the passage around it (before the first of ``following`` it shows), else the next one."""
@@ -98,7 +101,6 @@ class _Passages:
             chunk.text = f"{chunk.text[:at]}{line.clean}\n{chunk.text[at:]}"
         chunk.char_start, chunk.char_end = min(chunk.char_start, line.span.start), max(chunk.char_end, line.span.end)
         self._keys.pop(i, None)
-        self._words.pop(i, None)
 
 
 def restore_lost_lines(text: str, chunks: list[Chunk]) -> None:

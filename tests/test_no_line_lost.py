@@ -3,9 +3,9 @@
 Each file is read as ``kb index`` reads it, its furniture (lines outside the
 document repeated across its folder, ``indexer.boilerplate``) found over its
 folder, and parsed as ``kb index`` parses it, without embedding anything.
-Every other visible line must then be found, normalised (or as its words
-alone, punctuation dropped: ``indexer.coverage.words_key``), in the passage
-that covers it (its text or its heading path) or in the passage that follows
+Every other visible line must then be found, normalised (or, punctuation
+dropped, as the words from a heading label on: ``indexer.coverage.opens_a_label``),
+in the passage that covers it (its text or its heading path) or in the passage that follows
 it (a heading names the passage after it).  A lost line is reported by file and
 text, so the failure shows what went missing and where.
 """
@@ -19,7 +19,7 @@ import pytest
 
 from indexer.boilerplate import FurnitureLines, find_furniture
 from indexer.clean import find_debris
-from indexer.coverage import match_key, words_key
+from indexer.coverage import match_key, opens_a_label
 from indexer.errors import UnreadableFileError
 from indexer.garbled import find_garbled
 from indexer.limits import ReadingLimits
@@ -62,8 +62,7 @@ def lost_lines(source: SourceText, furniture: frozenset[str]) -> list[str]:
         key = match_key(line.clean)
         if any(key in keys.setdefault(i, match_key(shown[i])) for i in near):
             continue
-        words = words_key(key)
-        if not (words and any(words in words_key(keys[i]) for i in near)):
+        if not any(opens_a_label(key, chunks[i]) for i in near):
             lost.append(line.clean)
     return lost
 
