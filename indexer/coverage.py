@@ -9,7 +9,14 @@ cannot be found, and staff read its absence as the document not saying it.
 
 So once the passages are made, each visible line (debris and garbled text
 aside) is looked for in the passage around it, text or heading path, or in
-the next passage's heading path (a heading names what follows it).  A line
+the next passage's heading path (a heading names what follows it): as printed,
+then normalised, then as the words a label of the heading path starts,
+punctuation dropped (``opens_a_label``).  The last is how a passage holds a
+line split between its heading path and its text: "**Điều 2. **Giao …" is
+the article ``… › Điều 2`` whose text starts ``Giao``, "Chương 1:" the label
+``Chương 1. NHỮNG QUY ĐỊNH CHUNG``; the path's separators stand where the
+line had ``.`` or ``:``.  Anchored at a label, so a short line (``QUYẾT
+ĐỊNH:``) is not taken as held by the same words in a sentence.  A line
 found in neither is put back into the passage around it, before the line
 that follows it there, or at the head of the next passage.
 """
@@ -17,6 +24,7 @@ that follows it there, or at the head of the next passage.
 from __future__ import annotations
 
 import bisect
+import re
 
 from indexer.analyzer import normalize
 from indexer.clean import find_debris
@@ -24,14 +32,30 @@ from indexer.garbled import find_garbled
 from indexer.lines import Line, content_lines
 from indexer.model import Chunk
 
-__all__ = ["restore_lost_lines"]
+__all__ = ["match_key", "opens_a_label", "restore_lost_lines"]
 
 # Passages overlap a little; a line is looked for in this many passages starting before it.
 _BEFORE = 8
+_WORD = re.compile(r"\w+")
 
 
-def _key(text: str) -> str:
+def match_key(text: str) -> str:
+    """``text`` normalised, case folded, white space single: a line is looked for as this."""
     return " ".join(normalize(text).casefold().split())
+
+
+def opens_a_label(key: str, chunk: Chunk) -> bool:
+    """Whether the words of ``key`` (a ``match_key``) are those of ``chunk``'s heading path from the
+    start of one of its labels on, running into its text: the line, up to punctuation, is that label
+    and what follows it.  A key without words (punctuation alone) is never held this way."""
+    words = _WORD.findall(key)
+    shown: list[str] = []
+    starts = []
+    for label in chunk.heading_path:
+        starts.append(len(shown))
+        shown += _WORD.findall(match_key(label))
+    shown += _WORD.findall(match_key(chunk.text))
+    return bool(words) and any(shown[start : start + len(words)] == words for start in starts)
 
 
 class _Passages:
@@ -44,7 +68,7 @@ class _Passages:
 
     def key(self, i: int) -> str:
         if i not in self._keys:
-            self._keys[i] = _key(f"{self.chunks[i].section}\n{self.chunks[i].text}")
+            self._keys[i] = match_key(f"{self.chunks[i].section}\n{self.chunks[i].text}")
         return self._keys[i]
 
     def near(self, line: Line) -> tuple[list[int], int]:
@@ -59,8 +83,10 @@ class _Passages:
         near = [i for i in [*around, after] if i < len(self.chunks)]
         if any(line.clean in self.chunks[i].text or line.clean in self.chunks[i].section for i in near):
             return True
-        key = _key(line.clean)
-        return any(key in self.key(i) for i in near)
+        key = match_key(line.clean)
+        if any(key in self.key(i) for i in near):
+            return True
+        return any(opens_a_label(key, self.chunks[i]) for i in near)
 
     def put_back(self, line: Line, following: list[Line]) -> None:
         """``line`` into the passage around it (before the first of ``following`` it shows), else the next one."""

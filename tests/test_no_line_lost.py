@@ -3,9 +3,10 @@
 Each file is read as ``kb index`` reads it, its furniture (lines outside the
 document repeated across its folder, ``indexer.boilerplate``) found over its
 folder, and parsed as ``kb index`` parses it, without embedding anything.
-Every other visible line must then be found, normalised, in the passage that
-covers it (its text or its heading path) or in the passage that follows it
-(a heading names the passage after it).  A lost line is reported by file and
+Every other visible line must then be found, normalised (or, punctuation
+dropped, as the words from a heading label on: ``indexer.coverage.opens_a_label``),
+in the passage that covers it (its text or its heading path) or in the passage that follows
+it (a heading names the passage after it).  A lost line is reported by file and
 text, so the failure shows what went missing and where.
 """
 
@@ -16,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.analyzer import normalize
 from indexer.boilerplate import FurnitureLines, find_furniture
 from indexer.clean import find_debris
+from indexer.coverage import match_key, opens_a_label
 from indexer.errors import UnreadableFileError
 from indexer.garbled import find_garbled
 from indexer.limits import ReadingLimits
@@ -30,10 +31,6 @@ from indexer.read import read_file, unsupported_reason, walk_files
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FOLDERS = ("admin-docs", "laws-txt", "docx-pdf", "encodings")
 LIMITS = ReadingLimits()
-
-
-def _key(text: str) -> str:
-    return " ".join(normalize(text).casefold().split())
 
 
 def _read_folder(folder: Path) -> list[SourceText]:
@@ -62,7 +59,10 @@ def lost_lines(source: SourceText, furniture: frozenset[str]) -> list[str]:
                 if i == after or _covers(chunks[i], line.span.start)]
         if any(line.clean in shown[i] for i in near):
             continue
-        if not any(_key(line.clean) in keys.setdefault(i, _key(shown[i])) for i in near):
+        key = match_key(line.clean)
+        if any(key in keys.setdefault(i, match_key(shown[i])) for i in near):
+            continue
+        if not any(opens_a_label(key, chunks[i]) for i in near):
             lost.append(line.clean)
     return lost
 
