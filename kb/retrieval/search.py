@@ -35,7 +35,8 @@ from kb.retrieval.vector_store import FilteredVectors
 from kb.storage.backend import reading_replicas
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["facet_counts", "group_by_document", "narrowing", "passage_key", "search", "read_query", "legs", "fuse", "render"]
+__all__ = ["facet_counts", "group_by_document", "narrowing", "passage_key", "search", "read_query", "legs", "fuse", "render",
+           "weights_for"]
 
 # A question about the document itself, which its card answers, not its body: who signed it, when, which body.
 _ITSELF = re.compile(r"\b(?:ai ky|nguoi ky|(?:ky|ban hanh|thong qua)(?: vao)? ngay nao|ngay (?:ky|ban hanh)|co quan nao ban hanh"
@@ -221,6 +222,25 @@ def fuse(found: dict[str, list[tuple[int, float]]], weights: Weights, unaccented
     return weighted_sum(found, per_leg)
 
 
+def weights_for(kb: KnowledgeBase, query: Query) -> Weights:
+    """The fusion weights for ``query``: for a question in English, the lexical legs weigh the share of its words
+    they search, those the glossary read and the names the index holds.
+
+    The rest of the question (words the glossary does not know: "mediation",
+    "digitised") reaches the model alone.  A question half of whose words the
+    legs cannot search is half answered by the few they can ("how many", "fee"),
+    which every document holds; the model reads all of it.  Chosen on folds of
+    the English sets (docs/ranking.md).
+    """
+    weights, translation = kb.settings.weights, query.translation
+    if translation is None:
+        return weights
+    vocabulary = kb.lexicon.current().vocabulary
+    searched = translation.read + sum(fold(word) in vocabulary for word in translation.unknown)
+    share = searched / max(1, translation.read + len(translation.unknown))
+    return replace(weights, lexical=weights.lexical * share, phrase=weights.phrase * share)
+
+
 def _hit(rank: int, score: float, row: dict) -> SearchHit:
     """A result from a row of ``Chunks.hits`` (the document's columns are prefixed ``doc_``)."""
     document = DocumentRef.from_row({name.removeprefix("doc_"): value for name, value in row.items()
@@ -282,7 +302,7 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     if verdict:
         return SearchResponse(query=text, results=[], restored=restored, suggestion=reading.suggestion,
                               refused=verdict.code, reason=verdict.reason, missing=list(verdict.numbers), facets=counts)
-    fused = fuse(found, kb.settings.weights, query.unaccented_vietnamese)
+    fused = fuse(found, weights_for(kb, query), query.unaccented_vietnamese)
     results = render(kb, fused, k, filters.access)
     return SearchResponse(query=text, results=results, restored=restored, suggestion=reading.suggestion,
                           groups=group_by_document(results) if group else None, facets=counts)
