@@ -32,6 +32,18 @@ def test_restore_typical_admin_queries(restorer, typed, meant):
     assert restorer.restore(typed) == meant
 
 
+def test_an_index_model_knows_how_questions_are_asked(restorer):
+    """Passages state, they seldom ask: the words of asking come from ``question_phrases.txt``."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.iterdir())]
+    asking = AccentRestorer.for_index()
+    asking.add(texts)
+    assert asking.passages == restorer.passages == 2  # the questions are counted, not as passages
+    assert restorer.restore("chi thi 05 yeu cau nhung gi") == "chỉ thị 05 yêu cầu những gi"
+    assert asking.restore("chi thi 05 yeu cau nhung gi") == "chỉ thị 05 yêu cầu những gì"
+    assert asking.restore("ke hoach 131 do ai ky") == "kế hoạch 131 do ai ký"
+    assert asking.restore("muc ho tro la bao nhieu") == "mức hỗ trợ là bao nhiêu"
+
+
 def test_restore_keeps_marks_typed(restorer):
     assert restorer.restore("Đang bo tinh") == "Đảng bộ tỉnh"  # "đ" typed: "đảng", not "dạng"
     assert restorer.restore("dai hoi dạng bo") == "đại hội dạng bộ"  # a whole form typed stays, even unlikely
@@ -88,11 +100,11 @@ def test_synced_model_follows_the_chunks_and_rebuilds_after_deletions(tmp_path):
         with kb.store.db.transaction():
             kb.store.documents.delete(first)
         assert accents.current().passages == 1  # half of what was counted was deleted: built again
-        assert accents.current().restore("dang bo") == "đăng bộ"
+        assert "đảng" not in accents.current().restore("dang bo")
         with kb.store.db.transaction():
             kb.store.documents.delete(second)
-        empty = accents.current()  # every passage removed: a model with nothing in it still reads a query
-        assert empty.passages == 0 and empty.restore("0") == "0" and empty.restore("dang bo") == "dang bo"
+        empty = accents.current()  # every passage removed: the model still reads a query, and how people ask
+        assert empty.passages == 0 and empty.restore("0") == "0" and empty.restore("bao nhieu") == "bao nhiêu"
     finally:
         kb.close()
 

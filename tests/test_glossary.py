@@ -7,7 +7,7 @@ from conftest import PLAN
 
 from kb.retrieval.glossary import FUNCTION_WORD, RESPELLING, GlossaryError, glossary, parse_glossary
 from kb.retrieval.query import understand
-from kb.retrieval.search import search
+from kb.retrieval.search import search, weights_for
 
 
 def test_glossary_file_loads_with_several_hundred_entries():
@@ -110,6 +110,18 @@ def test_english_question_without_a_number_finds_the_vietnamese_plan(fake_kb):
     (without them its first three results are all from the other document)."""
     results = search(fake_kb, "propaganda plan for the party congresses", 3).results
     assert [r.document.source for r in results] == [PLAN] * 3
+
+
+def test_english_lexical_legs_weigh_the_share_of_the_question_they_search(fake_kb):
+    """Read by the glossary or held by the index as a name, a word is searched; "xyzzyq" is neither."""
+    full = fake_kb.settings.weights
+    assert weights_for(fake_kb, understand("Chỉ thị 05 yêu cầu gì?")) == full
+    assert weights_for(fake_kb, understand("propaganda plan of Ben Tre")) == full
+    query = understand("propaganda plan xyzzyq")
+    assert query.translation is not None and query.translation.read == 2 and query.translation.unknown == ("xyzzyq",)
+    weights = weights_for(fake_kb, query)
+    assert (weights.lexical, weights.phrase, weights.dense) == pytest.approx((full.lexical * 2 / 3, full.phrase * 2 / 3,
+                                                                             full.dense))
 
 
 def glossary_text() -> str:

@@ -29,6 +29,14 @@ from tests.conftest import fake_kb_at
     ("Quyết định nào bãi bỏ Quyết định 14/2025/QĐ-UBND", FOLLOWERS),
     ("Luật Công an nhân dân 37/2018/QH14 được sửa đổi bởi văn bản nào", FOLLOWERS),
     ("trường hợp nào được bổ sung hồ sơ theo Nghị định 30", None),
+    # a document type's own verb, and a subject word between the verb and "gì" / "nào"
+    ("Kết luận 221-KL/TW kết luận những gì", ABOUT),
+    ("KL 221 nói về vấn đề gì", ABOUT),
+    ("Kế hoạch 131-KH/TU đề ra những nhiệm vụ nào", ABOUT),
+    ("Quy định 294-QĐ/TW quy định những nội dung nào", ABOUT),
+    ("Nghị quyết 57-NQ/TW về vấn đề gì", ABOUT),
+    ("Nghị định 100 quy định những trường hợp nào được miễn", None),  # which cases: asked of its passages
+    ("nếu vi phạm thì bị phạt gì", None),
 ])
 def test_the_question_says_whether_it_asks_what_a_document_says_or_what_carries_it_out(question, expected):
     assert intent(fold(question)) == expected
@@ -181,8 +189,9 @@ def test_a_question_about_a_named_document_puts_its_passage_that_answers_first_i
 
 
 def test_a_document_named_with_its_subject_or_asked_who_signed_it_keeps_the_reference_leg_as_it_was(graph_kb):
-    for question in ("Chỉ thị 07-CT/TU về phòng cháy chữa cháy", "Chỉ thị 07-CT/TU do ai ký"):
-        assert _reference_leg(graph_kb, question)[0][1] != "body", question
+    for question in ("Chỉ thị 07-CT/TU về phòng cháy chữa cháy", "Chỉ thị 07-CT/TU do ai ký",
+                     "Chỉ thị 07-CT/TU nói về vấn đề gì", "What is Directive 07-CT/TU about?"):
+        assert _reference_leg(graph_kb, question)[0][1] == "card", question
 
 
 def test_what_a_question_asks_of_the_documents_it_names_is_what_is_left_without_them():
@@ -192,7 +201,9 @@ def test_what_a_question_asks_of_the_documents_it_names_is_what_is_left_without_
     assert unasked(fold("Chỉ thị 05 yêu cầu gì")) == "chi thi 05"
 
 
-def test_asking_what_a_decision_says_reads_its_articles_not_its_header_and_legal_bases(graph_kb):
-    own = [(source, text) for source, kind, text in _reference_leg(graph_kb, "Quyết định 30/QĐ-UBND quy định gì")
+@pytest.mark.parametrize("question", ["Quyết định 30/QĐ-UBND quy định gì", "Quyết định 30/QĐ-UBND quy định những nội dung nào",
+                                      "Quyết định 30/QĐ-UBND quyết định những gì"])
+def test_asking_what_a_decision_says_reads_its_articles_not_its_header_and_legal_bases(graph_kb, question):
+    own = [(source, text) for source, kind, text in _reference_leg(graph_kb, question)
            if source == "quyet-dinh-30.txt" and kind == "body"]
     assert own[0][1].startswith("Phê duyệt kèm theo")  # Điều 1, not the header or the căn cứ

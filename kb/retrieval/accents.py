@@ -39,7 +39,7 @@ from kb.retrieval.snapshot import read_snapshot, write_snapshot
 
 __all__ = ["AccentRestorer", "FORMAT", "ORDER"]
 
-FORMAT = 1  # of accents.npz; raise it when the arrays or the tokenizer change
+FORMAT = 2  # of accents.npz; raise it when the arrays, the tokenizer or what every model counts change
 ORDER = 3  # trigrams: whole sentences restored 87% held out, 84% with bigrams (bench/accent_accuracy.py)
 EDIT_COST = 9.0  # natural-log penalty of one typing error in ``suggest``: the context must make it that much likelier
 VIETNAMESE_SHARE = 0.75  # of a text's words the index must know as syllables for it to be read as Vietnamese
@@ -54,6 +54,8 @@ _RESERVED = ["<s>", "</s>", "<num>", "<unk>"]
 
 # One pass reads a text as tokens: a number or code (a piece holding a digit or a slash, kept whole),
 # a syllable (a run of letters), or a stop that ends a sentence.  Commas and hyphens only separate.
+QUESTIONS = Path(__file__).with_name("question_phrases.txt")  # how staff ask, counted into every index's model
+QUESTION_REPEAT = 1  # each counted as one passage is
 _PIECE = re.compile(r"(\S*[\d/]\S*)|([^\W\d_]+)|([.!?;:\n|()\[\]\"“”…]+)")
 
 
@@ -108,6 +110,19 @@ class AccentRestorer:
         self.stale = 0  # passages counted that the index has deleted since (counts cannot be taken back)
 
     @classmethod
+    def for_index(cls) -> AccentRestorer:
+        """An index's model before its passages: the questions of ``QUESTIONS`` counted, and no passage.
+
+        Passages state; people ask.  Without them a bare question word is read as
+        the index's passages spell its syllables most often ("bao nhieu" as "báo
+        nhiều", "do ai ky" as "đó ai kỳ"), and the accented legs search for that.
+        """
+        restorer = cls()
+        lines = [line for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line and line[0] != "#"]
+        restorer._count(lines * QUESTION_REPEAT)
+        return restorer
+
+    @classmethod
     def from_texts(cls, texts: Iterable[str], order: int = ORDER, batch: int = 20_000) -> AccentRestorer:
         restorer = cls(order)
         for part in _batches(texts, batch):
@@ -121,6 +136,11 @@ class AccentRestorer:
         Texts are normalised first unless ``normalized`` says they already are,
         lower-cased (the chunks' ``accented`` column): normalising is half the cost.
         """
+        added = self._count(texts, normalized)
+        self.passages += added
+        return added
+
+    def _count(self, texts: Iterable[str], normalized: bool = False) -> int:
         ids = array("I")  # a Python list of a batch's ids would take five times the memory
         added = 0
         for text in texts:
@@ -131,7 +151,6 @@ class AccentRestorer:
             keep = tokens[2:] != BOS  # a trigram ending on a start would straddle two sentences
             keys = ((tokens[:-2] << np.uint64(2 * _BITS)) | (tokens[1:-1] << np.uint64(_BITS)) | tokens[2:])[keep]
             self._merge(*np.unique(keys, return_counts=True))
-        self.passages += added
         return added
 
     def _read(self, text: str, out: array[int]) -> None:

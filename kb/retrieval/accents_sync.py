@@ -35,7 +35,7 @@ class SyncedAccents(SyncedFile[AccentRestorer]):
     what = "accent model"
 
     def empty(self) -> AccentRestorer:
-        return AccentRestorer()
+        return AccentRestorer.for_index()
 
     def load(self) -> AccentRestorer:
         return AccentRestorer.load(self.path)

@@ -63,7 +63,8 @@ class Translation:
     lexical legs; ``rendering`` is the query in Vietnamese word order (each
     phrase's first term, numbers and codes kept), for the phrase leg's pairs and
     for the document numbers; ``english`` counts the words it recognised as English;
-    ``residue`` is the rest, in order: unknown words (names) and numbers and codes.
+    ``residue`` is the rest, in order: unknown words (names) and numbers and codes;
+    ``read`` counts the words an entry read, and ``unknown`` holds the words none did.
     """
 
     terms: tuple[str, ...]
@@ -71,6 +72,8 @@ class Translation:
     english: int
     residue: str = ""
     senses: tuple[tuple[str, ...], ...] = ()  # the terms of each phrase it knew, one group a phrase
+    read: int = 0
+    unknown: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,8 @@ class Glossary:
         senses: list[tuple[str, ...]] = []
         rendering: list[str] = []
         residue: list[str] = []
-        english = 0
+        unknown: list[str] = []
+        english = read = 0
         for run in self._runs(text):
             if isinstance(run, str):
                 rendering.append(run)
@@ -115,6 +119,7 @@ class Glossary:
                     senses.append((title, *self.entries[body]))
                     rendering.append(f"{title} {self.entries[body][0]}")
                     english += len(body)  # "minister" stands for the body's first word, "ministry"
+                    read += len(body)
                     start += len(body)
                     continue
                 for size in range(min(self.longest, len(run) - start), 0, -1):
@@ -124,6 +129,7 @@ class Glossary:
                         senses.append(self.entries[phrase])
                         rendering.append(self.entries[phrase][0])
                         english += size
+                        read += size
                         break
                     if size == 1 and phrase[0] in self.function_words:
                         english += 1
@@ -131,8 +137,10 @@ class Glossary:
                 else:
                     size = 1  # an unknown word: searched as typed, from the residue
                     residue.append(run[start])
+                    unknown.append(run[start])
                 start += size
-        return Translation(tuple(terms), " ".join(rendering), english, " ".join(residue), tuple(senses))
+        return Translation(tuple(terms), " ".join(rendering), english, " ".join(residue), tuple(senses), read,
+                           tuple(unknown))
 
     def _holder(self, run: list[str], start: int) -> tuple[str, tuple[str, ...]] | None:
         """The title and the body's entry of "Minister of X" at ``start`` when "Ministry of X" is an entry."""

@@ -33,8 +33,13 @@ _WHICH_DOCUMENT = (r"(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|luat|ph
 # "Văn bản nào triển khai …", "Quyết định nào bãi bỏ …", and the passive asked last: "… được sửa đổi bởi văn bản nào".
 _FOLLOWERS = re.compile(rf"\b(?:nao|which|what)\b.*\b(?:{_VERB})\b|\b{_WHICH_DOCUMENT}\b.*\b(?:{_CHANGE})\b"
                         rf"|\b(?:duoc|bi)\s+(?:{_VERB}|{_CHANGE})\b.*\b{_WHICH_DOCUMENT}\b")
-_ABOUT = re.compile(r"\b(?:(?:yeu cau|quy dinh|noi dung|de cap|chi dao|huong dan|noi|sua doi|bo sung|giao|ve viec)"
-                    r"(?: (?:nhung|ve|den|cac))? gi"
+# "What does it say": a verb of saying (a document type's own among them: a conclusion "kết luận", a notice
+# "thông báo", a plan "đề ra"), then "gì", or a subject word and "gì" / "nào": "yêu cầu những gì",
+# "kết luận những gì", "nói về vấn đề gì", "đề ra những nhiệm vụ nào", "về việc gì".
+_SAYS = (r"yeu cau|quy dinh|noi dung|de cap|chi dao|huong dan|noi|sua doi|bo sung|giao|ket luan|thong bao"
+         r"|quyet dinh|de ra|de nghi|neu|xac dinh|dat ra")
+_WHAT = r"(?: (?:nhung|cac|ve|den))*(?: (?:van de|noi dung|nhiem vu|giai phap|viec) (?:gi|nao)| gi)"
+_ABOUT = re.compile(rf"\b(?:(?:{_SAYS}){_WHAT}|ve (?:viec|van de) gi"
                     r"|noi dung (?:chinh|co ban)|tom tat|what does|what do|requires?|say about|provide for)\b")
 
 

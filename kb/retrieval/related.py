@@ -31,7 +31,7 @@ from kb.access.levels import LEVELS
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.documents import document_labels
 from kb.retrieval.results import DocumentRef, SearchHit
-from kb.retrieval.search import fuse, legs, narrowing, read_query, render
+from kb.retrieval.search import fuse, legs, narrowing, read_query, render, weights_for
 from kb.retrieval.validity import with_status
 from kb.storage.citations import AMBIGUOUS, RESOLVED, SELF, UNRESOLVED, Candidate, Cited
 from kb.storage.filters import DocumentFilters
@@ -168,7 +168,7 @@ def _hits(kb: KnowledgeBase, text: str, narrowed: DocumentFilters | None, access
         return []
     query, _ = read_query(kb, text)
     found = legs(kb, query, narrowed)
-    ranked = fuse(found, kb.settings.weights, query.unaccented_vietnamese)
+    ranked = fuse(found, weights_for(kb, query), query.unaccented_vietnamese)
     return [h for h in render(kb, ranked, HITS, access) if h.document.id not in exclude]
 
 

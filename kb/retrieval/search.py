@@ -35,11 +35,15 @@ from kb.retrieval.vector_store import FilteredVectors
 from kb.storage.backend import reading_replicas
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["facet_counts", "group_by_document", "narrowing", "passage_key", "search", "read_query", "legs", "fuse", "render"]
+__all__ = ["facet_counts", "group_by_document", "narrowing", "passage_key", "search", "read_query", "legs", "fuse", "render",
+           "weights_for"]
 
-# A question about the document itself, which its card answers, not its body: who signed it, when, which body.
+# A question about the document itself, which its card answers, not its body: who signed it, when, which body,
+# what it is about (its subject, "về việc …": "nói về vấn đề gì", "What is Decision 210/2025 about?").
 _ITSELF = re.compile(r"\b(?:ai ky|nguoi ky|(?:ky|ban hanh|thong qua)(?: vao)? ngay nao|ngay (?:ky|ban hanh)|co quan nao ban hanh"
-                     r"|signed|signs|signer|signatory|issued by|when was|what date|which (?:body|agency|authority))\b")
+                     r"|noi ve (?:van de |viec )?gi|ve (?:van de|viec) gi|trich yeu"
+                     r"|signed|signs|signer|signatory|issued by|when was|what date|which (?:body|agency|authority))\b"
+                     r"|\bwhat is\b[^?]*\babout\W*$")
 # A question, not a document named with its subject ("Nghị quyết 08/2025/NQ-CP về casino", which its card answers)
 # nor a passage of a draft that cites it (``kb.retrieval.related``): a question mark, a question word, "… không" last.
 _QUESTION = re.compile(r"\?|\b(?:gi|nao|bao nhieu|bao lau|ai|tai sao|o dau|what|which|when|who|whom|how|where|why)\b"
@@ -221,6 +225,25 @@ def fuse(found: dict[str, list[tuple[int, float]]], weights: Weights, unaccented
     return weighted_sum(found, per_leg)
 
 
+def weights_for(kb: KnowledgeBase, query: Query) -> Weights:
+    """The fusion weights for ``query``: for a question in English, the lexical legs weigh the share of its words
+    they search, those the glossary read and the names the index holds.
+
+    The rest of the question (words the glossary does not know: "mediation",
+    "digitised") reaches the model alone.  A question half of whose words the
+    legs cannot search is half answered by the few they can ("how many", "fee"),
+    which every document holds; the model reads all of it.  Chosen on folds of
+    the English sets (docs/ranking.md).
+    """
+    weights, translation = kb.settings.weights, query.translation
+    if translation is None:
+        return weights
+    vocabulary = kb.lexicon.current().vocabulary
+    searched = translation.read + sum(fold(word) in vocabulary for word in translation.unknown)
+    share = searched / max(1, translation.read + len(translation.unknown))
+    return replace(weights, lexical=weights.lexical * share, phrase=weights.phrase * share)
+
+
 def _hit(rank: int, score: float, row: dict) -> SearchHit:
     """A result from a row of ``Chunks.hits`` (the document's columns are prefixed ``doc_``)."""
     document = DocumentRef.from_row({name.removeprefix("doc_"): value for name, value in row.items()
@@ -282,7 +305,7 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     if verdict:
         return SearchResponse(query=text, results=[], restored=restored, suggestion=reading.suggestion,
                               refused=verdict.code, reason=verdict.reason, missing=list(verdict.numbers), facets=counts)
-    fused = fuse(found, kb.settings.weights, query.unaccented_vietnamese)
+    fused = fuse(found, weights_for(kb, query), query.unaccented_vietnamese)
     results = render(kb, fused, k, filters.access)
     return SearchResponse(query=text, results=results, restored=restored, suggestion=reading.suggestion,
                           groups=group_by_document(results) if group else None, facets=counts)
