@@ -144,7 +144,8 @@ def _answering(kb: KnowledgeBase, query: Query, documents: list[int]) -> list[in
         asked = understand(" ".join([term for senses in asked.translation.senses
                                      if not any(set(tokens(sense)) <= described["accented"] for sense in senses)
                                      for term in senses] + tokens(fold(asked.translation.residue))))
-    phrases = [(column, words) for column, words in asked.syllables() if words[0] not in described[column]]
+    phrases = [(column, words) for column, words in asked.syllables() + asked.pairs()
+               if not set(words) <= described[column]]
     if not phrases:
         return []
     lexicon, column_weights = kb.lexicon.current(), {"accented": kb.settings.weights.accented_column, "folded": 1.0}
