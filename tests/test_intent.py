@@ -122,7 +122,8 @@ Theo đề nghị của Chánh Văn phòng Ủy ban nhân dân tỉnh.
 
 QUYẾT ĐỊNH:
 
-Điều 1. Phê duyệt kèm theo Quyết định này danh mục 12 thủ tục hành chính nội bộ trong lĩnh vực nội vụ.
+Điều 1. Phê duyệt kèm theo Quyết định này danh mục 12 thủ tục hành chính nội bộ trong lĩnh vực nội vụ. Khi có thay \
+đổi, khi có ý kiến từ các sở, hoặc khi có đề xuất từ người dân, các cơ quan có trách nhiệm báo cáo.
 
 Điều 2. Quyết định này có hiệu lực kể từ ngày ký.
 """
@@ -199,6 +200,13 @@ def test_what_a_question_asks_of_the_documents_it_names_is_what_is_left_without_
     assert understand("Notice 624/TB-VPCP: what does it say about Starlink?").asked.endswith("say about Starlink?")
     assert understand("thủ tục đăng ký tạm trú").asked == ""  # it names no document
     assert unasked(fold("Chỉ thị 05 yêu cầu gì")) == "chi thi 05"
+
+
+def test_within_a_named_document_a_word_outweighs_its_syllables_scattered(graph_kb):
+    """"có hiệu lực từ khi nào": the article holding "hiệu lực" answers, not the one repeating "khi", "có", "từ"."""
+    own = [text for source, kind, text in _reference_leg(graph_kb, "Quyết định 30/QĐ-UBND có hiệu lực từ khi nào?")
+           if source == "quyet-dinh-30.txt" and kind == "body"]
+    assert own[0].startswith("Quyết định này có hiệu lực")
 
 
 @pytest.mark.parametrize("question", ["Quyết định 30/QĐ-UBND quy định gì", "Quyết định 30/QĐ-UBND quy định những nội dung nào",

@@ -7,10 +7,11 @@ import sys
 
 import httpx
 import pytest
-from conftest import BULLETIN
+from conftest import BULLETIN, fake_kb_at
 
 from kb.config import Refusal, load_settings
 from kb.errors import ConfigError
+from kb.indexing import index_paths
 from kb.retrieval.lexicon import Lexicon
 from kb.retrieval.query import understand
 from kb.retrieval.refusal import NO_MATCH, NO_NUMBER, Evidence, judge
@@ -19,6 +20,21 @@ from kb.retrieval.search import search
 GIBBERISH = "zzzzqqq"
 MISSING = "Chỉ thị 99-CT/TW yêu cầu gì"
 ANSWERABLE = "Chỉ thị 05 yêu cầu gì"
+
+
+CIRCULAR = """BỘ TÀI CHÍNH
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Số: 110/2025/TT-BTC
+Hà Nội, ngày 14 tháng 11 năm 2025
+
+THÔNG TƯ
+Sửa đổi, bổ sung một số điều của Thông tư số 55/2023/TT-BTC về phí thẩm định
+
+Điều 1. Sửa đổi Điều 4 của Thông tư số 55/2023/TT-BTC như sau: mức thu phí thẩm định là 1.000.000 đồng.
+
+Điều 2. Thông tư này có hiệu lực từ ngày 01 tháng 01 năm 2026.
+"""
 
 
 # -- the rule --------------------------------------------------------------------------------------
@@ -123,3 +139,28 @@ def test_page_says_not_found_with_the_reason_and_suggestions(server):
     assert '<article class="result">' not in html
     html = httpx.get(f"{server}/", params={"q": ANSWERABLE}, timeout=60).text
     assert "Không tìm thấy" not in html and "đoạn văn phù hợp nhất" in html
+
+
+@pytest.fixture(scope="module")
+def circular_kb(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("circular")
+    (folder / "thong-tu-110.txt").write_text(CIRCULAR, encoding="utf-8")
+    kb = fake_kb_at(tmp_path_factory.mktemp("circular-home"))
+    index_paths(kb, [folder])
+    yield kb
+    kb.close()
+
+
+@pytest.mark.parametrize(("query", "missing"), [
+    ("Thông tư 55/2023/TT-BTC quy định gì về phí thẩm định", None),  # cited, with its year
+    ("Thông tư 55/TT-BTC quy định gì về phí thẩm định", None),  # cited; no year typed, any year
+    ("Thông tư 110/2025/TT-BTC có hiệu lực từ ngày nào", None),  # held
+    ("Thông tư 55/2030/TT-BTC quy định gì về phí thẩm định", "Thông tư 55/2030/TT-BTC"),  # another year's
+    ("Thông tư 110/2024/TT-BTC có hiệu lực từ ngày nào", "Thông tư 110/2024/TT-BTC"),
+])
+def test_a_number_typed_with_its_year_is_that_year_s_document(circular_kb, query, missing):
+    response = search(circular_kb, query)
+    if missing is None:
+        assert response.refused is None and response.results, query
+    else:
+        assert response.refused == NO_NUMBER and response.missing == [missing], query

@@ -39,6 +39,7 @@ class Query:
     translation: Translation | None = None  # the glossary's Vietnamese, for a query in English
     numbers: tuple[str, ...] = ()  # the documents it names, as typed ("Chỉ thị 05-CT/TW"), to say which are missing
     asked: str = ""  # the query without the documents it names: what it asks of them ("phê duyệt gì")
+    years: tuple[tuple[str, str], ...] = ()  # (key, year) of each number typed with its year: "55/2030/TT-BTC"
 
     @property
     def unaccented_vietnamese(self) -> bool:
@@ -75,7 +76,8 @@ class Query:
         its folded terms and the documents it names stay those typed, so the
         folded leg still matches what was typed if a syllable was restored wrong.
         """
-        return replace(understand(text), text=self.text, folded=self.folded, keys=self.keys, full_keys=self.full_keys)
+        return replace(understand(text), text=self.text, folded=self.folded, keys=self.keys, full_keys=self.full_keys,
+                       years=self.years)
 
     def syllables(self) -> list[Phrase]:
         """The lexical leg's terms: each syllable in the accented column as typed (if the query has
@@ -148,6 +150,7 @@ def understand(text: str) -> Query:
         translation=translation,
         numbers=tuple(dict.fromkeys(r.text for r in references)),
         asked=_without(normalized, [(r.char_start, r.char_end) for r in named]) if references else "",
+        years=tuple(sorted({(r.key, r.year) for r in references if r.year})),
     )
 
 

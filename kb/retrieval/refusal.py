@@ -61,7 +61,7 @@ def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, flo
     dense = found.get("dense")
     references = len(found.get("reference", []))
     if not references and query.keys:
-        references = len(kb.store.chunks.citing(query.keys, [], filters))
+        references = len(kb.store.chunks.citing(query.keys, [], filters, years=query.years))
     return Evidence(coverage=max(coverage, default=0.0), similarity=dense[0][1] if dense else None,
                     references=references, numbers=query.numbers)
 

@@ -96,10 +96,11 @@ def _reference(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None)
     """
     asked = intent(query.folded) if query.keys else None
     cited = kb.store.chunks.citing(query.keys, query.full_keys, filters,
-                                   following(query.folded) if asked == FOLLOWERS else ())
+                                   following(query.folded) if asked == FOLLOWERS else (), query.years)
     if asked == FOLLOWERS and cited:
-        return _others_first(kb, cited, kb.store.chunks.named_documents(query.keys, query.full_keys, filters))
-    named = kb.store.chunks.named_documents(query.keys, query.full_keys, filters)
+        return _others_first(kb, cited, kb.store.chunks.named_documents(query.keys, query.full_keys, filters,
+                                                                          query.years))
+    named = kb.store.chunks.named_documents(query.keys, query.full_keys, filters, query.years)
     if not named or len(named) > MAX_NAMED or _ITSELF.search(query.folded):
         return cited
     chunks = _answering(kb, query, named) or (_leading(kb, named) if asked == ABOUT else [])
@@ -143,7 +144,8 @@ def _answering(kb: KnowledgeBase, query: Query, documents: list[int]) -> list[in
         asked = understand(" ".join([term for senses in asked.translation.senses
                                      if not any(set(tokens(sense)) <= described["accented"] for sense in senses)
                                      for term in senses] + tokens(fold(asked.translation.residue))))
-    phrases = [(column, words) for column, words in asked.syllables() if words[0] not in described[column]]
+    phrases = [(column, words) for column, words in asked.syllables() + asked.pairs()
+               if not set(words) <= described[column]]
     if not phrases:
         return []
     lexicon, column_weights = kb.lexicon.current(), {"accented": kb.settings.weights.accented_column, "folded": 1.0}

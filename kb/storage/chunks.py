@@ -98,7 +98,7 @@ class Chunks:
                             f"WHERE c.document_id = ? AND {where} ORDER BY c.ordinal", [doc_id, *params])
 
     def citing(self, keys: list[str], full_keys: list[str], filters: DocumentFilters | None = None,
-               following: tuple[str, ...] = ()) -> list[tuple[int, float]]:
+               following: tuple[str, ...] = (), years: tuple[tuple[str, str], ...] = ()) -> list[tuple[int, float]]:
         """Chunks the filters keep that cite (or, for cards, are) the named documents: the reference leg.
 
         A query that names the issuer (``05-CT/TW``) accepts citations with that
@@ -106,9 +106,10 @@ class Chunks:
         being the document itself (its card), and sitting in a section that cites
         the document again and again (an article about it) score higher; so does
         a citation of one of the ``following`` kinds (a question asking which
-        documents are based on or implement the one it names).
+        documents are based on or implement the one it names).  ``years``: ``(key, year)`` of the numbers
+        the query prints with their year (``_citations_of``).
         """
-        named = _citations_of(keys, full_keys)
+        named = _citations_of(keys, full_keys, years)
         if named is None:
             return []
         condition, params, exact = named
@@ -127,10 +128,10 @@ class Chunks:
             [*params, *filter_params, *exact, *following])
         return sorted(((r[0], r[1]) for r in rows), key=lambda h: (-h[1], h[0]))
 
-    def named_documents(self, keys: list[str], full_keys: list[str],
-                        filters: DocumentFilters | None = None) -> list[int]:
+    def named_documents(self, keys: list[str], full_keys: list[str], filters: DocumentFilters | None = None,
+                        years: tuple[tuple[str, str], ...] = ()) -> list[int]:
         """The documents the filters keep whose own number (their card's) is one the query names."""
-        named = _citations_of(keys, full_keys)
+        named = _citations_of(keys, full_keys, years)
         if named is None:
             return []
         condition, params, _ = named
@@ -208,12 +209,24 @@ class Chunks:
         return [(r[0], matching_text(r[1], r[2])) for r in rows]
 
 
-def _citations_of(keys: list[str], full_keys: list[str]) -> tuple[str, list[str], list[str]] | None:
+def _citations_of(keys: list[str], full_keys: list[str],
+                  years: tuple[tuple[str, str], ...] = ()) -> tuple[str, list[str], list[str]] | None:
     """The SQL condition on ``chunk_refs r`` for citations of the named documents, its parameters, and the
-    keys that name an issuer exactly; ``None`` if the query names nothing."""
+    keys that name an issuer exactly; ``None`` if the query names nothing.
+
+    A number typed with its year (``55/2030/TT-BTC``) is that year's document: a citation that prints
+    another year (``55/2023/TT-BTC``) is not it, one that prints none may be.
+    """
     exact = [k for k in full_keys if k.count(":") == 2]
     bare = [k for k in keys if not any(n.startswith(k + ":") for n in exact)]
     accepted = exact + [n.rsplit(":", 1)[0] for n in exact]
     if not bare and not accepted:
         return None
-    return f"(r.key IN ({marks(bare)}) OR r.full_key IN ({marks(accepted)}))", [*bare, *accepted], exact
+    condition, params = f"(r.key IN ({marks(bare)}) OR r.full_key IN ({marks(accepted)}))", [*bare, *accepted]
+    typed: dict[str, list[str]] = {}
+    for key, year in years:
+        typed.setdefault(key, []).append(year)
+    for key, printed in typed.items():
+        condition += f" AND NOT (r.key = ? AND r.year IS NOT NULL AND r.year NOT IN ({marks(printed)}))"
+        params += [key, *printed]
+    return condition, params, exact
