@@ -71,6 +71,7 @@ from kb.errors import (
     StorageError,
 )
 from kb.knowledge_base import KnowledgeBase
+from kb.retrieval.snapshot import EarlierFormat
 from kb.retrieval.synced import OutgrownSnapshot, SyncedFile
 from kb.retrieval.vectors import VectorIndex
 from kb.storage.relation_rules import RULES_KEY, read_kinds_on
@@ -260,6 +261,8 @@ def _cache(finding: str, synced: SyncedFile, fix: str) -> Finding:
         return Finding(finding, True, f"no {name} yet: the next search builds it from the chunks")
     except OutgrownSnapshot as exc:
         return Finding(finding, True, str(exc))
+    except EarlierFormat as exc:
+        return Finding(finding, True, f"{name} was written by an earlier kb ({exc}): the next search builds it again")
     except ValueError as exc:
         return Finding(finding, False, str(exc), fix)
     return Finding(finding, True, f"{name} in step with the {_passages(synced.store)} once caught up")
