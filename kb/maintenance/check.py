@@ -21,6 +21,8 @@ relations   citations' kinds read by this kb's rules (SQLite     every kind read
 lexicon     snapshot readable, of this database, in step after   rebuilt from the chunks
             catching up (same chunk count)
 accents     file readable, of this database, able to catch up    rebuilt from the chunks
+            (an earlier kb's lower format: no problem, the next
+            search builds it again)
 model       config.json readable, fingerprint of the model       every passage embedded again (same model
                                                                  and backend only; another is the user's call)
 vectors     file readable, its dimension, ids == chunk ids       stale ones dropped, only the missing ones
