@@ -205,6 +205,20 @@ def test_damage_is_found_and_repaired(settings, opened, expected, damage, found)
     assert _answers(kb) == expected
 
 
+def test_a_cache_an_earlier_kb_wrote_is_no_problem_one_of_a_later_kb_is(settings, opened):
+    """After an upgrade the accent model's file is of a lower format: the next search builds it again."""
+    path = _snapshot(settings, "accents")
+    with np.load(path) as data:
+        arrays = dict(data)
+    meta = json.loads(arrays["meta"].tobytes())
+    for written, ok in ((meta["format"] - 1, True), (meta["format"] + 1, False)):
+        arrays["meta"] = np.frombuffer(json.dumps(meta | {"format": written}).encode(), np.uint8)
+        with open(path, "wb") as handle:
+            np.savez(handle, **arrays)
+        finding = next(f for f in check_kb(opened()).findings if f.name == "accents")
+        assert finding.ok is ok, finding
+
+
 def test_a_deletion_that_bypassed_the_log_is_found_and_the_lexicon_rebuilt(settings, opened):
     _snapshot(settings)
     _sql(settings, "DROP TRIGGER chunks_deletion_log",  # another program, with its own idea of the schema

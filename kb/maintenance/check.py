@@ -21,6 +21,8 @@ relations   citations' kinds read by this kb's rules (SQLite     every kind read
 lexicon     snapshot readable, of this database, in step after   rebuilt from the chunks
             catching up (same chunk count)
 accents     file readable, of this database, able to catch up    rebuilt from the chunks
+            (an earlier kb's lower format: no problem, the next
+            search builds it again)
 model       config.json readable, fingerprint of the model       every passage embedded again (same model
                                                                  and backend only; another is the user's call)
 vectors     file readable, its dimension, ids == chunk ids       stale ones dropped, only the missing ones
@@ -71,6 +73,7 @@ from kb.errors import (
     StorageError,
 )
 from kb.knowledge_base import KnowledgeBase
+from kb.retrieval.snapshot import EarlierFormat
 from kb.retrieval.synced import OutgrownSnapshot, SyncedFile
 from kb.retrieval.vectors import VectorIndex
 from kb.storage.relation_rules import RULES_KEY, read_kinds_on
@@ -260,6 +263,8 @@ def _cache(finding: str, synced: SyncedFile, fix: str) -> Finding:
         return Finding(finding, True, f"no {name} yet: the next search builds it from the chunks")
     except OutgrownSnapshot as exc:
         return Finding(finding, True, str(exc))
+    except EarlierFormat as exc:
+        return Finding(finding, True, f"{name} was written by an earlier kb ({exc}): the next search builds it again")
     except ValueError as exc:
         return Finding(finding, False, str(exc), fix)
     return Finding(finding, True, f"{name} in step with the {_passages(synced.store)} once caught up")

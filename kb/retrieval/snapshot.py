@@ -20,7 +20,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["write_snapshot", "read_snapshot"]
+__all__ = ["EarlierFormat", "write_snapshot", "read_snapshot"]
+
+
+class EarlierFormat(ValueError):
+    """A file an earlier kb wrote (a lower format): a cache to build again after an upgrade, not a fault."""
 
 
 def write_snapshot(path: Path, meta: dict[str, Any], vocabulary: Iterable[str], arrays: dict[str, np.ndarray],
@@ -50,8 +54,10 @@ def read_snapshot(path: Path, version: int) -> Iterator[tuple[dict[str, Any], li
     try:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(data["meta"].tobytes())
-            if meta.get("format") != version:
-                raise ValueError(f"format {meta.get('format')}, not {version}")
+            written = meta.get("format")
+            if written != version:
+                earlier = isinstance(written, int) and written < version
+                raise (EarlierFormat if earlier else ValueError)(f"format {written}, not {version}")
             words = data["vocabulary"].tobytes().decode("utf-8")
             yield meta, words.split("\n") if words else [], data
     except FileNotFoundError:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
 from kb.access.levels import LEVELS
+from kb.retrieval.snapshot import EarlierFormat
 from kb.storage.backend import reading_at
 from kb.storage.store import Store
 
@@ -132,7 +133,7 @@ class SyncedFile(ABC, Generic[M]):
             return self.read_snapshot()
         except FileNotFoundError:
             pass
-        except OutgrownSnapshot as exc:  # by design, not a fault: said only to whoever asks for details
+        except (OutgrownSnapshot, EarlierFormat) as exc:  # by design, not a fault: said only to whoever asks
             log.info("%s; building the %s again", exc, self.what)
         except ValueError as exc:
             log.warning("%s; building the %s again", exc, self.what)
