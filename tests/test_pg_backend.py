@@ -28,7 +28,8 @@ from kb.storage.filters import DocumentFilters
 pytestmark = pytest.mark.e2e
 
 QUERIES = ["tuyên truyền đại hội", "chi thi 05", "Kế hoạch 131", "sinh hoạt nội bộ tháng 12", "pa nô áp phích",
-           "Văn bản nào triển khai Chỉ thị 05"]
+           "Văn bản nào triển khai Chỉ thị 05",
+           "Kế hoạch 131/2020/KH-TU", "Kế hoạch 131/2019/KH-TU"]  # a number with its year: the year in SQL
 FILTERS = [DocumentFilters(), DocumentFilters(access="public"), DocumentFilters(doc_type="Kế hoạch"),
            DocumentFilters(since="2020-06"), DocumentFilters(issuer="Tỉnh ủy", access="internal")]
 
