@@ -192,6 +192,11 @@ def _lines_from(units: list[Unit], start: int, count: int) -> list[int]:
     return indexes
 
 
+# A title line that ends on a word that cannot end it: the next line goes on with the title even when it
+# names an organ ("… LỊCH PHỔ BIẾN THÔNG TIN THỐNG KÊ NĂM 2026 CỦA" / "BỘ NỘI VỤ" / "BỘ TRƯỞNG BỘ NỘI VỤ").
+_DANGLING = re.compile(r"\b(?:cua|ve|va|cho|doi voi|tai|voi|trong|theo|tren|den|giua|thuoc)\W*$")
+
+
 def _title_continuation(units: list[Unit], start: int, lines: list[Unit]) -> int:
     """Subject lines under the type line: capitals, bold or in parentheses, up to the body.
     The line right under a bare type line is the subject, whatever organ it names
@@ -205,7 +210,9 @@ def _title_continuation(units: list[Unit], start: int, lines: list[Unit]) -> int
             continue
         bracketed = unit.text.startswith("(") and unit.text.endswith(")")
         subject_seen = len(lines) > 1 or fold(lines[0].text) != fold(title_type(lines[0]) or "")
-        if BODY_OPENER.match(unit.text) or (subject_seen and _enacting_authority(units, i)) or len(unit.text) > 300:
+        dangling = bool(_DANGLING.search(fold(lines[-1].text)))  # "… NĂM 2026 CỦA" / "BỘ NỘI VỤ" goes on
+        enacting = subject_seen and not dangling and _enacting_authority(units, i)
+        if BODY_OPENER.match(unit.text) or enacting or len(unit.text) > 300:
             return i
         # a subject typed in small letters under the type line: "QUY ĐỊNH" / "về tổ chức và hoạt động …",
         # or in sentence case right under a bare type line ("KẾ HOẠCH" / "Triển khai thực hiện …")

@@ -73,6 +73,13 @@ def test_the_enacting_authority_still_closes_the_title() -> None:
         "Quyết định công bố danh mục thủ tục hành chính")
 
 
+def test_a_title_line_ending_on_of_goes_on_past_the_organ_it_names() -> None:
+    # 1383/QĐ-BNV: the title is wrapped before the ministry it names, and the minister enacts under it.
+    assert _title("QUYẾT ĐỊNH\nVỀ VIỆC BAN HÀNH LỊCH PHỔ BIẾN THÔNG TIN THỐNG KÊ NĂM 2026 CỦA\nBỘ NỘI VỤ\n"
+                  "BỘ TRƯỞNG BỘ NỘI VỤ\n") == (
+        "Quyết định về việc ban hành lịch phổ biến thông tin thống kê năm 2026 của Bộ Nội vụ")
+
+
 def test_a_title_that_names_another_document_by_number_and_date_keeps_what_follows() -> None:
     title = _title("NGHỊ QUYẾT\nSỬA ĐỔI MỘT SỐ ĐIỀU CỦA NGHỊ QUYẾT\nSỐ 10/2022/NQ-HĐND NGÀY 14 THÁNG 7 NĂM 2022 "
                    "CỦA HỘI ĐỒNG NHÂN DÂN TỈNH\nVỀ PHÂN BỔ VỐN XÂY DỰNG NÔNG THÔN MỚI GIAI ĐOẠN 2021-2025\n")
