@@ -29,6 +29,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from string import ascii_lowercase
 
@@ -52,10 +53,10 @@ _LIMIT = 1 << _BITS
 BOS, EOS, NUM, UNK = 0, 1, 2, 3  # a sentence's two starts, its end, any number or code, syllables past the limit
 _RESERVED = ["<s>", "</s>", "<num>", "<unk>"]
 
+QUESTIONS = "question_phrases.txt"  # how staff ask, beside this module: counted once into every index's model
+
 # One pass reads a text as tokens: a number or code (a piece holding a digit or a slash, kept whole),
 # a syllable (a run of letters), or a stop that ends a sentence.  Commas and hyphens only separate.
-QUESTIONS = Path(__file__).with_name("question_phrases.txt")  # how staff ask, counted into every index's model
-QUESTION_REPEAT = 1  # each counted as one passage is
 _PIECE = re.compile(r"(\S*[\d/]\S*)|([^\W\d_]+)|([.!?;:\n|()\[\]\"“”…]+)")
 
 
@@ -118,8 +119,8 @@ class AccentRestorer:
         nhiều", "do ai ky" as "đó ai kỳ"), and the accented legs search for that.
         """
         restorer = cls()
-        lines = [line for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line and line[0] != "#"]
-        restorer._count(lines * QUESTION_REPEAT)
+        text = resources.files("kb.retrieval").joinpath(QUESTIONS).read_text(encoding="utf-8")
+        restorer._count(line for line in text.splitlines() if line and line[0] != "#")
         return restorer
 
     @classmethod

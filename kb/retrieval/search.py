@@ -97,10 +97,9 @@ def _reference(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None)
     asked = intent(query.folded) if query.keys else None
     cited = kb.store.chunks.citing(query.keys, query.full_keys, filters,
                                    following(query.folded) if asked == FOLLOWERS else (), query.years)
-    if asked == FOLLOWERS and cited:
-        return _others_first(kb, cited, kb.store.chunks.named_documents(query.keys, query.full_keys, filters,
-                                                                          query.years))
     named = kb.store.chunks.named_documents(query.keys, query.full_keys, filters, query.years)
+    if asked == FOLLOWERS and cited:
+        return _others_first(kb, cited, named)
     if not named or len(named) > MAX_NAMED or _ITSELF.search(query.folded):
         return cited
     chunks = _answering(kb, query, named) or (_leading(kb, named) if asked == ABOUT else [])
