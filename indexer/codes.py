@@ -12,6 +12,7 @@ lists (casing, bodies, people's names) are in ``indexer.names``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,8 @@ __all__ = [
     "doc_types",
     "issuers",
     "type_by_code",
+    "sharing_numbers",
+    "keys_sharing_numbers",
     "type_by_symbol",
     "type_by_name",
     "issuer_code",
@@ -123,6 +126,20 @@ def _lookup(tables: tuple[dict[str, object], dict[str, object]], printed: str) -
 
 def type_by_code(code: str) -> DocType | None:
     return next((t for t in doc_types() if t.code == code), None)
+
+
+def sharing_numbers(code: str) -> tuple[str, ...]:
+    """The other types whose documents a number of type ``code`` may name: a Party Quy định is numbered
+    ``47-QĐ/TW`` like a Quyết định, so "QĐ 47" may be either, and "Quy định 47" may be cited as ``47-QĐ/TW``."""
+    return tuple(t.code for t in doc_types() if t.code and code in t.numbered_as) + next(
+        (t.numbered_as for t in doc_types() if t.code == code), ())
+
+
+def keys_sharing_numbers(keys: Iterable[str]) -> list[str]:
+    """Reference keys (``QĐ:47``, ``QĐ:47:TW``) and the same numbers of the types that share their numbering
+    (``QĐi:47``): what a number as printed or typed may name."""
+    return sorted({f"{code}:{rest}" for key in keys for kind, rest in [key.split(":", 1)]
+                   for code in (kind, *sharing_numbers(kind))})
 
 
 def type_by_symbol(printed: str) -> DocType | None:

@@ -46,8 +46,8 @@ _STATE = (
 )
 # Laws and ordinances carry no type code: 68/2020/QH14, 02/2022/UBTVQH15.
 _LAW = r"(?P<l_num>\d{1,6})\s?/\s?(?P<l_year>(?:19|20)\d\d)\s?/\s?(?P<l_issuer>[a-z]+\s?\d+)"
-# Party style, number-type/issuer: 05-CT/TW, 131-KH/TU, 108-HD/BTGTW.
-_PARTY = rf"(?P<p_num>\d{{1,6}})\s?{_DASH}\s?(?P<p_kind>[a-z]+)\s?/\s?(?P<p_issuer>{_CODE})"
+# Party style, number-type/issuer: 05-CT/TW, 131-KH/TU, 108-HD/BTGTW; typed without its dash, 131 KH/TU.
+_PARTY = rf"(?P<p_num>\d{{1,6}})(?:\s?{_DASH}\s?|\s?)(?P<p_kind>[a-z]+)\s?/\s?(?P<p_issuer>{_CODE})"
 # A whole number-and-symbol; not glued to a longer token (dates, "46.761/47.661").
 _SYMBOL = rf"(?<![\w/.,])(?:{_STATE}|{_LAW}|{_PARTY})(?!\w)"
 # "số" / "số:" between a type word and its number.
@@ -55,14 +55,19 @@ _SO = r"(?:so\b\s?:?\s?)?"
 # A bare number must stand on the type word's line: "Luật\n1. ..." is a list item.
 _SAME_LINE = r"[^\S\n]"
 # What may follow a bare cited number without it being a document number:
-# a symbol the patterns could not read, a decimal, or a unit ("kế hoạch 5 năm"),
-# unless the unit's syllable opens a province's name ("QĐ 2811 Đồng Nai", "Quyết định 1763 Cà Mau").
+# a symbol the patterns could not read, a decimal, or a unit or count met after a type word in real
+# text ("kế hoạch 5 năm", "thông báo 03 lần", "trái pháp luật 06 người"), unless the unit's syllable
+# opens a province's name ("QĐ 2811 Đồng Nai", "Quyết định 1763 Cà Mau").  Not the words a question
+# goes on with after the number: "Chỉ thị 05 quy định gì", "Kế hoạch 131 đợt ba", "Chỉ thị 05 cấp ủy".
 _NOT_A_DOCUMENT_NUMBER = (
     rf"\s?{_DASH}\s?\w|\s?/\s?\w|[.,]\w|\s?%"
     r"|\s(?!(?:dong nai|dong thap|ca mau|nam dinh)\b)"
-    r"(?:nam|thang|quy|tuan|gio|phut|lan|nguoi|trieu|nghin|ty|dong|cap|buoc|dot|ca|can bo|don vi|tap the"
-    r"|ca nhan|truong hop|thu tuc|ho so|van ban|diem)\b"
+    r"(?:nam|thang|quy(?!\s(?:dinh|che|trinh|hoach|pham)\b)|tuan|gio|phut|lan|nguoi|trieu|nghin|ty|dong"
+    r"|ca|can bo)\b"
 )
+# The year printed in words after a bare number ("Nghị quyết 18 năm 2017"), unless a range of years follows
+# ("kế hoạch 5 năm 2021-2025" is a five-year plan).
+_YEAR_IN_WORDS = rf"\snam\s(?P<b_year_word>(?:19|20)\d\d)(?!\s?{_DASH}\s?\d)"
 # The date printed right after a citation, which belongs to the cited document:
 # ", ngày 17/03/2020", " ngày 27 tháng 7 năm 2013" (folded).
 _CITED_DATE = (r"[\s,]*ngay\s?(?P<day>\d{1,2})\s?(?:[/.-]\s?(?P<month>\d{1,2})\s?[/.-]|thang\s?(?P<month_word>\d{1,2})\s?nam)"
@@ -144,7 +149,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "cited_symbol": re.compile(rf"{type_word}{_SO}{_SYMBOL}"),
         "cited_number": re.compile(
             rf"{type_word_same_line}(?P<so>(?:so\b{_SAME_LINE}?:?{_SAME_LINE}?)?)"
-            rf"(?P<b_num>\d{{1,6}})(?:\s?/\s?(?P<b_year>(?:19|20)\d\d))?(?!\w)(?!{_NOT_A_DOCUMENT_NUMBER})"
+            rf"(?P<b_num>\d{{1,6}})(?:\s?/\s?(?P<b_year>(?:19|20)\d\d)|{_YEAR_IN_WORDS})?(?!\w)(?!{_NOT_A_DOCUMENT_NUMBER})"
         ),
         # "... của Bộ Chính trị" after a bare citation names its issuer; its date may stand between.
         "author": re.compile(rf"(?:{_CITED_DATE})?,?\s(?:cua|do)\s(?:ban thuong vu\s)?(?P<author>{authors})(?!\w)"),
@@ -270,7 +275,8 @@ def _candidates(text: str, folded: _Folded) -> list[tuple[int, int, _Parts]]:
             continue  # "Kế hoạch 2021" is a year's plan, not plan number 2021
         type_code = _word_type(match)
         if type_code:
-            parts = _Parts(printed_number, type_code, _author(folded.text, match.end()), match.group("b_year"))
+            parts = _Parts(printed_number, type_code, _author(folded.text, match.end()),
+                           match.group("b_year") or match.group("b_year_word"))
             found.append((match.start(), match.end(), parts))
     return found
 

@@ -166,7 +166,7 @@ def search(
         return
     if response.restored:
         console.print(f"[dim]Searched for: {escape(response.restored)}[/]")
-    if response.suggestion:
+    if response.suggestion and response.suggestion != response.restored:  # a typo mended, not only the accents
         console.print(f"Did you mean: [bold]{escape(response.suggestion)}[/]")
     if response.reason:  # nothing in the index answers: say why rather than show the least bad passages
         console.print(f"[yellow]No answer in the index.[/] {escape(response.reason)}")

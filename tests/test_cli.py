@@ -30,6 +30,13 @@ def test_search_listing_highlights_and_names_the_issuer(corpus_kb, model_path):
     assert "Ban Tuyên giáo Tỉnh ủy" in done.stdout and BULLETIN in done.stdout
 
 
+def test_search_says_once_what_it_searched_for_an_unaccented_query(corpus_kb, model_path):
+    done = kb(corpus_kb, model_path, "search", "chi thi 05 yeu cau gi", "-k", "1")
+    assert done.returncode == 0, done.stderr
+    assert "Searched for: chỉ thị 05 yêu cầu gì" in done.stdout
+    assert "Did you mean" not in done.stdout  # the same words again: only a mended typo is worth a second line
+
+
 def test_documents_show_stats_json(corpus_kb, model_path):
     documents = json.loads(kb(corpus_kb, model_path, "documents", "--json").stdout)["items"]
     assert len(documents) == 2

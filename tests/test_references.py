@@ -65,6 +65,17 @@ def _keys(text: str) -> list[str]:
         # number and year without the symbol's codes
         ("QĐ 72/2025 UBND Hà Nội", ["QĐ:72"]),
         ("Nghị quyết số 20/2025 của HĐND tỉnh", ["NQ:20"]),
+        # a question goes on after the number with a verb that opens like a unit ("quý")
+        ("Chỉ thị 05 quy định gì", ["CT:5"]),
+        ("quyet dinh 30 quy dinh nhung gi", ["QĐ:30"]),
+        ("Quyết định 30 quy chế", ["QĐ:30"]),
+        ("QĐ 1521 thủ tục hành chính", ["QĐ:1521"]),
+        ("TB 624", ["TB:624"]),
+        # a number typed, or printed, without the dash before its type
+        ("131 KH/TU", ["KH:131:TU"]),
+        ("Quyết định số 2609QĐ/UBND", ["QĐ:2609:UBND"]),
+        ("Kế hoạch 131 đợt tuyên truyền thứ ba", ["KH:131"]),
+        ("chi thi 05 cap uy phai lam gi", ["CT:5"]),
     ],
 )
 def test_citation_spellings(text: str, full_keys: list[str]) -> None:
@@ -88,6 +99,12 @@ def test_a_number_with_its_year_but_no_codes_carries_the_year() -> None:
     assert (ref.key, ref.year, ref.text) == ("QĐ:72", "2025", "Quyết định 72/2025")
 
 
+@pytest.mark.parametrize("text", ["Nghị quyết 18 năm 2017", "nghi quyet 18 nam 2017 ve gi", "Luật số 40 năm 2019 về kiến trúc"])
+def test_the_year_in_words_after_a_number_is_its_year(text: str) -> None:
+    (ref,) = extract_references(text)
+    assert ref.year == ref.text[-4:]
+
+
 def test_debris_inside_a_citation_does_not_become_its_number() -> None:
     text = 'Thủ tướng Chính phủ tại Công điện số &mode=detail&document_id=201052"1300/CĐ-TTg, ngày 24/9/2020'
     (ref,) = extract_references(text)
@@ -108,6 +125,8 @@ def test_debris_inside_a_citation_does_not_become_its_number() -> None:
         "khen thưởng 5 đồng chí",
         "Quyết định 3 ca trực",
         "Kế hoạch 2021",
+        "kế hoạch 5 năm 2021 - 2025",
+        "Kế hoạch 3 quý đầu năm",
         "Nghị quyết Trung ương 4 khóa XII",
         "Luật\n1. Văn bản quy phạm pháp luật",
         "tuyến đường bộ cao tốc CT.08",

@@ -12,6 +12,7 @@ from indexer.limits import ReadingLimits
 from indexer.model import SourceText
 from indexer.parse import parse_document
 from indexer.read import read_file
+from kb.retrieval.query import understand
 from kb.storage.schema import SCHEMA_VERSION
 from kb.storage.store import Store
 
@@ -194,3 +195,37 @@ def test_a_version_8_index_gains_the_kinds_of_its_citations(store, tmp_path) -> 
     assert migrated.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert migrated.db.execute(query).fetchall() == indexed
     assert {row[2] for row in indexed} >= {"basis", "mentions"}
+
+
+
+@pytest.fixture(scope="module")
+def regulation(tmp_path_factory) -> tuple[Store, int, int]:
+    """The Quy định 148-QĐ/TW, keyed ``QĐi:148`` by its title, and a plan that cites it by its number alone."""
+    store = Store(tmp_path_factory.mktemp("regulation") / "kb.sqlite")
+    path = Path(__file__).resolve().parent / "data" / "metadata" / "quy-dinh-ban-bi-thu.txt"
+    plan = ("TỈNH ỦY BẾN TRE\nSố 20-KH/TU\t\tBến Tre, ngày 10 tháng 6 năm 2024\n\nKẾ HOẠCH\n"
+            "thực hiện Quy định 148\n\nThực hiện 148-QĐ/TW ngày 23/5/2024 của Ban Bí thư về tổ chức và hoạt động "
+            "của đảng đoàn, ban cán sự đảng, Ban Thường vụ Tỉnh ủy xây dựng kế hoạch như sau.\n")
+    ids = []
+    for source, text in ((path, path.read_text(encoding="utf-8")), (path.with_name("ke-hoach-20.txt"), plan)):
+        with store.db.transaction():
+            doc_id, _ = store.documents.add(parse_document(SourceText(source, text, "utf-8", "txt")),
+                                            path=str(source), source=source.name, content_hash=source.name)
+        ids.append(doc_id)
+    return store, ids[0], ids[1]
+
+
+@pytest.mark.parametrize("typed", ["Quy định 148-QĐ/TW", "Quy định số 148", "148-QĐ/TW", "QĐ 148", "qd 148 quy dinh gi"])
+def test_a_party_regulation_is_found_by_the_number_as_staff_type_it(regulation, typed: str) -> None:
+    """Keyed ``QĐi:148`` by its title, it is typed as a decision's number as often as by its name."""
+    store, regulation_id, _ = regulation
+    query = understand(typed)
+    assert store.chunks.named_documents(query.keys, query.full_keys) == [regulation_id]
+    assert store.documents.named(typed).documents == (regulation_id,)
+
+
+def test_a_party_regulation_cited_by_its_number_alone_is_linked(regulation) -> None:
+    store, regulation_id, plan_id = regulation
+    (cited,) = [r for r in store.documents.references_of(plan_id) if r["printed"] == "148-QĐ/TW"]
+    assert (cited["status"], cited["document_id"]) == ("resolved", regulation_id)
+    assert [d["id"] for d in store.documents.citing(regulation_id)] == [plan_id]

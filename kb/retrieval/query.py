@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from indexer.analyzer import fold, normalize, pairs, tokens
+from indexer.codes import keys_sharing_numbers
 from indexer.references import extract_references
 from kb.retrieval.glossary import Translation, glossary
 from kb.retrieval.lexicon import Phrase
@@ -145,12 +146,12 @@ def understand(text: str) -> Query:
         normalized=normalized,
         folded=folded,
         has_accents=has_accents,
-        keys=sorted({r.key for r in references}),
-        full_keys=sorted({r.full_key for r in references}),
+        keys=keys_sharing_numbers(r.key for r in references),
+        full_keys=keys_sharing_numbers(r.full_key for r in references),
         translation=translation,
         numbers=tuple(dict.fromkeys(r.text for r in references)),
         asked=_without(normalized, [(r.char_start, r.char_end) for r in named]) if references else "",
-        years=tuple(sorted({(r.key, r.year) for r in references if r.year})),
+        years=tuple(sorted({(key, r.year) for r in references if r.year for key in keys_sharing_numbers([r.key])})),
     )
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from indexer.codes import sharing_numbers
 from indexer.local_issuers import same_local_issuer
 
 __all__ = ["AMBIGUOUS", "RESOLVED", "SELF", "UNRESOLVED", "Candidate", "Cited", "Resolution", "agrees", "resolve"]
@@ -92,9 +93,11 @@ def _same_day(printed: str | None, known: str | None) -> bool:
 
 
 def agrees(cited: Cited, candidate: Candidate) -> bool:
-    """Whether the citation can name this document: no field printed by both differs."""
+    """Whether the citation can name this document: no field printed by both differs.  A Party Quy định,
+    keyed by its title's type, is also what its number printed alone names (``47-QĐ/TW``)."""
     own = candidate.own
-    return (cited.doc_type == own.doc_type and cited.number == own.number
+    return ((cited.doc_type == own.doc_type or own.doc_type in sharing_numbers(cited.doc_type))
+            and cited.number == own.number
             and _same(cited.issuer, own.issuer) and _same(cited.year, candidate.year)
             and _same_day(cited.date, candidate.date)
             and (cited.issuer_name is None or same_local_issuer(cited.issuer_name, own.issuer_name)))

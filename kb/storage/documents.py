@@ -11,6 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from indexer.analyzer import normalize, words_hash
+from indexer.codes import keys_sharing_numbers
 from indexer.local_issuers import local_issuer_key
 from indexer.model import ParsedDocument
 from indexer.references import extract_references
@@ -159,7 +160,7 @@ class Documents:
             "SELECT r.key, r.full_key, r.year, r.date, r.issuer_name, min(r.printed) AS printed, count(*) AS mentions "
             "FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id WHERE c.document_id = ? AND r.is_self = 0 "
             "GROUP BY r.key, r.full_key, r.year, r.date, r.issuer_name ORDER BY min(c.ordinal), r.full_key", [doc_id])
-        candidates = self._numbers("r.key", sorted({row["key"] for row in cited}), access)
+        candidates = self._numbers("r.key", keys_sharing_numbers({row["key"] for row in cited}), access)
         citing = self._own(doc_id)
         relations = self._relations(doc_id)
         references = []
@@ -197,14 +198,16 @@ class Documents:
         own = self._own(doc_id)
         if own is None:
             return []
+        keys = keys_sharing_numbers([own.own.key])
         where, params = DocumentFilters(access=access).where("d")
         if kinds:
             where, params = f"{where} AND r.kind IN ({marks(kinds)})", [*params, *kinds]
         cited = self.db.execute(
             "SELECT DISTINCT c.document_id, r.key, r.full_key, r.year, r.date, r.issuer_name FROM chunk_refs r "
             "JOIN chunks c ON c.id = r.chunk_id JOIN documents d ON d.id = c.document_id "
-            f"WHERE r.is_self = 0 AND r.key = ? AND d.id != ? AND {where}", [own.own.key, doc_id, *params]).fetchall()
-        candidates = self._numbers("r.key", [own.own.key], access)
+            f"WHERE r.is_self = 0 AND r.key IN ({marks(keys)}) AND d.id != ? AND {where}",
+            [*keys, doc_id, *params]).fetchall()
+        candidates = self._numbers("r.key", keys, access)
         owners = {c.doc_id: c for c in self._numbers("c.document_id", sorted({row[0] for row in cited}))}
         citers = sorted({citer for citer, *keys in cited
                          if doc_id in _named(resolve(Cited.from_keys(*keys), candidates, citer, owners.get(citer)))})
@@ -219,7 +222,7 @@ class Documents:
             return Resolution(UNRESOLVED)
         ref = refs[0]
         cited = Cited.from_keys(ref.key, ref.full_key, ref.year, ref.date, ref.issuer_name)
-        return resolve(cited, self._numbers("r.key", [ref.key], access), 0)
+        return resolve(cited, self._numbers("r.key", keys_sharing_numbers([ref.key]), access), 0)
 
     def labels(self, ids: list[int], access: str = LEVELS[-1]) -> list[dict[str, Any]]:
         """Number, issuer, date, title and subject of the visible documents among ``ids``: the candidates of a
@@ -232,7 +235,7 @@ class Documents:
                         access: str = LEVELS[-1]) -> list[Resolution]:
         """What each citation of a text outside the index (a draft) names among the visible documents, by the
         rules ``references_of`` follows; ``own`` is the text's own number (with ``doc_id`` 0), if it has one."""
-        candidates = self._numbers("r.key", sorted({c.key for c in cited}), access)
+        candidates = self._numbers("r.key", keys_sharing_numbers({c.key for c in cited}), access)
         return [resolve(c, candidates, 0, own) for c in cited]
 
     def _own(self, doc_id: int) -> Candidate | None:
