@@ -37,6 +37,9 @@ from tests.conftest import fake_kb_at
     ("Nghị quyết 57-NQ/TW về vấn đề gì", ABOUT),
     ("Nghị định 100 quy định những trường hợp nào được miễn", None),  # which cases: asked of its passages
     ("nếu vi phạm thì bị phạt gì", None),
+    ("các kế hoạch thực hiện Nghị quyết 18", FOLLOWERS),
+    ("những văn bản hướng dẫn Luật 58/2020/QH14", FOLLOWERS),
+    ("các văn bản của tỉnh về Chỉ thị 05", None),
 ])
 def test_the_question_says_whether_it_asks_what_a_document_says_or_what_carries_it_out(question, expected):
     assert intent(fold(question)) == expected
@@ -184,7 +187,8 @@ def _reference_leg(kb, question):
 
 def test_a_question_about_a_named_document_puts_its_passage_that_answers_first_in_the_reference_leg(graph_kb):
     for question, answer in (("Chỉ thị 07-CT/TU: mỗi tầng bố trí bao nhiêu bình chữa cháy?", "bình chữa cháy"),
-                             ("Directive 07-CT/TU: what must be done every quarter?", "mỗi quý")):
+                             ("Directive 07-CT/TU: what must be done every quarter?", "mỗi quý"),
+                             ("chỉ thị 07 mỗi tầng có mấy bình chữa cháy", "bình chữa cháy")):
         source, kind, text = _reference_leg(graph_kb, question)[0]
         assert (source, kind) == ("chi-thi-07.txt", "body") and answer in text, question
 

@@ -27,12 +27,15 @@ _CHANGE = "|".join(verbs for _, verbs in _CHANGING)
 
 _VERB = (r"trien khai|thuc hien|can cu|huong dan|vien dan|dan chieu|ap dung|cu the hoa|quan triet"
          r"|implement\w*|cit(?:e|es|ed|ing)|based on|guid\w*|carr(?:y|ies) out")
+_KINDS = (r"(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|luat|phap lenh|chi thi|ke hoach|cong van"
+          r"|huong dan|ket luan|quy dinh)")
 # A document asked for by its kind: "văn bản nào", "quyết định nào" ("trường hợp nào được bổ sung" is no such question).
-_WHICH_DOCUMENT = (r"(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|luat|phap lenh|chi thi|ke hoach|cong van"
-                   r"|huong dan|ket luan|quy dinh) nao")
-# "Văn bản nào triển khai …", "Quyết định nào bãi bỏ …", and the passive asked last: "… được sửa đổi bởi văn bản nào".
+_WHICH_DOCUMENT = rf"{_KINDS} nao"
+# "Văn bản nào triển khai …", "Quyết định nào bãi bỏ …", the passive asked last: "… được sửa đổi bởi văn bản nào",
+# and the documents listed by their kind: "các kế hoạch thực hiện Nghị quyết 18".
 _FOLLOWERS = re.compile(rf"\b(?:nao|which|what)\b.*\b(?:{_VERB})\b|\b{_WHICH_DOCUMENT}\b.*\b(?:{_CHANGE})\b"
-                        rf"|\b(?:duoc|bi)\s+(?:{_VERB}|{_CHANGE})\b.*\b{_WHICH_DOCUMENT}\b")
+                        rf"|\b(?:duoc|bi)\s+(?:{_VERB}|{_CHANGE})\b.*\b{_WHICH_DOCUMENT}\b"
+                        rf"|\b(?:cac|nhung)\s+{_KINDS}\s+(?:{_VERB}|{_CHANGE})\b")
 # "What does it say": a verb of saying (a document type's own among them: a conclusion "kết luận", a notice
 # "thông báo", a plan "đề ra"), then "gì", or a subject word and "gì" / "nào": "yêu cầu những gì",
 # "kết luận những gì", "nói về vấn đề gì", "đề ra những nhiệm vụ nào", "về việc gì".

@@ -46,8 +46,8 @@ _ITSELF = re.compile(r"\b(?:ai ky|nguoi ky|(?:ky|ban hanh|thong qua)(?: vao)? ng
                      r"|\bwhat is\b[^?]*\babout\W*$")
 # A question, not a document named with its subject ("Nghị quyết 08/2025/NQ-CP về casino", which its card answers)
 # nor a passage of a draft that cites it (``kb.retrieval.related``): a question mark, a question word, "… không" last.
-_QUESTION = re.compile(r"\?|\b(?:gi|nao|bao nhieu|bao lau|ai|tai sao|o dau|what|which|when|who|whom|how|where|why)\b"
-                       r"|\bkhong\W*$")
+_QUESTION = re.compile(r"\?|\b(?:gi|nao|may|bao nhieu|bao lau|bao gio|ai|tai sao|o dau|what|which|when|who|whom|how"
+                       r"|where|why)\b|\b(?:khong|chua)\W*$")
 MAX_NAMED = 3  # more documents of one number than this: the number is too vague to read any one's own passages
 LEADING, OWN_PASSAGES = 12, 3  # of a document asked about, its first 12 passages are read for its 3 leading ones
 _STATES = re.compile(r"\b(?:yeu cau|nhiem vu|giai phap|pham vi dieu chinh|muc dich|muc tieu|doi tuong ap dung)\b")
