@@ -68,6 +68,9 @@ _NOT_A_DOCUMENT_NUMBER = (
 # The year printed in words after a bare number ("Nghị quyết 18 năm 2017"), unless a range of years follows
 # ("kế hoạch 5 năm 2021-2025" is a five-year plan).
 _YEAR_IN_WORDS = rf"\snam\s(?P<b_year_word>(?:19|20)\d\d)(?!\s?{_DASH}\s?\d)"
+# The rest of a symbol typed after a bare number with spaces: its year, its issuer's code
+# ("luat so 02 2011 QH13", "Luật 24/2008 QH12", "QĐ 1521 UBND Bắc Ninh", "công văn số 5608 CT-CS").
+_TYPED_REST = re.compile(rf"(?:\s(?P<year>(?:19|20)\d\d)(?!\w))?(?:\s(?P<code>{_CODE})(?:{_DASH}{_CODE})*(?!\w))?")
 # The date printed right after a citation, which belongs to the cited document:
 # ", ngày 17/03/2020", " ngày 27 tháng 7 năm 2013" (folded).
 _CITED_DATE = (r"[\s,]*ngay\s?(?P<day>\d{1,2})\s?(?:[/.-]\s?(?P<month>\d{1,2})\s?[/.-]|thang\s?(?P<month_word>\d{1,2})\s?nam)"
@@ -243,6 +246,24 @@ def _author(folded: str, end: int) -> str | None:
     return next((i.code for i in issuers() for name in i.names if fold(name) == author), None)
 
 
+def _typed_rest(text: str, folded: _Folded, end: int) -> tuple[int, str | None, str | None]:
+    """Where the year and issuer code typed after a bare number end, the year, the issuer's code.
+
+    A code counts when it is a known issuer's typed with a capital ("UBND", "TTg"; the syllable "tu" is no
+    Tỉnh ủy) or a legislature's in any case ("qh13"); a year alone counts too ("nghị định 103 2024").
+    """
+    match = _TYPED_REST.match(folded.text, end)
+    if match is None:
+        return end, None, None
+    stop, year = (match.end("year"), match.group("year")) if match.group("year") else (end, None)
+    if match.group("code"):
+        printed = _group_text(text, folded, match, "code")
+        code = issuer_code(printed)
+        if code and (printed[0].isupper() or re.fullmatch(r"(?:ubtv)?qh\d+", match.group("code"))):
+            return match.end(), year, code
+    return stop, year, None
+
+
 def _local_issuer(text: str, folded: _Folded, end: int) -> str | None:
     """The local body a citation says issued it ("… ngày 12/3/2021 của UBND tỉnh Bình Dương"), as its key."""
     match = _patterns()["issued_by"].match(folded.text, end)
@@ -275,9 +296,10 @@ def _candidates(text: str, folded: _Folded) -> list[tuple[int, int, _Parts]]:
             continue  # "Kế hoạch 2021" is a year's plan, not plan number 2021
         type_code = _word_type(match)
         if type_code:
-            parts = _Parts(printed_number, type_code, _author(folded.text, match.end()),
-                           match.group("b_year") or match.group("b_year_word"))
-            found.append((match.start(), match.end(), parts))
+            end, typed_year, typed_issuer = _typed_rest(text, folded, match.end())
+            parts = _Parts(printed_number, type_code, typed_issuer or _author(folded.text, end),
+                           match.group("b_year") or match.group("b_year_word") or typed_year)
+            found.append((match.start(), end, parts))
     return found
 
 

@@ -63,7 +63,7 @@ def _keys(text: str) -> list[str]:
         ("Quyết định 1763 Cà Mau", ["QĐ:1763"]),
         ("Quyết định 15 Nam Định", ["QĐ:15"]),
         # number and year without the symbol's codes
-        ("QĐ 72/2025 UBND Hà Nội", ["QĐ:72"]),
+        ("QĐ 72/2025 UBND Hà Nội", ["QĐ:72:UBND"]),
         ("Nghị quyết số 20/2025 của HĐND tỉnh", ["NQ:20"]),
         # a question goes on after the number with a verb that opens like a unit ("quý")
         ("Chỉ thị 05 quy định gì", ["CT:5"]),
@@ -74,6 +74,17 @@ def _keys(text: str) -> list[str]:
         # a number typed, or printed, without the dash before its type
         ("131 KH/TU", ["KH:131:TU"]),
         ("Quyết định số 2609QĐ/UBND", ["QĐ:2609:UBND"]),
+        # the rest of the symbol typed with spaces: its year, its issuer's code (typed with a capital, or a legislature's)
+        ("luat so 02 2011 QH13", ["L:2:QH13"]),
+        ("luat so 44 2019 qh14", ["L:44:QH14"]),
+        ("Luật 24/2008 QH12", ["L:24:QH12"]),
+        ("QĐ 1521 UBND Bắc Ninh", ["QĐ:1521:UBND"]),
+        ("công văn số 5608 CT-CS", ["CV:5608:CT"]),
+        ("CĐ 230 TTg", ["CĐ:230:TTg"]),
+        ("Chỉ thị 05 tu dưỡng", ["CT:5"]),
+        # old laws numbered by the President's office, and a circular by its abbreviation
+        ("Luật 18-L/CTN", ["L:18:CTN"]),
+        ("TT 80/2021", ["TT:80"]),
         ("Kế hoạch 131 đợt tuyên truyền thứ ba", ["KH:131"]),
         ("chi thi 05 cap uy phai lam gi", ["CT:5"]),
     ],
@@ -99,8 +110,9 @@ def test_a_number_with_its_year_but_no_codes_carries_the_year() -> None:
     assert (ref.key, ref.year, ref.text) == ("QĐ:72", "2025", "Quyết định 72/2025")
 
 
-@pytest.mark.parametrize("text", ["Nghị quyết 18 năm 2017", "nghi quyet 18 nam 2017 ve gi", "Luật số 40 năm 2019 về kiến trúc"])
-def test_the_year_in_words_after_a_number_is_its_year(text: str) -> None:
+@pytest.mark.parametrize("text", ["Nghị quyết 18 năm 2017", "nghi quyet 18 nam 2017 ve gi", "Luật số 40 năm 2019 về kiến trúc",
+                                  "nghị định 103 2024"])
+def test_the_year_typed_after_a_number_is_its_year(text: str) -> None:
     (ref,) = extract_references(text)
     assert ref.year == ref.text[-4:]
 
