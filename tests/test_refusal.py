@@ -86,10 +86,10 @@ def test_coverage_weighs_rare_syllables_and_knows_no_unseen_one():
 
 
 def test_an_english_question_is_covered_by_its_vietnamese_not_its_english_words():
-    english = understand("forms of visual propaganda and agitation")  # "visual", "agitation": not in the glossary
+    english = understand("forms of holographic propaganda and agitation")  # "holographic": not in the glossary
     assert english.translation is not None
     words = english.evidence_text.split()
-    assert {"tuyen", "truyen"} <= set(words) and "propaganda" not in words and "visual" in words
+    assert {"tuyen", "truyen"} <= set(words) and "propaganda" not in words and "holographic" in words
     assert understand("Chỉ thị 05 yêu cầu gì").evidence_text == "chi thi 05 yeu cau gi"
 
 
