@@ -47,6 +47,9 @@ _MOTTO = re.compile(
 )
 # The document's own number: "Số: 2873/QĐ-UBND", "Số 221-KL/TW", "Luật số: 68/2020/QH14".
 NUMBER_LINE = re.compile(r"^(?:[^\W\d_]+\s+){0,2}[Ss]ố\b\s*:?\s*(?P<rest>.*)$")
+# The place and date line ("Bến Tre, ngày 17 tháng 3 năm 2020"), which a header read column by column may
+# print between the motto and the organ.
+_PLACE_DATE_LINE = re.compile(r"^[^\W\d_][^\d,:;/]{0,40},\s*ngày\s*\d", re.IGNORECASE)
 # Trích yếu of a công văn: "V/v cung ứng vật liệu…".
 SUBJECT_LINE = re.compile(r"^V/v\b\.?:?\s*(?P<subject>.*)$", re.IGNORECASE)
 # Units that open the body: the header ends before them.
@@ -73,14 +76,28 @@ class Unit:
 
 def units_of(text: str) -> list[Unit]:
     """Lines cut into their columns and cells (``indexer.cells``), Markdown removed, garbled lines dropped."""
-    units = []
+    units: list[Unit] = []
     for line in nfc(text).splitlines():
         for cell, bold in cells_of(line):
             if cell.count(_GARBLED) >= 3:
                 continue
             clean = _SPELLED_OUT.sub(_join_capitals, normalize(_MARKDOWN.sub(" ", cell)).strip())
-            units.append(Unit(clean, bold))
+            units.extend(Unit(part, bold) for part in _before_motto(clean))
     return units
+
+
+def _before_motto(text: str) -> list[str]:
+    """A line in capitals that runs on into the motto is two: the organ, then the motto, as a PDF read
+    without its columns prints them ("TỈNH ỦY BẾN TRE ĐẢNG CỘNG SẢN VIỆT NAM")."""
+    match = _MOTTO.search(fold_char_map(text))
+    if match is None:
+        return [text]
+    organ, motto = text[: match.start()].strip(), text[match.start() :]
+    if not organ or not mostly_capitals(organ) or not mostly_capitals(motto):
+        return [text]
+    if fold(organ).split()[-1] == "nuoc":  # "QUỐC HỘI NƯỚC CỘNG HÒA …" is the legislature's full name
+        return [text]
+    return [organ, motto]
 
 
 def _join_capitals(match: re.Match[str]) -> str:
@@ -127,17 +144,33 @@ class Header:
     end: int = 0  # index of the first unit after the header
 
 
-def _organ_run(units: list[Unit], indexes: range, motto: set[int]) -> list[int]:
-    """Consecutive capitalised organ lines along ``indexes``; separators and the
-    ``Số …`` line, which a Party header prints under the organ, are stepped over."""
+def _organ_run(units: list[Unit], indexes: range, motto: set[int], past_date: bool = False) -> list[int]:
+    """Consecutive capitalised organ lines along ``indexes``; separators, the ``Số …`` line, which a Party
+    header prints under the organ, and a letter's ``V/v …`` subject under it (wrapped lines included) are
+    stepped over, and with ``past_date`` the place and date line: a two-column header read column by column
+    puts them between the organ and the motto."""
     run = []
+    subject = _subject_units(units, indexes)
     for i in (i for i in indexes if i not in motto and not units[i].blank):
-        if NUMBER_LINE.match(units[i].text):
+        dated = past_date and _PLACE_DATE_LINE.match(units[i].text)
+        if NUMBER_LINE.match(units[i].text) or dated or i in subject:
             continue
         if not units[i].upper or title_type(units[i]):
             break
         run.append(i)
     return run
+
+
+def _subject_units(units: list[Unit], indexes: range) -> set[int]:
+    """The units along ``indexes`` that hold a ``V/v …`` line and the lines in small letters it wraps onto."""
+    found: set[int] = set()
+    for i in (i for i in indexes if SUBJECT_LINE.match(units[i].text)):
+        found.add(i)
+        for k in range(i + 1, min(i + 1 + MAX_SMALL_SUBJECT_LINES, len(units))):
+            if units[k].blank or units[k].upper or NUMBER_LINE.match(units[k].text):
+                break
+            found.add(k)
+    return found
 
 
 def read_header(units: list[Unit]) -> Header:
@@ -147,7 +180,8 @@ def read_header(units: list[Unit]) -> Header:
     if motto:
         top = min(motto)
         organ_idx = sorted(_organ_run(units, range(top - 1, max(top - 12, -1), -1), motto))
-        after = _organ_run(units, range(top, min(top + 8, len(units))), motto)
+        # no organ above the motto: the right column (motto, place and date) was read first, the organ follows
+        after = _organ_run(units, range(top, min(top + 8, len(units))), motto, past_date=not organ_idx)
         organ_idx += [i for i in after if starts_with("organ_heads", units[i].text)]
         start = min([top, *organ_idx])
     elif first < len(units) and units[first].upper and starts_with("organ_heads", units[first].text):

@@ -294,7 +294,7 @@ def _signature(units: list[Unit], start: int) -> tuple[str | None, str | None, s
             return represented, position, name
         elif unit.upper:
             position = unit.text
-        elif not _RECIPIENT_LINE.search(unit.text):
+        elif not (_RECIPIENT_LINE.search(unit.text) or _RECIPIENTS.match(unit.text)):
             break
     return represented, position, None
 

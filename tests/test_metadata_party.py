@@ -118,3 +118,41 @@ def test_a_party_regulation_numbered_qd_is_keyed_as_a_quy_dinh() -> None:
     assert cited_as_rule.full_key == own.full_key and cited_as_decision.full_key == "QĐ:148:TW"
     decision = own_reference("148-QĐ/TW", "Quyết định")
     assert decision is not None and decision.full_key == "QĐ:148:TW"
+
+
+def test_a_letter_read_column_by_column_keeps_its_number_and_organ_above_its_subject() -> None:
+    """A Word or PDF header read a column at a time: organ, number and the wrapped ``V/v`` subject of the
+    left column come before the motto and the date of the right one."""
+    meta = extract_metadata("TỈNH ỦY ĐỒNG THÁP\n*\nSố 320-CV/TU\nV/v triển khai thực hiện Kết luận số\n"
+                            "21-KL/TW của Bộ Chính trị\nĐẢNG CỘNG SẢN VIỆT NAM\nĐồng Tháp, ngày 15 tháng 11 năm 2021\n"
+                            "Kính gửi: Các huyện ủy, thành ủy.\nNội dung.\nT/L BAN THƯỜNG VỤ\nCHÁNH VĂN PHÒNG\nTrần Văn Ba\n")
+    assert (meta.number, meta.doc_type, meta.issuer, meta.date) == ("320-CV/TU", "Công văn", "Tỉnh ủy Đồng Tháp", "2021-11-15")
+    assert meta.subject == "triển khai thực hiện Kết luận số 21-KL/TW của Bộ Chính trị"
+
+
+_PLAN_BODY = "KẾ HOẠCH\ntuyên truyền đại hội đảng bộ các cấp\nI. MỤC ĐÍCH, YÊU CẦU\n1. Tuyên truyền sâu rộng.\n"
+
+
+@pytest.mark.parametrize("text", [
+    # the right column (motto, place and date) read before the left one (organ, number)
+    "ĐẢNG CỘNG SẢN VIỆT NAM\nBến Tre, ngày 17 tháng 3 năm 2020\nTỈNH ỦY BẾN TRE\n*\nSố 131-KH/TU\n\n" + _PLAN_BODY
+    + "T/M BAN THƯỜNG VỤ\nPHÓ BÍ THƯ\n(Đã ký)\nNguyễn Văn Tâm\n",
+    # a PDF read without its columns: the organ runs on into the motto, the number into the date
+    "TỈNH ỦY BẾN TRE ĐẢNG CỘNG SẢN VIỆT NAM\n*\nSố 131-KH/TU Bến Tre, ngày 17 tháng 3 năm 2020\n" + _PLAN_BODY
+    + "T/M BAN THƯỜNG VỤ\nPHÓ BÍ THƯ\nNguyễn Văn Tâm\n",
+    # the closing table read row by row: the recipients between the position and the name
+    "TỈNH ỦY BẾN TRE\n*\nSố 131-KH/TU\nĐẢNG CỘNG SẢN VIỆT NAM\nBến Tre, ngày 17 tháng 3 năm 2020\n" + _PLAN_BODY
+    + "T/M BAN THƯỜNG VỤ\nPHÓ BÍ THƯ\nNơi nhận:\n- Ban Tuyên giáo Trung ương,\n- Lưu Văn phòng Tỉnh ủy.\nNguyễn Văn Tâm\n",
+])
+def test_a_party_plan_read_in_any_column_order_keeps_its_identity(text: str) -> None:
+    meta = extract_metadata(text)
+    assert (meta.number, meta.issuer, meta.signer, meta.signer_position, meta.date) == (
+        "131-KH/TU", "Tỉnh ủy Bến Tre", "Nguyễn Văn Tâm", "Phó Bí thư", "2020-03-17")
+
+
+def test_the_legislature_named_in_full_is_no_organ_beside_a_motto() -> None:
+    """"QUỐC HỘI NƯỚC CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" under an old law's date is its enacting body, whole."""
+    meta = extract_metadata("QUỐC HỘI\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nSố: 65/2006/QH11\n"
+                            "Hà Nội, ngày 29 tháng 6 năm 2006\nQUỐC HỘI NƯỚC CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+                            "Khoá XI, kỳ họp thứ 9\nLUẬT\nLUẬT SƯ\nCăn cứ vào Hiến pháp;\nLuật này quy định về luật sư.\n")
+    assert (meta.issuer, meta.number) == ("Quốc hội", "65/2006/QH11")
