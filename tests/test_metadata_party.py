@@ -120,6 +120,20 @@ def test_a_party_regulation_numbered_qd_is_keyed_as_a_quy_dinh() -> None:
     assert decision is not None and decision.full_key == "QĐ:148:TW"
 
 
+def test_a_party_letter_in_a_word_header_table_keeps_its_number_and_organ(tmp_path: Path) -> None:
+    """The Word reader gives the left cell (organ, number, the letter's V/v subject), then the right one."""
+    document = docx.Document()
+    left, right = document.add_table(rows=1, cols=2).rows[0].cells
+    left.text = "TỈNH ỦY ĐỒNG THÁP\n*\nSố 320-CV/TU\nV/v triển khai thực hiện Kết luận số 21-KL/TW của Bộ Chính trị"
+    right.text = "ĐẢNG CỘNG SẢN VIỆT NAM\nĐồng Tháp, ngày 15 tháng 11 năm 2021"
+    for line in ("Kính gửi: Các huyện ủy, thành ủy.", "Nội dung.", "T/L BAN THƯỜNG VỤ", "CHÁNH VĂN PHÒNG", "Trần Văn Ba"):
+        document.add_paragraph(line)
+    document.save(str(tmp_path / "cong-van.docx"))
+    meta = extract_metadata(read_docx(tmp_path / "cong-van.docx").text)
+    assert (meta.number, meta.issuer, meta.date, meta.signer) == ("320-CV/TU", "Tỉnh ủy Đồng Tháp", "2021-11-15", "Trần Văn Ba")
+    assert meta.title == "V/v triển khai thực hiện Kết luận số 21-KL/TW của Bộ Chính trị"
+
+
 def test_a_letter_read_column_by_column_keeps_its_number_and_organ_above_its_subject() -> None:
     """A Word or PDF header read a column at a time: organ, number and the wrapped ``V/v`` subject of the
     left column come before the motto and the date of the right one."""
