@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import groupby, takewhile
 
 from indexer.codes import type_by_code, type_by_name
 from indexer.header import (
@@ -269,6 +269,36 @@ def _anchor(units: list[Unit], start: int) -> int | None:
     return signed[0] if recipients else signed[-1]
 
 
+def _recipients_apart(units: list[Unit]) -> list[Unit]:
+    """The recipients' lines with the signature's authority and position cut out of them, each its own unit.
+
+    A closing table read row by row (a PDF's text, an OCR'd scan) runs its two columns into one line:
+    "Nơi nhận: T/M BAN THƯỜNG VỤ - Ban Tuyên giáo Trung ương, PHÓ BÍ THƯ - Lưu Văn phòng Tỉnh ủy.".
+    Only a run of two words in capitals or more that opens an authority or a position is cut out;
+    "- Thường trực HĐND, UBND tỉnh;" stays whole.
+    """
+    apart: list[Unit] = []
+    for unit in units:
+        if not (_RECIPIENTS.match(unit.text) or re.match(r"[-+•]", unit.text)):
+            apart.append(unit)
+            continue
+        words, i = unit.text.split(), 0
+        piece: list[str] = []
+        pieces: list[str] = []
+        while i < len(words):
+            run = list(takewhile(lambda w: w.isupper(), words[i:]))
+            text = " ".join(run)
+            if len(run) >= 2 and (_AUTHORITY.match(text) or starts_with("positions", text)):
+                pieces += [" ".join(piece), text]
+                piece, i = [], i + len(run)
+            else:
+                piece.append(words[i])
+                i += 1
+        pieces.append(" ".join(piece))
+        apart.extend(Unit(text, unit.bold) for text in pieces if text)
+    return apart
+
+
 def _signature(units: list[Unit], start: int) -> tuple[str | None, str | None, str | None]:
     """(body signed for, position, signer) from the closing block: "T/M BAN THƯỜNG VỤ",
     "PHÓ BÍ THƯ", "Lê Thanh Giang".  A body's name may wrap ("TM. ỦY BAN / NHÂN DÂN")."""
@@ -377,7 +407,7 @@ def extract_metadata(text: str, catalogue: Catalogue | None = None) -> DocumentM
     """Read a document's identity from its header and closing block; what they
     do not say is looked for where the document states it otherwise (``_Clues``),
     then in the ``catalogue`` of the site the page was saved from (``_catalogued``)."""
-    units = units_of(text)
+    units = _recipients_apart(units_of(text))
     header = read_header(units)
     lines = header.title_lines
     place, date = _own_date(header.zone, lines)

@@ -15,10 +15,11 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 from conftest import open_kb, skip_out_loud
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from indexer.errors import LimitExceededError, OcrUnavailableError, UnreadableFileError
 from indexer.limits import ReadingLimits
+from indexer.metadata import extract_metadata
 from indexer.model import SourceText
 from indexer.readers import ocr
 from indexer.readers.pdf import read_pdf
@@ -161,3 +162,33 @@ def test_a_page_scanned_sideways_or_upside_down_is_read_upright(tesseract, folde
     assert turned.warnings == []
     accuracy = similarity(page_text(turned, 1), page_text(born, 1))
     assert accuracy > 0.85 and accuracy > similarity(page_text(upright, 1), page_text(born, 1)) - 0.02
+
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+
+
+def party_plan_page() -> Image.Image:
+    """A Party plan as printed and scanned: the header's two columns, the closing table's two columns."""
+    page = Image.new("L", (int(8.27 * SCAN_DPI), int(11.69 * SCAN_DPI)), 255)
+    draw = ImageDraw.Draw(page)
+    regular, bold = (ImageFont.truetype(str(DEJAVU / name), 34) for name in ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf"))
+    lines = [(330, 150, bold, "TỈNH ỦY BẾN TRE"), (1100, 150, bold, "ĐẢNG CỘNG SẢN VIỆT NAM"), (330, 200, regular, "*"),
+             (330, 250, regular, "Số 131-KH/TU"), (1100, 250, regular, "Bến Tre, ngày 17 tháng 3 năm 2020"),
+             (827, 400, bold, "KẾ HOẠCH"), (827, 450, bold, "tuyên truyền đại hội đảng bộ các cấp"),
+             (827, 560, regular, "I. MỤC ĐÍCH, YÊU CẦU"), (827, 615, regular, "Tuyên truyền sâu rộng trong cán bộ, đảng viên."),
+             (330, 900, bold, "Nơi nhận:"), (1100, 900, bold, "T/M BAN THƯỜNG VỤ"),
+             (330, 950, regular, "- Ban Tuyên giáo Trung ương,"), (1100, 950, bold, "PHÓ BÍ THƯ"),
+             (330, 1000, regular, "- Lưu Văn phòng Tỉnh ủy."), (1100, 1150, bold, "Nguyễn Văn Tâm")]
+    for x, y, font, text in lines:
+        draw.text((x - draw.textlength(text, font=font) / 2, y), text, font=font, fill=0)
+    return page
+
+
+def test_a_scanned_party_plan_gives_its_number_issuer_signer_and_date(tesseract, tmp_path, request):
+    """OCR runs each row of a two-column table into one line: the motto after the organ, the position
+    among the recipients; the metadata is read all the same."""
+    if not (DEJAVU / "DejaVuSerif.ttf").is_file():
+        skip_out_loud(request, f"no DejaVu fonts in {DEJAVU} to print the page with")
+    meta = extract_metadata(read_pdf(scanned_pdf(tmp_path / "ke-hoach.pdf", [party_plan_page()])).text)
+    assert (meta.number, meta.doc_type, meta.issuer, meta.date) == ("131-KH/TU", "Kế hoạch", "Tỉnh ủy Bến Tre", "2020-03-17")
+    assert (meta.signer, meta.signer_position) == ("Nguyễn Văn Tâm", "Phó Bí thư")
