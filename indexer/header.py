@@ -106,15 +106,17 @@ def _join_capitals(match: re.Match[str]) -> str:
 
 
 def title_type(unit: Unit) -> str | None:
-    """Type name when ``unit`` is a title line ("KẾ HOẠCH …"); the title is in capitals or bold,
-    or names its own number in any case ("Án lệ số 26/2018/AL về …", as a Word file may type it)."""
+    """Type name when ``unit`` is a title line ("KẾ HOẠCH …"); the title is in capitals or bold, or its type
+    word is, with the subject run on after it ("KẾ HOẠCH tuyên truyền …", as a PDF's text joins the two
+    lines), or it names its own number in any case ("Án lệ số 26/2018/AL về …", as a Word file may type it)."""
     if unit.blank:
         return None
     folded = fold(unit.text)
     for doc_type in sorted(doc_types(), key=lambda t: len(t.name), reverse=True):
         if match := re.match(rf"{re.escape(fold(doc_type.name))}(?![\w:])", folded):
             numbered = _NUMBERED_TITLE.match(folded[match.end() :])
-            return doc_type.name if unit.upper or unit.bold or numbered else None
+            capital_type = " " in unit.text[: match.end()] and unit.text[: match.end()].isupper()
+            return doc_type.name if unit.upper or unit.bold or numbered or capital_type else None
     return None
 
 

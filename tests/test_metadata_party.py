@@ -178,3 +178,11 @@ def test_a_closing_table_run_into_one_line_keeps_its_signer() -> None:
                             + _PLAN_BODY + "Nơi nhận: T/M BAN THƯỜNG VỤ - Ban Tuyên giáo Trung ương, PHÓ BÍ THƯ - Lưu "
                             "Văn phòng Tỉnh ủy, - Thường trực HĐND, UBND tỉnh;\nNguyễn Văn Tâm\n")
     assert (meta.signer, meta.signer_position) == ("Nguyễn Văn Tâm", "Phó Bí thư")
+
+
+def test_a_title_whose_subject_runs_on_after_its_type_word_is_the_title() -> None:
+    """A PDF's text joins "KẾ HOẠCH" and the subject under it into one line."""
+    meta = extract_metadata("TỈNH ỦY BẾN TRE ĐẢNG CỘNG SẢN VIỆT NAM\n*\nSố 131-KH/TU Bến Tre, ngày 17 tháng 3 năm 2020\n"
+                            "KẾ HOẠCH tuyên truyền đại hội đảng bộ các cấp nhiệm kỳ 2020 - 2025\n"
+                            "I. MỤC ĐÍCH, YÊU CẦU\n1. Tuyên truyền sâu rộng.\nT/M BAN THƯỜNG VỤ\nPHÓ BÍ THƯ\nNguyễn Văn Tâm\n")
+    assert (meta.doc_type, meta.title) == ("Kế hoạch", "Kế hoạch tuyên truyền đại hội đảng bộ các cấp nhiệm kỳ 2020 - 2025")
