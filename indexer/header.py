@@ -87,17 +87,17 @@ def units_of(text: str) -> list[Unit]:
 
 
 def _before_motto(text: str) -> list[str]:
-    """A line in capitals that runs on into the motto is two: the organ, then the motto, as a PDF read
-    without its columns prints them ("TỈNH ỦY BẾN TRE ĐẢNG CỘNG SẢN VIỆT NAM")."""
+    """A line in capitals that runs an organ and the motto together is cut apart, as a PDF read without its
+    columns prints them: "TỈNH ỦY BẾN TRE ĐẢNG CỘNG SẢN VIỆT NAM" is the organ, then the motto;
+    "ĐẢNG BỘ TỈNH BẾN TRE ĐẢNG CỘNG SẢN VIỆT NAM HUYỆN ỦY CHÂU THÀNH" the parent organ, the motto, the organ."""
     match = _MOTTO.search(fold_char_map(text))
-    if match is None:
+    if match is None or not mostly_capitals(text):
         return [text]
-    organ, motto = text[: match.start()].strip(), text[match.start() :]
-    if not organ or not mostly_capitals(organ) or not mostly_capitals(motto):
+    before, motto, after = text[: match.start()].strip(), text[match.start() : match.end()], text[match.end() :].strip()
+    if before and fold(before).split()[-1] == "nuoc":  # "QUỐC HỘI NƯỚC CỘNG HÒA …" is the legislature's full name
         return [text]
-    if fold(organ).split()[-1] == "nuoc":  # "QUỐC HỘI NƯỚC CỘNG HÒA …" is the legislature's full name
-        return [text]
-    return [organ, motto]
+    parts = [part for part in (before, motto, after) if part]
+    return parts if len(parts) > 1 and all(mostly_capitals(part) for part in parts) else [text]
 
 
 def _join_capitals(match: re.Match[str]) -> str:

@@ -186,3 +186,14 @@ def test_a_title_whose_subject_runs_on_after_its_type_word_is_the_title() -> Non
                             "KẾ HOẠCH tuyên truyền đại hội đảng bộ các cấp nhiệm kỳ 2020 - 2025\n"
                             "I. MỤC ĐÍCH, YÊU CẦU\n1. Tuyên truyền sâu rộng.\nT/M BAN THƯỜNG VỤ\nPHÓ BÍ THƯ\nNguyễn Văn Tâm\n")
     assert (meta.doc_type, meta.title) == ("Kế hoạch", "Kế hoạch tuyên truyền đại hội đảng bộ các cấp nhiệm kỳ 2020 - 2025")
+
+
+def test_a_parent_organ_the_motto_and_the_organ_run_into_one_line_are_three() -> None:
+    """A born-digital PDF joins the header's first two rows: "ĐẢNG BỘ TỈNH …" and "HUYỆN ỦY …" around the motto."""
+    meta = extract_metadata("ĐẢNG BỘ TỈNH BẾN TRE ĐẢNG CỘNG SẢN VIỆT NAM HUYỆN ỦY CHÂU THÀNH\n*\n"
+                            "Số 45-TB/HU Châu Thành, ngày 3 tháng 4 năm 2022\nTHÔNG BÁO\nKẾT LUẬN CỦA BAN THƯỜNG VỤ HUYỆN ỦY\n"
+                            "Ngày 01/4/2022, Ban Thường vụ Huyện ủy họp và kết luận như sau:\n1. Đẩy mạnh chuyển đổi số.\n"
+                            "Nơi nhận: T/M BAN THƯỜNG VỤ - Các chi, đảng bộ cơ sở, BÍ THƯ - Lưu VP.\nLê Văn Hùng\n")
+    assert (meta.issuer, meta.issuer_parent, meta.number, meta.date) == (
+        "Huyện ủy Châu Thành", "Đảng bộ tỉnh Bến Tre", "45-TB/HU", "2022-04-03")
+    assert (meta.signer, meta.signer_position) == ("Lê Văn Hùng", "Bí thư")
