@@ -50,6 +50,8 @@ NUMBER_LINE = re.compile(r"^(?:[^\W\d_]+\s+){0,2}[Ss]ố\b\s*:?\s*(?P<rest>.*)$"
 # The place and date line ("Bến Tre, ngày 17 tháng 3 năm 2020"), which a header read column by column may
 # print between the motto and the organ.
 _PLACE_DATE_LINE = re.compile(r"^[^\W\d_][^\d,:;/]{0,40},\s*ngày\s*\d", re.IGNORECASE)
+# A công điện opens on who sends it: "THỦ TƯỚNG CHÍNH PHỦ điện:", "BỘ XÂY DỰNG điện:".
+_TELEGRAM_SENDER = re.compile(r"\bđiện\s*:\s*$", re.IGNORECASE)
 # Trích yếu of a công văn: "V/v cung ứng vật liệu…".
 SUBJECT_LINE = re.compile(r"^V/v\b\.?:?\s*(?P<subject>.*)$", re.IGNORECASE)
 # Units that open the body: the header ends before them.
@@ -248,7 +250,7 @@ def _title_continuation(units: list[Unit], start: int, lines: list[Unit]) -> int
         subject_seen = len(lines) > 1 or fold(lines[0].text) != fold(title_type(lines[0]) or "")
         dangling = bool(_DANGLING.search(fold(lines[-1].text)))  # "… NĂM 2026 CỦA" / "BỘ NỘI VỤ" goes on
         enacting = subject_seen and not dangling and _enacting_authority(units, i)
-        if BODY_OPENER.match(unit.text) or enacting or len(unit.text) > 300:
+        if BODY_OPENER.match(unit.text) or _TELEGRAM_SENDER.search(unit.text) or enacting or len(unit.text) > 300:
             return i
         # a subject typed in small letters under the type line: "QUY ĐỊNH" / "về tổ chức và hoạt động …",
         # or in sentence case right under a bare type line ("KẾ HOẠCH" / "Triển khai thực hiện …")

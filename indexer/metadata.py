@@ -201,8 +201,9 @@ def _subject(zone: list[Unit], title_lines: list[Unit]) -> str | None:
         return None
     type_name = title_type(title_lines[0]) or ""
     rest = [title_lines[0].text[len(type_name) :].strip(" :"), *(u.text for u in title_lines[1:])]
-    # lines in capitals are cased together (a name may wrap), a line in small letters is kept as printed
-    runs = groupby((part for part in rest if part), key=mostly_capitals)
+    # lines in capitals are cased together (a name may wrap), a line in small letters is kept as printed;
+    # a line whose capitals run on into small letters (a PDF's text joins them) is cut between the two
+    runs = groupby((piece for part in rest if part for piece in _capitals_first(part)), key=mostly_capitals)
     subject = " ".join(proper_case(" ".join(run), is_name=False) for _, run in runs)
     subject = re.sub(r"\s+", " ", _TITLE_CLAUSE.sub("", subject)).strip()
     if type_name in _NAMED_WITHOUT_ABOUT:  # "LUẬT … SỐ 28/2004/QH11 VỀ ĐIỆN LỰC" is the Luật Điện lực
@@ -212,6 +213,16 @@ def _subject(zone: list[Unit], title_lines: list[Unit]) -> str | None:
     if first[:1].isalpha() and first.istitle() and not starts_with("proper_phrases", subject):
         subject = first.lower() + subject[len(first) :]
     return subject or None
+
+
+def _capitals_first(line: str) -> list[str]:
+    """``line`` cut after the words in capitals that open it, when small letters follow them:
+    "KẾT LUẬN CỦA BAN THƯỜNG VỤ HUYỆN ỦY về công tác …" → the conclusion's name, then its subject."""
+    words = line.split()
+    head = list(takewhile(lambda word: word.isupper(), words))
+    if len(head) < 2 or len(head) == len(words):
+        return [line]
+    return [" ".join(head), " ".join(words[len(head) :])]
 
 
 def _title(header: Header, printed_subject: str | None) -> str | None:

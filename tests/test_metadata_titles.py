@@ -105,3 +105,14 @@ def test_a_place_wrapped_before_its_last_word_is_read_whole() -> None:
 def test_a_line_above_a_place_of_two_words_is_not_part_of_it() -> None:
     text = HEADER.replace("Hà Nội, ngày\n27 tháng 11 năm 2025", "Chính sách thuế TNCN\nHà Nội, ngày 27 tháng 11 năm 2025")
     assert extract_metadata(text + "QUYẾT ĐỊNH\nVỀ VIỆC CÔNG BỐ\n" + BODY).place == "Hà Nội"
+
+
+def test_a_telegram_s_sender_line_closes_its_title() -> None:
+    # 344b9eec106a648a.md and four more công điện: "THỦ TƯỚNG CHÍNH PHỦ điện:" opens the body, under the title.
+    assert _title("CÔNG ĐIỆN\nVỀ VIỆC TẬP TRUNG ỨNG PHÓ MƯA LŨ\nTHỦ TƯỚNG CHÍNH PHỦ điện:\n") == (
+        "Công điện về việc tập trung ứng phó mưa lũ")
+
+
+def test_a_title_whose_capitals_run_on_into_small_letters_is_cased_part_by_part() -> None:
+    assert _title("THÔNG BÁO\nKẾT LUẬN CỦA BAN THƯỜNG VỤ HUYỆN ỦY về công tác chuyển đổi số\n") == (
+        "Thông báo kết luận của Ban Thường vụ Huyện ủy về công tác chuyển đổi số")
