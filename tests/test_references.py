@@ -71,6 +71,9 @@ def _keys(text: str) -> list[str]:
         ("Quyết định 30 quy chế", ["QĐ:30"]),
         ("QĐ 1521 thủ tục hành chính", ["QĐ:1521"]),
         ("TB 624", ["TB:624"]),
+        # a notice of conclusions is a Thông báo, numbered TB, whatever "kết luận" says
+        ("Thông báo kết luận số 221-TB/TW", ["TB:221:TW"]),
+        ("thong bao ket luan 221", ["TB:221"]),
         # a number typed, or printed, without the dash before its type
         ("131 KH/TU", ["KH:131:TU"]),
         ("Quyết định số 2609QĐ/UBND", ["QĐ:2609:UBND"]),
