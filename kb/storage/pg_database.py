@@ -71,6 +71,20 @@ class _Number(Loader):
         return float(text) if "." in text or "e" in text.lower() else int(text)
 
 
+
+# The server going down as the statement ran: it says so before it closes the socket, so the connection may
+# not look broken yet ("terminating connection due to unexpected postmaster exit", then, in a pipeline,
+# "cannot exit pipeline mode while busy").
+_SHUTDOWN = (psycopg.errors.AdminShutdown, psycopg.errors.CrashShutdown, psycopg.errors.CannotConnectNow)
+
+
+def _lost(conn: psycopg.Connection[Any] | None, exc: BaseException) -> bool:
+    """Whether ``exc`` means the connection is gone, not that the statement was wrong."""
+    if conn is None or conn.closed or conn.broken:
+        return True
+    return any(isinstance(error, _SHUTDOWN) for error in (exc, exc.__cause__, exc.__context__))
+
+
 class PgDatabase(Database):
     """One PostgreSQL database (``dsn``), seen at ``level`` unless a transaction narrows it.
 
@@ -175,8 +189,7 @@ class PgDatabase(Database):
         try:
             yield
         except psycopg.OperationalError as exc:
-            conn = getattr(self._local, "conn", None)
-            if conn is None or conn.closed:
+            if _lost(getattr(self._local, "conn", None), exc):
                 raise DatabaseUnavailableError(
                     f"The database server cannot be reached ({str(exc).strip()}); what was committed before is "
                     "kept. Try again when it is back.") from exc
