@@ -128,6 +128,7 @@ def type_by_code(code: str) -> DocType | None:
     return next((t for t in doc_types() if t.code == code), None)
 
 
+@cache
 def sharing_numbers(code: str) -> tuple[str, ...]:
     """The other types whose documents a number of type ``code`` may name: a Party Quy định is numbered
     ``47-QĐ/TW`` like a Quyết định, so "QĐ 47" may be either, and "Quy định 47" may be cited as ``47-QĐ/TW``."""

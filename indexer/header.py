@@ -20,7 +20,8 @@ from indexer.cells import cells_of
 from indexer.codes import doc_types, issuers, word_list
 from indexer.names import mostly_capitals, proper_case, starts_with, starts_with_spelled
 
-__all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "NUMBER_LINE", "SUBJECT_LINE", "BODY_OPENER"]
+__all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "DAY_WORD", "NUMBER_LINE", "PLACE_DATE",
+           "SUBJECT_LINE", "BODY_OPENER"]
 
 # The header is among the first units: mottos are looked for there only (a law
 # quotes "Cộng hòa xã hội chủ nghĩa Việt Nam" all through its body).
@@ -47,9 +48,13 @@ _MOTTO = re.compile(
 )
 # The document's own number: "Số: 2873/QĐ-UBND", "Số 221-KL/TW", "Luật số: 68/2020/QH14".
 NUMBER_LINE = re.compile(r"^(?:[^\W\d_]+\s+){0,2}[Ss]ố\b\s*:?\s*(?P<rest>.*)$")
-# The place and date line ("Bến Tre, ngày 17 tháng 3 năm 2020"), which a header read column by column may
-# print between the motto and the organ.
-_PLACE_DATE_LINE = re.compile(r"^[^\W\d_][^\d,:;/]{0,40},\s*ngày\s*\d", re.IGNORECASE)
+# "ngày" as pages print it: spacing is loose, markup may split "ng ày".
+DAY_WORD = r"ng\s?ày"
+# "Bạc Liêu, ngày 17 tháng 3 năm 2020": a line opening with a place (no digits) then a date; a header read
+# column by column may print it between the motto and the organ.
+PLACE_DATE = re.compile(
+    rf"(?:^|(?<=\n))(?P<place>[^\W\d_][^\n\d,:;/]{{0,40}}?)\s*,?\s*(?={DAY_WORD}\s*\d)", re.IGNORECASE
+)
 # A công điện opens on who sends it: "THỦ TƯỚNG CHÍNH PHỦ điện:", "BỘ XÂY DỰNG điện:".
 _TELEGRAM_SENDER = re.compile(r"\bđiện\s*:\s*$", re.IGNORECASE)
 # Trích yếu of a công văn: "V/v cung ứng vật liệu…".
@@ -156,7 +161,7 @@ def _organ_run(units: list[Unit], indexes: range, motto: set[int], past_date: bo
     run = []
     subject = _subject_units(units, indexes)
     for i in (i for i in indexes if i not in motto and not units[i].blank):
-        dated = past_date and _PLACE_DATE_LINE.match(units[i].text)
+        dated = past_date and PLACE_DATE.match(units[i].text)
         if NUMBER_LINE.match(units[i].text) or dated or i in subject:
             continue
         if not units[i].upper or title_type(units[i]):

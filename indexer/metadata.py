@@ -23,7 +23,9 @@ from itertools import groupby, takewhile
 
 from indexer.codes import type_by_code, type_by_name
 from indexer.header import (
+    DAY_WORD,
     NUMBER_LINE,
+    PLACE_DATE,
     SUBJECT_LINE,
     Header,
     Unit,
@@ -56,19 +58,14 @@ MAX_ORGAN_WORDS = 10  # an organ's name, as a letter's closing sentence names it
 OPENING_UNITS = 6  # "Kính gửi" opens a letter within its first units
 
 # A full date; spacing is loose: pages print "tháng11", "tháng 1 1" and split "ng ày" across markup.
-_DAY_WORD = r"ng\s?ày"
 _TWO_DIGITS = r"\d(?:\s?\d)?"
 _FULL_DATE = re.compile(
-    rf"{_DAY_WORD}\s*(?P<d1>{_TWO_DIGITS})\s*tháng\s*(?P<m1>{_TWO_DIGITS})\s*năm\s*(?P<y1>\d{{4}})"
-    rf"|{_DAY_WORD}\s*(?P<d2>{_TWO_DIGITS})\s*[/.-]\s*(?P<m2>{_TWO_DIGITS})\s*[/.-]\s*(?P<y2>\d{{4}})",
+    rf"{DAY_WORD}\s*(?P<d1>{_TWO_DIGITS})\s*tháng\s*(?P<m1>{_TWO_DIGITS})\s*năm\s*(?P<y1>\d{{4}})"
+    rf"|{DAY_WORD}\s*(?P<d2>{_TWO_DIGITS})\s*[/.-]\s*(?P<m2>{_TWO_DIGITS})\s*[/.-]\s*(?P<y2>\d{{4}})",
     re.IGNORECASE,
 )
 # Month only, as a bulletin dates itself: "tháng 12/2020", "tháng 12 năm 2020".
 _MONTH_DATE = re.compile(rf"tháng\s*(?P<m>{_TWO_DIGITS})\s*(?:/|-|năm)\s*(?P<y>\d{{4}})", re.IGNORECASE)
-# "Bạc Liêu, ngày 17 tháng 3 năm 2020": a line opening with a place (no digits) then a date.
-_PLACE_DATE = re.compile(
-    rf"(?:^|(?<=\n))(?P<place>[^\W\d_][^\n\d,:;/]{{0,40}}?)\s*,?\s*(?={_DAY_WORD}\s*\d)", re.IGNORECASE
-)
 # A place name wrapped over two lines has at most this many words on the first ("Thành phố Hồ Chí").
 _PLACE_WORDS = 4
 # Signing for someone: thay mặt (T/M, TM.), ký thay (K/T, KT.), thừa lệnh (T/L, TL.), thừa ủy quyền (T/UQ, TUQ.),
@@ -140,14 +137,14 @@ def _own_date(zone: list[Unit], title_lines: list[Unit]) -> tuple[str | None, st
     alone on its line, else a month in the title (``tháng 12/2020``).  A date
     inside a citation ("Quyết định số 1237/QĐ-TTg ngày 27/7/2013") is never taken."""
     text = "\n".join(u.text for u in zone if u not in title_lines)
-    for match in _PLACE_DATE.finditer(text):
+    for match in PLACE_DATE.finditer(text):
         date = parse_date(text[match.end() : match.end() + 40])
         if date:
             place = match.group("place").strip()
             if " " not in place:  # one word: its first ones may stand on the line above ("Hà" / "Nội, ngày …")
                 place = " ".join(filter(None, (_wrapped_place(text[: match.start()]), place)))
             return place, date
-    for unit in (u for u in zone if u not in title_lines and re.match(rf"{_DAY_WORD}\s*\d", u.text, re.IGNORECASE)):
+    for unit in (u for u in zone if u not in title_lines and re.match(rf"{DAY_WORD}\s*\d", u.text, re.IGNORECASE)):
         if date := parse_date(unit.text):
             return None, date
     return None, parse_date(mask_citations(" ".join(u.text for u in title_lines)))
@@ -193,7 +190,7 @@ def _subject(zone: list[Unit], title_lines: list[Unit]) -> str | None:
         if match := SUBJECT_LINE.match(unit.text):
             parts = [match.group("subject")]
             for more in zone[i + 1 : i + 4]:
-                if more.blank or more.upper or _PLACE_DATE.match(more.text) or NUMBER_LINE.match(more.text):
+                if more.blank or more.upper or PLACE_DATE.match(more.text) or NUMBER_LINE.match(more.text):
                     break
                 parts.append(more.text)
             return " ".join(parts).strip() or None

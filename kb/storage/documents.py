@@ -198,16 +198,16 @@ class Documents:
         own = self._own(doc_id)
         if own is None:
             return []
-        keys = keys_sharing_numbers([own.own.key])
+        own_keys = keys_sharing_numbers([own.own.key])
         where, params = DocumentFilters(access=access).where("d")
         if kinds:
             where, params = f"{where} AND r.kind IN ({marks(kinds)})", [*params, *kinds]
         cited = self.db.execute(
             "SELECT DISTINCT c.document_id, r.key, r.full_key, r.year, r.date, r.issuer_name FROM chunk_refs r "
             "JOIN chunks c ON c.id = r.chunk_id JOIN documents d ON d.id = c.document_id "
-            f"WHERE r.is_self = 0 AND r.key IN ({marks(keys)}) AND d.id != ? AND {where}",
-            [*keys, doc_id, *params]).fetchall()
-        candidates = self._numbers("r.key", keys, access)
+            f"WHERE r.is_self = 0 AND r.key IN ({marks(own_keys)}) AND d.id != ? AND {where}",
+            [*own_keys, doc_id, *params]).fetchall()
+        candidates = self._numbers("r.key", own_keys, access)
         owners = {c.doc_id: c for c in self._numbers("c.document_id", sorted({row[0] for row in cited}))}
         citers = sorted({citer for citer, *keys in cited
                          if doc_id in _named(resolve(Cited.from_keys(*keys), candidates, citer, owners.get(citer)))})

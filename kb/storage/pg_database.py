@@ -71,7 +71,6 @@ class _Number(Loader):
         return float(text) if "." in text or "e" in text.lower() else int(text)
 
 
-
 # The server going down as the statement ran: it says so before it closes the socket, so the connection may
 # not look broken yet ("terminating connection due to unexpected postmaster exit", then, in a pipeline,
 # "cannot exit pipeline mode while busy").
