@@ -1,6 +1,6 @@
 """How well and how fast kb's OCR reads Vietnamese pages (a benchmark, not a test).
 
-    .venv/bin/python bench/ocr_accuracy.py [--pages 8] [--dpi 300] [--turn 90] [PDF ...]
+    .venv/bin/python bench/ocr_accuracy.py [--pages 8] [--dpi 300] [--turn 90] [--speckled 0.005] [PDF ...]
 
 Takes born-digital PDFs (default: the court precedents in
 ``../shared/data/docx-pdf/court-docs``), pages spread over the files, and
@@ -12,12 +12,15 @@ every run of white space made one space.  Seconds a page are wall time for
 rendering and OCR together, and CPU seconds (ours and Tesseract's), which a
 busy machine does not inflate; Tesseract runs on one thread, as kb runs it.
 ``--turn`` renders each page turned clockwise (as a scanner fed it sideways
-gives it), which the reader must turn back (OSD).
+gives it), which the reader must turn back (OSD).  ``--speckled`` prints the
+page as a 200 dpi picture with that share of its pixels set to black or white
+dots (a worn photocopy, a fax), which the reader must filter out.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import re
 import resource
 import sys
@@ -25,7 +28,9 @@ import time
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pypdfium2 as pdfium
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -80,7 +85,19 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def measure(path: Path, number: int, dpi: int, turn: int = 0) -> tuple[int, int, float, float, str | None]:
+def speckled(page: pdfium.PdfPage, share: float, seed: int) -> pdfium.PdfDocument:
+    """A picture-only PDF of ``page`` scanned at 200 dpi, ``share`` of its pixels made black or white dots."""
+    pixels = np.array(page.render(scale=200 / 72, grayscale=True).to_pil().convert("L"))
+    dots = np.random.default_rng(seed).random(pixels.shape)
+    pixels[dots < share / 2] = 0
+    pixels[(dots >= share / 2) & (dots < share)] = 255
+    scan = io.BytesIO()
+    Image.fromarray(pixels).save(scan, "PDF", resolution=200)
+    return pdfium.PdfDocument(scan.getvalue())
+
+
+def measure(path: Path, number: int, dpi: int, turn: int = 0,
+            speckles: float = 0.0) -> tuple[int, int, float, float, str | None]:
     """``(edits, truth length, seconds, CPU seconds, why OCR refused the page)`` for one page."""
     document = pdfium.PdfDocument(path)
     page = document[number]
@@ -88,6 +105,11 @@ def measure(path: Path, number: int, dpi: int, turn: int = 0) -> tuple[int, int,
         textpage = page.get_textpage()
         truth = normalised(textpage.get_text_range())
         textpage.close()
+        if speckles:
+            page.close()
+            document.close()
+            document = speckled(pdfium.PdfDocument(path)[number], speckles, seed=number)
+            page = document[0]
         page.set_rotation((page.get_rotation() + turn) % 360)
         start, cpu = time.perf_counter(), cpu_seconds()
         try:
@@ -107,6 +129,7 @@ def main() -> int:
     parser.add_argument("--pages", type=int, default=8, help="pages to read, spread over the files")
     parser.add_argument("--dpi", type=int, default=ocr.DPI, help="rendering resolution")
     parser.add_argument("--turn", type=int, default=0, choices=(0, 90, 180, 270), help="degrees each page is turned")
+    parser.add_argument("--speckled", type=float, default=0.0, help="share of a 200 dpi scan's pixels made dots")
     args = parser.parse_args()
     missing = ocr.unavailable_reason()
     if missing:
@@ -121,13 +144,13 @@ def main() -> int:
     pages = sample(paths, args.pages)
     print(f"{'page':<40} {'chars':>6} {'accuracy':>8} {'seconds':>7} {'cpu s':>6}")
     for path, number in pages:
-        edits, chars, seconds, cpu, refused = measure(path, number, args.dpi, args.turn)
+        edits, chars, seconds, cpu, refused = measure(path, number, args.dpi, args.turn, args.speckled)
         total_edits, total_chars = total_edits + edits, total_chars + chars
         total_seconds, total_cpu = total_seconds + seconds, total_cpu + cpu
         note = f"  refused: {refused}" if refused else ""
         accuracy = 1 - edits / max(chars, 1)
         print(f"{path.name[-34:]} p{number + 1:<3} {chars:>6} {accuracy:>8.3f} {seconds:>7.1f} {cpu:>6.1f}{note}")
-    print(f"\n{len(pages)} pages at {args.dpi} dpi, turned {args.turn}°: "
+    print(f"\n{len(pages)} pages at {args.dpi} dpi, turned {args.turn}°, speckled {args.speckled:g}: "
           f"character accuracy {1 - total_edits / max(total_chars, 1):.3f} "
           f"(1 - CER over {total_chars:,} characters), {total_seconds / max(len(pages), 1):.1f} s a page "
           f"({total_cpu / max(len(pages), 1):.1f} s of CPU)")

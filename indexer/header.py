@@ -96,15 +96,17 @@ def units_of(text: str) -> list[Unit]:
 def _before_motto(text: str) -> list[str]:
     """A line in capitals that runs an organ and the motto together is cut apart, as a PDF read without its
     columns prints them: "TỈNH ỦY BẾN TRE ĐẢNG CỘNG SẢN VIỆT NAM" is the organ, then the motto;
-    "ĐẢNG BỘ TỈNH BẾN TRE ĐẢNG CỘNG SẢN VIỆT NAM HUYỆN ỦY CHÂU THÀNH" the parent organ, the motto, the organ."""
+    "ĐẢNG BỘ TỈNH BẾN TRE ĐẢNG CỘNG SẢN VIỆT NAM HUYỆN ỦY CHÂU THÀNH" the parent organ, the motto, the organ;
+    "TỈNH NGHỆ AN Độc lập - Tự do - Hạnh phúc" the organ's second line, then the motto's."""
     match = _MOTTO.search(fold_char_map(text))
-    if match is None or not mostly_capitals(text):
+    if match is None:
         return [text]
     before, motto, after = text[: match.start()].strip(), text[match.start() : match.end()], text[match.end() :].strip()
     if before and fold(before).split()[-1] == "nuoc":  # "QUỐC HỘI NƯỚC CỘNG HÒA …" is the legislature's full name
         return [text]
-    parts = [part for part in (before, motto, after) if part]
-    return parts if len(parts) > 1 and all(mostly_capitals(part) for part in parts) else [text]
+    others = [part for part in (before, after) if part]
+    # the motto in any case: the state's second line is printed "Độc lập - Tự do - Hạnh phúc"
+    return [part for part in (before, motto, after) if part] if others and all(map(mostly_capitals, others)) else [text]
 
 
 def _join_capitals(match: re.Match[str]) -> str:
@@ -130,7 +132,8 @@ def title_type(unit: Unit) -> str | None:
 def _motto_units(units: list[Unit]) -> set[int]:
     """Indexes of the units that hold the national or Party motto: it opens its
     unit in capitals, "Độc lập - Tự do - Hạnh phúc" follows it directly.  The
-    same words in a sentence ("Căn cứ Hiến pháp nước Cộng hòa …") are no motto."""
+    same words in a sentence ("Căn cứ Hiến pháp nước Cộng hòa …") are no motto; "Độc lập - Tự do -
+    Hạnh phúc" alone on its line is, in any case."""
     units = units[:HEADER_SCAN]
     joined = "\n".join(u.text for u in units)
     starts = [0, *accumulate(len(u.text) + 1 for u in units)]
@@ -138,7 +141,8 @@ def _motto_units(units: list[Unit]) -> set[int]:
     last_end = -10
     for match in _MOTTO.finditer(fold_char_map(joined)):
         opens_unit = match.start() in starts and Unit(joined[match.start() : match.end()], False).upper
-        if opens_unit or match.start() - last_end <= 2:
+        whole_unit = match.start() in starts and match.end() + 1 in starts  # "Độc lập - Tự do - Hạnh phúc" alone
+        if opens_unit or whole_unit or match.start() - last_end <= 2:
             found.update(i for i in range(len(units)) if starts[i] < match.end() and match.start() < starts[i + 1] - 1)
             last_end = match.end()
     return found
@@ -191,7 +195,12 @@ def read_header(units: list[Unit]) -> Header:
         organ_idx = sorted(_organ_run(units, range(top - 1, max(top - 12, -1), -1), motto))
         # no organ above the motto: the right column (motto, place and date) was read first, the organ follows
         after = _organ_run(units, range(top, min(top + 8, len(units))), motto, past_date=not organ_idx)
-        organ_idx += [i for i in after if starts_with("organ_heads", units[i].text)]
+        # the organ's second line between the motto's two lines, as OCR reads the rows of a two-column
+        # header ("ỦY BAN NHÂN DÂN CỘNG HÒA …" / "TỈNH NGHỆ AN Độc lập - Tự do - Hạnh phúc")
+        written = [i for i in range(max(top - 12, 0), min(top + 12, len(units))) if not units[i].blank]
+        between = {i for k, i in enumerate(written[1:-1], 1)
+                   if organ_idx and i in after and written[k - 1] in motto and written[k + 1] in motto}
+        organ_idx += [i for i in after if starts_with("organ_heads", units[i].text) or i in between]
         start = min([top, *organ_idx])
     elif first < len(units) and units[first].upper and starts_with("organ_heads", units[first].text):
         organ_idx, start = _organ_run(units, range(first, min(first + 8, len(units))), motto), first
@@ -281,12 +290,19 @@ def _enacting_authority(units: list[Unit], i: int) -> bool:
     return not rest or bool(BODY_OPENER.match(rest[0].text))
 
 
+# What OCR makes of the star printed under a Party organ ("*" read as "K", "x", "-_", ":"): a line of lone
+# letters and marks, or a small letter or marks at the end of the organ's line ("BAN TUYÊN GIÁO k").
+_MISREAD_STAR = re.compile(r"\s*(?:[^\W\d_]|[\W_]+)(?:\s+(?:[^\W\d_]|[\W_]+))*\s*")
+_STAR_READ = re.compile(r"(?:\s+(?:[^\W\d_A-ZÀ-Ỹ]|[\W_]+))+\s*$")
+
+
 def _organs(lines: list[str]) -> list[str]:
     """Join wrapped organ lines; a line opening with an organ word starts a new
     organ, unless the line before is a lone word cut from it ("ỦY" / "BAN NHÂN DÂN")
     or names no one yet ("VĂN PHÒNG" / "CHÍNH PHỦ")."""
     organs: list[str] = []
-    for line in (part for printed in lines for part in _organ_parts(printed)):
+    printed_lines = (_STAR_READ.sub("", line) for line in lines if not _MISREAD_STAR.fullmatch(line))
+    for line in (part for printed in printed_lines if printed for part in _organ_parts(printed)):
         bare = organs and (" " not in organs[-1] or fold(organs[-1]) in _bare_heads())
         if organs and (not starts_with("organ_heads", line) or bare):
             organs[-1] = f"{organs[-1]} {line}"

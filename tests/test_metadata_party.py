@@ -193,3 +193,19 @@ def test_a_parent_organ_the_motto_and_the_organ_run_into_one_line_are_three() ->
     assert (meta.issuer, meta.issuer_parent, meta.number, meta.date) == (
         "Huyện ủy Châu Thành", "Đảng bộ tỉnh Bến Tre", "45-TB/HU", "2022-04-03")
     assert (meta.signer, meta.signer_position) == ("Lê Văn Hùng", "Bí thư")
+
+
+@pytest.mark.parametrize(("text", "issuer"), [
+    # OCR reads the two columns row by row: the organ's second line stands between the motto's two
+    ("ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\nTỈNH NGHỆ AN Độc lập - Tự do - Hạnh phúc\n\n"
+     "Nghệ An, ngày 21 tháng 11 năm 2024 Số: 1523/QĐ-UBND\n\nQUYẾT ĐỊNH\n\nVề việc giao chỉ tiêu năm 2025\n\nCăn cứ Luật.\n",
+     "Ủy ban nhân dân tỉnh Nghệ An"),
+    # the star under a Party organ read as a letter, on its own line or at the end of the organ's
+    ("ĐẢNG BỘ TỈNH QUẢNG NAM ĐẢNG CỘNG SẢN VIỆT NAM\n\nHUYỆN ỦY THĂNG BÌNH\n\nK\n\n"
+     "Số 45-KH/HU Thăng Bình, ngày 17 tháng 3 năm 2025\n\n" + _PLAN_BODY, "Huyện ủy Thăng Bình"),
+    ("TỈNH ỦY QUẢNG BÌNH ĐẢNG CỘNG SẢN VIỆT NAM\n\nBAN TUYÊN GIÁO k Đồng Hới, ngày 05 tháng 8 năm 2024 Số 12-HD/BTGTU\n\n"
+     "HƯỚNG DẪN\n\ntuyên truyền kết quả Hội nghị Trung ương 10\n\nI. MỤC ĐÍCH, YÊU CẦU\n\n1. Tuyên truyền sâu rộng.\n",
+     "Ban Tuyên giáo"),
+])
+def test_an_ocr_read_header_keeps_its_organ_whole_and_clean(text: str, issuer: str) -> None:
+    assert extract_metadata(text).issuer == issuer
