@@ -27,7 +27,7 @@ import re
 import unicodedata
 from itertools import pairwise
 
-__all__ = ["normalize", "fold", "nfc", "fold_char_map", "strip_accents", "WORD", "tokens", "pairs",
+__all__ = ["normalize", "fold", "nfc", "fold_char_map", "strip_accents", "WORD", "tokens", "pairs", "spellings",
            "matching_text", "columns", "text_hash", "folded_hash",
            "words", "words_hash"]
 
@@ -75,6 +75,21 @@ def normalize(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.translate(_LOOKALIKES))
     decomposed = _NEW_STYLE.sub(_old_style, decomposed)
     return _SPACES.sub(" ", unicodedata.normalize("NFC", decomposed)).strip()
+
+
+# A syllable that ends in i or y after h, k, l, m, s, t or qu is one sound written two ways: "kỳ" and "kì",
+# "lý do" and "lí do", "kỹ thuật" and "kĩ thuật", "quy định" and "qui định", "tỷ lệ" and "tỉ lệ".  Offices
+# mostly write y, schoolbooks since 1984 i; a question typed one way finds a passage written the other.
+_I_Y = str.maketrans("iìíỉĩịIÌÍỈĨỊyỳýỷỹỵYỲÝỶỸỴ", "yỳýỷỹỵYỲÝỶỸỴiìíỉĩịIÌÍỈĨỊ")
+_ENDS_IN_I_OR_Y = re.compile(r"(?:[hklmst]|qu)[iìíỉĩịyỳýỷỹỵ]", re.IGNORECASE)
+
+
+def spellings(syllable: str) -> tuple[str, ...]:
+    """``syllable`` and its other spelling, if it has one (``kỳ`` and ``kì``, ``qui`` and ``quy``), NFC
+    lower-case syllables accented or folded, as ``tokens`` gives them."""
+    if not _ENDS_IN_I_OR_Y.fullmatch(syllable):
+        return (syllable,)
+    return syllable, syllable[:-1] + syllable[-1].translate(_I_Y)
 
 
 def _bare(char: str) -> str:

@@ -43,8 +43,10 @@ _GARBLED = " ? "
 # Letters a page spaced out ("V Ă N PHÒNG", "n ă m"): a run of single letters is one word.
 _SPELLED_OUT = re.compile(r"(?<!\S)[^\W\d_](?: [^\W\d_])+(?!\S)")
 # Mottos that stand opposite the issuing organ in every header.
+# The Youth Union's headers print its own name there: "ĐOÀN TNCS HỒ CHÍ MINH".
 _MOTTO = re.compile(
     r"cong\W+hoa\W+xa\W+hoi\W+chu\W+nghia\W+viet\W+nam|dang\W+cong\W+san\W+viet\W+nam|doc\W+lap\W+tu\W+do\W+hanh\W+phuc"
+    r"|doan\W+(?:tncs|thanh\W+nien\W+cong\W+san)\W+ho\W+chi\W+minh"
 )
 # The document's own number: "Số: 2873/QĐ-UBND", "Số 221-KL/TW", "Luật số: 68/2020/QH14".
 NUMBER_LINE = re.compile(r"^(?:[^\W\d_]+\s+){0,2}[Ss]ố\b\s*:?\s*(?P<rest>.*)$")
@@ -100,13 +102,28 @@ def _before_motto(text: str) -> list[str]:
     "TỈNH NGHỆ AN Độc lập - Tự do - Hạnh phúc" the organ's second line, then the motto's."""
     match = _MOTTO.search(fold_char_map(text))
     if match is None:
-        return [text]
+        return _motto_around(text)
     before, motto, after = text[: match.start()].strip(), text[match.start() : match.end()], text[match.end() :].strip()
     if before and fold(before).split()[-1] == "nuoc":  # "QUỐC HỘI NƯỚC CỘNG HÒA …" is the legislature's full name
         return [text]
     others = [part for part in (before, after) if part]
     # the motto in any case: the state's second line is printed "Độc lập - Tự do - Hạnh phúc"
     return [part for part in (before, motto, after) if part] if others and all(map(mostly_capitals, others)) else [text]
+
+
+# OCR reads a row of a two-column header word by word across both columns when the organ's two lines stand
+# beside the motto's one: "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA TỈNH QUẢNG BÌNH VIỆT NAM".
+_MOTTO_AROUND = re.compile(r"cong\W+hoa\W+xa\W+hoi\W+chu\W+nghia\W+(?P<organ>(?:[^\W\d_]+\W+){1,6}?)viet\W+nam\b")
+
+
+def _motto_around(text: str) -> list[str]:
+    """The organ, then the motto, of a line in capitals whose motto holds the organ's second line."""
+    match = _MOTTO_AROUND.search(fold_char_map(text))
+    if match is None or not mostly_capitals(text) or not starts_with("organ_heads", text):
+        return [text]
+    organ = f"{text[: match.start()].strip()} {text[match.start('organ') : match.end('organ')].strip()}"
+    motto = f"{text[match.start() : match.start('organ')].strip()} {text[match.end('organ') : match.end()]}"
+    return [organ, motto, *filter(None, [text[match.end() :].strip()])]
 
 
 def _join_capitals(match: re.Match[str]) -> str:
@@ -141,7 +158,8 @@ def _motto_units(units: list[Unit]) -> set[int]:
     last_end = -10
     for match in _MOTTO.finditer(fold_char_map(joined)):
         opens_unit = match.start() in starts and Unit(joined[match.start() : match.end()], False).upper
-        whole_unit = match.start() in starts and match.end() + 1 in starts  # "Độc lập - Tự do - Hạnh phúc" alone
+        # "Độc lập - Tự do - Hạnh phúc" alone on its line, in any case
+        whole_unit = match.group().startswith("doc") and match.start() in starts and match.end() + 1 in starts
         if opens_unit or whole_unit or match.start() - last_end <= 2:
             found.update(i for i in range(len(units)) if starts[i] < match.end() and match.start() < starts[i + 1] - 1)
             last_end = match.end()

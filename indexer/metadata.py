@@ -256,6 +256,13 @@ def _texts(units: list[Unit]) -> list[str]:
     return [u.text for u in units if not u.blank]
 
 
+def _beside_recipients(units: list[Unit]) -> list[str]:
+    """The lines of a closing block that are no recipient: what a closing table read row by row put
+    between the position and the name ("CHỦ TỊCH", "- Như trên;", …, "Phạm Quốc Hưng")."""
+    return [text for text in _texts(units)
+            if not (re.match(r"[-+•]", text) or text[:1].islower() or text.endswith((",", ";")) or SIGNED_MARK.fullmatch(text))]
+
+
 def _is_position(unit: Unit) -> bool:
     return len(unit.text) <= MAX_POSITION_CHARS and unit.upper and starts_with("positions", unit.text)
 
@@ -271,7 +278,7 @@ def _anchor(units: list[Unit], start: int) -> int | None:
     for i in window:
         if _AUTHORITY.match(units[i].text) and units[i].upper:
             return i
-    signed = [i for i in window if _is_position(units[i]) and person_name(_texts(units[i + 1 : i + 5]))]
+    signed = [i for i in window if _is_position(units[i]) and person_name(_beside_recipients(units[i + 1 : i + 16])[:4])]
     if not signed:
         return None
     return signed[0] if recipients else signed[-1]
@@ -302,9 +309,22 @@ def _recipients_apart(units: list[Unit]) -> list[Unit]:
             else:
                 piece.append(words[i])
                 i += 1
-        pieces.append(" ".join(piece))
+        pieces += _name_after_recipient(" ".join(piece))
         apart.extend(Unit(text, unit.bold) for text in pieces if text)
     return apart
+
+
+# A recipient's line closed by its punctuation, then what stood beside it in the signature's column.
+_BESIDE_RECIPIENT = re.compile(r"(?P<recipient>.*[;,.)])\s+(?P<beside>[^;,.()]+)$")
+
+
+def _name_after_recipient(line: str) -> list[str]:
+    """A recipient's line and the signer's name run on after it, as OCR reads the closing table's
+    last row ("- Các PCT UBND tỉnh; Phạm Quốc Hưng"), as two; any other line whole."""
+    found = _BESIDE_RECIPIENT.match(line)
+    if found is None or person_name([found.group("beside")]) is None or mostly_capitals(found.group("beside")):
+        return [line]
+    return [found.group("recipient"), found.group("beside")]
 
 
 def _signature(units: list[Unit], start: int) -> tuple[str | None, str | None, str | None]:

@@ -13,6 +13,7 @@ from indexer.analyzer import (
     matching_text,
     normalize,
     pairs,
+    spellings,
     strip_accents,
     text_hash,
     tokens,
@@ -115,3 +116,12 @@ def test_text_hash_ignores_what_normalisation_removes():
     variant = unicodedata.normalize("NFD", MATCHING.replace("Uỷ", "Ủy").replace(" ", "\u00a0 "))
     assert text_hash(variant) == text_hash(MATCHING)
     assert text_hash(MATCHING.lower()) != text_hash(MATCHING)
+
+
+@pytest.mark.parametrize(("syllable", "spelled"), [
+    ("kỳ", ("kỳ", "kì")), ("kì", ("kì", "kỳ")), ("ky", ("ky", "ki")), ("qui", ("qui", "quy")), ("lý", ("lý", "lí")),
+    ("tỷ", ("tỷ", "tỉ")), ("hy", ("hy", "hi")), ("mỹ", ("mỹ", "mĩ")),
+    ("thi", ("thi",)), ("khi", ("khi",)), ("chị", ("chị",)), ("di", ("di",)), ("y", ("y",)), ("kịp", ("kịp",)),
+])
+def test_spellings_of_i_and_y(syllable, spelled):
+    assert spellings(syllable) == spelled

@@ -92,6 +92,21 @@ def test_unaccented_query_heading_path_and_query_syntax(kb):
     assert _found(kb, 'NEAR( "AND OR * ^') == set()
 
 
+def test_a_syllable_is_found_however_its_i_or_y_is_spelled(kb):
+    """"định kì" finds "định kỳ" (and "qui định" "quy định"), accented, folded and as a pair; a passage that
+    holds both spellings counts each, as one term."""
+    first = set(kb.store.documents.chunk_ids(_add(kb, "a", "Tiếp công dân định kỳ vào ngày 10 hằng tháng theo quy định")))
+    both = set(kb.store.documents.chunk_ids(_add(kb, "b", "Họp định kì, định kỳ mỗi quý")))
+    for query in ("định kì", "dinh ki", "định kỳ", "qui định"):
+        assert _found(kb, query) >= first, query
+    assert _found(kb, "định kì") == first | both
+    pairs = kb.lexicon.current().scores(understand("định kì").pairs(), WEIGHTS)[0].tolist()
+    assert set(pairs) == first | both
+    lexicon = kb.lexicon.current()
+    assert lexicon.postings("accented", ("kì",))[1].tolist() == lexicon.postings("accented", ("kỳ",))[1].tolist() == [1, 2]
+    assert lexicon.coverage(["dinh", "ki"], sorted(first)) == [1.0]
+
+
 def test_another_writer_is_seen(kb, tmp_path):
     _add(kb, "a", "Chỉ thị 05")
     assert len(kb.lexicon.current()) == 1

@@ -209,3 +209,33 @@ def test_a_parent_organ_the_motto_and_the_organ_run_into_one_line_are_three() ->
 ])
 def test_an_ocr_read_header_keeps_its_organ_whole_and_clean(text: str, issuer: str) -> None:
     assert extract_metadata(text).issuer == issuer
+
+
+def test_a_youth_union_plan_beside_its_union_name_has_its_number_type_and_date() -> None:
+    """The Youth Union prints "ĐOÀN TNCS HỒ CHÍ MINH" where the Party prints its motto."""
+    meta = extract_metadata("BCH ĐOÀN TỈNH QUẢNG BÌNH\n***\nĐOÀN TNCS HỒ CHÍ MINH\n"
+                            "Số: 142-KH/TĐTN-TG Quảng Bình, ngày 24 tháng 01 năm 2025\nKẾ HOẠCH\n"
+                            "Phát huy vai trò của đoàn viên trên không gian mạng năm 2025\n"
+                            "I. MỤC ĐÍCH, YÊU CẦU\n- Nâng cao nhận thức của đoàn viên.\n")
+    assert (meta.number, meta.doc_type, meta.date) == ("142-KH/TĐTN", "Kế hoạch", "2025-01-24")
+    assert meta.title == "Kế hoạch phát huy vai trò của đoàn viên trên không gian mạng năm 2025"
+
+
+def test_a_scanned_telegram_read_row_by_row_keeps_its_organ_and_signer() -> None:
+    """OCR ran the organ's second line into the motto and the signer's name onto a recipient's line."""
+    meta = extract_metadata(
+        "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA TỈNH QUẢNG BÌNH VIỆT NAM\n\nĐộc lập - Tự do - Hạnh phúc "
+        "Số: 07/CĐ-UBND Quảng Bình, ngày 26 tháng 10 năm 2024\n\nCÔNG ĐIỆN\n\nVề việc chủ động ứng phó với bão số 6\n\n"
+        "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH QUẢNG BÌNH điện:\n\n- Chủ tịch Ủy ban nhân dân các huyện;\n\n"
+        "1. Theo dõi chặt chẽ diễn biến của bão.\n\nNơi nhận: CHỦ TỊCH\n\n- Như trên; (đã ký)\n\n"
+        "- TT Tỉnh ủy, TT HĐND tỉnh (b/c); T\n\n- Các PCT UBND tỉnh; Phạm Quốc Hưng\n\n- Lưu: VT, KT.")
+    assert (meta.issuer, meta.number, meta.date) == ("Ủy ban nhân dân tỉnh Quảng Bình", "07/CĐ-UBND", "2024-10-26")
+    assert (meta.signer, meta.signer_position) == ("Phạm Quốc Hưng", "Chủ tịch")
+
+
+def test_a_signer_named_after_the_last_recipient_is_the_signer() -> None:
+    meta = extract_metadata("ĐẢNG BỘ HUYỆN LỆ THỦY ĐẢNG CỘNG SẢN VIỆT NAM\nĐẢNG ỦY XÃ SEN THỦY\n*\n"
+                            "Số 27-KH/ĐU Sen Thủy, ngày 09 tháng 4 năm 2025\n" + _PLAN_BODY +
+                            "Nơi nhận: T/M ĐẢNG ỦY\n- Ban Thường vụ Huyện ủy (b/c), BÍ THƯ\n- Ban Tuyên giáo Huyện ủy (b/c), "
+                            "(đã ký)\n- Các chi bộ trực thuộc,\n- Lưu VP Đảng ủy. Dương Văn Tuần")
+    assert (meta.signer, meta.signer_position, meta.issuer) == ("Dương Văn Tuần", "Bí thư", "Đảng ủy xã Sen Thủy")

@@ -13,7 +13,10 @@ the two on a real corpus.
 Terms are syllables and pairs of adjacent syllables (FTS5's two-word phrase),
 in two columns stored by the chunks table: ``accented`` (NFC, one tone-mark
 convention, lower case) and ``folded`` (no diacritics), both cut into
-syllables by ``indexer.analyzer.tokens``.
+syllables by ``indexer.analyzer.tokens``.  A syllable spelled two ways ("kỳ" and
+"kì", "quy" and "qui": ``indexer.analyzer.spellings``) is one term, its postings
+those of both spellings: where FTS5 would need an OR of the two, and the one the
+question did not type would count apart.
 
 SQLite stays the source of truth.  The lexicon is derived from its chunks and
 caught up before every search: chunks above the last id seen are added (ids are
@@ -32,11 +35,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from itertools import product
 from pathlib import Path
 
 import numpy as np
 
-from indexer.analyzer import tokens
+from indexer.analyzer import spellings, tokens
 from kb.retrieval.bm25 import K1, B, Term, max_score_top
 from kb.retrieval.postings import NO_POSTINGS, PAIR, Segment, build_segment, merge_segments
 from kb.retrieval.snapshot import read_snapshot, write_snapshot
@@ -206,7 +210,17 @@ class Lexicon:
         return self._norm
 
     def postings(self, column: str, words: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """The live chunks holding a syllable or a pair of adjacent syllables in ``column``, with counts."""
+        """The live chunks holding a syllable or a pair of adjacent syllables in ``column``, with counts,
+        however its syllables are spelled (``indexer.analyzer.spellings``: "định kì" is "định kỳ")."""
+        found = [self._postings(column, spelled) for spelled in product(*map(spellings, words))]
+        found = [(chunks, counts) for chunks, counts in found if len(chunks)]
+        if len(found) <= 1:
+            return found[0] if found else NO_POSTINGS
+        chunks, where = np.unique(np.concatenate([f[0] for f in found]), return_inverse=True)
+        counts = np.bincount(where, weights=np.concatenate([f[1] for f in found])).astype(found[0][1].dtype)
+        return chunks, counts
+
+    def _postings(self, column: str, words: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         found_ids = [self.vocabulary.get(w) for w in words]
         ids = [i for i in found_ids if i is not None]
         if len(ids) < len(found_ids) or not 1 <= len(ids) <= 2:
