@@ -17,7 +17,13 @@ from indexer.passages import chunk_sections
 from indexer.references import extract_references, own_reference
 from indexer.structure import parse_sections
 
-__all__ = ["parse_document", "CARD_SECTION", "FRAME_SECTIONS"]
+__all__ = ["parse_document", "CARD_SECTION", "FRAME_SECTIONS", "PARSING_VERSION"]
+
+# The version of what this step makes of a text (header, metadata, passages, references).  ``kb index``
+# skips a file whose text it has already indexed under this version; bumped when a change reads real
+# files differently, so that an index made before reads them again (their unchanged passages keep their
+# vectors).  3: OCR'd headers and closing tables, the Youth Union's header (docs/reading.md).
+PARSING_VERSION = 3
 
 CARD_SECTION = "Thông tin văn bản"
 # The header (issuing body, number, place and date, title) and the end (recipients, signer) are the

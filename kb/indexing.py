@@ -28,7 +28,7 @@ from indexer.boilerplate import FurnitureLines, find_furniture
 from indexer.errors import IndexerError, LimitExceededError
 from indexer.limits import check_limit
 from indexer.model import DocumentMeta, SourceText
-from indexer.parse import parse_document
+from indexer.parse import PARSING_VERSION, parse_document
 from indexer.read import read_file, unsupported_reason, walk_files
 from kb.access.levels import FOLDER_FILE, LevelPolicy
 from kb.copies import COPY_OF, FULLER_COPY, Match, earlier_twin, find_match
@@ -163,12 +163,17 @@ def _readable(text: str) -> bool:
     return any(len(word) > 1 for word in tokens(text))
 
 
+def _content_hash(text: str) -> str:
+    """What makes a file unchanged: its text as read, and the parsing rules it was indexed under."""
+    return hashlib.sha256(f"{PARSING_VERSION}\0{text}".encode()).hexdigest()
+
+
 def _index_file(run: _Run, file: _File) -> FileOutcome:
     kb, path, source = run.kb, file.path, file.source
     with run.timer("reading"):
         document, values = run.read(path)
         access = run.levels.level(path, file.root, values)
-        content_hash = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
+        content_hash = _content_hash(document.text)
         key = str(path.resolve())
         known = kb.store.sources.known(key)
     if known and known.content_hash == content_hash:

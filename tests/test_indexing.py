@@ -67,6 +67,22 @@ def test_reindex_skips_unchanged_and_replaces_changed(kb, folder):
     assert len(kb.store.documents.listing()) == 1
 
 
+def test_a_file_indexed_under_older_parsing_rules_is_read_again_and_keeps_its_vectors(kb, folder, monkeypatch):
+    """An index made before the rules changed would keep the old metadata of every unchanged file."""
+    index_paths(kb, [folder])
+    old_ids, vectors = kb.store.chunks.all_ids(), len(kb.open_vectors())
+    embedded = []
+    encode = type(kb.open_embedder()).encode_passages
+    monkeypatch.setattr(type(kb.open_embedder()), "encode_passages",
+                        lambda self, texts: embedded.extend(texts) or encode(self, texts))
+    monkeypatch.setattr(kb_indexing, "PARSING_VERSION", kb_indexing.PARSING_VERSION + 1)
+    again = index_paths(kb, [folder])
+    assert again.count("indexed") == 1 and not kb.store.chunks.all_ids() & old_ids and _in_step(kb)
+    assert len(kb.store.documents.listing()) == 1 and len(kb.open_vectors()) == vectors
+    assert embedded == []  # the same passages: their vectors are reused
+    assert index_paths(kb, [folder]).count("unchanged") == 1
+
+
 def test_remove_deletes_rows_and_vectors(kb, folder):
     report = index_paths(kb, [folder])
     doc_id = report.files[0].document_id

@@ -36,7 +36,7 @@ class SourceFile:
 
     path: str  # absolute: the key
     source: str  # as shown: relative to the folder that was indexed
-    content_hash: str  # SHA-256 of the text as read (``kb.indexing``): the file is unchanged
+    content_hash: str  # SHA-256 of the parsing version and the text as read (``kb.indexing``): the file is unchanged
     words_hash: str  # ``indexer.analyzer.words_hash`` of that text: another file holds the same text
     format: str | None = None
     encoding: str | None = None
