@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from indexer.analyzer import fold
@@ -197,6 +199,21 @@ def test_a_document_named_with_its_subject_or_asked_who_signed_it_keeps_the_refe
     for question in ("Chỉ thị 07-CT/TU về phòng cháy chữa cháy", "Chỉ thị 07-CT/TU do ai ký",
                      "Chỉ thị 07-CT/TU nói về vấn đề gì", "What is Directive 07-CT/TU about?"):
         assert _reference_leg(graph_kb, question)[0][1] == "card", question
+
+
+FRESH_7 = Path(__file__).resolve().parent.parent / "eval" / "fresh-7" / "docs"
+
+
+@pytest.mark.parametrize("question", [
+    "Chỉ thị 09-CT/TU được ký khi nào", "Chỉ thị 09-CT/TU ban hành năm nào", "Chỉ thị 09-CT/TU ký vào bao giờ",
+    "Đơn vị nào ban hành Chỉ thị 09-CT/TU", "Chỉ thị 09-CT/TU do ai ban hành", "Who issued Directive 09-CT/TU?",
+])
+def test_asked_when_or_by_whom_a_directive_was_issued_its_card_leads_the_reference_leg(tmp_path, question):
+    """Its body holds "được", "khi", "năm", "nào" too: read as a question about what it says, a passage
+    holding them came first and the card, which answers, fell out of the first five."""
+    kb = fake_kb_at(tmp_path / "home")
+    index_paths(kb, [FRESH_7 / "chi-thi-09-tu-phong-chong-ma-tuy.docx"])
+    assert _reference_leg(kb, question)[0][1] == "card"
 
 
 def test_what_a_question_asks_of_the_documents_it_names_is_what_is_left_without_them():

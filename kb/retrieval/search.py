@@ -40,9 +40,12 @@ __all__ = ["facet_counts", "group_by_document", "narrowing", "passage_key", "sea
 
 # A question about the document itself, which its card answers, not its body: who signed it, when, which body,
 # what it is about (its subject, "về việc …": "nói về vấn đề gì", "What is Decision 210/2025 about?").
-_ITSELF = re.compile(r"\b(?:ai ky|nguoi ky|(?:ky|ban hanh|thong qua)(?: vao)? ngay nao|ngay (?:ky|ban hanh)|co quan nao ban hanh"
+_ITSELF = re.compile(r"\b(?:ai ky|nguoi ky|ky boi|(?:ky|ban hanh|thong qua)(?: vao)? (?:ngay|khi|luc|nam|thang) nao"
+                     r"|(?:ky|ban hanh)(?: vao)? bao gio|bao gio (?:ky|ban hanh)|ngay (?:ky|ban hanh)"
+                     r"|(?:(?:co quan|don vi|cap|noi) nao|ai|noi)(?: da)? ban hanh|ban hanh boi"
                      r"|noi ve (?:van de |viec )?gi|ve (?:van de|viec) gi|trich yeu"
-                     r"|signed|signs|signer|signatory|issued by|when was|what date|which (?:body|agency|authority))\b"
+                     r"|signed|signs|signer|signatory|issued by|who issued|when was|what date"
+                     r"|which (?:body|agency|authority|office))\b"
                      r"|\bwhat is\b[^?]*\babout\W*$")
 # A question, not a document named with its subject ("Nghị quyết 08/2025/NQ-CP về casino", which its card answers)
 # nor a passage of a draft that cites it (``kb.retrieval.related``): a question mark, a question word, "… không" last.
