@@ -50,12 +50,13 @@ _MOTTO = re.compile(
 )
 # The document's own number: "Số: 2873/QĐ-UBND", "Số 221-KL/TW", "Luật số: 68/2020/QH14".
 NUMBER_LINE = re.compile(r"^(?:[^\W\d_]+\s+){0,2}[Ss]ố\b\s*:?\s*(?P<rest>.*)$")
-# "ngày" as pages print it: spacing is loose, markup may split "ng ày".
-DAY_WORD = r"ng\s?ày"
+# "ngày" as pages print it: spacing is loose, markup may split "ng ày"; OCR reads "ngàv", "ngảy", a text
+# that lost its accents "ngay".
+DAY_WORD = r"ng\s?[aàáảãạ][yv]"
 # "Bạc Liêu, ngày 17 tháng 3 năm 2020": a line opening with a place (no digits) then a date; a header read
 # column by column may print it between the motto and the organ.
 PLACE_DATE = re.compile(
-    rf"(?:^|(?<=\n))(?P<place>[^\W\d_][^\n\d,:;/]{{0,40}}?)\s*,?\s*(?={DAY_WORD}\s*\d)", re.IGNORECASE
+    rf"(?:^|(?<=\n))(?P<place>[^\W\d_][^\n\d,:;/]{{0,40}}?)\s*,?\s*(?={DAY_WORD}\s*[OoIl]?\d)", re.IGNORECASE
 )
 # A công điện opens on who sends it: "THỦ TƯỚNG CHÍNH PHỦ điện:", "BỘ XÂY DỰNG điện:".
 _TELEGRAM_SENDER = re.compile(r"\bđiện\s*:\s*$", re.IGNORECASE)

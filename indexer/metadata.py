@@ -57,15 +57,21 @@ MAX_POSITION_CHARS = 120
 MAX_ORGAN_WORDS = 10  # an organ's name, as a letter's closing sentence names it
 OPENING_UNITS = 6  # "Kính gửi" opens a letter within its first units
 
-# A full date; spacing is loose: pages print "tháng11", "tháng 1 1" and split "ng ày" across markup.
-_TWO_DIGITS = r"\d(?:\s?\d)?"
+# A full date; spacing is loose: pages print "tháng11", "tháng 1 1" and split "ng ày" across markup.  A scan's
+# OCR misreads marks ("thảng", "nãm", "nàm") and digits ("l7", "2O20"); a text may have lost its accents.
+_DIGIT = r"[\dOoIl]"
+_TWO_DIGITS = rf"\d(?:\s?\d)?|{_DIGIT}\s?{_DIGIT}"
+_YEAR = rf"[12]{_DIGIT}{{3}}"
+_MONTH_WORD = r"th\s?[aàáảãạ]ng"
+_YEAR_WORD = r"n\s?[aăắằẳẵặâấầẩẫậàáảãạ][mn]"
 _FULL_DATE = re.compile(
-    rf"{DAY_WORD}\s*(?P<d1>{_TWO_DIGITS})\s*tháng\s*(?P<m1>{_TWO_DIGITS})\s*năm\s*(?P<y1>\d{{4}})"
-    rf"|{DAY_WORD}\s*(?P<d2>{_TWO_DIGITS})\s*[/.-]\s*(?P<m2>{_TWO_DIGITS})\s*[/.-]\s*(?P<y2>\d{{4}})",
+    rf"{DAY_WORD}\s*(?P<d1>{_TWO_DIGITS})\s*{_MONTH_WORD}\s*(?P<m1>{_TWO_DIGITS})\s*{_YEAR_WORD}\s*(?P<y1>{_YEAR})"
+    rf"|{DAY_WORD}\s*(?P<d2>{_TWO_DIGITS})\s*[/.-]\s*(?P<m2>{_TWO_DIGITS})\s*[/.-]\s*(?P<y2>{_YEAR})",
     re.IGNORECASE,
 )
 # Month only, as a bulletin dates itself: "tháng 12/2020", "tháng 12 năm 2020".
-_MONTH_DATE = re.compile(rf"tháng\s*(?P<m>{_TWO_DIGITS})\s*(?:/|-|năm)\s*(?P<y>\d{{4}})", re.IGNORECASE)
+_MONTH_DATE = re.compile(rf"{_MONTH_WORD}\s*(?P<m>{_TWO_DIGITS})\s*(?:/|-|{_YEAR_WORD})\s*(?P<y>{_YEAR})", re.IGNORECASE)
+_OCR_DIGITS = str.maketrans("OoIl", "0011", " ")
 # A place name wrapped over two lines has at most this many words on the first ("Thành phố Hồ Chí").
 _PLACE_WORDS = 4
 # Signing for someone: thay mặt (T/M, TM.), ký thay (K/T, KT.), thừa lệnh (T/L, TL.), thừa ủy quyền (T/UQ, TUQ.),
@@ -125,10 +131,10 @@ def parse_date(text: str) -> str | None:
     month = _MONTH_DATE.search(text)
     if full and (not month or full.start() <= month.start()):
         n = "1" if full.group("d1") else "2"
-        day, mon, year = (int(full.group(part + n).replace(" ", "")) for part in "dmy")
+        day, mon, year = (int(full.group(part + n).translate(_OCR_DIGITS)) for part in "dmy")
         return f"{year:04d}-{mon:02d}-{day:02d}" if 1 <= mon <= 12 and 1 <= day <= 31 else None
-    if month and 1 <= (mon := int(month.group("m").replace(" ", ""))) <= 12:
-        return f"{int(month.group('y')):04d}-{mon:02d}"
+    if month and 1 <= (mon := int(month.group("m").translate(_OCR_DIGITS))) <= 12:
+        return f"{int(month.group('y').translate(_OCR_DIGITS)):04d}-{mon:02d}"
     return None
 
 
@@ -144,7 +150,7 @@ def _own_date(zone: list[Unit], title_lines: list[Unit]) -> tuple[str | None, st
             if " " not in place:  # one word: its first ones may stand on the line above ("Hà" / "Nội, ngày …")
                 place = " ".join(filter(None, (_wrapped_place(text[: match.start()]), place)))
             return place, date
-    for unit in (u for u in zone if u not in title_lines and re.match(rf"{DAY_WORD}\s*\d", u.text, re.IGNORECASE)):
+    for unit in (u for u in zone if u not in title_lines and re.match(rf"{DAY_WORD}\s*[OoIl]?\d", u.text, re.IGNORECASE)):
         if date := parse_date(unit.text):
             return None, date
     return None, parse_date(mask_citations(" ".join(u.text for u in title_lines)))

@@ -22,7 +22,7 @@ __all__ = ["parse_document", "CARD_SECTION", "FRAME_SECTIONS", "PARSING_VERSION"
 # The version of what this step makes of a text (header, metadata, passages, references).  ``kb index``
 # skips a file whose text it has already indexed under this version; bumped when a change reads real
 # files differently, so that an index made before reads them again (their unchanged passages keep their
-# vectors).  3: OCR'd headers and closing tables, the Youth Union's header (docs/reading.md).
+# vectors).  3: OCR'd headers, closing tables and dates, the Youth Union's header (docs/reading.md).
 PARSING_VERSION = 3
 
 CARD_SECTION = "Thông tin văn bản"

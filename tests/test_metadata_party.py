@@ -239,3 +239,10 @@ def test_a_signer_named_after_the_last_recipient_is_the_signer() -> None:
                             "Nơi nhận: T/M ĐẢNG ỦY\n- Ban Thường vụ Huyện ủy (b/c), BÍ THƯ\n- Ban Tuyên giáo Huyện ủy (b/c), "
                             "(đã ký)\n- Các chi bộ trực thuộc,\n- Lưu VP Đảng ủy. Dương Văn Tuần")
     assert (meta.signer, meta.signer_position, meta.issuer) == ("Dương Văn Tuần", "Bí thư", "Đảng ủy xã Sen Thủy")
+
+
+@pytest.mark.parametrize("date_line", ["Bến Tre, ngàv 17 thảng 3 nãm 2020", "Bến Tre, ngày l7 tháng 3 năm 2O20",
+                                       "Ben Tre, ngay 17 thang 3 nam 2020"])
+def test_a_date_line_as_ocr_misreads_it_or_typed_without_accents_is_read(date_line: str) -> None:
+    meta = extract_metadata(f"TỈNH ỦY BẾN TRE\n*\nSố 131-KH/TU\nĐẢNG CỘNG SẢN VIỆT NAM\n{date_line}\n" + _PLAN_BODY)
+    assert (meta.number, meta.date) == ("131-KH/TU", "2020-03-17")
