@@ -48,8 +48,11 @@ _MOTTO = re.compile(
     r"cong\W+hoa\W+xa\W+hoi\W+chu\W+nghia\W+viet\W+nam|dang\W+cong\W+san\W+viet\W+nam|doc\W+lap\W+tu\W+do\W+hanh\W+phuc"
     r"|doan\W+(?:tncs|thanh\W+nien\W+cong\W+san)\W+ho\W+chi\W+minh"
 )
-# The document's own number: "Số: 2873/QĐ-UBND", "Số 221-KL/TW", "Luật số: 68/2020/QH14".
-NUMBER_LINE = re.compile(r"^(?:[^\W\d_]+\s+){0,2}[Ss]ố\b\s*:?\s*(?P<rest>.*)$")
+# The document's own number: "Số: 2873/QĐ-UBND", "Số 221-KL/TW", "Luật số: 68/2020/QH14"; before a digit, also
+# "SỐ" in capitals (not "TẦN SỐ VÔ TUYẾN ĐIỆN", a title) and "Số" as OCR misreads it ("Sô", "Sổ", "Só") or a
+# text without accents types it ("So").
+NUMBER_LINE = re.compile(
+    r"^(?:[^\W\d_]+\s+){0,2}(?:[Ss]ố|(?:SỐ|[Ss][ôổóoồộỗÔỔÓOỒỘỖ])(?=\s*:?\s*\d))\b\s*:?\s*(?P<rest>.*)$")
 # "ngày" as pages print it: spacing is loose, markup may split "ng ày"; OCR reads "ngàv", "ngảy", a text
 # that lost its accents "ngay".
 DAY_WORD = r"ng\s?[aàáảãạ][yv]"

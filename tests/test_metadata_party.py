@@ -246,3 +246,11 @@ def test_a_signer_named_after_the_last_recipient_is_the_signer() -> None:
 def test_a_date_line_as_ocr_misreads_it_or_typed_without_accents_is_read(date_line: str) -> None:
     meta = extract_metadata(f"TỈNH ỦY BẾN TRE\n*\nSố 131-KH/TU\nĐẢNG CỘNG SẢN VIỆT NAM\n{date_line}\n" + _PLAN_BODY)
     assert (meta.number, meta.date) == ("131-KH/TU", "2020-03-17")
+
+
+@pytest.mark.parametrize("number_line", ["Sô 131-KH/TU", "Sổ 131-KH/TU", "So 131-KH/TU", "SỐ: 131-KH/TU"])
+def test_a_number_line_as_ocr_misreads_it_keeps_the_number_and_the_organ_above_it(number_line: str) -> None:
+    """"Số" read without its tone, with another, or in capitals: the number was lost, and the organ with it."""
+    meta = extract_metadata(f"TỈNH ỦY BẾN TRE\n*\n{number_line}\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+                            "Bến Tre, ngày 17 tháng 3 năm 2020\n" + _PLAN_BODY)
+    assert (meta.number, meta.issuer) == ("131-KH/TU", "Tỉnh ủy Bến Tre")
