@@ -105,11 +105,11 @@ def measure(path: Path, number: int, dpi: int, turn: int = 0,
         textpage = page.get_textpage()
         truth = normalised(textpage.get_text_range())
         textpage.close()
-        if speckles:
+        if speckles:  # the page's picture stands in for it
+            scan = speckled(page, speckles, seed=number)
             page.close()
             document.close()
-            document = speckled(pdfium.PdfDocument(path)[number], speckles, seed=number)
-            page = document[0]
+            document, page = scan, scan[0]
         page.set_rotation((page.get_rotation() + turn) % 360)
         start, cpu = time.perf_counter(), cpu_seconds()
         try:

@@ -20,8 +20,8 @@ from indexer.cells import cells_of
 from indexer.codes import doc_types, issuers, word_list
 from indexer.names import mostly_capitals, proper_case, starts_with, starts_with_spelled
 
-__all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "DAY_WORD", "NUMBER_LINE", "PLACE_DATE",
-           "SUBJECT_LINE", "BODY_OPENER"]
+__all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "DAY_OPENING", "DAY_WORD", "NUMBER_LINE",
+           "PLACE_DATE", "SUBJECT_LINE", "BODY_OPENER"]
 
 # The header is among the first units: mottos are looked for there only (a law
 # quotes "Cộng hòa xã hội chủ nghĩa Việt Nam" all through its body).
@@ -56,10 +56,12 @@ NUMBER_LINE = re.compile(
 # "ngày" as pages print it: spacing is loose, markup may split "ng ày"; OCR reads "ngàv", "ngảy", a text
 # that lost its accents "ngay".
 DAY_WORD = r"ng\s?[aàáảãạ][yv]"
+# A line that opens on its date: "ngày 17 …", "ngàv l7 …" (a letter read as a digit only before a digit).
+DAY_OPENING = re.compile(rf"{DAY_WORD}\s*[OoIl]?\d", re.IGNORECASE)
 # "Bạc Liêu, ngày 17 tháng 3 năm 2020": a line opening with a place (no digits) then a date; a header read
 # column by column may print it between the motto and the organ.
 PLACE_DATE = re.compile(
-    rf"(?:^|(?<=\n))(?P<place>[^\W\d_][^\n\d,:;/]{{0,40}}?)\s*,?\s*(?={DAY_WORD}\s*[OoIl]?\d)", re.IGNORECASE
+    rf"(?:^|(?<=\n))(?P<place>[^\W\d_][^\n\d,:;/]{{0,40}}?)\s*,?\s*(?={DAY_OPENING.pattern})", re.IGNORECASE
 )
 # A công điện opens on who sends it: "THỦ TƯỚNG CHÍNH PHỦ điện:", "BỘ XÂY DỰNG điện:".
 _TELEGRAM_SENDER = re.compile(r"\bđiện\s*:\s*$", re.IGNORECASE)
@@ -220,8 +222,8 @@ def read_header(units: list[Unit]) -> Header:
         # the organ's second line between the motto's two lines, as OCR reads the rows of a two-column
         # header ("ỦY BAN NHÂN DÂN CỘNG HÒA …" / "TỈNH NGHỆ AN Độc lập - Tự do - Hạnh phúc")
         written = [i for i in range(max(top - 12, 0), min(top + 12, len(units))) if not units[i].blank]
-        between = {i for k, i in enumerate(written[1:-1], 1)
-                   if organ_idx and i in after and written[k - 1] in motto and written[k + 1] in motto}
+        between = {i for above, i, below in zip(written, written[1:], written[2:])
+                   if above in motto and below in motto} if organ_idx else set()
         organ_idx += [i for i in after if starts_with("organ_heads", units[i].text) or i in between]
         start = min([top, *organ_idx])
     elif first < len(units) and units[first].upper and starts_with("organ_heads", units[first].text):

@@ -23,6 +23,7 @@ from itertools import groupby, takewhile
 
 from indexer.codes import type_by_code, type_by_name
 from indexer.header import (
+    DAY_OPENING,
     DAY_WORD,
     NUMBER_LINE,
     PLACE_DATE,
@@ -77,9 +78,8 @@ _PLACE_WORDS = 4
 # Signing for someone: thay mặt (T/M, TM.), ký thay (K/T, KT.), thừa lệnh (T/L, TL.), thừa ủy quyền (T/UQ, TUQ.),
 # quyền (Q.).  Party documents write the slash (Hướng dẫn 36-HD/VPTW), state documents the dot (Nghị định 30/2020).
 _AUTHORITY = re.compile(r"^(?P<kind>T/?M|K/?T|T/?L|T/?UQ|Q)(?:\s*[./]\s*|\s+)(?P<rest>\S.*)$")
-# Where the recipients stand in the column beside the signature, their list runs through its block
-# ("- Lưu VT,", "đảng ủy trực thuộc,").
-_RECIPIENT_LINE = re.compile(r"^[-+•]|^[a-zđà-ỹ]|[,;]$")
+# A line of a list: what the recipients' lines open with.
+_LIST_MARK = re.compile(r"[-+•]")
 # A letter opens on its addressee.
 _ADDRESSED = re.compile(r"^Kính\s+gửi\b", re.IGNORECASE)
 # A recipient list opens the closing block.
@@ -150,7 +150,7 @@ def _own_date(zone: list[Unit], title_lines: list[Unit]) -> tuple[str | None, st
             if " " not in place:  # one word: its first ones may stand on the line above ("Hà" / "Nội, ngày …")
                 place = " ".join(filter(None, (_wrapped_place(text[: match.start()]), place)))
             return place, date
-    for unit in (u for u in zone if u not in title_lines and re.match(rf"{DAY_WORD}\s*[OoIl]?\d", u.text, re.IGNORECASE)):
+    for unit in (u for u in zone if u not in title_lines and DAY_OPENING.match(u.text)):
         if date := parse_date(unit.text):
             return None, date
     return None, parse_date(mask_citations(" ".join(u.text for u in title_lines)))
@@ -262,11 +262,16 @@ def _texts(units: list[Unit]) -> list[str]:
     return [u.text for u in units if not u.blank]
 
 
+def _recipient_line(text: str) -> bool:
+    """Where the recipients stand in the column beside the signature, their list runs through its block
+    ("- Lưu VT,", "đảng ủy trực thuộc,"): a list mark, a small letter or a closing comma tells their lines."""
+    return bool(_LIST_MARK.match(text)) or text[:1].islower() or text.endswith((",", ";"))
+
+
 def _beside_recipients(units: list[Unit]) -> list[str]:
     """The lines of a closing block that are no recipient: what a closing table read row by row put
     between the position and the name ("CHỦ TỊCH", "- Như trên;", …, "Phạm Quốc Hưng")."""
-    return [text for text in _texts(units)
-            if not (re.match(r"[-+•]", text) or text[:1].islower() or text.endswith((",", ";")) or SIGNED_MARK.fullmatch(text))]
+    return [text for text in _texts(units) if not (_recipient_line(text) or SIGNED_MARK.fullmatch(text))]
 
 
 def _is_position(unit: Unit) -> bool:
@@ -300,7 +305,7 @@ def _recipients_apart(units: list[Unit]) -> list[Unit]:
     """
     apart: list[Unit] = []
     for unit in units:
-        if not (_RECIPIENTS.match(unit.text) or re.match(r"[-+•]", unit.text)):
+        if not (_RECIPIENTS.match(unit.text) or _LIST_MARK.match(unit.text)):
             apart.append(unit)
             continue
         words, i = unit.text.split(), 0
@@ -358,7 +363,7 @@ def _signature(units: list[Unit], start: int) -> tuple[str | None, str | None, s
             return represented, position, name
         elif unit.upper:
             position = unit.text
-        elif not (_RECIPIENT_LINE.search(unit.text) or _RECIPIENTS.match(unit.text)):
+        elif not (_recipient_line(unit.text) or _RECIPIENTS.match(unit.text)):
             break
     return represented, position, None
 
