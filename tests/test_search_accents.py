@@ -12,6 +12,8 @@ from kb.indexing import index_paths
 from kb.maintenance.check import check_kb
 from kb.retrieval.search import read_query, search
 
+BILINGUAL_DECREE = CORPUS.parent.parent / "shared" / "data" / "docx-pdf" / "court-docs" / "nghi_dinh" / \
+    "nghi_dinh_99_2022_ND_CP.docx"
 QUESTIONS = ["Chỉ thị 05 yêu cầu những việc", "công tác kiểm tra, giám sát của Đảng bộ tỉnh",
              "tuyên truyền trên pa nô, áp phích", "học tập và làm theo tư tưởng đạo đức phong cách Hồ Chí Minh"]
 
@@ -37,6 +39,21 @@ def test_english_and_accented_queries_are_searched_as_typed(fake_kb):
     for text in ("What does the plan say about the congress?", "Kế hoạch tuyên truyền Đại hội"):
         response = search(fake_kb, text, 3)
         assert response.restored is None and response.suggestion is None
+
+
+@pytest.mark.skipif(not BILINGUAL_DECREE.exists(), reason="needs ../shared/data")
+def test_an_english_question_is_not_restored_in_an_index_that_prints_english(tmp_path):
+    """Decree 99/2022's forms print English beside the Vietnamese: "which", "day", "who" are the model's
+    syllables, and it read "Which day is" as "Which đây is" and "Who signed" as "Hộ signed"."""
+    kb = fake_kb_at(tmp_path / "home")
+    try:
+        index_paths(kb, [BILINGUAL_DECREE])
+        for question in ("Which day is Vietnam's Consumer Rights Day?", "Who signed the decree?"):
+            query, reading = read_query(kb, question, suggest=True)
+            assert reading.restored == question and reading.suggestion is None
+            assert query.translation is not None and not query.has_accents
+    finally:
+        kb.close()
 
 
 def test_a_typo_is_mended_in_the_suggestion_of_the_api_and_the_page(client):

@@ -61,8 +61,16 @@ OVERSAMPLE = (2, 10)  # with filters, a leg fetches this many times its candidat
 
 
 def read_query(kb: KnowledgeBase, text: str, suggest: bool = False) -> tuple[Query, Reading]:
-    """What is searched for ``text``: the query with its accents restored, if the accent model put any back."""
-    typed, reading = understand(text), kb.accents.read(text, suggest)
+    """What is searched for ``text``: the query with its accents restored, if the accent model put any back.
+
+    A question in English is not Vietnamese to restore: in an index whose forms print English beside the
+    Vietnamese, its words are the model's syllables too, and "Which day is" would come back "Which đẩy is",
+    accented, no longer English, its glossary lost.
+    """
+    typed = understand(text)
+    if typed.translation is not None:
+        return typed, Reading(text, None)
+    reading = kb.accents.read(text, suggest)
     return (typed.restored(reading.restored) if reading.restored != text else typed), reading
 
 
