@@ -1,16 +1,18 @@
-"""Choose the refusal thresholds (kb.config.Refusal) by cross-validation over the dev set's folds (a benchmark).
+"""Choose the refusal thresholds (kb.config.Refusal) by cross-validation over question sets' folds (a benchmark).
 
     KB_HOME=/tmp/noanswer-devset .venv/bin/python bench/tune_refusal.py [--set eval/devset.jsonl] [--variants typed]
+    .venv/bin/python bench/tune_refusal.py --set eval/devset.jsonl=DEV --set eval/fresh-7.jsonl=F7 --variants all
 
-The index must hold the set's files (``bench/check_devset.py --files``, see
-eval/README.md).  Each question's legs are run once and their evidence kept
-(``kb.retrieval.refusal.gather``); then for each fold, the pair (coverage,
-similarity) that refuses the most questions without an answer while wrongly
-refusing at most ``--budget`` of the answerable ones is chosen on the other
-four folds and measured on the fold held out.  Prints the held-out figures per
-fold and pooled, beside those of the settings' ``refusal`` (the shipped pair unless
-``$KB_HOME/settings.json`` says otherwise), and the pair chosen on all folds (the setting to ship), with
-the questions it gets wrong.
+Each set is asked of its own index (``SET=HOME``; a set without ``=HOME`` of
+``KB_HOME``), which must hold the set's files (eval/README.md).  Each question's
+legs are run once and their evidence kept (``kb.retrieval.refusal.gather``);
+then for each fold (fold k of every set), the pair (coverage, similarity) that
+refuses the most questions without an answer while wrongly refusing at most
+``--budget`` of the answerable ones is chosen on the other four folds with the
+pairs threshold, and measured on the fold held out.  Prints the held-out figures per fold and pooled, beside those of the
+settings' ``refusal`` (the shipped thresholds unless ``$KB_HOME/settings.json``
+says otherwise), and the thresholds chosen on all folds (the setting to ship),
+with the questions they get wrong.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import argparse
 import json
 import sys
 from dataclasses import replace
+from itertools import product
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +36,8 @@ from kb.retrieval.refusal import Evidence, gather, judge  # noqa: E402
 from kb.retrieval.search import legs, read_query  # noqa: E402
 
 COVERAGE = [round(float(c), 3) for c in np.arange(0.0, 1.0001, 0.025)]
-SIMILARITY = [round(float(s), 3) for s in np.arange(0.75, 0.9501, 0.005)] + [1.0]
+SIMILARITY = [round(float(s), 3) for s in np.arange(0.75, 0.9501, 0.01)] + [0.785, 1.0]
+PAIRS = [round(float(p), 3) for p in np.arange(0.0, 0.4001, 0.025)]
 
 
 def collect(kb: KnowledgeBase, rows: list[dict], variants: list[str]) -> list[dict]:
@@ -62,33 +66,37 @@ def shares(items: list[dict], rule: Refusal) -> tuple[float, float, int, int]:
 
 
 def choose(items: list[dict], budget: float) -> Refusal:
-    """The pair refusing most no-answer questions within the budget of wrongly refused answerable ones.
+    """The thresholds refusing most no-answer questions within the budget of wrongly refused answerable ones.
 
-    Ties go to the lower coverage and the lower similarity: the rule that refuses less.  Where the
-    number rule alone passes the budget, the pair that refuses fewest answerable questions.
+    Ties go to the lower thresholds: the rule that refuses less.  Where the number rule alone passes
+    the budget, the rule that refuses fewest answerable questions.
     """
     best: tuple | None = None
-    for coverage in COVERAGE:
-        for similarity in SIMILARITY:
-            rule = Refusal(coverage=coverage, similarity=similarity)
-            right, wrong, _, _ = shares(items, rule)
-            key = (wrong <= budget, right if wrong <= budget else -wrong, -wrong, -coverage, -similarity)
-            if best is None or key > best[0]:
-                best = (key, rule)
+    for coverage, similarity, pairs in product(COVERAGE, SIMILARITY, PAIRS):
+        rule = Refusal(coverage=coverage, similarity=similarity, pairs=pairs)
+        right, wrong, _, _ = shares(items, rule)
+        key = (wrong <= budget, right if wrong <= budget else -wrong, -wrong, -rule.coverage, -rule.similarity,
+               -rule.pairs)
+        if best is None or key > best[0]:
+            best = (key, rule)
     assert best is not None
     return best[1]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", type=Path, default=ROOT / "eval" / "devset.jsonl")
+    parser.add_argument("--set", action="append", metavar="SET[=HOME]",
+                        help="a question set and its index (default: eval/devset.jsonl on KB_HOME); repeatable")
     parser.add_argument("--variants", default="typed")
     parser.add_argument("--budget", type=float, default=0.01, help="most answerable questions a training choice may refuse")
     parser.add_argument("--dump", type=Path, help="write each question's evidence here (JSONL)")
     args = parser.parse_args()
-    rows = [json.loads(line) for line in args.set.read_text(encoding="utf-8").splitlines() if line.strip()]
-    kb = KnowledgeBase(load_settings())
-    items = collect(kb, rows, parse_variants(args.variants))
+    items = []
+    for given in args.set or [str(ROOT / "eval" / "devset.jsonl")]:
+        path, _, home = given.partition("=")
+        rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+        items += collect(KnowledgeBase(load_settings(Path(home) if home else None), create=False), rows,
+                         parse_variants(args.variants))
     if args.dump:
         args.dump.write_text("".join(json.dumps({k: v for k, v in i.items() if k != "evidence"} | vars(i["evidence"]),
                                                 ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
@@ -101,21 +109,23 @@ def main() -> None:
             right, wrong, n_none, n_answerable = shares(test, rule)
             counts = (round(right * n_none), n_none, round(wrong * n_answerable), n_answerable)
             held[name] = [total + c for total, c in zip(held[name], counts, strict=True)]
-            print(f"fold {fold} {name:7}: coverage {rule.coverage:.3f} similarity {rule.similarity:.3f} -> held out: "
+            print(f"fold {fold} {name:7}: coverage {rule.coverage:.3f} similarity {rule.similarity:.3f} "
+                  f"pairs {rule.pairs:.3f} -> held out: "
                   f"no-answer refused {right:.1%} of {n_none}, answerable refused {wrong:.1%} of {n_answerable}")
     for name, (a, n, b, m) in held.items():
         print(f"pooled held-out, {name:7}: no-answer refused {a}/{n} = {a / n:.1%}; answerable refused {b}/{m} = {b / m:.1%}")
     final = choose(items, args.budget)
     right, wrong, _, _ = shares(items, final)
-    print(f"chosen on all folds: coverage {final.coverage:.3f} similarity {final.similarity:.3f} "
+    print(f"chosen on all folds: coverage {final.coverage:.3f} similarity {final.similarity:.3f} pairs {final.pairs:.3f} "
           f"(in-sample: no-answer refused {right:.1%}, answerable refused {wrong:.1%})")
     for item, out in zip(items, refused(items, final)):
         if out == item["answerable"]:
             e: Evidence = item["evidence"]
             what = "wrongly refused" if out else "answered"
-            print(f"  {what} {item['id']} [{item['variant']}] cov {e.coverage:.2f} sim {e.similarity or 0:.3f} "
+            print(f"  {what} {item['id']} [{item['variant']}] cov {e.coverage:.2f} pairs {e.pairs or 0:.2f} "
+                  f"sim {e.similarity or 0:.3f} "
                   f"refs {e.references}: {item['query'][:80]}")
-    numbers = replace(final, coverage=0.0, similarity=1.0)
+    numbers = replace(final, coverage=0.0, similarity=1.0, pairs=0.0)
     for variant in dict.fromkeys(i["variant"] for i in items):
         these = [i for i in items if i["variant"] == variant]
         right, wrong, _, _ = shares(these, final)

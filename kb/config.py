@@ -77,19 +77,23 @@ class Refusal:
     and so is one where no candidate passage holds ``coverage`` of its
     informative syllables (IDF-weighted) while the model's best cosine stays
     under ``similarity`` (or no candidate holds any of its syllables: e5 finds
-    gibberish close to everything).  Both thresholds were chosen by
-    cross-validation over the folds of eval/devset.jsonl, each question as typed
-    and in the four variants (``bench/tune_refusal.py --variants all``), so that
-    an answerable question typed without accents, where the dense leg does not
-    run, is not refused; ``coverage: 0`` never refuses for lack of words.
+    gibberish close to everything), and a question in Vietnamese none of whose
+    candidates holds ``pairs`` of its pairs of adjacent syllables (its words:
+    "bún chả", where an index of laws holds "bún" and "chả" apart).  The three
+    thresholds were chosen by cross-validation over the folds of eval/devset.jsonl,
+    fresh-7 and fresh-8, each question as typed and in the four variants
+    (``bench/tune_refusal.py --variants all``), so that an answerable question
+    typed without accents or with typos is not refused; ``coverage: 0`` and
+    ``pairs: 0`` never refuse for lack of words.
     """
 
-    coverage: float = 0.375
-    similarity: float = 0.785
+    coverage: float = 0.25
+    similarity: float = 0.84
+    pairs: float = 0.15  # a Vietnamese question's pairs of syllables (its words) no candidate holds this share of
     numbers: bool = True  # refuse a query naming a document number that nothing in the index is or cites
 
     def __post_init__(self) -> None:
-        for name in ("coverage", "similarity"):
+        for name in ("coverage", "similarity", "pairs"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
                 raise ConfigError(f"refusal.{name} must be a number from 0 to 1, not {value!r}.")

@@ -104,7 +104,7 @@ def test_a_syllable_is_found_however_its_i_or_y_is_spelled(kb):
     assert set(pairs) == first | both
     lexicon = kb.lexicon.current()
     assert lexicon.postings("accented", ("kì",))[1].tolist() == lexicon.postings("accented", ("kỳ",))[1].tolist() == [1, 2]
-    assert lexicon.coverage(["dinh", "ki"], sorted(first)) == [1.0]
+    assert lexicon.coverage([("dinh",), ("ki",)], sorted(first)) == [1.0]
 
 
 def test_another_writer_is_seen(kb, tmp_path):

@@ -14,8 +14,8 @@ from kb.errors import ConfigError
 from kb.indexing import index_paths
 from kb.retrieval.lexicon import Lexicon
 from kb.retrieval.query import understand
-from kb.retrieval.refusal import NO_MATCH, NO_NUMBER, Evidence, judge
-from kb.retrieval.search import search
+from kb.retrieval.refusal import NO_MATCH, NO_NUMBER, Evidence, gather, judge, subject_pairs
+from kb.retrieval.search import legs, read_query, search
 
 GIBBERISH = "zzzzqqq"
 MISSING = "Chỉ thị 99-CT/TW yêu cầu gì"
@@ -39,8 +39,8 @@ Sửa đổi, bổ sung một số điều của Thông tư số 55/2023/TT-BTC 
 
 # -- the rule --------------------------------------------------------------------------------------
 def _evidence(coverage: float = 0.0, similarity: float | None = None, references: int = 0,
-              numbers: tuple[str, ...] = ()) -> Evidence:
-    return Evidence(coverage=coverage, similarity=similarity, references=references, numbers=numbers)
+              numbers: tuple[str, ...] = (), pairs: float | None = None) -> Evidence:
+    return Evidence(coverage=coverage, similarity=similarity, references=references, numbers=numbers, pairs=pairs)
 
 
 def test_a_number_nothing_is_or_cites_is_refused_and_named():
@@ -58,6 +58,15 @@ def test_words_or_meaning_either_answer_and_neither_is_refused():
     assert verdict and verdict.code == NO_MATCH and verdict.reason
     assert judge(_evidence(coverage=0.1), rule) is not None  # no dense leg (unaccented): the words decide
     assert "filters" in judge(_evidence(), rule, filtered=True).reason  # type: ignore[union-attr]
+
+
+def test_a_vietnamese_question_whose_words_no_passage_holds_together_is_refused():
+    rule = Refusal(coverage=0.5, similarity=0.85, pairs=0.2)
+    verdict = judge(_evidence(coverage=0.9, similarity=0.95, pairs=0.1), rule)  # each syllable somewhere, close
+    assert verdict and verdict.code == NO_MATCH and "together" in verdict.reason
+    assert judge(_evidence(coverage=0.9, similarity=0.95, pairs=0.3), rule) is None
+    assert judge(_evidence(coverage=0.9, similarity=0.95, pairs=None), rule) is None  # English, or one word
+    assert judge(_evidence(coverage=0.9, pairs=0.1, references=2), rule) is None  # a named document is cited
 
 
 def test_thresholds_of_zero_never_refuse_for_lack_of_words():
@@ -78,11 +87,18 @@ def test_coverage_weighs_rare_syllables_and_knows_no_unseen_one():
     rows = [(1, "thuế tiêu thụ đặc biệt", "thue tieu thu dac biet")] + [
         (i, "quy định chung của nhà nước", "quy dinh chung cua nha nuoc") for i in range(2, 12)]
     lexicon.add(rows)
-    full, common, none = lexicon.coverage(["thue", "tieu", "thu", "cua"], [1, 2, 3])
+    full, common, none = lexicon.coverage([("thue",), ("tieu",), ("thu",), ("cua",)], [1, 2, 3])
     assert full > 0.95 and common < 0.05 and none < 0.05  # "cua" is in nearly every passage: it weighs nothing
-    assert lexicon.coverage(["zzzzqqq"], [1, 2]) == [0.0, 0.0]
-    assert lexicon.coverage(["cua", "nha"], [2, 1]) == [1.0, 0.0]  # only common words: held all, covered
+    assert lexicon.coverage([("zzzzqqq",)], [1, 2]) == [0.0, 0.0]
+    assert lexicon.coverage([("cua",), ("nha",)], [2, 1]) == [1.0, 0.0]  # only common words: held all, covered
     assert lexicon.coverage([], [1]) == [0.0]
+
+
+def test_a_pair_is_held_only_where_its_syllables_stand_side_by_side():
+    lexicon = Lexicon()
+    lexicon.add([(1, "bún chả hà nội", "bun cha ha noi"), (2, "chả giò và bún bò", "cha gio va bun bo")])
+    assert lexicon.coverage([("bun", "cha")], [1, 2]) == [1.0, 0.0]
+    assert lexicon.coverage([("bun",), ("cha",)], [1, 2]) == [1.0, 1.0]
 
 
 def test_an_english_question_is_covered_by_its_vietnamese_not_its_english_words():
@@ -149,6 +165,25 @@ def circular_kb(tmp_path_factory):
     index_paths(kb, [folder])
     yield kb
     kb.close()
+
+
+def test_the_pairs_of_a_question_are_its_subject_not_its_asking_nor_its_typos():
+    known = {"muc", "thu", "phi", "tham", "dinh", "la", "bao", "nhieu", "rung", "trong"}
+    found = subject_pairs("muc thu phi tham dinh la bao nhieu", known)
+    assert ("phi", "tham") in found and ("tham", "dinh") in found
+    assert ("la", "bao") not in found and ("bao", "nhieu") not in found  # "là bao nhiêu" asks
+    assert subject_pairs("dien tih rung trng", known) == []  # "tih", "trng": typos, weighed as syllables
+
+
+def test_a_question_s_pairs_are_read_against_the_index(circular_kb):
+    def evidence(text: str) -> Evidence:
+        query, _ = read_query(circular_kb, text)
+        return gather(circular_kb, query, legs(circular_kb, query, None))
+
+    assert evidence("mức thu phí thẩm định là bao nhiêu").pairs == 1.0
+    assert evidence("muc thu phi tham dinh la bao nhieu").pairs == 1.0  # typed without accents: folded pairs
+    assert evidence("thông tư về phí tài chính").pairs < 0.5  # its syllables are all there, apart
+    assert evidence("fees for appraisal").pairs is None  # English: the glossary's terms, side by side
 
 
 @pytest.mark.parametrize(("query", "missing"), [

@@ -29,13 +29,13 @@ from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from string import ascii_lowercase
 
 import numpy as np
 
 from indexer.analyzer import fold, nfc, normalize
+from kb.retrieval.asking import questions
 from kb.retrieval.snapshot import read_snapshot, write_snapshot
 
 __all__ = ["AccentRestorer", "FORMAT", "ORDER"]
@@ -53,7 +53,6 @@ _LIMIT = 1 << _BITS
 BOS, EOS, NUM, UNK = 0, 1, 2, 3  # a sentence's two starts, its end, any number or code, syllables past the limit
 _RESERVED = ["<s>", "</s>", "<num>", "<unk>"]
 
-QUESTIONS = "question_phrases.txt"  # how staff ask, beside this module: counted once into every index's model
 
 # One pass reads a text as tokens: a number or code (a piece holding a digit or a slash, kept whole),
 # a syllable (a run of letters), or a stop that ends a sentence.  Commas and hyphens only separate.
@@ -112,15 +111,14 @@ class AccentRestorer:
 
     @classmethod
     def for_index(cls) -> AccentRestorer:
-        """An index's model before its passages: the questions of ``QUESTIONS`` counted, and no passage.
+        """An index's model before its passages: the questions of ``kb.retrieval.asking`` counted, and no passage.
 
         Passages state; people ask.  Without them a bare question word is read as
         the index's passages spell its syllables most often ("bao nhieu" as "báo
         nhiều", "do ai ky" as "đó ai kỳ"), and the accented legs search for that.
         """
         restorer = cls()
-        text = resources.files("kb.retrieval").joinpath(QUESTIONS).read_text(encoding="utf-8")
-        restorer._count(line for line in text.splitlines() if line and line[0] != "#")
+        restorer._count(questions())
         return restorer
 
     @classmethod

@@ -159,22 +159,24 @@ class Lexicon:
             allowed[ids[(ids > 0) & (ids < len(norms))]] = True
         return max_score_top(self._terms(phrases, weights, len(norms)), norms, count, allowed)
 
-    def coverage(self, syllables: Iterable[str], chunk_ids: Sequence[int]) -> list[float]:
-        """For each chunk, the IDF-weighted share of the distinct folded ``syllables`` it holds (0 to 1).
+    def coverage(self, terms: Iterable[tuple[str, ...]], chunk_ids: Sequence[int]) -> list[float]:
+        """For each chunk, the IDF-weighted share of the distinct folded ``terms`` it holds (0 to 1).
 
         The evidence that a passage is about the query, where BM25's score is
-        only comparable within one query: a syllable the index has never seen
+        only comparable within one query: a term the index has never seen
         weighs the most (it is the most informative, and nothing holds it),
         one in most passages (``của``, ``là``) next to nothing (never quite
         nothing: a query of common words only is covered by a passage that
         holds them all), so a passage that holds the rare words of a question
-        covers it and gibberish covers nothing.
+        covers it and gibberish covers nothing.  Terms are single syllables
+        (``("thue",)``) or adjacent pairs (``("bun", "cha")``): a pair is held
+        where the passage has the two syllables side by side, as a word.
         """
-        words = list(dict.fromkeys(syllables))
+        phrases = list(dict.fromkeys(terms))
         ids = np.asarray(chunk_ids, np.int64)
         held, total = np.zeros(len(ids)), 0.0
-        for word in words:
-            chunks = self.postings("folded", (word,))[0]
+        for phrase in phrases:
+            chunks = self.postings("folded", phrase)[0]
             idf = self._idf(len(chunks))
             total += idf
             if len(chunks) and len(ids):

@@ -9,21 +9,27 @@ is answered when some candidate passage holds most of its informative
 syllables (IDF-weighted coverage, which gibberish and questions about
 other subjects lack) or when the model finds a passage close in meaning
 (its cosine, which carries questions in English, whose words the lexical legs
-barely match).  The thresholds are settings (``kb.config.Refusal``), chosen and
-measured in docs/ranking.md.
+barely match).  A question in Vietnamese must also find its words together:
+"cách làm bún chả Hà Nội" shares "cách làm", "Hà", "Nội", "bún" and "chả" with
+the passages of an index of laws, one here and one there, and the model finds
+every Vietnamese question close to every Vietnamese passage; pairs of adjacent
+syllables ("bún chả") are its words, and no passage holds those.  The thresholds
+are settings (``kb.config.Refusal``), chosen and measured in docs/ranking.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 
-from indexer.analyzer import tokens
+from indexer.analyzer import pairs, tokens
 from kb.config import Refusal
 from kb.knowledge_base import KnowledgeBase
+from kb.retrieval.asking import asking_pairs
 from kb.retrieval.query import Query
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["Evidence", "Verdict", "gather", "judge"]
+__all__ = ["Evidence", "Verdict", "gather", "judge", "subject_pairs"]
 
 NO_NUMBER = "unknown_number"  # the query names a document number that nothing in the index is or cites
 NO_MATCH = "no_match"  # no passage holds enough of its words nor comes close in meaning
@@ -37,6 +43,7 @@ class Evidence:
     similarity: float | None  # the dense leg's best cosine; None when the leg did not run or found nothing
     references: int  # passages that are, or cite, a document of a type and number the query names
     numbers: tuple[str, ...]  # the document numbers the query names, as typed
+    pairs: float | None = None  # coverage of its adjacent syllable pairs (not those of asking); None: English, one word
 
 
 @dataclass(frozen=True)
@@ -57,13 +64,28 @@ def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, flo
     or with a typo (``NQ-HDTP``, ``QH51``) must not make a held document missing.
     """
     candidates = sorted({chunk_id for leg in ("lexical", "phrase", "dense") for chunk_id, _ in found.get(leg, [])})
-    coverage = kb.lexicon.current().coverage(tokens(query.evidence_text), candidates)
+    lexicon = kb.lexicon.current()
+    coverage = lexicon.coverage([(word,) for word in tokens(query.evidence_text)], candidates)
+    # An English question's Vietnamese is the glossary's terms side by side, not a sentence: its pairs say nothing.
+    words = subject_pairs(query.evidence_text, lexicon.vocabulary) if query.translation is None else []
+    together = max(lexicon.coverage(words, candidates), default=0.0) if words else None
     dense = found.get("dense")
     references = len(found.get("reference", []))
     if not references and query.keys:
         references = len(kb.store.chunks.citing(query.keys, [], filters, years=query.years))
-    return Evidence(coverage=max(coverage, default=0.0), similarity=dense[0][1] if dense else None,
+    return Evidence(coverage=max(coverage, default=0.0), pairs=together, similarity=dense[0][1] if dense else None,
                     references=references, numbers=query.numbers)
+
+
+def subject_pairs(folded: str, vocabulary: Container[str]) -> list[tuple[str, str]]:
+    """The pairs of adjacent syllables a passage that answers would hold side by side.
+
+    Left out: the pairs of asking ("bao nhiêu", "như thế nào": passages state, they seldom ask), and
+    those with a syllable the index never saw, a typo ("rừng trng") or a name, which the syllables'
+    coverage weighs already: one typo would otherwise cost a question two of its pairs.
+    """
+    return [pair for pair in pairs(folded)
+            if pair not in asking_pairs() and pair[0] in vocabulary and pair[1] in vocabulary]
 
 
 def judge(evidence: Evidence, rule: Refusal, filtered: bool = False) -> Verdict | None:
@@ -81,4 +103,7 @@ def judge(evidence: Evidence, rule: Refusal, filtered: bool = False) -> Verdict 
     if evidence.coverage < rule.coverage and not close:
         return Verdict(NO_MATCH, f"Nothing in the index{where} answers this: no passage holds enough of the "
                                  "question's words, and none is close in meaning.")
+    if evidence.pairs is not None and evidence.pairs < rule.pairs:
+        return Verdict(NO_MATCH, f"Nothing in the index{where} answers this: no passage holds the question's "
+                                 "words together.")
     return None

@@ -285,7 +285,7 @@ def facet_counts(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[in
     elif not answered:
         return {"type": [], "issuer": [], "year": []}
     candidates = sorted({chunk for leg in ("lexical", "phrase") for chunk, _ in found.get(leg, [])})
-    coverage = kb.lexicon.current().coverage(tokens(query.folded), candidates)
+    coverage = kb.lexicon.current().coverage([(word,) for word in tokens(query.folded)], candidates)
     chunks = [chunk for chunk, share in zip(candidates, coverage) if share >= kb.settings.refusal.coverage]
     chunks += [chunk for chunk, _ in found.get("reference", [])]
     documents = set(kb.store.chunks.documents_of(chunks or [chunk for chunk, _ in found.get("dense", [])]).values())
