@@ -175,15 +175,25 @@ def test_the_pairs_of_a_question_are_its_subject_not_its_asking_nor_its_typos():
     assert subject_pairs("dien tih rung trng", known) == []  # "tih", "trng": typos, weighed as syllables
 
 
-def test_a_question_s_pairs_are_read_against_the_index(circular_kb):
-    def evidence(text: str) -> Evidence:
-        query, _ = read_query(circular_kb, text)
-        return gather(circular_kb, query, legs(circular_kb, query, None))
+def test_a_question_s_pairs_are_read_against_the_index(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "ngan-sach.txt").write_text("Điều 1. Ngân sách của Nhà nước được lập hằng năm.\n", encoding="utf-8")
+    (folder / "cho.txt").write_text("Bún bò và chả giò được bán ở chợ.\n", encoding="utf-8")
+    kb = fake_kb_at(tmp_path / "home")
+    try:
+        index_paths(kb, [folder])
 
-    assert evidence("mức thu phí thẩm định là bao nhiêu").pairs == 1.0
-    assert evidence("muc thu phi tham dinh la bao nhieu").pairs == 1.0  # typed without accents: folded pairs
-    assert evidence("thông tư về phí tài chính").pairs < 0.5  # its syllables are all there, apart
-    assert evidence("fees for appraisal").pairs is None  # English: the glossary's terms, side by side
+        def pairs(text: str) -> float | None:
+            query, _ = read_query(kb, text)
+            return gather(kb, query, legs(kb, query, None)).pairs
+
+        assert pairs("ngân sách nhà nước") is None  # its words in one passage; "sách nhà" is where two meet
+        assert pairs("ngan sach nha nuoc") is None  # typed without accents: folded pairs
+        assert pairs("bún chả") == 0.0  # "bún" and "chả" are held, apart: not the word
+        assert pairs("budget of the state") is None  # English: the glossary's terms, side by side
+    finally:
+        kb.close()
 
 
 @pytest.mark.parametrize(("query", "missing"), [

@@ -43,7 +43,7 @@ class Evidence:
     similarity: float | None  # the dense leg's best cosine; None when the leg did not run or found nothing
     references: int  # passages that are, or cite, a document of a type and number the query names
     numbers: tuple[str, ...]  # the document numbers the query names, as typed
-    pairs: float | None = None  # coverage of its adjacent syllable pairs (not those of asking); None: English, one word
+    pairs: float | None = None  # coverage of its syllable pairs (subject_pairs); None: English, one word, all held
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,11 @@ def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, flo
     # An English question's Vietnamese is the glossary's terms side by side, not a sentence: its pairs say nothing.
     words = subject_pairs(query.evidence_text, lexicon.vocabulary) if query.translation is None else []
     together = max(lexicon.coverage(words, candidates), default=0.0) if words else None
+    # One candidate holds every pair the index holds anywhere: the pairs it lacks are where two words meet
+    # ("sách nhà" of "ngân sách nhà nước" in a small index), not words it lacks.
+    known = [pair for pair in words if len(lexicon.postings("folded", pair)[0])]
+    if known and max(lexicon.coverage(known, candidates), default=0.0) >= 1.0:
+        together = None
     dense = found.get("dense")
     references = len(found.get("reference", []))
     if not references and query.keys:
