@@ -87,9 +87,9 @@ class Refusal:
     ``pairs: 0`` never refuse for lack of words.
     """
 
-    coverage: float = 0.25
+    coverage: float = 0.425
     similarity: float = 0.84
-    pairs: float = 0.15  # a Vietnamese question's pairs of syllables (its words) no candidate holds this share of
+    pairs: float = 0.175  # a Vietnamese question's pairs of syllables (its words) no candidate holds this share of
     numbers: bool = True  # refuse a query naming a document number that nothing in the index is or cites
 
     def __post_init__(self) -> None:

@@ -36,7 +36,7 @@ from service.app import create_app
 
 pytestmark = pytest.mark.e2e
 
-QUERIES = ["chuyển đổi số", "Ban Thường vụ Tỉnh ủy", "ngân sách nhà nước", "quy chế làm việc", "kiểm tra giám sát"]
+QUERIES = ["tuyên truyền đại hội", "Ban Thường vụ Tỉnh ủy", "ngân sách nhà nước", "quy chế làm việc", "kiểm tra giám sát"]
 DENSE = "%chunk_vectors v JOIN%"  # the dense leg's query, as pg_stat_statements shows it
 READ_TIMEOUT = 1.0  # store.read_timeout of the node whose replica is stopped (kb's default: 5 s)
 STOPPED_S = READ_TIMEOUT + 4  # how long it stays stopped: past the bound, so that reads go on elsewhere meanwhile

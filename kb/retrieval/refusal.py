@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Container
 from dataclasses import dataclass
+from itertools import pairwise
 
-from indexer.analyzer import pairs, tokens
+from indexer.analyzer import tokens
 from kb.config import Refusal
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.asking import asking_pairs
@@ -85,12 +86,15 @@ def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, flo
 def subject_pairs(folded: str, vocabulary: Container[str]) -> list[tuple[str, str]]:
     """The pairs of adjacent syllables a passage that answers would hold side by side.
 
-    Left out: the pairs of asking ("bao nhiêu", "như thế nào": passages state, they seldom ask), and
-    those with a syllable the index never saw, a typo ("rừng trng") or a name, which the syllables'
-    coverage weighs already: one typo would otherwise cost a question two of its pairs.
+    Left out: the pairs of asking ("bao nhiêu", "như thế nào": passages state, they seldom ask) and the
+    pairs that share a syllable with one of them ("hoạch về" of "kế hoạch về việc": where two words
+    meet, not a word); and those with a syllable the index never saw, a typo ("rừng trng") or a name,
+    which the syllables' coverage weighs already: one typo would otherwise cost a question two pairs.
     """
-    return [pair for pair in pairs(folded)
-            if pair not in asking_pairs() and pair[0] in vocabulary and pair[1] in vocabulary]
+    words = tokens(folded)
+    asking = {i for i, pair in enumerate(pairwise(words)) if pair in asking_pairs()}
+    return [pair for i, pair in enumerate(pairwise(words))
+            if not {i - 1, i, i + 1} & asking and pair[0] in vocabulary and pair[1] in vocabulary]
 
 
 def judge(evidence: Evidence, rule: Refusal, filtered: bool = False) -> Verdict | None:
