@@ -65,15 +65,17 @@ def shares(items: list[dict], rule: Refusal) -> tuple[float, float, int, int]:
             float(out[answerable].mean()) if answerable.any() else 0.0, int((~answerable).sum()), int(answerable.sum()))
 
 
-def choose(items: list[dict], budget: float) -> Refusal:
-    """The thresholds refusing most no-answer questions within the budget of wrongly refused answerable ones.
+def choose(items: list[dict], budget: float, pair: Refusal | None = None) -> Refusal:
+    """The thresholds refusing most no-answer questions within the budget of wrongly refused answerable ones;
+    with ``pair``, only the pairs threshold beside its coverage and similarity.
 
     Ties go to the lower thresholds: the rule that refuses less.  Where the number rule alone passes
     the budget, the rule that refuses fewest answerable questions.
     """
+    rules = ([replace(pair, pairs=pairs) for pairs in PAIRS] if pair else
+             [Refusal(coverage=c, similarity=s, pairs=p) for c, s, p in product(COVERAGE, SIMILARITY, PAIRS)])
     best: tuple | None = None
-    for coverage, similarity, pairs in product(COVERAGE, SIMILARITY, PAIRS):
-        rule = Refusal(coverage=coverage, similarity=similarity, pairs=pairs)
+    for rule in rules:
         right, wrong, _, _ = shares(items, rule)
         key = (wrong <= budget, right if wrong <= budget else -wrong, -wrong, -rule.coverage, -rule.similarity,
                -rule.pairs)
@@ -90,6 +92,8 @@ def main() -> None:
     parser.add_argument("--variants", default="typed")
     parser.add_argument("--budget", type=float, default=0.01, help="most answerable questions a training choice may refuse")
     parser.add_argument("--dump", type=Path, help="write each question's evidence here (JSONL)")
+    parser.add_argument("--pairs-only", action="store_true",
+                        help="keep the settings' coverage and similarity, choose the pairs threshold alone")
     args = parser.parse_args()
     items = []
     for given in args.set or [str(ROOT / "eval" / "devset.jsonl")]:
@@ -101,11 +105,12 @@ def main() -> None:
         args.dump.write_text("".join(json.dumps({k: v for k, v in i.items() if k != "evidence"} | vars(i["evidence"]),
                                                 ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
     shipped = load_settings().refusal
+    pair = shipped if args.pairs_only else None
     held = {"chosen": [0, 0, 0, 0], "shipped": [0, 0, 0, 0]}  # no-answer refused, no-answer, answerable refused, answerable
     print(f"{len(items)} questions; budget {args.budget:.0%} of answerable refused on the training folds")
     for fold in sorted({i["fold"] for i in items}):
         train, test = [i for i in items if i["fold"] != fold], [i for i in items if i["fold"] == fold]
-        for name, rule in (("chosen", choose(train, args.budget)), ("shipped", shipped)):
+        for name, rule in (("chosen", choose(train, args.budget, pair)), ("shipped", shipped)):
             right, wrong, n_none, n_answerable = shares(test, rule)
             counts = (round(right * n_none), n_none, round(wrong * n_answerable), n_answerable)
             held[name] = [total + c for total, c in zip(held[name], counts, strict=True)]
@@ -114,7 +119,7 @@ def main() -> None:
                   f"no-answer refused {right:.1%} of {n_none}, answerable refused {wrong:.1%} of {n_answerable}")
     for name, (a, n, b, m) in held.items():
         print(f"pooled held-out, {name:7}: no-answer refused {a}/{n} = {a / n:.1%}; answerable refused {b}/{m} = {b / m:.1%}")
-    final = choose(items, args.budget)
+    final = choose(items, args.budget, pair)
     right, wrong, _, _ = shares(items, final)
     print(f"chosen on all folds: coverage {final.coverage:.3f} similarity {final.similarity:.3f} pairs {final.pairs:.3f} "
           f"(in-sample: no-answer refused {right:.1%}, answerable refused {wrong:.1%})")

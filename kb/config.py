@@ -79,17 +79,18 @@ class Refusal:
     under ``similarity`` (or no candidate holds any of its syllables: e5 finds
     gibberish close to everything), and a question in Vietnamese none of whose
     candidates holds ``pairs`` of its pairs of adjacent syllables (its words:
-    "bún chả", where an index of laws holds "bún" and "chả" apart).  The three
-    thresholds were chosen by cross-validation over the folds of eval/devset.jsonl,
-    fresh-7 and fresh-8, each question as typed and in the four variants
-    (``bench/tune_refusal.py --variants all``), so that an answerable question
-    typed without accents or with typos is not refused; ``coverage: 0`` and
-    ``pairs: 0`` never refuse for lack of words.
+    "bún chả", where an index of laws holds "bún" and "chả" apart).  The thresholds
+    were chosen by cross-validation, each question as typed and in the four
+    variants (``bench/tune_refusal.py --variants all``), so that an answerable
+    question typed without accents or with typos is not refused: ``coverage`` and
+    ``similarity`` over the folds of eval/devset.jsonl, ``pairs`` beside them over
+    those of the devset, fresh-7 and fresh-8 (``--pairs-only``); ``coverage: 0``
+    and ``pairs: 0`` never refuse for lack of words.
     """
 
-    coverage: float = 0.425
-    similarity: float = 0.84
-    pairs: float = 0.175  # a Vietnamese question's pairs of syllables (its words) no candidate holds this share of
+    coverage: float = 0.375
+    similarity: float = 0.785
+    pairs: float = 0.2  # a Vietnamese question's pairs of syllables (its words) no candidate holds this share of
     numbers: bool = True  # refuse a query naming a document number that nothing in the index is or cites
 
     def __post_init__(self) -> None:
