@@ -6,13 +6,14 @@
 Each set is asked of its own index (``SET=HOME``; a set without ``=HOME`` of
 ``KB_HOME``), which must hold the set's files (eval/README.md).  Each question's
 legs are run once and their evidence kept (``kb.retrieval.refusal.gather``);
-then for each fold (fold k of every set), the pair (coverage, similarity) that
-refuses the most questions without an answer while wrongly refusing at most
-``--budget`` of the answerable ones is chosen on the other four folds with the
-pairs threshold, and measured on the fold held out.  Prints the held-out figures per fold and pooled, beside those of the
-settings' ``refusal`` (the shipped thresholds unless ``$KB_HOME/settings.json``
-says otherwise), and the thresholds chosen on all folds (the setting to ship),
-with the questions they get wrong.
+then for each fold (fold k of every set), the thresholds (coverage, similarity,
+pairs; with ``--pairs-only`` pairs alone, beside the settings' other two) that
+refuse the most questions without an answer while wrongly refusing at most
+``--budget`` of the answerable ones are chosen on the other four folds and
+measured on the fold held out.  Prints the held-out figures per fold and pooled,
+beside those of the settings' ``refusal`` (the shipped thresholds unless
+``$KB_HOME/settings.json`` says otherwise), and the thresholds chosen on all
+folds (the setting to ship), with the questions they get wrong.
 """
 
 from __future__ import annotations

@@ -21,9 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Container
 from dataclasses import dataclass
-from itertools import pairwise
 
-from indexer.analyzer import tokens
+from indexer.analyzer import pairs, tokens
 from kb.config import Refusal
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.asking import asking_pairs
@@ -91,9 +90,9 @@ def subject_pairs(folded: str, vocabulary: Container[str]) -> list[tuple[str, st
     meet, not a word); and those with a syllable the index never saw, a typo ("rừng trng") or a name,
     which the syllables' coverage weighs already: one typo would otherwise cost a question two pairs.
     """
-    words = tokens(folded)
-    asking = {i for i, pair in enumerate(pairwise(words)) if pair in asking_pairs()}
-    return [pair for i, pair in enumerate(pairwise(words))
+    adjacent = pairs(folded)
+    asking = {i for i, pair in enumerate(adjacent) if pair in asking_pairs()}
+    return [pair for i, pair in enumerate(adjacent)
             if not {i - 1, i, i + 1} & asking and pair[0] in vocabulary and pair[1] in vocabulary]
 
 

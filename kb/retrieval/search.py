@@ -64,7 +64,7 @@ def read_query(kb: KnowledgeBase, text: str, suggest: bool = False) -> tuple[Que
     """What is searched for ``text``: the query with its accents restored, if the accent model put any back.
 
     A question in English is not Vietnamese to restore: in an index whose forms print English beside the
-    Vietnamese, its words are the model's syllables too, and "Which day is" would come back "Which đẩy is",
+    Vietnamese, its words are the model's syllables too, and "Which day is" came back "Which đây is",
     accented, no longer English, its glossary lost.
     """
     typed = understand(text)
