@@ -23,7 +23,8 @@ __all__ = ["parse_document", "CARD_SECTION", "FRAME_SECTIONS", "PARSING_VERSION"
 # skips a file whose text it has already indexed under this version; bumped when a change reads real
 # files differently, so that an index made before reads them again (their unchanged passages keep their
 # vectors).  3: OCR'd headers, closing tables and dates, the Youth Union's header (docs/reading.md).
-PARSING_VERSION = 3
+# 4: a Party number's unit after its issuer (142-KH/TĐTN-TG).
+PARSING_VERSION = 4
 
 CARD_SECTION = "Thông tin văn bản"
 # The header (issuing body, number, place and date, title) and the end (recipients, signer) are the

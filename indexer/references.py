@@ -46,8 +46,11 @@ _STATE = (
 )
 # Laws and ordinances carry no type code: 68/2020/QH14, 02/2022/UBTVQH15.
 _LAW = r"(?P<l_num>\d{1,6})\s?/\s?(?P<l_year>(?:19|20)\d\d)\s?/\s?(?P<l_issuer>[a-z]+\s?\d+)"
-# Party style, number-type/issuer: 05-CT/TW, 131-KH/TU, 108-HD/BTGTW; typed without its dash, 131 KH/TU.
-_PARTY = rf"(?P<p_num>\d{{1,6}})(?:\s?{_DASH}\s?|\s?)(?P<p_kind>[a-z]+)\s?/\s?(?P<p_issuer>{_CODE})"
+# Party style, number-type/issuer[-unit...]: 05-CT/TW, 131-KH/TU, 108-HD/BTGTW, the Youth Union's
+# 142-KH/TĐTN-TG (its propaganda board); typed without its dash, 131 KH/TU.
+_PARTY = (
+    rf"(?P<p_num>\d{{1,6}})(?:\s?{_DASH}\s?|\s?)(?P<p_kind>[a-z]+)\s?/\s?(?P<p_issuer>{_CODE}(?:{_DASH}{_CODE})*)"
+)
 # A whole number-and-symbol; not glued to a longer token (dates, "46.761/47.661").
 _SYMBOL = rf"(?<![\w/.,])(?:{_STATE}|{_LAW}|{_PARTY})(?!\w)"
 # "số" / "số:" between a type word and its number.
@@ -225,7 +228,8 @@ def _symbol_parts(text: str, folded: _Folded, match: re.Match[str]) -> _Parts | 
     kind = type_by_symbol(_group_text(text, folded, match, "p_kind"))
     if kind is None:
         return None
-    return _Parts(group("p_num"), kind.code, _issuer(_group_text(text, folded, match, "p_issuer")), None)
+    issuer = _group_text(text, folded, match, "p_issuer").split("-")[0]
+    return _Parts(group("p_num"), kind.code, _issuer(issuer), None)
 
 
 def _word_type(match: re.Match[str]) -> str | None:
@@ -388,7 +392,8 @@ def canonical_symbol(printed: str) -> str | None:
     kind = type_by_symbol(_group_text(text, folded, match, "p_kind"))
     if kind is None or kind.code is None:
         return None
-    return f"{match.group('p_num')}-{kind.code}/{_issuer(_group_text(text, folded, match, 'p_issuer'))}"
+    issuer = "-".join(_issuer(part) for part in _group_text(text, folded, match, "p_issuer").split("-"))
+    return f"{match.group('p_num')}-{kind.code}/{issuer}"
 
 
 def own_reference(symbol: str, type_name: str | None = None) -> Reference | None:

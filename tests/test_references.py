@@ -197,6 +197,7 @@ def test_plan_references() -> None:
         ("30/2020/nd-cp", "30/2020/NĐ-CP"),
         ("131-KH/TU", "131-KH/TU"),
         ("131 – kh/tu", "131-KH/TU"),
+        ("Số: 142-KH/TĐTN-TG", "142-KH/TĐTN-TG"),
         ("68/2020/QH14", "68/2020/QH14"),
         ("68/2020/qh14", "68/2020/QH14"),
         ("Số: 2873/QĐ-UBND", "2873/QĐ-UBND"),
@@ -206,6 +207,14 @@ def test_plan_references() -> None:
 )
 def test_canonical_symbol(printed: str, canonical: str | None) -> None:
     assert canonical_symbol(printed) == canonical
+
+
+def test_a_party_number_with_a_unit_keeps_it_in_print_and_meets_its_citations() -> None:
+    """The Youth Union numbers a board's plan 142-KH/TĐTN-TG: the unit is part of the number staff
+    copy, while the key (type, number, issuer) is the one a citation without the unit has."""
+    own = extract_references("Số: 142-KH/TĐTN-TG")[0]
+    cited = extract_references("thực hiện Kế hoạch số 142-KH/TĐTN của Ban Thường vụ Tỉnh đoàn")[0]
+    assert (own.key, own.issuer_code) == (cited.key, cited.issuer_code) == ("KH:142", "TĐTN")
 
 
 def test_citation_forms_for_the_card() -> None:
