@@ -23,7 +23,7 @@ __all__ = ["parse_document", "CARD_SECTION", "FRAME_SECTIONS", "PARSING_VERSION"
 # skips a file whose text it has already indexed under this version; bumped when a change reads real
 # files differently, so that an index made before reads them again (their unchanged passages keep their
 # vectors).  3: OCR'd headers, closing tables and dates, the Youth Union's header (docs/reading.md).
-# 4: a Party number's unit after its issuer (142-KH/TĐTN-TG).
+# 4: a Party number's unit after its issuer (142-KH/TĐTN-TG), "BCH Đoàn" in an issuer.
 PARSING_VERSION = 4
 
 CARD_SECTION = "Thông tin văn bản"

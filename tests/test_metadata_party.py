@@ -218,6 +218,7 @@ def test_a_youth_union_plan_beside_its_union_name_has_its_number_type_and_date()
                             "Phát huy vai trò của đoàn viên trên không gian mạng năm 2025\n"
                             "I. MỤC ĐÍCH, YÊU CẦU\n- Nâng cao nhận thức của đoàn viên.\n")
     assert (meta.number, meta.doc_type, meta.date) == ("142-KH/TĐTN-TG", "Kế hoạch", "2025-01-24")
+    assert meta.issuer == "BCH Đoàn tỉnh Quảng Bình"
     assert meta.title == "Kế hoạch phát huy vai trò của đoàn viên trên không gian mạng năm 2025"
 
 
