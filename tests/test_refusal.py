@@ -175,6 +175,14 @@ def test_the_pairs_of_a_question_are_its_subject_not_its_asking_nor_its_typos():
     assert subject_pairs("dien tih rung trng", known) == []  # "tih", "trng": typos, weighed as syllables
 
 
+def test_no_pair_of_a_question_spans_a_clause_mark():
+    """ALQAC's "Nhà giáo có vai trò nào sau đây? Trả lời: Đi du học …" was refused for lacking "đây trả" and "lời đi"."""
+    known = {"vai", "tro", "sau", "day", "tra", "loi", "di", "du", "hoc", "nuoc", "ngoai", "1", "000", "nguoi"}
+    found = subject_pairs("vai tro sau day? tra loi: di du hoc, nuoc ngoai 1.000 nguoi", known)
+    assert ("day", "tra") not in found and ("loi", "di") not in found and ("hoc", "nuoc") not in found
+    assert ("du", "hoc") in found and ("1", "000") in found  # the point inside a number ends no clause
+
+
 def test_a_question_s_pairs_are_read_against_the_index(tmp_path):
     folder = tmp_path / "docs"
     folder.mkdir()

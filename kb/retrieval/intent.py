@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ABOUT", "FOLLOWERS", "FOLLOWING_KINDS", "following", "intent", "unasked"]
+__all__ = ["ABOUT", "FOLLOWERS", "FOLLOWING_KINDS", "asks_for_document", "following", "intent", "unasked"]
 
 ABOUT, FOLLOWERS = "about", "followers"
 FOLLOWING_KINDS = ("basis", "implements", "guides")  # a document built on the one asked about
@@ -28,7 +28,7 @@ _CHANGE = "|".join(verbs for _, verbs in _CHANGING)
 _VERB = (r"trien khai|thuc hien|can cu|huong dan|vien dan|dan chieu|ap dung|cu the hoa|quan triet"
          r"|implement\w*|cit(?:e|es|ed|ing)|based on|guid\w*|carr(?:y|ies) out")
 _KINDS = (r"(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|luat|phap lenh|chi thi|ke hoach|cong van"
-          r"|huong dan|ket luan|quy dinh)")
+          r"|huong dan|ket luan|quy dinh|thong bao|an le)")
 # A document asked for by its kind: "văn bản nào", "quyết định nào" ("trường hợp nào được bổ sung" is no such question).
 _WHICH_DOCUMENT = rf"{_KINDS} nao"
 # "Văn bản nào triển khai …", "Quyết định nào bãi bỏ …", the passive asked last: "… được sửa đổi bởi văn bản nào",
@@ -36,6 +36,9 @@ _WHICH_DOCUMENT = rf"{_KINDS} nao"
 _FOLLOWERS = re.compile(rf"\b(?:nao|which|what)\b.*\b(?:{_VERB})\b|\b{_WHICH_DOCUMENT}\b.*\b(?:{_CHANGE})\b"
                         rf"|\b(?:duoc|bi)\s+(?:{_VERB}|{_CHANGE})\b.*\b{_WHICH_DOCUMENT}\b"
                         rf"|\b(?:cac|nhung)\s+{_KINDS}\s+(?:{_VERB}|{_CHANGE})\b")
+# A document asked for, in either language: "văn bản nào quy định …", "which law amended …".
+_FOR_DOCUMENT = re.compile(rf"\b{_WHICH_DOCUMENT}\b|\bwhich (?:law|decree|decision|circular|document|resolution"
+                           r"|directive|plan|precedent|notice|regulation|instruction|conclusion|ordinance)s?\b")
 # "What does it say": a verb of saying (a document type's own among them: a conclusion "kết luận", a notice
 # "thông báo", a plan "đề ra"), then "gì", or a subject word and "gì" / "nào": "yêu cầu những gì",
 # "kết luận những gì", "nói về vấn đề gì", "đề ra những nhiệm vụ nào", "về việc gì".
@@ -53,6 +56,11 @@ def intent(folded: str) -> str | None:
     if _ABOUT.search(folded):
         return ABOUT
     return None
+
+
+def asks_for_document(folded: str) -> bool:
+    """Whether a folded question asks which document (of a kind) does something: its card answers."""
+    return bool(_FOR_DOCUMENT.search(folded))
 
 
 def unasked(folded: str) -> str:

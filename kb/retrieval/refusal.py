@@ -19,6 +19,7 @@ are settings (``kb.config.Refusal``), chosen and measured in docs/ranking.md.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ __all__ = ["Evidence", "Verdict", "gather", "judge", "subject_pairs"]
 
 NO_NUMBER = "unknown_number"  # the query names a document number that nothing in the index is or cites
 NO_MATCH = "no_match"  # no passage holds enough of its words nor comes close in meaning
+_CLAUSE_END = re.compile(r"[?!:;,.](?:\s|$)")  # a mark that ends a clause (not the point inside "1.000", "2.5")
 
 
 @dataclass(frozen=True)
@@ -85,15 +87,20 @@ def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, flo
 def subject_pairs(folded: str, vocabulary: Container[str]) -> list[tuple[str, str]]:
     """The pairs of adjacent syllables a passage that answers would hold side by side.
 
-    Left out: the pairs of asking ("bao nhiêu", "như thế nào": passages state, they seldom ask) and the
-    pairs that share a syllable with one of them ("hoạch về" of "kế hoạch về việc": where two words
-    meet, not a word); and those with a syllable the index never saw, a typo ("rừng trng") or a name,
-    which the syllables' coverage weighs already: one typo would otherwise cost a question two pairs.
+    Only syllables of one clause pair: no word spans a question mark, a colon or a comma ("sau đây? Trả
+    lời: Đi du học" holds no word "đây trả" nor "lời đi"). Left out: the pairs of asking ("bao nhiêu",
+    "như thế nào": passages state, they seldom ask) and the pairs that share a syllable with one of them
+    ("hoạch về" of "kế hoạch về việc": where two words meet, not a word); and those with a syllable the
+    index never saw, a typo ("rừng trng") or a name, which the syllables' coverage weighs already: one
+    typo would otherwise cost a question two pairs.
     """
-    adjacent = pairs(folded)
-    asking = {i for i, pair in enumerate(adjacent) if pair in asking_pairs()}
-    return [pair for i, pair in enumerate(adjacent)
-            if not {i - 1, i, i + 1} & asking and pair[0] in vocabulary and pair[1] in vocabulary]
+    kept = []
+    for clause in _CLAUSE_END.split(folded):
+        adjacent = pairs(clause)
+        asking = {i for i, pair in enumerate(adjacent) if pair in asking_pairs()}
+        kept += [pair for i, pair in enumerate(adjacent)
+                 if not {i - 1, i, i + 1} & asking and pair[0] in vocabulary and pair[1] in vocabulary]
+    return kept
 
 
 def judge(evidence: Evidence, rule: Refusal, filtered: bool = False) -> Verdict | None:

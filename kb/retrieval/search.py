@@ -25,7 +25,7 @@ from kb.errors import InvalidQueryError
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.accents_sync import Reading
 from kb.retrieval.fusion import reciprocal_rank, weighted_sum
-from kb.retrieval.intent import ABOUT, FOLLOWERS, following, intent, unasked
+from kb.retrieval.intent import ABOUT, FOLLOWERS, asks_for_document, following, intent, unasked
 from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
 from kb.retrieval.refusal import gather, judge
@@ -35,28 +35,34 @@ from kb.retrieval.vector_store import FilteredVectors
 from kb.storage.backend import reading_replicas
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["facet_counts", "group_by_document", "narrowing", "passage_key", "search", "read_query", "legs", "fuse", "render",
-           "weights_for"]
+__all__ = ["asks_of_text", "facet_counts", "group_by_document", "is_frame", "narrowing", "passage_key", "search",
+           "read_query", "legs", "fuse", "render", "weights_for"]
 
 # A question about the document itself, which its card answers, not its body: who signed it, when, which body,
 # what it is about (its subject, "về việc …": "nói về vấn đề gì", "What is Decision 210/2025 about?").
-_ITSELF = re.compile(r"\b(?:ai ky|nguoi ky|ky boi|(?:ky|ban hanh|thong qua)(?: vao)? (?:ngay|khi|luc|nam|thang) nao"
-                     r"|(?:ky|ban hanh)(?: vao)? bao gio|bao gio (?:ky|ban hanh)|ngay (?:ky|ban hanh)"
+_ITSELF = re.compile(r"\b(?:ai k[iy]|nguoi k[iy]|k[iy] boi|nao (?:da )?k[iy]"
+                     r"|(?:k[iy]|ban hanh|thong qua|ra doi)(?: vao)? (?:(?:ngay|khi|luc|nam|thang)(?: thang)?(?: nam)?) nao"
+                     r"|(?:k[iy]|ban hanh)(?: vao)? bao gio|bao gio (?:k[iy]|ban hanh)|ngay (?:k[iy]|ban hanh)"
                      r"|(?:(?:co quan|don vi|cap|noi) nao|ai|noi)(?: da)? ban hanh|ban hanh boi"
                      r"|noi ve (?:van de |viec )?gi|ve (?:van de|viec) gi|trich yeu"
                      r"|signed|signs|signer|signatory|issued by|who issued|when was|what date"
+                     r"|when (?:did|were)\b[^?]*\b(?:issu|sign|adopt|pass|promulgat|enact)\w*"
                      r"|which (?:body|agency|authority|office))\b"
                      r"|\bwhat is\b[^?]*\babout\W*$")
 # A question, not a document named with its subject ("Nghị quyết 08/2025/NQ-CP về casino", which its card answers)
 # nor a passage of a draft that cites it (``kb.retrieval.related``): a question mark, a question word, "… không" last.
 _QUESTION = re.compile(r"\?|\b(?:gi|nao|may|bao nhieu|bao lau|bao gio|ai|tai sao|o dau|what|which|when|who|whom|how"
                        r"|where|why)\b|\b(?:khong|chua)\W*$")
+# A number the reference leg does not read as a document's ("án lệ số 43/2021/AL"): the query names a document.
+_NUMBERED = re.compile(r"\bso \d")
+FRAME_WINDOW = 4  # the frame rule reorders the first FRAME_WINDOW × k passages of the fused ranking
 MAX_NAMED = 3  # more documents of one number than this: the number is too vague to read any one's own passages
 LEADING, OWN_PASSAGES = 12, 3  # of a document asked about, its first 12 passages are read for its 3 leading ones
 _STATES = re.compile(r"\b(?:yeu cau|nhiem vu|giai phap|pham vi dieu chinh|muc dich|muc tieu|doi tuong ap dung)\b")
 # What opens a document without saying what it says (matched on a body passage's folded column, its section path
 # on the first line): its header, and the legal bases and requests it is issued on.
-_PREAMBLE = re.compile(rf"^[^\n]*› {fold(FRAME_SECTIONS['header'])}\n|^[^\n]*\n(?:can cu|theo de nghi|xet de nghi)\b")
+_ISSUED_ON = re.compile(r"(?:can cu|theo de nghi|xet de nghi)\b")
+_PREAMBLE = re.compile(rf"^[^\n]*› {fold(FRAME_SECTIONS['header'])}\n|^[^\n]*\n{_ISSUED_ON.pattern}")
 OVERSAMPLE = (2, 10)  # with filters, a leg fetches this many times its candidates, then that many, and keeps those that pass
 
 
@@ -256,6 +262,43 @@ def weights_for(kb: KnowledgeBase, query: Query) -> Weights:
     return replace(weights, lexical=weights.lexical * share, phrase=weights.phrase * share)
 
 
+def asks_of_text(query: Query) -> bool:
+    """Whether a question asks what documents say, rather than about one document itself: who signed it or
+    when (``_ITSELF``), one it names by number, which documents carry one out or which document does
+    something ("văn bản nào", "which law"). A query that is no question (a title typed to find the
+    document) is not asking of the text either: the document's card answers all of those."""
+    folded = query.folded
+    return bool(_QUESTION.search(folded)) and not (query.keys or _NUMBERED.search(folded) or _ITSELF.search(folded)
+                                                   or intent(folded) == FOLLOWERS or asks_for_document(folded))
+
+
+def is_frame(row: dict) -> bool:
+    """A document's frame, not its text: its card, header and closing (recipients, signature), and a passage
+    before its first part or article that opens on the legal bases and requests it is issued on ("Căn cứ …",
+    "Theo đề nghị …"; inside an article, "Căn cứ đặc điểm, tính chất hoạt động …" is what a law says)."""
+    section = row["section"]
+    return (row["kind"] == "card" or section.rpartition(" › ")[2] in FRAME_SECTIONS.values()
+            or (" › " not in section and bool(_ISSUED_ON.match(fold(row["text"][:40])))))
+
+
+def _text_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Query, k: int) -> list[tuple[int, float]]:
+    """The fused ranking with each document's frame (``is_frame``) at ``Weights.frame`` of its score, when the
+    question asks what documents say (``asks_of_text``).
+
+    A card and a header hold the document's title and subject, so they match every question about it, and
+    they took places among the first five from the passage that answers: "Hà Tĩnh công bố bao nhiêu thủ tục
+    hành chính chứng thực được sửa đổi" had the decision's card first, its article with the count second.
+    Chosen on folds of the tuning pool (docs/ranking.md, "A document's frame below its text").
+    """
+    share = kb.settings.weights.frame
+    if share == 1 or not asks_of_text(query):
+        return fused
+    head = fused[: k * FRAME_WINDOW]
+    rows = kb.store.chunks.hits([chunk for chunk, _ in head])
+    rescored = [(chunk, score * share if chunk in rows and is_frame(rows[chunk]) else score) for chunk, score in head]
+    return sorted(rescored, key=lambda hit: -hit[1]) + fused[len(head):]
+
+
 def _hit(rank: int, score: float, row: dict) -> SearchHit:
     """A result from a row of ``Chunks.hits`` (the document's columns are prefixed ``doc_``)."""
     document = DocumentRef.from_row({name.removeprefix("doc_"): value for name, value in row.items()
@@ -318,6 +361,7 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
         return SearchResponse(query=text, results=[], restored=restored, suggestion=reading.suggestion,
                               refused=verdict.code, reason=verdict.reason, missing=list(verdict.numbers), facets=counts)
     fused = fuse(found, weights_for(kb, query), query.unaccented_vietnamese)
+    fused = _text_first(kb, fused, query, k)
     results = render(kb, fused, k, filters.access)
     return SearchResponse(query=text, results=results, restored=restored, suggestion=reading.suggestion,
                           groups=group_by_document(results) if group else None, facets=counts)
@@ -373,3 +417,4 @@ def _distinct(kb: KnowledgeBase, ranked: list[tuple[int, float]], window: int, a
             if row is not None and (key := passage_key(row["folded_hash"], row["doc_number"], row["doc_title"])) not in seen:
                 seen.add(key)
                 yield score, row
+

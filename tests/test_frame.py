@@ -1,0 +1,101 @@
+"""A document's frame (card, header, closing, legal bases) ranks below its text for a question about what it says.
+
+The card and the header hold a decision's title and subject, so they share the words of any question about
+it; asked how many procedures it publishes, the article that counts them must come first.  Asked who signed
+it, the card still does.  A real SQLite file and lexicon, with the test embedder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from conftest import HashingEmbedder, fake_kb_at, fake_settings
+
+from kb.indexing import index_paths
+from kb.knowledge_base import KnowledgeBase
+from kb.retrieval.query import understand
+from kb.retrieval.search import asks_of_text, search
+
+DECISION = """ỦY BAN NHÂN DÂN
+TỈNH HÀ TĨNH
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Số: 1234/QĐ-UBND
+Hà Tĩnh, ngày 10 tháng 6 năm 2025
+
+QUYẾT ĐỊNH
+Về việc công bố danh mục thủ tục hành chính lĩnh vực chứng thực được sửa đổi, bổ sung
+
+CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH
+
+Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;
+Căn cứ Nghị định số 63/2010/NĐ-CP ngày 08 tháng 6 năm 2010 của Chính phủ về kiểm soát thủ tục hành chính;
+Theo đề nghị của Giám đốc Sở Tư pháp.
+
+QUYẾT ĐỊNH:
+
+Điều 1. Công bố kèm theo Quyết định này 07 thủ tục hành chính lĩnh vực chứng thực được sửa đổi, bổ sung thuộc thẩm quyền giải quyết của Sở Tư pháp và Ủy ban nhân dân cấp xã.
+
+Điều 2. Sở Tư pháp cập nhật nội dung các thủ tục lên Cổng Dịch vụ công quốc gia trong 05 ngày làm việc.
+
+Điều 3. Quyết định này có hiệu lực thi hành kể từ ngày ký. Chánh Văn phòng Ủy ban nhân dân tỉnh, Giám đốc Sở Tư pháp và Chủ tịch Ủy ban nhân dân các xã chịu trách nhiệm thi hành Quyết định này.
+
+Nơi nhận:
+- Như Điều 3;
+- Lưu: VT, NC.
+KT. CHỦ TỊCH
+PHÓ CHỦ TỊCH
+
+Nguyễn Hồng Lĩnh
+"""
+COUNT = "Hà Tĩnh công bố bao nhiêu thủ tục hành chính chứng thực được sửa đổi, bổ sung?"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("frame") / "home"
+    documents = home.parent / "docs"
+    documents.mkdir()
+    (documents / "quyet-dinh-1234-ha-tinh.txt").write_text(DECISION, encoding="utf-8")
+    kb = fake_kb_at(home)
+    assert index_paths(kb, [documents]).count("indexed") == 1
+    kb.close()
+    return home
+
+
+def _first(home, query: str, frame: float | None = None):
+    settings = fake_settings(home)
+    if frame is not None:
+        settings = replace(settings, weights=replace(settings.weights, frame=frame))
+    kb = KnowledgeBase(settings, embedder=HashingEmbedder(), create=False)
+    try:
+        return search(kb, query, 5).results[0]
+    finally:
+        kb.close()
+
+
+def test_a_question_about_what_it_says_gets_the_article_first(home):
+    as_fused = _first(home, COUNT, frame=1.0)  # the header and the card hold the question's words in the title
+    assert as_fused.kind == "card" or as_fused.section.endswith("Phần đầu văn bản")
+    assert "07 thủ tục" in _first(home, COUNT).text
+
+
+def test_a_question_about_the_document_itself_keeps_its_card_first(home):
+    assert _first(home, "Quyết định công bố thủ tục chứng thực của Hà Tĩnh do ai kí?").kind == "card"
+
+
+@pytest.mark.parametrize(("query", "of_text"), [
+    (COUNT, True),
+    ("How many notarisation procedures did Ha Tinh publish?", True),
+    ("Chủ tịch Quốc hội nào đã ký Luật Quốc tịch?", False),  # who signed: the card answers
+    ("Luật Trẻ em ban hành ngày tháng năm nào?", False),
+    ("When did the Hanoi People's Council issue its resolution on veterinary staff?", False),
+    ("Quyết định 1234/QĐ-UBND công bố bao nhiêu thủ tục?", False),  # names its document: the reference leg reads it
+    ("án lệ số 43/2021/AL nói gì?", False),
+    ("văn bản nào quy định mức chi bồi thường?", False),  # which document: its card answers
+    ("Which law amended the HIV/AIDS prevention law in 2020?", False),
+    ("công bố thủ tục hành chính chứng thực Hà Tĩnh", False),  # no question: a title typed to find the document
+])
+def test_which_questions_ask_of_the_text(query, of_text):
+    assert asks_of_text(understand(query)) is of_text
