@@ -31,7 +31,7 @@ from kb.evaluation.evaluate import load_question_set, score_ranking  # noqa: E40
 from kb.evaluation.variants import VARIANTS, parse_variants  # noqa: E402
 from kb.indexing import index_paths  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.retrieval.search import fuse, legs, passage_key, read_query, render  # noqa: E402
+from kb.retrieval.search import FRAME_WINDOW, fuse, is_frame, legs, passage_key, read_query, render, text_first  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 DEFAULT_SETS = [SHARED / "eval" / "dev.jsonl", SHARED / "data" / "alqac2023" / "train.json"]
@@ -91,14 +91,14 @@ def settings(grid: str = "full") -> dict[str, Weights]:
 
 
 def asked(qset, kb: KnowledgeBase, variants: list[str], lexical: dict) -> list[tuple]:
-    """(variant, question, unaccented Vietnamese?, legs) for every question in every variant."""
+    """(variant, question, query as searched, legs) for every question in every variant."""
     every_leg = {"phrase": 1.0, "dense": 1.0, "dense_unaccented": 1.0, "candidates": DEPTH}
     kb.settings = replace(kb.settings, weights=Weights(**lexical, **every_leg))
     out = []
     for variant in variants:
         for question in qset.questions:
             query, _ = read_query(kb, VARIANTS[variant](question.query))
-            out.append((variant, question, query.unaccented_vietnamese, legs(kb, query, None)))
+            out.append((variant, question, query, legs(kb, query, None)))
     return out
 
 
@@ -141,9 +141,12 @@ class Scorer:
     def rows(self, cases: list[tuple], weights: Weights) -> list[dict]:
         """One row of figures per (variant, question) for the rankings ``weights`` fuse."""
         out = []
-        for variant, question, unaccented, found in cases:
-            ranking = self.qset.ranking(self.shown(fuse(as_searched(found, weights, unaccented), weights, unaccented)),
-                                        question, 10)
+        for variant, question, query, found in cases:
+            unaccented = query.unaccented_vietnamese
+            fused = fuse(as_searched(found, weights, unaccented), weights, unaccented)
+            fused = text_first(fused, query, weights.frame, lambda ids: {i for i in ids if is_frame(self.results[i])},
+                               self.qset.fetch * FRAME_WINDOW)
+            ranking = self.qset.ranking(self.shown(fused), question, 10)
             out.append({"variant": variant, "id": question.id, "kind": question.kind,
                         **score_ranking(ranking, len(question.gold))})
         return out

@@ -36,7 +36,7 @@ from kb.storage.backend import reading_replicas
 from kb.storage.filters import DocumentFilters
 
 __all__ = ["asks_of_text", "facet_counts", "group_by_document", "is_frame", "narrowing", "passage_key", "search",
-           "read_query", "legs", "fuse", "render", "weights_for"]
+           "read_query", "legs", "fuse", "render", "text_first", "weights_for", "FRAME_WINDOW"]
 
 # A question about the document itself, which its card answers, not its body: who signed it, when, which body,
 # what it is about (its subject, "về việc …": "nói về vấn đề gì", "What is Decision 210/2025 about?").
@@ -281,21 +281,22 @@ def is_frame(row: dict) -> bool:
             or (" › " not in section and bool(_ISSUED_ON.match(fold(row["text"][:40])))))
 
 
-def _text_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Query, k: int) -> list[tuple[int, float]]:
-    """The fused ranking with each document's frame (``is_frame``) at ``Weights.frame`` of its score, when the
-    question asks what documents say (``asks_of_text``).
+def text_first(fused: list[tuple[int, float]], query: Query, share: float,
+               frames_among: Callable[[list[int]], set[int]], window: int) -> list[tuple[int, float]]:
+    """The fused ranking with each document's frame (``is_frame``; ``frames_among`` tells which of the first
+    ``window`` ids are) at ``share`` of its score, when the question asks what documents say (``asks_of_text``).
 
     A card and a header hold the document's title and subject, so they match every question about it, and
     they took places among the first five from the passage that answers: "Hà Tĩnh công bố bao nhiêu thủ tục
     hành chính chứng thực được sửa đổi" had the decision's card first, its article with the count second.
-    Chosen on folds of the tuning pool (docs/ranking.md, "A document's frame below its text").
+    ``share`` is ``Weights.frame``, chosen on folds of the tuning pool (docs/ranking.md, "A document's frame
+    below its text"); ``bench/tune_fusion.py`` scores it the same way.
     """
-    share = kb.settings.weights.frame
     if share == 1 or not asks_of_text(query):
         return fused
-    head = fused[: k * FRAME_WINDOW]
-    rows = kb.store.chunks.hits([chunk for chunk, _ in head])
-    rescored = [(chunk, score * share if chunk in rows and is_frame(rows[chunk]) else score) for chunk, score in head]
+    head = fused[:window]
+    frames = frames_among([chunk for chunk, _ in head])
+    rescored = [(chunk, score * share if chunk in frames else score) for chunk, score in head]
     return sorted(rescored, key=lambda hit: -hit[1]) + fused[len(head):]
 
 
@@ -361,7 +362,9 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
         return SearchResponse(query=text, results=[], restored=restored, suggestion=reading.suggestion,
                               refused=verdict.code, reason=verdict.reason, missing=list(verdict.numbers), facets=counts)
     fused = fuse(found, weights_for(kb, query), query.unaccented_vietnamese)
-    fused = _text_first(kb, fused, query, k)
+    fused = text_first(fused, query, kb.settings.weights.frame,
+                       lambda ids: {chunk for chunk, row in kb.store.chunks.hits(ids).items() if is_frame(row)},
+                       k * FRAME_WINDOW)
     results = render(kb, fused, k, filters.access)
     return SearchResponse(query=text, results=results, restored=restored, suggestion=reading.suggestion,
                           groups=group_by_document(results) if group else None, facets=counts)
