@@ -420,4 +420,3 @@ def _distinct(kb: KnowledgeBase, ranked: list[tuple[int, float]], window: int, a
             if row is not None and (key := passage_key(row["folded_hash"], row["doc_number"], row["doc_title"])) not in seen:
                 seen.add(key)
                 yield score, row
-
