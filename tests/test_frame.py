@@ -17,7 +17,12 @@ from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.query import understand
 from kb.retrieval.search import asks_of_text, search
 
-DECISION = """ỦY BAN NHÂN DÂN
+# An article is one line: a line break after its first words would make them its heading.
+ARTICLE_1 = ("Điều 1. Công bố kèm theo Quyết định này 07 thủ tục hành chính lĩnh vực chứng thực được sửa đổi, "
+             "bổ sung thuộc thẩm quyền giải quyết của Sở Tư pháp và Ủy ban nhân dân cấp xã.")
+ARTICLE_3 = ("Điều 3. Quyết định này có hiệu lực thi hành kể từ ngày ký. Chánh Văn phòng Ủy ban nhân dân tỉnh, "
+             "Giám đốc Sở Tư pháp và Chủ tịch Ủy ban nhân dân các xã chịu trách nhiệm thi hành Quyết định này.")
+DECISION = f"""ỦY BAN NHÂN DÂN
 TỈNH HÀ TĨNH
 CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
 Độc lập - Tự do - Hạnh phúc
@@ -35,11 +40,11 @@ Theo đề nghị của Giám đốc Sở Tư pháp.
 
 QUYẾT ĐỊNH:
 
-Điều 1. Công bố kèm theo Quyết định này 07 thủ tục hành chính lĩnh vực chứng thực được sửa đổi, bổ sung thuộc thẩm quyền giải quyết của Sở Tư pháp và Ủy ban nhân dân cấp xã.
+{ARTICLE_1}
 
 Điều 2. Sở Tư pháp cập nhật nội dung các thủ tục lên Cổng Dịch vụ công quốc gia trong 05 ngày làm việc.
 
-Điều 3. Quyết định này có hiệu lực thi hành kể từ ngày ký. Chánh Văn phòng Ủy ban nhân dân tỉnh, Giám đốc Sở Tư pháp và Chủ tịch Ủy ban nhân dân các xã chịu trách nhiệm thi hành Quyết định này.
+{ARTICLE_3}
 
 Nơi nhận:
 - Như Điều 3;
