@@ -98,6 +98,7 @@ def test_a_question_about_the_document_itself_keeps_its_card_first(home):
     ("When did the Hanoi People's Council issue its resolution on veterinary staff?", False),
     ("Quyết định 1234/QĐ-UBND công bố bao nhiêu thủ tục?", False),  # names its document: the reference leg reads it
     ("án lệ số 43/2021/AL nói gì?", False),
+    ("Khi bão số 15 đến, các tỉnh ven biển phải sơ tán người dân ở những nơi nào?", True),  # a storm's number
     ("văn bản nào quy định mức chi bồi thường?", False),  # which document: its card answers
     ("Which law amended the HIV/AIDS prevention law in 2020?", False),
     ("công bố thủ tục hành chính chứng thực Hà Tĩnh", False),  # no question: a title typed to find the document

@@ -53,8 +53,9 @@ _ITSELF = re.compile(r"\b(?:ai k[iy]|nguoi k[iy]|k[iy] boi|nao (?:da )?k[iy]"
 # nor a passage of a draft that cites it (``kb.retrieval.related``): a question mark, a question word, "… không" last.
 _QUESTION = re.compile(r"\?|\b(?:gi|nao|may|bao nhieu|bao lau|bao gio|ai|tai sao|o dau|what|which|when|who|whom|how"
                        r"|where|why)\b|\b(?:khong|chua)\W*$")
-# A number the reference leg does not read as a document's ("án lệ số 43/2021/AL"): the query names a document.
-_NUMBERED = re.compile(r"\bso \d")
+# A number printed with its symbol that the reference leg does not read ("án lệ số 43/2021/AL"): the query names a
+# document. Not a storm's or a form's number ("bão số 15", "phiếu lý lịch tư pháp số 2").
+_NUMBERED = re.compile(r"\bso \d+\s?[/-]\s?[a-z0-9]")
 FRAME_WINDOW = 4  # the frame rule reorders the first FRAME_WINDOW × k passages of the fused ranking
 MAX_NAMED = 3  # more documents of one number than this: the number is too vague to read any one's own passages
 LEADING, OWN_PASSAGES = 12, 3  # of a document asked about, its first 12 passages are read for its 3 leading ones
