@@ -17,7 +17,7 @@ from indexer.passages import chunk_sections
 from indexer.references import extract_references, own_reference
 from indexer.structure import parse_sections
 
-__all__ = ["parse_document", "CARD_SECTION", "FRAME_SECTIONS", "PARSING_VERSION"]
+__all__ = ["parse_document", "in_frame", "CARD_SECTION", "FRAME_SECTIONS", "PARSING_VERSION"]
 
 # The version of what this step makes of a text (header, metadata, passages, references).  ``kb index``
 # skips a file whose text it has already indexed under this version; bumped when a change reads real
@@ -30,6 +30,11 @@ CARD_SECTION = "Thông tin văn bản"
 # The header (issuing body, number, place and date, title) and the end (recipients, signer) are the
 # document's own words: indexed as passages under these names, besides the card that reads them as metadata.
 FRAME_SECTIONS = {"header": "Phần đầu văn bản", "closing": "Phần cuối văn bản"}
+
+
+def in_frame(section: str) -> bool:
+    """Whether a stored passage's section path (``Chunk.section``) is its document's header or closing."""
+    return section.rpartition(" › ")[2] in FRAME_SECTIONS.values()
 
 
 def _card(meta: DocumentMeta) -> Chunk:

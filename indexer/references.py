@@ -366,6 +366,11 @@ def _is_own(cited: Reference, own: Reference) -> bool:
             and same(cited.issued_year, own.issued_year))
 
 
+def _codes(text: str, folded: _Folded, match: re.Match[str], name: str) -> str:
+    """A group of dash-joined codes ("ttg", "tdtn-tg") in their canonical spelling: ``TTg``, ``TĐTN-TG``."""
+    return "-".join(_issuer(part) for part in _group_text(text, folded, match, name).split("-"))
+
+
 def canonical_symbol(printed: str) -> str | None:
     """One spelling of the first number-and-symbol in ``printed``, or None.
 
@@ -383,17 +388,15 @@ def canonical_symbol(printed: str) -> str | None:
         printed_kind = _group_text(text, folded, match, "s_kind")
         kind = type_by_symbol(printed_kind)
         head = kind.code if kind and kind.code else _issuer(printed_kind)
-        rest = "-".join(_issuer(part) for part in _group_text(text, folded, match, "s_rest").split("-"))
         year = f"/{match.group('s_year')}" if match.group("s_year") else ""
-        return f"{match.group('s_num')}{year}/{head}-{rest}"
+        return f"{match.group('s_num')}{year}/{head}-{_codes(text, folded, match, 's_rest')}"
     if match.group("l_num"):
         issuer = _issuer(_group_text(text, folded, match, "l_issuer"))
         return f"{match.group('l_num')}/{match.group('l_year')}/{issuer}"
     kind = type_by_symbol(_group_text(text, folded, match, "p_kind"))
     if kind is None or kind.code is None:
         return None
-    issuer = "-".join(_issuer(part) for part in _group_text(text, folded, match, "p_issuer").split("-"))
-    return f"{match.group('p_num')}-{kind.code}/{issuer}"
+    return f"{match.group('p_num')}-{kind.code}/{_codes(text, folded, match, 'p_issuer')}"
 
 
 def own_reference(symbol: str, type_name: str | None = None) -> Reference | None:

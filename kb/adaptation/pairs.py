@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from indexer.analyzer import matching_text
-from indexer.parse import FRAME_SECTIONS
+from indexer.parse import in_frame
 from kb.storage.store import Store
 
 __all__ = ["HEADING", "TITLE", "CITATION", "Pair", "PairSet", "build_pairs", "heading_words"]
@@ -80,7 +80,7 @@ def build_pairs(store: Store, held_out_share: float = 0.1, titles_per_document: 
     ``held_out`` names the documents to hold out instead (a benchmark holds out those its questions are on).
     """
     # The header and the closing are names and numbers (the title again, recipients, a signature), not content.
-    rows = [row for row in store.chunks.with_titles() if row["section"].split(SEPARATOR)[-1] not in FRAME_SECTIONS.values()]
+    rows = [row for row in store.chunks.with_titles() if not in_frame(row["section"])]
     documents = sorted({row["document_id"] for row in rows})
     rng = random.Random(seed)
     shuffled = documents[:]

@@ -18,7 +18,7 @@ from dataclasses import replace
 from itertools import islice
 
 from indexer.analyzer import fold, normalize, tokens
-from indexer.parse import FRAME_SECTIONS
+from indexer.parse import FRAME_SECTIONS, in_frame
 from kb.access.levels import LEVELS
 from kb.config import Weights
 from kb.errors import InvalidQueryError
@@ -278,7 +278,7 @@ def is_frame(row: dict) -> bool:
     before its first part or article that opens on the legal bases and requests it is issued on ("Căn cứ …",
     "Theo đề nghị …"; inside an article, "Căn cứ đặc điểm, tính chất hoạt động …" is what a law says)."""
     section = row["section"]
-    return (row["kind"] == "card" or section.rpartition(" › ")[2] in FRAME_SECTIONS.values()
+    return (row["kind"] == "card" or in_frame(section)
             or (" › " not in section and bool(_ISSUED_ON.match(fold(row["text"][:40])))))
 
 
