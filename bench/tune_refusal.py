@@ -2,13 +2,15 @@
 
     KB_HOME=/tmp/noanswer-devset .venv/bin/python bench/tune_refusal.py [--set eval/devset.jsonl] [--variants typed]
     .venv/bin/python bench/tune_refusal.py --set eval/devset.jsonl=DEV --set eval/fresh-7.jsonl=F7 --variants all
+    .venv/bin/python bench/tune_refusal.py --set eval/english-2.jsonl=E2 --set ... --only english
 
 Each set is asked of its own index (``SET=HOME``; a set without ``=HOME`` of
 ``KB_HOME``), which must hold the set's files (eval/README.md).  Each question's
 legs are run once and their evidence kept (``kb.retrieval.refusal.gather``);
 then for each fold (fold k of every set), the thresholds (coverage, similarity,
-pairs; with ``--pairs-only`` pairs alone, beside the settings' other two) that
-refuse the most questions without an answer while wrongly refusing at most
+pairs; with ``--only pairs`` or ``--only english`` that one alone, beside the
+settings' others, and with ``english`` over the questions read as English only)
+that refuse the most questions without an answer while wrongly refusing at most
 ``--budget`` of the answerable ones are chosen on the other four folds and
 measured on the fold held out.  Prints the held-out figures per fold and pooled,
 beside those of the settings' ``refusal`` (the shipped thresholds unless
@@ -39,6 +41,7 @@ from kb.retrieval.search import legs, read_query  # noqa: E402
 COVERAGE = [round(float(c), 3) for c in np.arange(0.0, 1.0001, 0.025)]
 SIMILARITY = [round(float(s), 3) for s in np.arange(0.75, 0.9501, 0.01)] + [0.785, 1.0]
 PAIRS = [round(float(p), 3) for p in np.arange(0.0, 0.4001, 0.025)]
+ALONE = {"pairs": PAIRS, "english": SIMILARITY}  # the thresholds ``--only`` chooses by themselves
 
 
 def collect(kb: KnowledgeBase, rows: list[dict], variants: list[str]) -> list[dict]:
@@ -66,20 +69,20 @@ def shares(items: list[dict], rule: Refusal) -> tuple[float, float, int, int]:
             float(out[answerable].mean()) if answerable.any() else 0.0, int((~answerable).sum()), int(answerable.sum()))
 
 
-def choose(items: list[dict], budget: float, pair: Refusal | None = None) -> Refusal:
+def choose(items: list[dict], budget: float, shipped: Refusal, only: str | None = None) -> Refusal:
     """The thresholds refusing most no-answer questions within the budget of wrongly refused answerable ones;
-    with ``pair``, only the pairs threshold beside its coverage and similarity.
+    with ``only``, that threshold alone beside the ``shipped`` others.
 
     Ties go to the lower thresholds: the rule that refuses less.  Where the number rule alone passes
     the budget, the rule that refuses fewest answerable questions.
     """
-    rules = ([replace(pair, pairs=pairs) for pairs in PAIRS] if pair else
-             [Refusal(coverage=c, similarity=s, pairs=p) for c, s, p in product(COVERAGE, SIMILARITY, PAIRS)])
+    rules = ([replace(shipped, **{only: value}) for value in ALONE[only]] if only else
+             [replace(shipped, coverage=c, similarity=s, pairs=p) for c, s, p in product(COVERAGE, SIMILARITY, PAIRS)])
     best: tuple | None = None
     for rule in rules:
         right, wrong, _, _ = shares(items, rule)
         key = (wrong <= budget, right if wrong <= budget else -wrong, -wrong, -rule.coverage, -rule.similarity,
-               -rule.pairs)
+               -rule.pairs, -rule.english)
         if best is None or key > best[0]:
             best = (key, rule)
     assert best is not None
@@ -93,8 +96,8 @@ def main() -> None:
     parser.add_argument("--variants", default="typed")
     parser.add_argument("--budget", type=float, default=0.01, help="most answerable questions a training choice may refuse")
     parser.add_argument("--dump", type=Path, help="write each question's evidence here (JSONL)")
-    parser.add_argument("--pairs-only", action="store_true",
-                        help="keep the settings' coverage and similarity, choose the pairs threshold alone")
+    parser.add_argument("--only", choices=sorted(ALONE),
+                        help="choose this threshold alone, keep the settings' others (english: English questions only)")
     args = parser.parse_args()
     items = []
     for given in args.set or [str(ROOT / "eval" / "devset.jsonl")]:
@@ -102,27 +105,29 @@ def main() -> None:
         rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
         items += collect(KnowledgeBase(load_settings(Path(home) if home else None), create=False), rows,
                          parse_variants(args.variants))
+    if args.only == "english":
+        items = [i for i in items if i["evidence"].english]
     if args.dump:
         args.dump.write_text("".join(json.dumps({k: v for k, v in i.items() if k != "evidence"} | vars(i["evidence"]),
                                                 ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
     shipped = load_settings().refusal
-    pair = shipped if args.pairs_only else None
     held = {"chosen": [0, 0, 0, 0], "shipped": [0, 0, 0, 0]}  # no-answer refused, no-answer, answerable refused, answerable
     print(f"{len(items)} questions; budget {args.budget:.0%} of answerable refused on the training folds")
     for fold in sorted({i["fold"] for i in items}):
         train, test = [i for i in items if i["fold"] != fold], [i for i in items if i["fold"] == fold]
-        for name, rule in (("chosen", choose(train, args.budget, pair)), ("shipped", shipped)):
+        for name, rule in (("chosen", choose(train, args.budget, shipped, args.only)), ("shipped", shipped)):
             right, wrong, n_none, n_answerable = shares(test, rule)
             counts = (round(right * n_none), n_none, round(wrong * n_answerable), n_answerable)
             held[name] = [total + c for total, c in zip(held[name], counts, strict=True)]
             print(f"fold {fold} {name:7}: coverage {rule.coverage:.3f} similarity {rule.similarity:.3f} "
-                  f"pairs {rule.pairs:.3f} -> held out: "
+                  f"pairs {rule.pairs:.3f} english {rule.english:.3f} -> held out: "
                   f"no-answer refused {right:.1%} of {n_none}, answerable refused {wrong:.1%} of {n_answerable}")
     for name, (a, n, b, m) in held.items():
         print(f"pooled held-out, {name:7}: no-answer refused {a}/{n} = {a / n:.1%}; answerable refused {b}/{m} = {b / m:.1%}")
-    final = choose(items, args.budget, pair)
+    final = choose(items, args.budget, shipped, args.only)
     right, wrong, _, _ = shares(items, final)
     print(f"chosen on all folds: coverage {final.coverage:.3f} similarity {final.similarity:.3f} pairs {final.pairs:.3f} "
+          f"english {final.english:.3f} "
           f"(in-sample: no-answer refused {right:.1%}, answerable refused {wrong:.1%})")
     for item, out in zip(items, refused(items, final)):
         if out == item["answerable"]:

@@ -88,17 +88,22 @@ class Refusal:
     variants (``bench/tune_refusal.py --variants all``), so that an answerable
     question typed without accents or with typos is not refused: ``coverage`` and
     ``similarity`` over the folds of eval/devset.jsonl, ``pairs`` beside them over
-    those of the devset, fresh-7 and fresh-8 (``--pairs-only``); ``coverage: 0``
-    and ``pairs: 0`` never refuse for lack of words.
+    those of the devset, fresh-7 and fresh-8 (``--only pairs``); ``coverage: 0``
+    and ``pairs: 0`` never refuse for lack of words.  A question in English
+    (read through the glossary) has few words the lexical legs can hold, so its
+    meaning decides, and it must come closer to a passage: ``english`` in place of
+    ``similarity``, chosen over the English questions of the tuning pool
+    (``--only english``; docs/ranking.md, "An English question must come closer").
     """
 
     coverage: float = 0.375
     similarity: float = 0.785
     pairs: float = 0.2  # a Vietnamese question's pairs of syllables (its words) no candidate holds this share of
+    english: float = 0.83  # the model's best cosine an English question needs when too few of its words are held
     numbers: bool = True  # refuse a query naming a document number that nothing in the index is or cites
 
     def __post_init__(self) -> None:
-        for name in ("coverage", "similarity", "pairs"):
+        for name in ("coverage", "similarity", "pairs", "english"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
                 raise ConfigError(f"refusal.{name} must be a number from 0 to 1, not {value!r}.")

@@ -39,8 +39,9 @@ Sửa đổi, bổ sung một số điều của Thông tư số 55/2023/TT-BTC 
 
 # -- the rule --------------------------------------------------------------------------------------
 def _evidence(coverage: float = 0.0, similarity: float | None = None, references: int = 0,
-              numbers: tuple[str, ...] = (), pairs: float | None = None) -> Evidence:
-    return Evidence(coverage=coverage, similarity=similarity, references=references, numbers=numbers, pairs=pairs)
+              numbers: tuple[str, ...] = (), pairs: float | None = None, english: bool = False) -> Evidence:
+    return Evidence(coverage=coverage, similarity=similarity, references=references, numbers=numbers, pairs=pairs,
+                    english=english)
 
 
 def test_a_number_nothing_is_or_cites_is_refused_and_named():
@@ -58,6 +59,14 @@ def test_words_or_meaning_either_answer_and_neither_is_refused():
     assert verdict and verdict.code == NO_MATCH and verdict.reason
     assert judge(_evidence(coverage=0.1), rule) is not None  # no dense leg (unaccented): the words decide
     assert "filters" in judge(_evidence(), rule, filtered=True).reason  # type: ignore[union-attr]
+
+
+def test_an_english_question_must_come_closer_in_meaning():
+    rule = Refusal(coverage=0.5, similarity=0.8, english=0.85)
+    assert judge(_evidence(coverage=0.1, similarity=0.82), rule) is None
+    assert judge(_evidence(coverage=0.1, similarity=0.82, english=True), rule) is not None
+    assert judge(_evidence(coverage=0.1, similarity=0.86, english=True), rule) is None
+    assert judge(_evidence(coverage=0.6, similarity=0.5, english=True), rule) is None  # its words are held
 
 
 def test_a_vietnamese_question_whose_words_no_passage_holds_together_is_refused():
@@ -125,6 +134,14 @@ def test_an_english_question_whose_words_no_passage_holds_is_answered(corpus_kb)
     """Its English words are in no passage; the Vietnamese of "propaganda" is, and the model finds it close."""
     answered = search(corpus_kb, "forms of visual propaganda and agitation", 5)
     assert answered.refused is None and answered.results
+
+
+@pytest.mark.e2e
+def test_an_everyday_english_question_is_refused(corpus_kb):
+    """A passage holds a sliver of its words (coverage 0.05), and the model's best cosine (0.82) clears the bar
+    of a Vietnamese question, not the higher one of an English question."""
+    refused = search(corpus_kb, "What is the boiling point of water on Mount Everest?")
+    assert refused.results == [] and refused.refused == NO_MATCH
 
 
 @pytest.mark.e2e

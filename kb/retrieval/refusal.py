@@ -13,8 +13,10 @@ barely match).  A question in Vietnamese must also find its words together:
 "cách làm bún chả Hà Nội" shares "cách làm", "Hà", "Nội", "bún" and "chả" with
 the passages of an index of laws, one here and one there, and the model finds
 every Vietnamese question close to every Vietnamese passage; pairs of adjacent
-syllables ("bún chả") are its words, and no passage holds those.  The thresholds
-are settings (``kb.config.Refusal``), chosen and measured in docs/ranking.md.
+syllables ("bún chả") are its words, and no passage holds those.  A question in
+English holds few words the lexical legs can search, so the model must find it
+closer to a passage than a Vietnamese one.  The thresholds are settings
+(``kb.config.Refusal``), chosen and measured in docs/ranking.md.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class Evidence:
     references: int  # passages that are, or cite, a document of a type and number the query names
     numbers: tuple[str, ...]  # the document numbers the query names, as typed
     pairs: float | None = None  # coverage of its syllable pairs (subject_pairs); None: English, one word, all held
+    english: bool = False  # the query was read as English (through the glossary)
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, flo
     if not references and query.keys:
         references = len(kb.store.chunks.citing(query.keys, [], filters, years=query.years))
     return Evidence(coverage=max(coverage, default=0.0), pairs=together, similarity=dense[0][1] if dense else None,
-                    references=references, numbers=query.numbers)
+                    references=references, numbers=query.numbers, english=query.translation is not None)
 
 
 def subject_pairs(folded: str, vocabulary: Container[str]) -> list[tuple[str, str]]:
@@ -114,7 +117,8 @@ def judge(evidence: Evidence, rule: Refusal, filtered: bool = False) -> Verdict 
                        evidence.numbers)
     # The model alone never vouches for a query no candidate shares a single informative syllable with:
     # e5 puts strings it cannot read close to everything ("zzzzqqq" scores a cosine of 0.83).
-    close = evidence.coverage > 0 and evidence.similarity is not None and evidence.similarity >= rule.similarity
+    bar = rule.english if evidence.english else rule.similarity
+    close = evidence.coverage > 0 and evidence.similarity is not None and evidence.similarity >= bar
     if evidence.coverage < rule.coverage and not close:
         return Verdict(NO_MATCH, f"Nothing in the index{where} answers this: no passage holds enough of the "
                                  "question's words, and none is close in meaning.")
