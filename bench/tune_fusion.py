@@ -31,7 +31,7 @@ from kb.evaluation.evaluate import load_question_set, score_ranking  # noqa: E40
 from kb.evaluation.variants import VARIANTS, parse_variants  # noqa: E402
 from kb.indexing import index_paths  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.retrieval.search import FRAME_WINDOW, fuse, is_frame, legs, passage_key, read_query, render, text_first  # noqa: E402
+from kb.retrieval.search import FRAME_WINDOW, fuse, legs, passage_key, read_query, render, text_first  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 DEFAULT_SETS = [SHARED / "eval" / "dev.jsonl", SHARED / "data" / "alqac2023" / "train.json"]
@@ -114,6 +114,7 @@ class Scorer:
     def __init__(self, qset, kb: KnowledgeBase) -> None:
         # Rendered one by one: ``render`` drops a passage whose words an earlier one showed.
         self.results = {i: asdict(render(kb, [(i, 0.0)], 1)[0]) for i in sorted(kb.store.chunks.all_ids())}
+        self.hit_rows = {i: r | {"doc_id": r["document"]["id"]} for i, r in self.results.items()}  # as Chunks.hits gives
         self.keys = {i: passage_key(folded_hash(r["text"]), r["document"]["number"], r["document"]["title"])
                      for i, r in self.results.items()}
         judged: dict[tuple, set[int]] = {}
@@ -144,7 +145,7 @@ class Scorer:
         for variant, question, query, found in cases:
             unaccented = query.unaccented_vietnamese
             fused = fuse(as_searched(found, weights, unaccented), weights, unaccented)
-            fused = text_first(fused, query, weights.frame, lambda ids: {i for i in ids if is_frame(self.results[i])},
+            fused = text_first(fused, query, weights.frame, lambda ids: {i: self.hit_rows[i] for i in ids},
                                self.qset.fetch * FRAME_WINDOW)
             ranking = self.qset.ranking(self.shown(fused), question, 10)
             out.append({"variant": variant, "id": question.id, "kind": question.kind,

@@ -15,7 +15,7 @@ from conftest import HashingEmbedder, fake_kb_at, fake_settings
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.query import understand
-from kb.retrieval.search import asks_of_text, search
+from kb.retrieval.search import _cards_lead, asks_of_text, search
 
 # An article is one line: a line break after its first words would make them its heading.
 ARTICLE_1 = ("Điều 1. Công bố kèm theo Quyết định này 07 thủ tục hành chính lĩnh vực chứng thực được sửa đổi, "
@@ -105,3 +105,15 @@ def test_a_question_about_the_document_itself_keeps_its_card_first(home):
 ])
 def test_which_questions_ask_of_the_text(query, of_text):
     assert asks_of_text(understand(query)) is of_text
+
+
+def test_asked_when_it_was_signed_its_card_leads_its_passages(home):
+    """Article 3 holds "hiệu lực thi hành kể từ ngày ký" and every word of the question but "Hà Tĩnh"; the card
+    gives the date it was signed."""
+    assert _first(home, "Quyết định có hiệu lực thi hành kể từ ngày ký của Hà Tĩnh được ký ngày nào?").kind == "card"
+
+
+def test_a_card_goes_just_above_its_documents_best_passage():
+    rows = {1: {"doc_id": 7, "kind": "passage"}, 2: {"doc_id": 8, "kind": "passage"}, 3: {"doc_id": 8, "kind": "card"},
+            4: {"doc_id": 7, "kind": "card"}}
+    assert [chunk for chunk, _ in _cards_lead([(1, 0.9), (2, 0.8), (3, 0.5), (4, 0.1)], rows)] == [4, 1, 3, 2]

@@ -38,16 +38,21 @@ from kb.storage.filters import DocumentFilters
 __all__ = ["asks_of_text", "facet_counts", "group_by_document", "is_frame", "narrowing", "passage_key", "search",
            "read_query", "legs", "fuse", "render", "text_first", "weights_for", "FRAME_WINDOW"]
 
+# Who signed or issued a document, or when: its card and header say it, whatever its body says. "ký" is not the
+# "kỳ" of "định kỳ", "học kỳ" ("tiếp công dân định kì vào ngày nào" asks what a document says).
+_SIGNED = (r"ai k[iy]|nguoi k[iy]|k[iy] boi|nao (?:da )?k[iy]"
+           r"|(?:(?<!dinh )(?<!hoc )(?<!thoi )k[iy]|ban hanh|thong qua|ra doi)(?: vao)?"
+           r" (?:(?:ngay|khi|luc|nam|thang)(?: thang)?(?: nam)?) nao"
+           r"|(?:k[iy]|ban hanh)(?: vao)? bao gio|bao gio (?:k[iy]|ban hanh)|ngay (?:k[iy]|ban hanh)"
+           r"|(?:(?:co quan|don vi|cap|noi) nao|ai|noi)(?: da)? ban hanh|ban hanh boi"
+           r"|signed|signs|signer|signatory|issued by|who issued"
+           r"|when (?:did|were|was)\b[^?]*\b(?:issu|sign|adopt|pass|promulgat|enact)\w*")
+_SIGNED_OR_ISSUED = re.compile(rf"\b(?:{_SIGNED})\b")
 # A question about the document itself, which its card answers, not its body: who signed it, when, which body,
 # what it is about (its subject, "về việc …": "nói về vấn đề gì", "What is Decision 210/2025 about?").
-_ITSELF = re.compile(r"\b(?:ai k[iy]|nguoi k[iy]|k[iy] boi|nao (?:da )?k[iy]"
-                     r"|(?:k[iy]|ban hanh|thong qua|ra doi)(?: vao)? (?:(?:ngay|khi|luc|nam|thang)(?: thang)?(?: nam)?) nao"
-                     r"|(?:k[iy]|ban hanh)(?: vao)? bao gio|bao gio (?:k[iy]|ban hanh)|ngay (?:k[iy]|ban hanh)"
-                     r"|(?:(?:co quan|don vi|cap|noi) nao|ai|noi)(?: da)? ban hanh|ban hanh boi"
+_ITSELF = re.compile(rf"\b(?:{_SIGNED}"
                      r"|noi ve (?:van de |viec )?gi|ve (?:van de|viec) gi|trich yeu"
-                     r"|signed|signs|signer|signatory|issued by|who issued|when was|what date"
-                     r"|when (?:did|were)\b[^?]*\b(?:issu|sign|adopt|pass|promulgat|enact)\w*"
-                     r"|which (?:body|agency|authority|office))\b"
+                     r"|when was|what date|which (?:body|agency|authority|office))\b"
                      r"|\bwhat is\b[^?]*\babout\W*$")
 # A question, not a document named with its subject ("Nghị quyết 08/2025/NQ-CP về casino", which its card answers)
 # nor a passage of a draft that cites it (``kb.retrieval.related``): a question mark, a question word, "… không" last.
@@ -283,22 +288,42 @@ def is_frame(row: dict) -> bool:
 
 
 def text_first(fused: list[tuple[int, float]], query: Query, share: float,
-               frames_among: Callable[[list[int]], set[int]], window: int) -> list[tuple[int, float]]:
-    """The fused ranking with each document's frame (``is_frame``; ``frames_among`` tells which of the first
-    ``window`` ids are) at ``share`` of its score, when the question asks what documents say (``asks_of_text``).
+               rows_among: Callable[[list[int]], dict[int, dict]], window: int) -> list[tuple[int, float]]:
+    """The fused ranking with each document's frame (``is_frame``) among the first ``window`` ids at ``share`` of
+    its score, when the question asks what documents say (``asks_of_text``); with each document's card just
+    above its best passage there, when it asks who signed or issued a document, or when (``_SIGNED_OR_ISSUED``).
+    ``rows_among`` gives the rows (``Chunks.hits``) of the ids it is given.
 
     A card and a header hold the document's title and subject, so they match every question about it, and
     they took places among the first five from the passage that answers: "Hà Tĩnh công bố bao nhiêu thủ tục
     hành chính chứng thực được sửa đổi" had the decision's card first, its article with the count second.
     ``share`` is ``Weights.frame``, chosen on folds of the tuning pool (docs/ranking.md, "A document's frame
-    below its text"); ``bench/tune_fusion.py`` scores it the same way.
+    below its text"); ``bench/tune_fusion.py`` scores it the same way.  The other way round, "Luật Người cao
+    tuổi ra đời ngày nào" had the law's article on the Day of the Elderly first and its card, which gives the
+    date it was passed, fifth: the card answers who signed and when, whatever else the document says.
     """
-    if share == 1 or not asks_of_text(query):
+    itself = bool(_SIGNED_OR_ISSUED.search(query.folded))
+    if not itself and (share == 1 or not asks_of_text(query)):
         return fused
     head = fused[:window]
-    frames = frames_among([chunk for chunk, _ in head])
-    rescored = [(chunk, score * share if chunk in frames else score) for chunk, score in head]
+    rows = rows_among([chunk for chunk, _ in head])
+    if itself:
+        return _cards_lead(head, rows) + fused[len(head):]
+    rescored = [(chunk, score * share if chunk in rows and is_frame(rows[chunk]) else score) for chunk, score in head]
     return sorted(rescored, key=lambda hit: -hit[1]) + fused[len(head):]
+
+
+def _cards_lead(head: list[tuple[int, float]], rows: dict[int, dict]) -> list[tuple[int, float]]:
+    """``head`` with each document's card, when it is there, just above the document's best passage."""
+    best: dict[int, float] = {}
+    for chunk, score in head:
+        if chunk in rows:
+            best.setdefault(rows[chunk]["doc_id"], score)
+    lifted = [(chunk, best[rows[chunk]["doc_id"]] if chunk in rows and rows[chunk]["kind"] == "card" else score)
+              for chunk, score in head]
+    # A card ties its document's best passage and goes first among equals: sorted() keeps order, so it is
+    # sorted by (score, not a card).
+    return sorted(lifted, key=lambda hit: (-hit[1], not (hit[0] in rows and rows[hit[0]]["kind"] == "card")))
 
 
 def _hit(rank: int, score: float, row: dict) -> SearchHit:
@@ -363,9 +388,7 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
         return SearchResponse(query=text, results=[], restored=restored, suggestion=reading.suggestion,
                               refused=verdict.code, reason=verdict.reason, missing=list(verdict.numbers), facets=counts)
     fused = fuse(found, weights_for(kb, query), query.unaccented_vietnamese)
-    fused = text_first(fused, query, kb.settings.weights.frame,
-                       lambda ids: {chunk for chunk, row in kb.store.chunks.hits(ids).items() if is_frame(row)},
-                       k * FRAME_WINDOW)
+    fused = text_first(fused, query, kb.settings.weights.frame, kb.store.chunks.hits, k * FRAME_WINDOW)
     results = render(kb, fused, k, filters.access)
     return SearchResponse(query=text, results=results, restored=restored, suggestion=reading.suggestion,
                           groups=group_by_document(results) if group else None, facets=counts)
