@@ -22,25 +22,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.decode import read_text_file
 from indexer.errors import UnreadableFileError
 from indexer.limits import ReadingLimits, check_limit, longest_line
 from indexer.model import SourceText
 from indexer.readers.pdf import read_pdf
-from indexer.readers.web import read_html, read_web_markdown
+from indexer.readers.web import read_html, read_web_text
 from indexer.readers.word import read_docx
 
 __all__ = ["READERS", "Found", "read_file", "unsupported_reason", "walk_files"]
 
 
-def _read_plain(path: Path) -> SourceText:
-    text, encoding = read_text_file(path)
-    return SourceText(path=path, text=text, encoding=encoding, format="text")
-
-
 READERS: dict[str, Callable[[Path, ReadingLimits], SourceText]] = {
-    ".txt": lambda path, limits: _read_plain(path),
-    ".md": lambda path, limits: read_web_markdown(path),
+    ".txt": lambda path, limits: read_web_text(path, "text"),
+    ".md": lambda path, limits: read_web_text(path, "markdown"),
     ".docx": read_docx,
     ".pdf": read_pdf,
     ".html": read_html,

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from indexer.errors import UnreadableFileError
-from indexer.readers.web import read_html, read_web_markdown
+from indexer.readers.web import read_html, read_web_text
 from indexer.readers.web_furniture import looks_like_saved_page, read_saved_page
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,13 +120,13 @@ def test_read_html_refuses_page_of_menus_only(tmp_path):
 
 @needs_admin
 @pytest.mark.parametrize("path", ADMIN_DOCS, ids=lambda p: p.name)
-def test_read_web_markdown_leaves_only_the_document(path):
+def test_read_web_text_leaves_only_the_document(path):
     if path.name in UNPUBLISHED:
         with pytest.raises(UnreadableFileError, match="without the document's text"):
-            read_web_markdown(path)
+            read_web_text(path)
         return
     original = path.read_text(encoding="utf-8")
-    text = read_web_markdown(path).text
+    text = read_web_text(path).text
     for furniture in ("THƯ VIỆN PHÁP LUẬT", "Đang tải văn bản", "**Số hiệu:**", "Tình trạng:",
                       "Văn bản liên quan", "Click vào phần bôi vàng", "Thành viên Pro"):
         assert furniture not in text, furniture
@@ -157,10 +157,24 @@ def test_read_saved_page_drops_summary_and_english_translation():
     assert "MINISTRY OF" not in english and "Article" not in english
 
 
-def test_read_web_markdown_leaves_own_markdown_unchanged():
+def test_read_web_text_leaves_own_markdown_unchanged():
     path = ROOT / "corpus" / "ke-hoach-tuyen-truyen-dai-hoi-2020-2025.md"
-    source = read_web_markdown(path)
+    source = read_web_text(path)
     assert source.text == path.read_bytes().decode("utf-8")
     assert source.format == "markdown"
     assert not looks_like_saved_page(source.text)
     assert read_saved_page(source.text).text == source.text
+
+
+ENCODINGS = SHARED / "data" / "encodings"
+
+
+@pytest.mark.skipif(not ENCODINGS.is_dir(), reason=f"{ENCODINGS} is absent")
+@pytest.mark.parametrize("name", ["party_221-KL-TW_2025.utf8.txt", "party_221-KL-TW_2025.nfd.txt"])
+def test_a_page_of_the_site_saved_as_text_loses_its_furniture(name):
+    """The conclusion was copied from the site into a text file, with its comparison help and address; decomposed
+    accents too, whose markers are read composed."""
+    source = read_web_text(ENCODINGS / name, "text")
+    assert source.format == "text" and source.text == unicodedata.normalize("NFC", source.text)
+    assert "Số 221-KL/TW" in source.text and "Trần Cẩm Tú" in source.text
+    assert "Rà chuột" not in source.text and "FILE ĐƯỢC ĐÍNH KÈM" not in source.text

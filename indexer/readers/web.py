@@ -1,4 +1,4 @@
-"""Saved web pages (``.html``/``.htm``) and Markdown saved from legal web sites.
+"""Saved web pages (``.html``/``.htm``) and Markdown or plain text saved from legal web sites.
 
 A page saved from a site carries the site around the document: menus,
 scripts, login notices, copyright banners, and on the legal library that
@@ -8,8 +8,8 @@ table that would be read as the document's number and issuer among it
 
 ``read_html`` keeps the page's text blocks as lines (table rows as lines),
 without the page chrome, then cuts the legal site's furniture;
-``read_web_markdown`` reads a ``.md`` file and strips it only when it is such
-a saved page.  Either hands the site's metadata table on as the
+``read_web_text`` reads a ``.md`` or ``.txt`` file and strips it only when it is
+such a saved page (the site's text copied into a file keeps its furniture too).  Either hands the site's metadata table on as the
 ``SourceText``'s ``catalogue`` (read for what the document does not say of
 itself).  Offsets of chunks point into the returned ``text``; the original
 file stays on disk.
@@ -32,18 +32,22 @@ from indexer.limits import DEFAULT_LIMITS, ReadingLimits, check_limit
 from indexer.model import SourceText
 from indexer.readers.web_furniture import looks_like_saved_page, read_saved_page
 
-__all__ = ["read_html", "read_web_markdown"]
+__all__ = ["read_html", "read_web_text"]
 
 
-def read_web_markdown(path: Path) -> SourceText:
-    """Read a ``.md`` file; a page saved from the legal site comes back without its furniture.
+def read_web_text(path: Path, format: str = "markdown") -> SourceText:
+    """Read a ``.md`` (``format`` "markdown") or ``.txt`` ("text") file; a page saved from the legal site comes
+    back without its furniture.
 
     Front matter put on top of a saved page (``access: restricted``) is no
     furniture: it is kept at the top, where indexing takes it out and reads it.
+    A saved page comes back in NFC, as ``read_html``'s do: the site's markers are
+    composed, and a page copied with decomposed accents must still show them.
     """
-    text, encoding = read_text_file(path)
+    typed, encoding = read_text_file(path)
+    text = nfc(typed)
     if not looks_like_saved_page(text):
-        return SourceText(path=path, text=text, encoding=encoding, format="markdown")
+        return SourceText(path=path, text=typed, encoding=encoding, format=format)
     body = split_front_matter(text)[1]
     page = read_saved_page(body)
     if not page.text.strip():
@@ -52,7 +56,7 @@ def read_web_markdown(path: Path) -> SourceText:
             "download the document itself"
         )
     kept = text[: len(text) - len(body)] + page.text
-    return SourceText(path=path, text=kept, encoding=encoding, format="markdown", catalogue=page.catalogue)
+    return SourceText(path=path, text=kept, encoding=encoding, format=format, catalogue=page.catalogue)
 
 
 # --- HTML --------------------------------------------------------------------
