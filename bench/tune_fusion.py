@@ -31,7 +31,7 @@ from kb.evaluation.evaluate import load_question_set, score_ranking  # noqa: E40
 from kb.evaluation.variants import VARIANTS, parse_variants  # noqa: E402
 from kb.indexing import index_paths  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.retrieval.search import FRAME_WINDOW, fuse, legs, passage_key, read_query, render, text_first  # noqa: E402
+from kb.retrieval.search import FRAME_WINDOW, cards_first, fuse, legs, passage_key, read_query, render, text_first  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 DEFAULT_SETS = [SHARED / "eval" / "dev.jsonl", SHARED / "data" / "alqac2023" / "train.json"]
@@ -145,8 +145,9 @@ class Scorer:
         for variant, question, query, found in cases:
             unaccented = query.unaccented_vietnamese
             fused = fuse(as_searched(found, weights, unaccented), weights, unaccented)
-            fused = text_first(fused, query, weights.frame, lambda ids: {i: self.hit_rows[i] for i in ids},
-                               self.qset.fetch * FRAME_WINDOW)
+            rows_among = lambda ids: {i: self.hit_rows[i] for i in ids}  # noqa: E731
+            fused = text_first(fused, query, weights.frame, rows_among, self.qset.fetch * FRAME_WINDOW)
+            fused = cards_first(fused, query, rows_among, self.qset.fetch * FRAME_WINDOW)
             ranking = self.qset.ranking(self.shown(fused), question, 10)
             out.append({"variant": variant, "id": question.id, "kind": question.kind,
                         **score_ranking(ranking, len(question.gold))})

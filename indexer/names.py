@@ -173,6 +173,8 @@ def complete_body(body: str, text: str) -> str:
 
 # "(Đã ký)", "Đã ký:", image placeholders and an e-signature stamp ("ePas: 179676") printed where the signature was.
 SIGNED_MARK = re.compile(r"\(?\s*đã\s+ký\s*:?\s*\)?|\[[^\]]*\]|\b[^\W\d_]+\s*:\s*\d+\b", re.IGNORECASE)
+# Signing for or on behalf of someone: "KT. CHỦ TỊCH", "TM. ỦY BAN NHÂN DÂN", "T/M BAN THƯỜNG VỤ", "TL. BỘ TRƯỞNG".
+_AUTHORITY = re.compile(r"^\s*(?:KT|TM|T/M|TL|TUQ|Q)\s*\.?\s+", re.IGNORECASE)
 # One syllable of a person's name.
 _NAME_WORD = re.compile(r"^[^\W\d_]{1,7}$")
 
@@ -196,14 +198,23 @@ def _name_words(text: str) -> list[str] | None:
 def person_name(lines: list[str]) -> str | None:
     """A signer's name from the lines under the position.  A web page may wrap
     it ("Trần" / "Chí Hùng"), so up to three short lines are joined; a line in
-    capitals after a name is the annex title that follows it ("PHỤ LỤC")."""
+    capitals after a name is the annex title that follows it ("PHỤ LỤC").  Words
+    in capitals with a position under them are the end of a wrapped organ
+    ("TM. ỦY BAN" / "NHÂN DÂN" / "KT. CHỦ TỊCH"): the signer signs under the position."""
+    kept = [line for line in lines if not SIGNED_MARK.fullmatch(line.strip())][:3]
     words: list[str] = []
-    for line in [line for line in lines if not SIGNED_MARK.fullmatch(line.strip())][:3]:
+    used = 0
+    for line in kept:
         part = _name_words(line)
         if part is None or (words and (mostly_capitals(line) or len(words) >= 3)) or len(words) + len(part) > 6:
             break
         words += part
-    return " ".join(words) if len(words) >= 2 else None
+        used += 1
+    if len(words) < 2:
+        return None
+    if mostly_capitals(kept[0]) and any(starts_with("positions", _AUTHORITY.sub("", line)) for line in kept[used:]):
+        return None
+    return " ".join(words)
 
 
 def header_issuer(organs: list[str]) -> tuple[str | None, str | None]:

@@ -15,7 +15,7 @@ from conftest import HashingEmbedder, fake_kb_at, fake_settings
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.query import understand
-from kb.retrieval.search import _cards_lead, asks_of_text, search
+from kb.retrieval.search import asks_of_text, cards_first, search
 
 # An article is one line: a line break after its first words would make them its heading.
 ARTICLE_1 = ("Điều 1. Công bố kèm theo Quyết định này 07 thủ tục hành chính lĩnh vực chứng thực được sửa đổi, "
@@ -116,5 +116,9 @@ def test_asked_when_it_was_signed_its_card_leads_its_passages(home):
 
 def test_a_card_goes_just_above_its_documents_best_passage():
     rows = {1: {"doc_id": 7, "kind": "passage"}, 2: {"doc_id": 8, "kind": "passage"}, 3: {"doc_id": 8, "kind": "card"},
-            4: {"doc_id": 7, "kind": "card"}}
-    assert [chunk for chunk, _ in _cards_lead([(1, 0.9), (2, 0.8), (3, 0.5), (4, 0.1)], rows)] == [4, 1, 3, 2]
+            4: {"doc_id": 7, "kind": "card"}, 5: {"doc_id": 9, "kind": "card"}}
+    fused = [(1, 0.9), (2, 0.8), (3, 0.5), (4, 0.1), (5, 0.05)]
+    rows_among = lambda ids: {i: rows[i] for i in ids}  # noqa: E731
+    asked = understand("Quyết định này do ai ký?")
+    assert [chunk for chunk, _ in cards_first(fused, asked, rows_among, 4)] == [4, 1, 3, 2, 5]
+    assert cards_first(fused, understand("Quyết định này quy định gì?"), rows_among, 4) == fused

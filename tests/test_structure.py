@@ -8,6 +8,7 @@ import pytest
 
 from indexer.clean import display_text, find_debris
 from indexer.model import Section
+from indexer.names import person_name
 from indexer.structure import article_key, heading_level, parse_sections
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -176,3 +177,32 @@ def test_signature_line_sets_article_issuer(signature: str, issuer: str | None) 
     first, second = parse_sections(text)
     assert first.issuer == issuer and second.issuer is None
     assert len(first.paragraphs) == (1 if issuer else 2)
+
+
+WRAPPED_ORGAN = """ỦY BAN NHÂN DÂN
+TỈNH HÀ TĨNH
+Số: 80/2025/QĐ-UBND
+QUYẾT ĐỊNH
+Bãi bỏ Quyết định số 15/2025/QĐ-UBND
+Điều 1. Bãi bỏ toàn bộ Quyết định số 15/2025/QĐ-UBND ngày 01/3/2025 của Ủy ban nhân dân tỉnh.
+Điều 2. Quyết định này có hiệu lực kể từ ngày ban hành.
+Nơi nhận:
+- Như Điều 2;
+- Lưu: VT, NC2.
+TM. ỦY BAN
+NHÂN DÂN
+KT. CHỦ TỊCH
+PHÓ CHỦ TỊCH
+Trần Báu Hà
+"""
+
+
+def test_a_wrapped_organ_above_the_position_is_no_signer() -> None:
+    """"NHÂN DÂN", the end of "TM. ỦY BAN NHÂN DÂN", reads like a name in capitals; the signer is under the
+    position, and nothing after the closing is an annex."""
+    assert person_name(["NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]) is None
+    assert person_name(["TRẦN BÁU HÀ"]) == "Trần Báu Hà"
+    sections = parse_sections(WRAPPED_ORGAN)
+    closing = [_shown(WRAPPED_ORGAN, s) for s in sections if s.kind == "closing"]
+    assert len(closing) == 1 and closing[0].endswith("Trần Báu Hà")
+    assert not any(heading.startswith("Phụ lục") for s in sections for heading in s.heading_path)

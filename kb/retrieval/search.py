@@ -35,7 +35,7 @@ from kb.retrieval.vector_store import FilteredVectors
 from kb.storage.backend import reading_replicas
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["asks_of_text", "facet_counts", "group_by_document", "is_frame", "narrowing", "passage_key", "search",
+__all__ = ["asks_of_text", "cards_first", "facet_counts", "group_by_document", "is_frame", "narrowing", "passage_key", "search",
            "read_query", "legs", "fuse", "render", "text_first", "weights_for", "FRAME_WINDOW"]
 
 # Who signed or issued a document, or when: its card and header say it, whatever its body says. "ký" is not the
@@ -290,40 +290,47 @@ def is_frame(row: dict) -> bool:
 def text_first(fused: list[tuple[int, float]], query: Query, share: float,
                rows_among: Callable[[list[int]], dict[int, dict]], window: int) -> list[tuple[int, float]]:
     """The fused ranking with each document's frame (``is_frame``) among the first ``window`` ids at ``share`` of
-    its score, when the question asks what documents say (``asks_of_text``); with each document's card just
-    above its best passage there, when it asks who signed or issued a document, or when (``_SIGNED_OR_ISSUED``).
-    ``rows_among`` gives the rows (``Chunks.hits``) of the ids it is given.
+    its score, when the question asks what documents say (``asks_of_text``); ``rows_among`` gives the rows
+    (``Chunks.hits``) of the ids it is given.
 
     A card and a header hold the document's title and subject, so they match every question about it, and
     they took places among the first five from the passage that answers: "Hà Tĩnh công bố bao nhiêu thủ tục
     hành chính chứng thực được sửa đổi" had the decision's card first, its article with the count second.
     ``share`` is ``Weights.frame``, chosen on folds of the tuning pool (docs/ranking.md, "A document's frame
-    below its text"); ``bench/tune_fusion.py`` scores it the same way.  The other way round, "Luật Người cao
-    tuổi ra đời ngày nào" had the law's article on the Day of the Elderly first and its card, which gives the
-    date it was passed, fifth: the card answers who signed and when, whatever else the document says.
+    below its text"); ``bench/tune_fusion.py`` scores it the same way.
     """
-    itself = bool(_SIGNED_OR_ISSUED.search(query.folded))
-    if not itself and (share == 1 or not asks_of_text(query)):
+    if share == 1 or not asks_of_text(query):
         return fused
     head = fused[:window]
     rows = rows_among([chunk for chunk, _ in head])
-    if itself:
-        return _cards_lead(head, rows) + fused[len(head):]
     rescored = [(chunk, score * share if chunk in rows and is_frame(rows[chunk]) else score) for chunk, score in head]
     return sorted(rescored, key=lambda hit: -hit[1]) + fused[len(head):]
 
 
-def _cards_lead(head: list[tuple[int, float]], rows: dict[int, dict]) -> list[tuple[int, float]]:
-    """``head`` with each document's card, when it is there, just above the document's best passage."""
+def cards_first(fused: list[tuple[int, float]], query: Query,
+                rows_among: Callable[[list[int]], dict[int, dict]], window: int) -> list[tuple[int, float]]:
+    """The fused ranking with each document's card among the first ``window`` ids just above that document's
+    best passage, when the question asks who signed or issued a document, or when (``_SIGNED_OR_ISSUED``).
+
+    The card gives the signer and the date of issue whatever else the document says: "Luật Người cao tuổi ra
+    đời ngày nào" had the law's article on the Day of the Elderly first and its card fifth (docs/ranking.md,
+    "Asked who signed it or when, its card leads").  Which documents come first is unchanged.
+    """
+    if not _SIGNED_OR_ISSUED.search(query.folded):
+        return fused
+    head = fused[:window]
+    rows = rows_among([chunk for chunk, _ in head])
+
+    def card(chunk: int) -> bool:
+        return chunk in rows and rows[chunk]["kind"] == "card"
+
     best: dict[int, float] = {}
     for chunk, score in head:
         if chunk in rows:
             best.setdefault(rows[chunk]["doc_id"], score)
-    lifted = [(chunk, best[rows[chunk]["doc_id"]] if chunk in rows and rows[chunk]["kind"] == "card" else score)
-              for chunk, score in head]
-    # A card ties its document's best passage and goes first among equals: sorted() keeps order, so it is
-    # sorted by (score, not a card).
-    return sorted(lifted, key=lambda hit: (-hit[1], not (hit[0] in rows and rows[hit[0]]["kind"] == "card")))
+    lifted = [(chunk, best[rows[chunk]["doc_id"]] if card(chunk) else score) for chunk, score in head]
+    # Tied with its document's best passage, the card goes first.
+    return sorted(lifted, key=lambda hit: (-hit[1], not card(hit[0]))) + fused[len(head):]
 
 
 def _hit(rank: int, score: float, row: dict) -> SearchHit:
@@ -389,6 +396,7 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
                               refused=verdict.code, reason=verdict.reason, missing=list(verdict.numbers), facets=counts)
     fused = fuse(found, weights_for(kb, query), query.unaccented_vietnamese)
     fused = text_first(fused, query, kb.settings.weights.frame, kb.store.chunks.hits, k * FRAME_WINDOW)
+    fused = cards_first(fused, query, kb.store.chunks.hits, k * FRAME_WINDOW)
     results = render(kb, fused, k, filters.access)
     return SearchResponse(query=text, results=results, restored=restored, suggestion=reading.suggestion,
                           groups=group_by_document(results) if group else None, facets=counts)
