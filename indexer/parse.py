@@ -24,7 +24,8 @@ __all__ = ["parse_document", "in_frame", "CARD_SECTION", "FRAME_SECTIONS", "PARS
 # files differently, so that an index made before reads them again (their unchanged passages keep their
 # vectors).  3: OCR'd headers, closing tables and dates, the Youth Union's header (docs/reading.md).
 # 4: a Party number's unit after its issuer (142-KH/TĐTN-TG), "BCH Đoàn" in an issuer.
-PARSING_VERSION = 4
+# 5: an organ wrapped above the position is no signer ("TM. ỦY BAN / NHÂN DÂN / KT. CHỦ TỊCH").
+PARSING_VERSION = 5
 
 CARD_SECTION = "Thông tin văn bản"
 # The header (issuing body, number, place and date, title) and the end (recipients, signer) are the
