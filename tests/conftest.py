@@ -98,12 +98,12 @@ class HashingEmbedder:
 def fake_settings(home: Path) -> Settings:
     """Settings of ``home`` that name ``HashingEmbedder`` as its model, as config.json records it.
 
-    The refusal's cosine threshold is on e5's scale, not the test embedder's: here only a query no
+    The refusal's cosine thresholds are on e5's scale, not the test embedder's: here only a query no
     passage shares a syllable with, or naming a number nothing holds, is refused (tests/test_refusal.py
     tests the rule with the real model).
     """
     settings = replace(load_settings(home, model=HashingEmbedder.name), backend=HashingEmbedder.backend)
-    return replace(settings, refusal=replace(settings.refusal, similarity=0.0))
+    return replace(settings, refusal=replace(settings.refusal, similarity=0.0, english=0.0))
 
 
 @contextlib.contextmanager
