@@ -42,6 +42,13 @@ from tests.conftest import fake_kb_at
     ("các kế hoạch thực hiện Nghị quyết 18", FOLLOWERS),
     ("những văn bản hướng dẫn Luật 58/2020/QH14", FOLLOWERS),
     ("các văn bản của tỉnh về Chỉ thị 05", None),
+    ("Tỉnh ủy đã ban hành gì để thực hiện Chỉ thị 05?", FOLLOWERS),
+    ("Huyện ủy ban hành kế hoạch gì để triển khai Kế hoạch 52-KH/TU?", FOLLOWERS),
+    ("UBND tỉnh ban hành quyết định gì về giá đất?", ABOUT),
+    ("Chỉ thị 05 yêu cầu các cấp ủy làm gì để thực hiện tốt việc học tập?", None),  # asks of its passages
+    ("documents implementing Directive 05", FOLLOWERS),
+    ("plans that carry out Resolution 18-NQ/TW", FOLLOWERS),
+    ("Who counts as the secured party under the decree guiding the Civil Code?", None),  # one decree, named
 ])
 def test_the_question_says_whether_it_asks_what_a_document_says_or_what_carries_it_out(question, expected):
     assert intent(fold(question)) == expected

@@ -29,13 +29,19 @@ _VERB = (r"trien khai|thuc hien|can cu|huong dan|vien dan|dan chieu|ap dung|cu t
          r"|implement\w*|cit(?:e|es|ed|ing)|based on|guid\w*|carr(?:y|ies) out")
 _KINDS = (r"(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|luat|phap lenh|chi thi|ke hoach|cong van"
           r"|huong dan|ket luan|quy dinh|thong bao|an le)")
+# Documents named by their kind and what they do to another, in English: "documents implementing Directive 05",
+# "plans that carry out Resolution 18" (not "the decree guiding the Civil Code", which names one document).
+_ENGLISH_KINDS = r"(?:documents|plans|decisions|resolutions|directives|instructions|decrees|circulars|programmes|programs)"
+_CARRY_OUT = r"implement\w*|carr(?:y|ies|ying) out|(?:are |is )?based on"
 # A document asked for by its kind: "văn bản nào", "quyết định nào" ("trường hợp nào được bổ sung" is no such question).
 _WHICH_DOCUMENT = rf"{_KINDS} nao"
 # "Văn bản nào triển khai …", "Quyết định nào bãi bỏ …", the passive asked last: "… được sửa đổi bởi văn bản nào",
 # and the documents listed by their kind: "các kế hoạch thực hiện Nghị quyết 18".
 _FOLLOWERS = re.compile(rf"\b(?:nao|which|what)\b.*\b(?:{_VERB})\b|\b{_WHICH_DOCUMENT}\b.*\b(?:{_CHANGE})\b"
                         rf"|\b(?:duoc|bi)\s+(?:{_VERB}|{_CHANGE})\b.*\b{_WHICH_DOCUMENT}\b"
-                        rf"|\b(?:cac|nhung)\s+{_KINDS}\s+(?:{_VERB}|{_CHANGE})\b")
+                        rf"|\b(?:cac|nhung)\s+{_KINDS}\s+(?:{_VERB}|{_CHANGE})\b"
+                        rf"|\bban hanh (?:(?:nhung |cac )?{_KINDS} )?gi\b.*\b(?:{_VERB})\b"
+                        rf"|\b{_ENGLISH_KINDS}\s+(?:that |which )?(?:{_CARRY_OUT})\b")
 # A document asked for, in either language: "văn bản nào quy định …", "which law amended …".
 _FOR_DOCUMENT = re.compile(rf"\b{_WHICH_DOCUMENT}\b|\bwhich (?:law|decree|decision|circular|document|resolution"
                            r"|directive|plan|precedent|notice|regulation|instruction|conclusion|ordinance)s?\b")
