@@ -122,3 +122,20 @@ def test_a_card_goes_just_above_its_documents_best_passage():
     asked = understand("Quyết định này do ai ký?")
     assert [chunk for chunk, _ in cards_first(fused, asked, rows_among, 4)] == [4, 1, 3, 2, 5]
     assert cards_first(fused, understand("Quyết định này quy định gì?"), rows_among, 4) == fused
+
+
+@pytest.mark.parametrize("question", [
+    "Quyết định 1234 được ký ban hành vào thời gian nào?", "Kế hoạch 131 ban hành ngày mấy?",
+    "Chỉ thị 09 của Tỉnh ủy ký ngày bao nhiêu?", "Chỉ thị 05 do đồng chí nào ký?", "On what date was Directive 05 issued?",
+    "What is the date of Directive 05?", "When was Plan 131 signed?",
+])
+def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
+    rows = {1: {"doc_id": 7, "kind": "passage"}, 2: {"doc_id": 7, "kind": "card"}}
+    assert cards_first([(1, 0.9), (2, 0.2)], understand(question), lambda ids: {i: rows[i] for i in ids}, 4)[0][0] == 2
+
+
+@pytest.mark.parametrize("question", ["What is the date of the elections?", "Kế hoạch 131 có hiệu lực từ ngày nào?",
+                                      "Tàu thuyền được ra khơi từ ngày nào?"])
+def test_a_date_in_the_text_is_no_question_of_signing(question):
+    rows = {1: {"doc_id": 7, "kind": "passage"}, 2: {"doc_id": 7, "kind": "card"}}
+    assert cards_first([(1, 0.9), (2, 0.2)], understand(question), lambda ids: {i: rows[i] for i in ids}, 4)[0][0] == 1

@@ -42,11 +42,13 @@ __all__ = ["asks_of_text", "cards_first", "facet_counts", "group_by_document", "
 # "kỳ" of "định kỳ", "học kỳ" ("tiếp công dân định kì vào ngày nào" asks what a document says).
 _SIGNED = (r"ai k[iy]|nguoi k[iy]|k[iy] boi|nao (?:da )?k[iy]"
            r"|(?:(?<!dinh )(?<!hoc )(?<!thoi )k[iy]|ban hanh|thong qua|ra doi)(?: vao)?"
-           r" (?:(?:ngay|khi|luc|nam|thang)(?: thang)?(?: nam)?) nao"
+           r" (?:(?:ngay|khi|luc|nam|thang|thoi gian|thoi diem)(?: thang)?(?: nam)?) (?:nao|bao nhieu|may)"
            r"|(?:k[iy]|ban hanh)(?: vao)? bao gio|bao gio (?:k[iy]|ban hanh)|ngay (?:k[iy]|ban hanh)"
            r"|(?:(?:co quan|don vi|cap|noi) nao|ai|noi)(?: da)? ban hanh|ban hanh boi"
            r"|signed|signs|signer|signatory|issued by|who issued"
-           r"|when (?:did|were|was)\b[^?]*\b(?:issu|sign|adopt|pass|promulgat|enact)\w*")
+           r"|(?:when|(?:what|which) (?:date|day)) (?:did|were|was)\b[^?]*\b(?:issu|sign|adopt|pass|promulgat|enact)\w*"
+           r"|date of (?:the )?(?:directive|decision|plan|resolution|decree|circular|law|notice|instruction|regulation"
+           r"|conclusion|letter|dispatch|telegram)s?")
 _SIGNED_OR_ISSUED = re.compile(rf"\b(?:{_SIGNED})\b")
 # A question about the document itself, which its card answers, not its body: who signed it, when, which body,
 # what it is about (its subject, "về việc …": "nói về vấn đề gì", "What is Decision 210/2025 about?").
