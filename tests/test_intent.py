@@ -49,6 +49,11 @@ from tests.conftest import fake_kb_at
     ("documents implementing Directive 05", FOLLOWERS),
     ("plans that carry out Resolution 18-NQ/TW", FOLLOWERS),
     ("Who counts as the secured party under the decree guiding the Civil Code?", None),  # one decree, named
+    ("Chỉ thị 05 nhấn mạnh điều gì?", ABOUT),
+    ("Nghị quyết 18-NQ/TW bàn về gì?", ABOUT),
+    ("Summarize Directive 05", ABOUT),
+    ("What are the main points of Conclusion 21-KL/TW?", ABOUT),
+    ("Luật 91/2015/QH13 quy định điều nào về thời hiệu?", None),  # which article: asked of its passages
 ])
 def test_the_question_says_whether_it_asks_what_a_document_says_or_what_carries_it_out(question, expected):
     assert intent(fold(question)) == expected

@@ -49,10 +49,11 @@ _FOR_DOCUMENT = re.compile(rf"\b{_WHICH_DOCUMENT}\b|\bwhich (?:law|decree|decisi
 # "thông báo", a plan "đề ra"), then "gì", or a subject word and "gì" / "nào": "yêu cầu những gì",
 # "kết luận những gì", "nói về vấn đề gì", "đề ra những nhiệm vụ nào", "về việc gì".
 _SAYS = (r"yeu cau|quy dinh|noi dung|de cap|chi dao|huong dan|noi|sua doi|bo sung|giao|ket luan|thong bao"
-         r"|quyet dinh|de ra|de nghi|neu|xac dinh|dat ra")
-_WHAT = r"(?: (?:nhung|cac|ve|den))*(?: (?:van de|noi dung|nhiem vu|giai phap|viec) (?:gi|nao)| gi)"
+         r"|quyet dinh|de ra|de nghi|neu|xac dinh|dat ra|nhan manh|ban")
+_WHAT = r"(?: (?:nhung|cac|ve|den))*(?: (?:van de|noi dung|nhiem vu|giai phap|viec) (?:gi|nao)| dieu gi| gi)"
 _ABOUT = re.compile(rf"\b(?:(?:{_SAYS}){_WHAT}|ve (?:viec|van de) gi"
-                    r"|noi dung (?:chinh|co ban)|tom tat|what does|what do|requires?|say about|provide for)\b")
+                    r"|noi dung (?:chinh|co ban)|tom tat|what does|what do|requires?|say about|provide for"
+                    r"|summari[sz]e|summary|main points|key points|overview)\b")
 
 
 def intent(folded: str) -> str | None:
