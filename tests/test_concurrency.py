@@ -44,7 +44,7 @@ class _Searcher(threading.Thread):
         super().__init__(daemon=True)
         self.url, self.stop = url, stop
         self.answers: list[tuple[float, float, int, list[dict]]] = []
-        self.empty: list[tuple[str, object]] = []  # the queries answered with no passage, and why
+        self.empty: list[tuple[str, object]] = []  # the queries answered with no passage, and the reason given
 
     def run(self) -> None:
         with httpx.Client(base_url=self.url, timeout=120) as client:
@@ -56,7 +56,7 @@ class _Searcher(threading.Thread):
                 body = response.json() if response.status_code == 200 else {}
                 results = body.get("results", [])
                 if not results:
-                    self.empty.append((query, body.get("refused")))
+                    self.empty.append((query, body.get("reason")))
                 self.answers.append((started, time.monotonic(), response.status_code, results))
                 n += 1
 
