@@ -221,6 +221,28 @@ def test_a_question_s_pairs_are_read_against_the_index(tmp_path):
         kb.close()
 
 
+def test_the_refusal_reads_the_index_its_legs_read(tmp_path):
+    """A writer commits "phê duyệt" while a search runs: its legs' candidates never saw it; its evidence must not
+    either, or "quyết định phê duyệt" looks unanswered (seen in tests/test_concurrency.py during an upload)."""
+    folder, later = tmp_path / "docs", tmp_path / "later"
+    folder.mkdir()
+    later.mkdir()
+    (folder / "quyet-dinh.txt").write_text("Điều 1. Quyết định này có hiệu lực từ ngày ký.\n", encoding="utf-8")
+    (later / "phe-duyet.txt").write_text("Điều 1. Phê duyệt danh mục thủ tục hành chính.\n", encoding="utf-8")
+    kb = fake_kb_at(tmp_path / "home")
+    try:
+        index_paths(kb, [folder])
+        query, _ = read_query(kb, "quyết định phê duyệt")
+        upto = kb.lexicon.current().last_chunk
+        found = legs(kb, query, None)
+        before = gather(kb, query, found, None, upto)
+        index_paths(kb, [later])  # committed after the legs ran
+        assert gather(kb, query, found, None, upto) == before
+        assert gather(kb, query, found).pairs != before.pairs  # read at the new state, the pair is known and lacking
+    finally:
+        kb.close()
+
+
 @pytest.mark.parametrize(("query", "missing"), [
     ("Thông tư 55/2023/TT-BTC quy định gì về phí thẩm định", None),  # cited, with its year
     ("Thông tư 55/TT-BTC quy định gì về phí thẩm định", None),  # cited; no year typed, any year

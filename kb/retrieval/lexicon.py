@@ -159,8 +159,10 @@ class Lexicon:
             allowed[ids[(ids > 0) & (ids < len(norms))]] = True
         return max_score_top(self._terms(phrases, weights, len(norms)), norms, count, allowed)
 
-    def coverage(self, terms: Iterable[tuple[str, ...]], chunk_ids: Sequence[int]) -> list[float]:
-        """For each chunk, the IDF-weighted share of the distinct folded ``terms`` it holds (0 to 1).
+    def coverage(self, terms: Iterable[tuple[str, ...]], chunk_ids: Sequence[int],
+                 upto: int | None = None) -> list[float]:
+        """For each chunk, the IDF-weighted share of the distinct folded ``terms`` it holds (0 to 1), as the
+        lexicon stood when it had taken in chunk ``upto`` (``holding``).
 
         The evidence that a passage is about the query, where BM25's score is
         only comparable within one query: a term the index has never seen
@@ -175,14 +177,21 @@ class Lexicon:
         phrases = list(dict.fromkeys(terms))
         ids = np.asarray(chunk_ids, np.int64)
         held, total = np.zeros(len(ids)), 0.0
+        rows = self.rows if upto is None else int(np.count_nonzero(self.alive[: upto + 1]))
         for phrase in phrases:
-            chunks = self.postings("folded", phrase)[0]
-            idf = self._idf(len(chunks))
+            chunks = self.holding(phrase, upto)
+            idf = self._idf(len(chunks), rows)
             total += idf
             if len(chunks) and len(ids):
                 found = np.minimum(np.searchsorted(chunks, ids), len(chunks) - 1)
                 held += idf * (chunks[found] == ids)
         return (held / total).tolist() if total else [0.0] * len(ids)
+
+    def holding(self, term: tuple[str, ...], upto: int | None = None) -> np.ndarray:
+        """The live chunks holding a folded syllable or pair, those above chunk ``upto`` left out: chunks another
+        thread took in after a search's legs ran, which its later steps must not read (``_terms`` likewise)."""
+        chunks = self.postings("folded", term)[0]
+        return chunks if upto is None or not len(chunks) or chunks[-1] <= upto else chunks[chunks <= upto]
 
     def _terms(self, phrases: Iterable[Phrase], weights: dict[str, float], size: int) -> list[Term]:
         """Each phrase with postings, with its IDF; chunks beyond ``size`` (added meanwhile) left out."""
@@ -195,9 +204,11 @@ class Lexicon:
                 terms.append(Term(self._idf(len(chunks)), chunks.astype(np.intp), counts, weights[column]))
         return terms
 
-    def _idf(self, holding: int) -> float:
-        """BM25's inverse document frequency of a term ``holding`` chunks hold, floored just above 0."""
-        return max(1e-6, math.log((self.rows - holding + 0.5) / (holding + 0.5)))
+    def _idf(self, holding: int, rows: int | None = None) -> float:
+        """BM25's inverse document frequency of a term ``holding`` chunks of ``rows`` (all live ones) hold,
+        floored just above 0."""
+        rows = self.rows if rows is None else rows
+        return max(1e-6, math.log((rows - holding + 0.5) / (holding + 0.5)))
 
     def _norms(self) -> np.ndarray:
         """``K1 × (1 − B + B × length / average length)`` by chunk id: BM25's part that depends on the chunk only.

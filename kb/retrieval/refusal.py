@@ -29,6 +29,7 @@ from indexer.analyzer import pairs, tokens
 from kb.config import Refusal
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.asking import asking_pairs
+from kb.retrieval.lexicon import Lexicon
 from kb.retrieval.query import Query
 from kb.storage.filters import DocumentFilters
 
@@ -61,23 +62,28 @@ class Verdict:
 
 
 def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, float]]],
-           filters: DocumentFilters | None = None) -> Evidence:
+           filters: DocumentFilters | None = None, upto: int | None = None) -> Evidence:
     """The evidence of one search's legs (``kb.retrieval.search.legs``, run with these ``filters``).
 
     Where the reference leg found nothing for a query that names an issuer, the
     type and number alone are asked again: an issuer code typed without accents
     or with a typo (``NQ-HDTP``, ``QH51``) must not make a held document missing.
+    ``upto`` is the last chunk the lexicon had taken in when the legs ran: while a
+    writer commits, the lexicon takes in chunks their candidates never saw, and a
+    word only those hold ("phê duyệt" of the pages an upload is adding) would make
+    the question look unanswered by every candidate.
     """
     candidates = sorted({chunk_id for leg in ("lexical", "phrase", "dense") for chunk_id, _ in found.get(leg, [])})
     lexicon = kb.lexicon.current()
-    coverage = lexicon.coverage([(word,) for word in tokens(query.evidence_text)], candidates)
+    coverage = lexicon.coverage([(word,) for word in tokens(query.evidence_text)], candidates, upto)
     # An English question's Vietnamese is the glossary's terms side by side, not a sentence: its pairs say nothing.
-    words = subject_pairs(query.evidence_text, lexicon.vocabulary) if query.translation is None else []
-    together = max(lexicon.coverage(words, candidates), default=0.0) if words else None
+    seen = _Seen(lexicon, upto)
+    words = subject_pairs(query.evidence_text, seen) if query.translation is None else []
+    together = max(lexicon.coverage(words, candidates, upto), default=0.0) if words else None
     # One candidate holds every pair the index holds anywhere: the pairs it lacks are where two words meet
     # ("sách nhà" of "ngân sách nhà nước" in a small index), not words it lacks.
-    known = [pair for pair in words if len(lexicon.postings("folded", pair)[0])]
-    if known and max(lexicon.coverage(known, candidates), default=0.0) >= 1.0:
+    known = [pair for pair in words if len(lexicon.holding(pair, upto))]
+    if known and max(lexicon.coverage(known, candidates, upto), default=0.0) >= 1.0:
         together = None
     dense = found.get("dense")
     references = len(found.get("reference", []))
@@ -85,6 +91,18 @@ def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, flo
         references = len(kb.store.chunks.citing(query.keys, [], filters, years=query.years))
     return Evidence(coverage=max(coverage, default=0.0), pairs=together, similarity=dense[0][1] if dense else None,
                     references=references, numbers=query.numbers, english=query.translation is not None)
+
+
+class _Seen:
+    """The syllables the index held when the legs ran (``upto``): the vocabulary, as of that chunk."""
+
+    def __init__(self, lexicon: Lexicon, upto: int | None) -> None:
+        self.lexicon, self.upto = lexicon, upto
+
+    def __contains__(self, syllable: object) -> bool:
+        if not isinstance(syllable, str) or syllable not in self.lexicon.vocabulary:
+            return False
+        return self.upto is None or bool(len(self.lexicon.holding((syllable,), self.upto)))
 
 
 def subject_pairs(folded: str, vocabulary: Container[str]) -> list[tuple[str, str]]:

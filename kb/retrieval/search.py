@@ -387,10 +387,11 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     filters = filters if filters is not None else DocumentFilters()
     query, reading = read_query(kb, text, suggest)
     narrowed = narrowing(kb, filters)
+    upto = kb.lexicon.current().last_chunk  # what the legs read, for the refusal to read the same (``gather``)
     found = legs(kb, query, narrowed)
     restored = reading.restored if reading.restored != text else None
     # Filters that leave no passage at all are the answer's reason, not the index's lack of one.
-    verdict = judge(gather(kb, query, found, narrowed), kb.settings.refusal, filters.by_metadata) \
+    verdict = judge(gather(kb, query, found, narrowed, upto), kb.settings.refusal, filters.by_metadata) \
         if any(found.values()) else None
     counts = facet_counts(kb, query, found, filters, verdict is None and any(found.values())) if facets else None
     if verdict:
