@@ -7,7 +7,7 @@ import sys
 
 import httpx
 import pytest
-from conftest import BULLETIN, fake_kb_at
+from conftest import BULLETIN, fake_kb_at, write_tree
 
 from kb.config import Refusal, load_settings
 from kb.errors import ConfigError
@@ -201,13 +201,11 @@ def test_no_pair_of_a_question_spans_a_clause_mark():
 
 
 def test_a_question_s_pairs_are_read_against_the_index(tmp_path):
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "ngan-sach.txt").write_text("Điều 1. Ngân sách của Nhà nước được lập hằng năm.\n", encoding="utf-8")
-    (folder / "cho.txt").write_text("Bún bò và chả giò được bán ở chợ.\n", encoding="utf-8")
+    write_tree(tmp_path / "docs", {"ngan-sach.txt": "Điều 1. Ngân sách của Nhà nước được lập hằng năm.\n",
+                                   "cho.txt": "Bún bò và chả giò được bán ở chợ.\n"})
     kb = fake_kb_at(tmp_path / "home")
     try:
-        index_paths(kb, [folder])
+        index_paths(kb, [tmp_path / "docs"])
 
         def pairs(text: str) -> float | None:
             query, _ = read_query(kb, text)
@@ -224,19 +222,16 @@ def test_a_question_s_pairs_are_read_against_the_index(tmp_path):
 def test_the_refusal_reads_the_index_its_legs_read(tmp_path):
     """A writer commits "phê duyệt" while a search runs: its legs' candidates never saw it; its evidence must not
     either, or "quyết định phê duyệt" looks unanswered (seen in tests/test_concurrency.py during an upload)."""
-    folder, later = tmp_path / "docs", tmp_path / "later"
-    folder.mkdir()
-    later.mkdir()
-    (folder / "quyet-dinh.txt").write_text("Điều 1. Quyết định này có hiệu lực từ ngày ký.\n", encoding="utf-8")
-    (later / "phe-duyet.txt").write_text("Điều 1. Phê duyệt danh mục thủ tục hành chính.\n", encoding="utf-8")
+    write_tree(tmp_path, {"docs/quyet-dinh.txt": "Điều 1. Quyết định này có hiệu lực từ ngày ký.\n",
+                          "later/phe-duyet.txt": "Điều 1. Phê duyệt danh mục thủ tục hành chính.\n"})
     kb = fake_kb_at(tmp_path / "home")
     try:
-        index_paths(kb, [folder])
+        index_paths(kb, [tmp_path / "docs"])
         query, _ = read_query(kb, "quyết định phê duyệt")
         upto = kb.lexicon.current().last_chunk
         found = legs(kb, query, None)
         before = gather(kb, query, found, None, upto)
-        index_paths(kb, [later])  # committed after the legs ran
+        index_paths(kb, [tmp_path / "later"])  # committed after the legs ran
         assert gather(kb, query, found, None, upto) == before
         assert gather(kb, query, found).pairs != before.pairs  # read at the new state, the pair is known and lacking
     finally:
