@@ -114,7 +114,7 @@ class Scorer:
     def __init__(self, qset, kb: KnowledgeBase) -> None:
         # Rendered one by one: ``render`` drops a passage whose words an earlier one showed.
         self.results = {i: asdict(render(kb, [(i, 0.0)], 1)[0]) for i in sorted(kb.store.chunks.all_ids())}
-        self.hit_rows = {i: r | {"doc_id": r["document"]["id"]} for i, r in self.results.items()}  # as Chunks.hits gives
+        self.hit_rows = {i: r | {"doc_id": r["document"]["id"]} for i, r in self.results.items()}
         self.keys = {i: passage_key(folded_hash(r["text"]), r["document"]["number"], r["document"]["title"])
                      for i, r in self.results.items()}
         judged: dict[tuple, set[int]] = {}
@@ -139,15 +139,18 @@ class Scorer:
                     break
         return out
 
+    def rows_among(self, ids: list[int]) -> dict[int, dict]:
+        """The rows of ``ids`` as ``Chunks.hits`` gives them, for the frame and card rules."""
+        return {i: self.hit_rows[i] for i in ids}
+
     def rows(self, cases: list[tuple], weights: Weights) -> list[dict]:
         """One row of figures per (variant, question) for the rankings ``weights`` fuse."""
         out = []
         for variant, question, query, found in cases:
             unaccented = query.unaccented_vietnamese
             fused = fuse(as_searched(found, weights, unaccented), weights, unaccented)
-            rows_among = lambda ids: {i: self.hit_rows[i] for i in ids}  # noqa: E731
-            fused = text_first(fused, query, weights.frame, rows_among, self.qset.fetch * FRAME_WINDOW)
-            fused = cards_first(fused, query, rows_among, self.qset.fetch * FRAME_WINDOW)
+            fused = text_first(fused, query, weights.frame, self.rows_among, self.qset.fetch * FRAME_WINDOW)
+            fused = cards_first(fused, query, self.rows_among, self.qset.fetch * FRAME_WINDOW)
             ranking = self.qset.ranking(self.shown(fused), question, 10)
             out.append({"variant": variant, "id": question.id, "kind": question.kind,
                         **score_ranking(ranking, len(question.gold))})

@@ -36,6 +36,7 @@ from indexer.header import (
 )
 from indexer.model import Catalogue, DocumentMeta
 from indexer.names import (
+    AUTHORITY,
     SIGNED_MARK,
     complete_body,
     header_issuer,
@@ -75,9 +76,6 @@ _MONTH_DATE = re.compile(rf"{_MONTH_WORD}\s*(?P<m>{_TWO_DIGITS})\s*(?:/|-|{_YEAR
 _OCR_DIGITS = str.maketrans("OoIl", "0011", " ")
 # A place name wrapped over two lines has at most this many words on the first ("Thành phố Hồ Chí").
 _PLACE_WORDS = 4
-# Signing for someone: thay mặt (T/M, TM.), ký thay (K/T, KT.), thừa lệnh (T/L, TL.), thừa ủy quyền (T/UQ, TUQ.),
-# quyền (Q.).  Party documents write the slash (Hướng dẫn 36-HD/VPTW), state documents the dot (Nghị định 30/2020).
-_AUTHORITY = re.compile(r"^(?P<kind>T/?M|K/?T|T/?L|T/?UQ|Q)(?:\s*[./]\s*|\s+)(?P<rest>\S.*)$")
 # A line of a list: what the recipients' lines open with.
 _LIST_MARK = re.compile(r"[-+•]")
 # A letter opens on its addressee.
@@ -287,7 +285,7 @@ def _anchor(units: list[Unit], start: int) -> int | None:
     else:
         window = range(max(start, recipients - 25), min(len(units), recipients + 40))
     for i in window:
-        if _AUTHORITY.match(units[i].text) and units[i].upper:
+        if AUTHORITY.match(units[i].text) and units[i].upper:
             return i
     signed = [i for i in window if _is_position(units[i]) and person_name(_beside_recipients(units[i + 1 : i + 16])[:4])]
     if not signed:
@@ -314,7 +312,7 @@ def _recipients_apart(units: list[Unit]) -> list[Unit]:
         while i < len(words):
             run = list(takewhile(lambda w: w.isupper(), words[i:]))
             text = " ".join(run)
-            if len(run) >= 2 and (_AUTHORITY.match(text) or starts_with("positions", text)):
+            if len(run) >= 2 and (AUTHORITY.match(text) or starts_with("positions", text)):
                 pieces += [" ".join(piece), text]
                 piece, i = [], i + len(run)
             else:
@@ -346,7 +344,7 @@ def _signature(units: list[Unit], start: int) -> tuple[str | None, str | None, s
     block = [] if anchor is None else [u for u in units[anchor : anchor + 16] if not u.blank]
     body_open = False
     for i, unit in enumerate(block):
-        authority = _AUTHORITY.match(unit.text) if unit.upper else None
+        authority = AUTHORITY.match(unit.text) if unit.upper else None
         if SIGNED_MARK.fullmatch(unit.text):
             continue
         if authority:

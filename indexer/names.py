@@ -15,7 +15,7 @@ from indexer.analyzer import fold, nfc, normalize
 from indexer.codes import issuers, word_list
 
 __all__ = ["proper_case", "starts_with", "starts_with_spelled", "complete_body", "full_issuer", "header_issuer",
-           "mostly_capitals", "person_name", "SIGNED_MARK"]
+           "mostly_capitals", "person_name", "AUTHORITY", "SIGNED_MARK"]
 
 
 # Words after which a locality name follows; these stop it ("tỉnh Bắc Ninh năm 2026").
@@ -173,8 +173,9 @@ def complete_body(body: str, text: str) -> str:
 
 # "(Đã ký)", "Đã ký:", image placeholders and an e-signature stamp ("ePas: 179676") printed where the signature was.
 SIGNED_MARK = re.compile(r"\(?\s*đã\s+ký\s*:?\s*\)?|\[[^\]]*\]|\b[^\W\d_]+\s*:\s*\d+\b", re.IGNORECASE)
-# Signing for or on behalf of someone: "KT. CHỦ TỊCH", "TM. ỦY BAN NHÂN DÂN", "T/M BAN THƯỜNG VỤ", "TL. BỘ TRƯỞNG".
-_AUTHORITY = re.compile(r"^\s*(?:KT|TM|T/M|TL|TUQ|Q)\s*\.?\s+", re.IGNORECASE)
+# Signing for someone: thay mặt (T/M, TM.), ký thay (K/T, KT.), thừa lệnh (T/L, TL.), thừa ủy quyền (T/UQ, TUQ.),
+# quyền (Q.).  Party documents write the slash (Hướng dẫn 36-HD/VPTW), state documents the dot (Nghị định 30/2020).
+AUTHORITY = re.compile(r"^(?P<kind>T/?M|K/?T|T/?L|T/?UQ|Q)(?:\s*[./]\s*|\s+)(?P<rest>\S.*)$")
 # One syllable of a person's name.
 _NAME_WORD = re.compile(r"^[^\W\d_]{1,7}$")
 
@@ -212,9 +213,15 @@ def person_name(lines: list[str]) -> str | None:
         used += 1
     if len(words) < 2:
         return None
-    if mostly_capitals(kept[0]) and any(starts_with("positions", _AUTHORITY.sub("", line)) for line in kept[used:]):
+    if mostly_capitals(kept[0]) and any(starts_with("positions", _signed_for(line)) for line in kept[used:]):
         return None
     return " ".join(words)
+
+
+def _signed_for(line: str) -> str:
+    """A line without the authority it opens with: "KT. CHỦ TỊCH" → "CHỦ TỊCH"."""
+    authority = AUTHORITY.match(line.strip())
+    return authority.group("rest") if authority else line
 
 
 def header_issuer(organs: list[str]) -> tuple[str | None, str | None]:

@@ -114,14 +114,20 @@ def test_asked_when_it_was_signed_its_card_leads_its_passages(home):
     assert _first(home, "Quyết định có hiệu lực thi hành kể từ ngày ký của Hà Tĩnh được ký ngày nào?").kind == "card"
 
 
+ARTICLE_THEN_CARD = {1: {"doc_id": 7, "kind": "passage"}, 2: {"doc_id": 7, "kind": "card"}}
+
+
+def _cards_first(question: str, rows: dict[int, dict], fused: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """``cards_first`` over the first four of ``fused``, its rows looked up in ``rows``."""
+    return cards_first(fused, understand(question), lambda ids: {i: rows[i] for i in ids}, 4)
+
+
 def test_a_card_goes_just_above_its_documents_best_passage():
     rows = {1: {"doc_id": 7, "kind": "passage"}, 2: {"doc_id": 8, "kind": "passage"}, 3: {"doc_id": 8, "kind": "card"},
             4: {"doc_id": 7, "kind": "card"}, 5: {"doc_id": 9, "kind": "card"}}
     fused = [(1, 0.9), (2, 0.8), (3, 0.5), (4, 0.1), (5, 0.05)]
-    rows_among = lambda ids: {i: rows[i] for i in ids}  # noqa: E731
-    asked = understand("Quyết định này do ai ký?")
-    assert [chunk for chunk, _ in cards_first(fused, asked, rows_among, 4)] == [4, 1, 3, 2, 5]
-    assert cards_first(fused, understand("Quyết định này quy định gì?"), rows_among, 4) == fused
+    assert [chunk for chunk, _ in _cards_first("Quyết định này do ai ký?", rows, fused)] == [4, 1, 3, 2, 5]
+    assert _cards_first("Quyết định này quy định gì?", rows, fused) == fused
 
 
 @pytest.mark.parametrize("question", [
@@ -130,12 +136,10 @@ def test_a_card_goes_just_above_its_documents_best_passage():
     "What is the date of Directive 05?", "When was Plan 131 signed?",
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
-    rows = {1: {"doc_id": 7, "kind": "passage"}, 2: {"doc_id": 7, "kind": "card"}}
-    assert cards_first([(1, 0.9), (2, 0.2)], understand(question), lambda ids: {i: rows[i] for i in ids}, 4)[0][0] == 2
+    assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2
 
 
 @pytest.mark.parametrize("question", ["What is the date of the elections?", "Kế hoạch 131 có hiệu lực từ ngày nào?",
                                       "Tàu thuyền được ra khơi từ ngày nào?"])
 def test_a_date_in_the_text_is_no_question_of_signing(question):
-    rows = {1: {"doc_id": 7, "kind": "passage"}, 2: {"doc_id": 7, "kind": "card"}}
-    assert cards_first([(1, 0.9), (2, 0.2)], understand(question), lambda ids: {i: rows[i] for i in ids}, 4)[0][0] == 1
+    assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 1
