@@ -31,7 +31,17 @@ from kb.evaluation.evaluate import load_question_set, score_ranking  # noqa: E40
 from kb.evaluation.variants import VARIANTS, parse_variants  # noqa: E402
 from kb.indexing import index_paths  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.retrieval.search import FRAME_WINDOW, cards_first, fuse, legs, passage_key, read_query, render, text_first  # noqa: E402
+from kb.retrieval.search import (  # noqa: E402
+    FRAME_WINDOW,
+    cards_first,
+    effect_follows,
+    fuse,
+    legs,
+    passage_key,
+    read_query,
+    render,
+    text_first,
+)
 
 SHARED = ROOT.parent / "shared"
 DEFAULT_SETS = [SHARED / "eval" / "dev.jsonl", SHARED / "data" / "alqac2023" / "train.json"]
@@ -125,6 +135,7 @@ class Scorer:
                 judged[key] = qset.judge(result, question)
             return judged[key]
 
+        self.chunks = kb.store.chunks
         self.qset = replace(qset, judge=judge, unit=(lambda result: units[result["chunk_id"]]) if units else None)
 
     def shown(self, fused: list[tuple[int, float]]) -> list[dict]:
@@ -151,6 +162,7 @@ class Scorer:
             fused = fuse(as_searched(found, weights, unaccented), weights, unaccented)
             fused = text_first(fused, query, weights.frame, self.rows_among, self.qset.fetch * FRAME_WINDOW)
             fused = cards_first(fused, query, self.rows_among, self.qset.fetch * FRAME_WINDOW)
+            fused = effect_follows(fused, query, self.chunks, self.qset.fetch * FRAME_WINDOW)
             ranking = self.qset.ranking(self.shown(fused), question, 10)
             out.append({"variant": variant, "id": question.id, "kind": question.kind,
                         **score_ranking(ranking, len(question.gold))})

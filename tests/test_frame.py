@@ -15,7 +15,7 @@ from conftest import HashingEmbedder, fake_kb_at, fake_settings
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.query import understand
-from kb.retrieval.search import asks_of_text, cards_first, search
+from kb.retrieval.search import asks_of_text, cards_first, effect_follows, search
 
 # An article is one line: a line break after its first words would make them its heading.
 ARTICLE_1 = ("Điều 1. Công bố kèm theo Quyết định này 07 thủ tục hành chính lĩnh vực chứng thực được sửa đổi, "
@@ -143,3 +143,37 @@ def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
                                       "Tàu thuyền được ra khơi từ ngày nào?"])
 def test_a_date_in_the_text_is_no_question_of_signing(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 1
+
+
+def _effect_follows(home, question: str, first: list[str]) -> list[str]:
+    """``effect_follows`` over the decision's articles ``first`` ("Điều 1"), in that order: the articles it returns."""
+    kb = KnowledgeBase(fake_settings(home), embedder=HashingEmbedder(), create=False)
+    try:
+        rows = kb.store.chunks.of_document(kb.store.chunks.documents_of([1])[1])
+        article = {row["id"]: row["section"].rpartition(" › ")[2] for row in rows}
+        ids = [next(chunk for chunk, name in article.items() if name == wanted) for wanted in first]
+        fused = [(chunk, 1.0 - 0.1 * rank) for rank, chunk in enumerate(ids)]
+        return [article[chunk] for chunk, _ in effect_follows(fused, understand(question), kb.store.chunks, 20)]
+    finally:
+        kb.close()
+
+
+@pytest.mark.parametrize("question", [
+    "Việc công bố thủ tục chứng thực của Hà Tĩnh có hiệu lực từ khi nào?", "quyet dinh cong bo thu tuc hieu luc tu ngay nao",
+    "When does Ha Tinh's decision on notarisation procedures take effect?", "Ha Tinh's notarisation procedures: from what date?",
+    "When do the notarisation procedures come into force?",
+])
+def test_asked_when_it_takes_effect_its_clause_follows_its_best_passage(home, question):
+    assert _effect_follows(home, question, ["Điều 1", "Điều 2"]) == ["Điều 1", "Điều 3", "Điều 2"]
+
+
+@pytest.mark.parametrize("question", [
+    "Hà Tĩnh công bố bao nhiêu thủ tục?", "Quyết định 1234 hết hiệu lực từ ngày nào?",  # what ended it says so
+    "Hợp đồng chưa công chứng có hiệu lực không?",
+])
+def test_other_questions_leave_the_clause_where_it_was(home, question):
+    assert _effect_follows(home, question, ["Điều 1", "Điều 2"]) == ["Điều 1", "Điều 2"]
+
+
+def test_a_clause_ranked_first_already_stays_first(home):
+    assert _effect_follows(home, "Quyết định có hiệu lực từ ngày nào?", ["Điều 3", "Điều 1"]) == ["Điều 3", "Điều 1"]

@@ -33,10 +33,11 @@ from kb.retrieval.results import DocumentGroup, DocumentRef, FacetValue, SearchH
 from kb.retrieval.validity import with_status
 from kb.retrieval.vector_store import FilteredVectors
 from kb.storage.backend import reading_replicas
+from kb.storage.chunks import Chunks
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["asks_of_text", "cards_first", "facet_counts", "group_by_document", "is_frame", "narrowing", "passage_key", "search",
-           "read_query", "legs", "fuse", "render", "text_first", "weights_for", "FRAME_WINDOW"]
+__all__ = ["asks_of_text", "cards_first", "effect_follows", "facet_counts", "group_by_document", "is_frame", "narrowing",
+           "passage_key", "search", "read_query", "legs", "fuse", "render", "text_first", "weights_for", "FRAME_WINDOW"]
 
 # Who signed or issued a document, or when: its card and header say it, whatever its body says. "ký" is not the
 # "kỳ" of "định kỳ", "học kỳ" ("tiếp công dân định kì vào ngày nào" asks what a document says).
@@ -50,6 +51,18 @@ _SIGNED = (r"ai k[iy]|nguoi k[iy]|k[iy] boi|nao (?:da )?k[iy]"
            r"|date of (?:the )?(?:directive|decision|plan|resolution|decree|circular|law|notice|instruction|regulation"
            r"|conclusion|letter|dispatch|telegram)s?")
 _SIGNED_OR_ISSUED = re.compile(rf"\b(?:{_SIGNED})\b")
+# When a document takes effect: "có hiệu lực từ ngày nào", "hiệu lực khi nào", "áp dụng từ khi nào", "when does it take
+# effect", "come into force", "from what date". Not "hết hiệu lực": what ended it is another document's words.
+_TAKES_EFFECT = re.compile(r"(?<!het )\bhieu luc\b(?: \w+){0,4} (?:nao|bao gio|chua)\b|(?<!het )\bhieu luc\W*$"
+                           r"|\bap dung tu (?:ngay |khi |luc )?(?:nao|bao gio)\b|\bbat dau co hieu luc\b"
+                           r"|\b(?:take|takes|took|taken|taking) effect\b"
+                           r"|\b(?:come|comes|came|enter|enters|entered) into (?:force|effect)\b"
+                           r"|\beffective (?:date|from|as of)\b|\b(?:from|as of|since) what date\b|\bin force from\b")
+# A document's own clause on when it takes effect: "Quyết định này có hiệu lực kể từ ngày …".
+_OWN_EFFECT = re.compile(r"\b(?:luat|phap lenh|nghi dinh|nghi quyet|quyet dinh|thong tu|lien tich|chi thi|thong bao"
+                         r"|ke hoach|quy dinh|quy che|dieu le|chuong trinh|de an|cong van|cong dien|huong dan|ket luan"
+                         r"|van ban) nay co hieu luc\b")
+EFFECT_DOCUMENTS = 2  # of the first documents ranked, this many get their clause on taking effect lifted
 # A question about the document itself, which its card answers, not its body: who signed it, when, which body,
 # what it is about (its subject, "về việc …": "nói về vấn đề gì", "What is Decision 210/2025 about?").
 _ITSELF = re.compile(rf"\b(?:{_SIGNED}"
@@ -335,6 +348,37 @@ def cards_first(fused: list[tuple[int, float]], query: Query,
     return sorted(lifted, key=lambda hit: (-hit[1], not card(hit[0]))) + fused[len(head):]
 
 
+def effect_follows(fused: list[tuple[int, float]], query: Query, chunks: Chunks,
+                   window: int) -> list[tuple[int, float]]:
+    """The fused ranking with the first ``EFFECT_DOCUMENTS`` documents' own clause on when they take effect ("Quyết định
+    này có hiệu lực kể từ ngày …") just below their best passage, when the question asks when a document takes
+    effect (``_TAKES_EFFECT``).
+
+    Asked by what a document does rather than by its number ("Bac Giang abolished its rules on managing IT
+    staff: from what date?"), the legs find the document by its card and its subject, and its closing article
+    shares nothing with the question but "hiệu lực" (docs/ranking.md, "Asked when it takes effect").  Two
+    documents, since in English the right one is often second; a clause ranked higher already stays.
+    """
+    if not _TAKES_EFFECT.search(query.folded):
+        return fused
+    owners = chunks.documents_of([chunk for chunk, _ in fused[:window]])
+    first = list(dict.fromkeys(owners[chunk] for chunk, _ in fused[:window] if chunk in owners))[:EFFECT_DOCUMENTS]
+    clauses: dict[int, int] = {}
+    for chunk, document, folded in chunks.bodies_holding(first, "nay co hieu luc"):
+        if _OWN_EFFECT.search(folded):
+            clauses.setdefault(document, chunk)
+    moved = set(clauses.values())
+    ranked: list[tuple[int, float]] = []
+    for chunk, score in fused:
+        if chunk in moved and chunk not in clauses.values():
+            continue  # placed below its document's best passage already
+        ranked.append((chunk, score))
+        clause = clauses.pop(owners.get(chunk, -1), None)
+        if clause is not None and clause != chunk:
+            ranked.append((clause, score))
+    return ranked
+
+
 def _hit(rank: int, score: float, row: dict) -> SearchHit:
     """A result from a row of ``Chunks.hits`` (the document's columns are prefixed ``doc_``)."""
     document = DocumentRef.from_row({name.removeprefix("doc_"): value for name, value in row.items()
@@ -400,6 +444,7 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     fused = fuse(found, weights_for(kb, query), query.unaccented_vietnamese)
     fused = text_first(fused, query, kb.settings.weights.frame, kb.store.chunks.hits, k * FRAME_WINDOW)
     fused = cards_first(fused, query, kb.store.chunks.hits, k * FRAME_WINDOW)
+    fused = effect_follows(fused, query, kb.store.chunks, k * FRAME_WINDOW)
     results = render(kb, fused, k, filters.access)
     return SearchResponse(query=text, results=results, restored=restored, suggestion=reading.suggestion,
                           groups=group_by_document(results) if group else None, facets=counts)

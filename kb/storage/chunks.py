@@ -149,6 +149,13 @@ class Chunks:
             f"WHERE document_id IN ({marks(doc_ids)}) AND kind = 'body') WHERE n <= ? ORDER BY document_id, ordinal",
             [*doc_ids, limit])]
 
+    def bodies_holding(self, doc_ids: list[int], folded: str) -> list[tuple[int, int, str]]:
+        """``(id, document, folded text)`` of each document's body passages whose folded text holds ``folded``,
+        in reading order."""
+        return [tuple(r) for r in self.db.execute(
+            f"SELECT id, document_id, folded FROM chunks WHERE document_id IN ({marks(doc_ids)}) AND kind = 'body' "
+            "AND folded LIKE ? ORDER BY document_id, ordinal", [*doc_ids, f"%{folded}%"])]
+
     # -- what the lexicon catches up from -------------------------------------------------------
     def lexicon_state(self) -> tuple[str, int, int]:
         """This database's id, the highest chunk id it ever gave and its last chunk deletion: what changed since a look.
