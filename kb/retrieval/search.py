@@ -30,6 +30,7 @@ from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
 from kb.retrieval.refusal import gather, judge
 from kb.retrieval.results import DocumentGroup, DocumentRef, FacetValue, SearchHit, SearchResponse
+from kb.retrieval.titles import LAW_TYPES, titled_laws
 from kb.retrieval.validity import with_status
 from kb.retrieval.vector_store import FilteredVectors
 from kb.storage.backend import reading_replicas
@@ -132,7 +133,9 @@ def _reference(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None)
     (its scope, purpose, requirements) first, above the passages that cite it
     (its own appendices' forms among them).
     """
-    asked = intent(query.folded) if query.keys else None
+    if not query.keys:
+        return _titled(kb, query, filters)
+    asked = intent(query.folded)
     cited = kb.store.chunks.citing(query.keys, query.full_keys, filters,
                                    following(query.folded) if asked == FOLLOWERS else (), query.years)
     named = kb.store.chunks.named_documents(query.keys, query.full_keys, filters, query.years)
@@ -147,6 +150,24 @@ def _reference(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None)
     own = [(chunk, top * 2 - 0.01 * i) for i, chunk in enumerate(chunks)]
     mine = {chunk for chunk, _ in own}
     return sorted(own + [hit for hit in cited if hit[0] not in mine], key=lambda h: -h[1])
+
+
+def _titled(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None) -> list[tuple[int, float]]:
+    """The own passages of the law an English question names by its name ("Under the Law on Prices, …",
+    ``kb.retrieval.titles``), as ``_reference`` reads a law named by its number; asked who signed it or
+    when, its card."""
+    if query.translation is None or intent(query.folded) == FOLLOWERS:
+        return []
+    named = titled_laws(query.normalized, lambda: kb.store.documents.subjects(LAW_TYPES, filters), MAX_NAMED)
+    if not named:
+        return []
+    if _ITSELF.search(query.folded):
+        chunks = [row["id"] for document in named for row in kb.store.chunks.of_document(document)
+                  if row["kind"] == "card"]
+    else:
+        chunks = _answering(kb, replace(query, asked=query.normalized), named) \
+            or (_leading(kb, named) if intent(query.folded) == ABOUT else [])
+    return [(chunk, 2.0 - 0.01 * i) for i, chunk in enumerate(chunks)]
 
 
 def _others_first(kb: KnowledgeBase, cited: list[tuple[int, float]], named: list[int]) -> list[tuple[int, float]]:

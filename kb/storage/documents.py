@@ -138,6 +138,13 @@ class Documents:
             f"SELECT doc_type FROM documents WHERE {where} AND coalesce(doc_type, '') != '' "
             "GROUP BY doc_type ORDER BY count(*) DESC, doc_type", params)]
 
+    def subjects(self, doc_types: tuple[str, ...], filters: DocumentFilters | None = None) -> list[tuple[int, str]]:
+        """``(id, subject)`` of the documents of these types the filters keep: how a law is named without its number."""
+        where, params = (filters or DocumentFilters()).where()
+        return [(r[0], r[1]) for r in self.db.execute(
+            f"SELECT id, subject FROM documents WHERE doc_type IN ({marks(doc_types)}) "
+            f"AND coalesce(subject, '') != '' AND {where} ORDER BY id", [*doc_types, *params])]
+
     def hides_any(self, access: str) -> bool:
         """Whether any document is above ``access``: if none is, a search at that level needs no filter."""
         hidden = [level for level in LEVELS if level not in visible_levels(access)]
