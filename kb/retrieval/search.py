@@ -133,9 +133,7 @@ def _reference(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None)
     (its scope, purpose, requirements) first, above the passages that cite it
     (its own appendices' forms among them).
     """
-    if not query.keys:
-        return _titled(kb, query, filters)
-    asked = intent(query.folded)
+    asked = intent(query.folded) if query.keys else None
     cited = kb.store.chunks.citing(query.keys, query.full_keys, filters,
                                    following(query.folded) if asked == FOLLOWERS else (), query.years)
     named = kb.store.chunks.named_documents(query.keys, query.full_keys, filters, query.years)
@@ -150,24 +148,6 @@ def _reference(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None)
     own = [(chunk, top * 2 - 0.01 * i) for i, chunk in enumerate(chunks)]
     mine = {chunk for chunk, _ in own}
     return sorted(own + [hit for hit in cited if hit[0] not in mine], key=lambda h: -h[1])
-
-
-def _titled(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None) -> list[tuple[int, float]]:
-    """The own passages of the law an English question names by its name ("Under the Law on Prices, …",
-    ``kb.retrieval.titles``), as ``_reference`` reads a law named by its number; asked who signed it or
-    when, its card."""
-    if query.translation is None or intent(query.folded) == FOLLOWERS:
-        return []
-    named = titled_laws(query.normalized, lambda: kb.store.documents.subjects(LAW_TYPES, filters), MAX_NAMED)
-    if not named:
-        return []
-    if _ITSELF.search(query.folded):
-        chunks = [row["id"] for document in named for row in kb.store.chunks.of_document(document)
-                  if row["kind"] == "card"]
-    else:
-        chunks = _answering(kb, replace(query, asked=query.normalized), named) \
-            or (_leading(kb, named) if intent(query.folded) == ABOUT else [])
-    return [(chunk, 2.0 - 0.01 * i) for i, chunk in enumerate(chunks)]
 
 
 def _others_first(kb: KnowledgeBase, cited: list[tuple[int, float]], named: list[int]) -> list[tuple[int, float]]:
@@ -400,6 +380,21 @@ def effect_follows(fused: list[tuple[int, float]], query: Query, chunks: Chunks,
     return ranked
 
 
+def titled_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Query, filters: DocumentFilters | None,
+                 window: int) -> list[tuple[int, float]]:
+    """The fused ranking with the passages among the first ``window`` of the law an English question names by its
+    name ("Under the Law on Prices, …", ``kb.retrieval.titles``) first, in their order."""
+    if query.translation is None or query.keys:
+        return fused
+    named = set(titled_laws(query.normalized, lambda: kb.store.documents.subjects(LAW_TYPES, filters), MAX_NAMED))
+    if not named:
+        return fused
+    head = fused[:window]
+    owners = kb.store.chunks.documents_of([chunk for chunk, _ in head])
+    own = [hit for hit in head if owners.get(hit[0]) in named]
+    return own + [hit for hit in head if owners.get(hit[0]) not in named] + fused[window:]
+
+
 def _hit(rank: int, score: float, row: dict) -> SearchHit:
     """A result from a row of ``Chunks.hits`` (the document's columns are prefixed ``doc_``)."""
     document = DocumentRef.from_row({name.removeprefix("doc_"): value for name, value in row.items()
@@ -465,6 +460,7 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     fused = fuse(found, weights_for(kb, query), query.unaccented_vietnamese)
     fused = text_first(fused, query, kb.settings.weights.frame, kb.store.chunks.hits, k * FRAME_WINDOW)
     fused = cards_first(fused, query, kb.store.chunks.hits, k * FRAME_WINDOW)
+    fused = titled_first(kb, fused, query, narrowed, k * FRAME_WINDOW)
     fused = effect_follows(fused, query, kb.store.chunks, k * FRAME_WINDOW)
     results = render(kb, fused, k, filters.access)
     return SearchResponse(query=text, results=results, restored=restored, suggestion=reading.suggestion,
