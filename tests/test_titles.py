@@ -4,7 +4,7 @@ own passage ranked first, on a real SQLite index of two laws that share a word."
 from __future__ import annotations
 
 import pytest
-from conftest import HashingEmbedder, fake_kb_at
+from conftest import fake_kb_at
 
 from kb.indexing import index_paths
 from kb.retrieval.search import search

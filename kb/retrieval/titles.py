@@ -4,8 +4,9 @@ Staff who ask in English name a law as its English title reads, not by its numbe
 reads numbers only, and the glossary puts the name's words in English order ("network information
 security" → "mạng thông tin an ninh"), which the phrase leg's pairs do not find in "an toàn thông tin
 mạng".  So each phrase of the name is looked for in the subjects of the index's laws, in any order; the
-laws whose subject holds a sense of every phrase, with the fewest of its words left over, are the laws
-the question names, and the reference leg reads their own passages as it reads a law named by number.
+laws whose subject holds a sense of every phrase (of a name of three phrases or more, all but one), with
+the fewest of its words left over, are the laws the question names, and their passages among the first
+of the ranking go first (``kb.retrieval.search.titled_first``).
 """
 
 from __future__ import annotations
