@@ -273,6 +273,12 @@ def _lines_from(units: list[Unit], start: int, count: int) -> list[int]:
 _DANGLING = re.compile(r"\b(?:cua|ve|va|cho|doi voi|tai|voi|trong|theo|tren|den|giua|thuoc)\W*$")
 
 
+# Right under a bare type line, a short line that says what the plan carries out is its subject, not the body's
+# opening ("KẾ HOẠCH" / "Thực hiện Chương trình hành động số 45-CTr/TU của Tỉnh ủy"); the body's opening sentence
+# is long and ends on what it announces ("…, Ủy ban nhân dân tỉnh ban hành Kế hoạch thực hiện như sau:").
+_CARRIES_OUT = re.compile(r"^Thực hiện\b(?!.*\bnhư sau\b).{0,150}[^:.;,]$")
+
+
 def _title_continuation(units: list[Unit], start: int, lines: list[Unit]) -> int:
     """Subject lines under the type line: capitals, bold or in parentheses, up to the body.
     The line right under a bare type line is the subject, whatever organ it names
@@ -288,7 +294,9 @@ def _title_continuation(units: list[Unit], start: int, lines: list[Unit]) -> int
         subject_seen = len(lines) > 1 or fold(lines[0].text) != fold(title_type(lines[0]) or "")
         dangling = bool(_DANGLING.search(fold(lines[-1].text)))  # "… NĂM 2026 CỦA" / "BỘ NỘI VỤ" goes on
         enacting = subject_seen and not dangling and _enacting_authority(units, i)
-        if BODY_OPENER.match(unit.text) or _TELEGRAM_SENDER.search(unit.text) or enacting or len(unit.text) > 300:
+        named_plan = not subject_seen and _CARRIES_OUT.match(unit.text)
+        if (BODY_OPENER.match(unit.text) and not named_plan) or _TELEGRAM_SENDER.search(unit.text) or enacting \
+                or len(unit.text) > 300:
             return i
         # a subject typed in small letters under the type line: "QUY ĐỊNH" / "về tổ chức và hoạt động …",
         # or in sentence case right under a bare type line ("KẾ HOẠCH" / "Triển khai thực hiện …")
@@ -345,7 +353,7 @@ def _organ_parts(line: str) -> list[str]:
     for k in range(2, len(words) - 1):
         rest = " ".join(words[k:])
         opens = words[k].isupper() and starts_with("organ_heads", rest)
-        inside = starts_with("organ_heads", f"{words[k - 1]} {rest}") or fold(" ".join(words[start : k + 1])) in _issuer_names()
+        inside = starts_with("organ_heads", f"{words[k - 1]} {rest}") or fold(" ".join(words[start : k + 1])) in _whole_names()
         if opens and k - start >= 2 and not inside:
             parts.append(" ".join(words[start:k]))
             start = k
@@ -353,8 +361,10 @@ def _organ_parts(line: str) -> list[str]:
 
 
 @cache
-def _issuer_names() -> frozenset[str]:
-    return frozenset(fold(i.name) for i in issuers())
+def _whole_names() -> frozenset[str]:
+    """Names a head inside them does not cut: known issuers ("Bộ Nội vụ"), and the bodies named under their
+    parent ("Ban Thường vụ" of "BAN THƯỜNG VỤ TỈNH ỦY" is no "Ban Thường" and a "Vụ")."""
+    return frozenset(fold(name) for name in (*(i.name for i in issuers()), *word_list("bodies_needing_parent")))
 
 
 @cache

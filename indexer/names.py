@@ -177,12 +177,15 @@ SIGNED_MARK = re.compile(r"\(?\s*đã\s+ký\s*:?\s*\)?|\[[^\]]*\]|\b[^\W\d_]+\s*
 # quyền (Q.).  Party documents write the slash (Hướng dẫn 36-HD/VPTW), state documents the dot (Nghị định 30/2020).
 AUTHORITY = re.compile(r"^(?P<kind>T/?M|K/?T|T/?L|T/?UQ|Q)(?:\s*[./]\s*|\s+)(?P<rest>\S.*)$")
 # One syllable of a person's name.
-_NAME_WORD = re.compile(r"^[^\W\d_]{1,7}$")
+# One syllable, or two joined by an apostrophe as Ê Đê and Gia Rai names write them ("H'Lim Niê", "Y'Bih").
+_NAME_WORD = re.compile(r"^[^\W\d_]{1,7}(?:['’][^\W\d_]{1,7})?$")
+_APOSTROPHE = re.compile(r"['’]")
 
 
 def _name_words(text: str) -> list[str] | None:
     """The syllables of (part of) a name, rank and "(Đã ký)" removed; None
-    unless every word is one capitalised syllable ("Lê Thanh Giang")."""
+    unless every word is one capitalised syllable ("Lê Thanh Giang", "Y Bih Niê") or two joined by an
+    apostrophe ("H'Lim")."""
     text = SIGNED_MARK.sub(" ", text).strip(" .,")
     for prefix in sorted(word_list("name_prefixes"), key=len, reverse=True):
         if text.lower().startswith(prefix.lower() + " "):
@@ -190,10 +193,12 @@ def _name_words(text: str) -> list[str] | None:
     words = text.split()
     if not 1 <= len(words) <= 6 or not all(_NAME_WORD.match(w) and re.search("[aeiouy]", fold(w)) for w in words):
         return None  # every syllable has a vowel: "TRƯ Ở NG BAN" is debris, not a name
+    syllables = [_APOSTROPHE.split(w) for w in words]
     if all(w.isupper() for w in words):
         titled = starts_with("positions", text) or starts_with("organ_heads", text)
-        return None if titled or len(words) < 2 else [w.capitalize() for w in words]
-    return words if all(w[0].isupper() and w[1:].islower() for w in words) else None
+        return None if titled or len(words) < 2 else ["'".join(s.capitalize() for s in word) for word in syllables]
+    capitalised = all(s[:1].isupper() and s[1:] == s[1:].lower() for word in syllables for s in word)  # "Y", "H'Lim"
+    return words if capitalised else None
 
 
 def person_name(lines: list[str]) -> str | None:

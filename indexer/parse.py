@@ -25,7 +25,9 @@ __all__ = ["parse_document", "in_frame", "CARD_SECTION", "FRAME_SECTIONS", "PARS
 # vectors).  3: OCR'd headers, closing tables and dates, the Youth Union's header (docs/reading.md).
 # 4: a Party number's unit after its issuer (142-KH/TĐTN-TG), "BCH Đoàn" in an issuer.
 # 5: an organ wrapped above the position is no signer ("TM. ỦY BAN / NHÂN DÂN / KT. CHỦ TỊCH").
-PARSING_VERSION = 5
+# 6: "BAN THƯỜNG VỤ TỈNH ỦY" one organ, names with an apostrophe or a one-letter syllable ("H'Lim Niê",
+#    "Y Bih Niê"), a plan's subject line that opens "Thực hiện …".
+PARSING_VERSION = 6
 
 CARD_SECTION = "Thông tin văn bản"
 # The header (issuing body, number, place and date, title) and the end (recipients, signer) are the

@@ -255,3 +255,31 @@ def test_a_number_line_as_ocr_misreads_it_keeps_the_number_and_the_organ_above_i
     meta = extract_metadata(f"TỈNH ỦY BẾN TRE\n*\n{number_line}\nĐẢNG CỘNG SẢN VIỆT NAM\n"
                             "Bến Tre, ngày 17 tháng 3 năm 2020\n" + _PLAN_BODY)
     assert (meta.number, meta.issuer) == ("131-KH/TU", "Tỉnh ủy Bến Tre")
+
+
+def test_the_standing_board_over_its_committee_is_one_organ() -> None:
+    """"BAN THƯỜNG VỤ TỈNH ỦY" holds the head "Vụ", which cut it into "Ban Thường" and "Vụ Tỉnh ủy"."""
+    meta = extract_metadata("ĐẢNG BỘ TỈNH NGHỆ AN\nBAN THƯỜNG VỤ TỈNH ỦY\nĐẢNG CỘNG SẢN VIỆT NAM\n*\nSố 215-KH/TU\n"
+                            "Vinh, ngày 12 tháng 3 năm 2025\n" + _PLAN_BODY)
+    assert (meta.issuer, meta.issuer_parent, meta.number) == ("Ban Thường vụ Tỉnh ủy", "Đảng bộ tỉnh Nghệ An", "215-KH/TU")
+
+
+@pytest.mark.parametrize("name", ["H'Lim Niê", "Y Bih Niê", "H'LIM NIÊ"])
+def test_a_signer_of_the_central_highlands_is_read_with_the_apostrophe_and_one_letter_syllable(name: str) -> None:
+    meta = extract_metadata("ĐẢNG BỘ TỈNH ĐẮK LẮK\nHUYỆN ỦY CƯ M'GAR\n*\nSố 112-KH/HU\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+                            "Cư M'gar, ngày 06 tháng 01 năm 2025\n" + _PLAN_BODY +
+                            f"Nơi nhận:\n- Lưu Văn phòng Huyện ủy.\nT/M BAN THƯỜNG VỤ\nPHÓ BÍ THƯ\n(Đã ký)\n{name}\n")
+    assert (meta.signer, meta.signer_position) == (name.title() if name.isupper() else name, "Phó Bí thư")
+
+
+@pytest.mark.parametrize(("subject", "title"), [
+    ("Thực hiện Chương trình hành động số 45-CTr/TU của Tỉnh ủy\nvề phát triển kinh tế tư nhân",
+     "Kế hoạch thực hiện Chương trình hành động số 45-CTr/TU của Tỉnh ủy về phát triển kinh tế tư nhân"),
+    ("Thực hiện Nghị quyết số 68-NQ/TW ngày 04/5/2025 của Bộ Chính trị, Ủy ban nhân dân tỉnh ban hành Kế hoạch "
+     "thực hiện như sau:", "Kế hoạch"),  # the body's opening sentence
+])
+def test_a_plan_titled_by_what_it_carries_out_keeps_its_subject(subject: str, title: str) -> None:
+    meta = extract_metadata("ỦY BAN NHÂN DÂN\nTỈNH QUẢNG TRỊ\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+                            f"Số: 1950/KH-UBND\nQuảng Trị, ngày 27 tháng 6 năm 2025\nKẾ HOẠCH\n{subject}\n"
+                            "I. MỤC ĐÍCH, YÊU CẦU\nCụ thể hóa các mục tiêu.\n")
+    assert meta.title == title
