@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from itertools import groupby, takewhile
 
+from indexer.analyzer import fold
 from indexer.codes import type_by_code, type_by_name
 from indexer.header import (
     DAY_OPENING,
@@ -485,7 +486,8 @@ def document_card(meta: DocumentMeta) -> str:
     """A short Vietnamese text about the document itself, indexed like a passage
     so that "ai ký …", "Kế hoạch 131 ban hành ngày nào" find the document."""
     name = meta.title or " ".join(p for p in (meta.doc_type, meta.number, meta.subject and f"về {meta.subject}") if p)
-    issuer = meta.issuer and (f"{meta.issuer} ({meta.issuer_parent})" if meta.issuer_parent else meta.issuer)
+    named_in = meta.issuer_parent and fold(meta.issuer or "").endswith(fold(meta.issuer_parent))  # "Ban Tổ chức Tỉnh ủy X"
+    issuer = meta.issuer and (f"{meta.issuer} ({meta.issuer_parent})" if meta.issuer_parent and not named_in else meta.issuer)
     signer = meta.signer and ", ".join(p for p in (meta.signer, meta.signer_position) if p)
     forms = meta.number and ", ".join(citation_forms(meta.number, meta.doc_type))
     fields = [

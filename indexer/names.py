@@ -261,6 +261,28 @@ def full_issuer(issuer: str, parent: str | None) -> str:
     generic = next((g for g in word_list("generic_organs") if fold(parent).startswith(fold(g) + " ")), None)
     if generic and starts_with("local_departments", issuer) and not fold(issuer).endswith(fold(parent[len(generic):])):
         return f"{issuer} {parent[len(generic):].strip()}"
+    return _party_issuer(issuer, parent)
+
+
+# "Đảng bộ tỉnh Lào Cai": a Party organisation and its place.
+_PARTY_ORGANISATION = re.compile(r"^đảng bộ (?P<level>tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn) (?P<place>.+)$",
+                                 re.IGNORECASE)
+_LEVELLED = {"tinh uy", "thanh uy", "huyen uy", "quan uy", "thi uy"}  # the committee's name says its level
+
+
+def _party_issuer(issuer: str, parent: str) -> str:
+    """A Party body as it is cited, where the header prints it under its parent: "Tỉnh ủy" (or "Ban Thường vụ
+    Tỉnh ủy") under "Đảng bộ tỉnh Lào Cai" is the "Tỉnh ủy Lào Cai", "Đảng ủy" under "Đảng bộ xã Sen Thủy" the
+    "Đảng ủy xã Sen Thủy"; a board ("Ban Tổ chức", "Văn phòng") under "Tỉnh ủy Thanh Hóa" is the "Ban Tổ chức
+    Tỉnh ủy Thanh Hóa".  Without its place, every province's committee would be one "Tỉnh ủy"."""
+    committee = fold(issuer).removeprefix("ban thuong vu ")
+    organisation = _PARTY_ORGANISATION.match(parent)
+    if organisation and committee in {fold(head) for head in word_list("parent_heads")}:
+        place = organisation["place"] if committee in _LEVELLED else f"{organisation['level']} {organisation['place']}"
+        return f"{issuer} {place}"
+    under_committee = starts_with("parent_heads", parent) and len(parent.split()) > 2
+    if under_committee and fold(issuer).startswith(("ban ", "van phong")) and not fold(issuer).endswith(fold(parent)):
+        return f"{issuer} {parent}"
     return issuer
 
 

@@ -36,7 +36,7 @@ def test_refs_lists_both_directions_by_kind_with_dates_and_issuers(related_kb):
     assert any(line.startswith("2016-05-15  Chỉ thị 05-CT/TW  Ban Chấp hành Trung ương  doc ") for line in lines)
     assert "2016-01-10  Quy định 01-QĐ/TU  Tỉnh ủy  not in the index" in lines
     assert "chế độ làm việc của Ban Thường vụ Tỉnh ủy" in lines
-    assert any(line.startswith("2021-03-10  Kế hoạch 30-KH/TU  Tỉnh ủy  doc ") for line in lines)
+    assert any(line.startswith("2021-03-10  Kế hoạch 30-KH/TU  Tỉnh ủy Hà Tĩnh  doc ") for line in lines)
 
 
 def test_refs_shows_a_restricted_plan_only_at_its_level(related_kb):

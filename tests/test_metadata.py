@@ -31,7 +31,7 @@ def plan() -> DocumentMeta:
 def test_bulletin(bulletin: DocumentMeta) -> None:
     assert bulletin.doc_type == "Thông tin sinh hoạt nội bộ"
     assert bulletin.title == "Thông tin sinh hoạt nội bộ (Phục vụ sinh hoạt chi bộ tháng 12/2020)"
-    assert bulletin.issuer == "Ban Tuyên giáo"
+    assert bulletin.issuer == "Ban Tuyên giáo Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh"  # the board under its committee
     assert bulletin.issuer_parent == "Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh"
     assert bulletin.date == "2020-12"
     assert bulletin.number is None

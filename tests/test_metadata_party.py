@@ -205,7 +205,7 @@ def test_a_parent_organ_the_motto_and_the_organ_run_into_one_line_are_three() ->
      "Số 45-KH/HU Thăng Bình, ngày 17 tháng 3 năm 2025\n\n" + _PLAN_BODY, "Huyện ủy Thăng Bình"),
     ("TỈNH ỦY QUẢNG BÌNH ĐẢNG CỘNG SẢN VIỆT NAM\n\nBAN TUYÊN GIÁO k Đồng Hới, ngày 05 tháng 8 năm 2024 Số 12-HD/BTGTU\n\n"
      "HƯỚNG DẪN\n\ntuyên truyền kết quả Hội nghị Trung ương 10\n\nI. MỤC ĐÍCH, YÊU CẦU\n\n1. Tuyên truyền sâu rộng.\n",
-     "Ban Tuyên giáo"),
+     "Ban Tuyên giáo Tỉnh ủy Quảng Bình"),
 ])
 def test_an_ocr_read_header_keeps_its_organ_whole_and_clean(text: str, issuer: str) -> None:
     assert extract_metadata(text).issuer == issuer
@@ -261,7 +261,8 @@ def test_the_standing_board_over_its_committee_is_one_organ() -> None:
     """"BAN THƯỜNG VỤ TỈNH ỦY" holds the head "Vụ", which cut it into "Ban Thường" and "Vụ Tỉnh ủy"."""
     meta = extract_metadata("ĐẢNG BỘ TỈNH NGHỆ AN\nBAN THƯỜNG VỤ TỈNH ỦY\nĐẢNG CỘNG SẢN VIỆT NAM\n*\nSố 215-KH/TU\n"
                             "Vinh, ngày 12 tháng 3 năm 2025\n" + _PLAN_BODY)
-    assert (meta.issuer, meta.issuer_parent, meta.number) == ("Ban Thường vụ Tỉnh ủy", "Đảng bộ tỉnh Nghệ An", "215-KH/TU")
+    assert (meta.issuer, meta.issuer_parent, meta.number) == ("Ban Thường vụ Tỉnh ủy Nghệ An", "Đảng bộ tỉnh Nghệ An",
+                                                              "215-KH/TU")
 
 
 @pytest.mark.parametrize("name", ["H'Lim Niê", "Y Bih Niê", "H'LIM NIÊ"])
@@ -283,3 +284,16 @@ def test_a_plan_titled_by_what_it_carries_out_keeps_its_subject(subject: str, ti
                             f"Số: 1950/KH-UBND\nQuảng Trị, ngày 27 tháng 6 năm 2025\nKẾ HOẠCH\n{subject}\n"
                             "I. MỤC ĐÍCH, YÊU CẦU\nCụ thể hóa các mục tiêu.\n")
     assert meta.title == title
+
+
+@pytest.mark.parametrize(("organs", "issuer"), [
+    ("ĐẢNG BỘ TỈNH LÀO CAI\nTỈNH ỦY", "Tỉnh ủy Lào Cai"),  # every province's committee is no one "Tỉnh ủy"
+    ("ĐẢNG BỘ HUYỆN LỆ THỦY\nĐẢNG ỦY XÃ SEN THỦY", "Đảng ủy xã Sen Thủy"),
+    ("TỈNH ỦY THANH HÓA\nBAN TỔ CHỨC", "Ban Tổ chức Tỉnh ủy Thanh Hóa"),
+    ("ĐẢNG ỦY KHỐI CÁC CƠ QUAN TỈNH\nVĂN PHÒNG", "Văn phòng Đảng ủy Khối Các cơ quan tỉnh"),
+    ("BAN CHẤP HÀNH TRUNG ƯƠNG\nBAN TỔ CHỨC", "Ban Tổ chức Trung ương"),
+])
+def test_a_party_body_under_its_parent_is_named_with_its_place(organs: str, issuer: str) -> None:
+    meta = extract_metadata(f"{organs}\n*\nSố 38-HD/BTCTU\nĐẢNG CỘNG SẢN VIỆT NAM\nThanh Hóa, ngày 10 tháng 6 năm 2025\n"
+                            + _PLAN_BODY)
+    assert meta.issuer == issuer

@@ -53,7 +53,7 @@ def test_relations_of_a_directive_list_what_carries_it_out_by_kind_and_date(api,
     plan = implementing["documents"][0]
     assert plan | {"sentence": None, "chunk_id": None} == {
         "kind": "implements", "found": "held", "id": ids["12-KH/TU"], "doc_type": "Kế hoạch", "number": "12-KH/TU",
-        "date": "2016-07-20", "issuer": "Tỉnh ủy", "title": "Kế hoạch thực hiện Chỉ thị số 05-CT/TW của Bộ Chính trị",
+        "date": "2016-07-20", "issuer": "Tỉnh ủy Hà Tĩnh", "title": "Kế hoạch thực hiện Chỉ thị số 05-CT/TW của Bộ Chính trị",
         "subject": None, "printed": "Chỉ thị số 05-CT/TW", "sentence": None, "chunk_id": None, "places": 2,
         "candidates": []}
     assert "Chỉ thị số 05-CT/TW" in plan["sentence"]

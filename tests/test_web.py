@@ -75,7 +75,7 @@ def test_long_facets_fold_the_rest_but_keep_the_active_value_listed():
 def test_facet_counts_are_documents_left_by_the_other_filters(fake_kb):
     counts = fake_kb.store.facets.counts(PageFilters().engine(fake_kb))
     assert dict(counts["type"]) == {"Kế hoạch": 1, "Thông tin sinh hoạt nội bộ": 1} and counts["year"] == [("2020", 1)]
-    assert ("Ban Tuyên giáo", 1) in counts["issuer"]
+    assert ("Ban Tuyên giáo Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh", 1) in counts["issuer"]
     planned = fake_kb.store.facets.counts(PageFilters(type="kế hoạch").engine(fake_kb))  # folded, as the store filters
     assert planned["year"] == [] and dict(planned["type"])["Thông tin sinh hoạt nội bộ"] == 1
     assert PageFilters.parse(fake_kb, "Kế hoạch", "", "20x0")[1]
