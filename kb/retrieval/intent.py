@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ABOUT", "FOLLOWERS", "FOLLOWING_KINDS", "asks_for_document", "following", "intent", "unasked"]
+__all__ = ["ABOUT", "FOLLOWERS", "FOLLOWING_KINDS", "asks_for_document", "asks_when_in_force", "following", "intent",
+           "unasked"]
 
 ABOUT, FOLLOWERS = "about", "followers"
 FOLLOWING_KINDS = ("basis", "implements", "guides")  # a document built on the one asked about
@@ -56,6 +57,15 @@ _ABOUT = re.compile(rf"\b(?:(?:{_SAYS}){_WHAT}|ve (?:viec|van de) gi"
                     r"|summari[sz]e|summary|main points|key points|overview)\b")
 
 
+# When a document takes effect: "có hiệu lực từ ngày nào", "hiệu lực khi nào", "áp dụng từ khi nào", "when does it take
+# effect", "come into force", "from what date". Not "hết hiệu lực": what ended it is another document's words.
+_IN_FORCE = re.compile(r"(?<!het )\bhieu luc\b(?: \w+){0,4} (?:nao|bao gio|chua)\b|(?<!het )\bhieu luc\W*$"
+                       r"|\bap dung tu (?:ngay |khi |luc )?(?:nao|bao gio)\b|\bbat dau co hieu luc\b"
+                       r"|\b(?:take|takes|took|taken|taking) effect\b|\b(?:come|comes|came|enter|enters|entered) into"
+                       r" (?:force|effect)\b|\beffective (?:date|from|as of)\b|\b(?:from|as of|since) what date\b"
+                       r"|\bin force from\b")
+
+
 def intent(folded: str) -> str | None:
     """``FOLLOWERS``, ``ABOUT`` or ``None`` for a folded question (lower case, no accents)."""
     if _FOLLOWERS.search(folded):
@@ -68,6 +78,11 @@ def intent(folded: str) -> str | None:
 def asks_for_document(folded: str) -> bool:
     """Whether a folded question asks which document (of a kind) does something: its card answers."""
     return bool(_FOR_DOCUMENT.search(folded))
+
+
+def asks_when_in_force(folded: str) -> bool:
+    """Whether a folded question asks from when a document takes effect: its own closing clause answers."""
+    return bool(_IN_FORCE.search(folded))
 
 
 def unasked(folded: str) -> str:

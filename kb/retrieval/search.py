@@ -25,7 +25,7 @@ from kb.errors import InvalidQueryError
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.accents_sync import Reading
 from kb.retrieval.fusion import reciprocal_rank, weighted_sum
-from kb.retrieval.intent import ABOUT, FOLLOWERS, asks_for_document, following, intent, unasked
+from kb.retrieval.intent import ABOUT, FOLLOWERS, asks_for_document, asks_when_in_force, following, intent, unasked
 from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
 from kb.retrieval.refusal import gather, judge
@@ -52,13 +52,6 @@ _SIGNED = (r"ai k[iy]|nguoi k[iy]|k[iy] boi|nao (?:da )?k[iy]"
            r"|date of (?:the )?(?:directive|decision|plan|resolution|decree|circular|law|notice|instruction|regulation"
            r"|conclusion|letter|dispatch|telegram)s?")
 _SIGNED_OR_ISSUED = re.compile(rf"\b(?:{_SIGNED})\b")
-# When a document takes effect: "có hiệu lực từ ngày nào", "hiệu lực khi nào", "áp dụng từ khi nào", "when does it take
-# effect", "come into force", "from what date". Not "hết hiệu lực": what ended it is another document's words.
-_TAKES_EFFECT = re.compile(r"(?<!het )\bhieu luc\b(?: \w+){0,4} (?:nao|bao gio|chua)\b|(?<!het )\bhieu luc\W*$"
-                           r"|\bap dung tu (?:ngay |khi |luc )?(?:nao|bao gio)\b|\bbat dau co hieu luc\b"
-                           r"|\b(?:take|takes|took|taken|taking) effect\b"
-                           r"|\b(?:come|comes|came|enter|enters|entered) into (?:force|effect)\b"
-                           r"|\beffective (?:date|from|as of)\b|\b(?:from|as of|since) what date\b|\bin force from\b")
 # A document's own clause on when it takes effect: "Quyết định này có hiệu lực kể từ ngày …".
 _OWN_EFFECT = re.compile(r"\b(?:luat|phap lenh|nghi dinh|nghi quyet|quyet dinh|thong tu|lien tich|chi thi|thong bao"
                          r"|ke hoach|quy dinh|quy che|dieu le|chuong trinh|de an|cong van|cong dien|huong dan|ket luan"
@@ -353,14 +346,14 @@ def effect_follows(fused: list[tuple[int, float]], query: Query, chunks: Chunks,
                    window: int) -> list[tuple[int, float]]:
     """The fused ranking with the first ``EFFECT_DOCUMENTS`` documents' own clause on when they take effect ("Quyết định
     này có hiệu lực kể từ ngày …") just below their best passage, when the question asks when a document takes
-    effect (``_TAKES_EFFECT``).
+    effect (``intent.asks_when_in_force``).
 
     Asked by what a document does rather than by its number ("Bac Giang abolished its rules on managing IT
     staff: from what date?"), the legs find the document by its card and its subject, and its closing article
     shares nothing with the question but "hiệu lực" (docs/ranking.md, "Asked when it takes effect").  Two
     documents, since in English the right one is often second; a clause ranked higher already stays.
     """
-    if not _TAKES_EFFECT.search(query.folded):
+    if not asks_when_in_force(query.folded):
         return fused
     owners = chunks.documents_of([chunk for chunk, _ in fused[:window]])
     first = list(dict.fromkeys(owners[chunk] for chunk, _ in fused[:window] if chunk in owners))[:EFFECT_DOCUMENTS]
