@@ -41,6 +41,7 @@ from kb.retrieval.search import (  # noqa: E402
     read_query,
     render,
     text_first,
+    titled_first,
 )
 
 SHARED = ROOT.parent / "shared"
@@ -135,7 +136,7 @@ class Scorer:
                 judged[key] = qset.judge(result, question)
             return judged[key]
 
-        self.chunks = kb.store.chunks
+        self.kb = kb
         self.qset = replace(qset, judge=judge, unit=(lambda result: units[result["chunk_id"]]) if units else None)
 
     def shown(self, fused: list[tuple[int, float]]) -> list[dict]:
@@ -162,7 +163,8 @@ class Scorer:
             fused = fuse(as_searched(found, weights, unaccented), weights, unaccented)
             fused = text_first(fused, query, weights.frame, self.rows_among, self.qset.fetch * FRAME_WINDOW)
             fused = cards_first(fused, query, self.rows_among, self.qset.fetch * FRAME_WINDOW)
-            fused = effect_follows(fused, query, self.chunks, self.qset.fetch * FRAME_WINDOW)
+            fused = titled_first(self.kb, fused, query, None, self.qset.fetch * FRAME_WINDOW)
+            fused = effect_follows(fused, query, self.kb.store.chunks, self.qset.fetch * FRAME_WINDOW)
             ranking = self.qset.ranking(self.shown(fused), question, 10)
             out.append({"variant": variant, "id": question.id, "kind": question.kind,
                         **score_ranking(ranking, len(question.gold))})

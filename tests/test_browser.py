@@ -295,7 +295,7 @@ def test_browser_relations_view_follows_a_directive(browser, related_server, ids
     page.wait_for_url(f"**/documents/{ids['05-CT/TW']}")
     implementing = page.locator("section.relations h4[data-kind='implements'] + ul > li")
     assert [line.split("\n")[0] for line in implementing.all_inner_texts()] == [
-        "Kế hoạch 12-KH/TU · 20/07/2016 · Tỉnh ủy", "Kế hoạch 30-KH/TU · 10/03/2021 · Tỉnh ủy"]  # oldest first
+        "Kế hoạch 12-KH/TU · 20/07/2016 · Tỉnh ủy Hà Tĩnh", "Kế hoạch 30-KH/TU · 10/03/2021 · Tỉnh ủy Hà Tĩnh"]  # oldest first
     assert "20-KH/ĐU" not in page.content()  # a restricted plan, not for a caller without a key
     page.screenshot(path=str(shots / "relations-directive.png"), full_page=True)
     assert errors == [] and blocked == []

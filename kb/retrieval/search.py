@@ -38,7 +38,8 @@ from kb.storage.chunks import Chunks
 from kb.storage.filters import DocumentFilters
 
 __all__ = ["asks_of_text", "cards_first", "effect_follows", "facet_counts", "group_by_document", "is_frame", "narrowing",
-           "passage_key", "search", "read_query", "legs", "fuse", "render", "text_first", "weights_for", "FRAME_WINDOW"]
+           "passage_key", "search", "read_query", "legs", "fuse", "render", "text_first", "titled_first", "weights_for",
+           "FRAME_WINDOW"]
 
 # Who signed or issued a document, or when: its card and header say it, whatever its body says. "ký" is not the
 # "kỳ" of "định kỳ", "học kỳ" ("tiếp công dân định kì vào ngày nào" asks what a document says).
