@@ -15,7 +15,7 @@ from conftest import HashingEmbedder, fake_kb_at, fake_settings
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.query import understand
-from kb.retrieval.search import asks_of_text, cards_first, effect_follows, search
+from kb.retrieval.search import asks_of_text, cards_first, effect_follows, is_frame, search
 
 # An article is one line: a line break after its first words would make them its heading.
 ARTICLE_1 = ("Điều 1. Công bố kèm theo Quyết định này 07 thủ tục hành chính lĩnh vực chứng thực được sửa đổi, "
@@ -177,3 +177,13 @@ def test_other_questions_leave_the_clause_where_it_was(home, question):
 
 def test_a_clause_ranked_first_already_stays_first(home):
     assert _effect_follows(home, "Quyết định có hiệu lực từ ngày nào?", ["Điều 3", "Điều 1"]) == ["Điều 3", "Điều 1"]
+
+
+@pytest.mark.parametrize(("section", "text", "frame"), [
+    ("Kế hoạch 215-KH/TU", "Thực hiện Nghị quyết số 42-NQ/TW ngày 24/11/2023 của Ban Chấp hành Trung ương, Ban Thường vụ "
+     "Tỉnh ủy ban hành Kế hoạch thực hiện như sau:", True),  # a Party plan's opening: what it is issued on
+    ("Kế hoạch 215-KH/TU", "Căn cứ Luật Tổ chức chính quyền địa phương;", True),
+    ("Kế hoạch 215-KH/TU › III. NHIỆM VỤ", "Thực hiện tốt công tác tuyên truyền trong đoàn viên, hội viên.", False),
+])
+def test_a_plans_opening_is_its_frame_and_its_tasks_are_text(section: str, text: str, frame: bool) -> None:
+    assert is_frame({"kind": "body", "section": section, "text": text}) is frame

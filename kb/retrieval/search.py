@@ -76,7 +76,8 @@ MAX_NAMED = 3  # more documents of one number than this: the number is too vague
 LEADING, OWN_PASSAGES = 12, 3  # of a document asked about, its first 12 passages are read for its 3 leading ones
 _STATES = re.compile(r"\b(?:yeu cau|nhiem vu|giai phap|pham vi dieu chinh|muc dich|muc tieu|doi tuong ap dung)\b")
 # What opens a document without saying what it says (matched on a body passage's folded column, its section path
-# on the first line): its header, and the legal bases and requests it is issued on.
+# on the first line): its header, and the legal bases and requests it is issued on ("Căn cứ …", "Theo đề nghị …", a
+# Party plan's "Thực hiện Nghị quyết số 42-NQ/TW …, Ban Thường vụ Tỉnh ủy ban hành Kế hoạch như sau:").
 _ISSUED_ON = re.compile(r"(?:can cu|theo de nghi|xet de nghi|thuc hien)\b")
 _PREAMBLE = re.compile(rf"^[^\n]*› {fold(FRAME_SECTIONS['header'])}\n|^[^\n]*\n{_ISSUED_ON.pattern}")
 OVERSAMPLE = (2, 10)  # with filters, a leg fetches this many times its candidates, then that many, and keeps those that pass
