@@ -75,11 +75,14 @@ FRAME_WINDOW = 4  # the frame rule reorders the first FRAME_WINDOW × k passages
 MAX_NAMED = 3  # more documents of one number than this: the number is too vague to read any one's own passages
 LEADING, OWN_PASSAGES = 12, 3  # of a document asked about, its first 12 passages are read for its 3 leading ones
 _STATES = re.compile(r"\b(?:yeu cau|nhiem vu|giai phap|pham vi dieu chinh|muc dich|muc tieu|doi tuong ap dung)\b")
-# What opens a document without saying what it says (matched on a body passage's folded column, its section path
-# on the first line): its header, and the legal bases and requests it is issued on ("Căn cứ …", "Theo đề nghị …", a
-# Party plan's "Thực hiện Nghị quyết số 42-NQ/TW …, Ban Thường vụ Tỉnh ủy ban hành Kế hoạch như sau:").
+# The legal bases and requests a document is issued on, which open it without saying what it says ("Căn cứ …",
+# "Theo đề nghị …", a Party plan's "Thực hiện Nghị quyết số 42-NQ/TW …, Ban Thường vụ Tỉnh ủy ban hành Kế hoạch như
+# sau:"); matched on a passage's folded text.
 _ISSUED_ON = re.compile(r"(?:can cu|theo de nghi|xet de nghi|thuc hien)\b")
-_PREAMBLE = re.compile(rf"^[^\n]*› {fold(FRAME_SECTIONS['header'])}\n|^[^\n]*\n{_ISSUED_ON.pattern}")
+# A body passage of the frame (its section path on the first line of its folded text): the header, the closing
+# (recipients, signature), or an opening on what the document is issued on.
+_FRAMED = re.compile(rf"^[^\n]*› (?:{'|'.join(fold(name) for name in FRAME_SECTIONS.values())})\n"
+                     rf"|^[^\n]*\n{_ISSUED_ON.pattern}")
 OVERSAMPLE = (2, 10)  # with filters, a leg fetches this many times its candidates, then that many, and keeps those that pass
 
 
@@ -188,15 +191,16 @@ def _answering(kb: KnowledgeBase, query: Query, documents: list[int]) -> list[in
 
 def _leading(kb: KnowledgeBase, documents: list[int]) -> list[int]:
     """Each document's first ``OWN_PASSAGES`` passages that state what it is for or requires (``_STATES``),
-    else its first passages: a directive's demands and a decree's scope open its body."""
+    else its first passages: a directive's demands and a decree's scope open its body.  Never its frame: a
+    directive's recipients ("Nơi nhận: … để thực hiện nhiệm vụ") state nothing it requires."""
     chosen: list[int] = []
     by_document: dict[int, list[tuple[int, str]]] = {}
     for chunk, document, folded in kb.store.chunks.bodies(documents, LEADING):
         by_document.setdefault(document, []).append((chunk, folded))
     for passages in by_document.values():
-        stating = [chunk for chunk, folded in passages if _STATES.search(folded)]
-        rest = [chunk for chunk, folded in passages if chunk not in stating and not _PREAMBLE.search(folded)]
-        chosen += (stating + rest)[:OWN_PASSAGES]
+        said = [(chunk, folded) for chunk, folded in passages if not _FRAMED.search(folded)]
+        stating = [chunk for chunk, folded in said if _STATES.search(folded)]
+        chosen += (stating + [chunk for chunk, _ in said if chunk not in stating])[:OWN_PASSAGES]
     return chosen
 
 
