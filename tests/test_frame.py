@@ -187,3 +187,39 @@ def test_a_clause_ranked_first_already_stays_first(home):
 ])
 def test_a_plans_opening_is_its_frame_and_its_tasks_are_text(section: str, text: str, frame: bool) -> None:
     assert is_frame({"kind": "body", "section": section, "text": text}) is frame
+
+
+DIRECTIVE = """TỈNH ỦY THANH HÓA
+*
+Số 09-CT/TU
+ĐẢNG CỘNG SẢN VIỆT NAM
+Thanh Hóa, ngày 08 tháng 01 năm 2025
+CHỈ THỊ
+của Ban Thường vụ Tỉnh ủy về phòng cháy, chữa cháy
+Năm 2024, trên địa bàn tỉnh xảy ra 87 vụ cháy, làm 5 người chết, 11 người bị thương, thiệt hại về tài sản ước 46
+tỷ đồng; nhiều vụ cháy xảy ra tại nhà ở kết hợp kinh doanh, chung cư mini, cơ sở kinh doanh dịch vụ karaoke.
+Để chủ động phòng ngừa, Ban Thường vụ Tỉnh ủy đề ra các việc sau:
+1. Các cấp ủy, chính quyền kiểm tra 100% cơ sở kinh doanh karaoke, vũ trường, quán bar trước ngày 30/6/2025.
+2. Bảo đảm đến ngày 30/6/2025, 100% nhà ở riêng lẻ kết hợp sản xuất, kinh doanh có lối thoát nạn thứ hai.
+3. Công an tỉnh chủ trì tuyên truyền, hướng dẫn kỹ năng thoát nạn cho người dân tại các khu dân cư.
+Nơi nhận:
+- Các ban đảng, đảng ủy trực thuộc (để thực hiện nhiệm vụ),
+- Lưu Văn phòng Tỉnh ủy.
+T/M BAN THƯỜNG VỤ
+BÍ THƯ
+(Đã ký)
+Lê Xuân Khải
+"""
+
+
+def test_asked_what_a_numbered_directive_requires_its_recipients_are_no_answer(tmp_path):
+    """The recipients' "(để thực hiện nhiệm vụ)" held a word that states a requirement, and the closing led."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "chi-thi-09.txt").write_text(DIRECTIVE, encoding="utf-8")
+    kb = fake_kb_at(tmp_path / "home")
+    try:
+        assert index_paths(kb, [tmp_path / "docs"]).count("indexed") == 1
+        first = search(kb, "Chỉ thị 09-CT/TU yêu cầu gì", 5).results[0]
+        assert "100% cơ sở kinh doanh karaoke" in first.text or "100% nhà ở riêng lẻ" in first.text
+    finally:
+        kb.close()
