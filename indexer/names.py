@@ -264,10 +264,14 @@ def full_issuer(issuer: str, parent: str | None) -> str:
     return _party_issuer(issuer, parent)
 
 
-# "Đảng bộ tỉnh Lào Cai": a Party organisation and its place.
-_PARTY_ORGANISATION = re.compile(r"^đảng bộ (?P<level>tỉnh|thành phố|huyện|quận|thị xã|xã|phường|thị trấn) (?P<place>.+)$",
-                                 re.IGNORECASE)
 _LEVELLED = {"tinh uy", "thanh uy", "huyen uy", "quan uy", "thi uy"}  # the committee's name says its level
+
+
+@cache
+def _party_organisation() -> re.Pattern[str]:
+    """"Đảng bộ tỉnh Lào Cai": a Party organisation, its level (``localities``) and its place."""
+    levels = "|".join(map(re.escape, sorted(word_list("localities"), key=len, reverse=True)))
+    return re.compile(rf"^đảng bộ (?P<level>{levels}) (?P<place>.+)$", re.IGNORECASE)
 
 
 def _party_issuer(issuer: str, parent: str) -> str:
@@ -276,7 +280,7 @@ def _party_issuer(issuer: str, parent: str) -> str:
     "Đảng ủy xã Sen Thủy"; a board ("Ban Tổ chức", "Văn phòng") under "Tỉnh ủy Thanh Hóa" is the "Ban Tổ chức
     Tỉnh ủy Thanh Hóa".  Without its place, every province's committee would be one "Tỉnh ủy"."""
     committee = fold(issuer).removeprefix("ban thuong vu ")
-    organisation = _PARTY_ORGANISATION.match(parent)
+    organisation = _party_organisation().match(parent)
     if organisation and committee in {fold(head) for head in word_list("parent_heads")}:
         place = organisation["place"] if committee in _LEVELLED else f"{organisation['level']} {organisation['place']}"
         return f"{issuer} {place}"

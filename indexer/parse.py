@@ -26,7 +26,8 @@ __all__ = ["parse_document", "in_frame", "CARD_SECTION", "FRAME_SECTIONS", "PARS
 # 4: a Party number's unit after its issuer (142-KH/TĐTN-TG), "BCH Đoàn" in an issuer.
 # 5: an organ wrapped above the position is no signer ("TM. ỦY BAN / NHÂN DÂN / KT. CHỦ TỊCH").
 # 6: "BAN THƯỜNG VỤ TỈNH ỦY" one organ, names with an apostrophe or a one-letter syllable ("H'Lim Niê",
-#    "Y Bih Niê"), a plan's subject line that opens "Thực hiện …".
+#    "Y Bih Niê"), a plan's subject line that opens "Thực hiện …", a Party body under its parent named with its
+#    place ("Tỉnh ủy Lào Cai"; the card prints the parent only when the name lacks it).
 PARSING_VERSION = 6
 
 CARD_SECTION = "Thông tin văn bản"

@@ -367,15 +367,17 @@ def effect_follows(fused: list[tuple[int, float]], query: Query, chunks: Chunks,
     for chunk, document, folded in chunks.bodies_holding(first, "nay co hieu luc"):
         if _OWN_EFFECT.search(folded):
             clauses.setdefault(document, chunk)
-    moved = set(clauses.values())
     ranked: list[tuple[int, float]] = []
+    placed: set[int] = set()
     for chunk, score in fused:
-        if chunk in moved and chunk not in clauses.values():
-            continue  # placed below its document's best passage already
+        if chunk in placed:
+            continue  # a clause placed below its document's best passage already
         ranked.append((chunk, score))
+        placed.add(chunk)
         clause = clauses.pop(owners.get(chunk, -1), None)
-        if clause is not None and clause != chunk:
+        if clause is not None and clause not in placed:
             ranked.append((clause, score))
+            placed.add(clause)
     return ranked
 
 
