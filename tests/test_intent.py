@@ -8,7 +8,7 @@ import pytest
 
 from indexer.analyzer import fold
 from kb.indexing import index_paths
-from kb.retrieval.intent import ABOUT, FOLLOWERS, FOLLOWING_KINDS, following, intent, unasked
+from kb.retrieval.intent import ABOUT, FOLLOWERS, FOLLOWING_KINDS, following, intent, states_own_effect, unasked
 from kb.retrieval.query import understand
 from kb.retrieval.search import legs, search
 from tests.conftest import fake_kb_at
@@ -226,6 +226,19 @@ def test_asked_when_or_by_whom_a_directive_was_issued_its_card_leads_the_referen
     kb = fake_kb_at(tmp_path / "home")
     index_paths(kb, [FRESH_7 / "chi-thi-09-tu-phong-chong-ma-tuy.docx"])
     assert _reference_leg(kb, question)[0][1] == "card"
+
+
+@pytest.mark.parametrize(("passage", "own"), [
+    ("Quyết định này có hiệu lực kể từ ngày 20 tháng 11 năm 2025.", True),
+    ("Thông tư liên tịch này có hiệu lực thi hành sau 45 ngày", True),
+    ("Điều lệ này có hiệu lực từ ngày ký", True),
+    ("Văn bản này có hiệu lực từ ngày ký ban hành", True),
+    ("Quyết định số 12/2020/QĐ-UBND hết hiệu lực kể từ ngày Quyết định này có hiệu lực", True),
+    ("Nghị định số 15/2020/NĐ-CP có hiệu lực từ ngày 01/4/2020", False),  # another document's
+    ("các văn bản đang có hiệu lực", False),
+])
+def test_a_documents_own_clause_on_taking_effect_names_it_by_its_kind_and_this(passage, own):
+    assert states_own_effect(fold(passage).lower()) is own
 
 
 def test_what_a_question_asks_of_the_documents_it_names_is_what_is_left_without_them():

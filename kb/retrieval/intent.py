@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import re
 
+from indexer.analyzer import fold
+from indexer.codes import doc_types
+
 __all__ = ["ABOUT", "FOLLOWERS", "FOLLOWING_KINDS", "asks_for_document", "asks_when_in_force", "following", "intent",
-           "unasked"]
+           "states_own_effect", "unasked"]
 
 ABOUT, FOLLOWERS = "about", "followers"
 FOLLOWING_KINDS = ("basis", "implements", "guides")  # a document built on the one asked about
@@ -64,6 +67,10 @@ _IN_FORCE = re.compile(r"(?<!het )\bhieu luc\b(?: \w+){0,4} (?:nao|bao gio|chua)
                        r"|\b(?:take|takes|took|taken|taking) effect\b|\b(?:come|comes|came|enter|enters|entered) into"
                        r" (?:force|effect)\b|\beffective (?:date|from|as of)\b|\b(?:from|as of|since) what date\b"
                        r"|\bin force from\b")
+# A document's own clause on when it takes effect, "Quyết định này có hiệu lực kể từ ngày …", by its kind's name (an
+# "Điều lệ" has no number of its own; "văn bản này" is any kind).
+_OWN_EFFECT = re.compile(rf"\b(?:{'|'.join(sorted({fold(t.name) for t in doc_types()} | {'dieu le', 'van ban'}))})"
+                         r" nay co hieu luc\b")
 
 
 def intent(folded: str) -> str | None:
@@ -83,6 +90,11 @@ def asks_for_document(folded: str) -> bool:
 def asks_when_in_force(folded: str) -> bool:
     """Whether a folded question asks from when a document takes effect: its own closing clause answers."""
     return bool(_IN_FORCE.search(folded))
+
+
+def states_own_effect(folded: str) -> bool:
+    """Whether a folded passage holds its own document's clause on when it takes effect."""
+    return bool(_OWN_EFFECT.search(folded))
 
 
 def unasked(folded: str) -> str:

@@ -25,7 +25,8 @@ from kb.errors import InvalidQueryError
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.accents_sync import Reading
 from kb.retrieval.fusion import reciprocal_rank, weighted_sum
-from kb.retrieval.intent import ABOUT, FOLLOWERS, asks_for_document, asks_when_in_force, following, intent, unasked
+from kb.retrieval.intent import (ABOUT, FOLLOWERS, asks_for_document, asks_when_in_force, following, intent,
+                                states_own_effect, unasked)
 from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
 from kb.retrieval.refusal import gather, judge
@@ -53,10 +54,6 @@ _SIGNED = (r"ai k[iy]|nguoi k[iy]|k[iy] boi|nao (?:da )?k[iy]"
            r"|date of (?:the )?(?:directive|decision|plan|resolution|decree|circular|law|notice|instruction|regulation"
            r"|conclusion|letter|dispatch|telegram)s?")
 _SIGNED_OR_ISSUED = re.compile(rf"\b(?:{_SIGNED})\b")
-# A document's own clause on when it takes effect: "Quyết định này có hiệu lực kể từ ngày …".
-_OWN_EFFECT = re.compile(r"\b(?:luat|phap lenh|nghi dinh|nghi quyet|quyet dinh|thong tu|lien tich|chi thi|thong bao"
-                         r"|ke hoach|quy dinh|quy che|dieu le|chuong trinh|de an|cong van|cong dien|huong dan|ket luan"
-                         r"|van ban) nay co hieu luc\b")
 EFFECT_DOCUMENTS = 2  # of the first documents ranked, this many get their clause on taking effect lifted
 # A question about the document itself, which its card answers, not its body: who signed it, when, which body,
 # what it is about (its subject, "về việc …": "nói về vấn đề gì", "What is Decision 210/2025 about?").
@@ -365,7 +362,7 @@ def effect_follows(fused: list[tuple[int, float]], query: Query, chunks: Chunks,
     first = list(dict.fromkeys(owners[chunk] for chunk, _ in fused[:window] if chunk in owners))[:EFFECT_DOCUMENTS]
     clauses: dict[int, int] = {}
     for chunk, document, folded in chunks.bodies_holding(first, "nay co hieu luc"):
-        if _OWN_EFFECT.search(folded):
+        if states_own_effect(folded):
             clauses.setdefault(document, chunk)
     ranked: list[tuple[int, float]] = []
     placed: set[int] = set()
