@@ -76,11 +76,24 @@ def test_glossary_matches_longest_phrase_first_plurals_and_british_spelling():
 
 
 def test_english_question_keeps_names_and_numbers_as_typed_and_leaves_its_english_out():
-    query = understand("Who signed Plan 980/KH-UBND of Nghe An in 2025?")
-    assert query.translation is not None and {"980/KH-UBND", "nghe", "2025"} <= set(query.translation.residue.split())
+    query = understand("Who signed Plan 980/KH-UBND of Quynh Luu in 2025?")
+    assert query.translation is not None and {"980/KH-UBND", "quynh", "luu", "2025"} <= set(query.translation.residue.split())
     typed = {terms for column, terms in query.syllables() if column == "folded"}
-    assert {("nghe",), ("980",), ("2025",), ("nguoi",), ("ky",)} <= typed
+    assert {("quynh",), ("980",), ("2025",), ("nguoi",), ("ky",)} <= typed
     assert not {("who",), ("signed",), ("plan",)} & typed
+
+
+@pytest.mark.parametrize(("english", "place"), [
+    ("What does Nghe An's plan require?", "nghệ an"), ("Which households in Long An get support?", "long an"),
+    ("Who signed the plan of An Giang province?", "an giang")])
+def test_a_province_whose_name_holds_the_article_an_keeps_it(english, place):
+    translation = understand(english).translation
+    assert translation is not None and (place,) in translation.senses
+
+
+def test_an_apostrophe_s_is_joined_where_an_entry_holds_the_word_and_dropped_from_a_name():
+    assert glossary().words("Cai's") == ["cai"]
+    assert glossary().words("women's") == ["women"]
 
 
 @pytest.mark.parametrize(("english", "rendering"), [

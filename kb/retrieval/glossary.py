@@ -91,8 +91,16 @@ class Glossary:
         return frozenset(word for phrase in self.entries for word in phrase) | self.function_words
 
     def words(self, token: str) -> list[str]:
-        """A token's English words as the entries are keyed: lower case, "'s" joined, singular, respelled."""
-        return [self._respelled(_singular(w)) for w in _WORD.findall(_APOSTROPHE_S.sub("s", token.lower()))]
+        """A token's English words as the entries are keyed: lower case, "'s" joined, singular, respelled.
+
+        "'s" is joined where an entry then holds the word ("women's": "women"); elsewhere it is a possessive
+        and goes ("Lao Cai's": "cai", not "cais"), so that a name searched as typed is the name.
+        """
+        lower = token.lower()
+        joined = [self._respelled(_singular(w)) for w in _WORD.findall(_APOSTROPHE_S.sub("s", lower))]
+        if joined == [] or not _APOSTROPHE_S.search(lower) or set(joined) <= self.vocabulary:
+            return joined
+        return [self._respelled(_singular(w)) for w in _WORD.findall(_APOSTROPHE_S.sub("", lower))]
 
     def _respelled(self, word: str) -> str:
         return self.respellings.get(word, word)
