@@ -25,8 +25,16 @@ from kb.errors import InvalidQueryError
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.accents_sync import Reading
 from kb.retrieval.fusion import reciprocal_rank, weighted_sum
-from kb.retrieval.intent import (ABOUT, FOLLOWERS, asks_for_document, asks_when_in_force, following, intent,
-                                states_own_effect, unasked)
+from kb.retrieval.intent import (
+    ABOUT,
+    FOLLOWERS,
+    asks_for_document,
+    asks_when_in_force,
+    following,
+    intent,
+    states_own_effect,
+    unasked,
+)
 from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
 from kb.retrieval.refusal import gather, judge
