@@ -144,12 +144,23 @@ def title_type(unit: Unit) -> str | None:
     if unit.blank:
         return None
     folded = fold(unit.text)
-    for doc_type in sorted(doc_types(), key=lambda t: len(t.name), reverse=True):
-        if match := re.match(rf"{re.escape(fold(doc_type.name))}(?![\w:])", folded):
+    for doc_type, printed in _printed_type_names():
+        if match := re.match(rf"{re.escape(printed)}(?![\w:])", folded):
             numbered = _NUMBERED_TITLE.match(folded[match.end() :])
             capital_type = " " in unit.text[: match.end()] and unit.text[: match.end()].isupper()
-            return doc_type.name if unit.upper or unit.bold or numbered or capital_type else None
+            return doc_type if unit.upper or unit.bold or numbered or capital_type else None
     return None
+
+
+@cache
+def _printed_type_names() -> list[tuple[str, str]]:
+    """``(type, folded name)`` for every name a title prints a type by, longest first: its own, and its other
+    Vietnamese names that do not start with it ("BẢN TIN SINH HOẠT CHI BỘ" for "Thông tin sinh hoạt nội bộ";
+    "THÔNG BÁO KẾT LUẬN" is read by "Thông báo", its subject after it).  Its English words are no title."""
+    names = [(t.name, fold(t.name)) for t in doc_types()]
+    names += [(t.name, fold(word)) for t in doc_types() for word in t.words
+              if not word.isascii() and not fold(word).startswith(fold(t.name))]
+    return sorted(names, key=lambda pair: len(pair[1]), reverse=True)
 
 
 def _motto_units(units: list[Unit]) -> set[int]:

@@ -20,9 +20,9 @@ __all__ = ["Line", "Role", "content_lines", "heading_shaped", "tail_line", "TERM
 # starting in lower case was split mid-sentence by the conversion.
 TERMINAL = (".", ";", ":", "!", "?", "…", '"', "”", ")", "»")
 # The closing block opens with the recipients or the signing authority; a law's
-# with the formula of its passing.
+# with the formula of its passing; a bulletin's with its imprint.
 CLOSING = re.compile(
-    r"^(?:Nơi nhận|T/M\b|TM[.\s]|KT[.\s]|TL[.\s]|TUQ[.\s]|Q\.)"
+    r"^(?:Nơi nhận|T/M\b|TM[.\s]|KT[.\s]|TL[.\s]|TUQ[.\s]|Q\.|Chịu trách nhiệm xuất bản)"
     r"|^(?:Hiến pháp|Bộ luật|Luật|Pháp lệnh|Nghị quyết) này (?:đã )?được .{0,160}?thông qua"
 )
 _SENTENCE_BREAK = re.compile(r"[.!?…]\s+[^\W\d_]")

@@ -75,6 +75,8 @@ _FULL_DATE = re.compile(
 # Month only, as a bulletin dates itself: "tháng 12/2020", "tháng 12 năm 2020".
 _MONTH_DATE = re.compile(rf"{_MONTH_WORD}\s*(?P<m>{_TWO_DIGITS})\s*(?:/|-|{_YEAR_WORD})\s*(?P<y>{_YEAR})", re.IGNORECASE)
 _OCR_DIGITS = str.maketrans("OoIl", "0011", " ")
+# A bulletin's issue line, first under its title: "Số 8 - tháng 8 năm 2025", "Số 12 (tháng 12/2020)".
+_ISSUE = re.compile(r"^Số\s*\d+\s*[-–(,]\s*tháng\b", re.IGNORECASE)
 # A place name wrapped over two lines has at most this many words on the first ("Thành phố Hồ Chí").
 _PLACE_WORDS = 4
 # A line of a list: what the recipients' lines open with.
@@ -462,6 +464,8 @@ def extract_metadata(text: str, catalogue: Catalogue | None = None) -> DocumentM
     number = number or clues.number
     title = _title(header, printed_subject)
     opening = [u for u in units[header.end : header.end + OPENING_UNITS] if not u.blank]
+    if date is None and opening and _ISSUE.match(opening[0].text):
+        date = parse_date(opening[0].text)
     site = _catalogued(catalogue)
     doc_type = _doc_type(header, number, opening) or site.doc_type
     number = number or site.number

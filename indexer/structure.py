@@ -41,6 +41,7 @@ from indexer.legal import (
 )
 from indexer.lines import CLOSING, TERMINAL, Line, Role, content_lines, heading_shaped
 from indexer.model import Section, Span
+from indexer.names import proper_case
 
 __all__ = ["parse_sections", "heading_level", "article_key", "HEADING_RULES", "ORGAN_WORDS"]
 
@@ -68,13 +69,15 @@ SUBHEADING_LEVEL = 40  # unnumbered subheadings sit below every numbering
 ORGAN_WORDS: tuple[str, ...] = (
     "Ban", "Đảng ủy", "Đảng bộ", "Chi bộ", "Tỉnh ủy", "Huyện ủy", "Thành ủy", "Quận ủy", "Thị ủy",
     "Sở", "Bộ", "Ủy ban", "UBND", "HĐND", "Hội đồng", "Văn phòng", "Mặt trận", "MTTQ", "Hội",
-    "Liên đoàn", "Đoàn", "Công an", "Bộ Chỉ huy", "Quân sự", "Cục", "Tổng cục", "Vụ", "Viện",
+    "Liên đoàn", "Đoàn", "Tỉnh đoàn", "Thành đoàn", "Huyện đoàn", "Công an", "Bộ Chỉ huy", "Quân sự", "Cục",
+    "Tổng cục", "Vụ", "Viện",
     "Tòa án", "Thanh tra", "Chính phủ", "Quốc hội", "Trung ương", "Trường", "Báo", "Đài",
 )
 
 MAX_HEADING_WORDS = 40  # numbered headings run long ("4. Một số giải pháp … của Đảng")
 MAX_SUBHEADING_WORDS = 15
 MAX_SIGNATURE_WORDS = 12
+MIN_TITLE_LETTERS = 8  # a capital title is more than an abbreviation ("UBND", "HĐND TỈNH")
 MAX_HEADER_WORDS = 30
 MAX_HEADER_LINES = 15
 CLOSING_WINDOW = 25  # the closing block is looked for among the last lines only
@@ -128,7 +131,7 @@ def _organ_name(clean: str) -> str | None:
         for word in ORGAN_WORDS:
             w = normalize(word).casefold()
             if folded.startswith(w) and (len(folded) == len(w) or not folded[len(w)].isalnum()):
-                return part.strip()
+                return proper_case(part.strip())  # "BAN TUYÊN GIÁO TỈNH ỦY" as "Ban Tuyên giáo Tỉnh ủy"
     return None
 
 
@@ -136,6 +139,11 @@ def _signature_issuer(line: Line, next_level: int | None, at_end: bool) -> str |
     """The issuer if ``line`` signs an article: short, unpunctuated, before a heading or the end."""
     if not (at_end or (next_level is not None and next_level <= ARTICLE_LEVEL)):
         return None
+    return _signature_shaped(line)
+
+
+def _signature_shaped(line: Line) -> str | None:
+    """The organ ``line`` names if it is shaped like a signature: short, unpunctuated, an organ's name."""
     if line.words > MAX_SIGNATURE_WORDS or re.search(r"[.;:!?,]", line.clean) or not line.clean[0].isupper():
         return None
     return _organ_name(line.clean)
@@ -176,14 +184,57 @@ def _closing_start(lines: list[Line], first: int) -> int:
     return next((i for i in window if CLOSING.match(lines[i].clean)), len(lines))
 
 
+def _is_capital_title(line: Line, continuing: bool = False) -> bool:
+    """A title printed in capitals without a number: a bulletin's article ("CHỦ ĐỘNG PHÒNG, CHỐNG SỐT XUẤT
+    HUYẾT"), which a narrow column wraps over two lines or more; ``continuing`` one, its line may be a word
+    ("MƯA", "KỲ 2025 - 2030")."""
+    letters = [c for c in line.clean if c.isalpha()]
+    long_enough = bool(letters) if continuing else len(letters) >= MIN_TITLE_LETTERS and line.words >= 2
+    return (long_enough and all(c.isupper() for c in letters) and heading_shaped(line.clean, MAX_HEADING_WORDS)
+            and not CLOSING.match(line.clean) and not _ENUMERATION.match(line.clean))
+
+
+def _ends_an_article(lines: list[Line], i: int) -> bool:
+    """Whether line ``i`` signs the article above it: a signature's shape after a paragraph that ends a
+    sentence (an organ's name in a header read as text follows no such paragraph)."""
+    return (i >= 1 and _signature_shaped(lines[i]) is not None and lines[i - 1].words > MAX_SUBHEADING_WORDS
+            and lines[i - 1].clean.endswith(TERMINAL))
+
+
+def _titled_levels(lines: list[Line], levels: list[int | None]) -> tuple[list[int | None], list[str | None]]:
+    """``levels`` with each run of unnumbered capital lines that follows an article's signature as the next
+    article's heading, its title joined: a bulletin whose articles are titled in capitals, not numbered.
+    Elsewhere capital lines are what they were (an appendix's title, a header read as text).
+
+    The run's later lines get the level ``None`` and the title "": they are part of the first line's title.
+    """
+    titled = list(levels)
+    titles: list[str | None] = [None] * len(lines)
+    i = 1
+    while i < len(lines):
+        if levels[i] is None and _is_capital_title(lines[i]) and _ends_an_article(lines, i - 1):
+            end = i + 1
+            while end < len(lines) and levels[end] is None and _is_capital_title(lines[end], continuing=True):
+                end += 1
+            titled[i], titles[i] = ARTICLE_LEVEL, " ".join(line.clean for line in lines[i:end])
+            titles[i + 1 : end] = [""] * (end - i - 1)
+            i = end
+        else:
+            i += 1
+    return titled, titles
+
+
 def _body_roles(lines: list[Line], levels: list[int | None]) -> list[Role]:
     """Role of each body line: heading (with level), signature (with issuer) or body."""
+    levels, titles = _titled_levels(lines, levels)
     roles = []
     for i, line in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else None
         next_level = levels[i + 1] if nxt else None
-        if (level := levels[i]) is not None:
-            roles.append(Role("heading", level))
+        if titles[i] == "":
+            roles.append(Role("skip"))  # a capital title's later line, joined to its first
+        elif (level := levels[i]) is not None:
+            roles.append(Role("heading", level, title=titles[i]))
         elif issuer := _signature_issuer(line, next_level, nxt is None):
             roles.append(Role("signature", issuer=issuer))
         elif next_level is None and _is_subheading(line, nxt):

@@ -292,3 +292,14 @@ def test_real_resolution_of_the_judges_council() -> None:
     meta = extract_metadata(read_docx(path).text)
     assert (meta.doc_type, meta.number, meta.issuer, meta.issuer_parent) == (
         "Nghị quyết", "01/2019/NQ-HĐTP", "Hội đồng Thẩm phán Tòa án nhân dân tối cao", "Tòa án nhân dân tối cao")
+
+
+def test_a_bulletin_titled_by_another_name_dated_by_its_issue_line() -> None:
+    """"BẢN TIN SINH HOẠT CHI BỘ" is the bulletin type under another name, not an organ "Chi bộ" under a
+    parent "Bản tin sinh hoạt"; its issue line "Số 8 - tháng 8 năm 2025" dates it and is no document number."""
+    meta = extract_metadata("TỈNH ỦY ĐỒNG NAI\nBAN TUYÊN GIÁO VÀ DÂN VẬN\nBẢN TIN SINH HOẠT CHI BỘ\n"
+                            "Số 8 - tháng 8 năm 2025\nLƯU HÀNH NỘI BỘ\n"
+                            "Sau 6 tháng thực hiện Chỉ thị 24-CT/TU của Ban Thường vụ Tỉnh ủy, các cơ quan, đơn vị "
+                            "trong tỉnh đã tiết kiệm 412 tỷ đồng chi thường xuyên.\n")
+    assert (meta.doc_type, meta.date, meta.number) == ("Thông tin sinh hoạt nội bộ", "2025-08", None)
+    assert meta.issuer is not None and meta.issuer.startswith("Ban Tuyên giáo") and meta.issuer_parent == "Tỉnh ủy Đồng Nai"

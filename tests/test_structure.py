@@ -206,3 +206,41 @@ def test_a_wrapped_organ_above_the_position_is_no_signer() -> None:
     closing = [_shown(WRAPPED_ORGAN, s) for s in sections if s.kind == "closing"]
     assert len(closing) == 1 and closing[0].endswith("Trần Báu Hà")
     assert not any(heading.startswith("Phụ lục") for s in sections for heading in s.heading_path)
+
+
+CAPITAL_BULLETIN = """TỈNH ỦY ĐỒNG NAI
+BAN TUYÊN GIÁO VÀ DÂN VẬN
+BẢN TIN SINH HOẠT CHI BỘ
+Số 8 - tháng 8 năm 2025
+ĐỒNG NAI SAU 6 THÁNG THỰC HIỆN CHỈ THỊ 24-CT/TU
+Sau 6 tháng thực hiện Chỉ thị 24-CT/TU của Ban Thường vụ Tỉnh ủy, các cơ quan, đơn vị trong tỉnh đã tiết kiệm 412 tỷ \
+đồng chi thường xuyên, chuyển sang bổ sung vốn cho các công trình giao thông và nhà ở cho người có công.
+Ban Tuyên giáo và Dân vận Tỉnh ủy
+CHỦ ĐỘNG PHÒNG, CHỐNG SỐT XUẤT HUYẾT TRONG MÙA
+MƯA
+Bảy tháng đầu năm 2025, toàn tỉnh ghi nhận 3.412 ca mắc sốt xuất huyết, tăng 28% so với cùng kỳ năm 2024.
+SỞ Y TẾ
+CẢNH GIÁC VỚI THỦ ĐOẠN GIẢ DANH CÔNG AN
+Cơ quan công an không làm việc qua điện thoại, không yêu cầu người dân cài ứng dụng qua đường link lạ.
+Công an tỉnh
+Chịu trách nhiệm xuất bản: Ban Tuyên giáo và Dân vận Tỉnh ủy Đồng Nai.
+"""
+
+
+def test_a_bulletin_titled_in_capitals_reads_each_article_whole_and_signed() -> None:
+    """Articles titled in capitals, not numbered, a title wrapped over two lines ("… TRONG MÙA" / "MƯA"), each
+    signed below, a signature in capitals too; the imprint closes the bulletin, so the last signature is one."""
+    body = [s for s in parse_sections(CAPITAL_BULLETIN) if s.kind == "body"]
+    assert [(s.heading_path, s.issuer) for s in body] == [
+        ([], "Ban Tuyên giáo và Dân vận Tỉnh ủy"),
+        (["CHỦ ĐỘNG PHÒNG, CHỐNG SỐT XUẤT HUYẾT TRONG MÙA MƯA"], "Sở Y tế"),
+        (["CẢNH GIÁC VỚI THỦ ĐOẠN GIẢ DANH CÔNG AN"], "Công an tỉnh"),
+    ]
+
+
+def test_an_organ_name_above_capital_lines_signs_nothing_unless_it_ends_an_article() -> None:
+    """A header read as text ("ỦY BAN NHÂN DÂN" / "TỈNH BẮC NINH CỘNG HÒA …") names an organ above capital
+    lines, but no paragraph ends above it, so it signs nothing: a capital line is a title only after an article."""
+    text = ("Trang chủ › Văn bản\nỦY BAN NHÂN DÂN\nTỈNH BẮC NINH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+            "Ủy ban nhân dân tỉnh quyết định phê duyệt danh mục dự án đầu tư công trung hạn giai đoạn 2026 - 2030.\n")
+    assert all(s.issuer is None for s in parse_sections(text))
