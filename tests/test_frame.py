@@ -118,8 +118,8 @@ ARTICLE_THEN_CARD = {1: {"doc_id": 7, "kind": "passage"}, 2: {"doc_id": 7, "kind
 
 
 def _cards_first(question: str, rows: dict[int, dict], fused: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    """``cards_first`` over the first four of ``fused``, its rows looked up in ``rows``."""
-    return cards_first(fused, understand(question), lambda ids: {i: rows[i] for i in ids}, 4)
+    """``cards_first`` over the first four of ``fused``, its rows looked up in ``rows`` (a body's section by default)."""
+    return cards_first(fused, understand(question), lambda ids: {i: {"section": "Điều 1", **rows[i]} for i in ids}, 4)
 
 
 def test_a_card_goes_just_above_its_documents_best_passage():
@@ -128,6 +128,13 @@ def test_a_card_goes_just_above_its_documents_best_passage():
     fused = [(1, 0.9), (2, 0.8), (3, 0.5), (4, 0.1), (5, 0.05)]
     assert [chunk for chunk, _ in _cards_first("Quyết định này do ai ký?", rows, fused)] == [4, 1, 3, 2, 5]
     assert _cards_first("Quyết định này quy định gì?", rows, fused) == fused
+
+
+def test_the_header_as_printed_follows_its_card():
+    header = {"doc_id": 7, "kind": "passage", "section": "Kế hoạch 131 › Phần đầu văn bản"}
+    rows = {1: {"doc_id": 7, "kind": "passage"}, 2: header, 3: {"doc_id": 7, "kind": "card"}}
+    fused = [(1, 0.9), (2, 0.3), (3, 0.2)]
+    assert [chunk for chunk, _ in _cards_first("Kế hoạch 131 ban hành ngày nào?", rows, fused)] == [3, 2, 1]
 
 
 @pytest.mark.parametrize("question", [

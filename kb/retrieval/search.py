@@ -329,28 +329,33 @@ def text_first(fused: list[tuple[int, float]], query: Query, share: float,
 
 def cards_first(fused: list[tuple[int, float]], query: Query,
                 rows_among: Callable[[list[int]], dict[int, dict]], window: int) -> list[tuple[int, float]]:
-    """The fused ranking with each document's card among the first ``window`` ids just above that document's
-    best passage, when the question asks who signed or issued a document, or when (``_SIGNED_OR_ISSUED``).
+    """The fused ranking with each document's card, then its header, among the first ``window`` ids just above
+    that document's best passage, when the question asks who signed or issued a document, or when
+    (``_SIGNED_OR_ISSUED``).
 
     The card gives the signer and the date of issue whatever else the document says: "Luật Người cao tuổi ra
     đời ngày nào" had the law's article on the Day of the Elderly first and its card fifth (docs/ranking.md,
-    "Asked who signed it or when, its card leads").  Which documents come first is unchanged.
+    "Asked who signed it or when, its card leads").  The header shows the organ, the number and the place and
+    date as printed, which is what a reader checks the card against.  Which documents come first is unchanged.
     """
     if not _SIGNED_OR_ISSUED.search(query.folded):
         return fused
     head = fused[:window]
     rows = rows_among([chunk for chunk, _ in head])
 
-    def card(chunk: int) -> bool:
-        return chunk in rows and rows[chunk]["kind"] == "card"
+    def rank(chunk: int) -> int:
+        """0 a card, 1 a header, 2 any other passage: the order among a document's passages lifted to one score."""
+        row = rows.get(chunk)
+        if row is None:
+            return 2
+        return 0 if row["kind"] == "card" else 1 if row["section"].endswith(FRAME_SECTIONS["header"]) else 2
 
     best: dict[int, float] = {}
     for chunk, score in head:
         if chunk in rows:
             best.setdefault(rows[chunk]["doc_id"], score)
-    lifted = [(chunk, best[rows[chunk]["doc_id"]] if card(chunk) else score) for chunk, score in head]
-    # Tied with its document's best passage, the card goes first.
-    return sorted(lifted, key=lambda hit: (-hit[1], not card(hit[0]))) + fused[len(head):]
+    lifted = [(chunk, best[rows[chunk]["doc_id"]] if rank(chunk) < 2 else score) for chunk, score in head]
+    return sorted(lifted, key=lambda hit: (-hit[1], rank(hit[0]))) + fused[len(head):]
 
 
 def effect_follows(fused: list[tuple[int, float]], query: Query, chunks: Chunks,
