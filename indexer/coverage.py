@@ -89,12 +89,8 @@ class _Passages:
         return any(opens_a_label(key, self.chunks[i]) for i in near)
 
     def put_back(self, line: Line, following: list[Line]) -> None:
-        """``line`` into the passage around it (before the first of ``following`` it shows), else the next one;
-        a line between two passages that signs the one before it (its issuer) ends that one."""
+        """``line`` into the passage around it (before the first of ``following`` it shows), else the next one."""
         around, after = self.near(line)
-        if not around and self._signs(after - 1, line):
-            around = [after - 1]
-            following = []
         i = around[0] if around else min(after, len(self.chunks) - 1)
         chunk = self.chunks[i]
         at = next((pos for nxt in following if (pos := chunk.text.find(nxt.clean)) >= 0), -1) if around else 0
@@ -105,11 +101,6 @@ class _Passages:
             chunk.text = f"{chunk.text[:at]}{line.clean}\n{chunk.text[at:]}"
         chunk.char_start, chunk.char_end = min(chunk.char_start, line.span.start), max(chunk.char_end, line.span.end)
         self._keys.pop(i, None)
-
-    def _signs(self, i: int, line: Line) -> bool:
-        """Whether ``line`` is the signature of passage ``i``: a bulletin's article ends with the body that wrote it."""
-        issuer = self.chunks[i].issuer if 0 <= i < len(self.chunks) else None
-        return bool(issuer) and match_key(line.clean).endswith(match_key(issuer or ""))
 
 
 def restore_lost_lines(text: str, chunks: list[Chunk]) -> None:

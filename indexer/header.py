@@ -336,22 +336,26 @@ def _enacting_authority(units: list[Unit], i: int) -> bool:
 # What OCR makes of the star printed under a Party organ ("*" read as "K", "x", "-_", ":"): a line of lone
 # letters and marks, or a small letter or marks at the end of the organ's line ("BAN TUYÊN GIÁO k").
 _MISREAD_STAR = re.compile(r"\s*(?:[^\W\d_]|[\W_]+)(?:\s+(?:[^\W\d_]|[\W_]+))*\s*")
+# A dash where a page joined a name's wrapped lines: what follows it continues the name ("… - VÀ PHÁT TRIỂN …").
+_WRAP_DASH = re.compile(r"\s+[-–]\s+(?=(?:VÀ|CỦA)\s)")
 _STAR_READ = re.compile(r"(?:\s+(?:[^\W\d_A-ZÀ-Ỹ]|[\W_]+))+\s*$")
 
 
 def _organs(lines: list[str]) -> list[str]:
     """Join wrapped organ lines; a line opening with an organ word starts a new
     organ, unless the line before is a lone word cut from it ("ỦY" / "BAN NHÂN DÂN")
-    or names no one yet ("VĂN PHÒNG" / "CHÍNH PHỦ")."""
+    or names no one yet ("VĂN PHÒNG" / "CHÍNH PHỦ").  A web page may print the lines
+    on one, a dash between them: "UBND TỈNH ĐẮK LẮK - SỞ NÔNG NGHIỆP - VÀ PHÁT TRIỂN
+    NÔNG THÔN" is the committee, then the department, its name wrapped before "VÀ"."""
     organs: list[str] = []
-    printed_lines = (_STAR_READ.sub("", line) for line in lines if not _MISREAD_STAR.fullmatch(line))
+    printed_lines = (_WRAP_DASH.sub(" ", _STAR_READ.sub("", line)) for line in lines if not _MISREAD_STAR.fullmatch(line))
     for line in (part for printed in printed_lines if printed for part in _organ_parts(printed)):
         bare = organs and (" " not in organs[-1] or fold(organs[-1]) in _bare_heads())
         if organs and (not starts_with("organ_heads", line) or bare):
             organs[-1] = f"{organs[-1]} {line}"
         else:
             organs.append(line)
-    return [proper_case(o.strip(" ,")) for o in organs]
+    return [proper_case(o.strip(" ,-–")) for o in organs]  # "UBND TỈNH BẮC NINH - BAN …": the dash between two
 
 
 def _organ_parts(line: str) -> list[str]:

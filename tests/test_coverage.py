@@ -51,17 +51,3 @@ def test_an_article_whose_label_alone_is_bold_shows_its_first_word_once() -> Non
     chunks = [c for c in parse_document(SourceText(Path("qd.md"), page, "utf-8", "md")).chunks
               if c.section.endswith("Điều 2")]
     assert [c.text for c in chunks] == ["Giao\nSở Nông nghiệp và Môi trường chủ trì, phối hợp với các cơ quan."]
-
-
-def test_a_bulletin_articles_signature_ends_the_article_it_signs_not_the_next() -> None:
-    """The signature is in no section (it sets the article's issuer); put back, it goes below the article it
-    signs: at the head of the next article it would read as that article's author."""
-    first = "Các chi bộ cần tổ chức thảo luận, góp ý vào dự thảo báo cáo chính trị của đảng bộ xã."
-    second = "Bảy tháng đầu năm 2025, toàn tỉnh ghi nhận 3.412 ca mắc sốt xuất huyết."
-    text = "\n".join([first, "Ban Tổ chức Tỉnh ủy", "PHÒNG, CHỐNG SỐT XUẤT HUYẾT", second])
-    signed = Chunk(text=first, heading_path=[], char_start=0, char_end=len(first), issuer="Ban Tổ chức Tỉnh ủy")
-    start = text.index(second)
-    after = Chunk(text=second, heading_path=["PHÒNG, CHỐNG SỐT XUẤT HUYẾT"], char_start=start,
-                  char_end=len(text), issuer="Sở Y tế")
-    restore_lost_lines(text, [signed, after])
-    assert (signed.text, after.text) == (f"{first}\nBan Tổ chức Tỉnh ủy", second)

@@ -303,3 +303,17 @@ def test_a_bulletin_titled_by_another_name_dated_by_its_issue_line() -> None:
                             "trong tỉnh đã tiết kiệm 412 tỷ đồng chi thường xuyên.\n")
     assert (meta.doc_type, meta.date, meta.number) == ("Thông tin sinh hoạt nội bộ", "2025-08", None)
     assert meta.issuer is not None and meta.issuer.startswith("Ban Tuyên giáo") and meta.issuer_parent == "Tỉnh ủy Đồng Nai"
+
+
+@pytest.mark.parametrize(("line", "issuer", "parent"), [
+    ("UBND TỈNH BẮC NINH - BAN QUẢN LÝ CÁC KHU CÔNG NGHIỆP", "Ban Quản lý các khu công nghiệp", "UBND tỉnh Bắc Ninh"),
+    ("UBND TỈNH ĐẮK LẮK - SỞ NÔNG NGHIỆP - VÀ PHÁT TRIỂN NÔNG THÔN", "Sở Nông nghiệp và phát triển nông thôn tỉnh Đắk Lắk",
+     "UBND tỉnh Đắk Lắk"),
+])
+def test_a_web_pages_organ_lines_joined_by_dashes_read_apart(line, issuer, parent) -> None:
+    """A portal prints the header's organ lines on one, a dash between them, and a name's wrapped line after a
+    dash too ("- VÀ PHÁT TRIỂN …"): no dash is left at the end of a name, none inside one."""
+    meta = extract_metadata(f"{line}    CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+                            "Số: 1735/BQLKCN-QLDN    Bắc Ninh, ngày 25 tháng 3 năm 2025\nV/v tạo điều kiện cho tổ chức đảng\n"
+                            "Kính gửi: Các doanh nghiệp.\n")
+    assert (meta.issuer, meta.issuer_parent) == (issuer, parent)
