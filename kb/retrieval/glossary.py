@@ -97,10 +97,13 @@ class Glossary:
         and goes ("Lao Cai's": "cai", not "cais"), so that a name searched as typed is the name.
         """
         lower = token.lower()
-        joined = [self._respelled(_singular(w)) for w in _WORD.findall(_APOSTROPHE_S.sub("s", lower))]
-        if joined == [] or not _APOSTROPHE_S.search(lower) or set(joined) <= self.vocabulary:
+        joined = self._keyed(_APOSTROPHE_S.sub("s", lower))
+        if not _APOSTROPHE_S.search(lower) or set(joined) <= self.vocabulary:
             return joined
-        return [self._respelled(_singular(w)) for w in _WORD.findall(_APOSTROPHE_S.sub("", lower))]
+        return self._keyed(_APOSTROPHE_S.sub("", lower))
+
+    def _keyed(self, text: str) -> list[str]:
+        return [self._respelled(_singular(w)) for w in _WORD.findall(text)]
 
     def _respelled(self, word: str) -> str:
         return self.respellings.get(word, word)
