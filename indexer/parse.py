@@ -29,7 +29,8 @@ __all__ = ["parse_document", "in_frame", "CARD_SECTION", "FRAME_SECTIONS", "PARS
 #    "Y Bih Niê"), a plan's subject line that opens "Thực hiện …", a Party body under its parent named with its
 #    place ("Tỉnh ủy Lào Cai"; the card prints the parent only when the name lacks it).
 # 7: a bulletin whose articles are titled in capitals (wrapped over lines) and signed below them, "BẢN TIN SINH
-#    HOẠT CHI BỘ" a bulletin dated by its issue line; a web page's organ lines joined by dashes read apart.
+#    HOẠT CHI BỘ" a bulletin dated by its issue line; a web page's organ lines joined by dashes read apart;
+#    "Ban Tuyên giáo và Dân vận", "Sở Nông nghiệp và Môi trường" … cased as named.
 PARSING_VERSION = 7
 
 CARD_SECTION = "Thông tin văn bản"

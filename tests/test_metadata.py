@@ -302,12 +302,12 @@ def test_a_bulletin_titled_by_another_name_dated_by_its_issue_line() -> None:
                             "Sau 6 tháng thực hiện Chỉ thị 24-CT/TU của Ban Thường vụ Tỉnh ủy, các cơ quan, đơn vị "
                             "trong tỉnh đã tiết kiệm 412 tỷ đồng chi thường xuyên.\n")
     assert (meta.doc_type, meta.date, meta.number) == ("Thông tin sinh hoạt nội bộ", "2025-08", None)
-    assert meta.issuer is not None and meta.issuer.startswith("Ban Tuyên giáo") and meta.issuer_parent == "Tỉnh ủy Đồng Nai"
+    assert (meta.issuer, meta.issuer_parent) == ("Ban Tuyên giáo và Dân vận Tỉnh ủy Đồng Nai", "Tỉnh ủy Đồng Nai")
 
 
 @pytest.mark.parametrize(("line", "issuer", "parent"), [
     ("UBND TỈNH BẮC NINH - BAN QUẢN LÝ CÁC KHU CÔNG NGHIỆP", "Ban Quản lý các khu công nghiệp", "UBND tỉnh Bắc Ninh"),
-    ("UBND TỈNH ĐẮK LẮK - SỞ NÔNG NGHIỆP - VÀ PHÁT TRIỂN NÔNG THÔN", "Sở Nông nghiệp và phát triển nông thôn tỉnh Đắk Lắk",
+    ("UBND TỈNH ĐẮK LẮK - SỞ NÔNG NGHIỆP - VÀ PHÁT TRIỂN NÔNG THÔN", "Sở Nông nghiệp và Phát triển nông thôn tỉnh Đắk Lắk",
      "UBND tỉnh Đắk Lắk"),
 ])
 def test_a_web_pages_organ_lines_joined_by_dashes_read_apart(line, issuer, parent) -> None:
