@@ -17,7 +17,7 @@ from indexer.passages import chunk_sections
 from indexer.references import extract_references, own_reference
 from indexer.structure import parse_sections
 
-__all__ = ["parse_document", "in_frame", "CARD_SECTION", "FRAME_SECTIONS", "PARSING_VERSION"]
+__all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SECTIONS", "PARSING_VERSION"]
 
 # The version of what this step makes of a text (header, metadata, passages, references).  ``kb index``
 # skips a file whose text it has already indexed under this version; bumped when a change reads real
@@ -39,9 +39,15 @@ CARD_SECTION = "Thông tin văn bản"
 FRAME_SECTIONS = {"header": "Phần đầu văn bản", "closing": "Phần cuối văn bản"}
 
 
+def frame_part(section: str) -> str | None:
+    """``"header"`` or ``"closing"`` when a stored passage's section path (``Chunk.section``) is that part of its
+    document's frame, else None."""
+    return next((part for part, name in FRAME_SECTIONS.items() if section.rpartition(" › ")[2] == name), None)
+
+
 def in_frame(section: str) -> bool:
     """Whether a stored passage's section path (``Chunk.section``) is its document's header or closing."""
-    return section.rpartition(" › ")[2] in FRAME_SECTIONS.values()
+    return frame_part(section) is not None
 
 
 def _card(meta: DocumentMeta) -> Chunk:

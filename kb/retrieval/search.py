@@ -18,7 +18,7 @@ from dataclasses import replace
 from itertools import islice
 
 from indexer.analyzer import fold, normalize, tokens
-from indexer.parse import FRAME_SECTIONS, in_frame
+from indexer.parse import FRAME_SECTIONS, frame_part, in_frame
 from kb.access.levels import LEVELS
 from kb.config import Weights
 from kb.errors import InvalidQueryError
@@ -348,7 +348,7 @@ def cards_first(fused: list[tuple[int, float]], query: Query,
         row = rows.get(chunk)
         if row is None:
             return 2
-        return 0 if row["kind"] == "card" else 1 if row["section"].endswith(FRAME_SECTIONS["header"]) else 2
+        return 0 if row["kind"] == "card" else 1 if frame_part(row["section"]) == "header" else 2
 
     best: dict[int, float] = {}
     for chunk, score in head:
