@@ -15,7 +15,7 @@ from conftest import HashingEmbedder, fake_kb_at, fake_settings
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.query import understand
-from kb.retrieval.search import asks_of_text, cards_first, effect_follows, is_frame, search
+from kb.retrieval.search import answer_follows, asks_of_text, cards_first, effect_follows, is_frame, search
 
 # An article is one line: a line break after its first words would make them its heading.
 ARTICLE_1 = ("Điều 1. Công bố kèm theo Quyết định này 07 thủ tục hành chính lĩnh vực chứng thực được sửa đổi, "
@@ -152,17 +152,27 @@ def test_a_date_in_the_text_is_no_question_of_signing(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 1
 
 
-def _effect_follows(home, question: str, first: list[str]) -> list[str]:
-    """``effect_follows`` over the decision's articles ``first`` ("Điều 1"), in that order: the articles it returns."""
+def _articles_after(home, reorder, question: str, first: list[str]) -> list[str]:
+    """``reorder(kb, fused, query)`` over the decision's articles ``first`` ("Điều 1"), in that order: the articles
+    it returns."""
     kb = KnowledgeBase(fake_settings(home), embedder=HashingEmbedder(), create=False)
     try:
         rows = kb.store.chunks.of_document(kb.store.chunks.documents_of([1])[1])
         article = {row["id"]: row["section"].rpartition(" › ")[2] for row in rows}
         ids = [next(chunk for chunk, name in article.items() if name == wanted) for wanted in first]
         fused = [(chunk, 1.0 - 0.1 * rank) for rank, chunk in enumerate(ids)]
-        return [article[chunk] for chunk, _ in effect_follows(fused, understand(question), kb.store.chunks, 20)]
+        return [article[chunk] for chunk, _ in reorder(kb, fused, understand(question))]
     finally:
         kb.close()
+
+
+def _effect_follows(home, question: str, first: list[str]) -> list[str]:
+    return _articles_after(home, lambda kb, fused, query: effect_follows(fused, query, kb.store.chunks, 20),
+                           question, first)
+
+
+def _answer_follows(home, question: str, first: list[str]) -> list[str]:
+    return _articles_after(home, lambda kb, fused, query: answer_follows(kb, fused, query, 20), question, first)
 
 
 @pytest.mark.parametrize("question", [
@@ -184,6 +194,29 @@ def test_other_questions_leave_the_clause_where_it_was(home, question):
 
 def test_a_clause_ranked_first_already_stays_first(home):
     assert _effect_follows(home, "Quyết định có hiệu lực từ ngày nào?", ["Điều 3", "Điều 1"]) == ["Điều 3", "Điều 1"]
+
+
+@pytest.mark.parametrize("question", [
+    "Hà Tĩnh cập nhật các thủ tục chứng thực lên Cổng Dịch vụ công quốc gia trong mấy ngày?",
+    "ha tinh cap nhat thu tuc chung thuc len cong dich vu cong quoc gia trong may ngay",
+])
+def test_the_article_that_answers_follows_its_documents_best_passage(home, question):
+    # Asked by its subject, the decision is found by its first article; the one that answers shares little else.
+    assert _answer_follows(home, question, ["Điều 1", "Điều 3"]) == ["Điều 1", "Điều 2", "Điều 3"]
+
+
+@pytest.mark.parametrize("question", [
+    "Quyết định 1234 yêu cầu cập nhật thủ tục lên Cổng Dịch vụ công quốc gia trong mấy ngày?",  # the reference leg's
+    "Quyết định công bố thủ tục chứng thực Hà Tĩnh",  # no question: a title typed to find the document
+    "Ai ký quyết định công bố thủ tục chứng thực của Hà Tĩnh?",  # its card answers
+])
+def test_questions_not_asking_what_it_says_leave_the_ranking(home, question):
+    assert _answer_follows(home, question, ["Điều 1", "Điều 3"]) == ["Điều 1", "Điều 3"]
+
+
+def test_an_answer_ranked_first_already_stays_first(home):
+    question = "Hà Tĩnh cập nhật các thủ tục chứng thực lên Cổng Dịch vụ công quốc gia trong mấy ngày?"
+    assert _answer_follows(home, question, ["Điều 2", "Điều 1"]) == ["Điều 2", "Điều 1"]
 
 
 @pytest.mark.parametrize(("section", "text", "frame"), [

@@ -46,9 +46,9 @@ from kb.storage.backend import reading_replicas
 from kb.storage.chunks import Chunks
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["asks_of_text", "cards_first", "effect_follows", "facet_counts", "group_by_document", "is_frame", "narrowing",
-           "passage_key", "search", "read_query", "legs", "fuse", "render", "text_first", "titled_first", "weights_for",
-           "FRAME_WINDOW"]
+__all__ = ["answer_follows", "asks_of_text", "cards_first", "effect_follows", "facet_counts", "FRAME_WINDOW", "fuse",
+           "group_by_document", "is_frame", "legs", "narrowing", "passage_key", "read_query", "render", "search",
+           "text_first", "titled_first", "weights_for"]
 
 # Who signed or issued a document, or when: its card and header say it, whatever its body says. "ký" is not the
 # "kỳ" of "định kỳ", "học kỳ" ("tiếp công dân định kì vào ngày nào" asks what a document says).
@@ -62,6 +62,7 @@ _SIGNED = (r"ai k[iy]|nguoi k[iy]|k[iy] boi|nao (?:da )?k[iy]"
            r"|date of (?:the )?(?:directive|decision|plan|resolution|decree|circular|law|notice|instruction|regulation"
            r"|conclusion|letter|dispatch|telegram)s?")
 _SIGNED_OR_ISSUED = re.compile(rf"\b(?:{_SIGNED})\b")
+ANSWER_DOCUMENTS = 1  # the first document ranked gets the passage that answers within it lifted (docs/ranking.md)
 EFFECT_DOCUMENTS = 2  # of the first documents ranked, this many get their clause on taking effect lifted
 # A question about the document itself, which its card answers, not its body: who signed it, when, which body,
 # what it is about (its subject, "về việc …": "nói về vấn đề gì", "What is Decision 210/2025 about?").
@@ -144,7 +145,7 @@ def _reference(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None)
         return _others_first(kb, cited, named)
     if not named or len(named) > MAX_NAMED or _ITSELF.search(query.folded):
         return cited
-    chunks = _answering(kb, query, named) or (_leading(kb, named) if asked == ABOUT else [])
+    chunks = _answering(kb, query, named, query.asked) or (_leading(kb, named) if asked == ABOUT else [])
     if not chunks:
         return cited
     top = max((score for _, score in cited), default=1.0)
@@ -168,13 +169,13 @@ def _others_first(kb: KnowledgeBase, cited: list[tuple[int, float]], named: list
     return others + [(chunk, floor - 0.1 - 0.001 * i) for i, (chunk, _) in enumerate(own)]
 
 
-def _answering(kb: KnowledgeBase, query: Query, documents: list[int]) -> list[int]:
+def _answering(kb: KnowledgeBase, query: Query, documents: list[int], asked: str) -> list[int]:
     """The named documents' ``OWN_PASSAGES`` passages that best hold what a question asks of them beyond
     what names them ("Quyết định 98/2025/QĐ-UBND Quảng Ninh có hiệu lực từ ngày nào", "Circular 32/2025 on
     semiconductors: when does it take effect"), by BM25 among those passages alone: across the index
     such words are everywhere, within one document they point to the answer.  Words its card holds (the
     issuer, the subject, "ngày") describe the document, not the question; with nothing else, nothing is asked."""
-    rest = unasked(fold(query.asked))
+    rest = unasked(fold(asked))
     if not _QUESTION.search(query.folded) or len(rest) < 3:
         return []
     rows = [row for document in documents for row in kb.store.chunks.of_document(document)]
@@ -377,17 +378,45 @@ def effect_follows(fused: list[tuple[int, float]], query: Query, chunks: Chunks,
     for chunk, document, folded in chunks.bodies_holding(first, "nay co hieu luc"):
         if states_own_effect(folded):
             clauses.setdefault(document, chunk)
+    return _below_best(fused, owners, clauses)
+
+
+def answer_follows(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Query,
+                   window: int) -> list[tuple[int, float]]:
+    """The fused ranking with the first ``ANSWER_DOCUMENTS`` documents' passage that best holds what the question
+    asks beyond what describes the document (``_answering``) just below their best passage.
+
+    A question that names a document by what it is about rather than by its number ("How much funding does Gia
+    Lai's forest fire plan have?") finds it by its title words, which its card, header and first article hold;
+    the article that answers ("Kinh phí thực hiện Phương án là 8,6 tỷ đồng …") shares only "kinh phí" with it,
+    a word of every budget line in the index, and ranked nowhere.  Within the document it is the one passage
+    that holds it.
+    """
+    if not asks_of_text(query):
+        return fused
+    owners = kb.store.chunks.documents_of([chunk for chunk, _ in fused[:window]])
+    first = list(dict.fromkeys(owners[chunk] for chunk, _ in fused[:window] if chunk in owners))[:ANSWER_DOCUMENTS]
+    answers = {document: passages[0] for document in first
+               if (passages := _answering(kb, query, [document], query.normalized))}
+    return _below_best(fused, owners, answers)
+
+
+def _below_best(fused: list[tuple[int, float]], owners: dict[int, int],
+                lifted: dict[int, int]) -> list[tuple[int, float]]:
+    """``fused`` with each passage of ``lifted`` (by document) just below its document's best passage, at its score;
+    a passage ranked higher already stays where it is."""
+    lifted = dict(lifted)
     ranked: list[tuple[int, float]] = []
     placed: set[int] = set()
     for chunk, score in fused:
         if chunk in placed:
-            continue  # a clause placed below its document's best passage already
+            continue  # placed below its document's best passage already
         ranked.append((chunk, score))
         placed.add(chunk)
-        clause = clauses.pop(owners.get(chunk, -1), None)
-        if clause is not None and clause not in placed:
-            ranked.append((clause, score))
-            placed.add(clause)
+        passage = lifted.pop(owners.get(chunk, -1), None)
+        if passage is not None and passage not in placed:
+            ranked.append((passage, score))
+            placed.add(passage)
     return ranked
 
 
@@ -479,6 +508,7 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     fused = cards_first(fused, query, kb.store.chunks.hits, k * FRAME_WINDOW)
     fused = titled_first(kb, fused, query, narrowed, k * FRAME_WINDOW)
     fused = effect_follows(fused, query, kb.store.chunks, k * FRAME_WINDOW)
+    fused = answer_follows(kb, fused, query, k * FRAME_WINDOW)
     results = render(kb, fused, k, filters.access)
     return SearchResponse(query=text, results=results, restored=restored, suggestion=reading.suggestion,
                           groups=group_by_document(results) if group else None, facets=counts)
