@@ -62,6 +62,10 @@ _SIGNED = (r"ai k[iy]|nguoi k[iy]|k[iy] boi|nao (?:da )?k[iy]"
            r"|date of (?:the )?(?:directive|decision|plan|resolution|decree|circular|law|notice|instruction|regulation"
            r"|conclusion|letter|dispatch|telegram)s?")
 _SIGNED_OR_ISSUED = re.compile(rf"\b(?:{_SIGNED})\b")
+# Of those, the questions that ask who signed: the signature in the closing shows the signer as printed, the
+# header (organ, number, place and date) does not.
+_WHO_SIGNED = re.compile(r"\b(?:ai (?:da )?k[iy]|nguoi k[iy]|k[iy] boi|(?:dong chi|ong|ba|lanh dao) nao (?:da )?k[iy]"
+                         r"|who signed|who signs|signer|signatory|signed by)\b")
 ANSWER_DOCUMENTS = 1  # the first document ranked gets the passage that answers within it lifted (docs/ranking.md)
 EFFECT_DOCUMENTS = 2  # of the first documents ranked, this many get their clause on taking effect lifted
 # A question about the document itself, which its card answers, not its body: who signed it, when, which body,
@@ -343,19 +347,25 @@ def cards_first(fused: list[tuple[int, float]], query: Query,
         return fused
     head = fused[:window]
     rows = rows_among([chunk for chunk, _ in head])
+    printed = ("closing", "header") if _WHO_SIGNED.search(query.folded) else ("header",)
+    other = len(printed) + 1
 
     def rank(chunk: int) -> int:
-        """0 a card, 1 a header, 2 any other passage: the order among a document's passages lifted to one score."""
+        """0 a card, then the frame parts ``printed`` in their order, then any other passage (``other``): the order
+        among a document's passages lifted to one score."""
         row = rows.get(chunk)
         if row is None:
-            return 2
-        return 0 if row["kind"] == "card" else 1 if frame_part(row["section"]) == "header" else 2
+            return other
+        if row["kind"] == "card":
+            return 0
+        part = frame_part(row["section"])
+        return 1 + printed.index(part) if part in printed else other
 
     best: dict[int, float] = {}
     for chunk, score in head:
         if chunk in rows:
             best.setdefault(rows[chunk]["doc_id"], score)
-    lifted = [(chunk, best[rows[chunk]["doc_id"]] if rank(chunk) < 2 else score) for chunk, score in head]
+    lifted = [(chunk, best[rows[chunk]["doc_id"]] if rank(chunk) < other else score) for chunk, score in head]
     return sorted(lifted, key=lambda hit: (-hit[1], rank(hit[0]))) + fused[len(head):]
 
 
