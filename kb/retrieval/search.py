@@ -18,6 +18,7 @@ from dataclasses import replace
 from itertools import islice
 
 from indexer.analyzer import fold, normalize, tokens
+from indexer.codes import doc_types
 from indexer.parse import FRAME_SECTIONS, frame_part, in_frame
 from kb.access.levels import LEVELS
 from kb.config import Weights
@@ -52,10 +53,14 @@ __all__ = ["answer_follows", "asks_of_text", "cards_first", "effect_follows", "f
 
 # Who signed or issued a document, or when: its card and header say it, whatever its body says. "ký" is not the
 # "kỳ" of "định kỳ", "học kỳ" ("tiếp công dân định kì vào ngày nào" asks what a document says).
+# "ban hành kế hoạch chuyển đổi phao xốp … vào ngày nào": issuing a document of a kind named, its subject between.
+_TYPE_NAMES = "|".join(sorted({fold(kind.name) for kind in doc_types()}))
 _SIGNED = (r"ai k[iy]|nguoi k[iy]|k[iy] boi|nao (?:da )?k[iy]"
            r"|(?:(?<!dinh )(?<!hoc )(?<!thoi )k[iy]|ban hanh|thong qua|ra doi)(?: vao)?"
            r" (?:(?:ngay|khi|luc|nam|thang|thoi gian|thoi diem)(?: thang)?(?: nam)?) (?:nao|bao nhieu|may)"
            r"|(?:k[iy]|ban hanh)(?: vao)? bao gio|bao gio (?:k[iy]|ban hanh)|ngay (?:k[iy]|ban hanh)"
+           rf"|ban hanh (?:{_TYPE_NAMES})\b(?: (?!tu |ap dung|hieu luc|het |thuc hien|hoan thanh|xong)\w+){{0,12}}?"
+           r" (?:vao )?(?:ngay|thoi gian|thoi diem) (?:nao|may)"
            r"|(?:(?:co quan|don vi|cap|noi) nao|ai|noi)(?: da)? ban hanh|ban hanh boi|(?:(?:co quan|don vi) nao|ai)(?: da)? gui"
            r"|signed|signs|signer|signatory|issued by|who issued|(?:who|which (?:body|agency|office|department)) sent"
            r"|(?:when|(?:what|which) (?:date|day)) (?:did|were|was)\b[^?]*\b(?:issu|sign|adopt|pass|promulgat|enact)\w*"
