@@ -98,8 +98,8 @@ class Refusal:
 
     coverage: float = 0.375
     similarity: float = 0.785
-    pairs: float = 0.2  # a Vietnamese question's pairs of syllables (its words) no candidate holds this share of
-    english: float = 0.85  # the model's best cosine an English question needs when too few of its words are held
+    pairs: float = 0.15  # a Vietnamese question's pairs of syllables (its words) no candidate holds this share of
+    english: float = 0.84  # the model's best cosine an English question needs when too few of its words are held
     numbers: bool = True  # refuse a query naming a document number that nothing in the index is or cites
 
     def __post_init__(self) -> None:
