@@ -137,7 +137,22 @@ def test_the_header_as_printed_follows_its_card():
     assert [chunk for chunk, _ in _cards_first("Kế hoạch 131 ban hành ngày nào?", rows, fused)] == [3, 2, 1]
 
 
+FRAMED_PLAN = {1: {"doc_id": 7, "kind": "passage"}, 2: {"doc_id": 7, "kind": "passage", "section": "KH 131 › Phần đầu văn bản"},
+               3: {"doc_id": 7, "kind": "card"}, 4: {"doc_id": 7, "kind": "passage", "section": "KH 131 › Phần cuối văn bản"}}
+
+
+@pytest.mark.parametrize(("question", "order"), [
+    ("Ai ký Kế hoạch 131?", [3, 4, 2, 1]), ("Who signed Plan 131?", [3, 4, 2, 1]),  # the signature, as printed
+    ("Kế hoạch 131 ban hành ngày nào?", [3, 2, 1, 4]),  # the place and date, as printed
+])
+def test_the_printed_answer_follows_the_card(question, order):
+    fused = [(1, 0.9), (2, 0.3), (3, 0.2), (4, 0.1)]
+    assert [chunk for chunk, _ in _cards_first(question, FRAMED_PLAN, fused)] == order
+
+
 @pytest.mark.parametrize("question", [
+    "Huyện ủy Vân Đồn ban hành kế hoạch chuyển đổi phao xốp trong nuôi biển vào ngày nào?",
+    "Cơ quan nào gửi công văn đề nghị doanh nghiệp tạo điều kiện cho tổ chức đảng?", "Who sent the letter on boats?",
     "Quyết định 1234 được ký ban hành vào thời gian nào?", "Kế hoạch 131 ban hành ngày mấy?",
     "Chỉ thị 09 của Tỉnh ủy ký ngày bao nhiêu?", "Chỉ thị 05 do đồng chí nào ký?", "On what date was Directive 05 issued?",
     "What is the date of Directive 05?", "When was Plan 131 signed?",
@@ -147,7 +162,9 @@ def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
 
 
 @pytest.mark.parametrize("question", ["What is the date of the elections?", "Kế hoạch 131 có hiệu lực từ ngày nào?",
-                                      "Tàu thuyền được ra khơi từ ngày nào?"])
+                                      "Tàu thuyền được ra khơi từ ngày nào?",
+                                      "Quy chế ban hành kèm theo quyết định áp dụng từ ngày nào?",
+                                      "Kế hoạch ban hành yêu cầu hoàn thành vào thời gian nào?"])
 def test_a_date_in_the_text_is_no_question_of_signing(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 1
 
