@@ -31,7 +31,8 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 # 7: a bulletin whose articles are titled in capitals (wrapped over lines) and signed below them, "BẢN TIN SINH
 #    HOẠT CHI BỘ" a bulletin dated by its issue line; a web page's organ lines joined by dashes read apart;
 #    "Ban Tuyên giáo và Dân vận", "Sở Nông nghiệp và Môi trường" … cased as named.
-PARSING_VERSION = 7
+# 8: a Word file's header block printed in its first page's header is read (indexer.readers.word).
+PARSING_VERSION = 8
 
 CARD_SECTION = "Thông tin văn bản"
 # The header (issuing body, number, place and date, title) and the end (recipients, signer) are the

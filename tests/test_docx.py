@@ -180,3 +180,43 @@ def test_read_docx_numbers_list_paragraphs(tmp_path):
             + item(2, "sáu") + item(0, "Đối tượng") + item(1, "bảy"))
     assert read_docx(make_docx(tmp_path / "n.docx", body, numbering=numbering)).text == (
         "Điều 1. Phạm vi\na) một\nb) hai\nI. ba\nII. bốn\nIII. năm\nIV. sáu\nĐiều 2. Đối tượng\na) bảy")
+
+
+def _with_page_header(path: Path, header_lines: list[str], body_lines: list[str], *, first_page: bool = True) -> Path:
+    """A Word file (python-docx) whose first page's header (or default header) holds ``header_lines``; the
+    pages after carry a running title."""
+    import docx
+
+    document = docx.Document()
+    section = document.sections[0]
+    section.different_first_page_header_footer = first_page
+    section.header.paragraphs[0].text = "Kế hoạch triển khai Khu thương mại tự do Đà Nẵng"  # the running title
+    printed = section.first_page_header if first_page else section.header
+    printed.paragraphs[0].text = header_lines[0]
+    for line in header_lines[1:]:
+        printed.add_paragraph(line)
+    for line in body_lines:
+        document.add_paragraph(line)
+    document.save(str(path))
+    return path
+
+
+HEADER_BLOCK = ["ỦY BAN NHÂN DÂN", "THÀNH PHỐ ĐÀ NẴNG", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                "Độc lập - Tự do - Hạnh phúc", "Số: 178/KH-UBND", "Đà Nẵng, ngày 27 tháng 5 năm 2025"]
+PLAN_BODY = ["KẾ HOẠCH", "Triển khai Khu thương mại tự do Đà Nẵng", "I. MỤC ĐÍCH, YÊU CẦU",
+             "Hoàn thành thủ tục thành lập Khu thương mại tự do trong năm 2025."]
+
+
+def test_read_docx_reads_a_header_block_printed_in_the_first_pages_header(tmp_path):
+    text = read_docx(_with_page_header(tmp_path / "kh.docx", HEADER_BLOCK, PLAN_BODY)).text
+    assert text.startswith("ỦY BAN NHÂN DÂN\nTHÀNH PHỐ ĐÀ NẴNG\n")
+    assert text.index("Số: 178/KH-UBND") < text.index("KẾ HOẠCH")
+    assert "Kế hoạch triển khai Khu thương mại tự do" not in text  # the running title of the pages after
+
+
+def test_read_docx_reads_no_running_title_nor_a_copy_of_the_bodys_own_header(tmp_path):
+    plain = read_docx(_with_page_header(tmp_path / "title.docx", ["Kế hoạch số 178"], PLAN_BODY)).text
+    assert plain.startswith("KẾ HOẠCH\n")
+    copied = read_docx(_with_page_header(tmp_path / "copy.docx", ["Số: 178/KH-UBND"], HEADER_BLOCK + PLAN_BODY,
+                                         first_page=False)).text
+    assert copied.count("Số: 178/KH-UBND") == 1 and copied.startswith("ỦY BAN NHÂN DÂN\n")

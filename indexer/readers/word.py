@@ -7,8 +7,11 @@ and ``QUỐC HỘI`` before ``Điều 1`` as in a text file.  Article and clause
 numbers that Word numbers by itself (``Điều %1.``) are written out, or the
 structure pass would find no article.  Old files were typed in ``.VnTime``
 (TCVN3) or ``VNI-Times`` fonts, whose characters are legacy bytes stored as
-Latin-1; each run's font decides how its text is decoded.  Headers, footers,
-footnotes, comments and text boxes are not read: they hold page furniture.
+Latin-1; each run's font decides how its text is decoded.  Footers, footnotes,
+comments and text boxes are not read: they hold page furniture.  So do page
+headers, but for one: a template may print the document's own header block
+(issuer, number, place and date) in the first page's header, which is then
+read ahead of the body (``_printed_header``).
 """
 
 from __future__ import annotations
@@ -83,6 +86,7 @@ def read_docx(path: Path, limits: ReadingLimits = DEFAULT_LIMITS) -> SourceText:
     parts = _open(path, limits)
     reader = _BodyReader(parts)
     lines = [line.strip() for line in reader.blocks(parts.body)]
+    lines = _printed_header(reader, parts.page_header, lines) + lines
     text = unicodedata.normalize("NFC", "\n".join(line for line in lines if line))
     if not text:
         raise UnreadableFileError("the Word file holds no text (only images, e.g. a scan?): run OCR first")
@@ -97,6 +101,7 @@ class _Parts:
     body: _Element
     styles: _Element
     numbering: _Element | None
+    page_header: _Element | None  # the first page's header (``_first_page_header``)
 
 
 def _open(path: Path, limits: ReadingLimits) -> _Parts:
@@ -110,9 +115,42 @@ def _open(path: Path, limits: ReadingLimits) -> _Parts:
         body = document.element.find(_BODY) if document.element.tag == _DOCUMENT else None
         if body is None:
             raise UnreadableFileError("not a valid Word file: its main part holds no document body")
-        return _Parts(body, document.styles.element, _numbering_xml(document))
+        return _Parts(body, document.styles.element, _numbering_xml(document), _first_page_header(document))
     except _BROKEN_PACKAGE as exc:
         raise UnreadableFileError(f"not a valid Word file: {_reason(exc)}") from exc
+
+
+def _first_page_header(document: WordDocument) -> _Element | None:
+    """The header printed on the first page: the first section's own first-page header when it has one, else its
+    default header; None when the file has no section or that header is none of its own."""
+    if not document.sections:
+        return None
+    section = document.sections[0]
+    header = section.first_page_header if section.different_first_page_header_footer else section.header
+    return None if header.is_linked_to_previous else header._element
+
+
+# What only a document's own header block prints: its number line ("Số: 178/KH-UBND", "Số 45-KH/TU") or the
+# national motto (state) or the Party's name (Party) on a line of its own.
+_HEADER_BLOCK = re.compile(r"^(?:Số:?\s*\d+\s*[/-]\s*\w|CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM$|ĐẢNG CỘNG SẢN VIỆT NAM$)",
+                           re.IGNORECASE)
+_BODY_LINES_CHECKED = 12  # a body that opens with its own header block within this many lines has no need of one
+
+
+def _printed_header(reader: _BodyReader, header: _Element | None, body: list[str]) -> list[str]:
+    """The lines of the first page's header when they are the document's header block and the body opens
+    without one: a template that prints issuer, number and date at the top of the first page only (a running
+    title on the pages after) would leave the document without them.  Any other page header (a running title,
+    a page number, a logo) is furniture, and so is a copy of a block the body holds too."""
+    if header is None:
+        return []
+    lines = [line.strip() for line in reader.blocks(header)]
+    if not any(_HEADER_BLOCK.match(line) for line in lines):
+        return []
+    opening = [line for line in body if line][:_BODY_LINES_CHECKED]
+    if any(_HEADER_BLOCK.match(line) for line in opening):
+        return []
+    return lines
 
 
 def _check_package(path: Path, limits: ReadingLimits) -> None:
