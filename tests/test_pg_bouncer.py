@@ -31,6 +31,7 @@ import pytest
 from conftest import CORPUS, HashingEmbedder, fake_settings, running_server, wait_for_job
 from pg_bouncer import POOL_SIZE, PgBouncer
 from pg_workers import settings_file, text_files
+from psycopg.conninfo import conninfo_to_dict
 
 from kb.access.keys import create_key
 from kb.access.levels import LEVELS, visible_levels
@@ -151,6 +152,50 @@ def test_a_pooled_store_prepares_no_statement(pg_server, pg_bouncer, tmp_path):
         counts = _at_once([lambda: [db.execute("SELECT count(*) FROM meta WHERE key <> ?", ["x"]).fetchone()[0]
                                     for _ in range(40)] for _ in range(CLIENTS)])
         assert {n for run in counts for n in run} == {db.execute("SELECT count(*) FROM meta").fetchone()[0]}
+    finally:
+        db.close()
+
+
+def _stray_flushes(trace: list[str]) -> int:
+    """Flushes in libpq's trace (``Trace.SUPPRESS_TIMESTAMPS``) sent after a transaction had ended: after a Sync
+    or a query whose ReadyForQuery said idle (the n-th ReadyForQuery answers the n-th Sync or query)."""
+    messages = [line.split("\t") for line in trace]
+    answers = [fields[3].strip() for fields in messages if fields[0] == "B" and fields[2] == "ReadyForQuery"]
+    asked = stray = 0
+    for fields in messages:
+        if fields[0] == "F" and fields[2] in ("Sync", "Query"):
+            asked += 1
+        elif fields[0] == "F" and fields[2] == "Flush" and asked and answers[asked - 1] == "I":
+            stray += 1
+    return stray
+
+
+def test_a_pooled_statement_outside_a_transaction_leaves_no_server_linked_to_its_client(pg_server, pg_bouncer):
+    """No Flush after a transaction ends, so that no server connection stays with an idle client.
+
+    psycopg ends a pipeline with a Flush after its Sync when the answers are not all in yet; reaching pgbouncer
+    after the Sync's ReadyForQuery, it links a server to the client until the client's next statement, idle
+    on the server's side, busy on pgbouncer's.  A search thread that then waited for a lock held by a thread
+    waiting for a server kept one of the two; two such and the bouncer tests stalled until
+    ``query_wait_timeout`` (``PgDatabase._leveled_connection``).  Read in libpq's trace of what is sent, this
+    does not depend on when the answers come back.
+    """
+    db = PgDatabase(pg_bouncer.dsn(pg_server.new_database()), pooled=True)
+    try:
+        conn = db.connection()
+        with tempfile.TemporaryFile("w+") as trace:
+            conn.pgconn.trace(trace.fileno())
+            conn.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+            for n in range(20):
+                db.execute("SELECT count(*) FROM meta WHERE key <> ?", ["x"]).fetchone()
+                db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [(f"k{n}a", "1"), (f"k{n}b", "2")])
+            conn.pgconn.untrace()
+            trace.seek(0)
+            lines = trace.read().splitlines()
+        assert lines.count("B\t5\tReadyForQuery\t I") >= 40  # each statement in a transaction of its own
+        assert _stray_flushes(lines) == 0
+        pool = next(row for row in pg_bouncer.show("POOLS") if row["database"] == conninfo_to_dict(db.dsn)["dbname"])
+        assert pool["sv_active"] == 0, pool
     finally:
         db.close()
 

@@ -14,10 +14,11 @@ caller's in a context that reads for one (``kb.storage.backend.set_read_level``,
 is filtered by the server's row-level security (``kb.storage.pg_schema``)
 whatever the query says.  A statement outside ``transaction()`` is sent in one
 pipeline right behind its level: one implicit transaction, one round trip
-(``_leveled_connection``).  Nothing is kept in the session (no startup option,
-no session setting), so a transaction pool (pgbouncer's ``pool_mode =
-transaction``) may hand each transaction to another server connection; a
-session that never sets a level sees the lowest only.
+(``_leveled_connection``; behind a transaction pool, inside BEGIN and COMMIT).
+Nothing is kept in the session (no startup option, no session setting), so a
+transaction pool (pgbouncer's ``pool_mode = transaction``) may hand each
+transaction to another server connection; a session that never sets a level
+sees the lowest only.
 ``pooled`` (``"store": {"pooled": true}``) also turns psycopg's prepared
 statements off, which such a pool cannot keep across its server connections.
 """
@@ -28,7 +29,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import psycopg
@@ -163,13 +164,23 @@ class PgDatabase(Database):
         pipeline behind the level: ``set_config`` and the statements go out together and run as one
         transaction, the extended protocol's implicit one up to the pipeline's single Sync, so the level
         costs no round trip of its own and ends with them.
+
+        Behind a transaction pool (``pooled``) that pipeline runs inside a transaction of its own (BEGIN and COMMIT:
+        two more round trips, about 0.2 ms, docs/postgres.md).  psycopg ends a pipeline with a Flush after its Sync
+        whenever the answers are not all in yet, and a Flush that reaches pgbouncer after the Sync's ReadyForQuery
+        is a new request to it: it links a server connection to this client, and the server, having nothing to
+        answer, never says it is done, so the link holds until the client's next statement.  PostgreSQL shows that
+        server idle, pgbouncer shows it busy.  A thread that then waits, on a lock (a ``SyncedFile``'s) held by a
+        thread that waits for a server, keeps one of the pool's few connections from every client; two such threads
+        and nothing runs until pgbouncer's ``query_wait_timeout``.  Inside a transaction the Flush goes to the server
+        the transaction holds anyway, and COMMIT, which nothing follows, ends it.
         """
         conn = self.connection()
         if conn.info.transaction_status != TransactionStatus.IDLE:
             self._leveled(conn)
             yield conn
             return
-        with conn.pipeline():
+        with conn.transaction() if self.pooled else nullcontext(), conn.pipeline():
             conn.execute(_SET_LEVEL, [read_level() or self.level])
             yield conn
 
