@@ -33,15 +33,12 @@ from kb.indexing import index_paths  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
 from kb.retrieval.search import (  # noqa: E402
     FRAME_WINDOW,
-    cards_first,
-    effect_follows,
+    arranged,
     fuse,
     legs,
     passage_key,
     read_query,
     render,
-    text_first,
-    titled_first,
 )
 
 SHARED = ROOT.parent / "shared"
@@ -161,10 +158,7 @@ class Scorer:
         for variant, question, query, found in cases:
             unaccented = query.unaccented_vietnamese
             fused = fuse(as_searched(found, weights, unaccented), weights, unaccented)
-            fused = text_first(fused, query, weights.frame, self.rows_among, self.qset.fetch * FRAME_WINDOW)
-            fused = cards_first(fused, query, self.rows_among, self.qset.fetch * FRAME_WINDOW)
-            fused = titled_first(self.kb, fused, query, None, self.qset.fetch * FRAME_WINDOW)
-            fused = effect_follows(fused, query, self.kb.store.chunks, self.qset.fetch * FRAME_WINDOW)
+            fused = arranged(self.kb, fused, query, weights.frame, self.rows_among, None, self.qset.fetch * FRAME_WINDOW)
             ranking = self.qset.ranking(self.shown(fused), question, 10)
             out.append({"variant": variant, "id": question.id, "kind": question.kind,
                         **score_ranking(ranking, len(question.gold))})

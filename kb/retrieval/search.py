@@ -47,7 +47,7 @@ from kb.storage.backend import reading_replicas
 from kb.storage.chunks import Chunks
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["answer_follows", "asks_of_text", "cards_first", "effect_follows", "facet_counts", "FRAME_WINDOW", "fuse",
+__all__ = ["answer_follows", "arranged", "asks_of_text", "cards_first", "effect_follows", "facet_counts", "FRAME_WINDOW", "fuse",
            "group_by_document", "is_frame", "legs", "narrowing", "passage_key", "read_query", "render", "search",
            "text_first", "titled_first", "weights_for"]
 
@@ -178,13 +178,14 @@ def _others_first(kb: KnowledgeBase, cited: list[tuple[int, float]], named: list
     return others + [(chunk, floor - 0.1 - 0.001 * i) for i, (chunk, _) in enumerate(own)]
 
 
-def _answering(kb: KnowledgeBase, query: Query, documents: list[int], asked: str) -> list[int]:
+def _answering(kb: KnowledgeBase, query: Query, documents: list[int], wording: str) -> list[int]:
     """The named documents' ``OWN_PASSAGES`` passages that best hold what a question asks of them beyond
     what names them ("Quyết định 98/2025/QĐ-UBND Quảng Ninh có hiệu lực từ ngày nào", "Circular 32/2025 on
     semiconductors: when does it take effect"), by BM25 among those passages alone: across the index
     such words are everywhere, within one document they point to the answer.  Words its card holds (the
-    issuer, the subject, "ngày") describe the document, not the question; with nothing else, nothing is asked."""
-    rest = unasked(fold(asked))
+    issuer, the subject, "ngày") describe the document, not the question; with nothing else, nothing is asked.
+    ``wording`` is what the question asks of them: without the document numbers that name them, if it has any."""
+    rest = unasked(fold(wording))
     if not _QUESTION.search(query.folded) or len(rest) < 3:
         return []
     rows = [row for document in documents for row in kb.store.chunks.of_document(document)]
@@ -296,6 +297,20 @@ def weights_for(kb: KnowledgeBase, query: Query) -> Weights:
     searched = translation.read + sum(fold(word) in vocabulary for word in translation.unknown)
     share = searched / max(1, translation.read + len(translation.unknown))
     return replace(weights, lexical=weights.lexical * share, phrase=weights.phrase * share)
+
+
+def arranged(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Query, frame_share: float,
+             rows_among: Callable[[list[int]], dict[int, dict]], filters: DocumentFilters | None,
+             window: int) -> list[tuple[int, float]]:
+    """The fused ranking in the order shown: the rules that read what a question asks, among its first ``window``
+    passages, one after the other (a document's frame below its text, its card first when asked who signed it,
+    the law named in English first, the clause on taking effect and the passage that answers below their
+    document's best).  ``bench/tune_fusion.py`` scores rankings through this too."""
+    fused = text_first(fused, query, frame_share, rows_among, window)
+    fused = cards_first(fused, query, rows_among, window)
+    fused = titled_first(kb, fused, query, filters, window)
+    fused = effect_follows(fused, query, kb.store.chunks, window)
+    return answer_follows(kb, fused, query, window)
 
 
 def asks_of_text(query: Query) -> bool:
@@ -519,11 +534,7 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
         return SearchResponse(query=text, results=[], restored=restored, suggestion=reading.suggestion,
                               refused=verdict.code, reason=verdict.reason, missing=list(verdict.numbers), facets=counts)
     fused = fuse(found, weights_for(kb, query), query.unaccented_vietnamese)
-    fused = text_first(fused, query, kb.settings.weights.frame, kb.store.chunks.hits, k * FRAME_WINDOW)
-    fused = cards_first(fused, query, kb.store.chunks.hits, k * FRAME_WINDOW)
-    fused = titled_first(kb, fused, query, narrowed, k * FRAME_WINDOW)
-    fused = effect_follows(fused, query, kb.store.chunks, k * FRAME_WINDOW)
-    fused = answer_follows(kb, fused, query, k * FRAME_WINDOW)
+    fused = arranged(kb, fused, query, kb.settings.weights.frame, kb.store.chunks.hits, narrowed, k * FRAME_WINDOW)
     results = render(kb, fused, k, filters.access)
     return SearchResponse(query=text, results=results, restored=restored, suggestion=reading.suggestion,
                           groups=group_by_document(results) if group else None, facets=counts)
