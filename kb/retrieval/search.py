@@ -51,10 +51,11 @@ __all__ = ["answer_follows", "arranged", "asks_of_text", "cards_first", "effect_
            "group_by_document", "is_frame", "legs", "narrowing", "passage_key", "read_query", "render", "search",
            "text_first", "titled_first", "weights_for"]
 
+# The kinds of document by name, folded: "ban hành kế hoạch chuyển đổi phao xốp … vào ngày nào" asks when a document
+# of a kind named was issued, its subject between.
+_TYPE_NAMES = "|".join(sorted({fold(kind.name) for kind in doc_types()}))
 # Who signed or issued a document, or when: its card and header say it, whatever its body says. "ký" is not the
 # "kỳ" of "định kỳ", "học kỳ" ("tiếp công dân định kì vào ngày nào" asks what a document says).
-# "ban hành kế hoạch chuyển đổi phao xốp … vào ngày nào": issuing a document of a kind named, its subject between.
-_TYPE_NAMES = "|".join(sorted({fold(kind.name) for kind in doc_types()}))
 _SIGNED = (r"ai k[iy]|nguoi k[iy]|k[iy] boi|nao (?:da )?k[iy]"
            r"|(?:(?<!dinh )(?<!hoc )(?<!thoi )k[iy]|ban hanh|thong qua|ra doi)(?: vao)?"
            r" (?:(?:ngay|khi|luc|nam|thang|thoi gian|thoi diem)(?: thang)?(?: nam)?) (?:nao|bao nhieu|may)"
