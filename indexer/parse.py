@@ -32,7 +32,8 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 #    HOẠT CHI BỘ" a bulletin dated by its issue line; a web page's organ lines joined by dashes read apart;
 #    "Ban Tuyên giáo và Dân vận", "Sở Nông nghiệp và Môi trường" … cased as named.
 # 8: a Word file's header block printed in its first page's header is read (indexer.readers.word).
-PARSING_VERSION = 8
+# 9: a PDF title's last line centred under it joins it whatever its case ("… danh thắng Tràng" / "An").
+PARSING_VERSION = 9
 
 CARD_SECTION = "Thông tin văn bản"
 # The header (issuing body, number, place and date, title) and the end (recipients, signer) are the

@@ -176,3 +176,25 @@ def test_read_pdf_refuses_other_bytes(tmp_path):
     path.write_text("plain text named .pdf")
     with pytest.raises(UnreadableFileError, match="not a valid PDF"):
         read_pdf(path)
+
+
+def _laid_out(lines: list[tuple[float, float, float, str]]) -> str:
+    """``assemble`` over one page of ``(x0, x1, y, text)`` lines in 12 pt: the text as paragraphs."""
+    from indexer.readers.pdf_lines import Line
+    from indexer.readers.pdf_paragraphs import assemble
+
+    body = [(72, 523, 100 + 15 * k, SENTENCES[k % len(SENTENCES)]) for k in range(6)]
+    page = [Line(text, x0, x1, y, 12.0, 0) for x0, x1, y, text in body + lines]
+    return assemble([page], 842)[0]
+
+
+def test_read_pdf_joins_a_centred_titles_last_line_under_it():
+    title = "KẾ HOẠCH thực hiện Chỉ thị số 14-CT/TU về bảo vệ và phát huy giá trị Quần thể danh thắng Tràng"
+    text = _laid_out([(72, 523, 220, title), (290, 305, 235, "An"), (92, 523, 265, "Thực hiện Chỉ thị số 14.")])
+    assert f"{title} An\n" in text + "\n"
+
+
+def test_read_pdf_keeps_a_centred_heading_apart():
+    text = _laid_out([(72, 523, 220, "Các cơ quan, đơn vị báo cáo kết quả thực hiện về Văn phòng Tỉnh ủy"),
+                      (250, 345, 235, "II. NHIỆM VỤ"), (92, 523, 250, "Thực hiện Chỉ thị số 14.")])
+    assert "\n\nII. NHIỆM VỤ" in text

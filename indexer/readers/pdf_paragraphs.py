@@ -115,9 +115,22 @@ def _is_upper(text: str) -> bool:
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
-def _continues(prev: Line, cur: Line) -> bool:
-    """A line starting in lower case after one without closing punctuation goes on the same sentence."""
-    return cur.text[:1].islower() and not prev.text.endswith(_TERMINAL)
+def _continues(prev: Line, cur: Line, layout: _Layout) -> bool:
+    """A line starting in lower case after one without closing punctuation goes on the same sentence; so does
+    the last line of a centred title, whatever its case, centred under a line that fills the text's width
+    ("… Quần thể danh thắng Tràng" / "An": a title that ends on a name)."""
+    if prev.text.endswith(_TERMINAL):
+        return False
+    return cur.text[:1].islower() or _centred_tail(prev, cur, layout)
+
+
+def _centred_tail(prev: Line, cur: Line, layout: _Layout) -> bool:
+    """Whether ``cur`` is a shorter line centred under ``prev``, a line as wide as the text: a wrapped title's
+    end.  Not a heading (numbered, or in capitals), which a centred title's end is not."""
+    width = layout.right - layout.left
+    centred = abs((prev.x0 + prev.x1) / 2 - (cur.x0 + cur.x1) / 2) < layout.size
+    return (prev.page == cur.page and prev.x1 - prev.x0 > 0.8 * width and cur.x0 > prev.x0 + layout.size
+            and centred and not _ITEM.match(cur.text) and not _is_upper(cur.text))
 
 
 def _starts_paragraph(prev: Line, cur: Line, layout: _Layout) -> bool:
@@ -128,7 +141,7 @@ def _starts_paragraph(prev: Line, cur: Line, layout: _Layout) -> bool:
         return True  # a wider gap, or a jump back up (another column or table cell)
     if abs(cur.size - prev.size) > 1:
         return True
-    if _continues(prev, cur):
+    if _continues(prev, cur, layout):
         return False
     short = prev.x1 < layout.right - layout.short_by
     indented = cur.x0 > (prev.x0 if same_page else layout.left) + 0.5 * layout.size
