@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from itertools import groupby, takewhile
 
 from indexer.analyzer import fold
-from indexer.codes import type_by_code, type_by_name
+from indexer.codes import type_by_code, type_by_name, word_list
 from indexer.header import (
     DAY_OPENING,
     DAY_WORD,
@@ -443,6 +443,14 @@ def _catalogued(catalogue: Catalogue | None) -> DocumentMeta:
     )
 
 
+def _position_as_known(position: str) -> str:
+    """A signer's position with the tone marks OCR dropped put back, when it is a known position but for them
+    ("PHO CHU TỊCH" read from a scan, "Pho chu tịch" cased: "Phó Chủ tịch").  One that differs only in case
+    is left as printed."""
+    known = next((name for name in word_list("positions") if fold(name) == fold(position)), None)
+    return known if known and known.lower() != position.lower() else position
+
+
 def extract_metadata(text: str, catalogue: Catalogue | None = None) -> DocumentMeta:
     """Read a document's identity from its header and closing block; what they
     do not say is looked for where the document states it otherwise (``_Clues``),
@@ -472,7 +480,7 @@ def extract_metadata(text: str, catalogue: Catalogue | None = None) -> DocumentM
     return DocumentMeta(
         title=title, doc_type=doc_type or _symbol_type(number), number=number,
         issuer=issuer or clues.issuer or site.issuer, issuer_parent=parent,
-        signer=signer, signer_position=position and proper_case(position.strip(" ,")), place=place,
+        signer=signer, signer_position=position and _position_as_known(proper_case(position.strip(" ,"))), place=place,
         date=date or clues.date or site.date, subject=subject,
     )
 

@@ -33,7 +33,8 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 #    "Ban Tuyên giáo và Dân vận", "Sở Nông nghiệp và Môi trường" … cased as named.
 # 8: a Word file's header block printed in its first page's header is read (indexer.readers.word).
 # 9: a PDF title's last line centred under it joins it whatever its case ("… danh thắng Tràng" / "An").
-PARSING_VERSION = 9
+# 10: a signer's position OCR read without its tone marks is the known one ("PHO CHU TỊCH": "Phó Chủ tịch").
+PARSING_VERSION = 10
 
 CARD_SECTION = "Thông tin văn bản"
 # The header (issuing body, number, place and date, title) and the end (recipients, signer) are the

@@ -317,3 +317,29 @@ def test_a_web_pages_organ_lines_joined_by_dashes_read_apart(line, issuer, paren
                             "Số: 1735/BQLKCN-QLDN    Bắc Ninh, ngày 25 tháng 3 năm 2025\nV/v tạo điều kiện cho tổ chức đảng\n"
                             "Kính gửi: Các doanh nghiệp.\n")
     assert (meta.issuer, meta.issuer_parent) == (issuer, parent)
+
+
+SCANNED_DECISION = """ỦY BAN NHÂN DÂN
+TỈNH GIA LAI
+Số: 367/QĐ-UBND
+Gia Lai, ngày 14 tháng 02 năm 2025
+QUYẾT ĐỊNH
+Phê duyệt Phương án phòng cháy, chữa cháy rừng mùa khô 2024 - 2025
+Điều 1. Phê duyệt Phương án phòng cháy, chữa cháy rừng mùa khô 2024 - 2025.
+Điều 2. Quyết định này có hiệu lực kể từ ngày ký.
+Nơi nhận:
+- Như Điều 2;
+- Lưu: VT.
+KT. CHỦ TỊCH
+{position}
+Trần Khắc Huy
+"""
+
+
+@pytest.mark.parametrize(("printed", "position"), [
+    ("PHO CHU TỊCH", "Phó Chủ tịch"),  # as OCR reads a scan: the tone marks a known position has are put back
+    ("PHÓ CHỦ TỊCH", "Phó Chủ tịch"),
+])
+def test_a_signers_position_read_without_its_tone_marks_is_the_known_one(printed, position) -> None:
+    meta = extract_metadata(SCANNED_DECISION.format(position=printed))
+    assert (meta.signer, meta.signer_position) == ("Trần Khắc Huy", position)
