@@ -19,8 +19,8 @@ import re
 from indexer.analyzer import fold
 from indexer.codes import doc_types
 
-__all__ = ["ABOUT", "FOLLOWERS", "FOLLOWING_KINDS", "asks_for_document", "asks_when_in_force", "following", "intent",
-           "states_own_effect", "unasked"]
+__all__ = ["ABOUT", "FOLLOWERS", "FOLLOWING_KINDS", "TYPE_NAMES", "asks_for_document", "asks_when_in_force", "following",
+           "intent", "states_own_effect", "unasked"]
 
 ABOUT, FOLLOWERS = "about", "followers"
 FOLLOWING_KINDS = ("basis", "implements", "guides")  # a document built on the one asked about
@@ -67,10 +67,11 @@ _IN_FORCE = re.compile(r"(?<!het )\bhieu luc\b(?: \w+){0,4} (?:nao|bao gio|chua)
                        r"|\b(?:take|takes|took|taken|taking) effect\b|\b(?:come|comes|came|enter|enters|entered) into"
                        r" (?:force|effect)\b|\beffective (?:date|from|as of)\b|\b(?:from|as of|since) what date\b"
                        r"|\bin force from\b")
+# The kinds of document by name, folded, as a pattern's alternatives ("chi thi|cong van|…").
+TYPE_NAMES = "|".join(sorted({fold(kind.name) for kind in doc_types()}))
 # A document's own clause on when it takes effect, "Quyết định này có hiệu lực kể từ ngày …", by its kind's name (an
 # "Điều lệ" has no number of its own; "văn bản này" is any kind).
-_OWN_EFFECT = re.compile(rf"\b(?:{'|'.join(sorted({fold(t.name) for t in doc_types()} | {'dieu le', 'van ban'}))})"
-                         r" nay co hieu luc\b")
+_OWN_EFFECT = re.compile(rf"\b(?:{TYPE_NAMES}|dieu le|van ban) nay co hieu luc\b")
 
 
 def intent(folded: str) -> str | None:

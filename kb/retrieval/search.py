@@ -18,7 +18,6 @@ from dataclasses import replace
 from itertools import islice
 
 from indexer.analyzer import fold, normalize, tokens
-from indexer.codes import doc_types
 from indexer.parse import FRAME_SECTIONS, frame_part, in_frame
 from kb.access.levels import LEVELS
 from kb.config import Weights
@@ -29,6 +28,7 @@ from kb.retrieval.fusion import reciprocal_rank, weighted_sum
 from kb.retrieval.intent import (
     ABOUT,
     FOLLOWERS,
+    TYPE_NAMES,
     asks_for_document,
     asks_when_in_force,
     following,
@@ -51,16 +51,14 @@ __all__ = ["answer_follows", "arranged", "asks_of_text", "cards_first", "effect_
            "group_by_document", "is_frame", "legs", "narrowing", "passage_key", "read_query", "render", "search",
            "text_first", "titled_first", "weights_for"]
 
-# The kinds of document by name, folded: "ban hành kế hoạch chuyển đổi phao xốp … vào ngày nào" asks when a document
-# of a kind named was issued, its subject between.
-_TYPE_NAMES = "|".join(sorted({fold(kind.name) for kind in doc_types()}))
 # Who signed or issued a document, or when: its card and header say it, whatever its body says. "ký" is not the
 # "kỳ" of "định kỳ", "học kỳ" ("tiếp công dân định kì vào ngày nào" asks what a document says).
 _SIGNED = (r"ai k[iy]|nguoi k[iy]|k[iy] boi|nao (?:da )?k[iy]"
            r"|(?:(?<!dinh )(?<!hoc )(?<!thoi )k[iy]|ban hanh|thong qua|ra doi)(?: vao)?"
            r" (?:(?:ngay|khi|luc|nam|thang|thoi gian|thoi diem)(?: thang)?(?: nam)?) (?:nao|bao nhieu|may)"
            r"|(?:k[iy]|ban hanh)(?: vao)? bao gio|bao gio (?:k[iy]|ban hanh)|ngay (?:k[iy]|ban hanh)"
-           rf"|ban hanh (?:{_TYPE_NAMES})\b(?: (?!tu |ap dung|hieu luc|het |thuc hien|hoan thanh|xong)\w+){{0,12}}?"
+           # "ban hành kế hoạch chuyển đổi phao xốp … vào ngày nào": a document of a kind named, its subject between
+           rf"|ban hanh (?:{TYPE_NAMES})\b(?: (?!tu |ap dung|hieu luc|het |thuc hien|hoan thanh|xong)\w+){{0,12}}?"
            r" (?:vao )?(?:ngay|thoi gian|thoi diem) (?:nao|may)"
            r"|(?:(?:co quan|don vi|cap|noi) nao|ai|noi)(?: da)? ban hanh|ban hanh boi|(?:(?:co quan|don vi) nao|ai)(?: da)? gui"
            r"|signed|signs|signer|signatory|issued by|who issued|(?:who|which (?:body|agency|office|department)) sent"
@@ -403,8 +401,7 @@ def effect_follows(fused: list[tuple[int, float]], query: Query, chunks: Chunks,
     """
     if not asks_when_in_force(query.folded):
         return fused
-    owners = chunks.documents_of([chunk for chunk, _ in fused[:window]])
-    first = list(dict.fromkeys(owners[chunk] for chunk, _ in fused[:window] if chunk in owners))[:EFFECT_DOCUMENTS]
+    owners, first = _first_documents(chunks, fused[:window], EFFECT_DOCUMENTS)
     clauses: dict[int, int] = {}
     for chunk, document, folded in chunks.bodies_holding(first, "nay co hieu luc"):
         if states_own_effect(folded):
@@ -425,11 +422,16 @@ def answer_follows(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Que
     """
     if not asks_of_text(query):
         return fused
-    owners = kb.store.chunks.documents_of([chunk for chunk, _ in fused[:window]])
-    first = list(dict.fromkeys(owners[chunk] for chunk, _ in fused[:window] if chunk in owners))[:ANSWER_DOCUMENTS]
+    owners, first = _first_documents(kb.store.chunks, fused[:window], ANSWER_DOCUMENTS)
     answers = {document: passages[0] for document in first
                if (passages := _answering(kb, query, [document], query.normalized))}
     return _below_best(fused, owners, answers)
+
+
+def _first_documents(chunks: Chunks, head: list[tuple[int, float]], count: int) -> tuple[dict[int, int], list[int]]:
+    """The document of each passage of ``head`` (``Chunks.documents_of``), and the first ``count`` documents it ranks."""
+    owners = chunks.documents_of([chunk for chunk, _ in head])
+    return owners, list(dict.fromkeys(owners[chunk] for chunk, _ in head if chunk in owners))[:count]
 
 
 def _below_best(fused: list[tuple[int, float]], owners: dict[int, int],
