@@ -189,7 +189,7 @@ def test_top_is_the_best_of_every_score(fake_kb, query, count):
     understood = understand(query)
     all_ids = sorted(kb_id for rows in fake_kb.store.chunks.columns(0, 10**9) for kb_id, *_ in rows)
     for phrases in (understood.syllables(), understood.pairs()):
-        for among in (None, set(all_ids[::3])):
+        for among in (None, set(all_ids[::3]), set(all_ids[5:12])):  # a third; a document's few passages
             found = fake_kb.lexicon.current().top(phrases, WEIGHTS, count, among)
             expected = _brute_top(fake_kb, phrases, count, among)
             assert [i for i, _ in found] == pytest.approx([i for i, _ in expected]) or \
@@ -226,6 +226,9 @@ def test_top_is_exact_where_it_prunes(monkeypatch):
             found = lexicon.top(phrases, WEIGHTS, count)
             assert [s for _, s in found] == pytest.approx([s for s, _ in expected], rel=1e-5)
             assert {i for i, _ in found} == {i for _, i in expected} or len(set(scores.round(4))) < len(scores)
+        few = set(rng.sample(range(1, 4001), 30))  # a document's passages: looked up, not summed over the postings
+        expected = [p for p in sorted(zip(scores.tolist(), ids.tolist()), key=lambda p: (-p[0], p[1])) if p[1] in few]
+        assert lexicon.top(phrases, WEIGHTS, 10, few) == [(i, pytest.approx(s, rel=1e-5)) for s, i in expected[:10]]
     assert calls["pruned"] > 0  # some terms were added only to the chunks that could still make the top
 
 

@@ -12,7 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
-__all__ = ["B", "K1", "Term", "max_score_top"]
+__all__ = ["B", "K1", "Term", "max_score_top", "scored_top"]
 
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
 PROBE = 1 << 16  # chunks whose scores give a search its first threshold
@@ -160,3 +160,22 @@ def max_score_top(terms: list[Term], norms: np.ndarray, count: int,
     best = np.argpartition(-scores, count - 1)[:count] if len(scores) > count else np.arange(len(scores))
     best = best[np.lexsort((candidates[best], -scores[best]))]
     return list(zip(candidates[best].tolist(), scores[best].astype(np.float64).tolist()))
+
+
+def scored_top(terms: list[Term], norms: np.ndarray, count: int, chunks: np.ndarray) -> list[tuple[int, float]]:
+    """The ``count`` best of a few ``chunks`` (ascending, each once) that any term matches, as ``max_score_top``
+    ranks them: each term's share found by binary search in its postings.
+
+    Where the chunks are one document's passages and the terms common ("kinh phí", "thực hiện"), this reads a
+    few dozen postings of each term where ``max_score_top`` reads them all (``Lexicon.top``).
+    """
+    total = np.zeros(len(chunks), np.float32)
+    for term in sorted(terms, key=lambda t: -t.bound):  # the order max_score_top adds them: the same sums
+        if not len(chunks):
+            break
+        found = np.minimum(np.searchsorted(term.chunks, chunks), len(term.chunks) - 1)
+        hit = term.chunks[found] == chunks
+        total[hit] += term.shares(norms, found[hit])
+    matched = np.flatnonzero(total)
+    best = matched[np.lexsort((chunks[matched], -total[matched]))][:count]
+    return list(zip(chunks[best].tolist(), total[best].astype(np.float64).tolist()))

@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.analyzer import spellings, tokens
-from kb.retrieval.bm25 import K1, B, Term, max_score_top
+from kb.retrieval.bm25 import SEARCH_COST, K1, B, Term, max_score_top, scored_top
 from kb.retrieval.postings import NO_POSTINGS, PAIR, Segment, build_segment, merge_segments
 from kb.retrieval.snapshot import read_snapshot, write_snapshot
 
@@ -149,15 +149,20 @@ class Lexicon:
             among: set[int] | None = None) -> list[tuple[int, float]]:
         """The ``count`` best chunks (of ``among``, if given) by the score of ``scores``, best first, ties by id.
 
-        Exact, at a fraction of the cost of ranking every chunk matched: ``bm25.max_score_top``.
+        Exact, at a fraction of the cost of ranking every chunk matched: ``bm25.max_score_top``; or, among
+        fewer chunks than the terms have postings, by looking each of them up (``bm25.scored_top``).
         """
         norms = self._norms()
-        allowed = None
-        if among is not None:
-            allowed = np.zeros(len(norms), bool)
-            ids = np.fromiter(among, np.int64, len(among))
-            allowed[ids[(ids > 0) & (ids < len(norms))]] = True
-        return max_score_top(self._terms(phrases, weights, len(norms)), norms, count, allowed)
+        terms = self._terms(phrases, weights, len(norms))
+        if among is None:
+            return max_score_top(terms, norms, count, None)
+        ids = np.fromiter(among, np.int64, len(among))
+        ids = ids[(ids > 0) & (ids < len(norms))]
+        if len(ids) * SEARCH_COST < sum(len(term.chunks) for term in terms):
+            return scored_top(terms, norms, count, np.unique(ids).astype(np.intp))
+        allowed = np.zeros(len(norms), bool)
+        allowed[ids] = True
+        return max_score_top(terms, norms, count, allowed)
 
     def coverage(self, terms: Iterable[tuple[str, ...]], chunk_ids: Sequence[int],
                  upto: int | None = None) -> list[float]:
