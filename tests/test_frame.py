@@ -86,8 +86,9 @@ def test_a_question_about_what_it_says_gets_the_article_first(home):
     assert "07 thủ tục" in _first(home, COUNT).text
 
 
-def test_a_question_about_the_document_itself_keeps_its_card_first(home):
-    assert _first(home, "Quyết định công bố thủ tục chứng thực của Hà Tĩnh do ai kí?").kind == "card"
+def test_asked_who_signed_its_signature_as_printed_comes_first(home):
+    first = _first(home, "Quyết định công bố thủ tục chứng thực của Hà Tĩnh do ai kí?")
+    assert first.section.endswith("Phần cuối văn bản") and "PHÓ CHỦ TỊCH" in first.text
 
 
 @pytest.mark.parametrize(("query", "of_text"), [
@@ -108,10 +109,11 @@ def test_which_questions_ask_of_the_text(query, of_text):
     assert asks_of_text(understand(query)) is of_text
 
 
-def test_asked_when_it_was_signed_its_card_leads_its_passages(home):
-    """Article 3 holds "hiệu lực thi hành kể từ ngày ký" and every word of the question but "Hà Tĩnh"; the card
-    gives the date it was signed."""
-    assert _first(home, "Quyết định có hiệu lực thi hành kể từ ngày ký của Hà Tĩnh được ký ngày nào?").kind == "card"
+def test_asked_when_it_was_signed_its_place_and_date_line_leads_its_passages(home):
+    """Article 3 holds "hiệu lực thi hành kể từ ngày ký" and every word of the question but "Hà Tĩnh"; the header
+    prints the date it was signed."""
+    first = _first(home, "Quyết định có hiệu lực thi hành kể từ ngày ký của Hà Tĩnh được ký ngày nào?")
+    assert first.section.endswith("Phần đầu văn bản") and "Hà Tĩnh, ngày 10 tháng 6 năm 2025" in first.text
 
 
 ARTICLE_THEN_CARD = {1: {"doc_id": 7, "kind": "passage"}, 2: {"doc_id": 7, "kind": "card"}}
@@ -130,22 +132,29 @@ def test_a_card_goes_just_above_its_documents_best_passage():
     assert _cards_first("Quyết định này quy định gì?", rows, fused) == fused
 
 
-def test_the_header_as_printed_follows_its_card():
-    header = {"doc_id": 7, "kind": "passage", "section": "Kế hoạch 131 › Phần đầu văn bản"}
+@pytest.mark.parametrize(("printed", "order"), [
+    ("Số 131-KH/TU\nHải Phòng, ngày 5 tháng 3 năm 2025", [2, 3, 1]),  # the date as printed, then the card
+    ("QUỐC HỘI\nLuật số: 102/2016/QH13\nLUẬT TRẺ EM", [3, 2, 1]),  # a law's header has no date: the card says it
+])
+def test_a_header_that_prints_the_date_leads_its_card(printed, order):
+    header = {"doc_id": 7, "kind": "passage", "section": "Kế hoạch 131 › Phần đầu văn bản", "text": printed}
     rows = {1: {"doc_id": 7, "kind": "passage"}, 2: header, 3: {"doc_id": 7, "kind": "card"}}
     fused = [(1, 0.9), (2, 0.3), (3, 0.2)]
-    assert [chunk for chunk, _ in _cards_first("Kế hoạch 131 ban hành ngày nào?", rows, fused)] == [3, 2, 1]
+    assert [chunk for chunk, _ in _cards_first("Kế hoạch 131 ban hành ngày nào?", rows, fused)] == order
 
 
-FRAMED_PLAN = {1: {"doc_id": 7, "kind": "passage"}, 2: {"doc_id": 7, "kind": "passage", "section": "KH 131 › Phần đầu văn bản"},
+FRAMED_PLAN = {1: {"doc_id": 7, "kind": "passage"}, 2: {"doc_id": 7, "kind": "passage", "section": "KH 131 › Phần đầu văn bản",
+                                                           "text": "Hải Phòng, ngày 5 tháng 3 năm 2025"},
                3: {"doc_id": 7, "kind": "card"}, 4: {"doc_id": 7, "kind": "passage", "section": "KH 131 › Phần cuối văn bản"}}
 
 
 @pytest.mark.parametrize(("question", "order"), [
-    ("Ai ký Kế hoạch 131?", [3, 4, 2, 1]), ("Who signed Plan 131?", [3, 4, 2, 1]),  # the signature, as printed
-    ("Kế hoạch 131 ban hành ngày nào?", [3, 2, 1, 4]),  # the place and date, as printed
+    ("Ai ký Kế hoạch 131?", [4, 3, 2, 1]), ("Who signed Plan 131?", [4, 3, 2, 1]),  # the signature, as printed
+    ("Lãnh đạo nào của Thành ủy ký Kế hoạch 131?", [4, 3, 2, 1]),
+    ("Kế hoạch 131 ban hành ngày nào?", [2, 3, 1, 4]),  # the place and date, as printed
+    ("Which Party committee issued Plan 131?", [2, 3, 1, 4]),  # the organ, above the place and date
 ])
-def test_the_printed_answer_follows_the_card(question, order):
+def test_the_printed_answer_leads_the_card(question, order):
     fused = [(1, 0.9), (2, 0.3), (3, 0.2), (4, 0.1)]
     assert [chunk for chunk, _ in _cards_first(question, FRAMED_PLAN, fused)] == order
 
@@ -155,7 +164,11 @@ def test_the_printed_answer_follows_the_card(question, order):
     "Cơ quan nào gửi công văn đề nghị doanh nghiệp tạo điều kiện cho tổ chức đảng?", "Who sent the letter on boats?",
     "Quyết định 1234 được ký ban hành vào thời gian nào?", "Kế hoạch 131 ban hành ngày mấy?",
     "Chỉ thị 09 của Tỉnh ủy ký ngày bao nhiêu?", "Chỉ thị 05 do đồng chí nào ký?", "On what date was Directive 05 issued?",
-    "What is the date of Directive 05?", "When was Plan 131 signed?",
+    "What is the date of Directive 05?", "When was Plan 131 signed?", "Ai đã ký Kế hoạch 131?",
+    "Kế hoạch 131 ban hành từ bao giờ?", "Kế hoạch 131 là của cơ quan nào?", "Chỉ thị về phòng cháy ra ngày nào?",
+    "Tỉnh ủy ra quyết định lập Ban Chỉ đạo vào ngày nào?", "Đảng ủy nào ở Phú Thọ ban hành kế hoạch cam kết?",
+    "Cơ quan nào ra hướng dẫn tuyên truyền về điện hạt nhân?", "Which body issued the plan on tourism?",
+    "The plan on tourism was issued on which date?", "In which year was the directive on drowning issued?",
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2
@@ -164,7 +177,9 @@ def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
 @pytest.mark.parametrize("question", ["What is the date of the elections?", "Kế hoạch 131 có hiệu lực từ ngày nào?",
                                       "Tàu thuyền được ra khơi từ ngày nào?",
                                       "Quy chế ban hành kèm theo quyết định áp dụng từ ngày nào?",
-                                      "Kế hoạch ban hành yêu cầu hoàn thành vào thời gian nào?"])
+                                      "Kế hoạch ban hành yêu cầu hoàn thành vào thời gian nào?",
+                                      "Cơ quan nào chịu trách nhiệm ra quyết định xử phạt?",
+                                      "Lãnh đạo nào nhiệm kỳ 2020 - 2025 phụ trách du lịch?"])
 def test_a_date_in_the_text_is_no_question_of_signing(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 1
 

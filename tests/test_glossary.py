@@ -75,6 +75,14 @@ def test_glossary_matches_longest_phrase_first_plurals_and_british_spelling():
     assert translation.english == 10
 
 
+@pytest.mark.parametrize(("english", "vietnamese"), [
+    ("rewarded", "khen thưởng"), ("proposed", "đề xuất"), ("applied", "áp dụng"), ("issued", "ban hành"),
+])
+def test_a_past_form_without_an_entry_of_its_own_reads_as_its_base(english, vietnamese):
+    """"rewarded" reads as "reward"; "issued" keeps its own entry."""
+    assert vietnamese in glossary().translate(f"how much can someone be {english}").terms
+
+
 def test_english_question_keeps_names_and_numbers_as_typed_and_leaves_its_english_out():
     query = understand("Who signed Plan 980/KH-UBND of Quynh Luu in 2025?")
     assert query.translation is not None and {"980/KH-UBND", "quynh", "luu", "2025"} <= set(query.translation.residue.split())

@@ -48,6 +48,13 @@ from tests.conftest import fake_kb_at
     ("Chỉ thị 05 yêu cầu các cấp ủy làm gì để thực hiện tốt việc học tập?", None),  # asks of its passages
     ("documents implementing Directive 05", FOLLOWERS),
     ("plans that carry out Resolution 18-NQ/TW", FOLLOWERS),
+    ("Các văn bản nào nhắc tới Thông báo kết luận 786-TB/TU?", FOLLOWERS),  # mentions it, cites it
+    ("Văn bản nào trích dẫn Nghị quyết 10-NQ/TU?", FOLLOWERS),
+    ("Which later documents refer back to Directive 15-CT/TU?", FOLLOWERS),
+    ("Which documents mention Plan 12-KH/TU?", FOLLOWERS),
+    ("which documents follow up Plan 198-KH/TU", FOLLOWERS),
+    ("Chỉ thị 05 đề cập đến vấn đề nào?", ABOUT),  # what it mentions: asked of it
+    ("What does Directive 05 mention about alcohol?", ABOUT),
     ("Who counts as the secured party under the decree guiding the Civil Code?", None),  # one decree, named
     ("Chỉ thị 05 nhấn mạnh điều gì?", ABOUT),
     ("Nghị quyết 18-NQ/TW bàn về gì?", ABOUT),

@@ -51,6 +51,21 @@ def _singular(word: str) -> str:
     return word[:-1]
 
 
+def _bases(word: str) -> tuple[str, ...]:
+    """The bases a past form or a gerund may have, by rule, likeliest first: "rewarded" → "reward", "proposed" →
+    "propose", "applied" → "apply", "stopped" → "stop", "giving" → "give".  Read only for a word that has no entry
+    of its own, so "planned", "issued", "funding" keep theirs."""
+    if len(word) <= 4:
+        return ()
+    if word.endswith("ied"):
+        return (word[:-3] + "y",)
+    stem = word[:-2] if word.endswith("ed") else word[:-3] if word.endswith("ing") else ""
+    if len(stem) < 3:
+        return ()
+    doubled = (stem[:-1],) if stem[-1] == stem[-2] else ()
+    return (stem, stem + "e", *doubled)
+
+
 class GlossaryError(ValueError):
     """A line of the glossary file that cannot be read, or an English term given twice."""
 
@@ -144,6 +159,13 @@ class Glossary:
                         break
                     if size == 1 and phrase[0] in self.function_words:
                         english += 1
+                        break
+                    if size == 1 and (base := next((b for b in _bases(phrase[0]) if (b,) in self.entries), None)):
+                        terms.update(dict.fromkeys(self.entries[(base,)]))
+                        senses.append(self.entries[(base,)])
+                        rendering.append(self.entries[(base,)][0])
+                        english += 1
+                        read += 1
                         break
                 else:
                     size = 1  # an unknown word: searched as typed, from the residue

@@ -53,22 +53,30 @@ __all__ = ["answer_follows", "arranged", "asks_of_text", "cards_first", "effect_
 
 # Who signed or issued a document, or when: its card and header say it, whatever its body says. "ký" is not the
 # "kỳ" of "định kỳ", "học kỳ" ("tiếp công dân định kì vào ngày nào" asks what a document says).
-_SIGNED = (r"ai k[iy]|nguoi k[iy]|k[iy] boi|nao (?:da )?k[iy]"
+# "Lãnh đạo nào của UBND tỉnh Vĩnh Long ký báo cáo …": who, the body between ("nhiệm kỳ", "định kỳ" are no signing).
+_LEADER_SIGNED = r"(?:dong chi|lanh dao) nao(?: (?!dinh |hoc |thoi |nhiem )\w+){0,6}? (?:da )?k[iy]"
+_SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra ngay nao|la cua (?:co quan|don vi) nao"
            r"|(?:(?<!dinh )(?<!hoc )(?<!thoi )k[iy]|ban hanh|thong qua|ra doi)(?: vao)?"
            r" (?:(?:ngay|khi|luc|nam|thang|thoi gian|thoi diem)(?: thang)?(?: nam)?) (?:nao|bao nhieu|may)"
-           r"|(?:k[iy]|ban hanh)(?: vao)? bao gio|bao gio (?:k[iy]|ban hanh)|ngay (?:k[iy]|ban hanh)"
+           r"|(?:k[iy]|ban hanh)(?: vao| tu)? bao gio|bao gio (?:k[iy]|ban hanh)|ngay (?:k[iy]|ban hanh)"
            # "ban hành kế hoạch chuyển đổi phao xốp … vào ngày nào": a document of a kind named, its subject between
-           rf"|ban hanh (?:{TYPE_NAMES})\b(?: (?!tu |ap dung|hieu luc|het |thuc hien|hoan thanh|xong)\w+){{0,12}}?"
+           rf"|(?:ban hanh|\bra) (?:{TYPE_NAMES})\b(?: (?!tu |ap dung|hieu luc|het |thuc hien|hoan thanh|xong)\w+){{0,12}}?"
            r" (?:vao )?(?:ngay|thoi gian|thoi diem) (?:nao|may)"
            r"|(?:(?:co quan|don vi|cap|noi) nao|ai|noi)(?: da)? ban hanh|ban hanh boi|(?:(?:co quan|don vi) nao|ai)(?: da)? gui"
+           # "Đảng ủy nào ở Phú Thọ ban hành kế hoạch …", "Cơ quan nào ra hướng dẫn …": the body asked, a place between
+           rf"|(?:co quan|don vi|dang uy|cap uy|to chuc) nao(?: (?!chiu |co |tham |duoc |phai )\w+){{0,4}}?"
+           rf" (?:da )?(?:ban hanh|ra (?:{TYPE_NAMES}))|{_LEADER_SIGNED}"
            r"|signed|signs|signer|signatory|issued by|who issued|(?:who|which (?:body|agency|office|department)) sent"
-           r"|(?:when|(?:what|which) (?:date|day)) (?:did|were|was)\b[^?]*\b(?:issu|sign|adopt|pass|promulgat|enact)\w*"
+           r"|(?:which|what)(?: \w+){0,2} (?:body|agency|authority|office|department|organ|organi[sz]ation|committee"
+           r"|council|ministry) (?:issued|adopted|promulgated)"
+           r"|(?:when|(?:what|which) (?:date|day|year)) (?:did|were|was)\b[^?]*\b(?:issu|sign|adopt|pass|promulgat|enact)\w*"
+           r"|(?:issued|adopted|passed|promulgated) (?:on|in) (?:what|which) (?:date|day|year)"
            r"|date of (?:the )?(?:directive|decision|plan|resolution|decree|circular|law|notice|instruction|regulation"
            r"|conclusion|letter|dispatch|telegram)s?")
 _SIGNED_OR_ISSUED = re.compile(rf"\b(?:{_SIGNED})\b")
 # Of those, the questions that ask who signed: the signature in the closing shows the signer as printed, the
 # header (organ, number, place and date) does not.
-_WHO_SIGNED = re.compile(r"\b(?:ai (?:da )?k[iy]|nguoi k[iy]|k[iy] boi|(?:dong chi|ong|ba|lanh dao) nao (?:da )?k[iy]"
+_WHO_SIGNED = re.compile(rf"\b(?:(?:ai|nguoi) (?:da )?k[iy]|k[iy] boi|(?:ong|ba) nao (?:da )?k[iy]|{_LEADER_SIGNED}"
                          r"|who signed|who signs|signer|signatory|signed by)\b")
 ANSWER_DOCUMENTS = 1  # the first document ranked gets the passage that answers within it lifted (docs/ranking.md)
 EFFECT_DOCUMENTS = 2  # of the first documents ranked, this many get their clause on taking effect lifted
@@ -88,7 +96,10 @@ _NUMBERED = re.compile(r"\bso \d+\s?[/-]\s?[a-z0-9]")
 FRAME_WINDOW = 4  # the frame rule reorders the first FRAME_WINDOW × k passages of the fused ranking
 MAX_NAMED = 3  # more documents of one number than this: the number is too vague to read any one's own passages
 LEADING, OWN_PASSAGES = 12, 3  # of a document asked about, its first 12 passages are read for its 3 leading ones
+OPENING = 80  # a passage states what it is for by its heading or its opening words, not "hoàn thành nhiệm vụ" in passing
 _STATES = re.compile(r"\b(?:yeu cau|nhiem vu|giai phap|pham vi dieu chinh|muc dich|muc tieu|doi tuong ap dung)\b")
+# A place-and-date line as printed: "Hưng Yên, ngày 26 tháng 9 năm 2025".
+_PRINTED_DATE = re.compile(r"\bngay \d{1,2} thang \d{1,2} nam \d{4}\b")
 # The legal bases and requests a document is issued on, which open it without saying what it says ("Căn cứ …",
 # "Theo đề nghị …", a Party plan's "Thực hiện Nghị quyết số 42-NQ/TW …, Ban Thường vụ Tỉnh ủy ban hành Kế hoạch như
 # sau:"); matched on a passage's folded text.
@@ -214,7 +225,7 @@ def _leading(kb: KnowledgeBase, documents: list[int]) -> list[int]:
         by_document.setdefault(document, []).append((chunk, folded))
     for passages in by_document.values():
         said = [(chunk, folded) for chunk, folded in passages if not _FRAMED.search(folded)]
-        stating = [chunk for chunk, folded in said if _STATES.search(folded)]
+        stating = [chunk for chunk, folded in said if _STATES.search(folded[:folded.find("\n") + OPENING])]
         chosen += (stating + [chunk for chunk, _ in said if chunk not in stating])[:OWN_PASSAGES]
     return chosen
 
@@ -353,38 +364,38 @@ def text_first(fused: list[tuple[int, float]], query: Query, share: float,
 
 def cards_first(fused: list[tuple[int, float]], query: Query,
                 rows_among: Callable[[list[int]], dict[int, dict]], window: int) -> list[tuple[int, float]]:
-    """The fused ranking with each document's card, then its header, among the first ``window`` ids just above
-    that document's best passage, when the question asks who signed or issued a document, or when
-    (``_SIGNED_OR_ISSUED``).
+    """The fused ranking with each document's printed answer and its card among the first ``window`` ids just
+    above that document's best passage, when the question asks who signed or issued a document, or when
+    (``_SIGNED_OR_ISSUED``): asked who signed it, its signature (the closing), its card, its header; else its
+    header, then its card.
 
     The card gives the signer and the date of issue whatever else the document says: "Luật Người cao tuổi ra
     đời ngày nào" had the law's article on the Day of the Elderly first and its card fifth (docs/ranking.md,
-    "Asked who signed it or when, its card leads").  The header shows the organ, the number and the place and
-    date as printed, which is what a reader checks the card against.  Which documents come first is unchanged.
+    "Asked who signed it or when, its card leads").  The document's own print comes before kb's summary of it:
+    the place-and-date line and the organ are in the header, the name in the signature, and a reader quotes
+    them, not the card (docs/ranking.md, "The printed answer before the card").  Which documents come first is
+    unchanged.
     """
     if not _SIGNED_OR_ISSUED.search(query.folded):
         return fused
     head = fused[:window]
     rows = rows_among([chunk for chunk, _ in head])
-    printed = ("closing", "header") if _WHO_SIGNED.search(query.folded) else ("header",)
-    other = len(printed) + 1
+    order = ("closing", "card", "header") if _WHO_SIGNED.search(query.folded) else ("dated header", "card", "header")
 
     def rank(chunk: int) -> int:
-        """0 a card, then the frame parts ``printed`` in their order, then any other passage (``other``): the order
-        among a document's passages lifted to one score."""
+        """The place of a passage's part in ``order``, any other passage last: the order among a document's
+        passages lifted to one score.  A header without its date (a law's) does not say when."""
         row = rows.get(chunk)
-        if row is None:
-            return other
-        if row["kind"] == "card":
-            return 0
-        part = frame_part(row["section"])
-        return 1 + printed.index(part) if part in printed else other
+        part = None if row is None else "card" if row["kind"] == "card" else frame_part(row["section"])
+        if part == "header" and "dated header" in order and _PRINTED_DATE.search(fold(row["text"])):
+            part = "dated header"
+        return order.index(part) if part in order else len(order)
 
     best: dict[int, float] = {}
     for chunk, score in head:
         if chunk in rows:
             best.setdefault(rows[chunk]["doc_id"], score)
-    lifted = [(chunk, best[rows[chunk]["doc_id"]] if rank(chunk) < other else score) for chunk, score in head]
+    lifted = [(chunk, best[rows[chunk]["doc_id"]] if rank(chunk) < len(order) else score) for chunk, score in head]
     return sorted(lifted, key=lambda hit: (-hit[1], rank(hit[0]))) + fused[len(head):]
 
 
