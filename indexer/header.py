@@ -18,7 +18,7 @@ from itertools import accumulate, takewhile
 from indexer.analyzer import fold, fold_char_map, nfc, normalize
 from indexer.cells import cells_of
 from indexer.codes import doc_types, issuers, word_list
-from indexer.names import mostly_capitals, proper_case, starts_with, starts_with_spelled
+from indexer.names import board_of_committee, mostly_capitals, proper_case, starts_with, starts_with_spelled
 
 __all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "DAY_OPENING", "DAY_WORD", "NUMBER_LINE",
            "PLACE_DATE", "SUBJECT_LINE", "BODY_OPENER"]
@@ -313,10 +313,19 @@ def _title_continuation(units: list[Unit], start: int, lines: list[Unit]) -> int
         # or in sentence case right under a bare type line ("KẾ HOẠCH" / "Triển khai thực hiện …")
         wrapped = (unit.text[:1].islower() or unit.text.startswith("Về ")) and len(lines) <= MAX_SMALL_SUBJECT_LINES
         wrapped = wrapped or (not subject_seen and len(unit.text) <= MAX_SUBJECT_CHARS and unit.text[-1:] not in ":.;")
+        # a subject in sentence case broken where the author broke it: "KẾ HOẠCH thực hiện Nghị quyết … của Ban Chấp
+        # hành" / "Đảng bộ tỉnh về xử lý ô nhiễm …", the line before left open
+        wrapped = wrapped or (subject_seen and len(lines) <= MAX_SMALL_SUBJECT_LINES and _open_sentence(lines[-1])
+                              and _open_sentence(unit) and len(unit.text) <= MAX_SUBJECT_CHARS)
         if not (unit.upper or unit.bold or bracketed or wrapped):
             return i
         lines.append(unit)
     return stop
+
+
+def _open_sentence(unit: Unit) -> bool:
+    """A line in small letters that no punctuation closes: a title's subject may go on after it."""
+    return not unit.upper and unit.text[-1:] not in ":.;!?)"
 
 
 def _enacting_authority(units: list[Unit], i: int) -> bool:
@@ -336,8 +345,9 @@ def _enacting_authority(units: list[Unit], i: int) -> bool:
 # What OCR makes of the star printed under a Party organ ("*" read as "K", "x", "-_", ":"): a line of lone
 # letters and marks, or a small letter or marks at the end of the organ's line ("BAN TUYÊN GIÁO k").
 _MISREAD_STAR = re.compile(r"\s*(?:[^\W\d_]|[\W_]+)(?:\s+(?:[^\W\d_]|[\W_]+))*\s*")
-# A dash where a page joined a name's wrapped lines: what follows it continues the name ("… - VÀ PHÁT TRIỂN …").
-_WRAP_DASH = re.compile(r"\s+[-–]\s+(?=(?:VÀ|CỦA)\s)")
+# A dash where a page joined a name's wrapped lines: what follows it continues the name ("… - VÀ PHÁT TRIỂN …",
+# "ỦY BAN NHÂN DÂN - TỈNH VĨNH LONG"; "… - TỈNH ỦY" is an organ of its own).
+_WRAP_DASH = re.compile(r"\s+[-–]\s+(?=(?:VÀ|CỦA|TỈNH|THÀNH PHỐ|HUYỆN|QUẬN|THỊ XÃ|XÃ|PHƯỜNG)\s(?!ỦY\b))")
 _STAR_READ = re.compile(r"(?:\s+(?:[^\W\d_A-ZÀ-Ỹ]|[\W_]+))+\s*$")
 
 
@@ -361,14 +371,16 @@ def _organs(lines: list[str]) -> list[str]:
 def _organ_parts(line: str) -> list[str]:
     """A line that holds two organs, as a flattened table cell prints them ("BAN CHẤP HÀNH TRUNG
     ƯƠNG BAN TỔ CHỨC"), cut before the second.  A head inside a name starts no organ: both parts
-    have two words at least ("BỘ NỘI VỤ"), the word before is no head ("ỦY BAN"), and the head does
-    not end a known issuer's name."""
+    have two words at least ("BỘ NỘI VỤ"), the word before is no head ("ỦY BAN"), the head does
+    not end a known issuer's name, and the committee a board serves ends the board's name ("BAN
+    DÂN VẬN TỈNH ỦY" is one body, not a board under a committee)."""
     words = line.split()
     parts, start = [], 0
     for k in range(2, len(words) - 1):
         rest = " ".join(words[k:])
         opens = words[k].isupper() and starts_with("organ_heads", rest)
-        inside = starts_with("organ_heads", f"{words[k - 1]} {rest}") or fold(" ".join(words[start : k + 1])) in _whole_names()
+        inside = (starts_with("organ_heads", f"{words[k - 1]} {rest}") or fold(" ".join(words[start : k + 1])) in _whole_names()
+                  or board_of_committee(" ".join(words[start:])))
         if opens and k - start >= 2 and not inside:
             parts.append(" ".join(words[start:k]))
             start = k

@@ -96,8 +96,9 @@ _TITLE_CLAUSE = re.compile(
     r"(?=\s+về\s|$)|[¹²³⁴⁵⁶⁷⁸⁹⁰]+",
     re.IGNORECASE,
 )
-# A number the reference patterns cannot read (old types): "21-LCT/HĐNN8", "101-SL/L.003".
-_PRINTED_SYMBOL = re.compile(r"\d+[0-9A-Za-zĐđ.]*(?:\s?[-/]\s?[0-9A-Za-zĐđ][0-9A-Za-zĐđ.]*)+")
+# A number the reference patterns cannot read (old types): "21-LCT/HĐNN8", "101-SL/L.003"; no word's first letters
+# ("Số 9 - tháng 9/2025" is no "9-th"), a footnote's mark after it may stand ("43/2021/AL¹").
+_PRINTED_SYMBOL = re.compile(r"\d+[0-9A-Za-zĐđ.]*(?:\s?[-/]\s?[0-9A-Za-zĐđ][0-9A-Za-zĐđ.]*(?![a-zà-ỹA-ZÀ-Ỹ]))+")
 # Types whose names follow the type word directly: "Luật Điện lực", never "Luật về điện lực".
 _NAMED_WITHOUT_ABOUT = ("Luật", "Bộ luật", "Pháp lệnh")
 # A symbol inside a title: "1237/QĐ-TTG", "24-CT/TW".
@@ -307,7 +308,7 @@ def _recipients_apart(units: list[Unit]) -> list[Unit]:
     apart: list[Unit] = []
     for unit in units:
         if not (_RECIPIENTS.match(unit.text) or _LIST_MARK.match(unit.text)):
-            apart.append(unit)
+            apart.extend(_signature_apart(unit))
             continue
         words, i = unit.text.split(), 0
         piece: list[str] = []
@@ -324,6 +325,29 @@ def _recipients_apart(units: list[Unit]) -> list[Unit]:
         pieces += _name_after_recipient(" ".join(piece))
         apart.extend(Unit(text, unit.bold) for text in pieces if text)
     return apart
+
+
+# Where a web page flattened a signature block onto one line, its lines' separators: a dash, a colon.
+_FLATTENED = re.compile(r"\s+[-–]\s+|\s*:\s+")
+
+
+def _signature_apart(unit: Unit) -> list[Unit]:
+    """A signature block a web page printed on one line cut into its lines: "KT. CHỦ TỊCH - PHÓ CHỦ TỊCH: Trần
+    Quốc Khởi", "TM. ỦY BAN NHÂN DÂN - KT. CHỦ TỊCH - PHÓ CHỦ TỊCH Lê Thị Bích Ngọc (đã ký)", "GIÁM ĐỐC Kiều Văn
+    Bình (đã ký)".  Only a line of titles in capitals, the first an authority or a position and the last a
+    position, then a person's name; any other line whole."""
+    text = SIGNED_MARK.sub(" ", unit.text).strip()
+    if len(text) > MAX_POSITION_CHARS:
+        return [unit]
+    *titles, last = _FLATTENED.split(text)
+    words = last.split()
+    capitals = list(takewhile(lambda word: mostly_capitals(word) or not any(c.isalpha() for c in word), words))
+    titles, name = [*titles, " ".join(capitals)] if capitals else titles, " ".join(words[len(capitals):])
+    if not (titles and name and all(mostly_capitals(t) for t in titles)
+            and (AUTHORITY.match(titles[0]) or starts_with("positions", titles[0]))
+            and starts_with("positions", titles[-1]) and person_name([name]) == name):
+        return [unit]
+    return [Unit(line, unit.bold) for line in (*titles, name)]
 
 
 # A recipient's line closed by its punctuation, then what stood beside it in the signature's column.

@@ -343,3 +343,43 @@ Trần Khắc Huy
 def test_a_signers_position_read_without_its_tone_marks_is_the_known_one(printed, position) -> None:
     meta = extract_metadata(SCANNED_DECISION.format(position=printed))
     assert (meta.signer, meta.signer_position) == ("Trần Khắc Huy", position)
+
+
+@pytest.mark.parametrize(("organ", "issuer", "parent"), [
+    ("BAN TUYÊN GIÁO VÀ DÂN VẬN TỈNH ỦY", "Ban Tuyên giáo và Dân vận Tỉnh ủy Phú Thọ", "Đảng bộ tỉnh Phú Thọ"),
+    ("BAN DÂN VẬN TỈNH ỦY", "Ban Dân vận Tỉnh ủy Phú Thọ", "Đảng bộ tỉnh Phú Thọ"),
+    ("ỦY BAN KIỂM TRA TỈNH ỦY", "Ủy ban Kiểm tra Tỉnh ủy Phú Thọ", "Đảng bộ tỉnh Phú Thọ"),
+    ("BAN THƯỜNG VỤ TỈNH ỦY", "Ban Thường vụ Tỉnh ủy Phú Thọ", "Đảng bộ tỉnh Phú Thọ"),
+])
+def test_a_board_named_with_its_committee_on_one_line_is_one_body(organ, issuer, parent) -> None:
+    """"BAN DÂN VẬN TỈNH ỦY" under "ĐẢNG BỘ TỈNH PHÚ THỌ" is the board, not a "Tỉnh ủy" under a "Ban Dân vận";
+    a bulletin's issue line "Số 9 - tháng 9/2025" numbers it "9/2025", not "9-th"."""
+    meta = extract_metadata(f"ĐẢNG BỘ TỈNH PHÚ THỌ\n{organ}\nTHÔNG TIN SINH HOẠT NỘI BỘ\nSố 9 - tháng 9/2025\n"
+                            "LƯU HÀNH NỘI BỘ\nNgày 15/7/2025, Ban Thường vụ Tỉnh ủy ban hành Chỉ thị số 11-CT/TU.\n")
+    assert (meta.issuer, meta.issuer_parent, meta.number) == (issuer, parent, "9/2025")
+
+
+@pytest.mark.parametrize(("line", "position", "signer"), [
+    ("KT. CHỦ TỊCH - PHÓ CHỦ TỊCH: Trần Quốc Khởi", "Phó Chủ tịch", "Trần Quốc Khởi"),
+    ("TM. ỦY BAN NHÂN DÂN - KT. CHỦ TỊCH - PHÓ CHỦ TỊCH Lê Thị Bích Ngọc (đã ký)", "Phó Chủ tịch", "Lê Thị Bích Ngọc"),
+    ("GIÁM ĐỐC Kiều Văn Bình (đã ký)", "Giám đốc", "Kiều Văn Bình"),
+    ("GIÁM ĐỐC: Chu Minh Tiến (đã ký)", "Giám đốc", "Chu Minh Tiến"),
+])
+def test_a_signature_a_web_page_flattened_onto_one_line_is_read(line, position, signer) -> None:
+    """A portal prints the signature block on one line; "ỦY BAN NHÂN DÂN - TỈNH VĨNH LONG" is one organ."""
+    meta = extract_metadata("ỦY BAN NHÂN DÂN - TỈNH VĨNH LONG    CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+                            "Độc lập - Tự do - Hạnh phúc\nSố: 287/BC-UBND    Vĩnh Long, ngày 24 tháng 02 năm 2026\n"
+                            "BÁO CÁO\nTình hình hạn hán, xâm nhập mặn\nThực hiện Kế hoạch số 66-KH/TU, Ủy ban nhân dân "
+                            f"tỉnh báo cáo như sau:\n1. Mặn xâm nhập sâu 55 km.\nNơi nhận:\n- Như trên;\n- Lưu: VT.\n{line}\n")
+    assert (meta.issuer, meta.signer_position, meta.signer) == ("Ủy ban nhân dân tỉnh Vĩnh Long", position, signer)
+
+
+def test_a_subject_in_small_letters_goes_on_where_its_author_broke_the_line() -> None:
+    meta = extract_metadata("ĐẢNG BỘ TỈNH HƯNG YÊN\nĐẢNG ỦY XÃ NHƯ QUỲNH\n*\nSố 24-KH/ĐU\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+                            "Như Quỳnh, ngày 28 tháng 10 năm 2025\n"
+                            "KẾ HOẠCH thực hiện Nghị quyết số 10-NQ/TU ngày 26/9/2025 của Ban Chấp hành\n"
+                            "Đảng bộ tỉnh về xử lý ô nhiễm môi trường nước lưu vực sông Bắc Hưng Hải\n"
+                            "Thực hiện NQ 10-NQ/TU của Tỉnh ủy, Ban Chấp hành Đảng bộ xã xây dựng Kế hoạch như sau:\n"
+                            "I. MỤC ĐÍCH, YÊU CẦU\n")
+    assert meta.subject == ("thực hiện Nghị quyết số 10-NQ/TU ngày 26/9/2025 của Ban Chấp hành Đảng bộ tỉnh về xử lý ô "
+                            "nhiễm môi trường nước lưu vực sông Bắc Hưng Hải")
