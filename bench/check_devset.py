@@ -43,7 +43,7 @@ from indexer.read import read_file
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 FOLDERS = ("admin-docs/docs", "laws-txt", "docx-pdf/laws-docx", "docx-pdf/court-docs", "encodings")
-SUFFIXES_READ = {".txt", ".md", ".docx", ".pdf"}
+SUFFIXES_READ = {".txt", ".md", ".docx", ".pdf", ".html", ".htm"}
 FOLDS = 5
 
 
