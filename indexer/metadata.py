@@ -342,7 +342,9 @@ def _signature_apart(unit: Unit) -> list[Unit]:
     *titles, last = _FLATTENED.split(text)
     words = last.split()
     capitals = list(takewhile(lambda word: mostly_capitals(word) or not any(c.isalpha() for c in word), words))
-    titles, name = [*titles, " ".join(capitals)] if capitals else titles, " ".join(words[len(capitals):])
+    if capitals:  # "GIÁM ĐỐC Kiều Văn Bình": the last title and the name with no separator between
+        titles.append(" ".join(capitals))
+    name = " ".join(words[len(capitals):])
     if not (titles and name and all(mostly_capitals(t) for t in titles)
             and (AUTHORITY.match(titles[0]) or starts_with("positions", titles[0]))
             and starts_with("positions", titles[-1]) and person_name([name]) == name):

@@ -264,15 +264,15 @@ def full_issuer(issuer: str, parent: str | None) -> str:
     return _party_issuer(issuer, parent)
 
 
-LEVELLED = frozenset({"tinh uy", "thanh uy", "huyen uy", "quan uy", "thi uy"})  # the committee's name says its level
+_LEVELLED = frozenset({"tinh uy", "thanh uy", "huyen uy", "quan uy", "thi uy"})  # the committee's name says its level
 # A committee's boards, named with it on one line: "BAN TUYÊN GIÁO VÀ DÂN VẬN TỈNH ỦY", "VĂN PHÒNG THÀNH ỦY".
-BOARDS = ("ban ", "van phong", "uy ban kiem tra")
+_BOARDS = ("ban ", "van phong", "uy ban kiem tra")
 
 
 def board_of_committee(name: str) -> bool:
     """Whether a name is a board and the committee it serves: "Ban Dân vận Tỉnh ủy", "Văn phòng Thành ủy"."""
     folded = fold(name).lower()
-    return folded.startswith(BOARDS) and any(folded.endswith(f" {committee}") for committee in LEVELLED)
+    return folded.startswith(_BOARDS) and any(folded.endswith(f" {committee}") for committee in _LEVELLED)
 
 
 @cache
@@ -290,7 +290,7 @@ def _party_issuer(issuer: str, parent: str) -> str:
     committee = fold(issuer).removeprefix("ban thuong vu ")
     organisation = _party_organisation().match(parent)
     if organisation and committee in {fold(head) for head in word_list("parent_heads")}:
-        place = organisation["place"] if committee in LEVELLED else f"{organisation['level']} {organisation['place']}"
+        place = organisation["place"] if committee in _LEVELLED else f"{organisation['level']} {organisation['place']}"
         return f"{issuer} {place}"
     if organisation and board_of_committee(issuer):  # "Ban Dân vận Tỉnh ủy" under "Đảng bộ tỉnh Phú Thọ"
         return f"{issuer} {organisation['place']}"

@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.analyzer import spellings, tokens
-from kb.retrieval.bm25 import SEARCH_COST, K1, B, Term, max_score_top, scored_top
+from kb.retrieval.bm25 import K1, SEARCH_COST, B, Term, max_score_top, scored_top
 from kb.retrieval.postings import NO_POSTINGS, PAIR, Segment, build_segment, merge_segments
 from kb.retrieval.snapshot import read_snapshot, write_snapshot
 

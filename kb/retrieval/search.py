@@ -367,13 +367,13 @@ def cards_first(fused: list[tuple[int, float]], query: Query,
     """The fused ranking with each document's printed answer and its card among the first ``window`` ids just
     above that document's best passage, when the question asks who signed or issued a document, or when
     (``_SIGNED_OR_ISSUED``): asked who signed it, its signature (the closing), its card, its header; else its
-    header, then its card.
+    header when it prints the place and date, then its card (a law's undated header after it).
 
     The card gives the signer and the date of issue whatever else the document says: "Luật Người cao tuổi ra
     đời ngày nào" had the law's article on the Day of the Elderly first and its card fifth (docs/ranking.md,
     "Asked who signed it or when, its card leads").  The document's own print comes before kb's summary of it:
     the place-and-date line and the organ are in the header, the name in the signature, and a reader quotes
-    them, not the card (docs/ranking.md, "The printed answer before the card").  Which documents come first is
+    them, not the card (docs/ranking.md, "The document as printed before its card").  Which documents come first is
     unchanged.
     """
     if not _SIGNED_OR_ISSUED.search(query.folded):
@@ -386,7 +386,9 @@ def cards_first(fused: list[tuple[int, float]], query: Query,
         """The place of a passage's part in ``order``, any other passage last: the order among a document's
         passages lifted to one score.  A header without its date (a law's) does not say when."""
         row = rows.get(chunk)
-        part = None if row is None else "card" if row["kind"] == "card" else frame_part(row["section"])
+        if row is None:
+            return len(order)
+        part = "card" if row["kind"] == "card" else frame_part(row["section"])
         if part == "header" and "dated header" in order and _PRINTED_DATE.search(fold(row["text"])):
             part = "dated header"
         return order.index(part) if part in order else len(order)
