@@ -122,7 +122,10 @@ class Scorer:
     def __init__(self, qset, kb: KnowledgeBase) -> None:
         # Rendered one by one: ``render`` drops a passage whose words an earlier one showed.
         self.results = {i: asdict(render(kb, [(i, 0.0)], 1)[0]) for i in sorted(kb.store.chunks.all_ids())}
-        self.hit_rows = {i: r | {"doc_id": r["document"]["id"]} for i, r in self.results.items()}
+        ids = sorted(self.results)
+        self.hit_rows: dict[int, dict] = {}
+        for start in range(0, len(ids), 900):  # SQLite's bound on a statement's parameters
+            self.hit_rows |= kb.store.chunks.hits(ids[start : start + 900])
         self.keys = {i: passage_key(folded_hash(r["text"]), r["document"]["number"], r["document"]["title"])
                      for i, r in self.results.items()}
         judged: dict[tuple, set[int]] = {}

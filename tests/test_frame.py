@@ -15,7 +15,7 @@ from conftest import HashingEmbedder, fake_kb_at, fake_settings
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.query import understand
-from kb.retrieval.search import answer_follows, asks_of_text, cards_first, effect_follows, is_frame, search
+from kb.retrieval.search import answer_follows, asks_of_text, cards_first, effect_follows, is_frame, placed_first, search
 
 # An article is one line: a line break after its first words would make them its heading.
 ARTICLE_1 = ("Điều 1. Công bố kèm theo Quyết định này 07 thủ tục hành chính lĩnh vực chứng thực được sửa đổi, "
@@ -295,3 +295,25 @@ def test_asked_what_a_numbered_directive_requires_its_recipients_are_no_answer(t
         assert "100% cơ sở kinh doanh karaoke" in first.text or "100% nhà ở riêng lẻ" in first.text
     finally:
         kb.close()
+
+
+PLACED = {1: {"doc_id": 7, "doc_place": "Hưng Yên", "doc_issuer": "Sở Nông nghiệp và Môi trường tỉnh Hưng Yên",
+              "doc_issuer_parent": "UBND tỉnh Hưng Yên"},
+          2: {"doc_id": 8, "doc_place": "Như Quỳnh", "doc_issuer": "Đảng ủy xã Như Quỳnh", "doc_issuer_parent": None},
+          3: {"doc_id": 9, "doc_place": "Lạng Sơn", "doc_issuer": "Cục Thuế tỉnh Lạng Sơn", "doc_issuer_parent": None},
+          4: {"doc_id": 10, "doc_place": "Huế", "doc_issuer": "Ủy ban nhân dân thành phố Huế", "doc_issuer_parent": None}}
+
+
+def _placed(question: str) -> list[int]:
+    fused = [(1, 1.0), (3, 0.9), (2, 0.7), (4, 0.5)]
+    return [chunk for chunk, _ in placed_first(fused, understand(question), lambda ids: {i: PLACED[i] for i in ids}, 4)]
+
+
+@pytest.mark.parametrize(("question", "order"), [
+    ("Ở xã Như Quỳnh, các tổ canh cống xả thải vào khung giờ nào?", [2, 1, 3, 4]),  # the commune's plan first
+    ("What bonus does Hue give a family that hands over its land early?", [1, 3, 4, 2]),  # Huế's rises; "Thuế" is no "Huế"
+    ("Các văn bản nào nhắc tới Kế hoạch 24-KH/ĐU của xã Như Quỳnh?", [1, 3, 2, 4]),  # the place is the cited one's
+    ("Ở Cà Mau tàu cá mất kết nối bị xử lý thế nào?", [1, 3, 2, 4]),  # no document of that place among them
+])
+def test_a_place_the_question_names_keeps_its_documents_passages_above_the_others(question, order):
+    assert _placed(question) == order

@@ -48,7 +48,7 @@ from kb.storage.chunks import Chunks
 from kb.storage.filters import DocumentFilters
 
 __all__ = ["answer_follows", "arranged", "asks_of_text", "cards_first", "effect_follows", "facet_counts", "FRAME_WINDOW", "fuse",
-           "group_by_document", "is_frame", "legs", "narrowing", "passage_key", "read_query", "render", "search",
+           "group_by_document", "is_frame", "legs", "narrowing", "passage_key", "placed_first", "read_query", "render", "search",
            "text_first", "titled_first", "weights_for"]
 
 # Who signed or issued a document, or when: its card and header say it, whatever its body says. "ký" is not the
@@ -96,8 +96,10 @@ _NUMBERED = re.compile(r"\bso \d+\s?[/-]\s?[a-z0-9]")
 FRAME_WINDOW = 4  # the frame rule reorders the first FRAME_WINDOW × k passages of the fused ranking
 MAX_NAMED = 3  # more documents of one number than this: the number is too vague to read any one's own passages
 LEADING, OWN_PASSAGES = 12, 3  # of a document asked about, its first 12 passages are read for its 3 leading ones
+PLACE_SHARE = 0.6  # of the score of a passage whose document is of no place the question names (placed_first)
 OPENING = 80  # a passage states what it is for by its heading or its opening words, not "hoàn thành nhiệm vụ" in passing
 _STATES = re.compile(r"\b(?:yeu cau|nhiem vu|giai phap|pham vi dieu chinh|muc dich|muc tieu|doi tuong ap dung)\b")
+_WORD = re.compile(r"\w+")
 # A place-and-date line as printed: "Hưng Yên, ngày 26 tháng 9 năm 2025".
 _PRINTED_DATE = re.compile(r"\bngay \d{1,2} thang \d{1,2} nam \d{4}\b")
 # The legal bases and requests a document is issued on, which open it without saying what it says ("Căn cứ …",
@@ -316,11 +318,46 @@ def arranged(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Query, fr
     passages, one after the other (a document's frame below its text, its card first when asked who signed it,
     the law named in English first, the clause on taking effect and the passage that answers below their
     document's best).  ``bench/tune_fusion.py`` scores rankings through this too."""
+    fused = placed_first(fused, query, rows_among, window)
     fused = text_first(fused, query, frame_share, rows_among, window)
     fused = cards_first(fused, query, rows_among, window)
     fused = titled_first(kb, fused, query, filters, window)
     fused = effect_follows(fused, query, kb.store.chunks, window)
     return answer_follows(kb, fused, query, window)
+
+
+def _words(text: str) -> str:
+    """Folded, lower-case words between spaces, so that a place matches as whole words: " thua thien hue "."""
+    return f" {' '.join(_WORD.findall(fold(text).lower()))} "
+
+
+def placed_first(fused: list[tuple[int, float]], query: Query,
+                 rows_among: Callable[[list[int]], dict[int, dict]], window: int) -> list[tuple[int, float]]:
+    """The fused ranking with the passages among the first ``window`` of documents of no place the question names
+    at ``PLACE_SHARE`` of their score, when it names the place of one of those documents ("Ở xã Như Quỳnh, …",
+    "What bonus does Hue give …"): its place of issue, or its issuer's or parent's name ("Tỉnh ủy Phú Thọ").
+
+    A question about a province's or a commune's document shares its subject words with every document on the
+    subject: a department's letter on waste water above the commune's plan, a national law above Huế's decision.
+    Not for which documents cite one: the place there is the cited document's ("Ben Tre's 2020 Directive"), and
+    those citing it may be elsewhere.  ``PLACE_SHARE`` was chosen by folds of the tuning pool (docs/ranking.md,
+    "A place the question names")."""
+    if intent(query.folded) == FOLLOWERS:
+        return fused
+    head = fused[:window]
+    rows = rows_among([chunk for chunk, _ in head])
+    asked = _words(query.folded)
+    named = {place for row in rows.values() if row["doc_place"] and (place := _words(row["doc_place"])) in asked}
+    if not named:
+        return fused
+    where = {row["doc_id"]: _words(" ".join(filter(None, (row["doc_place"], row["doc_issuer"], row["doc_issuer_parent"]))))
+             for row in rows.values()}
+    of_place = {document for document, words in where.items() if any(place in words for place in named)}
+    if len(of_place) == len(where):
+        return fused
+    rescored = [(chunk, score * PLACE_SHARE if chunk in rows and rows[chunk]["doc_id"] not in of_place else score)
+                for chunk, score in head]
+    return sorted(rescored, key=lambda hit: -hit[1]) + fused[len(head):]
 
 
 def asks_of_text(query: Query) -> bool:
