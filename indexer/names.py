@@ -271,7 +271,7 @@ _BOARDS = ("ban ", "van phong", "uy ban kiem tra")
 
 def board_of_committee(name: str) -> bool:
     """Whether a name is a board and the committee it serves: "Ban Dân vận Tỉnh ủy", "Văn phòng Thành ủy"."""
-    folded = fold(name).lower()
+    folded = fold(name)
     return folded.startswith(_BOARDS) and any(folded.endswith(f" {committee}") for committee in _LEVELLED)
 
 

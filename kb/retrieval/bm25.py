@@ -169,10 +169,10 @@ def scored_top(terms: list[Term], norms: np.ndarray, count: int, chunks: np.ndar
     Where the chunks are one document's passages and the terms common ("kinh phí", "thực hiện"), this reads a
     few dozen postings of each term where ``max_score_top`` reads them all (``Lexicon.top``).
     """
+    if not len(chunks):
+        return []
     total = np.zeros(len(chunks), np.float32)
     for term in sorted(terms, key=lambda t: -t.bound):  # the order max_score_top adds them: the same sums
-        if not len(chunks):
-            break
         found = np.minimum(np.searchsorted(term.chunks, chunks), len(term.chunks) - 1)
         hit = term.chunks[found] == chunks
         total[hit] += term.shares(norms, found[hit])

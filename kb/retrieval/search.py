@@ -317,10 +317,20 @@ def arranged(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Query, fr
     """The fused ranking in the order shown: the rules that read what a question asks, among its first ``window``
     passages, one after the other (a document's frame below its text, its card first when asked who signed it,
     the law named in English first, the clause on taking effect and the passage that answers below their
-    document's best).  ``bench/tune_fusion.py`` scores rankings through this too."""
-    fused = placed_first(fused, query, rows_among, window)
-    fused = text_first(fused, query, frame_share, rows_among, window)
-    fused = cards_first(fused, query, rows_among, window)
+    document's best).  ``bench/tune_fusion.py`` scores rankings through this too.
+
+    The first three rules read the rows of the same window (each reorders only within it): they are looked up
+    once, and only an id outside it is asked for again."""
+    window_ids = [chunk for chunk, _ in fused[:window]]
+    looked_up, asked = rows_among(window_ids), set(window_ids)
+
+    def rows_of(ids: list[int]) -> dict[int, dict]:
+        others = [chunk for chunk in ids if chunk not in asked]
+        return {chunk: looked_up[chunk] for chunk in ids if chunk in looked_up} | (rows_among(others) if others else {})
+
+    fused = placed_first(fused, query, rows_of, window)
+    fused = text_first(fused, query, frame_share, rows_of, window)
+    fused = cards_first(fused, query, rows_of, window)
     fused = titled_first(kb, fused, query, filters, window)
     fused = effect_follows(fused, query, kb.store.chunks, window)
     return answer_follows(kb, fused, query, window)
@@ -328,7 +338,7 @@ def arranged(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Query, fr
 
 def _words(text: str) -> str:
     """Folded, lower-case words between spaces, so that a place matches as whole words: " thua thien hue "."""
-    return f" {' '.join(_WORD.findall(fold(text).lower()))} "
+    return f" {' '.join(_WORD.findall(fold(text)))} "
 
 
 def placed_first(fused: list[tuple[int, float]], query: Query,
