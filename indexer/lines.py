@@ -19,10 +19,11 @@ __all__ = ["Line", "Role", "content_lines", "heading_shaped", "tail_line", "TERM
 # A paragraph that does not end on one of these and is followed by a line
 # starting in lower case was split mid-sentence by the conversion.
 TERMINAL = (".", ";", ":", "!", "?", "…", '"', "”", ")", "»")
-# The closing block opens with the recipients or the signing authority; a law's
+# The closing block opens with the recipients or the signing authority (a Party document writes the slash:
+# "K/T TRƯỞNG BAN", a state one the dot: "KT. CHỦ TỊCH"); a law's
 # with the formula of its passing; a bulletin's with its imprint.
 CLOSING = re.compile(
-    r"^(?:Nơi nhận|T/M\b|TM[.\s]|KT[.\s]|TL[.\s]|TUQ[.\s]|Q\.|Chịu trách nhiệm xuất bản)"
+    r"^(?:Nơi nhận|T/M\b|K/T\b|T/L\b|T/UQ\b|TM[.\s]|KT[.\s]|TL[.\s]|TUQ[.\s]|Q\.|Chịu trách nhiệm xuất bản)"
     r"|^(?:Hiến pháp|Bộ luật|Luật|Pháp lệnh|Nghị quyết) này (?:đã )?được .{0,160}?thông qua"
 )
 _SENTENCE_BREAK = re.compile(r"[.!?…]\s+[^\W\d_]")
@@ -77,9 +78,11 @@ def content_lines(text: str, debris: list[Span], garbled: list[Span]) -> list[Li
 
 
 def heading_shaped(clean: str, max_words: int) -> bool:
-    """Short, one sentence, not a list item ending in ``;`` or ``,``."""
+    """Short, one sentence, not a list item ending in ``;`` or ``,``, not a table's row (cells joined by
+    `` | ``: its header row is as short as a title)."""
     return (
         len(clean.split()) <= max_words
+        and " | " not in clean
         and not clean.endswith((";", ","))
         and not _SENTENCE_BREAK.search(clean.rstrip(".!?…"))
     )

@@ -36,7 +36,7 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 # 10: a signer's position OCR read without its tone marks is the known one ("PHO CHU TỊCH": "Phó Chủ tịch").
 # 11: a signature flattened onto one line, a board named with its committee, a dash before a place, a symbol that
 #     stops at a word, a title's subject broken where its author broke it (docs/reading.md, stop 36).
-PARSING_VERSION = 11
+PARSING_VERSION = 12
 
 CARD_SECTION = "Thông tin văn bản"
 # The header (issuing body, number, place and date, title) and the end (recipients, signer) are the

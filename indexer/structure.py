@@ -13,8 +13,8 @@ are subheadings one level below the deepest numbering.
 
 Bulletins end each article with a signature line naming the body that wrote
 it (``Ban Tuyên giáo Trung ương``, ``Kim Ngân – Ban Tuyên giáo Tỉnh ủy``);
-that line is taken out of the body and becomes ``Section.issuer`` of every
-section of the article.
+that line becomes ``Section.issuer`` of every section of the article, and
+stays printed at the end of its last one, where the reader saw it.
 
 A document with articles (``Điều 1.`` …) is read as a legal text: the
 headings of ``indexer.legal`` (Phần, Chương, Mục, Điều, Phụ lục) take over
@@ -89,6 +89,8 @@ _ENUMERATION = re.compile(
     r"^(?:[-+•–*]\s|\(|(?:Một|Hai|Ba|Bốn|Năm|Sáu|Bảy|Tám|Chín|Mười)(?: \w+)? là\b|Thứ \w+\s*[,:])"
 )
 _AUTHOR_DASH = re.compile(r"\s[–—-]\s")
+# Lines of a bulletin's header that are printed in capitals and are no article's title.
+_BULLETIN_FURNITURE = re.compile(r"^(?:LƯU HÀNH NỘI BỘ|TRONG SỐ NÀY|(?:THÔNG TIN|BẢN TIN) SINH HOẠT\b.*)$", re.IGNORECASE)
 
 
 def _numbered_rule(clean: str) -> HeadingRule | None:
@@ -224,6 +226,21 @@ def _titled_levels(lines: list[Line], levels: list[int | None]) -> tuple[list[in
     return titled, titles
 
 
+def _first_title_start(lines: list[Line], head: int) -> int:
+    """Where the run of capital lines that ends the header starts: a bulletin prints its first article's
+    title there, under the issue line, "LƯU HÀNH NỘI BỘ" or the contents.  ``head`` when there is no such run,
+    or when it reaches the organ or the bulletin's name (nothing then tells the title from the header)."""
+    start = head
+    while start > 0 and _is_capital_title(lines[start - 1], continuing=start < head):
+        if _BULLETIN_FURNITURE.match(lines[start - 1].clean) or _organ_name(lines[start - 1].clean):
+            break
+        start -= 1
+    if start == head or start == 0 or _is_capital_title(lines[start - 1]) and not _BULLETIN_FURNITURE.match(
+            lines[start - 1].clean) or not _is_capital_title(lines[start]):
+        return head
+    return start
+
+
 def _body_roles(lines: list[Line], levels: list[int | None]) -> list[Role]:
     """Role of each body line: heading (with level), signature (with issuer) or body."""
     levels, titles = _titled_levels(lines, levels)
@@ -255,7 +272,11 @@ def _roles(text: str, debris: list[Span], lines: list[Line]) -> list[Role]:
         return [Role("header")] * head + body + [Role("closing")] * (end - first) + annex
     tail = _closing_start(lines, head)
     body = _body_roles(lines[head:tail], levels[head:tail])
-    return [Role("header")] * head + body + [Role("closing")] * (len(lines) - tail)
+    titled = any(role.kind == "heading" and role.title for role in body)  # a bulletin of titled articles
+    start = _first_title_start(lines, head) if titled else head
+    title = [Role("heading", ARTICLE_LEVEL, title=" ".join(line.clean for line in lines[start:head]))] if start < head else []
+    skipped = [Role("skip")] * (head - start - 1) if start < head else []
+    return [Role("header")] * start + title + skipped + body + [Role("closing")] * (len(lines) - tail)
 
 
 class _Builder:
@@ -276,11 +297,14 @@ class _Builder:
         if level <= ARTICLE_LEVEL:
             self.article_start = len(self.sections)
 
-    def signature(self, issuer: str) -> None:
-        """Sign every body section since the article's heading."""
-        for section in self.sections[self.article_start :]:
-            if section.kind == "body":
-                section.issuer = issuer
+    def signature(self, line: Line, issuer: str) -> None:
+        """Sign every body section since the article's heading, and end the last with the line as printed
+        under the article, so that the author's name is read with the article's text, not the next one's."""
+        signed = [section for section in self.sections[self.article_start :] if section.kind == "body"]
+        for section in signed:
+            section.issuer = issuer
+        if signed:
+            signed[-1].paragraphs.append(line.span)
         self.current = None
 
     def paragraph(self, line: Line, kind: str) -> None:
@@ -305,7 +329,8 @@ def parse_sections(text: str) -> list[Section]:
     """Sections of ``text`` in order: header, body under heading paths, closing.
 
     Paragraph spans point into ``text``; debris-only lines, blank lines,
-    garbled text, heading lines and signature lines are not in any section.
+    garbled text and heading lines are not in any section; an article's
+    signature line ends its last section.
     """
     debris = find_debris(text)
     lines = content_lines(text, debris, find_garbled(text))
@@ -314,7 +339,7 @@ def parse_sections(text: str) -> list[Section]:
         if role.kind in ("heading", "clause"):
             builder.heading(role.title or line.clean, role.level)
         if role.kind == "signature" and role.issuer:
-            builder.signature(role.issuer)
+            builder.signature(line, role.issuer)
         elif role.kind == "clause" or role.rest:
             builder.paragraph(role.rest or line, "body")  # a clause, or an article's text after its number
         elif role.kind not in ("heading", "skip"):

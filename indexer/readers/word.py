@@ -7,8 +7,11 @@ and ``QUỐC HỘI`` before ``Điều 1`` as in a text file.  Article and clause
 numbers that Word numbers by itself (``Điều %1.``) are written out, or the
 structure pass would find no article.  Old files were typed in ``.VnTime``
 (TCVN3) or ``VNI-Times`` fonts, whose characters are legacy bytes stored as
-Latin-1; each run's font decides how its text is decoded.  Footers, footnotes,
-comments and text boxes are not read: they hold page furniture.  So do page
+Latin-1; each run's font decides how its text is decoded.  A footnote is read
+on its own line after the paragraph that cites it, numbered as printed
+(``(1) Theo số liệu của Cục Thống kê …``): offices put sources and the
+documents a sentence rests on there.  Footers, comments and text boxes are
+not read: they hold page furniture.  So do page
 headers, but for one: a template may print the document's own header block
 (issuer, number, place and date) in the first page's header, which is then
 read ahead of the body (``_printed_header``).
@@ -29,6 +32,7 @@ from typing import TypeAlias, TypeVar
 import docx
 from docx.document import Document as WordDocument
 from docx.opc.exceptions import OpcError
+from docx.oxml import parse_xml
 from docx.oxml.ns import nsmap, qn
 from lxml import etree
 
@@ -59,7 +63,11 @@ _RATIO_FROM_BYTES = 1 << 20
 _UNZIP_STEP = 1 << 20
 
 _P, _TBL, _TR, _TC, _R, _T_TEXT = (qn(f"w:{t}") for t in ("p", "tbl", "tr", "tc", "r", "t"))
+# A table is a grid of data when this many rows fill this many columns; a layout table fills two at most.
+_GRID_COLUMNS, _GRID_ROWS = 3, 2
 _DOCUMENT, _BODY = qn("w:document"), qn("w:body")
+_FOOTNOTE, _FOOTNOTE_REFERENCE, _ID = qn("w:footnote"), qn("w:footnoteReference"), qn("w:id")
+_FOOTNOTES_RELATION = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
 _PPR, _RPR, _RFONTS, _NUMPR, _VAL = (qn(f"w:{t}") for t in ("pPr", "rPr", "rFonts", "numPr", "val"))
 _FONT_NAMES = etree.XPath(".//w:rFonts/@w:hAnsi | .//w:rFonts/@w:ascii", namespaces={"w": nsmap["w"]})
 # Run children that stand for characters besides w:t, as in Word's own plain-text export.
@@ -102,6 +110,7 @@ class _Parts:
     styles: _Element
     numbering: _Element | None
     page_header: _Element | None  # the first page's header (``_first_page_header``)
+    footnotes: dict[str, _Element]  # each footnote by its id
 
 
 def _open(path: Path, limits: ReadingLimits) -> _Parts:
@@ -115,7 +124,8 @@ def _open(path: Path, limits: ReadingLimits) -> _Parts:
         body = document.element.find(_BODY) if document.element.tag == _DOCUMENT else None
         if body is None:
             raise UnreadableFileError("not a valid Word file: its main part holds no document body")
-        return _Parts(body, document.styles.element, _numbering_xml(document), _first_page_header(document))
+        return _Parts(body, document.styles.element, _numbering_xml(document), _first_page_header(document),
+                      _footnotes(document))
     except _BROKEN_PACKAGE as exc:
         raise UnreadableFileError(f"not a valid Word file: {_reason(exc)}") from exc
 
@@ -304,6 +314,8 @@ class _BodyReader:
         self.encodings: set[str] = set()
         self._styles = _Styles(parts.styles)
         self._numbering = _Numbering(parts.numbering)
+        self._footnotes = parts.footnotes
+        self._notes_read = 0  # footnotes are numbered in the order the text cites them
         # Most files name no legacy font at all: then no run's font needs resolving.
         named = {*_FONT_NAMES(parts.styles), *_FONT_NAMES(parts.body)}
         self._has_legacy_fonts = any(map(font_encoding, named))
@@ -313,16 +325,34 @@ class _BodyReader:
         for child in container.iterchildren():
             if child.tag == _P:
                 yield from self._paragraph(child).split("\n")
+                yield from self._cited_notes(child)
             elif child.tag == _TBL:
                 yield from self._table(child)
             elif child.tag in _BLOCK_WRAPPERS:
                 yield from self.blocks(child)
 
     def _table(self, table: _Element) -> Iterator[str]:
-        """Each cell's lines, row by row: a cell merged across columns appears once."""
-        for row in table.iterchildren(_TR):
-            for cell in row.iterchildren(_TC):
-                yield from self.blocks(cell)
+        """A grid of data, one line a row, its cells joined by `` | ``: a row reads as one statement
+        ("Thời gian thông quan … | 3 giờ/xe | 2 giờ/xe | Sở Công Thương") and is never cut between passages.
+        A layout table (the header block, the recipients beside the signature) gives each cell's lines, row by
+        row, since the header rules read one element a line.  A cell merged across columns appears once."""
+        rows = [[[line for line in self.blocks(cell) if line.strip()] for cell in row.iterchildren(_TC)]
+                for row in table.iterchildren(_TR)]
+        if sum(sum(1 for cell in row if cell) >= _GRID_COLUMNS for row in rows) < _GRID_ROWS:
+            yield from (line for row in rows for cell in row for line in cell)
+            return
+        for row in rows:
+            if line := " | ".join(" ".join(line.strip() for line in cell) for cell in row if cell):
+                yield line
+
+    def _cited_notes(self, paragraph: _Element) -> Iterator[str]:
+        """The footnotes ``paragraph`` cites, a line each, numbered as printed."""
+        for reference in paragraph.iter(_FOOTNOTE_REFERENCE):
+            note = self._footnotes.get(reference.get(_ID) or "")
+            if note is not None:
+                self._notes_read += 1
+                text = " ".join(line.strip() for line in self.blocks(note) if line.strip())
+                yield f"({self._notes_read}) {text}"
 
     def _paragraph(self, paragraph: _Element) -> str:
         properties = paragraph.find(_PPR)
@@ -377,6 +407,16 @@ class _BodyReader:
                 or self._styles.inherited(paragraph_style, _style_font)
                 or self._styles.default_font)
         return font if font_encoding(font) else None
+
+
+def _footnotes(document: WordDocument) -> dict[str, _Element]:
+    """The file's footnotes by id; the separators Word keeps among them are cited by no paragraph."""
+    part = next((rel.target_part for rel in document.part.rels.values()
+                 if rel.reltype == _FOOTNOTES_RELATION and not rel.is_external), None)
+    if part is None:
+        return {}
+    notes = parse_xml(part.blob)
+    return {note.get(_ID): note for note in notes.iterchildren(_FOOTNOTE) if note.get(_ID)}
 
 
 def _numbering_xml(document: WordDocument) -> _Element | None:
