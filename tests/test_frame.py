@@ -119,9 +119,16 @@ def test_asked_when_it_was_signed_its_place_and_date_line_leads_its_passages(hom
 ARTICLE_THEN_CARD = {1: {"doc_id": 7, "kind": "passage"}, 2: {"doc_id": 7, "kind": "card"}}
 
 
-def _cards_first(question: str, rows: dict[int, dict], fused: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    """``cards_first`` over the first four of ``fused``, its rows looked up in ``rows`` (a body's section by default)."""
-    return cards_first(fused, understand(question), lambda ids: {i: {"section": "Điều 1", **rows[i]} for i in ids}, 4)
+def _cards_first(question: str, rows: dict[int, dict], fused: list[tuple[int, float]],
+                 window: int = 4) -> list[tuple[int, float]]:
+    """``cards_first`` over the first ``window`` of ``fused``, its rows looked up in ``rows`` (a body's section by
+    default), each document's frames those of ``rows`` that are cards or sit in its header or closing."""
+    def frames(documents: list[int]) -> list[int]:
+        return [i for i, row in rows.items() if row["doc_id"] in documents
+                and (row["kind"] == "card" or row.get("section", "").endswith(("Phần đầu văn bản", "Phần cuối văn bản")))]
+
+    return cards_first(fused, understand(question), lambda ids: {i: {"section": "Điều 1", **rows[i]} for i in ids},
+                       frames, window)
 
 
 def test_a_card_goes_just_above_its_documents_best_passage():
@@ -157,6 +164,14 @@ FRAMED_PLAN = {1: {"doc_id": 7, "kind": "passage"}, 2: {"doc_id": 7, "kind": "pa
 def test_the_printed_answer_leads_the_card(question, order):
     fused = [(1, 0.9), (2, 0.3), (3, 0.2), (4, 0.1)]
     assert [chunk for chunk, _ in _cards_first(question, FRAMED_PLAN, fused)] == order
+
+
+def test_the_first_documents_bring_their_signature_when_the_legs_left_it_out():
+    """Asked who signed the plan by its subject, the legs find its text; its closing, ranked far below, comes first."""
+    fused = [(1, 0.9), (5, 0.8), (2, 0.3), (6, 0.2), (3, 0.1), (4, 0.05)]
+    rows = {**FRAMED_PLAN, 5: {"doc_id": 8, "kind": "passage"}, 6: {"doc_id": 8, "kind": "card"}}
+    assert [chunk for chunk, _ in _cards_first("Ai ký kế hoạch chuyển đổi số?", rows, fused, window=2)] == [
+        4, 3, 2, 1, 6, 5]
 
 
 @pytest.mark.parametrize("question", [

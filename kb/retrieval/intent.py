@@ -31,14 +31,14 @@ _CHANGE = "|".join(verbs for _, verbs in _CHANGING)
 
 _VERB = (r"trien khai|thuc hien|can cu|huong dan|vien dan|dan chieu|trich dan|nhac (?:toi|den)|de cap (?:toi|den)"
          r"|ap dung|cu the hoa|quan triet"
-         r"|implement\w*|cit(?:e|es|ed|ing)|based on|guid\w*|carr(?:y|ies) out")
+         r"|implement\w*|cit(?:e|es|ed|ing)|based on|guid\w*|carr(?:y|ies) (?:out|on)|continu(?:e|es|ing)")
 _KINDS = (r"(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|luat|phap lenh|chi thi|ke hoach|cong van"
           r"|huong dan|ket luan|quy dinh|thong bao|an le)")
 # Documents named by their kind and what they do to another, in English: "documents implementing Directive 05",
 # "plans that carry out Resolution 18" (not "the decree guiding the Civil Code", which names one document).
 _ENGLISH_KINDS = r"(?:documents|plans|decisions|resolutions|directives|instructions|decrees|circulars|programmes|programs)"
-_CARRY_OUT = (r"implement\w*|carr(?:y|ies|ying) out|(?:are |is )?based on|refer(?:s|red|ring)? (?:back )?to"
-              r"|mention(?:s|ed|ing)?|cit(?:e|es|ed|ing)|follow(?:s|ed|ing)? up")
+_CARRY_OUT = (r"implement\w*|carr(?:y|ies|ying) (?:out|on)|continu(?:e|es|ing)|(?:are |is )?based on"
+              r"|refer(?:s|red|ring)? (?:back )?to|mention(?:s|ed|ing)?|cit(?:e|es|ed|ing)|follow(?:s|ed|ing)? up")
 # A document asked for by its kind: "văn bản nào", "quyết định nào" ("trường hợp nào được bổ sung" is no such question).
 _WHICH_DOCUMENT = rf"{_KINDS} nao"
 # "Văn bản nào triển khai …", "Quyết định nào bãi bỏ …", the passive asked last: "… được sửa đổi bởi văn bản nào",

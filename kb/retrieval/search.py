@@ -69,7 +69,8 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra ngay nao|la cua (?:co
            r"|signed|signs|signer|signatory|issued by|who issued|(?:who|which (?:body|agency|office|department)) sent"
            r"|(?:which|what)(?: \w+){0,2} (?:body|agency|authority|office|department|organ|organi[sz]ation|committee"
            r"|council|ministry) (?:issued|adopted|promulgated)"
-           r"|(?:when|(?:what|which) (?:date|day|year)) (?:did|were|was)\b[^?]*\b(?:issu|sign|adopt|pass|promulgat|enact)\w*"
+           r"|(?:when|(?:what|which) (?:date|day|year)) (?:did|were|was)\b[^?]*\b(?:issu|sign|adopt|pass|promulgat|enact|set up"
+           r"|establish|approv)\w*"
            r"|(?:issued|adopted|passed|promulgated) (?:on|in) (?:what|which) (?:date|day|year)"
            r"|date of (?:the )?(?:directive|decision|plan|resolution|decree|circular|law|notice|instruction|regulation"
            r"|conclusion|letter|dispatch|telegram)s?")
@@ -80,6 +81,7 @@ _WHO_SIGNED = re.compile(rf"\b(?:(?:ai|nguoi) (?:da )?k[iy]|k[iy] boi|(?:ong|ba)
                          r"|who signed|who signs|signer|signatory|signed by)\b")
 ANSWER_DOCUMENTS = 1  # the first document ranked gets the passage that answers within it lifted (docs/ranking.md)
 EFFECT_DOCUMENTS = 2  # of the first documents ranked, this many get their clause on taking effect lifted
+FRAME_DOCUMENTS = 2  # asked who signed or when, the first documents ranked bring their card, header and closing
 # A question about the document itself, which its card answers, not its body: who signed it, when, which body,
 # what it is about (its subject, "về việc …": "nói về vấn đề gì", "What is Decision 210/2025 about?").
 _ITSELF = re.compile(rf"\b(?:{_SIGNED}"
@@ -330,7 +332,7 @@ def arranged(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Query, fr
 
     fused = placed_first(fused, query, rows_of, window)
     fused = text_first(fused, query, frame_share, rows_of, window)
-    fused = cards_first(fused, query, rows_of, window)
+    fused = cards_first(fused, query, rows_of, lambda documents: kb.store.chunks.frames(documents, filters), window)
     fused = titled_first(kb, fused, query, filters, window)
     fused = effect_follows(fused, query, kb.store.chunks, window)
     return answer_follows(kb, fused, query, window)
@@ -409,12 +411,14 @@ def text_first(fused: list[tuple[int, float]], query: Query, share: float,
     return sorted(rescored, key=lambda hit: -hit[1]) + fused[len(head):]
 
 
-def cards_first(fused: list[tuple[int, float]], query: Query,
-                rows_among: Callable[[list[int]], dict[int, dict]], window: int) -> list[tuple[int, float]]:
+def cards_first(fused: list[tuple[int, float]], query: Query, rows_among: Callable[[list[int]], dict[int, dict]],
+                frames: Callable[[list[int]], list[int]], window: int) -> list[tuple[int, float]]:
     """The fused ranking with each document's printed answer and its card among the first ``window`` ids just
     above that document's best passage, when the question asks who signed or issued a document, or when
     (``_SIGNED_OR_ISSUED``): asked who signed it, its signature (the closing), its card, its header; else its
-    header when it prints the place and date, then its card (a law's undated header after it).
+    header when it prints the place and date, then its card (a law's undated header after it).  The first
+    ``FRAME_DOCUMENTS`` documents' ``frames`` (card, header, closing) join the window when the legs left them out:
+    a question that names a document by its subject shares no word with the line its signer is printed on.
 
     The card gives the signer and the date of issue whatever else the document says: "Luật Người cao tuổi ra
     đời ngày nào" had the law's article on the Day of the Elderly first and its card fifth (docs/ranking.md,
@@ -425,8 +429,15 @@ def cards_first(fused: list[tuple[int, float]], query: Query,
     """
     if not _SIGNED_OR_ISSUED.search(query.folded):
         return fused
-    head = fused[:window]
+    head, rest = fused[:window], fused[window:]
     rows = rows_among([chunk for chunk, _ in head])
+    first = list(dict.fromkeys(rows[chunk]["doc_id"] for chunk, _ in head if chunk in rows))[:FRAME_DOCUMENTS]
+    present = {chunk for chunk, _ in head}
+    brought = [chunk for chunk in frames(first) if chunk not in present] if first else []
+    if brought:
+        rows |= rows_among(brought)
+        head += [(chunk, 0.0) for chunk in brought if chunk in rows]
+        rest = [hit for hit in rest if hit[0] not in rows]
     order = ("closing", "card", "header") if _WHO_SIGNED.search(query.folded) else ("dated header", "card", "header")
 
     def rank(chunk: int) -> int:
@@ -445,7 +456,7 @@ def cards_first(fused: list[tuple[int, float]], query: Query,
         if chunk in rows:
             best.setdefault(rows[chunk]["doc_id"], score)
     lifted = [(chunk, best[rows[chunk]["doc_id"]] if rank(chunk) < len(order) else score) for chunk, score in head]
-    return sorted(lifted, key=lambda hit: (-hit[1], rank(hit[0]))) + fused[len(head):]
+    return sorted(lifted, key=lambda hit: (-hit[1], rank(hit[0]))) + rest
 
 
 def effect_follows(fused: list[tuple[int, float]], query: Query, chunks: Chunks,

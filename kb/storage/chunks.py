@@ -14,6 +14,7 @@ from typing import Any
 
 from indexer.analyzer import columns, folded_hash, matching_text, text_hash
 from indexer.model import Chunk
+from indexer.parse import FRAME_SECTIONS
 from kb.access.levels import LEVELS
 from kb.storage.database import Database, marks
 from kb.storage.filters import DocumentFilters
@@ -140,6 +141,17 @@ class Chunks:
             "SELECT DISTINCT c.document_id FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id "
             f"JOIN documents d ON d.id = c.document_id WHERE r.is_self = 1 AND {condition} AND {where} "
             "ORDER BY c.document_id", [*params, *filter_params])]
+
+    def frames(self, doc_ids: list[int], filters: DocumentFilters | None = None) -> list[int]:
+        """The cards, headers and closings (``indexer.parse.FRAME_SECTIONS``) of these documents that the filters
+        keep: what a document prints about itself, its number, date, organ and signer."""
+        names = list(FRAME_SECTIONS.values())
+        where, params = (filters or DocumentFilters()).where("d", "c")
+        return [r[0] for r in self.db.execute(
+            f"SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id "
+            f"WHERE c.document_id IN ({marks(doc_ids)}) AND (c.kind = 'card' OR c.section IN ({marks(names)}) "
+            f"OR {' OR '.join(['c.section LIKE ?'] * len(names))}) AND {where} ORDER BY c.document_id, c.ordinal",
+            [*doc_ids, *names, *(f"% › {name}" for name in names), *params])]
 
     def bodies(self, doc_ids: list[int], limit: int) -> list[tuple[int, int, str]]:
         """``(id, document, folded text)`` of the first ``limit`` body passages of each document, in reading order."""
