@@ -36,6 +36,9 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 # 10: a signer's position OCR read without its tone marks is the known one ("PHO CHU TỊCH": "Phó Chủ tịch").
 # 11: a signature flattened onto one line, a board named with its committee, a dash before a place, a symbol that
 #     stops at a word, a title's subject broken where its author broke it (docs/reading.md, stop 36).
+# 12: a bulletin article's author line ends its own passage and its first title heads its first article, "K/T" and
+#     "T/L" open the closing, a Word grid of data reads one row a line, Word footnotes follow what cites them, an
+#     annex after the signature is text.
 PARSING_VERSION = 12
 
 CARD_SECTION = "Thông tin văn bản"

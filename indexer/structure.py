@@ -89,6 +89,8 @@ _ENUMERATION = re.compile(
     r"^(?:[-+•–*]\s|\(|(?:Một|Hai|Ba|Bốn|Năm|Sáu|Bảy|Tám|Chín|Mười)(?: \w+)? là\b|Thứ \w+\s*[,:])"
 )
 _AUTHOR_DASH = re.compile(r"\s[–—-]\s")
+# An annex printed after the signature ("PHỤ LỤC Số hộ bị ảnh hưởng …", "Phụ lục I"): text again, not the closing.
+_ANNEX = re.compile(r"^(?:PHỤ LỤC|Phụ lục(?= +[IVX\d]+\b| *$))")
 # Lines of a bulletin's header that are printed in capitals and are no article's title.
 _BULLETIN_FURNITURE = re.compile(r"^(?:LƯU HÀNH NỘI BỘ|TRONG SỐ NÀY|(?:THÔNG TIN|BẢN TIN) SINH HOẠT\b.*)$", re.IGNORECASE)
 
@@ -271,12 +273,15 @@ def _roles(text: str, debris: list[Span], lines: list[Line]) -> list[Role]:
         annex = annex_roles(text, debris, lines[end:], legal[end:])
         return [Role("header")] * head + body + [Role("closing")] * (end - first) + annex
     tail = _closing_start(lines, head)
+    annex_at = next((i for i in range(tail, len(lines)) if _ANNEX.match(lines[i].clean)), len(lines))
     body = _body_roles(lines[head:tail], levels[head:tail])
     titled = any(role.kind == "heading" and role.title for role in body)  # a bulletin of titled articles
     start = _first_title_start(lines, head) if titled else head
     title = [Role("heading", ARTICLE_LEVEL, title=" ".join(line.clean for line in lines[start:head]))] if start < head else []
     skipped = [Role("skip")] * (head - start - 1) if start < head else []
-    return [Role("header")] * start + title + skipped + body + [Role("closing")] * (len(lines) - tail)
+    appended = [Role("heading", HEADING_RULES[0].level)] + _body_roles(lines[annex_at + 1:], levels[annex_at + 1:]) \
+        if annex_at < len(lines) else []
+    return [Role("header")] * start + title + skipped + body + [Role("closing")] * (annex_at - tail) + appended
 
 
 class _Builder:

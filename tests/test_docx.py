@@ -25,13 +25,15 @@ def accuracy(truth: str, text: str) -> float:
     return 1 - sum(max(i2 - i1, j2 - j1) for op, i1, i2, j1, j2 in opcodes if op != "equal") / len(truth)
 
 
-def make_docx(path: Path, body: str, styles: str = "", numbering: str = "") -> Path:
-    """A minimal Word package: the document, and styles and numbering parts when given."""
+def make_docx(path: Path, body: str, styles: str = "", numbering: str = "", footnotes: str = "") -> Path:
+    """A minimal Word package: the document, and styles, numbering and footnotes parts when given."""
     parts = {"word/document.xml": f'<w:document {W}><w:body>{body}</w:body></w:document>'}
     if styles:
         parts["word/styles.xml"] = f"<w:styles {W}>{styles}</w:styles>"
     if numbering:
         parts["word/numbering.xml"] = f"<w:numbering {W}>{numbering}</w:numbering>"
+    if footnotes:
+        parts["word/footnotes.xml"] = f"<w:footnotes {W}>{footnotes}</w:footnotes>"
     main = "application/vnd.openxmlformats-officedocument.wordprocessingml"
     overrides = "".join(f'<Override PartName="/{name}" ContentType="{main}.{name[5:-4]}+xml"/>' for name in parts)
     overrides = overrides.replace(".document+xml", ".document.main+xml")
@@ -141,6 +143,37 @@ def test_read_docx_reads_tables_in_place_cell_by_cell(tmp_path):
     path = make_docx(tmp_path / "t.docx", para("Trước") + table + para("THÔNG TƯ"))
     assert read_docx(path).text == ("Trước\nBỘ NỘI VỤ\nSố: 12/2024/TT-BNV\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
                                     "Hà Nội, ngày 5 tháng 3 năm 2024\nTHÔNG TƯ")
+
+
+def test_read_docx_reads_a_grid_of_data_one_row_a_line(tmp_path):
+    """Three filled columns in two rows or more: a table of targets, each row one statement ("Thời gian thông
+    quan … | 3 giờ/xe | 2 giờ/xe"); a cell of two paragraphs joins them, a merged or empty cell adds nothing."""
+    def row(*cells: str) -> str:
+        return "<w:tr>" + "".join(f"<w:tc>{cell}</w:tc>" for cell in cells) + "</w:tr>"
+
+    table = ("<w:tbl>" + row(para("STT"), para("Chỉ tiêu"), para("Năm 2025"), para("Cơ quan chủ trì"))
+             + row(para("1"), para("Thời gian thông quan"), para("3 giờ/xe"), para("Sở Công Thương") + para("Công an tỉnh"))
+             + row(para("2"), para("Lối mở có camera"), "<w:p/>", para("Bộ đội Biên phòng")) + "</w:tbl>")
+    path = make_docx(tmp_path / "t.docx", para("Các chỉ tiêu như sau:") + table + para("III. NHIỆM VỤ"))
+    assert read_docx(path).text == ("Các chỉ tiêu như sau:\nSTT | Chỉ tiêu | Năm 2025 | Cơ quan chủ trì\n"
+                                    "1 | Thời gian thông quan | 3 giờ/xe | Sở Công Thương Công an tỉnh\n"
+                                    "2 | Lối mở có camera | Bộ đội Biên phòng\nIII. NHIỆM VỤ")
+
+
+def test_read_docx_reads_each_footnote_after_the_paragraph_that_cites_it(tmp_path):
+    """Numbered in the order the text cites them, whatever their ids; Word's separators are cited by nothing."""
+    def cited(text: str, note: int) -> str:
+        return (f'<w:p><w:r><w:t xml:space="preserve">{text}</w:t></w:r>'
+                f'<w:r><w:footnoteReference w:id="{note}"/></w:r></w:p>')
+
+    notes = ('<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+             '<w:footnote w:id="7"><w:p><w:r><w:footnoteRef/></w:r>'
+             '<w:r><w:t xml:space="preserve"> Theo số liệu của Cục Thống kê tỉnh năm 2020.</w:t></w:r></w:p></w:footnote>'
+             '<w:footnote w:id="3">' + para("Kết luận số 21-KL/TW ngày 25/10/2021.") + "</w:footnote>")
+    path = make_docx(tmp_path / "t.docx", cited("Cây chè là cây chủ lực", 7) + para("Giữa")
+                     + cited("Thực hiện Kết luận 21", 3), footnotes=notes)
+    assert read_docx(path).text == ("Cây chè là cây chủ lực\n(1) Theo số liệu của Cục Thống kê tỉnh năm 2020.\nGiữa\n"
+                                    "Thực hiện Kết luận 21\n(2) Kết luận số 21-KL/TW ngày 25/10/2021.")
 
 
 def test_read_docx_decodes_runs_by_their_font(tmp_path):

@@ -159,10 +159,11 @@ def test_small_sections_merge_within_article_under_common_prefix() -> None:
     )
     chunks = chunk_sections(text, parse_sections(text))
     assert [(c.heading_path, c.issuer, _words(c)) for c in chunks] == [
-        (["I. PHẦN MỘT", "1. Bài thứ nhất"], "Ban Tuyên giáo Trung ương", 108),
-        (["I. PHẦN MỘT", "2. Bài thứ hai"], "Ban Tuyên giáo Tỉnh ủy", 54),
+        (["I. PHẦN MỘT", "1. Bài thứ nhất"], "Ban Tuyên giáo Trung ương", 113),
+        (["I. PHẦN MỘT", "2. Bài thứ hai"], "Ban Tuyên giáo Tỉnh ủy", 59),
     ]
     assert "Kết quả đạt được" not in chunks[0].text
+    assert chunks[0].text.endswith("Ban Tuyên giáo Trung ương") and chunks[1].text.endswith("Ban Tuyên giáo Tỉnh ủy")
 
 
 def test_keyword_bounds_are_respected() -> None:

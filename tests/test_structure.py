@@ -76,11 +76,15 @@ def test_bulletin_issuer_per_article() -> None:
         assert section.issuer == BULLETIN_ARTICLES[tuple(section.heading_path[:2])], section.heading_path
 
 
-def test_bulletin_signature_lines_are_in_no_section() -> None:
+def test_bulletin_signature_lines_end_their_own_article() -> None:
+    """The author's line is printed under the article: it ends that article's last section, never opens the next."""
     text, sections = _parse(BULLETIN)
     for section in sections:
         lines = _shown(text, section).split("\n")
-        assert not any(line.startswith(("Ban Tuyên giáo", "Kim Ngân")) for line in lines)
+        assert not any(line.startswith(("Ban Tuyên giáo", "Kim Ngân")) for line in lines[:-1])
+    signed = [s for s in sections if _shown(text, s).split("\n")[-1].startswith(("Ban Tuyên giáo", "Kim Ngân"))]
+    assert len(signed) == len(BULLETIN_ARTICLES)
+    assert all(_shown(text, s).split("\n")[-1].endswith(s.issuer or "") for s in signed)
 
 
 def test_bulletin_header_and_enumerations_stay_body() -> None:
@@ -176,7 +180,8 @@ def test_signature_line_sets_article_issuer(signature: str, issuer: str | None) 
     text = f"I. PHẦN MỘT\n1. Bài thứ nhất\n{body}\n{signature}\n2. Bài thứ hai\n{body}\n"
     first, second = parse_sections(text)
     assert first.issuer == issuer and second.issuer is None
-    assert len(first.paragraphs) == (1 if issuer else 2)
+    assert len(first.paragraphs) == 2  # the body, then the line under it: signed or not, it stays in the article
+    assert display_text(text, first.paragraphs[-1:], []) == signature.strip()
 
 
 WRAPPED_ORGAN = """ỦY BAN NHÂN DÂN
@@ -232,7 +237,7 @@ def test_a_bulletin_titled_in_capitals_reads_each_article_whole_and_signed() -> 
     signed below, a signature in capitals too; the imprint closes the bulletin, so the last signature is one."""
     body = [s for s in parse_sections(CAPITAL_BULLETIN) if s.kind == "body"]
     assert [(s.heading_path, s.issuer) for s in body] == [
-        ([], "Ban Tuyên giáo và Dân vận Tỉnh ủy"),
+        (["ĐỒNG NAI SAU 6 THÁNG THỰC HIỆN CHỈ THỊ 24-CT/TU"], "Ban Tuyên giáo và Dân vận Tỉnh ủy"),
         (["CHỦ ĐỘNG PHÒNG, CHỐNG SỐT XUẤT HUYẾT TRONG MÙA MƯA"], "Sở Y tế"),
         (["CẢNH GIÁC VỚI THỦ ĐOẠN GIẢ DANH CÔNG AN"], "Công an tỉnh"),
     ]
@@ -244,3 +249,46 @@ def test_an_organ_name_above_capital_lines_signs_nothing_unless_it_ends_an_artic
     text = ("Trang chủ › Văn bản\nỦY BAN NHÂN DÂN\nTỈNH BẮC NINH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
             "Ủy ban nhân dân tỉnh quyết định phê duyệt danh mục dự án đầu tư công trung hạn giai đoạn 2026 - 2030.\n")
     assert all(s.issuer is None for s in parse_sections(text))
+
+
+@pytest.mark.parametrize("furniture", ["LƯU HÀNH NỘI BỘ\n", "TRONG SỐ NÀY\n- Đồng Nai sau 6 tháng thực hiện Chỉ thị 24\n", ""])
+def test_a_bulletins_first_title_heads_its_first_article_not_the_header(furniture: str) -> None:
+    """The title under the issue line (wrapped over two lines here) is the first article's, as the titles after
+    each signature are the next ones'; "LƯU HÀNH NỘI BỘ" and the contents stay in the header."""
+    text = CAPITAL_BULLETIN.replace("ĐỒNG NAI SAU 6 THÁNG THỰC HIỆN CHỈ THỊ 24-CT/TU\n",
+                                    f"{furniture}ĐỒNG NAI SAU 6 THÁNG THỰC HIỆN\nCHỈ THỊ 24-CT/TU VỀ TIẾT KIỆM\n")
+    sections = parse_sections(text)
+    header = _shown(text, sections[0])
+    assert sections[0].kind == "header" and "ĐỒNG NAI SAU" not in header and furniture.split("\n")[0] in header
+    assert sections[1].heading_path == ["ĐỒNG NAI SAU 6 THÁNG THỰC HIỆN CHỈ THỊ 24-CT/TU VỀ TIẾT KIỆM"]
+
+
+def test_a_header_of_capitals_alone_gives_no_article_its_title() -> None:
+    """Where the capital lines reach the organ, nothing tells a title from the header: the header stays whole."""
+    text = CAPITAL_BULLETIN.replace("BẢN TIN SINH HOẠT CHI BỘ\nSố 8 - tháng 8 năm 2025\n", "")
+    assert "ĐỒNG NAI SAU 6 THÁNG" in _shown(text, parse_sections(text)[0])
+
+
+@pytest.mark.parametrize("authority", ["K/T TRƯỞNG BAN", "T/L BAN THƯỜNG VỤ", "KT. GIÁM ĐỐC"])
+def test_a_signature_before_the_recipients_opens_the_closing(authority: str) -> None:
+    """A Party document signs "K/T" and "T/L" with a slash; a signature printed above "Nơi nhận:" is the closing,
+    not the end of the last section."""
+    text = ("HƯỚNG DẪN\n1. Tổ chức thực hiện\nCác đảng ủy xã phân công cấp ủy viên phụ trách từng thôn và báo cáo "
+            f"hằng tháng về Ban Chỉ đạo.\n{authority}\nPHÓ TRƯỞNG BAN\nQuảng Đại Dương\nNơi nhận:\n- Lưu VP.\n")
+    sections = parse_sections(text)
+    assert [s.kind for s in sections][-1] == "closing"
+    assert _shown(text, sections[-1]).startswith(authority)
+    assert "Quảng Đại Dương" not in "".join(_shown(text, s) for s in sections if s.kind == "body")
+
+
+def test_an_annex_after_the_signature_is_text_again() -> None:
+    """A plan's table of households by ward printed after its signer: an annex under its own heading, not the
+    closing's recipients and signature."""
+    text = ("KẾ HOẠCH\nI. MỤC TIÊU\nBàn giao mặt bằng hai ga trước ngày 31/12/2025 và toàn tuyến trước ngày 30/6/2026.\n"
+            "Nơi nhận:\n- Lưu: VT.\nTM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\nDương Đức Thành\n"
+            "PHỤ LỤC Số hộ bị ảnh hưởng theo phường\nSTT Phường Số hộ Thời hạn\n2 Tây Hồ 241 31/12/2025\n")
+    sections = parse_sections(text)
+    assert [s.kind for s in sections] == ["header", "body", "closing", "body"]
+    assert _shown(text, sections[2]).endswith("Dương Đức Thành")
+    assert sections[3].heading_path == ["PHỤ LỤC Số hộ bị ảnh hưởng theo phường"]
+    assert "2 Tây Hồ 241 31/12/2025" in _shown(text, sections[3])
