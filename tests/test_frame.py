@@ -12,10 +12,21 @@ from dataclasses import replace
 import pytest
 from conftest import HashingEmbedder, fake_kb_at, fake_settings
 
+import kb.retrieval.search as search_module
+from indexer.analyzer import fold
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.query import understand
-from kb.retrieval.search import answer_follows, asks_of_text, cards_first, effect_follows, is_frame, placed_first, search
+from kb.retrieval.search import (
+    answer_follows,
+    asks_of_text,
+    cards_first,
+    counts_first,
+    effect_follows,
+    is_frame,
+    placed_first,
+    search,
+)
 
 # An article is one line: a line break after its first words would make them its heading.
 ARTICLE_1 = ("Điều 1. Công bố kèm theo Quyết định này 07 thủ tục hành chính lĩnh vực chứng thực được sửa đổi, "
@@ -80,10 +91,15 @@ def _first(home, query: str, frame: float | None = None):
         kb.close()
 
 
-def test_a_question_about_what_it_says_gets_the_article_first(home):
+def test_a_question_about_what_it_says_gets_the_article_first(home, monkeypatch):
+    monkeypatch.setattr(search_module, "COUNT_SHARE", 1.0)  # the frame rule alone, without the number's
     as_fused = _first(home, COUNT, frame=1.0)  # the header and the card hold the question's words in the title
     assert as_fused.kind == "card" or as_fused.section.endswith("Phần đầu văn bản")
     assert "07 thủ tục" in _first(home, COUNT).text
+
+
+def test_asked_how_many_the_article_printing_the_number_leads_without_the_frame_rule(home):
+    assert "07 thủ tục" in _first(home, COUNT, frame=1.0).text
 
 
 def test_asked_who_signed_its_signature_as_printed_comes_first(home):
@@ -332,3 +348,27 @@ def _placed(question: str) -> list[int]:
 ])
 def test_a_place_the_question_names_keeps_its_documents_passages_above_the_others(question, order):
     assert _placed(question) == order
+
+
+COUNTED = {1: "Dự án đi qua 7 phường với 1.386 hộ gia đình bị ảnh hưởng; Thành ủy yêu cầu đẩy nhanh tiến độ.",
+           2: "Sở Xây dựng đề xuất bố trí 620 căn hộ tại khu nhà ở tái định cư phường Việt Hưng.",
+           3: "Hộ bàn giao mặt bằng trong 30 ngày được thưởng tiến độ 10 triệu đồng/hộ.",
+           4: "Công bố công khai phương án bồi thường tại trụ sở Ủy ban nhân dân phường."}
+
+
+def _counted(question: str) -> list[int]:
+    fused = [(4, 1.0), (1, 0.9), (2, 0.7), (3, 0.6)]
+    return [chunk for chunk, _ in counts_first(fused, understand(question),
+                                                lambda ids: {i: {"folded": fold(COUNTED[i])} for i in ids}, 4)]
+
+
+@pytest.mark.parametrize(("question", "order"), [
+    ("Sở Xây dựng đề xuất bao nhiêu căn hộ tái định cư?", [2, 4, 1, 3]),  # the number of flats, above the rest
+    ("Gia đình giao nhà sớm được thưởng bao nhiêu tiền?", [3, 4, 1, 2]),  # money by its unit: "10 triệu đồng"
+    ("bao nhieu ho gia dinh bi anh huong", [1, 4, 2, 3]),  # "1.386 hộ" counts households, "10 triệu đồng/hộ" is money
+    ("Mức thưởng tiến độ là bao nhiêu?", [4, 1, 2, 3]),  # counts nothing named: unchanged
+    ("Dự án có bao nhiêu trạm biến áp?", [4, 1, 2, 3]),  # no passage prints one: unchanged
+    ("Máy tính trang bị cho phường mấy năm?", [4, 1, 2, 3]),  # "mấy năm" counts years; none printed
+])
+def test_asked_how_many_the_passages_printing_that_number_come_first(question, order):
+    assert _counted(question) == order

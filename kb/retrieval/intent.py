@@ -19,8 +19,8 @@ import re
 from indexer.analyzer import fold
 from indexer.codes import doc_types
 
-__all__ = ["ABOUT", "FOLLOWERS", "FOLLOWING_KINDS", "TYPE_NAMES", "asks_for_document", "asks_when_in_force", "following",
-           "intent", "states_own_effect", "unasked"]
+__all__ = ["ABOUT", "FOLLOWERS", "FOLLOWING_KINDS", "TYPE_NAMES", "asks_for_document", "asks_when_in_force", "counted",
+           "following", "intent", "states_own_effect", "unasked"]
 
 ABOUT, FOLLOWERS = "about", "followers"
 FOLLOWING_KINDS = ("basis", "implements", "guides")  # a document built on the one asked about
@@ -111,3 +111,25 @@ def following(folded: str) -> tuple[str, ...]:
     when it names such a verb ("sửa đổi", "thay thế", "bãi bỏ"), else those that build on it."""
     changing = tuple(kind for kind, verbs in _CHANGING if re.search(rf"\b(?:{verbs})\b", folded))
     return changing or FOLLOWING_KINDS
+
+
+# "bao nhiêu căn hộ", "mấy năm", "bao nhieu ho dan": what a question counts, the word after it.  "mấy" only with its
+# tone marks: folded, it is "máy" (a machine) too.
+_HOW_MANY = re.compile(r"\b(?:bao nhiêu|bao nhieu|mấy) (\w+)(?: (\w+))?")
+# A sum of money or a share is printed with its unit, not with the word that asks for it.
+_MONEY, _PERCENT = r"dong|trieu|ty|nghin|ngan|usd", r"%"  # matched in folded text
+
+
+def counted(question: str) -> re.Pattern[str] | None:
+    """What a question (lower case, with or without tone marks) asks the number of, as a pattern of that number printed
+    in a folded passage: "bao nhiêu căn hộ" → a number before "can", "bao nhiêu tiền" → a number before a unit of
+    money, "bao nhiêu phần trăm" → a percentage.  None when it counts nothing."""
+    match = _HOW_MANY.search(question)
+    if match is None:
+        return None
+    word, after = fold(match.group(1)), fold(match.group(2) or "")
+    if word == "tien":
+        return re.compile(rf"\d[\d.,]*\s*(?:{_MONEY})\b")
+    if (word, after) in (("phan", "tram"), ("ty", "le")):
+        return re.compile(rf"\d[\d.,]*\s*{_PERCENT}")
+    return re.compile(rf"\d[\d.,]*\s*{re.escape(word)}\b")

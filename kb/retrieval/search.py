@@ -31,6 +31,7 @@ from kb.retrieval.intent import (
     TYPE_NAMES,
     asks_for_document,
     asks_when_in_force,
+    counted,
     following,
     intent,
     states_own_effect,
@@ -99,6 +100,7 @@ FRAME_WINDOW = 4  # the frame rule reorders the first FRAME_WINDOW × k passages
 MAX_NAMED = 3  # more documents of one number than this: the number is too vague to read any one's own passages
 LEADING, OWN_PASSAGES = 12, 3  # of a document asked about, its first 12 passages are read for its 3 leading ones
 PLACE_SHARE = 0.6  # of the score of a passage whose document is of no place the question names (placed_first)
+COUNT_SHARE = 0.5  # of the score of a passage that prints no number of what the question counts (counts_first)
 OPENING = 80  # a passage states what it is for by its heading or its opening words, not "hoàn thành nhiệm vụ" in passing
 _STATES = re.compile(r"\b(?:yeu cau|nhiem vu|giai phap|pham vi dieu chinh|muc dich|muc tieu|doi tuong ap dung)\b")
 _WORD = re.compile(r"\w+")
@@ -331,6 +333,7 @@ def arranged(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Query, fr
         return {chunk: looked_up[chunk] for chunk in ids if chunk in looked_up} | (rows_among(others) if others else {})
 
     fused = placed_first(fused, query, rows_of, window)
+    fused = counts_first(fused, query, rows_of, window)
     fused = text_first(fused, query, frame_share, rows_of, window)
     fused = cards_first(fused, query, rows_of, lambda documents: kb.store.chunks.frames(documents, filters), window)
     fused = titled_first(kb, fused, query, filters, window)
@@ -369,6 +372,28 @@ def placed_first(fused: list[tuple[int, float]], query: Query,
         return fused
     rescored = [(chunk, score * PLACE_SHARE if chunk in rows and rows[chunk]["doc_id"] not in of_place else score)
                 for chunk, score in head]
+    return sorted(rescored, key=lambda hit: -hit[1]) + fused[len(head):]
+
+
+def counts_first(fused: list[tuple[int, float]], query: Query,
+                 rows_among: Callable[[list[int]], dict[int, dict]], window: int) -> list[tuple[int, float]]:
+    """The fused ranking with the passages among the first ``window`` that print no number of what the question
+    counts (``intent.counted``: "bao nhiêu căn hộ", "mấy năm", "bao nhiêu tiền") at ``COUNT_SHARE`` of their score,
+    when some of them print one.
+
+    The passage that answers "how many" states a number of it ("Bố trí 620 căn hộ …"), and the legs rank above it
+    the passages that share the subject's words without a figure: a conclusion's summary above the plan's target,
+    a directive's aim above the table.  ``COUNT_SHARE`` was chosen by folds of the tuning pool (docs/ranking.md,
+    "Asked how many, a passage with the number")."""
+    pattern = counted(query.normalized.lower())
+    if pattern is None:
+        return fused
+    head = fused[:window]
+    rows = rows_among([chunk for chunk, _ in head])
+    printing = {chunk for chunk, row in rows.items() if pattern.search(row["folded"])}
+    if not printing or len(printing) == len(head):
+        return fused
+    rescored = [(chunk, score if chunk in printing else score * COUNT_SHARE) for chunk, score in head]
     return sorted(rescored, key=lambda hit: -hit[1]) + fused[len(head):]
 
 

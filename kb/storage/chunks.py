@@ -82,11 +82,12 @@ class Chunks:
 
     def hits(self, ids: list[int], access: str = LEVELS[-1]) -> dict[int, dict[str, Any]]:
         """Visible chunks with their documents (columns ``doc_<field>``), for rendering results; ``folded_hash``
-        tells the same passage in copies of one document apart from the rest."""
+        tells the same passage in copies of one document apart from the rest, and ``folded`` (heading path and
+        text) is what the rules after fusion read a passage's words in, folded once when it was indexed."""
         doc_cols = ", ".join(f"d.{f} AS doc_{f}" for f in DOCUMENT_FIELDS)
         where, params = DocumentFilters(access=access).where("d")
         rows = self.db.rows(
-            f"SELECT c.id, c.kind, c.section, c.text, c.issuer, c.char_start, c.char_end, c.page, c.folded_hash, "
+            f"SELECT c.id, c.kind, c.section, c.text, c.issuer, c.char_start, c.char_end, c.page, c.folded_hash, c.folded, "
             f"{doc_cols} "
             f"FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks(ids)}) AND {where}",
             [*ids, *params])
