@@ -190,6 +190,15 @@ def test_the_first_documents_bring_their_signature_when_the_legs_left_it_out():
         4, 3, 2, 1, 6, 5]
 
 
+def test_a_closing_without_the_signers_name_stays_below_the_card():
+    """A form's blank signature, or recipients cut from the name: the card, which read the name, says who."""
+    unsigned = {**FRAMED_PLAN, 4: {**FRAMED_PLAN[4], "text": "Nơi nhận:\n- Lưu VP.", "doc_signer": "Vũ Thanh Tùng"}}
+    fused = [(1, 0.9), (2, 0.3), (3, 0.2), (4, 0.1)]
+    assert [chunk for chunk, _ in _cards_first("Ai ký Kế hoạch 131?", unsigned, fused)] == [3, 2, 1, 4]
+    signed = {**unsigned, 4: {**unsigned[4], "text": "T/M BAN THƯỜNG VỤ\nPHÓ BÍ THƯ\nVũ Thanh Tùng"}}
+    assert [chunk for chunk, _ in _cards_first("Ai ký Kế hoạch 131?", signed, fused)] == [4, 3, 2, 1]
+
+
 @pytest.mark.parametrize("question", [
     "Huyện ủy Vân Đồn ban hành kế hoạch chuyển đổi phao xốp trong nuôi biển vào ngày nào?",
     "Cơ quan nào gửi công văn đề nghị doanh nghiệp tạo điều kiện cho tổ chức đảng?", "Who sent the letter on boats?",

@@ -456,25 +456,30 @@ def cards_first(fused: list[tuple[int, float]], query: Query, rows_among: Callab
         return fused
     head, rest = fused[:window], fused[window:]
     rows = rows_among([chunk for chunk, _ in head])
+    order = ("closing", "card", "header") if _WHO_SIGNED.search(query.folded) else ("dated header", "card", "header")
+
+    def rank(chunk: int) -> int:
+        """The place of a passage's part in ``order``, any other passage last: the order among a document's
+        passages lifted to one score.  A header without its date (a law's) does not say when, a closing without
+        the name the card read (a form's blank signature, recipients cut from it) does not say who."""
+        row = rows.get(chunk)
+        if row is None:
+            return len(order)
+        part = "card" if row["kind"] == "card" else frame_part(row["section"])
+        if part == "closing" and row.get("doc_signer") and fold(row["doc_signer"]) not in fold(row["text"]):
+            part = None
+        if part == "header" and "dated header" in order and _PRINTED_DATE.search(fold(row["text"])):
+            part = "dated header"
+        return order.index(part) if part in order else len(order)
+
     first = list(dict.fromkeys(rows[chunk]["doc_id"] for chunk, _ in head if chunk in rows))[:FRAME_DOCUMENTS]
     present = {chunk for chunk, _ in head}
     brought = [chunk for chunk in frames(first) if chunk not in present] if first else []
     if brought:
         rows |= rows_among(brought)
-        head += [(chunk, 0.0) for chunk in brought if chunk in rows]
-        rest = [hit for hit in rest if hit[0] not in rows]
-    order = ("closing", "card", "header") if _WHO_SIGNED.search(query.folded) else ("dated header", "card", "header")
-
-    def rank(chunk: int) -> int:
-        """The place of a passage's part in ``order``, any other passage last: the order among a document's
-        passages lifted to one score.  A header without its date (a law's) does not say when."""
-        row = rows.get(chunk)
-        if row is None:
-            return len(order)
-        part = "card" if row["kind"] == "card" else frame_part(row["section"])
-        if part == "header" and "dated header" in order and _PRINTED_DATE.search(fold(row["text"])):
-            part = "dated header"
-        return order.index(part) if part in order else len(order)
+        answering = {chunk for chunk in brought if chunk in rows and rank(chunk) < len(order)}
+        head += [(chunk, 0.0) for chunk in brought if chunk in answering]
+        rest = [hit for hit in rest if hit[0] not in answering]
 
     best: dict[int, float] = {}
     for chunk, score in head:
