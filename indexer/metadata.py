@@ -327,8 +327,8 @@ def _recipients_apart(units: list[Unit]) -> list[Unit]:
     return apart
 
 
-# Where a web page flattened a signature block onto one line, its lines' separators: a dash, a colon.
-_FLATTENED = re.compile(r"\s+[-–]\s+|\s*:\s+")
+# Where a web page flattened a signature block onto one line, its lines' separators: a dash, a colon, a comma.
+_FLATTENED = re.compile(r"\s+[-–]\s+|\s*:\s+|\s*,\s+")
 
 
 def _signature_apart(unit: Unit) -> list[Unit]:

@@ -88,7 +88,8 @@ def proper_case(text: str, is_name: bool = True) -> str:
         opens_name = previous in heads and words[i - 1][:1].isupper() and i not in fixed
         if bare in _NOT_A_PLACE or any(c.isdigit() for c in word) or previous[-1:] in (",", ";", ")"):
             place_left = 0
-        if i < len(originals) and (nfc(originals[i]).strip(".,;:()") in _acronyms() or any(c.isdigit() for c in word)):
+        acronym = nfc(originals[i]).strip(".,;:()") in _acronyms() and not place_left if i < len(originals) else False
+        if acronym or i < len(originals) and any(c.isdigit() for c in word):  # a place's syllable: "XÃ THU LŨM"
             words[i] = originals[i]
         elif re.fullmatch(r"[ivxlc]+", bare) and previous in _ROMAN_BEFORE:
             words[i] = word.upper()

@@ -95,6 +95,18 @@ def test_read_html_keeps_content_whose_class_names_chrome(tmp_path):
     assert read_html(path).text == "Điều 1. Phạm vi điều chỉnh"
 
 
+def test_read_html_keeps_an_articles_footer_with_its_signature(tmp_path):
+    """A portal prints the recipients and the signature in a table classed as a footer inside the article; the
+    site's own footer, outside it, is still dropped."""
+    path = tmp_path / "page.html"
+    path.write_text('<html><body><main><article><p>Kế hoạch phát huy vai trò cựu chiến binh kể chuyện lịch sử tại các '
+                    'điểm di tích của phường.</p><table class="vb-footer"><tr><td><p>Nơi nhận:</p><p>- Lưu VP.</p></td>'
+                    '<td><p>T/M ĐẢNG ỦY</p><p>Bạc Cầm Tuấn</p></td></tr></table></article></main>'
+                    '<div class="site-footer"><p>Địa chỉ: tổ dân phố 9</p></div></body></html>', encoding="utf-8")
+    text = read_html(path).text
+    assert "T/M ĐẢNG ỦY\nBạc Cầm Tuấn" in text and "Địa chỉ" not in text
+
+
 def test_read_html_declared_legacy_charset(tmp_path):
     path = tmp_path / "old.htm"
     body = "<html><head><meta charset=windows-1258></head><body><p>Chỉ thị về công tác tuyên truyền</p></body></html>"

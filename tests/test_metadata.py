@@ -143,6 +143,7 @@ def test_parse_date(text: str, iso: str | None) -> None:
         ("BAN THƯỜNG VỤ", "Ban Thường vụ"),
         ("VĂN PHÒNG UBND TỈNH", "Văn phòng UBND tỉnh"),
         ("Đảng ủy Khối các cơ quan tỉnh", "Đảng ủy Khối các cơ quan tỉnh"),
+        ("ĐẢNG ỦY XÃ THU LŨM", "Đảng ủy xã Thu Lũm"),  # a place's syllable, not the issuer code "THU"
     ],
 )
 def test_proper_case(printed: str, cased: str) -> None:
@@ -364,6 +365,7 @@ def test_a_board_named_with_its_committee_on_one_line_is_one_body(organ, issuer,
     ("TM. ỦY BAN NHÂN DÂN - KT. CHỦ TỊCH - PHÓ CHỦ TỊCH Lê Thị Bích Ngọc (đã ký)", "Phó Chủ tịch", "Lê Thị Bích Ngọc"),
     ("GIÁM ĐỐC Kiều Văn Bình (đã ký)", "Giám đốc", "Kiều Văn Bình"),
     ("GIÁM ĐỐC: Chu Minh Tiến (đã ký)", "Giám đốc", "Chu Minh Tiến"),
+    ("TM. ỦY BAN NHÂN DÂN, CHỦ TỊCH (đã ký) Pờ Xá Lừ", "Chủ tịch", "Pờ Xá Lừ"),  # the lines joined by commas
 ])
 def test_a_signature_a_web_page_flattened_onto_one_line_is_read(line, position, signer) -> None:
     """A portal prints the signature block on one line; "ỦY BAN NHÂN DÂN - TỈNH VĨNH LONG" is one organ."""

@@ -71,6 +71,8 @@ _CHROME = re.compile(
     r"|site-footer|footer|contentinfo|complementary)(?:$|[-_\s])",
     re.IGNORECASE,
 )
+# Inside an article, a footer is the article's own: its recipients and signature.
+_ARTICLE_FOOTER = re.compile(r"(?:^|[-_\s])footer(?:$|[-_\s])", re.IGNORECASE)
 _BLOCK_TAGS = frozenset({
     "p", "div", "section", "article", "main", "header", "footer", "h1", "h2", "h3", "h4", "h5", "h6",
     "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "address", "figure", "figcaption",
@@ -105,8 +107,12 @@ def _is_chrome(element: etree._Element) -> bool:
         return True
     if re.search(r"display\s*:\s*none", element.get("style", ""), re.IGNORECASE):
         return True
-    names = " ".join(element.get(a, "") for a in ("class", "id", "role"))
+    names = _names(element)
     return bool(names.strip()) and _CHROME.search(names) is not None
+
+
+def _names(element: etree._Element) -> str:
+    return " ".join(element.get(a, "") for a in ("class", "id", "role"))
 
 
 def _main_root(document: etree._Element) -> etree._Element:
@@ -123,7 +129,9 @@ def _drop_chrome(root: etree._Element) -> None:
     """Remove everything that is never the document from the tree, keeping tails.
 
     ``<header>`` and ``<footer>`` are the site's unless they sit inside an
-    ``<article>``, where they hold the article's own title and signature.
+    ``<article>``, where they hold the article's own title and signature; so
+    is an element classed as a footer (``<table class="vb-footer">``: the
+    recipients beside the signature).
     An element holding most of the page's text is never chrome, whatever
     its class says (``<div class="content has-sidebar">``).
     """
@@ -132,9 +140,10 @@ def _drop_chrome(root: etree._Element) -> None:
     for element in list(root.iter()):
         if element is root or not isinstance(element.tag, str):
             continue
-        site_block = element.tag in ("header", "footer") and not any(
-            a.tag == "article" for a in element.iterancestors())
-        if (site_block or _is_chrome(element)) and len(element.text_content()) <= total / 2:
+        in_article = any(a.tag == "article" for a in element.iterancestors())
+        site_block = element.tag in ("header", "footer") and not in_article
+        chrome = _is_chrome(element) and not (in_article and _ARTICLE_FOOTER.search(_names(element)))
+        if (site_block or chrome) and len(element.text_content()) <= total / 2:
             element.drop_tree()
 
 
