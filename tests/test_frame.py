@@ -16,6 +16,7 @@ import kb.retrieval.search as search_module
 from indexer.analyzer import fold
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
+from kb.retrieval.intent import counted
 from kb.retrieval.query import understand
 from kb.retrieval.search import (
     answer_follows,
@@ -381,3 +382,8 @@ def _counted(question: str) -> list[int]:
 ])
 def test_asked_how_many_the_passages_printing_that_number_come_first(question, order):
     assert _counted(question) == order
+
+
+def test_a_count_is_read_with_its_magnitude_between():
+    pattern = counted("điện biên đón bao nhiêu lượt khách?")
+    assert pattern is not None and pattern.search(fold("Đến năm 2030 đón 2,5 triệu lượt khách"))

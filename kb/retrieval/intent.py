@@ -118,6 +118,7 @@ def following(folded: str) -> tuple[str, ...]:
 _HOW_MANY = re.compile(r"\b(?:bao nhiêu|bao nhieu|mấy) (\w+)(?: (\w+))?")
 # A sum of money or a share is printed with its unit, not with the word that asks for it.
 _MONEY, _PERCENT = r"dong|trieu|ty|nghin|ngan|usd", r"%"  # matched in folded text
+_MAGNITUDE = r"nghin|ngan|trieu|ty"  # "2,5 triệu lượt khách": the count's magnitude between it and what it counts
 
 
 def counted(question: str) -> re.Pattern[str] | None:
@@ -132,4 +133,4 @@ def counted(question: str) -> re.Pattern[str] | None:
         return re.compile(rf"\d[\d.,]*\s*(?:{_MONEY})\b")
     if (word, after) in (("phan", "tram"), ("ty", "le")):
         return re.compile(rf"\d[\d.,]*\s*{_PERCENT}")
-    return re.compile(rf"\d[\d.,]*\s*{re.escape(word)}\b")
+    return re.compile(rf"\d[\d.,]*\s*(?:(?:{_MAGNITUDE})\s+)?{re.escape(word)}\b")
