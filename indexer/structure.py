@@ -237,10 +237,10 @@ def _first_title_start(lines: list[Line], head: int) -> int:
         if _BULLETIN_FURNITURE.match(lines[start - 1].clean) or _organ_name(lines[start - 1].clean):
             break
         start -= 1
-    if start == head or start == 0 or _is_capital_title(lines[start - 1]) and not _BULLETIN_FURNITURE.match(
-            lines[start - 1].clean) or not _is_capital_title(lines[start]):
+    if start in (head, 0) or not _is_capital_title(lines[start]):
         return head
-    return start
+    above = lines[start - 1]  # the furniture or a line in small letters (the issue line), not another capital line
+    return start if _BULLETIN_FURNITURE.match(above.clean) or not _is_capital_title(above) else head
 
 
 def _body_roles(lines: list[Line], levels: list[int | None]) -> list[Role]:
@@ -277,11 +277,14 @@ def _roles(text: str, debris: list[Span], lines: list[Line]) -> list[Role]:
     body = _body_roles(lines[head:tail], levels[head:tail])
     titled = any(role.kind == "heading" and role.title for role in body)  # a bulletin of titled articles
     start = _first_title_start(lines, head) if titled else head
-    title = [Role("heading", ARTICLE_LEVEL, title=" ".join(line.clean for line in lines[start:head]))] if start < head else []
-    skipped = [Role("skip")] * (head - start - 1) if start < head else []
-    appended = [Role("heading", HEADING_RULES[0].level)] + _body_roles(lines[annex_at + 1:], levels[annex_at + 1:]) \
-        if annex_at < len(lines) else []
-    return [Role("header")] * start + title + skipped + body + [Role("closing")] * (annex_at - tail) + appended
+    first_title: list[Role] = []
+    if start < head:  # the first article's title, its lines joined
+        joined = " ".join(line.clean for line in lines[start:head])
+        first_title = [Role("heading", ARTICLE_LEVEL, title=joined), *[Role("skip")] * (head - start - 1)]
+    annexed: list[Role] = []
+    if annex_at < len(lines):  # the annex's first line is its heading
+        annexed = [Role("heading", HEADING_RULES[0].level), *_body_roles(lines[annex_at + 1:], levels[annex_at + 1:])]
+    return [Role("header")] * start + first_title + body + [Role("closing")] * (annex_at - tail) + annexed
 
 
 class _Builder:
