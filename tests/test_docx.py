@@ -176,6 +176,11 @@ def test_read_docx_reads_each_footnote_after_the_paragraph_that_cites_it(tmp_pat
                                     "Thực hiện Kết luận 21\n(2) Kết luận số 21-KL/TW ngày 25/10/2021.")
 
 
+def test_read_docx_reads_the_body_of_a_file_whose_footnotes_are_damaged(tmp_path):
+    path = make_docx(tmp_path / "t.docx", para("Thực hiện Kết luận 21"), footnotes="<w:footnote w:id='1'><w:p>")
+    assert read_docx(path).text == "Thực hiện Kết luận 21"
+
+
 def test_read_docx_decodes_runs_by_their_font(tmp_path):
     body = ('<w:p><w:r><w:rPr><w:rFonts w:ascii=".VnTimeH" w:hAnsi=".VnTimeH"/></w:rPr><w:t>chØ thÞ </w:t></w:r>'
             '<w:r><w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman"/></w:rPr><w:t>số 05</w:t></w:r></w:p>'

@@ -410,12 +410,16 @@ class _BodyReader:
 
 
 def _footnotes(document: WordDocument) -> dict[str, _Element]:
-    """The file's footnotes by id; the separators Word keeps among them are cited by no paragraph."""
+    """The file's footnotes by id; the separators Word keeps among them are cited by no paragraph.  A damaged
+    footnotes part gives none: the body is still the document."""
     part = next((rel.target_part for rel in document.part.rels.values()
                  if rel.reltype == _FOOTNOTES_RELATION and not rel.is_external), None)
     if part is None:
         return {}
-    notes = parse_xml(part.blob)
+    try:
+        notes = parse_xml(part.blob)
+    except (etree.LxmlError, ValueError):
+        return {}
     return {note.get(_ID): note for note in notes.iterchildren(_FOOTNOTE) if note.get(_ID)}
 
 
