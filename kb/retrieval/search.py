@@ -370,9 +370,7 @@ def placed_first(fused: list[tuple[int, float]], query: Query,
     of_place = {document for document, words in where.items() if any(place in words for place in named)}
     if len(of_place) == len(where):
         return fused
-    rescored = [(chunk, score * PLACE_SHARE if chunk in rows and rows[chunk]["doc_id"] not in of_place else score)
-                for chunk, score in head]
-    return sorted(rescored, key=lambda hit: -hit[1]) + fused[len(head):]
+    return _scaled(fused, window, {chunk for chunk, row in rows.items() if row["doc_id"] not in of_place}, PLACE_SHARE)
 
 
 def counts_first(fused: list[tuple[int, float]], query: Query,
@@ -393,7 +391,14 @@ def counts_first(fused: list[tuple[int, float]], query: Query,
     printing = {chunk for chunk, row in rows.items() if pattern.search(row["folded"])}
     if not printing or len(printing) == len(head):
         return fused
-    rescored = [(chunk, score if chunk in printing else score * COUNT_SHARE) for chunk, score in head]
+    return _scaled(fused, window, {chunk for chunk, _ in head if chunk not in printing}, COUNT_SHARE)
+
+
+def _scaled(fused: list[tuple[int, float]], window: int, lowered: set[int], share: float) -> list[tuple[int, float]]:
+    """``fused`` with the ``lowered`` passages among its first ``window`` at ``share`` of their score, the window
+    sorted again (equal scores keep their order) and the rest as it was: the rules that weigh a passage down."""
+    head = fused[:window]
+    rescored = [(chunk, score * share if chunk in lowered else score) for chunk, score in head]
     return sorted(rescored, key=lambda hit: -hit[1]) + fused[len(head):]
 
 
@@ -430,10 +435,8 @@ def text_first(fused: list[tuple[int, float]], query: Query, share: float,
     """
     if share == 1 or not asks_of_text(query):
         return fused
-    head = fused[:window]
-    rows = rows_among([chunk for chunk, _ in head])
-    rescored = [(chunk, score * share if chunk in rows and is_frame(rows[chunk]) else score) for chunk, score in head]
-    return sorted(rescored, key=lambda hit: -hit[1]) + fused[len(head):]
+    rows = rows_among([chunk for chunk, _ in fused[:window]])
+    return _scaled(fused, window, {chunk for chunk, row in rows.items() if is_frame(row)}, share)
 
 
 def cards_first(fused: list[tuple[int, float]], query: Query, rows_among: Callable[[list[int]], dict[int, dict]],
