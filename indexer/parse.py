@@ -39,7 +39,8 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 # 12: a bulletin article's author line ends its own passage and its first title heads its first article, "K/T" and
 #     "T/L" open the closing, a Word grid of data reads one row a line, Word footnotes follow what cites them, an
 #     annex after the signature is text.
-PARSING_VERSION = 12
+# 13: a Word text box is read after the paragraph it is anchored to.
+PARSING_VERSION = 13
 
 CARD_SECTION = "Thông tin văn bản"
 # The header (issuing body, number, place and date, title) and the end (recipients, signer) are the

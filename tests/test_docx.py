@@ -176,6 +176,23 @@ def test_read_docx_reads_each_footnote_after_the_paragraph_that_cites_it(tmp_pat
                                     "Thực hiện Kết luận 21\n(2) Kết luận số 21-KL/TW ngày 25/10/2021.")
 
 
+def test_read_docx_reads_a_text_box_once_after_the_paragraph_it_is_anchored_to(tmp_path):
+    """Word stores a box twice, as a drawing and as its older VML fallback; a box inside a box is read once too."""
+    mc = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+
+    def box(*paragraphs: str) -> str:
+        return f"<w:txbxContent>{''.join(paragraphs)}</w:txbxContent>"
+
+    slogans = box(para("CÁC KHẨU HIỆU TUYÊN TRUYỀN"), para("Nhiệt liệt chào mừng 72 năm Chiến thắng Điện Biên Phủ!"))
+    inner = box(para("Lưu ý"), f"<w:p><w:r><w:pict>{box(para('Bên trong'))}</w:pict></w:r></w:p>")
+    anchored = (f'<w:p><w:r><w:t>2. Khẩu hiệu</w:t></w:r><w:r><mc:AlternateContent {mc}>'
+                f"<mc:Choice><w:drawing>{slogans}</w:drawing></mc:Choice>"
+                f"<mc:Fallback><w:pict>{slogans}</w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>")
+    path = make_docx(tmp_path / "t.docx", anchored + f"<w:p><w:r><w:pict>{inner}</w:pict></w:r></w:p>" + para("3. Hình thức"))
+    assert read_docx(path).text == ("2. Khẩu hiệu\nCÁC KHẨU HIỆU TUYÊN TRUYỀN\n"
+                                    "Nhiệt liệt chào mừng 72 năm Chiến thắng Điện Biên Phủ!\nLưu ý\nBên trong\n3. Hình thức")
+
+
 def test_read_docx_reads_the_body_of_a_file_whose_footnotes_are_damaged(tmp_path):
     path = make_docx(tmp_path / "t.docx", para("Thực hiện Kết luận 21"), footnotes="<w:footnote w:id='1'><w:p>")
     assert read_docx(path).text == "Thực hiện Kết luận 21"

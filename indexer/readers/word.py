@@ -10,8 +10,11 @@ structure pass would find no article.  Old files were typed in ``.VnTime``
 Latin-1; each run's font decides how its text is decoded.  A footnote is read
 on its own line after the paragraph that cites it, numbered as printed
 (``(1) Theo số liệu của Cục Thống kê …``): offices put sources and the
-documents a sentence rests on there.  Footers, comments and text boxes are
-not read: they hold page furniture.  So do page
+documents a sentence rests on there.  A text box is read after the paragraph
+it is anchored to: offices box slogans, a note or the whole header block that
+way, and Word keeps an older drawing of the same box as its fallback, which is
+not read twice.  Footers and comments are not read: they hold page furniture
+and remarks on the draft.  So do page
 headers, but for one: a template may print the document's own header block
 (issuer, number, place and date) in the first page's header, which is then
 read ahead of the body (``_printed_header``).
@@ -67,6 +70,8 @@ _P, _TBL, _TR, _TC, _R, _T_TEXT = (qn(f"w:{t}") for t in ("p", "tbl", "tr", "tc"
 _GRID_COLUMNS, _GRID_ROWS = 3, 2
 _DOCUMENT, _BODY = qn("w:document"), qn("w:body")
 _FOOTNOTE, _FOOTNOTE_REFERENCE, _ID = qn("w:footnote"), qn("w:footnoteReference"), qn("w:id")
+_TEXT_BOX = qn("w:txbxContent")
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _FOOTNOTES_RELATION = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
 _PPR, _RPR, _RFONTS, _NUMPR, _VAL = (qn(f"w:{t}") for t in ("pPr", "rPr", "rFonts", "numPr", "val"))
 _FONT_NAMES = etree.XPath(".//w:rFonts/@w:hAnsi | .//w:rFonts/@w:ascii", namespaces={"w": nsmap["w"]})
@@ -326,6 +331,7 @@ class _BodyReader:
             if child.tag == _P:
                 yield from self._paragraph(child).split("\n")
                 yield from self._cited_notes(child)
+                yield from self._text_boxes(child)
             elif child.tag == _TBL:
                 yield from self._table(child)
             elif child.tag in _BLOCK_WRAPPERS:
@@ -353,6 +359,13 @@ class _BodyReader:
                 self._notes_read += 1
                 text = " ".join(line.strip() for line in self.blocks(note) if line.strip())
                 yield f"({self._notes_read}) {text}"
+
+    def _text_boxes(self, paragraph: _Element) -> Iterator[str]:
+        """The lines of the text boxes anchored in ``paragraph``: each box once (not its fallback drawing), and a
+        box inside a box through the outer box's own paragraphs."""
+        for box in paragraph.iter(_TEXT_BOX):
+            if _anchored_in(box, paragraph):
+                yield from self.blocks(box)
 
     def _paragraph(self, paragraph: _Element) -> str:
         properties = paragraph.find(_PPR)
@@ -428,6 +441,16 @@ def _numbering_xml(document: WordDocument) -> _Element | None:
         return document.part.numbering_part.element
     except (KeyError, NotImplementedError):
         return None
+
+
+def _anchored_in(box: _Element, paragraph: _Element) -> bool:
+    """Whether ``box`` belongs to ``paragraph`` itself: not a fallback copy, not a box inside another box."""
+    for ancestor in box.iterancestors():
+        if ancestor is paragraph:
+            return True
+        if ancestor.tag in (_FALLBACK, _TEXT_BOX):
+            return False
+    return True
 
 
 def _runs(container: _Element) -> Iterator[_Element]:
