@@ -8,7 +8,7 @@ Each set is asked of its own index (``SET=HOME``; a set without ``=HOME`` of
 ``KB_HOME``), which must hold the set's files (eval/README.md).  Each question's
 legs are run once and their evidence kept (``kb.retrieval.refusal.gather``);
 then for each fold (fold k of every set), the thresholds (coverage, similarity,
-pairs; with ``--only pairs`` or ``--only english`` that one alone, beside the
+pairs; with ``--only pairs``, ``--only held`` or ``--only english`` that one alone, beside the
 settings' others, and with ``english`` over the questions read as English only)
 that refuse the most questions without an answer while wrongly refusing at most
 ``--budget`` of the answerable ones are chosen on the other four folds and
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from dataclasses import replace
 from itertools import product
@@ -41,7 +42,8 @@ from kb.retrieval.search import legs, read_query  # noqa: E402
 COVERAGE = [round(float(c), 3) for c in np.arange(0.0, 1.0001, 0.025)]
 SIMILARITY = [round(float(s), 3) for s in np.arange(0.75, 0.9501, 0.01)] + [0.785, 1.0]
 PAIRS = [round(float(p), 3) for p in np.arange(0.0, 0.4001, 0.025)]
-ALONE = {"pairs": PAIRS, "english": SIMILARITY}  # the thresholds ``--only`` chooses by themselves
+HELD = [0, 2, 3, 4, 5, 6, 8, 10]
+ALONE = {"pairs": PAIRS, "english": SIMILARITY, "held": HELD}  # the thresholds ``--only`` chooses by themselves
 
 
 def collect(kb: KnowledgeBase, rows: list[dict], variants: list[str]) -> list[dict]:
@@ -82,7 +84,7 @@ def choose(items: list[dict], budget: float, shipped: Refusal, only: str | None 
     for rule in rules:
         right, wrong, _, _ = shares(items, rule)
         key = (wrong <= budget, right if wrong <= budget else -wrong, -wrong, -rule.coverage, -rule.similarity,
-               -rule.pairs, -rule.english)
+               -rule.pairs, -rule.english, -(rule.held or math.inf))  # held 0 never exempts: refuses most
         if best is None or key > best[0]:
             best = (key, rule)
     assert best is not None
@@ -120,20 +122,20 @@ def main() -> None:
             counts = (round(right * n_none), n_none, round(wrong * n_answerable), n_answerable)
             held[name] = [total + c for total, c in zip(held[name], counts, strict=True)]
             print(f"fold {fold} {name:7}: coverage {rule.coverage:.3f} similarity {rule.similarity:.3f} "
-                  f"pairs {rule.pairs:.3f} english {rule.english:.3f} -> held out: "
+                  f"pairs {rule.pairs:.3f} held {rule.held} english {rule.english:.3f} -> held out: "
                   f"no-answer refused {right:.1%} of {n_none}, answerable refused {wrong:.1%} of {n_answerable}")
     for name, (a, n, b, m) in held.items():
         print(f"pooled held-out, {name:7}: no-answer refused {a}/{n} = {a / n:.1%}; answerable refused {b}/{m} = {b / m:.1%}")
     final = choose(items, args.budget, shipped, args.only)
     right, wrong, _, _ = shares(items, final)
     print(f"chosen on all folds: coverage {final.coverage:.3f} similarity {final.similarity:.3f} pairs {final.pairs:.3f} "
-          f"english {final.english:.3f} "
+          f"held {final.held} english {final.english:.3f} "
           f"(in-sample: no-answer refused {right:.1%}, answerable refused {wrong:.1%})")
     for item, out in zip(items, refused(items, final)):
         if out == item["answerable"]:
             e: Evidence = item["evidence"]
             what = "wrongly refused" if out else "answered"
-            print(f"  {what} {item['id']} [{item['variant']}] cov {e.coverage:.2f} pairs {e.pairs or 0:.2f} "
+            print(f"  {what} {item['id']} [{item['variant']}] cov {e.coverage:.2f} pairs {e.pairs or 0:.2f} held {e.held} "
                   f"sim {e.similarity or 0:.3f} "
                   f"refs {e.references}: {item['query'][:80]}")
     numbers = replace(final, coverage=0.0, similarity=1.0, pairs=0.0)

@@ -99,6 +99,7 @@ class Refusal:
     coverage: float = 0.375
     similarity: float = 0.785
     pairs: float = 0.15  # a Vietnamese question's pairs of syllables (its words) no candidate holds this share of
+    held: int = 4  # ... unless one holds this many of them side by side (0: the share alone decides)
     english: float = 0.84  # the model's best cosine an English question needs when too few of its words are held
     numbers: bool = True  # refuse a query naming a document number that nothing in the index is or cites
 
@@ -107,6 +108,8 @@ class Refusal:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
                 raise ConfigError(f"refusal.{name} must be a number from 0 to 1, not {value!r}.")
+        if isinstance(self.held, bool) or not isinstance(self.held, int) or self.held < 0:
+            raise ConfigError(f"refusal.held must be a whole number of pairs, 0 or more, not {self.held!r}.")
         if not isinstance(self.numbers, bool):
             raise ConfigError(f"refusal.numbers must be true or false, not {self.numbers!r}.")
 

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -39,9 +40,10 @@ Sửa đổi, bổ sung một số điều của Thông tư số 55/2023/TT-BTC 
 
 # -- the rule --------------------------------------------------------------------------------------
 def _evidence(coverage: float = 0.0, similarity: float | None = None, references: int = 0,
-              numbers: tuple[str, ...] = (), pairs: float | None = None, english: bool = False) -> Evidence:
+              numbers: tuple[str, ...] = (), pairs: float | None = None, english: bool = False,
+              held: int = 0) -> Evidence:
     return Evidence(coverage=coverage, similarity=similarity, references=references, numbers=numbers, pairs=pairs,
-                    english=english)
+                    english=english, held=held)
 
 
 def test_a_number_nothing_is_or_cites_is_refused_and_named():
@@ -78,6 +80,14 @@ def test_a_vietnamese_question_whose_words_no_passage_holds_together_is_refused(
     assert judge(_evidence(coverage=0.9, pairs=0.1, references=2), rule) is None  # a named document is cited
 
 
+def test_a_long_question_holding_enough_of_its_words_together_in_one_passage_is_answered():
+    """A statement of 26 pairs put in other words holds a small share of them in any passage, but several."""
+    rule = Refusal(coverage=0.5, similarity=0.85, pairs=0.2, held=4)
+    assert judge(_evidence(coverage=0.9, similarity=0.95, pairs=0.1, held=4), rule) is None
+    assert judge(_evidence(coverage=0.9, similarity=0.95, pairs=0.1, held=3), rule) is not None
+    assert judge(_evidence(coverage=0.9, similarity=0.95, pairs=0.1, held=9), replace(rule, held=0)) is not None
+
+
 def test_thresholds_of_zero_never_refuse_for_lack_of_words():
     assert judge(_evidence(), Refusal(coverage=0.0)) is None
 
@@ -108,6 +118,7 @@ def test_a_pair_is_held_only_where_its_syllables_stand_side_by_side():
     lexicon.add([(1, "bún chả hà nội", "bun cha ha noi"), (2, "chả giò và bún bò", "cha gio va bun bo")])
     assert lexicon.coverage([("bun", "cha")], [1, 2]) == [1.0, 0.0]
     assert lexicon.coverage([("bun",), ("cha",)], [1, 2]) == [1.0, 1.0]
+    assert lexicon.held([("bun", "cha"), ("ha", "noi"), ("bun", "bo"), ("bun", "cha")], [1, 2]) == [2, 1]
 
 
 def test_an_english_question_is_covered_by_its_vietnamese_not_its_english_words():

@@ -49,6 +49,7 @@ class Evidence:
     references: int  # passages that are, or cite, a document of a type and number the query names
     numbers: tuple[str, ...]  # the document numbers the query names, as typed
     pairs: float | None = None  # coverage of its syllable pairs (subject_pairs); None: English, one word, all held
+    held: int = 0  # the most of those pairs one candidate holds
     english: bool = False  # the query was read as English (through the glossary)
 
 
@@ -80,6 +81,7 @@ def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, flo
     seen = _Seen(lexicon, upto)
     words = subject_pairs(query.evidence_text, seen) if query.translation is None else []
     together = max(lexicon.coverage(words, candidates, upto), default=0.0) if words else None
+    held = max(lexicon.held(words, candidates, upto), default=0) if words else 0
     # One candidate holds every pair the index holds anywhere: the pairs it lacks are where two words meet
     # ("sách nhà" of "ngân sách nhà nước" in a small index), not words it lacks.
     known = [pair for pair in words if len(lexicon.holding(pair, upto))]
@@ -89,7 +91,8 @@ def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, flo
     references = len(found.get("reference", []))
     if not references and query.keys:
         references = len(kb.store.chunks.citing(query.keys, [], filters, years=query.years))
-    return Evidence(coverage=max(coverage, default=0.0), pairs=together, similarity=dense[0][1] if dense else None,
+    return Evidence(coverage=max(coverage, default=0.0), pairs=together, held=held,
+                    similarity=dense[0][1] if dense else None,
                     references=references, numbers=query.numbers, english=query.translation is not None)
 
 
@@ -140,7 +143,7 @@ def judge(evidence: Evidence, rule: Refusal, filtered: bool = False) -> Verdict 
     if evidence.coverage < rule.coverage and not close:
         return Verdict(NO_MATCH, f"Nothing in the index{where} answers this: no passage holds enough of the "
                                  "question's words, and none is close in meaning.")
-    if evidence.pairs is not None and evidence.pairs < rule.pairs:
+    if evidence.pairs is not None and evidence.pairs < rule.pairs and not 0 < rule.held <= evidence.held:
         return Verdict(NO_MATCH, f"Nothing in the index{where} answers this: no passage holds the question's "
                                  "words together.")
     return None
