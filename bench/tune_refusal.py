@@ -27,6 +27,7 @@ import sys
 from dataclasses import replace
 from itertools import product
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +44,8 @@ COVERAGE = [round(float(c), 3) for c in np.arange(0.0, 1.0001, 0.025)]
 SIMILARITY = [round(float(s), 3) for s in np.arange(0.75, 0.9501, 0.01)] + [0.785, 1.0]
 PAIRS = [round(float(p), 3) for p in np.arange(0.0, 0.4001, 0.025)]
 HELD = [0, 2, 3, 4, 5, 6, 8, 10]
-ALONE = {"pairs": PAIRS, "english": SIMILARITY, "held": HELD}  # the thresholds ``--only`` chooses by themselves
+# The thresholds ``--only`` chooses by themselves.
+ALONE: dict[str, list[Any]] = {"pairs": PAIRS, "english": SIMILARITY, "held": HELD}
 
 
 def collect(kb: KnowledgeBase, rows: list[dict], variants: list[str]) -> list[dict]:
