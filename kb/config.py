@@ -88,7 +88,10 @@ class Refusal:
     variants (``bench/tune_refusal.py --variants all``), so that an answerable
     question typed without accents or with typos is not refused: ``coverage`` and
     ``similarity`` over the folds of eval/devset.jsonl, ``pairs`` beside them over
-    those of the devset, fresh-7 and fresh-8 (``--only pairs``); ``coverage: 0``
+    those of the devset, fresh-7 and fresh-8 (``--only pairs``), ``held`` over the
+    tuning pool and ALQAC's statements (``--only held``: a long statement in other
+    words holds a small share of its pairs in the article that answers, but
+    several of them); ``coverage: 0``
     and ``pairs: 0`` never refuse for lack of words.  A question in English
     (read through the glossary) has few words the lexical legs can hold, so its
     meaning decides, and it must come closer to a passage: ``english`` in place of
