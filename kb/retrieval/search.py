@@ -61,8 +61,13 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra ngay nao|la cua (?:co
            r" (?:(?:ngay|khi|luc|nam|thang|thoi gian|thoi diem)(?: thang)?(?: nam)?) (?:nao|bao nhieu|may)"
            r"|(?:k[iy]|ban hanh)(?: vao| tu)? bao gio|bao gio (?:k[iy]|ban hanh)|ngay (?:k[iy]|ban hanh)"
            # "ban hành kế hoạch chuyển đổi phao xốp … vào ngày nào": a document of a kind named, its subject between
-           rf"|(?:ban hanh|\bra) (?:{TYPE_NAMES})\b(?: (?!tu |ap dung|hieu luc|het |thuc hien|hoan thanh|xong)\w+){{0,12}}?"
+           rf"|(?:ban hanh|\bra|gui) (?:{TYPE_NAMES}|van ban)\b"
+           r"(?: (?!tu |ap dung|hieu luc|het |thuc hien|hoan thanh|xong|truoc |cham )\w+){0,12}?"
            r" (?:vao )?(?:ngay|thoi gian|thoi diem) (?:nao|may)"
+           # "Ban Thường vụ Tỉnh ủy Đồng Tháp kết luận về … vào ngày nào": a body, then its document's kind as its act
+           rf"|(?:uy|vu|ubnd|nhan dan)(?: \w+){{0,4}}? (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh)\b"
+           r"(?: \w+){0,14}? vao (?:ngay|thoi gian|thoi diem) nao"
+           r"|\bde ngay (?:nao|bao nhieu|may)"  # "Công văn … đề ngày nào": the date it is dated
            r"|(?:(?:co quan|don vi|cap|noi) nao|ai|noi)(?: da)? ban hanh|ban hanh boi|(?:(?:co quan|don vi) nao|ai)(?: da)? gui"
            # "Đảng ủy nào ở Phú Thọ ban hành kế hoạch …", "Cơ quan nào ra hướng dẫn …": the body asked, a place between
            rf"|(?:co quan|don vi|dang uy|cap uy|to chuc) nao(?: (?!chiu |co |tham |duoc |phai )\w+){{0,4}}?"
