@@ -13,7 +13,7 @@ import pytest
 from conftest import HashingEmbedder, fake_kb_at, fake_settings
 
 import kb.retrieval.search as search_module
-from indexer.analyzer import fold
+from indexer.analyzer import columns, fold, matching_text
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.intent import counted
@@ -297,9 +297,16 @@ def test_an_answer_ranked_first_already_stays_first(home):
      "Tỉnh ủy ban hành Kế hoạch thực hiện như sau:", True),  # a Party plan's opening: what it is issued on
     ("Kế hoạch 215-KH/TU", "Căn cứ Luật Tổ chức chính quyền địa phương;", True),
     ("Kế hoạch 215-KH/TU › III. NHIỆM VỤ", "Thực hiện tốt công tác tuyên truyền trong đoàn viên, hội viên.", False),
+    ("Quyết định 12/QĐ-UBND", "Căn cứ Luật Tổ chức chính quyền địa phương;\nTheo đề nghị của Giám đốc Sở Nội vụ;\n"
+     "QUYẾT ĐỊNH:", True),
+    ("", "Căn cứ Luật Tổ chức chính quyền địa phương;", True),
+    # a notice without parts is one passage: its items after the opening are what it says
+    ("Thông báo 25/TB-UBND", "Thực hiện Chỉ thị 29-CT/TU, Ủy ban nhân dân tỉnh thông báo như sau:\n"
+     "1. Phát ấn tại 4 điểm: Đền Cố Trạch, Đền Trùng Hoa.\n2. Mỗi người được nhận một tờ ấn.", False),
 ])
 def test_a_plans_opening_is_its_frame_and_its_tasks_are_text(section: str, text: str, frame: bool) -> None:
-    assert is_frame({"kind": "body", "section": section, "text": text}) is frame
+    folded = columns(matching_text(section, text))[1]
+    assert is_frame({"kind": "body", "section": section, "text": text, "folded": folded}) is frame
 
 
 DIRECTIVE = """TỈNH ỦY THANH HÓA

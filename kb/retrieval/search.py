@@ -115,10 +115,9 @@ _PRINTED_DATE = re.compile(r"\bngay \d{1,2} thang \d{1,2} nam \d{4}\b")
 # "Theo đề nghị …", a Party plan's "Thực hiện Nghị quyết số 42-NQ/TW …, Ban Thường vụ Tỉnh ủy ban hành Kế hoạch như
 # sau:"); matched on a passage's folded text.
 _ISSUED_ON = re.compile(r"(?:can cu|theo de nghi|xet de nghi|thuc hien)\b")
-# A body passage of the frame (its section path on the first line of its folded text): the header, the closing
-# (recipients, signature), or an opening on what the document is issued on.
-_FRAMED = re.compile(rf"^[^\n]*› (?:{'|'.join(fold(name) for name in FRAME_SECTIONS.values())})\n"
-                     rf"|^[^\n]*\n{_ISSUED_ON.pattern}")
+# A body passage of the frame, by its section path (the first line of its folded text): the header or the closing
+# (recipients, signature).
+_FRAMED = re.compile(rf"^[^\n]*› (?:{'|'.join(fold(name) for name in FRAME_SECTIONS.values())})\n")
 OVERSAMPLE = (2, 10)  # with filters, a leg fetches this many times its candidates, then that many, and keeps those that pass
 
 
@@ -235,7 +234,8 @@ def _leading(kb: KnowledgeBase, documents: list[int]) -> list[int]:
     for chunk, document, folded in kb.store.chunks.bodies(documents, LEADING):
         by_document.setdefault(document, []).append((chunk, folded))
     for passages in by_document.values():
-        said = [(chunk, folded) for chunk, folded in passages if not _FRAMED.search(folded)]
+        said = [(chunk, folded) for chunk, folded in passages
+                if not (_FRAMED.search(folded) or _opening_only(folded.split("\n")[1:]))]
         stating = [chunk for chunk, folded in said if _STATES.search(folded[:folded.find("\n") + OPENING])]
         chosen += (stating + [chunk for chunk, _ in said if chunk not in stating])[:OWN_PASSAGES]
     return chosen
@@ -423,7 +423,16 @@ def is_frame(row: dict) -> bool:
     "Theo đề nghị …"; inside an article, "Căn cứ đặc điểm, tính chất hoạt động …" is what a law says)."""
     section = row["section"]
     return (row["kind"] == "card" or in_frame(section)
-            or (" › " not in section and bool(_ISSUED_ON.match(fold(row["text"][:40])))))
+            or (" › " not in section and _opening_only(row["folded"].split("\n")[1 if section else 0:])))
+
+
+def _opening_only(lines: list[str]) -> bool:
+    """Whether a passage's folded lines are only a document's opening on what it is issued on: the first opens so
+    ("can cu …", "thuc hien …"), and at most one line does not (the "quyet dinh:" or "… nhu sau:" it ends on).  A
+    notice or a letter without parts is a single passage, whose items after "Thực hiện …, thông báo như sau:" are
+    its text."""
+    return (bool(lines) and bool(_ISSUED_ON.match(lines[0]))
+            and sum(not _ISSUED_ON.match(line) for line in lines) <= 1)
 
 
 def text_first(fused: list[tuple[int, float]], query: Query, share: float,
