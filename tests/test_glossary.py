@@ -99,6 +99,17 @@ def test_a_province_whose_name_holds_the_article_an_keeps_it(english, place):
     assert translation is not None and (place,) in translation.senses
 
 
+@pytest.mark.parametrize(("english", "name", "not_meant"), [
+    ("What share of the Ban Gioc waterfall fees goes to the fund?", "ban gioc", "cấm"),
+    ("Who signed the Dong Thap notice on durian codes?", "dong thap", "đồng"),
+    ("Where will Van Don district let tourists harvest oysters?", "van don", "xe"),
+])
+def test_a_vietnamese_name_typed_without_marks_is_no_english(english, name, not_meant):
+    """"Ban", "Dong" and "Van" are English words too: beside a capitalised syllable the glossary lacks, a name."""
+    translation = understand(english).translation
+    assert translation is not None and name in translation.residue and not_meant not in translation.terms
+
+
 def test_an_apostrophe_s_is_joined_where_an_entry_holds_the_word_and_dropped_from_a_name():
     assert glossary().words("Cai's") == ["cai"]
     assert glossary().words("women's") == ["women"]

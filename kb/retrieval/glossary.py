@@ -30,6 +30,8 @@ RESPELLING = "="  # the target's prefix of a British spelling
 _WORD = re.compile(r"[a-z]+")
 _APOSTROPHE_S = re.compile(r"['’]s\b")
 _EDGE_PUNCTUATION = "\"'“”‘’()[]{}.,;:!?"
+# A Vietnamese syllable typed without its marks: initial consonants, one to three vowels, a final consonant.
+_SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?")
 # A holder of office named by the body's own entry: "Minister of Finance" is "bộ trưởng" of
 # "Ministry of Finance", so the holder's title goes before that entry's Vietnamese.
 _HOLDER_OF = {"minister": "ministry"}
@@ -136,6 +138,10 @@ class Glossary:
                 rendering.append(run)
                 residue.append(run)
                 continue
+            if isinstance(run, tuple):  # a name: searched as typed, from the residue, as a word the glossary lacks
+                residue.extend(run)
+                unknown.extend(run)
+                continue
             start = 0
             while start < len(run):
                 holder = self._holder(run, start)
@@ -186,18 +192,41 @@ class Glossary:
                 return self.entries[(run[start],)][0], phrase
         return None
 
-    def _runs(self, text: str) -> list[list[str] | str]:
-        """``text`` as runs of English words, cut at every number or code, which stands as typed between them."""
-        runs: list[list[str] | str] = [[]]
-        for raw in text.split():
-            token = raw.strip(_EDGE_PUNCTUATION)
-            if self._kept(token):
+    def _runs(self, text: str) -> list[list[str] | str | tuple[str, ...]]:
+        """``text`` as runs of English words (lists), cut at every number or code, which stands as typed between
+        them (a string), and at every word of a Vietnamese name (a tuple of its word)."""
+        runs: list[list[str] | str | tuple[str, ...]] = [[]]
+        tokens = [raw.strip(_EDGE_PUNCTUATION) for raw in text.split()]
+        named = self._names(tokens)
+        for n, token in enumerate(tokens):
+            if n in named:
+                runs += [tuple(self.words(token)), []]
+            elif self._kept(token):
                 runs += [token, []]
             else:
                 last = runs[-1]
                 assert isinstance(last, list)
                 last.extend(self.words(token))
         return [run for run in runs if run]
+
+    def _names(self, tokens: list[str]) -> set[int]:
+        """Where ``tokens`` name a place or a person in Vietnamese typed without marks: two capitalised syllables
+        side by side or more, one of them no English the glossary knows.  "Ban Gioc" is a waterfall, not a ban;
+        "Tay Son" no son.  A function word ("In Nam Dinh", "Hoi An") is no part of one."""
+        syllable = [token[:1].isupper() and token[1:].islower() and len(words := self.words(token)) == 1
+                    and words[0] not in self.function_words and bool(_SYLLABLE.fullmatch(words[0]))
+                    for token in tokens]
+        named: set[int] = set()
+        start = 0
+        while start < len(tokens):
+            end = start
+            while end < len(tokens) and syllable[end]:
+                end += 1
+            run = range(start, end)
+            if len(run) >= 2 and any(self.words(tokens[n])[0] not in self.vocabulary for n in run):
+                named.update(run)
+            start = end + 1
+        return named
 
     def _kept(self, token: str) -> bool:
         """A number, a date or a code ("05", "18-NQ/TW", "UBND"): kept as typed.  "VAT" is a word of the glossary."""
