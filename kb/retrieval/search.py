@@ -115,6 +115,7 @@ _PRINTED_DATE = re.compile(r"\bngay \d{1,2} thang \d{1,2} nam \d{4}\b")
 # "Theo đề nghị …", a Party plan's "Thực hiện Nghị quyết số 42-NQ/TW …, Ban Thường vụ Tỉnh ủy ban hành Kế hoạch như
 # sau:"); matched on a passage's folded text.
 _ISSUED_ON = re.compile(r"(?:can cu|theo de nghi|xet de nghi|thuc hien)\b")
+_ITEM = re.compile(r"(?:\d{1,2}[.)]|[a-z]\)|[ivx]+\.|[-+•])\s")  # an item of a list, in folded text
 # A body passage of the frame, by its section path (the first line of its folded text): the header or the closing
 # (recipients, signature).
 _FRAMED = re.compile(rf"^[^\n]*› (?:{'|'.join(fold(name) for name in FRAME_SECTIONS.values())})\n")
@@ -428,11 +429,9 @@ def is_frame(row: dict) -> bool:
 
 def _opening_only(lines: list[str]) -> bool:
     """Whether a passage's folded lines are only a document's opening on what it is issued on: the first opens so
-    ("can cu …", "thuc hien …"), and at most one line does not (the "quyet dinh:" or "… nhu sau:" it ends on).  A
-    notice or a letter without parts is a single passage, whose items after "Thực hiện …, thông báo như sau:" are
-    its text."""
-    return (bool(lines) and bool(_ISSUED_ON.match(lines[0]))
-            and sum(not _ISSUED_ON.match(line) for line in lines) <= 1)
+    ("can cu …", "thuc hien …") and none is an item of a list.  A notice or a letter without parts is a single
+    passage, whose items after "Thực hiện …, thông báo như sau:" ("1. Phát ấn tại 4 điểm …") are its text."""
+    return bool(lines) and bool(_ISSUED_ON.match(lines[0])) and not any(map(_ITEM.match, lines))
 
 
 def text_first(fused: list[tuple[int, float]], query: Query, share: float,
