@@ -18,6 +18,7 @@ from itertools import accumulate, takewhile
 from indexer.analyzer import fold, fold_char_map, nfc, normalize
 from indexer.cells import cells_of
 from indexer.codes import doc_types, issuers, word_list
+from indexer.lines import BULLETIN_MARKS
 from indexer.names import board_of_committee, mostly_capitals, proper_case, starts_with, starts_with_spelled
 
 __all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "DAY_OPENING", "DAY_WORD", "NUMBER_LINE",
@@ -307,7 +308,7 @@ def _title_continuation(units: list[Unit], start: int, lines: list[Unit]) -> int
         enacting = subject_seen and not dangling and _enacting_authority(units, i)
         named_plan = not subject_seen and _CARRIES_OUT.match(unit.text)
         if (BODY_OPENER.match(unit.text) and not named_plan) or _TELEGRAM_SENDER.search(unit.text) or enacting \
-                or len(unit.text) > 300:
+                or len(unit.text) > 300 or BULLETIN_MARKS.match(unit.text):
             return i
         # a subject typed in small letters under the type line: "QUY ĐỊNH" / "về tổ chức và hoạt động …",
         # or in sentence case right under a bare type line ("KẾ HOẠCH" / "Triển khai thực hiện …")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from indexer.codes import doc_types
 from indexer.lines import CLOSING, TERMINAL, Line, Role, heading_shaped, tail_line
 from indexer.model import DocumentMeta, Span
 from indexer.names import SIGNED_MARK, mostly_capitals, person_name
@@ -183,33 +184,51 @@ def legal_roles(text: str, debris: list[Span], lines: list[Line], headings: list
 
 
 def closing_block(lines: list[Line], headings: list[LegalHeading | None]) -> tuple[int, int]:
-    """``(first, end)`` of the closing block after the last article: from the
-    recipients (or a law's passing formula) to the signer's name.  What follows
-    the name is an annex, not part of the closing; without a name the block
-    runs to the end."""
-    last = max(i for i, h in enumerate(headings) if h is not None and h.rule.kind == ARTICLE)
-    first = next((i for i in range(last + 1, len(lines)) if CLOSING.match(lines[i].clean)), len(lines))
+    """``(first, end)`` of the closing block after the document's own last
+    article: from the recipients (or a law's passing formula) to the signer's
+    name.  What follows the name is an annex, not part of the closing; without
+    a name the block runs to the end.  A decision that issues a regulation
+    ("Ban hành kèm theo Quyết định này Quy chế …") signs after its own Điều 3,
+    and the regulation's articles follow the signature: the first signed block
+    with articles after it is the decision's closing."""
+    articles = [i for i, h in enumerate(headings) if h is not None and h.rule.kind == ARTICLE]
     texts = [line.clean for line in lines]
-    for i in range(first, min(first + SIGNATURE_LINES, len(lines))):
+    for first in (i for i in range(articles[0] + 1, articles[-1]) if CLOSING.match(texts[i])):
+        if (end := _signed(texts, first)) is not None and end <= articles[-1]:
+            return first, end
+    first = next((i for i in range(articles[-1] + 1, len(lines)) if CLOSING.match(texts[i])), len(lines))
+    return first, _signed(texts, first) or len(lines)
+
+
+def _signed(texts: list[str], first: int) -> int | None:
+    """The line after the signer's name that ends a closing block opening at ``first``; None without a name."""
+    for i in range(first, min(first + SIGNATURE_LINES, len(texts))):
         if name := person_name(texts[i : i + 3]):
             end = i + 1
-            while end < len(lines) and (texts[end] in name or SIGNED_MARK.fullmatch(texts[end])):
+            while end < len(texts) and (texts[end] in name or SIGNED_MARK.fullmatch(texts[end])):
                 end += 1
-            return first, end
-    return first, len(lines)
+            return end
+    return None
 
 
 def annex_roles(text: str, debris: list[Span], lines: list[Line], headings: list[LegalHeading | None]) -> list[Role]:
     """Roles of what follows the signature: annexes, each under a "Phụ lục"
-    heading, the first one named by its own first line when it has no label."""
+    heading, the first one named by its own first line when it has no label
+    (a regulation the decision issues keeps its own: "QUY CHẾ Quản lý …")."""
     roles = legal_roles(text, debris, lines, headings)
     if lines and headings[0] is None:
         nxt = lines[1] if len(lines) > 1 else None
         joined = _title_line(nxt, headings[1] if nxt else None) and roles[1].kind == "body"
         title = " ".join(line.clean for line in lines[: 2 if joined else 1])
-        heading = Role("heading", LEGAL_RULES[0].level, title=f"{LEGAL_RULES[0].keyword}. {title}")
+        named = title if _names_a_kind(title) else f"{LEGAL_RULES[0].keyword}. {title}"
+        heading = Role("heading", LEGAL_RULES[0].level, title=named)
         roles[: 2 if joined else 1] = [heading, Role("skip")] if joined else [heading]
     return roles
+
+
+def _names_a_kind(title: str) -> bool:
+    """Whether a title printed in capitals opens with a kind of document ("QUY CHẾ …", "KẾ HOẠCH …")."""
+    return any(f"{title} ".startswith(f"{kind.name.upper()} ") for kind in doc_types())
 
 
 # Legislation proper, cited by name and year; other documents by type and number.

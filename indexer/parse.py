@@ -39,7 +39,9 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 # 12: a bulletin article's author line ends its own passage and its first title heads its first article, "K/T" and
 #     "T/L" open the closing, a Word grid of data reads one row a line, Word footnotes follow what cites them, an
 #     annex after the signature is text.
-# 13: a Word text box is read after the paragraph it is anchored to.
+# 13: a Word text box is read after the paragraph it is anchored to; a decision signs before the regulation it
+#     issues; a PDF title in capitals ends above its text; "Chịu trách nhiệm nội dung" opens a bulletin's
+#     imprint; "LƯU HÀNH NỘI BỘ" ends a bulletin's title.
 PARSING_VERSION = 13
 
 CARD_SECTION = "Thông tin văn bản"

@@ -39,7 +39,7 @@ from indexer.legal import (
     legal_level,
     legal_roles,
 )
-from indexer.lines import CLOSING, TERMINAL, Line, Role, content_lines, heading_shaped
+from indexer.lines import BULLETIN_MARKS, CLOSING, TERMINAL, Line, Role, content_lines, heading_shaped
 from indexer.model import Section, Span
 from indexer.names import proper_case
 
@@ -92,7 +92,7 @@ _AUTHOR_DASH = re.compile(r"\s[–—-]\s")
 # An annex printed after the signature ("PHỤ LỤC Số hộ bị ảnh hưởng …", "Phụ lục I"): text again, not the closing.
 _ANNEX = re.compile(r"^(?:PHỤ LỤC|Phụ lục(?= +[IVX\d]+\b| *$))")
 # Lines of a bulletin's header that are printed in capitals and are no article's title.
-_BULLETIN_FURNITURE = re.compile(r"^(?:LƯU HÀNH NỘI BỘ|TRONG SỐ NÀY|(?:THÔNG TIN|BẢN TIN) SINH HOẠT\b.*)$", re.IGNORECASE)
+_BULLETIN_NAME = re.compile(r"^(?:THÔNG TIN|BẢN TIN) SINH HOẠT\b", re.IGNORECASE)
 
 
 def _numbered_rule(clean: str) -> HeadingRule | None:
@@ -228,19 +228,24 @@ def _titled_levels(lines: list[Line], levels: list[int | None]) -> tuple[list[in
     return titled, titles
 
 
+def _bulletin_furniture(clean: str) -> bool:
+    """A line of a bulletin's header printed in capitals that is no article's title: its name, its marks."""
+    return bool(BULLETIN_MARKS.match(clean) or _BULLETIN_NAME.match(clean))
+
+
 def _first_title_start(lines: list[Line], head: int) -> int:
     """Where the run of capital lines that ends the header starts: a bulletin prints its first article's
     title there, under the issue line, "LƯU HÀNH NỘI BỘ" or the contents.  ``head`` when there is no such run,
     or when it reaches the organ or the bulletin's name (nothing then tells the title from the header)."""
     start = head
     while start > 0 and _is_capital_title(lines[start - 1], continuing=start < head):
-        if _BULLETIN_FURNITURE.match(lines[start - 1].clean) or _organ_name(lines[start - 1].clean):
+        if _bulletin_furniture(lines[start - 1].clean) or _organ_name(lines[start - 1].clean):
             break
         start -= 1
     if start in (head, 0) or not _is_capital_title(lines[start]):
         return head
     above = lines[start - 1]  # the furniture or a line in small letters (the issue line), not another capital line
-    return start if _BULLETIN_FURNITURE.match(above.clean) or not _is_capital_title(above) else head
+    return start if _bulletin_furniture(above.clean) or not _is_capital_title(above) else head
 
 
 def _body_roles(lines: list[Line], levels: list[int | None]) -> list[Role]:

@@ -211,3 +211,43 @@ def test_all_laws_parse_without_mixing_articles() -> None:
         if _straddling(text, chunks) or missing or any(len(c.text.split()) > 300 for c in chunks):
             problems.append((path.name, sorted(missing)[:5]))
     assert problems == []
+
+
+DECISION_WITH_REGULATION = """ỦY BAN NHÂN DÂN
+TỈNH CAO BẰNG
+Số: 1835/QĐ-UBND
+QUYẾT ĐỊNH
+Ban hành Quy chế bảo vệ di sản địa chất
+Căn cứ Luật Di sản văn hóa năm 2024;
+QUYẾT ĐỊNH:
+Điều 1. Ban hành kèm theo Quyết định này Quy chế bảo vệ di sản địa chất.
+Điều 2. Quyết định này có hiệu lực kể từ ngày 01 tháng 11 năm 2025.
+Điều 3. Chánh Văn phòng Ủy ban nhân dân tỉnh chịu trách nhiệm thi hành Quyết định này.
+Nơi nhận:
+- Như Điều 3;
+- Lưu: VT.
+TM. ỦY BAN NHÂN DÂN
+KT. CHỦ TỊCH
+PHÓ CHỦ TỊCH
+Bế Thị Thu Hà
+QUY CHẾ
+Bảo vệ di sản địa chất
+(Ban hành kèm theo Quyết định số 1835/QĐ-UBND ngày 20/10/2025)
+Chương I
+QUY ĐỊNH CHUNG
+Điều 1. Phạm vi điều chỉnh
+Quy chế này quy định việc bảo vệ 130 điểm di sản địa chất.
+Điều 2. Hành vi bị cấm
+Viết, vẽ, khắc lên vách đá trong hang động.
+"""
+
+
+def test_a_decision_signs_before_the_regulation_it_issues() -> None:
+    """The signature after the decision's own Điều 3 is its closing, and the regulation under its own title."""
+    sections = parse_sections(DECISION_WITH_REGULATION)
+    closing = " ".join(DECISION_WITH_REGULATION[p.start:p.end] for s in sections if s.kind == "closing" for p in s.paragraphs)
+    assert closing.startswith("Nơi nhận") and closing.endswith("Bế Thị Thu Hà")
+    by_section = {c.section: c.text for c in chunk_sections(DECISION_WITH_REGULATION, sections, root="Quyết định 1835")}
+    assert by_section["Quyết định 1835 › Điều 3"].endswith("thi hành Quyết định này.")
+    regulation = "Quyết định 1835 › QUY CHẾ Bảo vệ di sản địa chất"
+    assert by_section[f"{regulation} › Chương I. QUY ĐỊNH CHUNG › Điều 2. Hành vi bị cấm"].startswith("Viết, vẽ")

@@ -143,6 +143,8 @@ def _starts_paragraph(prev: Line, cur: Line, layout: _Layout) -> bool:
         return True
     if _continues(prev, cur, layout):
         return False
+    if _is_upper(prev.text) and not _is_upper(cur.text):
+        return True  # a title in capitals above its text, however wide ("ĐƯA NGHỊ QUYẾT … VÀO CUỘC SỐNG" / "Sau …")
     short = prev.x1 < layout.right - layout.short_by
     indented = cur.x0 > (prev.x0 if same_page else layout.left) + 0.5 * layout.size
     item = prev.text.endswith(_TERMINAL) and (_ITEM.match(cur.text) is not None or _is_upper(cur.text))
