@@ -210,6 +210,10 @@ def test_a_closing_without_the_signers_name_stays_below_the_card():
     "Tỉnh ủy ra quyết định lập Ban Chỉ đạo vào ngày nào?", "Đảng ủy nào ở Phú Thọ ban hành kế hoạch cam kết?",
     "Cơ quan nào ra hướng dẫn tuyên truyền về điện hạt nhân?", "Which body issued the plan on tourism?",
     "The plan on tourism was issued on which date?", "In which year was the directive on drowning issued?",
+    "Công văn của Tỉnh ủy về khai thác cát đề ngày nào?", "Sở Giáo dục gửi văn bản về bữa ăn bán trú ngày nào?",
+    "Ban Thường vụ Tỉnh ủy kết luận về mã số vùng trồng vào ngày nào?", "Huyện ủy báo cáo kết quả sắp xếp xã vào ngày nào?",
+    "Thông tin sinh hoạt nội bộ số 3 phát hành ngày nào?", "Tỉnh ủy ký chỉ thị về phòng cháy vào ngày nào?",
+    "When is the notice on durian codes dated?",
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2
@@ -220,7 +224,9 @@ def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
                                       "Quy chế ban hành kèm theo quyết định áp dụng từ ngày nào?",
                                       "Kế hoạch ban hành yêu cầu hoàn thành vào thời gian nào?",
                                       "Cơ quan nào chịu trách nhiệm ra quyết định xử phạt?",
-                                      "Lãnh đạo nào nhiệm kỳ 2020 - 2025 phụ trách du lịch?"])
+                                      "Lãnh đạo nào nhiệm kỳ 2020 - 2025 phụ trách du lịch?",
+                                      "Các xã gửi báo cáo về huyện trước ngày nào?",
+                                      "Sở phải gửi báo cáo thiệt hại trước thời gian nào?"])
 def test_a_date_in_the_text_is_no_question_of_signing(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 1
 
