@@ -213,7 +213,8 @@ def test_a_closing_without_the_signers_name_stays_below_the_card():
     "Công văn của Tỉnh ủy về khai thác cát đề ngày nào?", "Sở Giáo dục gửi văn bản về bữa ăn bán trú ngày nào?",
     "Ban Thường vụ Tỉnh ủy kết luận về mã số vùng trồng vào ngày nào?", "Huyện ủy báo cáo kết quả sắp xếp xã vào ngày nào?",
     "Thông tin sinh hoạt nội bộ số 3 phát hành ngày nào?", "Tỉnh ủy ký chỉ thị về phòng cháy vào ngày nào?",
-    "When is the notice on durian codes dated?",
+    "When is the notice on durian codes dated?", "Thời điểm ban hành Kế hoạch tuyên truyền của Tỉnh ủy?",
+    "Ngày ra Quyết định thành lập Ban Chỉ đạo là ngày nào?", "When was the April bulletin published?",
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2

@@ -59,7 +59,8 @@ _LEADER_SIGNED = r"(?:dong chi|lanh dao) nao(?: (?!dinh |hoc |thoi |nhiem )\w+){
 _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra ngay nao|la cua (?:co quan|don vi) nao"
            r"|(?:(?<!dinh )(?<!hoc )(?<!thoi )k[iy]|ban hanh|phat hanh|thong qua|ra doi)(?: vao)?"
            r" (?:(?:ngay|khi|luc|nam|thang|thoi gian|thoi diem)(?: thang)?(?: nam)?) (?:nao|bao nhieu|may)"
-           r"|(?:k[iy]|ban hanh)(?: vao| tu)? bao gio|bao gio (?:k[iy]|ban hanh)|ngay (?:k[iy]|ban hanh)"
+           r"|(?:k[iy]|ban hanh)(?: vao| tu)? bao gio|bao gio (?:k[iy]|ban hanh)|(?:ngay|thoi diem) (?:k[iy]|ban hanh)"
+           rf"|ngay ra (?:{TYPE_NAMES})\b"
            # "ban hành kế hoạch chuyển đổi phao xốp … vào ngày nào": a document of a kind named, its subject between
            rf"|(?:ban hanh|phat hanh|\bra|gui|(?<!dinh )(?<!hoc )\bk[iy]) (?:{TYPE_NAMES}|van ban)\b"
            r"(?: (?!tu |ap dung|hieu luc|het |thuc hien|hoan thanh|xong|truoc |cham )\w+){0,12}?"
@@ -75,8 +76,8 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra ngay nao|la cua (?:co
            r"|signed|signs|signer|signatory|issued by|who issued|(?:who|which (?:body|agency|office|department)) sent"
            r"|(?:which|what)(?: \w+){0,2} (?:body|agency|authority|office|department|organ|organi[sz]ation|committee"
            r"|council|ministry) (?:issued|adopted|promulgated)"
-           r"|(?:when|(?:what|which) (?:date|day|year)) (?:did|were|was)\b[^?]*\b(?:issu|sign|adopt|pass|promulgat|enact|set up"
-           r"|establish|approv)\w*"
+           r"|(?:when|(?:what|which) (?:date|day|year)) (?:did|were|was)\b[^?]*\b(?:issu|sign|adopt|pass|promulgat|enact"
+           r"|publish|set up|establish|approv)\w*"
            r"|(?:issued|adopted|passed|promulgated) (?:on|in) (?:what|which) (?:date|day|year)|when (?:is|was)\b[^?]*\bdated"
            r"|date of (?:the )?(?:directive|decision|plan|resolution|decree|circular|law|notice|instruction|regulation"
            r"|conclusion|letter|dispatch|telegram)s?")
