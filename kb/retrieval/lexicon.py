@@ -179,21 +179,15 @@ class Lexicon:
         (``("thue",)``) or adjacent pairs (``("bun", "cha")``): a pair is held
         where the passage has the two syllables side by side, as a word.
         """
-        idf, holds = self._holds(terms, chunk_ids, upto)
-        total = sum(idf.tolist())  # term by term, as the rows are summed: a passage holding all covers exactly 1
-        return ((idf[:, None] * holds).sum(axis=0) / total).tolist() if total else [0.0] * len(chunk_ids)
+        return self.covered(terms, chunk_ids, upto)[0]
 
-    def held(self, terms: Iterable[tuple[str, ...]], chunk_ids: Sequence[int], upto: int | None = None) -> list[int]:
-        """For each chunk, how many of the distinct folded ``terms`` it holds: a question's words found side by
-        side in one passage, whatever their weight (``kb.retrieval.refusal``)."""
-        return self._holds(terms, chunk_ids, upto)[1].sum(axis=0).astype(int).tolist()
-
-    def _holds(self, terms: Iterable[tuple[str, ...]], chunk_ids: Sequence[int],
-               upto: int | None) -> tuple[np.ndarray, np.ndarray]:
-        """Each distinct term's IDF, and which of the chunks hold it (a row a term, a column a chunk)."""
+    def covered(self, terms: Iterable[tuple[str, ...]], chunk_ids: Sequence[int],
+                upto: int | None = None) -> tuple[list[float], list[int]]:
+        """For each chunk, its ``coverage`` of the terms and how many of them it holds: a question's words found side
+        by side in one passage, whatever their weight (``kb.retrieval.refusal``), read off the same postings."""
         phrases = list(dict.fromkeys(terms))
         ids = np.asarray(chunk_ids, np.int64)
-        idf, holds = np.zeros(len(phrases)), np.zeros((len(phrases), len(ids)))
+        idf, holds = np.zeros(len(phrases)), np.zeros((len(phrases), len(ids)))  # a row a term, a column a chunk
         rows = self.rows if upto is None else int(np.count_nonzero(self.alive[: upto + 1]))
         for n, phrase in enumerate(phrases):
             chunks = self.holding(phrase, upto)
@@ -201,7 +195,9 @@ class Lexicon:
             if len(chunks) and len(ids):
                 found = np.minimum(np.searchsorted(chunks, ids), len(chunks) - 1)
                 holds[n] = chunks[found] == ids
-        return idf, holds
+        total = sum(idf.tolist())  # term by term, as the rows are summed: a passage holding all covers exactly 1
+        shares = ((idf[:, None] * holds).sum(axis=0) / total).tolist() if total else [0.0] * len(ids)
+        return shares, holds.sum(axis=0).astype(int).tolist()
 
     def holding(self, term: tuple[str, ...], upto: int | None = None) -> np.ndarray:
         """The live chunks holding a folded syllable or pair, those above chunk ``upto`` left out: chunks another

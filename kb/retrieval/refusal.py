@@ -80,8 +80,9 @@ def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, flo
     # An English question's Vietnamese is the glossary's terms side by side, not a sentence: its pairs say nothing.
     seen = _Seen(lexicon, upto)
     words = subject_pairs(query.evidence_text, seen) if query.translation is None else []
-    together = max(lexicon.coverage(words, candidates, upto), default=0.0) if words else None
-    held = max(lexicon.held(words, candidates, upto), default=0) if words else 0
+    shares, counts = lexicon.covered(words, candidates, upto) if words else ([], [])
+    together = max(shares, default=0.0) if words else None
+    held = max(counts, default=0)
     # One candidate holds every pair the index holds anywhere: the pairs it lacks are where two words meet
     # ("sách nhà" of "ngân sách nhà nước" in a small index), not words it lacks.
     known = [pair for pair in words if len(lexicon.holding(pair, upto))]
