@@ -194,7 +194,7 @@ class Glossary:
 
     def _runs(self, text: str) -> list[list[str] | str | tuple[str, ...]]:
         """``text`` as runs of English words (lists), cut at every number or code, which stands as typed between
-        them (a string), and at every word of a Vietnamese name (a tuple of its word)."""
+        them (a string), and at every word of a Vietnamese name (a tuple of that word)."""
         runs: list[list[str] | str | tuple[str, ...]] = [[]]
         tokens = [raw.strip(_EDGE_PUNCTUATION) for raw in text.split()]
         named = self._names(tokens)
