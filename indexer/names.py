@@ -86,7 +86,10 @@ def proper_case(text: str, is_name: bool = True) -> str:
         # "Bộ Tài chính", "Khối Cơ quan": only a head that itself opens a name ("của bộ máy", "Đảng bộ tỉnh"),
         # outside a known phrase ("Phó Cục trưởng")
         opens_name = previous in heads and words[i - 1][:1].isupper() and i not in fixed
-        if bare in _NOT_A_PLACE or any(c.isdigit() for c in word) or previous[-1:] in (",", ";", ")"):
+        # "Thành ủy Hội An": right after a committee, "hội" names its place ("xã hội" after "xã" does not)
+        names_place = bare == "hội" and previous in ("ủy", "uỷ") and place_left == 3 and words[i + 1:i + 2] != ["nghị"]
+        if (bare in _NOT_A_PLACE and not names_place) or any(c.isdigit() for c in word) \
+                or previous[-1:] in (",", ";", ")"):
             place_left = 0
         acronym = nfc(originals[i]).strip(".,;:()") in _acronyms() and not place_left if i < len(originals) else False
         if acronym or i < len(originals) and any(c.isdigit() for c in word):  # a place's syllable: "XÃ THU LŨM"

@@ -144,6 +144,8 @@ def test_parse_date(text: str, iso: str | None) -> None:
         ("VĂN PHÒNG UBND TỈNH", "Văn phòng UBND tỉnh"),
         ("Đảng ủy Khối các cơ quan tỉnh", "Đảng ủy Khối các cơ quan tỉnh"),
         ("ĐẢNG ỦY XÃ THU LŨM", "Đảng ủy xã Thu Lũm"),  # a place's syllable, not the issuer code "THU"
+        ("THÀNH ỦY HỘI AN", "Thành ủy Hội An"),  # "hội" of a place right after the committee, not of "Đại hội"
+        ("TỈNH ỦY HỘI NGHỊ LẦN THỨ BẢY", "Tỉnh ủy hội nghị lần thứ bảy"),
     ],
 )
 def test_proper_case(printed: str, cased: str) -> None:
