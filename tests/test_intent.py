@@ -61,6 +61,8 @@ from tests.conftest import fake_kb_at
     ("Summarize Directive 05", ABOUT),
     ("What are the main points of Conclusion 21-KL/TW?", ABOUT),
     ("Luật 91/2015/QH13 quy định điều nào về thời hiệu?", None),  # which article: asked of its passages
+    ("Chỉ thị 17-CT/TU giao huyện nào xây dựng kế hoạch thực hiện?", None),  # which district: asked of its passages
+    ("Kế hoạch 08-KH/BCĐ được các đơn vị nào cụ thể hóa?", FOLLOWERS),  # which units: their plans
 ])
 def test_the_question_says_whether_it_asks_what_a_document_says_or_what_carries_it_out(question, expected):
     assert intent(fold(question)) == expected

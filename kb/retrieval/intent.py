@@ -39,11 +39,14 @@ _KINDS = (r"(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|luat|phap lenh|c
 _ENGLISH_KINDS = r"(?:documents|plans|decisions|resolutions|directives|instructions|decrees|circulars|programmes|programs)"
 _CARRY_OUT = (r"implement\w*|carr(?:y|ies|ying) (?:out|on)|continu(?:e|es|ing)|(?:are |is )?based on"
               r"|refer(?:s|red|ring)? (?:back )?to|mention(?:s|ed|ing)?|cit(?:e|es|ed|ing)|follow(?:s|ed|ing)? up")
+# "Giao huyện nào xây dựng kế hoạch thực hiện": a place asked for, not the documents that carry one out ("các đơn vị
+# nào cụ thể hóa" asks for those: their plans).
+_NOT_A_PLACE = "".join(rf"(?<!\b{word} )" for word in ("huyen", "tinh", "xa", "phuong", "quan"))
 # A document asked for by its kind: "văn bản nào", "quyết định nào" ("trường hợp nào được bổ sung" is no such question).
 _WHICH_DOCUMENT = rf"{_KINDS} nao"
 # "Văn bản nào triển khai …", "Quyết định nào bãi bỏ …", the passive asked last: "… được sửa đổi bởi văn bản nào",
 # and the documents listed by their kind: "các kế hoạch thực hiện Nghị quyết 18".
-_FOLLOWERS = re.compile(rf"\b(?:nao|which|what)\b.*\b(?:{_VERB})\b|\b{_WHICH_DOCUMENT}\b.*\b(?:{_CHANGE})\b"
+_FOLLOWERS = re.compile(rf"{_NOT_A_PLACE}\b(?:nao|which|what)\b.*\b(?:{_VERB})\b|\b{_WHICH_DOCUMENT}\b.*\b(?:{_CHANGE})\b"
                         rf"|\b(?:duoc|bi)\s+(?:{_VERB}|{_CHANGE})\b.*\b{_WHICH_DOCUMENT}\b"
                         rf"|\b(?:cac|nhung)\s+{_KINDS}\s+(?:{_VERB}|{_CHANGE})\b"
                         rf"|\bban hanh (?:(?:nhung |cac )?{_KINDS} )?gi\b.*\b(?:{_VERB})\b"
