@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from itertools import accumulate, takewhile
+from itertools import accumulate, islice, takewhile
 
 from indexer.analyzer import fold, fold_char_map, nfc, normalize
 from indexer.cells import cells_of
@@ -22,7 +22,7 @@ from indexer.lines import BULLETIN_MARKS
 from indexer.names import board_of_committee, mostly_capitals, proper_case, starts_with, starts_with_spelled
 
 __all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "DAY_OPENING", "DAY_WORD", "NUMBER_LINE",
-           "PLACE_DATE", "SUBJECT_LINE", "BODY_OPENER"]
+           "PLACE_DATE", "SUBJECT_LINE", "BODY_OPENER", "subject_wraps"]
 
 # The header is among the first units: mottos are looked for there only (a law
 # quotes "Cộng hòa xã hội chủ nghĩa Việt Nam" all through its body).
@@ -61,8 +61,10 @@ DAY_WORD = r"ng\s?[aàáảãạ][yv]"
 DAY_OPENING = re.compile(rf"{DAY_WORD}\s*[OoIl]?\d", re.IGNORECASE)
 # "Bạc Liêu, ngày 17 tháng 3 năm 2020": a line opening with a place (no digits) then a date; a header read
 # column by column may print it between the motto and the organ.
+# Its day may be left blank for the hand that signs ("Đồng Văn, ngày      tháng 10 năm 2025"): then the month is the date.
 PLACE_DATE = re.compile(
-    rf"(?:^|(?<=\n))(?P<place>[^\W\d_][^\n\d,:;/]{{0,40}}?)\s*,?\s*(?={DAY_OPENING.pattern})", re.IGNORECASE
+    rf"(?:^|(?<=\n))(?P<place>[^\W\d_][^\n\d,:;/]{{0,40}}?)\s*,?\s*(?={DAY_OPENING.pattern}|{DAY_WORD}\s+th[aá]ng\s*\d)",
+    re.IGNORECASE,
 )
 # A công điện opens on who sends it: "THỦ TƯỚNG CHÍNH PHỦ điện:", "BỘ XÂY DỰNG điện:".
 _TELEGRAM_SENDER = re.compile(r"\bđiện\s*:\s*$", re.IGNORECASE)
@@ -211,15 +213,24 @@ def _organ_run(units: list[Unit], indexes: range, motto: set[int], past_date: bo
 
 
 def _subject_units(units: list[Unit], indexes: range) -> set[int]:
-    """The units along ``indexes`` that hold a ``V/v …`` line and the lines in small letters it wraps onto."""
-    found: set[int] = set()
-    for i in (i for i in indexes if SUBJECT_LINE.match(units[i].text)):
-        found.add(i)
-        for k in range(i + 1, min(i + 1 + MAX_SMALL_SUBJECT_LINES, len(units))):
-            if units[k].blank or units[k].upper or NUMBER_LINE.match(units[k].text):
-                break
-            found.add(k)
-    return found
+    """The units along ``indexes`` that hold a ``V/v …`` line and the lines it wraps onto."""
+    return {k for i in indexes if SUBJECT_LINE.match(units[i].text) for k in (i, *subject_wraps(units, i))}
+
+
+def subject_wraps(units: list[Unit], i: int) -> list[int]:
+    """The lines the ``V/v …`` line at ``i`` wraps onto, up to the capitals, the number or the place and date.  A PDF
+    puts a blank line between its lines ("V/v điều chỉnh kế hoạch … năm" / "" / "2025"), where a page's table puts
+    one between its cells ("V/v ghi nhãn hàng hóa" / "" / "Hà" / "Nội, ngày …"): past a blank, only a line that goes
+    on in small letters or digits is the subject's."""
+    wraps = []
+    for k in islice((k for k in range(i + 1, len(units)) if not units[k].blank), MAX_SMALL_SUBJECT_LINES):
+        text = units[k].text
+        past_blank = units[k - 1].blank
+        if units[k].upper or NUMBER_LINE.match(text) or PLACE_DATE.match(text) \
+                or (past_blank and not (text[:1].islower() or text[:1].isdigit())):
+            break
+        wraps.append(k)
+    return wraps
 
 
 def read_header(units: list[Unit]) -> Header:

@@ -32,6 +32,7 @@ from indexer.header import (
     Header,
     Unit,
     read_header,
+    subject_wraps,
     title_type,
     units_of,
 )
@@ -196,11 +197,7 @@ def _subject(zone: list[Unit], title_lines: list[Unit]) -> str | None:
     line on, as printed: a bulletin's "(Phục vụ …)" keeps its brackets."""
     for i, unit in enumerate(zone):
         if match := SUBJECT_LINE.match(unit.text):
-            parts = [match.group("subject")]
-            for more in zone[i + 1 : i + 4]:
-                if more.blank or more.upper or PLACE_DATE.match(more.text) or NUMBER_LINE.match(more.text):
-                    break
-                parts.append(more.text)
+            parts = [match.group("subject"), *(zone[k].text for k in subject_wraps(zone, i))]
             return " ".join(parts).strip() or None
     if not title_lines:
         return None

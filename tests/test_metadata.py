@@ -90,6 +90,18 @@ def test_state_letter() -> None:
     assert (meta.signer, meta.signer_position) == ("Phạm Thị Minh Hiền", "Phó Trưởng ban")
 
 
+def test_a_pdf_letter_whose_left_column_was_read_first_keeps_its_number() -> None:
+    """The organ, the number and a wrapped V/v line, each followed by a blank line, before the motto."""
+    letter = ("UBND TỈNH KHÁNH HÒA\n\nSỞ GIÁO DỤC VÀ ĐÀO TẠO\n\nSố: 1962/SGDĐT-GDTrH\n\n"
+              "V/v điều chỉnh kế hoạch thời gian năm học trong mùa mưa lũ năm\n\n2025\n\n"
+              "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\nĐộc lập - Tự do - Hạnh phúc\n\n"
+              "Khánh Hòa, ngày 22 tháng 9 năm 2025\n\nKính gửi: Các trường trung học phổ thông.\n\n"
+              "Mùa mưa lũ năm 2025 dự báo đến muộn, Sở hướng dẫn như sau:\n")
+    meta = extract_metadata(letter)
+    assert (meta.number, meta.date) == ("1962/SGDĐT-GDTrH", "2025-09-22")
+    assert meta.subject == "điều chỉnh kế hoạch thời gian năm học trong mùa mưa lũ năm 2025"
+
+
 PARTY_RULE = """\
 BAN CHẤP HÀNH TRUNG ƯƠNG
 *
@@ -126,6 +138,7 @@ def test_type_is_read_from_the_title_not_the_symbol() -> None:
         ("Hà Nội, ngày 24 tháng11 năm 2025", "2025-11-24"),
         ("ngày 45 tháng 13 năm 2020", None),
         ("nhiệm kỳ 2020 - 2025", None),
+        ("Đồng Văn, ngày      tháng 10 năm 2025", "2025-10"),  # the day left blank for the hand that signs
     ],
 )
 def test_parse_date(text: str, iso: str | None) -> None:
