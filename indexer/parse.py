@@ -42,8 +42,7 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 # 13: a Word text box is read after the paragraph it is anchored to; a decision signs before the regulation it
 #     issues; a PDF title in capitals ends above its text; "Chịu trách nhiệm nội dung" opens a bulletin's
 #     imprint; "LƯU HÀNH NỘI BỘ" ends a bulletin's title; "THÀNH ỦY HỘI AN" keeps its place's capitals; a PDF
-#     letter's wrapped V/v line no longer hides its number; a date whose day is left blank gives its month; a
-#     central Party document signed "T/M BỘ CHÍNH TRỊ" is the Bộ Chính trị's.
+#     letter's wrapped V/v line no longer hides its number; a date whose day is left blank gives its month.
 PARSING_VERSION = 13
 
 CARD_SECTION = "Thông tin văn bản"
