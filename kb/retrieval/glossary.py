@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
+from itertools import groupby
 
 from indexer.analyzer import normalize
 
@@ -197,35 +198,30 @@ class Glossary:
         them (a string), and at every word of a Vietnamese name (a tuple of that word)."""
         runs: list[list[str] | str | tuple[str, ...]] = [[]]
         tokens = [raw.strip(_EDGE_PUNCTUATION) for raw in text.split()]
-        named = self._names(tokens)
-        for n, token in enumerate(tokens):
-            if n in named:
-                runs += [tuple(self.words(token)), []]
+        keyed = [self.words(token) for token in tokens]
+        for token, words, named in zip(tokens, keyed, self._names(tokens, keyed), strict=True):
+            if named:
+                runs += [tuple(words), []]
             elif self._kept(token):
                 runs += [token, []]
             else:
                 last = runs[-1]
                 assert isinstance(last, list)
-                last.extend(self.words(token))
+                last.extend(words)
         return [run for run in runs if run]
 
-    def _names(self, tokens: list[str]) -> set[int]:
-        """Where ``tokens`` name a place or a person in Vietnamese typed without marks: two capitalised syllables
-        side by side or more, one of them no English the glossary knows.  "Ban Gioc" is a waterfall, not a ban;
-        "Tay Son" no son.  A function word ("In Nam Dinh", "Hoi An") is no part of one."""
-        syllable = [token[:1].isupper() and token[1:].islower() and len(words := self.words(token)) == 1
+    def _names(self, tokens: list[str], keyed: list[list[str]]) -> list[bool]:
+        """Which ``tokens`` (``keyed``: their words) name a place or a person in Vietnamese typed without marks: two
+        capitalised syllables side by side or more, one of them no English the glossary knows.  "Ban Gioc" is a
+        waterfall, not a ban; "Tay Son" no son.  A function word ("In Nam Dinh", "Hoi An") is no part of one."""
+        syllable = [token[:1].isupper() and token[1:].islower() and len(words) == 1
                     and words[0] not in self.function_words and bool(_SYLLABLE.fullmatch(words[0]))
-                    for token in tokens]
-        named: set[int] = set()
-        start = 0
-        while start < len(tokens):
-            end = start
-            while end < len(tokens) and syllable[end]:
-                end += 1
-            run = range(start, end)
-            if len(run) >= 2 and any(self.words(tokens[n])[0] not in self.vocabulary for n in run):
-                named.update(run)
-            start = end + 1
+                    for token, words in zip(tokens, keyed, strict=True)]
+        named: list[bool] = []
+        for is_syllable, run in groupby(zip(syllable, keyed, strict=True), key=lambda pair: pair[0]):
+            words = [pair[1] for pair in run]
+            name = is_syllable and len(words) >= 2 and any(word[0] not in self.vocabulary for word in words)
+            named += [name] * len(words)
         return named
 
     def _kept(self, token: str) -> bool:
