@@ -362,6 +362,11 @@ def _name_after_recipient(line: str) -> list[str]:
     return [found.group("recipient"), found.group("beside")]
 
 
+# Every central Party document prints the Central Committee as its organ; the body that issues it signs for itself.
+_CENTRAL_COMMITTEE = "ban chap hanh trung uong"
+_CENTRAL_BODIES = {"bo chinh tri", "ban bi thu"}
+
+
 def _signature(units: list[Unit], start: int) -> tuple[str | None, str | None, str | None]:
     """(body signed for, position, signer) from the closing block: "T/M BAN THƯỜNG VỤ",
     "PHÓ BÍ THƯ", "Lê Thanh Giang".  A body's name may wrap ("TM. ỦY BAN / NHÂN DÂN")."""
@@ -490,6 +495,8 @@ def extract_metadata(text: str, catalogue: Catalogue | None = None) -> DocumentM
     issuer, parent = header_issuer(header.organs)
     if issuer is None and represented:
         issuer = complete_body(proper_case(represented), body)
+    elif issuer and represented and fold(issuer) == _CENTRAL_COMMITTEE and fold(represented) in _CENTRAL_BODIES:
+        issuer, parent = proper_case(represented), parent or issuer  # "T/M BỘ CHÍNH TRỊ" under the Central Committee
     number = _own_number(header.zone, lines)
     clues = _Clues() if number and date and issuer else _clues(units, header.end, body)
     number = number or clues.number

@@ -127,6 +127,15 @@ def test_type_is_read_from_the_title_not_the_symbol() -> None:
     assert (meta.place, meta.date) == ("Hà Nội", "2011-11-01")
 
 
+@pytest.mark.parametrize(("body", "issuer"), [("BỘ CHÍNH TRỊ", "Bộ Chính trị"), ("BAN BÍ THƯ", "Ban Bí thư")])
+def test_a_central_document_is_issued_by_the_body_that_signs_for_itself(body: str, issuer: str) -> None:
+    """The organ line of every central Party document is the Central Committee; "T/M BỘ CHÍNH TRỊ" says who."""
+    text = PARTY_RULE.replace("Số 47-QĐ/TW", "Số 247-KL/TW").replace("QUY ĐỊNH", "KẾT LUẬN")
+    text = text.replace("T/M BAN CHẤP HÀNH TRUNG ƯƠNG\nTỔNG BÍ THƯ", f"T/M {body}")
+    meta = extract_metadata(text)
+    assert (meta.issuer, meta.issuer_parent, meta.signer) == (issuer, "Ban Chấp hành Trung ương", "Nguyễn Phú Trọng")
+
+
 @pytest.mark.parametrize(
     ("text", "iso"),
     [
