@@ -43,7 +43,9 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 #     issues; a PDF title in capitals ends above its text; "Chịu trách nhiệm nội dung" opens a bulletin's
 #     imprint; "LƯU HÀNH NỘI BỘ" ends a bulletin's title; "THÀNH ỦY HỘI AN" keeps its place's capitals; a PDF
 #     letter's wrapped V/v line no longer hides its number; a date whose day is left blank gives its month.
-PARSING_VERSION = 13
+# 14: a central Party document is issued by the Bộ Chính trị or Ban Bí thư that signs for itself, under the
+#     Central Committee its organ line names.
+PARSING_VERSION = 14
 
 CARD_SECTION = "Thông tin văn bản"
 # The header (issuing body, number, place and date, title) and the end (recipients, signer) are the

@@ -74,9 +74,16 @@ def _runs(text_words: list[str]) -> set[tuple[str, ...]]:
 
 
 def identity(meta: DocumentMeta) -> tuple[str, str, str, str] | None:
-    """Type, number, issuer and date, or ``None`` unless all four were read."""
-    doc_type, number, issuer, date = (v.strip() if v else "" for v in (meta.doc_type, meta.number, meta.issuer, meta.date))
-    return (doc_type, number, issuer, date) if doc_type and number and issuer and date else None
+    """Type, number, organ and date, or ``None`` unless all four were read.
+
+    The organ is the body the header names (``issuer_parent`` when the issuer
+    is a body under it): a copy that lacks the signature ("T/M BỘ CHÍNH TRỊ")
+    only knows the Central Committee its header prints, and is still the same
+    document.
+    """
+    organ = meta.issuer_parent or meta.issuer
+    doc_type, number, organ, date = (v.strip() if v else "" for v in (meta.doc_type, meta.number, organ, meta.date))
+    return (doc_type, number, organ, date) if doc_type and number and organ and date else None
 
 
 def find_match(store: Store, text: str, text_words_hash: str, meta: DocumentMeta, access: str) -> Match | None:

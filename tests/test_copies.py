@@ -150,6 +150,17 @@ def test_a_fuller_copy_takes_the_place_of_an_excerpt(kb, tmp_path):
     assert len(kb.store.documents.listing()) == 1
 
 
+def test_an_excerpt_without_the_signature_is_the_central_document_its_organ_line_names(kb, tmp_path):
+    """The full text is issued by the Bộ Chính trị that signs; the excerpt only knows the Central Committee."""
+    central = HEADER.replace("BAN THƯỜNG VỤ TỈNH ỦY {issuer}", "BAN CHẤP HÀNH TRUNG ƯƠNG").replace("KH/TU", "KL/TW")
+    central = central.replace("KẾ HOẠCH", "KẾT LUẬN").format(issuer_place="Hà Nội")
+    signed = central + BODY + MORE + CLOSING.replace("BAN THƯỜNG VỤ\nPHÓ BÍ THƯ", "BỘ CHÍNH TRỊ")
+    index_paths(kb, [_folder(tmp_path / "a", {"trich.txt": central + BODY})])
+    full = index_paths(kb, [_folder(tmp_path / "b", {"day-du.txt": signed})]).files[0]
+    assert full.replaced == "trich.txt" and len(kb.store.documents.listing()) == 1
+    assert (kb.store.documents.get(full.document_id)["issuer"], full.status) == ("Bộ Chính trị", "indexed")
+
+
 def test_copies_stored_apart_become_one_document_when_indexed_again(kb, tmp_path):
     folder = _folder(tmp_path / "docs", {"1-trich.txt": plan(), "2-day-du.txt": plan(BODY + MORE), "3-ban-sao.txt": plan()})
     index_paths(kb, [folder], copies=False)  # as kb stored them before copies were recognised

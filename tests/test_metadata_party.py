@@ -29,7 +29,7 @@ def _fields(meta: DocumentMeta) -> tuple:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("quy-dinh-ban-bi-thu.txt", ("148-QĐ/TW", "Quy định", "Ban Chấp hành Trung ương", "Trần Văn Bình", None,
+        ("quy-dinh-ban-bi-thu.txt", ("148-QĐ/TW", "Quy định", "Ban Bí thư", "Trần Văn Bình", None,
                                      "2024-05-23",
                                      "Quy định về tổ chức và hoạt động của đảng đoàn, ban cán sự đảng")),
         ("huong-dan-ban-to-chuc-trung-uong.md", ("38-HD/BTCTW", "Hướng dẫn", "Ban Tổ chức Trung ương", "Hoàng Minh Đức",

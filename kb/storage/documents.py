@@ -83,11 +83,11 @@ class Documents:
         return cursor.rowcount > 0
 
     # -- reads ----------------------------------------------------------------------------
-    def with_identity(self, doc_type: str, number: str, issuer: str, date: str, access: str) -> list[int]:
-        """Documents of level ``access`` with this type, number, issuer and date, oldest first (``kb.copies``)."""
+    def with_identity(self, doc_type: str, number: str, organ: str, date: str, access: str) -> list[int]:
+        """Documents of level ``access`` with this type, number, organ and date, oldest first (``kb.copies``)."""
         return [r[0] for r in self.db.execute(
-            "SELECT id FROM documents WHERE number = ? AND doc_type = ? AND issuer = ? AND date = ? AND access = ? "
-            "ORDER BY id", [number, doc_type, issuer, date, access])]
+            "SELECT id FROM documents WHERE number = ? AND doc_type = ? AND COALESCE(NULLIF(issuer_parent, ''), issuer) = ? "
+            "AND date = ? AND access = ? ORDER BY id", [number, doc_type, organ, date, access])]
 
     def chunk_ids(self, doc_id: int) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE document_id = ? ORDER BY id", [doc_id])]
