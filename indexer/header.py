@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from itertools import accumulate, islice, takewhile
+from itertools import accumulate, takewhile
 
 from indexer.analyzer import fold, fold_char_map, nfc, normalize
 from indexer.cells import cells_of
@@ -195,6 +195,16 @@ class Header:
     end: int = 0  # index of the first unit after the header
 
 
+def _written_above(units: list[Unit], top: int, count: int) -> range:
+    """The indexes above ``top``, upwards, as far as its ``count``-th unit with text: a PDF puts a blank line between
+    its lines, and a wrapped organ and subject over a column of blanks leave the organ's first line far above."""
+    i, seen = top, 0
+    while i > 0 and seen < count:
+        i -= 1
+        seen += not units[i].blank
+    return range(top - 1, i - 1, -1)
+
+
 def _organ_run(units: list[Unit], indexes: range, motto: set[int], past_date: bool = False) -> list[int]:
     """Consecutive capitalised organ lines along ``indexes``; separators, the ``Số …`` line, which a Party
     header prints under the organ, and a letter's ``V/v …`` subject under it (wrapped lines included) are
@@ -223,14 +233,24 @@ def subject_wraps(units: list[Unit], i: int) -> list[int]:
     one between its cells ("V/v ghi nhãn hàng hóa" / "" / "Hà" / "Nội, ngày …"): past a blank, only a line that goes
     on in small letters or digits is the subject's."""
     wraps = []
-    for k in islice((k for k in range(i + 1, len(units)) if not units[k].blank), MAX_SMALL_SUBJECT_LINES):
+    written = [k for k in range(i + 1, len(units)) if not units[k].blank]
+    for n, k in enumerate(written[:MAX_SMALL_SUBJECT_LINES]):
         text = units[k].text
         past_blank = units[k - 1].blank
         if units[k].upper or NUMBER_LINE.match(text) or PLACE_DATE.match(text) \
-                or (past_blank and not (text[:1].islower() or text[:1].isdigit())):
+                or (past_blank and not (text[:1].islower() or text[:1].isdigit() or _last_word(units, written, n))):
             break
         wraps.append(k)
     return wraps
+
+
+def _last_word(units: list[Unit], written: list[int], n: int) -> bool:
+    """A name cut off the subject's end ("… bệnh Dịch tả lợn châu" / "" / "Phi"): one or two words in small capitals,
+    the column's capitals (the motto, the organ) next; a place cut before its date goes on in small letters ("Hà" /
+    "Nội, ngày …")."""
+    words = units[written[n]].text.split()
+    following = units[written[n + 1]] if n + 1 < len(written) else None
+    return len(words) <= 2 and all(word.isalpha() for word in words) and (following is None or following.upper)
 
 
 def read_header(units: list[Unit]) -> Header:
@@ -239,7 +259,7 @@ def read_header(units: list[Unit]) -> Header:
     first = next((i for i, u in enumerate(units) if not u.blank), len(units))
     if motto:
         top = min(motto)
-        organ_idx = sorted(_organ_run(units, range(top - 1, max(top - 12, -1), -1), motto))
+        organ_idx = sorted(_organ_run(units, _written_above(units, top, 11), motto))
         # no organ above the motto: the right column (motto, place and date) was read first, the organ follows
         after = _organ_run(units, range(top, min(top + 8, len(units))), motto, past_date=not organ_idx)
         # the organ's second line between the motto's two lines, as OCR reads the rows of a two-column
@@ -373,11 +393,22 @@ def _organs(lines: list[str]) -> list[str]:
     printed_lines = (_WRAP_DASH.sub(" ", _STAR_READ.sub("", line)) for line in lines if not _MISREAD_STAR.fullmatch(line))
     for line in (part for printed in printed_lines if printed for part in _organ_parts(printed)):
         bare = organs and (" " not in organs[-1] or fold(organs[-1]) in _bare_heads())
-        if organs and (not starts_with("organ_heads", line) or bare):
+        if organs and (not starts_with("organ_heads", line) or bare or _cut_word(organs[-1], line)):
             organs[-1] = f"{organs[-1]} {line}"
         else:
             organs.append(line)
     return [proper_case(o.strip(" ,-–")) for o in organs]  # "UBND TỈNH BẮC NINH - BAN …": the dash between two
+
+
+def _cut_word(before: str, line: str) -> bool:
+    """A line that opens with the second syllable of a word the line before cut, an organ's word on its own:
+    "SỞ NÔNG NGHIỆP VÀ MÔI" / "TRƯỜNG" (a school, said alone), "TRUNG TÂM DỊCH" / "VỤ"."""
+    return fold(f"{before.split()[-1]} {line.split()[0]}") in _cut_words()
+
+
+@cache
+def _cut_words() -> frozenset[str]:
+    return frozenset(fold(word) for word in word_list("words_ending_in_an_organ_head"))
 
 
 def _organ_parts(line: str) -> list[str]:

@@ -44,7 +44,8 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 #     imprint; "LƯU HÀNH NỘI BỘ" ends a bulletin's title; "THÀNH ỦY HỘI AN" keeps its place's capitals; a PDF
 #     letter's wrapped V/v line no longer hides its number; a date whose day is left blank gives its month.
 # 14: a central Party document is issued by the Bộ Chính trị or Ban Bí thư that signs for itself, under the
-#     Central Committee its organ line names.
+#     Central Committee its organ line names; a PDF letter's organ and V/v subject wrapped over blank lines
+#     ("… VÀ MÔI" / "TRƯỜNG", "… lợn châu" / "Phi") keep its organ and number.
 PARSING_VERSION = 14
 
 CARD_SECTION = "Thông tin văn bản"
