@@ -23,6 +23,8 @@ from kb.retrieval.search import (
     asks_of_text,
     cards_first,
     counts_first,
+    described_answer_first,
+    described_document,
     effect_follows,
     is_frame,
     placed_first,
@@ -293,6 +295,37 @@ def test_the_article_that_answers_follows_its_documents_best_passage(home, quest
 ])
 def test_questions_not_asking_what_it_says_leave_the_ranking(home, question):
     assert _answer_follows(home, question, ["Điều 1", "Điều 3"]) == ["Điều 1", "Điều 3"]
+
+
+def _described(home, question: str, first: str) -> list[str]:
+    """The decision's passages ranked ``first`` (its card, or an article), then Điều 1 and Điều 3, arranged by the
+    two rules of the document a question describes: the sections in their new order."""
+    kb = KnowledgeBase(fake_settings(home), embedder=HashingEmbedder(), create=False)
+    try:
+        rows = kb.store.chunks.of_document(kb.store.chunks.documents_of([1])[1])
+        named = {("card" if row["kind"] == "card" else row["section"].rpartition(" › ")[2]): row["id"] for row in rows}
+        section = {chunk: name for name, chunk in named.items()}
+        query = understand(question)
+        fused = [(named[first], 1.0), (named["Điều 1"], 0.9), (named["Điều 3"], 0.8)]
+        described = described_document(fused, query, kb.store.chunks.hits)
+        lowered = [pair for pair in fused if pair[0] != named["card"]] + [(named["card"], 0.1)] if described else fused
+        return [section[chunk] for chunk, _ in described_answer_first(kb, lowered, query, described)]
+    finally:
+        kb.close()
+
+
+def test_the_document_a_question_describes_by_its_card_answers_first(home):
+    # its card matched best, and went below its text: its article that answers goes first
+    question = "Hà Tĩnh cập nhật các thủ tục chứng thực lên Cổng Dịch vụ công quốc gia trong mấy ngày?"
+    assert _described(home, question, "card")[:2] == ["Điều 2", "Điều 1"]
+
+
+@pytest.mark.parametrize(("question", "first"), [
+    ("Hà Tĩnh cập nhật các thủ tục chứng thực lên Cổng Dịch vụ công quốc gia trong mấy ngày?", "Điều 1"),  # no frame first
+    ("Ai ký quyết định công bố thủ tục chứng thực của Hà Tĩnh?", "card"),  # its card answers
+])
+def test_no_frame_first_or_a_question_its_card_answers_leaves_the_ranking(home, question, first):
+    assert _described(home, question, first) == [first, "Điều 1", "Điều 3"]
 
 
 def test_an_answer_ranked_first_already_stays_first(home):

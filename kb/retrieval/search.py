@@ -48,7 +48,8 @@ from kb.storage.backend import reading_replicas
 from kb.storage.chunks import Chunks
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["answer_follows", "arranged", "asks_of_text", "cards_first", "effect_follows", "facet_counts", "FRAME_WINDOW", "fuse",
+__all__ = ["answer_follows", "arranged", "asks_of_text", "cards_first", "described_answer_first", "described_document",
+           "effect_follows", "facet_counts", "FRAME_WINDOW", "fuse",
            "group_by_document", "is_frame", "legs", "narrowing", "passage_key", "placed_first", "read_query", "render", "search",
            "text_first", "titled_first", "weights_for"]
 
@@ -341,11 +342,12 @@ def arranged(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Query, fr
 
     fused = placed_first(fused, query, rows_of, window)
     fused = counts_first(fused, query, rows_of, window)
+    described = described_document(fused, query, rows_of)
     fused = text_first(fused, query, frame_share, rows_of, window)
     fused = cards_first(fused, query, rows_of, lambda documents: kb.store.chunks.frames(documents, filters), window)
     fused = titled_first(kb, fused, query, filters, window)
     fused = effect_follows(fused, query, kb.store.chunks, window)
-    return answer_follows(kb, fused, query, window)
+    return described_answer_first(kb, answer_follows(kb, fused, query, window), query, described)
 
 
 def _words(text: str) -> str:
@@ -544,6 +546,33 @@ def answer_follows(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Que
     answers = {document: passages[0] for document in first
                if (passages := _answering(kb, query, [document], query.normalized))}
     return _below_best(fused, owners, answers)
+
+
+def described_document(fused: list[tuple[int, float]], query: Query,
+                       rows_among: Callable[[list[int]], dict[int, dict]]) -> int | None:
+    """The document whose frame (card, header) ranks first for a question about what documents say: the question
+    describes it by its title words, its place and its kind ("Phu Quoc clean-up for APEC 2027: what is the
+    estimated budget?"), and ``text_first`` is about to put that frame below other documents' text."""
+    if not fused or not asks_of_text(query):
+        return None
+    row = rows_among([fused[0][0]]).get(fused[0][0])
+    return row["doc_id"] if row is not None and is_frame(row) else None
+
+
+def described_answer_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Query,
+                           described: int | None) -> list[tuple[int, float]]:
+    """The ranking with the passage of the ``described`` document that best holds what the question asks
+    (``_answering``) first.
+
+    Its frame went below other documents' text, and with it the document: "Phu Quoc clean-up for APEC 2027: what is
+    the estimated budget?" had the plan's card and header first, and once they were lowered, none of its passages in
+    the first ten, since its "Tổng kinh phí dự kiến 86 tỷ đồng" shares one word with the question and other places'
+    budget lines as many (docs/ranking.md, "The document a question describes answers first").  First, not second
+    or third, nor only when that document has lost the first place: chosen by folds of the tuning pool."""
+    answers = _answering(kb, query, [described], query.normalized) if described is not None else []
+    if not answers or fused[0][0] == answers[0]:
+        return fused
+    return [(answers[0], fused[0][1]), *(pair for pair in fused if pair[0] != answers[0])]
 
 
 def _first_documents(chunks: Chunks, head: list[tuple[int, float]], count: int) -> tuple[dict[int, int], list[int]]:
