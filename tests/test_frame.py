@@ -218,6 +218,7 @@ def test_a_closing_without_the_signers_name_stays_below_the_card():
     "When is the notice on durian codes dated?", "Thời điểm ban hành Kế hoạch tuyên truyền của Tỉnh ủy?",
     "Ngày ra Quyết định thành lập Ban Chỉ đạo là ngày nào?", "When was the April bulletin published?",
     "When did the provincial Party committee send its letter on the quality review?",
+    "When did the department submit the mangrove planting project?",
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2

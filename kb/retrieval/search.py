@@ -78,7 +78,7 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra ngay nao|la cua (?:co
            r"|(?:which|what)(?: \w+){0,2} (?:body|agency|authority|office|department|organ|organi[sz]ation|committee"
            r"|council|ministry) (?:issued|adopted|promulgated)"
            r"|(?:when|(?:what|which) (?:date|day|year)) (?:did|were|was)\b[^?]*\b(?:issu|sign|adopt|pass|promulgat|enact"
-           r"|publish|send|sent|set up|establish|approv)\w*"
+           r"|publish|send|sent|submit|set up|establish|approv)\w*"
            r"|(?:issued|adopted|passed|promulgated) (?:on|in) (?:what|which) (?:date|day|year)|when (?:is|was)\b[^?]*\bdated"
            r"|date of (?:the )?(?:directive|decision|plan|resolution|decree|circular|law|notice|instruction|regulation"
            r"|conclusion|letter|dispatch|telegram)s?")
