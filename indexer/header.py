@@ -245,8 +245,8 @@ def subject_wraps(units: list[Unit], i: int) -> list[int]:
 
 
 def _last_word(units: list[Unit], written: list[int], n: int) -> bool:
-    """A name cut off the subject's end ("… bệnh Dịch tả lợn châu" / "" / "Phi"): one or two words in small capitals,
-    the column's capitals (the motto, the organ) next; a place cut before its date goes on in small letters ("Hà" /
+    """A name cut off the subject's end ("… bệnh Dịch tả lợn châu" / "" / "Phi"): one or two words of letters, the
+    column's capitals (the motto, the organ) next; a place cut before its date goes on in small letters ("Hà" /
     "Nội, ngày …")."""
     words = units[written[n]].text.split()
     following = units[written[n + 1]] if n + 1 < len(written) else None
@@ -408,6 +408,7 @@ def _cut_word(before: str, line: str) -> bool:
 
 @cache
 def _cut_words() -> frozenset[str]:
+    """The data file's words whose second syllable is an organ's word ("môi trường", "dịch vụ")."""
     return frozenset(fold(word) for word in word_list("words_ending_in_an_organ_head"))
 
 
