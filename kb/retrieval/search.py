@@ -19,6 +19,7 @@ from itertools import islice
 
 from indexer.analyzer import fold, normalize, tokens
 from indexer.parse import FRAME_SECTIONS, frame_part, in_frame
+from indexer.references import own_reference
 from kb.access.levels import LEVELS
 from kb.config import Weights
 from kb.errors import InvalidQueryError
@@ -49,7 +50,7 @@ from kb.storage.chunks import Chunks
 from kb.storage.filters import DocumentFilters
 
 __all__ = ["answer_follows", "arranged", "asks_of_text", "cards_first", "described_answer_first", "described_document",
-           "effect_follows", "facet_counts", "FRAME_WINDOW", "fuse",
+           "effect_follows", "facet_counts", "followers_first", "FRAME_WINDOW", "fuse",
            "group_by_document", "is_frame", "legs", "narrowing", "passage_key", "placed_first", "read_query", "render", "search",
            "text_first", "titled_first", "weights_for"]
 
@@ -347,7 +348,8 @@ def arranged(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Query, fr
     fused = cards_first(fused, query, rows_of, lambda documents: kb.store.chunks.frames(documents, filters), window)
     fused = titled_first(kb, fused, query, filters, window)
     fused = effect_follows(fused, query, kb.store.chunks, window)
-    return described_answer_first(kb, answer_follows(kb, fused, query, window), query, described)
+    fused = described_answer_first(kb, answer_follows(kb, fused, query, window), query, described)
+    return followers_first(kb, fused, query, filters)
 
 
 def _words(text: str) -> str:
@@ -573,6 +575,39 @@ def described_answer_first(kb: KnowledgeBase, fused: list[tuple[int, float]], qu
     if not answers or fused[0][0] == answers[0]:
         return fused
     return [(answers[0], fused[0][1]), *(pair for pair in fused if pair[0] != answers[0])]
+
+
+def followers_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Query,
+                    filters: DocumentFilters | None) -> list[tuple[int, float]]:
+    """The ranking with, for a question asking which documents carry out or cite one it describes without its
+    number, each citing document's passage that cites it first, above the document itself.
+
+    "Which documents carry out the June 2023 conclusion of the Cat Hai district Party standing members on tourist
+    services in Cat Ba?" finds the conclusion by its subject, its card first; the reference leg, which lifts the
+    citing passages of a document named by number, had no number to read.  The document first in the ranking is
+    the one described; the documents whose citations resolve to it (``Documents.citing``) are its followers."""
+    if query.keys or not fused or intent(query.folded) != FOLLOWERS:
+        return fused
+    described = kb.store.chunks.documents_of([fused[0][0]]).get(fused[0][0])
+    access = filters.access if filters is not None else LEVELS[-1]
+    if described is None or not (citers := {row["id"] for row in kb.store.documents.citing(described, access)}):
+        return fused
+    document = kb.store.documents.get(described, access)
+    own = own_reference(document["number"], document["doc_type"]) if document["number"] else None
+    if own is None:
+        return fused
+    cited = sorted(kb.store.chunks.citing([own.key], [own.full_key], filters, following(query.folded)),
+                   key=lambda hit: -hit[1])
+    owners = kb.store.chunks.documents_of([chunk for chunk, _ in cited])
+    first: dict[int, int] = {}
+    for chunk, _ in cited:
+        if owners.get(chunk) in citers:
+            first.setdefault(owners[chunk], chunk)
+    lifted = list(first.values())
+    if not lifted:
+        return fused
+    top = fused[0][1]
+    return [(chunk, top) for chunk in lifted] + [pair for pair in fused if pair[0] not in first.values()]
 
 
 def _first_documents(chunks: Chunks, head: list[tuple[int, float]], count: int) -> tuple[dict[int, int], list[int]]:
