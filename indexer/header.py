@@ -169,14 +169,17 @@ def _printed_type_names() -> list[tuple[str, str]]:
 def _motto_units(units: list[Unit]) -> set[int]:
     """Indexes of the units that hold the national or Party motto: it opens its
     unit in capitals, "Độc lập - Tự do - Hạnh phúc" follows it directly.  The
-    same words in a sentence ("Căn cứ Hiến pháp nước Cộng hòa …") are no motto; "Độc lập - Tự do -
-    Hạnh phúc" alone on its line is, in any case."""
+    same words in a sentence ("Căn cứ Hiến pháp nước Cộng hòa …") are no motto, nor a title that opens on them
+    ("ĐẢNG CỘNG SẢN VIỆT NAM: ĐOÀN KẾT, …", in a bulletin's contents); "Độc lập - Tự do - Hạnh phúc" alone on its
+    line is, in any case."""
     units = units[:HEADER_SCAN]
     joined = "\n".join(u.text for u in units)
     starts = [0, *accumulate(len(u.text) + 1 for u in units)]
     found: set[int] = set()
     last_end = -10
     for match in _MOTTO.finditer(fold_char_map(joined)):
+        if joined[match.end() : match.end() + 3].lstrip()[:1] == ":":
+            continue
         opens_unit = match.start() in starts and Unit(joined[match.start() : match.end()], False).upper
         # "Độc lập - Tự do - Hạnh phúc" alone on its line, in any case
         whole_unit = match.group().startswith("doc") and match.start() in starts and match.end() + 1 in starts
@@ -371,7 +374,7 @@ def _enacting_authority(units: list[Unit], i: int) -> bool:
     following = [u for u in units[i + 1 : i + 6] if not u.blank]
     wrapped = list(takewhile(lambda u: u.upper and not BODY_OPENER.match(u.text), following[:3]))
     rest = following[len(wrapped) :]  # "CHỦ TỊCH ỦY BAN NHÂN DÂN" / "TỈNH QUẢNG NINH" / "Căn cứ …"
-    return not rest or bool(BODY_OPENER.match(rest[0].text))
+    return not rest or bool(BODY_OPENER.match(rest[0].text.lstrip("-–+• ")))  # "- Căn cứ Điều lệ Đảng …" too
 
 
 # What OCR makes of the star printed under a Party organ ("*" read as "K", "x", "-_", ":"): a line of lone

@@ -80,6 +80,7 @@ MAX_SIGNATURE_WORDS = 12
 MIN_TITLE_LETTERS = 8  # a capital title is more than an abbreviation ("UBND", "HĐND TỈNH")
 MAX_HEADER_WORDS = 30
 MAX_HEADER_LINES = 15
+MAX_CONTENTS_LINES = 30  # a bulletin's contents: up to fifteen titles, each with its page
 CLOSING_WINDOW = 25  # the closing block is looked for among the last lines only
 
 # Body openers that end the header block (preamble: "Căn cứ …", "Thực hiện …").
@@ -93,6 +94,12 @@ _AUTHOR_DASH = re.compile(r"\s[–—-]\s")
 _ANNEX = re.compile(r"^(?:PHỤ LỤC|Phụ lục(?= +[IVX\d]+\b| *$))")
 # Lines of a bulletin's header that are printed in capitals and are no article's title.
 _BULLETIN_NAME = re.compile(r"^(?:THÔNG TIN|BẢN TIN) SINH HOẠT\b", re.IGNORECASE)
+
+
+_POINT = next(rule.pattern for rule in HEADING_RULES if rule.name == "point")
+
+
+_CONTENTS = re.compile(r"^(?:TRONG SỐ NÀY|MỤC LỤC)$", re.IGNORECASE)
 
 
 def _numbered_rule(clean: str) -> HeadingRule | None:
@@ -148,7 +155,8 @@ def _signature_issuer(line: Line, next_level: int | None, at_end: bool) -> str |
 
 def _signature_shaped(line: Line) -> str | None:
     """The organ ``line`` names if it is shaped like a signature: short, unpunctuated, an organ's name."""
-    if line.words > MAX_SIGNATURE_WORDS or re.search(r"[.;:!?,]", line.clean) or not line.clean[0].isupper():
+    # a comma inside an organ's name is its own ("Sở Văn hóa, Thể thao và Du lịch"), not one that ends the line
+    if line.words > MAX_SIGNATURE_WORDS or re.search(r"[.;:!?]|,$", line.clean) or not line.clean[0].isupper():
         return None
     return _organ_name(line.clean)
 
@@ -175,8 +183,15 @@ def _header_end(lines: list[Line], levels: list[int | None]) -> int:
     The header ends at the first heading, long line or preamble opener; when
     none comes within ``MAX_HEADER_LINES`` we cannot tell header from body and
     say there is no header, because header text is not indexed as passages.
+    A bulletin's contents ("TRONG SỐ NÀY", each article's title and page) are
+    part of its header, and may take ``MAX_CONTENTS_LINES`` more.
     """
-    for i, line in enumerate(lines[: MAX_HEADER_LINES + 1]):
+    limit = MAX_HEADER_LINES
+    for i, line in enumerate(lines):
+        if i > limit:
+            break
+        if _CONTENTS.match(line.clean):
+            limit = i + MAX_CONTENTS_LINES
         if levels[i] is not None or line.words > MAX_HEADER_WORDS or _PREAMBLE.match(line.clean):
             return i
     return 0
@@ -335,7 +350,9 @@ class _Builder:
 
 
 def _continues(previous: str, line: str) -> bool:
-    return not previous.endswith(TERMINAL) and line[0].islower()
+    """A line in small letters goes on with the sentence before, unless it opens an item ("a) Mỗi câu lạc bộ …"
+    under "2.1. Tổ chức câu lạc bộ", a line of its own in the file)."""
+    return not previous.endswith(TERMINAL) and line[0].islower() and not _POINT.match(line)
 
 
 def parse_sections(text: str) -> list[Section]:

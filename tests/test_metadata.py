@@ -409,3 +409,24 @@ def test_a_subject_in_small_letters_goes_on_where_its_author_broke_the_line() ->
                             "I. MỤC ĐÍCH, YÊU CẦU\n")
     assert meta.subject == ("thực hiện Nghị quyết số 10-NQ/TU ngày 26/9/2025 của Ban Chấp hành Đảng bộ tỉnh về xử lý ô "
                             "nhiễm môi trường nước lưu vực sông Bắc Hưng Hải")
+
+
+def test_a_title_that_opens_on_the_partys_name_is_no_motto() -> None:
+    """A bulletin's contents list "96 NĂM ĐẢNG CỘNG SẢN VIỆT NAM: ĐOÀN KẾT, …": no motto, so the bulletin's own title
+    above is still read."""
+    text = ("ĐẢNG BỘ TỈNH LÀO CAI\nBAN TUYÊN GIÁO VÀ DÂN VẬN\n\nĐẢNG CỘNG SẢN VIỆT NAM\nLào Cai, tháng 2 năm 2026\n"
+            "THÔNG TIN SINH HOẠT NỘI BỘ\nSố 02 - Tháng 2/2026\nTRONG SỐ NÀY\n96 NĂM\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+            ": ĐOÀN KẾT, ĐỔI MỚI, PHÁT TRIỂN\n2\nTẾT TRỒNG CÂY XUÂN BÍNH NGỌ\n3\n"
+            "Nhân dịp kỷ niệm 96 năm Ngày thành lập Đảng, các cấp ủy trong tỉnh tổ chức sinh hoạt chuyên đề tại tất cả "
+            "chi bộ trong tháng 2.\n")
+    meta = extract_metadata(text)
+    assert (meta.doc_type, meta.date) == ("Thông tin sinh hoạt nội bộ", "2026-02")
+
+
+def test_the_enacting_body_above_its_bases_in_dashes_ends_the_title() -> None:
+    """"BAN THƯỜNG VỤ HUYỆN ỦY MƯỜNG NHÉ" above "- Căn cứ Điều lệ Đảng …" enacts the decision: no line of its title."""
+    text = ("ĐẢNG BỘ TỈNH ĐIỆN BIÊN\tĐẢNG CỘNG SẢN VIỆT NAM\nHUYỆN ỦY MƯỜNG NHÉ\n*\nSố 846-QĐ/HU\tMường Nhé, ngày 04 "
+            "tháng 5 năm 2022\nQUYẾT ĐỊNH\nthành lập Ban Chỉ đạo phòng, chống tảo hôn\nBAN THƯỜNG VỤ HUYỆN ỦY MƯỜNG NHÉ\n"
+            "- Căn cứ Điều lệ Đảng Cộng sản Việt Nam;\n- Xét đề nghị của Ban Dân vận Huyện ủy,\nQUYẾT ĐỊNH\n"
+            "Điều 1. Thành lập Ban Chỉ đạo phòng, chống tảo hôn gồm 13 đồng chí.\n")
+    assert extract_metadata(text).title == "Quyết định thành lập Ban Chỉ đạo phòng, chống tảo hôn"

@@ -171,7 +171,9 @@ def test_heading_levels_come_from_numbering() -> None:
     [
         ("                     Ban Tuyên giáo Trung ương", "Ban Tuyên giáo Trung ương"),
         ("Kim Ngân – Ban Tuyên giáo Tỉnh ủy", "Ban Tuyên giáo Tỉnh ủy"),
-        ("Minh Anh - Sở Văn hóa, Thể thao và Du lịch", None),  # a comma: a sentence, not a signature
+        # a comma inside the organ's name is its own; a line that ends on one goes on (a list, a sentence)
+        ("Minh Anh - Sở Văn hóa, Thể thao và Du lịch", "Sở Văn hóa, Thể thao và Du lịch"),
+        ("Sở Văn hóa, Thể thao và Du lịch,", None),
         ("Ban Tuyên giáo Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh", "Ban Tuyên giáo Đảng ủy Khối Cơ quan - Doanh nghiệp tỉnh"),
     ],
 )
@@ -251,6 +253,13 @@ def test_an_organ_name_above_capital_lines_signs_nothing_unless_it_ends_an_artic
     assert all(s.issuer is None for s in parse_sections(text))
 
 
+# a contents longer than a header may be: each article's title, then its page
+CONTENTS = "TRONG SỐ NÀY\n" + "".join(f"{title}\n{page}\n" for page, title in enumerate([
+    "ĐỒNG NAI SAU 6 THÁNG THỰC HIỆN CHỈ THỊ 24-CT/TU", "CHỦ ĐỘNG PHÒNG, CHỐNG SỐT XUẤT HUYẾT TRONG MÙA MƯA",
+    "CẢNH GIÁC VỚI THỦ ĐOẠN GIẢ DANH CÔNG AN", "GIỮ GÌN BẢN SẮC VĂN HÓA CÁC DÂN TỘC", "CHUYỂN ĐỔI SỐ Ở CƠ SỞ",
+    "GƯƠNG NGƯỜI TỐT, VIỆC TỐT", "TIN VẮN TRONG TỈNH"], start=2))
+
+
 @pytest.mark.parametrize("furniture", ["LƯU HÀNH NỘI BỘ\n", "TRONG SỐ NÀY\n- Đồng Nai sau 6 tháng thực hiện Chỉ thị 24\n", ""])
 def test_a_bulletins_first_title_heads_its_first_article_not_the_header(furniture: str) -> None:
     """The title under the issue line (wrapped over two lines here) is the first article's, as the titles after
@@ -292,3 +301,23 @@ def test_an_annex_after_the_signature_is_text_again() -> None:
     assert _shown(text, sections[2]).endswith("Dương Đức Thành")
     assert sections[3].heading_path == ["PHỤ LỤC Số hộ bị ảnh hưởng theo phường"]
     assert "2 Tây Hồ 241 31/12/2025" in _shown(text, sections[3])
+
+
+def test_an_item_under_a_sub_heading_is_a_line_of_its_own() -> None:
+    """"a) …" opens an item, though in small letters: it does not go on with "2.1. Tổ chức câu lạc bộ" above it."""
+    text = ("2. NỘI DUNG\n2.1. Tổ chức câu lạc bộ\n"
+            "a) Mỗi câu lạc bộ có từ 12 thành viên trở lên, trong đó ít nhất 4 người dưới 35 tuổi.\n"
+            "b) Ban chủ nhiệm từ 3 đến 5 người do chi bộ thôn, khu phố giới thiệu.\n")
+    section = parse_sections(text)[0]
+    assert _shown(text, section).split("\n")[:2] == ["2.1. Tổ chức câu lạc bộ", "a) Mỗi câu lạc bộ có từ 12 thành viên "
+                                                       "trở lên, trong đó ít nhất 4 người dưới 35 tuổi."]
+
+
+def test_a_bulletins_contents_longer_than_a_header_stay_in_it() -> None:
+    """Seven titles and their pages under "TRONG SỐ NÀY" take the header past its usual length; the first article
+    still starts under its own title, signed by its body."""
+    text = CAPITAL_BULLETIN.replace("Số 8 - tháng 8 năm 2025\n", f"Số 8 - tháng 8 năm 2025\n{CONTENTS}")
+    sections = parse_sections(text)
+    assert sections[0].kind == "header" and _shown(text, sections[0]).endswith("TIN VẮN TRONG TỈNH\n8")
+    assert (sections[1].heading_path, sections[1].issuer) == (["ĐỒNG NAI SAU 6 THÁNG THỰC HIỆN CHỈ THỊ 24-CT/TU"],
+                                                              "Ban Tuyên giáo và Dân vận Tỉnh ủy")
