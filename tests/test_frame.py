@@ -219,6 +219,7 @@ def test_a_closing_without_the_signers_name_stays_below_the_card():
     "Ngày ra Quyết định thành lập Ban Chỉ đạo là ngày nào?", "When was the April bulletin published?",
     "When did the provincial Party committee send its letter on the quality review?",
     "When did the department submit the mangrove planting project?",
+    "Nghị quyết phục hồi vườn bưởi của Đảng ủy xã Hương Khê ngày nào?", "Công văn của Sở về bến bãi cát ngày bao nhiêu?",
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2
@@ -231,7 +232,9 @@ def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
                                       "Cơ quan nào chịu trách nhiệm ra quyết định xử phạt?",
                                       "Lãnh đạo nào nhiệm kỳ 2020 - 2025 phụ trách du lịch?",
                                       "Các xã gửi báo cáo về huyện trước ngày nào?",
-                                      "Sở phải gửi báo cáo thiệt hại trước thời gian nào?"])
+                                      "Sở phải gửi báo cáo thiệt hại trước thời gian nào?",
+                                      "Kế hoạch tổ chức lễ hội ngày nào?", "Thông báo lịch tiếp công dân vào ngày nào?",
+                                      "Kế hoạch tuyên truyền đợt 1 kết thúc ngày nào?"])
 def test_a_date_in_the_text_is_no_question_of_signing(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 1
 

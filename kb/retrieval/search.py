@@ -71,6 +71,11 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra ngay nao|la cua (?:co
            rf"|(?:uy|vu|ubnd|nhan dan)(?: \w+){{0,4}}? (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh)\b"
            r"(?: \w+){0,14}? vao (?:ngay|thoi gian|thoi diem) nao"
            r"|\bde ngay (?:nao|bao nhieu|may)"  # "Công văn … đề ngày nào": the date it is dated
+           # "Nghị quyết phục hồi vườn bưởi … của Đảng ủy xã Hương Khê ngày nào?": a document named by its kind and
+           # subject, then only its date asked; not what it sets a date for ("Kế hoạch tổ chức lễ hội vào ngày nào")
+           rf"|^(?:{TYPE_NAMES})\b(?: (?!(?:to chuc|dien ra|bat dau|ket thuc|hoan thanh|truoc|tu|den|hieu luc|ap dung"
+           r"|thuc hien|trien khai|khai mac|be mac|yeu cau|de nghi|giao|nop|bao cao|han|moc|thoi han|vao)\b)\w+){1,25}"
+           r" ngay (?:nao|bao nhieu|may)(?=\W*$)"
            r"|(?:(?:co quan|don vi|cap|noi) nao|ai|noi)(?: da)? ban hanh|ban hanh boi|(?:(?:co quan|don vi) nao|ai)(?: da)? gui"
            # "Đảng ủy nào ở Phú Thọ ban hành kế hoạch …", "Cơ quan nào ra hướng dẫn …": the body asked, a place between
            rf"|(?:co quan|don vi|dang uy|cap uy|to chuc) nao(?: (?!chiu |co |tham |duoc |phai )\w+){{0,4}}?"
@@ -88,6 +93,7 @@ _SIGNED_OR_ISSUED = re.compile(rf"\b(?:{_SIGNED})\b")
 # header (organ, number, place and date) does not.
 _WHO_SIGNED = re.compile(rf"\b(?:(?:ai|nguoi) (?:da )?k[iy]|k[iy] boi|(?:ong|ba) nao (?:da )?k[iy]|{_LEADER_SIGNED}"
                          r"|who signed|who signs|signer|signatory|signed by)\b")
+FOLLOWED_DOCUMENTS = 2  # asked which documents carry out one it describes, the first one of these others cite
 ANSWER_DOCUMENTS = 1  # the first document ranked gets the passage that answers within it lifted (docs/ranking.md)
 EFFECT_DOCUMENTS = 2  # of the first documents ranked, this many get their clause on taking effect lifted
 FRAME_DOCUMENTS = 2  # asked who signed or when, the first documents ranked bring their card, header and closing
@@ -584,21 +590,28 @@ def followers_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Qu
 
     "Which documents carry out the June 2023 conclusion of the Cat Hai district Party standing members on tourist
     services in Cat Ba?" finds the conclusion by its subject, its card first; the reference leg, which lifts the
-    citing passages of a document named by number, had no number to read.  The document first in the ranking is
-    the one described; the documents whose citations resolve to it (``Documents.citing``) are its followers."""
+    citing passages of a document named by number, had no number to read.  Of the first ``FOLLOWED_DOCUMENTS``
+    documents of the ranking, the first that others cite is the one described (a plan carrying it out may rank
+    above it, by the place both name); the documents whose citations resolve to it (``Documents.citing``) are its
+    followers."""
     if query.keys or not fused or intent(query.folded) != FOLLOWERS:
         return fused
-    described = kb.store.chunks.documents_of([fused[0][0]]).get(fused[0][0])
     access = filters.access if filters is not None else LEVELS[-1]
-    if described is None or not (citers := {row["id"] for row in kb.store.documents.citing(described, access)}):
+    _, first_documents = _first_documents(kb.store.chunks, fused, FOLLOWED_DOCUMENTS)
+    cited_by = ((document, {row["id"] for row in kb.store.documents.citing(document, access)})
+                for document in first_documents)
+    described, citers = next(((document, citers) for document, citers in cited_by if citers), (None, set()))
+    if described is None:
         return fused
     document = kb.store.documents.get(described, access)
     own = own_reference(document["number"], document["doc_type"]) if document["number"] else None
     if own is None:
         return fused
-    cited = sorted(kb.store.chunks.citing([own.key], [own.full_key], filters, following(query.folded)),
-                   key=lambda hit: -hit[1])
-    owners = kb.store.chunks.documents_of([chunk for chunk, _ in cited])
+    cited = kb.store.chunks.citing([own.key], [own.full_key], filters, following(query.folded))
+    rows = kb.store.chunks.hits([chunk for chunk, _ in cited])
+    # the strongest citation first, and of equal ones the text's before the card's or the header's, which say less
+    cited.sort(key=lambda hit: (-hit[1], hit[0] not in rows or is_frame(rows[hit[0]])))
+    owners = {chunk: row["doc_id"] for chunk, row in rows.items()}
     first: dict[int, int] = {}
     for chunk, _ in cited:
         if owners.get(chunk) in citers:
