@@ -47,7 +47,8 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 #     Central Committee its organ line names; a PDF letter's organ and V/v subject wrapped over blank lines
 #     ("… VÀ MÔI" / "TRƯỜNG", "… lợn châu" / "Phi") keep its organ and number; "a) …" under an unpunctuated line
 #     is an item of its own; a bulletin's contents stay in its header, "ĐẢNG CỘNG SẢN VIỆT NAM: …" there is a title,
-#     and "Sở Văn hóa, Thể thao và Du lịch" signs its article; an enacting body above "- Căn cứ …" ends the title.
+#     and "Sở Văn hóa, Thể thao và Du lịch" signs its article; an enacting body above "- Căn cứ …" ends the title;
+#     "Kính gửi:" is no heading of a letter's text.
 PARSING_VERSION = 14
 
 CARD_SECTION = "Thông tin văn bản"

@@ -89,6 +89,8 @@ _PREAMBLE = re.compile(r"^(?:Căn cứ|Thực hiện|Theo|Để|Nhằm|Qua|Trong
 _ENUMERATION = re.compile(
     r"^(?:[-+•–*]\s|\(|(?:Một|Hai|Ba|Bốn|Năm|Sáu|Bảy|Tám|Chín|Mười)(?: \w+)? là\b|Thứ \w+\s*[,:])"
 )
+# "Kính gửi:" above a letter's recipients addresses them: no heading of the text under it.
+_ADDRESSED = re.compile(r"^(?:Đồng )?[Kk]ính gửi\b")
 _AUTHOR_DASH = re.compile(r"\s[–—-]\s")
 # An annex printed after the signature ("PHỤ LỤC Số hộ bị ảnh hưởng …", "Phụ lục I"): text again, not the closing.
 _ANNEX = re.compile(r"^(?:PHỤ LỤC|Phụ lục(?= +[IVX\d]+\b| *$))")
@@ -173,6 +175,7 @@ def _is_subheading(line: Line, nxt: Line | None) -> bool:
         and clean[0].isupper()
         and not clean.endswith((".", ";", ",", "!", "?", "…"))
         and not _ENUMERATION.match(clean)
+        and not _ADDRESSED.match(clean)
         and heading_shaped(clean, MAX_SUBHEADING_WORDS)
     )
 

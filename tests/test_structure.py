@@ -321,3 +321,12 @@ def test_a_bulletins_contents_longer_than_a_header_stay_in_it() -> None:
     assert sections[0].kind == "header" and _shown(text, sections[0]).endswith("TIN VẮN TRONG TỈNH\n8")
     assert (sections[1].heading_path, sections[1].issuer) == (["ĐỒNG NAI SAU 6 THÁNG THỰC HIỆN CHỈ THỊ 24-CT/TU"],
                                                               "Ban Tuyên giáo và Dân vận Tỉnh ủy")
+
+
+def test_a_letters_address_is_no_heading_of_its_text() -> None:
+    """"Kính gửi:" above the recipients is short, unpunctuated and followed by longer lines, as a sub-heading is; it
+    addresses them, and the letter's text is under no heading of that name."""
+    text = ("Kính gửi:\n- Ủy ban nhân dân các xã, phường;\n- Chi cục Chăn nuôi và Thú y.\n"
+            "Thực hiện Công điện số 11/CĐ-UBND ngày 28/7/2025 của Chủ tịch Ủy ban nhân dân tỉnh, Sở đề nghị các đơn vị "
+            "thực hiện một số nội dung sau:\n1. Lấy mẫu xét nghiệm tất cả ổ dịch mới trong vòng 48 giờ.\n")
+    assert not any("Kính gửi" in heading for s in parse_sections(text) for heading in s.heading_path)
