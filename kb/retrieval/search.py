@@ -616,11 +616,10 @@ def followers_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Qu
     for chunk, _ in cited:
         if owners.get(chunk) in citers:
             first.setdefault(owners[chunk], chunk)
-    lifted = list(first.values())
+    lifted = set(first.values())
     if not lifted:
         return fused
-    top = fused[0][1]
-    return [(chunk, top) for chunk in lifted] + [pair for pair in fused if pair[0] not in first.values()]
+    return [(chunk, fused[0][1]) for chunk in first.values()] + [pair for pair in fused if pair[0] not in lifted]
 
 
 def _first_documents(chunks: Chunks, head: list[tuple[int, float]], count: int) -> tuple[dict[int, int], list[int]]:
