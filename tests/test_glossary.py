@@ -110,6 +110,24 @@ def test_a_vietnamese_name_typed_without_marks_is_no_english(english, name, not_
     assert translation is not None and name in translation.residue and not_meant not in translation.terms
 
 
+@pytest.mark.parametrize(("english", "name", "meant"), [
+    ("How far from the forest must a drying kiln be in Bát Xát?", "bát xát", "rừng"),
+    ("What should a farmer in Tuần Giáo do if his cows fall sick?", "tuần giáo", "nông dân"),
+    ("Which documents carry out the Hoàng Su Phì commune resolution?", "hoàng su phì", "nghị quyết"),
+])
+def test_an_english_question_holding_a_name_typed_with_its_marks_is_english(english, name, meant):
+    """Staff type the places they ask about with their marks: the question is no Vietnamese for those, and the
+    name is searched whole, as typed ("Bát Xát", not "b t x t")."""
+    translation = understand(english).translation
+    assert translation is not None and name in translation.residue and meant in translation.terms
+
+
+@pytest.mark.parametrize("text", ["chi thi 05 yêu cầu gì", "Kế hoạch 38 của UBND xã Hoàng Su Phì giao ai làm gì?",
+                                  "UBND tỉnh Quảng Trị ban hành"])
+def test_vietnamese_typed_half_without_marks_is_no_english(text):
+    assert understand(text).translation is None
+
+
 def test_an_apostrophe_s_is_joined_where_an_entry_holds_the_word_and_dropped_from_a_name():
     assert glossary().words("Cai's") == ["cai"]
     assert glossary().words("women's") == ["women"]

@@ -22,9 +22,9 @@ from functools import cache, cached_property
 from importlib import resources
 from itertools import groupby
 
-from indexer.analyzer import normalize
+from indexer.analyzer import fold, normalize
 
-__all__ = ["Glossary", "GlossaryError", "Translation", "glossary", "parse_glossary"]
+__all__ = ["Glossary", "GlossaryError", "Translation", "glossary", "marked", "parse_glossary"]
 
 FUNCTION_WORD = "-"  # the target of a word that means nothing to search for
 RESPELLING = "="  # the target's prefix of a British spelling
@@ -36,6 +36,11 @@ _SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx]
 # A holder of office named by the body's own entry: "Minister of Finance" is "bộ trưởng" of
 # "Ministry of Finance", so the holder's title goes before that entry's Vietnamese.
 _HOLDER_OF = {"minister": "ministry"}
+
+
+def marked(token: str) -> bool:
+    """Whether a token is a Vietnamese word typed with its marks ("Xát", "Tuần"): in an English question, a name's."""
+    return fold(token) != token.lower()
 
 
 def _singular(word: str) -> str:
@@ -195,10 +200,11 @@ class Glossary:
 
     def _runs(self, text: str) -> list[list[str] | str | tuple[str, ...]]:
         """``text`` as runs of English words (lists), cut at every number or code, which stands as typed between
-        them (a string), and at every word of a Vietnamese name (a tuple of that word)."""
+        them (a string), and at every word of a Vietnamese name (a tuple of that word; typed with its marks, the
+        word whole: "Bát Xát" is no "b t x t")."""
         runs: list[list[str] | str | tuple[str, ...]] = [[]]
         tokens = [raw.strip(_EDGE_PUNCTUATION) for raw in text.split()]
-        keyed = [self.words(token) for token in tokens]
+        keyed = [[token.lower()] if marked(token) else self.words(token) for token in tokens]
         for token, words, named in zip(tokens, keyed, self._names(tokens, keyed), strict=True):
             if named:
                 runs += [tuple(words), []]
@@ -211,17 +217,19 @@ class Glossary:
         return [run for run in runs if run]
 
     def _names(self, tokens: list[str], keyed: list[list[str]]) -> list[bool]:
-        """Which ``tokens`` (``keyed``: their words) name a place or a person in Vietnamese typed without marks: two
-        capitalised syllables side by side or more, one of them no English the glossary knows.  "Ban Gioc" is a
-        waterfall, not a ban; "Tay Son" no son.  A function word ("In Nam Dinh", "Hoi An") is no part of one."""
+        """Which ``tokens`` (``keyed``: their words) name a place or a person in Vietnamese: two capitalised
+        syllables side by side or more, one of them no English the glossary knows, or any typed with its marks
+        ("Hoàng Su Phì", "Huế").  "Ban Gioc" is a waterfall, not a ban; "Tay Son" no son.  A function word ("In Nam
+        Dinh", "Hoi An") is no part of one."""
         syllable = [token[:1].isupper() and token[1:].islower() and len(words) == 1
-                    and words[0] not in self.function_words and bool(_SYLLABLE.fullmatch(words[0]))
+                    and words[0] not in self.function_words and (marked(token) or bool(_SYLLABLE.fullmatch(words[0])))
                     for token, words in zip(tokens, keyed, strict=True)]
         named: list[bool] = []
-        for is_syllable, run in groupby(zip(syllable, keyed, strict=True), key=lambda pair: pair[0]):
-            words = [pair[1] for pair in run]
-            name = is_syllable and len(words) >= 2 and any(word[0] not in self.vocabulary for word in words)
-            named += [name] * len(words)
+        for is_syllable, run in groupby(zip(syllable, tokens, keyed, strict=True), key=lambda triple: triple[0]):
+            found = list(run)
+            name = is_syllable and (len(found) >= 2 or marked(found[0][1])) and any(
+                words[0] not in self.vocabulary for _, _, words in found)
+            named += [name] * len(found)
         return named
 
     def _kept(self, token: str) -> bool:

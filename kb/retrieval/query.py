@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from indexer.analyzer import fold, normalize, pairs, tokens
 from indexer.codes import keys_sharing_numbers
 from indexer.references import extract_references
-from kb.retrieval.glossary import Translation, glossary
+from kb.retrieval.glossary import Translation, glossary, marked
 from kb.retrieval.lexicon import Phrase
 
 __all__ = ["Query", "understand"]
@@ -124,11 +124,16 @@ def _reads_as_vietnamese(folded: str) -> bool:
 def _translation(normalized: str, folded: str, has_accents: bool) -> Translation | None:
     """The glossary's Vietnamese of an English query; None for Vietnamese, accented or not.
 
-    English is text without diacritics whose words mostly do not read as
+    English is text whose words typed without marks mostly do not read as
     Vietnamese syllables and among which the glossary knows at least one
     (a function word or a term): a name, a number or a code alone is not English.
+    Words typed with their marks are the Vietnamese names an English question
+    holds ("How far from the forest must a kiln be in Bát Xát?"), so they must be
+    fewer than the others: more, and it is Vietnamese typed half without marks.
     """
-    if has_accents or _reads_as_vietnamese(folded):
+    words = normalized.split()
+    names = sum(marked(word) for word in words) if has_accents else 0
+    if names * 2 >= len(words) or _reads_as_vietnamese(fold(" ".join(w for w in words if not marked(w)))):
         return None
     translation = glossary().translate(normalized)
     return translation if translation.english else None
