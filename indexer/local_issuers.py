@@ -99,7 +99,8 @@ def local_issuer_key(name: str | None) -> str | None:
     if locality is None and kind != "party":
         return None  # "UBND" alone, "Sở Y tế" alone: no place, no key
     at += len(locality or ())
-    place = _place(printed[at:])
+    # "của Ủy ban nhân dân tỉnh, Ủy ban nhân dân xã …": a mark after the locality ends the name without a place
+    place = _place(printed[at:]) if not (locality and _EDGES.search(printed[at - 1])) else []
     if not place or (kind == "department" and not department):
         return None
     return " ".join((*head, *department, *(locality or ()), *place))

@@ -271,6 +271,10 @@ def full_issuer(issuer: str, parent: str | None) -> str:
 _LEVELLED = frozenset({"tinh uy", "thanh uy", "huyen uy", "quan uy", "thi uy"})  # the committee's name says its level
 # A committee's boards, named with it on one line: "BAN TUYÊN GIÁO VÀ DÂN VẬN TỈNH ỦY", "VĂN PHÒNG THÀNH ỦY".
 _BOARDS = ("ban ", "van phong", "uy ban kiem tra")
+# The committee a Party organisation of each level elects, whose boards a header may print under the organisation.
+_COMMITTEE_OF_LEVEL = {"tinh": "Tỉnh ủy", "thanh pho": "Thành ủy", "huyen": "Huyện ủy", "quan": "Quận ủy",
+                       "thi xa": "Thị ủy"}
+_STANDING = ("ban chap hanh", "ban thuong vu")  # no boards: the committee itself, or its standing body
 
 
 def board_of_committee(name: str) -> bool:
@@ -298,6 +302,10 @@ def _party_issuer(issuer: str, parent: str) -> str:
         return f"{issuer} {place}"
     if organisation and board_of_committee(issuer):  # "Ban Dân vận Tỉnh ủy" under "Đảng bộ tỉnh Phú Thọ"
         return f"{issuer} {organisation['place']}"
+    serving = _COMMITTEE_OF_LEVEL.get(fold(organisation["level"])) if organisation else None
+    if organisation and serving and fold(issuer).startswith(_BOARDS) and not fold(issuer).startswith(_STANDING):
+        # "Ban Tuyên giáo và Dân vận" printed alone under "Đảng bộ tỉnh Vĩnh Long": the board of the Tỉnh ủy
+        return f"{issuer} {serving} {organisation['place']}"
     under_committee = starts_with("parent_heads", parent) and len(parent.split()) > 2
     if under_committee and fold(issuer).startswith(("ban ", "van phong")) and not fold(issuer).endswith(fold(parent)):
         return f"{issuer} {parent}"

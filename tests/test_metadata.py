@@ -375,6 +375,9 @@ def test_a_signers_position_read_without_its_tone_marks_is_the_known_one(printed
     ("BAN DÂN VẬN TỈNH ỦY", "Ban Dân vận Tỉnh ủy Phú Thọ", "Đảng bộ tỉnh Phú Thọ"),
     ("ỦY BAN KIỂM TRA TỈNH ỦY", "Ủy ban Kiểm tra Tỉnh ủy Phú Thọ", "Đảng bộ tỉnh Phú Thọ"),
     ("BAN THƯỜNG VỤ TỈNH ỦY", "Ban Thường vụ Tỉnh ủy Phú Thọ", "Đảng bộ tỉnh Phú Thọ"),
+    # printed without its committee, under the organisation whose committee it serves
+    ("BAN TUYÊN GIÁO VÀ DÂN VẬN", "Ban Tuyên giáo và Dân vận Tỉnh ủy Phú Thọ", "Đảng bộ tỉnh Phú Thọ"),
+    ("VĂN PHÒNG", "Văn phòng Tỉnh ủy Phú Thọ", "Đảng bộ tỉnh Phú Thọ"),
 ])
 def test_a_board_named_with_its_committee_on_one_line_is_one_body(organ, issuer, parent) -> None:
     """"BAN DÂN VẬN TỈNH ỦY" under "ĐẢNG BỘ TỈNH PHÚ THỌ" is the board, not a "Tỉnh ủy" under a "Ban Dân vận";

@@ -148,6 +148,7 @@ def test_a_bare_citation_of_its_own_number_names_another_document_if_there_is_on
         ("Tỉnh ủy Quảng Ninh", "tinh uy quang ninh"),
         ("UBND tỉnh Lâm Đồng)* và", "uy ban nhan dan tinh lam dong"),
         ("Ủy ban nhân dân tỉnh ban hành", None),  # no place: any province's
+        ("Ủy ban nhân dân tỉnh, Ủy ban nhân dân xã Tuần Giáo", None),  # the comma ends it: the next body is no place
         ("Sở Y tế", None),
         ("Bộ Chính trị", None),
         (None, None),
