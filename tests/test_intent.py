@@ -53,6 +53,10 @@ from tests.conftest import fake_kb_at
     ("Which later documents refer back to Directive 15-CT/TU?", FOLLOWERS),
     ("Which documents mention Plan 12-KH/TU?", FOLLOWERS),
     ("which documents follow up Plan 198-KH/TU", FOLLOWERS),
+    ("Những văn bản nào làm theo chỉ thị của Quận ủy về trồng lại cây xanh?", FOLLOWERS),  # "làm theo": follow it
+    ("Which documents act on the commune Party plan for forest protection?", FOLLOWERS),
+    ("Which documents follow the directive on street trees?", FOLLOWERS),
+    ("What procedure must farmers follow?", None),
     ("Chỉ thị 05 đề cập đến vấn đề nào?", ABOUT),  # what it mentions: asked of it
     ("What does Directive 05 mention about alcohol?", ABOUT),
     ("Who counts as the secured party under the decree guiding the Civil Code?", None),  # one decree, named

@@ -30,15 +30,17 @@ _CHANGING = (("amends", r"sua doi|bo sung|dieu chinh"), ("replaces", r"thay the"
 _CHANGE = "|".join(verbs for _, verbs in _CHANGING)
 
 _VERB = (r"trien khai|thuc hien|can cu|huong dan|vien dan|dan chieu|trich dan|nhac (?:toi|den)|de cap (?:toi|den)"
-         r"|ap dung|cu the hoa|quan triet"
-         r"|implement\w*|cit(?:e|es|ed|ing)|based on|guid\w*|carr(?:y|ies) (?:out|on)|continu(?:e|es|ing)")
+         r"|ap dung|cu the hoa|quan triet|lam theo"
+         r"|implement\w*|cit(?:e|es|ed|ing)|based on|guid\w*|carr(?:y|ies) (?:out|on)|continu(?:e|es|ing)"
+         r"|act(?:s|ed|ing)? (?:up)?on")
 _KINDS = (r"(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|luat|phap lenh|chi thi|ke hoach|cong van"
           r"|huong dan|ket luan|quy dinh|thong bao|an le)")
 # Documents named by their kind and what they do to another, in English: "documents implementing Directive 05",
 # "plans that carry out Resolution 18" (not "the decree guiding the Civil Code", which names one document).
 _ENGLISH_KINDS = r"(?:documents|plans|decisions|resolutions|directives|instructions|decrees|circulars|programmes|programs)"
 _CARRY_OUT = (r"implement\w*|carr(?:y|ies|ying) (?:out|on)|continu(?:e|es|ing)|(?:are |is )?based on"
-              r"|refer(?:s|red|ring)? (?:back )?to|mention(?:s|ed|ing)?|cit(?:e|es|ed|ing)|follow(?:s|ed|ing)? up")
+              r"|refer(?:s|red|ring)? (?:back )?to|mention(?:s|ed|ing)?|cit(?:e|es|ed|ing)|follow(?:s|ed|ing)?(?: up)?"
+              r"|act(?:s|ed|ing)? (?:up)?on")
 # "Giao huyện nào xây dựng kế hoạch thực hiện": a place asked for, not the documents that carry one out ("các đơn vị
 # nào cụ thể hóa" asks for those: their plans).
 _NOT_A_PLACE = "".join(rf"(?<!\b{word} )" for word in ("huyen", "tinh", "xa", "phuong", "quan"))
