@@ -415,6 +415,21 @@ def _name_after_adoption(units: list[Unit], start: int) -> str | None:
     return None if passed is None else person_name(_texts(units[passed + 1 : passed + 4]))
 
 
+def _name_closing(units: list[Unit], start: int) -> str | None:
+    """The signer's name as the document's last line, after its recipients, where the signature block above it was
+    not read: a seal over a scan's titles makes OCR mix them with the recipients ("xố "TL BAN THƯỜNG VỤ",
+    "/e T6 HÄNH VĂN PHÒNG"), and the name under them is legible.  It must open with a surname (the data file's
+    ``surnames``): OCR's tail of a name the seal cut ("Văn Tuyên") is no name."""
+    written = [i for i in range(start, len(units)) if not units[i].blank]
+    recipients = next((i for i in written if _RECIPIENTS.match(units[i].text)), None)
+    if recipients is None or written[-1] <= recipients:
+        return None
+    last = units[written[-1]].text.strip()
+    name = person_name([last])
+    surnames = {fold(surname) for surname in word_list("surnames")}
+    return name if name == last and fold(name.split()[0]) in surnames else None
+
+
 def _body_text(units: list[Unit], start: int) -> str:
     """The body's lines, up to the recipients."""
     body = [u.text for u in units[start:]]
@@ -490,7 +505,7 @@ def extract_metadata(text: str, catalogue: Catalogue | None = None) -> DocumentM
     printed_subject = _subject(header.zone, lines)
     subject = printed_subject and printed_subject.removeprefix("(").removesuffix(")")
     represented, position, signer = _signature(units, header.end)
-    signer = signer or _name_after_adoption(units, header.end)
+    signer = signer or _name_after_adoption(units, header.end) or _name_closing(units, header.end)
     body = _body_text(units, header.end)
     issuer, parent = header_issuer(header.organs)
     if issuer is None and represented:

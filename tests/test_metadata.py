@@ -433,3 +433,27 @@ def test_the_enacting_body_above_its_bases_in_dashes_ends_the_title() -> None:
             "- Căn cứ Điều lệ Đảng Cộng sản Việt Nam;\n- Xét đề nghị của Ban Dân vận Huyện ủy,\nQUYẾT ĐỊNH\n"
             "Điều 1. Thành lập Ban Chỉ đạo phòng, chống tảo hôn gồm 13 đồng chí.\n")
     assert extract_metadata(text).title == "Quyết định thành lập Ban Chỉ đạo phòng, chống tảo hôn"
+
+
+GARBLED_CLOSING = """ĐẢNG BỘ THÀNH PHỐ HÀ NỘI
+ĐẢNG ỦY PHƯỜNG KIM LIÊN
+Số 57-TB/ĐU
+ĐẢNG CỘNG SẢN VIỆT NAM
+Kim Liên, ngày 09 tháng 3 năm 2026
+THÔNG BÁO KẾT LUẬN
+về tiến độ di dời nhà chung cư cũ
+1. Còn 4 hộ nhà B7 chưa bàn giao.
+Nơi nhận: xố "TL BAN THƯỜNG VỤ
+- Các đồng chí Ủy viên BTV Đảng ủy, /e T6 HÄNH VĂN PHÒNG
+- Lưu Văn phòng Đảng ủy. \\ NX mã.
+{last}
+"""
+
+
+@pytest.mark.parametrize(("last", "signer"), [
+    ("Vũ Thị Thu Nhàn", "Vũ Thị Thu Nhàn"),
+    ("Văn Tuyên", None),  # the tail of a name a seal cut: no surname opens it
+])
+def test_a_scans_last_line_under_a_garbled_signature_block_is_its_signer(last, signer) -> None:
+    """A seal over the titles makes OCR mix them with the recipients; the name under them is legible."""
+    assert extract_metadata(GARBLED_CLOSING.format(last=last)).signer == signer
