@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from itertools import groupby, takewhile
 
 from indexer.analyzer import fold
@@ -277,10 +278,15 @@ def _is_position(unit: Unit) -> bool:
     return len(unit.text) <= MAX_POSITION_CHARS and unit.upper and starts_with("positions", unit.text)
 
 
+def _recipients_at(units: list[Unit], start: int) -> int | None:
+    """Where ``Nơi nhận`` opens the recipients, from ``start`` on."""
+    return next((i for i in range(start, len(units)) if _RECIPIENTS.match(units[i].text)), None)
+
+
 def _anchor(units: list[Unit], start: int) -> int | None:
     """Where the signature block starts: an authority line near ``Nơi nhận``, else
     the last position line followed by a name (laws sign without recipients)."""
-    recipients = next((i for i in range(start, len(units)) if _RECIPIENTS.match(units[i].text)), None)
+    recipients = _recipients_at(units, start)
     if recipients is None:
         window = range(start, len(units))
     else:
@@ -420,14 +426,19 @@ def _name_closing(units: list[Unit], start: int) -> str | None:
     not read: a seal over a scan's titles makes OCR mix them with the recipients ("xố "TL BAN THƯỜNG VỤ",
     "/e T6 HÄNH VĂN PHÒNG"), and the name under them is legible.  It must open with a surname (the data file's
     ``surnames``): OCR's tail of a name the seal cut ("Văn Tuyên") is no name."""
-    written = [i for i in range(start, len(units)) if not units[i].blank]
-    recipients = next((i for i in written if _RECIPIENTS.match(units[i].text)), None)
-    if recipients is None or written[-1] <= recipients:
+    recipients = _recipients_at(units, start)
+    last_at = next((i for i in range(len(units) - 1, start - 1, -1) if not units[i].blank), None)
+    if recipients is None or last_at is None or last_at <= recipients:
         return None
-    last = units[written[-1]].text.strip()
+    last = units[last_at].text.strip()
     name = person_name([last])
-    surnames = {fold(surname) for surname in word_list("surnames")}
-    return name if name == last and fold(name.split()[0]) in surnames else None
+    return name if name == last and fold(name.split()[0]) in _surnames() else None
+
+
+@cache
+def _surnames() -> frozenset[str]:
+    """The data file's ``surnames``, folded."""
+    return frozenset(fold(surname) for surname in word_list("surnames"))
 
 
 def _body_text(units: list[Unit], start: int) -> str:

@@ -268,12 +268,12 @@ def full_issuer(issuer: str, parent: str | None) -> str:
     return _party_issuer(issuer, parent)
 
 
-_LEVELLED = frozenset({"tinh uy", "thanh uy", "huyen uy", "quan uy", "thi uy"})  # the committee's name says its level
-# A committee's boards, named with it on one line: "BAN TUYÊN GIÁO VÀ DÂN VẬN TỈNH ỦY", "VĂN PHÒNG THÀNH ỦY".
-_BOARDS = ("ban ", "van phong", "uy ban kiem tra")
 # The committee a Party organisation of each level elects, whose boards a header may print under the organisation.
 _COMMITTEE_OF_LEVEL = {"tinh": "Tỉnh ủy", "thanh pho": "Thành ủy", "huyen": "Huyện ủy", "quan": "Quận ủy",
                        "thi xa": "Thị ủy"}
+_LEVELLED = frozenset(fold(committee) for committee in _COMMITTEE_OF_LEVEL.values())  # the name says its level
+# A committee's boards, named with it on one line: "BAN TUYÊN GIÁO VÀ DÂN VẬN TỈNH ỦY", "VĂN PHÒNG THÀNH ỦY".
+_BOARDS = ("ban ", "van phong", "uy ban kiem tra")
 _STANDING = ("ban chap hanh", "ban thuong vu")  # no boards: the committee itself, or its standing body
 
 

@@ -121,7 +121,7 @@ def _reads_as_vietnamese(folded: str) -> bool:
     return bool(words) and sum(bool(_SYLLABLE.fullmatch(w)) for w in words) >= VIETNAMESE_SHARE * len(words)
 
 
-def _translation(normalized: str, folded: str, has_accents: bool) -> Translation | None:
+def _translation(normalized: str) -> Translation | None:
     """The glossary's Vietnamese of an English query; None for Vietnamese, accented or not.
 
     English is text whose words typed without marks mostly do not read as
@@ -132,8 +132,8 @@ def _translation(normalized: str, folded: str, has_accents: bool) -> Translation
     fewer than the others: more, and it is Vietnamese typed half without marks.
     """
     words = normalized.split()
-    names = sum(marked(word) for word in words) if has_accents else 0
-    if names * 2 >= len(words) or _reads_as_vietnamese(fold(" ".join(w for w in words if not marked(w)))):
+    unmarked = [word for word in words if not marked(word)]
+    if (len(words) - len(unmarked)) * 2 >= len(words) or _reads_as_vietnamese(fold(" ".join(unmarked))):
         return None
     translation = glossary().translate(normalized)
     return translation if translation.english else None
@@ -143,7 +143,7 @@ def understand(text: str) -> Query:
     normalized = normalize(text)
     folded = fold(text)
     has_accents = normalized.lower() != folded
-    translation = _translation(normalized, folded, has_accents)
+    translation = _translation(normalized)
     named = extract_references(normalized)
     references = named + (extract_references(translation.rendering) if translation else [])
     return Query(
