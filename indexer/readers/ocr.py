@@ -349,10 +349,11 @@ def _parse_hocr(hocr: bytes, points_per_pixel: float,
     root = etree.fromstring(hocr, etree.XMLParser(resolve_entities=False, no_network=True))
     lines, confidences = [], []
     for element in root.iterfind(".//h:span[@class='ocr_line']", _HOCR):
-        words = [(text, w.get("title", "")) for w in element.findall("h:span[@class='ocrx_word']", _HOCR)
-                 if (text := "".join(w.itertext()).strip()) and not _RULE.fullmatch(text)
-                 and (_numbers(w.get("title", ""), "x_wconf") or [0.0])[0] >= min_confidence]
-        confidences += [(_numbers(title, "x_wconf") or [0.0])[0] for _, title in words]
+        read = [(text, (_numbers(w.get("title", ""), "x_wconf") or [0.0])[0])
+                for w in element.findall("h:span[@class='ocrx_word']", _HOCR)
+                if (text := "".join(w.itertext()).strip()) and not _RULE.fullmatch(text)]
+        words = [(word, confidence) for word, confidence in read if confidence >= min_confidence]
+        confidences += [confidence for _, confidence in words]
         text = nfc(" ".join(word for word, _ in words))
         title = element.get("title", "")
         box = _numbers(title, "bbox")
