@@ -105,6 +105,11 @@ def test_asked_how_many_the_article_printing_the_number_leads_without_the_frame_
     assert "07 thủ tục" in _first(home, COUNT, frame=1.0).text
 
 
+def test_a_document_named_by_number_and_asked_what_it_says_gets_the_article_first(home, monkeypatch):
+    monkeypatch.setattr(search_module, "COUNT_SHARE", 1.0)  # the frame rule alone, without the number's
+    assert "07 thủ tục" in _first(home, "Quyết định 1234/QĐ-UBND công bố bao nhiêu thủ tục chứng thực?").text
+
+
 def test_asked_who_signed_its_signature_as_printed_comes_first(home):
     first = _first(home, "Quyết định công bố thủ tục chứng thực của Hà Tĩnh do ai kí?")
     assert first.section.endswith("Phần cuối văn bản") and "PHÓ CHỦ TỊCH" in first.text
@@ -117,8 +122,10 @@ def test_asked_who_signed_its_signature_as_printed_comes_first(home):
     ("Luật Trẻ em ban hành ngày tháng năm nào?", False),
     ("Ban Nội chính Tỉnh ủy tiếp công dân định kì vào ngày nào trong tháng?", True),  # "định kì" is not "ký"
     ("When did the Hanoi People's Council issue its resolution on veterinary staff?", False),
-    ("Quyết định 1234/QĐ-UBND công bố bao nhiêu thủ tục?", False),  # names its document: the reference leg reads it
-    ("án lệ số 43/2021/AL nói gì?", False),
+    ("Quyết định 1234/QĐ-UBND công bố bao nhiêu thủ tục?", True),  # named by number, asked what it says
+    ("án lệ số 43/2021/AL nói gì?", True),
+    ("Quyết định 1234/QĐ-UBND về việc gì?", False),  # what it is about: its card says
+    ("Quyết định 1234/QĐ-UBND về công bố thủ tục chứng thực", False),  # named with its subject, no question
     ("Khi bão số 15 đến, các tỉnh ven biển phải sơ tán người dân ở những nơi nào?", True),  # a storm's number
     ("văn bản nào quy định mức chi bồi thường?", False),  # which document: its card answers
     ("Which law amended the HIV/AIDS prevention law in 2020?", False),
@@ -288,6 +295,7 @@ def test_a_clause_ranked_first_already_stays_first(home):
 @pytest.mark.parametrize("question", [
     "Hà Tĩnh cập nhật các thủ tục chứng thực lên Cổng Dịch vụ công quốc gia trong mấy ngày?",
     "ha tinh cap nhat thu tuc chung thuc len cong dich vu cong quoc gia trong may ngay",
+    "Quyết định 1234 yêu cầu cập nhật thủ tục lên Cổng Dịch vụ công quốc gia trong mấy ngày?",  # named by number
 ])
 def test_the_article_that_answers_follows_its_documents_best_passage(home, question):
     # Asked by its subject, the decision is found by its first article; the one that answers shares little else.
@@ -295,7 +303,6 @@ def test_the_article_that_answers_follows_its_documents_best_passage(home, quest
 
 
 @pytest.mark.parametrize("question", [
-    "Quyết định 1234 yêu cầu cập nhật thủ tục lên Cổng Dịch vụ công quốc gia trong mấy ngày?",  # the reference leg's
     "Quyết định công bố thủ tục chứng thực Hà Tĩnh",  # no question: a title typed to find the document
     "Ai ký quyết định công bố thủ tục chứng thực của Hà Tĩnh?",  # its card answers
 ])

@@ -107,9 +107,6 @@ _ITSELF = re.compile(rf"\b(?:{_SIGNED}"
 # nor a passage of a draft that cites it (``kb.retrieval.related``): a question mark, a question word, "… không" last.
 _QUESTION = re.compile(r"\?|\b(?:gi|nao|may|bao nhieu|bao lau|bao gio|ai|tai sao|o dau|what|which|when|who|whom|how"
                        r"|where|why)\b|\b(?:khong|chua)\W*$")
-# A number printed with its symbol that the reference leg does not read ("án lệ số 43/2021/AL"): the query names a
-# document. Not a storm's or a form's number ("bão số 15", "phiếu lý lịch tư pháp số 2").
-_NUMBERED = re.compile(r"\bso \d+\s?[/-]\s?[a-z0-9]")
 FRAME_WINDOW = 4  # the frame rule reorders the first FRAME_WINDOW × k passages of the fused ranking
 MAX_NAMED = 3  # more documents of one number than this: the number is too vague to read any one's own passages
 LEADING, OWN_PASSAGES = 12, 3  # of a document asked about, its first 12 passages are read for its 3 leading ones
@@ -421,12 +418,14 @@ def _scaled(fused: list[tuple[int, float]], window: int, lowered: set[int], shar
 
 def asks_of_text(query: Query) -> bool:
     """Whether a question asks what documents say, rather than about one document itself: who signed it or
-    when (``_ITSELF``), one it names by number, which documents carry one out or which document does
-    something ("văn bản nào", "which law"). A query that is no question (a title typed to find the
-    document) is not asking of the text either: the document's card answers all of those."""
+    when (``_ITSELF``), which documents carry one out or which document does something ("văn bản nào", "which
+    law"). A query that is no question (a title typed to find the document, "Nghị quyết 08/2025/NQ-CP về
+    casino") is not asking of the text either: the document's card answers all of those.  A question about
+    a document named by number is ("KL 39 Huyện ủy Yên Thế trang trại gà phải cách nhà dân bao xa"): its card
+    holds the number and the subject, not the distance (docs/ranking.md, "Named by number, asked of its text")."""
     folded = query.folded
-    return bool(_QUESTION.search(folded)) and not (query.keys or _NUMBERED.search(folded) or _ITSELF.search(folded)
-                                                   or intent(folded) == FOLLOWERS or asks_for_document(folded))
+    return bool(_QUESTION.search(folded)) and not (_ITSELF.search(folded) or intent(folded) == FOLLOWERS
+                                                   or asks_for_document(folded))
 
 
 def is_frame(row: dict) -> bool:
