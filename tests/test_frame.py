@@ -124,6 +124,7 @@ def test_asked_who_signed_its_signature_as_printed_comes_first(home):
     ("When did the Hanoi People's Council issue its resolution on veterinary staff?", False),
     ("Quyết định 1234/QĐ-UBND công bố bao nhiêu thủ tục?", True),  # named by number, asked what it says
     ("án lệ số 43/2021/AL nói gì?", True),
+    ("Tờ trình 3012 lấy ý kiến dân kết quả ra sao", True),  # "ra sao" asks as "thế nào" does
     ("Quyết định 1234/QĐ-UBND về việc gì?", False),  # what it is about: its card says
     ("Quyết định 1234/QĐ-UBND về công bố thủ tục chứng thực", False),  # named with its subject, no question
     ("Khi bão số 15 đến, các tỉnh ven biển phải sơ tán người dân ở những nơi nào?", True),  # a storm's number

@@ -105,7 +105,7 @@ _ITSELF = re.compile(rf"\b(?:{_SIGNED}"
                      r"|\bwhat is\b[^?]*\babout\W*$")
 # A question, not a document named with its subject ("Nghị quyết 08/2025/NQ-CP về casino", which its card answers)
 # nor a passage of a draft that cites it (``kb.retrieval.related``): a question mark, a question word, "… không" last.
-_QUESTION = re.compile(r"\?|\b(?:gi|nao|may|bao nhieu|bao lau|bao gio|ai|tai sao|o dau|what|which|when|who|whom|how"
+_QUESTION = re.compile(r"\?|\b(?:gi|nao|may|bao nhieu|bao lau|bao gio|ai|tai sao|vi sao|ra sao|o dau|what|which|when|who|whom|how"
                        r"|where|why)\b|\b(?:khong|chua)\W*$")
 FRAME_WINDOW = 4  # the frame rule reorders the first FRAME_WINDOW × k passages of the fused ranking
 MAX_NAMED = 3  # more documents of one number than this: the number is too vague to read any one's own passages
