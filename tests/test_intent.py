@@ -215,7 +215,8 @@ def _reference_leg(kb, question):
 def test_a_question_about_a_named_document_puts_its_passage_that_answers_first_in_the_reference_leg(graph_kb):
     for question, answer in (("Chỉ thị 07-CT/TU: mỗi tầng bố trí bao nhiêu bình chữa cháy?", "bình chữa cháy"),
                              ("Directive 07-CT/TU: what must be done every quarter?", "mỗi quý"),
-                             ("chỉ thị 07 mỗi tầng có mấy bình chữa cháy", "bình chữa cháy")):
+                             ("chỉ thị 07 mỗi tầng có mấy bình chữa cháy", "bình chữa cháy"),
+                             ("CT 07-CT/TU số bình chữa cháy mỗi tầng", "bình chữa cháy")):  # typed without a question
         source, kind, text = _reference_leg(graph_kb, question)[0]
         assert (source, kind) == ("chi-thi-07.txt", "body") and answer in text, question
 

@@ -110,6 +110,9 @@ _QUESTION = re.compile(r"\?|\b(?:gi|nao|may|bao nhieu|bao lau|bao gio|ai|tai sao
 FRAME_WINDOW = 4  # the frame rule reorders the first FRAME_WINDOW × k passages of the fused ranking
 MAX_NAMED = 3  # more documents of one number than this: the number is too vague to read any one's own passages
 LEADING, OWN_PASSAGES = 12, 3  # of a document asked about, its first 12 passages are read for its 3 leading ones
+# Of all passages: a word this share of them holds ("của", "chính") says nothing of what a query typed without a
+# question word asks of a document it names (``_answering``).
+COMMON = 0.2
 PLACE_SHARE = 0.6  # of the score of a passage whose document is of no place the question names (placed_first)
 COUNT_SHARE = 0.5  # of the score of a passage that prints no number of what the question counts (counts_first)
 OPENING = 80  # a passage states what it is for by its heading or its opening words, not "hoàn thành nhiệm vụ" in passing
@@ -211,9 +214,12 @@ def _answering(kb: KnowledgeBase, query: Query, documents: list[int], wording: s
     semiconductors: when does it take effect"), by BM25 among those passages alone: across the index
     such words are everywhere, within one document they point to the answer.  Words its card holds (the
     issuer, the subject, "ngày") describe the document, not the question; with nothing else, nothing is asked.
-    ``wording`` is what the question asks of them: without the document numbers that name them, if it has any."""
+    ``wording`` is what the question asks of them: without the document numbers that name them, if it has any.
+
+    A query typed without a question word asks by its rarer words ("CV 208 Kim Liên hạn chót bàn giao căn hộ nhà
+    B7"), and "nội dung chính của Nghị quyết 72/2025/NQ-HĐND Hà Nội" asks by none: ``COMMON`` words say nothing."""
     rest = unasked(fold(wording))
-    if not _QUESTION.search(query.folded) or len(rest) < 3:
+    if len(rest) < 3:
         return []
     rows = [row for document in documents for row in kb.store.chunks.of_document(document)]
     cards = " ".join(row["text"] for row in rows if row["kind"] == "card")
@@ -223,11 +229,14 @@ def _answering(kb: KnowledgeBase, query: Query, documents: list[int], wording: s
         asked = understand(" ".join([term for senses in asked.translation.senses
                                      if not any(set(tokens(sense)) <= described["accented"] for sense in senses)
                                      for term in senses] + tokens(fold(asked.translation.residue))))
+    lexicon, column_weights = kb.lexicon.current(), {"accented": kb.settings.weights.accented_column, "folded": 1.0}
     phrases = [(column, words) for column, words in asked.syllables() + asked.pairs()
                if not set(words) <= described[column]]
+    if not _QUESTION.search(query.folded):
+        phrases = [(column, words) for column, words in phrases
+                   if len(lexicon.holding(tuple(map(fold, words)))) < COMMON * lexicon.rows]
     if not phrases:
         return []
-    lexicon, column_weights = kb.lexicon.current(), {"accented": kb.settings.weights.accented_column, "folded": 1.0}
     passages = {row["id"] for row in rows}
     return [chunk for chunk, score in lexicon.top(phrases, column_weights, OWN_PASSAGES, passages) if score > 0]
 
