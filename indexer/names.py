@@ -23,6 +23,11 @@ _NOT_A_PLACE = {"và", "về", "năm", "giai", "đoạn", "trong", "theo", "cho"
                 "đến", "tại", "trên", "địa", "bàn", "đối", "với", "khóa", "hội", "nhà", "-", "–"}
 # The words before "ủy" in a local Party committee, whose place name follows: "Tỉnh ủy Quảng Ninh".
 _LOCAL_COMMITTEES = {"tỉnh", "thành", "huyện", "quận", "thị"}
+# After "Đảng ủy", "Đảng bộ": words of a level or a kind of organisation, not a body's name ("Đảng bộ các cơ quan",
+# "Đảng ủy cấp trên", "Đảng bộ tp Hồ Chí Minh"); the levels themselves are the data's ``localities``.
+_LEVEL_WORDS = frozenset({"các", "cơ", "cấp", "tp", "tp."})
+# A syllable's opening consonants, which OCR or a spaced heading may leave alone ("TRƯ Ở NG"): not an abbreviation.
+_CONSONANT_CLUSTERS = frozenset({"ng", "ngh", "nh", "ch", "tr", "gh", "kh", "ph", "th", "gi", "qu"})
 # Roman numerals are kept only after the words that introduce them ("khóa XII", "lần thứ XIII").
 _ROMAN_BEFORE = {"khóa", "khoá", "thứ", "hội", "phần", "chương", "mục"}
 
@@ -38,6 +43,23 @@ def _phrase_casing() -> tuple[re.Pattern[str], dict[str, str]]:
 @cache
 def _acronyms() -> frozenset[str]:
     return frozenset(nfc(s).upper() for i in issuers() for s in (i.code, *i.symbols) if len(s) >= 3)
+
+
+def _unpronounced(word: str) -> bool:
+    """Capitals with no vowel, which no Vietnamese syllable is: an abbreviation ("LĐLĐ", "CCB", "TNHH"), not a
+    syllable's consonants cut from it ("TRƯ Ở NG BAN")."""
+    return (len(word) >= 2 and word.isalpha() and word.isupper() and not re.search(r"[aeiouy]", fold(word))
+            and fold(word) not in _CONSONANT_CLUSTERS)
+
+
+@cache
+def _lowered_list(name: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in word_list(name))
+
+
+@cache
+def _NAME_OPENERS() -> tuple[str, ...]:
+    return tuple(sorted({w.lower() for w in word_list("name_openers")}))
 
 
 def mostly_capitals(text: str) -> bool:
@@ -77,21 +99,27 @@ def proper_case(text: str, is_name: bool = True) -> str:
     fixed = _phrase_words(text.lower(), pattern)
     words = pattern.sub(lambda m: table[m.group().lower()], text.lower()).split(" ")
     originals = text.split(" ")
-    heads = {w.lower() for w in word_list("name_heads")}
-    localities = {w.lower() for w in word_list("localities")}
+    heads, localities = _lowered_list("name_heads"), _lowered_list("localities")
     place_left = 0
     for i, word in enumerate(words):
         bare = word.strip(".,;:()").lower()
         previous = words[i - 1].lower() if i else ""
-        # "Bộ Tài chính", "Khối Cơ quan": only a head that itself opens a name ("của bộ máy", "Đảng bộ tỉnh"),
-        # outside a known phrase ("Phó Cục trưởng")
-        opens_name = previous in heads and words[i - 1][:1].isupper() and i not in fixed
+        two_before = f"{words[i - 2].lower()} {previous}" if i > 1 else ""
+        # "Bộ Tài chính", "Khối Cơ quan", "Bệnh viện Đa khoa": only a head that itself opens a name ("của bộ máy",
+        # "Đảng bộ tỉnh"), outside a known phrase ("Phó Cục trưởng")
+        opens_name = i not in fixed and ((previous in heads and words[i - 1][:1].isupper())
+                                         or (two_before in heads and words[i - 2][:1].isupper()))
+        # "Đảng ủy Công an tỉnh", "Đảng đoàn Hội …": the Party organisation of a body, not of a level ("Đảng ủy xã")
+        following = words[i + 1].strip(".,;:()").lower() if i + 1 < len(words) else ""
+        opens_name |= (two_before in _lowered_list("party_organisations") and i not in fixed
+                       and not {bare, f"{bare} {following}"} & localities and bare not in _LEVEL_WORDS)
         # "Thành ủy Hội An": right after a committee, "hội" names its place ("xã hội" after "xã" does not)
         names_place = bare == "hội" and previous in ("ủy", "uỷ") and place_left == 3 and words[i + 1:i + 2] != ["nghị"]
         if (bare in _NOT_A_PLACE and not names_place) or any(c.isdigit() for c in word) \
                 or previous[-1:] in (",", ";", ")"):
             place_left = 0
-        acronym = nfc(originals[i]).strip(".,;:()") in _acronyms() and not place_left if i < len(originals) else False
+        printed = nfc(originals[i]).strip(".,;:()") if i < len(originals) else ""
+        acronym = (printed in _acronyms() and not place_left) or _unpronounced(printed)
         if acronym or i < len(originals) and any(c.isdigit() for c in word):  # a place's syllable: "XÃ THU LŨM"
             words[i] = originals[i]
         elif re.fullmatch(r"[ivxlc]+", bare) and previous in _ROMAN_BEFORE:
@@ -103,6 +131,8 @@ def proper_case(text: str, is_name: bool = True) -> str:
         committee = bare in ("ủy", "uỷ") and previous in _LOCAL_COMMITTEES  # "Tỉnh ủy Quảng Ninh"
         if (local or committee) and word == word.strip(",;"):
             place_left = 3
+        if is_name and f"{two_before} {bare}".endswith(_NAME_OPENERS()) and word == word.strip(",;"):
+            place_left = 6  # "Trường Đại học Hồng Đức", "Công ty TNHH Một thành viên Thủy lợi Bắc Nghệ An": a name follows
     return " ".join(words)
 
 

@@ -168,10 +168,32 @@ def test_parse_date(text: str, iso: str | None) -> None:
         ("ĐẢNG ỦY XÃ THU LŨM", "Đảng ủy xã Thu Lũm"),  # a place's syllable, not the issuer code "THU"
         ("THÀNH ỦY HỘI AN", "Thành ủy Hội An"),  # "hội" of a place right after the committee, not of "Đại hội"
         ("TỈNH ỦY HỘI NGHỊ LẦN THỨ BẢY", "Tỉnh ủy hội nghị lần thứ bảy"),
+        # the Party organisation of a body, the body's name capitalised; abbreviations (no vowel) kept as printed
+        ("ĐẢNG ỦY CÔNG AN TỈNH", "Đảng ủy Công an tỉnh"),
+        ("ĐẢNG ỦY TRƯỜNG ĐẠI HỌC HỒNG ĐỨC", "Đảng ủy Trường Đại học Hồng Đức"),
+        ("ĐẢNG ĐOÀN HỘI LIÊN HIỆP PHỤ NỮ TỈNH", "Đảng đoàn Hội Liên hiệp Phụ nữ tỉnh"),
+        ("ĐẢNG ỦY BỆNH VIỆN ĐA KHOA TỈNH", "Đảng ủy Bệnh viện Đa khoa tỉnh"),
+        ("ĐẢNG ỦY CÔNG TY TNHH MỘT THÀNH VIÊN THỦY LỢI NAM", "Đảng ủy Công ty TNHH Một thành viên Thủy Lợi Nam"),
+        ("TỔNG LĐLĐ VIỆT NAM", "Tổng LĐLĐ Việt Nam"),
+        ("BCH HỘI LHPN TỈNH THÁI NGUYÊN", "BCH Hội LHPN tỉnh Thái Nguyên"),
+        ("ĐẢNG ỦY XÃ QUẢNG TRỰC", "Đảng ủy xã Quảng Trực"),  # of a level: the place after it
     ],
 )
 def test_proper_case(printed: str, cased: str) -> None:
     assert proper_case(printed) == cased
+
+
+@pytest.mark.parametrize(("organs", "issuer", "parent"), [
+    ("HỘI CCB VIỆT NAM\nHỘI CỰU CHIẾN BINH TỈNH QUẢNG BÌNH", "Hội Cựu chiến binh tỉnh Quảng Bình", "Hội CCB Việt Nam"),
+    ("SỞ Y TẾ HÀ TĨNH\nBỆNH VIỆN ĐA KHOA TỈNH", "Bệnh viện Đa khoa tỉnh", "Sở Y tế Hà Tĩnh"),
+    ("HỘI LHPN VIỆT NAM\nBCH HỘI LHPN TỈNH THÁI NGUYÊN", "BCH Hội LHPN tỉnh Thái Nguyên", "Hội LHPN Việt Nam"),
+])
+def test_a_mass_organisation_or_a_hospital_under_its_parent_is_an_organ_of_its_own(organs, issuer, parent) -> None:
+    """"HỘI CỰU CHIẾN BINH …" under "HỘI CCB VIỆT NAM" is the province's association, not the rest of its
+    parent's name.  (Its parent's casing may miss a place no word introduces: "Sở Y tế hà tĩnh".)"""
+    meta = extract_metadata(f"{organs}\nSố: 79/KH-CCB\nQuảng Bình, ngày 16 tháng 02 năm 2023\nKẾ HOẠCH\n"
+                            "Nâng cao chất lượng hoạt động của các tổ tiết kiệm\n1. Mục đích.\n")
+    assert (meta.issuer, (meta.issuer_parent or "").lower()) == (issuer, parent.lower())
 
 
 def test_a_standing_committee_is_completed_by_the_committee_the_text_speaks_for() -> None:
