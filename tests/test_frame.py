@@ -230,6 +230,7 @@ def test_a_closing_without_the_signers_name_stays_below_the_card():
     "Nghị quyết phục hồi vườn bưởi của Đảng ủy xã Hương Khê ngày nào?", "Công văn của Sở về bến bãi cát ngày bao nhiêu?",
     "Đảng ủy xã ra kế hoạch phát triển lúa – tôm vào ngày nào?",  # a dash inside its subject
     "Ban Dân vận ban hành kế hoạch vận động đồng bào không di cư tự do ngày nào?",  # "tự do" is no "từ ngày"
+    "Đảng đoàn Hội LHPN tỉnh ra nghị quyết hỗ trợ phụ nữ khởi nghiệp khi nào?",  # "khi nào" as "ngày nào"
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2
