@@ -27,6 +27,7 @@ from kb.retrieval.search import (
     described_document,
     effect_follows,
     is_frame,
+    kinds_first,
     placed_first,
     search,
 )
@@ -421,6 +422,25 @@ def _placed(question: str) -> list[int]:
 ])
 def test_a_place_the_question_names_keeps_its_documents_passages_above_the_others(question, order):
     assert _placed(question) == order
+
+
+KINDS = {1: "Kết luận", 2: "Chỉ thị", 3: "Kế hoạch", 4: "Chỉ thị"}
+
+
+def _kinds(question: str) -> list[int]:
+    fused = [(1, 1.0), (3, 0.9), (2, 0.88), (4, 0.5)]
+    return [chunk for chunk, _ in kinds_first(fused, understand(question),
+                                               lambda ids: {i: {"doc_doc_type": KINDS[i]} for i in ids}, 4)]
+
+
+@pytest.mark.parametrize(("question", "order"), [
+    ("Chỉ thị của Đảng ủy Khối Doanh nghiệp về đạo đức đảng viên ban hành ngày nào?", [2, 1, 3, 4]),  # the directive
+    ("Văn bản nào thực hiện chỉ thị của Đảng ủy Khối về đạo đức?", [1, 3, 2, 4]),  # which carry it out: others
+    ("Chỉ thị 58-CT/ĐUK ban hành ngày nào?", [1, 3, 2, 4]),  # named by number: the reference leg reads it
+    ("Đảng ủy Khối Doanh nghiệp ra chỉ thị về đạo đức ngày nào?", [1, 3, 2, 4]),  # not opening with its kind
+])
+def test_a_question_opening_with_a_kind_keeps_its_documents_passages_above_the_others(question, order):
+    assert _kinds(question) == order
 
 
 COUNTED = {1: "Dự án đi qua 7 phường với 1.386 hộ gia đình bị ảnh hưởng; Thành ủy yêu cầu đẩy nhanh tiến độ.",

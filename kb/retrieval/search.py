@@ -51,7 +51,7 @@ from kb.storage.filters import DocumentFilters
 
 __all__ = ["answer_follows", "arranged", "asks_of_text", "cards_first", "described_answer_first", "described_document",
            "effect_follows", "facet_counts", "followers_first", "FRAME_WINDOW", "fuse",
-           "group_by_document", "is_frame", "legs", "narrowing", "passage_key", "placed_first", "read_query", "render", "search",
+           "group_by_document", "is_frame", "kinds_first", "legs", "narrowing", "passage_key", "placed_first", "read_query", "render", "search",
            "text_first", "titled_first", "weights_for"]
 
 # Who signed or issued a document, or when: its card and header say it, whatever its body says. "ký" is not the
@@ -115,6 +115,8 @@ LEADING, OWN_PASSAGES = 12, 3  # of a document asked about, its first 12 passage
 COMMON = 0.2
 PLACE_SHARE = 0.6  # of the score of a passage whose document is of no place the question names (placed_first)
 COUNT_SHARE = 0.5  # of the score of a passage that prints no number of what the question counts (counts_first)
+KIND_SHARE = 0.85  # of the score of a passage of another kind than the one a question opens with (kinds_first)
+_KIND_OPENING = re.compile(rf"^({TYPE_NAMES})\b")  # "chi thi cua …": a question naming a document by its kind
 OPENING = 80  # a passage states what it is for by its heading or its opening words, not "hoàn thành nhiệm vụ" in passing
 _STATES = re.compile(r"\b(?:yeu cau|nhiem vu|giai phap|pham vi dieu chinh|muc dich|muc tieu|doi tuong ap dung)\b")
 _WORD = re.compile(r"\w+")
@@ -340,11 +342,11 @@ def arranged(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Query, fr
              rows_among: Callable[[list[int]], dict[int, dict]], filters: DocumentFilters | None,
              window: int) -> list[tuple[int, float]]:
     """The fused ranking in the order shown: the rules that read what a question asks, among its first ``window``
-    passages, one after the other (a document's frame below its text, its card first when asked who signed it,
-    the law named in English first, the clause on taking effect and the passage that answers below their
-    document's best).  ``bench/tune_fusion.py`` scores rankings through this too.
+    passages, one after the other (the documents of a place or a kind it names first, a document's frame below its
+    text, its card first when asked who signed it, the law named in English first, the clause on taking effect and
+    the passage that answers below their document's best).  ``bench/tune_fusion.py`` scores rankings through this too.
 
-    The first three rules read the rows of the same window (each reorders only within it): they are looked up
+    The first rules read the rows of the same window (each reorders only within it): they are looked up
     once, and only an id outside it is asked for again."""
     window_ids = [chunk for chunk, _ in fused[:window]]
     looked_up, asked = rows_among(window_ids), set(window_ids)
@@ -354,6 +356,7 @@ def arranged(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Query, fr
         return {chunk: looked_up[chunk] for chunk in ids if chunk in looked_up} | (rows_among(others) if others else {})
 
     fused = placed_first(fused, query, rows_of, window)
+    fused = kinds_first(fused, query, rows_of, window)
     fused = counts_first(fused, query, rows_of, window)
     described = described_document(fused, query, rows_of)
     fused = text_first(fused, query, frame_share, rows_of, window)
@@ -394,6 +397,26 @@ def placed_first(fused: list[tuple[int, float]], query: Query,
     if len(of_place) == len(where):
         return fused
     return _scaled(fused, window, {chunk for chunk, row in rows.items() if row["doc_id"] not in of_place}, PLACE_SHARE)
+
+
+def kinds_first(fused: list[tuple[int, float]], query: Query,
+                rows_among: Callable[[list[int]], dict[int, dict]], window: int) -> list[tuple[int, float]]:
+    """The fused ranking with the passages among the first ``window`` of documents of another kind than the one a
+    question opens with ("Chỉ thị của Đảng ủy Khối Doanh nghiệp Nghệ An về đạo đức … ban hành ngày nào?") at
+    ``KIND_SHARE`` of their score, when some of them are of that kind.
+
+    Named by its kind and subject, not its number, a directive shares its subject with the conclusion that reviews
+    it, the plan that carries it out and the bulletin that reports on it, which the legs ranked above it.  Not for
+    which documents carry one out: those are of other kinds.  ``KIND_SHARE`` was chosen by folds of the tuning pool
+    (docs/ranking.md, "A question that opens with a document's kind")."""
+    opening = _KIND_OPENING.match(query.folded)
+    if opening is None or query.keys or intent(query.folded) == FOLLOWERS:
+        return fused
+    rows = rows_among([chunk for chunk, _ in fused[:window]])
+    other = {chunk for chunk, row in rows.items() if fold(row["doc_doc_type"] or "") != opening.group(1)}
+    if not other or len(other) == len(rows):
+        return fused
+    return _scaled(fused, window, other, KIND_SHARE)
 
 
 def counts_first(fused: list[tuple[int, float]], query: Query,
