@@ -232,6 +232,7 @@ def test_a_closing_without_the_signers_name_stays_below_the_card():
     "Đảng ủy xã ra kế hoạch phát triển lúa – tôm vào ngày nào?",  # a dash inside its subject
     "Ban Dân vận ban hành kế hoạch vận động đồng bào không di cư tự do ngày nào?",  # "tự do" is no "từ ngày"
     "Đảng đoàn Hội LHPN tỉnh ra nghị quyết hỗ trợ phụ nữ khởi nghiệp khi nào?",  # "khi nào" as "ngày nào"
+    "BTV Thành ủy kết luận về nghề trồng dâu nuôi tằm ngày nào",  # a body's act and its date, without "vào"
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2

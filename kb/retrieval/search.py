@@ -67,9 +67,9 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra ngay nao|la cua (?:co
            rf"|(?:ban hanh|phat hanh|\bra|gui|(?<!dinh )(?<!hoc )\bk[iy]) (?:{TYPE_NAMES}|van ban)\b"
            r"(?:\W+(?!tu (?:ngay|thang|nam|khi)|ap dung|hieu luc|het |thuc hien|hoan thanh|xong|truoc |cham )\w+){0,12}?"
            r" (?:vao )?(?:(?:ngay|thoi gian|thoi diem) (?:nao|may)|khi nao|luc nao|bao gio)"
-           # "Ban Thường vụ Tỉnh ủy Đồng Tháp kết luận về … vào ngày nào": a body, then its document's kind as its act
+           # "Ban Thường vụ Tỉnh ủy Đồng Tháp kết luận về … (vào) ngày nào": a body, then its document's kind as its act
            rf"|(?:uy|vu|ubnd|nhan dan)(?: \w+){{0,4}}? (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh)\b"
-           r"(?:\W+\w+){0,14}? vao (?:ngay|thoi gian|thoi diem) nao"
+           r"(?:\W+\w+){0,14}? (?:vao )?(?:ngay|thoi gian|thoi diem) nao"
            r"|\bde ngay (?:nao|bao nhieu|may)"  # "Công văn … đề ngày nào": the date it is dated
            # "Nghị quyết phục hồi vườn bưởi … của Đảng ủy xã Hương Khê ngày nào?": a document named by its kind and
            # subject, then only its date asked; not what it sets a date for ("Kế hoạch tổ chức lễ hội vào ngày nào")
