@@ -22,7 +22,7 @@ from indexer.lines import BULLETIN_MARKS
 from indexer.names import board_of_committee, mostly_capitals, proper_case, starts_with, starts_with_spelled
 
 __all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "DAY_OPENING", "DAY_WORD", "NUMBER_LINE",
-           "PLACE_DATE", "SUBJECT_LINE", "BODY_OPENER", "subject_wraps"]
+           "PLACE_DATE", "SUBJECT_LINE", "BODY_OPENER", "subject_wraps", "is_motto"]
 
 # The header is among the first units: mottos are looked for there only (a law
 # quotes "Cộng hòa xã hội chủ nghĩa Việt Nam" all through its body).
@@ -49,6 +49,11 @@ _MOTTO = re.compile(
     r"cong\W+hoa\W+xa\W+hoi\W+chu\W+nghia\W+viet\W+nam|dang\W+cong\W+san\W+viet\W+nam|doc\W+lap\W+tu\W+do\W+hanh\W+phuc"
     r"|doan\W+(?:tncs|thanh\W+nien\W+cong\W+san)\W+ho\W+chi\W+minh"
 )
+def is_motto(text: str) -> bool:
+    """Whether a line holds a header's motto ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "ĐẢNG CỘNG SẢN VIỆT NAM", …)."""
+    return bool(_MOTTO.search(fold_char_map(text)))
+
+
 # The document's own number: "Số: 2873/QĐ-UBND", "Số 221-KL/TW", "Luật số: 68/2020/QH14"; before a digit, also
 # "SỐ" in capitals (not "TẦN SỐ VÔ TUYẾN ĐIỆN", a title) and "Số" as OCR misreads it ("Sô", "Sổ", "Só") or a
 # text without accents types it ("So").

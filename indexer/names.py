@@ -69,9 +69,12 @@ def mostly_capitals(text: str) -> bool:
 
 
 def _capitalise(word: str) -> str:
+    """The word with its first letter in capitals, and the first after an apostrophe: a place of the Highlands
+    ("B'Lao", "R'Lấp")."""
     for i, char in enumerate(word):
         if char.isalpha():
-            return word[:i] + char.upper() + word[i + 1 :]
+            head, apostrophe, rest = (word[:i] + char.upper() + word[i + 1 :]).partition("'")
+            return head + apostrophe + (_capitalise(rest) if apostrophe else "")
     return word
 
 
@@ -271,6 +274,10 @@ def header_issuer(organs: list[str]) -> tuple[str | None, str | None]:
     the council of the court, not the court."""
     if not organs:
         return None, None
+    if len(organs) > 2 and all(starts_with("local_departments", organ) for organ in organs[-2:]):
+        # a joint plan of two departments under their province: both issue it ("Sở Giáo dục và Đào tạo" and
+        # "Sở Văn hóa, Thể thao và Du lịch" under "UBND tỉnh Bắc Ninh"), neither is the other's parent
+        return " – ".join(full_issuer(organ, organs[-3]) for organ in organs[-2:]), organs[-3]
     if len(organs) > 1:
         joined = fold(f"{organs[-2]} {organs[-1]}")
         known = next((i.name for i in issuers() if any(fold(name) == joined for name in i.names)), None)

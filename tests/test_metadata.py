@@ -177,10 +177,20 @@ def test_parse_date(text: str, iso: str | None) -> None:
         ("TỔNG LĐLĐ VIỆT NAM", "Tổng LĐLĐ Việt Nam"),
         ("BCH HỘI LHPN TỈNH THÁI NGUYÊN", "BCH Hội LHPN tỉnh Thái Nguyên"),
         ("ĐẢNG ỦY XÃ QUẢNG TRỰC", "Đảng ủy xã Quảng Trực"),  # of a level: the place after it
+        ("ĐẢNG ỦY PHƯỜNG B'LAO", "Đảng ủy phường B'Lao"),  # a capital after the apostrophe of a Highlands name
     ],
 )
 def test_proper_case(printed: str, cased: str) -> None:
     assert proper_case(printed) == cased
+
+
+def test_a_joint_plan_of_two_departments_is_issued_by_both() -> None:
+    meta = extract_metadata("UBND TỈNH BẮC NINH\nSỞ GIÁO DỤC VÀ ĐÀO TẠO\nSỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH\n"
+                            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+                            "Số: 02/KHLT-SGDĐT-SVHTTDL\nBắc Ninh, ngày 10 tháng 9 năm 2024\nKẾ HOẠCH LIÊN TỊCH\n"
+                            "Đưa dân ca quan họ vào trường học\n1. Mục đích.\n")
+    assert meta.issuer == "Sở Giáo dục và Đào tạo tỉnh Bắc Ninh – Sở Văn hóa, Thể thao và Du lịch tỉnh Bắc Ninh"
+    assert meta.issuer_parent == "UBND tỉnh Bắc Ninh"
 
 
 @pytest.mark.parametrize(("organs", "issuer", "parent"), [

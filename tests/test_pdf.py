@@ -140,6 +140,17 @@ def test_read_pdf_removes_running_title_and_page_numbers(tmp_path):
     assert source.page_at(source.text.index("ment number 2")) == 2
 
 
+def test_a_header_printed_atop_each_document_of_a_file_is_no_running_head(tmp_path):
+    """A decision and the plan it issues each open on their organ and motto: the lines repeat on both pages, and
+    both stay (read as a running head, the decision lost its organ and its title)."""
+    pages = [[(72, 40, 11, "UY BAN NHAN DAN"), (300, 40, 11, "CONG HOA XA HOI CHU NGHIA VIET NAM"),
+              (72, 200, 11, f"{kind} so {n} of the commune council"), (290, 810, 10, f"- {n} -")]
+             for n, kind in ((1, "QUYET DINH"), (2, "KE HOACH"))]
+    source = read_pdf(make_pdf(tmp_path / "decision.pdf", pages))
+    assert source.text.count("UY BAN NHAN DAN") == 2 and source.text.startswith("UY BAN NHAN DAN")
+    assert not re.search(r"- \d -", source.text)
+
+
 def test_read_pdf_mends_hyphen_and_keeps_paragraphs(tmp_path):
     source = read_pdf(make_pdf(tmp_path / "report.pdf", report_pages(2)))
     assert "document number 1 ends the page." in source.text

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from indexer.header import is_motto
 from indexer.readers.pdf_lines import Line
 
 __all__ = ["assemble"]
@@ -84,16 +85,22 @@ def _running_keys(pages: list[list[Line]], layout: _Layout) -> set[str]:
 
 
 def _without_furniture(page: list[Line], layout: _Layout, running: set[str]) -> list[Line]:
-    """The page less its running heads and footers, and a page number printed first or last."""
+    """The page less its running heads and footers, and a page number printed first or last.
+
+    A page whose top margin prints a header's motto opens a document: what repeats there in capitals (the organ)
+    and the motto are its header, as a decision and the plan it issues each print one, not a running head; a
+    running title in small letters above them is still one."""
     if not page:
         return page
     edges = (min(ln.y for ln in page), max(ln.y for ln in page))
+    opens = any(is_motto(ln.text) for ln in page if ln.y < 0.12 * layout.page_height)
 
     def furniture(line: Line) -> bool:
         if not _in_margin(line, layout):
             return False
         number = line.y in edges and _PAGE_NUMBER.match(line.text) is not None
-        return number or _furniture_key(line) in running
+        header = opens and line.y < 0.12 * layout.page_height and (_is_upper(line.text) or is_motto(line.text))
+        return number or (_furniture_key(line) in running and not header)
 
     return [line for line in page if not furniture(line)]
 

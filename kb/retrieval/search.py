@@ -49,10 +49,10 @@ from kb.storage.backend import reading_replicas
 from kb.storage.chunks import Chunks
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["answer_follows", "arranged", "asks_of_text", "cards_first", "described_answer_first", "described_document",
-           "effect_follows", "facet_counts", "followers_first", "FRAME_WINDOW", "fuse",
-           "group_by_document", "is_frame", "kinds_first", "legs", "narrowing", "passage_key", "placed_first", "read_query", "render", "search",
-           "text_first", "titled_first", "weights_for"]
+__all__ = ["answer_follows", "arranged", "asks_of_text", "cards_first", "described_answer_first",
+           "described_document", "effect_follows", "facet_counts", "followers_first", "FRAME_WINDOW", "fuse",
+           "group_by_document", "is_frame", "kinds_first", "legs", "narrowing", "passage_key", "placed_first",
+           "read_query", "render", "search", "text_first", "titled_first", "weights_for"]
 
 # Who signed or issued a document, or when: its card and header say it, whatever its body says. "ký" is not the
 # "kỳ" of "định kỳ", "học kỳ" ("tiếp công dân định kì vào ngày nào" asks what a document says).
