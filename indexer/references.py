@@ -63,7 +63,7 @@ _SAME_LINE = r"[^\S\n]"
 # opens a province's name ("QĐ 2811 Đồng Nai", "Quyết định 1763 Cà Mau").  Not the words a question
 # goes on with after the number: "Chỉ thị 05 quy định gì", "Kế hoạch 131 đợt ba", "Chỉ thị 05 cấp ủy".
 _NOT_A_DOCUMENT_NUMBER = (
-    rf"\s?{_DASH}\s?\w|\s?/\s?\w|[.,]\w|\s?%"
+    rf"\s?{_DASH}\s?\w|\s?/\s?(?![a-z]+(?:{_DASH}[a-z]+)*(?![\w/.,]))\w|[.,]\w|\s?%"
     r"|\s(?!(?:dong nai|dong thap|ca mau|nam dinh)\b)"
     r"(?:nam|thang|quy(?!\s(?:dinh|che|trinh|hoach|pham)\b)|tuan|gio|phut|lan|nguoi|trieu|nghin|ty|dong"
     r"|ca|can bo)\b"
@@ -71,9 +71,11 @@ _NOT_A_DOCUMENT_NUMBER = (
 # The year printed in words after a bare number ("Nghị quyết 18 năm 2017"), unless a range of years follows
 # ("kế hoạch 5 năm 2021-2025" is a five-year plan).
 _YEAR_IN_WORDS = rf"\snam\s(?P<b_year_word>(?:19|20)\d\d)(?!\s?{_DASH}\s?\d)"
-# The rest of a symbol typed after a bare number with spaces: its year, its issuer's code
-# ("luat so 02 2011 QH13", "Luật 24/2008 QH12", "QĐ 1521 UBND Bắc Ninh", "công văn số 5608 CT-CS").
-_TYPED_REST = re.compile(rf"(?:\s(?P<year>(?:19|20)\d\d)(?!\w))?(?:\s(?P<code>{_CODE})(?:{_DASH}{_CODE})*(?!\w))?")
+# The rest of a symbol typed after a bare number with spaces, or a slash before the issuer alone: its year, its
+# issuer's code ("luat so 02 2011 QH13", "Luật 24/2008 QH12", "QĐ 1521 UBND Bắc Ninh", "công văn số 5608 CT-CS",
+# "Hướng dẫn 22/ĐUK", "CT 05/TU").
+_TYPED_REST = re.compile(
+    rf"(?:\s(?P<year>(?:19|20)\d\d)(?!\w))?(?:(?:\s|\s?/\s?)(?P<code>{_CODE})(?:{_DASH}{_CODE})*(?!\w))?")
 # The date printed right after a citation, which belongs to the cited document:
 # ", ngày 17/03/2020", " ngày 27 tháng 7 năm 2013" (folded).
 _CITED_DATE = (r"[\s,]*ngay\s?(?P<day>\d{1,2})\s?(?:[/.-]\s?(?P<month>\d{1,2})\s?[/.-]|thang\s?(?P<month_word>\d{1,2})\s?nam)"

@@ -84,6 +84,10 @@ def _keys(text: str) -> list[str]:
         ("QĐ 1521 UBND Bắc Ninh", ["QĐ:1521:UBND"]),
         ("công văn số 5608 CT-CS", ["CV:5608:CT"]),
         ("CĐ 230 TTg", ["CĐ:230:TTg"]),
+        # a Party number typed with its issuer after a slash and no type code, or glued to its abbreviation
+        ("Hướng dẫn 22/ĐUK", ["HD:22:ĐUK"]),
+        ("HD22/ĐUK hạn chót", ["HD:22:ĐUK"]),
+        ("CT 05/TU yêu cầu gì", ["CT:5:TU"]),
         ("Chỉ thị 05 tu dưỡng", ["CT:5"]),
         # old laws numbered by the President's office, and a circular by its abbreviation
         ("Luật 18-L/CTN", ["L:18:CTN"]),
@@ -145,6 +149,7 @@ def test_debris_inside_a_citation_does_not_become_its_number() -> None:
         "Nghị quyết Trung ương 4 khóa XII",
         "Luật\n1. Văn bản quy phạm pháp luật",
         "tuyến đường bộ cao tốc CT.08",
+        "kế hoạch 3/4 số hộ",
     ],
 )
 def test_not_citations(text: str) -> None:
