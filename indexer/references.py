@@ -68,6 +68,7 @@ _NOT_A_DOCUMENT_NUMBER = (
     r"(?:nam|thang|quy(?!\s(?:dinh|che|trinh|hoach|pham)\b)|tuan|gio|phut|lan|nguoi|trieu|nghin|ty|dong"
     r"|ca|can bo)\b"
 )
+_SLASHED = re.compile(r"\s?/\s?\w")  # what follows a number and its year in a symbol no pattern reads
 # The year printed in words after a bare number ("Nghị quyết 18 năm 2017"), unless a range of years follows
 # ("kế hoạch 5 năm 2021-2025" is a five-year plan).
 _YEAR_IN_WORDS = rf"\snam\s(?P<b_year_word>(?:19|20)\d\d)(?!\s?{_DASH}\s?\d)"
@@ -300,6 +301,8 @@ def _candidates(text: str, folded: _Folded) -> list[tuple[int, int, _Parts]]:
         printed_number = match.group("b_num")
         if not match.group("so").strip() and re.fullmatch(r"(?:19|20)\d\d", printed_number):
             continue  # "Kế hoạch 2021" is a year's plan, not plan number 2021
+        if match.group("b_year") and _SLASHED.match(folded.text, match.end()):
+            continue  # "Án lệ 67/2023/AL": a symbol the patterns cannot read; only a Party issuer follows the number
         type_code = _word_type(match)
         if type_code:
             end, typed_year, typed_issuer = _typed_rest(text, folded, match.end())
