@@ -64,11 +64,12 @@ NUMBER_LINE = re.compile(
 DAY_WORD = r"ng\s?[aàáảãạ][yv]"
 # A line that opens on its date: "ngày 17 …", "ngàv l7 …" (a letter read as a digit only before a digit).
 DAY_OPENING = re.compile(rf"{DAY_WORD}\s*[OoIl]?\d", re.IGNORECASE)
-# "Bạc Liêu, ngày 17 tháng 3 năm 2020": a line opening with a place (no digits) then a date; a header read
-# column by column may print it between the motto and the organ.
+# "Bạc Liêu, ngày 17 tháng 3 năm 2020": a line opening with a place (no digits, but a district's or a ward's number in a
+# city: "Quận 7, ngày …") then a date; a header read column by column may print it between the motto and the organ.
 # Its day may be left blank for the hand that signs ("Đồng Văn, ngày      tháng 10 năm 2025"): then the month is the date.
 PLACE_DATE = re.compile(
-    rf"(?:^|(?<=\n))(?P<place>[^\W\d_][^\n\d,:;/]{{0,40}}?)\s*,?\s*(?={DAY_OPENING.pattern}|{DAY_WORD}\s+th[aá]ng\s*\d)",
+    rf"(?:^|(?<=\n))(?P<place>[^\W\d_](?:[^\n\d,:;/]|(?<=quận )\d|(?<=phường )\d){{0,40}}?)\s*,?\s*"
+    rf"(?={DAY_OPENING.pattern}|{DAY_WORD}\s+th[aá]ng\s*\d)",
     re.IGNORECASE,
 )
 # A công điện opens on who sends it: "THỦ TƯỚNG CHÍNH PHỦ điện:", "BỘ XÂY DỰNG điện:".
@@ -401,7 +402,9 @@ def _organs(lines: list[str]) -> list[str]:
     printed_lines = (_WRAP_DASH.sub(" ", _STAR_READ.sub("", line)) for line in lines if not _MISREAD_STAR.fullmatch(line))
     for line in (part for printed in printed_lines if printed for part in _organ_parts(printed)):
         bare = organs and (" " not in organs[-1] or fold(organs[-1]) in _bare_heads())
-        if organs and (not starts_with("organ_heads", line) or bare or _cut_word(organs[-1], line)):
+        # "BAN TUYÊN GIÁO VÀ DÂN VẬN" / "THÀNH ỦY": the committee a board serves, its name wrapped before it
+        serves = organs and board_of_committee(f"{organs[-1]} {line}") and not board_of_committee(organs[-1])
+        if organs and (not starts_with("organ_heads", line) or bare or serves or _cut_word(organs[-1], line)):
             organs[-1] = f"{organs[-1]} {line}"
         else:
             organs.append(line)

@@ -184,6 +184,20 @@ def test_proper_case(printed: str, cased: str) -> None:
     assert proper_case(printed) == cased
 
 
+def test_a_numbered_district_is_the_place_of_its_date_line() -> None:
+    meta = extract_metadata("ĐẢNG BỘ THÀNH PHỐ HỒ CHÍ MINH\nQUẬN ỦY QUẬN 8\nSố 68-CT/QU\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+                            "Quận 8, ngày 17 tháng 3 năm 2022\nCHỈ THỊ\nvề giữ gìn vệ sinh kênh rạch\n1. Các cấp ủy.\n")
+    assert (meta.date, meta.place, meta.number) == ("2022-03-17", "Quận 8", "68-CT/QU")
+
+
+def test_a_board_whose_committee_wraps_to_the_next_line_is_one_body() -> None:
+    meta = extract_metadata("ĐẢNG BỘ THÀNH PHỐ HỒ CHÍ MINH\nBAN TUYÊN GIÁO VÀ DÂN VẬN\nTHÀNH ỦY\nSố 47-HD/BTGDVTU\n"
+                            "ĐẢNG CỘNG SẢN VIỆT NAM\nTP. Hồ Chí Minh, ngày 25 tháng 8 năm 2025\nHƯỚNG DẪN\n"
+                            "tuyên truyền đi metro\n1. Mục đích.\n")
+    assert (meta.issuer, meta.issuer_parent) == ("Ban Tuyên giáo và Dân vận Thành ủy Hồ Chí Minh",
+                                                 "Đảng bộ thành phố Hồ Chí Minh")
+
+
 def test_a_joint_plan_of_two_departments_is_issued_by_both() -> None:
     meta = extract_metadata("UBND TỈNH BẮC NINH\nSỞ GIÁO DỤC VÀ ĐÀO TẠO\nSỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH\n"
                             "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
