@@ -30,6 +30,8 @@ from tests.conftest import fake_kb_at
     ("Văn bản nào sửa đổi Nghị quyết 10/2022/NQ-HĐND", FOLLOWERS),
     ("Quyết định nào bãi bỏ Quyết định 14/2025/QĐ-UBND", FOLLOWERS),
     ("Luật Công an nhân dân 37/2018/QH14 được sửa đổi bởi văn bản nào", FOLLOWERS),
+    ("KH 89-KH/ĐU được UBND xã cụ thể hóa bằng văn bản nào", FOLLOWERS),  # its doer between "được" and the verb
+    ("Quyết định này được ban hành kèm theo văn bản nào", None),
     ("trường hợp nào được bổ sung hồ sơ theo Nghị định 30", None),
     # a document type's own verb, and a subject word between the verb and "gì" / "nào"
     ("Kết luận 221-KL/TW kết luận những gì", ABOUT),
