@@ -47,7 +47,8 @@ _NOT_A_PLACE = "".join(rf"(?<!\b{word} )" for word in ("huyen", "tinh", "xa", "p
 # A document asked for by its kind: "văn bản nào", "quyết định nào" ("trường hợp nào được bổ sung" is no such question).
 _WHICH_DOCUMENT = rf"{_KINDS} nao"
 # "Văn bản nào triển khai …", "Quyết định nào bãi bỏ …", the passive asked last: "… được sửa đổi bởi văn bản nào",
-# "… được UBND xã cụ thể hóa bằng văn bản nào" (its doer between), and the documents listed by their kind: "các kế hoạch thực hiện Nghị quyết 18".
+# "… được UBND xã cụ thể hóa bằng văn bản nào" (its doer between), and the documents listed by their kind: "các kế
+# hoạch thực hiện Nghị quyết 18".
 _FOLLOWERS = re.compile(rf"{_NOT_A_PLACE}\b(?:nao|which|what)\b.*\b(?:{_VERB})\b|\b{_WHICH_DOCUMENT}\b.*\b(?:{_CHANGE})\b"
                         rf"|\b(?:duoc|bi)\s+(?:\w+\s+){{0,4}}?(?:{_VERB}|{_CHANGE})\b.*\b{_WHICH_DOCUMENT}\b"
                         rf"|\b(?:cac|nhung)\s+{_KINDS}\s+(?:{_VERB}|{_CHANGE})\b"
