@@ -49,6 +49,8 @@ _MOTTO = re.compile(
     r"cong\W+hoa\W+xa\W+hoi\W+chu\W+nghia\W+viet\W+nam|dang\W+cong\W+san\W+viet\W+nam|doc\W+lap\W+tu\W+do\W+hanh\W+phuc"
     r"|doan\W+(?:tncs|thanh\W+nien\W+cong\W+san)\W+ho\W+chi\W+minh"
 )
+
+
 def is_motto(text: str) -> bool:
     """Whether a line holds a header's motto ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "ĐẢNG CỘNG SẢN VIỆT NAM", …)."""
     return bool(_MOTTO.search(fold_char_map(text)))

@@ -54,12 +54,14 @@ def _unpronounced(word: str) -> bool:
 
 @cache
 def _lowered_list(name: str) -> frozenset[str]:
+    """A data word list in small letters, as ``proper_case`` compares the words it lowers."""
     return frozenset(w.lower() for w in word_list(name))
 
 
 @cache
-def _NAME_OPENERS() -> tuple[str, ...]:
-    return tuple(sorted({w.lower() for w in word_list("name_openers")}))
+def _name_openers() -> tuple[str, ...]:
+    """``name_openers`` in small letters, as ``str.endswith`` takes them."""
+    return tuple(_lowered_list("name_openers"))
 
 
 def mostly_capitals(text: str) -> bool:
@@ -134,7 +136,7 @@ def proper_case(text: str, is_name: bool = True) -> str:
         committee = bare in ("ủy", "uỷ") and previous in _LOCAL_COMMITTEES  # "Tỉnh ủy Quảng Ninh"
         if (local or committee) and word == word.strip(",;"):
             place_left = 3
-        if is_name and f"{two_before} {bare}".endswith(_NAME_OPENERS()) and word == word.strip(",;"):
+        if is_name and f"{two_before} {bare}".endswith(_name_openers()) and word == word.strip(",;"):
             place_left = 6  # "Trường Đại học Hồng Đức", "Công ty TNHH Một thành viên Thủy lợi Bắc Nghệ An": a name follows
     return " ".join(words)
 

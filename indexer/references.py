@@ -68,7 +68,6 @@ _NOT_A_DOCUMENT_NUMBER = (
     r"(?:nam|thang|quy(?!\s(?:dinh|che|trinh|hoach|pham)\b)|tuan|gio|phut|lan|nguoi|trieu|nghin|ty|dong"
     r"|ca|can bo)\b"
 )
-_SLASHED = re.compile(r"\s?/\s?\w")  # what follows a number and its year in a symbol no pattern reads
 # The year printed in words after a bare number ("Nghị quyết 18 năm 2017"), unless a range of years follows
 # ("kế hoạch 5 năm 2021-2025" is a five-year plan).
 _YEAR_IN_WORDS = rf"\snam\s(?P<b_year_word>(?:19|20)\d\d)(?!\s?{_DASH}\s?\d)"
@@ -158,7 +157,10 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "cited_symbol": re.compile(rf"{type_word}{_SO}{_SYMBOL}"),
         "cited_number": re.compile(
             rf"{type_word_same_line}(?P<so>(?:so\b{_SAME_LINE}?:?{_SAME_LINE}?)?)"
-            rf"(?P<b_num>\d{{1,6}})(?:\s?/\s?(?P<b_year>(?:19|20)\d\d)|{_YEAR_IN_WORDS})?(?!\w)(?!{_NOT_A_DOCUMENT_NUMBER})"
+            rf"(?P<b_num>\d{{1,6}})(?:\s?/\s?(?P<b_year>(?:19|20)\d\d)|{_YEAR_IN_WORDS})?(?!\w)"
+            # after a year, a slash opens a symbol no pattern reads ("Án lệ 67/2023/AL"): an issuer's code after a
+            # slash is read right after the number only ("Hướng dẫn 22/ĐUK")
+            rf"(?(b_year)(?!\s?/\s?\w))(?!{_NOT_A_DOCUMENT_NUMBER})"
         ),
         # "... của Bộ Chính trị" after a bare citation names its issuer; its date may stand between.
         "author": re.compile(rf"(?:{_CITED_DATE})?,?\s(?:cua|do)\s(?:ban thuong vu\s)?(?P<author>{authors})(?!\w)"),
@@ -301,8 +303,6 @@ def _candidates(text: str, folded: _Folded) -> list[tuple[int, int, _Parts]]:
         printed_number = match.group("b_num")
         if not match.group("so").strip() and re.fullmatch(r"(?:19|20)\d\d", printed_number):
             continue  # "Kế hoạch 2021" is a year's plan, not plan number 2021
-        if match.group("b_year") and _SLASHED.match(folded.text, match.end()):
-            continue  # "Án lệ 67/2023/AL": a symbol the patterns cannot read; only a Party issuer follows the number
         type_code = _word_type(match)
         if type_code:
             end, typed_year, typed_issuer = _typed_rest(text, folded, match.end())

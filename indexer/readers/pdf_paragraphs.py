@@ -72,9 +72,14 @@ def _furniture_key(line: Line) -> str:
     return re.sub(r"\d+", "#", line.text.lower())
 
 
+def _at_top(line: Line, layout: _Layout) -> bool:
+    """Within the top 12 % of the page, where running heads and a document's header print."""
+    return line.y < 0.12 * layout.page_height
+
+
 def _in_margin(line: Line, layout: _Layout) -> bool:
     """Within the top or bottom 12 % of the page, where running heads and page numbers print."""
-    return line.y < 0.12 * layout.page_height or line.y > 0.88 * layout.page_height
+    return _at_top(line, layout) or line.y > 0.88 * layout.page_height
 
 
 def _running_keys(pages: list[list[Line]], layout: _Layout) -> set[str]:
@@ -93,13 +98,13 @@ def _without_furniture(page: list[Line], layout: _Layout, running: set[str]) -> 
     if not page:
         return page
     edges = (min(ln.y for ln in page), max(ln.y for ln in page))
-    opens = any(is_motto(ln.text) for ln in page if ln.y < 0.12 * layout.page_height)
+    opens = any(is_motto(ln.text) for ln in page if _at_top(ln, layout))
 
     def furniture(line: Line) -> bool:
         if not _in_margin(line, layout):
             return False
         number = line.y in edges and _PAGE_NUMBER.match(line.text) is not None
-        header = opens and line.y < 0.12 * layout.page_height and (_is_upper(line.text) or is_motto(line.text))
+        header = opens and _at_top(line, layout) and (_is_upper(line.text) or is_motto(line.text))
         return number or (_furniture_key(line) in running and not header)
 
     return [line for line in page if not furniture(line)]
