@@ -138,7 +138,16 @@ def proper_case(text: str, is_name: bool = True) -> str:
             place_left = 3
         if is_name and f"{two_before} {bare}".endswith(_name_openers()) and word == word.strip(",;"):
             place_left = 6  # "Trường Đại học Hồng Đức", "Công ty TNHH Một thành viên Thủy lợi Bắc Nghệ An": a name follows
-    return " ".join(words)
+    return " ".join(_province_at_end(words) if is_name else words)
+
+
+def _province_at_end(words: list[str]) -> list[str]:
+    """A body's province printed after its name with no word to introduce it ("SỞ Y TẾ HÀ TĨNH"), capitalised."""
+    for province in _lowered_list("provinces"):
+        size = province.count(" ") + 1
+        if " ".join(words[-size:]).lower().strip(".,;:()") == province:
+            return words[:-size] + [_capitalise(word) for word in words[-size:]]
+    return words
 
 
 @cache

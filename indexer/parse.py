@@ -49,7 +49,7 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 #     is an item of its own; a bulletin's contents stay in its header, "ĐẢNG CỘNG SẢN VIỆT NAM: …" there is a title,
 #     and "Sở Văn hóa, Thể thao và Du lịch" signs its article; an enacting body above "- Căn cứ …" ends the title;
 #     "Kính gửi:" is no heading of a letter's text.
-PARSING_VERSION = 16
+PARSING_VERSION = 17
 
 CARD_SECTION = "Thông tin văn bản"
 # The header (issuing body, number, place and date, title) and the end (recipients, signer) are the

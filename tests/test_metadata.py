@@ -178,6 +178,8 @@ def test_parse_date(text: str, iso: str | None) -> None:
         ("BCH HỘI LHPN TỈNH THÁI NGUYÊN", "BCH Hội LHPN tỉnh Thái Nguyên"),
         ("ĐẢNG ỦY XÃ QUẢNG TRỰC", "Đảng ủy xã Quảng Trực"),  # of a level: the place after it
         ("ĐẢNG ỦY PHƯỜNG B'LAO", "Đảng ủy phường B'Lao"),  # a capital after the apostrophe of a Highlands name
+        ("SỞ Y TẾ HÀ TĨNH", "Sở Y tế Hà Tĩnh"),  # a province after the name, with no "tỉnh" before it
+        ("UBND TỈNH BÀ RỊA - VŨNG TÀU", "UBND tỉnh Bà Rịa - Vũng Tàu"),
     ],
 )
 def test_proper_case(printed: str, cased: str) -> None:
