@@ -62,11 +62,11 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra ngay nao|la cua (?:co
            r"|(?:(?<!dinh )(?<!hoc )(?<!thoi )k[iy]|ban hanh|phat hanh|thong qua|ra doi)(?: vao)?"
            r" (?:(?:ngay|khi|luc|nam|thang|thoi gian|thoi diem)(?: thang)?(?: nam)?) (?:nao|bao nhieu|may)"
            r"|(?:k[iy]|ban hanh)(?: vao| tu)? bao gio|bao gio (?:k[iy]|ban hanh)|(?:ngay|thoi diem) (?:k[iy]|ban hanh)"
-           rf"|ngay ra (?:{TYPE_NAMES})\b"
+           rf"|ngay ra (?:van ban )?(?:{TYPE_NAMES})\b"
            # "ban hành kế hoạch chuyển đổi phao xốp … vào ngày nào": a document of a kind named, its subject between
            rf"|(?:ban hanh|phat hanh|\bra|gui|(?<!dinh )(?<!hoc )\bk[iy]) (?:{TYPE_NAMES}|van ban)\b"
            r"(?:\W+(?!tu (?:ngay|thang|nam|khi)|ap dung|hieu luc|het |thuc hien|hoan thanh|xong|truoc |cham )\w+){0,12}?"
-           r" (?:vao )?(?:(?:ngay|thoi gian|thoi diem) (?:nao|may)|khi nao|luc nao|bao gio)"
+           r" (?:vao )?(?:(?:ngay|thoi gian|thoi diem) (?:nao|may)|ngay bao nhieu|khi nao|luc nao|bao gio)"
            # "Ban Thường vụ Tỉnh ủy Đồng Tháp kết luận về … (vào) ngày nào": a body, then its document's kind as its act
            rf"|(?:uy|vu|ubnd|nhan dan)(?: \w+){{0,4}}? (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh)\b"
            r"(?:\W+\w+){0,14}? (?:vao )?(?:ngay|thoi gian|thoi diem) nao"
