@@ -59,10 +59,14 @@ def _singular(word: str) -> str:
     return word[:-1]
 
 
+_DROPPED_E = re.compile(r"(?:^|[^aeiou])[aeiou][^aeiouwxy]$")  # "rat" of "rating", "car" of "caring"
+
+
 def _bases(word: str) -> tuple[str, ...]:
     """The bases a past form or a gerund may have, by rule, likeliest first: "rewarded" → "reward", "proposed" →
     "propose", "applied" → "apply", "stopped" → "stop", "giving" → "give".  Read only for a word that has no entry
-    of its own, so "planned", "issued", "funding" keep theirs."""
+    of its own, so "planned", "issued", "funding" keep theirs.  A stem ending in one vowel between consonants drops
+    an "e" ("rating" → "rate", "caring" → "care"): its own base would have doubled the consonant ("ratting")."""
     if len(word) <= 4:
         return ()
     if word.endswith("ied"):
@@ -71,6 +75,8 @@ def _bases(word: str) -> tuple[str, ...]:
     if len(stem) < 3:
         return ()
     doubled = (stem[:-1],) if stem[-1] == stem[-2] else ()
+    if _DROPPED_E.search(stem):
+        return (stem + "e", stem, *doubled)
     return (stem, stem + "e", *doubled)
 
 
