@@ -497,6 +497,10 @@ def _catalogued(catalogue: Catalogue | None) -> DocumentMeta:
     )
 
 
+# Marks OCR reads after a position from a seal's or a signature's strokes ("Phó Bí thư'°", "Bí thu'-").
+_OCR_TAIL = re.compile(r"[^\w)]+$")
+
+
 def _position_as_known(position: str) -> str:
     """A signer's position with the tone marks OCR dropped put back, when it is a known position but for them
     ("PHO CHU TỊCH" read from a scan, "Pho chu tịch" cased: "Phó Chủ tịch").  One that differs only in case
@@ -533,10 +537,11 @@ def extract_metadata(text: str, catalogue: Catalogue | None = None) -> DocumentM
     site = _catalogued(catalogue)
     doc_type = _doc_type(header, number, opening) or site.doc_type
     number = number or site.number
+    position = position and _position_as_known(proper_case(_OCR_TAIL.sub("", position.strip(" ,"))))
     return DocumentMeta(
         title=title, doc_type=doc_type or _symbol_type(number), number=number,
         issuer=issuer or clues.issuer or site.issuer, issuer_parent=parent,
-        signer=signer, signer_position=position and _position_as_known(proper_case(position.strip(" ,"))), place=place,
+        signer=signer, signer_position=position, place=place,
         date=date or clues.date or site.date, subject=subject,
     )
 

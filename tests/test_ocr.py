@@ -16,7 +16,7 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from conftest import open_kb, skip_out_loud
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 from indexer.errors import LimitExceededError, OcrUnavailableError, UnreadableFileError
 from indexer.limits import ReadingLimits
@@ -210,6 +210,31 @@ def test_a_scanned_party_plan_gives_its_number_issuer_signer_and_date(tesseract,
     meta = extract_metadata(read_pdf(scanned_pdf(tmp_path / "ke-hoach.pdf", [party_plan_page()])).text)
     assert (meta.number, meta.doc_type, meta.issuer, meta.date) == ("131-KH/TU", "Kế hoạch", "Tỉnh ủy Bến Tre", "2020-03-17")
     assert (meta.signer, meta.signer_position) == ("Nguyễn Văn Tâm", "Phó Bí thư")
+
+
+def red_sealed(page: Image.Image, centres: list[tuple[int, int]]) -> Image.Image:
+    """The page in colour with a red seal stamped over each centre: ink over print, as a stamp multiplies it."""
+    stamp = Image.new("RGB", page.size, "white")
+    draw, red = ImageDraw.Draw(stamp), (200, 35, 40)
+    font = ImageFont.truetype(str(DEJAVU / "DejaVuSerif-Bold.ttf"), 22)
+    for x, y in centres:
+        for width, radius in ((9, 150), (4, 118)):
+            draw.ellipse((x - radius, y - radius, x + radius, y + radius), outline=red, width=width)
+        draw.regular_polygon((x, y, 40), 5, fill=red)
+        draw.text((x - 110, y - 125), "TỈNH ỦY BẾN TRE  *  ĐẢNG CỘNG SẢN", font=font, fill=red)
+    return ImageChops.multiply(page.convert("RGB"), stamp)
+
+
+def test_a_red_seal_over_the_number_and_the_signature_of_a_colour_scan_hides_neither(tesseract, tmp_path, request):
+    """In grey a seal is as dark as print, and Tesseract drops the blocks it overlaps (no number, no signer); in
+    colour its red is told apart and seen in the red channel, where it is pale and the print under it dark."""
+    if not (DEJAVU / "DejaVuSerif.ttf").is_file():
+        skip_out_loud(request, f"no DejaVu fonts in {DEJAVU} to print the page with")
+    scan = tmp_path / "ke-hoach-dong-dau.pdf"
+    red_sealed(party_plan_page(), [(420, 250), (1020, 1080)]).save(scan, "PDF", resolution=SCAN_DPI)
+    meta = extract_metadata(read_pdf(scan).text)
+    assert (meta.number, meta.issuer, meta.signer, meta.signer_position) == (
+        "131-KH/TU", "Tỉnh ủy Bến Tre", "Nguyễn Văn Tâm", "Phó Bí thư")
 
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"

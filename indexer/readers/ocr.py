@@ -21,9 +21,11 @@ clean upright page, the common case, never does.
 
 Tesseract's layout analysis takes a block that a seal overlaps for a picture
 and drops it whole: a signed copy's scan loses the signer's title and name,
-or its number.  Ink the reading left out, in a region large enough to hold
-words, is read again alone as one block of text (``--psm 6``), and its words
-read with confidence are put among the page's lines by where they sit.
+or its number.  On a colour scan the seal's red is told from the print and
+seen in the red channel, where the seal is as pale as the paper and the print
+stamped over stays dark.  Ink the reading left out, in a region large enough
+to hold words, is read again alone as one block of text (``--psm 6``), and its
+words read with confidence are put among the page's lines by where they sit.
 
 Tesseract runs as a program, one process a page, with ``OMP_THREAD_LIMIT=1``:
 its OpenMP threads made a page five times slower on a busy two-core machine
@@ -92,6 +94,9 @@ _MIN_UNREAD_INK = 0.005  # the share of a square's pixels that makes it part of 
 _MIN_UNREAD_PIXELS = 500 / 300**2  # a region's pixels of ink, per square dpi (500 at 300 dpi)
 _MIN_WORD_CONFIDENCE = 80  # a word read again below this is a seal's or a signature's stroke, or cut by one
 _MIN_LETTERS = 2  # a line read again with fewer letters is a stroke too (">", "©")
+# Red ink: red this far above both green and blue, and this bright (a seal's red and its pink edges; black print,
+# a blue signature and grey paper are not).
+_RED_MARGIN, _RED_FLOOR, _RED_EDGE = 40, 110, 3
 
 
 @dataclass(frozen=True)
@@ -303,15 +308,38 @@ def _quarter_turns(image: np.ndarray, dpi: int, timeout: float) -> int:
 
 
 def _render(page: pdfium.PdfPage, dpi: int) -> tuple[np.ndarray, int]:
-    """The page as grey pixels (rows × columns) at ``dpi`` (lowered for a huge page), and the resolution used."""
+    """The page as grey pixels (rows × columns) at ``dpi`` (lowered for a huge page), and the resolution used; its
+    red ink (``_red_ink``) seen in the red channel, where a seal is pale and the print under it dark."""
     width, height = page.get_size()
     dpi = min(dpi, int(72 * (_MAX_PIXELS / max(width * height, 1.0)) ** 0.5))
-    bitmap = page.render(scale=dpi / 72, grayscale=True)
+    pixels, colour = _pixels(page, dpi, grayscale=True), _pixels(page, dpi, grayscale=False)
+    red = _red_ink(colour)
+    if red.any():  # the seal's own red is paper: what is darker in the red channel is print under the ink
+        seen = colour[..., 2][red].astype(np.float32)
+        pixels[red] = np.minimum(seen * 255 / np.median(seen), 255).astype(np.uint8)
+    return pixels, dpi
+
+
+def _pixels(page: pdfium.PdfPage, dpi: int, grayscale: bool) -> np.ndarray:
+    """The page's pixels, rows × columns (× blue, green, red)."""
+    bitmap = page.render(scale=dpi / 72, grayscale=grayscale)
+    channels = 1 if grayscale else bitmap.n_channels
     try:  # PDFium pads each row to four bytes: keep the columns only
-        pixels = np.frombuffer(bytes(bitmap.buffer), np.uint8).reshape(bitmap.height, bitmap.stride)[:, :bitmap.width]
+        rows = np.frombuffer(bytes(bitmap.buffer), np.uint8).reshape(bitmap.height, bitmap.stride)
+        pixels = rows[:, :bitmap.width * channels]
     finally:
         bitmap.close()
-    return np.ascontiguousarray(pixels), dpi
+    return (pixels if grayscale else pixels.reshape(bitmap.height, bitmap.width, channels)).copy()
+
+
+def _red_ink(pixels: np.ndarray) -> np.ndarray:
+    """Where a colour scan holds red ink: a seal, which Tesseract reads as a picture and with it drops the number or
+    the signature it is stamped over; in grey it is as dark as print, in colour its red sets it apart (black print
+    over it stays black)."""
+    blue, green, red = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    ink = (red > _RED_FLOOR) & (red.astype(np.int16) - np.maximum(green, blue) > _RED_MARGIN)
+    # with its pale edges, where red fades into the paper: seen in the red channel they are paper too
+    return ndimage.binary_dilation(ink, iterations=_RED_EDGE) if ink.any() else ink
 
 
 def _pgm(image: np.ndarray) -> bytes:
