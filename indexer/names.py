@@ -228,13 +228,15 @@ AUTHORITY = re.compile(r"^(?P<kind>T/?M|K/?T|T/?L|T/?UQ|Q)(?:\s*[./]\s*|\s+)(?P<
 # One syllable, or two joined by an apostrophe as Ê Đê and Gia Rai names write them ("H'Lim Niê", "Y'Bih").
 _NAME_WORD = re.compile(r"^[^\W\d_]{1,7}(?:['’][^\W\d_]{1,7})?$")
 _APOSTROPHE = re.compile(r"['’]")
+_NAME_LETTERS = 3  # a line with fewer letters under a position is a signature's strokes read as marks ("/N 7)")
+_STROKE = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")  # a signature's stroke across a name, read "Nguyễn-Văn Tâm"
 
 
 def _name_words(text: str) -> list[str] | None:
     """The syllables of (part of) a name, rank and "(Đã ký)" removed; None
     unless every word is one capitalised syllable ("Lê Thanh Giang", "Y Bih Niê") or two joined by an
     apostrophe ("H'Lim")."""
-    text = SIGNED_MARK.sub(" ", text).strip(" .,")
+    text = _STROKE.sub(" ", SIGNED_MARK.sub(" ", text)).strip(" .,")
     for prefix in sorted(word_list("name_prefixes"), key=len, reverse=True):
         if text.lower().startswith(prefix.lower() + " "):
             text = text[len(prefix) :].strip()
@@ -255,7 +257,8 @@ def person_name(lines: list[str]) -> str | None:
     capitals after a name is the annex title that follows it ("PHỤ LỤC").  Words
     in capitals with a position under them are the end of a wrapped organ
     ("TM. ỦY BAN" / "NHÂN DÂN" / "KT. CHỦ TỊCH"): the signer signs under the position."""
-    kept = [line for line in lines if not SIGNED_MARK.fullmatch(line.strip())][:3]
+    kept = [line for line in lines if not SIGNED_MARK.fullmatch(line.strip())
+            and sum(c.isalpha() for c in line) >= _NAME_LETTERS][:3]
     words: list[str] = []
     used = 0
     for line in kept:

@@ -21,9 +21,9 @@ clean upright page, the common case, never does.
 
 Tesseract's layout analysis takes a block that a seal overlaps for a picture
 and drops it whole: a signed copy's scan loses the signer's title and name,
-or its number.  On a colour scan the seal's red is told from the print and
-seen in the red channel, where the seal is as pale as the paper and the print
-stamped over stays dark.  Ink the reading left out, in a region large enough
+or its number.  On a colour scan a seal's red and a signature's blue are told
+from the print and each seen in its own channel, where the ink is as pale as
+the paper and the print under it stays dark.  Ink the reading left out, in a region large enough
 to hold words, is read again alone as one block of text (``--psm 6``), and its
 words read with confidence are put among the page's lines by where they sit.
 
@@ -94,9 +94,11 @@ _MIN_UNREAD_INK = 0.005  # the share of a square's pixels that makes it part of 
 _MIN_UNREAD_PIXELS = 500 / 300**2  # a region's pixels of ink, per square dpi (500 at 300 dpi)
 _MIN_WORD_CONFIDENCE = 80  # a word read again below this is a seal's or a signature's stroke, or cut by one
 _MIN_LETTERS = 2  # a line read again with fewer letters is a stroke too (">", "©")
-# Red ink: red this far above both green and blue, and this bright (a seal's red and its pink edges; black print,
-# a blue signature and grey paper are not).
-_RED_MARGIN, _RED_FLOOR, _RED_EDGE = 40, 110, 3
+# Coloured ink, in the channels of a colour rendering (blue, green, red): a seal's red or a signature's blue, its own
+# channel this far above the other two and this bright, and the pixels this near it (black print and grey paper
+# are no colour).
+_BLUE, _RED = 0, 2
+_INK_MARGIN, _INK_FLOOR, _INK_EDGE = 40, 110, 3
 
 
 @dataclass(frozen=True)
@@ -313,10 +315,11 @@ def _render(page: pdfium.PdfPage, dpi: int) -> tuple[np.ndarray, int]:
     width, height = page.get_size()
     dpi = min(dpi, int(72 * (_MAX_PIXELS / max(width * height, 1.0)) ** 0.5))
     pixels, colour = _pixels(page, dpi, grayscale=True), _pixels(page, dpi, grayscale=False)
-    red = _red_ink(colour)
-    if red.any():  # the seal's own red is paper: what is darker in the red channel is print under the ink
-        seen = colour[..., 2][red].astype(np.float32)
-        pixels[red] = np.minimum(seen * 255 / np.median(seen), 255).astype(np.uint8)
+    for channel in (_RED, _BLUE):
+        ink = _coloured_ink(colour, channel)
+        if ink.any():  # the ink's own colour is paper: what is darker in its channel is print under the ink
+            seen = colour[..., channel][ink].astype(np.float32)
+            pixels[ink] = np.minimum(seen * 255 / np.median(seen), 255).astype(np.uint8)
     return pixels, dpi
 
 
@@ -332,14 +335,15 @@ def _pixels(page: pdfium.PdfPage, dpi: int, grayscale: bool) -> np.ndarray:
     return (pixels if grayscale else pixels.reshape(bitmap.height, bitmap.width, channels)).copy()
 
 
-def _red_ink(pixels: np.ndarray) -> np.ndarray:
-    """Where a colour scan holds red ink: a seal, which Tesseract reads as a picture and with it drops the number or
-    the signature it is stamped over; in grey it is as dark as print, in colour its red sets it apart (black print
-    over it stays black)."""
-    blue, green, red = pixels[..., 0], pixels[..., 1], pixels[..., 2]
-    ink = (red > _RED_FLOOR) & (red.astype(np.int16) - np.maximum(green, blue) > _RED_MARGIN)
-    # with its pale edges, where red fades into the paper: seen in the red channel they are paper too
-    return ndimage.binary_dilation(ink, iterations=_RED_EDGE) if ink.any() else ink
+def _coloured_ink(pixels: np.ndarray, channel: int) -> np.ndarray:
+    """Where a colour scan holds ink of one colour: a red seal or a blue signature, which Tesseract reads as a
+    picture and with it drops the number or the signer's name they cover.  In grey such ink is as dark as print;
+    in colour it stands out in its own channel (print under it is dark in every channel)."""
+    own = pixels[..., channel]
+    others = np.maximum(*(pixels[..., other] for other in range(3) if other != channel))
+    ink = (own > _INK_FLOOR) & (own.astype(np.int16) - others > _INK_MARGIN)
+    # with its pale edges, where the ink fades into the paper: seen in its channel they are paper too
+    return ndimage.binary_dilation(ink, iterations=_INK_EDGE) if ink.any() else ink
 
 
 def _pgm(image: np.ndarray) -> bytes:
