@@ -225,13 +225,23 @@ def red_sealed(page: Image.Image, centres: list[tuple[int, int]]) -> Image.Image
     return ImageChops.multiply(page.convert("RGB"), stamp)
 
 
-def test_a_red_seal_over_the_number_and_the_signature_of_a_colour_scan_hides_neither(tesseract, tmp_path, request):
-    """In grey a seal is as dark as print, and Tesseract drops the blocks it overlaps (no number, no signer); in
-    colour its red is told apart and seen in the red channel, where it is pale and the print under it dark."""
+def blue_signed(page: Image.Image, x: int, y: int) -> Image.Image:
+    """The page with a signature in blue ink swept across the name under (``x``, ``y``)."""
+    ink = Image.new("RGB", page.size, "white")
+    draw, blue = ImageDraw.Draw(ink), (30, 50, 170)
+    draw.line([(x + 3 * t, y + 40 * np.sin(t / 6) + t % 17) for t in range(110)], fill=blue, width=5)
+    draw.line([(x + 20, y + 60), (x + 300, y - 30)], fill=blue, width=4)
+    return ImageChops.multiply(page, ink)
+
+
+def test_a_red_seal_and_a_blue_signature_on_a_colour_scan_hide_neither_number_nor_signer(tesseract, tmp_path, request):
+    """In grey a seal and a signature are as dark as print, and Tesseract drops the blocks they overlap (no number,
+    no signer); in colour each ink is told apart and seen in its own channel, where it is pale and print dark."""
     if not (DEJAVU / "DejaVuSerif.ttf").is_file():
         skip_out_loud(request, f"no DejaVu fonts in {DEJAVU} to print the page with")
     scan = tmp_path / "ke-hoach-dong-dau.pdf"
-    red_sealed(party_plan_page(), [(420, 250), (1020, 1080)]).save(scan, "PDF", resolution=SCAN_DPI)
+    signed = blue_signed(red_sealed(party_plan_page(), [(420, 250), (1020, 1080)]), 950, 1120)
+    signed.save(scan, "PDF", resolution=SCAN_DPI)
     meta = extract_metadata(read_pdf(scan).text)
     assert (meta.number, meta.issuer, meta.signer, meta.signer_position) == (
         "131-KH/TU", "Tỉnh ủy Bến Tre", "Nguyễn Văn Tâm", "Phó Bí thư")
