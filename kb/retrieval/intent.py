@@ -31,7 +31,8 @@ _CHANGE = "|".join(verbs for _, verbs in _CHANGING)
 
 _VERB = (r"trien khai|thuc hien|can cu|huong dan|vien dan|dan chieu|trich dan|nhac (?:toi|den)|de cap (?:toi|den)"
          r"|ap dung|cu the hoa|quan triet|lam theo"
-         r"|implement\w*|cit(?:e|es|ed|ing)|based on|guid\w*|carr(?:y|ies) (?:out|on)|continu(?:e|es|ing)"
+         r"|implement(?:s|ed|ing)?|cit(?:e|es|ed|ing)|based on|guid(?:e|es|ed|ing)|carr(?:y|ies) (?:out|on)"
+         r"|continu(?:e|es|ing)"
          r"|act(?:s|ed|ing)? (?:up)?on")
 _KINDS = (r"(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|luat|phap lenh|chi thi|ke hoach|cong van"
           r"|huong dan|ket luan|quy dinh|thong bao|an le)")
@@ -47,13 +48,17 @@ _NOT_A_PLACE = "".join(rf"(?<!\b{word} )" for word in ("huyen", "tinh", "xa", "p
 # A document asked for by its kind: "văn bản nào", "quyết định nào" ("trường hợp nào được bổ sung" is no such question).
 _WHICH_DOCUMENT = rf"{_KINDS} nao"
 # "Văn bản nào triển khai …", "Quyết định nào bãi bỏ …", the passive asked last: "… được sửa đổi bởi văn bản nào",
-# "… được UBND xã cụ thể hóa bằng văn bản nào" (its doer between), and the documents listed by their kind: "các kế
-# hoạch thực hiện Nghị quyết 18".
+# "… được UBND xã cụ thể hóa bằng văn bản nào" (its doer between), the documents listed by their kind: "các kế
+# hoạch thực hiện Nghị quyết 18", and what was done: "tỉnh đã làm gì để thực hiện …" ("phải làm gì để thực hiện"
+# asks what a document requires), "what has the province done to implement …".
 _FOLLOWERS = re.compile(rf"{_NOT_A_PLACE}\b(?:nao|which|what)\b.*\b(?:{_VERB})\b|\b{_WHICH_DOCUMENT}\b.*\b(?:{_CHANGE})\b"
                         rf"|\b(?:duoc|bi)\s+(?:\w+\s+){{0,4}}?(?:{_VERB}|{_CHANGE})\b.*\b{_WHICH_DOCUMENT}\b"
                         rf"|\b(?:cac|nhung)\s+{_KINDS}\s+(?:{_VERB}|{_CHANGE})\b"
                         rf"|\bban hanh (?:(?:nhung |cac )?{_KINDS} )?gi\b.*\b(?:{_VERB})\b"
-                        rf"|\b{_ENGLISH_KINDS}\s+(?:that |which )?(?:{_CARRY_OUT})\b")
+                        rf"|\b{_ENGLISH_KINDS}\s+(?:that |which )?(?:{_CARRY_OUT})\b"
+                        rf"|\bda lam (?:nhung )?gi (?:de )?(?:{_VERB})\b|\b(?:done|did\b.*\bdo) to (?:{_CARRY_OUT})\b")
+# "Which Party document does the letter … implement?": the one a document carries out, not those that carry it out.
+_WHAT_IT_FOLLOWS = re.compile(rf"\b(?:does|do|did)\b.*\b(?:{_CARRY_OUT})\W*$")
 # A document asked for, in either language: "văn bản nào quy định …", "which law amended …".
 _FOR_DOCUMENT = re.compile(rf"\b{_WHICH_DOCUMENT}\b|\bwhich (?:law|decree|decision|circular|document|resolution"
                            r"|directive|plan|precedent|notice|regulation|instruction|conclusion|ordinance)s?\b")
@@ -84,7 +89,7 @@ _OWN_EFFECT = re.compile(rf"\b(?:{TYPE_NAMES}|dieu le|van ban) nay co hieu luc\b
 
 def intent(folded: str) -> str | None:
     """``FOLLOWERS``, ``ABOUT`` or ``None`` for a folded question (lower case, no accents)."""
-    if _FOLLOWERS.search(folded):
+    if _FOLLOWERS.search(folded) and not _WHAT_IT_FOLLOWS.search(folded):
         return FOLLOWERS
     if _ABOUT.search(folded):
         return ABOUT

@@ -58,24 +58,26 @@ __all__ = ["answer_follows", "arranged", "asks_of_text", "cards_first", "describ
 # "kỳ" of "định kỳ", "học kỳ" ("tiếp công dân định kì vào ngày nào" asks what a document says).
 # "Lãnh đạo nào của UBND tỉnh Vĩnh Long ký báo cáo …": who, the body between ("nhiệm kỳ", "định kỳ" are no signing).
 _LEADER_SIGNED = r"(?:dong chi|lanh dao) nao(?: (?!dinh |hoc |thoi |nhiem )\w+){0,6}? (?:da )?k[iy]"
-_SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra ngay nao|la cua (?:co quan|don vi) nao"
+_SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la cua (?:co quan|don vi) nao"
            r"|(?:(?<!dinh )(?<!hoc )(?<!thoi )k[iy]|ban hanh|phat hanh|thong qua|ra doi)(?: vao)?"
-           r" (?:(?:ngay|khi|luc|nam|thang|thoi gian|thoi diem)(?: thang)?(?: nam)?) (?:nao|bao nhieu|may)"
+           r" (?:(?:ngay|hom|khi|luc|nam|thang|thoi gian|thoi diem)(?: thang)?(?: nam)?) (?:nao|bao nhieu|may)"
            r"|(?:k[iy]|ban hanh)(?: vao| tu)? bao gio|bao gio (?:k[iy]|ban hanh)|(?:ngay|thoi diem) (?:k[iy]|ban hanh)"
            rf"|ngay ra (?:van ban )?(?:{TYPE_NAMES})\b"
            # "ban hành kế hoạch chuyển đổi phao xốp … vào ngày nào": a document of a kind named, its subject between
            rf"|(?:ban hanh|phat hanh|\bra|gui|(?<!dinh )(?<!hoc )\bk[iy]) (?:{TYPE_NAMES}|van ban)\b"
-           r"(?:\W+(?!tu (?:ngay|thang|nam|khi)|ap dung|hieu luc|het |thuc hien|hoan thanh|xong|truoc |cham )\w+){0,12}?"
-           r" (?:vao )?(?:(?:ngay|thoi gian|thoi diem) (?:nao|may)|ngay bao nhieu|khi nao|luc nao|bao gio)"
+           rf"(?:\W+(?!tu (?:ngay|thang|nam|khi)|ap dung|hieu luc|het |thuc hien(?! (?:{TYPE_NAMES})\b)|hoan thanh|xong"
+           r"|truoc |cham )\w+){0,12}? (?:vao )?(?:(?:ngay|hom|thoi gian|thoi diem) (?:nao|may)|ngay bao nhieu|khi nao"
+           r"|luc nao|bao gio)"
            # "Ban Thường vụ Tỉnh ủy Đồng Tháp kết luận về … (vào) ngày nào": a body, then its document's kind as its act
            rf"|(?:uy|vu|ubnd|nhan dan)(?: \w+){{0,4}}? (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh)\b"
-           r"(?:\W+\w+){0,14}? (?:vao )?(?:ngay|thoi gian|thoi diem) nao"
+           r"(?:\W+\w+){0,14}? (?:vao )?(?:ngay|hom|thoi gian|thoi diem) nao"
            r"|\bde ngay (?:nao|bao nhieu|may)"  # "Công văn … đề ngày nào": the date it is dated
            # "Nghị quyết phục hồi vườn bưởi … của Đảng ủy xã Hương Khê ngày nào?": a document named by its kind and
            # subject, then only its date asked; not what it sets a date for ("Kế hoạch tổ chức lễ hội vào ngày nào")
            rf"|^(?:{TYPE_NAMES})\b(?:\W+(?!(?:to chuc|dien ra|bat dau|ket thuc|hoan thanh|truoc|tu|den|hieu luc|ap dung"
-           r"|thuc hien|trien khai|khai mac|be mac|yeu cau|de nghi|giao|nop|bao cao|han|moc|thoi han|vao)\b)\w+){1,25}"
-           r" ngay (?:nao|bao nhieu|may)(?=\W*$)"
+           rf"|thuc hien(?! (?:{TYPE_NAMES})\b)|trien khai|khai mac|be mac|yeu cau|de nghi|giao|nop|bao cao|han|moc"
+           r"|thoi han|vao)\b)\w+){1,25}"
+           r" (?:ngay|hom) (?:nao|bao nhieu|may)(?=\W*$)"
            # "Công văn đôn đốc hoàn thành … gửi ngày nào": the document's own sending, whatever the words between
            rf"|^(?:{TYPE_NAMES})\b.* (?:gui|k[iy]|ban hanh|phat hanh)(?: di)? (?:vao )?ngay (?:nao|bao nhieu|may)(?=\W*$)"
            r"|(?:(?:co quan|don vi|cap|noi) nao|ai|noi)(?: da)? ban hanh|ban hanh boi|(?:(?:co quan|don vi) nao|ai)(?: da)? gui"
@@ -631,8 +633,12 @@ def followers_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Qu
         return fused
     access = filters.access if filters is not None else LEVELS[-1]
     _, first_documents = _first_documents(kb.store.chunks, fused, FOLLOWED_DOCUMENTS)
+    # each document ranked, then those it cites: a plan carrying out the one described may rank above it and
+    # another document others cite ("đã làm gì để thực hiện hướng dẫn …": the province's own guidance first)
+    candidates = dict.fromkeys(candidate for document in first_documents
+                               for candidate in (document, *_resolved_citations(kb, document, access)))
     cited_by = ((document, {row["id"] for row in kb.store.documents.citing(document, access)})
-                for document in first_documents)
+                for document in candidates)
     described, citers = next(((document, citers) for document, citers in cited_by if citers), (None, set()))
     if described is None:
         return fused
@@ -653,6 +659,12 @@ def followers_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Qu
     if not lifted:
         return fused
     return [(chunk, fused[0][1]) for chunk in first.values()] + [pair for pair in fused if pair[0] not in lifted]
+
+
+def _resolved_citations(kb: KnowledgeBase, document: int, access: str) -> list[int]:
+    """The documents a document cites that its citations name alone, in the order it first cites them."""
+    return [row["document_id"] for row in kb.store.documents.references_of(document, access)
+            if row["document_id"] is not None and row["document_id"] != document]
 
 
 def _first_documents(chunks: Chunks, head: list[tuple[int, float]], count: int) -> tuple[dict[int, int], list[int]]:
