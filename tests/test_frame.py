@@ -233,6 +233,10 @@ def test_a_closing_without_the_signers_name_stays_below_the_card():
     "Ban Dân vận ban hành kế hoạch vận động đồng bào không di cư tự do ngày nào?",  # "tự do" is no "từ ngày"
     "Đảng đoàn Hội LHPN tỉnh ra nghị quyết hỗ trợ phụ nữ khởi nghiệp khi nào?",  # "khi nào" as "ngày nào"
     "BTV Thành ủy kết luận về nghề trồng dâu nuôi tằm ngày nào",  # a body's act and its date, without "vào"
+    "UBND xã ban hành kế hoạch trồng lại vườn khóm ngày bao nhiêu?", "Ngày ra văn bản kết luận của Ban Thường vụ?",
+    "Công văn đôn đốc hoàn thành cập nhật dữ liệu đảng viên gửi ngày nào",  # its own sending, a deadline's words between
+    "Hướng dẫn về phản bác quan điểm sai trái trên mạng ra hôm nào?",  # "hôm nào": which day
+    "Đảng ủy Chính phủ ra kế hoạch thực hiện kết luận về AI ngày nào",  # "thực hiện" in its title
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2
@@ -247,7 +251,8 @@ def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
                                       "Các xã gửi báo cáo về huyện trước ngày nào?",
                                       "Sở phải gửi báo cáo thiệt hại trước thời gian nào?",
                                       "Kế hoạch tổ chức lễ hội ngày nào?", "Thông báo lịch tiếp công dân vào ngày nào?",
-                                      "Kế hoạch tuyên truyền đợt 1 kết thúc ngày nào?"])
+                                      "Kế hoạch tuyên truyền đợt 1 kết thúc ngày nào?",
+                                      "Kế hoạch yêu cầu thực hiện xong vào ngày nào?"])
 def test_a_date_in_the_text_is_no_question_of_signing(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 1
 

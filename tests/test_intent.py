@@ -69,6 +69,11 @@ from tests.conftest import fake_kb_at
     ("Luật 91/2015/QH13 quy định điều nào về thời hiệu?", None),  # which article: asked of its passages
     ("Chỉ thị 17-CT/TU giao huyện nào xây dựng kế hoạch thực hiện?", None),  # which district: asked of its passages
     ("Kế hoạch 08-KH/BCĐ được các đơn vị nào cụ thể hóa?", FOLLOWERS),  # which units: their plans
+    ("tỉnh đã làm gì để thực hiện hướng dẫn của Bộ Nội vụ về đánh giá công chức", FOLLOWERS),  # what was done
+    ("Hộ dân phải làm gì để thực hiện phân loại rác?", None),  # what must be done: asked of its passages
+    ("What has the province done to implement the guidance on KPI?", FOLLOWERS),
+    ("Which Party document does the education department's letter on boarding meals implement?", None),  # reverse
+    ("What is the date of the Party board's guidance on langur conservation?", None),  # "guidance" guides nothing
 ])
 def test_the_question_says_whether_it_asks_what_a_document_says_or_what_carries_it_out(question, expected):
     assert intent(fold(question)) == expected
