@@ -39,8 +39,9 @@ DEBRIS_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"\[\]\([^)\s]*\)|\[(?=[^\[\]\n]*\]\([^)\s]*\))|\]\([^)\s]*\)"),
     # Markdown heading markers at the start of a line.
     re.compile(r"^[ \t]*#{1,6}(?=[ \t]|$)[ \t]*", re.MULTILINE),
-    # Horizontal rules and decorative dash/equal runs ("-----", "QUỐC HỘI --------").
-    re.compile(r"-{3,}|={3,}|^[ \t]*_{3,}[ \t]*$", re.MULTILINE),
+    # Horizontal rules and decorative dash/equal runs ("-----", "QUỐC HỘI --------", a Word line of em dashes "———"
+    # under the issuing body or the title).
+    re.compile(r"-{3,}|={3,}|[—–─]{3,}|^[ \t]*_{3,}[ \t]*$", re.MULTILINE),
     # A line holding only a star (the ornament under an issuing body) or table pipes.
     re.compile(r"^[ \t]*\*[ \t]*$|^[ \t:|-]*\|[ \t:|-]*$", re.MULTILINE),
     # Markdown backslash escapes from converters ("1\." "\-").

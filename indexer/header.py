@@ -35,10 +35,10 @@ TITLE_SCAN = 14
 # A subject in small letters wraps over a few lines at most.
 MAX_SMALL_SUBJECT_LINES = 3
 MAX_SUBJECT_CHARS = 250
-# Markdown around a unit: heading marks, emphasis, escapes, trailing rule ("QUỐC HỘI -------").
-_MARKDOWN = re.compile(r"^\s*#+\s*|\*+|__|\\|\s-{3,}\s*$")
+# Markdown around a unit: heading marks, emphasis, escapes, trailing rule ("QUỐC HỘI -------", "… năm 2025 —————").
+_MARKDOWN = re.compile(r"^\s*#+\s*|\*+|__|\\|\s[-—–─]{3,}\s*$")
 # A unit that only separates: rules, stars, nothing.
-_SEPARATOR = re.compile(r"^[-*_=\s]*$")
+_SEPARATOR = re.compile(r"^[-—–─*_=\s]*$")
 # Garbled text (a broken re-encoding) shows as syllables cut by " ? ".
 _GARBLED = " ? "
 # Letters a page spaced out ("V Ă N PHÒNG", "n ă m"): a run of single letters is one word.
@@ -194,6 +194,22 @@ def _motto_units(units: list[Unit]) -> set[int]:
         if opens_unit or whole_unit or match.start() - last_end <= 2:
             found.update(i for i in range(len(units)) if starts[i] < match.end() and match.start() < starts[i + 1] - 1)
             last_end = match.end()
+    return found | _mass_mottos(units)
+
+
+# A mass organisation prints its national name where the Party prints its motto, opposite its own level's organ:
+# "HỘI NÔNG DÂN TỈNH HÀ TĨNH / BCH HỘI NÔNG DÂN XÃ HƯƠNG SƠN" and "HỘI NÔNG DÂN VIỆT NAM".
+_MASS_MOTTO = re.compile(r"hoi (nong dan|cuu chien binh|lien hiep phu nu) viet nam")
+
+
+def _mass_mottos(units: list[Unit]) -> set[int]:
+    """Indexes of the units that are a mass organisation's national name, whole, below a unit naming that
+    organisation at its own level; alone, or under "BAN CHẤP HÀNH TRUNG ƯƠNG", the name is the organ."""
+    found = set()
+    for i, unit in enumerate(units):
+        match = _MASS_MOTTO.fullmatch(fold(unit.text).strip(" ."))
+        if match and unit.upper and any(f"hoi {match.group(1)} " in fold(above.text) for above in units[:i]):
+            found.add(i)
     return found
 
 
@@ -392,6 +408,10 @@ _MISREAD_STAR = re.compile(r"\s*(?:[^\W\d_]|[\W_]+)(?:\s+(?:[^\W\d_]|[\W_]+))*\s
 # "ỦY BAN NHÂN DÂN - TỈNH VĨNH LONG"; "… - TỈNH ỦY" is an organ of its own).
 _WRAP_DASH = re.compile(r"\s+[-–]\s+(?=(?:VÀ|CỦA|TỈNH|THÀNH PHỐ|HUYỆN|QUẬN|THỊ XÃ|XÃ|PHƯỜNG)\s(?!ỦY\b))")
 _STAR_READ = re.compile(r"(?:\s+(?:[^\W\d_A-ZÀ-Ỹ]|[\W_]+))+\s*$")
+# The same at the end of the organ's line with a seal's strokes among it: marks, small letters, one capital
+# ("ĐẢNG ỦY PHƯỜNG BỈM SƠN z : R", "ĐẢNG ỦY XÃ ĐÔ LƯƠNG uc : #2"), at least one of them marks.
+_TAIL_WORD = r"(?:[^\W\d_A-ZÀ-Ỹ]{1,2}|[A-ZÀ-Ỹ]|[\W_]+\d*)"
+_MARKED_TAIL = re.compile(rf"(?:\s+{_TAIL_WORD})*\s+[\W_]+\d*(?:\s+{_TAIL_WORD})*\s*$")
 
 
 def _organs(lines: list[str]) -> list[str]:
@@ -401,7 +421,8 @@ def _organs(lines: list[str]) -> list[str]:
     on one, a dash between them: "UBND TỈNH ĐẮK LẮK - SỞ NÔNG NGHIỆP - VÀ PHÁT TRIỂN
     NÔNG THÔN" is the committee, then the department, its name wrapped before "VÀ"."""
     organs: list[str] = []
-    printed_lines = (_WRAP_DASH.sub(" ", _STAR_READ.sub("", line)) for line in lines if not _MISREAD_STAR.fullmatch(line))
+    printed_lines = (_WRAP_DASH.sub(" ", _STAR_READ.sub("", _MARKED_TAIL.sub("", line)))
+                     for line in lines if not _MISREAD_STAR.fullmatch(line))
     for line in (part for printed in printed_lines if printed for part in _organ_parts(printed)):
         bare = organs and (" " not in organs[-1] or fold(organs[-1]) in _bare_heads())
         # "BAN TUYÊN GIÁO VÀ DÂN VẬN" / "THÀNH ỦY": the committee a board serves, its name wrapped before it

@@ -180,10 +180,35 @@ def test_parse_date(text: str, iso: str | None) -> None:
         ("ĐẢNG ỦY PHƯỜNG B'LAO", "Đảng ủy phường B'Lao"),  # a capital after the apostrophe of a Highlands name
         ("SỞ Y TẾ HÀ TĨNH", "Sở Y tế Hà Tĩnh"),  # a province after the name, with no "tỉnh" before it
         ("UBND TỈNH BÀ RỊA - VŨNG TÀU", "UBND tỉnh Bà Rịa - Vũng Tàu"),
+        ("CHI BỘ THÔN LONG ĐẠI", "Chi bộ thôn Long Đại"),  # a hamlet's name after "thôn"
+        ("CHI BỘ TỔ DÂN PHỐ THANH LƯƠNG 2", "Chi bộ Tổ dân phố Thanh Lương 2"),
+        ("CHI BỘ TRƯỜNG THCS CẨM THÀNH", "Chi bộ Trường THCS Cẩm Thành"),  # a school's name after its level
+        ("BAN CHỈ ĐẠO XÂY DỰNG NÔNG THÔN MỚI", "Ban Chỉ đạo xây dựng nông thôn mới"),  # "nông thôn" is no hamlet
     ],
 )
 def test_proper_case(printed: str, cased: str) -> None:
     assert proper_case(printed) == cased
+
+
+def test_a_line_of_em_dashes_under_the_organ_ends_neither_its_name_nor_the_number() -> None:
+    meta = extract_metadata("ỦY BAN NHÂN DÂN\nXÃ QUẢNG NINH\n———\nSố: 297/BC-UBND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+                            "Độc lập - Tự do - Hạnh phúc\nQuảng Ninh, ngày 30 tháng 10 năm 2025\nBÁO CÁO\n"
+                            "Kết quả diễn tập sơ tán dân tránh lũ năm 2025 —————\nThực hiện Kế hoạch số 281/KH-UBND.\n")
+    assert (meta.number, meta.issuer) == ("297/BC-UBND", "Ủy ban nhân dân xã Quảng Ninh")
+    assert meta.title == "Báo cáo kết quả diễn tập sơ tán dân tránh lũ năm 2025"
+
+
+def test_a_mass_organisations_national_name_opposite_its_own_level_is_its_motto() -> None:
+    meta = extract_metadata("HỘI NÔNG DÂN TỈNH HÀ TĨNH\nBCH HỘI NÔNG DÂN XÃ HƯƠNG SƠN\nSố 13-KH/HND\n"
+                            "HỘI NÔNG DÂN VIỆT NAM\nHương Sơn, ngày 20 tháng 10 năm 2025\nKẾ HOẠCH\n"
+                            "thành lập Chi hội nghề nghiệp nuôi hươu\n1. Mục đích.\n")
+    assert (meta.issuer, meta.issuer_parent) == ("BCH Hội Nông dân xã Hương Sơn", "Hội Nông dân tỉnh Hà Tĩnh")
+
+
+def test_marks_ocr_read_after_the_organ_from_a_seal_are_left_out() -> None:
+    meta = extract_metadata("ĐẢNG BỘ TỈNH THANH HÓA ĐẢNG CỘNG SẢN VIỆT NAM\nĐẢNG ỦY PHƯỜNG BỈM SƠN z : R\n"
+                            "Bỉm Sơn, ngày 05 tháng 8 năm 2025\nSố 14-KH/ĐU\nKẾ HOẠCH\nđẩy mạnh dịch vụ công\n1. Mục đích.\n")
+    assert meta.issuer == "Đảng ủy phường Bỉm Sơn"
 
 
 def test_a_numbered_district_is_the_place_of_its_date_line() -> None:
