@@ -38,7 +38,8 @@ _KINDS = (r"(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|luat|phap lenh|c
           r"|huong dan|ket luan|quy dinh|thong bao|an le)")
 # Documents named by their kind and what they do to another, in English: "documents implementing Directive 05",
 # "plans that carry out Resolution 18" (not "the decree guiding the Civil Code", which names one document).
-_ENGLISH_KINDS = r"(?:documents|plans|decisions|resolutions|directives|instructions|decrees|circulars|programmes|programs)"
+_ENGLISH_KINDS = (r"(?:documents|papers|texts|plans|decisions|resolutions|directives|instructions|decrees|circulars"
+                  r"|programmes|programs|letters|reports|notices)")
 _CARRY_OUT = (r"implement\w*|carr(?:y|ies|ying) (?:out|on)|continu(?:e|es|ing)|(?:are |is )?based on"
               r"|refer(?:s|red|ring)? (?:back )?to|mention(?:s|ed|ing)?|cit(?:e|es|ed|ing)|follow(?:s|ed|ing)?(?: up)?"
               r"|act(?:s|ed|ing)? (?:up)?on")
