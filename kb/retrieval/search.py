@@ -595,8 +595,11 @@ def described_document(fused: list[tuple[int, float]], query: Query,
                        rows_among: Callable[[list[int]], dict[int, dict]]) -> int | None:
     """The document whose frame (card, header) ranks first for a question about what documents say: the question
     describes it by its title words, its place and its kind ("Phu Quoc clean-up for APEC 2027: what is the
-    estimated budget?"), and ``text_first`` is about to put that frame below other documents' text."""
-    if not fused or not asks_of_text(query):
+    estimated budget?"), and ``text_first`` is about to put that frame below other documents' text.  Or for a query
+    typed without a question word that adds to the words of the document's card its rarer words ("diễn tập tránh lũ
+    xã Quảng Ninh tín hiệu kẻng sơ tán khẩn cấp"): its frame stays, the passage that holds them goes above it."""
+    keywords = not _QUESTION.search(query.folded) and not query.keys
+    if not fused or not (asks_of_text(query) or keywords):
         return None
     row = rows_among([fused[0][0]]).get(fused[0][0])
     return row["doc_id"] if row is not None and is_frame(row) else None
