@@ -40,8 +40,9 @@ DEBRIS_PATTERNS: tuple[re.Pattern[str], ...] = (
     # Markdown heading markers at the start of a line.
     re.compile(r"^[ \t]*#{1,6}(?=[ \t]|$)[ \t]*", re.MULTILINE),
     # Horizontal rules and decorative dash/equal runs ("-----", "QUỐC HỘI --------", a Word line of em dashes "———"
-    # under the issuing body or the title).
-    re.compile(r"-{3,}|={3,}|[—–─]{3,}|^[ \t]*_{3,}[ \t]*$", re.MULTILINE),
+    # under the issuing body or the title), and the ornament "---o0o---" on a line of its own.
+    re.compile(r"-{3,}|={3,}|[—–─═~]{3,}|^[ \t]*[-—–─~*_.]*(?:o0o|oOo|0o0|OoO)[-—–─~*_.]*[ \t]*$"
+               r"|^[ \t]*_{3,}[ \t]*$", re.MULTILINE),
     # A line holding only a star (the ornament under an issuing body) or table pipes.
     re.compile(r"^[ \t]*\*[ \t]*$|^[ \t:|-]*\|[ \t:|-]*$", re.MULTILINE),
     # Markdown backslash escapes from converters ("1\." "\-").

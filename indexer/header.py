@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from itertools import accumulate, takewhile
+from itertools import accumulate, dropwhile, takewhile
 
 from indexer.analyzer import fold, fold_char_map, nfc, normalize
 from indexer.cells import cells_of
@@ -37,8 +37,8 @@ MAX_SMALL_SUBJECT_LINES = 3
 MAX_SUBJECT_CHARS = 250
 # Markdown around a unit: heading marks, emphasis, escapes, trailing rule ("QUỐC HỘI -------", "… năm 2025 —————").
 _MARKDOWN = re.compile(r"^\s*#+\s*|\*+|__|\\|\s[-—–─]{3,}\s*$")
-# A unit that only separates: rules, stars, nothing.
-_SEPARATOR = re.compile(r"^[-—–─*_=\s]*$")
+# A unit that only separates: rules, stars, the ornament "---o0o---", nothing.
+_SEPARATOR = re.compile(r"^[-—–─═~*_=•.\s]*(?:o0o|oOo|0o0|OoO)?[-—–─═~*_=•.\s]*$")
 # Garbled text (a broken re-encoding) shows as syllables cut by " ? ".
 _GARBLED = " ? "
 # Letters a page spaced out ("V Ă N PHÒNG", "n ă m"): a run of single letters is one word.
@@ -124,8 +124,9 @@ def _before_motto(text: str) -> list[str]:
     if before and fold(before).split()[-1] == "nuoc":  # "QUỐC HỘI NƯỚC CỘNG HÒA …" is the legislature's full name
         return [text]
     others = [part for part in (before, after) if part]
-    # the motto in any case: the state's second line is printed "Độc lập - Tự do - Hạnh phúc"
-    return [part for part in (before, motto, after) if part] if others and all(map(mostly_capitals, others)) else [text]
+    # the motto in any case: the state's second line is printed "Độc lập - Tự do - Hạnh phúc", after its first too
+    apart = others and all(mostly_capitals(part) or is_motto(part) for part in others)
+    return [part for part in (before, motto, after) if part] if apart else [text]
 
 
 # OCR reads a row of a two-column header word by word across both columns when the organ's two lines stand
@@ -294,7 +295,10 @@ def read_header(units: list[Unit]) -> Header:
         written = [i for i in range(max(top - 12, 0), min(top + 12, len(units))) if not units[i].blank]
         between = {i for above, i, below in zip(written, written[1:], written[2:])
                    if above in motto and below in motto} if organ_idx else set()
-        organ_idx += [i for i in after if starts_with("organ_heads", units[i].text) or i in between]
+        # of the run after the motto, the organ's lines: its first opens with an organ's head, the next may go on
+        # with its place ("ỦY BAN NHÂN DÂN" / "XÃ QUẢNG NINH", the right column read first)
+        opened = list(dropwhile(lambda i: not starts_with("organ_heads", units[i].text), after))
+        organ_idx += [i for i in after if i in between or i in opened]
         start = min([top, *organ_idx])
     elif first < len(units) and units[first].upper and starts_with("organ_heads", units[first].text):
         organ_idx, start = _organ_run(units, range(first, min(first + 8, len(units))), motto), first

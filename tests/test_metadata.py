@@ -198,6 +198,20 @@ def test_a_line_of_em_dashes_under_the_organ_ends_neither_its_name_nor_the_numbe
     assert meta.title == "Báo cáo kết quả diễn tập sơ tán dân tránh lũ năm 2025"
 
 
+@pytest.mark.parametrize("header", [
+    "UBND XÃ QUẢNG NINH\n—o0o—\nSố: 297/KH-UBND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+    "~~~~~\nQuảng Ninh, ngày 30 tháng 10 năm 2025",  # ornaments under the organ and the motto
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nQuảng Ninh, ngày 30 tháng 10 năm 2025\n"
+    "UBND XÃ QUẢNG NINH\nSố: 297/KH-UBND",  # the right column read first
+    "UBND XÃ QUẢNG NINH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc\n"
+    "Số: 297/KH-UBND Quảng Ninh, ngày 30 tháng 10 năm 2025",  # a table's cells on one line
+])
+def test_the_ways_a_page_lays_out_a_state_header_give_the_same_number_issuer_and_date(header: str) -> None:
+    meta = extract_metadata(f"{header}\nKẾ HOẠCH\nDiễn tập sơ tán dân tránh lũ năm 2025\n-----o0o-----\n"
+                            "Căn cứ Luật Phòng, chống thiên tai.\n1. Mục đích.\n")
+    assert (meta.number, meta.issuer, meta.date) == ("297/KH-UBND", "UBND xã Quảng Ninh", "2025-10-30")
+
+
 def test_a_mass_organisations_national_name_opposite_its_own_level_is_its_motto() -> None:
     meta = extract_metadata("HỘI NÔNG DÂN TỈNH HÀ TĨNH\nBCH HỘI NÔNG DÂN XÃ HƯƠNG SƠN\nSố 13-KH/HND\n"
                             "HỘI NÔNG DÂN VIỆT NAM\nHương Sơn, ngày 20 tháng 10 năm 2025\nKẾ HOẠCH\n"
