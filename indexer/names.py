@@ -219,8 +219,10 @@ def complete_body(body: str, text: str) -> str:
     return f"{body} {max(set(mentions), key=support)}"
 
 
-# "(Đã ký)", "Đã ký:", image placeholders and an e-signature stamp ("ePas: 179676") printed where the signature was.
-SIGNED_MARK = re.compile(r"\(?\s*đã\s+ký\s*:?\s*\)?|\[[^\]]*\]|\b[^\W\d_]+\s*:\s*\d+\b", re.IGNORECASE)
+# "(Đã ký)", "(ký tên, đóng dấu)", "Đã ký:", image placeholders and an e-signature stamp ("ePas: 179676") printed where
+# the signature was.
+SIGNED_MARK = re.compile(r"\((?=[^()]{0,40}\bký\b)[^()]{0,40}\)|\(?\s*đã\s+ký\s*:?\s*\)?|\[[^\]]*\]"
+                         r"|\b[^\W\d_]+\s*:\s*\d+\b", re.IGNORECASE)
 # Signing for someone: thay mặt (T/M, TM.), ký thay (K/T, KT.), thừa lệnh (T/L, TL.), thừa ủy quyền (T/UQ, TUQ.),
 # quyền (Q.).  Party documents write the slash (Hướng dẫn 36-HD/VPTW), state documents the dot (Nghị định 30/2020).
 AUTHORITY = re.compile(r"^(?P<kind>T/?M|K/?T|T/?L|T/?UQ|Q)(?:\s*[./]\s*|\s+)(?P<rest>\S.*)$")

@@ -212,6 +212,14 @@ def test_the_ways_a_page_lays_out_a_state_header_give_the_same_number_issuer_and
     assert (meta.number, meta.issuer, meta.date) == ("297/KH-UBND", "UBND xã Quảng Ninh", "2025-10-30")
 
 
+@pytest.mark.parametrize("mark", ["(Đã ký)", "[đã ký]", "(ký tên, đóng dấu)", "(Đã ký và đóng dấu)"])
+def test_what_stands_for_the_signature_is_no_part_of_the_signers_name(mark: str) -> None:
+    meta = extract_metadata("ỦY BAN NHÂN DÂN\nXÃ QUẢNG NINH\nSố: 297/KH-UBND\nQuảng Ninh, ngày 30 tháng 10 năm 2025\n"
+                            f"KẾ HOẠCH\nDiễn tập sơ tán dân\n1. Mục đích.\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n{mark}\n"
+                            "Trần Quang Lượm\nNơi nhận:\n- UBND huyện;\n- Lưu: VT.\n")
+    assert (meta.signer, meta.signer_position) == ("Trần Quang Lượm", "Phó Chủ tịch")
+
+
 def test_a_mass_organisations_national_name_opposite_its_own_level_is_its_motto() -> None:
     meta = extract_metadata("HỘI NÔNG DÂN TỈNH HÀ TĨNH\nBCH HỘI NÔNG DÂN XÃ HƯƠNG SƠN\nSố 13-KH/HND\n"
                             "HỘI NÔNG DÂN VIỆT NAM\nHương Sơn, ngày 20 tháng 10 năm 2025\nKẾ HOẠCH\n"
