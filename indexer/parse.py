@@ -49,6 +49,8 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 #     is an item of its own; a bulletin's contents stay in its header, "ĐẢNG CỘNG SẢN VIỆT NAM: …" there is a title,
 #     and "Sở Văn hóa, Thể thao và Du lịch" signs its article; an enacting body above "- Căn cứ …" ends the title;
 #     "Kính gửi:" is no heading of a letter's text.
+# 15-17: docs/reading.md, "What fresh-23's … files showed" (stop 40) to "What fresh-29's and fresh-30's files showed"
+#     (stop 42: rules of em dashes and ornaments, a mass organisation's motto, colour scans' seals and signatures).
 PARSING_VERSION = 17
 
 CARD_SECTION = "Thông tin văn bản"
