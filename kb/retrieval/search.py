@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from itertools import islice
+from itertools import chain, islice
 
 from indexer.analyzer import fold, normalize, tokens
 from indexer.parse import FRAME_SECTIONS, frame_part, in_frame
@@ -636,12 +636,8 @@ def followers_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Qu
         return fused
     access = filters.access if filters is not None else LEVELS[-1]
     _, first_documents = _first_documents(kb.store.chunks, fused, FOLLOWED_DOCUMENTS)
-    # each document ranked, then those it cites: a plan carrying out the one described may rank above it and
-    # another document others cite ("đã làm gì để thực hiện hướng dẫn …": the province's own guidance first)
-    candidates = dict.fromkeys(candidate for document in first_documents
-                               for candidate in (document, *_resolved_citations(kb, document, access)))
     cited_by = ((document, {row["id"] for row in kb.store.documents.citing(document, access)})
-                for document in candidates)
+                for document in _described_candidates(kb, first_documents, access))
     described, citers = next(((document, citers) for document, citers in cited_by if citers), (None, set()))
     if described is None:
         return fused
@@ -664,10 +660,23 @@ def followers_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Qu
     return [(chunk, fused[0][1]) for chunk in first.values()] + [pair for pair in fused if pair[0] not in lifted]
 
 
-def _resolved_citations(kb: KnowledgeBase, document: int, access: str) -> list[int]:
+def _described_candidates(kb: KnowledgeBase, documents: list[int], access: str) -> Iterator[int]:
+    """Each of ``documents``, then the documents it cites that its citations name alone, each once and read only
+    when reached: a plan carrying out the one described may rank above it, and another document that others cite
+    below ("tỉnh đã làm gì để thực hiện hướng dẫn …": the province's own guidance first)."""
+    seen: set[int] = set()
+    for document in documents:
+        for candidate in chain([document], _resolved_citations(kb, document, access)):
+            if candidate not in seen:
+                seen.add(candidate)
+                yield candidate
+
+
+def _resolved_citations(kb: KnowledgeBase, document: int, access: str) -> Iterator[int]:
     """The documents a document cites that its citations name alone, in the order it first cites them."""
-    return [row["document_id"] for row in kb.store.documents.references_of(document, access)
-            if row["document_id"] is not None and row["document_id"] != document]
+    for row in kb.store.documents.references_of(document, access):
+        if row["document_id"] is not None and row["document_id"] != document:
+            yield row["document_id"]
 
 
 def _first_documents(chunks: Chunks, head: list[tuple[int, float]], count: int) -> tuple[dict[int, int], list[int]]:
