@@ -142,8 +142,9 @@ def proper_case(text: str, is_name: bool = True) -> str:
 
 
 def _province_at_end(words: list[str]) -> list[str]:
-    """A body's province printed after its name with no word to introduce it ("SỞ Y TẾ HÀ TĨNH"), capitalised."""
-    for province in _lowered_list("provinces"):
+    """A body's province printed after its name with no word to introduce it ("SỞ Y TẾ HÀ TĨNH"), capitalised; the
+    longest name first ("Thừa Thiên Huế", not "Huế")."""
+    for province in sorted(_lowered_list("provinces"), key=len, reverse=True):
         size = province.count(" ") + 1
         if " ".join(words[-size:]).lower().strip(".,;:()") == province:
             return words[:-size] + [_capitalise(word) for word in words[-size:]]
