@@ -108,8 +108,31 @@ def units_of(text: str) -> list[Unit]:
             if cell.count(_GARBLED) >= 3:
                 continue
             clean = _SPELLED_OUT.sub(_join_capitals, normalize(_MARKDOWN.sub(" ", cell)).strip())
-            units.extend(Unit(part, bold) for part in _before_motto(clean))
+            units.extend(Unit(_without_seal_marks(part), bold) for part in _before_motto(clean))
     return units
+
+
+def _without_seal_marks(text: str) -> str:
+    """An organ's line in capitals without the marks OCR read at its end from a seal's strokes: marks, short words
+    in small letters, a lone capital, at least one of them marks ("ĐẢNG ỦY PHƯỜNG BỈM SƠN z : R", "ĐẢNG ỦY XÃ KIM BÔI
+    sóc : §"). With them the line may no longer read as capitals, and the organ it names was lost."""
+    words = text.split()
+    end = len(words)
+    while end > 2 and _seal_mark(words[end - 1]):
+        end -= 1
+    kept = " ".join(words[:end])
+    marked = any(not any(c.isalnum() for c in word) or _MARKED_NUMBER.fullmatch(word) for word in words[end:])
+    return kept if marked and mostly_capitals(kept) and starts_with("organ_heads", kept) else text
+
+
+def _seal_mark(word: str) -> bool:
+    """A mark ("§", ":", "#2"), a short word in small letters ("sóc") or a lone capital ("R") read from a seal; not a
+    number, which names a unit ("QUẬN ỦY QUẬN 1", "QUÂN KHU 4")."""
+    marks = not any(c.isalnum() for c in word) or bool(_MARKED_NUMBER.fullmatch(word))
+    return marks or (word.isalpha() and (len(word) == 1 or (word.islower() and len(word) <= 3)))
+
+
+_MARKED_NUMBER = re.compile(r"[^\w\s]+\d+|\d+[^\w\s]+")  # "#2", "2§": a digit among a seal's marks
 
 
 def _before_motto(text: str) -> list[str]:
@@ -412,10 +435,6 @@ _MISREAD_STAR = re.compile(r"\s*(?:[^\W\d_]|[\W_]+)(?:\s+(?:[^\W\d_]|[\W_]+))*\s
 # "ỦY BAN NHÂN DÂN - TỈNH VĨNH LONG"; "… - TỈNH ỦY" is an organ of its own).
 _WRAP_DASH = re.compile(r"\s+[-–]\s+(?=(?:VÀ|CỦA|TỈNH|THÀNH PHỐ|HUYỆN|QUẬN|THỊ XÃ|XÃ|PHƯỜNG)\s(?!ỦY\b))")
 _STAR_READ = re.compile(r"(?:\s+(?:[^\W\d_A-ZÀ-Ỹ]|[\W_]+))+\s*$")
-# The same at the end of the organ's line with a seal's strokes among it: marks, small letters, one capital
-# ("ĐẢNG ỦY PHƯỜNG BỈM SƠN z : R", "ĐẢNG ỦY XÃ ĐÔ LƯƠNG uc : #2"), at least one of them marks.
-_TAIL_WORD = r"(?:[^\W\d_A-ZÀ-Ỹ]{1,2}|[A-ZÀ-Ỹ]|[\W_]+\d*)"
-_MARKED_TAIL = re.compile(rf"(?:\s+{_TAIL_WORD})*\s+[\W_]+\d*(?:\s+{_TAIL_WORD})*\s*$")
 
 
 def _organs(lines: list[str]) -> list[str]:
@@ -425,8 +444,7 @@ def _organs(lines: list[str]) -> list[str]:
     on one, a dash between them: "UBND TỈNH ĐẮK LẮK - SỞ NÔNG NGHIỆP - VÀ PHÁT TRIỂN
     NÔNG THÔN" is the committee, then the department, its name wrapped before "VÀ"."""
     organs: list[str] = []
-    printed_lines = (_WRAP_DASH.sub(" ", _STAR_READ.sub("", _MARKED_TAIL.sub("", line)))
-                     for line in lines if not _MISREAD_STAR.fullmatch(line))
+    printed_lines = (_WRAP_DASH.sub(" ", _STAR_READ.sub("", line)) for line in lines if not _MISREAD_STAR.fullmatch(line))
     for line in (part for printed in printed_lines if printed for part in _organ_parts(printed)):
         bare = organs and (" " not in organs[-1] or fold(organs[-1]) in _bare_heads())
         # "BAN TUYÊN GIÁO VÀ DÂN VẬN" / "THÀNH ỦY": the committee a board serves, its name wrapped before it

@@ -227,10 +227,15 @@ def test_a_mass_organisations_national_name_opposite_its_own_level_is_its_motto(
     assert (meta.issuer, meta.issuer_parent) == ("BCH Hội Nông dân xã Hương Sơn", "Hội Nông dân tỉnh Hà Tĩnh")
 
 
-def test_marks_ocr_read_after_the_organ_from_a_seal_are_left_out() -> None:
-    meta = extract_metadata("ĐẢNG BỘ TỈNH THANH HÓA ĐẢNG CỘNG SẢN VIỆT NAM\nĐẢNG ỦY PHƯỜNG BỈM SƠN z : R\n"
+@pytest.mark.parametrize(("organ", "issuer"), [
+    ("ĐẢNG ỦY PHƯỜNG BỈM SƠN z : R", "Đảng ủy phường Bỉm Sơn"),
+    ("ĐẢNG ỦY XÃ KIM BÔI sóc : §", "Đảng ủy xã Kim Bôi"),  # no longer in capitals with them
+    ("QUẬN ỦY QUẬN 1", "Quận ủy Quận 1"),  # a number names the unit
+])
+def test_marks_ocr_read_after_the_organ_from_a_seal_are_left_out(organ: str, issuer: str) -> None:
+    meta = extract_metadata(f"ĐẢNG BỘ TỈNH THANH HÓA ĐẢNG CỘNG SẢN VIỆT NAM\n{organ}\n"
                             "Bỉm Sơn, ngày 05 tháng 8 năm 2025\nSố 14-KH/ĐU\nKẾ HOẠCH\nđẩy mạnh dịch vụ công\n1. Mục đích.\n")
-    assert meta.issuer == "Đảng ủy phường Bỉm Sơn"
+    assert meta.issuer == issuer
 
 
 def test_a_numbered_district_is_the_place_of_its_date_line() -> None:
