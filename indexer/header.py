@@ -121,15 +121,19 @@ def _without_seal_marks(text: str) -> str:
     while end > 2 and _seal_mark(words[end - 1]):
         end -= 1
     kept = " ".join(words[:end])
-    marked = any(not any(c.isalnum() for c in word) or _MARKED_NUMBER.fullmatch(word) for word in words[end:])
+    marked = any(map(_is_mark, words[end:]))
     return kept if marked and mostly_capitals(kept) and starts_with("organ_heads", kept) else text
 
 
 def _seal_mark(word: str) -> bool:
-    """A mark ("§", ":", "#2"), a short word in small letters ("sóc") or a lone capital ("R") read from a seal; not a
-    number, which names a unit ("QUẬN ỦY QUẬN 1", "QUÂN KHU 4")."""
-    marks = not any(c.isalnum() for c in word) or bool(_MARKED_NUMBER.fullmatch(word))
-    return marks or (word.isalpha() and (len(word) == 1 or (word.islower() and len(word) <= 3)))
+    """A mark, a short word in small letters ("sóc") or a lone capital ("R") read from a seal."""
+    return _is_mark(word) or (word.isalpha() and (len(word) == 1 or (word.islower() and len(word) <= 3)))
+
+
+def _is_mark(word: str) -> bool:
+    """Marks alone ("§", ":") or with a digit among them ("#2"); not a number, which names a unit ("QUẬN ỦY QUẬN 1",
+    "QUÂN KHU 4")."""
+    return not any(c.isalnum() for c in word) or bool(_MARKED_NUMBER.fullmatch(word))
 
 
 _MARKED_NUMBER = re.compile(r"[^\w\s]+\d+|\d+[^\w\s]+")  # "#2", "2§": a digit among a seal's marks

@@ -141,10 +141,16 @@ def proper_case(text: str, is_name: bool = True) -> str:
     return " ".join(_province_at_end(words) if is_name else words)
 
 
+@cache
+def _provinces_longest_first() -> tuple[str, ...]:
+    """``provinces`` in small letters, the longest first."""
+    return tuple(sorted(_lowered_list("provinces"), key=len, reverse=True))
+
+
 def _province_at_end(words: list[str]) -> list[str]:
     """A body's province printed after its name with no word to introduce it ("SỞ Y TẾ HÀ TĨNH"), capitalised; the
     longest name first ("Thừa Thiên Huế", not "Huế")."""
-    for province in sorted(_lowered_list("provinces"), key=len, reverse=True):
+    for province in _provinces_longest_first():
         size = province.count(" ") + 1
         if " ".join(words[-size:]).lower().strip(".,;:()") == province:
             return words[:-size] + [_capitalise(word) for word in words[-size:]]

@@ -23,9 +23,10 @@ Tesseract's layout analysis takes a block that a seal overlaps for a picture
 and drops it whole: a signed copy's scan loses the signer's title and name,
 or its number.  On a colour scan a seal's red and a signature's blue are told
 from the print and each seen in its own channel, where the ink is as pale as
-the paper and the print under it stays dark.  Ink the reading left out, in a region large enough
-to hold words, is read again alone as one block of text (``--psm 6``), and its
-words read with confidence are put among the page's lines by where they sit.
+the paper and the print under it stays dark.  Ink the reading left out, in a
+region large enough to hold words, is read again alone as one block of text
+(``--psm 6``), and its words read with confidence are put among the page's
+lines by where they sit.
 
 Tesseract runs as a program, one process a page, with ``OMP_THREAD_LIMIT=1``:
 its OpenMP threads made a page five times slower on a busy two-core machine
@@ -311,7 +312,8 @@ def _quarter_turns(image: np.ndarray, dpi: int, timeout: float) -> int:
 
 def _render(page: pdfium.PdfPage, dpi: int) -> tuple[np.ndarray, int]:
     """The page as grey pixels (rows × columns) at ``dpi`` (lowered for a huge page), and the resolution used; its
-    red ink (``_red_ink``) seen in the red channel, where a seal is pale and the print under it dark."""
+    coloured ink (``_coloured_ink``) seen in the ink's own channel, where a seal is pale and the print under it dark.
+    PDFium renders the grey as it always did, so a grey scan is read exactly as before."""
     width, height = page.get_size()
     dpi = min(dpi, int(72 * (_MAX_PIXELS / max(width * height, 1.0)) ** 0.5))
     pixels, colour = _pixels(page, dpi, grayscale=True), _pixels(page, dpi, grayscale=False)

@@ -54,6 +54,9 @@ __all__ = ["answer_follows", "arranged", "asks_of_text", "cards_first", "describ
            "group_by_document", "is_frame", "kinds_first", "legs", "narrowing", "passage_key", "placed_first",
            "read_query", "render", "search", "text_first", "titled_first", "weights_for"]
 
+# "thực hiện" asks when something is done ("… thực hiện vào ngày nào"), unless a kind follows it: then it is the
+# document's title ("kế hoạch thực hiện kết luận … ngày nào").
+_THUC_HIEN_NOT_IN_A_TITLE = rf"thuc hien(?! (?:{TYPE_NAMES})\b)"
 # Who signed or issued a document, or when: its card and header say it, whatever its body says. "ký" is not the
 # "kỳ" of "định kỳ", "học kỳ" ("tiếp công dân định kì vào ngày nào" asks what a document says).
 # "Lãnh đạo nào của UBND tỉnh Vĩnh Long ký báo cáo …": who, the body between ("nhiệm kỳ", "định kỳ" are no signing).
@@ -65,7 +68,7 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            rf"|ngay ra (?:van ban )?(?:{TYPE_NAMES})\b"
            # "ban hành kế hoạch chuyển đổi phao xốp … vào ngày nào": a document of a kind named, its subject between
            rf"|(?:ban hanh|phat hanh|\bra|gui|(?<!dinh )(?<!hoc )\bk[iy]) (?:{TYPE_NAMES}|van ban)\b"
-           rf"(?:\W+(?!tu (?:ngay|thang|nam|khi)|ap dung|hieu luc|het |thuc hien(?! (?:{TYPE_NAMES})\b)|hoan thanh|xong"
+           rf"(?:\W+(?!tu (?:ngay|thang|nam|khi)|ap dung|hieu luc|het |{_THUC_HIEN_NOT_IN_A_TITLE}|hoan thanh|xong"
            r"|truoc |cham )\w+){0,12}? (?:vao )?(?:(?:ngay|hom|thoi gian|thoi diem) (?:nao|may)|ngay bao nhieu|khi nao"
            r"|luc nao|bao gio)"
            # "Ban Thường vụ Tỉnh ủy Đồng Tháp kết luận về … (vào) ngày nào": a body, then its document's kind as its act
@@ -75,7 +78,7 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            # "Nghị quyết phục hồi vườn bưởi … của Đảng ủy xã Hương Khê ngày nào?": a document named by its kind and
            # subject, then only its date asked; not what it sets a date for ("Kế hoạch tổ chức lễ hội vào ngày nào")
            rf"|^(?:{TYPE_NAMES})\b(?:\W+(?!(?:to chuc|dien ra|bat dau|ket thuc|hoan thanh|truoc|tu|den|hieu luc|ap dung"
-           rf"|thuc hien(?! (?:{TYPE_NAMES})\b)|trien khai|khai mac|be mac|yeu cau|de nghi|giao|nop|bao cao|han|moc"
+           rf"|{_THUC_HIEN_NOT_IN_A_TITLE}|trien khai|khai mac|be mac|yeu cau|de nghi|giao|nop|bao cao|han|moc"
            r"|thoi han|vao)\b)\w+){1,25}"
            r" (?:ngay|hom) (?:nao|bao nhieu|may)(?=\W*$)"
            # "Công văn đôn đốc hoàn thành … gửi ngày nào": the document's own sending, whatever the words between
