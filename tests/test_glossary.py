@@ -41,6 +41,14 @@ def test_glossary_refuses_duplicate_conflicting_or_malformed_lines(text):
         parse_glossary(text)
 
 
+def test_a_function_phrase_is_read_as_english_with_nothing_to_search():
+    table = parse_glossary("own\tsở hữu\ntheir own\t-\nland\tđất đai\nthe\t-\n")
+    assert table.translate("their own land").terms == ("đất đai",)  # "their own" says whose, not "sở hữu"
+    assert table.translate("their own land").english == 3
+    assert table.translate("own the land").terms == ("sở hữu", "đất đai")
+    assert "their" not in table.function_words  # only the phrase is read, not each of its words
+
+
 def test_english_question_reaches_the_reference_and_lexical_legs():
     query = understand("What does Directive 05 require?")
     assert query.keys == understand("Chỉ thị 05").keys == ["CT:5"]

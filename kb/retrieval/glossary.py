@@ -109,7 +109,7 @@ class Translation:
 class Glossary:
     """The glossary as read from its file: immutable, shared by every search of the process."""
 
-    entries: dict[tuple[str, ...], tuple[str, ...]]  # English words → Vietnamese terms (NFC, lower case)
+    entries: dict[tuple[str, ...], tuple[str, ...]]  # English words → Vietnamese terms (NFC, lower case), or none
     function_words: frozenset[str]
     respellings: dict[str, str]  # British word → American word
     longest: int  # words in the longest English phrase
@@ -169,11 +169,12 @@ class Glossary:
                 for size in range(min(self.longest, len(run) - start), 0, -1):
                     phrase = tuple(run[start : start + size])
                     if phrase in self.entries:
-                        terms.update(dict.fromkeys(self.entries[phrase]))
-                        senses.append(self.entries[phrase])
-                        rendering.append(self.entries[phrase][0])
                         english += size
-                        read += size
+                        if self.entries[phrase]:  # a function phrase ("their own") has no term: nothing to search
+                            terms.update(dict.fromkeys(self.entries[phrase]))
+                            senses.append(self.entries[phrase])
+                            rendering.append(self.entries[phrase][0])
+                            read += size
                         break
                     if size == 1 and phrase[0] in self.function_words:
                         english += 1
@@ -273,8 +274,11 @@ def parse_glossary(text: str) -> Glossary:
         key = tuple(w for token in english.split() for w in speller.words(token))
         if key in entries or (len(key) == 1 and key[0] in function_words):
             raise GlossaryError(f"line {number}: {english!r} is another spelling of an entry given before")
-        if target == FUNCTION_WORD:
+        if target == FUNCTION_WORD and len(key) == 1:
             function_words.update(key)
+            continue
+        if target == FUNCTION_WORD:  # a function phrase: its words are read together, as no term
+            entries[key] = ()
             continue
         entries[key] = tuple(dict.fromkeys(normalize(term).lower() for term in target.split("|") if term.strip()))
     return Glossary(entries, frozenset(function_words), respellings, max(map(len, entries), default=0))
