@@ -86,7 +86,7 @@ _LIST_MARK = re.compile(r"[-+•]")
 # A letter opens on its addressee.
 _ADDRESSED = re.compile(r"^Kính\s+gửi\b", re.IGNORECASE)
 # A recipient list opens the closing block.
-_RECIPIENTS = re.compile(r"^Nơi nhận\b", re.IGNORECASE)
+_RECIPIENTS = re.compile(r"^[\W_]{0,3}Nơi nhận\b", re.IGNORECASE)  # after a mark OCR read before it ("_Nơi nhận")
 # A title in capitals that carries the number: "ÁN LỆ SỐ 67/2023/AL", "SỐ 101-SL/L.003 NGÀY 20-5-1957 …".
 _TITLE_NUMBER = re.compile(r"^(?:[^\W\d_]+\s+){0,2}(?:SỐ|[Ss]ố)\s*:?\s*(?P<rest>\d.*)$")
 # What an old title says besides its subject: "CỦA QUỐC HỘI KHOÁ XII, KỲ HỌP THỨ 5", "SỐ 30/2009/QH12 NGÀY 17
@@ -430,7 +430,7 @@ def _name_closing(units: list[Unit], start: int) -> str | None:
     last_at = next((i for i in range(len(units) - 1, start - 1, -1) if not units[i].blank), None)
     if recipients is None or last_at is None or last_at <= recipients:
         return None
-    last = units[last_at].text.strip()
+    last = _OCR_TAIL.sub("", units[last_at].text.strip())  # a stroke of the signature read after it ("… Tường -")
     name = person_name([last])
     return name if name == last and fold(name.split()[0]) in _surnames() else None
 
