@@ -107,9 +107,12 @@ def units_of(text: str) -> list[Unit]:
         for cell, bold in cells_of(line):
             if cell.count(_GARBLED) >= 3:
                 continue
-            clean = _SPELLED_OUT.sub(_join_capitals, normalize(_MARKDOWN.sub(" ", cell)).strip())
+            clean = _LEADING_MARKS.sub("", _SPELLED_OUT.sub(_join_capitals, normalize(_MARKDOWN.sub(" ", cell)).strip()))
             units.extend(Unit(_without_seal_marks(part), bold) for part in _before_motto(clean))
     return units
+
+
+_LEADING_MARKS = re.compile(r"^[_~`'„]+\s+")  # OCR's specks before a line ("_ XÃ KHÁNH VĨNH"); not a list's dash
 
 
 def _without_seal_marks(text: str) -> str:
