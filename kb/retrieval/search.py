@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from itertools import chain, islice
+from itertools import chain, islice, takewhile
 
 from indexer.analyzer import fold, normalize, tokens
 from indexer.parse import FRAME_SECTIONS, frame_part, in_frame
@@ -388,7 +388,8 @@ def placed_first(fused: list[tuple[int, float]], query: Query,
                  rows_among: Callable[[list[int]], dict[int, dict]], window: int) -> list[tuple[int, float]]:
     """The fused ranking with the passages among the first ``window`` of documents of no place the question names
     at ``PLACE_SHARE`` of their score, when it names the place of one of those documents ("Ở xã Như Quỳnh, …",
-    "What bonus does Hue give …"): its place of issue, or its issuer's or parent's name ("Tỉnh ủy Phú Thọ").
+    "What bonus does Hue give …") or the name its issuer ends with ("Trường … Ea Chà Rang"): its place of issue,
+    or its issuer's or parent's name ("Tỉnh ủy Phú Thọ").
 
     A question about a province's or a commune's document shares its subject words with every document on the
     subject: a department's letter on waste water above the commune's plan, a national law above Huế's decision.
@@ -400,7 +401,9 @@ def placed_first(fused: list[tuple[int, float]], query: Query,
     head = fused[:window]
     rows = rows_among([chunk for chunk, _ in head])
     asked = _words(query.folded)
-    named = {place for row in rows.values() if row["doc_place"] and (place := _words(row["doc_place"])) in asked}
+    named = {place for row in rows.values()
+             for place in map(_words, filter(None, (row["doc_place"], _own_name(row["doc_issuer"] or ""))))
+             if place in asked}
     if not named:
         return fused
     where = {row["doc_id"]: _words(" ".join(filter(None, (row["doc_place"], row["doc_issuer"], row["doc_issuer_parent"]))))
@@ -409,6 +412,15 @@ def placed_first(fused: list[tuple[int, float]], query: Query,
     if len(of_place) == len(where):
         return fused
     return _scaled(fused, window, {chunk for chunk, row in rows.items() if row["doc_id"] not in of_place}, PLACE_SHARE)
+
+
+def _own_name(issuer: str) -> str:
+    """The proper name an issuer ends with, two capitalised words or more: a school's, a station's, a commune's
+    ("Trường PTDTBT Tiểu học và THCS Ea Chà Rang" → "Ea Chà Rang"), which a question may name where it names no
+    place; "" if it ends with none."""
+    words = issuer.split()
+    run = list(takewhile(lambda word: word[:1].isupper() and not word.isupper(), reversed(words)))
+    return " ".join(reversed(run)) if len(run) >= 2 else ""
 
 
 def kinds_first(fused: list[tuple[int, float]], query: Query,
