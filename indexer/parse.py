@@ -51,7 +51,9 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 #     "Kính gửi:" is no heading of a letter's text.
 # 15-17: docs/reading.md, "What fresh-23's … files showed" (stop 40) to "What fresh-29's and fresh-30's files showed"
 #     (stop 42: rules of em dashes and ornaments, a mass organisation's motto, colour scans' seals and signatures).
-PARSING_VERSION = 17
+# 18: docs/reading.md, "What fresh-33's and fresh-34's files showed" (stop 43: OCR's marks before "Nơi nhận" and a
+#     header line, a signature's stroke after the name, commune stations, school names).
+PARSING_VERSION = 18
 
 CARD_SECTION = "Thông tin văn bản"
 # The header (issuing body, number, place and date, title) and the end (recipients, signer) are the

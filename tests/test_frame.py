@@ -237,6 +237,10 @@ def test_a_closing_without_the_signers_name_stays_below_the_card():
     "Công văn đôn đốc hoàn thành cập nhật dữ liệu đảng viên gửi ngày nào",  # its own sending, a deadline's words between
     "Hướng dẫn về phản bác quan điểm sai trái trên mạng ra hôm nào?",  # "hôm nào": which day
     "Đảng ủy Chính phủ ra kế hoạch thực hiện kết luận về AI ngày nào",  # "thực hiện" in its title
+    "What is the date of the Tua Chua guidance on reviewing and grading Party members?",
+    "Ngày nào UBKT Tỉnh ủy Điện Biên ra thông báo kết luận kiểm tra?",  # the date asked first
+    "When did Lý Nhân commune report on how its Party cell congresses went?",  # the body's document as its act
+    "What date is on the Ham Kiem commune report on electrical safety?",
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2
@@ -252,7 +256,8 @@ def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
                                       "Sở phải gửi báo cáo thiệt hại trước thời gian nào?",
                                       "Kế hoạch tổ chức lễ hội ngày nào?", "Thông báo lịch tiếp công dân vào ngày nào?",
                                       "Kế hoạch tuyên truyền đợt 1 kết thúc ngày nào?",
-                                      "Kế hoạch yêu cầu thực hiện xong vào ngày nào?"])
+                                      "Kế hoạch yêu cầu thực hiện xong vào ngày nào?",
+                                      "When did the Central Party Office ask provinces to report on drowning?"])
 def test_a_date_in_the_text_is_no_question_of_signing(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 1
 
@@ -428,6 +433,19 @@ def _placed(question: str) -> list[int]:
 ])
 def test_a_place_the_question_names_keeps_its_documents_passages_above_the_others(question, order):
     assert _placed(question) == order
+
+
+def test_the_name_an_issuer_ends_with_is_a_place_the_question_names():
+    """A commune's school signs its notice in the commune: asked about the school by its name, its notice rises
+    above the commune's plan that mentions the school."""
+    rows = {1: {"doc_id": 7, "doc_place": "Sơn Hòa", "doc_issuer": "Ủy ban nhân dân xã Sơn Hòa", "doc_issuer_parent": None},
+            2: {"doc_id": 8, "doc_place": "Sơn Hòa", "doc_issuer": "Trường PTDTBT Tiểu học và THCS Ea Chà Rang",
+                "doc_issuer_parent": "UBND xã Sơn Hòa"}}
+    fused = [(1, 1.0), (2, 0.7)]
+    moved = placed_first(fused, understand("Trường Ea Chà Rang khóa cổng lúc mấy giờ?"), lambda ids: rows, 2)
+    assert [chunk for chunk, _ in moved] == [2, 1]
+    unnamed = placed_first(fused, understand("Trường khóa cổng lúc mấy giờ?"), lambda ids: rows, 2)
+    assert [chunk for chunk, _ in unnamed] == [1, 2]
 
 
 KINDS = {1: "Kết luận", 2: "Chỉ thị", 3: "Kế hoạch", 4: "Chỉ thị"}

@@ -553,7 +553,23 @@ Nơi nhận: xố "TL BAN THƯỜNG VỤ
 @pytest.mark.parametrize(("last", "signer"), [
     ("Vũ Thị Thu Nhàn", "Vũ Thị Thu Nhàn"),
     ("Văn Tuyên", None),  # the tail of a name a seal cut: no surname opens it
+    ("Bùi Khắc Tường -", "Bùi Khắc Tường"),  # a stroke of the signature read after the name
 ])
 def test_a_scans_last_line_under_a_garbled_signature_block_is_its_signer(last, signer) -> None:
     """A seal over the titles makes OCR mix them with the recipients; the name under them is legible."""
     assert extract_metadata(GARBLED_CLOSING.format(last=last)).signer == signer
+    marked = GARBLED_CLOSING.replace("Nơi nhận:", "_Nơi nhận:")  # a speck OCR read before the recipients
+    assert extract_metadata(marked.format(last=last)).signer == signer
+
+
+def test_specks_before_a_header_line_and_a_station_under_its_commune() -> None:
+    """OCR's "_" before the organ's second line is no part of the organ; a commune's health station signs for
+    itself under its People's Committee; a school's name after "và THCS" keeps its capitals."""
+    scanned = "ỦY BAN NHÂN DÂN\n_ XÃ KHÁNH VĨNH\nSố: 457/UBND-VP\nKhánh Vĩnh, ngày 17 tháng 11 năm 2025\nV/v sơ tán dân\n"
+    assert extract_metadata(scanned).issuer == "Ủy ban nhân dân xã Khánh Vĩnh"
+    station = extract_metadata("UBND XÃ PHƯỚC HÀ\nTRẠM Y TẾ\nSố: 59/BC-TYT\nPhước Hà, ngày 28 tháng 11 năm 2025\n"
+                               "BÁO CÁO\nKết quả tiêm vắc xin sởi\n")
+    assert (station.issuer, station.issuer_parent) == ("Trạm Y tế", "UBND xã Phước Hà")
+    school = extract_metadata("UBND XÃ SƠN HÒA\nTRƯỜNG PTDTBT TIỂU HỌC\nVÀ THCS EA CHÀ RANG\nSố: 83/TB-PTDTBT\n"
+                              "Sơn Hòa, ngày 16 tháng 9 năm 2025\nTHÔNG BÁO\nVề việc ăn bán trú\n")
+    assert school.issuer.endswith("THCS Ea Chà Rang")

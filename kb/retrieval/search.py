@@ -95,7 +95,11 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            r"|(?:issued|adopted|passed|promulgated) (?:on|in) (?:what|which) (?:date|day|year)|when (?:is|was)\b[^?]*\bdated"
            # "When did Lý Nhân commune report on …": a body, then its document's kind as its act (not "ask … to report")
            r"|when did (?:(?!to |ask|tell|told|requir|want)\w+ ){1,6}?(?:report|conclude|announce|instruct|notify)"
-           r" (?:on|about|how|that|what|its|their|the)|what date is (?:on|of)|what(?: is|'s) the date (?:of|on)"
+           r" (?:on|about|how|that|what|its|their|the)|what date is (?:on|of)"
+           # "What is the date of the Tua Chua guidance on …": a document's date, not "the date of the elections"
+           r"|what(?: is|'s) the date (?:of|on) (?:\S+ ){0,8}?(?:directive|decision|plan|resolution|guidance|guideline"
+           r"|instruction|report|letter|notice|notification|conclusion|regulation|rule|programme|program|bulletin"
+           r"|document|dispatch|telegram|submission|circular|decree)s?\b"
            # "Ngày nào UBKT Tỉnh ủy ra thông báo kết luận …": the date asked first, then the document's making
            rf"|^(?:vao )?(?:ngay|hom) nao(?: \w+){{0,12}}? (?:ra|ban hanh|phat hanh|k[iy]|gui) (?:{TYPE_NAMES}|van ban)\b"
            r"|date of (?:the )?(?:directive|decision|plan|resolution|decree|circular|law|notice|instruction|regulation"
