@@ -266,7 +266,7 @@ def person_name(lines: list[str]) -> str | None:
     capitals after a name is the annex title that follows it ("PHỤ LỤC").  Words
     in capitals with a position under them are the end of a wrapped organ
     ("TM. ỦY BAN" / "NHÂN DÂN" / "KT. CHỦ TỊCH"): the signer signs under the position."""
-    kept = [line for line in lines if not SIGNED_MARK.fullmatch(line.strip())
+    kept = [_before_capitals(line) for line in lines if not SIGNED_MARK.fullmatch(line.strip())
             and sum(c.isalpha() for c in line) >= _NAME_LETTERS][:3]
     words: list[str] = []
     used = 0
@@ -281,6 +281,15 @@ def person_name(lines: list[str]) -> str | None:
     if mostly_capitals(kept[0]) and any(starts_with("positions", _signed_for(line)) for line in kept[used:]):
         return None
     return " ".join(words)
+
+
+def _before_capitals(line: str) -> str:
+    """A name with the annex title a PDF ran into its line cut off ("Nông Văn Quỳnh DANH SÁCH ĐẢNG VIÊN …"): the
+    words before two in capitals, when two or more precede them."""
+    words = line.split()
+    cut = next((i for i in range(2, len(words) - 1)
+                if all(len(w) > 1 and w.isupper() for w in words[i:i + 2])), len(words))
+    return " ".join(words[:cut]) if cut < len(words) and not mostly_capitals(" ".join(words[:cut])) else line
 
 
 def _signed_for(line: str) -> str:

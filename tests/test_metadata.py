@@ -573,3 +573,13 @@ def test_specks_before_a_header_line_and_a_station_under_its_commune() -> None:
     school = extract_metadata("UBND XÃ SƠN HÒA\nTRƯỜNG PTDTBT TIỂU HỌC\nVÀ THCS EA CHÀ RANG\nSố: 83/TB-PTDTBT\n"
                               "Sơn Hòa, ngày 16 tháng 9 năm 2025\nTHÔNG BÁO\nVề việc ăn bán trú\n")
     assert school.issuer.endswith("THCS Ea Chà Rang")
+
+
+def test_a_signers_name_with_the_annex_title_run_into_its_line() -> None:
+    """A PDF ran the annex's title into the name's line: the name is the words before the capitals."""
+    text = ("ĐẢNG BỘ TỈNH LÀO CAI\nĐẢNG ỦY XÃ LỤC YÊN\nSố 83-QĐ/ĐU\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+            "Lục Yên, ngày 28 tháng 11 năm 2025\nQUYẾT ĐỊNH\nmiễn công tác và sinh hoạt đảng đối với đảng viên\n"
+            "Điều 1. Miễn công tác và sinh hoạt đảng cho 9 đồng chí.\nNơi nhận:\n- Như Điều 3;\n- Lưu VP.\n"
+            "T/M BAN THƯỜNG VỤ\nPHÓ BÍ THƯ\nNông Văn Quỳnh DANH SÁCH ĐẢNG VIÊN ĐƯỢC MIỄN CÔNG TÁC VÀ SINH HOẠT\nĐẢNG\n"
+            "TT Họ và tên Năm sinh Chi bộ Lý do\n")
+    assert extract_metadata(text).signer == "Nông Văn Quỳnh"
