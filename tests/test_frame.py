@@ -462,8 +462,10 @@ def _kinds(question: str) -> list[int]:
     ("Văn bản nào thực hiện chỉ thị của Đảng ủy Khối về đạo đức?", [1, 3, 2, 4]),  # which carry it out: others
     ("Chỉ thị 58-CT/ĐUK ban hành ngày nào?", [1, 3, 2, 4]),  # named by number: the reference leg reads it
     ("Đảng ủy Khối Doanh nghiệp ra chỉ thị về đạo đức ngày nào?", [1, 3, 2, 4]),  # not opening with its kind
+    ("Who signed the directive on Party members' ethics?", [2, 1, 3, 4]),  # English: the kind its rendering names
+    ("What does the directive on Party members' ethics require?", [1, 3, 2, 4]),  # not who signed it or when
 ])
-def test_a_question_opening_with_a_kind_keeps_its_documents_passages_above_the_others(question, order):
+def test_a_question_naming_a_kind_keeps_its_documents_passages_above_the_others(question, order):
     assert _kinds(question) == order
 
 

@@ -133,6 +133,7 @@ PLACE_SHARE = 0.6  # of the score of a passage whose document is of no place the
 COUNT_SHARE = 0.5  # of the score of a passage that prints no number of what the question counts (counts_first)
 KIND_SHARE = 0.85  # of the score of a passage of another kind than the one a question opens with (kinds_first)
 _KIND_OPENING = re.compile(rf"^({TYPE_NAMES})\b")  # "chi thi cua …": a question naming a document by its kind
+_KIND_NAMED = re.compile(rf"\b({TYPE_NAMES})\b")
 OPENING = 80  # a passage states what it is for by its heading or its opening words, not "hoàn thành nhiệm vụ" in passing
 _STATES = re.compile(r"\b(?:yeu cau|nhiem vu|giai phap|pham vi dieu chinh|muc dich|muc tieu|doi tuong ap dung)\b")
 _WORD = re.compile(r"\w+")
@@ -430,21 +431,34 @@ def _own_name(issuer: str) -> str:
 def kinds_first(fused: list[tuple[int, float]], query: Query,
                 rows_among: Callable[[list[int]], dict[int, dict]], window: int) -> list[tuple[int, float]]:
     """The fused ranking with the passages among the first ``window`` of documents of another kind than the one a
-    question opens with ("Chỉ thị của Đảng ủy Khối Doanh nghiệp Nghệ An về đạo đức … ban hành ngày nào?") at
-    ``KIND_SHARE`` of their score, when some of them are of that kind.
+    question opens with ("Chỉ thị của Đảng ủy Khối Doanh nghiệp Nghệ An về đạo đức … ban hành ngày nào?"), or an
+    English one asking who signed it or when names (``_asked_kind``), at ``KIND_SHARE`` of their score, when some of
+    them are of that kind.
 
     Named by its kind and subject, not its number, a directive shares its subject with the conclusion that reviews
     it, the plan that carries it out and the bulletin that reports on it, which the legs ranked above it.  Not for
     which documents carry one out: those are of other kinds.  ``KIND_SHARE`` was chosen by folds of the tuning pool
     (docs/ranking.md, "A question that opens with a document's kind")."""
-    opening = _KIND_OPENING.match(query.folded)
-    if opening is None or query.keys or intent(query.folded) == FOLLOWERS:
+    kind = _asked_kind(query)
+    if kind is None or query.keys or intent(query.folded) == FOLLOWERS:
         return fused
     rows = rows_among([chunk for chunk, _ in fused[:window]])
-    other = {chunk for chunk, row in rows.items() if fold(row["doc_doc_type"] or "") != opening.group(1)}
+    other = {chunk for chunk, row in rows.items() if fold(row["doc_doc_type"] or "") != kind}
     if not other or len(other) == len(rows):
         return fused
     return _scaled(fused, window, other, KIND_SHARE)
+
+
+def _asked_kind(query: Query) -> str | None:
+    """The kind of document a question names it by: the kind it opens with, or, asked in English who signed one or
+    when ("Who signed the warning decision against …"), the first kind its Vietnamese rendering names."""
+    opening = _KIND_OPENING.match(query.folded)
+    if opening is not None:
+        return opening.group(1)
+    if query.translation is None or not _SIGNED_OR_ISSUED.search(query.folded):
+        return None
+    named = _KIND_NAMED.search(fold(query.translation.rendering))
+    return named.group(1) if named else None
 
 
 def counts_first(fused: list[tuple[int, float]], query: Query,
