@@ -25,7 +25,8 @@ BULLETIN_MARKS = re.compile(r"^(?:LƯU HÀNH NỘI BỘ|TRONG SỐ NÀY)$", re.I
 # "K/T TRƯỞNG BAN", a state one the dot: "KT. CHỦ TỊCH"); a law's
 # with the formula of its passing; a bulletin's with its imprint.  OCR may read a mark before "Nơi nhận" ("_Nơi nhận").
 CLOSING = re.compile(
-    r"^(?:[\W_]{0,3}Nơi nhận|T/M\b|K/T\b|T/L\b|T/UQ\b|TM[.\s]|KT[.\s]|TL[.\s]|TUQ[.\s]|Q\.|Chịu trách nhiệm (?:xuất bản|nội dung))"
+    r"^(?:[\W_]{0,3}Nơi nhận|T/M\b|K/T\b|T/L\b|T/UQ\b|TM[.\s]|KT[.\s]|TL[.\s]|TUQ[.\s]|Q\."
+    r"|Chịu trách nhiệm (?:xuất bản|nội dung))"
     r"|^(?:Hiến pháp|Bộ luật|Luật|Pháp lệnh|Nghị quyết) này (?:đã )?được .{0,160}?thông qua"
 )
 _SENTENCE_BREAK = re.compile(r"[.!?…]\s+[^\W\d_]")
