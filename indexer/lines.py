@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from indexer.clean import display_text, strip_span
 from indexer.model import Span
 
-__all__ = ["Line", "Role", "content_lines", "heading_shaped", "tail_line", "TERMINAL", "CLOSING", "BULLETIN_MARKS"]
+__all__ = ["Line", "Role", "content_lines", "heading_shaped", "tail_line", "TERMINAL", "CLOSING", "BULLETIN_MARKS",
+           "RECIPIENTS"]
 
 # A paragraph that does not end on one of these and is followed by a line
 # starting in lower case was split mid-sentence by the conversion.
@@ -23,9 +24,11 @@ TERMINAL = (".", ";", ":", "!", "?", "…", '"', "”", ")", "»")
 BULLETIN_MARKS = re.compile(r"^(?:LƯU HÀNH NỘI BỘ|TRONG SỐ NÀY)$", re.IGNORECASE)
 # The closing block opens with the recipients or the signing authority (a Party document writes the slash:
 # "K/T TRƯỞNG BAN", a state one the dot: "KT. CHỦ TỊCH"); a law's
-# with the formula of its passing; a bulletin's with its imprint.  OCR may read a mark before "Nơi nhận" ("_Nơi nhận").
+# with the formula of its passing; a bulletin's with its imprint.
+# The recipients' heading, after up to three marks OCR may read before it ("_Nơi nhận").
+RECIPIENTS = r"[\W_]{0,3}Nơi nhận"
 CLOSING = re.compile(
-    r"^(?:[\W_]{0,3}Nơi nhận|T/M\b|K/T\b|T/L\b|T/UQ\b|TM[.\s]|KT[.\s]|TL[.\s]|TUQ[.\s]|Q\."
+    rf"^(?:{RECIPIENTS}|T/M\b|K/T\b|T/L\b|T/UQ\b|TM[.\s]|KT[.\s]|TL[.\s]|TUQ[.\s]|Q\."
     r"|Chịu trách nhiệm (?:xuất bản|nội dung))"
     r"|^(?:Hiến pháp|Bộ luật|Luật|Pháp lệnh|Nghị quyết) này (?:đã )?được .{0,160}?thông qua"
 )

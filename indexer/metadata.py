@@ -37,6 +37,7 @@ from indexer.header import (
     title_type,
     units_of,
 )
+from indexer.lines import RECIPIENTS
 from indexer.model import Catalogue, DocumentMeta
 from indexer.names import (
     AUTHORITY,
@@ -86,7 +87,7 @@ _LIST_MARK = re.compile(r"[-+•]")
 # A letter opens on its addressee.
 _ADDRESSED = re.compile(r"^Kính\s+gửi\b", re.IGNORECASE)
 # A recipient list opens the closing block.
-_RECIPIENTS = re.compile(r"^[\W_]{0,3}Nơi nhận\b", re.IGNORECASE)  # after a mark OCR read before it ("_Nơi nhận")
+_RECIPIENTS = re.compile(rf"^{RECIPIENTS}\b", re.IGNORECASE)
 # A title in capitals that carries the number: "ÁN LỆ SỐ 67/2023/AL", "SỐ 101-SL/L.003 NGÀY 20-5-1957 …".
 _TITLE_NUMBER = re.compile(r"^(?:[^\W\d_]+\s+){0,2}(?:SỐ|[Ss]ố)\s*:?\s*(?P<rest>\d.*)$")
 # What an old title says besides its subject: "CỦA QUỐC HỘI KHOÁ XII, KỲ HỌP THỨ 5", "SỐ 30/2009/QH12 NGÀY 17

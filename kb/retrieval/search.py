@@ -132,8 +132,7 @@ COMMON = 0.2
 PLACE_SHARE = 0.6  # of the score of a passage whose document is of no place the question names (placed_first)
 COUNT_SHARE = 0.5  # of the score of a passage that prints no number of what the question counts (counts_first)
 KIND_SHARE = 0.85  # of the score of a passage of another kind than the one a question opens with (kinds_first)
-_KIND_OPENING = re.compile(rf"^({TYPE_NAMES})\b")  # "chi thi cua …": a question naming a document by its kind
-_KIND_NAMED = re.compile(rf"\b({TYPE_NAMES})\b")
+_KIND = re.compile(rf"\b({TYPE_NAMES})\b")  # a document's kind: a question opening with it names one ("chi thi cua …")
 OPENING = 80  # a passage states what it is for by its heading or its opening words, not "hoàn thành nhiệm vụ" in passing
 _STATES = re.compile(r"\b(?:yeu cau|nhiem vu|giai phap|pham vi dieu chinh|muc dich|muc tieu|doi tuong ap dung)\b")
 _WORD = re.compile(r"\w+")
@@ -452,12 +451,12 @@ def kinds_first(fused: list[tuple[int, float]], query: Query,
 def _asked_kind(query: Query) -> str | None:
     """The kind of document a question names it by: the kind it opens with, or, asked in English who signed one or
     when ("Who signed the warning decision against …"), the first kind its Vietnamese rendering names."""
-    opening = _KIND_OPENING.match(query.folded)
+    opening = _KIND.match(query.folded)
     if opening is not None:
         return opening.group(1)
     if query.translation is None or not _SIGNED_OR_ISSUED.search(query.folded):
         return None
-    named = _KIND_NAMED.search(fold(query.translation.rendering))
+    named = _KIND.search(fold(query.translation.rendering))
     return named.group(1) if named else None
 
 
