@@ -57,6 +57,8 @@ __all__ = ["answer_follows", "arranged", "asks_of_text", "cards_first", "describ
 # "thực hiện" asks when something is done ("… thực hiện vào ngày nào"), unless a kind follows it: then it is the
 # document's title ("kế hoạch thực hiện kết luận … ngày nào").
 _THUC_HIEN_NOT_IN_A_TITLE = rf"thuc hien(?! (?:{TYPE_NAMES})\b)"
+# The date a question asks at its end: "… vào ngày nào", "… khi nào", "… bao giờ".
+_DATE_ASKED = r"(?:(?:ngay|hom|thoi gian|thoi diem) (?:nao|may)|ngay bao nhieu|khi nao|luc nao|bao gio)"
 # Who signed or issued a document, or when: its card and header say it, whatever its body says. "ký" is not the
 # "kỳ" of "định kỳ", "học kỳ" ("tiếp công dân định kì vào ngày nào" asks what a document says).
 # "Lãnh đạo nào của UBND tỉnh Vĩnh Long ký báo cáo …": who, the body between ("nhiệm kỳ", "định kỳ" are no signing).
@@ -68,9 +70,9 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            rf"|ngay ra (?:van ban )?(?:{TYPE_NAMES})\b"
            # "ban hành kế hoạch chuyển đổi phao xốp … vào ngày nào": a document of a kind named, its subject between
            rf"|(?:ban hanh|phat hanh|\bra|gui|(?<!dinh )(?<!hoc )\bk[iy]) (?:{TYPE_NAMES}|van ban)\b"
+           # "trước" ends its gap only as a deadline ("… nộp trước ngày nào"); "… trước bầu cử vào ngày nào" is its subject
            rf"(?:\W+(?!tu (?:ngay|thang|nam|khi)|ap dung|hieu luc|het |{_THUC_HIEN_NOT_IN_A_TITLE}|hoan thanh|xong"
-           r"|truoc |cham )\w+){0,12}? (?:vao )?(?:(?:ngay|hom|thoi gian|thoi diem) (?:nao|may)|ngay bao nhieu|khi nao"
-           r"|luc nao|bao gio)"
+           rf"|truoc {_DATE_ASKED}|cham )\w+){{0,12}}? (?:vao )?{_DATE_ASKED}"
            # "Ban Thường vụ Tỉnh ủy Đồng Tháp kết luận về … (vào) ngày nào": a body, then its document's kind as its act
            rf"|(?:uy|vu|ubnd|nhan dan)(?: \w+){{0,4}}? (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh)\b"
            r"(?:\W+\w+){0,14}? (?:vao )?(?:ngay|hom|thoi gian|thoi diem) nao"
