@@ -117,7 +117,7 @@ def proper_case(text: str, is_name: bool = True) -> str:
         # "Đảng ủy Công an tỉnh", "Đảng đoàn Hội …": the Party organisation of a body, not of a level ("Đảng ủy xã")
         following = words[i + 1].strip(".,;:()").lower() if i + 1 < len(words) else ""
         opens_name |= (two_before in _lowered_list("party_organisations") and i not in fixed
-                       and not {bare, f"{bare} {following}"} & localities and bare not in _LEVEL_WORDS)
+                       and not {bare, f"{bare} {following}"} & localities and bare not in _LEVEL_WORDS | _NOT_A_PLACE)
         # "Thành ủy Hội An": right after a committee, "hội" names its place ("xã hội" after "xã" does not)
         names_place = bare == "hội" and previous in ("ủy", "uỷ") and place_left == 3 and words[i + 1:i + 2] != ["nghị"]
         if (bare in _NOT_A_PLACE and not names_place) or any(c.isdigit() for c in word) \
@@ -369,6 +369,9 @@ def _party_issuer(issuer: str, parent: str) -> str:
     if organisation and committee in {fold(head) for head in word_list("parent_heads")}:
         place = organisation["place"] if committee in _LEVELLED else f"{organisation['level']} {organisation['place']}"
         return f"{issuer} {place}"
+    if organisation and fold(issuer).endswith(f" {fold(organisation['level'])}"):
+        # "Chi bộ Công an xã" under "Đảng bộ xã Gia Bình": the cell of that commune's police, its place left unprinted
+        return f"{issuer} {organisation['place']}"
     if organisation and board_of_committee(issuer):  # "Ban Dân vận Tỉnh ủy" under "Đảng bộ tỉnh Phú Thọ"
         return f"{issuer} {organisation['place']}"
     serving = _COMMITTEE_OF_LEVEL.get(fold(organisation["level"])) if organisation else None

@@ -53,7 +53,9 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 #     (stop 42: rules of em dashes and ornaments, a mass organisation's motto, colour scans' seals and signatures).
 # 18: docs/reading.md, "What fresh-33's and fresh-34's files showed" (stop 43: OCR's marks before "Nơi nhận" and a
 #     header line, a signature's stroke after the name, commune stations, school names).
-PARSING_VERSION = 18
+# 19: docs/reading.md, "What fresh-37's files showed" (stop 44: a Party cell named with its commune, "ấp" and "khóm"
+#     as places).
+PARSING_VERSION = 19
 
 CARD_SECTION = "Thông tin văn bản"
 # The header (issuing body, number, place and date, title) and the end (recipients, signer) are the

@@ -184,6 +184,11 @@ def test_parse_date(text: str, iso: str | None) -> None:
         ("CHI BỘ TỔ DÂN PHỐ THANH LƯƠNG 2", "Chi bộ Tổ dân phố Thanh Lương 2"),
         ("CHI BỘ TRƯỜNG THCS CẨM THÀNH", "Chi bộ Trường THCS Cẩm Thành"),  # a school's name after its level
         ("BAN CHỈ ĐẠO XÂY DỰNG NÔNG THÔN MỚI", "Ban Chỉ đạo xây dựng nông thôn mới"),  # "nông thôn" is no hamlet
+        ("CHI BỘ ẤP THỦY TÂN", "Chi bộ ấp Thủy Tân"),  # the Mekong's hamlets: "ấp", "khóm" before their names
+        ("CHI BỘ KHÓM CHÂU LONG 2", "Chi bộ khóm Châu Long 2"),
+        ("CHI BỘ CÔNG AN XÃ", "Chi bộ Công an xã"),  # not "Chi Bộ Công an": the cell, not the Ministry of Public Security
+        ("NGHỊ QUYẾT CỦA CHI BỘ VỀ CÔNG TÁC", "Nghị quyết của Chi bộ về công tác"),  # "về" names no body
+        ("ÁP DỤNG KHOA HỌC", "Áp dụng khoa học"),
     ],
 )
 def test_proper_case(printed: str, cased: str) -> None:
@@ -573,6 +578,19 @@ def test_specks_before_a_header_line_and_a_station_under_its_commune() -> None:
     school = extract_metadata("UBND XÃ SƠN HÒA\nTRƯỜNG PTDTBT TIỂU HỌC\nVÀ THCS EA CHÀ RANG\nSố: 83/TB-PTDTBT\n"
                               "Sơn Hòa, ngày 16 tháng 9 năm 2025\nTHÔNG BÁO\nVề việc ăn bán trú\n")
     assert school.issuer.endswith("THCS Ea Chà Rang")
+
+
+@pytest.mark.parametrize(("organs", "issuer"), [
+    ("ĐẢNG BỘ XÃ GIA BÌNH\nCHI BỘ CÔNG AN XÃ", "Chi bộ Công an xã Gia Bình"),
+    ("ĐẢNG BỘ TỈNH HƯNG YÊN\nĐẢNG ỦY QUÂN SỰ TỈNH", "Đảng ủy Quân sự tỉnh Hưng Yên"),
+    ("ĐẢNG BỘ XÃ THẠNH HÓA\nCHI BỘ ẤP THỦY TÂN", "Chi bộ ấp Thủy Tân"),
+    ("ĐẢNG BỘ TỈNH PHÚ THỌ\nBAN THƯỜNG VỤ ĐẢNG ỦY XÃ", "Ban Thường vụ Đảng ủy xã"),  # another level: no place
+])
+def test_a_body_of_its_level_under_its_party_organisation_is_named_with_its_place(organs: str, issuer: str) -> None:
+    """A header prints "CHI BỘ CÔNG AN XÃ" under "ĐẢNG BỘ XÃ GIA BÌNH": every commune's police has a cell of that
+    name, and the organisation above it says whose."""
+    text = f"{organs}\nSố 97-NQ/CB\nĐẢNG CỘNG SẢN VIỆT NAM\nGia Bình, ngày 06 tháng 01 năm 2026\nNGHỊ QUYẾT\nvề an ninh\n"
+    assert extract_metadata(text).issuer == issuer
 
 
 def test_a_signers_name_with_the_annex_title_run_into_its_line() -> None:
