@@ -241,6 +241,9 @@ def test_a_closing_without_the_signers_name_stays_below_the_card():
     "Ngày nào UBKT Tỉnh ủy Điện Biên ra thông báo kết luận kiểm tra?",  # the date asked first
     "When did Lý Nhân commune report on how its Party cell congresses went?",  # the body's document as its act
     "What date is on the Ham Kiem commune report on electrical safety?",
+    "UBND xã ra công văn xử lý tin sai sự thật trên mạng trước bầu cử vào ngày nào?",  # "trước" of its subject
+    "Sở Tài chính gửi công văn đôn đốc thu ngân sách quý IV và lập dự toán cấp xã 2026 ngày nào",  # 14 words between
+    "Khối dân vận xã báo cáo kết quả phong trào Dân vận khéo năm 2025 vào ngày nào?",  # a mass-mobilisation body
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2
@@ -253,6 +256,7 @@ def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
                                       "Cơ quan nào chịu trách nhiệm ra quyết định xử phạt?",
                                       "Lãnh đạo nào nhiệm kỳ 2020 - 2025 phụ trách du lịch?",
                                       "Các xã gửi báo cáo về huyện trước ngày nào?",
+                                      "UBND xã ra công văn yêu cầu nộp báo cáo trước ngày nào?",  # a deadline
                                       "Sở phải gửi báo cáo thiệt hại trước thời gian nào?",
                                       "Kế hoạch tổ chức lễ hội ngày nào?", "Thông báo lịch tiếp công dân vào ngày nào?",
                                       "Kế hoạch tuyên truyền đợt 1 kết thúc ngày nào?",

@@ -593,6 +593,16 @@ def test_a_body_of_its_level_under_its_party_organisation_is_named_with_its_plac
     assert extract_metadata(text).issuer == issuer
 
 
+def test_a_front_thong_tri_numbered_like_a_to_trinh() -> None:
+    """The Fatherland Front numbers its Thông tri "07/TTr-MTTQ-BTT", the code of a Tờ trình: the title line says
+    which, and its standing board is named with the committee above it."""
+    meta = extract_metadata("ỦY BAN MTTQ VIỆT NAM\nTỈNH NGHỆ AN\nBAN THƯỜNG TRỰC\nSố: 07/TTr-MTTQ-BTT\n"
+                            "Nghệ An, ngày 10 tháng 9 năm 2025\nTHÔNG TRI\nVề việc tổ chức Ngày hội Đại đoàn kết\n")
+    assert (meta.doc_type, meta.number) == ("Thông tri", "07/TTr-MTTQ-BTT")
+    assert meta.title == "Thông tri về việc tổ chức Ngày hội Đại đoàn kết"
+    assert meta.issuer == "Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh Nghệ An"
+
+
 def test_a_signers_name_with_the_annex_title_run_into_its_line() -> None:
     """A PDF ran the annex's title into the name's line: the name is the words before the capitals."""
     text = ("ĐẢNG BỘ TỈNH LÀO CAI\nĐẢNG ỦY XÃ LỤC YÊN\nSố 83-QĐ/ĐU\nĐẢNG CỘNG SẢN VIỆT NAM\n"

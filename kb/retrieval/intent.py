@@ -51,13 +51,15 @@ _WHICH_DOCUMENT = rf"{_KINDS} nao"
 # "Văn bản nào triển khai …", "Quyết định nào bãi bỏ …", the passive asked last: "… được sửa đổi bởi văn bản nào",
 # "… được UBND xã cụ thể hóa bằng văn bản nào" (its doer between), the documents listed by their kind: "các kế
 # hoạch thực hiện Nghị quyết 18", and what was done: "tỉnh đã làm gì để thực hiện …" ("phải làm gì để thực hiện"
-# asks what a document requires), "what has the province done to implement …".
+# asks what a document requires), "what has the province done to implement …", "có xã nào thực hiện … không".
 _FOLLOWERS = re.compile(rf"{_NOT_A_PLACE}\b(?:nao|which|what)\b.*\b(?:{_VERB})\b|\b{_WHICH_DOCUMENT}\b.*\b(?:{_CHANGE})\b"
                         rf"|\b(?:duoc|bi)\s+(?:\w+\s+){{0,4}}?(?:{_VERB}|{_CHANGE})\b.*\b{_WHICH_DOCUMENT}\b"
                         rf"|\b(?:cac|nhung)\s+{_KINDS}\s+(?:{_VERB}|{_CHANGE})\b"
                         rf"|\bban hanh (?:(?:nhung |cac )?{_KINDS} )?gi\b.*\b(?:{_VERB})\b"
                         rf"|\b{_ENGLISH_KINDS}\s+(?:that |which )?(?:{_CARRY_OUT})\b"
-                        rf"|\bda lam (?:nhung )?gi (?:de )?(?:{_VERB})\b|\b(?:done|did\b.*\bdo) to (?:{_CARRY_OUT})\b")
+                        rf"|\bda lam (?:nhung )?gi (?:de )?(?:{_VERB})\b|\b(?:done|did\b.*\bdo) to (?:{_CARRY_OUT})\b"
+                        # "Có xã nào thực hiện công văn … không?": whether any commune did, by its documents
+                        rf"|\bco (?:xa|phuong|huyen|tinh|don vi|dia phuong|co quan) nao\b.*\b(?:{_VERB})\b")
 # "Which Party document does the letter … implement?": the one a document carries out, not those that carry it out.
 _WHAT_IT_FOLLOWS = re.compile(rf"\b(?:does|do|did)\b.*\b(?:{_CARRY_OUT})\W*$")
 # A document asked for, in either language: "văn bản nào quy định …", "which law amended …".

@@ -73,8 +73,9 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            # "trước" ends its gap only as a deadline ("… nộp trước ngày nào"); "… trước bầu cử vào ngày nào" is its subject
            rf"(?:\W+(?!tu (?:ngay|thang|nam|khi)|ap dung|hieu luc|het |{_THUC_HIEN_NOT_IN_A_TITLE}|hoan thanh|xong"
            rf"|truoc {_DATE_ASKED}|cham )\w+){{0,20}}? (?:vao )?{_DATE_ASKED}"
-           # "Ban Thường vụ Tỉnh ủy Đồng Tháp kết luận về … (vào) ngày nào": a body, then its document's kind as its act
-           rf"|(?:uy|vu|ubnd|nhan dan)(?: \w+){{0,4}}? (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh)\b"
+           # "Ban Thường vụ Tỉnh ủy Đồng Tháp kết luận về … (vào) ngày nào", "Khối dân vận xã … báo cáo … ngày nào": a body,
+           # then its document's kind as its act
+           rf"|(?:uy|vu|ubnd|nhan dan|dan van|mttq|to quoc)(?: \w+){{0,4}}? (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh)\b"
            r"(?:\W+\w+){0,14}? (?:vao )?(?:ngay|hom|thoi gian|thoi diem) nao"
            r"|\bde ngay (?:nao|bao nhieu|may)"  # "Công văn … đề ngày nào": the date it is dated
            # "Nghị quyết phục hồi vườn bưởi … của Đảng ủy xã Hương Khê ngày nào?": a document named by its kind and
