@@ -113,12 +113,15 @@ def units_of(text: str) -> list[Unit]:
 
 
 _LEADING_MARKS = re.compile(r"^[_~`'„]+\s+")  # OCR's specks before a line ("_ XÃ KHÁNH VĨNH"); not a list's dash
+_TRAILING_DOTS = re.compile(r"(?<=[^\W\d_])(?:\.{2,}|…)$")
 
 
 def _without_seal_marks(text: str) -> str:
     """An organ's line in capitals without the marks OCR read at its end from a seal's strokes: marks, short words
     in small letters, a lone capital, at least one of them marks ("ĐẢNG ỦY PHƯỜNG BỈM SƠN z : R", "ĐẢNG ỦY XÃ KIM BÔI
     sóc : §"). With them the line may no longer read as capitals, and the organ it names was lost."""
+    if mostly_capitals(text):  # dots OCR read after its last word from a seal's rim ("PHƯỜNG NGÃ BẢY...")
+        text = _TRAILING_DOTS.sub("", text)
     words = text.split()
     end = len(words)
     while end > 2 and _seal_mark(words[end - 1]):

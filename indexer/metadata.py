@@ -23,7 +23,7 @@ from functools import cache
 from itertools import groupby, takewhile
 
 from indexer.analyzer import fold
-from indexer.codes import type_by_code, type_by_name, word_list
+from indexer.codes import type_by_code, type_by_name, type_by_symbol, word_list
 from indexer.header import (
     DAY_OPENING,
     DAY_WORD,
@@ -102,6 +102,11 @@ _TITLE_CLAUSE = re.compile(
 # A number the reference patterns cannot read (old types): "21-LCT/HĐNN8", "101-SL/L.003"; no word's first letters
 # ("Số 9 - tháng 9/2025" is no "9-th"), a footnote's mark after it may stand ("43/2021/AL¹").
 _PRINTED_SYMBOL = re.compile(r"\d+[0-9A-Za-zĐđ.]*(?:\s?[-/]\s?[0-9A-Za-zĐđ][0-9A-Za-zĐđ.]*(?![a-zà-ỹA-ZÀ-Ỹ]))+")
+# A speck OCR reads beside a symbol's dash or stroke ("04/NQ-.UBBC").
+_SPECKS_BY_STROKES = re.compile(r"(?<=[-/])[.,·'`_]+|[.,·'`_]+(?=[-/])")
+# A symbol's kind as OCR misreads it under a seal ("04/NO-UBBC" of a Nghị quyết): letters it confuses.
+_OCR_LETTERS = str.maketrans("O0", "QQ")
+_KIND_IN_SYMBOL = re.compile(r"^(?P<head>\d+(?:/\d{4})?[/-])(?P<kind>[A-ZĐ0-9]+)(?=[-/])")
 # Types whose names follow the type word directly: "Luật Điện lực", never "Luật về điện lực".
 _NAMED_WITHOUT_ABOUT = ("Luật", "Bộ luật", "Pháp lệnh")
 # A symbol inside a title: "1237/QĐ-TTG", "24-CT/TW".
@@ -177,13 +182,25 @@ def _wrapped_place(before: str) -> str | None:
 def _own_number(zone: list[Unit], title_lines: list[Unit]) -> str | None:
     """The symbol after ``Số``; a page may print it on the next line ("Số:" / "38/2025/QĐ-UBND"),
     an old document in its title ("ÁN LỆ SỐ 67/2023/AL", "LUẬT / SỐ 101-SL/L.003 NGÀY …").
-    A symbol of no known type is kept as printed."""
+    A symbol of no known type is kept as printed; OCR's specks beside its dashes and strokes are not
+    part of it ("04/NQ-.UBBC", a seal's edge)."""
     for i, unit in enumerate(zone):
         if match := NUMBER_LINE.match(unit.text):
             following = zone[i + 1].text if i + 1 < len(zone) else ""
-            return _symbol(f"{match.group('rest')} {following}")
+            return _symbol(_SPECKS_BY_STROKES.sub("", f"{match.group('rest')} {following}"))
     titled = (m for u in title_lines if (m := _TITLE_NUMBER.match(u.text)))
     return next((_symbol(m.group("rest")) for m in titled), None)
+
+
+def _kind_as_titled(number: str | None, doc_type: str | None) -> str | None:
+    """``number`` with the code of the title's kind where OCR misread it: "04/NO-UBBC" under "NGHỊ QUYẾT" is
+    04/NQ-UBBC ("NO" is no kind, and reads "NQ" with O taken for Q).  Any other number is kept as read."""
+    match = _KIND_IN_SYMBOL.match(number or "")
+    kind = type_by_name(doc_type) if doc_type and match else None
+    if match is None or kind is None or not kind.code or type_by_symbol(match["kind"]) is not None \
+            or match["kind"].translate(_OCR_LETTERS) != kind.code:
+        return number
+    return _symbol(f"{match['head']}{kind.code}{number[match.end():]}")
 
 
 def _symbol(printed: str) -> str | None:
@@ -537,7 +554,7 @@ def extract_metadata(text: str, catalogue: Catalogue | None = None) -> DocumentM
         date = parse_date(opening[0].text)
     site = _catalogued(catalogue)
     doc_type = _doc_type(header, number, opening) or site.doc_type
-    number = number or site.number
+    number = _kind_as_titled(number, doc_type) or site.number
     position = position and _position_as_known(proper_case(_OCR_TAIL.sub("", position.strip(" ,"))))
     return DocumentMeta(
         title=title, doc_type=doc_type or _symbol_type(number), number=number,

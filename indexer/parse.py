@@ -53,8 +53,8 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 #     (stop 42: rules of em dashes and ornaments, a mass organisation's motto, colour scans' seals and signatures).
 # 18: docs/reading.md, "What fresh-33's and fresh-34's files showed" (stop 43: OCR's marks before "Nơi nhận" and a
 #     header line, a signature's stroke after the name, commune stations, school names).
-# 19: docs/reading.md, "What fresh-37's files showed" (stop 44: a Party cell named with its commune, "ấp" and "khóm"
-#     as places).
+# 19: docs/reading.md, "What fresh-37's to fresh-40's files showed" (stop 44: a body named with its place, "ấp" and "khóm"
+#     as places, the Front's Thông tri, a seal's specks in a scan's number).
 PARSING_VERSION = 19
 
 CARD_SECTION = "Thông tin văn bản"

@@ -593,6 +593,16 @@ def test_a_body_of_its_level_under_its_party_organisation_is_named_with_its_plac
     assert extract_metadata(text).issuer == issuer
 
 
+def test_a_seal_over_the_number_of_a_scan() -> None:
+    """A red seal over "Số: 04/NQ-UBBC" made OCR read "04/NO-.UBBC" and dots after the organ's place: "NO" is no
+    kind and reads "NQ" with O taken for Q, which the title ("NGHỊ QUYẾT") confirms; the specks are no part of it."""
+    scanned = ("ỦY BAN BẦU CỬ CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nPHƯỜNG NGÃ BẢY... Độc lập - Tự do - Hạnh phúc\n"
+               "Số: 04/NO-.UBBC _ ` Ngã Bảy, ngày 15 tháng 12 năm 2025\nNGHỊ QUYET\nVề việc phân công thành viên\n")
+    meta = extract_metadata(scanned)
+    assert (meta.number, meta.issuer) == ("04/NQ-UBBC", "Ủy ban bầu cử phường Ngã Bảy")
+    assert extract_metadata(scanned.replace("NGHỊ QUYET", "THÔNG BÁO")).number == "04/NO-UBBC"  # no kind it misreads
+
+
 def test_a_front_thong_tri_numbered_like_a_to_trinh() -> None:
     """The Fatherland Front numbers its Thông tri "07/TTr-MTTQ-BTT", the code of a Tờ trình: the title line says
     which, and its standing board is named with the committee above it."""
