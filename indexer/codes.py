@@ -185,6 +185,13 @@ def law_type_code(issuer: str) -> str | None:
     return _data()["law_issuers"].get(stem)
 
 
+@cache
+def spelled_out() -> dict[str, str]:
+    """The abbreviations staff type for bodies and tasks ("UBND", "ĐVTN", "PCCC"), folded, each with the words a
+    passage may print in full: the data's ``spelled_out``, "ABBREVIATION=words"."""
+    return {fold(short): words for short, _, words in (entry.partition("=") for entry in word_list("spelled_out"))}
+
+
 def word_list(name: str) -> tuple[str, ...]:
     """One of the plain word lists in the data file (``positions``, ``organ_heads`` ...)."""
     return tuple(_data()[name])

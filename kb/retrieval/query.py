@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from indexer.analyzer import fold, normalize, pairs, tokens
-from indexer.codes import keys_sharing_numbers
+from indexer.codes import keys_sharing_numbers, spelled_out
 from indexer.references import extract_references
 from kb.retrieval.glossary import Translation, glossary, marked
 from kb.retrieval.lexicon import Phrase
@@ -41,6 +41,7 @@ class Query:
     numbers: tuple[str, ...] = ()  # the documents it names, as typed ("Chỉ thị 05-CT/TW"), to say which are missing
     asked: str = ""  # the query without the documents it names: what it asks of them ("phê duyệt gì")
     years: tuple[tuple[str, str], ...] = ()  # (key, year) of each number typed with its year: "55/2030/TT-BTC"
+    spelled: tuple[str, ...] = ()  # the words of the abbreviations it types ("UBND" → "ủy ban nhân dân")
 
     @property
     def unaccented_vietnamese(self) -> bool:
@@ -74,17 +75,18 @@ class Query:
         """The query searched for this one: ``text`` is it with accents put back (``kb.retrieval.accents``).
 
         Its accented terms and the text the model embeds are the restored ones;
-        its folded terms and the documents it names stay those typed, so the
+        its folded terms, the documents it names and its abbreviations stay those typed, so the
         folded leg still matches what was typed if a syllable was restored wrong.
         """
         return replace(understand(text), text=self.text, folded=self.folded, keys=self.keys, full_keys=self.full_keys,
-                       years=self.years)
+                       years=self.years, spelled=self.spelled)
 
     def syllables(self) -> list[Phrase]:
         """The lexical leg's terms: each syllable in the accented column as typed (if the query has
         accents) and in the folded one folded; for English, the syllables of the glossary's terms
         and of the residue (``_columns``)."""
-        return self._columns(lambda text: [(w,) for w in tokens(text)], self.translation.terms if self.translation else ())
+        return self._columns(lambda text: [(w,) for w in tokens(text)], self._vietnamese(self.translation.terms
+                                                                                        if self.translation else ()))
 
     def pairs(self) -> list[Phrase]:
         """The phrase leg's terms: every two adjacent syllables (``chỉ thị``, ``thị 05``).
@@ -96,7 +98,12 @@ class Query:
         of each glossary term.
         """
         vietnamese = (self.translation.rendering, *self.translation.terms) if self.translation else ()
-        return self._columns(pairs, vietnamese)
+        return self._columns(pairs, self._vietnamese(vietnamese))
+
+    def _vietnamese(self, terms: tuple[str, ...]) -> tuple[str, ...]:
+        """The Vietnamese searched beside the query's own words: the glossary's, and the abbreviations spelled out
+        ("ĐVTN phường Ngã Bảy góp ý gì", where the report prints "đoàn viên thanh niên")."""
+        return (*terms, *self.spelled)
 
     def _columns(self, terms: Callable[[str], Iterable[tuple[str, ...]]],
                  vietnamese: tuple[str, ...]) -> list[Phrase]:
@@ -157,6 +164,7 @@ def understand(text: str) -> Query:
         numbers=tuple(dict.fromkeys(r.text for r in references)),
         asked=_without(normalized, [(r.char_start, r.char_end) for r in named]) if references else "",
         years=tuple(sorted({(key, r.year) for r in references if r.year for key in keys_sharing_numbers([r.key])})),
+        spelled=tuple(dict.fromkeys(words for word in folded.split() if (words := spelled_out().get(word.strip(",.;:?!()"))))),
     )
 
 
