@@ -200,7 +200,7 @@ def _kind_as_titled(number: str | None, doc_type: str | None) -> str | None:
     if match is None or kind is None or not kind.code or type_by_symbol(match["kind"]) is not None \
             or match["kind"].translate(_OCR_LETTERS) != kind.code:
         return number
-    return _symbol(f"{match['head']}{kind.code}{number[match.end():]}")
+    return _symbol(f"{match['head']}{kind.code}{match.string[match.end():]}")
 
 
 def _symbol(printed: str) -> str | None:

@@ -101,7 +101,7 @@ def test_a_document_above_the_callers_level_is_never_shown(api, ids, secret):
     assert "20-KH/ĐU" not in public.text and f'"id":{restricted}' not in public.text.replace(" ", "")
     seen = _relations(api, ids["05-CT/TW"], secret)["relied_on_by"][0]
     assert _numbers(seen) == ["12-KH/TU", "20-KH/ĐU", "30-KH/TU"]
-    assert seen["documents"][1]["issuer"] == "Đảng ủy Khối Các cơ quan tỉnh"
+    assert seen["documents"][1]["issuer"] == "Đảng ủy Khối Các cơ quan tỉnh Hà Tĩnh"  # named with its place
     assert _relations(api, restricted, secret)["relies_on"][0]["documents"][0]["id"] == ids["05-CT/TW"]
 
 

@@ -85,8 +85,8 @@ class Query:
         """The lexical leg's terms: each syllable in the accented column as typed (if the query has
         accents) and in the folded one folded; for English, the syllables of the glossary's terms
         and of the residue (``_columns``)."""
-        return self._columns(lambda text: [(w,) for w in tokens(text)], self._vietnamese(self.translation.terms
-                                                                                        if self.translation else ()))
+        glossary_terms = self.translation.terms if self.translation else ()
+        return self._columns(lambda text: [(w,) for w in tokens(text)], self._vietnamese(glossary_terms))
 
     def pairs(self) -> list[Phrase]:
         """The phrase leg's terms: every two adjacent syllables (``chỉ thị``, ``thị 05``).
@@ -164,8 +164,13 @@ def understand(text: str) -> Query:
         numbers=tuple(dict.fromkeys(r.text for r in references)),
         asked=_without(normalized, [(r.char_start, r.char_end) for r in named]) if references else "",
         years=tuple(sorted({(key, r.year) for r in references if r.year for key in keys_sharing_numbers([r.key])})),
-        spelled=tuple(dict.fromkeys(words for word in folded.split() if (words := spelled_out().get(word.strip(",.;:?!()"))))),
+        spelled=_spelled(folded),
     )
+
+
+def _spelled(folded: str) -> tuple[str, ...]:
+    """The words of the office abbreviations a folded query types ("ubnd" → "ủy ban nhân dân"), each once."""
+    return tuple(dict.fromkeys(words for word in folded.split() if (words := spelled_out().get(word.strip(",.;:?!()")))))
 
 
 def _without(text: str, spans: list[tuple[int, int]]) -> str:

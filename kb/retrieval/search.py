@@ -75,7 +75,8 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            rf"|truoc {_DATE_ASKED}|cham )\w+){{0,20}}? (?:vao )?{_DATE_ASKED}"
            # "Ban Thường vụ Tỉnh ủy Đồng Tháp kết luận về … (vào) ngày nào", "Khối dân vận xã … báo cáo … ngày nào": a body,
            # then its document's kind as its act
-           rf"|(?:uy|vu|ubnd|nhan dan|dan van|mttq|to quoc)(?: \w+){{0,4}}? (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh)\b"
+           rf"|(?:uy|vu|ubnd|nhan dan|dan van|mttq|to quoc)(?: \w+){{0,4}}?"
+           r" (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh)\b"
            r"(?:\W+\w+){0,14}? (?:vao )?(?:ngay|hom|thoi gian|thoi diem) nao"
            r"|\bde ngay (?:nao|bao nhieu|may)"  # "Công văn … đề ngày nào": the date it is dated
            # "Nghị quyết phục hồi vườn bưởi … của Đảng ủy xã Hương Khê ngày nào?": a document named by its kind and
