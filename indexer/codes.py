@@ -188,8 +188,8 @@ def law_type_code(issuer: str) -> str | None:
 @cache
 def spelled_out() -> dict[str, str]:
     """The abbreviations staff type for bodies and tasks ("UBND", "ĐVTN", "PCCC"), folded, each with the words a
-    passage may print in full: the data's ``spelled_out``, "ABBREVIATION=words"."""
-    return {fold(short): words for short, _, words in (entry.partition("=") for entry in word_list("spelled_out"))}
+    passage may print in full (the data's ``spelled_out``)."""
+    return {fold(short): words for short, words in _data()["spelled_out"].items()}
 
 
 def word_list(name: str) -> tuple[str, ...]:

@@ -26,6 +26,9 @@ _LOCAL_COMMITTEES = {"tỉnh", "thành", "huyện", "quận", "thị"}
 # After "Đảng ủy", "Đảng bộ": words of a level or a kind of organisation, not a body's name ("Đảng bộ các cơ quan",
 # "Đảng ủy cấp trên", "Đảng bộ tp Hồ Chí Minh"); the levels themselves are the data's ``localities``.
 _LEVEL_WORDS = frozenset({"các", "cơ", "cấp", "tp", "tp."})
+# After a Party organisation, no body's name opens on these: its level ("Đảng ủy các cơ quan") or a function word
+# ("Nghị quyết của Chi bộ về công tác").
+_NO_BODY_AFTER_ORGANISATION = _LEVEL_WORDS | _NOT_A_PLACE
 # A syllable's opening consonants, which OCR or a spaced heading may leave alone ("TRƯ Ở NG"): not an abbreviation.
 _CONSONANT_CLUSTERS = frozenset({"ng", "ngh", "nh", "ch", "tr", "gh", "kh", "ph", "th", "gi", "qu"})
 # Roman numerals are kept only after the words that introduce them ("khóa XII", "lần thứ XIII").
@@ -117,7 +120,7 @@ def proper_case(text: str, is_name: bool = True) -> str:
         # "Đảng ủy Công an tỉnh", "Đảng đoàn Hội …": the Party organisation of a body, not of a level ("Đảng ủy xã")
         following = words[i + 1].strip(".,;:()").lower() if i + 1 < len(words) else ""
         opens_name |= (two_before in _lowered_list("party_organisations") and i not in fixed
-                       and not {bare, f"{bare} {following}"} & localities and bare not in _LEVEL_WORDS | _NOT_A_PLACE)
+                       and not {bare, f"{bare} {following}"} & localities and bare not in _NO_BODY_AFTER_ORGANISATION)
         # "Thành ủy Hội An": right after a committee, "hội" names its place ("xã hội" after "xã" does not)
         names_place = bare == "hội" and previous in ("ủy", "uỷ") and place_left == 3 and words[i + 1:i + 2] != ["nghị"]
         if (bare in _NOT_A_PLACE and not names_place) or any(c.isdigit() for c in word) \
