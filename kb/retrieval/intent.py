@@ -38,9 +38,10 @@ _KINDS = (r"(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|luat|phap lenh|c
           r"|huong dan|ket luan|quy dinh|thong bao|an le)")
 # Documents named by their kind and what they do to another, in English: "documents implementing Directive 05",
 # "plans that carry out Resolution 18" (not "the decree guiding the Civil Code", which names one document).
-_ENGLISH_KINDS = (r"(?:documents|papers|texts|plans|decisions|resolutions|directives|instructions|decrees|circulars"
-                  r"|programmes|programs|letters|reports|notices)")
-_CARRY_OUT = (r"implement\w*|carr(?:y|ies|ying) (?:out|on)|continu(?:e|es|ing)|(?:are |is )?based on"
+_ENGLISH_KIND = (r"(?:document|paper|text|plan|decision|resolution|directive|instruction|decree|circular|programme"
+                 r"|program|letter|report|notice)")
+_ENGLISH_KINDS = rf"{_ENGLISH_KIND}s"
+_CARRY_OUT = (r"implement\w*|carr(?:y|ies|ying|ied) (?:out|on)|continu(?:e|es|ing)|(?:are |is )?based on"
               r"|refer(?:s|red|ring)? (?:back )?to|mention(?:s|ed|ing)?|cit(?:e|es|ed|ing)|follow(?:s|ed|ing)?(?: up)?"
               r"|act(?:s|ed|ing)? (?:up)?on")
 # "Giao huyện nào xây dựng kế hoạch thực hiện": a place asked for, not the documents that carry one out ("các đơn vị
@@ -57,6 +58,9 @@ _FOLLOWERS = re.compile(rf"{_NOT_A_PLACE}\b(?:nao|which|what)\b.*\b(?:{_VERB})\b
                         rf"|\b(?:cac|nhung)\s+{_KINDS}\s+(?:{_VERB}|{_CHANGE})\b"
                         rf"|\bban hanh (?:(?:nhung |cac )?{_KINDS} )?gi\b.*\b(?:{_VERB})\b"
                         rf"|\b{_ENGLISH_KINDS}\s+(?:that |which )?(?:{_CARRY_OUT})\b"
+                        # "Is there a commune plan that follows …", "Has any ward carried out …": whether one did
+                        rf"|\b(?:is|are) there (?:any |an? )?(?:\w+ ){{0,3}}?{_ENGLISH_KIND}s?\s+(?:that |which )?(?:{_CARRY_OUT})\b"
+                        rf"|\b(?:has|have|did) any (?:\w+ ){{1,3}}?(?:{_CARRY_OUT})\b"
                         rf"|\bda lam (?:nhung )?gi (?:de )?(?:{_VERB})\b|\b(?:done|did\b.*\bdo) to (?:{_CARRY_OUT})\b"
                         # "Có xã nào thực hiện công văn … không?": whether any commune did, by its documents
                         rf"|\bco (?:xa|phuong|huyen|tinh|don vi|dia phuong|co quan) nao\b.*\b(?:{_VERB})\b")

@@ -79,6 +79,8 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            r" (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh)\b"
            r"(?:\W+\w+){0,14}? (?:vao )?(?:ngay|hom|thoi gian|thoi diem) nao"
            r"|\bde ngay (?:nao|bao nhieu|may)"  # "Công văn … đề ngày nào": the date it is dated
+           # "HĐND xã … thông qua dự toán … ở kỳ họp nào": the session that passed it, which its closing prints
+           r"|\bky hop (?:thu )?(?:nao|may|bao nhieu)|\b(?:at|in|during) (?:which|what) (?:council )?session"
            # "Nghị quyết phục hồi vườn bưởi … của Đảng ủy xã Hương Khê ngày nào?": a document named by its kind and
            # subject, then only its date asked; not what it sets a date for ("Kế hoạch tổ chức lễ hội vào ngày nào")
            rf"|^(?:{TYPE_NAMES})\b(?:\W+(?!(?:to chuc|dien ra|bat dau|ket thuc|hoan thanh|truoc|tu|den|hieu luc|ap dung"
@@ -137,6 +139,10 @@ PLACE_SHARE = 0.6  # of the score of a passage whose document is of no place the
 COUNT_SHARE = 0.5  # of the score of a passage that prints no number of what the question counts (counts_first)
 KIND_SHARE = 0.85  # of the score of a passage of another kind than the one a question opens with (kinds_first)
 _KIND = re.compile(rf"\b({TYPE_NAMES})\b")  # a document's kind: a question opening with it names one ("chi thi cua …")
+# The label a passage prints before the answer to "ở đâu": "tổ chức ở đâu" is answered by "Địa điểm: Quảng trường …"
+# (folded, as ``_answering`` reads it).  Not "where" in English ("where can young people find job offers"), nor "khi
+# nào", whose answer is as often a deadline ("hạn khi nào": "trước ngày …") as a "Thời gian: …" (docs/ranking.md).
+_WHERE = re.compile(r"\b(?:o dau|tai dau|(?:dia diem|noi) nao)\b")
 OPENING = 80  # a passage states what it is for by its heading or its opening words, not "hoàn thành nhiệm vụ" in passing
 _STATES = re.compile(r"\b(?:yeu cau|nhiem vu|giai phap|pham vi dieu chinh|muc dich|muc tieu|doi tuong ap dung)\b")
 _WORD = re.compile(r"\w+")
@@ -241,6 +247,8 @@ def _answering(kb: KnowledgeBase, query: Query, documents: list[int], wording: s
     A query typed without a question word asks by its rarer words ("CV 208 Kim Liên hạn chót bàn giao căn hộ nhà
     B7"), and "nội dung chính của Nghị quyết 72/2025/NQ-HĐND Hà Nội" asks by none: ``COMMON`` words say nothing."""
     rest = unasked(fold(wording))
+    if _WHERE.search(rest):
+        rest += " dia diem"
     if len(rest) < 3:
         return []
     rows = [row for document in documents for row in kb.store.chunks.of_document(document)]
