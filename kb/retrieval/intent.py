@@ -20,7 +20,7 @@ from indexer.analyzer import fold
 from indexer.codes import doc_types
 
 __all__ = ["ABOUT", "FOLLOWERS", "FOLLOWING_KINDS", "TYPE_NAMES", "asks_for_document", "asks_when_in_force", "counted",
-           "following", "intent", "states_own_effect", "unasked"]
+           "followed_kind", "following", "intent", "states_own_effect", "unasked"]
 
 ABOUT, FOLLOWERS = "about", "followers"
 FOLLOWING_KINDS = ("basis", "implements", "guides")  # a document built on the one asked about
@@ -89,6 +89,9 @@ _IN_FORCE = re.compile(r"(?<!het )\bhieu luc\b(?: \w+){0,4} (?:nao|bao gio|chua)
                        r"|\bin force from\b")
 # The kinds of document by name, folded, as a pattern's alternatives ("chi thi|cong van|…").
 TYPE_NAMES = "|".join(sorted({fold(kind.name) for kind in doc_types()}))
+# The kind a verb of carrying out governs, a few words after it ("thực hiện tỉnh đảng ban thường vụ chỉ thị …": an
+# English question's rendering keeps its order, the owner's words before the kind).
+_FOLLOWED_KIND = re.compile(rf"\b(?:{_VERB})\b(?:\W+\w+){{0,8}}?\W+({TYPE_NAMES})\b")
 # A document's own clause on when it takes effect, "Quyết định này có hiệu lực kể từ ngày …", by its kind's name (an
 # "Điều lệ" has no number of its own; "văn bản này" is any kind).
 _OWN_EFFECT = re.compile(rf"\b(?:{TYPE_NAMES}|dieu le|van ban) nay co hieu luc\b")
@@ -122,6 +125,14 @@ def unasked(folded: str) -> str:
     """A folded question without the words that ask what a document says ("quy định gì", "what does"):
     what is left names what it is asked about, if anything."""
     return " ".join(_ABOUT.sub(" ", folded).split())
+
+
+def followed_kind(folded: str) -> str | None:
+    """The folded kind of the document a ``FOLLOWERS`` question describes, the first its verb governs: "văn bản
+    nào triển khai chỉ thị của Ban Thường vụ Tỉnh ủy về …" → "chi thi" (a question in English, by its glossary
+    rendering: "documents that carry out the provincial standing committee's directive on …")."""
+    match = _FOLLOWED_KIND.search(folded)
+    return match.group(1) if match else None
 
 
 def following(folded: str) -> tuple[str, ...]:

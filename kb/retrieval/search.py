@@ -18,6 +18,7 @@ from dataclasses import replace
 from itertools import chain, islice, takewhile
 
 from indexer.analyzer import fold, normalize, tokens
+from indexer.codes import doc_types
 from indexer.parse import FRAME_SECTIONS, frame_part, in_frame
 from indexer.references import own_reference
 from kb.access.levels import LEVELS
@@ -33,6 +34,7 @@ from kb.retrieval.intent import (
     asks_for_document,
     asks_when_in_force,
     counted,
+    followed_kind,
     following,
     intent,
     states_own_effect,
@@ -680,33 +682,53 @@ def followers_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Qu
     citing passages of a document named by number, had no number to read.  Of the first ``FOLLOWED_DOCUMENTS``
     documents of the ranking, the first that others cite is the one described (a plan carrying it out may rank
     above it, by the place both name); the documents whose citations resolve to it (``Documents.citing``) are its
-    followers."""
+    followers.  When that one is not of the kind the question names ("… the provincial standing committee's
+    directive on …": a commune's plan that a report among the first documents cites) and the first documents cite
+    one of that kind that is not in the index, by a number that other documents cite too, that one is described
+    (``_cited_unindexed``): the directive was never indexed, and its followers are whoever cites it."""
     if query.keys or not fused or intent(query.folded) != FOLLOWERS:
         return fused
     access = filters.access if filters is not None else LEVELS[-1]
     _, first_documents = _first_documents(kb.store.chunks, fused, FOLLOWED_DOCUMENTS)
     cited_by = ((document, {row["id"] for row in kb.store.documents.citing(document, access)})
                 for document in _described_candidates(kb, first_documents, access))
-    described, citers = next(((document, citers) for document, citers in cited_by if citers), (None, set()))
-    if described is None:
+    described, followers = next(((document, citers) for document, citers in cited_by if citers), (None, set()))
+    document = kb.store.documents.get(described, access) if described is not None else None
+    own = own_reference(document["number"], document["doc_type"]) if document and document["number"] else None
+    followed: tuple[str, str, set[int] | None] | None = (own.key, own.full_key, followers) if own else None
+    kind = followed_kind(fold(query.translation.rendering) if query.translation else query.folded)
+    if kind is not None and (document is None or fold(document["doc_type"] or "") != kind):
+        followed = _cited_unindexed(kb, first_documents, kind, filters, access) or followed
+    if followed is None:
         return fused
-    document = kb.store.documents.get(described, access)
-    own = own_reference(document["number"], document["doc_type"]) if document["number"] else None
-    if own is None:
-        return fused
-    cited = kb.store.chunks.citing([own.key], [own.full_key], filters, following(query.folded))
+    key, full_key, citers = followed
+    cited = kb.store.chunks.citing([key], [full_key], filters, following(query.folded))
     rows = kb.store.chunks.hits([chunk for chunk, _ in cited])
     # the strongest citation first, and of equal ones the text's before the card's or the header's, which say less
     cited.sort(key=lambda hit: (-hit[1], hit[0] not in rows or is_frame(rows[hit[0]])))
     owners = {chunk: row["doc_id"] for chunk, row in rows.items()}
     first: dict[int, int] = {}
     for chunk, _ in cited:
-        if owners.get(chunk) in citers:
+        if chunk in owners and (citers is None or owners[chunk] in citers):
             first.setdefault(owners[chunk], chunk)
     lifted = set(first.values())
     if not lifted:
         return fused
     return [(chunk, fused[0][1]) for chunk in first.values()] + [pair for pair in fused if pair[0] not in lifted]
+
+
+def _cited_unindexed(kb: KnowledgeBase, documents: list[int], kind: str, filters: DocumentFilters | None,
+                     access: str) -> tuple[str, str, None] | None:
+    """The keys of the first citation of a ``kind`` of document that ``documents`` hold, naming no document in the
+    index, that passages of two documents or more cite; None for its followers: whoever cites it."""
+    code = next((t.code for t in doc_types() if t.code and fold(t.name) == kind), None)
+    for document in documents:
+        for row in kb.store.documents.references_of(document, access):
+            if code and row["status"] == "unresolved" and row["key"].startswith(f"{code}:"):
+                citing = kb.store.chunks.citing([row["key"]], [row["full_key"]], filters)
+                if len(set(kb.store.chunks.documents_of([chunk for chunk, _ in citing]).values())) >= 2:
+                    return row["key"], row["full_key"], None
+    return None
 
 
 def _described_candidates(kb: KnowledgeBase, documents: list[int], access: str) -> Iterator[int]:
