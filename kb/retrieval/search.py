@@ -105,7 +105,7 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            r"|when did (?:(?!to |ask|tell|told|requir|want)\w+ ){1,6}?(?:report|conclude|announce|instruct|notify)"
            r" (?:on|about|how|that|what|its|their|the)|what date is (?:on|of)"
            # "What is the date of the Tua Chua guidance on …": a document's date, not "the date of the elections"
-           r"|what(?: is|'s) the date (?:of|on) (?:\S+ ){0,8}?(?:directive|decision|plan|resolution|guidance|guideline"
+           r"|what(?:(?: is|'s) the date (?:of|on)| date is the) (?:\S+ ){0,8}?(?:directive|decision|plan|resolution|guidance|guideline"
            r"|instruction|report|letter|notice|notification|conclusion|regulation|rule|programme|program|bulletin"
            r"|document|dispatch|telegram|submission|circular|decree)s?\b"
            # "Ngày nào UBKT Tỉnh ủy ra thông báo kết luận …": the date asked first, then the document's making
@@ -117,6 +117,9 @@ _SIGNED_OR_ISSUED = re.compile(rf"\b(?:{_SIGNED})\b")
 # header (organ, number, place and date) does not.
 _WHO_SIGNED = re.compile(rf"\b(?:(?:ai|nguoi) (?:da )?k[iy]|k[iy] boi|(?:ong|ba) nao (?:da )?k[iy]|{_LEADER_SIGNED}"
                          r"|who signed|who signs|signer|signatory|signed by)\b")
+# Of those, the questions that ask when as well ("ký ngày nào, ai ký?"): the card says both, the header's place-and-date
+# line one and the signature the other.
+_WHEN_SIGNED = re.compile(rf"\b(?:{_DATE_ASKED}|when|what date|which date|on what day)\b")
 FOLLOWED_DOCUMENTS = 2  # asked which documents carry out one it describes, the first one of these others cite
 ANSWER_DOCUMENTS = 1  # the first document ranked gets the passage that answers within it lifted (docs/ranking.md)
 EFFECT_DOCUMENTS = 2  # of the first documents ranked, this many get their clause on taking effect lifted
@@ -553,8 +556,9 @@ def cards_first(fused: list[tuple[int, float]], query: Query, rows_among: Callab
                 frames: Callable[[list[int]], list[int]], window: int) -> list[tuple[int, float]]:
     """The fused ranking with each document's printed answer and its card among the first ``window`` ids just
     above that document's best passage, when the question asks who signed or issued a document, or when
-    (``_SIGNED_OR_ISSUED``): asked who signed it, its signature (the closing), its card, its header; else its
-    header when it prints the place and date, then its card (a law's undated header after it).  The first
+    (``_SIGNED_OR_ISSUED``): asked who signed it, its signature (the closing), its card, its header; asked who and
+    when, its card (which says both), its dated header, its signature; else its header when it prints the place and
+    date, then its card (a law's undated header after it).  The first
     ``FRAME_DOCUMENTS`` documents' ``frames`` (card, header, closing) join the window when the legs left them out:
     a question that names a document by its subject shares no word with the line its signer is printed on.
 
@@ -569,7 +573,9 @@ def cards_first(fused: list[tuple[int, float]], query: Query, rows_among: Callab
         return fused
     head, rest = fused[:window], fused[window:]
     rows = rows_among([chunk for chunk, _ in head])
-    order = ("closing", "card", "header") if _WHO_SIGNED.search(query.folded) else ("dated header", "card", "header")
+    who, when = _WHO_SIGNED.search(query.folded), _WHEN_SIGNED.search(query.folded)
+    order = ("card", "dated header", "closing", "header") if who and when else ("closing", "card", "header") if who \
+        else ("dated header", "card", "header")
 
     def rank(chunk: int) -> int:
         """The place of a passage's part in ``order``, any other passage last: the order among a document's
