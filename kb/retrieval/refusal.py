@@ -33,7 +33,7 @@ from kb.retrieval.lexicon import Lexicon
 from kb.retrieval.query import Query
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["Evidence", "Verdict", "gather", "judge", "subject_pairs"]
+__all__ = ["NO_MATCH", "NO_NUMBER", "Evidence", "Verdict", "gather", "judge", "subject_pairs"]
 
 NO_NUMBER = "unknown_number"  # the query names a document number that nothing in the index is or cites
 NO_MATCH = "no_match"  # no passage holds enough of its words nor comes close in meaning

@@ -18,7 +18,7 @@ from dataclasses import replace
 from itertools import chain, islice, takewhile
 
 from indexer.analyzer import fold, normalize, tokens
-from indexer.codes import doc_types
+from indexer.codes import doc_types, type_by_name
 from indexer.parse import FRAME_SECTIONS, frame_part, in_frame
 from indexer.references import own_reference
 from kb.access.levels import LEVELS
@@ -42,7 +42,7 @@ from kb.retrieval.intent import (
 )
 from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
-from kb.retrieval.refusal import gather, judge
+from kb.retrieval.refusal import NO_NUMBER, Evidence, gather, judge
 from kb.retrieval.results import DocumentGroup, DocumentRef, FacetValue, SearchHit, SearchResponse
 from kb.retrieval.titles import LAW_TYPES, titled_laws
 from kb.retrieval.validity import with_status
@@ -858,8 +858,10 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     found = legs(kb, query, narrowed)
     restored = reading.restored if reading.restored != text else None
     # Filters that leave no passage at all are the answer's reason, not the index's lack of one.
-    verdict = judge(gather(kb, query, found, narrowed, upto), kb.settings.refusal, filters.by_metadata) \
-        if any(found.values()) else None
+    evidence = gather(kb, query, found, narrowed, upto) if any(found.values()) else None
+    verdict = judge(evidence, kb.settings.refusal, filters.by_metadata) if evidence else None
+    unread = verdict is not None and verdict.code == NO_NUMBER and _unread_number_answers(kb, query, found, evidence)
+    verdict = None if unread else verdict
     counts = facet_counts(kb, query, found, filters, verdict is None and any(found.values())) if facets else None
     if verdict:
         return SearchResponse(query=text, results=[], restored=restored, suggestion=reading.suggestion,
@@ -868,7 +870,23 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     fused = arranged(kb, fused, query, kb.settings.weights.frame, kb.store.chunks.hits, narrowed, k * FRAME_WINDOW)
     results = render(kb, fused, k, filters.access)
     return SearchResponse(query=text, results=results, restored=restored, suggestion=reading.suggestion,
+                          missing=list(query.numbers) if unread else [],
                           groups=group_by_document(results) if group else None, facets=counts)
+
+
+def _unread_number_answers(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, float]]],
+                           evidence: Evidence) -> bool:
+    """Whether a query naming a number no document is or cites may still be answered by a document whose own
+    number could not be read: the best passage is of a document with no number, of the kind named or of none read,
+    and the rest of the query passes the evidence rule.  A scan's seal over its number ("Số: 3€/TB-UBND") must not
+    turn "Thông báo số 36/TB-UBND Khao Mang những điều cấm …" away; the response still says the number is missing."""
+    if judge(replace(evidence, numbers=()), kb.settings.refusal) is not None:
+        return False
+    fused = fuse(found, weights_for(kb, query), query.unaccented_vietnamese)
+    best = kb.store.chunks.hits([fused[0][0]]).get(fused[0][0]) if fused else None
+    named = {key.split(":")[0] for key in query.keys}
+    kind = type_by_name(best["doc_doc_type"]) if best is not None and best["doc_doc_type"] else None
+    return best is not None and not best["doc_number"] and (kind is None or kind.code in named)
 
 
 def passage_key(hashed: str, number: str | None, title: str | None) -> tuple[str | None, str | None, str]:
