@@ -51,7 +51,8 @@ Tiên Lữ, ngày 02 tháng 10 năm 2025
 KẾ HOẠCH
 thực hiện Chỉ thị số 70-CT/TU về tăng cường quản lý đất đai
 
-Thực hiện Chỉ thị số 70-CT/TU ngày 12/8/2025 của Ban Thường vụ Tỉnh ủy Hưng Yên về tăng cường quản lý đất đai, xử lý vi phạm trên đất công ích, Đảng ủy xã ban hành Kế hoạch thực hiện như sau:
+Thực hiện Chỉ thị số 70-CT/TU ngày 12/8/2025 của Ban Thường vụ Tỉnh ủy Hưng Yên về tăng cường quản lý đất đai, \
+xử lý vi phạm trên đất công ích, Đảng ủy xã ban hành Kế hoạch thực hiện như sau:
 1. Rà soát toàn bộ quỹ đất công ích trên địa bàn xã trước ngày 30/11/2025.
 """
 REPORT = """ĐẢNG BỘ TỈNH HƯNG YÊN

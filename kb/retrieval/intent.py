@@ -59,7 +59,8 @@ _FOLLOWERS = re.compile(rf"{_NOT_A_PLACE}\b(?:nao|which|what)\b.*\b(?:{_VERB})\b
                         rf"|\bban hanh (?:(?:nhung |cac )?{_KINDS} )?gi\b.*\b(?:{_VERB})\b"
                         rf"|\b{_ENGLISH_KINDS}\s+(?:that |which )?(?:{_CARRY_OUT})\b"
                         # "Is there a commune plan that follows …", "Has any ward carried out …": whether one did
-                        rf"|\b(?:is|are) there (?:any |an? )?(?:\w+ ){{0,3}}?{_ENGLISH_KIND}s?\s+(?:that |which )?(?:{_CARRY_OUT})\b"
+                        rf"|\b(?:is|are) there (?:any |an? )?(?:\w+ ){{0,3}}?{_ENGLISH_KIND}s?\s+(?:that |which )?"
+                        rf"(?:{_CARRY_OUT})\b"
                         rf"|\b(?:has|have|did) any (?:\w+ ){{1,3}}?(?:{_CARRY_OUT})\b"
                         rf"|\bda lam (?:nhung )?gi (?:de )?(?:{_VERB})\b|\b(?:done|did\b.*\bdo) to (?:{_CARRY_OUT})\b"
                         # "Có xã nào thực hiện công văn … không?": whether any commune did, by its documents

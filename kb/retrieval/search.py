@@ -105,7 +105,8 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            r"|when did (?:(?!to |ask|tell|told|requir|want)\w+ ){1,6}?(?:report|conclude|announce|instruct|notify)"
            r" (?:on|about|how|that|what|its|their|the)|what date is (?:on|of)"
            # "What is the date of the Tua Chua guidance on …": a document's date, not "the date of the elections"
-           r"|what(?:(?: is|'s) the date (?:of|on)| date is the) (?:\S+ ){0,8}?(?:directive|decision|plan|resolution|guidance|guideline"
+           r"|what(?:(?: is|'s) the date (?:of|on)| date is the) (?:\S+ ){0,8}?"
+           r"(?:directive|decision|plan|resolution|guidance|guideline"
            r"|instruction|report|letter|notice|notification|conclusion|regulation|rule|programme|program|bulletin"
            r"|document|dispatch|telegram|submission|circular|decree)s?\b"
            # "Ngày nào UBKT Tỉnh ủy ra thông báo kết luận …": the date asked first, then the document's making
@@ -860,7 +861,8 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     # Filters that leave no passage at all are the answer's reason, not the index's lack of one.
     evidence = gather(kb, query, found, narrowed, upto) if any(found.values()) else None
     verdict = judge(evidence, kb.settings.refusal, filters.by_metadata) if evidence else None
-    unread = verdict is not None and verdict.code == NO_NUMBER and _unread_number_answers(kb, query, found, evidence)
+    unread = evidence is not None and verdict is not None and verdict.code == NO_NUMBER \
+        and _unread_number_answers(kb, query, found, evidence)
     verdict = None if unread else verdict
     counts = facet_counts(kb, query, found, filters, verdict is None and any(found.values())) if facets else None
     if verdict:
