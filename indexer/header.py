@@ -299,10 +299,18 @@ def subject_wraps(units: list[Unit], i: int) -> list[int]:
         text = units[k].text
         past_blank = units[k - 1].blank
         if units[k].upper or NUMBER_LINE.match(text) or PLACE_DATE.match(text) \
-                or (past_blank and not (text[:1].islower() or text[:1].isdigit() or _last_word(units, written, n))):
+                or (past_blank and not (text[:1].islower() or text[:1].isdigit() or _abbreviation_first(text)
+                                        or _last_word(units, written, n))):
             break
         wraps.append(k)
     return wraps
+
+
+def _abbreviation_first(text: str) -> bool:
+    """A subject wrapped at an abbreviation, in small letters after it ("V/v … vận động tham gia" / "" / "BHXH tự
+    nguyện"): the line is no organ's, whose capitals run to its end."""
+    first, _, rest = text.partition(" ")
+    return 2 <= len(first) <= 6 and first.isalpha() and first.isupper() and rest[:1].islower()
 
 
 def _last_word(units: list[Unit], written: list[int], n: int) -> bool:
@@ -482,15 +490,16 @@ def _organ_parts(line: str) -> list[str]:
     """A line that holds two organs, as a flattened table cell prints them ("BAN CHẤP HÀNH TRUNG
     ƯƠNG BAN TỔ CHỨC"), cut before the second.  A head inside a name starts no organ: both parts
     have two words at least ("BỘ NỘI VỤ"), the word before is no head ("ỦY BAN"), the head does
-    not end a known issuer's name, and the committee a board serves ends the board's name ("BAN
-    DÂN VẬN TỈNH ỦY" is one body, not a board under a committee)."""
+    not end a known issuer's name, the committee a board serves ends the board's name ("BAN
+    DÂN VẬN TỈNH ỦY" is one body, not a board under a committee), and the head is no word's
+    second syllable ("BẢO HIỂM XÃ HỘI CƠ SỞ CHÂU ĐỨC": "xã hội", "cơ sở")."""
     words = line.split()
     parts, start = [], 0
     for k in range(2, len(words) - 1):
         rest = " ".join(words[k:])
         opens = words[k].isupper() and starts_with("organ_heads", rest)
         inside = (starts_with("organ_heads", f"{words[k - 1]} {rest}") or fold(" ".join(words[start : k + 1])) in _whole_names()
-                  or board_of_committee(" ".join(words[start:])))
+                  or board_of_committee(" ".join(words[start:])) or _cut_word(words[k - 1], words[k]))
         if opens and k - start >= 2 and not inside:
             parts.append(" ".join(words[start:k]))
             start = k

@@ -55,7 +55,9 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 #     header line, a signature's stroke after the name, commune stations, school names).
 # 19: docs/reading.md, "What fresh-37's to fresh-40's files showed" (stop 44: a body named with its place, "ấp" and "khóm"
 #     as places, the Front's Thông tri, a seal's specks in a scan's number).
-PARSING_VERSION = 19
+# 20: docs/reading.md, "What fresh-41's to fresh-43's files showed" (stop 45: a letter's subject wrapped at an
+#     abbreviation, a head inside a word of an organ's name, the Party's Đề cương).
+PARSING_VERSION = 20
 
 CARD_SECTION = "Thông tin văn bản"
 # The header (issuing body, number, place and date, title) and the end (recipients, signer) are the

@@ -7,7 +7,9 @@ to it (``Documents.citing``) are what it asks for.  A real SQLite index of ``REL
 from __future__ import annotations
 
 import pytest
+from conftest import fake_kb_at, write_tree
 
+from kb.indexing import index_paths
 from kb.retrieval.query import understand
 from kb.retrieval.search import followers_first
 
@@ -38,3 +40,70 @@ def test_the_documents_citing_the_one_described_come_before_it(related_kb):
 ])
 def test_other_questions_leave_the_ranking(related_kb, question):
     assert set(_arranged(related_kb, question)) == {"chi-thi-05-bo-chinh-tri.txt"}
+
+
+PLAN = """ĐẢNG BỘ TỈNH HƯNG YÊN
+ĐẢNG ỦY XÃ TIÊN LỮ
+Số 80-KH/ĐU
+ĐẢNG CỘNG SẢN VIỆT NAM
+Tiên Lữ, ngày 02 tháng 10 năm 2025
+
+KẾ HOẠCH
+thực hiện Chỉ thị số 70-CT/TU về tăng cường quản lý đất đai
+
+Thực hiện Chỉ thị số 70-CT/TU ngày 12/8/2025 của Ban Thường vụ Tỉnh ủy Hưng Yên về tăng cường quản lý đất đai, \
+xử lý vi phạm trên đất công ích, Đảng ủy xã ban hành Kế hoạch thực hiện như sau:
+1. Rà soát toàn bộ quỹ đất công ích trên địa bàn xã trước ngày 30/11/2025.
+"""
+REPORT = """ĐẢNG BỘ TỈNH HƯNG YÊN
+ĐẢNG ỦY XÃ ĐÔNG HƯNG
+Số 104-BC/ĐU
+ĐẢNG CỘNG SẢN VIỆT NAM
+Đông Hưng, ngày 15 tháng 12 năm 2025
+
+BÁO CÁO
+kết quả bốn tháng quản lý đất đai, đất công ích
+
+1. Ngay sau khi Chỉ thị 70-CT/TU ngày 12/8/2025 được ban hành, Ban Thường vụ Đảng ủy xã đã quán triệt đến các chi bộ.
+2. Xã đã học tập cách làm theo Kế hoạch số 80-KH/ĐU của Đảng ủy xã Tiên Lữ về rà soát quỹ đất công ích.
+"""
+INSPECTION = """ĐOÀN KIỂM TRA XÃ TIÊN LỮ
+Số 12/BB-ĐKT
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Tiên Lữ, ngày 20 tháng 11 năm 2025
+
+BIÊN BẢN
+kiểm tra hiện trạng sử dụng đất công ích
+
+Thực hiện Kế hoạch số 80-KH/ĐU ngày 02/10/2025 của Đảng ủy xã, đoàn kiểm tra đã kiểm tra quỹ đất công ích thôn Đông.
+"""
+
+
+@pytest.fixture(scope="module")
+def unindexed_kb(tmp_path_factory):
+    """A plan and a report carrying out a provincial directive that was never indexed, and a record carrying out
+    the plan."""
+    docs = tmp_path_factory.mktemp("unindexed") / "docs"
+    write_tree(docs, {"ke-hoach-80.txt": PLAN, "bao-cao-104.txt": REPORT, "bien-ban-12.txt": INSPECTION})
+    kb = fake_kb_at(docs.parent / "home")
+    assert index_paths(kb, [docs]).count("indexed") == 3
+    yield kb
+    kb.close()
+
+
+def test_the_documents_citing_a_directive_never_indexed_are_its_followers(unindexed_kb):
+    """The record ranks first and cites the plan, which is in the index and cited, but the question describes a
+    directive: the plan and the report that cite the unindexed 70-CT/TU come first, the record after them."""
+    kb = unindexed_kb
+    files = {d["id"]: d["source"].rsplit("/", 1)[-1] for d in kb.store.documents.listing()}
+    by_file = {name: doc for doc, name in files.items()}
+    first_two = [row["id"] for name in ("bien-ban-12.txt", "bao-cao-104.txt")
+                 for row in kb.store.chunks.of_document(by_file[name])]
+    fused = [(chunk, 1.0 - 0.01 * i) for i, chunk in enumerate(first_two)]
+    question = "Which documents carry out the provincial Party standing committee's directive on land management?"
+    ranked = followers_first(kb, fused, understand(question), None)
+    owners = kb.store.chunks.documents_of([chunk for chunk, _ in ranked])
+    first = [files[owners[chunk]] for chunk, _ in ranked[:2]]
+    assert set(first) == {"ke-hoach-80.txt", "bao-cao-104.txt"}
+    assert "70-CT/TU" in kb.store.chunks.hits([ranked[0][0]])[ranked[0][0]]["text"]

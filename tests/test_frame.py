@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from conftest import HashingEmbedder, fake_kb_at, fake_settings
+from conftest import HashingEmbedder, fake_kb_at, fake_settings, write_tree
 
 import kb.retrieval.search as search_module
 from indexer.analyzer import columns, fold, matching_text
@@ -244,6 +244,9 @@ def test_a_closing_without_the_signers_name_stays_below_the_card():
     "UBND xã ra công văn xử lý tin sai sự thật trên mạng trước bầu cử vào ngày nào?",  # "trước" of its subject
     "Sở Tài chính gửi công văn đôn đốc thu ngân sách quý IV và lập dự toán cấp xã 2026 ngày nào",  # 14 words between
     "Khối dân vận xã báo cáo kết quả phong trào Dân vận khéo năm 2025 vào ngày nào?",  # a mass-mobilisation body
+    "HĐND xã Nam Trực thông qua dự toán ngân sách năm 2026 ở kỳ họp nào, ngày nào?",  # the session that passed it
+    "At which session of the Hanoi People's Council was the resolution on veterinary staff passed?",
+    "What date is the Bằng Thành commune Party letter about village loudspeakers?",
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2
@@ -500,3 +503,54 @@ def test_asked_how_many_the_passages_printing_that_number_come_first(question, o
 def test_a_count_is_read_with_its_magnitude_between():
     pattern = counted("điện biên đón bao nhiêu lượt khách?")
     assert pattern is not None and pattern.search(fold("Đến năm 2030 đón 2,5 triệu lượt khách"))
+
+
+FRAMES = {1: {"doc_id": 7, "kind": "passage"}, 2: {"doc_id": 7, "kind": "card"},
+          3: {"doc_id": 7, "kind": "passage", "section": "Quyết định 12 › Phần cuối văn bản", "text": "KT. CHỦ TỊCH"},
+          4: {"doc_id": 7, "kind": "passage", "section": "Quyết định 12 › Phần đầu văn bản",
+              "text": "Púng Luông, ngày 06 tháng 10 năm 2025"}}
+
+
+@pytest.mark.parametrize(("question", "order"), [
+    ("Quyết định khen thưởng ngày hội văn hóa xã Púng Luông do ai ký?", [3, 2, 4]),  # who: the signature first
+    ("Quyết định khen thưởng ngày hội văn hóa xã Púng Luông ban hành ngày nào?", [4, 2, 1]),  # when: the dated header
+    # who and when: the card says both, then the date as printed, then the signature
+    ("Quyết định khen thưởng ngày hội văn hóa xã Púng Luông do ai ký, ngày nào?", [2, 4, 3]),
+])
+def test_asked_who_signed_and_when_the_card_leads_then_the_date_then_the_signature(question, order):
+    ranked = _cards_first(question, FRAMES, [(1, 0.9), (2, 0.5), (3, 0.4), (4, 0.3)])
+    assert [chunk for chunk, _ in ranked][:3] == order
+
+
+FESTIVAL_PLAN = """ỦY BAN NHÂN DÂN
+TỈNH PHÚ THỌ
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Số: 1958/KH-UBND
+Phú Thọ, ngày 02 tháng 3 năm 2026
+
+KẾ HOẠCH
+Tổ chức Ngày hội Văn hóa, Thể thao và Du lịch các dân tộc tỉnh Phú Thọ lần thứ I
+
+I. MỤC ĐÍCH, YÊU CẦU
+Tôn vinh bản sắc văn hóa các dân tộc trong tỉnh qua ngày hội văn hóa, thể thao và du lịch các dân tộc lần thứ I.
+II. THỜI GIAN, ĐỊA ĐIỂM
+Thời gian: từ ngày 17 đến ngày 19/4/2026. Địa điểm: Quảng trường Hòa Bình và Trung tâm Văn hóa tỉnh.
+III. NỘI DUNG
+Ngày hội văn hóa, thể thao và du lịch các dân tộc gồm thi bắn nỏ, đẩy gậy, kéo co và trình diễn trang phục dân tộc.
+"""
+
+
+def test_asked_where_the_passage_labelled_with_the_place_follows_the_documents_best(tmp_path):
+    """"Tổ chức ở đâu" shares no word with "Địa điểm: Quảng trường …" but the label the answer is printed under."""
+    write_tree(tmp_path, {"docs/ke-hoach-1958.txt": FESTIVAL_PLAN})
+    kb = fake_kb_at(tmp_path / "home")
+    try:
+        index_paths(kb, [tmp_path / "docs"])
+        rows = kb.store.chunks.of_document(kb.store.documents.listing()[0]["id"])
+        place = next(row["id"] for row in rows if "Địa điểm:" in row["text"])
+        fused = [(row["id"], 1.0 - 0.1 * i) for i, row in enumerate(rows) if row["id"] != place]
+        question = understand("Ngày hội văn hóa, thể thao và du lịch các dân tộc tỉnh Phú Thọ lần thứ I tổ chức ở đâu?")
+        assert [chunk for chunk, _ in answer_follows(kb, fused, question, 40)][1] == place
+    finally:
+        kb.close()

@@ -192,3 +192,14 @@ def test_the_terms_of_each_phrase_stay_together_so_a_word_can_be_dropped_with_al
     """kb.retrieval.search drops an English word whose any sense a document's card holds: "approve" is
     "phê duyệt" in the card of a decision that approves, so its "thông qua" says nothing more."""
     assert glossary().translate("What does the plan approve?").senses == (("kế hoạch",), ("phê duyệt", "thông qua"))
+
+
+@pytest.mark.parametrize(("english", "vietnamese"), [
+    ("How many kilometres of village roads have potholes?", ("km", "ổ gà")),  # British spelling, then the plural
+    ("Where have parking lots sprung up?", ("mọc lên",)),  # an irregular form, then the phrase it opens
+    ("Where can young people find real job offers?", ("tin tuyển dụng",)),  # the phrase before "offer" alone
+    ("Which Dao village offers herbal baths?", ("tắm lá thuốc", "cung cấp")),
+])
+def test_words_of_local_life_read_through_their_forms(english, vietnamese):
+    terms = glossary().translate(english).terms
+    assert all(term in terms for term in vietnamese), terms

@@ -8,7 +8,16 @@ import pytest
 
 from indexer.analyzer import fold
 from kb.indexing import index_paths
-from kb.retrieval.intent import ABOUT, FOLLOWERS, FOLLOWING_KINDS, following, intent, states_own_effect, unasked
+from kb.retrieval.intent import (
+    ABOUT,
+    FOLLOWERS,
+    FOLLOWING_KINDS,
+    followed_kind,
+    following,
+    intent,
+    states_own_effect,
+    unasked,
+)
 from kb.retrieval.query import understand
 from kb.retrieval.search import legs, search
 from tests.conftest import fake_kb_at
@@ -75,9 +84,25 @@ from tests.conftest import fake_kb_at
     ("What has the province done to implement the guidance on KPI?", FOLLOWERS),
     ("Which Party document does the education department's letter on boarding meals implement?", None),  # reverse
     ("What is the date of the Party board's guidance on langur conservation?", None),  # "guidance" guides nothing
+    # whether any document, or any commune, did: one plan named, not several
+    ("Is there a commune plan that follows the Nghe An provincial Fatherland Front circular on Unity Day?", FOLLOWERS),
+    ("Has any ward carried out the city directive on pavements?", FOLLOWERS),
+    ("Are there any documents based on the district plan for flood drills?", FOLLOWERS),
+    ("Is there a plan for flood drills in Quang Ninh commune?", None),
 ])
 def test_the_question_says_whether_it_asks_what_a_document_says_or_what_carries_it_out(question, expected):
     assert intent(fold(question)) == expected
+
+
+@pytest.mark.parametrize(("folded", "kind"), [
+    ("nhung van ban nao trien khai chi thi cua ban thuong vu tinh uy ve quan ly dat dai", "chi thi"),
+    # an English question's rendering: the owner's words between the verb and the kind
+    ("van ban thuc hien tinh dang ban thuong vu chi thi dat dai quan ly", "chi thi"),
+    ("cac ke hoach thuc hien nghi quyet dai hoi dang bo xa", "nghi quyet"),
+    ("van ban nao trien khai cong tac phong chong lu", None),  # no kind named after the verb
+])
+def test_a_followers_question_names_the_kind_of_the_document_it_describes(folded, kind):
+    assert followed_kind(folded) == kind
 
 
 @pytest.mark.parametrize(("question", "kinds"), [

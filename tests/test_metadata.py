@@ -102,6 +102,29 @@ def test_a_pdf_letter_whose_left_column_was_read_first_keeps_its_number() -> Non
     assert meta.subject == "điều chỉnh kế hoạch thời gian năm học trong mùa mưa lũ năm 2025"
 
 
+def test_a_letter_whose_subject_wraps_at_an_abbreviation_keeps_its_organ_and_number() -> None:
+    """"BHXH tự nguyện", the subject's last line, opens in capitals; and "XÃ HỘI", "CƠ SỞ" are words of the organ's
+    name, not a "Hội" and a "Sở" of their own."""
+    letter = ("BẢO HIỂM XÃ HỘI\n\nTHÀNH PHỐ HỒ CHÍ MINH\n\nBẢO HIỂM XÃ HỘI CƠ SỞ CHÂU\n\nĐỨC\n\n"
+              "Số: 387/BHXH-QLT\n\nV/v đôn đốc gia hạn thẻ BHYT hộ gia đình năm 2026 và vận động tham gia\n\n"
+              "BHXH tự nguyện\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\nĐộc lập - Tự do - Hạnh phúc\n\n"
+              "Châu Đức, ngày 20 tháng 11 năm 2025\n\nKính gửi: Ủy ban nhân dân các xã.\n\n"
+              "Bảo hiểm xã hội cơ sở Châu Đức đề nghị như sau:\n")
+    meta = extract_metadata(letter)
+    assert (meta.number, meta.date, meta.doc_type) == ("387/BHXH-QLT", "2025-11-20", "Công văn")
+    assert meta.subject == "đôn đốc gia hạn thẻ BHYT hộ gia đình năm 2026 và vận động tham gia BHXH tự nguyện"
+    assert normalize(meta.issuer_parent or "").lower() == "bảo hiểm xã hội thành phố hồ chí minh"
+    assert (meta.issuer or "").lower() == "bảo hiểm xã hội cơ sở châu đức"
+
+
+def test_a_party_boards_propaganda_outline_is_a_de_cuong() -> None:
+    outline = ("ĐẢNG BỘ TỈNH TUYÊN QUANG\nBAN TUYÊN GIÁO VÀ DÂN\nVẬN\nSố 27-ĐC/BTGDVTU\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+               "Tuyên Quang, ngày 25 tháng 8 năm 2025\nĐỀ CƯƠNG TUYÊN TRUYỀN\n"
+               "Kỷ niệm 80 năm Ngày thành lập Nha Bình dân học vụ\nI. Ý NGHĨA LỊCH SỬ\n")
+    meta = extract_metadata(outline)
+    assert (meta.doc_type, meta.number) == ("Đề cương", "27-ĐC/BTGDVTU")
+
+
 PARTY_RULE = """\
 BAN CHẤP HÀNH TRUNG ƯƠNG
 *

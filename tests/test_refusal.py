@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from conftest import BULLETIN, fake_kb_at, write_tree
+from conftest import BULLETIN, app_client, fake_kb_at, write_tree
 
 from kb.config import Refusal, load_settings
 from kb.errors import ConfigError
@@ -262,3 +262,61 @@ def test_a_number_typed_with_its_year_is_that_year_s_document(circular_kb, query
         assert response.refused is None and response.results, query
     else:
         assert response.refused == NO_NUMBER and response.missing == [missing], query
+
+
+# A scan whose seal covers its number: OCR reads neither the number nor the kind beneath it.
+SEALED = """ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+XÃ HAO MANG Độc lập - Tự do - Hạnh phúc
+Số:3€/TB-UBND _ Khao Mang, ngày 09 tháng 02 năm 2026
+Đp của THÔNG BÁO
+1ổ chức Lễ hội Gầu Tào xã Khao Mang mừng Xuân Bính Ngọ năm 2026
+Lễ hội Gầu Tào là lễ hội truyền thống lớn nhất của đồng bào Mông ở xã Khao Mang.
+1. Thời gian: từ ngày 20 đến ngày 22/02/2026.
+2. Những điều cấm: không đốt pháo, không tổ chức đánh bạc dưới mọi hình thức trong khu vực lễ hội Gầu Tào.
+"""
+NUMBERED = """ỦY BAN NHÂN DÂN
+XÃ THƯỢNG LÂM
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Số: 95/TB-UBND
+Thượng Lâm, ngày 10 tháng 01 năm 2026
+
+THÔNG BÁO
+Tổ chức Lễ hội Lồng tông xã Thượng Lâm năm 2026
+
+1. Phần hội: ném còn, kéo co, đánh yến, đánh quay, thi đẩy gậy trên sân vận động xã Thượng Lâm.
+"""
+
+
+@pytest.fixture(scope="module")
+def sealed_kb(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sealed")
+    write_tree(root, {"docs/thong-bao-36-khao-mang.txt": SEALED, "docs/thong-bao-95-thuong-lam.txt": NUMBERED})
+    kb = fake_kb_at(root / "home")
+    assert index_paths(kb, [root / "docs"]).count("indexed") == 2
+    yield kb
+    kb.close()
+
+
+def test_a_number_under_a_seal_does_not_turn_its_document_away(sealed_kb):
+    """Nothing is or cites 36/TB-UBND, but the best passage is of a notice whose number could not be read, and the
+    rest of the question holds: its passages are shown, the number still reported missing."""
+    sealed = next(d for d in sealed_kb.store.documents.listing() if "khao-mang" in d["source"])
+    assert sealed["number"] is None and sealed["doc_type"] is None  # as OCR left it
+    response = search(sealed_kb, "Thông báo số 36/TB-UBND Khao Mang những điều cấm trong khu vực lễ hội")
+    assert response.refused is None and response.missing == ["Thông báo số 36/TB-UBND"]
+    assert "khao-mang" in response.results[0].document.source
+
+
+def test_a_missing_number_whose_best_passage_is_of_a_numbered_document_is_refused(sealed_kb):
+    response = search(sealed_kb, "Thông báo số 77/TB-UBND Thượng Lâm lễ hội Lồng tông ném còn kéo co")
+    assert response.refused == NO_NUMBER and not response.results
+
+
+def test_the_api_and_the_page_show_the_passages_and_say_the_number_is_missing(sealed_kb):
+    query = "Thông báo số 36/TB-UBND Khao Mang những điều cấm trong khu vực lễ hội"
+    with app_client(sealed_kb.settings.home) as client:
+        answer = client.get("/api/search", params={"q": query}).json()
+        page = client.get("/", params={"q": query}).text
+    assert answer["results"] and answer["refused"] is None and answer["missing"] == ["Thông báo số 36/TB-UBND"]
+    assert "Không có văn bản nào mang số" in page and "đánh bạc" in page

@@ -20,7 +20,7 @@ from indexer.analyzer import fold
 from indexer.codes import doc_types
 
 __all__ = ["ABOUT", "FOLLOWERS", "FOLLOWING_KINDS", "TYPE_NAMES", "asks_for_document", "asks_when_in_force", "counted",
-           "following", "intent", "states_own_effect", "unasked"]
+           "followed_kind", "following", "intent", "states_own_effect", "unasked"]
 
 ABOUT, FOLLOWERS = "about", "followers"
 FOLLOWING_KINDS = ("basis", "implements", "guides")  # a document built on the one asked about
@@ -38,9 +38,10 @@ _KINDS = (r"(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|luat|phap lenh|c
           r"|huong dan|ket luan|quy dinh|thong bao|an le)")
 # Documents named by their kind and what they do to another, in English: "documents implementing Directive 05",
 # "plans that carry out Resolution 18" (not "the decree guiding the Civil Code", which names one document).
-_ENGLISH_KINDS = (r"(?:documents|papers|texts|plans|decisions|resolutions|directives|instructions|decrees|circulars"
-                  r"|programmes|programs|letters|reports|notices)")
-_CARRY_OUT = (r"implement\w*|carr(?:y|ies|ying) (?:out|on)|continu(?:e|es|ing)|(?:are |is )?based on"
+_ENGLISH_KIND = (r"(?:document|paper|text|plan|decision|resolution|directive|instruction|decree|circular|programme"
+                 r"|program|letter|report|notice)")
+_ENGLISH_KINDS = rf"{_ENGLISH_KIND}s"
+_CARRY_OUT = (r"implement\w*|carr(?:y|ies|ying|ied) (?:out|on)|continu(?:e|es|ing)|(?:are |is )?based on"
               r"|refer(?:s|red|ring)? (?:back )?to|mention(?:s|ed|ing)?|cit(?:e|es|ed|ing)|follow(?:s|ed|ing)?(?: up)?"
               r"|act(?:s|ed|ing)? (?:up)?on")
 # "Giao huyện nào xây dựng kế hoạch thực hiện": a place asked for, not the documents that carry one out ("các đơn vị
@@ -57,6 +58,10 @@ _FOLLOWERS = re.compile(rf"{_NOT_A_PLACE}\b(?:nao|which|what)\b.*\b(?:{_VERB})\b
                         rf"|\b(?:cac|nhung)\s+{_KINDS}\s+(?:{_VERB}|{_CHANGE})\b"
                         rf"|\bban hanh (?:(?:nhung |cac )?{_KINDS} )?gi\b.*\b(?:{_VERB})\b"
                         rf"|\b{_ENGLISH_KINDS}\s+(?:that |which )?(?:{_CARRY_OUT})\b"
+                        # "Is there a commune plan that follows …", "Has any ward carried out …": whether one did
+                        rf"|\b(?:is|are) there (?:any |an? )?(?:\w+ ){{0,3}}?{_ENGLISH_KIND}s?\s+(?:that |which )?"
+                        rf"(?:{_CARRY_OUT})\b"
+                        rf"|\b(?:has|have|did) any (?:\w+ ){{1,3}}?(?:{_CARRY_OUT})\b"
                         rf"|\bda lam (?:nhung )?gi (?:de )?(?:{_VERB})\b|\b(?:done|did\b.*\bdo) to (?:{_CARRY_OUT})\b"
                         # "Có xã nào thực hiện công văn … không?": whether any commune did, by its documents
                         rf"|\bco (?:xa|phuong|huyen|tinh|don vi|dia phuong|co quan) nao\b.*\b(?:{_VERB})\b")
@@ -85,6 +90,9 @@ _IN_FORCE = re.compile(r"(?<!het )\bhieu luc\b(?: \w+){0,4} (?:nao|bao gio|chua)
                        r"|\bin force from\b")
 # The kinds of document by name, folded, as a pattern's alternatives ("chi thi|cong van|…").
 TYPE_NAMES = "|".join(sorted({fold(kind.name) for kind in doc_types()}))
+# The kind a verb of carrying out governs, a few words after it ("thực hiện tỉnh đảng ban thường vụ chỉ thị …": an
+# English question's rendering keeps its order, the owner's words before the kind).
+_FOLLOWED_KIND = re.compile(rf"\b(?:{_VERB})\b(?:\W+\w+){{0,8}}?\W+({TYPE_NAMES})\b")
 # A document's own clause on when it takes effect, "Quyết định này có hiệu lực kể từ ngày …", by its kind's name (an
 # "Điều lệ" has no number of its own; "văn bản này" is any kind).
 _OWN_EFFECT = re.compile(rf"\b(?:{TYPE_NAMES}|dieu le|van ban) nay co hieu luc\b")
@@ -118,6 +126,14 @@ def unasked(folded: str) -> str:
     """A folded question without the words that ask what a document says ("quy định gì", "what does"):
     what is left names what it is asked about, if anything."""
     return " ".join(_ABOUT.sub(" ", folded).split())
+
+
+def followed_kind(folded: str) -> str | None:
+    """The folded kind of the document a ``FOLLOWERS`` question describes, the first its verb governs: "văn bản
+    nào triển khai chỉ thị của Ban Thường vụ Tỉnh ủy về …" → "chi thi" (a question in English, by its glossary
+    rendering: "documents that carry out the provincial standing committee's directive on …")."""
+    match = _FOLLOWED_KIND.search(folded)
+    return match.group(1) if match else None
 
 
 def following(folded: str) -> tuple[str, ...]:

@@ -71,6 +71,16 @@ class Query:
             return self.folded
         return fold(" ".join((self.translation.residue, *self.translation.terms)))
 
+    @property
+    def spelled_evidence(self) -> str | None:
+        """The folded query with its office abbreviations spelled out ("bhxh tinh" → "bao hiem xa hoi tinh"), if it
+        types any: a passage that answers spells them, and holds the question's words together only so."""
+        if not self.spelled or self.translation is not None:
+            return None
+        words = spelled_out()
+        return " ".join(fold(words[bare]) if (bare := word.strip(",.;:?!()")) in words else word
+                        for word in self.folded.split())
+
     def restored(self, text: str) -> Query:
         """The query searched for this one: ``text`` is it with accents put back (``kb.retrieval.accents``).
 

@@ -33,7 +33,7 @@ from kb.retrieval.lexicon import Lexicon
 from kb.retrieval.query import Query
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["Evidence", "Verdict", "gather", "judge", "subject_pairs"]
+__all__ = ["NO_MATCH", "NO_NUMBER", "Evidence", "Verdict", "gather", "judge", "subject_pairs"]
 
 NO_NUMBER = "unknown_number"  # the query names a document number that nothing in the index is or cites
 NO_MATCH = "no_match"  # no passage holds enough of its words nor comes close in meaning
@@ -79,15 +79,23 @@ def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, flo
     coverage = lexicon.coverage([(word,) for word in tokens(query.evidence_text)], candidates, upto)
     # An English question's Vietnamese is the glossary's terms side by side, not a sentence: its pairs say nothing.
     seen = _Seen(lexicon, upto)
-    words = subject_pairs(query.evidence_text, seen) if query.translation is None else []
-    shares, counts = lexicon.covered(words, candidates, upto) if words else ([], [])
-    together = max(shares, default=0.0) if words else None
-    held = max(counts, default=0)
-    # One candidate holds every pair the index holds anywhere: the pairs it lacks are where two words meet
-    # ("sách nhà" of "ngân sách nhà nước" in a small index), not words it lacks.
-    known = [pair for pair in words if len(lexicon.holding(pair, upto))]
-    if known and max(lexicon.coverage(known, candidates, upto), default=0.0) >= 1.0:
-        together = None
+    # As typed, and with its abbreviations spelled out ("bhxh" → "bảo hiểm xã hội"), whichever a candidate holds best.
+    typed = [query.evidence_text, *filter(None, [query.spelled_evidence])] if query.translation is None else []
+    together, held = None, 0
+    for text in typed:
+        words = subject_pairs(text, seen)
+        if not words:
+            continue
+        shares, counts = lexicon.covered(words, candidates, upto)
+        # One candidate holds every pair the index holds anywhere: the pairs it lacks are where two words meet
+        # ("sách nhà" of "ngân sách nhà nước" in a small index), not words it lacks.
+        known = [pair for pair in words if len(lexicon.holding(pair, upto))]
+        whole = bool(known) and max(lexicon.coverage(known, candidates, upto), default=0.0) >= 1.0
+        share = None if whole else max(shares, default=0.0)
+        together = share if together is None or share is None else max(together, share)
+        held = max(held, max(counts, default=0))
+        if share is None:
+            break
     dense = found.get("dense")
     references = len(found.get("reference", []))
     if not references and query.keys:

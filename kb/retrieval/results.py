@@ -162,7 +162,9 @@ class SearchResponse:
     index answers (``kb.retrieval.refusal``), ``results`` is empty and ``refused``
     says why as a code (``unknown_number``, ``no_match``), ``reason`` as a
     sentence, and ``missing`` lists the document numbers named that the index
-    does not hold, as typed.
+    does not hold, as typed.  ``missing`` with results: no document is or cites
+    that number, but the best passage is of a document whose own number could
+    not be read (a scan's seal over it), and the rest of the query is answered.
     """
 
     query: str

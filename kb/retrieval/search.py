@@ -18,6 +18,7 @@ from dataclasses import replace
 from itertools import chain, islice, takewhile
 
 from indexer.analyzer import fold, normalize, tokens
+from indexer.codes import doc_types, type_by_name
 from indexer.parse import FRAME_SECTIONS, frame_part, in_frame
 from indexer.references import own_reference
 from kb.access.levels import LEVELS
@@ -33,6 +34,7 @@ from kb.retrieval.intent import (
     asks_for_document,
     asks_when_in_force,
     counted,
+    followed_kind,
     following,
     intent,
     states_own_effect,
@@ -40,7 +42,7 @@ from kb.retrieval.intent import (
 )
 from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
-from kb.retrieval.refusal import gather, judge
+from kb.retrieval.refusal import NO_NUMBER, Evidence, gather, judge
 from kb.retrieval.results import DocumentGroup, DocumentRef, FacetValue, SearchHit, SearchResponse
 from kb.retrieval.titles import LAW_TYPES, titled_laws
 from kb.retrieval.validity import with_status
@@ -79,6 +81,8 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            r" (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh)\b"
            r"(?:\W+\w+){0,14}? (?:vao )?(?:ngay|hom|thoi gian|thoi diem) nao"
            r"|\bde ngay (?:nao|bao nhieu|may)"  # "Công văn … đề ngày nào": the date it is dated
+           # "HĐND xã … thông qua dự toán … ở kỳ họp nào": the session that passed it, which its closing prints
+           r"|\bky hop (?:thu )?(?:nao|may|bao nhieu)|\b(?:at|in|during) (?:which|what) (?:council )?session"
            # "Nghị quyết phục hồi vườn bưởi … của Đảng ủy xã Hương Khê ngày nào?": a document named by its kind and
            # subject, then only its date asked; not what it sets a date for ("Kế hoạch tổ chức lễ hội vào ngày nào")
            rf"|^(?:{TYPE_NAMES})\b(?:\W+(?!(?:to chuc|dien ra|bat dau|ket thuc|hoan thanh|truoc|tu|den|hieu luc|ap dung"
@@ -101,7 +105,8 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            r"|when did (?:(?!to |ask|tell|told|requir|want)\w+ ){1,6}?(?:report|conclude|announce|instruct|notify)"
            r" (?:on|about|how|that|what|its|their|the)|what date is (?:on|of)"
            # "What is the date of the Tua Chua guidance on …": a document's date, not "the date of the elections"
-           r"|what(?: is|'s) the date (?:of|on) (?:\S+ ){0,8}?(?:directive|decision|plan|resolution|guidance|guideline"
+           r"|what(?:(?: is|'s) the date (?:of|on)| date is the) (?:\S+ ){0,8}?"
+           r"(?:directive|decision|plan|resolution|guidance|guideline"
            r"|instruction|report|letter|notice|notification|conclusion|regulation|rule|programme|program|bulletin"
            r"|document|dispatch|telegram|submission|circular|decree)s?\b"
            # "Ngày nào UBKT Tỉnh ủy ra thông báo kết luận …": the date asked first, then the document's making
@@ -113,6 +118,9 @@ _SIGNED_OR_ISSUED = re.compile(rf"\b(?:{_SIGNED})\b")
 # header (organ, number, place and date) does not.
 _WHO_SIGNED = re.compile(rf"\b(?:(?:ai|nguoi) (?:da )?k[iy]|k[iy] boi|(?:ong|ba) nao (?:da )?k[iy]|{_LEADER_SIGNED}"
                          r"|who signed|who signs|signer|signatory|signed by)\b")
+# Of those, the questions that ask when as well ("ký ngày nào, ai ký?"): the card says both, the header's place-and-date
+# line one and the signature the other.
+_WHEN_SIGNED = re.compile(rf"\b(?:{_DATE_ASKED}|when|what date|which date|on what day)\b")
 FOLLOWED_DOCUMENTS = 2  # asked which documents carry out one it describes, the first one of these others cite
 ANSWER_DOCUMENTS = 1  # the first document ranked gets the passage that answers within it lifted (docs/ranking.md)
 EFFECT_DOCUMENTS = 2  # of the first documents ranked, this many get their clause on taking effect lifted
@@ -137,6 +145,10 @@ PLACE_SHARE = 0.6  # of the score of a passage whose document is of no place the
 COUNT_SHARE = 0.5  # of the score of a passage that prints no number of what the question counts (counts_first)
 KIND_SHARE = 0.85  # of the score of a passage of another kind than the one a question opens with (kinds_first)
 _KIND = re.compile(rf"\b({TYPE_NAMES})\b")  # a document's kind: a question opening with it names one ("chi thi cua …")
+# The label a passage prints before the answer to "ở đâu": "tổ chức ở đâu" is answered by "Địa điểm: Quảng trường …"
+# (folded, as ``_answering`` reads it).  Not "where" in English ("where can young people find job offers"), nor "khi
+# nào", whose answer is as often a deadline ("hạn khi nào": "trước ngày …") as a "Thời gian: …" (docs/ranking.md).
+_WHERE = re.compile(r"\b(?:o dau|tai dau|(?:dia diem|noi) nao)\b")
 OPENING = 80  # a passage states what it is for by its heading or its opening words, not "hoàn thành nhiệm vụ" in passing
 _STATES = re.compile(r"\b(?:yeu cau|nhiem vu|giai phap|pham vi dieu chinh|muc dich|muc tieu|doi tuong ap dung)\b")
 _WORD = re.compile(r"\w+")
@@ -241,6 +253,8 @@ def _answering(kb: KnowledgeBase, query: Query, documents: list[int], wording: s
     A query typed without a question word asks by its rarer words ("CV 208 Kim Liên hạn chót bàn giao căn hộ nhà
     B7"), and "nội dung chính của Nghị quyết 72/2025/NQ-HĐND Hà Nội" asks by none: ``COMMON`` words say nothing."""
     rest = unasked(fold(wording))
+    if _WHERE.search(rest):
+        rest += " dia diem"
     if len(rest) < 3:
         return []
     rows = [row for document in documents for row in kb.store.chunks.of_document(document)]
@@ -543,8 +557,9 @@ def cards_first(fused: list[tuple[int, float]], query: Query, rows_among: Callab
                 frames: Callable[[list[int]], list[int]], window: int) -> list[tuple[int, float]]:
     """The fused ranking with each document's printed answer and its card among the first ``window`` ids just
     above that document's best passage, when the question asks who signed or issued a document, or when
-    (``_SIGNED_OR_ISSUED``): asked who signed it, its signature (the closing), its card, its header; else its
-    header when it prints the place and date, then its card (a law's undated header after it).  The first
+    (``_SIGNED_OR_ISSUED``): asked who signed it, its signature (the closing), its card, its header; asked who and
+    when, its card (which says both), its dated header, its signature; else its header when it prints the place and
+    date, then its card (a law's undated header after it).  The first
     ``FRAME_DOCUMENTS`` documents' ``frames`` (card, header, closing) join the window when the legs left them out:
     a question that names a document by its subject shares no word with the line its signer is printed on.
 
@@ -559,7 +574,9 @@ def cards_first(fused: list[tuple[int, float]], query: Query, rows_among: Callab
         return fused
     head, rest = fused[:window], fused[window:]
     rows = rows_among([chunk for chunk, _ in head])
-    order = ("closing", "card", "header") if _WHO_SIGNED.search(query.folded) else ("dated header", "card", "header")
+    who, when = _WHO_SIGNED.search(query.folded), _WHEN_SIGNED.search(query.folded)
+    order = ("card", "dated header", "closing", "header") if who and when else ("closing", "card", "header") if who \
+        else ("dated header", "card", "header")
 
     def rank(chunk: int) -> int:
         """The place of a passage's part in ``order``, any other passage last: the order among a document's
@@ -672,33 +689,53 @@ def followers_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Qu
     citing passages of a document named by number, had no number to read.  Of the first ``FOLLOWED_DOCUMENTS``
     documents of the ranking, the first that others cite is the one described (a plan carrying it out may rank
     above it, by the place both name); the documents whose citations resolve to it (``Documents.citing``) are its
-    followers."""
+    followers.  When that one is not of the kind the question names ("… the provincial standing committee's
+    directive on …": a commune's plan that a report among the first documents cites) and the first documents cite
+    one of that kind that is not in the index, by a number that other documents cite too, that one is described
+    (``_cited_unindexed``): the directive was never indexed, and its followers are whoever cites it."""
     if query.keys or not fused or intent(query.folded) != FOLLOWERS:
         return fused
     access = filters.access if filters is not None else LEVELS[-1]
     _, first_documents = _first_documents(kb.store.chunks, fused, FOLLOWED_DOCUMENTS)
     cited_by = ((document, {row["id"] for row in kb.store.documents.citing(document, access)})
                 for document in _described_candidates(kb, first_documents, access))
-    described, citers = next(((document, citers) for document, citers in cited_by if citers), (None, set()))
-    if described is None:
+    described, followers = next(((document, citers) for document, citers in cited_by if citers), (None, set()))
+    document = kb.store.documents.get(described, access) if described is not None else None
+    own = own_reference(document["number"], document["doc_type"]) if document and document["number"] else None
+    followed: tuple[str, str, set[int] | None] | None = (own.key, own.full_key, followers) if own else None
+    kind = followed_kind(fold(query.translation.rendering) if query.translation else query.folded)
+    if kind is not None and (document is None or fold(document["doc_type"] or "") != kind):
+        followed = _cited_unindexed(kb, first_documents, kind, filters, access) or followed
+    if followed is None:
         return fused
-    document = kb.store.documents.get(described, access)
-    own = own_reference(document["number"], document["doc_type"]) if document["number"] else None
-    if own is None:
-        return fused
-    cited = kb.store.chunks.citing([own.key], [own.full_key], filters, following(query.folded))
+    key, full_key, citers = followed
+    cited = kb.store.chunks.citing([key], [full_key], filters, following(query.folded))
     rows = kb.store.chunks.hits([chunk for chunk, _ in cited])
     # the strongest citation first, and of equal ones the text's before the card's or the header's, which say less
     cited.sort(key=lambda hit: (-hit[1], hit[0] not in rows or is_frame(rows[hit[0]])))
     owners = {chunk: row["doc_id"] for chunk, row in rows.items()}
     first: dict[int, int] = {}
     for chunk, _ in cited:
-        if owners.get(chunk) in citers:
+        if chunk in owners and (citers is None or owners[chunk] in citers):
             first.setdefault(owners[chunk], chunk)
     lifted = set(first.values())
     if not lifted:
         return fused
     return [(chunk, fused[0][1]) for chunk in first.values()] + [pair for pair in fused if pair[0] not in lifted]
+
+
+def _cited_unindexed(kb: KnowledgeBase, documents: list[int], kind: str, filters: DocumentFilters | None,
+                     access: str) -> tuple[str, str, None] | None:
+    """The keys of the first citation of a ``kind`` of document that ``documents`` hold, naming no document in the
+    index, that passages of two documents or more cite; None for its followers: whoever cites it."""
+    code = next((t.code for t in doc_types() if t.code and fold(t.name) == kind), None)
+    for document in documents:
+        for row in kb.store.documents.references_of(document, access):
+            if code and row["status"] == "unresolved" and row["key"].startswith(f"{code}:"):
+                citing = kb.store.chunks.citing([row["key"]], [row["full_key"]], filters)
+                if len(set(kb.store.chunks.documents_of([chunk for chunk, _ in citing]).values())) >= 2:
+                    return row["key"], row["full_key"], None
+    return None
 
 
 def _described_candidates(kb: KnowledgeBase, documents: list[int], access: str) -> Iterator[int]:
@@ -822,8 +859,11 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     found = legs(kb, query, narrowed)
     restored = reading.restored if reading.restored != text else None
     # Filters that leave no passage at all are the answer's reason, not the index's lack of one.
-    verdict = judge(gather(kb, query, found, narrowed, upto), kb.settings.refusal, filters.by_metadata) \
-        if any(found.values()) else None
+    evidence = gather(kb, query, found, narrowed, upto) if any(found.values()) else None
+    verdict = judge(evidence, kb.settings.refusal, filters.by_metadata) if evidence else None
+    unread = evidence is not None and verdict is not None and verdict.code == NO_NUMBER \
+        and _unread_number_answers(kb, query, found, evidence)
+    verdict = None if unread else verdict
     counts = facet_counts(kb, query, found, filters, verdict is None and any(found.values())) if facets else None
     if verdict:
         return SearchResponse(query=text, results=[], restored=restored, suggestion=reading.suggestion,
@@ -832,7 +872,23 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     fused = arranged(kb, fused, query, kb.settings.weights.frame, kb.store.chunks.hits, narrowed, k * FRAME_WINDOW)
     results = render(kb, fused, k, filters.access)
     return SearchResponse(query=text, results=results, restored=restored, suggestion=reading.suggestion,
+                          missing=list(query.numbers) if unread else [],
                           groups=group_by_document(results) if group else None, facets=counts)
+
+
+def _unread_number_answers(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, float]]],
+                           evidence: Evidence) -> bool:
+    """Whether a query naming a number no document is or cites may still be answered by a document whose own
+    number could not be read: the best passage is of a document with no number, of the kind named or of none read,
+    and the rest of the query passes the evidence rule.  A scan's seal over its number ("Số: 3€/TB-UBND") must not
+    turn "Thông báo số 36/TB-UBND Khao Mang những điều cấm …" away; the response still says the number is missing."""
+    if judge(replace(evidence, numbers=()), kb.settings.refusal) is not None:
+        return False
+    fused = fuse(found, weights_for(kb, query), query.unaccented_vietnamese)
+    best = kb.store.chunks.hits([fused[0][0]]).get(fused[0][0]) if fused else None
+    named = {key.split(":")[0] for key in query.keys}
+    kind = type_by_name(best["doc_doc_type"]) if best is not None and best["doc_doc_type"] else None
+    return best is not None and not best["doc_number"] and (kind is None or kind.code in named)
 
 
 def passage_key(hashed: str, number: str | None, title: str | None) -> tuple[str | None, str | None, str]:
