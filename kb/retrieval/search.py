@@ -424,7 +424,7 @@ def placed_first(fused: list[tuple[int, float]], query: Query,
     rows = rows_among([chunk for chunk, _ in head])
     asked = _words(query.folded)
     named = {place for row in rows.values()
-             for place in map(_words, filter(None, (row["doc_place"], _own_name(row["doc_issuer"] or ""))))
+             for place in map(_words, filter(None, (row["doc_place"], *_own_names(row["doc_issuer"] or ""))))
              if place in asked}
     if not named:
         return fused
@@ -436,13 +436,14 @@ def placed_first(fused: list[tuple[int, float]], query: Query,
     return _scaled(fused, window, {chunk for chunk, row in rows.items() if row["doc_id"] not in of_place}, PLACE_SHARE)
 
 
-def _own_name(issuer: str) -> str:
-    """The proper name an issuer ends with, two capitalised words or more: a school's, a station's, a commune's
-    ("Trường PTDTBT Tiểu học và THCS Ea Chà Rang" → "Ea Chà Rang"), which a question may name where it names no
-    place; "" if it ends with none."""
+def _own_names(issuer: str) -> list[str]:
+    """The proper name an issuer ends with, two capitalised words or more, and its shorter endings: a school's, a
+    station's, a commune's ("Trường PTDTBT Tiểu học và THCS Ea Chà Rang" → "Ea Chà Rang"), which a question may name
+    where it names no place.  A name read with more capitals than printed ("Trường Cao đẳng Kỹ Thuật Công Nghiệp
+    Phong Châu") is named by its last words ("Phong Châu technical college").  None if it ends with none."""
     words = issuer.split()
-    run = list(takewhile(lambda word: word[:1].isupper() and not word.isupper(), reversed(words)))
-    return " ".join(reversed(run)) if len(run) >= 2 else ""
+    run = list(reversed(list(takewhile(lambda word: word[:1].isupper() and not word.isupper(), reversed(words)))))
+    return [" ".join(run[start:]) for start in range(len(run) - 1)]
 
 
 def kinds_first(fused: list[tuple[int, float]], query: Query,
