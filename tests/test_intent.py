@@ -12,6 +12,7 @@ from kb.retrieval.intent import (
     ABOUT,
     FOLLOWERS,
     FOLLOWING_KINDS,
+    counted_in_english,
     followed_kind,
     following,
     intent,
@@ -308,3 +309,19 @@ def test_asking_what_a_decision_says_reads_its_articles_not_its_header_and_legal
     own = [(source, text) for source, kind, text in _reference_leg(graph_kb, question)
            if source == "quyet-dinh-30.txt" and kind == "body"]
     assert own[0][1].startswith("Phê duyệt kèm theo")  # Điều 1, not the header or the căn cứ
+
+
+@pytest.mark.parametrize(("question", "passage", "counts"), [
+    ("how many households in vinh hau get emergency rice", "ho tro gao cuu doi cho 46 ho voi 168 nhan khau", True),
+    ("how many households in vinh hau get emergency rice", "ho tro gao cuu doi cho cac ho bi thiet hai", False),
+    ("how many people from dien chau are working abroad", "hien co khoang 2.300 nguoi dang lam viec", True),
+    ("how many workers stopped working", "khoang 1.150 trong tong so 1.620 lao dong cua cong ty", True),
+    ("how much money did lai vung set aside for the election", "bo tri du toan 486.000.000 dong", True),
+])
+def test_an_english_question_counts_what_the_glossary_says_it_counts(question, passage, counts):
+    pattern = counted_in_english(question)
+    assert pattern is not None and bool(pattern.search(passage)) is counts
+
+
+def test_how_much_of_anything_but_money_counts_nothing_in_english():
+    assert counted_in_english("how much water should farmers keep for each cow") is None

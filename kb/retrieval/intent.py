@@ -18,9 +18,10 @@ import re
 
 from indexer.analyzer import fold
 from indexer.codes import doc_types
+from kb.retrieval.glossary import glossary
 
 __all__ = ["ABOUT", "FOLLOWERS", "FOLLOWING_KINDS", "TYPE_NAMES", "asks_for_document", "asks_when_in_force", "counted",
-           "followed_kind", "following", "intent", "states_own_effect", "unasked"]
+           "counted_in_english", "followed_kind", "following", "intent", "states_own_effect", "unasked"]
 
 ABOUT, FOLLOWERS = "about", "followers"
 FOLLOWING_KINDS = ("basis", "implements", "guides")  # a document built on the one asked about
@@ -149,6 +150,23 @@ _HOW_MANY = re.compile(r"\b(?:bao nhiêu|bao nhieu|mấy) (\w+)(?: (\w+))?")
 # A sum of money or a share is printed with its unit, not with the word that asks for it.
 _MONEY, _PERCENT = r"dong|trieu|ty|nghin|ngan|usd", r"%"  # matched in folded text
 _MAGNITUDE = r"nghin|ngan|trieu|ty"  # "2,5 triệu lượt khách": the count's magnitude between it and what it counts
+_HOW_MANY_ENGLISH = re.compile(r"\bhow (many|much) (\w+)")  # "how many households", "how much money"
+
+
+def counted_in_english(folded: str) -> re.Pattern[str] | None:
+    """``counted`` for a question in English: "how many households" → a number before "hộ" (of "hộ gia đình", "hộ"),
+    a number before the first syllable of each Vietnamese sense the glossary gives the thing counted; "how much money"
+    → a sum of money.  None for "how much" of anything else (land, water: their units are many)."""
+    match = _HOW_MANY_ENGLISH.search(folded)
+    if match is None:
+        return None
+    if match.group(1) == "much":
+        return re.compile(rf"\d[\d.,]*\s*(?:{_MONEY})\b") if match.group(2) in ("money", "funding", "cash") else None
+    senses = glossary().translate(match.group(2)).terms
+    heads = sorted({fold(sense).split()[0] for sense in senses if sense.strip()} - {"bao", "so"})
+    if not heads:
+        return None
+    return re.compile(rf"\d[\d.,]*\s*(?:(?:{_MAGNITUDE})\s+)?(?:{'|'.join(map(re.escape, heads))})\b")
 
 
 def counted(question: str) -> re.Pattern[str] | None:

@@ -34,6 +34,7 @@ from kb.retrieval.intent import (
     asks_for_document,
     asks_when_in_force,
     counted,
+    counted_in_english,
     followed_kind,
     following,
     intent,
@@ -489,7 +490,7 @@ def counts_first(fused: list[tuple[int, float]], query: Query,
     the passages that share the subject's words without a figure: a conclusion's summary above the plan's target,
     a directive's aim above the table.  ``COUNT_SHARE`` was chosen by folds of the tuning pool (docs/ranking.md,
     "Asked how many, a passage with the number")."""
-    pattern = counted(query.normalized.lower())
+    pattern = counted(query.normalized.lower()) if query.translation is None else counted_in_english(query.folded)
     if pattern is None:
         return fused
     head = fused[:window]
