@@ -247,6 +247,7 @@ def test_a_closing_without_the_signers_name_stays_below_the_card():
     "HĐND xã Nam Trực thông qua dự toán ngân sách năm 2026 ở kỳ họp nào, ngày nào?",  # the session that passed it
     "At which session of the Hanoi People's Council was the resolution on veterinary staff passed?",
     "What date is the Bằng Thành commune Party letter about village loudspeakers?",
+    "When did the An Giang irrigation company put out its sluice gate schedule?",  # "put out": issued
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2

@@ -100,7 +100,7 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            r"|(?:which|what)(?: \w+){0,2} (?:body|agency|authority|office|department|organ|organi[sz]ation|committee"
            r"|council|ministry) (?:issued|adopted|promulgated)"
            r"|(?:when|(?:what|which) (?:date|day|year)) (?:did|were|was)\b[^?]*\b(?:issu|sign|adopt|pass|promulgat|enact"
-           r"|publish|send|sent|submit|set up|establish|approv)\w*"
+           r"|publish|send|sent|submit|set up|establish|approv|put out|releas)\w*"
            r"|(?:issued|adopted|passed|promulgated) (?:on|in) (?:what|which) (?:date|day|year)|when (?:is|was)\b[^?]*\bdated"
            # "When did Lý Nhân commune report on …": a body, then its document's kind as its act (not "ask … to report")
            r"|when did (?:(?!to |ask|tell|told|requir|want)\w+ ){1,6}?(?:report|conclude|announce|instruct|notify)"
