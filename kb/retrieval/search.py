@@ -441,9 +441,8 @@ def _own_names(issuer: str) -> list[str]:
     """The proper name an issuer ends with, two capitalised words or more, and its shorter endings: a school's, a
     station's, a commune's ("Trường PTDTBT Tiểu học và THCS Ea Chà Rang" → "Ea Chà Rang"), which a question may name
     where it names no place.  A name read with more capitals than printed ("Trường Cao đẳng Kỹ Thuật Công Nghiệp
-    Phong Châu") is named by its last words ("Phong Châu technical college").  None if it ends with none."""
-    words = issuer.split()
-    run = list(reversed(list(takewhile(lambda word: word[:1].isupper() and not word.isupper(), reversed(words)))))
+    Phong Châu") is named by its last words ("Phong Châu technical college").  Empty if it ends with none."""
+    run = list(takewhile(lambda word: word[:1].isupper() and not word.isupper(), reversed(issuer.split())))[::-1]
     return [" ".join(run[start:]) for start in range(len(run) - 1)]
 
 
@@ -862,7 +861,7 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     restored = reading.restored if reading.restored != text else None
     # Filters that leave no passage at all are the answer's reason, not the index's lack of one.
     evidence = gather(kb, query, found, narrowed, upto) if any(found.values()) else None
-    verdict = judge(evidence, kb.settings.refusal, filters.by_metadata) if evidence else None
+    verdict = judge(evidence, kb.settings.refusal, filters.by_metadata) if evidence is not None else None
     unread = evidence is not None and verdict is not None and verdict.code == NO_NUMBER \
         and _unread_number_answers(kb, query, found, evidence)
     verdict = None if unread else verdict
