@@ -317,6 +317,9 @@ def test_asking_what_a_decision_says_reads_its_articles_not_its_header_and_legal
     ("how many people from dien chau are working abroad", "hien co khoang 2.300 nguoi dang lam viec", True),
     ("how many workers stopped working", "khoang 1.150 trong tong so 1.620 lao dong cua cong ty", True),
     ("how much money did lai vung set aside for the election", "bo tri du toan 486.000.000 dong", True),
+    ("how long do conscripts serve in peacetime", "thoi han phuc vu tai ngu la 24 thang", True),
+    ("how long do conscripts serve in peacetime", "ha si quan, binh si phuc vu tai ngu", False),
+    ("how far from a school gate is selling cigarettes banned", "cach cong truong hoc duoi 100 m", True),
 ])
 def test_an_english_question_counts_what_the_glossary_says_it_counts(question, passage, counts):
     pattern = counted_in_english(question)

@@ -151,12 +151,19 @@ _HOW_MANY = re.compile(r"\b(?:bao nhiêu|bao nhieu|mấy) (\w+)(?: (\w+))?")
 _MONEY, _PERCENT = r"dong|trieu|ty|nghin|ngan|usd", r"%"  # matched in folded text
 _MAGNITUDE = r"nghin|ngan|trieu|ty"  # "2,5 triệu lượt khách": the count's magnitude between it and what it counts
 _HOW_MANY_ENGLISH = re.compile(r"\bhow (many|much) (\w+)")  # "how many households", "how much money"
+# "how long … valid", "how far from a school gate": a duration or a distance, printed with its unit (folded)
+_HOW_LONG_ENGLISH = re.compile(r"\bhow (long|far)\b")
+_DURATION, _DISTANCE = r"nam|thang|tuan|ngay|gio|phut", r"m|met|km"
 
 
 def counted_in_english(folded: str) -> re.Pattern[str] | None:
     """``counted`` for a question in English: "how many households" → a number before "hộ" (of "hộ gia đình", "hộ"),
     a number before the first syllable of each Vietnamese sense the glossary gives the thing counted; "how much money"
-    → a sum of money.  None for "how much" of anything else (land, water: their units are many)."""
+    → a sum of money; "how long" → a number of years, months, weeks, days, hours or minutes, "how far" → of metres or
+    kilometres.  None for "how much" of anything else (land, water: their units are many)."""
+    if lasting := _HOW_LONG_ENGLISH.search(folded):
+        units = _DURATION if lasting.group(1) == "long" else _DISTANCE
+        return re.compile(rf"\d[\d.,]*\s*(?:{units})\b")
     match = _HOW_MANY_ENGLISH.search(folded)
     if match is None:
         return None
