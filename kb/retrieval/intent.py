@@ -162,18 +162,25 @@ def counted_in_english(folded: str) -> re.Pattern[str] | None:
     → a sum of money; "how long" → a number of years, months, weeks, days, hours or minutes, "how far" → of metres or
     kilometres.  None for "how much" of anything else (land, water: their units are many)."""
     if lasting := _HOW_LONG_ENGLISH.search(folded):
-        units = _DURATION if lasting.group(1) == "long" else _DISTANCE
-        return re.compile(rf"\d[\d.,]*\s*(?:{units})\b")
+        return _number_before(_DURATION if lasting.group(1) == "long" else _DISTANCE)
     match = _HOW_MANY_ENGLISH.search(folded)
     if match is None:
         return None
     if match.group(1) == "much":
-        return re.compile(rf"\d[\d.,]*\s*(?:{_MONEY})\b") if match.group(2) in ("money", "funding", "cash") else None
+        return _number_before(_MONEY) if match.group(2) in ("money", "funding", "cash") else None
     senses = glossary().translate(match.group(2)).terms
     heads = sorted({fold(sense).split()[0] for sense in senses if sense.strip()} - {"bao", "so"})
-    if not heads:
-        return None
-    return re.compile(rf"\d[\d.,]*\s*(?:(?:{_MAGNITUDE})\s+)?(?:{'|'.join(map(re.escape, heads))})\b")
+    return _counted_things("|".join(map(re.escape, heads))) if heads else None
+
+
+def _number_before(units: str) -> re.Pattern[str]:
+    """A number printed with one of ``units`` (a pattern's alternatives) after it: "24 tháng", "486.000.000 đồng"."""
+    return re.compile(rf"\d[\d.,]*\s*(?:{units})\b")
+
+
+def _counted_things(things: str) -> re.Pattern[str]:
+    """A count of ``things`` (a pattern's alternatives), its magnitude between: "46 hộ", "2,5 triệu lượt"."""
+    return re.compile(rf"\d[\d.,]*\s*(?:(?:{_MAGNITUDE})\s+)?(?:{things})\b")
 
 
 def counted(question: str) -> re.Pattern[str] | None:
@@ -185,7 +192,7 @@ def counted(question: str) -> re.Pattern[str] | None:
         return None
     word, after = fold(match.group(1)), fold(match.group(2) or "")
     if word == "tien":
-        return re.compile(rf"\d[\d.,]*\s*(?:{_MONEY})\b")
+        return _number_before(_MONEY)
     if (word, after) in (("phan", "tram"), ("ty", "le")):
         return re.compile(rf"\d[\d.,]*\s*{_PERCENT}")
-    return re.compile(rf"\d[\d.,]*\s*(?:(?:{_MAGNITUDE})\s+)?{re.escape(word)}\b")
+    return _counted_things(re.escape(word))

@@ -77,9 +77,7 @@ class Query:
         types any: a passage that answers spells them, and holds the question's words together only so."""
         if not self.spelled or self.translation is not None:
             return None
-        words = spelled_out()
-        return " ".join(fold(words[bare]) if (bare := word.strip(",.;:?!()")) in words else word
-                        for word in self.folded.split())
+        return " ".join(fold(words) if (words := _abbreviation_words(word)) else word for word in self.folded.split())
 
     def restored(self, text: str) -> Query:
         """The query searched for this one: ``text`` is it with accents put back (``kb.retrieval.accents``).
@@ -180,7 +178,12 @@ def understand(text: str) -> Query:
 
 def _spelled(folded: str) -> tuple[str, ...]:
     """The words of the office abbreviations a folded query types ("ubnd" → "ủy ban nhân dân"), each once."""
-    return tuple(dict.fromkeys(words for word in folded.split() if (words := spelled_out().get(word.strip(",.;:?!()")))))
+    return tuple(dict.fromkeys(words for word in folded.split() if (words := _abbreviation_words(word))))
+
+
+def _abbreviation_words(word: str) -> str | None:
+    """The words an office abbreviation a query types stands for ("ubnd," → "ủy ban nhân dân"), None for any other word."""
+    return spelled_out().get(word.strip(",.;:?!()"))
 
 
 def _without(text: str, spans: list[tuple[int, int]]) -> str:

@@ -82,18 +82,10 @@ def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, flo
     # As typed, and with its abbreviations spelled out ("bhxh" → "bảo hiểm xã hội"), whichever a candidate holds best.
     typed = [query.evidence_text, *filter(None, [query.spelled_evidence])] if query.translation is None else []
     together, held = None, 0
-    for text in typed:
-        words = subject_pairs(text, seen)
-        if not words:
-            continue
-        shares, counts = lexicon.covered(words, candidates, upto)
-        # One candidate holds every pair the index holds anywhere: the pairs it lacks are where two words meet
-        # ("sách nhà" of "ngân sách nhà nước" in a small index), not words it lacks.
-        known = [pair for pair in words if len(lexicon.holding(pair, upto))]
-        whole = bool(known) and max(lexicon.coverage(known, candidates, upto), default=0.0) >= 1.0
-        share = None if whole else max(shares, default=0.0)
+    for words in filter(None, (subject_pairs(text, seen) for text in typed)):
+        share, count = _held_together(lexicon, words, candidates, upto)
         together = share if together is None or share is None else max(together, share)
-        held = max(held, max(counts, default=0))
+        held = max(held, count)
         if share is None:
             break
     dense = found.get("dense")
@@ -103,6 +95,17 @@ def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, flo
     return Evidence(coverage=max(coverage, default=0.0), pairs=together, held=held,
                     similarity=dense[0][1] if dense else None,
                     references=references, numbers=query.numbers, english=query.translation is not None)
+
+
+def _held_together(lexicon: Lexicon, words: list[tuple[str, str]], candidates: list[int],
+                   upto: int | None) -> tuple[float | None, int]:
+    """The best share of ``words`` (pairs) one candidate holds, and the most it holds; the share is None when one
+    candidate holds every pair the index holds anywhere: the pairs it lacks are where two words meet ("sách nhà" of
+    "ngân sách nhà nước" in a small index), not words it lacks."""
+    shares, counts = lexicon.covered(words, candidates, upto)
+    known = [pair for pair in words if len(lexicon.holding(pair, upto))]
+    whole = bool(known) and max(lexicon.coverage(known, candidates, upto), default=0.0) >= 1.0
+    return (None if whole else max(shares, default=0.0)), max(counts, default=0)
 
 
 class _Seen:

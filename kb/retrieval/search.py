@@ -730,9 +730,11 @@ def _cited_unindexed(kb: KnowledgeBase, documents: list[int], kind: str, filters
     """The keys of the first citation of a ``kind`` of document that ``documents`` hold, naming no document in the
     index, that passages of two documents or more cite; None for its followers: whoever cites it."""
     code = next((t.code for t in doc_types() if t.code and fold(t.name) == kind), None)
+    if code is None:
+        return None
     for document in documents:
         for row in kb.store.documents.references_of(document, access):
-            if code and row["status"] == "unresolved" and row["key"].startswith(f"{code}:"):
+            if row["status"] == "unresolved" and row["key"].startswith(f"{code}:"):
                 citing = kb.store.chunks.citing([row["key"]], [row["full_key"]], filters)
                 if len(set(kb.store.chunks.documents_of([chunk for chunk, _ in citing]).values())) >= 2:
                     return row["key"], row["full_key"], None
@@ -862,14 +864,14 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     # Filters that leave no passage at all are the answer's reason, not the index's lack of one.
     evidence = gather(kb, query, found, narrowed, upto) if any(found.values()) else None
     verdict = judge(evidence, kb.settings.refusal, filters.by_metadata) if evidence is not None else None
+    fused = fuse(found, weights_for(kb, query), query.unaccented_vietnamese)
     unread = evidence is not None and verdict is not None and verdict.code == NO_NUMBER \
-        and _unread_number_answers(kb, query, found, evidence)
+        and _unread_number_answers(kb, query, fused, evidence)
     verdict = None if unread else verdict
     counts = facet_counts(kb, query, found, filters, verdict is None and any(found.values())) if facets else None
     if verdict:
         return SearchResponse(query=text, results=[], restored=restored, suggestion=reading.suggestion,
                               refused=verdict.code, reason=verdict.reason, missing=list(verdict.numbers), facets=counts)
-    fused = fuse(found, weights_for(kb, query), query.unaccented_vietnamese)
     fused = arranged(kb, fused, query, kb.settings.weights.frame, kb.store.chunks.hits, narrowed, k * FRAME_WINDOW)
     results = render(kb, fused, k, filters.access)
     return SearchResponse(query=text, results=results, restored=restored, suggestion=reading.suggestion,
@@ -877,15 +879,13 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
                           groups=group_by_document(results) if group else None, facets=counts)
 
 
-def _unread_number_answers(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, float]]],
-                           evidence: Evidence) -> bool:
+def _unread_number_answers(kb: KnowledgeBase, query: Query, fused: list[tuple[int, float]], evidence: Evidence) -> bool:
     """Whether a query naming a number no document is or cites may still be answered by a document whose own
     number could not be read: the best passage is of a document with no number, of the kind named or of none read,
     and the rest of the query passes the evidence rule.  A scan's seal over its number ("Số: 3€/TB-UBND") must not
     turn "Thông báo số 36/TB-UBND Khao Mang những điều cấm …" away; the response still says the number is missing."""
     if judge(replace(evidence, numbers=()), kb.settings.refusal) is not None:
         return False
-    fused = fuse(found, weights_for(kb, query), query.unaccented_vietnamese)
     best = kb.store.chunks.hits([fused[0][0]]).get(fused[0][0]) if fused else None
     named = {key.split(":")[0] for key in query.keys}
     kind = type_by_name(best["doc_doc_type"]) if best is not None and best["doc_doc_type"] else None
