@@ -31,15 +31,8 @@ from kb.evaluation.evaluate import load_question_set, score_ranking  # noqa: E40
 from kb.evaluation.variants import VARIANTS, parse_variants  # noqa: E402
 from kb.indexing import index_paths  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.retrieval.search import (  # noqa: E402
-    FRAME_WINDOW,
-    arranged,
-    fuse,
-    legs,
-    passage_key,
-    read_query,
-    render,
-)
+from kb.retrieval.arrange import FRAME_WINDOW, arranged  # noqa: E402
+from kb.retrieval.search import fuse, legs, passage_key, read_query, render  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 DEFAULT_SETS = [SHARED / "eval" / "dev.jsonl", SHARED / "data" / "alqac2023" / "train.json"]

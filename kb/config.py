@@ -58,7 +58,7 @@ class Weights:
     rrf_k: int = 60
     candidates: int = 30  # how many hits each leg contributes before fusion
     # The share of its fused score a document's frame (card, header, closing, legal bases) keeps when a question
-    # asks what documents say (kb.retrieval.search.asks_of_text); 1 leaves the ranking as fused.  Chosen on folds
+    # asks what documents say (kb.retrieval.arrange.asks_of_text); 1 leaves the ranking as fused.  Chosen on folds
     # of the tuning pool: 1, 0.75, 0.5, 0.25, 0.1 tried (docs/ranking.md, "A document's frame below its text").
     frame: float = 0.1
 

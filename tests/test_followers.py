@@ -10,8 +10,8 @@ import pytest
 from conftest import fake_kb_at, write_tree
 
 from kb.indexing import index_paths
+from kb.retrieval.arrange import followers_first
 from kb.retrieval.query import understand
-from kb.retrieval.search import followers_first
 
 FOLLOWERS = "Những văn bản nào triển khai chỉ thị của Bộ Chính trị về học tập và làm theo tư tưởng Hồ Chí Minh?"
 

@@ -12,13 +12,11 @@ from dataclasses import replace
 import pytest
 from conftest import HashingEmbedder, fake_kb_at, fake_settings, write_tree
 
-import kb.retrieval.search as search_module
+import kb.retrieval.arrange as arrange_module
 from indexer.analyzer import columns, fold, matching_text
 from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
-from kb.retrieval.intent import counted
-from kb.retrieval.query import understand
-from kb.retrieval.search import (
+from kb.retrieval.arrange import (
     answer_follows,
     asks_of_text,
     cards_first,
@@ -26,11 +24,13 @@ from kb.retrieval.search import (
     described_answer_first,
     described_document,
     effect_follows,
-    is_frame,
     kinds_first,
     placed_first,
-    search,
 )
+from kb.retrieval.frames import is_frame
+from kb.retrieval.intent import counted
+from kb.retrieval.query import understand
+from kb.retrieval.search import search
 
 # An article is one line: a line break after its first words would make them its heading.
 ARTICLE_1 = ("Điều 1. Công bố kèm theo Quyết định này 07 thủ tục hành chính lĩnh vực chứng thực được sửa đổi, "
@@ -96,7 +96,7 @@ def _first(home, query: str, frame: float | None = None):
 
 
 def test_a_question_about_what_it_says_gets_the_article_first(home, monkeypatch):
-    monkeypatch.setattr(search_module, "COUNT_SHARE", 1.0)  # the frame rule alone, without the number's
+    monkeypatch.setattr(arrange_module, "COUNT_SHARE", 1.0)  # the frame rule alone, without the number's
     as_fused = _first(home, COUNT, frame=1.0)  # the header and the card hold the question's words in the title
     assert as_fused.kind == "card" or as_fused.section.endswith("Phần đầu văn bản")
     assert "07 thủ tục" in _first(home, COUNT).text
@@ -107,7 +107,7 @@ def test_asked_how_many_the_article_printing_the_number_leads_without_the_frame_
 
 
 def test_a_document_named_by_number_and_asked_what_it_says_gets_the_article_first(home, monkeypatch):
-    monkeypatch.setattr(search_module, "COUNT_SHARE", 1.0)  # the frame rule alone, without the number's
+    monkeypatch.setattr(arrange_module, "COUNT_SHARE", 1.0)  # the frame rule alone, without the number's
     assert "07 thủ tục" in _first(home, "Quyết định 1234/QĐ-UBND công bố bao nhiêu thủ tục chứng thực?").text
 
 

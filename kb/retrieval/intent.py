@@ -20,10 +20,14 @@ from indexer.analyzer import fold
 from indexer.codes import doc_types
 from kb.retrieval.glossary import glossary
 
-__all__ = ["ABOUT", "FOLLOWERS", "FOLLOWING_KINDS", "TYPE_NAMES", "asks_for_document", "asks_when_in_force", "counted",
-           "counted_in_english", "followed_kind", "following", "intent", "states_own_effect", "unasked"]
+__all__ = ["ABOUT", "FOLLOWERS", "FOLLOWING_KINDS", "QUESTION", "TYPE_NAMES", "asks_for_document", "asks_when_in_force",
+           "counted", "counted_in_english", "followed_kind", "following", "intent", "states_own_effect", "unasked"]
 
 ABOUT, FOLLOWERS = "about", "followers"
+# A question, not a document named with its subject ("Nghị quyết 08/2025/NQ-CP về casino", which its card answers)
+# nor a passage of a draft that cites it (``kb.retrieval.related``): a question mark, a question word, "… không" last.
+QUESTION = re.compile(r"\?|\b(?:gi|nao|may|bao nhieu|bao lau|bao gio|ai|tai sao|vi sao|ra sao|o dau|what|which|when|who|whom|how"
+                      r"|where|why)\b|\b(?:khong|chua)\W*$")
 FOLLOWING_KINDS = ("basis", "implements", "guides")  # a document built on the one asked about
 # A document that changes or ends the one asked about, by the verb that asks for it.
 _CHANGING = (("amends", r"sua doi|bo sung|dieu chinh"), ("replaces", r"thay the"),

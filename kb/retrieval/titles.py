@@ -6,7 +6,7 @@ security" → "mạng thông tin an ninh"), which the phrase leg's pairs do not 
 mạng".  So each phrase of the name is looked for in the subjects of the index's laws, in any order; the
 laws whose subject holds a sense of every phrase (of a name of three phrases or more, all but one), with
 the fewest of its words left over, are the laws the question names, and their passages among the first
-of the ranking go first (``kb.retrieval.search.titled_first``).
+of the ranking go first (``kb.retrieval.arrange.titled_first``).
 """
 
 from __future__ import annotations
