@@ -21,7 +21,7 @@ from indexer.codes import doc_types, issuers, word_list
 from indexer.lines import BULLETIN_MARKS
 from indexer.names import board_of_committee, mostly_capitals, proper_case, starts_with, starts_with_spelled
 
-__all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "DAY_OPENING", "DAY_WORD", "NUMBER_LINE",
+__all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "DAY_OPENING", "DAY_WORD", "NEAR_TITLE", "NUMBER_LINE",
            "PLACE_DATE", "SUBJECT_LINE", "BODY_OPENER", "subject_wraps", "is_motto"]
 
 # The header is among the first units: mottos are looked for there only (a law
@@ -32,6 +32,8 @@ HEADER_SCAN = 150
 _NUMBERED_TITLE = re.compile(r"\s+so\s+\d\S*\s+ve\s")
 # The title is looked for among this many lines with text after the organ and motto lines.
 TITLE_SCAN = 14
+# With neither motto nor organ read, a title among this many first lines with text still opens a header.
+NEAR_TITLE = 5
 # A subject in small letters wraps over a few lines at most.
 MAX_SMALL_SUBJECT_LINES = 3
 MAX_SUBJECT_CHARS = 250
@@ -57,10 +59,10 @@ def is_motto(text: str) -> bool:
 
 
 # The document's own number: "Số: 2873/QĐ-UBND", "Số 221-KL/TW", "Luật số: 68/2020/QH14"; before a digit, also
-# "SỐ" in capitals (not "TẦN SỐ VÔ TUYẾN ĐIỆN", a title) and "Số" as OCR misreads it ("Sô", "Sổ", "Só") or a
+# "SỐ" in capitals (not "TẦN SỐ VÔ TUYẾN ĐIỆN", a title) and "Số" as OCR misreads it ("Sô", "Sổ", "Só", "5ö") or a
 # text without accents types it ("So").
 NUMBER_LINE = re.compile(
-    r"^(?:[^\W\d_]+\s+){0,2}(?:[Ss]ố|(?:SỐ|[Ss][ôổóoồộỗÔỔÓOỒỘỖ])(?=\s*:?\s*\d))\b\s*:?\s*(?P<rest>.*)$")
+    r"^(?:[^\W\d_]+\s+){0,2}(?:[Ss]ố|(?:SỐ|[Ss5][ôổóoồộỗöÔỔÓOỒỘỖÖ])(?=\s*:?\s*\d))\b\s*:?\s*(?P<rest>.*)$")
 # "ngày" as pages print it: spacing is loose, markup may split "ng ày"; OCR reads "ngàv", "ngảy", a text
 # that lost its accents "ngay".
 DAY_WORD = r"ng\s?[aàáảãạ][yv]"
@@ -108,11 +110,54 @@ def units_of(text: str) -> list[Unit]:
             if cell.count(_GARBLED) >= 3:
                 continue
             clean = _LEADING_MARKS.sub("", _SPELLED_OUT.sub(_join_capitals, normalize(_MARKDOWN.sub(" ", cell)).strip()))
-            units.extend(Unit(_without_seal_marks(part), bold) for part in _before_motto(clean))
+            units.extend(Unit(_without_seal_marks(part), bold) for part in _before_motto(_without_specks(clean)))
     return units
 
 
-_LEADING_MARKS = re.compile(r"^[_~`'„]+\s+")  # OCR's specks before a line ("_ XÃ KHÁNH VĨNH"); not a list's dash
+# A list's mark, which opens a heading ("II. BÁO CÁO KẾT QUẢ", "a) …"): never a speck.
+_LIST_MARK_TOKEN = re.compile(r"[IVXLC]+[.)]|\d{1,2}[.)]|[a-zđ][.)]|[-+•*]")
+_QUOTES = "\"“”'‘’`„"
+
+
+def _speck(token: str, words: bool) -> bool:
+    """A token OCR made of a seal's or a stain's strokes before a header's line: marks with a letter at most ("._",
+    "6`", ".A"), and with ``words`` also letters among marks or digits ("S2”"), a lone letter ("I") or a short word
+    not in capitals ("wvụg", "Đp", "của"); never a list's mark nor a word in capitals, which an organ's or a title's
+    line opens with."""
+    if len(token) > 5 or _LIST_MARK_TOKEN.fullmatch(token):
+        return False
+    letters = sum(c.isalpha() for c in token)
+    if not words:
+        return letters <= 1 and letters < len(token)
+    return letters < len(token) or letters == 1 or not token.isupper()
+
+
+def _without_specks(text: str) -> str:
+    """A scan's header line without the specks OCR read before it (``_speck``, one or two tokens, or quotes stuck to
+    its first word): "I ĐẢNG CỘNG SẢN VIỆT NAM", "S2” THÔNG BÁO KẾT LUẬN", "wvụg 6` BÁO CÁO", "\"THÔNG BÁO.",
+    ".A Thới Bình, ngày 27 tháng 8 năm 2025".  Only before what opens a header's line: the motto or a title in
+    capitals, or a place and date (after marks only: "Tại Hà Nội, ngày …" is a sentence, "Ý Yên, ngày …" a
+    place).  Everything else, and every line of a clean page, is kept as it is."""
+    tokens = text.split(" ")
+    for count in (1, 2):
+        rest = " ".join(tokens[count:])
+        if len(tokens) > count and all(_speck(t, words=True) for t in tokens[:count]) and _opens_header_line(rest):
+            return rest
+        if len(tokens) > count and all(_speck(t, words=False) for t in tokens[:count]) and rest[:1].isupper() \
+                and PLACE_DATE.match(rest):
+            return rest
+    unquoted = text.lstrip(_QUOTES)
+    return unquoted if unquoted != text and _opens_header_line(unquoted) else text
+
+
+def _opens_header_line(text: str) -> bool:
+    """Whether ``text`` is in capitals and opens with the motto or with a title's type name."""
+    return mostly_capitals(text) and (bool(_MOTTO.match(fold_char_map(text))) or title_type(Unit(text, False)) is not None)
+
+
+# OCR's specks before a line ("_ XÃ KHÁNH VĨNH", ".. ĐẢNG BỘ TỈNH TÂY NINH", "-,„ XÃ VINH HẬU", "'Cao Thị Mỹ Hạnh");
+# not a list's dash
+_LEADING_MARKS = re.compile(r"^(?:-?[_~`'„.,]+\s+|['`„]+(?=[A-ZĐÀ-Ỹ]))")
 _TRAILING_DOTS = re.compile(r"(?<=[^\W\d_])(?:\.{2,}|…)$")
 
 
@@ -343,7 +388,7 @@ def read_header(units: list[Unit]) -> Header:
         start = min([top, *organ_idx])
     elif first < len(units) and units[first].upper and starts_with("organ_heads", units[first].text):
         organ_idx, start = _organ_run(units, range(first, min(first + 8, len(units))), motto), first
-    elif first < len(units) and title_type(units[first]):
+    elif first < len(units) and (title_type(units[first]) or _title_near(units, first)):
         organ_idx, start = [], first
     else:
         return Header()
@@ -351,6 +396,18 @@ def read_header(units: list[Unit]) -> Header:
     header.end = _read_title(units, max([start - 1, *organ_idx, *(m for m in motto if m < start + 20)]) + 1, header)
     header.zone = [u for i, u in enumerate(units[start : header.end], start) if i not in motto]
     return header
+
+
+def _title_near(units: list[Unit], first: int) -> bool:
+    """Whether a title in capitals stands among the first ``NEAR_TITLE`` lines with text, before the body: a scan
+    whose motto and organ a seal or a stain garbled past reading ("\" . “=ằ....", "XÃ THỚI BÌNH Sât De 5 cà …") still
+    has its header, its number and date among those lines ("THÔNG BÁO")."""
+    for i in _lines_from(units, first, NEAR_TITLE):
+        if BODY_OPENER.match(units[i].text):
+            return False
+        if units[i].upper and title_type(units[i]):
+            return True
+    return False
 
 
 def _read_title(units: list[Unit], start: int, header: Header) -> int:
@@ -471,7 +528,16 @@ def _organs(lines: list[str]) -> list[str]:
             organs[-1] = f"{organs[-1]} {line}"
         else:
             organs.append(line)
-    return [proper_case(o.strip(" ,-–")) for o in organs]  # "UBND TỈNH BẮC NINH - BAN …": the dash between two
+    # "UBND TỈNH BẮC NINH - BAN …": the dash between two
+    return [proper_case(o.strip(" ,-–")) for o in organs if not _head_and_specks(o)]
+
+
+def _head_and_specks(organ: str) -> bool:
+    """An organ's head with nothing after it but digits and marks, as OCR reads a name a seal covers ("ĐẢNG BỘ 1"):
+    it names no body ("QUẬN ỦY QUẬN 1" has its name before the number)."""
+    words = fold(organ).split()
+    named = list(dropwhile(lambda word: not any(c.isalpha() for c in word), reversed(words)))[::-1]
+    return len(named) < len(words) and " ".join(named) in _bare_heads()
 
 
 def _cut_word(before: str, line: str) -> bool:

@@ -25,8 +25,10 @@ from itertools import groupby, takewhile
 from indexer.analyzer import fold
 from indexer.codes import type_by_code, type_by_name, type_by_symbol, word_list
 from indexer.header import (
+    BODY_OPENER,
     DAY_OPENING,
     DAY_WORD,
+    NEAR_TITLE,
     NUMBER_LINE,
     PLACE_DATE,
     SUBJECT_LINE,
@@ -88,6 +90,8 @@ _LIST_MARK = re.compile(r"[-+•]")
 _ADDRESSED = re.compile(r"^Kính\s+gửi\b", re.IGNORECASE)
 # A recipient list opens the closing block.
 _RECIPIENTS = re.compile(rf"^{RECIPIENTS}\b", re.IGNORECASE)
+# "Số:" inside a header line, or its last letter where the "S" was lost ("… K/sk: 21A) ố: 172/TB-UBND").
+_NUMBER_INSIDE = re.compile(r"(?<!\w)(?:S[ốôóổo]|ố)\s*:\s*(?P<rest>\d{1,6}\s?[/-]\s?[A-ZĐ][\w/.-]*)")
 # A title in capitals that carries the number: "ÁN LỆ SỐ 67/2023/AL", "SỐ 101-SL/L.003 NGÀY 20-5-1957 …".
 _TITLE_NUMBER = re.compile(r"^(?:[^\W\d_]+\s+){0,2}(?:SỐ|[Ss]ố)\s*:?\s*(?P<rest>\d.*)$")
 # What an old title says besides its subject: "CỦA QUỐC HỘI KHOÁ XII, KỲ HỌP THỨ 5", "SỐ 30/2009/QH12 NGÀY 17
@@ -183,13 +187,16 @@ def _own_number(zone: list[Unit], title_lines: list[Unit]) -> str | None:
     """The symbol after ``Số``; a page may print it on the next line ("Số:" / "38/2025/QĐ-UBND"),
     an old document in its title ("ÁN LỆ SỐ 67/2023/AL", "LUẬT / SỐ 101-SL/L.003 NGÀY …").
     A symbol of no known type is kept as printed; OCR's specks beside its dashes and strokes are not
-    part of it ("04/NQ-.UBBC", a seal's edge)."""
+    part of it ("04/NQ-.UBBC", a seal's edge).  A scan's line that a seal garbled before the number holds
+    it inside ("XÃ THỚI BÌNH Sât De 5 cà K/sk: 21A) ố: 172/TB-UBND"): after "Số:" or its last letter, a
+    symbol of a known kind only."""
     for i, unit in enumerate(zone):
         if match := NUMBER_LINE.match(unit.text):
             following = zone[i + 1].text if i + 1 < len(zone) else ""
             return _symbol(_SPECKS_BY_STROKES.sub("", f"{match.group('rest')} {following}"))
     titled = (m for u in title_lines if (m := _TITLE_NUMBER.match(u.text)))
-    return next((_symbol(m.group("rest")) for m in titled), None)
+    inside = (symbol for u in zone for m in _NUMBER_INSIDE.finditer(u.text) if (symbol := canonical_symbol(m["rest"])))
+    return next((_symbol(m.group("rest")) for m in titled), None) or next(inside, None)
 
 
 def _kind_as_titled(number: str | None, doc_type: str | None) -> str | None:
@@ -221,7 +228,7 @@ def _subject(zone: list[Unit], title_lines: list[Unit]) -> str | None:
     if not title_lines:
         return None
     type_name = title_type(title_lines[0]) or ""
-    rest = [title_lines[0].text[len(type_name) :].strip(" :"), *(u.text for u in title_lines[1:])]
+    rest = [title_lines[0].text[len(type_name) :].strip(" :."), *(u.text for u in title_lines[1:])]  # "NGHỊ QUYẾT."
     # lines in capitals are cased together (a name may wrap), a line in small letters is kept as printed;
     # a line whose capitals run on into small letters (a PDF's text joins them) is cut between the two
     runs = groupby((piece for part in rest if part for piece in _capitals_first(part)), key=mostly_capitals)
@@ -527,6 +534,14 @@ def _position_as_known(position: str) -> str:
     return known if known and known.lower() != position.lower() else position
 
 
+def _opening_lines(units: list[Unit]) -> list[Unit]:
+    """The first ``NEAR_TITLE`` lines with text before the body opens ("Kính gửi", "Căn cứ", "Thực hiện …"): a
+    document whose header could not be read says its place, date and number there if anywhere ("Kết luận số 221-KL/TW"
+    in its first sentence is another's)."""
+    written = (unit for unit in units if not unit.blank)
+    return list(takewhile(lambda unit: not BODY_OPENER.match(unit.text), written))[:NEAR_TITLE]
+
+
 def extract_metadata(text: str, catalogue: Catalogue | None = None) -> DocumentMeta:
     """Read a document's identity from its header and closing block; what they
     do not say is looked for where the document states it otherwise (``_Clues``),
@@ -534,7 +549,11 @@ def extract_metadata(text: str, catalogue: Catalogue | None = None) -> DocumentM
     units = _recipients_apart(units_of(text))
     header = read_header(units)
     lines = header.title_lines
-    place, date = _own_date(header.zone, lines)
+    # no header read (a scan whose motto, organ and title a seal or a stain garbled, a portal's copy): a place and
+    # date, a number, among its first lines are still its own ("Thủ Đức, ngày 19 tháng 4 năm 2024" under "._ ĐẲNG BỘ …
+    # e2 ni ni ĐĂNG CỘNG SẢN VIỆT NAM")
+    zone = header.zone or _opening_lines(units)
+    place, date = _own_date(zone, lines)
     printed_subject = _subject(header.zone, lines)
     subject = printed_subject and printed_subject.removeprefix("(").removesuffix(")")
     represented, position, signer = _signature(units, header.end)
@@ -545,7 +564,7 @@ def extract_metadata(text: str, catalogue: Catalogue | None = None) -> DocumentM
         issuer = complete_body(proper_case(represented), body)
     elif issuer and represented and fold(issuer) == _CENTRAL_COMMITTEE and fold(represented) in _CENTRAL_BODIES:
         issuer, parent = proper_case(represented), parent or issuer  # "T/M BỘ CHÍNH TRỊ" under the Central Committee
-    number = _own_number(header.zone, lines)
+    number = _own_number(zone, lines)
     clues = _Clues() if number and date and issuer else _clues(units, header.end, body)
     number = number or clues.number
     title = _title(header, printed_subject)

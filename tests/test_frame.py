@@ -248,6 +248,10 @@ def test_a_closing_without_the_signers_name_stays_below_the_card():
     "At which session of the Hanoi People's Council was the resolution on veterinary staff passed?",
     "What date is the Bằng Thành commune Party letter about village loudspeakers?",
     "When did the An Giang irrigation company put out its sluice gate schedule?",  # "put out": issued
+    "Chủ tịch UBND xã quyết định thành lập các tổ tiêm chủng lưu động ngày bao nhiêu?",  # a decision as the act
+    "Ban Tuyên giáo và Dân vận Đảng ủy xã gửi công văn vận động chăm lo người cao tuổi ngày nào?",  # "chăm", no "chậm"
+    "When did Vinh Hung commune's Party standing committee report on clean water?",  # a possessive in the body's name
+    "Văn phòng Điều phối NTM tỉnh Quảng Trị hướng dẫn hồ sơ công nhận xã NTM nâng cao vào ngày nào",  # an office
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2
@@ -260,6 +264,8 @@ def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
                                       "Cơ quan nào chịu trách nhiệm ra quyết định xử phạt?",
                                       "Lãnh đạo nào nhiệm kỳ 2020 - 2025 phụ trách du lịch?",
                                       "Các xã gửi báo cáo về huyện trước ngày nào?",
+                                      "UBND xã quyết định tổ chức lễ hội vào ngày nào?",  # what the decision sets
+                                      "Các chi bộ nộp báo cáo chậm nhất ngày nào?",  # a deadline
                                       "UBND xã ra công văn yêu cầu nộp báo cáo trước ngày nào?",  # a deadline
                                       "Sở phải gửi báo cáo thiệt hại trước thời gian nào?",
                                       "Kế hoạch tổ chức lễ hội ngày nào?", "Thông báo lịch tiếp công dân vào ngày nào?",

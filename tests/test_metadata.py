@@ -626,6 +626,52 @@ def test_a_seal_over_the_number_of_a_scan() -> None:
     assert extract_metadata(scanned.replace("NGHỊ QUYET", "THÔNG BÁO")).number == "04/NO-UBBC"  # no kind it misreads
 
 
+@pytest.mark.parametrize(("header", "expected"), [
+    # a lone letter before the motto, a period after the title
+    ("I ĐẢNG CỘNG SẢN VIỆT NAM\nĐẢNG BỘ 1\nChư Sê, ngày 25 tháng 8 năm 2021\nNGHỊ QUYẾT.\nvề phát triển cây hồ tiêu\n",
+     ("Nghị quyết", None, "2021-08-25", "Nghị quyết về phát triển cây hồ tiêu")),
+    # specks and a stray word before the title in capitals
+    ("ĐẢNG BỘ TỈNH LẠNG SƠN ĐẢNG CỘNG SẢN VIỆT NAM\nHUYỆN ỦY CAO LỘC\nCao Lộc, ngày 19 tháng 5 năm 2022\n"
+     "S2” THÔNG BÁO KẾT LUẬN\ncủa Thường trực Huyện ủy về công tác tự quản đường biên\n",
+     ("Thông báo", None, "2022-05-19", "Thông báo kết luận của Thường trực Huyện ủy về công tác tự quản đường biên")),
+    ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nLý Quốc, ngày 22 tháng 12 năm 2025\n"
+     "wvụg 6` BÁO CÁO\nKết quả tuần tra song phương\n",
+     ("Báo cáo", None, "2025-12-22", "Báo cáo kết quả tuần tra song phương")),
+    # motto and organ garbled past reading: the title among the first lines opens the header; the number inside a
+    # line, after the last letter of "Số:"; the place and date after a speck
+    ('" . “=ằ....\nXÃ THỚI BÌNH Sât De 5 cà K/sk: 21A) ố: 172/TB-UBND\n.A Thới Bình, ngày 27 tháng 8 năm 2025\n'
+     '"THÔNG BÁO.\nThực hiện kế hoạch của Ủy ban nhân dân xã, thông báo như sau:\n',
+     ("Thông báo", "172/TB-UBND", "2025-08-27", "Thông báo")),
+    # no header at all: the place and date among the first lines
+    ("._ ĐẲNG BỘ THÀNH PHỐ HỒ CHÍ MINH _ e2 ni ni ĐĂNG CỘNG SẢN VIỆT NAM\nThủ Đức, ngày 19 tháng 4 năm 2024\n"
+     "về phát triển xe buýt kết nối\n",
+     (None, None, "2024-04-19", None)),
+])
+def test_a_scans_header_line_with_specks_before_it(header: str, expected: tuple) -> None:
+    """OCR reads a seal's or a stain's strokes as specks and stray letters before a header's line ("I ĐẢNG CỘNG
+    SẢN …", "S2” THÔNG BÁO KẾT LUẬN", ".A Thới Bình, ngày …"): the line is read without them."""
+    meta = extract_metadata(header)
+    assert (meta.doc_type, meta.number, meta.date, meta.title) == expected
+
+
+@pytest.mark.parametrize("line", [
+    "Tại Hà Nội, ngày 5 tháng 3 năm 2025, Hội nghị đã thống nhất",  # a sentence: "Tại" is a word
+    "II. BÁO CÁO KẾT QUẢ THỰC HIỆN",  # a list's mark opens a heading
+])
+def test_words_and_list_marks_before_a_line_are_no_specks(line: str) -> None:
+    """Only specks go: a word that opens a sentence, a list's mark, and the first letter of a place ("Ý Yên") stay."""
+    text = f"ỦY BAN NHÂN DÂN\nXÃ Ý YÊN\nSố: 12/KH-UBND\nÝ Yên, ngày 02 tháng 3 năm 2025\nKẾ HOẠCH\nvề phòng dịch\n{line}\n"
+    meta = extract_metadata(text)
+    assert (meta.doc_type, meta.place, meta.date) == ("Kế hoạch", "Ý Yên", "2025-03-02")
+
+
+def test_an_organ_a_seal_left_only_its_head_and_a_digit_of_names_nobody() -> None:
+    """"ĐẢNG BỘ 1" is what OCR left of an organ under a seal: the body that signs is the issuer, not "Đảng bộ 1"."""
+    text = ("ĐẢNG CỘNG SẢN VIỆT NAM\nĐẢNG BỘ 1\nChư Sê, ngày 25 tháng 8 năm 2021\nNGHỊ QUYẾT\nvề cây hồ tiêu\n"
+            "1. Giữ ổn định diện tích hồ tiêu.\nNơi nhận:\n- Lưu VP.\nT/M HUYỆN ỦY\nBÍ THƯ\nNguyễn Văn Tấn\n")
+    assert extract_metadata(text).issuer == "Huyện ủy"
+
+
 def test_a_front_thong_tri_numbered_like_a_to_trinh() -> None:
     """The Fatherland Front numbers its Thông tri "07/TTr-MTTQ-BTT", the code of a Tờ trình: the title line says
     which, and its standing board is named with the committee above it."""

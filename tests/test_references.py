@@ -74,6 +74,8 @@ def _keys(text: str) -> list[str]:
         # a notice of conclusions is a Thông báo, numbered TB, whatever "kết luận" says
         ("Thông báo kết luận số 221-TB/TW", ["TB:221:TW"]),
         ("thong bao ket luan 221", ["TB:221"]),
+        ("TB kết luận 283", ["TB:283"]),  # as staff shorten it: no Kết luận 283
+        ("TBKL 283", ["TB:283"]),
         # a number typed, or printed, without the dash before its type
         ("131 KH/TU", ["KH:131:TU"]),
         ("Quyết định số 2609QĐ/UBND", ["QĐ:2609:UBND"]),

@@ -35,12 +35,16 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            rf"|(?:ban hanh|phat hanh|\bra|gui|(?<!dinh )(?<!hoc )\bk[iy]) (?:{TYPE_NAMES}|van ban)\b"
            # "trước" ends its gap only as a deadline ("… nộp trước ngày nào"); "… trước bầu cử vào ngày nào" is its subject
            rf"(?:\W+(?!tu (?:ngay|thang|nam|khi)|ap dung|hieu luc|het |{_THUC_HIEN_NOT_IN_A_TITLE}|hoan thanh|xong"
-           rf"|truoc {_DATE_ASKED}|cham )\w+){{0,20}}? (?:vao )?{_DATE_ASKED}"
-           # "Ban Thường vụ Tỉnh ủy Đồng Tháp kết luận về … (vào) ngày nào", "Khối dân vận xã … báo cáo … ngày nào": a body,
-           # then its document's kind as its act
-           rf"|(?:uy|vu|ubnd|nhan dan|dan van|mttq|to quoc)(?: \w+){{0,4}}?"
-           r" (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh)\b"
-           r"(?:\W+\w+){0,14}? (?:vao )?(?:ngay|hom|thoi gian|thoi diem) nao"
+           rf"|truoc {_DATE_ASKED}|cham nhat )\w+){{0,20}}? (?:vao )?{_DATE_ASKED}"
+           # "Ban Thường vụ Tỉnh ủy Đồng Tháp kết luận về … (vào) ngày nào", "Khối dân vận xã … báo cáo … ngày nào", "Chủ
+           # tịch UBND xã … quyết định thành lập … ngày bao nhiêu", "Văn phòng Điều phối NTM tỉnh Quảng Trị hướng dẫn …
+           # vào ngày nào": a body, then its document's kind as its act; not what the act sets a date for ("UBND xã quyết
+           # định tổ chức lễ hội vào ngày nào")
+           rf"|(?:uy|vu|ubnd|nhan dan|dan van|mttq|to quoc|van phong|so|trung tam|cong an|chi bo|dang bo)(?: \w+){{0,6}}?"
+           r" (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh|quyet dinh)\b"
+           r"(?:\W+(?!(?:to chuc|dien ra|bat dau|ket thuc|khai mac|be mac|hoan thanh|tu|den|truoc|han|thoi han"
+           r"|cham nhat)\b)\w+){0,14}?"
+           r" (?:vao )?(?:ngay|hom|thoi gian|thoi diem) (?:nao|bao nhieu|may)"
            r"|\bde ngay (?:nao|bao nhieu|may)"  # "Công văn … đề ngày nào": the date it is dated
            # "HĐND xã … thông qua dự toán … ở kỳ họp nào": the session that passed it, which its closing prints
            r"|\bky hop (?:thu )?(?:nao|may|bao nhieu)|\b(?:at|in|during) (?:which|what) (?:council )?session"
@@ -63,7 +67,7 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            r"|publish|send|sent|submit|set up|establish|approv|put out|releas)\w*"
            r"|(?:issued|adopted|passed|promulgated) (?:on|in) (?:what|which) (?:date|day|year)|when (?:is|was)\b[^?]*\bdated"
            # "When did Lý Nhân commune report on …": a body, then its document's kind as its act (not "ask … to report")
-           r"|when did (?:(?!to |ask|tell|told|requir|want)\w+ ){1,6}?(?:report|conclude|announce|instruct|notify)"
+           r"|when did (?:(?!to |ask|tell|told|requir|want)[\w']+ ){1,6}?(?:report|conclude|announce|instruct|notify)"
            r" (?:on|about|how|that|what|its|their|the)|what date is (?:on|of)"
            # "What is the date of the Tua Chua guidance on …": a document's date, not "the date of the elections"
            r"|what(?:(?: is|'s) the date (?:of|on)| date is the) (?:\S+ ){0,8}?"
