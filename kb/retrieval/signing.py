@@ -19,6 +19,8 @@ __all__ = ["ASKS_ITSELF", "SIGNED_OR_ISSUED", "WHEN_SIGNED", "WHO_SIGNED"]
 # document's title ("kế hoạch thực hiện kết luận … ngày nào").
 _THUC_HIEN_NOT_IN_A_TITLE = rf"thuc hien(?! (?:{TYPE_NAMES})\b)"
 
+# What a document sets a date for, which a question may ask the date of ("Kế hoạch … ra quân ngày nào"): not its own.
+_EVENT = r"(?:to chuc|dien ra|bat dau|ket thuc|khai mac|be mac|hoan thanh|ra quan|phat dong|khai giang)"
 # The date a question asks at its end: "… vào ngày nào", "… khi nào", "… bao giờ".
 _DATE_ASKED = r"(?:(?:ngay|hom|thoi gian|thoi diem) (?:nao|may)|ngay bao nhieu|khi nao|luc nao|bao gio)"
 
@@ -31,8 +33,9 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            r" (?:(?:ngay|hom|khi|luc|nam|thang|thoi gian|thoi diem)(?: thang)?(?: nam)?) (?:nao|bao nhieu|may)"
            r"|(?:k[iy]|ban hanh)(?: vao| tu)? bao gio|bao gio (?:k[iy]|ban hanh)|(?:ngay|thoi diem) (?:k[iy]|ban hanh)"
            rf"|ngay ra (?:van ban )?(?:{TYPE_NAMES})\b"
-           # "ban hành kế hoạch chuyển đổi phao xốp … vào ngày nào": a document of a kind named, its subject between
-           rf"|(?:ban hanh|phat hanh|\bra|gui|(?<!dinh )(?<!hoc )\bk[iy]) (?:{TYPE_NAMES}|van ban)\b"
+           # "ban hành kế hoạch chuyển đổi phao xốp … vào ngày nào", "thông qua nghị quyết về BHYT toàn dân vào ngày nào": a
+           # document of a kind named, its subject between
+           rf"|(?:ban hanh|phat hanh|thong qua|\bra|gui|(?<!dinh )(?<!hoc )\bk[iy]) (?:{TYPE_NAMES}|van ban)\b"
            # "trước" ends its gap only as a deadline ("… nộp trước ngày nào"); "… trước bầu cử vào ngày nào" is its subject
            rf"(?:\W+(?!tu (?:ngay|thang|nam|khi)|ap dung|hieu luc|het |{_THUC_HIEN_NOT_IN_A_TITLE}|hoan thanh|xong"
            rf"|truoc {_DATE_ASKED}|cham nhat )\w+){{0,20}}? (?:vao )?{_DATE_ASKED}"
@@ -42,17 +45,15 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            # định tổ chức lễ hội vào ngày nào")
            rf"|(?:uy|vu|ubnd|nhan dan|dan van|mttq|to quoc|van phong|so|trung tam|cong an|chi bo|dang bo)(?: \w+){{0,6}}?"
            r" (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh|quyet dinh)\b"
-           r"(?:\W+(?!(?:to chuc|dien ra|bat dau|ket thuc|khai mac|be mac|hoan thanh|tu|den|truoc|han|thoi han"
-           r"|cham nhat)\b)\w+){0,14}?"
+           rf"(?:\W+(?!(?:{_EVENT}|tu|den|truoc|han|thoi han|cham nhat)\b)\w+){{0,14}}?"
            r" (?:vao )?(?:ngay|hom|thoi gian|thoi diem) (?:nao|bao nhieu|may)"
            r"|\bde ngay (?:nao|bao nhieu|may)"  # "Công văn … đề ngày nào": the date it is dated
            # "HĐND xã … thông qua dự toán … ở kỳ họp nào": the session that passed it, which its closing prints
            r"|\bky hop (?:thu )?(?:nao|may|bao nhieu)|\b(?:at|in|during) (?:which|what) (?:council )?session"
            # "Nghị quyết phục hồi vườn bưởi … của Đảng ủy xã Hương Khê ngày nào?": a document named by its kind and
            # subject, then only its date asked; not what it sets a date for ("Kế hoạch tổ chức lễ hội vào ngày nào")
-           rf"|^(?:{TYPE_NAMES})\b(?:\W+(?!(?:to chuc|dien ra|bat dau|ket thuc|hoan thanh|truoc|tu|den|hieu luc|ap dung"
-           rf"|{_THUC_HIEN_NOT_IN_A_TITLE}|trien khai|khai mac|be mac|yeu cau|de nghi|giao|nop|bao cao|han|moc"
-           r"|thoi han|vao)\b)\w+){1,25}"
+           rf"|^(?:{TYPE_NAMES})\b(?:\W+(?!(?:{_EVENT}|truoc|tu|den|hieu luc|ap dung|{_THUC_HIEN_NOT_IN_A_TITLE}"
+           r"|trien khai|yeu cau|de nghi|giao|nop|bao cao|han|moc|thoi han|vao)\b)\w+){1,25}"
            r" (?:ngay|hom) (?:nao|bao nhieu|may)(?=\W*$)"
            # "Công văn đôn đốc hoàn thành … gửi ngày nào": the document's own sending, whatever the words between
            rf"|^(?:{TYPE_NAMES})\b.* (?:gui|k[iy]|ban hanh|phat hanh)(?: di)? (?:vao )?ngay (?:nao|bao nhieu|may)(?=\W*$)"
