@@ -252,6 +252,8 @@ def test_a_closing_without_the_signers_name_stays_below_the_card():
     "Ban Tuyên giáo và Dân vận Đảng ủy xã gửi công văn vận động chăm lo người cao tuổi ngày nào?",  # "chăm", no "chậm"
     "When did Vinh Hung commune's Party standing committee report on clean water?",  # a possessive in the body's name
     "Văn phòng Điều phối NTM tỉnh Quảng Trị hướng dẫn hồ sơ công nhận xã NTM nâng cao vào ngày nào",  # an office
+    "Ban QLDA ĐTXD khu vực Chu Lai báo cáo tiến độ giải ngân các dự án vào ngày nào?",  # a project board
+    "BCH Đảng bộ xã Thủ Thừa thông qua nghị quyết về BHYT toàn dân vào ngày nào?",  # adopted
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2
@@ -266,6 +268,7 @@ def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
                                       "Các xã gửi báo cáo về huyện trước ngày nào?",
                                       "UBND xã quyết định tổ chức lễ hội vào ngày nào?",  # what the decision sets
                                       "Các chi bộ nộp báo cáo chậm nhất ngày nào?",  # a deadline
+                                      "Kế hoạch 349/KH-ĐTN đoàn phường Lê Thanh Nghị ra quân ngày nào",  # its launch
                                       "UBND xã ra công văn yêu cầu nộp báo cáo trước ngày nào?",  # a deadline
                                       "Sở phải gửi báo cáo thiệt hại trước thời gian nào?",
                                       "Kế hoạch tổ chức lễ hội ngày nào?", "Thông báo lịch tiếp công dân vào ngày nào?",

@@ -111,6 +111,7 @@ def test_a_province_whose_name_holds_the_article_an_keeps_it(english, place):
     ("What share of the Ban Gioc waterfall fees goes to the fund?", "ban gioc", "cấm"),
     ("Who signed the Dong Thap notice on durian codes?", "dong thap", "đồng"),
     ("Where will Van Don district let tourists harvest oysters?", "van don", "xe"),
+    ("How do children in Nam Trà My cross the river?", "nam trà my", "của tôi"),  # "My" after a name goes on with it
 ])
 def test_a_vietnamese_name_typed_without_marks_is_no_english(english, name, not_meant):
     """"Ban", "Dong" and "Van" are English words too: beside a capitalised syllable the glossary lacks, a name."""

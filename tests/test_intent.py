@@ -82,6 +82,7 @@ from tests.conftest import fake_kb_at
     ("tỉnh đã làm gì để thực hiện hướng dẫn của Bộ Nội vụ về đánh giá công chức", FOLLOWERS),  # what was done
     ("Hộ dân phải làm gì để thực hiện phân loại rác?", None),  # what must be done: asked of its passages
     ("Có xã nào thực hiện công văn của Sở Dân tộc và Tôn giáo về lễ hội không?", FOLLOWERS),  # whether any did
+    ("Có báo cáo nào sơ kết chỉ thị của Ban Thường vụ Đảng ủy xã về giải phóng mặt bằng không?", FOLLOWERS),  # reviews it
     ("What has the province done to implement the guidance on KPI?", FOLLOWERS),
     ("Which Party document does the education department's letter on boarding meals implement?", None),  # reverse
     ("What is the date of the Party board's guidance on langur conservation?", None),  # "guidance" guides nothing

@@ -35,7 +35,7 @@ _CHANGING = (("amends", r"sua doi|bo sung|dieu chinh"), ("replaces", r"thay the"
 _CHANGE = "|".join(verbs for _, verbs in _CHANGING)
 
 _VERB = (r"trien khai|thuc hien|can cu|huong dan|vien dan|dan chieu|trich dan|nhac (?:toi|den)|de cap (?:toi|den)"
-         r"|ap dung|cu the hoa|quan triet|lam theo"
+         r"|ap dung|cu the hoa|quan triet|lam theo|so ket|tong ket"
          r"|implement(?:s|ed|ing)?|cit(?:e|es|ed|ing)|based on|guid(?:e|es|ed|ing)|carr(?:y|ies) (?:out|on)"
          r"|continu(?:e|es|ing)"
          r"|act(?:s|ed|ing)? (?:up)?on")

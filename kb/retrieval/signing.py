@@ -43,7 +43,8 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            # tịch UBND xã … quyết định thành lập … ngày bao nhiêu", "Văn phòng Điều phối NTM tỉnh Quảng Trị hướng dẫn …
            # vào ngày nào": a body, then its document's kind as its act; not what the act sets a date for ("UBND xã quyết
            # định tổ chức lễ hội vào ngày nào")
-           rf"|(?:uy|vu|ubnd|nhan dan|dan van|mttq|to quoc|van phong|so|trung tam|cong an|chi bo|dang bo)(?: \w+){{0,6}}?"
+           rf"|(?:uy|vu|ubnd|nhan dan|dan van|mttq|to quoc|van phong|so|trung tam|cong an|chi bo|dang bo|ban(?! hanh)|bql"
+           rf"|qlda)(?: \w+){{0,6}}?"
            r" (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh|quyet dinh)\b"
            rf"(?:\W+(?!(?:{_EVENT}|tu|den|truoc|han|thoi han|cham nhat)\b)\w+){{0,14}}?"
            r" (?:vao )?(?:ngay|hom|thoi gian|thoi diem) (?:nao|bao nhieu|may)"
