@@ -254,6 +254,7 @@ def test_a_closing_without_the_signers_name_stays_below_the_card():
     "Văn phòng Điều phối NTM tỉnh Quảng Trị hướng dẫn hồ sơ công nhận xã NTM nâng cao vào ngày nào",  # an office
     "Ban QLDA ĐTXD khu vực Chu Lai báo cáo tiến độ giải ngân các dự án vào ngày nào?",  # a project board
     "BCH Đảng bộ xã Thủ Thừa thông qua nghị quyết về BHYT toàn dân vào ngày nào?",  # adopted
+    "Thông báo kết luận của BTV Đảng ủy xã về vụ tranh chấp đất rẫy đề ngày tháng nào?",  # "ngày tháng"
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2

@@ -48,7 +48,7 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            r" (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh|quyet dinh)\b"
            rf"(?:\W+(?!(?:{_EVENT}|tu|den|truoc|han|thoi han|cham nhat)\b)\w+){{0,14}}?"
            r" (?:vao )?(?:ngay|hom|thoi gian|thoi diem) (?:nao|bao nhieu|may)"
-           r"|\bde ngay (?:nao|bao nhieu|may)"  # "Công văn … đề ngày nào": the date it is dated
+           r"|\bde ngay(?: thang)? (?:nao|bao nhieu|may)"  # "Công văn … đề ngày (tháng) nào": the date it is dated
            # "HĐND xã … thông qua dự toán … ở kỳ họp nào": the session that passed it, which its closing prints
            r"|\bky hop (?:thu )?(?:nao|may|bao nhieu)|\b(?:at|in|during) (?:which|what) (?:council )?session"
            # "Nghị quyết phục hồi vườn bưởi … của Đảng ủy xã Hương Khê ngày nào?": a document named by its kind and
