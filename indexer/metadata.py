@@ -64,6 +64,7 @@ __all__ = ["extract_metadata", "document_card", "parse_date"]
 MAX_POSITION_CHARS = 120
 MAX_ORGAN_WORDS = 10  # an organ's name, as a letter's closing sentence names it
 OPENING_UNITS = 6  # "Kính gửi" opens a letter within its first units
+SHORT_NUMBER_LINE = 40  # a number line of a document without a header, not a sentence citing another's
 
 # A full date; spacing is loose: pages print "tháng11", "tháng 1 1" and split "ng ày" across markup.  A scan's
 # OCR misreads marks ("thảng", "nãm", "nàm") and digits ("l7", "2O20"); a text may have lost its accents.
@@ -536,10 +537,12 @@ def _position_as_known(position: str) -> str:
 
 def _opening_lines(units: list[Unit]) -> list[Unit]:
     """The first ``NEAR_TITLE`` lines with text before the body opens ("Kính gửi", "Căn cứ", "Thực hiện …"): a
-    document whose header could not be read says its place, date and number there if anywhere ("Kết luận số 221-KL/TW"
-    in its first sentence is another's)."""
+    document whose header could not be read says its place, date and number there if anywhere.  A number line is
+    its own only when short ("Kế hoạch số 8/KH-SCT"): "Kết luận số 221-KL/TW, ngày 28/11/2025 của Bộ Chính trị …" in
+    an article's first sentence is another's."""
     written = (unit for unit in units if not unit.blank)
-    return list(takewhile(lambda unit: not BODY_OPENER.match(unit.text), written))[:NEAR_TITLE]
+    opening = list(takewhile(lambda unit: not BODY_OPENER.match(unit.text), written))[:NEAR_TITLE]
+    return [unit for unit in opening if len(unit.text) <= SHORT_NUMBER_LINE or not NUMBER_LINE.match(unit.text)]
 
 
 def extract_metadata(text: str, catalogue: Catalogue | None = None) -> DocumentMeta:

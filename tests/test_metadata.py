@@ -665,6 +665,15 @@ def test_words_and_list_marks_before_a_line_are_no_specks(line: str) -> None:
     assert (meta.doc_type, meta.place, meta.date) == ("Kế hoạch", "Ý Yên", "2025-03-02")
 
 
+@pytest.mark.parametrize(("opening", "number"), [
+    ("Kế hoạch số 8/KH-SCT\nThực hiện Quyết định số 15/2021/QĐ-UBND, Sở triển khai như sau.\n", "8/KH-SCT"),
+    ("Nghị quyết số 18-NQ/TW của Hội nghị Trung ương 6 khóa XII đã đặt ra nhiều yêu cầu mới.\n", None),
+])
+def test_a_document_without_a_header_gives_its_own_number_on_a_short_line(opening: str, number: str | None) -> None:
+    """A number line among the first lines is the document's own when short; a sentence citing another is not."""
+    assert extract_metadata(opening).number == number
+
+
 def test_an_organ_a_seal_left_only_its_head_and_a_digit_of_names_nobody() -> None:
     """"ĐẢNG BỘ 1" is what OCR left of an organ under a seal: the body that signs is the issuer, not "Đảng bộ 1"."""
     text = ("ĐẢNG CỘNG SẢN VIỆT NAM\nĐẢNG BỘ 1\nChư Sê, ngày 25 tháng 8 năm 2021\nNGHỊ QUYẾT\nvề cây hồ tiêu\n"

@@ -23,7 +23,7 @@ def api(related_client: TestClient) -> TestClient:
 
 @pytest.fixture(scope="module")
 def ids(api: TestClient, secret: str) -> dict[str, int]:
-    """Document ids by number (or source file, for the unnumbered plans)."""
+    """Document ids by number (or source file, for the unnumbered ones)."""
     items = api.get("/api/documents", params={"per_page": 100}, headers={"X-API-Key": secret}).json()["items"]
     return {d["number"] or d["source"]: d["id"] for d in items}
 
@@ -87,7 +87,7 @@ def test_a_document_not_held_is_described_as_printed(api, ids):
 
 
 def test_an_ambiguous_citation_lists_its_candidates(api, ids):
-    body = _relations(api, ids["ke-hoach-names-no-one.txt"])
+    body = _relations(api, ids["8/KH-SCT"])
     decision = next(d for g in body["relies_on"] for d in g["documents"] if d["number"] == "15/2021/QĐ-UBND")
     assert (decision["found"], decision["id"], decision["date"]) == ("ambiguous", None, "2021-03-12")
     assert [(c["number"], c["issuer"]) for c in decision["candidates"]] == [
