@@ -57,7 +57,7 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 #     as places, the Front's Thông tri, a seal's specks in a scan's number).
 # 20: docs/reading.md, "What fresh-41's to fresh-43's files showed" (stop 45: a letter's subject wrapped at an
 #     abbreviation, a head inside a word of an organ's name, the Party's Đề cương).
-# 21: docs/reading.md, "What fresh-46's to fresh-48's files showed" (stop 46: a scan's specks before a header's line,
+# 21: docs/reading.md, "What scans' specks showed" (stop 46: a scan's specks before a header's line,
 #     its number inside a garbled line, its place and date without a header, an organ of a head and a digit).
 PARSING_VERSION = 21
 
