@@ -228,12 +228,11 @@ class Glossary:
         syllables side by side or more, one of them no English the glossary knows, or any typed with its marks
         ("Hoàng Su Phì", "Huế").  "Ban Gioc" is a waterfall, not a ban; "Tay Son" no son.  A function word is no part
         of one before it ("In Nam Dinh"); after one it is its last syllable ("Nam Trà My", "Phu My")."""
-        syllable = [token[:1].isupper() and token[1:].islower() and len(words) == 1
-                    and words[0] not in self.function_words and (marked(token) or bool(_SYLLABLE.fullmatch(words[0])))
-                    for token, words in zip(tokens, keyed, strict=True)]
-        for i in range(1, len(tokens)):  # a function word after one goes on with it
-            syllable[i] = syllable[i] or (syllable[i - 1] and tokens[i][:1].isupper() and tokens[i][1:].islower()
-                                          and len(keyed[i]) == 1 and bool(_SYLLABLE.fullmatch(keyed[i][0])))
+        syllable: list[bool] = []
+        for token, words in zip(tokens, keyed, strict=True):
+            shaped = token[:1].isupper() and token[1:].islower() and len(words) == 1 \
+                and (marked(token) or bool(_SYLLABLE.fullmatch(words[0])))
+            syllable.append(shaped and (words[0] not in self.function_words or bool(syllable and syllable[-1])))
         named: list[bool] = []
         for is_syllable, run in groupby(zip(syllable, tokens, keyed, strict=True), key=lambda triple: triple[0]):
             found = list(run)

@@ -237,8 +237,6 @@ def facet_counts(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[in
 
 
 @reading_replicas()  # a search only reads: replicas may answer it (kb.storage.pg_replicas)
-
-
 def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters | None = None, *,
            group: bool = False, suggest: bool = False, facets: bool = False) -> SearchResponse:
     """Answer a query with up to ``k`` passages, each with its document and issuing body;
