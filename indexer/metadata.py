@@ -399,6 +399,9 @@ _CENTRAL_COMMITTEE = "ban chap hanh trung uong"
 _CENTRAL_BODIES = {"bo chinh tri", "ban bi thu"}
 
 
+MAX_WRAPPED_WORDS = 2  # a line in capitals this short under a position is its end ("TRỰC", "TỈNH"), not another title
+
+
 def _signature(units: list[Unit], start: int) -> tuple[str | None, str | None, str | None]:
     """(body signed for, position, signer) from the closing block: "T/M BAN THƯỜNG VỤ",
     "PHÓ BÍ THƯ", "Lê Thanh Giang".  A body's name may wrap ("TM. ỦY BAN / NHÂN DÂN")."""
@@ -406,10 +409,12 @@ def _signature(units: list[Unit], start: int) -> tuple[str | None, str | None, s
     anchor = _anchor(units, start)
     block = [] if anchor is None else [u for u in units[anchor : anchor + 16] if not u.blank]
     body_open = False
+    position_line = False  # whether the line before printed the position itself (not an authority's line)
     for i, unit in enumerate(block):
         authority = AUTHORITY.match(unit.text) if unit.upper else None
         if SIGNED_MARK.fullmatch(unit.text):
             continue
+        after_position, position_line = position_line, False
         if authority:
             body_open = authority.group("kind").replace("/", "") == "TM"
             superior, own_position = _own_position(authority.group("rest"))
@@ -417,13 +422,14 @@ def _signature(units: list[Unit], start: int) -> tuple[str | None, str | None, s
             represented, position = (superior, position) if body_open else (represented, own_position or superior)
             body_open = body_open and own_position is None
         elif unit.upper and _is_position(unit):
-            position, body_open = unit.text, False
+            position, body_open, position_line = unit.text, False, True
         elif unit.upper and body_open:
             represented = f"{represented} {unit.text}"
         elif (name := person_name(_texts(block[i:]))) and (position or represented):
             return represented, position, name
-        elif unit.upper:
-            position = unit.text
+        elif unit.upper:  # a position's last words wrapped onto a line of their own ("… BỘ CHQS" / "TỈNH") end it
+            wrapped = after_position and len(unit.text.split()) <= MAX_WRAPPED_WORDS
+            position, position_line = f"{position} {unit.text}" if wrapped else unit.text, True
         elif not (_recipient_line(unit.text) or _RECIPIENTS.match(unit.text)):
             break
     return represented, position, None

@@ -66,7 +66,7 @@ _NOT_A_DOCUMENT_NUMBER = (
     rf"\s?{_DASH}\s?\w|\s?/\s?(?![a-z]+(?:{_DASH}[a-z]+)*(?![\w/.,]))\w|[.,]\w|\s?%"
     r"|\s(?!(?:dong nai|dong thap|ca mau|nam dinh)\b)"
     r"(?:nam|thang|quy(?!\s(?:dinh|che|trinh|hoach|pham)\b)|tuan|gio|phut|lan|nguoi|trieu|nghin|ty|dong"
-    r"|ca|can bo)\b"
+    r"|ca|can bo|vu|cuoc|truong hop)\b"
 )
 # The year printed in words after a bare number ("Nghị quyết 18 năm 2017"), unless a range of years follows
 # ("kế hoạch 5 năm 2021-2025" is a five-year plan).

@@ -201,9 +201,16 @@ def _header_end(lines: list[Line], levels: list[int | None]) -> int:
 
 
 def _closing_start(lines: list[Line], first: int) -> int:
-    """Index of the first line of the closing block (``len(lines)`` when none)."""
-    window = range(max(first, len(lines) - CLOSING_WINDOW), len(lines))
-    return next((i for i in window if CLOSING.match(lines[i].clean)), len(lines))
+    """Index of the first line of the closing block (``len(lines)`` when none): among the last lines, or else
+    among those before an annex, whose table may run longer than the window (a plan's list of sites after
+    its signature)."""
+    ends = [len(lines), *(i for i in range(first, len(lines)) if _ANNEX.match(lines[i].clean))]
+    for end in ends:
+        window = range(max(first, end - CLOSING_WINDOW), end)
+        found = next((i for i in window if CLOSING.match(lines[i].clean)), None)
+        if found is not None:
+            return found
+    return len(lines)
 
 
 def _is_capital_title(line: Line, continuing: bool = False) -> bool:

@@ -255,6 +255,12 @@ def test_a_closing_without_the_signers_name_stays_below_the_card():
     "Ban QLDA ĐTXD khu vực Chu Lai báo cáo tiến độ giải ngân các dự án vào ngày nào?",  # a project board
     "BCH Đảng bộ xã Thủ Thừa thông qua nghị quyết về BHYT toàn dân vào ngày nào?",  # adopted
     "Thông báo kết luận của BTV Đảng ủy xã về vụ tranh chấp đất rẫy đề ngày tháng nào?",  # "ngày tháng"
+    "Hội đồng Thi đua - Khen thưởng xã thông báo kết quả xét tặng giấy khen ngày nào?",  # a council
+    "UBND phường trình thành phố đề nghị hỗ trợ kinh phí làm đường vào ngày nào?",  # a submission up
+    "Sở Xây dựng có ý kiến về hồ sơ thiết kế nhà văn hóa xã và việc di dời cột điện trong năm 2026 vào ngày nào?",
+    "When did the social insurance office of the new commune report on firms that owe contributions?",  # 7 words
+    "Date of the Hoa Binh ward Party resolution on waste sorting?",  # the owner's words between
+    "Kế hoạch tổ chức hội thi văn nghệ của Ban Thường trực MTTQ xã Phú Lâm ngày tháng năm nào?",  # its full date
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2
@@ -275,6 +281,8 @@ def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
                                       "Kế hoạch tổ chức lễ hội ngày nào?", "Thông báo lịch tiếp công dân vào ngày nào?",
                                       "Kế hoạch tuyên truyền đợt 1 kết thúc ngày nào?",
                                       "Kế hoạch yêu cầu thực hiện xong vào ngày nào?",
+                                      "UBND xã quy định thời gian trình hồ sơ vào ngày nào?",  # a deadline
+                                      "UBND xã tổ chức chương trình văn nghệ vào ngày nào?",  # an event
                                       "When did the Central Party Office ask provinces to report on drowning?"])
 def test_a_date_in_the_text_is_no_question_of_signing(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 1

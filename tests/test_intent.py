@@ -91,6 +91,9 @@ from tests.conftest import fake_kb_at
     ("Has any ward carried out the city directive on pavements?", FOLLOWERS),
     ("Are there any documents based on the district plan for flood drills?", FOLLOWERS),
     ("Is there a plan for flood drills in Quang Ninh commune?", None),
+    ("UBND xã cụ thể hóa Nghị quyết 12 của Đảng ủy bằng văn bản nào?", FOLLOWERS),  # the document it used
+    ("Công văn 45/UBND được văn bản nào dẫn lại?", FOLLOWERS),  # the documents as doers
+    ("UBND xã thực hiện việc thu phí theo văn bản nào?", None),  # the one it follows
 ])
 def test_the_question_says_whether_it_asks_what_a_document_says_or_what_carries_it_out(question, expected):
     assert intent(fold(question)) == expected
@@ -327,5 +330,8 @@ def test_an_english_question_counts_what_the_glossary_says_it_counts(question, p
     assert pattern is not None and bool(pattern.search(passage)) is counts
 
 
-def test_how_much_of_anything_but_money_counts_nothing_in_english():
-    assert counted_in_english("how much water should farmers keep for each cow") is None
+def test_how_much_of_a_thing_counts_an_amount_and_how_much_does_counts_nothing():
+    pattern = counted_in_english("how much salt did the cooperative harvest in 2025")
+    assert pattern is not None and pattern.search("san luong ca vu dat 97.500 tan, tang 8%")
+    assert not pattern.search("hop tac xa co 214 thanh vien")
+    assert counted_in_english("how much does the collection fee rise") is None

@@ -691,6 +691,34 @@ def test_a_front_thong_tri_numbered_like_a_to_trinh() -> None:
     assert meta.issuer == "Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh Nghệ An"
 
 
+@pytest.mark.parametrize(("header", "kind", "number"), [
+    ("ĐOÀN KIỂM TRA XÃ TIÊN LỮ\nSố: 12/BB-ĐKT\nTiên Lữ, ngày 20 tháng 11 năm 2025\nBIÊN BẢN\nkiểm tra đất công ích\n",
+     "Biên bản", "12/BB-ĐKT"),
+    ("ỦY BAN NHÂN DÂN\nXÃ TIÊN LỮ\nSố: 31/GM-UBND\nTiên Lữ, ngày 20 tháng 11 năm 2025\nGIẤY MỜI\nDự hội nghị\n",
+     "Giấy mời", "31/GM-UBND"),
+])
+def test_minutes_and_invitations_are_kinds_of_their_own(header: str, kind: str, number: str) -> None:
+    """A Biên bản (BB) and a Giấy mời (GM) are kinds of Decree 30/2020's list: their numbers carry the kind, which
+    was read as a Công văn issued by "BB"."""
+    meta = extract_metadata(header)
+    assert (meta.doc_type, meta.number) == (kind, number)
+
+
+@pytest.mark.parametrize(("signature", "position"), [
+    ("KT. TRƯỞNG BAN\nPHÓ TRƯỞNG BAN THƯỜNG\nTRỰC\nCHỈ HUY TRƯỞNG BỘ CHQS\nTỈNH\nĐại tá Lò Văn Pấng\n",
+     "chỉ huy trưởng bộ chqs tỉnh"),
+    ("KT. BỘ TRƯỞNG\nTHỨ\nTRƯỞNG\nLò Văn Pấng\n", "thứ trưởng"),  # a narrow cell, a word a line
+])
+def test_a_positions_last_words_wrapped_onto_their_own_line_end_it(signature: str, position: str) -> None:
+    """"CHỈ HUY TRƯỞNG BỘ CHQS" / "TỈNH": the signer's position is the two lines, not "Tỉnh"; the authority's
+    "BỘ TRƯỞNG" above "THỨ" / "TRƯỞNG" is not part of it."""
+    text = ("BAN CHỈ ĐẠO 515\nSố: 48/KH-BCĐ\nĐiện Biên, ngày 15 tháng 9 năm 2025\nKẾ HOẠCH\ntìm kiếm hài cốt liệt sĩ\n"
+            f"1. Tìm kiếm trong mùa khô.\nNơi nhận:\n- Lưu: VT.\n{signature}")
+    meta = extract_metadata(text)
+    assert meta.signer == "Lò Văn Pấng"
+    assert meta.signer_position is not None and meta.signer_position.lower() == position
+
+
 def test_a_signers_name_with_the_annex_title_run_into_its_line() -> None:
     """A PDF ran the annex's title into the name's line: the name is the words before the capitals."""
     text = ("ĐẢNG BỘ TỈNH LÀO CAI\nĐẢNG ỦY XÃ LỤC YÊN\nSố 83-QĐ/ĐU\nĐẢNG CỘNG SẢN VIỆT NAM\n"

@@ -96,6 +96,10 @@ def _keys(text: str) -> list[str]:
         ("TT 80/2021", ["TT:80"]),
         ("Kế hoạch 131 đợt tuyên truyền thứ ba", ["KH:131"]),
         ("chi thi 05 cap uy phai lam gi", ["CT:5"]),
+        # minutes and invitations, kinds of their own since parsing version 22
+        ("Biên bản số 12/BB-ĐKT", ["BB:12:ĐKT"]),
+        ("biên bản số 02 ngày 5/3/2025", ["BB:2"]),
+        ("Giấy mời 31/GM-UBND", ["GM:31:UBND"]),
     ],
 )
 def test_citation_spellings(text: str, full_keys: list[str]) -> None:
@@ -152,6 +156,9 @@ def test_debris_inside_a_citation_does_not_become_its_number() -> None:
         "Luật\n1. Văn bản quy phạm pháp luật",
         "tuyến đường bộ cao tốc CT.08",
         "kế hoạch 3/4 số hộ",
+        "lập biên bản 2 vụ vi phạm",
+        "biên bản 3 cuộc họp",
+        "kế hoạch 4 trường hợp",
         "Án lệ số 67/2023/AL",  # a number, its year, then a symbol no pattern reads: not "Án lệ 67" of no year
     ],
 )

@@ -303,6 +303,18 @@ def test_an_annex_after_the_signature_is_text_again() -> None:
     assert "2 Tây Hồ 241 31/12/2025" in _shown(text, sections[3])
 
 
+def test_a_closing_before_an_annex_longer_than_the_window_is_found() -> None:
+    """A plan's list of search sites runs 40 lines after its signature: its closing is read before the annex, not
+    left in the last article's text."""
+    rows = "".join(f"{n}\nBản số {n}, xã Mường Chà\nĐợt 1 {n} hài cốt\n" for n in range(1, 15))
+    text = ("KẾ HOẠCH\nI. MỤC TIÊU\nTìm kiếm, quy tập hài cốt liệt sĩ trong mùa khô.\nNơi nhận:\n- Lưu: VT.\n"
+            f"KT. TRƯỞNG BAN\nPHÓ TRƯỞNG BAN\nQuàng Văn Pấng\nPHỤ LỤC\nKHU VỰC TÌM KIẾM\n{rows}")
+    sections = parse_sections(text)
+    assert [s.kind for s in sections] == ["header", "body", "closing", "body"]
+    assert _shown(text, sections[2]).endswith("Quàng Văn Pấng")
+    assert sections[3].heading_path == ["PHỤ LỤC"]
+
+
 def test_an_item_under_a_sub_heading_is_a_line_of_its_own() -> None:
     """"a) …" opens an item, though in small letters: it does not go on with "2.1. Tổ chức câu lạc bộ" above it."""
     text = ("2. NỘI DUNG\n2.1. Tổ chức câu lạc bộ\n"

@@ -34,7 +34,8 @@ _CHANGING = (("amends", r"sua doi|bo sung|dieu chinh"), ("replaces", r"thay the"
              ("repeals", r"bai bo|huy bo|het hieu luc"))
 _CHANGE = "|".join(verbs for _, verbs in _CHANGING)
 
-_VERB = (r"trien khai|thuc hien|can cu|huong dan|vien dan|dan chieu|trich dan|nhac (?:toi|den)|de cap (?:toi|den)"
+_VERB = (r"trien khai|thuc hien|can cu|huong dan|vien dan|dan chieu|trich dan|dan lai|nhac (?:toi|den|lai)"
+         r"|de cap (?:toi|den)"
          r"|ap dung|cu the hoa|quan triet|lam theo|so ket|tong ket"
          r"|implement(?:s|ed|ing)?|cit(?:e|es|ed|ing)|based on|guid(?:e|es|ed|ing)|carr(?:y|ies) (?:out|on)"
          r"|continu(?:e|es|ing)"
@@ -60,6 +61,10 @@ _WHICH_DOCUMENT = rf"{_KINDS} nao"
 # asks what a document requires), "what has the province done to implement …", "có xã nào thực hiện … không".
 _FOLLOWERS = re.compile(rf"{_NOT_A_PLACE}\b(?:nao|which|what)\b.*\b(?:{_VERB})\b|\b{_WHICH_DOCUMENT}\b.*\b(?:{_CHANGE})\b"
                         rf"|\b(?:duoc|bi)\s+(?:\w+\s+){{0,4}}?(?:{_VERB}|{_CHANGE})\b.*\b{_WHICH_DOCUMENT}\b"
+                        # "… được văn bản nào dẫn lại", "UBND xã cụ thể hóa Nghị quyết 365 bằng văn bản nào" (not "theo
+                        # văn bản nào": the one it follows)
+                        rf"|\b(?:duoc|bi)\s+{_WHICH_DOCUMENT}\s+(?:\w+\s+){{0,2}}?(?:{_VERB}|{_CHANGE})\b"
+                        rf"|\b(?:{_VERB})\b.*\b(?:bang|qua) {_WHICH_DOCUMENT}\b"
                         rf"|\b(?:cac|nhung)\s+{_KINDS}\s+(?:{_VERB}|{_CHANGE})\b"
                         rf"|\bban hanh (?:(?:nhung |cac )?{_KINDS} )?gi\b.*\b(?:{_VERB})\b"
                         rf"|\b{_ENGLISH_KINDS}\s+(?:that |which )?(?:{_CARRY_OUT})\b"
@@ -158,20 +163,25 @@ _HOW_MANY_ENGLISH = re.compile(r"\bhow (many|much) (\w+)")  # "how many househol
 # "how long … valid", "how far from a school gate": a duration or a distance, printed with its unit (folded)
 _HOW_LONG_ENGLISH = re.compile(r"\bhow (long|far)\b")
 _DURATION, _DISTANCE = r"nam|thang|tuan|ngay|gio|phut", r"m|met|km"
+# "how much salt", "how much land", "how much water": an amount, printed with its unit of weight, area or volume
+_AMOUNT = r"tan|kg|ta|yen|ha|m2|m²|m3|m³|lit|km2"
+_NOT_A_THING = r"does|do|did|is|are|was|were|will|would|can|could|should|has|have|had|of|more|less|longer"
 
 
 def counted_in_english(folded: str) -> re.Pattern[str] | None:
     """``counted`` for a question in English: "how many households" → a number before "hộ" (of "hộ gia đình", "hộ"),
     a number before the first syllable of each Vietnamese sense the glossary gives the thing counted; "how much money"
-    → a sum of money; "how long" → a number of years, months, weeks, days, hours or minutes, "how far" → of metres or
-    kilometres.  None for "how much" of anything else (land, water: their units are many)."""
+    → a sum of money, "how much salt" → an amount in a unit of weight, area or volume; "how long" → a number of
+    years, months, weeks, days, hours or minutes, "how far" → of metres or kilometres.  None for "how much does …"."""
     if lasting := _HOW_LONG_ENGLISH.search(folded):
         return _number_before(_DURATION if lasting.group(1) == "long" else _DISTANCE)
     match = _HOW_MANY_ENGLISH.search(folded)
     if match is None:
         return None
     if match.group(1) == "much":
-        return _number_before(_MONEY) if match.group(2) in ("money", "funding", "cash") else None
+        if match.group(2) in ("money", "funding", "cash"):
+            return _number_before(_MONEY)
+        return None if re.fullmatch(_NOT_A_THING, match.group(2)) else _number_before(_AMOUNT)
     senses = glossary().translate(match.group(2)).terms
     heads = sorted({fold(sense).split()[0] for sense in senses if sense.strip()} - {"bao", "so"})
     return _counted_things("|".join(map(re.escape, heads))) if heads else None

@@ -44,9 +44,11 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            # vào ngày nào": a body, then its document's kind as its act; not what the act sets a date for ("UBND xã quyết
            # định tổ chức lễ hội vào ngày nào")
            rf"|(?:uy|vu|ubnd|nhan dan|dan van|mttq|to quoc|van phong|so|trung tam|cong an|chi bo|dang bo|ban(?! hanh)|bql"
-           rf"|qlda)(?: \w+){{0,6}}?"
-           r" (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh|quyet dinh)\b"
-           rf"(?:\W+(?!(?:{_EVENT}|tu|den|truoc|han|thoi han|cham nhat)\b)\w+){{0,14}}?"
+           rf"|qlda|hoi dong|hoi)(?:(?: -)? \w+){{0,6}}?"
+           r" (?:ket luan|bao cao|thong bao|chi thi|huong dan|to trinh|co y kien|quyet dinh"
+           # "UBND xã … trình tỉnh xin kinh phí …": a submission up, not "trình hồ sơ" by a deadline
+           r"|trinh (?:len )?(?:tinh|thanh pho|huyen|ubnd|hdnd|uy ban|hoi dong|cap tren|so|bo|ban|dang uy|thuong truc))\b"
+           rf"(?:\W+(?!(?:{_EVENT}|tu|den|truoc|han|thoi han|cham nhat)\b)\w+){{0,18}}?"
            r" (?:vao )?(?:ngay|hom|thoi gian|thoi diem) (?:nao|bao nhieu|may)"
            r"|\bde ngay(?: thang)? (?:nao|bao nhieu|may)"  # "Công văn … đề ngày (tháng) nào": the date it is dated
            # "HĐND xã … thông qua dự toán … ở kỳ họp nào": the session that passed it, which its closing prints
@@ -69,7 +71,7 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            r"|publish|send|sent|submit|set up|establish|approv|put out|releas)\w*"
            r"|(?:issued|adopted|passed|promulgated) (?:on|in) (?:what|which) (?:date|day|year)|when (?:is|was)\b[^?]*\bdated"
            # "When did Lý Nhân commune report on …": a body, then its document's kind as its act (not "ask … to report")
-           r"|when did (?:(?!to |ask|tell|told|requir|want)[\w']+ ){1,6}?(?:report|conclude|announce|instruct|notify)"
+           r"|when did (?:(?!to |ask|tell|told|requir|want)[\w']+ ){1,9}?(?:report|conclude|announce|instruct|notify)"
            r" (?:on|about|how|that|what|its|their|the)|what date is (?:on|of)"
            # "What is the date of the Tua Chua guidance on …": a document's date, not "the date of the elections"
            r"|what(?:(?: is|'s) the date (?:of|on)| date is the) (?:\S+ ){0,8}?"
@@ -78,8 +80,12 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            r"|document|dispatch|telegram|submission|circular|decree)s?\b"
            # "Ngày nào UBKT Tỉnh ủy ra thông báo kết luận …": the date asked first, then the document's making
            rf"|^(?:vao )?(?:ngay|hom) nao(?: \w+){{0,12}}? (?:ra|ban hanh|phat hanh|k[iy]|gui) (?:{TYPE_NAMES}|van ban)\b"
-           r"|date of (?:the )?(?:directive|decision|plan|resolution|decree|circular|law|notice|instruction|regulation"
-           r"|conclusion|letter|dispatch|telegram)s?")
+           # "Date of the Loc Thanh commune Party resolution on …": its owner's words between
+           r"|date of (?:the )?(?:[\w']+ ){0,6}?(?:directive|decision|plan|resolution|decree|circular|law|notice"
+           r"|instruction|regulation|conclusion|letter|dispatch|telegram)s?"
+           # "Kế hoạch tổ chức Ngày Chủ nhật xanh … của Ban Thường trực MTTQ phường … ngày tháng năm nào": a document named
+           # first, then its full date asked, whatever event its subject names
+           rf"|^(?:{TYPE_NAMES})\b.* ngay thang(?: nam)? (?:nao|bao nhieu|may)(?=\W*$)")
 
 SIGNED_OR_ISSUED = re.compile(rf"\b(?:{_SIGNED})\b")
 
