@@ -311,16 +311,21 @@ def _written_above(units: list[Unit], top: int, count: int) -> range:
     return range(top - 1, i - 1, -1)
 
 
+# How urgent or secret a letter is, printed on a line of its own by the organ or the subject (Decree 30/2020: "KHẨN",
+# "THƯỢNG KHẨN", "HỎA TỐC", "MẬT"): no word of the organ's name.
+_URGENCY = re.compile(r"^(?:THƯỢNG KHẨN|KHẨN|HỎA TỐC|HOẢ TỐC|TỐI MẬT|TUYỆT MẬT|MẬT)(?:\s*[-–]\s*HẸN GIỜ)?\.?$")
+
+
 def _organ_run(units: list[Unit], indexes: range, motto: set[int], past_date: bool = False) -> list[int]:
     """Consecutive capitalised organ lines along ``indexes``; separators, the ``Số …`` line, which a Party
-    header prints under the organ, and a letter's ``V/v …`` subject under it (wrapped lines included) are
-    stepped over, and with ``past_date`` the place and date line: a two-column header read column by column
+    header prints under the organ, a letter's ``V/v …`` subject under it (wrapped lines included) and its mark of
+    urgency are stepped over, and with ``past_date`` the place and date line: a two-column header read column by column
     puts them between the organ and the motto."""
     run = []
     subject = _subject_units(units, indexes)
     for i in (i for i in indexes if i not in motto and not units[i].blank):
         dated = past_date and PLACE_DATE.match(units[i].text)
-        if NUMBER_LINE.match(units[i].text) or dated or i in subject:
+        if NUMBER_LINE.match(units[i].text) or dated or i in subject or _URGENCY.match(units[i].text):
             continue
         if not units[i].upper or title_type(units[i]):
             break

@@ -91,8 +91,9 @@ _LIST_MARK = re.compile(r"[-+•]")
 _ADDRESSED = re.compile(r"^Kính\s+gửi\b", re.IGNORECASE)
 # A recipient list opens the closing block.
 _RECIPIENTS = re.compile(rf"^{RECIPIENTS}\b", re.IGNORECASE)
-# "Số:" inside a header line, or its last letter where the "S" was lost ("… K/sk: 21A) ố: 172/TB-UBND").
-_NUMBER_INSIDE = re.compile(r"(?<!\w)(?:S[ốôóổo]|ố)\s*:\s*(?P<rest>\d{1,6}\s?[/-]\s?[A-ZĐ][\w/.-]*)")
+# "Số:" inside a header line, or its last letter where the "S" was lost ("… K/sk: 21A) ố: 172/TB-UBND"), or "Số" read
+# "S6" by OCR, its colon lost too ("… năm 2025 ` 4 S6 166-KH/ĐU"); of a known kind only (``canonical_symbol``).
+_NUMBER_INSIDE = re.compile(r"(?<!\w)(?:(?:S[ốôóổo]|ố)\s*:|S6\s*:?)\s*(?P<rest>\d{1,6}\s?[/-]\s?[A-ZĐ][\w/.-]*)")
 # A title in capitals that carries the number: "ÁN LỆ SỐ 67/2023/AL", "SỐ 101-SL/L.003 NGÀY 20-5-1957 …".
 _TITLE_NUMBER = re.compile(r"^(?:[^\W\d_]+\s+){0,2}(?:SỐ|[Ss]ố)\s*:?\s*(?P<rest>\d.*)$")
 # What an old title says besides its subject: "CỦA QUỐC HỘI KHOÁ XII, KỲ HỌP THỨ 5", "SỐ 30/2009/QH12 NGÀY 17

@@ -696,10 +696,12 @@ def test_a_front_thong_tri_numbered_like_a_to_trinh() -> None:
      "Biên bản", "12/BB-ĐKT"),
     ("ỦY BAN NHÂN DÂN\nXÃ TIÊN LỮ\nSố: 31/GM-UBND\nTiên Lữ, ngày 20 tháng 11 năm 2025\nGIẤY MỜI\nDự hội nghị\n",
      "Giấy mời", "31/GM-UBND"),
+    ("BAN VẬN ĐỘNG QUỸ VÌ NGƯỜI NGHÈO\nSố: 505/TN-BVĐ\nLai Châu, ngày 1 tháng 12 năm 2025\nTHƯ NGỎ\nMái ấm vùng cao\n",
+     "Thư ngỏ", "505/TN-BVĐ"),
 ])
 def test_minutes_and_invitations_are_kinds_of_their_own(header: str, kind: str, number: str) -> None:
-    """A Biên bản (BB) and a Giấy mời (GM) are kinds of Decree 30/2020's list: their numbers carry the kind, which
-    was read as a Công văn issued by "BB"."""
+    """A Biên bản (BB) and a Giấy mời (GM) are kinds of Decree 30/2020's list, and a fund's Thư ngỏ (TN) one of its
+    own: their numbers carry the kind, which was read as a Công văn issued by "BB"."""
     meta = extract_metadata(header)
     assert (meta.doc_type, meta.number) == (kind, number)
 
@@ -717,6 +719,30 @@ def test_a_positions_last_words_wrapped_onto_their_own_line_end_it(signature: st
     meta = extract_metadata(text)
     assert meta.signer == "Lò Văn Pấng"
     assert meta.signer_position is not None and meta.signer_position.lower() == position
+
+
+def test_a_mark_of_urgency_is_no_part_of_the_organ() -> None:
+    """"KHẨN" printed under a letter's subject was read into its organ's name ("Chi cục … kiểm ngư khẩn")."""
+    text = ("SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG\nTỈNH KHÁNH HÒA\nCHI CỤC THỦY SẢN VÀ KIỂM NGƯ\nSố: 846/CCTSKN-KN\n"
+            "V/v xử lý tàu cá mất kết nối\nKHẨN\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+            "Khánh Hòa, ngày 29 tháng 9 năm 2025\nKính gửi: Các chủ tàu cá.\n1. Xử lý nghiêm.\n")
+    assert extract_metadata(text).issuer == "Chi cục Thủy sản và kiểm ngư"
+
+
+def test_a_number_ocr_read_after_s6_inside_a_garbled_line() -> None:
+    """A seal over a scan's header: "Số" reads "S6", its colon lost, the number run into the place and date."""
+    text = ("ĐẢNG BỘ TỈNH PHÚ THỌ. ĐẢNG CỘNG SẢN VIỆT NAM\nĐẢNG ỦY XÃ SÔNG LÔ\n"
+            "T_—) * Sông Lô, ngày 26 tháng 8 năm 2025 ` 4 S6 166-KH/ĐU\n¬ KẾ HOẠCH\nlàm sạch dữ liệu đất đai\n"
+            "1. Mục đích.\n")
+    assert extract_metadata(text).number == "166-KH/ĐU"
+
+
+def test_a_police_chief_signs_under_a_rank() -> None:
+    """"TRƯỞNG CÔNG AN XÃ" is a position; "Thiếu tá" before the name is a rank, not part of it."""
+    text = ("CÔNG AN XÃ CỔ LỄ\nSố: 135/KH-CAX\nCổ Lễ, ngày 2 tháng 9 năm 2025\nKẾ HOẠCH\ntuyên truyền\n"
+            "1. Tuyên truyền.\nNơi nhận:\n- Lưu: CAX.\nTRƯỞNG CÔNG AN XÃ\nThiếu tá Khiếu Văn Tình\n")
+    meta = extract_metadata(text)
+    assert (meta.signer, meta.signer_position) == ("Khiếu Văn Tình", "Trưởng Công an xã")
 
 
 def test_a_signers_name_with_the_annex_title_run_into_its_line() -> None:
