@@ -59,8 +59,9 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 #     abbreviation, a head inside a word of an organ's name, the Party's Đề cương).
 # 21: docs/reading.md, "What scans' specks showed" (stop 46: a scan's specks before a header's line,
 #     its number inside a garbled line, its place and date without a header, an organ of a head and a digit).
-# 22: docs/reading.md, "Minutes, invitations, a closing before a long annex" (stop 47: Biên bản and Giấy mời are kinds,
-#     a closing is found before an annex longer than the window, a position's words wrapped onto a line end it).
+# 22: docs/reading.md, "Minutes, invitations, a closing before a long annex" (stop 47: Biên bản, Giấy mời and Thư ngỏ
+#     are kinds, a closing is found before an annex longer than the window, a position's words wrapped onto a line end
+#     it, a mark of urgency is no organ, "S6" is "Số", a police chief's position).
 PARSING_VERSION = 22
 
 CARD_SECTION = "Thông tin văn bản"
