@@ -200,12 +200,11 @@ def _header_end(lines: list[Line], levels: list[int | None]) -> int:
     return 0
 
 
-def _closing_start(lines: list[Line], first: int) -> int:
+def _closing_start(lines: list[Line], first: int, annexes: list[int]) -> int:
     """Index of the first line of the closing block (``len(lines)`` when none): among the last lines, or else
-    among those before an annex, whose table may run longer than the window (a plan's list of sites after
-    its signature)."""
-    ends = [len(lines), *(i for i in range(first, len(lines)) if _ANNEX.match(lines[i].clean))]
-    for end in ends:
+    among those before an annex (``annexes``: its heading lines from ``first`` on), whose table may run longer
+    than the window (a plan's list of sites after its signature)."""
+    for end in (len(lines), *annexes):
         window = range(max(first, end - CLOSING_WINDOW), end)
         found = next((i for i in window if CLOSING.match(lines[i].clean)), None)
         if found is not None:
@@ -302,8 +301,9 @@ def _roles(text: str, debris: list[Span], lines: list[Line]) -> list[Role]:
         body = legal_roles(text, debris, lines[head:first], legal[head:first])
         annex = annex_roles(text, debris, lines[end:], legal[end:])
         return [Role("header")] * head + body + [Role("closing")] * (end - first) + annex
-    tail = _closing_start(lines, head)
-    annex_at = next((i for i in range(tail, len(lines)) if _ANNEX.match(lines[i].clean)), len(lines))
+    annexes = [i for i in range(head, len(lines)) if _ANNEX.match(lines[i].clean)]
+    tail = _closing_start(lines, head, annexes)
+    annex_at = next((i for i in annexes if i >= tail), len(lines))
     body = _body_roles(lines[head:tail], levels[head:tail])
     titled = any(role.kind == "heading" and role.title for role in body)  # a bulletin of titled articles
     start = _first_title_start(lines, head) if titled else head
