@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 from itertools import groupby, takewhile
 
 from indexer.analyzer import fold
@@ -50,6 +49,7 @@ from indexer.names import (
     person_name,
     proper_case,
     starts_with,
+    surnames,
 )
 from indexer.references import (
     canonical_symbol,
@@ -465,13 +465,8 @@ def _name_closing(units: list[Unit], start: int) -> str | None:
         return None
     last = _OCR_TAIL.sub("", units[last_at].text.strip())  # a stroke of the signature read after it ("… Tường -")
     name = person_name([last])
-    return name if name == last and fold(name.split()[0]) in _surnames() else None
+    return name if name == last and fold(name.split()[0]) in surnames() else None
 
-
-@cache
-def _surnames() -> frozenset[str]:
-    """The data file's ``surnames``, folded."""
-    return frozenset(fold(surname) for surname in word_list("surnames"))
 
 
 def _body_text(units: list[Unit], start: int) -> str:

@@ -14,7 +14,7 @@ from functools import cache
 from indexer.analyzer import fold, nfc, normalize
 from indexer.codes import issuers, word_list
 
-__all__ = ["proper_case", "starts_with", "starts_with_spelled", "complete_body", "full_issuer", "header_issuer",
+__all__ = ["proper_case", "starts_with", "surnames", "starts_with_spelled", "complete_body", "full_issuer", "header_issuer",
            "mostly_capitals", "person_name", "AUTHORITY", "SIGNED_MARK"]
 
 
@@ -244,14 +244,27 @@ _NAME_LETTERS = 3  # a line with fewer letters under a position is a signature's
 _STROKE = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")  # a signature's stroke across a name, read "Nguyễn-Văn Tâm"
 
 
+@cache
+def surnames() -> frozenset[str]:
+    """The data file's ``surnames``, folded."""
+    return frozenset(fold(surname) for surname in word_list("surnames"))
+
+
+def _without_rank(text: str) -> str:
+    """A name without the rank or title before it ("Đại tá", "TS.", "Ông").  "Ông" is a surname too: "Ông Văn
+    Thuận" is a name whole, and "Ông" before a surname ("Ông Nguyễn Văn An") is the title."""
+    for prefix in sorted(word_list("name_prefixes"), key=len, reverse=True):
+        rest = text[len(prefix) :].split()
+        if text.lower().startswith(prefix.lower() + " ") and (fold(prefix) not in surnames() or fold(rest[0]) in surnames()):
+            text = " ".join(rest)
+    return text
+
+
 def _name_words(text: str) -> list[str] | None:
     """The syllables of (part of) a name, rank and "(Đã ký)" removed; None
     unless every word is one capitalised syllable ("Lê Thanh Giang", "Y Bih Niê") or two joined by an
     apostrophe ("H'Lim")."""
-    text = _STROKE.sub(" ", SIGNED_MARK.sub(" ", text)).strip(" .,")
-    for prefix in sorted(word_list("name_prefixes"), key=len, reverse=True):
-        if text.lower().startswith(prefix.lower() + " "):
-            text = text[len(prefix) :].strip()
+    text = _without_rank(_STROKE.sub(" ", SIGNED_MARK.sub(" ", text)).strip(" .,"))
     words = text.split()
     if not 1 <= len(words) <= 6 or not all(_NAME_WORD.match(w) and re.search("[aeiouy]", fold(w)) for w in words):
         return None  # every syllable has a vowel: "TRƯ Ở NG BAN" is debris, not a name

@@ -753,3 +753,15 @@ def test_a_signers_name_with_the_annex_title_run_into_its_line() -> None:
             "T/M BAN THƯỜNG VỤ\nPHÓ BÍ THƯ\nNông Văn Quỳnh DANH SÁCH ĐẢNG VIÊN ĐƯỢC MIỄN CÔNG TÁC VÀ SINH HOẠT\nĐẢNG\n"
             "TT Họ và tên Năm sinh Chi bộ Lý do\n")
     assert extract_metadata(text).signer == "Nông Văn Quỳnh"
+
+
+@pytest.mark.parametrize(("name", "signer"), [
+    ("Ông Văn Thuận", "Ông Văn Thuận"),  # the surname Ông
+    ("ÔNG VĂN THUẬN", "Ông Văn Thuận"),
+    ("Ông Nguyễn Văn Thuận", "Nguyễn Văn Thuận"),  # the title Ông before a surname
+])
+def test_the_surname_ong_is_no_title(name: str, signer: str) -> None:
+    """"Ông" is a title and a surname: "Ông Văn Thuận" was read "Văn Thuận"."""
+    text = ("ỦY BAN NHÂN DÂN\nXÃ TIÊN LỮ\nSố: 31/KH-UBND\nTiên Lữ, ngày 20 tháng 11 năm 2025\nKẾ HOẠCH\nphòng cháy\n"
+            f"1. Kiểm tra.\nNơi nhận:\n- Lưu: VT.\nTM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\n{name}\n")
+    assert extract_metadata(text).signer == signer
