@@ -62,7 +62,8 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 # 22: docs/reading.md, "Minutes, invitations, a closing before a long annex" (stop 47: Biên bản, Giấy mời and Thư ngỏ
 #     are kinds, a closing is found before an annex longer than the window, a position's words wrapped onto a line end
 #     it, a mark of urgency is no organ, "S6" is "Số", a police chief's position).
-PARSING_VERSION = 22
+# 23: docs/reading.md, "The surname Ông" (stop 48: "Ông Văn Thuận" is a name whole, not the title Ông and "Văn Thuận").
+PARSING_VERSION = 23
 
 CARD_SECTION = "Thông tin văn bản"
 # The header (issuing body, number, place and date, title) and the end (recipients, signer) are the
