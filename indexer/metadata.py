@@ -468,7 +468,6 @@ def _name_closing(units: list[Unit], start: int) -> str | None:
     return name if name == last and fold(name.split()[0]) in surnames() else None
 
 
-
 def _body_text(units: list[Unit], start: int) -> str:
     """The body's lines, up to the recipients."""
     body = [u.text for u in units[start:]]

@@ -254,9 +254,11 @@ def _without_rank(text: str) -> str:
     """A name without the rank or title before it ("Đại tá", "TS.", "Ông").  "Ông" is a surname too: "Ông Văn
     Thuận" is a name whole, and "Ông" before a surname ("Ông Nguyễn Văn An") is the title."""
     for prefix in sorted(word_list("name_prefixes"), key=len, reverse=True):
-        rest = text[len(prefix) :].split()
-        if text.lower().startswith(prefix.lower() + " ") and (fold(prefix) not in surnames() or fold(rest[0]) in surnames()):
-            text = " ".join(rest)
+        if not text.lower().startswith(prefix.lower() + " "):
+            continue
+        rest = text[len(prefix) :].strip()
+        if fold(prefix) not in surnames() or fold(rest.split()[0]) in surnames():
+            text = rest
     return text
 
 

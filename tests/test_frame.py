@@ -260,6 +260,8 @@ def test_a_closing_without_the_signers_name_stays_below_the_card():
     "Sở Xây dựng có ý kiến về hồ sơ thiết kế nhà văn hóa xã và việc di dời cột điện trong năm 2026 vào ngày nào?",
     "When did the social insurance office of the new commune report on firms that owe contributions?",  # 7 words
     "Date of the Hoa Binh ward Party resolution on waste sorting?",  # the owner's words between
+    "When did the city's Department of Education set the intake quotas for boarding schools?",  # a decision's act
+    "On what day did the election board of unit 2 confirm who had won?",  # the record's act
     "Kế hoạch tổ chức hội thi văn nghệ của Ban Thường trực MTTQ xã Phú Lâm ngày tháng năm nào?",  # its full date
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):

@@ -71,8 +71,9 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            r"|publish|send|sent|submit|set up|establish|approv|put out|releas)\w*"
            r"|(?:issued|adopted|passed|promulgated) (?:on|in) (?:what|which) (?:date|day|year)|when (?:is|was)\b[^?]*\bdated"
            # "When did Lý Nhân commune report on …": a body, then its document's kind as its act (not "ask … to report")
-           r"|when did (?:(?!to |ask|tell|told|requir|want)[\w']+ ){1,9}?(?:report|conclude|announce|instruct|notify)"
-           r" (?:on|about|how|that|what|its|their|the)|what date is (?:on|of)"
+           r"|(?:when|on what (?:day|date)) did (?:(?!to |ask|tell|told|requir|want)[\w']+ ){1,9}?"
+           r"(?:report|conclude|announce|instruct|notify|decide|set|confirm|assign|allocate|guide|direct|propose)"
+           r" (?:on|about|how|that|what|who|which|its|their|the)|what date is (?:on|of)"
            # "What is the date of the Tua Chua guidance on …": a document's date, not "the date of the elections"
            r"|what(?:(?: is|'s) the date (?:of|on)| date is the) (?:\S+ ){0,8}?"
            r"(?:directive|decision|plan|resolution|guidance|guideline"
