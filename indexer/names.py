@@ -257,7 +257,7 @@ def _without_rank(text: str) -> str:
         if not text.lower().startswith(prefix.lower() + " "):
             continue
         rest = text[len(prefix) :].strip()
-        if fold(prefix) not in surnames() or fold(rest.split()[0]) in surnames():
+        if fold(prefix) not in surnames() or not rest or fold(rest.split()[0]) in surnames():
             text = rest
     return text
 

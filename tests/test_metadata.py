@@ -10,7 +10,7 @@ import pytest
 from indexer.analyzer import normalize
 from indexer.metadata import document_card, extract_metadata, parse_date
 from indexer.model import DocumentMeta
-from indexer.names import complete_body, issuer_matches, proper_case
+from indexer.names import complete_body, issuer_matches, person_name, proper_case
 from indexer.readers.web_furniture import read_saved_page
 from indexer.readers.word import read_docx
 from indexer.references import canonical_symbol
@@ -765,3 +765,8 @@ def test_the_surname_ong_is_no_title(name: str, signer: str) -> None:
     text = ("ỦY BAN NHÂN DÂN\nXÃ TIÊN LỮ\nSố: 31/KH-UBND\nTiên Lữ, ngày 20 tháng 11 năm 2025\nKẾ HOẠCH\nphòng cháy\n"
             f"1. Kiểm tra.\nNơi nhận:\n- Lưu: VT.\nTM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\n{name}\n")
     assert extract_metadata(text).signer == signer
+
+
+def test_a_title_with_nothing_after_it_is_no_name() -> None:
+    """"Ông" and a space the line's strip left ("Ông\t"): nothing follows the title, so no name, and no error."""
+    assert person_name(["Ông \t"]) is None
