@@ -10,7 +10,7 @@ questions, per fold:
   the document numbers read from it as typed);
 * ``lexical``: the glossary's terms in the lexical and phrase legs;
 * ``reference``: and the document numbers of its Vietnamese rendering;
-* ``dense``: and the rendering after the question in the text the model embeds (what kb does).
+* ``dense``: and the rendering embedded beside the question, the two vectors' mean searched (what kb does).
 
 A question that is not English is understood the same way in all four, which
 the run checks (its rankings must not differ).
@@ -55,8 +55,8 @@ class _EmbeddedAsTyped(Query):
     """The query with its glossary terms and references, whose embedding is of the question alone."""
 
     @property
-    def dense_text(self) -> str:
-        return self.normalized
+    def dense_texts(self) -> tuple[str, ...]:
+        return (self.normalized,)
 
 
 def ask(kb: KnowledgeBase, query: Query, fetch: int) -> list[dict]:

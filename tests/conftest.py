@@ -82,6 +82,9 @@ class HashingEmbedder:
     def encode_query(self, text: str) -> np.ndarray:
         return self._vector(text)
 
+    def encode_queries(self, texts: tuple[str, ...]) -> np.ndarray:
+        return np.stack([self._vector(text) for text in texts])
+
     def warm(self) -> None:
         """Nothing to load."""
 

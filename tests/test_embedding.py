@@ -127,6 +127,16 @@ def test_query_prompt_is_applied(embedder: Embedder) -> None:
     assert float(as_query @ by_hand) > 0.9999
 
 
+def test_a_querys_texts_embedded_together_are_each_as_alone(embedder: Embedder) -> None:
+    """One call of the model for an English question's three texts (``Query.dense_texts``), padded together."""
+    texts = ("What does Directive 05 require?", "chỉ thị 05 yêu cầu", "What does Directive 05 require? chỉ thị 05 yêu cầu")
+    together = embedder.encode_queries(texts)
+    assert together.shape == (3, embedder.dimension)
+    assert all(float(vector @ embedder.encode_query(text)) > 0.999 for text, vector in zip(texts, together))
+    together[:] = 0.0
+    assert float(np.linalg.norm(embedder.encode_queries(texts)[0])) > 0.99
+
+
 def test_cached_query_cannot_be_corrupted_by_callers(embedder: Embedder) -> None:
     first = embedder.encode_query(QUERY)
     first[:] = 0.0

@@ -2,12 +2,13 @@
 
 import unicodedata
 
+import numpy as np
 import pytest
 from conftest import PLAN
 
 from kb.retrieval.glossary import FUNCTION_WORD, RESPELLING, GlossaryError, glossary, parse_glossary
 from kb.retrieval.query import understand
-from kb.retrieval.search import search, weights_for
+from kb.retrieval.search import legs, read_query, search, weights_for
 
 
 def test_glossary_file_loads_with_several_hundred_entries():
@@ -56,14 +57,27 @@ def test_english_question_reaches_the_reference_and_lexical_legs():
         query.syllables())
     assert {("accented", ("chỉ", "thị")), ("accented", ("thị", "05")), ("folded", ("chi", "thi"))} <= set(query.pairs())
     assert ("folded", ("directive",)) not in query.syllables()  # its English words match only English text
-    assert query.dense_text == "What does Directive 05 require? chỉ thị 05 yêu cầu"
+    assert query.dense_texts == ("What does Directive 05 require?", "chỉ thị 05 yêu cầu",
+                                 "What does Directive 05 require? chỉ thị 05 yêu cầu")
 
 
 def test_the_model_also_reads_the_senses_the_rendering_left_out():
     query = understand("Which action plan implements the instruction?")
     # "instruction" renders as hướng dẫn, its other sense follows; kế hoạch is already in kế hoạch hành động
-    assert query.dense_text == ("Which action plan implements the instruction? kế hoạch hành động thực hiện hướng dẫn"
-                                " triển khai thi hành chỉ thị")
+    vietnamese = "kế hoạch hành động thực hiện hướng dẫn triển khai thi hành chỉ thị"
+    assert query.dense_texts == ("Which action plan implements the instruction?", vietnamese,
+                                 f"Which action plan implements the instruction? {vietnamese}")
+
+
+def test_the_dense_leg_searches_with_the_mean_of_the_question_and_its_vietnamese(fake_kb):
+    """Each text embedded apart, a passage is near when it is near all: its score is its cosine to the mean."""
+    query, _ = read_query(fake_kb, "What does Directive 05 require about propaganda?")
+    total = sum(fake_kb.open_embedder().encode_query(text) for text in query.dense_texts)
+    mean = total / np.linalg.norm(total)
+    hits = legs(fake_kb, query, None)["dense"]
+    vectors = fake_kb.open_vectors().get([chunk for chunk, _ in hits])
+    assert hits and [round(score, 5) for _, score in hits] == [round(float(v @ mean), 5) for v in vectors]
+    assert [score for _, score in hits] == sorted((score for _, score in hits), reverse=True)
 
 
 @pytest.mark.parametrize(("english", "vietnamese"), [
@@ -162,7 +176,7 @@ def test_minister_of_a_ministry_is_the_ministry_s_minister(english, rendering):
 ])
 def test_vietnamese_queries_numbers_and_names_are_not_translated(text):
     query = understand(text)
-    assert query.translation is None and query.dense_text == query.normalized
+    assert query.translation is None and query.dense_texts == (query.normalized,)
     assert all(column == "folded" or query.has_accents for column, _ in query.syllables())
 
 

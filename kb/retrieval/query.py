@@ -3,8 +3,8 @@
 A question asked in English is also put into Vietnamese by the office glossary
 (``kb.retrieval.glossary``): its terms join the lexical and phrase legs beside
 the words as typed, the document numbers of its rendering ("Directive 05"
-→ "chỉ thị 05") the reference leg, and the model embeds the question followed
-by its rendering and the glossary's other senses: multilingual as it is, the model finds the Vietnamese
+→ "chỉ thị 05") the reference leg, and the model embeds the question, its rendering with the
+glossary's other senses, and the two joined: multilingual as it is, the model finds the Vietnamese
 passages better with the office's own words beside the English ones
 (docs/ranking.md has the figures).
 """
@@ -32,7 +32,7 @@ VIETNAMESE_SHARE = 0.75  # share of words that must read as Vietnamese syllables
 @dataclass(frozen=True)
 class Query:
     text: str  # as typed
-    normalized: str  # NFC, one tone-mark convention: what the model embeds (see dense_text)
+    normalized: str  # NFC, one tone-mark convention: what the model embeds (see dense_texts)
     folded: str
     has_accents: bool
     keys: list[str]  # reference keys: "CT:5"
@@ -53,15 +53,20 @@ class Query:
         return not self.has_accents and _reads_as_vietnamese(self.folded)
 
     @property
-    def dense_text(self) -> str:
-        """What the model embeds: the query normalised, and for English the glossary's rendering after it,
-        then the glossary's other Vietnamese terms (``instruction`` → ``hướng dẫn`` in the rendering,
-        ``chỉ thị`` after it): the model is not told which sense the office meant."""
+    def dense_texts(self) -> tuple[str, ...]:
+        """What the model embeds (``kb.retrieval.search`` searches with the mean of the texts' vectors): the query
+        normalised; for English also the glossary's Vietnamese, its rendering then its other terms
+        (``instruction`` → ``hướng dẫn`` in the rendering, ``chỉ thị`` after it: the model is not told which sense
+        the office meant), and the two joined.  Apart, the English and the Vietnamese each find the passages their
+        own words would; joined, the Vietnamese is read with the names and words the glossary did not know
+        ("casino", "Phu Quoc").  The three together beat each alone and the joined text alone, which the model
+        read until stop 49 (docs/ranking.md has the figures)."""
         if self.translation is None:
-            return self.normalized
+            return (self.normalized,)
         rendering = self.translation.rendering
         others = [term for term in self.translation.terms if term not in rendering]
-        return " ".join([self.normalized, rendering, *others])
+        vietnamese = " ".join([rendering, *others])
+        return (self.normalized, vietnamese, f"{self.normalized} {vietnamese}")
 
     @property
     def evidence_text(self) -> str:

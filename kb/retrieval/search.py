@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from itertools import islice
 
+import numpy as np
+
 from indexer.analyzer import fold, tokens
 from indexer.codes import type_by_name
 from kb.access.levels import LEVELS
@@ -131,11 +133,22 @@ def _lexical(kb: KnowledgeBase, phrases: list[Phrase], n: int,
 
 def _dense(kb: KnowledgeBase, query: Query, n: int, filters: DocumentFilters | None) -> list[tuple[int, float]]:
     """The ``n`` nearest chunks the filters keep (in the vectors' own query when they can filter, as PostgreSQL can)."""
-    vector = kb.open_embedder().encode_query(query.dense_text)
+    vector = _query_vector(kb, query.dense_texts)
     index = kb.open_vectors()
     if isinstance(index, FilteredVectors):
         return index.search_filtered(vector, n, filters)
     return _passing(kb, lambda count, among=None: index.search(vector, count, among), n, filters)
+
+
+def _query_vector(kb: KnowledgeBase, texts: tuple[str, ...]) -> np.ndarray:
+    """One vector for what the model reads of the query (``Query.dense_texts``): the mean of each text's
+    vector, of unit length again, so that the leg's scores stay cosines.  Its nearest passages are those
+    nearest to all its texts together: for English, to the question, to its Vietnamese and to the two joined."""
+    embedder = kb.open_embedder()
+    if len(texts) == 1:
+        return embedder.encode_query(texts[0])
+    mean = embedder.encode_queries(texts).mean(axis=0)
+    return mean / np.linalg.norm(mean)
 
 
 def _passing(kb: KnowledgeBase, best: Callable[..., list[tuple[int, float]]], n: int,
