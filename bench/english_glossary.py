@@ -10,7 +10,7 @@ questions, per fold:
   the document numbers read from it as typed);
 * ``lexical``: the glossary's terms in the lexical and phrase legs;
 * ``reference``: and the document numbers of its Vietnamese rendering;
-* ``dense``: and the rendering embedded beside the question, the two vectors' mean searched (what kb does).
+* ``dense``: and the rendering embedded beside the question and with it, the three vectors' mean searched (what kb does).
 
 A question that is not English is understood the same way in all four, which
 the run checks (its rankings must not differ).
