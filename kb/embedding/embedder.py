@@ -65,7 +65,6 @@ class Embedder:
         self._runner = runner
         self._passage_prompt = spec.passage_prompt
         self._query_prompt = spec.query_prompt
-        self._cached_query = lru_cache(maxsize=QUERY_CACHE_SIZE)(self._embed_query)
         self._cached_queries = lru_cache(maxsize=QUERY_CACHE_SIZE)(self._embed_queries)
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
@@ -75,7 +74,7 @@ class Embedder:
 
     def encode_query(self, text: str) -> np.ndarray:
         """Embed a search query; repeated queries (paging, the service) come from a bounded cache."""
-        return self._cached_query(nfc(text)).copy()
+        return self.encode_queries((text,))[0]
 
     def encode_queries(self, texts: tuple[str, ...]) -> np.ndarray:
         """Embed several texts of one query (``Query.dense_texts``) in one call of the model: three short
@@ -87,9 +86,6 @@ class Embedder:
         each query then the least it can (``Runner.warm``)."""
         self._runner.warm()
         self.encode_query("khởi động")
-
-    def _embed_query(self, text: str) -> np.ndarray:
-        return self._runner.encode([text], self._query_prompt)[0]
 
     def _embed_queries(self, texts: tuple[str, ...]) -> np.ndarray:
         return self._runner.encode(list(texts), self._query_prompt)
