@@ -51,6 +51,7 @@ EFFECT_DOCUMENTS = 2  # of the first documents ranked, this many get their claus
 FRAME_DOCUMENTS = 2  # asked who signed or when, the first documents ranked bring their card, header and closing
 FRAME_WINDOW = 4  # the frame rule reorders the first FRAME_WINDOW × k passages of the fused ranking
 PLACE_SHARE = 0.6  # of the score of a passage whose document is of no place the question names (placed_first)
+ENGLISH_PLACE_SHARE = 0.1  # the same for a question in English, whose place is most of what the lexical legs can read
 COUNT_SHARE = 0.5  # of the score of a passage that prints no number of what the question counts (counts_first)
 KIND_SHARE = 0.85  # of the score of a passage of another kind than the one a question opens with (kinds_first)
 _KIND = re.compile(rf"\b({TYPE_NAMES})\b")  # a document's kind: a question opening with it names one ("chi thi cua …")
@@ -99,13 +100,17 @@ def placed_first(fused: list[tuple[int, float]], query: Query,
     """The fused ranking with the passages among the first ``window`` of documents of no place the question names
     at ``PLACE_SHARE`` of their score, when it names the place of one of those documents ("Ở xã Như Quỳnh, …",
     "What bonus does Hue give …") or the name its issuer ends with ("Trường … Ea Chà Rang"): its place of issue,
-    or its issuer's or parent's name ("Tỉnh ủy Phú Thọ").
+    or its issuer's or parent's name ("Tỉnh ủy Phú Thọ").  A document is of the place when its place, issuer,
+    parent or title names it: a district's report on "lò nung than tại làng nghề Bát Tràng" is of Bát Tràng too.
 
     A question about a province's or a commune's document shares its subject words with every document on the
     subject: a department's letter on waste water above the commune's plan, a national law above Huế's decision.
-    Not for which documents cite one: the place there is the cited document's ("Ben Tre's 2020 Directive"), and
-    those citing it may be elsewhere.  ``PLACE_SHARE`` was chosen by folds of the tuning pool (docs/ranking.md,
-    "A place the question names")."""
+    Asked in English, it shares with them only the glossary's few words ("Why were seven coal kilns in Bat Trang
+    still not switched to gas?" reaches the lexical legs as "than", "lò nung", "chuyển đổi", "khí" and the place, words
+    of every kiln document), and the place weighs
+    more: ``ENGLISH_PLACE_SHARE``.  Not for which documents cite one: the place there is the cited document's ("Ben
+    Tre's 2020 Directive"), and those citing it may be elsewhere.  Both shares were chosen by folds of the tuning
+    pool (docs/ranking.md, "A place the question names" and "A place named in English")."""
     if intent(query.folded) == FOLLOWERS:
         return fused
     head = fused[:window]
@@ -116,12 +121,14 @@ def placed_first(fused: list[tuple[int, float]], query: Query,
              if place in asked}
     if not named:
         return fused
-    where = {row["doc_id"]: _words(" ".join(filter(None, (row["doc_place"], row["doc_issuer"], row["doc_issuer_parent"]))))
+    where = {row["doc_id"]: _words(" ".join(filter(None, (row["doc_place"], row["doc_issuer"], row["doc_issuer_parent"],
+                                                          row["doc_title"]))))
              for row in rows.values()}
     of_place = {document for document, words in where.items() if any(place in words for place in named)}
     if len(of_place) == len(where):
         return fused
-    return _scaled(fused, window, {chunk for chunk, row in rows.items() if row["doc_id"] not in of_place}, PLACE_SHARE)
+    share = ENGLISH_PLACE_SHARE if query.translation is not None else PLACE_SHARE
+    return _scaled(fused, window, {chunk for chunk, row in rows.items() if row["doc_id"] not in of_place}, share)
 
 
 def _own_names(issuer: str) -> list[str]:
