@@ -106,11 +106,11 @@ def placed_first(fused: list[tuple[int, float]], query: Query,
     A question about a province's or a commune's document shares its subject words with every document on the
     subject: a department's letter on waste water above the commune's plan, a national law above Huế's decision.
     Asked in English, it shares with them only the glossary's few words ("Why were seven coal kilns in Bat Trang
-    still not switched to gas?" reaches the lexical legs as "than", "lò nung", "chuyển đổi", "khí" and the place, words
-    of every kiln document), and the place weighs
-    more: ``ENGLISH_PLACE_SHARE``.  Not for which documents cite one: the place there is the cited document's ("Ben
-    Tre's 2020 Directive"), and those citing it may be elsewhere.  Both shares were chosen by folds of the tuning
-    pool (docs/ranking.md, "A place the question names" and "A place named in English")."""
+    still not switched to gas?" reaches the lexical legs as "than", "lò nung", "chuyển đổi", "khí" and the place:
+    words of every kiln document), and the place weighs more: ``ENGLISH_PLACE_SHARE``.  Not for which documents cite
+    one: the place there is the cited document's ("Ben Tre's 2020 Directive"), and those citing it may be elsewhere.
+    Both shares were chosen by folds of the tuning pool (docs/ranking.md, "A place the question names" and "Stop 50:
+    a place named in English weighs more")."""
     if intent(query.folded) == FOLLOWERS:
         return fused
     head = fused[:window]
