@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import quote_plus
 
+import numpy as np
 import pytest
-from conftest import CORPUS, fake_kb_at
+from conftest import CORPUS, HashingEmbedder, fake_kb_at
 
 from indexer.analyzer import strip_accents
 from kb.indexing import index_paths
+from kb.knowledge_base import KnowledgeBase
 from kb.maintenance.check import check_kb
 from kb.retrieval.search import read_query, search
 
@@ -81,3 +83,48 @@ def test_indexing_writes_the_accent_model_and_check_repairs_it(tmp_path):
         assert search(kb, "tuyen truyen dai hoi", 3).restored == "tuyên truyền đại hội"
     finally:
         kb.close()
+
+
+class _Reading(HashingEmbedder):
+    """The test model, noting each text it is asked to read (a query's texts, in order)."""
+
+    def __init__(self) -> None:
+        self.read: list[str] = []
+
+    def encode_query(self, text: str) -> np.ndarray:
+        self.read.append(text)
+        return super().encode_query(text)
+
+    def encode_queries(self, texts: tuple[str, ...]) -> np.ndarray:
+        self.read.extend(texts)
+        return super().encode_queries(texts)
+
+
+@pytest.fixture
+def reading_kb(fake_kb):
+    """The sample corpus's index, read through a model that notes what it reads."""
+    kb = KnowledgeBase(fake_kb.settings, embedder=_Reading(), create=False)
+    yield kb
+    kb.close()
+
+
+def test_the_model_reads_a_question_typed_with_accents_once_as_typed(reading_kb):
+    response = search(reading_kb, "Kế hoạch tuyên truyền Đại hội", 3)
+    assert response.restored is None and response.results
+    assert reading_kb.open_embedder().read == ["Kế hoạch tuyên truyền Đại hội"]
+
+
+
+def test_the_model_never_reads_a_bare_question_as_typed(reading_kb):
+    response = search(reading_kb, "chi thi 05 yeu cau gi", 3)
+    assert response.restored == "chỉ thị 05 yêu cầu gì"
+    assert reading_kb.open_embedder().read == ["chỉ thị 05 yêu cầu gì"]
+
+
+def test_a_half_accented_question_begun_as_typed_is_searched_as_restored(reading_kb):
+    """The model begins it as typed, before the accent model has read it; that vector is given up, and the dense
+    leg searches with the restored text's, as every other leg does."""
+    response = search(reading_kb, "Chỉ thị 05 yeu cau gi", 3)
+    assert response.restored == "Chỉ thị 05 yêu cầu gì"
+    read = reading_kb.open_embedder().read
+    assert read[-1] == "Chỉ thị 05 yêu cầu gì" and set(read) <= {"Chỉ thị 05 yeu cau gi", "Chỉ thị 05 yêu cầu gì"}

@@ -13,6 +13,7 @@ evidence decides whether anything answers at all (``kb.retrieval.refusal``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import replace
 from itertools import islice
 
@@ -45,21 +46,24 @@ __all__ = ["facet_counts", "fuse", "group_by_document", "legs", "narrowing", "pa
 OVERSAMPLE = (2, 10)  # with filters, a leg fetches this many times its candidates, then that many, and keeps those that pass
 
 
-def read_query(kb: KnowledgeBase, text: str, suggest: bool = False) -> tuple[Query, Reading]:
+def read_query(kb: KnowledgeBase, text: str, suggest: bool = False,
+               typed: Query | None = None) -> tuple[Query, Reading]:
     """What is searched for ``text``: the query with its accents restored, if the accent model put any back.
 
-    A question in English is not Vietnamese to restore: in an index whose forms print English beside the
-    Vietnamese, its words are the model's syllables too, and "Which day is" came back "Which đây is",
-    accented, no longer English, its glossary lost.
+    ``typed`` is ``understand(text)`` when the caller has it already.  A question in English is not
+    Vietnamese to restore: in an index whose forms print English beside the Vietnamese, its words are
+    the model's syllables too, and "Which day is" came back "Which đây is", accented, no longer English,
+    its glossary lost.
     """
-    typed = understand(text)
+    typed = typed if typed is not None else understand(text)
     if typed.translation is not None:
         return typed, Reading(text, None)
     reading = kb.accents.read(text, suggest)
     return (typed.restored(reading.restored) if reading.restored != text else typed), reading
 
 
-def legs(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None) -> dict[str, list[tuple[int, float]]]:
+def legs(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None,
+         vector: Future[np.ndarray] | None = None) -> dict[str, list[tuple[int, float]]]:
     """Each leg's hits, best first: syllables and syllable pairs (BM25), the model (FAISS), references.
 
     Every leg keeps only chunks of documents the filters (and the caller's
@@ -68,10 +72,12 @@ def legs(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None) -> di
     embedding the query (ONNX Runtime) and searching the graph (FAISS) leave
     Python's lock free, so on two cores they cost nothing while the lexical
     legs, which hold it, take longer (at 2,000,000 passages about 30 ms against 10).
+    ``vector`` is the query's vector on its way (``_early_vector``), if the model began reading it already.
     """
     weights = kb.settings.weights
     n = weights.candidates
-    dense = kb.beside(_dense, kb, query, n, filters) if weights.dense_weight(query.unaccented_vietnamese) else None
+    dense = kb.beside(_dense, kb, query, n, filters, vector) \
+        if weights.dense_weight(query.unaccented_vietnamese) else None
     found = {"lexical": _lexical(kb, query.syllables(), n, filters)}
     if weights.phrase:
         found["phrase"] = _lexical(kb, query.pairs(), n, filters)
@@ -131,9 +137,10 @@ def _lexical(kb: KnowledgeBase, phrases: list[Phrase], n: int,
     return _passing(kb, lambda count, among=None: lexicon.top(phrases, column_weights, count, among), n, filters)
 
 
-def _dense(kb: KnowledgeBase, query: Query, n: int, filters: DocumentFilters | None) -> list[tuple[int, float]]:
+def _dense(kb: KnowledgeBase, query: Query, n: int, filters: DocumentFilters | None,
+           early: Future[np.ndarray] | None = None) -> list[tuple[int, float]]:
     """The ``n`` nearest chunks the filters keep (in the vectors' own query when they can filter, as PostgreSQL can)."""
-    vector = _query_vector(kb, query.dense_texts)
+    vector = early.result() if early is not None else _query_vector(kb, query.dense_texts)
     index = kb.open_vectors()
     if isinstance(index, FilteredVectors):
         return index.search_filtered(vector, n, filters)
@@ -149,6 +156,29 @@ def _query_vector(kb: KnowledgeBase, texts: tuple[str, ...]) -> np.ndarray:
         return embedder.encode_query(texts[0])
     mean = embedder.encode_queries(texts).mean(axis=0)
     return mean / np.linalg.norm(mean)
+
+
+def _early_vector(kb: KnowledgeBase, typed: Query) -> Future[np.ndarray] | None:
+    """The model's vector of a query as typed, begun on the second core while the accents are restored.
+
+    A query typed with its accents, or in English, is nearly always searched as
+    typed (100 of bench_scale's 107 accented office questions, every English one
+    and every ALQAC statement), and until the legs start the second core is idle:
+    embedding (about 10 ms of a search's 25) no longer waits for the restoration.
+    One typed without accents is nearly always restored, so it is not begun.
+    ``_matching`` keeps it only if the query searched is the one it read.
+    """
+    if typed.unaccented_vietnamese or not kb.settings.weights.dense_weight(False):
+        return None
+    return kb.beside(_query_vector, kb, typed.dense_texts)
+
+
+def _matching(early: Future[np.ndarray] | None, typed: Query, query: Query) -> Future[np.ndarray] | None:
+    """``early`` if the model read what ``query`` searches (its accents left as typed), else ``None`` (given up)."""
+    if early is None or query.dense_texts == typed.dense_texts:
+        return early
+    early.cancel()
+    return None
 
 
 def _passing(kb: KnowledgeBase, best: Callable[..., list[tuple[int, float]]], n: int,
@@ -262,10 +292,12 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     kb.settings.limits.check_query(text)
     kb.settings.limits.check_k(k)
     filters = filters if filters is not None else DocumentFilters()
-    query, reading = read_query(kb, text, suggest)
+    typed = understand(text)
+    early = _early_vector(kb, typed)
+    query, reading = read_query(kb, text, suggest, typed)
     narrowed = narrowing(kb, filters)
     upto = kb.lexicon.current().last_chunk  # what the legs read, for the refusal to read the same (``gather``)
-    found = legs(kb, query, narrowed)
+    found = legs(kb, query, narrowed, _matching(early, typed, query))
     restored = reading.restored if reading.restored != text else None
     # Filters that leave no passage at all are the answer's reason, not the index's lack of one.
     evidence = gather(kb, query, found, narrowed, upto) if any(found.values()) else None
