@@ -7,7 +7,7 @@ can no longer make the top.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -23,14 +23,19 @@ SEARCH_COST = 16  # a binary search in a term's postings costs about as much as 
 class Term:
     """One phrase of a query: its IDF and postings, and its BM25 share in a chunk.
 
-    ``chunks`` are platform integers: numpy converts a uint32 index array on
-    every use, which made gathering by it two to three times slower.
+    ``chunks`` are as the lexicon stores them (``postings.POSTED``) until ``indexed``: ``max_score_top`` gathers
+    by them, and numpy converts a uint32 index array on every use, which made it two to three times slower;
+    ``scored_top`` only searches them, and converting a common syllable's postings cost more than the search.
     """
 
     idf: float
-    chunks: np.ndarray  # intp, ascending
+    chunks: np.ndarray  # ascending
     counts: np.ndarray
     weight: float
+
+    def indexed(self) -> Term:
+        """The term with its chunks as platform integers, to gather by."""
+        return replace(self, chunks=self.chunks.astype(np.intp))
 
     def shares(self, norms: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
         """The term's score in each of its chunks (or in those at positions ``at`` of its postings)."""
@@ -100,7 +105,8 @@ class _Probe:
 
 def max_score_top(terms: list[Term], norms: np.ndarray, count: int,
                   allowed: np.ndarray | None) -> list[tuple[int, float]]:
-    """The ``count`` best chunks (of those ``allowed``, if given) by their terms' summed shares, best first, ties by id.
+    """The ``count`` best chunks (of those ``allowed``, if given) by their terms' summed shares, best first, ties by id
+    (the terms ``Term.indexed``).
 
     MaxScore (Turtle and Flood, 1995): terms are added rarest first, and
     once those left could not lift a chunk that none of the terms so far
@@ -163,8 +169,8 @@ def max_score_top(terms: list[Term], norms: np.ndarray, count: int,
 
 
 def scored_top(terms: list[Term], norms: np.ndarray, count: int, chunks: np.ndarray) -> list[tuple[int, float]]:
-    """The ``count`` best of a few ``chunks`` (ascending, each once) that any term matches, as ``max_score_top``
-    ranks them: each term's share found by binary search in its postings.
+    """The ``count`` best of a few ``chunks`` (ascending, each once, of the terms' chunks' type) that any term
+    matches, as ``max_score_top`` ranks them: each term's share found by binary search in its postings.
 
     Where the chunks are one document's passages and the terms common ("kinh phí", "thực hiện"), this reads a
     few dozen postings of each term where ``max_score_top`` reads them all (``Lexicon.top``).

@@ -42,7 +42,7 @@ import numpy as np
 
 from indexer.analyzer import spellings, tokens
 from kb.retrieval.bm25 import K1, SEARCH_COST, B, Term, max_score_top, scored_top
-from kb.retrieval.postings import NO_POSTINGS, PAIR, Segment, build_segment, merge_segments
+from kb.retrieval.postings import NO_POSTINGS, PAIR, POSTED, Segment, build_segment, merge_segments
 from kb.retrieval.snapshot import read_snapshot, write_snapshot
 
 __all__ = ["Lexicon", "Phrase", "COLUMNS"]
@@ -141,6 +141,7 @@ class Lexicon:
         norms = self._norms()
         total = np.zeros(len(norms), np.float32)
         for term in self._terms(phrases, weights, len(norms)):
+            term = term.indexed()
             total[term.chunks] += term.shares(norms)
         matched = np.flatnonzero(total)
         return matched, total[matched].astype(np.float64)
@@ -153,16 +154,15 @@ class Lexicon:
         fewer chunks than the terms have postings, by looking each of them up (``bm25.scored_top``).
         """
         norms = self._norms()
-        terms = self._terms(phrases, weights, len(norms))
-        if among is None:
-            return max_score_top(terms, norms, count, None)
-        ids = np.fromiter(among, np.int64, len(among))
-        ids = ids[(ids > 0) & (ids < len(norms))]
-        if len(ids) * SEARCH_COST < sum(len(term.chunks) for term in terms):
-            return scored_top(terms, norms, count, np.unique(ids).astype(np.intp))
-        allowed = np.zeros(len(norms), bool)
-        allowed[ids] = True
-        return max_score_top(terms, norms, count, allowed)
+        terms, allowed = self._terms(phrases, weights, len(norms)), None
+        if among is not None:
+            ids = np.fromiter(among, np.int64, len(among))
+            ids = ids[(ids > 0) & (ids < len(norms))]
+            if len(ids) * SEARCH_COST < sum(len(term.chunks) for term in terms):
+                return scored_top(terms, norms, count, np.unique(ids).astype(POSTED))
+            allowed = np.zeros(len(norms), bool)
+            allowed[ids] = True
+        return max_score_top([term.indexed() for term in terms], norms, count, allowed)
 
     def coverage(self, terms: Iterable[tuple[str, ...]], chunk_ids: Sequence[int],
                  upto: int | None = None) -> list[float]:
@@ -186,7 +186,7 @@ class Lexicon:
         """For each chunk, its ``coverage`` of the terms and how many of them it holds: a question's words found side
         by side in one passage, whatever their weight (``kb.retrieval.refusal``), read off the same postings."""
         phrases = list(dict.fromkeys(terms))
-        ids = np.asarray(chunk_ids, np.int64)
+        ids = np.asarray(chunk_ids, POSTED)
         idf, holds = np.zeros(len(phrases)), np.zeros((len(phrases), len(ids)))  # a row a term, a column a chunk
         rows = self.rows if upto is None else int(np.count_nonzero(self.alive[: upto + 1]))
         for n, phrase in enumerate(phrases):
@@ -206,14 +206,15 @@ class Lexicon:
         return chunks if upto is None or not len(chunks) or chunks[-1] <= upto else chunks[chunks <= upto]
 
     def _terms(self, phrases: Iterable[Phrase], weights: dict[str, float], size: int) -> list[Term]:
-        """Each phrase with postings, with its IDF; chunks beyond ``size`` (added meanwhile) left out."""
+        """Each phrase with postings (as stored: ``Term.indexed``), with its IDF; chunks beyond ``size`` (added
+        meanwhile) left out."""
         terms = []
         for column, words in phrases:
             chunks, counts = self.postings(column, words)
             if len(chunks) and chunks[-1] >= size:  # added by another thread since this search began
                 chunks, counts = chunks[chunks < size], counts[chunks < size]
             if len(chunks):
-                terms.append(Term(self._idf(len(chunks)), chunks.astype(np.intp), counts, weights[column]))
+                terms.append(Term(self._idf(len(chunks)), chunks, counts, weights[column]))
         return terms
 
     def _idf(self, holding: int, rows: int | None = None) -> float:

@@ -15,9 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["NO_POSTINGS", "PAIR", "Segment", "build_segment", "merge_segments"]
+__all__ = ["NO_POSTINGS", "PAIR", "POSTED", "Segment", "build_segment", "merge_segments"]
 
 PAIR = np.uint64(1 << 32)  # a pair's key: (first + 1) × 2³² + second; a syllable's is its id
+# The chunk ids' type in postings.  Searched with ids of another type (``np.searchsorted`` with int64 ids), numpy
+# copies a term's whole postings first: 50 µs for a common syllable at 200,000 passages, against 2 µs.
+POSTED = np.uint32
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,7 @@ class Segment:
 
     keys: np.ndarray  # uint64, sorted, unique
     starts: np.ndarray  # int64, one more than keys: term i's postings are [starts[i], starts[i + 1])
-    chunks: np.ndarray  # uint32 chunk ids, ascending within a term
+    chunks: np.ndarray  # POSTED chunk ids, ascending within a term
     counts: np.ndarray  # uint16 occurrences in the chunk
 
     def postings(self, key: np.uint64) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +44,7 @@ class Segment:
         return len(self.chunks)
 
 
-NO_POSTINGS = (np.zeros(0, np.uint32), np.zeros(0, np.uint16))
+NO_POSTINGS = (np.zeros(0, POSTED), np.zeros(0, np.uint16))
 
 
 def build_segment(chunk_ids: Sequence[int], token_ids: Sequence[Sequence[int]]) -> Segment:
@@ -58,7 +61,7 @@ def build_segment(chunk_ids: Sequence[int], token_ids: Sequence[Sequence[int]]) 
     keys, owners = keys[order], owners[order]
     first = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])])
     counts = np.diff(np.r_[first, len(keys)])
-    return _grouped(keys[first], owners[first].astype(np.uint32), np.minimum(counts, 65535).astype(np.uint16))
+    return _grouped(keys[first], owners[first].astype(POSTED), np.minimum(counts, 65535).astype(np.uint16))
 
 
 def _grouped(keys: np.ndarray, chunks: np.ndarray, counts: np.ndarray) -> Segment:
