@@ -182,22 +182,24 @@ class Lexicon:
         return self.covered(terms, chunk_ids, upto)[0]
 
     def covered(self, terms: Iterable[tuple[str, ...]], chunk_ids: Sequence[int],
-                upto: int | None = None) -> tuple[list[float], list[int]]:
+                upto: int | None = None) -> tuple[list[float], list[int], int]:
         """For each chunk, its ``coverage`` of the terms and how many of them it holds: a question's words found side
-        by side in one passage, whatever their weight (``kb.retrieval.refusal``), read off the same postings."""
+        by side in one passage, whatever their weight (``kb.retrieval.refusal``), read off the same postings; and
+        how many of the (distinct) terms any live chunk holds, whether a chunk holds all the index has of them."""
         phrases = list(dict.fromkeys(terms))
         ids = np.asarray(chunk_ids, POSTED)
         idf, holds = np.zeros(len(phrases)), np.zeros((len(phrases), len(ids)))  # a row a term, a column a chunk
         rows = self.rows if upto is None else int(np.count_nonzero(self.alive[: upto + 1]))
+        held = 0
         for n, phrase in enumerate(phrases):
             chunks = self.holding(phrase, upto)
-            idf[n] = self._idf(len(chunks), rows)
+            idf[n], held = self._idf(len(chunks), rows), held + bool(len(chunks))
             if len(chunks) and len(ids):
                 found = np.minimum(np.searchsorted(chunks, ids), len(chunks) - 1)
                 holds[n] = chunks[found] == ids
         total = sum(idf.tolist())  # term by term, as the rows are summed: a passage holding all covers exactly 1
         shares = ((idf[:, None] * holds).sum(axis=0) / total).tolist() if total else [0.0] * len(ids)
-        return shares, holds.sum(axis=0).astype(int).tolist()
+        return shares, holds.sum(axis=0).astype(int).tolist(), held
 
     def holding(self, term: tuple[str, ...], upto: int | None = None) -> np.ndarray:
         """The live chunks holding a folded syllable or pair, those above chunk ``upto`` left out: chunks another

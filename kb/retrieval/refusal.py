@@ -102,22 +102,29 @@ def _held_together(lexicon: Lexicon, words: list[tuple[str, str]], candidates: l
     """The best share of ``words`` (pairs) one candidate holds, and the most it holds; the share is None when one
     candidate holds every pair the index holds anywhere: the pairs it lacks are where two words meet ("sách nhà" of
     "ngân sách nhà nước" in a small index), not words it lacks."""
-    shares, counts = lexicon.covered(words, candidates, upto)
-    known = [pair for pair in words if len(lexicon.holding(pair, upto))]
-    whole = bool(known) and max(lexicon.coverage(known, candidates, upto), default=0.0) >= 1.0
-    return (None if whole else max(shares, default=0.0)), max(counts, default=0)
+    shares, counts, known = lexicon.covered(words, candidates, upto)
+    most = max(counts, default=0)
+    return (None if known and most == known else max(shares, default=0.0)), most
 
 
 class _Seen:
-    """The syllables the index held when the legs ran (``upto``): the vocabulary, as of that chunk."""
+    """The syllables the index held when the legs ran (``upto``): the vocabulary, as of that chunk.
+
+    Each syllable is looked up once: ``subject_pairs`` asks of most twice (as the second of one pair, the
+    first of the next), for each way the question is read."""
 
     def __init__(self, lexicon: Lexicon, upto: int | None) -> None:
         self.lexicon, self.upto = lexicon, upto
+        self._held: dict[str, bool] = {}
 
     def __contains__(self, syllable: object) -> bool:
         if not isinstance(syllable, str) or syllable not in self.lexicon.vocabulary:
             return False
-        return self.upto is None or bool(len(self.lexicon.holding((syllable,), self.upto)))
+        if self.upto is None:
+            return True
+        if syllable not in self._held:
+            self._held[syllable] = bool(len(self.lexicon.holding((syllable,), self.upto)))
+        return self._held[syllable]
 
 
 def subject_pairs(folded: str, vocabulary: Container[str]) -> list[tuple[str, str]]:
