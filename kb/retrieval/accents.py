@@ -307,8 +307,11 @@ class AccentRestorer:
         """The likeliest choice at each position under the trigram model, less the choices' costs.
 
         A state is the choice at the last two positions; the sentence starts
-        after two starts and must be able to end.
+        after two starts and must be able to end.  With one form at each position
+        (a question typed with its accents: ``keep_bare``) there is nothing to weigh.
         """
+        if all(len(forms) == 1 for forms in options):
+            return [0] * len(options)
         steps = [np.array([BOS], np.uint64)] * 2 + options + [np.array([EOS], np.uint64)]
         step_costs = [np.zeros(1)] * 2 + costs + [np.zeros(1)]
         score = np.zeros((1, 1))  # over (choice two back, choice one back)
