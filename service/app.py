@@ -17,6 +17,7 @@ from kb.config import Settings
 from kb.embedding.embedder import Embedder
 from kb.jobs.worker import job_runner
 from kb.knowledge_base import KnowledgeBase
+from kb.retrieval.glossary import glossary
 
 from . import api, keys, pages, related, status
 from .docs import install_docs
@@ -29,11 +30,15 @@ __all__ = ["create_app"]
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Load the model (its whole vocabulary too) and the vectors before the first request, not during it;
-    run the job thread meanwhile."""
+    """Load the model (its whole vocabulary too), the vectors, the lexicon, the accent model and the glossary
+    before the first request, not during it (together a second or two at 200,000 passages); run the job thread
+    meanwhile."""
     kb = app.state.kb
     kb.open_embedder().warm()
     kb.open_vectors()  # opens and checks the vector file
+    kb.lexicon.current()
+    kb.accents.current()
+    glossary()
     if app.state.kb.settings.store.jobs_in_serve:  # on postgres, `kb worker`s take the jobs unless asked
         app.state.jobs.start()
     yield
