@@ -63,7 +63,7 @@ def read_query(kb: KnowledgeBase, text: str, suggest: bool = False,
 
 
 def legs(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None,
-         vector: Future[np.ndarray] | None = None) -> dict[str, list[tuple[int, float]]]:
+         dense: Future[list[tuple[int, float]]] | None = None) -> dict[str, list[tuple[int, float]]]:
     """Each leg's hits, best first: syllables and syllable pairs (BM25), the model (FAISS), references.
 
     Every leg keeps only chunks of documents the filters (and the caller's
@@ -72,12 +72,13 @@ def legs(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None,
     embedding the query (ONNX Runtime) and searching the graph (FAISS) leave
     Python's lock free, so on two cores they cost nothing while the lexical
     legs, which hold it, take longer (at 2,000,000 passages about 30 ms against 10).
-    ``vector`` is the query's vector on its way (``_early_vector``), if the model began reading it already.
+    ``dense`` is the dense leg under way already (``_dense_begun``), if the search began it before the accents
+    were checked.
     """
     weights = kb.settings.weights
     n = weights.candidates
-    dense = kb.beside(_dense, kb, query, n, filters, vector) \
-        if weights.dense_weight(query.unaccented_vietnamese) else None
+    if dense is None and weights.dense_weight(query.unaccented_vietnamese):
+        dense = kb.beside(_dense, kb, query, n, filters)
     found = {"lexical": _lexical(kb, query.syllables(), n, filters)}
     if weights.phrase:
         found["phrase"] = _lexical(kb, query.pairs(), n, filters)
@@ -137,10 +138,9 @@ def _lexical(kb: KnowledgeBase, phrases: list[Phrase], n: int,
     return _passing(kb, lambda count, among=None: lexicon.top(phrases, column_weights, count, among), n, filters)
 
 
-def _dense(kb: KnowledgeBase, query: Query, n: int, filters: DocumentFilters | None,
-           early: Future[np.ndarray] | None = None) -> list[tuple[int, float]]:
+def _dense(kb: KnowledgeBase, query: Query, n: int, filters: DocumentFilters | None) -> list[tuple[int, float]]:
     """The ``n`` nearest chunks the filters keep (in the vectors' own query when they can filter, as PostgreSQL can)."""
-    vector = early.result() if early is not None else _query_vector(kb, query.dense_texts)
+    vector = _query_vector(kb, query.dense_texts)
     index = kb.open_vectors()
     if isinstance(index, FilteredVectors):
         return index.search_filtered(vector, n, filters)
@@ -158,22 +158,25 @@ def _query_vector(kb: KnowledgeBase, texts: tuple[str, ...]) -> np.ndarray:
     return mean / np.linalg.norm(mean)
 
 
-def _early_vector(kb: KnowledgeBase, typed: Query) -> Future[np.ndarray] | None:
-    """The model's vector of a query as typed, begun on the second core while the accents are restored.
+def _dense_begun(kb: KnowledgeBase, typed: Query, filters: DocumentFilters | None,
+                 ) -> Future[list[tuple[int, float]]] | None:
+    """The dense leg of a query as typed, begun on the second core while its accents are checked.
 
     A query typed with its accents, or in English, is nearly always searched as
     typed (100 of bench_scale's 107 accented office questions, every English one
     and every ALQAC statement), and until the legs start the second core is idle:
-    embedding (about 10 ms of a search's 25) no longer waits for the restoration.
+    the dense leg (its embedding alone about 10 ms of a search's 25) no longer waits
+    for the restoration.
     One typed without accents is nearly always restored, so it is not begun.
     ``_matching`` keeps it only if the query searched is the one it read.
     """
     if typed.unaccented_vietnamese or not kb.settings.weights.dense_weight(False):
         return None
-    return kb.beside(_query_vector, kb, typed.dense_texts)
+    return kb.beside(_dense, kb, typed, kb.settings.weights.candidates, filters)
 
 
-def _matching(early: Future[np.ndarray] | None, typed: Query, query: Query) -> Future[np.ndarray] | None:
+def _matching(early: Future[list[tuple[int, float]]] | None, typed: Query,
+              query: Query) -> Future[list[tuple[int, float]]] | None:
     """``early`` if the model read what ``query`` searches (its accents left as typed), else ``None`` (given up)."""
     if early is None or query.dense_texts == typed.dense_texts:
         return early
@@ -293,9 +296,9 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     kb.settings.limits.check_k(k)
     filters = filters if filters is not None else DocumentFilters()
     typed = understand(text)
-    early = _early_vector(kb, typed)
-    query, reading = read_query(kb, text, suggest, typed)
     narrowed = narrowing(kb, filters)
+    early = _dense_begun(kb, typed, narrowed)
+    query, reading = read_query(kb, text, suggest, typed)
     upto = kb.lexicon.current().last_chunk  # what the legs read, for the refusal to read the same (``gather``)
     found = legs(kb, query, narrowed, _matching(early, typed, query))
     restored = reading.restored if reading.restored != text else None
