@@ -7,13 +7,15 @@ A change's latency is measured against the code before it on the same machine at
 goes to A and to B one after the other (which first alternates), so load from other work falls on both alike, and
 each is the question's first time on both (its vector not cached).  40 warm-up questions first (the model, the
 lexicon).  The questions are ``bench_scale.latency_groups``' typed ones (accented, unaccented, English); prints
-each side's p50/p95 per group and how many answers named the same passages in the same order.  Give each server
-its own copy of the index folder: both read it, and a server may write its caches there.
+each side's p50/p95 per group, the CPU its server used a search (every thread, from /proc: steadier than the clock
+while other work shares the cores), and how many answers named the same passages in the same order.  Give each
+server its own copy of the index folder: both read it, and a server may write its caches there.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -37,7 +39,13 @@ def _ask(client: httpx.Client, question: str) -> tuple[float, list[int]]:
     return millis, [hit["chunk_id"] for hit in response.json()["results"]]
 
 
-def compare(a: httpx.Client, b: httpx.Client) -> None:
+def _cpu_millis(pid: int) -> float:
+    """The CPU a process has used, every thread, user and system: steadier than the clock on a shared machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def compare(a: httpx.Client, b: httpx.Client, pids: dict[str, int]) -> None:
     for question in warm_up_set():
         for client in (a, b):
             _ask(client, question)
@@ -45,16 +53,20 @@ def compare(a: httpx.Client, b: httpx.Client) -> None:
         if name not in GROUPS:
             continue
         times: dict[str, list[float]] = {"A": [], "B": []}
+        used = {"A": 0.0, "B": 0.0}
         same = 0
         for number, question in enumerate(questions):
             order = [("A", a), ("B", b)] if number % 2 == 0 else [("B", b), ("A", a)]
             answers = {}
             for side, client in order:
+                before = _cpu_millis(pids[side])
                 millis, answers[side] = _ask(client, question)
+                used[side] += _cpu_millis(pids[side]) - before
                 times[side].append(millis)
             same += answers["A"] == answers["B"]
         print(f"{name} ({len(questions)}): " + "; ".join(
-            f"{side} p50 {percentile(t, .5):.1f} ms p95 {percentile(t, .95):.1f} ms" for side, t in times.items())
+            f"{side} p50 {percentile(t, .5):.1f} ms p95 {percentile(t, .95):.1f} ms, "
+            f"CPU {used[side] / len(questions):.1f} ms a search" for side, t in times.items())
             + f"; the same passages {same}/{len(questions)}", flush=True)
 
 
@@ -69,7 +81,7 @@ def main() -> None:
         second, b_url = _serve(args.b_home, None, tree=args.b)
         try:
             with httpx.Client(base_url=a_url, timeout=120) as a, httpx.Client(base_url=b_url, timeout=120) as b:
-                compare(a, b)
+                compare(a, b, {"A": first.pid, "B": second.pid})
         finally:
             second.terminate()
     finally:
