@@ -82,9 +82,10 @@ def legs(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None,
     found = {"lexical": _lexical(kb, query.syllables(), n, filters)}
     if weights.phrase:
         found["phrase"] = _lexical(kb, query.pairs(), n, filters)
+    reference = _reference(kb, query, filters)  # while the dense leg, nearly always the longest, runs on
     if dense is not None:
         found["dense"] = dense.result()
-    found["reference"] = _reference(kb, query, filters)
+    found["reference"] = reference
     return found
 
 
