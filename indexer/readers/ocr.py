@@ -54,12 +54,12 @@ import subprocess
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 import pypdfium2 as pdfium
 from lxml import etree
 from PIL import Image, ImageFilter
-from scipy import ndimage
 
 from indexer.analyzer import nfc
 from indexer.errors import OcrPageError
@@ -226,6 +226,7 @@ def _unread_regions(unread: np.ndarray, dpi: int) -> list[tuple[int, int, int, i
     ink = unread < _INK
     rows, columns = ink.shape[0] // square, ink.shape[1] // square
     share = ink[:rows * square, :columns * square].reshape(rows, square, columns, square).mean(axis=(1, 3))
+    ndimage = _ndimage()
     labels, _ = ndimage.label(ndimage.binary_closing(share > _MIN_UNREAD_INK, iterations=2))
     regions = []
     for found in ndimage.find_objects(labels):
@@ -345,7 +346,15 @@ def _coloured_ink(pixels: np.ndarray, channel: int) -> np.ndarray:
     others = np.maximum(*(pixels[..., other] for other in range(3) if other != channel))
     ink = (own > _INK_FLOOR) & (own.astype(np.int16) - others > _INK_MARGIN)
     # with its pale edges, where the ink fades into the paper: seen in its channel they are paper too
-    return ndimage.binary_dilation(ink, iterations=_INK_EDGE) if ink.any() else ink
+    return _ndimage().binary_dilation(ink, iterations=_INK_EDGE) if ink.any() else ink
+
+
+def _ndimage() -> ModuleType:
+    """``scipy.ndimage``, imported on a scan's first page: it takes 0.2 s to import, which every ``kb`` command and
+    the service's start paid, reading a scan or not."""
+    from scipy import ndimage
+
+    return ndimage
 
 
 def _pgm(image: np.ndarray) -> bytes:
