@@ -77,8 +77,8 @@ def legs(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None,
     """
     weights = kb.settings.weights
     n = weights.candidates
-    if dense is None and weights.dense_weight(query.unaccented_vietnamese):
-        dense = kb.beside(_dense, kb, query, n, filters)
+    if dense is None:
+        dense = _dense_beside(kb, query, filters)
     found = {"lexical": _lexical(kb, query.syllables(), n, filters)}
     if weights.phrase:
         found["phrase"] = _lexical(kb, query.pairs(), n, filters)
@@ -159,6 +159,15 @@ def _query_vector(kb: KnowledgeBase, texts: tuple[str, ...]) -> np.ndarray:
     return mean / np.linalg.norm(mean)
 
 
+def _dense_beside(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None,
+                  ) -> Future[list[tuple[int, float]]] | None:
+    """The dense leg begun on a thread of its own, unless it weighs nothing for this query."""
+    weights = kb.settings.weights
+    if not weights.dense_weight(query.unaccented_vietnamese):
+        return None
+    return kb.beside(_dense, kb, query, weights.candidates, filters)
+
+
 def _dense_begun(kb: KnowledgeBase, typed: Query, filters: DocumentFilters | None,
                  ) -> Future[list[tuple[int, float]]] | None:
     """The dense leg of a query as typed, begun on the second core while its accents are checked.
@@ -171,9 +180,7 @@ def _dense_begun(kb: KnowledgeBase, typed: Query, filters: DocumentFilters | Non
     One typed without accents is nearly always restored, so it is not begun.
     ``_matching`` keeps it only if the query searched is the one it read.
     """
-    if typed.unaccented_vietnamese or not kb.settings.weights.dense_weight(False):
-        return None
-    return kb.beside(_dense, kb, typed, kb.settings.weights.candidates, filters)
+    return None if typed.unaccented_vietnamese else _dense_beside(kb, typed, filters)
 
 
 def _matching(early: Future[list[tuple[int, float]]] | None, typed: Query,
