@@ -547,6 +547,20 @@ def test_asked_how_many_the_passages_printing_that_number_come_first(question, o
     assert _counted(question) == order
 
 
+@pytest.mark.parametrize(("question", "answer", "other"), [
+    # a sum asked by what it pays for, or by unit, is printed as money
+    ("Tỉnh đề nghị điều chuyển bao nhiêu vốn?", "điều chuyển 214 tỷ đồng sang dự án", "giải ngân 12 dự án vốn"),
+    ("bo tri bao nhieu kinh phi nam 2026", "bố trí 350 triệu đồng", "năm 2026 có 3 kinh phí"),
+    ("thu tiền nước bao nhiêu một khối?", "thu 5.000 đồng/m3", "cấp nước cho 1 khối dân cư"),
+    # a length by its unit's symbol, people by what they are
+    ("Cấm xây dựng cách mép bờ sông bao nhiêu mét?", "trong phạm vi 30 m tính từ mép bờ sông", "có 2 trạm bơm ven sông"),
+    ("Tổ kiểm kê gồm mấy người?", "tổ kiểm kê gồm 7 thành viên", "kiểm kê 7 loại tài sản"),
+])
+def test_a_count_is_read_in_the_unit_it_is_printed_with(question, answer, other):
+    pattern = counted(question.lower())
+    assert pattern is not None and pattern.search(fold(answer)) and not pattern.search(fold(other))
+
+
 def test_a_count_is_read_with_its_magnitude_between():
     pattern = counted("điện biên đón bao nhiêu lượt khách?")
     assert pattern is not None and pattern.search(fold("Đến năm 2030 đón 2,5 triệu lượt khách"))

@@ -158,6 +158,13 @@ def following(folded: str) -> tuple[str, ...]:
 _HOW_MANY = re.compile(r"\b(?:bao nhiêu|bao nhieu|mấy) (\w+)(?: (\w+))?")
 # A sum of money or a share is printed with its unit, not with the word that asks for it.
 _MONEY, _PERCENT = r"dong|trieu|ty|nghin|ngan|usd", r"%"  # matched in folded text
+# Asked as a sum ("bao nhiêu vốn", "bao nhiêu kinh phí", "bao nhiêu ngân sách") or a price ("bao nhiêu một khối",
+# "bao nhiêu mỗi ca"): answered by a sum of money, as "bao nhiêu tiền" is (folded words, or pairs of them).
+_SUMS = {"tien", "von", ("kinh", "phi"), ("ngan", "sach"), "mot", "moi"}
+# A length or a volume is printed with its unit's symbol: "bao nhiêu mét" → "100 m", "bao nhiêu khối" → "5 m3".
+_PRINTED_AS = {"met": r"m|met|km", "khoi": r"m3|m³|khoi"}
+# People are counted by what they are: "gồm mấy người" → "7 thành viên", "07 đồng chí", "40 học sinh".
+_COUNTED_AS = {"nguoi": r"nguoi|thanh vien|dong chi|can bo|hoc sinh|giao vien|dang vien|cu tri|cong dan|luot nguoi"}
 _MAGNITUDE = r"nghin|ngan|trieu|ty"  # "2,5 triệu lượt khách": the count's magnitude between it and what it counts
 _HOW_MANY_ENGLISH = re.compile(r"\bhow (many|much) (\w+)")  # "how many households", "how much money"
 # "how long … valid", "how far from a school gate": a duration or a distance, printed with its unit (folded)
@@ -205,8 +212,10 @@ def counted(question: str) -> re.Pattern[str] | None:
     if match is None:
         return None
     word, after = fold(match.group(1)), fold(match.group(2) or "")
-    if word == "tien":
+    if word in _SUMS or (word, after) in _SUMS:
         return _number_before(_MONEY)
     if (word, after) in (("phan", "tram"), ("ty", "le")):
         return re.compile(rf"\d[\d.,]*\s*{_PERCENT}")
-    return _counted_things(re.escape(word))
+    if word in _PRINTED_AS:
+        return _number_before(_PRINTED_AS[word])
+    return _counted_things(_COUNTED_AS.get(word, re.escape(word)))
