@@ -97,6 +97,9 @@ class Refusal:
     meaning decides, and it must come closer to a passage: ``english`` in place of
     ``similarity``, chosen over the English questions of the tuning pool
     (``--only english``; docs/ranking.md, "An English question must come closer").
+    Nor is one answered that the legs cannot read: fewer than ``english_read`` of
+    its words known to the glossary or held by the index ("How do I bake sourdough
+    bread at home?"), whatever the model finds close (docs/ranking.md, "Stop 52").
     """
 
     coverage: float = 0.375
@@ -104,10 +107,11 @@ class Refusal:
     pairs: float = 0.15  # a Vietnamese question's pairs of syllables (its words) no candidate holds this share of
     held: int = 4  # ... unless one holds this many of them side by side (0: the share alone decides)
     english: float = 0.84  # the model's best cosine an English question needs when too few of its words are held
+    english_read: float = 0.5  # the share of an English question's words the legs must be able to search, at least
     numbers: bool = True  # refuse a query naming a document number that nothing in the index is or cites
 
     def __post_init__(self) -> None:
-        for name in ("coverage", "similarity", "pairs", "english"):
+        for name in ("coverage", "similarity", "pairs", "english", "english_read"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
                 raise ConfigError(f"refusal.{name} must be a number from 0 to 1, not {value!r}.")

@@ -42,6 +42,14 @@ def test_glossary_refuses_duplicate_conflicting_or_malformed_lines(text):
         parse_glossary(text)
 
 
+@pytest.mark.parametrize(("question", "term"), [
+    ("What subsidy is paid when a pig dies of disease?", "chết"),  # "dies" is "die", not "dy"
+    ("Which policies support farmers?", "chính sách"),  # "policies" is "policy"
+])
+def test_a_plural_or_third_person_is_read_by_its_entry(question, term):
+    assert term in glossary().translate(question).terms
+
+
 def test_a_function_phrase_is_read_as_english_with_nothing_to_search():
     table = parse_glossary("own\tsở hữu\ntheir own\t-\nland\tđất đai\nthe\t-\n")
     assert table.translate("their own land").terms == ("đất đai",)  # "their own" says whose, not "sở hữu"

@@ -41,9 +41,9 @@ Sửa đổi, bổ sung một số điều của Thông tư số 55/2023/TT-BTC 
 # -- the rule --------------------------------------------------------------------------------------
 def _evidence(coverage: float = 0.0, similarity: float | None = None, references: int = 0,
               numbers: tuple[str, ...] = (), pairs: float | None = None, english: bool = False,
-              held: int = 0) -> Evidence:
+              held: int = 0, searched: float = 1.0) -> Evidence:
     return Evidence(coverage=coverage, similarity=similarity, references=references, numbers=numbers, pairs=pairs,
-                    english=english, held=held)
+                    english=english, held=held, searched=searched)
 
 
 def test_a_number_nothing_is_or_cites_is_refused_and_named():
@@ -69,6 +69,15 @@ def test_an_english_question_must_come_closer_in_meaning():
     assert judge(_evidence(coverage=0.1, similarity=0.82, english=True), rule) is not None
     assert judge(_evidence(coverage=0.1, similarity=0.86, english=True), rule) is None
     assert judge(_evidence(coverage=0.6, similarity=0.5, english=True), rule) is None  # its words are held
+
+
+def test_an_english_question_the_legs_cannot_read_is_refused_however_close():
+    rule = Refusal(english=0.84, english_read=0.5)
+    # "How do I bake sourdough bread at home?": the glossary reads "home" alone, e5 finds it close to a passage
+    verdict = judge(_evidence(coverage=0.6, similarity=0.88, english=True, searched=0.25), rule)
+    assert verdict and verdict.code == NO_MATCH and "glossary" in verdict.reason
+    assert judge(_evidence(coverage=0.6, similarity=0.88, english=True, searched=0.5), rule) is None  # half is read
+    assert judge(_evidence(coverage=0.6, similarity=0.88, searched=0.25), rule) is None  # only English is read so
 
 
 def test_a_vietnamese_question_whose_words_no_passage_holds_together_is_refused():

@@ -17,6 +17,7 @@ nothing but the English of bilingual forms and translators' notes.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
@@ -44,16 +45,17 @@ def marked(token: str) -> bool:
 
 
 def _singular(word: str) -> str:
-    """A plural's singular by rule alone ("fees" → "fee", "policies" → "policy", "taxes" → "tax").
+    """A plural's singular by rule alone ("fees" → "fee", "policies" → "policy", "taxes" → "tax", "dies" → "die").
 
     Entries and queries go through the same rule, so a word it mangles
     ("news" → "new") still meets its entry; what it must not do is merge two
-    entries, which ``parse_glossary`` checks.
+    entries, which ``parse_glossary`` checks.  A verb's "-ies" on a stem of
+    one consonant is its "-ie" ("dies", "lies", "ties"): "dy" meets no entry.
     """
     if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
         return word
     if word.endswith("ies"):
-        return word[:-3] + "y"
+        return word[:-1] if len(word) == 4 else word[:-3] + "y"
     if word.endswith(("ches", "shes", "xes", "zes", "sses")):
         return word[:-2]
     return word[:-1]
@@ -103,6 +105,12 @@ class Translation:
     senses: tuple[tuple[str, ...], ...] = ()  # the terms of each phrase it knew, one group a phrase
     read: int = 0
     unknown: tuple[str, ...] = ()
+
+    def searched(self, vocabulary: Container[str]) -> float:
+        """The share of its words the lexical legs can search: those an entry read, and the unknown ones an index
+        of ``vocabulary`` (folded syllables) holds, such as the names of its places."""
+        held = sum(fold(word) in vocabulary for word in self.unknown)
+        return (self.read + held) / max(1, self.read + len(self.unknown))
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ class Evidence:
     pairs: float | None = None  # coverage of its syllable pairs (subject_pairs); None: English, one word, all held
     held: int = 0  # the most of those pairs one candidate holds
     english: bool = False  # the query was read as English (through the glossary)
+    searched: float = 1.0  # the share of an English question's words the legs can search (``Translation.searched``)
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, flo
         references = len(kb.store.chunks.citing(query.keys, [], filters, years=query.years))
     return Evidence(coverage=max(coverage, default=0.0), pairs=together, held=held,
                     similarity=dense[0][1] if dense else None,
-                    references=references, numbers=query.numbers, english=query.translation is not None)
+                    references=references, numbers=query.numbers, english=query.translation is not None,
+                    searched=query.translation.searched(lexicon.vocabulary) if query.translation else 1.0)
 
 
 def _held_together(lexicon: Lexicon, words: list[tuple[str, str]], candidates: list[int],
@@ -155,6 +157,11 @@ def judge(evidence: Evidence, rule: Refusal, filtered: bool = False) -> Verdict 
         named = ", ".join(evidence.numbers)
         return Verdict(NO_NUMBER, f"No document numbered {named} is in the index{where}, and no passage cites it.",
                        evidence.numbers)
+    # Nor for an English question most of whose words neither the glossary nor the index knows: e5 finds "How do I
+    # bake sourdough bread at home?" as close to a passage (0.88) as the questions that passage answers.
+    if evidence.english and evidence.searched < rule.english_read:
+        return Verdict(NO_MATCH, f"Nothing in the index{where} answers this: most of the question's words are in "
+                                 "neither the office glossary nor the documents.")
     # The model alone never vouches for a query no candidate shares a single informative syllable with:
     # e5 puts strings it cannot read close to everything ("zzzzqqq" scores a cosine of 0.83).
     bar = rule.english if evidence.english else rule.similarity

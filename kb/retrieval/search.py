@@ -247,9 +247,7 @@ def weights_for(kb: KnowledgeBase, query: Query) -> Weights:
     weights, translation = kb.settings.weights, query.translation
     if translation is None:
         return weights
-    vocabulary = kb.lexicon.current().vocabulary
-    searched = translation.read + sum(fold(word) in vocabulary for word in translation.unknown)
-    share = searched / max(1, translation.read + len(translation.unknown))
+    share = translation.searched(kb.lexicon.current().vocabulary)
     return replace(weights, lexical=weights.lexical * share, phrase=weights.phrase * share)
 
 
