@@ -45,6 +45,8 @@ def test_glossary_refuses_duplicate_conflicting_or_malformed_lines(text):
 @pytest.mark.parametrize(("question", "term"), [
     ("What subsidy is paid when a pig dies of disease?", "chết"),  # "dies" is "die", not "dy"
     ("Which policies support farmers?", "chính sách"),  # "policies" is "policy"
+    ("How many buffaloes were caught at the border?", "trâu"),  # "-oes" is "-o"
+    ("Which buses take pupils to school?", "xe buýt"),  # "-uses" is "-us"
 ])
 def test_a_plural_or_third_person_is_read_by_its_entry(question, term):
     assert term in glossary().translate(question).terms

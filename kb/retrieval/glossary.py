@@ -68,7 +68,11 @@ def _bases(word: str) -> tuple[str, ...]:
     """The bases a past form or a gerund may have, by rule, likeliest first: "rewarded" → "reward", "proposed" →
     "propose", "applied" → "apply", "stopped" → "stop", "giving" → "give".  Read only for a word that has no entry
     of its own, so "planned", "issued", "funding" keep theirs.  A stem ending in one vowel between consonants drops
-    an "e" ("rating" → "rate", "caring" → "care"): its own base would have doubled the consonant ("ratting")."""
+    an "e" ("rating" → "rate", "caring" → "care"): its own base would have doubled the consonant ("ratting").
+    A plural in "-es" that ``_singular`` cut to "-e" is read without it: "buffaloes" → "buffalo", "buses" → "bus",
+    "bonuses" → "bonus"."""
+    if word.endswith(("oe", "use")) and len(word) > 3:
+        return (word[:-1],)
     if len(word) <= 4:
         return ()
     if word.endswith("ied"):
