@@ -19,7 +19,7 @@ from itertools import islice
 
 import numpy as np
 
-from indexer.analyzer import fold, tokens
+from indexer.analyzer import tokens
 from indexer.codes import type_by_name
 from kb.access.levels import LEVELS
 from kb.config import Weights
