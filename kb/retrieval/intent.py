@@ -158,13 +158,6 @@ def following(folded: str) -> tuple[str, ...]:
 _HOW_MANY = re.compile(r"\b(?:bao nhiêu|bao nhieu|mấy) (\w+)(?: (\w+))?")
 # A sum of money or a share is printed with its unit, not with the word that asks for it.
 _MONEY, _PERCENT = r"dong|trieu|ty|nghin|ngan|usd", r"%"  # matched in folded text
-# Asked as a sum ("bao nhiêu vốn", "bao nhiêu kinh phí", "bao nhiêu ngân sách") or a price ("bao nhiêu một khối",
-# "bao nhiêu mỗi ca"): answered by a sum of money, as "bao nhiêu tiền" is (folded words, or pairs of them).
-_SUMS = {"tien", "von", ("kinh", "phi"), ("ngan", "sach"), "mot", "moi"}
-# A length or a volume is printed with its unit's symbol: "bao nhiêu mét" → "100 m", "bao nhiêu khối" → "5 m3".
-_PRINTED_AS = {"met": r"m|met|km", "khoi": r"m3|m³|khoi"}
-# People are counted by what they are: "gồm mấy người" → "7 thành viên", "07 đồng chí", "40 học sinh".
-_COUNTED_AS = {"nguoi": r"nguoi|thanh vien|dong chi|can bo|hoc sinh|giao vien|dang vien|cu tri|cong dan|luot nguoi"}
 _MAGNITUDE = r"nghin|ngan|trieu|ty"  # "2,5 triệu lượt khách": the count's magnitude between it and what it counts
 _HOW_MANY_ENGLISH = re.compile(r"\bhow (many|much) (\w+)")  # "how many households", "how much money"
 # "how long … valid", "how far from a school gate": a duration or a distance, printed with its unit (folded)
@@ -173,6 +166,13 @@ _DURATION, _DISTANCE = r"nam|thang|tuan|ngay|gio|phut", r"m|met|km"
 # "how much salt", "how much land", "how much water": an amount, printed with its unit of weight, area or volume
 _AMOUNT = r"tan|kg|ta|yen|ha|m2|m²|m3|m³|lit|km2"
 _NOT_A_THING = r"does|do|did|is|are|was|were|will|would|can|could|should|has|have|had|of|more|less|longer"
+# Asked as a sum ("bao nhiêu vốn", "bao nhiêu kinh phí", "bao nhiêu ngân sách") or a price ("bao nhiêu một khối",
+# "bao nhiêu mỗi ca"): answered by a sum of money, as "bao nhiêu tiền" is (the folded word after "bao nhiêu", or two).
+_SUMS = {"tien", "von", "kinh phi", "ngan sach", "mot", "moi"}
+# A length or a volume is printed with its unit's symbol: "bao nhiêu mét" → "100 m", "bao nhiêu khối" → "5 m3".
+_PRINTED_AS = {"met": _DISTANCE, "khoi": r"m3|m³|khoi"}
+# People are counted by what they are: "gồm mấy người" → "7 thành viên", "07 đồng chí", "40 học sinh".
+_COUNTED_AS = {"nguoi": r"nguoi|thanh vien|dong chi|can bo|hoc sinh|giao vien|dang vien|cu tri|cong dan|luot nguoi"}
 
 
 def counted_in_english(folded: str) -> re.Pattern[str] | None:
@@ -212,7 +212,7 @@ def counted(question: str) -> re.Pattern[str] | None:
     if match is None:
         return None
     word, after = fold(match.group(1)), fold(match.group(2) or "")
-    if word in _SUMS or (word, after) in _SUMS:
+    if word in _SUMS or f"{word} {after}" in _SUMS:
         return _number_before(_MONEY)
     if (word, after) in (("phan", "tram"), ("ty", "le")):
         return re.compile(rf"\d[\d.,]*\s*{_PERCENT}")
