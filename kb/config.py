@@ -97,15 +97,19 @@ class Refusal:
     meaning decides, and it must come closer to a passage: ``english`` in place of
     ``similarity``, chosen over the English questions of the tuning pool
     (``--only english``; docs/ranking.md, "An English question must come closer").
-    Nor is one answered that the legs cannot read: fewer than ``english_read`` of
-    its words known to the glossary or held by the index ("How do I bake sourdough
-    bread at home?"), whatever the model finds close (docs/ranking.md, "Stop 52").
+    A statement of ``statement`` syllables or more (ALQAC's, a citizen's account
+    of a case) is not refused for its pairs: told in other words, it holds few of
+    them together in the article that answers (docs/ranking.md, "Stop 52").
+    Nor is an English question answered that the legs cannot read: fewer than
+    ``english_read`` of its words known to the glossary or held by the index ("How
+    do I bake sourdough bread at home?"), whatever the model finds close.
     """
 
     coverage: float = 0.375
     similarity: float = 0.785
     pairs: float = 0.15  # a Vietnamese question's pairs of syllables (its words) no candidate holds this share of
     held: int = 4  # ... unless one holds this many of them side by side (0: the share alone decides)
+    statement: int = 22  # ... or it is a statement of this many syllables or more (0: none is)
     english: float = 0.84  # the model's best cosine an English question needs when too few of its words are held
     english_read: float = 0.5  # the share of an English question's words the legs must be able to search, at least
     numbers: bool = True  # refuse a query naming a document number that nothing in the index is or cites
@@ -115,8 +119,10 @@ class Refusal:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
                 raise ConfigError(f"refusal.{name} must be a number from 0 to 1, not {value!r}.")
-        if isinstance(self.held, bool) or not isinstance(self.held, int) or self.held < 0:
-            raise ConfigError(f"refusal.held must be a whole number of pairs, 0 or more, not {self.held!r}.")
+        for name, unit in (("held", "pairs"), ("statement", "syllables")):
+            count = getattr(self, name)
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise ConfigError(f"refusal.{name} must be a whole number of {unit}, 0 or more, not {count!r}.")
         if not isinstance(self.numbers, bool):
             raise ConfigError(f"refusal.numbers must be true or false, not {self.numbers!r}.")
 

@@ -41,9 +41,9 @@ Sửa đổi, bổ sung một số điều của Thông tư số 55/2023/TT-BTC 
 # -- the rule --------------------------------------------------------------------------------------
 def _evidence(coverage: float = 0.0, similarity: float | None = None, references: int = 0,
               numbers: tuple[str, ...] = (), pairs: float | None = None, english: bool = False,
-              held: int = 0, searched: float = 1.0) -> Evidence:
+              held: int = 0, searched: float = 1.0, syllables: int = 0) -> Evidence:
     return Evidence(coverage=coverage, similarity=similarity, references=references, numbers=numbers, pairs=pairs,
-                    english=english, held=held, searched=searched)
+                    english=english, held=held, searched=searched, syllables=syllables)
 
 
 def test_a_number_nothing_is_or_cites_is_refused_and_named():
@@ -95,6 +95,17 @@ def test_a_long_question_holding_enough_of_its_words_together_in_one_passage_is_
     assert judge(_evidence(coverage=0.9, similarity=0.95, pairs=0.1, held=4), rule) is None
     assert judge(_evidence(coverage=0.9, similarity=0.95, pairs=0.1, held=3), rule) is not None
     assert judge(_evidence(coverage=0.9, similarity=0.95, pairs=0.1, held=9), replace(rule, held=0)) is not None
+
+
+def test_a_statement_is_not_refused_for_its_pairs():
+    """"Tôi bị chồng đánh và đang được điều trị ở bệnh viện công, …" (28 syllables) holds 2 of its pairs together in
+    the article that answers; the questions without an answer the pairs rule refuses are short."""
+    rule = Refusal(coverage=0.375, similarity=0.785, pairs=0.15, held=4, statement=22)
+    assert judge(_evidence(coverage=0.48, similarity=0.87, pairs=0.08, held=2, syllables=28), rule) is None
+    assert judge(_evidence(coverage=0.48, similarity=0.87, pairs=0.08, held=2, syllables=14), rule) is not None
+    assert judge(_evidence(coverage=0.48, similarity=0.87, pairs=0.08, held=2, syllables=28),
+                 replace(rule, statement=0)) is not None
+    assert judge(_evidence(coverage=0.1, similarity=0.7, pairs=0.08, syllables=28), rule) is not None  # words decide
 
 
 def test_thresholds_of_zero_never_refuse_for_lack_of_words():

@@ -52,6 +52,7 @@ class Evidence:
     held: int = 0  # the most of those pairs one candidate holds
     english: bool = False  # the query was read as English (through the glossary)
     searched: float = 1.0  # the share of an English question's words the legs can search (``Translation.searched``)
+    syllables: int = 0  # how many syllables the question's coverage reads (a statement's are many)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,8 @@ def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, flo
     """
     candidates = sorted({chunk_id for leg in ("lexical", "phrase", "dense") for chunk_id, _ in found.get(leg, [])})
     lexicon = kb.lexicon.current()
-    coverage = lexicon.coverage([(word,) for word in tokens(query.evidence_text)], candidates, upto)
+    syllables = tokens(query.evidence_text)
+    coverage = lexicon.coverage([(word,) for word in syllables], candidates, upto)
     # An English question's Vietnamese is the glossary's terms side by side, not a sentence: its pairs say nothing.
     seen = _Seen(lexicon, upto)
     # As typed, and with its abbreviations spelled out ("bhxh" → "bảo hiểm xã hội"), whichever a candidate holds best.
@@ -96,7 +98,8 @@ def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, flo
     return Evidence(coverage=max(coverage, default=0.0), pairs=together, held=held,
                     similarity=dense[0][1] if dense else None,
                     references=references, numbers=query.numbers, english=query.translation is not None,
-                    searched=query.translation.searched(lexicon.vocabulary) if query.translation else 1.0)
+                    searched=query.translation.searched(lexicon.vocabulary) if query.translation else 1.0,
+                    syllables=len(syllables))
 
 
 def _held_together(lexicon: Lexicon, words: list[tuple[str, str]], candidates: list[int],
@@ -169,7 +172,9 @@ def judge(evidence: Evidence, rule: Refusal, filtered: bool = False) -> Verdict 
     if evidence.coverage < rule.coverage and not close:
         return Verdict(NO_MATCH, f"Nothing in the index{where} answers this: no passage holds enough of the "
                                  "question's words, and none is close in meaning.")
-    if evidence.pairs is not None and evidence.pairs < rule.pairs and not 0 < rule.held <= evidence.held:
+    statement = 0 < rule.statement <= evidence.syllables
+    if evidence.pairs is not None and evidence.pairs < rule.pairs and not 0 < rule.held <= evidence.held \
+            and not statement:
         return Verdict(NO_MATCH, f"Nothing in the index{where} answers this: no passage holds the question's "
                                  "words together.")
     return None
