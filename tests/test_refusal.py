@@ -115,7 +115,8 @@ def test_thresholds_of_zero_never_refuse_for_lack_of_words():
 def test_refusal_settings_are_checked(tmp_path):
     (tmp_path / "settings.json").write_text(json.dumps({"refusal": {"coverage": 0.4, "similarity": 0.8}}))
     assert load_settings(tmp_path).refusal == Refusal(coverage=0.4, similarity=0.8, numbers=True)
-    for bad in ({"coverage": 2}, {"similarity": "high"}, {"numbers": "yes"}, {"threshold": 0.5}):
+    for bad in ({"coverage": 2}, {"similarity": "high"}, {"numbers": "yes"}, {"threshold": 0.5},
+                {"english_read": 1.5}, {"held": -1}, {"statement": 2.5}, {"statement": True}):
         (tmp_path / "settings.json").write_text(json.dumps({"refusal": bad}))
         with pytest.raises(ConfigError):
             load_settings(tmp_path)
