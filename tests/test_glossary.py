@@ -230,3 +230,23 @@ def test_the_terms_of_each_phrase_stay_together_so_a_word_can_be_dropped_with_al
 def test_words_of_local_life_read_through_their_forms(english, vietnamese):
     terms = glossary().translate(english).terms
     assert all(term in terms for term in vietnamese), terms
+
+
+@pytest.mark.parametrize(("english", "unknown"), [
+    ("what happens to kids who don't get a place in grade 10", ()),  # "don't" is "do not": no "don", no "t"
+    ("they're telling us the shops can't open", ()),  # "'re" goes; "telling" is "tell", a function word
+    ("the ferry goes there", ("goe",)),  # "goes" → "goe": read by no entry, and "go" is no function word ("Go Dau")
+])
+def test_contractions_and_a_function_word_s_forms_are_english_not_unknown(english, unknown):
+    assert glossary().translate(english).unknown == unknown
+
+
+@pytest.mark.parametrize(("english", "vietnamese"), [
+    ("Which stall had its awning torn down on Saturday?", ("mái che", "thứ bảy")),
+    ("Which ticket is the cheapest, and who was bitten?", ("rẻ", "cắn")),  # a superlative, an irregular form
+    ("Is the LED street light cheaper?", ("đèn đường", "rẻ")),  # "LED" stays a code, not "led" as "lead"
+])
+def test_everyday_words_and_irregular_forms_of_stop_53(english, vietnamese):
+    translation = glossary().translate(english)
+    assert all(term in translation.terms for term in vietnamese), translation.terms
+    assert "lãnh đạo" not in translation.terms

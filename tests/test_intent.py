@@ -68,6 +68,10 @@ from tests.conftest import fake_kb_at
     ("Những văn bản nào làm theo chỉ thị của Quận ủy về trồng lại cây xanh?", FOLLOWERS),  # "làm theo": follow it
     ("Which documents act on the commune Party plan for forest protection?", FOLLOWERS),
     ("Which documents follow the directive on street trees?", FOLLOWERS),
+    ("Which documents build on the ward Party decision on the election board?", FOLLOWERS),
+    ("which plans put the 2025 resolution of the commune into practice", FOLLOWERS),
+    ("Which roads will the commune build on the hill?", None),  # building on land: no document in the verb's place
+    ("Which village elders should the ward rely on?", None),  # "rely on" stays a content question
     ("What procedure must farmers follow?", None),
     ("Chỉ thị 05 đề cập đến vấn đề nào?", ABOUT),  # what it mentions: asked of it
     ("What does Directive 05 mention about alcohol?", ABOUT),

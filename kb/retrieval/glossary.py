@@ -31,6 +31,10 @@ FUNCTION_WORD = "-"  # the target of a word that means nothing to search for
 RESPELLING = "="  # the target's prefix of a British spelling
 _WORD = re.compile(r"[a-z]+")
 _APOSTROPHE_S = re.compile(r"['’]s\b")
+# "don't" is "do not" ("t" is no word), "they're" is "they": what is left is a function word or nothing.
+_CONTRACTED = re.compile(r"(?:\bca|\bwo)?n['’]t\b|['’](?:re|ve|ll|m|d)\b")
+_CONTRACTIONS = {"can't": "can not", "can’t": "can not", "won't": "will not", "won’t": "will not",
+                 "n't": " not", "n’t": " not"}
 _EDGE_PUNCTUATION = "\"'“”‘’()[]{}.,;:!?"
 # A Vietnamese syllable typed without its marks: initial consonants, one to three vowels, a final consonant.
 _SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?")
@@ -71,13 +75,15 @@ def _bases(word: str) -> tuple[str, ...]:
     an "e" ("rating" → "rate", "caring" → "care"): its own base would have doubled the consonant ("ratting").
     A plural in "-es" that ``_singular`` cut to "-e" is read without it: "buffaloes" → "buffalo", "buses" → "bus",
     "bonuses" → "bonus"."""
-    if word.endswith(("oe", "use")) and len(word) > 3:
+    if word.endswith(("oe", "use")) and len(word) > 2:
         return (word[:-1],)
     if len(word) <= 4:
         return ()
     if word.endswith("ied"):
         return (word[:-3] + "y",)
     stem = word[:-2] if word.endswith("ed") else word[:-3] if word.endswith("ing") else ""
+    if len(stem) == 2 and word.endswith("ing"):  # "going", "doing"
+        return (stem,)
     if len(stem) < 3:
         return ()
     doubled = (stem[:-1],) if stem[-1] == stem[-2] else ()
@@ -137,7 +143,7 @@ class Glossary:
         "'s" is joined where an entry then holds the word ("women's": "women"); elsewhere it is a possessive
         and goes ("Lao Cai's": "cai", not "cais"), so that a name searched as typed is the name.
         """
-        lower = token.lower()
+        lower = _CONTRACTED.sub(lambda match: _CONTRACTIONS.get(match.group().lower(), " "), token.lower())
         joined = self._keyed(_APOSTROPHE_S.sub("s", lower))
         if not _APOSTROPHE_S.search(lower) or set(joined) <= self.vocabulary:
             return joined
@@ -191,7 +197,11 @@ class Glossary:
                     if size == 1 and phrase[0] in self.function_words:
                         english += 1
                         break
-                    if size == 1 and (base := next((b for b in _bases(phrase[0]) if (b,) in self.entries), None)):
+                    base = next((b for b in _bases(phrase[0]) if (b,) in self.entries or b in self.function_words), None)
+                    if size == 1 and base in self.function_words:  # "telling", "going": a sign of English only
+                        english += 1
+                        break
+                    if size == 1 and base:
                         terms.update(dict.fromkeys(self.entries[(base,)]))
                         senses.append(self.entries[(base,)])
                         rendering.append(self.entries[(base,)][0])

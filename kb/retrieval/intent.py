@@ -49,7 +49,8 @@ _ENGLISH_KIND = (r"(?:document|paper|text|plan|decision|resolution|directive|ins
 _ENGLISH_KINDS = rf"{_ENGLISH_KIND}s"
 _CARRY_OUT = (r"implement\w*|carr(?:y|ies|ying|ied) (?:out|on)|continu(?:e|es|ing)|(?:are |is )?based on"
               r"|refer(?:s|red|ring)? (?:back )?to|mention(?:s|ed|ing)?|cit(?:e|es|ed|ing)|follow(?:s|ed|ing)?(?: up)?"
-              r"|act(?:s|ed|ing)? (?:up)?on")
+              r"|act(?:s|ed|ing)? (?:up)?on|buil(?:d|ds|t|ding) on"
+              r"|put(?:s|ting)? (?:\w+ ){0,6}?into (?:practice|effect|action)")
 # "Giao huyện nào xây dựng kế hoạch thực hiện": a place asked for, not the documents that carry one out ("các đơn vị
 # nào cụ thể hóa" asks for those: their plans).
 _NOT_A_PLACE = "".join(rf"(?<!\b{word} )" for word in ("huyen", "tinh", "xa", "phuong", "quan"))
