@@ -138,7 +138,8 @@ class Glossary:
         return frozenset(word for phrase in self.entries for word in phrase) | self.function_words
 
     def words(self, token: str) -> list[str]:
-        """A token's English words as the entries are keyed: lower case, "'s" joined, singular, respelled.
+        """A token's English words as the entries are keyed: lower case, contractions undone ("don't": "do not"),
+        "'s" joined, singular, respelled.
 
         "'s" is joined where an entry then holds the word ("women's": "women"); elsewhere it is a possessive
         and goes ("Lao Cai's": "cai", not "cais"), so that a name searched as typed is the name.
