@@ -31,6 +31,7 @@ from kb.evaluation.bootstrap import interval
 from kb.evaluation.evaluate import DEPTH, score_ranking
 from kb.evaluation.questions import load_jsonl
 from kb.knowledge_base import KnowledgeBase
+from kb.retrieval.query import understand
 from kb.retrieval.search import search
 
 METRICS = ("hit@5", "mrr@10")
@@ -41,13 +42,15 @@ def _figures(rows: list[dict]) -> dict:
                                for m in METRICS if rows}
 
 
-def score(kb: KnowledgeBase, path: Path, kind: str | None = None) -> list[dict]:
-    """One row per answerable question (of ``kind``, if given): its fold, whether it was refused, and its figures."""
+def score(kb: KnowledgeBase, path: Path, kind: str | None = None, english: bool = False) -> list[dict]:
+    """One row per answerable question (of ``kind``, if given; with ``english``, those kb reads as English, whatever
+    their kind): its fold, whether it was refused, and its figures."""
     qset = load_jsonl(path)
     folds = {row["id"]: row.get("fold") for row in map(json.loads, path.read_text(encoding="utf-8").splitlines())}
     rows = []
     for question in qset.questions:
-        if not question.gold or (kind and question.kind != kind):
+        if not question.gold or (kind and question.kind != kind) or (english and understand(question.query).translation
+                                                                     is None):
             continue
         response = search(kb, question.query, k=qset.fetch)
         results = [asdict(hit) for hit in response.results]

@@ -1,10 +1,11 @@
 """A fusion setting chosen by folds over several question sets, each on its own index (a benchmark).
 
     .venv/bin/python bench/fold_choice.py --set eval/devset.jsonl=DEV --set eval/fresh-7.jsonl=F7 ... \
-        --weights '{"frame": [1, 0.75, 0.5, 0.25, 0.1]}' [--objective mean|mrr] [--json]
+        --weights '{"frame": [1, 0.75, 0.5, 0.25, 0.1]}' [--objective mean|mrr] [--english] [--json]
 
 Every answerable question of every set is asked as ``kb search`` asks it (``english_folds.score``:
-the refusal included), once per combination of the ``kb.config.Weights`` values tried.  A question's
+the refusal included), once per combination of the ``kb.config.Weights`` values tried; with ``--english``, only
+those kb reads as English (for the weights of English questions alone).  A question's
 fold is its set's ``fold`` field, else its id hashed (``cross_validate.folds_of``).  For each fold k,
 the combination with the best objective on the questions of the other folds, all sets pooled
 (``mean``: the mean of hit@5 and MRR@10; ``mrr``: MRR@10, then hit@5), is read on fold k.  Printed:
@@ -38,7 +39,8 @@ from kb.knowledge_base import KnowledgeBase  # noqa: E402
 FOLDS = 5
 
 
-def measure(sets: list[tuple[Path, Path]], grid: dict[str, list]) -> dict[str, dict[tuple[str, str], dict]]:
+def measure(sets: list[tuple[Path, Path]], grid: dict[str, list],
+            english: bool = False) -> dict[str, dict[tuple[str, str], dict]]:
     """For each combination (its JSON as the key), every answerable question's row, keyed by (set, id)."""
     combinations = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
     rows: dict[str, dict[tuple[str, str], dict]] = {json.dumps(c): {} for c in combinations}
@@ -49,7 +51,7 @@ def measure(sets: list[tuple[Path, Path]], grid: dict[str, list]) -> dict[str, d
         try:
             for combination in combinations:
                 kb.settings = replace(base, weights=replace(base.weights, **combination))
-                for row in score(kb, questions):
+                for row in score(kb, questions, english=english):
                     rows[json.dumps(combination)][(questions.stem, row["id"])] = row | {"fold": folds[row["id"]]}
         finally:
             kb.close()
@@ -87,10 +89,11 @@ def main() -> None:
                         help="a question set and the index its questions are asked of (repeatable)")
     parser.add_argument("--weights", required=True, help='JSON: Weights field → list of values, the shipped one first')
     parser.add_argument("--objective", choices=("mean", "mrr"), default="mean")
+    parser.add_argument("--english", action="store_true", help="only the questions kb reads as English")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     sets = [(Path(questions), Path(home)) for questions, home in (pair.split("=", 1) for pair in args.set)]
-    result = choose(measure(sets, json.loads(args.weights)), args.objective)
+    result = choose(measure(sets, json.loads(args.weights), args.english), args.objective)
     if args.json:
         print(json.dumps(result, indent=1, ensure_ascii=False))
         return

@@ -61,6 +61,12 @@ class Weights:
     # asks what documents say (kb.retrieval.arrange.asks_of_text); 1 leaves the ranking as fused.  Chosen on folds
     # of the tuning pool: 1, 0.75, 0.5, 0.25, 0.1 tried (docs/ranking.md, "A document's frame below its text").
     frame: float = 0.1
+    # The lexical and phrase legs of a question asked in English, before ``kb.retrieval.search.weights_for`` scales
+    # them by the share of its words they search.  The syllables the glossary gives match more than their pairs do:
+    # "chợ Biên Hòa" is read word by word, and the rendering's pairs ("thị trường biên") are pairs of the English word
+    # order.  Chosen on folds of the English questions of the tuning sets (docs/ranking.md, "Stop 53").
+    english_lexical: float = 0.3
+    english_phrase: float = 0.25
 
     def dense_weight(self, unaccented_vietnamese: bool) -> float:
         return self.dense_unaccented if unaccented_vietnamese else self.dense

@@ -30,3 +30,13 @@ def test_folds_are_scored_apart_and_only_tuning_misses_are_named(english_folds, 
     held_out = {r["id"] for r in scored if r["fold"] == 1}
     assert not held_out & set(report["missed@5"])
     assert set(report["missed@5"]) == {r["id"] for r in scored if r["fold"] == 0 and not r["hit@5"]}
+
+
+def test_english_keeps_the_questions_read_as_english_whatever_their_kind(english_folds, fake_kb, tmp_path):
+    rows = [json.loads(line) for line in (ROOT / "eval" / "english-dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    english = next(row for row in rows if row["relevant"][0]["doc"] in CORPUS_FILES)
+    vietnamese = english | {"id": "vi-1", "query": "Kế hoạch tuyên truyền đại hội do ai ký?", "kind": "english"}
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("".join(json.dumps(row | {"fold": 0}) + "\n" for row in (english, vietnamese)))
+    assert [r["id"] for r in english_folds.score(fake_kb, questions)] == [english["id"], "vi-1"]
+    assert [r["id"] for r in english_folds.score(fake_kb, questions, english=True)] == [english["id"]]

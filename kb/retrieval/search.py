@@ -235,8 +235,9 @@ def fuse(found: dict[str, list[tuple[int, float]]], weights: Weights, unaccented
 
 
 def weights_for(kb: KnowledgeBase, query: Query) -> Weights:
-    """The fusion weights for ``query``: for a question in English, the lexical legs weigh the share of its words
-    they search, those the glossary read and the names the index holds.
+    """The fusion weights for ``query``: for a question in English, the lexical legs weigh their English weights
+    (``Weights.english_lexical``, ``english_phrase``) times the share of its words they search, those the glossary
+    read and the names the index holds.
 
     The rest of the question (words the glossary does not know: "mediation",
     "digitised") reaches the model alone.  A question half of whose words the
@@ -248,7 +249,7 @@ def weights_for(kb: KnowledgeBase, query: Query) -> Weights:
     if translation is None:
         return weights
     share = translation.searched(kb.lexicon.current().vocabulary)
-    return replace(weights, lexical=weights.lexical * share, phrase=weights.phrase * share)
+    return replace(weights, lexical=weights.english_lexical * share, phrase=weights.english_phrase * share)
 
 
 def _hit(rank: int, score: float, row: dict) -> SearchHit:
