@@ -126,9 +126,11 @@ def test_a_document_above_the_callers_level_is_not_found(http, keys, library):
 
 
 def test_search_hits_from_a_pdf_carry_their_page(http):
+    # The report is in English: an English question reaches it by its number alone, and the directive, by the
+    # glossary's "số", may rank above it; its best passage is the one of page 2.
     body = http.get("/api/search", params={"q": "ment number 2 ends the page", "k": 3}).json()
-    first = body["results"][0]
-    assert first["document"]["source"] == REPORT and first["page"] == 2
+    first = next(hit for hit in body["results"] if hit["document"]["source"] == REPORT)
+    assert first["page"] == 2
     page = http.get("/", params={"q": "ment number 2 ends the page", "view": "passages"}).text
     assert f'href="/documents/{first["document"]["id"]}/file#page=2">trang 2 (tệp gốc)</a>' in page
 
@@ -208,7 +210,8 @@ def test_the_command_line_cites_and_gives_pdf_pages(http, keys, home):
     assert f"citation: {CITATION}" in " ".join(kb("show", str(doc_id)).split())
     assert json.loads(kb("show", str(doc_id), "--json"))["citation"] == CITATION
     assert CITATION in [d["citation"] for d in json.loads(kb("documents", "--json"))["items"]]
-    hit = search(fake_kb_at(home), "ment number 2 ends the page", 1).results[0]
+    hit = next(hit for hit in search(fake_kb_at(home), "ment number 2 ends the page", 3).results
+               if hit.document.source == REPORT)
     with console.capture() as shown:  # kb search's listing of a hit (the command itself loads the real model)
         print_result(hit, "ment number 2", None)
     assert f"{REPORT} page 2 [" in shown.get()
