@@ -198,11 +198,11 @@ class Glossary:
                     if size == 1 and phrase[0] in self.function_words:
                         english += 1
                         break
-                    base = next((b for b in _bases(phrase[0]) if (b,) in self.entries or b in self.function_words), None)
-                    if size == 1 and base in self.function_words:  # "telling", "going": a sign of English only
+                    base = self._base(phrase[0]) if size == 1 else None
+                    if base in self.function_words:  # "telling", "going": a sign of English only
                         english += 1
                         break
-                    if size == 1 and base:
+                    if base:
                         terms.update(dict.fromkeys(self.entries[(base,)]))
                         senses.append(self.entries[(base,)])
                         rendering.append(self.entries[(base,)][0])
@@ -216,6 +216,10 @@ class Glossary:
                 start += size
         return Translation(tuple(terms), " ".join(rendering), english, " ".join(residue), tuple(senses), read,
                            tuple(unknown))
+
+    def _base(self, word: str) -> str | None:
+        """The base of a past form or a gerund without an entry of its own that an entry or a function word holds."""
+        return next((base for base in _bases(word) if (base,) in self.entries or base in self.function_words), None)
 
     def _holder(self, run: list[str], start: int) -> tuple[str, tuple[str, ...]] | None:
         """The title and the body's entry of "Minister of X" at ``start`` when "Ministry of X" is an entry."""
