@@ -33,8 +33,7 @@ _WORD = re.compile(r"[a-z]+")
 _APOSTROPHE_S = re.compile(r"['’]s\b")
 # "don't" is "do not" ("t" is no word), "they're" is "they": what is left is a function word or nothing.
 _CONTRACTED = re.compile(r"(?:\bca|\bwo)?n['’]t\b|['’](?:re|ve|ll|m|d)\b")
-_CONTRACTIONS = {"can't": "can not", "can’t": "can not", "won't": "will not", "won’t": "will not",
-                 "n't": " not", "n’t": " not"}
+_CONTRACTIONS = {"can't": "can not", "won't": "will not", "n't": " not"}  # keyed with a straight apostrophe
 _EDGE_PUNCTUATION = "\"'“”‘’()[]{}.,;:!?"
 # A Vietnamese syllable typed without its marks: initial consonants, one to three vowels, a final consonant.
 _SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?")
@@ -144,7 +143,8 @@ class Glossary:
         "'s" is joined where an entry then holds the word ("women's": "women"); elsewhere it is a possessive
         and goes ("Lao Cai's": "cai", not "cais"), so that a name searched as typed is the name.
         """
-        lower = _CONTRACTED.sub(lambda match: _CONTRACTIONS.get(match.group().lower(), " "), token.lower())
+        lower = _CONTRACTED.sub(lambda match: _CONTRACTIONS.get(match.group().lower().replace("’", "'"), " "),
+                                token.lower())
         joined = self._keyed(_APOSTROPHE_S.sub("s", lower))
         if not _APOSTROPHE_S.search(lower) or set(joined) <= self.vocabulary:
             return joined
@@ -195,11 +195,8 @@ class Glossary:
                             rendering.append(self.entries[phrase][0])
                             read += size
                         break
-                    if size == 1 and phrase[0] in self.function_words:
-                        english += 1
-                        break
                     base = self._base(phrase[0]) if size == 1 else None
-                    if base in self.function_words:  # "telling", "going": a sign of English only
+                    if base in self.function_words:  # "the", or "telling", "going": a sign of English only
                         english += 1
                         break
                     if base:
@@ -218,7 +215,10 @@ class Glossary:
                            tuple(unknown))
 
     def _base(self, word: str) -> str | None:
-        """The base of a past form or a gerund without an entry of its own that an entry or a function word holds."""
+        """What a word without an entry of its own reads as: itself if it is a function word, else the base of its
+        past form or gerund that an entry or a function word holds ("telling" → "tell")."""
+        if word in self.function_words:
+            return word
         return next((base for base in _bases(word) if (base,) in self.entries or base in self.function_words), None)
 
     def _holder(self, run: list[str], start: int) -> tuple[str, tuple[str, ...]] | None:
