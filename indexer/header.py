@@ -59,10 +59,10 @@ def is_motto(text: str) -> bool:
 
 
 # The document's own number: "Số: 2873/QĐ-UBND", "Số 221-KL/TW", "Luật số: 68/2020/QH14"; before a digit, also
-# "SỐ" in capitals (not "TẦN SỐ VÔ TUYẾN ĐIỆN", a title) and "Số" as OCR misreads it ("Sô", "Sổ", "Só", "5ö") or a
-# text without accents types it ("So").
+# "SỐ" in capitals (not "TẦN SỐ VÔ TUYẾN ĐIỆN", a title) and "Số" as OCR misreads it ("Sô", "Sổ", "Só", "5ö", "S¿") or
+# a text without accents types it ("So"), a speck for its colon ("Sổ`191-TB/ĐU").
 NUMBER_LINE = re.compile(
-    r"^(?:[^\W\d_]+\s+){0,2}(?:[Ss]ố|(?:SỐ|[Ss5][ôổóoồộỗöÔỔÓOỒỘỖÖ])(?=\s*:?\s*\d))\b\s*:?\s*(?P<rest>.*)$")
+    r"^(?:[^\W\d_]+\s+){0,2}(?:[Ss]ố|(?:SỐ|[Ss5][ôổóoồộỗöÔỔÓOỒỘỖÖ¿])(?=\s*[:`'’]?\s*\d))(?!\w)\s*[:`'’]?\s*(?P<rest>.*)$")
 # "ngày" as pages print it: spacing is loose, markup may split "ng ày"; OCR reads "ngàv", "ngảy", a text
 # that lost its accents "ngay".
 DAY_WORD = r"ng\s?[aàáảãạ][yv]"
@@ -230,8 +230,10 @@ def _join_capitals(match: re.Match[str]) -> str:
 def title_type(unit: Unit) -> str | None:
     """Type name when ``unit`` is a title line ("KẾ HOẠCH …"); the title is in capitals or bold, or its type
     word is, with the subject run on after it ("KẾ HOẠCH tuyên truyền …", as a PDF's text joins the two
-    lines), or it names its own number in any case ("Án lệ số 26/2018/AL về …", as a Word file may type it)."""
-    if unit.blank:
+    lines), or it names its own number in any case ("Án lệ số 26/2018/AL về …", as a Word file may type it).
+    A locality spelled with its marks is an organ's line, whatever its letters fold to: "PHƯỜNG AN CỰU" is no
+    "PHƯƠNG ÁN"."""
+    if unit.blank or starts_with_spelled("localities", unit.text):
         return None
     folded = fold(unit.text)
     for doc_type, printed in _printed_type_names():
@@ -325,12 +327,28 @@ def _organ_run(units: list[Unit], indexes: range, motto: set[int], past_date: bo
     subject = _subject_units(units, indexes)
     for i in (i for i in indexes if i not in motto and not units[i].blank):
         dated = past_date and PLACE_DATE.match(units[i].text)
-        if NUMBER_LINE.match(units[i].text) or dated or i in subject or _URGENCY.match(units[i].text):
+        cut_number = _cut_organ_number(units, i)
+        if (NUMBER_LINE.match(units[i].text) and not cut_number) or dated or i in subject \
+                or _URGENCY.match(units[i].text):
             continue
-        if not units[i].upper or title_type(units[i]):
+        if not (units[i].upper or cut_number) or title_type(units[i]):
             break
         run.append(i)
     return run
+
+
+# The number an organ's name ends with, on a line of its own: "SỐ 2", "3".
+_ORGAN_NUMBER = re.compile(r"(?:SỐ )?\d{1,3}")
+
+
+def _cut_organ_number(units: list[Unit], i: int) -> bool:
+    """The number the organ's name wrapped onto, no document's number: "ĐỘI QUẢN LÝ THỊ TRƯỜNG SỐ" / "3",
+    "ĐỘI QUẢN LÝ THỊ TRƯỜNG" / "SỐ 2" (in capitals, no colon, no symbol)."""
+    above = next((units[k] for k in range(i - 1, -1, -1) if not units[k].blank), None)
+    text = units[i].text.strip()
+    if above is None or not above.upper:
+        return False
+    return bool(_ORGAN_NUMBER.fullmatch(text)) and (text.startswith("SỐ") or fold(above.text).endswith(" so"))
 
 
 def _subject_units(units: list[Unit], indexes: range) -> set[int]:
@@ -342,15 +360,17 @@ def subject_wraps(units: list[Unit], i: int) -> list[int]:
     """The lines the ``V/v …`` line at ``i`` wraps onto, up to the capitals, the number or the place and date.  A PDF
     puts a blank line between its lines ("V/v điều chỉnh kế hoạch … năm" / "" / "2025"), where a page's table puts
     one between its cells ("V/v ghi nhãn hàng hóa" / "" / "Hà" / "Nội, ngày …"): past a blank, only a line that goes
-    on in small letters or digits is the subject's."""
+    on in small letters or digits is the subject's, or any line after one that ends on a comma ("V/v … Quốc lộ 21," /
+    "" / "Quốc lộ 10 đoạn qua tỉnh Ninh Bình")."""
     wraps = []
     written = [k for k in range(i + 1, len(units)) if not units[k].blank]
     for n, k in enumerate(written[:MAX_SMALL_SUBJECT_LINES]):
         text = units[k].text
         past_blank = units[k - 1].blank
+        after_comma = units[written[n - 1] if n else i].text.rstrip().endswith(",")
         if units[k].upper or NUMBER_LINE.match(text) or PLACE_DATE.match(text) \
-                or (past_blank and not (text[:1].islower() or text[:1].isdigit() or _abbreviation_first(text)
-                                        or _last_word(units, written, n))):
+                or (past_blank and not (text[:1].islower() or text[:1].isdigit() or after_comma
+                                        or _abbreviation_first(text) or _last_word(units, written, n))):
             break
         wraps.append(k)
     return wraps
@@ -529,7 +549,10 @@ def _organs(lines: list[str]) -> list[str]:
         bare = organs and (" " not in organs[-1] or fold(organs[-1]) in _bare_heads())
         # "BAN TUYÊN GIÁO VÀ DÂN VẬN" / "THÀNH ỦY": the committee a board serves, its name wrapped before it
         serves = organs and board_of_committee(f"{organs[-1]} {line}") and not board_of_committee(organs[-1])
-        if organs and (not starts_with("organ_heads", line) or bare or serves or _cut_word(organs[-1], line)):
+        # "ĐỘI QUẢN LÝ THỊ TRƯỜNG" / "SỐ 2": its number, no "Sở"
+        numbered = _ORGAN_NUMBER.fullmatch(line)
+        if organs and (not starts_with("organ_heads", line) or bare or serves or numbered
+                       or _cut_word(organs[-1], line)):
             organs[-1] = f"{organs[-1]} {line}"
         else:
             organs.append(line)

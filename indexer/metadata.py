@@ -93,7 +93,8 @@ _ADDRESSED = re.compile(r"^Kính\s+gửi\b", re.IGNORECASE)
 _RECIPIENTS = re.compile(rf"^{RECIPIENTS}\b", re.IGNORECASE)
 # "Số:" inside a header line, or its last letter where the "S" was lost ("… K/sk: 21A) ố: 172/TB-UBND"), or "Số" read
 # "S6" by OCR, its colon lost too ("… năm 2025 ` 4 S6 166-KH/ĐU"); of a known kind only (``canonical_symbol``).
-_NUMBER_INSIDE = re.compile(r"(?<!\w)(?:(?:S[ốôóổo]|ố)\s*:|S6\s*:?)\s*(?P<rest>\d{1,6}\s?[/-]\s?[A-ZĐ][\w/.-]*)")
+_NUMBER_INSIDE = re.compile(
+    r"(?<!\w)(?:(?:S[ốôóổo]|ố)\s*:|Số\s|S6\s*:?)\s*(?P<rest>\d{1,6}\s?[/:-]\s?[A-ZĐ†][\w†/.-]*)")
 # A title in capitals that carries the number: "ÁN LỆ SỐ 67/2023/AL", "SỐ 101-SL/L.003 NGÀY 20-5-1957 …".
 _TITLE_NUMBER = re.compile(r"^(?:[^\W\d_]+\s+){0,2}(?:SỐ|[Ss]ố)\s*:?\s*(?P<rest>\d.*)$")
 # What an old title says besides its subject: "CỦA QUỐC HỘI KHOÁ XII, KỲ HỌP THỨ 5", "SỐ 30/2009/QH12 NGÀY 17
@@ -110,6 +111,8 @@ _TITLE_CLAUSE = re.compile(
 _PRINTED_SYMBOL = re.compile(r"\d+[0-9A-Za-zĐđ.]*(?:\s?[-/]\s?[0-9A-Za-zĐđ][0-9A-Za-zĐđ.]*(?![a-zà-ỹA-ZÀ-Ỹ]))+")
 # A speck OCR reads beside a symbol's dash or stroke ("04/NQ-.UBBC").
 _SPECKS_BY_STROKES = re.compile(r"(?<=[-/])[.,·'`_]+|[.,·'`_]+(?=[-/])")
+# A symbol's dash and letters as OCR misreads them: a colon for the dash ("167:TB/ĐU"), a dagger for a T ("223-†B/ĐU").
+_MISREAD_IN_SYMBOL = re.compile(r"(?<=\d):(?=[A-ZĐ†])|†")
 # A symbol's kind as OCR misreads it under a seal ("04/NO-UBBC" of a Nghị quyết): letters it confuses.
 _OCR_LETTERS = str.maketrans("O0", "QQ")
 _KIND_IN_SYMBOL = re.compile(r"^(?P<head>\d+(?:/\d{4})?[/-])(?P<kind>[A-ZĐ0-9]+)(?=[-/])")
@@ -195,10 +198,17 @@ def _own_number(zone: list[Unit], title_lines: list[Unit]) -> str | None:
     for i, unit in enumerate(zone):
         if match := NUMBER_LINE.match(unit.text):
             following = zone[i + 1].text if i + 1 < len(zone) else ""
-            return _symbol(_SPECKS_BY_STROKES.sub("", f"{match.group('rest')} {following}"))
+            if symbol := _symbol(_as_printed(f"{match.group('rest')} {following}")):
+                return symbol
     titled = (m for u in title_lines if (m := _TITLE_NUMBER.match(u.text)))
-    inside = (symbol for u in zone for m in _NUMBER_INSIDE.finditer(u.text) if (symbol := canonical_symbol(m["rest"])))
+    inside = (symbol for u in zone for m in _NUMBER_INSIDE.finditer(u.text)
+              if (symbol := canonical_symbol(_as_printed(m["rest"]))))
     return next((_symbol(m.group("rest")) for m in titled), None) or next(inside, None)
+
+
+def _as_printed(symbol: str) -> str:
+    """A symbol as OCR read it, without the specks beside its strokes and with the dash and letters it misreads."""
+    return _MISREAD_IN_SYMBOL.sub(lambda m: "-" if m.group() == ":" else "T", _SPECKS_BY_STROKES.sub("", symbol))
 
 
 def _kind_as_titled(number: str | None, doc_type: str | None) -> str | None:

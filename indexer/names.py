@@ -31,8 +31,9 @@ _LEVEL_WORDS = frozenset({"các", "cơ", "cấp", "tp", "tp."})
 _NO_BODY_AFTER_ORGANISATION = _LEVEL_WORDS | _NOT_A_PLACE
 # A syllable's opening consonants, which OCR or a spaced heading may leave alone ("TRƯ Ở NG"): not an abbreviation.
 _CONSONANT_CLUSTERS = frozenset({"ng", "ngh", "nh", "ch", "tr", "gh", "kh", "ph", "th", "gi", "qu"})
-# Roman numerals are kept only after the words that introduce them ("khóa XII", "lần thứ XIII").
-_ROMAN_BEFORE = {"khóa", "khoá", "thứ", "hội", "phần", "chương", "mục"}
+# Roman numerals are kept only after the words that introduce them ("khóa XII", "lần thứ XIII", "khu vực II", "Khu Quản
+# lý đường bộ I").
+_ROMAN_BEFORE = {"khóa", "khoá", "thứ", "hội", "phần", "chương", "mục", "vực", "bộ"}
 
 
 @cache
@@ -161,18 +162,23 @@ def _province_at_end(words: list[str]) -> list[str]:
 
 
 @cache
-def _opening(list_name: str, spelled: bool) -> re.Pattern[str]:
+def _opening(list_name: str, spelled: bool, only_spelled: bool = False) -> re.Pattern[str]:
     """The phrases of a data word list at the start of a text: folded, or ``spelled`` (accents kept, lower case,
-    and the phrase must go on as a name: no comma or stop right after it)."""
+    and the phrase must go on as a name: no comma or stop right after it).  Folded, the list leaves out its phrases
+    that fold like common words (``matched_as_spelled``); ``only_spelled`` gives those alone, spelled."""
     key = (lambda word: normalize(word).lower()) if spelled else fold
-    words = sorted(map(key, word_list(list_name)), key=len, reverse=True)
+    as_spelled = set(word_list("matched_as_spelled"))
+    phrases = [word for word in word_list(list_name) if (word in as_spelled) == only_spelled or spelled and not only_spelled]
+    words = sorted(map(key, phrases), key=len, reverse=True)
     end = r"(?!\w)(?!\s*[,;.:])" if spelled else r"(?!\w)"
-    return re.compile(rf"^(?:{'|'.join(map(re.escape, words))}){end}")
+    return re.compile(rf"^(?:{'|'.join(map(re.escape, words))}){end}" if words else r"(?!)")
 
 
 def starts_with(list_name: str, text: str) -> bool:
-    """Whether ``text`` opens with a phrase of a data word list, accents and case ignored."""
-    return bool(_opening(list_name, False).match(fold(text)))
+    """Whether ``text`` opens with a phrase of a data word list, accents and case ignored; a phrase that folds like a
+    common word only as spelled ("ĐỘI QUẢN LÝ THỊ TRƯỜNG" opens with "Đội", "ĐỔI SỐ" does not)."""
+    return bool(_opening(list_name, False).match(fold(text))
+                or _opening(list_name, True, only_spelled=True).match(normalize(text).lower()))
 
 
 def starts_with_spelled(list_name: str, text: str) -> bool:

@@ -257,6 +257,66 @@ def test_a_number_line_as_ocr_misreads_it_keeps_the_number_and_the_organ_above_i
     assert (meta.number, meta.issuer) == ("131-KH/TU", "Tỉnh ủy Bến Tre")
 
 
+@pytest.mark.parametrize(("number_line", "number"), [
+    ("Sổ`131-KH/TU", "131-KH/TU"),  # a speck read for the colon
+    ("S¿ 131-KH/TU `", "131-KH/TU"),  # "Số" read as "S¿"
+    ("Số 131:KH/TU", "131-KH/TU"),  # the dash read as a colon
+    ("Số 131-†B/TU", "131-TB/TU"),  # the T read as a dagger
+    ("Sổ`191-TB/ĐÚ", "191-TB/ĐU"),  # a mark on a letter of the code
+])
+def test_a_number_as_ocr_misreads_its_marks_is_read(number_line: str, number: str) -> None:
+    meta = extract_metadata(f"TỈNH ỦY BẾN TRE\n*\n{number_line}\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+                            "Bến Tre, ngày 17 tháng 3 năm 2020\n" + _PLAN_BODY)
+    assert (meta.number, meta.issuer) == (number, "Tỉnh ủy Bến Tre")
+
+
+def test_a_number_ocr_ran_into_the_date_line_is_read_without_its_colon() -> None:
+    meta = extract_metadata("ĐẢNG BỘ TỈNH QUẢNG TRỊ ĐẢNG CỘNG SẢN VIỆT NAM\nĐẢNG ỦY ¬¿ tu) LẦNG\n"
+                            "nà Hải Lăng, ngày 06 tháng 11 năm 2025 Số 167:TB/ĐU s- g, ngay g\n"
+                            "THÔNG BÁO KẾT LUẬN\ncủa Thường trực Đảng ủy xã về công tác ứng phó lũ\n"
+                            "Ngày 04/11/2025, Thường trực Đảng ủy xã họp.\n")
+    assert (meta.number, meta.date) == ("167-TB/ĐU", "2025-11-06")
+
+
+def test_a_ward_named_an_is_an_organ_not_a_phuong_an() -> None:
+    """"PHƯỜNG AN CỰU" folds like "PHƯƠNG ÁN" (a type): its marks say it is the organ's second line."""
+    meta = extract_metadata("ỦY BAN NHÂN DÂN\nPHƯỜNG AN CỰU\nSố: 463/GM-UBND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+                            "Độc lập - Tự do - Hạnh phúc\nAn Cựu, ngày 03 tháng 11 năm 2025\nGIẤY MỜI\n"
+                            "Họp triển khai tiêm vét vắc xin sởi - rubella\nTrân trọng kính mời.\n")
+    assert (meta.number, meta.issuer, meta.doc_type) == ("463/GM-UBND", "Ủy ban nhân dân phường An Cựu", "Giấy mời")
+
+
+@pytest.mark.parametrize(("organ", "issuer"), [
+    ("ĐỘI QUẢN LÝ THỊ TRƯỜNG SỐ\n\n3", "Đội quản lý thị trường số 3"),
+    ("ĐỘI QUẢN LÝ THỊ TRƯỜNG\nSỐ 3", "Đội quản lý thị trường số 3"),
+])
+def test_an_organ_whose_name_ends_with_its_number_keeps_it_and_the_documents_number(organ: str, issuer: str) -> None:
+    """The team's number wrapped onto a line of its own ("SỐ 3") is no document number, nor a "Sở"."""
+    meta = extract_metadata(f"CHI CỤC QUẢN LÝ THỊ TRƯỜNG\n\nTỈNH ĐỒNG NAI\n\n{organ}\n\nSố: 58/BB-KT\n\n"
+                            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\nĐộc lập - Tự do - Hạnh phúc\n\n"
+                            "Trảng Bom, ngày 18 tháng 12 năm 2025\n\nBIÊN BẢN KIỂM TRA\n\n"
+                            "Hôm nay, chúng tôi gồm:\n")
+    assert (meta.number, meta.issuer, meta.issuer_parent) == (
+        "58/BB-KT", issuer, "Chi cục Quản lý thị trường tỉnh Đồng Nai")
+
+
+def test_a_boards_name_wrapped_at_doi_so_is_one_organ() -> None:
+    """"ĐỔI SỐ" folds like "Đội" (a team, an organ's head): only its marks tell it goes on the board's name."""
+    meta = extract_metadata("TỈNH ỦY NINH BÌNH\nBAN CHỈ ĐẠO PHÁT TRIỂN KHOA HỌC, CÔNG NGHỆ,\n"
+                            "ĐỔI MỚI SÁNG TẠO VÀ CHUYỂN\nĐỔI SỐ\n*\nSố 114-KH/BCĐ\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+                            "Ninh Bình, ngày 10 tháng 9 năm 2025\n" + _PLAN_BODY)
+    assert meta.issuer is not None and meta.issuer.endswith("chuyển đổi số Tỉnh ủy Ninh Bình")
+
+
+def test_a_letters_subject_wrapped_after_a_comma_stays_out_of_the_organ() -> None:
+    meta = extract_metadata("CỤC ĐƯỜNG BỘ VIỆT NAM\n\nKHU QUẢN LÝ ĐƯỜNG BỘ I\n\n———\n\nSố: 1276/KQLĐBI-QLBT\n\n"
+                            "V/v phối hợp xử lý điểm đen trên Quốc lộ 21,\n\nQuốc lộ 10 đoạn qua tỉnh Ninh Bình\n\n"
+                            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\nĐộc lập - Tự do - Hạnh phúc\n\n"
+                            "Hà Nội, ngày 04 tháng 12 năm 2025\n\nKính gửi: Sở Xây dựng tỉnh Ninh Bình.\n")
+    assert (meta.number, meta.issuer, meta.issuer_parent) == (
+        "1276/KQLĐBI-QLBT", "Khu quản lý đường bộ I", "Cục Đường bộ Việt Nam")
+
+
 def test_the_standing_board_over_its_committee_is_one_organ() -> None:
     """"BAN THƯỜNG VỤ TỈNH ỦY" holds the head "Vụ", which cut it into "Ban Thường" and "Vụ Tỉnh ủy"."""
     meta = extract_metadata("ĐẢNG BỘ TỈNH NGHỆ AN\nBAN THƯỜNG VỤ TỈNH ỦY\nĐẢNG CỘNG SẢN VIỆT NAM\n*\nSố 215-KH/TU\n"
