@@ -263,6 +263,11 @@ def test_a_closing_without_the_signers_name_stays_below_the_card():
     "When did the city's Department of Education set the intake quotas for boarding schools?",  # a decision's act
     "On what day did the election board of unit 2 confirm who had won?",  # the record's act
     "Kế hoạch tổ chức hội thi văn nghệ của Ban Thường trực MTTQ xã Phú Lâm ngày tháng năm nào?",  # its full date
+    "Thông báo kết luận về tu sửa nghĩa trang liệt sĩ của Đảng ủy xã ra ngày bao nhiêu?",  # "tu sửa" is no "từ ngày"
+    "Kết luận của Ban Thường vụ về tư tưởng và vận động học sinh đến trường ngày nào?",  # no "từ", no "đến ngày"
+    "When did the district medical centre write about giving out methadone over Tết?",  # a letter as its act
+    "On what date did the protection forest board ask for money to build a fire lookout tower?",  # a request
+    "When did the veterans' association make its plan to gather information on soldiers' graves?",
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2
@@ -285,7 +290,9 @@ def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
                                       "Kế hoạch yêu cầu thực hiện xong vào ngày nào?",
                                       "UBND xã quy định thời gian trình hồ sơ vào ngày nào?",  # a deadline
                                       "UBND xã tổ chức chương trình văn nghệ vào ngày nào?",  # an event
-                                      "When did the Central Party Office ask provinces to report on drowning?"])
+                                      "When did the Central Party Office ask provinces to report on drowning?",
+                                      "Kế hoạch yêu cầu các chi bộ báo cáo từ ngày nào?",  # from when
+                                      "When did the commune ask households to register for the scheme?"])
 def test_a_date_in_the_text_is_no_question_of_signing(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 1
 

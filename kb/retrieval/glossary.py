@@ -136,6 +136,11 @@ class Glossary:
         """Every word of an entry or a function word."""
         return frozenset(word for phrase in self.entries for word in phrase) | self.function_words
 
+    @cached_property
+    def single_words(self) -> frozenset[str]:
+        """The words an entry or a function word reads alone: "van" is one ("xe"), "giang" only in "Hau Giang"."""
+        return frozenset(phrase[0] for phrase in self.entries if len(phrase) == 1) | self.function_words
+
     def words(self, token: str) -> list[str]:
         """A token's English words as the entries are keyed: lower case, contractions undone ("don't": "do not"),
         "'s" joined, singular, respelled.
@@ -252,9 +257,10 @@ class Glossary:
 
     def _names(self, tokens: list[str], keyed: list[list[str]]) -> list[bool]:
         """Which ``tokens`` (``keyed``: their words) name a place or a person in Vietnamese: two capitalised
-        syllables side by side or more, one of them no English the glossary knows, or any typed with its marks
-        ("Hoàng Su Phì", "Huế").  "Ban Gioc" is a waterfall, not a ban; "Tay Son" no son.  A function word is no part
-        of one before it ("In Nam Dinh"); after one it is its last syllable ("Nam Trà My", "Phu My")."""
+        syllables side by side or more, one of them no English word the glossary reads alone and the run no entry of
+        its own, or any typed with its marks ("Hoàng Su Phì", "Huế").  "Ban Gioc" is a waterfall, not a ban; "Tay Son"
+        no son; "Van Giang" no van ("giang" is read only in "Hau Giang").  A function word is no part of one before it
+        ("In Nam Dinh"); after one it is its last syllable ("Nam Trà My", "Phu My")."""
         syllable: list[bool] = []
         for token, words in zip(tokens, keyed, strict=True):
             shaped = token[:1].isupper() and token[1:].islower() and len(words) == 1 \
@@ -263,8 +269,9 @@ class Glossary:
         named: list[bool] = []
         for is_syllable, run in groupby(zip(syllable, tokens, keyed, strict=True), key=lambda triple: triple[0]):
             found = list(run)
-            name = is_syllable and (len(found) >= 2 or marked(found[0][1])) and any(
-                words[0] not in self.vocabulary for _, _, words in found)
+            name = is_syllable and (len(found) >= 2 or marked(found[0][1])) \
+                and tuple(words[0] for _, _, words in found) not in self.entries \
+                and any(words[0] not in self.single_words for _, _, words in found)
             named += [name] * len(found)
         return named
 

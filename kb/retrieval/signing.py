@@ -28,7 +28,8 @@ _DATE_ASKED = r"(?:(?:ngay|hom|thoi gian|thoi diem) (?:nao|may)|ngay bao nhieu|k
 # "kỳ" of "định kỳ", "học kỳ" ("tiếp công dân định kì vào ngày nào" asks what a document says).
 # "Lãnh đạo nào của UBND tỉnh Vĩnh Long ký báo cáo …": who, the body between ("nhiệm kỳ", "định kỳ" are no signing).
 _LEADER_SIGNED = r"(?:dong chi|lanh dao) nao(?: (?!dinh |hoc |thoi |nhiem )\w+){0,6}? (?:da )?k[iy]"
-_SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la cua (?:co quan|don vi) nao"
+_SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:vao )?(?:ngay|hom) (?:nao|bao nhieu|may)"
+           r"|la cua (?:co quan|don vi) nao"
            r"|(?:(?<!dinh )(?<!hoc )(?<!thoi )k[iy]|ban hanh|phat hanh|thong qua|ra doi)(?: vao)?"
            r" (?:(?:ngay|hom|khi|luc|nam|thang|thoi gian|thoi diem)(?: thang)?(?: nam)?) (?:nao|bao nhieu|may)"
            r"|(?:k[iy]|ban hanh)(?: vao| tu)? bao gio|bao gio (?:k[iy]|ban hanh)|(?:ngay|thoi diem) (?:k[iy]|ban hanh)"
@@ -55,7 +56,9 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            r"|\bky hop (?:thu )?(?:nao|may|bao nhieu)|\b(?:at|in|during) (?:which|what) (?:council )?session"
            # "Nghị quyết phục hồi vườn bưởi … của Đảng ủy xã Hương Khê ngày nào?": a document named by its kind and
            # subject, then only its date asked; not what it sets a date for ("Kế hoạch tổ chức lễ hội vào ngày nào")
-           rf"|^(?:{TYPE_NAMES})\b(?:\W+(?!(?:{_EVENT}|truoc|tu|den|hieu luc|ap dung|{_THUC_HIEN_NOT_IN_A_TITLE}"
+           # ("từ", "đến", "trước" only as the date's own: "… từ ngày nào", not "tư tưởng", "đến trường")
+           rf"|^(?:{TYPE_NAMES})\b(?:\W+(?!(?:{_EVENT}|(?:truoc|tu|den) (?:ngay|hom|thang|nam|khi|luc)|hieu luc|ap dung"
+           rf"|{_THUC_HIEN_NOT_IN_A_TITLE}"
            r"|trien khai|yeu cau|de nghi|giao|nop|bao cao|han|moc|thoi han|vao)\b)\w+){1,25}"
            r" (?:ngay|hom) (?:nao|bao nhieu|may)(?=\W*$)"
            # "Công văn đôn đốc hoàn thành … gửi ngày nào": the document's own sending, whatever the words between
@@ -70,10 +73,13 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:ngay|hom) nao|la c
            r"|(?:when|(?:what|which) (?:date|day|year)) (?:did|were|was)\b[^?]*\b(?:issu|sign|adopt|pass|promulgat|enact"
            r"|publish|send|sent|submit|set up|establish|approv|put out|releas)\w*"
            r"|(?:issued|adopted|passed|promulgated) (?:on|in) (?:what|which) (?:date|day|year)|when (?:is|was)\b[^?]*\bdated"
-           # "When did Lý Nhân commune report on …": a body, then its document's kind as its act (not "ask … to report")
+           # "When did Lý Nhân commune report on …": a body, then its document's kind as its act (not "ask … to report");
+           # "… write to its cells about …", "… ask for money to build …", "… make its plan to …"
            r"|(?:when|on what (?:day|date)) did (?:(?!to |ask|tell|told|requir|want)[\w']+ ){1,9}?"
-           r"(?:report|conclude|announce|instruct|notify|decide|set|confirm|assign|allocate|guide|direct|propose)"
-           r" (?:on|about|how|that|what|who|which|its|their|the)|what date is (?:on|of)"
+           r"(?:(?:report|conclude|announce|instruct|notify|decide|set|confirm|assign|allocate|guide|direct|propose"
+           r"|write) (?:on|about|how|that|what|who|which|its|their|the|to)|ask (?:(?!to )[\w']+ ){0,3}?for"
+           r"|(?:make|draw up|draft|adopt) (?:its|their|a|the) (?:[\w']+ ){0,2}?(?:plan|programme|program|directive"
+           r"|resolution|notice|guidance|instruction))|what date is (?:on|of)"
            # "What is the date of the Tua Chua guidance on …": a document's date, not "the date of the elections"
            r"|what(?:(?: is|'s) the date (?:of|on)| date is the) (?:\S+ ){0,8}?"
            r"(?:directive|decision|plan|resolution|guidance|guideline"
