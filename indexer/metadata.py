@@ -43,6 +43,7 @@ from indexer.model import Catalogue, DocumentMeta
 from indexer.names import (
     AUTHORITY,
     SIGNED_MARK,
+    committee_under,
     complete_body,
     header_issuer,
     mostly_capitals,
@@ -574,6 +575,8 @@ def extract_metadata(text: str, catalogue: Catalogue | None = None) -> DocumentM
     signer = signer or _name_after_adoption(units, header.end) or _name_closing(units, header.end)
     body = _body_text(units, header.end)
     issuer, parent = header_issuer(header.organs)
+    if issuer and (committee := committee_under(issuer, place, body)):
+        issuer, parent = committee[0], parent or committee[1]
     if issuer is None and represented:
         issuer = complete_body(proper_case(represented), body)
     elif issuer and represented and fold(issuer) == _CENTRAL_COMMITTEE and fold(represented) in _CENTRAL_BODIES:

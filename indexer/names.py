@@ -9,12 +9,14 @@ signer's name under a position line.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import cache
 
 from indexer.analyzer import fold, nfc, normalize
 from indexer.codes import issuers, word_list
 
-__all__ = ["proper_case", "starts_with", "surnames", "starts_with_spelled", "complete_body", "full_issuer", "header_issuer",
+__all__ = ["proper_case", "starts_with", "surnames", "starts_with_spelled", "complete_body", "committee_under",
+           "full_issuer", "header_issuer",
            "mostly_capitals", "person_name", "AUTHORITY", "SIGNED_MARK"]
 
 
@@ -233,6 +235,41 @@ def complete_body(body: str, text: str) -> str:
         return sum(key.startswith(fold(m)) or fold(m).startswith(key) for m in mentions), len(name)
 
     return f"{body} {max(set(mentions), key=support)}"
+
+
+# A province's or a city's Party organisation, which issues nothing: its committees do.
+_PARTY_ORGANISATION = re.compile(r"^dang bo (?:tinh|thanh pho)\b")
+# The committees a document of a commune, a ward, a district or a province is issued by, the longest first.
+_LOCAL_COMMITTEES_LONGEST_FIRST = ("đảng ủy xã", "đảng ủy phường", "đảng ủy thị trấn", "đảng ủy đặc khu", "huyện ủy",
+                                   "quận ủy", "thị ủy", "thành ủy", "tỉnh ủy", "đảng ủy")
+
+
+def committee_under(organisation: str, place: str | None, text: str) -> tuple[str, str] | None:
+    """The committee that issued a document whose header OCR read as its Party organisation alone, and that
+    organisation: "Đảng bộ tỉnh Đồng Tháp", the committee's line under it garbled by a seal.  The committee is
+    the one printed after it on its line ("ĐẢNG BỘ TỈNH BẮC NINH -ĐẢNG ỦY XÃ NHÃ NAM"), else the one ``text``
+    names most, at ``place``, where its date line says it sits ("Huyện ủy" at "Minh Hóa"); None for any other
+    issuer."""
+    if not _PARTY_ORGANISATION.match(fold(organisation)):
+        return None
+    printed = normalize(organisation)
+    lowered = printed.lower()
+    for head in _LOCAL_COMMITTEES_LONGEST_FIRST:
+        if (at := lowered.find(head, 1)) > 0:
+            return printed[at:].strip(" .,;:-_"), printed[:at].strip(" .,;:-_")
+    if not place:
+        return None
+    heads: Counter[str] = Counter()
+    for mention in _committee_mentions(text):
+        lowered = normalize(mention).lower()
+        heads.update([next((h for h in _LOCAL_COMMITTEES_LONGEST_FIRST if lowered.startswith(h)), "")])
+    heads.pop("", None)
+    if not heads:
+        return None
+    # "Đảng ủy" alone counts for the commune's or the ward's committee the text names with its level
+    best = max(heads, key=lambda head: (heads[head] + (heads["đảng ủy"] if head.startswith("đảng ủy ") else 0),
+                                        head != "đảng ủy"))
+    return f"{best[:1].upper()}{best[1:]} {place}", printed.strip(" .,;:-_")
 
 
 # "(Đã ký)", "(ký tên, đóng dấu)", "Đã ký:", image placeholders and an e-signature stamp ("ePas: 179676") printed where

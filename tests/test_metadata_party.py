@@ -317,6 +317,22 @@ def test_a_letters_subject_wrapped_after_a_comma_stays_out_of_the_organ() -> Non
         "1276/KQLĐBI-QLBT", "Khu quản lý đường bộ I", "Cục Đường bộ Việt Nam")
 
 
+@pytest.mark.parametrize(("organ", "body", "issuer"), [
+    ("ĐẢNG BỘ TỈNH ĐỒNG THÁP ĐẢNG CỘNG SẢN VIỆT NAM\nĐẢNG ỦY x ` vINH KIM",
+     "Đồng chí Bí thư Đảng ủy xã kết luận. Giao Đảng ủy xã theo dõi.", "Đảng ủy xã Vĩnh Kim"),
+    ("ĐẢNG BỘ TỈNH QUẢNG BÌNH ĐẢNG CỘNG SẢN VIỆT NAM\n|UYỆN ỦY ¿ %",
+     "Thường trực Huyện ủy kết luận. Huyện ủy giao Ban Tuyên giáo Huyện ủy theo dõi.", "Huyện ủy Vĩnh Kim"),
+])
+def test_a_party_organisation_read_alone_above_a_garbled_committee_gives_the_committee(
+        organ: str, body: str, issuer: str) -> None:
+    """A seal garbled the committee's line: the province's Party organisation issues nothing, the committee the text
+    names most does, at the place of the date line."""
+    meta = extract_metadata(f"{organ}\nVĩnh Kim, ngày 21 tháng 10 năm 2025\nSố 191-TB/ĐU\nTHÔNG BÁO KẾT LUẬN\n"
+                            f"về buổi tiếp công dân\n{body}\n")
+    assert (meta.issuer, meta.number) == (issuer, "191-TB/ĐU")
+    assert meta.issuer_parent is not None and meta.issuer_parent.lower().startswith("đảng bộ tỉnh")
+
+
 def test_the_standing_board_over_its_committee_is_one_organ() -> None:
     """"BAN THƯỜNG VỤ TỈNH ỦY" holds the head "Vụ", which cut it into "Ban Thường" and "Vụ Tỉnh ủy"."""
     meta = extract_metadata("ĐẢNG BỘ TỈNH NGHỆ AN\nBAN THƯỜNG VỤ TỈNH ỦY\nĐẢNG CỘNG SẢN VIỆT NAM\n*\nSố 215-KH/TU\n"
