@@ -81,11 +81,11 @@ _TELEGRAM_SENDER = re.compile(r"\bđiện\s*:\s*$", re.IGNORECASE)
 # Trích yếu of a công văn: "V/v cung ứng vật liệu…".
 SUBJECT_LINE = re.compile(r"^V/v\b\.?:?\s*(?P<subject>.*)$", re.IGNORECASE)
 # Units that open the body: the header ends before them.
-BODY_OPENER = re.compile(
-    r"^(?:Kính gửi|Căn cứ|Thực hiện|Xét|Theo đề nghị|Điều \d|ĐIỀU \d|Chương [IVXLC\d]|CHƯƠNG [IVXLC\d]|Phần"
-    r"|PHẦN|Ngày \d|Trả lời|Tiếp nhận)\b"
-    r"|^(?:[IVXLC]+|\d+)\s*[.)\-–]\s",
-)
+_OPENING_WORDS = (r"^(?:Kính gửi|Căn cứ|Thực hiện|Xét|Theo đề nghị|Điều \d|ĐIỀU \d|Chương [IVXLC\d]|CHƯƠNG [IVXLC\d]"
+                  r"|Phần|PHẦN|Ngày \d|Trả lời|Tiếp nhận)\b")
+BODY_OPENER = re.compile(rf"{_OPENING_WORDS}|^(?:[IVXLC]+|\d+)\s*[.)\-–]\s")
+# What opens a body in words, never a wrapped subject's line (one may open with digits: "2025 - 2026 …").
+_BODY_WORDS = re.compile(_OPENING_WORDS)
 
 
 @dataclass(frozen=True)
@@ -368,7 +368,7 @@ def subject_wraps(units: list[Unit], i: int) -> list[int]:
         text = units[k].text
         past_blank = units[k - 1].blank
         after_comma = units[written[n - 1] if n else i].text.rstrip().endswith(",")
-        if units[k].upper or NUMBER_LINE.match(text) or PLACE_DATE.match(text) \
+        if units[k].upper or NUMBER_LINE.match(text) or PLACE_DATE.match(text) or _BODY_WORDS.match(text) \
                 or (past_blank and not (text[:1].islower() or text[:1].isdigit() or after_comma
                                         or _abbreviation_first(text) or _last_word(units, written, n))):
             break
@@ -437,12 +437,15 @@ def _title_near(units: list[Unit], first: int) -> bool:
 
 def _read_title(units: list[Unit], start: int, header: Header) -> int:
     """Find the title after the organ/motto lines; returns where the header ends.
-    After a ``V/v`` line only a title in capitals counts ("V/v Chỉ thị của …" is a subject)."""
-    letter = False
+    After a ``V/v`` line only a title in capitals counts ("V/v Chỉ thị của …" is a subject), and the lines it wraps
+    onto open no body."""
+    letter, wrapped = False, set()
     for i in _lines_from(units, start, TITLE_SCAN):
         unit = units[i]
-        letter = letter or bool(SUBJECT_LINE.match(unit.text))
-        if not unit.blank and BODY_OPENER.match(unit.text):
+        if SUBJECT_LINE.match(unit.text):
+            letter, wrapped = True, set(subject_wraps(units, i))
+        # a subject wrapped onto a line that opens like a list's item ("V/v … vụ Đông Xuân" / "2025 - 2026 …")
+        if not unit.blank and BODY_OPENER.match(unit.text) and i not in wrapped:
             return i
         numbered = _NUMBERED_TITLE.match(fold(unit.text)[len(title_type(unit) or "") :])
         if (kind := title_type(unit)) and (numbered or not NUMBER_LINE.match(unit.text)) and (unit.upper or not letter):
@@ -592,12 +595,21 @@ def _organ_parts(line: str) -> list[str]:
     for k in range(2, len(words) - 1):
         rest = " ".join(words[k:])
         opens = words[k].isupper() and starts_with("organ_heads", rest)
-        inside = (starts_with("organ_heads", f"{words[k - 1]} {rest}") or fold(" ".join(words[start : k + 1])) in _whole_names()
+        # "ĐẢNG ỦY XÃ TRƯỜNG NINH": after a locality's word, a head is its name's first syllable
+        after_locality = words[k - 1].lower() in _localities() or " ".join(words[k - 2 : k]).lower() in _localities()
+        inside = (after_locality or starts_with("organ_heads", f"{words[k - 1]} {rest}")
+                  or fold(" ".join(words[start : k + 1])) in _whole_names()
                   or board_of_committee(" ".join(words[start:])) or _cut_word(words[k - 1], words[k]))
         if opens and k - start >= 2 and not inside:
             parts.append(" ".join(words[start:k]))
             start = k
     return [*parts, " ".join(words[start:])]
+
+
+@cache
+def _localities() -> frozenset[str]:
+    """The words of a locality ("xã", "thị trấn") in small letters, as a header's line prints them in capitals."""
+    return frozenset(nfc(word).lower() for word in word_list("localities"))
 
 
 @cache

@@ -508,14 +508,21 @@ def _speaker(body: str) -> str | None:
     return next((organ for organ in reversed(speakers) if _organ_named(organ)), None)
 
 
+# A record's opening, which dates it where no place-and-date line does: "Hôm nay, vào hồi 8 giờ ngày 18 tháng 11 năm
+# 2025, tại …" (a Biên bản drawn up as the meeting ran).
+_TODAY = re.compile(r"^Hôm nay\b[^.;]{0,60}?(?P<date>ngày\s*\d.{0,25}?\d{4})", re.IGNORECASE)
+
+
 def _clues(units: list[Unit], start: int, body: str) -> _Clues:
     """What the text after the header says of the document itself; the
-    adoption formula first, it is the document's own sentence."""
+    adoption formula first, it is the document's own sentence; a record's "Hôm nay, … ngày …" its own day."""
     passed = next((m for u in reversed(units[start:]) if (m := _PASSED.match(u.text))), None)
     caption = _ANNEX_CAPTION.search(" ".join(u.text for u in units[start:]))
+    today = next((m for u in units[start : start + OPENING_UNITS] if (m := _TODAY.match(u.text))), None)
     return _Clues(
         number=caption and _symbol(caption.group("number")),
-        date=parse_date(passed.group("date")) if passed else caption and parse_date(caption.group("date")),
+        date=parse_date(passed.group("date")) if passed else caption and parse_date(caption.group("date"))
+        or today and parse_date(today.group("date")),
         issuer=(passed and passed.group("organ")) or (caption and caption.group("issuer")) or _speaker(body),
     )
 

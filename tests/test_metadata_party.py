@@ -333,6 +333,26 @@ def test_a_party_organisation_read_alone_above_a_garbled_committee_gives_the_com
     assert meta.issuer_parent is not None and meta.issuer_parent.lower().startswith("đảng bộ tỉnh")
 
 
+def test_a_commune_named_like_an_organs_head_keeps_its_name_and_a_wrapped_subject_its_date() -> None:
+    """"TRƯỜNG" (a school) and "VŨ" (a "Vụ") after "XÃ" are a place's first syllable; a subject wrapped onto "2025 -
+    2026 …" opens no body, so the place and date under it are the letter's."""
+    meta = extract_metadata("ĐẢNG BỘ TỈNH QUẢNG TRỊ\nĐẢNG ỦY XÃ TRƯỜNG NINH\n\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+                            "Số 321-CV/ĐU\nV/v lãnh đạo gieo cấy vụ Đông Xuân\n2025 - 2026 đúng khung thời vụ\n"
+                            "Trường Ninh, ngày 29 tháng 12 năm 2025\nKính gửi: Các chi bộ trực thuộc Đảng bộ xã\n"
+                            "Thực hiện Kế hoạch 278-KH/ĐU của Ban Thường vụ Đảng ủy.\n")
+    assert (meta.issuer, meta.number, meta.date, meta.place) == (
+        "Đảng ủy xã Trường Ninh", "321-CV/ĐU", "2025-12-29", "Trường Ninh")
+    assert meta.title == "V/v lãnh đạo gieo cấy vụ Đông Xuân 2025 - 2026 đúng khung thời vụ"
+
+
+def test_a_record_without_a_date_line_is_dated_by_its_hom_nay() -> None:
+    meta = extract_metadata("ỦY BAN NHÂN DÂN\nXÃ CẨM THỦY\nSố: 16/BB-UBND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+                            "Độc lập - Tự do - Hạnh phúc\nBIÊN BẢN\nPhiên giao dịch việc làm lưu động\n"
+                            "Hôm nay, vào hồi 8 giờ ngày 18 tháng 11 năm 2025, tại sân nhà văn hóa xã, Ủy ban nhân dân"
+                            " xã tổ chức phiên giao dịch việc làm.\n")
+    assert (meta.number, meta.date, meta.doc_type) == ("16/BB-UBND", "2025-11-18", "Biên bản")
+
+
 def test_the_standing_board_over_its_committee_is_one_organ() -> None:
     """"BAN THƯỜNG VỤ TỈNH ỦY" holds the head "Vụ", which cut it into "Ban Thường" and "Vụ Tỉnh ủy"."""
     meta = extract_metadata("ĐẢNG BỘ TỈNH NGHỆ AN\nBAN THƯỜNG VỤ TỈNH ỦY\nĐẢNG CỘNG SẢN VIỆT NAM\n*\nSố 215-KH/TU\n"
