@@ -12,6 +12,7 @@ from kb.retrieval.intent import (
     ABOUT,
     FOLLOWERS,
     FOLLOWING_KINDS,
+    counted,
     counted_in_english,
     followed_kind,
     following,
@@ -332,6 +333,19 @@ def test_asking_what_a_decision_says_reads_its_articles_not_its_header_and_legal
 def test_an_english_question_counts_what_the_glossary_says_it_counts(question, passage, counts):
     pattern = counted_in_english(question)
     assert pattern is not None and bool(pattern.search(passage)) is counts
+
+
+@pytest.mark.parametrize(("question", "passage", "counts"), [
+    ("người báo tin tìm được hài cốt liệt sĩ thì được thưởng bao nhiêu?", "thưởng 2 triệu đồng cho mỗi thông tin", True),
+    ("người báo tin tìm được hài cốt liệt sĩ thì được thưởng bao nhiêu?", "thưởng cho người cung cấp thông tin", False),
+    ("nuôi chó không tiêm phòng bị phạt bao nhiêu", "phạt tiền từ 800.000 đồng", True),
+    ("me viet nam anh hung duoc kham suc khoe tai nha bao lau mot lan", "kham suc khoe dinh ky 6 thang/lan", True),
+    ("phát hiện bom mìn phải báo trong bao lâu", "báo ngay cho xã trong 24 giờ", True),
+    ("phát hiện bom mìn phải báo trong bao lâu", "báo ngay cho Ban Chỉ huy quân sự xã", False),
+])
+def test_a_sum_asked_by_the_verb_that_pays_it_and_a_duration_asked_by_bao_lau(question, passage, counts):
+    pattern = counted(question.lower())
+    assert pattern is not None and bool(pattern.search(fold(passage))) is counts
 
 
 def test_how_much_of_a_thing_counts_an_amount_and_how_much_does_counts_nothing():

@@ -170,6 +170,12 @@ _NOT_A_THING = r"does|do|did|is|are|was|were|will|would|can|could|should|has|hav
 # Asked as a sum ("bao nhiêu vốn", "bao nhiêu kinh phí", "bao nhiêu ngân sách") or a price ("bao nhiêu một khối",
 # "bao nhiêu mỗi ca"): answered by a sum of money, as "bao nhiêu tiền" is (the folded word after "bao nhiêu", or two).
 _SUMS = {"tien", "von", "kinh phi", "ngan sach", "mot", "moi"}
+# "được thưởng bao nhiêu?", "bị phạt bao nhiêu", "mỗi hộ đóng góp bao nhiêu": a sum, asked by the verb that pays it,
+# "bao nhiêu" ending the clause (folded)
+_PAID = re.compile(r"\b(?:thuong|phat|ho tro|tro cap|boi thuong|chi tra|nop|dong gop|ung ho|thu phi)"
+                   r" bao nhieu(?!\s*\w)")
+# "bao lâu", "trong bao lâu", "bao lâu một lần": a duration (folded)
+_HOW_LONG = re.compile(r"\bbao lau\b")
 # A length or a volume is printed with its unit's symbol: "bao nhiêu mét" → "100 m", "bao nhiêu khối" → "5 m3".
 _PRINTED_AS = {"met": _DISTANCE, "khoi": r"m3|m³|khoi"}
 # People are counted by what they are: "gồm mấy người" → "7 thành viên", "07 đồng chí", "40 học sinh".
@@ -208,7 +214,13 @@ def _counted_things(things: str) -> re.Pattern[str]:
 def counted(question: str) -> re.Pattern[str] | None:
     """What a question (lower case, with or without tone marks) asks the number of, as a pattern of that number printed
     in a folded passage: "bao nhiêu căn hộ" → a number before "can", "bao nhiêu tiền" → a number before a unit of
-    money, "bao nhiêu phần trăm" → a percentage.  None when it counts nothing."""
+    money, "bao nhiêu phần trăm" → a percentage, "được thưởng bao nhiêu?" → a sum (the verb before it pays), "bao
+    lâu" → a duration.  None when it counts nothing."""
+    folded = fold(question)
+    if _HOW_LONG.search(folded):
+        return _number_before(_DURATION)
+    if _PAID.search(folded):
+        return _number_before(_MONEY)
     match = _HOW_MANY.search(question)
     if match is None:
         return None
