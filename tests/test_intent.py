@@ -329,6 +329,8 @@ def test_asking_what_a_decision_says_reads_its_articles_not_its_header_and_legal
     ("how long do conscripts serve in peacetime", "thoi han phuc vu tai ngu la 24 thang", True),
     ("how long do conscripts serve in peacetime", "ha si quan, binh si phuc vu tai ngu", False),
     ("how far from a school gate is selling cigarettes banned", "cach cong truong hoc duoi 100 m", True),
+    ("how quickly must commune staff check a report of a child abused", "trong vong 12 gio ke tu khi nhan thong tin", True),
+    ("how quickly must commune staff check a report of a child abused", "tiep nhan thong tin tu tong dai", False),
 ])
 def test_an_english_question_counts_what_the_glossary_says_it_counts(question, passage, counts):
     pattern = counted_in_english(question)

@@ -161,8 +161,9 @@ _HOW_MANY = re.compile(r"\b(?:bao nhiêu|bao nhieu|mấy) (\w+)(?: (\w+))?")
 _MONEY, _PERCENT = r"dong|trieu|ty|nghin|ngan|usd", r"%"  # matched in folded text
 _MAGNITUDE = r"nghin|ngan|trieu|ty"  # "2,5 triệu lượt khách": the count's magnitude between it and what it counts
 _HOW_MANY_ENGLISH = re.compile(r"\bhow (many|much) (\w+)")  # "how many households", "how much money"
-# "how long … valid", "how far from a school gate": a duration or a distance, printed with its unit (folded)
-_HOW_LONG_ENGLISH = re.compile(r"\bhow (long|far)\b")
+# "how long … valid", "how quickly must staff check", "how far from a school gate": a duration or a distance, printed
+# with its unit (folded)
+_HOW_LONG_ENGLISH = re.compile(r"\bhow (long|quickly|soon|far)\b")
 _DURATION, _DISTANCE = r"nam|thang|tuan|ngay|gio|phut", r"m|met|km"
 # "how much salt", "how much land", "how much water": an amount, printed with its unit of weight, area or volume
 _AMOUNT = r"tan|kg|ta|yen|ha|m2|m²|m3|m³|lit|km2"
@@ -185,10 +186,11 @@ _COUNTED_AS = {"nguoi": r"nguoi|thanh vien|dong chi|can bo|hoc sinh|giao vien|da
 def counted_in_english(folded: str) -> re.Pattern[str] | None:
     """``counted`` for a question in English: "how many households" → a number before "hộ" (of "hộ gia đình", "hộ"),
     a number before the first syllable of each Vietnamese sense the glossary gives the thing counted; "how much money"
-    → a sum of money, "how much salt" → an amount in a unit of weight, area or volume; "how long" → a number of
-    years, months, weeks, days, hours or minutes, "how far" → of metres or kilometres.  None for "how much does …"."""
+    → a sum of money, "how much salt" → an amount in a unit of weight, area or volume; "how long", "how quickly", "how
+    soon" → a number of years, months, weeks, days, hours or minutes, "how far" → of metres or kilometres.  None for
+    "how much does …"."""
     if lasting := _HOW_LONG_ENGLISH.search(folded):
-        return _number_before(_DURATION if lasting.group(1) == "long" else _DISTANCE)
+        return _number_before(_DISTANCE if lasting.group(1) == "far" else _DURATION)
     match = _HOW_MANY_ENGLISH.search(folded)
     if match is None:
         return None
