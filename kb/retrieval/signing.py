@@ -59,7 +59,9 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:vao )?(?:ngay|hom)
            # ("từ", "đến", "trước" only as the date's own: "… từ ngày nào", not "tư tưởng", "đến trường")
            rf"|^(?:{TYPE_NAMES})\b(?:\W+(?!(?:{_EVENT}|(?:truoc|tu|den) (?:ngay|hom|thang|nam|khi|luc)|hieu luc|ap dung"
            rf"|{_THUC_HIEN_NOT_IN_A_TITLE}"
-           r"|trien khai|yeu cau|de nghi|giao|nop|bao cao|han|moc|thoi han|vao)\b)\w+){1,25}"
+           # ("giao" of a task, not "giáo dục", "giao thông"; "hạn", not "Hàn Quốc")
+           r"|trien khai|yeu cau|de nghi|giao(?! (?:duc|thong|luu|dich|vien))|nop|bao cao|han(?! quoc)|moc|thoi han"
+           r"|vao)\b)\w+){1,25}"
            r" (?:ngay|hom) (?:nao|bao nhieu|may)(?=\W*$)"
            # "Công văn đôn đốc hoàn thành … gửi ngày nào": the document's own sending, whatever the words between
            rf"|^(?:{TYPE_NAMES})\b.* (?:gui|k[iy]|ban hanh|phat hanh)(?: di)? (?:vao )?ngay (?:nao|bao nhieu|may)(?=\W*$)"
@@ -76,8 +78,8 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:vao )?(?:ngay|hom)
            # "When did Lý Nhân commune report on …": a body, then its document's kind as its act (not "ask … to report");
            # "… write to its cells about …", "… ask for money to build …", "… make its plan to …"
            r"|(?:when|on what (?:day|date)) did (?:(?!to |ask|tell|told|requir|want)[\w']+ ){1,9}?"
-           r"(?:(?:report|conclude|announce|instruct|notify|decide|set|confirm|assign|allocate|guide|direct|propose"
-           r"|write) (?:on|about|how|that|what|who|which|its|their|the|to)|ask (?:(?!to )[\w']+ ){0,3}?for"
+           r"(?:(?:report|conclude|instruct|notify|decide|set|confirm|assign|allocate|guide|direct|propose"
+           r"|write) (?:on|about|how|that|what|who|which|its|their|the|to)|announce|ask (?:(?!to )[\w']+ ){0,3}?for"
            r"|(?:make|draw up|draft|adopt) (?:its|their|a|the) (?:[\w']+ ){0,2}?(?:plan|programme|program|directive"
            r"|resolution|notice|guidance|instruction))|what date is (?:on|of)"
            # "What is the date of the Tua Chua guidance on …": a document's date, not "the date of the elections"
