@@ -124,8 +124,10 @@ def proper_case(text: str, is_name: bool = True) -> str:
         following = words[i + 1].strip(".,;:()").lower() if i + 1 < len(words) else ""
         opens_name |= (two_before in _lowered_list("party_organisations") and i not in fixed
                        and not {bare, f"{bare} {following}"} & localities and bare not in _NO_BODY_AFTER_ORGANISATION)
-        # "Thành ủy Hội An": right after a committee, "hội" names its place ("xã hội" after "xã" does not)
-        names_place = bare == "hội" and previous in ("ủy", "uỷ") and place_left == 3 and words[i + 1:i + 2] != ["nghị"]
+        # "Thành ủy Hội An", "Đảng ủy phường Hội Phú": right after a committee or a ward, "hội" names its place ("xã
+        # hội" after "xã" does not)
+        names_place = bare == "hội" and (previous in ("ủy", "uỷ", "phường")) and place_left == 3 \
+            and words[i + 1:i + 2] != ["nghị"]
         if (bare in _NOT_A_PLACE and not names_place) or any(c.isdigit() for c in word) \
                 or previous[-1:] in (",", ";", ")"):
             place_left = 0

@@ -190,6 +190,8 @@ def test_parse_date(text: str, iso: str | None) -> None:
         ("Đảng ủy Khối các cơ quan tỉnh", "Đảng ủy Khối các cơ quan tỉnh"),
         ("ĐẢNG ỦY XÃ THU LŨM", "Đảng ủy xã Thu Lũm"),  # a place's syllable, not the issuer code "THU"
         ("THÀNH ỦY HỘI AN", "Thành ủy Hội An"),  # "hội" of a place right after the committee, not of "Đại hội"
+        ("ĐẢNG ỦY PHƯỜNG HỘI PHÚ", "Đảng ủy phường Hội Phú"),  # "hội" of a ward's name
+        ("BẢO HIỂM XÃ HỘI TỈNH GIA LAI", "Bảo hiểm xã hội tỉnh Gia Lai"),  # "xã hội" names no commune
         ("TỈNH ỦY HỘI NGHỊ LẦN THỨ BẢY", "Tỉnh ủy hội nghị lần thứ bảy"),
         # the Party organisation of a body, the body's name capitalised; abbreviations (no vowel) kept as printed
         ("ĐẢNG ỦY CÔNG AN TỈNH", "Đảng ủy Công an tỉnh"),
