@@ -63,7 +63,10 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 #     are kinds, a closing is found before an annex longer than the window, a position's words wrapped onto a line end
 #     it, a mark of urgency is no organ, "S6" is "Số", a police chief's position).
 # 23: docs/reading.md, "The surname Ông" (stop 48: "Ông Văn Thuận" is a name whole, not the title Ông and "Văn Thuận").
-PARSING_VERSION = 23
+# 24: docs/reading.md, "Headers read again" (stop 54: OCR's misread number lines, a ward named An, a place named like an
+#     organ's head, an organ's own number, a subject wrapped onto digits, the committee under a garbled Party line, a
+#     record's "Hôm nay").
+PARSING_VERSION = 24
 
 CARD_SECTION = "Thông tin văn bản"
 # The header (issuing body, number, place and date, title) and the end (recipients, signer) are the
