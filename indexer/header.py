@@ -19,7 +19,14 @@ from indexer.analyzer import fold, fold_char_map, nfc, normalize
 from indexer.cells import cells_of
 from indexer.codes import doc_types, issuers, word_list
 from indexer.lines import BULLETIN_MARKS
-from indexer.names import board_of_committee, mostly_capitals, proper_case, starts_with, starts_with_spelled
+from indexer.names import (
+    board_of_committee,
+    lowered_list,
+    mostly_capitals,
+    proper_case,
+    starts_with,
+    starts_with_spelled,
+)
 
 __all__ = ["Unit", "Header", "units_of", "read_header", "title_type", "DAY_OPENING", "DAY_WORD", "NEAR_TITLE", "NUMBER_LINE",
            "PLACE_DATE", "SUBJECT_LINE", "BODY_OPENER", "subject_wraps", "is_motto"]
@@ -233,11 +240,13 @@ def title_type(unit: Unit) -> str | None:
     lines), or it names its own number in any case ("Án lệ số 26/2018/AL về …", as a Word file may type it).
     A locality spelled with its marks is an organ's line, whatever its letters fold to: "PHƯỜNG AN CỰU" is no
     "PHƯƠNG ÁN"."""
-    if unit.blank or starts_with_spelled("localities", unit.text):
+    if unit.blank:
         return None
     folded = fold(unit.text)
     for doc_type, printed in _printed_type_names():
         if match := re.match(rf"{re.escape(printed)}(?![\w:])", folded):
+            if starts_with_spelled("localities", unit.text):
+                return None
             numbered = _NUMBERED_TITLE.match(folded[match.end() :])
             capital_type = " " in unit.text[: match.end()] and unit.text[: match.end()].isupper()
             return doc_type if unit.upper or unit.bold or numbered or capital_type else None
@@ -596,7 +605,8 @@ def _organ_parts(line: str) -> list[str]:
         rest = " ".join(words[k:])
         opens = words[k].isupper() and starts_with("organ_heads", rest)
         # "ĐẢNG ỦY XÃ TRƯỜNG NINH": after a locality's word, a head is its name's first syllable
-        after_locality = words[k - 1].lower() in _localities() or " ".join(words[k - 2 : k]).lower() in _localities()
+        localities = lowered_list("localities")
+        after_locality = words[k - 1].lower() in localities or " ".join(words[k - 2 : k]).lower() in localities
         inside = (after_locality or starts_with("organ_heads", f"{words[k - 1]} {rest}")
                   or fold(" ".join(words[start : k + 1])) in _whole_names()
                   or board_of_committee(" ".join(words[start:])) or _cut_word(words[k - 1], words[k]))
@@ -604,12 +614,6 @@ def _organ_parts(line: str) -> list[str]:
             parts.append(" ".join(words[start:k]))
             start = k
     return [*parts, " ".join(words[start:])]
-
-
-@cache
-def _localities() -> frozenset[str]:
-    """The words of a locality ("xã", "thị trấn") in small letters, as a header's line prints them in capitals."""
-    return frozenset(nfc(word).lower() for word in word_list("localities"))
 
 
 @cache

@@ -16,7 +16,7 @@ from indexer.analyzer import fold, nfc, normalize
 from indexer.codes import issuers, word_list
 
 __all__ = ["proper_case", "starts_with", "surnames", "starts_with_spelled", "complete_body", "committee_under",
-           "full_issuer", "header_issuer",
+           "full_issuer", "header_issuer", "lowered_list",
            "mostly_capitals", "person_name", "AUTHORITY", "SIGNED_MARK"]
 
 
@@ -59,7 +59,7 @@ def _unpronounced(word: str) -> bool:
 
 
 @cache
-def _lowered_list(name: str) -> frozenset[str]:
+def lowered_list(name: str) -> frozenset[str]:
     """A data word list in small letters, as ``proper_case`` compares the words it lowers."""
     return frozenset(w.lower() for w in word_list(name))
 
@@ -67,7 +67,7 @@ def _lowered_list(name: str) -> frozenset[str]:
 @cache
 def _name_openers() -> tuple[str, ...]:
     """``name_openers`` in small letters, as ``str.endswith`` takes them."""
-    return tuple(_lowered_list("name_openers"))
+    return tuple(lowered_list("name_openers"))
 
 
 def mostly_capitals(text: str) -> bool:
@@ -110,7 +110,7 @@ def proper_case(text: str, is_name: bool = True) -> str:
     fixed = _phrase_words(text.lower(), pattern)
     words = pattern.sub(lambda m: table[m.group().lower()], text.lower()).split(" ")
     originals = text.split(" ")
-    heads, localities = _lowered_list("name_heads"), _lowered_list("localities")
+    heads, localities = lowered_list("name_heads"), lowered_list("localities")
     place_left = 0
     for i, word in enumerate(words):
         bare = word.strip(".,;:()").lower()
@@ -122,7 +122,7 @@ def proper_case(text: str, is_name: bool = True) -> str:
                                          or (two_before in heads and words[i - 2][:1].isupper()))
         # "Đảng ủy Công an tỉnh", "Đảng đoàn Hội …": the Party organisation of a body, not of a level ("Đảng ủy xã")
         following = words[i + 1].strip(".,;:()").lower() if i + 1 < len(words) else ""
-        opens_name |= (two_before in _lowered_list("party_organisations") and i not in fixed
+        opens_name |= (two_before in lowered_list("party_organisations") and i not in fixed
                        and not {bare, f"{bare} {following}"} & localities and bare not in _NO_BODY_AFTER_ORGANISATION)
         # "Thành ủy Hội An", "Đảng ủy phường Hội Phú": right after a committee or a ward, "hội" names its place ("xã
         # hội" after "xã" does not)
@@ -152,7 +152,7 @@ def proper_case(text: str, is_name: bool = True) -> str:
 @cache
 def _provinces_longest_first() -> tuple[str, ...]:
     """``provinces`` in small letters, the longest first."""
-    return tuple(sorted(_lowered_list("provinces"), key=len, reverse=True))
+    return tuple(sorted(lowered_list("provinces"), key=len, reverse=True))
 
 
 def _province_at_end(words: list[str]) -> list[str]:
@@ -166,23 +166,39 @@ def _province_at_end(words: list[str]) -> list[str]:
 
 
 @cache
-def _opening(list_name: str, spelled: bool, only_spelled: bool = False) -> re.Pattern[str]:
+def _opening(list_name: str, spelled: bool) -> re.Pattern[str]:
     """The phrases of a data word list at the start of a text: folded, or ``spelled`` (accents kept, lower case,
     and the phrase must go on as a name: no comma or stop right after it).  Folded, the list leaves out its phrases
-    that fold like common words (``matched_as_spelled``); ``only_spelled`` gives those alone, spelled."""
+    that fold like common words (``matched_as_spelled``), which ``_spelled_only`` reads."""
+    phrases = word_list(list_name)
+    return _phrases_at_start(phrases if spelled else [p for p in phrases if p not in _matched_as_spelled()], spelled)
+
+
+@cache
+def _spelled_only(list_name: str) -> re.Pattern[str] | None:
+    """A data word list's phrases that fold like common words, read as spelled ("Đội", not "đổi"); None if it has none."""
+    phrases = [p for p in word_list(list_name) if p in _matched_as_spelled()]
+    return _phrases_at_start(phrases, True) if phrases else None
+
+
+@cache
+def _matched_as_spelled() -> frozenset[str]:
+    return frozenset(word_list("matched_as_spelled"))
+
+
+def _phrases_at_start(phrases: list[str] | tuple[str, ...], spelled: bool) -> re.Pattern[str]:
     key = (lambda word: normalize(word).lower()) if spelled else fold
-    as_spelled = set(word_list("matched_as_spelled"))
-    phrases = [word for word in word_list(list_name) if (word in as_spelled) == only_spelled or spelled and not only_spelled]
     words = sorted(map(key, phrases), key=len, reverse=True)
     end = r"(?!\w)(?!\s*[,;.:])" if spelled else r"(?!\w)"
-    return re.compile(rf"^(?:{'|'.join(map(re.escape, words))}){end}" if words else r"(?!)")
+    return re.compile(rf"^(?:{'|'.join(map(re.escape, words))}){end}")
 
 
 def starts_with(list_name: str, text: str) -> bool:
     """Whether ``text`` opens with a phrase of a data word list, accents and case ignored; a phrase that folds like a
     common word only as spelled ("ĐỘI QUẢN LÝ THỊ TRƯỜNG" opens with "Đội", "ĐỔI SỐ" does not)."""
+    spelled_only = _spelled_only(list_name)
     return bool(_opening(list_name, False).match(fold(text))
-                or _opening(list_name, True, only_spelled=True).match(normalize(text).lower()))
+                or spelled_only is not None and spelled_only.match(normalize(text).lower()))
 
 
 def starts_with_spelled(list_name: str, text: str) -> bool:
@@ -261,11 +277,9 @@ def committee_under(organisation: str, place: str | None, text: str) -> tuple[st
             return printed[at:].strip(" .,;:-_"), printed[:at].strip(" .,;:-_")
     if not place:
         return None
-    heads: Counter[str] = Counter()
-    for mention in _committee_mentions(text):
-        lowered = normalize(mention).lower()
-        heads.update([next((h for h in _LOCAL_COMMITTEES_LONGEST_FIRST if lowered.startswith(h)), "")])
-    heads.pop("", None)
+    named = (normalize(mention).lower() for mention in _committee_mentions(text))
+    heads = Counter(committee for mention in named
+                    if (committee := next((h for h in _LOCAL_COMMITTEES_LONGEST_FIRST if mention.startswith(h)), None)))
     if not heads:
         return None
     # "Đảng ủy" alone counts for the commune's or the ward's committee the text names with its level

@@ -566,12 +566,12 @@ def test_asked_how_many_the_passages_printing_that_number_come_first(question, o
     ("Tổ kiểm kê gồm mấy người?", "tổ kiểm kê gồm 7 thành viên", "kiểm kê 7 loại tài sản"),
 ])
 def test_a_count_is_read_in_the_unit_it_is_printed_with(question, answer, other):
-    pattern = counted(question.lower())
+    pattern = counted(question.lower(), fold(question))
     assert pattern is not None and pattern.search(fold(answer)) and not pattern.search(fold(other))
 
 
 def test_a_count_is_read_with_its_magnitude_between():
-    pattern = counted("điện biên đón bao nhiêu lượt khách?")
+    pattern = counted("điện biên đón bao nhiêu lượt khách?", "dien bien don bao nhieu luot khach?")
     assert pattern is not None and pattern.search(fold("Đến năm 2030 đón 2,5 triệu lượt khách"))
 
 

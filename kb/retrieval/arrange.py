@@ -188,7 +188,8 @@ def counts_first(fused: list[tuple[int, float]], query: Query,
     the passages that share the subject's words without a figure: a conclusion's summary above the plan's target,
     a directive's aim above the table.  ``COUNT_SHARE`` was chosen by folds of the tuning pool (docs/ranking.md,
     "Asked how many, a passage with the number")."""
-    pattern = counted(query.normalized.lower()) if query.translation is None else counted_in_english(query.folded)
+    pattern = counted(query.normalized.lower(), query.folded) if query.translation is None \
+        else counted_in_english(query.folded)
     if pattern is None:
         return fused
     head = fused[:window]

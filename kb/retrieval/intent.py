@@ -213,12 +213,12 @@ def _counted_things(things: str) -> re.Pattern[str]:
     return re.compile(rf"\d[\d.,]*\s*(?:(?:{_MAGNITUDE})\s+)?(?:{things})\b")
 
 
-def counted(question: str) -> re.Pattern[str] | None:
-    """What a question (lower case, with or without tone marks) asks the number of, as a pattern of that number printed
-    in a folded passage: "bao nhiêu căn hộ" → a number before "can", "bao nhiêu tiền" → a number before a unit of
-    money, "bao nhiêu phần trăm" → a percentage, "được thưởng bao nhiêu?" → a sum (the verb before it pays), "bao
-    lâu" → a duration.  None when it counts nothing."""
-    folded = fold(question)
+def counted(question: str, folded: str) -> re.Pattern[str] | None:
+    """What a question (lower case, with or without tone marks; ``folded``, the same folded, as ``Query.folded``
+    holds it) asks the number of, as a pattern of that number printed in a folded passage: "bao nhiêu căn hộ" → a
+    number before "can", "bao nhiêu tiền" → a number before a unit of money, "bao nhiêu phần trăm" → a percentage,
+    "được thưởng bao nhiêu?" → a sum (the verb before it pays), "bao lâu" → a duration.  None when it counts
+    nothing."""
     if _HOW_LONG.search(folded):
         return _number_before(_DURATION)
     if _PAID.search(folded):
