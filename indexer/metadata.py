@@ -95,7 +95,7 @@ _RECIPIENTS = re.compile(rf"^{RECIPIENTS}\b", re.IGNORECASE)
 # "Số:" inside a header line, or its last letter where the "S" was lost ("… K/sk: 21A) ố: 172/TB-UBND"), or "Số" read
 # "S6" by OCR, its colon lost too ("… năm 2025 ` 4 S6 166-KH/ĐU"); of a known kind only (``canonical_symbol``).
 _NUMBER_INSIDE = re.compile(
-    r"(?<!\w)(?:(?:S[ốôóổo]|ố)\s*:|Số\s|S6\s*:?)\s*(?P<rest>\d{1,6}\s?[/:-]\s?[A-ZĐ†][\w†/.-]*)")
+    r"(?<!\w)(?:(?:S[ốôóổo]|ố)\s*:|Số\s|S6\s*:?)\s*(?P<rest>\d{1,6}\s?[/:-]\s?[A-ZĐ†€][\w†€/.-]*)")
 # A title in capitals that carries the number: "ÁN LỆ SỐ 67/2023/AL", "SỐ 101-SL/L.003 NGÀY 20-5-1957 …".
 _TITLE_NUMBER = re.compile(r"^(?:[^\W\d_]+\s+){0,2}(?:SỐ|[Ss]ố)\s*:?\s*(?P<rest>\d.*)$")
 # What an old title says besides its subject: "CỦA QUỐC HỘI KHOÁ XII, KỲ HỌP THỨ 5", "SỐ 30/2009/QH12 NGÀY 17
@@ -112,8 +112,10 @@ _TITLE_CLAUSE = re.compile(
 _PRINTED_SYMBOL = re.compile(r"\d+[0-9A-Za-zĐđ.]*(?:\s?[-/]\s?[0-9A-Za-zĐđ][0-9A-Za-zĐđ.]*(?![a-zà-ỹA-ZÀ-Ỹ]))+")
 # A speck OCR reads beside a symbol's dash or stroke ("04/NQ-.UBBC").
 _SPECKS_BY_STROKES = re.compile(r"(?<=[-/])[.,·'`_]+|[.,·'`_]+(?=[-/])")
-# A symbol's dash and letters as OCR misreads them: a colon for the dash ("167:TB/ĐU"), a dagger for a T ("223-†B/ĐU").
-_MISREAD_IN_SYMBOL = re.compile(r"(?<=\d):(?=[A-ZĐ†])|†")
+# A symbol's dash and letters as OCR misreads them: a colon for the dash ("167:TB/ĐU"), a dagger for a T ("223-†B/ĐU"),
+# a euro sign for a C ("194/€V-CAX").
+_MISREAD_IN_SYMBOL = re.compile(r"(?<=\d):(?=[A-ZĐ†€])|†|(?<=[/-])€")  # a euro sign after a digit is a digit
+_MISREAD_AS = {":": "-", "†": "T", "€": "C"}
 # A symbol's kind as OCR misreads it under a seal ("04/NO-UBBC" of a Nghị quyết): letters it confuses.
 _OCR_LETTERS = str.maketrans("O0", "QQ")
 _KIND_IN_SYMBOL = re.compile(r"^(?P<head>\d+(?:/\d{4})?[/-])(?P<kind>[A-ZĐ0-9]+)(?=[-/])")
@@ -209,7 +211,7 @@ def _own_number(zone: list[Unit], title_lines: list[Unit]) -> str | None:
 
 def _as_printed(symbol: str) -> str:
     """A symbol as OCR read it, without the specks beside its strokes and with the dash and letters it misreads."""
-    return _MISREAD_IN_SYMBOL.sub(lambda m: "-" if m.group() == ":" else "T", _SPECKS_BY_STROKES.sub("", symbol))
+    return _MISREAD_IN_SYMBOL.sub(lambda m: _MISREAD_AS[m.group()], _SPECKS_BY_STROKES.sub("", symbol))
 
 
 def _kind_as_titled(number: str | None, doc_type: str | None) -> str | None:

@@ -49,6 +49,13 @@ def test_restore_keeps_marks_typed(restorer):
     assert restorer.restore("dai hoi dạng bo") == "đại hội dạng bộ"  # a whole form typed stays, even unlikely
 
 
+def test_a_syllable_typed_without_the_tone_its_stop_needs_takes_one_in_an_accented_question(restorer):
+    """"kiêm tra" and "giam sát" are possible as typed; "công tac" is not: a syllable ending in c takes an acute or a
+    dot below.  Its hat typed stays: "kêt" may be "kết", never "kiệt"."""
+    assert restorer.restore("Kế hoạch về công tac kiểm tra, giám sát") == "Kế hoạch về công tác kiểm tra, giám sát"
+    assert restorer.restore("Kế hoạch về công tác kiểm tra, giam sát") == "Kế hoạch về công tác kiểm tra, giam sát"
+
+
 def test_restore_keeps_numbers_codes_and_unknown_words(restorer):
     assert restorer.restore("Ke hoach 131-KH/TU ngay 17/03/2020") == "Kế hoạch 131-KH/TU ngày 17/03/2020"
     assert restorer.restore("covid xyzq (2021)") == "covid xyzq (2021)"

@@ -270,6 +270,8 @@ def test_a_closing_without_the_signers_name_stays_below_the_card():
     "When did the veterans' association make its plan to gather information on soldiers' graves?",
     "Kế hoạch bảo đảm trật tự an toàn giao thông dịp Tết của Đảng ủy xã ngày nào?",  # "giao thông" is no task given
     "When did the remains team announce DNA sampling for relatives?",  # a notice as its act
+    "When did the Quang Tri home affairs department warn about fake seasonal farm jobs in Korea?",  # a warning
+    "On what date did the Social Policy Bank in Ha Tinh answer Nghi Xuan about loans?",  # a reply, its addressee
 ])
 def test_the_ways_of_asking_who_signed_or_when_put_the_card_first(question):
     assert _cards_first(question, ARTICLE_THEN_CARD, [(1, 0.9), (2, 0.2)])[0][0] == 2

@@ -251,3 +251,19 @@ def test_everyday_words_and_irregular_forms_of_stop_53(english, vietnamese):
     translation = glossary().translate(english)
     assert all(term in translation.terms for term in vietnamese), translation.terms
     assert "lãnh đạo" not in translation.terms
+
+
+@pytest.mark.parametrize(("english", "vietnamese"), [
+    ("how long do they have to hand it in", ("nộp",)),  # "hand in", not "hand" (tay)
+    ("what if they can't turn it down", ("từ chối",)),
+    ("when must the school pay it back", ("hoàn trả",)),
+    ("the commune handed them in late", ("nộp",)),  # a past form, its object between
+])
+def test_a_phrasal_verb_said_around_its_object_reads_as_the_verb(english, vietnamese):
+    translation = glossary().translate(english)
+    assert all(term in translation.terms for term in vietnamese), translation.terms
+    assert "tay" not in translation.terms
+
+
+def test_a_particle_after_an_object_that_makes_no_phrasal_verb_stays_where_it_is():
+    assert glossary().translate("the fee for it in 2026").terms == glossary().translate("the fee in 2026").terms

@@ -263,11 +263,19 @@ def test_a_number_line_as_ocr_misreads_it_keeps_the_number_and_the_organ_above_i
     ("Số 131:KH/TU", "131-KH/TU"),  # the dash read as a colon
     ("Số 131-†B/TU", "131-TB/TU"),  # the T read as a dagger
     ("Sổ`191-TB/ĐÚ", "191-TB/ĐU"),  # a mark on a letter of the code
+    ("Số: 131/€V-TU", "131/CV-TU"),  # the C after the stroke read as a euro sign
 ])
 def test_a_number_as_ocr_misreads_its_marks_is_read(number_line: str, number: str) -> None:
     meta = extract_metadata(f"TỈNH ỦY BẾN TRE\n*\n{number_line}\nĐẢNG CỘNG SẢN VIỆT NAM\n"
                             "Bến Tre, ngày 17 tháng 3 năm 2020\n" + _PLAN_BODY)
     assert (meta.number, meta.issuer) == (number, "Tỉnh ủy Bến Tre")
+
+
+def test_a_euro_sign_after_a_digit_is_a_misread_digit_not_a_c() -> None:
+    """"3€/TB-UBND" is 36 or 38 read wrong: no number at all is better than "3C/TB-UBND"."""
+    meta = extract_metadata("TỈNH ỦY BẾN TRE\n*\nSố: 3€/TB-TU\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+                            "Bến Tre, ngày 17 tháng 3 năm 2020\n" + _PLAN_BODY)
+    assert meta.number != "3C/TB-TU"
 
 
 def test_a_number_ocr_ran_into_the_date_line_is_read_without_its_colon() -> None:

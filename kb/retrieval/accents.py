@@ -25,10 +25,11 @@ the syllables of the index one edit away from each typed one, at a cost, for the
 from __future__ import annotations
 
 import re
+import unicodedata
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from string import ascii_lowercase
 
@@ -52,6 +53,8 @@ _MASK = np.uint64((1 << _BITS) - 1)
 _LIMIT = 1 << _BITS
 BOS, EOS, NUM, UNK = 0, 1, 2, 3  # a sentence's two starts, its end, any number or code, syllables past the limit
 _RESERVED = ["<s>", "</s>", "<num>", "<unk>"]
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below (decomposed)
+_STOP_TONES = "\u0301\u0323"  # the tones a syllable ending in a stop takes: acute, dot below
 
 
 # One pass reads a text as tokens: a number or code (a piece holding a digit or a slash, kept whole),
@@ -285,6 +288,8 @@ class AccentRestorer:
         folded, typed = fold(match.group()), normalize(match.group()).lower()
         forms = self._forms.get(folded, _NO_FORMS)
         agrees = [self._words[i] == typed if keep_bare else _agrees(typed, folded, self._words[i]) for i in forms]
+        if keep_bare and _toneless_stop(typed, folded):  # "doanh nghiêp", "lý lich": its tone was left out
+            agrees = [_agrees(typed, folded, self._words[i]) for i in forms]
         costs = np.where(agrees, 0.0, np.inf)
         if edits and len(folded) >= MIN_EDIT_LENGTH:
             costs = np.minimum(costs, EDIT_COST)  # marks typed wrong are a typing error too
@@ -365,8 +370,22 @@ def _low(order: int) -> np.uint64:
 
 
 def _agrees(typed: str, folded: str, form: str) -> bool:
-    """Whether ``form`` carries every mark typed (a letter typed bare may take any)."""
-    return len(form) == len(typed) and all(t == f or t == b for t, b, f in zip(typed, folded, form))
+    """Whether ``form`` carries every mark typed: a letter typed bare may take any, one typed with its hat, horn or
+    breve any tone ("nghiêp" may be "nghiệp")."""
+    return len(form) == len(typed) and all(t == f or t == b or t == _toneless(f) for t, b, f in zip(typed, folded, form))
+
+
+def _toneless_stop(typed: str, folded: str) -> bool:
+    """Whether a syllable was typed without the tone it must have: one ending in p, t, c or ch takes an acute or a dot
+    below ("nghiệp", "lịch"), never none ("nghiêp", "lich")."""
+    return folded.endswith(("p", "t", "c", "ch")) and not any(
+        mark in unicodedata.normalize("NFD", typed) for mark in _STOP_TONES)
+
+
+@cache
+def _toneless(letter: str) -> str:
+    """A letter without its tone mark, its hat, horn or breve kept: "ệ" → "ê", "ợ" → "ơ", "á" → "a"."""
+    return unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", letter) if c not in _TONES))
 
 
 def _one_edit(word: str) -> set[str]:

@@ -40,6 +40,9 @@ _SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx]
 # A holder of office named by the body's own entry: "Minister of Finance" is "bộ trưởng" of
 # "Ministry of Finance", so the holder's title goes before that entry's Vietnamese.
 _HOLDER_OF = {"minister": "ministry"}
+# A phrasal verb's object said between its verb and its particle: "hand it in", "turn them down", "pay it back".
+_PARTICLES = frozenset(("in", "out", "down", "up", "back", "over", "off", "on", "away"))
+_OBJECTS = frozenset(("it", "them", "him", "her", "this", "that", "these", "those", "one", "everything"))
 
 
 def marked(token: str) -> bool:
@@ -253,7 +256,21 @@ class Glossary:
                 last = runs[-1]
                 assert isinstance(last, list)
                 last.extend(words)
-        return [run for run in runs if run]
+        return [self._joined_particles(run) if isinstance(run, list) else run for run in runs if run]
+
+    def _joined_particles(self, run: list[str]) -> list[str]:
+        """``run`` with each phrasal verb's particle moved before the object said between them: "hand it in" reads
+        as the entry "hand in" (nộp), where word by word it was "hand" (tay) and "in"; a past form too ("handed it
+        in")."""
+        joined = list(run)
+        for at in range(len(joined) - 2):
+            verb, said, particle = joined[at : at + 3]
+            if said not in _OBJECTS or particle not in _PARTICLES:
+                continue
+            base = next((b for b in (verb, *_bases(verb)) if (b, particle) in self.entries), None)
+            if base is not None:
+                joined[at : at + 3] = [base, particle, said]
+        return joined
 
     def _names(self, tokens: list[str], keyed: list[list[str]]) -> list[bool]:
         """Which ``tokens`` (``keyed``: their words) name a place or a person in Vietnamese: two capitalised

@@ -80,6 +80,8 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:vao )?(?:ngay|hom)
            r"|(?:when|on what (?:day|date)) did (?:(?!to |ask|tell|told|requir|want)[\w']+ ){1,9}?"
            r"(?:(?:report|conclude|instruct|notify|decide|set|confirm|assign|allocate|guide|direct|propose"
            r"|write) (?:on|about|how|that|what|who|which|its|their|the|to)|announce|ask (?:(?!to )[\w']+ ){0,3}?for"
+           # "… warn about fake jobs", "… answer Nghi Xuan about loans": a letter's act, its addressee between
+           r"|(?:warn|remind|urge|answer|reply|respond|invite) (?:[\w']+ ){0,3}?(?:on|about|of|that|regarding)"
            r"|(?:make|draw up|draft|adopt) (?:its|their|a|the) (?:[\w']+ ){0,2}?(?:plan|programme|program|directive"
            r"|resolution|notice|guidance|instruction))|what date is (?:on|of)"
            # "What is the date of the Tua Chua guidance on …": a document's date, not "the date of the elections"
