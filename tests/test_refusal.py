@@ -15,7 +15,7 @@ from kb.errors import ConfigError
 from kb.indexing import index_paths
 from kb.retrieval.lexicon import Lexicon
 from kb.retrieval.query import understand
-from kb.retrieval.refusal import NO_MATCH, NO_NUMBER, Evidence, gather, judge, subject_pairs
+from kb.retrieval.refusal import NO_MATCH, NO_NUMBER, Evidence, gather, judge, printed_unread, subject_pairs
 from kb.retrieval.search import legs, read_query, search
 
 GIBBERISH = "zzzzqqq"
@@ -309,12 +309,25 @@ Tổ chức Lễ hội Lồng tông xã Thượng Lâm năm 2026
 """
 
 
+GARBLED = """CÔNG AN TỈNH HÀ TĨNH
+CÔNG AN XÃ NGHI XUÂN
+Số: 194/@V-CAX
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Nghi Xuân, ngày 03 tháng 12 năm 2025
+V/v cảnh báo lừa đảo tuyển lao động đi nước ngoài
+
+Kính gửi: Trưởng các thôn.
+Người dân phát hiện đối tượng lừa đảo báo ngay cho Công an xã theo số điện thoại 0239.3821.194.
+"""
+
+
 @pytest.fixture(scope="module")
 def sealed_kb(tmp_path_factory):
     root = tmp_path_factory.mktemp("sealed")
-    write_tree(root, {"docs/thong-bao-36-khao-mang.txt": SEALED, "docs/thong-bao-95-thuong-lam.txt": NUMBERED})
+    write_tree(root, {"docs/thong-bao-36-khao-mang.txt": SEALED, "docs/thong-bao-95-thuong-lam.txt": NUMBERED,
+                      "docs/cong-van-194-nghi-xuan.txt": GARBLED})
     kb = fake_kb_at(root / "home")
-    assert index_paths(kb, [root / "docs"]).count("indexed") == 2
+    assert index_paths(kb, [root / "docs"]).count("indexed") == 3
     yield kb
     kb.close()
 
@@ -327,6 +340,18 @@ def test_a_number_under_a_seal_does_not_turn_its_document_away(sealed_kb):
     response = search(sealed_kb, "Thông báo số 36/TB-UBND Khao Mang những điều cấm trong khu vực lễ hội")
     assert response.refused is None and response.missing == ["Thông báo số 36/TB-UBND"]
     assert "khao-mang" in response.results[0].document.source
+
+
+def test_a_header_that_prints_a_number_kb_could_not_read_vouches_for_it(sealed_kb):
+    """"Số: 194/@V-CAX" is no number kb reads, but its digits and stroke are there: "cv 194" is that letter.  A number
+    it does not print, or one a numbered document prints, vouches for nothing."""
+    chunks = [row["id"] for row in sealed_kb.store.db.rows("SELECT id FROM chunks")]
+    letter = next(d for d in sealed_kb.store.documents.listing() if "nghi-xuan" in d["source"])
+    assert letter["number"] is None
+    assert printed_unread(sealed_kb, ("cv 194",), chunks, None) == 1
+    assert printed_unread(sealed_kb, ("Công văn 0194",), chunks, None) == 1  # its zeros aside
+    assert printed_unread(sealed_kb, ("cv 195",), chunks, None) == 0
+    assert printed_unread(sealed_kb, ("Thông báo 95",), chunks, None) == 0  # 95/TB-UBND was read: it is no scan's
 
 
 def test_a_missing_number_whose_best_passage_is_of_a_numbered_document_is_refused(sealed_kb):

@@ -26,6 +26,8 @@ from collections.abc import Container
 from dataclasses import dataclass
 
 from indexer.analyzer import pairs, tokens
+from indexer.header import NUMBER_LINE
+from indexer.parse import frame_part
 from kb.config import Refusal
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.asking import asking_pairs
@@ -33,11 +35,13 @@ from kb.retrieval.lexicon import Lexicon
 from kb.retrieval.query import Query
 from kb.storage.filters import DocumentFilters
 
-__all__ = ["NO_MATCH", "NO_NUMBER", "Evidence", "Verdict", "gather", "judge", "subject_pairs"]
+__all__ = ["NO_MATCH", "NO_NUMBER", "Evidence", "Verdict", "gather", "judge", "printed_unread", "subject_pairs"]
 
 NO_NUMBER = "unknown_number"  # the query names a document number that nothing in the index is or cites
 NO_MATCH = "no_match"  # no passage holds enough of its words nor comes close in meaning
 _CLAUSE_END = re.compile(r"[?!:;,.](?:\s|$)")  # a mark that ends a clause (not the point inside "1.000", "2.5")
+_DIGITS = re.compile(r"\d+")
+_SYMBOL_AFTER = re.compile(r"\s?[/:-]")  # the stroke or dash after a number's digits, as printed or misread
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,30 @@ def gather(kb: KnowledgeBase, query: Query, found: dict[str, list[tuple[int, flo
                     references=references, numbers=query.numbers, english=query.translation is not None,
                     searched=query.translation.searched(lexicon.vocabulary) if query.translation else 1.0,
                     syllables=len(syllables))
+
+
+def printed_unread(kb: KnowledgeBase, numbers: tuple[str, ...], candidates: list[int],
+                   filters: DocumentFilters | None) -> int:
+    """The headers, of the documents of ``candidates``, that print a number of ``numbers`` on their number line
+    though kb read no number there: "cv 194" is the scan whose seal left "Số: 194/€V-CAX".  Only a number line of a
+    document without a number counts, so a question naming a document nobody wrote ("Quyết định 455/QĐ-UBND") is
+    refused still."""
+    named = {found.group().lstrip("0") for number in numbers if (found := _DIGITS.search(number))}
+    if not named or not candidates:
+        return 0
+    documents = sorted(set(kb.store.chunks.documents_of(candidates).values()))
+    headers = kb.store.chunks.hits(kb.store.chunks.frames(documents, filters))
+    return sum(1 for row in headers.values()
+               if not row["doc_number"] and frame_part(row["section"]) == "header"
+               and any(_prints(line, named) for line in row["text"].splitlines()))
+
+
+def _prints(line: str, named: set[str]) -> bool:
+    """Whether ``line`` is a number line whose number's digits (no leading zeros) are among ``named``."""
+    number = NUMBER_LINE.match(line)
+    digits = _DIGITS.match(number["rest"]) if number else None
+    return bool(number and digits and digits.group().lstrip("0") in named
+                and _SYMBOL_AFTER.match(number["rest"], digits.end()))
 
 
 def _held_together(lexicon: Lexicon, words: list[tuple[str, str]], candidates: list[int],

@@ -32,7 +32,7 @@ from kb.retrieval.fusion import reciprocal_rank, weighted_sum
 from kb.retrieval.intent import ABOUT, FOLLOWERS, following, intent
 from kb.retrieval.lexicon import Phrase
 from kb.retrieval.query import Query, understand
-from kb.retrieval.refusal import NO_NUMBER, Evidence, gather, judge
+from kb.retrieval.refusal import NO_NUMBER, Evidence, gather, judge, printed_unread
 from kb.retrieval.results import DocumentGroup, DocumentRef, FacetValue, SearchHit, SearchResponse
 from kb.retrieval.signing import ASKS_ITSELF
 from kb.retrieval.validity import with_status
@@ -44,6 +44,7 @@ __all__ = ["facet_counts", "fuse", "group_by_document", "legs", "narrowing", "pa
            "search", "weights_for"]
 
 OVERSAMPLE = (2, 10)  # with filters, a leg fetches this many times its candidates, then that many, and keeps those that pass
+UNREAD_WINDOW = 30  # the first passages whose documents' headers may print a number named that kb could not read
 
 
 def read_query(kb: KnowledgeBase, text: str, suggest: bool = False,
@@ -314,7 +315,7 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
     verdict = judge(evidence, kb.settings.refusal, filters.by_metadata) if evidence is not None else None
     fused = fuse(found, weights_for(kb, query), query.unaccented_vietnamese)
     unread = evidence is not None and verdict is not None and verdict.code == NO_NUMBER \
-        and _unread_number_answers(kb, query, fused, evidence)
+        and _unread_number_answers(kb, query, fused, evidence, narrowed)
     verdict = None if unread else verdict
     counts = facet_counts(kb, query, found, filters, verdict is None and any(found.values())) if facets else None
     if verdict:
@@ -327,17 +328,23 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
                           groups=group_by_document(results) if group else None, facets=counts)
 
 
-def _unread_number_answers(kb: KnowledgeBase, query: Query, fused: list[tuple[int, float]], evidence: Evidence) -> bool:
+def _unread_number_answers(kb: KnowledgeBase, query: Query, fused: list[tuple[int, float]], evidence: Evidence,
+                           filters: DocumentFilters | None) -> bool:
     """Whether a query naming a number no document is or cites may still be answered by a document whose own
-    number could not be read: the best passage is of a document with no number, of the kind named or of none read,
-    and the rest of the query passes the evidence rule.  A scan's seal over its number ("Số: 3€/TB-UBND") must not
-    turn "Thông báo số 36/TB-UBND Khao Mang những điều cấm …" away; the response still says the number is missing."""
+    number could not be read, when the rest of the query passes the evidence rule: the best passage is of a document
+    with no number, of the kind named or of none read; or the header of such a document among the first passages
+    prints the number's digits on its number line (``printed_unread``).  A scan's seal over its number ("Số:
+    3€/TB-UBND") must not turn "Thông báo số 36/TB-UBND Khao Mang những điều cấm …" away, nor a letter's "Số:
+    194/€V-CAX" "cv 194 cax nghi xuân số điện thoại báo tin lừa đảo"; the response still says the number is
+    missing."""
     if judge(replace(evidence, numbers=()), kb.settings.refusal) is not None:
         return False
     best = kb.store.chunks.hits([fused[0][0]]).get(fused[0][0]) if fused else None
     named = {key.split(":")[0] for key in query.keys}
     kind = type_by_name(best["doc_doc_type"]) if best is not None and best["doc_doc_type"] else None
-    return best is not None and not best["doc_number"] and (kind is None or kind.code in named)
+    if best is not None and not best["doc_number"] and (kind is None or kind.code in named):
+        return True
+    return printed_unread(kb, query.numbers, [chunk for chunk, _ in fused[:UNREAD_WINDOW]], filters) > 0
 
 
 def passage_key(hashed: str, number: str | None, title: str | None) -> tuple[str | None, str | None, str]:
