@@ -115,10 +115,9 @@ def printed_unread(kb: KnowledgeBase, numbers: tuple[str, ...], candidates: list
     named = {found.group().lstrip("0") for number in numbers if (found := _DIGITS.search(number))}
     if not named or not candidates:
         return 0
-    documents = sorted(set(kb.store.chunks.documents_of(candidates).values()))
-    headers = kb.store.chunks.hits(kb.store.chunks.frames(documents, filters))
-    return sum(1 for row in headers.values()
-               if not row["doc_number"] and frame_part(row["section"]) == "header"
+    unnumbered = sorted({row["doc_id"] for row in kb.store.chunks.hits(candidates).values() if not row["doc_number"]})
+    headers = kb.store.chunks.hits(kb.store.chunks.frames(unnumbered, filters)) if unnumbered else {}
+    return sum(1 for row in headers.values() if frame_part(row["section"]) == "header"
                and any(_prints(line, named) for line in row["text"].splitlines()))
 
 
