@@ -107,3 +107,69 @@ def test_the_documents_citing_a_directive_never_indexed_are_its_followers(uninde
     first = [files[owners[chunk]] for chunk, _ in ranked[:2]]
     assert set(first) == {"ke-hoach-80.txt", "bao-cao-104.txt"}
     assert "70-CT/TU" in kb.store.chunks.hits([ranked[0][0]])[ranked[0][0]]["text"]
+
+
+WARD_DIRECTIVE = """ĐẢNG BỘ TỈNH HƯNG YÊN
+ĐẢNG ỦY XÃ TIÊN LỮ
+Số 55-CT/ĐU
+ĐẢNG CỘNG SẢN VIỆT NAM
+Tiên Lữ, ngày 20 tháng 8 năm 2025
+
+CHỈ THỊ
+về tăng cường quản lý đất đai, đất công ích trên địa bàn xã
+
+Thực hiện Chỉ thị số 70-CT/TU ngày 12/8/2025 của Ban Thường vụ Tỉnh ủy Hưng Yên về tăng cường quản lý đất đai, \
+Ban Thường vụ Đảng ủy xã yêu cầu các chi bộ rà soát đất công ích của thôn trước ngày 30/10/2025.
+"""
+WARD_CHECK = """ĐẢNG ỦY XÃ TIÊN LỮ
+CHI BỘ THÔN ĐÔNG
+Số 07-BC/CB
+ĐẢNG CỘNG SẢN VIỆT NAM
+Tiên Lữ, ngày 05 tháng 11 năm 2025
+
+BÁO CÁO
+kết quả rà soát đất công ích thôn Đông
+
+Thực hiện Chỉ thị số 55-CT/ĐU ngày 20/8/2025 của Ban Thường vụ Đảng ủy xã, chi bộ đã rà soát 12 thửa đất công ích.
+"""
+
+
+@pytest.fixture(scope="module")
+def levels_kb(tmp_path_factory):
+    """A commune's directive carrying out a provincial one that was never indexed, a cell's report carrying out the
+    commune's, and a plan carrying out the provincial one."""
+    docs = tmp_path_factory.mktemp("levels") / "docs"
+    write_tree(docs, {"chi-thi-55.txt": WARD_DIRECTIVE, "bao-cao-07.txt": WARD_CHECK, "ke-hoach-80.txt": PLAN})
+    kb = fake_kb_at(docs.parent / "home")
+    assert index_paths(kb, [docs]).count("indexed") == 3
+    yield kb
+    kb.close()
+
+
+@pytest.mark.parametrize("question", [
+    "Which documents carry out the provincial Party standing committee's directive on land management?",
+    "Những văn bản nào triển khai chỉ thị của Ban Thường vụ Tỉnh ủy về quản lý đất đai?",
+])
+def test_a_commune_s_document_is_not_the_province_s_the_question_describes(levels_kb, question):
+    """The commune's directive ranks first, is a directive and is cited, but the question names the province's:
+    the documents citing the unindexed 70-CT/TU come first (the commune's directive among them), not the cell's
+    report, which cites only the commune's."""
+    kb = levels_kb
+    files = {d["id"]: d["source"].rsplit("/", 1)[-1] for d in kb.store.documents.listing()}
+    directive = next(doc for doc, name in files.items() if name == "chi-thi-55.txt")
+    fused = [(row["id"], 1.0 - 0.01 * i) for i, row in enumerate(kb.store.chunks.of_document(directive))]
+    ranked = followers_first(kb, fused, understand(question), None)
+    owners = kb.store.chunks.documents_of([chunk for chunk, _ in ranked])
+    assert {files[owners[chunk]] for chunk, _ in ranked[:2]} == {"chi-thi-55.txt", "ke-hoach-80.txt"}
+    assert "bao-cao-07.txt" not in {files[owners[chunk]] for chunk, _ in ranked}
+
+
+def test_a_commune_s_document_is_the_one_a_question_about_the_commune_describes(levels_kb):
+    kb = levels_kb
+    files = {d["id"]: d["source"].rsplit("/", 1)[-1] for d in kb.store.documents.listing()}
+    directive = next(doc for doc, name in files.items() if name == "chi-thi-55.txt")
+    fused = [(row["id"], 1.0 - 0.01 * i) for i, row in enumerate(kb.store.chunks.of_document(directive))]
+    question = "Những văn bản nào triển khai chỉ thị của Ban Thường vụ Đảng ủy xã về quản lý đất công ích?"
+    ranked = followers_first(kb, fused, understand(question), None)
+    owners = kb.store.chunks.documents_of([chunk for chunk, _ in ranked])
+    assert files[owners[ranked[0][0]]] == "bao-cao-07.txt"

@@ -47,6 +47,7 @@ __all__ = ["FRAME_WINDOW", "answer_follows", "arranged", "asks_of_text", "cards_
            "placed_first", "text_first", "titled_first"]
 
 FOLLOWED_DOCUMENTS = 2  # asked which documents carry out one it describes, the first one of these others cite
+PLACE_DOCUMENTS = 6  # of the first documents ranked, those whose places a question may name (``_description``)
 ANSWER_DOCUMENTS = 1  # the first document ranked gets the passage that answers within it lifted (docs/ranking.md)
 EFFECT_DOCUMENTS = 2  # of the first documents ranked, this many get their clause on taking effect lifted
 FRAME_DOCUMENTS = 2  # asked who signed or when, the first documents ranked bring their card, header and closing
@@ -57,6 +58,13 @@ COUNT_SHARE = 0.5  # of the score of a passage that prints no number of what the
 KIND_SHARE = 0.85  # of the score of a passage of another kind than the one a question opens with (kinds_first)
 _KIND = re.compile(rf"\b({TYPE_NAMES})\b")  # a document's kind: a question opening with it names one ("chi thi cua …")
 _WORD = re.compile(r"\w+")
+# A level of government named with its marks, in any case: the centre's ("Bộ Chính trị", "Ban Bí thư", "Trung ương",
+# "Thủ tướng", "Chính phủ", "Quốc hội"), a province's ("tỉnh", "Tỉnh ủy"; "Hà Tĩnh" is a name), a commune's ("xã",
+# not "xã hội"; "phường", "thị trấn", "đặc khu").
+_LEVELS = {level: re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE) for level, words in (
+    ("centre", "bộ chính trị|ban bí thư|trung ương|thủ tướng|chính phủ|quốc hội"),
+    ("province", "tỉnh"),
+    ("commune", "xã(?! hội)|phường|thị trấn|đặc khu"))}
 
 # A place-and-date line as printed: "Hưng Yên, ngày 26 tháng 9 năm 2025".
 _PRINTED_DATE = re.compile(r"\bngay \d{1,2} thang \d{1,2} nam \d{4}\b")
@@ -382,8 +390,9 @@ def followers_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Qu
         return fused
     access = filters.access if filters is not None else LEVELS[-1]
     _, first_documents = _first_documents(kb.store.chunks, fused, FOLLOWED_DOCUMENTS)
+    fits = _description(kb, query, fused, access)
     cited_by = ((document, {row["id"] for row in kb.store.documents.citing(document, access)})
-                for document in _described_candidates(kb, first_documents, access))
+                for document in _described_candidates(kb, first_documents, access) if fits(document))
     described, followers = next(((document, citers) for document, citers in cited_by if citers), (None, set()))
     document = kb.store.documents.get(described, access) if described is not None else None
     own = own_reference(document["number"], document["doc_type"]) if document and document["number"] else None
@@ -407,6 +416,42 @@ def followers_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Qu
     if not lifted:
         return fused
     return [(chunk, fused[0][1]) for chunk in first.values()] + [pair for pair in fused if pair[0] not in lifted]
+
+
+def _description(kb: KnowledgeBase, query: Query, fused: list[tuple[int, float]], access: str) -> Callable[[int], bool]:
+    """Whether a document may be the one a ``FOLLOWERS`` question describes: of the place it names, if it names the
+    place of one of the first ``PLACE_DOCUMENTS`` documents (their place, or the names their issuer or its parent
+    end with), and of the level it names (``_level``): a province's ("the Quang Tri provincial plan", "chỉ thị của Tỉnh
+    ủy") is no commune's or ward's, the Politburo's no province's.
+
+    The first document may share the subject and the kind and be another's: Tuyên Quang's plan on ethnic minority
+    education above Quảng Trị's on their jobs, which the index does not hold and three Lao Bảo documents cite; a
+    ward's directive on food safety above the provincial one it carries out; a province's programme above the
+    Politburo's resolution it carries out.  Skipped, the one the question
+    describes is the one the first documents cite (``_cited_unindexed``)."""
+    asked = _words(query.folded)
+    rows = [kb.store.documents.get(document, access) for document in
+            _first_documents(kb.store.chunks, fused, PLACE_DOCUMENTS)[1]]
+    named = {place for row in rows for place in map(_words, filter(None, (
+        row["place"], *_own_names(row["issuer"] or ""), *_own_names(row["issuer_parent"] or "")))) if place in asked}
+    said = query.translation.rendering if query.translation else query.normalized if query.has_accents else ""
+    level = _level(said, asked_of=True)
+
+    def fits(document: int) -> bool:
+        row = kb.store.documents.get(document, access)
+        where = _words(" ".join(filter(None, (row["place"], row["issuer"], row["issuer_parent"], row["title"]))))
+        return (not named or any(place in where for place in named)) and (
+            level is None or _level(row["issuer"] or "") in (level, None))
+    return fits
+
+
+def _level(text: str, asked_of: bool = False) -> str | None:
+    """The one level of government an accented text names (``_LEVELS``): "centre", "province" or "commune"; None if
+    it names none or more than one.  ``asked_of``: the text is a question, whose communes and wards are where the
+    document applies ("the police plan for e-ID accounts at commune level", "hướng dẫn … điểm giao dịch việc làm ở
+    xã, phường"), not who issued it: only the centre and a province count."""
+    named = [level for level, words in _LEVELS.items() if words.search(text) and not (asked_of and level == "commune")]
+    return named[0] if len(named) == 1 else None
 
 
 def _cited_unindexed(kb: KnowledgeBase, documents: list[int], kind: str, filters: DocumentFilters | None,
