@@ -50,6 +50,8 @@ _ENGLISH_KINDS = rf"{_ENGLISH_KIND}s"
 _CARRY_OUT = (r"implement\w*|carr(?:y|ies|ying|ied) (?:out|on)|continu(?:e|es|ing)|(?:are |is )?based on"
               r"|refer(?:s|red|ring)? (?:back )?to|mention(?:s|ed|ing)?|cit(?:e|es|ed|ing)|follow(?:s|ed|ing)?(?: up)?"
               r"|act(?:s|ed|ing)? (?:up)?on|buil(?:d|ds|t|ding) on"
+              r"|(?:(?:issued|made|written|drawn up) )?(?:on the basis of|pursuant to)"
+              r"|(?:issued|made|written|drawn up) (?:in line with|under)"
               r"|put(?:s|ting)? (?:\w+ ){0,6}?into (?:practice|effect|action)")
 # "Giao huyện nào xây dựng kế hoạch thực hiện": a place asked for, not the documents that carry one out ("các đơn vị
 # nào cụ thể hóa" asks for those: their plans).
@@ -68,7 +70,7 @@ _FOLLOWERS = re.compile(rf"{_NOT_A_PLACE}\b(?:nao|which|what)\b.*\b(?:{_VERB})\b
                         rf"|\b(?:{_VERB})\b.*\b(?:bang|qua) {_WHICH_DOCUMENT}\b"
                         rf"|\b(?:cac|nhung)\s+{_KINDS}\s+(?:{_VERB}|{_CHANGE})\b"
                         rf"|\bban hanh (?:(?:nhung |cac )?{_KINDS} )?gi\b.*\b(?:{_VERB})\b"
-                        rf"|\b{_ENGLISH_KINDS}\s+(?:that |which )?(?:{_CARRY_OUT})\b"
+                        rf"|\b{_ENGLISH_KINDS}\s+(?:that |which )?(?:(?:are|were|have been|had been) )?(?:{_CARRY_OUT})\b"
                         # "Is there a commune plan that follows …", "Has any ward carried out …": whether one did
                         rf"|\b(?:is|are) there (?:any |an? )?(?:\w+ ){{0,3}}?{_ENGLISH_KIND}s?\s+(?:that |which )?"
                         rf"(?:{_CARRY_OUT})\b"
