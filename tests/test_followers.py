@@ -11,8 +11,8 @@ from conftest import fake_kb_at, write_tree
 
 from indexer.analyzer import fold
 from kb.indexing import index_paths
+from kb.retrieval import intent as intents
 from kb.retrieval.arrange import followers_first
-from kb.retrieval.intent import FOLLOWERS, intent
 from kb.retrieval.query import understand
 
 FOLLOWERS = "Những văn bản nào triển khai chỉ thị của Bộ Chính trị về học tập và làm theo tư tưởng Hồ Chí Minh?"
@@ -183,10 +183,10 @@ def test_a_commune_s_document_is_the_one_a_question_about_the_commune_describes(
     "which documents were issued pursuant to Decree 15",
 ])
 def test_issued_on_the_basis_of_asks_for_followers(question):
-    assert intent(fold(question)) == FOLLOWERS
+    assert intents.intent(fold(question)) == intents.FOLLOWERS
 
 
 @pytest.mark.parametrize("question", ["What does the plan say under section 2?",
                                       "How much can a household borrow under the scheme?"])
 def test_under_alone_asks_for_no_followers(question):
-    assert intent(fold(question)) != FOLLOWERS
+    assert intents.intent(fold(question)) != intents.FOLLOWERS
