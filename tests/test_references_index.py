@@ -229,3 +229,25 @@ def test_a_party_regulation_cited_by_its_number_alone_is_linked(regulation) -> N
     (cited,) = [r for r in store.documents.references_of(plan_id) if r["printed"] == "148-QĐ/TW"]
     assert (cited["status"], cited["document_id"]) == ("resolved", regulation_id)
     assert [d["id"] for d in store.documents.citing(regulation_id)] == [plan_id]
+
+
+@pytest.mark.parametrize("typed", ["Kế hoạch 448-KH/BCD35", "ke hoach 448-kh/bcd35", "Plan 448-KH/BCD35",
+                                   "448-KH/BCĐ35"])
+def test_an_issuer_code_typed_with_a_d_for_its_dd_names_the_document(tmp_path, typed: str) -> None:
+    """"BCĐ35" typed on a keyboard without Đ is "BCD35", a code kb does not know to read back ("ĐU" and "HĐND" it
+    does): the plan and the report citing it are found, as typed with Đ."""
+    store = Store(tmp_path / "kb.sqlite")
+    plan = ("TỈNH ỦY LÂM ĐỒNG\nBAN CHỈ ĐẠO 35\nSố 448-KH/BCĐ35\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+            "Lâm Đồng, ngày 15 tháng 9 năm 2025\n\nKẾ HOẠCH\nbảo vệ nền tảng tư tưởng của Đảng\n\n1. Lập tổ cộng tác viên.\n")
+    report = ("ĐẢNG BỘ TỈNH LÂM ĐỒNG\nĐẢNG ỦY PHƯỜNG LÂM VIÊN\nSố 343-CT/ĐU\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+              "Lâm Viên, ngày 01 tháng 10 năm 2025\n\nCHỈ THỊ\nvề đấu tranh với thông tin sai sự thật\n\n"
+              "Thực hiện Kế hoạch số 448-KH/BCĐ35 ngày 15/9/2025 của Ban Chỉ đạo 35 Tỉnh ủy, các chi bộ lập tổ.\n")
+    ids = {}
+    for name, text in (("ke-hoach-448.txt", plan), ("chi-thi-343.txt", report)):
+        with store.db.transaction():
+            ids[name], _ = store.documents.add(parse_document(SourceText(tmp_path / name, text, "utf-8", "txt")),
+                                               path=str(tmp_path / name), source=name, content_hash=name)
+    query = understand(typed)
+    assert store.chunks.named_documents(query.keys, query.full_keys) == [ids["ke-hoach-448.txt"]]
+    citing = store.chunks.documents_of([chunk for chunk, _ in store.chunks.citing(query.keys, query.full_keys)])
+    assert ids["chi-thi-343.txt"] in set(citing.values())

@@ -22,6 +22,8 @@ from kb.storage.schema import DOCUMENT_FIELDS
 
 __all__ = ["Chunks", "insert_chunks"]
 
+MAX_DD = 3  # of the D's of an issuer code typed in a query, how many may stand for an Đ (2³ spellings at most)
+
 
 def insert_chunks(db: Database, doc_id: int, chunks: list[Chunk]) -> list[int]:
     """Insert a document's chunks (and their citations) in order; their ids."""
@@ -229,6 +231,21 @@ class Chunks:
         return [(r[0], matching_text(r[1], r[2])) for r in rows]
 
 
+def _with_dd(full_key: str) -> list[str]:
+    """A key as typed and, if its issuer code holds a D, as printed with each D an Đ: "KH:448:BCD35" typed on a
+    keyboard without Đ is "KH:448:BCĐ35", "NQ:131:DU" is "NQ:131:ĐU" (at most ``MAX_DD`` D's are read so)."""
+    head, _, issuer = full_key.rpartition(":")
+    places = [i for i, letter in enumerate(issuer) if letter == "D"][:MAX_DD]
+    spellings = []
+    for mask in range(1 << len(places)):
+        letters = list(issuer)
+        for bit, place in enumerate(places):
+            if mask >> bit & 1:
+                letters[place] = "Đ"
+        spellings.append(f"{head}:{''.join(letters)}")
+    return spellings
+
+
 def _citations_of(keys: list[str], full_keys: list[str],
                   years: tuple[tuple[str, str], ...] = ()) -> tuple[str, list[str], list[str]] | None:
     """The SQL condition on ``chunk_refs r`` for citations of the named documents, its parameters, and the
@@ -237,7 +254,7 @@ def _citations_of(keys: list[str], full_keys: list[str],
     A number typed with its year (``55/2030/TT-BTC``) is that year's document: a citation that prints
     another year (``55/2023/TT-BTC``) is not it, one that prints none may be.
     """
-    exact = [k for k in full_keys if k.count(":") == 2]
+    exact = [spelling for k in full_keys if k.count(":") == 2 for spelling in _with_dd(k)]
     bare = [k for k in keys if not any(n.startswith(k + ":") for n in exact)]
     accepted = exact + [n.rsplit(":", 1)[0] for n in exact]
     if not bare and not accepted:
