@@ -389,8 +389,9 @@ def followers_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Qu
     if query.keys or not fused or intent(query.folded) != FOLLOWERS:
         return fused
     access = filters.access if filters is not None else LEVELS[-1]
-    _, first_documents = _first_documents(kb.store.chunks, fused, FOLLOWED_DOCUMENTS)
-    fits = _description(kb, query, fused, access)
+    _, placed_documents = _first_documents(kb.store.chunks, fused, PLACE_DOCUMENTS)
+    first_documents = placed_documents[:FOLLOWED_DOCUMENTS]
+    fits = _description(kb, query, placed_documents, access)
     cited_by = ((document, {row["id"] for row in kb.store.documents.citing(document, access)})
                 for document in _described_candidates(kb, first_documents, access) if fits(document))
     described, followers = next(((document, citers) for document, citers in cited_by if citers), (None, set()))
@@ -418,11 +419,11 @@ def followers_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Qu
     return [(chunk, fused[0][1]) for chunk in first.values()] + [pair for pair in fused if pair[0] not in lifted]
 
 
-def _description(kb: KnowledgeBase, query: Query, fused: list[tuple[int, float]], access: str) -> Callable[[int], bool]:
+def _description(kb: KnowledgeBase, query: Query, placed_documents: list[int], access: str) -> Callable[[int], bool]:
     """Whether a document may be the one a ``FOLLOWERS`` question describes: of the place it names, if it names the
-    place of one of the first ``PLACE_DOCUMENTS`` documents (their place, or the names their issuer or its parent
-    end with), and of the level it names (``_level``): a province's ("the Quang Tri provincial plan", "chỉ thị của Tỉnh
-    ủy") is no commune's or ward's, the Politburo's no province's.
+    place of one of ``placed_documents`` (the first ``PLACE_DOCUMENTS`` ranked: their place, or the names their issuer
+    or its parent end with), and of the level it names (``_level``): a province's ("the Quang Tri provincial plan",
+    "chỉ thị của Tỉnh ủy") is no commune's or ward's, the Politburo's no province's.
 
     The first document may share the subject and the kind and be another's: Tuyên Quang's plan on ethnic minority
     education above Quảng Trị's on their jobs, which the index does not hold and three Lao Bảo documents cite; a
@@ -430,15 +431,14 @@ def _description(kb: KnowledgeBase, query: Query, fused: list[tuple[int, float]]
     Politburo's resolution it carries out.  Skipped, the one the question
     describes is the one the first documents cite (``_cited_unindexed``)."""
     asked = _words(query.folded)
-    rows = [kb.store.documents.get(document, access) for document in
-            _first_documents(kb.store.chunks, fused, PLACE_DOCUMENTS)[1]]
-    named = {place for row in rows for place in map(_words, filter(None, (
+    rows = {document: kb.store.documents.get(document, access) for document in placed_documents}
+    named = {place for row in rows.values() for place in map(_words, filter(None, (
         row["place"], *_own_names(row["issuer"] or ""), *_own_names(row["issuer_parent"] or "")))) if place in asked}
     said = query.translation.rendering if query.translation else query.normalized if query.has_accents else ""
     level = _level(said, asked_of=True)
 
     def fits(document: int) -> bool:
-        row = kb.store.documents.get(document, access)
+        row = rows[document] if document in rows else kb.store.documents.get(document, access)
         where = _words(" ".join(filter(None, (row["place"], row["issuer"], row["issuer_parent"], row["title"]))))
         return (not named or any(place in where for place in named)) and (
             level is None or _level(row["issuer"] or "") in (level, None))

@@ -10,6 +10,7 @@ chunks above the last id it saw, and the deletions logged since.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from itertools import product
 from typing import Any
 
 from indexer.analyzer import columns, folded_hash, matching_text, text_hash
@@ -235,15 +236,9 @@ def _with_dd(full_key: str) -> list[str]:
     """A key as typed and, if its issuer code holds a D, as printed with each D an Đ: "KH:448:BCD35" typed on a
     keyboard without Đ is "KH:448:BCĐ35", "NQ:131:DU" is "NQ:131:ĐU" (at most ``MAX_DD`` D's are read so)."""
     head, _, issuer = full_key.rpartition(":")
-    places = [i for i, letter in enumerate(issuer) if letter == "D"][:MAX_DD]
-    spellings = []
-    for mask in range(1 << len(places)):
-        letters = list(issuer)
-        for bit, place in enumerate(places):
-            if mask >> bit & 1:
-                letters[place] = "Đ"
-        spellings.append(f"{head}:{''.join(letters)}")
-    return spellings
+    read_as_dd = [i for i, letter in enumerate(issuer) if letter == "D"][:MAX_DD]
+    choices = [("D", "Đ") if i in read_as_dd else (letter,) for i, letter in enumerate(issuer)]
+    return [f"{head}:{''.join(letters)}" for letters in product(*choices)]
 
 
 def _citations_of(keys: list[str], full_keys: list[str],
@@ -256,7 +251,7 @@ def _citations_of(keys: list[str], full_keys: list[str],
     """
     exact = [spelling for k in full_keys if k.count(":") == 2 for spelling in _with_dd(k)]
     bare = [k for k in keys if not any(n.startswith(k + ":") for n in exact)]
-    accepted = exact + [n.rsplit(":", 1)[0] for n in exact]
+    accepted = exact + list(dict.fromkeys(n.rsplit(":", 1)[0] for n in exact))
     if not bare and not accepted:
         return None
     condition, params = f"(r.key IN ({marks(bare)}) OR r.full_key IN ({marks(accepted)}))", [*bare, *accepted]
