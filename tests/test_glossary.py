@@ -268,3 +268,24 @@ def test_a_phrasal_verb_said_around_its_object_reads_as_the_verb(english, vietna
 
 def test_a_particle_after_an_object_that_makes_no_phrasal_verb_stays_where_it_is():
     assert glossary().translate("the fee for it in 2026").terms == glossary().translate("the fee in 2026").terms
+
+
+@pytest.mark.parametrize(("english", "rendering", "vietnamese"), [
+    # the sense a commune's notice prints leads: "túi ni lông" at the "chợ", not packaging in the economy
+    ("Can I swap my old plastic bags at the market?", "đổi cũ túi ni lông thị trường", ("túi ni lông", "chợ")),
+    ("What share of households sorted their rubbish?", "tỷ lệ hộ gia đình phân loại rác", ("tỷ lệ",)),
+    ("Who doesn't have to pay the rubbish fee?", "miễn rác phí", ("miễn",)),  # "does not have to pay"
+    ("How many officials will the province train?", "bao nhiêu cán bộ tỉnh đào tạo", ("đào tạo",)),  # the verb first
+    ("What happens tomorrow at the bathroom?", "xảy ra ngày mai nhà vệ sinh", ("ngày mai", "nhà vệ sinh")),
+])
+def test_senses_and_frequent_words_of_stop_56(english, rendering, vietnamese):
+    translation = glossary().translate(english)
+    assert translation.rendering == rendering
+    assert all(term in translation.terms for term in vietnamese), translation.terms
+
+
+def test_a_village_name_is_no_month():
+    """"Buôn Jun" is a village: "Jun" is read by no entry, so it stays in the residue beside the marked word."""
+    translation = glossary().translate("What dishes do the Buôn Jun homestays cook?")
+    assert "tháng 6" not in translation.terms
+    assert "jun" in translation.residue.lower()
