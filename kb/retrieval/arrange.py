@@ -129,19 +129,29 @@ def placed_first(fused: list[tuple[int, float]], query: Query,
     head = fused[:window]
     rows = rows_among([chunk for chunk, _ in head])
     asked = _words(query.folded)
-    named = {place for row in rows.values()
-             for place in map(_words, filter(None, (row["doc_place"], *_own_names(row["doc_issuer"] or ""))))
-             if place in asked}
+    named = set().union(*(_named_places(asked, row["doc_place"], row["doc_issuer"]) for row in rows.values()))
     if not named:
         return fused
-    where = {row["doc_id"]: _words(" ".join(filter(None, (row["doc_place"], row["doc_issuer"], row["doc_issuer_parent"],
-                                                          row["doc_title"]))))
+    where = {row["doc_id"]: _whereabouts(row["doc_place"], row["doc_issuer"], row["doc_issuer_parent"], row["doc_title"])
              for row in rows.values()}
     of_place = {document for document, words in where.items() if any(place in words for place in named)}
     if len(of_place) == len(where):
         return fused
     share = ENGLISH_PLACE_SHARE if query.translation is not None else PLACE_SHARE
     return _scaled(fused, window, {chunk for chunk, row in rows.items() if row["doc_id"] not in of_place}, share)
+
+
+def _named_places(asked: str, place: str | None, *issuers: str | None) -> set[str]:
+    """Those of a document's places a question names (``asked``, its ``_words``): its place of issue, and the names
+    its issuers end with (``_own_names``)."""
+    names = (name for issuer in issuers for name in _own_names(issuer or ""))
+    return {words for words in map(_words, filter(None, (place, *names))) if words in asked}
+
+
+def _whereabouts(place: str | None, issuer: str | None, parent: str | None, title: str | None) -> str:
+    """The words that make a document of a place the question names: its place, its issuer's and parent's names, its
+    title ("lò nung than tại làng nghề Bát Tràng" is of Bát Tràng)."""
+    return _words(" ".join(filter(None, (place, issuer, parent, title))))
 
 
 def _own_names(issuer: str) -> list[str]:
@@ -432,14 +442,14 @@ def _description(kb: KnowledgeBase, query: Query, placed_documents: list[int], a
     describes is the one the first documents cite (``_cited_unindexed``)."""
     asked = _words(query.folded)
     rows = {document: kb.store.documents.get(document, access) for document in placed_documents}
-    named = {place for row in rows.values() for place in map(_words, filter(None, (
-        row["place"], *_own_names(row["issuer"] or ""), *_own_names(row["issuer_parent"] or "")))) if place in asked}
+    named = set().union(*(_named_places(asked, row["place"], row["issuer"], row["issuer_parent"])
+                          for row in rows.values()))
     said = query.translation.rendering if query.translation else query.normalized if query.has_accents else ""
     level = _level(said, asked_of=True)
 
     def fits(document: int) -> bool:
         row = rows[document] if document in rows else kb.store.documents.get(document, access)
-        where = _words(" ".join(filter(None, (row["place"], row["issuer"], row["issuer_parent"], row["title"]))))
+        where = _whereabouts(row["place"], row["issuer"], row["issuer_parent"], row["title"])
         return (not named or any(place in where for place in named)) and (
             level is None or _level(row["issuer"] or "") in (level, None))
     return fits
