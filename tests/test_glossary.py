@@ -289,3 +289,31 @@ def test_a_village_name_is_no_month():
     translation = glossary().translate("What dishes do the Buôn Jun homestays cook?")
     assert "tháng 6" not in translation.terms
     assert "jun" in translation.residue.lower()
+
+
+@pytest.mark.parametrize(("english", "name"), [
+    ("How big is the solar setup planned for the roof of the An Loc ward offices?", "an loc"),
+    ("Who signed the My Quy primary school plan?", "my quy"),  # capitalised inside a sentence: only a name's
+    ("khanh an whats the most a private boat can charge for water", "khanh an"),  # lower case, after a word it lacks
+    ("can kids at dinh my primary buy ice", "dinh my"),
+])
+def test_a_place_that_opens_or_ends_with_an_english_function_word_is_searched_whole(english, name):
+    assert name in glossary().translate(english).residue
+
+
+@pytest.mark.parametrize(("english", "residue"), [
+    ("In Nam Dinh, who signs the plans?", "nam dinh"),  # "In" opens the sentence: no part of the name
+    ("how is my house taxed", ""),  # "my" after a word the glossary reads is English
+])
+def test_a_function_word_beside_a_name_stays_english_where_a_name_would_not_hold_it(english, residue):
+    assert glossary().translate(english).residue == residue
+
+
+@pytest.mark.parametrize(("english", "rendering"), [
+    ("who checks power use", "kiểm tra điện sử dụng"),  # the office's "power" is electricity
+    ("the new water meters", "mới đồng hồ nước"),
+    ("how much is a night in a homestay", "mức đêm homestay"),
+    ("How close to a power line may children fly kites?", "gần đường dây điện trẻ em thả diều"),
+])
+def test_senses_and_words_of_stop_57(english, rendering):
+    assert glossary().translate(english).rendering == rendering

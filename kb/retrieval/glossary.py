@@ -35,6 +35,10 @@ _APOSTROPHE_S = re.compile(r"['’]s\b")
 _CONTRACTED = re.compile(r"(?:\bca|\bwo)?n['’]t\b|['’](?:re|ve|ll|m|d)\b")
 _CONTRACTIONS = {"can't": "can not", "won't": "will not", "n't": " not"}  # keyed with a straight apostrophe
 _EDGE_PUNCTUATION = "\"'“”‘’()[]{}.,;:!?"
+_SENTENCE_ENDS = (".", "?", "!", ":")
+# Function words that end Vietnamese place names ("Định Mỹ", "Khánh An"): after a word the glossary lacks, typed in
+# lower case, they go on with it.
+_NAME_ENDINGS = frozenset(("my", "an"))
 # A Vietnamese syllable typed without its marks: initial consonants, one to three vowels, a final consonant.
 _SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?")
 # A holder of office named by the body's own entry: "Minister of Finance" is "bộ trưởng" of
@@ -181,8 +185,9 @@ class Glossary:
                 residue.extend(run)
                 unknown.extend(run)
                 continue
-            start = 0
+            start, after_unknown = 0, False
             while start < len(run):
+                unread = len(residue)
                 holder = self._holder(run, start)
                 if holder:
                     title, body = holder
@@ -204,6 +209,10 @@ class Glossary:
                             read += size
                         break
                     base = self._base(phrase[0]) if size == 1 else None
+                    if base in self.function_words and after_unknown and base in _NAME_ENDINGS:
+                        residue.append(phrase[0])  # "dinh my", "khanh an" typed in lower case: a name's last syllable
+                        unknown.append(phrase[0])
+                        break
                     if base in self.function_words:  # "the", or "telling", "going": a sign of English only
                         english += 1
                         break
@@ -218,6 +227,7 @@ class Glossary:
                     size = 1  # an unknown word: searched as typed, from the residue
                     residue.append(run[start])
                     unknown.append(run[start])
+                after_unknown = len(residue) > unread  # the word just read went to the residue: the glossary lacks it
                 start += size
         return Translation(tuple(terms), " ".join(rendering), english, " ".join(residue), tuple(senses), read,
                            tuple(unknown))
@@ -245,9 +255,11 @@ class Glossary:
         them (a string), and at every word of a Vietnamese name (a tuple of that word; typed with its marks, the
         word whole: "Bát Xát" is no "b t x t")."""
         runs: list[list[str] | str | tuple[str, ...]] = [[]]
-        tokens = [raw.strip(_EDGE_PUNCTUATION) for raw in text.split()]
+        raws = text.split()
+        tokens = [raw.strip(_EDGE_PUNCTUATION) for raw in raws]
         keyed = [[token.lower()] if marked(token) else self.words(token) for token in tokens]
-        for token, words, named in zip(tokens, keyed, self._names(tokens, keyed), strict=True):
+        openers = [at == 0 or raws[at - 1].endswith(_SENTENCE_ENDS) for at in range(len(raws))]
+        for token, words, named in zip(tokens, keyed, self._names(tokens, keyed, openers), strict=True):
             if named:
                 runs += [tuple(words), []]
             elif self._kept(token):
@@ -272,17 +284,22 @@ class Glossary:
                 joined[at : at + 3] = [base, particle, said]
         return joined
 
-    def _names(self, tokens: list[str], keyed: list[list[str]]) -> list[bool]:
+    def _names(self, tokens: list[str], keyed: list[list[str]], openers: list[bool]) -> list[bool]:
         """Which ``tokens`` (``keyed``: their words) name a place or a person in Vietnamese: two capitalised
         syllables side by side or more, one of them no English word the glossary reads alone and the run no entry of
         its own, or any typed with its marks ("Hoàng Su Phì", "Huế").  "Ban Gioc" is a waterfall, not a ban; "Tay Son"
-        no son; "Van Giang" no van ("giang" is read only in "Hau Giang").  A function word is no part of one before it
-        ("In Nam Dinh"); after one it is its last syllable ("Nam Trà My", "Phu My")."""
+        no son; "Van Giang" no van ("giang" is read only in "Hau Giang").  A function word after one is its last
+        syllable ("Nam Trà My", "Phu My"); before one, its first only inside a sentence (``openers``: the tokens that
+        open one), where nothing but a name capitalises it ("the An Loc ward", "the My Quy school", not "In Nam
+        Dinh, …")."""
+        shaped = [token[:1].isupper() and token[1:].islower() and len(words) == 1
+                  and (marked(token) or bool(_SYLLABLE.fullmatch(words[0])))
+                  for token, words in zip(tokens, keyed, strict=True)]
         syllable: list[bool] = []
-        for token, words in zip(tokens, keyed, strict=True):
-            shaped = token[:1].isupper() and token[1:].islower() and len(words) == 1 \
-                and (marked(token) or bool(_SYLLABLE.fullmatch(words[0])))
-            syllable.append(shaped and (words[0] not in self.function_words or bool(syllable and syllable[-1])))
+        for at, words in enumerate(keyed):
+            opening = not openers[at] and at + 1 < len(shaped) and shaped[at + 1]
+            syllable.append(shaped[at] and (words[0] not in self.function_words or bool(syllable and syllable[-1])
+                                            or (opening and words[0] != "i")))
         named: list[bool] = []
         for is_syllable, run in groupby(zip(syllable, tokens, keyed, strict=True), key=lambda triple: triple[0]):
             found = list(run)
