@@ -99,9 +99,22 @@ def _bare(char: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
 
 
+class _FoldedChars(dict[int, str]):
+    """Each character's folded form (``_bare``, lower-case), worked out on its first sight: ``str.translate``
+    with it folds a text three times faster than a character at a time in Python, which every search paid for
+    the places and titles of the documents it ranks."""
+
+    def __missing__(self, codepoint: int) -> str:
+        folded = self[codepoint] = _bare(chr(codepoint)).lower()
+        return folded
+
+
+_FOLDED_CHARS = _FoldedChars()
+
+
 def fold(text: str) -> str:
     """Accent-free, lower-case form: ``Đảng ủy`` → ``dang uy``."""
-    return "".join(_bare(c).lower() for c in normalize(text))
+    return normalize(text).translate(_FOLDED_CHARS)
 
 
 def fold_char_map(text: str) -> str:
