@@ -128,7 +128,7 @@ def test_query_prompt_is_applied(embedder: Embedder) -> None:
 
 
 def test_a_querys_texts_embedded_together_are_each_as_alone(embedder: Embedder) -> None:
-    """One call of the model for an English question's three texts (``Query.dense_texts``), padded together."""
+    """One call of the model for several texts of a query (``Query.dense_texts``), each embedded as alone."""
     texts = ("What does Directive 05 require?", "chỉ thị 05 yêu cầu", "What does Directive 05 require? chỉ thị 05 yêu cầu")
     together = embedder.encode_queries(texts)
     assert together.shape == (3, embedder.dimension)

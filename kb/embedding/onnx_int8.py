@@ -54,9 +54,9 @@ RECIPE = "bert-fused-dynamic-int8-per-channel-v1"  # part of the vector fingerpr
 _GRAPH_NAME, _TOKENIZER_NAME, _RECORD_NAME = "model_qint8.onnx", "tokenizer.json", "source.json"
 _POOLING = {"mean", "cls"}
 _SPEC_KEYS = {"pooling", "dimension", "max_seq_length", "query_prompt", "passage_prompt"}
-# A query's texts (``Query.dense_texts``: at most three) are tokenized by the pieces they contain until the whole
+# A query's texts (``Query.dense_texts``: at most two) are tokenized by the pieces they contain until the whole
 # vocabulary is loaded: loading it for an English question cost a one-off ``kb search`` 0.9 s.
-QUERY_TEXTS = 3
+QUERY_TEXTS = 2
 
 
 class OnnxInt8Runner:
@@ -95,8 +95,8 @@ class OnnxInt8Runner:
         return self._on_pool(prompted, lambda i: self._run(_columns(whole.encode(prompted[i]))))
 
     def _on_pool(self, texts: list[str], run: Callable[[int], np.ndarray]) -> np.ndarray:
-        """``run`` of each text's index on the pool, longest text first, so that an English question's three
-        texts end together rather than its longest (the other two joined) running alone last."""
+        """``run`` of each text's index on the pool, longest text first, so that the texts end together rather than
+        the longest running alone last."""
         started = {i: self._pool.submit(run, i) for i in sorted(range(len(texts)), key=lambda i: -len(texts[i]))}
         return np.stack([started[i].result() for i in range(len(texts))])
 

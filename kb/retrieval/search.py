@@ -152,7 +152,7 @@ def _dense(kb: KnowledgeBase, query: Query, n: int, filters: DocumentFilters | N
 def _query_vector(kb: KnowledgeBase, texts: tuple[str, ...]) -> np.ndarray:
     """One vector for what the model reads of the query (``Query.dense_texts``): the mean of each text's
     vector, of unit length again, so that the leg's scores stay cosines.  Its nearest passages are those
-    nearest to all its texts together: for English, to the question, to its Vietnamese and to the two joined."""
+    nearest to all its texts together: for English, to the question and to its Vietnamese."""
     embedder = kb.open_embedder()
     if len(texts) == 1:
         return embedder.encode_query(texts[0])
