@@ -33,7 +33,8 @@ OPENING = 80  # a passage states what it is for by its heading or its opening wo
 _STATES = re.compile(r"\b(?:yeu cau|nhiem vu|giai phap|pham vi dieu chinh|muc dich|muc tieu|doi tuong ap dung)\b")
 
 
-def answering_passages(kb: KnowledgeBase, query: Query, documents: list[int], wording: str) -> list[int]:
+def answering_passages(kb: KnowledgeBase, query: Query, documents: list[int], wording: str,
+                       counts: re.Pattern[str] | None = None) -> list[int]:
     """The named documents' ``OWN_PASSAGES`` passages that best hold what a question asks of them beyond
     what names them ("Quyết định 98/2025/QĐ-UBND Quảng Ninh có hiệu lực từ ngày nào", "Circular 32/2025 on
     semiconductors: when does it take effect"), by BM25 among those passages alone: across the index
@@ -42,7 +43,12 @@ def answering_passages(kb: KnowledgeBase, query: Query, documents: list[int], wo
     ``wording`` is what the question asks of them: without the document numbers that name them, if it has any.
 
     A query typed without a question word asks by its rarer words ("CV 208 Kim Liên hạn chót bàn giao căn hộ nhà
-    B7"), and "nội dung chính của Nghị quyết 72/2025/NQ-HĐND Hà Nội" asks by none: ``COMMON`` words say nothing."""
+    B7"), and "nội dung chính của Nghị quyết 72/2025/NQ-HĐND Hà Nội" asks by none: ``COMMON`` words say nothing.
+
+    ``counts``: what the question counts, as printed (``intent.counted``): only the passages that print such a number
+    are read, and with none of the words asked, the first of them answers.  "Xã Bản Hồ dành bao nhiêu tiền để rà
+    soát các homestay?" shares no word with "Kinh phí thực hiện 46 triệu đồng …", the plan's one passage that prints a
+    sum (docs/ranking.md, "Stop 57")."""
     rest = unasked(fold(wording))
     if _WHERE.search(rest):
         rest += " dia diem"
@@ -64,8 +70,10 @@ def answering_passages(kb: KnowledgeBase, query: Query, documents: list[int], wo
                    if len(lexicon.holding(tuple(map(fold, words)))) < COMMON * lexicon.rows]
     if not phrases:
         return []
-    passages = {row["id"] for row in rows}
-    return [chunk for chunk, score in lexicon.top(phrases, column_weights, OWN_PASSAGES, passages) if score > 0]
+    printing = [row["id"] for row in rows if counts and row["kind"] == "body" and counts.search(fold(row["text"]))]
+    passages = set(printing) if printing else {row["id"] for row in rows}
+    found = [chunk for chunk, score in lexicon.top(phrases, column_weights, OWN_PASSAGES, passages) if score > 0]
+    return found or printing[:1]
 
 
 def leading_passages(kb: KnowledgeBase, documents: list[int]) -> list[int]:

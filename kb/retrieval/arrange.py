@@ -206,8 +206,7 @@ def counts_first(fused: list[tuple[int, float]], query: Query,
     the passages that share the subject's words without a figure: a conclusion's summary above the plan's target,
     a directive's aim above the table.  ``COUNT_SHARE`` was chosen by folds of the tuning pool (docs/ranking.md,
     "Asked how many, a passage with the number")."""
-    pattern = counted(query.normalized.lower(), query.folded) if query.translation is None \
-        else counted_in_english(query.folded)
+    pattern = _counted(query)
     if pattern is None:
         return fused
     head = fused[:window]
@@ -216,6 +215,13 @@ def counts_first(fused: list[tuple[int, float]], query: Query,
     if not printing or len(printing) == len(head):
         return fused
     return _scaled(fused, window, {chunk for chunk, _ in head if chunk not in printing}, COUNT_SHARE)
+
+
+def _counted(query: Query) -> re.Pattern[str] | None:
+    """What the question counts, as the pattern of its number printed in a folded passage (``intent.counted``)."""
+    if query.translation is None:
+        return counted(query.normalized.lower(), query.folded)
+    return counted_in_english(query.folded)
 
 
 def _scaled(fused: list[tuple[int, float]], window: int, lowered: set[int], share: float) -> list[tuple[int, float]]:
@@ -347,8 +353,9 @@ def answer_follows(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Que
     if not asks_of_text(query):
         return fused
     owners, first = _first_documents(kb.store.chunks, fused[:window], ANSWER_DOCUMENTS)
+    counts = _counted(query)
     answers = {document: passages[0] for document in first
-               if (passages := answering_passages(kb, query, [document], query.normalized))}
+               if (passages := answering_passages(kb, query, [document], query.normalized, counts))}
     return _below_best(fused, owners, answers)
 
 
@@ -376,7 +383,8 @@ def described_answer_first(kb: KnowledgeBase, fused: list[tuple[int, float]], qu
     the first ten, since its "Tổng kinh phí dự kiến 86 tỷ đồng" shares one word with the question and other places'
     budget lines as many (docs/ranking.md, "The document a question describes answers first").  First, not second
     or third, nor only when that document has lost the first place: chosen by folds of the tuning pool."""
-    answers = answering_passages(kb, query, [described], query.normalized) if described is not None else []
+    answers = answering_passages(kb, query, [described], query.normalized, _counted(query)) if described is not None \
+        else []
     if not answers or fused[0][0] == answers[0]:
         return fused
     return [(answers[0], fused[0][1]), *(pair for pair in fused if pair[0] != answers[0])]
