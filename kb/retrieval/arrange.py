@@ -336,13 +336,16 @@ def effect_follows(fused: list[tuple[int, float]], query: Query, chunks: Chunks,
     for chunk, document, folded in chunks.bodies_holding(first, "nay co hieu luc"):
         if states_own_effect(folded):
             clauses.setdefault(document, chunk)
-    return _below_best(fused, owners, clauses)
+    return _beside_best(fused, owners, clauses)
 
 
 def answer_follows(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Query,
                    window: int) -> list[tuple[int, float]]:
     """The fused ranking with the first ``ANSWER_DOCUMENTS`` documents' passage that best holds what the question
-    asks beyond what describes the document (``answering_passages``) just below their best passage.
+    asks beyond what describes the document (``answering_passages``) just below their best passage; just above it
+    when the question names the document by its number in Vietnamese ("Nghị quyết 121-NQ/ĐU đặt mục tiêu gì với
+    thuyền viên tàu cá"): that is the document it means, and its best passage only shares the most words with it.
+    Asked in English, where the glossary reads the rest more loosely, the answer follows (docs/ranking.md, "Stop 57").
 
     A question that names a document by what it is about rather than by its number ("How much funding does Gia
     Lai's forest fire plan have?") finds it by its title words, which its card, header and first article hold;
@@ -356,7 +359,7 @@ def answer_follows(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Que
     counts = _counted(query)
     answers = {document: passages[0] for document in first
                if (passages := answering_passages(kb, query, [document], query.normalized, counts))}
-    return _below_best(fused, owners, answers)
+    return _beside_best(fused, owners, answers, above=bool(query.keys) and query.translation is None)
 
 
 def described_document(fused: list[tuple[int, float]], query: Query,
@@ -513,22 +516,22 @@ def _first_documents(chunks: Chunks, head: list[tuple[int, float]], count: int) 
     return owners, list(dict.fromkeys(owners[chunk] for chunk, _ in head if chunk in owners))[:count]
 
 
-def _below_best(fused: list[tuple[int, float]], owners: dict[int, int],
-                lifted: dict[int, int]) -> list[tuple[int, float]]:
-    """``fused`` with each passage of ``lifted`` (by document) just below its document's best passage, at its score;
-    a passage ranked higher already stays where it is."""
+def _beside_best(fused: list[tuple[int, float]], owners: dict[int, int], lifted: dict[int, int],
+                 above: bool = False) -> list[tuple[int, float]]:
+    """``fused`` with each passage of ``lifted`` (by document) just below its document's best passage (``above``:
+    just above it), at its score; a passage ranked higher already stays where it is."""
     lifted = dict(lifted)
     ranked: list[tuple[int, float]] = []
     placed: set[int] = set()
     for chunk, score in fused:
         if chunk in placed:
-            continue  # placed below its document's best passage already
-        ranked.append((chunk, score))
-        placed.add(chunk)
+            continue  # placed beside its document's best passage already
         passage = lifted.pop(owners.get(chunk, -1), None)
-        if passage is not None and passage not in placed:
-            ranked.append((passage, score))
-            placed.add(passage)
+        pair = [chunk]
+        if passage is not None and passage not in placed and passage != chunk:
+            pair = [passage, chunk] if above else [chunk, passage]
+        ranked += [(placing, score) for placing in pair]
+        placed.update(pair)
     return ranked
 
 
