@@ -342,10 +342,10 @@ def effect_follows(fused: list[tuple[int, float]], query: Query, chunks: Chunks,
 def answer_follows(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Query,
                    window: int) -> list[tuple[int, float]]:
     """The fused ranking with the first ``ANSWER_DOCUMENTS`` documents' passage that best holds what the question
-    asks beyond what describes the document (``answering_passages``) just below their best passage; just above it
-    when the question names the document by its number in Vietnamese ("Nghị quyết 121-NQ/ĐU đặt mục tiêu gì với
-    thuyền viên tàu cá"): that is the document it means, and its best passage only shares the most words with it.
-    Asked in English, where the glossary reads the rest more loosely, the answer follows (docs/ranking.md, "Stop 57").
+    asks beyond what describes the document (``answering_passages``) just above their best passage, which only shares
+    the most words with the question ("Nghị quyết 121-NQ/ĐU đặt mục tiêu gì với thuyền viên tàu cá": its situation
+    before its targets); just below it for a question in English, whose rest the glossary reads more loosely (both
+    chosen by folds of the tuning sets: docs/ranking.md, "Stop 57").
 
     A question that names a document by what it is about rather than by its number ("How much funding does Gia
     Lai's forest fire plan have?") finds it by its title words, which its card, header and first article hold;
@@ -359,7 +359,7 @@ def answer_follows(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Que
     counts = _counted(query)
     answers = {document: passages[0] for document in first
                if (passages := answering_passages(kb, query, [document], query.normalized, counts))}
-    return _beside_best(fused, owners, answers, above=bool(query.keys) and query.translation is None)
+    return _beside_best(fused, owners, answers, above=query.translation is None)
 
 
 def described_document(fused: list[tuple[int, float]], query: Query,
