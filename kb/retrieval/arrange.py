@@ -386,8 +386,9 @@ def described_answer_first(kb: KnowledgeBase, fused: list[tuple[int, float]], qu
     the first ten, since its "Tổng kinh phí dự kiến 86 tỷ đồng" shares one word with the question and other places'
     budget lines as many (docs/ranking.md, "The document a question describes answers first").  First, not second
     or third, nor only when that document has lost the first place: chosen by folds of the tuning pool."""
-    answers = answering_passages(kb, query, [described], query.normalized, _counted(query)) if described is not None \
-        else []
+    if described is None:
+        return fused
+    answers = answering_passages(kb, query, [described], query.normalized, _counted(query))
     if not answers or fused[0][0] == answers[0]:
         return fused
     return [(answers[0], fused[0][1]), *(pair for pair in fused if pair[0] != answers[0])]
