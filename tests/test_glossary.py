@@ -312,6 +312,7 @@ def test_a_function_word_beside_a_name_stays_english_where_a_name_would_not_hold
     ("the new water meters", "mới đồng hồ nước"),
     ("how much is a night in a homestay", "mức đêm homestay"),
     ("How close to a power line may children fly kites?", "gần đường dây điện trẻ em thả diều"),
+    ("how far from the well should a toilet be", "cách giếng nhà vệ sinh"),  # "well" is a noun, "how well" an entry
 ])
 def test_senses_and_words_of_stop_57(english, rendering):
     assert glossary().translate(english).rendering == rendering
