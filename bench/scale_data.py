@@ -86,16 +86,20 @@ def synthesise(count: int, seed: int = SEED) -> list[list[str]]:
 
 
 def passage_sentences(folder: Path, count: int) -> list[list[str]]:
-    """The cached passages as their sentences (made on first use); the first ``count`` of them."""
+    """The cached passages as their sentences (made on first use, made longer when more are asked for: ``synthesise``
+    draws the same first passages whatever the count, so the vectors of those already embedded stay theirs); the
+    first ``count`` of them."""
     path = folder / "passages.txt"
-    if not path.exists():
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    if len(lines) < count:
+        made = ["\t".join(p) for p in synthesise(count)]
+        if made[: len(lines)] != lines:
+            raise SystemExit(f"{path} was drawn from other data than ../shared holds now: delete it to make it again")
         folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text("".join("\t".join(p) + "\n" for p in synthesise(count)), encoding="utf-8")
+        tmp.write_text("".join(line + "\n" for line in made), encoding="utf-8")
         tmp.replace(path)
-    lines = path.read_text(encoding="utf-8").splitlines()
-    if len(lines) < count:
-        raise SystemExit(f"{path} holds {len(lines)} passages, fewer than {count}: delete it to make more")
+        lines = made
     return [line.split("\t") for line in lines[:count]]
 
 
