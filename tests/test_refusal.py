@@ -366,3 +366,12 @@ def test_the_api_and_the_page_show_the_passages_and_say_the_number_is_missing(se
         page = client.get("/", params={"q": query}).text
     assert answer["results"] and answer["refused"] is None and answer["missing"] == ["Thông báo số 36/TB-UBND"]
     assert "Không có văn bản nào mang số" in page and "đánh bạc" in page
+
+
+@pytest.mark.parametrize("query", ["Kết luận 95/TB-UBND Thượng Lâm: phần hội có ném còn, kéo co không?",
+                                   "conclusion 95/TB-UBND thuong lam: which games are played?"])
+def test_a_number_typed_after_another_types_word_is_read_by_its_symbol(sealed_kb, query):
+    """A Thông báo kết luận is cited as "Kết luận số …-TB/…": the symbol's TB names the notice the index holds."""
+    response = search(sealed_kb, query)
+    assert response.refused is None and response.missing == []
+    assert any("thuong-lam" in hit.document.source for hit in response.results[:3])

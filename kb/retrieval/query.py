@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from indexer.analyzer import fold, normalize, pairs, tokens
 from indexer.codes import keys_sharing_numbers, spelled_out
-from indexer.references import extract_references
+from indexer.references import Reference, extract_references
 from kb.retrieval.glossary import Translation, glossary, marked
 from kb.retrieval.lexicon import Phrase
 
@@ -165,19 +165,30 @@ def understand(text: str) -> Query:
     translation = _translation(normalized)
     named = extract_references(normalized)
     references = named + (extract_references(translation.rendering) if translation else [])
+    coded = [other for reference in references for other in _by_symbol(reference)]
     return Query(
         text=text,
         normalized=normalized,
         folded=folded,
         has_accents=has_accents,
-        keys=keys_sharing_numbers(r.key for r in references),
-        full_keys=keys_sharing_numbers(r.full_key for r in references),
+        keys=keys_sharing_numbers(r.key for r in references + coded),
+        full_keys=keys_sharing_numbers(r.full_key for r in references + coded),
         translation=translation,
         numbers=tuple(dict.fromkeys(r.text for r in references)),
         asked=_without(normalized, [(r.char_start, r.char_end) for r in named]) if references else "",
         years=tuple(sorted({(key, r.year) for r in references if r.year for key in keys_sharing_numbers([r.key])})),
         spelled=_spelled(folded),
     )
+
+
+def _by_symbol(reference: Reference) -> list[Reference]:
+    """The number a query types read by its symbol alone, when the word before it names another type than the
+    symbol's code: "Kết luận 251-TB/ĐU", "conclusion 251-TB/DU" name a Thông báo (kết luận) by what it concludes, and
+    the index holds it as TB:251.  Empty when the two agree ("Chỉ thị 05-CT/TW") or the number has no symbol."""
+    digit = re.search(r"\d", reference.text)
+    if digit is None or digit.start() == 0:
+        return []
+    return [other for other in extract_references(reference.text[digit.start():]) if other.key != reference.key]
 
 
 def _spelled(folded: str) -> tuple[str, ...]:
