@@ -8,7 +8,7 @@ cleaning, so that a passage can be shown in its context.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 __all__ = ["Catalogue", "SourceText", "Span", "Section", "Chunk", "Reference", "DocumentMeta", "ParsedDocument"]
@@ -116,6 +116,9 @@ class Reference:
     # after it (indexer.local_issuers), which its code does not tell apart from other provinces'
     issuer_name: str | None = None
     kind: str = "mentions"  # what the citing text does with it (indexer.relations): "basis", "implements", ...
+    # The type the number's symbol names where the word before it names another: "Kết luận số 251-TB/ĐU" cites a
+    # Thông báo (kết luận) by what it concludes; ``doc_type`` is the word's (KL), this the symbol's (TB).
+    symbol_type: str | None = None
     sentence_start: int = -1  # the sentence the citation stands in, a span of the same text as char_start
     sentence_end: int = -1
 
@@ -137,6 +140,11 @@ class Reference:
     @property
     def full_key(self) -> str:
         return f"{self.key}:{self.issuer_code}" if self.issuer_code else self.key
+
+    @property
+    def by_symbol(self) -> Reference | None:
+        """The same citation read by its symbol's type (``symbol_type``), None where the word and the symbol agree."""
+        return replace(self, doc_type=self.symbol_type, symbol_type=None) if self.symbol_type else None
 
 
 @dataclass

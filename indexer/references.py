@@ -187,6 +187,7 @@ class _Parts:
     type_code: str | None
     issuer: str | None
     year: str | None
+    symbol_type: str | None = None  # the symbol's own code where the word before it names another type
 
 
 def _symbol_start(match: re.Match[str]) -> int:
@@ -297,7 +298,8 @@ def _candidates(text: str, folded: _Folded) -> list[tuple[int, int, _Parts]]:
             parts = _symbol_parts(text, folded, sub) if sub else None
             word_type = _word_type(match) if name == "cited_symbol" else None
             if parts and (word_type or parts.type_code):
-                parts = _Parts(parts.number, word_type or parts.type_code, parts.issuer, parts.year)
+                other = parts.type_code if word_type and parts.type_code != word_type else None
+                parts = _Parts(parts.number, word_type or parts.type_code, parts.issuer, parts.year, other)
                 found.append((match.start(), match.end(), parts))
     for match in patterns["cited_number"].finditer(folded.text):
         printed_number = match.group("b_num")
@@ -355,6 +357,7 @@ def extract_references(text: str, own: Reference | None = None) -> list[Referenc
             date=_iso_date(date) if date else None,
             issuer_name=_local_issuer(text, folded, end),
             kind=relation.kind,
+            symbol_type=parts.symbol_type,
             sentence_start=sentence[0],
             sentence_end=sentence[1],
         )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from indexer.analyzer import fold, normalize, pairs, tokens
 from indexer.codes import keys_sharing_numbers, spelled_out
-from indexer.references import Reference, extract_references
+from indexer.references import extract_references
 from kb.retrieval.glossary import Translation, glossary, marked
 from kb.retrieval.lexicon import Phrase
 
@@ -165,7 +165,8 @@ def understand(text: str) -> Query:
     translation = _translation(normalized)
     named = extract_references(normalized)
     references = named + (extract_references(translation.rendering) if translation else [])
-    coded = [other for reference in references for other in _by_symbol(reference)]
+    # "Kết luận 251-TB/ĐU", "conclusion 251-TB/DU": the index holds the notice as TB:251, the word says KL:251.
+    coded = [other for reference in references if (other := reference.by_symbol)]
     return Query(
         text=text,
         normalized=normalized,
@@ -179,16 +180,6 @@ def understand(text: str) -> Query:
         years=tuple(sorted({(key, r.year) for r in references if r.year for key in keys_sharing_numbers([r.key])})),
         spelled=_spelled(folded),
     )
-
-
-def _by_symbol(reference: Reference) -> list[Reference]:
-    """The number a query types read by its symbol alone, when the word before it names another type than the
-    symbol's code: "Kết luận 251-TB/ĐU", "conclusion 251-TB/DU" name a Thông báo (kết luận) by what it concludes, and
-    the index holds it as TB:251.  Empty when the two agree ("Chỉ thị 05-CT/TW") or the number has no symbol."""
-    digit = re.search(r"\d", reference.text)
-    if digit is None or digit.start() == 0:
-        return []
-    return [other for other in extract_references(reference.text[digit.start():]) if other.key != reference.key]
 
 
 def _spelled(folded: str) -> tuple[str, ...]:
