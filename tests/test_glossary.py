@@ -316,3 +316,21 @@ def test_a_function_word_beside_a_name_stays_english_where_a_name_would_not_hold
 ])
 def test_senses_and_words_of_stop_57(english, rendering):
     assert glossary().translate(english).rendering == rendering
+
+
+@pytest.mark.parametrize(("english", "vietnamese", "not_read"), [
+    ("What time are the lights turned off?", "tắt", "chuyển"),  # "turn off", not "turn"
+    ("handing in the papers", "nộp", "tay"),  # "hand in", not "hand"
+])
+def test_a_phrasal_verb_s_past_form_or_gerund_reads_as_the_phrasal_verb(english, vietnamese, not_read):
+    terms = glossary().translate(english).terms
+    assert vietnamese in terms and not_read not in terms, terms
+
+
+@pytest.mark.parametrize(("english", "rendering"), [
+    ("What birth rate is the city aiming for?", "mức sinh thành phố mục tiêu"),
+    ("how is the house-building money paid out", "làm nhà tiền chi trả"),
+    ("who inspected the building site", "kiểm tra công trình"),
+])
+def test_senses_and_words_of_stop_58(english, rendering):
+    assert glossary().translate(english).rendering == rendering

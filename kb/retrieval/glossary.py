@@ -199,7 +199,7 @@ class Glossary:
                     start += len(body)
                     continue
                 for size in range(min(self.longest, len(run) - start), 0, -1):
-                    phrase = tuple(run[start : start + size])
+                    phrase = self._entry(tuple(run[start : start + size]))
                     if phrase in self.entries:
                         english += size
                         if self.entries[phrase]:  # a function phrase ("their own") has no term: nothing to search
@@ -231,6 +231,14 @@ class Glossary:
                 start += size
         return Translation(tuple(terms), " ".join(rendering), english, " ".join(residue), tuple(senses), read,
                            tuple(unknown))
+
+    def _entry(self, phrase: tuple[str, ...]) -> tuple[str, ...]:
+        """The entry a phrase reads as: itself, or with its first word's past form or gerund taken back to the base
+        an entry holds ("turned off" → "turn off", "handing in" → "hand in"), so that a phrasal verb is not read as
+        its verb alone ("turned" → "turn", chuyển)."""
+        if phrase in self.entries or len(phrase) == 1:
+            return phrase
+        return next(((base, *phrase[1:]) for base in _bases(phrase[0]) if (base, *phrase[1:]) in self.entries), phrase)
 
     def _base(self, word: str) -> str | None:
         """What a word without an entry of its own reads as: itself if it is a function word, else the base of its
