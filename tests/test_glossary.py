@@ -331,6 +331,7 @@ def test_a_phrasal_verb_s_past_form_or_gerund_reads_as_the_phrasal_verb(english,
     ("What birth rate is the city aiming for?", "mức sinh thành phố mục tiêu"),
     ("how is the house-building money paid out", "làm nhà tiền chi trả"),
     ("who inspected the building site", "kiểm tra công trình"),
+    ("Who counts as the secured party?", "được coi là bên nhận bảo đảm"),  # a party to a security, not đảng
 ])
 def test_senses_and_words_of_stop_58(english, rendering):
     assert glossary().translate(english).rendering == rendering
