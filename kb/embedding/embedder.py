@@ -77,8 +77,8 @@ class Embedder:
         return self.encode_queries((text,))[0]
 
     def encode_queries(self, texts: tuple[str, ...]) -> np.ndarray:
-        """Embed several texts of one query (``Query.dense_texts``) in one call of the model: three short
-        texts cost about twice one, where three calls would cost three times."""
+        """Embed the texts of one query (``Query.dense_texts``) together, cached as one: the search asks for them
+        as one vector (their mean), and a repeated English question then costs nothing for either."""
         return self._cached_queries(tuple(nfc(text) for text in texts)).copy()
 
     def warm(self) -> None:

@@ -86,11 +86,11 @@ class OnnxInt8Runner:
 
     def encode(self, texts: list[str], prompt: str | None) -> np.ndarray:
         prompted = [(prompt or "") + text for text in texts]
-        if len(prompted) <= QUERY_TEXTS:  # a query's: only the pieces they contain, tokenized in this thread
-            tokens = [self._tokens(text) for text in prompted]
-            if len(tokens) == 1:  # no thread hop
-                return self._run(tokens[0])[None, :]
-            return self._on_pool(prompted, lambda i: self._run(tokens[i]))
+        if len(prompted) <= QUERY_TEXTS:
+            # A query's: only the pieces they contain, tokenized and run one after the other in this thread.  The
+            # search's lexical legs hold the other core meanwhile: an English question's two texts on the pool made
+            # three busy threads on two cores, 1-2 ms slower a search (docs/performance.md, "Stop 58").
+            return np.stack([self._run(self._tokens(text)) for text in prompted])
         whole = self._whole_tokenizer()
         return self._on_pool(prompted, lambda i: self._run(_columns(whole.encode(prompted[i]))))
 
