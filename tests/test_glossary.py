@@ -332,6 +332,14 @@ def test_a_phrasal_verb_s_past_form_or_gerund_reads_as_the_phrasal_verb(english,
     ("how is the house-building money paid out", "làm nhà tiền chi trả"),
     ("who inspected the building site", "kiểm tra công trình"),
     ("Who counts as the secured party?", "được coi là bên nhận bảo đảm"),  # a party to a security, not đảng
+    ("what do the kids do with their piggy banks", "trẻ em heo đất"),
+    ("who keeps an eye on the paperwork", "giám sát giấy tờ"),  # "keeps an eye on": a verb's form before its phrase
 ])
 def test_senses_and_words_of_stop_58(english, rendering):
     assert glossary().translate(english).rendering == rendering
+
+
+def test_a_scanned_register_is_a_book_digitised():
+    """The commune's old registers are books (sổ), and scanning them is digitising them (số hóa)."""
+    terms = glossary().translate("how many old registers must be scanned").terms
+    assert {"sổ", "số hóa"} <= set(terms), terms
