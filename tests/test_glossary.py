@@ -334,6 +334,8 @@ def test_a_phrasal_verb_s_past_form_or_gerund_reads_as_the_phrasal_verb(english,
     ("Who counts as the secured party?", "được coi là bên nhận bảo đảm"),  # a party to a security, not đảng
     ("what do the kids do with their piggy banks", "trẻ em heo đất"),
     ("who keeps an eye on the paperwork", "giám sát giấy tờ"),  # "keeps an eye on": a verb's form before its phrase
+    ("how many farmer field school classes will the extension centre open", "bao nhiêu lớp học hiện trường lớp trung "
+     "tâm khuyến nông mở"),  # farming's field and extension, not lĩnh vực and gia hạn
 ])
 def test_senses_and_words_of_stop_58(english, rendering):
     assert glossary().translate(english).rendering == rendering
