@@ -18,6 +18,7 @@ from kb.indexing import index_paths
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.arrange import (
     answer_follows,
+    answers_within,
     asks_of_text,
     cards_first,
     counts_first,
@@ -322,7 +323,8 @@ def _effect_follows(home, question: str, first: list[str]) -> list[str]:
 
 
 def _answer_follows(home, question: str, first: list[str]) -> list[str]:
-    return _articles_after(home, lambda kb, fused, query: answer_follows(kb, fused, query, 20), question, first)
+    return _articles_after(home, lambda kb, fused, query: answer_follows(kb, fused, query, 20, answers_within(kb, query)),
+                           question, first)
 
 
 @pytest.mark.parametrize("question", [
@@ -390,7 +392,7 @@ def _described(home, question: str, first: str) -> list[str]:
         fused = [(named[first], 1.0), (named["Điều 1"], 0.9), (named["Điều 3"], 0.8)]
         described = described_document(fused, query, kb.store.chunks.hits)
         lowered = [pair for pair in fused if pair[0] != named["card"]] + [(named["card"], 0.1)] if described else fused
-        return [section[chunk] for chunk, _ in described_answer_first(kb, lowered, query, described)]
+        return [section[chunk] for chunk, _ in described_answer_first(lowered, query, described, answers_within(kb, query))]
     finally:
         kb.close()
 
@@ -638,6 +640,6 @@ def test_asked_where_the_passage_labelled_with_the_place_leads_the_documents_bes
         place = next(row["id"] for row in rows if "Địa điểm:" in row["text"])
         fused = [(row["id"], 1.0 - 0.1 * i) for i, row in enumerate(rows) if row["id"] != place]
         question = understand("Ngày hội văn hóa, thể thao và du lịch các dân tộc tỉnh Phú Thọ lần thứ I tổ chức ở đâu?")
-        assert [chunk for chunk, _ in answer_follows(kb, fused, question, 40)][0] == place
+        assert [chunk for chunk, _ in answer_follows(kb, fused, question, 40, answers_within(kb, question))][0] == place
     finally:
         kb.close()
