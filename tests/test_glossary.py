@@ -294,6 +294,8 @@ def test_a_village_name_is_no_month():
     ("Who signed the My Quy primary school plan?", "my quy"),  # capitalised inside a sentence: only a name's
     ("khanh an whats the most a private boat can charge for water", "khanh an"),  # lower case, after a word it lacks
     ("can kids at dinh my primary buy ice", "dinh my"),
+    # two capitalised syllables inside a sentence, each an English word: "Long" no dài, "He" no pronoun
+    ("What was issued to follow up the Long He party conclusion on keeping pupils in school?", "long he"),
 ])
 def test_a_place_that_opens_or_ends_with_an_english_function_word_is_searched_whole(english, name):
     assert name in glossary().translate(english).residue
@@ -345,3 +347,13 @@ def test_a_scanned_register_is_a_book_digitised():
     """The commune's old registers are books (sổ), and scanning them is digitising them (số hóa)."""
     terms = glossary().translate("how many old registers must be scanned").terms
     assert {"sổ", "số hóa"} <= set(terms), terms
+
+
+@pytest.mark.parametrize(("english", "rendering"), [
+    ("Should the school cook the rice if it is mouldy or has weevils?", "trường nấu ăn lúa ẩm mốc mọt"),
+    ("when will the graveyard by the road close", "ngày nghĩa địa đường bộ đóng"),
+    ("Until when will the project owner hold back the warranty money?", "ngày chủ đầu tư giữ lại bảo hành tiền"),
+    ("from what date should the lakeside pupils board at school", "ngày ven hồ học sinh ở lại trường"),
+])
+def test_senses_and_words_of_stop_59(english, rendering):
+    assert glossary().translate(english).rendering == rendering

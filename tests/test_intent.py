@@ -95,6 +95,11 @@ from tests.conftest import fake_kb_at
     ("Is there a commune plan that follows the Nghe An provincial Fatherland Front circular on Unity Day?", FOLLOWERS),
     ("Has any ward carried out the city directive on pavements?", FOLLOWERS),
     ("Are there any documents based on the district plan for flood drills?", FOLLOWERS),
+    # what was issued in its wake, asked without a kind of document
+    ("What was issued to follow up the Tien Hung party conclusion on loud music at night?", FOLLOWERS),
+    ("what was issued under the party guidance on free tuition", FOLLOWERS),
+    ("What was issued on 5 May?", None),
+    ("What was written under the heading of tasks?", None),
     ("Is there a plan for flood drills in Quang Ninh commune?", None),
     ("UBND xã cụ thể hóa Nghị quyết 12 của Đảng ủy bằng văn bản nào?", FOLLOWERS),  # the document it used
     ("Công văn 45/UBND được văn bản nào dẫn lại?", FOLLOWERS),  # the documents as doers

@@ -294,8 +294,9 @@ class Glossary:
 
     def _names(self, tokens: list[str], keyed: list[list[str]], openers: list[bool]) -> list[bool]:
         """Which ``tokens`` (``keyed``: their words) name a place or a person in Vietnamese: two capitalised
-        syllables side by side or more, one of them no English word the glossary reads alone and the run no entry of
-        its own, or any typed with its marks ("Hoàng Su Phì", "Huế").  "Ban Gioc" is a waterfall, not a ban; "Tay Son"
+        syllables side by side or more, the run no entry of its own and, at a sentence's opening, one of them no English
+        word the glossary reads alone ("the Long He party" inside one, "Long" no dài), or any typed with its marks
+        ("Hoàng Su Phì", "Huế").  "Ban Gioc" is a waterfall, not a ban; "Tay Son"
         no son; "Van Giang" no van ("giang" is read only in "Hau Giang").  A function word after one is its last
         syllable ("Nam Trà My", "Phu My"); before one, its first only inside a sentence (``openers``: the tokens that
         open one), where nothing but a name capitalises it ("the An Loc ward", "the My Quy school", not "In Nam
@@ -311,9 +312,10 @@ class Glossary:
         named: list[bool] = []
         for is_syllable, run in groupby(zip(syllable, tokens, keyed, strict=True), key=lambda triple: triple[0]):
             found = list(run)
+            inside = not openers[len(named)]  # the run opens no sentence: only a name capitalises it there
             name = is_syllable and (len(found) >= 2 or marked(found[0][1])) \
                 and tuple(words[0] for _, _, words in found) not in self.entries \
-                and any(words[0] not in self.single_words for _, _, words in found)
+                and (inside and len(found) >= 2 or any(words[0] not in self.single_words for _, _, words in found))
             named += [name] * len(found)
         return named
 

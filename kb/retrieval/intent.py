@@ -75,6 +75,9 @@ _FOLLOWERS = re.compile(rf"{_NOT_A_PLACE}\b(?:nao|which|what)\b.*\b(?:{_VERB})\b
                         rf"|\b(?:is|are) there (?:any |an? )?(?:\w+ ){{0,3}}?{_ENGLISH_KIND}s?\s+(?:that |which )?"
                         rf"(?:{_CARRY_OUT})\b"
                         rf"|\b(?:has|have|did) any (?:\w+ ){{1,3}}?(?:{_CARRY_OUT})\b"
+                        # "What was issued to follow up the party conclusion …", "what was issued under the guidance …"
+                        rf"|\bwhat (?:\w+ )?(?:was|were|has been|have been|had been) (?:issued|sent out|drawn up)"
+                        rf" (?:to (?:{_CARRY_OUT})|under|in response to|following)\b"
                         rf"|\bda lam (?:nhung )?gi (?:de )?(?:{_VERB})\b|\b(?:done|did\b.*\bdo) to (?:{_CARRY_OUT})\b"
                         # "Có xã nào thực hiện công văn … không?": whether any commune did, by its documents
                         rf"|\bco (?:xa|phuong|huyen|tinh|don vi|dia phuong|co quan) nao\b.*\b(?:{_VERB})\b")
