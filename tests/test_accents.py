@@ -68,6 +68,16 @@ def test_suggest_mends_a_typo_and_is_silent_when_nothing_changes(restorer):
     assert restorer.suggest("chỉ thị 05 yêu cầu") is None
 
 
+def test_mend_changes_only_the_syllables_the_index_never_saw(restorer):
+    """What is searched: "truyn" becomes "truyền"; "dạng", a syllable the index holds, stays as typed (the suggestion
+    makes it "đảng"), and so does an abbreviation; a question whose syllables the index all holds is not mended."""
+    assert restorer.mend("đại hội dạng bộ tuyên truyn") == "đại hội dạng bộ tuyên truyền"
+    assert restorer.suggest("đại hội dạng bộ tuyên truyn") == "đại hội đảng bộ tuyên truyền"
+    assert restorer.mend("tuyen truyn dai hoi") == "tuyên truyền đại hội"
+    assert restorer.mend("Kế hoạch tuyên truyền đại hội") is None
+    assert restorer.mend("chi thi 05 yeu cau nhung gi") is None
+
+
 def test_counts_added_in_parts_equal_counts_added_at_once():
     texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.iterdir())]
     whole, parts = AccentRestorer.from_texts(texts), AccentRestorer.from_texts(texts, batch=1)

@@ -37,6 +37,20 @@ def test_the_restored_query_keeps_the_typed_folded_terms_and_document_names(fake
     assert ("accented", ("yêu",)) in query.syllables() and ("folded", ("yeu",)) in query.syllables()
 
 
+def test_a_syllable_the_index_never_saw_is_searched_mended(fake_kb):
+    """"tuyên truyn" is searched as "tuyên truyền", and finds what the question typed right finds."""
+    typo, right = search(fake_kb, "công tác tuyên truyn đại hội", 5), search(fake_kb, "công tác tuyên truyền đại hội", 5)
+    assert typo.restored == "công tác tuyên truyền đại hội" and right.restored is None
+    assert [r.chunk_id for r in typo.results[:3]] == [r.chunk_id for r in right.results[:3]]
+
+
+def test_a_number_named_only_once_a_typo_is_mended_is_not_taken_for_a_missing_one(fake_kb):
+    """The references are read from what was typed: "quyết địh 999" names none, and is no document the index lacks."""
+    query, _ = read_query(fake_kb, "quyết địh 999 về tuyên truyền đại hội")
+    assert query.normalized.startswith("quyết định 999")
+    assert query.keys == [] and query.numbers == ()
+
+
 def test_english_and_accented_queries_are_searched_as_typed(fake_kb):
     for text in ("What does the plan say about the congress?", "Kế hoạch tuyên truyền Đại hội"):
         response = search(fake_kb, text, 3)

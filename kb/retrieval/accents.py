@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -238,7 +238,7 @@ class AccentRestorer:
     # -- reading a query ---------------------------------------------------------------------
     def restore(self, text: str) -> str:
         """The text with accents put on its unaccented syllables; marks typed, numbers, codes and punctuation kept."""
-        return self._decode(text, edits=False)
+        return self._decode(text, edits=_NOWHERE)
 
     def suggest(self, text: str) -> str | None:
         """The text with typing errors mended and accents restored, if that differs from what was typed.
@@ -247,10 +247,26 @@ class AccentRestorer:
         left out, added, changed or two swapped), when its neighbours make that
         ``EDIT_COST`` likelier than what was typed.
         """
-        suggestion = self._decode(text, edits=True)
+        suggestion = self._decode(text, edits=_EVERYWHERE)
         return suggestion if normalize(suggestion) != normalize(text) else None
 
-    def _decode(self, text: str, edits: bool) -> str:
+    def mend(self, text: str) -> str | None:
+        """The text restored, each syllable the index never saw mended as ``suggest`` would ("nhữg", "bao nhiu",
+        "quyết địh"): None if it holds none.  The others keep what was typed, and so does an abbreviation ("ĐVTN",
+        "CCB"): in a search, unlike in a suggestion, a syllable the index knows was typed as meant."""
+        if not any(self._unknown(piece) for piece in _PIECE.finditer(nfc(text))):
+            return None
+        return self._decode(text, edits=self._unknown)
+
+    def _unknown(self, piece: re.Match[str]) -> bool:
+        """Whether a ``_PIECE`` is a word, no syllable of the index as typed, nor an abbreviation."""
+        word = piece.group(2)
+        if not word or (len(word) > 1 and word.isupper()):
+            return False
+        typed = normalize(word).lower()
+        return typed not in self.vocabulary and not (typed == fold(typed) and typed in self._forms)
+
+    def _decode(self, text: str, edits: Callable[[re.Match[str]], bool]) -> str:
         """Each sentence of the text decoded whole; a stop or a syllable the index never saw starts a new one."""
         text = nfc(text)
         words = [w for w in _PIECE.findall(text) if w[1]]
@@ -279,7 +295,7 @@ class AccentRestorer:
             at = end
         return "".join(pieces) + text[at:]
 
-    def _slot(self, match: re.Match[str], edits: bool, keep_bare: bool) -> _Slot | None:
+    def _slot(self, match: re.Match[str], edits: Callable[[re.Match[str]], bool], keep_bare: bool) -> _Slot | None:
         """The forms a typed syllable may stand for, and what each costs; ``None`` if the index knows none.
 
         ``keep_bare``: the text is mostly accented, so every syllable was typed as meant, bare ones too
@@ -291,7 +307,7 @@ class AccentRestorer:
         if keep_bare and _toneless_stop(typed, folded):  # "doanh nghiêp", "lý lich": its tone was left out
             agrees = [_agrees(typed, folded, self._words[i]) for i in forms]
         costs = np.where(agrees, 0.0, np.inf)
-        if edits and len(folded) >= MIN_EDIT_LENGTH:
+        if edits(match) and len(folded) >= MIN_EDIT_LENGTH:
             costs = np.minimum(costs, EDIT_COST)  # marks typed wrong are a typing error too
             near = [self._forms[f] for f in _one_edit(folded) if f in self._forms]
             forms = np.concatenate([forms, *near])
@@ -367,6 +383,14 @@ _NO_FORMS = np.zeros(0, np.uint64)
 def _low(order: int) -> np.uint64:
     """The mask keeping the last ``order`` syllables of a trigram key."""
     return np.uint64((1 << (_BITS * order)) - 1)
+
+
+def _NOWHERE(piece: re.Match[str]) -> bool:  # noqa: N802 - where ``restore`` tries edits: at no syllable
+    return False
+
+
+def _EVERYWHERE(piece: re.Match[str]) -> bool:  # noqa: N802 - where ``suggest`` tries them: at every syllable
+    return True
 
 
 def _agrees(typed: str, folded: str, form: str) -> bool:

@@ -55,7 +55,8 @@ class SyncedAccents(SyncedFile[AccentRestorer]):
         """
         with self._lock:
             model = self.current()
-            return Reading(model.restore(text), model.suggest(text) if suggest else None)
+            mended = model.mend(text)
+            return Reading(mended or model.restore(text), model.suggest(text) if suggest else None)
 
     def outgrown(self, model: AccentRestorer) -> bool:
         """Counts cannot be taken back: past a share of deleted passages still counted, the model is built anew."""

@@ -91,7 +91,7 @@ class Query:
         folded leg still matches what was typed if a syllable was restored wrong.
         """
         return replace(understand(text), text=self.text, folded=self.folded, keys=self.keys, full_keys=self.full_keys,
-                       years=self.years, spelled=self.spelled)
+                       numbers=self.numbers, years=self.years, spelled=self.spelled)
 
     def syllables(self) -> list[Phrase]:
         """The lexical leg's terms: each syllable in the accented column as typed (if the query has
