@@ -143,10 +143,10 @@ def test_a_pair_is_held_only_where_its_syllables_stand_side_by_side():
 
 
 def test_an_english_question_is_covered_by_its_vietnamese_not_its_english_words():
-    english = understand("forms of holographic propaganda and agitation")  # "holographic": not in the glossary
+    english = understand("forms of steampunk propaganda and agitation")  # "steampunk": not in the glossary
     assert english.translation is not None
     words = english.evidence_text.split()
-    assert {"tuyen", "truyen"} <= set(words) and "propaganda" not in words and "holographic" in words
+    assert {"tuyen", "truyen"} <= set(words) and "propaganda" not in words and "steampunk" in words
     assert understand("Chỉ thị 05 yêu cầu gì").evidence_text == "chi thi 05 yeu cau gi"
 
 
