@@ -238,7 +238,7 @@ class AccentRestorer:
     # -- reading a query ---------------------------------------------------------------------
     def restore(self, text: str) -> str:
         """The text with accents put on its unaccented syllables; marks typed, numbers, codes and punctuation kept."""
-        return self._decode(text, edits=_NOWHERE)
+        return self._decode(text, edits=_nowhere)
 
     def suggest(self, text: str) -> str | None:
         """The text with typing errors mended and accents restored, if that differs from what was typed.
@@ -247,7 +247,7 @@ class AccentRestorer:
         left out, added, changed or two swapped), when its neighbours make that
         ``EDIT_COST`` likelier than what was typed.
         """
-        suggestion = self._decode(text, edits=_EVERYWHERE)
+        suggestion = self._decode(text, edits=_everywhere)
         return suggestion if normalize(suggestion) != normalize(text) else None
 
     def mend(self, text: str) -> str | None:
@@ -385,11 +385,13 @@ def _low(order: int) -> np.uint64:
     return np.uint64((1 << (_BITS * order)) - 1)
 
 
-def _NOWHERE(piece: re.Match[str]) -> bool:  # noqa: N802 - where ``restore`` tries edits: at no syllable
+def _nowhere(piece: re.Match[str]) -> bool:
+    """Where ``restore`` tries a syllable's edits: at none."""
     return False
 
 
-def _EVERYWHERE(piece: re.Match[str]) -> bool:  # noqa: N802 - where ``suggest`` tries them: at every syllable
+def _everywhere(piece: re.Match[str]) -> bool:
+    """Where ``suggest`` tries them: at every syllable, those the index holds too."""
     return True
 
 

@@ -293,14 +293,13 @@ class Glossary:
         return joined
 
     def _names(self, tokens: list[str], keyed: list[list[str]], openers: list[bool]) -> list[bool]:
-        """Which ``tokens`` (``keyed``: their words) name a place or a person in Vietnamese: two capitalised
-        syllables side by side or more, the run no entry of its own and, at a sentence's opening, one of them no English
-        word the glossary reads alone ("the Long He party" inside one, "Long" no dài), or any typed with its marks
-        ("Hoàng Su Phì", "Huế").  "Ban Gioc" is a waterfall, not a ban; "Tay Son"
-        no son; "Van Giang" no van ("giang" is read only in "Hau Giang").  A function word after one is its last
-        syllable ("Nam Trà My", "Phu My"); before one, its first only inside a sentence (``openers``: the tokens that
-        open one), where nothing but a name capitalises it ("the An Loc ward", "the My Quy school", not "In Nam
-        Dinh, …")."""
+        """Which ``tokens`` (``keyed``: their words) name a place or a person in Vietnamese: two capitalised syllables
+        side by side or more, the run no entry of its own and, at a sentence's opening, one of them no English word the
+        glossary reads alone ("the Long He party" inside one, "Long" no dài), or any typed with its marks ("Hoàng Su
+        Phì", "Huế"). "Ban Gioc" is a waterfall, not a ban; "Tay Son" no son; "Van Giang" no van ("giang" is read only
+        in "Hau Giang"). A function word after one is its last syllable ("Nam Trà My", "Phu My"); before one, its first
+        only inside a sentence (``openers``: the tokens that open one), where nothing but a name capitalises it ("the An
+        Loc ward", "the My Quy school", not "In Nam Dinh, …")."""
         shaped = [token[:1].isupper() and token[1:].islower() and len(words) == 1
                   and (marked(token) or bool(_SYLLABLE.fullmatch(words[0])))
                   for token, words in zip(tokens, keyed, strict=True)]
