@@ -24,6 +24,11 @@ _EVENT = r"(?:to chuc|dien ra|bat dau|ket thuc|khai mac|be mac|hoan thanh|ra qua
 # The date a question asks at its end: "… vào ngày nào", "… khi nào", "… bao giờ".
 _DATE_ASKED = r"(?:(?:ngay|hom|thoi gian|thoi diem) (?:nao|may)|ngay bao nhieu|khi nao|luc nao|bao gio)"
 
+# A document's kind in English, which a question about its date names it by ("What date is the Lam Thanh record of …").
+_ENGLISH_KIND = (r"(?:directive|decision|plan|resolution|guidance|guideline|instruction|report|letter|notice|notification"
+                 r"|conclusion|regulation|rule|programme|program|bulletin|document|dispatch|telegram|submission|circular"
+                 r"|decree|law|record|minutes|invitation|announcement|proposal)")
+
 # Who signed or issued a document, or when: its card and header say it, whatever its body says. "ký" is not the
 # "kỳ" of "định kỳ", "học kỳ" ("tiếp công dân định kì vào ngày nào" asks what a document says).
 # "Lãnh đạo nào của UBND tỉnh Vĩnh Long ký báo cáo …": who, the body between ("nhiệm kỳ", "định kỳ" are no signing).
@@ -56,8 +61,9 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:vao )?(?:ngay|hom)
            r"|\bky hop (?:thu )?(?:nao|may|bao nhieu)|\b(?:at|in|during) (?:which|what) (?:council )?session"
            # "Nghị quyết phục hồi vườn bưởi … của Đảng ủy xã Hương Khê ngày nào?": a document named by its kind and
            # subject, then only its date asked; not what it sets a date for ("Kế hoạch tổ chức lễ hội vào ngày nào")
-           # ("từ", "đến", "trước" only as the date's own: "… từ ngày nào", not "tư tưởng", "đến trường")
-           rf"|^(?:{TYPE_NAMES})\b(?:\W+(?!(?:{_EVENT}|(?:truoc|tu|den) (?:ngay|hom|thang|nam|khi|luc)|hieu luc|ap dung"
+           # ("từ", "đến", "trước" only as the date's own: "… từ ngày nào", not "tư tưởng", "đến trường"); never past a
+           # colon: "Kế hoạch 934/KH-UBND Búng Lao: kéo co, đẩy gậy thi đấu ngày nào?" asks what follows it
+           rf"|^(?:{TYPE_NAMES})\b(?:[^\w:]+(?!(?:{_EVENT}|(?:truoc|tu|den) (?:ngay|hom|thang|nam|khi|luc)|hieu luc|ap dung"
            rf"|{_THUC_HIEN_NOT_IN_A_TITLE}"
            # ("giao" of a task, not "giáo dục", "giao thông"; "hạn", not "Hàn Quốc")
            r"|trien khai|yeu cau|de nghi|giao(?! (?:duc|thong|luu|dich|vien))|nop|bao cao|han(?! quoc)|moc|thoi han"
@@ -85,15 +91,11 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:vao )?(?:ngay|hom)
            r"|(?:make|draw up|draft|adopt) (?:its|their|a|the) (?:[\w']+ ){0,2}?(?:plan|programme|program|directive"
            r"|resolution|notice|guidance|instruction))|what date is (?:on|of)"
            # "What is the date of the Tua Chua guidance on …": a document's date, not "the date of the elections"
-           r"|what(?:(?: is|'s) the date (?:of|on)| date is the) (?:\S+ ){0,8}?"
-           r"(?:directive|decision|plan|resolution|guidance|guideline"
-           r"|instruction|report|letter|notice|notification|conclusion|regulation|rule|programme|program|bulletin"
-           r"|document|dispatch|telegram|submission|circular|decree)s?\b"
+           rf"|what(?:(?: is|'s) the date (?:of|on)| date is the) (?:\S+ ){{0,8}}?{_ENGLISH_KIND}s?\b"
            # "Ngày nào UBKT Tỉnh ủy ra thông báo kết luận …": the date asked first, then the document's making
            rf"|^(?:vao )?(?:ngay|hom) nao(?: \w+){{0,12}}? (?:ra|ban hanh|phat hanh|k[iy]|gui) (?:{TYPE_NAMES}|van ban)\b"
            # "Date of the Loc Thanh commune Party resolution on …": its owner's words between
-           r"|date of (?:the )?(?:[\w']+ ){0,6}?(?:directive|decision|plan|resolution|decree|circular|law|notice"
-           r"|instruction|regulation|conclusion|letter|dispatch|telegram)s?"
+           rf"|date of (?:the )?(?:[\w']+ ){{0,6}}?{_ENGLISH_KIND}s?"
            # "Kế hoạch tổ chức Ngày Chủ nhật xanh … của Ban Thường trực MTTQ phường … ngày tháng năm nào": a document named
            # first, then its full date asked, whatever event its subject names
            rf"|^(?:{TYPE_NAMES})\b.* ngay thang(?: nam)? (?:nao|bao nhieu|may)(?=\W*$)")
