@@ -215,14 +215,24 @@ def _as_printed(symbol: str) -> str:
 
 
 def _kind_as_titled(number: str | None, doc_type: str | None) -> str | None:
-    """``number`` with the code of the title's kind where OCR misread it: "04/NO-UBBC" under "NGHỊ QUYẾT" is
-    04/NQ-UBBC ("NO" is no kind, and reads "NQ" with O taken for Q).  Any other number is kept as read."""
+    """``number`` with the code of the title's kind where OCR misread it (``_misread_code``): "04/NO-UBBC" under
+    "NGHỊ QUYẾT" is 04/NQ-UBBC ("NO" is no kind, and reads "NQ" with O taken for Q).  Any other number is kept as
+    read."""
     match = _KIND_IN_SYMBOL.match(number or "")
     kind = type_by_name(doc_type) if doc_type and match else None
     if match is None or kind is None or not kind.code or type_by_symbol(match["kind"]) is not None \
-            or match["kind"].translate(_OCR_LETTERS) != kind.code:
+            or not _misread_code(match["kind"], kind.code):
         return number
     return _symbol(f"{match['head']}{kind.code}{match.string[match.end():]}")
+
+
+def _misread_code(read: str, code: str) -> bool:
+    """Whether OCR's reading of a kind's code is ``code`` misread: as long, each letter the code's (O taken for Q),
+    any digit one of its letters, but not all ("824-7B/ĐU" and "750-1B/ĐU" under "THÔNG BÁO KẾT LUẬN", a seal over
+    the T).  A kind's code holds no digit."""
+    read = read.translate(_OCR_LETTERS)
+    return len(read) == len(code) and not read.isdigit() \
+        and all(letter == wanted or letter.isdigit() for letter, wanted in zip(read, code))
 
 
 def _symbol(printed: str) -> str | None:
