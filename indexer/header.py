@@ -67,9 +67,11 @@ def is_motto(text: str) -> bool:
 
 # The document's own number: "Số: 2873/QĐ-UBND", "Số 221-KL/TW", "Luật số: 68/2020/QH14"; before a digit, also
 # "SỐ" in capitals (not "TẦN SỐ VÔ TUYẾN ĐIỆN", a title) and "Số" as OCR misreads it ("Sô", "Sổ", "Só", "5ö", "S¿") or
-# a text without accents types it ("So"), a speck for its colon ("Sổ`191-TB/ĐU").
+# a text without accents types it ("So"), a speck for its colon ("Sổ`191-TB/ĐU"); a seal's marks stuck to it and a
+# section sign for its S ("›§ố 610-TB/ĐU", "-§ố 555-TB/ĐU"; not a list's dash, "- Số lượng …").
 NUMBER_LINE = re.compile(
-    r"^(?:[^\W\d_]+\s+){0,2}(?:[Ss]ố|(?:SỐ|[Ss5][ôổóoồộỗöÔỔÓOỒỘỖÖ¿])(?=\s*[:`'’]?\s*\d))(?!\w)\s*[:`'’]?\s*(?P<rest>.*)$")
+    r"^(?:[^\w\s]{1,2}(?=\S))?(?:[^\W\d_]+\s+){0,2}(?:[Ss§]ố|(?:SỐ|[Ss5§][ôổóoồộỗöÔỔÓOỒỘỖÖ¿])(?=\s*[:`'’]?\s*\d))(?!\w)\s*[:`'’]?\s*"
+    r"(?P<rest>.*)$")
 # "ngày" as pages print it: spacing is loose, markup may split "ng ày"; OCR reads "ngàv", "ngảy", a text
 # that lost its accents "ngay".
 DAY_WORD = r"ng\s?[aàáảãạ][yv]"
@@ -124,6 +126,7 @@ def units_of(text: str) -> list[Unit]:
 # A list's mark, which opens a heading ("II. BÁO CÁO KẾT QUẢ", "a) …"): never a speck.
 _LIST_MARK_TOKEN = re.compile(r"[IVXLC]+[.)]|\d{1,2}[.)]|[a-zđ][.)]|[-+•*]")
 _QUOTES = "\"“”'‘’`„"
+_STUCK_MARKS = "/›‹»«"  # a seal's strokes OCR reads stuck to a title's first word ("/“THÔNG BÁO KẾT LUẬN")
 
 
 def _speck(token: str, words: bool) -> bool:
@@ -141,7 +144,7 @@ def _speck(token: str, words: bool) -> bool:
 
 def _without_specks(text: str) -> str:
     """A scan's header line without the specks OCR read before it (``_speck``, one or two tokens, or quotes stuck to
-    its first word): "I ĐẢNG CỘNG SẢN VIỆT NAM", "S2” THÔNG BÁO KẾT LUẬN", "wvụg 6` BÁO CÁO", "\"THÔNG BÁO.",
+    its first word): "I ĐẢNG CỘNG SẢN VIỆT NAM", "S2” THÔNG BÁO KẾT LUẬN", "wvụg 6` BÁO CÁO", "\"THÔNG BÁO.", "/“THÔNG BÁO",
     ".A Thới Bình, ngày 27 tháng 8 năm 2025".  Only before what opens a header's line: the motto or a title in
     capitals, or a place and date (after marks only: "Tại Hà Nội, ngày …" is a sentence, "Ý Yên, ngày …" a
     place).  Everything else, and every line of a clean page, is kept as it is."""
@@ -153,7 +156,7 @@ def _without_specks(text: str) -> str:
         if len(tokens) > count and all(_speck(t, words=False) for t in tokens[:count]) and rest[:1].isupper() \
                 and PLACE_DATE.match(rest):
             return rest
-    unquoted = text.lstrip(_QUOTES)
+    unquoted = text.lstrip(_QUOTES + _STUCK_MARKS)
     return unquoted if unquoted != text and _opens_header_line(unquoted) else text
 
 

@@ -116,8 +116,9 @@ _SPECKS_BY_STROKES = re.compile(r"(?<=[-/])[.,·'`_]+|[.,·'`_]+(?=[-/])")
 # a euro sign for a C ("194/€V-CAX").
 _MISREAD_IN_SYMBOL = re.compile(r"(?<=\d):(?=[A-ZĐ†€])|†|(?<=[/-])€")  # a euro sign after a digit is a digit
 _MISREAD_AS = {":": "-", "†": "T", "€": "C"}
-# A symbol's kind as OCR misreads it under a seal ("04/NO-UBBC" of a Nghị quyết): letters it confuses.
-_OCR_LETTERS = str.maketrans("O0", "QQ")
+# A symbol's kind as OCR misreads it under a seal ("04/NO-UBBC" of a Nghị quyết, "555-TP/ĐU" of a Thông báo): letters it
+# confuses.
+_OCR_LETTERS = str.maketrans("O0P", "QQB")
 _KIND_IN_SYMBOL = re.compile(r"^(?P<head>\d+(?:/\d{4})?[/-])(?P<kind>[A-ZĐ0-9]+)(?=[-/])")
 # Types whose names follow the type word directly: "Luật Điện lực", never "Luật về điện lực".
 _NAMED_WITHOUT_ABOUT = ("Luật", "Bộ luật", "Pháp lệnh")

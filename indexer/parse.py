@@ -67,8 +67,9 @@ __all__ = ["parse_document", "frame_part", "in_frame", "CARD_SECTION", "FRAME_SE
 #     organ's head, an organ's own number, a subject wrapped onto digits, the committee under a garbled Party line, a
 #     record's "Hôm nay").
 # 25: docs/reading.md, "A euro sign in a number" (stop 55: OCR reads a C after the number's stroke as "€", "194/€V-CAX").
-# 26: docs/reading.md, "A digit in a kind's code" (stop 60: a seal over the T of "824-TB/ĐU" reads "824-7B/ĐU", whose
-#     citations then named no document; under a title of that kind, its code).
+# 26: docs/reading.md, "A seal over a number" (stop 60: a seal over the T of "824-TB/ĐU" reads "824-7B/ĐU" or
+#     "555-TP/ĐU", whose citations then named no document: under a title of that kind, its code; "›§ố 610-TB/ĐU" is
+#     a number line, "/“THÔNG BÁO KẾT LUẬN" a title).
 PARSING_VERSION = 26
 
 CARD_SECTION = "Thông tin văn bản"

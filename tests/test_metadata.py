@@ -628,6 +628,22 @@ def test_a_seal_over_the_number_of_a_scan() -> None:
     assert extract_metadata(scanned.replace("NGHỊ QUYET", "THÔNG BÁO")).number == "04/NO-UBBC"  # no kind it misreads
 
 
+@pytest.mark.parametrize(("number_line", "title", "number"), [
+    ("Số 824-7B/ĐU", "THÔNG BÁO KẾT LUẬN", "824-TB/ĐU"),  # the seal over the T: a digit is no letter of a kind's code
+    ("Số 750-1B/ĐU", "THÔNG BÁO KẾT LUẬN", "750-TB/ĐU"),
+    ("-§ố 555-TP/ĐU", "THÔNG BÁO KẾT LUẬN", "555-TB/ĐU"),  # a section sign for the S, and P taken for B
+    ("›§ố 610-TB/ĐU_ :Ì", "/“THÔNG BÁO KẾT LUẬN", "610-TB/ĐU"),  # strokes stuck to the number line and to the title
+    ("Số 12-11/ĐU", "THÔNG BÁO KẾT LUẬN", "12-11/ĐU"),  # no letter of the code read: kept as read
+])
+def test_a_seal_over_the_kind_of_a_party_number(number_line: str, title: str, number: str) -> None:
+    """A seal over a Party notice's number: its citations ("Thông báo kết luận số 824-TB/ĐU ngày 14/10/2025") name it
+    by the number as printed, and a code OCR misread named no document they could find."""
+    scanned = (f"ĐẢNG BỘ TỈNH ĐIỆN BIÊN ĐẢNG CỘNG SẢN VIỆT NAM\nĐẢNG ỦY XÃ SAM MỨN\nSam Mứn, ngày 14 tháng 10 năm 2025\n"
+               f"{number_line}\n{title}\ncủa Thường trực Đảng ủy xã về dụng cụ tập thể dục ngoài trời\n")
+    meta = extract_metadata(scanned)
+    assert (meta.number, meta.doc_type) == (number, "Thông báo")
+
+
 @pytest.mark.parametrize(("header", "expected"), [
     # a lone letter before the motto, a period after the title
     ("I ĐẢNG CỘNG SẢN VIỆT NAM\nĐẢNG BỘ 1\nChư Sê, ngày 25 tháng 8 năm 2021\nNGHỊ QUYẾT.\nvề phát triển cây hồ tiêu\n",
