@@ -143,11 +143,11 @@ def _speck(token: str, words: bool) -> bool:
 
 
 def _without_specks(text: str) -> str:
-    """A scan's header line without the specks OCR read before it (``_speck``, one or two tokens, or quotes stuck to
-    its first word): "I ĐẢNG CỘNG SẢN VIỆT NAM", "S2” THÔNG BÁO KẾT LUẬN", "wvụg 6` BÁO CÁO", "\"THÔNG BÁO.", "/“THÔNG BÁO",
-    ".A Thới Bình, ngày 27 tháng 8 năm 2025".  Only before what opens a header's line: the motto or a title in
-    capitals, or a place and date (after marks only: "Tại Hà Nội, ngày …" is a sentence, "Ý Yên, ngày …" a
-    place).  Everything else, and every line of a clean page, is kept as it is."""
+    """A scan's header line without the specks OCR read before it (``_speck``, one or two tokens, or quotes and
+    strokes stuck to its first word): "I ĐẢNG CỘNG SẢN VIỆT NAM", "S2” THÔNG BÁO KẾT LUẬN", "wvụg 6` BÁO CÁO",
+    "\"THÔNG BÁO.", "/“THÔNG BÁO", ".A Thới Bình, ngày 27 tháng 8 năm 2025".  Only before what opens a header's
+    line: the motto or a title in capitals, or a place and date (after marks only: "Tại Hà Nội, ngày …" is a
+    sentence, "Ý Yên, ngày …" a place).  Everything else, and every line of a clean page, is kept as it is."""
     tokens = text.split(" ")
     for count in (1, 2):
         rest = " ".join(tokens[count:])

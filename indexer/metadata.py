@@ -228,9 +228,9 @@ def _kind_as_titled(number: str | None, doc_type: str | None) -> str | None:
 
 
 def _misread_code(read: str, code: str) -> bool:
-    """Whether OCR's reading of a kind's code is ``code`` misread: as long, each letter the code's (O taken for Q),
-    any digit one of its letters, but not all ("824-7B/ĐU" and "750-1B/ĐU" under "THÔNG BÁO KẾT LUẬN", a seal over
-    the T).  A kind's code holds no digit."""
+    """Whether OCR's reading of a kind's code is ``code`` misread: as long, each letter the code's (O taken for Q, P
+    for B), any digit one of its letters, but not all ("824-7B/ĐU" and "750-1B/ĐU" under "THÔNG BÁO KẾT LUẬN", a seal
+    over the T).  A kind's code holds no digit."""
     read = read.translate(_OCR_LETTERS)
     return len(read) == len(code) and not read.isdigit() \
         and all(letter == wanted or letter.isdigit() for letter, wanted in zip(read, code))

@@ -25,7 +25,7 @@ _EVENT = r"(?:to chuc|dien ra|bat dau|ket thuc|khai mac|be mac|hoan thanh|ra qua
 _DATE_ASKED = r"(?:(?:ngay|hom|thoi gian|thoi diem) (?:nao|may)|ngay bao nhieu|khi nao|luc nao|bao gio)"
 
 # A document's kind in English, which a question about its date names it by ("What date is the Lam Thanh record of …").
-_ENGLISH_KIND = (r"(?:directive|decision|plan|resolution|guidance|guideline|instruction|report|letter|notice|notification"
+_KIND_IN_ENGLISH = (r"(?:directive|decision|plan|resolution|guidance|guideline|instruction|report|letter|notice|notification"
                  r"|conclusion|regulation|rule|programme|program|bulletin|document|dispatch|telegram|submission|circular"
                  r"|decree|law|record|minutes|invitation|announcement|proposal)")
 
@@ -91,11 +91,11 @@ _SIGNED = (r"(?:ai|nguoi|nao)(?: da)? k[iy]|k[iy] boi|\bra (?:vao )?(?:ngay|hom)
            r"|(?:make|draw up|draft|adopt) (?:its|their|a|the) (?:[\w']+ ){0,2}?(?:plan|programme|program|directive"
            r"|resolution|notice|guidance|instruction))|what date is (?:on|of)"
            # "What is the date of the Tua Chua guidance on …": a document's date, not "the date of the elections"
-           rf"|what(?:(?: is|'s) the date (?:of|on)| date is the) (?:\S+ ){{0,8}}?{_ENGLISH_KIND}s?\b"
+           rf"|what(?:(?: is|'s) the date (?:of|on)| date is the) (?:\S+ ){{0,8}}?{_KIND_IN_ENGLISH}s?\b"
            # "Ngày nào UBKT Tỉnh ủy ra thông báo kết luận …": the date asked first, then the document's making
            rf"|^(?:vao )?(?:ngay|hom) nao(?: \w+){{0,12}}? (?:ra|ban hanh|phat hanh|k[iy]|gui) (?:{TYPE_NAMES}|van ban)\b"
            # "Date of the Loc Thanh commune Party resolution on …": its owner's words between
-           rf"|date of (?:the )?(?:[\w']+ ){{0,6}}?{_ENGLISH_KIND}s?"
+           rf"|date of (?:the )?(?:[\w']+ ){{0,6}}?{_KIND_IN_ENGLISH}s?"
            # "Kế hoạch tổ chức Ngày Chủ nhật xanh … của Ban Thường trực MTTQ phường … ngày tháng năm nào": a document named
            # first, then its full date asked, whatever event its subject names
            rf"|^(?:{TYPE_NAMES})\b.* ngay thang(?: nam)? (?:nao|bao nhieu|may)(?=\W*$)")
