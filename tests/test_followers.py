@@ -192,3 +192,54 @@ def test_issued_on_the_basis_of_asks_for_followers(question):
                                       "How much can a household borrow under the scheme?"])
 def test_under_alone_asks_for_no_followers(question):
     assert intents.intent(fold(question)) != intents.FOLLOWERS
+
+
+SEALED_NOTICE = """ĐẢNG BỘ TỈNH QUẢNG TRỊ ĐẢNG CỘNG SẢN VIỆT NAM
+ĐẢNG ỦY XÃ TÀ RỤT
+Tà Rụt, ngày 08 tháng 10 năm 2025
+Số 2-TB/ĐU
+
+THÔNG BÁO KẾT LUẬN
+của Thường trực Đảng ủy xã về công tác xóa mù chữ và Trung tâm học tập cộng đồng
+
+1. Mở hai lớp xóa mù chữ tại các thôn vùng cao trước ngày 15/11/2025.
+"""
+LITERACY_PLAN = """ỦY BAN NHÂN DÂN XÃ TÀ RỤT
+TRUNG TÂM HỌC TẬP CỘNG ĐỒNG
+Số: 553/KH-TTHTCĐ
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Tà Rụt, ngày 20 tháng 10 năm 2025
+
+KẾ HOẠCH
+mở lớp xóa mù chữ năm học 2025 - 2026
+
+Thực hiện Thông báo kết luận số 542-TB/ĐU ngày 08/10/2025 của Thường trực Đảng ủy xã về công tác xóa mù chữ, \
+Trung tâm mở hai lớp tại thôn A Vao và thôn Ba Lòng.
+"""
+
+
+@pytest.fixture(scope="module")
+def sealed_kb(tmp_path_factory):
+    """A scanned notice whose number a seal cut to "2-TB/ĐU", and the plan that cites it as 542-TB/ĐU with its date."""
+    kb = _indexed(tmp_path_factory, {"thong-bao-542.txt": SEALED_NOTICE, "ke-hoach-553.txt": LITERACY_PLAN})
+    yield kb
+    kb.close()
+
+
+def test_a_notice_whose_number_a_seal_cut_is_named_by_its_citers_date(sealed_kb):
+    """The plan cites no document kb read a number for; the notice of its kind, dated the date the plan prints, is
+    the one it cites (``Documents.cited_by_its_date``), and the plan comes first for a question describing it."""
+    kb = sealed_kb
+    files = {d["id"]: d["source"].rsplit("/", 1)[-1] for d in kb.store.documents.listing()}
+    by_file = {name: doc for doc, name in files.items()}
+    assert kb.store.documents.cited_by_its_date(by_file["thong-bao-542.txt"]) == (
+        "TB:542", "TB:542:ĐU", {by_file["ke-hoach-553.txt"]})
+    assert kb.store.documents.cited_by_its_date(by_file["ke-hoach-553.txt"]) is None
+    notice = [row["id"] for row in kb.store.chunks.of_document(by_file["thong-bao-542.txt"])]
+    fused = [(chunk, 1.0 - 0.01 * i) for i, chunk in enumerate(notice)]
+    question = "Văn bản nào triển khai thông báo kết luận của Thường trực Đảng ủy xã Tà Rụt về xóa mù chữ?"
+    ranked = followers_first(kb, fused, understand(question), None)
+    owners = kb.store.chunks.documents_of([chunk for chunk, _ in ranked])
+    assert files[owners[ranked[0][0]]] == "ke-hoach-553.txt"
+

@@ -414,7 +414,9 @@ def followers_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Qu
     followers.  When that one is not of the kind the question names ("… the provincial standing committee's
     directive on …": a commune's plan that a report among the first documents cites) and the first documents cite
     one of that kind that is not in the index, by a number that other documents cite too, that one is described
-    (``_cited_unindexed``): the directive was never indexed, and its followers are whoever cites it."""
+    (``_cited_unindexed``): the directive was never indexed, and its followers are whoever cites it.  When none is
+    cited, the first document's citers may cite it by a number kb could not read on it, a scan's under a seal
+    (``Documents.cited_by_its_date``: of its kind and dated its date)."""
     if query.keys or not fused or intent(query.folded) != FOLLOWERS:
         return fused
     access = filters.access if filters is not None else LEVELS[-1]
@@ -430,6 +432,9 @@ def followers_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Qu
     kind = followed_kind(fold(query.translation.rendering) if query.translation else query.folded)
     if kind is not None and (document is None or fold(document["doc_type"] or "") != kind):
         followed = _cited_unindexed(kb, first_documents, kind, filters, access) or followed
+    if followed is None:  # a scan whose number a seal garbled: its citers print it whole, with its date
+        followed = next((found for document in first_documents[:1] if fits(document)
+                         and (found := kb.store.documents.cited_by_its_date(document, access))), None)
     if followed is None:
         return fused
     key, full_key, citers = followed

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from indexer.analyzer import normalize, words_hash
-from indexer.codes import keys_sharing_numbers
+from indexer.codes import keys_sharing_numbers, type_by_name
 from indexer.local_issuers import local_issuer_key
 from indexer.model import ParsedDocument
 from indexer.references import extract_references
@@ -220,6 +220,29 @@ class Documents:
                          if doc_id in _named(resolve(Cited.from_keys(*keys), candidates, citer, owners.get(citer)))})
         return self.db.rows(f"SELECT id, title, doc_type, number, date FROM documents WHERE id IN ({marks(citers)}) "
                             "ORDER BY date, id", citers)
+
+    def cited_by_its_date(self, doc_id: int, access: str = LEVELS[-1]) -> tuple[str, str, set[int]] | None:
+        """The number other documents cite this one by, when they cite none of its kind by the number it was read
+        with: citations of a document of its kind dated its date (and of its issuer's code, if its number as read
+        has one) that name no document in the index, all of one number (its key, full key, and the documents citing
+        it).  A seal over a scan's number may take a digit ("2-TB/ĐU" for 542-TB/ĐU): its citers still print it
+        whole, with the date ("Thông báo kết luận số 542-TB/ĐU ngày 08/10/2025")."""
+        row = self.db.execute("SELECT doc_type, date FROM documents WHERE id = ?", [doc_id]).fetchone()
+        kind = type_by_name(row[0]) if row is not None and row[0] else None
+        if kind is None or not kind.code or not row[1]:
+            return None
+        where, params = DocumentFilters(access=access).where("d")
+        cited = self.db.execute(
+            "SELECT DISTINCT c.document_id, r.key, r.full_key FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id "
+            "JOIN documents d ON d.id = c.document_id WHERE r.is_self = 0 AND r.date = ? AND r.key LIKE ? "
+            f"AND d.id != ? AND {where}", [row[1], f"{kind.code}:%", doc_id, *params]).fetchall()
+        own = self._own(doc_id)  # the number as read: its issuer's code, if it has one, is the citation's
+        issuer = own.own.issuer if own is not None else None
+        unnamed = [(citer, key, full_key) for citer, key, full_key in cited if not self._numbers("r.key", [key])
+                   and issuer in (None, Cited.from_keys(key, full_key, None).issuer)]
+        if len({key for _, key, _ in unnamed}) != 1:
+            return None
+        return unnamed[0][1], unnamed[0][2], {citer for citer, _, _ in unnamed}
 
     def named(self, printed: str, access: str = LEVELS[-1]) -> Resolution:
         """The visible documents a number as typed names ("05-CT/TW", "Chỉ thị 05"), as a citation of it would
