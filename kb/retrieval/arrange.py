@@ -432,9 +432,9 @@ def followers_first(kb: KnowledgeBase, fused: list[tuple[int, float]], query: Qu
     kind = followed_kind(fold(query.translation.rendering) if query.translation else query.folded)
     if kind is not None and (document is None or fold(document["doc_type"] or "") != kind):
         followed = _cited_unindexed(kb, first_documents, kind, filters, access) or followed
-    if followed is None:  # a scan whose number a seal garbled: its citers print it whole, with its date
-        followed = next((found for document in first_documents[:1] if fits(document)
-                         and (found := kb.store.documents.cited_by_its_date(document, access))), None)
+    if followed is None and first_documents and fits(first_documents[0]):
+        # a scan whose number a seal garbled: its citers print it whole, with its date
+        followed = kb.store.documents.cited_by_its_date(first_documents[0], access)
     if followed is None:
         return fused
     key, full_key, citers = followed

@@ -236,9 +236,12 @@ class Documents:
             "SELECT DISTINCT c.document_id, r.key, r.full_key FROM chunk_refs r JOIN chunks c ON c.id = r.chunk_id "
             "JOIN documents d ON d.id = c.document_id WHERE r.is_self = 0 AND r.date = ? AND r.key LIKE ? "
             f"AND d.id != ? AND {where}", [row[1], f"{kind.code}:%", doc_id, *params]).fetchall()
+        if not cited:
+            return None
+        named = {candidate.own.key for candidate in self._numbers("r.key", sorted({key for _, key, _ in cited}))}
         own = self._own(doc_id)  # the number as read: its issuer's code, if it has one, is the citation's
         issuer = own.own.issuer if own is not None else None
-        unnamed = [(citer, key, full_key) for citer, key, full_key in cited if not self._numbers("r.key", [key])
+        unnamed = [(citer, key, full_key) for citer, key, full_key in cited if key not in named
                    and issuer in (None, Cited.from_keys(key, full_key, None).issuer)]
         if len({key for _, key, _ in unnamed}) != 1:
             return None
