@@ -499,8 +499,11 @@ class KnowledgeBase:
             return self._pool.submit(work, *args)
 
     def close(self) -> None:
+        """Close the store once the worker threads are done with it: a dense leg a search gave up (``_matching``)
+        may still be reading its own connection, and closing it under that thread crashed the process."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False)
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         self.store.close()
 
 
