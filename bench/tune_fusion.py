@@ -32,6 +32,9 @@ from kb.evaluation.variants import VARIANTS, parse_variants  # noqa: E402
 from kb.indexing import index_paths  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
 from kb.retrieval.arrange import FRAME_WINDOW, arranged  # noqa: E402
+from kb.retrieval.order import ORDERED, order_model, reordered  # noqa: E402
+from kb.retrieval.query import understand  # noqa: E402
+from kb.retrieval.results import SearchHit  # noqa: E402
 from kb.retrieval.search import fuse, legs, passage_key, read_query, render  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -92,14 +95,16 @@ def settings(grid: str = "full") -> dict[str, Weights]:
 
 
 def asked(qset, kb: KnowledgeBase, variants: list[str], lexical: dict) -> list[tuple]:
-    """(variant, question, query as searched, legs) for every question in every variant."""
+    """(variant, question, query as typed, query as searched, legs) for every question in every variant."""
     every_leg = {"phrase": 1.0, "dense": 1.0, "dense_unaccented": 1.0, "candidates": DEPTH}
     kb.settings = replace(kb.settings, weights=Weights(**lexical, **every_leg))
     out = []
     for variant in variants:
         for question in qset.questions:
-            query, _ = read_query(kb, VARIANTS[variant](question.query))
-            out.append((variant, question, query, legs(kb, query, None)))
+            text = VARIANTS[variant](question.query)
+            typed = understand(text)
+            query, _ = read_query(kb, text, typed=typed)
+            out.append((variant, question, typed, query, legs(kb, query, None)))
     return out
 
 
@@ -114,7 +119,8 @@ class Scorer:
 
     def __init__(self, qset, kb: KnowledgeBase) -> None:
         # Rendered one by one: ``render`` drops a passage whose words an earlier one showed.
-        self.results = {i: asdict(render(kb, [(i, 0.0)], 1)[0]) for i in sorted(kb.store.chunks.all_ids())}
+        self.hits = {i: render(kb, [(i, 0.0)], 1)[0] for i in sorted(kb.store.chunks.all_ids())}
+        self.results = {i: asdict(hit) for i, hit in self.hits.items()}
         ids = sorted(self.results)
         self.hit_rows: dict[int, dict] = {}
         for start in range(0, len(ids), 900):  # SQLite's bound on a statement's parameters
@@ -132,15 +138,15 @@ class Scorer:
         self.kb = kb
         self.qset = replace(qset, judge=judge, unit=(lambda result: units[result["chunk_id"]]) if units else None)
 
-    def shown(self, fused: list[tuple[int, float]]) -> list[dict]:
-        """The first ``fetch`` results of a fused ranking as ``render`` shows them: a passage of copies once."""
+    def shown(self, fused: list[tuple[int, float]], count: int) -> list[SearchHit]:
+        """The first ``count`` results of a fused ranking as ``render`` shows them: a passage of copies once."""
         seen: set[tuple] = set()
         out = []
-        for chunk_id, _ in fused:
+        for chunk_id, score in fused:
             if (key := self.keys[chunk_id]) not in seen:
                 seen.add(key)
-                out.append(self.results[chunk_id])
-                if len(out) == self.qset.fetch:
+                out.append(replace(self.hits[chunk_id], rank=len(out) + 1, score=round(score, 4)))
+                if len(out) == count:
                     break
         return out
 
@@ -151,11 +157,16 @@ class Scorer:
     def rows(self, cases: list[tuple], weights: Weights) -> list[dict]:
         """One row of figures per (variant, question) for the rankings ``weights`` fuse."""
         out = []
-        for variant, question, query, found in cases:
+        for variant, question, typed, query, found in cases:
             unaccented = query.unaccented_vietnamese
-            fused = fuse(as_searched(found, weights, unaccented), weights, unaccented)
+            searched = as_searched(found, weights, unaccented)
+            fused = fuse(searched, weights, unaccented)
             fused = arranged(self.kb, fused, query, weights.frame, self.rows_among, None, self.qset.fetch * FRAME_WINDOW)
-            ranking = self.qset.ranking(self.shown(fused), question, 10)
+            hits = self.shown(fused, max(self.qset.fetch, ORDERED))
+            if weights.learned_order:
+                hits = reordered(self.kb, query, typed, searched, hits, order_model())
+            shown = [self.results[hit.chunk_id] for hit in hits[: self.qset.fetch]]
+            ranking = self.qset.ranking(shown, question, 10)
             out.append({"variant": variant, "id": question.id, "kind": question.kind,
                         **score_ranking(ranking, len(question.gold))})
         return out

@@ -67,6 +67,9 @@ class Weights:
     # order.  Chosen on folds of the English questions of the tuning sets (docs/ranking.md, "Stop 53").
     english_lexical: float = 0.3
     english_phrase: float = 0.25
+    # The first five passages ordered again by the linear model of their evidence in kb/retrieval/order.tsv
+    # (kb.retrieval.order, learned by bench/learn_order.py on folds of the tuning sets); false keeps the rules' order.
+    learned_order: bool = True
 
     def dense_weight(self, unaccented_vietnamese: bool) -> float:
         return self.dense_unaccented if unaccented_vietnamese else self.dense

@@ -103,10 +103,13 @@ def fake_settings(home: Path) -> Settings:
 
     The refusal's cosine thresholds are on e5's scale, not the test embedder's: here only a query no
     passage shares a syllable with, or naming a number nothing holds, is refused (tests/test_refusal.py
-    tests the rule with the real model).
+    tests the rule with the real model).  So are the learned order's weights (``kb.retrieval.order``), which
+    read the dense leg's ranks and scores: here the rules' order stands (tests/test_order.py tests the
+    learned one, with the real model too).
     """
     settings = replace(load_settings(home, model=HashingEmbedder.name), backend=HashingEmbedder.backend)
-    return replace(settings, refusal=replace(settings.refusal, similarity=0.0, english=0.0))
+    return replace(settings, refusal=replace(settings.refusal, similarity=0.0, english=0.0),
+                   weights=replace(settings.weights, learned_order=False))
 
 
 @contextlib.contextmanager

@@ -98,7 +98,7 @@ def _first(home, query: str, frame: float | None = None):
 
 def test_a_question_about_what_it_says_gets_the_article_first(home, monkeypatch):
     monkeypatch.setattr(arrange_module, "COUNT_SHARE", 1.0)  # the frame rule alone, without the number's
-    monkeypatch.setattr(arrange_module, "_counted", lambda query: None)
+    monkeypatch.setattr(arrange_module, "counted_asked", lambda query: None)
     as_fused = _first(home, COUNT, frame=1.0)  # the header and the card hold the question's words in the title
     assert as_fused.kind == "card" or as_fused.section.endswith("Phần đầu văn bản")
     assert "07 thủ tục" in _first(home, COUNT).text

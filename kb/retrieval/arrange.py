@@ -43,7 +43,7 @@ from kb.storage.chunks import Chunks
 from kb.storage.filters import DocumentFilters
 
 __all__ = ["FRAME_WINDOW", "answer_follows", "answers_within", "arranged", "asks_of_text", "cards_first",
-           "counts_first", "described_answer_first", "described_document", "effect_follows", "followers_first",
+           "counted_asked", "counts_first", "described_answer_first", "described_document", "effect_follows", "followers_first",
            "kinds_first", "placed_first", "text_first", "titled_first"]
 
 FOLLOWED_DOCUMENTS = 2  # asked which documents carry out one it describes, the first one of these others cite
@@ -207,7 +207,7 @@ def counts_first(fused: list[tuple[int, float]], query: Query,
     the passages that share the subject's words without a figure: a conclusion's summary above the plan's target,
     a directive's aim above the table.  ``COUNT_SHARE`` was chosen by folds of the tuning pool (docs/ranking.md,
     "Asked how many, a passage with the number")."""
-    pattern = _counted(query)
+    pattern = counted_asked(query)
     if pattern is None:
         return fused
     head = fused[:window]
@@ -218,7 +218,7 @@ def counts_first(fused: list[tuple[int, float]], query: Query,
     return _scaled(fused, window, {chunk for chunk, _ in head if chunk not in printing}, COUNT_SHARE)
 
 
-def _counted(query: Query) -> re.Pattern[str] | None:
+def counted_asked(query: Query) -> re.Pattern[str] | None:
     """What the question counts, as the pattern of its number printed in a folded passage (``intent.counted``)."""
     if query.translation is None:
         return counted(query.normalized.lower(), query.folded)
@@ -344,7 +344,7 @@ def answers_within(kb: KnowledgeBase, query: Query) -> Callable[[int], list[int]
     """The passages of one document that answer ``query`` (``answering_passages``), each document read once a search:
     ``answer_follows`` and ``described_answer_first`` often ask of the same one (one search in eleven of three tuning
     sets, 2.4 ms each time it was read again)."""
-    counts = _counted(query)
+    counts = counted_asked(query)
     return cache(lambda document: answering_passages(kb, query, [document], query.normalized, counts))
 
 

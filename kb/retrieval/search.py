@@ -31,6 +31,7 @@ from kb.retrieval.arrange import FRAME_WINDOW, arranged
 from kb.retrieval.fusion import reciprocal_rank, weighted_sum
 from kb.retrieval.intent import ABOUT, FOLLOWERS, following, intent
 from kb.retrieval.lexicon import Phrase
+from kb.retrieval.order import ORDERED, order_model, reordered
 from kb.retrieval.query import Query, understand
 from kb.retrieval.refusal import NO_NUMBER, Evidence, gather, judge, printed_unread
 from kb.retrieval.results import DocumentGroup, DocumentRef, FacetValue, SearchHit, SearchResponse
@@ -322,7 +323,10 @@ def search(kb: KnowledgeBase, text: str, k: int = 10, filters: DocumentFilters |
         return SearchResponse(query=text, results=[], restored=restored, suggestion=reading.suggestion,
                               refused=verdict.code, reason=verdict.reason, missing=list(verdict.numbers), facets=counts)
     fused = arranged(kb, fused, query, kb.settings.weights.frame, kb.store.chunks.hits, narrowed, k * FRAME_WINDOW)
-    results = render(kb, fused, k, filters.access)
+    results = render(kb, fused, max(k, ORDERED), filters.access)
+    if kb.settings.weights.learned_order:
+        results = reordered(kb, query, typed, found, results, order_model())
+    results = results[:k]
     return SearchResponse(query=text, results=results, restored=restored, suggestion=reading.suggestion,
                           missing=list(query.numbers) if unread else [],
                           groups=group_by_document(results) if group else None, facets=counts)
