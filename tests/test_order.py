@@ -75,7 +75,7 @@ def test_features_describe_each_passage_by_its_place_and_its_legs(fake_kb):
     lexical_first = found["lexical"][0][0]
     assert [features["lexical_inverse_rank"] for features, hit in zip(described, hits, strict=True)
             if hit.chunk_id == lexical_first] in ([], [1.0])
-    assert question_flags(query, typed, set()) == {"english": False, "named": False, "counts": False, "bare": False}
+    assert question_flags(query, typed, set()) == dict.fromkeys(FLAGS, False)
 
 
 def test_a_model_against_the_rules_place_reverses_the_first_five_and_numbers_them_again(fake_kb):

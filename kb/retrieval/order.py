@@ -32,6 +32,7 @@ from indexer.analyzer import fold
 from indexer.parse import frame_part
 from kb.knowledge_base import KnowledgeBase
 from kb.retrieval.arrange import counted_asked
+from kb.retrieval.intent import FOLLOWERS, intent
 from kb.retrieval.query import Query
 from kb.retrieval.results import SearchHit
 from kb.retrieval.signing import SIGNED_OR_ISSUED
@@ -49,8 +50,8 @@ LEGS = ("lexical", "phrase", "dense", "reference")
 
 # What kind of question it is: each weighs every feature again (an English question's dense leg says more; a
 # question naming by number a document the index holds is answered by that document's own passages, one naming a
-# document the index lacks by the passages that cite it).
-FLAGS = ("english", "named", "counts", "bare")
+# document the index lacks by the passages that cite it, one asking which documents carry it out by other documents).
+FLAGS = ("english", "named", "followers", "counts", "bare")
 
 
 class OrderModelError(ValueError):
@@ -98,7 +99,7 @@ def named_documents(kb: KnowledgeBase, query: Query) -> set[int]:
 def question_flags(query: Query, typed: Query, named: set[int]) -> dict[str, bool]:
     """What kind of question ``query`` is (``FLAGS``); ``typed`` is the query as typed, before its accents were put
     back, ``named`` the documents it names that the index holds (``named_documents``)."""
-    return {"english": query.translation is not None, "named": bool(named),
+    return {"english": query.translation is not None, "named": bool(named), "followers": intent(query.folded) == FOLLOWERS,
             "counts": counted_asked(query) is not None, "bare": typed.unaccented_vietnamese}
 
 

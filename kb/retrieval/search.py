@@ -29,7 +29,7 @@ from kb.retrieval.accents_sync import Reading
 from kb.retrieval.answering import MAX_NAMED, answering_passages, leading_passages
 from kb.retrieval.arrange import FRAME_WINDOW, arranged
 from kb.retrieval.fusion import reciprocal_rank, weighted_sum
-from kb.retrieval.intent import ABOUT, FOLLOWERS, following, intent
+from kb.retrieval.intent import ABOUT, FOLLOWERS, QUESTION, following, intent
 from kb.retrieval.lexicon import Phrase
 from kb.retrieval.order import ORDERED, order_model, reordered
 from kb.retrieval.query import Query, understand
@@ -109,6 +109,9 @@ def _reference(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None)
     if not named or len(named) > MAX_NAMED or ASKS_ITSELF.search(query.folded):
         return cited
     chunks = answering_passages(kb, query, named, query.asked) or (leading_passages(kb, named) if asked == ABOUT else [])
+    if not chunks and not QUESTION.search(query.folded):  # only named ("Báo cáo số 1150/BC-UBND"): its card, then what
+        cards = [row["id"] for document in named for row in kb.store.chunks.of_document(document) if row["kind"] == "card"]
+        chunks = cards + leading_passages(kb, named)  # it is for, before the documents that cite it
     if not chunks:
         return cited
     top = max((score for _, score in cited), default=1.0)
