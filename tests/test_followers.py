@@ -14,6 +14,7 @@ from kb.indexing import index_paths
 from kb.retrieval import intent as intents
 from kb.retrieval.arrange import followers_first
 from kb.retrieval.query import understand
+from kb.retrieval.search import search
 
 FOLLOWERS = "Những văn bản nào triển khai chỉ thị của Bộ Chính trị về học tập và làm theo tư tưởng Hồ Chí Minh?"
 
@@ -243,3 +244,10 @@ def test_a_notice_whose_number_a_seal_cut_is_named_by_its_citers_date(sealed_kb)
     owners = kb.store.chunks.documents_of([chunk for chunk, _ in ranked])
     assert files[owners[ranked[0][0]]] == "ke-hoach-553.txt"
 
+
+
+def test_a_document_only_named_by_number_shows_its_card_then_what_it_is_for_before_its_citers(related_kb):
+    results = search(related_kb, "Chỉ thị 05-CT/TW", 5).results
+    files = [hit.document.source.rsplit("/", 1)[-1] for hit in results]
+    assert results[0].kind == "card" and files[0] == "chi-thi-05-bo-chinh-tri.txt"
+    assert files[1] == "chi-thi-05-bo-chinh-tri.txt"  # its own text, not a plan that cites it
