@@ -10,11 +10,12 @@ import pytest
 from conftest import fake_kb_at, write_tree
 
 from indexer.analyzer import fold
+from indexer.parse import frame_part
 from kb.indexing import index_paths
 from kb.retrieval import intent as intents
 from kb.retrieval.arrange import followers_first
 from kb.retrieval.query import understand
-from kb.retrieval.search import search
+from kb.retrieval.search import legs
 
 FOLLOWERS = "Những văn bản nào triển khai chỉ thị của Bộ Chính trị về học tập và làm theo tư tưởng Hồ Chí Minh?"
 
@@ -246,8 +247,13 @@ def test_a_notice_whose_number_a_seal_cut_is_named_by_its_citers_date(sealed_kb)
 
 
 
-def test_a_document_only_named_by_number_shows_its_card_then_what_it_is_for_before_its_citers(related_kb):
-    results = search(related_kb, "Chỉ thị 05-CT/TW", 5).results
-    files = [hit.document.source.rsplit("/", 1)[-1] for hit in results]
-    assert results[0].kind == "card" and files[0] == "chi-thi-05-bo-chinh-tri.txt"
-    assert files[1] == "chi-thi-05-bo-chinh-tri.txt"  # its own text, not a plan that cites it
+def test_a_document_only_named_by_number_leads_its_reference_leg_by_its_card_then_what_it_is_for(related_kb):
+    query = understand("Chỉ thị 05-CT/TW")
+    leg = [chunk for chunk, _ in legs(related_kb, query, None)["reference"]]
+    owners = related_kb.store.chunks.documents_of(leg)
+    files = {d["id"]: d["source"].rsplit("/", 1)[-1] for d in related_kb.store.documents.listing()}
+    rows = {row["id"]: row for row in related_kb.store.chunks.of_document(owners[leg[0]])}
+    assert files[owners[leg[0]]] == "chi-thi-05-bo-chinh-tri.txt" and rows[leg[0]]["kind"] == "card"
+    # then what it is for: its text, not its header nor the plans that cite it
+    assert leg[1] in rows and rows[leg[1]]["kind"] == "body" and frame_part(rows[leg[1]]["section"]) is None
+    assert "ke-hoach-12-tinh-uy.txt" in {files[owners[chunk]] for chunk in leg}
