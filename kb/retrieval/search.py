@@ -98,7 +98,8 @@ def _reference(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None)
     asking which documents carry one out lifts the citations that build on it
     above plain mentions; asking what one says puts its own leading passages
     (its scope, purpose, requirements) first, above the passages that cite it
-    (its own appendices' forms among them).
+    (its own appendices' forms among them); naming one and asking nothing puts
+    its card before those (docs/ranking.md, "Stop 61").
     """
     asked = intent(query.folded) if query.keys else None
     cited = kb.store.chunks.citing(query.keys, query.full_keys, filters,
@@ -109,9 +110,10 @@ def _reference(kb: KnowledgeBase, query: Query, filters: DocumentFilters | None)
     if not named or len(named) > MAX_NAMED or ASKS_ITSELF.search(query.folded):
         return cited
     chunks = answering_passages(kb, query, named, query.asked) or (leading_passages(kb, named) if asked == ABOUT else [])
-    if not chunks and not QUESTION.search(query.folded):  # only named ("Báo cáo số 1150/BC-UBND"): its card, then what
+    if not chunks and not QUESTION.search(query.folded):
+        # Only named ("Báo cáo số 1150/BC-UBND"): its card, then what it is for, before the documents that cite it.
         cards = [row["id"] for document in named for row in kb.store.chunks.of_document(document) if row["kind"] == "card"]
-        chunks = cards + leading_passages(kb, named)  # it is for, before the documents that cite it
+        chunks = cards + leading_passages(kb, named)
     if not chunks:
         return cited
     top = max((score for _, score in cited), default=1.0)
