@@ -34,10 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from kb.config import load_settings  # noqa: E402
 from kb.evaluation.evaluate import load_question_set  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.retrieval.order import FEATURES, FLAGS, ORDERED, named_documents, passage_features, question_flags  # noqa: E402
+from kb.retrieval.order import FEATURES, FLAGS, ORDERED, named_documents, orders, passage_features, question_flags  # noqa: E402
 from kb.retrieval.query import understand  # noqa: E402
 from kb.retrieval.search import legs, read_query, search  # noqa: E402
-from kb.retrieval.signing import SIGNED_OR_ISSUED  # noqa: E402
 
 FOLDS = 5
 STRENGTHS = (0.01, 0.03, 0.1, 0.3, 1.0)  # C: the inverse of the L2 penalty
@@ -57,7 +56,7 @@ def searched(jsonl: Path, home: Path) -> list[dict]:
                 continue
             typed = understand(question.query)
             query, _ = read_query(kb, question.query, False, typed)
-            if SIGNED_OR_ISSUED.search(query.folded):
+            if not orders(query):
                 continue
             hits = response.results[:ORDERED]
             answers = [qset.judge(asdict(hit), question) for hit in hits]

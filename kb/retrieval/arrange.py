@@ -43,8 +43,8 @@ from kb.storage.chunks import Chunks
 from kb.storage.filters import DocumentFilters
 
 __all__ = ["FRAME_WINDOW", "answer_follows", "answers_within", "arranged", "asks_of_text", "cards_first",
-           "counted_asked", "counts_first", "described_answer_first", "described_document", "effect_follows", "followers_first",
-           "kinds_first", "placed_first", "text_first", "titled_first"]
+           "counted_asked", "counts_first", "described_answer_first", "described_document", "effect_follows",
+           "followers_first", "kinds_first", "placed_first", "text_first", "titled_first"]
 
 FOLLOWED_DOCUMENTS = 2  # asked which documents carry out one it describes, the first one of these others cite
 PLACE_DOCUMENTS = 6  # of the first documents ranked, those whose places a question may name (``_description``)

@@ -37,8 +37,8 @@ from kb.retrieval.query import Query
 from kb.retrieval.results import SearchHit
 from kb.retrieval.signing import SIGNED_OR_ISSUED
 
-__all__ = ["FEATURES", "FLAGS", "ORDERED", "OrderModel", "named_documents", "order_model", "parse_order_model",
-           "passage_features", "question_flags", "reordered"]
+__all__ = ["FEATURES", "FLAGS", "ORDERED", "OrderModel", "named_documents", "order_model", "orders",
+           "parse_order_model", "passage_features", "question_flags", "reordered"]
 
 ORDERED = 5  # the passages the model orders again; the rest keep their places
 
@@ -136,11 +136,17 @@ def passage_features(kb: KnowledgeBase, query: Query, found: Mapping[str, Sequen
     return described
 
 
+def orders(query: Query) -> bool:
+    """Whether the learned order applies to ``query``: not to a question asking who signed a document or when
+    (``SIGNED_OR_ISSUED``), whose golds the tuning sets quote from the card or the print by their writer's habit."""
+    return not SIGNED_OR_ISSUED.search(query.folded)
+
+
 def reordered(kb: KnowledgeBase, query: Query, typed: Query, found: Mapping[str, Sequence[tuple[int, float]]],
               hits: list[SearchHit], model: OrderModel) -> list[SearchHit]:
-    """``hits`` with their first ``ORDERED`` in the model's order, best first, ranks numbered again; a question
-    asking who signed a document or when (``SIGNED_OR_ISSUED``) as it was.  Each keeps its fused score."""
-    if len(hits) < 2 or SIGNED_OR_ISSUED.search(query.folded):
+    """``hits`` with their first ``ORDERED`` in the model's order, best first, ranks numbered again, where it
+    ``orders`` the question; else as they were.  Each keeps its fused score."""
+    if len(hits) < 2 or not orders(query):
         return hits
     head, named = hits[:ORDERED], named_documents(kb, query)
     flags = question_flags(query, typed, named)

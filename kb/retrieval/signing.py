@@ -25,9 +25,9 @@ _EVENT = r"(?:to chuc|dien ra|bat dau|ket thuc|khai mac|be mac|hoan thanh|ra qua
 _DATE_ASKED = r"(?:(?:ngay|hom|thoi gian|thoi diem) (?:nao|may)|ngay bao nhieu|khi nao|luc nao|bao gio)"
 
 # A document's kind in English, which a question about its date names it by ("What date is the Lam Thanh record of …").
-_KIND_IN_ENGLISH = (r"(?:directive|decision|plan|resolution|guidance|guideline|instruction|report|letter|notice|notification"
-                 r"|conclusion|regulation|rule|programme|program|bulletin|document|dispatch|telegram|submission|circular"
-                 r"|decree|law|record|minutes|invitation|announcement|proposal)")
+_KIND_IN_ENGLISH = (r"(?:directive|decision|plan|resolution|guidance|guideline|instruction|report|letter|notice"
+                    r"|notification|conclusion|regulation|rule|programme|program|bulletin|document|dispatch|telegram"
+                    r"|submission|circular|decree|law|record|minutes|invitation|announcement|proposal)")
 
 # Who signed or issued a document, or when: its card and header say it, whatever its body says. "ký" is not the
 # "kỳ" of "định kỳ", "học kỳ" ("tiếp công dân định kì vào ngày nào" asks what a document says).
